@@ -1,0 +1,8 @@
+//! `lotta estimate` (to be written).
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<i32> {
+    anyhow::bail!("`lotta estimate` is not implemented yet")
+}

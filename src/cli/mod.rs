@@ -1,0 +1,77 @@
+//! The command layer: one file per subcommand. Each turns flags (and a study spec) into
+//! validated values, calls the library, and writes results through `export`/`report`.
+
+use clap::{Parser, Subcommand};
+
+pub mod assign;
+pub mod balance;
+pub mod common;
+pub mod cost;
+pub mod estimate;
+pub mod power;
+pub mod report;
+pub mod run;
+pub mod simulate;
+pub mod verify;
+
+/// lotta — randomized evaluations of labour-market programmes: assignment, effects,
+/// cost-effectiveness and reports, reproducible to the byte.
+#[derive(Debug, Parser)]
+#[command(name = "lotta", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Assign participants not yet in the ledger to arms (seeded, append-only).
+    Assign(assign::Args),
+    /// Re-derive every assignment in a ledger from its seed and design; check its hash chain.
+    Verify(verify::Args),
+    /// Covariate balance by arm, overall and by subgroup, with the joint F test.
+    Balance(balance::Args),
+    /// Intention-to-treat and participation effects, overall and by subgroup.
+    Estimate(estimate::Args),
+    /// Incremental cost, additional jobs and cost per additional job, with intervals.
+    Cost(cost::Args),
+    /// Write a synthetic study (participants, outcomes, costs) from the spec's data-generating process.
+    Simulate(simulate::Args),
+    /// Minimum detectable effect, power or sample size, analytically or by simulation.
+    Power(power::Args),
+    /// The whole evaluation of a study: assign, balance, estimate, cost, report.
+    Run(run::Args),
+    /// Write the report folder from results already computed.
+    Report(report::Args),
+}
+
+/// A mistake in how the command was called (exit code 2), as opposed to bad data (exit code 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Run a parsed command line and return the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    let result = match cli.command {
+        Command::Assign(args) => assign::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Balance(args) => balance::run(args),
+        Command::Estimate(args) => estimate::run(args),
+        Command::Cost(args) => cost::run(args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Power(args) => power::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Report(args) => report::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {}", common::error_chain(&err));
+            if err.downcast_ref::<UsageError>().is_some() {
+                2
+            } else {
+                1
+            }
+        }
+    }
+}

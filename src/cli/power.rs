@@ -1,0 +1,8 @@
+//! `lotta power` (to be written).
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<i32> {
+    anyhow::bail!("`lotta power` is not implemented yet")
+}

@@ -1,0 +1,8 @@
+//! `lotta report` (to be written).
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<i32> {
+    anyhow::bail!("`lotta report` is not implemented yet")
+}

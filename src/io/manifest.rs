@@ -1,0 +1,116 @@
+//! The manifest: for every output file lotta writes, the lotta version, the command, the seed,
+//! and SHA-256 of every input and of the output itself. It lives beside the outputs as
+//! `manifest.json`, one entry per output file name, sorted, with no timestamps, so that the same
+//! inputs give the same manifest byte for byte.
+
+use crate::error::{Error, Result};
+use crate::io::{sha256_file, write_atomic};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileHash {
+    /// The path as the user gave it (or relative to the manifest's folder).
+    pub path: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub lotta_version: String,
+    pub command: String,
+    pub seed: Option<u64>,
+    pub inputs: Vec<FileHash>,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub files: BTreeMap<String, Entry>,
+}
+
+/// Hash each input file as it is now.
+pub fn hash_inputs(inputs: &[PathBuf]) -> Result<Vec<FileHash>> {
+    inputs
+        .iter()
+        .map(|p| {
+            Ok(FileHash {
+                path: p.to_string_lossy().into_owned(),
+                sha256: sha256_file(p)?,
+            })
+        })
+        .collect()
+}
+
+/// Record (or replace) the entry of `output` in the manifest of the output's folder.
+pub fn record(output: &Path, command: &str, seed: Option<u64>, inputs: &[PathBuf]) -> Result<()> {
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let mut manifest = read(&manifest_path)?;
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let entry = Entry {
+        lotta_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: command.to_string(),
+        seed,
+        inputs: hash_inputs(inputs)?,
+        sha256: sha256_file(output)?,
+    };
+    manifest.files.insert(name, entry);
+    write(&manifest_path, &manifest)
+}
+
+/// Read a manifest, or an empty one if the file does not exist.
+pub fn read(path: &Path) -> Result<Manifest> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            Error::data(
+                crate::error::Location::file(path).with_line(e.line() as u64),
+                format!("not a lotta manifest: {e}"),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+pub fn to_bytes(manifest: &Manifest) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(manifest).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+pub fn write(path: &Path, manifest: &Manifest) -> Result<()> {
+    write_atomic(path, &to_bytes(manifest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_hashes_of_inputs_and_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in.csv");
+        std::fs::write(&input, "abc").unwrap();
+        let out = dir.path().join("out").join("table.csv");
+        write_atomic(&out, b"x").unwrap();
+        record(&out, "lotta test", Some(7), std::slice::from_ref(&input)).unwrap();
+        let m = read(&dir.path().join("out").join(MANIFEST_FILE)).unwrap();
+        let e = &m.files["table.csv"];
+        assert_eq!(e.seed, Some(7));
+        assert_eq!(
+            e.inputs[0].sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(e.sha256, crate::io::sha256_hex(b"x"));
+    }
+}

@@ -1,0 +1,10 @@
+//! The only code that touches files: typed CSV columns, atomic writes, hashes for the manifest.
+
+pub mod atomic;
+pub mod hash;
+pub mod manifest;
+pub mod table;
+
+pub use atomic::write_atomic;
+pub use hash::{sha256_file, sha256_hex};
+pub use table::{ColumnKind, ColumnRequest, Table};

@@ -1,0 +1,23 @@
+//! lotta: randomized evaluations of labour-market programmes and their cost-effectiveness.
+//!
+//! Data flows one way: files → [`io`] → validated values ([`spec`]) → pure computation
+//! ([`design`], [`estimate`], [`balance`], [`cea`], [`power`], [`simulate`]) → result rows
+//! ([`tidy`]) → bytes ([`export`], [`report`]) → files. The computing modules never read files,
+//! the clock, the environment or the terminal.
+
+pub mod balance;
+pub mod cea;
+pub mod design;
+pub mod error;
+pub mod estimate;
+pub mod export;
+pub mod io;
+pub mod linalg;
+pub mod power;
+pub mod report;
+pub mod rng;
+pub mod simulate;
+pub mod spec;
+pub mod tidy;
+
+pub use error::{Error, Result};

@@ -1,0 +1,31 @@
+//! `[design]`: how participants are assigned to arms (owned by `assign`, `verify`, `balance`).
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+/// The assignment design as written in the spec. Every key also exists as a flag of `lotta assign`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesignSpec {
+    /// Arms and their ratios, in the order written, e.g. `{ md1 = 2, standard = 1 }`.
+    pub arms: IndexMap<String, u32>,
+    /// The comparison arm (default: the last arm written).
+    pub control: Option<String>,
+    /// Columns whose combinations form the strata (e.g. `["site", "gender"]`).
+    #[serde(default)]
+    pub strata: Vec<String>,
+    /// Column naming the cluster (e.g. municipality); all members of a cluster share an arm.
+    pub cluster: Option<String>,
+    /// `complete` (exact counts per stratum) or `blocks` (permuted blocks, rolling enrolment).
+    pub method: Option<String>,
+    /// Block sizes to draw from (each a multiple of the sum of the ratios).
+    #[serde(default)]
+    pub block_sizes: Vec<u32>,
+    /// What to do with units that do not fill a whole ratio (see docs/randomization.md).
+    pub misfits: Option<String>,
+    /// Covariates for the balance table.
+    #[serde(default)]
+    pub balance: Vec<String>,
+    /// Subgroup column for the balance table and the estimates (e.g. `gender`).
+    pub by: Option<String>,
+}
