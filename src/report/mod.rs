@@ -1,1 +1,6 @@
-//! (to be written)
+//! Reports: figures (one file per kind), masking of small cells, and the HTML/Markdown document.
+
+pub mod document;
+pub mod figures;
+pub mod mask;
+pub mod style;

@@ -1,0 +1,192 @@
+//! CONSORT-style participant flow (Schulz, Altman & Moher 2010): randomized, assigned to each
+//! arm, took part, lost to follow-up, analysed. Counts below the masking threshold print as
+//! "<k" so that the figure never describes fewer than k persons.
+
+use super::{DrawResult, Figure, bold, font, thousands};
+use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TITLE_SIZE};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowArm {
+    pub name: String,
+    pub assigned: usize,
+    /// Took part in the programme (None for an arm without a programme to take part in).
+    pub took_part: Option<usize>,
+    pub lost: usize,
+    pub analysed: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow {
+    pub name: String,
+    pub title: String,
+    pub randomized: usize,
+    /// E.g. "540 days".
+    pub horizon: String,
+    pub arms: Vec<FlowArm>,
+    /// Counts of 1..mask_below−1 persons are shown as "<mask_below" (0 shows as 0).
+    pub mask_below: usize,
+}
+
+impl Flow {
+    fn count(&self, n: usize) -> String {
+        if n > 0 && n < self.mask_below {
+            format!("<{}", self.mask_below)
+        } else {
+            thousands(n as f64)
+        }
+    }
+
+    fn percent(&self, n: usize, of: usize) -> String {
+        if (n > 0 && n < self.mask_below) || of == 0 {
+            String::new()
+        } else {
+            format!(" ({:.0}%)", 100.0 * n as f64 / of as f64)
+        }
+    }
+}
+
+fn draw_box<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    (w, h): (i32, i32),
+    lines: &[(String, bool)],
+) -> DrawResult<DB> {
+    area.draw(&Rectangle::new([(x, y), (x + w, y + h)], WHITE.filled()))?;
+    area.draw(&Rectangle::new(
+        [(x, y), (x + w, y + h)],
+        style::INK.stroke_width(2),
+    ))?;
+    let line_height = 26;
+    let top = y + (h - line_height * lines.len() as i32) / 2 + 3;
+    for (i, (text, is_bold)) in lines.iter().enumerate() {
+        let style = if *is_bold {
+            bold(LABEL_SIZE)
+        } else {
+            font(NOTE_SIZE + 2.0)
+        };
+        let ty = top + i as i32 * line_height;
+        area.draw_text(text, &style, (x + 14, ty))?;
+    }
+    Ok(())
+}
+
+fn arrow<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    from: (i32, i32),
+    to: (i32, i32),
+) -> DrawResult<DB> {
+    area.draw(&PathElement::new(
+        vec![from, to],
+        style::INK.stroke_width(2),
+    ))?;
+    let (x, y) = to;
+    area.draw(&Polygon::new(
+        vec![(x, y), (x - 7, y - 12), (x + 7, y - 12)],
+        style::INK.filled(),
+    ))?;
+    Ok(())
+}
+
+impl Figure for Flow {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn size(&self) -> (u32, u32) {
+        (style::WIDTH, 700)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let (w, _) = area.dim_in_pixel();
+        let w = w as i32;
+        let title_width = 13 * self.title.chars().count() as i32;
+        area.draw_text(&self.title, &bold(TITLE_SIZE), ((w - title_width) / 2, 14))?;
+        let top_w = 420;
+        let top = ((w - top_w) / 2, 64);
+        draw_box(
+            area,
+            top,
+            (top_w, 70),
+            &[
+                ("Randomized".to_string(), true),
+                (format!("{} persons", self.count(self.randomized)), false),
+            ],
+        )?;
+        let n = self.arms.len().max(1) as i32;
+        let gap = 30;
+        let box_w = ((w - 40 - gap * (n - 1)) / n).min(440);
+        let total_w = box_w * n + gap * (n - 1);
+        let left = (w - total_w) / 2;
+        let rows = [170, 300, 430, 560];
+        let heights = [84, 84, 84, 84];
+        for (a, arm) in self.arms.iter().enumerate() {
+            let x = left + a as i32 * (box_w + gap);
+            let cx = x + box_w / 2;
+            arrow(area, (w / 2, top.1 + 70), (cx, rows[0]))?;
+            let mut assigned = vec![
+                (format!("Assigned to {}", arm.name), true),
+                (format!("{} persons", self.count(arm.assigned)), false),
+            ];
+            match arm.took_part {
+                Some(k) => assigned.push((
+                    format!(
+                        "took part: {}{}",
+                        self.count(k),
+                        self.percent(k, arm.assigned)
+                    ),
+                    false,
+                )),
+                None => assigned.push(("no programme offered".to_string(), false)),
+            }
+            draw_box(area, (x, rows[0]), (box_w, heights[0] + 10), &assigned)?;
+            arrow(area, (cx, rows[0] + heights[0] + 10), (cx, rows[1]))?;
+            let followed = arm.assigned.saturating_sub(arm.lost);
+            draw_box(
+                area,
+                (x, rows[1]),
+                (box_w, heights[1]),
+                &[
+                    (format!("Followed up at {}", self.horizon), true),
+                    (
+                        format!(
+                            "{}{}",
+                            self.count(followed),
+                            self.percent(followed, arm.assigned)
+                        ),
+                        false,
+                    ),
+                ],
+            )?;
+            arrow(area, (cx, rows[1] + heights[1]), (cx, rows[2]))?;
+            draw_box(
+                area,
+                (x, rows[2]),
+                (box_w, heights[2]),
+                &[
+                    ("Lost to follow-up".to_string(), true),
+                    (
+                        format!(
+                            "{}{}",
+                            self.count(arm.lost),
+                            self.percent(arm.lost, arm.assigned)
+                        ),
+                        false,
+                    ),
+                ],
+            )?;
+            arrow(area, (cx, rows[2] + heights[2]), (cx, rows[3]))?;
+            draw_box(
+                area,
+                (x, rows[3]),
+                (box_w, heights[3]),
+                &[
+                    ("Analysed (intention to treat)".to_string(), true),
+                    (format!("{} persons", self.count(arm.analysed)), false),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,144 @@
+//! Forest plot: effects with 95% confidence intervals, grouped (e.g. by horizon), one line per
+//! subgroup (all, women, men), in percentage points, with a reference line at zero.
+
+use super::{DrawResult, Figure, bold, font, padded_range, pp_plain};
+use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TICK_SIZE, TITLE_SIZE};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForestRow {
+    /// Group heading, e.g. "540 days".
+    pub group: String,
+    /// Line label, e.g. "Women".
+    pub label: String,
+    /// Effect and interval on the outcome's scale (a share: 0.08 = 8 percentage points).
+    pub estimate: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forest {
+    pub name: String,
+    pub title: String,
+    pub x_label: String,
+    pub rows: Vec<ForestRow>,
+    /// Labels of the series, in colour order (rows whose label is not listed are drawn in ink).
+    pub series: Vec<String>,
+}
+
+enum Line<'a> {
+    Header(&'a str),
+    Row(&'a ForestRow),
+}
+
+impl Forest {
+    fn lines(&self) -> Vec<Line<'_>> {
+        let mut lines = Vec::new();
+        let mut current: Option<&str> = None;
+        for row in &self.rows {
+            if current != Some(row.group.as_str()) {
+                lines.push(Line::Header(&row.group));
+                current = Some(&row.group);
+            }
+            lines.push(Line::Row(row));
+        }
+        lines
+    }
+}
+
+impl Figure for Forest {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn size(&self) -> (u32, u32) {
+        let lines = self.lines().len() as u32;
+        (style::WIDTH, (150 + 34 * lines).max(360))
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let lines = self.lines();
+        let n = lines.len().max(1) as f64;
+        let finite = self
+            .rows
+            .iter()
+            .filter(|r| r.low.is_finite() && r.high.is_finite());
+        let lo = finite.clone().map(|r| r.low).fold(f64::INFINITY, f64::min) * 100.0;
+        let hi = finite.map(|r| r.high).fold(f64::NEG_INFINITY, f64::max) * 100.0;
+        let (x0, x1) = padded_range(lo, hi, true);
+        let label_width = 190;
+        let value_width = 210;
+        let mut chart = ChartBuilder::on(area)
+            .caption(&self.title, bold(TITLE_SIZE))
+            .margin(16)
+            .margin_left(label_width)
+            .margin_right(value_width)
+            .x_label_area_size(60)
+            .build_cartesian_2d(x0..x1, -0.5..(n - 0.5))?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .disable_y_axis()
+            .x_desc(&self.x_label)
+            .axis_desc_style(font(LABEL_SIZE))
+            .label_style(font(TICK_SIZE))
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .max_light_lines(1)
+            .light_line_style(style::LIGHT_GREY.mix(0.5))
+            .bold_line_style(style::LIGHT_GREY)
+            .draw()?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, -0.5), (0.0, n - 0.5)],
+            style::GREY.stroke_width(2),
+        )))?;
+        for (i, line) in lines.iter().enumerate() {
+            let y = n - 1.0 - i as f64;
+            let (_, py) = chart.backend_coord(&(x0, y));
+            match line {
+                Line::Header(text) => {
+                    area.draw_text(text, &bold(LABEL_SIZE), (16, py - 11))?;
+                }
+                Line::Row(row) => {
+                    let colour = self
+                        .series
+                        .iter()
+                        .position(|s| *s == row.label)
+                        .map_or(style::INK, style::series_colour);
+                    area.draw_text(&row.label, &font(LABEL_SIZE), (40, py - 11))?;
+                    if row.low.is_finite() && row.high.is_finite() {
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            vec![(row.low * 100.0, y), (row.high * 100.0, y)],
+                            colour.stroke_width(3),
+                        )))?;
+                    }
+                    if row.estimate.is_finite() {
+                        chart.draw_series(std::iter::once(Circle::new(
+                            (row.estimate * 100.0, y),
+                            7,
+                            colour.filled(),
+                        )))?;
+                    }
+                    let (w, _) = area.dim_in_pixel();
+                    let text = if row.estimate.is_finite() {
+                        format!(
+                            "{} [{}, {}]",
+                            pp_plain(row.estimate),
+                            pp_plain(row.low),
+                            pp_plain(row.high)
+                        )
+                    } else {
+                        "not estimable".to_string()
+                    };
+                    area.draw_text(
+                        &text,
+                        &font(NOTE_SIZE + 1.0),
+                        (w as i32 - value_width + 14, py - 10),
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

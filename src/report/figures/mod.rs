@@ -1,0 +1,209 @@
+//! Figures for the report, one file per kind. Each kind has a plain data struct and a `draw`
+//! function onto any plotters backend; this module renders them to SVG text and PNG bytes,
+//! deterministically (no timestamps; the same data gives the same bytes).
+
+pub mod balance;
+pub mod ce_plane;
+pub mod ceac;
+pub mod flow;
+pub mod forest;
+pub mod split;
+pub mod trajectory;
+
+use crate::error::{Error, Result};
+use crate::report::style::{self, HEIGHT, WIDTH};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// A figure drawn on any backend.
+pub trait Figure {
+    /// The file stem (e.g. `forest`), also the figure's id in the report.
+    fn name(&self) -> &str;
+    /// Size in pixels; most figures use the default.
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+    /// Draw the figure onto `area`.
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
+}
+
+/// The result of drawing on backend DB.
+pub type DrawResult<DB> =
+    std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+fn draw_error(name: &str, e: impl std::fmt::Debug) -> Error {
+    Error::compute(format!("could not draw figure `{name}`: {e:?}"))
+}
+
+/// The figure as a standalone SVG document.
+pub fn to_svg<F: Figure>(figure: &F) -> Result<String> {
+    style::register_fonts();
+    let mut svg = String::new();
+    {
+        let backend = SVGBackend::with_string(&mut svg, figure.size());
+        let area = backend.into_drawing_area();
+        area.fill(&WHITE)
+            .map_err(|e| draw_error(figure.name(), e))?;
+        figure
+            .draw(&area)
+            .map_err(|e| draw_error(figure.name(), e))?;
+        area.present().map_err(|e| draw_error(figure.name(), e))?;
+    }
+    Ok(svg)
+}
+
+/// The figure as PNG bytes (8-bit RGB, default compression, no metadata chunks).
+pub fn to_png<F: Figure>(figure: &F) -> Result<Vec<u8>> {
+    style::register_fonts();
+    let (w, h) = figure.size();
+    let mut pixels = vec![255u8; (w * h * 3) as usize];
+    {
+        let backend = BitMapBackend::with_buffer(&mut pixels, (w, h));
+        let area = backend.into_drawing_area();
+        area.fill(&WHITE)
+            .map_err(|e| draw_error(figure.name(), e))?;
+        figure
+            .draw(&area)
+            .map_err(|e| draw_error(figure.name(), e))?;
+        area.present().map_err(|e| draw_error(figure.name(), e))?;
+    }
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, w, h);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder
+            .write_header()
+            .map_err(|e| draw_error(figure.name(), e))?;
+        writer
+            .write_image_data(&pixels)
+            .map_err(|e| draw_error(figure.name(), e))?;
+    }
+    Ok(bytes)
+}
+
+/// A text style in the embedded font.
+pub fn font(size: f64) -> TextStyle<'static> {
+    (style::FONT, size).into_font().color(&style::INK)
+}
+
+/// A bold text style in the embedded font.
+pub fn bold(size: f64) -> TextStyle<'static> {
+    (style::FONT, size, FontStyle::Bold)
+        .into_font()
+        .color(&style::INK)
+}
+
+/// "+8.1" style percentage-point label.
+pub fn pp(x: f64) -> String {
+    let v = x * 100.0;
+    if v.abs() < 0.05 {
+        "0.0".to_string()
+    } else {
+        minus(&format!("{v:+.1}"))
+    }
+}
+
+/// "8.1" / "−1.5" percentage points, with a true minus sign.
+pub fn pp_plain(x: f64) -> String {
+    minus(&format!("{:.1}", x * 100.0))
+}
+
+/// Replace a leading hyphen by a true minus sign, and show "−0.0" as "0.0".
+pub fn minus(s: &str) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        Some(rest) => format!("−{rest}"),
+        None => s.to_string(),
+    }
+}
+
+/// A number with a thin-space thousands separator, as in Swedish reports (38 600).
+pub fn thousands(x: f64) -> String {
+    let rounded = x.round() as i64;
+    let digits = rounded.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    if rounded < 0 {
+        format!("−{out}")
+    } else {
+        out
+    }
+}
+
+/// Nice axis bounds around [lo, hi] with some padding, including 0 when `with_zero`.
+pub fn padded_range(lo: f64, hi: f64, with_zero: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = if lo.is_finite() && hi.is_finite() {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    };
+    if with_zero {
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+    }
+    if hi - lo < 1e-12 {
+        lo -= 0.5;
+        hi += 0.5;
+    }
+    let pad = (hi - lo) * 0.08;
+    (lo - pad, hi + pad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forest::{Forest, ForestRow};
+    use super::*;
+
+    fn forest() -> Forest {
+        Forest {
+            name: "forest".into(),
+            title: "Effect at 540 days".into(),
+            x_label: "Percentage points".into(),
+            rows: vec![ForestRow {
+                group: "540 days".into(),
+                label: "Women".into(),
+                estimate: 0.08,
+                low: 0.02,
+                high: 0.14,
+            }],
+            series: vec!["Women".into()],
+        }
+    }
+
+    #[test]
+    fn png_and_svg_are_deterministic_and_well_formed() {
+        let f = forest();
+        let png = to_png(&f).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        assert_eq!(png, to_png(&f).unwrap());
+        let svg = to_svg(&f).unwrap();
+        assert!(svg.contains("Effect at 540 days"));
+        assert!(svg.contains("8.0 [2.0, 14.0]"), "the interval is printed");
+        assert_eq!(svg, to_svg(&f).unwrap());
+    }
+
+    #[test]
+    fn text_is_drawn_with_the_embedded_font() {
+        // With no font available plotters draws no glyphs: a PNG with a title must differ from
+        // one whose title is empty.
+        let with = to_png(&forest()).unwrap();
+        let mut blank = forest();
+        blank.title = String::new();
+        assert_ne!(with, to_png(&blank).unwrap());
+    }
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(pp(0.081), "+8.1");
+        assert_eq!(pp(-0.015), "−1.5");
+        assert_eq!(pp_plain(-0.0001), "0.0");
+        assert_eq!(thousands(38600.0), "38\u{202f}600");
+        assert_eq!(thousands(-1234567.0), "−1\u{202f}234\u{202f}567");
+    }
+}
