@@ -1,6 +1,7 @@
 //! The only code that touches files: typed CSV columns, atomic writes, hashes for the manifest.
 
 pub mod atomic;
+pub mod folder;
 pub mod hash;
 pub mod manifest;
 pub mod table;

@@ -3,4 +3,5 @@
 pub mod document;
 pub mod figures;
 pub mod mask;
+pub mod shares;
 pub mod style;
