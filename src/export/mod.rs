@@ -171,6 +171,99 @@ pub fn to_csv(frame: &Frame) -> Vec<u8> {
     writer.into_inner().unwrap_or_default()
 }
 
+/// Read a CSV written by [`to_csv`] back into a frame: empty cells are null, whole numbers are
+/// integers, other numbers floats, the rest text.
+pub fn from_csv(bytes: &[u8]) -> Result<Frame, csv::Error> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
+    let columns: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
+    let mut frame = Frame {
+        decimals: vec![None; columns.len()],
+        columns,
+        rows: Vec::new(),
+    };
+    for record in reader.records() {
+        let record = record?;
+        let row = record
+            .iter()
+            .map(|cell| {
+                if cell.is_empty() {
+                    Cell::Null
+                } else if let Ok(i) = cell.parse::<i64>() {
+                    Cell::Int(i)
+                } else if let Ok(x) = cell.parse::<f64>() {
+                    Cell::Num(x)
+                } else {
+                    Cell::Text(cell.to_string())
+                }
+            })
+            .collect();
+        frame.rows.push(row);
+    }
+    Ok(frame)
+}
+
+impl Frame {
+    /// Index of column `name`.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// The value of column `name` in `row` as a number (integers too), if it is one.
+    pub fn number(&self, row: usize, name: &str) -> Option<f64> {
+        let j = self.column(name)?;
+        match self.rows.get(row)?.get(j)? {
+            Cell::Num(x) => Some(*x),
+            Cell::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+
+    /// The value of column `name` in `row` as text (numbers printed as in CSV).
+    pub fn text(&self, row: usize, name: &str) -> Option<String> {
+        let j = self.column(name)?;
+        match self.rows.get(row)?.get(j)? {
+            Cell::Text(s) => Some(s.clone()),
+            Cell::Int(i) => Some(i.to_string()),
+            Cell::Num(x) => Some(machine_number(*x)),
+            Cell::Null => None,
+        }
+    }
+
+    /// A frame with only the named columns (in that order; unknown names are skipped).
+    pub fn select(&self, names: &[&str]) -> Frame {
+        let idx: Vec<usize> = names.iter().filter_map(|n| self.column(n)).collect();
+        Frame {
+            columns: idx.iter().map(|&j| self.columns[j].clone()).collect(),
+            decimals: idx
+                .iter()
+                .map(|&j| self.decimals.get(j).copied().flatten())
+                .collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| {
+                    idx.iter()
+                        .map(|&j| r.get(j).cloned().unwrap_or(Cell::Null))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// Keep the rows for which `keep(frame, row index)` is true.
+    pub fn filter(&self, keep: impl Fn(&Frame, usize) -> bool) -> Frame {
+        let rows = (0..self.rows.len())
+            .filter(|&i| keep(self, i))
+            .map(|i| self.rows[i].clone())
+            .collect();
+        Frame {
+            columns: self.columns.clone(),
+            decimals: self.decimals.clone(),
+            rows,
+        }
+    }
+}
+
 pub fn to_json(frame: &Frame) -> Vec<u8> {
     let rows: Vec<Value> = frame
         .rows
@@ -382,6 +475,18 @@ mod tests {
     fn latex_escapes_specials() {
         let s = String::from_utf8(to_latex(&frame())).unwrap();
         assert!(s.contains("a\\_b & -- & 3 \\\\"), "{s}");
+    }
+
+    #[test]
+    fn csv_round_trips() {
+        let f = frame();
+        let back = from_csv(&to_csv(&f)).unwrap();
+        assert_eq!(back.columns, f.columns);
+        assert_eq!(back.rows[0][1], Cell::Num(0.08123));
+        assert_eq!(back.rows[1][1], Cell::Null);
+        assert_eq!(back.number(0, "n"), Some(10.0));
+        assert_eq!(back.text(1, "subgroup").as_deref(), Some("a_b"));
+        assert_eq!(back.select(&["n"]).columns, vec!["n".to_string()]);
     }
 
     #[test]

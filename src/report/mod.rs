@@ -4,4 +4,5 @@ pub mod document;
 pub mod figures;
 pub mod mask;
 pub mod shares;
+pub mod study;
 pub mod style;

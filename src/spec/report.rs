@@ -1,10 +1,27 @@
 //! `[report]`: what the report folder shows (owned by `run` and `report`).
 
+use indexmap::IndexMap;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportSpec {
+    /// Title of the report (default: the study's title).
+    pub title: Option<String>,
     /// Published tables mask any cell describing fewer than this many persons (default 5).
     pub mask_below: Option<u32>,
+    /// The headline outcome (default: the last outcome of `[analysis]`).
+    pub primary_outcome: Option<String>,
+    /// Days after randomization each outcome is measured at, e.g. `{ work_or_study_540 = 540 }`.
+    #[serde(default)]
+    pub horizons: IndexMap<String, u32>,
+    /// Parts of the primary outcome by kind, with their labels, e.g.
+    /// `{ subsidized_540 = "Subsidized work", unsubsidized_540 = "Unsubsidized work" }`.
+    #[serde(default)]
+    pub split: IndexMap<String, String>,
+    /// Readable names of subgroup levels, e.g. `{ "gender=F" = "Women", "gender=M" = "Men" }`.
+    #[serde(default)]
+    pub labels: IndexMap<String, String>,
+    /// How the outcome is described in sentences and axis labels (default "in work or studies").
+    pub outcome_label: Option<String>,
 }

@@ -1,0 +1,815 @@
+//! The study report: from the tidy result tables of a run (`tables/*.csv`) to the report folder's
+//! files — `report.html` (self-contained, figures inline as SVG), `report.md`, Markdown tables,
+//! and every figure as SVG and PNG. Pure: tables in, files (name, bytes) out. Small cells are
+//! masked in every table shown; no identifier column is ever printed.
+
+use crate::error::Result;
+use crate::export::{self, Cell, Frame};
+use crate::report::document::{Block, FigureRef, Report, Section, TableRef};
+use crate::report::figures::{
+    self, Figure, balance::BalancePlot, balance::BalancePoint, ce_plane::CePlane, ceac::Ceac,
+    flow::Flow, flow::FlowArm, forest::Forest, forest::ForestRow, split::Split, split::SplitBar,
+    trajectory::Trajectory, trajectory::TrajectoryPoint,
+};
+use crate::report::mask::mask_small_cells;
+use indexmap::IndexMap;
+use std::collections::BTreeMap;
+
+/// Everything the report needs besides the tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportContext {
+    pub title: String,
+    pub subtitle: Option<String>,
+    /// Arms in spec order; the control arm is named separately.
+    pub arms: Vec<String>,
+    pub control: String,
+    /// Lines describing the design (arms, ratio, strata, method, seed, ...).
+    pub design: Vec<String>,
+    /// Lines describing the estimators, SE types and references.
+    pub methods: Vec<String>,
+    /// The headline outcome column.
+    pub primary_outcome: String,
+    /// Outcome column → days after randomization, in order.
+    pub horizons: IndexMap<String, u32>,
+    /// Parts of the primary outcome → label.
+    pub split: IndexMap<String, String>,
+    /// Subgroup level → label (e.g. "gender=F" → "Women").
+    pub labels: IndexMap<String, String>,
+    pub outcome_label: String,
+    /// The participation column, whose name is the term of the 2SLS rows.
+    pub participation: Option<String>,
+    pub mask_below: usize,
+    /// The manifest (version, seed, input hashes) as text.
+    pub manifest: String,
+}
+
+/// The result tables by name (`effects`, `shares`, `split`, `flow`, `balance`, `balance_joint`,
+/// `attrition`, `cost`, `ce_draws`, `ceac`, ...). Missing tables leave their section out.
+pub type Tables = BTreeMap<String, Frame>;
+
+/// Columns that may identify a person; they are dropped from any table before it is shown.
+const IDENTIFIER_COLUMNS: &[&str] = &["id", "person_id", "personnummer", "pnr", "ssn", "hash"];
+
+impl ReportContext {
+    /// Readable label of a subgroup value: `all` → "All", `gender=F` → the configured label,
+    /// `a - b` → "A − B".
+    pub fn label(&self, subgroup: &str) -> String {
+        if subgroup == "all" {
+            return "All".to_string();
+        }
+        if let Some((a, b)) = subgroup.split_once(" - ") {
+            return format!("{} − {}", self.label(a), self.label(b));
+        }
+        self.labels
+            .get(subgroup)
+            .cloned()
+            .unwrap_or_else(|| subgroup.to_string())
+    }
+
+    fn horizon_label(&self, outcome: &str) -> String {
+        match self.horizons.get(outcome) {
+            Some(d) => format!("{d} days"),
+            None => outcome.to_string(),
+        }
+    }
+
+    fn treated_arms(&self) -> Vec<&String> {
+        self.arms.iter().filter(|a| **a != self.control).collect()
+    }
+}
+
+fn without_identifiers(frame: &Frame) -> Frame {
+    let keep: Vec<&str> = frame
+        .columns
+        .iter()
+        .map(String::as_str)
+        .filter(|c| !IDENTIFIER_COLUMNS.contains(&c.to_lowercase().as_str()))
+        .collect();
+    frame.select(&keep)
+}
+
+/// Mask every count column of a table and what is computed from it.
+pub fn mask_table(name: &str, frame: &mut Frame, k: usize) {
+    const ESTIMATES: &[&str] = &[
+        "estimate",
+        "std_error",
+        "statistic",
+        "p_value",
+        "conf_low",
+        "conf_high",
+        "df",
+        "p_value_adjusted",
+        "p_value_ri",
+    ];
+    match name {
+        "effects" => {
+            let treated: Vec<&str> = ["mean_treated"].iter().chain(ESTIMATES).copied().collect();
+            let control: Vec<&str> = ["mean_control"].iter().chain(ESTIMATES).copied().collect();
+            mask_small_cells(frame, "n_treated", &treated, k);
+            mask_small_cells(frame, "n_control", &control, k);
+        }
+        "shares" => {
+            mask_small_cells(
+                frame,
+                "n",
+                &["share", "std_error", "conf_low", "conf_high"],
+                k,
+            );
+        }
+        "split" => {
+            mask_small_cells(frame, "n", &["share"], k);
+        }
+        _ => {
+            for column in frame.columns.clone() {
+                if column == "n" || column.starts_with("n_") {
+                    mask_small_cells(frame, &column, &[], k);
+                }
+            }
+            for column in [
+                "assigned",
+                "took_part",
+                "followed_up",
+                "lost",
+                "analysed",
+                "missing",
+            ] {
+                mask_small_cells(frame, column, &[], k);
+            }
+        }
+    }
+}
+
+fn table_block(name: &str, caption: &str, frame: &Frame, k: usize) -> Block {
+    let mut shown = without_identifiers(frame);
+    mask_table(name, &mut shown, k);
+    Block::Table(TableRef {
+        caption: caption.to_string(),
+        frame: shown,
+        csv: Some(format!("tables/{name}.csv")),
+    })
+}
+
+/// The files of the report folder besides the tables' CSVs: (relative path, bytes).
+pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut figures_out: Vec<FigureRef> = Vec::new();
+    let mut add_figure = |files: &mut Vec<(String, Vec<u8>)>,
+                          figure: &dyn ErasedFigure,
+                          caption: &str|
+     -> Result<FigureRef> {
+        let svg = figure.svg()?;
+        files.push((
+            format!("figures/{}.svg", figure.name()),
+            svg.clone().into_bytes(),
+        ));
+        files.push((format!("figures/{}.png", figure.name()), figure.png()?));
+        let r = FigureRef {
+            name: figure.name().to_string(),
+            caption: caption.to_string(),
+            svg,
+        };
+        figures_out.push(r.clone());
+        Ok(r)
+    };
+    let k = context.mask_below;
+    let mut sections = Vec::new();
+
+    sections.push(Section {
+        id: "summary".into(),
+        heading: "Summary".into(),
+        blocks: summary(context, tables),
+    });
+
+    // Design and participant flow.
+    let mut blocks = vec![Block::List(context.design.clone())];
+    if let Some(flow) = tables.get("flow") {
+        if let Some(figure) = flow_figure(context, flow) {
+            let f = add_figure(
+                &mut files,
+                &figure,
+                "Participant flow from randomization to analysis (CONSORT). Counts below the masking threshold are shown as <k.",
+            )?;
+            blocks.push(Block::Figure(f));
+        }
+        blocks.push(table_block("flow", "Participant flow by arm", flow, k));
+    }
+    sections.push(Section {
+        id: "design".into(),
+        heading: "Design and participant flow".into(),
+        blocks,
+    });
+
+    // Balance.
+    if let Some(balance) = tables.get("balance") {
+        let mut blocks = vec![Block::Text(
+            "Baseline characteristics by arm. Differences are treatment minus control; the standardized difference divides by the pooled standard deviation. P-values test each difference; the joint test regresses assignment on all covariates (F test, as Stata's iebaltab).".into(),
+        )];
+        if let Some(figure) = balance_figure(context, balance) {
+            let f = add_figure(
+                &mut files,
+                &figure,
+                "Standardized differences in baseline characteristics, overall and by subgroup. The shaded band marks |difference| < 0.1.",
+            )?;
+            blocks.push(Block::Figure(f));
+        }
+        blocks.push(table_block("balance", "Baseline balance", balance, k));
+        if let Some(joint) = tables.get("balance_joint") {
+            blocks.push(table_block(
+                "balance_joint",
+                "Joint test of balance (assignment regressed on all covariates)",
+                joint,
+                k,
+            ));
+        }
+        sections.push(Section {
+            id: "balance".into(),
+            heading: "Baseline balance".into(),
+            blocks,
+        });
+    }
+
+    // Effects.
+    if let Some(effects) = tables.get("effects") {
+        let mut blocks = vec![Block::Text(format!(
+            "Intention-to-treat effects of being offered the programme on the share {} at each horizon, for everyone and by subgroup, and the difference between subgroups from the interaction model. Effects are differences in shares (0.08 = 8 percentage points).",
+            context.outcome_label
+        ))];
+        if let Some(figure) = forest_figure(context, effects) {
+            let f = add_figure(
+                &mut files,
+                &figure,
+                "Effect of the offer with 95% confidence intervals, by horizon and subgroup (percentage points).",
+            )?;
+            blocks.push(Block::Figure(f));
+        }
+        if let Some(figure) = tables
+            .get("shares")
+            .and_then(|s| trajectory_figure(context, s))
+        {
+            let f = add_figure(
+                &mut files,
+                &figure,
+                &format!(
+                    "Share {} by arm and days since randomization, with 95% confidence intervals.",
+                    context.outcome_label
+                ),
+            )?;
+            blocks.push(Block::Figure(f));
+        }
+        if let Some(figure) = tables.get("split").and_then(|s| split_figure(context, s)) {
+            let f = add_figure(
+                &mut files,
+                &figure,
+                "The primary outcome split by kind of activity, by arm and subgroup.",
+            )?;
+            blocks.push(Block::Figure(f));
+        }
+        let itt = effects.filter(|f, i| !is_participation_row(context, f, i));
+        blocks.push(table_block(
+            "effects",
+            "Intention-to-treat effects",
+            &itt,
+            k,
+        ));
+        if let Some(split) = tables.get("split") {
+            blocks.push(table_block(
+                "split",
+                "The primary outcome by kind, by arm and subgroup",
+                split,
+                k,
+            ));
+        }
+        sections.push(Section {
+            id: "effects".into(),
+            heading: "Effects over horizons, by subgroup".into(),
+            blocks,
+        });
+        let participation = effects.filter(|f, i| is_participation_row(context, f, i));
+        if !participation.rows.is_empty() {
+            sections.push(Section {
+                id: "participation".into(),
+                heading: "Effect of participation".into(),
+                blocks: vec![
+                    Block::Text("The effect of actually taking part, estimated by two-stage least squares with the random offer as instrument for participation (one-sided non-compliance: controls could not take part). It is the intention-to-treat effect divided by the difference in take-up, and applies to those who take part when offered.".into()),
+                    table_block("effects", "Effect of participation (2SLS, offer as instrument)", &participation, k),
+                ],
+            });
+        }
+    }
+
+    if let Some(attrition) = tables.get("attrition") {
+        sections.push(Section {
+            id: "attrition".into(),
+            heading: "Attrition".into(),
+            blocks: vec![
+                Block::Text("Outcomes missing by arm and horizon, with a test of differential attrition. Effects are estimated on complete cases.".into()),
+                table_block("attrition", "Missing outcomes by arm", attrition, k),
+            ],
+        });
+    }
+
+    if let Some(cost) = tables.get("cost") {
+        let mut blocks = vec![Block::Text("Costs per person by arm, the incremental cost, the incremental effect (additional persons in the outcome per person offered) and their ratio, the cost per additional person, with delta-method, Fieller and bootstrap intervals.".into())];
+        blocks.push(table_block("cost", "Cost-effectiveness", cost, k));
+        if let Some(figure) = tables
+            .get("ce_draws")
+            .and_then(|d| ce_plane_figure(context, d, cost))
+        {
+            let f = add_figure(
+                &mut files,
+                &figure,
+                "Cost-effectiveness plane: bootstrap replicates of the incremental effect and cost per 100 persons offered, with the share of replicates in each quadrant.",
+            )?;
+            blocks.push(Block::Figure(f));
+        }
+        if let Some(figure) = tables.get("ceac").and_then(|c| ceac_figure(context, c)) {
+            let f = add_figure(
+                &mut files,
+                &figure,
+                "Probability that the programme is cost-effective at each willingness to pay per additional person in the outcome.",
+            )?;
+            blocks.push(Block::Figure(f));
+        }
+        sections.push(Section {
+            id: "cost".into(),
+            heading: "Cost-effectiveness".into(),
+            blocks,
+        });
+    }
+
+    sections.push(Section {
+        id: "methods".into(),
+        heading: "Methods".into(),
+        blocks: vec![Block::List(context.methods.clone())],
+    });
+    sections.push(Section {
+        id: "manifest".into(),
+        heading: "Reproducibility".into(),
+        blocks: vec![
+            Block::Text("Every file of this folder is regenerated byte for byte by `lotta run` from the inputs below (SHA-256) and the seed.".into()),
+            Block::Code(context.manifest.clone()),
+        ],
+    });
+
+    let report = Report {
+        title: context.title.clone(),
+        subtitle: context.subtitle.clone(),
+        sections,
+    };
+    files.push((
+        "report.html".into(),
+        crate::report::document::to_html(&report),
+    ));
+    files.push((
+        "report.md".into(),
+        crate::report::document::to_markdown(&report),
+    ));
+    for (name, frame) in tables {
+        let mut shown = without_identifiers(frame);
+        mask_table(name, &mut shown, k);
+        files.push((format!("tables/{name}.md"), export::to_markdown(&shown)));
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+/// A figure behind a trait object (the `Figure` trait is generic over backends).
+trait ErasedFigure {
+    fn name(&self) -> &str;
+    fn svg(&self) -> Result<String>;
+    fn png(&self) -> Result<Vec<u8>>;
+}
+
+impl<F: Figure> ErasedFigure for F {
+    fn name(&self) -> &str {
+        Figure::name(self)
+    }
+    fn svg(&self) -> Result<String> {
+        figures::to_svg(self)
+    }
+    fn png(&self) -> Result<Vec<u8>> {
+        figures::to_png(self)
+    }
+}
+
+fn is_participation_row(context: &ReportContext, frame: &Frame, row: usize) -> bool {
+    // The 2SLS rows name the participation column as their term (issue #3's tidy convention).
+    match (&context.participation, frame.text(row, "term")) {
+        (Some(p), Some(term)) => *p == term,
+        _ => false,
+    }
+}
+
+fn number_or_masked(frame: &Frame, row: usize, name: &str) -> Option<usize> {
+    match frame
+        .column(name)
+        .and_then(|j| frame.rows.get(row).and_then(|r| r.get(j)))
+    {
+        Some(Cell::Int(i)) => Some((*i).max(0) as usize),
+        Some(Cell::Num(x)) => Some(x.max(0.0) as usize),
+        // A masked count ("<k") is drawn as a small positive count, which the figure masks again.
+        Some(Cell::Text(t)) if t.starts_with('<') => Some(1),
+        _ => None,
+    }
+}
+
+fn flow_figure(context: &ReportContext, flow: &Frame) -> Option<Flow> {
+    let mut arms = Vec::new();
+    for i in 0..flow.rows.len() {
+        let name = flow.text(i, "arm")?;
+        let took_part = if name == context.control {
+            None
+        } else {
+            number_or_masked(flow, i, "took_part")
+        };
+        arms.push(FlowArm {
+            name,
+            assigned: number_or_masked(flow, i, "assigned")?,
+            took_part,
+            lost: number_or_masked(flow, i, "lost").unwrap_or(0),
+            analysed: number_or_masked(flow, i, "analysed").unwrap_or(0),
+        });
+    }
+    let horizon = flow
+        .number(0, "horizon_days")
+        .map(|d| format!("{d:.0} days"))
+        .unwrap_or_else(|| context.horizon_label(&context.primary_outcome));
+    Some(Flow {
+        name: "flow".into(),
+        title: "Participant flow".into(),
+        randomized: arms.iter().map(|a| a.assigned).sum(),
+        horizon,
+        arms,
+        mask_below: context.mask_below,
+    })
+}
+
+fn subgroup_order(context: &ReportContext, values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for v in values {
+        if !seen.contains(&v) {
+            seen.push(v);
+        }
+    }
+    // "all" first, then configured labels in their order, then the rest as they came.
+    let mut ordered: Vec<String> = Vec::new();
+    if seen.iter().any(|s| s == "all") {
+        ordered.push("all".into());
+    }
+    for key in context.labels.keys() {
+        if seen.contains(key) && !ordered.contains(key) {
+            ordered.push(key.clone());
+        }
+    }
+    for s in seen {
+        if !ordered.contains(&s) {
+            ordered.push(s);
+        }
+    }
+    ordered
+}
+
+fn balance_figure(context: &ReportContext, balance: &Frame) -> Option<BalancePlot> {
+    balance.column("smd")?;
+    let covariate_col = ["covariate", "variable", "term"]
+        .into_iter()
+        .find(|c| balance.column(c).is_some())?;
+    let has_subgroup = balance.column("subgroup").is_some();
+    let mut covariates: Vec<String> = Vec::new();
+    let mut points = Vec::new();
+    for i in 0..balance.rows.len() {
+        let covariate = balance.text(i, covariate_col)?;
+        let subgroup = if has_subgroup {
+            balance.text(i, "subgroup").unwrap_or_else(|| "all".into())
+        } else {
+            "all".into()
+        };
+        let Some(smd) = balance.number(i, "smd") else {
+            continue;
+        };
+        if !covariates.contains(&covariate) {
+            covariates.push(covariate.clone());
+        }
+        points.push(BalancePoint {
+            covariate,
+            subgroup,
+            smd,
+        });
+    }
+    let order = subgroup_order(context, points.iter().map(|p| p.subgroup.clone()));
+    let points = points
+        .into_iter()
+        .map(|p| BalancePoint {
+            subgroup: context.label(&p.subgroup),
+            ..p
+        })
+        .collect();
+    Some(BalancePlot {
+        name: "balance".into(),
+        title: "Baseline balance".into(),
+        covariates,
+        subgroups: order.iter().map(|s| context.label(s)).collect(),
+        points,
+    })
+}
+
+fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
+    let mut rows = Vec::new();
+    let treated = context.treated_arms();
+    let multi_arm = treated.len() > 1;
+    for outcome in context.horizons.keys() {
+        let subgroups = subgroup_order(
+            context,
+            (0..effects.rows.len())
+                .filter(|&i| effects.text(i, "outcome").as_deref() == Some(outcome.as_str()))
+                .filter_map(|i| effects.text(i, "subgroup")),
+        );
+        for subgroup in subgroups.iter().filter(|s| !s.contains(" - ")) {
+            for i in 0..effects.rows.len() {
+                if effects.text(i, "outcome").as_deref() != Some(outcome.as_str())
+                    || effects.text(i, "subgroup").as_deref() != Some(subgroup.as_str())
+                    || is_participation_row(context, effects, i)
+                {
+                    continue;
+                }
+                let term = effects.text(i, "term").unwrap_or_default();
+                let label = if multi_arm {
+                    format!("{} ({term})", context.label(subgroup))
+                } else {
+                    context.label(subgroup)
+                };
+                rows.push(ForestRow {
+                    group: context.horizon_label(outcome),
+                    label,
+                    estimate: effects.number(i, "estimate").unwrap_or(f64::NAN),
+                    low: effects.number(i, "conf_low").unwrap_or(f64::NAN),
+                    high: effects.number(i, "conf_high").unwrap_or(f64::NAN),
+                });
+            }
+        }
+    }
+    if rows.is_empty() {
+        return None;
+    }
+    let mut series: Vec<String> = Vec::new();
+    for r in &rows {
+        if !series.contains(&r.label) {
+            series.push(r.label.clone());
+        }
+    }
+    let treated_name = treated.first().map(|s| s.as_str()).unwrap_or("treatment");
+    Some(Forest {
+        name: "forest".into(),
+        title: format!("Effect of the offer on being {}", context.outcome_label),
+        x_label: format!(
+            "Difference {treated_name} − {} (percentage points, 95% CI)",
+            context.control
+        ),
+        rows,
+        series,
+    })
+}
+
+fn trajectory_figure(context: &ReportContext, shares: &Frame) -> Option<Trajectory> {
+    let mut points = Vec::new();
+    for i in 0..shares.rows.len() {
+        let outcome = shares.text(i, "outcome")?;
+        let Some(&days) = context.horizons.get(&outcome) else {
+            continue;
+        };
+        points.push(TrajectoryPoint {
+            panel: shares.text(i, "subgroup")?,
+            arm: shares.text(i, "arm")?,
+            horizon: days as f64,
+            share: shares.number(i, "share").unwrap_or(f64::NAN),
+            low: shares.number(i, "conf_low").unwrap_or(f64::NAN),
+            high: shares.number(i, "conf_high").unwrap_or(f64::NAN),
+        });
+    }
+    if points.is_empty() {
+        return None;
+    }
+    let mut panels = subgroup_order(context, points.iter().map(|p| p.panel.clone()));
+    if panels.len() > 1 {
+        panels.retain(|p| p != "all");
+    }
+    let points = points
+        .into_iter()
+        .map(|p| TrajectoryPoint {
+            panel: context.label(&p.panel),
+            ..p
+        })
+        .collect();
+    Some(Trajectory {
+        name: "trajectory".into(),
+        title: format!(
+            "Share {} after randomization, by arm",
+            context.outcome_label
+        ),
+        y_label: format!("{} (%)", capitalize(&context.outcome_label)),
+        panels: panels.iter().map(|p| context.label(p)).collect(),
+        arms: context.arms.clone(),
+        points,
+    })
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn split_figure(context: &ReportContext, split: &Frame) -> Option<Split> {
+    let parts: Vec<String> = context.split.keys().cloned().collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let subgroups = subgroup_order(
+        context,
+        (0..split.rows.len()).filter_map(|i| split.text(i, "subgroup")),
+    );
+    let mut bars = Vec::new();
+    for subgroup in &subgroups {
+        for arm in &context.arms {
+            let shares: Vec<f64> = parts
+                .iter()
+                .map(|part| {
+                    (0..split.rows.len())
+                        .find(|&i| {
+                            split.text(i, "subgroup").as_ref() == Some(subgroup)
+                                && split.text(i, "arm").as_ref() == Some(arm)
+                                && split.text(i, "part").as_ref() == Some(part)
+                        })
+                        .and_then(|i| split.number(i, "share"))
+                        .unwrap_or(f64::NAN)
+                })
+                .collect();
+            if shares.iter().any(|s| s.is_finite()) {
+                bars.push(SplitBar {
+                    subgroup: context.label(subgroup),
+                    arm: arm.clone(),
+                    shares,
+                });
+            }
+        }
+    }
+    if bars.is_empty() {
+        return None;
+    }
+    Some(Split {
+        name: "split".into(),
+        title: format!(
+            "{} at {}, by kind",
+            capitalize(&context.outcome_label),
+            context.horizon_label(&context.primary_outcome)
+        ),
+        y_label: "Share of group (%)".into(),
+        parts: context.split.values().cloned().collect(),
+        bars,
+    })
+}
+
+fn ce_plane_figure(_context: &ReportContext, draws: &Frame, cost: &Frame) -> Option<CePlane> {
+    let all_rows: Vec<usize> = (0..draws.rows.len())
+        .filter(|&i| draws.text(i, "subgroup").is_none_or(|s| s == "all"))
+        .collect();
+    let points: Vec<(f64, f64)> = all_rows
+        .iter()
+        .filter_map(|&i| {
+            Some((
+                draws.number(i, "incremental_effect")? * 100.0,
+                draws.number(i, "incremental_cost")? * 100.0,
+            ))
+        })
+        .collect();
+    if points.is_empty() {
+        return None;
+    }
+    let row =
+        (0..cost.rows.len()).find(|&i| cost.text(i, "subgroup").is_none_or(|s| s == "all"))?;
+    let estimate = (
+        cost.number(row, "incremental_effect").unwrap_or(f64::NAN) * 100.0,
+        cost.number(row, "incremental_cost").unwrap_or(f64::NAN) * 100.0,
+    );
+    Some(CePlane {
+        name: "ce_plane".into(),
+        title: "Cost-effectiveness plane (bootstrap)".into(),
+        x_label: "Additional persons in the outcome per 100 offered".into(),
+        y_label: "Incremental cost per 100 offered (SEK)".into(),
+        draws: points,
+        estimate,
+        wtp: None,
+        wtp_label: None,
+    })
+}
+
+fn ceac_figure(context: &ReportContext, ceac: &Frame) -> Option<Ceac> {
+    let wtp_col = ["wtp", "lambda"]
+        .into_iter()
+        .find(|c| ceac.column(c).is_some())?;
+    let prob_col = ["probability", "prob_cost_effective"]
+        .into_iter()
+        .find(|c| ceac.column(c).is_some())?;
+    let subgroups = subgroup_order(
+        context,
+        (0..ceac.rows.len()).map(|i| ceac.text(i, "subgroup").unwrap_or_else(|| "all".into())),
+    );
+    let curves: Vec<(String, Vec<(f64, f64)>)> = subgroups
+        .iter()
+        .filter(|s| !s.contains(" - "))
+        .map(|s| {
+            let points = (0..ceac.rows.len())
+                .filter(|&i| ceac.text(i, "subgroup").unwrap_or_else(|| "all".into()) == *s)
+                .filter_map(|i| Some((ceac.number(i, wtp_col)?, ceac.number(i, prob_col)?)))
+                .collect();
+            (context.label(s), points)
+        })
+        .collect();
+    if curves
+        .iter()
+        .all(|(_, p): &(String, Vec<(f64, f64)>)| p.is_empty())
+    {
+        return None;
+    }
+    Some(Ceac {
+        name: "ceac".into(),
+        title: "Cost-effectiveness acceptability curve".into(),
+        x_label: "Willingness to pay per additional person in the outcome (SEK)".into(),
+        curves,
+    })
+}
+
+/// The headline sentences.
+fn summary(context: &ReportContext, tables: &Tables) -> Vec<Block> {
+    let mut lines = Vec::new();
+    if let Some(effects) = tables.get("effects") {
+        let primary = &context.primary_outcome;
+        for i in 0..effects.rows.len() {
+            if effects.text(i, "outcome").as_ref() != Some(primary)
+                || is_participation_row(context, effects, i)
+            {
+                continue;
+            }
+            let subgroup = effects.text(i, "subgroup").unwrap_or_default();
+            let (Some(est), Some(lo), Some(hi)) = (
+                effects.number(i, "estimate"),
+                effects.number(i, "conf_low"),
+                effects.number(i, "conf_high"),
+            ) else {
+                continue;
+            };
+            let p = effects
+                .number(i, "p_value")
+                .map(format_p)
+                .unwrap_or_else(|| "–".into());
+            lines.push(format!(
+                "{}: {} percentage points (95% CI {} to {}; p {}).",
+                context.label(&subgroup),
+                figures::pp(est),
+                figures::pp_plain(lo),
+                figures::pp_plain(hi),
+                p
+            ));
+        }
+    }
+    let mut blocks = Vec::new();
+    if !lines.is_empty() {
+        blocks.push(Block::Text(format!(
+            "Effect of the offer on the share {} at {} (intention to treat):",
+            context.outcome_label,
+            context.horizon_label(&context.primary_outcome)
+        )));
+        blocks.push(Block::List(lines));
+    }
+    if let Some(cost) = tables.get("cost")
+        && let Some(row) =
+            (0..cost.rows.len()).find(|&i| cost.text(i, "subgroup").is_none_or(|s| s == "all"))
+    {
+        if let Some(icer) = cost.number(row, "icer") {
+            blocks.push(Block::Text(format!(
+                "Cost per additional person {}: {} SEK.",
+                context.outcome_label,
+                figures::thousands(icer)
+            )));
+        } else if let Some(note) = cost.text(row, "note") {
+            blocks.push(Block::Text(format!(
+                "Cost per additional person: not meaningful ({note})."
+            )));
+        }
+    }
+    if blocks.is_empty() {
+        blocks.push(Block::Text("No effect estimates were computed.".into()));
+    }
+    blocks
+}
+
+/// A p-value as reports print it: "= 0.034", "< 0.001".
+pub fn format_p(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".into()
+    } else {
+        format!("= {p:.3}")
+    }
+}
