@@ -6,3 +6,4 @@ pub mod mask;
 pub mod shares;
 pub mod study;
 pub mod style;
+pub mod tables;
