@@ -15,6 +15,27 @@ pub struct Args {
     /// A study folder or study.toml whose `[power]` (and `[simulate]`) sections give defaults.
     #[arg(long)]
     pub study: Option<PathBuf>,
+    #[command(flatten)]
+    pub plan: Box<PlanFlags>,
+    /// Power by simulation: number of simulated trials from the study's `[simulate]` section.
+    #[arg(long, allow_hyphen_values = true)]
+    pub simulate: Option<i64>,
+    /// Seed for the simulation (default: `study.seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the results to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// The planning question (each flag is also a key of `[power]`).
+#[derive(Debug, clap::Args)]
+pub struct PlanFlags {
     /// Control rate of a binary outcome, e.g. 0.30.
     #[arg(long, allow_hyphen_values = true)]
     pub baseline: Option<f64>,
@@ -74,20 +95,6 @@ pub struct Args {
     /// Expected effect for the cost precision (default: the MDE or --mde).
     #[arg(long, allow_hyphen_values = true)]
     pub effect: Option<f64>,
-    /// Power by simulation: number of simulated trials from the study's `[simulate]` section.
-    #[arg(long, allow_hyphen_values = true)]
-    pub simulate: Option<i64>,
-    /// Seed for the simulation (default: `study.seed`).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// No progress bar.
-    #[arg(long)]
-    pub quiet: bool,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Write the results to this file instead of stdout.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -104,28 +111,28 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         return run_simulation(&args, study.as_ref(), &spec, sims);
     }
     let input = PlanInput {
-        outcome: args.outcome.clone().or(spec.outcome.clone()),
-        method: args.method.clone().or(spec.method.clone()),
-        baseline: args.baseline.or(spec.baseline),
-        baseline_women: args.baseline_women.or(spec.baseline_women),
-        baseline_men: args.baseline_men.or(spec.baseline_men),
-        sd: args.sd.or(spec.sd),
-        n: args.n.or(spec.n),
-        ratio: args.ratio.clone().or(spec.ratio.clone()),
-        alpha: args.alpha.or(spec.alpha),
-        power: args.power.or(spec.power),
-        mde: args.mde.or(spec.mde),
-        r2: args.r2.or(spec.r2),
-        icc: args.icc.or(spec.icc),
-        cluster_size: args.cluster_size.or(spec.cluster_size),
-        clusters: args.clusters.or(spec.clusters),
-        share_women: args.share_women.or(spec.share_women),
-        cost_per_participant: args.cost_per_participant.or(spec.cost_per_participant),
-        cost_sd: args.cost_sd.or(spec.cost_sd),
-        effect: args.effect.or(spec.effect),
+        outcome: args.plan.outcome.clone().or(spec.outcome.clone()),
+        method: args.plan.method.clone().or(spec.method.clone()),
+        baseline: args.plan.baseline.or(spec.baseline),
+        baseline_women: args.plan.baseline_women.or(spec.baseline_women),
+        baseline_men: args.plan.baseline_men.or(spec.baseline_men),
+        sd: args.plan.sd.or(spec.sd),
+        n: args.plan.n.or(spec.n),
+        ratio: args.plan.ratio.clone().or(spec.ratio.clone()),
+        alpha: args.plan.alpha.or(spec.alpha),
+        power: args.plan.power.or(spec.power),
+        mde: args.plan.mde.or(spec.mde),
+        r2: args.plan.r2.or(spec.r2),
+        icc: args.plan.icc.or(spec.icc),
+        cluster_size: args.plan.cluster_size.or(spec.cluster_size),
+        clusters: args.plan.clusters.or(spec.clusters),
+        share_women: args.plan.share_women.or(spec.share_women),
+        cost_per_participant: args.plan.cost_per_participant.or(spec.cost_per_participant),
+        cost_sd: args.plan.cost_sd.or(spec.cost_sd),
+        effect: args.plan.effect.or(spec.effect),
     };
     // With --n and --mde on the command line, the spec's power target is not a third given.
-    let input = if args.n.is_some() && args.mde.is_some() && args.power.is_none() {
+    let input = if args.plan.n.is_some() && args.plan.mde.is_some() && args.plan.power.is_none() {
         PlanInput {
             power: None,
             ..input
@@ -143,25 +150,25 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 /// Whether flag `--name` was given on the command line.
 fn flag_given(args: &Args, name: &str) -> bool {
     match name {
-        "baseline" => args.baseline.is_some(),
-        "baseline-women" => args.baseline_women.is_some(),
-        "baseline-men" => args.baseline_men.is_some(),
-        "n" => args.n.is_some(),
-        "ratio" => args.ratio.is_some(),
-        "alpha" => args.alpha.is_some(),
-        "power" => args.power.is_some(),
-        "mde" => args.mde.is_some(),
-        "icc" => args.icc.is_some(),
-        "cluster-size" => args.cluster_size.is_some(),
-        "clusters" => args.clusters.is_some(),
-        "r2" => args.r2.is_some(),
-        "outcome" => args.outcome.is_some(),
-        "sd" => args.sd.is_some(),
-        "method" => args.method.is_some(),
-        "share-women" => args.share_women.is_some(),
-        "cost-per-participant" => args.cost_per_participant.is_some(),
-        "cost-sd" => args.cost_sd.is_some(),
-        "effect" => args.effect.is_some(),
+        "baseline" => args.plan.baseline.is_some(),
+        "baseline-women" => args.plan.baseline_women.is_some(),
+        "baseline-men" => args.plan.baseline_men.is_some(),
+        "n" => args.plan.n.is_some(),
+        "ratio" => args.plan.ratio.is_some(),
+        "alpha" => args.plan.alpha.is_some(),
+        "power" => args.plan.power.is_some(),
+        "mde" => args.plan.mde.is_some(),
+        "icc" => args.plan.icc.is_some(),
+        "cluster-size" => args.plan.cluster_size.is_some(),
+        "clusters" => args.plan.clusters.is_some(),
+        "r2" => args.plan.r2.is_some(),
+        "outcome" => args.plan.outcome.is_some(),
+        "sd" => args.plan.sd.is_some(),
+        "method" => args.plan.method.is_some(),
+        "share-women" => args.plan.share_women.is_some(),
+        "cost-per-participant" => args.plan.cost_per_participant.is_some(),
+        "cost-sd" => args.plan.cost_sd.is_some(),
+        "effect" => args.plan.effect.is_some(),
         _ => false,
     }
 }
@@ -192,7 +199,7 @@ fn run_simulation(
         .into());
     }
     let dgp = crate::cli::simulate::load_dgp(study)?;
-    let n = match args.n.or(spec.n) {
+    let n = match args.plan.n.or(spec.n) {
         Some(n) if n.fract() != 0.0 => {
             return Err(UsageError(format!("--n {n}: expected a whole number of people")).into());
         }
@@ -200,7 +207,7 @@ fn run_simulation(
         None => None,
     };
     let n = crate::cli::simulate::participants_n(n, &dgp, 4 * dgp.arms.len())?;
-    let alpha = args.alpha.or(spec.alpha).unwrap_or(0.05);
+    let alpha = args.plan.alpha.or(spec.alpha).unwrap_or(0.05);
     if !(alpha > 0.0 && alpha < 1.0) {
         return Err(UsageError(format!(
             "--alpha {alpha}: expected a number strictly between 0 and 1"
