@@ -30,14 +30,19 @@ pub fn estimate_itt(y: &[f64], treated: &[f64]) -> Result<Estimate> {
         return Err(Error::compute("one arm has no observations"));
     }
     let xtx_inv = fit.xtx_inverse();
-    let mut meat = nalgebra::DMatrix::<f64>::zeros(2, 2);
-    for (i, e) in fit.residuals.iter().enumerate() {
-        let xi = nalgebra::DVector::from_column_slice(&[1.0, treated[i]]);
-        let h = (xi.transpose() * &xtx_inv * &xi)[(0, 0)];
+    let (a, b, c) = (xtx_inv[(0, 0)], xtx_inv[(0, 1)], xtx_inv[(1, 1)]);
+    // Meat Σ w_i x_i x_i' with x_i = (1, d_i), w_i = e_i² / (1 − h_ii), h_ii = x_i'(X'X)⁻¹x_i.
+    let (mut m00, mut m01, mut m11) = (0.0, 0.0, 0.0);
+    for (e, &d) in fit.residuals.iter().zip(treated) {
+        let h = a + 2.0 * b * d + c * d * d;
         let w = e * e / (1.0 - h);
-        meat += &xi * xi.transpose() * w;
+        m00 += w;
+        m01 += w * d;
+        m11 += w * d * d;
     }
-    let v = &xtx_inv * meat * &xtx_inv;
+    let meat = nalgebra::Matrix2::new(m00, m01, m01, m11);
+    let bread = nalgebra::Matrix2::new(a, b, b, c);
+    let v = bread * meat * bread;
     Ok(Estimate {
         estimate: fit.coef[1],
         std_error: v[(1, 1)].sqrt(),
@@ -103,8 +108,19 @@ fn replicate(
 ) -> Result<Vec<(Estimate, f64)>> {
     let study = simulate::simulate_study(dgp, n, &Streams::replicate(seed, r))?;
     let people = &study.participants.people;
+    // Each person's expected effect of the offer, per (arm, horizon), computed once.
+    let mut effects: std::collections::BTreeMap<(usize, usize), Vec<f64>> = Default::default();
+    for e in list {
+        effects.entry((e.arm, e.horizon)).or_insert_with(|| {
+            people
+                .iter()
+                .map(|p| simulate::expected_itt(dgp, p, e.arm, e.horizon))
+                .collect()
+        });
+    }
     let mut out = Vec::with_capacity(list.len());
     for e in list {
+        let person_effect = &effects[&(e.arm, e.horizon)];
         let mut y = Vec::new();
         let mut d = Vec::new();
         let mut truth = 0.0;
@@ -118,7 +134,7 @@ fn replicate(
             };
             y.push(f64::from(u8::from(act != Activity::Nothing)));
             d.push(f64::from(u8::from(arm == e.arm)));
-            truth += simulate::expected_itt(dgp, p, e.arm, e.horizon);
+            truth += person_effect[i];
         }
         let est = estimate_itt(&y, &d)?;
         out.push((est, truth / y.len() as f64));
