@@ -457,3 +457,25 @@ pub fn simulate_study(dgp: &Dgp, n: usize, streams: &Streams) -> Result<Study> {
         outcomes,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allocate_sums_to_n_by_largest_remainder() {
+        assert_eq!(allocate(10, &[0.5, 0.3, 0.2]), vec![5, 3, 2]);
+        // 7 × (1/3, 1/3, 1/3) = 2.33 each: the remainder goes to the earliest.
+        assert_eq!(allocate(7, &[1.0 / 3.0; 3]), vec![3, 2, 2]);
+        assert_eq!(allocate(0, &[0.4, 0.6]), vec![0, 0]);
+        assert_eq!(allocate(5, &[0.0, 1.0]), vec![0, 5]);
+    }
+
+    #[test]
+    fn streams_of_replicates_differ_and_repeat() {
+        let a = Streams::replicate(1, 0).stream("x").next_u64();
+        assert_eq!(a, Streams::replicate(1, 0).stream("x").next_u64());
+        assert_ne!(a, Streams::replicate(1, 1).stream("x").next_u64());
+        assert_ne!(a, Streams::new(1).stream("x").next_u64());
+    }
+}

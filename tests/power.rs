@@ -491,3 +491,20 @@ fn bad_unreachable_power_with_fixed_clusters() {
         "add clusters",
     );
 }
+
+/// Agreement of the provisional HC2 estimator with estimatr::lm_robust (fixture from
+/// tests/reference/power/hc2.R).
+const HC2_REL_TOL: f64 = 1e-10;
+
+#[test]
+fn provisional_hc2_estimator_matches_estimatr() {
+    let data = read_csv("tests/reference/power/hc2_data.csv");
+    let y: Vec<f64> = data.iter().map(|r| num(r, "y").expect("y")).collect();
+    let d: Vec<f64> = data.iter().map(|r| num(r, "d").expect("d")).collect();
+    let expected = &read_csv("tests/reference/power/hc2_expected.csv")[0];
+    let e = lotta::power::diagnose::estimate_itt(&y, &d).expect("estimate");
+    let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
+    assert!(rel(e.estimate, num(expected, "estimate").expect("estimate")) < HC2_REL_TOL);
+    assert!(rel(e.std_error, num(expected, "std_error").expect("se")) < HC2_REL_TOL);
+    assert_eq!(e.df, num(expected, "df").expect("df"));
+}
