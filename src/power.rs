@@ -1,1 +1,388 @@
-//! (to be written)
+//! Planning a trial: analytic power ([`analytic`]) from a checked question ([`PlanInput`] →
+//! [`Plan`]), and power by simulation ([`diagnose`]: simulate → assign → estimate, many times).
+
+pub mod analytic;
+pub mod diagnose;
+pub mod nct;
+
+pub use analytic::{Answer, Clusters, CostPrecision, Method, OutcomeKind, Plan, Row, Unknown};
+
+use crate::error::{Error, Location, Result};
+use crate::export::{Cell, Frame};
+
+/// The planning question as given (flags over `[power]`), before checking.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlanInput {
+    pub outcome: Option<String>,
+    pub method: Option<String>,
+    pub baseline: Option<f64>,
+    pub baseline_women: Option<f64>,
+    pub baseline_men: Option<f64>,
+    pub sd: Option<f64>,
+    pub n: Option<f64>,
+    pub ratio: Option<String>,
+    pub alpha: Option<f64>,
+    pub power: Option<f64>,
+    pub mde: Option<f64>,
+    pub r2: Option<f64>,
+    pub icc: Option<f64>,
+    pub cluster_size: Option<f64>,
+    pub clusters: Option<f64>,
+    pub share_women: Option<f64>,
+    pub cost_per_participant: Option<f64>,
+    pub cost_sd: Option<f64>,
+    pub effect: Option<f64>,
+}
+
+/// Parse a ratio such as `2:1` into the treated share 2/3.
+pub fn treated_share(ratio: &str) -> Option<f64> {
+    let (a, b) = ratio.split_once(':')?;
+    let a: f64 = a.trim().parse().ok()?;
+    let b: f64 = b.trim().parse().ok()?;
+    (a.is_finite() && b.is_finite() && a > 0.0 && b > 0.0).then(|| a / (a + b))
+}
+
+impl Plan {
+    /// Check a planning question. `at(name)` locates the flag or spec key `name` (written as
+    /// the flag without dashes, e.g. `cluster-size`) for messages.
+    pub fn new(input: &PlanInput, at: &dyn Fn(&str) -> Location) -> Result<Plan> {
+        let bad = |name: &str, msg: String| Error::spec(at(name), msg);
+        let outcome = match input.outcome.as_deref() {
+            None | Some("binary") => OutcomeKind::Binary,
+            Some("continuous") => OutcomeKind::Continuous,
+            Some(other) => {
+                return Err(bad(
+                    "outcome",
+                    format!("`{other}`: expected `binary` or `continuous`"),
+                ));
+            }
+        };
+        let clustered =
+            input.icc.is_some() || input.cluster_size.is_some() || input.clusters.is_some();
+        let method = match input.method.as_deref() {
+            None if clustered || outcome == OutcomeKind::Continuous => Method::T,
+            None => Method::Normal,
+            Some("normal") => Method::Normal,
+            Some("t") => Method::T,
+            Some("arcsine") if outcome == OutcomeKind::Binary && !clustered => Method::Arcsine,
+            Some("arcsine") => {
+                return Err(bad(
+                    "method",
+                    "`arcsine` is for a binary outcome without clusters".into(),
+                ));
+            }
+            Some(other) => {
+                return Err(bad(
+                    "method",
+                    format!("`{other}`: expected `normal`, `arcsine` or `t`"),
+                ));
+            }
+        };
+        let open_rate = |name: &str, x: f64| -> Result<f64> {
+            if x.is_finite() && x > 0.0 && x < 1.0 {
+                Ok(x)
+            } else {
+                Err(bad(
+                    name,
+                    format!("{x} is not a usable rate: expected a number strictly between 0 and 1"),
+                ))
+            }
+        };
+        let (baseline, baseline_by_gender, sd) = match outcome {
+            OutcomeKind::Binary => {
+                let b = input.baseline.ok_or_else(|| {
+                    bad(
+                        "baseline",
+                        "a binary outcome needs the control rate (--baseline 0.30)".into(),
+                    )
+                })?;
+                let b = open_rate("baseline", b)?;
+                let w = open_rate("baseline-women", input.baseline_women.unwrap_or(b))?;
+                let m = open_rate("baseline-men", input.baseline_men.unwrap_or(b))?;
+                (b, [w, m], f64::NAN)
+            }
+            OutcomeKind::Continuous => {
+                let sd = input.sd.ok_or_else(|| {
+                    bad(
+                        "sd",
+                        "a continuous outcome needs its standard deviation (--sd)".into(),
+                    )
+                })?;
+                if !(sd.is_finite() && sd > 0.0) {
+                    return Err(bad(
+                        "sd",
+                        format!("{sd}: expected a positive standard deviation"),
+                    ));
+                }
+                (f64::NAN, [f64::NAN; 2], sd)
+            }
+        };
+        let treated_share = match input.ratio.as_deref() {
+            None => 0.5,
+            Some(r) => treated_share(r).ok_or_else(|| {
+                bad(
+                    "ratio",
+                    format!("`{r}`: expected treated:control with positive numbers, e.g. 2:1"),
+                )
+            })?,
+        };
+        let alpha = open_rate("alpha", input.alpha.unwrap_or(0.05))?;
+        let power = input.power.unwrap_or(0.8);
+        if !(power.is_finite() && power > alpha && power < 1.0) {
+            return Err(bad(
+                "power",
+                format!(
+                    "{power} is impossible: expected a power above alpha ({alpha}) and below 1"
+                ),
+            ));
+        }
+        let r2 = input.r2.unwrap_or(0.0);
+        if !(r2.is_finite() && (0.0..1.0).contains(&r2)) {
+            return Err(bad(
+                "r2",
+                format!("{r2}: expected a share of variance explained in [0, 1)"),
+            ));
+        }
+        let share_women = open_rate("share-women", input.share_women.unwrap_or(0.5))?;
+
+        let mut n = input.n;
+        if let Some(x) = n {
+            if !(x.is_finite() && x > 0.0) {
+                return Err(bad(
+                    "n",
+                    format!("{x}: expected a positive number of people"),
+                ));
+            }
+        }
+        let clusters = if clustered {
+            let icc = input.icc.ok_or_else(|| {
+                bad(
+                    "icc",
+                    "a cluster design needs the intra-cluster correlation (--icc)".into(),
+                )
+            })?;
+            if !(icc.is_finite() && (0.0..1.0).contains(&icc)) {
+                return Err(bad(
+                    "icc",
+                    format!("{icc}: expected an intra-cluster correlation in [0, 1)"),
+                ));
+            }
+            match (input.cluster_size, input.clusters) {
+                (Some(m), None) => {
+                    if !(m.is_finite() && m >= 1.0) {
+                        return Err(bad(
+                            "cluster-size",
+                            format!("{m}: expected at least 1 person per cluster"),
+                        ));
+                    }
+                    Clusters::Size { icc, m }
+                }
+                (None, Some(k)) => {
+                    if !(k.is_finite() && k >= 3.0) {
+                        return Err(bad(
+                            "clusters",
+                            format!("{k}: expected at least 3 clusters (the t test has K − 2 df)"),
+                        ));
+                    }
+                    Clusters::Count { icc, k }
+                }
+                (Some(m), Some(k)) => {
+                    if n.is_some() {
+                        return Err(bad(
+                            "clusters",
+                            "--n, --cluster-size and --clusters over-determine the design: give two".into(),
+                        ));
+                    }
+                    if !(m.is_finite() && m >= 1.0 && k.is_finite() && k >= 3.0) {
+                        return Err(bad(
+                            "clusters",
+                            format!(
+                                "{k} clusters of {m}: expected at least 3 clusters of at least 1"
+                            ),
+                        ));
+                    }
+                    n = Some(m * k);
+                    Clusters::Size { icc, m }
+                }
+                (None, None) => {
+                    return Err(bad(
+                        "icc",
+                        "an ICC needs --cluster-size or --clusters".into(),
+                    ));
+                }
+            }
+        } else {
+            Clusters::None
+        };
+
+        let unknown = match (n, input.mde, input.power.is_some()) {
+            (Some(_), None, _) => Unknown::Mde,
+            (Some(_), Some(_), false) => Unknown::Power,
+            (None, Some(_), _) => Unknown::N,
+            (Some(_), Some(_), true) => {
+                return Err(bad(
+                    "mde",
+                    "--n, --mde and --power all given: leave out the one to solve for".into(),
+                ));
+            }
+            (None, None, _) => {
+                return Err(bad(
+                    "n",
+                    "give --n (to find the MDE or power) or --mde (to find n)".into(),
+                ));
+            }
+        };
+        if let Some(d) = input.mde {
+            if !(d.is_finite() && d > 0.0) {
+                return Err(bad("mde", format!("{d}: expected a positive effect")));
+            }
+            if outcome == OutcomeKind::Binary && baseline + d >= 1.0 {
+                return Err(bad(
+                    "mde",
+                    format!("{d}: the baseline {baseline} plus the effect must stay below 1"),
+                ));
+            }
+        }
+        let cost_per_participant = input.cost_per_participant;
+        if let Some(c) = cost_per_participant {
+            if !c.is_finite() || c == 0.0 {
+                return Err(bad(
+                    "cost-per-participant",
+                    format!("{c}: expected a non-zero cost in SEK"),
+                ));
+            }
+        }
+        if let Some(s) = input.cost_sd {
+            if !(s.is_finite() && s >= 0.0) {
+                return Err(bad(
+                    "cost-sd",
+                    format!("{s}: expected a standard deviation ≥ 0"),
+                ));
+            }
+        }
+        if let Some(e) = input.effect {
+            if !(e.is_finite() && e != 0.0) {
+                return Err(bad("effect", format!("{e}: expected a non-zero effect")));
+            }
+        }
+        let plan = Plan {
+            outcome,
+            method,
+            baseline,
+            baseline_by_gender,
+            sd,
+            treated_share,
+            alpha,
+            power,
+            mde: input.mde,
+            n,
+            r2,
+            clusters,
+            share_women,
+            cost_per_participant,
+            cost_sd: input.cost_sd,
+            effect: input.effect,
+            unknown,
+        };
+        if let Some(n) = n {
+            let min = plan.smallest_n();
+            if n < min {
+                return Err(bad(
+                    "n",
+                    format!(
+                        "{n} is too small for this design: expected at least {} (two people per arm in each subgroup and positive degrees of freedom)",
+                        min.ceil()
+                    ),
+                ));
+            }
+        }
+        Ok(plan)
+    }
+}
+
+/// The answer as a result frame: one row per estimand (all, women, men, women − men) and, when
+/// costs are given, one row for the cost per additional success.
+pub fn frame(answer: &Answer) -> Frame {
+    let mut f = Frame::new(&[
+        "estimand",
+        "solved",
+        "method",
+        "n",
+        "n_treated",
+        "n_control",
+        "clusters",
+        "df",
+        "design_effect",
+        "baseline",
+        "sd",
+        "alpha",
+        "power",
+        "mde",
+        "se",
+        "icer",
+        "icer_se",
+        "icer_half_width",
+        "icer_lower",
+        "icer_upper",
+    ])
+    .with_decimals("n", 1)
+    .with_decimals("n_treated", 1)
+    .with_decimals("n_control", 1)
+    .with_decimals("clusters", 1)
+    .with_decimals("df", 1)
+    .with_decimals("power", 3)
+    .with_decimals("icer", 0)
+    .with_decimals("icer_se", 0)
+    .with_decimals("icer_half_width", 0)
+    .with_decimals("icer_lower", 0)
+    .with_decimals("icer_upper", 0);
+    for r in &answer.rows {
+        f.push(vec![
+            r.estimand.as_str().into(),
+            r.solved.name().into(),
+            r.method.name().into(),
+            r.n.into(),
+            r.n_treated.into(),
+            r.n_control.into(),
+            r.clusters.into(),
+            r.df.into(),
+            r.design_effect.into(),
+            r.baseline.into(),
+            r.sd.into(),
+            r.alpha.into(),
+            r.power.into(),
+            r.mde.into(),
+            r.se.into(),
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+        ]);
+    }
+    if let (Some(c), Some(all)) = (&answer.cost, answer.rows.first()) {
+        f.push(vec![
+            "cost per additional success".into(),
+            Cell::Null,
+            "delta method; Fieller".into(),
+            all.n.into(),
+            all.n_treated.into(),
+            all.n_control.into(),
+            all.clusters.into(),
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+            all.alpha.into(),
+            Cell::Null,
+            c.effect.into(),
+            Cell::Null,
+            c.icer.into(),
+            c.se.into(),
+            c.half_width.into(),
+            c.fieller.map(|b| b.0).into(),
+            c.fieller.map(|b| b.1).into(),
+        ]);
+    }
+    f
+}

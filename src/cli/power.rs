@@ -1,8 +1,228 @@
-//! `lotta power` (to be written).
+//! `lotta power`: analytic MDE, power or sample size from flags and/or the study's `[power]`
+//! section (flags win), or power by simulation (`--simulate R`) from its `[simulate]` section.
+
+use crate::cli::UsageError;
+use crate::cli::common::emit;
+use lotta::error::Location;
+use lotta::export::Format;
+use lotta::power::{self, Plan, PlanInput, diagnose};
+use lotta::spec::Study;
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// A study folder or study.toml whose `[power]` (and `[simulate]`) sections give defaults.
+    #[arg(long)]
+    pub study: Option<PathBuf>,
+    #[command(flatten)]
+    pub plan: Box<PlanFlags>,
+    /// Power by simulation: number of simulated trials from the study's `[simulate]` section.
+    #[arg(long, allow_hyphen_values = true)]
+    pub simulate: Option<i64>,
+    /// Seed for the simulation (default: `study.seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the results to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<i32> {
-    anyhow::bail!("`lotta power` is not implemented yet")
+/// The planning question (each flag is also a key of `[power]`).
+#[derive(Debug, clap::Args)]
+pub struct PlanFlags {
+    /// Control rate of a binary outcome, e.g. 0.30.
+    #[arg(long, allow_hyphen_values = true)]
+    pub baseline: Option<f64>,
+    /// Control rate among women (default: --baseline).
+    #[arg(long, allow_hyphen_values = true)]
+    pub baseline_women: Option<f64>,
+    /// Control rate among men (default: --baseline).
+    #[arg(long, allow_hyphen_values = true)]
+    pub baseline_men: Option<f64>,
+    /// Total number of people in the trial (all arms).
+    #[arg(long, allow_hyphen_values = true)]
+    pub n: Option<f64>,
+    /// Treated:control allocation, e.g. 2:1 (default 1:1).
+    #[arg(long)]
+    pub ratio: Option<String>,
+    /// Significance level, two-sided (default 0.05).
+    #[arg(long, allow_hyphen_values = true)]
+    pub alpha: Option<f64>,
+    /// Target power (default 0.8; leave out with --n and --mde to solve for it).
+    #[arg(long, allow_hyphen_values = true)]
+    pub power: Option<f64>,
+    /// Effect to detect (outcome units; percentage points as a share for a binary outcome).
+    #[arg(long, allow_hyphen_values = true)]
+    pub mde: Option<f64>,
+    /// Intra-cluster correlation, in [0, 1).
+    #[arg(long, allow_hyphen_values = true)]
+    pub icc: Option<f64>,
+    /// People per cluster.
+    #[arg(long, allow_hyphen_values = true)]
+    pub cluster_size: Option<f64>,
+    /// Number of clusters.
+    #[arg(long, allow_hyphen_values = true)]
+    pub clusters: Option<f64>,
+    /// Share of outcome variance explained by covariates or strata, in [0, 1).
+    #[arg(long, allow_hyphen_values = true)]
+    pub r2: Option<f64>,
+    /// `binary` (default) or `continuous`.
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// Standard deviation of a continuous outcome.
+    #[arg(long, allow_hyphen_values = true)]
+    pub sd: Option<f64>,
+    /// `normal` (textbook z formula; default for binary), `arcsine` (Cohen's h, as R's
+    /// pwr.2p2n.test) or `t` (noncentral t, as pwr.t2n.test; default for continuous outcomes
+    /// and for clusters, with K − 2 df).
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Share of women among participants (default 0.5).
+    #[arg(long, allow_hyphen_values = true)]
+    pub share_women: Option<f64>,
+    /// Incremental cost per person offered, SEK (for the precision of the cost per success).
+    #[arg(long, allow_hyphen_values = true)]
+    pub cost_per_participant: Option<f64>,
+    /// Standard deviation of the per-person cost, SEK.
+    #[arg(long, allow_hyphen_values = true)]
+    pub cost_sd: Option<f64>,
+    /// Expected effect for the cost precision (default: the MDE or --mde).
+    #[arg(long, allow_hyphen_values = true)]
+    pub effect: Option<f64>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let study = match &args.study {
+        Some(p) => Some(Study::load(p)?),
+        None => None,
+    };
+    let spec = study
+        .as_ref()
+        .and_then(|s| s.spec.power.clone())
+        .unwrap_or_default();
+    let sims = args.simulate.or(spec.simulations);
+    if let Some(sims) = sims {
+        return run_simulation(&args, study.as_ref(), &spec, sims);
+    }
+    let input = PlanInput {
+        outcome: args.plan.outcome.clone().or(spec.outcome.clone()),
+        method: args.plan.method.clone().or(spec.method.clone()),
+        baseline: args.plan.baseline.or(spec.baseline),
+        baseline_women: args.plan.baseline_women.or(spec.baseline_women),
+        baseline_men: args.plan.baseline_men.or(spec.baseline_men),
+        sd: args.plan.sd.or(spec.sd),
+        n: args.plan.n.or(spec.n),
+        ratio: args.plan.ratio.clone().or(spec.ratio.clone()),
+        alpha: args.plan.alpha.or(spec.alpha),
+        power: args.plan.power.or(spec.power),
+        mde: args.plan.mde.or(spec.mde),
+        r2: args.plan.r2.or(spec.r2),
+        icc: args.plan.icc.or(spec.icc),
+        cluster_size: args.plan.cluster_size.or(spec.cluster_size),
+        clusters: args.plan.clusters.or(spec.clusters),
+        share_women: args.plan.share_women.or(spec.share_women),
+        cost_per_participant: args.plan.cost_per_participant.or(spec.cost_per_participant),
+        cost_sd: args.plan.cost_sd.or(spec.cost_sd),
+        effect: args.plan.effect.or(spec.effect),
+    };
+    // With --n and --mde on the command line, the spec's power target is not a third given.
+    let input = if args.plan.n.is_some() && args.plan.mde.is_some() && args.plan.power.is_none() {
+        PlanInput {
+            power: None,
+            ..input
+        }
+    } else {
+        input
+    };
+    let at = |name: &str| locate(&args, study.as_ref(), name);
+    let plan = Plan::new(&input, &at)?;
+    let answer = plan.answer()?;
+    emit(&power::frame(&answer), args.format, args.out.as_deref())?;
+    Ok(0)
+}
+
+/// Whether flag `--name` was given on the command line.
+fn flag_given(args: &Args, name: &str) -> bool {
+    match name {
+        "baseline" => args.plan.baseline.is_some(),
+        "baseline-women" => args.plan.baseline_women.is_some(),
+        "baseline-men" => args.plan.baseline_men.is_some(),
+        "n" => args.plan.n.is_some(),
+        "ratio" => args.plan.ratio.is_some(),
+        "alpha" => args.plan.alpha.is_some(),
+        "power" => args.plan.power.is_some(),
+        "mde" => args.plan.mde.is_some(),
+        "icc" => args.plan.icc.is_some(),
+        "cluster-size" => args.plan.cluster_size.is_some(),
+        "clusters" => args.plan.clusters.is_some(),
+        "r2" => args.plan.r2.is_some(),
+        "outcome" => args.plan.outcome.is_some(),
+        "sd" => args.plan.sd.is_some(),
+        "method" => args.plan.method.is_some(),
+        "share-women" => args.plan.share_women.is_some(),
+        "cost-per-participant" => args.plan.cost_per_participant.is_some(),
+        "cost-sd" => args.plan.cost_sd.is_some(),
+        "effect" => args.plan.effect.is_some(),
+        _ => false,
+    }
+}
+
+/// The flag, or the spec key when the value came from the study.
+fn locate(args: &Args, study: Option<&Study>, name: &str) -> Location {
+    match study {
+        Some(s) if !flag_given(args, name) => {
+            s.key_location(&format!("power.{}", name.replace('-', "_")))
+        }
+        _ => Location::default().with_field(format!("--{name}")),
+    }
+}
+
+fn run_simulation(
+    args: &Args,
+    study: Option<&Study>,
+    spec: &lotta::spec::simulate::PowerSpec,
+    sims: i64,
+) -> anyhow::Result<i32> {
+    let study = study.ok_or_else(|| {
+        UsageError("--simulate needs --study with a [simulate] section".to_string())
+    })?;
+    if sims < 2 {
+        return Err(UsageError(format!(
+            "--simulate {sims}: expected at least 2 simulated trials"
+        ))
+        .into());
+    }
+    let dgp = crate::cli::simulate::load_dgp(study)?;
+    let n = match args.plan.n.or(spec.n) {
+        Some(n) if n.fract() != 0.0 => {
+            return Err(UsageError(format!("--n {n}: expected a whole number of people")).into());
+        }
+        Some(n) => Some(n as i64),
+        None => None,
+    };
+    let n = crate::cli::simulate::participants_n(n, &dgp, 4 * dgp.arms.len())?;
+    let alpha = args.plan.alpha.or(spec.alpha).unwrap_or(0.05);
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(UsageError(format!(
+            "--alpha {alpha}: expected a number strictly between 0 and 1"
+        ))
+        .into());
+    }
+    let seed = args.seed.unwrap_or(study.seed());
+    let bar = if !args.quiet && std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(sims as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let tick = || bar.inc(1);
+    let rows = diagnose::diagnose(&dgp, n, seed, sims as usize, alpha, &tick)?;
+    bar.finish_and_clear();
+    emit(&diagnose::frame(&rows), args.format, args.out.as_deref())?;
+    Ok(0)
 }

@@ -1,0 +1,449 @@
+//! Analytic power: minimum detectable effect, power or sample size for a two-arm comparison
+//! with unequal allocation, covariates (R²), clusters (ICC, design effect), subgroups (women,
+//! men), their difference, and the precision of the cost per additional success.
+//!
+//! Formulas (see docs in `lotta power --help`):
+//! - Standard error of the difference in means (Bloom 1995; Duflo, Glennerster & Kremer 2007,
+//!   eq. 11 and 17): SE = σ · √( (1 − R²) · D / (P (1 − P) N) ), P the treated share, N the
+//!   number of people, D = 1 + (m − 1) ρ the design effect of clusters of size m with
+//!   intra-cluster correlation ρ (D = 1 without clusters). Binary outcome: σ² = p0 (1 − p0).
+//! - `normal` (textbook): MDE = (z_{1−α/2} + z_{π}) · SE; power = Φ(δ/SE − z_{1−α/2});
+//!   N = ((z_{1−α/2} + z_{π}) σ / δ)² (1 − R²) D / (P (1 − P)).
+//! - `arcsine` (Cohen 1988; R's `pwr.2p2n.test`): h = 2 asin √p1 − 2 asin √p0, power =
+//!   Φ(h/SE_h − z_{1−α/2}) + Φ(−h/SE_h − z_{1−α/2}), SE_h = √((1 − R²) D / (P (1 − P) N)).
+//! - `t` (R's `pwr.t2n.test`): power = P(T > t_{1−α/2,ν}) + P(T < −t_{1−α/2,ν}), T noncentral
+//!   t with ν df and noncentrality δ/SE; ν = N − 2 without clusters, K − 2 with K clusters
+//!   (Bloom 2005: the df of a cluster-level comparison), ν = N − 4 / K − 2 for the difference
+//!   between women and men.
+//! - Difference between women and men: SE_d = √(SE_women² + SE_men²) (independent subgroups).
+//! - Cost per additional success: ICER = ΔC / ΔE; delta method with independent ΔC and ΔE
+//!   (Willan & Briggs 2006, §5.3): SE(ICER) ≈ |ICER| √((SE_C/ΔC)² + (SE_E/ΔE)²), SE_C =
+//!   σ_C / √(P (1 − P) N); Fieller's interval solves (ΔC − R ΔE)² = z² (V_C + R² V_E).
+
+use super::nct::{pnorm, pt_nc, pt_nc_upper, qnorm, qt};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeKind {
+    Binary,
+    Continuous,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Normal,
+    Arcsine,
+    T,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Normal => "normal",
+            Method::Arcsine => "arcsine",
+            Method::T => "t",
+        }
+    }
+}
+
+/// What a planning question leaves unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unknown {
+    Mde,
+    Power,
+    N,
+}
+
+impl Unknown {
+    pub fn name(self) -> &'static str {
+        match self {
+            Unknown::Mde => "mde",
+            Unknown::Power => "power",
+            Unknown::N => "n",
+        }
+    }
+}
+
+/// How clusters are described: their size m, or their number K.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Clusters {
+    None,
+    Size { icc: f64, m: f64 },
+    Count { icc: f64, k: f64 },
+}
+
+/// A validated planning question (built by [`super::Plan::new`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub outcome: OutcomeKind,
+    pub method: Method,
+    /// Control rate (binary) overall and by gender (women, men).
+    pub baseline: f64,
+    pub baseline_by_gender: [f64; 2],
+    /// Outcome SD (continuous).
+    pub sd: f64,
+    pub treated_share: f64,
+    pub alpha: f64,
+    pub power: f64,
+    pub mde: Option<f64>,
+    pub n: Option<f64>,
+    pub r2: f64,
+    pub clusters: Clusters,
+    pub share_women: f64,
+    pub cost_per_participant: Option<f64>,
+    pub cost_sd: Option<f64>,
+    pub effect: Option<f64>,
+    pub unknown: Unknown,
+}
+
+/// The answer for one estimand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub estimand: String,
+    pub solved: Unknown,
+    pub method: Method,
+    pub n: f64,
+    pub n_treated: f64,
+    pub n_control: f64,
+    pub clusters: Option<f64>,
+    pub df: Option<f64>,
+    pub design_effect: f64,
+    pub baseline: Option<f64>,
+    pub sd: f64,
+    pub alpha: f64,
+    pub power: f64,
+    pub mde: f64,
+    pub se: f64,
+}
+
+/// The precision of the cost per additional success.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostPrecision {
+    pub incremental_cost: f64,
+    pub effect: f64,
+    pub icer: f64,
+    pub se: f64,
+    pub half_width: f64,
+    /// Fieller's interval; None when unbounded (the effect is not clearly above zero).
+    pub fieller: Option<(f64, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub rows: Vec<Row>,
+    pub cost: Option<CostPrecision>,
+}
+
+/// The part of the design a row looks at: a share of the people (and of each cluster).
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    share: f64,
+    baseline: f64,
+    /// Extra parameters beyond two (the interaction model has four).
+    extra_df: f64,
+}
+
+impl Plan {
+    fn sigma(&self, baseline: f64) -> f64 {
+        match (self.outcome, self.method) {
+            (_, Method::Arcsine) => 1.0,
+            (OutcomeKind::Binary, _) => (baseline * (1.0 - baseline)).sqrt(),
+            (OutcomeKind::Continuous, _) => self.sd,
+        }
+    }
+
+    /// (design effect, number of clusters) for a part of `n` people.
+    fn clustering(&self, n: f64, share: f64) -> (f64, Option<f64>) {
+        match self.clusters {
+            Clusters::None => (1.0, None),
+            Clusters::Size { icc, m } => (1.0 + (m * share - 1.0) * icc, Some(n / m)),
+            Clusters::Count { icc, k } => (1.0 + (n * share / k - 1.0) * icc, Some(k)),
+        }
+    }
+
+    /// SE of the effect per unit σ, the df and the design effect, for a part of `n` people.
+    fn se_unit(&self, n: f64, part: Part) -> (f64, f64, f64, Option<f64>) {
+        let np = n * part.share;
+        let (deff, k) = self.clustering(n, part.share);
+        let p = self.treated_share;
+        let se = ((1.0 - self.r2) * deff / (p * (1.0 - p) * np)).sqrt();
+        let df = match k {
+            Some(k) => k - 2.0,
+            None => np - 2.0 - part.extra_df,
+        };
+        (se, df, deff, k)
+    }
+
+    /// Power to detect a standardized effect `ncp` = δ/SE.
+    fn power_at(&self, ncp: f64, df: f64) -> f64 {
+        let ncp = ncp.abs();
+        match self.method {
+            Method::Normal => pnorm(ncp - qnorm(1.0 - self.alpha / 2.0)),
+            Method::Arcsine => {
+                let z = qnorm(1.0 - self.alpha / 2.0);
+                pnorm(ncp - z) + pnorm(-ncp - z)
+            }
+            Method::T => {
+                let c = qt(1.0 - self.alpha / 2.0, df);
+                pt_nc_upper(c, df, ncp) + pt_nc(-c, df, ncp)
+            }
+        }
+    }
+
+    /// The noncentrality at which the power is `self.power`.
+    fn ncp_for_power(&self, df: f64) -> f64 {
+        match self.method {
+            Method::Normal => qnorm(1.0 - self.alpha / 2.0) + qnorm(self.power),
+            _ => {
+                let target = self.power;
+                bisect(|x| self.power_at(x, df) - target, 0.0, 200.0)
+            }
+        }
+    }
+
+    /// Effect in outcome units ↔ standardized effect.
+    fn effect_to_ncp(&self, effect: f64, baseline: f64, se_unit: f64) -> f64 {
+        match self.method {
+            Method::Arcsine => {
+                let p1 = (baseline + effect).clamp(0.0, 1.0);
+                (2.0 * p1.sqrt().asin() - 2.0 * baseline.sqrt().asin()) / se_unit
+            }
+            _ => effect / (self.sigma(baseline) * se_unit),
+        }
+    }
+
+    fn ncp_to_effect(&self, ncp: f64, baseline: f64, se_unit: f64) -> f64 {
+        match self.method {
+            Method::Arcsine => {
+                let angle = baseline.sqrt().asin() + ncp * se_unit / 2.0;
+                if angle > std::f64::consts::FRAC_PI_2 {
+                    f64::NAN
+                } else {
+                    angle.sin().powi(2) - baseline
+                }
+            }
+            _ => ncp * self.sigma(baseline) * se_unit,
+        }
+    }
+
+    fn row(&self, estimand: &str, n: f64, part: Part, solved: Unknown) -> Row {
+        let (se_u, df, deff, k) = self.se_unit(n, part);
+        let (power, mde) = match (solved, self.mde) {
+            (Unknown::Power, Some(effect)) => (
+                self.power_at(self.effect_to_ncp(effect, part.baseline, se_u), df),
+                effect,
+            ),
+            (Unknown::N, Some(effect)) => (self.power, effect),
+            _ => (
+                self.power,
+                self.ncp_to_effect(self.ncp_for_power(df), part.baseline, se_u),
+            ),
+        };
+        let p = self.treated_share;
+        Row {
+            estimand: estimand.to_string(),
+            solved,
+            method: self.method,
+            n: n * part.share,
+            n_treated: n * part.share * p,
+            n_control: n * part.share - n * part.share * p,
+            clusters: k,
+            df: (self.method == Method::T).then_some(df),
+            design_effect: deff,
+            baseline: (self.outcome == OutcomeKind::Binary).then_some(part.baseline),
+            sd: self.sigma(part.baseline),
+            alpha: self.alpha,
+            power,
+            mde,
+            se: self.sigma(part.baseline) * se_u,
+        }
+    }
+
+    /// The total sample size giving the target power for `effect` (None when no size can).
+    fn solve_n(&self, effect: f64, part: Part) -> Option<f64> {
+        let power_of = |n: f64| {
+            let (se_u, df, _, _) = self.se_unit(n, part);
+            self.power_at(self.effect_to_ncp(effect, part.baseline, se_u), df)
+        };
+        if let (Method::Normal, Clusters::None | Clusters::Size { .. }) =
+            (self.method, self.clusters)
+        {
+            // Closed form (DGK eq. 11): SE scales as 1/√N.
+            let (se1, _, _, _) = self.se_unit(1.0, part);
+            let m = self.ncp_for_power(f64::INFINITY);
+            return Some((m * self.sigma(part.baseline) * se1 / effect).powi(2));
+        }
+        let lo = self.min_n(part);
+        let hi = 1e10;
+        if power_of(hi) < self.power {
+            return None;
+        }
+        if power_of(lo) >= self.power {
+            return Some(lo);
+        }
+        Some(bisect(|n| power_of(n) - self.power, lo, hi))
+    }
+
+    /// The smallest total n for which the design has positive df and 2 people per arm.
+    fn min_n(&self, part: Part) -> f64 {
+        let p = self.treated_share.min(1.0 - self.treated_share);
+        let per_arm = 2.0 / (p * part.share);
+        let df_floor = (3.0 + part.extra_df) / part.share;
+        let cluster_floor = match self.clusters {
+            Clusters::Size { m, .. } => 3.0 * m,
+            _ => 0.0,
+        };
+        per_arm.max(df_floor).max(cluster_floor)
+    }
+
+    /// The smallest total n the design can be analysed with: two people per arm in each
+    /// gender and positive df for every row.
+    pub fn smallest_n(&self) -> f64 {
+        let parts = [
+            (1.0, 0.0),
+            (self.share_women, 0.0),
+            (1.0 - self.share_women, 0.0),
+            (self.share_women.min(1.0 - self.share_women), 2.0),
+        ];
+        parts
+            .iter()
+            .map(|&(share, extra_df)| {
+                self.min_n(Part {
+                    share,
+                    baseline: self.baseline,
+                    extra_df,
+                })
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// Answer the planning question: the overall row, women, men, the difference, and the
+    /// cost precision.
+    pub fn answer(&self) -> Result<Answer> {
+        let whole = Part {
+            share: 1.0,
+            baseline: self.baseline,
+            extra_df: 0.0,
+        };
+        let n = match (self.unknown, self.n, self.mde) {
+            (Unknown::N, _, Some(effect)) => self.solve_n(effect, whole).ok_or_else(|| {
+                Error::compute(format!(
+                    "no number of people reaches power {} for an effect of {effect} with this many clusters",
+                    self.power
+                ))
+                .with_hint("add clusters (--clusters) or accept a larger --mde")
+            })?,
+            (_, Some(n), _) => n,
+            _ => f64::NAN,
+        };
+        let mut rows = vec![self.row("all", n, whole, self.unknown)];
+        let sub = if self.unknown == Unknown::Power {
+            Unknown::Power
+        } else {
+            Unknown::Mde
+        };
+        let parts = [
+            Part {
+                share: self.share_women,
+                baseline: self.baseline_by_gender[0],
+                extra_df: 0.0,
+            },
+            Part {
+                share: 1.0 - self.share_women,
+                baseline: self.baseline_by_gender[1],
+                extra_df: 0.0,
+            },
+        ];
+        rows.push(self.row("women", n, parts[0], sub));
+        rows.push(self.row("men", n, parts[1], sub));
+        rows.push(self.difference_row(n, &rows[1], &rows[2], sub));
+        let cost = self.cost_precision(&rows[0]);
+        Ok(Answer { rows, cost })
+    }
+
+    /// Women − men: SE_d = √(SE_w² + SE_m²), on the outcome scale (normal or t; the arcsine
+    /// method has no difference-of-differences form, so it uses the normal formula).
+    fn difference_row(&self, n: f64, women: &Row, men: &Row, solved: Unknown) -> Row {
+        let se = (women.se.powi(2) + men.se.powi(2)).sqrt();
+        let method = if self.method == Method::Arcsine {
+            Method::Normal
+        } else {
+            self.method
+        };
+        let plan = Plan {
+            method,
+            ..self.clone()
+        };
+        let df = match self.clusters {
+            Clusters::None => n - 4.0,
+            _ => women.clusters.unwrap_or(f64::NAN) - 2.0,
+        };
+        let (power, mde) = match (solved, self.mde) {
+            (Unknown::Power, Some(effect)) => (plan.power_at(effect / se, df), effect),
+            _ => (self.power, plan.ncp_for_power(df) * se),
+        };
+        Row {
+            estimand: "women - men".to_string(),
+            solved,
+            method,
+            n,
+            n_treated: n * self.treated_share,
+            n_control: n - n * self.treated_share,
+            clusters: women.clusters,
+            df: (method == Method::T).then_some(df),
+            design_effect: f64::NAN,
+            baseline: None,
+            sd: f64::NAN,
+            alpha: self.alpha,
+            power,
+            mde,
+            se,
+        }
+    }
+
+    fn cost_precision(&self, all: &Row) -> Option<CostPrecision> {
+        let c = self.cost_per_participant?;
+        let sd_c = self.cost_sd.unwrap_or(0.0);
+        let e = self.effect.unwrap_or(all.mde);
+        let p = self.treated_share;
+        let se_c = sd_c / (p * (1.0 - p) * all.n).sqrt();
+        let se_e = all.se;
+        let icer = c / e;
+        let se = icer.abs() * ((se_c / c).powi(2) + (se_e / e).powi(2)).sqrt();
+        let z = qnorm(1.0 - self.alpha / 2.0);
+        // Fieller: R² (E² − z² V_E) − 2 C E R + (C² − z² V_C) = 0.
+        let a = e * e - z * z * se_e * se_e;
+        let b = -2.0 * c * e;
+        let cc = c * c - z * z * se_c * se_c;
+        let disc = b * b - 4.0 * a * cc;
+        let fieller = (a > 0.0 && disc >= 0.0).then(|| {
+            let r1 = (-b - disc.sqrt()) / (2.0 * a);
+            let r2 = (-b + disc.sqrt()) / (2.0 * a);
+            (r1.min(r2), r1.max(r2))
+        });
+        Some(CostPrecision {
+            incremental_cost: c,
+            effect: e,
+            icer,
+            se,
+            half_width: z * se,
+            fieller,
+        })
+    }
+}
+
+/// Root of an increasing function on [lo, hi] by bisection to full precision.
+fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if f(mid) < 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo <= 1e-15 * hi.abs().max(1e-300) {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}

@@ -1,0 +1,254 @@
+//! Power by simulation (design diagnosis in the manner of DeclareDesign): repeat
+//! simulate → assign → estimate, and report per estimand the power, bias, RMSE and CI coverage.
+//! Replicate r uses only the streams `simulate/rep=r/…`, replicates run in parallel (rayon) and
+//! are reduced in replicate order, so the result is identical on any number of threads.
+
+use crate::error::{Error, Result};
+use crate::linalg::{from_columns, least_squares};
+use crate::power::nct::qt;
+use crate::simulate::{self, Activity, Dgp, Streams};
+use rayon::prelude::*;
+
+/// An ITT estimate with its standard error and degrees of freedom.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub estimate: f64,
+    pub std_error: f64,
+    pub df: f64,
+}
+
+/// THE estimator of power by simulation: OLS of y on an intercept and the treatment dummy
+/// with the HC2 variance (MacKinnon & White 1985; estimatr's `lm_robust` default), df = n − 2.
+/// V = (X'X)⁻¹ X' diag(e_i² / (1 − h_ii)) X (X'X)⁻¹, h_ii = x_i'(X'X)⁻¹x_i. With only a
+/// treatment dummy this is the difference in means with SE √(s1²/n1 + s0²/n0).
+/// Provisional: the lead swaps in the estimate module's estimator at integration.
+pub fn estimate_itt(y: &[f64], treated: &[f64]) -> Result<Estimate> {
+    let ones = vec![1.0; y.len()];
+    let x = from_columns(&[&ones, treated]);
+    let fit = least_squares(&x, y)?;
+    if fit.kept != [0, 1] {
+        return Err(Error::compute("one arm has no observations"));
+    }
+    let xtx_inv = fit.xtx_inverse();
+    let (a, b, c) = (xtx_inv[(0, 0)], xtx_inv[(0, 1)], xtx_inv[(1, 1)]);
+    // Meat Σ w_i x_i x_i' with x_i = (1, d_i), w_i = e_i² / (1 − h_ii), h_ii = x_i'(X'X)⁻¹x_i.
+    let (mut m00, mut m01, mut m11) = (0.0, 0.0, 0.0);
+    for (e, &d) in fit.residuals.iter().zip(treated) {
+        let h = a + 2.0 * b * d + c * d * d;
+        let w = e * e / (1.0 - h);
+        m00 += w;
+        m01 += w * d;
+        m11 += w * d * d;
+    }
+    let meat = nalgebra::Matrix2::new(m00, m01, m01, m11);
+    let bread = nalgebra::Matrix2::new(a, b, b, c);
+    let v = bread * meat * bread;
+    Ok(Estimate {
+        estimate: fit.coef[1],
+        std_error: v[(1, 1)].sqrt(),
+        df: y.len() as f64 - 2.0,
+    })
+}
+
+/// One estimand: the ITT of a treated arm on work or studies at a horizon, overall or by gender.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimand {
+    pub arm: usize,
+    pub horizon: usize,
+    /// None: everyone; Some(0): women; Some(1): men.
+    pub gender: Option<usize>,
+}
+
+/// The diagnosis of one estimand over all replicates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnosis {
+    pub outcome: String,
+    pub subgroup: String,
+    pub arm: String,
+    /// The effect declared in the spec (women's and men's weighted by the share of women).
+    pub declared: f64,
+    /// Mean over replicates of the sample's expected effect given covariates (the target).
+    pub truth: f64,
+    pub mean_estimate: f64,
+    pub bias: f64,
+    pub rmse: f64,
+    pub sd_estimate: f64,
+    pub mean_se: f64,
+    pub power: f64,
+    pub coverage: f64,
+    /// Monte Carlo standard error of the coverage, √(c (1 − c) / sims).
+    pub coverage_mc_se: f64,
+    pub sims: usize,
+}
+
+/// The estimands of a design: every treated arm × horizon × (all, women, men).
+pub fn estimands(dgp: &Dgp) -> Vec<Estimand> {
+    let mut out = Vec::new();
+    for arm in (0..dgp.arms.len()).filter(|&a| a != dgp.control) {
+        for horizon in 0..dgp.horizons.len() {
+            for gender in [None, Some(0), Some(1)] {
+                out.push(Estimand {
+                    arm,
+                    horizon,
+                    gender,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// (estimate, truth) of every estimand in one simulated trial.
+fn replicate(
+    dgp: &Dgp,
+    n: usize,
+    seed: u64,
+    r: usize,
+    list: &[Estimand],
+) -> Result<Vec<(Estimate, f64)>> {
+    let study = simulate::simulate_study(dgp, n, &Streams::replicate(seed, r))?;
+    let people = &study.participants.people;
+    // Each person's expected effect of the offer, per (arm, horizon), computed once.
+    let mut effects: std::collections::BTreeMap<(usize, usize), Vec<f64>> = Default::default();
+    for e in list {
+        effects.entry((e.arm, e.horizon)).or_insert_with(|| {
+            people
+                .iter()
+                .map(|p| simulate::expected_itt(dgp, p, e.arm, e.horizon))
+                .collect()
+        });
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for e in list {
+        let person_effect = &effects[&(e.arm, e.horizon)];
+        let mut y = Vec::new();
+        let mut d = Vec::new();
+        let mut truth = 0.0;
+        for (i, p) in people.iter().enumerate() {
+            let arm = study.assignment.arm[i];
+            if (arm != e.arm && arm != dgp.control) || e.gender.is_some_and(|g| g != p.gender) {
+                continue;
+            }
+            let Some(act) = study.outcomes.people[i].activity[e.horizon] else {
+                continue;
+            };
+            y.push(f64::from(u8::from(act != Activity::Nothing)));
+            d.push(f64::from(u8::from(arm == e.arm)));
+            truth += person_effect[i];
+        }
+        let est = estimate_itt(&y, &d)?;
+        out.push((est, truth / y.len() as f64));
+    }
+    Ok(out)
+}
+
+/// Run `sims` simulated trials of `n` people and diagnose every estimand at level `alpha`.
+/// `tick` is called once per finished replicate (for a progress bar).
+pub fn diagnose(
+    dgp: &Dgp,
+    n: usize,
+    seed: u64,
+    sims: usize,
+    alpha: f64,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<Diagnosis>> {
+    let list = estimands(dgp);
+    let results: Vec<Vec<(Estimate, f64)>> = (0..sims)
+        .into_par_iter()
+        .map(|r| {
+            let out = replicate(dgp, n, seed, r, &list);
+            tick();
+            out
+        })
+        .collect::<Result<_>>()?;
+    let mut rows = Vec::with_capacity(list.len());
+    for (k, e) in list.iter().enumerate() {
+        let (mut sum_est, mut sum_truth, mut sum_err2, mut sum_se) = (0.0, 0.0, 0.0, 0.0);
+        let (mut rejected, mut covered) = (0usize, 0usize);
+        for rep in &results {
+            let (est, truth) = rep[k];
+            let c = qt(1.0 - alpha / 2.0, est.df);
+            sum_est += est.estimate;
+            sum_truth += truth;
+            sum_err2 += (est.estimate - truth).powi(2);
+            sum_se += est.std_error;
+            rejected += usize::from((est.estimate / est.std_error).abs() > c);
+            covered += usize::from((est.estimate - truth).abs() <= c * est.std_error);
+        }
+        let s = sims as f64;
+        let mean_est = sum_est / s;
+        let var_est = results
+            .iter()
+            .map(|rep| (rep[k].0.estimate - mean_est).powi(2))
+            .sum::<f64>()
+            / (s - 1.0).max(1.0);
+        let coverage = covered as f64 / s;
+        let declared = match e.gender {
+            None => dgp.itt_overall(e.arm, e.horizon),
+            Some(g) => dgp.arms[e.arm].itt[g][e.horizon],
+        };
+        rows.push(Diagnosis {
+            outcome: format!("work_or_study_{}", dgp.horizons[e.horizon]),
+            subgroup: match e.gender {
+                None => "all".into(),
+                Some(0) => "women".into(),
+                Some(_) => "men".into(),
+            },
+            arm: dgp.arms[e.arm].name.clone(),
+            declared,
+            truth: sum_truth / s,
+            mean_estimate: mean_est,
+            bias: mean_est - sum_truth / s,
+            rmse: (sum_err2 / s).sqrt(),
+            sd_estimate: var_est.sqrt(),
+            mean_se: sum_se / s,
+            power: rejected as f64 / s,
+            coverage,
+            coverage_mc_se: (coverage * (1.0 - coverage) / s).sqrt(),
+            sims,
+        });
+    }
+    Ok(rows)
+}
+
+/// The diagnosis as a result frame.
+pub fn frame(rows: &[Diagnosis]) -> crate::export::Frame {
+    let mut f = crate::export::Frame::new(&[
+        "outcome",
+        "subgroup",
+        "arm",
+        "declared",
+        "truth",
+        "mean_estimate",
+        "bias",
+        "rmse",
+        "sd_estimate",
+        "mean_se",
+        "power",
+        "coverage",
+        "coverage_mc_se",
+        "sims",
+    ])
+    .with_decimals("power", 3)
+    .with_decimals("coverage", 3)
+    .with_decimals("coverage_mc_se", 3);
+    for r in rows {
+        f.push(vec![
+            r.outcome.as_str().into(),
+            r.subgroup.as_str().into(),
+            r.arm.as_str().into(),
+            r.declared.into(),
+            r.truth.into(),
+            r.mean_estimate.into(),
+            r.bias.into(),
+            r.rmse.into(),
+            r.sd_estimate.into(),
+            r.mean_se.into(),
+            r.power.into(),
+            r.coverage.into(),
+            r.coverage_mc_se.into(),
+            r.sims.into(),
+        ]);
+    }
+    f
+}
