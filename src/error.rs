@@ -65,36 +65,44 @@ impl fmt::Display for Location {
     }
 }
 
+/// What went wrong where: the details behind most error kinds (boxed, so `Result` stays small).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub location: Location,
+    pub message: String,
+    /// What the user can do about it.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let location = self.location.to_string();
+        if !location.is_empty() {
+            write!(f, "{location}: ")?;
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, " (hint: {h})")?;
+        }
+        Ok(())
+    }
+}
+
 /// lotta's library error.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A value in a data file (CSV) is missing, malformed or impossible.
-    #[error("{location}: {message}{}", hint_suffix(.hint))]
-    Data {
-        location: Location,
-        message: String,
-        hint: Option<String>,
-    },
+    #[error("{0}")]
+    Data(Box<Problem>),
     /// A study specification (TOML) or an equivalent command-line option is invalid.
-    #[error("{location}: {message}{}", hint_suffix(.hint))]
-    Spec {
-        location: Location,
-        message: String,
-        hint: Option<String>,
-    },
+    #[error("{0}")]
+    Spec(Box<Problem>),
     /// The assignment ledger is inconsistent with the design, or was altered.
-    #[error("{location}: {message}{}", hint_suffix(.hint))]
-    Ledger {
-        location: Location,
-        message: String,
-        hint: Option<String>,
-    },
+    #[error("{0}")]
+    Ledger(Box<Problem>),
     /// A computation is impossible with the data given (e.g. an arm with no observations).
-    #[error("{message}{}", hint_suffix(.hint))]
-    Compute {
-        message: String,
-        hint: Option<String>,
-    },
+    #[error("{0}")]
+    Compute(Box<Problem>),
     /// Reading or writing a file failed.
     #[error("{}: {source}", .path.display())]
     Io {
@@ -104,40 +112,26 @@ pub enum Error {
     },
 }
 
-fn hint_suffix(hint: &Option<String>) -> String {
-    match hint {
-        Some(h) => format!(" (hint: {h})"),
-        None => String::new(),
-    }
+fn problem(location: Location, message: impl Into<String>) -> Box<Problem> {
+    Box::new(Problem {
+        location,
+        message: message.into(),
+        hint: None,
+    })
 }
 
 impl Error {
     pub fn data(location: Location, message: impl Into<String>) -> Self {
-        Error::Data {
-            location,
-            message: message.into(),
-            hint: None,
-        }
+        Error::Data(problem(location, message))
     }
     pub fn spec(location: Location, message: impl Into<String>) -> Self {
-        Error::Spec {
-            location,
-            message: message.into(),
-            hint: None,
-        }
+        Error::Spec(problem(location, message))
     }
     pub fn ledger(location: Location, message: impl Into<String>) -> Self {
-        Error::Ledger {
-            location,
-            message: message.into(),
-            hint: None,
-        }
+        Error::Ledger(problem(location, message))
     }
     pub fn compute(message: impl Into<String>) -> Self {
-        Error::Compute {
-            message: message.into(),
-            hint: None,
-        }
+        Error::Compute(problem(Location::default(), message))
     }
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
@@ -147,14 +141,23 @@ impl Error {
     }
     /// Attach a hint (what the user can do about it).
     pub fn with_hint(mut self, text: impl Into<String>) -> Self {
-        match &mut self {
-            Error::Data { hint, .. }
-            | Error::Spec { hint, .. }
-            | Error::Ledger { hint, .. }
-            | Error::Compute { hint, .. } => *hint = Some(text.into()),
-            Error::Io { .. } => {}
+        if let Some(p) = self.problem_mut() {
+            p.hint = Some(text.into());
         }
         self
+    }
+    /// The details, for every kind but I/O.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            Error::Data(p) | Error::Spec(p) | Error::Ledger(p) | Error::Compute(p) => Some(p),
+            Error::Io { .. } => None,
+        }
+    }
+    fn problem_mut(&mut self) -> Option<&mut Problem> {
+        match self {
+            Error::Data(p) | Error::Spec(p) | Error::Ledger(p) | Error::Compute(p) => Some(p),
+            Error::Io { .. } => None,
+        }
     }
 }
 

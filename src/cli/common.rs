@@ -19,6 +19,7 @@ pub fn error_chain(err: &anyhow::Error) -> String {
 }
 
 /// Write a frame to `out` (atomically) or to stdout.
+#[allow(dead_code)] // until every command that prints tables uses it
 pub fn emit(frame: &Frame, format: Format, out: Option<&Path>) -> anyhow::Result<()> {
     let bytes = render(frame, format);
     match out {
