@@ -179,8 +179,8 @@ pub fn model_costs(
     for (i, &t) in treated.iter().enumerate() {
         takers[if t { 0 } else { 1 }] += d(i);
     }
-    for arm in 0..2 {
-        if model.fixed[arm] != 0.0 && takers[arm] <= 0.0 {
+    for (arm, (&fixed, &takers)) in model.fixed.iter().zip(&takers).enumerate() {
+        if fixed != 0.0 && takers <= 0.0 {
             return Err(Error::compute(format!(
                 "the {} arm has fixed costs but no participants to spread them over",
                 if arm == 0 { "programme" } else { "comparison" }

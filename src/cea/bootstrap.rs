@@ -58,14 +58,13 @@ impl Plan {
         clusters: Option<&[usize]>,
     ) -> Plan {
         let v = vars.len();
-        let n = treated.len();
         let value = |k: usize, i: usize| vars[k].get(i).copied().unwrap_or(f64::NAN);
         let mut cells = Vec::new();
         match clusters {
             None => {
                 let mut groups: BTreeMap<(usize, usize), Vec<f64>> = BTreeMap::new();
-                for i in 0..n {
-                    let arm = if treated[i] { 0 } else { 1 };
+                for (i, &t) in treated.iter().enumerate() {
+                    let arm = if t { 0 } else { 1 };
                     let entry = groups
                         .entry((strata.get(i).copied().unwrap_or(0), arm))
                         .or_default();
@@ -81,7 +80,7 @@ impl Plan {
                 // Per cluster: stratum (of its first member), arm pattern, sums.
                 let w = 2 * (v + 1);
                 let mut sums: BTreeMap<usize, (usize, [bool; 2], Vec<f64>)> = BTreeMap::new();
-                for i in 0..n {
+                for (i, &t) in treated.iter().enumerate() {
                     let c = cl.get(i).copied().unwrap_or(0);
                     let entry = sums.entry(c).or_insert_with(|| {
                         (
@@ -90,7 +89,7 @@ impl Plan {
                             vec![0.0; w],
                         )
                     });
-                    let arm = if treated[i] { 0 } else { 1 };
+                    let arm = if t { 0 } else { 1 };
                     entry.1[arm] = true;
                     let base = arm * (v + 1);
                     for k in 0..v {
