@@ -274,30 +274,49 @@ fn standard_deviation(x: &[f64]) -> f64 {
 }
 
 /// Complete randomization within strata: in each stratum, the same number of units is treated as
-/// in `z`, chosen by a Fisher–Yates shuffle of the stratum's units (strata in order of first
-/// appearance). A simple re-assignment for tests and for designs without a ledger; the design
-/// module provides the study's own procedure.
-pub fn permute_within_strata(z: &[f64], strata: &[usize], stream: &mut Stream) -> Vec<f64> {
-    let mut order: Vec<usize> = Vec::new();
-    let mut members: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-    for (i, &s) in strata.iter().enumerate() {
-        let entry = members.entry(s).or_default();
-        if entry.is_empty() {
-            order.push(s);
+/// in `z`, chosen by a Fisher–Yates shuffle of the stratum's treatment values (strata in
+/// ascending order of their id). A simple re-assignment for tests and for designs without a
+/// ledger; the design module provides the study's own procedure. Build it once, draw many times.
+#[derive(Debug, Clone)]
+pub struct StrataPermuter {
+    n: usize,
+    /// Per stratum: its units and their observed treatment values.
+    groups: Vec<(Vec<usize>, Vec<f64>)>,
+}
+
+impl StrataPermuter {
+    pub fn new(z: &[f64], strata: &[usize]) -> StrataPermuter {
+        let mut members: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for (i, &s) in strata.iter().enumerate().take(z.len()) {
+            members.entry(s).or_default().push(i);
         }
-        entry.push(i);
+        let groups = members
+            .into_values()
+            .map(|units| {
+                let values = units.iter().map(|&i| z[i]).collect();
+                (units, values)
+            })
+            .collect();
+        StrataPermuter { n: z.len(), groups }
     }
-    let mut out = vec![0.0; z.len()];
-    for s in order {
-        if let Some(units) = members.get(&s) {
-            let mut values: Vec<f64> = units.iter().map(|&i| z[i]).collect();
-            stream.shuffle(&mut values);
-            for (&i, v) in units.iter().zip(values) {
-                out[i] = v;
+
+    /// One re-assignment.
+    pub fn draw(&self, stream: &mut Stream) -> Vec<f64> {
+        let mut out = vec![0.0; self.n];
+        for (units, values) in &self.groups {
+            let mut v = values.clone();
+            stream.shuffle(&mut v);
+            for (&i, x) in units.iter().zip(v) {
+                out[i] = x;
             }
         }
+        out
     }
-    out
+}
+
+/// One complete-randomization-within-strata re-assignment (see [`StrataPermuter`]).
+pub fn permute_within_strata(z: &[f64], strata: &[usize], stream: &mut Stream) -> Vec<f64> {
+    StrataPermuter::new(z, strata).draw(stream)
 }
 
 /// Difference in means, treated (z = 1) minus control (z = 0); NaN when an arm is empty.
