@@ -377,48 +377,26 @@ struct ArmMoments {
     cov_of_means: Vec<f64>,
 }
 
-/// Means of each variable in one arm and the covariance of those means. Without clusters,
-/// Cov(x̄, ȳ) = s_xy/n with the n − 1 sample covariance (Willan & Briggs 2006, §4.2). With
-/// clusters g of the arm, residual totals u_g = Σᵢ∈g (xᵢ − x̄), v_g = Σᵢ∈g (yᵢ − ȳ) give
-/// Cov(x̄, ȳ) = G/(G − 1) · Σ_g u_g v_g / n² (the cluster-robust CR1-type variance of a mean;
-/// with one person per cluster it equals s_xy/n).
-fn arm_moments(rows: &[usize], vars: &[&[f64]], clusters: Option<&[usize]>) -> ArmMoments {
+/// Means of each variable in one arm and the covariance of those means, Cov(x̄, ȳ) = s_xy/n
+/// with the n − 1 sample covariance, so that Var(ΔC) = s²_C1/n1 + s²_C0/n0 and
+/// Cov(ΔC, ΔE) = s_CE1/n1 + s_CE0/n0 (Neyman; Willan & Briggs 2006, §4.2; the SE of ΔC and ΔE is
+/// estimatr's `difference_in_means` SE).
+fn arm_moments(rows: &[usize], vars: &[&[f64]]) -> ArmMoments {
     let n = rows.len();
     let v = vars.len();
     let nf = n as f64;
     let means: Vec<f64> = (0..v)
         .map(|k| rows.iter().map(|&i| vars[k][i]).sum::<f64>() / nf)
         .collect();
-    // Residual totals per cluster (each person its own cluster without clusters), in the order
-    // of first appearance.
-    let mut totals: Vec<Vec<f64>> = Vec::new();
-    match clusters {
-        None => {
-            for &i in rows {
-                totals.push((0..v).map(|k| vars[k][i] - means[k]).collect());
-            }
-        }
-        Some(cl) => {
-            let mut index: std::collections::BTreeMap<usize, usize> = Default::default();
-            for &i in rows {
-                let next = index.len();
-                let g = *index.entry(cl[i]).or_insert(next);
-                if g == totals.len() {
-                    totals.push(vec![0.0; v]);
-                }
-                for k in 0..v {
-                    totals[g][k] += vars[k][i] - means[k];
-                }
-            }
-        }
-    }
-    let g = totals.len() as f64;
     let mut cov = vec![f64::NAN; v * v];
-    if totals.len() > 1 {
+    if n > 1 {
         for a in 0..v {
             for b in 0..v {
-                let s: f64 = totals.iter().map(|t| t[a] * t[b]).sum();
-                cov[a * v + b] = g / (g - 1.0) * s / (nf * nf);
+                let s: f64 = rows
+                    .iter()
+                    .map(|&i| (vars[a][i] - means[a]) * (vars[b][i] - means[b]))
+                    .sum();
+                cov[a * v + b] = s / (nf - 1.0) / nf;
             }
         }
     }
@@ -427,6 +405,47 @@ fn arm_moments(rows: &[usize], vars: &[&[f64]], clusters: Option<&[usize]>) -> A
         means,
         cov_of_means: cov,
     }
+}
+
+/// With clusters: the covariance matrix of the differences in means Δ_k = x̄_k1 − x̄_k0, cluster-
+/// robust as Stata's `regress x z, vce(cluster g)` (CR1) for the coefficient of z, which is the
+/// difference in means. Each person's influence on Δ_k is ψ_ik = (x_ik − x̄_k1)/n1 if treated
+/// and −(x_ik − x̄_k0)/n0 if not; with cluster sums U_gk = Σᵢ∈g ψ_ik,
+/// Cov(Δ_k, Δ_l) = G/(G − 1) · (N − 1)/(N − 2) · Σ_g U_gk U_gl (Cameron & Miller 2015, J Human
+/// Resources 50:317–372, §II.C; estimatr `lm_robust(se_type = "stata")`). Clusters may span both
+/// arms (individual randomization within sites) or lie within one (cluster randomization).
+fn cluster_cov(
+    treated: &[bool],
+    vars: &[&[f64]],
+    clusters: &[usize],
+    m1: &ArmMoments,
+    m0: &ArmMoments,
+) -> Vec<f64> {
+    let v = vars.len();
+    let (n1, n0) = (m1.n as f64, m0.n as f64);
+    let mut sums: std::collections::BTreeMap<usize, Vec<f64>> = Default::default();
+    for (i, &t) in treated.iter().enumerate() {
+        let u = sums.entry(clusters[i]).or_insert_with(|| vec![0.0; v]);
+        for k in 0..v {
+            u[k] += if t {
+                (vars[k][i] - m1.means[k]) / n1
+            } else {
+                -(vars[k][i] - m0.means[k]) / n0
+            };
+        }
+    }
+    let g = sums.len() as f64;
+    let n = treated.len() as f64;
+    let mut cov = vec![f64::NAN; v * v];
+    if sums.len() > 1 && treated.len() > 2 {
+        let factor = g / (g - 1.0) * (n - 1.0) / (n - 2.0);
+        for a in 0..v {
+            for b in 0..v {
+                cov[a * v + b] = factor * sums.values().map(|u| u[a] * u[b]).sum::<f64>();
+            }
+        }
+    }
+    cov
 }
 
 /// SE of a ratio a/b by the delta method: Var(a/b) ≈ (V_a − 2rC_ab + r²V_b)/b² with r = a/b
@@ -605,10 +624,16 @@ pub fn analyse(sample: &Sample, options: &Options) -> Result<Analysis> {
     }
     let v = vars.len();
     let clusters = sample.clusters.as_deref();
-    let m1 = arm_moments(&treated_rows, &vars, clusters);
-    let m0 = arm_moments(&control_rows, &vars, clusters);
+    let m1 = arm_moments(&treated_rows, &vars);
+    let m0 = arm_moments(&control_rows, &vars);
     let diff = |k: usize| m1.means[k] - m0.means[k];
-    let dcov = |k: usize, l: usize| m1.cov_of_means[k * v + l] + m0.cov_of_means[k * v + l];
+    let joint: Vec<f64> = match clusters {
+        Some(cl) => cluster_cov(&sample.treated, &vars, cl, &m1, &m0),
+        None => (0..v * v)
+            .map(|j| m1.cov_of_means[j] + m0.cov_of_means[j])
+            .collect(),
+    };
+    let dcov = |k: usize, l: usize| joint[k * v + l];
 
     let arm_summary = |m: &ArmMoments, rows: &[usize]| {
         let participants = idx_d.map_or(f64::NAN, |k| rows.iter().map(|&i| vars[k][i]).sum());
@@ -921,6 +946,30 @@ mod tests {
         assert!((c[3] - 5500.0).abs() < 1e-9);
         let none = model_costs(&model, &t, Some(&[0.0, 0.0, 0.0, 0.0]));
         assert!(none.is_err());
+    }
+
+    #[test]
+    fn singleton_clusters_give_stata_cr1_scaling_of_hc1() {
+        // With one person per cluster, CR1 equals HC1 for the slope on z: for a difference in
+        // means HC1 = N/(N−2) · Σψ², and CR1 = N/(N−1) · (N−1)/(N−2) · Σψ², the same.
+        let s = sample();
+        let mut c = s.clone();
+        c.clusters = Some((0..10).collect());
+        let a = analyse(&c, &Options::default()).unwrap();
+        let n = 10.0;
+        let (n1, n0) = (6.0, 4.0);
+        let m1 = s.cost[..6].iter().sum::<f64>() / n1;
+        let m0 = s.cost[6..].iter().sum::<f64>() / n0;
+        let ss: f64 = s.cost[..6]
+            .iter()
+            .map(|x| ((x - m1) / n1).powi(2))
+            .sum::<f64>()
+            + s.cost[6..]
+                .iter()
+                .map(|x| ((x - m0) / n0).powi(2))
+                .sum::<f64>();
+        let hc1 = n / (n - 2.0) * ss;
+        assert!((a.gross.se_cost.powi(2) - hc1).abs() < 1e-9 * hc1);
     }
 
     #[test]

@@ -389,7 +389,17 @@ fn study_cost_model_prices_each_person() {
     let all = row(&rows, "all", "gross");
     // Control: 12,000 × 1.1 each. Programme: per participant 1,000 + 20,000 + 1e6/takers.
     close(&all["mean_cost_control"], &Value::from(13_200.0), "control");
-    let takers = 336.0; // took_part = 1 among the 400 md1 persons in data.csv
+    // Participants among the md1 persons of data.csv (column 6: took_part).
+    let text = std::fs::read_to_string(DATA).unwrap();
+    let takers = text
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            f[3] == "md1" && f[5] == "1"
+        })
+        .count() as f64;
+    assert!(takers > 300.0);
     let want = (1000.0 + 20_000.0 * takers / 400.0 + 1e6 / 400.0) * 1.1;
     close(&all["mean_cost_treated"], &Value::from(want), "treated");
     close(

@@ -211,6 +211,42 @@ fn own_stratified_bootstrap_has_the_spread_of_boot() {
 }
 
 #[test]
+fn cluster_robust_variances_match_lm_robust_stata() {
+    let data = load();
+    let t = Table::read(
+        Path::new("tests/reference/cost/data.csv"),
+        &[ColumnRequest::text("municipality")],
+    )
+    .unwrap();
+    let names = t.text("municipality").unwrap();
+    let mut sorted: Vec<&String> = names.iter().collect();
+    sorted.sort();
+    sorted.dedup();
+    let mut sample = data.sample.clone();
+    sample.offsets.clear();
+    sample.clusters = Some(
+        names
+            .iter()
+            .map(|m| sorted.iter().position(|x| *x == m).unwrap())
+            .collect(),
+    );
+    let a = analyse(&sample, &Options::default()).unwrap();
+    let r = &reference()["clustered"];
+    close(a.gross.se_cost, num(r, "se_cost"), "clustered se cost");
+    close(
+        a.gross.se_effect,
+        num(r, "se_effect"),
+        "clustered se effect",
+    );
+    close(
+        a.gross.covariance,
+        num(r, "covariance"),
+        "clustered covariance",
+    );
+    close(a.gross.icer_se, num(r, "icer_se"), "clustered icer se");
+}
+
+#[test]
 fn normal_quantile_matches_r_qnorm() {
     let z = lotta::cea::bootstrap::standard_normal_quantile(0.975);
     close(

@@ -30,9 +30,10 @@ work_or_study_540 <- rbinom(n, 1, p_work)
 cost_sek <- round(ifelse(z == 1, 9000 + took_part * rgamma(n, shape = 4, rate = 4 / 34000),
                          rgamma(n, shape = 3, rate = 3 / 12000)), 2)
 income_support_months <- pmax(0, round(rnorm(n, 10 - 3 * work_or_study_540, 3)))
+municipality <- sprintf("m%02d", sample(1:24, n, replace = TRUE))  # clusters spanning arms
 person_id <- sprintf("P%04d", seq_len(n))
 d <- data.frame(person_id, site, gender, arm, work_or_study_540, took_part, cost_sek,
-                income_support_months)
+                income_support_months, municipality)
 write.csv(d, "tests/reference/cost/data.csv", row.names = FALSE, quote = FALSE)
 
 z975 <- qnorm(0.975)
@@ -81,6 +82,26 @@ analyse <- function(dd, label) {
 ref <- list(analyse(d, "all"), analyse(d[d$gender == "F", ], "gender=F"),
             analyse(d[d$gender == "M", ], "gender=M"))
 
+# Cluster-robust (municipality) variances: Stata CR1 for the difference in means, from
+# estimatr::lm_robust(se_type = "stata"); the covariance of ΔC and ΔE by the same formula written
+# out: G/(G-1) (N-1)/(N-2) Σ_g U_gC U_gE with U_g the cluster sums of the influence values
+# (x - mean_arm)/n_arm (treated) and -(x - mean_arm)/n_arm (control) (Cameron & Miller 2015).
+d$zz <- as.integer(d$arm == "md1")
+fc <- lm_robust(cost_sek ~ zz, data = d, clusters = municipality, se_type = "stata")
+fe <- lm_robust(work_or_study_540 ~ zz, data = d, clusters = municipality, se_type = "stata")
+infl <- function(x) ifelse(d$zz == 1, (x - mean(x[d$zz == 1])) / sum(d$zz),
+                           -(x - mean(x[d$zz == 0])) / sum(1 - d$zz))
+G <- length(unique(d$municipality)); N <- nrow(d)
+Uc <- tapply(infl(d$cost_sek), d$municipality, sum)
+Ue <- tapply(infl(d$work_or_study_540), d$municipality, sum)
+ccov <- G / (G - 1) * (N - 1) / (N - 2) * sum(Uc * Ue)
+stopifnot(abs(G / (G - 1) * (N - 1) / (N - 2) * sum(Uc^2) - fc$std.error[2]^2) < 1e-9 * fc$std.error[2]^2)
+cdc <- unname(coef(fc)[2]); cde <- unname(coef(fe)[2]); cR <- cdc / cde
+cluster_ref <- list(se_cost = unname(fc$std.error[2]), se_effect = unname(fe$std.error[2]),
+                    covariance = ccov,
+                    icer_se = sqrt((fc$std.error[2]^2 - 2 * cR * ccov + cR^2 * fe$std.error[2]^2) / cde^2))
+d$zz <- NULL
+
 # Bootstrap with boot's stratified resampling.
 stat <- function(dd, i) {
   x <- dd[i, ]; t1 <- x$arm == "md1"
@@ -97,5 +118,5 @@ perc <- lapply(1:3, function(k) boot.ci(b, conf = 0.95, type = "perc", index = k
 boot_ref <- list(reps = B, t = unname(b$t), perc_cost = perc[[1]], perc_effect = perc[[2]],
                  perc_icer = perc[[3]], sd_effect = sd(b$t[, 2]), sd_cost = sd(b$t[, 1]),
                  qnorm_975 = z975)
-writeLines(toJSON(list(subgroups = ref, bootstrap = boot_ref), digits = NA, auto_unbox = TRUE,
+writeLines(toJSON(list(subgroups = ref, bootstrap = boot_ref, clustered = cluster_ref), digits = NA, auto_unbox = TRUE,
                   na = "null", pretty = TRUE), "tests/reference/cost/cost_reference.json")
