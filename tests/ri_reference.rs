@@ -2,7 +2,9 @@
 //! matrix (fixture: tests/reference/ri/ri_fixture.json, made by tests/reference/ri/ri.R).
 //! The binary outcome produces many exact ties, which pins down the tie rule.
 
-use lotta::estimate::ri::{count, difference_in_means};
+use lotta::estimate::ri::{
+    confidence_interval_with, count, difference_in_means, inversion_p_value,
+};
 use serde_json::Value;
 
 /// Observed statistics are stored with 15 significant digits.
@@ -61,4 +63,41 @@ fn p_values_match_ri2_counting_on_the_same_permutations() {
             assert!((p - r).abs() < 1e-12, "{key}: {p} vs R {r}");
         }
     }
+}
+
+#[test]
+fn test_inversion_matches_r_on_the_same_permutations() {
+    let d: Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/reference/ri/ri_fixture.json").expect("fixture"),
+    )
+    .expect("json");
+    let ci: Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/reference/ri/ri_ci.json").expect("fixture"),
+    )
+    .expect("json");
+    let z = numbers(&d["z"]);
+    let y = numbers(&d["y_num"]);
+    let perm: Vec<Vec<f64>> = d["perm"].as_array().unwrap().iter().map(numbers).collect();
+    let draw = |r: usize| perm[r].clone();
+    for (tau, p) in numbers(&ci["tau"]).iter().zip(numbers(&ci["p"])) {
+        let got = inversion_p_value(&y, &z, *tau, perm.len(), &draw, &difference_in_means);
+        assert!((got - p).abs() < 1e-12, "p({tau}): lotta {got}, R {p}");
+    }
+    let (lo, hi) =
+        confidence_interval_with(&y, &z, perm.len(), 0.95, &draw, &difference_in_means).unwrap();
+    // R searched a grid of step h: its smallest accepted point is within h above the boundary,
+    // its largest within h below.
+    let h = ci["fine_step"].as_f64().unwrap();
+    let (r_lo, r_hi) = (
+        ci["ci_low"].as_f64().unwrap(),
+        ci["ci_high"].as_f64().unwrap(),
+    );
+    assert!(
+        lo <= r_lo + 1e-9 && r_lo - lo < h,
+        "low: lotta {lo}, R grid {r_lo}"
+    );
+    assert!(
+        hi >= r_hi - 1e-9 && hi - r_hi < h,
+        "high: lotta {hi}, R grid {r_hi}"
+    );
 }

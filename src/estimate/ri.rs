@@ -161,6 +161,63 @@ where
     A: Fn(&mut Stream) -> Vec<f64> + Sync,
     E: Fn(&[f64], &[f64]) -> f64 + Sync,
 {
+    let draw = |r: usize| assign(&mut Stream::new(seed, &draw_stream_name(r)));
+    confidence_interval_with(y, z, draws, level, &draw, estimate)
+}
+
+/// The p-value of the sharp hypothesis "the effect is τ for everyone" (see
+/// [`confidence_interval`]), with re-assignment r given by `draw(r)` for r in 0..draws.
+pub fn inversion_p_value<D, E>(
+    y: &[f64],
+    z: &[f64],
+    tau: f64,
+    draws: usize,
+    draw: &D,
+    estimate: &E,
+) -> f64
+where
+    D: Fn(usize) -> Vec<f64> + Sync,
+    E: Fn(&[f64], &[f64]) -> f64 + Sync,
+{
+    let t_obs = estimate(z, y) - tau;
+    let stats: Vec<f64> = (0..draws)
+        .into_par_iter()
+        .map(|r| {
+            let zr = draw(r);
+            let yr = shifted(y, z, &zr, tau);
+            estimate(&zr, &yr) - tau
+        })
+        .collect();
+    let (mut ext, mut val) = (0usize, 0usize);
+    for t in stats {
+        if t.is_finite() {
+            val += 1;
+            if is_extreme(t, t_obs) {
+                ext += 1;
+            }
+        }
+    }
+    if val == 0 || !t_obs.is_finite() {
+        f64::NAN
+    } else {
+        ext as f64 / val as f64
+    }
+}
+
+/// [`confidence_interval`] with re-assignment r given by `draw(r)` (e.g. the columns of a
+/// stored permutation matrix).
+pub fn confidence_interval_with<D, E>(
+    y: &[f64],
+    z: &[f64],
+    draws: usize,
+    level: f64,
+    draw: &D,
+    estimate: &E,
+) -> Result<(f64, f64)>
+where
+    D: Fn(usize) -> Vec<f64> + Sync,
+    E: Fn(&[f64], &[f64]) -> f64 + Sync,
+{
     if y.len() != z.len() {
         return Err(Error::compute(format!(
             "outcome has {} values but treatment has {}",
@@ -184,44 +241,26 @@ where
         return Err(Error::compute("the observed estimate is not finite"));
     }
     // The null distribution at τ = estimate, for the scale of the search.
-    let null: Vec<f64> = simulate(draws, seed, assign, &|zr: &[f64]| {
-        let yr = shifted(y, z, zr, observed);
-        vec![estimate(zr, &yr) - observed]
-    })
-    .into_iter()
-    .map(|v| v[0])
-    .filter(|t| t.is_finite())
-    .collect();
+    let null: Vec<f64> = (0..draws)
+        .into_par_iter()
+        .map(|r| {
+            let zr = draw(r);
+            let yr = shifted(y, z, &zr, observed);
+            estimate(&zr, &yr) - observed
+        })
+        .collect::<Vec<f64>>()
+        .into_iter()
+        .filter(|t| t.is_finite())
+        .collect();
     let sd = standard_deviation(&null);
     if sd.is_nan() || sd <= 0.0 {
         return Err(Error::compute(
             "the randomization distribution has no spread; no interval can be formed",
         ));
     }
-    let p_at = |tau: f64| -> f64 {
-        let t_obs = observed - tau;
-        let sims = simulate(draws, seed, assign, &|zr: &[f64]| {
-            let yr = shifted(y, z, zr, tau);
-            vec![estimate(zr, &yr) - tau]
-        });
-        let (mut ext, mut val) = (0usize, 0usize);
-        for s in sims {
-            if s[0].is_finite() {
-                val += 1;
-                if is_extreme(s[0], t_obs) {
-                    ext += 1;
-                }
-            }
-        }
-        if val == 0 {
-            f64::NAN
-        } else {
-            ext as f64 / val as f64
-        }
-    };
     // 1 − 0.95 is 0.050000000000000044 in binary; compare with a little slack so p = 0.05 is
     // accepted at the 95% level, as the definition p ≥ α intends.
-    let accepted = |tau: f64| p_at(tau) >= alpha - 1e-12;
+    let accepted = |tau: f64| inversion_p_value(y, z, tau, draws, draw, estimate) >= alpha - 1e-12;
     let mut ends = [0.0; 2];
     for (side, sign) in [(0usize, -1.0), (1usize, 1.0)] {
         // Expand until rejected.

@@ -40,3 +40,24 @@ out <- list(
   bin = ri_p(y_bin), num = ri_p(y_num)
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE), "tests/reference/ri/ri_fixture.json")
+
+# Test inversion for a constant additive effect τ (Rosenbaum 2002 §2.6; Imbens & Rubin 2015 §5.7),
+# continuous outcome, difference in means, the same permutation matrix:
+# y0 = y - τ z; under draw r the outcome is y0 + τ z_r; T_r = DiM(z_r, y0 + τ z_r) - τ,
+# T_obs = DiM(z, y) - τ; p(τ) = mean(|T_r| >= |T_obs|) after rounding to 10 decimals (ri2).
+dim_fun <- function(zz, y) mean(y[zz == 1]) - mean(y[zz == 0])
+p_tau <- function(tau, y) {
+  y0 <- y - tau * z
+  t_obs <- round(dim_fun(z, y) - tau, 10)
+  t_sim <- round(apply(perm, 2, function(zr) dim_fun(zr, y0 + tau * zr) - tau), 10)
+  mean(abs(t_sim) >= abs(t_obs))
+}
+tau_grid <- seq(-0.5, 2.5, by = 0.075)
+p_grid <- sapply(tau_grid, p_tau, y = y_num)
+# The 95% set on a fine grid: the smallest and largest accepted τ (p >= 0.05).
+fine <- seq(-0.5, 2.5, by = 0.0005)
+p_fine <- sapply(fine, p_tau, y = y_num)
+accepted <- fine[p_fine >= 0.05 - 1e-12]
+writeLines(toJSON(list(tau = tau_grid, p = p_grid, fine_step = 0.0005,
+                       ci_low = min(accepted), ci_high = max(accepted)),
+                  digits = NA, auto_unbox = TRUE), "tests/reference/ri/ri_ci.json")
