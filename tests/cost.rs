@@ -116,6 +116,7 @@ fn summary_by_gender_matches_the_r_reference() {
             ("fieller_high", "fieller_high"),
             ("take_up_difference", "take_up_difference"),
             ("effect_per_participant", "effect_per_participant"),
+            ("effect_per_participant_se", "effect_per_participant_se"),
             (
                 "incremental_cost_per_participant",
                 "cost_per_participant_increment",

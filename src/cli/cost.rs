@@ -771,7 +771,7 @@ fn analyse_groups(p: &Prepared, s: &Settings) -> anyhow::Result<Vec<GroupResult>
     Ok(out)
 }
 
-const SUMMARY_COLUMNS: [&str; 37] = [
+const SUMMARY_COLUMNS: [&str; 38] = [
     "subgroup",
     "perspective",
     "outcome",
@@ -806,6 +806,7 @@ const SUMMARY_COLUMNS: [&str; 37] = [
     "share_nw",
     "take_up_difference",
     "effect_per_participant",
+    "effect_per_participant_se",
     "incremental_cost_per_participant",
     "level",
     "note",
@@ -916,6 +917,7 @@ fn summary_frame(groups: &[GroupResult], s: &Settings, p: &Prepared) -> Frame {
                         bq(3).into(),
                         pp.map_or(f64::NAN, |x| x.take_up_difference).into(),
                         pp.map_or(f64::NAN, |x| x.delta_effect).into(),
+                        pp.map_or(f64::NAN, |x| x.delta_effect_se).into(),
                         pp.map_or(f64::NAN, |x| {
                             if name == "net" {
                                 r.delta_cost / x.take_up_difference

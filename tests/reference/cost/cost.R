@@ -65,6 +65,12 @@ analyse <- function(dd, label) {
   dnet <- mean(net[t1]) - mean(net[t0])
   dmonths <- mean(dd$income_support_months[t1]) - mean(dd$income_support_months[t0])
   dtake <- mean(dd$took_part[t1]) - mean(dd$took_part[t0])
+  # Delta-method SE of the Wald ratio ΔE/Δd with Cov(ΔE, Δd) = cov1/n1 + cov0/n0.
+  vd <- var(dd$took_part[t1]) / n1 + var(dd$took_part[t0]) / n0
+  ced <- cov(dd$work_or_study_540[t1], dd$took_part[t1]) / n1 +
+         cov(dd$work_or_study_540[t0], dd$took_part[t0]) / n0
+  rw <- de / dtake
+  wald_se <- sqrt((ve - 2 * rw * ced + rw^2 * vd) / dtake^2)
   list(subgroup = label, n_treated = n1, n_control = n0,
        mean_cost_treated = c1, mean_cost_control = c0,
        cost_per_participant_treated = sum(dd$cost_sek[t1]) / sum(dd$took_part[t1]),
@@ -75,6 +81,7 @@ analyse <- function(dd, label) {
        net_incremental_cost = dnet, net_icer = dnet / de,
        break_even_sek_per_month = -dc / dmonths,
        take_up_difference = dtake, effect_per_participant = de / dtake,
+       effect_per_participant_se = wald_se,
        cost_per_participant_increment = dc / dtake,
        nmb_100000 = 100000 * de - dc,
        nmb_100000_se = sqrt(100000^2 * ve + vc - 2 * 100000 * cv))
