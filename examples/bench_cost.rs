@@ -13,10 +13,11 @@ use lotta::rng::Stream;
 use std::time::Instant;
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<usize> = raw.iter().filter_map(|a| a.parse().ok()).collect();
+    // An optional word selects one part: `engine`, `analyse` or `ri` (default: all three).
+    let only = raw.iter().find(|a| a.parse::<usize>().is_err()).cloned();
+    let run = |part: &str| only.as_deref().is_none_or(|o| o == part);
     let n = args.first().copied().unwrap_or(100_000);
     let reps = args.get(1).copied().unwrap_or(10_000);
     let threads = rayon::current_num_threads();
@@ -36,16 +37,18 @@ fn main() {
         .map(|i| 12_000.0 * s.open_unit() + 30_000.0 * took[i])
         .collect();
 
-    let t0 = Instant::now();
-    let plan = Plan::new(&treated, &[&cost, &effect], &strata, None);
-    let out = plan.run(reps, 7);
-    let dt = t0.elapsed().as_secs_f64();
-    println!(
-        "bootstrap engine: {reps} replications × {n} persons (2 variables): {dt:.2} s \
+    if run("engine") {
+        let t0 = Instant::now();
+        let plan = Plan::new(&treated, &[&cost, &effect], &strata, None);
+        let out = plan.run(reps, 7);
+        let dt = t0.elapsed().as_secs_f64();
+        println!(
+            "bootstrap engine: {reps} replications × {n} persons (2 variables): {dt:.2} s \
          ({:.1} ns per resampled person)",
-        dt * 1e9 / (reps as f64 * n as f64)
-    );
-    std::hint::black_box(out);
+            dt * 1e9 / (reps as f64 * n as f64)
+        );
+        std::hint::black_box(out);
+    }
 
     let sample = Sample {
         treated: treated.clone(),
@@ -63,16 +66,21 @@ fn main() {
         per_participant: true,
         ..Options::default()
     };
-    let t0 = Instant::now();
-    let a = analyse(&sample, &options).expect("analysis");
-    println!(
-        "cea::analyse with {reps} replications, participation, 51-point λ grid: {:.2} s \
+    if run("analyse") {
+        let t0 = Instant::now();
+        let a = analyse(&sample, &options).expect("analysis");
+        println!(
+            "cea::analyse with {reps} replications, participation, 51-point λ grid: {:.2} s \
          (ICER {:.0}, bootstrap {:.0}–{:.0})",
-        t0.elapsed().as_secs_f64(),
-        a.gross.icer,
-        a.gross.boot.as_ref().map_or(f64::NAN, |b| b.icer_low),
-        a.gross.boot.as_ref().map_or(f64::NAN, |b| b.icer_high)
-    );
+            t0.elapsed().as_secs_f64(),
+            a.gross.icer,
+            a.gross.boot.as_ref().map_or(f64::NAN, |b| b.icer_low),
+            a.gross.boot.as_ref().map_or(f64::NAN, |b| b.icer_high)
+        );
+    }
+    if !run("ri") {
+        return;
+    }
 
     let z: Vec<f64> = treated.iter().map(|&t| f64::from(u8::from(t))).collect();
     let permuter = StrataPermuter::new(&z, &strata);

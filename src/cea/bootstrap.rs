@@ -186,16 +186,21 @@ impl Plan {
             }
             match cell {
                 Cell::Persons { arm, values } => {
-                    let mut local = vec![0.0; v];
-                    for _ in 0..m {
-                        let j = sampler.below(m);
-                        let row = &values[j * v..(j + 1) * v];
-                        for (s, x) in local.iter_mut().zip(row) {
-                            *s += x;
+                    let local = &mut sums[arm * v..(arm + 1) * v];
+                    match v {
+                        1 => sum_draws::<1>(values, m, &mut sampler, local),
+                        2 => sum_draws::<2>(values, m, &mut sampler, local),
+                        3 => sum_draws::<3>(values, m, &mut sampler, local),
+                        4 => sum_draws::<4>(values, m, &mut sampler, local),
+                        _ => {
+                            for _ in 0..m {
+                                let j = sampler.below(m);
+                                let row = &values[j * v..(j + 1) * v];
+                                for (s, x) in local.iter_mut().zip(row) {
+                                    *s += x;
+                                }
+                            }
                         }
-                    }
-                    for k in 0..v {
-                        sums[arm * v + k] += local[k];
                     }
                     counts[*arm] += m as f64;
                 }
@@ -227,6 +232,28 @@ impl Plan {
                 self.replicate(&mut stream)
             })
             .collect()
+    }
+}
+
+/// Add the rows of `m` units drawn with replacement from `values` (V numbers per unit) to `out`;
+/// V fixed at compile time so the inner loop is unrolled.
+fn sum_draws<const V: usize>(
+    values: &[f64],
+    m: usize,
+    sampler: &mut IndexSampler,
+    out: &mut [f64],
+) {
+    let mut acc = [0.0f64; V];
+    for _ in 0..m {
+        let j = sampler.below(m) * V;
+        if let Some(row) = values.get(j..j + V) {
+            for k in 0..V {
+                acc[k] += row[k];
+            }
+        }
+    }
+    for (o, a) in out.iter_mut().zip(acc) {
+        *o += a;
     }
 }
 

@@ -358,22 +358,22 @@ pub fn permute_within_strata(z: &[f64], strata: &[usize], stream: &mut Stream) -
     StrataPermuter::new(z, strata).draw(stream)
 }
 
-/// Difference in means, treated (z = 1) minus control (z = 0); NaN when an arm is empty.
+/// Difference in means, treated (z = 1) minus control (any other z); NaN when an arm is empty.
+/// Branch-free sums (Σy, Σ[z=1]·y, #[z=1]) so the loop vectorizes.
 pub fn difference_in_means(z: &[f64], y: &[f64]) -> f64 {
-    let (mut s1, mut n1, mut s0, mut n0) = (0.0, 0usize, 0.0, 0usize);
+    let (mut s1, mut n1, mut s) = (0.0, 0.0, 0.0);
     for (zi, yi) in z.iter().zip(y) {
-        if *zi == 1.0 {
-            s1 += yi;
-            n1 += 1;
-        } else {
-            s0 += yi;
-            n0 += 1;
-        }
+        let t = f64::from(u8::from(*zi == 1.0));
+        s1 += t * yi;
+        n1 += t;
+        s += yi;
     }
-    if n1 == 0 || n0 == 0 {
+    let n = z.len().min(y.len()) as f64;
+    let n0 = n - n1;
+    if n1 == 0.0 || n0 == 0.0 {
         f64::NAN
     } else {
-        s1 / n1 as f64 - s0 / n0 as f64
+        s1 / n1 - (s - s1) / n0
     }
 }
 
