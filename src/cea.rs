@@ -469,7 +469,6 @@ fn ratio(
     cov: f64,
     level: f64,
     reps: Option<(&[f64], &[f64])>,
-    label: &str,
 ) -> Ratio {
     let z = standard_normal_quantile((1.0 + level) / 2.0);
     let icer = if de != 0.0 { dc / de } else { f64::NAN };
@@ -484,19 +483,24 @@ fn ratio(
     let meaningful = de != 0.0 && de.is_finite() && !includes_zero && icer.is_finite();
     if de == 0.0 {
         notes.push(format!(
-            "{label}: the incremental effect is exactly 0 (no additional jobs), so the cost per \
+            "the incremental effect is exactly 0 (no additional jobs), so the cost per \
              additional job is undefined"
         ));
     } else if !meaningful {
         notes.push(format!(
-            "{label}: the {:.0}% interval of the incremental effect includes 0, so the cost per \
-             additional job is not meaningful; see the shares of the cost-effectiveness plane \
-             and the Fieller set",
-            level * 100.0
+            "the {:.0}% interval of the incremental effect includes 0, so the cost per \
+             additional job is not meaningful; {}",
+            level * 100.0,
+            if reps.is_some() {
+                "see the shares of the cost-effectiveness plane and the Fieller set"
+            } else {
+                "see the Fieller set, and run the bootstrap for the shares of the \
+                 cost-effectiveness plane"
+            }
         ));
     } else if de < 0.0 {
         notes.push(format!(
-            "{label}: the programme lowers the effect; the ratio is a cost per job lost"
+            "the programme lowers the effect; the ratio is a cost per job lost"
         ));
     }
     let icer_se = if meaningful {
@@ -506,7 +510,7 @@ fn ratio(
     };
     let fieller = Fieller::compute(dc, de, var_c, var_e, cov, z);
     if fieller != Fieller::Undefined {
-        notes.push(format!("{label}: {}", fieller.describe(level)));
+        notes.push(fieller.describe(level));
     }
     Ratio {
         delta_cost: dc,
@@ -677,7 +681,6 @@ pub fn analyse(sample: &Sample, options: &Options) -> Result<Analysis> {
         dcov(0, 1),
         level,
         have_boot.then_some((&boot_c[..], &boot_e[..])),
-        "gross",
     );
     let boot_net = idx_net.map(rep_diff).unwrap_or_default();
     let net_ratio = idx_net.map(|k| {
@@ -689,7 +692,6 @@ pub fn analyse(sample: &Sample, options: &Options) -> Result<Analysis> {
             dcov(k, 1),
             level,
             have_boot.then_some((&boot_net[..], &boot_e[..])),
-            "net of offsets",
         )
     });
 

@@ -589,3 +589,32 @@ fn bootstrap_without_seed_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--seed"), "{}", stderr(&o));
 }
+
+#[test]
+fn duplicate_id_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "d.csv",
+        "id,z,y,c\na,1,1,100\nb,1,0,120\na,0,0,50\nd,0,1,60\n",
+    );
+    let o = run_small(&f, &["--id", "id"]);
+    assert_eq!(o.status.code(), Some(1));
+    let msg = stderr(&o);
+    assert!(
+        msg.contains("line 4") && msg.contains("appears twice (also line 2)"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn cost_model_arm_typo_in_the_spec_suggests_the_arm() {
+    let dir = study_dir(
+        "[cost]\noutcome = \"work_or_study_540\"\n\n[cost.model]\nper_offered = { md2 = 1000 }\n",
+    );
+    let o = lotta(&["cost", "--study", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let msg = stderr(&o);
+    assert!(msg.contains("cost.model.per_offered.md2"), "{msg}");
+    assert!(msg.contains("did you mean `md1`?"), "{msg}");
+}

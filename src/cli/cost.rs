@@ -4,14 +4,14 @@
 //! `cea::analyse`, and writes one of four tables (summary, offsets, ceac, alternatives).
 
 use super::UsageError;
-use super::common::emit;
 use anyhow::Context;
 use lotta::cea::{self, Alternative, Analysis, CostModel, Offset, Options, Sample};
 use lotta::error::{Error, Location, nearest};
-use lotta::export::{Cell, Format, Frame};
+use lotta::export::{Cell, Format, Frame, latex_escape, render};
 use lotta::io::table::{ColumnRequest, Table, read_headers};
 use lotta::spec::Study;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Which result table to write.
@@ -289,19 +289,36 @@ fn settings(args: &Args, study: Option<&Study>) -> anyhow::Result<Settings> {
             "--per-participant needs --participation COL (who took part)",
         ));
     }
+    // With a study, the ledger's `stratum` column (when it has one) gives the strata.
     let strata = if !args.strata.is_empty() {
         args.strata.clone()
-    } else if study.is_some() {
-        vec!["stratum".to_string()]
     } else {
-        Vec::new()
+        match study.and_then(|s| s.spec.data.ledger.as_ref().map(|l| s.resolve(l))) {
+            Some(ledger) => {
+                let headers = read_headers(&ledger)?;
+                if headers.iter().any(|h| h == "stratum") {
+                    vec!["stratum".to_string()]
+                } else {
+                    Vec::new()
+                }
+            }
+            None => Vec::new(),
+        }
     };
     Ok(Settings {
         outcome,
         treatment,
         control,
         treated: args.treated.clone(),
-        by: args.by.clone().or(spec.by.clone()),
+        by: args.by.clone().or(spec.by.clone()).or_else(|| {
+            study.and_then(|s| {
+                s.spec
+                    .design
+                    .as_ref()
+                    .and_then(|d| d.by.clone())
+                    .or_else(|| s.spec.analysis.as_ref().and_then(|a| a.by.clone()))
+            })
+        }),
         strata,
         cluster: args.cluster.clone().or(spec.cluster.clone()),
         cost,
@@ -460,6 +477,26 @@ pub fn join_study(study: &Study, requests: &[ColumnRequest]) -> anyhow::Result<J
         rows,
         inputs: files.into_iter().map(|f| f.0).collect(),
     })
+}
+
+/// Each id appears once (flags mode with --id).
+fn check_unique_ids(joined: &Joined, id: &str) -> anyhow::Result<()> {
+    let ids = joined.text(id)?;
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+    for (i, v) in ids.iter().enumerate() {
+        if v.is_empty() {
+            return Err(Error::data(joined.location(id, i), "empty id").into());
+        }
+        if let Some(first) = seen.insert(v.as_str(), i) {
+            let line = joined.location(id, first).line.unwrap_or(0);
+            return Err(Error::data(
+                joined.location(id, i),
+                format!("id `{v}` appears twice (also line {line})"),
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Everything read and checked, ready for `cea::analyse`.
@@ -1091,6 +1128,85 @@ fn alternatives_frame(groups: &[GroupResult]) -> Frame {
     frame
 }
 
+/// Columns people read in the summary table; the rest stay in CSV/JSON.
+const HUMAN_SUMMARY: [&str; 18] = [
+    "subgroup",
+    "perspective",
+    "n_treated",
+    "n_control",
+    "mean_cost_treated",
+    "mean_cost_control",
+    "incremental_cost",
+    "additional_per_100",
+    "icer",
+    "delta_low",
+    "delta_high",
+    "fieller_shape",
+    "fieller_low",
+    "fieller_high",
+    "boot_low",
+    "boot_high",
+    "share_ne",
+    "share_nw",
+];
+
+/// Human formats: the summary narrowed to [`HUMAN_SUMMARY`] and the `note` column moved below
+/// the table as numbered notes, so the table stays readable.
+fn human(frame: &Frame, format: Format) -> Vec<u8> {
+    let note_col = frame.columns.iter().position(|c| c == "note");
+    let keep: Vec<usize> = if frame.columns.len() == SUMMARY_COLUMNS.len() {
+        HUMAN_SUMMARY
+            .iter()
+            .filter_map(|h| frame.columns.iter().position(|c| c == h))
+            .collect()
+    } else {
+        (0..frame.columns.len())
+            .filter(|&i| Some(i) != note_col)
+            .collect()
+    };
+    let mut narrow = Frame {
+        columns: keep.iter().map(|&i| frame.columns[i].clone()).collect(),
+        rows: Vec::new(),
+        decimals: keep.iter().map(|&i| frame.decimals[i]).collect(),
+    };
+    let mut notes = Vec::new();
+    for row in &frame.rows {
+        narrow
+            .rows
+            .push(keep.iter().map(|&i| row[i].clone()).collect());
+        if let Some(Cell::Text(note)) = note_col.and_then(|c| row.get(c)) {
+            let who: Vec<String> = row
+                .iter()
+                .take(2)
+                .filter_map(|c| match c {
+                    Cell::Text(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect();
+            if !note.is_empty() {
+                notes.push(format!("{}: {note}", who.join(", ")));
+            }
+        }
+    }
+    let mut bytes = render(&narrow, format);
+    if !notes.is_empty() {
+        let mut text = String::from("\n");
+        for (k, n) in notes.iter().enumerate() {
+            match format {
+                Format::Latex => text.push_str(&format!(
+                    "\\noindent\\footnotesize [{}] {}\\par\n",
+                    k + 1,
+                    latex_escape(n)
+                )),
+                Format::Markdown => text.push_str(&format!("{}. {n}\n", k + 1)),
+                _ => text.push_str(&format!("[{}] {n}\n", k + 1)),
+            }
+        }
+        bytes.extend_from_slice(text.as_bytes());
+    }
+    bytes
+}
+
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let study = match &args.study {
         Some(path) => Some(Study::load(path)?),
@@ -1142,6 +1258,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         (None, Some(path)) => Joined::single(path, &requests)?,
         (None, None) => return Err(usage("give --data FILE or --study DIR")),
     };
+    if let (Some(id), None) = (&args.id, &study) {
+        check_unique_ids(&joined, id)?;
+    }
     let prepared = prepare(&s, &joined)?;
     let groups = analyse_groups(&prepared, &s)?;
     let frame = match args.table {
@@ -1150,7 +1269,19 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Which::Ceac => ceac_frame(&groups),
         Which::Alternatives => alternatives_frame(&groups),
     };
-    emit(&frame, args.format, args.out.as_deref())?;
+    let bytes = if matches!(args.format, Format::Csv | Format::Json) {
+        render(&frame, args.format)
+    } else {
+        human(&frame, args.format)
+    };
+    match &args.out {
+        Some(path) => lotta::io::write_atomic(path, &bytes)
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => std::io::stdout()
+            .lock()
+            .write_all(&bytes)
+            .context("writing to stdout")?,
+    }
     if let Some(out) = &args.out {
         let seed = (s.bootstrap > 0).then_some(s.seed);
         lotta::io::manifest::record(out, "cost", seed, &joined.inputs)
