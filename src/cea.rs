@@ -482,10 +482,11 @@ fn ratio(
     };
     let meaningful = de != 0.0 && de.is_finite() && !includes_zero && icer.is_finite();
     if de == 0.0 {
-        notes.push(format!(
+        notes.push(
             "the incremental effect is exactly 0 (no additional jobs), so the cost per \
              additional job is undefined"
-        ));
+                .to_string(),
+        );
     } else if !meaningful {
         notes.push(format!(
             "the {:.0}% interval of the incremental effect includes 0, so the cost per \
@@ -499,9 +500,7 @@ fn ratio(
             }
         ));
     } else if de < 0.0 {
-        notes.push(format!(
-            "the programme lowers the effect; the ratio is a cost per job lost"
-        ));
+        notes.push("the programme lowers the effect; the ratio is a cost per job lost".to_string());
     }
     let icer_se = if meaningful {
         ratio_se(dc, de, var_c, var_e, cov)
