@@ -28,8 +28,15 @@ pub enum Which {
     Alternatives,
 }
 
+/// The flags of `lotta cost`, boxed so the command enum stays small.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub flags: Box<Flags>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Flags {
     /// Study folder or study.toml; its [data] files are joined by id and arms come from the
     /// ledger. Flags given as well override the spec's [cost] section.
     #[arg(long, conflicts_with = "data")]
@@ -195,7 +202,7 @@ fn parse_wtp(text: &str) -> anyhow::Result<Vec<f64>> {
     }
 }
 
-fn settings(args: &Args, study: Option<&Study>) -> anyhow::Result<Settings> {
+fn settings(args: &Flags, study: Option<&Study>) -> anyhow::Result<Settings> {
     let spec = study.and_then(|s| s.spec.cost.clone()).unwrap_or_default();
     if let Some(s) = study {
         spec.validate(s)?;
@@ -1208,6 +1215,7 @@ fn human(frame: &Frame, format: Format) -> Vec<u8> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    let args = *args.flags;
     let study = match &args.study {
         Some(path) => Some(Study::load(path)?),
         None => None,
