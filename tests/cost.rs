@@ -618,3 +618,17 @@ fn cost_model_arm_typo_in_the_spec_suggests_the_arm() {
     assert!(msg.contains("cost.model.per_offered.md2"), "{msg}");
     assert!(msg.contains("did you mean `md1`?"), "{msg}");
 }
+
+#[test]
+fn person_without_a_cost_row_is_named() {
+    let dir = study_dir("[cost]\noutcome = \"work_or_study_540\"\ncolumn = \"cost_sek\"\n");
+    let costs = dir.path().join("costs.csv");
+    let text = std::fs::read_to_string(&costs).unwrap();
+    let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("P0002,")).collect();
+    std::fs::write(&costs, kept.join("\n") + "\n").unwrap();
+    let o = lotta(&["cost", "--study", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let msg = stderr(&o);
+    assert!(msg.contains("costs.csv"), "{msg}");
+    assert!(msg.contains("missing cost for person `P0002`"), "{msg}");
+}

@@ -349,6 +349,8 @@ pub struct Joined {
     rows: Vec<Vec<Option<usize>>>,
     n: usize,
     inputs: Vec<PathBuf>,
+    /// The persons' ids when joined from a study (to name a person missing from a file).
+    ids: Option<Vec<String>>,
 }
 
 impl Joined {
@@ -361,6 +363,7 @@ impl Joined {
             rows: vec![(0..n).map(Some).collect()],
             n,
             inputs: vec![path.to_path_buf()],
+            ids: None,
         })
     }
 
@@ -380,6 +383,19 @@ impl Joined {
             .iter()
             .map(|r| r.and_then(|i| values.get(i).copied()).unwrap_or(f64::NAN))
             .collect())
+    }
+
+    /// " for person `<id>`" when person i has no row in the file holding `name`, else "".
+    fn absent(&self, name: &str, i: usize) -> String {
+        let t = self.owner.get(name).copied().unwrap_or(0);
+        let present = self.rows[t].get(i).copied().flatten().is_some();
+        match (&self.ids, present) {
+            (Some(ids), false) => format!(
+                " for person `{}`, who has no row in this file",
+                ids.get(i).map_or("?", String::as_str)
+            ),
+            _ => String::new(),
+        }
     }
 
     /// Where person `i`'s value of `name` is (the file and line, or the file when absent).
@@ -479,6 +495,7 @@ pub fn join_study(study: &Study, requests: &[ColumnRequest]) -> anyhow::Result<J
     }
     Ok(Joined {
         n: ledger_ids.len(),
+        ids: Some(ledger_ids.clone()),
         tables,
         owner,
         rows,
@@ -590,7 +607,10 @@ fn prepare(s: &Settings, joined: &Joined) -> anyhow::Result<Prepared> {
                 if v[i].is_nan() {
                     return Err(Error::data(
                         joined.location(c, i),
-                        "missing cost; every person needs a cost in SEK (0 when none)",
+                        format!(
+                            "missing cost{}; every person needs a cost in SEK (0 when none)",
+                            joined.absent(c, i)
+                        ),
                     )
                     .into());
                 }
@@ -664,7 +684,10 @@ fn prepare(s: &Settings, joined: &Joined) -> anyhow::Result<Prepared> {
             if let Some(&i) = keep.iter().find(|&&i| p[i].is_nan()) {
                 return Err(Error::data(
                     joined.location(name, i),
-                    "missing participation; expected 0 or 1",
+                    format!(
+                        "missing participation{}; expected 0 or 1",
+                        joined.absent(name, i)
+                    ),
                 )
                 .into());
             }
@@ -678,7 +701,10 @@ fn prepare(s: &Settings, joined: &Joined) -> anyhow::Result<Prepared> {
         if let Some(&i) = keep.iter().find(|&&i| v[i].is_nan()) {
             return Err(Error::data(
                 joined.location(col, i),
-                format!("missing value of offset `{name}`; expected a number (0 when none)"),
+                format!(
+                    "missing value of offset `{name}`{}; expected a number (0 when none)",
+                    joined.absent(col, i)
+                ),
             )
             .into());
         }
