@@ -72,8 +72,8 @@ pub fn least_squares(x: &DMatrix<f64>, y: &[f64]) -> Result<LeastSquares> {
         let r = qr.r();
         // The first kept column whose diagonal of R is negligible relative to its own norm is
         // dependent on the columns before it: drop it and factor again (R's order of dropping).
-        let dependent = (0..kept.len())
-            .find(|&i| r[(i, i)].abs() <= COLLINEARITY_TOLERANCE * norms[kept[i]]);
+        let dependent =
+            (0..kept.len()).find(|&i| r[(i, i)].abs() <= COLLINEARITY_TOLERANCE * norms[kept[i]]);
         if let Some(i) = dependent {
             dropped.push(kept.remove(i));
             continue;
