@@ -1,0 +1,126 @@
+//! The balance table against R (tests/reference/balance/balance.R: t.test with pooled variance,
+//! lm's F statistic), and `lotta balance` end to end.
+
+use lotta::balance::{Covariate, balance};
+use lotta::io::{ColumnRequest, Table};
+use std::path::Path;
+
+/// Relative agreement required with R's values (means, SDs, SMDs, p-values, F).
+const REL_TOL: f64 = 1e-9;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= REL_TOL * b.abs().max(1e-12) || (a - b).abs() < 1e-13
+}
+
+fn reference(name: &str) -> Table {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reference/balance")
+        .join(name);
+    let headers = lotta::io::table::read_headers(&path).unwrap();
+    let requests: Vec<ColumnRequest> = headers.iter().map(ColumnRequest::text).collect();
+    Table::read(&path, &requests).unwrap()
+}
+
+fn num(t: &Table, col: &str, row: usize) -> f64 {
+    t.text(col).unwrap()[row].parse().unwrap()
+}
+
+#[test]
+fn matches_r_t_tests_and_joint_f() {
+    let data = reference("data.csv");
+    let arms = [
+        "md1".to_string(),
+        "plus".to_string(),
+        "standard".to_string(),
+    ];
+    let arm: Vec<u32> = data
+        .text("arm")
+        .unwrap()
+        .iter()
+        .map(|a| arms.iter().position(|x| x == a).unwrap() as u32)
+        .collect();
+    let age: Vec<f64> = data
+        .text("age")
+        .unwrap()
+        .iter()
+        .map(|v| v.parse().unwrap_or(f64::NAN))
+        .collect();
+    let months: Vec<f64> = data
+        .text("months")
+        .unwrap()
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let covs = [
+        Covariate::Numeric {
+            name: "age",
+            values: &age,
+        },
+        Covariate::Categorical {
+            name: "edu",
+            values: data.text("edu").unwrap(),
+        },
+        Covariate::Numeric {
+            name: "months",
+            values: &months,
+        },
+    ];
+    let got = balance(
+        &covs,
+        &arm,
+        &arms,
+        2,
+        Some(("gender", data.text("gender").unwrap())),
+    )
+    .unwrap();
+
+    let expected = reference("expected_rows.csv");
+    assert_eq!(got.rows.len(), expected.n_rows());
+    for i in 0..expected.n_rows() {
+        let key = |c: &str| expected.text(c).unwrap()[i].clone();
+        let level = key("level");
+        let row = got
+            .rows
+            .iter()
+            .find(|r| {
+                r.subgroup == key("subgroup")
+                    && r.covariate == key("covariate")
+                    && r.arm == key("arm")
+                    && r.level.clone().unwrap_or_default() == level
+            })
+            .unwrap_or_else(|| panic!("no row for expected row {i}"));
+        assert_eq!(row.n_arm as f64, num(&expected, "n_arm", i));
+        assert_eq!(row.n_control as f64, num(&expected, "n_control", i));
+        for (name, value) in [
+            ("mean_arm", row.mean_arm),
+            ("sd_arm", row.sd_arm),
+            ("mean_control", row.mean_control),
+            ("sd_control", row.sd_control),
+            ("difference", row.difference),
+            ("smd", row.smd),
+            ("p_value", row.p_value),
+        ] {
+            let want = num(&expected, name, i);
+            assert!(close(value, want), "row {i} {name}: {value} vs R {want}");
+        }
+    }
+
+    let joint = reference("expected_joint.csv");
+    assert_eq!(got.joint.len(), joint.n_rows());
+    for i in 0..joint.n_rows() {
+        let j = got
+            .joint
+            .iter()
+            .find(|j| {
+                j.subgroup == joint.text("subgroup").unwrap()[i]
+                    && j.arm == joint.text("arm").unwrap()[i]
+            })
+            .unwrap();
+        assert_eq!(j.n as f64, num(&joint, "n", i));
+        assert_eq!(j.df1 as f64, num(&joint, "df1", i));
+        assert_eq!(j.df2 as f64, num(&joint, "df2", i));
+        let (f, p) = (num(&joint, "f_statistic", i), num(&joint, "p_value", i));
+        assert!(close(j.f_statistic, f), "F {i}: {} vs {f}", j.f_statistic);
+        assert!(close(j.p_value, p), "p {i}: {} vs {p}", j.p_value);
+    }
+}
