@@ -4,6 +4,8 @@
 
 pub mod plan;
 pub mod rolling;
+#[cfg(test)]
+mod unit_tests;
 
 pub use plan::{Assignment, Plan, PlanError, Slot, UNASSIGNED, intern, strata_codes};
 
