@@ -124,3 +124,75 @@ fn matches_r_t_tests_and_joint_f() {
         assert!(close(j.p_value, p), "p {i}: {} vs {p}", j.p_value);
     }
 }
+
+mod common;
+
+#[test]
+fn balance_command_writes_every_format_reproducibly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.csv"), common::participants(60)).unwrap();
+    assert_eq!(common::lotta(dir.path(), common::ASSIGN).code, 0);
+    let args = [
+        "balance",
+        "--participants",
+        "p.csv",
+        "--ledger",
+        "ledger.csv",
+        "--covariates",
+        "age,education_level",
+        "--by",
+        "gender",
+    ];
+    for (format, ext) in [
+        ("csv", "csv"),
+        ("json", "json"),
+        ("markdown", "md"),
+        ("latex", "tex"),
+    ] {
+        let out_file = format!("out/balance.{ext}");
+        let mut a = args.to_vec();
+        a.extend(["--format", format, "--out", &out_file]);
+        let out = common::lotta(dir.path(), &a);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let first = std::fs::read(dir.path().join(&out_file)).unwrap();
+        assert!(dir.path().join(format!("out/balance_joint.{ext}")).exists());
+        assert_eq!(common::lotta(dir.path(), &a).code, 0);
+        assert_eq!(std::fs::read(dir.path().join(&out_file)).unwrap(), first);
+    }
+    let csv = std::fs::read_to_string(dir.path().join("out/balance.csv")).unwrap();
+    // 3 subgroups (all, gender=F, gender=M) × (age + 3 education levels).
+    assert_eq!(csv.lines().count(), 1 + 12);
+    let joint: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/balance_joint.json")).unwrap())
+            .unwrap();
+    assert_eq!(joint.as_array().unwrap().len(), 3);
+    assert_eq!(joint[0]["df1"], 3);
+    let manifest = std::fs::read_to_string(dir.path().join("out/manifest.json")).unwrap();
+    assert!(manifest.contains("balance_joint.csv"), "{manifest}");
+    // Printed to the terminal: both tables.
+    let out = common::lotta(dir.path(), &args);
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("Joint test"), "{}", out.stdout);
+}
+
+#[test]
+fn balance_with_an_unknown_covariate_names_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.csv"), common::participants(20)).unwrap();
+    assert_eq!(common::lotta(dir.path(), common::ASSIGN).code, 0);
+    let out = common::lotta(
+        dir.path(),
+        &[
+            "balance",
+            "--participants",
+            "p.csv",
+            "--ledger",
+            "ledger.csv",
+            "--covariates",
+            "agee",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("p.csv: line 1"), "{}", out.stderr);
+    assert!(out.stderr.contains("did you mean `age`?"), "{}", out.stderr);
+}
