@@ -280,18 +280,24 @@ impl Plan {
     /// The study's own assignment: streams `assign/…` of `seed`.
     pub fn assign(&self, seed: u64) -> Assignment {
         let slots = self.run(seed, "assign");
-        let probs = self.member_probabilities();
         let k = self.ratios.len();
+        let mut member_probability = vec![f64::NAN; self.n_members];
+        for seg in &self.segments {
+            let row = self.segment_probabilities(seg.end - seg.start);
+            for p in seg.start..seg.end {
+                if let Some(&q) = row
+                    .get(slots[p].arm as usize)
+                    .filter(|_| slots[p].arm < k as u32)
+                {
+                    member_probability[p] = q;
+                }
+            }
+        }
         let mut out_slots = Vec::with_capacity(self.n_units());
         let mut probability = Vec::with_capacity(self.n_units());
         for &m in &self.unit_member {
-            let slot = slots[m as usize];
-            out_slots.push(slot);
-            probability.push(if slot.arm == UNASSIGNED {
-                f64::NAN
-            } else {
-                probs[m as usize * k + slot.arm as usize]
-            });
+            out_slots.push(slots[m as usize]);
+            probability.push(member_probability[m as usize]);
         }
         Assignment {
             slots: out_slots,
@@ -316,48 +322,50 @@ impl Plan {
     /// minus the probability of being left unassigned; otherwise to 1.
     pub fn probabilities(&self) -> Vec<f64> {
         let k = self.ratios.len();
-        let probs = self.member_probabilities();
+        let mut member_row = vec![0u32; self.n_members];
+        let rows: Vec<Vec<f64>> = self
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(i, seg)| {
+                member_row[seg.start..seg.end].fill(i as u32);
+                self.segment_probabilities(seg.end - seg.start)
+            })
+            .collect();
         let mut out = Vec::with_capacity(self.n_units() * k);
         for &m in &self.unit_member {
-            out.extend_from_slice(&probs[m as usize * k..(m as usize + 1) * k]);
+            out.extend_from_slice(&rows[member_row[m as usize] as usize]);
         }
         out
     }
 
-    /// Per member and arm: complete randomization of n members with k = ⌊n/R⌋ full sets and
-    /// m = n mod R misfits gives arm a (ratio rₐ) to k·rₐ members, chosen uniformly, plus each
-    /// misfit with probability wₐ: 0 (missing), 1/K (strata, global; by symmetry of the
-    /// equal split), rₐ/R (wstrata, wglobal). So P(a) = (k·rₐ + m·wₐ)/n. Permuted blocks:
-    /// every position of a block of size s holds arm a with probability (s/R)·rₐ/s = rₐ/R.
-    fn member_probabilities(&self) -> Vec<f64> {
+    /// The probabilities of each arm for a unit of a stratum-batch of n units. Complete
+    /// randomization of n units with k = ⌊n/R⌋ full sets and m = n mod R misfits gives arm a
+    /// (ratio rₐ) to k·rₐ units, chosen uniformly, plus each misfit with probability wₐ:
+    /// 0 (missing), 1/K (strata, global; by symmetry of the equal split), rₐ/R (wstrata,
+    /// wglobal). So P(a) = (k·rₐ + m·wₐ)/n. Permuted blocks: every position of a block of size
+    /// s holds arm a with probability (s/R)·rₐ/s = rₐ/R.
+    fn segment_probabilities(&self, n: usize) -> Vec<f64> {
         let k_arms = self.ratios.len();
         let total = self.total as f64;
-        let mut out = vec![0.0; self.n_members * k_arms];
-        for seg in &self.segments {
-            let n = seg.end - seg.start;
-            let row: Vec<f64> = match self.method {
-                Method::Blocks => self.ratios.iter().map(|&r| r as f64 / total).collect(),
-                Method::Complete => {
-                    let full = (n / self.total as usize) as f64;
-                    let m = (n % self.total as usize) as f64;
-                    self.ratios
-                        .iter()
-                        .map(|&r| {
-                            let w = match self.misfits {
-                                Misfits::Missing => 0.0,
-                                Misfits::Strata | Misfits::Global => 1.0 / k_arms as f64,
-                                Misfits::Wstrata | Misfits::Wglobal => r as f64 / total,
-                            };
-                            (full * r as f64 + m * w) / n as f64
-                        })
-                        .collect()
-                }
-            };
-            for p in seg.start..seg.end {
-                out[p * k_arms..(p + 1) * k_arms].copy_from_slice(&row);
+        match self.method {
+            Method::Blocks => self.ratios.iter().map(|&r| r as f64 / total).collect(),
+            Method::Complete => {
+                let full = (n / self.total as usize) as f64;
+                let m = (n % self.total as usize) as f64;
+                self.ratios
+                    .iter()
+                    .map(|&r| {
+                        let w = match self.misfits {
+                            Misfits::Missing => 0.0,
+                            Misfits::Strata | Misfits::Global => 1.0 / k_arms as f64,
+                            Misfits::Wstrata | Misfits::Wglobal => r as f64 / total,
+                        };
+                        (full * r as f64 + m * w) / n as f64
+                    })
+                    .collect()
             }
         }
-        out
     }
 
     /// Run the procedure with streams `{prefix}/…`; one slot per member.

@@ -102,7 +102,9 @@ pub fn reconcile<'a>(
     let n = participants.ids.len();
     let mut take: Vec<usize> = Vec::with_capacity(n);
     let mut batch: Vec<u32> = Vec::with_capacity(n);
-    let mut row_of_unit: Vec<Option<usize>> = Vec::with_capacity(n);
+    // The ledger row of each planned unit (NONE: a new participant).
+    const NONE: u32 = u32::MAX;
+    let mut row_of_unit: Vec<u32> = Vec::with_capacity(n);
     let mut seen = vec![false; rows.len()];
     let mut not_in_ledger = 0;
     for (i, id) in participants.ids.iter().enumerate() {
@@ -110,7 +112,7 @@ pub fn reconcile<'a>(
             Some(&r) => {
                 take.push(i);
                 batch.push(rows[r].batch);
-                row_of_unit.push(Some(r));
+                row_of_unit.push(r as u32);
                 seen[r] = true;
             }
             None => {
@@ -118,7 +120,7 @@ pub fn reconcile<'a>(
                 if assign_new {
                     take.push(i);
                     batch.push(next_batch);
-                    row_of_unit.push(None);
+                    row_of_unit.push(NONE);
                 }
             }
         }
@@ -185,9 +187,9 @@ pub fn reconcile<'a>(
     };
     // Compare in ledger file order, so the first difference reported is the first in the file.
     let mut unit_of_row = vec![0usize; rows.len()];
-    for (u, r) in row_of_unit.iter().enumerate() {
-        if let Some(r) = r {
-            unit_of_row[*r] = u;
+    for (u, &r) in row_of_unit.iter().enumerate() {
+        if r != NONE {
+            unit_of_row[r as usize] = u;
         }
     }
     for (r, row) in rows.iter().enumerate() {
@@ -204,7 +206,7 @@ pub fn reconcile<'a>(
     let mut new_rows: Vec<NewRow> = row_of_unit
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.is_none())
+        .filter(|(_, r)| **r == NONE)
         .map(|(u, _)| {
             let slot = assignment.slots[u];
             NewRow {
