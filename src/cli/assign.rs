@@ -3,11 +3,12 @@
 
 use crate::cli::UsageError;
 use anyhow::Context;
-use lotta::design::rolling::{Participants, Reconciled, RollingError, reconcile};
+use lotta::design::rolling::{Coded, Participants, Reconciled, RollingError, reconcile};
 use lotta::design::{Design, DesignError, DesignInput, Method, Misfits, PlanError, UNASSIGNED};
 use lotta::error::{Error, Location};
 use lotta::io::ledger::{self, Ledger};
-use lotta::io::{ColumnRequest, Table, manifest};
+use lotta::io::manifest;
+use lotta::io::units::{CodedColumn, UnitsFile, read_units};
 use lotta::spec::Study;
 use std::path::{Path, PathBuf};
 
@@ -181,35 +182,40 @@ fn design_error(e: &DesignError, study: Option<&Study>, from_flag: bool) -> Erro
     Error::spec(location, e.message.clone())
 }
 
-/// Read the participants columns the design needs; empty strata or cluster values are errors.
-pub fn read_participants(path: &Path, design: &Design) -> anyhow::Result<Table> {
-    let mut requests = vec![ColumnRequest::text(&design.id)];
-    for s in &design.strata {
-        requests.push(ColumnRequest::text(s));
-    }
-    if let Some(c) = &design.cluster {
-        requests.push(ColumnRequest::text(c));
-    }
-    let table = Table::read(path, &requests)?;
-    let mut check: Vec<(&str, &str)> = design
+/// Read the participants columns the design needs; empty ids, strata or cluster values are
+/// errors naming the line and column.
+pub fn read_participants(path: &Path, design: &Design) -> anyhow::Result<UnitsFile> {
+    let mut coded: Vec<(&str, &str)> = design
         .strata
         .iter()
         .map(|s| (s.as_str(), "stratum"))
         .collect();
     if let Some(c) = &design.cluster {
-        check.push((c.as_str(), "cluster"));
+        coded.push((c.as_str(), "cluster"));
     }
-    for (column, what) in check {
-        let values = table.text(column)?;
-        if let Some(row) = values.iter().position(|v| v.is_empty()) {
-            return Err(Error::data(
-                table.location(row, column),
-                format!("missing value; expected the {what} of every participant"),
-            )
-            .into());
-        }
-    }
-    Ok(table)
+    Ok(read_units(path, &design.id, &coded)?)
+}
+
+/// The strata and cluster columns of a participants file as coded columns.
+pub fn coded_columns<'a>(
+    units: &'a UnitsFile,
+    design: &Design,
+) -> (Vec<Coded<'a>>, Option<Coded<'a>>) {
+    let coded = |c: &'a CodedColumn| Coded {
+        name: &c.name,
+        codes: &c.codes,
+        values: &c.values,
+    };
+    let strata = design
+        .strata
+        .iter()
+        .filter_map(|s| units.column(s).map(coded))
+        .collect();
+    let cluster = design
+        .cluster
+        .as_ref()
+        .and_then(|c| units.column(c).map(coded));
+    (strata, cluster)
 }
 
 /// Refuse a ledger made with another design, naming the first differing key.
@@ -234,49 +240,36 @@ pub fn check_same_design(
 /// file, line and column.
 pub fn reconcile_files(
     design: &Design,
-    table: &Table,
+    units: &UnitsFile,
+    participants: &Participants,
     ledger_path: &Path,
     existing: Option<&Ledger>,
     assign_new: bool,
 ) -> anyhow::Result<Reconciled> {
-    let ids = table.text(&design.id)?;
-    let strata_values: Vec<(&str, &[String])> = design
-        .strata
-        .iter()
-        .map(|s| table.text(s).map(|v| (s.as_str(), v)))
-        .collect::<lotta::Result<_>>()?;
-    let cluster = match &design.cluster {
-        Some(c) => Some(table.text(c)?),
-        None => None,
-    };
-    let participants = Participants {
-        ids,
-        strata: &strata_values,
-        cluster,
-    };
+    let ids = participants.ids;
     let rows = existing.map_or(&[][..], |l| l.rows.as_slice());
-    reconcile(design, &participants, rows, assign_new).map_err(|e| {
+    reconcile(design, participants, rows, assign_new).map_err(|e| {
         let err = match e {
             RollingError::Plan(PlanError::EmptyId { unit }) => Error::data(
-                table.location(unit, &design.id),
+                units.location(unit, &design.id),
                 "empty id; every participant needs an id",
             ),
             RollingError::Plan(PlanError::DuplicateId { unit, first }) => Error::data(
-                table.location(unit, &design.id),
+                units.location(unit, &design.id),
                 format!(
                     "duplicate id `{}` (also on line {}); ids must be unique",
-                    ids.get(unit).map_or("", String::as_str),
-                    table.line(first)
+                    ids.get(unit).copied().unwrap_or(""),
+                    units.line(first)
                 ),
             ),
             RollingError::Plan(PlanError::ClusterSpansStrata { unit, first }) => {
                 let c = design.cluster.as_deref().unwrap_or("");
                 Error::data(
-                    table.location(unit, c),
+                    units.location(unit, c),
                     format!(
                         "cluster `{}` is in another stratum here than on line {}; all members of a cluster must share a stratum",
-                        cluster.and_then(|v| v.get(unit)).map_or("", String::as_str),
-                        table.line(first)
+                        design.cluster.as_ref().and_then(|c| units.column(c)).map_or("", |c| c.value(unit)),
+                        units.line(first)
                     ),
                 )
             }
@@ -293,7 +286,7 @@ pub fn reconcile_files(
                     format!(
                         "id `{}` is in the ledger but not in {}; the participants file must keep every assigned id",
                         r.id,
-                        table.path().display()
+                        units.path.display()
                     ),
                 )
             }
@@ -356,49 +349,50 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if let Some(l) = &existing {
         check_same_design(&ledger_path, &l.design, &design)?;
     }
-    let table = read_participants(&participants, &design)?;
-    let result = reconcile_files(&design, &table, &ledger_path, existing.as_ref(), true)?;
-    if result.new_rows.is_empty() {
+    let units = read_participants(&participants, &design)?;
+    let ids = units.ids.to_strs();
+    let (strata, cluster) = coded_columns(&units, &design);
+    let view = Participants {
+        ids: &ids,
+        strata: &strata,
+        cluster,
+    };
+    let result = reconcile_files(
+        &design,
+        &units,
+        &view,
+        &ledger_path,
+        existing.as_ref(),
+        true,
+    )?;
+    if result.is_empty() {
         eprintln!(
             "{}: nothing to assign; all {} participants are in the ledger",
             ledger_path.display(),
-            table.n_rows()
+            units.n_rows()
         );
         return Ok(0);
     }
-    let ids = table.text(&design.id)?;
-    let strata_values: Vec<(&str, &[String])> = design
-        .strata
-        .iter()
-        .map(|s| table.text(s).map(|v| (s.as_str(), v)))
-        .collect::<lotta::Result<_>>()?;
-    let cluster = match &design.cluster {
-        Some(c) => Some(table.text(c)?),
-        None => None,
-    };
-    let view_participants = Participants {
-        ids,
-        strata: &strata_values,
-        cluster,
-    };
     ledger::append(
         &ledger_path,
         &design,
         existing.as_ref(),
-        (0..result.new_rows.len()).map(|i| result.view(i, &view_participants)),
+        (0..result.len()).map(|i| result.view(i, &view)),
     )
     .with_context(|| format!("writing {}", ledger_path.display()))?;
-    manifest::record(
-        &ledger_path,
-        "lotta assign",
-        Some(design.seed),
-        std::slice::from_ref(&participants),
-    )?;
+    for output in [ledger_path.clone(), ledger::sidecar_path(&ledger_path)] {
+        manifest::record(
+            &output,
+            "lotta assign",
+            Some(design.seed),
+            std::slice::from_ref(&participants),
+        )?;
+    }
     let mut counts = vec![0usize; design.arms.len()];
     let mut unassigned = 0;
-    for r in &result.new_rows {
-        match counts.get_mut(r.arm as usize) {
-            Some(c) if r.arm != UNASSIGNED => *c += 1,
+    for arm in result.arms() {
+        match counts.get_mut(arm as usize) {
+            Some(c) if arm != UNASSIGNED => *c += 1,
             _ => unassigned += 1,
         }
     }
@@ -414,7 +408,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     eprintln!(
         "{}: assigned {} new participants as batch {} ({})",
         ledger_path.display(),
-        result.new_rows.len(),
+        result.len(),
         result.batch,
         parts.join(", ")
     );

@@ -4,8 +4,9 @@
 
 use crate::cli::UsageError;
 use crate::cli::assign::{
-    DesignArgs, check_same_design, read_participants, reconcile_files, resolve,
+    DesignArgs, check_same_design, coded_columns, read_participants, reconcile_files, resolve,
 };
+use lotta::design::rolling::Participants;
 use lotta::error::{Error, Location};
 use lotta::io::ledger;
 use std::path::PathBuf;
@@ -49,8 +50,22 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if let Some(design) = &resolved.design {
         check_same_design(&ledger_path, &ledger.design, design)?;
     }
-    let table = read_participants(&participants, &ledger.design)?;
-    let result = reconcile_files(&ledger.design, &table, &ledger_path, Some(&ledger), false)?;
+    let units = read_participants(&participants, &ledger.design)?;
+    let ids = units.ids.to_strs();
+    let (strata, cluster) = coded_columns(&units, &ledger.design);
+    let view = Participants {
+        ids: &ids,
+        strata: &strata,
+        cluster,
+    };
+    let result = reconcile_files(
+        &ledger.design,
+        &units,
+        &view,
+        &ledger_path,
+        Some(&ledger),
+        false,
+    )?;
     let batches = ledger.rows.iter().map(|r| r.batch).max().unwrap_or(0);
     println!(
         "ok: {} rows in {} batch(es) of {} re-derive from seed {} and the design; the hash chain is intact",

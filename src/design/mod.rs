@@ -7,7 +7,9 @@ pub mod rolling;
 #[cfg(test)]
 mod unit_tests;
 
-pub use plan::{Assignment, Plan, PlanError, Slot, UNASSIGNED, intern, strata_codes};
+pub use plan::{
+    Assignment, Plan, PlanError, Slot, UNASSIGNED, intern, strata_codes, strata_from_codes,
+};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -76,6 +76,8 @@ pub struct Plan {
     unit_member: Vec<u32>,
     /// For each unit: its stratum (index into the sorted `stratum_keys`).
     unit_stratum: Vec<u32>,
+    /// Units (input indices) in id order.
+    id_order: Vec<u32>,
 }
 
 /// Codes for text values, in order of first appearance, and the distinct values.
@@ -97,16 +99,33 @@ pub fn intern(values: &[String]) -> (Vec<u32>, Vec<String>) {
 /// Stratum codes and keys from strata columns: the key of a stratum is `col=value` for each
 /// column, joined by `|` (e.g. `site=03|gender=F`); with no columns every unit is in `all`.
 pub fn strata_codes(columns: &[(&str, &[String])], n: usize) -> (Vec<u32>, Vec<String>) {
+    let interned: Vec<(Vec<u32>, Vec<String>)> = columns.iter().map(|(_, v)| intern(v)).collect();
+    let coded: Vec<(&str, &[u32], &[String])> = columns
+        .iter()
+        .zip(&interned)
+        .map(|((name, _), (codes, values))| (*name, codes.as_slice(), values.as_slice()))
+        .collect();
+    strata_from_codes(&coded, n)
+}
+
+/// [`strata_codes`] from columns already coded: (column name, code per unit, value per code).
+pub fn strata_from_codes(
+    columns: &[(&str, &[u32], &[String])],
+    n: usize,
+) -> (Vec<u32>, Vec<String>) {
     if columns.is_empty() {
         return (vec![0; n], vec!["all".to_string()]);
     }
-    let interned: Vec<(Vec<u32>, Vec<String>)> = columns.iter().map(|(_, v)| intern(v)).collect();
+    if let [(name, codes, values)] = columns {
+        let keys = values.iter().map(|v| format!("{name}={v}")).collect();
+        return (codes.to_vec(), keys);
+    }
     let mut map: HashMap<Vec<u32>, u32> = HashMap::new();
     let mut keys = Vec::new();
     let mut codes = Vec::with_capacity(n);
     let mut tuple = vec![0u32; columns.len()];
     for i in 0..n {
-        for (t, (c, _)) in tuple.iter_mut().zip(&interned) {
+        for (t, (_, c, _)) in tuple.iter_mut().zip(columns) {
             *t = c[i];
         }
         let code = match map.get(&tuple) {
@@ -114,9 +133,8 @@ pub fn strata_codes(columns: &[(&str, &[String])], n: usize) -> (Vec<u32>, Vec<S
             None => {
                 let key = columns
                     .iter()
-                    .zip(&interned)
                     .zip(&tuple)
-                    .map(|(((name, _), (_, values)), &t)| format!("{name}={}", values[t as usize]))
+                    .map(|((name, _, values), &t)| format!("{name}={}", values[t as usize]))
                     .collect::<Vec<_>>()
                     .join("|");
                 keys.push(key);
@@ -135,31 +153,37 @@ impl Plan {
     /// and the key of every code; `cluster` (optional) each unit's cluster code and names;
     /// `batch` each unit's enrolment batch (1, 2, …). Input order does not matter: units are
     /// ordered by id (byte order), clusters by name.
-    pub fn new(
+    pub fn new<S: AsRef<str> + Sync>(
         design: &Design,
-        ids: &[String],
+        ids: &[S],
         strata: (&[u32], &[String]),
         cluster: Option<(&[u32], &[String])>,
         batch: &[u32],
     ) -> Result<Plan, PlanError> {
         let n = ids.len();
-        if let Some(unit) = ids.iter().position(|id| id.is_empty()) {
+        if let Some(unit) = ids.iter().position(|id| id.as_ref().is_empty()) {
             return Err(PlanError::EmptyId { unit });
         }
         if let Some(unit) = batch.iter().position(|&b| b == 0) {
             return Err(PlanError::BatchZero { unit });
         }
         let mut order: Vec<u32> = (0..n as u32).collect();
-        order.par_sort_unstable_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]).then(a.cmp(&b)));
+        order.par_sort_unstable_by(|&a, &b| {
+            ids[a as usize]
+                .as_ref()
+                .cmp(ids[b as usize].as_ref())
+                .then(a.cmp(&b))
+        });
         if let Some(w) = order
             .windows(2)
-            .find(|w| ids[w[0] as usize] == ids[w[1] as usize])
+            .find(|w| ids[w[0] as usize].as_ref() == ids[w[1] as usize].as_ref())
         {
             return Err(PlanError::DuplicateId {
                 unit: w[1] as usize,
                 first: w[0] as usize,
             });
         }
+        let id_order = order.clone();
         // Strata sorted by key, so their order never depends on the input.
         let (codes, keys) = strata;
         let mut key_order: Vec<usize> = (0..keys.len()).collect();
@@ -174,8 +198,7 @@ impl Plan {
         // Randomization units ("members"): individuals, or clusters.
         let (members, member_stratum, member_batch, unit_member) = match cluster {
             None => {
-                let mut members = order;
-                members.par_sort_by_key(|&u| (unit_stratum[u as usize], batch[u as usize]));
+                let members = bucket_by_stratum_and_batch(&order, &unit_stratum, batch, keys.len());
                 let mut unit_member = vec![0u32; n];
                 for (p, &u) in members.iter().enumerate() {
                     unit_member[u as usize] = p as u32;
@@ -242,6 +265,7 @@ impl Plan {
             segments,
             unit_member,
             unit_stratum,
+            id_order,
         })
     }
 
@@ -265,6 +289,11 @@ impl Plan {
             .get(unit)
             .and_then(|&s| self.stratum_keys.get(s as usize))
             .map_or("", String::as_str)
+    }
+
+    /// Unit indices (input order positions) sorted by id.
+    pub fn units_by_id(&self) -> &[u32] {
+        &self.id_order
     }
 
     /// The stratum of unit `unit` as an index into [`Plan::stratum_keys`].
@@ -532,6 +561,38 @@ impl Plan {
             next += 1;
         }
     }
+}
+
+/// `items` (in id order) stably grouped by (stratum, batch): a counting sort, O(n), falling back
+/// to a stable comparison sort when the number of (stratum, batch) pairs is very large.
+fn bucket_by_stratum_and_batch(
+    items: &[u32],
+    stratum: &[u32],
+    batch: &[u32],
+    n_strata: usize,
+) -> Vec<u32> {
+    let max_batch = batch.iter().copied().max().unwrap_or(0) as usize;
+    let n_keys = n_strata.saturating_mul(max_batch + 1);
+    if n_keys > 1 << 24 {
+        let mut v = items.to_vec();
+        v.par_sort_by_key(|&u| (stratum[u as usize], batch[u as usize]));
+        return v;
+    }
+    let key = |u: u32| stratum[u as usize] as usize * (max_batch + 1) + batch[u as usize] as usize;
+    let mut start = vec![0usize; n_keys + 1];
+    for &u in items {
+        start[key(u) + 1] += 1;
+    }
+    for k in 0..n_keys {
+        start[k + 1] += start[k];
+    }
+    let mut out = vec![0u32; items.len()];
+    for &u in items {
+        let k = key(u);
+        out[start[k]] = u;
+        start[k] += 1;
+    }
+    out
 }
 
 /// m labels over K arms with equal weights: each arm ⌊m/K⌋ times; the m mod K arms that get

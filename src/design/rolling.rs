@@ -2,20 +2,36 @@
 //! ledger, re-derive every earlier row batch by batch and assign the new ids as the next batch.
 //! Pure: the caller reads the files and maps the unit/row indices of errors to lines.
 
-use super::plan::{Plan, PlanError, intern, strata_codes};
+use super::plan::{Assignment, Plan, PlanError, strata_from_codes};
 use super::{Design, UNASSIGNED};
 use crate::io::ledger::{LedgerRow, RowView};
-use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::HashMap;
+
+/// A coded column: a code per participant and the value of each code.
+#[derive(Debug, Clone, Copy)]
+pub struct Coded<'a> {
+    pub name: &'a str,
+    pub codes: &'a [u32],
+    pub values: &'a [String],
+}
+
+impl<'a> Coded<'a> {
+    fn value(&self, i: usize) -> &'a str {
+        self.codes
+            .get(i)
+            .and_then(|&c| self.values.get(c as usize))
+            .map_or("", String::as_str)
+    }
+}
 
 /// The participants' columns the design needs (input order).
 #[derive(Debug, Clone, Copy)]
 pub struct Participants<'a> {
-    pub ids: &'a [String],
-    /// (column name, values) per strata column, in the design's order.
-    pub strata: &'a [(&'a str, &'a [String])],
-    pub cluster: Option<&'a [String]>,
+    pub ids: &'a [&'a str],
+    /// The strata columns, in the design's order.
+    pub strata: &'a [Coded<'a>],
+    pub cluster: Option<Coded<'a>>,
 }
 
 /// Why the ledger and the participants do not fit together.
@@ -36,25 +52,15 @@ pub enum RollingError {
     },
 }
 
-/// A newly assigned unit; its text comes from the participants (kept compact for millions).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct NewRow {
-    /// Index into the participants.
-    pub participant: usize,
-    pub arm: u32,
-    pub probability: f64,
-    pub block: u32,
-    pub position: u32,
-    /// Index into [`Reconciled::stratum_keys`].
-    pub stratum: u32,
-}
-
 /// The outcome of [`reconcile`].
 #[derive(Debug, Clone)]
 pub struct Reconciled {
-    /// New rows (the next batch), sorted by id.
-    pub new_rows: Vec<NewRow>,
-    pub stratum_keys: Vec<String>,
+    /// Planned units newly assigned (the next batch), in id order.
+    new_units: Vec<u32>,
+    /// Participant index of each planned unit (None: the identity).
+    take: Option<Vec<u32>>,
+    assignment: Assignment,
+    plan: Plan,
     /// The batch number of the new rows.
     pub batch: u32,
     /// Participants not in the ledger (assigned now when `assign_new`, else left out).
@@ -62,22 +68,37 @@ pub struct Reconciled {
 }
 
 impl Reconciled {
-    /// New row `i` as a ledger row view.
+    /// Number of new rows.
+    pub fn len(&self) -> usize {
+        self.new_units.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.new_units.is_empty()
+    }
+
+    /// New row `i` (in id order) as a ledger row view.
     pub fn view<'a>(&'a self, i: usize, participants: &Participants<'a>) -> RowView<'a> {
-        let r = &self.new_rows[i];
+        let u = self.new_units[i] as usize;
+        let p = self.take.as_ref().map_or(u, |t| t[u] as usize);
+        let slot = self.assignment.slots[u];
         RowView {
-            id: &participants.ids[r.participant],
-            arm: r.arm,
-            stratum: self
-                .stratum_keys
-                .get(r.stratum as usize)
-                .map_or("", String::as_str),
-            cluster: participants.cluster.map(|c| c[r.participant].as_str()),
-            probability: r.probability,
-            block: r.block,
-            position: r.position,
+            id: participants.ids[p],
+            arm: slot.arm,
+            stratum: self.plan.stratum_of(u),
+            cluster: participants.cluster.map(|c| c.value(p)),
+            probability: self.assignment.probability[u],
+            block: slot.block,
+            position: slot.position,
             batch: self.batch,
         }
+    }
+
+    /// The arm of every new row, in order.
+    pub fn arms(&self) -> impl Iterator<Item = u32> + '_ {
+        self.new_units
+            .iter()
+            .map(|&u| self.assignment.slots[u as usize].arm)
     }
 }
 
@@ -100,7 +121,7 @@ pub fn reconcile<'a>(
     let next_batch = rows.iter().map(|r| r.batch).max().unwrap_or(0) + 1;
     // Which participants take part in the plan, and their batch.
     let n = participants.ids.len();
-    let mut take: Vec<usize> = Vec::with_capacity(n);
+    let mut take: Vec<u32> = Vec::with_capacity(n);
     let mut batch: Vec<u32> = Vec::with_capacity(n);
     // The ledger row of each planned unit (NONE: a new participant).
     const NONE: u32 = u32::MAX;
@@ -108,9 +129,9 @@ pub fn reconcile<'a>(
     let mut seen = vec![false; rows.len()];
     let mut not_in_ledger = 0;
     for (i, id) in participants.ids.iter().enumerate() {
-        match ledger_index.get(id.as_str()) {
+        match ledger_index.get(id) {
             Some(&r) => {
-                take.push(i);
+                take.push(i as u32);
                 batch.push(rows[r].batch);
                 row_of_unit.push(r as u32);
                 seen[r] = true;
@@ -118,7 +139,7 @@ pub fn reconcile<'a>(
             None => {
                 not_in_ledger += 1;
                 if assign_new {
-                    take.push(i);
+                    take.push(i as u32);
                     batch.push(next_batch);
                     row_of_unit.push(NONE);
                 }
@@ -128,56 +149,69 @@ pub fn reconcile<'a>(
     if let Some(row) = seen.iter().position(|s| !s) {
         return Err(RollingError::MissingId { row });
     }
-    let all = take.len() == n;
-    // Borrow the columns when every participant takes part (the usual case), else copy the subset.
-    let pick = |v: &'a [String]| -> Cow<'a, [String]> {
-        if all {
-            Cow::Borrowed(v)
-        } else {
-            Cow::Owned(take.iter().map(|&i| v[i].clone()).collect())
+    // Use the columns as they are when every participant takes part (the usual case), else the
+    // subset.
+    let take = (take.len() != n).then_some(take);
+    let part = |i: usize| take.as_ref().map_or(i, |t| t[i] as usize);
+    let subset_ids: Vec<&str>;
+    let ids: &[&str] = match &take {
+        None => participants.ids,
+        Some(t) => {
+            subset_ids = t.iter().map(|&i| participants.ids[i as usize]).collect();
+            &subset_ids
         }
     };
-    let ids = pick(participants.ids);
-    let strata_values: Vec<Cow<[String]>> =
-        participants.strata.iter().map(|(_, v)| pick(v)).collect();
-    let strata_columns: Vec<(&str, &[String])> = participants
+    let subset = |codes: &'a [u32]| -> Cow<'a, [u32]> {
+        match &take {
+            None => Cow::Borrowed(codes),
+            Some(t) => Cow::Owned(t.iter().map(|&i| codes[i as usize]).collect()),
+        }
+    };
+    let strata_codes: Vec<Cow<[u32]>> = participants
         .strata
         .iter()
-        .zip(&strata_values)
-        .map(|((name, _), v)| (*name, v.as_ref()))
+        .map(|c| subset(c.codes))
         .collect();
-    let (s_codes, s_keys) = strata_codes(&strata_columns, ids.len());
-    let cluster_values = participants.cluster.map(pick);
-    let clusters = cluster_values.as_ref().map(|v| intern(v.as_ref()));
+    let strata_columns: Vec<(&str, &[u32], &[String])> = participants
+        .strata
+        .iter()
+        .zip(&strata_codes)
+        .map(|(c, codes)| (c.name, codes.as_ref(), c.values))
+        .collect();
+    let (s_codes, s_keys) = strata_from_codes(&strata_columns, ids.len());
+    let cluster_codes = participants.cluster.map(|c| subset(c.codes));
     let plan = Plan::new(
         design,
-        &ids,
+        ids,
         (&s_codes, &s_keys),
-        clusters.as_ref().map(|(c, n)| (c.as_slice(), n.as_slice())),
+        participants
+            .cluster
+            .zip(cluster_codes.as_ref())
+            .map(|(c, codes)| (codes.as_ref(), c.values)),
         &batch,
     )
     .map_err(|e| {
         RollingError::Plan(match e {
-            PlanError::EmptyId { unit } => PlanError::EmptyId { unit: take[unit] },
+            PlanError::EmptyId { unit } => PlanError::EmptyId { unit: part(unit) },
             PlanError::DuplicateId { unit, first } => PlanError::DuplicateId {
-                unit: take[unit],
-                first: take[first],
+                unit: part(unit),
+                first: part(first),
             },
             PlanError::ClusterSpansStrata { unit, first } => PlanError::ClusterSpansStrata {
-                unit: take[unit],
-                first: take[first],
+                unit: part(unit),
+                first: part(first),
             },
-            PlanError::BatchZero { unit } => PlanError::BatchZero { unit: take[unit] },
+            PlanError::BatchZero { unit } => PlanError::BatchZero { unit: part(unit) },
         })
     })?;
     let assignment = plan.assign(design.seed);
     let derived = |u: usize| -> LedgerRow {
         let slot = assignment.slots[u];
         LedgerRow {
-            id: ids[u].clone(),
+            id: ids[u].to_string(),
             arm: slot.arm,
             stratum: plan.stratum_of(u).to_string(),
-            cluster: cluster_values.as_ref().map(|c| c[u].clone()),
+            cluster: participants.cluster.map(|c| c.value(part(u)).to_string()),
             probability: assignment.probability[u],
             block: slot.block,
             position: slot.position,
@@ -203,28 +237,18 @@ pub fn reconcile<'a>(
             });
         }
     }
-    let mut new_rows: Vec<NewRow> = row_of_unit
+    // New rows in id order (the plan already sorted the units by id).
+    let new_units: Vec<u32> = plan
+        .units_by_id()
         .iter()
-        .enumerate()
-        .filter(|(_, r)| **r == NONE)
-        .map(|(u, _)| {
-            let slot = assignment.slots[u];
-            NewRow {
-                participant: take[u],
-                arm: slot.arm,
-                probability: assignment.probability[u],
-                block: slot.block,
-                position: slot.position,
-                stratum: plan.stratum_index(u),
-            }
-        })
+        .copied()
+        .filter(|&u| row_of_unit[u as usize] == NONE)
         .collect();
-    new_rows.par_sort_unstable_by(|a, b| {
-        participants.ids[a.participant].cmp(&participants.ids[b.participant])
-    });
     Ok(Reconciled {
-        new_rows,
-        stratum_keys: plan.stratum_keys().to_vec(),
+        new_units,
+        take,
+        assignment,
+        plan,
         batch: next_batch,
         not_in_ledger,
     })

@@ -126,12 +126,13 @@ pub fn chain(previous: &str, fields: &[&str]) -> String {
         hasher.update(f.as_bytes());
     }
     let digest = hasher.finalize();
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        use std::fmt::Write;
-        let _ = write!(s, "{b:02x}");
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = [0u8; 64];
+    for (i, b) in digest.iter().enumerate() {
+        hex[2 * i] = HEX[(b >> 4) as usize];
+        hex[2 * i + 1] = HEX[(b & 15) as usize];
     }
-    s
+    std::str::from_utf8(&hex).unwrap_or_default().to_string()
 }
 
 /// A probability as the ledger writes it: Rust's shortest round-trip decimal.
@@ -364,11 +365,49 @@ pub fn append<'a>(
         if !ledger_exists {
             writer.write_record(columns(design))?;
         }
+        // Reused buffers: millions of rows are written without allocating per field.
+        use std::fmt::Write as _;
+        let (mut probability, mut block, mut position, mut batch) =
+            (String::new(), String::new(), String::new(), String::new());
         for row in rows {
-            let fields = row_fields(design, &row);
-            let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
-            let hash = chain(&previous, &refs);
-            writer.write_record(refs.iter().copied().chain(std::iter::once(hash.as_str())))?;
+            probability.clear();
+            if !row.probability.is_nan() {
+                write!(probability, "{}", row.probability)?;
+            }
+            block.clear();
+            if row.block != 0 {
+                write!(block, "{}", row.block)?;
+            }
+            position.clear();
+            write!(position, "{}", row.position)?;
+            batch.clear();
+            write!(batch, "{}", row.batch)?;
+            let arm = design
+                .arms
+                .get(row.arm as usize)
+                .filter(|_| row.arm != UNASSIGNED)
+                .map_or("", |a| a.name.as_str());
+            let mut fields: [&str; 8] = [""; 8];
+            let mut k = 0;
+            for f in [row.id, arm, row.stratum] {
+                fields[k] = f;
+                k += 1;
+            }
+            if design.cluster.is_some() {
+                fields[k] = row.cluster.unwrap_or_default();
+                k += 1;
+            }
+            for f in [&probability, &block, &position, &batch] {
+                fields[k] = f.as_str();
+                k += 1;
+            }
+            let hash = chain(&previous, &fields[..k]);
+            writer.write_record(
+                fields[..k]
+                    .iter()
+                    .copied()
+                    .chain(std::iter::once(hash.as_str())),
+            )?;
             previous = hash;
         }
         writer.flush()?;
