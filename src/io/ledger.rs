@@ -9,8 +9,10 @@ use crate::error::{Error, Location, Result};
 use crate::io::sha256_hex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The format tag written in the sidecar.
 pub const FORMAT: &str = "lotta-ledger/1";
@@ -34,8 +36,9 @@ pub struct LedgerRow {
     pub id: String,
     /// Arm index into the design's arms, or [`UNASSIGNED`].
     pub arm: u32,
-    pub stratum: String,
-    pub cluster: Option<String>,
+    /// The stratum key (shared between the rows of a stratum).
+    pub stratum: Arc<str>,
+    pub cluster: Option<Arc<str>>,
     /// Probability of the unit's arm (NaN when unassigned).
     pub probability: f64,
     /// Block number (0: none, method `complete`).
@@ -248,6 +251,18 @@ pub fn read(path: &Path) -> Result<Option<Ledger>> {
     let cluster_col = design.cluster.is_some();
     let mut rows = Vec::new();
     let mut previous = first_hash;
+    // Strata and clusters repeat: keep one copy of each text.
+    let mut shared: HashMap<String, Arc<str>> = HashMap::new();
+    let mut share = |s: &str| -> Arc<str> {
+        match shared.get(s) {
+            Some(a) => a.clone(),
+            None => {
+                let a: Arc<str> = Arc::from(s);
+                shared.insert(s.to_string(), a.clone());
+                a
+            }
+        }
+    };
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -288,7 +303,7 @@ pub fn read(path: &Path) -> Result<Option<Ledger>> {
         let mut c = 3;
         let cluster = if cluster_col {
             c += 1;
-            Some(get(3).to_string())
+            Some(share(get(3)))
         } else {
             None
         };
@@ -310,7 +325,7 @@ pub fn read(path: &Path) -> Result<Option<Ledger>> {
         rows.push(LedgerRow {
             id: get(0).to_string(),
             arm,
-            stratum: get(2).to_string(),
+            stratum: share(get(2)),
             cluster,
             probability,
             block: number(c + 1, true)?,
@@ -451,4 +466,92 @@ pub fn write_streaming(
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, e)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::design::{DesignInput, Method};
+
+    fn design() -> Design {
+        Design::new(DesignInput {
+            arms: vec![("md1".into(), 2), ("standard".into(), 1)],
+            method: Some(Method::Complete),
+            seed: 7,
+            id: "id".into(),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    fn row(id: &str, arm: u32) -> LedgerRow {
+        LedgerRow {
+            id: id.into(),
+            arm,
+            stratum: Arc::from("all"),
+            cluster: None,
+            probability: 2.0 / 3.0,
+            block: 0,
+            position: 1,
+            batch: 1,
+            line: 0,
+        }
+    }
+
+    #[test]
+    fn appends_chain_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        let d = design();
+        let rows = [row("a", 0), row("b", UNASSIGNED)];
+        append(&path, &d, None, rows.iter().map(LedgerRow::view)).unwrap();
+        let ledger = read(&path).unwrap().unwrap();
+        assert_eq!(ledger.design, d);
+        assert_eq!(ledger.rows.len(), 2);
+        assert_eq!(ledger.rows[0].arm, 0);
+        assert_eq!(ledger.rows[1].arm, UNASSIGNED);
+        assert_eq!(ledger.rows[1].line, 3);
+        assert_eq!(ledger.rows[0].probability, 2.0 / 3.0);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("\na,md1,all,0.6666666666666666,,1,1,"),
+            "{text}"
+        );
+        // H1 chains from the sidecar's bytes.
+        let h0 = sha256_hex(&std::fs::read(sidecar_path(&path)).unwrap());
+        let h1 = chain(
+            &h0,
+            &["a", "md1", "all", "0.6666666666666666", "", "1", "1"],
+        );
+        assert!(text.contains(&h1));
+        // A second append keeps the first bytes.
+        let more = [row("c", 1)];
+        append(&path, &d, Some(&ledger), more.iter().map(LedgerRow::view)).unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(after.starts_with(&text));
+        assert_eq!(read(&path).unwrap().unwrap().rows.len(), 3);
+    }
+
+    #[test]
+    fn an_interrupted_write_leaves_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        std::fs::write(&path, "old").unwrap();
+        let result = write_streaming(&path, |out| {
+            out.write_all(b"half a new ledger")?;
+            Err("interrupted".into())
+        });
+        assert!(result.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_ledger_without_its_design_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        std::fs::write(&path, "id,arm\n").unwrap();
+        let e = read(&path).unwrap_err().to_string();
+        assert!(e.contains("ledger.csv.design.json"), "{e}");
+    }
 }
