@@ -24,7 +24,7 @@ fn assigned(n: usize, args: &[&str]) -> tempfile::TempDir {
 }
 
 /// Rewrite the ledger with `edit` applied to data row `row` (1-based) and the whole hash chain
-/// recomputed, as a careful forger would.
+/// recomputed, as a careful forger would…
 fn forge(dir: &Path, row: usize, edit: impl Fn(&mut Vec<String>)) {
     let path = dir.join("ledger.csv");
     let (_, mut previous) = read_sidecar(&path).unwrap().unwrap();
@@ -42,6 +42,8 @@ fn forge(dir: &Path, row: usize, edit: impl Fn(&mut Vec<String>)) {
         out.push(fields.join(","));
     }
     fs::write(&path, out.join("\n") + "\n").unwrap();
+    // …and removes the manifest that records the ledger's SHA-256.
+    fs::remove_file(dir.join("manifest.json")).unwrap();
 }
 
 #[test]
@@ -173,4 +175,20 @@ fn a_missing_ledger_is_an_error() {
     let out = lotta(dir.path(), VERIFY);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("ledger.csv"), "{}", out.stderr);
+}
+
+#[test]
+fn a_truncated_ledger_is_refused() {
+    let dir = assigned(30, ASSIGN);
+    let path = dir.path().join("ledger.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    let kept: Vec<&str> = text.lines().take(25).collect();
+    fs::write(&path, kept.join("\n") + "\n").unwrap();
+    let before = fs::read(&path).unwrap();
+    for args in [VERIFY, ASSIGN] {
+        let out = lotta(dir.path(), args);
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(out.stderr.contains("rows were cut"), "{}", out.stderr);
+    }
+    assert_eq!(fs::read(&path).unwrap(), before);
 }

@@ -349,6 +349,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if let Some(l) = &existing {
         check_same_design(&ledger_path, &l.design, &design)?;
     }
+    ledger::check_against_manifest(&ledger_path)?;
     let units = read_participants(&participants, &design)?;
     let ids = units.ids.to_strs();
     let (strata, cluster) = coded_columns(&units, &design);

@@ -47,6 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         )
         .into());
     };
+    ledger::check_against_manifest(&ledger_path)?;
     if let Some(design) = &resolved.design {
         check_same_design(&ledger_path, &ledger.design, design)?;
     }

@@ -342,6 +342,39 @@ pub fn read(path: &Path) -> Result<Option<Ledger>> {
     }))
 }
 
+/// A hash chain cannot show rows cut from the end of a ledger; the manifest beside it can: it
+/// holds the SHA-256 of the ledger as `lotta assign` last wrote it. A ledger that differs from
+/// that record (truncated, or rewritten whole) is refused. No manifest entry: nothing to check.
+pub fn check_against_manifest(path: &Path) -> Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let manifest = crate::io::manifest::read(&dir.join(crate::io::manifest::MANIFEST_FILE))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Some(entry) = manifest.files.get(&name) {
+        let now = crate::io::sha256_file(path)?;
+        if now != entry.sha256 {
+            return Err(Error::ledger(
+                Location::file(path),
+                format!(
+                    "the ledger is not the one `{}` last wrote (its SHA-256 in {} differs): rows were cut or the file was rewritten",
+                    entry.command,
+                    crate::io::manifest::MANIFEST_FILE
+                ),
+            )
+            .with_hint("restore the ledger from a backup; lotta never rewrites or shortens a ledger"));
+        }
+    }
+    Ok(())
+}
+
 fn csv_error(path: &Path, e: csv::Error) -> Error {
     let mut location = Location::file(path);
     if let Some(pos) = e.position() {
