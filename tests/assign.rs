@@ -357,3 +357,47 @@ fn bad_hand_edited_ledger() {
         &["ledger.csv: line 6, column 8 (`hash`)", "does not chain"],
     );
 }
+
+#[test]
+fn bad_spec_keys_and_values_name_the_line() {
+    let dir = setup(10);
+    let head = "[study]\nname = \"t\"\nseed = 42\n[data]\nid = \"person_id\"\nparticipants = \"p.csv\"\nledger = \"ledger.csv\"\n[design]\narms = { md1 = 2, standard = 1 }\n";
+    fs::write(
+        dir.path().join("study.toml"),
+        format!("{head}blok_sizes = [3, 6]\n"),
+    )
+    .unwrap();
+    assert_refused(
+        dir.path(),
+        &["assign", "."],
+        &[
+            "study.toml: line 10, column 1",
+            "unknown field `blok_sizes`",
+            "did you mean `block_sizes`?",
+        ],
+    );
+    fs::write(
+        dir.path().join("study.toml"),
+        format!("{head}method = \"block\"\n"),
+    )
+    .unwrap();
+    assert_refused(
+        dir.path(),
+        &["assign", "."],
+        &["study.toml: line 10", "unknown variant `block`", "blocks"],
+    );
+    fs::write(
+        dir.path().join("study.toml"),
+        format!("{head}method = \"blocks\"\nblock_sizes = [4]\n"),
+    )
+    .unwrap();
+    assert_refused(
+        dir.path(),
+        &["assign", "."],
+        &[
+            "study.toml `design.block_sizes`",
+            "not a positive multiple of 3",
+        ],
+    );
+    assert!(!dir.path().join("ledger.csv").exists());
+}

@@ -196,3 +196,22 @@ fn balance_with_an_unknown_covariate_names_the_column() {
     assert!(out.stderr.contains("p.csv: line 1"), "{}", out.stderr);
     assert!(out.stderr.contains("did you mean `age`?"), "{}", out.stderr);
 }
+
+#[test]
+fn balance_reads_covariates_and_subgroup_from_the_study() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.csv"), common::participants(40)).unwrap();
+    std::fs::write(
+        dir.path().join("study.toml"),
+        "[study]\nname = \"t\"\nseed = 42\n[data]\nid = \"person_id\"\nparticipants = \"p.csv\"\nledger = \"ledger.csv\"\n[design]\narms = { md1 = 2, standard = 1 }\nstrata = [\"site\"]\nmisfits = \"wglobal\"\nbalance = [\"age\", \"education_level\"]\nby = \"gender\"\n",
+    )
+    .unwrap();
+    assert_eq!(common::lotta(dir.path(), &["assign", "."]).code, 0);
+    let out = common::lotta(dir.path(), &["balance", ".", "--format", "csv"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 1 + 3 * 4);
+    assert!(
+        out.stdout
+            .contains("gender=F,education_level,primary,md1,standard")
+    );
+}

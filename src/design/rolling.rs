@@ -334,3 +334,47 @@ fn first_field_difference(
         .find(|(_, same, _, _)| !same)
         .map(|(f, _, e, g)| (f, e, g))
 }
+
+/// The plan of a ledger's units, from the ledger alone (ids, stratum keys, clusters, batches):
+/// `plan.draw(design.seed, "assign")` reproduces the ledger's arms, and
+/// `plan.draw(seed, "ri/draw=17")` is a re-run of the study's own procedure for randomization
+/// inference. Arms come back in ledger row order.
+pub fn plan_from_ledger(ledger: &crate::io::ledger::Ledger) -> Result<Plan, PlanError> {
+    let ids: Vec<&str> = ledger.rows.iter().map(|r| r.id.as_str()).collect();
+    let mut keys: Vec<String> = Vec::new();
+    let mut key_code: HashMap<&str, u32> = HashMap::new();
+    let codes: Vec<u32> = ledger
+        .rows
+        .iter()
+        .map(|r| {
+            *key_code.entry(&r.stratum).or_insert_with(|| {
+                keys.push(r.stratum.to_string());
+                keys.len() as u32 - 1
+            })
+        })
+        .collect();
+    let clusters: Option<(Vec<u32>, Vec<String>)> = ledger.design.cluster.as_ref().map(|_| {
+        let mut names: Vec<String> = Vec::new();
+        let mut code: HashMap<&str, u32> = HashMap::new();
+        let c = ledger
+            .rows
+            .iter()
+            .map(|r| {
+                let name = r.cluster.as_deref().unwrap_or("");
+                *code.entry(name).or_insert_with(|| {
+                    names.push(name.to_string());
+                    names.len() as u32 - 1
+                })
+            })
+            .collect();
+        (c, names)
+    });
+    let batch: Vec<u32> = ledger.rows.iter().map(|r| r.batch).collect();
+    Plan::new(
+        &ledger.design,
+        &ids,
+        (&codes, &keys),
+        clusters.as_ref().map(|(c, n)| (c.as_slice(), n.as_slice())),
+        &batch,
+    )
+}
