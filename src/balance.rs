@@ -157,6 +157,14 @@ pub fn balance(
             )));
         }
     }
+    if let Some((name, values)) = by
+        && values.len() != n
+    {
+        return Err(Error::compute(format!(
+            "subgroup column `{name}` has {} values for {n} units",
+            values.len()
+        )));
+    }
     let mut groups: Vec<(String, Vec<bool>)> = vec![("all".to_string(), vec![true; n])];
     if let Some((name, values)) = by {
         for level in levels(values) {

@@ -273,8 +273,8 @@ pub fn reconcile_files(
                     ),
                 )
             }
-            RollingError::Plan(PlanError::BatchZero { .. }) => {
-                Error::compute("internal: batch 0")
+            RollingError::Plan(PlanError::BatchZero { .. } | PlanError::Lengths) => {
+                Error::compute("internal: inconsistent units for the plan")
             }
             RollingError::MissingId { row } => {
                 let r = &rows[row];

@@ -49,6 +49,8 @@ pub enum PlanError {
     BatchZero {
         unit: usize,
     },
+    /// The strata, cluster or batch slices do not have one entry per id (a caller's mistake).
+    Lengths,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +163,15 @@ impl Plan {
         batch: &[u32],
     ) -> Result<Plan, PlanError> {
         let n = ids.len();
+        let codes_fit = |codes: &[u32], names: usize| {
+            codes.len() == n && codes.iter().all(|&c| (c as usize) < names)
+        };
+        if !codes_fit(strata.0, strata.1.len())
+            || cluster.is_some_and(|(c, names)| !codes_fit(c, names.len()))
+            || batch.len() != n
+        {
+            return Err(PlanError::Lengths);
+        }
         if let Some(unit) = ids.iter().position(|id| id.as_ref().is_empty()) {
             return Err(PlanError::EmptyId { unit });
         }

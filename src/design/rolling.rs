@@ -202,6 +202,7 @@ pub fn reconcile<'a>(
                 first: part(first),
             },
             PlanError::BatchZero { unit } => PlanError::BatchZero { unit: part(unit) },
+            PlanError::Lengths => PlanError::Lengths,
         })
     })?;
     let assignment = plan.assign(design.seed);
