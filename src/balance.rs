@@ -118,7 +118,7 @@ fn pooled_t_p(n1: usize, s1: f64, n0: usize, s0: f64, diff: f64) -> f64 {
     }
     let t = diff / se;
     match StudentsT::new(0.0, 1.0, df) {
-        Ok(dist) => 2.0 * (1.0 - dist.cdf(t.abs())),
+        Ok(dist) => 2.0 * dist.sf(t.abs()),
         Err(_) => f64::NAN,
     }
 }
@@ -331,7 +331,7 @@ fn joint_test(
     let f = ((rss0 - rss1) / q as f64) / (rss1 / df2 as f64);
     test.f_statistic = f;
     test.p_value = match FisherSnedecor::new(q as f64, df2 as f64) {
-        Ok(dist) => 1.0 - dist.cdf(f),
+        Ok(dist) => dist.sf(f),
         Err(_) => f64::NAN,
     };
     test

@@ -401,3 +401,16 @@ fn bad_spec_keys_and_values_name_the_line() {
     );
     assert!(!dir.path().join("ledger.csv").exists());
 }
+
+#[test]
+fn bad_stratum_value_with_the_key_separator() {
+    let dir = with_ledger(10);
+    let mut text = participants(10);
+    text.push_str("p0011,A|B,F,A-m1,30,primary\n");
+    fs::write(dir.path().join("p.csv"), text).unwrap();
+    assert_refused(
+        dir.path(),
+        ASSIGN,
+        &["p.csv: line 12, column 2 (`site`)", "contains `|`"],
+    );
+}

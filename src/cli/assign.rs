@@ -193,7 +193,25 @@ pub fn read_participants(path: &Path, design: &Design) -> anyhow::Result<UnitsFi
     if let Some(c) = &design.cluster {
         coded.push((c.as_str(), "cluster"));
     }
-    Ok(read_units(path, &design.id, &coded)?)
+    let units = read_units(path, &design.id, &coded)?;
+    // `|` joins the parts of a stratum key (`site=03|gender=F`); inside a value it would be
+    // ambiguous.
+    for s in &design.strata {
+        if let Some(column) = units.column(s)
+            && let Some(code) = column.values.iter().position(|v| v.contains('|'))
+            && let Some(row) = column.codes.iter().position(|&c| c as usize == code)
+        {
+            return Err(Error::data(
+                units.location(row, s),
+                format!(
+                    "the stratum value `{}` contains `|`, which lotta uses to join stratum keys",
+                    column.values[code]
+                ),
+            )
+            .into());
+        }
+    }
+    Ok(units)
 }
 
 /// The strata and cluster columns of a participants file as coded columns.
