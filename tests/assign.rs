@@ -414,3 +414,20 @@ fn bad_stratum_value_with_the_key_separator() {
         &["p.csv: line 12, column 2 (`site`)", "contains `|`"],
     );
 }
+
+#[test]
+fn thread_count_never_changes_a_byte() {
+    let mut ledgers = Vec::new();
+    for threads in ["1", "3"] {
+        let dir = setup(500);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lotta"))
+            .args(ASSIGN)
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        ledgers.push(ledger_bytes(dir.path()));
+    }
+    assert_eq!(ledgers[0], ledgers[1]);
+}
