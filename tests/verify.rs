@@ -241,3 +241,21 @@ fn a_plan_from_the_ledger_alone_reproduces_it() {
         assert_ne!(plan.draw(ledger.design.seed, "ri/draw=1"), arms, "{name}");
     }
 }
+
+#[test]
+fn a_study_verifies_its_own_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("p.csv"), participants(45)).unwrap();
+    fs::write(
+        dir.path().join("study.toml"),
+        "[study]\nname = \"t\"\nseed = 7\n[data]\nid = \"person_id\"\nparticipants = \"p.csv\"\nledger = \"out/ledger.csv\"\n[design]\narms = { a = 1, b = 1, c = 1 }\nstrata = [\"site\"]\ncluster = \"municipality\"\nmethod = \"blocks\"\nblock_sizes = [3]\n",
+    )
+    .unwrap();
+    assert_eq!(lotta(dir.path(), &["assign", "study.toml"]).code, 0);
+    let out = lotta(dir.path(), &["verify", "."]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // A flag that contradicts the ledger's design is named.
+    let out = lotta(dir.path(), &["verify", ".", "--block-sizes", "6"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("`block_sizes`"), "{}", out.stderr);
+}

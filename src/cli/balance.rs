@@ -94,6 +94,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .iter()
         .map(|id| arm_of.get(id.as_str()).copied().unwrap_or(UNASSIGNED))
         .collect();
+    let left_out = arm.iter().filter(|&&a| a == UNASSIGNED).count();
+    if left_out > 0 {
+        eprintln!(
+            "note: {left_out} participants are left out (not in the ledger, or left unassigned as misfits)"
+        );
+    }
     // A column whose every non-missing cell is a number is numeric; otherwise text.
     let mut numeric: Vec<Option<Vec<f64>>> = Vec::new();
     for c in &covariates {
