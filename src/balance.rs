@@ -1,1 +1,415 @@
-//! (to be written)
+//! The balance table: for each covariate (each level of a text covariate, as an indicator)
+//! means by arm, difference, normalized difference and the two-sample p-value, overall and
+//! within subgroups, plus the omnibus test that regresses treatment on all covariates (joint F),
+//! like Stata's `iebaltab`. Pure: slices in, rows out.
+
+use crate::error::{Error, Result};
+use crate::export::{Cell, Frame};
+use crate::linalg::least_squares;
+use nalgebra::DMatrix;
+use statrs::distribution::{ContinuousCDF, FisherSnedecor, StudentsT};
+use std::collections::BTreeSet;
+
+/// One covariate's values for every unit (NaN or empty text = missing).
+#[derive(Debug, Clone, Copy)]
+pub enum Covariate<'a> {
+    Numeric {
+        name: &'a str,
+        values: &'a [f64],
+    },
+    /// Text values; each level becomes an indicator variable.
+    Categorical {
+        name: &'a str,
+        values: &'a [String],
+    },
+}
+
+impl Covariate<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Covariate::Numeric { name, .. } | Covariate::Categorical { name, .. } => name,
+        }
+    }
+}
+
+/// One row of the balance table: a covariate (or a level of one) compared between an arm and
+/// the control arm within a subgroup.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalanceRow {
+    pub subgroup: String,
+    pub covariate: String,
+    /// The level, for a text covariate (the row is the share with that level).
+    pub level: Option<String>,
+    pub arm: String,
+    pub control: String,
+    pub n_arm: usize,
+    pub mean_arm: f64,
+    pub sd_arm: f64,
+    pub n_control: usize,
+    pub mean_control: f64,
+    pub sd_control: f64,
+    /// mean_arm − mean_control.
+    pub difference: f64,
+    /// Normalized difference (mean_arm − mean_control) / √((sd_arm² + sd_control²)/2)
+    /// (Imbens & Rubin 2015, eq. 14.1; iebaltab's normalized difference).
+    pub smd: f64,
+    /// Two-sided p-value of the difference: OLS of the covariate on an arm indicator with the
+    /// classical variance, i.e. Student's two-sample t-test with pooled variance (iebaltab's
+    /// default `reg balancevar tmt`; R `t.test(var.equal = TRUE)`).
+    pub p_value: f64,
+}
+
+/// The omnibus test of one arm against control within a subgroup: OLS of the arm indicator on
+/// an intercept and all covariates (complete cases), F test that all slopes are zero
+/// (iebaltab's "F-test of joint significance"; R `summary(lm(d ~ x1 + …))$fstatistic`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JointTest {
+    pub subgroup: String,
+    pub arm: String,
+    pub control: String,
+    pub n: usize,
+    pub f_statistic: f64,
+    pub df1: usize,
+    pub df2: usize,
+    pub p_value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Balance {
+    pub rows: Vec<BalanceRow>,
+    pub joint: Vec<JointTest>,
+}
+
+/// Mean, sample SD (n − 1) and count of values.
+fn moments(values: &[f64]) -> (usize, f64, f64) {
+    let n = values.len();
+    if n == 0 {
+        return (0, f64::NAN, f64::NAN);
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let sd = if n > 1 {
+        (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt()
+    } else {
+        f64::NAN
+    };
+    (n, mean, sd)
+}
+
+/// Student's t-test with pooled variance: t = d / √(s²ₚ (1/n₁ + 1/n₀)), df = n₁ + n₀ − 2.
+fn pooled_t_p(n1: usize, s1: f64, n0: usize, s0: f64, diff: f64) -> f64 {
+    if n1 < 1 || n0 < 1 || n1 + n0 < 3 {
+        return f64::NAN;
+    }
+    let df = (n1 + n0 - 2) as f64;
+    let v1 = if n1 > 1 {
+        (n1 as f64 - 1.0) * s1 * s1
+    } else {
+        0.0
+    };
+    let v0 = if n0 > 1 {
+        (n0 as f64 - 1.0) * s0 * s0
+    } else {
+        0.0
+    };
+    let pooled = (v1 + v0) / df;
+    let se = (pooled * (1.0 / n1 as f64 + 1.0 / n0 as f64)).sqrt();
+    if se.is_nan() || se <= 0.0 {
+        return f64::NAN;
+    }
+    let t = diff / se;
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(dist) => 2.0 * dist.sf(t.abs()),
+        Err(_) => f64::NAN,
+    }
+}
+
+/// The levels of a text covariate, sorted (empty = missing, left out).
+fn levels(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .filter(|v| !v.is_empty())
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// The balance table. `arm[i]` is unit i's arm index (any other value, e.g.
+/// [`crate::design::UNASSIGNED`], leaves the unit out); `by`
+/// gives a subgroup column (its levels, sorted, follow the overall rows).
+pub fn balance(
+    covariates: &[Covariate],
+    arm: &[u32],
+    arm_names: &[String],
+    control: usize,
+    by: Option<(&str, &[String])>,
+) -> Result<Balance> {
+    let n = arm.len();
+    for c in covariates {
+        let len = match c {
+            Covariate::Numeric { values, .. } => values.len(),
+            Covariate::Categorical { values, .. } => values.len(),
+        };
+        if len != n {
+            return Err(Error::compute(format!(
+                "covariate `{}` has {len} values for {n} units",
+                c.name()
+            )));
+        }
+    }
+    if let Some((name, values)) = by
+        && values.len() != n
+    {
+        return Err(Error::compute(format!(
+            "subgroup column `{name}` has {} values for {n} units",
+            values.len()
+        )));
+    }
+    let mut groups: Vec<(String, Vec<bool>)> = vec![("all".to_string(), vec![true; n])];
+    if let Some((name, values)) = by {
+        for level in levels(values) {
+            let member = values.iter().map(|v| *v == level).collect();
+            groups.push((format!("{name}={level}"), member));
+        }
+    }
+    let cat_levels: Vec<Vec<String>> = covariates
+        .iter()
+        .map(|c| match c {
+            Covariate::Categorical { values, .. } => levels(values),
+            Covariate::Numeric { .. } => Vec::new(),
+        })
+        .collect();
+    let control_name = arm_names.get(control).cloned().unwrap_or_default();
+    let mut out = Balance::default();
+    for (subgroup, member) in &groups {
+        for (t, t_name) in arm_names.iter().enumerate() {
+            if t == control {
+                continue;
+            }
+            let in_t = |i: usize| member[i] && arm[i] == t as u32;
+            let in_c = |i: usize| member[i] && arm[i] == control as u32;
+            for (c, cov) in covariates.iter().enumerate() {
+                // (level, value of unit i or None when missing)
+                let variables: Vec<(Option<String>, Vec<Option<f64>>)> = match cov {
+                    Covariate::Numeric { values, .. } => vec![(
+                        None,
+                        values
+                            .iter()
+                            .map(|v| if v.is_nan() { None } else { Some(*v) })
+                            .collect(),
+                    )],
+                    Covariate::Categorical { values, .. } => cat_levels[c]
+                        .iter()
+                        .map(|level| {
+                            (
+                                Some(level.clone()),
+                                values
+                                    .iter()
+                                    .map(|v| {
+                                        if v.is_empty() {
+                                            None
+                                        } else {
+                                            Some(f64::from(u8::from(v == level)))
+                                        }
+                                    })
+                                    .collect(),
+                            )
+                        })
+                        .collect(),
+                };
+                for (level, x) in variables {
+                    let xt: Vec<f64> = (0..n).filter(|&i| in_t(i)).filter_map(|i| x[i]).collect();
+                    let xc: Vec<f64> = (0..n).filter(|&i| in_c(i)).filter_map(|i| x[i]).collect();
+                    let (n1, m1, s1) = moments(&xt);
+                    let (n0, m0, s0) = moments(&xc);
+                    let difference = m1 - m0;
+                    let smd = difference / ((s1 * s1 + s0 * s0) / 2.0).sqrt();
+                    out.rows.push(BalanceRow {
+                        subgroup: subgroup.clone(),
+                        covariate: cov.name().to_string(),
+                        level,
+                        arm: t_name.clone(),
+                        control: control_name.clone(),
+                        n_arm: n1,
+                        mean_arm: m1,
+                        sd_arm: s1,
+                        n_control: n0,
+                        mean_control: m0,
+                        sd_control: s0,
+                        difference,
+                        smd: if smd.is_finite() { smd } else { f64::NAN },
+                        p_value: pooled_t_p(n1, s1, n0, s0, difference),
+                    });
+                }
+            }
+            out.joint.push(joint_test(
+                covariates,
+                &cat_levels,
+                &|i| in_t(i),
+                &|i| in_c(i),
+                n,
+                subgroup,
+                t_name,
+                &control_name,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn joint_test(
+    covariates: &[Covariate],
+    cat_levels: &[Vec<String>],
+    in_t: &dyn Fn(usize) -> bool,
+    in_c: &dyn Fn(usize) -> bool,
+    n: usize,
+    subgroup: &str,
+    arm: &str,
+    control: &str,
+) -> JointTest {
+    let complete = |i: usize| {
+        covariates.iter().all(|c| match c {
+            Covariate::Numeric { values, .. } => !values[i].is_nan(),
+            Covariate::Categorical { values, .. } => !values[i].is_empty(),
+        })
+    };
+    let units: Vec<usize> = (0..n)
+        .filter(|&i| (in_t(i) || in_c(i)) && complete(i))
+        .collect();
+    let mut columns: Vec<Vec<f64>> = vec![vec![1.0; units.len()]];
+    for (c, cov) in covariates.iter().enumerate() {
+        match cov {
+            Covariate::Numeric { values, .. } => {
+                columns.push(units.iter().map(|&i| values[i]).collect())
+            }
+            Covariate::Categorical { values, .. } => {
+                // Indicators of every level but the first (R's treatment contrasts).
+                for level in cat_levels[c].iter().skip(1) {
+                    columns.push(
+                        units
+                            .iter()
+                            .map(|&i| f64::from(u8::from(values[i] == *level)))
+                            .collect(),
+                    );
+                }
+            }
+        }
+    }
+    let y: Vec<f64> = units
+        .iter()
+        .map(|&i| f64::from(u8::from(in_t(i))))
+        .collect();
+    let mut test = JointTest {
+        subgroup: subgroup.to_string(),
+        arm: arm.to_string(),
+        control: control.to_string(),
+        n: units.len(),
+        f_statistic: f64::NAN,
+        df1: 0,
+        df2: 0,
+        p_value: f64::NAN,
+    };
+    if units.is_empty() {
+        return test;
+    }
+    let x = DMatrix::from_fn(units.len(), columns.len(), |i, j| columns[j][i]);
+    let Ok(fit) = least_squares(&x, &y) else {
+        return test;
+    };
+    let mean_y = y.iter().sum::<f64>() / y.len() as f64;
+    let rss0: f64 = y.iter().map(|v| (v - mean_y).powi(2)).sum();
+    let rss1: f64 = fit.residuals.iter().map(|r| r * r).sum();
+    let q = fit.rank().saturating_sub(1);
+    let df2 = units.len().saturating_sub(fit.rank());
+    test.df1 = q;
+    test.df2 = df2;
+    if q == 0 || df2 == 0 || rss1 <= 0.0 {
+        return test;
+    }
+    // F = ((RSS₀ − RSS₁)/q) / (RSS₁/(n − k)) (e.g. Greene, Econometric Analysis, eq. 5-29).
+    let f = ((rss0 - rss1) / q as f64) / (rss1 / df2 as f64);
+    test.f_statistic = f;
+    test.p_value = match FisherSnedecor::new(q as f64, df2 as f64) {
+        Ok(dist) => dist.sf(f),
+        Err(_) => f64::NAN,
+    };
+    test
+}
+
+impl Balance {
+    /// The balance rows as a frame (one row per covariate or level, arm, subgroup).
+    pub fn rows_frame(&self) -> Frame {
+        let mut f = Frame::new(&[
+            "subgroup",
+            "covariate",
+            "level",
+            "arm",
+            "control",
+            "n_arm",
+            "mean_arm",
+            "sd_arm",
+            "n_control",
+            "mean_control",
+            "sd_control",
+            "difference",
+            "smd",
+            "p_value",
+        ])
+        .with_decimals("mean_arm", 3)
+        .with_decimals("sd_arm", 3)
+        .with_decimals("mean_control", 3)
+        .with_decimals("sd_control", 3)
+        .with_decimals("difference", 3)
+        .with_decimals("smd", 3)
+        .with_decimals("p_value", 3);
+        for r in &self.rows {
+            f.push(vec![
+                r.subgroup.clone().into(),
+                r.covariate.clone().into(),
+                r.level.clone().into(),
+                r.arm.clone().into(),
+                r.control.clone().into(),
+                r.n_arm.into(),
+                r.mean_arm.into(),
+                r.sd_arm.into(),
+                r.n_control.into(),
+                r.mean_control.into(),
+                r.sd_control.into(),
+                r.difference.into(),
+                r.smd.into(),
+                r.p_value.into(),
+            ]);
+        }
+        f
+    }
+
+    /// The joint F tests as a frame.
+    pub fn joint_frame(&self) -> Frame {
+        let mut f = Frame::new(&[
+            "subgroup",
+            "arm",
+            "control",
+            "n",
+            "f_statistic",
+            "df1",
+            "df2",
+            "p_value",
+        ])
+        .with_decimals("f_statistic", 3)
+        .with_decimals("p_value", 3);
+        for j in &self.joint {
+            f.push(vec![
+                j.subgroup.clone().into(),
+                j.arm.clone().into(),
+                j.control.clone().into(),
+                j.n.into(),
+                j.f_statistic.into(),
+                Cell::from(j.df1),
+                Cell::from(j.df2),
+                j.p_value.into(),
+            ]);
+        }
+        f
+    }
+}

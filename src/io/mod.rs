@@ -3,8 +3,10 @@
 pub mod atomic;
 pub mod folder;
 pub mod hash;
+pub mod ledger;
 pub mod manifest;
 pub mod table;
+pub mod units;
 
 pub use atomic::write_atomic;
 pub use hash::{sha256_file, sha256_hex};

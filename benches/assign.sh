@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Benchmark of `lotta assign` / `lotta verify` at scale: N participants (default 10 million) in
+# S strata (default 1,000; site × gender), complete randomization 2:1 with global misfits, and
+# permuted blocks. Prints wall time and peak memory (GNU time). Not a test: run by hand.
+# Usage: benches/assign.sh [N] [S]     (builds the release binary first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-10000000}
+s=${2:-1000}
+work=${BENCH_DIR:-target/bench-assign}
+mkdir -p "$work"
+cargo build --release --quiet
+lotta=target/release/lotta
+data="$work/participants-$n-$s.csv"
+if [ ! -f "$data" ]; then
+  # Ids in a scrambled order (input order must not matter); strata = site (s/2) × gender.
+  awk -v n="$n" -v s="$s" 'BEGIN {
+    print "person_id,site,gender,age";
+    sites = s / 2;
+    for (i = 0; i < n; i++) {
+      j = (i * 7919) % n;
+      printf "P%09d,site%04d,%s,%d\n", j, j % sites, (int(j / sites) % 2 ? "F" : "M"), 18 + j % 47;
+    }
+  }' > "$data"
+fi
+echo "input: $data ($(du -h "$data" | cut -f1), $n rows, $s strata)"
+run() {
+  local label=$1; shift
+  /usr/bin/time -f "$label: %e s wall, %M KB peak RSS" "$@" >/dev/null
+}
+for method in complete blocks; do
+  rm -f "$work"/ledger.csv "$work"/ledger.csv.design.json
+  extra=(--misfits global)
+  [ "$method" = blocks ] && extra=(--block-sizes 3,6)
+  run "assign ($method)" "$lotta" assign --participants "$data" --id person_id \
+    --arms md1:2,standard:1 --strata site,gender --method "$method" "${extra[@]}" \
+    --seed 20190901 --ledger "$work/ledger.csv"
+  run "verify ($method)" "$lotta" verify --ledger "$work/ledger.csv" --participants "$data"
+done
+echo "ledger: $(du -h "$work/ledger.csv" | cut -f1)"

@@ -1,0 +1,636 @@
+//! The draw itself: units grouped once into strata, clusters and enrolment batches (a [`Plan`]),
+//! then assigned by the exact procedures of docs/randomization.md — complete randomization with
+//! misfit policies, or permuted blocks of random sizes continued across batches — each from
+//! its own named stream. A plan is built once and can be drawn again cheaply with other streams
+//! (randomization inference, simulation-based power).
+
+use super::{Design, Method, Misfits};
+use crate::rng::Stream;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// The arm of a unit left unassigned (a misfit under policy `missing`).
+pub const UNASSIGNED: u32 = u32::MAX;
+
+/// Where a randomization unit landed: arm index (or [`UNASSIGNED`]), block (1-based; 0 for
+/// method `complete`, which has one implicit block per stratum and batch) and 1-based position
+/// within the block (for `complete`: rank by id within the stratum and batch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Slot {
+    pub arm: u32,
+    pub block: u32,
+    pub position: u32,
+}
+
+/// A whole assignment, one entry per unit in the order the units were given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    pub slots: Vec<Slot>,
+    /// Probability of the arm the unit got (NaN when unassigned).
+    pub probability: Vec<f64>,
+}
+
+/// Units that cannot be planned; indices are positions in the input (the CLI maps them to lines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanError {
+    EmptyId {
+        unit: usize,
+    },
+    DuplicateId {
+        unit: usize,
+        first: usize,
+    },
+    /// Two members of one cluster are in different strata.
+    ClusterSpansStrata {
+        unit: usize,
+        first: usize,
+    },
+    /// Batch numbers start at 1.
+    BatchZero {
+        unit: usize,
+    },
+    /// The strata, cluster or batch slices do not have one entry per id (a caller's mistake).
+    Lengths,
+}
+
+#[derive(Debug, Clone)]
+struct Segment {
+    stratum: u32,
+    batch: u32,
+    start: usize,
+    end: usize,
+}
+
+/// The precomputed structure of an assignment: which randomization units (individuals, or
+/// clusters) are in which stratum and batch, in id order. Built once, drawn many times.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    method: Method,
+    misfits: Misfits,
+    ratios: Vec<u32>,
+    total: u32,
+    block_sizes: Vec<u32>,
+    stratum_keys: Vec<String>,
+    /// Number of randomization units, in (stratum, batch, id) order ("members").
+    n_members: usize,
+    segments: Vec<Segment>,
+    /// For each unit (input order): its member index.
+    unit_member: Vec<u32>,
+    /// For each unit: its stratum (index into the sorted `stratum_keys`).
+    unit_stratum: Vec<u32>,
+    /// Units (input indices) in id order.
+    id_order: Vec<u32>,
+}
+
+/// Codes for text values, in order of first appearance, and the distinct values.
+pub fn intern(values: &[String]) -> (Vec<u32>, Vec<String>) {
+    let mut map: HashMap<&str, u32> = HashMap::new();
+    let mut names: Vec<String> = Vec::new();
+    let codes = values
+        .iter()
+        .map(|v| {
+            *map.entry(v.as_str()).or_insert_with(|| {
+                names.push(v.clone());
+                names.len() as u32 - 1
+            })
+        })
+        .collect();
+    (codes, names)
+}
+
+/// Stratum codes and keys from strata columns: the key of a stratum is `col=value` for each
+/// column, joined by `|` (e.g. `site=03|gender=F`); with no columns every unit is in `all`.
+pub fn strata_codes(columns: &[(&str, &[String])], n: usize) -> (Vec<u32>, Vec<String>) {
+    let interned: Vec<(Vec<u32>, Vec<String>)> = columns.iter().map(|(_, v)| intern(v)).collect();
+    let coded: Vec<(&str, &[u32], &[String])> = columns
+        .iter()
+        .zip(&interned)
+        .map(|((name, _), (codes, values))| (*name, codes.as_slice(), values.as_slice()))
+        .collect();
+    strata_from_codes(&coded, n)
+}
+
+/// [`strata_codes`] from columns already coded: (column name, code per unit, value per code).
+pub fn strata_from_codes(
+    columns: &[(&str, &[u32], &[String])],
+    n: usize,
+) -> (Vec<u32>, Vec<String>) {
+    if columns.is_empty() {
+        return (vec![0; n], vec!["all".to_string()]);
+    }
+    if let [(name, codes, values)] = columns {
+        let keys = values.iter().map(|v| format!("{name}={v}")).collect();
+        return (codes.to_vec(), keys);
+    }
+    let mut map: HashMap<Vec<u32>, u32> = HashMap::new();
+    let mut keys = Vec::new();
+    let mut codes = Vec::with_capacity(n);
+    let mut tuple = vec![0u32; columns.len()];
+    for i in 0..n {
+        for (t, (_, c, _)) in tuple.iter_mut().zip(columns) {
+            *t = c[i];
+        }
+        let code = match map.get(&tuple) {
+            Some(&c) => c,
+            None => {
+                let key = columns
+                    .iter()
+                    .zip(&tuple)
+                    .map(|((name, _, values), &t)| format!("{name}={}", values[t as usize]))
+                    .collect::<Vec<_>>()
+                    .join("|");
+                keys.push(key);
+                let c = keys.len() as u32 - 1;
+                map.insert(tuple.clone(), c);
+                c
+            }
+        };
+        codes.push(code);
+    }
+    (codes, keys)
+}
+
+impl Plan {
+    /// Group units for drawing. `ids` identify units; `strata` gives each unit's stratum code
+    /// and the key of every code; `cluster` (optional) each unit's cluster code and names;
+    /// `batch` each unit's enrolment batch (1, 2, …). Input order does not matter: units are
+    /// ordered by id (byte order), clusters by name.
+    pub fn new<S: AsRef<str> + Sync>(
+        design: &Design,
+        ids: &[S],
+        strata: (&[u32], &[String]),
+        cluster: Option<(&[u32], &[String])>,
+        batch: &[u32],
+    ) -> Result<Plan, PlanError> {
+        let n = ids.len();
+        let codes_fit = |codes: &[u32], names: usize| {
+            codes.len() == n && codes.iter().all(|&c| (c as usize) < names)
+        };
+        if !codes_fit(strata.0, strata.1.len())
+            || cluster.is_some_and(|(c, names)| !codes_fit(c, names.len()))
+            || batch.len() != n
+        {
+            return Err(PlanError::Lengths);
+        }
+        if let Some(unit) = ids.iter().position(|id| id.as_ref().is_empty()) {
+            return Err(PlanError::EmptyId { unit });
+        }
+        if let Some(unit) = batch.iter().position(|&b| b == 0) {
+            return Err(PlanError::BatchZero { unit });
+        }
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| {
+            ids[a as usize]
+                .as_ref()
+                .cmp(ids[b as usize].as_ref())
+                .then(a.cmp(&b))
+        });
+        if let Some(w) = order
+            .windows(2)
+            .find(|w| ids[w[0] as usize].as_ref() == ids[w[1] as usize].as_ref())
+        {
+            return Err(PlanError::DuplicateId {
+                unit: w[1] as usize,
+                first: w[0] as usize,
+            });
+        }
+        let id_order = order.clone();
+        // Strata sorted by key, so their order never depends on the input.
+        let (codes, keys) = strata;
+        let mut key_order: Vec<usize> = (0..keys.len()).collect();
+        key_order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+        let mut rank = vec![0u32; keys.len()];
+        for (r, &k) in key_order.iter().enumerate() {
+            rank[k] = r as u32;
+        }
+        let stratum_keys: Vec<String> = key_order.iter().map(|&k| keys[k].clone()).collect();
+        let unit_stratum: Vec<u32> = codes.iter().map(|&c| rank[c as usize]).collect();
+
+        // Randomization units ("members"): individuals, or clusters.
+        let (members, member_stratum, member_batch, unit_member) = match cluster {
+            None => {
+                let members = bucket_by_stratum_and_batch(&order, &unit_stratum, batch, keys.len());
+                let mut unit_member = vec![0u32; n];
+                for (p, &u) in members.iter().enumerate() {
+                    unit_member[u as usize] = p as u32;
+                }
+                let ms: Vec<u32> = members.iter().map(|&u| unit_stratum[u as usize]).collect();
+                let mb: Vec<u32> = members.iter().map(|&u| batch[u as usize]).collect();
+                (members, ms, mb, unit_member)
+            }
+            Some((ccodes, cnames)) => {
+                let nc = cnames.len();
+                let mut first = vec![u32::MAX; nc];
+                let mut c_batch = vec![u32::MAX; nc];
+                for i in 0..n {
+                    let c = ccodes[i] as usize;
+                    if first[c] == u32::MAX {
+                        first[c] = i as u32;
+                    } else if unit_stratum[first[c] as usize] != unit_stratum[i] {
+                        return Err(PlanError::ClusterSpansStrata {
+                            unit: i,
+                            first: first[c] as usize,
+                        });
+                    }
+                    c_batch[c] = c_batch[c].min(batch[i]);
+                }
+                let mut members: Vec<u32> = (0..nc as u32)
+                    .filter(|&c| first[c as usize] != u32::MAX)
+                    .collect();
+                members.sort_by(|&a, &b| cnames[a as usize].cmp(&cnames[b as usize]));
+                let c_stratum = |c: u32| unit_stratum[first[c as usize] as usize];
+                members.sort_by_key(|&c| (c_stratum(c), c_batch[c as usize]));
+                let mut pos = vec![0u32; nc];
+                for (p, &c) in members.iter().enumerate() {
+                    pos[c as usize] = p as u32;
+                }
+                let unit_member = ccodes.iter().map(|&c| pos[c as usize]).collect();
+                let ms = members.iter().map(|&c| c_stratum(c)).collect();
+                let mb = members.iter().map(|&c| c_batch[c as usize]).collect();
+                (members, ms, mb, unit_member)
+            }
+        };
+        let mut segments: Vec<Segment> = Vec::new();
+        for p in 0..members.len() {
+            match segments.last_mut() {
+                Some(s) if s.stratum == member_stratum[p] && s.batch == member_batch[p] => {
+                    s.end = p + 1
+                }
+                _ => segments.push(Segment {
+                    stratum: member_stratum[p],
+                    batch: member_batch[p],
+                    start: p,
+                    end: p + 1,
+                }),
+            }
+        }
+        let ratios = design.reduced_ratios();
+        Ok(Plan {
+            method: design.method,
+            misfits: design.misfits,
+            total: ratios.iter().sum(),
+            ratios,
+            block_sizes: design.block_sizes.clone(),
+            stratum_keys,
+            n_members: members.len(),
+            segments,
+            unit_member,
+            unit_stratum,
+            id_order,
+        })
+    }
+
+    pub fn n_units(&self) -> usize {
+        self.unit_member.len()
+    }
+
+    /// Number of randomization units (individuals, or clusters).
+    pub fn n_randomization_units(&self) -> usize {
+        self.n_members
+    }
+
+    /// The sorted stratum keys.
+    pub fn stratum_keys(&self) -> &[String] {
+        &self.stratum_keys
+    }
+
+    /// The stratum key of unit `unit` (input order).
+    pub fn stratum_of(&self, unit: usize) -> &str {
+        self.unit_stratum
+            .get(unit)
+            .and_then(|&s| self.stratum_keys.get(s as usize))
+            .map_or("", String::as_str)
+    }
+
+    /// Unit indices (input order positions) sorted by id.
+    pub fn units_by_id(&self) -> &[u32] {
+        &self.id_order
+    }
+
+    /// The stratum of unit `unit` as an index into [`Plan::stratum_keys`].
+    pub fn stratum_index(&self, unit: usize) -> u32 {
+        self.unit_stratum.get(unit).copied().unwrap_or(0)
+    }
+
+    /// The randomization unit (member index) of unit `unit`: equal for members of one cluster.
+    pub fn member_of(&self, unit: usize) -> usize {
+        self.unit_member.get(unit).map_or(0, |&m| m as usize)
+    }
+
+    /// The study's own assignment: streams `assign/…` of `seed`.
+    pub fn assign(&self, seed: u64) -> Assignment {
+        let slots = self.run(seed, "assign");
+        let k = self.ratios.len();
+        let mut member_probability = vec![f64::NAN; self.n_members];
+        for seg in &self.segments {
+            let row = self.segment_probabilities(seg.end - seg.start);
+            for p in seg.start..seg.end {
+                if let Some(&q) = row
+                    .get(slots[p].arm as usize)
+                    .filter(|_| slots[p].arm < k as u32)
+                {
+                    member_probability[p] = q;
+                }
+            }
+        }
+        let mut out_slots = Vec::with_capacity(self.n_units());
+        let mut probability = Vec::with_capacity(self.n_units());
+        for &m in &self.unit_member {
+            out_slots.push(slots[m as usize]);
+            probability.push(member_probability[m as usize]);
+        }
+        Assignment {
+            slots: out_slots,
+            probability,
+        }
+    }
+
+    /// A hypothetical re-run of the same procedure on the same units with the streams
+    /// `{prefix}/…` of `seed` (e.g. prefix `ri/draw=17`): the arm index of every unit (input
+    /// order), [`UNASSIGNED`] for misfits left out. `draw(seed, "assign")` reproduces
+    /// [`Plan::assign`] exactly.
+    pub fn draw(&self, seed: u64, prefix: &str) -> Vec<u32> {
+        let slots = self.run(seed, prefix);
+        self.unit_member
+            .iter()
+            .map(|&m| slots[m as usize].arm)
+            .collect()
+    }
+
+    /// The twin of [`Plan::assign`]: for every unit (input order) and arm, the probability of
+    /// that arm, row-major (`units × arms`). Under misfit policy `missing` a row sums to one
+    /// minus the probability of being left unassigned; otherwise to 1.
+    pub fn probabilities(&self) -> Vec<f64> {
+        let k = self.ratios.len();
+        let mut member_row = vec![0u32; self.n_members];
+        let rows: Vec<Vec<f64>> = self
+            .segments
+            .iter()
+            .enumerate()
+            .map(|(i, seg)| {
+                member_row[seg.start..seg.end].fill(i as u32);
+                self.segment_probabilities(seg.end - seg.start)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(self.n_units() * k);
+        for &m in &self.unit_member {
+            out.extend_from_slice(&rows[member_row[m as usize] as usize]);
+        }
+        out
+    }
+
+    /// The probabilities of each arm for a unit of a stratum-batch of n units. Complete
+    /// randomization of n units with k = ⌊n/R⌋ full sets and m = n mod R misfits gives arm a
+    /// (ratio rₐ) to k·rₐ units, chosen uniformly, plus each misfit with probability wₐ:
+    /// 0 (missing), 1/K (strata, global; by symmetry of the equal split), rₐ/R (wstrata,
+    /// wglobal). So P(a) = (k·rₐ + m·wₐ)/n. Permuted blocks: every position of a block of size
+    /// s holds arm a with probability (s/R)·rₐ/s = rₐ/R.
+    fn segment_probabilities(&self, n: usize) -> Vec<f64> {
+        let k_arms = self.ratios.len();
+        let total = self.total as f64;
+        match self.method {
+            Method::Blocks => self.ratios.iter().map(|&r| r as f64 / total).collect(),
+            Method::Complete => {
+                let full = (n / self.total as usize) as f64;
+                let m = (n % self.total as usize) as f64;
+                self.ratios
+                    .iter()
+                    .map(|&r| {
+                        let w = match self.misfits {
+                            Misfits::Missing => 0.0,
+                            Misfits::Strata | Misfits::Global => 1.0 / k_arms as f64,
+                            Misfits::Wstrata | Misfits::Wglobal => r as f64 / total,
+                        };
+                        (full * r as f64 + m * w) / n as f64
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// Run the procedure with streams `{prefix}/…`; one slot per member.
+    fn run(&self, seed: u64, prefix: &str) -> Vec<Slot> {
+        let mut slots = vec![Slot::default(); self.n_members];
+        match self.method {
+            Method::Complete => {
+                let mut chunks: Vec<&mut [Slot]> = Vec::with_capacity(self.segments.len());
+                let mut rest: &mut [Slot] = &mut slots;
+                for seg in &self.segments {
+                    let (head, tail) = rest.split_at_mut(seg.end - seg.start);
+                    chunks.push(head);
+                    rest = tail;
+                }
+                self.segments
+                    .par_iter()
+                    .zip(chunks.into_par_iter())
+                    .for_each(|(seg, chunk)| self.complete_segment(seed, prefix, seg, chunk));
+                if matches!(self.misfits, Misfits::Global | Misfits::Wglobal) {
+                    self.pooled_misfits(seed, prefix, &mut slots);
+                }
+            }
+            Method::Blocks => {
+                // All segments of a stratum are contiguous and in batch order.
+                let mut ranges: Vec<(u32, usize, usize)> = Vec::new();
+                for seg in &self.segments {
+                    match ranges.last_mut() {
+                        Some(r) if r.0 == seg.stratum => r.2 = seg.end,
+                        _ => ranges.push((seg.stratum, seg.start, seg.end)),
+                    }
+                }
+                let mut chunks: Vec<&mut [Slot]> = Vec::with_capacity(ranges.len());
+                let mut rest: &mut [Slot] = &mut slots;
+                for r in &ranges {
+                    let (head, tail) = rest.split_at_mut(r.2 - r.1);
+                    chunks.push(head);
+                    rest = tail;
+                }
+                ranges
+                    .par_iter()
+                    .zip(chunks.into_par_iter())
+                    .for_each(|(r, chunk)| self.blocks_stratum(seed, prefix, r.0, chunk));
+            }
+        }
+        slots
+    }
+
+    fn key(&self, stratum: u32) -> &str {
+        self.stratum_keys
+            .get(stratum as usize)
+            .map_or("", String::as_str)
+    }
+
+    /// Complete randomization of one stratum within one batch (docs/randomization.md §3).
+    fn complete_segment(&self, seed: u64, prefix: &str, seg: &Segment, chunk: &mut [Slot]) {
+        let n = chunk.len();
+        let mut stream = Stream::new(
+            seed,
+            &format!(
+                "{prefix}/stratum={}/batch={}",
+                self.key(seg.stratum),
+                seg.batch
+            ),
+        );
+        let full = n / self.total as usize;
+        let mut labels: Vec<u32> = Vec::with_capacity(n);
+        for (a, &r) in self.ratios.iter().enumerate() {
+            labels.extend(std::iter::repeat_n(a as u32, full * r as usize));
+        }
+        labels.resize(n, UNASSIGNED);
+        stream.shuffle(&mut labels);
+        for (i, (slot, &arm)) in chunk.iter_mut().zip(&labels).enumerate() {
+            *slot = Slot {
+                arm,
+                block: 0,
+                position: i as u32 + 1,
+            };
+        }
+        let misfits = n - full * self.total as usize;
+        if misfits == 0 {
+            return;
+        }
+        match self.misfits {
+            Misfits::Strata => {
+                let arms = equal_split(misfits, self.ratios.len(), &mut stream);
+                for (slot, arm) in chunk.iter_mut().filter(|s| s.arm == UNASSIGNED).zip(arms) {
+                    slot.arm = arm;
+                }
+            }
+            Misfits::Wstrata => {
+                for slot in chunk.iter_mut().filter(|s| s.arm == UNASSIGNED) {
+                    slot.arm = weighted(&self.ratios, self.total, &mut stream);
+                }
+            }
+            Misfits::Missing | Misfits::Global | Misfits::Wglobal => {}
+        }
+    }
+
+    /// Misfits of all strata of a batch, pooled in (stratum key, id) order (§4).
+    fn pooled_misfits(&self, seed: u64, prefix: &str, slots: &mut [Slot]) {
+        let mut by_batch: Vec<&Segment> = self.segments.iter().collect();
+        by_batch.sort_by_key(|s| (s.batch, s.stratum));
+        let mut i = 0;
+        while i < by_batch.len() {
+            let batch = by_batch[i].batch;
+            let mut pool: Vec<usize> = Vec::new();
+            while i < by_batch.len() && by_batch[i].batch == batch {
+                let seg = by_batch[i];
+                pool.extend((seg.start..seg.end).filter(|&p| slots[p].arm == UNASSIGNED));
+                i += 1;
+            }
+            if pool.is_empty() {
+                continue;
+            }
+            let mut stream = Stream::new(seed, &format!("{prefix}/misfits/batch={batch}"));
+            let arms = match self.misfits {
+                Misfits::Global => equal_split(pool.len(), self.ratios.len(), &mut stream),
+                _ => {
+                    let full = pool.len() / self.total as usize;
+                    let mut labels: Vec<u32> = Vec::with_capacity(pool.len());
+                    for (a, &r) in self.ratios.iter().enumerate() {
+                        labels.extend(std::iter::repeat_n(a as u32, full * r as usize));
+                    }
+                    while labels.len() < pool.len() {
+                        labels.push(weighted(&self.ratios, self.total, &mut stream));
+                    }
+                    stream.shuffle(&mut labels);
+                    labels
+                }
+            };
+            for (&p, arm) in pool.iter().zip(arms) {
+                slots[p].arm = arm;
+            }
+        }
+    }
+
+    /// Permuted blocks of one stratum, all batches in order (§5).
+    fn blocks_stratum(&self, seed: u64, prefix: &str, stratum: u32, chunk: &mut [Slot]) {
+        let mut stream = Stream::new(
+            seed,
+            &format!("{prefix}/stratum={}/blocks", self.key(stratum)),
+        );
+        let mut labels: Vec<u32> = Vec::new();
+        let mut next = 0usize;
+        let mut block = 0u32;
+        for slot in chunk.iter_mut() {
+            if next == labels.len() {
+                block += 1;
+                let draw = stream.below(self.block_sizes.len() as u64) as usize;
+                let size = self.block_sizes.get(draw).copied().unwrap_or(self.total);
+                let sets = (size / self.total) as usize;
+                labels.clear();
+                for (a, &r) in self.ratios.iter().enumerate() {
+                    labels.extend(std::iter::repeat_n(a as u32, sets * r as usize));
+                }
+                stream.shuffle(&mut labels);
+                next = 0;
+            }
+            *slot = Slot {
+                arm: labels[next],
+                block,
+                position: next as u32 + 1,
+            };
+            next += 1;
+        }
+    }
+}
+
+/// `items` (in id order) stably grouped by (stratum, batch): a counting sort, O(n), falling back
+/// to a stable comparison sort when the number of (stratum, batch) pairs is very large.
+fn bucket_by_stratum_and_batch(
+    items: &[u32],
+    stratum: &[u32],
+    batch: &[u32],
+    n_strata: usize,
+) -> Vec<u32> {
+    let max_batch = batch.iter().copied().max().unwrap_or(0) as usize;
+    let n_keys = n_strata.saturating_mul(max_batch + 1);
+    if n_keys > 1 << 24 {
+        let mut v = items.to_vec();
+        v.par_sort_by_key(|&u| (stratum[u as usize], batch[u as usize]));
+        return v;
+    }
+    let key = |u: u32| stratum[u as usize] as usize * (max_batch + 1) + batch[u as usize] as usize;
+    let mut start = vec![0usize; n_keys + 1];
+    for &u in items {
+        start[key(u) + 1] += 1;
+    }
+    for k in 0..n_keys {
+        start[k + 1] += start[k];
+    }
+    let mut out = vec![0u32; items.len()];
+    for &u in items {
+        let k = key(u);
+        out[start[k]] = u;
+        start[k] += 1;
+    }
+    out
+}
+
+/// m labels over K arms with equal weights: each arm ⌊m/K⌋ times; the m mod K arms that get
+/// one more are the first of a Fisher–Yates shuffle of 0..K; then the labels are shuffled.
+fn equal_split(m: usize, k: usize, stream: &mut Stream) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..k as u32).collect();
+    stream.shuffle(&mut order);
+    let extra = &order[..m % k];
+    let mut labels = Vec::with_capacity(m);
+    for a in 0..k as u32 {
+        let count = m / k + usize::from(extra.contains(&a));
+        labels.extend(std::iter::repeat_n(a, count));
+    }
+    stream.shuffle(&mut labels);
+    labels
+}
+
+/// One arm drawn with the ratios as weights: x = below(R); the first arm whose cumulative
+/// ratio exceeds x.
+fn weighted(ratios: &[u32], total: u32, stream: &mut Stream) -> u32 {
+    let x = stream.below(total as u64) as u32;
+    let mut cumulative = 0;
+    for (a, &r) in ratios.iter().enumerate() {
+        cumulative += r;
+        if x < cumulative {
+            return a as u32;
+        }
+    }
+    ratios.len() as u32 - 1
+}

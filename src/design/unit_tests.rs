@@ -1,0 +1,355 @@
+//! Unit tests of the pure assignment functions: exact counts, probabilities, clusters, order
+//! invariance, misfit policies, rolling batches, re-draws.
+
+use super::plan::{Plan, intern, strata_codes};
+use super::{Design, DesignInput, Method, Misfits, UNASSIGNED};
+use crate::rng::Stream;
+use std::collections::{BTreeMap, HashMap};
+
+fn design(arms: &[(&str, u32)], method: Method, misfits: Option<Misfits>, sizes: &[u32]) -> Design {
+    Design::new(DesignInput {
+        arms: arms.iter().map(|(n, r)| (n.to_string(), *r)).collect(),
+        method: Some(method),
+        misfits,
+        block_sizes: sizes.to_vec(),
+        seed: 2019,
+        id: "id".into(),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+/// Units with ids u000.., strata of the given sizes (keys s0, s1, …), batch 1.
+fn units(sizes: &[usize]) -> (Vec<String>, Vec<String>) {
+    let mut ids = Vec::new();
+    let mut strata = Vec::new();
+    for (s, &n) in sizes.iter().enumerate() {
+        for _ in 0..n {
+            ids.push(format!("u{:04}", ids.len()));
+            strata.push(format!("s{s}"));
+        }
+    }
+    (ids, strata)
+}
+
+fn plan(d: &Design, ids: &[String], strata: &[String], batch: &[u32]) -> Plan {
+    let (codes, keys) = strata_codes(&[("g", strata)], ids.len());
+    Plan::new(d, ids, (&codes, &keys), None, batch).unwrap()
+}
+
+fn counts_by_stratum(strata: &[String], arms: &[u32]) -> BTreeMap<(String, u32), usize> {
+    let mut m = BTreeMap::new();
+    for (s, &a) in strata.iter().zip(arms) {
+        *m.entry((s.clone(), a)).or_insert(0) += 1;
+    }
+    m
+}
+
+#[test]
+fn complete_gives_exact_counts_in_every_stratum() {
+    let d = design(&[("md1", 2), ("standard", 1)], Method::Complete, None, &[]);
+    let (ids, strata) = units(&[30, 10, 2]);
+    let p = plan(&d, &ids, &strata, &vec![1; ids.len()]);
+    let a = p.assign(d.seed);
+    let arms: Vec<u32> = a.slots.iter().map(|s| s.arm).collect();
+    let c = counts_by_stratum(&strata, &arms);
+    assert_eq!(c[&("s0".into(), 0)], 20);
+    assert_eq!(c[&("s0".into(), 1)], 10);
+    assert_eq!(c[&("s1".into(), 0)], 6);
+    assert_eq!(c[&("s1".into(), 1)], 3);
+    assert_eq!(c[&("s1".into(), UNASSIGNED)], 1); // misfits = missing
+    assert_eq!(c[&("s2".into(), UNASSIGNED)], 2);
+    // Probabilities: k·rₐ/n for the arm; NaN for misfits.
+    for (i, s) in strata.iter().enumerate() {
+        let want = match (s.as_str(), arms[i]) {
+            ("s0", 0) => 2.0 / 3.0,
+            ("s0", 1) => 1.0 / 3.0,
+            ("s1", 0) => 0.6,
+            ("s1", 1) => 0.3,
+            (_, UNASSIGNED) => f64::NAN,
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            (a.probability[i] - want).abs() < 1e-15 || (want.is_nan() && a.probability[i].is_nan())
+        );
+    }
+}
+
+#[test]
+fn unequal_ratios_and_three_arms() {
+    let d = design(&[("a", 3), ("b", 2), ("c", 1)], Method::Complete, None, &[]);
+    let (ids, strata) = units(&[60]);
+    let arms = plan(&d, &ids, &strata, &[1; 60]).draw(5, "x");
+    for (arm, want) in [(0u32, 30), (1, 20), (2, 10)] {
+        assert_eq!(arms.iter().filter(|&&a| a == arm).count(), want);
+    }
+}
+
+#[test]
+fn blocks_are_exact_and_sizes_come_from_the_list() {
+    let d = design(
+        &[("md1", 2), ("standard", 1)],
+        Method::Blocks,
+        None,
+        &[3, 6],
+    );
+    let (ids, strata) = units(&[100, 41]);
+    let p = plan(&d, &ids, &strata, &vec![1; ids.len()]);
+    let a = p.assign(d.seed);
+    let mut blocks: BTreeMap<(String, u32), Vec<(u32, u32)>> = BTreeMap::new();
+    for (i, s) in a.slots.iter().enumerate() {
+        blocks
+            .entry((strata[i].clone(), s.block))
+            .or_default()
+            .push((s.position, s.arm));
+        assert!((a.probability[i] - [2.0 / 3.0, 1.0 / 3.0][s.arm as usize]).abs() < 1e-15);
+    }
+    let mut sizes_seen = std::collections::BTreeSet::new();
+    for ((stratum, block), members) in &blocks {
+        let last = blocks
+            .keys()
+            .filter(|(s, _)| s == stratum)
+            .map(|(_, b)| *b)
+            .max()
+            == Some(*block);
+        let md1 = members.iter().filter(|(_, a)| *a == 0).count();
+        if !last {
+            // A complete block: size 3 or 6 with exactly two thirds md1.
+            assert!(members.len() == 3 || members.len() == 6, "{members:?}");
+            assert_eq!(md1 * 3, members.len() * 2);
+            sizes_seen.insert(members.len());
+        }
+        let mut pos: Vec<u32> = members.iter().map(|(p, _)| *p).collect();
+        pos.sort();
+        assert_eq!(pos, (1..=members.len() as u32).collect::<Vec<_>>());
+    }
+    assert_eq!(sizes_seen.len(), 2, "both block sizes are drawn");
+}
+
+#[test]
+fn probabilities_sum_to_one_and_match_expected_counts() {
+    for misfits in [
+        Misfits::Strata,
+        Misfits::Global,
+        Misfits::Wstrata,
+        Misfits::Wglobal,
+    ] {
+        let d = design(
+            &[("a", 2), ("b", 1), ("c", 1)],
+            Method::Complete,
+            Some(misfits),
+            &[],
+        );
+        let (ids, strata) = units(&[13, 6, 3]);
+        let p = plan(&d, &ids, &strata, &vec![1; ids.len()]);
+        let probs = p.probabilities();
+        for row in probs.chunks(3) {
+            assert!(
+                (row.iter().sum::<f64>() - 1.0).abs() < 1e-12,
+                "{misfits} {row:?}"
+            );
+        }
+        // Empirical frequencies over many draws agree with the probabilities.
+        let draws = 4000;
+        let mut freq = vec![0.0; ids.len() * 3];
+        for r in 0..draws {
+            for (i, a) in p.draw(1, &format!("t/{r}")).iter().enumerate() {
+                freq[i * 3 + *a as usize] += 1.0 / draws as f64;
+            }
+        }
+        for (f, q) in freq.iter().zip(&probs) {
+            assert!((f - q).abs() < 0.04, "{misfits}: {f} vs {q}");
+        }
+    }
+    let d = design(&[("a", 2), ("b", 1)], Method::Complete, None, &[]);
+    let (ids, strata) = units(&[4]);
+    let probs = plan(&d, &ids, &strata, &[1; 4]).probabilities();
+    // missing: each row sums to 1 − P(misfit) = 1 − 1/4.
+    assert!((probs[0] + probs[1] - 0.75).abs() < 1e-15);
+}
+
+#[test]
+fn misfit_policies_follow_randtreat() {
+    let arms = [("a", 1), ("b", 1), ("c", 1), ("d", 1), ("e", 1)];
+    let sizes = [7, 8, 9, 4, 6, 3, 2];
+    let (ids, strata) = units(&sizes);
+    let batch = vec![1; ids.len()];
+    let count = |d: &Design, seed: u64| {
+        let p = plan(d, &ids, &strata, &batch);
+        let arms: Vec<u32> = p.assign(seed).slots.iter().map(|s| s.arm).collect();
+        counts_by_stratum(&strata, &arms)
+    };
+    for seed in 0..20 {
+        // strata: within a stratum arm counts differ by at most one.
+        let c = count(
+            &design(&arms, Method::Complete, Some(Misfits::Strata), &[]),
+            seed,
+        );
+        for s in 0..sizes.len() {
+            let k: Vec<usize> = (0..5)
+                .map(|a| *c.get(&(format!("s{s}"), a)).unwrap_or(&0))
+                .collect();
+            assert!(
+                k.iter().max().unwrap() - k.iter().min().unwrap() <= 1,
+                "{k:?}"
+            );
+        }
+        // global: arm counts differ by at most one overall (every stratum's full sets are exact).
+        let c = count(
+            &design(&arms, Method::Complete, Some(Misfits::Global), &[]),
+            seed,
+        );
+        let total: Vec<usize> = (0..5u32)
+            .map(|a| c.iter().filter(|((_, x), _)| *x == a).map(|(_, n)| n).sum())
+            .collect();
+        assert!(total.iter().max().unwrap() - total.iter().min().unwrap() <= 1);
+        assert_eq!(total.iter().sum::<usize>(), ids.len());
+        // wglobal and wstrata leave no unit unassigned.
+        let c = count(
+            &design(&arms, Method::Complete, Some(Misfits::Wglobal), &[]),
+            seed,
+        );
+        assert!(!c.keys().any(|(_, a)| *a == UNASSIGNED));
+        let c = count(
+            &design(&arms, Method::Complete, Some(Misfits::Wstrata), &[]),
+            seed,
+        );
+        assert!(!c.keys().any(|(_, a)| *a == UNASSIGNED));
+    }
+    // wglobal with unequal ratios: the pooled misfits are completely randomized with the ratios,
+    // so with R = 3 and 6 pooled misfits exactly 4 go to `a`.
+    let d = design(
+        &[("a", 2), ("b", 1)],
+        Method::Complete,
+        Some(Misfits::Wglobal),
+        &[],
+    );
+    let (ids, strata) = units(&[4, 4, 4, 4, 4, 4]); // one misfit each
+    let arms = plan(&d, &ids, &strata, &[1; 24]).draw(3, "w");
+    assert_eq!(arms.iter().filter(|&&a| a == 0).count(), 16);
+    // missing: n mod R units left out per stratum.
+    let d = design(
+        &[("a", 2), ("b", 1)],
+        Method::Complete,
+        Some(Misfits::Missing),
+        &[],
+    );
+    let arms = plan(&d, &ids, &strata, &[1; 24]).draw(3, "m");
+    assert_eq!(arms.iter().filter(|&&a| a == UNASSIGNED).count(), 6);
+}
+
+#[test]
+fn clusters_share_an_arm_and_are_counted_as_units() {
+    let d = design(
+        &[("a", 1), ("b", 1)],
+        Method::Complete,
+        Some(Misfits::Strata),
+        &[],
+    );
+    let n = 200;
+    let ids: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+    let clusters: Vec<String> = (0..n).map(|i| format!("m{}", (i * 7) % 11)).collect();
+    let strata: Vec<String> = (0..n)
+        .map(|i| if (i * 7) % 11 < 6 { "x" } else { "y" }.to_string())
+        .collect();
+    let (sc, sk) = strata_codes(&[("s", &strata)], n);
+    let (cc, cn) = intern(&clusters);
+    let p = Plan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &vec![1; n]).unwrap();
+    assert_eq!(p.n_randomization_units(), 11);
+    let arms = p.draw(9, "c");
+    let mut of: HashMap<&str, u32> = HashMap::new();
+    for (c, a) in clusters.iter().zip(&arms) {
+        assert_eq!(*of.entry(c).or_insert(*a), *a, "cluster {c} split");
+    }
+    // 6 clusters in x: 3 and 3.
+    let x_a = of
+        .iter()
+        .filter(|(c, a)| c[1..].parse::<u32>().unwrap() < 6 && **a == 0)
+        .count();
+    assert_eq!(x_a, 3);
+}
+
+#[test]
+fn a_cluster_across_strata_is_an_error() {
+    let d = design(&[("a", 1), ("b", 1)], Method::Complete, None, &[]);
+    let ids: Vec<String> = ["1", "2", "3"].iter().map(|s| s.to_string()).collect();
+    let strata: Vec<String> = ["x", "x", "y"].iter().map(|s| s.to_string()).collect();
+    let clusters: Vec<String> = ["c", "d", "c"].iter().map(|s| s.to_string()).collect();
+    let (sc, sk) = strata_codes(&[("s", &strata)], 3);
+    let (cc, cn) = intern(&clusters);
+    let e = Plan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &[1, 1, 1]).unwrap_err();
+    assert_eq!(
+        e,
+        super::PlanError::ClusterSpansStrata { unit: 2, first: 0 }
+    );
+}
+
+#[test]
+fn input_order_does_not_matter() {
+    for method in [Method::Complete, Method::Blocks] {
+        let misfits = (method == Method::Complete).then_some(Misfits::Global);
+        let d = design(&[("md1", 2), ("standard", 1)], method, misfits, &[]);
+        let (ids, strata) = units(&[50, 31, 7]);
+        let base = plan(&d, &ids, &strata, &vec![1; ids.len()]).assign(7);
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        Stream::new(1, "test/shuffle").shuffle(&mut order);
+        let ids2: Vec<String> = order.iter().map(|&i| ids[i].clone()).collect();
+        let strata2: Vec<String> = order.iter().map(|&i| strata[i].clone()).collect();
+        let shuffled = plan(&d, &ids2, &strata2, &vec![1; ids.len()]).assign(7);
+        for (j, &i) in order.iter().enumerate() {
+            assert_eq!(shuffled.slots[j], base.slots[i]);
+            assert_eq!(
+                shuffled.probability[j].to_bits(),
+                base.probability[i].to_bits()
+            );
+        }
+    }
+}
+
+#[test]
+fn later_batches_never_change_earlier_ones_and_blocks_continue() {
+    let d = design(
+        &[("md1", 2), ("standard", 1)],
+        Method::Blocks,
+        None,
+        &[3, 6],
+    );
+    let (ids, strata) = units(&[40, 25]);
+    let n = ids.len();
+    let one = plan(&d, &ids[..30], &strata[..30], &[1; 30]).assign(1);
+    let mut batch = vec![1; 30];
+    batch.extend(vec![2; n - 30]);
+    let two = plan(&d, &ids, &strata, &batch).assign(1);
+    assert_eq!(&two.slots[..30], &one.slots[..]);
+    // Batch 2 of stratum s0 continues the block sequence: the same slots as one big batch.
+    let all = plan(&d, &ids, &strata, &vec![1; n]).assign(1);
+    assert_eq!(&two.slots[..40], &all.slots[..40]);
+}
+
+#[test]
+fn draw_with_the_assign_streams_reproduces_the_assignment() {
+    let d = design(
+        &[("a", 1), ("b", 1), ("c", 2)],
+        Method::Complete,
+        Some(Misfits::Wglobal),
+        &[],
+    );
+    let (ids, strata) = units(&[17, 9, 5]);
+    let p = plan(&d, &ids, &strata, &vec![1; ids.len()]);
+    let assigned: Vec<u32> = p.assign(11).slots.iter().map(|s| s.arm).collect();
+    assert_eq!(p.draw(11, "assign"), assigned);
+    assert_ne!(p.draw(11, "ri/draw=1"), assigned);
+}
+
+#[test]
+fn duplicate_and_empty_ids_are_reported_by_position() {
+    let d = design(&[("a", 1), ("b", 1)], Method::Complete, None, &[]);
+    let ids: Vec<String> = ["x", "y", "x"].iter().map(|s| s.to_string()).collect();
+    let strata = vec!["s".to_string(); 3];
+    let (sc, sk) = strata_codes(&[("g", &strata)], 3);
+    let e = Plan::new(&d, &ids, (&sc, &sk), None, &[1, 1, 1]).unwrap_err();
+    assert_eq!(e, super::PlanError::DuplicateId { unit: 2, first: 0 });
+    let ids: Vec<String> = ["x", "", "z"].iter().map(|s| s.to_string()).collect();
+    let e = Plan::new(&d, &ids, (&sc, &sk), None, &[1, 1, 1]).unwrap_err();
+    assert_eq!(e, super::PlanError::EmptyId { unit: 1 });
+}

@@ -1,0 +1,590 @@
+//! The assignment ledger: a plain CSV (`id, arm, stratum, [cluster,] probability, block,
+//! position, batch, hash`, one row per unit) plus a sidecar `<ledger>.design.json` holding the
+//! design and seed it was drawn with. Each row's hash chains to the previous one (the first to
+//! the sidecar's bytes), so any edit shows. Only appends, written whole to a temporary file and
+//! renamed over the old ledger.
+
+use crate::design::{Design, UNASSIGNED};
+use crate::error::{Error, Location, Result};
+use crate::io::sha256_hex;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The format tag written in the sidecar.
+pub const FORMAT: &str = "lotta-ledger/1";
+/// The assignment algorithm (docs/randomization.md); a different one would need a new tag.
+pub const ALGORITHM: &str = "lotta/assign/v1";
+/// Separator between fields in the hashed text (ASCII unit separator; never inside a field).
+const FIELD_SEPARATOR: u8 = 0x1f;
+
+/// The sidecar: everything `verify` needs to re-derive the ledger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sidecar {
+    pub format: String,
+    pub algorithm: String,
+    pub design: Design,
+}
+
+/// One ledger row, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerRow {
+    pub id: String,
+    /// Arm index into the design's arms, or [`UNASSIGNED`].
+    pub arm: u32,
+    /// The stratum key (shared between the rows of a stratum).
+    pub stratum: Arc<str>,
+    pub cluster: Option<Arc<str>>,
+    /// Probability of the unit's arm (NaN when unassigned).
+    pub probability: f64,
+    /// Block number (0: none, method `complete`).
+    pub block: u32,
+    pub position: u32,
+    pub batch: u32,
+    /// 1-based line in the ledger file.
+    pub line: u64,
+}
+
+/// A row to write, borrowing its text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowView<'a> {
+    pub id: &'a str,
+    pub arm: u32,
+    pub stratum: &'a str,
+    pub cluster: Option<&'a str>,
+    pub probability: f64,
+    pub block: u32,
+    pub position: u32,
+    pub batch: u32,
+}
+
+impl LedgerRow {
+    pub fn view(&self) -> RowView<'_> {
+        RowView {
+            id: &self.id,
+            arm: self.arm,
+            stratum: &self.stratum,
+            cluster: self.cluster.as_deref(),
+            probability: self.probability,
+            block: self.block,
+            position: self.position,
+            batch: self.batch,
+        }
+    }
+}
+
+/// A ledger read from disk, its hash chain checked.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    pub path: PathBuf,
+    pub design: Design,
+    pub rows: Vec<LedgerRow>,
+    /// The hash of the last row (or of the sidecar when there are no rows).
+    pub last_hash: String,
+}
+
+/// `ledger.csv` → `ledger.csv.design.json`.
+pub fn sidecar_path(ledger: &Path) -> PathBuf {
+    let mut name = ledger
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".design.json");
+    ledger.with_file_name(name)
+}
+
+/// The column names of a ledger for a design.
+pub fn columns(design: &Design) -> Vec<&'static str> {
+    let mut c = vec!["id", "arm", "stratum"];
+    if design.cluster.is_some() {
+        c.push("cluster");
+    }
+    c.extend(["probability", "block", "position", "batch", "hash"]);
+    c
+}
+
+/// The sidecar's bytes for a design (pretty JSON, newline-terminated; deterministic).
+pub fn sidecar_bytes(design: &Design) -> Vec<u8> {
+    let sidecar = Sidecar {
+        format: FORMAT.to_string(),
+        algorithm: ALGORITHM.to_string(),
+        design: design.clone(),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&sidecar).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// The chain: H₀ = SHA-256(sidecar bytes); Hᵢ = SHA-256(Hᵢ₋₁ as hex ‖ 0x1f ‖ f₁ ‖ 0x1f ‖ …),
+/// where f are the row's fields before the hash exactly as written in the file.
+pub fn chain(previous: &str, fields: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(previous.as_bytes());
+    for f in fields {
+        hasher.update([FIELD_SEPARATOR]);
+        hasher.update(f.as_bytes());
+    }
+    let digest = hasher.finalize();
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = [0u8; 64];
+    for (i, b) in digest.iter().enumerate() {
+        hex[2 * i] = HEX[(b >> 4) as usize];
+        hex[2 * i + 1] = HEX[(b & 15) as usize];
+    }
+    std::str::from_utf8(&hex).unwrap_or_default().to_string()
+}
+
+/// A probability as the ledger writes it: Rust's shortest round-trip decimal.
+pub fn format_probability(p: f64) -> String {
+    if p.is_nan() {
+        String::new()
+    } else {
+        format!("{p}")
+    }
+}
+
+/// The text fields (before the hash) of a row, as written.
+pub fn row_fields(design: &Design, row: &RowView) -> Vec<String> {
+    let arm = if row.arm == UNASSIGNED {
+        String::new()
+    } else {
+        design
+            .arms
+            .get(row.arm as usize)
+            .map(|a| a.name.clone())
+            .unwrap_or_default()
+    };
+    let mut f = vec![row.id.to_string(), arm, row.stratum.to_string()];
+    if design.cluster.is_some() {
+        f.push(row.cluster.unwrap_or_default().to_string());
+    }
+    f.push(format_probability(row.probability));
+    f.push(if row.block == 0 {
+        String::new()
+    } else {
+        row.block.to_string()
+    });
+    f.push(row.position.to_string());
+    f.push(row.batch.to_string());
+    f
+}
+
+/// Read the sidecar of `ledger`, if it exists: the design and the chain's first hash.
+pub fn read_sidecar(ledger: &Path) -> Result<Option<(Design, String)>> {
+    let path = sidecar_path(ledger);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    let sidecar: Sidecar = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::ledger(
+            Location::file(&path)
+                .with_line(e.line() as u64)
+                .with_column(e.column()),
+            format!("not a lotta ledger design file: {e}"),
+        )
+    })?;
+    if sidecar.format != FORMAT || sidecar.algorithm != ALGORITHM {
+        return Err(Error::ledger(
+            Location::file(&path).with_field("format"),
+            format!(
+                "made by format `{}` / algorithm `{}`; this lotta reads `{FORMAT}` / `{ALGORITHM}`",
+                sidecar.format, sidecar.algorithm
+            ),
+        ));
+    }
+    Ok(Some((sidecar.design, sha256_hex(&bytes))))
+}
+
+/// Read a ledger and check its hash chain. `Ok(None)` when neither the ledger nor its sidecar
+/// exists yet.
+pub fn read(path: &Path) -> Result<Option<Ledger>> {
+    let exists = path.exists();
+    let Some((design, first_hash)) = read_sidecar(path)? else {
+        if exists {
+            return Err(Error::ledger(
+                Location::file(path),
+                format!(
+                    "the ledger has no design file `{}`; it is needed to verify and extend the ledger",
+                    sidecar_path(path).display()
+                ),
+            ));
+        }
+        return Ok(None);
+    };
+    if !exists {
+        return Ok(Some(Ledger {
+            path: path.to_path_buf(),
+            design,
+            rows: Vec::new(),
+            last_hash: first_hash,
+        }));
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+    let expected = columns(&design);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(path, e))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if headers != expected {
+        return Err(Error::ledger(
+            Location::file(path).with_line(1),
+            format!(
+                "expected the header `{}`, found `{}`",
+                expected.join(","),
+                headers.join(",")
+            ),
+        ));
+    }
+    let n_fields = expected.len() - 1;
+    let cluster_col = design.cluster.is_some();
+    let mut rows = Vec::new();
+    let mut previous = first_hash;
+    // Strata and clusters repeat: keep one copy of each text.
+    let mut shared: HashMap<String, Arc<str>> = HashMap::new();
+    let mut share = |s: &str| -> Arc<str> {
+        match shared.get(s) {
+            Some(a) => a.clone(),
+            None => {
+                let a: Arc<str> = Arc::from(s);
+                shared.insert(s.to_string(), a.clone());
+                a
+            }
+        }
+    };
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(path, e)),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let at = |col: usize| {
+            Location::file(path)
+                .with_line(line)
+                .with_column(col + 1)
+                .with_field(expected[col])
+        };
+        let fields: Vec<&str> = record.iter().take(n_fields).collect();
+        let hash = record.get(n_fields).unwrap_or("");
+        let expected_hash = chain(&previous, &fields);
+        if hash != expected_hash {
+            return Err(Error::ledger(
+                at(n_fields),
+                "the hash does not chain from the previous row: this row (or the design file, for the first row) was changed after lotta wrote it",
+            )
+            .with_hint("restore the ledger from a backup; lotta never rewrites a ledger"));
+        }
+        previous = expected_hash;
+        let get = |i: usize| fields.get(i).copied().unwrap_or("");
+        let arm_text = get(1);
+        let arm = if arm_text.is_empty() {
+            UNASSIGNED
+        } else {
+            design.arm_index(arm_text).ok_or_else(|| {
+                Error::ledger(
+                    at(1),
+                    format!("`{arm_text}` is not an arm of the ledger's design"),
+                )
+            })? as u32
+        };
+        let mut c = 3;
+        let cluster = if cluster_col {
+            c += 1;
+            Some(share(get(3)))
+        } else {
+            None
+        };
+        let probability = if get(c).is_empty() {
+            f64::NAN
+        } else {
+            get(c)
+                .parse::<f64>()
+                .map_err(|_| Error::ledger(at(c), "expected a probability"))?
+        };
+        let number = |i: usize, empty_ok: bool| -> Result<u32> {
+            let t = get(i);
+            if t.is_empty() && empty_ok {
+                return Ok(0);
+            }
+            t.parse::<u32>()
+                .map_err(|_| Error::ledger(at(i), format!("expected a whole number, found `{t}`")))
+        };
+        rows.push(LedgerRow {
+            id: get(0).to_string(),
+            arm,
+            stratum: share(get(2)),
+            cluster,
+            probability,
+            block: number(c + 1, true)?,
+            position: number(c + 2, false)?,
+            batch: number(c + 3, false)?,
+            line,
+        });
+    }
+    Ok(Some(Ledger {
+        path: path.to_path_buf(),
+        design,
+        rows,
+        last_hash: previous,
+    }))
+}
+
+/// A hash chain cannot show rows cut from the end of a ledger; the manifest beside it can: it
+/// holds the SHA-256 of the ledger as `lotta assign` last wrote it. A ledger that differs from
+/// that record (truncated, or rewritten whole) is refused. No manifest entry: nothing to check.
+pub fn check_against_manifest(path: &Path) -> Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let manifest = crate::io::manifest::read(&dir.join(crate::io::manifest::MANIFEST_FILE))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if let Some(entry) = manifest.files.get(&name) {
+        let now = crate::io::sha256_file(path)?;
+        if now != entry.sha256 {
+            return Err(Error::ledger(
+                Location::file(path),
+                format!(
+                    "the ledger is not the one `{}` last wrote (its SHA-256 in {} differs): rows were cut or the file was rewritten",
+                    entry.command,
+                    crate::io::manifest::MANIFEST_FILE
+                ),
+            )
+            .with_hint("restore the ledger from a backup; lotta never rewrites or shortens a ledger"));
+        }
+    }
+    Ok(())
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> Error {
+    let mut location = Location::file(path);
+    if let Some(pos) = e.position() {
+        location = location.with_line(pos.line());
+    }
+    Error::ledger(location, format!("cannot read the ledger: {e}"))
+}
+
+/// Append `rows` (their `line` is ignored) to the ledger at `path`, creating it and its sidecar
+/// when `existing` is None. The whole new file is written to a temporary file beside it and
+/// renamed over the old one, so an interrupted run leaves the previous ledger intact.
+pub fn append<'a>(
+    path: &Path,
+    design: &Design,
+    existing: Option<&Ledger>,
+    rows: impl Iterator<Item = RowView<'a>>,
+) -> Result<()> {
+    let mut previous = match existing {
+        Some(l) => l.last_hash.clone(),
+        None => {
+            let bytes = sidecar_bytes(design);
+            let sidecar = sidecar_path(path);
+            if !sidecar.exists() {
+                crate::io::write_atomic(&sidecar, &bytes)?;
+            }
+            sha256_hex(&bytes)
+        }
+    };
+    let ledger_exists = existing.is_some() && path.exists();
+    write_streaming(path, |out| {
+        if ledger_exists {
+            let mut old = std::fs::File::open(path)?;
+            std::io::copy(&mut old, out)?;
+        }
+        let mut writer = csv::WriterBuilder::new().from_writer(out);
+        if !ledger_exists {
+            writer.write_record(columns(design))?;
+        }
+        // Reused buffers: millions of rows are written without allocating per field.
+        use std::fmt::Write as _;
+        let (mut probability, mut block, mut position, mut batch) =
+            (String::new(), String::new(), String::new(), String::new());
+        for row in rows {
+            probability.clear();
+            if !row.probability.is_nan() {
+                write!(probability, "{}", row.probability)?;
+            }
+            block.clear();
+            if row.block != 0 {
+                write!(block, "{}", row.block)?;
+            }
+            position.clear();
+            write!(position, "{}", row.position)?;
+            batch.clear();
+            write!(batch, "{}", row.batch)?;
+            let arm = design
+                .arms
+                .get(row.arm as usize)
+                .filter(|_| row.arm != UNASSIGNED)
+                .map_or("", |a| a.name.as_str());
+            let mut fields: [&str; 8] = [""; 8];
+            let mut k = 0;
+            for f in [row.id, arm, row.stratum] {
+                fields[k] = f;
+                k += 1;
+            }
+            if design.cluster.is_some() {
+                fields[k] = row.cluster.unwrap_or_default();
+                k += 1;
+            }
+            for f in [&probability, &block, &position, &batch] {
+                fields[k] = f.as_str();
+                k += 1;
+            }
+            let hash = chain(&previous, &fields[..k]);
+            writer.write_record(
+                fields[..k]
+                    .iter()
+                    .copied()
+                    .chain(std::iter::once(hash.as_str())),
+            )?;
+            previous = hash;
+        }
+        writer.flush()?;
+        Ok(())
+    })
+}
+
+/// Write a file through a closure into a temporary file beside `path`, fsync, rename (like
+/// [`crate::io::write_atomic`], but streaming, so a ledger of millions of rows is never held in
+/// memory twice).
+pub fn write_streaming(
+    path: &Path,
+    fill: impl FnOnce(
+        &mut std::io::BufWriter<std::fs::File>,
+    ) -> std::result::Result<(), Box<dyn std::error::Error>>,
+) -> Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "ledger".to_string());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let file = std::fs::File::create(&tmp)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        fill(&mut out)?;
+        out.flush()?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, std::io::Error::other(e.to_string())));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::design::{DesignInput, Method};
+
+    fn design() -> Design {
+        Design::new(DesignInput {
+            arms: vec![("md1".into(), 2), ("standard".into(), 1)],
+            method: Some(Method::Complete),
+            seed: 7,
+            id: "id".into(),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    fn row(id: &str, arm: u32) -> LedgerRow {
+        LedgerRow {
+            id: id.into(),
+            arm,
+            stratum: Arc::from("all"),
+            cluster: None,
+            probability: 2.0 / 3.0,
+            block: 0,
+            position: 1,
+            batch: 1,
+            line: 0,
+        }
+    }
+
+    #[test]
+    fn appends_chain_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        let d = design();
+        let rows = [row("a", 0), row("b", UNASSIGNED)];
+        append(&path, &d, None, rows.iter().map(LedgerRow::view)).unwrap();
+        let ledger = read(&path).unwrap().unwrap();
+        assert_eq!(ledger.design, d);
+        assert_eq!(ledger.rows.len(), 2);
+        assert_eq!(ledger.rows[0].arm, 0);
+        assert_eq!(ledger.rows[1].arm, UNASSIGNED);
+        assert_eq!(ledger.rows[1].line, 3);
+        assert_eq!(ledger.rows[0].probability, 2.0 / 3.0);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("\na,md1,all,0.6666666666666666,,1,1,"),
+            "{text}"
+        );
+        // H1 chains from the sidecar's bytes.
+        let h0 = sha256_hex(&std::fs::read(sidecar_path(&path)).unwrap());
+        let h1 = chain(
+            &h0,
+            &["a", "md1", "all", "0.6666666666666666", "", "1", "1"],
+        );
+        assert!(text.contains(&h1));
+        // A second append keeps the first bytes.
+        let more = [row("c", 1)];
+        append(&path, &d, Some(&ledger), more.iter().map(LedgerRow::view)).unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(after.starts_with(&text));
+        assert_eq!(read(&path).unwrap().unwrap().rows.len(), 3);
+    }
+
+    #[test]
+    fn an_interrupted_write_leaves_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        std::fs::write(&path, "old").unwrap();
+        let result = write_streaming(&path, |out| {
+            out.write_all(b"half a new ledger")?;
+            Err("interrupted".into())
+        });
+        assert!(result.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_ledger_without_its_design_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        std::fs::write(&path, "id,arm\n").unwrap();
+        let e = read(&path).unwrap_err().to_string();
+        assert!(e.contains("ledger.csv.design.json"), "{e}");
+    }
+}

@@ -1,0 +1,243 @@
+//! The columns assignment needs from a participants file, read compactly for millions of rows:
+//! ids in one text buffer, strata and cluster columns as codes of their distinct values. Empty
+//! ids and empty strata/cluster values are errors naming the file, line and column.
+
+use crate::error::{Error, Location, Result};
+use crate::io::{ColumnRequest, Table};
+use std::collections::HashMap;
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+
+/// A text column kept as one buffer and end offsets.
+#[derive(Debug, Clone, Default)]
+pub struct TextColumn {
+    buf: String,
+    ends: Vec<usize>,
+}
+
+impl TextColumn {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.buf.get(start..self.ends[i]).unwrap_or("")
+    }
+    /// All values as string slices.
+    pub fn to_strs(&self) -> Vec<&str> {
+        (0..self.len()).map(|i| self.get(i)).collect()
+    }
+    fn push(&mut self, s: &str) {
+        self.buf.push_str(s);
+        self.ends.push(self.buf.len());
+    }
+}
+
+/// A column of categories: a code per row and the distinct values (in order of appearance).
+#[derive(Debug, Clone, Default)]
+pub struct CodedColumn {
+    pub name: String,
+    pub codes: Vec<u32>,
+    pub values: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl CodedColumn {
+    fn push(&mut self, s: &str) {
+        let code = match self.index.get(s) {
+            Some(&c) => c,
+            None => {
+                let c = self.values.len() as u32;
+                self.values.push(s.to_string());
+                self.index.insert(s.to_string(), c);
+                c
+            }
+        };
+        self.codes.push(code);
+    }
+    /// The value of row `i`.
+    pub fn value(&self, i: usize) -> &str {
+        self.codes
+            .get(i)
+            .and_then(|&c| self.values.get(c as usize))
+            .map_or("", String::as_str)
+    }
+}
+
+/// Ids and coded columns of a participants file.
+#[derive(Debug, Clone)]
+pub struct UnitsFile {
+    pub path: PathBuf,
+    pub ids: TextColumn,
+    pub id_name: String,
+    /// The coded columns, in the order requested.
+    pub columns: Vec<CodedColumn>,
+    /// 1-based position in the file of the id column and of each coded column.
+    positions: Vec<usize>,
+    lines: Vec<u64>,
+}
+
+impl UnitsFile {
+    pub fn n_rows(&self) -> usize {
+        self.ids.len()
+    }
+    pub fn line(&self, row: usize) -> u64 {
+        self.lines.get(row).copied().unwrap_or(0)
+    }
+    /// Where row `row` of column `name` is.
+    pub fn location(&self, row: usize, name: &str) -> Location {
+        let mut loc = Location::file(&self.path).with_line(self.line(row));
+        let position = if name == self.id_name {
+            self.positions.first()
+        } else {
+            self.columns
+                .iter()
+                .position(|c| c.name == name)
+                .and_then(|i| self.positions.get(i + 1))
+        };
+        if let Some(p) = position {
+            loc = loc.with_column(*p);
+        }
+        loc.with_field(name)
+    }
+    pub fn column(&self, name: &str) -> Option<&CodedColumn> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// Read the id column and the `coded` columns (strata, cluster) of `path`. Each coded value
+/// must be non-empty (`what` names it in messages: "stratum", "cluster").
+pub fn read_units(path: &Path, id: &str, coded: &[(&str, &str)]) -> Result<UnitsFile> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut input = std::io::BufReader::with_capacity(1 << 20, file);
+    // The header: reuse Table's checks and messages (missing column with a suggestion, …).
+    let mut header = Vec::new();
+    input
+        .read_until(b'\n', &mut header)
+        .map_err(|e| Error::io(path, e))?;
+    let mut requests = vec![ColumnRequest::text(id)];
+    requests.extend(coded.iter().map(|(c, _)| ColumnRequest::text(*c)));
+    Table::from_reader(path, header.as_slice(), &requests)?;
+    let first_line = String::from_utf8_lossy(&header);
+    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(false)
+        .buffer_capacity(1 << 16)
+        .from_reader(std::io::Cursor::new(header).chain(input));
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::data(Location::file(path).with_line(1), e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let position = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
+    let id_pos = position(id);
+    let coded_pos: Vec<usize> = coded.iter().map(|(c, _)| position(c)).collect();
+    let mut out = UnitsFile {
+        path: path.to_path_buf(),
+        ids: TextColumn::default(),
+        id_name: id.to_string(),
+        columns: coded
+            .iter()
+            .map(|(c, _)| CodedColumn {
+                name: c.to_string(),
+                ..Default::default()
+            })
+            .collect(),
+        positions: std::iter::once(id_pos + 1)
+            .chain(coded_pos.iter().map(|p| p + 1))
+            .collect(),
+        lines: Vec::new(),
+    };
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let mut loc = Location::file(path);
+                if let Some(p) = e.position() {
+                    loc = loc.with_line(p.line());
+                }
+                let msg = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!("expected {expected_len} fields like the header, found {len}"),
+                    _ => format!("cannot read CSV: {e}"),
+                };
+                return Err(Error::data(loc, msg));
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
+            continue;
+        }
+        let cell = |pos: usize, name: &str| -> Result<&str> {
+            std::str::from_utf8(record.get(pos).unwrap_or(b""))
+                .map(str::trim)
+                .map_err(|_| {
+                    Error::data(
+                        Location::file(path)
+                            .with_line(line)
+                            .with_column(pos + 1)
+                            .with_field(name),
+                        "the text is not valid UTF-8; save the file as UTF-8",
+                    )
+                })
+        };
+        out.ids.push(cell(id_pos, id)?);
+        for (((name, what), &pos), column) in coded.iter().zip(&coded_pos).zip(&mut out.columns) {
+            let value = cell(pos, name)?;
+            if value.is_empty() {
+                return Err(Error::data(
+                    Location::file(path)
+                        .with_line(line)
+                        .with_column(pos + 1)
+                        .with_field(*name),
+                    format!("missing value; expected the {what} of every participant"),
+                ));
+            }
+            column.push(value);
+        }
+        out.lines.push(line);
+    }
+    for c in &mut out.columns {
+        c.index = HashMap::new();
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_ids_and_codes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.csv");
+        std::fs::write(&p, "id;site;x\na;N;1\nb;S;2\nc;N;3\n").unwrap();
+        let u = read_units(&p, "id", &[("site", "stratum")]).unwrap();
+        assert_eq!(u.ids.to_strs(), ["a", "b", "c"]);
+        assert_eq!(u.columns[0].codes, [0, 1, 0]);
+        assert_eq!(u.columns[0].value(2), "N");
+        assert_eq!(u.line(1), 3);
+        assert_eq!(
+            u.location(1, "site").to_string(),
+            format!("{}: line 3, column 2 (`site`)", p.display())
+        );
+        std::fs::write(&p, "id,site\na,\n").unwrap();
+        let e = read_units(&p, "id", &[("site", "stratum")]).unwrap_err();
+        assert!(e.to_string().contains("line 2, column 2"), "{e}");
+        let e = read_units(&p, "id", &[("sitte", "stratum")]).unwrap_err();
+        assert!(e.to_string().contains("did you mean `site`?"), "{e}");
+    }
+}
