@@ -1,5 +1,5 @@
 //! Synthetic studies from a declared data-generating process (`[simulate]`): participants,
-//! a provisional assignment, outcomes over the horizons, costs. Pure: no files, no clock.
+//! their assignment (by `lotta assign`'s algorithm), outcomes over the horizons, costs. Pure: no files, no clock.
 //!
 //! The latent model (written out in docs and in `studies/md1-demo/study.toml`):
 //! for person i of gender g at site s and horizon h, the probability of work or studies
@@ -21,10 +21,11 @@ pub mod render;
 
 pub use dgp::Dgp;
 
+use crate::design::plan::{Plan, intern, strata_codes};
+use crate::design::{Design, DesignInput, Method, Misfits};
 use crate::error::{Error, Result};
 use crate::rng::Stream;
 use dgp::{AGE_BANDS, EDUCATION_LEVELS};
-use std::collections::BTreeMap;
 
 /// The named random streams of one simulated study: `simulate/<prefix><name>` of the seed.
 /// Power by simulation gives replicate r the prefix `rep=r/`.
@@ -47,6 +48,20 @@ impl Streams {
         Streams {
             seed,
             prefix: format!("rep={r}/"),
+        }
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The stream prefix of the assignment: `assign` for the study itself (so it equals what
+    /// `lotta assign` draws with the seed), `simulate/rep=r/assign` for replicate r.
+    pub fn assignment_prefix(&self) -> String {
+        if self.prefix.is_empty() {
+            "assign".to_string()
+        } else {
+            format!("simulate/{}assign", self.prefix)
         }
     }
 
@@ -190,62 +205,157 @@ pub struct Assignment {
     pub probability: Vec<f64>,
 }
 
-/// THE assignment step of `lotta simulate` and of power by simulation.
-///
-/// Provisional: complete randomization within strata (site × gender as the spec says) at the
-/// spec's ratio. In each stratum (stream `assign/stratum=<key>`), the labels of ⌊n/R⌋ whole
-/// ratio blocks plus the first n mod R labels of one shuffled block are shuffled and handed out
-/// in person order; by symmetry every person gets arm a with probability ratio(a)/R exactly.
-/// At integration this function is replaced by a call to the design module of `lotta assign`.
-pub fn assign(dgp: &Dgp, participants: &Participants, streams: &Streams) -> Result<Assignment> {
-    let people = &participants.people;
-    let mut strata: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, p) in people.iter().enumerate() {
-        let mut parts = Vec::new();
-        if dgp.strata_site {
-            parts.push(format!("site={}", dgp.sites[p.site].name));
-        }
-        if dgp.strata_gender {
-            parts.push(format!("gender={}", p.gender_code()));
-        }
-        let key = if parts.is_empty() {
-            "all".to_string()
-        } else {
-            parts.join("|")
-        };
-        strata.entry(key).or_default().push(i);
-    }
-    let block: Vec<usize> = dgp
-        .arms
+/// Days per enrolment wave. Participants enrolled in the same wave are assigned together as one
+/// batch of rolling enrolment, as if `lotta assign` were run once per half year.
+pub const WAVE_DAYS: i64 = 183;
+
+/// The enrolment wave (batch, from 1) of each participant.
+pub fn waves(dgp: &Dgp, participants: &Participants) -> Vec<u32> {
+    participants
+        .people
         .iter()
-        .enumerate()
-        .flat_map(|(a, arm)| std::iter::repeat_n(a, arm.ratio as usize))
+        .map(|p| ((p.enrolled_on - dgp.enrol_start).max(0) / WAVE_DAYS) as u32 + 1)
+        .collect()
+}
+
+impl Dgp {
+    /// Assign simulated participants with `design` (the study's `[design]`).
+    pub fn with_design(mut self, design: Design) -> Dgp {
+        self.design = Some(design);
+        self
+    }
+
+    /// The design used: the study's, or complete randomization within the `[simulate]` strata
+    /// at the `[simulate]` ratio with misfits drawn by ratio (randtreat's `wstrata`).
+    pub fn design(&self, seed: u64) -> Result<Design> {
+        if let Some(d) = &self.design {
+            return Ok(d.clone());
+        }
+        let mut strata = Vec::new();
+        if self.strata_site {
+            strata.push("site".to_string());
+        }
+        if self.strata_gender {
+            strata.push("gender".to_string());
+        }
+        Design::new(DesignInput {
+            arms: self
+                .arms
+                .iter()
+                .map(|a| (a.name.clone(), a.ratio))
+                .collect(),
+            control: self.arms.get(self.control).map(|a| a.name.clone()),
+            strata,
+            cluster: None,
+            method: Some(Method::Complete),
+            block_sizes: Vec::new(),
+            misfits: Some(Misfits::Wstrata),
+            seed,
+            id: "person_id".to_string(),
+        })
+        .map_err(|e| Error::compute(format!("simulate design `{}`: {}", e.key, e.message)))
+    }
+}
+
+/// A participant characteristic by the participants.csv column name (for strata and clusters).
+pub fn characteristic(dgp: &Dgp, person: &Person, column: &str) -> Option<String> {
+    Some(match column {
+        "site" => dgp.sites.get(person.site)?.name.clone(),
+        "municipality" => person.municipality.clone(),
+        "gender" => person.gender_code().to_string(),
+        "age_band" => person.age_band().to_string(),
+        "education_level" => person.education_level_name().to_string(),
+        "distance" => if person.far { "far" } else { "near" }.to_string(),
+        _ => return None,
+    })
+}
+
+/// The assignment plan of the simulated participants: `lotta assign`'s algorithm with the
+/// design's strata (and clusters), each participant in the batch of their enrolment wave.
+pub fn plan(dgp: &Dgp, participants: &Participants, design: &Design) -> Result<Plan> {
+    let column = |name: &str| -> Result<Vec<String>> {
+        participants
+            .people
+            .iter()
+            .map(|p| {
+                characteristic(dgp, p, name).ok_or_else(|| {
+                    Error::compute(format!(
+                        "the design uses column `{name}`, which simulated participants do not have; \
+                         expected one of site, municipality, gender, age_band, education_level, distance"
+                    ))
+                })
+            })
+            .collect()
+    };
+    let strata_columns: Vec<(String, Vec<String>)> = design
+        .strata
+        .iter()
+        .map(|s| Ok((s.clone(), column(s)?)))
+        .collect::<Result<_>>()?;
+    let borrowed: Vec<(&str, &[String])> = strata_columns
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
         .collect();
-    let total: f64 = block.len() as f64;
-    let mut arm = vec![usize::MAX; people.len()];
-    let mut stratum = vec![String::new(); people.len()];
-    for (key, members) in &strata {
-        let mut stream = streams.stream(&format!("assign/stratum={key}"));
-        let n = members.len();
-        let mut labels: Vec<usize> = Vec::with_capacity(n);
-        for _ in 0..n / block.len() {
-            labels.extend_from_slice(&block);
-        }
-        let mut rest = block.clone();
-        stream.shuffle(&mut rest);
-        labels.extend_from_slice(&rest[..n % block.len()]);
-        stream.shuffle(&mut labels);
-        for (&i, &a) in members.iter().zip(&labels) {
-            arm[i] = a;
-            stratum[i] = key.clone();
-        }
+    let n = participants.people.len();
+    let (codes, keys) = strata_codes(&borrowed, n);
+    let cluster = match &design.cluster {
+        Some(c) => Some(intern(&column(c)?)),
+        None => None,
+    };
+    let ids: Vec<&str> = participants.people.iter().map(|p| p.id.as_str()).collect();
+    Plan::new(
+        design,
+        &ids,
+        (&codes, &keys),
+        cluster.as_ref().map(|(c, v)| (c.as_slice(), v.as_slice())),
+        &waves(dgp, participants),
+    )
+    .map_err(|e| Error::compute(format!("cannot plan the simulated assignment: {e:?}")))
+}
+
+/// THE assignment step of `lotta simulate` and of power by simulation: the real algorithm of
+/// `lotta assign` (docs/randomization.md) with the study's design, by enrolment wave. For the
+/// simulated study itself (`Streams::new(seed)`) it draws exactly what `lotta assign` draws
+/// with the same seed; replicate r of power by simulation uses its own streams.
+pub fn assign(dgp: &Dgp, participants: &Participants, streams: &Streams) -> Result<Assignment> {
+    let design = dgp.design(streams.seed)?;
+    // Arms of the design by their index in the data-generating process.
+    let arm_map: Vec<usize> =
+        design
+            .arms
+            .iter()
+            .map(|a| {
+                dgp.arms.iter().position(|d| d.name == a.name).ok_or_else(|| {
+                Error::compute(format!(
+                    "arm `{}` of [design] has no effects in [simulate]; the arms must match",
+                    a.name
+                ))
+            })
+            })
+            .collect::<Result<_>>()?;
+    let plan = plan(dgp, participants, &design)?;
+    let drawn = plan.draw(streams.seed, &streams.assignment_prefix());
+    let k = design.arms.len();
+    let probabilities = plan.probabilities();
+    let mut arm = Vec::with_capacity(drawn.len());
+    let mut probability = Vec::with_capacity(drawn.len());
+    for (u, &a) in drawn.iter().enumerate() {
+        let Some(&mapped) = arm_map.get(a as usize) else {
+            return Err(Error::compute(
+                "a simulated participant was left unassigned (misfits policy `missing`); \
+                 use another misfits policy or method `blocks` for simulation",
+            ));
+        };
+        arm.push(mapped);
+        probability.push(
+            probabilities
+                .get(u * k + a as usize)
+                .copied()
+                .unwrap_or(f64::NAN),
+        );
     }
-    if arm.contains(&usize::MAX) {
-        return Err(Error::compute("a participant was left without an arm"));
-    }
-    let probability = arm
-        .iter()
-        .map(|&a| f64::from(dgp.arms[a].ratio) / total)
+    let stratum = (0..drawn.len())
+        .map(|u| plan.stratum_of(u).to_string())
         .collect();
     Ok(Assignment {
         arms: dgp.arms.iter().map(|a| a.name.clone()).collect(),

@@ -118,7 +118,16 @@ fn files_have_the_demo_schema_columns() {
     );
     assert_eq!(
         header("ledger.csv"),
-        ["id", "arm", "stratum", "probability"]
+        [
+            "id",
+            "arm",
+            "stratum",
+            "probability",
+            "block",
+            "position",
+            "batch",
+            "hash"
+        ]
     );
 }
 
@@ -250,26 +259,120 @@ fn outcomes_are_internally_consistent() {
 }
 
 #[test]
-fn provisional_assignment_is_complete_within_strata_at_the_ratio() {
+fn default_assignment_is_complete_within_strata_at_the_ratio() {
+    // Without [design], complete randomization within site × gender, misfits drawn by ratio.
     let dgp = demo_dgp();
     let study = simulate::simulate_study(&dgp, 5400, &Streams::new(9)).expect("simulate");
     let a = &study.assignment;
-    let mut strata = std::collections::BTreeMap::<&str, (f64, f64)>::new();
+    let mut strata = std::collections::BTreeMap::<(&str, u32), (f64, f64)>::new();
+    let waves = simulate::waves(&dgp, &study.participants);
     for (i, s) in a.stratum.iter().enumerate() {
-        let e = strata.entry(s.as_str()).or_default();
+        let e = strata.entry((s.as_str(), waves[i])).or_default();
         e.0 += 1.0;
         e.1 += f64::from(u8::from(a.arm[i] == 0));
         assert!(
             (a.probability[i] - if a.arm[i] == 0 { 2.0 / 3.0 } else { 1.0 / 3.0 }).abs() < 1e-15
         );
     }
-    assert_eq!(strata.len(), 32, "16 sites × 2 genders");
+    assert_eq!(
+        strata.len(),
+        32 * 4,
+        "16 sites × 2 genders × 4 enrolment waves"
+    );
     for (key, (n, treated)) in strata {
+        // ⌊n/3⌋ full sets are exact; at most 2 misfits per stratum and wave are drawn by ratio.
         assert!(
-            (treated - 2.0 * n / 3.0).abs() < 1.0,
-            "{key}: {treated} of {n}"
+            (treated - 2.0 * (n / 3.0).floor()) >= 0.0
+                && (treated - 2.0 * (n / 3.0).floor()) <= 2.0,
+            "{key:?}: {treated} of {n}"
         );
     }
+}
+
+/// The demo ledger is what `lotta assign` writes when run once per enrolment wave on the
+/// participants enrolled so far (rolling enrolment), byte for byte, and `lotta verify` accepts it.
+#[test]
+fn demo_ledger_equals_rolling_lotta_assign_by_wave() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text =
+        std::fs::read_to_string(root().join("data/md1-demo/participants.csv")).expect("read");
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    let enrolled = header
+        .split(',')
+        .position(|c| c == "enrolled_on")
+        .expect("enrolled_on");
+    let rows: Vec<&str> = lines.collect();
+    let start = simulate::dates::parse_date("2019-04-01").expect("date");
+    let ledger = dir.path().join("ledger.csv");
+    for wave in 1..=4 {
+        let subset: Vec<&str> = rows
+            .iter()
+            .copied()
+            .filter(|r| {
+                let date = r.split(',').nth(enrolled).expect("date column");
+                let days = simulate::dates::parse_date(date).expect("date") - start;
+                days / simulate::WAVE_DAYS + 1 <= wave
+            })
+            .collect();
+        let file = dir.path().join(format!("wave{wave}.csv"));
+        std::fs::write(&file, format!("{header}\n{}\n", subset.join("\n"))).expect("write");
+        let out = lotta(&[
+            "assign",
+            "--participants",
+            file.to_str().expect("utf-8"),
+            "--ledger",
+            ledger.to_str().expect("utf-8"),
+            "--id",
+            "person_id",
+            "--arms",
+            "md1:2,standard:1",
+            "--control",
+            "standard",
+            "--strata",
+            "site,gender",
+            "--method",
+            "blocks",
+            "--block-sizes",
+            "3,6",
+            "--seed",
+            "20190401",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(
+        std::fs::read(&ledger).expect("ledger"),
+        std::fs::read(root().join("data/md1-demo/ledger.csv")).expect("demo ledger"),
+        "rolling assignment by wave reproduces the demo ledger"
+    );
+    let out = lotta(&["verify", "studies/md1-demo"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn simulate_refuses_to_overwrite_a_different_ledger() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = simulate_to(dir.path(), "1", "300");
+    assert!(out.status.success());
+    let before = std::fs::read(dir.path().join("ledger.csv")).expect("ledger");
+    let again = simulate_to(dir.path(), "1", "300");
+    assert!(again.status.success(), "same seed: same bytes, allowed");
+    let other = simulate_to(dir.path(), "2", "300");
+    assert_eq!(other.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&other.stderr);
+    assert!(stderr.contains("never overwrites a ledger"), "{stderr}");
+    assert_eq!(
+        std::fs::read(dir.path().join("ledger.csv")).expect("ledger"),
+        before
+    );
 }
 
 /// Write the demo spec with one line replaced into a temp folder; run simulate; expect failure

@@ -198,7 +198,8 @@ fn run_simulation(
         ))
         .into());
     }
-    let dgp = crate::cli::simulate::load_dgp(study)?;
+    let seed = args.seed.unwrap_or(study.seed());
+    let dgp = crate::cli::simulate::load_dgp_with_design(study, seed)?;
     let n = match args.plan.n.or(spec.n) {
         Some(n) if n.fract() != 0.0 => {
             return Err(UsageError(format!("--n {n}: expected a whole number of people")).into());
@@ -214,7 +215,6 @@ fn run_simulation(
         ))
         .into());
     }
-    let seed = args.seed.unwrap_or(study.seed());
     let bar = if !args.quiet && std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(sims as u64)
     } else {

@@ -3,6 +3,7 @@
 //! (all rendered before any is written, so an error changes no file), with manifest entries.
 
 use crate::cli::UsageError;
+use crate::cli::assign::{DesignArgs, resolve};
 use anyhow::Context;
 use lotta::io::{manifest, write_atomic};
 use lotta::simulate::{self, Dgp, Streams, render};
@@ -36,6 +37,24 @@ pub fn load_dgp(study: &Study) -> anyhow::Result<Dgp> {
     Ok(Dgp::from_spec(spec, &|key| study.key_location(key))?)
 }
 
+/// The data-generating process with the study's `[design]` (when it has one), so that simulated
+/// participants are assigned exactly as `lotta assign` would assign them with `seed`.
+pub fn load_dgp_with_design(study: &Study, seed: u64) -> anyhow::Result<Dgp> {
+    let dgp = load_dgp(study)?;
+    if study.spec.design.is_none() {
+        return Ok(dgp);
+    }
+    let flags = DesignArgs {
+        seed: Some(seed),
+        ..DesignArgs::default()
+    };
+    let resolved = resolve(Some(&study.file), None, None, &flags)?;
+    Ok(match resolved.design {
+        Some(design) => dgp.with_design(design),
+        None => dgp,
+    })
+}
+
 /// The number of participants from `--n` or the spec, checked.
 pub fn participants_n(n: Option<i64>, dgp: &Dgp, min: usize) -> anyhow::Result<usize> {
     let n = match n {
@@ -61,17 +80,34 @@ pub fn participants_n(n: Option<i64>, dgp: &Dgp, min: usize) -> anyhow::Result<u
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let study = Study::load(&args.study)?;
-    let dgp = load_dgp(&study)?;
+    let seed = args.seed.unwrap_or(study.seed());
+    let dgp = load_dgp_with_design(&study, seed)?;
     let min: usize = 2 * dgp.arms.len();
     let n = participants_n(args.n, &dgp, min)?;
-    let seed = args.seed.unwrap_or(study.seed());
     let sim = simulate::simulate_study(&dgp, n, &Streams::new(seed))?;
+    let (ledger_bytes, sidecar_bytes) = render::ledger_files(&dgp, &sim, seed)?;
     let files = [
         ("participants.csv", render::participants_csv(&dgp, &sim)?),
         ("outcomes.csv", render::outcomes_csv(&dgp, &sim)?),
         ("costs.csv", render::costs_csv(&sim)?),
-        ("ledger.csv", render::ledger_csv(&sim)?),
+        ("ledger.csv", ledger_bytes),
+        ("ledger.csv.design.json", sidecar_bytes),
     ];
+    // An assignment ledger is never overwritten: regenerating the same study with the same seed
+    // gives the same bytes, anything else must go to a new folder.
+    for name in ["ledger.csv", "ledger.csv.design.json"] {
+        let path = args.out.join(name);
+        if let Ok(old) = std::fs::read(&path)
+            && files.iter().any(|(n, bytes)| *n == name && *bytes != old)
+        {
+            return Err(lotta::Error::ledger(
+                lotta::error::Location::file(&path),
+                "an assignment ledger with other assignments is already here; lotta never overwrites a ledger",
+            )
+            .with_hint("write the simulated study to another --out folder, or move the old ledger away")
+            .into());
+        }
+    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let command = format!(

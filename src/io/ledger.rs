@@ -383,16 +383,16 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
     Error::ledger(location, format!("cannot read the ledger: {e}"))
 }
 
-/// Append `rows` (their `line` is ignored) to the ledger at `path`, creating it and its sidecar
-/// when `existing` is None. The whole new file is written to a temporary file beside it and
-/// renamed over the old one, so an interrupted run leaves the previous ledger intact.
+/// Append `rows` to the ledger at `path` (creating it, and its sidecar, when `existing` is
+/// None), streaming the old content and the new rows into a temporary file that replaces the
+/// ledger atomically.
 pub fn append<'a>(
     path: &Path,
     design: &Design,
     existing: Option<&Ledger>,
     rows: impl Iterator<Item = RowView<'a>>,
 ) -> Result<()> {
-    let mut previous = match existing {
+    let previous = match existing {
         Some(l) => l.last_hash.clone(),
         None => {
             let bytes = sidecar_bytes(design);
@@ -409,58 +409,79 @@ pub fn append<'a>(
             let mut old = std::fs::File::open(path)?;
             std::io::copy(&mut old, out)?;
         }
-        let mut writer = csv::WriterBuilder::new().from_writer(out);
-        if !ledger_exists {
-            writer.write_record(columns(design))?;
-        }
-        // Reused buffers: millions of rows are written without allocating per field.
-        use std::fmt::Write as _;
-        let (mut probability, mut block, mut position, mut batch) =
-            (String::new(), String::new(), String::new(), String::new());
-        for row in rows {
-            probability.clear();
-            if !row.probability.is_nan() {
-                write!(probability, "{}", row.probability)?;
-            }
-            block.clear();
-            if row.block != 0 {
-                write!(block, "{}", row.block)?;
-            }
-            position.clear();
-            write!(position, "{}", row.position)?;
-            batch.clear();
-            write!(batch, "{}", row.batch)?;
-            let arm = design
-                .arms
-                .get(row.arm as usize)
-                .filter(|_| row.arm != UNASSIGNED)
-                .map_or("", |a| a.name.as_str());
-            let mut fields: [&str; 8] = [""; 8];
-            let mut k = 0;
-            for f in [row.id, arm, row.stratum] {
-                fields[k] = f;
-                k += 1;
-            }
-            if design.cluster.is_some() {
-                fields[k] = row.cluster.unwrap_or_default();
-                k += 1;
-            }
-            for f in [&probability, &block, &position, &batch] {
-                fields[k] = f.as_str();
-                k += 1;
-            }
-            let hash = chain(&previous, &fields[..k]);
-            writer.write_record(
-                fields[..k]
-                    .iter()
-                    .copied()
-                    .chain(std::iter::once(hash.as_str())),
-            )?;
-            previous = hash;
-        }
-        writer.flush()?;
-        Ok(())
+        write_rows(out, design, previous, !ledger_exists, rows)
     })
+}
+
+/// A new ledger's bytes (header and rows, hash chain starting at the sidecar of `design`), for
+/// callers that write the ledger and its sidecar themselves (e.g. `lotta simulate`).
+pub fn render<'a>(design: &Design, rows: impl Iterator<Item = RowView<'a>>) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let start = sha256_hex(&sidecar_bytes(design));
+    // Writing to a Vec cannot fail.
+    let _ = write_rows(&mut bytes, design, start, true, rows);
+    bytes
+}
+
+/// Write ledger rows (and the header when `header`), chaining hashes from `previous`.
+fn write_rows<'a, W: std::io::Write>(
+    out: W,
+    design: &Design,
+    mut previous: String,
+    header: bool,
+    rows: impl Iterator<Item = RowView<'a>>,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let mut writer = csv::WriterBuilder::new().from_writer(out);
+    if header {
+        writer.write_record(columns(design))?;
+    }
+    // Reused buffers: millions of rows are written without allocating per field.
+    use std::fmt::Write as _;
+    let (mut probability, mut block, mut position, mut batch) =
+        (String::new(), String::new(), String::new(), String::new());
+    for row in rows {
+        probability.clear();
+        if !row.probability.is_nan() {
+            write!(probability, "{}", row.probability)?;
+        }
+        block.clear();
+        if row.block != 0 {
+            write!(block, "{}", row.block)?;
+        }
+        position.clear();
+        write!(position, "{}", row.position)?;
+        batch.clear();
+        write!(batch, "{}", row.batch)?;
+        let arm = design
+            .arms
+            .get(row.arm as usize)
+            .filter(|_| row.arm != UNASSIGNED)
+            .map_or("", |a| a.name.as_str());
+        let mut fields: [&str; 8] = [""; 8];
+        let mut k = 0;
+        for f in [row.id, arm, row.stratum] {
+            fields[k] = f;
+            k += 1;
+        }
+        if design.cluster.is_some() {
+            fields[k] = row.cluster.unwrap_or_default();
+            k += 1;
+        }
+        for f in [&probability, &block, &position, &batch] {
+            fields[k] = f.as_str();
+            k += 1;
+        }
+        let hash = chain(&previous, &fields[..k]);
+        writer.write_record(
+            fields[..k]
+                .iter()
+                .copied()
+                .chain(std::iter::once(hash.as_str())),
+        )?;
+        previous = hash;
+    }
+    writer.flush()?;
+    Ok(())
 }
 
 /// Write a file through a closure into a temporary file beside `path`, fsync, rename (like

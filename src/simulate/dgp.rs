@@ -98,6 +98,9 @@ pub struct Dgp {
     pub support_months: u32,
     pub support_rate: [f64; 2],
     pub support_reduction: f64,
+    /// The assignment design (`[design]`, set by the caller with [`Dgp::with_design`]); without
+    /// one, complete randomization within the `[simulate]` strata, misfits weighted by ratio.
+    pub design: Option<crate::design::Design>,
 }
 
 impl Dgp {
@@ -462,6 +465,7 @@ impl Dgp {
             support_months: is.months as u32,
             support_rate,
             support_reduction,
+            design: None,
         })
     }
 

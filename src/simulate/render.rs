@@ -1,8 +1,9 @@
 //! The synthetic study as CSV bytes in the demo data schema (participants.csv, outcomes.csv,
-//! costs.csv) plus the provisional ledger.csv. Pure: returns bytes; the CLI writes them.
+//! costs.csv) plus the assignment ledger as `lotta assign` writes it. Pure: returns bytes; the CLI writes them.
 
 use crate::error::{Error, Result};
-use crate::simulate::{Activity, Dgp, Study, dates};
+use crate::io::ledger::{self, RowView};
+use crate::simulate::{self, Activity, Dgp, Study, dates};
 
 fn writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
@@ -48,7 +49,6 @@ pub fn outcome_columns(horizons: &[u32]) -> Vec<String> {
 }
 
 pub const COST_COLUMNS: [&str; 3] = ["person_id", "cost_sek", "income_support_months"];
-pub const LEDGER_COLUMNS: [&str; 4] = ["id", "arm", "stratum", "probability"];
 
 pub fn participants_csv(dgp: &Dgp, study: &Study) -> Result<Vec<u8>> {
     let mut w = writer();
@@ -114,21 +114,41 @@ pub fn costs_csv(study: &Study) -> Result<Vec<u8>> {
     finish(w)
 }
 
-/// The provisional ledger: `id, arm, stratum, probability` (probability with full precision).
-pub fn ledger_csv(study: &Study) -> Result<Vec<u8>> {
-    let mut w = writer();
-    w.write_record(LEDGER_COLUMNS).map_err(err)?;
-    let a = &study.assignment;
-    for (i, p) in study.participants.people.iter().enumerate() {
-        let arm = a
-            .arm
-            .get(i)
-            .and_then(|&k| a.arms.get(k))
-            .map_or("", String::as_str);
-        let stratum = a.stratum.get(i).map_or("", String::as_str);
-        let prob = a.probability.get(i).copied().unwrap_or(f64::NAN);
-        w.write_record([p.id.as_str(), arm, stratum, &format!("{prob}")])
-            .map_err(err)?;
-    }
-    finish(w)
+/// The ledger exactly as `lotta assign` writes it when run once per enrolment wave (oldest
+/// first) with the study's design and seed, and its design sidecar (`ledger.csv.design.json`).
+pub fn ledger_files(dgp: &Dgp, study: &Study, seed: u64) -> Result<(Vec<u8>, Vec<u8>)> {
+    let design = dgp.design(seed)?;
+    let plan = simulate::plan(dgp, &study.participants, &design)?;
+    let assignment = plan.assign(seed);
+    let waves = simulate::waves(dgp, &study.participants);
+    let people = &study.participants.people;
+    let clusters: Option<Vec<String>> = design.cluster.as_ref().map(|c| {
+        people
+            .iter()
+            .map(|p| simulate::characteristic(dgp, p, c).unwrap_or_default())
+            .collect()
+    });
+    let mut order: Vec<usize> = (0..people.len()).collect();
+    order.sort_by(|&a, &b| {
+        waves[a]
+            .cmp(&waves[b])
+            .then_with(|| people[a].id.as_bytes().cmp(people[b].id.as_bytes()))
+    });
+    let rows = order.iter().map(|&u| {
+        let slot = assignment.slots[u];
+        RowView {
+            id: &people[u].id,
+            arm: slot.arm,
+            stratum: plan.stratum_of(u),
+            cluster: clusters.as_ref().map(|c| c[u].as_str()),
+            probability: assignment.probability[u],
+            block: slot.block,
+            position: slot.position,
+            batch: waves[u],
+        }
+    });
+    Ok((
+        ledger::render(&design, rows),
+        ledger::sidecar_bytes(&design),
+    ))
 }
