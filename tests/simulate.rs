@@ -312,7 +312,7 @@ fn demo_ledger_equals_rolling_lotta_assign_by_wave() {
             .filter(|r| {
                 let date = r.split(',').nth(enrolled).expect("date column");
                 let days = simulate::dates::parse_date(date).expect("date") - start;
-                days / simulate::WAVE_DAYS + 1 <= wave
+                days / simulate::WAVE_DAYS < wave
             })
             .collect();
         let file = dir.path().join(format!("wave{wave}.csv"));
