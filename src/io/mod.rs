@@ -2,6 +2,7 @@
 
 pub mod atomic;
 pub mod hash;
+pub mod join;
 pub mod manifest;
 pub mod table;
 
