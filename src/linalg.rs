@@ -72,8 +72,8 @@ pub fn least_squares(x: &DMatrix<f64>, y: &[f64]) -> Result<LeastSquares> {
         let r = qr.r();
         // The first kept column whose diagonal of R is negligible relative to its own norm is
         // dependent on the columns before it: drop it and factor again (R's order of dropping).
-        let dependent = (0..kept.len())
-            .find(|&i| r[(i, i)].abs() <= COLLINEARITY_TOLERANCE * norms[kept[i]]);
+        let dependent =
+            (0..kept.len()).find(|&i| r[(i, i)].abs() <= COLLINEARITY_TOLERANCE * norms[kept[i]]);
         if let Some(i) = dependent {
             dropped.push(kept.remove(i));
             continue;
@@ -138,9 +138,14 @@ pub fn least_squares_blocked(x: &DMatrix<f64>, y: &[f64]) -> Result<LeastSquares
     let factors: Vec<DMatrix<f64>> = blocks
         .par_iter()
         .map(|&(a, b)| {
-            let chunk = DMatrix::from_fn(b - a, p + 1, |i, j| {
-                if j < p { x[(a + i, j)] } else { y[a + i] }
-            });
+            let chunk =
+                DMatrix::from_fn(
+                    b - a,
+                    p + 1,
+                    |i, j| {
+                        if j < p { x[(a + i, j)] } else { y[a + i] }
+                    },
+                );
             r_factor(chunk)
         })
         .collect();
@@ -156,8 +161,8 @@ pub fn least_squares_blocked(x: &DMatrix<f64>, y: &[f64]) -> Result<LeastSquares
     let norms: Vec<f64> = (0..p).map(|j| r_all.column(j).norm()).collect();
     let mut kept: Vec<usize> = Vec::new();
     let mut dropped: Vec<usize> = Vec::new();
-    for j in 0..p {
-        if norms[j] == 0.0 || !norms[j].is_finite() {
+    for (j, &norm) in norms.iter().enumerate() {
+        if norm == 0.0 || !norm.is_finite() {
             dropped.push(j);
             continue;
         }
@@ -165,10 +170,14 @@ pub fn least_squares_blocked(x: &DMatrix<f64>, y: &[f64]) -> Result<LeastSquares
         candidate.push(j);
         let r = r_factor(r_all.select_columns(&candidate));
         let last = candidate.len() - 1;
-        let diag = if last < r.nrows() { r[(last, last)].abs() } else { 0.0 };
+        let diag = if last < r.nrows() {
+            r[(last, last)].abs()
+        } else {
+            0.0
+        };
         // R's lm.fit rule: drop a column whose part not explained by the kept columns before it
         // is below 1e-7 of its norm.
-        if diag <= COLLINEARITY_TOLERANCE * norms[j] {
+        if diag <= COLLINEARITY_TOLERANCE * norm {
             dropped.push(j);
         } else {
             kept.push(j);

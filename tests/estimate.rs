@@ -151,9 +151,11 @@ fn every_reference_row_matches_estimatr_sandwich_clubsandwich_and_aer() {
             estimatr_rows
         );
         for e in wanted {
-            let Some(row) = result.rows.iter().find(|r| {
-                r.outcome == e.outcome && r.subgroup == e.subgroup && r.term == e.term
-            }) else {
+            let Some(row) = result
+                .rows
+                .iter()
+                .find(|r| r.outcome == e.outcome && r.subgroup == e.subgroup && r.term == e.term)
+            else {
                 failures.push(format!(
                     "{} {}: no row {} / {}",
                     case.name, e.source, e.subgroup, e.term
@@ -181,7 +183,10 @@ fn every_reference_row_matches_estimatr_sandwich_clubsandwich_and_aer() {
                 if e.subgroup.contains(" - ") && name.starts_with("mean") {
                     continue;
                 }
-                let mine = ours.iter().find(|(n, _)| n == name).map_or(f64::NAN, |v| v.1);
+                let mine = ours
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(f64::NAN, |v| v.1);
                 let tol = if matches!(*name, "df" | "p_value") {
                     REL_TOL_DF_P
                 } else {

@@ -196,7 +196,9 @@ fn internal(
         design.push("(Intercept)", vec![1.0; rows.len()]);
         design.push(
             "t",
-            rows.iter().map(|&i| f64::from(u8::from(treated[i]))).collect(),
+            rows.iter()
+                .map(|&i| f64::from(u8::from(treated[i])))
+                .collect(),
         );
         let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
         let labels: Vec<usize> = rows.iter().map(|&i| c[i]).collect();
@@ -252,7 +254,9 @@ fn internal(
             design.push("(Intercept)", vec![1.0; rows.len()]);
             design.push(
                 "t",
-                rows.iter().map(|&i| f64::from(u8::from(treated[i]))).collect(),
+                rows.iter()
+                    .map(|&i| f64::from(u8::from(treated[i])))
+                    .collect(),
             );
             let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
             let ws: Vec<f64> = rows.iter().map(|&i| w[i]).collect();

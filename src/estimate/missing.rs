@@ -25,7 +25,9 @@ pub fn attrition(
     for (a, arm) in arms.iter().enumerate().skip(1) {
         design.push(
             arm.clone(),
-            rows.iter().map(|&i| f64::from(u8::from(codes[i] == a))).collect(),
+            rows.iter()
+                .map(|&i| f64::from(u8::from(codes[i] == a)))
+                .collect(),
         );
     }
     let any_missing = missing.iter().any(|&m| m > 0.0);

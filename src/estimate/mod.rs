@@ -12,6 +12,7 @@ pub mod iv;
 pub mod lin;
 pub mod missing;
 pub mod ols;
+pub mod plan;
 pub mod vcov;
 
 use crate::error::{Error, Result};
@@ -75,7 +76,11 @@ impl Assignment {
         if self.arms.len() == 2 {
             self.name.clone()
         } else {
-            format!("{}={}", self.name, self.arms.get(a).map_or("?", String::as_str))
+            format!(
+                "{}={}",
+                self.name,
+                self.arms.get(a).map_or("?", String::as_str)
+            )
         }
     }
 }
@@ -274,7 +279,15 @@ pub fn estimate_all(
                 .map_err(|e| context(e, outcome, &group.label))?;
             for (a, effect) in effects {
                 rows.push(row(
-                    data, options, outcome, &group.label, a, codes, y, &group.rows, effect,
+                    data,
+                    options,
+                    outcome,
+                    &group.label,
+                    a,
+                    codes,
+                    y,
+                    &group.rows,
+                    effect,
                     options.estimator.label(),
                 ));
             }
@@ -318,7 +331,16 @@ pub fn estimate_all(
                 let effect = iv_effect(data, se, codes, y, took_part, &iv_rows)
                     .map_err(|e| context(e, outcome, &group.label))?;
                 let mut r = row(
-                    data, options, outcome, &group.label, 1, codes, y, &iv_rows, effect.0, "iv",
+                    data,
+                    options,
+                    outcome,
+                    &group.label,
+                    1,
+                    codes,
+                    y,
+                    &iv_rows,
+                    effect.0,
+                    "iv",
                 );
                 r.term = pname.clone();
                 r.first_stage_f = Some(effect.1);
@@ -439,13 +461,19 @@ fn treatment_design(data: &AnalysisData, codes: &[usize], rows: &[usize]) -> Des
     for a in 1..data.treatment.arms.len() {
         d.push(
             data.treatment.term(a),
-            rows.iter().map(|&i| f64::from(u8::from(codes[i] == a))).collect(),
+            rows.iter()
+                .map(|&i| f64::from(u8::from(codes[i] == a)))
+                .collect(),
         );
     }
     d
 }
 
-fn note_dropped(dropped: &[String], protected: &[String], warnings: &mut Vec<String>) -> Result<()> {
+fn note_dropped(
+    dropped: &[String],
+    protected: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<()> {
     for name in dropped {
         if protected.contains(name) {
             return Err(Error::compute(format!(
@@ -453,7 +481,9 @@ fn note_dropped(dropped: &[String], protected: &[String], warnings: &mut Vec<Str
             ))
             .with_hint("remove covariates or strata that determine the arm"));
         }
-        let w = format!("column `{name}` dropped: collinear with earlier columns or constant (as R's lm)");
+        let w = format!(
+            "column `{name}` dropped: collinear with earlier columns or constant (as R's lm)"
+        );
         if !warnings.contains(&w) {
             warnings.push(w);
         }
@@ -611,6 +641,9 @@ fn fit_terms(
         .collect()
 }
 
+/// A subgroup difference: label, arm, effect, and the rows of the two levels compared.
+type Difference = (String, usize, Effect, Vec<usize>);
+
 /// Differences between each level of `by` and its last level, from the interaction model.
 #[allow(clippy::too_many_arguments)]
 fn differences(
@@ -622,7 +655,7 @@ fn differences(
     rows: &[usize],
     by: &Factor,
     warnings: &mut Vec<String>,
-) -> Result<Vec<(String, usize, Effect, Vec<usize>)>> {
+) -> Result<Vec<Difference>> {
     let reference = by.levels.len() - 1;
     let mut indicators = Design::new();
     for (l, level) in by.levels.iter().enumerate().take(reference) {
@@ -679,7 +712,10 @@ fn iv_effect(
 ) -> Result<(Effect, f64)> {
     let ys = subset(y, rows);
     let d = subset(took_part, rows);
-    let z: Vec<f64> = rows.iter().map(|&i| f64::from(u8::from(codes[i] == 1))).collect();
+    let z: Vec<f64> = rows
+        .iter()
+        .map(|&i| f64::from(u8::from(codes[i] == 1)))
+        .collect();
     let covs = expand_covariates(&covariate_views(data), rows);
     let weights = data.weights.as_ref().map(|w| subset(w, rows));
     let clusters = clusters_of(data, rows);
@@ -716,13 +752,21 @@ fn row(
     effect: Effect,
     estimator: &str,
 ) -> EffectRow {
-    let (stat, p, lo, hi) = t_inference(effect.estimate, effect.std_error, effect.df, options.alpha);
+    let (stat, p, lo, hi) =
+        t_inference(effect.estimate, effect.std_error, effect.df, options.alpha);
     let mean_of = |a: usize| {
         let (sum, count) = rows
             .iter()
             .filter(|&&i| codes[i] == a)
             .fold((0.0, 0usize), |(s, c), &i| (s + y[i], c + 1));
-        (count, if count > 0 { sum / count as f64 } else { f64::NAN })
+        (
+            count,
+            if count > 0 {
+                sum / count as f64
+            } else {
+                f64::NAN
+            },
+        )
     };
     let (n_treated, mean_treated) = mean_of(arm);
     let (n_control, mean_control) = mean_of(0);

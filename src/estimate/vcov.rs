@@ -297,9 +297,9 @@ fn cr2(
             Cr2Cluster { half, df_parts }
         })
         .collect();
-    let meat = parts
-        .iter()
-        .fold(DMatrix::zeros(k, k), |acc, p| acc + &p.half * p.half.transpose());
+    let meat = parts.iter().fold(DMatrix::zeros(k, k), |acc, p| {
+        acc + &p.half * p.half.transpose()
+    });
     let v = m * meat * m;
     let mut df = vec![f64::NAN; k];
     for (slot, &j) in df_for.iter().enumerate() {

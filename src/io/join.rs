@@ -90,6 +90,9 @@ pub fn load_study(
     ipw: Ipw,
 ) -> Result<(AnalysisData, Vec<String>)> {
     let mut notes = Vec::new();
+    let mut request = request.clone();
+    request.treatment = LEDGER_ARM.to_string();
+    let request = &request;
     let ledger_headers = read_headers(ledger)?;
     for name in [LEDGER_ID, LEDGER_ARM] {
         check_header(ledger, &ledger_headers, name)?;
@@ -128,6 +131,9 @@ pub fn load_study(
     let mut per_file: Vec<Vec<String>> = vec![Vec::new(); files.len()];
     let mut in_ledger: Vec<String> = Vec::new();
     for name in &wanted {
+        if name == LEDGER_ARM {
+            continue; // the assignment always comes from the ledger
+        }
         if let Some(f) = headers.iter().position(|h| h.contains(name)) {
             if !per_file[f].contains(name) {
                 per_file[f].push(name.clone());
@@ -144,10 +150,7 @@ pub fn load_study(
             let list: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             let mut err = Error::data(
                 Location::file(files.first().map_or(ledger, PathBuf::as_path)).with_line(1),
-                format!(
-                    "no column `{name}` in {} or the ledger",
-                    list.join(", ")
-                ),
+                format!("no column `{name}` in {} or the ledger", list.join(", ")),
             );
             if let Some(s) = nearest(name, all) {
                 err = err.with_hint(format!("did you mean `{s}`?"));
@@ -216,8 +219,6 @@ pub fn load_study(
         sources.insert(name.clone(), &ledger_source);
     }
     sources.insert(LEDGER_ARM.to_string(), &ledger_source);
-    let mut request = request.clone();
-    request.treatment = LEDGER_ARM.to_string();
     let probability = if has_probability && ipw != Ipw::Off {
         Some(number_column(&ledger_source, LEDGER_PROBABILITY, n)?)
     } else {
@@ -229,7 +230,7 @@ pub fn load_study(
         }
         None
     };
-    let mut data = build(&request, &sources, n, None)?;
+    let mut data = build(request, &sources, n, None)?;
     if let Some(p) = probability {
         for (i, &v) in p.iter().enumerate() {
             if !(v > 0.0 && v <= 1.0) {
@@ -280,7 +281,10 @@ fn request_columns(request: &Request) -> Vec<String> {
 }
 
 fn text_requests(names: &[String]) -> Vec<ColumnRequest> {
-    names.iter().map(|n| ColumnRequest::text(n.clone())).collect()
+    names
+        .iter()
+        .map(|n| ColumnRequest::text(n.clone()))
+        .collect()
 }
 
 fn check_header(path: &Path, headers: &[String], name: &str) -> Result<()> {
@@ -322,7 +326,9 @@ fn text_column(s: &Source<'_>, name: &str, n: usize, role: &str) -> Result<Vec<S
             None => {
                 return Err(Error::data(
                     Location::file(s.table.path()).with_field(name),
-                    format!("a person in the ledger has no row here; the {role} `{name}` is needed for everyone"),
+                    format!(
+                        "a person in the ledger has no row here; the {role} `{name}` is needed for everyone"
+                    ),
                 ));
             }
         }
@@ -436,7 +442,10 @@ fn build(
     };
     let mut outcomes = Vec::new();
     for name in &request.outcomes {
-        outcomes.push((name.clone(), optional_numbers(source(sources, name)?, name, n)?));
+        outcomes.push((
+            name.clone(),
+            optional_numbers(source(sources, name)?, name, n)?,
+        ));
     }
     let mut covariates = Vec::new();
     for name in &request.covariates {
@@ -458,7 +467,11 @@ fn build(
         let cells = text_column(source(sources, name)?, name, n, role)?;
         Ok(Factor::from_labels(name, &cells))
     };
-    let by = request.by.as_deref().map(|b| factor(b, "subgroup")).transpose()?;
+    let by = request
+        .by
+        .as_deref()
+        .map(|b| factor(b, "subgroup"))
+        .transpose()?;
     let strata = if request.strata.is_empty() {
         None
     } else {
