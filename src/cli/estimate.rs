@@ -14,8 +14,15 @@ use lotta::spec::Study;
 use lotta::tidy::{attrition_frame, to_frame};
 use std::path::PathBuf;
 
+/// The flags of `lotta estimate` (boxed: the command enum stays small).
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub flags: Box<Flags>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Flags {
     /// A study folder or its study.toml (`[data]`, `[design]` and `[analysis]` give the defaults).
     pub study: Option<PathBuf>,
     /// Ad hoc: one CSV file holding every column (instead of a study).
@@ -91,6 +98,7 @@ pub struct RiRequest {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    let args = *args.flags;
     let overrides = Overrides {
         outcomes: args.outcome.clone(),
         treatment: args.treatment.clone(),
