@@ -7,6 +7,7 @@ use lotta::estimate::{Estimator, Options, estimate_all};
 use lotta::io::join::{Request, load_file};
 use lotta::io::{ColumnRequest, Table};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// Relative tolerance for estimates, SEs, statistics and interval ends.
 const REL_TOL: f64 = 1e-8;
@@ -209,4 +210,513 @@ fn every_reference_row_matches_estimatr_sandwich_clubsandwich_and_aer() {
         failures.join("\n")
     );
     assert!(checked > 500, "only {checked} values checked");
+}
+
+// ---------------------------------------------------------------------------------------------
+// End to end through the binary.
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn lotta(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_lotta"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
+    run
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+/// A small valid data set: 12 people, z 0/1, gender, age, y.
+const SMALL: &str = "id,z,gender,age,educ,site,y\n\
+a,1,F,30,primary,s1,1\nb,0,F,41,none,s1,0\nc,1,F,25,primary,s2,1\nd,0,F,52,secondary,s2,1\n\
+e,1,M,33,none,s1,0\nf,0,M,47,primary,s1,0\ng,1,M,29,secondary,s2,1\nh,0,M,38,none,s2,0\n\
+i,1,F,61,primary,s1,0\nj,0,M,22,none,s2,1\nk,1,M,45,secondary,s1,1\nl,0,F,36,primary,s2,0\n";
+
+fn expect_error(run: &Run, parts: &[&str]) {
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let line = run.stderr.trim();
+    assert!(line.starts_with("error: "), "{line}");
+    assert_eq!(line.lines().count(), 1, "one line expected: {line}");
+    for p in parts {
+        assert!(line.contains(p), "`{p}` not in: {line}");
+    }
+    assert!(run.stdout.is_empty(), "no output expected: {}", run.stdout);
+}
+
+#[test]
+fn ad_hoc_run_writes_tidy_csv_with_estimatr_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--by",
+            "gender",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let header = run.stdout.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "outcome,subgroup,term,estimate,std_error,statistic,df,p_value,conf_low,conf_high,estimator,se_type,n_treated,n_control,mean_treated,mean_control"
+    );
+    let subgroups: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        subgroups,
+        ["all", "gender=F", "gender=M", "gender=F - gender=M"]
+    );
+    // Same input, same bytes.
+    let again = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--by",
+            "gender",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.stdout, again.stdout);
+}
+
+#[test]
+fn bad_outcome_value_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "d.csv",
+        &SMALL.replace("s2,1\nd,", "s2,yes\nd,"),
+    );
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+        ],
+    );
+    expect_error(
+        &run,
+        &[
+            "d.csv",
+            "line 4",
+            "column 7",
+            "`y`",
+            "expected a number",
+            "`yes`",
+        ],
+    );
+}
+
+#[test]
+fn missing_column_suggests_the_nearest() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--by",
+            "gendr",
+        ],
+    );
+    expect_error(
+        &run,
+        &[
+            "d.csv",
+            "line 1",
+            "no column `gendr`",
+            "did you mean `gender`?",
+        ],
+    );
+}
+
+#[test]
+fn arm_without_observations_in_a_subgroup_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every woman treated.
+    let text = SMALL
+        .replace("b,0,F", "b,1,F")
+        .replace("d,0,F", "d,1,F")
+        .replace("l,0,F", "l,1,F");
+    write(dir.path(), "d.csv", &text);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--by",
+            "gender",
+        ],
+    );
+    expect_error(&run, &["y, gender=F", "arm `0` has no observations"]);
+}
+
+#[test]
+fn subgroup_of_size_one_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", &SMALL.replace("j,0,M", "j,0,X"));
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--by",
+            "gender",
+        ],
+    );
+    expect_error(&run, &["gender=X", "1 observation(s)"]);
+}
+
+#[test]
+fn constant_and_collinear_covariates_are_dropped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,z,age,age2,one,y\n");
+    for (i, line) in SMALL.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        let age: f64 = f[3].parse().unwrap();
+        text.push_str(&format!(
+            "{},{},{},{},7,{}\n",
+            f[0],
+            f[1],
+            age,
+            2.0 * age + 1.0,
+            (i % 3) as f64
+        ));
+    }
+    write(dir.path(), "d.csv", &text);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--covariates",
+            "age,age2,one",
+            "--estimator",
+            "ols",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("column `age2` dropped"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("column `one` dropped"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout.lines().count(), 2);
+}
+
+#[test]
+fn a_single_cluster_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SMALL.replace(",s2,", ",s1,");
+    write(dir.path(), "d.csv", &text);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--estimator",
+            "ols",
+            "--cluster",
+            "site",
+        ],
+    );
+    expect_error(&run, &["at least 2 clusters", "the data have 1"]);
+}
+
+#[test]
+fn empty_covariate_cell_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", &SMALL.replace("e,1,M,33,", "e,1,M,,"));
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--covariates",
+            "age",
+        ],
+    );
+    expect_error(
+        &run,
+        &["d.csv", "line 6", "column 4", "`age`", "empty cell"],
+    );
+}
+
+#[test]
+fn nan_outcome_is_missing_and_reported_as_attrition() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "d.csv",
+        &SMALL.replace("s1,1\nb,", "s1,NaN\nb,"),
+    );
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("1 of 12 outcomes missing"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn treatment_that_is_not_zero_one_needs_control() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "educ",
+        ],
+    );
+    expect_error(
+        &run,
+        &["d.csv", "line 2", "expected a 0/1 treatment", "--control"],
+    );
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "educ",
+            "--control",
+            "tertiary",
+        ],
+    );
+    expect_error(
+        &run,
+        &[
+            "control arm `tertiary` does not occur",
+            "none, primary, secondary",
+        ],
+    );
+}
+
+#[test]
+fn participation_must_be_zero_or_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--participation",
+            "age",
+        ],
+    );
+    expect_error(&run, &["line 2", "`age`", "expected 0 or 1"]);
+}
+
+#[test]
+fn unknown_estimator_and_se_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--estimator",
+            "2sls",
+        ],
+    );
+    expect_error(&run, &["`2sls` is not a known estimator"]);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--se",
+            "cr2",
+        ],
+    );
+    expect_error(&run, &["--se cr2 needs clusters"]);
+}
+
+fn write_study(dir: &Path, outcomes: &str) {
+    write(
+        dir,
+        "study.toml",
+        "[study]\nname = \"t\"\nseed = 7\n\n[data]\nid = \"person_id\"\nparticipants = \"participants.csv\"\n\
+         outcomes = [\"outcomes.csv\"]\nledger = \"ledger.csv\"\n\n[design]\narms = { md1 = 2, standard = 1 }\n\
+         control = \"standard\"\n\n[analysis]\noutcomes = [\"y\"]\nby = \"gender\"\n",
+    );
+    let mut participants = String::from("person_id,gender,age\n");
+    let mut ledger = String::from("id,arm,stratum,probability\n");
+    for (i, line) in SMALL.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        participants.push_str(&format!("{},{},{}\n", f[0], f[2], f[3]));
+        let arm = if f[1] == "1" { "md1" } else { "standard" };
+        let p = if i < 6 {
+            if f[1] == "1" { "0.5" } else { "0.5" }
+        } else if f[1] == "1" {
+            "0.6667"
+        } else {
+            "0.3333"
+        };
+        ledger.push_str(&format!("{},{arm},{},{p}\n", f[0], f[5]));
+    }
+    write(dir, "participants.csv", &participants);
+    write(dir, "ledger.csv", &ledger);
+    write(dir, "outcomes.csv", outcomes);
+}
+
+fn small_outcomes() -> String {
+    let mut text = String::from("person_id,y\n");
+    for line in SMALL.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        text.push_str(&format!("{},{}\n", f[0], f[6]));
+    }
+    text
+}
+
+#[test]
+fn study_joins_ledger_participants_and_outcomes_with_ipw() {
+    let dir = tempfile::tempdir().unwrap();
+    write_study(dir.path(), &small_outcomes());
+    let run = lotta(dir.path(), &["estimate", ".", "--format", "csv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("inverse probabilities"),
+        "{}",
+        run.stderr
+    );
+    let rows: Vec<&str> = run.stdout.lines().skip(1).collect();
+    assert_eq!(rows.len(), 4);
+    assert!(rows[0].starts_with("y,all,arm,"), "{}", rows[0]);
+    assert!(rows[0].contains("dim (ipw)"), "{}", rows[0]);
+}
+
+#[test]
+fn outcome_ids_not_in_the_ledger_are_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcomes = small_outcomes() + "zz,1\n";
+    write_study(dir.path(), &outcomes);
+    let run = lotta(dir.path(), &["estimate", "."]);
+    expect_error(
+        &run,
+        &[
+            "outcomes.csv",
+            "line 14",
+            "column 1",
+            "`person_id`",
+            "id `zz` is not in the assignment ledger",
+        ],
+    );
 }
