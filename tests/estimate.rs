@@ -663,8 +663,9 @@ fn write_study(dir: &Path, outcomes: &str) {
         let f: Vec<&str> = line.split(',').collect();
         participants.push_str(&format!("{},{},{}\n", f[0], f[2], f[3]));
         let arm = if f[1] == "1" { "md1" } else { "standard" };
+        // Probabilities differ between enrolment waves (first six people 1:1, then 2:1).
         let p = if i < 6 {
-            if f[1] == "1" { "0.5" } else { "0.5" }
+            "0.5"
         } else if f[1] == "1" {
             "0.6667"
         } else {
