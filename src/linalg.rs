@@ -204,9 +204,14 @@ pub fn least_squares_blocked(x: &DMatrix<f64>, y: &[f64]) -> Result<LeastSquares
     let parts: Vec<Vec<f64>> = blocks
         .par_iter()
         .map(|&(a, b)| {
-            (a..b)
-                .map(|i| kept.iter().zip(&coef).map(|(&j, c)| x[(i, j)] * c).sum())
-                .collect()
+            let mut fitted = vec![0.0; b - a];
+            for (&j, c) in kept.iter().zip(&coef) {
+                let column = x.view((a, j), (b - a, 1));
+                for (f, v) in fitted.iter_mut().zip(column.iter()) {
+                    *f += v * c;
+                }
+            }
+            fitted
         })
         .collect();
     let fitted: Vec<f64> = parts.into_iter().flatten().collect();
@@ -231,7 +236,13 @@ pub fn leverages(x: &DMatrix<f64>, r_inv: &DMatrix<f64>) -> Vec<f64> {
         .map(|&(a, b)| {
             let block = x.view((a, 0), (b - a, k));
             let z = block * r_inv;
-            (0..b - a).map(|i| z.row(i).norm_squared()).collect()
+            let mut h = vec![0.0; b - a];
+            for column in z.column_iter() {
+                for (h, v) in h.iter_mut().zip(column.iter()) {
+                    *h += v * v;
+                }
+            }
+            h
         })
         .collect();
     parts.into_iter().flatten().collect()
@@ -246,8 +257,11 @@ pub fn weighted_crossprod(x: &DMatrix<f64>, omega: &[f64]) -> DMatrix<f64> {
         .map(|&(a, b)| {
             let block = x.view((a, 0), (b - a, k));
             let mut scaled = block.clone_owned();
-            for (i, mut row) in scaled.row_iter_mut().enumerate() {
-                row *= omega[a + i];
+            let weights = &omega[a..b];
+            for mut column in scaled.column_iter_mut() {
+                for (v, w) in column.iter_mut().zip(weights) {
+                    *v *= w;
+                }
             }
             block.transpose() * scaled
         })
@@ -260,7 +274,11 @@ pub fn weighted_crossprod(x: &DMatrix<f64>, omega: &[f64]) -> DMatrix<f64> {
 /// A matrix from columns of equal length.
 pub fn from_columns(columns: &[&[f64]]) -> DMatrix<f64> {
     let n = columns.first().map_or(0, |c| c.len());
-    DMatrix::from_fn(n, columns.len(), |i, j| columns[j][i])
+    let mut m = DMatrix::<f64>::zeros(n, columns.len());
+    for (j, column) in columns.iter().enumerate() {
+        m.column_mut(j).copy_from_slice(column);
+    }
+    m
 }
 
 #[cfg(test)]

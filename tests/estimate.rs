@@ -721,3 +721,88 @@ fn outcome_ids_not_in_the_ledger_are_an_error() {
         ],
     );
 }
+
+#[test]
+fn results_do_not_depend_on_the_number_of_threads() {
+    // More rows than one block of the blocked QR, clustered, so every parallel path runs.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,z,g,site,x,y\n");
+    let mut state: u64 = 12345;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for i in 0..40_000 {
+        let site = i % 9;
+        let z = usize::from(site % 2 == 0);
+        let g = if next() < 0.5 { "F" } else { "M" };
+        let x = next() * 10.0;
+        let y = 0.2 * z as f64 + 0.05 * x + next();
+        text.push_str(&format!("p{i},{z},{g},s{site},{x:.6},{y:.6}\n"));
+    }
+    write(dir.path(), "d.csv", &text);
+    let args = [
+        "estimate",
+        "--data",
+        "d.csv",
+        "--outcome",
+        "y",
+        "--treatment",
+        "z",
+        "--by",
+        "g",
+        "--covariates",
+        "x",
+        "--estimator",
+        "lin",
+        "--cluster",
+        "site",
+        "--format",
+        "csv",
+    ];
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_lotta"))
+            .current_dir(dir.path())
+            .env("RAYON_NUM_THREADS", threads)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        outputs.push(out.stdout);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}
+
+#[test]
+fn recompute_with_the_actual_assignment_gives_the_estimates() {
+    let file = reference_dir().join("d_main.csv");
+    let request = Request {
+        outcomes: vec!["y_num".into()],
+        treatment: "z".into(),
+        covariates: vec!["age".into()],
+        by: Some("gender".into()),
+        ..Request::default()
+    };
+    let data = load_file(&file, &request).unwrap();
+    let options = Options {
+        estimator: Estimator::Lin,
+        se: None,
+        alpha: 0.05,
+    };
+    let rows = estimate_all(&data, &options, None).unwrap().rows;
+    let t: Vec<f64> = data.treatment.codes.iter().map(|&c| c as f64).collect();
+    let statistic = lotta::estimate::binary_statistic(&data, &options);
+    let again = statistic(&t).unwrap();
+    assert_eq!(again, rows.iter().map(|r| r.estimate).collect::<Vec<_>>());
+    // A different assignment gives different estimates.
+    let flipped: Vec<f64> = t.iter().rev().copied().collect();
+    assert_ne!(statistic(&flipped).unwrap(), again);
+}

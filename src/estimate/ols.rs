@@ -126,16 +126,12 @@ pub(crate) fn fit_with(
     let xk = x.select_columns(&fit.kept);
     // Residuals on the original scale, from the observed regressors.
     let observed = structural.unwrap_or(design);
-    let residuals: Vec<f64> = (0..n)
-        .map(|i| {
-            y[i] - fit
-                .kept
-                .iter()
-                .zip(&fit.coef)
-                .map(|(&j, c)| observed.columns[j][i] * c)
-                .sum::<f64>()
-        })
-        .collect();
+    let mut residuals: Vec<f64> = y.to_vec();
+    for (&j, c) in fit.kept.iter().zip(&fit.coef) {
+        for (r, v) in residuals.iter_mut().zip(&observed.columns[j]) {
+            *r -= v * c;
+        }
+    }
     let scaled_residuals = scale(&residuals);
     let df_for: Vec<usize> = interest
         .iter()

@@ -50,13 +50,65 @@ struct Source<'a> {
 }
 
 impl Source<'_> {
-    fn cell(&self, name: &str, row: usize) -> Result<Option<(&str, Location)>> {
-        let column = self.table.text(name)?;
-        Ok(match self.rows.get(row).copied().flatten() {
-            Some(r) => Some((column[r].as_str(), self.table.location(r, name))),
-            None => None,
-        })
+    fn row(&self, i: usize) -> Option<usize> {
+        self.rows.get(i).copied().flatten()
     }
+
+    /// Where analysis row `i` of column `name` is, for a message.
+    fn location(&self, name: &str, i: usize) -> Location {
+        match self.row(i) {
+            Some(r) => self.table.location(r, name),
+            None => Location::file(self.table.path()).with_field(name),
+        }
+    }
+}
+
+/// Read `names` from `path`: text for `text`, numbers for the rest; a covariate that turns out to
+/// hold text is read again as text (it then enters as indicators).
+fn read_typed(
+    path: &Path,
+    names: &[String],
+    text: &[String],
+    covariates: &[String],
+) -> Result<Table> {
+    let mut as_text: Vec<String> = text.to_vec();
+    loop {
+        let requests: Vec<ColumnRequest> = names
+            .iter()
+            .map(|n| {
+                if as_text.contains(n) {
+                    ColumnRequest::text(n.clone())
+                } else {
+                    ColumnRequest::optional_number(n.clone())
+                }
+            })
+            .collect();
+        match Table::read(path, &requests) {
+            Ok(t) => return Ok(t),
+            Err(Error::Data(problem))
+                if problem.message.starts_with("expected a number")
+                    && problem
+                        .location
+                        .field
+                        .as_ref()
+                        .is_some_and(|f| covariates.contains(f) && !as_text.contains(f)) =>
+            {
+                if let Some(f) = problem.location.field.clone() {
+                    as_text.push(f);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The columns read as text: identifiers, arms, subgroups, strata, clusters.
+fn text_columns(request: &Request) -> Vec<String> {
+    let mut t = vec![request.treatment.clone()];
+    t.extend(request.by.iter().cloned());
+    t.extend(request.strata.iter().cloned());
+    t.extend(request.cluster.iter().cloned());
+    t
 }
 
 /// Read every column the request names from one CSV file.
@@ -67,7 +119,7 @@ pub fn load_file(path: &Path, request: &Request) -> Result<AnalysisData> {
     for name in &names {
         check_header(path, &headers, name)?;
     }
-    let table = Table::read(path, &text_requests(&names))?;
+    let table = read_typed(path, &names, &text_columns(request), &request.covariates)?;
     let source = Source {
         table: &table,
         rows: (0..table.n_rows()).map(Some).collect(),
@@ -76,7 +128,7 @@ pub fn load_file(path: &Path, request: &Request) -> Result<AnalysisData> {
     for name in &names {
         sources.insert(name.clone(), &source);
     }
-    build(request, &sources, table.n_rows(), None)
+    build(request, &sources, table.n_rows())
 }
 
 /// Join a study's ledger, participants and outcome files by id. Returns the data and notes for
@@ -105,7 +157,12 @@ pub fn load_study(
         })
         .cloned()
         .collect();
-    let ledger_table = Table::read(ledger, &text_requests(&ledger_cols))?;
+    let ledger_text: Vec<String> = ledger_cols
+        .iter()
+        .filter(|c| *c != LEDGER_PROBABILITY)
+        .cloned()
+        .collect();
+    let ledger_table = read_typed(ledger, &ledger_cols, &ledger_text, &[])?;
     let ids = ledger_table.text(LEDGER_ID)?;
     let n = ids.len();
     let mut position: HashMap<&str, usize> = HashMap::with_capacity(n);
@@ -163,7 +220,9 @@ pub fn load_study(
         let mut cols = vec![id.to_string()];
         cols.extend(per_file[f].iter().filter(|c| *c != id).cloned());
         check_header(file, &headers[f], id)?;
-        tables.push(Table::read(file, &text_requests(&cols))?);
+        let mut text = text_columns(request);
+        text.push(id.to_string());
+        tables.push(read_typed(file, &cols, &text, &request.covariates)?);
     }
     let mut sources_owned: Vec<Source<'_>> = Vec::new();
     for (f, table) in tables.iter().enumerate() {
@@ -220,7 +279,12 @@ pub fn load_study(
     }
     sources.insert(LEDGER_ARM.to_string(), &ledger_source);
     let probability = if has_probability && ipw != Ipw::Off {
-        Some(number_column(&ledger_source, LEDGER_PROBABILITY, n)?)
+        Some(number_column(
+            &ledger_source,
+            LEDGER_PROBABILITY,
+            n,
+            "assignment probability",
+        )?)
     } else {
         if ipw == Ipw::On {
             return Err(Error::ledger(
@@ -230,7 +294,7 @@ pub fn load_study(
         }
         None
     };
-    let mut data = build(request, &sources, n, None)?;
+    let mut data = build(request, &sources, n)?;
     if let Some(p) = probability {
         for (i, &v) in p.iter().enumerate() {
             if !(v > 0.0 && v <= 1.0) {
@@ -280,13 +344,6 @@ fn request_columns(request: &Request) -> Vec<String> {
     names
 }
 
-fn text_requests(names: &[String]) -> Vec<ColumnRequest> {
-    names
-        .iter()
-        .map(|n| ColumnRequest::text(n.clone()))
-        .collect()
-}
-
 fn check_header(path: &Path, headers: &[String], name: &str) -> Result<()> {
     if headers.iter().any(|h| h == name) {
         return Ok(());
@@ -310,90 +367,80 @@ fn source<'a, 'b>(sources: &Sources<'a, 'b>, name: &str) -> Result<&'b Source<'a
         .ok_or_else(|| Error::compute(format!("column `{name}` was not read")))
 }
 
-/// Complete text cells (empty is an error naming the cell).
-fn text_column(s: &Source<'_>, name: &str, n: usize, role: &str) -> Result<Vec<String>> {
-    let mut out = Vec::with_capacity(n);
+/// The levels (sorted) and each row's level of a complete text column; an empty cell or a person
+/// without a row is an error naming the place.
+fn text_codes(
+    s: &Source<'_>,
+    name: &str,
+    n: usize,
+    role: &str,
+) -> Result<(Vec<String>, Vec<usize>)> {
+    let column = s.table.text(name)?;
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut first: Vec<&str> = Vec::new();
+    let mut codes = Vec::with_capacity(n);
     for i in 0..n {
-        match s.cell(name, i)? {
-            Some((v, loc)) if is_missing(v) => {
-                return Err(Error::data(
-                    loc,
-                    format!("empty cell; the {role} `{name}` must be given for everyone analysed"),
-                )
-                .with_hint("fill in the value, or leave this column out"));
-            }
-            Some((v, _)) => out.push(v.to_string()),
-            None => {
-                return Err(Error::data(
-                    Location::file(s.table.path()).with_field(name),
-                    format!(
-                        "a person in the ledger has no row here; the {role} `{name}` is needed for everyone"
-                    ),
-                ));
-            }
+        let Some(r) = s.row(i) else {
+            return Err(Error::data(
+                s.location(name, i),
+                format!(
+                    "a person in the ledger has no row here; the {role} `{name}` is needed for everyone"
+                ),
+            ));
+        };
+        let v = column[r].as_str();
+        if is_missing(v) {
+            return Err(Error::data(
+                s.location(name, i),
+                format!("empty cell; the {role} `{name}` must be given for everyone analysed"),
+            )
+            .with_hint("fill in the value, or leave this column out"));
         }
+        let next = first.len();
+        let code = *seen.entry(v).or_insert_with(|| {
+            first.push(v);
+            next
+        });
+        codes.push(code);
     }
-    Ok(out)
+    let mut order: Vec<usize> = (0..first.len()).collect();
+    order.sort_by(|&a, &b| first[a].cmp(first[b]));
+    let mut rank = vec![0; first.len()];
+    for (k, &o) in order.iter().enumerate() {
+        rank[o] = k;
+    }
+    let levels = order.iter().map(|&o| first[o].to_string()).collect();
+    Ok((levels, codes.into_iter().map(|c| rank[c]).collect()))
 }
 
 /// Numbers, NaN where empty or absent.
 fn optional_numbers(s: &Source<'_>, name: &str, n: usize) -> Result<Vec<f64>> {
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        out.push(match s.cell(name, i)? {
-            None => f64::NAN,
-            Some((v, _)) if is_missing(v) => f64::NAN,
-            Some((v, loc)) => match v.parse::<f64>() {
-                Ok(x) if x.is_finite() => x,
-                _ => {
-                    return Err(Error::data(
-                        loc,
-                        format!("expected a number (or an empty cell for a missing outcome), found `{v}`"),
-                    ));
-                }
-            },
-        });
-    }
-    Ok(out)
+    let column = s.table.number(name)?;
+    Ok((0..n)
+        .map(|i| s.row(i).map_or(f64::NAN, |r| column[r]))
+        .collect())
 }
 
-fn number_column(s: &Source<'_>, name: &str, n: usize) -> Result<Vec<f64>> {
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        match s.cell(name, i)? {
-            Some((v, loc)) => match v.parse::<f64>() {
-                Ok(x) if x.is_finite() => out.push(x),
-                _ => {
-                    return Err(Error::data(loc, format!("expected a number, found `{v}`"))
-                        .with_hint("every row needs a number here"));
-                }
-            },
-            None => {
-                return Err(Error::data(
-                    Location::file(s.table.path()).with_field(name),
-                    "a person in the ledger has no row here",
-                ));
-            }
-        }
+/// Numbers that must be present.
+fn number_column(s: &Source<'_>, name: &str, n: usize, role: &str) -> Result<Vec<f64>> {
+    let values = optional_numbers(s, name, n)?;
+    if let Some(i) = values.iter().position(|v| v.is_nan()) {
+        return Err(Error::data(
+            s.location(name, i),
+            format!("empty cell; the {role} `{name}` must be given for everyone analysed"),
+        )
+        .with_hint("fill in the value, or leave this column out"));
     }
-    Ok(out)
+    Ok(values)
 }
 
-fn build(
-    request: &Request,
-    sources: &Sources<'_, '_>,
-    n: usize,
-    _weights: Option<Vec<f64>>,
-) -> Result<AnalysisData> {
+fn build(request: &Request, sources: &Sources<'_, '_>, n: usize) -> Result<AnalysisData> {
     if n == 0 {
         return Err(Error::compute("no rows to analyse"));
     }
     // Treatment.
     let ts = source(sources, &request.treatment)?;
-    let labels = text_column(ts, &request.treatment, n, "treatment")?;
-    let mut levels: Vec<String> = labels.clone();
-    levels.sort_unstable();
-    levels.dedup();
+    let (levels, level_codes) = text_codes(ts, &request.treatment, n, "treatment")?;
     let arms: Vec<String> = match &request.control {
         Some(control) => {
             if !levels.contains(control) {
@@ -411,34 +458,30 @@ fn build(
                 .collect()
         }
         None => {
-            if levels.iter().all(|l| l == "0" || l == "1") {
-                vec!["0".to_string(), "1".to_string()]
-            } else {
-                let (i, v) = labels
-                    .iter()
-                    .enumerate()
-                    .find(|(_, v)| *v != "0" && *v != "1")
-                    .map_or((0, ""), |(i, v)| (i, v.as_str()));
-                let loc = ts.cell(&request.treatment, i)?.map(|c| c.1);
+            let is_bad = |c: usize| levels[c] != "0" && levels[c] != "1";
+            if let Some(i) = level_codes.iter().position(|&c| is_bad(c)) {
+                let bad = level_codes[i];
                 return Err(Error::data(
-                    loc.unwrap_or_else(|| Location::file(ts.table.path())),
+                    ts.location(&request.treatment, i),
                     format!(
-                        "expected a 0/1 treatment, found `{v}` (the column has: {})",
+                        "expected a 0/1 treatment, found `{}` (the column has: {})",
+                        levels[bad],
                         levels.join(", ")
                     ),
                 )
                 .with_hint("name the control arm with --control ARM"));
             }
+            vec!["0".to_string(), "1".to_string()]
         }
     };
-    let codes: Vec<usize> = labels
+    let remap: Vec<usize> = levels
         .iter()
         .map(|l| arms.iter().position(|a| a == l).unwrap_or(0))
         .collect();
     let treatment = Assignment {
         name: request.treatment.clone(),
         arms,
-        codes,
+        codes: level_codes.iter().map(|&c| remap[c]).collect(),
     };
     let mut outcomes = Vec::new();
     for name in &request.outcomes {
@@ -450,42 +493,50 @@ fn build(
     let mut covariates = Vec::new();
     for name in &request.covariates {
         let s = source(sources, name)?;
-        let cells = text_column(s, name, n, "covariate")?;
-        let numbers: Option<Vec<f64>> = cells
-            .iter()
-            .map(|c| c.parse::<f64>().ok().filter(|x| x.is_finite()))
-            .collect();
+        let values = if s.table.number(name).is_ok() {
+            CovariateValues::Number(number_column(s, name, n, "covariate")?)
+        } else {
+            let (levels, codes) = text_codes(s, name, n, "covariate")?;
+            CovariateValues::Text(codes.into_iter().map(|c| levels[c].clone()).collect())
+        };
         covariates.push(Covariate {
             name: name.clone(),
-            values: match numbers {
-                Some(v) => CovariateValues::Number(v),
-                None => CovariateValues::Text(cells),
-            },
+            values,
         });
     }
     let factor = |name: &str, role: &str| -> Result<Factor> {
-        let cells = text_column(source(sources, name)?, name, n, role)?;
-        Ok(Factor::from_labels(name, &cells))
+        let (levels, codes) = text_codes(source(sources, name)?, name, n, role)?;
+        Ok(Factor {
+            name: name.to_string(),
+            levels,
+            codes,
+        })
     };
     let by = request
         .by
         .as_deref()
         .map(|b| factor(b, "subgroup"))
         .transpose()?;
-    let strata = if request.strata.is_empty() {
-        None
-    } else {
-        let mut combined = vec![String::new(); n];
-        for (k, name) in request.strata.iter().enumerate() {
-            let cells = text_column(source(sources, name)?, name, n, "stratum")?;
-            for (c, v) in combined.iter_mut().zip(cells) {
-                if k > 0 {
-                    c.push('|');
-                }
-                c.push_str(&v);
-            }
+    let strata = match request.strata.as_slice() {
+        [] => None,
+        [one] => Some(factor(one, "stratum")?),
+        several => {
+            // Combinations of the columns: level indices combined, then labelled `a|b`.
+            let parts: Vec<Factor> = several
+                .iter()
+                .map(|c| factor(c, "stratum"))
+                .collect::<Result<_>>()?;
+            let labels: Vec<String> = (0..n)
+                .map(|i| {
+                    parts
+                        .iter()
+                        .map(|f| f.levels[f.codes[i]].as_str())
+                        .collect::<Vec<_>>()
+                        .join("|")
+                })
+                .collect();
+            Some(Factor::from_labels(several.join("|"), &labels))
         }
-        Some(Factor::from_labels(request.strata.join("|"), &combined))
     };
     let cluster = request
         .cluster
@@ -496,11 +547,10 @@ fn build(
         None => None,
         Some(name) => {
             let s = source(sources, name)?;
-            let w = number_column(s, name, n)?;
+            let w = number_column(s, name, n, "weight")?;
             if let Some(i) = w.iter().position(|v| *v <= 0.0) {
-                let loc = s.cell(name, i)?.map(|c| c.1);
                 return Err(Error::data(
-                    loc.unwrap_or_else(|| Location::file(s.table.path())),
+                    s.location(name, i),
                     format!("weight {} is not positive", w[i]),
                 ));
             }
@@ -512,14 +562,14 @@ fn build(
         Some(name) => {
             let s = source(sources, name)?;
             let v = optional_numbers(s, name, n)?;
-            for (i, x) in v.iter().enumerate() {
-                if !(x.is_nan() || *x == 0.0 || *x == 1.0) {
-                    let loc = s.cell(name, i)?.map(|c| c.1);
-                    return Err(Error::data(
-                        loc.unwrap_or_else(|| Location::file(s.table.path())),
-                        format!("expected 0 or 1 (took part or not), found {x}"),
-                    ));
-                }
+            if let Some(i) = v
+                .iter()
+                .position(|x| !(x.is_nan() || *x == 0.0 || *x == 1.0))
+            {
+                return Err(Error::data(
+                    s.location(name, i),
+                    format!("expected 0 or 1 (took part or not), found {}", v[i]),
+                ));
             }
             Some((name.clone(), v))
         }
