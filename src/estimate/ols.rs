@@ -118,12 +118,25 @@ pub(crate) fn fit_with(
             Some(rw) => col.iter().zip(rw).map(|(a, b)| a * b).collect(),
         }
     };
-    let scaled: Vec<Vec<f64>> = design.columns.iter().map(|c| scale(c)).collect();
-    let refs: Vec<&[f64]> = scaled.iter().map(Vec::as_slice).collect();
-    let x = linalg::from_columns(&refs);
+    let mut x = DMatrix::<f64>::zeros(n, p);
+    for (j, column) in design.columns.iter().enumerate() {
+        let mut target = x.column_mut(j);
+        match &root_w {
+            None => target.copy_from_slice(column),
+            Some(rw) => {
+                for ((t, v), w) in target.iter_mut().zip(column).zip(rw) {
+                    *t = v * w;
+                }
+            }
+        }
+    }
     let yw = scale(y);
     let fit = linalg::least_squares_blocked(&x, &yw)?;
-    let xk = x.select_columns(&fit.kept);
+    let xk = if fit.kept.len() == p {
+        x
+    } else {
+        x.select_columns(&fit.kept)
+    };
     // Residuals on the original scale, from the observed regressors.
     let observed = structural.unwrap_or(design);
     let mut residuals: Vec<f64> = y.to_vec();
