@@ -114,7 +114,10 @@ fn read_cases() -> Vec<Case> {
                     .map(String::from)
                     .collect(),
                 by: opt("by", i),
-                strata: opt("strata", i).into_iter().collect(),
+                strata: get("strata", i)
+                    .split_whitespace()
+                    .map(String::from)
+                    .collect(),
                 cluster: opt("cluster", i),
                 weights: opt("weights", i),
                 participation: opt("participation", i),

@@ -61,7 +61,23 @@ ya <- 0.2 * (arm == "md1") + 0.5 * (arm == "md1plus") + 0.3 * xa + rnorm(na)
 d_arms <- data.frame(id = sprintf("a%03d", 1:na), arm, gender = ga, x = xa, y = ya)
 write.csv(d_arms, file.path(out, "d_arms.csv"), row.names = FALSE)
 
-datasets <- list(main = d_main, clus = d_clus, pairs = d_pairs, arms = d_arms)
+# d_bclus: 4 blocks of 4 clusters (2 offered, 2 not), unequal cluster sizes, participation.
+blk <- character(); cl <- character(); zb <- numeric()
+for (b in 1:4) for (k in 1:4) {
+  m <- sample(5:25, 1)
+  blk <- c(blk, rep(sprintf("b%d", b), m)); cl <- c(cl, rep(sprintf("b%dc%d", b, k), m))
+  zb <- c(zb, rep(as.numeric(k %% 2 == 0), m))
+}
+nb <- length(zb)
+gb <- ifelse(runif(nb) < 0.5, "F", "M")
+xb <- rnorm(nb)
+tb <- ifelse(zb == 1, rbinom(nb, 1, 0.8), 0)
+yb <- 0.4 * tb + 0.3 * xb + as.numeric(factor(blk)) * 0.2 + rnorm(nb)
+d_bclus <- data.frame(id = sprintf("k%03d", 1:nb), block = blk, cluster = cl, gender = gb, z = zb,
+                      x = xb, took_part = tb, y = yb)
+write.csv(d_bclus, file.path(out, "d_bclus.csv"), row.names = FALSE)
+
+datasets <- list(main = d_main, clus = d_clus, pairs = d_pairs, arms = d_arms, bclus = d_bclus)
 
 cases <- data.frame(
   case = character(), dataset = character(), outcome = character(), treatment = character(),
@@ -103,10 +119,13 @@ record <- function(case, source, outcome, subgroup, term, est, se, df, sub, tcol
 run_case <- function(case, dataset, outcome, estimator, se = "", covariates = character(),
                      by = "", strata = "", cluster = "", weights = "", participation = "",
                      treatment = "z", control = "") {
-  add_case(case, dataset, outcome, estimator, se, covariates, by, strata, cluster, weights,
-           participation, treatment, control)
+  add_case(case, dataset, outcome, estimator, se, covariates, by, paste(strata, collapse = " "),
+           cluster, weights, participation, treatment, control)
   d <- datasets[[dataset]]
   d <- d[!is.na(d[[outcome]]), ]
+  if (length(strata) > 1) {  # several strata columns: their combinations
+    d$strata__ <- do.call(paste, c(d[strata], sep = "|")); strata <- "strata__"
+  }
   if (treatment == "z") { arms <- c(1); ctrl <- 0; term_of <- function(a) "z" } else {
     levs <- sort(unique(d[[treatment]])); arms <- setdiff(levs, control); ctrl <- control
     term_of <- function(a) paste0(treatment, "=", a)
@@ -166,22 +185,29 @@ run_case <- function(case, dataset, outcome, estimator, se = "", covariates = ch
     }
   }
   if (by != "") {
+    # One interaction model with an indicator of every level but the last.
     levs <- sort(unique(d[[by]])); ref <- levs[length(levs)]
+    gnames <- character()
     for (l in levs[-length(levs)]) {
-      d$g__ <- as.numeric(d[[by]] == l)
       gname <- paste0(by, l)
-      names(d)[names(d) == "g__"] <- gname
-      a2 <- fit_args(d)
-      if (estimator == "lin") {
-        a2$formula <- as.formula(paste(outcome, "~", treatment))
-        a2$covariates <- as.formula(paste("~", paste(c(gname, covariates), collapse = " + ")))
-        f <- do.call(lm_lin, a2)
-      } else {
-        cv <- if (estimator == "dim") "" else rhs_cov
-        a2$formula <- as.formula(paste(outcome, "~", treatment, "+", gname, "+", treatment, ":", gname, cv))
-        if (estimator == "fe" || (estimator == "dim" && strata != "")) a2 <- strata_fe(a2)
-        f <- do.call(lm_robust, a2)
-      }
+      d[[gname]] <- as.numeric(d[[by]] == l)
+      gnames <- c(gnames, gname)
+    }
+    bq <- function(v) paste0("`", v, "`")
+    a2 <- fit_args(d)
+    if (estimator == "lin") {
+      a2$formula <- as.formula(paste(outcome, "~", treatment))
+      a2$covariates <- as.formula(paste("~", paste(c(bq(gnames), covariates), collapse = " + ")))
+      f <- do.call(lm_lin, a2)
+    } else {
+      cv <- if (estimator == "dim") "" else rhs_cov
+      inter <- paste(treatment, ":", bq(gnames), collapse = " + ")
+      a2$formula <- as.formula(paste(outcome, "~", treatment, "+", paste(bq(gnames), collapse = " + "), "+", inter, cv))
+      if (estimator == "fe" || (estimator == "dim" && strata != "")) a2 <- strata_fe(a2)
+      f <- do.call(lm_robust, a2)
+    }
+    for (l in levs[-length(levs)]) {
+      gname <- paste0(by, l)
       for (a in arms) {
         tl <- if (treatment == "z") 1 else a
         cn <- if (estimator == "lin") paste0(coef_name(a), ":", gname, "_c") else paste0(coef_name(a), ":", gname)
@@ -216,6 +242,14 @@ run_case("iv_hc2", "main", "y_num", "ols", covariates = c("age", "educ"), partic
 run_case("iv_hc0", "main", "y_bin", "ols", se = "hc0", participation = "took_part")
 run_case("arms_dim", "arms", "y", "dim", treatment = "arm", control = "standard", by = "gender")
 run_case("arms_lin", "arms", "y", "lin", covariates = c("x"), treatment = "arm", control = "standard", by = "gender")
+run_case("arms_ols_hc3", "arms", "y", "ols", se = "hc3", covariates = c("x"), treatment = "arm", control = "standard")
+run_case("dim_block_clustered", "bclus", "y", "dim", strata = "block", cluster = "cluster")
+run_case("dim_blocked_weighted", "main", "y_num", "dim", strata = "site", weights = "w")
+run_case("fe_cr2", "bclus", "y", "fe", covariates = c("x"), strata = "block", cluster = "cluster", by = "gender")
+run_case("fe_cr1", "bclus", "y", "fe", se = "cr1", covariates = c("x"), strata = "block", cluster = "cluster")
+run_case("fe_strata_combined", "main", "y_num", "fe", covariates = c("age"), strata = c("site", "gender"))
+run_case("iv_cr2", "bclus", "y", "ols", covariates = c("x"), cluster = "cluster", participation = "took_part")
+run_case("lin_hc3_multi_level_by", "main", "y_num", "lin", se = "hc3", covariates = c("age"), by = "educ")
 
 # Independent checks of the same numbers with sandwich, clubSandwich and AER.
 rec_other <- function(case, source, outcome, subgroup, term, est, se, df) {
