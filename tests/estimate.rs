@@ -809,3 +809,97 @@ fn recompute_with_the_actual_assignment_gives_the_estimates() {
     let flipped: Vec<f64> = t.iter().rev().copied().collect();
     assert_ne!(statistic(&flipped).unwrap(), again);
 }
+
+#[test]
+fn hc_standard_errors_with_clusters_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--cluster",
+            "site",
+            "--se",
+            "hc2",
+        ],
+    );
+    expect_error(&run, &["--se hc2 ignores the clusters", "cr0, cr1 or cr2"]);
+}
+
+#[test]
+fn weighted_cr2_is_refused_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,z,site,w,y\n");
+    for (i, line) in SMALL.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        text.push_str(&format!(
+            "{},{},c{},{},{}\n",
+            f[0],
+            f[1],
+            i % 4,
+            1 + i % 3,
+            f[6]
+        ));
+    }
+    write(dir.path(), "d.csv", &text);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--estimator",
+            "ols",
+            "--cluster",
+            "site",
+            "--weights",
+            "w",
+        ],
+    );
+    expect_error(&run, &["CR2 standard errors with weights", "--se cr1"]);
+}
+
+#[test]
+fn participation_effect_needs_two_arms() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,arm,took,y\n");
+    for (i, line) in SMALL.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        let arm = ["a", "b", "c"][i % 3];
+        text.push_str(&format!(
+            "{},{arm},{},{}\n",
+            f[0],
+            u8::from(arm != "c"),
+            f[6]
+        ));
+    }
+    write(dir.path(), "d.csv", &text);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "arm",
+            "--control",
+            "c",
+            "--participation",
+            "took",
+        ],
+    );
+    expect_error(&run, &["2SLS", "exactly two arms"]);
+}

@@ -18,6 +18,7 @@ pub mod vcov;
 use crate::error::{Error, Result};
 use crate::tidy::{AttritionRow, EffectRow};
 use ols::{CovariateView, Design, expand_covariates, lm_robust};
+use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use vcov::{Clusters, SeType};
 
@@ -255,12 +256,20 @@ pub fn estimate_all(
                 });
             }
         }
-        // Attrition on all rows of each group (missing or not).
-        let all_rows: Vec<usize> = (0..n).collect();
-        attrition_rows.extend(missing::attrition(
-            outcome, "all", y, arms, codes, &all_rows,
-        )?);
-        if let Some(by) = &data.by {
+        // Attrition on all rows of each group (missing or not); not for re-drawn assignments.
+        let all_rows: Vec<usize> = if assignment.is_none() {
+            (0..n).collect()
+        } else {
+            Vec::new()
+        };
+        if assignment.is_none() {
+            attrition_rows.extend(missing::attrition(
+                outcome, "all", y, arms, codes, &all_rows,
+            )?);
+        }
+        if let Some(by) = &data.by
+            && assignment.is_none()
+        {
             for (l, level) in by.levels.iter().enumerate() {
                 let sub: Vec<usize> = (0..n).filter(|&i| by.codes[i] == l).collect();
                 attrition_rows.extend(missing::attrition(
@@ -275,8 +284,34 @@ pub fn estimate_all(
         }
         for group in &groups {
             check_group(outcome, &group.label, &group.rows, arms, codes)?;
-            let effects = group_effects(data, options, se, codes, y, &group.rows, &mut warnings)
-                .map_err(|e| context(e, outcome, &group.label))?;
+        }
+        // The subgroup fits and the interaction model are independent: fit them in parallel
+        // (each is computed the same way on any thread; results are kept in group order).
+        let by_levels = data.by.as_ref().filter(|by| by.levels.len() >= 2);
+        let (group_results, diff_result) = rayon::join(
+            || {
+                groups
+                    .par_iter()
+                    .map(|group| {
+                        let mut w = Vec::new();
+                        group_effects(data, options, se, codes, y, &group.rows, &mut w)
+                            .map(|effects| (effects, w))
+                            .map_err(|e| context(e, outcome, &group.label))
+                    })
+                    .collect::<Vec<_>>()
+            },
+            || {
+                by_levels.map(|by| {
+                    let mut w = Vec::new();
+                    differences(data, options, se, codes, y, &complete, by, &mut w)
+                        .map(|d| (d, w))
+                        .map_err(|e| context(e, outcome, "the interaction model"))
+                })
+            },
+        );
+        for (group, result) in groups.iter().zip(group_results) {
+            let (effects, w) = result?;
+            merge_warnings(&mut warnings, w);
             for (a, effect) in effects {
                 rows.push(row(
                     data,
@@ -292,11 +327,9 @@ pub fn estimate_all(
                 ));
             }
         }
-        if let Some(by) = &data.by
-            && by.levels.len() >= 2
-        {
-            let diffs = differences(data, options, se, codes, y, &complete, by, &mut warnings)
-                .map_err(|e| context(e, outcome, "the interaction model"))?;
+        if let Some(result) = diff_result {
+            let (diffs, w) = result?;
+            merge_warnings(&mut warnings, w);
             for (label, a, effect, group_rows) in diffs {
                 let mut r = row(
                     data,
@@ -374,6 +407,14 @@ pub fn binary_statistic<'a>(
     move |t: &[f64]| {
         let codes: Vec<usize> = t.iter().map(|&v| usize::from(v > 0.5)).collect();
         recompute(data, options, &codes)
+    }
+}
+
+fn merge_warnings(warnings: &mut Vec<String>, new: Vec<String>) {
+    for w in new {
+        if !warnings.contains(&w) {
+            warnings.push(w);
+        }
     }
 }
 

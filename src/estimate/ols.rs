@@ -139,13 +139,18 @@ pub(crate) fn fit_with(
     };
     // Residuals on the original scale, from the observed regressors.
     let observed = structural.unwrap_or(design);
-    let mut residuals: Vec<f64> = y.to_vec();
-    for (&j, c) in fit.kept.iter().zip(&fit.coef) {
-        for (r, v) in residuals.iter_mut().zip(&observed.columns[j]) {
-            *r -= v * c;
+    let (residuals, scaled_residuals) = if root_w.is_none() && structural.is_none() {
+        (fit.residuals.clone(), fit.residuals)
+    } else {
+        let mut residuals: Vec<f64> = y.to_vec();
+        for (&j, c) in fit.kept.iter().zip(&fit.coef) {
+            for (r, v) in residuals.iter_mut().zip(&observed.columns[j]) {
+                *r -= v * c;
+            }
         }
-    }
-    let scaled_residuals = scale(&residuals);
+        let scaled = scale(&residuals);
+        (residuals, scaled)
+    };
     let df_for: Vec<usize> = interest
         .iter()
         .filter_map(|name| design.index(name))
