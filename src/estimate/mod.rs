@@ -7,6 +7,7 @@
 //! ([`recompute`], [`binary_statistic`]).
 
 pub mod dim;
+pub mod fast;
 pub mod fe;
 pub mod iv;
 pub mod lin;
