@@ -5,18 +5,19 @@
 use super::ols::Design;
 
 /// The Lin design from treatment indicators and expanded covariates (same rows).
-pub fn lin_design(treatments: &Design, covariates: &Design, weights: Option<&[f64]>) -> Design {
+pub fn lin_design(treatments: Design, covariates: Design, weights: Option<&[f64]>) -> Design {
     let n = treatments.nrows();
     let mut design = Design::new();
     design.push("(Intercept)", vec![1.0; n]);
-    for (name, column) in treatments.names.iter().zip(&treatments.columns) {
-        design.push(name.clone(), column.clone());
-    }
+    let Design {
+        names: tnames,
+        columns: tcols,
+    } = treatments;
     let centred: Vec<(String, Vec<f64>)> = covariates
         .names
-        .iter()
-        .zip(&covariates.columns)
-        .map(|(name, column)| {
+        .into_iter()
+        .zip(covariates.columns)
+        .map(|(name, mut column)| {
             // estimatr: `weighted.mean` with weights, `colMeans` without.
             let centre = match weights {
                 Some(w) => {
@@ -24,22 +25,26 @@ pub fn lin_design(treatments: &Design, covariates: &Design, weights: Option<&[f6
                 }
                 None => column.iter().sum::<f64>() / n as f64,
             };
-            (
-                format!("{name}_c"),
-                column.iter().map(|x| x - centre).collect(),
-            )
+            column.iter_mut().for_each(|x| *x -= centre);
+            (format!("{name}_c"), column)
         })
         .collect();
-    for (name, column) in &centred {
-        design.push(name.clone(), column.clone());
-    }
+    let mut interactions = Design::new();
     for (cname, ccol) in &centred {
-        for (tname, tcol) in treatments.names.iter().zip(&treatments.columns) {
-            design.push(
+        for (tname, tcol) in tnames.iter().zip(&tcols) {
+            interactions.push(
                 format!("{tname}:{cname}"),
                 tcol.iter().zip(ccol).map(|(t, x)| t * x).collect(),
             );
         }
     }
+    for (name, column) in tnames.into_iter().zip(tcols) {
+        design.push(name, column);
+    }
+    for (name, column) in centred {
+        design.push(name, column);
+    }
+    design.names.append(&mut interactions.names);
+    design.columns.append(&mut interactions.columns);
     design
 }

@@ -550,10 +550,9 @@ fn model_design(
         Estimator::Lin => {
             // lm_lin: subgroup indicators are covariates like the others (centred, interacted).
             let mut all = extra.clone();
-            for (name, col) in covs.names.iter().zip(&covs.columns) {
-                all.push(name.clone(), col.clone());
-            }
-            lin::lin_design(&treat, &all, weights.as_deref())
+            all.names.append(&mut covs.names);
+            all.columns.append(&mut covs.columns);
+            lin::lin_design(treat, all, weights.as_deref())
         }
         Estimator::Dim | Estimator::Ols | Estimator::Fe => {
             if options.estimator == Estimator::Dim {

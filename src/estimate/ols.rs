@@ -118,18 +118,15 @@ pub(crate) fn fit_with(
             Some(rw) => col.iter().zip(rw).map(|(a, b)| a * b).collect(),
         }
     };
-    let mut x = DMatrix::<f64>::zeros(n, p);
-    for (j, column) in design.columns.iter().enumerate() {
-        let mut target = x.column_mut(j);
+    // Column-major buffer filled without zeroing first.
+    let mut buffer: Vec<f64> = Vec::with_capacity(n * p);
+    for column in &design.columns {
         match &root_w {
-            None => target.copy_from_slice(column),
-            Some(rw) => {
-                for ((t, v), w) in target.iter_mut().zip(column).zip(rw) {
-                    *t = v * w;
-                }
-            }
+            None => buffer.extend_from_slice(column),
+            Some(rw) => buffer.extend(column.iter().zip(rw).map(|(v, w)| v * w)),
         }
     }
+    let x = DMatrix::from_vec(n, p, buffer);
     let yw = scale(y);
     let fit = linalg::least_squares_blocked(&x, &yw)?;
     let xk = if fit.kept.len() == p {
