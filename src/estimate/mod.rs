@@ -15,6 +15,7 @@ pub mod missing;
 pub mod ols;
 pub mod plan;
 pub mod vcov;
+pub mod weights;
 
 use crate::error::{Error, Result};
 use crate::tidy::{AttritionRow, EffectRow};
@@ -102,6 +103,9 @@ pub struct AnalysisData {
     pub weights: Option<Vec<f64>>,
     /// Participation (0/1) for the 2SLS effect.
     pub participation: Option<(String, Vec<f64>)>,
+    /// The ledger id of every row (study data; None for an ad hoc file), so that re-drawn
+    /// assignments can be matched to rows.
+    pub ids: Option<Vec<String>>,
 }
 
 impl AnalysisData {

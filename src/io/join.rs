@@ -5,6 +5,7 @@
 //! participation column 0/1, ids in outcome files present in the ledger.
 
 use crate::error::{Error, Location, Result, nearest};
+use crate::estimate::weights;
 use crate::estimate::{AnalysisData, Assignment, Covariate, CovariateValues, Factor};
 use crate::io::table::{ColumnRequest, Table, is_missing, read_headers};
 use std::collections::HashMap;
@@ -295,6 +296,7 @@ pub fn load_study(
         None
     };
     let mut data = build(request, &sources, n)?;
+    data.ids = Some(ids.to_vec());
     if let Some(p) = probability {
         for (i, &v) in p.iter().enumerate() {
             if !(v > 0.0 && v <= 1.0) {
@@ -304,23 +306,14 @@ pub fn load_study(
                 ));
             }
         }
-        let varies = (0..data.treatment.arms.len()).any(|a| {
-            let mut ps = data
-                .treatment
-                .codes
-                .iter()
-                .zip(&p)
-                .filter(|(c, _)| **c == a)
-                .map(|(_, v)| *v);
-            ps.next()
-                .is_some_and(|first| ps.any(|v| (v - first).abs() > 1e-12))
-        });
+        let varies =
+            weights::probabilities_vary(&data.treatment.codes, &p, data.treatment.arms.len());
         if ipw == Ipw::On || varies {
             notes.push(
                 "assignment probabilities differ between people: effects are weighted by inverse probabilities (--ipw off to disable)"
                     .to_string(),
             );
-            data.weights = Some(p.iter().map(|v| 1.0 / v).collect());
+            data.weights = Some(weights::inverse_probability_weights(&p));
         }
     }
     Ok((data, notes))
@@ -583,5 +576,6 @@ fn build(request: &Request, sources: &Sources<'_, '_>, n: usize) -> Result<Analy
         cluster,
         weights,
         participation,
+        ids: None,
     })
 }
