@@ -911,6 +911,7 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
         (Estimator::Ols, vec!["age", "educ"], vec![]),
         (Estimator::Fe, vec!["age"], vec!["site"]),
         (Estimator::Dim, vec![], vec![]),
+        (Estimator::Lin, vec!["age", "educ"], vec![]),
     ] {
         let request = Request {
             outcomes: vec!["y_num".into(), "y_miss".into()],

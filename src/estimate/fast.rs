@@ -2,9 +2,9 @@
 //! for a re-drawn assignment, without refitting. By Frisch–Waugh–Lovell, the treatment
 //! coefficients of y = Wγ + Tτ + e are τ̂ = (T'M_W T)⁻¹ T'M_W y, and since the covariates W do not
 //! change between draws, M_W y and the QR of W are computed once; each draw costs one W'T
-//! product (O(n·k·m)) and an m × m solve. Used for `ols`, `fe` and unweighted, unstratified `dim`
-//! (whose estimate is the regression on [1, t]); other settings return `None` (use
-//! [`super::recompute`]).
+//! product (O(n·k·m)) and an m × m solve. Used for `ols`, `fe`, `lin` (whose centred covariates
+//! do not depend on the assignment: W = [1, X_c], T = [t, t·X_c]) and unweighted, unstratified
+//! `dim` (the regression on [1, t]); other settings return `None` (use [`super::recompute`]).
 
 use super::ols::Design;
 use super::{AnalysisData, Estimator, Options, model_design, treatment_design};
@@ -22,8 +22,10 @@ struct Part {
     r_inv: DMatrix<f64>,
     /// M_W y over `rows`.
     y_tilde: DVector<f64>,
-    /// Subgroup indicators over `rows` for the interaction model (None: the ITT model).
-    levels: Option<Vec<Vec<f64>>>,
+    /// Columns interacted with every treatment indicator (T = [t_a…, t_a·c for each c]).
+    interact: Vec<Vec<f64>>,
+    /// Which coefficients of T are the statistic, in output order.
+    wanted: Vec<usize>,
 }
 
 /// Precomputed pieces; [`FastStatistic::eval`] gives the estimates for an assignment.
@@ -48,30 +50,17 @@ impl FastStatistic {
 impl Part {
     fn eval(&self, codes: &[usize], arms: usize) -> Vec<f64> {
         let n = self.rows.len();
-        let mut columns: Vec<Vec<f64>> = (1..=arms)
-            .map(|a| {
-                self.rows
-                    .iter()
-                    .map(|&i| f64::from(u8::from(codes[i] == a)))
-                    .collect()
-            })
-            .collect();
-        let wanted_from = if let Some(levels) = &self.levels {
-            let base = columns.len();
-            for g in levels {
-                for a in 0..arms {
-                    let col: Vec<f64> = columns[a].iter().zip(g).map(|(t, g)| t * g).collect();
-                    columns.push(col);
+        let m = arms * (1 + self.interact.len());
+        let mut t = DMatrix::<f64>::zeros(n, m);
+        for a in 0..arms {
+            for (r, &i) in self.rows.iter().enumerate() {
+                if codes[i] == a + 1 {
+                    t[(r, a)] = 1.0;
+                    for (c, column) in self.interact.iter().enumerate() {
+                        t[(r, arms * (c + 1) + a)] = column[r];
+                    }
                 }
             }
-            base
-        } else {
-            0
-        };
-        let m = columns.len();
-        let mut t = DMatrix::<f64>::zeros(n, m);
-        for (j, c) in columns.iter().enumerate() {
-            t.column_mut(j).copy_from_slice(c);
         }
         let c = self.w.transpose() * &t;
         let b = self.r_inv.transpose() * c;
@@ -81,7 +70,7 @@ impl Part {
             .lu()
             .solve(&tty)
             .unwrap_or_else(|| DVector::from_element(m, f64::NAN));
-        tau.iter().skip(wanted_from).copied().collect()
+        self.wanted.iter().map(|&j| tau[j]).collect()
     }
 }
 
@@ -91,7 +80,7 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
     let supported = match options.estimator {
         Estimator::Ols | Estimator::Fe => true,
         Estimator::Dim => data.strata.is_none(),
-        Estimator::Lin => false,
+        Estimator::Lin => true,
     };
     if !supported || data.weights.is_some() || data.participation.is_some() {
         return Ok(None);
@@ -128,12 +117,36 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
             }
         }
         for (rows, indicators) in groups {
+            let levels = indicators.as_ref().map_or(0, |d| d.columns.len());
             let extra = indicators.clone().unwrap_or_default();
             let design = model_design(data, options, codes, &rows, &extra, &Design::new());
-            let treat = treatment_design(data, codes, &rows);
+            let terms = treatment_design(data, codes, &rows).names;
+            let is_treatment = |name: &str| {
+                terms
+                    .iter()
+                    .any(|t| name == t || name.starts_with(&format!("{t}:")))
+            };
             let keep: Vec<usize> = (0..design.names.len())
-                .filter(|&j| !treat.names.contains(&design.names[j]))
+                .filter(|&j| !is_treatment(&design.names[j]))
                 .collect();
+            // Interacted with the treatment: Lin's centred covariates (subgroup indicators
+            // first); in the other models, the subgroup indicators of the interaction model.
+            let interact: Vec<Vec<f64>> = if options.estimator == Estimator::Lin {
+                design
+                    .names
+                    .iter()
+                    .zip(&design.columns)
+                    .filter(|(name, _)| name.ends_with("_c") && !is_treatment(name))
+                    .map(|(_, c)| c.clone())
+                    .collect()
+            } else {
+                extra.columns.clone()
+            };
+            let wanted: Vec<usize> = if indicators.is_some() {
+                (arms..arms + levels * arms).collect()
+            } else {
+                (0..arms).collect()
+            };
             let w_all = design.matrix().select_columns(&keep);
             let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
             let fit = linalg::least_squares_blocked(&w_all, &ys)?;
@@ -149,7 +162,8 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
                 w,
                 r_inv,
                 y_tilde: DVector::from_vec(fit.residuals),
-                levels: indicators.map(|d| d.columns),
+                interact,
+                wanted,
             });
         }
     }
