@@ -72,3 +72,5 @@ R
 else
   echo "R not installed: no comparison"
 fi
+# Randomization inference: the statistic for re-drawn assignments (100,000 rows, Lin by gender).
+cargo run --release --quiet --example ri_speed 10000

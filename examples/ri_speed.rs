@@ -17,7 +17,9 @@ fn main() {
         .unwrap_or(10_000);
     let n = 100_000;
     let mut s = Stream::new(1, "ri_speed/data");
-    let codes: Vec<usize> = (0..n).map(|_| usize::from(s.bernoulli(2.0 / 3.0))).collect();
+    let codes: Vec<usize> = (0..n)
+        .map(|_| usize::from(s.bernoulli(2.0 / 3.0)))
+        .collect();
     let gender: Vec<String> = (0..n)
         .map(|_| if s.bernoulli(0.45) { "F" } else { "M" }.to_string())
         .collect();

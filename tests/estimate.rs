@@ -941,3 +941,39 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
         }
     }
 }
+
+#[test]
+fn fast_statistic_equals_refitting_with_three_arms() {
+    let file = reference_dir().join("d_arms.csv");
+    for estimator in [Estimator::Lin, Estimator::Ols, Estimator::Dim] {
+        let request = Request {
+            outcomes: vec!["y".into()],
+            treatment: "arm".into(),
+            control: Some("standard".into()),
+            covariates: if estimator == Estimator::Dim {
+                vec![]
+            } else {
+                vec!["x".into()]
+            },
+            by: Some("gender".into()),
+            ..Request::default()
+        };
+        let data = load_file(&file, &request).unwrap();
+        let options = Options {
+            estimator,
+            se: None,
+            alpha: 0.05,
+        };
+        let fast = lotta::estimate::fast::fast_statistic(&data, &options)
+            .unwrap()
+            .expect("supported");
+        let mut codes = data.treatment.codes.clone();
+        codes.rotate_left(11);
+        let slow = lotta::estimate::recompute(&data, &options, &codes).unwrap();
+        let quick = fast.eval(&codes);
+        assert_eq!(slow.len(), quick.len(), "{estimator:?}");
+        for (a, b) in slow.iter().zip(&quick) {
+            assert!(close(*a, *b, 1e-9), "{estimator:?}: {a} vs {b}");
+        }
+    }
+}

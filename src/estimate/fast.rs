@@ -26,6 +26,70 @@ struct Part {
     interact: Vec<Vec<f64>>,
     /// Which coefficients of T are the statistic, in output order.
     wanted: Vec<usize>,
+    /// Two arms only: per row [w (k), z = (1, interact…) (m), ỹ], row-major, and the sums of
+    /// z·[w, z, ỹ]' over all rows — so a draw only sums over the smaller arm.
+    binary: Option<Binary>,
+}
+
+struct Binary {
+    stride: usize,
+    rows: Vec<f64>,
+    total: Vec<f64>,
+    /// W = Z (Lin: both are [1, centred covariates]): rows hold only [z, ỹ].
+    same: bool,
+}
+
+impl Binary {
+    fn new(w: &DMatrix<f64>, interact: &[Vec<f64>], y_tilde: &DVector<f64>) -> Binary {
+        let n = w.nrows();
+        let m = 1 + interact.len();
+        // Is W exactly [1, interact…]?
+        let same = w.ncols() == m
+            && (0..n).all(|i| {
+                w[(i, 0)] == 1.0
+                    && interact
+                        .iter()
+                        .enumerate()
+                        .all(|(c, col)| w[(i, c + 1)] == col[i])
+            });
+        let k = if same { 0 } else { w.ncols() };
+        let stride = k + m + 1;
+        let mut rows = Vec::with_capacity(n * stride);
+        for i in 0..n {
+            if !same {
+                rows.extend(w.row(i).iter());
+            }
+            rows.push(1.0);
+            rows.extend(interact.iter().map(|c| c[i]));
+            rows.push(y_tilde[i]);
+        }
+        let total = Binary::sum(&rows, stride, m, |_| true);
+        Binary {
+            stride,
+            rows,
+            total,
+            same,
+        }
+    }
+
+    /// Σ over the rows `r` with `include(r)` of z ⊗ [w, z, ỹ] (m × stride, row-major).
+    fn sum(rows: &[f64], stride: usize, m: usize, include: impl Fn(usize) -> bool) -> Vec<f64> {
+        let k = stride - m - 1;
+        let mut acc = vec![0.0; m * stride];
+        for (r, row) in rows.chunks_exact(stride).enumerate() {
+            if !include(r) {
+                continue;
+            }
+            let z = &row[k..k + m];
+            for (a, za) in z.iter().enumerate() {
+                let target = &mut acc[a * stride..(a + 1) * stride];
+                for (t, v) in target.iter_mut().zip(row) {
+                    *t += za * v;
+                }
+            }
+        }
+        acc
+    }
 }
 
 /// Precomputed pieces; [`FastStatistic::eval`] gives the estimates for an assignment.
@@ -49,6 +113,9 @@ impl FastStatistic {
 
 impl Part {
     fn eval(&self, codes: &[usize], arms: usize) -> Vec<f64> {
+        if let Some(b) = &self.binary {
+            return self.eval_binary(b, codes);
+        }
         let n = self.rows.len();
         let m = arms * (1 + self.interact.len());
         let mut t = DMatrix::<f64>::zeros(n, m);
@@ -66,6 +133,38 @@ impl Part {
         let b = self.r_inv.transpose() * c;
         let ttt = t.transpose() * &t - b.transpose() * &b;
         let tty = t.transpose() * &self.y_tilde;
+        let tau = ttt
+            .lu()
+            .solve(&tty)
+            .unwrap_or_else(|| DVector::from_element(m, f64::NAN));
+        self.wanted.iter().map(|&j| tau[j]).collect()
+    }
+}
+
+impl Part {
+    /// Two arms: T = diag(t)·Z, so W'T, T'T and T'ỹ are sums over the treated rows — or the
+    /// totals minus the sums over the control rows, whichever set is smaller.
+    fn eval_binary(&self, b: &Binary, codes: &[usize]) -> Vec<f64> {
+        let m = 1 + self.interact.len();
+        let stride = b.stride;
+        let k = stride - m - 1;
+        let n_treated = self.rows.iter().filter(|&&i| codes[i] == 1).count();
+        let sums = if 2 * n_treated <= self.rows.len() {
+            Binary::sum(&b.rows, stride, m, |r| codes[self.rows[r]] == 1)
+        } else {
+            let rest = Binary::sum(&b.rows, stride, m, |r| codes[self.rows[r]] != 1);
+            b.total.iter().zip(&rest).map(|(t, r)| t - r).collect()
+        };
+        // sums[a][..k] = (T'W)_a, sums[a][k..k+m] = (T'T)_a, sums[a][k+m] = (T'ỹ)_a; with W = Z
+        // the T'W block is T'T itself.
+        let c = if b.same {
+            DMatrix::from_fn(m, m, |i, a| sums[a * stride + i])
+        } else {
+            DMatrix::from_fn(k, m, |i, a| sums[a * stride + i])
+        };
+        let bm = self.r_inv.transpose() * c;
+        let ttt = DMatrix::from_fn(m, m, |a, j| sums[a * stride + k + j]) - bm.transpose() * &bm;
+        let tty = DVector::from_fn(m, |a, _| sums[a * stride + k + m]);
         let tau = ttt
             .lu()
             .solve(&tty)
@@ -157,13 +256,16 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
                 .clone()
                 .solve_upper_triangular(&DMatrix::identity(k, k))
                 .unwrap_or_else(|| DMatrix::from_element(k, k, f64::NAN));
+            let y_tilde = DVector::from_vec(fit.residuals);
+            let binary = (arms == 1).then(|| Binary::new(&w, &interact, &y_tilde));
             parts.push(Part {
                 rows,
                 w,
                 r_inv,
-                y_tilde: DVector::from_vec(fit.residuals),
+                y_tilde,
                 interact,
                 wanted,
+                binary,
             });
         }
     }
