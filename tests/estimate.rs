@@ -977,3 +977,83 @@ fn fast_statistic_equals_refitting_with_three_arms() {
         }
     }
 }
+
+#[test]
+fn attrition_table_counts_missing_outcomes_by_arm() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SMALL
+        .replace("s1,1\nb,", "s1,\nb,")
+        .replace("s2,1\ne,", "s2,NA\ne,")
+        .replace("s1,0\nf,", "s1,\nf,");
+    write(dir.path(), "d.csv", &text);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--attrition",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "outcome,subgroup,arm,n,n_missing,rate_missing,difference,std_error,p_value"
+    );
+    // a (treated) and e (treated) missing, d (control) missing.
+    assert!(lines[1].starts_with("y,all,0,6,1,"), "{}", lines[1]);
+    assert!(lines[2].starts_with("y,all,1,6,2,"), "{}", lines[2]);
+}
+
+#[test]
+fn study_fixed_effects_use_the_ledger_strata() {
+    let dir = tempfile::tempdir().unwrap();
+    write_study(dir.path(), &small_outcomes());
+    let toml = std::fs::read_to_string(dir.path().join("study.toml")).unwrap();
+    let toml = toml.replace(
+        "control = \"standard\"\n",
+        "control = \"standard\"\nstrata = [\"site\"]\n",
+    );
+    write(dir.path(), "study.toml", &toml);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            ".",
+            "--estimator",
+            "fe",
+            "--ipw",
+            "off",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let first = run.stdout.lines().nth(1).unwrap();
+    assert!(first.starts_with("y,all,arm,"), "{first}");
+    assert!(first.contains(",fe,HC2,"), "{first}");
+    // Equal to fixed effects on the site column given explicitly (the ledger's stratum is site).
+    let explicit = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            ".",
+            "--estimator",
+            "fe",
+            "--ipw",
+            "off",
+            "--strata",
+            "stratum",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.stdout, explicit.stdout);
+}

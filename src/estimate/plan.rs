@@ -109,7 +109,8 @@ pub fn plan(
         .clone()
         .or_else(|| analysis.map(|a| a.strata.clone()).filter(|s| !s.is_empty()))
         .unwrap_or_default();
-    if estimator == Estimator::Fe && strata.is_empty() {
+    let design_strata = design.is_some_and(|d| !d.strata.is_empty());
+    if estimator == Estimator::Fe && strata.is_empty() && !design_strata {
         return Err(Error::spec(
             with_key("analysis.strata"),
             "the fixed-effects estimator needs strata; give --strata COL[,COL…]",
