@@ -103,9 +103,11 @@ fn read_typed(
     }
 }
 
-/// The columns read as text: identifiers, arms, subgroups, strata, clusters.
-fn text_columns(request: &Request) -> Vec<String> {
-    let mut t = vec![request.treatment.clone()];
+/// Columns read as numbers when they hold numbers and as text otherwise: covariates and the
+/// categorical columns (arms, subgroups, strata, clusters), whose numbers become labels.
+fn fallback_columns(request: &Request) -> Vec<String> {
+    let mut t = request.covariates.clone();
+    t.push(request.treatment.clone());
     t.extend(request.by.iter().cloned());
     t.extend(request.strata.iter().cloned());
     t.extend(request.cluster.iter().cloned());
@@ -120,7 +122,7 @@ pub fn load_file(path: &Path, request: &Request) -> Result<AnalysisData> {
     for name in &names {
         check_header(path, &headers, name)?;
     }
-    let table = read_typed(path, &names, &text_columns(request), &request.covariates)?;
+    let table = read_typed(path, &names, &[], &fallback_columns(request))?;
     let source = Source {
         table: &table,
         rows: (0..table.n_rows()).map(Some).collect(),
@@ -221,9 +223,12 @@ pub fn load_study(
         let mut cols = vec![id.to_string()];
         cols.extend(per_file[f].iter().filter(|c| *c != id).cloned());
         check_header(file, &headers[f], id)?;
-        let mut text = text_columns(request);
-        text.push(id.to_string());
-        tables.push(read_typed(file, &cols, &text, &request.covariates)?);
+        tables.push(read_typed(
+            file,
+            &cols,
+            &[id.to_string()],
+            &fallback_columns(request),
+        )?);
     }
     let mut sources_owned: Vec<Source<'_>> = Vec::new();
     for (f, table) in tables.iter().enumerate() {
@@ -368,6 +373,9 @@ fn text_codes(
     n: usize,
     role: &str,
 ) -> Result<(Vec<String>, Vec<usize>)> {
+    if let Ok(numbers) = s.table.number(name) {
+        return number_codes(s, numbers, name, n, role);
+    }
     let column = s.table.text(name)?;
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut first: Vec<&str> = Vec::new();
@@ -403,6 +411,48 @@ fn text_codes(
         rank[o] = k;
     }
     let levels = order.iter().map(|&o| first[o].to_string()).collect();
+    Ok((levels, codes.into_iter().map(|c| rank[c]).collect()))
+}
+
+/// A categorical column that holds numbers: its distinct values, labelled as written by `{}`
+/// (so `1` and `1.0` are the same level), sorted as text like every other level.
+fn number_codes(
+    s: &Source<'_>,
+    column: &[f64],
+    name: &str,
+    n: usize,
+    role: &str,
+) -> Result<(Vec<String>, Vec<usize>)> {
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    let mut first: Vec<String> = Vec::new();
+    let mut codes = Vec::with_capacity(n);
+    for i in 0..n {
+        let value = s.row(i).map_or(f64::NAN, |r| column[r]);
+        if value.is_nan() {
+            let message = if s.row(i).is_some() {
+                format!("empty cell; the {role} `{name}` must be given for everyone analysed")
+            } else {
+                format!(
+                    "a person in the ledger has no row here; the {role} `{name}` is needed for everyone"
+                )
+            };
+            return Err(Error::data(s.location(name, i), message)
+                .with_hint("fill in the value, or leave this column out"));
+        }
+        let next = first.len();
+        let code = *seen.entry((value + 0.0).to_bits()).or_insert_with(|| {
+            first.push(format!("{value}"));
+            next
+        });
+        codes.push(code);
+    }
+    let mut order: Vec<usize> = (0..first.len()).collect();
+    order.sort_by(|&a, &b| first[a].cmp(&first[b]));
+    let mut rank = vec![0; first.len()];
+    for (k, &o) in order.iter().enumerate() {
+        rank[o] = k;
+    }
+    let levels = order.iter().map(|&o| first[o].clone()).collect();
     Ok((levels, codes.into_iter().map(|c| rank[c]).collect()))
 }
 
