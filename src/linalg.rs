@@ -100,10 +100,185 @@ pub fn least_squares(x: &DMatrix<f64>, y: &[f64]) -> Result<LeastSquares> {
     }
 }
 
+/// Rows per block of the blocked (TSQR) factorization. Fixed, so that the blocks, and therefore
+/// every digit of the result, never depend on the number of threads.
+pub const BLOCK_ROWS: usize = 16_384;
+
+/// Half-open row ranges of the blocks of an `n`-row matrix.
+pub fn row_blocks(n: usize) -> Vec<(usize, usize)> {
+    (0..n.div_ceil(BLOCK_ROWS))
+        .map(|b| (b * BLOCK_ROWS, ((b + 1) * BLOCK_ROWS).min(n)))
+        .collect()
+}
+
+/// The R factor (upper triangular, `min(rows, cols) × cols`) of a Householder QR of `m`.
+fn r_factor(m: DMatrix<f64>) -> DMatrix<f64> {
+    let rows = m.nrows().min(m.ncols());
+    let r = m.qr().r();
+    r.rows(0, rows).into_owned()
+}
+
+/// Least squares of `y` on the columns of `x` by tall-skinny QR (TSQR: Demmel, Grigori, Hoemmen
+/// & Langou 2012): each block of [`BLOCK_ROWS`] rows of `[X y]` is reduced to its R factor in
+/// parallel, the stacked factors are reduced once more, and everything else (collinearity, the
+/// coefficients) works on the small `(p+1) × (p+1)` factor. Same result as [`least_squares`]
+/// (the R factor of a matrix is unique up to row signs), same rule for dropping columns, and the
+/// same answer on any number of threads (fixed blocks, reduced in order).
+pub fn least_squares_blocked(x: &DMatrix<f64>, y: &[f64]) -> Result<LeastSquares> {
+    use rayon::prelude::*;
+    let n = x.nrows();
+    let p = x.ncols();
+    if y.len() != n {
+        return Err(Error::compute(format!(
+            "the outcome has {} values but the design matrix {n} rows",
+            y.len()
+        )));
+    }
+    let blocks = row_blocks(n);
+    let factors: Vec<DMatrix<f64>> = blocks
+        .par_iter()
+        .map(|&(a, b)| {
+            let chunk =
+                DMatrix::from_fn(
+                    b - a,
+                    p + 1,
+                    |i, j| {
+                        if j < p { x[(a + i, j)] } else { y[a + i] }
+                    },
+                );
+            r_factor(chunk)
+        })
+        .collect();
+    let total: usize = factors.iter().map(|f| f.nrows()).sum();
+    let mut stacked = DMatrix::<f64>::zeros(total.max(p + 1), p + 1);
+    let mut row = 0;
+    for f in &factors {
+        stacked.view_mut((row, 0), (f.nrows(), p + 1)).copy_from(f);
+        row += f.nrows();
+    }
+    let r_all = r_factor(stacked);
+    // ‖x_j‖ = ‖R e_j‖, since Q has orthonormal columns.
+    let norms: Vec<f64> = (0..p).map(|j| r_all.column(j).norm()).collect();
+    let mut kept: Vec<usize> = Vec::new();
+    let mut dropped: Vec<usize> = Vec::new();
+    for (j, &norm) in norms.iter().enumerate() {
+        if norm == 0.0 || !norm.is_finite() {
+            dropped.push(j);
+            continue;
+        }
+        let mut candidate = kept.clone();
+        candidate.push(j);
+        let r = r_factor(r_all.select_columns(&candidate));
+        let last = candidate.len() - 1;
+        let diag = if last < r.nrows() {
+            r[(last, last)].abs()
+        } else {
+            0.0
+        };
+        // R's lm.fit rule: drop a column whose part not explained by the kept columns before it
+        // is below 1e-7 of its norm.
+        if diag <= COLLINEARITY_TOLERANCE * norm {
+            dropped.push(j);
+        } else {
+            kept.push(j);
+        }
+    }
+    let k = kept.len();
+    if k == 0 {
+        return Err(Error::compute("no usable column in the design matrix"));
+    }
+    if n < k {
+        return Err(Error::compute(format!(
+            "{n} observations are too few for {k} coefficients"
+        )));
+    }
+    let mut with_y = kept.clone();
+    with_y.push(p);
+    let r_aug = r_factor(r_all.select_columns(&with_y));
+    let r = r_aug.view((0, 0), (k, k)).into_owned();
+    let qty = r_aug.view((0, k), (k, 1)).into_owned();
+    let coef = r
+        .solve_upper_triangular(&qty)
+        .ok_or_else(|| Error::compute("singular design matrix"))?;
+    let coef: Vec<f64> = coef.iter().copied().collect();
+    let parts: Vec<Vec<f64>> = blocks
+        .par_iter()
+        .map(|&(a, b)| {
+            let mut fitted = vec![0.0; b - a];
+            for (&j, c) in kept.iter().zip(&coef) {
+                let column = x.view((a, j), (b - a, 1));
+                for (f, v) in fitted.iter_mut().zip(column.iter()) {
+                    *f += v * c;
+                }
+            }
+            fitted
+        })
+        .collect();
+    let fitted: Vec<f64> = parts.into_iter().flatten().collect();
+    let residuals: Vec<f64> = y.iter().zip(&fitted).map(|(a, b)| a - b).collect();
+    Ok(LeastSquares {
+        kept,
+        dropped,
+        coef,
+        r,
+        fitted,
+        residuals,
+    })
+}
+
+/// Leverages h_i = x_i' (X'X)⁻¹ x_i = ‖R⁻ᵀ x_i‖² of the rows of `x` (the kept columns, in the
+/// order of `r_inv`), computed block by block.
+pub fn leverages(x: &DMatrix<f64>, r_inv: &DMatrix<f64>) -> Vec<f64> {
+    use rayon::prelude::*;
+    let k = x.ncols();
+    let parts: Vec<Vec<f64>> = row_blocks(x.nrows())
+        .par_iter()
+        .map(|&(a, b)| {
+            let block = x.view((a, 0), (b - a, k));
+            let z = block * r_inv;
+            let mut h = vec![0.0; b - a];
+            for column in z.column_iter() {
+                for (h, v) in h.iter_mut().zip(column.iter()) {
+                    *h += v * v;
+                }
+            }
+            h
+        })
+        .collect();
+    parts.into_iter().flatten().collect()
+}
+
+/// X' diag(ω) X, summed block by block in a fixed order.
+pub fn weighted_crossprod(x: &DMatrix<f64>, omega: &[f64]) -> DMatrix<f64> {
+    use rayon::prelude::*;
+    let k = x.ncols();
+    let parts: Vec<DMatrix<f64>> = row_blocks(x.nrows())
+        .par_iter()
+        .map(|&(a, b)| {
+            let block = x.view((a, 0), (b - a, k));
+            let mut scaled = block.clone_owned();
+            let weights = &omega[a..b];
+            for mut column in scaled.column_iter_mut() {
+                for (v, w) in column.iter_mut().zip(weights) {
+                    *v *= w;
+                }
+            }
+            block.transpose() * scaled
+        })
+        .collect();
+    parts
+        .into_iter()
+        .fold(DMatrix::zeros(k, k), |acc, m| acc + m)
+}
+
 /// A matrix from columns of equal length.
 pub fn from_columns(columns: &[&[f64]]) -> DMatrix<f64> {
     let n = columns.first().map_or(0, |c| c.len());
-    DMatrix::from_fn(n, columns.len(), |i, j| columns[j][i])
+    let mut m = DMatrix::<f64>::zeros(n, columns.len());
+    for (j, column) in columns.iter().enumerate() {
+        m.column_mut(j).copy_from_slice(column);
+    }
+    m
 }
 
 #[cfg(test)]
@@ -131,6 +306,26 @@ mod tests {
         let fit = least_squares(&from_columns(&[&ones, &a, &b, &c]), &y).unwrap();
         assert_eq!(fit.kept, vec![0, 1, 3]);
         assert_eq!(fit.dropped, vec![2]);
+    }
+
+    #[test]
+    fn blocked_matches_plain_qr_and_drops_the_same_columns() {
+        let n = 3 * BLOCK_ROWS / 2 + 7;
+        let ones = vec![1.0; n];
+        let a: Vec<f64> = (0..n).map(|i| ((i * 7919) % 13) as f64).collect();
+        let b: Vec<f64> = a.iter().map(|v| 2.0 * v - 1.0).collect(); // collinear with 1 and a
+        let c: Vec<f64> = (0..n).map(|i| ((i * 104_729) % 17) as f64 / 3.0).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| 0.5 + 0.1 * a[i] - 0.2 * c[i] + ((i % 5) as f64))
+            .collect();
+        let x = from_columns(&[&ones, &a, &b, &c]);
+        let plain = least_squares(&x, &y).unwrap();
+        let blocked = least_squares_blocked(&x, &y).unwrap();
+        assert_eq!(plain.kept, blocked.kept);
+        assert_eq!(blocked.dropped, vec![2]);
+        for (p, q) in plain.coef.iter().zip(&blocked.coef) {
+            assert!((p - q).abs() < 1e-10 * (1.0 + p.abs()), "{p} vs {q}");
+        }
     }
 
     #[test]

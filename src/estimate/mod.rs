@@ -1,5 +1,847 @@
-//! Pure estimators (owned by `estimate`; this branch adds randomization inference and
-//! multiple-testing adjustment).
+//! Intention-to-treat and participation effects, overall, by subgroup and the difference between
+//! subgroups, from analysis-ready columns: pure functions, no files. One estimator per file
+//! (`dim`, `ols`, `lin`, `fe`, `iv`), the variance estimators in `vcov`, attrition in `missing`,
+//! randomization inference in `ri`, multiple-testing adjustment in `adjust`.
+//!
+//! [`estimate_all`] produces every row for a study; it takes an optional re-assignment so that
+//! randomization inference can recompute the same estimates for hypothetical assignments
+//! ([`recompute`], [`binary_statistic`]).
 
 pub mod adjust;
+pub mod dim;
+pub mod fast;
+pub mod fe;
+pub mod iv;
+pub mod lin;
+pub mod missing;
+pub mod ols;
+pub mod plan;
 pub mod ri;
+pub mod vcov;
+pub mod weights;
+
+use crate::error::{Error, Result};
+use crate::tidy::{AttritionRow, EffectRow};
+use ols::{CovariateView, Design, expand_covariates, lm_robust};
+use rayon::prelude::*;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+use vcov::{Clusters, SeType};
+
+/// A categorical column: sorted levels and each row's level index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Factor {
+    pub name: String,
+    pub levels: Vec<String>,
+    pub codes: Vec<usize>,
+}
+
+impl Factor {
+    /// Levels sorted (byte order), codes into them.
+    pub fn from_labels(name: impl Into<String>, labels: &[String]) -> Factor {
+        let mut levels: Vec<String> = labels.to_vec();
+        levels.sort_unstable();
+        levels.dedup();
+        let codes = labels
+            .iter()
+            .map(|l| levels.binary_search(l).unwrap_or(0))
+            .collect();
+        Factor {
+            name: name.into(),
+            levels,
+            codes,
+        }
+    }
+}
+
+/// A covariate's values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CovariateValues {
+    Number(Vec<f64>),
+    /// Text: enters as indicators of every level but the first.
+    Text(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Covariate {
+    pub name: String,
+    pub values: CovariateValues,
+}
+
+/// The assigned arm of every row. `arms[0]` is the control arm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    /// The treatment column's name (the term in output rows).
+    pub name: String,
+    pub arms: Vec<String>,
+    pub codes: Vec<usize>,
+}
+
+impl Assignment {
+    /// The term naming arm `a` (≥ 1): the column name with two arms, `<column>=<arm>` otherwise.
+    pub fn term(&self, a: usize) -> String {
+        if self.arms.len() == 2 {
+            self.name.clone()
+        } else {
+            format!(
+                "{}={}",
+                self.name,
+                self.arms.get(a).map_or("?", String::as_str)
+            )
+        }
+    }
+}
+
+/// Analysis-ready columns, all of the same length (one row per participant in the ledger).
+/// Covariates, subgroups, strata, clusters and weights are complete; outcomes may be NaN
+/// (missing: lost to follow-up).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisData {
+    pub treatment: Assignment,
+    pub outcomes: Vec<(String, Vec<f64>)>,
+    pub covariates: Vec<Covariate>,
+    pub by: Option<Factor>,
+    pub strata: Option<Factor>,
+    pub cluster: Option<Factor>,
+    /// Inverse-probability weights (1 / probability of the arm assigned).
+    pub weights: Option<Vec<f64>>,
+    /// Participation (0/1) for the 2SLS effect.
+    pub participation: Option<(String, Vec<f64>)>,
+    /// The ledger id of every row (study data; None for an ad hoc file), so that re-drawn
+    /// assignments can be matched to rows.
+    pub ids: Option<Vec<String>>,
+}
+
+impl AnalysisData {
+    pub fn n_rows(&self) -> usize {
+        self.treatment.codes.len()
+    }
+}
+
+/// The ITT estimator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Estimator {
+    Dim,
+    Ols,
+    Lin,
+    Fe,
+}
+
+impl Estimator {
+    pub fn parse(text: &str) -> Option<Estimator> {
+        Some(match text.to_ascii_lowercase().as_str() {
+            "dim" => Estimator::Dim,
+            "ols" => Estimator::Ols,
+            "lin" => Estimator::Lin,
+            "fe" => Estimator::Fe,
+            _ => return None,
+        })
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Estimator::Dim => "dim",
+            Estimator::Ols => "ols",
+            Estimator::Lin => "lin",
+            Estimator::Fe => "fe",
+        }
+    }
+}
+
+/// How to estimate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    pub estimator: Estimator,
+    /// None: HC2, or CR2 with clusters (estimatr's defaults).
+    pub se: Option<SeType>,
+    /// 1 − confidence level (0.05).
+    pub alpha: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            estimator: Estimator::Lin,
+            se: None,
+            alpha: 0.05,
+        }
+    }
+}
+
+/// Every row, and the warnings to show (collinear columns dropped, missing outcomes, …).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimates {
+    pub rows: Vec<EffectRow>,
+    pub attrition: Vec<AttritionRow>,
+    pub warnings: Vec<String>,
+}
+
+/// t statistic, two-sided p-value and (1 − α) interval with `df` degrees of freedom
+/// (estimatr `add_cis_pvals`).
+pub fn t_inference(estimate: f64, se: f64, df: f64, alpha: f64) -> (f64, f64, f64, f64) {
+    let stat = estimate / se;
+    if !(df.is_finite() && df > 0.0 && se.is_finite()) {
+        return (stat, f64::NAN, f64::NAN, f64::NAN);
+    }
+    let Ok(t) = StudentsT::new(0.0, 1.0, df) else {
+        return (stat, f64::NAN, f64::NAN, f64::NAN);
+    };
+    let p = 2.0 * t.cdf(-stat.abs());
+    let q = t.inverse_cdf(1.0 - alpha / 2.0);
+    (stat, p, estimate - q * se, estimate + q * se)
+}
+
+/// Resolve the SE type against the design (estimatr `check_se_type`).
+pub fn resolve_se(se: Option<SeType>, clustered: bool) -> Result<SeType> {
+    match (se, clustered) {
+        (None, false) => Ok(SeType::Hc2),
+        (None, true) => Ok(SeType::Cr2),
+        (Some(s), true) if !s.is_cluster() => Err(Error::compute(format!(
+            "--se {} ignores the clusters; with --cluster use cr0, cr1 or cr2",
+            s.label().to_lowercase()
+        ))),
+        (Some(s), false) if s.is_cluster() => Err(Error::compute(format!(
+            "--se {} needs clusters; give --cluster COLUMN or use hc0..hc3",
+            s.label().to_lowercase()
+        ))),
+        (Some(s), _) => Ok(s),
+    }
+}
+
+struct Group {
+    label: String,
+    rows: Vec<usize>,
+}
+
+/// All effect rows: for each outcome, the effect of each arm vs control overall and in each level
+/// of `by`, the difference between each level and the last level (interaction model), and the
+/// 2SLS effect of participation when a participation column is given.
+///
+/// `assignment` replaces the data's assignment (for randomization inference).
+pub fn estimate_all(
+    data: &AnalysisData,
+    options: &Options,
+    assignment: Option<&[usize]>,
+) -> Result<Estimates> {
+    let codes: &[usize] = assignment.unwrap_or(&data.treatment.codes);
+    let n = data.n_rows();
+    if codes.len() != n {
+        return Err(Error::compute(format!(
+            "the assignment has {} entries for {n} rows",
+            codes.len()
+        )));
+    }
+    let arms = &data.treatment.arms;
+    if arms.len() < 2 {
+        return Err(Error::compute(
+            "the treatment has a single arm; effects need a control arm and at least one other",
+        ));
+    }
+    let se = resolve_se(options.se, data.cluster.is_some())?;
+    let mut rows = Vec::new();
+    let mut attrition_rows = Vec::new();
+    let mut warnings = Vec::new();
+    for (outcome, y) in &data.outcomes {
+        let complete: Vec<usize> = (0..n).filter(|&i| !y[i].is_nan()).collect();
+        if complete.len() < n {
+            let missing = n - complete.len();
+            warnings.push(format!(
+                "{outcome}: {missing} of {n} outcomes missing ({:.1}%); effects use complete cases (see the attrition table)",
+                100.0 * missing as f64 / n as f64
+            ));
+        }
+        let mut groups = vec![Group {
+            label: "all".to_string(),
+            rows: complete.clone(),
+        }];
+        if let Some(by) = &data.by {
+            for (l, level) in by.levels.iter().enumerate() {
+                groups.push(Group {
+                    label: format!("{}={level}", by.name),
+                    rows: complete
+                        .iter()
+                        .copied()
+                        .filter(|&i| by.codes[i] == l)
+                        .collect(),
+                });
+            }
+        }
+        // Attrition on all rows of each group (missing or not); not for re-drawn assignments.
+        let all_rows: Vec<usize> = if assignment.is_none() {
+            (0..n).collect()
+        } else {
+            Vec::new()
+        };
+        if assignment.is_none() {
+            attrition_rows.extend(missing::attrition(
+                outcome, "all", y, arms, codes, &all_rows,
+            )?);
+        }
+        if let Some(by) = &data.by
+            && assignment.is_none()
+        {
+            for (l, level) in by.levels.iter().enumerate() {
+                let sub: Vec<usize> = (0..n).filter(|&i| by.codes[i] == l).collect();
+                attrition_rows.extend(missing::attrition(
+                    outcome,
+                    &format!("{}={level}", by.name),
+                    y,
+                    arms,
+                    codes,
+                    &sub,
+                )?);
+            }
+        }
+        for group in &groups {
+            check_group(outcome, &group.label, &group.rows, arms, codes)?;
+        }
+        // The subgroup fits and the interaction model are independent: fit them in parallel
+        // (each is computed the same way on any thread; results are kept in group order).
+        let by_levels = data.by.as_ref().filter(|by| by.levels.len() >= 2);
+        let (group_results, diff_result) = rayon::join(
+            || {
+                groups
+                    .par_iter()
+                    .map(|group| {
+                        let mut w = Vec::new();
+                        group_effects(data, options, se, codes, y, &group.rows, &mut w)
+                            .map(|effects| (effects, w))
+                            .map_err(|e| context(e, outcome, &group.label))
+                    })
+                    .collect::<Vec<_>>()
+            },
+            || {
+                by_levels.map(|by| {
+                    let mut w = Vec::new();
+                    differences(data, options, se, codes, y, &complete, by, &mut w)
+                        .map(|d| (d, w))
+                        .map_err(|e| context(e, outcome, "the interaction model"))
+                })
+            },
+        );
+        for (group, result) in groups.iter().zip(group_results) {
+            let (effects, w) = result?;
+            merge_warnings(&mut warnings, w);
+            for (a, effect) in effects {
+                rows.push(row(
+                    data,
+                    options,
+                    outcome,
+                    &group.label,
+                    a,
+                    codes,
+                    y,
+                    &group.rows,
+                    effect,
+                    options.estimator.label(),
+                ));
+            }
+        }
+        if let Some(result) = diff_result {
+            let (diffs, w) = result?;
+            merge_warnings(&mut warnings, w);
+            for (label, a, effect, group_rows) in diffs {
+                let mut r = row(
+                    data,
+                    options,
+                    outcome,
+                    &label,
+                    a,
+                    codes,
+                    y,
+                    &group_rows,
+                    effect,
+                    options.estimator.label(),
+                );
+                r.mean_treated = f64::NAN;
+                r.mean_control = f64::NAN;
+                rows.push(r);
+            }
+        }
+        if let Some((pname, took_part)) = &data.participation {
+            if arms.len() != 2 {
+                return Err(Error::compute(
+                    "the 2SLS effect of participation needs exactly two arms (offered and control)",
+                ));
+            }
+            for group in &groups {
+                let iv_rows: Vec<usize> = group
+                    .rows
+                    .iter()
+                    .copied()
+                    .filter(|&i| !took_part[i].is_nan())
+                    .collect();
+                let effect = iv_effect(data, se, codes, y, took_part, &iv_rows)
+                    .map_err(|e| context(e, outcome, &group.label))?;
+                let mut r = row(
+                    data,
+                    options,
+                    outcome,
+                    &group.label,
+                    1,
+                    codes,
+                    y,
+                    &iv_rows,
+                    effect.0,
+                    "iv",
+                );
+                r.term = pname.clone();
+                r.first_stage_f = Some(effect.1);
+                rows.push(r);
+            }
+        }
+    }
+    Ok(Estimates {
+        rows,
+        attrition: attrition_rows,
+        warnings,
+    })
+}
+
+/// The estimates (only) of [`estimate_all`] under another assignment, in row order — the
+/// statistic randomization inference recomputes for each re-drawn assignment.
+pub fn recompute(data: &AnalysisData, options: &Options, assignment: &[usize]) -> Result<Vec<f64>> {
+    Ok(estimate_all(data, options, Some(assignment))?
+        .rows
+        .iter()
+        .map(|r| r.estimate)
+        .collect())
+}
+
+/// For a two-arm study: a function from a 0/1 treatment vector (1 = the non-control arm) to the
+/// estimates of every row, for randomization inference.
+pub fn binary_statistic<'a>(
+    data: &'a AnalysisData,
+    options: &'a Options,
+) -> impl Fn(&[f64]) -> Result<Vec<f64>> + 'a {
+    move |t: &[f64]| {
+        let codes: Vec<usize> = t.iter().map(|&v| usize::from(v > 0.5)).collect();
+        recompute(data, options, &codes)
+    }
+}
+
+fn merge_warnings(warnings: &mut Vec<String>, new: Vec<String>) {
+    for w in new {
+        if !warnings.contains(&w) {
+            warnings.push(w);
+        }
+    }
+}
+
+fn context(err: Error, outcome: &str, group: &str) -> Error {
+    match err {
+        Error::Compute(mut problem) => {
+            problem.message = format!("{outcome}, {group}: {}", problem.message);
+            Error::Compute(problem)
+        }
+        other => other,
+    }
+}
+
+fn check_group(
+    outcome: &str,
+    label: &str,
+    rows: &[usize],
+    arms: &[String],
+    codes: &[usize],
+) -> Result<()> {
+    if rows.len() < 2 {
+        return Err(Error::compute(format!(
+            "{outcome}, {label}: {} observation(s) with an outcome; an effect needs at least one per arm and more than one in all",
+            rows.len()
+        ))
+        .with_hint("drop this subgroup (--by) or check the outcome file"));
+    }
+    for (a, arm) in arms.iter().enumerate() {
+        if !rows.iter().any(|&i| codes[i] == a) {
+            return Err(Error::compute(format!(
+                "{outcome}, {label}: arm `{arm}` has no observations with an outcome"
+            ))
+            .with_hint("check the assignment ledger and the outcome file, or drop --by"));
+        }
+    }
+    Ok(())
+}
+
+/// One effect: estimate, SE, df and the SE rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effect {
+    pub estimate: f64,
+    pub std_error: f64,
+    pub df: f64,
+    pub se_type: String,
+}
+
+fn subset<T: Copy>(values: &[T], rows: &[usize]) -> Vec<T> {
+    rows.iter().map(|&i| values[i]).collect()
+}
+
+fn covariate_views(data: &AnalysisData) -> Vec<(String, CovariateView<'_>)> {
+    data.covariates
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                match &c.values {
+                    CovariateValues::Number(v) => CovariateView::Number(v),
+                    CovariateValues::Text(v) => CovariateView::Text(v),
+                },
+            )
+        })
+        .collect()
+}
+
+fn clusters_of(data: &AnalysisData, rows: &[usize]) -> Option<Clusters> {
+    data.cluster.as_ref().map(|c| {
+        let labels: Vec<usize> = subset(&c.codes, rows);
+        let mut sorted = labels.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        Clusters {
+            index: labels
+                .iter()
+                .map(|l| sorted.binary_search(l).unwrap_or(0))
+                .collect(),
+            count: sorted.len(),
+        }
+    })
+}
+
+fn treatment_design(data: &AnalysisData, codes: &[usize], rows: &[usize]) -> Design {
+    let mut d = Design::new();
+    for a in 1..data.treatment.arms.len() {
+        d.push(
+            data.treatment.term(a),
+            rows.iter()
+                .map(|&i| f64::from(u8::from(codes[i] == a)))
+                .collect(),
+        );
+    }
+    d
+}
+
+fn note_dropped(
+    dropped: &[String],
+    protected: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    for name in dropped {
+        if protected.contains(name) {
+            return Err(Error::compute(format!(
+                "the treatment column `{name}` is collinear with the covariates or strata"
+            ))
+            .with_hint("remove covariates or strata that determine the arm"));
+        }
+        let w = format!(
+            "column `{name}` dropped: collinear with earlier columns or constant (as R's lm)"
+        );
+        if !warnings.contains(&w) {
+            warnings.push(w);
+        }
+    }
+    Ok(())
+}
+
+/// The model (design, its treatment term names) of the chosen estimator on `rows`, with `extra`
+/// columns (subgroup indicators) added as `lm_robust`/`lm_lin` would.
+fn model_design(
+    data: &AnalysisData,
+    options: &Options,
+    codes: &[usize],
+    rows: &[usize],
+    extra: &Design,
+    interacted: &Design,
+) -> Design {
+    let treat = treatment_design(data, codes, rows);
+    let mut covs = expand_covariates(&covariate_views(data), rows);
+    let weights = data.weights.as_ref().map(|w| subset(w, rows));
+    match options.estimator {
+        Estimator::Lin => {
+            // lm_lin: subgroup indicators are covariates like the others (centred, interacted).
+            let mut all = extra.clone();
+            all.names.append(&mut covs.names);
+            all.columns.append(&mut covs.columns);
+            lin::lin_design(treat, all, weights.as_deref())
+        }
+        Estimator::Dim | Estimator::Ols | Estimator::Fe => {
+            if options.estimator == Estimator::Dim {
+                covs = Design::new();
+            }
+            let mut rest = Design::new();
+            for (name, col) in treat.names.iter().zip(&treat.columns) {
+                rest.push(name.clone(), col.clone());
+            }
+            for (name, col) in extra.names.iter().zip(&extra.columns) {
+                rest.push(name.clone(), col.clone());
+            }
+            for (name, col) in interacted.names.iter().zip(&interacted.columns) {
+                rest.push(name.clone(), col.clone());
+            }
+            for (name, col) in covs.names.iter().zip(&covs.columns) {
+                rest.push(name.clone(), col.clone());
+            }
+            let use_fe = options.estimator == Estimator::Fe
+                || (options.estimator == Estimator::Dim && data.strata.is_some());
+            match (&data.strata, use_fe) {
+                (Some(strata), true) => {
+                    let s = subset(&strata.codes, rows);
+                    fe::fe_design(&s, &strata.levels, &strata.name, &rest)
+                }
+                _ => {
+                    let mut d = Design::new();
+                    d.push("(Intercept)", vec![1.0; rows.len()]);
+                    for (name, col) in rest.names.iter().zip(&rest.columns) {
+                        d.push(name.clone(), col.clone());
+                    }
+                    d
+                }
+            }
+        }
+    }
+}
+
+fn group_effects(
+    data: &AnalysisData,
+    options: &Options,
+    se: SeType,
+    codes: &[usize],
+    y: &[f64],
+    rows: &[usize],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<(usize, Effect)>> {
+    let arms = data.treatment.arms.len();
+    if options.estimator == Estimator::Dim {
+        let mut out = Vec::new();
+        for a in 1..arms {
+            let pair: Vec<usize> = rows
+                .iter()
+                .copied()
+                .filter(|&i| codes[i] == a || codes[i] == 0)
+                .collect();
+            let ys = subset(y, &pair);
+            let treated: Vec<bool> = pair.iter().map(|&i| codes[i] == a).collect();
+            let blocks = data.strata.as_ref().map(|s| subset(&s.codes, &pair));
+            let clusters = data.cluster.as_ref().map(|c| subset(&c.codes, &pair));
+            let weights = data.weights.as_ref().map(|w| subset(w, &pair));
+            let r = dim::difference_in_means(
+                &ys,
+                &treated,
+                blocks.as_deref(),
+                clusters.as_deref(),
+                weights.as_deref(),
+            )?;
+            for w in &r.warnings {
+                if !warnings.contains(w) {
+                    warnings.push(w.clone());
+                }
+            }
+            out.push((
+                a,
+                Effect {
+                    estimate: r.estimate,
+                    std_error: r.std_error,
+                    df: r.df,
+                    se_type: r.se_type.to_string(),
+                },
+            ));
+        }
+        return Ok(out);
+    }
+    let design = model_design(data, options, codes, rows, &Design::new(), &Design::new());
+    let terms: Vec<String> = (1..arms).map(|a| data.treatment.term(a)).collect();
+    fit_terms(data, se, y, rows, &design, &terms, warnings)
+        .map(|effects| (1..arms).zip(effects).collect())
+}
+
+fn fit_terms(
+    data: &AnalysisData,
+    se: SeType,
+    y: &[f64],
+    rows: &[usize],
+    design: &Design,
+    terms: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Effect>> {
+    let ys = subset(y, rows);
+    let weights = data.weights.as_ref().map(|w| subset(w, rows));
+    let clusters = clusters_of(data, rows);
+    let interest: Vec<&str> = terms.iter().map(String::as_str).collect();
+    let fit = lm_robust(
+        design,
+        &ys,
+        weights.as_deref(),
+        se,
+        clusters.as_ref(),
+        &interest,
+    )?;
+    note_dropped(&fit.dropped, terms, warnings)?;
+    terms
+        .iter()
+        .map(|t| {
+            let j = fit
+                .index(t)
+                .ok_or_else(|| Error::compute(format!("term `{t}` missing from the model")))?;
+            Ok(Effect {
+                estimate: fit.coef[j],
+                std_error: fit.std_error[j],
+                df: fit.df[j],
+                se_type: se.label().to_string(),
+            })
+        })
+        .collect()
+}
+
+/// A subgroup difference: label, arm, effect, and the rows of the two levels compared.
+type Difference = (String, usize, Effect, Vec<usize>);
+
+/// Differences between each level of `by` and its last level, from the interaction model.
+#[allow(clippy::too_many_arguments)]
+fn differences(
+    data: &AnalysisData,
+    options: &Options,
+    se: SeType,
+    codes: &[usize],
+    y: &[f64],
+    rows: &[usize],
+    by: &Factor,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Difference>> {
+    let reference = by.levels.len() - 1;
+    let mut indicators = Design::new();
+    for (l, level) in by.levels.iter().enumerate().take(reference) {
+        indicators.push(
+            format!("{}{level}", by.name),
+            rows.iter()
+                .map(|&i| f64::from(u8::from(by.codes[i] == l)))
+                .collect(),
+        );
+    }
+    let treat = treatment_design(data, codes, rows);
+    let mut interacted = Design::new();
+    let mut wanted: Vec<(String, usize, usize)> = Vec::new();
+    for (l, (gname, gcol)) in indicators.names.iter().zip(&indicators.columns).enumerate() {
+        for (a, (tname, tcol)) in treat.names.iter().zip(&treat.columns).enumerate() {
+            let name = if options.estimator == Estimator::Lin {
+                format!("{tname}:{gname}_c")
+            } else {
+                format!("{tname}:{gname}")
+            };
+            interacted.push(
+                name.clone(),
+                tcol.iter().zip(gcol).map(|(t, g)| t * g).collect(),
+            );
+            wanted.push((name, l, a + 1));
+        }
+    }
+    let design = model_design(data, options, codes, rows, &indicators, &interacted);
+    let terms: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
+    let effects = fit_terms(data, se, y, rows, &design, &terms, warnings)?;
+    let mut out = Vec::new();
+    for ((_, l, a), effect) in wanted.into_iter().zip(effects) {
+        let label = format!(
+            "{}={} - {}={}",
+            by.name, by.levels[l], by.name, by.levels[reference]
+        );
+        let group_rows: Vec<usize> = rows
+            .iter()
+            .copied()
+            .filter(|&i| by.codes[i] == l || by.codes[i] == reference)
+            .collect();
+        out.push((label, a, effect, group_rows));
+    }
+    Ok(out)
+}
+
+fn iv_effect(
+    data: &AnalysisData,
+    se: SeType,
+    codes: &[usize],
+    y: &[f64],
+    took_part: &[f64],
+    rows: &[usize],
+) -> Result<(Effect, f64)> {
+    let ys = subset(y, rows);
+    let d = subset(took_part, rows);
+    let z: Vec<f64> = rows
+        .iter()
+        .map(|&i| f64::from(u8::from(codes[i] == 1)))
+        .collect();
+    let covs = expand_covariates(&covariate_views(data), rows);
+    let weights = data.weights.as_ref().map(|w| subset(w, rows));
+    let clusters = clusters_of(data, rows);
+    let r = iv::iv_robust(
+        &ys,
+        &d,
+        &z,
+        &covs,
+        weights.as_deref(),
+        se,
+        clusters.as_ref(),
+    )?;
+    Ok((
+        Effect {
+            estimate: r.estimate,
+            std_error: r.std_error,
+            df: r.df,
+            se_type: se.label().to_string(),
+        },
+        r.first_stage_f,
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    data: &AnalysisData,
+    options: &Options,
+    outcome: &str,
+    subgroup: &str,
+    arm: usize,
+    codes: &[usize],
+    y: &[f64],
+    rows: &[usize],
+    effect: Effect,
+    estimator: &str,
+) -> EffectRow {
+    let (stat, p, lo, hi) =
+        t_inference(effect.estimate, effect.std_error, effect.df, options.alpha);
+    let mean_of = |a: usize| {
+        let (sum, count) = rows
+            .iter()
+            .filter(|&&i| codes[i] == a)
+            .fold((0.0, 0usize), |(s, c), &i| (s + y[i], c + 1));
+        (
+            count,
+            if count > 0 {
+                sum / count as f64
+            } else {
+                f64::NAN
+            },
+        )
+    };
+    let (n_treated, mean_treated) = mean_of(arm);
+    let (n_control, mean_control) = mean_of(0);
+    let estimator = if data.weights.is_some() {
+        format!("{estimator} (ipw)")
+    } else {
+        estimator.to_string()
+    };
+    EffectRow {
+        outcome: outcome.to_string(),
+        subgroup: subgroup.to_string(),
+        term: data.treatment.term(arm),
+        estimate: effect.estimate,
+        std_error: effect.std_error,
+        statistic: stat,
+        df: effect.df,
+        p_value: p,
+        conf_low: lo,
+        conf_high: hi,
+        estimator,
+        se_type: effect.se_type,
+        n_treated,
+        n_control,
+        mean_treated,
+        mean_control,
+        first_stage_f: None,
+        p_value_adjusted: None,
+        p_value_ri: None,
+    }
+}

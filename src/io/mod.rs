@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod folder;
 pub mod hash;
+pub mod join;
 pub mod ledger;
 pub mod manifest;
 pub mod table;

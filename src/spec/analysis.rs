@@ -1,4 +1,5 @@
-//! `[analysis]`: which effects `estimate` computes, and how (owned by `estimate`).
+//! `[analysis]`: which effects `estimate` computes, and how (owned by `estimate`). Every key also
+//! exists as a flag of `lotta estimate`; flags win.
 
 use serde::Deserialize;
 
@@ -11,9 +12,9 @@ pub struct AnalysisSpec {
     pub by: Option<String>,
     #[serde(default)]
     pub covariates: Vec<String>,
-    /// `dim`, `ols`, `lin` or `fe`.
+    /// `dim`, `ols`, `lin` or `fe` (default: `lin` with covariates, `dim` without).
     pub estimator: Option<String>,
-    /// `hc0`..`hc3`, `cr0`, `cr1`, `cr2`.
+    /// `hc0`..`hc3`, `cr0`, `cr1`, `cr2` (default `hc2`, `cr2` with clusters).
     pub se: Option<String>,
     /// Column that says whether an offered person took part (for the 2SLS effect).
     pub participation: Option<String>,
@@ -21,4 +22,12 @@ pub struct AnalysisSpec {
     pub ri_draws: Option<u32>,
     /// `holm` or `bh`.
     pub adjust: Option<String>,
+    /// Strata columns for `dim` (blocked) and `fe`; their combinations are the strata
+    /// (default: the ledger's `stratum` when `[design] strata` is set).
+    #[serde(default)]
+    pub strata: Vec<String>,
+    /// Cluster column for cluster-robust SEs (default: `[design] cluster`).
+    pub cluster: Option<String>,
+    /// Inverse-probability weights from the ledger: `auto` (when probabilities differ), `on`, `off`.
+    pub ipw: Option<String>,
 }

@@ -1,0 +1,286 @@
+//! Difference in means with the design-appropriate standard error and df, as estimatr's
+//! `difference_in_means` (estimatr mathematical notes; Gerber & Green 2012, ch. 3 and 4):
+//! simple (Neyman SE, Welch–Satterthwaite df), weighted (lm_robust HC2, df n − 2), clustered
+//! (lm_robust CR2 with Bell–McCaffrey df), blocked (block-size weighted, df N − 2B), matched
+//! pairs (df B − 1), and blocked-clustered (df G − 2B).
+
+use super::ols::{Design, lm_robust};
+use super::vcov::{Clusters, SeType};
+use crate::error::{Error, Result};
+
+/// One difference in means.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DimResult {
+    pub estimate: f64,
+    pub std_error: f64,
+    pub df: f64,
+    /// Which SE and df rule was used.
+    pub se_type: &'static str,
+    /// Warnings (e.g. mixed pair and larger blocks).
+    pub warnings: Vec<String>,
+}
+
+struct Internal {
+    estimate: f64,
+    std_error: f64,
+    df: f64,
+    nobs: f64,
+    nclusters: usize,
+}
+
+/// Difference in means of `y` between `treated` and the others.
+///
+/// `blocks` and `clusters` are per-row group indices; `weights` optional (estimatr normalizes
+/// them to mean 1 over the data).
+pub fn difference_in_means(
+    y: &[f64],
+    treated: &[bool],
+    blocks: Option<&[usize]>,
+    clusters: Option<&[usize]>,
+    weights: Option<&[f64]>,
+) -> Result<DimResult> {
+    let n = y.len();
+    let weights: Option<Vec<f64>> = weights.map(|w| {
+        let mean = w.iter().sum::<f64>() / n as f64;
+        w.iter().map(|v| v / mean).collect()
+    });
+    let mut warnings = Vec::new();
+    let Some(blocks) = blocks else {
+        let rows: Vec<usize> = (0..n).collect();
+        let r = internal(y, treated, clusters, weights.as_deref(), &rows, false)?;
+        let se_type = match (clusters.is_some(), weights.is_some()) {
+            (true, _) => "CR2",
+            (false, true) => "HC2",
+            (false, false) => "Neyman",
+        };
+        return Ok(DimResult {
+            estimate: r.estimate,
+            std_error: r.std_error,
+            df: r.df,
+            se_type,
+            warnings,
+        });
+    };
+    let n_blocks = blocks.iter().copied().max().map_or(0, |m| m + 1);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_blocks];
+    for (i, &b) in blocks.iter().enumerate() {
+        members[b].push(i);
+    }
+    members.retain(|m| !m.is_empty());
+    // Units (or clusters) per block.
+    let units: Vec<usize> = members
+        .iter()
+        .map(|rows| match clusters {
+            None => rows.len(),
+            Some(c) => {
+                let mut ids: Vec<usize> = rows.iter().map(|&i| c[i]).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids.len()
+            }
+        })
+        .collect();
+    if units.contains(&1) {
+        return Err(Error::compute(
+            "a stratum has a single unit (or cluster); the blocked difference in means needs at least two per stratum",
+        )
+        .with_hint("merge small strata, or use --estimator fe"));
+    }
+    let pair_matched = if units.iter().all(|&u| u == 2) {
+        true
+    } else if units.contains(&2) {
+        warnings.push(
+            "some strata have two units while others have more; as estimatr, the matched-pairs variance is used"
+                .to_string(),
+        );
+        true
+    } else {
+        false
+    };
+    let mut parts = Vec::with_capacity(members.len());
+    for rows in &members {
+        parts.push(internal(
+            y,
+            treated,
+            clusters,
+            weights.as_deref(),
+            rows,
+            pair_matched,
+        )?);
+    }
+    let total: f64 = parts.iter().map(|p| p.nobs).sum();
+    let b = parts.len() as f64;
+    let estimate: f64 = parts.iter().map(|p| p.estimate * p.nobs / total).sum();
+    let (std_error, df, se_type) = if pair_matched {
+        let se = if clusters.is_none() {
+            let ss: f64 = parts.iter().map(|p| (p.estimate - estimate).powi(2)).sum();
+            (ss / (b * (b - 1.0))).sqrt()
+        } else {
+            let ss: f64 = parts
+                .iter()
+                .map(|p| (p.nobs * p.estimate - total * estimate / b).powi(2))
+                .sum();
+            (b / ((b - 1.0) * total * total) * ss).sqrt()
+        };
+        (se, b - 1.0, "matched pairs")
+    } else {
+        let var: f64 = parts
+            .iter()
+            .map(|p| p.std_error.powi(2) * (p.nobs / total).powi(2))
+            .sum();
+        match clusters {
+            None => (var.sqrt(), n as f64 - 2.0 * b, "blocked Neyman"),
+            Some(_) => {
+                let g: usize = parts.iter().map(|p| p.nclusters).sum();
+                (var.sqrt(), g as f64 - 2.0 * b, "blocked CR2")
+            }
+        }
+    };
+    Ok(DimResult {
+        estimate,
+        std_error,
+        df,
+        se_type,
+        warnings,
+    })
+}
+
+/// estimatr's `difference_in_means_internal` on the rows `rows`.
+fn internal(
+    y: &[f64],
+    treated: &[bool],
+    clusters: Option<&[usize]>,
+    weights: Option<&[f64]>,
+    rows: &[usize],
+    pair_matched: bool,
+) -> Result<Internal> {
+    let (y1, y0): (Vec<usize>, Vec<usize>) = rows.iter().partition(|&&i| treated[i]);
+    let (n1, n0) = (y1.len(), y0.len());
+    if n1 == 0 || n0 == 0 {
+        return Err(Error::compute(
+            "a stratum has units in only one arm; the blocked difference in means needs both arms in every stratum",
+        )
+        .with_hint("merge strata, or use --estimator fe"));
+    }
+    if !pair_matched && (n1 == 1 || n0 == 1) {
+        return Err(Error::compute(
+            "an arm has a single unit (in the sample or in a stratum); its variance cannot be estimated",
+        )
+        .with_hint("merge small strata, or use --estimator fe or ols"));
+    }
+    let nobs = match weights {
+        Some(w) => rows.iter().map(|&i| w[i]).sum(),
+        None => rows.len() as f64,
+    };
+    if let Some(c) = clusters {
+        let mut arm_of: std::collections::BTreeMap<usize, bool> = Default::default();
+        for &i in rows {
+            if *arm_of.entry(c[i]).or_insert(treated[i]) != treated[i] {
+                return Err(Error::compute(
+                    "all units within a cluster must have the same arm",
+                ));
+            }
+        }
+        let nclusters = arm_of.len();
+        if pair_matched {
+            let mean = |set: &[usize]| set.iter().map(|&i| y[i]).sum::<f64>() / set.len() as f64;
+            return Ok(Internal {
+                estimate: mean(&y1) - mean(&y0),
+                std_error: f64::NAN,
+                df: f64::NAN,
+                nobs,
+                nclusters: 2,
+            });
+        }
+        let mut design = Design::new();
+        design.push("(Intercept)", vec![1.0; rows.len()]);
+        design.push(
+            "t",
+            rows.iter()
+                .map(|&i| f64::from(u8::from(treated[i])))
+                .collect(),
+        );
+        let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+        let labels: Vec<usize> = rows.iter().map(|&i| c[i]).collect();
+        let cl = clusters_from(&labels);
+        let w: Option<Vec<f64>> = weights.map(|w| rows.iter().map(|&i| w[i]).collect());
+        let fit = lm_robust(&design, &ys, w.as_deref(), SeType::Cr2, Some(&cl), &["t"])?;
+        return Ok(Internal {
+            estimate: fit.coef[1],
+            std_error: fit.std_error[1],
+            df: fit.df[1],
+            nobs,
+            nclusters,
+        });
+    }
+    match weights {
+        None => {
+            let stats = |set: &[usize]| {
+                let m = set.len() as f64;
+                let mean = set.iter().map(|&i| y[i]).sum::<f64>() / m;
+                let var = set.iter().map(|&i| (y[i] - mean).powi(2)).sum::<f64>() / (m - 1.0);
+                (mean, var, m)
+            };
+            let (m1, v1, a) = stats(&y1);
+            let (m0, v0, b) = stats(&y0);
+            let estimate = m1 - m0;
+            if pair_matched {
+                return Ok(Internal {
+                    estimate,
+                    std_error: f64::NAN,
+                    df: f64::NAN,
+                    nobs,
+                    nclusters: 0,
+                });
+            }
+            let se = (v1 / a + v0 / b).sqrt();
+            // Welch–Satterthwaite.
+            let df = se.powi(4) / ((v1 / a).powi(2) / (a - 1.0) + (v0 / b).powi(2) / (b - 1.0));
+            Ok(Internal {
+                estimate,
+                std_error: se,
+                df,
+                nobs,
+                nclusters: 0,
+            })
+        }
+        Some(w) => {
+            if pair_matched {
+                return Err(Error::compute(
+                    "weights cannot be used with a matched-pairs design",
+                ));
+            }
+            let mut design = Design::new();
+            design.push("(Intercept)", vec![1.0; rows.len()]);
+            design.push(
+                "t",
+                rows.iter()
+                    .map(|&i| f64::from(u8::from(treated[i])))
+                    .collect(),
+            );
+            let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+            let ws: Vec<f64> = rows.iter().map(|&i| w[i]).collect();
+            let fit = lm_robust(&design, &ys, Some(&ws), SeType::Hc2, None, &["t"])?;
+            Ok(Internal {
+                estimate: fit.coef[1],
+                std_error: fit.std_error[1],
+                df: fit.df[1],
+                nobs,
+                nclusters: 0,
+            })
+        }
+    }
+}
+
+fn clusters_from(labels: &[usize]) -> Clusters {
+    let mut sorted = labels.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    Clusters {
+        index: labels
+            .iter()
+            .map(|l| sorted.binary_search(l).unwrap_or(0))
+            .collect(),
+        count: sorted.len(),
+    }
+}

@@ -1,0 +1,212 @@
+//! Least squares with robust standard errors, as estimatr's `lm_robust`: QR fit, collinear
+//! columns dropped as R does (reported by name), optional weights (weighted least squares on
+//! √w-scaled rows, weights normalized to mean 1), HC0–HC3 or CR0/CR1/CR2 variance and df.
+//! Also the OLS-with-covariates design: text covariates enter as indicators, first level
+//! (sorted) as reference, as R's `model.matrix` with treatment contrasts.
+
+use super::vcov::{Clusters, SeType, robust_vcov};
+use crate::error::{Error, Result};
+use crate::linalg;
+use nalgebra::DMatrix;
+
+/// A fitted `lm_robust` model: one entry per design column (NaN where the column was dropped).
+#[derive(Debug, Clone)]
+pub struct RobustFit {
+    pub names: Vec<String>,
+    pub coef: Vec<f64>,
+    pub std_error: Vec<f64>,
+    pub df: Vec<f64>,
+    /// Names of columns dropped as collinear with earlier ones.
+    pub dropped: Vec<String>,
+    pub n: usize,
+    /// Residuals y − Xβ on the original (unweighted) scale.
+    pub residuals: Vec<f64>,
+}
+
+impl RobustFit {
+    /// Index of column `name`.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+}
+
+/// A design matrix with named columns.
+#[derive(Debug, Clone)]
+pub struct Design {
+    pub columns: Vec<Vec<f64>>,
+    pub names: Vec<String>,
+}
+
+impl Design {
+    pub fn new() -> Design {
+        Design {
+            columns: Vec::new(),
+            names: Vec::new(),
+        }
+    }
+    pub fn push(&mut self, name: impl Into<String>, column: Vec<f64>) {
+        self.names.push(name.into());
+        self.columns.push(column);
+    }
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+    pub fn nrows(&self) -> usize {
+        self.columns.first().map_or(0, Vec::len)
+    }
+    pub fn matrix(&self) -> DMatrix<f64> {
+        let refs: Vec<&[f64]> = self.columns.iter().map(Vec::as_slice).collect();
+        linalg::from_columns(&refs)
+    }
+}
+
+impl Default for Design {
+    fn default() -> Self {
+        Design::new()
+    }
+}
+
+/// Fit y on the design by least squares with robust SEs (estimatr `lm_robust_fit`).
+///
+/// `interest` names the columns whose CR2 df are needed (df of other columns may be NaN).
+pub fn lm_robust(
+    design: &Design,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    se: SeType,
+    clusters: Option<&Clusters>,
+    interest: &[&str],
+) -> Result<RobustFit> {
+    fit_with(design, None, y, weights, se, clusters, interest)
+}
+
+/// The shared fit: when `structural` is given (2SLS second stage), the coefficients are fitted on
+/// `design` (first-stage fitted values) and the residuals taken from `structural` (the observed
+/// regressors), as estimatr's `iv_robust`.
+pub(crate) fn fit_with(
+    design: &Design,
+    structural: Option<&Design>,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    se: SeType,
+    clusters: Option<&Clusters>,
+    interest: &[&str],
+) -> Result<RobustFit> {
+    let n = y.len();
+    let p = design.columns.len();
+    let root_w: Option<Vec<f64>> = match weights {
+        None => None,
+        Some(w) => {
+            if se == SeType::Cr2 {
+                return Err(Error::compute(
+                    "CR2 standard errors with weights are not supported yet",
+                )
+                .with_hint("use --se cr1 (Stata) or cr0 with weights"));
+            }
+            if let Some(bad) = w.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
+                return Err(Error::compute(format!(
+                    "weights must be positive and finite; found {bad}"
+                )));
+            }
+            let mean = w.iter().sum::<f64>() / n as f64;
+            Some(w.iter().map(|v| (v / mean).sqrt()).collect())
+        }
+    };
+    let scale = |col: &[f64]| -> Vec<f64> {
+        match &root_w {
+            None => col.to_vec(),
+            Some(rw) => col.iter().zip(rw).map(|(a, b)| a * b).collect(),
+        }
+    };
+    // Column-major buffer filled without zeroing first.
+    let mut buffer: Vec<f64> = Vec::with_capacity(n * p);
+    for column in &design.columns {
+        match &root_w {
+            None => buffer.extend_from_slice(column),
+            Some(rw) => buffer.extend(column.iter().zip(rw).map(|(v, w)| v * w)),
+        }
+    }
+    let x = DMatrix::from_vec(n, p, buffer);
+    let yw = scale(y);
+    let fit = linalg::least_squares_blocked(&x, &yw)?;
+    let xk = if fit.kept.len() == p {
+        x
+    } else {
+        x.select_columns(&fit.kept)
+    };
+    // Residuals on the original scale, from the observed regressors.
+    let observed = structural.unwrap_or(design);
+    let (residuals, scaled_residuals) = if root_w.is_none() && structural.is_none() {
+        (fit.residuals.clone(), fit.residuals)
+    } else {
+        let mut residuals: Vec<f64> = y.to_vec();
+        for (&j, c) in fit.kept.iter().zip(&fit.coef) {
+            for (r, v) in residuals.iter_mut().zip(&observed.columns[j]) {
+                *r -= v * c;
+            }
+        }
+        let scaled = scale(&residuals);
+        (residuals, scaled)
+    };
+    let df_for: Vec<usize> = interest
+        .iter()
+        .filter_map(|name| design.index(name))
+        .filter_map(|j| fit.kept.iter().position(|&k| k == j))
+        .collect();
+    let vcov = robust_vcov(&xk, &scaled_residuals, &fit.r, se, clusters, &df_for)?;
+    let mut coef = vec![f64::NAN; p];
+    let mut std_error = vec![f64::NAN; p];
+    let mut df = vec![f64::NAN; p];
+    for (slot, &j) in fit.kept.iter().enumerate() {
+        coef[j] = fit.coef[slot];
+        std_error[j] = vcov.matrix[(slot, slot)].sqrt();
+        df[j] = vcov.df[slot];
+    }
+    Ok(RobustFit {
+        names: design.names.clone(),
+        coef,
+        std_error,
+        df,
+        dropped: fit
+            .dropped
+            .iter()
+            .map(|&j| design.names[j].clone())
+            .collect(),
+        n,
+        residuals,
+    })
+}
+
+/// A covariate column restricted to some rows.
+#[derive(Debug, Clone, Copy)]
+pub enum CovariateView<'a> {
+    Number(&'a [f64]),
+    Text(&'a [String]),
+}
+
+/// Expand covariates over `rows` into numeric columns: numbers as they are, text as indicators
+/// of every level but the first (sorted, byte order), named `<column><level>` as R does.
+pub fn expand_covariates(covariates: &[(String, CovariateView<'_>)], rows: &[usize]) -> Design {
+    let mut design = Design::new();
+    for (name, view) in covariates {
+        match view {
+            CovariateView::Number(values) => {
+                design.push(name.clone(), rows.iter().map(|&i| values[i]).collect());
+            }
+            CovariateView::Text(values) => {
+                let mut levels: Vec<&str> = rows.iter().map(|&i| values[i].as_str()).collect();
+                levels.sort_unstable();
+                levels.dedup();
+                for level in levels.iter().skip(1) {
+                    design.push(
+                        format!("{name}{level}"),
+                        rows.iter()
+                            .map(|&i| f64::from(u8::from(values[i] == *level)))
+                            .collect(),
+                    );
+                }
+            }
+        }
+    }
+    design
+}

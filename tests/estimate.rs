@@ -1,0 +1,1059 @@
+//! `lotta estimate`: every estimator, SE type and df rule against reference values computed with
+//! R's estimatr, sandwich, clubSandwich and AER (tests/reference/estimate/make.R), and the
+//! command end to end, including each kind of bad input.
+
+use lotta::estimate::vcov::SeType;
+use lotta::estimate::{Estimator, Options, estimate_all};
+use lotta::io::join::{Request, load_file};
+use lotta::io::{ColumnRequest, Table};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Relative tolerance for estimates, SEs, statistics and interval ends.
+const REL_TOL: f64 = 1e-8;
+/// Relative tolerance for degrees of freedom and p-values.
+const REL_TOL_DF_P: f64 = 1e-8;
+/// Absolute floor under which differences do not count (values that are 0 in exact arithmetic).
+const ABS_FLOOR: f64 = 1e-12;
+
+fn reference_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/estimate")
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    if a.is_nan() && b.is_nan() {
+        return true;
+    }
+    (a - b).abs() <= rel * a.abs().max(b.abs()) + ABS_FLOOR
+}
+
+struct Expected {
+    case: String,
+    source: String,
+    outcome: String,
+    subgroup: String,
+    term: String,
+    values: Vec<(&'static str, f64)>,
+}
+
+fn read_expected() -> Vec<Expected> {
+    let path = reference_dir().join("expected.csv");
+    let numeric = [
+        "estimate",
+        "std_error",
+        "statistic",
+        "df",
+        "p_value",
+        "conf_low",
+        "conf_high",
+        "n_treated",
+        "n_control",
+        "mean_treated",
+        "mean_control",
+        "first_stage_f",
+    ];
+    let mut requests: Vec<ColumnRequest> = ["case", "source", "outcome", "subgroup", "term"]
+        .iter()
+        .map(|c| ColumnRequest::text(*c))
+        .collect();
+    requests.extend(numeric.iter().map(|c| ColumnRequest::optional_number(*c)));
+    let t = Table::read(&path, &requests).unwrap();
+    (0..t.n_rows())
+        .map(|i| Expected {
+            case: t.text("case").unwrap()[i].clone(),
+            source: t.text("source").unwrap()[i].clone(),
+            outcome: t.text("outcome").unwrap()[i].clone(),
+            subgroup: t.text("subgroup").unwrap()[i].clone(),
+            term: t.text("term").unwrap()[i].clone(),
+            values: numeric
+                .iter()
+                .map(|c| (*c, t.number(c).unwrap()[i]))
+                .collect(),
+        })
+        .collect()
+}
+
+struct Case {
+    name: String,
+    dataset: String,
+    request: Request,
+    options: Options,
+}
+
+fn read_cases() -> Vec<Case> {
+    let path = reference_dir().join("cases.csv");
+    let cols = [
+        "case",
+        "dataset",
+        "outcome",
+        "treatment",
+        "control",
+        "estimator",
+        "se",
+        "covariates",
+        "by",
+        "strata",
+        "cluster",
+        "weights",
+        "participation",
+    ];
+    let requests: Vec<ColumnRequest> = cols.iter().map(|c| ColumnRequest::text(*c)).collect();
+    let t = Table::read(&path, &requests).unwrap();
+    let get = |c: &str, i: usize| t.text(c).unwrap()[i].clone();
+    let opt = |c: &str, i: usize| Some(get(c, i)).filter(|s| !s.is_empty());
+    (0..t.n_rows())
+        .map(|i| Case {
+            name: get("case", i),
+            dataset: get("dataset", i),
+            request: Request {
+                outcomes: vec![get("outcome", i)],
+                treatment: get("treatment", i),
+                control: opt("control", i),
+                covariates: get("covariates", i)
+                    .split_whitespace()
+                    .map(String::from)
+                    .collect(),
+                by: opt("by", i),
+                strata: get("strata", i)
+                    .split_whitespace()
+                    .map(String::from)
+                    .collect(),
+                cluster: opt("cluster", i),
+                weights: opt("weights", i),
+                participation: opt("participation", i),
+            },
+            options: Options {
+                estimator: Estimator::parse(&get("estimator", i)).unwrap(),
+                se: opt("se", i).map(|s| SeType::parse(&s).unwrap()),
+                alpha: 0.05,
+            },
+        })
+        .collect()
+}
+
+#[test]
+fn every_reference_row_matches_estimatr_sandwich_clubsandwich_and_aer() {
+    let expected = read_expected();
+    let cases = read_cases();
+    assert!(cases.len() >= 20, "too few cases: {}", cases.len());
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for case in &cases {
+        let file = reference_dir().join(format!("d_{}.csv", case.dataset));
+        let data = load_file(&file, &case.request).unwrap();
+        let result = estimate_all(&data, &case.options, None)
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let wanted: Vec<&Expected> = expected.iter().filter(|e| e.case == case.name).collect();
+        assert!(!wanted.is_empty(), "{}: no expected rows", case.name);
+        let estimatr_rows = wanted.iter().filter(|e| e.source == "estimatr").count();
+        assert_eq!(
+            result.rows.len(),
+            estimatr_rows,
+            "{}: lotta gives {} rows, estimatr {}",
+            case.name,
+            result.rows.len(),
+            estimatr_rows
+        );
+        for e in wanted {
+            let Some(row) = result
+                .rows
+                .iter()
+                .find(|r| r.outcome == e.outcome && r.subgroup == e.subgroup && r.term == e.term)
+            else {
+                failures.push(format!(
+                    "{} {}: no row {} / {}",
+                    case.name, e.source, e.subgroup, e.term
+                ));
+                continue;
+            };
+            let ours = [
+                ("estimate", row.estimate),
+                ("std_error", row.std_error),
+                ("statistic", row.statistic),
+                ("df", row.df),
+                ("p_value", row.p_value),
+                ("conf_low", row.conf_low),
+                ("conf_high", row.conf_high),
+                ("n_treated", row.n_treated as f64),
+                ("n_control", row.n_control as f64),
+                ("mean_treated", row.mean_treated),
+                ("mean_control", row.mean_control),
+                ("first_stage_f", row.first_stage_f.unwrap_or(f64::NAN)),
+            ];
+            for (name, theirs) in &e.values {
+                if theirs.is_nan() {
+                    continue; // not given by this source (or not an IV row)
+                }
+                if e.subgroup.contains(" - ") && name.starts_with("mean") {
+                    continue;
+                }
+                let mine = ours
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or(f64::NAN, |v| v.1);
+                let tol = if matches!(*name, "df" | "p_value") {
+                    REL_TOL_DF_P
+                } else {
+                    REL_TOL
+                };
+                if !close(mine, *theirs, tol) {
+                    failures.push(format!(
+                        "{} [{}] {} {}: {name} lotta {mine:e} vs {theirs:e}",
+                        case.name, e.source, e.subgroup, e.term
+                    ));
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(checked > 500, "only {checked} values checked");
+}
+
+// ---------------------------------------------------------------------------------------------
+// End to end through the binary.
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn lotta(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_lotta"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
+    run
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+/// A small valid data set: 12 people, z 0/1, gender, age, y.
+const SMALL: &str = "id,z,gender,age,educ,site,y\n\
+a,1,F,30,primary,s1,1\nb,0,F,41,none,s1,0\nc,1,F,25,primary,s2,1\nd,0,F,52,secondary,s2,1\n\
+e,1,M,33,none,s1,0\nf,0,M,47,primary,s1,0\ng,1,M,29,secondary,s2,1\nh,0,M,38,none,s2,0\n\
+i,1,F,61,primary,s1,0\nj,0,M,22,none,s2,1\nk,1,M,45,secondary,s1,1\nl,0,F,36,primary,s2,0\n";
+
+fn expect_error(run: &Run, parts: &[&str]) {
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let line = run.stderr.trim();
+    assert!(line.starts_with("error: "), "{line}");
+    assert_eq!(line.lines().count(), 1, "one line expected: {line}");
+    for p in parts {
+        assert!(line.contains(p), "`{p}` not in: {line}");
+    }
+    assert!(run.stdout.is_empty(), "no output expected: {}", run.stdout);
+}
+
+#[test]
+fn ad_hoc_run_writes_tidy_csv_with_estimatr_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--by",
+            "gender",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let header = run.stdout.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "outcome,subgroup,term,estimate,std_error,statistic,df,p_value,conf_low,conf_high,estimator,se_type,n_treated,n_control,mean_treated,mean_control"
+    );
+    let subgroups: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        subgroups,
+        ["all", "gender=F", "gender=M", "gender=F - gender=M"]
+    );
+    // Same input, same bytes.
+    let again = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--by",
+            "gender",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.stdout, again.stdout);
+}
+
+#[test]
+fn bad_outcome_value_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "d.csv",
+        &SMALL.replace("s2,1\nd,", "s2,yes\nd,"),
+    );
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+        ],
+    );
+    expect_error(
+        &run,
+        &[
+            "d.csv",
+            "line 4",
+            "column 7",
+            "`y`",
+            "expected a number",
+            "`yes`",
+        ],
+    );
+}
+
+#[test]
+fn missing_column_suggests_the_nearest() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--by",
+            "gendr",
+        ],
+    );
+    expect_error(
+        &run,
+        &[
+            "d.csv",
+            "line 1",
+            "no column `gendr`",
+            "did you mean `gender`?",
+        ],
+    );
+}
+
+#[test]
+fn arm_without_observations_in_a_subgroup_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every woman treated.
+    let text = SMALL
+        .replace("b,0,F", "b,1,F")
+        .replace("d,0,F", "d,1,F")
+        .replace("l,0,F", "l,1,F");
+    write(dir.path(), "d.csv", &text);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--by",
+            "gender",
+        ],
+    );
+    expect_error(&run, &["y, gender=F", "arm `0` has no observations"]);
+}
+
+#[test]
+fn subgroup_of_size_one_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", &SMALL.replace("j,0,M", "j,0,X"));
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--by",
+            "gender",
+        ],
+    );
+    expect_error(&run, &["gender=X", "1 observation(s)"]);
+}
+
+#[test]
+fn constant_and_collinear_covariates_are_dropped_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,z,age,age2,one,y\n");
+    for (i, line) in SMALL.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        let age: f64 = f[3].parse().unwrap();
+        text.push_str(&format!(
+            "{},{},{},{},7,{}\n",
+            f[0],
+            f[1],
+            age,
+            2.0 * age + 1.0,
+            (i % 3) as f64
+        ));
+    }
+    write(dir.path(), "d.csv", &text);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--covariates",
+            "age,age2,one",
+            "--estimator",
+            "ols",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("column `age2` dropped"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("column `one` dropped"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout.lines().count(), 2);
+}
+
+#[test]
+fn a_single_cluster_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SMALL.replace(",s2,", ",s1,");
+    write(dir.path(), "d.csv", &text);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--estimator",
+            "ols",
+            "--cluster",
+            "site",
+        ],
+    );
+    expect_error(&run, &["at least 2 clusters", "the data have 1"]);
+}
+
+#[test]
+fn empty_covariate_cell_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", &SMALL.replace("e,1,M,33,", "e,1,M,,"));
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--covariates",
+            "age",
+        ],
+    );
+    expect_error(
+        &run,
+        &["d.csv", "line 6", "column 4", "`age`", "empty cell"],
+    );
+}
+
+#[test]
+fn nan_outcome_is_missing_and_reported_as_attrition() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "d.csv",
+        &SMALL.replace("s1,1\nb,", "s1,NaN\nb,"),
+    );
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("1 of 12 outcomes missing"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn treatment_that_is_not_zero_one_needs_control() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "educ",
+        ],
+    );
+    expect_error(
+        &run,
+        &["d.csv", "line 2", "expected a 0/1 treatment", "--control"],
+    );
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "educ",
+            "--control",
+            "tertiary",
+        ],
+    );
+    expect_error(
+        &run,
+        &[
+            "control arm `tertiary` does not occur",
+            "none, primary, secondary",
+        ],
+    );
+}
+
+#[test]
+fn participation_must_be_zero_or_one() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--participation",
+            "age",
+        ],
+    );
+    expect_error(&run, &["line 2", "`age`", "expected 0 or 1"]);
+}
+
+#[test]
+fn unknown_estimator_and_se_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--estimator",
+            "2sls",
+        ],
+    );
+    expect_error(&run, &["`2sls` is not a known estimator"]);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--se",
+            "cr2",
+        ],
+    );
+    expect_error(&run, &["--se cr2 needs clusters"]);
+}
+
+fn write_study(dir: &Path, outcomes: &str) {
+    write(
+        dir,
+        "study.toml",
+        "[study]\nname = \"t\"\nseed = 7\n\n[data]\nid = \"person_id\"\nparticipants = \"participants.csv\"\n\
+         outcomes = [\"outcomes.csv\"]\nledger = \"ledger.csv\"\n\n[design]\narms = { md1 = 2, standard = 1 }\n\
+         control = \"standard\"\n\n[analysis]\noutcomes = [\"y\"]\nby = \"gender\"\n",
+    );
+    let mut participants = String::from("person_id,gender,age\n");
+    let mut ledger = String::from("id,arm,stratum,probability\n");
+    for (i, line) in SMALL.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        participants.push_str(&format!("{},{},{}\n", f[0], f[2], f[3]));
+        let arm = if f[1] == "1" { "md1" } else { "standard" };
+        // Probabilities differ between enrolment waves (first six people 1:1, then 2:1).
+        let p = if i < 6 {
+            "0.5"
+        } else if f[1] == "1" {
+            "0.6667"
+        } else {
+            "0.3333"
+        };
+        ledger.push_str(&format!("{},{arm},{},{p}\n", f[0], f[5]));
+    }
+    write(dir, "participants.csv", &participants);
+    write(dir, "ledger.csv", &ledger);
+    write(dir, "outcomes.csv", outcomes);
+}
+
+fn small_outcomes() -> String {
+    let mut text = String::from("person_id,y\n");
+    for line in SMALL.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        text.push_str(&format!("{},{}\n", f[0], f[6]));
+    }
+    text
+}
+
+#[test]
+fn study_joins_ledger_participants_and_outcomes_with_ipw() {
+    let dir = tempfile::tempdir().unwrap();
+    write_study(dir.path(), &small_outcomes());
+    let run = lotta(dir.path(), &["estimate", ".", "--format", "csv"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("inverse probabilities"),
+        "{}",
+        run.stderr
+    );
+    let rows: Vec<&str> = run.stdout.lines().skip(1).collect();
+    assert_eq!(rows.len(), 4);
+    assert!(rows[0].starts_with("y,all,arm,"), "{}", rows[0]);
+    assert!(rows[0].contains("dim (ipw)"), "{}", rows[0]);
+}
+
+#[test]
+fn outcome_ids_not_in_the_ledger_are_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let outcomes = small_outcomes() + "zz,1\n";
+    write_study(dir.path(), &outcomes);
+    let run = lotta(dir.path(), &["estimate", "."]);
+    expect_error(
+        &run,
+        &[
+            "outcomes.csv",
+            "line 14",
+            "column 1",
+            "`person_id`",
+            "id `zz` is not in the assignment ledger",
+        ],
+    );
+}
+
+#[test]
+fn results_do_not_depend_on_the_number_of_threads() {
+    // More rows than one block of the blocked QR, clustered, so every parallel path runs.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,z,g,site,x,y\n");
+    let mut state: u64 = 12345;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for i in 0..40_000 {
+        let site = i % 9;
+        let z = usize::from(site % 2 == 0);
+        let g = if next() < 0.5 { "F" } else { "M" };
+        let x = next() * 10.0;
+        let y = 0.2 * z as f64 + 0.05 * x + next();
+        text.push_str(&format!("p{i},{z},{g},s{site},{x:.6},{y:.6}\n"));
+    }
+    write(dir.path(), "d.csv", &text);
+    let args = [
+        "estimate",
+        "--data",
+        "d.csv",
+        "--outcome",
+        "y",
+        "--treatment",
+        "z",
+        "--by",
+        "g",
+        "--covariates",
+        "x",
+        "--estimator",
+        "lin",
+        "--cluster",
+        "site",
+        "--format",
+        "csv",
+    ];
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_lotta"))
+            .current_dir(dir.path())
+            .env("RAYON_NUM_THREADS", threads)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        outputs.push(out.stdout);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}
+
+#[test]
+fn recompute_with_the_actual_assignment_gives_the_estimates() {
+    let file = reference_dir().join("d_main.csv");
+    let request = Request {
+        outcomes: vec!["y_num".into()],
+        treatment: "z".into(),
+        covariates: vec!["age".into()],
+        by: Some("gender".into()),
+        ..Request::default()
+    };
+    let data = load_file(&file, &request).unwrap();
+    let options = Options {
+        estimator: Estimator::Lin,
+        se: None,
+        alpha: 0.05,
+    };
+    let rows = estimate_all(&data, &options, None).unwrap().rows;
+    let t: Vec<f64> = data.treatment.codes.iter().map(|&c| c as f64).collect();
+    let statistic = lotta::estimate::binary_statistic(&data, &options);
+    let again = statistic(&t).unwrap();
+    assert_eq!(again, rows.iter().map(|r| r.estimate).collect::<Vec<_>>());
+    // A different assignment gives different estimates.
+    let flipped: Vec<f64> = t.iter().rev().copied().collect();
+    assert_ne!(statistic(&flipped).unwrap(), again);
+}
+
+#[test]
+fn hc_standard_errors_with_clusters_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--cluster",
+            "site",
+            "--se",
+            "hc2",
+        ],
+    );
+    expect_error(&run, &["--se hc2 ignores the clusters", "cr0, cr1 or cr2"]);
+}
+
+#[test]
+fn weighted_cr2_is_refused_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,z,site,w,y\n");
+    for (i, line) in SMALL.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        text.push_str(&format!(
+            "{},{},c{},{},{}\n",
+            f[0],
+            f[1],
+            i % 4,
+            1 + i % 3,
+            f[6]
+        ));
+    }
+    write(dir.path(), "d.csv", &text);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--estimator",
+            "ols",
+            "--cluster",
+            "site",
+            "--weights",
+            "w",
+        ],
+    );
+    expect_error(&run, &["CR2 standard errors with weights", "--se cr1"]);
+}
+
+#[test]
+fn participation_effect_needs_two_arms() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id,arm,took,y\n");
+    for (i, line) in SMALL.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        let arm = ["a", "b", "c"][i % 3];
+        text.push_str(&format!(
+            "{},{arm},{},{}\n",
+            f[0],
+            u8::from(arm != "c"),
+            f[6]
+        ));
+    }
+    write(dir.path(), "d.csv", &text);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "arm",
+            "--control",
+            "c",
+            "--participation",
+            "took",
+        ],
+    );
+    expect_error(&run, &["2SLS", "exactly two arms"]);
+}
+
+#[test]
+fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
+    let file = reference_dir().join("d_main.csv");
+    for (estimator, covariates, strata) in [
+        (Estimator::Ols, vec!["age", "educ"], vec![]),
+        (Estimator::Fe, vec!["age"], vec!["site"]),
+        (Estimator::Dim, vec![], vec![]),
+        (Estimator::Lin, vec!["age", "educ"], vec![]),
+    ] {
+        let request = Request {
+            outcomes: vec!["y_num".into(), "y_miss".into()],
+            treatment: "z".into(),
+            covariates: covariates.iter().map(|s| s.to_string()).collect(),
+            by: Some("gender".into()),
+            strata: strata.iter().map(|s| s.to_string()).collect(),
+            ..Request::default()
+        };
+        let data = load_file(&file, &request).unwrap();
+        let options = Options {
+            estimator,
+            se: None,
+            alpha: 0.05,
+        };
+        let fast = lotta::estimate::fast::fast_statistic(&data, &options)
+            .unwrap()
+            .expect("supported");
+        // A re-drawn assignment: rotate the actual one.
+        let mut codes = data.treatment.codes.clone();
+        codes.rotate_left(7);
+        let slow = lotta::estimate::recompute(&data, &options, &codes).unwrap();
+        let quick = fast.eval(&codes);
+        assert_eq!(slow.len(), quick.len(), "{estimator:?}");
+        for (a, b) in slow.iter().zip(&quick) {
+            assert!(close(*a, *b, 1e-9), "{estimator:?}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn fast_statistic_equals_refitting_with_three_arms() {
+    let file = reference_dir().join("d_arms.csv");
+    for estimator in [Estimator::Lin, Estimator::Ols, Estimator::Dim] {
+        let request = Request {
+            outcomes: vec!["y".into()],
+            treatment: "arm".into(),
+            control: Some("standard".into()),
+            covariates: if estimator == Estimator::Dim {
+                vec![]
+            } else {
+                vec!["x".into()]
+            },
+            by: Some("gender".into()),
+            ..Request::default()
+        };
+        let data = load_file(&file, &request).unwrap();
+        let options = Options {
+            estimator,
+            se: None,
+            alpha: 0.05,
+        };
+        let fast = lotta::estimate::fast::fast_statistic(&data, &options)
+            .unwrap()
+            .expect("supported");
+        let mut codes = data.treatment.codes.clone();
+        codes.rotate_left(11);
+        let slow = lotta::estimate::recompute(&data, &options, &codes).unwrap();
+        let quick = fast.eval(&codes);
+        assert_eq!(slow.len(), quick.len(), "{estimator:?}");
+        for (a, b) in slow.iter().zip(&quick) {
+            assert!(close(*a, *b, 1e-9), "{estimator:?}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn attrition_table_counts_missing_outcomes_by_arm() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SMALL
+        .replace("s1,1\nb,", "s1,\nb,")
+        .replace("s2,1\ne,", "s2,NA\ne,")
+        .replace("s1,0\nf,", "s1,\nf,");
+    write(dir.path(), "d.csv", &text);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--attrition",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "outcome,subgroup,arm,n,n_missing,rate_missing,difference,std_error,p_value"
+    );
+    // a (treated) and e (treated) missing, d (control) missing.
+    assert!(lines[1].starts_with("y,all,0,6,1,"), "{}", lines[1]);
+    assert!(lines[2].starts_with("y,all,1,6,2,"), "{}", lines[2]);
+}
+
+#[test]
+fn study_fixed_effects_use_the_ledger_strata() {
+    let dir = tempfile::tempdir().unwrap();
+    write_study(dir.path(), &small_outcomes());
+    let toml = std::fs::read_to_string(dir.path().join("study.toml")).unwrap();
+    let toml = toml.replace(
+        "control = \"standard\"\n",
+        "control = \"standard\"\nstrata = [\"site\"]\n",
+    );
+    write(dir.path(), "study.toml", &toml);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            ".",
+            "--estimator",
+            "fe",
+            "--ipw",
+            "off",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let first = run.stdout.lines().nth(1).unwrap();
+    assert!(first.starts_with("y,all,arm,"), "{first}");
+    assert!(first.contains(",fe,HC2,"), "{first}");
+    // Equal to fixed effects on the site column given explicitly (the ledger's stratum is site).
+    let explicit = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            ".",
+            "--estimator",
+            "fe",
+            "--ipw",
+            "off",
+            "--strata",
+            "stratum",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.stdout, explicit.stdout);
+}

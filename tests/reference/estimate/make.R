@@ -1,0 +1,280 @@
+# Reference values for `lotta estimate`, computed with estimatr, sandwich, clubSandwich and AER.
+# Run from the repository root:  Rscript tests/reference/estimate/make.R
+# Writes datasets (d_*.csv), the analysis cases (cases.csv) and the expected rows (expected.csv).
+# lotta's conventions replicated here: subgroups `all`, `<by>=<level>` (levels sorted), the
+# difference `<by>=<level> - <by>=<last level>` from the interaction model of the estimator
+# (dim: y ~ z*g [+ strata FE]; ols/fe: y ~ z + g + z:g + covariates [+ strata FE];
+#  lin: lm_lin with the level indicator g as the first covariate, term z:g_c).
+suppressPackageStartupMessages({
+  library(estimatr); library(sandwich); library(clubSandwich); library(AER)
+})
+Sys.setlocale("LC_COLLATE", "C")
+out <- "tests/reference/estimate"
+options(digits = 17)
+
+set.seed(20261122)
+# d_main: 240 people, 2:1 offer, binary and continuous outcomes, text covariate, 8 sites,
+# one-sided non-compliance, IPW weights varying by site, an outcome with missing values.
+n <- 240
+site <- sprintf("s%02d", rep(1:8, each = 30))
+gender <- ifelse(runif(n) < 0.45, "F", "M")
+z <- unlist(lapply(1:8, function(s) sample(rep(c(1, 1, 0), 10))))
+age <- round(runif(n, 18, 64))
+educ_years <- round(runif(n, 0, 16))
+educ <- sample(c("none", "primary", "secondary", "tertiary"), n, replace = TRUE)
+x_collinear <- 2 * age + 1
+p_site <- ifelse(as.integer(substr(site, 2, 3)) <= 4, 2/3, 1/2)
+took_part <- ifelse(z == 1, rbinom(n, 1, 0.85), 0)
+lat <- -2 + 0.03 * age + 0.05 * educ_years + 0.5 * took_part + ifelse(gender == "F", -0.3, 0)
+y_bin <- rbinom(n, 1, plogis(lat))
+y_num <- 10 + 0.2 * age + 1.5 * took_part * (1 + (gender == "F")) + rnorm(n, 0, 3)
+y_miss <- ifelse(runif(n) < 0.1 + 0.05 * z, NA, y_bin)
+w <- ifelse(z == 1, 1 / p_site, 1 / (1 - p_site))
+d_main <- data.frame(id = sprintf("p%03d", 1:n), site, gender, z, age, educ_years, educ,
+                     x_collinear, took_part, w, y_bin, y_num, y_miss)
+write.csv(d_main, file.path(out, "d_main.csv"), row.names = FALSE, na = "")
+
+# d_clus: 7 municipalities (few clusters), cluster-level assignment, unequal sizes.
+sizes <- c(12, 30, 8, 25, 40, 15, 20)
+municipality <- rep(sprintf("m%d", 1:7), sizes)
+zc <- rep(c(1, 0, 1, 0, 1, 0, 1), sizes)
+nc <- sum(sizes)
+gc <- ifelse(runif(nc) < 0.5, "F", "M")
+xc <- rnorm(nc)
+yc <- 0.3 * zc + 0.5 * xc + rep(rnorm(7, 0, 0.5), sizes) + rnorm(nc)
+d_clus <- data.frame(id = sprintf("c%03d", 1:nc), municipality, gender = gc, z = zc, x = xc, y = yc)
+write.csv(d_clus, file.path(out, "d_clus.csv"), row.names = FALSE)
+
+# d_pairs: 12 matched pairs (strata of size 2).
+pair <- sprintf("b%02d", rep(1:12, each = 2))
+zp <- unlist(lapply(1:12, function(i) sample(c(0, 1))))
+yp <- 1 + 0.4 * zp + rep(rnorm(12), each = 2) + rnorm(24, 0, 0.5)
+d_pairs <- data.frame(id = sprintf("q%02d", 1:24), pair, z = zp, y = yp)
+write.csv(d_pairs, file.path(out, "d_pairs.csv"), row.names = FALSE)
+
+# d_arms: three arms (control `standard`), unbalanced.
+na <- 150
+arm <- sample(c("standard", "md1", "md1plus"), na, replace = TRUE, prob = c(0.4, 0.35, 0.25))
+ga <- ifelse(runif(na) < 0.5, "F", "M")
+xa <- rnorm(na)
+ya <- 0.2 * (arm == "md1") + 0.5 * (arm == "md1plus") + 0.3 * xa + rnorm(na)
+d_arms <- data.frame(id = sprintf("a%03d", 1:na), arm, gender = ga, x = xa, y = ya)
+write.csv(d_arms, file.path(out, "d_arms.csv"), row.names = FALSE)
+
+# d_bclus: 4 blocks of 4 clusters (2 offered, 2 not), unequal cluster sizes, participation.
+blk <- character(); cl <- character(); zb <- numeric()
+for (b in 1:4) for (k in 1:4) {
+  m <- sample(5:25, 1)
+  blk <- c(blk, rep(sprintf("b%d", b), m)); cl <- c(cl, rep(sprintf("b%dc%d", b, k), m))
+  zb <- c(zb, rep(as.numeric(k %% 2 == 0), m))
+}
+nb <- length(zb)
+gb <- ifelse(runif(nb) < 0.5, "F", "M")
+xb <- rnorm(nb)
+tb <- ifelse(zb == 1, rbinom(nb, 1, 0.8), 0)
+yb <- 0.4 * tb + 0.3 * xb + as.numeric(factor(blk)) * 0.2 + rnorm(nb)
+d_bclus <- data.frame(id = sprintf("k%03d", 1:nb), block = blk, cluster = cl, gender = gb, z = zb,
+                      x = xb, took_part = tb, y = yb)
+write.csv(d_bclus, file.path(out, "d_bclus.csv"), row.names = FALSE)
+
+datasets <- list(main = d_main, clus = d_clus, pairs = d_pairs, arms = d_arms, bclus = d_bclus)
+
+cases <- data.frame(
+  case = character(), dataset = character(), outcome = character(), treatment = character(),
+  control = character(), estimator = character(), se = character(), covariates = character(),
+  by = character(), strata = character(), cluster = character(), weights = character(),
+  participation = character(), stringsAsFactors = FALSE)
+rows <- list()
+
+add_case <- function(case, dataset, outcome, estimator, se = "", covariates = character(),
+                     by = "", strata = "", cluster = "", weights = "", participation = "",
+                     treatment = "z", control = "") {
+  cases[nrow(cases) + 1, ] <<- list(case, dataset, outcome, treatment, control, estimator, se,
+                                     paste(covariates, collapse = " "), by, strata, cluster,
+                                     weights, participation)
+}
+
+se_arg <- function(se, clustered) {
+  if (se == "") return(if (clustered) "CR2" else "HC2")
+  switch(se, hc0 = "HC0", hc1 = "HC1", hc2 = "HC2", hc3 = "HC3", cr0 = "CR0", cr1 = "stata", cr2 = "CR2")
+}
+se_label <- function(s) if (s == "stata") "CR1" else s
+
+record <- function(case, source, outcome, subgroup, term, est, se, df, sub, tcol, tlevel, ctrl) {
+  tt <- est / se
+  p <- 2 * pt(-abs(tt), df)
+  q <- qt(0.975, df)
+  yv <- sub[[outcome]]
+  tr <- sub[[tcol]] == tlevel
+  co <- sub[[tcol]] == ctrl
+  rows[[length(rows) + 1]] <<- data.frame(
+    case = case, source = source, outcome = outcome, subgroup = subgroup, term = term,
+    estimate = est, std_error = se, statistic = tt, df = df, p_value = p,
+    conf_low = est - q * se, conf_high = est + q * se,
+    n_treated = sum(tr), n_control = sum(co),
+    mean_treated = mean(yv[tr]), mean_control = mean(yv[co]), stringsAsFactors = FALSE)
+}
+
+# One case: every row lotta produces for it.
+run_case <- function(case, dataset, outcome, estimator, se = "", covariates = character(),
+                     by = "", strata = "", cluster = "", weights = "", participation = "",
+                     treatment = "z", control = "") {
+  add_case(case, dataset, outcome, estimator, se, covariates, by, paste(strata, collapse = " "),
+           cluster, weights, participation, treatment, control)
+  d <- datasets[[dataset]]
+  d <- d[!is.na(d[[outcome]]), ]
+  if (length(strata) > 1) {  # several strata columns: their combinations
+    d$strata__ <- do.call(paste, c(d[strata], sep = "|")); strata <- "strata__"
+  }
+  if (treatment == "z") { arms <- c(1); ctrl <- 0; term_of <- function(a) "z" } else {
+    levs <- sort(unique(d[[treatment]])); arms <- setdiff(levs, control); ctrl <- control
+    term_of <- function(a) paste0(treatment, "=", a)
+    d[[treatment]] <- relevel(factor(d[[treatment]]), ref = control)
+  }
+  clustered <- cluster != ""
+  st <- se_arg(se, clustered)
+  fit_args <- function(sub) {
+    a <- list(data = sub, se_type = st)
+    if (clustered) a$clusters <- sub[[cluster]]
+    if (weights != "") a$weights <- sub[[weights]]
+    a
+  }
+  rhs_cov <- if (length(covariates)) paste("+", paste(covariates, collapse = " + ")) else ""
+  strata_fe <- function(a) { if (strata != "") a$fixed_effects <- as.formula(paste("~", strata)); a }
+  coef_name <- function(a) if (treatment == "z") "z" else paste0(treatment, a)
+  groups <- list(all = d)
+  if (by != "") for (l in sort(unique(d[[by]]))) groups[[paste0(by, "=", l)]] <- d[d[[by]] == l, ]
+  for (g in names(groups)) {
+    sub <- groups[[g]]
+    for (a in arms) {
+      tl <- if (treatment == "z") 1 else a
+      if (estimator == "dim") {
+        s2 <- sub[sub[[treatment]] %in% c(tl, ctrl), ]
+        a2 <- list(formula = as.formula(paste(outcome, "~", treatment)), data = s2)
+        if (strata != "") a2$blocks <- s2[[strata]]
+        if (clustered) a2$clusters <- s2[[cluster]]
+        if (weights != "") a2$weights <- s2[[weights]]
+        if (treatment != "z") { a2$condition1 <- ctrl; a2$condition2 <- a }
+        f <- do.call(difference_in_means, a2)
+        record(case, "estimatr", outcome, g, term_of(a), unname(f$coefficients), unname(f$std.error),
+               unname(f$df), sub, treatment, tl, ctrl)
+      } else {
+        a2 <- fit_args(sub)
+        if (estimator == "lin") {
+          a2$formula <- as.formula(paste(outcome, "~", treatment))
+          a2$covariates <- as.formula(paste("~", paste(covariates, collapse = " + ")))
+          f <- do.call(lm_lin, a2)
+        } else {
+          a2$formula <- as.formula(paste(outcome, "~", treatment, rhs_cov))
+          if (estimator == "fe") a2 <- strata_fe(a2)
+          f <- do.call(lm_robust, a2)
+        }
+        cn <- coef_name(a)
+        record(case, "estimatr", outcome, g, term_of(a), unname(f$coefficients[cn]),
+               unname(f$std.error[cn]), unname(f$df[cn]), sub, treatment, tl, ctrl)
+      }
+    }
+    if (participation != "") {
+      a2 <- fit_args(sub)
+      a2$formula <- as.formula(paste(outcome, "~", participation, rhs_cov, "|", treatment, rhs_cov))
+      a2$diagnostics <- TRUE
+      f <- do.call(iv_robust, a2)
+      record(case, "estimatr", outcome, g, participation, unname(f$coefficients[participation]),
+             unname(f$std.error[participation]), unname(f$df[participation]), sub, treatment, 1, 0)
+      rows[[length(rows)]]$first_stage_f <<- unname(f$diagnostic_first_stage_fstatistic["value"])
+    }
+  }
+  if (by != "") {
+    # One interaction model with an indicator of every level but the last.
+    levs <- sort(unique(d[[by]])); ref <- levs[length(levs)]
+    gnames <- character()
+    for (l in levs[-length(levs)]) {
+      gname <- paste0(by, l)
+      d[[gname]] <- as.numeric(d[[by]] == l)
+      gnames <- c(gnames, gname)
+    }
+    bq <- function(v) paste0("`", v, "`")
+    a2 <- fit_args(d)
+    if (estimator == "lin") {
+      a2$formula <- as.formula(paste(outcome, "~", treatment))
+      a2$covariates <- as.formula(paste("~", paste(c(bq(gnames), covariates), collapse = " + ")))
+      f <- do.call(lm_lin, a2)
+    } else {
+      cv <- if (estimator == "dim") "" else rhs_cov
+      inter <- paste(treatment, ":", bq(gnames), collapse = " + ")
+      a2$formula <- as.formula(paste(outcome, "~", treatment, "+", paste(bq(gnames), collapse = " + "), "+", inter, cv))
+      if (estimator == "fe" || (estimator == "dim" && strata != "")) a2 <- strata_fe(a2)
+      f <- do.call(lm_robust, a2)
+    }
+    for (l in levs[-length(levs)]) {
+      gname <- paste0(by, l)
+      for (a in arms) {
+        tl <- if (treatment == "z") 1 else a
+        cn <- if (estimator == "lin") paste0(coef_name(a), ":", gname, "_c") else paste0(coef_name(a), ":", gname)
+        sub <- d[d[[by]] %in% c(l, ref), ]
+        record(case, "estimatr", outcome, paste0(by, "=", l, " - ", by, "=", ref), term_of(a),
+               unname(f$coefficients[cn]), unname(f$std.error[cn]), unname(f$df[cn]), sub,
+               treatment, tl, ctrl)
+      }
+    }
+  }
+}
+
+run_case("dim_simple", "main", "y_bin", "dim", by = "gender")
+run_case("dim_blocked", "main", "y_num", "dim", by = "gender", strata = "site")
+run_case("dim_weighted", "main", "y_num", "dim", weights = "w")
+run_case("dim_clustered", "clus", "y", "dim", cluster = "municipality")
+run_case("dim_pairs", "pairs", "y", "dim", strata = "pair")
+run_case("ols_hc2", "main", "y_bin", "ols", covariates = c("age", "educ_years", "educ"), by = "gender")
+for (s in c("hc0", "hc1", "hc3"))
+  run_case(paste0("ols_", s), "main", "y_num", "ols", se = s, covariates = c("age", "educ"))
+run_case("ols_collinear", "main", "y_num", "ols", covariates = c("age", "x_collinear", "educ"))
+run_case("ols_missing", "main", "y_miss", "ols", covariates = c("age", "educ"), by = "gender")
+run_case("ols_weighted", "main", "y_num", "ols", covariates = c("age", "educ"), weights = "w", by = "gender")
+run_case("lin_hc2", "main", "y_bin", "lin", covariates = c("age", "educ_years", "educ"), by = "gender")
+run_case("lin_weighted_hc1", "main", "y_num", "lin", se = "hc1", covariates = c("age", "educ"), weights = "w")
+run_case("fe_hc2", "main", "y_num", "fe", covariates = c("age", "educ"), strata = "site", by = "gender")
+run_case("fe_hc1", "main", "y_bin", "fe", se = "hc1", covariates = c("age"), strata = "site")
+for (s in c("cr0", "cr1", "cr2"))
+  run_case(paste0("ols_", s), "clus", "y", "ols", se = s, covariates = c("x"), cluster = "municipality", by = "gender")
+run_case("lin_cr2", "clus", "y", "lin", covariates = c("x"), cluster = "municipality")
+run_case("iv_hc2", "main", "y_num", "ols", covariates = c("age", "educ"), participation = "took_part", by = "gender")
+run_case("iv_hc0", "main", "y_bin", "ols", se = "hc0", participation = "took_part")
+run_case("arms_dim", "arms", "y", "dim", treatment = "arm", control = "standard", by = "gender")
+run_case("arms_lin", "arms", "y", "lin", covariates = c("x"), treatment = "arm", control = "standard", by = "gender")
+run_case("arms_ols_hc3", "arms", "y", "ols", se = "hc3", covariates = c("x"), treatment = "arm", control = "standard")
+run_case("dim_block_clustered", "bclus", "y", "dim", strata = "block", cluster = "cluster")
+run_case("dim_blocked_weighted", "main", "y_num", "dim", strata = "site", weights = "w")
+run_case("fe_cr2", "bclus", "y", "fe", covariates = c("x"), strata = "block", cluster = "cluster", by = "gender")
+run_case("fe_cr1", "bclus", "y", "fe", se = "cr1", covariates = c("x"), strata = "block", cluster = "cluster")
+run_case("fe_strata_combined", "main", "y_num", "fe", covariates = c("age"), strata = c("site", "gender"))
+run_case("iv_cr2", "bclus", "y", "ols", covariates = c("x"), cluster = "cluster", participation = "took_part")
+run_case("lin_hc3_multi_level_by", "main", "y_num", "lin", se = "hc3", covariates = c("age"), by = "educ")
+
+# Independent checks of the same numbers with sandwich, clubSandwich and AER.
+rec_other <- function(case, source, outcome, subgroup, term, est, se, df) {
+  rows[[length(rows) + 1]] <<- data.frame(case = case, source = source, outcome = outcome,
+    subgroup = subgroup, term = term, estimate = est, std_error = se, statistic = est / se,
+    df = df, p_value = 2 * pt(-abs(est / se), df), conf_low = NA, conf_high = NA,
+    n_treated = NA, n_control = NA, mean_treated = NA, mean_control = NA, stringsAsFactors = FALSE)
+}
+m <- lm(y_num ~ z + age + educ, data = d_main)
+for (s in c("hc0", "hc1", "hc3")) {
+  v <- vcovHC(m, type = toupper(s))
+  rec_other(paste0("ols_", s), "sandwich", "y_num", "all", "z", coef(m)[["z"]], sqrt(v["z", "z"]), m$df.residual)
+}
+mc <- lm(y ~ z + x, data = d_clus)
+ct <- coef_test(mc, vcov = "CR2", cluster = d_clus$municipality, test = "Satterthwaite")
+rec_other("ols_cr2", "clubSandwich", "y", "all", "z", ct$beta[2], ct$SE[2], ct$df_Satt[2])
+v1 <- vcovCL(mc, cluster = ~municipality, type = "HC1")
+rec_other("ols_cr1", "sandwich", "y", "all", "z", coef(mc)[["z"]], sqrt(v1["z", "z"]), 6)
+v0 <- vcovCL(mc, cluster = ~municipality, type = "HC0", cadjust = FALSE)
+rec_other("ols_cr0", "sandwich", "y", "all", "z", coef(mc)[["z"]], sqrt(v0["z", "z"]), 6)
+iv <- ivreg(y_bin ~ took_part | z, data = d_main)
+vi <- vcovHC(iv, type = "HC0")
+rec_other("iv_hc0", "AER", "y_bin", "all", "took_part", coef(iv)[["took_part"]], sqrt(vi["took_part", "took_part"]), iv$df.residual)
+
+write.csv(cases, file.path(out, "cases.csv"), row.names = FALSE)
+expected <- do.call(rbind, lapply(rows, function(r) { if (is.null(r$first_stage_f)) r$first_stage_f <- NA; r }))
+write.csv(format(expected, digits = 17), file.path(out, "expected.csv"), row.names = FALSE, na = "", quote = TRUE)
+cat("wrote", nrow(expected), "expected rows for", nrow(cases), "cases\n")
