@@ -263,6 +263,8 @@ pub struct BootRatio {
     /// NE (ΔE > 0, ΔC > 0: more jobs at higher cost), SE (ΔE > 0, ΔC ≤ 0: dominant),
     /// SW (ΔE ≤ 0, ΔC ≤ 0), NW (ΔE ≤ 0, ΔC > 0: dominated).
     pub quadrants: [f64; 4],
+    /// The valid replicates as (ΔE_b, ΔC_b), in replicate order: the cost-effectiveness plane.
+    pub draws: Vec<(f64, f64)>,
 }
 
 /// Incremental cost and effect and their ratio, with intervals.
@@ -575,6 +577,7 @@ fn boot_ratio(dc: &[f64], de: &[f64], level: f64) -> BootRatio {
         icer_low,
         icer_high,
         quadrants: [share(0), share(1), share(2), share(3)],
+        draws: pairs.iter().map(|(c, e)| (*e, *c)).collect(),
     }
 }
 

@@ -34,6 +34,10 @@ pub struct EffectRow {
     pub p_value_adjusted: Option<f64>,
     /// Randomization-inference p-value (filled by the RI step).
     pub p_value_ri: Option<f64>,
+    /// Randomization-inference interval for a constant additive effect, by test inversion
+    /// (overall rows of two-arm studies).
+    pub ri_conf_low: Option<f64>,
+    pub ri_conf_high: Option<f64>,
 }
 
 /// Column names of [`EffectRow`] in output order (optional columns last).
@@ -62,6 +66,7 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
     let with_f = rows.iter().any(|r| r.first_stage_f.is_some());
     let with_adj = rows.iter().any(|r| r.p_value_adjusted.is_some());
     let with_ri = rows.iter().any(|r| r.p_value_ri.is_some());
+    let with_ri_ci = rows.iter().any(|r| r.ri_conf_low.is_some());
     let mut columns: Vec<&str> = EFFECT_COLUMNS.to_vec();
     if with_f {
         columns.push("first_stage_f");
@@ -71,6 +76,10 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
     }
     if with_ri {
         columns.push("p_value_ri");
+    }
+    if with_ri_ci {
+        columns.push("ri_conf_low");
+        columns.push("ri_conf_high");
     }
     let mut frame = Frame::new(&columns)
         .with_decimals("n_treated", 0)
@@ -104,6 +113,10 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
         }
         if with_ri {
             row.push(r.p_value_ri.into());
+        }
+        if with_ri_ci {
+            row.push(r.ri_conf_low.into());
+            row.push(r.ri_conf_high.into());
         }
         frame.push(row);
     }

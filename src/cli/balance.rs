@@ -50,6 +50,73 @@ pub fn joint_path(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
+/// The balance table and the joint F tests of `covariates` by the ledger's arms, overall and by
+/// `by`. Participants not in the ledger (or misfits left unassigned) are left out, with a note.
+pub fn balance_tables(
+    participants: &Path,
+    ledger_path: &Path,
+    covariates: &[String],
+    by: Option<&str>,
+) -> anyhow::Result<(lotta::export::Frame, lotta::export::Frame)> {
+    let Some(ledger) = ledger::read(&ledger_path)? else {
+        return Err(Error::ledger(Location::file(&ledger_path), "no such ledger").into());
+    };
+    let design = &ledger.design;
+    let mut requests = vec![ColumnRequest::text(&design.id)];
+    for c in covariates {
+        requests.push(ColumnRequest::text(c));
+    }
+    if let Some(b) = by {
+        requests.push(ColumnRequest::text(b));
+    }
+    let table = Table::read(&participants, &requests)?;
+    let ids = table.text(&design.id)?;
+    let arm_of: HashMap<&str, u32> = ledger.rows.iter().map(|r| (r.id.as_str(), r.arm)).collect();
+    let arm: Vec<u32> = ids
+        .iter()
+        .map(|id| arm_of.get(id.as_str()).copied().unwrap_or(UNASSIGNED))
+        .collect();
+    let left_out = arm.iter().filter(|&&a| a == UNASSIGNED).count();
+    if left_out > 0 {
+        eprintln!(
+            "note: {left_out} participants are left out (not in the ledger, or left unassigned as misfits)"
+        );
+    }
+    // A column whose every non-missing cell is a number is numeric; otherwise text.
+    let mut numeric: Vec<Option<Vec<f64>>> = Vec::new();
+    for c in covariates {
+        let values = table.text(c)?;
+        let parsed: Option<Vec<f64>> = values
+            .iter()
+            .map(|v| {
+                if is_missing(v) {
+                    Some(f64::NAN)
+                } else {
+                    v.parse::<f64>().ok().filter(|x| x.is_finite())
+                }
+            })
+            .collect();
+        numeric.push(parsed);
+    }
+    let mut covs: Vec<Covariate> = Vec::new();
+    for (c, parsed) in covariates.iter().zip(&numeric) {
+        covs.push(match parsed {
+            Some(values) => Covariate::Numeric { name: c, values },
+            None => Covariate::Categorical {
+                name: c,
+                values: table.text(c)?,
+            },
+        });
+    }
+    let arm_names: Vec<String> = design.arms.iter().map(|a| a.name.clone()).collect();
+    let by_values = match by {
+        Some(b) => Some((b, table.text(b)?)),
+        None => None,
+    };
+    let result = balance(&covs, &arm, &arm_names, design.control_index(), by_values)?;
+    Ok((result.rows_frame(), result.joint_frame()))
+}
+
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let resolved = resolve(
         args.study.as_deref(),
@@ -76,64 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .into());
     }
     let by = args.by.or(spec_design.by);
-    let Some(ledger) = ledger::read(&ledger_path)? else {
-        return Err(Error::ledger(Location::file(&ledger_path), "no such ledger").into());
-    };
-    let design = &ledger.design;
-    let mut requests = vec![ColumnRequest::text(&design.id)];
-    for c in &covariates {
-        requests.push(ColumnRequest::text(c));
-    }
-    if let Some(b) = &by {
-        requests.push(ColumnRequest::text(b));
-    }
-    let table = Table::read(&participants, &requests)?;
-    let ids = table.text(&design.id)?;
-    let arm_of: HashMap<&str, u32> = ledger.rows.iter().map(|r| (r.id.as_str(), r.arm)).collect();
-    let arm: Vec<u32> = ids
-        .iter()
-        .map(|id| arm_of.get(id.as_str()).copied().unwrap_or(UNASSIGNED))
-        .collect();
-    let left_out = arm.iter().filter(|&&a| a == UNASSIGNED).count();
-    if left_out > 0 {
-        eprintln!(
-            "note: {left_out} participants are left out (not in the ledger, or left unassigned as misfits)"
-        );
-    }
-    // A column whose every non-missing cell is a number is numeric; otherwise text.
-    let mut numeric: Vec<Option<Vec<f64>>> = Vec::new();
-    for c in &covariates {
-        let values = table.text(c)?;
-        let parsed: Option<Vec<f64>> = values
-            .iter()
-            .map(|v| {
-                if is_missing(v) {
-                    Some(f64::NAN)
-                } else {
-                    v.parse::<f64>().ok().filter(|x| x.is_finite())
-                }
-            })
-            .collect();
-        numeric.push(parsed);
-    }
-    let mut covs: Vec<Covariate> = Vec::new();
-    for (c, parsed) in covariates.iter().zip(&numeric) {
-        covs.push(match parsed {
-            Some(values) => Covariate::Numeric { name: c, values },
-            None => Covariate::Categorical {
-                name: c,
-                values: table.text(c)?,
-            },
-        });
-    }
-    let arm_names: Vec<String> = design.arms.iter().map(|a| a.name.clone()).collect();
-    let by_values = match &by {
-        Some(b) => Some((b.as_str(), table.text(b)?)),
-        None => None,
-    };
-    let result = balance(&covs, &arm, &arm_names, design.control_index(), by_values)?;
-    let rows = result.rows_frame();
-    let joint = result.joint_frame();
+    let (rows, joint) = balance_tables(&participants, &ledger_path, &covariates, by.as_deref())?;
     match &args.out {
         Some(out) => {
             let joint_out = joint_path(out);

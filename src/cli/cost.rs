@@ -15,10 +15,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Which result table to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Which {
     /// One row per subgroup (and per perspective when there are offsets): costs, ΔC, ΔE, ICER
     /// with delta-method, Fieller and bootstrap intervals, CE-plane shares, notes.
+    #[default]
     Summary,
     /// Benefit offsets: units by arm, value, net cost per job, break-even SEK per unit.
     Offsets,
@@ -35,11 +36,14 @@ pub struct Args {
     pub flags: Box<Flags>,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct Flags {
     /// Study folder or study.toml; its [data] files are joined by id and arms come from the
     /// ledger. Flags given as well override the spec's [cost] section.
-    #[arg(long, conflicts_with = "data")]
+    #[arg(value_name = "STUDY", conflicts_with = "data")]
+    pub study_path: Option<PathBuf>,
+    /// The same as the positional STUDY.
+    #[arg(long, conflicts_with_all = ["data", "study_path"])]
     pub study: Option<PathBuf>,
     /// One CSV file with every column (instead of --study).
     #[arg(long)]
@@ -1240,31 +1244,60 @@ fn human(frame: &Frame, format: Format) -> Vec<u8> {
     bytes
 }
 
-pub fn run(args: Args) -> anyhow::Result<i32> {
-    let args = *args.flags;
-    let study = match &args.study {
-        Some(path) => Some(Study::load(path)?),
-        None => None,
+/// Everything `lotta cost` computes for a study as `[cost]` says, for `lotta run`: the summary,
+/// the acceptability curve, offsets and alternatives (when the spec has them), and the
+/// bootstrap replicates of the cost-effectiveness plane (subgroup, ΔE, ΔC).
+pub struct CostTables {
+    pub summary: Frame,
+    pub ceac: Option<Frame>,
+    pub offsets: Option<Frame>,
+    pub alternatives: Option<Frame>,
+    pub draws: Frame,
+    pub inputs: Vec<PathBuf>,
+}
+
+pub fn study_tables(study: &Study) -> anyhow::Result<CostTables> {
+    let flags = Flags {
+        study: Some(study.file.clone()),
+        ..Flags::default()
     };
-    if study.is_none() && args.data.is_none() {
-        return Err(usage(
-            "give --data FILE (with --treatment, --outcome, --cost) or --study DIR",
-        ));
+    let (s, joined, prepared, groups) = compute(&flags, Some(study))?;
+    let mut draws = Frame::new(&[
+        "subgroup",
+        "replicate",
+        "incremental_effect",
+        "incremental_cost",
+    ]);
+    for g in &groups {
+        if let Ok(analysis) = &g.result
+            && let Some(boot) = &analysis.gross.boot
+        {
+            for (b, (e, c)) in boot.draws.iter().enumerate() {
+                draws.push(vec![
+                    g.label.as_str().into(),
+                    (b + 1).into(),
+                    (*e).into(),
+                    (*c).into(),
+                ]);
+            }
+        }
     }
-    let s = settings(&args, study.as_ref())?;
-    if args.table == Which::Ceac && s.wtp.is_empty() {
-        return Err(usage("--table ceac needs a λ grid: --wtp FROM:TO:STEP"));
-    }
-    if args.table == Which::Alternatives && s.alternatives.is_empty() {
-        return Err(usage(
-            "--table alternatives needs --alternative NAME:COST_PER_JOB (or [[cost.alternatives]])",
-        ));
-    }
-    if args.table == Which::Offsets && s.offsets.is_empty() {
-        return Err(usage(
-            "--table offsets needs --offset NAME:COL:SEK_PER_UNIT",
-        ));
-    }
+    Ok(CostTables {
+        summary: summary_frame(&groups, &s, &prepared),
+        ceac: (!s.wtp.is_empty()).then(|| ceac_frame(&groups)),
+        offsets: (!s.offsets.is_empty()).then(|| offsets_frame(&groups)),
+        alternatives: (!s.alternatives.is_empty()).then(|| alternatives_frame(&groups)),
+        draws,
+        inputs: joined.inputs,
+    })
+}
+
+/// Settings, joined data and results of every group, for flags and an optional study.
+fn compute(
+    args: &Flags,
+    study: Option<&Study>,
+) -> anyhow::Result<(Settings, Joined, Prepared, Vec<GroupResult>)> {
+    let s = settings(args, study)?;
     // Columns to read.
     let mut requests = vec![
         ColumnRequest::text(s.treatment.clone()),
@@ -1287,16 +1320,50 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     let mut seen = BTreeSet::new();
     requests.retain(|r| seen.insert(r.name.clone()));
-    let joined = match (&study, &args.data) {
+    let joined = match (study, &args.data) {
         (Some(st), _) => join_study(st, &requests)?,
         (None, Some(path)) => Joined::single(path, &requests)?,
-        (None, None) => return Err(usage("give --data FILE or --study DIR")),
+        (None, None) => return Err(usage("give --data FILE or a study")),
     };
-    if let (Some(id), None) = (&args.id, &study) {
+    if let (Some(id), None) = (&args.id, study) {
         check_unique_ids(&joined, id)?;
     }
     let prepared = prepare(&s, &joined)?;
     let groups = analyse_groups(&prepared, &s)?;
+    Ok((s, joined, prepared, groups))
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let mut args = *args.flags;
+    if args.study.is_none() {
+        args.study = args.study_path.take();
+    }
+    let study = match &args.study {
+        Some(path) => Some(Study::load(path)?),
+        None => None,
+    };
+    if study.is_none() && args.data.is_none() {
+        return Err(usage(
+            "give --data FILE (with --treatment, --outcome, --cost) or a study folder",
+        ));
+    }
+    {
+        let s = settings(&args, study.as_ref())?;
+        if args.table == Which::Ceac && s.wtp.is_empty() {
+            return Err(usage("--table ceac needs a λ grid: --wtp FROM:TO:STEP"));
+        }
+        if args.table == Which::Alternatives && s.alternatives.is_empty() {
+            return Err(usage(
+                "--table alternatives needs --alternative NAME:COST_PER_JOB (or [[cost.alternatives]])",
+            ));
+        }
+        if args.table == Which::Offsets && s.offsets.is_empty() {
+            return Err(usage(
+                "--table offsets needs --offset NAME:COL:SEK_PER_UNIT",
+            ));
+        }
+    }
+    let (s, joined, prepared, groups) = compute(&args, study.as_ref())?;
     let frame = match args.table {
         Which::Summary => summary_frame(&groups, &s, &prepared),
         Which::Offsets => offsets_frame(&groups),

@@ -5,8 +5,9 @@ use crate::cli::UsageError;
 use crate::cli::common::emit;
 use anyhow::Context;
 use lotta::error::Location;
+use lotta::estimate::adjust::Method;
 use lotta::estimate::plan::{Overrides, estimate_study, plan};
-use lotta::estimate::{AnalysisData, Estimates, Options, estimate_all};
+use lotta::estimate::{AnalysisData, Estimates, Options, estimate_all, inference};
 use lotta::export::Format;
 use lotta::io::join::load_file;
 use lotta::io::manifest;
@@ -116,6 +117,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let mut spec_ri: Option<u32> = None;
     let mut spec_adjust: Option<String> = None;
 
+    let mut ledger_path: Option<PathBuf> = None;
     let (data, estimates, notes, options, inputs, study_seed) = match (&args.study, &args.data) {
         (Some(_), Some(_)) => {
             return Err(UsageError("give a study or --data FILE, not both".into()).into());
@@ -147,6 +149,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             let mut inputs = vec![study.file.clone()];
             if let Some(l) = &study.spec.data.ledger {
                 inputs.push(study.resolve(l));
+                ledger_path = Some(study.resolve(l));
             }
             if let Some(p) = &study.spec.data.participants {
                 inputs.push(study.resolve(p));
@@ -205,7 +208,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
     };
     let mut estimates = estimates;
-    apply_inference(&data, &options, &mut estimates, ri, adjust)?;
+    apply_inference(
+        &data,
+        &options,
+        &mut estimates,
+        ri,
+        adjust,
+        ledger_path.as_deref(),
+    )?;
     let frame = if args.attrition {
         attrition_frame(&estimates.attrition)
     } else {
@@ -219,29 +229,37 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// The seam for randomization inference and multiple-testing adjustment (built by the
-/// resampling helper; wired at integration). RI recomputes the estimates for re-drawn
-/// assignments with `lotta::estimate::recompute(data, options, &assignment)` (or
-/// `binary_statistic` for 0/1 treatments) and fills `p_value_ri`; the adjustment fills
-/// `p_value_adjusted` across the rows.
+/// Randomization inference (the study's own design re-run from its ledger, or permutation
+/// within strata for ad hoc data) and the multiple-testing adjustment, into the rows.
 fn apply_inference(
-    _data: &AnalysisData,
-    _options: &Options,
-    _estimates: &mut Estimates,
+    data: &AnalysisData,
+    options: &Options,
+    estimates: &mut Estimates,
     ri: Option<RiRequest>,
     adjust: Option<Adjust>,
+    ledger_path: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
-    if ri.is_some() {
-        return Err(UsageError(
-            "--ri: randomization inference is not available in this build yet".into(),
-        )
-        .into());
+    if let Some(ri) = ri {
+        let draws = ri.draws as usize;
+        match ledger_path {
+            Some(path) => {
+                let ledger = lotta::io::ledger::read(path)?
+                    .ok_or_else(|| lotta::Error::ledger(Location::file(path), "no such ledger"))?;
+                let draw = inference::ledger_draws(&ledger, data, ri.seed)?;
+                inference::randomization_inference(data, options, estimates, draws, &draw)?;
+            }
+            None => {
+                let draw = inference::permutation_draws(data, ri.seed)?;
+                inference::randomization_inference(data, options, estimates, draws, &draw)?;
+            }
+        }
     }
-    if adjust.is_some() {
-        return Err(UsageError(
-            "--adjust: p-value adjustment is not available in this build yet".into(),
-        )
-        .into());
+    if let Some(adjust) = adjust {
+        let method = match adjust {
+            Adjust::Holm => Method::Holm,
+            Adjust::Bh => Method::BenjaminiHochberg,
+        };
+        inference::adjust_p_values(estimates, method);
     }
     Ok(())
 }

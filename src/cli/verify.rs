@@ -27,13 +27,26 @@ pub struct Args {
     pub design: DesignArgs,
 }
 
-pub fn run(args: Args) -> anyhow::Result<i32> {
-    let resolved = resolve(
-        args.study.as_deref(),
-        args.participants,
-        args.ledger,
-        &args.design,
-    )?;
+/// What a successful verification found.
+pub struct Verified {
+    pub ledger: PathBuf,
+    pub participants: PathBuf,
+    pub rows: usize,
+    pub batches: u32,
+    pub seed: u64,
+    /// Participants not in the ledger yet.
+    pub not_in_ledger: usize,
+}
+
+/// Re-derive every ledger row and check the hash chain; an error names the first row that
+/// differs or whose hash breaks.
+pub fn verify(
+    study: Option<&std::path::Path>,
+    participants: Option<PathBuf>,
+    ledger_path: Option<PathBuf>,
+    design: &DesignArgs,
+) -> anyhow::Result<Verified> {
+    let resolved = resolve(study, participants, ledger_path, design)?;
     let ledger_path = resolved.ledger.ok_or_else(|| {
         UsageError("give --ledger FILE (or a study whose [data] names ledger)".into())
     })?;
@@ -67,19 +80,35 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Some(&ledger),
         false,
     )?;
-    let batches = ledger.rows.iter().map(|r| r.batch).max().unwrap_or(0);
+    Ok(Verified {
+        rows: ledger.rows.len(),
+        batches: ledger.rows.iter().map(|r| r.batch).max().unwrap_or(0),
+        seed: ledger.design.seed,
+        not_in_ledger: result.not_in_ledger,
+        ledger: ledger_path,
+        participants,
+    })
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let v = verify(
+        args.study.as_deref(),
+        args.participants,
+        args.ledger,
+        &args.design,
+    )?;
     println!(
         "ok: {} rows in {} batch(es) of {} re-derive from seed {} and the design; the hash chain is intact",
-        ledger.rows.len(),
-        batches,
-        ledger_path.display(),
-        ledger.design.seed
+        v.rows,
+        v.batches,
+        v.ledger.display(),
+        v.seed
     );
-    if result.not_in_ledger > 0 {
+    if v.not_in_ledger > 0 {
         eprintln!(
             "note: {} participants in {} are not in the ledger yet (run `lotta assign`)",
-            result.not_in_ledger,
-            participants.display()
+            v.not_in_ledger,
+            v.participants.display()
         );
     }
     Ok(0)

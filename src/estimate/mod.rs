@@ -11,6 +11,7 @@ pub mod adjust;
 pub mod dim;
 pub mod fast;
 pub mod fe;
+pub mod inference;
 pub mod iv;
 pub mod lin;
 pub mod missing;
@@ -843,5 +844,7 @@ fn row(
         first_stage_f: None,
         p_value_adjusted: None,
         p_value_ri: None,
+        ri_conf_low: None,
+        ri_conf_high: None,
     }
 }

@@ -99,9 +99,10 @@ impl Frame {
 }
 
 /// Output formats shared by every command that prints results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
     /// Aligned plain-text table for the terminal.
+    #[default]
     Table,
     Csv,
     /// An array of objects, one per row.

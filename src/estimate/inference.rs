@@ -1,0 +1,234 @@
+//! Inference on top of the estimates: randomization-inference p-values for every ITT row (the
+//! whole model refitted, or its Frisch–Waugh–Lovell shortcut, under each re-drawn assignment),
+//! a randomization confidence interval for the overall effect, and multiple-testing adjustment
+//! across outcomes × subgroups. Pure: the re-drawn assignments come from the caller (the
+//! study's own design re-run by `design::Plan`, or permutation within strata for ad hoc data).
+
+use super::adjust::{self, Method};
+use super::fast::fast_statistic;
+use super::ri;
+use super::{AnalysisData, Estimates, Options, recompute};
+use crate::error::{Error, Result};
+use crate::rng::Stream;
+use rayon::prelude::*;
+
+/// Re-drawn assignments kept in memory up to this many cells (one byte each).
+const CACHE_LIMIT: usize = 256 << 20;
+
+/// Re-drawn assignment number r: the arm code (0 = control) of every analysis row.
+pub type Draw<'a> = dyn Fn(usize) -> Vec<usize> + Sync + 'a;
+
+/// Whether a row is a 2SLS row (its term is the participation column).
+fn is_iv(data: &AnalysisData, term: &str) -> bool {
+    data.participation.as_ref().is_some_and(|(p, _)| p == term)
+}
+
+/// Fill `p_value_ri` of every ITT row (not the 2SLS rows, whose instrument-based test is not a
+/// sharp-null test of the offer) from `draws` re-drawn assignments, and `ri_conf_low/high` of
+/// the overall rows of a two-arm study (difference-in-means statistic, test inversion at
+/// 1 − α). Draws whose statistic is not finite (an arm empty in a subgroup) are left out, as in
+/// [`ri::count`].
+pub fn randomization_inference(
+    data: &AnalysisData,
+    options: &Options,
+    estimates: &mut Estimates,
+    draws: usize,
+    draw: &Draw<'_>,
+) -> Result<()> {
+    if draws == 0 {
+        return Err(Error::compute(
+            "randomization inference needs at least one draw",
+        ));
+    }
+    // The test and the interval inversion (dozens of passes over the draws) reuse the same
+    // re-assignments: keep them (as one byte per row) when they fit in memory, else redraw.
+    let n = data.n_rows();
+    let cached: Option<Vec<Vec<u8>>> = (draws.saturating_mul(n) <= CACHE_LIMIT
+        && data.treatment.arms.len() < u8::MAX as usize)
+        .then(|| {
+            (0..draws)
+                .into_par_iter()
+                .map(|r| {
+                    draw(r)
+                        .into_iter()
+                        .map(|c| c.min(u8::MAX as usize) as u8)
+                        .collect()
+                })
+                .collect()
+        });
+    let widen = |codes: &[u8]| -> Vec<usize> {
+        codes
+            .iter()
+            .map(|&c| if c == u8::MAX { usize::MAX } else { c as usize })
+            .collect()
+    };
+    let draw = |r: usize| -> Vec<usize> {
+        match &cached {
+            Some(all) => widen(&all[r]),
+            None => draw(r),
+        }
+    };
+    // The ITT statistic of every row but the 2SLS rows, in `estimate_all`'s order.
+    let mut itt_data = data.clone();
+    itt_data.participation = None;
+    let itt_rows: Vec<usize> = (0..estimates.rows.len())
+        .filter(|&i| !is_iv(data, &estimates.rows[i].term))
+        .collect();
+    let observed: Vec<f64> = itt_rows
+        .iter()
+        .map(|&i| estimates.rows[i].estimate)
+        .collect();
+    let fast = fast_statistic(&itt_data, options)?;
+    let statistic = |codes: &[usize]| -> Vec<f64> {
+        match &fast {
+            Some(f) => f.eval(codes),
+            None => recompute(&itt_data, options, codes)
+                .unwrap_or_else(|_| vec![f64::NAN; observed.len()]),
+        }
+    };
+    let simulated: Vec<Vec<f64>> = (0..draws)
+        .into_par_iter()
+        .map(|r| statistic(&draw(r)))
+        .collect();
+    let test = ri::count(&observed, &simulated)?;
+    for (&i, p) in itt_rows.iter().zip(&test.p_values) {
+        estimates.rows[i].p_value_ri = Some(*p);
+    }
+    if data.treatment.arms.len() == 2 {
+        let level = 1.0 - options.alpha;
+        for (name, y) in &data.outcomes {
+            let Some(row) = estimates
+                .rows
+                .iter_mut()
+                .find(|r| &r.outcome == name && r.subgroup == "all" && !is_iv(data, &r.term))
+            else {
+                continue;
+            };
+            let complete: Vec<usize> = (0..y.len()).filter(|&i| y[i].is_finite()).collect();
+            let ys: Vec<f64> = complete.iter().map(|&i| y[i]).collect();
+            let z: Vec<f64> = complete
+                .iter()
+                .map(|&i| f64::from(u8::from(data.treatment.codes[i] == 1)))
+                .collect();
+            let draw_z = |r: usize| -> Vec<f64> {
+                let codes = draw(r);
+                complete
+                    .iter()
+                    .map(|&i| f64::from(u8::from(codes[i] == 1)))
+                    .collect()
+            };
+            if let Ok((lo, hi)) = ri::confidence_interval_with(
+                &ys,
+                &z,
+                draws,
+                level,
+                &draw_z,
+                &ri::difference_in_means,
+            ) {
+                row.ri_conf_low = Some(lo);
+                row.ri_conf_high = Some(hi);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Re-drawn assignments for ad hoc data: the observed arm labels permuted within each stratum
+/// (complete randomization with the observed counts), draw r from stream `ri/draw=<r>`.
+pub fn permutation_draws(
+    data: &AnalysisData,
+    seed: u64,
+) -> Result<impl Fn(usize) -> Vec<usize> + Sync + '_> {
+    if data.cluster.is_some() {
+        return Err(Error::compute(
+            "randomization inference with clusters needs the study's ledger, whose design re-draws whole clusters",
+        )
+        .with_hint("run `lotta estimate` with the study folder"));
+    }
+    let n = data.n_rows();
+    let strata: Vec<usize> = data
+        .strata
+        .as_ref()
+        .map_or_else(|| vec![0; n], |s| s.codes.clone());
+    let mut members: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for (i, &s) in strata.iter().enumerate() {
+        members.entry(s).or_default().push(i);
+    }
+    let members: Vec<Vec<usize>> = members.into_values().collect();
+    Ok(move |r: usize| {
+        let mut stream = Stream::new(seed, &ri::draw_stream_name(r));
+        let mut codes = data.treatment.codes.clone();
+        for rows in &members {
+            let mut labels: Vec<usize> = rows.iter().map(|&i| data.treatment.codes[i]).collect();
+            stream.shuffle(&mut labels);
+            for (&i, l) in rows.iter().zip(labels) {
+                codes[i] = l;
+            }
+        }
+        codes
+    })
+}
+
+/// Adjust the p-values of every row (all outcomes × subgroups × terms, the 2SLS rows included)
+/// as one family, into `p_value_adjusted`.
+pub fn adjust_p_values(estimates: &mut Estimates, method: Method) {
+    let p: Vec<f64> = estimates.rows.iter().map(|r| r.p_value).collect();
+    for (row, q) in estimates.rows.iter_mut().zip(adjust::adjust(&p, method)) {
+        row.p_value_adjusted = Some(q);
+    }
+}
+
+/// Re-drawn assignments for a study: the study's own procedure (strata, blocks, clusters,
+/// ratios, enrolment batches) re-run from its ledger by `design::Plan`, draw r with the
+/// stream prefix `ri/draw=<r>`, mapped to the analysis rows by id and to their arm codes by name.
+pub fn ledger_draws<'a>(
+    ledger: &'a crate::io::ledger::Ledger,
+    data: &'a AnalysisData,
+    seed: u64,
+) -> Result<impl Fn(usize) -> Vec<usize> + Sync + 'a> {
+    let plan = crate::design::rolling::plan_from_ledger(ledger).map_err(|e| {
+        Error::compute(format!("cannot re-run the assignment of the ledger: {e:?}"))
+    })?;
+    let ids = data.ids.as_ref().ok_or_else(|| {
+        Error::compute("the analysis rows carry no ledger ids; randomization inference cannot match re-drawn assignments")
+    })?;
+    let position: std::collections::HashMap<&str, usize> = ledger
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(j, r)| (r.id.as_str(), j))
+        .collect();
+    let ledger_row: Vec<usize> = ids
+        .iter()
+        .map(|id| {
+            position.get(id.as_str()).copied().ok_or_else(|| {
+                Error::compute(format!("id `{id}` of the analysis is not in the ledger"))
+            })
+        })
+        .collect::<Result<_>>()?;
+    // Design arm index → analysis arm code (usize::MAX: an arm the analysis does not compare).
+    let code_of: Vec<usize> = ledger
+        .design
+        .arms
+        .iter()
+        .map(|a| {
+            data.treatment
+                .arms
+                .iter()
+                .position(|name| *name == a.name)
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
+    Ok(move |r: usize| {
+        let arms = plan.draw(seed, &ri::draw_stream_name(r));
+        ledger_row
+            .iter()
+            .map(|&j| {
+                arms.get(j)
+                    .and_then(|&a| code_of.get(a as usize))
+                    .copied()
+                    .unwrap_or(usize::MAX)
+            })
+            .collect()
+    })
+}
