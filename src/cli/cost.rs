@@ -1253,7 +1253,6 @@ pub struct CostTables {
     pub offsets: Option<Frame>,
     pub alternatives: Option<Frame>,
     pub draws: Frame,
-    pub inputs: Vec<PathBuf>,
 }
 
 pub fn study_tables(study: &Study) -> anyhow::Result<CostTables> {
@@ -1261,7 +1260,7 @@ pub fn study_tables(study: &Study) -> anyhow::Result<CostTables> {
         study: Some(study.file.clone()),
         ..Flags::default()
     };
-    let (s, joined, prepared, groups) = compute(&flags, Some(study))?;
+    let (s, _joined, prepared, groups) = compute(&flags, Some(study))?;
     let mut draws = Frame::new(&[
         "subgroup",
         "replicate",
@@ -1288,7 +1287,6 @@ pub fn study_tables(study: &Study) -> anyhow::Result<CostTables> {
         offsets: (!s.offsets.is_empty()).then(|| offsets_frame(&groups)),
         alternatives: (!s.alternatives.is_empty()).then(|| alternatives_frame(&groups)),
         draws,
-        inputs: joined.inputs,
     })
 }
 

@@ -231,7 +231,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 
 /// Randomization inference (the study's own design re-run from its ledger, or permutation
 /// within strata for ad hoc data) and the multiple-testing adjustment, into the rows.
-fn apply_inference(
+pub fn apply_inference(
     data: &AnalysisData,
     options: &Options,
     estimates: &mut Estimates,

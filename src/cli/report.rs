@@ -1,8 +1,387 @@
-//! `lotta report` (to be written).
+//! `lotta report`: the report folder from results already computed — the tidy tables of an
+//! earlier `lotta run` (`<folder>/tables/*.csv`) — re-rendered as report.html, report.md,
+//! Markdown tables, figures and the manifest. `lotta run` writes its report with the same code.
+
+use anyhow::Context as _;
+use lotta::error::Error;
+use lotta::export::{Frame, from_csv};
+use lotta::io::folder::StagedFolder;
+use lotta::io::manifest::{Entry, FileHash, MANIFEST_FILE, Manifest, to_bytes};
+use lotta::io::{sha256_file, sha256_hex};
+use lotta::report::mask::DEFAULT_MASK_BELOW;
+use lotta::report::study::{ReportContext, Tables, build};
+use lotta::spec::Study;
+use lotta::spec::report::ReportSpec;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The study folder or its study.toml.
+    pub study: PathBuf,
+    /// The report folder holding `tables/` from `lotta run` (default: notebooks-out/<name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<i32> {
-    anyhow::bail!("`lotta report` is not implemented yet")
+/// What the report needs from the spec, with defaults resolved.
+pub struct Context {
+    pub report: ResolvedReport,
+    pub arms: Vec<String>,
+    pub control: String,
+    pub mask_below: usize,
+}
+
+/// `[report]` with its defaults filled in.
+pub struct ResolvedReport {
+    pub title: String,
+    pub primary_outcome: String,
+    pub horizons: indexmap::IndexMap<String, u32>,
+    pub split: indexmap::IndexMap<String, String>,
+    pub labels: indexmap::IndexMap<String, String>,
+    pub outcome_label: String,
+}
+
+impl Context {
+    pub fn from_study(study: &Study) -> anyhow::Result<Context> {
+        let spec = &study.spec;
+        let report = spec.report.clone().unwrap_or_default();
+        let design = spec.design.as_ref().ok_or_else(|| {
+            Error::spec(
+                study.key_location("design"),
+                "the study has no [design] section; the report needs the arms",
+            )
+        })?;
+        let arms: Vec<String> = design.arms.keys().cloned().collect();
+        let control = design
+            .control
+            .clone()
+            .or_else(|| arms.last().cloned())
+            .unwrap_or_default();
+        let outcomes = spec
+            .analysis
+            .as_ref()
+            .map(|a| a.outcomes.clone())
+            .unwrap_or_default();
+        let primary_outcome = report
+            .primary_outcome
+            .clone()
+            .or_else(|| outcomes.last().cloned())
+            .ok_or_else(|| {
+                Error::spec(
+                    study.key_location("report.primary_outcome"),
+                    "no primary outcome: set `primary_outcome` in [report] or `outcomes` in [analysis]",
+                )
+            })?;
+        let horizons = if report.horizons.is_empty() {
+            // Without horizons every outcome is its own group, in the order of [analysis].
+            outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (o.clone(), i as u32 + 1))
+                .collect()
+        } else {
+            report.horizons.clone()
+        };
+        let mask_below = match report.mask_below {
+            Some(0) => {
+                return Err(Error::spec(
+                    study.key_location("report.mask_below"),
+                    "0 would publish cells of single persons; expected 1 or more (5 is the convention)",
+                )
+                .into());
+            }
+            Some(k) => k as usize,
+            None => DEFAULT_MASK_BELOW,
+        };
+        let ResolvedReportInput {
+            title,
+            outcome_label,
+        } = resolved_text(study, &report);
+        Ok(Context {
+            report: ResolvedReport {
+                title,
+                primary_outcome,
+                horizons,
+                split: report.split.clone(),
+                labels: report.labels.clone(),
+                outcome_label,
+            },
+            arms,
+            control,
+            mask_below,
+        })
+    }
+}
+
+struct ResolvedReportInput {
+    title: String,
+    outcome_label: String,
+}
+
+fn resolved_text(study: &Study, report: &ReportSpec) -> ResolvedReportInput {
+    ResolvedReportInput {
+        title: report
+            .title
+            .clone()
+            .or_else(|| study.spec.study.title.clone())
+            .unwrap_or_else(|| study.name().to_string()),
+        outcome_label: report
+            .outcome_label
+            .clone()
+            .unwrap_or_else(|| "in work or studies".to_string()),
+    }
+}
+
+/// A path as the study names it: relative to the folder of study.toml, `/` separated.
+fn display_path(study: &Study, path: &Path) -> String {
+    let shown = path.strip_prefix(&study.dir).unwrap_or(path);
+    shown
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn design_lines(study: &Study, context: &Context) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(d) = &study.spec.design {
+        let arms: Vec<String> = d
+            .arms
+            .iter()
+            .map(|(name, ratio)| {
+                if *name == context.control {
+                    format!("{name} (ratio {ratio}; comparison arm)")
+                } else {
+                    format!("{name} (ratio {ratio})")
+                }
+            })
+            .collect();
+        lines.push(format!("Arms: {}.", arms.join(", ")));
+        if d.strata.is_empty() {
+            lines.push("Strata: none (one stratum).".into());
+        } else {
+            lines.push(format!(
+                "Strata: {} (their combinations).",
+                d.strata.join(" × ")
+            ));
+        }
+        if let Some(c) = &d.cluster {
+            lines.push(format!("Clusters: all members of a `{c}` share an arm."));
+        }
+        let method = match d.method {
+            Some(lotta::design::Method::Blocks) => {
+                let sizes: Vec<String> = d.block_sizes.iter().map(u32::to_string).collect();
+                if sizes.is_empty() {
+                    "permuted blocks within strata".to_string()
+                } else {
+                    format!(
+                        "permuted blocks of {} within strata, sizes drawn at random",
+                        sizes.join(" or ")
+                    )
+                }
+            }
+            _ => "complete randomization within strata (exact counts)".to_string(),
+        };
+        lines.push(format!(
+            "Assignment: {method}; rolling enrolment in batches that never change earlier assignments (docs/randomization.md)."
+        ));
+    }
+    lines.push(format!(
+        "Seed: {}. The ledger was re-derived from the seed and the design and its hash chain checked before the analysis.",
+        study.seed()
+    ));
+    lines
+}
+
+fn method_lines(study: &Study) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(a) = &study.spec.analysis {
+        let estimator = match a.estimator.as_deref() {
+            Some("dim") => "difference in means (estimatr's difference_in_means)",
+            Some("ols") => "OLS with covariates (lm_robust)",
+            Some("fe") => "OLS with strata fixed effects",
+            Some("lin") | None if !a.covariates.is_empty() => {
+                "Lin (2013): OLS fully interacted with centred covariates (estimatr's lm_lin)"
+            }
+            _ => "difference in means (estimatr's difference_in_means)",
+        };
+        lines.push(format!("Intention-to-treat effects: {estimator}."));
+        if !a.covariates.is_empty() {
+            lines.push(format!(
+                "Covariates: {} (text columns as indicators, first level as reference).",
+                a.covariates.join(", ")
+            ));
+        }
+        let se = a.se.as_deref().unwrap_or("hc2").to_uppercase();
+        lines.push(format!(
+            "Standard errors: {se} (HC2: MacKinnon & White 1985, estimatr's default; CR2: Bell & McCaffrey 2002 with Pustejovsky & Tipton 2018 df); t intervals with the residual df."
+        ));
+        if let Some(by) = &a.by {
+            lines.push(format!(
+                "Subgroups by `{by}`; the difference between subgroups from the model with treatment × subgroup interactions."
+            ));
+        }
+        if let Some(p) = &a.participation {
+            lines.push(format!(
+                "Effect of participation (`{p}`): two-stage least squares with the offer as instrument (estimatr's iv_robust), same SE type; first-stage F reported."
+            ));
+        }
+        if let Some(r) = a.ri_draws.filter(|&r| r > 0) {
+            lines.push(format!(
+                "Randomization inference: {r} re-runs of the study's own assignment procedure from its ledger (strata, blocks, batches), the whole model refitted under each; two-sided p = share of draws with |estimate| ≥ |observed| (ri2, ritest); interval for a constant effect by test inversion (Rosenbaum 2002)."
+            ));
+        }
+        match a.adjust.as_deref() {
+            Some("holm") => lines.push(
+                "Multiple testing: Holm (1979) adjusted p-values across outcomes × subgroups.".into(),
+            ),
+            Some("bh") => lines.push(
+                "Multiple testing: Benjamini & Hochberg (1995) adjusted p-values across outcomes × subgroups.".into(),
+            ),
+            _ => {}
+        }
+        lines.push("Missing outcomes: complete cases, with attrition by arm and a test of differential attrition.".into());
+    }
+    if let Some(c) = &study.spec.cost {
+        let reps = c.bootstrap.unwrap_or(0);
+        lines.push(format!(
+            "Cost-effectiveness: incremental cost over incremental effect (cost per additional person); delta-method and Fieller (1954) intervals (Willan & O'Brien 1996){}; net monetary benefit and acceptability curve (Fenwick, Claxton & Sculpher 2001).",
+            if reps > 0 {
+                format!(", and a nonparametric bootstrap ({reps} replicates, resampled within arms and strata, percentile intervals)")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    lines.push(
+        "Published cells describing fewer persons than the masking threshold are masked; no personal identifier appears in the report."
+            .into(),
+    );
+    lines
+}
+
+/// Read the tidy tables of a report folder (`tables/*.csv`).
+pub fn read_tables(folder: &Path) -> anyhow::Result<Tables> {
+    let dir = folder.join("tables");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    names.sort();
+    let mut tables = Tables::new();
+    for path in names {
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let frame: Frame = from_csv(&bytes).map_err(|e| {
+            Error::data(
+                lotta::error::Location::file(&path),
+                format!("not a table of lotta's: {e}"),
+            )
+        })?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        tables.insert(name, frame);
+    }
+    Ok(tables)
+}
+
+/// Write the report (HTML, Markdown, figures, Markdown tables) and the manifest into `staged`,
+/// whose `tables/*.csv` are already written.
+pub fn write_report(
+    staged: &StagedFolder,
+    study: &Study,
+    context: &Context,
+    inputs: &[PathBuf],
+) -> anyhow::Result<()> {
+    let tables = read_tables(staged.staging())?;
+    let input_hashes: Vec<FileHash> = inputs
+        .iter()
+        .map(|p| {
+            Ok(FileHash {
+                path: display_path(study, p),
+                sha256: sha256_file(p)?,
+            })
+        })
+        .collect::<lotta::Result<_>>()?;
+    let version = env!("CARGO_PKG_VERSION");
+    let mut manifest_text = format!(
+        "lotta {version}\nseed {}\ninputs (SHA-256):\n",
+        study.seed()
+    );
+    for h in &input_hashes {
+        manifest_text.push_str(&format!("  {}  {}\n", h.sha256, h.path));
+    }
+    let analysis = study.spec.analysis.as_ref();
+    let report_context = ReportContext {
+        title: context.report.title.clone(),
+        subtitle: study.spec.study.description.clone(),
+        arms: context.arms.clone(),
+        control: context.control.clone(),
+        design: design_lines(study, context),
+        methods: method_lines(study),
+        primary_outcome: context.report.primary_outcome.clone(),
+        horizons: context.report.horizons.clone(),
+        split: context.report.split.clone(),
+        labels: context.report.labels.clone(),
+        outcome_label: context.report.outcome_label.clone(),
+        participation: analysis.and_then(|a| a.participation.clone()),
+        mask_below: context.mask_below,
+        manifest: manifest_text.trim_end().to_string(),
+    };
+    let files = build(&report_context, &tables)?;
+    for (name, bytes) in &files {
+        staged.write(name, bytes)?;
+    }
+    // The manifest: every file of the folder with its hash and the inputs it came from.
+    let mut names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    names.extend(tables.keys().map(|t| format!("tables/{t}.csv")));
+    names.sort();
+    let mut manifest = Manifest::default();
+    for name in names {
+        let bytes = std::fs::read(staged.staging().join(&name))
+            .map_err(|e| Error::io(staged.staging().join(&name), e))?;
+        manifest.files.insert(
+            name,
+            Entry {
+                lotta_version: version.to_string(),
+                command: format!("lotta run (study `{}`)", study.name()),
+                seed: Some(study.seed()),
+                inputs: input_hashes.clone(),
+                sha256: sha256_hex(&bytes),
+            },
+        );
+    }
+    staged.write(MANIFEST_FILE, &to_bytes(&manifest))?;
+    Ok(())
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let study = Study::load(&args.study)?;
+    let context = Context::from_study(&study)?;
+    let folder = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("notebooks-out").join(study.name()));
+    let tables = read_tables(&folder).with_context(|| {
+        format!(
+            "no results in {}; run `lotta run {}` first",
+            folder.display(),
+            args.study.display()
+        )
+    })?;
+    let staged = StagedFolder::create(&folder)?;
+    for (name, frame) in &tables {
+        staged.write(&format!("tables/{name}.csv"), &lotta::export::to_csv(frame))?;
+    }
+    let mut inputs = vec![study.file.clone()];
+    let data = &study.spec.data;
+    inputs.extend(data.participants.iter().map(|p| study.resolve(p)));
+    inputs.extend(data.ledger.iter().map(|p| study.resolve(p)));
+    inputs.extend(data.outcomes.iter().map(|p| study.resolve(p)));
+    inputs.extend(data.costs.iter().map(|p| study.resolve(p)));
+    write_report(&staged, &study, &context, &inputs)?;
+    staged.commit()?;
+    eprintln!("wrote {}", folder.display());
+    Ok(0)
 }

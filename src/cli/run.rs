@@ -1,8 +1,370 @@
-//! `lotta run` (to be written).
+//! `lotta run`: the whole evaluation of a study as one reproducible command. Checks every input
+//! before any work, verifies the ledger, then computes balance, effects (with randomization
+//! inference and adjustment as `[analysis]` says), the descriptive tables and the
+//! cost-effectiveness analysis, and writes the report folder (`notebooks-out/<name>/`) as a whole
+//! or not at all. Nothing in the folder depends on the clock or the number of threads; timings
+//! go to the terminal only.
+
+use crate::cli::assign::DesignArgs;
+use crate::cli::estimate::{Adjust, RiRequest, apply_inference};
+use crate::cli::{balance, cost, report, verify};
+use anyhow::Context;
+use lotta::error::{Error, Location};
+use lotta::estimate::plan::{Overrides, estimate_study};
+use lotta::export::{Frame, to_csv};
+use lotta::io::folder::StagedFolder;
+use lotta::io::join::{Ipw, Request, load_study};
+use lotta::report::study::mask_table;
+use lotta::report::tables::{Units, flow, shares, split};
+use lotta::spec::Study;
+use lotta::tidy::{attrition_frame, to_frame};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The study folder or its study.toml.
+    pub study: PathBuf,
+    /// The report folder (default: notebooks-out/<study name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print no progress or timings.
+    #[arg(long)]
+    pub quiet: bool,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<i32> {
-    anyhow::bail!("`lotta run` is not implemented yet")
+/// Stage messages with their durations, on a terminal only (and never with --quiet).
+struct Stages {
+    show: bool,
+    bar: Option<indicatif::ProgressBar>,
+    started: Instant,
+}
+
+impl Stages {
+    fn new(quiet: bool, total: u64) -> Stages {
+        let show = !quiet && std::io::stderr().is_terminal();
+        let bar = show.then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:20}] {pos}/{len} {msg} ({elapsed})",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Stages {
+            show,
+            bar,
+            started: Instant::now(),
+        }
+    }
+
+    fn start(&self, message: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(message.to_string());
+        }
+    }
+
+    fn done(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self, folder: &Path) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        if self.show {
+            eprintln!(
+                "wrote {} in {:.1} s",
+                folder.display(),
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
+/// The input files of a study that must exist before any work starts (spec key, path).
+fn inputs(study: &Study) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let data = &study.spec.data;
+    let mut files = vec![("study".to_string(), study.file.clone())];
+    let ledger = data.ledger.as_ref().ok_or_else(|| {
+        Error::spec(
+            study.key_location("data.ledger"),
+            "the study names no assignment ledger; `lotta run` analyses an assigned trial",
+        )
+        .with_hint("run `lotta assign` and set `ledger = \"...\"` in [data]")
+    })?;
+    let participants = data.participants.as_ref().ok_or_else(|| {
+        Error::spec(
+            study.key_location("data.participants"),
+            "the study names no participants file",
+        )
+    })?;
+    files.push(("data.participants".into(), study.resolve(participants)));
+    files.push(("data.ledger".into(), study.resolve(ledger)));
+    for (i, o) in data.outcomes.iter().enumerate() {
+        files.push((format!("data.outcomes[{i}]"), study.resolve(o)));
+    }
+    if let Some(c) = &data.costs {
+        files.push(("data.costs".into(), study.resolve(c)));
+    }
+    for (key, path) in &files {
+        if !path.is_file() {
+            return Err(Error::spec(
+                study.key_location(key),
+                format!("{} does not exist or is not a file", path.display()),
+            )
+            .with_hint("paths in study.toml are relative to the folder of study.toml")
+            .into());
+        }
+    }
+    if data.outcomes.is_empty() {
+        return Err(Error::spec(
+            study.key_location("data.outcomes"),
+            "the study names no outcome files; there is nothing to estimate",
+        )
+        .into());
+    }
+    if study.spec.analysis.is_none() {
+        return Err(Error::spec(
+            study.key_location("analysis"),
+            "the study has no [analysis] section: which outcomes should be estimated?",
+        )
+        .with_hint("add [analysis] with `outcomes = [\"...\"]`")
+        .into());
+    }
+    Ok(files)
+}
+
+/// The tidy tables of a run, by name (written as `tables/<name>.csv`).
+type Tables = BTreeMap<String, Frame>;
+
+/// The descriptive tables: flow, shares over horizons, and the split of the primary outcome.
+fn descriptives(study: &Study, context: &report::Context) -> anyhow::Result<Tables> {
+    let spec = &study.spec;
+    let analysis = spec.analysis.as_ref();
+    let mut outcomes: Vec<String> = context.report.horizons.keys().cloned().collect();
+    for o in analysis.map(|a| a.outcomes.clone()).unwrap_or_default() {
+        if !outcomes.contains(&o) {
+            outcomes.push(o);
+        }
+    }
+    let parts: Vec<String> = context.report.split.keys().cloned().collect();
+    let mut columns = outcomes.clone();
+    columns.extend(parts.iter().filter(|p| !outcomes.contains(p)).cloned());
+    let request = Request {
+        outcomes: columns,
+        treatment: "arm".into(),
+        control: Some(context.control.clone()),
+        by: analysis.and_then(|a| a.by.clone()),
+        participation: analysis.and_then(|a| a.participation.clone()),
+        ..Request::default()
+    };
+    let ledger = study.resolve(spec.data.ledger.as_deref().unwrap_or(Path::new("")));
+    let participants = spec.data.participants.as_ref().map(|p| study.resolve(p));
+    let outcome_files: Vec<PathBuf> = spec
+        .data
+        .outcomes
+        .iter()
+        .map(|p| study.resolve(p))
+        .collect();
+    let (data, _) = load_study(
+        &ledger,
+        participants.as_deref(),
+        &outcome_files,
+        &spec.data.id,
+        &request,
+        Ipw::Off,
+    )?;
+    // Arms in the spec's order (the analysis puts the control first).
+    let arm: Vec<usize> = data
+        .treatment
+        .codes
+        .iter()
+        .map(|&c| {
+            let name = &data.treatment.arms[c];
+            context.arms.iter().position(|a| a == name).unwrap_or(0)
+        })
+        .collect();
+    let subgroups: Vec<(String, Vec<bool>)> = match &data.by {
+        Some(by) => by
+            .levels
+            .iter()
+            .enumerate()
+            .map(|(l, level)| {
+                (
+                    format!("{}={level}", by.name),
+                    by.codes.iter().map(|&c| c == l).collect(),
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let units = Units {
+        arm: &arm,
+        arms: &context.arms,
+        subgroups: &subgroups,
+    };
+    let column = |name: &str| -> Option<&[f64]> {
+        data.outcomes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    };
+    let mut tables = Tables::new();
+    let primary = column(&context.report.primary_outcome).ok_or_else(|| {
+        Error::spec(
+            study.key_location("report.primary_outcome"),
+            format!(
+                "no outcome column `{}` in the outcome files",
+                context.report.primary_outcome
+            ),
+        )
+    })?;
+    tables.insert(
+        "flow".into(),
+        flow(
+            &units,
+            data.participation.as_ref().map(|(_, v)| v.as_slice()),
+            primary,
+            context
+                .report
+                .horizons
+                .get(&context.report.primary_outcome)
+                .copied(),
+        ),
+    );
+    let horizon_columns: Vec<(String, &[f64])> = context
+        .report
+        .horizons
+        .keys()
+        .filter_map(|o| column(o).map(|v| (o.clone(), v)))
+        .collect();
+    tables.insert("shares".into(), shares(&units, &horizon_columns));
+    if !parts.is_empty() {
+        let part_columns: Vec<(String, &[f64])> = parts
+            .iter()
+            .filter_map(|p| column(p).map(|v| (p.clone(), v)))
+            .collect();
+        tables.insert("split".into(), split(&units, &part_columns));
+    }
+    Ok(tables)
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let study = Study::load(&args.study)?;
+    let files = inputs(&study)?;
+    let context = report::Context::from_study(&study)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("notebooks-out").join(study.name()));
+    // Creating the staging folder checks that the report folder can be written, before any work.
+    let staged = StagedFolder::create(&out)
+        .with_context(|| format!("the report folder {} cannot be written", out.display()))?;
+    let stages = Stages::new(args.quiet, 6);
+    let mut tables = Tables::new();
+
+    stages.start("verifying the assignment ledger");
+    verify::verify(Some(&study.file), None, None, &DesignArgs::default())?;
+    stages.done();
+
+    stages.start("balance");
+    if let Some(design) = &study.spec.design
+        && !design.balance.is_empty()
+    {
+        let participants = &files[1].1;
+        let ledger = &files[2].1;
+        let (rows, joint) =
+            balance::balance_tables(participants, ledger, &design.balance, design.by.as_deref())?;
+        tables.insert("balance".into(), rows);
+        tables.insert("balance_joint".into(), joint);
+    }
+    stages.done();
+
+    stages.start("estimating effects and randomization inference");
+    let (data, mut estimates, notes) = estimate_study(&study, &Overrides::default())?;
+    let analysis = study.spec.analysis.as_ref();
+    let ri = analysis
+        .and_then(|a| a.ri_draws)
+        .filter(|&d| d > 0)
+        .map(|draws| RiRequest {
+            draws,
+            seed: study.seed(),
+        });
+    let adjust = match analysis.and_then(|a| a.adjust.as_deref()) {
+        None => None,
+        Some("holm") => Some(Adjust::Holm),
+        Some("bh") => Some(Adjust::Bh),
+        Some(other) => {
+            return Err(Error::spec(
+                study.key_location("analysis.adjust"),
+                format!("`{other}` is not a known adjustment; expected holm or bh"),
+            )
+            .into());
+        }
+    };
+    let options = lotta::estimate::plan::plan(
+        study.spec.analysis.as_ref(),
+        study.spec.design.as_ref(),
+        &Overrides::default(),
+        &Location::file(&study.file),
+    )?
+    .options;
+    apply_inference(
+        &data,
+        &options,
+        &mut estimates,
+        ri,
+        adjust,
+        Some(&files[2].1),
+    )?;
+    tables.insert("effects".into(), to_frame(&estimates.rows));
+    tables.insert("attrition".into(), attrition_frame(&estimates.attrition));
+    stages.done();
+
+    stages.start("descriptive tables");
+    tables.extend(descriptives(&study, &context)?);
+    stages.done();
+
+    stages.start("cost-effectiveness and bootstrap");
+    if study.spec.cost.is_some() {
+        let c = cost::study_tables(&study)?;
+        tables.insert("cost".into(), c.summary);
+        tables.insert("ce_draws".into(), c.draws);
+        if let Some(f) = c.ceac {
+            tables.insert("ceac".into(), f);
+        }
+        if let Some(f) = c.offsets {
+            tables.insert("cost_offsets".into(), f);
+        }
+        if let Some(f) = c.alternatives {
+            tables.insert("cost_alternatives".into(), f);
+        }
+    }
+    stages.done();
+
+    stages.start("writing the report");
+    for (name, frame) in tables.iter_mut() {
+        mask_table(name, frame, context.mask_below);
+    }
+    for (name, frame) in &tables {
+        staged.write(&format!("tables/{name}.csv"), &to_csv(frame))?;
+    }
+    let inputs: Vec<PathBuf> = files.iter().map(|(_, p)| p.clone()).collect();
+    report::write_report(&staged, &study, &context, &inputs)?;
+    stages.done();
+    staged.commit()?;
+    stages.finish(&out);
+    if !args.quiet {
+        for note in &notes {
+            eprintln!("note: {note}");
+        }
+    }
+    Ok(0)
 }

@@ -147,8 +147,12 @@ pub fn format_fixed(x: f64, decimals: usize) -> String {
 
 /// A number with full round-trip precision (Rust's shortest representation; deterministic).
 fn machine_number(x: f64) -> String {
+    let magnitude = x.abs();
     if x == 0.0 {
         "0".to_string()
+    } else if !(1e-5..1e16).contains(&magnitude) {
+        // Rust's `{}` never uses an exponent; 1e-300 would print 300 digits.
+        format!("{x:e}")
     } else {
         format!("{x}")
     }
@@ -488,6 +492,17 @@ mod tests {
         assert_eq!(back.number(0, "n"), Some(10.0));
         assert_eq!(back.text(1, "subgroup").as_deref(), Some("a_b"));
         assert_eq!(back.select(&["n"]).columns, vec!["n".to_string()]);
+    }
+
+    #[test]
+    fn tiny_and_huge_numbers_use_an_exponent_and_round_trip() {
+        for x in [4.9617735204681777e-169, 1e-5, 0.00001234, 2.5e20, -3e-7] {
+            let s = machine_number(x);
+            assert!(s.len() < 25, "{s}");
+            assert_eq!(s.parse::<f64>().unwrap(), x);
+        }
+        assert_eq!(machine_number(0.5), "0.5");
+        assert_eq!(machine_number(-3e-7), "-3e-7");
     }
 
     #[test]

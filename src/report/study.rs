@@ -47,6 +47,9 @@ pub struct ReportContext {
 /// `attrition`, `cost`, `ce_draws`, `ceac`, ...). Missing tables leave their section out.
 pub type Tables = BTreeMap<String, Frame>;
 
+/// Tables longer than this (bootstrap replicates) are written as CSV only.
+const MARKDOWN_TABLE_ROWS: usize = 500;
+
 /// Columns that may identify a person; they are dropped from any table before it is shown.
 const IDENTIFIER_COLUMNS: &[&str] = &["id", "person_id", "personnummer", "pnr", "ssn", "hash"];
 
@@ -119,6 +122,36 @@ pub fn mask_table(name: &str, frame: &mut Frame, k: usize) {
         "split" => {
             mask_small_cells(frame, "n", &["share"], k);
         }
+        "balance" => {
+            let stats = ["difference", "smd", "p_value"];
+            let arm: Vec<&str> = ["mean_arm", "sd_arm"]
+                .iter()
+                .chain(&stats)
+                .copied()
+                .collect();
+            let control: Vec<&str> = ["mean_control", "sd_control"]
+                .iter()
+                .chain(&stats)
+                .copied()
+                .collect();
+            mask_small_cells(frame, "n_arm", &arm, k);
+            mask_small_cells(frame, "n_control", &control, k);
+        }
+        "attrition" => {
+            // A small number missing would be revealed by its rate (and the difference).
+            mask_small_cells(
+                frame,
+                "n_missing",
+                &["rate_missing", "difference", "std_error", "p_value"],
+                k,
+            );
+            mask_small_cells(
+                frame,
+                "n",
+                &["rate_missing", "difference", "std_error", "p_value"],
+                k,
+            );
+        }
         _ => {
             for column in frame.columns.clone() {
                 if column == "n" || column.starts_with("n_") {
@@ -139,9 +172,132 @@ pub fn mask_table(name: &str, frame: &mut Frame, k: usize) {
     }
 }
 
+/// The columns a reader of the report sees for each table (every column stays in the CSV).
+fn shown_columns(name: &str) -> Option<&'static [&'static str]> {
+    Some(match name {
+        "effects" => &[
+            "outcome",
+            "subgroup",
+            "estimate",
+            "std_error",
+            "conf_low",
+            "conf_high",
+            "p_value",
+            "p_value_adjusted",
+            "p_value_ri",
+            "ri_conf_low",
+            "ri_conf_high",
+            "first_stage_f",
+            "n_treated",
+            "n_control",
+            "mean_treated",
+            "mean_control",
+        ],
+        "balance" => &[
+            "covariate",
+            "level",
+            "arm",
+            "mean_arm",
+            "mean_control",
+            "difference",
+            "smd",
+            "p_value",
+            "n_arm",
+            "n_control",
+        ],
+        "cost" => &[
+            "subgroup",
+            "perspective",
+            "mean_cost_treated",
+            "mean_cost_control",
+            "incremental_cost",
+            "additional_per_100",
+            "icer",
+            "icer_se",
+            "fieller_low",
+            "fieller_high",
+            "boot_low",
+            "boot_high",
+            "note",
+        ],
+        "attrition" => &[
+            "outcome",
+            "subgroup",
+            "arm",
+            "n",
+            "n_missing",
+            "rate_missing",
+            "difference",
+            "p_value",
+        ],
+        _ => return None,
+    })
+}
+
+/// Decimals people need: none for SEK amounts and F statistics, two for counts per 100.
+fn set_decimals(frame: &mut Frame) {
+    for (j, column) in frame.columns.iter().enumerate() {
+        let sek = column.contains("cost")
+            || column.starts_with("icer")
+            || column.starts_with("fieller")
+            || column.starts_with("boot_")
+            || column.starts_with("delta_")
+            || column.contains("sek")
+            || column.starts_with("nmb")
+            || column.starts_with("lambda");
+        let decimals = if sek || column == "first_stage_f" {
+            Some(0)
+        } else if column == "additional_per_100" {
+            Some(2)
+        } else {
+            None
+        };
+        if let (Some(d), Some(slot)) = (decimals, frame.decimals.get_mut(j)) {
+            *slot = Some(d);
+        }
+    }
+}
+
+/// P-values as readers expect them: three decimals, "<0.001" below.
+fn format_p_values(frame: &mut Frame) {
+    for (j, column) in frame.columns.iter().enumerate() {
+        if !column.starts_with("p_value") {
+            continue;
+        }
+        for row in &mut frame.rows {
+            let value = match row.get(j) {
+                Some(Cell::Num(x)) => Some(*x),
+                Some(Cell::Int(i)) => Some(*i as f64),
+                _ => None,
+            };
+            if let Some(p) = value {
+                row[j] = Cell::Text(if p < 0.001 {
+                    "<0.001".to_string()
+                } else {
+                    format!("{p:.3}")
+                });
+            }
+        }
+    }
+}
+
 fn table_block(name: &str, caption: &str, frame: &Frame, k: usize) -> Block {
     let mut shown = without_identifiers(frame);
     mask_table(name, &mut shown, k);
+    if let Some(columns) = shown_columns(name) {
+        let present: Vec<&str> = columns
+            .iter()
+            .copied()
+            .filter(|c| {
+                shown
+                    .column(c)
+                    .is_some_and(|j| shown.rows.iter().any(|r| r[j] != Cell::Null))
+            })
+            .collect();
+        shown = shown.select(&present);
+    }
+    format_p_values(&mut shown);
+    set_decimals(&mut shown);
     Block::Table(TableRef {
         caption: caption.to_string(),
         frame: shown,
@@ -212,7 +368,13 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             )?;
             blocks.push(Block::Figure(f));
         }
-        blocks.push(table_block("balance", "Baseline balance", balance, k));
+        let overall = balance.filter(|f, i| f.text(i, "subgroup").is_none_or(|s| s == "all"));
+        blocks.push(table_block(
+            "balance",
+            "Baseline balance, all participants (by subgroup in tables/balance.csv)",
+            &overall,
+            k,
+        ));
         if let Some(joint) = tables.get("balance_joint") {
             blocks.push(table_block(
                 "balance_joint",
@@ -309,7 +471,7 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
     }
 
     if let Some(cost) = tables.get("cost") {
-        let mut blocks = vec![Block::Text("Costs per person by arm, the incremental cost, the incremental effect (additional persons in the outcome per person offered) and their ratio, the cost per additional person, with delta-method, Fieller and bootstrap intervals.".into())];
+        let mut blocks = vec![Block::Text(format!("Costs per person by arm (SEK), the incremental cost, the additional persons {} per 100 offered, and their ratio, the cost per additional person, with delta-method, Fieller and bootstrap intervals. The net perspective adds benefit offsets (e.g. income support paid) to the costs.", context.outcome_label).into())];
         blocks.push(table_block("cost", "Cost-effectiveness", cost, k));
         if let Some(figure) = tables
             .get("ce_draws")
@@ -326,7 +488,10 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             let f = add_figure(
                 &mut files,
                 &figure,
-                "Probability that the programme is cost-effective at each willingness to pay per additional person in the outcome.",
+                &format!(
+                    "Probability that the programme is cost-effective at each willingness to pay per additional person {}.",
+                    context.outcome_label
+                ),
             )?;
             blocks.push(Block::Figure(f));
         }
@@ -365,6 +530,9 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         crate::report::document::to_markdown(&report),
     ));
     for (name, frame) in tables {
+        if frame.rows.len() > MARKDOWN_TABLE_ROWS {
+            continue; // replicate draws: CSV only
+        }
         let mut shown = without_identifiers(frame);
         mask_table(name, &mut shown, k);
         files.push((format!("tables/{name}.md"), export::to_markdown(&shown)));
@@ -398,6 +566,11 @@ fn is_participation_row(context: &ReportContext, frame: &Frame, row: usize) -> b
         (Some(p), Some(term)) => *p == term,
         _ => false,
     }
+}
+
+/// Rows of the gross perspective (cost tables also have `net` rows, after benefit offsets).
+fn is_gross(frame: &Frame, row: usize) -> bool {
+    frame.text(row, "perspective").is_none_or(|p| p == "gross")
 }
 
 fn number_or_masked(frame: &Frame, row: usize, name: &str) -> Option<usize> {
@@ -478,7 +651,10 @@ fn balance_figure(context: &ReportContext, balance: &Frame) -> Option<BalancePlo
     let mut covariates: Vec<String> = Vec::new();
     let mut points = Vec::new();
     for i in 0..balance.rows.len() {
-        let covariate = balance.text(i, covariate_col)?;
+        let covariate = match balance.text(i, "level").filter(|l| !l.is_empty()) {
+            Some(level) => format!("{}: {level}", balance.text(i, covariate_col)?),
+            None => balance.text(i, covariate_col)?,
+        };
         let subgroup = if has_subgroup {
             balance.text(i, "subgroup").unwrap_or_else(|| "all".into())
         } else {
@@ -671,7 +847,7 @@ fn split_figure(context: &ReportContext, split: &Frame) -> Option<Split> {
     })
 }
 
-fn ce_plane_figure(_context: &ReportContext, draws: &Frame, cost: &Frame) -> Option<CePlane> {
+fn ce_plane_figure(context: &ReportContext, draws: &Frame, cost: &Frame) -> Option<CePlane> {
     let all_rows: Vec<usize> = (0..draws.rows.len())
         .filter(|&i| draws.text(i, "subgroup").is_none_or(|s| s == "all"))
         .collect();
@@ -687,8 +863,8 @@ fn ce_plane_figure(_context: &ReportContext, draws: &Frame, cost: &Frame) -> Opt
     if points.is_empty() {
         return None;
     }
-    let row =
-        (0..cost.rows.len()).find(|&i| cost.text(i, "subgroup").is_none_or(|s| s == "all"))?;
+    let row = (0..cost.rows.len())
+        .find(|&i| cost.text(i, "subgroup").is_none_or(|s| s == "all") && is_gross(cost, i))?;
     let estimate = (
         cost.number(row, "incremental_effect").unwrap_or(f64::NAN) * 100.0,
         cost.number(row, "incremental_cost").unwrap_or(f64::NAN) * 100.0,
@@ -696,7 +872,10 @@ fn ce_plane_figure(_context: &ReportContext, draws: &Frame, cost: &Frame) -> Opt
     Some(CePlane {
         name: "ce_plane".into(),
         title: "Cost-effectiveness plane (bootstrap)".into(),
-        x_label: "Additional persons in the outcome per 100 offered".into(),
+        x_label: format!(
+            "Additional persons {} per 100 offered",
+            context.outcome_label
+        ),
         y_label: "Incremental cost per 100 offered (SEK)".into(),
         draws: points,
         estimate,
@@ -709,9 +888,15 @@ fn ceac_figure(context: &ReportContext, ceac: &Frame) -> Option<Ceac> {
     let wtp_col = ["wtp", "lambda"]
         .into_iter()
         .find(|c| ceac.column(c).is_some())?;
-    let prob_col = ["probability", "prob_cost_effective"]
-        .into_iter()
-        .find(|c| ceac.column(c).is_some())?;
+    // The bootstrap probability when there is a bootstrap, else the normal approximation.
+    let prob_col = [
+        "probability",
+        "prob_cost_effective_boot",
+        "prob_cost_effective_normal",
+    ]
+    .into_iter()
+    .find(|c| (0..ceac.rows.len()).any(|i| ceac.number(i, c).is_some()))?;
+    let ceac = &ceac.filter(is_gross);
     let subgroups = subgroup_order(
         context,
         (0..ceac.rows.len()).map(|i| ceac.text(i, "subgroup").unwrap_or_else(|| "all".into())),
@@ -736,7 +921,10 @@ fn ceac_figure(context: &ReportContext, ceac: &Frame) -> Option<Ceac> {
     Some(Ceac {
         name: "ceac".into(),
         title: "Cost-effectiveness acceptability curve".into(),
-        x_label: "Willingness to pay per additional person in the outcome (SEK)".into(),
+        x_label: format!(
+            "Willingness to pay per additional person {} (SEK)",
+            context.outcome_label
+        ),
         curves,
     })
 }
@@ -784,8 +972,8 @@ fn summary(context: &ReportContext, tables: &Tables) -> Vec<Block> {
         blocks.push(Block::List(lines));
     }
     if let Some(cost) = tables.get("cost")
-        && let Some(row) =
-            (0..cost.rows.len()).find(|&i| cost.text(i, "subgroup").is_none_or(|s| s == "all"))
+        && let Some(row) = (0..cost.rows.len())
+            .find(|&i| cost.text(i, "subgroup").is_none_or(|s| s == "all") && is_gross(cost, i))
     {
         if let Some(icer) = cost.number(row, "icer") {
             blocks.push(Block::Text(format!(
