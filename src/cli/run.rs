@@ -130,6 +130,59 @@ fn inputs(study: &Study) -> anyhow::Result<Vec<(String, PathBuf)>> {
         )
         .into());
     }
+    // Every outcome the spec names must be a column of an outcome file.
+    let mut columns: Vec<String> = Vec::new();
+    for (key, path) in &files {
+        if key.starts_with("data.outcomes") {
+            columns.extend(lotta::io::table::read_headers(path)?);
+        }
+    }
+    let mut named: Vec<(String, String)> = Vec::new();
+    if let Some(a) = &study.spec.analysis {
+        named.extend(
+            a.outcomes
+                .iter()
+                .map(|o| ("analysis.outcomes".to_string(), o.clone())),
+        );
+    }
+    if let Some(r) = &study.spec.report {
+        named.extend(
+            r.horizons
+                .keys()
+                .map(|o| ("report.horizons".to_string(), o.clone())),
+        );
+        named.extend(
+            r.split
+                .keys()
+                .map(|o| ("report.split".to_string(), o.clone())),
+        );
+        named.extend(
+            r.primary_outcome
+                .iter()
+                .map(|o| ("report.primary_outcome".to_string(), o.clone())),
+        );
+    }
+    if let Some(c) = &study.spec.cost {
+        named.extend(
+            c.outcome
+                .iter()
+                .map(|o| ("cost.outcome".to_string(), o.clone())),
+        );
+    }
+    for (key, outcome) in named {
+        if !columns.contains(&outcome) {
+            let mut err = Error::spec(
+                study.key_location(&key),
+                format!(
+                    "outcome `{outcome}` is not a column of any outcome file in [data] outcomes"
+                ),
+            );
+            if let Some(s) = lotta::error::nearest(&outcome, columns.iter().map(String::as_str)) {
+                err = err.with_hint(format!("did you mean `{s}`?"));
+            }
+            return Err(err.into());
+        }
+    }
     if study.spec.analysis.is_none() {
         return Err(Error::spec(
             study.key_location("analysis"),

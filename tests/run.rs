@@ -1,0 +1,243 @@
+//! `lotta run` and `lotta report` end to end: the committed demo report regenerates byte for
+//! byte (on one thread, while it was made on several), `report` re-renders the same folder,
+//! and bad input fails before any work with no half-written folder.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn lotta(args: &[&str], threads: Option<&str>) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lotta"));
+    cmd.args(args).current_dir(root());
+    if let Some(t) = threads {
+        cmd.env("RAYON_NUM_THREADS", t);
+    }
+    cmd.output().expect("run lotta")
+}
+
+/// Every file below `dir`, relative, sorted.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).expect("prefix").to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn assert_same_folders(a: &Path, b: &Path) {
+    let (fa, fb) = (files(a), files(b));
+    assert_eq!(fa, fb, "the same files");
+    for f in fa {
+        assert!(
+            std::fs::read(a.join(&f)).expect("read") == std::fs::read(b.join(&f)).expect("read"),
+            "{} differs",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn committed_demo_report_regenerates_byte_for_byte_on_one_thread_then_report_rerenders_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("md1-demo");
+    let run = lotta(
+        &[
+            "run",
+            "studies/md1-demo",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        Some("1"),
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(run.stdout.is_empty(), "data files only; nothing on stdout");
+    assert_same_folders(&out, &root().join("notebooks-out/md1-demo"));
+
+    // `lotta report` on the results already computed gives the same folder again.
+    let report = lotta(
+        &[
+            "report",
+            "studies/md1-demo",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        Some("2"),
+    );
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    assert_same_folders(&out, &root().join("notebooks-out/md1-demo"));
+
+    // What a reader sees: every section, inline SVG figures, no network, no identifiers.
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    for section in [
+        "Summary",
+        "Design and participant flow",
+        "Baseline balance",
+        "Effects over horizons, by subgroup",
+        "Effect of participation",
+        "Attrition",
+        "Cost-effectiveness",
+        "Methods",
+        "Reproducibility",
+    ] {
+        assert!(
+            html.contains(&format!(">{section}</h2>")),
+            "section {section}"
+        );
+    }
+    assert_eq!(html.matches("<svg").count(), 7, "seven figures inline");
+    assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
+    assert!(!html.contains("P00001"), "no person id in the report");
+    for f in files(&out) {
+        let text = std::fs::read(out.join(&f)).expect("read");
+        assert!(
+            !String::from_utf8_lossy(&text).contains("P00017"),
+            "{} holds a person id",
+            f.display()
+        );
+    }
+}
+
+/// The demo spec with `from` replaced by `to`, data paths made absolute, in a temp folder.
+fn study_with(from: &str, to: &str) -> tempfile::TempDir {
+    let text = std::fs::read_to_string(root().join("studies/md1-demo/study.toml")).expect("spec");
+    assert!(text.contains(from), "the demo spec contains `{from}`");
+    let data = root().join("data/md1-demo");
+    let text = text
+        .replace("../../data/md1-demo", data.to_str().expect("utf-8"))
+        .replacen(from, to, 1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("study.toml"), text).expect("write");
+    dir
+}
+
+fn assert_fails_before_work(study: &Path, out: &Path, needle: &str) {
+    let run = lotta(
+        &[
+            "run",
+            study.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains(needle), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(!out.exists(), "no report folder is left behind");
+    if let Some(parent) = out.parent()
+        && parent.exists()
+    {
+        let leftovers: Vec<_> = std::fs::read_dir(parent)
+            .expect("read")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains("staging"))
+            .collect();
+        assert!(leftovers.is_empty(), "no staging folder is left behind");
+    }
+}
+
+#[test]
+fn missing_input_file_is_named_before_any_work() {
+    let study = study_with("outcomes.csv", "outcomes-2024.csv");
+    let out = study.path().join("out").join("report");
+    assert_fails_before_work(study.path(), &out, "outcomes-2024.csv does not exist");
+}
+
+#[test]
+fn outcome_without_data_fails_and_leaves_no_folder() {
+    let study = study_with(
+        "\"work_or_study_540\"]",
+        "\"work_or_study_540\", \"work_or_study_720\"]",
+    );
+    let out = study.path().join("out").join("report");
+    assert_fails_before_work(study.path(), &out, "work_or_study_720");
+}
+
+#[test]
+fn unwritable_report_folder_fails_before_any_work() {
+    let study = study_with("mask_below = 5", "mask_below = 5");
+    // A file where the report folder's parent should be.
+    let blocker = study.path().join("blocker");
+    std::fs::write(&blocker, "not a folder").expect("write");
+    let out = blocker.join("report");
+    let run = lotta(
+        &[
+            "run",
+            study.path().to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("cannot be written"), "{stderr}");
+}
+
+#[test]
+fn a_previous_report_survives_a_failed_run() {
+    let study = study_with("outcomes.csv", "outcomes-missing.csv");
+    let out = study.path().join("report");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    std::fs::write(out.join("report.html"), "earlier report").expect("write");
+    let run = lotta(
+        &[
+            "run",
+            study.path().to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert_eq!(run.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(out.join("report.html")).expect("read"),
+        "earlier report"
+    );
+}
+
+#[test]
+fn report_without_results_says_to_run_first() {
+    let study = study_with("mask_below = 5", "mask_below = 5");
+    let out = study.path().join("nothing-here");
+    let report = lotta(
+        &[
+            "report",
+            study.path().to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert_eq!(report.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&report.stderr);
+    assert!(stderr.contains("run `lotta run"), "{stderr}");
+}
+
+#[test]
+fn mask_below_zero_is_refused() {
+    let study = study_with("mask_below = 5", "mask_below = 0");
+    let out = study.path().join("out");
+    assert_fails_before_work(study.path(), &out, "report.mask_below");
+}
