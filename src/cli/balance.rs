@@ -58,8 +58,8 @@ pub fn balance_tables(
     covariates: &[String],
     by: Option<&str>,
 ) -> anyhow::Result<(lotta::export::Frame, lotta::export::Frame)> {
-    let Some(ledger) = ledger::read(&ledger_path)? else {
-        return Err(Error::ledger(Location::file(&ledger_path), "no such ledger").into());
+    let Some(ledger) = ledger::read(ledger_path)? else {
+        return Err(Error::ledger(Location::file(ledger_path), "no such ledger").into());
     };
     let design = &ledger.design;
     let mut requests = vec![ColumnRequest::text(&design.id)];
@@ -69,7 +69,7 @@ pub fn balance_tables(
     if let Some(b) = by {
         requests.push(ColumnRequest::text(b));
     }
-    let table = Table::read(&participants, &requests)?;
+    let table = Table::read(participants, &requests)?;
     let ids = table.text(&design.id)?;
     let arm_of: HashMap<&str, u32> = ledger.rows.iter().map(|r| (r.id.as_str(), r.arm)).collect();
     let arm: Vec<u32> = ids

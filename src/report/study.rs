@@ -471,7 +471,10 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
     }
 
     if let Some(cost) = tables.get("cost") {
-        let mut blocks = vec![Block::Text(format!("Costs per person by arm (SEK), the incremental cost, the additional persons {} per 100 offered, and their ratio, the cost per additional person, with delta-method, Fieller and bootstrap intervals. The net perspective adds benefit offsets (e.g. income support paid) to the costs.", context.outcome_label).into())];
+        let mut blocks = vec![Block::Text(format!(
+            "Costs per person by arm (SEK), the incremental cost, the additional persons {} per 100 offered, and their ratio, the cost per additional person, with delta-method, Fieller and bootstrap intervals. The net perspective adds benefit offsets (e.g. income support paid) to the costs.",
+            context.outcome_label
+        ))];
         blocks.push(table_block("cost", "Cost-effectiveness", cost, k));
         if let Some(figure) = tables
             .get("ce_draws")
