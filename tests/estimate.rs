@@ -1057,3 +1057,148 @@ fn study_fixed_effects_use_the_ledger_strata() {
     );
     assert_eq!(run.stdout, explicit.stdout);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Randomization inference and adjustment, wired through the binary.
+
+fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ri_run(threads: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_lotta"))
+        .current_dir(repo())
+        .env("RAYON_NUM_THREADS", threads)
+        .args([
+            "estimate",
+            "studies/md1-demo",
+            "--outcome",
+            "work_or_study_540",
+            "--ri",
+            "200",
+            "--adjust",
+            "bh",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn randomization_inference_re_runs_the_ledger_design_identically_on_any_thread_count() {
+    let one = ri_run("1");
+    assert_eq!(
+        one,
+        ri_run("2"),
+        "RI p-values do not depend on the thread count"
+    );
+    let frame = lotta::export::from_csv(one.as_bytes()).unwrap();
+    let mut itt_rows = 0;
+    for i in 0..frame.rows.len() {
+        let term = frame.text(i, "term").unwrap();
+        let p_adj = frame.number(i, "p_value_adjusted").unwrap();
+        let p = frame.number(i, "p_value").unwrap();
+        assert!(p_adj >= p - 1e-15, "BH never lowers a p-value");
+        if term == "took_part" {
+            assert!(
+                frame.number(i, "p_value_ri").is_none(),
+                "no RI p-value for 2SLS rows"
+            );
+            continue;
+        }
+        itt_rows += 1;
+        let p_ri = frame.number(i, "p_value_ri").unwrap();
+        assert!((0.0..=1.0).contains(&p_ri));
+        // With 200 draws the RI p-value is within sampling error of the HC2 p-value here
+        // (a large sample, balanced design): both small for the clear effects, both large for
+        // the women − men difference.
+        assert!((p_ri - p).abs() < 0.1, "row {i}: RI {p_ri} vs t {p}");
+    }
+    assert_eq!(itt_rows, 4, "all, women, men, women − men");
+    // The RI interval of the overall effect brackets the estimate.
+    let all = (0..frame.rows.len())
+        .find(|&i| frame.text(i, "subgroup").as_deref() == Some("all"))
+        .unwrap();
+    let (lo, hi) = (
+        frame.number(all, "ri_conf_low").unwrap(),
+        frame.number(all, "ri_conf_high").unwrap(),
+    );
+    let est = frame.number(all, "estimate").unwrap();
+    assert!(lo < est && est < hi, "{lo} < {est} < {hi}");
+}
+
+#[test]
+fn randomization_inference_ad_hoc_permutes_within_strata() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let args = [
+        "estimate",
+        "--data",
+        "d.csv",
+        "--outcome",
+        "y",
+        "--treatment",
+        "z",
+        "--strata",
+        "site",
+        "--estimator",
+        "dim",
+        "--ri",
+        "300",
+        "--seed",
+        "5",
+        "--format",
+        "csv",
+    ];
+    let a = lotta(dir.path(), &args);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    let b = lotta(dir.path(), &args);
+    assert_eq!(a.stdout, b.stdout, "seeded");
+    let frame = lotta::export::from_csv(a.stdout.as_bytes()).unwrap();
+    let p = frame.number(0, "p_value_ri").unwrap();
+    assert!((0.0..=1.0).contains(&p));
+    let mut other = args.to_vec();
+    let seed_at = other.len() - 3;
+    other[seed_at] = "6";
+    let c = lotta(dir.path(), &other);
+    assert_ne!(a.stdout, c.stdout, "another seed draws other permutations");
+}
+
+#[test]
+fn randomization_inference_ad_hoc_with_clusters_needs_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    // Clusters k1..k4, each wholly in one arm.
+    write(
+        dir.path(),
+        "d.csv",
+        "id,z,site,y\na,1,k1,1\nb,1,k1,0\nc,0,k2,0\nd,0,k2,1\ne,1,k3,1\nf,1,k3,1\ng,0,k4,0\nh,0,k4,0\n",
+    );
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--cluster",
+            "site",
+            "--se",
+            "cr2",
+            "--ri",
+            "50",
+            "--seed",
+            "1",
+        ],
+    );
+    expect_error(&run, &["clusters", "ledger"]);
+}

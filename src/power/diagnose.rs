@@ -20,8 +20,9 @@ pub struct Estimate {
 /// THE estimator of power by simulation: OLS of y on an intercept and the treatment dummy
 /// with the HC2 variance (MacKinnon & White 1985; estimatr's `lm_robust` default), df = n − 2.
 /// V = (X'X)⁻¹ X' diag(e_i² / (1 − h_ii)) X (X'X)⁻¹, h_ii = x_i'(X'X)⁻¹x_i. With only a
-/// treatment dummy this is the difference in means with SE √(s1²/n1 + s0²/n0).
-/// Provisional: the lead swaps in the estimate module's estimator at integration.
+/// treatment dummy this is the difference in means with SE √(s1²/n1 + s0²/n0): the `ols`
+/// estimator of `lotta estimate` without covariates, in closed form for speed (checked against
+/// `estimatr::lm_robust` in tests/reference/power/hc2.R).
 pub fn estimate_itt(y: &[f64], treated: &[f64]) -> Result<Estimate> {
     let ones = vec![1.0; y.len()];
     let x = from_columns(&[&ones, treated]);
