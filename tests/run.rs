@@ -130,8 +130,9 @@ fn study_with(from: &str, to: &str) -> tempfile::TempDir {
     dir
 }
 
-fn assert_fails_before_work(study: &Path, out: &Path, needle: &str) {
-    let run = lotta(
+/// `lotta run STUDY --out OUT`.
+fn run_into(study: &Path, out: &Path) -> std::process::Output {
+    lotta(
         &[
             "run",
             study.to_str().expect("utf-8"),
@@ -139,7 +140,11 @@ fn assert_fails_before_work(study: &Path, out: &Path, needle: &str) {
             out.to_str().expect("utf-8"),
         ],
         None,
-    );
+    )
+}
+
+fn assert_fails_before_work(study: &Path, out: &Path, needle: &str) {
+    let run = run_into(study, out);
     assert_eq!(run.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains(needle), "{stderr}");
@@ -181,15 +186,7 @@ fn unwritable_report_folder_fails_before_any_work() {
     let blocker = study.path().join("blocker");
     std::fs::write(&blocker, "not a folder").expect("write");
     let out = blocker.join("report");
-    let run = lotta(
-        &[
-            "run",
-            study.path().to_str().expect("utf-8"),
-            "--out",
-            out.to_str().expect("utf-8"),
-        ],
-        None,
-    );
+    let run = run_into(study.path(), &out);
     assert_eq!(run.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("cannot be written"), "{stderr}");
@@ -201,15 +198,7 @@ fn a_previous_report_survives_a_failed_run() {
     let out = study.path().join("report");
     std::fs::create_dir_all(&out).expect("mkdir");
     std::fs::write(out.join("report.html"), "earlier report").expect("write");
-    let run = lotta(
-        &[
-            "run",
-            study.path().to_str().expect("utf-8"),
-            "--out",
-            out.to_str().expect("utf-8"),
-        ],
-        None,
-    );
+    let run = run_into(study.path(), &out);
     assert_eq!(run.status.code(), Some(1));
     assert_eq!(
         std::fs::read_to_string(out.join("report.html")).expect("read"),
