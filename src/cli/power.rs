@@ -221,7 +221,29 @@ fn run_simulation(
         indicatif::ProgressBar::hidden()
     };
     let tick = || bar.inc(1);
-    let rows = diagnose::diagnose(&dgp, n, seed, sims as usize, alpha, &tick)?;
+    // The study's own analysis, when it has one: the trial is diagnosed as it will be analysed.
+    let analysis = match &study.spec.analysis {
+        Some(a) => Some(diagnose::Analysis {
+            options: lotta::estimate::plan::plan(
+                Some(a),
+                study.spec.design.as_ref(),
+                &lotta::estimate::plan::Overrides::default(),
+                &lotta::error::Location::file(&study.file),
+            )?
+            .options,
+            covariates: a.covariates.clone(),
+        }),
+        None => None,
+    };
+    let rows = diagnose::diagnose(
+        &dgp,
+        n,
+        seed,
+        sims as usize,
+        alpha,
+        analysis.as_ref(),
+        &tick,
+    )?;
     bar.finish_and_clear();
     emit(&diagnose::frame(&rows), args.format, args.out.as_deref())?;
     Ok(0)

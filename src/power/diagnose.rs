@@ -4,6 +4,7 @@
 //! are reduced in replicate order, so the result is identical on any number of threads.
 
 use crate::error::{Error, Result};
+use crate::estimate::{AnalysisData, Assignment, Covariate, CovariateValues, Factor, estimate_all};
 use crate::linalg::{from_columns, least_squares};
 use crate::power::nct::qt;
 use crate::simulate::{self, Activity, Dgp, Streams};
@@ -49,6 +50,117 @@ pub fn estimate_itt(y: &[f64], treated: &[f64]) -> Result<Estimate> {
         std_error: v[(1, 1)].sqrt(),
         df: y.len() as f64 - 2.0,
     })
+}
+
+/// The study's own analysis, for diagnosing it as it will be run: the estimator and SE rule
+/// of `[analysis]` and its covariates (columns of participants.csv).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    pub options: crate::estimate::Options,
+    pub covariates: Vec<String>,
+}
+
+/// A simulated participant's covariate by its participants.csv column name.
+fn covariate(dgp: &Dgp, people: &[simulate::Person], name: &str) -> Result<Covariate> {
+    let number = |f: &dyn Fn(&simulate::Person) -> f64| people.iter().map(f).collect::<Vec<f64>>();
+    let values = match name {
+        "age" => CovariateValues::Number(number(&|p| f64::from(p.age))),
+        "education_years" => CovariateValues::Number(number(&|p| f64::from(p.education_years))),
+        "months_in_sweden" => CovariateValues::Number(number(&|p| f64::from(p.months_in_sweden))),
+        _ => CovariateValues::Text(
+            people
+                .iter()
+                .map(|p| {
+                    simulate::characteristic(dgp, p, name).ok_or_else(|| {
+                        Error::compute(format!(
+                            "covariate `{name}` of [analysis] is not a column of simulated participants"
+                        ))
+                    })
+                })
+                .collect::<Result<_>>()?,
+        ),
+    };
+    Ok(Covariate {
+        name: name.to_string(),
+        values,
+    })
+}
+
+/// The estimates of the study's own analysis (`estimate_all`, the code of `lotta estimate`) on
+/// one simulated trial, per estimand.
+fn pipeline_estimates(
+    dgp: &Dgp,
+    study: &simulate::Study,
+    analysis: &Analysis,
+    list: &[Estimand],
+) -> Result<Vec<Estimate>> {
+    let people = &study.participants.people;
+    // The analysis puts the control arm first.
+    let mut arms = vec![dgp.arms[dgp.control].name.clone()];
+    arms.extend(
+        (0..dgp.arms.len())
+            .filter(|&a| a != dgp.control)
+            .map(|a| dgp.arms[a].name.clone()),
+    );
+    let code_of = |a: usize| {
+        arms.iter()
+            .position(|n| *n == dgp.arms[a].name)
+            .unwrap_or(0)
+    };
+    let treatment = Assignment {
+        name: "arm".into(),
+        arms: arms.clone(),
+        codes: study.assignment.arm.iter().map(|&a| code_of(a)).collect(),
+    };
+    let outcomes = (0..dgp.horizons.len())
+        .map(|h| {
+            let values = study
+                .outcomes
+                .people
+                .iter()
+                .map(|o| match o.activity[h] {
+                    Some(act) => f64::from(u8::from(act != Activity::Nothing)),
+                    None => f64::NAN,
+                })
+                .collect();
+            (format!("work_or_study_{}", dgp.horizons[h]), values)
+        })
+        .collect();
+    let genders: Vec<String> = people.iter().map(|p| p.gender_code().to_string()).collect();
+    let data = AnalysisData {
+        treatment,
+        outcomes,
+        covariates: analysis
+            .covariates
+            .iter()
+            .map(|c| covariate(dgp, people, c))
+            .collect::<Result<_>>()?,
+        by: Some(Factor::from_labels("gender", &genders)),
+        strata: None,
+        cluster: None,
+        weights: None,
+        participation: None,
+        ids: None,
+    };
+    let rows = estimate_all(&data, &analysis.options, None)?.rows;
+    list.iter()
+        .map(|e| {
+            let outcome = format!("work_or_study_{}", dgp.horizons[e.horizon]);
+            let subgroup = match e.gender {
+                None => "all".to_string(),
+                Some(g) => format!("gender={}", simulate::dgp::GENDERS[g]),
+            };
+            let term = data.treatment.term(code_of(e.arm));
+            rows.iter()
+                .find(|r| r.outcome == outcome && r.subgroup == subgroup && r.term == term)
+                .map(|r| Estimate {
+                    estimate: r.estimate,
+                    std_error: r.std_error,
+                    df: r.df,
+                })
+                .ok_or_else(|| Error::compute(format!("no estimate of {outcome}, {subgroup}")))
+        })
+        .collect()
 }
 
 /// One estimand: the ITT of a treated arm on work or studies at a horizon, overall or by gender.
@@ -106,8 +218,13 @@ fn replicate(
     seed: u64,
     r: usize,
     list: &[Estimand],
+    analysis: Option<&Analysis>,
 ) -> Result<Vec<(Estimate, f64)>> {
     let study = simulate::simulate_study(dgp, n, &Streams::replicate(seed, r))?;
+    let pipeline = match analysis {
+        Some(a) => Some(pipeline_estimates(dgp, &study, a, list)?),
+        None => None,
+    };
     let people = &study.participants.people;
     // Each person's expected effect of the offer, per (arm, horizon), computed once.
     let mut effects: std::collections::BTreeMap<(usize, usize), Vec<f64>> = Default::default();
@@ -120,7 +237,7 @@ fn replicate(
         });
     }
     let mut out = Vec::with_capacity(list.len());
-    for e in list {
+    for (k, e) in list.iter().enumerate() {
         let person_effect = &effects[&(e.arm, e.horizon)];
         let mut y = Vec::new();
         let mut d = Vec::new();
@@ -137,13 +254,18 @@ fn replicate(
             d.push(f64::from(u8::from(arm == e.arm)));
             truth += person_effect[i];
         }
-        let est = estimate_itt(&y, &d)?;
+        let est = match &pipeline {
+            Some(estimates) => estimates[k],
+            None => estimate_itt(&y, &d)?,
+        };
         out.push((est, truth / y.len() as f64));
     }
     Ok(out)
 }
 
 /// Run `sims` simulated trials of `n` people and diagnose every estimand at level `alpha`.
+/// With `analysis`, each trial is analysed by the study's own analysis (`estimate_all`: its
+/// estimator, covariates and SE rule); without, by the difference in means with HC2.
 /// `tick` is called once per finished replicate (for a progress bar).
 pub fn diagnose(
     dgp: &Dgp,
@@ -151,13 +273,14 @@ pub fn diagnose(
     seed: u64,
     sims: usize,
     alpha: f64,
+    analysis: Option<&Analysis>,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<Diagnosis>> {
     let list = estimands(dgp);
     let results: Vec<Vec<(Estimate, f64)>> = (0..sims)
         .into_par_iter()
         .map(|r| {
-            let out = replicate(dgp, n, seed, r, &list);
+            let out = replicate(dgp, n, seed, r, &list, analysis);
             tick();
             out
         })
