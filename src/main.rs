@@ -9,3 +9,8 @@ fn main() {
     let args = cli::Cli::parse();
     std::process::exit(cli::run(args));
 }
+
+// A fast allocator that keeps freed memory for reuse: the estimators allocate large matrices
+// repeatedly, and returning them to the kernel each time costs page faults.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
