@@ -49,7 +49,12 @@ pub fn to_svg<F: Figure>(figure: &F) -> Result<String> {
             .map_err(|e| draw_error(figure.name(), e))?;
         area.present().map_err(|e| draw_error(figure.name(), e))?;
     }
-    Ok(svg)
+    // Layout was measured with the embedded DejaVu Sans; name it and similar fonts for viewers,
+    // which do not know the registration name.
+    Ok(svg.replace(
+        &format!("font-family=\"{}\"", style::FONT),
+        "font-family=\"'DejaVu Sans', Verdana, 'Bitstream Vera Sans', sans-serif\"",
+    ))
 }
 
 /// The figure as PNG bytes (8-bit RGB, default compression, no metadata chunks).
@@ -185,6 +190,7 @@ mod tests {
         let svg = to_svg(&f).unwrap();
         assert!(svg.contains("Effect at 540 days"));
         assert!(svg.contains("8.0 [2.0, 14.0]"), "the interval is printed");
+        assert!(svg.contains("font-family=\"'DejaVu Sans'"), "a font viewers know");
         assert_eq!(svg, to_svg(&f).unwrap());
     }
 
