@@ -70,7 +70,8 @@ th,td{padding:.25em .6em;border-bottom:1px solid #e2e2e2}th{border-bottom:2px so
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1em 0 2em}figure svg{max-width:100%;height:auto}figcaption{color:#444;font-size:.92em}
 pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.8em}
-nav ul{columns:2}";
+nav ul{columns:2}
+.table-wrap{overflow-x:auto;max-width:100%}";
 
 /// The report as one self-contained HTML page.
 pub fn to_html(report: &Report) -> Vec<u8> {
@@ -138,7 +139,7 @@ fn strip_xml_declaration(svg: &str) -> &str {
 fn table_html(t: &TableRef) -> String {
     let frame = &t.frame;
     let mut out = format!(
-        "<table>\n<caption>{}</caption>\n<thead><tr>",
+        "<div class=\"table-wrap\">\n<table>\n<caption>{}</caption>\n<thead><tr>",
         html_escape(&t.caption)
     );
     for c in &frame.columns {
@@ -159,7 +160,7 @@ fn table_html(t: &TableRef) -> String {
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</tbody>\n</table>\n");
+    out.push_str("</tbody>\n</table>\n</div>\n");
     if let Some(csv) = &t.csv {
         out.push_str(&format!(
             "<p><small>Tidy data: <code>{}</code></small></p>\n",

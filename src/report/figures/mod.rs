@@ -190,7 +190,10 @@ mod tests {
         let svg = to_svg(&f).unwrap();
         assert!(svg.contains("Effect at 540 days"));
         assert!(svg.contains("8.0 [2.0, 14.0]"), "the interval is printed");
-        assert!(svg.contains("font-family=\"'DejaVu Sans'"), "a font viewers know");
+        assert!(
+            svg.contains("font-family=\"'DejaVu Sans'"),
+            "a font viewers know"
+        );
         assert_eq!(svg, to_svg(&f).unwrap());
     }
 
