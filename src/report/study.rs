@@ -234,20 +234,25 @@ fn shown_columns(name: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-/// Decimals people need: none for SEK amounts and F statistics, two for counts per 100.
-fn set_decimals(frame: &mut Frame) {
+/// Decimals people need: none for SEK amounts and F statistics, two for counts per 100 and
+/// units per person.
+fn set_decimals(name: &str, frame: &mut Frame) {
     for (j, column) in frame.columns.iter().enumerate() {
-        let sek = column.contains("cost")
-            || column.starts_with("icer")
-            || column.starts_with("fieller")
-            || column.starts_with("boot_")
-            || column.starts_with("delta_")
-            || column.contains("sek")
-            || column.starts_with("nmb")
-            || column.starts_with("lambda");
-        let decimals = if sek || column == "first_stage_f" {
+        let c = column.as_str();
+        let sek = c.contains("cost")
+            || c.starts_with("icer")
+            || c.starts_with("net_icer")
+            || c.starts_with("fieller")
+            || (c.starts_with("boot_") && !c.contains("effect"))
+            || matches!(c, "delta_low" | "delta_high" | "delta_value")
+            || c.contains("sek")
+            || c.starts_with("nmb")
+            || c.starts_with("lambda")
+            || c.starts_with("break_even")
+            || (name == "cost_alternatives" && c == "difference");
+        let decimals = if sek || c == "first_stage_f" {
             Some(0)
-        } else if column == "additional_per_100" {
+        } else if c == "additional_per_100" || c == "delta_units" || c.starts_with("mean_units") {
             Some(2)
         } else {
             None
@@ -297,7 +302,7 @@ fn table_block(name: &str, caption: &str, frame: &Frame, k: usize) -> Block {
         shown = shown.select(&present);
     }
     format_p_values(&mut shown);
-    set_decimals(&mut shown);
+    set_decimals(name, &mut shown);
     Block::Table(TableRef {
         caption: caption.to_string(),
         frame: shown,
@@ -476,6 +481,22 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             context.outcome_label
         ))];
         blocks.push(table_block("cost", "Cost-effectiveness", cost, k));
+        if let Some(offsets) = tables.get("cost_offsets") {
+            blocks.push(table_block(
+                "cost_offsets",
+                "Benefit offsets: units per person by arm, their value, the net cost per additional person and the break-even value per unit",
+                offsets,
+                k,
+            ));
+        }
+        if let Some(alternatives) = tables.get("cost_alternatives") {
+            blocks.push(table_block(
+                "cost_alternatives",
+                "Comparison with alternative programmes' cost per additional person",
+                alternatives,
+                k,
+            ));
+        }
         if let Some(figure) = tables
             .get("ce_draws")
             .and_then(|d| ce_plane_figure(context, d, cost))
