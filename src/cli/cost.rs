@@ -1260,7 +1260,8 @@ pub fn study_tables(study: &Study) -> anyhow::Result<CostTables> {
         study: Some(study.file.clone()),
         ..Flags::default()
     };
-    let (s, _joined, prepared, groups) = compute(&flags, Some(study))?;
+    let s = settings(&flags, Some(study))?;
+    let (_joined, prepared, groups) = compute(&s, &flags, Some(study))?;
     let mut draws = Frame::new(&[
         "subgroup",
         "replicate",
@@ -1290,12 +1291,12 @@ pub fn study_tables(study: &Study) -> anyhow::Result<CostTables> {
     })
 }
 
-/// Settings, joined data and results of every group, for flags and an optional study.
+/// Joined data and results of every group, for checked settings, flags and an optional study.
 fn compute(
+    s: &Settings,
     args: &Flags,
     study: Option<&Study>,
-) -> anyhow::Result<(Settings, Joined, Prepared, Vec<GroupResult>)> {
-    let s = settings(args, study)?;
+) -> anyhow::Result<(Joined, Prepared, Vec<GroupResult>)> {
     // Columns to read.
     let mut requests = vec![
         ColumnRequest::text(s.treatment.clone()),
@@ -1326,9 +1327,9 @@ fn compute(
     if let (Some(id), None) = (&args.id, study) {
         check_unique_ids(&joined, id)?;
     }
-    let prepared = prepare(&s, &joined)?;
-    let groups = analyse_groups(&prepared, &s)?;
-    Ok((s, joined, prepared, groups))
+    let prepared = prepare(s, &joined)?;
+    let groups = analyse_groups(&prepared, s)?;
+    Ok((joined, prepared, groups))
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -1345,8 +1346,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             "give --data FILE (with --treatment, --outcome, --cost) or a study folder",
         ));
     }
+    let s = settings(&args, study.as_ref())?;
     {
-        let s = settings(&args, study.as_ref())?;
         if args.table == Which::Ceac && s.wtp.is_empty() {
             return Err(usage("--table ceac needs a λ grid: --wtp FROM:TO:STEP"));
         }
@@ -1361,7 +1362,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             ));
         }
     }
-    let (s, joined, prepared, groups) = compute(&args, study.as_ref())?;
+    let (joined, prepared, groups) = compute(&s, &args, study.as_ref())?;
     let frame = match args.table {
         Which::Summary => summary_frame(&groups, &s, &prepared),
         Which::Offsets => offsets_frame(&groups),

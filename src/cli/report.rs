@@ -11,7 +11,6 @@ use lotta::io::{sha256_file, sha256_hex};
 use lotta::report::mask::DEFAULT_MASK_BELOW;
 use lotta::report::study::{ReportContext, Tables, build};
 use lotta::spec::Study;
-use lotta::spec::report::ReportSpec;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -93,10 +92,15 @@ impl Context {
             Some(k) => k as usize,
             None => DEFAULT_MASK_BELOW,
         };
-        let ResolvedReportInput {
-            title,
-            outcome_label,
-        } = resolved_text(study, &report);
+        let title = report
+            .title
+            .clone()
+            .or_else(|| spec.study.title.clone())
+            .unwrap_or_else(|| study.name().to_string());
+        let outcome_label = report
+            .outcome_label
+            .clone()
+            .unwrap_or_else(|| "in work or studies".to_string());
         Ok(Context {
             report: ResolvedReport {
                 title,
@@ -110,25 +114,6 @@ impl Context {
             control,
             mask_below,
         })
-    }
-}
-
-struct ResolvedReportInput {
-    title: String,
-    outcome_label: String,
-}
-
-fn resolved_text(study: &Study, report: &ReportSpec) -> ResolvedReportInput {
-    ResolvedReportInput {
-        title: report
-            .title
-            .clone()
-            .or_else(|| study.spec.study.title.clone())
-            .unwrap_or_else(|| study.name().to_string()),
-        outcome_label: report
-            .outcome_label
-            .clone()
-            .unwrap_or_else(|| "in work or studies".to_string()),
     }
 }
 

@@ -88,8 +88,16 @@ impl Stages {
     }
 }
 
-/// The input files of a study that must exist before any work starts (spec key, path).
-fn inputs(study: &Study) -> anyhow::Result<Vec<(String, PathBuf)>> {
+/// The input files of a study, checked before any work starts.
+struct Inputs {
+    participants: PathBuf,
+    ledger: PathBuf,
+    /// Every input in manifest order (study, participants, ledger, outcomes, costs).
+    all: Vec<PathBuf>,
+}
+
+/// Check that every input file exists and every named outcome is a column (spec key, path).
+fn inputs(study: &Study) -> anyhow::Result<Inputs> {
     let data = &study.spec.data;
     let mut files = vec![("study".to_string(), study.file.clone())];
     let ledger = data.ledger.as_ref().ok_or_else(|| {
@@ -105,8 +113,9 @@ fn inputs(study: &Study) -> anyhow::Result<Vec<(String, PathBuf)>> {
             "the study names no participants file",
         )
     })?;
-    files.push(("data.participants".into(), study.resolve(participants)));
-    files.push(("data.ledger".into(), study.resolve(ledger)));
+    let (participants, ledger) = (study.resolve(participants), study.resolve(ledger));
+    files.push(("data.participants".into(), participants.clone()));
+    files.push(("data.ledger".into(), ledger.clone()));
     for (i, o) in data.outcomes.iter().enumerate() {
         files.push((format!("data.outcomes[{i}]"), study.resolve(o)));
     }
@@ -191,7 +200,11 @@ fn inputs(study: &Study) -> anyhow::Result<Vec<(String, PathBuf)>> {
         .with_hint("add [analysis] with `outcomes = [\"...\"]`")
         .into());
     }
-    Ok(files)
+    Ok(Inputs {
+        participants,
+        ledger,
+        all: files.into_iter().map(|(_, p)| p).collect(),
+    })
 }
 
 /// The tidy tables of a run, by name (written as `tables/<name>.csv`).
@@ -331,8 +344,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if let Some(design) = &study.spec.design
         && !design.balance.is_empty()
     {
-        let participants = &files[1].1;
-        let ledger = &files[2].1;
+        let participants = &files.participants;
+        let ledger = &files.ledger;
         let (rows, joint) =
             balance::balance_tables(participants, ledger, &design.balance, design.by.as_deref())?;
         tables.insert("balance".into(), rows);
@@ -375,7 +388,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         &mut estimates,
         ri,
         adjust,
-        Some(&files[2].1),
+        Some(&files.ledger),
     )?;
     tables.insert("effects".into(), to_frame(&estimates.rows));
     tables.insert("attrition".into(), attrition_frame(&estimates.attrition));
@@ -409,7 +422,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     for (name, frame) in &tables {
         staged.write(&format!("tables/{name}.csv"), &to_csv(frame))?;
     }
-    let inputs: Vec<PathBuf> = files.iter().map(|(_, p)| p.clone()).collect();
+    let inputs = files.all;
     report::write_report(&staged, &study, &context, &inputs)?;
     stages.done();
     staged.commit()?;
