@@ -45,10 +45,13 @@ impl Stream {
         if n <= 1 {
             return 0;
         }
-        let threshold = n.wrapping_neg() % n;
+        // The threshold 2^64 mod n is below n, so a word x ≥ n is always accepted: the division
+        // that computes the threshold is needed only in the rare case x < n. Same words, same
+        // results as computing it first.
+        let mut threshold = None;
         loop {
             let x = self.next_u64();
-            if x >= threshold {
+            if x >= n || x >= *threshold.get_or_insert_with(|| n.wrapping_neg() % n) {
                 return x % n;
             }
         }
