@@ -20,7 +20,6 @@ pub struct LeastSquares {
     pub coef: Vec<f64>,
     /// Upper-triangular R (k × k) of X_kept = Q R.
     pub r: DMatrix<f64>,
-    pub fitted: Vec<f64>,
     pub residuals: Vec<f64>,
 }
 
@@ -85,16 +84,14 @@ pub fn least_squares(x: &DMatrix<f64>, y: &[f64]) -> Result<LeastSquares> {
         let coef = r
             .solve_upper_triangular(&head)
             .ok_or_else(|| Error::compute("singular design matrix"))?;
-        let fitted_vec = &xk * &coef;
-        let fitted: Vec<f64> = fitted_vec.iter().copied().collect();
-        let residuals: Vec<f64> = y.iter().zip(&fitted).map(|(a, b)| a - b).collect();
+        let fitted = &xk * &coef;
+        let residuals: Vec<f64> = y.iter().zip(fitted.iter()).map(|(a, b)| a - b).collect();
         dropped.sort_unstable();
         return Ok(LeastSquares {
             kept,
             dropped,
             coef: coef.iter().copied().collect(),
             r,
-            fitted,
             residuals,
         });
     }
@@ -118,13 +115,88 @@ fn r_factor(m: DMatrix<f64>) -> DMatrix<f64> {
     r.rows(0, rows).into_owned()
 }
 
+/// The columns of a design matrix as they are stored (one slice of n values each), with an
+/// optional factor for every row (√w in weighted least squares). The blocked routines below copy
+/// one block of rows at a time out of it, so no n × p matrix is ever built: at a million rows
+/// that copy alone is a hundred megabytes per model.
+#[derive(Debug, Clone)]
+pub struct Columns<'a> {
+    columns: Vec<&'a [f64]>,
+    row_scale: Option<&'a [f64]>,
+    n: usize,
+}
+
+impl<'a> Columns<'a> {
+    /// Columns of equal length `n` (checked), each row multiplied by `row_scale` when given.
+    pub fn new(columns: Vec<&'a [f64]>, row_scale: Option<&'a [f64]>, n: usize) -> Result<Self> {
+        if columns.iter().any(|c| c.len() != n) || row_scale.is_some_and(|s| s.len() != n) {
+            return Err(Error::compute(format!(
+                "the columns of the design matrix must all have {n} rows"
+            )));
+        }
+        Ok(Columns {
+            columns,
+            row_scale,
+            n,
+        })
+    }
+
+    pub fn nrows(&self) -> usize {
+        self.n
+    }
+
+    pub fn ncols(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Element (i, j), scaled.
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        let v = self.columns[j][i];
+        match self.row_scale {
+            Some(s) => v * s[i],
+            None => v,
+        }
+    }
+
+    /// The columns `kept`, in that order.
+    pub fn select(&self, kept: &[usize]) -> Columns<'a> {
+        Columns {
+            columns: kept.iter().map(|&j| self.columns[j]).collect(),
+            row_scale: self.row_scale,
+            n: self.n,
+        }
+    }
+
+    /// Rows a..b (scaled) as a (b − a) × p matrix, with `extra` columns appended.
+    fn block_with(&self, a: usize, b: usize, extra: &[&[f64]]) -> DMatrix<f64> {
+        let p = self.columns.len();
+        let mut data = Vec::with_capacity((b - a) * (p + extra.len()));
+        for column in &self.columns {
+            match self.row_scale {
+                Some(s) => data.extend(column[a..b].iter().zip(&s[a..b]).map(|(v, w)| v * w)),
+                None => data.extend_from_slice(&column[a..b]),
+            }
+        }
+        for column in extra {
+            data.extend_from_slice(&column[a..b]);
+        }
+        DMatrix::from_vec(b - a, p + extra.len(), data)
+    }
+
+    /// Rows a..b (scaled) as a (b − a) × p matrix.
+    pub fn block(&self, a: usize, b: usize) -> DMatrix<f64> {
+        self.block_with(a, b, &[])
+    }
+}
+
 /// Least squares of `y` on the columns of `x` by tall-skinny QR (TSQR: Demmel, Grigori, Hoemmen
 /// & Langou 2012): each block of [`BLOCK_ROWS`] rows of `[X y]` is reduced to its R factor in
 /// parallel, the stacked factors are reduced once more, and everything else (collinearity, the
 /// coefficients) works on the small `(p+1) × (p+1)` factor. Same result as [`least_squares`]
 /// (the R factor of a matrix is unique up to row signs), same rule for dropping columns, and the
-/// same answer on any number of threads (fixed blocks, reduced in order).
-pub fn least_squares_blocked(x: &DMatrix<f64>, y: &[f64]) -> Result<LeastSquares> {
+/// same answer on any number of threads (fixed blocks, reduced in order). `y` is used as given
+/// (not multiplied by the row factor of `x`).
+pub fn least_squares_blocked(x: &Columns<'_>, y: &[f64]) -> Result<LeastSquares> {
     use rayon::prelude::*;
     let n = x.nrows();
     let p = x.ncols();
@@ -137,17 +209,7 @@ pub fn least_squares_blocked(x: &DMatrix<f64>, y: &[f64]) -> Result<LeastSquares
     let blocks = row_blocks(n);
     let factors: Vec<DMatrix<f64>> = blocks
         .par_iter()
-        .map(|&(a, b)| {
-            let chunk =
-                DMatrix::from_fn(
-                    b - a,
-                    p + 1,
-                    |i, j| {
-                        if j < p { x[(a + i, j)] } else { y[a + i] }
-                    },
-                );
-            r_factor(chunk)
-        })
+        .map(|&(a, b)| r_factor(x.block_with(a, b, &[y])))
         .collect();
     let total: usize = factors.iter().map(|f| f.nrows()).sum();
     let mut stacked = DMatrix::<f64>::zeros(total.max(p + 1), p + 1);
@@ -201,62 +263,70 @@ pub fn least_squares_blocked(x: &DMatrix<f64>, y: &[f64]) -> Result<LeastSquares
         .solve_upper_triangular(&qty)
         .ok_or_else(|| Error::compute("singular design matrix"))?;
     let coef: Vec<f64> = coef.iter().copied().collect();
-    let parts: Vec<Vec<f64>> = blocks
-        .par_iter()
-        .map(|&(a, b)| {
-            let mut fitted = vec![0.0; b - a];
-            for (&j, c) in kept.iter().zip(&coef) {
-                let column = x.view((a, j), (b - a, 1));
-                for (f, v) in fitted.iter_mut().zip(column.iter()) {
-                    *f += v * c;
+    // Residuals y − X_kept β, block by block (each row's sum in column order, as before).
+    let xk = x.select(&kept);
+    let mut residuals = vec![0.0; n];
+    residuals
+        .par_chunks_mut(BLOCK_ROWS)
+        .enumerate()
+        .for_each(|(b, out)| {
+            let a = b * BLOCK_ROWS;
+            for (j, c) in coef.iter().enumerate() {
+                let column = xk.columns[j];
+                match xk.row_scale {
+                    Some(s) => {
+                        for ((f, v), w) in out.iter_mut().zip(&column[a..]).zip(&s[a..]) {
+                            *f += v * w * c;
+                        }
+                    }
+                    None => {
+                        for (f, v) in out.iter_mut().zip(&column[a..]) {
+                            *f += v * c;
+                        }
+                    }
                 }
             }
-            fitted
-        })
-        .collect();
-    let fitted: Vec<f64> = parts.into_iter().flatten().collect();
-    let residuals: Vec<f64> = y.iter().zip(&fitted).map(|(a, b)| a - b).collect();
+            for (r, y) in out.iter_mut().zip(&y[a..]) {
+                *r = y - *r;
+            }
+        });
     Ok(LeastSquares {
         kept,
         dropped,
         coef,
         r,
-        fitted,
         residuals,
     })
 }
 
 /// Leverages h_i = x_i' (X'X)⁻¹ x_i = ‖R⁻ᵀ x_i‖² of the rows of `x` (the kept columns, in the
 /// order of `r_inv`), computed block by block.
-pub fn leverages(x: &DMatrix<f64>, r_inv: &DMatrix<f64>) -> Vec<f64> {
+pub fn leverages(x: &Columns<'_>, r_inv: &DMatrix<f64>) -> Vec<f64> {
     use rayon::prelude::*;
-    let k = x.ncols();
-    let parts: Vec<Vec<f64>> = row_blocks(x.nrows())
-        .par_iter()
-        .map(|&(a, b)| {
-            let block = x.view((a, 0), (b - a, k));
-            let z = block * r_inv;
-            let mut h = vec![0.0; b - a];
+    let mut h = vec![0.0; x.nrows()];
+    h.par_chunks_mut(BLOCK_ROWS)
+        .enumerate()
+        .for_each(|(b, out)| {
+            let a = b * BLOCK_ROWS;
+            let z = x.block(a, a + out.len()) * r_inv;
             for column in z.column_iter() {
-                for (h, v) in h.iter_mut().zip(column.iter()) {
+                for (h, v) in out.iter_mut().zip(column.iter()) {
                     *h += v * v;
                 }
             }
-            h
-        })
-        .collect();
-    parts.into_iter().flatten().collect()
+        });
+    h
 }
 
 /// X' diag(ω) X, summed block by block in a fixed order.
-pub fn weighted_crossprod(x: &DMatrix<f64>, omega: &[f64]) -> DMatrix<f64> {
+pub fn weighted_crossprod(x: &Columns<'_>, omega: &[f64]) -> DMatrix<f64> {
     use rayon::prelude::*;
     let k = x.ncols();
     let parts: Vec<DMatrix<f64>> = row_blocks(x.nrows())
         .par_iter()
         .map(|&(a, b)| {
-            let block = x.view((a, 0), (b - a, k));
-            let mut scaled = block.clone_owned();
+            let block = x.block(a, b);
+            let mut scaled = block.clone();
             let weights = &omega[a..b];
             for mut column in scaled.column_iter_mut() {
                 for (v, w) in column.iter_mut().zip(weights) {
@@ -320,7 +390,8 @@ mod tests {
             .collect();
         let x = from_columns(&[&ones, &a, &b, &c]);
         let plain = least_squares(&x, &y).unwrap();
-        let blocked = least_squares_blocked(&x, &y).unwrap();
+        let columns = Columns::new(vec![&ones, &a, &b, &c], None, n).unwrap();
+        let blocked = least_squares_blocked(&columns, &y).unwrap();
         assert_eq!(plain.kept, blocked.kept);
         assert_eq!(blocked.dropped, vec![2]);
         for (p, q) in plain.coef.iter().zip(&blocked.coef) {

@@ -248,7 +248,11 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
             };
             let w_all = design.matrix().select_columns(&keep);
             let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
-            let fit = linalg::least_squares_blocked(&w_all, &ys)?;
+            let columns: Vec<&[f64]> = keep.iter().map(|&j| design.columns[j].as_slice()).collect();
+            let fit = linalg::least_squares_blocked(
+                &linalg::Columns::new(columns, None, rows.len())?,
+                &ys,
+            )?;
             let w = w_all.select_columns(&fit.kept);
             let k = fit.kept.len();
             let r_inv = fit

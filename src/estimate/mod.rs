@@ -24,7 +24,6 @@ pub mod weights;
 use crate::error::{Error, Result};
 use crate::tidy::{AttritionRow, EffectRow};
 use ols::{CovariateView, Design, expand_covariates, lm_robust};
-use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use vcov::{Clusters, SeType};
 
@@ -294,30 +293,25 @@ pub fn estimate_all(
         for group in &groups {
             check_group(outcome, &group.label, &group.rows, arms, codes)?;
         }
-        // The subgroup fits and the interaction model are independent: fit them in parallel
-        // (each is computed the same way on any thread; results are kept in group order).
+        // The subgroup fits and the interaction model are fitted one after another (each fit is
+        // parallel inside): only one model's design matrix is in memory at a time, and the
+        // next model reuses its memory.
         let by_levels = data.by.as_ref().filter(|by| by.levels.len() >= 2);
-        let (group_results, diff_result) = rayon::join(
-            || {
-                groups
-                    .par_iter()
-                    .map(|group| {
-                        let mut w = Vec::new();
-                        group_effects(data, options, se, codes, y, &group.rows, &mut w)
-                            .map(|effects| (effects, w))
-                            .map_err(|e| context(e, outcome, &group.label))
-                    })
-                    .collect::<Vec<_>>()
-            },
-            || {
-                by_levels.map(|by| {
-                    let mut w = Vec::new();
-                    differences(data, options, se, codes, y, &complete, by, &mut w)
-                        .map(|d| (d, w))
-                        .map_err(|e| context(e, outcome, "the interaction model"))
-                })
-            },
-        );
+        let group_results: Vec<_> = groups
+            .iter()
+            .map(|group| {
+                let mut w = Vec::new();
+                group_effects(data, options, se, codes, y, &group.rows, &mut w)
+                    .map(|effects| (effects, w))
+                    .map_err(|e| context(e, outcome, &group.label))
+            })
+            .collect();
+        let diff_result = by_levels.map(|by| {
+            let mut w = Vec::new();
+            differences(data, options, se, codes, y, &complete, by, &mut w)
+                .map(|d| (d, w))
+                .map_err(|e| context(e, outcome, "the interaction model"))
+        });
         for (group, result) in groups.iter().zip(group_results) {
             let (effects, w) = result?;
             merge_warnings(&mut warnings, w);

@@ -118,26 +118,19 @@ pub(crate) fn fit_with(
             Some(rw) => col.iter().zip(rw).map(|(a, b)| a * b).collect(),
         }
     };
-    // Column-major buffer filled without zeroing first.
-    let mut buffer: Vec<f64> = Vec::with_capacity(n * p);
-    for column in &design.columns {
-        match &root_w {
-            None => buffer.extend_from_slice(column),
-            Some(rw) => buffer.extend(column.iter().zip(rw).map(|(v, w)| v * w)),
-        }
-    }
-    let x = DMatrix::from_vec(n, p, buffer);
-    let yw = scale(y);
-    let fit = linalg::least_squares_blocked(&x, &yw)?;
-    let xk = if fit.kept.len() == p {
-        x
-    } else {
-        x.select_columns(&fit.kept)
+    let columns: Vec<&[f64]> = design.columns.iter().map(Vec::as_slice).collect();
+    let x = linalg::Columns::new(columns, root_w.as_deref(), n)?;
+    let yw: std::borrow::Cow<'_, [f64]> = match &root_w {
+        None => y.into(),
+        Some(_) => scale(y).into(),
     };
+    let fit = linalg::least_squares_blocked(&x, &yw)?;
+    let xk = x.select(&fit.kept);
     // Residuals on the original scale, from the observed regressors.
     let observed = structural.unwrap_or(design);
+    // (The scaled residuals are kept apart only when they differ from the residuals.)
     let (residuals, scaled_residuals) = if root_w.is_none() && structural.is_none() {
-        (fit.residuals.clone(), fit.residuals)
+        (fit.residuals, None)
     } else {
         let mut residuals: Vec<f64> = y.to_vec();
         for (&j, c) in fit.kept.iter().zip(&fit.coef) {
@@ -146,14 +139,21 @@ pub(crate) fn fit_with(
             }
         }
         let scaled = scale(&residuals);
-        (residuals, scaled)
+        (residuals, Some(scaled))
     };
     let df_for: Vec<usize> = interest
         .iter()
         .filter_map(|name| design.index(name))
         .filter_map(|j| fit.kept.iter().position(|&k| k == j))
         .collect();
-    let vcov = robust_vcov(&xk, &scaled_residuals, &fit.r, se, clusters, &df_for)?;
+    let vcov = robust_vcov(
+        &xk,
+        scaled_residuals.as_deref().unwrap_or(&residuals),
+        &fit.r,
+        se,
+        clusters,
+        &df_for,
+    )?;
     let mut coef = vec![f64::NAN; p];
     let mut std_error = vec![f64::NAN; p];
     let mut df = vec![f64::NAN; p];

@@ -123,7 +123,7 @@ pub struct Vcov {
 /// the (weighted) residuals, `r` the R factor of `x`. `df_for` lists the coefficients whose CR2
 /// degrees of freedom are wanted.
 pub fn robust_vcov(
-    x: &DMatrix<f64>,
+    x: &linalg::Columns<'_>,
     residuals: &[f64],
     r: &DMatrix<f64>,
     se: SeType,
@@ -144,13 +144,12 @@ pub fn robust_vcov(
         let omega: Vec<f64> = match se {
             SeType::Hc0 | SeType::Hc1 => residuals.iter().map(|e| e * e).collect(),
             SeType::Hc2 | SeType::Hc3 => {
-                let h = linalg::leverages(x, &r_inv);
+                let mut omega = linalg::leverages(x, &r_inv);
                 let power = if se == SeType::Hc2 { 1 } else { 2 };
-                residuals
-                    .iter()
-                    .zip(&h)
-                    .map(|(e, h)| e * e / (1.0 - h).powi(power))
-                    .collect()
+                for (h, e) in omega.iter_mut().zip(residuals) {
+                    *h = e * e / (1.0 - *h).powi(power);
+                }
+                omega
             }
             _ => unreachable!("cluster types handled below"),
         };
@@ -187,7 +186,7 @@ pub fn robust_vcov(
                     let mut h = DVector::zeros(k);
                     for &i in rows {
                         for j in 0..k {
-                            h[j] += x[(i, j)] * residuals[i];
+                            h[j] += x.get(i, j) * residuals[i];
                         }
                     }
                     h
@@ -220,7 +219,7 @@ struct Cr2Cluster {
 }
 
 fn cr2(
-    x: &DMatrix<f64>,
+    x: &linalg::Columns<'_>,
     residuals: &[f64],
     r_inv: &DMatrix<f64>,
     m: &DMatrix<f64>,
@@ -236,7 +235,7 @@ fn cr2(
             let mut xi = vec![0.0; k];
             for &i in rows {
                 for (j, v) in xi.iter_mut().enumerate() {
-                    *v = x[(i, j)];
+                    *v = x.get(i, j);
                 }
                 for a in 0..k {
                     xe[a] += xi[a] * residuals[i];

@@ -73,6 +73,7 @@ fn read_typed(
     covariates: &[String],
 ) -> Result<Table> {
     let mut as_text: Vec<String> = text.to_vec();
+    let bytes = crate::io::table::file_bytes(path)?;
     loop {
         let requests: Vec<ColumnRequest> = names
             .iter()
@@ -84,7 +85,7 @@ fn read_typed(
                 }
             })
             .collect();
-        match Table::read(path, &requests) {
+        match Table::from_bytes(path, &bytes, &requests) {
             Ok(t) => return Ok(t),
             Err(Error::Data(problem))
                 if problem.message.starts_with("expected a number")

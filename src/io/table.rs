@@ -73,18 +73,28 @@ pub fn read_headers(path: &Path) -> Result<Vec<String>> {
     let mut reader = csv_reader(path, file)?;
     let headers = reader
         .headers()
-        .map_err(|e| csv_error(path, e))?
+        .map_err(|e| csv_error(path, e, Some(1)))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
     Ok(headers)
 }
 
+/// `;` when the first line has more semicolons than commas (Swedish spreadsheets save CSV so),
+/// else `,`.
+fn detect_delimiter(head: &[u8]) -> u8 {
+    let first_line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
+    let first_line = &head[..first_line_end];
+    let commas = first_line.iter().filter(|&&b| b == b',').count();
+    let semicolons = first_line.iter().filter(|&&b| b == b';').count();
+    if semicolons > commas { b';' } else { b',' }
+}
+
 fn csv_reader<R: Read>(
     path: &Path,
     mut input: R,
 ) -> Result<csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>> {
-    // Peek at the first line to choose the delimiter: Swedish spreadsheets save CSV with `;`.
+    // Peek at the first line to choose the delimiter.
     let mut head = vec![0u8; 4096];
     let mut filled = 0;
     while filled < head.len() {
@@ -100,11 +110,7 @@ fn csv_reader<R: Read>(
         }
     }
     head.truncate(filled);
-    let first_line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
-    let first_line = &head[..first_line_end];
-    let commas = first_line.iter().filter(|&&b| b == b',').count();
-    let semicolons = first_line.iter().filter(|&&b| b == b';').count();
-    let delimiter = if semicolons > commas { b';' } else { b',' };
+    let delimiter = detect_delimiter(&head);
     let chained = std::io::Cursor::new(head).chain(input);
     Ok(csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -114,10 +120,11 @@ fn csv_reader<R: Read>(
         .from_reader(chained))
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> Error {
+/// A message for a CSV error; `line` overrides the crate's line count (which skips blank lines).
+fn csv_error(path: &Path, e: csv::Error, line: Option<u64>) -> Error {
     let mut location = Location::file(path);
-    if let Some(pos) = e.position() {
-        location = location.with_line(pos.line());
+    if let Some(l) = line.or_else(|| e.position().map(|p| p.line())) {
+        location = location.with_line(l);
     }
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths {
@@ -132,27 +139,246 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
     Error::data(location, message)
 }
 
+/// The bytes of a file: mapped into memory where the system allows it (the kernel's cached
+/// pages are read in place, without copying a register extract into fresh memory), else read.
+pub enum FileBytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Mapped(m) => m,
+            FileBytes::Read(v) => v,
+        }
+    }
+}
+
+/// The bytes of the file at `path`.
+pub fn file_bytes(path: &Path) -> Result<FileBytes> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > 0 {
+        // SAFETY: the map is only read, and only while this function's caller parses it. Like
+        // every program that maps files (ripgrep, for one), lotta relies on the input not being
+        // truncated by another process while it reads; register extracts are not written to
+        // while they are analysed.
+        if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+            return Ok(FileBytes::Mapped(map));
+        }
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(|e| Error::io(path, e))?;
+    Ok(FileBytes::Read(bytes))
+}
+
+/// Bytes of CSV body per chunk parsed in parallel. The result never depends on the chunking:
+/// chunks are parsed independently and joined in file order.
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// Where one stretch of the file writes its rows: slices of the table's columns.
+enum Slot<'a> {
+    Text(&'a mut [String]),
+    Number(&'a mut [f64]),
+}
+
+struct Out<'a> {
+    columns: Vec<Slot<'a>>,
+    lines: &'a mut [u64],
+}
+
+/// The number of line feeds in `bytes`.
+fn count_lines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// Split `body` into stretches of about [`CHUNK_BYTES`] that end just after a line feed. Only
+/// valid when no field is quoted (a quoted field may hold a line feed).
+fn split_at_lines(body: &[u8], chunk_bytes: usize) -> Vec<(usize, usize)> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    while start < body.len() {
+        let mut end = (start + chunk_bytes.max(1)).min(body.len());
+        while end < body.len() && body[end - 1] != b'\n' {
+            end += 1;
+        }
+        chunks.push((start, end));
+        start = end;
+    }
+    chunks
+}
+
+/// What parsing needs to know about the file.
+struct Layout<'a> {
+    path: &'a Path,
+    delimiter: u8,
+    fields: usize,
+    requests: &'a [ColumnRequest],
+    positions: &'a [usize],
+}
+
+impl Layout<'_> {
+    fn error(&self, line: u64, pos: usize, name: &str, message: impl Into<String>) -> Error {
+        Error::data(
+            Location::file(self.path)
+                .with_line(line)
+                .with_column(pos + 1)
+                .with_field(name),
+            message,
+        )
+    }
+
+    /// Parse the records of `chunk`, whose first byte is on line `first_line` of the file, into
+    /// `out` (which has a place for every line of the chunk); returns the number of rows. Line
+    /// numbers are counted from the line feeds before each record, so blank lines and quoted
+    /// line breaks are counted too.
+    fn parse(&self, chunk: &[u8], first_line: u64, out: Out<'_>) -> Result<usize> {
+        let Out { mut columns, lines } = out;
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(chunk);
+        let mut record = csv::ByteRecord::new();
+        let (mut cursor, mut line) = (0usize, first_line);
+        let mut line_at = |byte: usize| {
+            let byte = byte.min(chunk.len());
+            if byte > cursor {
+                line += count_lines(&chunk[cursor..byte]);
+                cursor = byte;
+            }
+            line
+        };
+        let mut row = 0;
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let at = e.position().map(|p| line_at(p.byte() as usize));
+                    return Err(csv_error(self.path, e, at));
+                }
+            }
+            // The reader's position is where it started looking, before any blank lines it
+            // skipped: the record itself starts at the first byte that ends no line.
+            let mut start = record.position().map_or(0, |p| p.byte() as usize);
+            while chunk.get(start).is_some_and(|&b| b == b'\n' || b == b'\r') {
+                start += 1;
+            }
+            let line = line_at(start);
+            if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
+                continue; // a blank line
+            }
+            if record.len() != self.fields {
+                return Err(Error::data(
+                    Location::file(self.path).with_line(line),
+                    format!(
+                        "expected {} fields like the header, found {}",
+                        self.fields,
+                        record.len()
+                    ),
+                ));
+            }
+            if row >= lines.len() {
+                return Err(Error::data(
+                    Location::file(self.path).with_line(line),
+                    "more records than lines; the file changed while it was read",
+                ));
+            }
+            lines[row] = line;
+            for ((request, &pos), column) in self
+                .requests
+                .iter()
+                .zip(self.positions)
+                .zip(columns.iter_mut())
+            {
+                let raw = record.get(pos).unwrap_or(b"");
+                let cell = std::str::from_utf8(raw)
+                    .map_err(|_| {
+                        self.error(
+                            line,
+                            pos,
+                            &request.name,
+                            "the text is not valid UTF-8; save the file as UTF-8",
+                        )
+                    })?
+                    .trim();
+                match column {
+                    Slot::Text(values) => values[row] = cell.to_string(),
+                    Slot::Number(values) => {
+                        values[row] = if is_missing(cell) {
+                            if request.kind == ColumnKind::Number {
+                                return Err(self.error(
+                                    line,
+                                    pos,
+                                    &request.name,
+                                    format!("missing value (`{cell}`); expected a number"),
+                                ));
+                            }
+                            f64::NAN
+                        } else {
+                            match cell.parse::<f64>() {
+                                Ok(v) if v.is_finite() => v,
+                                _ => {
+                                    return Err(self.error(
+                                        line,
+                                        pos,
+                                        &request.name,
+                                        format!("expected a number, found `{cell}`"),
+                                    ));
+                                }
+                            }
+                        };
+                    }
+                }
+            }
+            row += 1;
+        }
+        Ok(row)
+    }
+}
+
 impl Table {
     /// Read the requested columns of the CSV file at `path`.
     pub fn read(path: &Path, requests: &[ColumnRequest]) -> Result<Table> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        Self::from_reader(
-            path,
-            std::io::BufReader::with_capacity(1 << 16, file),
-            requests,
-        )
+        Self::from_bytes(path, &file_bytes(path)?, requests)
     }
 
     /// Read the requested columns from any reader; `path` names the source in messages.
     pub fn from_reader<R: Read>(
         path: &Path,
-        input: R,
+        mut input: R,
         requests: &[ColumnRequest],
     ) -> Result<Table> {
-        let mut reader = csv_reader(path, input)?;
+        let mut bytes = Vec::new();
+        input
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(path, e))?;
+        Self::from_bytes(path, &bytes, requests)
+    }
+
+    /// Read the requested columns of a whole CSV text. A file without quotes (the usual register
+    /// extract) is cut at line feeds into stretches parsed in parallel; a quoted field may hold
+    /// a line feed, so a file with quotes is parsed in one pass. Either way the columns, and the
+    /// first error in file order, are the same.
+    pub fn from_bytes(path: &Path, bytes: &[u8], requests: &[ColumnRequest]) -> Result<Table> {
+        Self::from_bytes_in_chunks(path, bytes, requests, CHUNK_BYTES)
+    }
+
+    fn from_bytes_in_chunks(
+        path: &Path,
+        bytes: &[u8],
+        requests: &[ColumnRequest],
+        chunk_bytes: usize,
+    ) -> Result<Table> {
+        use rayon::prelude::*;
+        let mut reader = csv_reader(path, bytes)?;
+        let delimiter = detect_delimiter(bytes);
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| csv_error(path, e))?
+            .map_err(|e| csv_error(path, e, Some(1)))?
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
@@ -193,73 +419,110 @@ impl Table {
                 }
             }
         }
+        let body_start = (reader.position().byte() as usize).min(bytes.len());
+        let body = &bytes[body_start..];
+        let layout = Layout {
+            path,
+            delimiter,
+            fields: headers.len(),
+            requests,
+            positions: &positions,
+        };
+        let chunks = if body.contains(&b'"') {
+            vec![(0, body.len())]
+        } else {
+            split_at_lines(body, chunk_bytes)
+        };
+        // The line each chunk starts on (1 + the line feeds before it), and room for every line
+        // of each chunk: a record takes at least one line.
+        let feeds: Vec<usize> = chunks
+            .par_iter()
+            .map(|&(a, b)| count_lines(&body[a..b]) as usize)
+            .collect();
+        let mut first_lines = Vec::with_capacity(chunks.len());
+        let mut line = 1 + count_lines(&bytes[..body_start]);
+        for &f in &feeds {
+            first_lines.push(line);
+            line += f as u64;
+        }
+        let room: Vec<usize> = feeds.iter().map(|f| f + 1).collect();
+        let total: usize = room.iter().sum();
         let mut columns: Vec<ColumnData> = requests
             .iter()
             .map(|r| match r.kind {
-                ColumnKind::Text => ColumnData::Text(Vec::new()),
-                _ => ColumnData::Number(Vec::new()),
+                ColumnKind::Text => ColumnData::Text(vec![String::new(); total]),
+                _ => ColumnData::Number(vec![f64::NAN; total]),
             })
             .collect();
-        let mut lines = Vec::new();
-        let mut record = csv::ByteRecord::new();
-        loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(csv_error(path, e)),
-            }
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
-            if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
-                continue; // a blank line
-            }
-            lines.push(line);
-            for ((request, &pos), column) in requests.iter().zip(&positions).zip(columns.iter_mut())
-            {
-                let raw = record.get(pos).unwrap_or(b"");
-                let cell = std::str::from_utf8(raw)
-                    .map_err(|_| {
-                        Error::data(
-                            Location::file(path)
-                                .with_line(line)
-                                .with_column(pos + 1)
-                                .with_field(&request.name),
-                            "the text is not valid UTF-8; save the file as UTF-8",
-                        )
-                    })?
-                    .trim();
-                match column {
-                    ColumnData::Text(values) => values.push(cell.to_string()),
-                    ColumnData::Number(values) => {
-                        let value = if is_missing(cell) {
-                            if request.kind == ColumnKind::Number {
-                                return Err(Error::data(
-                                    Location::file(path)
-                                        .with_line(line)
-                                        .with_column(pos + 1)
-                                        .with_field(&request.name),
-                                    format!("missing value (`{cell}`); expected a number"),
-                                ));
-                            }
-                            f64::NAN
-                        } else {
-                            match cell.parse::<f64>() {
-                                Ok(v) if v.is_finite() => v,
-                                _ => {
-                                    return Err(Error::data(
-                                        Location::file(path)
-                                            .with_line(line)
-                                            .with_column(pos + 1)
-                                            .with_field(&request.name),
-                                        format!("expected a number, found `{cell}`"),
-                                    ));
-                                }
-                            }
-                        };
-                        values.push(value);
+        let mut lines = vec![0u64; total];
+        let counts: Vec<Result<usize>> = {
+            let mut rest_columns: Vec<Slot<'_>> = columns
+                .iter_mut()
+                .map(|c| match c {
+                    ColumnData::Text(v) => Slot::Text(v.as_mut_slice()),
+                    ColumnData::Number(v) => Slot::Number(v.as_mut_slice()),
+                })
+                .collect();
+            let mut rest_lines: &mut [u64] = &mut lines;
+            let mut outs = Vec::with_capacity(chunks.len());
+            for &r in &room {
+                let mut parts = Vec::with_capacity(rest_columns.len());
+                for slot in rest_columns.iter_mut() {
+                    match slot {
+                        Slot::Text(v) => {
+                            let (head, tail) = std::mem::take(v).split_at_mut(r);
+                            *v = tail;
+                            parts.push(Slot::Text(head));
+                        }
+                        Slot::Number(v) => {
+                            let (head, tail) = std::mem::take(v).split_at_mut(r);
+                            *v = tail;
+                            parts.push(Slot::Number(head));
+                        }
                     }
                 }
+                let (head, tail) = std::mem::take(&mut rest_lines).split_at_mut(r);
+                rest_lines = tail;
+                outs.push(Out {
+                    columns: parts,
+                    lines: head,
+                });
+            }
+            chunks
+                .par_iter()
+                .zip(&first_lines)
+                .zip(outs)
+                .map(|((&(a, b), &first), out)| layout.parse(&body[a..b], first, out))
+                .collect()
+        };
+        // Close the gaps the blank lines and each chunk's spare place left, in file order.
+        let mut written = 0;
+        let mut start = 0;
+        for (count, r) in counts.into_iter().zip(&room) {
+            let count = count?;
+            if start != written {
+                for column in columns.iter_mut() {
+                    match column {
+                        ColumnData::Text(v) => {
+                            for i in 0..count {
+                                v.swap(written + i, start + i);
+                            }
+                        }
+                        ColumnData::Number(v) => v.copy_within(start..start + count, written),
+                    }
+                }
+                lines.copy_within(start..start + count, written);
+            }
+            written += count;
+            start += r;
+        }
+        for column in columns.iter_mut() {
+            match column {
+                ColumnData::Text(v) => v.truncate(written),
+                ColumnData::Number(v) => v.truncate(written),
             }
         }
+        lines.truncate(written);
         Ok(Table {
             path: path.to_path_buf(),
             names: requests.iter().map(|r| r.name.clone()).collect(),
@@ -361,6 +624,74 @@ mod tests {
         assert_eq!(y[0], 1.0);
         assert!(y[1].is_nan());
         assert_eq!(t.line(1), 3);
+    }
+
+    #[test]
+    fn chunked_parsing_equals_one_pass_and_counts_blank_lines() {
+        let mut text = String::from("id,x,g\n");
+        for i in 0..200 {
+            text.push_str(&format!("p{i},{}.5,{}\n", i % 7, ["F", "M"][i % 2]));
+            if i % 37 == 0 {
+                text.push('\n'); // blank lines shift every later line number
+            }
+        }
+        let requests = [
+            ColumnRequest::text("id"),
+            ColumnRequest::number("x"),
+            ColumnRequest::text("g"),
+        ];
+        let one =
+            Table::from_bytes_in_chunks(Path::new("t.csv"), text.as_bytes(), &requests, 1 << 30)
+                .unwrap();
+        for chunk in [1, 7, 64, 1000] {
+            let many =
+                Table::from_bytes_in_chunks(Path::new("t.csv"), text.as_bytes(), &requests, chunk)
+                    .unwrap();
+            assert_eq!(many.columns, one.columns, "chunk {chunk}");
+            assert_eq!(many.lines, one.lines, "chunk {chunk}");
+        }
+        assert_eq!(one.n_rows(), 200);
+        // Row 0 is on line 2, followed by a blank line; row 1 is on line 4.
+        assert_eq!((one.line(0), one.line(1)), (2, 4));
+        assert_eq!(one.line(199), text.lines().count() as u64); // the last line
+
+        assert_eq!(one.text("id").unwrap()[199], "p199");
+    }
+
+    #[test]
+    fn the_first_error_in_file_order_is_reported_whatever_the_chunks() {
+        let mut text = String::from("id,x\n");
+        for i in 0..100 {
+            let x = if i == 40 || i == 90 {
+                "bad".to_string()
+            } else {
+                i.to_string()
+            };
+            text.push_str(&format!("p{i},{x}\n"));
+        }
+        for chunk in [1, 16, 1 << 30] {
+            let err = Table::from_bytes_in_chunks(
+                Path::new("t.csv"),
+                text.as_bytes(),
+                &[ColumnRequest::number("x")],
+                chunk,
+            )
+            .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "t.csv: line 42, column 2 (`x`): expected a number, found `bad`"
+            );
+        }
+    }
+
+    #[test]
+    fn quoted_fields_with_line_breaks_keep_their_line_numbers() {
+        let t = read(
+            "id,note,x\na,\"two\nlines\",1\nb,plain,oops\n",
+            &[ColumnRequest::text("note"), ColumnRequest::number("x")],
+        )
+        .unwrap_err();
+        assert!(t.to_string().contains("line 4, column 3"), "{t}");
     }
 
     #[test]
