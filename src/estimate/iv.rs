@@ -172,9 +172,24 @@ fn append(design: &mut Design, more: &Design) {
     }
 }
 
-/// The Wald F b'V⁻¹b / q of coefficients `b` with variance `v` (estimatr `compute_fstat`, which
-/// uses a Cholesky factor; NA there, NaN here, when V is not positive definite).
+/// V counts as singular when its smallest eigenvalue is at most this times its largest.
+pub const WALD_SINGULAR: f64 = 1e-12;
+
+/// The Wald F b'V⁻¹b / q of coefficients `b` with variance `v` (estimatr `compute_fstat`).
+///
+/// estimatr returns NA when the Cholesky factorisation of V fails, which happens when V is
+/// singular — e.g. the first stage of `d:g` without covariates under one-sided non-compliance,
+/// where `d:g` is exactly 0 outside the offered members of `g`, so the coefficient of the offer
+/// has variance 0. In floating point such a V is singular only up to rounding, so NaN is
+/// returned when its eigenvalues span more than 1 / [`WALD_SINGULAR`].
 fn wald_f(b: &[f64], v: &nalgebra::DMatrix<f64>) -> f64 {
+    if b.len() > 1 {
+        let eigen = v.clone().symmetric_eigenvalues();
+        let max = eigen.max();
+        if !(max > 0.0 && eigen.min() > WALD_SINGULAR * max) {
+            return f64::NAN;
+        }
+    }
     let Some(chol) = v.clone().cholesky() else {
         return f64::NAN;
     };
@@ -185,5 +200,51 @@ fn wald_f(b: &[f64], v: &nalgebra::DMatrix<f64>) -> f64 {
     match u {
         Some(u) => u.norm_squared() / b.len() as f64,
         None => f64::NAN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(values: &[f64]) -> Vec<f64> {
+        values.to_vec()
+    }
+
+    #[test]
+    fn a_regressor_the_instruments_do_not_predict_is_an_error() {
+        let z = [1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.0];
+        let g = [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0];
+        let d = [0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0];
+        let y = [3.0, 1.0, 2.5, 0.5, 1.0, 0.8, 2.0, 1.2];
+        let mut endogenous = Design::new();
+        endogenous.push("d", column(&d));
+        // Nobody in g = 1 takes part: d:g ≡ 0.
+        endogenous.push("d:g", vec![0.0; 8]);
+        let mut instruments = Design::new();
+        instruments.push("z", column(&z));
+        instruments.push("z:g", z.iter().zip(&g).map(|(a, b)| a * b).collect());
+        let mut exogenous = Design::new();
+        exogenous.push("g", column(&g));
+        let model = IvModel {
+            y: &y,
+            endogenous: &endogenous,
+            instruments: &instruments,
+            exogenous: &exogenous,
+        };
+        let err = tsls(model, None, SeType::Hc2, None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("does not predict `d:g`"), "{err}");
+    }
+
+    #[test]
+    fn a_singular_first_stage_variance_gives_no_wald_f() {
+        let v = nalgebra::DMatrix::from_row_slice(2, 2, &[3e-33, -2e-18, -2e-18, 1.4e-3]);
+        assert!(wald_f(&[-7e-16, 0.88], &v).is_nan());
+        let v = nalgebra::DMatrix::from_row_slice(2, 2, &[2.0, 0.5, 0.5, 1.0]);
+        // b'V⁻¹b / 2 with V⁻¹ = [1 −0.5; −0.5 2] / 1.75 and b = (1, 1): (1 − 1 + 2) / 1.75 / 2.
+        let f = wald_f(&[1.0, 1.0], &v);
+        assert!((f - 2.0 / 1.75 / 2.0).abs() < 1e-14, "{f}");
     }
 }
