@@ -4,7 +4,10 @@
 # lotta's conventions replicated here: subgroups `all`, `<by>=<level>` (levels sorted), the
 # difference `<by>=<level> - <by>=<last level>` from the interaction model of the estimator
 # (dim: y ~ z*g [+ strata FE]; ols/fe: y ~ z + g + z:g + covariates [+ strata FE];
-#  lin: lm_lin with the level indicator g as the first covariate, term z:g_c).
+#  lin: lm_lin with the level indicator g as the first covariate, term z:g_c);
+# with a participation column d, the 2SLS rows (term d) in `all`, each level and the difference
+# (iv_robust(y ~ d + g + d:g + covariates | z + g + z:g + covariates), coefficient d:g);
+# arm means weighted (weighted.mean) when the case has weights.
 suppressPackageStartupMessages({
   library(estimatr); library(sandwich); library(clubSandwich); library(AER)
 })
