@@ -24,11 +24,15 @@ pub struct EffectRow {
     pub estimator: String,
     /// The SE and df rule: `HC2`, `CR2`, `Neyman`, … (see `docs/methods.md`).
     pub se_type: String,
+    /// Complete cases in the arm and in control (counts, also with weights).
     pub n_treated: usize,
     pub n_control: usize,
+    /// Outcome means in the arm and in control: weighted (Hájek, Σwy/Σw) when the estimator is
+    /// weighted; NaN on difference rows.
     pub mean_treated: f64,
     pub mean_control: f64,
-    /// First-stage F of the instrument (2SLS rows only).
+    /// First-stage F of the instrument (2SLS rows only; for a 2SLS difference, the joint F of
+    /// the excluded instruments in the first stage of the interaction — see `estimate::iv`).
     pub first_stage_f: Option<f64>,
     /// Multiple-testing adjusted p-value (filled by the adjustment step).
     pub p_value_adjusted: Option<f64>,

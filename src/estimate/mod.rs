@@ -213,7 +213,8 @@ struct Group {
 
 /// All effect rows: for each outcome, the effect of each arm vs control overall and in each level
 /// of `by`, the difference between each level and the last level (interaction model), and the
-/// 2SLS effect of participation when a participation column is given.
+/// 2SLS effect of participation when a participation column is given (overall, in each level,
+/// and the difference between levels from the interaction IV model).
 ///
 /// `assignment` replaces the data's assignment (for randomization inference).
 pub fn estimate_all(
@@ -381,6 +382,34 @@ pub fn estimate_all(
                 r.term = pname.clone();
                 r.first_stage_f = Some(effect.1);
                 rows.push(r);
+            }
+            if let Some(by) = by_levels {
+                let iv_rows: Vec<usize> = complete
+                    .iter()
+                    .copied()
+                    .filter(|&i| !took_part[i].is_nan())
+                    .collect();
+                let diffs = iv_differences(data, se, codes, y, took_part, &iv_rows, by)
+                    .map_err(|e| context(e, outcome, "the 2SLS interaction model"))?;
+                for (label, effect, first_stage_f, group_rows) in diffs {
+                    let mut r = row(
+                        data,
+                        options,
+                        outcome,
+                        &label,
+                        1,
+                        codes,
+                        y,
+                        &group_rows,
+                        effect,
+                        "iv",
+                    );
+                    r.term = pname.clone();
+                    r.mean_treated = f64::NAN;
+                    r.mean_control = f64::NAN;
+                    r.first_stage_f = Some(first_stage_f);
+                    rows.push(r);
+                }
             }
         }
     }
@@ -700,15 +729,7 @@ fn differences(
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Difference>> {
     let reference = by.levels.len() - 1;
-    let mut indicators = Design::new();
-    for (l, level) in by.levels.iter().enumerate().take(reference) {
-        indicators.push(
-            format!("{}{level}", by.name),
-            rows.iter()
-                .map(|&i| f64::from(u8::from(by.codes[i] == l)))
-                .collect(),
-        );
-    }
+    let indicators = level_indicators(by, rows);
     let treat = treatment_design(data, codes, rows);
     let mut interacted = Design::new();
     let mut wanted: Vec<(String, usize, usize)> = Vec::new();
@@ -741,6 +762,113 @@ fn differences(
             .filter(|&i| by.codes[i] == l || by.codes[i] == reference)
             .collect();
         out.push((label, a, effect, group_rows));
+    }
+    Ok(out)
+}
+
+/// The level indicators of `by` on `rows`, every level but the last (the reference), named
+/// `<by><level>` as R names the columns of a 0/1 variable `<by><level>`.
+fn level_indicators(by: &Factor, rows: &[usize]) -> Design {
+    let reference = by.levels.len() - 1;
+    let mut indicators = Design::new();
+    for (l, level) in by.levels.iter().enumerate().take(reference) {
+        indicators.push(
+            format!("{}{level}", by.name),
+            rows.iter()
+                .map(|&i| f64::from(u8::from(by.codes[i] == l)))
+                .collect(),
+        );
+    }
+    indicators
+}
+
+/// A 2SLS subgroup difference: label, effect, first-stage F and the rows of the two levels.
+type IvDifference = (String, Effect, f64, Vec<usize>);
+
+/// The 2SLS differences between each level of `by` and its last level, from the interaction IV
+/// model as estimatr would fit it (two arms):
+/// `iv_robust(y ~ d + d:g + g + X | z + z:g + g + X)`, one indicator g per level but the last.
+/// The difference is the `d:g` coefficient; its first-stage F is the robust Wald F of all the
+/// excluded instruments (z and every z:g) jointly in the first stage of `d:g`, which is what
+/// `iv_robust(..., diagnostics = TRUE)` reports as `diagnostic_first_stage_fstatistic`
+/// `"d:g:value"` (estimatr 1.0.0 `first_stage_ftest`; see `iv`).
+fn iv_differences(
+    data: &AnalysisData,
+    se: SeType,
+    codes: &[usize],
+    y: &[f64],
+    took_part: &[f64],
+    rows: &[usize],
+    by: &Factor,
+) -> Result<Vec<IvDifference>> {
+    let reference = by.levels.len() - 1;
+    let pname = data
+        .participation
+        .as_ref()
+        .map_or("participation", |(name, _)| name.as_str());
+    let ys = subset(y, rows);
+    let d = subset(took_part, rows);
+    let z: Vec<f64> = rows
+        .iter()
+        .map(|&i| f64::from(u8::from(codes[i] == 1)))
+        .collect();
+    let indicators = level_indicators(by, rows);
+    let mut endogenous = Design::new();
+    let mut instruments = Design::new();
+    endogenous.push(pname, d.clone());
+    instruments.push(data.treatment.term(1), z.clone());
+    for (gname, g) in indicators.names.iter().zip(&indicators.columns) {
+        endogenous.push(
+            format!("{pname}:{gname}"),
+            d.iter().zip(g).map(|(a, b)| a * b).collect(),
+        );
+        instruments.push(
+            format!("{}:{gname}", data.treatment.term(1)),
+            z.iter().zip(g).map(|(a, b)| a * b).collect(),
+        );
+    }
+    let mut exogenous = indicators.clone();
+    let covs = expand_covariates(&covariate_views(data), rows);
+    for (name, col) in covs.names.iter().zip(covs.columns) {
+        exogenous.push(name.clone(), col);
+    }
+    let weights = data.weights.as_ref().map(|w| subset(w, rows));
+    let clusters = clusters_of(data, rows);
+    let model = iv::IvModel {
+        y: &ys,
+        endogenous: &endogenous,
+        instruments: &instruments,
+        exogenous: &exogenous,
+    };
+    let fit = iv::tsls(model, weights.as_deref(), se, clusters.as_ref())?;
+    let mut out = Vec::new();
+    for (l, level) in by.levels.iter().enumerate().take(reference) {
+        // Endogenous column l + 1 is d:g_l: second-stage column l + 2 (after the intercept and d).
+        let (Some(&estimate), Some(&std_error), Some(&df), Some(&first_stage_f)) = (
+            fit.coef.get(l + 2),
+            fit.std_error.get(l + 2),
+            fit.df.get(l + 2),
+            fit.first_stage_f.get(l + 1),
+        ) else {
+            return Err(Error::compute("the 2SLS interaction model lost a term"));
+        };
+        let label = format!("{}={level} - {}={}", by.name, by.name, by.levels[reference]);
+        let group_rows: Vec<usize> = rows
+            .iter()
+            .copied()
+            .filter(|&i| by.codes[i] == l || by.codes[i] == reference)
+            .collect();
+        out.push((
+            label,
+            Effect {
+                estimate,
+                std_error,
+                df,
+                se_type: se.label().to_string(),
+            },
+            first_stage_f,
+            group_rows,
+        ));
     }
     Ok(out)
 }
@@ -797,19 +925,18 @@ fn row(
 ) -> EffectRow {
     let (stat, p, lo, hi) =
         t_inference(effect.estimate, effect.std_error, effect.df, options.alpha);
+    // Arm means: with weights the weighted (Hájek) means Σwy/Σw with the estimator's weights
+    // (R's `weighted.mean`), so that for `dim` with weights the effect is their difference
+    // (estimatr `difference_in_means` with weights = lm_robust(y ~ z, weights)); counts are counts.
+    let weight = |i: usize| data.weights.as_ref().map_or(1.0, |w| w[i]);
     let mean_of = |a: usize| {
-        let (sum, count) = rows
+        let (sum, total, count) = rows
             .iter()
             .filter(|&&i| codes[i] == a)
-            .fold((0.0, 0usize), |(s, c), &i| (s + y[i], c + 1));
-        (
-            count,
-            if count > 0 {
-                sum / count as f64
-            } else {
-                f64::NAN
-            },
-        )
+            .fold((0.0, 0.0, 0usize), |(s, t, c), &i| {
+                (s + weight(i) * y[i], t + weight(i), c + 1)
+            });
+        (count, if count > 0 { sum / total } else { f64::NAN })
     };
     let (n_treated, mean_treated) = mean_of(arm);
     let (n_control, mean_control) = mean_of(0);

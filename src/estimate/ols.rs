@@ -21,6 +21,11 @@ pub struct RobustFit {
     pub n: usize,
     /// Residuals y − Xβ on the original (unweighted) scale.
     pub residuals: Vec<f64>,
+    /// Indices (into `names`) of the kept columns, in order.
+    pub kept: Vec<usize>,
+    /// Robust variance matrix of the kept coefficients (`kept.len()` square), as estimatr's
+    /// `vcov`.
+    pub vcov: DMatrix<f64>,
 }
 
 impl RobustFit {
@@ -174,6 +179,8 @@ pub(crate) fn fit_with(
             .collect(),
         n,
         residuals,
+        kept: fit.kept,
+        vcov: vcov.matrix,
     })
 }
 

@@ -4,7 +4,10 @@
 # lotta's conventions replicated here: subgroups `all`, `<by>=<level>` (levels sorted), the
 # difference `<by>=<level> - <by>=<last level>` from the interaction model of the estimator
 # (dim: y ~ z*g [+ strata FE]; ols/fe: y ~ z + g + z:g + covariates [+ strata FE];
-#  lin: lm_lin with the level indicator g as the first covariate, term z:g_c).
+#  lin: lm_lin with the level indicator g as the first covariate, term z:g_c);
+# with a participation column d, the 2SLS rows (term d) in `all`, each level and the difference
+# (iv_robust(y ~ d + g + d:g + covariates | z + g + z:g + covariates), coefficient d:g);
+# arm means weighted (weighted.mean) when the case has weights.
 suppressPackageStartupMessages({
   library(estimatr); library(sandwich); library(clubSandwich); library(AER)
 })
@@ -77,6 +80,12 @@ d_bclus <- data.frame(id = sprintf("k%03d", 1:nb), block = blk, cluster = cl, ge
                       x = xb, took_part = tb, y = yb)
 write.csv(d_bclus, file.path(out, "d_bclus.csv"), row.names = FALSE)
 
+# d_clus participation (one-sided non-compliance), drawn from its own seed after every other
+# data set so that their values do not change.
+set.seed(20261123)
+d_clus$took_part <- ifelse(d_clus$z == 1, rbinom(nc, 1, 0.8), 0)
+write.csv(d_clus, file.path(out, "d_clus.csv"), row.names = FALSE)
+
 datasets <- list(main = d_main, clus = d_clus, pairs = d_pairs, arms = d_arms, bclus = d_bclus)
 
 cases <- data.frame(
@@ -100,19 +109,22 @@ se_arg <- function(se, clustered) {
 }
 se_label <- function(s) if (s == "stata") "CR1" else s
 
-record <- function(case, source, outcome, subgroup, term, est, se, df, sub, tcol, tlevel, ctrl) {
+record <- function(case, source, outcome, subgroup, term, est, se, df, sub, tcol, tlevel, ctrl,
+                   wcol = "") {
   tt <- est / se
   p <- 2 * pt(-abs(tt), df)
   q <- qt(0.975, df)
   yv <- sub[[outcome]]
   tr <- sub[[tcol]] == tlevel
   co <- sub[[tcol]] == ctrl
+  # Arm means: with weights the weighted (Hajek) means, with the estimator's weights.
+  arm_mean <- function(s) if (wcol == "") mean(yv[s]) else weighted.mean(yv[s], sub[[wcol]][s])
   rows[[length(rows) + 1]] <<- data.frame(
     case = case, source = source, outcome = outcome, subgroup = subgroup, term = term,
     estimate = est, std_error = se, statistic = tt, df = df, p_value = p,
     conf_low = est - q * se, conf_high = est + q * se,
     n_treated = sum(tr), n_control = sum(co),
-    mean_treated = mean(yv[tr]), mean_control = mean(yv[co]), stringsAsFactors = FALSE)
+    mean_treated = arm_mean(tr), mean_control = arm_mean(co), stringsAsFactors = FALSE)
 }
 
 # One case: every row lotta produces for it.
@@ -157,7 +169,7 @@ run_case <- function(case, dataset, outcome, estimator, se = "", covariates = ch
         if (treatment != "z") { a2$condition1 <- ctrl; a2$condition2 <- a }
         f <- do.call(difference_in_means, a2)
         record(case, "estimatr", outcome, g, term_of(a), unname(f$coefficients), unname(f$std.error),
-               unname(f$df), sub, treatment, tl, ctrl)
+               unname(f$df), sub, treatment, tl, ctrl, weights)
       } else {
         a2 <- fit_args(sub)
         if (estimator == "lin") {
@@ -171,7 +183,7 @@ run_case <- function(case, dataset, outcome, estimator, se = "", covariates = ch
         }
         cn <- coef_name(a)
         record(case, "estimatr", outcome, g, term_of(a), unname(f$coefficients[cn]),
-               unname(f$std.error[cn]), unname(f$df[cn]), sub, treatment, tl, ctrl)
+               unname(f$std.error[cn]), unname(f$df[cn]), sub, treatment, tl, ctrl, weights)
       }
     }
     if (participation != "") {
@@ -180,7 +192,8 @@ run_case <- function(case, dataset, outcome, estimator, se = "", covariates = ch
       a2$diagnostics <- TRUE
       f <- do.call(iv_robust, a2)
       record(case, "estimatr", outcome, g, participation, unname(f$coefficients[participation]),
-             unname(f$std.error[participation]), unname(f$df[participation]), sub, treatment, 1, 0)
+             unname(f$std.error[participation]), unname(f$df[participation]), sub, treatment, 1, 0,
+             weights)
       rows[[length(rows)]]$first_stage_f <<- unname(f$diagnostic_first_stage_fstatistic["value"])
     }
   }
@@ -214,7 +227,42 @@ run_case <- function(case, dataset, outcome, estimator, se = "", covariates = ch
         sub <- d[d[[by]] %in% c(l, ref), ]
         record(case, "estimatr", outcome, paste0(by, "=", l, " - ", by, "=", ref), term_of(a),
                unname(f$coefficients[cn]), unname(f$std.error[cn]), unname(f$df[cn]), sub,
-               treatment, tl, ctrl)
+               treatment, tl, ctrl, weights)
+      }
+    }
+    if (participation != "") {
+      # The 2SLS difference: the interaction IV model, participation and its interactions with
+      # the level indicators instrumented by the offer and its interactions; the row is the
+      # `<participation>:<by><level>` coefficient, its first-stage F the diagnostic F of that
+      # endogenous regressor (`<participation>:<by><level>:value`).
+      pint <- paste(participation, ":", bq(gnames), collapse = " + ")
+      zint <- paste(treatment, ":", bq(gnames), collapse = " + ")
+      gsum <- paste(bq(gnames), collapse = " + ")
+      a2 <- fit_args(d)
+      a2$formula <- as.formula(paste(outcome, "~", participation, "+", gsum, "+", pint, rhs_cov,
+                                     "|", treatment, "+", gsum, "+", zint, rhs_cov))
+      a2$diagnostics <- TRUE
+      f <- do.call(iv_robust, a2)
+      for (l in levs[-length(levs)]) {
+        cn <- paste0(participation, ":", by, l)
+        sub <- d[d[[by]] %in% c(l, ref), ]
+        record(case, "estimatr", outcome, paste0(by, "=", l, " - ", by, "=", ref), participation,
+               unname(f$coefficients[cn]), unname(f$std.error[cn]), unname(f$df[cn]), sub,
+               treatment, 1, 0, weights)
+        # estimatr's F is b'V^-1 b / q with V the robust variance of the instrument coefficients in
+        # the first stage of `cn` (first_stage_ftest, compute_fstat: NA when chol(V) fails).
+        # Without covariates that first stage is saturated and, under one-sided
+        # non-compliance, exact in three of the four cells, so V is singular and estimatr's
+        # value is NA or rounding noise, depending on the sign of a ~1e-34 eigenvalue. Record NA
+        # (lotta: NaN) when V is singular to working precision (eigenvalue ratio <= 1e-12).
+        a3 <- fit_args(d)
+        a3$formula <- as.formula(paste0("I(", participation, " * ", bq(paste0(by, l)), ") ~ ",
+                                        treatment, " + ", gsum, " + ", zint, rhs_cov))
+        fs <- do.call(lm_robust, a3)
+        inst <- c(treatment, paste0(treatment, ":", gnames))
+        ev <- eigen(vcov(fs)[inst, inst], symmetric = TRUE, only.values = TRUE)$values
+        fsf <- unname(f$diagnostic_first_stage_fstatistic[paste0(cn, ":value")])
+        rows[[length(rows)]]$first_stage_f <<- if (min(ev) <= 1e-12 * max(ev)) NA else fsf
       }
     }
   }
@@ -249,6 +297,15 @@ run_case("fe_cr2", "bclus", "y", "fe", covariates = c("x"), strata = "block", cl
 run_case("fe_cr1", "bclus", "y", "fe", se = "cr1", covariates = c("x"), strata = "block", cluster = "cluster")
 run_case("fe_strata_combined", "main", "y_num", "fe", covariates = c("age"), strata = c("site", "gender"))
 run_case("iv_cr2", "bclus", "y", "ols", covariates = c("x"), cluster = "cluster", participation = "took_part")
+run_case("iv_diff_hc2_nocov", "main", "y_num", "ols", participation = "took_part", by = "gender")
+run_case("iv_diff_hc1", "main", "y_bin", "ols", se = "hc1", covariates = c("age"), participation = "took_part", by = "gender")
+run_case("iv_diff_hc3_multi_level_by", "main", "y_num", "ols", se = "hc3", covariates = c("age"), participation = "took_part", by = "educ")
+run_case("iv_diff_cr2", "clus", "y", "ols", covariates = c("x"), cluster = "municipality", participation = "took_part", by = "gender")
+run_case("iv_diff_cr1", "clus", "y", "ols", se = "cr1", covariates = c("x"), cluster = "municipality", participation = "took_part", by = "gender")
+run_case("iv_diff_cr0", "clus", "y", "ols", se = "cr0", cluster = "municipality", participation = "took_part", by = "gender")
+run_case("iv_diff_weighted_hc2", "main", "y_num", "ols", covariates = c("age", "educ"), weights = "w", participation = "took_part", by = "gender")
+run_case("iv_diff_weighted_hc1", "main", "y_bin", "ols", se = "hc1", weights = "w", participation = "took_part", by = "gender")
+run_case("dim_weighted_by", "main", "y_bin", "dim", weights = "w", by = "gender")
 run_case("lin_hc3_multi_level_by", "main", "y_num", "lin", se = "hc3", covariates = c("age"), by = "educ")
 
 # Independent checks of the same numbers with sandwich, clubSandwich and AER.
