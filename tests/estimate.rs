@@ -1339,3 +1339,65 @@ fn weighted_arm_means_are_hajek_means_whose_difference_is_the_dim_effect() {
     assert_eq!(result.rows[0].n_treated, 160);
     assert_eq!(result.rows[0].n_control, 80);
 }
+
+/// Holm (1979), written out independently of lotta: sort, multiply by m − rank, running maximum.
+fn holm(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut out = vec![0.0; m];
+    let mut running = 0.0f64;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
+        out[i] = running;
+    }
+    out
+}
+
+#[test]
+fn itt_and_2sls_rows_are_adjusted_as_separate_families() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = reference_dir().join("d_main.csv");
+    let data = data.display().to_string();
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            &data,
+            "--outcome",
+            "y_num,y_bin",
+            "--treatment",
+            "z",
+            "--participation",
+            "took_part",
+            "--by",
+            "gender",
+            "--adjust",
+            "holm",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let rows = json.as_array().unwrap();
+    for iv in [false, true] {
+        let family: Vec<&serde_json::Value> = rows
+            .iter()
+            .filter(|r| (r["term"] == "took_part") == iv)
+            .collect();
+        assert_eq!(family.len(), 8, "2 outcomes × 4 subgroups");
+        let p: Vec<f64> = family
+            .iter()
+            .map(|r| r["p_value"].as_f64().unwrap())
+            .collect();
+        for (row, expected) in family.iter().zip(holm(&p)) {
+            let adjusted = row["p_value_adjusted"].as_f64().unwrap();
+            assert!(
+                (adjusted - expected).abs() < 1e-14,
+                "{adjusted} vs {expected}"
+            );
+        }
+    }
+}

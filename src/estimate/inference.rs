@@ -169,12 +169,20 @@ pub fn permutation_draws(
     })
 }
 
-/// Adjust the p-values of every row (all outcomes × subgroups × terms, the 2SLS rows included)
-/// as one family, into `p_value_adjusted`.
+/// Adjust the p-values into `p_value_adjusted`, in two families: the intention-to-treat rows
+/// (all outcomes × subgroups × arms, the subgroup differences included) and, apart from them,
+/// the 2SLS rows. A 2SLS effect is the ITT effect rescaled by the first stage and tests nearly
+/// the same hypothesis; counting both in one family would make every adjustment needlessly
+/// conservative.
 pub fn adjust_p_values(estimates: &mut Estimates, method: Method) {
-    let p: Vec<f64> = estimates.rows.iter().map(|r| r.p_value).collect();
-    for (row, q) in estimates.rows.iter_mut().zip(adjust::adjust(&p, method)) {
-        row.p_value_adjusted = Some(q);
+    for iv_family in [false, true] {
+        let members: Vec<usize> = (0..estimates.rows.len())
+            .filter(|&i| estimates.rows[i].estimator.starts_with("iv") == iv_family)
+            .collect();
+        let p: Vec<f64> = members.iter().map(|&i| estimates.rows[i].p_value).collect();
+        for (&i, q) in members.iter().zip(adjust::adjust(&p, method)) {
+            estimates.rows[i].p_value_adjusted = Some(q);
+        }
     }
 }
 
