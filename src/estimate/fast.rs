@@ -1,185 +1,251 @@
 //! A fast statistic for randomization inference: the same estimates as [`super::estimate_all`]
-//! for a re-drawn assignment, without refitting. By Frisch–Waugh–Lovell, the treatment
-//! coefficients of y = Wγ + Tτ + e are τ̂ = (T'M_W T)⁻¹ T'M_W y, and since the covariates W do not
-//! change between draws, M_W y and the QR of W are computed once; each draw costs one W'T
-//! product (O(n·k·m)) and an m × m solve. Used for `ols`, `fe`, `lin` (whose centred covariates
-//! do not depend on the assignment: W = [1, X_c], T = [t, t·X_c]) and unweighted, unstratified
-//! `dim` (the regression on [1, t]); other settings return `None` (use [`super::recompute`]).
+//! for a re-drawn assignment, without refitting.
+//!
+//! By Frisch–Waugh–Lovell, the treatment coefficients of y = Wγ + Tτ + e are
+//! τ̂ = (T'M_W T)⁻¹ T'M_W y. W (intercept, covariates, subgroup indicators, strata dummies;
+//! Lin's centred covariates) does not depend on the assignment, so its QR factor R and
+//! ỹ = M_W y are computed once. T holds, for each arm a, the columns t_a·z with
+//! z = (1, covariates interacted with the treatment) — again fixed. So a draw needs only
+//! T'W, T'T and T'ỹ: sums over each arm's rows of z ⊗ (w, z, ỹ); then
+//! T'M_W T = T'T − (R⁻ᵀW'T)'(R⁻ᵀW'T) and an m × m solve.
+//!
+//! Those sums are not formed row by row for every model. Each model (the overall one, one per
+//! subgroup, the interaction model) is a union of cells — subgroup levels, and strata when the
+//! model has strata fixed effects — and within a cell every column of w, z and ỹ is a fixed
+//! linear function of one short vector per row, v = (1, the expanded covariates, y), centred
+//! within the cell. So a draw sums v v' over each arm's rows of each cell once (q(q+1)/2
+//! products per row, q = 2 + covariate columns), and every model's sums follow by small matrix
+//! products with the cell's linear maps. The maps are found by least squares on the cell's rows
+//! and checked to reproduce every column to 1e-9 of its scale; where one does not (a model this
+//! reasoning does not cover), `fast_statistic` returns None and the caller refits.
+//!
+//! Used for `ols`, `fe`, `lin` and unweighted, unstratified `dim` (the regression on [1, t]),
+//! without a participation column.
 
-use super::ols::Design;
-use super::{AnalysisData, Estimator, Options, model_design, treatment_design};
+use super::ols::{CovariateView, Design, expand_covariates};
+use super::{AnalysisData, Estimator, Options, covariate_views, model_design, treatment_design};
 use crate::error::Result;
-use crate::linalg;
+use crate::linalg::{self, Columns};
 use nalgebra::{DMatrix, DVector};
-use rayon::prelude::*;
 
-/// One fitted block of rows: a subgroup's ITT model or the interaction model.
+/// Relative accuracy to which a cell's linear maps must reproduce the model's columns.
+const MAP_TOLERANCE: f64 = 1e-9;
+
+/// One model of one outcome: a subgroup's ITT model or the interaction model.
 struct Part {
-    rows: Vec<usize>,
-    /// The kept columns of W over `rows`.
-    w: DMatrix<f64>,
-    /// R⁻¹ of W's QR.
+    /// W's kept columns.
+    k: usize,
+    /// Columns of z: 1 and the columns interacted with the treatment.
+    m: usize,
+    /// R⁻¹ of W's QR (k × k).
     r_inv: DMatrix<f64>,
-    /// M_W y over `rows`.
-    y_tilde: DVector<f64>,
-    /// Columns interacted with every treatment indicator (T = [t_a…, t_a·c for each c]).
-    interact: Vec<Vec<f64>>,
-    /// Which coefficients of T are the statistic, in output order.
+    /// Per cell of this model: the cell and the map (t × q, t = k + m + 1) from v to the
+    /// targets (w, z, ỹ).
+    cells: Vec<(usize, DMatrix<f64>)>,
+    /// Which coefficients of T (column j·arms + a for arm a, z-column j) are the statistic.
     wanted: Vec<usize>,
-    /// Two arms only: per row [w (k), z = (1, interact…) (m), ỹ], row-major, and the sums of
-    /// z·[w, z, ỹ]' over all rows — so a draw only sums over the smaller arm.
-    binary: Option<Binary>,
 }
 
-struct Binary {
-    stride: usize,
-    rows: Vec<f64>,
-    total: Vec<f64>,
-    /// W = Z (Lin: both are [1, centred covariates]): rows hold only [z, ỹ].
-    same: bool,
-}
-
-impl Binary {
-    fn new(w: &DMatrix<f64>, interact: &[Vec<f64>], y_tilde: &DVector<f64>) -> Binary {
-        let n = w.nrows();
-        let m = 1 + interact.len();
-        // Is W exactly [1, interact…]?
-        let same = w.ncols() == m
-            && (0..n).all(|i| {
-                w[(i, 0)] == 1.0
-                    && interact
-                        .iter()
-                        .enumerate()
-                        .all(|(c, col)| w[(i, c + 1)] == col[i])
-            });
-        let k = if same { 0 } else { w.ncols() };
-        let stride = k + m + 1;
-        let mut rows = Vec::with_capacity(n * stride);
-        for i in 0..n {
-            if !same {
-                rows.extend(w.row(i).iter());
-            }
-            rows.push(1.0);
-            rows.extend(interact.iter().map(|c| c[i]));
-            rows.push(y_tilde[i]);
-        }
-        let total = Binary::sum(&rows, stride, m, |_| true);
-        Binary {
-            stride,
-            rows,
-            total,
-            same,
-        }
-    }
-
-    /// Σ over the rows `r` with `include(r)` of z ⊗ [w, z, ỹ] (m × stride, row-major).
-    fn sum(rows: &[f64], stride: usize, m: usize, include: impl Fn(usize) -> bool) -> Vec<f64> {
-        let k = stride - m - 1;
-        let mut acc = vec![0.0; m * stride];
-        for (r, row) in rows.chunks_exact(stride).enumerate() {
-            if !include(r) {
-                continue;
-            }
-            let z = &row[k..k + m];
-            for (a, za) in z.iter().enumerate() {
-                let target = &mut acc[a * stride..(a + 1) * stride];
-                for (t, v) in target.iter_mut().zip(row) {
-                    *t += za * v;
-                }
-            }
-        }
-        acc
-    }
+/// One outcome: its complete rows, their cells and base vectors, and its models.
+struct OutcomeMoments {
+    /// Analysis rows with the outcome observed.
+    rows: Vec<usize>,
+    /// Cell of each row of `rows`.
+    cell: Vec<u32>,
+    /// Base vectors v, row-major, q per row.
+    v: Vec<f64>,
+    q: usize,
+    n_cells: usize,
+    /// Per cell: Σ v v' over all its rows (q × q, row-major).
+    totals: Vec<Vec<f64>>,
+    parts: Vec<Part>,
 }
 
 /// Precomputed pieces; [`FastStatistic::eval`] gives the estimates for an assignment.
 pub struct FastStatistic {
-    parts: Vec<Part>,
+    outcomes: Vec<OutcomeMoments>,
     arms: usize,
+}
+
+/// The upper triangle of v v' added to `acc` (q × q, row-major).
+fn add_outer(acc: &mut [f64], v: &[f64]) {
+    for (a, (row, &va)) in acc.chunks_exact_mut(v.len()).zip(v).enumerate() {
+        for (t, &vb) in row[a..].iter_mut().zip(&v[a..]) {
+            *t += va * vb;
+        }
+    }
+}
+
+/// The symmetric q × q matrix whose upper triangle is held row-major in `upper`.
+fn symmetric(upper: &[f64], q: usize) -> DMatrix<f64> {
+    DMatrix::from_fn(q, q, |i, j| {
+        if i <= j {
+            upper[i * q + j]
+        } else {
+            upper[j * q + i]
+        }
+    })
+}
+
+/// Σ v v' over the rows r of `selected`, into `sums[slot(r)]` (q × q each, row-major); Q = q
+/// known at compile time, so the products unroll and vectorise.
+fn accumulate_fixed<const Q: usize>(
+    v: &[f64],
+    sums: &mut [f64],
+    selected: &[u32],
+    slot: impl Fn(usize) -> usize,
+) {
+    for &r in selected {
+        let r = r as usize;
+        let s = slot(r);
+        {
+            let row: &[f64; Q] = v[r * Q..(r + 1) * Q].try_into().expect("rows of Q");
+            let acc: &mut [f64] = &mut sums[s * Q * Q..(s + 1) * Q * Q];
+            // The upper triangle only (the sums are symmetric; see `symmetric`).
+            for (a, target) in acc.chunks_exact_mut(Q).enumerate() {
+                let target: &mut [f64; Q] = target.try_into().expect("rows of Q");
+                let va = row[a];
+                for b in a..Q {
+                    target[b] += va * row[b];
+                }
+            }
+        }
+    }
+}
+
+/// [`accumulate_fixed`] for any q.
+fn accumulate(
+    v: &[f64],
+    q: usize,
+    sums: &mut [f64],
+    selected: &[u32],
+    slot: impl Fn(usize) -> usize,
+) {
+    match q {
+        2 => accumulate_fixed::<2>(v, sums, selected, slot),
+        3 => accumulate_fixed::<3>(v, sums, selected, slot),
+        4 => accumulate_fixed::<4>(v, sums, selected, slot),
+        5 => accumulate_fixed::<5>(v, sums, selected, slot),
+        6 => accumulate_fixed::<6>(v, sums, selected, slot),
+        7 => accumulate_fixed::<7>(v, sums, selected, slot),
+        8 => accumulate_fixed::<8>(v, sums, selected, slot),
+        9 => accumulate_fixed::<9>(v, sums, selected, slot),
+        10 => accumulate_fixed::<10>(v, sums, selected, slot),
+        11 => accumulate_fixed::<11>(v, sums, selected, slot),
+        12 => accumulate_fixed::<12>(v, sums, selected, slot),
+        _ => {
+            for &r in selected {
+                let (r, s) = (r as usize, slot(r as usize));
+                add_outer(
+                    &mut sums[s * q * q..(s + 1) * q * q],
+                    &v[r * q..(r + 1) * q],
+                );
+            }
+        }
+    }
 }
 
 impl FastStatistic {
     /// The estimates of every row of `estimate_all`, in its order, for the assignment `codes`
-    /// (arm index per row, 0 = control). NaN where the treatment is not identified.
+    /// (arm index per row, 0 = control; other values are in no arm). NaN where the treatment
+    /// is not identified.
     pub fn eval(&self, codes: &[usize]) -> Vec<f64> {
-        let per_part: Vec<Vec<f64>> = self
-            .parts
-            .par_iter()
-            .map(|p| p.eval(codes, self.arms))
-            .collect();
-        per_part.into_iter().flatten().collect()
+        self.outcomes
+            .iter()
+            .flat_map(|o| o.eval(codes, self.arms))
+            .collect()
     }
 }
 
-impl Part {
+impl OutcomeMoments {
     fn eval(&self, codes: &[usize], arms: usize) -> Vec<f64> {
-        if let Some(b) = &self.binary {
-            return self.eval_binary(b, codes);
-        }
-        let n = self.rows.len();
-        let m = arms * (1 + self.interact.len());
-        let mut t = DMatrix::<f64>::zeros(n, m);
-        for a in 0..arms {
+        let q = self.q;
+        let square = q * q;
+        // Σ v v' per cell and arm. With two arms, sum over the smaller of (treated, the rest)
+        // and take the other from the totals.
+        let mut sums = vec![0.0; self.n_cells * arms * square];
+        // The rows to sum, gathered without a branch per row (which arm a row is in is a coin
+        // flip for the branch predictor).
+        let mut selected = vec![0u32; self.rows.len()];
+        let mut count = 0;
+        if arms == 1 {
+            let treated = self.rows.iter().filter(|&&i| codes[i] == 1).count();
+            let complement = 2 * treated > self.rows.len();
             for (r, &i) in self.rows.iter().enumerate() {
-                if codes[i] == a + 1 {
-                    t[(r, a)] = 1.0;
-                    for (c, column) in self.interact.iter().enumerate() {
-                        t[(r, arms * (c + 1) + a)] = column[r];
+                selected[count] = r as u32;
+                count += usize::from((codes[i] == 1) != complement);
+            }
+            accumulate(&self.v, q, &mut sums, &selected[..count], |r| {
+                self.cell[r] as usize
+            });
+            if complement {
+                for (c, total) in self.totals.iter().enumerate() {
+                    for (s, t) in sums[c * square..(c + 1) * square].iter_mut().zip(total) {
+                        *s = t - *s;
                     }
                 }
             }
+        } else {
+            for (r, &i) in self.rows.iter().enumerate() {
+                selected[count] = r as u32;
+                count += usize::from((1..=arms).contains(&codes[i]));
+            }
+            accumulate(&self.v, q, &mut sums, &selected[..count], |r| {
+                self.cell[r] as usize * arms + (codes[self.rows[r]] - 1)
+            });
         }
-        let c = self.w.transpose() * &t;
-        let b = self.r_inv.transpose() * c;
-        let ttt = t.transpose() * &t - b.transpose() * &b;
-        let tty = t.transpose() * &self.y_tilde;
-        let tau = ttt
-            .lu()
-            .solve(&tty)
-            .unwrap_or_else(|| DVector::from_element(m, f64::NAN));
-        self.wanted.iter().map(|&j| tau[j]).collect()
+        let moments: Vec<DMatrix<f64>> =
+            sums.chunks_exact(square).map(|p| symmetric(p, q)).collect();
+        self.parts
+            .iter()
+            .flat_map(|p| p.eval(&moments, arms))
+            .collect()
     }
 }
 
 impl Part {
-    /// Two arms: T = diag(t)·Z, so W'T, T'T and T'ỹ are sums over the treated rows — or the
-    /// totals minus the sums over the control rows, whichever set is smaller.
-    fn eval_binary(&self, b: &Binary, codes: &[usize]) -> Vec<f64> {
-        let m = 1 + self.interact.len();
-        let stride = b.stride;
-        let k = stride - m - 1;
-        let n_treated = self.rows.iter().filter(|&&i| codes[i] == 1).count();
-        let sums = if 2 * n_treated <= self.rows.len() {
-            Binary::sum(&b.rows, stride, m, |r| codes[self.rows[r]] == 1)
-        } else {
-            let rest = Binary::sum(&b.rows, stride, m, |r| codes[self.rows[r]] != 1);
-            b.total.iter().zip(&rest).map(|(t, r)| t - r).collect()
-        };
-        // sums[a][..k] = (T'W)_a, sums[a][k..k+m] = (T'T)_a, sums[a][k+m] = (T'ỹ)_a; with W = Z
-        // the T'W block is T'T itself.
-        let c = if b.same {
-            DMatrix::from_fn(m, m, |i, a| sums[a * stride + i])
-        } else {
-            DMatrix::from_fn(k, m, |i, a| sums[a * stride + i])
-        };
-        let bm = self.r_inv.transpose() * c;
-        let ttt = DMatrix::from_fn(m, m, |a, j| sums[a * stride + k + j]) - bm.transpose() * &bm;
-        let tty = DVector::from_fn(m, |a, _| sums[a * stride + k + m]);
+    /// `moments[cell · arms + a]` = Σ v v' over the rows of arm a + 1 in the cell.
+    fn eval(&self, moments: &[DMatrix<f64>], arms: usize) -> Vec<f64> {
+        let (k, m) = (self.k, self.m);
+        let t = k + m + 1;
+        let size = arms * m;
+        let mut wt = DMatrix::<f64>::zeros(k, size);
+        let mut tt = DMatrix::<f64>::zeros(size, size);
+        let mut ty = DVector::<f64>::zeros(size);
+        for a in 0..arms {
+            // H = Σ over the cells of M_c S_{c,a} M_c': the cross-moments of (w, z, ỹ) over
+            // arm a's rows of this model.
+            let mut h = DMatrix::<f64>::zeros(t, t);
+            for (cell, map) in &self.cells {
+                h += map * &moments[cell * arms + a] * map.transpose();
+            }
+            for j in 0..m {
+                let col = j * arms + a;
+                for i in 0..k {
+                    wt[(i, col)] = h[(i, k + j)];
+                }
+                for l in 0..m {
+                    tt[(col, l * arms + a)] = h[(k + j, k + l)];
+                }
+                ty[col] = h[(k + j, t - 1)];
+            }
+        }
+        let b = self.r_inv.transpose() * wt;
+        let ttt = tt - b.transpose() * &b;
         let tau = ttt
             .lu()
-            .solve(&tty)
-            .unwrap_or_else(|| DVector::from_element(m, f64::NAN));
+            .solve(&ty)
+            .unwrap_or_else(|| DVector::from_element(size, f64::NAN));
         self.wanted.iter().map(|&j| tau[j]).collect()
     }
 }
 
-/// The fast statistic for `data` and `options`, or None where it does not apply (Lin, blocked
-/// or weighted estimators, a participation column).
+/// The fast statistic for `data` and `options`, or None where it does not apply (blocked or
+/// weighted estimators, a participation column, a model its linear maps do not reproduce).
 pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<FastStatistic>> {
     let supported = match options.estimator {
-        Estimator::Ols | Estimator::Fe => true,
+        Estimator::Ols | Estimator::Fe | Estimator::Lin => true,
         Estimator::Dim => data.strata.is_none(),
-        Estimator::Lin => true,
     };
     if !supported || data.weights.is_some() || data.participation.is_some() {
         return Ok(None);
@@ -187,9 +253,33 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
     let codes = &data.treatment.codes;
     let arms = data.treatment.arms.len() - 1;
     let n = data.n_rows();
-    let mut parts = Vec::new();
+    let fixed_effects = options.estimator == Estimator::Fe && data.strata.is_some();
+    let mut outcomes = Vec::new();
     for (_, y) in &data.outcomes {
         let complete: Vec<usize> = (0..n).filter(|&i| !y[i].is_nan()).collect();
+        // Cells: subgroup level × stratum (when the model has strata dummies).
+        let by_code = |i: usize| data.by.as_ref().map_or(0, |b| b.codes[i]);
+        let stratum = |i: usize| match (&data.strata, fixed_effects) {
+            (Some(s), true) => s.codes[i],
+            _ => 0,
+        };
+        let n_strata = match (&data.strata, fixed_effects) {
+            (Some(s), true) => s.levels.len(),
+            _ => 1,
+        };
+        let cell: Vec<u32> = complete
+            .iter()
+            .map(|&i| (by_code(i) * n_strata + stratum(i)) as u32)
+            .collect();
+        let n_cells = data.by.as_ref().map_or(1, |b| b.levels.len()) * n_strata;
+        let Some(base) = base_vectors(data, options, y, &complete, &cell, n_cells) else {
+            return Ok(None);
+        };
+        let q = base.ncols();
+        let mut position = vec![usize::MAX; n];
+        for (r, &i) in complete.iter().enumerate() {
+            position[i] = r;
+        }
         let mut groups = vec![(complete.clone(), None)];
         if let Some(by) = &data.by {
             for l in 0..by.levels.len() {
@@ -215,63 +305,216 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
                 groups.push((complete.clone(), Some(indicators)));
             }
         }
+        let mut parts = Vec::new();
         for (rows, indicators) in groups {
-            let levels = indicators.as_ref().map_or(0, |d| d.columns.len());
-            let extra = indicators.clone().unwrap_or_default();
-            let design = model_design(data, options, codes, &rows, &extra, &Design::new());
-            let terms = treatment_design(data, codes, &rows).names;
-            let is_treatment = |name: &str| {
-                terms
-                    .iter()
-                    .any(|t| name == t || name.starts_with(&format!("{t}:")))
+            let Some(part) = fit_part(
+                data, options, codes, y, &rows, indicators, arms, &base, &position, &cell, n_cells,
+            )?
+            else {
+                return Ok(None);
             };
-            let keep: Vec<usize> = (0..design.names.len())
-                .filter(|&j| !is_treatment(&design.names[j]))
-                .collect();
-            // Interacted with the treatment: Lin's centred covariates (subgroup indicators
-            // first); in the other models, the subgroup indicators of the interaction model.
-            let interact: Vec<Vec<f64>> = if options.estimator == Estimator::Lin {
-                design
-                    .names
-                    .iter()
-                    .zip(&design.columns)
-                    .filter(|(name, _)| name.ends_with("_c") && !is_treatment(name))
-                    .map(|(_, c)| c.clone())
-                    .collect()
-            } else {
-                extra.columns.clone()
-            };
-            let wanted: Vec<usize> = if indicators.is_some() {
-                (arms..arms + levels * arms).collect()
-            } else {
-                (0..arms).collect()
-            };
-            let w_all = design.matrix().select_columns(&keep);
-            let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
-            let columns: Vec<&[f64]> = keep.iter().map(|&j| design.columns[j].as_slice()).collect();
-            let fit = linalg::least_squares_blocked(
-                &linalg::Columns::new(columns, None, rows.len())?,
-                &ys,
-            )?;
-            let w = w_all.select_columns(&fit.kept);
-            let k = fit.kept.len();
-            let r_inv = fit
-                .r
-                .clone()
-                .solve_upper_triangular(&DMatrix::identity(k, k))
-                .unwrap_or_else(|| DMatrix::from_element(k, k, f64::NAN));
-            let y_tilde = DVector::from_vec(fit.residuals);
-            let binary = (arms == 1).then(|| Binary::new(&w, &interact, &y_tilde));
-            parts.push(Part {
-                rows,
-                w,
-                r_inv,
-                y_tilde,
-                interact,
-                wanted,
-                binary,
-            });
+            parts.push(part);
+        }
+        let mut totals = vec![vec![0.0; q * q]; n_cells];
+        let mut v = Vec::with_capacity(complete.len() * q);
+        for r in 0..complete.len() {
+            let row: Vec<f64> = base.row(r).iter().copied().collect();
+            add_outer(&mut totals[cell[r] as usize], &row);
+            v.extend_from_slice(&row);
+        }
+        outcomes.push(OutcomeMoments {
+            rows: complete,
+            cell,
+            v,
+            q,
+            n_cells,
+            totals,
+            parts,
+        });
+    }
+    Ok(Some(FastStatistic { outcomes, arms }))
+}
+
+/// v = (1, expanded covariates, y) for every complete row, each column but the first centred at
+/// its cell's mean (which keeps the sums of v v' well conditioned). None when a text covariate
+/// cannot be expanded.
+fn base_vectors(
+    data: &AnalysisData,
+    options: &Options,
+    y: &[f64],
+    complete: &[usize],
+    cell: &[u32],
+    n_cells: usize,
+) -> Option<DMatrix<f64>> {
+    let views: Vec<(String, CovariateView<'_>)> = if options.estimator == Estimator::Dim {
+        Vec::new()
+    } else {
+        covariate_views(data)
+    };
+    let covariates = expand_covariates(&views, complete);
+    let n = complete.len();
+    let q = 2 + covariates.columns.len();
+    let mut base = DMatrix::<f64>::zeros(n, q);
+    for r in 0..n {
+        base[(r, 0)] = 1.0;
+        for (j, column) in covariates.columns.iter().enumerate() {
+            base[(r, 1 + j)] = column[r];
+        }
+        base[(r, q - 1)] = y[complete[r]];
+    }
+    let mut count = vec![0.0; n_cells];
+    for &c in cell {
+        count[c as usize] += 1.0;
+    }
+    for j in 1..q {
+        let mut mean = vec![0.0; n_cells];
+        for r in 0..n {
+            mean[cell[r] as usize] += base[(r, j)];
+        }
+        for (m, c) in mean.iter_mut().zip(&count) {
+            if *c > 0.0 {
+                *m /= c;
+            }
+        }
+        let mut spread = vec![0.0f64; n_cells];
+        for r in 0..n {
+            let c = cell[r] as usize;
+            base[(r, j)] -= mean[c];
+            spread[c] = spread[c].max(base[(r, j)].abs());
+        }
+        // A column constant within a cell is left with rounding noise: make it exactly zero,
+        // so that it is recognised as carrying nothing there.
+        for r in 0..n {
+            let c = cell[r] as usize;
+            if spread[c] <= 1e-12 * mean[c].abs().max(1.0) {
+                base[(r, j)] = 0.0;
+            }
         }
     }
-    Ok(Some(FastStatistic { parts, arms }))
+    base.iter().all(|v| v.is_finite()).then_some(base)
+}
+
+/// Fit one model once (W's QR, ỹ) and find, for each of its cells, the linear map from v to
+/// (w, z, ỹ). None when a map does not reproduce the columns.
+#[allow(clippy::too_many_arguments)]
+fn fit_part(
+    data: &AnalysisData,
+    options: &Options,
+    codes: &[usize],
+    y: &[f64],
+    rows: &[usize],
+    indicators: Option<Design>,
+    arms: usize,
+    base: &DMatrix<f64>,
+    position: &[usize],
+    cell: &[u32],
+    n_cells: usize,
+) -> Result<Option<Part>> {
+    let levels = indicators.as_ref().map_or(0, |d| d.columns.len());
+    let extra = indicators.unwrap_or_default();
+    let design = model_design(data, options, codes, rows, &extra, &Design::new());
+    let terms = treatment_design(data, codes, rows).names;
+    let is_treatment = |name: &str| {
+        terms
+            .iter()
+            .any(|t| name == t || name.starts_with(&format!("{t}:")))
+    };
+    let keep: Vec<usize> = (0..design.names.len())
+        .filter(|&j| !is_treatment(&design.names[j]))
+        .collect();
+    // Interacted with the treatment: Lin's centred covariates (subgroup indicators first); in
+    // the other models, the subgroup indicators of the interaction model.
+    let interact: Vec<&[f64]> = if options.estimator == Estimator::Lin {
+        design
+            .names
+            .iter()
+            .zip(&design.columns)
+            .filter(|(name, _)| name.ends_with("_c") && !is_treatment(name))
+            .map(|(_, c)| c.as_slice())
+            .collect()
+    } else {
+        extra.columns.iter().map(Vec::as_slice).collect()
+    };
+    let wanted: Vec<usize> = if levels > 0 {
+        (arms..arms + levels * arms).collect()
+    } else {
+        (0..arms).collect()
+    };
+    let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+    let columns: Vec<&[f64]> = keep.iter().map(|&j| design.columns[j].as_slice()).collect();
+    let fit = linalg::least_squares_blocked(&Columns::new(columns, None, rows.len())?, &ys)?;
+    let k = fit.kept.len();
+    let r_inv = fit.r_inverse();
+    let m = 1 + interact.len();
+    let ones = vec![1.0; rows.len()];
+    // The targets (w, z, ỹ) over the model's rows.
+    let mut targets: Vec<&[f64]> = fit
+        .kept
+        .iter()
+        .map(|&j| design.columns[keep[j]].as_slice())
+        .collect();
+    targets.push(&ones);
+    targets.extend(interact.iter().copied());
+    targets.push(&fit.residuals);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_cells];
+    for (local, &i) in rows.iter().enumerate() {
+        members[cell[position[i]] as usize].push(local);
+    }
+    let mut cells = Vec::new();
+    for (c, locals) in members.iter().enumerate() {
+        if locals.is_empty() {
+            continue;
+        }
+        match cell_map(base, position, rows, locals, &targets) {
+            Some(map) => cells.push((c, map)),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(Part {
+        k,
+        m,
+        r_inv,
+        cells,
+        wanted,
+    }))
+}
+
+/// The map (targets × q) with target_j(row) = map_j · v(row) on the cell's rows `locals`
+/// (positions in the model's `rows`), by least squares on v; None unless it reproduces every
+/// target to [`MAP_TOLERANCE`] of the target's scale.
+fn cell_map(
+    base: &DMatrix<f64>,
+    position: &[usize],
+    rows: &[usize],
+    locals: &[usize],
+    targets: &[&[f64]],
+) -> Option<DMatrix<f64>> {
+    let q = base.ncols();
+    let nc = locals.len();
+    let v = DMatrix::from_fn(nc, q, |r, j| base[(position[rows[locals[r]]], j)]);
+    let y = DMatrix::from_fn(nc, targets.len(), |r, j| targets[j][locals[r]]);
+    // Which columns of v are independent on this cell (a constant is already the intercept).
+    let basis = linalg::least_squares(&v, &vec![0.0; nc]).ok()?;
+    let vk = v.select_columns(&basis.kept);
+    let qr = vk.clone().qr();
+    let mut qty = y.clone();
+    qr.q_tr_mul(&mut qty);
+    let kk = basis.kept.len();
+    let coef = qr
+        .r()
+        .solve_upper_triangular(&qty.rows(0, kk).into_owned())?;
+    let residual = &y - &vk * &coef;
+    for j in 0..targets.len() {
+        let scale = y.column(j).amax().max(1.0);
+        if residual.column(j).amax() > MAP_TOLERANCE * scale {
+            return None;
+        }
+    }
+    let mut map = DMatrix::zeros(targets.len(), q);
+    for (slot, &col) in basis.kept.iter().enumerate() {
+        for j in 0..targets.len() {
+            map[(j, col)] = coef[(slot, j)];
+        }
+    }
+    Some(map)
 }

@@ -12,9 +12,6 @@ use crate::error::{Error, Result};
 use crate::rng::Stream;
 use rayon::prelude::*;
 
-/// Re-drawn assignments kept in memory up to this many cells (one byte each).
-const CACHE_LIMIT: usize = 256 << 20;
-
 /// Re-drawn assignment number r: the arm code (0 = control) of every analysis row.
 pub type Draw<'a> = dyn Fn(usize) -> Vec<usize> + Sync + 'a;
 
@@ -40,34 +37,6 @@ pub fn randomization_inference(
             "randomization inference needs at least one draw",
         ));
     }
-    // The test and the interval inversion (dozens of passes over the draws) reuse the same
-    // re-assignments: keep them (as one byte per row) when they fit in memory, else redraw.
-    let n = data.n_rows();
-    let cached: Option<Vec<Vec<u8>>> = (draws.saturating_mul(n) <= CACHE_LIMIT
-        && data.treatment.arms.len() < u8::MAX as usize)
-        .then(|| {
-            (0..draws)
-                .into_par_iter()
-                .map(|r| {
-                    draw(r)
-                        .into_iter()
-                        .map(|c| c.min(u8::MAX as usize) as u8)
-                        .collect()
-                })
-                .collect()
-        });
-    let widen = |codes: &[u8]| -> Vec<usize> {
-        codes
-            .iter()
-            .map(|&c| if c == u8::MAX { usize::MAX } else { c as usize })
-            .collect()
-    };
-    let draw = |r: usize| -> Vec<usize> {
-        match &cached {
-            Some(all) => widen(&all[r]),
-            None => draw(r),
-        }
-    };
     // The ITT statistic of every row but the 2SLS rows, in `estimate_all`'s order.
     let mut itt_data = data.clone();
     itt_data.participation = None;
@@ -86,51 +55,100 @@ pub fn randomization_inference(
                 .unwrap_or_else(|_| vec![f64::NAN; observed.len()]),
         }
     };
-    let simulated: Vec<Vec<f64>> = (0..draws)
+    // The interval for the overall effect of each outcome (two arms): the complete cases, their
+    // outcomes and observed treatment, and the row it belongs to.
+    let intervals: Vec<IntervalData> = if data.treatment.arms.len() == 2 {
+        data.outcomes
+            .iter()
+            .filter_map(|(name, y)| {
+                let row = estimates.rows.iter().position(|r| {
+                    &r.outcome == name && r.subgroup == "all" && !is_iv(data, &r.term)
+                })?;
+                let complete: Vec<usize> = (0..y.len()).filter(|&i| y[i].is_finite()).collect();
+                let y: Vec<f64> = complete.iter().map(|&i| y[i]).collect();
+                let treated = complete
+                    .iter()
+                    .map(|&i| data.treatment.codes[i] == 1)
+                    .collect();
+                let sum_y = y.iter().fold(0.0, |s, v| s + v);
+                Some(IntervalData {
+                    row,
+                    complete,
+                    y,
+                    treated,
+                    sum_y,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // One pass over the draws: every statistic, and for each interval a_r = DiM(z_r, y) and
+    // b_r = DiM(z_r, z), from which the whole test inversion follows
+    // (`ri::interval_from_draws`). No draw is kept or made twice.
+    type PerDraw = (Vec<f64>, Vec<(f64, f64)>);
+    let per_draw: Vec<PerDraw> = (0..draws)
         .into_par_iter()
-        .map(|r| statistic(&draw(r)))
+        .map(|r| {
+            let codes = draw(r);
+            let stats = statistic(&codes);
+            let pieces = intervals.iter().map(|d| d.pieces(&codes)).collect();
+            (stats, pieces)
+        })
         .collect();
+    let (simulated, pieces): (Vec<Vec<f64>>, Vec<_>) = per_draw.into_iter().unzip();
     let test = ri::count(&observed, &simulated)?;
     for (&i, p) in itt_rows.iter().zip(&test.p_values) {
         estimates.rows[i].p_value_ri = Some(*p);
     }
-    if data.treatment.arms.len() == 2 {
-        let level = 1.0 - options.alpha;
-        for (name, y) in &data.outcomes {
-            let Some(row) = estimates
-                .rows
-                .iter_mut()
-                .find(|r| &r.outcome == name && r.subgroup == "all" && !is_iv(data, &r.term))
-            else {
-                continue;
-            };
-            let complete: Vec<usize> = (0..y.len()).filter(|&i| y[i].is_finite()).collect();
-            let ys: Vec<f64> = complete.iter().map(|&i| y[i]).collect();
-            let z: Vec<f64> = complete
-                .iter()
-                .map(|&i| f64::from(u8::from(data.treatment.codes[i] == 1)))
-                .collect();
-            let draw_z = |r: usize| -> Vec<f64> {
-                let codes = draw(r);
-                complete
-                    .iter()
-                    .map(|&i| f64::from(u8::from(codes[i] == 1)))
-                    .collect()
-            };
-            if let Ok((lo, hi)) = ri::confidence_interval_with(
-                &ys,
-                &z,
-                draws,
-                level,
-                &draw_z,
-                &ri::difference_in_means,
-            ) {
-                row.ri_conf_low = Some(lo);
-                row.ri_conf_high = Some(hi);
-            }
+    let level = 1.0 - options.alpha;
+    for (j, d) in intervals.iter().enumerate() {
+        let a: Vec<f64> = pieces.iter().map(|p| p[j].0).collect();
+        let b: Vec<f64> = pieces.iter().map(|p| p[j].1).collect();
+        let z: Vec<f64> = d.treated.iter().map(|&t| f64::from(u8::from(t))).collect();
+        let observed = ri::difference_in_means(&z, &d.y);
+        if let Ok((lo, hi)) = ri::interval_from_draws(observed, &a, &b, level) {
+            estimates.rows[d.row].ri_conf_low = Some(lo);
+            estimates.rows[d.row].ri_conf_high = Some(hi);
         }
     }
     Ok(())
+}
+
+/// The complete cases of one outcome, for its randomization interval.
+struct IntervalData {
+    /// The overall row of the outcome in the estimates.
+    row: usize,
+    complete: Vec<usize>,
+    y: Vec<f64>,
+    /// The observed assignment (1 = treated) of each complete case.
+    treated: Vec<bool>,
+    /// Σ y over the complete cases, in row order.
+    sum_y: f64,
+}
+
+impl IntervalData {
+    /// a_r = DiM(z_r, y) and b_r = DiM(z_r, z) for the draw `codes` (z_r = code is 1), with
+    /// the sums of `ri::difference_in_means` in the same order, without building z_r.
+    fn pieces(&self, codes: &[usize]) -> (f64, f64) {
+        let (mut s1, mut n1, mut both) = (0.0, 0usize, 0usize);
+        for ((&i, y), &z) in self.complete.iter().zip(&self.y).zip(&self.treated) {
+            let t = codes[i] == 1;
+            s1 += f64::from(u8::from(t)) * y;
+            n1 += usize::from(t);
+            both += usize::from(t && z);
+        }
+        let n = self.complete.len();
+        let n_treated = self.treated.iter().filter(|&&z| z).count();
+        if n1 == 0 || n1 == n {
+            return (f64::NAN, f64::NAN);
+        }
+        let (n1f, n0f) = (n1 as f64, (n - n1) as f64);
+        (
+            s1 / n1f - (self.sum_y - s1) / n0f,
+            both as f64 / n1f - (n_treated - both) as f64 / n0f,
+        )
+    }
 }
 
 /// Re-drawn assignments for ad hoc data: the observed arm labels permuted within each stratum
