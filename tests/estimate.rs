@@ -922,6 +922,7 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
         (Estimator::Ols, vec!["age", "educ"], vec![]),
         (Estimator::Fe, vec!["age"], vec!["site"]),
         (Estimator::Dim, vec![], vec![]),
+        (Estimator::Dim, vec![], vec!["site"]),
         (Estimator::Lin, vec!["age", "educ"], vec![]),
     ] {
         let request = Request {
@@ -985,6 +986,37 @@ fn fast_statistic_equals_refitting_with_three_arms() {
         assert_eq!(slow.len(), quick.len(), "{estimator:?}");
         for (a, b) in slow.iter().zip(&quick) {
             assert!(close(*a, *b, 1e-9), "{estimator:?}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn fast_statistic_equals_refitting_for_blocked_differences_with_three_arms() {
+    let file = reference_dir().join("d_arms.csv");
+    let request = Request {
+        outcomes: vec!["y".into()],
+        treatment: "arm".into(),
+        control: Some("standard".into()),
+        strata: vec!["gender".into()],
+        ..Request::default()
+    };
+    let data = load_file(&file, &request).unwrap();
+    let options = Options {
+        estimator: Estimator::Dim,
+        se: None,
+        alpha: 0.05,
+    };
+    let fast = lotta::estimate::fast::fast_statistic(&data, &options)
+        .unwrap()
+        .expect("supported");
+    for shift in [0, 5, 13] {
+        let mut codes = data.treatment.codes.clone();
+        codes.rotate_left(shift);
+        let slow = lotta::estimate::recompute(&data, &options, &codes).unwrap();
+        let quick = fast.eval(&codes);
+        assert_eq!(slow.len(), quick.len());
+        for (a, b) in slow.iter().zip(&quick) {
+            assert!(close(*a, *b, 1e-9), "shift {shift}: {a} vs {b}");
         }
     }
 }

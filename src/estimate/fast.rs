@@ -46,6 +46,16 @@ struct Part {
     wanted: Vec<usize>,
 }
 
+/// The statistic of one subgroup (or of the interaction model).
+enum Model {
+    /// A least-squares model (Frisch–Waugh–Lovell).
+    Regression(Part),
+    /// estimatr's blocked difference in means: per stratum the difference of the arms' means,
+    /// averaged with the stratum's number of rows (of the two arms compared) as weight. Each
+    /// block is the list of its cells.
+    Blocked(Vec<Vec<usize>>),
+}
+
 /// One outcome: its complete rows, their cells and base vectors, and its models.
 struct OutcomeMoments {
     /// Analysis rows with the outcome observed.
@@ -58,7 +68,29 @@ struct OutcomeMoments {
     n_cells: usize,
     /// Per cell: Σ v v' over all its rows (q × q, row-major).
     totals: Vec<Vec<f64>>,
-    parts: Vec<Part>,
+    /// Per cell: the mean of y subtracted from v's last column.
+    y_means: Vec<f64>,
+    /// Whether the control arm's sums are needed (blocked differences in means): then the sums
+    /// are kept for every arm, the control arm (code 0) included.
+    with_control: bool,
+    parts: Vec<Model>,
+}
+
+/// The sums of v v' of one draw, per cell and arm.
+struct Moments<'a> {
+    all: &'a [DMatrix<f64>],
+    /// Arms kept per cell.
+    slots: usize,
+    /// 1 when the control arm (code 0) is kept, else 0.
+    offset: usize,
+}
+
+impl Moments<'_> {
+    /// Σ v v' over the rows of the cell with arm code `code` (1.. for the treatment arms, 0 for
+    /// the control arm when kept).
+    fn get(&self, cell: usize, code: usize) -> &DMatrix<f64> {
+        &self.all[cell * self.slots + code + self.offset - 1]
+    }
 }
 
 /// Precomputed pieces; [`FastStatistic::eval`] gives the estimates for an assignment.
@@ -163,12 +195,15 @@ impl OutcomeMoments {
         let square = q * q;
         // Σ v v' per cell and arm. With two arms, sum over the smaller of (treated, the rest)
         // and take the other from the totals.
-        let mut sums = vec![0.0; self.n_cells * arms * square];
+        // Slots per cell: arms 1..=arms, or 0..=arms with the control arm.
+        let slots = arms + usize::from(self.with_control);
+        let offset = usize::from(self.with_control);
+        let mut sums = vec![0.0; self.n_cells * slots * square];
         // The rows to sum, gathered without a branch per row (which arm a row is in is a coin
         // flip for the branch predictor).
         let mut selected = vec![0u32; self.rows.len()];
         let mut count = 0;
-        if arms == 1 {
+        if arms == 1 && !self.with_control {
             let treated = self.rows.iter().filter(|&&i| codes[i] == 1).count();
             let complement = 2 * treated > self.rows.len();
             for (r, &i) in self.rows.iter().enumerate() {
@@ -186,26 +221,64 @@ impl OutcomeMoments {
                 }
             }
         } else {
+            let first = 1 - offset;
             for (r, &i) in self.rows.iter().enumerate() {
                 selected[count] = r as u32;
-                count += usize::from((1..=arms).contains(&codes[i]));
+                count += usize::from((first..=arms).contains(&codes[i]));
             }
             accumulate(&self.v, q, &mut sums, &selected[..count], |r| {
-                self.cell[r] as usize * arms + (codes[self.rows[r]] - 1)
+                self.cell[r] as usize * slots + (codes[self.rows[r]] + offset - 1)
             });
         }
         let moments: Vec<DMatrix<f64>> =
             sums.chunks_exact(square).map(|p| symmetric(p, q)).collect();
+        let moments = Moments {
+            all: &moments,
+            slots,
+            offset,
+        };
         self.parts
             .iter()
-            .flat_map(|p| p.eval(&moments, arms))
+            .flat_map(|model| match model {
+                Model::Regression(p) => p.eval(&moments, arms),
+                Model::Blocked(blocks) => (1..=arms)
+                    .map(|a| self.blocked_difference(blocks, &moments, a))
+                    .collect(),
+            })
             .collect()
+    }
+
+    /// The blocked difference in means of arm `a` against the control arm, as
+    /// `dim::difference_in_means` with blocks: Σ_b (n_b / N)(ȳ_{b,a} − ȳ_{b,0}); NaN when a
+    /// block lacks one of the two arms. Sums of y are recovered from the cell-centred ones.
+    fn blocked_difference(&self, blocks: &[Vec<usize>], moments: &Moments<'_>, a: usize) -> f64 {
+        let last = self.q - 1;
+        let arm_sums = |cells: &[usize], code: usize| {
+            cells.iter().fold((0.0, 0.0), |(n, s), &c| {
+                let m = moments.get(c, code);
+                let count = m[(0, 0)];
+                (n + count, s + m[(0, last)] + count * self.y_means[c])
+            })
+        };
+        let mut parts = Vec::with_capacity(blocks.len());
+        for cells in blocks {
+            let (n1, s1) = arm_sums(cells, a);
+            let (n0, s0) = arm_sums(cells, 0);
+            if n1 + n0 == 0.0 {
+                continue;
+            }
+            if n1 == 0.0 || n0 == 0.0 {
+                return f64::NAN;
+            }
+            parts.push((s1 / n1 - s0 / n0, n1 + n0));
+        }
+        let total: f64 = parts.iter().map(|p| p.1).sum();
+        parts.iter().map(|(e, w)| e * w / total).sum()
     }
 }
 
 impl Part {
-    /// `moments[cell · arms + a]` = Σ v v' over the rows of arm a + 1 in the cell.
-    fn eval(&self, moments: &[DMatrix<f64>], arms: usize) -> Vec<f64> {
+    fn eval(&self, moments: &Moments<'_>, arms: usize) -> Vec<f64> {
         let (k, m) = (self.k, self.m);
         let t = k + m + 1;
         let size = arms * m;
@@ -217,7 +290,7 @@ impl Part {
             // arm a's rows of this model.
             let mut h = DMatrix::<f64>::zeros(t, t);
             for (cell, map) in &self.cells {
-                h += map * &moments[cell * arms + a] * map.transpose();
+                h += map * moments.get(*cell, a + 1) * map.transpose();
             }
             for j in 0..m {
                 let col = j * arms + a;
@@ -243,17 +316,17 @@ impl Part {
 /// The fast statistic for `data` and `options`, or None where it does not apply (blocked or
 /// weighted estimators, a participation column, a model its linear maps do not reproduce).
 pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<FastStatistic>> {
-    let supported = match options.estimator {
-        Estimator::Ols | Estimator::Fe | Estimator::Lin => true,
-        Estimator::Dim => data.strata.is_none(),
-    };
-    if !supported || data.weights.is_some() || data.participation.is_some() {
+    if data.weights.is_some() || data.participation.is_some() {
         return Ok(None);
     }
+    // The difference in means within strata: blocked differences for the subgroups, and an
+    // interaction model with strata fixed effects (as `estimate_all`).
+    let blocked = options.estimator == Estimator::Dim && data.strata.is_some();
     let codes = &data.treatment.codes;
     let arms = data.treatment.arms.len() - 1;
     let n = data.n_rows();
-    let fixed_effects = options.estimator == Estimator::Fe && data.strata.is_some();
+    let fixed_effects =
+        matches!(options.estimator, Estimator::Fe | Estimator::Dim) && data.strata.is_some();
     let mut outcomes = Vec::new();
     for (_, y) in &data.outcomes {
         let complete: Vec<usize> = (0..n).filter(|&i| !y[i].is_nan()).collect();
@@ -272,7 +345,8 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
             .map(|&i| (by_code(i) * n_strata + stratum(i)) as u32)
             .collect();
         let n_cells = data.by.as_ref().map_or(1, |b| b.levels.len()) * n_strata;
-        let Some(base) = base_vectors(data, options, y, &complete, &cell, n_cells) else {
+        let Some((base, y_means)) = base_vectors(data, options, y, &complete, &cell, n_cells)
+        else {
             return Ok(None);
         };
         let q = base.ncols();
@@ -306,14 +380,27 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
             }
         }
         let mut parts = Vec::new();
-        for (rows, indicators) in groups {
+        for (level, (rows, indicators)) in groups.into_iter().enumerate() {
+            if blocked && indicators.is_none() {
+                // Group 0 is everyone, group l + 1 the subgroup level l; a block is a stratum.
+                let levels: Vec<usize> = match (level, &data.by) {
+                    (0, Some(by)) => (0..by.levels.len()).collect(),
+                    (0, None) => vec![0],
+                    (l, _) => vec![l - 1],
+                };
+                let blocks = (0..n_strata)
+                    .map(|st| levels.iter().map(|l| l * n_strata + st).collect())
+                    .collect();
+                parts.push(Model::Blocked(blocks));
+                continue;
+            }
             let Some(part) = fit_part(
                 data, options, codes, y, &rows, indicators, arms, &base, &position, &cell, n_cells,
             )?
             else {
                 return Ok(None);
             };
-            parts.push(part);
+            parts.push(Model::Regression(part));
         }
         let mut totals = vec![vec![0.0; q * q]; n_cells];
         let mut v = Vec::with_capacity(complete.len() * q);
@@ -329,6 +416,8 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
             q,
             n_cells,
             totals,
+            y_means,
+            with_control: blocked,
             parts,
         });
     }
@@ -336,8 +425,8 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
 }
 
 /// v = (1, expanded covariates, y) for every complete row, each column but the first centred at
-/// its cell's mean (which keeps the sums of v v' well conditioned). None when a text covariate
-/// cannot be expanded.
+/// its cell's mean (which keeps the sums of v v' well conditioned), and the cell means of y.
+/// None when a value is not finite.
 fn base_vectors(
     data: &AnalysisData,
     options: &Options,
@@ -345,7 +434,7 @@ fn base_vectors(
     complete: &[usize],
     cell: &[u32],
     n_cells: usize,
-) -> Option<DMatrix<f64>> {
+) -> Option<(DMatrix<f64>, Vec<f64>)> {
     let views: Vec<(String, CovariateView<'_>)> = if options.estimator == Estimator::Dim {
         Vec::new()
     } else {
@@ -362,6 +451,7 @@ fn base_vectors(
         }
         base[(r, q - 1)] = y[complete[r]];
     }
+    let mut y_means = vec![0.0; n_cells];
     let mut count = vec![0.0; n_cells];
     for &c in cell {
         count[c as usize] += 1.0;
@@ -375,6 +465,9 @@ fn base_vectors(
             if *c > 0.0 {
                 *m /= c;
             }
+        }
+        if j == q - 1 {
+            y_means.clone_from(&mean);
         }
         let mut spread = vec![0.0f64; n_cells];
         for r in 0..n {
@@ -391,7 +484,9 @@ fn base_vectors(
             }
         }
     }
-    base.iter().all(|v| v.is_finite()).then_some(base)
+    base.iter()
+        .all(|v| v.is_finite())
+        .then_some((base, y_means))
 }
 
 /// Fit one model once (W's QR, ỹ) and find, for each of its cells, the linear map from v to
