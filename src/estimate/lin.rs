@@ -3,6 +3,7 @@
 //! treatment indicators, centred covariates `<x>_c`, then `<t>:<x>_c` by covariate, then arm.
 
 use super::ols::Design;
+use rayon::prelude::*;
 
 /// The Lin design from treatment indicators and expanded covariates (same rows).
 pub fn lin_design(treatments: Design, covariates: Design, weights: Option<&[f64]>) -> Design {
@@ -13,9 +14,10 @@ pub fn lin_design(treatments: Design, covariates: Design, weights: Option<&[f64]
         names: tnames,
         columns: tcols,
     } = treatments;
+    // Columns are built in parallel, each the same way on any thread.
     let centred: Vec<(String, Vec<f64>)> = covariates
         .names
-        .into_iter()
+        .into_par_iter()
         .zip(covariates.columns)
         .map(|(name, mut column)| {
             // estimatr: `weighted.mean` with weights, `colMeans` without.
@@ -29,14 +31,22 @@ pub fn lin_design(treatments: Design, covariates: Design, weights: Option<&[f64]
             (format!("{name}_c"), column)
         })
         .collect();
+    let pairs: Vec<(&String, &Vec<f64>, &String, &Vec<f64>)> = centred
+        .iter()
+        .flat_map(|(cname, ccol)| {
+            tnames
+                .iter()
+                .zip(&tcols)
+                .map(move |(tname, tcol)| (cname, ccol, tname, tcol))
+        })
+        .collect();
     let mut interactions = Design::new();
-    for (cname, ccol) in &centred {
-        for (tname, tcol) in tnames.iter().zip(&tcols) {
-            interactions.push(
-                format!("{tname}:{cname}"),
-                tcol.iter().zip(ccol).map(|(t, x)| t * x).collect(),
-            );
-        }
+    let columns: Vec<Vec<f64>> = pairs
+        .par_iter()
+        .map(|(_, ccol, _, tcol)| tcol.iter().zip(ccol.iter()).map(|(t, x)| t * x).collect())
+        .collect();
+    for ((cname, _, tname, _), column) in pairs.iter().zip(columns) {
+        interactions.push(format!("{tname}:{cname}"), column);
     }
     for (name, column) in tnames.into_iter().zip(tcols) {
         design.push(name, column);

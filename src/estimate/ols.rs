@@ -194,11 +194,12 @@ pub enum CovariateView<'a> {
 /// Expand covariates over `rows` into numeric columns: numbers as they are, text as indicators
 /// of every level but the first (sorted, byte order), named `<column><level>` as R does.
 pub fn expand_covariates(covariates: &[(String, CovariateView<'_>)], rows: &[usize]) -> Design {
+    use rayon::prelude::*;
     let mut design = Design::new();
     for (name, view) in covariates {
         match view {
             CovariateView::Number(values) => {
-                design.push(name.clone(), rows.iter().map(|&i| values[i]).collect());
+                design.push(name.clone(), rows.par_iter().map(|&i| values[i]).collect());
             }
             CovariateView::Text(values) => {
                 let mut levels: Vec<&str> = rows.iter().map(|&i| values[i].as_str()).collect();

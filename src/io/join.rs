@@ -74,6 +74,29 @@ fn read_typed(
 ) -> Result<Table> {
     let mut as_text: Vec<String> = text.to_vec();
     let bytes = crate::io::table::file_bytes(path)?;
+    // Find the text columns on the first stretch of the file before parsing all of it (a
+    // failed attempt on a register extract would cost a full parse). A column that turns to
+    // text only further down is still caught by the full parse.
+    let probe_end = bytes
+        .iter()
+        .skip(1 << 16)
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |p| (1 << 16) + p + 1);
+    if probe_end < bytes.len() {
+        parse_typed(path, &bytes[..probe_end], names, &mut as_text, covariates)?;
+    }
+    parse_typed(path, &bytes, names, &mut as_text, covariates)
+}
+
+/// Parse `bytes` with the covariates in `as_text` read as text; a covariate that holds text is
+/// added to `as_text` and parsed again.
+fn parse_typed(
+    path: &Path,
+    bytes: &[u8],
+    names: &[String],
+    as_text: &mut Vec<String>,
+    covariates: &[String],
+) -> Result<Table> {
     loop {
         let requests: Vec<ColumnRequest> = names
             .iter()
@@ -85,7 +108,7 @@ fn read_typed(
                 }
             })
             .collect();
-        match Table::from_bytes(path, &bytes, &requests) {
+        match Table::from_bytes(path, bytes, &requests) {
             Ok(t) => return Ok(t),
             Err(Error::Data(problem))
                 if problem.message.starts_with("expected a number")
@@ -459,8 +482,10 @@ fn number_codes(
 
 /// Numbers, NaN where empty or absent.
 fn optional_numbers(s: &Source<'_>, name: &str, n: usize) -> Result<Vec<f64>> {
+    use rayon::prelude::*;
     let column = s.table.number(name)?;
     Ok((0..n)
+        .into_par_iter()
         .map(|i| s.row(i).map_or(f64::NAN, |r| column[r]))
         .collect())
 }
