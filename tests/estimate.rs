@@ -946,10 +946,25 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
         let mut codes = data.treatment.codes.clone();
         codes.rotate_left(7);
         let slow = lotta::estimate::recompute(&data, &options, &codes).unwrap();
-        let quick = fast.eval(&codes);
+        let (quick, pieces) = fast.eval_with_pieces(&codes);
         assert_eq!(slow.len(), quick.len(), "{estimator:?}");
         for (a, b) in slow.iter().zip(&quick) {
             assert!(close(*a, *b, 1e-9), "{estimator:?}: {a} vs {b}");
+        }
+        // The interval pieces: DiM(z_r, y) and DiM(z_r, z) over each outcome's complete cases.
+        for ((_, y), (a, b)) in data.outcomes.iter().zip(&pieces) {
+            let complete: Vec<usize> = (0..y.len()).filter(|&i| y[i].is_finite()).collect();
+            let ys: Vec<f64> = complete.iter().map(|&i| y[i]).collect();
+            let indicator = |c: &[usize]| -> Vec<f64> {
+                complete
+                    .iter()
+                    .map(|&i| f64::from(u8::from(c[i] == 1)))
+                    .collect()
+            };
+            let (zr, z) = (indicator(&codes), indicator(&data.treatment.codes));
+            let dim = lotta::estimate::ri::difference_in_means;
+            assert!(close(*a, dim(&zr, &ys), 1e-9), "{a} vs {}", dim(&zr, &ys));
+            assert!(close(*b, dim(&zr, &z), 1e-12), "{b} vs {}", dim(&zr, &z));
         }
     }
 }

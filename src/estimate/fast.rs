@@ -70,6 +70,8 @@ struct OutcomeMoments {
     totals: Vec<Vec<f64>>,
     /// Per cell: the mean of y subtracted from v's last column.
     y_means: Vec<f64>,
+    /// Whether each row was in arm 1 under the observed assignment (for the interval pieces).
+    observed_treated: Vec<bool>,
     /// Whether the control arm's sums are needed (blocked differences in means): then the sums
     /// are kept for every arm, the control arm (code 0) included.
     with_control: bool,
@@ -182,15 +184,26 @@ impl FastStatistic {
     /// (arm index per row, 0 = control; other values are in no arm). NaN where the treatment
     /// is not identified.
     pub fn eval(&self, codes: &[usize]) -> Vec<f64> {
-        self.outcomes
-            .iter()
-            .flat_map(|o| o.eval(codes, self.arms))
-            .collect()
+        self.eval_with_pieces(codes).0
+    }
+
+    /// [`FastStatistic::eval`], and per outcome the two numbers of the randomization interval
+    /// of its overall effect (`ri::interval_from_draws`): a = DiM(z_r, y) and b = DiM(z_r, z)
+    /// with z_r = 1 for arm 1 and z the observed assignment, from the same sums.
+    pub fn eval_with_pieces(&self, codes: &[usize]) -> (Vec<f64>, Vec<(f64, f64)>) {
+        let mut estimates = Vec::new();
+        let mut pieces = Vec::with_capacity(self.outcomes.len());
+        for o in &self.outcomes {
+            let (e, p) = o.eval(codes, self.arms);
+            estimates.extend(e);
+            pieces.push(p);
+        }
+        (estimates, pieces)
     }
 }
 
 impl OutcomeMoments {
-    fn eval(&self, codes: &[usize], arms: usize) -> Vec<f64> {
+    fn eval(&self, codes: &[usize], arms: usize) -> (Vec<f64>, (f64, f64)) {
         let q = self.q;
         let square = q * q;
         // Σ v v' per cell and arm. With two arms, sum over the smaller of (treated, the rest)
@@ -203,8 +216,14 @@ impl OutcomeMoments {
         // flip for the branch predictor).
         let mut selected = vec![0u32; self.rows.len()];
         let mut count = 0;
+        // Rows in arm 1, and of those the rows in arm 1 under the observed assignment.
+        let (mut treated, mut both) = (0usize, 0usize);
+        for (&i, &observed) in self.rows.iter().zip(&self.observed_treated) {
+            let t = codes[i] == 1;
+            treated += usize::from(t);
+            both += usize::from(t && observed);
+        }
         if arms == 1 && !self.with_control {
-            let treated = self.rows.iter().filter(|&&i| codes[i] == 1).count();
             let complement = 2 * treated > self.rows.len();
             for (r, &i) in self.rows.iter().enumerate() {
                 selected[count] = r as u32;
@@ -237,7 +256,8 @@ impl OutcomeMoments {
             slots,
             offset,
         };
-        self.parts
+        let estimates = self
+            .parts
             .iter()
             .flat_map(|model| match model {
                 Model::Regression(p) => p.eval(&moments, arms),
@@ -245,7 +265,31 @@ impl OutcomeMoments {
                     .map(|a| self.blocked_difference(blocks, &moments, a))
                     .collect(),
             })
-            .collect()
+            .collect();
+        (estimates, self.interval_pieces(&moments, treated, both))
+    }
+
+    /// DiM(z_r, y) and DiM(z_r, z) (see [`FastStatistic::eval_with_pieces`]); the sums of y
+    /// over arm 1 and over everyone are recovered from the cell-centred sums.
+    fn interval_pieces(&self, moments: &Moments<'_>, treated: usize, both: usize) -> (f64, f64) {
+        let n = self.rows.len();
+        if treated == 0 || treated == n {
+            return (f64::NAN, f64::NAN);
+        }
+        let last = self.q - 1;
+        let (mut sum_treated, mut sum_all) = (0.0, 0.0);
+        for c in 0..self.n_cells {
+            let m = moments.get(c, 1);
+            sum_treated += m[(0, last)] + m[(0, 0)] * self.y_means[c];
+            let t = &self.totals[c];
+            sum_all += t[last] + t[0] * self.y_means[c];
+        }
+        let observed_treated = self.observed_treated.iter().filter(|&&t| t).count();
+        let (n1, n0) = (treated as f64, (n - treated) as f64);
+        (
+            sum_treated / n1 - (sum_all - sum_treated) / n0,
+            both as f64 / n1 - (observed_treated - both) as f64 / n0,
+        )
     }
 
     /// The blocked difference in means of arm `a` against the control arm, as
@@ -402,6 +446,7 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
             };
             parts.push(Model::Regression(part));
         }
+        let complete_rows_treated: Vec<bool> = complete.iter().map(|&i| codes[i] == 1).collect();
         let mut totals = vec![vec![0.0; q * q]; n_cells];
         let mut v = Vec::with_capacity(complete.len() * q);
         for r in 0..complete.len() {
@@ -417,6 +462,7 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
             n_cells,
             totals,
             y_means,
+            observed_treated: complete_rows_treated,
             with_control: blocked,
             parts,
         });

@@ -60,7 +60,8 @@ pub fn randomization_inference(
     let intervals: Vec<IntervalData> = if data.treatment.arms.len() == 2 {
         data.outcomes
             .iter()
-            .filter_map(|(name, y)| {
+            .enumerate()
+            .filter_map(|(outcome, (name, y))| {
                 let row = estimates.rows.iter().position(|r| {
                     &r.outcome == name && r.subgroup == "all" && !is_iv(data, &r.term)
                 })?;
@@ -72,6 +73,7 @@ pub fn randomization_inference(
                     .collect();
                 let sum_y = y.iter().fold(0.0, |s, v| s + v);
                 Some(IntervalData {
+                    outcome,
                     row,
                     complete,
                     y,
@@ -91,9 +93,19 @@ pub fn randomization_inference(
         .into_par_iter()
         .map(|r| {
             let codes = draw(r);
-            let stats = statistic(&codes);
-            let pieces = intervals.iter().map(|d| d.pieces(&codes)).collect();
-            (stats, pieces)
+            match &fast {
+                // The fast statistic gives every outcome's interval pieces from its own sums.
+                Some(f) if !intervals.is_empty() => {
+                    let (stats, all) = f.eval_with_pieces(&codes);
+                    let pieces = intervals.iter().map(|d| all[d.outcome]).collect();
+                    (stats, pieces)
+                }
+                _ => {
+                    let stats = statistic(&codes);
+                    let pieces = intervals.iter().map(|d| d.pieces(&codes)).collect();
+                    (stats, pieces)
+                }
+            }
         })
         .collect();
     let (simulated, pieces): (Vec<Vec<f64>>, Vec<_>) = per_draw.into_iter().unzip();
@@ -117,6 +129,8 @@ pub fn randomization_inference(
 
 /// The complete cases of one outcome, for its randomization interval.
 struct IntervalData {
+    /// The outcome's index in the data.
+    outcome: usize,
     /// The overall row of the outcome in the estimates.
     row: usize,
     complete: Vec<usize>,
