@@ -27,7 +27,7 @@ with open(path, "w") as f:
         f.write(f"p{i},{z},{g},s{s:02d},{x[0]},{x[1]},{x[2]},{x[3]},{x[4]},{y}\n")
 PY
 fi
-secs() { python3 -c 'import sys,time; print(f"{time.time():.3f}")'; }
+secs() { date +%s.%N; }
 run() {
   local label="$1"; shift
   local t0 t1
@@ -35,11 +35,27 @@ run() {
   python3 -c "print(f'$label: {($t1 - $t0):.3f} s')"
   echo "$t0 $t1" > "$WORK/last"
 }
+# lotta cases run three times: the first run after other work pays for fresh memory pages (on a
+# virtual machine that alone can double the time), the later ones show the steady state.
+run3() {
+  local label="$1"; shift
+  local times=()
+  for _ in 1 2 3; do
+    local t0 t1
+    t0=$(secs); "$@" > "$WORK/out.csv"; t1=$(secs)
+    times+=("$(python3 -c "print(f'{($t1 - $t0):.3f}')")")
+    echo "$t0 $t1" > "$WORK/last"
+  done
+  local best
+  best=$(printf '%s\n' "${times[@]}" | sort -n | head -1)
+  echo "$label: ${times[*]} s (best $best s)"
+  echo "0 $best" > "$WORK/last"
+}
 COV=x1,x2,x3,x4,x5
 echo "rows: $ROWS, threads: ${RAYON_NUM_THREADS:-all cores}"
-run "lotta lin+HC2 by gender" $LOTTA estimate --data "$DATA" --outcome y --treatment z --by gender --covariates $COV --estimator lin --se hc2 --format csv
+run3 "lotta lin+HC2 by gender" $LOTTA estimate --data "$DATA" --outcome y --treatment z --by gender --covariates $COV --estimator lin --se hc2 --format csv
 LIN=$(awk '{print $2 - $1}' "$WORK/last")
-run "lotta ols+CR2 16 clusters by gender" $LOTTA estimate --data "$DATA" --outcome y --treatment z --by gender --covariates $COV --estimator ols --cluster site --format csv
+run3 "lotta ols+CR2 16 clusters by gender" $LOTTA estimate --data "$DATA" --outcome y --treatment z --by gender --covariates $COV --estimator ols --cluster site --format csv
 SMALL_ROWS=20000
 SMALL="$WORK/data_small.csv"
 head -n $((SMALL_ROWS + 1)) "$DATA" > "$SMALL"
@@ -74,3 +90,10 @@ else
 fi
 # Randomization inference: the statistic for re-drawn assignments (100,000 rows, Lin by gender).
 cargo run --release --quiet --example ri_speed 10000
+# And end to end: 10,000 draws on 100,000 rows, permutation within 16 strata, p-values for every
+# row and the interval for the overall effect.
+RI_ROWS=100000
+RI_DATA="$WORK/data_ri.csv"
+head -n $((RI_ROWS + 1)) "$DATA" > "$RI_DATA"
+run "lotta lin by gender, 10,000 RI draws, $RI_ROWS rows" $LOTTA estimate --data "$RI_DATA" --outcome y --treatment z --by gender --covariates $COV --estimator lin --strata site --ri 10000 --seed 1 --format csv
+run "lotta blocked dim by gender, 10,000 RI draws, $RI_ROWS rows" $LOTTA estimate --data "$RI_DATA" --outcome y --treatment z --by gender --strata site --ri 10000 --seed 1 --format csv
