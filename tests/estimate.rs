@@ -1448,3 +1448,112 @@ fn itt_and_2sls_rows_are_adjusted_as_separate_families() {
         }
     }
 }
+
+/// A study whose assignment probabilities differ between strata (complete randomization 2:1 in
+/// strata of 19 and 21 people: the misfit of the first changes its probabilities), assigned by
+/// `lotta assign` itself.
+fn write_ipw_study(dir: &Path) {
+    write(
+        dir,
+        "study.toml",
+        "[study]\nname = \"ipw\"\nseed = 11\n\n[data]\nid = \"person_id\"\nparticipants = \"participants.csv\"\n\
+         outcomes = [\"outcomes.csv\"]\nledger = \"ledger.csv\"\n\n[design]\narms = { md1 = 2, standard = 1 }\n\
+         control = \"standard\"\nstrata = [\"site\"]\nmethod = \"complete\"\n\n[analysis]\noutcomes = [\"y\"]\n\
+         covariates = [\"age\"]\nestimator = \"ols\"\n",
+    );
+    let mut participants = String::from("person_id,site,age\n");
+    for i in 0..40 {
+        let site = if i < 19 { "north" } else { "south" };
+        participants.push_str(&format!("p{i:02},{site},{}\n", 20 + (i * 7) % 31));
+    }
+    write(dir, "participants.csv", &participants);
+    let run = lotta(dir, &["assign", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Outcomes: a little higher for md1, varying with age.
+    let ledger = std::fs::read_to_string(dir.join("ledger.csv")).unwrap();
+    let mut outcomes = String::from("person_id,y\n");
+    for (i, line) in ledger.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        let bump = if f[1] == "md1" { 0.8 } else { 0.0 };
+        outcomes.push_str(&format!(
+            "{},{}\n",
+            f[0],
+            bump + ((i * 13) % 7) as f64 / 3.0
+        ));
+    }
+    write(dir, "outcomes.csv", &outcomes);
+}
+
+#[test]
+fn ipw_randomization_inference_weights_each_draw_by_its_own_probabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    write_ipw_study(dir.path());
+    let study = dir.path().join("study.toml");
+    let spec = lotta::spec::Study::load(&study).unwrap();
+    let (data, _, _) = lotta::estimate::plan::estimate_study(&spec, &Default::default()).unwrap();
+    let weights = data.weights.clone().expect("probabilities differ: IPW");
+    let ledger = lotta::io::ledger::read(&dir.path().join("ledger.csv"))
+        .unwrap()
+        .unwrap();
+    let reweight = lotta::estimate::inference::ledger_weights(&ledger, &data).unwrap();
+    // Under the observed assignment the weights are the ledger's own 1/p.
+    let again = reweight(&data.treatment.codes);
+    for (a, b) in weights.iter().zip(&again) {
+        assert!((a - b).abs() < 1e-12 * a, "{a} vs {b}");
+    }
+    // Under another assignment a person weighs 1/p of the arm drawn: the probability the
+    // ledger gives the people of that arm in the same site (ids p00–p18 are in the north).
+    let ids = data.ids.clone().unwrap();
+    let north = |i: usize| ids[i][1..].parse::<usize>().unwrap() < 19;
+    let codes = &data.treatment.codes;
+    let flipped: Vec<usize> = codes.iter().map(|c| 1 - c).collect();
+    for (i, v) in reweight(&flipped).iter().enumerate() {
+        let peer = (0..codes.len())
+            .find(|&j| north(j) == north(i) && codes[j] == flipped[i])
+            .unwrap();
+        assert!(
+            (v - weights[peer]).abs() < 1e-12 * v,
+            "row {i}: {v} vs {}",
+            weights[peer]
+        );
+    }
+    assert!(
+        weights.iter().any(|w| (w - 1.5).abs() < 1e-12),
+        "2:1 in the south"
+    );
+    assert!(
+        weights.iter().any(|w| (w - 19.0 / 12.0).abs() < 1e-12),
+        "12 of 19 in the north"
+    );
+    // The person the design left unassigned is not analysed, and the user is told.
+    assert_eq!(data.n_rows(), 39);
+    let run = lotta(dir.path(), &["estimate", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("1 of 40 people in the ledger were left unassigned"),
+        "{}",
+        run.stderr
+    );
+    // End to end: RI with IPW runs, identically on 1 and 2 threads.
+    let ri = |threads: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_lotta"))
+            .current_dir(dir.path())
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["estimate", ".", "--ri", "200", "--format", "csv"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let one = ri("1");
+    assert_eq!(one, ri("2"));
+    let frame = lotta::export::from_csv(one.as_bytes()).unwrap();
+    assert!(frame.text(0, "estimator").unwrap().contains("ipw"));
+    let p = frame.number(0, "p_value_ri").unwrap();
+    assert!((0.0..=1.0).contains(&p), "{p}");
+}

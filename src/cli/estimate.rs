@@ -246,11 +246,23 @@ pub fn apply_inference(
                 let ledger = lotta::io::ledger::read(path)?
                     .ok_or_else(|| lotta::Error::ledger(Location::file(path), "no such ledger"))?;
                 let draw = inference::ledger_draws(&ledger, data, ri.seed)?;
-                inference::randomization_inference(data, options, estimates, draws, &draw)?;
+                // IPW: each draw is weighted by its own assignment probabilities.
+                let reweight = match data.weights {
+                    Some(_) => Some(inference::ledger_weights(&ledger, data)?),
+                    None => None,
+                };
+                inference::randomization_inference(
+                    data,
+                    options,
+                    estimates,
+                    draws,
+                    &draw,
+                    reweight.as_ref().map(|r| r as &inference::Reweight<'_>),
+                )?;
             }
             None => {
                 let draw = inference::permutation_draws(data, ri.seed)?;
-                inference::randomization_inference(data, options, estimates, draws, &draw)?;
+                inference::randomization_inference(data, options, estimates, draws, &draw, None)?;
             }
         }
     }

@@ -15,6 +15,10 @@ use rayon::prelude::*;
 /// Re-drawn assignment number r: the arm code (0 = control) of every analysis row.
 pub type Draw<'a> = dyn Fn(usize) -> Vec<usize> + Sync + 'a;
 
+/// The inverse-probability weights of every analysis row under a re-drawn assignment (each row
+/// weighs 1/p of the arm it is drawn into).
+pub type Reweight<'a> = dyn Fn(&[usize]) -> Vec<f64> + Sync + 'a;
+
 /// Whether a row is a 2SLS row (its term is the participation column).
 fn is_iv(data: &AnalysisData, term: &str) -> bool {
     data.participation.as_ref().is_some_and(|(p, _)| p == term)
@@ -25,12 +29,17 @@ fn is_iv(data: &AnalysisData, term: &str) -> bool {
 /// the overall rows of a two-arm study (difference-in-means statistic, test inversion at
 /// 1 − α). Draws whose statistic is not finite (an arm empty in a subgroup) are left out, as in
 /// [`ri::count`].
+///
+/// With inverse-probability weights and `reweight`, each draw's estimates use that draw's
+/// weights (the estimator as it would have been computed had that assignment happened), so the
+/// whole model is refitted for every draw; weights given as a column stay fixed.
 pub fn randomization_inference(
     data: &AnalysisData,
     options: &Options,
     estimates: &mut Estimates,
     draws: usize,
     draw: &Draw<'_>,
+    reweight: Option<&Reweight<'_>>,
 ) -> Result<()> {
     if draws == 0 {
         return Err(Error::compute(
@@ -47,13 +56,45 @@ pub fn randomization_inference(
         .iter()
         .map(|&i| estimates.rows[i].estimate)
         .collect();
-    let fast = fast_statistic(&itt_data, options)?;
+    let reweight = reweight.filter(|_| data.weights.is_some());
+    let fast = match reweight {
+        Some(_) => None,
+        None => fast_statistic(&itt_data, options)?,
+    };
+    // A draw may leave someone in no analysed arm (a misfit under misfits = "missing"): that
+    // person is not analysed under that draw. The fast statistic keeps the observed rows, so such
+    // draws are refitted, with those people's outcomes missing.
+    let arm_count = data.treatment.arms.len();
+    let unassigned = |codes: &[usize]| codes.iter().any(|&c| c >= arm_count);
     let statistic = |codes: &[usize]| -> Vec<f64> {
-        match &fast {
-            Some(f) => f.eval(codes),
-            None => recompute(&itt_data, options, codes)
-                .unwrap_or_else(|_| vec![f64::NAN; observed.len()]),
+        let left_out = unassigned(codes);
+        if let (Some(f), false) = (&fast, left_out) {
+            return f.eval(codes);
         }
+        let refit = if left_out || reweight.is_some() {
+            let mut redrawn = itt_data.clone();
+            if left_out {
+                for (_, y) in redrawn.outcomes.iter_mut() {
+                    for (v, &c) in y.iter_mut().zip(codes) {
+                        if c >= arm_count {
+                            *v = f64::NAN;
+                        }
+                    }
+                }
+            }
+            if let Some(weights_of) = reweight {
+                let mut w = weights_of(codes);
+                // The weight of a person not analysed under this draw does not matter.
+                w.iter_mut()
+                    .filter(|v| !v.is_finite())
+                    .for_each(|v| *v = 1.0);
+                redrawn.weights = Some(w);
+            }
+            recompute(&redrawn, options, codes)
+        } else {
+            recompute(&itt_data, options, codes)
+        };
+        refit.unwrap_or_else(|_| vec![f64::NAN; observed.len()])
     };
     // The interval for the overall effect of each outcome (two arms): the complete cases, their
     // outcomes and observed treatment, and the row it belongs to.
@@ -95,7 +136,7 @@ pub fn randomization_inference(
             let codes = draw(r);
             match &fast {
                 // The fast statistic gives every outcome's interval pieces from its own sums.
-                Some(f) if !intervals.is_empty() => {
+                Some(f) if !intervals.is_empty() && !unassigned(&codes) => {
                     let (stats, all) = f.eval_with_pieces(&codes);
                     let pieces = intervals.iter().map(|d| all[d.outcome]).collect();
                     (stats, pieces)
@@ -144,22 +185,29 @@ struct IntervalData {
 impl IntervalData {
     /// a_r = DiM(z_r, y) and b_r = DiM(z_r, z) for the draw `codes` (z_r = code is 1), with
     /// the sums of `ri::difference_in_means` in the same order, without building z_r.
+    /// People drawn into no analysed arm (code > 1) are left out of both means.
     fn pieces(&self, codes: &[usize]) -> (f64, f64) {
         let (mut s1, mut n1, mut both) = (0.0, 0usize, 0usize);
+        let (mut s_out, mut n_out, mut z_out) = (0.0, 0usize, 0usize);
         for ((&i, y), &z) in self.complete.iter().zip(&self.y).zip(&self.treated) {
             let t = codes[i] == 1;
             s1 += f64::from(u8::from(t)) * y;
             n1 += usize::from(t);
             both += usize::from(t && z);
+            if codes[i] > 1 {
+                s_out += y;
+                n_out += 1;
+                z_out += usize::from(z);
+            }
         }
-        let n = self.complete.len();
-        let n_treated = self.treated.iter().filter(|&&z| z).count();
+        let n = self.complete.len() - n_out;
+        let n_treated = self.treated.iter().filter(|&&z| z).count() - z_out;
         if n1 == 0 || n1 == n {
             return (f64::NAN, f64::NAN);
         }
         let (n1f, n0f) = (n1 as f64, (n - n1) as f64);
         (
-            s1 / n1f - (self.sum_y - s1) / n0f,
+            s1 / n1f - (self.sum_y - s1 - s_out) / n0f,
             both as f64 / n1f - (n_treated - both) as f64 / n0f,
         )
     }
@@ -218,6 +266,60 @@ pub fn adjust_p_values(estimates: &mut Estimates, method: Method) {
     }
 }
 
+/// The inverse-probability weights under a re-drawn assignment of a study: 1/p with p the
+/// probability the study's design gives each person of the arm drawn (`design::Plan`'s twin of
+/// the ledger's probability column); NaN for a person drawn into no analysed arm.
+pub fn ledger_weights<'a>(
+    ledger: &'a crate::io::ledger::Ledger,
+    data: &'a AnalysisData,
+) -> Result<impl Fn(&[usize]) -> Vec<f64> + Sync + 'a> {
+    let plan = crate::design::rolling::plan_from_ledger(ledger).map_err(|e| {
+        Error::compute(format!("cannot re-run the assignment of the ledger: {e:?}"))
+    })?;
+    let arms = ledger.design.arms.len();
+    let probabilities = plan.probabilities();
+    let rows = ledger_rows(ledger, data)?;
+    // Analysis arm code → design arm index.
+    let design_arm: Vec<Option<usize>> = data
+        .treatment
+        .arms
+        .iter()
+        .map(|name| ledger.design.arms.iter().position(|a| a.name == *name))
+        .collect();
+    Ok(move |codes: &[usize]| {
+        codes
+            .iter()
+            .zip(&rows)
+            .map(
+                |(&code, &j)| match design_arm.get(code).copied().flatten() {
+                    Some(a) => 1.0 / probabilities[j * arms + a],
+                    None => f64::NAN,
+                },
+            )
+            .collect()
+    })
+}
+
+/// The ledger row of every analysis row, by id.
+fn ledger_rows(ledger: &crate::io::ledger::Ledger, data: &AnalysisData) -> Result<Vec<usize>> {
+    let ids = data.ids.as_ref().ok_or_else(|| {
+        Error::compute("the analysis rows carry no ledger ids; randomization inference cannot match re-drawn assignments")
+    })?;
+    let position: std::collections::HashMap<&str, usize> = ledger
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(j, r)| (r.id.as_str(), j))
+        .collect();
+    ids.iter()
+        .map(|id| {
+            position.get(id.as_str()).copied().ok_or_else(|| {
+                Error::compute(format!("id `{id}` of the analysis is not in the ledger"))
+            })
+        })
+        .collect()
+}
+
 /// Re-drawn assignments for a study: the study's own procedure (strata, blocks, clusters,
 /// ratios, enrolment batches) re-run from its ledger by `design::Plan`, draw r with the
 /// stream prefix `ri/draw=<r>`, mapped to the analysis rows by id and to their arm codes by name.
@@ -229,23 +331,7 @@ pub fn ledger_draws<'a>(
     let plan = crate::design::rolling::plan_from_ledger(ledger).map_err(|e| {
         Error::compute(format!("cannot re-run the assignment of the ledger: {e:?}"))
     })?;
-    let ids = data.ids.as_ref().ok_or_else(|| {
-        Error::compute("the analysis rows carry no ledger ids; randomization inference cannot match re-drawn assignments")
-    })?;
-    let position: std::collections::HashMap<&str, usize> = ledger
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(j, r)| (r.id.as_str(), j))
-        .collect();
-    let ledger_row: Vec<usize> = ids
-        .iter()
-        .map(|id| {
-            position.get(id.as_str()).copied().ok_or_else(|| {
-                Error::compute(format!("id `{id}` of the analysis is not in the ledger"))
-            })
-        })
-        .collect::<Result<_>>()?;
+    let ledger_row = ledger_rows(ledger, data)?;
     // Design arm index → analysis arm code (usize::MAX: an arm the analysis does not compare).
     let code_of: Vec<usize> = ledger
         .design

@@ -191,15 +191,34 @@ pub fn load_study(
         .collect();
     let ledger_table = read_typed(ledger, &ledger_cols, &ledger_text, &[])?;
     let ids = ledger_table.text(LEDGER_ID)?;
-    let n = ids.len();
-    let mut position: HashMap<&str, usize> = HashMap::with_capacity(n);
-    for (i, value) in ids.iter().enumerate() {
-        if position.insert(value.as_str(), i).is_some() {
+    // The people analysed: every ledger row with an arm. A misfit the design left unassigned
+    // (misfits = "missing") has no arm and is in no comparison.
+    let arm_cells = ledger_table.text(LEDGER_ARM)?;
+    let kept: Vec<usize> = (0..ids.len())
+        .filter(|&r| !arm_cells[r].trim().is_empty())
+        .collect();
+    let n = kept.len();
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+    for (r, value) in ids.iter().enumerate() {
+        if seen.insert(value.as_str(), r).is_some() {
             return Err(Error::ledger(
-                ledger_table.location(i, LEDGER_ID),
+                ledger_table.location(r, LEDGER_ID),
                 format!("id `{value}` appears twice in the ledger"),
             ));
         }
+    }
+    // Ledger id → analysis row.
+    let position: HashMap<&str, usize> = kept
+        .iter()
+        .enumerate()
+        .map(|(i, &r)| (ids[r].as_str(), i))
+        .collect();
+    if n < ids.len() {
+        notes.push(format!(
+            "{} of {} people in the ledger were left unassigned by the design (misfits) and are not analysed",
+            ids.len() - n,
+            ids.len()
+        ));
     }
     // Which file holds each requested column: participants, then outcome files, then the ledger.
     let mut files: Vec<PathBuf> = Vec::new();
@@ -270,6 +289,7 @@ pub fn load_study(
                     rows[i] = Some(r);
                 }
                 None if is_participants => {} // not (yet) assigned: not analysed
+                None if seen.contains_key(value.as_str()) => {} // left unassigned: not analysed
                 None => {
                     return Err(Error::data(
                         table.location(r, id),
@@ -284,10 +304,10 @@ pub fn load_study(
             && let Some(i) = rows.iter().position(Option::is_none)
         {
             return Err(Error::ledger(
-                ledger_table.location(i, LEDGER_ID),
+                ledger_table.location(kept[i], LEDGER_ID),
                 format!(
                     "id `{}` is in the ledger but not in {}",
-                    ids[i],
+                    ids[kept[i]],
                     table.path().display()
                 ),
             ));
@@ -296,7 +316,7 @@ pub fn load_study(
     }
     let ledger_source = Source {
         table: &ledger_table,
-        rows: (0..n).map(Some).collect(),
+        rows: kept.iter().map(|&r| Some(r)).collect(),
     };
     let mut sources: HashMap<String, &Source<'_>> = HashMap::new();
     for (f, names) in per_file.iter().enumerate() {
@@ -325,12 +345,12 @@ pub fn load_study(
         None
     };
     let mut data = build(request, &sources, n)?;
-    data.ids = Some(ids.to_vec());
+    data.ids = Some(kept.iter().map(|&r| ids[r].clone()).collect());
     if let Some(p) = probability {
         for (i, &v) in p.iter().enumerate() {
             if !(v > 0.0 && v <= 1.0) {
                 return Err(Error::ledger(
-                    ledger_table.location(i, LEDGER_PROBABILITY),
+                    ledger_table.location(kept[i], LEDGER_PROBABILITY),
                     format!("assignment probability {v} is not in (0, 1]"),
                 ));
             }
