@@ -695,6 +695,27 @@ mod tests {
     }
 
     #[test]
+    fn crlf_bom_header_only_and_no_final_newline() {
+        let requests = [ColumnRequest::text("id"), ColumnRequest::number("x")];
+        for chunk in [1, 5, 1 << 30] {
+            let parse = |text: &str| {
+                Table::from_bytes_in_chunks(Path::new("t.csv"), text.as_bytes(), &requests, chunk)
+            };
+            let t = parse("\u{feff}id,x\r\na,1\r\n\r\nb,2").unwrap();
+            assert_eq!(t.text("id").unwrap(), ["a", "b"], "chunk {chunk}");
+            assert_eq!(t.number("x").unwrap(), [1.0, 2.0]);
+            assert_eq!((t.line(0), t.line(1)), (2, 4));
+            let empty = parse("id,x\n").unwrap();
+            assert_eq!(empty.n_rows(), 0);
+            let err = parse("id,x\r\na,1\r\nb,zz\r\n").unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "t.csv: line 3, column 2 (`x`): expected a number, found `zz`"
+            );
+        }
+    }
+
+    #[test]
     fn semicolon_files_are_read() {
         let t = read("id;x\na;1.5\n", &[ColumnRequest::number("x")]).unwrap();
         assert_eq!(t.number("x").unwrap(), [1.5]);
