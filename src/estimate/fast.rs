@@ -72,6 +72,8 @@ struct OutcomeMoments {
     y_means: Vec<f64>,
     /// Whether each row was in arm 1 under the observed assignment (for the interval pieces).
     observed_treated: Vec<bool>,
+    /// Two arms: whether arm 1 was the larger one, so that the other rows are summed.
+    complement: bool,
     /// Whether the control arm's sums are needed (blocked differences in means): then the sums
     /// are kept for every arm, the control arm (code 0) included.
     with_control: bool,
@@ -218,16 +220,17 @@ impl OutcomeMoments {
         let mut count = 0;
         // Rows in arm 1, and of those the rows in arm 1 under the observed assignment.
         let (mut treated, mut both) = (0usize, 0usize);
-        for (&i, &observed) in self.rows.iter().zip(&self.observed_treated) {
-            let t = codes[i] == 1;
-            treated += usize::from(t);
-            both += usize::from(t && observed);
-        }
+        // With two arms, the rows of the arm that was the smaller one under the observed
+        // assignment are summed (the draws keep its size, or nearly), the other by subtraction;
+        // one pass selects the rows and counts what the interval pieces need.
+        let complement = arms == 1 && !self.with_control && self.complement;
         if arms == 1 && !self.with_control {
-            let complement = 2 * treated > self.rows.len();
-            for (r, &i) in self.rows.iter().enumerate() {
+            for ((r, &i), &observed) in self.rows.iter().enumerate().zip(&self.observed_treated) {
+                let t = codes[i] == 1;
+                treated += usize::from(t);
+                both += usize::from(t && observed);
                 selected[count] = r as u32;
-                count += usize::from((codes[i] == 1) != complement);
+                count += usize::from(t != complement);
             }
             accumulate(&self.v, q, &mut sums, &selected[..count], |r| {
                 self.cell[r] as usize
@@ -241,7 +244,10 @@ impl OutcomeMoments {
             }
         } else {
             let first = 1 - offset;
-            for (r, &i) in self.rows.iter().enumerate() {
+            for ((r, &i), &observed) in self.rows.iter().enumerate().zip(&self.observed_treated) {
+                let t = codes[i] == 1;
+                treated += usize::from(t);
+                both += usize::from(t && observed);
                 selected[count] = r as u32;
                 count += usize::from((first..=arms).contains(&codes[i]));
             }
@@ -462,6 +468,8 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
             n_cells,
             totals,
             y_means,
+            complement: 2 * complete_rows_treated.iter().filter(|&&t| t).count()
+                > complete_rows_treated.len(),
             observed_treated: complete_rows_treated,
             with_control: blocked,
             parts,
