@@ -13,14 +13,18 @@
 //! subgroup, the interaction model) is a union of cells — subgroup levels, and strata when the
 //! model has strata fixed effects — and within a cell every column of w, z and ỹ is a fixed
 //! linear function of one short vector per row, v = (1, the expanded covariates, y), centred
-//! within the cell. So a draw sums v v' over each arm's rows of each cell once (q(q+1)/2
-//! products per row, q = 2 + covariate columns), and every model's sums follow by small matrix
+//! within the cell. So a draw sums v v' over one arm's rows of each cell once (the upper
+//! triangle: q(q+1)/2 products per row, q = 2 + covariate columns; with two arms over the arm
+//! that was the smaller, the other by subtraction), and every model's sums follow by small matrix
 //! products with the cell's linear maps. The maps are found by least squares on the cell's rows
 //! and checked to reproduce every column to 1e-9 of its scale; where one does not (a model this
 //! reasoning does not cover), `fast_statistic` returns None and the caller refits.
 //!
-//! Used for `ols`, `fe`, `lin` and unweighted, unstratified `dim` (the regression on [1, t]),
-//! without a participation column.
+//! The blocked difference in means (`dim` with strata) is a ratio of the same sums: per stratum
+//! and arm, the count and the sum of y.
+//!
+//! Used for `ols`, `fe`, `lin`, `dim` and blocked `dim`, unweighted, without a participation
+//! column; the caller refits the model for draws that leave an analysed person in no arm.
 
 use super::ols::{CovariateView, Design, expand_covariates};
 use super::{AnalysisData, Estimator, Options, covariate_views, model_design, treatment_design};
