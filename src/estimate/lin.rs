@@ -9,7 +9,7 @@ use rayon::prelude::*;
 pub fn lin_design(treatments: Design, covariates: Design, weights: Option<&[f64]>) -> Design {
     let n = treatments.nrows();
     let mut design = Design::new();
-    design.push("(Intercept)", vec![1.0; n]);
+    design.push("(Intercept)", crate::io::table::filled(n, 1.0));
     let Design {
         names: tnames,
         columns: tcols,

@@ -24,6 +24,7 @@ pub mod weights;
 use crate::error::{Error, Result};
 use crate::tidy::{AttritionRow, EffectRow};
 use ols::{CovariateView, Design, expand_covariates, lm_robust};
+use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use vcov::{Clusters, SeType};
 
@@ -494,8 +495,9 @@ pub struct Effect {
     pub se_type: String,
 }
 
-fn subset<T: Copy>(values: &[T], rows: &[usize]) -> Vec<T> {
-    rows.iter().map(|&i| values[i]).collect()
+fn subset<T: Copy + Send + Sync>(values: &[T], rows: &[usize]) -> Vec<T> {
+    use rayon::prelude::*;
+    rows.par_iter().map(|&i| values[i]).collect()
 }
 
 fn covariate_views(data: &AnalysisData) -> Vec<(String, CovariateView<'_>)> {
@@ -534,7 +536,7 @@ fn treatment_design(data: &AnalysisData, codes: &[usize], rows: &[usize]) -> Des
     for a in 1..data.treatment.arms.len() {
         d.push(
             data.treatment.term(a),
-            rows.iter()
+            rows.par_iter()
                 .map(|&i| f64::from(u8::from(codes[i] == a)))
                 .collect(),
         );
@@ -611,7 +613,7 @@ fn model_design(
                 }
                 _ => {
                     let mut d = Design::new();
-                    d.push("(Intercept)", vec![1.0; rows.len()]);
+                    d.push("(Intercept)", crate::io::table::filled(rows.len(), 1.0));
                     for (name, col) in rest.names.iter().zip(&rest.columns) {
                         d.push(name.clone(), col.clone());
                     }

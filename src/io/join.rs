@@ -8,6 +8,7 @@ use crate::error::{Error, Location, Result, nearest};
 use crate::estimate::weights;
 use crate::estimate::{AnalysisData, Assignment, Covariate, CovariateValues, Factor};
 use crate::io::table::{ColumnRequest, Table, is_missing, read_headers};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -149,7 +150,7 @@ pub fn load_file(path: &Path, request: &Request) -> Result<AnalysisData> {
     let table = read_typed(path, &names, &[], &fallback_columns(request))?;
     let source = Source {
         table: &table,
-        rows: (0..table.n_rows()).map(Some).collect(),
+        rows: (0..table.n_rows()).into_par_iter().map(Some).collect(),
     };
     let mut sources = HashMap::new();
     for name in &names {

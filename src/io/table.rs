@@ -189,6 +189,13 @@ struct Out<'a> {
     lines: &'a mut [u64],
 }
 
+/// `len` copies of `value`, written by all threads: the first write to fresh memory is what
+/// costs (the kernel hands out each page then), so it is spread over the cores.
+pub fn filled<T: Clone + Send + Sync>(len: usize, value: T) -> Vec<T> {
+    use rayon::prelude::*;
+    (0..len).into_par_iter().map(|_| value.clone()).collect()
+}
+
 /// The number of line feeds in `bytes`.
 fn count_lines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
@@ -450,11 +457,11 @@ impl Table {
         let mut columns: Vec<ColumnData> = requests
             .iter()
             .map(|r| match r.kind {
-                ColumnKind::Text => ColumnData::Text(vec![String::new(); total]),
-                _ => ColumnData::Number(vec![f64::NAN; total]),
+                ColumnKind::Text => ColumnData::Text(filled(total, String::new())),
+                _ => ColumnData::Number(filled(total, f64::NAN)),
             })
             .collect();
-        let mut lines = vec![0u64; total];
+        let mut lines = filled(total, 0u64);
         let counts: Vec<Result<usize>> = {
             let mut rest_columns: Vec<Slot<'_>> = columns
                 .iter_mut()
