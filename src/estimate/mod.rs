@@ -742,14 +742,19 @@ fn differences(
             } else {
                 format!("{tname}:{gname}")
             };
-            interacted.push(
-                name.clone(),
-                tcol.iter().zip(gcol).map(|(t, g)| t * g).collect(),
-            );
+            // Lin interacts the (centred) indicators itself; the other models take them here.
+            if options.estimator != Estimator::Lin {
+                interacted.push(
+                    name.clone(),
+                    tcol.iter().zip(gcol).map(|(t, g)| t * g).collect(),
+                );
+            }
             wanted.push((name, l, a + 1));
         }
     }
+    drop(treat);
     let design = model_design(data, options, codes, rows, &indicators, &interacted);
+    drop((indicators, interacted));
     let terms: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
     let effects = fit_terms(data, se, y, rows, &design, &terms, warnings)?;
     let mut out = Vec::new();
