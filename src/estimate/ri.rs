@@ -188,6 +188,12 @@ where
             estimate(&zr, &yr) - tau
         })
         .collect();
+    share_extreme(stats.into_iter(), t_obs)
+}
+
+/// The share of the finite statistics at least as extreme as `t_obs` (NaN when there is none or
+/// `t_obs` is not finite).
+fn share_extreme(stats: impl Iterator<Item = f64>, t_obs: f64) -> f64 {
     let (mut ext, mut val) = (0usize, 0usize);
     for t in stats {
         if t.is_finite() {
@@ -244,22 +250,10 @@ where
 /// The p-value of "the effect is τ for everyone" from the per-draw pieces of
 /// [`interval_from_draws`].
 pub fn linear_inversion_p_value(observed: f64, a: &[f64], b: &[f64], tau: f64) -> f64 {
-    let t_obs = observed - tau;
-    let (mut ext, mut val) = (0usize, 0usize);
-    for (ar, br) in a.iter().zip(b) {
-        let t = ar - tau * br;
-        if t.is_finite() {
-            val += 1;
-            if is_extreme(t, t_obs) {
-                ext += 1;
-            }
-        }
-    }
-    if val == 0 || !t_obs.is_finite() {
-        f64::NAN
-    } else {
-        ext as f64 / val as f64
-    }
+    share_extreme(
+        a.iter().zip(b).map(|(ar, br)| ar - tau * br),
+        observed - tau,
+    )
 }
 
 /// The randomization interval of [`confidence_interval`] from two numbers per draw:
