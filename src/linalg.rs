@@ -115,13 +115,67 @@ fn r_factor(m: DMatrix<f64>) -> DMatrix<f64> {
     r.rows(0, rows).into_owned()
 }
 
-/// The columns of a design matrix as they are stored (one slice of n values each), with an
-/// optional factor for every row (√w in weighted least squares). The blocked routines below copy
-/// one block of rows at a time out of it, so no n × p matrix is ever built: at a million rows
-/// that copy alone is a hundred megabytes per model.
+/// One column of a design matrix: stored values, or a column that is cheaper to compute than to
+/// store (at a million rows every stored column is 8 MB of fresh memory).
+#[derive(Debug, Clone, Copy)]
+pub enum ColumnRef<'a> {
+    Values(&'a [f64]),
+    /// A column of ones (the intercept).
+    Ones,
+    /// The elementwise product a·b of two columns (an interaction), computed as a stored
+    /// product column would have been.
+    Product(&'a [f64], &'a [f64]),
+}
+
+impl ColumnRef<'_> {
+    /// Value i.
+    #[inline]
+    pub fn value(&self, i: usize) -> f64 {
+        match self {
+            ColumnRef::Values(v) => v[i],
+            ColumnRef::Ones => 1.0,
+            ColumnRef::Product(a, b) => a[i] * b[i],
+        }
+    }
+
+    fn len_matches(&self, n: usize) -> bool {
+        match self {
+            ColumnRef::Values(v) => v.len() == n,
+            ColumnRef::Ones => true,
+            ColumnRef::Product(a, b) => a.len() == n && b.len() == n,
+        }
+    }
+
+    /// Values a..b, each multiplied by `scale` when given, appended to `out`.
+    fn extend(&self, out: &mut Vec<f64>, a: usize, b: usize, scale: Option<&[f64]>) {
+        match (self, scale) {
+            (ColumnRef::Values(v), None) => out.extend_from_slice(&v[a..b]),
+            (ColumnRef::Values(v), Some(s)) => {
+                out.extend(v[a..b].iter().zip(&s[a..b]).map(|(v, w)| v * w))
+            }
+            (ColumnRef::Ones, None) => out.extend(std::iter::repeat_n(1.0, b - a)),
+            (ColumnRef::Ones, Some(s)) => out.extend(s[a..b].iter().map(|w| 1.0 * w)),
+            (ColumnRef::Product(x, y), None) => {
+                out.extend(x[a..b].iter().zip(&y[a..b]).map(|(x, y)| x * y))
+            }
+            (ColumnRef::Product(x, y), Some(s)) => out.extend(
+                x[a..b]
+                    .iter()
+                    .zip(&y[a..b])
+                    .zip(&s[a..b])
+                    .map(|((x, y), w)| (x * y) * w),
+            ),
+        }
+    }
+}
+
+/// The columns of a design matrix as they are stored (one slice of n values each, or a column
+/// computed on the fly), with an optional factor for every row (√w in weighted least squares).
+/// The blocked routines below copy one block of rows at a time out of it, so no n × p matrix is
+/// ever built: at a million rows that copy alone is a hundred megabytes per model.
 #[derive(Debug, Clone)]
 pub struct Columns<'a> {
-    columns: Vec<&'a [f64]>,
+    columns: Vec<ColumnRef<'a>>,
     row_scale: Option<&'a [f64]>,
     n: usize,
 }
@@ -129,7 +183,20 @@ pub struct Columns<'a> {
 impl<'a> Columns<'a> {
     /// Columns of equal length `n` (checked), each row multiplied by `row_scale` when given.
     pub fn new(columns: Vec<&'a [f64]>, row_scale: Option<&'a [f64]>, n: usize) -> Result<Self> {
-        if columns.iter().any(|c| c.len() != n) || row_scale.is_some_and(|s| s.len() != n) {
+        Self::from_refs(
+            columns.into_iter().map(ColumnRef::Values).collect(),
+            row_scale,
+            n,
+        )
+    }
+
+    /// [`Columns::new`] for any kind of column.
+    pub fn from_refs(
+        columns: Vec<ColumnRef<'a>>,
+        row_scale: Option<&'a [f64]>,
+        n: usize,
+    ) -> Result<Self> {
+        if columns.iter().any(|c| !c.len_matches(n)) || row_scale.is_some_and(|s| s.len() != n) {
             return Err(Error::compute(format!(
                 "the columns of the design matrix must all have {n} rows"
             )));
@@ -149,9 +216,14 @@ impl<'a> Columns<'a> {
         self.columns.len()
     }
 
+    /// Column j, unscaled.
+    pub fn column(&self, j: usize) -> ColumnRef<'a> {
+        self.columns[j]
+    }
+
     /// Element (i, j), scaled.
     pub fn get(&self, i: usize, j: usize) -> f64 {
-        let v = self.columns[j][i];
+        let v = self.columns[j].value(i);
         match self.row_scale {
             Some(s) => v * s[i],
             None => v,
@@ -172,10 +244,7 @@ impl<'a> Columns<'a> {
         let p = self.columns.len();
         let mut data = Vec::with_capacity((b - a) * (p + extra.len()));
         for column in &self.columns {
-            match self.row_scale {
-                Some(s) => data.extend(column[a..b].iter().zip(&s[a..b]).map(|(v, w)| v * w)),
-                None => data.extend_from_slice(&column[a..b]),
-            }
+            column.extend(&mut data, a, b, self.row_scale);
         }
         for column in extra {
             data.extend_from_slice(&column[a..b]);
@@ -271,19 +340,12 @@ pub fn least_squares_blocked(x: &Columns<'_>, y: &[f64]) -> Result<LeastSquares>
         .enumerate()
         .for_each(|(b, out)| {
             let a = b * BLOCK_ROWS;
+            let mut values = Vec::with_capacity(out.len());
             for (j, c) in coef.iter().enumerate() {
-                let column = xk.columns[j];
-                match xk.row_scale {
-                    Some(s) => {
-                        for ((f, v), w) in out.iter_mut().zip(&column[a..]).zip(&s[a..]) {
-                            *f += v * w * c;
-                        }
-                    }
-                    None => {
-                        for (f, v) in out.iter_mut().zip(&column[a..]) {
-                            *f += v * c;
-                        }
-                    }
+                values.clear();
+                xk.columns[j].extend(&mut values, a, a + out.len(), xk.row_scale);
+                for (f, v) in out.iter_mut().zip(&values) {
+                    *f += v * c;
                 }
             }
             for (r, y) in out.iter_mut().zip(&y[a..]) {

@@ -565,7 +565,7 @@ fn fit_part(
 ) -> Result<Option<Part>> {
     let levels = indicators.as_ref().map_or(0, |d| d.columns.len());
     let extra = indicators.unwrap_or_default();
-    let design = model_design(data, options, codes, rows, &extra, &Design::new());
+    let design = model_design(data, options, codes, rows, &extra, &Design::new()).materialize();
     let terms = treatment_design(data, codes, rows).names;
     let is_treatment = |name: &str| {
         terms

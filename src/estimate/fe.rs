@@ -6,7 +6,7 @@
 use super::ols::Design;
 
 /// Stratum indicators (levels present in the rows, in level order) followed by `rest`.
-pub fn fe_design(strata: &[usize], labels: &[String], column: &str, rest: &Design) -> Design {
+pub fn fe_design(strata: &[usize], labels: &[String], column: &str, rest: Design) -> Design {
     let mut present: Vec<usize> = strata.to_vec();
     present.sort_unstable();
     present.dedup();
@@ -21,8 +21,8 @@ pub fn fe_design(strata: &[usize], labels: &[String], column: &str, rest: &Desig
                 .collect(),
         );
     }
-    for (name, col) in rest.names.iter().zip(&rest.columns) {
-        design.push(name.clone(), col.clone());
+    for (name, col) in rest.names.into_iter().zip(rest.columns) {
+        design.push(name, col);
     }
     design
 }

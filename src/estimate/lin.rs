@@ -2,19 +2,16 @@
 //! and fully interacted with each treatment indicator. Column order as `lm_lin`: intercept,
 //! treatment indicators, centred covariates `<x>_c`, then `<t>:<x>_c` by covariate, then arm.
 
-use super::ols::Design;
+use super::ols::{Design, LazyDesign};
 use rayon::prelude::*;
 
-/// The Lin design from treatment indicators and expanded covariates (same rows).
-pub fn lin_design(treatments: Design, covariates: Design, weights: Option<&[f64]>) -> Design {
+/// The Lin design from treatment indicators and expanded covariates (same rows). The intercept
+/// and the interactions are computed when the model is fitted, not stored.
+pub fn lin_design(treatments: Design, covariates: Design, weights: Option<&[f64]>) -> LazyDesign {
     let n = treatments.nrows();
-    let mut design = Design::new();
-    design.push("(Intercept)", crate::io::table::filled(n, 1.0));
-    let Design {
-        names: tnames,
-        columns: tcols,
-    } = treatments;
-    // Columns are built in parallel, each the same way on any thread.
+    let mut design = LazyDesign::with_rows(n);
+    design.push_ones("(Intercept)");
+    // Columns are centred in parallel, each the same way on any thread.
     let centred: Vec<(String, Vec<f64>)> = covariates
         .names
         .into_par_iter()
@@ -31,30 +28,26 @@ pub fn lin_design(treatments: Design, covariates: Design, weights: Option<&[f64]
             (format!("{name}_c"), column)
         })
         .collect();
-    let pairs: Vec<(&String, &Vec<f64>, &String, &Vec<f64>)> = centred
-        .iter()
-        .flat_map(|(cname, ccol)| {
-            tnames
-                .iter()
-                .zip(&tcols)
-                .map(move |(tname, tcol)| (cname, ccol, tname, tcol))
+    let treatment: Vec<(String, usize)> = treatments
+        .names
+        .into_iter()
+        .zip(treatments.columns)
+        .map(|(name, column)| {
+            let index = design.push(name.clone(), column);
+            (name, index)
         })
         .collect();
-    let mut interactions = Design::new();
-    let columns: Vec<Vec<f64>> = pairs
-        .par_iter()
-        .map(|(_, ccol, _, tcol)| tcol.iter().zip(ccol.iter()).map(|(t, x)| t * x).collect())
+    let centred: Vec<(String, usize)> = centred
+        .into_iter()
+        .map(|(name, column)| {
+            let index = design.push(name.clone(), column);
+            (name, index)
+        })
         .collect();
-    for ((cname, _, tname, _), column) in pairs.iter().zip(columns) {
-        interactions.push(format!("{tname}:{cname}"), column);
+    for (cname, c) in &centred {
+        for (tname, t) in &treatment {
+            design.push_product(format!("{tname}:{cname}"), *t, *c);
+        }
     }
-    for (name, column) in tnames.into_iter().zip(tcols) {
-        design.push(name, column);
-    }
-    for (name, column) in centred {
-        design.push(name, column);
-    }
-    design.names.append(&mut interactions.names);
-    design.columns.append(&mut interactions.columns);
     design
 }

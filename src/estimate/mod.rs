@@ -23,7 +23,7 @@ pub mod weights;
 
 use crate::error::{Error, Result};
 use crate::tidy::{AttritionRow, EffectRow};
-use ols::{CovariateView, Design, expand_covariates, lm_robust};
+use ols::{CovariateView, Design, LazyDesign, expand_covariates, lm_robust_lazy};
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use vcov::{Clusters, SeType};
@@ -575,7 +575,7 @@ fn model_design(
     rows: &[usize],
     extra: &Design,
     interacted: &Design,
-) -> Design {
+) -> LazyDesign {
     let treat = treatment_design(data, codes, rows);
     let mut covs = expand_covariates(&covariate_views(data), rows);
     let weights = data.weights.as_ref().map(|w| subset(w, rows));
@@ -591,31 +591,27 @@ fn model_design(
             if options.estimator == Estimator::Dim {
                 covs = Design::new();
             }
-            let mut rest = Design::new();
-            for (name, col) in treat.names.iter().zip(&treat.columns) {
-                rest.push(name.clone(), col.clone());
-            }
+            let mut rest = treat;
             for (name, col) in extra.names.iter().zip(&extra.columns) {
                 rest.push(name.clone(), col.clone());
             }
             for (name, col) in interacted.names.iter().zip(&interacted.columns) {
                 rest.push(name.clone(), col.clone());
             }
-            for (name, col) in covs.names.iter().zip(&covs.columns) {
-                rest.push(name.clone(), col.clone());
-            }
+            rest.names.append(&mut covs.names);
+            rest.columns.append(&mut covs.columns);
             let use_fe = options.estimator == Estimator::Fe
                 || (options.estimator == Estimator::Dim && data.strata.is_some());
             match (&data.strata, use_fe) {
                 (Some(strata), true) => {
                     let s = subset(&strata.codes, rows);
-                    fe::fe_design(&s, &strata.levels, &strata.name, &rest)
+                    LazyDesign::from_design(fe::fe_design(&s, &strata.levels, &strata.name, rest))
                 }
                 _ => {
-                    let mut d = Design::new();
-                    d.push("(Intercept)", crate::io::table::filled(rows.len(), 1.0));
-                    for (name, col) in rest.names.iter().zip(&rest.columns) {
-                        d.push(name.clone(), col.clone());
+                    let mut d = LazyDesign::with_rows(rows.len());
+                    d.push_ones("(Intercept)");
+                    for (name, col) in rest.names.into_iter().zip(rest.columns) {
+                        d.push(name, col);
                     }
                     d
                 }
@@ -682,7 +678,7 @@ fn fit_terms(
     se: SeType,
     y: &[f64],
     rows: &[usize],
-    design: &Design,
+    design: &LazyDesign,
     terms: &[String],
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Effect>> {
@@ -690,7 +686,7 @@ fn fit_terms(
     let weights = data.weights.as_ref().map(|w| subset(w, rows));
     let clusters = clusters_of(data, rows);
     let interest: Vec<&str> = terms.iter().map(String::as_str).collect();
-    let fit = lm_robust(
+    let fit = lm_robust_lazy(
         design,
         &ys,
         weights.as_deref(),
