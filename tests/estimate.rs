@@ -1557,3 +1557,28 @@ fn ipw_randomization_inference_weights_each_draw_by_its_own_probabilities() {
     let p = frame.number(0, "p_value_ri").unwrap();
     assert!((0.0..=1.0).contains(&p), "{p}");
 }
+
+#[test]
+fn a_column_in_two_roles_is_read_for_both() {
+    // Columns needed once are moved out of the parsed file; one needed twice must be copied.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let request = Request {
+        outcomes: vec!["age".into(), "y".into()],
+        treatment: "z".into(),
+        covariates: vec!["age".into()],
+        ..Request::default()
+    };
+    let data = load_file(&dir.path().join("d.csv"), &request).unwrap();
+    let ages: Vec<f64> = SMALL
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(data.outcomes[0].1, ages);
+    match &data.covariates[0].values {
+        lotta::estimate::CovariateValues::Number(v) => assert_eq!(v, &ages),
+        other => panic!("age read as {other:?}"),
+    }
+    assert_eq!(data.outcomes[1].1.len(), ages.len());
+}

@@ -8,7 +8,6 @@ use crate::error::{Error, Location, Result, nearest};
 use crate::estimate::weights;
 use crate::estimate::{AnalysisData, Assignment, Covariate, CovariateValues, Factor};
 use crate::io::table::{ColumnRequest, Table, is_missing, read_headers};
-use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -48,12 +47,26 @@ pub enum Ipw {
 /// A source of cells: one table, and for every analysis row the table row (None: absent).
 struct Source<'a> {
     table: &'a Table,
-    rows: Vec<Option<usize>>,
+    /// The table row of each analysis row; None: the same row (a single file).
+    rows: Option<Vec<Option<usize>>>,
+    /// Number columns handed over whole instead of copied (a single file, a column needed once).
+    taken: std::sync::Mutex<HashMap<String, Vec<f64>>>,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    fn new(table: &'a Table, rows: Option<Vec<Option<usize>>>) -> Source<'a> {
+        Source {
+            table,
+            rows,
+            taken: Default::default(),
+        }
+    }
+
     fn row(&self, i: usize) -> Option<usize> {
-        self.rows.get(i).copied().flatten()
+        match &self.rows {
+            Some(rows) => rows.get(i).copied().flatten(),
+            None => (i < self.table.n_rows()).then_some(i),
+        }
     }
 
     /// Where analysis row `i` of column `name` is, for a message.
@@ -147,11 +160,29 @@ pub fn load_file(path: &Path, request: &Request) -> Result<AnalysisData> {
     for name in &names {
         check_header(path, &headers, name)?;
     }
-    let table = read_typed(path, &names, &[], &fallback_columns(request))?;
-    let source = Source {
-        table: &table,
-        rows: (0..table.n_rows()).into_par_iter().map(Some).collect(),
-    };
+    let mut table = read_typed(path, &names, &[], &fallback_columns(request))?;
+    // Outcome, covariate, weight and participation columns are moved into the analysis data
+    // rather than copied when no other role reads them (a million rows: 8 MB each).
+    let mut uses: HashMap<&str, usize> = HashMap::new();
+    for name in request_roles(request) {
+        *uses.entry(name).or_default() += 1;
+    }
+    let mut taken = HashMap::new();
+    for name in request
+        .outcomes
+        .iter()
+        .chain(&request.covariates)
+        .chain(&request.weights)
+        .chain(&request.participation)
+    {
+        if uses.get(name.as_str()) == Some(&1)
+            && let Some(values) = table.take_number(name)
+        {
+            taken.insert(name.clone(), values);
+        }
+    }
+    let source = Source::new(&table, None);
+    *source.taken.lock().unwrap_or_else(|e| e.into_inner()) = taken;
     let mut sources = HashMap::new();
     for name in &names {
         sources.insert(name.clone(), &source);
@@ -313,12 +344,9 @@ pub fn load_study(
                 ),
             ));
         }
-        sources_owned.push(Source { table, rows });
+        sources_owned.push(Source::new(table, Some(rows)));
     }
-    let ledger_source = Source {
-        table: &ledger_table,
-        rows: kept.iter().map(|&r| Some(r)).collect(),
-    };
+    let ledger_source = Source::new(&ledger_table, Some(kept.iter().map(|&r| Some(r)).collect()));
     let mut sources: HashMap<String, &Source<'_>> = HashMap::new();
     for (f, names) in per_file.iter().enumerate() {
         for name in names {
@@ -367,6 +395,20 @@ pub fn load_study(
         }
     }
     Ok((data, notes))
+}
+
+/// Every role's column names, with repeats (a column may serve two roles).
+fn request_roles(request: &Request) -> Vec<&str> {
+    std::iter::once(&request.treatment)
+        .chain(&request.outcomes)
+        .chain(&request.covariates)
+        .chain(&request.by)
+        .chain(&request.strata)
+        .chain(&request.cluster)
+        .chain(&request.weights)
+        .chain(&request.participation)
+        .map(String::as_str)
+        .collect()
 }
 
 fn request_columns(request: &Request) -> Vec<String> {
@@ -503,6 +545,14 @@ fn number_codes(
 
 /// Numbers, NaN where empty or absent.
 fn optional_numbers(s: &Source<'_>, name: &str, n: usize) -> Result<Vec<f64>> {
+    if let Some(values) = s
+        .taken
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(name)
+    {
+        return Ok(values);
+    }
     use rayon::prelude::*;
     let column = s.table.number(name)?;
     Ok((0..n)

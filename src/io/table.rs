@@ -592,6 +592,16 @@ impl Table {
         }
     }
 
+    /// Take a number column out of the table (to avoid a copy); None if it holds text or was
+    /// not read. The table keeps an empty column under that name.
+    pub fn take_number(&mut self, name: &str) -> Option<Vec<f64>> {
+        let i = self.index(name).ok()?;
+        match &mut self.columns[i] {
+            ColumnData::Number(v) => Some(std::mem::take(v)),
+            ColumnData::Text(_) => None,
+        }
+    }
+
     /// Take a text column out of the table (to avoid a copy).
     pub fn take_text(&mut self, name: &str) -> Result<Vec<String>> {
         let i = self.index(name)?;
