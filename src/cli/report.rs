@@ -213,17 +213,23 @@ fn method_lines(study: &Study) -> Vec<String> {
         }
         if let Some(r) = a.ri_draws.filter(|&r| r > 0) {
             lines.push(format!(
-                "Randomization inference: {r} re-runs of the study's own assignment procedure from its ledger (strata, blocks, batches), the whole model refitted under each; two-sided p = share of draws with |estimate| ≥ |observed| (ri2, ritest); interval for a constant effect by test inversion (Rosenbaum 2002)."
+                "Randomization inference: {r} re-runs of the study's own assignment procedure from its ledger (strata, blocks, batches), every estimate of the whole model recomputed under each; two-sided p = share of draws with |estimate| ≥ |observed| (ri2, ritest); interval for a constant effect by test inversion (Rosenbaum 2002)."
             ));
         }
-        match a.adjust.as_deref() {
-            Some("holm") => lines.push(
-                "Multiple testing: Holm (1979) adjusted p-values across outcomes × subgroups.".into(),
-            ),
-            Some("bh") => lines.push(
-                "Multiple testing: Benjamini & Hochberg (1995) adjusted p-values across outcomes × subgroups.".into(),
-            ),
-            _ => {}
+        let method = match a.adjust.as_deref() {
+            Some("holm") => Some("Holm (1979)"),
+            Some("bh") => Some("Benjamini & Hochberg (1995)"),
+            _ => None,
+        };
+        if let Some(method) = method {
+            let families = if a.participation.is_some() {
+                ", the intention-to-treat rows and the 2SLS rows as two families"
+            } else {
+                ""
+            };
+            lines.push(format!(
+                "Multiple testing: {method} adjusted p-values across outcomes × subgroups{families}."
+            ));
         }
         lines.push("Missing outcomes: complete cases, with attrition by arm and a test of differential attrition.".into());
     }
