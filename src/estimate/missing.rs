@@ -20,26 +20,32 @@ pub fn attrition(
         .iter()
         .map(|&i| f64::from(u8::from(y[i].is_nan())))
         .collect();
-    let mut design = Design::new();
-    design.push("(Intercept)", vec![1.0; rows.len()]);
-    for (a, arm) in arms.iter().enumerate().skip(1) {
-        design.push(
-            arm.clone(),
-            rows.iter()
-                .map(|&i| f64::from(u8::from(codes[i] == a)))
-                .collect(),
-        );
-    }
     let any_missing = missing.iter().any(|&m| m > 0.0);
+    // The test needs a model only when something is missing.
     let fit = if any_missing && rows.len() > arms.len() {
+        let mut design = Design::new();
+        design.push("(Intercept)", vec![1.0; rows.len()]);
+        for (a, arm) in arms.iter().enumerate().skip(1) {
+            design.push(
+                arm.clone(),
+                rows.iter()
+                    .map(|&i| f64::from(u8::from(codes[i] == a)))
+                    .collect(),
+            );
+        }
         lm_robust(&design, &missing, None, SeType::Hc2, None, &[]).ok()
     } else {
         None
     };
     let mut out = Vec::new();
     for (a, arm) in arms.iter().enumerate() {
-        let in_arm: Vec<usize> = (0..rows.len()).filter(|&r| codes[rows[r]] == a).collect();
-        let n_missing = in_arm.iter().filter(|&&r| missing[r] > 0.0).count();
+        let (mut n_in_arm, mut n_missing) = (0usize, 0usize);
+        for (&i, &m) in rows.iter().zip(&missing) {
+            if codes[i] == a {
+                n_in_arm += 1;
+                n_missing += usize::from(m > 0.0);
+            }
+        }
         let (difference, std_error, p_value) = match (&fit, a) {
             (_, 0) => (f64::NAN, f64::NAN, f64::NAN),
             (Some(f), _) => {
@@ -53,9 +59,9 @@ pub fn attrition(
             outcome: outcome.to_string(),
             subgroup: subgroup.to_string(),
             arm: arm.clone(),
-            n: in_arm.len(),
+            n: n_in_arm,
             n_missing,
-            rate_missing: n_missing as f64 / in_arm.len().max(1) as f64,
+            rate_missing: n_missing as f64 / n_in_arm.max(1) as f64,
             difference,
             std_error,
             p_value,
