@@ -1495,7 +1495,8 @@ fn ipw_randomization_inference_weights_each_draw_by_its_own_probabilities() {
     let ledger = lotta::io::ledger::read(&dir.path().join("ledger.csv"))
         .unwrap()
         .unwrap();
-    let reweight = lotta::estimate::inference::ledger_weights(&ledger, &data).unwrap();
+    let replay = lotta::estimate::inference::LedgerReplay::new(&ledger, &data).unwrap();
+    let reweight = replay.weights();
     // Under the observed assignment the weights are the ledger's own 1/p.
     let again = reweight(&data.treatment.codes);
     for (a, b) in weights.iter().zip(&again) {

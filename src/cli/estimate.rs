@@ -245,19 +245,20 @@ pub fn apply_inference(
             Some(path) => {
                 let ledger = lotta::io::ledger::read(path)?
                     .ok_or_else(|| lotta::Error::ledger(Location::file(path), "no such ledger"))?;
-                let draw = inference::ledger_draws(&ledger, data, ri.seed)?;
+                let replay = inference::LedgerReplay::new(&ledger, data)?;
+                let draw = replay.draws(ri.seed);
                 // IPW: each draw is weighted by its own assignment probabilities.
-                let reweight = match data.weights {
-                    Some(_) => Some(inference::ledger_weights(&ledger, data)?),
-                    None => None,
-                };
+                let reweight: Option<Box<inference::Reweight<'_>>> = data
+                    .weights
+                    .as_ref()
+                    .map(|_| Box::new(replay.weights()) as Box<inference::Reweight<'_>>);
                 inference::randomization_inference(
                     data,
                     options,
                     estimates,
                     draws,
                     &draw,
-                    reweight.as_ref().map(|r| r as &inference::Reweight<'_>),
+                    reweight.as_deref(),
                 )?;
             }
             None => {

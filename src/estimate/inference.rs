@@ -266,95 +266,107 @@ pub fn adjust_p_values(estimates: &mut Estimates, method: Method) {
     }
 }
 
-/// The inverse-probability weights under a re-drawn assignment of a study: 1/p with p the
-/// probability the study's design gives each person of the arm drawn (`design::Plan`'s twin of
-/// the ledger's probability column); NaN for a person drawn into no analysed arm.
-pub fn ledger_weights<'a>(
+/// A study's own assignment, re-run from its ledger: the plan (`design::Plan`, built once) and
+/// the ledger row of every analysis row.
+pub struct LedgerReplay<'a> {
     ledger: &'a crate::io::ledger::Ledger,
     data: &'a AnalysisData,
-) -> Result<impl Fn(&[usize]) -> Vec<f64> + Sync + 'a> {
-    let plan = crate::design::rolling::plan_from_ledger(ledger).map_err(|e| {
-        Error::compute(format!("cannot re-run the assignment of the ledger: {e:?}"))
-    })?;
-    let arms = ledger.design.arms.len();
-    let probabilities = plan.probabilities();
-    let rows = ledger_rows(ledger, data)?;
-    // Analysis arm code → design arm index.
-    let design_arm: Vec<Option<usize>> = data
-        .treatment
-        .arms
-        .iter()
-        .map(|name| ledger.design.arms.iter().position(|a| a.name == *name))
-        .collect();
-    Ok(move |codes: &[usize]| {
-        codes
-            .iter()
-            .zip(&rows)
-            .map(
-                |(&code, &j)| match design_arm.get(code).copied().flatten() {
-                    Some(a) => 1.0 / probabilities[j * arms + a],
-                    None => f64::NAN,
-                },
-            )
-            .collect()
-    })
+    plan: crate::design::Plan,
+    /// The ledger row of every analysis row, by id.
+    rows: Vec<usize>,
 }
 
-/// The ledger row of every analysis row, by id.
-fn ledger_rows(ledger: &crate::io::ledger::Ledger, data: &AnalysisData) -> Result<Vec<usize>> {
-    let ids = data.ids.as_ref().ok_or_else(|| {
-        Error::compute("the analysis rows carry no ledger ids; randomization inference cannot match re-drawn assignments")
-    })?;
-    let position: std::collections::HashMap<&str, usize> = ledger
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(j, r)| (r.id.as_str(), j))
-        .collect();
-    ids.iter()
-        .map(|id| {
-            position.get(id.as_str()).copied().ok_or_else(|| {
-                Error::compute(format!("id `{id}` of the analysis is not in the ledger"))
+impl<'a> LedgerReplay<'a> {
+    pub fn new(
+        ledger: &'a crate::io::ledger::Ledger,
+        data: &'a AnalysisData,
+    ) -> Result<LedgerReplay<'a>> {
+        let plan = crate::design::rolling::plan_from_ledger(ledger).map_err(|e| {
+            Error::compute(format!("cannot re-run the assignment of the ledger: {e:?}"))
+        })?;
+        let ids = data.ids.as_ref().ok_or_else(|| {
+            Error::compute("the analysis rows carry no ledger ids; randomization inference cannot match re-drawn assignments")
+        })?;
+        let position: std::collections::HashMap<&str, usize> = ledger
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(j, r)| (r.id.as_str(), j))
+            .collect();
+        let rows = ids
+            .iter()
+            .map(|id| {
+                position.get(id.as_str()).copied().ok_or_else(|| {
+                    Error::compute(format!("id `{id}` of the analysis is not in the ledger"))
+                })
             })
+            .collect::<Result<_>>()?;
+        Ok(LedgerReplay {
+            ledger,
+            data,
+            plan,
+            rows,
         })
-        .collect()
-}
+    }
 
-/// Re-drawn assignments for a study: the study's own procedure (strata, blocks, clusters,
-/// ratios, enrolment batches) re-run from its ledger by `design::Plan`, draw r with the
-/// stream prefix `ri/draw=<r>`, mapped to the analysis rows by id and to their arm codes by name.
-pub fn ledger_draws<'a>(
-    ledger: &'a crate::io::ledger::Ledger,
-    data: &'a AnalysisData,
-    seed: u64,
-) -> Result<impl Fn(usize) -> Vec<usize> + Sync + 'a> {
-    let plan = crate::design::rolling::plan_from_ledger(ledger).map_err(|e| {
-        Error::compute(format!("cannot re-run the assignment of the ledger: {e:?}"))
-    })?;
-    let ledger_row = ledger_rows(ledger, data)?;
-    // Design arm index → analysis arm code (usize::MAX: an arm the analysis does not compare).
-    let code_of: Vec<usize> = ledger
-        .design
-        .arms
-        .iter()
-        .map(|a| {
-            data.treatment
-                .arms
-                .iter()
-                .position(|name| *name == a.name)
-                .unwrap_or(usize::MAX)
-        })
-        .collect();
-    Ok(move |r: usize| {
-        let arms = plan.draw(seed, &ri::draw_stream_name(r));
-        ledger_row
+    /// Re-drawn assignments: the study's own procedure (strata, blocks, clusters, ratios,
+    /// enrolment batches), draw r with the stream prefix `ri/draw=<r>`, mapped to the analysis
+    /// rows and to their arm codes by name.
+    pub fn draws(&self, seed: u64) -> impl Fn(usize) -> Vec<usize> + Sync + '_ {
+        // Design arm index → analysis arm code (usize::MAX: an arm the analysis does not compare).
+        let code_of: Vec<usize> = self
+            .ledger
+            .design
+            .arms
             .iter()
-            .map(|&j| {
-                arms.get(j)
-                    .and_then(|&a| code_of.get(a as usize))
-                    .copied()
+            .map(|a| {
+                self.data
+                    .treatment
+                    .arms
+                    .iter()
+                    .position(|name| *name == a.name)
                     .unwrap_or(usize::MAX)
             })
-            .collect()
-    })
+            .collect();
+        move |r: usize| {
+            let arms = self.plan.draw(seed, &ri::draw_stream_name(r));
+            self.rows
+                .iter()
+                .map(|&j| {
+                    arms.get(j)
+                        .and_then(|&a| code_of.get(a as usize))
+                        .copied()
+                        .unwrap_or(usize::MAX)
+                })
+                .collect()
+        }
+    }
+
+    /// The inverse-probability weights under a re-drawn assignment: 1/p with p the probability
+    /// the design gives each person of the arm drawn (`Plan::probabilities`, the twin of the
+    /// ledger's probability column); NaN for a person drawn into no analysed arm.
+    pub fn weights(&self) -> impl Fn(&[usize]) -> Vec<f64> + Sync + '_ {
+        let arms = self.ledger.design.arms.len();
+        let probabilities = self.plan.probabilities();
+        // Analysis arm code → design arm index.
+        let design_arm: Vec<Option<usize>> = self
+            .data
+            .treatment
+            .arms
+            .iter()
+            .map(|name| self.ledger.design.arms.iter().position(|a| a.name == *name))
+            .collect();
+        move |codes: &[usize]| {
+            codes
+                .iter()
+                .zip(&self.rows)
+                .map(
+                    |(&code, &j)| match design_arm.get(code).copied().flatten() {
+                        Some(a) => 1.0 / probabilities[j * arms + a],
+                        None => f64::NAN,
+                    },
+                )
+                .collect()
+        }
+    }
 }

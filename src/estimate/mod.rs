@@ -336,7 +336,7 @@ pub fn estimate_all(
             let (diffs, w) = result?;
             merge_warnings(&mut warnings, w);
             for (label, a, effect, group_rows) in diffs {
-                let mut r = row(
+                rows.push(without_means(row(
                     data,
                     options,
                     outcome,
@@ -347,10 +347,7 @@ pub fn estimate_all(
                     &group_rows,
                     effect,
                     options.estimator.label(),
-                );
-                r.mean_treated = f64::NAN;
-                r.mean_control = f64::NAN;
-                rows.push(r);
+                )));
             }
         }
         if let Some((pname, took_part)) = &data.participation {
@@ -393,7 +390,7 @@ pub fn estimate_all(
                 let diffs = iv_differences(data, se, codes, y, took_part, &iv_rows, by)
                     .map_err(|e| context(e, outcome, "the 2SLS interaction model"))?;
                 for (label, effect, first_stage_f, group_rows) in diffs {
-                    let mut r = row(
+                    let mut r = without_means(row(
                         data,
                         options,
                         outcome,
@@ -404,10 +401,8 @@ pub fn estimate_all(
                         &group_rows,
                         effect,
                         "iv",
-                    );
+                    ));
                     r.term = pname.clone();
-                    r.mean_treated = f64::NAN;
-                    r.mean_control = f64::NAN;
                     r.first_stage_f = Some(first_stage_f);
                     rows.push(r);
                 }
@@ -911,6 +906,13 @@ fn iv_effect(
         },
         r.first_stage_f,
     ))
+}
+
+/// A subgroup difference has no arm means of its own: the row's mean columns are blank.
+fn without_means(mut r: EffectRow) -> EffectRow {
+    r.mean_treated = f64::NAN;
+    r.mean_control = f64::NAN;
+    r
 }
 
 #[allow(clippy::too_many_arguments)]

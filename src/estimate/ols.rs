@@ -59,10 +59,6 @@ impl Design {
     pub fn nrows(&self) -> usize {
         self.columns.first().map_or(0, Vec::len)
     }
-    pub fn matrix(&self) -> DMatrix<f64> {
-        let refs: Vec<&[f64]> = self.columns.iter().map(Vec::as_slice).collect();
-        linalg::from_columns(&refs)
-    }
 }
 
 impl Default for Design {

@@ -191,7 +191,7 @@ struct Out<'a> {
 
 /// `len` copies of `value`, written by all threads: the first write to fresh memory is what
 /// costs (the kernel hands out each page then), so it is spread over the cores.
-pub fn filled<T: Clone + Send + Sync>(len: usize, value: T) -> Vec<T> {
+fn filled<T: Clone + Send + Sync>(len: usize, value: T) -> Vec<T> {
     use rayon::prelude::*;
     (0..len).into_par_iter().map(|_| value.clone()).collect()
 }
