@@ -103,6 +103,10 @@ pub enum Error {
     /// A computation is impossible with the data given (e.g. an arm with no observations).
     #[error("{0}")]
     Compute(Box<Problem>),
+    /// lotta was asked to write where it must not: over an input, over a file or folder it did
+    /// not make, or into the current folder.
+    #[error("{0}")]
+    Refused(Box<Problem>),
     /// Reading or writing a file failed.
     #[error("{}: {source}", .path.display())]
     Io {
@@ -130,6 +134,9 @@ impl Error {
     pub fn ledger(location: Location, message: impl Into<String>) -> Self {
         Error::Ledger(problem(location, message))
     }
+    pub fn refused(location: Location, message: impl Into<String>) -> Self {
+        Error::Refused(problem(location, message))
+    }
     pub fn compute(message: impl Into<String>) -> Self {
         Error::Compute(problem(Location::default(), message))
     }
@@ -149,13 +156,21 @@ impl Error {
     /// The details, for every kind but I/O.
     pub fn problem(&self) -> Option<&Problem> {
         match self {
-            Error::Data(p) | Error::Spec(p) | Error::Ledger(p) | Error::Compute(p) => Some(p),
+            Error::Data(p)
+            | Error::Spec(p)
+            | Error::Ledger(p)
+            | Error::Compute(p)
+            | Error::Refused(p) => Some(p),
             Error::Io { .. } => None,
         }
     }
     fn problem_mut(&mut self) -> Option<&mut Problem> {
         match self {
-            Error::Data(p) | Error::Spec(p) | Error::Ledger(p) | Error::Compute(p) => Some(p),
+            Error::Data(p)
+            | Error::Spec(p)
+            | Error::Ledger(p)
+            | Error::Compute(p)
+            | Error::Refused(p) => Some(p),
             Error::Io { .. } => None,
         }
     }

@@ -3,14 +3,13 @@
 
 use crate::cli::UsageError;
 use crate::cli::assign::{DesignArgs, resolve};
-use crate::cli::common::emit;
-use anyhow::Context;
+use crate::cli::common::{Provenance, check_out, emit};
 use lotta::balance::{Covariate, balance};
 use lotta::design::UNASSIGNED;
 use lotta::error::{Error, Location};
 use lotta::export::Format;
 use lotta::io::table::is_missing;
-use lotta::io::{ColumnRequest, Table, ledger, manifest};
+use lotta::io::{ColumnRequest, Table, ledger};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -143,26 +142,35 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .into());
     }
     let by = args.by.or(spec_design.by);
+    let mut inputs = vec![participants.clone(), ledger_path.clone()];
+    if let Some(study) = &resolved.study {
+        inputs.extend(study.input_files());
+    }
+    let out = check_out(args.out.as_deref(), &inputs)?;
+    let joint_out = check_out(args.out.as_deref().map(joint_path).as_deref(), &inputs)?;
     let (rows, joint) = balance_tables(&participants, &ledger_path, &covariates, by.as_deref())?;
-    match &args.out {
-        Some(out) => {
-            let joint_out = joint_path(out);
-            emit(&rows, args.format, Some(out))?;
-            emit(&joint, args.format, Some(&joint_out))?;
-            let inputs = vec![participants.clone(), ledger_path.clone()];
-            for path in [out, &joint_out] {
-                manifest::record(path, "lotta balance", None, &inputs)
-                    .with_context(|| format!("recording {} in the manifest", path.display()))?;
-            }
-            eprintln!("wrote {} and {}", out.display(), joint_out.display());
+    let provenance = Provenance {
+        command: "lotta balance",
+        seed: None,
+        inputs: &[participants.clone(), ledger_path.clone()],
+    };
+    match (&out, &joint_out) {
+        (Some(out), Some(joint_out)) => {
+            emit(&rows, args.format, Some(out), &provenance)?;
+            emit(&joint, args.format, Some(joint_out), &provenance)?;
+            eprintln!(
+                "wrote {} and {}",
+                out.path().display(),
+                joint_out.path().display()
+            );
         }
-        None => {
-            emit(&rows, args.format, None)?;
+        _ => {
+            emit(&rows, args.format, None, &provenance)?;
             match args.format {
                 // Two tables concatenate well only in human formats.
                 Format::Table | Format::Markdown | Format::Latex => {
                     println!("\nJoint test: arm indicator regressed on all covariates (F)\n");
-                    emit(&joint, args.format, None)?;
+                    emit(&joint, args.format, None, &provenance)?;
                 }
                 Format::Csv | Format::Json => eprintln!(
                     "note: the joint F tests are written with --out FILE (beside it as <stem>_joint)"

@@ -4,14 +4,12 @@
 //! `cea::analyse`, and writes one of four tables (summary, offsets, ceac, alternatives).
 
 use super::UsageError;
-use anyhow::Context;
 use lotta::cea::{self, Alternative, Analysis, CostModel, Offset, Options, Sample};
 use lotta::error::{Error, Location, nearest};
 use lotta::export::{Cell, Format, Frame, latex_escape, render};
 use lotta::io::table::{ColumnRequest, Table, read_headers};
 use lotta::spec::Study;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Which result table to write.
@@ -1362,6 +1360,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             ));
         }
     }
+    let mut inputs: Vec<PathBuf> = args.data.iter().cloned().collect();
+    if let Some(study) = &study {
+        inputs.extend(study.input_files());
+    }
+    let output = crate::cli::common::check_out(args.out.as_deref(), &inputs)?;
     let (joined, prepared, groups) = compute(&s, &args, study.as_ref())?;
     let frame = match args.table {
         Which::Summary => summary_frame(&groups, &s, &prepared),
@@ -1374,18 +1377,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     } else {
         human(&frame, args.format)
     };
-    match &args.out {
-        Some(path) => lotta::io::write_atomic(path, &bytes)
-            .with_context(|| format!("writing {}", path.display()))?,
-        None => std::io::stdout()
-            .lock()
-            .write_all(&bytes)
-            .context("writing to stdout")?,
-    }
-    if let Some(out) = &args.out {
-        let seed = (s.bootstrap > 0).then_some(s.seed);
-        lotta::io::manifest::record(out, "cost", seed, &joined.inputs)
-            .with_context(|| format!("recording {} in the manifest", out.display()))?;
-    }
+    crate::cli::common::emit_bytes(
+        &bytes,
+        output.as_ref(),
+        &crate::cli::common::Provenance {
+            command: "lotta cost",
+            seed: (s.bootstrap > 0).then_some(s.seed),
+            inputs: &joined.inputs,
+        },
+    )?;
     Ok(0)
 }

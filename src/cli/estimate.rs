@@ -2,15 +2,13 @@
 //! ledger joined with participants and outcomes) → every effect row → the chosen format.
 
 use crate::cli::UsageError;
-use crate::cli::common::emit;
-use anyhow::Context;
+use crate::cli::common::{Provenance, check_out, emit};
 use lotta::error::Location;
 use lotta::estimate::adjust::Method;
 use lotta::estimate::plan::{Overrides, estimate_study, plan};
 use lotta::estimate::{AnalysisData, Estimates, Options, estimate_all, inference};
 use lotta::export::Format;
 use lotta::io::join::load_file;
-use lotta::io::manifest;
 use lotta::spec::Study;
 use lotta::tidy::{attrition_frame, to_frame};
 use std::path::PathBuf;
@@ -118,6 +116,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let mut spec_adjust: Option<String> = None;
 
     let mut ledger_path: Option<PathBuf> = None;
+    // `--out`, checked before any work.
+    let output;
     let (data, estimates, notes, options, inputs, study_seed) = match (&args.study, &args.data) {
         (Some(_), Some(_)) => {
             return Err(UsageError("give a study or --data FILE, not both".into()).into());
@@ -138,6 +138,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 .into());
             }
             let study = Study::load(path)?;
+            output = check_out(args.out.as_deref(), &study.input_files())?;
             let location = Location::file(&study.file);
             let plan = plan(
                 study.spec.analysis.as_ref(),
@@ -171,6 +172,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             if args.treatment.is_none() {
                 return Err(UsageError("--data needs --treatment COLUMN".into()).into());
             }
+            output = check_out(args.out.as_deref(), std::slice::from_ref(file))?;
             let plan = plan(None, None, &overrides, &Location::default())?;
             let mut request = plan.request.clone();
             request.treatment = args.treatment.clone().unwrap_or_default();
@@ -221,11 +223,16 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     } else {
         to_frame(&estimates.rows)
     };
-    emit(&frame, args.format, args.out.as_deref())?;
-    if let Some(out) = &args.out {
-        manifest::record(out, "lotta estimate", ri.map(|r| r.seed), &inputs)
-            .with_context(|| format!("recording {} in the manifest", out.display()))?;
-    }
+    emit(
+        &frame,
+        args.format,
+        output.as_ref(),
+        &Provenance {
+            command: "lotta estimate",
+            seed: ri.map(|r| r.seed),
+            inputs: &inputs,
+        },
+    )?;
     Ok(0)
 }
 

@@ -2,7 +2,7 @@
 //! section (flags win), or power by simulation (`--simulate R`) from its `[simulate]` section.
 
 use crate::cli::UsageError;
-use crate::cli::common::emit;
+use crate::cli::common::{Provenance, check_out, emit};
 use lotta::error::Location;
 use lotta::export::Format;
 use lotta::power::{self, Plan, PlanInput, diagnose};
@@ -106,9 +106,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .as_ref()
         .and_then(|s| s.spec.power.clone())
         .unwrap_or_default();
+    let inputs: Vec<PathBuf> = study.iter().map(|s| s.file.clone()).collect();
+    let out = check_out(args.out.as_deref(), &inputs)?;
     let sims = args.simulate.or(spec.simulations);
     if let Some(sims) = sims {
-        return run_simulation(&args, study.as_ref(), &spec, sims);
+        return run_simulation(&args, study.as_ref(), &spec, sims, out);
     }
     let input = PlanInput {
         outcome: args.plan.outcome.clone().or(spec.outcome.clone()),
@@ -143,7 +145,16 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let at = |name: &str| locate(&args, study.as_ref(), name);
     let plan = Plan::new(&input, &at)?;
     let answer = plan.answer()?;
-    emit(&power::frame(&answer), args.format, args.out.as_deref())?;
+    emit(
+        &power::frame(&answer),
+        args.format,
+        out.as_ref(),
+        &Provenance {
+            command: "lotta power",
+            seed: None,
+            inputs: &inputs,
+        },
+    )?;
     Ok(0)
 }
 
@@ -188,10 +199,12 @@ fn run_simulation(
     study: Option<&Study>,
     spec: &lotta::spec::simulate::PowerSpec,
     sims: i64,
+    out: Option<lotta::io::output::OutputFile>,
 ) -> anyhow::Result<i32> {
     let study = study.ok_or_else(|| {
         UsageError("--simulate needs --study with a [simulate] section".to_string())
     })?;
+    let inputs = [study.file.clone()];
     if sims < 2 {
         return Err(UsageError(format!(
             "--simulate {sims}: expected at least 2 simulated trials"
@@ -245,6 +258,15 @@ fn run_simulation(
         &tick,
     )?;
     bar.finish_and_clear();
-    emit(&diagnose::frame(&rows), args.format, args.out.as_deref())?;
+    emit(
+        &diagnose::frame(&rows),
+        args.format,
+        out.as_ref(),
+        &Provenance {
+            command: "lotta power --simulate",
+            seed: Some(seed),
+            inputs: &inputs,
+        },
+    )?;
     Ok(0)
 }

@@ -5,7 +5,7 @@
 use anyhow::Context as _;
 use lotta::error::Error;
 use lotta::export::{Frame, from_csv};
-use lotta::io::folder::StagedFolder;
+use lotta::io::folder::ReportFolder;
 use lotta::io::manifest::{Entry, FileHash, MANIFEST_FILE, Manifest, to_bytes};
 use lotta::io::{sha256_file, sha256_hex};
 use lotta::report::mask::DEFAULT_MASK_BELOW;
@@ -20,6 +20,13 @@ pub struct Args {
     /// The report folder holding `tables/` from `lotta run` (default: notebooks-out/<name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Print nothing on success (by default one line says where the report is).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Replace report files that lotta wrote and that were changed since (files lotta did not
+    /// write are never touched).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What the report needs from the spec, with defaults resolved.
@@ -281,7 +288,7 @@ pub fn read_tables(folder: &Path) -> anyhow::Result<Tables> {
 /// Write the report (HTML, Markdown, figures, Markdown tables) and the manifest into `staged`,
 /// whose `tables/*.csv` are already written.
 pub fn write_report(
-    staged: &StagedFolder,
+    staged: &ReportFolder,
     study: &Study,
     context: &Context,
     inputs: &[PathBuf],
@@ -354,14 +361,19 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let folder = args
         .out
         .unwrap_or_else(|| PathBuf::from("notebooks-out").join(study.name()));
-    let tables = read_tables(&folder).with_context(|| {
+    let no_results = || {
         format!(
             "no results in {}; run `lotta run {}` first",
             folder.display(),
             args.study.display()
         )
-    })?;
-    let staged = StagedFolder::create(&folder)?;
+    };
+    if !folder.exists() {
+        return Err(anyhow::anyhow!(no_results()));
+    }
+    // Check that lotta may write the folder before reading anything from it.
+    let staged = ReportFolder::open(&folder, &study.input_files(), args.force)?;
+    let tables = read_tables(&folder).with_context(no_results)?;
     for (name, frame) in &tables {
         staged.write(&format!("tables/{name}.csv"), &lotta::export::to_csv(frame))?;
     }
@@ -372,7 +384,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     inputs.extend(data.outcomes.iter().map(|p| study.resolve(p)));
     inputs.extend(data.costs.iter().map(|p| study.resolve(p)));
     write_report(&staged, &study, &context, &inputs)?;
-    staged.commit()?;
-    eprintln!("wrote {}", folder.display());
+    let written = staged.commit()?;
+    if !args.quiet {
+        eprintln!(
+            "wrote the report to {} ({written} files)",
+            folder.join("report.html").display()
+        );
+    }
     Ok(0)
 }

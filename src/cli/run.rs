@@ -8,11 +8,10 @@
 use crate::cli::assign::DesignArgs;
 use crate::cli::estimate::{Adjust, RiRequest, apply_inference};
 use crate::cli::{balance, cost, report, verify};
-use anyhow::Context;
 use lotta::error::{Error, Location};
 use lotta::estimate::plan::{Overrides, estimate_study};
 use lotta::export::{Frame, to_csv};
-use lotta::io::folder::StagedFolder;
+use lotta::io::folder::ReportFolder;
 use lotta::io::join::{Ipw, Request, load_study};
 use lotta::report::study::mask_table;
 use lotta::report::tables::{Units, flow, shares, split};
@@ -30,14 +29,19 @@ pub struct Args {
     /// The report folder (default: notebooks-out/<study name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Print no progress or timings.
+    /// Print no progress, timings or the closing line that says where the report is.
     #[arg(long)]
     pub quiet: bool,
+    /// Replace report files that lotta wrote and that were changed since (files lotta did not
+    /// write are never touched).
+    #[arg(long)]
+    pub force: bool,
 }
 
-/// Stage messages with their durations, on a terminal only (and never with --quiet).
+/// Stage messages with their durations, on a terminal only; the closing line always (never with
+/// --quiet).
 struct Stages {
-    show: bool,
+    quiet: bool,
     bar: Option<indicatif::ProgressBar>,
     started: Instant,
 }
@@ -56,7 +60,7 @@ impl Stages {
             bar
         });
         Stages {
-            show,
+            quiet,
             bar,
             started: Instant::now(),
         }
@@ -74,14 +78,14 @@ impl Stages {
         }
     }
 
-    fn finish(&self, folder: &Path) {
+    fn finish(&self, folder: &Path, files: usize) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        if self.show {
+        if !self.quiet {
             eprintln!(
-                "wrote {} in {:.1} s",
-                folder.display(),
+                "wrote the report to {} ({files} files, {:.1} s)",
+                folder.join("report.html").display(),
                 self.started.elapsed().as_secs_f64()
             );
         }
@@ -330,9 +334,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("notebooks-out").join(study.name()));
-    // Creating the staging folder checks that the report folder can be written, before any work.
-    let staged = StagedFolder::create(&out)
-        .with_context(|| format!("the report folder {} cannot be written", out.display()))?;
+    // Opening the folder checks that lotta may write it (it is new, empty or lotta's own, and
+    // holds no input), before any work.
+    let staged = ReportFolder::open(&out, &study.input_files(), args.force)?;
     let stages = Stages::new(args.quiet, 6);
     let mut tables = Tables::new();
 
@@ -425,8 +429,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let inputs = files.all;
     report::write_report(&staged, &study, &context, &inputs)?;
     stages.done();
-    staged.commit()?;
-    stages.finish(&out);
+    let written = staged.commit()?;
+    stages.finish(&out, written);
     if !args.quiet {
         for note in &notes {
             eprintln!("note: {note}");

@@ -1,11 +1,14 @@
 //! `lotta simulate`: read the study's `[simulate]` section, simulate participants → assignment
 //! → outcomes and costs, and write participants.csv, outcomes.csv, costs.csv and ledger.csv
 //! (all rendered before any is written, so an error changes no file), with manifest entries.
+//! An existing file is replaced only when it holds the same bytes, or with `--force` when lotta
+//! wrote it (its manifest says so); a file lotta did not write, and a ledger with other
+//! assignments, are never replaced.
 
 use crate::cli::UsageError;
 use crate::cli::assign::{DesignArgs, resolve};
 use anyhow::Context;
-use lotta::io::{manifest, write_atomic};
+use lotta::io::output::OutputFile;
 use lotta::simulate::{self, Dgp, Streams, render};
 use lotta::spec::Study;
 use std::path::PathBuf;
@@ -24,6 +27,10 @@ pub struct Args {
     /// Folder to write the files into (created if needed).
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace files that an earlier `lotta simulate` wrote here (never a file lotta did not
+    /// write, never a ledger with other assignments).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Load and validate the data-generating process of a study.
@@ -93,20 +100,35 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         ("ledger.csv", ledger_bytes),
         ("ledger.csv.design.json", sidecar_bytes),
     ];
-    // An assignment ledger is never overwritten: regenerating the same study with the same seed
-    // gives the same bytes, anything else must go to a new folder.
-    for name in ["ledger.csv", "ledger.csv.design.json"] {
+    let inputs = std::slice::from_ref(&study.file);
+    // Every file is checked before any is written.
+    let mut outputs = Vec::new();
+    let mut changed = Vec::new();
+    for (name, bytes) in &files {
         let path = args.out.join(name);
-        if let Ok(old) = std::fs::read(&path)
-            && files.iter().any(|(n, bytes)| *n == name && *bytes != old)
-        {
-            return Err(lotta::Error::ledger(
-                lotta::error::Location::file(&path),
-                "an assignment ledger with other assignments is already here; lotta never overwrites a ledger",
-            )
-            .with_hint("write the simulated study to another --out folder, or move the old ledger away")
-            .into());
+        let output = OutputFile::check(&path, inputs)?;
+        if output.replaces_lottas() && std::fs::read(&path).is_ok_and(|old| old != *bytes) {
+            changed.push((*name, path));
         }
+        outputs.push(output);
+    }
+    if let Some((_, path)) = changed.iter().find(|(n, _)| n.starts_with("ledger.csv")) {
+        // An assignment ledger is never overwritten: regenerating the same study with the same
+        // seed gives the same bytes, anything else must go to a new folder.
+        return Err(lotta::Error::refused(
+            lotta::error::Location::file(path),
+            "an assignment ledger with other assignments is already here; lotta never overwrites a ledger",
+        )
+        .with_hint("write the simulated study to another --out folder, or move the old ledger away")
+        .into());
+    }
+    if let Some((_, path)) = changed.first().filter(|_| !args.force) {
+        return Err(lotta::Error::refused(
+            lotta::error::Location::file(path),
+            "this file exists (an earlier `lotta simulate` wrote it) and would change",
+        )
+        .with_hint("write to another --out folder, or pass --force to replace lotta's files")
+        .into());
     }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
@@ -115,15 +137,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         args.study.display(),
         args.out.display()
     );
-    for (name, bytes) in &files {
-        let path = args.out.join(name);
-        write_atomic(&path, bytes)?;
-        manifest::record(
-            &path,
-            &command,
-            Some(seed),
-            std::slice::from_ref(&study.file),
-        )?;
+    for (output, (_, bytes)) in outputs.iter().zip(&files) {
+        output.write(bytes, &command, Some(seed), inputs)?;
     }
     eprintln!(
         "wrote {n} participants to {} (participants.csv, outcomes.csv, costs.csv, ledger.csv)",

@@ -82,6 +82,22 @@ pub fn read(path: &Path) -> Result<Manifest> {
     }
 }
 
+/// The manifest at `path`: `None` when there is no file, an error when there is one that is not a
+/// lotta manifest (somebody else's `manifest.json`, which lotta must not overwrite).
+pub fn read_existing(path: &Path) -> Option<Result<Manifest>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Some(serde_json::from_slice(&bytes).map_err(|e| {
+            Error::refused(
+                crate::error::Location::file(path).with_line(e.line() as u64),
+                format!("this is not a lotta manifest ({e}), and lotta records every file it writes in the {MANIFEST_FILE} beside it"),
+            )
+            .with_hint("write to another folder, or rename this file if it is not needed there")
+        })),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => Some(Err(Error::io(path, e))),
+    }
+}
+
 pub fn to_bytes(manifest: &Manifest) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(manifest).unwrap_or_default();
     bytes.push(b'\n');

@@ -6,6 +6,7 @@ pub mod hash;
 pub mod join;
 pub mod ledger;
 pub mod manifest;
+pub mod output;
 pub mod table;
 pub mod units;
 

@@ -108,6 +108,24 @@ impl Study {
         }
     }
 
+    /// Every file the study names as an input (the spec itself, participants, ledger and its
+    /// design file, outcomes, costs), resolved; whether or not they exist yet. No command may
+    /// write over one of them.
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        let data = &self.spec.data;
+        let mut files = vec![self.file.clone()];
+        files.extend(data.participants.iter().map(|p| self.resolve(p)));
+        if let Some(ledger) = &data.ledger {
+            let ledger = self.resolve(ledger);
+            let sidecar = crate::io::ledger::sidecar_path(&ledger);
+            files.push(ledger);
+            files.push(sidecar);
+        }
+        files.extend(data.outcomes.iter().map(|p| self.resolve(p)));
+        files.extend(data.costs.iter().map(|p| self.resolve(p)));
+        files
+    }
+
     /// A location in the spec file for key `key` (dotted), for messages.
     pub fn key_location(&self, key: &str) -> Location {
         Location::file(&self.file).with_field(key)
