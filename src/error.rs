@@ -103,6 +103,9 @@ pub enum Error {
     /// A computation is impossible with the data given (e.g. an arm with no observations).
     #[error("{0}")]
     Compute(Box<Problem>),
+    /// A flag's value is invalid (the command line, not a file, is to blame: exit code 2).
+    #[error("{0}")]
+    Usage(Box<Problem>),
     /// lotta was asked to write where it must not: over an input, over a file or folder it did
     /// not make, or into the current folder.
     #[error("{0}")]
@@ -134,6 +137,9 @@ impl Error {
     pub fn ledger(location: Location, message: impl Into<String>) -> Self {
         Error::Ledger(problem(location, message))
     }
+    pub fn usage(location: Location, message: impl Into<String>) -> Self {
+        Error::Usage(problem(location, message))
+    }
     pub fn refused(location: Location, message: impl Into<String>) -> Self {
         Error::Refused(problem(location, message))
     }
@@ -160,6 +166,7 @@ impl Error {
             | Error::Spec(p)
             | Error::Ledger(p)
             | Error::Compute(p)
+            | Error::Usage(p)
             | Error::Refused(p) => Some(p),
             Error::Io { .. } => None,
         }
@@ -170,6 +177,7 @@ impl Error {
             | Error::Spec(p)
             | Error::Ledger(p)
             | Error::Compute(p)
+            | Error::Usage(p)
             | Error::Refused(p) => Some(p),
             Error::Io { .. } => None,
         }

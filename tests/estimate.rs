@@ -261,7 +261,16 @@ e,1,M,33,none,s1,0\nf,0,M,47,primary,s1,0\ng,1,M,29,secondary,s2,1\nh,0,M,38,non
 i,1,F,61,primary,s1,0\nj,0,M,22,none,s2,1\nk,1,M,45,secondary,s1,1\nl,0,F,36,primary,s2,0\n";
 
 fn expect_error(run: &Run, parts: &[&str]) {
-    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    expect_error_code(run, 1, parts);
+}
+
+/// A bad flag value: a usage error (exit code 2) naming the flag.
+fn expect_usage_error(run: &Run, parts: &[&str]) {
+    expect_error_code(run, 2, parts);
+}
+
+fn expect_error_code(run: &Run, code: i32, parts: &[&str]) {
+    assert_eq!(run.code, code, "stderr: {}", run.stderr);
     let line = run.stderr.trim();
     assert!(line.starts_with("error: "), "{line}");
     assert_eq!(line.lines().count(), 1, "one line expected: {line}");
@@ -645,7 +654,7 @@ fn unknown_estimator_and_se_are_errors() {
             "2sls",
         ],
     );
-    expect_error(&run, &["`2sls` is not a known estimator"]);
+    expect_usage_error(&run, &["`--estimator`", "`2sls` is not a known estimator"]);
     let run = lotta(
         dir.path(),
         &[
@@ -660,7 +669,7 @@ fn unknown_estimator_and_se_are_errors() {
             "cr2",
         ],
     );
-    expect_error(&run, &["--se cr2 needs clusters"]);
+    expect_usage_error(&run, &["`--se`", "cr2 needs clusters"]);
 }
 
 fn write_study(dir: &Path, outcomes: &str) {
@@ -841,7 +850,10 @@ fn hc_standard_errors_with_clusters_are_refused() {
             "hc2",
         ],
     );
-    expect_error(&run, &["--se hc2 ignores the clusters", "cr0, cr1 or cr2"]);
+    expect_usage_error(
+        &run,
+        &["`--se`", "hc2 ignores the clusters", "cr0, cr1 or cr2"],
+    );
 }
 
 #[test]
@@ -1490,7 +1502,10 @@ fn ipw_randomization_inference_weights_each_draw_by_its_own_probabilities() {
     write_ipw_study(dir.path());
     let study = dir.path().join("study.toml");
     let spec = lotta::spec::Study::load(&study).unwrap();
-    let (data, _, _) = lotta::estimate::plan::estimate_study(&spec, &Default::default()).unwrap();
+    let settings =
+        lotta::settings::analysis::AnalysisSettings::resolve(&Default::default(), Some(&spec))
+            .unwrap();
+    let (data, _) = lotta::ops::estimate::study_data(&spec, &settings).unwrap();
     let weights = data.weights.clone().expect("probabilities differ: IPW");
     let ledger = lotta::io::ledger::read(&dir.path().join("ledger.csv"))
         .unwrap()

@@ -6,26 +6,12 @@ mod common;
 use common::lotta;
 use std::path::{Path, PathBuf};
 
-/// A copy of the demo study and its data in a fresh folder (`studies/md1-demo`,
-/// `data/md1-demo`), with cheap inference so a run takes a moment.
+/// A copy of the demo study with cheap inference (100 draws, 100 bootstrap replicates).
 fn demo_copy() -> tempfile::TempDir {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().expect("tempdir");
-    for sub in ["studies/md1-demo", "data/md1-demo"] {
-        let to = dir.path().join(sub);
-        std::fs::create_dir_all(&to).expect("mkdir");
-        for entry in std::fs::read_dir(root.join(sub)).expect("read") {
-            let entry = entry.expect("entry");
-            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
-        }
-    }
-    let spec = dir.path().join("studies/md1-demo/study.toml");
-    let text = std::fs::read_to_string(&spec).expect("spec");
-    let text = text
-        .replace("ri_draws = 1000", "ri_draws = 100")
-        .replace("bootstrap = 2000", "bootstrap = 100");
-    std::fs::write(&spec, text).expect("write");
-    dir
+    common::demo_copy(&[
+        ("ri_draws = 1000", "ri_draws = 100"),
+        ("bootstrap = 2000", "bootstrap = 100"),
+    ])
 }
 
 /// Every file below `dir` with its bytes, sorted by path.

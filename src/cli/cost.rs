@@ -4,10 +4,11 @@
 //! `cea::analyse`, and writes one of four tables (summary, offsets, ceac, alternatives).
 
 use super::UsageError;
-use lotta::cea::{self, Alternative, Analysis, CostModel, Offset, Options, Sample};
+use lotta::cea::{self, Analysis, CostModel, Offset, Options, Sample};
 use lotta::error::{Error, Location, nearest};
 use lotta::export::{Cell, Format, Frame, latex_escape, render};
 use lotta::io::table::{ColumnRequest, Table, read_headers};
+use lotta::settings::cost::{CostFlags, CostSettings as Settings, CostSource};
 use lotta::spec::Study;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -107,239 +108,30 @@ pub struct Flags {
     pub out: Option<PathBuf>,
 }
 
-/// Where costs come from.
-#[derive(Debug, Clone)]
-enum CostSource {
-    Column(String),
-    /// Amounts by arm name.
-    Model(lotta::spec::cost::CostModelSpec),
-}
-
-/// Checked settings: flags over the spec's `[cost]` section.
-#[derive(Debug, Clone)]
-struct Settings {
-    outcome: String,
-    treatment: String,
-    control: Option<String>,
-    treated: Option<String>,
-    by: Option<String>,
-    strata: Vec<String>,
-    cluster: Option<String>,
-    cost: CostSource,
-    participation: Option<String>,
-    per_participant: bool,
-    offsets: Vec<(String, String, f64)>,
-    alternatives: Vec<Alternative>,
-    bootstrap: usize,
-    seed: u64,
-    wtp: Vec<f64>,
-    level: f64,
-}
-
 fn usage(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(UsageError(msg.into()))
 }
 
-/// Parse `NAME:COL:SEK_PER_UNIT` (the name may not contain `:`).
-fn parse_offset(text: &str) -> anyhow::Result<(String, String, f64)> {
-    let parts: Vec<&str> = text.rsplitn(3, ':').collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.trim().is_empty()) {
-        return Err(usage(format!(
-            "--offset `{text}`: expected NAME:COLUMN:SEK_PER_UNIT, e.g. \
-             income_support:income_support_months:7000"
-        )));
-    }
-    let price: f64 = parts[0].trim().parse().map_err(|_| {
-        usage(format!(
-            "--offset `{text}`: SEK per unit `{}` is not a number",
-            parts[0]
-        ))
-    })?;
-    if !price.is_finite() {
-        return Err(usage(format!(
-            "--offset `{text}`: SEK per unit must be finite"
-        )));
-    }
-    Ok((parts[2].trim().into(), parts[1].trim().into(), price))
-}
-
-fn parse_alternative(text: &str) -> anyhow::Result<Alternative> {
-    let (name, cost) = text.rsplit_once(':').ok_or_else(|| {
-        usage(format!(
-            "--alternative `{text}`: expected NAME:COST_PER_JOB, e.g. `Rusta och matcha:180000`"
-        ))
-    })?;
-    let cost: f64 = cost.trim().parse().map_err(|_| {
-        usage(format!(
-            "--alternative `{text}`: cost per job `{cost}` is not a number"
-        ))
-    })?;
-    if name.trim().is_empty() || !cost.is_finite() || cost < 0.0 {
-        return Err(usage(format!(
-            "--alternative `{text}`: expected a name and a cost per job ≥ 0"
-        )));
-    }
-    Ok(Alternative {
-        name: name.trim().into(),
-        cost_per_job: cost,
-    })
-}
-
-/// Parse `FROM:TO:STEP` into the λ grid.
-fn parse_wtp(text: &str) -> anyhow::Result<Vec<f64>> {
-    let parts: Vec<&str> = text.split(':').collect();
-    if text.trim().is_empty() {
-        return Err(usage(
-            "--wtp is empty: expected FROM:TO:STEP, e.g. 0:500000:10000",
-        ));
-    }
-    let nums: Option<Vec<f64>> = parts.iter().map(|p| p.trim().parse().ok()).collect();
-    match nums.as_deref() {
-        Some([from, to, step]) => {
-            cea::wtp_grid(*from, *to, *step).map_err(|e| usage(format!("--wtp `{text}`: {e}")))
-        }
-        _ => Err(usage(format!(
-            "--wtp `{text}`: expected three numbers FROM:TO:STEP, e.g. 0:500000:10000"
-        ))),
-    }
-}
-
-fn settings(args: &Flags, study: Option<&Study>) -> anyhow::Result<Settings> {
-    let spec = study.and_then(|s| s.spec.cost.clone()).unwrap_or_default();
-    if let Some(s) = study {
-        spec.validate(s)?;
-    }
-    let outcome = args
-        .outcome
-        .clone()
-        .or(spec.outcome.clone())
-        .ok_or_else(|| usage("give the outcome to price with --outcome COL (or cost.outcome)"))?;
-    let treatment = match (&args.treatment, study) {
-        (Some(t), _) => t.clone(),
-        (None, Some(_)) => "arm".to_string(),
-        (None, None) => {
-            return Err(usage(
-                "give the column with the assigned arm with --treatment COL",
-            ));
-        }
-    };
-    let control = args.control.clone().or_else(|| {
-        study.and_then(|s| {
-            s.spec
-                .design
-                .as_ref()
-                .and_then(|d| d.control.clone().or_else(|| d.arms.keys().last().cloned()))
-        })
-    });
-    let cost = match (&args.cost, &spec.column, &spec.model) {
-        (Some(c), _, _) => CostSource::Column(c.clone()),
-        (None, Some(c), _) => CostSource::Column(c.clone()),
-        (None, None, Some(m)) => CostSource::Model(m.clone()),
-        (None, None, None) => {
-            return Err(usage(
-                "give the cost column with --cost COL, or a cost column or [cost.model] in the spec",
-            ));
-        }
-    };
-    let mut offsets = Vec::new();
-    for o in &args.offsets {
-        offsets.push(parse_offset(o)?);
-    }
-    if args.offsets.is_empty() {
-        offsets = spec
-            .offsets
-            .iter()
-            .map(|o| (o.name.clone(), o.column.clone(), o.sek_per_unit))
-            .collect();
-    }
-    let mut alternatives = Vec::new();
-    for a in &args.alternatives {
-        alternatives.push(parse_alternative(a)?);
-    }
-    if args.alternatives.is_empty() {
-        alternatives = spec
-            .alternatives
-            .iter()
-            .map(|a| Alternative {
-                name: a.name.clone(),
-                cost_per_job: a.cost_per_job,
-            })
-            .collect();
-    }
-    let wtp = match (&args.wtp, spec.wtp) {
-        (Some(text), _) => parse_wtp(text)?,
-        (None, Some(w)) => cea::wtp_grid(w.from, w.to, w.step)?,
-        (None, None) => Vec::new(),
-    };
-    let bootstrap = args
-        .bootstrap
-        .or(spec.bootstrap.map(|b| b as usize))
-        .unwrap_or(0);
-    let seed = match (args.seed, study) {
-        (Some(s), _) => s,
-        (None, Some(s)) => s.seed(),
-        (None, None) if bootstrap > 0 => {
-            return Err(usage(
-                "--bootstrap needs --seed S, so that the intervals can be reproduced",
-            ));
-        }
-        (None, None) => 0,
-    };
-    let level = args.level.or(spec.level).unwrap_or(0.95);
-    if !(level > 0.0 && level < 1.0) {
-        return Err(usage(format!(
-            "--level {level}: expected a confidence level between 0 and 1, e.g. 0.95"
-        )));
-    }
-    let participation = args.participation.clone().or(spec.participation.clone());
-    let per_participant = args.per_participant || spec.per_participant.unwrap_or(false);
-    if per_participant && participation.is_none() {
-        return Err(usage(
-            "--per-participant needs --participation COL (who took part)",
-        ));
-    }
-    // With a study, the ledger's `stratum` column (when it has one) gives the strata.
-    let strata = if !args.strata.is_empty() {
-        args.strata.clone()
-    } else {
-        match study.and_then(|s| s.spec.data.ledger.as_ref().map(|l| s.resolve(l))) {
-            Some(ledger) => {
-                let headers = read_headers(&ledger)?;
-                if headers.iter().any(|h| h == "stratum") {
-                    vec!["stratum".to_string()]
-                } else {
-                    Vec::new()
-                }
-            }
-            None => Vec::new(),
-        }
-    };
-    Ok(Settings {
-        outcome,
-        treatment,
-        control,
+/// The library's flags of `lotta cost` from the command line.
+fn cost_flags(args: &Flags) -> CostFlags {
+    CostFlags {
+        outcome: args.outcome.clone(),
+        treatment: args.treatment.clone(),
+        control: args.control.clone(),
         treated: args.treated.clone(),
-        by: args.by.clone().or(spec.by.clone()).or_else(|| {
-            study.and_then(|s| {
-                s.spec
-                    .design
-                    .as_ref()
-                    .and_then(|d| d.by.clone())
-                    .or_else(|| s.spec.analysis.as_ref().and_then(|a| a.by.clone()))
-            })
-        }),
-        strata,
-        cluster: args.cluster.clone().or(spec.cluster.clone()),
-        cost,
-        participation,
-        per_participant,
-        offsets,
-        alternatives,
-        bootstrap,
-        seed,
-        wtp,
-        level,
-    })
+        by: args.by.clone(),
+        strata: args.strata.clone(),
+        cluster: args.cluster.clone(),
+        cost: args.cost.clone(),
+        participation: args.participation.clone(),
+        per_participant: args.per_participant,
+        offsets: args.offsets.clone(),
+        alternatives: args.alternatives.clone(),
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        wtp: args.wtp.clone(),
+        level: args.level,
+    }
 }
 
 /// Columns from one or several files, aligned on the same persons.
@@ -698,7 +490,8 @@ fn prepare(s: &Settings, joined: &Joined) -> anyhow::Result<Prepared> {
         _ => None,
     };
     let mut offsets = Vec::new();
-    for (name, col, price) in &s.offsets {
+    for offset in &s.offsets {
+        let (name, col, price) = (&offset.name, &offset.column, &offset.sek_per_unit);
         let v = joined.number(col)?;
         if let Some(&i) = keep.iter().find(|&&i| v[i].is_nan()) {
             return Err(Error::data(
@@ -751,7 +544,7 @@ fn prepare(s: &Settings, joined: &Joined) -> anyhow::Result<Prepared> {
     };
     let groups = match &s.by {
         Some(b) => {
-            let v = joined.text(b)?;
+            let v = joined.text(&b.value)?;
             Some(keep.iter().map(|&i| v[i].clone()).collect())
         }
         None => None,
@@ -824,7 +617,7 @@ fn analyse_groups(p: &Prepared, s: &Settings) -> anyhow::Result<Vec<GroupResult>
                 .filter(|&i| groups[i] == level)
                 .collect();
             let n = count(&rows);
-            let label = format!("{by}={level}");
+            let label = format!("{}={level}", by.value);
             let result = if n[0] == 0 || n[1] == 0 {
                 let empty = if n[0] == 0 {
                     &p.treated_arm
@@ -1253,13 +1046,12 @@ pub struct CostTables {
     pub draws: Frame,
 }
 
-pub fn study_tables(study: &Study) -> anyhow::Result<CostTables> {
+pub fn study_tables(study: &Study, s: &Settings) -> anyhow::Result<CostTables> {
     let flags = Flags {
         study: Some(study.file.clone()),
         ..Flags::default()
     };
-    let s = settings(&flags, Some(study))?;
-    let (_joined, prepared, groups) = compute(&s, &flags, Some(study))?;
+    let (_joined, prepared, groups) = compute(s, &flags, Some(study))?;
     let mut draws = Frame::new(&[
         "subgroup",
         "replicate",
@@ -1281,7 +1073,7 @@ pub fn study_tables(study: &Study) -> anyhow::Result<CostTables> {
         }
     }
     Ok(CostTables {
-        summary: summary_frame(&groups, &s, &prepared),
+        summary: summary_frame(&groups, s, &prepared),
         ceac: (!s.wtp.is_empty()).then(|| ceac_frame(&groups)),
         offsets: (!s.offsets.is_empty()).then(|| offsets_frame(&groups)),
         alternatives: (!s.alternatives.is_empty()).then(|| alternatives_frame(&groups)),
@@ -1295,6 +1087,16 @@ fn compute(
     args: &Flags,
     study: Option<&Study>,
 ) -> anyhow::Result<(Joined, Prepared, Vec<GroupResult>)> {
+    // With a study and no --strata, the bootstrap resamples within the ledger's strata.
+    let mut s = s.clone();
+    if s.ledger_strata
+        && let Some(ledger) =
+            study.and_then(|st| st.spec.data.ledger.as_ref().map(|l| st.resolve(l)))
+        && read_headers(&ledger)?.iter().any(|h| h == "stratum")
+    {
+        s.strata = vec!["stratum".to_string()];
+    }
+    let s = &s;
     // Columns to read.
     let mut requests = vec![
         ColumnRequest::text(s.treatment.clone()),
@@ -1306,10 +1108,15 @@ fn compute(
     if let Some(p) = &s.participation {
         requests.push(ColumnRequest::optional_number(p.clone()));
     }
-    for (_, col, _) in &s.offsets {
-        requests.push(ColumnRequest::optional_number(col.clone()));
+    for offset in &s.offsets {
+        requests.push(ColumnRequest::optional_number(offset.column.clone()));
     }
-    for c in s.strata.iter().chain(&s.cluster).chain(&s.by) {
+    for c in s
+        .strata
+        .iter()
+        .chain(&s.cluster)
+        .chain(s.by.as_ref().map(|b| &b.value))
+    {
         requests.push(ColumnRequest::text(c.clone()));
     }
     if let Some(id) = &args.id {
@@ -1344,7 +1151,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             "give --data FILE (with --treatment, --outcome, --cost) or a study folder",
         ));
     }
-    let s = settings(&args, study.as_ref())?;
+    let s = Settings::resolve(&cost_flags(&args), study.as_ref())?;
     {
         if args.table == Which::Ceac && s.wtp.is_empty() {
             return Err(usage("--table ceac needs a λ grid: --wtp FROM:TO:STEP"));

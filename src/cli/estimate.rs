@@ -3,12 +3,10 @@
 
 use crate::cli::UsageError;
 use crate::cli::common::{Provenance, check_out, emit};
-use lotta::error::Location;
-use lotta::estimate::adjust::Method;
-use lotta::estimate::plan::{Overrides, estimate_study, plan};
-use lotta::estimate::{AnalysisData, Estimates, Options, estimate_all, inference};
 use lotta::export::Format;
 use lotta::io::join::load_file;
+use lotta::ops::estimate as ops;
+use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::spec::Study;
 use lotta::tidy::{attrition_frame, to_frame};
 use std::path::PathBuf;
@@ -82,23 +80,9 @@ pub struct Flags {
     pub out: Option<PathBuf>,
 }
 
-/// Multiple-testing adjustment requested on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Adjust {
-    Holm,
-    Bh,
-}
-
-/// Randomization inference requested on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RiRequest {
-    pub draws: u32,
-    pub seed: u64,
-}
-
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let args = *args.flags;
-    let overrides = Overrides {
+    let flags = AnalysisFlags {
         outcomes: args.outcome.clone(),
         treatment: args.treatment.clone(),
         control: args.control.clone(),
@@ -111,14 +95,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         participation: args.participation.clone(),
         weights: args.weights.clone(),
         ipw: args.ipw.clone(),
+        ri: args.ri,
+        seed: args.seed,
+        adjust: args.adjust.clone(),
     };
-    let mut spec_ri: Option<u32> = None;
-    let mut spec_adjust: Option<String> = None;
-
-    let mut ledger_path: Option<PathBuf> = None;
-    // `--out`, checked before any work.
-    let output;
-    let (data, estimates, notes, options, inputs, study_seed) = match (&args.study, &args.data) {
+    let (study, data_file) = match (&args.study, &args.data) {
         (Some(_), Some(_)) => {
             return Err(UsageError("give a study or --data FILE, not both".into()).into());
         }
@@ -129,99 +110,48 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             )
             .into());
         }
-        (Some(path), None) => {
-            if args.treatment.is_some() {
-                return Err(UsageError(
-                    "--treatment is for --data; with a study the ledger's `arm` is the treatment"
-                        .into(),
-                )
-                .into());
-            }
-            let study = Study::load(path)?;
-            output = check_out(args.out.as_deref(), &study.input_files())?;
-            let location = Location::file(&study.file);
-            let plan = plan(
-                study.spec.analysis.as_ref(),
-                study.spec.design.as_ref(),
-                &overrides,
-                &location,
-            )?;
-            let (data, estimates, notes) = estimate_study(&study, &overrides)?;
-            let mut inputs = vec![study.file.clone()];
-            if let Some(l) = &study.spec.data.ledger {
-                inputs.push(study.resolve(l));
-                ledger_path = Some(study.resolve(l));
-            }
-            if let Some(p) = &study.spec.data.participants {
-                inputs.push(study.resolve(p));
-            }
-            inputs.extend(study.spec.data.outcomes.iter().map(|p| study.resolve(p)));
-            let defaults = study.spec.analysis.as_ref();
-            spec_ri = defaults.and_then(|a| a.ri_draws);
-            spec_adjust = defaults.and_then(|a| a.adjust.clone());
-            (
-                data,
-                estimates,
-                notes,
-                plan.options,
-                inputs,
-                Some(study.seed()),
-            )
-        }
-        (None, Some(file)) => {
-            if args.treatment.is_none() {
-                return Err(UsageError("--data needs --treatment COLUMN".into()).into());
-            }
-            output = check_out(args.out.as_deref(), std::slice::from_ref(file))?;
-            let plan = plan(None, None, &overrides, &Location::default())?;
-            let mut request = plan.request.clone();
-            request.treatment = args.treatment.clone().unwrap_or_default();
-            let data = load_file(file, &request)?;
-            let estimates = estimate_all(&data, &plan.options, None)?;
-            let notes = estimates.warnings.clone();
-            (
-                data,
-                estimates,
-                notes,
-                plan.options,
-                vec![file.clone()],
-                None,
-            )
+        (Some(path), None) => (Some(Study::load(path)?), None),
+        (None, Some(file)) => (None, Some(file)),
+    };
+    let inputs = match (&study, data_file) {
+        (Some(study), _) => study.input_files(),
+        (None, file) => file.into_iter().cloned().collect(),
+    };
+    // Settings and the output file are checked before any work.
+    let settings = AnalysisSettings::resolve(&flags, study.as_ref())?;
+    let output = check_out(args.out.as_deref(), &inputs)?;
+    let (data, notes) = match (&study, data_file) {
+        (Some(study), _) => ops::study_data(study, &settings)?,
+        (None, file) => {
+            let file = file.ok_or_else(|| UsageError("give --data FILE".into()))?;
+            (load_file(file, &settings.request())?, Vec::new())
         }
     };
-    let adjust = match args.adjust.clone().or(spec_adjust).as_deref() {
-        None => None,
-        Some("holm") => Some(Adjust::Holm),
-        Some("bh") => Some(Adjust::Bh),
-        Some(other) => {
-            return Err(UsageError(format!("--adjust {other}: expected holm or bh")).into());
-        }
-    };
-    for note in &notes {
+    let mut effects = ops::estimate(data, &settings, notes)?;
+    for note in &effects.notes {
         eprintln!("warning: {note}");
     }
-    let ri = match args.ri.or(spec_ri) {
-        None | Some(0) => None,
-        Some(draws) => {
-            let seed = args.seed.or(study_seed).ok_or_else(|| {
-                UsageError("--ri needs --seed N (or a study, whose seed is used)".into())
-            })?;
-            Some(RiRequest { draws, seed })
-        }
+    let ledger = match &study {
+        Some(study) => ops::ledger_for_inference(study, &settings)?,
+        None => None,
     };
-    let mut estimates = estimates;
-    apply_inference(
-        &data,
-        &options,
-        &mut estimates,
-        ri,
-        adjust,
-        ledger_path.as_deref(),
-    )?;
+    ops::infer(&mut effects, &settings, ledger.as_ref())?;
     let frame = if args.attrition {
-        attrition_frame(&estimates.attrition)
+        attrition_frame(&effects.estimates.attrition)
     } else {
-        to_frame(&estimates.rows)
+        to_frame(&effects.estimates.rows)
+    };
+    // The files read, for the manifest.
+    let inputs: Vec<PathBuf> = match &study {
+        Some(study) => {
+            let data = &study.spec.data;
+            let mut read = vec![study.file.clone()];
+            read.extend(data.ledger.iter().map(|p| study.resolve(p)));
+            read.extend(data.participants.iter().map(|p| study.resolve(p)));
+            read.extend(data.outcomes.iter().map(|p| study.resolve(p)));
+            read
+        }
+        None => inputs,
     };
     emit(
         &frame,
@@ -229,57 +159,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         output.as_ref(),
         &Provenance {
             command: "lotta estimate",
-            seed: ri.map(|r| r.seed),
+            seed: settings.ri.as_ref().map(|r| r.value.seed),
             inputs: &inputs,
         },
     )?;
     Ok(0)
-}
-
-/// Randomization inference (the study's own design re-run from its ledger, or permutation
-/// within strata for ad hoc data) and the multiple-testing adjustment, into the rows.
-pub fn apply_inference(
-    data: &AnalysisData,
-    options: &Options,
-    estimates: &mut Estimates,
-    ri: Option<RiRequest>,
-    adjust: Option<Adjust>,
-    ledger_path: Option<&std::path::Path>,
-) -> anyhow::Result<()> {
-    if let Some(ri) = ri {
-        let draws = ri.draws as usize;
-        match ledger_path {
-            Some(path) => {
-                let ledger = lotta::io::ledger::read(path)?
-                    .ok_or_else(|| lotta::Error::ledger(Location::file(path), "no such ledger"))?;
-                let replay = inference::LedgerReplay::new(&ledger, data)?;
-                let draw = replay.draws(ri.seed);
-                // IPW: each draw is weighted by its own assignment probabilities.
-                let reweight: Option<Box<inference::Reweight<'_>>> = data
-                    .weights
-                    .as_ref()
-                    .map(|_| Box::new(replay.weights()) as Box<inference::Reweight<'_>>);
-                inference::randomization_inference(
-                    data,
-                    options,
-                    estimates,
-                    draws,
-                    &draw,
-                    reweight.as_deref(),
-                )?;
-            }
-            None => {
-                let draw = inference::permutation_draws(data, ri.seed)?;
-                inference::randomization_inference(data, options, estimates, draws, &draw, None)?;
-            }
-        }
-    }
-    if let Some(adjust) = adjust {
-        let method = match adjust {
-            Adjust::Holm => Method::Holm,
-            Adjust::Bh => Method::BenjaminiHochberg,
-        };
-        inference::adjust_p_values(estimates, method);
-    }
-    Ok(())
 }

@@ -67,11 +67,12 @@ pub fn run(cli: Cli) -> i32 {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {}", common::error_chain(&err));
-            if err.downcast_ref::<UsageError>().is_some() {
-                2
-            } else {
-                1
-            }
+            let usage = err.downcast_ref::<UsageError>().is_some()
+                || matches!(
+                    err.downcast_ref::<lotta::Error>(),
+                    Some(lotta::Error::Usage(_))
+                );
+            if usage { 2 } else { 1 }
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::cli::common::{Provenance, check_out, emit};
 use lotta::error::Location;
 use lotta::export::Format;
 use lotta::power::{self, Plan, PlanInput, diagnose};
+use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::spec::Study;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -236,16 +237,13 @@ fn run_simulation(
     let tick = || bar.inc(1);
     // The study's own analysis, when it has one: the trial is diagnosed as it will be analysed.
     let analysis = match &study.spec.analysis {
-        Some(a) => Some(diagnose::Analysis {
-            options: lotta::estimate::plan::plan(
-                Some(a),
-                study.spec.design.as_ref(),
-                &lotta::estimate::plan::Overrides::default(),
-                &lotta::error::Location::file(&study.file),
-            )?
-            .options,
-            covariates: a.covariates.clone(),
-        }),
+        Some(_) => {
+            let settings = AnalysisSettings::resolve(&AnalysisFlags::default(), Some(study))?;
+            Some(diagnose::Analysis {
+                options: settings.options(),
+                covariates: settings.covariates.value,
+            })
+        }
         None => None,
     };
     let rows = diagnose::diagnose(

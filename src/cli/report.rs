@@ -8,8 +8,10 @@ use lotta::export::{Frame, from_csv};
 use lotta::io::folder::ReportFolder;
 use lotta::io::manifest::{Entry, FileHash, MANIFEST_FILE, Manifest, to_bytes};
 use lotta::io::{sha256_file, sha256_hex};
-use lotta::report::mask::DEFAULT_MASK_BELOW;
 use lotta::report::study::{ReportContext, Tables, build};
+use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
+use lotta::settings::cost::{CostFlags, CostSettings};
+use lotta::settings::report::{Methods, ReportSettings};
 use lotta::spec::Study;
 use std::path::{Path, PathBuf};
 
@@ -29,101 +31,6 @@ pub struct Args {
     pub force: bool,
 }
 
-/// What the report needs from the spec, with defaults resolved.
-pub struct Context {
-    pub report: ResolvedReport,
-    pub arms: Vec<String>,
-    pub control: String,
-    pub mask_below: usize,
-}
-
-/// `[report]` with its defaults filled in.
-pub struct ResolvedReport {
-    pub title: String,
-    pub primary_outcome: String,
-    pub horizons: indexmap::IndexMap<String, u32>,
-    pub split: indexmap::IndexMap<String, String>,
-    pub labels: indexmap::IndexMap<String, String>,
-    pub outcome_label: String,
-}
-
-impl Context {
-    pub fn from_study(study: &Study) -> anyhow::Result<Context> {
-        let spec = &study.spec;
-        let report = spec.report.clone().unwrap_or_default();
-        let design = spec.design.as_ref().ok_or_else(|| {
-            Error::spec(
-                study.key_location("design"),
-                "the study has no [design] section; the report needs the arms",
-            )
-        })?;
-        let arms: Vec<String> = design.arms.keys().cloned().collect();
-        let control = design
-            .control
-            .clone()
-            .or_else(|| arms.last().cloned())
-            .unwrap_or_default();
-        let outcomes = spec
-            .analysis
-            .as_ref()
-            .map(|a| a.outcomes.clone())
-            .unwrap_or_default();
-        let primary_outcome = report
-            .primary_outcome
-            .clone()
-            .or_else(|| outcomes.last().cloned())
-            .ok_or_else(|| {
-                Error::spec(
-                    study.key_location("report.primary_outcome"),
-                    "no primary outcome: set `primary_outcome` in [report] or `outcomes` in [analysis]",
-                )
-            })?;
-        let horizons = if report.horizons.is_empty() {
-            // Without horizons every outcome is its own group, in the order of [analysis].
-            outcomes
-                .iter()
-                .enumerate()
-                .map(|(i, o)| (o.clone(), i as u32 + 1))
-                .collect()
-        } else {
-            report.horizons.clone()
-        };
-        let mask_below = match report.mask_below {
-            Some(0) => {
-                return Err(Error::spec(
-                    study.key_location("report.mask_below"),
-                    "0 would publish cells of single persons; expected 1 or more (5 is the convention)",
-                )
-                .into());
-            }
-            Some(k) => k as usize,
-            None => DEFAULT_MASK_BELOW,
-        };
-        let title = report
-            .title
-            .clone()
-            .or_else(|| spec.study.title.clone())
-            .unwrap_or_else(|| study.name().to_string());
-        let outcome_label = report
-            .outcome_label
-            .clone()
-            .unwrap_or_else(|| "in work or studies".to_string());
-        Ok(Context {
-            report: ResolvedReport {
-                title,
-                primary_outcome,
-                horizons,
-                split: report.split.clone(),
-                labels: report.labels.clone(),
-                outcome_label,
-            },
-            arms,
-            control,
-            mask_below,
-        })
-    }
-}
-
 /// A path as the study names it: relative to the folder of study.toml, `/` separated.
 fn display_path(study: &Study, path: &Path) -> String {
     let shown = path.strip_prefix(&study.dir).unwrap_or(path);
@@ -134,102 +41,141 @@ fn display_path(study: &Study, path: &Path) -> String {
         .join("/")
 }
 
-fn design_lines(study: &Study, context: &Context) -> Vec<String> {
+fn design_lines(methods: &Methods) -> Vec<String> {
     let mut lines = Vec::new();
-    if let Some(d) = &study.spec.design {
-        let arms: Vec<String> = d
-            .arms
-            .iter()
-            .map(|(name, ratio)| {
-                if *name == context.control {
-                    format!("{name} (ratio {ratio}; comparison arm)")
-                } else {
-                    format!("{name} (ratio {ratio})")
-                }
-            })
-            .collect();
-        lines.push(format!("Arms: {}.", arms.join(", ")));
-        if d.strata.is_empty() {
-            lines.push("Strata: none (one stratum).".into());
-        } else {
-            lines.push(format!(
-                "Strata: {} (their combinations).",
-                d.strata.join(" × ")
-            ));
-        }
-        if let Some(c) = &d.cluster {
-            lines.push(format!("Clusters: all members of a `{c}` share an arm."));
-        }
-        let method = match d.method {
-            Some(lotta::design::Method::Blocks) => {
-                let sizes: Vec<String> = d.block_sizes.iter().map(u32::to_string).collect();
-                if sizes.is_empty() {
-                    "permuted blocks within strata".to_string()
-                } else {
-                    format!(
-                        "permuted blocks of {} within strata, sizes drawn at random",
-                        sizes.join(" or ")
-                    )
-                }
+    let Some(d) = &methods.design else {
+        return lines;
+    };
+    let arms: Vec<String> = d
+        .arms
+        .iter()
+        .map(|(name, ratio)| {
+            if *name == d.control {
+                format!("{name} (ratio {ratio}; comparison arm)")
+            } else {
+                format!("{name} (ratio {ratio})")
             }
-            _ => "complete randomization within strata (exact counts)".to_string(),
-        };
+        })
+        .collect();
+    lines.push(format!("Arms: {}.", arms.join(", ")));
+    if d.strata.is_empty() {
+        lines.push("Strata: none (one stratum).".into());
+    } else {
         lines.push(format!(
-            "Assignment: {method}; rolling enrolment in batches that never change earlier assignments (docs/randomization.md)."
+            "Strata: {} (their combinations).",
+            d.strata.join(" × ")
         ));
     }
+    if let Some(c) = &d.cluster {
+        lines.push(format!("Clusters: all members of a `{c}` share an arm."));
+    }
+    let method = if d.method == "blocks" {
+        let sizes: Vec<String> = d.block_sizes.iter().map(u32::to_string).collect();
+        if sizes.is_empty() {
+            "permuted blocks within strata".to_string()
+        } else {
+            format!(
+                "permuted blocks of {} within strata, sizes drawn at random",
+                sizes.join(" or ")
+            )
+        }
+    } else {
+        "complete randomization within strata (exact counts)".to_string()
+    };
+    lines.push(format!(
+        "Assignment: {method}; rolling enrolment in batches that never change earlier assignments (docs/randomization.md)."
+    ));
     lines.push(format!(
         "Seed: {}. The ledger was re-derived from the seed and the design and its hash chain checked before the analysis.",
-        study.seed()
+        d.seed
     ));
     lines
 }
 
-fn method_lines(study: &Study) -> Vec<String> {
+/// The distinct values of `column` among the intention-to-treat rows of the effects table (the
+/// 2SLS rows have the participation column as their term), in order of appearance.
+fn itt_values(effects: &Frame, column: &str, participation: Option<&str>) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    for row in 0..effects.rows.len() {
+        let is_iv =
+            participation.is_some() && effects.text(row, "term").as_deref() == participation;
+        if let Some(value) = effects.text(row, column)
+            && !is_iv
+            && !value.is_empty()
+            && !values.contains(&value)
+        {
+            values.push(value);
+        }
+    }
+    values
+}
+
+/// The methods section: the estimator and SE type of the computed rows, and the rest from the
+/// record of the run's resolved settings.
+fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
     let mut lines = Vec::new();
-    if let Some(a) = &study.spec.analysis {
-        let estimator = match a.estimator.as_deref() {
-            Some("dim") => "difference in means (estimatr's difference_in_means)",
-            Some("ols") => "OLS with covariates (lm_robust)",
-            Some("fe") => "OLS with strata fixed effects",
-            Some("lin") | None if !a.covariates.is_empty() => {
-                "Lin (2013): OLS fully interacted with centred covariates (estimatr's lm_lin)"
+    if let Some(effects) = tables.get("effects") {
+        let participation = methods.participation.as_deref();
+        let estimators = itt_values(effects, "estimator", participation);
+        let weighted = estimators.iter().any(|e| e.ends_with(" (ipw)"));
+        let names: Vec<&str> = estimators
+            .iter()
+            .map(|e| match e.trim_end_matches(" (ipw)") {
+                "ols" => "OLS with covariates (lm_robust)",
+                "fe" => "OLS with strata fixed effects",
+                "lin" => {
+                    "Lin (2013): OLS fully interacted with centred covariates (estimatr's lm_lin)"
+                }
+                _ => "difference in means (estimatr's difference_in_means)",
+            })
+            .collect();
+        let mut names_unique: Vec<&str> = Vec::new();
+        for n in names {
+            if !names_unique.contains(&n) {
+                names_unique.push(n);
             }
-            _ => "difference in means (estimatr's difference_in_means)",
-        };
-        lines.push(format!("Intention-to-treat effects: {estimator}."));
-        if !a.covariates.is_empty() {
+        }
+        lines.push(format!(
+            "Intention-to-treat effects: {}{}.",
+            names_unique.join("; "),
+            if weighted {
+                ", weighted by inverse assignment probabilities from the ledger"
+            } else {
+                ""
+            }
+        ));
+        if !methods.covariates.is_empty() {
             lines.push(format!(
                 "Covariates: {} (text columns as indicators, first level as reference).",
-                a.covariates.join(", ")
+                methods.covariates.join(", ")
             ));
         }
-        let se = a.se.as_deref().unwrap_or("hc2").to_uppercase();
+        let se = itt_values(effects, "se_type", participation).join(", ");
         lines.push(format!(
             "Standard errors: {se} (HC2: MacKinnon & White 1985, estimatr's default; CR2: Bell & McCaffrey 2002 with Pustejovsky & Tipton 2018 df); t intervals with the residual df."
         ));
-        if let Some(by) = &a.by {
+        if let Some(by) = &methods.by {
             lines.push(format!(
                 "Subgroups by `{by}`; the difference between subgroups from the model with treatment × subgroup interactions."
             ));
         }
-        if let Some(p) = &a.participation {
+        if let Some(p) = participation {
             lines.push(format!(
                 "Effect of participation (`{p}`): two-stage least squares with the offer as instrument (estimatr's iv_robust), same SE type; first-stage F reported."
             ));
         }
-        if let Some(r) = a.ri_draws.filter(|&r| r > 0) {
+        if let Some(r) = methods.ri_draws.filter(|&r| r > 0) {
             lines.push(format!(
                 "Randomization inference: {r} re-runs of the study's own assignment procedure from its ledger (strata, blocks, batches), every estimate of the whole model recomputed under each; two-sided p = share of draws with |estimate| ≥ |observed| (ri2, ritest); interval for a constant effect by test inversion (Rosenbaum 2002)."
             ));
         }
-        let method = match a.adjust.as_deref() {
+        let method = match methods.adjust.as_deref() {
             Some("holm") => Some("Holm (1979)"),
             Some("bh") => Some("Benjamini & Hochberg (1995)"),
             _ => None,
         };
         if let Some(method) = method {
-            let families = if a.participation.is_some() {
+            let families = if participation.is_some() {
                 ", the intention-to-treat rows and the 2SLS rows as two families"
             } else {
                 ""
@@ -240,8 +186,7 @@ fn method_lines(study: &Study) -> Vec<String> {
         }
         lines.push("Missing outcomes: complete cases, with attrition by arm and a test of differential attrition.".into());
     }
-    if let Some(c) = &study.spec.cost {
-        let reps = c.bootstrap.unwrap_or(0);
+    if let Some(reps) = methods.cost_bootstrap {
         lines.push(format!(
             "Cost-effectiveness: incremental cost over incremental effect (cost per additional person); delta-method and Fieller (1954) intervals (Willan & O'Brien 1996){}; net monetary benefit and acceptability curve (Fenwick, Claxton & Sculpher 2001).",
             if reps > 0 {
@@ -256,6 +201,25 @@ fn method_lines(study: &Study) -> Vec<String> {
             .into(),
     );
     lines
+}
+
+/// The record of how a report folder's results were computed (`settings.json`).
+pub const SETTINGS_FILE: &str = "settings.json";
+
+/// Read the record of an earlier run; None when the folder predates it.
+fn read_methods(folder: &Path) -> anyhow::Result<Option<Methods>> {
+    let path = folder.join(SETTINGS_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).map_err(|e| {
+            Error::data(
+                lotta::error::Location::file(&path).with_line(e.line() as u64),
+                format!("not lotta's record of a run: {e}"),
+            )
+            .with_hint("re-run `lotta run` to write it again")
+        })?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&path, e).into()),
+    }
 }
 
 /// Read the tidy tables of a report folder (`tables/*.csv`).
@@ -290,10 +254,14 @@ pub fn read_tables(folder: &Path) -> anyhow::Result<Tables> {
 pub fn write_report(
     staged: &ReportFolder,
     study: &Study,
-    context: &Context,
+    context: &ReportSettings,
+    methods: &Methods,
     inputs: &[PathBuf],
 ) -> anyhow::Result<()> {
     let tables = read_tables(staged.staging())?;
+    let mut record = serde_json::to_vec_pretty(methods).unwrap_or_default();
+    record.push(b'\n');
+    staged.write(SETTINGS_FILE, &record)?;
     let input_hashes: Vec<FileHash> = inputs
         .iter()
         .map(|p| {
@@ -311,20 +279,19 @@ pub fn write_report(
     for h in &input_hashes {
         manifest_text.push_str(&format!("  {}  {}\n", h.sha256, h.path));
     }
-    let analysis = study.spec.analysis.as_ref();
     let report_context = ReportContext {
         title: context.report.title.clone(),
         subtitle: study.spec.study.description.clone(),
         arms: context.arms.clone(),
         control: context.control.clone(),
-        design: design_lines(study, context),
-        methods: method_lines(study),
+        design: design_lines(methods),
+        methods: method_lines(methods, &tables),
         primary_outcome: context.report.primary_outcome.clone(),
         horizons: context.report.horizons.clone(),
         split: context.report.split.clone(),
         labels: context.report.labels.clone(),
         outcome_label: context.report.outcome_label.clone(),
-        participation: analysis.and_then(|a| a.participation.clone()),
+        participation: methods.participation.clone(),
         mask_below: context.mask_below,
         manifest: manifest_text.trim_end().to_string(),
     };
@@ -335,6 +302,7 @@ pub fn write_report(
     // The manifest: every file of the folder with its hash and the inputs it came from.
     let mut names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
     names.extend(tables.keys().map(|t| format!("tables/{t}.csv")));
+    names.push(SETTINGS_FILE.to_string());
     names.sort();
     let mut manifest = Manifest::default();
     for name in names {
@@ -357,7 +325,7 @@ pub fn write_report(
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let study = Study::load(&args.study)?;
-    let context = Context::from_study(&study)?;
+    let context = ReportSettings::resolve(&study)?;
     let folder = args
         .out
         .unwrap_or_else(|| PathBuf::from("notebooks-out").join(study.name()));
@@ -383,7 +351,24 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     inputs.extend(data.ledger.iter().map(|p| study.resolve(p)));
     inputs.extend(data.outcomes.iter().map(|p| study.resolve(p)));
     inputs.extend(data.costs.iter().map(|p| study.resolve(p)));
-    write_report(&staged, &study, &context, &inputs)?;
+    let methods = match read_methods(&folder)? {
+        Some(methods) => methods,
+        None => {
+            eprintln!(
+                "warning: {} has no {SETTINGS_FILE} (made by an older lotta); the methods section describes today's study settings",
+                folder.display()
+            );
+            let analysis = AnalysisSettings::resolve(&AnalysisFlags::default(), Some(&study))?;
+            let cost = study
+                .spec
+                .cost
+                .as_ref()
+                .map(|_| CostSettings::resolve(&CostFlags::default(), Some(&study)))
+                .transpose()?;
+            Methods::of(&study, &analysis, cost.as_ref())
+        }
+    };
+    write_report(&staged, &study, &context, &methods, &inputs)?;
     let written = staged.commit()?;
     if !args.quiet {
         eprintln!(

@@ -6,15 +6,17 @@
 //! go to the terminal only.
 
 use crate::cli::assign::DesignArgs;
-use crate::cli::estimate::{Adjust, RiRequest, apply_inference};
 use crate::cli::{balance, cost, report, verify};
-use lotta::error::{Error, Location};
-use lotta::estimate::plan::{Overrides, estimate_study};
+use lotta::error::Error;
 use lotta::export::{Frame, to_csv};
 use lotta::io::folder::ReportFolder;
 use lotta::io::join::{Ipw, Request, load_study};
+use lotta::ops::estimate as effects;
 use lotta::report::study::mask_table;
 use lotta::report::tables::{Units, flow, shares, split};
+use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
+use lotta::settings::cost::{CostFlags, CostSettings};
+use lotta::settings::report::{Methods, ReportSettings};
 use lotta::spec::Study;
 use lotta::tidy::{attrition_frame, to_frame};
 use std::collections::BTreeMap;
@@ -215,11 +217,14 @@ fn inputs(study: &Study) -> anyhow::Result<Inputs> {
 type Tables = BTreeMap<String, Frame>;
 
 /// The descriptive tables: flow, shares over horizons, and the split of the primary outcome.
-fn descriptives(study: &Study, context: &report::Context) -> anyhow::Result<Tables> {
+fn descriptives(
+    study: &Study,
+    analysis: &AnalysisSettings,
+    context: &ReportSettings,
+) -> anyhow::Result<Tables> {
     let spec = &study.spec;
-    let analysis = spec.analysis.as_ref();
     let mut outcomes: Vec<String> = context.report.horizons.keys().cloned().collect();
-    for o in analysis.map(|a| a.outcomes.clone()).unwrap_or_default() {
+    for o in analysis.outcomes.value.iter().cloned() {
         if !outcomes.contains(&o) {
             outcomes.push(o);
         }
@@ -231,8 +236,8 @@ fn descriptives(study: &Study, context: &report::Context) -> anyhow::Result<Tabl
         outcomes: columns,
         treatment: "arm".into(),
         control: Some(context.control.clone()),
-        by: analysis.and_then(|a| a.by.clone()),
-        participation: analysis.and_then(|a| a.participation.clone()),
+        by: analysis.by.as_ref().map(|b| b.value.clone()),
+        participation: analysis.participation.as_ref().map(|p| p.value.clone()),
         ..Request::default()
     };
     let ledger = study.resolve(spec.data.ledger.as_deref().unwrap_or(Path::new("")));
@@ -329,7 +334,16 @@ fn descriptives(study: &Study, context: &report::Context) -> anyhow::Result<Tabl
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let study = Study::load(&args.study)?;
     let files = inputs(&study)?;
-    let context = report::Context::from_study(&study)?;
+    // Every section's settings are resolved and checked before any work.
+    let analysis = AnalysisSettings::resolve(&AnalysisFlags::default(), Some(&study))?;
+    let cost_settings = study
+        .spec
+        .cost
+        .as_ref()
+        .map(|_| CostSettings::resolve(&CostFlags::default(), Some(&study)))
+        .transpose()?;
+    let context = ReportSettings::resolve(&study)?;
+    let methods = Methods::of(&study, &analysis, cost_settings.as_ref());
     let out = args
         .out
         .clone()
@@ -358,53 +372,24 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     stages.done();
 
     stages.start("estimating effects and randomization inference");
-    let (data, mut estimates, notes) = estimate_study(&study, &Overrides::default())?;
-    let analysis = study.spec.analysis.as_ref();
-    let ri = analysis
-        .and_then(|a| a.ri_draws)
-        .filter(|&d| d > 0)
-        .map(|draws| RiRequest {
-            draws,
-            seed: study.seed(),
-        });
-    let adjust = match analysis.and_then(|a| a.adjust.as_deref()) {
-        None => None,
-        Some("holm") => Some(Adjust::Holm),
-        Some("bh") => Some(Adjust::Bh),
-        Some(other) => {
-            return Err(Error::spec(
-                study.key_location("analysis.adjust"),
-                format!("`{other}` is not a known adjustment; expected holm or bh"),
-            )
-            .into());
-        }
-    };
-    let options = lotta::estimate::plan::plan(
-        study.spec.analysis.as_ref(),
-        study.spec.design.as_ref(),
-        &Overrides::default(),
-        &Location::file(&study.file),
-    )?
-    .options;
-    apply_inference(
-        &data,
-        &options,
-        &mut estimates,
-        ri,
-        adjust,
-        Some(&files.ledger),
-    )?;
-    tables.insert("effects".into(), to_frame(&estimates.rows));
-    tables.insert("attrition".into(), attrition_frame(&estimates.attrition));
+    let (data, notes) = effects::study_data(&study, &analysis)?;
+    let mut estimated = effects::estimate(data, &analysis, notes)?;
+    let ledger = effects::ledger_for_inference(&study, &analysis)?;
+    effects::infer(&mut estimated, &analysis, ledger.as_ref())?;
+    tables.insert("effects".into(), to_frame(&estimated.estimates.rows));
+    tables.insert(
+        "attrition".into(),
+        attrition_frame(&estimated.estimates.attrition),
+    );
     stages.done();
 
     stages.start("descriptive tables");
-    tables.extend(descriptives(&study, &context)?);
+    tables.extend(descriptives(&study, &analysis, &context)?);
     stages.done();
 
     stages.start("cost-effectiveness and bootstrap");
-    if study.spec.cost.is_some() {
-        let c = cost::study_tables(&study)?;
+    if let Some(cost_settings) = &cost_settings {
+        let c = cost::study_tables(&study, cost_settings)?;
         tables.insert("cost".into(), c.summary);
         tables.insert("ce_draws".into(), c.draws);
         if let Some(f) = c.ceac {
@@ -426,13 +411,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     for (name, frame) in &tables {
         staged.write(&format!("tables/{name}.csv"), &to_csv(frame))?;
     }
-    let inputs = files.all;
-    report::write_report(&staged, &study, &context, &inputs)?;
+    report::write_report(&staged, &study, &context, &methods, &files.all)?;
     stages.done();
     let written = staged.commit()?;
     stages.finish(&out, written);
     if !args.quiet {
-        for note in &notes {
+        for note in &estimated.notes {
             eprintln!("note: {note}");
         }
     }

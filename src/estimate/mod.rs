@@ -16,7 +16,6 @@ pub mod iv;
 pub mod lin;
 pub mod missing;
 pub mod ols;
-pub mod plan;
 pub mod ri;
 pub mod vcov;
 pub mod weights;

@@ -3,6 +3,16 @@
 //! probabilities differ across strata or enrolment waves; the weighted fits are lm_robust with
 //! weights (see `ols`).
 
+/// Whether to weight by inverse assignment probabilities from the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ipw {
+    /// Weight when the ledger's probabilities of an arm differ between people.
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
 /// Tolerance under which two probabilities count as equal.
 pub const PROBABILITY_TOLERANCE: f64 = 1e-12;
 

@@ -34,15 +34,7 @@ pub struct Request {
     pub participation: Option<String>,
 }
 
-/// Whether to weight by inverse assignment probabilities from the ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Ipw {
-    /// Weight when the ledger's probabilities of an arm differ between people.
-    #[default]
-    Auto,
-    On,
-    Off,
-}
+pub use crate::estimate::weights::Ipw;
 
 /// A source of cells: one table, and for every analysis row the table row (None: absent).
 struct Source<'a> {

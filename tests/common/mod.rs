@@ -79,3 +79,27 @@ pub fn with(args: &[&str], flag: &str, value: &str) -> Vec<String> {
 pub fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
+
+/// A copy of the demo study and its data in a fresh folder (`studies/md1-demo`,
+/// `data/md1-demo`), with each `(from, to)` replaced once in its study.toml (each `from` must
+/// occur).
+pub fn demo_copy(edits: &[(&str, &str)]) -> tempfile::TempDir {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    for sub in ["studies/md1-demo", "data/md1-demo"] {
+        let to = dir.path().join(sub);
+        std::fs::create_dir_all(&to).expect("mkdir");
+        for entry in std::fs::read_dir(root.join(sub)).expect("read") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
+        }
+    }
+    let spec = dir.path().join("studies/md1-demo/study.toml");
+    let mut text = std::fs::read_to_string(&spec).expect("spec");
+    for (from, to) in edits {
+        assert!(text.contains(from), "the demo spec contains `{from}`");
+        text = text.replacen(from, to, 1);
+    }
+    std::fs::write(&spec, text).expect("write");
+    dir
+}

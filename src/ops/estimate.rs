@@ -1,0 +1,143 @@
+//! Effects of a study or of one data file: the data loaded as the settings ask, every effect row
+//! estimated, then randomization inference (the study's own assignment re-run from its ledger,
+//! or permutation within strata ad hoc) and the multiple-testing adjustment.
+
+use crate::error::{Error, Location, Result};
+use crate::estimate::inference::{self, LedgerReplay};
+use crate::estimate::{AnalysisData, Estimates, estimate_all};
+use crate::io::join::{load_file, load_study};
+use crate::io::ledger::Ledger;
+use crate::settings::analysis::AnalysisSettings;
+use crate::spec::Study;
+use std::path::Path;
+
+/// The effects of one analysis: the data they were estimated on (randomization inference
+/// re-uses it), the rows, and notes for the user.
+#[derive(Debug)]
+pub struct Effects {
+    pub data: AnalysisData,
+    pub estimates: Estimates,
+    pub notes: Vec<String>,
+}
+
+/// Join a study's ledger, participants and outcome files as `settings` ask.
+pub fn study_data(
+    study: &Study,
+    settings: &AnalysisSettings,
+) -> Result<(AnalysisData, Vec<String>)> {
+    let spec = &study.spec;
+    let ledger = spec.data.ledger.as_ref().ok_or_else(|| {
+        Error::spec(
+            study.key_location("data.ledger"),
+            "the study has no assignment ledger; run `lotta assign` first",
+        )
+    })?;
+    let participants = spec.data.participants.as_ref().map(|p| study.resolve(p));
+    let outcomes: Vec<_> = spec
+        .data
+        .outcomes
+        .iter()
+        .map(|p| study.resolve(p))
+        .collect();
+    load_study(
+        &study.resolve(ledger),
+        participants.as_deref(),
+        &outcomes,
+        &spec.data.id,
+        &settings.request(),
+        settings.ipw.value,
+    )
+}
+
+/// Every effect row of `data` (no inference yet).
+pub fn estimate(
+    data: AnalysisData,
+    settings: &AnalysisSettings,
+    mut notes: Vec<String>,
+) -> Result<Effects> {
+    let estimates = estimate_all(&data, &settings.options(), None)?;
+    notes.extend(estimates.warnings.iter().cloned());
+    Ok(Effects {
+        data,
+        estimates,
+        notes,
+    })
+}
+
+/// Randomization inference and the adjustment, as the settings ask. With a `ledger` the study's
+/// own assignment procedure is re-run; without, treatment is permuted within strata.
+pub fn infer(
+    effects: &mut Effects,
+    settings: &AnalysisSettings,
+    ledger: Option<&Ledger>,
+) -> Result<()> {
+    let options = settings.options();
+    if let Some(ri) = &settings.ri {
+        let draws = ri.value.draws as usize;
+        let data = &effects.data;
+        match ledger {
+            Some(ledger) => {
+                let replay = LedgerReplay::new(ledger, data)?;
+                let draw = replay.draws(ri.value.seed);
+                // IPW: each draw is weighted by its own assignment probabilities.
+                let reweight: Option<Box<inference::Reweight<'_>>> = data
+                    .weights
+                    .as_ref()
+                    .map(|_| Box::new(replay.weights()) as Box<inference::Reweight<'_>>);
+                inference::randomization_inference(
+                    data,
+                    &options,
+                    &mut effects.estimates,
+                    draws,
+                    &draw,
+                    reweight.as_deref(),
+                )?;
+            }
+            None => {
+                let draw = inference::permutation_draws(data, ri.value.seed)?;
+                inference::randomization_inference(
+                    data,
+                    &options,
+                    &mut effects.estimates,
+                    draws,
+                    &draw,
+                    None,
+                )?;
+            }
+        }
+    }
+    if let Some(adjust) = &settings.adjust {
+        inference::adjust_p_values(&mut effects.estimates, adjust.value);
+    }
+    Ok(())
+}
+
+/// The ledger a study's randomization inference re-runs (read only when inference is asked).
+pub fn ledger_for_inference(study: &Study, settings: &AnalysisSettings) -> Result<Option<Ledger>> {
+    if settings.ri.is_none() {
+        return Ok(None);
+    }
+    let Some(path) = study.spec.data.ledger.as_ref().map(|l| study.resolve(l)) else {
+        return Ok(None);
+    };
+    crate::io::ledger::read(&path)?
+        .map(Some)
+        .ok_or_else(|| Error::ledger(Location::file(&path), "no such ledger"))
+}
+
+/// The effects of a study, with inference.
+pub fn study_effects(study: &Study, settings: &AnalysisSettings) -> Result<Effects> {
+    let (data, notes) = study_data(study, settings)?;
+    let mut effects = estimate(data, settings, notes)?;
+    let ledger = ledger_for_inference(study, settings)?;
+    infer(&mut effects, settings, ledger.as_ref())?;
+    Ok(effects)
+}
+
+/// The effects in one data file (ad hoc), with inference.
+pub fn file_effects(path: &Path, settings: &AnalysisSettings) -> Result<Effects> {
+    let data = load_file(path, &settings.request())?;
+    let mut effects = estimate(data, settings, Vec::new())?;
+    infer(&mut effects, settings, None)?;
+    Ok(effects)
+}

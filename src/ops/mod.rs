@@ -1,0 +1,6 @@
+//! Library operations: what each command does, callable from code and tests. An operation takes
+//! resolved settings and loaded study data, calls the pure core and returns typed result rows;
+//! the commands in `src/cli/` only parse flags, build settings, call one operation and write its
+//! output.
+
+pub mod estimate;

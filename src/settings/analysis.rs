@@ -1,0 +1,443 @@
+//! `lotta estimate`'s settings (and the effects part of `lotta run`): `[analysis]` and
+//! `[design]` keys with the flags of `lotta estimate` over them, resolved once.
+
+use super::{Choice, Layers, Origin, Setting, choose};
+use crate::error::{Error, Result};
+use crate::estimate::adjust::Method;
+use crate::estimate::vcov::SeType;
+use crate::estimate::weights::Ipw;
+use crate::estimate::{Estimator, Options};
+use crate::io::join::{LEDGER_ARM, LEDGER_STRATUM, Request};
+use crate::spec::Study;
+use serde::Serialize;
+
+impl Choice for Estimator {
+    const WHAT: &'static str = "estimator";
+    const WORDS: &'static [(&'static str, Estimator)] = &[
+        ("dim", Estimator::Dim),
+        ("ols", Estimator::Ols),
+        ("lin", Estimator::Lin),
+        ("fe", Estimator::Fe),
+    ];
+}
+
+impl Choice for SeType {
+    const WHAT: &'static str = "standard error type";
+    const WORDS: &'static [(&'static str, SeType)] = &[
+        ("hc0", SeType::Hc0),
+        ("hc1", SeType::Hc1),
+        ("hc2", SeType::Hc2),
+        ("hc3", SeType::Hc3),
+        ("cr0", SeType::Cr0),
+        ("cr1", SeType::Cr1),
+        ("stata", SeType::Cr1),
+        ("cr2", SeType::Cr2),
+    ];
+}
+
+impl Choice for Method {
+    const WHAT: &'static str = "multiple-testing adjustment";
+    const WORDS: &'static [(&'static str, Method)] = &[
+        ("holm", Method::Holm),
+        ("bh", Method::BenjaminiHochberg),
+        ("fdr", Method::BenjaminiHochberg),
+    ];
+}
+
+impl Choice for Ipw {
+    const WHAT: &'static str = "ipw setting";
+    const WORDS: &'static [(&'static str, Ipw)] =
+        &[("auto", Ipw::Auto), ("on", Ipw::On), ("off", Ipw::Off)];
+}
+
+/// The flags of `lotta estimate` as given (None: not given).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnalysisFlags {
+    pub outcomes: Option<Vec<String>>,
+    pub treatment: Option<String>,
+    pub control: Option<String>,
+    pub by: Option<String>,
+    pub covariates: Option<Vec<String>>,
+    pub estimator: Option<String>,
+    pub strata: Option<Vec<String>>,
+    pub cluster: Option<String>,
+    pub se: Option<String>,
+    pub participation: Option<String>,
+    pub weights: Option<String>,
+    pub ipw: Option<String>,
+    pub ri: Option<u32>,
+    pub seed: Option<u64>,
+    pub adjust: Option<String>,
+}
+
+/// Randomization inference: how many draws, from which seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RiSettings {
+    pub draws: u32,
+    pub seed: u64,
+}
+
+/// Everything `estimate` needs, resolved and checked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnalysisSettings {
+    pub outcomes: Setting<Vec<String>>,
+    /// The treatment column: the ledger's `arm` with a study, `--treatment` ad hoc.
+    pub treatment: Setting<String>,
+    /// The comparison arm (None: a 0/1 treatment, 0 the control).
+    pub control: Option<Setting<String>>,
+    /// The subgroup column.
+    pub by: Option<Setting<String>>,
+    pub covariates: Setting<Vec<String>>,
+    #[serde(serialize_with = "serialize_choice")]
+    pub estimator: Setting<Estimator>,
+    #[serde(serialize_with = "serialize_choice")]
+    pub se: Setting<SeType>,
+    pub strata: Setting<Vec<String>>,
+    pub cluster: Option<Setting<String>>,
+    pub participation: Option<Setting<String>>,
+    pub weights: Option<Setting<String>>,
+    #[serde(serialize_with = "serialize_choice")]
+    pub ipw: Setting<Ipw>,
+    pub ri: Option<Setting<RiSettings>>,
+    #[serde(serialize_with = "serialize_optional_choice")]
+    pub adjust: Option<Setting<Method>>,
+}
+
+fn serialize_choice<T: Choice + PartialEq, S: serde::Serializer>(
+    setting: &Setting<T>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    Setting::new(super::word_of(setting.value), setting.origin.clone()).serialize(serializer)
+}
+
+fn serialize_optional_choice<T: Choice + PartialEq, S: serde::Serializer>(
+    setting: &Option<Setting<T>>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    setting
+        .as_ref()
+        .map(|s| Setting::new(super::word_of(s.value), s.origin.clone()))
+        .serialize(serializer)
+}
+
+/// The control arm of a study: `--control`, else `[design] control`, else the last arm of
+/// `[design] arms` (the one rule every command uses).
+pub fn control_arm(flag: Option<&String>, study: Option<&Study>) -> Option<Setting<String>> {
+    let layers = Layers::new(study);
+    let design = study.and_then(|s| s.spec.design.as_ref());
+    layers
+        .text(
+            ("--control", flag),
+            ("design.control", design.and_then(|d| d.control.as_ref())),
+        )
+        .or_else(|| {
+            design
+                .and_then(|d| d.arms.keys().last())
+                .map(|last| Setting::new(last.clone(), layers.spec("design.arms")))
+        })
+}
+
+/// The subgroup column of a study: the flag, else the section's own key (`section_key`, e.g.
+/// `cost.by`, when given), else `[analysis] by`, else `[design] by` (the one rule every command
+/// uses).
+pub fn subgroup_column(
+    flag: (&str, Option<&String>),
+    section: Option<(&str, Option<&String>)>,
+    study: Option<&Study>,
+) -> Option<Setting<String>> {
+    let layers = Layers::new(study);
+    let spec = study.map(|s| &s.spec);
+    let analysis_by = spec.and_then(|s| s.analysis.as_ref()?.by.as_ref());
+    let design_by = spec.and_then(|s| s.design.as_ref()?.by.as_ref());
+    if let Some((key, value)) = section
+        && let Some(found) = layers.text(flag, (key, value))
+    {
+        return Some(found);
+    }
+    if flag.1.is_some_and(|v| v.trim().is_empty()) {
+        return None;
+    }
+    layers
+        .text(flag, ("analysis.by", analysis_by))
+        .or_else(|| layers.text((flag.0, None), ("design.by", design_by)))
+}
+
+impl AnalysisSettings {
+    /// Merge `flags` over the study's `[analysis]` and `[design]` (or flags alone, ad hoc).
+    pub fn resolve(flags: &AnalysisFlags, study: Option<&Study>) -> Result<AnalysisSettings> {
+        let layers = Layers::new(study);
+        let analysis = study.and_then(|s| s.spec.analysis.as_ref());
+        let design = study.and_then(|s| s.spec.design.as_ref());
+        let outcomes = layers.list(
+            ("--outcome", flags.outcomes.as_ref()),
+            ("analysis.outcomes", analysis.map(|a| &a.outcomes)),
+        );
+        if outcomes.value.is_empty() {
+            let err = match study {
+                Some(s) if analysis.is_none() => Error::spec(
+                    s.key_location("analysis"),
+                    "the study has no [analysis] section: which outcomes should be estimated?",
+                )
+                .with_hint("add [analysis] with `outcomes = [\"...\"]`, or give --outcome COL"),
+                _ => outcomes.error(
+                    "no outcome to analyse; give --outcome COL[,COL…] or `[analysis] outcomes`",
+                ),
+            };
+            return Err(err);
+        }
+        let treatment = match (study, &flags.treatment) {
+            (Some(_), Some(_)) => {
+                return Err(Origin::flag("--treatment").error(
+                    "with a study the ledger's `arm` is the treatment; --treatment is for --data",
+                ));
+            }
+            (Some(_), None) => Setting::new(
+                LEDGER_ARM.to_string(),
+                Origin::default_because("the ledger's assigned arm"),
+            ),
+            (None, Some(t)) if !t.trim().is_empty() => {
+                Setting::new(t.clone(), Origin::flag("--treatment"))
+            }
+            (None, _) => {
+                return Err(Origin::flag("--treatment")
+                    .error("--data needs --treatment COLUMN (the assigned arm, 0/1 or names)"));
+            }
+        };
+        let control = control_arm(flags.control.as_ref(), study);
+        let by = subgroup_column(("--by", flags.by.as_ref()), None, study);
+        let covariates = layers.list(
+            ("--covariates", flags.covariates.as_ref()),
+            ("analysis.covariates", analysis.map(|a| &a.covariates)),
+        );
+        let estimator = match layers.text(
+            ("--estimator", flags.estimator.as_ref()),
+            (
+                "analysis.estimator",
+                analysis.and_then(|a| a.estimator.as_ref()),
+            ),
+        ) {
+            Some(raw) => choose::<Estimator>(raw)?,
+            None if covariates.value.is_empty() => Setting::new(
+                Estimator::Dim,
+                Origin::default_because("no covariates: difference in means"),
+            ),
+            None => Setting::new(
+                Estimator::Lin,
+                Origin::default_because("covariates: Lin (2013)"),
+            ),
+        };
+        if estimator.value == Estimator::Dim && !covariates.value.is_empty() {
+            return Err(covariates
+                .error("the difference in means uses no covariates")
+                .with_hint("use the estimator lin (or ols) to adjust for covariates"));
+        }
+        let design_strata = design.is_some_and(|d| !d.strata.is_empty());
+        let mut strata = layers.list(
+            ("--strata", flags.strata.as_ref()),
+            ("analysis.strata", analysis.map(|a| &a.strata)),
+        );
+        if strata.value.is_empty()
+            && flags.strata.is_none()
+            && design_strata
+            && matches!(estimator.value, Estimator::Fe | Estimator::Dim)
+        {
+            // A stratified design's own strata come from the ledger's `stratum` column.
+            strata = Setting::new(
+                vec![LEDGER_STRATUM.to_string()],
+                Origin::default_because("the design's strata, from the ledger"),
+            );
+        }
+        if estimator.value == Estimator::Fe && strata.value.is_empty() {
+            return Err(estimator
+                .error("the fixed-effects estimator needs strata; give --strata COL[,COL…]"));
+        }
+        let cluster = layers
+            .text(
+                ("--cluster", flags.cluster.as_ref()),
+                (
+                    "analysis.cluster",
+                    analysis.and_then(|a| a.cluster.as_ref()),
+                ),
+            )
+            .or_else(|| {
+                if flags.cluster.is_some() {
+                    return None;
+                }
+                layers.text(
+                    ("--cluster", None),
+                    ("design.cluster", design.and_then(|d| d.cluster.as_ref())),
+                )
+            });
+        let se = match layers.text(
+            ("--se", flags.se.as_ref()),
+            ("analysis.se", analysis.and_then(|a| a.se.as_ref())),
+        ) {
+            Some(raw) => choose::<SeType>(raw)?,
+            None if cluster.is_some() => Setting::new(
+                SeType::Cr2,
+                Origin::default_because("clusters: CR2, estimatr's default"),
+            ),
+            None => Setting::new(
+                SeType::Hc2,
+                Origin::default_because("HC2, estimatr's default"),
+            ),
+        };
+        match (&cluster, se.value.is_cluster()) {
+            (Some(c), false) => {
+                return Err(se
+                    .error(format!(
+                        "{} ignores the clusters of `{}` ({}); with clusters use cr0, cr1 or cr2",
+                        se.value.label().to_lowercase(),
+                        c.value,
+                        c.origin
+                    ))
+                    .with_hint("leave the SE type out for CR2, estimatr's default"));
+            }
+            (None, true) => {
+                return Err(se.error(format!(
+                    "{} needs clusters; give a cluster column (--cluster or `[analysis] cluster`) or use hc0..hc3",
+                    se.value.label().to_lowercase()
+                )));
+            }
+            _ => {}
+        }
+        let participation = layers.text(
+            ("--participation", flags.participation.as_ref()),
+            (
+                "analysis.participation",
+                analysis.and_then(|a| a.participation.as_ref()),
+            ),
+        );
+        let weights = layers.text(("--weights", flags.weights.as_ref()), ("", None));
+        if let (Some(w), Some(_)) = (&weights, study) {
+            return Err(w.error(
+                "with a study, weights come from the ledger's assignment probabilities (--ipw)",
+            ));
+        }
+        let ipw = match layers.text(
+            ("--ipw", flags.ipw.as_ref()),
+            ("analysis.ipw", analysis.and_then(|a| a.ipw.as_ref())),
+        ) {
+            Some(raw) => choose::<Ipw>(raw)?,
+            None => Setting::new(
+                Ipw::Auto,
+                Origin::default_because("weight when assignment probabilities differ"),
+            ),
+        };
+        let draws = match (flags.ri, analysis.and_then(|a| a.ri_draws)) {
+            (Some(d), _) => Some(Setting::new(d, Origin::flag("--ri"))),
+            (None, Some(d)) => Some(Setting::new(d, layers.spec("analysis.ri_draws"))),
+            (None, None) => None,
+        }
+        .filter(|d| d.value > 0);
+        let ri = match draws {
+            None => None,
+            Some(draws) => {
+                let seed = flags.seed.or(study.map(Study::seed)).ok_or_else(|| {
+                    draws.error(
+                        "randomization inference needs --seed N (or a study, whose seed is used)",
+                    )
+                })?;
+                Some(draws.map(|draws| RiSettings { draws, seed }))
+            }
+        };
+        let adjust = layers
+            .text(
+                ("--adjust", flags.adjust.as_ref()),
+                ("analysis.adjust", analysis.and_then(|a| a.adjust.as_ref())),
+            )
+            .map(choose::<Method>)
+            .transpose()?;
+        Ok(AnalysisSettings {
+            outcomes,
+            treatment,
+            control,
+            by,
+            covariates,
+            estimator,
+            se,
+            strata,
+            cluster,
+            participation,
+            weights,
+            ipw,
+            ri,
+            adjust,
+        })
+    }
+
+    /// The columns the analysis reads, by role.
+    pub fn request(&self) -> Request {
+        Request {
+            outcomes: self.outcomes.value.clone(),
+            treatment: self.treatment.value.clone(),
+            control: self.control.as_ref().map(|c| c.value.clone()),
+            covariates: self.covariates.value.clone(),
+            by: self.by.as_ref().map(|b| b.value.clone()),
+            strata: self.strata.value.clone(),
+            cluster: self.cluster.as_ref().map(|c| c.value.clone()),
+            weights: self.weights.as_ref().map(|w| w.value.clone()),
+            participation: self.participation.as_ref().map(|p| p.value.clone()),
+        }
+    }
+
+    /// The estimator's options.
+    pub fn options(&self) -> Options {
+        Options {
+            estimator: self.estimator.value,
+            se: Some(self.se.value),
+            alpha: 0.05,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ad_hoc() -> AnalysisFlags {
+        AnalysisFlags {
+            outcomes: Some(vec!["y".into()]),
+            treatment: Some("z".into()),
+            ..AnalysisFlags::default()
+        }
+    }
+
+    #[test]
+    fn defaults_are_decided_once_from_the_other_settings() {
+        let s = AnalysisSettings::resolve(&ad_hoc(), None).unwrap();
+        assert_eq!(
+            (s.estimator.value, s.se.value),
+            (Estimator::Dim, SeType::Hc2)
+        );
+        let flags = AnalysisFlags {
+            covariates: Some(vec!["age".into()]),
+            cluster: Some("municipality".into()),
+            ..ad_hoc()
+        };
+        let s = AnalysisSettings::resolve(&flags, None).unwrap();
+        assert_eq!(
+            (s.estimator.value, s.se.value),
+            (Estimator::Lin, SeType::Cr2)
+        );
+    }
+
+    #[test]
+    fn a_bad_flag_is_a_usage_error_naming_the_flag() {
+        let flags = AnalysisFlags {
+            estimator: Some("LINN".into()),
+            ..ad_hoc()
+        };
+        let err = AnalysisSettings::resolve(&flags, None).unwrap_err();
+        assert!(matches!(err, Error::Usage(_)), "{err:?}");
+        assert!(err.to_string().contains("--estimator"), "{err}");
+        assert!(!err.to_string().contains("analysis.estimator"), "{err}");
+        let flags = AnalysisFlags {
+            se: Some("hc2".into()),
+            cluster: Some("m".into()),
+            ..ad_hoc()
+        };
+        let err = AnalysisSettings::resolve(&flags, None).unwrap_err();
+        assert!(err.to_string().contains("--se"), "{err}");
+    }
+}

@@ -1,0 +1,188 @@
+//! What the report folder shows: `[report]` with its defaults resolved, and the record of how the
+//! results were computed ([`Methods`]), written beside the tables so that re-rendering a report
+//! later describes the results as they were computed, never with a spec changed since.
+
+use super::analysis::{AnalysisSettings, control_arm};
+use super::cost::CostSettings;
+use super::word_of;
+use crate::error::{Error, Result};
+use crate::report::mask::DEFAULT_MASK_BELOW;
+use crate::spec::Study;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What the report needs from the spec, with defaults resolved.
+pub struct ReportSettings {
+    pub report: ResolvedReport,
+    pub arms: Vec<String>,
+    pub control: String,
+    pub mask_below: usize,
+}
+
+/// `[report]` with its defaults filled in.
+pub struct ResolvedReport {
+    pub title: String,
+    pub primary_outcome: String,
+    pub horizons: indexmap::IndexMap<String, u32>,
+    pub split: indexmap::IndexMap<String, String>,
+    pub labels: indexmap::IndexMap<String, String>,
+    pub outcome_label: String,
+}
+
+impl ReportSettings {
+    pub fn resolve(study: &Study) -> Result<ReportSettings> {
+        let spec = &study.spec;
+        let report = spec.report.clone().unwrap_or_default();
+        let design = spec.design.as_ref().ok_or_else(|| {
+            Error::spec(
+                study.key_location("design"),
+                "the study has no [design] section; the report needs the arms",
+            )
+        })?;
+        let arms: Vec<String> = design.arms.keys().cloned().collect();
+        let control = control_arm(None, Some(study))
+            .map(|c| c.value)
+            .unwrap_or_default();
+        let outcomes = spec
+            .analysis
+            .as_ref()
+            .map(|a| a.outcomes.clone())
+            .unwrap_or_default();
+        let primary_outcome = report
+            .primary_outcome
+            .clone()
+            .or_else(|| outcomes.last().cloned())
+            .ok_or_else(|| {
+                Error::spec(
+                    study.key_location("report.primary_outcome"),
+                    "no primary outcome: set `primary_outcome` in [report] or `outcomes` in [analysis]",
+                )
+            })?;
+        let horizons = if report.horizons.is_empty() {
+            // Without horizons every outcome is its own group, in the order of [analysis].
+            outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (o.clone(), i as u32 + 1))
+                .collect()
+        } else {
+            report.horizons.clone()
+        };
+        let mask_below = match report.mask_below {
+            Some(0) => {
+                return Err(Error::spec(
+                    study.key_location("report.mask_below"),
+                    "0 would publish cells of single persons; expected 1 or more (5 is the convention)",
+                ));
+            }
+            Some(k) => k as usize,
+            None => DEFAULT_MASK_BELOW,
+        };
+        let title = report
+            .title
+            .clone()
+            .or_else(|| spec.study.title.clone())
+            .unwrap_or_else(|| study.name().to_string());
+        let outcome_label = report
+            .outcome_label
+            .clone()
+            .unwrap_or_else(|| "in work or studies".to_string());
+        Ok(ReportSettings {
+            report: ResolvedReport {
+                title,
+                primary_outcome,
+                horizons,
+                split: report.split.clone(),
+                labels: report.labels.clone(),
+                outcome_label,
+            },
+            arms,
+            control,
+            mask_below,
+        })
+    }
+}
+
+/// How the results of a run were computed, as the methods section describes them: the resolved
+/// settings of the analysis, the design and the cost analysis (the estimator and SE type of each
+/// row are in the effects table itself). Written as `settings.json` in the report folder.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Methods {
+    pub design: Option<DesignRecord>,
+    pub covariates: Vec<String>,
+    pub by: Option<String>,
+    pub participation: Option<String>,
+    pub ri_draws: Option<u32>,
+    /// `holm` or `bh`.
+    pub adjust: Option<String>,
+    /// Bootstrap replicates of the cost analysis (None: no cost analysis).
+    pub cost_bootstrap: Option<usize>,
+    /// Where each setting came from (`--flag`, a spec key, or the default rule).
+    pub origins: BTreeMap<String, String>,
+}
+
+/// The assignment design as the methods section describes it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DesignRecord {
+    /// Arms and their ratios, in the design's order.
+    pub arms: Vec<(String, u32)>,
+    pub control: String,
+    pub strata: Vec<String>,
+    pub cluster: Option<String>,
+    /// `complete` or `blocks`.
+    pub method: String,
+    pub block_sizes: Vec<u32>,
+    pub seed: u64,
+}
+
+impl Methods {
+    /// The record of a run with these settings.
+    pub fn of(study: &Study, analysis: &AnalysisSettings, cost: Option<&CostSettings>) -> Methods {
+        let design = study.spec.design.as_ref().map(|d| DesignRecord {
+            arms: d.arms.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            control: control_arm(None, Some(study))
+                .map(|c| c.value)
+                .unwrap_or_default(),
+            strata: d.strata.clone(),
+            cluster: d.cluster.clone(),
+            method: d
+                .method
+                .map_or_else(|| "complete".to_string(), |m| m.to_string()),
+            block_sizes: d.block_sizes.clone(),
+            seed: study.seed(),
+        });
+        let mut origins = BTreeMap::new();
+        let mut origin = |name: &str, o: &super::Origin| {
+            origins.insert(name.to_string(), o.to_string());
+        };
+        origin("outcomes", &analysis.outcomes.origin);
+        origin("covariates", &analysis.covariates.origin);
+        origin("estimator", &analysis.estimator.origin);
+        origin("se", &analysis.se.origin);
+        if let Some(b) = &analysis.by {
+            origin("by", &b.origin);
+        }
+        if let Some(c) = &analysis.cluster {
+            origin("cluster", &c.origin);
+        }
+        if let Some(r) = &analysis.ri {
+            origin("ri_draws", &r.origin);
+        }
+        if let Some(a) = &analysis.adjust {
+            origin("adjust", &a.origin);
+        }
+        Methods {
+            design,
+            covariates: analysis.covariates.value.clone(),
+            by: analysis.by.as_ref().map(|b| b.value.clone()),
+            participation: analysis.participation.as_ref().map(|p| p.value.clone()),
+            ri_draws: analysis.ri.as_ref().map(|r| r.value.draws),
+            adjust: analysis
+                .adjust
+                .as_ref()
+                .map(|a| word_of(a.value).to_string()),
+            cost_bootstrap: cost.map(|c| c.bootstrap),
+            origins,
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Regression tests, each named after the defect it pins (issue 11: one study, loaded once).
+
+mod common;
+
+use common::{demo_copy, lotta};
+
+const STUDY: &str = "studies/md1-demo";
+
+/// The demo without randomization inference or bootstrap (fast), plus `edits`.
+fn quick_demo(edits: &[(&str, &str)]) -> tempfile::TempDir {
+    let mut all = vec![
+        ("ri_draws = 1000", "ri_draws = 0"),
+        ("bootstrap = 2000", "bootstrap = 0"),
+    ];
+    all.extend_from_slice(edits);
+    demo_copy(&all)
+}
+
+fn read(dir: &tempfile::TempDir, path: &str) -> String {
+    std::fs::read_to_string(dir.path().join(path)).expect("read")
+}
+
+#[test]
+fn report_methods_say_cr2_when_clusters_make_it_the_default() {
+    let dir = quick_demo(&[("se = \"hc2\"", "cluster = \"municipality\"")]);
+    let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let effects = read(&dir, "out/tables/effects.csv");
+    assert!(
+        effects.lines().skip(1).all(|l| l.contains(",CR2,")),
+        "{effects}"
+    );
+    let report = read(&dir, "out/report.md");
+    assert!(report.contains("Standard errors: CR2 ("), "{report}");
+    assert!(!report.contains("Standard errors: HC2"), "{report}");
+}
+
+#[test]
+fn report_methods_say_lin_when_the_estimator_is_written_in_capitals() {
+    let dir = quick_demo(&[("estimator = \"lin\"", "estimator = \"LIN\"")]);
+    let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = read(&dir, "out/report.md");
+    assert!(
+        report.contains("Intention-to-treat effects: Lin (2013)"),
+        "{report}"
+    );
+    assert!(!report.contains("difference in means"), "{report}");
+}
+
+#[test]
+fn report_rerendered_later_describes_the_results_not_a_changed_spec() {
+    let dir = quick_demo(&[]);
+    assert_eq!(lotta(dir.path(), &["run", STUDY, "--out", "out"]).code, 0);
+    let spec = dir.path().join(STUDY).join("study.toml");
+    let text = std::fs::read_to_string(&spec).expect("spec");
+    let changed = text
+        .replacen("estimator = \"lin\"", "estimator = \"ols\"", 1)
+        .replacen("se = \"hc2\"", "se = \"hc1\"", 1)
+        .replacen("adjust = \"holm\"", "adjust = \"bh\"", 1);
+    std::fs::write(&spec, changed).expect("write");
+    let report = lotta(dir.path(), &["report", STUDY, "--out", "out"]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let md = read(&dir, "out/report.md");
+    assert!(
+        md.contains("Intention-to-treat effects: Lin (2013)"),
+        "{md}"
+    );
+    assert!(md.contains("Standard errors: HC2 ("), "{md}");
+    assert!(md.contains("Holm (1979)"), "{md}");
+}
+
+#[test]
+fn estimate_se_hc9_blames_the_flag_not_the_study() {
+    let dir = quick_demo(&[]);
+    let run = lotta(dir.path(), &["estimate", STUDY, "--se", "hc9"]);
+    assert_eq!(run.code, 2, "a bad flag is a usage error: {}", run.stderr);
+    assert!(run.stderr.contains("`--se`"), "{}", run.stderr);
+    assert!(run.stderr.contains("`hc9`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("study.toml"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn ad_hoc_bad_estimator_is_reported_as_the_flag() {
+    let dir = quick_demo(&[]);
+    let data = "data/md1-demo/outcomes.csv";
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            data,
+            "--outcome",
+            "work_or_study_90",
+            "--treatment",
+            "subsidized_540",
+            "--estimator",
+            "LINN",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`--estimator`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("analysis.estimator"), "{}", run.stderr);
+    assert!(run.stderr.contains("did you mean `lin`?"), "{}", run.stderr);
+}
+
+#[test]
+fn spec_typo_adjust_hlm_exits_1_naming_the_key_in_estimate_and_run() {
+    let dir = quick_demo(&[("adjust = \"holm\"", "adjust = \"hlm\"")]);
+    for args in [vec!["estimate", STUDY], vec!["run", STUDY, "--out", "out"]] {
+        let run = lotta(dir.path(), &args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("study.toml"), "{}", run.stderr);
+        assert!(run.stderr.contains("`analysis.adjust`"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("did you mean `holm`?"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("--adjust"), "{}", run.stderr);
+    }
+    assert!(!dir.path().join("out").exists(), "no report folder");
+}
+
+#[test]
+fn run_reports_a_bad_cost_level_before_any_work() {
+    // A billion randomization draws: had the run started computing, it would not return.
+    let dir = demo_copy(&[
+        ("ri_draws = 1000", "ri_draws = 1000000000"),
+        ("bootstrap = 2000", "bootstrap = 2000\nlevel = 2"),
+    ]);
+    let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("`cost.level`"), "{}", run.stderr);
+    assert!(!dir.path().join("out").exists(), "no report folder");
+}
+
+#[test]
+fn cost_and_estimate_use_the_same_subgroup_column() {
+    // [design] by (for the balance table) says site, [analysis] by says gender, [cost] says
+    // nothing: every command analyses women and men.
+    let dir = quick_demo(&[
+        ("by = \"gender\"", "by = \"site\""),
+        ("\nby = \"gender\"\nparticipation", "\nparticipation"),
+    ]);
+    let spec = read(&dir, "studies/md1-demo/study.toml");
+    assert!(
+        spec.contains("[analysis]\noutcomes"),
+        "the edit kept [analysis] by"
+    );
+    let estimate = lotta(dir.path(), &["estimate", STUDY, "--format", "csv"]);
+    assert_eq!(estimate.code, 0, "{}", estimate.stderr);
+    assert!(
+        estimate.stdout.contains(",gender=F,"),
+        "{}",
+        estimate.stdout
+    );
+    let cost = lotta(dir.path(), &["cost", STUDY, "--format", "csv"]);
+    assert_eq!(cost.code, 0, "{}", cost.stderr);
+    assert!(cost.stdout.contains("gender=F"), "{}", cost.stdout);
+    assert!(!cost.stdout.contains("site="), "{}", cost.stdout);
+}
+
+#[test]
+fn an_empty_flag_unsets_the_spec_value() {
+    let dir = quick_demo(&[]);
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            STUDY,
+            "--covariates",
+            "",
+            "--estimator",
+            "dim",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let itt: Vec<&str> = run.stdout.lines().filter(|l| l.contains(",arm,")).collect();
+    assert!(!itt.is_empty());
+    assert!(itt.iter().all(|l| l.contains(",dim,")), "{}", run.stdout);
+}
