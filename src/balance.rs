@@ -4,7 +4,6 @@
 //! like Stata's `iebaltab`. Pure: slices in, rows out.
 
 use crate::error::{Error, Result};
-use crate::export::{Cell, Frame};
 use crate::linalg::least_squares;
 use nalgebra::DMatrix;
 use statrs::distribution::{ContinuousCDF, FisherSnedecor, StudentsT};
@@ -36,17 +35,27 @@ impl Covariate<'_> {
 /// the control arm within a subgroup.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BalanceRow {
+    /// `all`, or `<column>=<level>` for a level of the subgroup column.
     pub subgroup: String,
+    /// The covariate's name.
     pub covariate: String,
     /// The level, for a text covariate (the row is the share with that level).
     pub level: Option<String>,
+    /// The compared arm's name.
     pub arm: String,
+    /// The control arm's name.
     pub control: String,
+    /// Units of the arm in the subgroup with the covariate observed.
     pub n_arm: usize,
+    /// Mean of the covariate in the arm (NaN when no unit has it).
     pub mean_arm: f64,
+    /// Sample SD (n − 1) of the covariate in the arm (NaN with fewer than two units).
     pub sd_arm: f64,
+    /// Units of the control arm in the subgroup with the covariate observed.
     pub n_control: usize,
+    /// Mean of the covariate in the control arm.
     pub mean_control: f64,
+    /// Sample SD (n − 1) of the covariate in the control arm.
     pub sd_control: f64,
     /// mean_arm − mean_control.
     pub difference: f64,
@@ -64,19 +73,30 @@ pub struct BalanceRow {
 /// (iebaltab's "F-test of joint significance"; R `summary(lm(d ~ x1 + …))$fstatistic`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JointTest {
+    /// `all`, or `<column>=<level>` for a level of the subgroup column.
     pub subgroup: String,
+    /// The compared arm's name.
     pub arm: String,
+    /// The control arm's name.
     pub control: String,
+    /// Units of the arm and control in the subgroup with every covariate observed.
     pub n: usize,
+    /// F = ((RSS₀ − RSS₁)/df1) / (RSS₁/df2); NaN when it cannot be computed.
     pub f_statistic: f64,
+    /// Numerator degrees of freedom: the slopes tested (rank of the regressors − 1).
     pub df1: usize,
+    /// Denominator degrees of freedom: n − rank of the regressors.
     pub df2: usize,
+    /// Upper-tail p-value of the F statistic with (df1, df2) degrees of freedom.
     pub p_value: f64,
 }
 
+/// The balance table and its joint tests.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Balance {
+    /// One row per subgroup × arm × covariate (or level of a text covariate).
     pub rows: Vec<BalanceRow>,
+    /// One omnibus test per subgroup × arm.
     pub joint: Vec<JointTest>,
 }
 
@@ -335,81 +355,4 @@ fn joint_test(
         Err(_) => f64::NAN,
     };
     test
-}
-
-impl Balance {
-    /// The balance rows as a frame (one row per covariate or level, arm, subgroup).
-    pub fn rows_frame(&self) -> Frame {
-        let mut f = Frame::new(&[
-            "subgroup",
-            "covariate",
-            "level",
-            "arm",
-            "control",
-            "n_arm",
-            "mean_arm",
-            "sd_arm",
-            "n_control",
-            "mean_control",
-            "sd_control",
-            "difference",
-            "smd",
-            "p_value",
-        ])
-        .with_decimals("mean_arm", 3)
-        .with_decimals("sd_arm", 3)
-        .with_decimals("mean_control", 3)
-        .with_decimals("sd_control", 3)
-        .with_decimals("difference", 3)
-        .with_decimals("smd", 3)
-        .with_decimals("p_value", 3);
-        for r in &self.rows {
-            f.push(vec![
-                r.subgroup.clone().into(),
-                r.covariate.clone().into(),
-                r.level.clone().into(),
-                r.arm.clone().into(),
-                r.control.clone().into(),
-                r.n_arm.into(),
-                r.mean_arm.into(),
-                r.sd_arm.into(),
-                r.n_control.into(),
-                r.mean_control.into(),
-                r.sd_control.into(),
-                r.difference.into(),
-                r.smd.into(),
-                r.p_value.into(),
-            ]);
-        }
-        f
-    }
-
-    /// The joint F tests as a frame.
-    pub fn joint_frame(&self) -> Frame {
-        let mut f = Frame::new(&[
-            "subgroup",
-            "arm",
-            "control",
-            "n",
-            "f_statistic",
-            "df1",
-            "df2",
-            "p_value",
-        ])
-        .with_decimals("f_statistic", 3)
-        .with_decimals("p_value", 3);
-        for j in &self.joint {
-            f.push(vec![
-                j.subgroup.clone().into(),
-                j.arm.clone().into(),
-                j.control.clone().into(),
-                j.n.into(),
-                j.f_statistic.into(),
-                Cell::from(j.df1),
-                Cell::from(j.df2),
-                j.p_value.into(),
-            ]);
-        }
-        f
-    }
 }

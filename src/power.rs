@@ -8,7 +8,6 @@ pub mod nct;
 pub use analytic::{Answer, Clusters, CostPrecision, Method, OutcomeKind, Plan, Row, Unknown};
 
 use crate::error::{Error, Location, Result};
-use crate::export::{Cell, Frame};
 
 /// The planning question as given (flags over `[power]`), before checking.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -298,91 +297,4 @@ impl Plan {
         }
         Ok(plan)
     }
-}
-
-/// The answer as a result frame: one row per estimand (all, women, men, women − men) and, when
-/// costs are given, one row for the cost per additional success.
-pub fn frame(answer: &Answer) -> Frame {
-    let mut f = Frame::new(&[
-        "estimand",
-        "solved",
-        "method",
-        "n",
-        "n_treated",
-        "n_control",
-        "clusters",
-        "df",
-        "design_effect",
-        "baseline",
-        "sd",
-        "alpha",
-        "power",
-        "mde",
-        "se",
-        "icer",
-        "icer_se",
-        "icer_half_width",
-        "icer_lower",
-        "icer_upper",
-    ])
-    .with_decimals("n", 1)
-    .with_decimals("n_treated", 1)
-    .with_decimals("n_control", 1)
-    .with_decimals("clusters", 1)
-    .with_decimals("df", 1)
-    .with_decimals("power", 3)
-    .with_decimals("icer", 0)
-    .with_decimals("icer_se", 0)
-    .with_decimals("icer_half_width", 0)
-    .with_decimals("icer_lower", 0)
-    .with_decimals("icer_upper", 0);
-    for r in &answer.rows {
-        f.push(vec![
-            r.estimand.as_str().into(),
-            r.solved.name().into(),
-            r.method.name().into(),
-            r.n.into(),
-            r.n_treated.into(),
-            r.n_control.into(),
-            r.clusters.into(),
-            r.df.into(),
-            r.design_effect.into(),
-            r.baseline.into(),
-            r.sd.into(),
-            r.alpha.into(),
-            r.power.into(),
-            r.mde.into(),
-            r.se.into(),
-            Cell::Null,
-            Cell::Null,
-            Cell::Null,
-            Cell::Null,
-            Cell::Null,
-        ]);
-    }
-    if let (Some(c), Some(all)) = (&answer.cost, answer.rows.first()) {
-        f.push(vec![
-            "cost per additional success".into(),
-            Cell::Null,
-            "delta method; Fieller".into(),
-            all.n.into(),
-            all.n_treated.into(),
-            all.n_control.into(),
-            all.clusters.into(),
-            Cell::Null,
-            Cell::Null,
-            Cell::Null,
-            Cell::Null,
-            all.alpha.into(),
-            Cell::Null,
-            c.effect.into(),
-            Cell::Null,
-            c.icer.into(),
-            c.se.into(),
-            c.half_width.into(),
-            c.fieller.map(|b| b.0).into(),
-            c.fieller.map(|b| b.1).into(),
-        ]);
-    }
-    f
 }

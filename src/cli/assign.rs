@@ -3,10 +3,11 @@
 
 use crate::cli::UsageError;
 use anyhow::Context;
+use lotta::design::ledger::{Ledger, columns};
 use lotta::design::rolling::{Coded, Participants, Reconciled, RollingError, reconcile};
 use lotta::design::{Design, DesignError, DesignInput, Method, Misfits, PlanError, UNASSIGNED};
 use lotta::error::{Error, Location};
-use lotta::io::ledger::{self, Ledger};
+use lotta::io::ledger;
 use lotta::io::manifest;
 use lotta::io::units::{CodedColumn, UnitsFile, read_units};
 use lotta::spec::Study;
@@ -324,7 +325,7 @@ pub fn reconcile_files(
                 expected,
                 found,
             } => {
-                let column = ledger::columns(design)
+                let column = columns(design)
                     .iter()
                     .position(|c| *c == field)
                     .map_or(1, |p| p + 1);

@@ -10,6 +10,7 @@ use lotta::error::{Error, Location};
 use lotta::export::Format;
 use lotta::io::table::is_missing;
 use lotta::io::{ColumnRequest, Table, ledger};
+use lotta::tidy::balance::{joint_frame, rows_frame};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -113,7 +114,7 @@ pub fn balance_tables(
         None => None,
     };
     let result = balance(&covs, &arm, &arm_names, design.control_index(), by_values)?;
-    Ok((result.rows_frame(), result.joint_frame()))
+    Ok((rows_frame(&result.rows), joint_frame(&result.joint)))
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {

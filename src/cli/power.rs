@@ -5,9 +5,10 @@ use crate::cli::UsageError;
 use crate::cli::common::{Provenance, check_out, emit};
 use lotta::error::Location;
 use lotta::export::Format;
-use lotta::power::{self, Plan, PlanInput, diagnose};
+use lotta::power::{Plan, PlanInput, diagnose};
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::spec::Study;
+use lotta::tidy::power::{answer_frame, diagnosis_frame};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -147,7 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let plan = Plan::new(&input, &at)?;
     let answer = plan.answer()?;
     emit(
-        &power::frame(&answer),
+        &answer_frame(&answer),
         args.format,
         out.as_ref(),
         &Provenance {
@@ -257,7 +258,7 @@ fn run_simulation(
     )?;
     bar.finish_and_clear();
     emit(
-        &diagnose::frame(&rows),
+        &diagnosis_frame(&rows),
         args.format,
         out.as_ref(),
         &Provenance {

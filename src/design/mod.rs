@@ -1,7 +1,9 @@
 //! Pure assignment: the validated design (arms, ratios, strata, clusters, method, block sizes,
 //! misfit policy, seed) and the exact, documented draw procedures (see [`plan`] and
-//! `docs/randomization.md`). Nothing here reads files; the ledger lives in `io::ledger`.
+//! `docs/randomization.md`), and the ledger's record format ([`ledger`]). Nothing here reads
+//! files; reading and appending ledger files is `io::ledger`'s job.
 
+pub mod ledger;
 pub mod plan;
 pub mod rolling;
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! ledger, re-derive every earlier row batch by batch and assign the new ids as the next batch.
 //! Pure: the caller reads the files and maps the unit/row indices of errors to lines.
 
+use super::ledger::{Ledger, LedgerRow, RowView, format_probability};
 use super::plan::{Assignment, Plan, PlanError, strata_from_codes};
 use super::{Design, UNASSIGNED};
-use crate::io::ledger::{LedgerRow, RowView};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -283,7 +283,7 @@ fn first_field_difference(
                 .map_or(String::new(), |x| x.name.clone())
         }
     };
-    let prob = |p: f64| crate::io::ledger::format_probability(p);
+    let prob = |p: f64| format_probability(p);
     let same_prob = (expected.probability.is_nan() && found.probability.is_nan())
         || expected.probability.to_bits() == found.probability.to_bits();
     let checks: [(&'static str, bool, String, String); 7] = [
@@ -340,7 +340,7 @@ fn first_field_difference(
 /// `plan.draw(design.seed, "assign")` reproduces the ledger's arms, and
 /// `plan.draw(seed, "ri/draw=17")` is a re-run of the study's own procedure for randomization
 /// inference. Arms come back in ledger row order.
-pub fn plan_from_ledger(ledger: &crate::io::ledger::Ledger) -> Result<Plan, PlanError> {
+pub fn plan_from_ledger(ledger: &Ledger) -> Result<Plan, PlanError> {
     let ids: Vec<&str> = ledger.rows.iter().map(|r| r.id.as_str()).collect();
     let mut keys: Vec<String> = Vec::new();
     let mut key_code: HashMap<&str, u32> = HashMap::new();

@@ -269,7 +269,7 @@ pub fn adjust_p_values(estimates: &mut Estimates, method: Method) {
 /// A study's own assignment, re-run from its ledger: the plan (`design::Plan`, built once) and
 /// the ledger row of every analysis row.
 pub struct LedgerReplay<'a> {
-    ledger: &'a crate::io::ledger::Ledger,
+    ledger: &'a crate::design::ledger::Ledger,
     data: &'a AnalysisData,
     plan: crate::design::Plan,
     /// The ledger row of every analysis row, by id.
@@ -278,7 +278,7 @@ pub struct LedgerReplay<'a> {
 
 impl<'a> LedgerReplay<'a> {
     pub fn new(
-        ledger: &'a crate::io::ledger::Ledger,
+        ledger: &'a crate::design::ledger::Ledger,
         data: &'a AnalysisData,
     ) -> Result<LedgerReplay<'a>> {
         let plan = crate::design::rolling::plan_from_ledger(ledger).map_err(|e| {

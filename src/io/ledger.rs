@@ -1,91 +1,22 @@
-//! The assignment ledger: a plain CSV (`id, arm, stratum, [cluster,] probability, block,
-//! position, batch, hash`, one row per unit) plus a sidecar `<ledger>.design.json` holding the
-//! design and seed it was drawn with. Each row's hash chains to the previous one (the first to
-//! the sidecar's bytes), so any edit shows. Only appends, written whole to a temporary file and
-//! renamed over the old ledger.
+//! The assignment ledger's files: reading a ledger (checking its hash chain), reading its
+//! design sidecar `<ledger>.design.json`, appending rows (written whole to a temporary file and
+//! renamed over the old ledger, so a ledger only ever grows), and checking it against the
+//! manifest. The row format, the hash chain and rendering to bytes are pure and live in
+//! [`crate::design::ledger`].
 
+use crate::design::ledger::{
+    ALGORITHM, FORMAT, Ledger, LedgerRow, RowView, Sidecar, chain_start, columns, sidecar_bytes,
+    write_rows,
+};
 use crate::design::{Design, UNASSIGNED};
 use crate::error::{Error, Location, Result};
-use crate::io::sha256_hex;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The format tag written in the sidecar.
-pub const FORMAT: &str = "lotta-ledger/1";
-/// The assignment algorithm (docs/randomization.md); a different one would need a new tag.
-pub const ALGORITHM: &str = "lotta/assign/v1";
-/// Separator between fields in the hashed text (ASCII unit separator; never inside a field).
-const FIELD_SEPARATOR: u8 = 0x1f;
-
-/// The sidecar: everything `verify` needs to re-derive the ledger.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Sidecar {
-    pub format: String,
-    pub algorithm: String,
-    pub design: Design,
-}
-
-/// One ledger row, parsed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LedgerRow {
-    pub id: String,
-    /// Arm index into the design's arms, or [`UNASSIGNED`].
-    pub arm: u32,
-    /// The stratum key (shared between the rows of a stratum).
-    pub stratum: Arc<str>,
-    pub cluster: Option<Arc<str>>,
-    /// Probability of the unit's arm (NaN when unassigned).
-    pub probability: f64,
-    /// Block number (0: none, method `complete`).
-    pub block: u32,
-    pub position: u32,
-    pub batch: u32,
-    /// 1-based line in the ledger file.
-    pub line: u64,
-}
-
-/// A row to write, borrowing its text.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RowView<'a> {
-    pub id: &'a str,
-    pub arm: u32,
-    pub stratum: &'a str,
-    pub cluster: Option<&'a str>,
-    pub probability: f64,
-    pub block: u32,
-    pub position: u32,
-    pub batch: u32,
-}
-
-impl LedgerRow {
-    pub fn view(&self) -> RowView<'_> {
-        RowView {
-            id: &self.id,
-            arm: self.arm,
-            stratum: &self.stratum,
-            cluster: self.cluster.as_deref(),
-            probability: self.probability,
-            block: self.block,
-            position: self.position,
-            batch: self.batch,
-        }
-    }
-}
-
-/// A ledger read from disk, its hash chain checked.
-#[derive(Debug, Clone)]
-pub struct Ledger {
-    pub path: PathBuf,
-    pub design: Design,
-    pub rows: Vec<LedgerRow>,
-    /// The hash of the last row (or of the sidecar when there are no rows).
-    pub last_hash: String,
-}
+/// Re-exported for callers that re-chain a ledger they read (e.g. tests that edit a row).
+pub use crate::design::ledger::chain;
 
 /// `ledger.csv` → `ledger.csv.design.json`.
 pub fn sidecar_path(ledger: &Path) -> PathBuf {
@@ -95,82 +26,6 @@ pub fn sidecar_path(ledger: &Path) -> PathBuf {
         .unwrap_or_default();
     name.push(".design.json");
     ledger.with_file_name(name)
-}
-
-/// The column names of a ledger for a design.
-pub fn columns(design: &Design) -> Vec<&'static str> {
-    let mut c = vec!["id", "arm", "stratum"];
-    if design.cluster.is_some() {
-        c.push("cluster");
-    }
-    c.extend(["probability", "block", "position", "batch", "hash"]);
-    c
-}
-
-/// The sidecar's bytes for a design (pretty JSON, newline-terminated; deterministic).
-pub fn sidecar_bytes(design: &Design) -> Vec<u8> {
-    let sidecar = Sidecar {
-        format: FORMAT.to_string(),
-        algorithm: ALGORITHM.to_string(),
-        design: design.clone(),
-    };
-    let mut bytes = serde_json::to_vec_pretty(&sidecar).unwrap_or_default();
-    bytes.push(b'\n');
-    bytes
-}
-
-/// The chain: H₀ = SHA-256(sidecar bytes); Hᵢ = SHA-256(Hᵢ₋₁ as hex ‖ 0x1f ‖ f₁ ‖ 0x1f ‖ …),
-/// where f are the row's fields before the hash exactly as written in the file.
-pub fn chain(previous: &str, fields: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(previous.as_bytes());
-    for f in fields {
-        hasher.update([FIELD_SEPARATOR]);
-        hasher.update(f.as_bytes());
-    }
-    let digest = hasher.finalize();
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = [0u8; 64];
-    for (i, b) in digest.iter().enumerate() {
-        hex[2 * i] = HEX[(b >> 4) as usize];
-        hex[2 * i + 1] = HEX[(b & 15) as usize];
-    }
-    std::str::from_utf8(&hex).unwrap_or_default().to_string()
-}
-
-/// A probability as the ledger writes it: Rust's shortest round-trip decimal.
-pub fn format_probability(p: f64) -> String {
-    if p.is_nan() {
-        String::new()
-    } else {
-        format!("{p}")
-    }
-}
-
-/// The text fields (before the hash) of a row, as written.
-pub fn row_fields(design: &Design, row: &RowView) -> Vec<String> {
-    let arm = if row.arm == UNASSIGNED {
-        String::new()
-    } else {
-        design
-            .arms
-            .get(row.arm as usize)
-            .map(|a| a.name.clone())
-            .unwrap_or_default()
-    };
-    let mut f = vec![row.id.to_string(), arm, row.stratum.to_string()];
-    if design.cluster.is_some() {
-        f.push(row.cluster.unwrap_or_default().to_string());
-    }
-    f.push(format_probability(row.probability));
-    f.push(if row.block == 0 {
-        String::new()
-    } else {
-        row.block.to_string()
-    });
-    f.push(row.position.to_string());
-    f.push(row.batch.to_string());
-    f
 }
 
 /// Read the sidecar of `ledger`, if it exists: the design and the chain's first hash.
@@ -198,7 +53,7 @@ pub fn read_sidecar(ledger: &Path) -> Result<Option<(Design, String)>> {
             ),
         ));
     }
-    Ok(Some((sidecar.design, sha256_hex(&bytes))))
+    Ok(Some((sidecar.design, chain_start(&bytes))))
 }
 
 /// Read a ledger and check its hash chain. `Ok(None)` when neither the ledger nor its sidecar
@@ -400,7 +255,7 @@ pub fn append<'a>(
             if !sidecar.exists() {
                 crate::io::write_atomic(&sidecar, &bytes)?;
             }
-            sha256_hex(&bytes)
+            chain_start(&bytes)
         }
     };
     let ledger_exists = existing.is_some() && path.exists();
@@ -411,77 +266,6 @@ pub fn append<'a>(
         }
         write_rows(out, design, previous, !ledger_exists, rows)
     })
-}
-
-/// A new ledger's bytes (header and rows, hash chain starting at the sidecar of `design`), for
-/// callers that write the ledger and its sidecar themselves (e.g. `lotta simulate`).
-pub fn render<'a>(design: &Design, rows: impl Iterator<Item = RowView<'a>>) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let start = sha256_hex(&sidecar_bytes(design));
-    // Writing to a Vec cannot fail.
-    let _ = write_rows(&mut bytes, design, start, true, rows);
-    bytes
-}
-
-/// Write ledger rows (and the header when `header`), chaining hashes from `previous`.
-fn write_rows<'a, W: std::io::Write>(
-    out: W,
-    design: &Design,
-    mut previous: String,
-    header: bool,
-    rows: impl Iterator<Item = RowView<'a>>,
-) -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let mut writer = csv::WriterBuilder::new().from_writer(out);
-    if header {
-        writer.write_record(columns(design))?;
-    }
-    // Reused buffers: millions of rows are written without allocating per field.
-    use std::fmt::Write as _;
-    let (mut probability, mut block, mut position, mut batch) =
-        (String::new(), String::new(), String::new(), String::new());
-    for row in rows {
-        probability.clear();
-        if !row.probability.is_nan() {
-            write!(probability, "{}", row.probability)?;
-        }
-        block.clear();
-        if row.block != 0 {
-            write!(block, "{}", row.block)?;
-        }
-        position.clear();
-        write!(position, "{}", row.position)?;
-        batch.clear();
-        write!(batch, "{}", row.batch)?;
-        let arm = design
-            .arms
-            .get(row.arm as usize)
-            .filter(|_| row.arm != UNASSIGNED)
-            .map_or("", |a| a.name.as_str());
-        let mut fields: [&str; 8] = [""; 8];
-        let mut k = 0;
-        for f in [row.id, arm, row.stratum] {
-            fields[k] = f;
-            k += 1;
-        }
-        if design.cluster.is_some() {
-            fields[k] = row.cluster.unwrap_or_default();
-            k += 1;
-        }
-        for f in [&probability, &block, &position, &batch] {
-            fields[k] = f.as_str();
-            k += 1;
-        }
-        let hash = chain(&previous, &fields[..k]);
-        writer.write_record(
-            fields[..k]
-                .iter()
-                .copied()
-                .chain(std::iter::once(hash.as_str())),
-        )?;
-        previous = hash;
-    }
-    writer.flush()?;
-    Ok(())
 }
 
 /// Write a file through a closure into a temporary file beside `path`, fsync, rename (like
@@ -526,6 +310,7 @@ pub fn write_streaming(
 mod tests {
     use super::*;
     use crate::design::{DesignInput, Method};
+    use crate::io::sha256_hex;
 
     fn design() -> Design {
         Design::new(DesignInput {

@@ -6,7 +6,7 @@ use crate::error::{Error, Location, Result};
 use crate::estimate::inference::{self, LedgerReplay};
 use crate::estimate::{AnalysisData, Estimates, estimate_all};
 use crate::io::join::{load_file, load_study};
-use crate::io::ledger::Ledger;
+use crate::design::ledger::Ledger;
 use crate::settings::analysis::AnalysisSettings;
 use crate::spec::Study;
 use std::path::Path;

@@ -99,38 +99,64 @@ pub struct Plan {
 /// The answer for one estimand.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
+    /// `all`, `women`, `men` or `women - men`.
     pub estimand: String,
+    /// What the row solves for: the question's unknown on the overall row; the MDE (or the
+    /// power, when power was asked) on the others.
     pub solved: Unknown,
+    /// The power formula (`women - men` uses `normal` when the plan asks for `arcsine`).
     pub method: Method,
+    /// People the row looks at (everyone for `all` and `women - men`).
     pub n: f64,
+    /// Of them, in the treated arm (n × treated share).
     pub n_treated: f64,
+    /// Of them, in the control arm.
     pub n_control: f64,
+    /// Clusters in the design (None without clusters).
     pub clusters: Option<f64>,
+    /// Degrees of freedom of the `t` method (None for `normal` and `arcsine`).
     pub df: Option<f64>,
+    /// D = 1 + (m − 1) ρ for the row's cluster size m (1 without clusters; NaN for
+    /// `women - men`).
     pub design_effect: f64,
+    /// Control rate of a binary outcome (None for a continuous one and for `women - men`).
     pub baseline: Option<f64>,
+    /// Outcome SD σ (√(p₀ (1 − p₀)) for a binary outcome, 1 on the arcsine scale; NaN for
+    /// `women - men`).
     pub sd: f64,
+    /// Two-sided significance level.
     pub alpha: f64,
+    /// Power to detect `mde`: solved, or as asked.
     pub power: f64,
+    /// Minimum detectable effect in outcome units: solved, or the effect asked about.
     pub mde: f64,
+    /// Standard error of the effect estimate.
     pub se: f64,
 }
 
 /// The precision of the cost per additional success.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CostPrecision {
+    /// Incremental cost per participant ΔC (SEK), as given.
     pub incremental_cost: f64,
+    /// Effect ΔE: the effect given, or else the overall MDE.
     pub effect: f64,
+    /// Cost per additional success, ΔC / ΔE.
     pub icer: f64,
+    /// Delta-method standard error of the ICER.
     pub se: f64,
+    /// z₁₋α/₂ · se: half the width of the delta-method interval.
     pub half_width: f64,
     /// Fieller's interval; None when unbounded (the effect is not clearly above zero).
     pub fieller: Option<(f64, f64)>,
 }
 
+/// The answer to a planning question.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
+    /// All, women, men and women − men, in that order.
     pub rows: Vec<Row>,
+    /// The precision of the cost per additional success, when a cost per participant is given.
     pub cost: Option<CostPrecision>,
 }
 

@@ -175,22 +175,33 @@ pub struct Estimand {
 /// The diagnosis of one estimand over all replicates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnosis {
+    /// `work_or_study_<horizon>`.
     pub outcome: String,
+    /// `all`, `women` or `men`.
     pub subgroup: String,
+    /// The treated arm's name.
     pub arm: String,
     /// The effect declared in the spec (women's and men's weighted by the share of women).
     pub declared: f64,
     /// Mean over replicates of the sample's expected effect given covariates (the target).
     pub truth: f64,
+    /// Mean of the estimates over replicates.
     pub mean_estimate: f64,
+    /// mean_estimate − truth.
     pub bias: f64,
+    /// Root mean squared error of the estimates against each replicate's truth.
     pub rmse: f64,
+    /// SD (n − 1) of the estimates over replicates.
     pub sd_estimate: f64,
+    /// Mean of the estimated standard errors.
     pub mean_se: f64,
+    /// Share of replicates that reject no effect (two-sided t test at level alpha).
     pub power: f64,
+    /// Share of replicates whose confidence interval holds the replicate's truth.
     pub coverage: f64,
     /// Monte Carlo standard error of the coverage, √(c (1 − c) / sims).
     pub coverage_mc_se: f64,
+    /// Number of replicates.
     pub sims: usize,
 }
 
@@ -333,46 +344,4 @@ pub fn diagnose(
         });
     }
     Ok(rows)
-}
-
-/// The diagnosis as a result frame.
-pub fn frame(rows: &[Diagnosis]) -> crate::export::Frame {
-    let mut f = crate::export::Frame::new(&[
-        "outcome",
-        "subgroup",
-        "arm",
-        "declared",
-        "truth",
-        "mean_estimate",
-        "bias",
-        "rmse",
-        "sd_estimate",
-        "mean_se",
-        "power",
-        "coverage",
-        "coverage_mc_se",
-        "sims",
-    ])
-    .with_decimals("power", 3)
-    .with_decimals("coverage", 3)
-    .with_decimals("coverage_mc_se", 3);
-    for r in rows {
-        f.push(vec![
-            r.outcome.as_str().into(),
-            r.subgroup.as_str().into(),
-            r.arm.as_str().into(),
-            r.declared.into(),
-            r.truth.into(),
-            r.mean_estimate.into(),
-            r.bias.into(),
-            r.rmse.into(),
-            r.sd_estimate.into(),
-            r.mean_se.into(),
-            r.power.into(),
-            r.coverage.into(),
-            r.coverage_mc_se.into(),
-            r.sims.into(),
-        ]);
-    }
-    f
 }

@@ -1,8 +1,8 @@
 //! The synthetic study as CSV bytes in the demo data schema (participants.csv, outcomes.csv,
 //! costs.csv) plus the assignment ledger as `lotta assign` writes it. Pure: returns bytes; the CLI writes them.
 
+use crate::design::ledger::{self, RowView};
 use crate::error::{Error, Result};
-use crate::io::ledger::{self, RowView};
 use crate::simulate::{self, Activity, Dgp, Study, dates};
 
 fn writer() -> csv::Writer<Vec<u8>> {

@@ -1,5 +1,5 @@
-//! The result row types, with estimatr's `tidy()` column names, and their conversion to a
-//! [`Frame`] for export.
+//! The effect and attrition rows `estimate` returns, with estimatr's `tidy()` column names, and
+//! their conversion to a [`Frame`] for export.
 
 use crate::export::{Cell, Frame};
 

@@ -1,0 +1,80 @@
+//! The balance rows and joint tests ([`crate::balance`]) as display tables: column names, order
+//! and the decimals people see.
+
+use crate::balance::{BalanceRow, JointTest};
+use crate::export::{Cell, Frame};
+
+/// The balance rows as a frame (one row per covariate or level, arm, subgroup).
+pub fn rows_frame(rows: &[BalanceRow]) -> Frame {
+    let mut f = Frame::new(&[
+        "subgroup",
+        "covariate",
+        "level",
+        "arm",
+        "control",
+        "n_arm",
+        "mean_arm",
+        "sd_arm",
+        "n_control",
+        "mean_control",
+        "sd_control",
+        "difference",
+        "smd",
+        "p_value",
+    ])
+    .with_decimals("mean_arm", 3)
+    .with_decimals("sd_arm", 3)
+    .with_decimals("mean_control", 3)
+    .with_decimals("sd_control", 3)
+    .with_decimals("difference", 3)
+    .with_decimals("smd", 3)
+    .with_decimals("p_value", 3);
+    for r in rows {
+        f.push(vec![
+            r.subgroup.clone().into(),
+            r.covariate.clone().into(),
+            r.level.clone().into(),
+            r.arm.clone().into(),
+            r.control.clone().into(),
+            r.n_arm.into(),
+            r.mean_arm.into(),
+            r.sd_arm.into(),
+            r.n_control.into(),
+            r.mean_control.into(),
+            r.sd_control.into(),
+            r.difference.into(),
+            r.smd.into(),
+            r.p_value.into(),
+        ]);
+    }
+    f
+}
+
+/// The joint F tests as a frame.
+pub fn joint_frame(tests: &[JointTest]) -> Frame {
+    let mut f = Frame::new(&[
+        "subgroup",
+        "arm",
+        "control",
+        "n",
+        "f_statistic",
+        "df1",
+        "df2",
+        "p_value",
+    ])
+    .with_decimals("f_statistic", 3)
+    .with_decimals("p_value", 3);
+    for j in tests {
+        f.push(vec![
+            j.subgroup.clone().into(),
+            j.arm.clone().into(),
+            j.control.clone().into(),
+            j.n.into(),
+            j.f_statistic.into(),
+            Cell::from(j.df1),
+            Cell::from(j.df2),
+            j.p_value.into(),
+        ]);
+    }
+    f
+}

@@ -1,0 +1,9 @@
+//! The result rows layer: the typed rows the core returns, and their conversion to display tables
+//! ([`crate::export::Frame`]: column names, order, decimals) at the edge, one module per result
+//! kind. Nothing here reads or writes files.
+
+pub mod balance;
+pub mod effects;
+pub mod power;
+
+pub use effects::{AttritionRow, EFFECT_COLUMNS, EffectRow, attrition_frame, to_frame};
