@@ -9,7 +9,8 @@ use lotta::design::{Design, DesignError, DesignInput, Method, Misfits, PlanError
 use lotta::error::{Error, Location};
 use lotta::io::ledger;
 use lotta::io::manifest;
-use lotta::io::units::{CodedColumn, UnitsFile, read_units};
+use lotta::io::source::InputFile;
+use lotta::io::units::{CodedColumn, UnitsFile, units_of};
 use lotta::spec::Study;
 use std::path::{Path, PathBuf};
 
@@ -102,6 +103,16 @@ pub fn resolve(
         Some(p) => Some(Study::load(p)?),
         None => None,
     };
+    resolve_loaded(study, participants, ledger, flags)
+}
+
+/// [`resolve`] for a study already loaded.
+pub fn resolve_loaded(
+    study: Option<Study>,
+    participants: Option<PathBuf>,
+    ledger: Option<PathBuf>,
+    flags: &DesignArgs,
+) -> anyhow::Result<Resolved> {
     let spec_design = study.as_ref().and_then(|s| s.spec.design.clone());
     let participants = participants.or_else(|| {
         study
@@ -185,7 +196,7 @@ fn design_error(e: &DesignError, study: Option<&Study>, from_flag: bool) -> Erro
 
 /// Read the participants columns the design needs; empty ids, strata or cluster values are
 /// errors naming the line and column.
-pub fn read_participants(path: &Path, design: &Design) -> anyhow::Result<UnitsFile> {
+pub fn read_participants(input: &InputFile, design: &Design) -> anyhow::Result<UnitsFile> {
     let mut coded: Vec<(&str, &str)> = design
         .strata
         .iter()
@@ -194,7 +205,7 @@ pub fn read_participants(path: &Path, design: &Design) -> anyhow::Result<UnitsFi
     if let Some(c) = &design.cluster {
         coded.push((c.as_str(), "cluster"));
     }
-    let units = read_units(path, &design.id, &coded)?;
+    let units = units_of(input, &design.id, &coded)?;
     // `|` joins the parts of a stratum key (`site=03|gender=F`); inside a value it would be
     // ambiguous.
     for s in &design.strata {
@@ -369,7 +380,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         check_same_design(&ledger_path, &l.design, &design)?;
     }
     ledger::check_against_manifest(&ledger_path)?;
-    let units = read_participants(&participants, &design)?;
+    let participants_file = InputFile::open(&participants)?;
+    let units = read_participants(&participants_file, &design)?;
     let ids = units.ids.to_strs();
     let (strata, cluster) = coded_columns(&units, &design);
     let view = Participants {

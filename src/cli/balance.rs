@@ -9,7 +9,9 @@ use lotta::design::UNASSIGNED;
 use lotta::error::{Error, Location};
 use lotta::export::Format;
 use lotta::io::table::is_missing;
-use lotta::io::{ColumnRequest, Table, ledger};
+use lotta::design::ledger::Ledger;
+use lotta::io::source::InputFile;
+use lotta::io::{ColumnRequest, ledger};
 use lotta::tidy::balance::{joint_frame, rows_frame};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -53,14 +55,11 @@ pub fn joint_path(out: &Path) -> PathBuf {
 /// The balance table and the joint F tests of `covariates` by the ledger's arms, overall and by
 /// `by`. Participants not in the ledger (or misfits left unassigned) are left out, with a note.
 pub fn balance_tables(
-    participants: &Path,
-    ledger_path: &Path,
+    participants: &InputFile,
+    ledger: &Ledger,
     covariates: &[String],
     by: Option<&str>,
 ) -> anyhow::Result<(lotta::export::Frame, lotta::export::Frame)> {
-    let Some(ledger) = ledger::read(ledger_path)? else {
-        return Err(Error::ledger(Location::file(ledger_path), "no such ledger").into());
-    };
     let design = &ledger.design;
     let mut requests = vec![ColumnRequest::text(&design.id)];
     for c in covariates {
@@ -69,7 +68,7 @@ pub fn balance_tables(
     if let Some(b) = by {
         requests.push(ColumnRequest::text(b));
     }
-    let table = Table::read(participants, &requests)?;
+    let table = participants.table(&requests)?;
     let ids = table.text(&design.id)?;
     let arm_of: HashMap<&str, u32> = ledger.rows.iter().map(|r| (r.id.as_str(), r.arm)).collect();
     let arm: Vec<u32> = ids
@@ -149,11 +148,19 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     let out = check_out(args.out.as_deref(), &inputs)?;
     let joint_out = check_out(args.out.as_deref().map(joint_path).as_deref(), &inputs)?;
-    let (rows, joint) = balance_tables(&participants, &ledger_path, &covariates, by.as_deref())?;
+    let Some(ledger) = ledger::read(&ledger_path)? else {
+        return Err(Error::ledger(Location::file(&ledger_path), "no such ledger").into());
+    };
+    let participants_file = InputFile::open(&participants)?;
+    let (rows, joint) = balance_tables(&participants_file, &ledger, &covariates, by.as_deref())?;
     let provenance = Provenance {
         command: "lotta balance",
         seed: None,
-        inputs: &[participants.clone(), ledger_path.clone()],
+        inputs: vec![
+            lotta::io::manifest::file_hash(&participants_file),
+            lotta::io::manifest::hash_inputs(std::slice::from_ref(&ledger_path))?
+                .remove(0),
+        ],
     };
     match (&out, &joint_out) {
         (Some(out), Some(joint_out)) => {

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use lotta::export::{Format, Frame, render};
+use lotta::io::manifest::FileHash;
 use lotta::io::output::OutputFile;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,7 +29,13 @@ pub fn check_out(out: Option<&Path>, inputs: &[PathBuf]) -> anyhow::Result<Optio
 pub struct Provenance<'a> {
     pub command: &'a str,
     pub seed: Option<u64>,
-    pub inputs: &'a [PathBuf],
+    /// The inputs' hashes, taken from the bytes that were read.
+    pub inputs: Vec<FileHash>,
+}
+
+/// The hashes of input files read by path (commands that do not read through `InputFile`).
+pub fn hashes_of(paths: &[PathBuf]) -> anyhow::Result<Vec<FileHash>> {
+    Ok(lotta::io::manifest::hash_inputs(paths)?)
 }
 
 /// Write `bytes` to the checked output file (with its manifest entry) or to stdout.
@@ -43,7 +50,7 @@ pub fn emit_bytes(
                 bytes,
                 provenance.command,
                 provenance.seed,
-                provenance.inputs,
+                &provenance.inputs,
             )
             .with_context(|| format!("writing {}", file.path().display())),
         None => {

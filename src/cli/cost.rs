@@ -7,7 +7,9 @@ use super::UsageError;
 use lotta::cea::{self, Analysis, CostModel, Offset, Options, Sample};
 use lotta::error::{Error, Location, nearest};
 use lotta::export::{Cell, Format, Frame, latex_escape, render};
-use lotta::io::table::{ColumnRequest, Table, read_headers};
+use lotta::io::manifest::{FileHash, file_hash, spec_hash};
+use lotta::io::source::{InputFile, StudyInputs};
+use lotta::io::table::{ColumnRequest, Table};
 use lotta::settings::cost::{CostFlags, CostSettings as Settings, CostSource};
 use lotta::spec::Study;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -142,21 +144,23 @@ pub struct Joined {
     /// Per table, per person: the table's row (None when the person has no row there).
     rows: Vec<Vec<Option<usize>>>,
     n: usize,
-    inputs: Vec<PathBuf>,
+    /// The files read, with their hashes (for the manifest).
+    inputs: Vec<FileHash>,
     /// The persons' ids when joined from a study (to name a person missing from a file).
     ids: Option<Vec<String>>,
 }
 
 impl Joined {
     fn single(path: &Path, requests: &[ColumnRequest]) -> lotta::Result<Joined> {
-        let table = Table::read(path, requests)?;
+        let input = InputFile::open(path)?;
+        let table = input.table(requests)?;
         let n = table.n_rows();
         Ok(Joined {
             owner: requests.iter().map(|r| (r.name.clone(), 0)).collect(),
             tables: vec![table],
             rows: vec![(0..n).map(Some).collect()],
             n,
-            inputs: vec![path.to_path_buf()],
+            inputs: vec![file_hash(&input)],
             ids: None,
         })
     }
@@ -207,30 +211,30 @@ impl Joined {
 /// from the first file that has it (ledger, participants, outcomes in order, costs). A person
 /// without a row in an outcome file has a missing outcome; without a row in the costs file,
 /// missing costs. The estimate branch builds the general join; this minimal one is swappable.
-pub fn join_study(study: &Study, requests: &[ColumnRequest]) -> anyhow::Result<Joined> {
+pub fn join_study(
+    study: &Study,
+    inputs: &StudyInputs,
+    requests: &[ColumnRequest],
+) -> anyhow::Result<Joined> {
     let data = &study.spec.data;
-    let ledger = data
-        .ledger
-        .as_ref()
-        .map(|p| study.resolve(p))
-        .ok_or_else(|| {
-            Error::spec(
-                study.key_location("data.ledger"),
-                "no ledger; run `lotta assign` first, or use --data with --treatment",
-            )
-        })?;
-    let mut files: Vec<(PathBuf, String)> = vec![(ledger.clone(), "id".to_string())];
-    for p in data
+    let ledger = inputs.ledger.as_ref().ok_or_else(|| {
+        Error::spec(
+            study.key_location("data.ledger"),
+            "no ledger; run `lotta assign` first, or use --data with --treatment",
+        )
+    })?;
+    let mut files: Vec<(&InputFile, String)> = vec![(ledger, "id".to_string())];
+    for input in inputs
         .participants
         .iter()
-        .chain(data.outcomes.iter())
-        .chain(data.costs.iter())
+        .chain(inputs.outcomes.iter())
+        .chain(inputs.costs.iter())
     {
-        files.push((study.resolve(p), data.id.clone()));
+        files.push((input, data.id.clone()));
     }
     let mut headers = Vec::new();
-    for (path, _) in &files {
-        headers.push(read_headers(path)?);
+    for (input, _) in &files {
+        headers.push(input.headers()?);
     }
     // Assign each requested column to the first file that has it.
     let mut per_file: Vec<Vec<ColumnRequest>> = vec![Vec::new(); files.len()];
@@ -243,7 +247,10 @@ pub fn join_study(study: &Study, requests: &[ColumnRequest]) -> anyhow::Result<J
             }
             None => {
                 let all: Vec<&str> = headers.iter().flatten().map(String::as_str).collect();
-                let names: Vec<String> = files.iter().map(|f| f.0.display().to_string()).collect();
+                let names: Vec<String> = files
+                    .iter()
+                    .map(|f| f.0.path().display().to_string())
+                    .collect();
                 let mut e = Error::data(
                     Location::default().with_field(&r.name),
                     format!("no column `{}` in any of {}", r.name, names.join(", ")),
@@ -257,10 +264,10 @@ pub fn join_study(study: &Study, requests: &[ColumnRequest]) -> anyhow::Result<J
     }
     let mut tables = Vec::new();
     let mut ids_per_file = Vec::new();
-    for (f, (path, id)) in files.iter().enumerate() {
+    for (f, (input, id)) in files.iter().enumerate() {
         let mut req = vec![ColumnRequest::text(id.clone())];
         req.extend(per_file[f].iter().filter(|r| r.name != *id).cloned());
-        let table = Table::read(path, &req)?;
+        let table = input.table(&req)?;
         ids_per_file.push(table.text(id)?.to_vec());
         tables.push(table);
     }
@@ -293,7 +300,9 @@ pub fn join_study(study: &Study, requests: &[ColumnRequest]) -> anyhow::Result<J
         tables,
         owner,
         rows,
-        inputs: files.into_iter().map(|f| f.0).collect(),
+        inputs: std::iter::once(spec_hash(study))
+            .chain(files.iter().map(|f| file_hash(f.0)))
+            .collect(),
     })
 }
 
@@ -1046,12 +1055,16 @@ pub struct CostTables {
     pub draws: Frame,
 }
 
-pub fn study_tables(study: &Study, s: &Settings) -> anyhow::Result<CostTables> {
+pub fn study_tables(
+    study: &Study,
+    inputs: &StudyInputs,
+    s: &Settings,
+) -> anyhow::Result<CostTables> {
     let flags = Flags {
         study: Some(study.file.clone()),
         ..Flags::default()
     };
-    let (_joined, prepared, groups) = compute(s, &flags, Some(study))?;
+    let (_joined, prepared, groups) = compute(s, &flags, Some((study, inputs)))?;
     let mut draws = Frame::new(&[
         "subgroup",
         "replicate",
@@ -1085,14 +1098,13 @@ pub fn study_tables(study: &Study, s: &Settings) -> anyhow::Result<CostTables> {
 fn compute(
     s: &Settings,
     args: &Flags,
-    study: Option<&Study>,
+    study: Option<(&Study, &StudyInputs)>,
 ) -> anyhow::Result<(Joined, Prepared, Vec<GroupResult>)> {
     // With a study and no --strata, the bootstrap resamples within the ledger's strata.
     let mut s = s.clone();
     if s.ledger_strata
-        && let Some(ledger) =
-            study.and_then(|st| st.spec.data.ledger.as_ref().map(|l| st.resolve(l)))
-        && read_headers(&ledger)?.iter().any(|h| h == "stratum")
+        && let Some(ledger) = study.and_then(|(_, inputs)| inputs.ledger.as_ref())
+        && ledger.headers()?.iter().any(|h| h == "stratum")
     {
         s.strata = vec!["stratum".to_string()];
     }
@@ -1125,7 +1137,7 @@ fn compute(
     let mut seen = BTreeSet::new();
     requests.retain(|r| seen.insert(r.name.clone()));
     let joined = match (study, &args.data) {
-        (Some(st), _) => join_study(st, &requests)?,
+        (Some((st, inputs)), _) => join_study(st, inputs, &requests)?,
         (None, Some(path)) => Joined::single(path, &requests)?,
         (None, None) => return Err(usage("give --data FILE or a study")),
     };
@@ -1172,7 +1184,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         inputs.extend(study.input_files());
     }
     let output = crate::cli::common::check_out(args.out.as_deref(), &inputs)?;
-    let (joined, prepared, groups) = compute(&s, &args, study.as_ref())?;
+    let files = study.as_ref().map(StudyInputs::open).transpose()?;
+    let (joined, prepared, groups) = compute(&s, &args, study.as_ref().zip(files.as_ref()))?;
     let frame = match args.table {
         Which::Summary => summary_frame(&groups, &s, &prepared),
         Which::Offsets => offsets_frame(&groups),
@@ -1190,7 +1203,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         &crate::cli::common::Provenance {
             command: "lotta cost",
             seed: (s.bootstrap > 0).then_some(s.seed),
-            inputs: &joined.inputs,
+            inputs: joined.inputs.clone(),
         },
     )?;
     Ok(0)

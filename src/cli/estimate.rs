@@ -4,7 +4,9 @@
 use crate::cli::UsageError;
 use crate::cli::common::{Provenance, check_out, emit};
 use lotta::export::Format;
-use lotta::io::join::load_file;
+use lotta::io::join::load_input;
+use lotta::io::manifest;
+use lotta::io::source::{InputFile, StudyInputs};
 use lotta::ops::estimate as ops;
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::spec::Study;
@@ -120,38 +122,34 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     // Settings and the output file are checked before any work.
     let settings = AnalysisSettings::resolve(&flags, study.as_ref())?;
     let output = check_out(args.out.as_deref(), &inputs)?;
-    let (data, notes) = match (&study, data_file) {
-        (Some(study), _) => ops::study_data(study, &settings)?,
+    // Each input file is read once; the manifest's hashes come from the same bytes.
+    let (data, notes, hashes, ledger) = match (&study, data_file) {
+        (Some(study), _) => {
+            let files = StudyInputs::open(study)?;
+            let (data, notes) = ops::study_data(study, &files, &settings)?;
+            let ledger = ops::ledger_for_inference(study, &files, &settings)?;
+            let mut hashes = vec![manifest::spec_hash(study)];
+            hashes.extend(files.ledger.iter().map(manifest::file_hash));
+            hashes.extend(files.participants.iter().map(manifest::file_hash));
+            hashes.extend(files.outcomes.iter().map(manifest::file_hash));
+            (data, notes, hashes, ledger)
+        }
         (None, file) => {
             let file = file.ok_or_else(|| UsageError("give --data FILE".into()))?;
-            (load_file(file, &settings.request())?, Vec::new())
+            let input = InputFile::open(file)?;
+            let data = load_input(&input, &settings.request())?;
+            (data, Vec::new(), vec![manifest::file_hash(&input)], None)
         }
     };
     let mut effects = ops::estimate(data, &settings, notes)?;
     for note in &effects.notes {
         eprintln!("warning: {note}");
     }
-    let ledger = match &study {
-        Some(study) => ops::ledger_for_inference(study, &settings)?,
-        None => None,
-    };
     ops::infer(&mut effects, &settings, ledger.as_ref())?;
     let frame = if args.attrition {
         attrition_frame(&effects.estimates.attrition)
     } else {
         to_frame(&effects.estimates.rows)
-    };
-    // The files read, for the manifest.
-    let inputs: Vec<PathBuf> = match &study {
-        Some(study) => {
-            let data = &study.spec.data;
-            let mut read = vec![study.file.clone()];
-            read.extend(data.ledger.iter().map(|p| study.resolve(p)));
-            read.extend(data.participants.iter().map(|p| study.resolve(p)));
-            read.extend(data.outcomes.iter().map(|p| study.resolve(p)));
-            read
-        }
-        None => inputs,
     };
     emit(
         &frame,
@@ -160,7 +158,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         &Provenance {
             command: "lotta estimate",
             seed: settings.ri.as_ref().map(|r| r.value.seed),
-            inputs: &inputs,
+            inputs: hashes,
         },
     )?;
     Ok(0)

@@ -2,7 +2,7 @@
 //! section (flags win), or power by simulation (`--simulate R`) from its `[simulate]` section.
 
 use crate::cli::UsageError;
-use crate::cli::common::{Provenance, check_out, emit};
+use crate::cli::common::{Provenance, check_out, emit, hashes_of};
 use lotta::error::Location;
 use lotta::export::Format;
 use lotta::power::{Plan, PlanInput, diagnose};
@@ -154,7 +154,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         &Provenance {
             command: "lotta power",
             seed: None,
-            inputs: &inputs,
+            inputs: hashes_of(&inputs)?,
         },
     )?;
     Ok(0)
@@ -264,7 +264,7 @@ fn run_simulation(
         &Provenance {
             command: "lotta power --simulate",
             seed: Some(seed),
-            inputs: &inputs,
+            inputs: hashes_of(&inputs)?,
         },
     )?;
     Ok(0)

@@ -6,8 +6,11 @@ use anyhow::Context as _;
 use lotta::error::Error;
 use lotta::export::{Frame, from_csv};
 use lotta::io::folder::ReportFolder;
-use lotta::io::manifest::{Entry, FileHash, MANIFEST_FILE, Manifest, to_bytes};
-use lotta::io::{sha256_file, sha256_hex};
+use lotta::io::manifest::{
+    Entry, FileHash, MANIFEST_FILE, Manifest, file_hash, spec_hash, to_bytes,
+};
+use lotta::io::sha256_hex;
+use lotta::io::source::StudyInputs;
 use lotta::report::study::{ReportContext, Tables, build};
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::settings::cost::{CostFlags, CostSettings};
@@ -256,7 +259,7 @@ pub fn write_report(
     study: &Study,
     context: &ReportSettings,
     methods: &Methods,
-    inputs: &[PathBuf],
+    inputs: &[FileHash],
 ) -> anyhow::Result<()> {
     let tables = read_tables(staged.staging())?;
     let mut record = serde_json::to_vec_pretty(methods).unwrap_or_default();
@@ -264,13 +267,11 @@ pub fn write_report(
     staged.write(SETTINGS_FILE, &record)?;
     let input_hashes: Vec<FileHash> = inputs
         .iter()
-        .map(|p| {
-            Ok(FileHash {
-                path: display_path(study, p),
-                sha256: sha256_file(p)?,
-            })
+        .map(|h| FileHash {
+            path: display_path(study, Path::new(&h.path)),
+            sha256: h.sha256.clone(),
         })
-        .collect::<lotta::Result<_>>()?;
+        .collect();
     let version = env!("CARGO_PKG_VERSION");
     let mut manifest_text = format!(
         "lotta {version}\nseed {}\ninputs (SHA-256):\n",
@@ -345,12 +346,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     for (name, frame) in &tables {
         staged.write(&format!("tables/{name}.csv"), &lotta::export::to_csv(frame))?;
     }
-    let mut inputs = vec![study.file.clone()];
-    let data = &study.spec.data;
-    inputs.extend(data.participants.iter().map(|p| study.resolve(p)));
-    inputs.extend(data.ledger.iter().map(|p| study.resolve(p)));
-    inputs.extend(data.outcomes.iter().map(|p| study.resolve(p)));
-    inputs.extend(data.costs.iter().map(|p| study.resolve(p)));
+    // The manifest records the inputs' hashes, each file read once.
+    let files = StudyInputs::open(&study)?;
+    let mut inputs = vec![spec_hash(&study)];
+    inputs.extend(files.all().into_iter().map(file_hash));
     let methods = match read_methods(&folder)? {
         Some(methods) => methods,
         None => {

@@ -5,11 +5,13 @@
 //! or not at all. Nothing in the folder depends on the clock or the number of threads; timings
 //! go to the terminal only.
 
-use crate::cli::assign::DesignArgs;
+use crate::cli::assign::{DesignArgs, resolve_loaded};
 use crate::cli::{balance, cost, report, verify};
 use lotta::error::Error;
 use lotta::export::{Frame, to_csv};
 use lotta::io::folder::ReportFolder;
+use lotta::io::manifest::{file_hash, spec_hash};
+use lotta::io::source::StudyInputs;
 use lotta::io::join::{Ipw, Request, load_study};
 use lotta::ops::estimate as effects;
 use lotta::report::study::mask_table;
@@ -94,51 +96,21 @@ impl Stages {
     }
 }
 
-/// The input files of a study, checked before any work starts.
-struct Inputs {
-    participants: PathBuf,
-    ledger: PathBuf,
-    /// Every input in manifest order (study, participants, ledger, outcomes, costs).
-    all: Vec<PathBuf>,
-}
-
-/// Check that every input file exists and every named outcome is a column (spec key, path).
-fn inputs(study: &Study) -> anyhow::Result<Inputs> {
+/// Open every input of the study once, and check before any work that the run has what it
+/// needs: a ledger, participants, outcome files, and every outcome the spec names as a column.
+fn open_inputs(study: &Study) -> anyhow::Result<StudyInputs> {
     let data = &study.spec.data;
-    let mut files = vec![("study".to_string(), study.file.clone())];
-    let ledger = data.ledger.as_ref().ok_or_else(|| {
-        Error::spec(
+    if data.ledger.is_none() {
+        return Err(Error::spec(
             study.key_location("data.ledger"),
             "the study names no assignment ledger; `lotta run` analyses an assigned trial",
         )
         .with_hint("run `lotta assign` and set `ledger = \"...\"` in [data]")
-    })?;
-    let participants = data.participants.as_ref().ok_or_else(|| {
-        Error::spec(
-            study.key_location("data.participants"),
-            "the study names no participants file",
-        )
-    })?;
-    let (participants, ledger) = (study.resolve(participants), study.resolve(ledger));
-    files.push(("data.participants".into(), participants.clone()));
-    files.push(("data.ledger".into(), ledger.clone()));
-    for (i, o) in data.outcomes.iter().enumerate() {
-        files.push((format!("data.outcomes[{i}]"), study.resolve(o)));
+        .into());
     }
-    if let Some(c) = &data.costs {
-        files.push(("data.costs".into(), study.resolve(c)));
-    }
-    for (key, path) in &files {
-        if !path.is_file() {
-            return Err(Error::spec(
-                study.key_location(key),
-                format!("{} does not exist or is not a file", path.display()),
-            )
-            .with_hint("paths in study.toml are relative to the folder of study.toml")
-            .into());
-        }
-    }
-    if data.outcomes.is_empty() {
+    let inputs = StudyInputs::open(study)?;
+    inputs.participants(study)?;
+    if inputs.outcomes.is_empty() {
         return Err(Error::spec(
             study.key_location("data.outcomes"),
             "the study names no outcome files; there is nothing to estimate",
@@ -147,10 +119,8 @@ fn inputs(study: &Study) -> anyhow::Result<Inputs> {
     }
     // Every outcome the spec names must be a column of an outcome file.
     let mut columns: Vec<String> = Vec::new();
-    for (key, path) in &files {
-        if key.starts_with("data.outcomes") {
-            columns.extend(lotta::io::table::read_headers(path)?);
-        }
+    for file in &inputs.outcomes {
+        columns.extend(file.headers()?);
     }
     let mut named: Vec<(String, String)> = Vec::new();
     if let Some(a) = &study.spec.analysis {
@@ -198,19 +168,7 @@ fn inputs(study: &Study) -> anyhow::Result<Inputs> {
             return Err(err.into());
         }
     }
-    if study.spec.analysis.is_none() {
-        return Err(Error::spec(
-            study.key_location("analysis"),
-            "the study has no [analysis] section: which outcomes should be estimated?",
-        )
-        .with_hint("add [analysis] with `outcomes = [\"...\"]`")
-        .into());
-    }
-    Ok(Inputs {
-        participants,
-        ledger,
-        all: files.into_iter().map(|(_, p)| p).collect(),
-    })
+    Ok(inputs)
 }
 
 /// The tidy tables of a run, by name (written as `tables/<name>.csv`).
@@ -219,6 +177,7 @@ type Tables = BTreeMap<String, Frame>;
 /// The descriptive tables: flow, shares over horizons, and the split of the primary outcome.
 fn descriptives(
     study: &Study,
+    inputs: &StudyInputs,
     analysis: &AnalysisSettings,
     context: &ReportSettings,
 ) -> anyhow::Result<Tables> {
@@ -240,18 +199,10 @@ fn descriptives(
         participation: analysis.participation.as_ref().map(|p| p.value.clone()),
         ..Request::default()
     };
-    let ledger = study.resolve(spec.data.ledger.as_deref().unwrap_or(Path::new("")));
-    let participants = spec.data.participants.as_ref().map(|p| study.resolve(p));
-    let outcome_files: Vec<PathBuf> = spec
-        .data
-        .outcomes
-        .iter()
-        .map(|p| study.resolve(p))
-        .collect();
     let (data, _) = load_study(
-        &ledger,
-        participants.as_deref(),
-        &outcome_files,
+        inputs.ledger(study)?,
+        inputs.participants.as_ref(),
+        &inputs.outcomes,
         &spec.data.id,
         &request,
         Ipw::Off,
@@ -333,7 +284,6 @@ fn descriptives(
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let study = Study::load(&args.study)?;
-    let files = inputs(&study)?;
     // Every section's settings are resolved and checked before any work.
     let analysis = AnalysisSettings::resolve(&AnalysisFlags::default(), Some(&study))?;
     let cost_settings = study
@@ -344,6 +294,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .transpose()?;
     let context = ReportSettings::resolve(&study)?;
     let methods = Methods::of(&study, &analysis, cost_settings.as_ref());
+    let spec_design = resolve_loaded(Some(study.clone()), None, None, &DesignArgs::default())?
+        .design;
     let out = args
         .out
         .clone()
@@ -351,31 +303,42 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     // Opening the folder checks that lotta may write it (it is new, empty or lotta's own, and
     // holds no input), before any work.
     let staged = ReportFolder::open(&out, &study.input_files(), args.force)?;
+    // Each input is opened and read once; every step below parses the same bytes.
+    let inputs = open_inputs(&study)?;
     let stages = Stages::new(args.quiet, 6);
     let mut tables = Tables::new();
 
     stages.start("verifying the assignment ledger");
-    verify::verify(Some(&study.file), None, None, &DesignArgs::default())?;
+    let ledger = inputs.parsed_ledger(&study)?;
+    let participants = inputs.participants(&study)?;
+    verify::verify_opened(
+        &ledger,
+        inputs.ledger(&study)?,
+        participants,
+        spec_design.as_ref(),
+    )?;
     stages.done();
 
     stages.start("balance");
     if let Some(design) = &study.spec.design
         && !design.balance.is_empty()
     {
-        let participants = &files.participants;
-        let ledger = &files.ledger;
-        let (rows, joint) =
-            balance::balance_tables(participants, ledger, &design.balance, design.by.as_deref())?;
+        let (rows, joint) = balance::balance_tables(
+            participants,
+            &ledger,
+            &design.balance,
+            design.by.as_deref(),
+        )?;
         tables.insert("balance".into(), rows);
         tables.insert("balance_joint".into(), joint);
     }
     stages.done();
 
     stages.start("estimating effects and randomization inference");
-    let (data, notes) = effects::study_data(&study, &analysis)?;
+    let (data, notes) = effects::study_data(&study, &inputs, &analysis)?;
     let mut estimated = effects::estimate(data, &analysis, notes)?;
-    let ledger = effects::ledger_for_inference(&study, &analysis)?;
-    effects::infer(&mut estimated, &analysis, ledger.as_ref())?;
+    let ri_ledger = analysis.ri.as_ref().map(|_| &ledger);
+    effects::infer(&mut estimated, &analysis, ri_ledger)?;
     tables.insert("effects".into(), to_frame(&estimated.estimates.rows));
     tables.insert(
         "attrition".into(),
@@ -384,12 +347,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     stages.done();
 
     stages.start("descriptive tables");
-    tables.extend(descriptives(&study, &analysis, &context)?);
+    tables.extend(descriptives(&study, &inputs, &analysis, &context)?);
     stages.done();
 
     stages.start("cost-effectiveness and bootstrap");
     if let Some(cost_settings) = &cost_settings {
-        let c = cost::study_tables(&study, cost_settings)?;
+        let c = cost::study_tables(&study, &inputs, cost_settings)?;
         tables.insert("cost".into(), c.summary);
         tables.insert("ce_draws".into(), c.draws);
         if let Some(f) = c.ceac {
@@ -411,7 +374,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     for (name, frame) in &tables {
         staged.write(&format!("tables/{name}.csv"), &to_csv(frame))?;
     }
-    report::write_report(&staged, &study, &context, &methods, &files.all)?;
+    let mut hashes = vec![spec_hash(&study)];
+    hashes.extend(inputs.all().into_iter().map(file_hash));
+    report::write_report(&staged, &study, &context, &methods, &hashes)?;
     stages.done();
     let written = staged.commit()?;
     stages.finish(&out, written);

@@ -138,7 +138,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         args.out.display()
     );
     for (output, (_, bytes)) in outputs.iter().zip(&files) {
-        output.write(bytes, &command, Some(seed), inputs)?;
+        output.write(
+            bytes,
+            &command,
+            Some(seed),
+            &[lotta::io::manifest::spec_hash(&study)],
+        )?;
     }
     eprintln!(
         "wrote {n} participants to {} (participants.csv, outcomes.csv, costs.csv, ledger.csv)",

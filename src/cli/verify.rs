@@ -8,7 +8,10 @@ use crate::cli::assign::{
 };
 use lotta::design::rolling::Participants;
 use lotta::error::{Error, Location};
+use lotta::design::Design;
+use lotta::design::ledger::Ledger;
 use lotta::io::ledger;
+use lotta::io::source::InputFile;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -53,18 +56,43 @@ pub fn verify(
     let participants = resolved.participants.ok_or_else(|| {
         UsageError("give --participants FILE (or a study whose [data] names participants)".into())
     })?;
-    let Some(ledger) = ledger::read(&ledger_path)? else {
+    if !ledger_path.exists() {
         return Err(Error::ledger(
             Location::file(&ledger_path),
             "no such ledger (and no design file beside it)",
         )
         .into());
-    };
-    ledger::check_against_manifest(&ledger_path)?;
-    if let Some(design) = &resolved.design {
+    }
+    let ledger_file = InputFile::open(&ledger_path)?;
+    let sidecar_path = ledger::sidecar_path(&ledger_path);
+    let sidecar = sidecar_path
+        .is_file()
+        .then(|| InputFile::open(&sidecar_path))
+        .transpose()?;
+    let ledger = ledger::parse(&ledger_file, sidecar.as_ref())?;
+    let participants = InputFile::open(&participants)?;
+    verify_opened(
+        &ledger,
+        &ledger_file,
+        &participants,
+        resolved.design.as_ref(),
+    )
+}
+
+/// [`verify`] on files already read: the parsed ledger, its file (for the manifest check), the
+/// participants, and the design the spec or flags give (compared with the ledger's).
+pub fn verify_opened(
+    ledger: &Ledger,
+    ledger_file: &InputFile,
+    participants: &InputFile,
+    design: Option<&Design>,
+) -> anyhow::Result<Verified> {
+    let ledger_path = ledger_file.path().to_path_buf();
+    ledger::check_hash_against_manifest(&ledger_path, ledger_file.sha256())?;
+    if let Some(design) = design {
         check_same_design(&ledger_path, &ledger.design, design)?;
     }
-    let units = read_participants(&participants, &ledger.design)?;
+    let units = read_participants(participants, &ledger.design)?;
     let ids = units.ids.to_strs();
     let (strata, cluster) = coded_columns(&units, &ledger.design);
     let view = Participants {
@@ -77,7 +105,7 @@ pub fn verify(
         &units,
         &view,
         &ledger_path,
-        Some(&ledger),
+        Some(ledger),
         false,
     )?;
     Ok(Verified {
@@ -86,7 +114,7 @@ pub fn verify(
         seed: ledger.design.seed,
         not_in_ledger: result.not_in_ledger,
         ledger: ledger_path,
-        participants,
+        participants: participants.path().to_path_buf(),
     })
 }
 

@@ -7,9 +7,10 @@
 use crate::error::{Error, Location, Result, nearest};
 use crate::estimate::weights;
 use crate::estimate::{AnalysisData, Assignment, Covariate, CovariateValues, Factor};
-use crate::io::table::{ColumnRequest, Table, is_missing, read_headers};
+use crate::io::source::InputFile;
+use crate::io::table::{ColumnRequest, Table, is_missing};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The ledger's column names (written by `lotta assign`).
 pub const LEDGER_ID: &str = "id";
@@ -73,13 +74,14 @@ impl<'a> Source<'a> {
 /// Read `names` from `path`: text for `text`, numbers for the rest; a covariate that turns out to
 /// hold text is read again as text (it then enters as indicators).
 fn read_typed(
-    path: &Path,
+    input: &InputFile,
     names: &[String],
     text: &[String],
     covariates: &[String],
 ) -> Result<Table> {
     let mut as_text: Vec<String> = text.to_vec();
-    let bytes = crate::io::table::file_bytes(path)?;
+    let path = input.path();
+    let bytes = input.bytes();
     // Find the text columns on the first stretch of the file before parsing all of it (a
     // failed attempt on a register extract would cost a full parse). A column that turns to
     // text only further down is still caught by the full parse.
@@ -91,7 +93,7 @@ fn read_typed(
     if probe_end < bytes.len() {
         parse_typed(path, &bytes[..probe_end], names, &mut as_text, covariates)?;
     }
-    parse_typed(path, &bytes, names, &mut as_text, covariates)
+    parse_typed(path, bytes, names, &mut as_text, covariates)
 }
 
 /// Parse `bytes` with the covariates in `as_text` read as text; a covariate that holds text is
@@ -146,13 +148,19 @@ fn fallback_columns(request: &Request) -> Vec<String> {
 
 /// Read every column the request names from one CSV file.
 pub fn load_file(path: &Path, request: &Request) -> Result<AnalysisData> {
-    let headers = read_headers(path)?;
+    load_input(&InputFile::open(path)?, request)
+}
+
+/// Read every column the request names from one file already read.
+pub fn load_input(input: &InputFile, request: &Request) -> Result<AnalysisData> {
+    let path = input.path();
+    let headers = input.headers()?;
     let mut names = request_columns(request);
     names.dedup();
     for name in &names {
         check_header(path, &headers, name)?;
     }
-    let mut table = read_typed(path, &names, &[], &fallback_columns(request))?;
+    let mut table = read_typed(input, &names, &[], &fallback_columns(request))?;
     // Outcome, covariate, weight and participation columns are moved into the analysis data
     // rather than copied when no other role reads them (a million rows: 8 MB each).
     let mut uses: HashMap<&str, usize> = HashMap::new();
@@ -185,9 +193,9 @@ pub fn load_file(path: &Path, request: &Request) -> Result<AnalysisData> {
 /// Join a study's ledger, participants and outcome files by id. Returns the data and notes for
 /// the user (e.g. that IPW weights are used).
 pub fn load_study(
-    ledger: &Path,
-    participants: Option<&Path>,
-    outcomes: &[PathBuf],
+    ledger_file: &InputFile,
+    participants: Option<&InputFile>,
+    outcomes: &[InputFile],
     id: &str,
     request: &Request,
     ipw: Ipw,
@@ -196,7 +204,8 @@ pub fn load_study(
     let mut request = request.clone();
     request.treatment = LEDGER_ARM.to_string();
     let request = &request;
-    let ledger_headers = read_headers(ledger)?;
+    let ledger = ledger_file.path();
+    let ledger_headers = ledger_file.headers()?;
     for name in [LEDGER_ID, LEDGER_ARM] {
         check_header(ledger, &ledger_headers, name)?;
     }
@@ -213,7 +222,7 @@ pub fn load_study(
         .filter(|c| *c != LEDGER_PROBABILITY)
         .cloned()
         .collect();
-    let ledger_table = read_typed(ledger, &ledger_cols, &ledger_text, &[])?;
+    let ledger_table = read_typed(ledger_file, &ledger_cols, &ledger_text, &[])?;
     let ids = ledger_table.text(LEDGER_ID)?;
     // The people analysed: every ledger row with an arm. A misfit the design left unassigned
     // (misfits = "missing") has no arm and is in no comparison.
@@ -245,14 +254,12 @@ pub fn load_study(
         ));
     }
     // Which file holds each requested column: participants, then outcome files, then the ledger.
-    let mut files: Vec<PathBuf> = Vec::new();
-    if let Some(p) = participants {
-        files.push(p.to_path_buf());
-    }
-    files.extend(outcomes.iter().cloned());
+    let mut files: Vec<&InputFile> = Vec::new();
+    files.extend(participants);
+    files.extend(outcomes.iter());
     let headers: Vec<Vec<String>> = files
         .iter()
-        .map(|f| read_headers(f))
+        .map(|f| f.headers())
         .collect::<Result<_>>()?;
     let wanted = request_columns(request);
     let mut per_file: Vec<Vec<String>> = vec![Vec::new(); files.len()];
@@ -274,9 +281,9 @@ pub fn load_study(
                 .chain(ledger_headers.iter())
                 .map(String::as_str)
                 .collect();
-            let list: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            let list: Vec<String> = files.iter().map(|f| f.path().display().to_string()).collect();
             let mut err = Error::data(
-                Location::file(files.first().map_or(ledger, PathBuf::as_path)).with_line(1),
+                Location::file(files.first().map_or(ledger, |f| f.path())).with_line(1),
                 format!("no column `{name}` in {} or the ledger", list.join(", ")),
             );
             if let Some(s) = nearest(name, all) {
@@ -289,7 +296,7 @@ pub fn load_study(
     for (f, file) in files.iter().enumerate() {
         let mut cols = vec![id.to_string()];
         cols.extend(per_file[f].iter().filter(|c| *c != id).cloned());
-        check_header(file, &headers[f], id)?;
+        check_header(file.path(), &headers[f], id)?;
         tables.push(read_typed(
             file,
             &cols,

@@ -10,6 +10,7 @@ use crate::design::ledger::{
 };
 use crate::design::{Design, UNASSIGNED};
 use crate::error::{Error, Location, Result};
+use crate::io::source::InputFile;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,9 +37,14 @@ pub fn read_sidecar(ledger: &Path) -> Result<Option<(Design, String)>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(&path, e)),
     };
-    let sidecar: Sidecar = serde_json::from_slice(&bytes).map_err(|e| {
+    parse_sidecar(&path, &bytes).map(Some)
+}
+
+/// The design and the chain's first hash from a sidecar's bytes.
+fn parse_sidecar(path: &Path, bytes: &[u8]) -> Result<(Design, String)> {
+    let sidecar: Sidecar = serde_json::from_slice(bytes).map_err(|e| {
         Error::ledger(
-            Location::file(&path)
+            Location::file(path)
                 .with_line(e.line() as u64)
                 .with_column(e.column()),
             format!("not a lotta ledger design file: {e}"),
@@ -46,14 +52,14 @@ pub fn read_sidecar(ledger: &Path) -> Result<Option<(Design, String)>> {
     })?;
     if sidecar.format != FORMAT || sidecar.algorithm != ALGORITHM {
         return Err(Error::ledger(
-            Location::file(&path).with_field("format"),
+            Location::file(path).with_field("format"),
             format!(
                 "made by format `{}` / algorithm `{}`; this lotta reads `{FORMAT}` / `{ALGORITHM}`",
                 sidecar.format, sidecar.algorithm
             ),
         ));
     }
-    Ok(Some((sidecar.design, chain_start(&bytes))))
+    Ok((sidecar.design, chain_start(bytes)))
 }
 
 /// Read a ledger and check its hash chain. `Ok(None)` when neither the ledger nor its sidecar
@@ -81,10 +87,38 @@ pub fn read(path: &Path) -> Result<Option<Ledger>> {
         }));
     }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let rows = std::io::BufReader::with_capacity(1 << 16, file);
+    parse_rows(path, rows, design, first_hash).map(Some)
+}
+
+/// Parse an opened ledger and its design file (read once by [`InputFile`]) and check the hash
+/// chain.
+pub fn parse(ledger: &InputFile, sidecar: Option<&InputFile>) -> Result<Ledger> {
+    let path = ledger.path();
+    let Some(sidecar) = sidecar else {
+        return Err(Error::ledger(
+            Location::file(path),
+            format!(
+                "the ledger has no design file `{}`; it is needed to verify and extend the ledger",
+                sidecar_path(path).display()
+            ),
+        ));
+    };
+    let (design, first_hash) = parse_sidecar(sidecar.path(), sidecar.bytes())?;
+    parse_rows(path, ledger.bytes(), design, first_hash)
+}
+
+/// The rows of a ledger file with its design, the hash chain checked from `first_hash`.
+fn parse_rows<R: std::io::Read>(
+    path: &Path,
+    input: R,
+    design: Design,
+    first_hash: String,
+) -> Result<Ledger> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
-        .from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+        .from_reader(input);
     let expected = columns(&design);
     let headers: Vec<String> = reader
         .headers()
@@ -189,12 +223,12 @@ pub fn read(path: &Path) -> Result<Option<Ledger>> {
             line,
         });
     }
-    Ok(Some(Ledger {
+    Ok(Ledger {
         path: path.to_path_buf(),
         design,
         rows,
         last_hash: previous,
-    }))
+    })
 }
 
 /// A hash chain cannot show rows cut from the end of a ledger; the manifest beside it can: it
@@ -204,6 +238,11 @@ pub fn check_against_manifest(path: &Path) -> Result<()> {
     if !path.exists() {
         return Ok(());
     }
+    check_hash_against_manifest(path, &crate::io::sha256_file(path)?)
+}
+
+/// [`check_against_manifest`] for a ledger already read, with its SHA-256.
+pub fn check_hash_against_manifest(path: &Path, sha256: &str) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -214,8 +253,7 @@ pub fn check_against_manifest(path: &Path) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     if let Some(entry) = manifest.files.get(&name) {
-        let now = crate::io::sha256_file(path)?;
-        if now != entry.sha256 {
+        if sha256 != entry.sha256 {
             return Err(Error::ledger(
                 Location::file(path),
                 format!(

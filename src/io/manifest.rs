@@ -32,6 +32,22 @@ pub struct Manifest {
     pub files: BTreeMap<String, Entry>,
 }
 
+/// The hash of an input already read.
+pub fn file_hash(input: &crate::io::source::InputFile) -> FileHash {
+    FileHash {
+        path: input.path().to_string_lossy().into_owned(),
+        sha256: input.sha256().to_string(),
+    }
+}
+
+/// The hash of a study's spec, as it was read.
+pub fn spec_hash(study: &crate::spec::Study) -> FileHash {
+    FileHash {
+        path: study.file.to_string_lossy().into_owned(),
+        sha256: study.sha256.clone(),
+    }
+}
+
 /// Hash each input file as it is now.
 pub fn hash_inputs(inputs: &[PathBuf]) -> Result<Vec<FileHash>> {
     inputs
@@ -45,8 +61,19 @@ pub fn hash_inputs(inputs: &[PathBuf]) -> Result<Vec<FileHash>> {
         .collect()
 }
 
-/// Record (or replace) the entry of `output` in the manifest of the output's folder.
+/// Record (or replace) the entry of `output` in the manifest of the output's folder, hashing the
+/// input files at `inputs`.
 pub fn record(output: &Path, command: &str, seed: Option<u64>, inputs: &[PathBuf]) -> Result<()> {
+    record_hashed(output, command, seed, hash_inputs(inputs)?)
+}
+
+/// [`record`] with the inputs' hashes already known (taken from the bytes that were read).
+pub fn record_hashed(
+    output: &Path,
+    command: &str,
+    seed: Option<u64>,
+    inputs: Vec<FileHash>,
+) -> Result<()> {
     let dir = output
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -61,7 +88,7 @@ pub fn record(output: &Path, command: &str, seed: Option<u64>, inputs: &[PathBuf
         lotta_version: env!("CARGO_PKG_VERSION").to_string(),
         command: command.to_string(),
         seed,
-        inputs: hash_inputs(inputs)?,
+        inputs,
         sha256: sha256_file(output)?,
     };
     manifest.files.insert(name, entry);

@@ -7,6 +7,7 @@ pub mod join;
 pub mod ledger;
 pub mod manifest;
 pub mod output;
+pub mod source;
 pub mod table;
 pub mod units;
 

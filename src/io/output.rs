@@ -8,7 +8,7 @@
 //! as lotta's), never half a file.
 
 use crate::error::{Error, Location, Result};
-use crate::io::manifest::{self, MANIFEST_FILE, Manifest, read_existing};
+use crate::io::manifest::{self, FileHash, MANIFEST_FILE, Manifest, read_existing};
 use crate::io::write_atomic;
 use std::path::{Path, PathBuf};
 
@@ -103,10 +103,10 @@ impl OutputFile {
         bytes: &[u8],
         command: &str,
         seed: Option<u64>,
-        inputs: &[PathBuf],
+        inputs: &[FileHash],
     ) -> Result<()> {
         write_atomic(&self.path, bytes)?;
-        manifest::record(&self.path, command, seed, inputs)
+        manifest::record_hashed(&self.path, command, seed, inputs.to_vec())
     }
 }
 

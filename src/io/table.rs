@@ -70,7 +70,16 @@ pub fn is_missing(cell: &str) -> bool {
 /// The header names of a CSV file, in order.
 pub fn read_headers(path: &Path) -> Result<Vec<String>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut reader = csv_reader(path, file)?;
+    headers_from(path, file)
+}
+
+/// The header names of CSV text, in order (`path` names it in messages).
+pub fn headers_of(path: &Path, bytes: &[u8]) -> Result<Vec<String>> {
+    headers_from(path, bytes)
+}
+
+fn headers_from<R: Read>(path: &Path, input: R) -> Result<Vec<String>> {
+    let mut reader = csv_reader(path, input)?;
     let headers = reader
         .headers()
         .map_err(|e| csv_error(path, e, Some(1)))?

@@ -3,6 +3,7 @@
 //! ids and empty strata/cluster values are errors naming the file, line and column.
 
 use crate::error::{Error, Location, Result};
+use crate::io::source::InputFile;
 use crate::io::{ColumnRequest, Table};
 use std::collections::HashMap;
 use std::io::{BufRead, Read};
@@ -112,7 +113,20 @@ impl UnitsFile {
 /// must be non-empty (`what` names it in messages: "stratum", "cluster").
 pub fn read_units(path: &Path, id: &str, coded: &[(&str, &str)]) -> Result<UnitsFile> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut input = std::io::BufReader::with_capacity(1 << 20, file);
+    units_from(path, std::io::BufReader::with_capacity(1 << 20, file), id, coded)
+}
+
+/// [`read_units`] from a file already read once.
+pub fn units_of(input: &InputFile, id: &str, coded: &[(&str, &str)]) -> Result<UnitsFile> {
+    units_from(input.path(), input.bytes(), id, coded)
+}
+
+fn units_from<R: BufRead>(
+    path: &Path,
+    mut input: R,
+    id: &str,
+    coded: &[(&str, &str)],
+) -> Result<UnitsFile> {
     // The header: reuse Table's checks and messages (missing column with a suggestion, …).
     let mut header = Vec::new();
     input

@@ -2,10 +2,11 @@
 //! estimated, then randomization inference (the study's own assignment re-run from its ledger,
 //! or permutation within strata ad hoc) and the multiple-testing adjustment.
 
-use crate::error::{Error, Location, Result};
+use crate::error::Result;
 use crate::estimate::inference::{self, LedgerReplay};
 use crate::estimate::{AnalysisData, Estimates, estimate_all};
 use crate::io::join::{load_file, load_study};
+use crate::io::source::StudyInputs;
 use crate::design::ledger::Ledger;
 use crate::settings::analysis::AnalysisSettings;
 use crate::spec::Study;
@@ -20,30 +21,18 @@ pub struct Effects {
     pub notes: Vec<String>,
 }
 
-/// Join a study's ledger, participants and outcome files as `settings` ask.
+/// Join a study's ledger, participants and outcome files (opened once in `inputs`) as
+/// `settings` ask.
 pub fn study_data(
     study: &Study,
+    inputs: &StudyInputs,
     settings: &AnalysisSettings,
 ) -> Result<(AnalysisData, Vec<String>)> {
-    let spec = &study.spec;
-    let ledger = spec.data.ledger.as_ref().ok_or_else(|| {
-        Error::spec(
-            study.key_location("data.ledger"),
-            "the study has no assignment ledger; run `lotta assign` first",
-        )
-    })?;
-    let participants = spec.data.participants.as_ref().map(|p| study.resolve(p));
-    let outcomes: Vec<_> = spec
-        .data
-        .outcomes
-        .iter()
-        .map(|p| study.resolve(p))
-        .collect();
     load_study(
-        &study.resolve(ledger),
-        participants.as_deref(),
-        &outcomes,
-        &spec.data.id,
+        inputs.ledger(study)?,
+        inputs.participants.as_ref(),
+        &inputs.outcomes,
+        &study.spec.data.id,
         &settings.request(),
         settings.ipw.value,
     )
@@ -112,24 +101,27 @@ pub fn infer(
     Ok(())
 }
 
-/// The ledger a study's randomization inference re-runs (read only when inference is asked).
-pub fn ledger_for_inference(study: &Study, settings: &AnalysisSettings) -> Result<Option<Ledger>> {
+/// The ledger a study's randomization inference re-runs (parsed only when inference is asked).
+pub fn ledger_for_inference(
+    study: &Study,
+    inputs: &StudyInputs,
+    settings: &AnalysisSettings,
+) -> Result<Option<Ledger>> {
     if settings.ri.is_none() {
         return Ok(None);
     }
-    let Some(path) = study.spec.data.ledger.as_ref().map(|l| study.resolve(l)) else {
-        return Ok(None);
-    };
-    crate::io::ledger::read(&path)?
-        .map(Some)
-        .ok_or_else(|| Error::ledger(Location::file(&path), "no such ledger"))
+    inputs.parsed_ledger(study).map(Some)
 }
 
 /// The effects of a study, with inference.
-pub fn study_effects(study: &Study, settings: &AnalysisSettings) -> Result<Effects> {
-    let (data, notes) = study_data(study, settings)?;
+pub fn study_effects(
+    study: &Study,
+    inputs: &StudyInputs,
+    settings: &AnalysisSettings,
+) -> Result<Effects> {
+    let (data, notes) = study_data(study, inputs, settings)?;
     let mut effects = estimate(data, settings, notes)?;
-    let ledger = ledger_for_inference(study, settings)?;
+    let ledger = ledger_for_inference(study, inputs, settings)?;
     infer(&mut effects, settings, ledger.as_ref())?;
     Ok(effects)
 }

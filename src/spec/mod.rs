@@ -78,6 +78,8 @@ pub struct Study {
     pub spec: StudySpec,
     pub file: PathBuf,
     pub dir: PathBuf,
+    /// SHA-256 of `study.toml` as it was read (for the manifest, without reading it again).
+    pub sha256: String,
 }
 
 impl Study {
@@ -94,7 +96,13 @@ impl Study {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        let study = Study { spec, file, dir };
+        let sha256 = crate::io::sha256_hex(text.as_bytes());
+        let study = Study {
+            spec,
+            file,
+            dir,
+            sha256,
+        };
         study.validate()?;
         Ok(study)
     }
