@@ -248,7 +248,7 @@ fn cluster_robust_variances_match_lm_robust_stata() {
 
 #[test]
 fn normal_quantile_matches_r_qnorm() {
-    let z = lotta::cea::bootstrap::standard_normal_quantile(0.975);
+    let z = lotta::dist::qnorm(0.975);
     close(
         z,
         num(&reference()["bootstrap"], "qnorm_975"),
