@@ -3,23 +3,24 @@
 //! grids in tests/reference/dist/*.csv (made by tests/reference/dist/dist.R with R 4.2.2;
 //! df from 1 to 1e7, probabilities from 1e-10 to 1 − 1e-10).
 
+mod common;
+
+use common::tolerance::ROUND_TRIP_REL;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Relative agreement with R for quantiles and for probabilities and densities of at least
-/// 1e-10 (R's own functions are accurate to a few units in 1e-16; the largest difference seen
-/// is 1.2e-14).
-const REL_TOL: f64 = 1e-13;
-/// A probability or density v = e^{−E} below 1e-10 is compared to REL_TOL · E / 23 instead
-/// (23 = −ln 1e-10): E itself is a sum of terms of that size, so a relative rounding error of
-/// a few ε in it, in R as here, moves v by about E·ε relative (up to 3e-13 at v = 1e-295).
+/// Quantiles, and probabilities and densities of at least TINY, agree with R to
+/// ROUND_TRIP_REL (1e-13) relative; the largest difference seen is 1.2e-14. A probability or
+/// density v = e^{−E} below TINY is held to ROUND_TRIP_REL · E / 23 instead (23 = −ln TINY):
+/// E itself is a sum of terms of that size, so a relative rounding error of a few ε in it, in R
+/// as here, moves v by about E·ε relative (up to 3e-13 at v = 1e-295).
 const TINY: f64 = 1e-10;
 
 fn tolerance(expected: f64) -> f64 {
     if expected.abs() >= TINY || expected == 0.0 {
-        REL_TOL
+        ROUND_TRIP_REL
     } else {
-        REL_TOL * (-expected.abs().ln() / -TINY.ln())
+        ROUND_TRIP_REL * (-expected.abs().ln() / -TINY.ln())
     }
 }
 
@@ -63,7 +64,7 @@ fn t_quantile_at_large_df_matches_r() {
     let r = 1.959_971_892_194_900_5;
     let got = lotta::dist::qt(0.975, 299_998.0);
     assert!(
-        ((got - r) / r).abs() <= REL_TOL,
+        ((got - r) / r).abs() <= ROUND_TRIP_REL,
         "qt(0.975, 299998) = {got}"
     );
 }
