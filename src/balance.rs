@@ -3,10 +3,10 @@
 //! within subgroups, plus the omnibus test that regresses treatment on all covariates (joint F),
 //! like Stata's `iebaltab`. Pure: slices in, rows out.
 
+use crate::dist::{pf_upper, t_two_sided_p};
 use crate::error::{Error, Result};
 use crate::linalg::least_squares;
 use nalgebra::DMatrix;
-use statrs::distribution::{ContinuousCDF, FisherSnedecor, StudentsT};
 use std::collections::BTreeSet;
 
 /// One covariate's values for every unit (NaN or empty text = missing).
@@ -137,10 +137,7 @@ fn pooled_t_p(n1: usize, s1: f64, n0: usize, s0: f64, diff: f64) -> f64 {
         return f64::NAN;
     }
     let t = diff / se;
-    match StudentsT::new(0.0, 1.0, df) {
-        Ok(dist) => 2.0 * dist.sf(t.abs()),
-        Err(_) => f64::NAN,
-    }
+    t_two_sided_p(t, df)
 }
 
 /// The levels of a text covariate, sorted (empty = missing, left out).
@@ -350,9 +347,6 @@ fn joint_test(
     // F = ((RSS₀ − RSS₁)/q) / (RSS₁/(n − k)) (e.g. Greene, Econometric Analysis, eq. 5-29).
     let f = ((rss0 - rss1) / q as f64) / (rss1 / df2 as f64);
     test.f_statistic = f;
-    test.p_value = match FisherSnedecor::new(q as f64, df2 as f64) {
-        Ok(dist) => dist.sf(f),
-        Err(_) => f64::NAN,
-    };
+    test.p_value = pf_upper(f, q as f64, df2 as f64);
     test
 }

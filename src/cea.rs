@@ -15,10 +15,10 @@
 pub mod bootstrap;
 pub mod fieller;
 
+use crate::dist::{pnorm, qnorm};
 use crate::error::{Error, Result};
-use bootstrap::{Plan, percentile_interval, standard_normal_quantile};
+use bootstrap::{Plan, percentile_interval};
 use fieller::Fieller;
-use statrs::distribution::{ContinuousCDF, Normal};
 
 /// A benefit offset: a quantity per person (e.g. months on income support) and its value in SEK
 /// per unit. Spending on it counts as a cost to the public purse, so a programme that lowers it
@@ -472,7 +472,7 @@ fn ratio(
     level: f64,
     reps: Option<(&[f64], &[f64])>,
 ) -> Ratio {
-    let z = standard_normal_quantile((1.0 + level) / 2.0);
+    let z = qnorm((1.0 + level) / 2.0);
     let icer = if de != 0.0 { dc / de } else { f64::NAN };
     let mut notes = Vec::new();
     let se_e = var_e.sqrt();
@@ -608,7 +608,7 @@ pub fn analyse(sample: &Sample, options: &Options) -> Result<Analysis> {
         )));
     }
     let level = options.level;
-    let z = standard_normal_quantile((1.0 + level) / 2.0);
+    let z = qnorm((1.0 + level) / 2.0);
     let net = if sample.offsets.is_empty() {
         None
     } else {
@@ -752,7 +752,6 @@ pub fn analyse(sample: &Sample, options: &Options) -> Result<Analysis> {
     };
 
     // Net monetary benefit and the acceptability curve, for each perspective.
-    let normal = Normal::standard();
     let mut perspectives: Vec<(&'static str, usize, &[f64])> = vec![("gross", 0, &boot_c[..])];
     if let Some(k) = idx_net {
         perspectives.push(("net", k, &boot_net[..]));
@@ -777,11 +776,7 @@ pub fn analyse(sample: &Sample, options: &Options) -> Result<Analysis> {
         } else {
             boot_nmb.iter().filter(|x| **x > 0.0).count() as f64 / boot_nmb.len() as f64
         };
-        let prob_normal = if se > 0.0 {
-            normal.cdf(nmb / se)
-        } else {
-            f64::NAN
-        };
+        let prob_normal = if se > 0.0 { pnorm(nmb / se) } else { f64::NAN };
         (nmb, se, bl, bh, prob_normal, prob_boot)
     };
     let mut acceptability = Vec::new();

@@ -8,6 +8,7 @@
 pub mod balance;
 pub mod cea;
 pub mod design;
+pub mod dist;
 pub mod error;
 pub mod estimate;
 pub mod export;

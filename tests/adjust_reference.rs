@@ -1,11 +1,11 @@
 //! Holm and Benjamini–Hochberg adjusted p-values against R's `p.adjust`
 //! (fixture: tests/reference/adjust/p_adjust.json, made by tests/reference/adjust/adjust.R).
 
+mod common;
+
+use common::tolerance::ROUND_TRIP_REL;
 use lotta::estimate::adjust::{Method, adjust};
 use serde_json::Value;
-
-/// The fixture is written with 15 significant digits.
-const REL_TOL: f64 = 1e-13;
 
 fn numbers(v: &Value) -> Vec<f64> {
     v.as_array()
@@ -16,7 +16,7 @@ fn numbers(v: &Value) -> Vec<f64> {
 }
 
 fn close(a: f64, b: f64) -> bool {
-    (a.is_nan() && b.is_nan()) || (a - b).abs() <= REL_TOL * b.abs().max(1e-300)
+    (a.is_nan() && b.is_nan()) || (a - b).abs() <= ROUND_TRIP_REL * b.abs().max(1e-300)
 }
 
 #[test]

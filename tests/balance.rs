@@ -1,18 +1,13 @@
 //! The balance table against R (tests/reference/balance/balance.R: t.test with pooled variance,
 //! lm's F statistic), and `lotta balance` end to end.
 
+use common::tolerance::{REFERENCE_REL, ROUNDING_ABS, SUM_REL, ZERO_SCALE};
 use lotta::balance::{Covariate, balance};
 use lotta::io::{ColumnRequest, Table};
 use std::path::Path;
 
-/// Relative agreement required with R's means, SDs, differences, SMDs and F statistics.
-const ESTIMATE_TOL: f64 = 1e-12;
-/// Relative agreement required with R's p-values (statrs' regularized incomplete beta function
-/// agrees with R's pt/pf to about 1e-11).
-const P_VALUE_TOL: f64 = 1e-10;
-
 fn close_within(a: f64, b: f64, tol: f64) -> bool {
-    (a - b).abs() <= tol * b.abs().max(1e-12) || (a - b).abs() < 1e-14
+    (a - b).abs() <= tol * b.abs().max(ZERO_SCALE) || (a - b).abs() < ROUNDING_ABS
 }
 
 fn reference(name: &str) -> Table {
@@ -105,9 +100,9 @@ fn matches_r_t_tests_and_joint_f() {
         ] {
             let want = num(&expected, name, i);
             let tol = if name == "p_value" {
-                P_VALUE_TOL
+                REFERENCE_REL
             } else {
-                ESTIMATE_TOL
+                SUM_REL
             };
             assert!(
                 close_within(value, want, tol),
@@ -132,12 +127,12 @@ fn matches_r_t_tests_and_joint_f() {
         assert_eq!(j.df2 as f64, num(&joint, "df2", i));
         let (f, p) = (num(&joint, "f_statistic", i), num(&joint, "p_value", i));
         assert!(
-            close_within(j.f_statistic, f, ESTIMATE_TOL),
+            close_within(j.f_statistic, f, SUM_REL),
             "F {i}: {} vs {f}",
             j.f_statistic
         );
         assert!(
-            close_within(j.p_value, p, P_VALUE_TOL),
+            close_within(j.p_value, p, REFERENCE_REL),
             "p {i}: {} vs {p}",
             j.p_value
         );

@@ -2,13 +2,14 @@
 //! (tests/reference/cost/), reproducibility on any thread count, the study-spec route, the other
 //! tables, and each kind of bad input as its own test.
 
+mod common;
+
+use common::tolerance::{PRINTED_REL, SAME_FORMULA, assert_close};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const DATA: &str = "tests/reference/cost/data.csv";
-/// Agreement with the R reference values (15 significant digits in the fixture).
-const REL_TOL: f64 = 1e-8;
 
 fn lotta(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lotta"))
@@ -61,10 +62,8 @@ fn reference() -> Value {
 
 fn close(got: &Value, want: &Value, what: &str) {
     match (got.as_f64(), want.as_f64()) {
-        (Some(g), Some(w)) => assert!(
-            (g - w).abs() <= REL_TOL * w.abs().max(1e-12),
-            "{what}: lotta {g}, R {w}"
-        ),
+        // The R reference values have 15 significant digits.
+        (Some(g), Some(w)) => assert_close(g, w, PRINTED_REL, what),
         (None, None) => {}
         _ => panic!("{what}: lotta {got}, R {want}"),
     }
@@ -207,7 +206,7 @@ fn bootstrap_intervals_and_plane_shares_are_reported() {
         .iter()
         .map(|k| men[*k].as_f64().unwrap())
         .sum();
-    assert!((shares - 1.0).abs() < 1e-12);
+    assert!((shares - 1.0).abs() < SAME_FORMULA);
     assert!(men["share_nw"].as_f64().unwrap() > 0.1);
 }
 

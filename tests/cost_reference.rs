@@ -3,23 +3,18 @@
 //! NMB; the bootstrap scheme on boot's own resampling indices, boot.ci percentile limits, and the
 //! spread of lotta's own stratified bootstrap against boot's.
 
+mod common;
+
+use common::tolerance::{BOOTSTRAP_SD_REL, PRINTED_REL, assert_close};
 use lotta::cea::bootstrap::{Plan, percentile_interval, replicate_from_indices};
 use lotta::cea::{Offset, Options, Sample, analyse};
 use lotta::io::table::{ColumnRequest, Table};
 use serde_json::Value;
 use std::path::Path;
 
-/// Estimates and SEs: agreement to 1e-8 relative (R prints 15 significant digits).
-const REL_TOL: f64 = 1e-8;
-/// Bootstrap SD of lotta's own resampling (4,000 replicates) against boot's (299 replicates):
-/// the Monte Carlo relative SE of the difference is about 4.3%, so 15% is 3.5 of them.
-const BOOT_SD_REL_TOL: f64 = 0.15;
-
+/// Estimates and SEs against R, which prints 15 significant digits.
 fn close(got: f64, want: f64, what: &str) {
-    assert!(
-        (got - want).abs() <= REL_TOL * want.abs().max(1e-12),
-        "{what}: lotta {got}, R {want}"
-    );
+    assert_close(got, want, PRINTED_REL, what);
 }
 
 struct Data {
@@ -204,7 +199,7 @@ fn own_stratified_bootstrap_has_the_spread_of_boot() {
         let want = num(&reference["bootstrap"], key);
         let got = sd(k);
         assert!(
-            (got - want).abs() <= BOOT_SD_REL_TOL * want,
+            (got - want).abs() <= BOOTSTRAP_SD_REL * want,
             "{key}: lotta {got}, boot {want}"
         );
     }
@@ -248,7 +243,7 @@ fn cluster_robust_variances_match_lm_robust_stata() {
 
 #[test]
 fn normal_quantile_matches_r_qnorm() {
-    let z = lotta::cea::bootstrap::standard_normal_quantile(0.975);
+    let z = lotta::dist::qnorm(0.975);
     close(
         z,
         num(&reference()["bootstrap"], "qnorm_975"),

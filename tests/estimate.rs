@@ -2,19 +2,17 @@
 //! R's estimatr, sandwich, clubSandwich and AER (tests/reference/estimate/make.R), and the
 //! command end to end, including each kind of bad input.
 
+mod common;
+
+use common::tolerance::{
+    FAST_PATH_REL, PRINTED_REL, ROUNDING_ABS, SAME_FORMULA, ULP_ABS, ZERO_SCALE,
+};
 use lotta::estimate::vcov::SeType;
 use lotta::estimate::{Estimator, Options, estimate_all};
 use lotta::io::join::{Request, load_file};
 use lotta::io::{ColumnRequest, Table};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// Relative tolerance for estimates, SEs, statistics and interval ends.
-const REL_TOL: f64 = 1e-8;
-/// Relative tolerance for degrees of freedom and p-values.
-const REL_TOL_DF_P: f64 = 1e-8;
-/// Absolute floor under which differences do not count (values that are 0 in exact arithmetic).
-const ABS_FLOOR: f64 = 1e-12;
 
 fn reference_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/estimate")
@@ -24,7 +22,8 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
     if a.is_nan() && b.is_nan() {
         return true;
     }
-    (a - b).abs() <= rel * a.abs().max(b.abs()) + ABS_FLOOR
+    // ZERO_SCALE as an absolute floor: values that are 0 in exact arithmetic.
+    (a - b).abs() <= rel * a.abs().max(b.abs()) + ZERO_SCALE
 }
 
 struct Expected {
@@ -202,12 +201,7 @@ fn every_reference_row_matches_estimatr_sandwich_clubsandwich_and_aer() {
                     .iter()
                     .find(|(n, _)| n == name)
                     .map_or(f64::NAN, |v| v.1);
-                let tol = if matches!(*name, "df" | "p_value") {
-                    REL_TOL_DF_P
-                } else {
-                    REL_TOL
-                };
-                if !close(mine, *theirs, tol) {
+                if !close(mine, *theirs, PRINTED_REL) {
                     failures.push(format!(
                         "{} [{}] {} {}: {name} lotta {mine:e} vs {theirs:e}",
                         case.name, e.source, e.subgroup, e.term
@@ -961,7 +955,7 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
         let (quick, pieces) = fast.eval_with_pieces(&codes);
         assert_eq!(slow.len(), quick.len(), "{estimator:?}");
         for (a, b) in slow.iter().zip(&quick) {
-            assert!(close(*a, *b, 1e-9), "{estimator:?}: {a} vs {b}");
+            assert!(close(*a, *b, FAST_PATH_REL), "{estimator:?}: {a} vs {b}");
         }
         // The interval pieces: DiM(z_r, y) and DiM(z_r, z) over each outcome's complete cases.
         for ((_, y), (a, b)) in data.outcomes.iter().zip(&pieces) {
@@ -975,8 +969,16 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
             };
             let (zr, z) = (indicator(&codes), indicator(&data.treatment.codes));
             let dim = lotta::estimate::ri::difference_in_means;
-            assert!(close(*a, dim(&zr, &ys), 1e-9), "{a} vs {}", dim(&zr, &ys));
-            assert!(close(*b, dim(&zr, &z), 1e-12), "{b} vs {}", dim(&zr, &z));
+            assert!(
+                close(*a, dim(&zr, &ys), FAST_PATH_REL),
+                "{a} vs {}",
+                dim(&zr, &ys)
+            );
+            assert!(
+                close(*b, dim(&zr, &z), SAME_FORMULA),
+                "{b} vs {}",
+                dim(&zr, &z)
+            );
         }
     }
 }
@@ -1012,7 +1014,7 @@ fn fast_statistic_equals_refitting_with_three_arms() {
         let quick = fast.eval(&codes);
         assert_eq!(slow.len(), quick.len(), "{estimator:?}");
         for (a, b) in slow.iter().zip(&quick) {
-            assert!(close(*a, *b, 1e-9), "{estimator:?}: {a} vs {b}");
+            assert!(close(*a, *b, FAST_PATH_REL), "{estimator:?}: {a} vs {b}");
         }
     }
 }
@@ -1043,7 +1045,7 @@ fn fast_statistic_equals_refitting_for_blocked_differences_with_three_arms() {
         let quick = fast.eval(&codes);
         assert_eq!(slow.len(), quick.len());
         for (a, b) in slow.iter().zip(&quick) {
-            assert!(close(*a, *b, 1e-9), "shift {shift}: {a} vs {b}");
+            assert!(close(*a, *b, FAST_PATH_REL), "shift {shift}: {a} vs {b}");
         }
     }
 }
@@ -1175,7 +1177,7 @@ fn randomization_inference_re_runs_the_ledger_design_identically_on_any_thread_c
         let term = frame.text(i, "term").unwrap();
         let p_adj = frame.number(i, "p_value_adjusted").unwrap();
         let p = frame.number(i, "p_value").unwrap();
-        assert!(p_adj >= p - 1e-15, "BH never lowers a p-value");
+        assert!(p_adj >= p - ULP_ABS, "BH never lowers a p-value");
         if term == "took_part" {
             assert!(
                 frame.number(i, "p_value_ri").is_none(),
@@ -1344,7 +1346,10 @@ fn participation_by_subgroup_prints_the_2sls_difference_row() {
     for (name, theirs) in &reference.values {
         if matches!(*name, "estimate" | "std_error" | "df" | "first_stage_f") {
             let mine = diff[*name].as_f64().unwrap();
-            assert!(close(mine, *theirs, REL_TOL), "{name}: {mine} vs {theirs}");
+            assert!(
+                close(mine, *theirs, PRINTED_REL),
+                "{name}: {mine} vs {theirs}"
+            );
         }
     }
     // Every human format shows the row.
@@ -1387,8 +1392,9 @@ fn weighted_arm_means_are_hajek_means_whose_difference_is_the_dim_effect() {
     assert_eq!(levels.len(), 3);
     for r in levels {
         let difference = r.mean_treated - r.mean_control;
+        // Held to the estimatr tolerance, as the estimates themselves.
         assert!(
-            close(r.estimate, difference, REL_TOL),
+            close(r.estimate, difference, PRINTED_REL),
             "{}: {} vs {difference}",
             r.subgroup,
             r.estimate
@@ -1454,7 +1460,7 @@ fn itt_and_2sls_rows_are_adjusted_as_separate_families() {
         for (row, expected) in family.iter().zip(holm(&p)) {
             let adjusted = row["p_value_adjusted"].as_f64().unwrap();
             assert!(
-                (adjusted - expected).abs() < 1e-14,
+                (adjusted - expected).abs() < ROUNDING_ABS,
                 "{adjusted} vs {expected}"
             );
         }
@@ -1516,7 +1522,7 @@ fn ipw_randomization_inference_weights_each_draw_by_its_own_probabilities() {
     // Under the observed assignment the weights are the ledger's own 1/p.
     let again = reweight(&data.treatment.codes);
     for (a, b) in weights.iter().zip(&again) {
-        assert!((a - b).abs() < 1e-12 * a, "{a} vs {b}");
+        assert!((a - b).abs() < SAME_FORMULA * a, "{a} vs {b}");
     }
     // Under another assignment a person weighs 1/p of the arm drawn: the probability the
     // ledger gives the people of that arm in the same site (ids p00–p18 are in the north).
@@ -1529,17 +1535,19 @@ fn ipw_randomization_inference_weights_each_draw_by_its_own_probabilities() {
             .find(|&j| north(j) == north(i) && codes[j] == flipped[i])
             .unwrap();
         assert!(
-            (v - weights[peer]).abs() < 1e-12 * v,
+            (v - weights[peer]).abs() < SAME_FORMULA * v,
             "row {i}: {v} vs {}",
             weights[peer]
         );
     }
     assert!(
-        weights.iter().any(|w| (w - 1.5).abs() < 1e-12),
+        weights.iter().any(|w| (w - 1.5).abs() < SAME_FORMULA),
         "2:1 in the south"
     );
     assert!(
-        weights.iter().any(|w| (w - 19.0 / 12.0).abs() < 1e-12),
+        weights
+            .iter()
+            .any(|w| (w - 19.0 / 12.0).abs() < SAME_FORMULA),
         "12 of 19 in the north"
     );
     // The person the design left unassigned is not analysed, and the user is told.

@@ -2,18 +2,16 @@
 //! tests/reference/power/power.R), the distribution functions against R's `pt`/`qt`, power by
 //! simulation (coverage, bias, determinism), and one test per kind of bad input.
 
+mod common;
+
+use common::tolerance::{
+    CURRENCY_ABS, HAND_COPIED_ABS, PRINTED_REL, PWR_SOLVER_REL, REFERENCE_ABS, REFERENCE_REL,
+    SAME_FORMULA, assert_close, assert_close_abs,
+};
 use lotta::error::Location;
 use lotta::power::{Plan, PlanInput, nct};
 use std::collections::HashMap;
 use std::path::Path;
-
-/// Relative agreement with R for closed forms, pwr's power functions and quantities we and
-/// the R script both solve to full precision (R: uniroot tol 1e-14; lotta: bisection to 1e-15).
-const REL_TOL: f64 = 1e-8;
-/// Against a value pwr solved with its own default uniroot tolerance (eps^0.25 ≈ 1.2e-4).
-const PWR_DEFAULT_SOLVER_TOL: f64 = 1e-5;
-/// R's pt/qt against lotta's Simpson-integrated noncentral t and Newton-refined quantile.
-const DIST_ABS_TOL: f64 = 1e-10;
 
 fn read_csv(path: &str) -> Vec<HashMap<String, String>> {
     let mut reader = csv::Reader::from_path(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
@@ -100,9 +98,9 @@ fn analytic_results_match_r_pwr_and_textbook_formulas() {
         };
         let expected = num(row, "expected").expect("expected value");
         let tol = if row["source"].contains("own tolerance") {
-            PWR_DEFAULT_SOLVER_TOL
+            PWR_SOLVER_REL
         } else {
-            REL_TOL
+            PRINTED_REL
         };
         let rel = (got - expected).abs() / expected.abs();
         assert!(
@@ -121,14 +119,10 @@ fn noncentral_t_and_t_quantiles_match_r() {
         let expected = num(&row, "expected").expect("expected");
         let got = match row["kind"].as_str() {
             "pt" => nct::pt_nc(x, df, ncp),
-            _ => nct::qt(x, df),
+            _ => lotta::dist::qt(x, df),
         };
-        let tol = DIST_ABS_TOL * expected.abs().max(1.0);
-        assert!(
-            (got - expected).abs() <= tol,
-            "{} x={x} df={df} ncp={ncp}: lotta {got} vs R {expected}",
-            row["kind"]
-        );
+        let what = format!("{} x={x} df={df} ncp={ncp}", row["kind"]);
+        assert_close_abs(got, expected, REFERENCE_ABS, &what);
     }
 }
 
@@ -259,8 +253,12 @@ fn hc2_of_a_dummy_regression_is_the_neyman_variance() {
     };
     let (t, c) = (&y[..5], &y[5..]);
     let se = (var(t) / 5.0 + var(c) / 4.0).sqrt();
-    assert!((e.estimate - (0.6 - 0.25)).abs() < 1e-12);
-    assert!((e.std_error - se).abs() < 1e-12, "{} vs {se}", e.std_error);
+    assert!((e.estimate - (0.6 - 0.25)).abs() < SAME_FORMULA);
+    assert!(
+        (e.std_error - se).abs() < SAME_FORMULA,
+        "{} vs {se}",
+        e.std_error
+    );
     assert_eq!(e.df, 7.0);
 }
 
@@ -299,7 +297,7 @@ fn json_output_has_mde_power_and_n() {
     assert_eq!(first["power"].as_f64(), Some(0.8));
     let mde = first["mde"].as_f64().expect("mde");
     // DGK eq. 11, computed in R: (qnorm(.975) + qnorm(.8)) * sqrt(.21 / (2/9 * 4500)).
-    assert!((mde - 0.040_598_826_882).abs() < 1e-9, "{mde}");
+    assert!((mde - 0.040_598_826_882).abs() < HAND_COPIED_ABS, "{mde}");
     let estimands: Vec<&str> = v
         .as_array()
         .expect("array")
@@ -321,7 +319,7 @@ fn study_spec_gives_the_question_and_the_cost_precision() {
     let cost = &v[4];
     assert_eq!(cost["estimand"], "cost per additional success");
     let icer = cost["icer"].as_f64().expect("icer");
-    assert!((icer - 12_410.0 / 0.0805).abs() < 1e-6);
+    assert!((icer - 12_410.0 / 0.0805).abs() < CURRENCY_ABS);
     assert!(cost["icer_lower"].as_f64().expect("lower") < icer);
 }
 
@@ -536,9 +534,7 @@ fn bad_unreachable_power_with_fixed_clusters() {
 }
 
 /// Agreement of the provisional HC2 estimator with estimatr::lm_robust (fixture from
-/// tests/reference/power/hc2.R).
-const HC2_REL_TOL: f64 = 1e-10;
-
+/// tests/reference/power/hc2.R) to REFERENCE_REL.
 #[test]
 fn provisional_hc2_estimator_matches_estimatr() {
     let data = read_csv("tests/reference/power/hc2_data.csv");
@@ -546,8 +542,9 @@ fn provisional_hc2_estimator_matches_estimatr() {
     let d: Vec<f64> = data.iter().map(|r| num(r, "d").expect("d")).collect();
     let expected = &read_csv("tests/reference/power/hc2_expected.csv")[0];
     let e = lotta::power::diagnose::estimate_itt(&y, &d).expect("estimate");
-    let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
-    assert!(rel(e.estimate, num(expected, "estimate").expect("estimate")) < HC2_REL_TOL);
-    assert!(rel(e.std_error, num(expected, "std_error").expect("se")) < HC2_REL_TOL);
+    let estimate = num(expected, "estimate").expect("estimate");
+    assert_close(e.estimate, estimate, REFERENCE_REL, "estimate");
+    let se = num(expected, "std_error").expect("se");
+    assert_close(e.std_error, se, REFERENCE_REL, "std_error");
     assert_eq!(e.df, num(expected, "df").expect("df"));
 }

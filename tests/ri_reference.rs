@@ -2,13 +2,13 @@
 //! matrix (fixture: tests/reference/ri/ri_fixture.json, made by tests/reference/ri/ri.R).
 //! The binary outcome produces many exact ties, which pins down the tie rule.
 
+mod common;
+
+use common::tolerance::{GRID_SLACK_ABS, SUM_REL, assert_close_abs};
 use lotta::estimate::ri::{
     confidence_interval_with, count, difference_in_means, inversion_p_value,
 };
 use serde_json::Value;
-
-/// Observed statistics are stored with 15 significant digits.
-const REL_TOL: f64 = 1e-12;
 
 fn numbers(v: &Value) -> Vec<f64> {
     v.as_array()
@@ -47,10 +47,8 @@ fn p_values_match_ri2_counting_on_the_same_permutations() {
         let y = numbers(&d[format!("y_{key}").as_str()]);
         let observed = statistics(&z, &y, &female);
         for (o, r) in observed.iter().zip(numbers(&d[key]["observed"])) {
-            assert!(
-                (o - r).abs() <= REL_TOL * r.abs().max(1.0),
-                "{key}: {o} vs R {r}"
-            );
+            // Observed statistics are stored with 15 significant digits.
+            assert_close_abs(*o, r, SUM_REL, &format!("{key} statistic"));
         }
         let sims: Vec<Vec<f64>> = perm.iter().map(|zr| statistics(zr, &y, &female)).collect();
         let test = count(&observed, &sims).unwrap();
@@ -60,7 +58,7 @@ fn p_values_match_ri2_counting_on_the_same_permutations() {
             .collect();
         assert_eq!(test.extreme, extreme, "{key}");
         for (p, r) in test.p_values.iter().zip(numbers(&d[key]["p_two_tailed"])) {
-            assert!((p - r).abs() < 1e-12, "{key}: {p} vs R {r}");
+            assert!((p - r).abs() < SUM_REL, "{key}: {p} vs R {r}");
         }
     }
 }
@@ -81,7 +79,7 @@ fn test_inversion_matches_r_on_the_same_permutations() {
     let draw = |r: usize| perm[r].clone();
     for (tau, p) in numbers(&ci["tau"]).iter().zip(numbers(&ci["p"])) {
         let got = inversion_p_value(&y, &z, *tau, perm.len(), &draw, &difference_in_means);
-        assert!((got - p).abs() < 1e-12, "p({tau}): lotta {got}, R {p}");
+        assert!((got - p).abs() < SUM_REL, "p({tau}): lotta {got}, R {p}");
     }
     let (lo, hi) =
         confidence_interval_with(&y, &z, perm.len(), 0.95, &draw, &difference_in_means).unwrap();
@@ -93,11 +91,11 @@ fn test_inversion_matches_r_on_the_same_permutations() {
         ci["ci_high"].as_f64().unwrap(),
     );
     assert!(
-        lo <= r_lo + 1e-9 && r_lo - lo < h,
+        lo <= r_lo + GRID_SLACK_ABS && r_lo - lo < h,
         "low: lotta {lo}, R grid {r_lo}"
     );
     assert!(
-        hi >= r_hi - 1e-9 && hi - r_hi < h,
+        hi >= r_hi - GRID_SLACK_ABS && hi - r_hi < h,
         "high: lotta {hi}, R grid {r_hi}"
     );
 }

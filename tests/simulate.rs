@@ -1,6 +1,9 @@
 //! `lotta simulate`: determinism, the committed demo data, the demo schema, the targets of the
 //! data-generating process in expectation, internal consistency, and one test per bad input.
 
+mod common;
+
+use common::tolerance::{SIMULATED_MEAN_ABS, ULP_ABS};
 use lotta::error::Location;
 use lotta::simulate::{self, Dgp, Streams, render};
 use lotta::spec::Study;
@@ -131,10 +134,6 @@ fn files_have_the_demo_schema_columns() {
     );
 }
 
-/// Tolerance for a mean over 40,000 simulated people against its expectation (the SE of a
-/// rate near 0.4 is 0.0025 among 40,000; 0.01 is four SEs).
-const MEAN_TOL: f64 = 0.01;
-
 #[test]
 fn targets_hold_in_expectation() {
     let dgp = demo_dgp();
@@ -142,7 +141,10 @@ fn targets_hold_in_expectation() {
     let study = simulate::simulate_study(&dgp, n, &Streams::new(1)).expect("simulate");
     let people = &study.participants.people;
     let women = people.iter().filter(|p| p.gender == 0).count() as f64 / n as f64;
-    assert!((women - 0.45).abs() < MEAN_TOL, "share of women {women}");
+    assert!(
+        (women - 0.45).abs() < SIMULATED_MEAN_ABS,
+        "share of women {women}"
+    );
     // Expected probabilities given covariates average to the declared base rates and effects
     // (no clamping distorts them by more than 0.002).
     let md1 = 0;
@@ -161,7 +163,7 @@ fn targets_hold_in_expectation() {
                 .sum::<f64>()
                 / m;
             assert!(
-                (p0 - dgp.base_rate[g][h]).abs() < MEAN_TOL,
+                (p0 - dgp.base_rate[g][h]).abs() < SIMULATED_MEAN_ABS,
                 "base {g} {h}: {p0}"
             );
             assert!(
@@ -176,7 +178,10 @@ fn targets_hold_in_expectation() {
     let a = &study.assignment.arm;
     let offered: Vec<usize> = (0..n).filter(|&i| a[i] == md1).collect();
     let takeup = offered.iter().filter(|&&i| o[i].took_part).count() as f64 / offered.len() as f64;
-    assert!((takeup - 0.85).abs() < MEAN_TOL, "take-up {takeup}");
+    assert!(
+        (takeup - 0.85).abs() < SIMULATED_MEAN_ABS,
+        "take-up {takeup}"
+    );
     let at540: Vec<_> = o.iter().filter_map(|x| x.activity[3]).collect();
     let rate = at540
         .iter()
@@ -271,7 +276,7 @@ fn default_assignment_is_complete_within_strata_at_the_ratio() {
         e.0 += 1.0;
         e.1 += f64::from(u8::from(a.arm[i] == 0));
         assert!(
-            (a.probability[i] - if a.arm[i] == 0 { 2.0 / 3.0 } else { 1.0 / 3.0 }).abs() < 1e-15
+            (a.probability[i] - if a.arm[i] == 0 { 2.0 / 3.0 } else { 1.0 / 3.0 }).abs() < ULP_ABS
         );
     }
     assert_eq!(

@@ -11,9 +11,9 @@
 //! R's `boot(..., strata = interaction(stratum, arm))`. Replicates run in parallel with rayon and
 //! are collected in replicate order, so results do not depend on the number of threads.
 
+use crate::dist::qnorm;
 use crate::rng::Stream;
 use rayon::prelude::*;
-use statrs::distribution::{ContinuousCDF, Normal};
 use std::collections::BTreeMap;
 
 /// The stream name of replicate `b`.
@@ -318,16 +318,11 @@ fn norm_inter(sorted: &[f64], alpha: f64) -> f64 {
     if (k as f64) == rk {
         return at(k);
     }
-    let q = |p: f64| standard_normal_quantile(p);
+    let q = qnorm;
     let n1 = r as f64 + 1.0;
     let (t1, t2, t3) = (q(alpha), q(k as f64 / n1), q((k as f64 + 1.0) / n1));
     let (tk, tk1) = (at(k), at(k + 1));
     tk + (t1 - t2) / (t3 - t2) * (tk1 - tk)
-}
-
-/// Φ⁻¹(p), the standard normal quantile.
-pub fn standard_normal_quantile(p: f64) -> f64 {
-    Normal::standard().inverse_cdf(p)
 }
 
 #[cfg(test)]

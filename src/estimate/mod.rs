@@ -24,7 +24,6 @@ use crate::error::{Error, Result};
 use crate::tidy::{AttritionRow, EffectRow};
 use ols::{CovariateView, Design, LazyDesign, expand_covariates, lm_robust_lazy};
 use rayon::prelude::*;
-use statrs::distribution::{ContinuousCDF, StudentsT};
 use vcov::{Clusters, SeType};
 
 /// A categorical column: sorted levels and each row's level index.
@@ -175,17 +174,15 @@ pub struct Estimates {
 }
 
 /// t statistic, two-sided p-value and (1 − α) interval with `df` degrees of freedom
-/// (estimatr `add_cis_pvals`).
+/// (estimatr `add_cis_pvals`: `2 * pt(abs(t), df, lower.tail = FALSE)` and
+/// `qt(1 - alpha / 2, df)`, both from [`crate::dist`]).
 pub fn t_inference(estimate: f64, se: f64, df: f64, alpha: f64) -> (f64, f64, f64, f64) {
     let stat = estimate / se;
     if !(df.is_finite() && df > 0.0 && se.is_finite()) {
         return (stat, f64::NAN, f64::NAN, f64::NAN);
     }
-    let Ok(t) = StudentsT::new(0.0, 1.0, df) else {
-        return (stat, f64::NAN, f64::NAN, f64::NAN);
-    };
-    let p = 2.0 * t.cdf(-stat.abs());
-    let q = t.inverse_cdf(1.0 - alpha / 2.0);
+    let p = crate::dist::t_two_sided_p(stat, df);
+    let q = crate::dist::qt(1.0 - alpha / 2.0, df);
     (stat, p, estimate - q * se, estimate + q * se)
 }
 

@@ -20,7 +20,8 @@
 //!   (Willan & Briggs 2006, §5.3): SE(ICER) ≈ |ICER| √((SE_C/ΔC)² + (SE_E/ΔE)²), SE_C =
 //!   σ_C / √(P (1 − P) N); Fieller's interval solves (ΔC − R ΔE)² = z² (V_C + R² V_E).
 
-use super::nct::{pnorm, pt_nc, pt_nc_upper, qnorm, qt};
+use super::nct::{pt_nc, pt_nc_upper};
+use crate::dist::{pnorm, qnorm, qt};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,10 +3,10 @@
 //! Replicate r uses only the streams `simulate/rep=r/…`, replicates run in parallel (rayon) and
 //! are reduced in replicate order, so the result is identical on any number of threads.
 
+use crate::dist::qt;
 use crate::error::{Error, Result};
 use crate::estimate::{AnalysisData, Assignment, Covariate, CovariateValues, Factor, estimate_all};
 use crate::linalg::{from_columns, least_squares};
-use crate::power::nct::qt;
 use crate::simulate::{self, Activity, Dgp, Streams};
 use rayon::prelude::*;
 

@@ -2,7 +2,7 @@
 //! group with its standard error and a t confidence interval. The SE is that of lm_robust(y ~ 1)
 //! with HC2 (= s/√n), the interval uses n − 1 df, as t.test reports.
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use crate::dist::qt;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MeanCi {
@@ -36,9 +36,7 @@ pub fn mean_ci(values: &[f64], level: f64) -> Option<MeanCi> {
     let variance = present.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0);
     let std_error = (variance / n as f64).sqrt();
     let df = n as f64 - 1.0;
-    let t = StudentsT::new(0.0, 1.0, df)
-        .map(|d| d.inverse_cdf(0.5 + level / 2.0))
-        .unwrap_or(f64::NAN);
+    let t = qt(0.5 + level / 2.0, df);
     Some(MeanCi {
         n,
         mean,

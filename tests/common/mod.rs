@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests: run the binary, make small participants files.
 #![allow(dead_code)]
 
+pub mod tolerance;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
