@@ -160,10 +160,19 @@ fn a_study_spec_gives_defaults_and_flags_override() {
 /// Run a bad command against a directory that already has a ledger; check exit 1, the message
 /// parts, and that the ledger is byte-identical afterwards.
 fn assert_refused(dir: &Path, args: &[&str], parts: &[&str]) {
+    assert_refused_with(dir, args, 1, parts);
+}
+
+/// As [`assert_refused`] for a bad flag value: a usage error, exit code 2.
+fn assert_refused_usage(dir: &Path, args: &[&str], parts: &[&str]) {
+    assert_refused_with(dir, args, 2, parts);
+}
+
+fn assert_refused_with(dir: &Path, args: &[&str], code: i32, parts: &[&str]) {
     let before = ledger_bytes(dir);
     let sidecar = fs::read(dir.join("ledger.csv.design.json")).unwrap_or_default();
     let out = lotta(dir, args);
-    assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+    assert_eq!(out.code, code, "stderr: {}", out.stderr);
     let message = out.stderr.trim();
     assert_eq!(message.lines().count(), 1, "one line: {message}");
     for part in parts {
@@ -278,7 +287,7 @@ fn bad_empty_stratum_value() {
 fn bad_ratio_zero() {
     let dir = with_ledger(10);
     let args = with(ASSIGN, "--arms", "md1:2,standard:0");
-    assert_refused(dir.path(), &strs(&args), &["`--arms`", "ratio 0"]);
+    assert_refused_usage(dir.path(), &strs(&args), &["`--arms`", "ratio 0"]);
     // In a spec, the key is named.
     fs::write(
         dir.path().join("study.toml"),
@@ -296,7 +305,7 @@ fn bad_ratio_zero() {
 fn bad_fewer_than_two_arms() {
     let dir = with_ledger(10);
     let args = with(ASSIGN, "--arms", "md1:1");
-    assert_refused(dir.path(), &strs(&args), &["`--arms`", "at least two arms"]);
+    assert_refused_usage(dir.path(), &strs(&args), &["`--arms`", "at least two arms"]);
 }
 
 #[test]

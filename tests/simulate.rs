@@ -460,7 +460,8 @@ fn bad_negative_n_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = simulate_to(&dir.path().join("x"), "1", "-5");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--n -5"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`--n`: -5:"), "{stderr}");
     assert!(!dir.path().join("x").exists());
 }
 

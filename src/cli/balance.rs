@@ -2,18 +2,13 @@
 //! F tests) in any export format, printed or written with a manifest entry.
 
 use crate::cli::UsageError;
-use crate::cli::assign::{DesignArgs, resolve};
-use crate::cli::common::{Provenance, check_out, emit};
-use lotta::balance::{Covariate, balance};
-use lotta::design::UNASSIGNED;
+use crate::cli::common::{DesignArgs, Provenance, check_out, design_settings, emit};
 use lotta::error::{Error, Location};
 use lotta::export::Format;
-use lotta::io::table::is_missing;
-use lotta::design::ledger::Ledger;
+use lotta::io::ledger;
 use lotta::io::source::InputFile;
-use lotta::io::{ColumnRequest, ledger};
+use lotta::ops::balance::balance_of;
 use lotta::tidy::balance::{joint_frame, rows_frame};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
@@ -52,72 +47,8 @@ pub fn joint_path(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
-/// The balance table and the joint F tests of `covariates` by the ledger's arms, overall and by
-/// `by`. Participants not in the ledger (or misfits left unassigned) are left out, with a note.
-pub fn balance_tables(
-    participants: &InputFile,
-    ledger: &Ledger,
-    covariates: &[String],
-    by: Option<&str>,
-) -> anyhow::Result<(lotta::export::Frame, lotta::export::Frame)> {
-    let design = &ledger.design;
-    let mut requests = vec![ColumnRequest::text(&design.id)];
-    for c in covariates {
-        requests.push(ColumnRequest::text(c));
-    }
-    if let Some(b) = by {
-        requests.push(ColumnRequest::text(b));
-    }
-    let table = participants.table(&requests)?;
-    let ids = table.text(&design.id)?;
-    let arm_of: HashMap<&str, u32> = ledger.rows.iter().map(|r| (r.id.as_str(), r.arm)).collect();
-    let arm: Vec<u32> = ids
-        .iter()
-        .map(|id| arm_of.get(id.as_str()).copied().unwrap_or(UNASSIGNED))
-        .collect();
-    let left_out = arm.iter().filter(|&&a| a == UNASSIGNED).count();
-    if left_out > 0 {
-        eprintln!(
-            "note: {left_out} participants are left out (not in the ledger, or left unassigned as misfits)"
-        );
-    }
-    // A column whose every non-missing cell is a number is numeric; otherwise text.
-    let mut numeric: Vec<Option<Vec<f64>>> = Vec::new();
-    for c in covariates {
-        let values = table.text(c)?;
-        let parsed: Option<Vec<f64>> = values
-            .iter()
-            .map(|v| {
-                if is_missing(v) {
-                    Some(f64::NAN)
-                } else {
-                    v.parse::<f64>().ok().filter(|x| x.is_finite())
-                }
-            })
-            .collect();
-        numeric.push(parsed);
-    }
-    let mut covs: Vec<Covariate> = Vec::new();
-    for (c, parsed) in covariates.iter().zip(&numeric) {
-        covs.push(match parsed {
-            Some(values) => Covariate::Numeric { name: c, values },
-            None => Covariate::Categorical {
-                name: c,
-                values: table.text(c)?,
-            },
-        });
-    }
-    let arm_names: Vec<String> = design.arms.iter().map(|a| a.name.clone()).collect();
-    let by_values = match by {
-        Some(b) => Some((b, table.text(b)?)),
-        None => None,
-    };
-    let result = balance(&covs, &arm, &arm_names, design.control_index(), by_values)?;
-    Ok((rows_frame(&result.rows), joint_frame(&result.joint)))
-}
-
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let resolved = resolve(
+    let resolved = design_settings(
         args.study.as_deref(),
         args.participants,
         args.ledger,
@@ -152,14 +83,21 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         return Err(Error::ledger(Location::file(&ledger_path), "no such ledger").into());
     };
     let participants_file = InputFile::open(&participants)?;
-    let (rows, joint) = balance_tables(&participants_file, &ledger, &covariates, by.as_deref())?;
+    let outcome = balance_of(&participants_file, &ledger, &covariates, by.as_deref())?;
+    if outcome.left_out > 0 {
+        eprintln!(
+            "note: {} participants are left out (not in the ledger, or left unassigned as misfits)",
+            outcome.left_out
+        );
+    }
+    let rows = rows_frame(&outcome.balance.rows);
+    let joint = joint_frame(&outcome.balance.joint);
     let provenance = Provenance {
         command: "lotta balance",
         seed: None,
         inputs: vec![
             lotta::io::manifest::file_hash(&participants_file),
-            lotta::io::manifest::hash_inputs(std::slice::from_ref(&ledger_path))?
-                .remove(0),
+            lotta::io::manifest::hash_inputs(std::slice::from_ref(&ledger_path))?.remove(0),
         ],
     };
     match (&out, &joint_out) {

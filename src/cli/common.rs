@@ -1,9 +1,13 @@
 //! Pieces every command uses: writing results to stdout or a checked output file, error chains.
 
 use anyhow::Context;
+use lotta::design::{Method, Misfits};
 use lotta::export::{Format, Frame, render};
 use lotta::io::manifest::FileHash;
 use lotta::io::output::OutputFile;
+use lotta::settings::Choice;
+use lotta::settings::design::{DesignFlags, DesignSettings};
+use lotta::spec::Study;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -69,4 +73,82 @@ pub fn emit(
     provenance: &Provenance,
 ) -> anyhow::Result<()> {
     emit_bytes(&render(frame, format), out, provenance)
+}
+
+/// A clap value parser for a [`Choice`] (the words are lotta's, parsed in the settings layer).
+pub fn choice<T: Choice + PartialEq>(text: &str) -> Result<T, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    T::WORDS
+        .iter()
+        .find(|(w, _)| *w == lower)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let words: Vec<&str> = T::WORDS.iter().map(|(w, _)| *w).collect();
+            format!("expected one of {}", words.join(", "))
+        })
+}
+
+/// The design options; every one also exists as a `[design]` key (or `[data]`/`[study]` key).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DesignArgs {
+    /// The id column of the participants file (`[data] id`).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Arms and ratios, e.g. `md1:2,standard:1` (`[design] arms`).
+    #[arg(long)]
+    pub arms: Option<String>,
+    /// The comparison arm (default: the last arm).
+    #[arg(long)]
+    pub control: Option<String>,
+    /// Strata columns, comma-separated (e.g. `site,gender`).
+    #[arg(long, value_delimiter = ',')]
+    pub strata: Option<Vec<String>>,
+    /// Cluster column: all members of a cluster get the same arm.
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// complete or blocks.
+    #[arg(long, value_parser = choice::<Method>)]
+    pub method: Option<Method>,
+    /// Block sizes for method `blocks`, e.g. `3,6` (multiples of the sum of the ratios).
+    #[arg(long, value_delimiter = ',')]
+    pub block_sizes: Option<Vec<u32>>,
+    /// Misfit policy for method `complete` (as Stata's randtreat).
+    #[arg(long, value_parser = choice::<Misfits>)]
+    pub misfits: Option<Misfits>,
+    /// The seed (`[study] seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+impl DesignArgs {
+    /// The library's design flags.
+    pub fn flags(&self) -> DesignFlags {
+        DesignFlags {
+            id: self.id.clone(),
+            arms: self.arms.clone(),
+            control: self.control.clone(),
+            strata: self.strata.clone(),
+            cluster: self.cluster.clone(),
+            method: self.method,
+            block_sizes: self.block_sizes.clone(),
+            misfits: self.misfits,
+            seed: self.seed,
+        }
+    }
+}
+
+/// Load the study (when given) and resolve the design settings with the flags over it.
+pub fn design_settings(
+    study: Option<&Path>,
+    participants: Option<PathBuf>,
+    ledger: Option<PathBuf>,
+    flags: &DesignArgs,
+) -> anyhow::Result<DesignSettings> {
+    let study = study.map(Study::load).transpose()?;
+    Ok(DesignSettings::resolve(
+        study,
+        participants,
+        ledger,
+        &flags.flags(),
+    )?)
 }

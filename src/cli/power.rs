@@ -214,7 +214,7 @@ fn run_simulation(
         .into());
     }
     let seed = args.seed.unwrap_or(study.seed());
-    let dgp = crate::cli::simulate::load_dgp_with_design(study, seed)?;
+    let dgp = lotta::ops::simulate::load_dgp_with_design(study, seed)?;
     let n = match args.plan.n.or(spec.n) {
         Some(n) if n.fract() != 0.0 => {
             return Err(UsageError(format!("--n {n}: expected a whole number of people")).into());
@@ -222,7 +222,7 @@ fn run_simulation(
         Some(n) => Some(n as i64),
         None => None,
     };
-    let n = crate::cli::simulate::participants_n(n, &dgp, 4 * dgp.arms.len())?;
+    let n = lotta::ops::simulate::participants_n(n, &dgp, 4 * dgp.arms.len())?;
     let alpha = args.plan.alpha.or(spec.alpha).unwrap_or(0.05);
     if !(alpha > 0.0 && alpha < 1.0) {
         return Err(UsageError(format!(

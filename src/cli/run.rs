@@ -5,21 +5,24 @@
 //! or not at all. Nothing in the folder depends on the clock or the number of threads; timings
 //! go to the terminal only.
 
-use crate::cli::assign::{DesignArgs, resolve_loaded};
-use crate::cli::{balance, cost, report, verify};
+use crate::cli::{cost, report};
 use lotta::error::Error;
 use lotta::export::{Frame, to_csv};
 use lotta::io::folder::ReportFolder;
+use lotta::io::join::{Ipw, Request, load_study};
 use lotta::io::manifest::{file_hash, spec_hash};
 use lotta::io::source::StudyInputs;
-use lotta::io::join::{Ipw, Request, load_study};
+use lotta::ops::balance::balance_of;
 use lotta::ops::estimate as effects;
+use lotta::ops::verify::verify_opened;
 use lotta::report::study::mask_table;
 use lotta::report::tables::{Units, flow, shares, split};
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::settings::cost::{CostFlags, CostSettings};
+use lotta::settings::design::{DesignFlags, DesignSettings};
 use lotta::settings::report::{Methods, ReportSettings};
 use lotta::spec::Study;
+use lotta::tidy::balance::{joint_frame, rows_frame};
 use lotta::tidy::{attrition_frame, to_frame};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -294,8 +297,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .transpose()?;
     let context = ReportSettings::resolve(&study)?;
     let methods = Methods::of(&study, &analysis, cost_settings.as_ref());
-    let spec_design = resolve_loaded(Some(study.clone()), None, None, &DesignArgs::default())?
-        .design;
+    let spec_design =
+        DesignSettings::resolve(Some(study.clone()), None, None, &DesignFlags::default())?.design;
     let out = args
         .out
         .clone()
@@ -311,7 +314,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     stages.start("verifying the assignment ledger");
     let ledger = inputs.parsed_ledger(&study)?;
     let participants = inputs.participants(&study)?;
-    verify::verify_opened(
+    verify_opened(
         &ledger,
         inputs.ledger(&study)?,
         participants,
@@ -323,14 +326,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if let Some(design) = &study.spec.design
         && !design.balance.is_empty()
     {
-        let (rows, joint) = balance::balance_tables(
-            participants,
-            &ledger,
-            &design.balance,
-            design.by.as_deref(),
-        )?;
-        tables.insert("balance".into(), rows);
-        tables.insert("balance_joint".into(), joint);
+        let outcome = balance_of(participants, &ledger, &design.balance, design.by.as_deref())?;
+        if outcome.left_out > 0 && !args.quiet {
+            eprintln!(
+                "note: {} participants are left out of the balance table (not in the ledger, or left unassigned as misfits)",
+                outcome.left_out
+            );
+        }
+        tables.insert("balance".into(), rows_frame(&outcome.balance.rows));
+        tables.insert("balance_joint".into(), joint_frame(&outcome.balance.joint));
     }
     stages.done();
 

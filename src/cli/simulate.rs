@@ -5,11 +5,10 @@
 //! wrote it (its manifest says so); a file lotta did not write, and a ledger with other
 //! assignments, are never replaced.
 
-use crate::cli::UsageError;
-use crate::cli::assign::{DesignArgs, resolve};
 use anyhow::Context;
 use lotta::io::output::OutputFile;
-use lotta::simulate::{self, Dgp, Streams, render};
+use lotta::ops::simulate::{load_dgp_with_design, participants_n};
+use lotta::simulate::{self, Streams, render};
 use lotta::spec::Study;
 use std::path::PathBuf;
 
@@ -31,58 +30,6 @@ pub struct Args {
     /// write, never a ledger with other assignments).
     #[arg(long)]
     pub force: bool,
-}
-
-/// Load and validate the data-generating process of a study.
-pub fn load_dgp(study: &Study) -> anyhow::Result<Dgp> {
-    let spec = study.spec.simulate.as_ref().ok_or_else(|| {
-        lotta::Error::spec(
-            study.key_location("simulate"),
-            "the study has no [simulate] section",
-        )
-    })?;
-    Ok(Dgp::from_spec(spec, &|key| study.key_location(key))?)
-}
-
-/// The data-generating process with the study's `[design]` (when it has one), so that simulated
-/// participants are assigned exactly as `lotta assign` would assign them with `seed`.
-pub fn load_dgp_with_design(study: &Study, seed: u64) -> anyhow::Result<Dgp> {
-    let dgp = load_dgp(study)?;
-    if study.spec.design.is_none() {
-        return Ok(dgp);
-    }
-    let flags = DesignArgs {
-        seed: Some(seed),
-        ..DesignArgs::default()
-    };
-    let resolved = resolve(Some(&study.file), None, None, &flags)?;
-    Ok(match resolved.design {
-        Some(design) => dgp.with_design(design),
-        None => dgp,
-    })
-}
-
-/// The number of participants from `--n` or the spec, checked.
-pub fn participants_n(n: Option<i64>, dgp: &Dgp, min: usize) -> anyhow::Result<usize> {
-    let n = match n {
-        Some(n) if n < 0 => {
-            return Err(UsageError(format!(
-                "--n {n}: a number of participants cannot be negative"
-            ))
-            .into());
-        }
-        Some(n) => n as usize,
-        None => dgp
-            .default_n
-            .ok_or_else(|| UsageError("give --n or set `simulate.n` in the study".to_string()))?,
-    };
-    if n < min {
-        return Err(UsageError(format!(
-            "--n {n}: too few participants; expected at least {min} (two per arm)"
-        ))
-        .into());
-    }
-    Ok(n)
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {

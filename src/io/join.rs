@@ -257,10 +257,7 @@ pub fn load_study(
     let mut files: Vec<&InputFile> = Vec::new();
     files.extend(participants);
     files.extend(outcomes.iter());
-    let headers: Vec<Vec<String>> = files
-        .iter()
-        .map(|f| f.headers())
-        .collect::<Result<_>>()?;
+    let headers: Vec<Vec<String>> = files.iter().map(|f| f.headers()).collect::<Result<_>>()?;
     let wanted = request_columns(request);
     let mut per_file: Vec<Vec<String>> = vec![Vec::new(); files.len()];
     let mut in_ledger: Vec<String> = Vec::new();
@@ -281,7 +278,10 @@ pub fn load_study(
                 .chain(ledger_headers.iter())
                 .map(String::as_str)
                 .collect();
-            let list: Vec<String> = files.iter().map(|f| f.path().display().to_string()).collect();
+            let list: Vec<String> = files
+                .iter()
+                .map(|f| f.path().display().to_string())
+                .collect();
             let mut err = Error::data(
                 Location::file(files.first().map_or(ledger, |f| f.path())).with_line(1),
                 format!("no column `{name}` in {} or the ledger", list.join(", ")),

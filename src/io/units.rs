@@ -113,7 +113,12 @@ impl UnitsFile {
 /// must be non-empty (`what` names it in messages: "stratum", "cluster").
 pub fn read_units(path: &Path, id: &str, coded: &[(&str, &str)]) -> Result<UnitsFile> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    units_from(path, std::io::BufReader::with_capacity(1 << 20, file), id, coded)
+    units_from(
+        path,
+        std::io::BufReader::with_capacity(1 << 20, file),
+        id,
+        coded,
+    )
 }
 
 /// [`read_units`] from a file already read once.

@@ -3,4 +3,8 @@
 //! the commands in `src/cli/` only parse flags, build settings, call one operation and write its
 //! output.
 
+pub mod assign;
+pub mod balance;
 pub mod estimate;
+pub mod simulate;
+pub mod verify;

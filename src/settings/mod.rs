@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod cost;
+pub mod design;
 pub mod report;
 
 use crate::error::{Error, Location, Result};

@@ -1,0 +1,76 @@
+//! Baseline balance as a library operation: the participants' covariates (from a file read
+//! once) by the ledger's arms, overall and by a subgroup, with the joint F test.
+
+use crate::balance::{Balance, Covariate, balance};
+use crate::design::UNASSIGNED;
+use crate::design::ledger::Ledger;
+use crate::error::Result;
+use crate::io::source::InputFile;
+use crate::io::table::{ColumnRequest, is_missing};
+use std::collections::HashMap;
+
+/// The balance of a trial, and how many participants were left out (not in the ledger, or
+/// left unassigned as misfits).
+#[derive(Debug)]
+pub struct BalanceOutcome {
+    pub balance: Balance,
+    pub left_out: usize,
+}
+
+/// The balance of `covariates` by the ledger's arms, overall and by `by`.
+pub fn balance_of(
+    participants: &InputFile,
+    ledger: &Ledger,
+    covariates: &[String],
+    by: Option<&str>,
+) -> Result<BalanceOutcome> {
+    let design = &ledger.design;
+    let mut requests = vec![ColumnRequest::text(&design.id)];
+    for c in covariates {
+        requests.push(ColumnRequest::text(c));
+    }
+    if let Some(b) = by {
+        requests.push(ColumnRequest::text(b));
+    }
+    let table = participants.table(&requests)?;
+    let ids = table.text(&design.id)?;
+    let arm_of: HashMap<&str, u32> = ledger.rows.iter().map(|r| (r.id.as_str(), r.arm)).collect();
+    let arm: Vec<u32> = ids
+        .iter()
+        .map(|id| arm_of.get(id.as_str()).copied().unwrap_or(UNASSIGNED))
+        .collect();
+    let left_out = arm.iter().filter(|&&a| a == UNASSIGNED).count();
+    // A column whose every non-missing cell is a number is numeric; otherwise text.
+    let mut numeric: Vec<Option<Vec<f64>>> = Vec::new();
+    for c in covariates {
+        let parsed: Option<Vec<f64>> = table
+            .text(c)?
+            .iter()
+            .map(|v| {
+                if is_missing(v) {
+                    Some(f64::NAN)
+                } else {
+                    v.parse::<f64>().ok().filter(|x| x.is_finite())
+                }
+            })
+            .collect();
+        numeric.push(parsed);
+    }
+    let mut covs: Vec<Covariate> = Vec::new();
+    for (c, parsed) in covariates.iter().zip(&numeric) {
+        covs.push(match parsed {
+            Some(values) => Covariate::Numeric { name: c, values },
+            None => Covariate::Categorical {
+                name: c,
+                values: table.text(c)?,
+            },
+        });
+    }
+    let arm_names: Vec<String> = design.arms.iter().map(|a| a.name.clone()).collect();
+    let by_values = match by {
+        Some(b) => Some((b, table.text(b)?)),
+        None => None,
+    };
+    let balance = balance(&covs, &arm, &arm_names, design.control_index(), by_values)?;
+    Ok(BalanceOutcome { balance, left_out })
+}

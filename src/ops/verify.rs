@@ -1,0 +1,96 @@
+//! Verification as a library operation: re-derive every ledger row from the participants, the
+//! seed and the design (from the ledger's sidecar), batch by batch, and check the hash chain and
+//! the manifest's record of the ledger.
+
+use crate::design::Design;
+use crate::design::ledger::Ledger;
+use crate::design::rolling::Participants;
+use crate::error::{Error, Location, Result};
+use crate::io::ledger;
+use crate::io::source::InputFile;
+use crate::ops::assign::{check_same_design, coded_columns, read_participants, reconcile_files};
+use crate::settings::Origin;
+use crate::settings::design::DesignSettings;
+use std::path::PathBuf;
+
+/// What a successful verification found.
+pub struct Verified {
+    pub ledger: PathBuf,
+    pub participants: PathBuf,
+    pub rows: usize,
+    pub batches: u32,
+    pub seed: u64,
+    /// Participants not in the ledger yet.
+    pub not_in_ledger: usize,
+}
+
+/// Re-derive every ledger row and check the hash chain; an error names the first row that
+/// differs or whose hash breaks.
+pub fn verify(settings: &DesignSettings) -> Result<Verified> {
+    let ledger_path = settings.ledger.clone().ok_or_else(|| {
+        Origin::flag("--ledger").error("give --ledger FILE (or a study whose [data] names ledger)")
+    })?;
+    let participants = settings.participants.clone().ok_or_else(|| {
+        Origin::flag("--participants")
+            .error("give --participants FILE (or a study whose [data] names participants)")
+    })?;
+    if !ledger_path.exists() {
+        return Err(Error::ledger(
+            Location::file(&ledger_path),
+            "no such ledger (and no design file beside it)",
+        ));
+    }
+    let ledger_file = InputFile::open(&ledger_path)?;
+    let sidecar_path = ledger::sidecar_path(&ledger_path);
+    let sidecar = sidecar_path
+        .is_file()
+        .then(|| InputFile::open(&sidecar_path))
+        .transpose()?;
+    let ledger = ledger::parse(&ledger_file, sidecar.as_ref())?;
+    let participants = InputFile::open(&participants)?;
+    verify_opened(
+        &ledger,
+        &ledger_file,
+        &participants,
+        settings.design.as_ref(),
+    )
+}
+
+/// [`verify`] on files already read: the parsed ledger, its file (for the manifest check), the
+/// participants, and the design the spec or flags give (compared with the ledger's).
+pub fn verify_opened(
+    ledger: &Ledger,
+    ledger_file: &InputFile,
+    participants: &InputFile,
+    design: Option<&Design>,
+) -> Result<Verified> {
+    let ledger_path = ledger_file.path().to_path_buf();
+    ledger::check_hash_against_manifest(&ledger_path, ledger_file.sha256())?;
+    if let Some(design) = design {
+        check_same_design(&ledger_path, &ledger.design, design)?;
+    }
+    let units = read_participants(participants, &ledger.design)?;
+    let ids = units.ids.to_strs();
+    let (strata, cluster) = coded_columns(&units, &ledger.design);
+    let view = Participants {
+        ids: &ids,
+        strata: &strata,
+        cluster,
+    };
+    let result = reconcile_files(
+        &ledger.design,
+        &units,
+        &view,
+        &ledger_path,
+        Some(ledger),
+        false,
+    )?;
+    Ok(Verified {
+        rows: ledger.rows.len(),
+        batches: ledger.rows.iter().map(|r| r.batch).max().unwrap_or(0),
+        seed: ledger.design.seed,
+        not_in_ledger: result.not_in_ledger,
+        ledger: ledger_path,
+        participants: participants.path().to_path_buf(),
+    })
+}
