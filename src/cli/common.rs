@@ -112,7 +112,8 @@ pub struct DesignArgs {
     /// Block sizes for method `blocks`, e.g. `3,6` (multiples of the sum of the ratios).
     #[arg(long, value_delimiter = ',')]
     pub block_sizes: Option<Vec<u32>>,
-    /// Misfit policy for method `complete` (as Stata's randtreat).
+    /// Misfit policy for method `complete` (as Stata's randtreat): missing, strata, global,
+    /// wstrata or wglobal.
     #[arg(long, value_parser = choice::<Misfits>)]
     pub misfits: Option<Misfits>,
     /// The seed (`[study] seed`).

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How units are assigned within a stratum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// Complete randomization: exact arm counts in every stratum (and enrolment batch).
@@ -37,7 +37,7 @@ impl fmt::Display for Method {
 
 /// What happens to the units left over when a stratum's size is not a multiple of the sum of
 /// the ratios (Carril 2017, Stata's `randtreat, misfits()`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Misfits {
     /// Misfits stay unassigned (empty arm in the ledger). randtreat's default.
