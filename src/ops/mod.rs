@@ -6,5 +6,6 @@
 pub mod assign;
 pub mod balance;
 pub mod estimate;
+pub mod run;
 pub mod simulate;
 pub mod verify;

@@ -2,6 +2,7 @@
 
 pub mod document;
 pub mod figures;
+pub mod folder;
 pub mod mask;
 pub mod shares;
 pub mod study;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What the report needs from the spec, with defaults resolved.
+#[derive(Debug, Clone)]
 pub struct ReportSettings {
     pub report: ResolvedReport,
     pub arms: Vec<String>,
@@ -20,6 +21,7 @@ pub struct ReportSettings {
 }
 
 /// `[report]` with its defaults filled in.
+#[derive(Debug, Clone)]
 pub struct ResolvedReport {
     pub title: String,
     pub primary_outcome: String,

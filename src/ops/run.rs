@@ -1,0 +1,338 @@
+//! The whole evaluation of a study as one library operation (`lotta run`): every section's
+//! settings resolved before any work, each input opened once, the ledger verified, then balance,
+//! effects (with randomization inference and adjustment), the descriptive tables and the
+//! cost-effectiveness analysis, masked for publication and written with the report into a
+//! report folder. Progress is reported through a callback; nothing here touches the terminal.
+
+use crate::design::Design;
+use crate::error::{Error, Result, nearest};
+use crate::export::{Frame, to_csv};
+use crate::io::folder::ReportFolder;
+use crate::io::join::{Ipw, Request, load_study};
+use crate::io::manifest::{file_hash, spec_hash};
+use crate::io::source::StudyInputs;
+use crate::ops::balance::balance_of;
+use crate::ops::estimate as effects;
+use crate::ops::verify::verify_opened;
+use crate::report::folder::write_report;
+use crate::report::study::mask_table;
+use crate::report::tables::{Units, flow, shares, split};
+use crate::settings::analysis::{AnalysisFlags, AnalysisSettings};
+use crate::settings::cost::{CostFlags, CostSettings};
+use crate::settings::design::{DesignFlags, DesignSettings};
+use crate::settings::report::{Methods, ReportSettings};
+use crate::spec::Study;
+use crate::tidy::balance::{joint_frame, rows_frame};
+use crate::tidy::{attrition_frame, to_frame};
+use std::collections::BTreeMap;
+
+/// The tidy tables of a run, by name (written as `tables/<name>.csv`).
+pub type Tables = BTreeMap<String, Frame>;
+
+/// Every setting of a run, resolved and checked before any work.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    pub analysis: AnalysisSettings,
+    pub cost: Option<CostSettings>,
+    pub report: ReportSettings,
+    /// The design the spec gives (compared with the ledger's).
+    pub design: Option<Design>,
+    /// The record of how the results are computed, for the methods section.
+    pub methods: Methods,
+}
+
+impl RunSettings {
+    pub fn resolve(study: &Study) -> Result<RunSettings> {
+        let analysis = AnalysisSettings::resolve(&AnalysisFlags::default(), Some(study))?;
+        let cost = study
+            .spec
+            .cost
+            .as_ref()
+            .map(|_| CostSettings::resolve(&CostFlags::default(), Some(study)))
+            .transpose()?;
+        let report = ReportSettings::resolve(study)?;
+        let design =
+            DesignSettings::resolve(Some(study.clone()), None, None, &DesignFlags::default())?
+                .design;
+        let methods = Methods::of(study, &analysis, cost.as_ref());
+        Ok(RunSettings {
+            analysis,
+            cost,
+            report,
+            design,
+            methods,
+        })
+    }
+}
+
+/// The steps of a run, for progress messages.
+pub const STEPS: [&str; 6] = [
+    "verifying the assignment ledger",
+    "balance",
+    "estimating effects and randomization inference",
+    "descriptive tables",
+    "cost-effectiveness and bootstrap",
+    "writing the report",
+];
+
+/// What a run leaves besides its folder: notes for the user.
+#[derive(Debug, Default)]
+pub struct RunOutcome {
+    pub notes: Vec<String>,
+}
+
+/// The cost-effectiveness tables of a run (summary, draws, and the optional ones), by name.
+pub type CostStep<'a> = &'a dyn Fn(&Study, &StudyInputs, &CostSettings) -> Result<Tables>;
+
+/// Evaluate `study` from its opened `inputs` and write the report into `folder` (committed by
+/// the caller). `step` is called as each of [`STEPS`] starts.
+pub fn run(
+    study: &Study,
+    inputs: &StudyInputs,
+    settings: &RunSettings,
+    folder: &ReportFolder,
+    cost_step: CostStep<'_>,
+    step: &mut dyn FnMut(&str),
+) -> Result<RunOutcome> {
+    let mut tables = Tables::new();
+    let mut notes = Vec::new();
+
+    step(STEPS[0]);
+    let ledger = inputs.parsed_ledger(study)?;
+    let participants = inputs.participants(study)?;
+    verify_opened(
+        &ledger,
+        inputs.ledger(study)?,
+        participants,
+        settings.design.as_ref(),
+    )?;
+
+    step(STEPS[1]);
+    if let Some(design) = &study.spec.design
+        && !design.balance.is_empty()
+    {
+        let outcome = balance_of(participants, &ledger, &design.balance, design.by.as_deref())?;
+        if outcome.left_out > 0 {
+            notes.push(format!(
+                "{} participants are left out of the balance table (not in the ledger, or left unassigned as misfits)",
+                outcome.left_out
+            ));
+        }
+        tables.insert("balance".into(), rows_frame(&outcome.balance.rows));
+        tables.insert("balance_joint".into(), joint_frame(&outcome.balance.joint));
+    }
+
+    step(STEPS[2]);
+    let analysis = &settings.analysis;
+    let (data, load_notes) = effects::study_data(study, inputs, analysis)?;
+    let mut estimated = effects::estimate(data, analysis, load_notes)?;
+    let ri_ledger = analysis.ri.as_ref().map(|_| &ledger);
+    effects::infer(&mut estimated, analysis, ri_ledger)?;
+    tables.insert("effects".into(), to_frame(&estimated.estimates.rows));
+    tables.insert(
+        "attrition".into(),
+        attrition_frame(&estimated.estimates.attrition),
+    );
+    notes.extend(estimated.notes);
+
+    step(STEPS[3]);
+    tables.extend(descriptives(study, inputs, analysis, &settings.report)?);
+
+    step(STEPS[4]);
+    if let Some(cost) = &settings.cost {
+        tables.extend(cost_step(study, inputs, cost)?);
+    }
+
+    step(STEPS[5]);
+    for (name, frame) in tables.iter_mut() {
+        mask_table(name, frame, settings.report.mask_below);
+    }
+    for (name, frame) in &tables {
+        folder.write(&format!("tables/{name}.csv"), &to_csv(frame))?;
+    }
+    let mut hashes = vec![spec_hash(study)];
+    hashes.extend(inputs.all().into_iter().map(file_hash));
+    write_report(folder, study, &settings.report, &settings.methods, &hashes)?;
+    Ok(RunOutcome { notes })
+}
+
+/// Open every input of the study once, and check before any work that the run has what it
+/// needs: a ledger, participants, outcome files, and every outcome the spec names as a column.
+pub fn open_inputs(study: &Study) -> Result<StudyInputs> {
+    let data = &study.spec.data;
+    if data.ledger.is_none() {
+        return Err(Error::spec(
+            study.key_location("data.ledger"),
+            "the study names no assignment ledger; `lotta run` analyses an assigned trial",
+        )
+        .with_hint("run `lotta assign` and set `ledger = \"...\"` in [data]"));
+    }
+    let inputs = StudyInputs::open(study)?;
+    inputs.participants(study)?;
+    if inputs.outcomes.is_empty() {
+        return Err(Error::spec(
+            study.key_location("data.outcomes"),
+            "the study names no outcome files; there is nothing to estimate",
+        ));
+    }
+    // Every outcome the spec names must be a column of an outcome file.
+    let mut columns: Vec<String> = Vec::new();
+    for file in &inputs.outcomes {
+        columns.extend(file.headers()?);
+    }
+    let mut named: Vec<(String, String)> = Vec::new();
+    if let Some(a) = &study.spec.analysis {
+        named.extend(
+            a.outcomes
+                .iter()
+                .map(|o| ("analysis.outcomes".to_string(), o.clone())),
+        );
+    }
+    if let Some(r) = &study.spec.report {
+        named.extend(
+            r.horizons
+                .keys()
+                .map(|o| ("report.horizons".to_string(), o.clone())),
+        );
+        named.extend(
+            r.split
+                .keys()
+                .map(|o| ("report.split".to_string(), o.clone())),
+        );
+        named.extend(
+            r.primary_outcome
+                .iter()
+                .map(|o| ("report.primary_outcome".to_string(), o.clone())),
+        );
+    }
+    if let Some(c) = &study.spec.cost {
+        named.extend(
+            c.outcome
+                .iter()
+                .map(|o| ("cost.outcome".to_string(), o.clone())),
+        );
+    }
+    for (key, outcome) in named {
+        if !columns.contains(&outcome) {
+            let mut err = Error::spec(
+                study.key_location(&key),
+                format!(
+                    "outcome `{outcome}` is not a column of any outcome file in [data] outcomes"
+                ),
+            );
+            if let Some(s) = nearest(&outcome, columns.iter().map(String::as_str)) {
+                err = err.with_hint(format!("did you mean `{s}`?"));
+            }
+            return Err(err);
+        }
+    }
+    Ok(inputs)
+}
+
+/// The descriptive tables: flow, shares over horizons, and the split of the primary outcome.
+fn descriptives(
+    study: &Study,
+    inputs: &StudyInputs,
+    analysis: &AnalysisSettings,
+    context: &ReportSettings,
+) -> Result<Tables> {
+    let spec = &study.spec;
+    let mut outcomes: Vec<String> = context.report.horizons.keys().cloned().collect();
+    for o in analysis.outcomes.value.iter().cloned() {
+        if !outcomes.contains(&o) {
+            outcomes.push(o);
+        }
+    }
+    let parts: Vec<String> = context.report.split.keys().cloned().collect();
+    let mut columns = outcomes.clone();
+    columns.extend(parts.iter().filter(|p| !outcomes.contains(p)).cloned());
+    let request = Request {
+        outcomes: columns,
+        treatment: "arm".into(),
+        control: Some(context.control.clone()),
+        by: analysis.by.as_ref().map(|b| b.value.clone()),
+        participation: analysis.participation.as_ref().map(|p| p.value.clone()),
+        ..Request::default()
+    };
+    let (data, _) = load_study(
+        inputs.ledger(study)?,
+        inputs.participants.as_ref(),
+        &inputs.outcomes,
+        &spec.data.id,
+        &request,
+        Ipw::Off,
+    )?;
+    // Arms in the spec's order (the analysis puts the control first).
+    let arm: Vec<usize> = data
+        .treatment
+        .codes
+        .iter()
+        .map(|&c| {
+            let name = &data.treatment.arms[c];
+            context.arms.iter().position(|a| a == name).unwrap_or(0)
+        })
+        .collect();
+    let subgroups: Vec<(String, Vec<bool>)> = match &data.by {
+        Some(by) => by
+            .levels
+            .iter()
+            .enumerate()
+            .map(|(l, level)| {
+                (
+                    format!("{}={level}", by.name),
+                    by.codes.iter().map(|&c| c == l).collect(),
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let units = Units {
+        arm: &arm,
+        arms: &context.arms,
+        subgroups: &subgroups,
+    };
+    let column = |name: &str| -> Option<&[f64]> {
+        data.outcomes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_slice())
+    };
+    let mut tables = Tables::new();
+    let primary = column(&context.report.primary_outcome).ok_or_else(|| {
+        Error::spec(
+            study.key_location("report.primary_outcome"),
+            format!(
+                "no outcome column `{}` in the outcome files",
+                context.report.primary_outcome
+            ),
+        )
+    })?;
+    tables.insert(
+        "flow".into(),
+        flow(
+            &units,
+            data.participation.as_ref().map(|(_, v)| v.as_slice()),
+            primary,
+            context
+                .report
+                .horizons
+                .get(&context.report.primary_outcome)
+                .copied(),
+        ),
+    );
+    let horizon_columns: Vec<(String, &[f64])> = context
+        .report
+        .horizons
+        .keys()
+        .filter_map(|o| column(o).map(|v| (o.clone(), v)))
+        .collect();
+    tables.insert("shares".into(), shares(&units, &horizon_columns));
+    if !parts.is_empty() {
+        let part_columns: Vec<(String, &[f64])> = parts
+            .iter()
+            .filter_map(|p| column(p).map(|v| (p.clone(), v)))
+            .collect();
+        tables.insert("split".into(), split(&units, &part_columns));
+    }
+    Ok(tables)
+}

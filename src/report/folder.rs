@@ -1,0 +1,304 @@
+//! The report folder: the record of how a run's results were computed (`settings.json`), the
+//! tidy tables of an earlier run read back, and the report files (HTML, Markdown, figures,
+//! Markdown tables) with the manifest written from them. `lotta run` and `lotta report` both
+//! write their folder here.
+
+use crate::error::{Error, Location, Result};
+use crate::export::{Frame, from_csv};
+use crate::io::folder::ReportFolder;
+use crate::io::manifest::{Entry, FileHash, MANIFEST_FILE, Manifest, to_bytes};
+use crate::io::sha256_hex;
+use crate::report::study::{ReportContext, Tables, build};
+use crate::settings::report::{Methods, ReportSettings};
+use crate::spec::Study;
+use std::path::{Path, PathBuf};
+
+/// A path as the study names it: relative to the folder of study.toml, `/` separated.
+fn display_path(study: &Study, path: &Path) -> String {
+    let shown = path.strip_prefix(&study.dir).unwrap_or(path);
+    shown
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn design_lines(methods: &Methods) -> Vec<String> {
+    let mut lines = Vec::new();
+    let Some(d) = &methods.design else {
+        return lines;
+    };
+    let arms: Vec<String> = d
+        .arms
+        .iter()
+        .map(|(name, ratio)| {
+            if *name == d.control {
+                format!("{name} (ratio {ratio}; comparison arm)")
+            } else {
+                format!("{name} (ratio {ratio})")
+            }
+        })
+        .collect();
+    lines.push(format!("Arms: {}.", arms.join(", ")));
+    if d.strata.is_empty() {
+        lines.push("Strata: none (one stratum).".into());
+    } else {
+        lines.push(format!(
+            "Strata: {} (their combinations).",
+            d.strata.join(" × ")
+        ));
+    }
+    if let Some(c) = &d.cluster {
+        lines.push(format!("Clusters: all members of a `{c}` share an arm."));
+    }
+    let method = if d.method == "blocks" {
+        let sizes: Vec<String> = d.block_sizes.iter().map(u32::to_string).collect();
+        if sizes.is_empty() {
+            "permuted blocks within strata".to_string()
+        } else {
+            format!(
+                "permuted blocks of {} within strata, sizes drawn at random",
+                sizes.join(" or ")
+            )
+        }
+    } else {
+        "complete randomization within strata (exact counts)".to_string()
+    };
+    lines.push(format!(
+        "Assignment: {method}; rolling enrolment in batches that never change earlier assignments (docs/randomization.md)."
+    ));
+    lines.push(format!(
+        "Seed: {}. The ledger was re-derived from the seed and the design and its hash chain checked before the analysis.",
+        d.seed
+    ));
+    lines
+}
+
+/// The distinct values of `column` among the intention-to-treat rows of the effects table (the
+/// 2SLS rows have the participation column as their term), in order of appearance.
+fn itt_values(effects: &Frame, column: &str, participation: Option<&str>) -> Vec<String> {
+    let mut values: Vec<String> = Vec::new();
+    for row in 0..effects.rows.len() {
+        let is_iv =
+            participation.is_some() && effects.text(row, "term").as_deref() == participation;
+        if let Some(value) = effects.text(row, column)
+            && !is_iv
+            && !value.is_empty()
+            && !values.contains(&value)
+        {
+            values.push(value);
+        }
+    }
+    values
+}
+
+/// The methods section: the estimator and SE type of the computed rows, and the rest from the
+/// record of the run's resolved settings.
+fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(effects) = tables.get("effects") {
+        let participation = methods.participation.as_deref();
+        let estimators = itt_values(effects, "estimator", participation);
+        let weighted = estimators.iter().any(|e| e.ends_with(" (ipw)"));
+        let names: Vec<&str> = estimators
+            .iter()
+            .map(|e| match e.trim_end_matches(" (ipw)") {
+                "ols" => "OLS with covariates (lm_robust)",
+                "fe" => "OLS with strata fixed effects",
+                "lin" => {
+                    "Lin (2013): OLS fully interacted with centred covariates (estimatr's lm_lin)"
+                }
+                _ => "difference in means (estimatr's difference_in_means)",
+            })
+            .collect();
+        let mut names_unique: Vec<&str> = Vec::new();
+        for n in names {
+            if !names_unique.contains(&n) {
+                names_unique.push(n);
+            }
+        }
+        lines.push(format!(
+            "Intention-to-treat effects: {}{}.",
+            names_unique.join("; "),
+            if weighted {
+                ", weighted by inverse assignment probabilities from the ledger"
+            } else {
+                ""
+            }
+        ));
+        if !methods.covariates.is_empty() {
+            lines.push(format!(
+                "Covariates: {} (text columns as indicators, first level as reference).",
+                methods.covariates.join(", ")
+            ));
+        }
+        let se = itt_values(effects, "se_type", participation).join(", ");
+        lines.push(format!(
+            "Standard errors: {se} (HC2: MacKinnon & White 1985, estimatr's default; CR2: Bell & McCaffrey 2002 with Pustejovsky & Tipton 2018 df); t intervals with the residual df."
+        ));
+        if let Some(by) = &methods.by {
+            lines.push(format!(
+                "Subgroups by `{by}`; the difference between subgroups from the model with treatment × subgroup interactions."
+            ));
+        }
+        if let Some(p) = participation {
+            lines.push(format!(
+                "Effect of participation (`{p}`): two-stage least squares with the offer as instrument (estimatr's iv_robust), same SE type; first-stage F reported."
+            ));
+        }
+        if let Some(r) = methods.ri_draws.filter(|&r| r > 0) {
+            lines.push(format!(
+                "Randomization inference: {r} re-runs of the study's own assignment procedure from its ledger (strata, blocks, batches), every estimate of the whole model recomputed under each; two-sided p = share of draws with |estimate| ≥ |observed| (ri2, ritest); interval for a constant effect by test inversion (Rosenbaum 2002)."
+            ));
+        }
+        let method = match methods.adjust.as_deref() {
+            Some("holm") => Some("Holm (1979)"),
+            Some("bh") => Some("Benjamini & Hochberg (1995)"),
+            _ => None,
+        };
+        if let Some(method) = method {
+            let families = if participation.is_some() {
+                ", the intention-to-treat rows and the 2SLS rows as two families"
+            } else {
+                ""
+            };
+            lines.push(format!(
+                "Multiple testing: {method} adjusted p-values across outcomes × subgroups{families}."
+            ));
+        }
+        lines.push("Missing outcomes: complete cases, with attrition by arm and a test of differential attrition.".into());
+    }
+    if let Some(reps) = methods.cost_bootstrap {
+        lines.push(format!(
+            "Cost-effectiveness: incremental cost over incremental effect (cost per additional person); delta-method and Fieller (1954) intervals (Willan & O'Brien 1996){}; net monetary benefit and acceptability curve (Fenwick, Claxton & Sculpher 2001).",
+            if reps > 0 {
+                format!(", and a nonparametric bootstrap ({reps} replicates, resampled within arms and strata, percentile intervals)")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    lines.push(
+        "Published cells describing fewer persons than the masking threshold are masked; no personal identifier appears in the report."
+            .into(),
+    );
+    lines
+}
+
+/// The record of how a report folder's results were computed (`settings.json`).
+pub const SETTINGS_FILE: &str = "settings.json";
+
+/// Read the record of an earlier run; None when the folder predates it.
+pub fn read_methods(folder: &Path) -> Result<Option<Methods>> {
+    let path = folder.join(SETTINGS_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(Some(serde_json::from_slice(&bytes).map_err(|e| {
+            Error::data(
+                Location::file(&path).with_line(e.line() as u64),
+                format!("not lotta's record of a run: {e}"),
+            )
+            .with_hint("re-run `lotta run` to write it again")
+        })?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(&path, e)),
+    }
+}
+
+/// Read the tidy tables of a report folder (`tables/*.csv`).
+pub fn read_tables(folder: &Path) -> Result<Tables> {
+    let dir = folder.join("tables");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::io(&dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .collect();
+    names.sort();
+    let mut tables = Tables::new();
+    for path in names {
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let frame: Frame = from_csv(&bytes).map_err(|e| {
+            Error::data(
+                Location::file(&path),
+                format!("not a table of lotta's: {e}"),
+            )
+        })?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        tables.insert(name, frame);
+    }
+    Ok(tables)
+}
+
+/// Write the report (HTML, Markdown, figures, Markdown tables) and the manifest into `staged`,
+/// whose `tables/*.csv` are already written.
+pub fn write_report(
+    staged: &ReportFolder,
+    study: &Study,
+    context: &ReportSettings,
+    methods: &Methods,
+    inputs: &[FileHash],
+) -> Result<()> {
+    let tables = read_tables(staged.staging())?;
+    let mut record = serde_json::to_vec_pretty(methods).unwrap_or_default();
+    record.push(b'\n');
+    staged.write(SETTINGS_FILE, &record)?;
+    let input_hashes: Vec<FileHash> = inputs
+        .iter()
+        .map(|h| FileHash {
+            path: display_path(study, Path::new(&h.path)),
+            sha256: h.sha256.clone(),
+        })
+        .collect();
+    let version = env!("CARGO_PKG_VERSION");
+    let mut manifest_text = format!(
+        "lotta {version}\nseed {}\ninputs (SHA-256):\n",
+        study.seed()
+    );
+    for h in &input_hashes {
+        manifest_text.push_str(&format!("  {}  {}\n", h.sha256, h.path));
+    }
+    let report_context = ReportContext {
+        title: context.report.title.clone(),
+        subtitle: study.spec.study.description.clone(),
+        arms: context.arms.clone(),
+        control: context.control.clone(),
+        design: design_lines(methods),
+        methods: method_lines(methods, &tables),
+        primary_outcome: context.report.primary_outcome.clone(),
+        horizons: context.report.horizons.clone(),
+        split: context.report.split.clone(),
+        labels: context.report.labels.clone(),
+        outcome_label: context.report.outcome_label.clone(),
+        participation: methods.participation.clone(),
+        mask_below: context.mask_below,
+        manifest: manifest_text.trim_end().to_string(),
+    };
+    let files = build(&report_context, &tables)?;
+    for (name, bytes) in &files {
+        staged.write(name, bytes)?;
+    }
+    // The manifest: every file of the folder with its hash and the inputs it came from.
+    let mut names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    names.extend(tables.keys().map(|t| format!("tables/{t}.csv")));
+    names.push(SETTINGS_FILE.to_string());
+    names.sort();
+    let mut manifest = Manifest::default();
+    for name in names {
+        let bytes = std::fs::read(staged.staging().join(&name))
+            .map_err(|e| Error::io(staged.staging().join(&name), e))?;
+        manifest.files.insert(
+            name,
+            Entry {
+                lotta_version: version.to_string(),
+                command: format!("lotta run (study `{}`)", study.name()),
+                seed: Some(study.seed()),
+                inputs: input_hashes.clone(),
+                sha256: sha256_hex(&bytes),
+            },
+        );
+    }
+    staged.write(MANIFEST_FILE, &to_bytes(&manifest))?;
+    Ok(())
+}
