@@ -2,11 +2,11 @@
 //! estimated, then randomization inference (the study's own assignment re-run from its ledger,
 //! or permutation within strata ad hoc) and the multiple-testing adjustment.
 
+use crate::design::ledger::Ledger;
 use crate::error::{Error, Location, Result};
 use crate::estimate::inference::{self, LedgerReplay};
 use crate::estimate::{AnalysisData, Estimates, estimate_all};
 use crate::io::join::{load_file, load_study};
-use crate::design::ledger::Ledger;
 use crate::settings::analysis::AnalysisSettings;
 use crate::spec::Study;
 use std::path::Path;
