@@ -10,6 +10,6 @@ pub mod output;
 pub mod table;
 pub mod units;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, write_atomic_with};
 pub use hash::{sha256_file, sha256_hex};
 pub use table::{ColumnKind, ColumnRequest, Table};
