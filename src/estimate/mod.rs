@@ -22,7 +22,7 @@ pub mod weights;
 
 use crate::error::{Error, Result};
 use crate::tidy::{AttritionRow, EffectRow};
-use ols::{CovariateView, Design, LazyDesign, expand_covariates, lm_robust_lazy};
+use ols::{CovariateView, DesignMatrix, LazyDesignMatrix, expand_covariates, lm_robust_lazy};
 use rayon::prelude::*;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use vcov::{Clusters, SeType};
@@ -525,8 +525,8 @@ fn clusters_of(data: &AnalysisData, rows: &[usize]) -> Option<Clusters> {
     })
 }
 
-fn treatment_design(data: &AnalysisData, codes: &[usize], rows: &[usize]) -> Design {
-    let mut d = Design::new();
+fn treatment_design(data: &AnalysisData, codes: &[usize], rows: &[usize]) -> DesignMatrix {
+    let mut d = DesignMatrix::new();
     for a in 1..data.treatment.arms.len() {
         d.push(
             data.treatment.term(a),
@@ -567,9 +567,9 @@ fn model_design(
     options: &Options,
     codes: &[usize],
     rows: &[usize],
-    extra: &Design,
-    interacted: &Design,
-) -> LazyDesign {
+    extra: &DesignMatrix,
+    interacted: &DesignMatrix,
+) -> LazyDesignMatrix {
     let treat = treatment_design(data, codes, rows);
     let mut covs = expand_covariates(&covariate_views(data), rows);
     let weights = data.weights.as_ref().map(|w| subset(w, rows));
@@ -583,7 +583,7 @@ fn model_design(
         }
         Estimator::Dim | Estimator::Ols | Estimator::Fe => {
             if options.estimator == Estimator::Dim {
-                covs = Design::new();
+                covs = DesignMatrix::new();
             }
             let mut rest = treat;
             for (name, col) in extra.names.iter().zip(&extra.columns) {
@@ -599,10 +599,15 @@ fn model_design(
             match (&data.strata, use_fe) {
                 (Some(strata), true) => {
                     let s = subset(&strata.codes, rows);
-                    LazyDesign::from_design(fe::fe_design(&s, &strata.levels, &strata.name, rest))
+                    LazyDesignMatrix::from_design(fe::fe_design(
+                        &s,
+                        &strata.levels,
+                        &strata.name,
+                        rest,
+                    ))
                 }
                 _ => {
-                    let mut d = LazyDesign::with_rows(rows.len());
+                    let mut d = LazyDesignMatrix::with_rows(rows.len());
                     d.push_ones("(Intercept)");
                     for (name, col) in rest.names.into_iter().zip(rest.columns) {
                         d.push(name, col);
@@ -661,7 +666,14 @@ fn group_effects(
         }
         return Ok(out);
     }
-    let design = model_design(data, options, codes, rows, &Design::new(), &Design::new());
+    let design = model_design(
+        data,
+        options,
+        codes,
+        rows,
+        &DesignMatrix::new(),
+        &DesignMatrix::new(),
+    );
     let terms: Vec<String> = (1..arms).map(|a| data.treatment.term(a)).collect();
     fit_terms(data, se, y, rows, &design, &terms, warnings)
         .map(|effects| (1..arms).zip(effects).collect())
@@ -672,7 +684,7 @@ fn fit_terms(
     se: SeType,
     y: &[f64],
     rows: &[usize],
-    design: &LazyDesign,
+    design: &LazyDesignMatrix,
     terms: &[String],
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Effect>> {
@@ -723,7 +735,7 @@ fn differences(
     let reference = by.levels.len() - 1;
     let indicators = level_indicators(by, rows);
     let treat = treatment_design(data, codes, rows);
-    let mut interacted = Design::new();
+    let mut interacted = DesignMatrix::new();
     let mut wanted: Vec<(String, usize, usize)> = Vec::new();
     for (l, (gname, gcol)) in indicators.names.iter().zip(&indicators.columns).enumerate() {
         for (a, (tname, tcol)) in treat.names.iter().zip(&treat.columns).enumerate() {
@@ -765,9 +777,9 @@ fn differences(
 
 /// The level indicators of `by` on `rows`, every level but the last (the reference), named
 /// `<by><level>` as R names the columns of a 0/1 variable `<by><level>`.
-fn level_indicators(by: &Factor, rows: &[usize]) -> Design {
+fn level_indicators(by: &Factor, rows: &[usize]) -> DesignMatrix {
     let reference = by.levels.len() - 1;
-    let mut indicators = Design::new();
+    let mut indicators = DesignMatrix::new();
     for (l, level) in by.levels.iter().enumerate().take(reference) {
         indicators.push(
             format!("{}{level}", by.name),
@@ -810,8 +822,8 @@ fn iv_differences(
         .map(|&i| f64::from(u8::from(codes[i] == 1)))
         .collect();
     let indicators = level_indicators(by, rows);
-    let mut endogenous = Design::new();
-    let mut instruments = Design::new();
+    let mut endogenous = DesignMatrix::new();
+    let mut instruments = DesignMatrix::new();
     endogenous.push(pname, d.clone());
     instruments.push(data.treatment.term(1), z.clone());
     for (gname, g) in indicators.names.iter().zip(&indicators.columns) {
