@@ -6,7 +6,7 @@
 //!
 //! Wall-clock figures from `std::time::Instant` (this is a benchmark, not a test).
 
-use lotta::cea::bootstrap::Plan;
+use lotta::cea::bootstrap::ResamplingPlan;
 use lotta::cea::{Options, Sample, analyse};
 use lotta::estimate::ri::{StrataPermuter, difference_in_means, randomization_test};
 use lotta::rng::Stream;
@@ -39,7 +39,7 @@ fn main() {
 
     if run("engine") {
         let t0 = Instant::now();
-        let plan = Plan::new(&treated, &[&cost, &effect], &strata, None);
+        let plan = ResamplingPlan::new(&treated, &[&cost, &effect], &strata, None);
         let out = plan.run(reps, 7);
         let dt = t0.elapsed().as_secs_f64();
         println!(

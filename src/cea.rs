@@ -16,7 +16,7 @@ pub mod bootstrap;
 pub mod fieller;
 
 use crate::error::{Error, Result};
-use bootstrap::{Plan, percentile_interval, standard_normal_quantile};
+use bootstrap::{ResamplingPlan, percentile_interval, standard_normal_quantile};
 use fieller::Fieller;
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -664,7 +664,7 @@ pub fn analyse(sample: &Sample, options: &Options) -> Result<Analysis> {
 
     // Bootstrap replicates of all arm means.
     let reps: Vec<Vec<f64>> = if options.bootstrap > 0 {
-        let plan = Plan::new(&sample.treated, &vars, &sample.strata, clusters);
+        let plan = ResamplingPlan::new(&sample.treated, &vars, &sample.strata, clusters);
         plan.run(options.bootstrap, options.seed)
     } else {
         Vec::new()

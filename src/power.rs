@@ -1,17 +1,18 @@
-//! Planning a trial: analytic power ([`analytic`]) from a checked question ([`PlanInput`] →
-//! [`Plan`]), and power by simulation ([`diagnose`]: simulate → assign → estimate, many times).
+//! Planning a trial: analytic power ([`analytic`]) from a checked question ([`PowerInput`] →
+//! [`PowerPlan`]), and power by simulation ([`diagnose`]: simulate → assign → estimate, many
+//! times).
 
 pub mod analytic;
 pub mod diagnose;
 pub mod nct;
 
-pub use analytic::{Answer, Clusters, CostPrecision, Method, OutcomeKind, Plan, Row, Unknown};
+pub use analytic::{Answer, Clusters, CostPrecision, Method, OutcomeKind, PowerPlan, Row, Unknown};
 
 use crate::error::{Error, Location, Result};
 
 /// The planning question as given (flags over `[power]`), before checking.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct PlanInput {
+pub struct PowerInput {
     pub outcome: Option<String>,
     pub method: Option<String>,
     pub baseline: Option<f64>,
@@ -41,10 +42,10 @@ pub fn treated_share(ratio: &str) -> Option<f64> {
     (a.is_finite() && b.is_finite() && a > 0.0 && b > 0.0).then(|| a / (a + b))
 }
 
-impl Plan {
+impl PowerPlan {
     /// Check a planning question. `at(name)` locates the flag or spec key `name` (written as
     /// the flag without dashes, e.g. `cluster-size`) for messages.
-    pub fn new(input: &PlanInput, at: &dyn Fn(&str) -> Location) -> Result<Plan> {
+    pub fn new(input: &PowerInput, at: &dyn Fn(&str) -> Location) -> Result<PowerPlan> {
         let bad = |name: &str, msg: String| Error::spec(at(name), msg);
         let outcome = match input.outcome.as_deref() {
             None | Some("binary") => OutcomeKind::Binary,
@@ -264,7 +265,7 @@ impl Plan {
                 return Err(bad("effect", format!("{e}: expected a non-zero effect")));
             }
         }
-        let plan = Plan {
+        let plan = PowerPlan {
             outcome,
             method,
             baseline,

@@ -21,7 +21,7 @@ pub mod render;
 
 pub use dgp::Dgp;
 
-use crate::design::plan::{Plan, intern, strata_codes};
+use crate::design::plan::{AssignmentPlan, intern, strata_codes};
 use crate::design::{Design, DesignInput, Method, Misfits};
 use crate::error::{Error, Result};
 use crate::rng::Stream;
@@ -272,7 +272,7 @@ pub fn characteristic(dgp: &Dgp, person: &Person, column: &str) -> Option<String
 
 /// The assignment plan of the simulated participants: `lotta assign`'s algorithm with the
 /// design's strata (and clusters), each participant in the batch of their enrolment wave.
-pub fn plan(dgp: &Dgp, participants: &Participants, design: &Design) -> Result<Plan> {
+pub fn plan(dgp: &Dgp, participants: &Participants, design: &Design) -> Result<AssignmentPlan> {
     let column = |name: &str| -> Result<Vec<String>> {
         participants
             .people
@@ -303,7 +303,7 @@ pub fn plan(dgp: &Dgp, participants: &Participants, design: &Design) -> Result<P
         None => None,
     };
     let ids: Vec<&str> = participants.people.iter().map(|p| p.id.as_str()).collect();
-    Plan::new(
+    AssignmentPlan::new(
         design,
         &ids,
         (&codes, &keys),

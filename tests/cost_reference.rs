@@ -3,7 +3,7 @@
 //! NMB; the bootstrap scheme on boot's own resampling indices, boot.ci percentile limits, and the
 //! spread of lotta's own stratified bootstrap against boot's.
 
-use lotta::cea::bootstrap::{Plan, percentile_interval, replicate_from_indices};
+use lotta::cea::bootstrap::{ResamplingPlan, percentile_interval, replicate_from_indices};
 use lotta::cea::{Offset, Options, Sample, analyse};
 use lotta::io::table::{ColumnRequest, Table};
 use serde_json::Value;
@@ -193,7 +193,7 @@ fn own_stratified_bootstrap_has_the_spread_of_boot() {
     let data = load();
     let reference = reference();
     let s = &data.sample;
-    let plan = Plan::new(&s.treated, &[&s.cost, &s.effect], &s.strata, None);
+    let plan = ResamplingPlan::new(&s.treated, &[&s.cost, &s.effect], &s.strata, None);
     let reps = plan.run(4000, 20190401);
     let sd = |k: usize| {
         let d: Vec<f64> = reps.iter().map(|r| r[k] - r[2 + k]).collect();

@@ -3,7 +3,7 @@
 //! simulation (coverage, bias, determinism), and one test per kind of bad input.
 
 use lotta::error::Location;
-use lotta::power::{Plan, PlanInput, nct};
+use lotta::power::{PowerInput, PowerPlan, nct};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -47,7 +47,7 @@ fn analytic_results_match_r_pwr_and_textbook_formulas() {
     let rows = read_csv("tests/reference/power/analytic.csv");
     assert!(rows.len() >= 20);
     for row in &rows {
-        let input = PlanInput {
+        let input = PowerInput {
             outcome: text(row, "outcome"),
             method: text(row, "method"),
             baseline: num(row, "baseline"),
@@ -69,8 +69,8 @@ fn analytic_results_match_r_pwr_and_textbook_formulas() {
             effect: num(row, "effect"),
         };
         let case = &row["case"];
-        let plan =
-            Plan::new(&input, &|_| Location::default()).unwrap_or_else(|e| panic!("{case}: {e}"));
+        let plan = PowerPlan::new(&input, &|_| Location::default())
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
         let answer = plan.answer().unwrap_or_else(|e| panic!("{case}: {e}"));
         let estimand = row["estimand"].as_str();
         let quantity = row["quantity"].as_str();

@@ -10,7 +10,8 @@ pub mod rolling;
 mod unit_tests;
 
 pub use plan::{
-    Assignment, Plan, PlanError, Slot, UNASSIGNED, intern, strata_codes, strata_from_codes,
+    Assignment, AssignmentPlan, PlanError, Slot, UNASSIGNED, intern, strata_codes,
+    strata_from_codes,
 };
 
 use serde::{Deserialize, Serialize};

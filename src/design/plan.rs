@@ -1,8 +1,8 @@
-//! The draw itself: units grouped once into strata, clusters and enrolment batches (a [`Plan`]),
-//! then assigned by the exact procedures of docs/randomization.md — complete randomization with
-//! misfit policies, or permuted blocks of random sizes continued across batches — each from
-//! its own named stream. A plan is built once and can be drawn again cheaply with other streams
-//! (randomization inference, simulation-based power).
+//! The draw itself: units grouped once into strata, clusters and enrolment batches (an
+//! [`AssignmentPlan`]), then assigned by the exact procedures of docs/randomization.md — complete
+//! randomization with misfit policies, or permuted blocks of random sizes continued across
+//! batches — each from its own named stream. A plan is built once and can be drawn again cheaply
+//! with other streams (randomization inference, simulation-based power).
 
 use super::{Design, Method, Misfits};
 use crate::rng::Stream;
@@ -64,7 +64,7 @@ struct Segment {
 /// The precomputed structure of an assignment: which randomization units (individuals, or
 /// clusters) are in which stratum and batch, in id order. Built once, drawn many times.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub struct AssignmentPlan {
     method: Method,
     misfits: Misfits,
     ratios: Vec<u32>,
@@ -150,7 +150,7 @@ pub fn strata_from_codes(
     (codes, keys)
 }
 
-impl Plan {
+impl AssignmentPlan {
     /// Group units for drawing. `ids` identify units; `strata` gives each unit's stratum code
     /// and the key of every code; `cluster` (optional) each unit's cluster code and names;
     /// `batch` each unit's enrolment batch (1, 2, …). Input order does not matter: units are
@@ -161,7 +161,7 @@ impl Plan {
         strata: (&[u32], &[String]),
         cluster: Option<(&[u32], &[String])>,
         batch: &[u32],
-    ) -> Result<Plan, PlanError> {
+    ) -> Result<AssignmentPlan, PlanError> {
         let n = ids.len();
         let codes_fit = |codes: &[u32], names: usize| {
             codes.len() == n && codes.iter().all(|&c| (c as usize) < names)
@@ -265,7 +265,7 @@ impl Plan {
             }
         }
         let ratios = design.reduced_ratios();
-        Ok(Plan {
+        Ok(AssignmentPlan {
             method: design.method,
             misfits: design.misfits,
             total: ratios.iter().sum(),
@@ -307,7 +307,7 @@ impl Plan {
         &self.id_order
     }
 
-    /// The stratum of unit `unit` as an index into [`Plan::stratum_keys`].
+    /// The stratum of unit `unit` as an index into [`AssignmentPlan::stratum_keys`].
     pub fn stratum_index(&self, unit: usize) -> u32 {
         self.unit_stratum.get(unit).copied().unwrap_or(0)
     }
@@ -348,7 +348,7 @@ impl Plan {
     /// A hypothetical re-run of the same procedure on the same units with the streams
     /// `{prefix}/…` of `seed` (e.g. prefix `ri/draw=17`): the arm index of every unit (input
     /// order), [`UNASSIGNED`] for misfits left out. `draw(seed, "assign")` reproduces
-    /// [`Plan::assign`] exactly.
+    /// [`AssignmentPlan::assign`] exactly.
     pub fn draw(&self, seed: u64, prefix: &str) -> Vec<u32> {
         let slots = self.run(seed, prefix);
         self.unit_member
@@ -357,9 +357,9 @@ impl Plan {
             .collect()
     }
 
-    /// The twin of [`Plan::assign`]: for every unit (input order) and arm, the probability of
-    /// that arm, row-major (`units × arms`). Under misfit policy `missing` a row sums to one
-    /// minus the probability of being left unassigned; otherwise to 1.
+    /// The twin of [`AssignmentPlan::assign`]: for every unit (input order) and arm, the
+    /// probability of that arm, row-major (`units × arms`). Under misfit policy `missing` a row
+    /// sums to one minus the probability of being left unassigned; otherwise to 1.
     pub fn probabilities(&self) -> Vec<f64> {
         let k = self.ratios.len();
         let mut member_row = vec![0u32; self.n_members];

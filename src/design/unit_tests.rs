@@ -1,7 +1,7 @@
 //! Unit tests of the pure assignment functions: exact counts, probabilities, clusters, order
 //! invariance, misfit policies, rolling batches, re-draws.
 
-use super::plan::{Plan, intern, strata_codes};
+use super::plan::{AssignmentPlan, intern, strata_codes};
 use super::{Design, DesignInput, Method, Misfits, UNASSIGNED};
 use crate::rng::Stream;
 use std::collections::{BTreeMap, HashMap};
@@ -32,9 +32,9 @@ fn units(sizes: &[usize]) -> (Vec<String>, Vec<String>) {
     (ids, strata)
 }
 
-fn plan(d: &Design, ids: &[String], strata: &[String], batch: &[u32]) -> Plan {
+fn plan(d: &Design, ids: &[String], strata: &[String], batch: &[u32]) -> AssignmentPlan {
     let (codes, keys) = strata_codes(&[("g", strata)], ids.len());
-    Plan::new(d, ids, (&codes, &keys), None, batch).unwrap()
+    AssignmentPlan::new(d, ids, (&codes, &keys), None, batch).unwrap()
 }
 
 fn counts_by_stratum(strata: &[String], arms: &[u32]) -> BTreeMap<(String, u32), usize> {
@@ -254,7 +254,7 @@ fn clusters_share_an_arm_and_are_counted_as_units() {
         .collect();
     let (sc, sk) = strata_codes(&[("s", &strata)], n);
     let (cc, cn) = intern(&clusters);
-    let p = Plan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &vec![1; n]).unwrap();
+    let p = AssignmentPlan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &vec![1; n]).unwrap();
     assert_eq!(p.n_randomization_units(), 11);
     let arms = p.draw(9, "c");
     let mut of: HashMap<&str, u32> = HashMap::new();
@@ -277,7 +277,7 @@ fn a_cluster_across_strata_is_an_error() {
     let clusters: Vec<String> = ["c", "d", "c"].iter().map(|s| s.to_string()).collect();
     let (sc, sk) = strata_codes(&[("s", &strata)], 3);
     let (cc, cn) = intern(&clusters);
-    let e = Plan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &[1, 1, 1]).unwrap_err();
+    let e = AssignmentPlan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &[1, 1, 1]).unwrap_err();
     assert_eq!(
         e,
         super::PlanError::ClusterSpansStrata { unit: 2, first: 0 }
@@ -347,9 +347,9 @@ fn duplicate_and_empty_ids_are_reported_by_position() {
     let ids: Vec<String> = ["x", "y", "x"].iter().map(|s| s.to_string()).collect();
     let strata = vec!["s".to_string(); 3];
     let (sc, sk) = strata_codes(&[("g", &strata)], 3);
-    let e = Plan::new(&d, &ids, (&sc, &sk), None, &[1, 1, 1]).unwrap_err();
+    let e = AssignmentPlan::new(&d, &ids, (&sc, &sk), None, &[1, 1, 1]).unwrap_err();
     assert_eq!(e, super::PlanError::DuplicateId { unit: 2, first: 0 });
     let ids: Vec<String> = ["x", "", "z"].iter().map(|s| s.to_string()).collect();
-    let e = Plan::new(&d, &ids, (&sc, &sk), None, &[1, 1, 1]).unwrap_err();
+    let e = AssignmentPlan::new(&d, &ids, (&sc, &sk), None, &[1, 1, 1]).unwrap_err();
     assert_eq!(e, super::PlanError::EmptyId { unit: 1 });
 }

@@ -72,9 +72,9 @@ pub enum Clusters {
     Count { icc: f64, k: f64 },
 }
 
-/// A validated planning question (built by [`super::Plan::new`]).
+/// A validated planning question (built by [`super::PowerPlan::new`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
+pub struct PowerPlan {
     pub outcome: OutcomeKind,
     pub method: Method,
     /// Control rate (binary) overall and by gender (women, men).
@@ -169,7 +169,7 @@ struct Part {
     extra_df: f64,
 }
 
-impl Plan {
+impl PowerPlan {
     fn sigma(&self, baseline: f64) -> f64 {
         match (self.outcome, self.method) {
             (_, Method::Arcsine) => 1.0,
@@ -396,7 +396,7 @@ impl Plan {
         } else {
             self.method
         };
-        let plan = Plan {
+        let plan = PowerPlan {
             method,
             ..self.clone()
         };
