@@ -196,7 +196,7 @@ pub fn simulate_participants(dgp: &Dgp, n: usize, streams: &Streams) -> Particip
 
 /// Who is in which arm, with the stratum and the probability of the arm received.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Assignment {
+pub struct SimulatedAssignment {
     pub arms: Vec<String>,
     pub control: usize,
     /// Arm index of each participant (same order as `Participants::people`).
@@ -317,7 +317,11 @@ pub fn plan(dgp: &Dgp, participants: &Participants, design: &Design) -> Result<A
 /// `lotta assign` (docs/randomization.md) with the study's design, by enrolment wave. For the
 /// simulated study itself (`Streams::new(seed)`) it draws exactly what `lotta assign` draws
 /// with the same seed; replicate r of power by simulation uses its own streams.
-pub fn assign(dgp: &Dgp, participants: &Participants, streams: &Streams) -> Result<Assignment> {
+pub fn assign(
+    dgp: &Dgp,
+    participants: &Participants,
+    streams: &Streams,
+) -> Result<SimulatedAssignment> {
     let design = dgp.design(streams.seed)?;
     // Arms of the design by their index in the data-generating process.
     let arm_map: Vec<usize> =
@@ -357,7 +361,7 @@ pub fn assign(dgp: &Dgp, participants: &Participants, streams: &Streams) -> Resu
     let stratum = (0..drawn.len())
         .map(|u| plan.stratum_of(u).to_string())
         .collect();
-    Ok(Assignment {
+    Ok(SimulatedAssignment {
         arms: dgp.arms.iter().map(|a| a.name.clone()).collect(),
         control: dgp.control,
         arm,
@@ -426,7 +430,7 @@ pub fn expected_itt(dgp: &Dgp, person: &Person, arm: usize, h: usize) -> f64 {
 pub fn simulate_outcomes(
     dgp: &Dgp,
     participants: &Participants,
-    assignment: &Assignment,
+    assignment: &SimulatedAssignment,
     streams: &Streams,
 ) -> Result<Outcomes> {
     if assignment.arm.len() != participants.people.len() {
@@ -553,7 +557,7 @@ fn categorical_from(u: f64, shares: &[f64; 3]) -> usize {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Study {
     pub participants: Participants,
-    pub assignment: Assignment,
+    pub assignment: SimulatedAssignment,
     pub outcomes: Outcomes,
 }
 

@@ -69,14 +69,14 @@ pub struct Covariate {
 
 /// The assigned arm of every row. `arms[0]` is the control arm.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Assignment {
+pub struct Treatment {
     /// The treatment column's name (the term in output rows).
     pub name: String,
     pub arms: Vec<String>,
     pub codes: Vec<usize>,
 }
 
-impl Assignment {
+impl Treatment {
     /// The term naming arm `a` (≥ 1): the column name with two arms, `<column>=<arm>` otherwise.
     pub fn term(&self, a: usize) -> String {
         if self.arms.len() == 2 {
@@ -96,7 +96,7 @@ impl Assignment {
 /// (missing: lost to follow-up).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalysisData {
-    pub treatment: Assignment,
+    pub treatment: Treatment,
     pub outcomes: Vec<(String, Vec<f64>)>,
     pub covariates: Vec<Covariate>,
     pub by: Option<Factor>,

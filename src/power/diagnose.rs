@@ -4,7 +4,7 @@
 //! are reduced in replicate order, so the result is identical on any number of threads.
 
 use crate::error::{Error, Result};
-use crate::estimate::{AnalysisData, Assignment, Covariate, CovariateValues, Factor, estimate_all};
+use crate::estimate::{AnalysisData, Covariate, CovariateValues, Factor, Treatment, estimate_all};
 use crate::linalg::{from_columns, least_squares};
 use crate::power::nct::qt;
 use crate::simulate::{self, Activity, Dgp, Streams};
@@ -107,7 +107,7 @@ fn pipeline_estimates(
             .position(|n| *n == dgp.arms[a].name)
             .unwrap_or(0)
     };
-    let treatment = Assignment {
+    let treatment = Treatment {
         name: "arm".into(),
         arms: arms.clone(),
         codes: study.assignment.arm.iter().map(|&a| code_of(a)).collect(),
