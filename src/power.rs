@@ -6,7 +6,9 @@ pub mod analytic;
 pub mod diagnose;
 pub mod nct;
 
-pub use analytic::{Answer, Clusters, CostPrecision, Method, OutcomeKind, PowerPlan, Row, Unknown};
+pub use analytic::{
+    Answer, Clusters, CostPrecision, OutcomeKind, PowerMethod, PowerPlan, Row, Unknown,
+};
 
 use crate::error::{Error, Location, Result};
 
@@ -60,11 +62,11 @@ impl PowerPlan {
         let clustered =
             input.icc.is_some() || input.cluster_size.is_some() || input.clusters.is_some();
         let method = match input.method.as_deref() {
-            None if clustered || outcome == OutcomeKind::Continuous => Method::T,
-            None => Method::Normal,
-            Some("normal") => Method::Normal,
-            Some("t") => Method::T,
-            Some("arcsine") if outcome == OutcomeKind::Binary && !clustered => Method::Arcsine,
+            None if clustered || outcome == OutcomeKind::Continuous => PowerMethod::T,
+            None => PowerMethod::Normal,
+            Some("normal") => PowerMethod::Normal,
+            Some("t") => PowerMethod::T,
+            Some("arcsine") if outcome == OutcomeKind::Binary && !clustered => PowerMethod::Arcsine,
             Some("arcsine") => {
                 return Err(bad(
                     "method",

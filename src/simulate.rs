@@ -22,7 +22,7 @@ pub mod render;
 pub use dgp::Dgp;
 
 use crate::design::plan::{AssignmentPlan, intern, strata_codes};
-use crate::design::{Design, DesignInput, Method, Misfits};
+use crate::design::{AssignmentMethod, Design, DesignInput, Misfits};
 use crate::error::{Error, Result};
 use crate::rng::Stream;
 use dgp::{AGE_BANDS, EDUCATION_LEVELS};
@@ -247,7 +247,7 @@ impl Dgp {
             control: self.arms.get(self.control).map(|a| a.name.clone()),
             strata,
             cluster: None,
-            method: Some(Method::Complete),
+            method: Some(AssignmentMethod::Complete),
             block_sizes: Vec::new(),
             misfits: Some(Misfits::Wstrata),
             seed,

@@ -1,7 +1,7 @@
 //! Holm and Benjamini–Hochberg adjusted p-values against R's `p.adjust`
 //! (fixture: tests/reference/adjust/p_adjust.json, made by tests/reference/adjust/adjust.R).
 
-use lotta::estimate::adjust::{Method, adjust};
+use lotta::estimate::adjust::{Adjustment, adjust};
 use serde_json::Value;
 
 /// The fixture is written with 15 significant digits.
@@ -27,7 +27,10 @@ fn holm_and_bh_match_r_p_adjust() {
     assert!(cases.len() >= 5);
     for (name, case) in cases {
         let p = numbers(&case["p"]);
-        for (method, key) in [(Method::Holm, "holm"), (Method::BenjaminiHochberg, "bh")] {
+        for (method, key) in [
+            (Adjustment::Holm, "holm"),
+            (Adjustment::BenjaminiHochberg, "bh"),
+        ] {
             let expected = numbers(&case[key]);
             let got = adjust(&p, method);
             for (i, (g, e)) in got.iter().zip(&expected).enumerate() {

@@ -5,7 +5,9 @@ use crate::cli::UsageError;
 use anyhow::Context;
 use lotta::design::ledger::{Ledger, columns};
 use lotta::design::rolling::{Coded, Participants, Reconciled, RollingError, reconcile};
-use lotta::design::{Design, DesignError, DesignInput, Method, Misfits, PlanError, UNASSIGNED};
+use lotta::design::{
+    AssignmentMethod, Design, DesignError, DesignInput, Misfits, PlanError, UNASSIGNED,
+};
 use lotta::error::{Error, Location};
 use lotta::io::ledger;
 use lotta::io::manifest;
@@ -32,7 +34,7 @@ pub struct DesignArgs {
     #[arg(long)]
     pub cluster: Option<String>,
     #[arg(long, value_enum)]
-    pub method: Option<Method>,
+    pub method: Option<AssignmentMethod>,
     /// Block sizes for method `blocks`, e.g. `3,6` (multiples of the sum of the ratios).
     #[arg(long, value_delimiter = ',')]
     pub block_sizes: Option<Vec<u32>>,

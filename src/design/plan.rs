@@ -4,7 +4,7 @@
 //! batches — each from its own named stream. A plan is built once and can be drawn again cheaply
 //! with other streams (randomization inference, simulation-based power).
 
-use super::{Design, Method, Misfits};
+use super::{AssignmentMethod, Design, Misfits};
 use crate::rng::Stream;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -65,7 +65,7 @@ struct Segment {
 /// clusters) are in which stratum and batch, in id order. Built once, drawn many times.
 #[derive(Debug, Clone)]
 pub struct AssignmentPlan {
-    method: Method,
+    method: AssignmentMethod,
     misfits: Misfits,
     ratios: Vec<u32>,
     total: u32,
@@ -389,8 +389,8 @@ impl AssignmentPlan {
         let k_arms = self.ratios.len();
         let total = self.total as f64;
         match self.method {
-            Method::Blocks => self.ratios.iter().map(|&r| r as f64 / total).collect(),
-            Method::Complete => {
+            AssignmentMethod::Blocks => self.ratios.iter().map(|&r| r as f64 / total).collect(),
+            AssignmentMethod::Complete => {
                 let full = (n / self.total as usize) as f64;
                 let m = (n % self.total as usize) as f64;
                 self.ratios
@@ -412,7 +412,7 @@ impl AssignmentPlan {
     fn run(&self, seed: u64, prefix: &str) -> Vec<Slot> {
         let mut slots = vec![Slot::default(); self.n_members];
         match self.method {
-            Method::Complete => {
+            AssignmentMethod::Complete => {
                 let mut chunks: Vec<&mut [Slot]> = Vec::with_capacity(self.segments.len());
                 let mut rest: &mut [Slot] = &mut slots;
                 for seg in &self.segments {
@@ -428,7 +428,7 @@ impl AssignmentPlan {
                     self.pooled_misfits(seed, prefix, &mut slots);
                 }
             }
-            Method::Blocks => {
+            AssignmentMethod::Blocks => {
                 // All segments of a stratum are contiguous and in batch order.
                 let mut ranges: Vec<(u32, usize, usize)> = Vec::new();
                 for seg in &self.segments {

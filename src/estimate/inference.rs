@@ -5,7 +5,7 @@
 //! study's own design re-run by `design::AssignmentPlan`, or permutation within strata for ad
 //! hoc data).
 
-use super::adjust::{self, Method};
+use super::adjust::{self, Adjustment};
 use super::fast::fast_statistic;
 use super::ri;
 use super::{AnalysisData, Estimates, Options, recompute};
@@ -255,7 +255,7 @@ pub fn permutation_draws(
 /// the 2SLS rows. A 2SLS effect is the ITT effect rescaled by the first stage and tests nearly
 /// the same hypothesis; counting both in one family would make every adjustment needlessly
 /// conservative.
-pub fn adjust_p_values(estimates: &mut Estimates, method: Method) {
+pub fn adjust_p_values(estimates: &mut Estimates, method: Adjustment) {
     for iv_family in [false, true] {
         let members: Vec<usize> = (0..estimates.rows.len())
             .filter(|&i| estimates.rows[i].estimator.starts_with("iv") == iv_family)

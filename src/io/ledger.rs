@@ -270,13 +270,13 @@ pub fn append<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::design::{DesignInput, Method};
+    use crate::design::{AssignmentMethod, DesignInput};
     use crate::io::sha256_hex;
 
     fn design() -> Design {
         Design::new(DesignInput {
             arms: vec![("md1".into(), 2), ("standard".into(), 1)],
-            method: Some(Method::Complete),
+            method: Some(AssignmentMethod::Complete),
             seed: 7,
             id: "id".into(),
             ..Default::default()
