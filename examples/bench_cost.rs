@@ -7,7 +7,7 @@
 //! Wall-clock figures from `std::time::Instant` (this is a benchmark, not a test).
 
 use lotta::cea::bootstrap::ResamplingPlan;
-use lotta::cea::{Options, Sample, analyse};
+use lotta::cea::{CostOptions, Sample, analyse};
 use lotta::estimate::ri::{StrataPermuter, difference_in_means, randomization_test};
 use lotta::rng::Stream;
 use std::time::Instant;
@@ -59,12 +59,12 @@ fn main() {
         strata: strata.clone(),
         clusters: None,
     };
-    let options = Options {
+    let options = CostOptions {
         bootstrap: reps,
         seed: 7,
         wtp: (0..=50).map(|k| k as f64 * 10_000.0).collect(),
         per_participant: true,
-        ..Options::default()
+        ..CostOptions::default()
     };
     if run("analyse") {
         let t0 = Instant::now();

@@ -4,7 +4,7 @@
 
 use lotta::estimate::fast::fast_statistic;
 use lotta::estimate::{
-    AnalysisData, Covariate, CovariateValues, Estimator, Factor, Options, Treatment,
+    AnalysisData, Covariate, CovariateValues, EstimateOptions, Estimator, Factor, Treatment,
 };
 use lotta::rng::Stream;
 use rayon::prelude::*;
@@ -47,7 +47,7 @@ fn main() {
         participation: None,
         ids: None,
     };
-    let options = Options {
+    let options = EstimateOptions {
         estimator: Estimator::Lin,
         se: None,
         alpha: 0.05,

@@ -4,7 +4,7 @@
 //! spread of lotta's own stratified bootstrap against boot's.
 
 use lotta::cea::bootstrap::{ResamplingPlan, percentile_interval, replicate_from_indices};
-use lotta::cea::{Offset, Options, Sample, analyse};
+use lotta::cea::{CostOptions, Offset, Sample, analyse};
 use lotta::io::table::{ColumnRequest, Table};
 use serde_json::Value;
 use std::path::Path;
@@ -79,10 +79,10 @@ fn num(v: &Value, key: &str) -> f64 {
 fn point_estimates_delta_method_and_fieller_match_r() {
     let data = load();
     let reference = reference();
-    let options = Options {
+    let options = CostOptions {
         per_participant: true,
         wtp: vec![100_000.0],
-        ..Options::default()
+        ..CostOptions::default()
     };
     for r in reference["subgroups"].as_array().unwrap() {
         let label = r["subgroup"].as_str().unwrap();
@@ -230,7 +230,7 @@ fn cluster_robust_variances_match_lm_robust_stata() {
             .map(|m| sorted.iter().position(|x| *x == m).unwrap())
             .collect(),
     );
-    let a = analyse(&sample, &Options::default()).unwrap();
+    let a = analyse(&sample, &CostOptions::default()).unwrap();
     let r = &reference()["clustered"];
     close(a.gross.se_cost, num(r, "se_cost"), "clustered se cost");
     close(

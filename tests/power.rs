@@ -193,7 +193,7 @@ fn the_studys_own_lin_analysis_covers_and_gains_precision_from_covariates() {
     let dgp = demo_dgp();
     let sims = 200;
     let analysis = lotta::power::diagnose::Analysis {
-        options: lotta::estimate::Options {
+        options: lotta::estimate::EstimateOptions {
             estimator: lotta::estimate::Estimator::Lin,
             se: None,
             alpha: 0.05,

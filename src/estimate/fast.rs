@@ -27,7 +27,9 @@
 //! column; the caller refits the model for draws that leave an analysed person in no arm.
 
 use super::ols::{CovariateView, DesignMatrix, expand_covariates};
-use super::{AnalysisData, Estimator, Options, covariate_views, model_design, treatment_design};
+use super::{
+    AnalysisData, EstimateOptions, Estimator, covariate_views, model_design, treatment_design,
+};
 use crate::error::Result;
 use crate::linalg::{self, Columns};
 use nalgebra::{DMatrix, DVector};
@@ -369,7 +371,10 @@ impl Part {
 
 /// The fast statistic for `data` and `options`, or None where it does not apply (blocked or
 /// weighted estimators, a participation column, a model its linear maps do not reproduce).
-pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<FastStatistic>> {
+pub fn fast_statistic(
+    data: &AnalysisData,
+    options: &EstimateOptions,
+) -> Result<Option<FastStatistic>> {
     if data.weights.is_some() || data.participation.is_some() {
         return Ok(None);
     }
@@ -487,7 +492,7 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
 /// None when a value is not finite.
 fn base_vectors(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     y: &[f64],
     complete: &[usize],
     cell: &[u32],
@@ -552,7 +557,7 @@ fn base_vectors(
 #[allow(clippy::too_many_arguments)]
 fn fit_part(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     codes: &[usize],
     y: &[f64],
     rows: &[usize],

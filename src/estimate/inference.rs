@@ -8,7 +8,7 @@
 use super::adjust::{self, Adjustment};
 use super::fast::fast_statistic;
 use super::ri;
-use super::{AnalysisData, Estimates, Options, recompute};
+use super::{AnalysisData, EstimateOptions, Estimates, recompute};
 use crate::error::{Error, Result};
 use crate::rng::Stream;
 use rayon::prelude::*;
@@ -36,7 +36,7 @@ fn is_iv(data: &AnalysisData, term: &str) -> bool {
 /// whole model is refitted for every draw; weights given as a column stay fixed.
 pub fn randomization_inference(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     estimates: &mut Estimates,
     draws: usize,
     draw: &Draw<'_>,

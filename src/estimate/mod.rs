@@ -148,7 +148,7 @@ impl Estimator {
 
 /// How to estimate.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Options {
+pub struct EstimateOptions {
     pub estimator: Estimator,
     /// None: HC2, or CR2 with clusters (estimatr's defaults).
     pub se: Option<SeType>,
@@ -156,9 +156,9 @@ pub struct Options {
     pub alpha: f64,
 }
 
-impl Default for Options {
+impl Default for EstimateOptions {
     fn default() -> Self {
-        Options {
+        EstimateOptions {
             estimator: Estimator::Lin,
             se: None,
             alpha: 0.05,
@@ -219,7 +219,7 @@ struct Group {
 /// `assignment` replaces the data's assignment (for randomization inference).
 pub fn estimate_all(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     assignment: Option<&[usize]>,
 ) -> Result<Estimates> {
     let codes: &[usize] = assignment.unwrap_or(&data.treatment.codes);
@@ -417,7 +417,11 @@ pub fn estimate_all(
 
 /// The estimates (only) of [`estimate_all`] under another assignment, in row order — the
 /// statistic randomization inference recomputes for each re-drawn assignment.
-pub fn recompute(data: &AnalysisData, options: &Options, assignment: &[usize]) -> Result<Vec<f64>> {
+pub fn recompute(
+    data: &AnalysisData,
+    options: &EstimateOptions,
+    assignment: &[usize],
+) -> Result<Vec<f64>> {
     Ok(estimate_all(data, options, Some(assignment))?
         .rows
         .iter()
@@ -429,7 +433,7 @@ pub fn recompute(data: &AnalysisData, options: &Options, assignment: &[usize]) -
 /// estimates of every row, for randomization inference.
 pub fn binary_statistic<'a>(
     data: &'a AnalysisData,
-    options: &'a Options,
+    options: &'a EstimateOptions,
 ) -> impl Fn(&[f64]) -> Result<Vec<f64>> + 'a {
     move |t: &[f64]| {
         let codes: Vec<usize> = t.iter().map(|&v| usize::from(v > 0.5)).collect();
@@ -564,7 +568,7 @@ fn note_dropped(
 /// columns (subgroup indicators) added as `lm_robust`/`lm_lin` would.
 fn model_design(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     codes: &[usize],
     rows: &[usize],
     extra: &DesignMatrix,
@@ -621,7 +625,7 @@ fn model_design(
 
 fn group_effects(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     se: SeType,
     codes: &[usize],
     y: &[f64],
@@ -724,7 +728,7 @@ type Difference = (String, usize, Effect, Vec<usize>);
 #[allow(clippy::too_many_arguments)]
 fn differences(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     se: SeType,
     codes: &[usize],
     y: &[f64],
@@ -929,7 +933,7 @@ fn without_means(mut r: EffectRow) -> EffectRow {
 #[allow(clippy::too_many_arguments)]
 fn row(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     outcome: &str,
     subgroup: &str,
     arm: usize,

@@ -56,7 +56,7 @@ pub fn estimate_itt(y: &[f64], treated: &[f64]) -> Result<Estimate> {
 /// of `[analysis]` and its covariates (columns of participants.csv).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
-    pub options: crate::estimate::Options,
+    pub options: crate::estimate::EstimateOptions,
     pub covariates: Vec<String>,
 }
 

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::estimate::adjust::Adjustment;
 use crate::estimate::vcov::SeType;
 use crate::estimate::weights::Ipw;
-use crate::estimate::{Estimator, Options};
+use crate::estimate::{EstimateOptions, Estimator};
 use crate::io::join::{LEDGER_ARM, LEDGER_STRATUM, Request};
 use crate::spec::Study;
 use serde::Serialize;
@@ -382,8 +382,8 @@ impl AnalysisSettings {
     }
 
     /// The estimator's options.
-    pub fn options(&self) -> Options {
-        Options {
+    pub fn options(&self) -> EstimateOptions {
+        EstimateOptions {
             estimator: self.estimator.value,
             se: Some(self.se.value),
             alpha: 0.05,
