@@ -555,17 +555,17 @@ fn categorical_from(u: f64, shares: &[f64; 3]) -> usize {
 
 /// A whole synthetic study: participants → assignment → outcomes.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Study {
+pub struct SimulatedStudy {
     pub participants: Participants,
     pub assignment: SimulatedAssignment,
     pub outcomes: Outcomes,
 }
 
-pub fn simulate_study(dgp: &Dgp, n: usize, streams: &Streams) -> Result<Study> {
+pub fn simulate_study(dgp: &Dgp, n: usize, streams: &Streams) -> Result<SimulatedStudy> {
     let participants = simulate_participants(dgp, n, streams);
     let assignment = assign(dgp, &participants, streams)?;
     let outcomes = simulate_outcomes(dgp, &participants, &assignment, streams)?;
-    Ok(Study {
+    Ok(SimulatedStudy {
         participants,
         assignment,
         outcomes,

@@ -90,7 +90,7 @@ fn covariate(dgp: &Dgp, people: &[simulate::Person], name: &str) -> Result<Covar
 /// one simulated trial, per estimand.
 fn pipeline_estimates(
     dgp: &Dgp,
-    study: &simulate::Study,
+    study: &simulate::SimulatedStudy,
     analysis: &Analysis,
     list: &[Estimand],
 ) -> Result<Vec<Estimate>> {
