@@ -2,7 +2,7 @@
 //! a plan of 100,000 units in 32 strata (16 sites × gender) built once, then drawn repeatedly
 //! with streams `ri/draw=r`. Prints milliseconds per draw. Run: `cargo bench --bench draw`.
 
-use lotta::design::{Design, DesignInput, Method, Misfits, Plan, strata_codes};
+use lotta::design::{AssignmentMethod, AssignmentPlan, Design, DesignInput, Misfits, strata_codes};
 use std::time::Instant;
 
 fn main() {
@@ -15,8 +15,8 @@ fn main() {
     let (codes, keys) = strata_codes(&[("site", &site), ("gender", &gender)], n);
     let batch = vec![1u32; n];
     for (method, misfits) in [
-        (Method::Complete, Some(Misfits::Global)),
-        (Method::Blocks, None),
+        (AssignmentMethod::Complete, Some(Misfits::Global)),
+        (AssignmentMethod::Blocks, None),
     ] {
         let design = Design::new(DesignInput {
             arms: vec![("md1".into(), 2), ("standard".into(), 1)],
@@ -28,7 +28,7 @@ fn main() {
         })
         .expect("design");
         let start = Instant::now();
-        let plan = Plan::new(&design, &ids, (&codes, &keys), None, &batch).expect("plan");
+        let plan = AssignmentPlan::new(&design, &ids, (&codes, &keys), None, &batch).expect("plan");
         let built = start.elapsed();
         let draws = 500;
         let start = Instant::now();

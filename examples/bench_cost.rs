@@ -6,8 +6,8 @@
 //!
 //! Wall-clock figures from `std::time::Instant` (this is a benchmark, not a test).
 
-use lotta::cea::bootstrap::Plan;
-use lotta::cea::{Options, Sample, analyse};
+use lotta::cea::bootstrap::ResamplingPlan;
+use lotta::cea::{CostOptions, Sample, analyse};
 use lotta::estimate::ri::{StrataPermuter, difference_in_means, randomization_test};
 use lotta::rng::Stream;
 use std::time::Instant;
@@ -39,7 +39,7 @@ fn main() {
 
     if run("engine") {
         let t0 = Instant::now();
-        let plan = Plan::new(&treated, &[&cost, &effect], &strata, None);
+        let plan = ResamplingPlan::new(&treated, &[&cost, &effect], &strata, None);
         let out = plan.run(reps, 7);
         let dt = t0.elapsed().as_secs_f64();
         println!(
@@ -59,12 +59,12 @@ fn main() {
         strata: strata.clone(),
         clusters: None,
     };
-    let options = Options {
+    let options = CostOptions {
         bootstrap: reps,
         seed: 7,
         wtp: (0..=50).map(|k| k as f64 * 10_000.0).collect(),
         per_participant: true,
-        ..Options::default()
+        ..CostOptions::default()
     };
     if run("analyse") {
         let t0 = Instant::now();

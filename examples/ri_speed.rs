@@ -4,7 +4,7 @@
 
 use lotta::estimate::fast::fast_statistic;
 use lotta::estimate::{
-    AnalysisData, Assignment, Covariate, CovariateValues, Estimator, Factor, Options,
+    AnalysisData, Covariate, CovariateValues, EstimateOptions, Estimator, Factor, Treatment,
 };
 use lotta::rng::Stream;
 use rayon::prelude::*;
@@ -33,7 +33,7 @@ fn main() {
         .map(|i| 0.1 * codes[i] as f64 + f64::from(u8::from(s.bernoulli(0.4))))
         .collect();
     let data = AnalysisData {
-        treatment: Assignment {
+        treatment: Treatment {
             name: "z".into(),
             arms: vec!["0".into(), "1".into()],
             codes: codes.clone(),
@@ -47,7 +47,7 @@ fn main() {
         participation: None,
         ids: None,
     };
-    let options = Options {
+    let options = EstimateOptions {
         estimator: Estimator::Lin,
         se: None,
         alpha: 0.05,

@@ -17,7 +17,7 @@ pub mod fieller;
 
 use crate::dist::{pnorm, qnorm};
 use crate::error::{Error, Result};
-use bootstrap::{Plan, percentile_interval};
+use bootstrap::{ResamplingPlan, percentile_interval};
 use fieller::Fieller;
 
 /// A benefit offset: a quantity per person (e.g. months on income support) and its value in SEK
@@ -205,7 +205,7 @@ pub fn model_costs(
 
 /// What to compute besides the point estimates.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Options {
+pub struct CostOptions {
     /// Confidence level, e.g. 0.95.
     pub level: f64,
     /// Bootstrap replications (0: none).
@@ -219,9 +219,9 @@ pub struct Options {
     pub alternatives: Vec<Alternative>,
 }
 
-impl Default for Options {
+impl Default for CostOptions {
     fn default() -> Self {
-        Options {
+        CostOptions {
             level: 0.95,
             bootstrap: 0,
             seed: 0,
@@ -583,7 +583,7 @@ fn boot_ratio(dc: &[f64], de: &[f64], level: f64) -> BootRatio {
 
 /// Cost-effectiveness of the programme arm against the comparison arm for the persons in
 /// `sample`. Fails when the sample is invalid or an arm has no persons.
-pub fn analyse(sample: &Sample, options: &Options) -> Result<Analysis> {
+pub fn analyse(sample: &Sample, options: &CostOptions) -> Result<Analysis> {
     sample.validate()?;
     if !(options.level > 0.0 && options.level < 1.0) {
         return Err(Error::compute(format!(
@@ -664,7 +664,7 @@ pub fn analyse(sample: &Sample, options: &Options) -> Result<Analysis> {
 
     // Bootstrap replicates of all arm means.
     let reps: Vec<Vec<f64>> = if options.bootstrap > 0 {
-        let plan = Plan::new(&sample.treated, &vars, &sample.strata, clusters);
+        let plan = ResamplingPlan::new(&sample.treated, &vars, &sample.strata, clusters);
         plan.run(options.bootstrap, options.seed)
     } else {
         Vec::new()
@@ -882,7 +882,7 @@ mod tests {
 
     #[test]
     fn point_estimates_by_hand() {
-        let a = analyse(&sample(), &Options::default()).unwrap();
+        let a = analyse(&sample(), &CostOptions::default()).unwrap();
         let dc = (40e3 + 42e3 + 38e3 + 41e3 + 39e3 + 45e3) / 6.0 - 42e3 / 4.0;
         let de = 4.0 / 6.0 - 0.25;
         assert!((a.gross.delta_cost - dc).abs() < 1e-9);
@@ -905,7 +905,7 @@ mod tests {
         s.effect = vec![1., 0., 1., 0., 1., 0., 1., 0., 1., 0.];
         s.effect[6..].copy_from_slice(&[1., 0., 1., 0.]);
         // Treated 3/6 = 0.5, control 2/4 = 0.5.
-        let a = analyse(&s, &Options::default()).unwrap();
+        let a = analyse(&s, &CostOptions::default()).unwrap();
         assert_eq!(a.gross.delta_effect, 0.0);
         assert!(a.gross.icer.is_nan());
         assert!(!a.gross.meaningful);
@@ -915,7 +915,7 @@ mod tests {
     #[test]
     fn empty_arm_is_an_error() {
         let s = sample().subset(&[0, 1, 2]);
-        let err = analyse(&s, &Options::default()).unwrap_err();
+        let err = analyse(&s, &CostOptions::default()).unwrap_err();
         assert!(
             err.to_string()
                 .contains("comparison arm has no observations")
@@ -926,7 +926,7 @@ mod tests {
     fn negative_cost_is_an_error() {
         let mut s = sample();
         s.cost[3] = -1.0;
-        assert!(analyse(&s, &Options::default()).is_err());
+        assert!(analyse(&s, &CostOptions::default()).is_err());
     }
 
     #[test]
@@ -954,7 +954,7 @@ mod tests {
         let s = sample();
         let mut c = s.clone();
         c.clusters = Some((0..10).collect());
-        let a = analyse(&c, &Options::default()).unwrap();
+        let a = analyse(&c, &CostOptions::default()).unwrap();
         let n = 10.0;
         let (n1, n0) = (6.0, 4.0);
         let m1 = s.cost[..6].iter().sum::<f64>() / n1;
@@ -981,11 +981,11 @@ mod tests {
 
     #[test]
     fn ceac_rises_with_lambda_and_bootstrap_is_reproducible() {
-        let options = Options {
+        let options = CostOptions {
             bootstrap: 300,
             seed: 4,
             wtp: vec![0.0, 50_000.0, 1e7],
-            ..Options::default()
+            ..CostOptions::default()
         };
         let a = analyse(&sample(), &options).unwrap();
         let b = analyse(&sample(), &options).unwrap();

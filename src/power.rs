@@ -1,17 +1,20 @@
-//! Planning a trial: analytic power ([`analytic`]) from a checked question ([`PlanInput`] →
-//! [`Plan`]), and power by simulation ([`diagnose`]: simulate → assign → estimate, many times).
+//! Planning a trial: analytic power ([`analytic`]) from a checked question ([`PowerInput`] →
+//! [`PowerPlan`]), and power by simulation ([`diagnose`]: simulate → assign → estimate, many
+//! times).
 
 pub mod analytic;
 pub mod diagnose;
 pub mod nct;
 
-pub use analytic::{Answer, Clusters, CostPrecision, Method, OutcomeKind, Plan, Row, Unknown};
+pub use analytic::{
+    Answer, Clusters, CostPrecision, OutcomeKind, PowerMethod, PowerPlan, Row, Unknown,
+};
 
 use crate::error::{Error, Location, Result};
 
 /// The planning question as given (flags over `[power]`), before checking.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct PlanInput {
+pub struct PowerInput {
     pub outcome: Option<String>,
     pub method: Option<String>,
     pub baseline: Option<f64>,
@@ -41,10 +44,10 @@ pub fn treated_share(ratio: &str) -> Option<f64> {
     (a.is_finite() && b.is_finite() && a > 0.0 && b > 0.0).then(|| a / (a + b))
 }
 
-impl Plan {
+impl PowerPlan {
     /// Check a planning question. `at(name)` locates the flag or spec key `name` (written as
     /// the flag without dashes, e.g. `cluster-size`) for messages.
-    pub fn new(input: &PlanInput, at: &dyn Fn(&str) -> Location) -> Result<Plan> {
+    pub fn new(input: &PowerInput, at: &dyn Fn(&str) -> Location) -> Result<PowerPlan> {
         let bad = |name: &str, msg: String| Error::spec(at(name), msg);
         let outcome = match input.outcome.as_deref() {
             None | Some("binary") => OutcomeKind::Binary,
@@ -59,11 +62,11 @@ impl Plan {
         let clustered =
             input.icc.is_some() || input.cluster_size.is_some() || input.clusters.is_some();
         let method = match input.method.as_deref() {
-            None if clustered || outcome == OutcomeKind::Continuous => Method::T,
-            None => Method::Normal,
-            Some("normal") => Method::Normal,
-            Some("t") => Method::T,
-            Some("arcsine") if outcome == OutcomeKind::Binary && !clustered => Method::Arcsine,
+            None if clustered || outcome == OutcomeKind::Continuous => PowerMethod::T,
+            None => PowerMethod::Normal,
+            Some("normal") => PowerMethod::Normal,
+            Some("t") => PowerMethod::T,
+            Some("arcsine") if outcome == OutcomeKind::Binary && !clustered => PowerMethod::Arcsine,
             Some("arcsine") => {
                 return Err(bad(
                     "method",
@@ -264,7 +267,7 @@ impl Plan {
                 return Err(bad("effect", format!("{e}: expected a non-zero effect")));
             }
         }
-        let plan = Plan {
+        let plan = PowerPlan {
             outcome,
             method,
             baseline,

@@ -21,8 +21,8 @@ pub mod render;
 
 pub use dgp::Dgp;
 
-use crate::design::plan::{Plan, intern, strata_codes};
-use crate::design::{Design, DesignInput, Method, Misfits};
+use crate::design::plan::{AssignmentPlan, intern, strata_codes};
+use crate::design::{AssignmentMethod, Design, DesignInput, Misfits};
 use crate::error::{Error, Result};
 use crate::rng::Stream;
 use dgp::{AGE_BANDS, EDUCATION_LEVELS};
@@ -196,7 +196,7 @@ pub fn simulate_participants(dgp: &Dgp, n: usize, streams: &Streams) -> Particip
 
 /// Who is in which arm, with the stratum and the probability of the arm received.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Assignment {
+pub struct SimulatedAssignment {
     pub arms: Vec<String>,
     pub control: usize,
     /// Arm index of each participant (same order as `Participants::people`).
@@ -247,7 +247,7 @@ impl Dgp {
             control: self.arms.get(self.control).map(|a| a.name.clone()),
             strata,
             cluster: None,
-            method: Some(Method::Complete),
+            method: Some(AssignmentMethod::Complete),
             block_sizes: Vec::new(),
             misfits: Some(Misfits::Wstrata),
             seed,
@@ -272,7 +272,7 @@ pub fn characteristic(dgp: &Dgp, person: &Person, column: &str) -> Option<String
 
 /// The assignment plan of the simulated participants: `lotta assign`'s algorithm with the
 /// design's strata (and clusters), each participant in the batch of their enrolment wave.
-pub fn plan(dgp: &Dgp, participants: &Participants, design: &Design) -> Result<Plan> {
+pub fn plan(dgp: &Dgp, participants: &Participants, design: &Design) -> Result<AssignmentPlan> {
     let column = |name: &str| -> Result<Vec<String>> {
         participants
             .people
@@ -303,7 +303,7 @@ pub fn plan(dgp: &Dgp, participants: &Participants, design: &Design) -> Result<P
         None => None,
     };
     let ids: Vec<&str> = participants.people.iter().map(|p| p.id.as_str()).collect();
-    Plan::new(
+    AssignmentPlan::new(
         design,
         &ids,
         (&codes, &keys),
@@ -317,7 +317,11 @@ pub fn plan(dgp: &Dgp, participants: &Participants, design: &Design) -> Result<P
 /// `lotta assign` (docs/randomization.md) with the study's design, by enrolment wave. For the
 /// simulated study itself (`Streams::new(seed)`) it draws exactly what `lotta assign` draws
 /// with the same seed; replicate r of power by simulation uses its own streams.
-pub fn assign(dgp: &Dgp, participants: &Participants, streams: &Streams) -> Result<Assignment> {
+pub fn assign(
+    dgp: &Dgp,
+    participants: &Participants,
+    streams: &Streams,
+) -> Result<SimulatedAssignment> {
     let design = dgp.design(streams.seed)?;
     // Arms of the design by their index in the data-generating process.
     let arm_map: Vec<usize> =
@@ -357,7 +361,7 @@ pub fn assign(dgp: &Dgp, participants: &Participants, streams: &Streams) -> Resu
     let stratum = (0..drawn.len())
         .map(|u| plan.stratum_of(u).to_string())
         .collect();
-    Ok(Assignment {
+    Ok(SimulatedAssignment {
         arms: dgp.arms.iter().map(|a| a.name.clone()).collect(),
         control: dgp.control,
         arm,
@@ -426,7 +430,7 @@ pub fn expected_itt(dgp: &Dgp, person: &Person, arm: usize, h: usize) -> f64 {
 pub fn simulate_outcomes(
     dgp: &Dgp,
     participants: &Participants,
-    assignment: &Assignment,
+    assignment: &SimulatedAssignment,
     streams: &Streams,
 ) -> Result<Outcomes> {
     if assignment.arm.len() != participants.people.len() {
@@ -551,17 +555,17 @@ fn categorical_from(u: f64, shares: &[f64; 3]) -> usize {
 
 /// A whole synthetic study: participants → assignment → outcomes.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Study {
+pub struct SimulatedStudy {
     pub participants: Participants,
-    pub assignment: Assignment,
+    pub assignment: SimulatedAssignment,
     pub outcomes: Outcomes,
 }
 
-pub fn simulate_study(dgp: &Dgp, n: usize, streams: &Streams) -> Result<Study> {
+pub fn simulate_study(dgp: &Dgp, n: usize, streams: &Streams) -> Result<SimulatedStudy> {
     let participants = simulate_participants(dgp, n, streams);
     let assignment = assign(dgp, &participants, streams)?;
     let outcomes = simulate_outcomes(dgp, &participants, &assignment, streams)?;
-    Ok(Study {
+    Ok(SimulatedStudy {
         participants,
         assignment,
         outcomes,

@@ -4,7 +4,7 @@
 mod common;
 
 use common::tolerance::ROUND_TRIP_REL;
-use lotta::estimate::adjust::{Method, adjust};
+use lotta::estimate::adjust::{Adjustment, adjust};
 use serde_json::Value;
 
 fn numbers(v: &Value) -> Vec<f64> {
@@ -27,7 +27,10 @@ fn holm_and_bh_match_r_p_adjust() {
     assert!(cases.len() >= 5);
     for (name, case) in cases {
         let p = numbers(&case["p"]);
-        for (method, key) in [(Method::Holm, "holm"), (Method::BenjaminiHochberg, "bh")] {
+        for (method, key) in [
+            (Adjustment::Holm, "holm"),
+            (Adjustment::BenjaminiHochberg, "bh"),
+        ] {
             let expected = numbers(&case[key]);
             let got = adjust(&p, method);
             for (i, (g, e)) in got.iter().zip(&expected).enumerate() {

@@ -6,8 +6,8 @@
 mod common;
 
 use common::tolerance::{BOOTSTRAP_SD_REL, PRINTED_REL, assert_close};
-use lotta::cea::bootstrap::{Plan, percentile_interval, replicate_from_indices};
-use lotta::cea::{Offset, Options, Sample, analyse};
+use lotta::cea::bootstrap::{ResamplingPlan, percentile_interval, replicate_from_indices};
+use lotta::cea::{CostOptions, Offset, Sample, analyse};
 use lotta::io::table::{ColumnRequest, Table};
 use serde_json::Value;
 use std::path::Path;
@@ -74,10 +74,10 @@ fn num(v: &Value, key: &str) -> f64 {
 fn point_estimates_delta_method_and_fieller_match_r() {
     let data = load();
     let reference = reference();
-    let options = Options {
+    let options = CostOptions {
         per_participant: true,
         wtp: vec![100_000.0],
-        ..Options::default()
+        ..CostOptions::default()
     };
     for r in reference["subgroups"].as_array().unwrap() {
         let label = r["subgroup"].as_str().unwrap();
@@ -188,7 +188,7 @@ fn own_stratified_bootstrap_has_the_spread_of_boot() {
     let data = load();
     let reference = reference();
     let s = &data.sample;
-    let plan = Plan::new(&s.treated, &[&s.cost, &s.effect], &s.strata, None);
+    let plan = ResamplingPlan::new(&s.treated, &[&s.cost, &s.effect], &s.strata, None);
     let reps = plan.run(4000, 20190401);
     let sd = |k: usize| {
         let d: Vec<f64> = reps.iter().map(|r| r[k] - r[2 + k]).collect();
@@ -225,7 +225,7 @@ fn cluster_robust_variances_match_lm_robust_stata() {
             .map(|m| sorted.iter().position(|x| *x == m).unwrap())
             .collect(),
     );
-    let a = analyse(&sample, &Options::default()).unwrap();
+    let a = analyse(&sample, &CostOptions::default()).unwrap();
     let r = &reference()["clustered"];
     close(a.gross.se_cost, num(r, "se_cost"), "clustered se cost");
     close(

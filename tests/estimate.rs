@@ -8,7 +8,7 @@ use common::tolerance::{
     FAST_PATH_REL, PRINTED_REL, ROUNDING_ABS, SAME_FORMULA, ULP_ABS, ZERO_SCALE,
 };
 use lotta::estimate::vcov::SeType;
-use lotta::estimate::{Estimator, Options, estimate_all};
+use lotta::estimate::{EstimateOptions, Estimator, estimate_all};
 use lotta::io::join::{Request, load_file};
 use lotta::io::{ColumnRequest, Table};
 use std::path::{Path, PathBuf};
@@ -76,7 +76,7 @@ struct Case {
     name: String,
     dataset: String,
     request: Request,
-    options: Options,
+    options: EstimateOptions,
 }
 
 fn read_cases() -> Vec<Case> {
@@ -121,7 +121,7 @@ fn read_cases() -> Vec<Case> {
                 weights: opt("weights", i),
                 participation: opt("participation", i),
             },
-            options: Options {
+            options: EstimateOptions {
                 estimator: Estimator::parse(&get("estimator", i)).unwrap(),
                 se: opt("se", i).map(|s| SeType::parse(&s).unwrap()),
                 alpha: 0.05,
@@ -809,7 +809,7 @@ fn recompute_with_the_actual_assignment_gives_the_estimates() {
         ..Request::default()
     };
     let data = load_file(&file, &request).unwrap();
-    let options = Options {
+    let options = EstimateOptions {
         estimator: Estimator::Lin,
         se: None,
         alpha: 0.05,
@@ -940,7 +940,7 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
             ..Request::default()
         };
         let data = load_file(&file, &request).unwrap();
-        let options = Options {
+        let options = EstimateOptions {
             estimator,
             se: None,
             alpha: 0.05,
@@ -1000,7 +1000,7 @@ fn fast_statistic_equals_refitting_with_three_arms() {
             ..Request::default()
         };
         let data = load_file(&file, &request).unwrap();
-        let options = Options {
+        let options = EstimateOptions {
             estimator,
             se: None,
             alpha: 0.05,
@@ -1030,7 +1030,7 @@ fn fast_statistic_equals_refitting_for_blocked_differences_with_three_arms() {
         ..Request::default()
     };
     let data = load_file(&file, &request).unwrap();
-    let options = Options {
+    let options = EstimateOptions {
         estimator: Estimator::Dim,
         se: None,
         alpha: 0.05,
@@ -1378,7 +1378,7 @@ fn weighted_arm_means_are_hajek_means_whose_difference_is_the_dim_effect() {
         participation: None,
     };
     let data = load_file(&file, &request).unwrap();
-    let options = Options {
+    let options = EstimateOptions {
         estimator: Estimator::Dim,
         se: None,
         alpha: 0.05,

@@ -9,7 +9,7 @@ use common::tolerance::{
     SAME_FORMULA, assert_close, assert_close_abs,
 };
 use lotta::error::Location;
-use lotta::power::{Plan, PlanInput, nct};
+use lotta::power::{PowerInput, PowerPlan, nct};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -45,7 +45,7 @@ fn analytic_results_match_r_pwr_and_textbook_formulas() {
     let rows = read_csv("tests/reference/power/analytic.csv");
     assert!(rows.len() >= 20);
     for row in &rows {
-        let input = PlanInput {
+        let input = PowerInput {
             outcome: text(row, "outcome"),
             method: text(row, "method"),
             baseline: num(row, "baseline"),
@@ -67,8 +67,8 @@ fn analytic_results_match_r_pwr_and_textbook_formulas() {
             effect: num(row, "effect"),
         };
         let case = &row["case"];
-        let plan =
-            Plan::new(&input, &|_| Location::default()).unwrap_or_else(|e| panic!("{case}: {e}"));
+        let plan = PowerPlan::new(&input, &|_| Location::default())
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
         let answer = plan.answer().unwrap_or_else(|e| panic!("{case}: {e}"));
         let estimand = row["estimand"].as_str();
         let quantity = row["quantity"].as_str();
@@ -187,7 +187,7 @@ fn the_studys_own_lin_analysis_covers_and_gains_precision_from_covariates() {
     let dgp = demo_dgp();
     let sims = 200;
     let analysis = lotta::power::diagnose::Analysis {
-        options: lotta::estimate::Options {
+        options: lotta::estimate::EstimateOptions {
             estimator: lotta::estimate::Estimator::Lin,
             se: None,
             alpha: 0.05,

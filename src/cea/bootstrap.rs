@@ -91,12 +91,12 @@ impl Cell {
 
 /// A ready resampling plan for V variables.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub struct ResamplingPlan {
     vars: usize,
     cells: Vec<Cell>,
 }
 
-impl Plan {
+impl ResamplingPlan {
     /// Build the plan. `vars[k][i]` is variable k of person i; `strata[i]` the stratum;
     /// `clusters`, when given, the cluster of each person. All slices have the same length
     /// (the caller has validated it).
@@ -105,7 +105,7 @@ impl Plan {
         vars: &[&[f64]],
         strata: &[usize],
         clusters: Option<&[usize]>,
-    ) -> Plan {
+    ) -> ResamplingPlan {
         let v = vars.len();
         let value = |k: usize, i: usize| vars[k].get(i).copied().unwrap_or(f64::NAN);
         let mut cells = Vec::new();
@@ -164,7 +164,7 @@ impl Plan {
                 }
             }
         }
-        Plan { vars: v, cells }
+        ResamplingPlan { vars: v, cells }
     }
 
     /// Number of variables.
@@ -266,8 +266,8 @@ fn means(sums: &[f64], counts: &[f64; 2], v: usize) -> Vec<f64> {
         .collect()
 }
 
-/// The arm means (as [`Plan::replicate`]) of the resample given by 0-based `indices` into the
-/// persons: for checking the scheme against R's `boot` on the same resampling indices.
+/// The arm means (as [`ResamplingPlan::replicate`]) of the resample given by 0-based `indices`
+/// into the persons: for checking the scheme against R's `boot` on the same resampling indices.
 pub fn replicate_from_indices(treated: &[bool], vars: &[&[f64]], indices: &[usize]) -> Vec<f64> {
     let v = vars.len();
     let mut sums = vec![0.0; 2 * v];
@@ -341,7 +341,7 @@ mod tests {
     #[test]
     fn same_results_on_any_thread_count() {
         let (t, c, e, s) = data();
-        let plan = Plan::new(&t, &[&c, &e], &s, None);
+        let plan = ResamplingPlan::new(&t, &[&c, &e], &s, None);
         let run = |threads| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -359,7 +359,7 @@ mod tests {
         let clusters: Vec<usize> = (0..t.len()).map(|i| i / 4).collect();
         let t2: Vec<bool> = clusters.iter().map(|c| c % 2 == 0).collect();
         let s2: Vec<usize> = vec![0; t.len()];
-        let plan = Plan::new(&t2, &[&c, &e], &s2, Some(&clusters));
+        let plan = ResamplingPlan::new(&t2, &[&c, &e], &s2, Some(&clusters));
         let reps = plan.run(50, 1);
         assert!(reps.iter().all(|r| r.iter().all(|x| x.is_finite())));
         let _ = s;

@@ -1,7 +1,7 @@
 //! Pieces every command uses: writing results to stdout or a checked output file, error chains.
 
 use anyhow::Context;
-use lotta::design::{Method, Misfits};
+use lotta::design::{AssignmentMethod, Misfits};
 use lotta::export::{Format, Frame, render};
 use lotta::io::manifest::FileHash;
 use lotta::io::output::OutputFile;
@@ -107,8 +107,8 @@ pub struct DesignArgs {
     #[arg(long)]
     pub cluster: Option<String>,
     /// complete or blocks.
-    #[arg(long, value_parser = choice::<Method>)]
-    pub method: Option<Method>,
+    #[arg(long, value_parser = choice::<AssignmentMethod>)]
+    pub method: Option<AssignmentMethod>,
     /// Block sizes for method `blocks`, e.g. `3,6` (multiples of the sum of the ratios).
     #[arg(long, value_delimiter = ',')]
     pub block_sizes: Option<Vec<u32>>,

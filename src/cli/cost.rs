@@ -4,7 +4,7 @@
 //! `cea::analyse`, and writes one of four tables (summary, offsets, ceac, alternatives).
 
 use super::UsageError;
-use lotta::cea::{self, Analysis, CostModel, Offset, Options, Sample};
+use lotta::cea::{self, Analysis, CostModel, CostOptions, Offset, Sample};
 use lotta::error::{Error, Location, nearest};
 use lotta::export::{Cell, Format, Frame, latex_escape, render};
 use lotta::io::manifest::{FileHash, file_hash, spec_hash};
@@ -582,7 +582,7 @@ struct GroupResult {
 }
 
 fn analyse_groups(p: &Prepared, s: &Settings) -> anyhow::Result<Vec<GroupResult>> {
-    let options = Options {
+    let options = CostOptions {
         level: s.level,
         bootstrap: s.bootstrap,
         seed: s.seed,

@@ -5,7 +5,7 @@ use crate::cli::UsageError;
 use crate::cli::common::{Provenance, check_out, emit, hashes_of};
 use lotta::error::Location;
 use lotta::export::Format;
-use lotta::power::{Plan, PlanInput, diagnose};
+use lotta::power::{PowerInput, PowerPlan, diagnose};
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::spec::Study;
 use lotta::tidy::power::{answer_frame, diagnosis_frame};
@@ -114,7 +114,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if let Some(sims) = sims {
         return run_simulation(&args, study.as_ref(), &spec, sims, out);
     }
-    let input = PlanInput {
+    let input = PowerInput {
         outcome: args.plan.outcome.clone().or(spec.outcome.clone()),
         method: args.plan.method.clone().or(spec.method.clone()),
         baseline: args.plan.baseline.or(spec.baseline),
@@ -137,7 +137,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     // With --n and --mde on the command line, the spec's power target is not a third given.
     let input = if args.plan.n.is_some() && args.plan.mde.is_some() && args.plan.power.is_none() {
-        PlanInput {
+        PowerInput {
             power: None,
             ..input
         }
@@ -145,7 +145,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         input
     };
     let at = |name: &str| locate(&args, study.as_ref(), name);
-    let plan = Plan::new(&input, &at)?;
+    let plan = PowerPlan::new(&input, &at)?;
     let answer = plan.answer()?;
     emit(
         &answer_frame(&answer),

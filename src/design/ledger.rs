@@ -242,13 +242,13 @@ pub fn write_rows<'a, W: std::io::Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::design::{DesignInput, Method};
+    use crate::design::{AssignmentMethod, DesignInput};
 
     #[test]
     fn rendered_rows_chain_from_the_sidecar() {
         let design = Design::new(DesignInput {
             arms: vec![("md1".into(), 2), ("standard".into(), 1)],
-            method: Some(Method::Complete),
+            method: Some(AssignmentMethod::Complete),
             seed: 7,
             id: "id".into(),
             ..Default::default()

@@ -10,7 +10,8 @@ pub mod rolling;
 mod unit_tests;
 
 pub use plan::{
-    Assignment, Plan, PlanError, Slot, UNASSIGNED, intern, strata_codes, strata_from_codes,
+    Assignment, AssignmentPlan, PlanError, Slot, UNASSIGNED, intern, strata_codes,
+    strata_from_codes,
 };
 
 use serde::{Deserialize, Serialize};
@@ -19,18 +20,18 @@ use std::fmt;
 /// How units are assigned within a stratum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Method {
+pub enum AssignmentMethod {
     /// Complete randomization: exact arm counts in every stratum (and enrolment batch).
     Complete,
     /// Permuted blocks of randomly drawn sizes per stratum, continued across batches.
     Blocks,
 }
 
-impl fmt::Display for Method {
+impl fmt::Display for AssignmentMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Method::Complete => "complete",
-            Method::Blocks => "blocks",
+            AssignmentMethod::Complete => "complete",
+            AssignmentMethod::Blocks => "blocks",
         })
     }
 }
@@ -86,7 +87,7 @@ pub struct Design {
     pub strata: Vec<String>,
     /// Column naming the cluster: all members of a cluster share an arm.
     pub cluster: Option<String>,
-    pub method: Method,
+    pub method: AssignmentMethod,
     /// Block sizes drawn from with equal probability (method `blocks` only; else empty).
     pub block_sizes: Vec<u32>,
     /// Misfit policy (method `complete`; with `blocks` there are no misfits).
@@ -124,7 +125,7 @@ pub struct DesignInput {
     pub control: Option<String>,
     pub strata: Vec<String>,
     pub cluster: Option<String>,
-    pub method: Option<Method>,
+    pub method: Option<AssignmentMethod>,
     pub block_sizes: Vec<u32>,
     pub misfits: Option<Misfits>,
     pub seed: u64,
@@ -207,11 +208,11 @@ impl Design {
         if input.id.trim().is_empty() {
             return Err(bad("id", "the id column name is empty"));
         }
-        let method = input.method.unwrap_or(Method::Complete);
+        let method = input.method.unwrap_or(AssignmentMethod::Complete);
         let g = arms.iter().fold(0, |g, a| gcd(g, a.ratio));
         let total: u32 = arms.iter().map(|a| a.ratio / g).sum();
         let block_sizes = match method {
-            Method::Complete => {
+            AssignmentMethod::Complete => {
                 if !input.block_sizes.is_empty() {
                     return Err(bad(
                         "block_sizes",
@@ -220,7 +221,7 @@ impl Design {
                 }
                 Vec::new()
             }
-            Method::Blocks => {
+            AssignmentMethod::Blocks => {
                 if input.misfits.is_some() {
                     return Err(bad(
                         "misfits",
@@ -361,10 +362,10 @@ mod tests {
         let d = Design::new(input(&[("md1", 4), ("standard", 2)])).unwrap();
         assert_eq!(d.reduced_ratios(), vec![2, 1]);
         assert_eq!(d.control, "standard");
-        assert_eq!(d.method, Method::Complete);
+        assert_eq!(d.method, AssignmentMethod::Complete);
         assert_eq!(d.misfits, Misfits::Missing);
         let mut i = input(&[("a", 2), ("b", 1)]);
-        i.method = Some(Method::Blocks);
+        i.method = Some(AssignmentMethod::Blocks);
         assert_eq!(Design::new(i).unwrap().block_sizes, vec![3, 6]);
     }
 
@@ -374,7 +375,7 @@ mod tests {
         let e = Design::new(input(&[("a", 1), ("b", 0)])).unwrap_err();
         assert!(e.message.contains("ratio 0"), "{e}");
         let mut i = input(&[("a", 2), ("b", 1)]);
-        i.method = Some(Method::Blocks);
+        i.method = Some(AssignmentMethod::Blocks);
         i.block_sizes = vec![3, 4];
         assert_eq!(Design::new(i).unwrap_err().key, "block_sizes");
         let mut i = input(&[("a", 2), ("b", 1)]);

@@ -1,10 +1,10 @@
-//! The draw itself: units grouped once into strata, clusters and enrolment batches (a [`Plan`]),
-//! then assigned by the exact procedures of docs/randomization.md — complete randomization with
-//! misfit policies, or permuted blocks of random sizes continued across batches — each from
-//! its own named stream. A plan is built once and can be drawn again cheaply with other streams
-//! (randomization inference, simulation-based power).
+//! The draw itself: units grouped once into strata, clusters and enrolment batches (an
+//! [`AssignmentPlan`]), then assigned by the exact procedures of docs/randomization.md — complete
+//! randomization with misfit policies, or permuted blocks of random sizes continued across
+//! batches — each from its own named stream. A plan is built once and can be drawn again cheaply
+//! with other streams (randomization inference, simulation-based power).
 
-use super::{Design, Method, Misfits};
+use super::{AssignmentMethod, Design, Misfits};
 use crate::rng::Stream;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -64,8 +64,8 @@ struct Segment {
 /// The precomputed structure of an assignment: which randomization units (individuals, or
 /// clusters) are in which stratum and batch, in id order. Built once, drawn many times.
 #[derive(Debug, Clone)]
-pub struct Plan {
-    method: Method,
+pub struct AssignmentPlan {
+    method: AssignmentMethod,
     misfits: Misfits,
     ratios: Vec<u32>,
     total: u32,
@@ -150,7 +150,7 @@ pub fn strata_from_codes(
     (codes, keys)
 }
 
-impl Plan {
+impl AssignmentPlan {
     /// Group units for drawing. `ids` identify units; `strata` gives each unit's stratum code
     /// and the key of every code; `cluster` (optional) each unit's cluster code and names;
     /// `batch` each unit's enrolment batch (1, 2, …). Input order does not matter: units are
@@ -161,7 +161,7 @@ impl Plan {
         strata: (&[u32], &[String]),
         cluster: Option<(&[u32], &[String])>,
         batch: &[u32],
-    ) -> Result<Plan, PlanError> {
+    ) -> Result<AssignmentPlan, PlanError> {
         let n = ids.len();
         let codes_fit = |codes: &[u32], names: usize| {
             codes.len() == n && codes.iter().all(|&c| (c as usize) < names)
@@ -265,7 +265,7 @@ impl Plan {
             }
         }
         let ratios = design.reduced_ratios();
-        Ok(Plan {
+        Ok(AssignmentPlan {
             method: design.method,
             misfits: design.misfits,
             total: ratios.iter().sum(),
@@ -307,7 +307,7 @@ impl Plan {
         &self.id_order
     }
 
-    /// The stratum of unit `unit` as an index into [`Plan::stratum_keys`].
+    /// The stratum of unit `unit` as an index into [`AssignmentPlan::stratum_keys`].
     pub fn stratum_index(&self, unit: usize) -> u32 {
         self.unit_stratum.get(unit).copied().unwrap_or(0)
     }
@@ -348,7 +348,7 @@ impl Plan {
     /// A hypothetical re-run of the same procedure on the same units with the streams
     /// `{prefix}/…` of `seed` (e.g. prefix `ri/draw=17`): the arm index of every unit (input
     /// order), [`UNASSIGNED`] for misfits left out. `draw(seed, "assign")` reproduces
-    /// [`Plan::assign`] exactly.
+    /// [`AssignmentPlan::assign`] exactly.
     pub fn draw(&self, seed: u64, prefix: &str) -> Vec<u32> {
         let slots = self.run(seed, prefix);
         self.unit_member
@@ -357,9 +357,9 @@ impl Plan {
             .collect()
     }
 
-    /// The twin of [`Plan::assign`]: for every unit (input order) and arm, the probability of
-    /// that arm, row-major (`units × arms`). Under misfit policy `missing` a row sums to one
-    /// minus the probability of being left unassigned; otherwise to 1.
+    /// The twin of [`AssignmentPlan::assign`]: for every unit (input order) and arm, the
+    /// probability of that arm, row-major (`units × arms`). Under misfit policy `missing` a row
+    /// sums to one minus the probability of being left unassigned; otherwise to 1.
     pub fn probabilities(&self) -> Vec<f64> {
         let k = self.ratios.len();
         let mut member_row = vec![0u32; self.n_members];
@@ -389,8 +389,8 @@ impl Plan {
         let k_arms = self.ratios.len();
         let total = self.total as f64;
         match self.method {
-            Method::Blocks => self.ratios.iter().map(|&r| r as f64 / total).collect(),
-            Method::Complete => {
+            AssignmentMethod::Blocks => self.ratios.iter().map(|&r| r as f64 / total).collect(),
+            AssignmentMethod::Complete => {
                 let full = (n / self.total as usize) as f64;
                 let m = (n % self.total as usize) as f64;
                 self.ratios
@@ -412,7 +412,7 @@ impl Plan {
     fn run(&self, seed: u64, prefix: &str) -> Vec<Slot> {
         let mut slots = vec![Slot::default(); self.n_members];
         match self.method {
-            Method::Complete => {
+            AssignmentMethod::Complete => {
                 let mut chunks: Vec<&mut [Slot]> = Vec::with_capacity(self.segments.len());
                 let mut rest: &mut [Slot] = &mut slots;
                 for seg in &self.segments {
@@ -428,7 +428,7 @@ impl Plan {
                     self.pooled_misfits(seed, prefix, &mut slots);
                 }
             }
-            Method::Blocks => {
+            AssignmentMethod::Blocks => {
                 // All segments of a stratum are contiguous and in batch order.
                 let mut ranges: Vec<(u32, usize, usize)> = Vec::new();
                 for seg in &self.segments {

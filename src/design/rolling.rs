@@ -3,7 +3,7 @@
 //! Pure: the caller reads the files and maps the unit/row indices of errors to lines.
 
 use super::ledger::{Ledger, LedgerRow, RowView, format_probability};
-use super::plan::{Assignment, Plan, PlanError, strata_from_codes};
+use super::plan::{Assignment, AssignmentPlan, PlanError, strata_from_codes};
 use super::{Design, UNASSIGNED};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -60,7 +60,7 @@ pub struct Reconciled {
     /// Participant index of each planned unit (None: the identity).
     take: Option<Vec<u32>>,
     assignment: Assignment,
-    plan: Plan,
+    plan: AssignmentPlan,
     /// The batch number of the new rows.
     pub batch: u32,
     /// Participants not in the ledger (assigned now when `assign_new`, else left out).
@@ -180,7 +180,7 @@ pub fn reconcile<'a>(
         .collect();
     let (s_codes, s_keys) = strata_from_codes(&strata_columns, ids.len());
     let cluster_codes = participants.cluster.map(|c| subset(c.codes));
-    let plan = Plan::new(
+    let plan = AssignmentPlan::new(
         design,
         ids,
         (&s_codes, &s_keys),
@@ -340,7 +340,7 @@ fn first_field_difference(
 /// `plan.draw(design.seed, "assign")` reproduces the ledger's arms, and
 /// `plan.draw(seed, "ri/draw=17")` is a re-run of the study's own procedure for randomization
 /// inference. Arms come back in ledger row order.
-pub fn plan_from_ledger(ledger: &Ledger) -> Result<Plan, PlanError> {
+pub fn plan_from_ledger(ledger: &Ledger) -> Result<AssignmentPlan, PlanError> {
     let ids: Vec<&str> = ledger.rows.iter().map(|r| r.id.as_str()).collect();
     let mut keys: Vec<String> = Vec::new();
     let mut key_code: HashMap<&str, u32> = HashMap::new();
@@ -371,7 +371,7 @@ pub fn plan_from_ledger(ledger: &Ledger) -> Result<Plan, PlanError> {
         (c, names)
     });
     let batch: Vec<u32> = ledger.rows.iter().map(|r| r.batch).collect();
-    Plan::new(
+    AssignmentPlan::new(
         &ledger.design,
         &ids,
         (&codes, &keys),

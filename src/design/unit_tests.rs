@@ -1,12 +1,17 @@
 //! Unit tests of the pure assignment functions: exact counts, probabilities, clusters, order
 //! invariance, misfit policies, rolling batches, re-draws.
 
-use super::plan::{Plan, intern, strata_codes};
-use super::{Design, DesignInput, Method, Misfits, UNASSIGNED};
+use super::plan::{AssignmentPlan, intern, strata_codes};
+use super::{AssignmentMethod, Design, DesignInput, Misfits, UNASSIGNED};
 use crate::rng::Stream;
 use std::collections::{BTreeMap, HashMap};
 
-fn design(arms: &[(&str, u32)], method: Method, misfits: Option<Misfits>, sizes: &[u32]) -> Design {
+fn design(
+    arms: &[(&str, u32)],
+    method: AssignmentMethod,
+    misfits: Option<Misfits>,
+    sizes: &[u32],
+) -> Design {
     Design::new(DesignInput {
         arms: arms.iter().map(|(n, r)| (n.to_string(), *r)).collect(),
         method: Some(method),
@@ -32,9 +37,9 @@ fn units(sizes: &[usize]) -> (Vec<String>, Vec<String>) {
     (ids, strata)
 }
 
-fn plan(d: &Design, ids: &[String], strata: &[String], batch: &[u32]) -> Plan {
+fn plan(d: &Design, ids: &[String], strata: &[String], batch: &[u32]) -> AssignmentPlan {
     let (codes, keys) = strata_codes(&[("g", strata)], ids.len());
-    Plan::new(d, ids, (&codes, &keys), None, batch).unwrap()
+    AssignmentPlan::new(d, ids, (&codes, &keys), None, batch).unwrap()
 }
 
 fn counts_by_stratum(strata: &[String], arms: &[u32]) -> BTreeMap<(String, u32), usize> {
@@ -47,7 +52,12 @@ fn counts_by_stratum(strata: &[String], arms: &[u32]) -> BTreeMap<(String, u32),
 
 #[test]
 fn complete_gives_exact_counts_in_every_stratum() {
-    let d = design(&[("md1", 2), ("standard", 1)], Method::Complete, None, &[]);
+    let d = design(
+        &[("md1", 2), ("standard", 1)],
+        AssignmentMethod::Complete,
+        None,
+        &[],
+    );
     let (ids, strata) = units(&[30, 10, 2]);
     let p = plan(&d, &ids, &strata, &vec![1; ids.len()]);
     let a = p.assign(d.seed);
@@ -77,7 +87,12 @@ fn complete_gives_exact_counts_in_every_stratum() {
 
 #[test]
 fn unequal_ratios_and_three_arms() {
-    let d = design(&[("a", 3), ("b", 2), ("c", 1)], Method::Complete, None, &[]);
+    let d = design(
+        &[("a", 3), ("b", 2), ("c", 1)],
+        AssignmentMethod::Complete,
+        None,
+        &[],
+    );
     let (ids, strata) = units(&[60]);
     let arms = plan(&d, &ids, &strata, &[1; 60]).draw(5, "x");
     for (arm, want) in [(0u32, 30), (1, 20), (2, 10)] {
@@ -89,7 +104,7 @@ fn unequal_ratios_and_three_arms() {
 fn blocks_are_exact_and_sizes_come_from_the_list() {
     let d = design(
         &[("md1", 2), ("standard", 1)],
-        Method::Blocks,
+        AssignmentMethod::Blocks,
         None,
         &[3, 6],
     );
@@ -136,7 +151,7 @@ fn probabilities_sum_to_one_and_match_expected_counts() {
     ] {
         let d = design(
             &[("a", 2), ("b", 1), ("c", 1)],
-            Method::Complete,
+            AssignmentMethod::Complete,
             Some(misfits),
             &[],
         );
@@ -161,7 +176,7 @@ fn probabilities_sum_to_one_and_match_expected_counts() {
             assert!((f - q).abs() < 0.04, "{misfits}: {f} vs {q}");
         }
     }
-    let d = design(&[("a", 2), ("b", 1)], Method::Complete, None, &[]);
+    let d = design(&[("a", 2), ("b", 1)], AssignmentMethod::Complete, None, &[]);
     let (ids, strata) = units(&[4]);
     let probs = plan(&d, &ids, &strata, &[1; 4]).probabilities();
     // missing: each row sums to 1 − P(misfit) = 1 − 1/4.
@@ -182,7 +197,12 @@ fn misfit_policies_follow_randtreat() {
     for seed in 0..20 {
         // strata: within a stratum arm counts differ by at most one.
         let c = count(
-            &design(&arms, Method::Complete, Some(Misfits::Strata), &[]),
+            &design(
+                &arms,
+                AssignmentMethod::Complete,
+                Some(Misfits::Strata),
+                &[],
+            ),
             seed,
         );
         for s in 0..sizes.len() {
@@ -196,7 +216,12 @@ fn misfit_policies_follow_randtreat() {
         }
         // global: arm counts differ by at most one overall (every stratum's full sets are exact).
         let c = count(
-            &design(&arms, Method::Complete, Some(Misfits::Global), &[]),
+            &design(
+                &arms,
+                AssignmentMethod::Complete,
+                Some(Misfits::Global),
+                &[],
+            ),
             seed,
         );
         let total: Vec<usize> = (0..5u32)
@@ -206,12 +231,22 @@ fn misfit_policies_follow_randtreat() {
         assert_eq!(total.iter().sum::<usize>(), ids.len());
         // wglobal and wstrata leave no unit unassigned.
         let c = count(
-            &design(&arms, Method::Complete, Some(Misfits::Wglobal), &[]),
+            &design(
+                &arms,
+                AssignmentMethod::Complete,
+                Some(Misfits::Wglobal),
+                &[],
+            ),
             seed,
         );
         assert!(!c.keys().any(|(_, a)| *a == UNASSIGNED));
         let c = count(
-            &design(&arms, Method::Complete, Some(Misfits::Wstrata), &[]),
+            &design(
+                &arms,
+                AssignmentMethod::Complete,
+                Some(Misfits::Wstrata),
+                &[],
+            ),
             seed,
         );
         assert!(!c.keys().any(|(_, a)| *a == UNASSIGNED));
@@ -220,7 +255,7 @@ fn misfit_policies_follow_randtreat() {
     // so with R = 3 and 6 pooled misfits exactly 4 go to `a`.
     let d = design(
         &[("a", 2), ("b", 1)],
-        Method::Complete,
+        AssignmentMethod::Complete,
         Some(Misfits::Wglobal),
         &[],
     );
@@ -230,7 +265,7 @@ fn misfit_policies_follow_randtreat() {
     // missing: n mod R units left out per stratum.
     let d = design(
         &[("a", 2), ("b", 1)],
-        Method::Complete,
+        AssignmentMethod::Complete,
         Some(Misfits::Missing),
         &[],
     );
@@ -242,7 +277,7 @@ fn misfit_policies_follow_randtreat() {
 fn clusters_share_an_arm_and_are_counted_as_units() {
     let d = design(
         &[("a", 1), ("b", 1)],
-        Method::Complete,
+        AssignmentMethod::Complete,
         Some(Misfits::Strata),
         &[],
     );
@@ -254,7 +289,7 @@ fn clusters_share_an_arm_and_are_counted_as_units() {
         .collect();
     let (sc, sk) = strata_codes(&[("s", &strata)], n);
     let (cc, cn) = intern(&clusters);
-    let p = Plan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &vec![1; n]).unwrap();
+    let p = AssignmentPlan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &vec![1; n]).unwrap();
     assert_eq!(p.n_randomization_units(), 11);
     let arms = p.draw(9, "c");
     let mut of: HashMap<&str, u32> = HashMap::new();
@@ -271,13 +306,13 @@ fn clusters_share_an_arm_and_are_counted_as_units() {
 
 #[test]
 fn a_cluster_across_strata_is_an_error() {
-    let d = design(&[("a", 1), ("b", 1)], Method::Complete, None, &[]);
+    let d = design(&[("a", 1), ("b", 1)], AssignmentMethod::Complete, None, &[]);
     let ids: Vec<String> = ["1", "2", "3"].iter().map(|s| s.to_string()).collect();
     let strata: Vec<String> = ["x", "x", "y"].iter().map(|s| s.to_string()).collect();
     let clusters: Vec<String> = ["c", "d", "c"].iter().map(|s| s.to_string()).collect();
     let (sc, sk) = strata_codes(&[("s", &strata)], 3);
     let (cc, cn) = intern(&clusters);
-    let e = Plan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &[1, 1, 1]).unwrap_err();
+    let e = AssignmentPlan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &[1, 1, 1]).unwrap_err();
     assert_eq!(
         e,
         super::PlanError::ClusterSpansStrata { unit: 2, first: 0 }
@@ -286,8 +321,8 @@ fn a_cluster_across_strata_is_an_error() {
 
 #[test]
 fn input_order_does_not_matter() {
-    for method in [Method::Complete, Method::Blocks] {
-        let misfits = (method == Method::Complete).then_some(Misfits::Global);
+    for method in [AssignmentMethod::Complete, AssignmentMethod::Blocks] {
+        let misfits = (method == AssignmentMethod::Complete).then_some(Misfits::Global);
         let d = design(&[("md1", 2), ("standard", 1)], method, misfits, &[]);
         let (ids, strata) = units(&[50, 31, 7]);
         let base = plan(&d, &ids, &strata, &vec![1; ids.len()]).assign(7);
@@ -310,7 +345,7 @@ fn input_order_does_not_matter() {
 fn later_batches_never_change_earlier_ones_and_blocks_continue() {
     let d = design(
         &[("md1", 2), ("standard", 1)],
-        Method::Blocks,
+        AssignmentMethod::Blocks,
         None,
         &[3, 6],
     );
@@ -330,7 +365,7 @@ fn later_batches_never_change_earlier_ones_and_blocks_continue() {
 fn draw_with_the_assign_streams_reproduces_the_assignment() {
     let d = design(
         &[("a", 1), ("b", 1), ("c", 2)],
-        Method::Complete,
+        AssignmentMethod::Complete,
         Some(Misfits::Wglobal),
         &[],
     );
@@ -343,13 +378,13 @@ fn draw_with_the_assign_streams_reproduces_the_assignment() {
 
 #[test]
 fn duplicate_and_empty_ids_are_reported_by_position() {
-    let d = design(&[("a", 1), ("b", 1)], Method::Complete, None, &[]);
+    let d = design(&[("a", 1), ("b", 1)], AssignmentMethod::Complete, None, &[]);
     let ids: Vec<String> = ["x", "y", "x"].iter().map(|s| s.to_string()).collect();
     let strata = vec!["s".to_string(); 3];
     let (sc, sk) = strata_codes(&[("g", &strata)], 3);
-    let e = Plan::new(&d, &ids, (&sc, &sk), None, &[1, 1, 1]).unwrap_err();
+    let e = AssignmentPlan::new(&d, &ids, (&sc, &sk), None, &[1, 1, 1]).unwrap_err();
     assert_eq!(e, super::PlanError::DuplicateId { unit: 2, first: 0 });
     let ids: Vec<String> = ["x", "", "z"].iter().map(|s| s.to_string()).collect();
-    let e = Plan::new(&d, &ids, (&sc, &sk), None, &[1, 1, 1]).unwrap_err();
+    let e = AssignmentPlan::new(&d, &ids, (&sc, &sk), None, &[1, 1, 1]).unwrap_err();
     assert_eq!(e, super::PlanError::EmptyId { unit: 1 });
 }

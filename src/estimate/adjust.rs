@@ -4,19 +4,19 @@
 
 /// Which adjustment to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
+pub enum Adjustment {
     /// Holm's step-down method: controls the family-wise error rate.
     Holm,
     /// Benjamini–Hochberg step-up method: controls the false discovery rate.
     BenjaminiHochberg,
 }
 
-impl Method {
+impl Adjustment {
     /// Parse `holm` or `bh` (also `fdr`, R's alias), case-insensitively.
-    pub fn parse(name: &str) -> Option<Method> {
+    pub fn parse(name: &str) -> Option<Adjustment> {
         match name.to_ascii_lowercase().as_str() {
-            "holm" => Some(Method::Holm),
-            "bh" | "fdr" => Some(Method::BenjaminiHochberg),
+            "holm" => Some(Adjustment::Holm),
+            "bh" | "fdr" => Some(Adjustment::BenjaminiHochberg),
             _ => None,
         }
     }
@@ -24,8 +24,8 @@ impl Method {
     /// The name used in output columns (`holm`, `bh`).
     pub fn name(self) -> &'static str {
         match self {
-            Method::Holm => "holm",
-            Method::BenjaminiHochberg => "bh",
+            Adjustment::Holm => "holm",
+            Adjustment::BenjaminiHochberg => "bh",
         }
     }
 }
@@ -37,7 +37,7 @@ impl Method {
 /// - BH: p̃₍ᵢ₎ = min(1, minⱼ≥ᵢ m p₍ⱼ₎ / j) (Benjamini & Hochberg 1995, JRSS B 57:289–300).
 ///
 /// Ties are ordered by position, as R's `order` does; the result does not depend on it.
-pub fn adjust(p: &[f64], method: Method) -> Vec<f64> {
+pub fn adjust(p: &[f64], method: Adjustment) -> Vec<f64> {
     let mut out = vec![f64::NAN; p.len()];
     let mut order: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
     let m = order.len();
@@ -47,7 +47,7 @@ pub fn adjust(p: &[f64], method: Method) -> Vec<f64> {
     // Stable sort: equal p-values keep their input order, like R's order().
     order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
     match method {
-        Method::Holm => {
+        Adjustment::Holm => {
             let mut running = 0.0_f64;
             for (rank, &i) in order.iter().enumerate() {
                 let value = (m - rank) as f64 * p[i];
@@ -55,7 +55,7 @@ pub fn adjust(p: &[f64], method: Method) -> Vec<f64> {
                 out[i] = running.min(1.0);
             }
         }
-        Method::BenjaminiHochberg => {
+        Adjustment::BenjaminiHochberg => {
             let mut running = f64::INFINITY;
             for (rank, &i) in order.iter().enumerate().rev() {
                 let value = m as f64 / (rank + 1) as f64 * p[i];
@@ -74,30 +74,30 @@ mod tests {
     #[test]
     fn nan_is_kept_and_not_counted() {
         let p = [0.01, f64::NAN, 0.04];
-        let holm = adjust(&p, Method::Holm);
+        let holm = adjust(&p, Adjustment::Holm);
         assert_eq!(holm[0], 0.02);
         assert!(holm[1].is_nan());
         assert_eq!(holm[2], 0.04);
-        let bh = adjust(&p, Method::BenjaminiHochberg);
+        let bh = adjust(&p, Adjustment::BenjaminiHochberg);
         assert_eq!(bh[0], 0.02);
         assert_eq!(bh[2], 0.04);
     }
 
     #[test]
     fn empty_and_all_nan() {
-        assert!(adjust(&[], Method::Holm).is_empty());
-        assert!(adjust(&[f64::NAN], Method::BenjaminiHochberg)[0].is_nan());
+        assert!(adjust(&[], Adjustment::Holm).is_empty());
+        assert!(adjust(&[f64::NAN], Adjustment::BenjaminiHochberg)[0].is_nan());
     }
 
     #[test]
     fn capped_at_one() {
-        assert_eq!(adjust(&[0.6, 0.7], Method::Holm), vec![1.0, 1.0]);
+        assert_eq!(adjust(&[0.6, 0.7], Adjustment::Holm), vec![1.0, 1.0]);
     }
 
     #[test]
     fn parse_names() {
-        assert_eq!(Method::parse("BH"), Some(Method::BenjaminiHochberg));
-        assert_eq!(Method::parse("holm"), Some(Method::Holm));
-        assert_eq!(Method::parse("bonf"), None);
+        assert_eq!(Adjustment::parse("BH"), Some(Adjustment::BenjaminiHochberg));
+        assert_eq!(Adjustment::parse("holm"), Some(Adjustment::Holm));
+        assert_eq!(Adjustment::parse("bonf"), None);
     }
 }

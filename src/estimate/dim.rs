@@ -4,7 +4,7 @@
 //! (lm_robust CR2 with Bell–McCaffrey df), blocked (block-size weighted, df N − 2B), matched
 //! pairs (df B − 1), and blocked-clustered (df G − 2B).
 
-use super::ols::{Design, lm_robust};
+use super::ols::{DesignMatrix, lm_robust};
 use super::vcov::{Clusters, SeType};
 use crate::error::{Error, Result};
 
@@ -192,7 +192,7 @@ fn internal(
                 nclusters: 2,
             });
         }
-        let mut design = Design::new();
+        let mut design = DesignMatrix::new();
         design.push("(Intercept)", vec![1.0; rows.len()]);
         design.push(
             "t",
@@ -250,7 +250,7 @@ fn internal(
                     "weights cannot be used with a matched-pairs design",
                 ));
             }
-            let mut design = Design::new();
+            let mut design = DesignMatrix::new();
             design.push("(Intercept)", vec![1.0; rows.len()]);
             design.push(
                 "t",

@@ -26,8 +26,10 @@
 //! Used for `ols`, `fe`, `lin`, `dim` and blocked `dim`, unweighted, without a participation
 //! column; the caller refits the model for draws that leave an analysed person in no arm.
 
-use super::ols::{CovariateView, Design, expand_covariates};
-use super::{AnalysisData, Estimator, Options, covariate_views, model_design, treatment_design};
+use super::ols::{CovariateView, DesignMatrix, expand_covariates};
+use super::{
+    AnalysisData, EstimateOptions, Estimator, covariate_views, model_design, treatment_design,
+};
 use crate::error::Result;
 use crate::linalg::{self, Columns};
 use nalgebra::{DMatrix, DVector};
@@ -369,7 +371,10 @@ impl Part {
 
 /// The fast statistic for `data` and `options`, or None where it does not apply (blocked or
 /// weighted estimators, a participation column, a model its linear maps do not reproduce).
-pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<FastStatistic>> {
+pub fn fast_statistic(
+    data: &AnalysisData,
+    options: &EstimateOptions,
+) -> Result<Option<FastStatistic>> {
     if data.weights.is_some() || data.participation.is_some() {
         return Ok(None);
     }
@@ -420,7 +425,7 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
             }
             if by.levels.len() >= 2 {
                 let reference = by.levels.len() - 1;
-                let mut indicators = Design::new();
+                let mut indicators = DesignMatrix::new();
                 for (l, level) in by.levels.iter().enumerate().take(reference) {
                     indicators.push(
                         format!("{}{level}", by.name),
@@ -487,7 +492,7 @@ pub fn fast_statistic(data: &AnalysisData, options: &Options) -> Result<Option<F
 /// None when a value is not finite.
 fn base_vectors(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     y: &[f64],
     complete: &[usize],
     cell: &[u32],
@@ -552,11 +557,11 @@ fn base_vectors(
 #[allow(clippy::too_many_arguments)]
 fn fit_part(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     codes: &[usize],
     y: &[f64],
     rows: &[usize],
-    indicators: Option<Design>,
+    indicators: Option<DesignMatrix>,
     arms: usize,
     base: &DMatrix<f64>,
     position: &[usize],
@@ -565,7 +570,8 @@ fn fit_part(
 ) -> Result<Option<Part>> {
     let levels = indicators.as_ref().map_or(0, |d| d.columns.len());
     let extra = indicators.unwrap_or_default();
-    let design = model_design(data, options, codes, rows, &extra, &Design::new()).materialize();
+    let design =
+        model_design(data, options, codes, rows, &extra, &DesignMatrix::new()).materialize();
     let terms = treatment_design(data, codes, rows).names;
     let is_treatment = |name: &str| {
         terms

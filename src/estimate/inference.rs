@@ -2,12 +2,13 @@
 //! whole model refitted, or its Frisch–Waugh–Lovell shortcut, under each re-drawn assignment),
 //! a randomization confidence interval for the overall effect, and multiple-testing adjustment
 //! across outcomes × subgroups. Pure: the re-drawn assignments come from the caller (the
-//! study's own design re-run by `design::Plan`, or permutation within strata for ad hoc data).
+//! study's own design re-run by `design::AssignmentPlan`, or permutation within strata for ad
+//! hoc data).
 
-use super::adjust::{self, Method};
+use super::adjust::{self, Adjustment};
 use super::fast::fast_statistic;
 use super::ri;
-use super::{AnalysisData, Estimates, Options, recompute};
+use super::{AnalysisData, EstimateOptions, Estimates, recompute};
 use crate::error::{Error, Result};
 use crate::rng::Stream;
 use rayon::prelude::*;
@@ -35,7 +36,7 @@ fn is_iv(data: &AnalysisData, term: &str) -> bool {
 /// whole model is refitted for every draw; weights given as a column stay fixed.
 pub fn randomization_inference(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     estimates: &mut Estimates,
     draws: usize,
     draw: &Draw<'_>,
@@ -254,7 +255,7 @@ pub fn permutation_draws(
 /// the 2SLS rows. A 2SLS effect is the ITT effect rescaled by the first stage and tests nearly
 /// the same hypothesis; counting both in one family would make every adjustment needlessly
 /// conservative.
-pub fn adjust_p_values(estimates: &mut Estimates, method: Method) {
+pub fn adjust_p_values(estimates: &mut Estimates, method: Adjustment) {
     for iv_family in [false, true] {
         let members: Vec<usize> = (0..estimates.rows.len())
             .filter(|&i| estimates.rows[i].estimator.starts_with("iv") == iv_family)
@@ -266,12 +267,12 @@ pub fn adjust_p_values(estimates: &mut Estimates, method: Method) {
     }
 }
 
-/// A study's own assignment, re-run from its ledger: the plan (`design::Plan`, built once) and
-/// the ledger row of every analysis row.
+/// A study's own assignment, re-run from its ledger: the plan (`design::AssignmentPlan`, built
+/// once) and the ledger row of every analysis row.
 pub struct LedgerReplay<'a> {
     ledger: &'a crate::design::ledger::Ledger,
     data: &'a AnalysisData,
-    plan: crate::design::Plan,
+    plan: crate::design::AssignmentPlan,
     /// The ledger row of every analysis row, by id.
     rows: Vec<usize>,
 }
@@ -343,8 +344,8 @@ impl<'a> LedgerReplay<'a> {
     }
 
     /// The inverse-probability weights under a re-drawn assignment: 1/p with p the probability
-    /// the design gives each person of the arm drawn (`Plan::probabilities`, the twin of the
-    /// ledger's probability column); NaN for a person drawn into no analysed arm.
+    /// the design gives each person of the arm drawn (`AssignmentPlan::probabilities`, the twin of
+    /// the ledger's probability column); NaN for a person drawn into no analysed arm.
     pub fn weights(&self) -> impl Fn(&[usize]) -> Vec<f64> + Sync + '_ {
         let arms = self.ledger.design.arms.len();
         let probabilities = self.plan.probabilities();

@@ -14,7 +14,7 @@
 //! instruments kept). Confirmed in R 4.2 / estimatr 1.0.0 against `lm_robust` of the regressor
 //! on the instruments (HC0–HC3, CR0, CR1, CR2, weighted; agreement ≤ 1e-11 relative).
 
-use super::ols::{Design, fit_with, lm_robust};
+use super::ols::{DesignMatrix, fit_with, lm_robust};
 use super::vcov::{Clusters, SeType};
 use crate::error::{Error, Result};
 
@@ -37,11 +37,11 @@ pub struct IvResult {
 pub struct IvModel<'a> {
     pub y: &'a [f64],
     /// The endogenous regressors (named as the output terms).
-    pub endogenous: &'a Design,
+    pub endogenous: &'a DesignMatrix,
     /// The excluded instruments.
-    pub instruments: &'a Design,
+    pub instruments: &'a DesignMatrix,
     /// Regressors included in both stages (covariates, subgroup indicators).
-    pub exogenous: &'a Design,
+    pub exogenous: &'a DesignMatrix,
 }
 
 /// A fitted 2SLS model: one entry per second-stage column, `(Intercept)`, the endogenous
@@ -77,12 +77,12 @@ pub fn tsls(
 ) -> Result<IvFit> {
     let n = model.y.len();
     let q = model.instruments.columns.len();
-    let mut first = Design::new();
+    let mut first = DesignMatrix::new();
     first.push("(Intercept)", vec![1.0; n]);
     append(&mut first, model.instruments);
     append(&mut first, model.exogenous);
-    let mut second = Design::new();
-    let mut structural = Design::new();
+    let mut second = DesignMatrix::new();
+    let mut structural = DesignMatrix::new();
     second.push("(Intercept)", vec![1.0; n]);
     structural.push("(Intercept)", vec![1.0; n]);
     let mut first_stage_f = Vec::with_capacity(model.endogenous.columns.len());
@@ -142,14 +142,14 @@ pub fn iv_robust(
     y: &[f64],
     took_part: &[f64],
     offered: &[f64],
-    covariates: &Design,
+    covariates: &DesignMatrix,
     weights: Option<&[f64]>,
     se: SeType,
     clusters: Option<&Clusters>,
 ) -> Result<IvResult> {
-    let mut endogenous = Design::new();
+    let mut endogenous = DesignMatrix::new();
     endogenous.push("participation", took_part.to_vec());
-    let mut instruments = Design::new();
+    let mut instruments = DesignMatrix::new();
     instruments.push("instrument", offered.to_vec());
     let model = IvModel {
         y,
@@ -166,7 +166,7 @@ pub fn iv_robust(
     })
 }
 
-fn append(design: &mut Design, more: &Design) {
+fn append(design: &mut DesignMatrix, more: &DesignMatrix) {
     for (name, col) in more.names.iter().zip(&more.columns) {
         design.push(name.clone(), col.clone());
     }
@@ -217,14 +217,14 @@ mod tests {
         let g = [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0];
         let d = [0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0];
         let y = [3.0, 1.0, 2.5, 0.5, 1.0, 0.8, 2.0, 1.2];
-        let mut endogenous = Design::new();
+        let mut endogenous = DesignMatrix::new();
         endogenous.push("d", column(&d));
         // Nobody in g = 1 takes part: d:g ≡ 0.
         endogenous.push("d:g", vec![0.0; 8]);
-        let mut instruments = Design::new();
+        let mut instruments = DesignMatrix::new();
         instruments.push("z", column(&z));
         instruments.push("z:g", z.iter().zip(&g).map(|(a, b)| a * b).collect());
-        let mut exogenous = Design::new();
+        let mut exogenous = DesignMatrix::new();
         exogenous.push("g", column(&g));
         let model = IvModel {
             y: &y,

@@ -2,14 +2,18 @@
 //! and fully interacted with each treatment indicator. Column order as `lm_lin`: intercept,
 //! treatment indicators, centred covariates `<x>_c`, then `<t>:<x>_c` by covariate, then arm.
 
-use super::ols::{Design, LazyDesign};
+use super::ols::{DesignMatrix, LazyDesignMatrix};
 use rayon::prelude::*;
 
 /// The Lin design from treatment indicators and expanded covariates (same rows). The intercept
 /// and the interactions are computed when the model is fitted, not stored.
-pub fn lin_design(treatments: Design, covariates: Design, weights: Option<&[f64]>) -> LazyDesign {
+pub fn lin_design(
+    treatments: DesignMatrix,
+    covariates: DesignMatrix,
+    weights: Option<&[f64]>,
+) -> LazyDesignMatrix {
     let n = treatments.nrows();
-    let mut design = LazyDesign::with_rows(n);
+    let mut design = LazyDesignMatrix::with_rows(n);
     design.push_ones("(Intercept)");
     // Columns are centred in parallel, each the same way on any thread.
     let centred: Vec<(String, Vec<f64>)> = covariates

@@ -2,7 +2,7 @@
 //! (the difference in missing rates between each arm and control, lm_robust HC2 of the missing
 //! indicator on the arm indicators). The effects themselves use complete cases, with a warning.
 
-use super::ols::{Design, lm_robust};
+use super::ols::{DesignMatrix, lm_robust};
 use super::vcov::SeType;
 use crate::error::Result;
 use crate::tidy::AttritionRow;
@@ -23,7 +23,7 @@ pub fn attrition(
     let any_missing = missing.iter().any(|&m| m > 0.0);
     // The test needs a model only when something is missing.
     let fit = if any_missing && rows.len() > arms.len() {
-        let mut design = Design::new();
+        let mut design = DesignMatrix::new();
         design.push("(Intercept)", vec![1.0; rows.len()]);
         for (a, arm) in arms.iter().enumerate().skip(1) {
             design.push(

@@ -22,7 +22,7 @@ pub mod weights;
 
 use crate::error::{Error, Result};
 use crate::tidy::{AttritionRow, EffectRow};
-use ols::{CovariateView, Design, LazyDesign, expand_covariates, lm_robust_lazy};
+use ols::{CovariateView, DesignMatrix, LazyDesignMatrix, expand_covariates, lm_robust_lazy};
 use rayon::prelude::*;
 use vcov::{Clusters, SeType};
 
@@ -68,14 +68,14 @@ pub struct Covariate {
 
 /// The assigned arm of every row. `arms[0]` is the control arm.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Assignment {
+pub struct Treatment {
     /// The treatment column's name (the term in output rows).
     pub name: String,
     pub arms: Vec<String>,
     pub codes: Vec<usize>,
 }
 
-impl Assignment {
+impl Treatment {
     /// The term naming arm `a` (≥ 1): the column name with two arms, `<column>=<arm>` otherwise.
     pub fn term(&self, a: usize) -> String {
         if self.arms.len() == 2 {
@@ -95,7 +95,7 @@ impl Assignment {
 /// (missing: lost to follow-up).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalysisData {
-    pub treatment: Assignment,
+    pub treatment: Treatment,
     pub outcomes: Vec<(String, Vec<f64>)>,
     pub covariates: Vec<Covariate>,
     pub by: Option<Factor>,
@@ -147,7 +147,7 @@ impl Estimator {
 
 /// How to estimate.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Options {
+pub struct EstimateOptions {
     pub estimator: Estimator,
     /// None: HC2, or CR2 with clusters (estimatr's defaults).
     pub se: Option<SeType>,
@@ -155,9 +155,9 @@ pub struct Options {
     pub alpha: f64,
 }
 
-impl Default for Options {
+impl Default for EstimateOptions {
     fn default() -> Self {
-        Options {
+        EstimateOptions {
             estimator: Estimator::Lin,
             se: None,
             alpha: 0.05,
@@ -216,7 +216,7 @@ struct Group {
 /// `assignment` replaces the data's assignment (for randomization inference).
 pub fn estimate_all(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     assignment: Option<&[usize]>,
 ) -> Result<Estimates> {
     let codes: &[usize] = assignment.unwrap_or(&data.treatment.codes);
@@ -414,7 +414,11 @@ pub fn estimate_all(
 
 /// The estimates (only) of [`estimate_all`] under another assignment, in row order — the
 /// statistic randomization inference recomputes for each re-drawn assignment.
-pub fn recompute(data: &AnalysisData, options: &Options, assignment: &[usize]) -> Result<Vec<f64>> {
+pub fn recompute(
+    data: &AnalysisData,
+    options: &EstimateOptions,
+    assignment: &[usize],
+) -> Result<Vec<f64>> {
     Ok(estimate_all(data, options, Some(assignment))?
         .rows
         .iter()
@@ -426,7 +430,7 @@ pub fn recompute(data: &AnalysisData, options: &Options, assignment: &[usize]) -
 /// estimates of every row, for randomization inference.
 pub fn binary_statistic<'a>(
     data: &'a AnalysisData,
-    options: &'a Options,
+    options: &'a EstimateOptions,
 ) -> impl Fn(&[f64]) -> Result<Vec<f64>> + 'a {
     move |t: &[f64]| {
         let codes: Vec<usize> = t.iter().map(|&v| usize::from(v > 0.5)).collect();
@@ -522,8 +526,8 @@ fn clusters_of(data: &AnalysisData, rows: &[usize]) -> Option<Clusters> {
     })
 }
 
-fn treatment_design(data: &AnalysisData, codes: &[usize], rows: &[usize]) -> Design {
-    let mut d = Design::new();
+fn treatment_design(data: &AnalysisData, codes: &[usize], rows: &[usize]) -> DesignMatrix {
+    let mut d = DesignMatrix::new();
     for a in 1..data.treatment.arms.len() {
         d.push(
             data.treatment.term(a),
@@ -561,12 +565,12 @@ fn note_dropped(
 /// columns (subgroup indicators) added as `lm_robust`/`lm_lin` would.
 fn model_design(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     codes: &[usize],
     rows: &[usize],
-    extra: &Design,
-    interacted: &Design,
-) -> LazyDesign {
+    extra: &DesignMatrix,
+    interacted: &DesignMatrix,
+) -> LazyDesignMatrix {
     let treat = treatment_design(data, codes, rows);
     let mut covs = expand_covariates(&covariate_views(data), rows);
     let weights = data.weights.as_ref().map(|w| subset(w, rows));
@@ -580,7 +584,7 @@ fn model_design(
         }
         Estimator::Dim | Estimator::Ols | Estimator::Fe => {
             if options.estimator == Estimator::Dim {
-                covs = Design::new();
+                covs = DesignMatrix::new();
             }
             let mut rest = treat;
             for (name, col) in extra.names.iter().zip(&extra.columns) {
@@ -596,10 +600,15 @@ fn model_design(
             match (&data.strata, use_fe) {
                 (Some(strata), true) => {
                     let s = subset(&strata.codes, rows);
-                    LazyDesign::from_design(fe::fe_design(&s, &strata.levels, &strata.name, rest))
+                    LazyDesignMatrix::from_design(fe::fe_design(
+                        &s,
+                        &strata.levels,
+                        &strata.name,
+                        rest,
+                    ))
                 }
                 _ => {
-                    let mut d = LazyDesign::with_rows(rows.len());
+                    let mut d = LazyDesignMatrix::with_rows(rows.len());
                     d.push_ones("(Intercept)");
                     for (name, col) in rest.names.into_iter().zip(rest.columns) {
                         d.push(name, col);
@@ -613,7 +622,7 @@ fn model_design(
 
 fn group_effects(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     se: SeType,
     codes: &[usize],
     y: &[f64],
@@ -658,7 +667,14 @@ fn group_effects(
         }
         return Ok(out);
     }
-    let design = model_design(data, options, codes, rows, &Design::new(), &Design::new());
+    let design = model_design(
+        data,
+        options,
+        codes,
+        rows,
+        &DesignMatrix::new(),
+        &DesignMatrix::new(),
+    );
     let terms: Vec<String> = (1..arms).map(|a| data.treatment.term(a)).collect();
     fit_terms(data, se, y, rows, &design, &terms, warnings)
         .map(|effects| (1..arms).zip(effects).collect())
@@ -669,7 +685,7 @@ fn fit_terms(
     se: SeType,
     y: &[f64],
     rows: &[usize],
-    design: &LazyDesign,
+    design: &LazyDesignMatrix,
     terms: &[String],
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Effect>> {
@@ -709,7 +725,7 @@ type Difference = (String, usize, Effect, Vec<usize>);
 #[allow(clippy::too_many_arguments)]
 fn differences(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     se: SeType,
     codes: &[usize],
     y: &[f64],
@@ -720,7 +736,7 @@ fn differences(
     let reference = by.levels.len() - 1;
     let indicators = level_indicators(by, rows);
     let treat = treatment_design(data, codes, rows);
-    let mut interacted = Design::new();
+    let mut interacted = DesignMatrix::new();
     let mut wanted: Vec<(String, usize, usize)> = Vec::new();
     for (l, (gname, gcol)) in indicators.names.iter().zip(&indicators.columns).enumerate() {
         for (a, (tname, tcol)) in treat.names.iter().zip(&treat.columns).enumerate() {
@@ -762,9 +778,9 @@ fn differences(
 
 /// The level indicators of `by` on `rows`, every level but the last (the reference), named
 /// `<by><level>` as R names the columns of a 0/1 variable `<by><level>`.
-fn level_indicators(by: &Factor, rows: &[usize]) -> Design {
+fn level_indicators(by: &Factor, rows: &[usize]) -> DesignMatrix {
     let reference = by.levels.len() - 1;
-    let mut indicators = Design::new();
+    let mut indicators = DesignMatrix::new();
     for (l, level) in by.levels.iter().enumerate().take(reference) {
         indicators.push(
             format!("{}{level}", by.name),
@@ -807,8 +823,8 @@ fn iv_differences(
         .map(|&i| f64::from(u8::from(codes[i] == 1)))
         .collect();
     let indicators = level_indicators(by, rows);
-    let mut endogenous = Design::new();
-    let mut instruments = Design::new();
+    let mut endogenous = DesignMatrix::new();
+    let mut instruments = DesignMatrix::new();
     endogenous.push(pname, d.clone());
     instruments.push(data.treatment.term(1), z.clone());
     for (gname, g) in indicators.names.iter().zip(&indicators.columns) {
@@ -914,7 +930,7 @@ fn without_means(mut r: EffectRow) -> EffectRow {
 #[allow(clippy::too_many_arguments)]
 fn row(
     data: &AnalysisData,
-    options: &Options,
+    options: &EstimateOptions,
     outcome: &str,
     subgroup: &str,
     arm: usize,

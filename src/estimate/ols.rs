@@ -37,14 +37,14 @@ impl RobustFit {
 
 /// A design matrix with named columns.
 #[derive(Debug, Clone)]
-pub struct Design {
+pub struct DesignMatrix {
     pub columns: Vec<Vec<f64>>,
     pub names: Vec<String>,
 }
 
-impl Design {
-    pub fn new() -> Design {
-        Design {
+impl DesignMatrix {
+    pub fn new() -> DesignMatrix {
+        DesignMatrix {
             columns: Vec::new(),
             names: Vec::new(),
         }
@@ -61,13 +61,13 @@ impl Design {
     }
 }
 
-impl Default for Design {
+impl Default for DesignMatrix {
     fn default() -> Self {
-        Design::new()
+        DesignMatrix::new()
     }
 }
 
-/// Where a column of a [`LazyDesign`] comes from.
+/// Where a column of a [`LazyDesignMatrix`] comes from.
 #[derive(Debug, Clone, Copy)]
 enum Source {
     Stored(usize),
@@ -80,25 +80,25 @@ enum Source {
 /// block when the model is fitted (`linalg::ColumnRef`): the same numbers, without a hundred
 /// megabytes of fresh memory per model at a million rows.
 #[derive(Debug, Clone, Default)]
-pub struct LazyDesign {
+pub struct LazyDesignMatrix {
     pub names: Vec<String>,
     stored: Vec<Vec<f64>>,
     sources: Vec<Source>,
     n: usize,
 }
 
-impl LazyDesign {
+impl LazyDesignMatrix {
     /// An empty design of `n` rows.
-    pub fn with_rows(n: usize) -> LazyDesign {
-        LazyDesign {
+    pub fn with_rows(n: usize) -> LazyDesignMatrix {
+        LazyDesignMatrix {
             n,
-            ..LazyDesign::default()
+            ..LazyDesignMatrix::default()
         }
     }
 
     /// Every column of `design`, stored.
-    pub fn from_design(design: Design) -> LazyDesign {
-        let mut lazy = LazyDesign::with_rows(design.nrows());
+    pub fn from_design(design: DesignMatrix) -> LazyDesignMatrix {
+        let mut lazy = LazyDesignMatrix::with_rows(design.nrows());
         for (name, column) in design.names.into_iter().zip(design.columns) {
             lazy.push(name, column);
         }
@@ -119,7 +119,7 @@ impl LazyDesign {
         self.sources.push(Source::Ones);
     }
 
-    /// The product of stored columns `a` and `b` (indices returned by [`LazyDesign::push`]).
+    /// The product of stored columns `a` and `b` (indices returned by [`LazyDesignMatrix::push`]).
     pub fn push_product(&mut self, name: impl Into<String>, a: usize, b: usize) {
         self.names.push(name.into());
         self.sources.push(Source::Product(a, b));
@@ -146,8 +146,8 @@ impl LazyDesign {
     }
 
     /// Every column stored.
-    pub fn materialize(self) -> Design {
-        let mut design = Design::new();
+    pub fn materialize(self) -> DesignMatrix {
+        let mut design = DesignMatrix::new();
         for (name, column) in self.names.iter().zip(self.refs()) {
             design.push(name.clone(), (0..self.n).map(|i| column.value(i)).collect());
         }
@@ -159,7 +159,7 @@ impl LazyDesign {
 ///
 /// `interest` names the columns whose CR2 df are needed (df of other columns may be NaN).
 pub fn lm_robust(
-    design: &Design,
+    design: &DesignMatrix,
     y: &[f64],
     weights: Option<&[f64]>,
     se: SeType,
@@ -171,7 +171,7 @@ pub fn lm_robust(
 
 /// [`lm_robust`] of a design with computed columns.
 pub fn lm_robust_lazy(
-    design: &LazyDesign,
+    design: &LazyDesignMatrix,
     y: &[f64],
     weights: Option<&[f64]>,
     se: SeType,
@@ -194,8 +194,8 @@ pub fn lm_robust_lazy(
 /// `design` (first-stage fitted values) and the residuals taken from `structural` (the observed
 /// regressors), as estimatr's `iv_robust`.
 pub(crate) fn fit_with(
-    design: &Design,
-    structural: Option<&Design>,
+    design: &DesignMatrix,
+    structural: Option<&DesignMatrix>,
     y: &[f64],
     weights: Option<&[f64]>,
     se: SeType,
@@ -223,7 +223,7 @@ pub(crate) fn fit_with(
 fn fit_columns(
     names: &[String],
     columns: Vec<ColumnRef<'_>>,
-    structural: Option<&Design>,
+    structural: Option<&DesignMatrix>,
     y: &[f64],
     weights: Option<&[f64]>,
     se: SeType,
@@ -324,9 +324,12 @@ pub enum CovariateView<'a> {
 
 /// Expand covariates over `rows` into numeric columns: numbers as they are, text as indicators
 /// of every level but the first (sorted, byte order), named `<column><level>` as R does.
-pub fn expand_covariates(covariates: &[(String, CovariateView<'_>)], rows: &[usize]) -> Design {
+pub fn expand_covariates(
+    covariates: &[(String, CovariateView<'_>)],
+    rows: &[usize],
+) -> DesignMatrix {
     use rayon::prelude::*;
-    let mut design = Design::new();
+    let mut design = DesignMatrix::new();
     for (name, view) in covariates {
         match view {
             CovariateView::Number(values) => {

@@ -1,41 +1,100 @@
 //! Atomic file writes: write a temporary file beside the target, flush it to disk, rename it over
-//! the target. An interrupted run leaves either the old file or the new one, never half of one.
+//! the target, then (on Unix) flush the folder so the rename itself survives a crash. An
+//! interrupted run leaves either the old file or the new one, never half of one.
+//!
+//! The temporary file is `.<name>.tmp-<pid>-<n>` beside the target: hidden, unique per process
+//! and per call (so two writes of one file never share a temporary), and matched by the
+//! `.gitignore` pattern `*.tmp-*`.
 
 use crate::error::{Error, Result};
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What a filling closure returns: any error (I/O, CSV, ...) aborts the write.
+pub type FillResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+/// Buffer of the writer handed to a filling closure: large, so a ledger of millions of rows goes
+/// to disk in few system calls.
+const BUFFER: usize = 1 << 20;
 
 /// Write `bytes` to `path` atomically, creating parent folders as needed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |out| Ok(out.write_all(bytes)?))
+}
+
+/// Write `path` atomically by streaming through `fill` (so a large file is never held in memory
+/// whole), creating parent folders as needed. If `fill` fails, the temporary file is removed and
+/// the target is left as it was.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut BufWriter<File>) -> FillResult,
+) -> Result<()> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".to_string());
-    let tmp = parent.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
+    let tmp = parent.join(temporary_name(path));
+    let result = (|| -> FillResult {
+        let mut out = BufWriter::with_capacity(BUFFER, File::create(&tmp)?);
+        fill(&mut out)?;
+        out.flush()?;
+        let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         Ok(())
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
+        let e = match e.downcast::<std::io::Error>() {
+            Ok(io) => *io,
+            Err(other) => std::io::Error::other(other.to_string()),
+        };
         return Err(Error::io(path, e));
     }
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, e)
-    })
+    })?;
+    sync_folder(&parent);
+    Ok(())
+}
+
+/// `.<name>.tmp-<pid>-<n>`, `n` counting this process's atomic writes.
+fn temporary_name(path: &Path) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".to_string());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(".{name}.tmp-{}-{n}", std::process::id())
+}
+
+/// Make a rename in `folder` durable. Best effort: file systems that cannot sync a folder are
+/// left alone (the file's own content is already on disk).
+fn sync_folder(folder: &Path) {
+    #[cfg(unix)]
+    if let Ok(dir) = File::open(folder) {
+        let _ = dir.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = folder;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
 
     #[test]
     fn replaces_content_and_leaves_no_temporary_file() {
@@ -44,10 +103,73 @@ mod tests {
         write_atomic(&path, b"one").unwrap();
         write_atomic(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 1);
+        assert_eq!(names(path.parent().unwrap()), ["a.csv"]);
+    }
+
+    #[test]
+    fn streams_through_a_closure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        write_atomic_with(&path, |out| {
+            for i in 0..3 {
+                writeln!(out, "row {i}")?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "row 0\nrow 1\nrow 2\n"
+        );
+        assert_eq!(names(dir.path()), ["ledger.csv"]);
+    }
+
+    #[test]
+    fn a_failing_write_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        std::fs::write(&path, "old").unwrap();
+        let result = write_atomic_with(&path, |out| {
+            out.write_all(b"half a new ledger")?;
+            Err("interrupted".into())
+        });
+        let e = result.unwrap_err().to_string();
+        assert!(e.contains("interrupted"), "{e}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(names(dir.path()), ["ledger.csv"]);
+    }
+
+    #[test]
+    fn a_failing_first_write_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.csv");
+        let result = write_atomic_with(&path, |_| Err("no".into()));
+        assert!(result.is_err());
+        assert!(names(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn temporary_names_are_unique_per_call_and_ignored_by_git() {
+        let path = Path::new("out/a.csv");
+        let (a, b) = (temporary_name(path), temporary_name(path));
+        assert_ne!(a, b);
+        let prefix = format!(".a.csv.tmp-{}-", std::process::id());
+        assert!(a.starts_with(&prefix) && b.starts_with(&prefix), "{a} {b}");
+    }
+
+    #[test]
+    fn concurrent_writes_of_one_file_do_not_collide() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::thread::scope(|s| {
+            for i in 0..8u8 {
+                let path = &path;
+                s.spawn(move || write_atomic(path, &[b'0' + i; 64]).unwrap());
+            }
+        });
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(bytes.len(), 64);
+        assert!(bytes.iter().all(|&b| b == bytes[0]));
+        assert_eq!(names(dir.path()), ["a.csv"]);
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Location, Result, nearest};
 use crate::estimate::weights;
-use crate::estimate::{AnalysisData, Assignment, Covariate, CovariateValues, Factor};
+use crate::estimate::{AnalysisData, Covariate, CovariateValues, Factor, Treatment};
 use crate::io::source::InputFile;
 use crate::io::table::{ColumnRequest, Table, is_missing};
 use std::collections::HashMap;
@@ -617,7 +617,7 @@ fn build(request: &Request, sources: &Sources<'_, '_>, n: usize) -> Result<Analy
         .iter()
         .map(|l| arms.iter().position(|a| a == l).unwrap_or(0))
         .collect();
-    let treatment = Assignment {
+    let treatment = Treatment {
         name: request.treatment.clone(),
         arms,
         codes: level_codes.iter().map(|&c| remap[c]).collect(),

@@ -12,7 +12,6 @@ use crate::design::{Design, UNASSIGNED};
 use crate::error::{Error, Location, Result};
 use crate::io::source::InputFile;
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -277,8 +276,8 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 }
 
 /// Append `rows` to the ledger at `path` (creating it, and its sidecar, when `existing` is
-/// None), streaming the old content and the new rows into a temporary file that replaces the
-/// ledger atomically.
+/// None), streaming the old content and the new rows through [`crate::io::write_atomic_with`]
+/// into a temporary file that replaces the ledger atomically.
 pub fn append<'a>(
     path: &Path,
     design: &Design,
@@ -297,7 +296,7 @@ pub fn append<'a>(
         }
     };
     let ledger_exists = existing.is_some() && path.exists();
-    write_streaming(path, |out| {
+    crate::io::write_atomic_with(path, |out| {
         if ledger_exists {
             let mut old = std::fs::File::open(path)?;
             std::io::copy(&mut old, out)?;
@@ -306,54 +305,16 @@ pub fn append<'a>(
     })
 }
 
-/// Write a file through a closure into a temporary file beside `path`, fsync, rename (like
-/// [`crate::io::write_atomic`], but streaming, so a ledger of millions of rows is never held in
-/// memory twice).
-pub fn write_streaming(
-    path: &Path,
-    fill: impl FnOnce(
-        &mut std::io::BufWriter<std::fs::File>,
-    ) -> std::result::Result<(), Box<dyn std::error::Error>>,
-) -> Result<()> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "ledger".to_string());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| -> std::result::Result<(), Box<dyn std::error::Error>> {
-        let file = std::fs::File::create(&tmp)?;
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-        fill(&mut out)?;
-        out.flush()?;
-        let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, std::io::Error::other(e.to_string())));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::design::{DesignInput, Method};
+    use crate::design::{AssignmentMethod, DesignInput};
     use crate::io::sha256_hex;
 
     fn design() -> Design {
         Design::new(DesignInput {
             arms: vec![("md1".into(), 2), ("standard".into(), 1)],
-            method: Some(Method::Complete),
+            method: Some(AssignmentMethod::Complete),
             seed: 7,
             id: "id".into(),
             ..Default::default()
@@ -407,20 +368,6 @@ mod tests {
         let after = std::fs::read_to_string(&path).unwrap();
         assert!(after.starts_with(&text));
         assert_eq!(read(&path).unwrap().unwrap().rows.len(), 3);
-    }
-
-    #[test]
-    fn an_interrupted_write_leaves_the_old_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ledger.csv");
-        std::fs::write(&path, "old").unwrap();
-        let result = write_streaming(&path, |out| {
-            out.write_all(b"half a new ledger")?;
-            Err("interrupted".into())
-        });
-        assert!(result.is_err());
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

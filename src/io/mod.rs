@@ -11,6 +11,6 @@ pub mod source;
 pub mod table;
 pub mod units;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_atomic, write_atomic_with};
 pub use hash::{sha256_file, sha256_hex};
 pub use table::{ColumnKind, ColumnRequest, Table};

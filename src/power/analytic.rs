@@ -31,18 +31,18 @@ pub enum OutcomeKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
+pub enum PowerMethod {
     Normal,
     Arcsine,
     T,
 }
 
-impl Method {
+impl PowerMethod {
     pub fn name(self) -> &'static str {
         match self {
-            Method::Normal => "normal",
-            Method::Arcsine => "arcsine",
-            Method::T => "t",
+            PowerMethod::Normal => "normal",
+            PowerMethod::Arcsine => "arcsine",
+            PowerMethod::T => "t",
         }
     }
 }
@@ -73,11 +73,11 @@ pub enum Clusters {
     Count { icc: f64, k: f64 },
 }
 
-/// A validated planning question (built by [`super::Plan::new`]).
+/// A validated planning question (built by [`super::PowerPlan::new`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
+pub struct PowerPlan {
     pub outcome: OutcomeKind,
-    pub method: Method,
+    pub method: PowerMethod,
     /// Control rate (binary) overall and by gender (women, men).
     pub baseline: f64,
     pub baseline_by_gender: [f64; 2],
@@ -106,7 +106,7 @@ pub struct Row {
     /// power, when power was asked) on the others.
     pub solved: Unknown,
     /// The power formula (`women - men` uses `normal` when the plan asks for `arcsine`).
-    pub method: Method,
+    pub method: PowerMethod,
     /// People the row looks at (everyone for `all` and `women - men`).
     pub n: f64,
     /// Of them, in the treated arm (n × treated share).
@@ -170,10 +170,10 @@ struct Part {
     extra_df: f64,
 }
 
-impl Plan {
+impl PowerPlan {
     fn sigma(&self, baseline: f64) -> f64 {
         match (self.outcome, self.method) {
-            (_, Method::Arcsine) => 1.0,
+            (_, PowerMethod::Arcsine) => 1.0,
             (OutcomeKind::Binary, _) => (baseline * (1.0 - baseline)).sqrt(),
             (OutcomeKind::Continuous, _) => self.sd,
         }
@@ -205,12 +205,12 @@ impl Plan {
     fn power_at(&self, ncp: f64, df: f64) -> f64 {
         let ncp = ncp.abs();
         match self.method {
-            Method::Normal => pnorm(ncp - qnorm(1.0 - self.alpha / 2.0)),
-            Method::Arcsine => {
+            PowerMethod::Normal => pnorm(ncp - qnorm(1.0 - self.alpha / 2.0)),
+            PowerMethod::Arcsine => {
                 let z = qnorm(1.0 - self.alpha / 2.0);
                 pnorm(ncp - z) + pnorm(-ncp - z)
             }
-            Method::T => {
+            PowerMethod::T => {
                 let c = qt(1.0 - self.alpha / 2.0, df);
                 pt_nc_upper(c, df, ncp) + pt_nc(-c, df, ncp)
             }
@@ -220,7 +220,7 @@ impl Plan {
     /// The noncentrality at which the power is `self.power`.
     fn ncp_for_power(&self, df: f64) -> f64 {
         match self.method {
-            Method::Normal => qnorm(1.0 - self.alpha / 2.0) + qnorm(self.power),
+            PowerMethod::Normal => qnorm(1.0 - self.alpha / 2.0) + qnorm(self.power),
             _ => {
                 let target = self.power;
                 bisect(|x| self.power_at(x, df) - target, 0.0, 200.0)
@@ -231,7 +231,7 @@ impl Plan {
     /// Effect in outcome units ↔ standardized effect.
     fn effect_to_ncp(&self, effect: f64, baseline: f64, se_unit: f64) -> f64 {
         match self.method {
-            Method::Arcsine => {
+            PowerMethod::Arcsine => {
                 let p1 = (baseline + effect).clamp(0.0, 1.0);
                 (2.0 * p1.sqrt().asin() - 2.0 * baseline.sqrt().asin()) / se_unit
             }
@@ -241,7 +241,7 @@ impl Plan {
 
     fn ncp_to_effect(&self, ncp: f64, baseline: f64, se_unit: f64) -> f64 {
         match self.method {
-            Method::Arcsine => {
+            PowerMethod::Arcsine => {
                 let angle = baseline.sqrt().asin() + ncp * se_unit / 2.0;
                 if angle > std::f64::consts::FRAC_PI_2 {
                     f64::NAN
@@ -275,7 +275,7 @@ impl Plan {
             n_treated: n * part.share * p,
             n_control: n * part.share - n * part.share * p,
             clusters: k,
-            df: (self.method == Method::T).then_some(df),
+            df: (self.method == PowerMethod::T).then_some(df),
             design_effect: deff,
             baseline: (self.outcome == OutcomeKind::Binary).then_some(part.baseline),
             sd: self.sigma(part.baseline),
@@ -292,7 +292,7 @@ impl Plan {
             let (se_u, df, _, _) = self.se_unit(n, part);
             self.power_at(self.effect_to_ncp(effect, part.baseline, se_u), df)
         };
-        if let (Method::Normal, Clusters::None | Clusters::Size { .. }) =
+        if let (PowerMethod::Normal, Clusters::None | Clusters::Size { .. }) =
             (self.method, self.clusters)
         {
             // Closed form (DGK eq. 11): SE scales as 1/√N.
@@ -392,12 +392,12 @@ impl Plan {
     /// method has no difference-of-differences form, so it uses the normal formula).
     fn difference_row(&self, n: f64, women: &Row, men: &Row, solved: Unknown) -> Row {
         let se = (women.se.powi(2) + men.se.powi(2)).sqrt();
-        let method = if self.method == Method::Arcsine {
-            Method::Normal
+        let method = if self.method == PowerMethod::Arcsine {
+            PowerMethod::Normal
         } else {
             self.method
         };
-        let plan = Plan {
+        let plan = PowerPlan {
             method,
             ..self.clone()
         };
@@ -417,7 +417,7 @@ impl Plan {
             n_treated: n * self.treated_share,
             n_control: n - n * self.treated_share,
             clusters: women.clusters,
-            df: (method == Method::T).then_some(df),
+            df: (method == PowerMethod::T).then_some(df),
             design_effect: f64::NAN,
             baseline: None,
             sd: f64::NAN,

@@ -5,7 +5,7 @@
 
 use crate::dist::qt;
 use crate::error::{Error, Result};
-use crate::estimate::{AnalysisData, Assignment, Covariate, CovariateValues, Factor, estimate_all};
+use crate::estimate::{AnalysisData, Covariate, CovariateValues, Factor, Treatment, estimate_all};
 use crate::linalg::{from_columns, least_squares};
 use crate::simulate::{self, Activity, Dgp, Streams};
 use rayon::prelude::*;
@@ -56,7 +56,7 @@ pub fn estimate_itt(y: &[f64], treated: &[f64]) -> Result<Estimate> {
 /// of `[analysis]` and its covariates (columns of participants.csv).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
-    pub options: crate::estimate::Options,
+    pub options: crate::estimate::EstimateOptions,
     pub covariates: Vec<String>,
 }
 
@@ -90,7 +90,7 @@ fn covariate(dgp: &Dgp, people: &[simulate::Person], name: &str) -> Result<Covar
 /// one simulated trial, per estimand.
 fn pipeline_estimates(
     dgp: &Dgp,
-    study: &simulate::Study,
+    study: &simulate::SimulatedStudy,
     analysis: &Analysis,
     list: &[Estimand],
 ) -> Result<Vec<Estimate>> {
@@ -107,7 +107,7 @@ fn pipeline_estimates(
             .position(|n| *n == dgp.arms[a].name)
             .unwrap_or(0)
     };
-    let treatment = Assignment {
+    let treatment = Treatment {
         name: "arm".into(),
         arms: arms.clone(),
         codes: study.assignment.arm.iter().map(|&a| code_of(a)).collect(),

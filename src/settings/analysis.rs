@@ -3,10 +3,10 @@
 
 use super::{Choice, Layers, Origin, Setting, choose};
 use crate::error::{Error, Result};
-use crate::estimate::adjust::Method;
+use crate::estimate::adjust::Adjustment;
 use crate::estimate::vcov::SeType;
 use crate::estimate::weights::Ipw;
-use crate::estimate::{Estimator, Options};
+use crate::estimate::{EstimateOptions, Estimator};
 use crate::io::join::{LEDGER_ARM, LEDGER_STRATUM, Request};
 use crate::spec::Study;
 use serde::Serialize;
@@ -35,12 +35,12 @@ impl Choice for SeType {
     ];
 }
 
-impl Choice for Method {
+impl Choice for Adjustment {
     const WHAT: &'static str = "multiple-testing adjustment";
-    const WORDS: &'static [(&'static str, Method)] = &[
-        ("holm", Method::Holm),
-        ("bh", Method::BenjaminiHochberg),
-        ("fdr", Method::BenjaminiHochberg),
+    const WORDS: &'static [(&'static str, Adjustment)] = &[
+        ("holm", Adjustment::Holm),
+        ("bh", Adjustment::BenjaminiHochberg),
+        ("fdr", Adjustment::BenjaminiHochberg),
     ];
 }
 
@@ -100,7 +100,7 @@ pub struct AnalysisSettings {
     pub ipw: Setting<Ipw>,
     pub ri: Option<Setting<RiSettings>>,
     #[serde(serialize_with = "serialize_optional_choice")]
-    pub adjust: Option<Setting<Method>>,
+    pub adjust: Option<Setting<Adjustment>>,
 }
 
 fn serialize_choice<T: Choice + PartialEq, S: serde::Serializer>(
@@ -346,7 +346,7 @@ impl AnalysisSettings {
                 ("--adjust", flags.adjust.as_ref()),
                 ("analysis.adjust", analysis.and_then(|a| a.adjust.as_ref())),
             )
-            .map(choose::<Method>)
+            .map(choose::<Adjustment>)
             .transpose()?;
         Ok(AnalysisSettings {
             outcomes,
@@ -382,8 +382,8 @@ impl AnalysisSettings {
     }
 
     /// The estimator's options.
-    pub fn options(&self) -> Options {
-        Options {
+    pub fn options(&self) -> EstimateOptions {
+        EstimateOptions {
             estimator: self.estimator.value,
             se: Some(self.se.value),
             alpha: 0.05,

@@ -3,15 +3,17 @@
 //! `balance`, `simulate`, `run`).
 
 use super::{Choice, Layers, Origin};
-use crate::design::{Design, DesignError, DesignInput, Method, Misfits, parse_arms};
+use crate::design::{AssignmentMethod, Design, DesignError, DesignInput, Misfits, parse_arms};
 use crate::error::{Error, Result};
 use crate::spec::Study;
 use std::path::PathBuf;
 
-impl Choice for Method {
+impl Choice for AssignmentMethod {
     const WHAT: &'static str = "assignment method";
-    const WORDS: &'static [(&'static str, Method)] =
-        &[("complete", Method::Complete), ("blocks", Method::Blocks)];
+    const WORDS: &'static [(&'static str, AssignmentMethod)] = &[
+        ("complete", AssignmentMethod::Complete),
+        ("blocks", AssignmentMethod::Blocks),
+    ];
 }
 
 impl Choice for Misfits {
@@ -33,7 +35,7 @@ pub struct DesignFlags {
     pub control: Option<String>,
     pub strata: Option<Vec<String>>,
     pub cluster: Option<String>,
-    pub method: Option<Method>,
+    pub method: Option<AssignmentMethod>,
     pub block_sizes: Option<Vec<u32>>,
     pub misfits: Option<Misfits>,
     pub seed: Option<u64>,

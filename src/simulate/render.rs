@@ -3,7 +3,7 @@
 
 use crate::design::ledger::{self, RowView};
 use crate::error::{Error, Result};
-use crate::simulate::{self, Activity, Dgp, Study, dates};
+use crate::simulate::{self, Activity, Dgp, SimulatedStudy, dates};
 
 fn writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
@@ -50,7 +50,7 @@ pub fn outcome_columns(horizons: &[u32]) -> Vec<String> {
 
 pub const COST_COLUMNS: [&str; 3] = ["person_id", "cost_sek", "income_support_months"];
 
-pub fn participants_csv(dgp: &Dgp, study: &Study) -> Result<Vec<u8>> {
+pub fn participants_csv(dgp: &Dgp, study: &SimulatedStudy) -> Result<Vec<u8>> {
     let mut w = writer();
     w.write_record(PARTICIPANT_COLUMNS).map_err(err)?;
     for p in &study.participants.people {
@@ -73,7 +73,7 @@ pub fn participants_csv(dgp: &Dgp, study: &Study) -> Result<Vec<u8>> {
     finish(w)
 }
 
-pub fn outcomes_csv(dgp: &Dgp, study: &Study) -> Result<Vec<u8>> {
+pub fn outcomes_csv(dgp: &Dgp, study: &SimulatedStudy) -> Result<Vec<u8>> {
     let mut w = writer();
     w.write_record(outcome_columns(&dgp.horizons))
         .map_err(err)?;
@@ -100,7 +100,7 @@ pub fn outcomes_csv(dgp: &Dgp, study: &Study) -> Result<Vec<u8>> {
     finish(w)
 }
 
-pub fn costs_csv(study: &Study) -> Result<Vec<u8>> {
+pub fn costs_csv(study: &SimulatedStudy) -> Result<Vec<u8>> {
     let mut w = writer();
     w.write_record(COST_COLUMNS).map_err(err)?;
     for (p, o) in study.participants.people.iter().zip(&study.outcomes.people) {
@@ -116,7 +116,7 @@ pub fn costs_csv(study: &Study) -> Result<Vec<u8>> {
 
 /// The ledger exactly as `lotta assign` writes it when run once per enrolment wave (oldest
 /// first) with the study's design and seed, and its design sidecar (`ledger.csv.design.json`).
-pub fn ledger_files(dgp: &Dgp, study: &Study, seed: u64) -> Result<(Vec<u8>, Vec<u8>)> {
+pub fn ledger_files(dgp: &Dgp, study: &SimulatedStudy, seed: u64) -> Result<(Vec<u8>, Vec<u8>)> {
     let design = dgp.design(seed)?;
     let plan = simulate::plan(dgp, &study.participants, &design)?;
     let assignment = plan.assign(seed);

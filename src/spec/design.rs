@@ -15,7 +15,7 @@
 //! The seed is `[study] seed`; the id column, participants and ledger files are in `[data]`.
 //! See docs/randomization.md for the exact algorithm.
 
-use crate::design::{Method, Misfits};
+use crate::design::{AssignmentMethod, Misfits};
 use indexmap::IndexMap;
 use serde::Deserialize;
 
@@ -33,7 +33,7 @@ pub struct DesignSpec {
     /// Column naming the cluster (e.g. municipality); all members of a cluster share an arm.
     pub cluster: Option<String>,
     /// `complete` (exact counts per stratum) or `blocks` (permuted blocks, rolling enrolment).
-    pub method: Option<Method>,
+    pub method: Option<AssignmentMethod>,
     /// Block sizes to draw from (each a multiple of the sum of the ratios).
     #[serde(default)]
     pub block_sizes: Vec<u32>,
