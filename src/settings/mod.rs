@@ -13,6 +13,7 @@ pub mod analysis;
 pub mod cost;
 pub mod design;
 pub mod report;
+pub mod simulate;
 
 use crate::error::{Error, Location, Result};
 use crate::spec::Study;
