@@ -3,4 +3,5 @@
 //! the commands in `src/cli/` only parse flags, build settings, call one operation and write its
 //! output.
 
+pub mod cost;
 pub mod estimate;
