@@ -6,13 +6,14 @@
 //! go to the terminal only.
 
 use crate::cli::assign::{DesignArgs, resolve_loaded};
-use crate::cli::{balance, cost, report, verify};
+use crate::cli::{balance, report, verify};
 use lotta::error::Error;
 use lotta::export::{Frame, to_csv};
 use lotta::io::folder::ReportFolder;
 use lotta::io::manifest::{file_hash, spec_hash};
 use lotta::io::source::StudyInputs;
 use lotta::io::join::{Ipw, Request, load_study};
+use lotta::ops::cost;
 use lotta::ops::estimate as effects;
 use lotta::report::study::mask_table;
 use lotta::report::tables::{Units, flow, shares, split};
@@ -352,7 +353,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 
     stages.start("cost-effectiveness and bootstrap");
     if let Some(cost_settings) = &cost_settings {
-        let c = cost::study_tables(&study, &inputs, cost_settings)?;
+        let results = cost::study_costs(&study, &inputs, cost_settings)?;
+        for note in &results.notes {
+            eprintln!("warning: {note}");
+        }
+        let c = lotta::tidy::cost::study_tables(&results);
         tables.insert("cost".into(), c.summary);
         tables.insert("ce_draws".into(), c.draws);
         if let Some(f) = c.ceac {
