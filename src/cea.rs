@@ -2,7 +2,7 @@
 //! the cost per additional person in work or studies (ICER = ΔC/ΔE) with delta-method, Fieller
 //! and bootstrap intervals, benefit offsets (net cost, break-even), the effect per participant
 //! (Wald/IV), net monetary benefit and the acceptability curve, and comparison with other
-//! programmes' cost per job. Pure computation over vectors; `cli/cost.rs` reads the files.
+//! programmes' cost per job. Pure computation over vectors; `ops/cost.rs` reads the files.
 //!
 //! Every formula is written out in its function's documentation with its source. Main sources:
 //! Glick, Doshi, Sonnad & Polsky (2014), *Economic Evaluation in Clinical Trials*, 2nd ed., OUP,

@@ -5,11 +5,8 @@
 //! or not at all. Nothing in the folder depends on the clock or the number of threads; timings
 //! go to the terminal only.
 
-use crate::cli::cost;
 use lotta::io::folder::ReportFolder;
-use lotta::io::source::StudyInputs;
-use lotta::ops::run::{RunSettings, STEPS, Tables, open_inputs};
-use lotta::settings::cost::CostSettings;
+use lotta::ops::run::{RunSettings, STEPS, open_inputs};
 use lotta::spec::Study;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -85,33 +82,6 @@ impl Stages {
     }
 }
 
-/// The cost tables of a run, by name (until the cost analysis is a library operation).
-fn cost_tables(
-    study: &Study,
-    inputs: &StudyInputs,
-    settings: &CostSettings,
-) -> lotta::Result<Tables> {
-    let c = cost::study_tables(study, inputs, settings).map_err(|e| {
-        match e.downcast::<lotta::Error>() {
-            Ok(err) => err,
-            Err(other) => lotta::Error::compute(other.to_string()),
-        }
-    })?;
-    let mut tables = Tables::new();
-    tables.insert("cost".into(), c.summary);
-    tables.insert("ce_draws".into(), c.draws);
-    if let Some(f) = c.ceac {
-        tables.insert("ceac".into(), f);
-    }
-    if let Some(f) = c.offsets {
-        tables.insert("cost_offsets".into(), f);
-    }
-    if let Some(f) = c.alternatives {
-        tables.insert("cost_alternatives".into(), f);
-    }
-    Ok(tables)
-}
-
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let study = Study::load(&args.study)?;
     // Every section's settings are resolved and checked before any work.
@@ -127,20 +97,13 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let inputs = open_inputs(&study)?;
     let stages = Stages::new(args.quiet, STEPS.len() as u64);
     let mut started = false;
-    let outcome = lotta::ops::run::run(
-        &study,
-        &inputs,
-        &settings,
-        &staged,
-        &cost_tables,
-        &mut |name| {
-            if started {
-                stages.done();
-            }
-            started = true;
-            stages.start(name);
-        },
-    )?;
+    let outcome = lotta::ops::run::run(&study, &inputs, &settings, &staged, &mut |name| {
+        if started {
+            stages.done();
+        }
+        started = true;
+        stages.start(name);
+    })?;
     stages.done();
     let written = staged.commit()?;
     stages.finish(&out, written);

@@ -2,6 +2,8 @@
 //! without touching disk (as hyperfine's exporters). Machine formats (CSV, JSON) print numbers
 //! with full round-trip precision; human formats (terminal table, Markdown, LaTeX) round them.
 
+pub mod notes;
+
 use serde_json::{Map, Value};
 
 /// One cell of a result table.

@@ -4,6 +4,7 @@ pub mod atomic;
 pub mod folder;
 pub mod hash;
 pub mod join;
+pub mod joined;
 pub mod ledger;
 pub mod manifest;
 pub mod output;

@@ -5,6 +5,7 @@
 
 pub mod assign;
 pub mod balance;
+pub mod cost;
 pub mod estimate;
 pub mod run;
 pub mod simulate;

@@ -12,6 +12,7 @@ use crate::io::join::{Ipw, Request, load_study};
 use crate::io::manifest::{file_hash, spec_hash};
 use crate::io::source::StudyInputs;
 use crate::ops::balance::balance_of;
+use crate::ops::cost::study_costs;
 use crate::ops::estimate as effects;
 use crate::ops::verify::verify_opened;
 use crate::report::folder::write_report;
@@ -23,6 +24,7 @@ use crate::settings::design::{DesignFlags, DesignSettings};
 use crate::settings::report::{Methods, ReportSettings};
 use crate::spec::Study;
 use crate::tidy::balance::{joint_frame, rows_frame};
+use crate::tidy::cost::study_tables;
 use crate::tidy::{attrition_frame, to_frame};
 use std::collections::BTreeMap;
 
@@ -81,9 +83,6 @@ pub struct RunOutcome {
     pub notes: Vec<String>,
 }
 
-/// The cost-effectiveness tables of a run (summary, draws, and the optional ones), by name.
-pub type CostStep<'a> = &'a dyn Fn(&Study, &StudyInputs, &CostSettings) -> Result<Tables>;
-
 /// Evaluate `study` from its opened `inputs` and write the report into `folder` (committed by
 /// the caller). `step` is called as each of [`STEPS`] starts.
 pub fn run(
@@ -91,7 +90,6 @@ pub fn run(
     inputs: &StudyInputs,
     settings: &RunSettings,
     folder: &ReportFolder,
-    cost_step: CostStep<'_>,
     step: &mut dyn FnMut(&str),
 ) -> Result<RunOutcome> {
     let mut tables = Tables::new();
@@ -140,7 +138,20 @@ pub fn run(
 
     step(STEPS[4]);
     if let Some(cost) = &settings.cost {
-        tables.extend(cost_step(study, inputs, cost)?);
+        let results = study_costs(study, inputs, cost)?;
+        notes.extend(results.notes.iter().cloned());
+        let c = study_tables(&results);
+        tables.insert("cost".into(), c.summary);
+        tables.insert("ce_draws".into(), c.draws);
+        if let Some(f) = c.ceac {
+            tables.insert("ceac".into(), f);
+        }
+        if let Some(f) = c.offsets {
+            tables.insert("cost_offsets".into(), f);
+        }
+        if let Some(f) = c.alternatives {
+            tables.insert("cost_alternatives".into(), f);
+        }
     }
 
     step(STEPS[5]);
