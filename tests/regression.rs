@@ -3,6 +3,7 @@
 mod common;
 
 use common::{demo_copy, lotta};
+use std::path::PathBuf;
 
 const STUDY: &str = "studies/md1-demo";
 
@@ -182,4 +183,36 @@ fn an_empty_flag_unsets_the_spec_value() {
     let itt: Vec<&str> = run.stdout.lines().filter(|l| l.contains(",arm,")).collect();
     assert!(!itt.is_empty());
     assert!(itt.iter().all(|l| l.contains(",dim,")), "{}", run.stdout);
+}
+
+#[test]
+fn run_on_the_demo_opens_each_input_once() {
+    use lotta::io::folder::ReportFolder;
+    use lotta::ops::run::{RunSettings, open_inputs, run};
+    let dir = quick_demo(&[]);
+    let study = lotta::spec::Study::load(&dir.path().join(STUDY)).expect("study");
+    let settings = RunSettings::resolve(&study).expect("settings");
+    let out = dir.path().join("out");
+    let folder = ReportFolder::open(&out, &study.input_files(), false).expect("folder");
+    // Every input is opened here, once ...
+    let inputs = open_inputs(&study).expect("inputs");
+    // ... and never again: with the data folder gone, any step that opened a file by its path
+    // would fail.
+    std::fs::remove_dir_all(dir.path().join("data")).expect("remove data");
+    let mut steps = Vec::new();
+    run(&study, &inputs, &settings, &folder, &mut |s| {
+        steps.push(s.to_string())
+    })
+    .expect("the whole evaluation from the bytes read once");
+    folder.commit().expect("commit");
+    assert_eq!(steps.len(), lotta::ops::run::STEPS.len());
+    for table in ["effects", "balance", "cost", "flow", "shares"] {
+        assert!(out.join(format!("tables/{table}.csv")).is_file(), "{table}");
+    }
+    // The manifest's hashes of the inputs are those of the bytes read.
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).expect("manifest");
+    let ledger =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/md1-demo/ledger.csv"))
+            .expect("ledger");
+    assert!(manifest.contains(&lotta::io::sha256_hex(&ledger)));
 }

@@ -27,7 +27,8 @@ pub struct Args {
     /// Subgroup column (`[design] by`), e.g. `gender`.
     #[arg(long)]
     pub by: Option<String>,
-    #[arg(long, value_enum, default_value = "table")]
+    /// table, csv, json, markdown or latex.
+    #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
     /// Write the table here (the joint F tests go beside it as `<stem>_joint.<ext>`).
     #[arg(long)]

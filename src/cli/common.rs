@@ -153,3 +153,11 @@ pub fn design_settings(
         &flags.flags(),
     )?)
 }
+
+/// The clap value parser of `--format`.
+pub fn format(text: &str) -> Result<Format, String> {
+    Format::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = Format::NAMES.iter().map(|(n, _)| *n).collect();
+        format!("expected one of {}", names.join(", "))
+    })
+}

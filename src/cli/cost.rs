@@ -104,7 +104,8 @@ pub struct Flags {
     /// Which table to write.
     #[arg(long, value_enum, default_value = "summary")]
     pub table: Which,
-    #[arg(long, value_enum, default_value = "table")]
+    /// table, csv, json, markdown or latex.
+    #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
     /// Write to this file (atomically, with a manifest entry) instead of stdout.
     #[arg(long)]

@@ -75,7 +75,8 @@ pub struct Flags {
     /// Write the attrition table (missing outcomes by arm) instead of the effects.
     #[arg(long)]
     pub attrition: bool,
-    #[arg(long, value_enum, default_value = "table")]
+    /// table, csv, json, markdown or latex.
+    #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
     /// Output file (default: stdout).
     #[arg(long)]

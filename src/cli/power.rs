@@ -28,7 +28,8 @@ pub struct Args {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
-    #[arg(long, value_enum, default_value = "table")]
+    /// table, csv, json, markdown or latex.
+    #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
     /// Write the results to this file instead of stdout.
     #[arg(long)]

@@ -101,7 +101,7 @@ impl Frame {
 }
 
 /// Output formats shared by every command that prints results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// Aligned plain-text table for the terminal.
     #[default]
@@ -114,6 +114,24 @@ pub enum Format {
 }
 
 impl Format {
+    /// The formats by name, as the command line and study files write them.
+    pub const NAMES: [(&'static str, Format); 5] = [
+        ("table", Format::Table),
+        ("csv", Format::Csv),
+        ("json", Format::Json),
+        ("markdown", Format::Markdown),
+        ("latex", Format::Latex),
+    ];
+
+    /// The format named `text` (case-insensitive).
+    pub fn parse(text: &str) -> Option<Format> {
+        let lower = text.trim().to_ascii_lowercase();
+        Self::NAMES
+            .iter()
+            .find(|(name, _)| *name == lower)
+            .map(|(_, f)| *f)
+    }
+
     /// The usual file extension of the format.
     pub fn extension(self) -> &'static str {
         match self {
