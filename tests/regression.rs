@@ -216,3 +216,57 @@ fn run_on_the_demo_opens_each_input_once() {
             .expect("ledger");
     assert!(manifest.contains(&lotta::io::sha256_hex(&ledger)));
 }
+
+#[test]
+fn a_decimal_comma_in_a_numeric_covariate_is_an_error_not_a_new_category() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("id,z,age,educ,y\n");
+    for i in 0..40 {
+        let age = if i == 17 {
+            "28,5".to_string()
+        } else {
+            (20 + i).to_string()
+        };
+        let educ = ["none", "primary", "secondary"][i % 3];
+        text.push_str(&format!(
+            "p{i},{},\"{age}\",{educ},{}\n",
+            i % 2,
+            (i * 7) % 3 % 2
+        ));
+    }
+    std::fs::write(dir.path().join("d.csv"), text).expect("write");
+    let args = [
+        "estimate",
+        "--data",
+        "d.csv",
+        "--outcome",
+        "y",
+        "--treatment",
+        "z",
+        "--covariates",
+        "age,educ",
+    ];
+    let run = lotta(dir.path(), &args);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("d.csv: line 19, column 3 (`age`)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("`28,5` is not a number"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("decimal comma"), "{}", run.stderr);
+    // A text covariate stays categorical.
+    let run = lotta(
+        dir.path(),
+        &args[..args.len() - 1]
+            .iter()
+            .copied()
+            .chain(["educ"])
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

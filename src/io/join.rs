@@ -8,7 +8,7 @@ use crate::error::{Error, Location, Result, nearest};
 use crate::estimate::weights;
 use crate::estimate::{AnalysisData, Covariate, CovariateValues, Factor, Treatment};
 use crate::io::source::InputFile;
-use crate::io::table::{ColumnRequest, Table, is_missing};
+use crate::io::table::{ColumnRequest, Table, is_missing, numbers_or_categories};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -78,6 +78,7 @@ fn read_typed(
     names: &[String],
     text: &[String],
     covariates: &[String],
+    numeric_role: &[String],
 ) -> Result<Table> {
     let mut as_text: Vec<String> = text.to_vec();
     let path = input.path();
@@ -91,9 +92,16 @@ fn read_typed(
         .position(|&b| b == b'\n')
         .map_or(bytes.len(), |p| (1 << 16) + p + 1);
     if probe_end < bytes.len() {
-        parse_typed(path, &bytes[..probe_end], names, &mut as_text, covariates)?;
+        parse_typed(
+            path,
+            &bytes[..probe_end],
+            names,
+            &mut as_text,
+            covariates,
+            numeric_role,
+        )?;
     }
-    parse_typed(path, bytes, names, &mut as_text, covariates)
+    parse_typed(path, bytes, names, &mut as_text, covariates, numeric_role)
 }
 
 /// Parse `bytes` with the covariates in `as_text` read as text; a covariate that holds text is
@@ -104,6 +112,7 @@ fn parse_typed(
     names: &[String],
     as_text: &mut Vec<String>,
     covariates: &[String],
+    numeric_role: &[String],
 ) -> Result<Table> {
     loop {
         let requests: Vec<ColumnRequest> = names
@@ -127,6 +136,12 @@ fn parse_typed(
                         .is_some_and(|f| covariates.contains(f) && !as_text.contains(f)) =>
             {
                 if let Some(f) = problem.location.field.clone() {
+                    // A covariate is text only when most of its cells are: a numeric column
+                    // with a stray cell is an error naming the cell.
+                    if numeric_role.contains(&f) {
+                        let cells = Table::from_bytes(path, bytes, &[ColumnRequest::text(&f)])?;
+                        numbers_or_categories(&cells, &f)?;
+                    }
                     as_text.push(f);
                 }
             }
@@ -160,7 +175,13 @@ pub fn load_input(input: &InputFile, request: &Request) -> Result<AnalysisData> 
     for name in &names {
         check_header(path, &headers, name)?;
     }
-    let mut table = read_typed(input, &names, &[], &fallback_columns(request))?;
+    let mut table = read_typed(
+        input,
+        &names,
+        &[],
+        &fallback_columns(request),
+        &request.covariates,
+    )?;
     // Outcome, covariate, weight and participation columns are moved into the analysis data
     // rather than copied when no other role reads them (a million rows: 8 MB each).
     let mut uses: HashMap<&str, usize> = HashMap::new();
@@ -222,7 +243,7 @@ pub fn load_study(
         .filter(|c| *c != LEDGER_PROBABILITY)
         .cloned()
         .collect();
-    let ledger_table = read_typed(ledger_file, &ledger_cols, &ledger_text, &[])?;
+    let ledger_table = read_typed(ledger_file, &ledger_cols, &ledger_text, &[], &[])?;
     let ids = ledger_table.text(LEDGER_ID)?;
     // The people analysed: every ledger row with an arm. A misfit the design left unassigned
     // (misfits = "missing") has no arm and is in no comparison.
@@ -265,7 +286,13 @@ pub fn load_study(
         if name == LEDGER_ARM {
             continue; // the assignment always comes from the ledger
         }
-        if let Some(f) = headers.iter().position(|h| h.contains(name)) {
+        // The join rule (docs/architecture.md): the ledger's own columns from the ledger, every
+        // other column from the first of participants, outcome files, and the ledger last.
+        let ledger_owned = [LEDGER_PROBABILITY, LEDGER_STRATUM].contains(&name.as_str())
+            && ledger_cols.contains(name);
+        if ledger_owned {
+            in_ledger.push(name.clone());
+        } else if let Some(f) = headers.iter().position(|h| h.contains(name)) {
             if !per_file[f].contains(name) {
                 per_file[f].push(name.clone());
             }
@@ -302,6 +329,7 @@ pub fn load_study(
             &cols,
             &[id.to_string()],
             &fallback_columns(request),
+            &request.covariates,
         )?);
     }
     let mut sources_owned: Vec<Source<'_>> = Vec::new();

@@ -1,15 +1,23 @@
 //! Columns from one input file, or from a study's files joined by id, aligned on the same
-//! persons, for the cost-effectiveness analysis (`ops::cost`). Each requested column is read
-//! from the first file that has it, typed, and every value keeps its file and line so that a
-//! message can point at it, or say that the person has no row in that file. This is the minimal
-//! join `lotta cost` has always used; `io::join` is the general one of `estimate`.
+//! persons, for the cost-effectiveness analysis (`ops::cost`). Every value keeps its file and
+//! line so that a message can point at it, or say that the person has no row in that file.
+//!
+//! The join rule (the same as `io::join`'s for `estimate`, see docs/architecture.md): the
+//! persons are the ledger's, in ledger order; the ledger's own columns (`id`, `arm`,
+//! `probability`, `stratum`) always come from the ledger; every other column from the first
+//! file that has it, in the order participants, outcome files (as `[data]` lists them), costs,
+//! and the ledger last.
 
 use crate::error::{Error, Location, Result, nearest};
+use crate::io::join::{LEDGER_ARM, LEDGER_ID, LEDGER_PROBABILITY, LEDGER_STRATUM};
 use crate::io::manifest::{FileHash, file_hash, spec_hash};
 use crate::io::source::{InputFile, StudyInputs};
 use crate::io::table::{ColumnRequest, Table};
 use crate::spec::Study;
 use std::collections::HashMap;
+
+/// The columns that always come from the ledger.
+const LEDGER_OWN: [&str; 4] = [LEDGER_ID, LEDGER_ARM, LEDGER_PROBABILITY, LEDGER_STRATUM];
 
 /// Columns from one or several files, aligned on the same persons.
 pub struct Joined {
@@ -70,11 +78,20 @@ impl Joined {
         for (input, _) in &files {
             headers.push(input.headers()?);
         }
-        // Assign each requested column to the first file that has it.
+        // Assign each requested column to its file by the join rule (module notes).
         let mut per_file: Vec<Vec<ColumnRequest>> = vec![Vec::new(); files.len()];
         let mut owner = HashMap::new();
         for r in requests {
-            match headers.iter().position(|h| h.contains(&r.name)) {
+            let ledger_owned =
+                LEDGER_OWN.contains(&r.name.as_str()) && headers[0].contains(&r.name);
+            let found = if ledger_owned {
+                Some(0)
+            } else {
+                (1..files.len())
+                    .chain(std::iter::once(0))
+                    .find(|&f| headers[f].contains(&r.name))
+            };
+            match found {
                 Some(f) => {
                     owner.insert(r.name.clone(), f);
                     per_file[f].push(r.clone());

@@ -67,6 +67,48 @@ pub fn is_missing(cell: &str) -> bool {
     matches!(cell, "" | "NA" | "." | "NaN" | "nan")
 }
 
+/// Whether a column read as text holds numbers: `Ok(true)` when every non-missing cell is a
+/// finite number, `Ok(false)` when most cells are text (a categorical column). A column of
+/// numbers with a few other cells (a decimal comma, `inf`, a missing-value code) is an error
+/// naming the first such cell: lotta never turns a numeric column into categories silently.
+pub fn numbers_or_categories(table: &Table, name: &str) -> Result<bool> {
+    let cells = table.text(name)?;
+    let mut numbers = 0usize;
+    let mut first_other: Option<usize> = None;
+    let mut others = 0usize;
+    for (row, cell) in cells.iter().enumerate() {
+        if is_missing(cell) {
+            continue;
+        }
+        if cell.parse::<f64>().is_ok_and(f64::is_finite) {
+            numbers += 1;
+        } else {
+            others += 1;
+            first_other.get_or_insert(row);
+        }
+    }
+    match first_other {
+        None => Ok(true),
+        Some(_) if others >= numbers => Ok(false),
+        Some(row) => {
+            let cell = &cells[row];
+            let hint = if cell.contains(',') && cell.replace(',', ".").parse::<f64>().is_ok() {
+                "a decimal comma? write the number with a decimal point, or export the file with `.` as decimal separator"
+            } else {
+                "a missing-value code? leave the cell empty (or write NA or `.`); or correct the value"
+            };
+            Err(Error::data(
+                table.location(row, name),
+                format!(
+                    "`{cell}` is not a number, but {numbers} of the {} filled cells of `{name}` are; a numeric column cannot hold other values",
+                    numbers + others
+                ),
+            )
+            .with_hint(hint))
+        }
+    }
+}
+
 /// The header names of a CSV file, in order.
 pub fn read_headers(path: &Path) -> Result<Vec<String>> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;

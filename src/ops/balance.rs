@@ -6,7 +6,7 @@ use crate::design::UNASSIGNED;
 use crate::design::ledger::Ledger;
 use crate::error::Result;
 use crate::io::source::InputFile;
-use crate::io::table::{ColumnRequest, is_missing};
+use crate::io::table::{ColumnRequest, numbers_or_categories};
 use std::collections::HashMap;
 
 /// The balance of a trial, and how many participants were left out (not in the ledger, or
@@ -40,20 +40,26 @@ pub fn balance_of(
         .map(|id| arm_of.get(id.as_str()).copied().unwrap_or(UNASSIGNED))
         .collect();
     let left_out = arm.iter().filter(|&&a| a == UNASSIGNED).count();
-    // A column whose every non-missing cell is a number is numeric; otherwise text.
+    // A column of numbers is numeric, a column of text categorical; a numeric column with a
+    // stray cell is an error naming it (io::table::numbers_or_categories).
     let mut numeric: Vec<Option<Vec<f64>>> = Vec::new();
     for c in covariates {
-        let parsed: Option<Vec<f64>> = table
-            .text(c)?
-            .iter()
-            .map(|v| {
-                if is_missing(v) {
-                    Some(f64::NAN)
-                } else {
-                    v.parse::<f64>().ok().filter(|x| x.is_finite())
-                }
-            })
-            .collect();
+        let parsed = if numbers_or_categories(&table, c)? {
+            Some(
+                table
+                    .text(c)?
+                    .iter()
+                    .map(|v| {
+                        v.parse::<f64>()
+                            .ok()
+                            .filter(|x| x.is_finite())
+                            .unwrap_or(f64::NAN)
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
         numeric.push(parsed);
     }
     let mut covs: Vec<Covariate> = Vec::new();
