@@ -97,6 +97,10 @@ pub enum Error {
     /// A study specification (TOML) or an equivalent command-line option is invalid.
     #[error("{0}")]
     Spec(Box<Problem>),
+    /// A cell of a column read as numbers is not a number (a data error; its own kind so that a
+    /// reader can tell it from other data errors without reading the message).
+    #[error("{0}")]
+    NotANumber(Box<Problem>),
     /// The assignment ledger is inconsistent with the design, or was altered.
     #[error("{0}")]
     Ledger(Box<Problem>),
@@ -167,6 +171,7 @@ impl Error {
             | Error::Ledger(p)
             | Error::Compute(p)
             | Error::Usage(p)
+            | Error::NotANumber(p)
             | Error::Refused(p) => Some(p),
             Error::Io { .. } => None,
         }
@@ -178,6 +183,7 @@ impl Error {
             | Error::Ledger(p)
             | Error::Compute(p)
             | Error::Usage(p)
+            | Error::NotANumber(p)
             | Error::Refused(p) => Some(p),
             Error::Io { .. } => None,
         }

@@ -127,13 +127,12 @@ fn parse_typed(
             .collect();
         match Table::from_bytes(path, bytes, &requests) {
             Ok(t) => return Ok(t),
-            Err(Error::Data(problem))
-                if problem.message.starts_with("expected a number")
-                    && problem
-                        .location
-                        .field
-                        .as_ref()
-                        .is_some_and(|f| covariates.contains(f) && !as_text.contains(f)) =>
+            Err(Error::NotANumber(problem))
+                if problem
+                    .location
+                    .field
+                    .as_ref()
+                    .is_some_and(|f| covariates.contains(f) && !as_text.contains(f)) =>
             {
                 if let Some(f) = problem.location.field.clone() {
                     // A covariate is text only when most of its cells are: a numeric column

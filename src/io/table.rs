@@ -2,7 +2,7 @@
 //! types, so a register extract of millions of rows reads fast; every value that does not fit
 //! is reported with the file, line, column and what was expected.
 
-use crate::error::{Error, Location, Result, nearest};
+use crate::error::{Error, Location, Problem, Result, nearest};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -279,13 +279,15 @@ struct Layout<'a> {
 
 impl Layout<'_> {
     fn error(&self, line: u64, pos: usize, name: &str, message: impl Into<String>) -> Error {
-        Error::data(
-            Location::file(self.path)
-                .with_line(line)
-                .with_column(pos + 1)
-                .with_field(name),
-            message,
-        )
+        Error::data(self.cell(line, pos, name), message)
+    }
+
+    /// Where the cell of column `name` (at 0-based position `pos`) on `line` is.
+    fn cell(&self, line: u64, pos: usize, name: &str) -> Location {
+        Location::file(self.path)
+            .with_line(line)
+            .with_column(pos + 1)
+            .with_field(name)
     }
 
     /// Parse the records of `chunk`, whose first byte is on line `first_line` of the file, into
@@ -380,12 +382,11 @@ impl Layout<'_> {
                             match cell.parse::<f64>() {
                                 Ok(v) if v.is_finite() => v,
                                 _ => {
-                                    return Err(self.error(
-                                        line,
-                                        pos,
-                                        &request.name,
-                                        format!("expected a number, found `{cell}`"),
-                                    ));
+                                    return Err(Error::NotANumber(Box::new(Problem {
+                                        location: self.cell(line, pos, &request.name),
+                                        message: format!("expected a number, found `{cell}`"),
+                                        hint: None,
+                                    })));
                                 }
                             }
                         };
