@@ -123,23 +123,32 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     // Settings and the output file are checked before any work.
     let settings = AnalysisSettings::resolve(&flags, study.as_ref())?;
     let output = check_out(args.out.as_deref(), &inputs)?;
-    // Each input file is read once; the manifest's hashes come from the same bytes.
+    // Each input file is read once; the manifest's hashes (only when there is an output file
+    // to record) come from the same bytes.
+    let recorded = output.is_some();
     let (data, notes, hashes, ledger) = match (&study, data_file) {
         (Some(study), _) => {
             let files = StudyInputs::open(study)?;
             let (data, notes) = ops::study_data(study, &files, &settings)?;
             let ledger = ops::ledger_for_inference(study, &files, &settings)?;
             let mut hashes = vec![manifest::spec_hash(study)];
-            hashes.extend(files.ledger.iter().map(manifest::file_hash));
-            hashes.extend(files.participants.iter().map(manifest::file_hash));
-            hashes.extend(files.outcomes.iter().map(manifest::file_hash));
+            if recorded {
+                hashes.extend(files.ledger.iter().map(manifest::file_hash));
+                hashes.extend(files.participants.iter().map(manifest::file_hash));
+                hashes.extend(files.outcomes.iter().map(manifest::file_hash));
+            }
             (data, notes, hashes, ledger)
         }
         (None, file) => {
             let file = file.ok_or_else(|| UsageError("give --data FILE".into()))?;
             let input = InputFile::open(file)?;
             let data = load_input(&input, &settings.request())?;
-            (data, Vec::new(), vec![manifest::file_hash(&input)], None)
+            let hashes = if recorded {
+                vec![manifest::file_hash(&input)]
+            } else {
+                Vec::new()
+            };
+            (data, Vec::new(), hashes, None)
         }
     };
     let mut effects = ops::estimate(data, &settings, notes)?;
