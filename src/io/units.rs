@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Location, Result};
 use crate::io::source::InputFile;
+use crate::io::table::{Delimiter, csv_error, csv_reader, trimmed_headers};
 use crate::io::{ColumnRequest, Table};
 use std::collections::HashMap;
 use std::io::{BufRead, Read};
@@ -140,24 +141,12 @@ fn units_from<R: BufRead>(
     let mut requests = vec![ColumnRequest::text(id)];
     requests.extend(coded.iter().map(|(c, _)| ColumnRequest::text(*c)));
     Table::from_reader(path, header.as_slice(), &requests)?;
-    let first_line = String::from_utf8_lossy(&header);
-    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(false)
-        .buffer_capacity(1 << 16)
-        .from_reader(std::io::Cursor::new(header).chain(input));
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| Error::data(Location::file(path).with_line(1), e.to_string()))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let mut reader = csv_reader(
+        path,
+        std::io::Cursor::new(header).chain(input),
+        Delimiter::Detect,
+    )?;
+    let headers = trimmed_headers(path, &mut reader)?;
     let position = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
     let id_pos = position(id);
     let coded_pos: Vec<usize> = coded.iter().map(|(c, _)| position(c)).collect();
@@ -182,19 +171,7 @@ fn units_from<R: BufRead>(
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => {
-                let mut loc = Location::file(path);
-                if let Some(p) = e.position() {
-                    loc = loc.with_line(p.line());
-                }
-                let msg = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!("expected {expected_len} fields like the header, found {len}"),
-                    _ => format!("cannot read CSV: {e}"),
-                };
-                return Err(Error::data(loc, msg));
-            }
+            Err(e) => return Err(csv_error(path, e, None)),
         }
         let line = record.position().map_or(0, |p| p.line());
         if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
@@ -258,5 +235,34 @@ mod tests {
         assert!(e.to_string().contains("line 2, column 2"), "{e}");
         let e = read_units(&p, "id", &[("sitte", "stratum")]).unwrap_err();
         assert!(e.to_string().contains("did you mean `site`?"), "{e}");
+    }
+
+    #[test]
+    fn semicolons_and_commas_read_the_same() {
+        // The same participants saved by a Swedish spreadsheet (`;`, with a decimal comma in a
+        // column not read) and as plain CSV: same ids, codes, values and lines.
+        let comma = "id,site,cluster,income\na,N,k1,\"1,5\"\nb,S,k2,2\n\nc,N,k1,3\n";
+        let semicolon = "id;site;cluster;income\na;N;k1;1,5\nb;S;k2;2\n\nc;N;k1;3\n";
+        let read = |text: &str| {
+            let input = InputFile::from_bytes(Path::new("p.csv"), text.as_bytes().to_vec());
+            units_of(&input, "id", &[("site", "stratum"), ("cluster", "cluster")]).unwrap()
+        };
+        let (a, b) = (read(comma), read(semicolon));
+        assert_eq!(a.ids.to_strs(), ["a", "b", "c"]);
+        assert_eq!(a.ids.to_strs(), b.ids.to_strs());
+        for (x, y) in a.columns.iter().zip(&b.columns) {
+            assert_eq!(
+                (&x.name, &x.codes, &x.values),
+                (&y.name, &y.codes, &y.values)
+            );
+        }
+        assert_eq!(a.columns[1].codes, [0, 1, 0]);
+        assert_eq!(a.columns[1].values, ["k1", "k2"]);
+        assert_eq!((a.line(0), a.line(1)), (2, 3));
+        assert_eq!(a.lines, b.lines);
+        assert_eq!(
+            a.location(2, "cluster").to_string(),
+            b.location(2, "cluster").to_string()
+        );
     }
 }
