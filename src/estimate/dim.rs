@@ -6,6 +6,7 @@
 
 use super::ols::{DesignMatrix, lm_robust};
 use super::vcov::{Clusters, SeType};
+use crate::categorical::sorted_levels;
 use crate::error::{Error, Result};
 
 /// One difference in means.
@@ -72,12 +73,7 @@ pub fn difference_in_means(
         .iter()
         .map(|rows| match clusters {
             None => rows.len(),
-            Some(c) => {
-                let mut ids: Vec<usize> = rows.iter().map(|&i| c[i]).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                ids.len()
-            }
+            Some(c) => sorted_levels(rows.iter().map(|&i| c[i])).len(),
         })
         .collect();
     if units.contains(&1) {
@@ -202,7 +198,7 @@ fn internal(
         );
         let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
         let labels: Vec<usize> = rows.iter().map(|&i| c[i]).collect();
-        let cl = clusters_from(&labels);
+        let cl = Clusters::from_codes(&labels);
         let w: Option<Vec<f64>> = weights.map(|w| rows.iter().map(|&i| w[i]).collect());
         let fit = lm_robust(&design, &ys, w.as_deref(), SeType::Cr2, Some(&cl), &["t"])?;
         return Ok(Internal {
@@ -269,19 +265,6 @@ fn internal(
                 nclusters: 0,
             })
         }
-    }
-}
-
-fn clusters_from(labels: &[usize]) -> Clusters {
-    let mut sorted = labels.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    Clusters {
-        index: labels
-            .iter()
-            .map(|l| sorted.binary_search(l).unwrap_or(0))
-            .collect(),
-        count: sorted.len(),
     }
 }
 

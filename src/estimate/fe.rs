@@ -4,6 +4,7 @@
 //! counts the fixed effects in the rank (estimatr's `fe_rank`), as the indicators do here.
 
 use super::ols::DesignMatrix;
+use crate::categorical::sorted_levels;
 
 /// Stratum indicators (levels present in the rows, in level order) followed by `rest`.
 pub fn fe_design(
@@ -12,11 +13,8 @@ pub fn fe_design(
     column: &str,
     rest: DesignMatrix,
 ) -> DesignMatrix {
-    let mut present: Vec<usize> = strata.to_vec();
-    present.sort_unstable();
-    present.dedup();
     let mut design = DesignMatrix::new();
-    for level in present {
+    for level in sorted_levels(strata.iter().copied()) {
         let name = labels.get(level).map_or("?", String::as_str);
         design.push(
             format!("{column}{name}"),

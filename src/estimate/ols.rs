@@ -5,6 +5,7 @@
 //! (sorted) as reference, as R's `model.matrix` with treatment contrasts.
 
 use super::vcov::{Clusters, SeType, robust_vcov};
+use crate::categorical::sorted_levels;
 use crate::error::{Error, Result};
 use crate::linalg::{self, ColumnRef};
 use nalgebra::DMatrix;
@@ -336,9 +337,7 @@ pub fn expand_covariates(
                 design.push(name.clone(), rows.par_iter().map(|&i| values[i]).collect());
             }
             CovariateView::Text(values) => {
-                let mut levels: Vec<&str> = rows.iter().map(|&i| values[i].as_str()).collect();
-                levels.sort_unstable();
-                levels.dedup();
+                let levels = sorted_levels(rows.iter().map(|&i| values[i].as_str()));
                 for level in levels.iter().skip(1) {
                     design.push(
                         format!("{name}{level}"),

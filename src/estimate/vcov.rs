@@ -9,6 +9,7 @@
 //! where Z'Z = R⁻ᵀ X_s'X_s R⁻¹ = V diag(d) V'. So X_s'A_s e_s and X_s'A_s X_s need only
 //! X_s'X_s and X_s'e_s. Eigenvalues 1 − d ≤ 1e-12 get a zero inverse square root, as estimatr.
 
+use crate::categorical::Codes;
 use crate::error::{Error, Result};
 use crate::linalg;
 use nalgebra::{DMatrix, DVector};
@@ -80,19 +81,15 @@ pub struct Clusters {
 }
 
 impl Clusters {
-    /// Clusters from labels, numbered in sorted label order.
-    pub fn from_labels<S: AsRef<str> + Ord>(labels: &[S]) -> Clusters {
-        let mut sorted: Vec<&str> = labels.iter().map(|s| s.as_ref()).collect();
-        sorted.sort_unstable();
-        sorted.dedup();
-        let index = labels
-            .iter()
-            .map(|l| sorted.binary_search(&l.as_ref()).unwrap_or(0))
-            .collect();
-        Clusters {
-            index,
-            count: sorted.len(),
-        }
+    /// Clusters from labels, numbered in sorted label order (byte order).
+    pub fn from_labels<S: AsRef<str>>(labels: &[S]) -> Clusters {
+        Clusters::from(Codes::sorted(labels.iter().map(AsRef::as_ref)))
+    }
+
+    /// Clusters from the codes of a cluster factor on some rows, renumbered `0..count` in code
+    /// order (a subset of rows may lack some clusters).
+    pub fn from_codes(codes: &[usize]) -> Clusters {
+        Clusters::from(Codes::sorted(codes.iter().copied()))
     }
 
     /// Row indices of each cluster, in row order within a cluster.
@@ -105,6 +102,15 @@ impl Clusters {
         }
         members.retain(|m| !m.is_empty());
         members
+    }
+}
+
+impl<K> From<Codes<K>> for Clusters {
+    fn from(c: Codes<K>) -> Clusters {
+        Clusters {
+            count: c.levels.len(),
+            index: c.codes,
+        }
     }
 }
 

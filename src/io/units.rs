@@ -2,11 +2,11 @@
 //! ids in one text buffer, strata and cluster columns as codes of their distinct values. Empty
 //! ids and empty strata/cluster values are errors naming the file, line and column.
 
+use crate::categorical::Coder;
 use crate::error::{Error, Location, Result};
 use crate::io::source::InputFile;
 use crate::io::table::{Delimiter, csv_error, csv_reader, trimmed_headers};
 use crate::io::{ColumnRequest, Table};
-use std::collections::HashMap;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
@@ -38,27 +38,20 @@ impl TextColumn {
     }
 }
 
-/// A column of categories: a code per row and the distinct values (in order of appearance).
+/// A column of categories: a code per row and the distinct values (in order of appearance,
+/// [`crate::categorical`]).
 #[derive(Debug, Clone, Default)]
 pub struct CodedColumn {
     pub name: String,
     pub codes: Vec<u32>,
+    /// Filled when the file has been read.
     pub values: Vec<String>,
-    index: HashMap<String, u32>,
+    coder: Coder<String>,
 }
 
 impl CodedColumn {
     fn push(&mut self, s: &str) {
-        let code = match self.index.get(s) {
-            Some(&c) => c,
-            None => {
-                let c = self.values.len() as u32;
-                self.values.push(s.to_string());
-                self.index.insert(s.to_string(), c);
-                c
-            }
-        };
-        self.codes.push(code);
+        self.codes.push(self.coder.code_ref(s) as u32);
     }
     /// The value of row `i`.
     pub fn value(&self, i: usize) -> &str {
@@ -207,7 +200,7 @@ fn units_from<R: BufRead>(
         out.lines.push(line);
     }
     for c in &mut out.columns {
-        c.index = HashMap::new();
+        c.values = std::mem::take(&mut c.coder).into_levels();
     }
     Ok(out)
 }
