@@ -3,11 +3,11 @@
 //! within subgroups, plus the omnibus test that regresses treatment on all covariates (joint F),
 //! like Stata's `iebaltab`. Pure: slices in, rows out.
 
+use crate::categorical::sorted_levels;
 use crate::dist::{pf_upper, t_two_sided_p};
 use crate::error::{Error, Result};
 use crate::linalg::least_squares;
 use nalgebra::DMatrix;
-use std::collections::BTreeSet;
 
 /// One covariate's values for every unit (NaN or empty text = missing).
 #[derive(Debug, Clone, Copy)]
@@ -140,14 +140,12 @@ fn pooled_t_p(n1: usize, s1: f64, n0: usize, s0: f64, diff: f64) -> f64 {
     t_two_sided_p(t, df)
 }
 
-/// The levels of a text covariate, sorted (empty = missing, left out).
+/// The levels of a text covariate, sorted (byte order, [`crate::categorical`]; empty =
+/// missing, left out).
 fn levels(values: &[String]) -> Vec<String> {
-    values
-        .iter()
-        .filter(|v| !v.is_empty())
-        .cloned()
-        .collect::<BTreeSet<_>>()
+    sorted_levels(values.iter().filter(|v| !v.is_empty()))
         .into_iter()
+        .cloned()
         .collect()
 }
 

@@ -6,6 +6,7 @@
 //! the clock, the environment or the terminal.
 
 pub mod balance;
+pub mod categorical;
 pub mod cea;
 pub mod design;
 pub mod dist;

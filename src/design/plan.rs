@@ -5,9 +5,9 @@
 //! with other streams (randomization inference, simulation-based power).
 
 use super::{AssignmentMethod, Design, Misfits};
+use crate::categorical::{Coder, Codes};
 use crate::rng::Stream;
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 /// The arm of a unit left unassigned (a misfit under policy `missing`).
 pub const UNASSIGNED: u32 = u32::MAX;
@@ -82,20 +82,15 @@ pub struct AssignmentPlan {
     id_order: Vec<u32>,
 }
 
-/// Codes for text values, in order of first appearance, and the distinct values.
+/// Codes for text values, in order of first appearance ([`crate::categorical`]), and the
+/// distinct values. [`AssignmentPlan::new`] sorts strata by key and clusters by name itself, so
+/// this numbering never reaches a draw.
 pub fn intern(values: &[String]) -> (Vec<u32>, Vec<String>) {
-    let mut map: HashMap<&str, u32> = HashMap::new();
-    let mut names: Vec<String> = Vec::new();
-    let codes = values
-        .iter()
-        .map(|v| {
-            *map.entry(v.as_str()).or_insert_with(|| {
-                names.push(v.clone());
-                names.len() as u32 - 1
-            })
-        })
-        .collect();
-    (codes, names)
+    let coded = Codes::first_seen(values.iter().map(String::as_str));
+    (
+        coded.codes_u32(),
+        coded.levels.into_iter().map(str::to_string).collect(),
+    )
 }
 
 /// Stratum codes and keys from strata columns: the key of a stratum is `col=value` for each
@@ -122,7 +117,8 @@ pub fn strata_from_codes(
         let keys = values.iter().map(|v| format!("{name}={v}")).collect();
         return (codes.to_vec(), keys);
     }
-    let mut map: HashMap<Vec<u32>, u32> = HashMap::new();
+    // Combinations numbered in first-seen order, like the single columns.
+    let mut coder: Coder<Vec<u32>> = Coder::new();
     let mut keys = Vec::new();
     let mut codes = Vec::with_capacity(n);
     let mut tuple = vec![0u32; columns.len()];
@@ -130,22 +126,17 @@ pub fn strata_from_codes(
         for (t, (_, c, _)) in tuple.iter_mut().zip(columns) {
             *t = c[i];
         }
-        let code = match map.get(&tuple) {
-            Some(&c) => c,
-            None => {
-                let key = columns
-                    .iter()
-                    .zip(&tuple)
-                    .map(|((name, _, values), &t)| format!("{name}={}", values[t as usize]))
-                    .collect::<Vec<_>>()
-                    .join("|");
-                keys.push(key);
-                let c = keys.len() as u32 - 1;
-                map.insert(tuple.clone(), c);
-                c
-            }
-        };
-        codes.push(code);
+        let code = coder.code_ref(tuple.as_slice());
+        if code == keys.len() {
+            let key = columns
+                .iter()
+                .zip(&tuple)
+                .map(|((name, _, values), &t)| format!("{name}={}", values[t as usize]))
+                .collect::<Vec<_>>()
+                .join("|");
+            keys.push(key);
+        }
+        codes.push(code as u32);
     }
     (codes, keys)
 }
@@ -197,14 +188,13 @@ impl AssignmentPlan {
         let id_order = order.clone();
         // Strata sorted by key, so their order never depends on the input.
         let (codes, keys) = strata;
-        let mut key_order: Vec<usize> = (0..keys.len()).collect();
-        key_order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
-        let mut rank = vec![0u32; keys.len()];
-        for (r, &k) in key_order.iter().enumerate() {
-            rank[k] = r as u32;
+        let sorted = Codes {
+            codes: codes.iter().map(|&c| c as usize).collect(),
+            levels: keys.iter().collect(),
         }
-        let stratum_keys: Vec<String> = key_order.iter().map(|&k| keys[k].clone()).collect();
-        let unit_stratum: Vec<u32> = codes.iter().map(|&c| rank[c as usize]).collect();
+        .into_sorted();
+        let unit_stratum: Vec<u32> = sorted.codes_u32();
+        let stratum_keys: Vec<String> = sorted.levels.into_iter().cloned().collect();
 
         // Randomization units ("members"): individuals, or clusters.
         let (members, member_stratum, member_batch, unit_member) = match cluster {

@@ -5,6 +5,7 @@
 use super::ledger::{Ledger, LedgerRow, RowView, format_probability};
 use super::plan::{Assignment, AssignmentPlan, PlanError, strata_from_codes};
 use super::{Design, UNASSIGNED};
+use crate::categorical::Codes;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -342,33 +343,23 @@ fn first_field_difference(
 /// inference. Arms come back in ledger row order.
 pub fn plan_from_ledger(ledger: &Ledger) -> Result<AssignmentPlan, PlanError> {
     let ids: Vec<&str> = ledger.rows.iter().map(|r| r.id.as_str()).collect();
-    let mut keys: Vec<String> = Vec::new();
-    let mut key_code: HashMap<&str, u32> = HashMap::new();
-    let codes: Vec<u32> = ledger
-        .rows
-        .iter()
-        .map(|r| {
-            *key_code.entry(&r.stratum).or_insert_with(|| {
-                keys.push(r.stratum.to_string());
-                keys.len() as u32 - 1
-            })
-        })
-        .collect();
+    // Strata and clusters numbered in first-seen order (the plan sorts them by key and name).
+    let interned = |coded: Codes<&str>| -> (Vec<u32>, Vec<String>) {
+        (
+            coded.codes_u32(),
+            coded.levels.into_iter().map(str::to_string).collect(),
+        )
+    };
+    let (codes, keys) = interned(Codes::first_seen(
+        ledger.rows.iter().map(|r| r.stratum.as_ref()),
+    ));
     let clusters: Option<(Vec<u32>, Vec<String>)> = ledger.design.cluster.as_ref().map(|_| {
-        let mut names: Vec<String> = Vec::new();
-        let mut code: HashMap<&str, u32> = HashMap::new();
-        let c = ledger
-            .rows
-            .iter()
-            .map(|r| {
-                let name = r.cluster.as_deref().unwrap_or("");
-                *code.entry(name).or_insert_with(|| {
-                    names.push(name.to_string());
-                    names.len() as u32 - 1
-                })
-            })
-            .collect();
-        (c, names)
+        interned(Codes::first_seen(
+            ledger
+                .rows
+                .iter()
+                .map(|r| r.cluster.as_deref().unwrap_or("")),
+        ))
     });
     let batch: Vec<u32> = ledger.rows.iter().map(|r| r.batch).collect();
     AssignmentPlan::new(

@@ -94,6 +94,46 @@ mod tests {
         assert_eq!(adjust(&[0.6, 0.7], Adjustment::Holm), vec![1.0, 1.0]);
     }
 
+    /// Absolute tolerance: products of a few decimals, far above rounding.
+    const TOL: f64 = 1e-15;
+
+    fn all_close(got: &[f64], want: &[f64]) {
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < TOL, "got {got:?}, want {want:?}");
+        }
+    }
+
+    #[test]
+    fn holm_by_hand() {
+        // p = 0.01, 0.04, 0.03, 0.005 (m = 4); sorted 0.005, 0.01, 0.03, 0.04.
+        // (m − j + 1) p₍ⱼ₎ = 4·0.005, 3·0.01, 2·0.03, 1·0.04 = 0.02, 0.03, 0.06, 0.04;
+        // running maximum 0.02, 0.03, 0.06, 0.06; back in input order 0.03, 0.06, 0.06, 0.02
+        // (R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "holm")).
+        let p = [0.01, 0.04, 0.03, 0.005];
+        all_close(&adjust(&p, Adjustment::Holm), &[0.03, 0.06, 0.06, 0.02]);
+    }
+
+    #[test]
+    fn benjamini_hochberg_by_hand() {
+        // Same p: m p₍ⱼ₎ / j = 0.005·4/1, 0.01·4/2, 0.03·4/3, 0.04·4/4 = 0.02, 0.02, 0.04, 0.04;
+        // running minimum from the largest down leaves them; input order 0.02, 0.04, 0.04, 0.02
+        // (R: p.adjust(..., "BH")).
+        let p = [0.01, 0.04, 0.03, 0.005];
+        all_close(
+            &adjust(&p, Adjustment::BenjaminiHochberg),
+            &[0.02, 0.04, 0.04, 0.02],
+        );
+        // Step-up: 0.01·3/1 = 0.03, 0.02·3/2 = 0.03, 0.03·3/3 = 0.03: all 0.03. Holm on the
+        // same: 0.03, 0.04, 0.04 (running maximum of 0.03, 0.04, 0.03).
+        let p = [0.02, 0.01, 0.03];
+        all_close(
+            &adjust(&p, Adjustment::BenjaminiHochberg),
+            &[0.03, 0.03, 0.03],
+        );
+        all_close(&adjust(&p, Adjustment::Holm), &[0.04, 0.03, 0.04]);
+    }
+
     #[test]
     fn parse_names() {
         assert_eq!(Adjustment::parse("BH"), Some(Adjustment::BenjaminiHochberg));

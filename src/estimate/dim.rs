@@ -6,6 +6,7 @@
 
 use super::ols::{DesignMatrix, lm_robust};
 use super::vcov::{Clusters, SeType};
+use crate::categorical::sorted_levels;
 use crate::error::{Error, Result};
 
 /// One difference in means.
@@ -72,12 +73,7 @@ pub fn difference_in_means(
         .iter()
         .map(|rows| match clusters {
             None => rows.len(),
-            Some(c) => {
-                let mut ids: Vec<usize> = rows.iter().map(|&i| c[i]).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                ids.len()
-            }
+            Some(c) => sorted_levels(rows.iter().map(|&i| c[i])).len(),
         })
         .collect();
     if units.contains(&1) {
@@ -202,7 +198,7 @@ fn internal(
         );
         let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
         let labels: Vec<usize> = rows.iter().map(|&i| c[i]).collect();
-        let cl = clusters_from(&labels);
+        let cl = Clusters::from_codes(&labels);
         let w: Option<Vec<f64>> = weights.map(|w| rows.iter().map(|&i| w[i]).collect());
         let fit = lm_robust(&design, &ys, w.as_deref(), SeType::Cr2, Some(&cl), &["t"])?;
         return Ok(Internal {
@@ -272,15 +268,86 @@ fn internal(
     }
 }
 
-fn clusters_from(labels: &[usize]) -> Clusters {
-    let mut sorted = labels.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    Clusters {
-        index: labels
-            .iter()
-            .map(|l| sorted.binary_search(l).unwrap_or(0))
-            .collect(),
-        count: sorted.len(),
+#[cfg(test)]
+mod tests {
+    //! Tiny fixtures whose values follow from the formulas by hand (Gerber & Green 2012,
+    //! eq. 3.6 for the Neyman SE, eq. 4.3–4.4 for blocks; estimatr mathematical notes).
+    use super::*;
+
+    /// Absolute tolerance: a handful of sums of small numbers, far above rounding.
+    const TOL: f64 = 1e-12;
+
+    fn close(got: f64, want: f64, what: &str) {
+        assert!((got - want).abs() < TOL, "{what}: got {got}, want {want}");
+    }
+
+    #[test]
+    fn simple_difference_has_the_neyman_se_and_welch_df() {
+        // Treated 2, 4, 6: mean 4, variance ((−2)² + 0 + 2²)/2 = 4, n₁ = 3.
+        // Control 1, 3: mean 2, variance (1 + 1)/1 = 2, n₀ = 2.
+        // Estimate 4 − 2 = 2; SE² = 4/3 + 2/2 = 7/3;
+        // Welch df = (7/3)² / ((4/3)²/2 + 1²/1) = (49/9) / (17/9) = 49/17.
+        let y = [2.0, 4.0, 6.0, 1.0, 3.0];
+        let t = [true, true, true, false, false];
+        let r = difference_in_means(&y, &t, None, None, None).unwrap();
+        close(r.estimate, 2.0, "estimate");
+        close(r.std_error, (7.0_f64 / 3.0).sqrt(), "SE");
+        close(r.df, 49.0 / 17.0, "df");
+        assert_eq!(r.se_type, "Neyman");
+    }
+
+    #[test]
+    fn blocks_are_weighted_by_their_size() {
+        // Block 0 (4 units): treated 2, 4 (mean 3, var 2), control 1, 3 (mean 2, var 2):
+        //   effect 1, variance 2/2 + 2/2 = 2.
+        // Block 1 (6 units): treated 10, 14, 12 (mean 12, var 4), control 5, 7, 6 (mean 6,
+        //   var 1): effect 6, variance 4/3 + 1/3 = 5/3.
+        // Weights 4/10 and 6/10: estimate 0.4·1 + 0.6·6 = 4;
+        // variance 0.4²·2 + 0.6²·5/3 = 0.32 + 0.6 = 0.92; df N − 2B = 10 − 4 = 6.
+        let y = [2.0, 4.0, 1.0, 3.0, 10.0, 14.0, 12.0, 5.0, 7.0, 6.0];
+        let t = [
+            true, true, false, false, true, true, true, false, false, false,
+        ];
+        let b = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
+        let r = difference_in_means(&y, &t, Some(&b), None, None).unwrap();
+        close(r.estimate, 4.0, "estimate");
+        close(r.std_error, 0.92_f64.sqrt(), "SE");
+        close(r.df, 6.0, "df");
+        assert_eq!(r.se_type, "blocked Neyman");
+        assert!(r.warnings.is_empty());
+    }
+
+    #[test]
+    fn matched_pairs_use_the_spread_of_the_pair_differences() {
+        // Pairs (treated, control): (3, 2), (5, 3), (10, 4): differences 1, 2, 6, mean 3.
+        // SE² = Σ(dᵢ − 3)² / (B(B − 1)) = (4 + 1 + 9) / 6 = 7/3; df B − 1 = 2.
+        let y = [3.0, 2.0, 5.0, 3.0, 10.0, 4.0];
+        let t = [true, false, true, false, true, false];
+        let b = [0, 0, 1, 1, 2, 2];
+        let r = difference_in_means(&y, &t, Some(&b), None, None).unwrap();
+        close(r.estimate, 3.0, "estimate");
+        close(r.std_error, (7.0_f64 / 3.0).sqrt(), "SE");
+        close(r.df, 2.0, "df");
+        assert_eq!(r.se_type, "matched pairs");
+    }
+
+    #[test]
+    fn weights_give_the_difference_of_weighted_means() {
+        // Treated 2, 4, 6 with weights 1, 1, 2: (2 + 4 + 12)/4 = 4.5.
+        // Control 1, 3 with weights 1, 3: (1 + 9)/4 = 2.5. Estimate 2 (weighted lm_robust of y
+        // on an intercept and t: the slope is the difference of the weighted arm means); df
+        // n − 2 = 3.
+        let y = [2.0, 4.0, 6.0, 1.0, 3.0];
+        let t = [true, true, true, false, false];
+        let w = [1.0, 1.0, 2.0, 1.0, 3.0];
+        let r = difference_in_means(&y, &t, None, None, Some(&w)).unwrap();
+        close(r.estimate, 2.0, "estimate");
+        close(r.df, 3.0, "df");
+        assert_eq!(r.se_type, "HC2");
+        // A single unit in an arm leaves its variance unknown.
+        let e = difference_in_means(&[1.0, 2.0, 3.0], &[true, false, false], None, None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("single unit"), "{e}");
     }
 }

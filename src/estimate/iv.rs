@@ -248,3 +248,58 @@ mod tests {
         assert!((f - 2.0 / 1.75 / 2.0).abs() < 1e-14, "{f}");
     }
 }
+
+#[cfg(test)]
+mod analytic_tests {
+    //! With one binary instrument and no covariates, 2SLS is the Wald ratio: the effect of the
+    //! offer on the outcome over its effect on participation (Angrist, Imbens & Rubin 1996;
+    //! Gerber & Green 2012, eq. 5.21).
+    use super::*;
+
+    /// Absolute tolerance: QR on eight rows, far above rounding.
+    const TOL: f64 = 1e-12;
+
+    fn close(got: f64, want: f64, what: &str) {
+        assert!((got - want).abs() < TOL, "{what}: got {got}, want {want}");
+    }
+
+    /// Offered (z = 1): d = 1, 1, 1, 0 and y = 5, 7, 6, 2; not offered: d = 0 and y = 1, 3, 2, 2.
+    fn data() -> ([f64; 8], [f64; 8], [f64; 8]) {
+        (
+            [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+            [1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            [5.0, 7.0, 6.0, 2.0, 1.0, 3.0, 2.0, 2.0],
+        )
+    }
+
+    #[test]
+    fn a_binary_instrument_gives_the_wald_ratio() {
+        // ITT on y: 20/4 − 8/4 = 3; on d: 3/4 − 0 = 3/4. Wald ratio 3 / (3/4) = 4.
+        // First-stage F with one instrument is t² of the offer in the first stage; HC2 of a
+        // binary regressor is the Neyman variance: d among the offered has variance
+        // (3 · 1/16 + 9/16)/3 = 1/4, so SE² = (1/4)/4 + 0/4 = 1/16 and F = (3/4)² · 16 = 9.
+        let (z, d, y) = data();
+        let r = iv_robust(&y, &d, &z, &DesignMatrix::new(), None, SeType::Hc2, None).unwrap();
+        close(r.estimate, 4.0, "2SLS");
+        close(r.first_stage_f, 9.0, "first-stage F");
+        close(r.df, 6.0, "df n − k");
+    }
+
+    #[test]
+    fn with_a_covariate_it_is_the_ratio_of_the_two_itt_regressions() {
+        // Just-identified 2SLS equals indirect least squares: the coefficient of z in the
+        // regression of y on (1, z, x) over its coefficient in the regression of d on (1, z, x).
+        let (z, d, y) = data();
+        let x = [0.5, 1.0, 3.0, 2.0, 1.0, 4.0, 0.0, 2.5];
+        let mut covariates = DesignMatrix::new();
+        covariates.push("x", x.to_vec());
+        let r = iv_robust(&y, &d, &z, &covariates, None, SeType::Hc2, None).unwrap();
+        let mut design = DesignMatrix::new();
+        design.push("(Intercept)", vec![1.0; 8]);
+        design.push("z", z.to_vec());
+        design.push("x", x.to_vec());
+        let reduced = lm_robust(&design, &y, None, SeType::Hc2, None, &[]).unwrap();
+        let first = lm_robust(&design, &d, None, SeType::Hc2, None, &[]).unwrap();
+        close(r.estimate, reduced.coef[1] / first.coef[1], "2SLS = ILS");
+    }
+}

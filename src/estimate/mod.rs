@@ -20,6 +20,7 @@ pub mod ri;
 pub mod vcov;
 pub mod weights;
 
+use crate::categorical::Codes;
 use crate::error::{Error, Result};
 use crate::tidy::{AttritionRow, EffectRow};
 use ols::{CovariateView, DesignMatrix, LazyDesignMatrix, expand_covariates, lm_robust_lazy};
@@ -35,15 +36,10 @@ pub struct Factor {
 }
 
 impl Factor {
-    /// Levels sorted (byte order), codes into them.
+    /// Levels sorted (byte order, [`crate::categorical`]), codes into them.
     pub fn from_labels(name: impl Into<String>, labels: &[String]) -> Factor {
-        let mut levels: Vec<String> = labels.to_vec();
-        levels.sort_unstable();
-        levels.dedup();
-        let codes = labels
-            .iter()
-            .map(|l| levels.binary_search(l).unwrap_or(0))
-            .collect();
+        let Codes { codes, levels } =
+            Codes::sorted(labels.iter().map(String::as_str)).map_levels(str::to_string);
         Factor {
             name: name.into(),
             levels,
@@ -511,19 +507,9 @@ fn covariate_views(data: &AnalysisData) -> Vec<(String, CovariateView<'_>)> {
 }
 
 fn clusters_of(data: &AnalysisData, rows: &[usize]) -> Option<Clusters> {
-    data.cluster.as_ref().map(|c| {
-        let labels: Vec<usize> = subset(&c.codes, rows);
-        let mut sorted = labels.clone();
-        sorted.sort_unstable();
-        sorted.dedup();
-        Clusters {
-            index: labels
-                .iter()
-                .map(|l| sorted.binary_search(l).unwrap_or(0))
-                .collect(),
-            count: sorted.len(),
-        }
-    })
+    data.cluster
+        .as_ref()
+        .map(|c| Clusters::from_codes(&subset(&c.codes, rows)))
 }
 
 fn treatment_design(data: &AnalysisData, codes: &[usize], rows: &[usize]) -> DesignMatrix {

@@ -5,6 +5,7 @@
 //! (sorted) as reference, as R's `model.matrix` with treatment contrasts.
 
 use super::vcov::{Clusters, SeType, robust_vcov};
+use crate::categorical::sorted_levels;
 use crate::error::{Error, Result};
 use crate::linalg::{self, ColumnRef};
 use nalgebra::DMatrix;
@@ -336,9 +337,7 @@ pub fn expand_covariates(
                 design.push(name.clone(), rows.par_iter().map(|&i| values[i]).collect());
             }
             CovariateView::Text(values) => {
-                let mut levels: Vec<&str> = rows.iter().map(|&i| values[i].as_str()).collect();
-                levels.sort_unstable();
-                levels.dedup();
+                let levels = sorted_levels(rows.iter().map(|&i| values[i].as_str()));
                 for level in levels.iter().skip(1) {
                     design.push(
                         format!("{name}{level}"),
@@ -351,4 +350,100 @@ pub fn expand_covariates(
         }
     }
     design
+}
+
+#[cfg(test)]
+mod tests {
+    //! A binary regressor makes every robust SE a closed form: the slope is the difference in
+    //! means, the leverage of a row is 1/n_g (n_g the size of its group), and the sandwich
+    //! reduces to Var(slope) = Σ_g Σ_{i∈g} ωᵢ / n_g² with ωᵢ = eᵢ² (HC0), eᵢ²/(1 − hᵢ) (HC2) or
+    //! eᵢ²/(1 − hᵢ)² (HC3); HC1 is HC0 · n/(n − k) (MacKinnon & White 1985).
+    use super::*;
+
+    /// Absolute tolerance: QR on five rows, far above rounding.
+    const TOL: f64 = 1e-12;
+
+    fn close(got: f64, want: f64, what: &str) {
+        assert!((got - want).abs() < TOL, "{what}: got {got}, want {want}");
+    }
+
+    /// x = 0, 0, 0, 1, 1; y = 1, 2, 6 | 4, 8. Control mean 3 (residuals −2, −1, 3: Σe² = 14,
+    /// h = 1/3); treated mean 6 (residuals −2, 2: Σe² = 8, h = 1/2). Intercept 3, slope 3.
+    fn design() -> (DesignMatrix, Vec<f64>) {
+        let mut d = DesignMatrix::new();
+        d.push("(Intercept)", vec![1.0; 5]);
+        d.push("x", vec![0.0, 0.0, 0.0, 1.0, 1.0]);
+        (d, vec![1.0, 2.0, 6.0, 4.0, 8.0])
+    }
+
+    #[test]
+    fn binary_regressor_slope_and_hc0_to_hc3() {
+        let (d, y) = design();
+        // HC0: 14/3² + 8/2² = 14/9 + 2 = 32/9.
+        // HC1: 32/9 · 5/(5 − 2) = 160/27.
+        // HC2: (14 · 3/2)/9 + (8 · 2)/4 = 7/3 + 4 = 19/3 (= s₀²/n₀ + s₁²/n₁ = 7/3 + 8/2).
+        // HC3: (14 · 9/4)/9 + (8 · 4)/4 = 7/2 + 8 = 23/2.
+        for (se, variance) in [
+            (SeType::Hc0, 32.0_f64 / 9.0),
+            (SeType::Hc1, 160.0 / 27.0),
+            (SeType::Hc2, 19.0 / 3.0),
+            (SeType::Hc3, 23.0 / 2.0),
+        ] {
+            let fit = lm_robust(&d, &y, None, se, None, &["x"]).unwrap();
+            close(fit.coef[0], 3.0, "intercept");
+            close(fit.coef[1], 3.0, "slope");
+            close(fit.std_error[1], variance.sqrt(), se.label());
+            close(fit.df[1], 3.0, "df n − k");
+        }
+        // The intercept is the control mean: its HC0 variance is Σ_{control} e²/n₀² = 14/9.
+        let fit = lm_robust(&d, &y, None, SeType::Hc0, None, &[]).unwrap();
+        close(fit.std_error[0], (14.0_f64 / 9.0).sqrt(), "intercept HC0");
+        // Residuals on the original scale.
+        for (got, want) in fit.residuals.iter().zip([-2.0, -1.0, 3.0, -2.0, 2.0]) {
+            close(*got, want, "residual");
+        }
+    }
+
+    #[test]
+    fn a_collinear_column_is_dropped_and_named() {
+        // 2x is a multiple of x: dropped (NaN coefficient), the fit as without it.
+        let (mut d, y) = design();
+        d.push("twice", vec![0.0, 0.0, 0.0, 2.0, 2.0]);
+        let fit = lm_robust(&d, &y, None, SeType::Hc2, None, &["x"]).unwrap();
+        assert_eq!(fit.dropped, ["twice"]);
+        assert!(fit.coef[2].is_nan() && fit.std_error[2].is_nan());
+        close(fit.coef[1], 3.0, "slope");
+        close(fit.std_error[1], (19.0_f64 / 3.0).sqrt(), "HC2");
+        assert_eq!(fit.kept, [0, 1]);
+    }
+
+    #[test]
+    fn weights_give_the_difference_of_weighted_means() {
+        // Weights 1, 1, 2 on the control rows: (1 + 2 + 12)/4 = 15/4; 1, 1 on the treated:
+        // mean 6. WLS slope = 6 − 15/4 = 9/4, intercept 15/4 (the weights' scale, normalized
+        // to mean 1, does not change the coefficients).
+        let (d, y) = design();
+        let w = [1.0, 1.0, 2.0, 1.0, 1.0];
+        let fit = lm_robust(&d, &y, Some(&w), SeType::Hc2, None, &["x"]).unwrap();
+        close(fit.coef[0], 15.0 / 4.0, "intercept");
+        close(fit.coef[1], 9.0 / 4.0, "slope");
+        // Residuals are y − Xβ unweighted: the first row 1 − 15/4.
+        close(fit.residuals[0], 1.0 - 15.0 / 4.0, "residual");
+    }
+
+    #[test]
+    fn text_covariates_enter_as_indicators_of_all_but_the_first_sorted_level() {
+        // Levels sorted in byte order: "a" < "b" < "c"; "a" is the reference. Rows 0, 1, 3.
+        let values: Vec<String> = ["c", "a", "b", "b"].iter().map(|s| s.to_string()).collect();
+        let numbers = [1.5, 2.5, 3.5, 4.5];
+        let covariates = [
+            ("g".to_string(), CovariateView::Text(&values)),
+            ("x".to_string(), CovariateView::Number(&numbers)),
+        ];
+        let d = expand_covariates(&covariates, &[0, 1, 3]);
+        assert_eq!(d.names, ["gb", "gc", "x"]);
+        assert_eq!(d.columns[0], [0.0, 0.0, 1.0]);
+        assert_eq!(d.columns[1], [1.0, 0.0, 0.0]);
+        assert_eq!(d.columns[2], [1.5, 2.5, 4.5]);
+    }
 }

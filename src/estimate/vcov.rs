@@ -9,6 +9,7 @@
 //! where Z'Z = R⁻ᵀ X_s'X_s R⁻¹ = V diag(d) V'. So X_s'A_s e_s and X_s'A_s X_s need only
 //! X_s'X_s and X_s'e_s. Eigenvalues 1 − d ≤ 1e-12 get a zero inverse square root, as estimatr.
 
+use crate::categorical::Codes;
 use crate::error::{Error, Result};
 use crate::linalg;
 use nalgebra::{DMatrix, DVector};
@@ -80,19 +81,15 @@ pub struct Clusters {
 }
 
 impl Clusters {
-    /// Clusters from labels, numbered in sorted label order.
-    pub fn from_labels<S: AsRef<str> + Ord>(labels: &[S]) -> Clusters {
-        let mut sorted: Vec<&str> = labels.iter().map(|s| s.as_ref()).collect();
-        sorted.sort_unstable();
-        sorted.dedup();
-        let index = labels
-            .iter()
-            .map(|l| sorted.binary_search(&l.as_ref()).unwrap_or(0))
-            .collect();
-        Clusters {
-            index,
-            count: sorted.len(),
-        }
+    /// Clusters from labels, numbered in sorted label order (byte order).
+    pub fn from_labels<S: AsRef<str>>(labels: &[S]) -> Clusters {
+        Clusters::from(Codes::sorted(labels.iter().map(AsRef::as_ref)))
+    }
+
+    /// Clusters from the codes of a cluster factor on some rows, renumbered `0..count` in code
+    /// order (a subset of rows may lack some clusters).
+    pub fn from_codes(codes: &[usize]) -> Clusters {
+        Clusters::from(Codes::sorted(codes.iter().copied()))
     }
 
     /// Row indices of each cluster, in row order within a cluster.
@@ -105,6 +102,15 @@ impl Clusters {
         }
         members.retain(|m| !m.is_empty());
         members
+    }
+}
+
+impl<K> From<Codes<K>> for Clusters {
+    fn from(c: Codes<K>) -> Clusters {
+        Clusters {
+            count: c.levels.len(),
+            index: c.codes,
+        }
     }
 }
 
@@ -329,4 +335,70 @@ fn cr2(
 
 fn symmetrize(v: DMatrix<f64>) -> DMatrix<f64> {
     (&v + v.transpose()) * 0.5
+}
+
+#[cfg(test)]
+mod tests {
+    //! The intercept-only model makes the cluster-robust variances closed forms: β̂ = ȳ, X = 1,
+    //! (X'X)⁻¹ = 1/n, so CR0 = Σ_g (Σ_{i∈g} eᵢ)² / n² (Cameron & Miller 2015, eq. 11).
+    use super::*;
+    use crate::estimate::ols::{DesignMatrix, lm_robust};
+
+    /// Absolute tolerance: sums of six small numbers, far above rounding.
+    const TOL: f64 = 1e-12;
+
+    fn close(got: f64, want: f64, what: &str) {
+        assert!((got - want).abs() < TOL, "{what}: got {got}, want {want}");
+    }
+
+    /// y = 1, 3 | 2, 6 | 4, 8 in three clusters of two: ȳ = 4, residuals −3, −1 | −2, 2 | 0, 4,
+    /// cluster sums −4, 0, 4, Σ s² = 32, n = 6, G = 3.
+    fn intercept_only() -> (DesignMatrix, Vec<f64>, Clusters) {
+        let mut d = DesignMatrix::new();
+        d.push("(Intercept)", vec![1.0; 6]);
+        let clusters = Clusters::from_labels(&["a", "a", "b", "b", "c", "c"]);
+        (d, vec![1.0, 3.0, 2.0, 6.0, 4.0, 8.0], clusters)
+    }
+
+    #[test]
+    fn cr0_and_cr1_of_a_mean() {
+        let (d, y, cl) = intercept_only();
+        // CR0 = 32/36 = 8/9, df G − 1 = 2.
+        let fit = lm_robust(&d, &y, None, SeType::Cr0, Some(&cl), &[]).unwrap();
+        close(fit.coef[0], 4.0, "mean");
+        close(fit.std_error[0], (8.0_f64 / 9.0).sqrt(), "CR0");
+        close(fit.df[0], 2.0, "df");
+        // CR1 (Stata) = CR0 · G/(G − 1) · (n − 1)/(n − k) = 8/9 · 3/2 · 5/5 = 4/3.
+        let fit = lm_robust(&d, &y, None, SeType::Cr1, Some(&cl), &[]).unwrap();
+        close(fit.std_error[0], (4.0_f64 / 3.0).sqrt(), "CR1");
+        close(fit.df[0], 2.0, "df");
+    }
+
+    #[test]
+    fn cr2_of_a_mean_with_equal_clusters() {
+        // H_ss = 1 1'/6 has eigenvalue 2/6 = 1/3 along 1 (0 across), so A_s = (I − H_ss)^{-1/2}
+        // scales 1 by (2/3)^{-1/2} and 1'A_s e_s = √(3/2) Σ e_s: CR2 = 3/2 · CR0 = 4/3.
+        // Bell–McCaffrey: the columns of G are √(3/2)/6 · (δ_s − 1/3), so
+        // G'G = (I − J/3)/12 with eigenvalues 1/12, 1/12, 0 and df = (2/12)² / (2/144) = 2.
+        let (d, y, cl) = intercept_only();
+        let fit = lm_robust(&d, &y, None, SeType::Cr2, Some(&cl), &["(Intercept)"]).unwrap();
+        close(fit.std_error[0], (4.0_f64 / 3.0).sqrt(), "CR2");
+        close(fit.df[0], 2.0, "Bell–McCaffrey df");
+    }
+
+    #[test]
+    fn one_cluster_is_an_error_and_labels_number_in_sorted_order() {
+        let mut d = DesignMatrix::new();
+        d.push("(Intercept)", vec![1.0; 3]);
+        let one = Clusters::from_labels(&["k", "k", "k"]);
+        let e = lm_robust(&d, &[1.0, 2.0, 4.0], None, SeType::Cr1, Some(&one), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at least 2 clusters"), "{e}");
+        let cl = Clusters::from_labels(&["b", "a", "c", "a"]);
+        assert_eq!(cl.index, [1, 0, 2, 0]);
+        assert_eq!(cl.count, 3);
+        assert_eq!(SeType::parse("Stata"), Some(SeType::Cr1));
+        assert_eq!(SeType::parse("hc4"), None);
+    }
 }

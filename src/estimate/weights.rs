@@ -50,4 +50,20 @@ mod tests {
         assert!(probabilities_vary(&codes, &[0.5, 0.5, 2.0 / 3.0, 0.5], 2));
         assert_eq!(inverse_probability_weights(&[0.5, 0.25]), vec![2.0, 4.0]);
     }
+
+    #[test]
+    fn three_arms_and_the_tolerance() {
+        // Arm 2 has 1/4 for one person and 1/2 for another: varies. Within 1e-13 of each other
+        // (below PROBABILITY_TOLERANCE = 1e-12) counts as equal. 1/p: 1/(1/3) = 3 up to
+        // rounding, 1/(1/4) = 4 exactly.
+        let codes = [0, 1, 2, 2];
+        assert!(probabilities_vary(&codes, &[0.25, 0.25, 0.25, 0.5], 3));
+        assert!(!probabilities_vary(
+            &codes,
+            &[0.25, 0.25, 0.5, 0.5 + 1e-13],
+            3
+        ));
+        let w = inverse_probability_weights(&[1.0 / 3.0, 0.25]);
+        assert!((w[0] - 3.0).abs() < 1e-15 && w[1] == 4.0, "{w:?}");
+    }
 }

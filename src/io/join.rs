@@ -4,6 +4,7 @@
 //! clean values: covariates and subgroups complete, outcomes numeric (empty = missing), the
 //! participation column 0/1, ids in outcome files present in the ledger.
 
+use crate::categorical::{Coder, Codes};
 use crate::error::{Error, Location, Result, nearest};
 use crate::estimate::weights;
 use crate::estimate::{AnalysisData, Covariate, CovariateValues, Factor, Treatment};
@@ -478,8 +479,8 @@ fn source<'a, 'b>(sources: &Sources<'a, 'b>, name: &str) -> Result<&'b Source<'a
         .ok_or_else(|| Error::compute(format!("column `{name}` was not read")))
 }
 
-/// The levels (sorted) and each row's level of a complete text column; an empty cell or a person
-/// without a row is an error naming the place.
+/// The levels (sorted, byte order: [`crate::categorical`]) and each row's level of a complete
+/// text column; an empty cell or a person without a row is an error naming the place.
 fn text_codes(
     s: &Source<'_>,
     name: &str,
@@ -490,8 +491,7 @@ fn text_codes(
         return number_codes(s, numbers, name, n, role);
     }
     let column = s.table.text(name)?;
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut first: Vec<&str> = Vec::new();
+    let mut coder: Coder<&str> = Coder::new();
     let mut codes = Vec::with_capacity(n);
     for i in 0..n {
         let Some(r) = s.row(i) else {
@@ -510,21 +510,17 @@ fn text_codes(
             )
             .with_hint("fill in the value, or leave this column out"));
         }
-        let next = first.len();
-        let code = *seen.entry(v).or_insert_with(|| {
-            first.push(v);
-            next
-        });
-        codes.push(code);
+        codes.push(coder.code(v));
     }
-    let mut order: Vec<usize> = (0..first.len()).collect();
-    order.sort_by(|&a, &b| first[a].cmp(first[b]));
-    let mut rank = vec![0; first.len()];
-    for (k, &o) in order.iter().enumerate() {
-        rank[o] = k;
+    let sorted = Codes {
+        codes,
+        levels: coder.into_levels(),
     }
-    let levels = order.iter().map(|&o| first[o].to_string()).collect();
-    Ok((levels, codes.into_iter().map(|c| rank[c]).collect()))
+    .into_sorted();
+    Ok((
+        sorted.levels.into_iter().map(str::to_string).collect(),
+        sorted.codes,
+    ))
 }
 
 /// A categorical column that holds numbers: its distinct values, labelled as written by `{}`
@@ -536,8 +532,9 @@ fn number_codes(
     n: usize,
     role: &str,
 ) -> Result<(Vec<String>, Vec<usize>)> {
-    let mut seen: HashMap<u64, usize> = HashMap::new();
-    let mut first: Vec<String> = Vec::new();
+    // Coded by value (−0 and 0 alike), labelled by the first value seen.
+    let mut coder: Coder<u64> = Coder::new();
+    let mut labels: Vec<String> = Vec::new();
     let mut codes = Vec::with_capacity(n);
     for i in 0..n {
         let value = s.row(i).map_or(f64::NAN, |r| column[r]);
@@ -552,21 +549,18 @@ fn number_codes(
             return Err(Error::data(s.location(name, i), message)
                 .with_hint("fill in the value, or leave this column out"));
         }
-        let next = first.len();
-        let code = *seen.entry((value + 0.0).to_bits()).or_insert_with(|| {
-            first.push(format!("{value}"));
-            next
-        });
+        let code = coder.code((value + 0.0).to_bits());
+        if code == labels.len() {
+            labels.push(format!("{value}"));
+        }
         codes.push(code);
     }
-    let mut order: Vec<usize> = (0..first.len()).collect();
-    order.sort_by(|&a, &b| first[a].cmp(&first[b]));
-    let mut rank = vec![0; first.len()];
-    for (k, &o) in order.iter().enumerate() {
-        rank[o] = k;
+    let sorted = Codes {
+        codes,
+        levels: labels,
     }
-    let levels = order.iter().map(|&o| first[o].clone()).collect();
-    Ok((levels, codes.into_iter().map(|c| rank[c]).collect()))
+    .into_sorted();
+    Ok((sorted.levels, sorted.codes))
 }
 
 /// Numbers, NaN where empty or absent.

@@ -11,6 +11,7 @@ use crate::design::ledger::{
 use crate::design::{Design, UNASSIGNED};
 use crate::error::{Error, Location, Result};
 use crate::io::source::InputFile;
+use crate::io::table::{Delimiter, csv_reader};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -114,10 +115,9 @@ fn parse_rows<R: std::io::Read>(
     design: Design,
     first_hash: String,
 ) -> Result<Ledger> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(input);
+    // The ledger's header is compared as written (not trimmed) and its errors are ledger
+    // errors, so only the reader is shared with the other CSV files.
+    let mut reader = csv_reader(path, input, Delimiter::Comma)?;
     let expected = columns(&design);
     let headers: Vec<String> = reader
         .headers()

@@ -121,18 +121,12 @@ pub fn headers_of(path: &Path, bytes: &[u8]) -> Result<Vec<String>> {
 }
 
 fn headers_from<R: Read>(path: &Path, input: R) -> Result<Vec<String>> {
-    let mut reader = csv_reader(path, input)?;
-    let headers = reader
-        .headers()
-        .map_err(|e| csv_error(path, e, Some(1)))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    Ok(headers)
+    let mut reader = csv_reader(path, input, Delimiter::Detect)?;
+    trimmed_headers(path, &mut reader)
 }
 
 /// `;` when the first line has more semicolons than commas (Swedish spreadsheets save CSV so),
-/// else `,`.
+/// else `,`. The whole first line counts, however long.
 fn detect_delimiter(head: &[u8]) -> u8 {
     let first_line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
     let first_line = &head[..first_line_end];
@@ -141,38 +135,75 @@ fn detect_delimiter(head: &[u8]) -> u8 {
     if semicolons > commas { b';' } else { b',' }
 }
 
-fn csv_reader<R: Read>(
-    path: &Path,
-    mut input: R,
-) -> Result<csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>> {
-    // Peek at the first line to choose the delimiter.
-    let mut head = vec![0u8; 4096];
-    let mut filled = 0;
-    while filled < head.len() {
-        let n = input
-            .read(&mut head[filled..])
-            .map_err(|e| Error::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        filled += n;
-        if head[..filled].contains(&b'\n') {
-            break;
-        }
-    }
-    head.truncate(filled);
-    let delimiter = detect_delimiter(&head);
-    let chained = std::io::Cursor::new(head).chain(input);
-    Ok(csv::ReaderBuilder::new()
+/// How the delimiter of a CSV file is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delimiter {
+    /// From the first line ([`detect_delimiter`]): the files people give lotta (participants,
+    /// outcomes, registers, costs).
+    Detect,
+    /// Always `,`: lotta's own files. The ledger is one: its rows are hashed field by field and
+    /// new rows are appended with `,`, so a ledger re-saved with `;` by a spreadsheet must be
+    /// refused (its header is then one field), not read and then extended with mixed
+    /// delimiters.
+    Comma,
+}
+
+/// The one configuration of a CSV reader of whole files: a header line, every record with as
+/// many fields as the header (`flexible(false)`), the given delimiter, a 64 KiB buffer.
+fn builder(delimiter: u8) -> csv::ReaderBuilder {
+    let mut builder = csv::ReaderBuilder::new();
+    builder
         .delimiter(delimiter)
         .has_headers(true)
         .flexible(false)
-        .buffer_capacity(1 << 16)
-        .from_reader(chained))
+        .buffer_capacity(1 << 16);
+    builder
 }
 
-/// A message for a CSV error; `line` overrides the crate's line count (which skips blank lines).
-fn csv_error(path: &Path, e: csv::Error, line: Option<u64>) -> Error {
+/// A CSV reader of `input` (`path` names it in messages). With [`Delimiter::Detect`] the first
+/// line is read ahead to choose the delimiter and then given back to the reader, so any
+/// `Read` works (a file, bytes, a header already read chained to the rest).
+pub fn csv_reader<R: Read>(
+    path: &Path,
+    mut input: R,
+    delimiter: Delimiter,
+) -> Result<csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>> {
+    let mut head = Vec::new();
+    let delimiter = match delimiter {
+        Delimiter::Comma => b',',
+        Delimiter::Detect => {
+            // Peek at the whole first line.
+            let mut block = [0u8; 4096];
+            loop {
+                let n = input.read(&mut block).map_err(|e| Error::io(path, e))?;
+                if n == 0 {
+                    break;
+                }
+                head.extend_from_slice(&block[..n]);
+                if block[..n].contains(&b'\n') {
+                    break;
+                }
+            }
+            detect_delimiter(&head)
+        }
+    };
+    Ok(builder(delimiter).from_reader(std::io::Cursor::new(head).chain(input)))
+}
+
+/// The header names of a CSV reader, each trimmed of surrounding space; an unreadable header
+/// is an error on line 1.
+pub fn trimmed_headers<R: Read>(path: &Path, reader: &mut csv::Reader<R>) -> Result<Vec<String>> {
+    Ok(reader
+        .headers()
+        .map_err(|e| csv_error(path, e, Some(1)))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect())
+}
+
+/// A message for a CSV error naming the file, line and (for bad UTF-8) column; `line`
+/// overrides the crate's line count (which skips blank lines).
+pub fn csv_error(path: &Path, e: csv::Error, line: Option<u64>) -> Error {
     let mut location = Location::file(path);
     if let Some(l) = line.or_else(|| e.position().map(|p| p.line())) {
         location = location.with_line(l);
@@ -296,6 +327,8 @@ impl Layout<'_> {
     /// line breaks are counted too.
     fn parse(&self, chunk: &[u8], first_line: u64, out: Out<'_>) -> Result<usize> {
         let Out { mut columns, lines } = out;
+        // Records only (the header was read with [`builder`]), flexible: a row with the wrong
+        // number of fields is reported below with its line counted from the line feeds.
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(self.delimiter)
             .has_headers(false)
@@ -433,14 +466,11 @@ impl Table {
         chunk_bytes: usize,
     ) -> Result<Table> {
         use rayon::prelude::*;
-        let mut reader = csv_reader(path, bytes)?;
+        // The bytes are all here: the delimiter is chosen once and used for the header and for
+        // every chunk of the body.
         let delimiter = detect_delimiter(bytes);
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| csv_error(path, e, Some(1)))?
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
+        let mut reader = builder(delimiter).from_reader(bytes);
+        let headers = trimmed_headers(path, &mut reader)?;
         if headers.iter().all(|h| h.is_empty()) {
             return Err(Error::data(
                 Location::file(path).with_line(1),
@@ -788,6 +818,30 @@ mod tests {
     fn semicolon_files_are_read() {
         let t = read("id;x\na;1.5\n", &[ColumnRequest::number("x")]).unwrap();
         assert_eq!(t.number("x").unwrap(), [1.5]);
+    }
+
+    #[test]
+    fn the_delimiter_is_chosen_from_the_whole_first_line() {
+        // A header longer than one read-ahead block: a quoted first name holding 3000 commas,
+        // then 3100 names separated by `;`. Its first 4 KiB have more commas, the whole line more
+        // semicolons: the header and the rows are both split at `;`.
+        let mut text = format!("\"{}\"", ",".repeat(3000));
+        for j in 0..3100 {
+            text.push_str(&format!(";x{j}"));
+        }
+        text.push('\n');
+        text.push_str(&format!("a{}\n", ";1".repeat(3100)));
+        let headers = headers_of(Path::new("t.csv"), text.as_bytes()).unwrap();
+        assert_eq!(headers.len(), 3101);
+        assert_eq!(headers[3100], "x3099");
+        let t = read(&text, &[ColumnRequest::number("x3099")]).unwrap();
+        assert_eq!(t.number("x3099").unwrap(), [1.0]);
+        // The ledger's reader never guesses.
+        let mut r = csv_reader(Path::new("l.csv"), "a;b\n".as_bytes(), Delimiter::Comma).unwrap();
+        assert_eq!(
+            trimmed_headers(Path::new("l.csv"), &mut r).unwrap(),
+            ["a;b"]
+        );
     }
 
     #[test]

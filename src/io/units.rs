@@ -2,10 +2,11 @@
 //! ids in one text buffer, strata and cluster columns as codes of their distinct values. Empty
 //! ids and empty strata/cluster values are errors naming the file, line and column.
 
+use crate::categorical::Coder;
 use crate::error::{Error, Location, Result};
 use crate::io::source::InputFile;
+use crate::io::table::{Delimiter, csv_error, csv_reader, trimmed_headers};
 use crate::io::{ColumnRequest, Table};
-use std::collections::HashMap;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
@@ -37,27 +38,20 @@ impl TextColumn {
     }
 }
 
-/// A column of categories: a code per row and the distinct values (in order of appearance).
+/// A column of categories: a code per row and the distinct values (in order of appearance,
+/// [`crate::categorical`]).
 #[derive(Debug, Clone, Default)]
 pub struct CodedColumn {
     pub name: String,
     pub codes: Vec<u32>,
+    /// Filled when the file has been read.
     pub values: Vec<String>,
-    index: HashMap<String, u32>,
+    coder: Coder<String>,
 }
 
 impl CodedColumn {
     fn push(&mut self, s: &str) {
-        let code = match self.index.get(s) {
-            Some(&c) => c,
-            None => {
-                let c = self.values.len() as u32;
-                self.values.push(s.to_string());
-                self.index.insert(s.to_string(), c);
-                c
-            }
-        };
-        self.codes.push(code);
+        self.codes.push(self.coder.code_ref(s) as u32);
     }
     /// The value of row `i`.
     pub fn value(&self, i: usize) -> &str {
@@ -140,24 +134,12 @@ fn units_from<R: BufRead>(
     let mut requests = vec![ColumnRequest::text(id)];
     requests.extend(coded.iter().map(|(c, _)| ColumnRequest::text(*c)));
     Table::from_reader(path, header.as_slice(), &requests)?;
-    let first_line = String::from_utf8_lossy(&header);
-    let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(false)
-        .buffer_capacity(1 << 16)
-        .from_reader(std::io::Cursor::new(header).chain(input));
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| Error::data(Location::file(path).with_line(1), e.to_string()))?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
+    let mut reader = csv_reader(
+        path,
+        std::io::Cursor::new(header).chain(input),
+        Delimiter::Detect,
+    )?;
+    let headers = trimmed_headers(path, &mut reader)?;
     let position = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
     let id_pos = position(id);
     let coded_pos: Vec<usize> = coded.iter().map(|(c, _)| position(c)).collect();
@@ -182,19 +164,7 @@ fn units_from<R: BufRead>(
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => {
-                let mut loc = Location::file(path);
-                if let Some(p) = e.position() {
-                    loc = loc.with_line(p.line());
-                }
-                let msg = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!("expected {expected_len} fields like the header, found {len}"),
-                    _ => format!("cannot read CSV: {e}"),
-                };
-                return Err(Error::data(loc, msg));
-            }
+            Err(e) => return Err(csv_error(path, e, None)),
         }
         let line = record.position().map_or(0, |p| p.line());
         if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
@@ -230,7 +200,7 @@ fn units_from<R: BufRead>(
         out.lines.push(line);
     }
     for c in &mut out.columns {
-        c.index = HashMap::new();
+        c.values = std::mem::take(&mut c.coder).into_levels();
     }
     Ok(out)
 }
@@ -258,5 +228,34 @@ mod tests {
         assert!(e.to_string().contains("line 2, column 2"), "{e}");
         let e = read_units(&p, "id", &[("sitte", "stratum")]).unwrap_err();
         assert!(e.to_string().contains("did you mean `site`?"), "{e}");
+    }
+
+    #[test]
+    fn semicolons_and_commas_read_the_same() {
+        // The same participants saved by a Swedish spreadsheet (`;`, with a decimal comma in a
+        // column not read) and as plain CSV: same ids, codes, values and lines.
+        let comma = "id,site,cluster,income\na,N,k1,\"1,5\"\nb,S,k2,2\n\nc,N,k1,3\n";
+        let semicolon = "id;site;cluster;income\na;N;k1;1,5\nb;S;k2;2\n\nc;N;k1;3\n";
+        let read = |text: &str| {
+            let input = InputFile::from_bytes(Path::new("p.csv"), text.as_bytes().to_vec());
+            units_of(&input, "id", &[("site", "stratum"), ("cluster", "cluster")]).unwrap()
+        };
+        let (a, b) = (read(comma), read(semicolon));
+        assert_eq!(a.ids.to_strs(), ["a", "b", "c"]);
+        assert_eq!(a.ids.to_strs(), b.ids.to_strs());
+        for (x, y) in a.columns.iter().zip(&b.columns) {
+            assert_eq!(
+                (&x.name, &x.codes, &x.values),
+                (&y.name, &y.codes, &y.values)
+            );
+        }
+        assert_eq!(a.columns[1].codes, [0, 1, 0]);
+        assert_eq!(a.columns[1].values, ["k1", "k2"]);
+        assert_eq!((a.line(0), a.line(1)), (2, 3));
+        assert_eq!(a.lines, b.lines);
+        assert_eq!(
+            a.location(2, "cluster").to_string(),
+            b.location(2, "cluster").to_string()
+        );
     }
 }

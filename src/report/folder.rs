@@ -3,6 +3,7 @@
 //! Markdown tables) with the manifest written from them. `lotta run` and `lotta report` both
 //! write their folder here.
 
+use crate::categorical::first_seen_levels;
 use crate::error::{Error, Location, Result};
 use crate::export::{Frame, from_csv};
 use crate::io::folder::ReportFolder;
@@ -77,19 +78,13 @@ fn design_lines(methods: &Methods) -> Vec<String> {
 /// The distinct values of `column` among the intention-to-treat rows of the effects table (the
 /// 2SLS rows have the participation column as their term), in order of appearance.
 fn itt_values(effects: &Frame, column: &str, participation: Option<&str>) -> Vec<String> {
-    let mut values: Vec<String> = Vec::new();
-    for row in 0..effects.rows.len() {
+    first_seen_levels((0..effects.rows.len()).filter_map(|row| {
         let is_iv =
             participation.is_some() && effects.text(row, "term").as_deref() == participation;
-        if let Some(value) = effects.text(row, column)
-            && !is_iv
-            && !value.is_empty()
-            && !values.contains(&value)
-        {
-            values.push(value);
-        }
-    }
-    values
+        effects
+            .text(row, column)
+            .filter(|value| !is_iv && !value.is_empty())
+    }))
 }
 
 /// The methods section: the estimator and SE type of the computed rows, and the rest from the

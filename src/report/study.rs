@@ -3,6 +3,7 @@
 //! and every figure as SVG and PNG. Pure: tables in, files (name, bytes) out. Small cells are
 //! masked in every table shown; no identifier column is ever printed.
 
+use crate::categorical::first_seen_levels;
 use crate::error::Result;
 use crate::export::{self, Cell, Frame};
 use crate::report::document::{Block, FigureRef, Report, Section, TableRef};
@@ -642,12 +643,7 @@ fn flow_figure(context: &ReportContext, flow: &Frame) -> Option<Flow> {
 }
 
 fn subgroup_order(context: &ReportContext, values: impl Iterator<Item = String>) -> Vec<String> {
-    let mut seen: Vec<String> = Vec::new();
-    for v in values {
-        if !seen.contains(&v) {
-            seen.push(v);
-        }
-    }
+    let seen = first_seen_levels(values);
     // "all" first, then configured labels in their order, then the rest as they came.
     let mut ordered: Vec<String> = Vec::new();
     if seen.iter().any(|s| s == "all") {
@@ -672,7 +668,6 @@ fn balance_figure(context: &ReportContext, balance: &Frame) -> Option<BalancePlo
         .into_iter()
         .find(|c| balance.column(c).is_some())?;
     let has_subgroup = balance.column("subgroup").is_some();
-    let mut covariates: Vec<String> = Vec::new();
     let mut points = Vec::new();
     for i in 0..balance.rows.len() {
         let covariate = match balance.text(i, "level").filter(|l| !l.is_empty()) {
@@ -687,15 +682,13 @@ fn balance_figure(context: &ReportContext, balance: &Frame) -> Option<BalancePlo
         let Some(smd) = balance.number(i, "smd") else {
             continue;
         };
-        if !covariates.contains(&covariate) {
-            covariates.push(covariate.clone());
-        }
         points.push(BalancePoint {
             covariate,
             subgroup,
             smd,
         });
     }
+    let covariates = first_seen_levels(points.iter().map(|p| p.covariate.clone()));
     let order = subgroup_order(context, points.iter().map(|p| p.subgroup.clone()));
     let points = points
         .into_iter()
@@ -751,12 +744,7 @@ fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
     if rows.is_empty() {
         return None;
     }
-    let mut series: Vec<String> = Vec::new();
-    for r in &rows {
-        if !series.contains(&r.label) {
-            series.push(r.label.clone());
-        }
-    }
+    let series = first_seen_levels(rows.iter().map(|r| r.label.clone()));
     let treated_name = treated.first().map(|s| s.as_str()).unwrap_or("treatment");
     Some(Forest {
         name: "forest".into(),

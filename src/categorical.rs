@@ -1,0 +1,237 @@
+//! Categorical values as integer codes: every place in lotta that turns a column of values (arm
+//! labels, strata, clusters, subgroups, text covariates, stratum tuples) into codes `0..k` and
+//! the list of its `k` distinct values (its levels) does it here. Pure: no files.
+//!
+//! The level order is part of the output, and there are exactly two:
+//!
+//! - **First seen** ([`Codes::first_seen`], [`Coder`], [`first_seen_levels`]): level 0 is the
+//!   first value in row order, level 1 the next value not seen before, and so on. Columns coded
+//!   while they are read row by row (the participants file), the strata and clusters handed to
+//!   the assignment plan (which then orders strata by key and clusters by name itself, so a
+//!   draw never depends on the input order), and the report's series, in the order the tables
+//!   list them.
+//! - **Sorted** ([`Codes::sorted`], [`Codes::into_sorted`], [`sorted_levels`]): levels in
+//!   ascending `Ord` order; for text that is byte order, never a language's collation, so `B`
+//!   < `a` and `Ö` sorts after `z` (R's `factor()` levels under `LC_COLLATE=C`, as the R
+//!   reference scripts set). The analysis factors use it (subgroups, strata, clusters, text
+//!   covariates) and the balance table: the first level is the reference category and tables
+//!   list the levels in this order.
+//!
+//! Codes are `usize`; a caller that keeps millions of them converts to `u32`.
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// Codes values as they come, in first-seen order: the first value gets 0, the next new value
+/// 1, and so on. For columns coded while they are read, or alongside checks that name the
+/// failing row; [`Codes::first_seen`] codes a whole column at once.
+#[derive(Debug, Clone)]
+pub struct Coder<K> {
+    index: HashMap<K, usize>,
+    levels: Vec<K>,
+}
+
+impl<K> Default for Coder<K> {
+    fn default() -> Self {
+        Coder {
+            index: HashMap::new(),
+            levels: Vec::new(),
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone> Coder<K> {
+    pub fn new() -> Self {
+        Coder::default()
+    }
+
+    /// The code of `value`; a value not seen before gets the next code, [`Coder::len`] before
+    /// the call (so `code == len` before the call tells a new level).
+    pub fn code(&mut self, value: K) -> usize {
+        if let Some(&c) = self.index.get(&value) {
+            return c;
+        }
+        let c = self.levels.len();
+        self.levels.push(value.clone());
+        self.index.insert(value, c);
+        c
+    }
+
+    /// [`Coder::code`] of a borrowed value, copied only when it is new (a `&str` for a `String`
+    /// coder, a `&[u32]` for a `Vec<u32>` one).
+    pub fn code_ref<Q>(&mut self, value: &Q) -> usize
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        match self.index.get(value) {
+            Some(&c) => c,
+            None => self.code(value.to_owned()),
+        }
+    }
+
+    /// The number of levels so far.
+    pub fn len(&self) -> usize {
+        self.levels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.levels.is_empty()
+    }
+
+    /// The levels so far, in first-seen order (`levels()[c]` is the value coded `c`).
+    pub fn levels(&self) -> &[K] {
+        &self.levels
+    }
+
+    /// The levels, in first-seen order.
+    pub fn into_levels(self) -> Vec<K> {
+        self.levels
+    }
+}
+
+/// A coded column: `levels[codes[i]]` is value `i`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Codes<K> {
+    pub codes: Vec<usize>,
+    pub levels: Vec<K>,
+}
+
+impl<K: Hash + Eq + Clone> Codes<K> {
+    /// Levels in order of first appearance.
+    pub fn first_seen(values: impl IntoIterator<Item = K>) -> Codes<K> {
+        let mut coder = Coder::new();
+        let codes = values.into_iter().map(|v| coder.code(v)).collect();
+        Codes {
+            codes,
+            levels: coder.into_levels(),
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone + Ord> Codes<K> {
+    /// Levels sorted ascending (text: byte order).
+    pub fn sorted(values: impl IntoIterator<Item = K>) -> Codes<K> {
+        Codes::first_seen(values).into_sorted()
+    }
+}
+
+impl<K: Ord> Codes<K> {
+    /// The same column with its levels sorted ascending and the codes renumbered to match.
+    /// Equal levels (which a [`Coder`] never makes) would keep their order.
+    pub fn into_sorted(self) -> Codes<K> {
+        let mut order: Vec<(K, usize)> = self
+            .levels
+            .into_iter()
+            .enumerate()
+            .map(|(c, level)| (level, c))
+            .collect();
+        order.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut rank = vec![0; order.len()];
+        for (new, (_, old)) in order.iter().enumerate() {
+            rank[*old] = new;
+        }
+        let mut codes = self.codes;
+        for c in &mut codes {
+            *c = rank[*c];
+        }
+        Codes {
+            codes,
+            levels: order.into_iter().map(|(level, _)| level).collect(),
+        }
+    }
+}
+
+impl<K> Codes<K> {
+    /// The same codes with each level converted (e.g. `&str` → `String`, a tuple → its label).
+    pub fn map_levels<L>(self, f: impl FnMut(K) -> L) -> Codes<L> {
+        Codes {
+            codes: self.codes,
+            levels: self.levels.into_iter().map(f).collect(),
+        }
+    }
+
+    /// The codes as `u32`, for columns kept compactly.
+    pub fn codes_u32(&self) -> Vec<u32> {
+        self.codes.iter().map(|&c| c as u32).collect()
+    }
+}
+
+/// The distinct values, sorted ascending (text: byte order).
+pub fn sorted_levels<K: Ord>(values: impl IntoIterator<Item = K>) -> Vec<K> {
+    let mut levels: Vec<K> = values.into_iter().collect();
+    levels.sort_unstable();
+    levels.dedup();
+    levels
+}
+
+/// The distinct values, in order of first appearance.
+pub fn first_seen_levels<K: Hash + Eq + Clone>(values: impl IntoIterator<Item = K>) -> Vec<K> {
+    let mut coder = Coder::new();
+    for v in values {
+        coder.code(v);
+    }
+    coder.into_levels()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_seen_numbers_levels_by_first_appearance() {
+        let c = Codes::first_seen(["s", "n", "s", "m", "n"]);
+        assert_eq!(c.levels, ["s", "n", "m"]);
+        assert_eq!(c.codes, [0, 1, 0, 2, 1]);
+        assert_eq!(c.codes_u32(), [0u32, 1, 0, 2, 1]);
+        let empty = Codes::<&str>::first_seen([]);
+        assert!(empty.codes.is_empty() && empty.levels.is_empty());
+    }
+
+    #[test]
+    fn sorted_uses_byte_order_and_renumbers() {
+        // Byte order: "B" (0x42) < "a" (0x61) < "b" < "z" < "Ö" (0xC3 0x96), and "10" < "9".
+        let c = Codes::sorted(["z", "a", "Ö", "B", "a", "b"]);
+        assert_eq!(c.levels, ["B", "a", "b", "z", "Ö"]);
+        assert_eq!(c.codes, [3, 1, 4, 0, 1, 2]);
+        let numbers = Codes::sorted(["9", "10", "9"]);
+        assert_eq!(numbers.levels, ["10", "9"]);
+        assert_eq!(numbers.codes, [1, 0, 1]);
+        // Sorting a first-seen coding gives the same as coding sorted.
+        let values = ["c", "a", "c", "b"];
+        assert_eq!(
+            Codes::first_seen(values).into_sorted(),
+            Codes::sorted(values)
+        );
+        // Codes of numbers sort numerically.
+        let k = Codes::sorted([7usize, 3, 7, 12]);
+        assert_eq!((k.levels, k.codes), (vec![3, 7, 12], vec![1, 0, 1, 2]));
+    }
+
+    #[test]
+    fn the_coder_codes_row_by_row_and_copies_only_new_values() {
+        let mut coder: Coder<String> = Coder::new();
+        assert!(coder.is_empty());
+        let codes: Vec<usize> = ["x", "y", "x"].iter().map(|v| coder.code_ref(*v)).collect();
+        assert_eq!(codes, [0, 1, 0]);
+        assert_eq!(coder.levels(), ["x", "y"]);
+        // A new level gets code len().
+        let before = coder.len();
+        assert_eq!(coder.code("z".to_string()), before);
+        assert_eq!(coder.into_levels(), ["x", "y", "z"]);
+        let mut tuples: Coder<Vec<u32>> = Coder::new();
+        assert_eq!(tuples.code_ref(&[1u32, 2][..]), 0);
+        assert_eq!(tuples.code_ref(&[1u32, 3][..]), 1);
+        assert_eq!(tuples.code_ref(&[1u32, 2][..]), 0);
+    }
+
+    #[test]
+    fn levels_only_and_mapping() {
+        assert_eq!(sorted_levels(["b", "a", "b"]), ["a", "b"]);
+        assert_eq!(first_seen_levels(["b", "a", "b"]), ["b", "a"]);
+        let c = Codes::sorted(["b", "a"]).map_levels(|l| format!("g={l}"));
+        assert_eq!(c.levels, ["g=a", "g=b"]);
+        assert_eq!(c.codes, [1, 0]);
+    }
+}
