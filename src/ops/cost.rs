@@ -283,14 +283,10 @@ fn prepare(s: &CostSettings, joined: &Joined) -> Result<Prepared> {
             sek_per_unit: *price,
         });
     }
-    let index_of = |labels: Vec<String>| -> Vec<usize> {
-        let mut map: BTreeMap<String, usize> = BTreeMap::new();
-        for l in &labels {
-            let next = map.len();
-            map.entry(l.clone()).or_insert(next);
-        }
-        labels.iter().map(|l| map[l]).collect()
-    };
+    // Strata and clusters as codes in order of first appearance (the bootstrap resamples
+    // within codes; only their equality matters).
+    let index_of =
+        |labels: Vec<String>| -> Vec<usize> { crate::categorical::Codes::first_seen(labels).codes };
     let strata = if s.strata.is_empty() {
         vec![0; keep.len()]
     } else {
