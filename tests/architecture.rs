@@ -50,6 +50,7 @@ const CORE: &[&str] = &[
     "linalg.rs",
     "rng.rs",
     "dist.rs",
+    "categorical.rs",
 ];
 
 const FORBIDDEN_IN_CORE: &[&str] = &[

@@ -120,6 +120,7 @@ fn read_cases() -> Vec<Case> {
                 cluster: opt("cluster", i),
                 weights: opt("weights", i),
                 participation: opt("participation", i),
+                categorical: Vec::new(),
             },
             options: EstimateOptions {
                 estimator: Estimator::parse(&get("estimator", i)).unwrap(),
@@ -1376,6 +1377,7 @@ fn weighted_arm_means_are_hajek_means_whose_difference_is_the_dim_effect() {
         cluster: None,
         weights: Some("w".into()),
         participation: None,
+        categorical: Vec::new(),
     };
     let data = load_file(&file, &request).unwrap();
     let options = EstimateOptions {

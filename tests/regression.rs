@@ -259,6 +259,25 @@ fn a_decimal_comma_in_a_numeric_covariate_is_an_error_not_a_new_category() {
         run.stderr
     );
     assert!(run.stderr.contains("decimal comma"), "{}", run.stderr);
+    // Declared categorical, the same column is read as categories (codes are fine).
+    let declared: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(["--categorical", "age"])
+        .collect();
+    let run = lotta(dir.path(), &declared);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Declaring a column that is not a covariate is an error naming the flag.
+    let run = lotta(
+        dir.path(),
+        &args
+            .iter()
+            .copied()
+            .chain(["--categorical", "site"])
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("`--categorical`"), "{}", run.stderr);
     // A text covariate stays categorical.
     let run = lotta(
         dir.path(),

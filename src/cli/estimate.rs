@@ -42,6 +42,10 @@ pub struct Flags {
     /// Covariates, comma-separated; text columns enter as indicators (first level reference).
     #[arg(long, value_delimiter = ',')]
     pub covariates: Option<Vec<String>>,
+    /// Covariates to treat as categories even when they hold numbers (codes), comma-separated
+    /// (`[analysis] categorical`).
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Option<Vec<String>>,
     /// dim, ols, lin or fe (default: lin with covariates, dim without).
     #[arg(long)]
     pub estimator: Option<String>,
@@ -101,6 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         ri: args.ri,
         seed: args.seed,
         adjust: args.adjust.clone(),
+        categorical: args.categorical.clone(),
     };
     let (study, data_file) = match (&args.study, &args.data) {
         (Some(_), Some(_)) => {

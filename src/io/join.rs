@@ -34,6 +34,20 @@ pub struct Request {
     /// A column of weights (ad hoc; with a study, IPW weights come from the ledger).
     pub weights: Option<String>,
     pub participation: Option<String>,
+    /// Covariates declared categorical: read as text (each level an indicator) even when their
+    /// cells are numbers (codes).
+    pub categorical: Vec<String>,
+}
+
+impl Request {
+    /// The covariates that must hold numbers (those not declared categorical).
+    fn numeric_covariates(&self) -> Vec<String> {
+        self.covariates
+            .iter()
+            .filter(|c| !self.categorical.contains(c))
+            .cloned()
+            .collect()
+    }
 }
 
 pub use crate::estimate::weights::Ipw;
@@ -178,9 +192,9 @@ pub fn load_input(input: &InputFile, request: &Request) -> Result<AnalysisData> 
     let mut table = read_typed(
         input,
         &names,
-        &[],
+        &request.categorical,
         &fallback_columns(request),
-        &request.covariates,
+        &request.numeric_covariates(),
     )?;
     // Outcome, covariate, weight and participation columns are moved into the analysis data
     // rather than copied when no other role reads them (a million rows: 8 MB each).
@@ -324,12 +338,14 @@ pub fn load_study(
         let mut cols = vec![id.to_string()];
         cols.extend(per_file[f].iter().filter(|c| *c != id).cloned());
         check_header(file.path(), &headers[f], id)?;
+        let mut text = vec![id.to_string()];
+        text.extend(request.categorical.iter().cloned());
         tables.push(read_typed(
             file,
             &cols,
-            &[id.to_string()],
+            &text,
             &fallback_columns(request),
-            &request.covariates,
+            &request.numeric_covariates(),
         )?);
     }
     let mut sources_owned: Vec<Source<'_>> = Vec::new();

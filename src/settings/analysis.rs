@@ -68,6 +68,7 @@ pub struct AnalysisFlags {
     pub ri: Option<u32>,
     pub seed: Option<u64>,
     pub adjust: Option<String>,
+    pub categorical: Option<Vec<String>>,
 }
 
 /// Randomization inference: how many draws, from which seed.
@@ -88,6 +89,8 @@ pub struct AnalysisSettings {
     /// The subgroup column.
     pub by: Option<Setting<String>>,
     pub covariates: Setting<Vec<String>>,
+    /// Covariates declared categorical (read as text even when they hold numbers).
+    pub categorical: Setting<Vec<String>>,
     #[serde(serialize_with = "serialize_choice")]
     pub estimator: Setting<Estimator>,
     #[serde(serialize_with = "serialize_choice")]
@@ -209,6 +212,20 @@ impl AnalysisSettings {
             ("--covariates", flags.covariates.as_ref()),
             ("analysis.covariates", analysis.map(|a| &a.covariates)),
         );
+        let categorical = layers.list(
+            ("--categorical", flags.categorical.as_ref()),
+            ("analysis.categorical", analysis.map(|a| &a.categorical)),
+        );
+        if let Some(c) = categorical
+            .value
+            .iter()
+            .find(|c| !covariates.value.contains(c))
+        {
+            return Err(categorical.error(format!(
+                "`{c}` is declared categorical but is not a covariate ({})",
+                covariates.value.join(", ")
+            )));
+        }
         let estimator = match layers.text(
             ("--estimator", flags.estimator.as_ref()),
             (
@@ -354,6 +371,7 @@ impl AnalysisSettings {
             control,
             by,
             covariates,
+            categorical,
             estimator,
             se,
             strata,
@@ -378,6 +396,7 @@ impl AnalysisSettings {
             cluster: self.cluster.as_ref().map(|c| c.value.clone()),
             weights: self.weights.as_ref().map(|w| w.value.clone()),
             participation: self.participation.as_ref().map(|p| p.value.clone()),
+            categorical: self.categorical.value.clone(),
         }
     }
 

@@ -12,6 +12,10 @@ pub struct AnalysisSpec {
     pub by: Option<String>,
     #[serde(default)]
     pub covariates: Vec<String>,
+    /// Covariates to treat as categories even when their cells are numbers (codes such as a
+    /// region number): each level becomes an indicator.
+    #[serde(default)]
+    pub categorical: Vec<String>,
     /// `dim`, `ols`, `lin` or `fe` (default: `lin` with covariates, `dim` without).
     pub estimator: Option<String>,
     /// `hc0`..`hc3`, `cr0`, `cr1`, `cr2` (default `hc2`, `cr2` with clusters).
