@@ -3,23 +3,16 @@
 //! operations, and never touches files, the environment, the clock or the terminal; no command
 //! module imports another.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
+/// The Rust files below `dir`, sorted.
 fn sources(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
+    common::files_below(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect()
 }
 
 /// The lines of a source file outside its `#[cfg(test)]` module (tests may use files).

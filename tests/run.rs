@@ -2,6 +2,8 @@
 //! byte (on one thread, while it was made on several), `report` re-renders the same folder,
 //! and bad input fails before any work with no half-written folder.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -20,20 +22,10 @@ fn lotta(args: &[&str], threads: Option<&str>) -> std::process::Output {
 
 /// Every file below `dir`, relative, sorted.
 fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path.strip_prefix(dir).expect("prefix").to_path_buf());
-            }
-        }
-    }
-    out.sort();
-    out
+    common::files_below(dir)
+        .into_iter()
+        .map(|p| p.strip_prefix(dir).expect("prefix").to_path_buf())
+        .collect()
 }
 
 fn assert_same_folders(a: &Path, b: &Path) {

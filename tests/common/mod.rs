@@ -105,3 +105,21 @@ pub fn demo_copy(edits: &[(&str, &str)]) -> tempfile::TempDir {
     std::fs::write(&spec, text).expect("write");
     dir
 }
+
+/// Every file below `dir` (recursively), sorted.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
