@@ -1514,7 +1514,7 @@ fn ipw_randomization_inference_weights_each_draw_by_its_own_probabilities() {
         lotta::settings::analysis::AnalysisSettings::resolve(&Default::default(), Some(&spec))
             .unwrap();
     let inputs = lotta::io::source::StudyInputs::open(&spec).unwrap();
-    let (data, _) = lotta::ops::estimate::study_data(&spec, &inputs, &settings).unwrap();
+    let (data, _) = lotta::ops::effects::study_data(&spec, &inputs, &settings).unwrap();
     let weights = data.weights.clone().expect("probabilities differ: IPW");
     let ledger = lotta::io::ledger::read(&dir.path().join("ledger.csv"))
         .unwrap()

@@ -7,7 +7,7 @@ use lotta::error::{Error, Location};
 use lotta::export::Format;
 use lotta::io::ledger;
 use lotta::io::source::InputFile;
-use lotta::ops::balance::balance_of;
+use lotta::ops::baseline::balance_of;
 use lotta::tidy::balance::{joint_frame, rows_frame};
 use std::path::{Path, PathBuf};
 

@@ -7,7 +7,7 @@ use lotta::export::Format;
 use lotta::io::join::load_input;
 use lotta::io::manifest;
 use lotta::io::source::{InputFile, StudyInputs};
-use lotta::ops::estimate as ops;
+use lotta::ops::effects as ops;
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::spec::Study;
 use lotta::tidy::{attrition_frame, to_frame};

@@ -4,9 +4,9 @@
 //! output.
 
 pub mod assign;
-pub mod balance;
+pub mod baseline;
 pub mod cost;
-pub mod estimate;
+pub mod effects;
 pub mod run;
 pub mod simulate;
 pub mod verify;
