@@ -237,10 +237,16 @@ fn stale_staging(dir: &Path, name: &str) -> bool {
 /// lotta's (or empty) and that none of lotta's files was changed since it wrote them.
 fn previous_files(target: &Path, force: bool) -> Result<BTreeSet<String>> {
     let mut entries: Vec<String> = Vec::new();
+    // A run killed while moving its files in leaves its staging folder with the new manifest
+    // (moved last): the files it already moved are lotta's, with the hashes that manifest gives.
+    let mut interrupted = Manifest::default();
     for entry in std::fs::read_dir(target).map_err(|e| Error::io(target, e))? {
         let entry = entry.map_err(|e| Error::io(target, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if stale_staging(target, &name) {
+            if let Some(Ok(m)) = read_existing(&entry.path().join(MANIFEST_FILE)) {
+                interrupted.files.extend(m.files);
+            }
             remove_staging(&entry.path());
         } else {
             entries.push(name);
@@ -282,8 +288,12 @@ fn previous_files(target: &Path, force: bool) -> Result<BTreeSet<String>> {
             .with_hint("a lotta manifest names files inside its own folder; was it edited?"));
         }
         let path = target.join(name);
-        if path.is_file() && sha256_file(&path)? != entry.sha256 {
-            changed.push(name.clone());
+        if path.is_file() {
+            let now = sha256_file(&path)?;
+            let moved_in = interrupted.files.get(name).is_some_and(|e| e.sha256 == now);
+            if now != entry.sha256 && !moved_in {
+                changed.push(name.clone());
+            }
         }
     }
     if !changed.is_empty() && !force {
@@ -303,6 +313,13 @@ fn previous_files(target: &Path, force: bool) -> Result<BTreeSet<String>> {
         .with_hint("move your changes to a file of your own name, or pass --force to replace lotta's files"));
     }
     let mut previous: BTreeSet<String> = manifest.files.keys().cloned().collect();
+    previous.extend(
+        interrupted
+            .files
+            .keys()
+            .filter(|n| safe_relative(n))
+            .cloned(),
+    );
     previous.insert(MANIFEST_FILE.to_string());
     Ok(previous)
 }
@@ -478,6 +495,29 @@ mod tests {
         write_report(&target, &[("a.csv", b"2")], false).unwrap();
         assert!(!stale.exists());
         assert!(mine.exists());
+    }
+
+    #[test]
+    fn a_run_killed_while_moving_files_in_is_not_taken_for_an_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("report");
+        write_report(&target, &[("a.csv", b"1"), ("b.csv", b"1")], false).unwrap();
+        // The killed run had moved the new a.csv and c.csv in; its manifest stayed in staging.
+        let stale = target.join(format!("{STAGING_PREFIX}4294967"));
+        std::fs::create_dir(&stale).unwrap();
+        std::fs::write(
+            stale.join(MANIFEST_FILE),
+            manifest_of(&[("a.csv", b"2"), ("b.csv", b"2"), ("c.csv", b"2")]),
+        )
+        .unwrap();
+        std::fs::write(stale.join("b.csv"), "2").unwrap();
+        std::fs::write(target.join("a.csv"), "2").unwrap();
+        std::fs::write(target.join("c.csv"), "2").unwrap();
+        write_report(&target, &[("a.csv", b"3"), ("b.csv", b"3")], false).unwrap();
+        assert_eq!(names(&target), ["a.csv", "b.csv", "manifest.json"]);
+        // A real edit is still refused.
+        std::fs::write(target.join("a.csv"), "edited").unwrap();
+        assert!(write_report(&target, &[("a.csv", b"4")], false).is_err());
     }
 
     #[test]
