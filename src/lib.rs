@@ -22,6 +22,7 @@ pub mod rng;
 pub mod settings;
 pub mod simulate;
 pub mod spec;
+pub mod survival;
 pub mod tidy;
 
 pub use error::{Error, Result};

@@ -44,6 +44,7 @@ const CORE: &[&str] = &[
     "rng.rs",
     "dist.rs",
     "categorical.rs",
+    "survival",
 ];
 
 const FORBIDDEN_IN_CORE: &[&str] = &[

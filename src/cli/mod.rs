@@ -12,6 +12,7 @@ pub mod power;
 pub mod report;
 pub mod run;
 pub mod simulate;
+pub mod survival;
 pub mod verify;
 
 /// lotta — randomized evaluations of labour-market programmes: assignment, effects,
@@ -35,6 +36,8 @@ pub enum Command {
     Estimate(estimate::Args),
     /// Incremental cost, additional jobs and cost per additional job, with intervals.
     Cost(cost::Args),
+    /// Time to event (time to first job): Kaplan–Meier, log-rank, RMST, Cox, competing risks.
+    Survival(survival::Args),
     /// Write a synthetic study (participants, outcomes, costs) from the spec's data-generating process.
     Simulate(simulate::Args),
     /// Minimum detectable effect, power or sample size, analytically or by simulation.
@@ -58,6 +61,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Balance(args) => balance::run(args),
         Command::Estimate(args) => estimate::run(args),
         Command::Cost(args) => cost::run(args),
+        Command::Survival(args) => survival::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Power(args) => power::run(args),
         Command::Run(args) => run::run(args),

@@ -9,4 +9,5 @@ pub mod cost;
 pub mod effects;
 pub mod run;
 pub mod simulate;
+pub mod survival;
 pub mod verify;

@@ -14,6 +14,7 @@ pub mod cost;
 pub mod design;
 pub mod report;
 pub mod simulate;
+pub mod survival;
 
 use crate::error::{Error, Location, Result};
 use crate::spec::Study;

@@ -7,6 +7,7 @@ pub mod cost;
 pub mod design;
 pub mod report;
 pub mod simulate;
+pub mod survival;
 
 use crate::error::{Error, Location, Result, nearest};
 use serde::Deserialize;
@@ -25,6 +26,7 @@ pub struct StudySpec {
     pub simulate: Option<simulate::SimulateSpec>,
     pub power: Option<simulate::PowerSpec>,
     pub report: Option<report::ReportSpec>,
+    pub survival: Option<survival::SurvivalSpec>,
 }
 
 /// `[study]`: name, title and the seed from which every random stream is derived.

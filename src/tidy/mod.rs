@@ -6,5 +6,6 @@ pub mod balance;
 pub mod cost;
 pub mod effects;
 pub mod power;
+pub mod survival;
 
 pub use effects::{AttritionRow, EFFECT_COLUMNS, EffectRow, attrition_frame, to_frame};

@@ -1,0 +1,125 @@
+//! The rows `lotta survival` returns (one per outcome × subgroup × estimand × arm × time), with
+//! the columns of issue 13, and their conversion to a [`Frame`] for export.
+
+use crate::export::{Cell, Frame};
+
+/// One survival result. Numbers that an estimand does not define are NaN (empty in CSV, `null`
+/// in JSON): e.g. `df` except for tests, `p_value` for a per-arm curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurvivalRow {
+    /// The time column (with a cause: `<time>:<cause>`).
+    pub outcome: String,
+    /// `all`, `<column>=<level>`, or `<column>=<a> - <column>=<b>` (the difference of the arm
+    /// differences between two subgroups).
+    pub subgroup: String,
+    /// `km`, `km_difference`, `logrank`, `rmst`, `rmst_difference`, `rmst_ratio`,
+    /// `hazard_ratio`, `cif`, `cif_difference` or `gray`.
+    pub estimand: String,
+    /// The arm of a per-arm row; the compared arm of a comparison (against the control arm).
+    pub arm: String,
+    /// The `--at` time, or τ for RMST rows; None for tests and hazard ratios.
+    pub time: Option<f64>,
+    pub estimate: f64,
+    pub std_error: f64,
+    pub statistic: f64,
+    pub df: f64,
+    pub p_value: f64,
+    pub conf_low: f64,
+    pub conf_high: f64,
+    /// How the row was computed, in words (docs/survival.md has the formulas).
+    pub method: String,
+    /// Randomization-inference p-value (log-rank and RMST-difference rows, when asked).
+    pub p_value_ri: Option<f64>,
+}
+
+impl SurvivalRow {
+    /// A row with every number undefined.
+    pub fn new(outcome: &str, subgroup: &str, estimand: &str, arm: &str, method: &str) -> Self {
+        SurvivalRow {
+            outcome: outcome.to_string(),
+            subgroup: subgroup.to_string(),
+            estimand: estimand.to_string(),
+            arm: arm.to_string(),
+            time: None,
+            estimate: f64::NAN,
+            std_error: f64::NAN,
+            statistic: f64::NAN,
+            df: f64::NAN,
+            p_value: f64::NAN,
+            conf_low: f64::NAN,
+            conf_high: f64::NAN,
+            method: method.to_string(),
+            p_value_ri: None,
+        }
+    }
+}
+
+/// Column names of [`SurvivalRow`] in output order (`p_value_ri` last, when any row has it).
+pub const SURVIVAL_COLUMNS: [&str; 13] = [
+    "outcome",
+    "subgroup",
+    "estimand",
+    "arm",
+    "time",
+    "estimate",
+    "std_error",
+    "statistic",
+    "df",
+    "p_value",
+    "conf_low",
+    "conf_high",
+    "method",
+];
+
+/// Rows → a frame.
+pub fn survival_frame(rows: &[SurvivalRow]) -> Frame {
+    let with_ri = rows.iter().any(|r| r.p_value_ri.is_some());
+    let mut columns: Vec<&str> = SURVIVAL_COLUMNS.to_vec();
+    if with_ri {
+        columns.push("p_value_ri");
+    }
+    let mut frame = Frame::new(&columns)
+        .with_decimals("time", 0)
+        .with_decimals("df", 0);
+    for r in rows {
+        let mut row: Vec<Cell> = vec![
+            r.outcome.as_str().into(),
+            r.subgroup.as_str().into(),
+            r.estimand.as_str().into(),
+            r.arm.as_str().into(),
+            r.time.into(),
+            r.estimate.into(),
+            r.std_error.into(),
+            r.statistic.into(),
+            r.df.into(),
+            r.p_value.into(),
+            r.conf_low.into(),
+            r.conf_high.into(),
+            r.method.as_str().into(),
+        ];
+        if with_ri {
+            row.push(r.p_value_ri.into());
+        }
+        frame.push(row);
+    }
+    frame
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undefined_numbers_are_empty_cells() {
+        let mut r = SurvivalRow::new("t", "all", "logrank", "md1", "log-rank");
+        r.statistic = 3.5;
+        r.df = 1.0;
+        let f = survival_frame(&[r]);
+        assert_eq!(f.columns, SURVIVAL_COLUMNS);
+        let csv = String::from_utf8(crate::export::to_csv(&f)).unwrap();
+        assert!(
+            csv.contains("t,all,logrank,md1,,,,3.5,1,,,,log-rank"),
+            "{csv}"
+        );
+    }
+}

@@ -1,0 +1,237 @@
+//! `lotta survival` end to end through the binary: the tidy columns of issue 13 in every format,
+//! randomization inference identical on any thread count, and each kind of bad input as its own
+//! test (a message naming file, line and column, exit 1, never a panic).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const MONTHLY: &str = "tests/reference/survival/d_monthly.csv";
+const CAUSES: &str = "tests/reference/survival/d_causes.csv";
+
+fn lotta(args: &[&str], threads: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lotta"))
+        .arg("survival")
+        .args(args)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .expect("run lotta")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Write `text` to a file in a fresh folder and run `lotta survival --data` on it.
+fn bad(text: &str, extra: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trial.csv");
+    std::fs::write(&file, text).unwrap();
+    let mut args = vec![
+        "--data",
+        file.to_str().unwrap(),
+        "--time",
+        "t",
+        "--event",
+        "e",
+        "--treatment",
+        "z",
+    ];
+    args.extend_from_slice(extra);
+    let o = lotta(&args, "1");
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    (o.status.code().unwrap_or(-1), err)
+}
+
+const GOOD: &str = "z,t,e,x\n0,5,1,a\n1,3,1,b\n0,8,1,a\n1,9,0,b\n0,2,1,a\n1,7,0,b\n";
+
+#[test]
+fn the_rows_have_the_columns_of_the_issue_in_every_format() {
+    let args = [
+        "--data",
+        MONTHLY,
+        "--time",
+        "time",
+        "--event",
+        "event",
+        "--treatment",
+        "arm",
+        "--control",
+        "standard",
+        "--by",
+        "gender",
+        "--at",
+        "6,12",
+        "--format",
+        "csv",
+    ];
+    let o = lotta(&args, "1");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout.clone()).unwrap();
+    assert!(out.starts_with(
+        "outcome,subgroup,estimand,arm,time,estimate,std_error,statistic,df,p_value,conf_low,conf_high,method\n"
+    ));
+    for estimand in [
+        "km",
+        "km_difference",
+        "logrank",
+        "rmst",
+        "rmst_difference",
+        "rmst_ratio",
+        "hazard_ratio",
+    ] {
+        assert!(out.contains(&format!(",{estimand},")), "{estimand}");
+    }
+    assert!(out.contains("gender=F - gender=M,rmst_difference"), "{out}");
+    // τ is printed.
+    assert!(stderr(&o).contains("τ = 24"), "{}", stderr(&o));
+    for format in ["table", "json", "markdown", "latex"] {
+        let mut a = args.to_vec();
+        a.pop();
+        a.push(format);
+        let o = lotta(&a, "1");
+        assert!(o.status.success() && !o.stdout.is_empty(), "{format}");
+    }
+}
+
+#[test]
+fn competing_exits_give_cumulative_incidence_and_grays_test() {
+    let o = lotta(
+        &[
+            "--data",
+            CAUSES,
+            "--time",
+            "time",
+            "--event",
+            "event",
+            "--treatment",
+            "arm",
+            "--control",
+            "standard",
+            "--cause",
+            "job",
+            "--at",
+            "12",
+            "--format",
+            "csv",
+        ],
+        "1",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("time:job,all,cif,md1,12,"), "{out}");
+    assert!(out.contains("time:job,all,gray,md1,,,,"), "{out}");
+}
+
+#[test]
+fn randomization_inference_is_the_same_on_any_thread_count() {
+    let args = [
+        "--data",
+        MONTHLY,
+        "--time",
+        "time",
+        "--event",
+        "event",
+        "--treatment",
+        "arm",
+        "--control",
+        "standard",
+        "--by",
+        "gender",
+        "--strata",
+        "site",
+        "--ri",
+        "200",
+        "--seed",
+        "7",
+        "--format",
+        "csv",
+    ];
+    let one = lotta(&args, "1");
+    let two = lotta(&args, "2");
+    assert!(one.status.success(), "{}", stderr(&one));
+    assert_eq!(one.stdout, two.stdout);
+    let out = String::from_utf8(one.stdout).unwrap();
+    assert!(out.lines().next().unwrap().ends_with(",method,p_value_ri"));
+    let logrank = out.lines().find(|l| l.contains(",all,logrank,")).unwrap();
+    let p: f64 = logrank.rsplit(',').next().unwrap().parse().unwrap();
+    assert!((0.0..=1.0).contains(&p), "{logrank}");
+}
+
+#[test]
+fn a_negative_time_names_its_cell() {
+    let (code, err) = bad(&GOOD.replace("1,3,1,b", "1,-3,1,b"), &["--control", "0"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("trial.csv: line 3, column 2 (`t`)") && err.contains("negative time"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_event_code_other_than_0_1_without_a_cause_names_its_cell() {
+    let (code, err) = bad(&GOOD.replace("0,8,1,a", "0,8,2,a"), &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("line 4, column 3 (`e`)") && err.contains("--cause"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_cause_that_never_occurs_lists_the_exits_found() {
+    let text = "z,t,e\n0,5,job\n1,3,0\n0,8,moved\n1,9,job\n0,2,job\n1,7,studies\n";
+    let (code, err) = bad(text, &["--cause", "jobb"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("`jobb` never occurs") && err.contains("did you mean `job`?"),
+        "{err}"
+    );
+    assert!(err.contains("trial.csv") && err.contains("`e`"), "{err}");
+}
+
+#[test]
+fn tau_beyond_the_last_observed_time_says_what_survrm2_does() {
+    // Arm 1's last person (t = 9) is censored: its curve ends there.
+    let (code, err) = bad(GOOD, &["--tau", "10"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("τ = 10") && err.contains("survRM2") && err.contains("τ ≤ 9"),
+        "{err}"
+    );
+    assert!(err.contains("trial.csv") && err.contains("`t`"), "{err}");
+}
+
+#[test]
+fn an_arm_without_events_is_refused() {
+    let text = "z,t,e\n0,5,1\n1,3,0\n0,8,1\n1,9,0\n0,2,1\n1,7,0\n";
+    let (code, err) = bad(text, &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("no person in arm `1` has an event") && err.contains("line 3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_text_time_column_names_its_cell() {
+    let (code, err) = bad(&GOOD.replace("0,8,1,a", "0,eight,1,a"), &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("trial.csv: line 4, column 2") && err.contains("`eight`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_columns_and_flags_are_usage_errors() {
+    let o = lotta(
+        &["--data", MONTHLY, "--time", "time", "--treatment", "arm"],
+        "1",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--event"));
+    assert!(Path::new(MONTHLY).exists());
+}
