@@ -86,6 +86,7 @@ fn committed_demo_report_regenerates_byte_for_byte_on_one_thread_then_report_rer
         "Baseline balance",
         "Effects over horizons, by subgroup",
         "Effect of participation",
+        "Time to first job",
         "Attrition",
         "Cost-effectiveness",
         "Methods",
@@ -96,7 +97,7 @@ fn committed_demo_report_regenerates_byte_for_byte_on_one_thread_then_report_rer
             "section {section}"
         );
     }
-    assert_eq!(html.matches("<svg").count(), 7, "seven figures inline");
+    assert_eq!(html.matches("<svg").count(), 8, "eight figures inline");
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
     assert!(!html.contains("P00001"), "no person id in the report");
     for f in files(&out) {

@@ -114,6 +114,8 @@ fn files_have_the_demo_schema_columns() {
     }
     expected.push("days_to_first_job".into());
     expected.push("followup_days".into());
+    expected.push("days_observed".into());
+    expected.push("job_found".into());
     assert_eq!(header("outcomes.csv"), expected);
     assert_eq!(
         header("costs.csv"),

@@ -235,3 +235,23 @@ fn missing_columns_and_flags_are_usage_errors() {
     assert!(stderr(&o).contains("--event"));
     assert!(Path::new(MONTHLY).exists());
 }
+
+#[test]
+fn estimate_warns_when_an_outcome_is_a_time_to_an_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("d.csv");
+    std::fs::write(&file, "z,days_to_first_job\n0,5\n1,3\n0,8\n1,9\n0,2\n1,7\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_lotta"))
+        .args([
+            "estimate",
+            "--data",
+            file.to_str().unwrap(),
+            "--outcome",
+            "days_to_first_job",
+        ])
+        .args(["--treatment", "z", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("lotta survival"), "{}", stderr(&o));
+}

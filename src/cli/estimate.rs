@@ -156,6 +156,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             (data, Vec::new(), hashes, None)
         }
     };
+    for warning in ops::survival_outcome_warnings(study.as_ref(), &settings) {
+        eprintln!("warning: {warning}");
+    }
     let mut effects = ops::estimate(data, &settings, notes)?;
     for note in &effects.notes {
         eprintln!("warning: {note}");

@@ -133,3 +133,39 @@ pub fn file_effects(path: &Path, settings: &AnalysisSettings) -> Result<Effects>
     infer(&mut effects, settings, None)?;
     Ok(effects)
 }
+
+/// Warnings for outcomes that are times to an event (issue 13): the mean of observed times
+/// ignores censoring (those who moved away or reached the end of follow-up without the event),
+/// so a difference in means of such a column is biased. An outcome is flagged when the study's
+/// `[survival]` names it as its time or event column, or when its name says it is a time to
+/// something (`days_to_…`, `months_to_…`, `time_to_…`).
+pub fn survival_outcome_warnings(
+    study: Option<&Study>,
+    settings: &AnalysisSettings,
+) -> Vec<String> {
+    let survival = study.and_then(|s| s.spec.survival.as_ref());
+    let mut out = Vec::new();
+    for outcome in &settings.outcomes.value {
+        let declared = survival.is_some_and(|s| {
+            s.time.as_deref() == Some(outcome.as_str())
+                || s.event.as_deref() == Some(outcome.as_str())
+        });
+        let named = ["days_to_", "months_to_", "weeks_to_", "time_to_"]
+            .iter()
+            .any(|p| outcome.to_ascii_lowercase().starts_with(p));
+        if declared || named {
+            out.push(format!(
+                "`{outcome}` is {} a time to an event, which is censored for persons who moved \
+                 away or reached the end of follow-up without it; a difference in mean observed \
+                 times (or a share among complete cases) is biased. Use `lotta survival` \
+                 (Kaplan–Meier, log-rank, RMST) for it",
+                if declared {
+                    "declared in [survival] as"
+                } else {
+                    "by its name"
+                }
+            ));
+        }
+    }
+    out
+}

@@ -14,6 +14,7 @@ use crate::io::source::StudyInputs;
 use crate::ops::baseline::balance_of;
 use crate::ops::cost::study_costs;
 use crate::ops::effects;
+use crate::ops::survival::{curves_frame, study_survival, survival_frame};
 use crate::ops::verify::verify_opened;
 use crate::report::folder::write_report;
 use crate::report::study::mask_table;
@@ -22,7 +23,9 @@ use crate::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use crate::settings::cost::{CostFlags, CostSettings};
 use crate::settings::design::{DesignFlags, DesignSettings};
 use crate::settings::report::{Methods, ReportSettings};
+use crate::settings::survival::{SurvivalFlags, SurvivalSettings};
 use crate::spec::Study;
+use crate::survival::z_level;
 use crate::tidy::balance::{joint_frame, rows_frame};
 use crate::tidy::cost::study_tables;
 use crate::tidy::{attrition_frame, to_frame};
@@ -36,6 +39,7 @@ pub type Tables = BTreeMap<String, Frame>;
 pub struct RunSettings {
     pub analysis: AnalysisSettings,
     pub cost: Option<CostSettings>,
+    pub survival: Option<SurvivalSettings>,
     pub report: ReportSettings,
     /// The design the spec gives (compared with the ledger's).
     pub design: Option<Design>,
@@ -52,6 +56,12 @@ impl RunSettings {
             .as_ref()
             .map(|_| CostSettings::resolve(&CostFlags::default(), Some(study)))
             .transpose()?;
+        let survival = study
+            .spec
+            .survival
+            .as_ref()
+            .map(|_| SurvivalSettings::resolve(&SurvivalFlags::default(), Some(study)))
+            .transpose()?;
         let report = ReportSettings::resolve(study)?;
         let design =
             DesignSettings::resolve(Some(study.clone()), None, None, &DesignFlags::default())?
@@ -60,6 +70,7 @@ impl RunSettings {
         Ok(RunSettings {
             analysis,
             cost,
+            survival,
             report,
             design,
             methods,
@@ -152,6 +163,16 @@ pub fn run(
         if let Some(f) = c.alternatives {
             tables.insert("cost_alternatives".into(), f);
         }
+    }
+
+    if let Some(survival) = &settings.survival {
+        let results = study_survival(study, inputs, survival)?;
+        notes.extend(results.notes.iter().cloned());
+        tables.insert("survival".into(), survival_frame(&results.rows));
+        tables.insert(
+            "survival_curves".into(),
+            curves_frame(&results.curves, z_level(survival.level)),
+        );
     }
 
     step(STEPS[5]);

@@ -23,15 +23,7 @@ use crate::survival::{COMPETING, EVENT, Sorted, cox, logrank, z_level};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-pub use crate::tidy::survival::{SurvivalRow, survival_frame};
-
-/// One arm's Kaplan–Meier curve in one subgroup (for the report's figure).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ArmCurve {
-    pub subgroup: String,
-    pub arm: String,
-    pub curve: Curve,
-}
+pub use crate::tidy::survival::{ArmCurve, SurvivalRow, curves_frame, survival_frame};
 
 /// Everything `survival` computed.
 #[derive(Debug, Clone)]

@@ -9,8 +9,8 @@ use crate::export::{self, Cell, Frame};
 use crate::report::document::{Block, FigureRef, Report, Section, TableRef};
 use crate::report::figures::{
     self, Figure, balance::BalancePlot, balance::BalancePoint, ce_plane::CePlane, ceac::Ceac,
-    flow::Flow, flow::FlowArm, forest::Forest, forest::ForestRow, split::Split, split::SplitBar,
-    trajectory::Trajectory, trajectory::TrajectoryPoint,
+    flow::Flow, flow::FlowArm, forest::Forest, forest::ForestRow, km::KmCurves, km::KmStep,
+    split::Split, split::SplitBar, trajectory::Trajectory, trajectory::TrajectoryPoint,
 };
 use crate::report::mask::mask_small_cells;
 use indexmap::IndexMap;
@@ -122,6 +122,14 @@ pub fn mask_table(name: &str, frame: &mut Frame, k: usize) {
         }
         "split" => {
             mask_small_cells(frame, "n", &["share"], k);
+        }
+        "survival_curves" => {
+            mask_small_cells(
+                frame,
+                "n_risk",
+                &["share_with_event", "conf_low", "conf_high"],
+                k,
+            );
         }
         "balance" => {
             let stats = ["difference", "smd", "p_value"];
@@ -463,6 +471,37 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                 ],
             });
         }
+    }
+
+    if let Some(survival) = tables.get("survival") {
+        let mut blocks = vec![Block::Text(
+            "Time from randomization to the first day in work or studies. Persons who moved away or whose follow-up ended without a job are censored. The curves show the Kaplan–Meier share with a job by arm (1 − S), with 95% confidence bands and the numbers still without a job and under follow-up (at risk) under the axis. The table gives the restricted mean time without a job up to τ: its difference between arms is the number of days without a job the programme saved within τ, with the log-rank test of equal hazards (and its randomization p-value when computed).".into(),
+        )];
+        if let Some(figure) = tables
+            .get("survival_curves")
+            .and_then(|c| km_figure(context, c, survival))
+        {
+            let f = add_figure(
+                &mut files,
+                &figure,
+                "Share with a job by days since randomization (Kaplan–Meier), by arm, with 95% confidence bands; numbers at risk under each panel.",
+            )?;
+            blocks.push(Block::Figure(f));
+        }
+        let summary = survival_summary(context, survival);
+        if !summary.rows.is_empty() {
+            blocks.push(table_block(
+                "survival",
+                "Days without a job saved within τ (restricted mean survival time), with the log-rank test",
+                &summary,
+                k,
+            ));
+        }
+        sections.push(Section {
+            id: "survival".into(),
+            heading: "Time to first job".into(),
+            blocks,
+        });
     }
 
     if let Some(attrition) = tables.get("attrition") {
@@ -1012,4 +1051,121 @@ pub fn format_p(p: f64) -> String {
     } else {
         format!("= {p:.3}")
     }
+}
+
+/// The Kaplan–Meier figure from the curves table: one panel per subgroup (every subgroup but
+/// `all` when there are subgroups), numbers at risk at round times (about six steps) up to τ.
+fn km_figure(context: &ReportContext, curves: &Frame, survival: &Frame) -> Option<KmCurves> {
+    let subgroups = subgroup_order(
+        context,
+        (0..curves.rows.len()).filter_map(|i| curves.text(i, "subgroup")),
+    );
+    let by_level: Vec<String> = subgroups.iter().filter(|s| *s != "all").cloned().collect();
+    let panels = if by_level.is_empty() {
+        subgroups
+    } else {
+        by_level
+    };
+    let arms = first_seen_levels((0..curves.rows.len()).filter_map(|i| curves.text(i, "arm")));
+    let mut steps = Vec::new();
+    for i in 0..curves.rows.len() {
+        let panel = curves.text(i, "subgroup")?;
+        if !panels.contains(&panel) {
+            continue;
+        }
+        steps.push(KmStep {
+            panel: context.label(&panel),
+            arm: curves.text(i, "arm")?,
+            time: curves.number(i, "time")?,
+            share: curves.number(i, "share_with_event").unwrap_or(f64::NAN),
+            low: curves.number(i, "conf_low").unwrap_or(f64::NAN),
+            high: curves.number(i, "conf_high").unwrap_or(f64::NAN),
+            n_risk: curves.number(i, "n_risk"),
+        });
+    }
+    if steps.is_empty() {
+        return None;
+    }
+    let tau = (0..survival.rows.len())
+        .filter(|&i| survival.text(i, "estimand").as_deref() == Some("rmst"))
+        .find_map(|i| survival.number(i, "time"))
+        .unwrap_or_else(|| steps.iter().map(|s| s.time).fold(0.0, f64::max));
+    // A round step (1, 2 or 5 times a power of ten) giving about six intervals, as the axis.
+    let raw = (tau / 6.0).max(1e-9);
+    let power = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * power);
+    let ticks: Vec<f64> = (0..)
+        .map(|k| f64::from(k) * step)
+        .take_while(|t| *t <= tau)
+        .collect();
+    Some(KmCurves {
+        name: "time_to_job".into(),
+        title: "Time to first job, by arm".into(),
+        y_label: "Share with a job (%)".into(),
+        x_label: "Days since randomization".into(),
+        panels: panels.iter().map(|p| context.label(p)).collect(),
+        arms,
+        steps,
+        ticks,
+        x_max: tau,
+    })
+}
+
+/// The survival rows people read: per subgroup and arm, the days without a job saved within τ
+/// (minus the RMST difference, with its interval), the RMST ratio, the hazard ratio and the
+/// log-rank p-values.
+fn survival_summary(context: &ReportContext, survival: &Frame) -> Frame {
+    let mut out = Frame::new(&[
+        "subgroup",
+        "arm",
+        "tau",
+        "days_saved",
+        "conf_low",
+        "conf_high",
+        "p_value",
+        "hazard_ratio",
+        "p_value_logrank",
+        "p_value_logrank_ri",
+    ])
+    .with_decimals("tau", 0)
+    .with_decimals("days_saved", 1)
+    .with_decimals("conf_low", 1)
+    .with_decimals("conf_high", 1)
+    .with_decimals("hazard_ratio", 2);
+    let find = |estimand: &str, subgroup: &str, arm: &str| {
+        (0..survival.rows.len()).find(|&i| {
+            survival.text(i, "estimand").as_deref() == Some(estimand)
+                && survival.text(i, "subgroup").as_deref() == Some(subgroup)
+                && survival.text(i, "arm").as_deref() == Some(arm)
+        })
+    };
+    for i in 0..survival.rows.len() {
+        if survival.text(i, "estimand").as_deref() != Some("rmst_difference") {
+            continue;
+        }
+        let (Some(subgroup), Some(arm)) = (survival.text(i, "subgroup"), survival.text(i, "arm"))
+        else {
+            continue;
+        };
+        let num = |j: Option<usize>, c: &str| j.and_then(|j| survival.number(j, c));
+        let lr = find("logrank", &subgroup, &arm);
+        let neg = |x: Option<f64>| x.map(|v| -v);
+        out.push(vec![
+            context.label(&subgroup).into(),
+            arm.clone().into(),
+            survival.number(i, "time").into(),
+            neg(survival.number(i, "estimate")).into(),
+            neg(survival.number(i, "conf_high")).into(),
+            neg(survival.number(i, "conf_low")).into(),
+            survival.number(i, "p_value").into(),
+            num(find("hazard_ratio", &subgroup, &arm), "estimate").into(),
+            num(lr, "p_value").into(),
+            num(lr, "p_value_ri").into(),
+        ]);
+    }
+    out
 }

@@ -45,6 +45,10 @@ pub fn outcome_columns(horizons: &[u32]) -> Vec<String> {
     }
     cols.push("days_to_first_job".into());
     cols.push("followup_days".into());
+    // Time to first job as a survival outcome: the day of the first job, or the last day of
+    // follow-up for those without one (censored), and whether a job was found.
+    cols.push("days_observed".into());
+    cols.push("job_found".into());
     cols
 }
 
@@ -95,6 +99,8 @@ pub fn outcomes_csv(dgp: &Dgp, study: &SimulatedStudy) -> Result<Vec<u8>> {
         }
         row.push(o.days_to_first_job.map_or(String::new(), |d| d.to_string()));
         row.push(o.followup_days.to_string());
+        row.push(o.days_to_first_job.unwrap_or(o.followup_days).to_string());
+        row.push(u8::from(o.days_to_first_job.is_some()).to_string());
         w.write_record(&row).map_err(err)?;
     }
     finish(w)

@@ -2,6 +2,59 @@
 //! the columns of issue 13, and their conversion to a [`Frame`] for export.
 
 use crate::export::{Cell, Frame};
+use crate::survival::km::Curve;
+
+/// One arm's Kaplan–Meier curve in one subgroup (for the report's figure).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmCurve {
+    pub subgroup: String,
+    pub arm: String,
+    pub curve: Curve,
+}
+
+/// Column names of the curves table: the share with the event (1 − S) at every observed time,
+/// its interval (from survfit's log interval of S) and the number at risk.
+pub const CURVE_COLUMNS: [&str; 7] = [
+    "subgroup",
+    "arm",
+    "time",
+    "share_with_event",
+    "conf_low",
+    "conf_high",
+    "n_risk",
+];
+
+/// Curves → a frame: a first row at time 0 (share 0), then one row per observed time.
+pub fn curves_frame(curves: &[ArmCurve], z: f64) -> Frame {
+    let mut frame = Frame::new(&CURVE_COLUMNS)
+        .with_decimals("time", 0)
+        .with_decimals("n_risk", 0);
+    for c in curves {
+        let n0 = c.curve.n_risk.first().copied().unwrap_or(0.0);
+        frame.push(vec![
+            c.subgroup.as_str().into(),
+            c.arm.as_str().into(),
+            0.0.into(),
+            0.0.into(),
+            0.0.into(),
+            0.0.into(),
+            (n0 as usize).into(),
+        ]);
+        for (j, &t) in c.curve.time.iter().enumerate() {
+            let Some(p) = c.curve.at(t, z) else { continue };
+            frame.push(vec![
+                c.subgroup.as_str().into(),
+                c.arm.as_str().into(),
+                t.into(),
+                (1.0 - p.surv).into(),
+                (1.0 - p.conf_high).into(),
+                (1.0 - p.conf_low).into(),
+                (c.curve.n_risk[j] as usize).into(),
+            ]);
+        }
+    }
+    frame
+}
 
 /// One survival result. Numbers that an estimand does not define are NaN (empty in CSV, `null`
 /// in JSON): e.g. `df` except for tests, `p_value` for a per-arm curve.

@@ -7,6 +7,7 @@ pub mod ce_plane;
 pub mod ceac;
 pub mod flow;
 pub mod forest;
+pub mod km;
 pub mod split;
 pub mod trajectory;
 
