@@ -111,13 +111,22 @@ fn codes_of(values: &[String]) -> Vec<u32> {
     values.iter().map(|v| levels[v.as_str()]).collect()
 }
 
+/// `text` without surrounding white space (reusing it when there is none).
+fn trimmed(text: String) -> String {
+    if text.trim().len() == text.len() {
+        text
+    } else {
+        text.trim().to_string()
+    }
+}
+
 fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
     let mut notes = Vec::new();
     let (tcol, ecol) = (&s.time.value, &s.event.value);
-    let arm = joined.text(&s.treatment.value)?;
+    let mut arm = joined.text(&s.treatment.value)?;
     let time = joined.number(tcol)?;
     let event = joined.text(ecol)?;
-    let by = s.by.as_ref().map(|b| joined.text(&b.value)).transpose()?;
+    let mut by = s.by.as_ref().map(|b| joined.text(&b.value)).transpose()?;
     let strata: Vec<Vec<String>> = s
         .strata
         .value
@@ -199,13 +208,15 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
                 ));
             }
         }
-        strata_keys.push(
-            strata
-                .iter()
-                .map(|c| c[i].trim())
-                .collect::<Vec<_>>()
-                .join("|"),
-        );
+        if !strata.is_empty() {
+            strata_keys.push(
+                strata
+                    .iter()
+                    .map(|c| c[i].trim())
+                    .collect::<Vec<_>>()
+                    .join("|"),
+            );
+        }
         if let (Some(cl), Some(name)) = (&cluster, &s.cluster) {
             if cl[i].trim().is_empty() {
                 return Err(Error::data(
@@ -218,9 +229,10 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
         prepared.person.push(i);
         prepared.time.push(t);
         prepared.status.push(status);
-        prepared.arm.push(arm[i].trim().to_string());
-        if let (Some(out), Some(b)) = (&mut prepared.by, &by) {
-            out.push(b[i].trim().to_string());
+        // Moved, not copied (a million persons: a million strings).
+        prepared.arm.push(trimmed(std::mem::take(&mut arm[i])));
+        if let (Some(out), Some(b)) = (&mut prepared.by, &mut by) {
+            out.push(trimmed(std::mem::take(&mut b[i])));
         }
     }
     if let Some(c) = &cause
@@ -248,7 +260,11 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
             "{missing} persons without a time or an event code in `{tcol}` / `{ecol}` are left out"
         ));
     }
-    prepared.stratum = codes_of(&strata_keys);
+    prepared.stratum = if strata.is_empty() {
+        vec![0; prepared.person.len()]
+    } else {
+        codes_of(&strata_keys)
+    };
     prepared.cluster = if cluster.is_some() {
         codes_of(&cluster_keys)
     } else {
@@ -781,14 +797,16 @@ fn randomization_inference(
             None
         },
     };
-    // Members of each subgroup in time order, overall and within strata.
+    // Members of each subgroup as positions in time order, overall and within strata.
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| p.time[a].total_cmp(&p.time[b]));
+    let time: Vec<f64> = order.iter().map(|&i| p.time[i]).collect();
+    let status: Vec<u8> = order.iter().map(|&i| p.status[i]).collect();
     let members_of = |keep: &dyn Fn(usize) -> bool| {
-        let all: Vec<usize> = order.iter().copied().filter(|&i| keep(i)).collect();
+        let all: Vec<usize> = (0..n).filter(|&j| keep(order[j])).collect();
         let mut by: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-        for &i in &all {
-            by.entry(p.stratum[i]).or_default().push(i);
+        for &j in &all {
+            by.entry(p.stratum[order[j]]).or_default().push(j);
         }
         Members {
             all,
@@ -802,8 +820,9 @@ fn randomization_inference(
         }
     }
     let ri_data = RiData {
-        time: &p.time,
-        status: &p.status,
+        time: &time,
+        status: &status,
+        order: &order,
         members,
         comparisons: comparisons.iter().map(|c| (c.0, c.1)).collect(),
     };

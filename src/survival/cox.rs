@@ -225,9 +225,12 @@ fn score_residuals(data: &Sorted, strata: &[Vec<usize>], beta: f64) -> Vec<f64> 
                 Some(e) if e.start == pos => next_event.next(),
                 _ => None,
             };
-            // The increments of this time, and what an event here gains instead.
+            // The increments of this time, and what an event here gains instead: for an event,
+            // Σ_k [(x − x̄_k)/d − r(1 − f_k)(x − x̄_k)/s₀ₖ] = x − mean_k x̄_k − r(x·A − B) with
+            // A = Σ_k (1 − f_k)/s₀ₖ and B = Σ_k (1 − f_k) x̄_k/s₀ₖ (one pass per time, not per
+            // event).
             let (mut dh0, mut dh1) = (0.0, 0.0);
-            let mut own: Vec<(f64, f64, f64)> = Vec::new(); // (x̄_k, s₀, f) per k
+            let (mut mean_xbar, mut a, mut b) = (0.0, 0.0, 0.0);
             if let Some(e) = here {
                 let dn = e.d as usize;
                 for k in 0..dn {
@@ -236,20 +239,18 @@ fn score_residuals(data: &Sorted, strata: &[Vec<usize>], beta: f64) -> Vec<f64> 
                     let xbar = (e.s1 - f * e.d1) / s0;
                     dh0 += 1.0 / s0;
                     dh1 += xbar / s0;
-                    own.push((xbar, s0, f));
+                    mean_xbar += xbar;
+                    a += (1.0 - f) / s0;
+                    b += (1.0 - f) * xbar / s0;
                 }
+                mean_xbar /= e.d;
             }
             for &i in &rows[pos..end] {
                 let x = f64::from(data.group[i]);
                 let r = if x == 1.0 { r1 } else { 1.0 };
                 let before = -r * (x * h0 - h1);
                 resid[i] = if data.status[i] == EVENT {
-                    let d = own.len() as f64;
-                    before
-                        + own
-                            .iter()
-                            .map(|&(xbar, s0, f)| (x - xbar) / d - r * (1.0 - f) * (x - xbar) / s0)
-                            .sum::<f64>()
+                    before + (x - mean_xbar) - r * (x * a - b)
                 } else {
                     before - r * (x * dh0 - dh1)
                 };

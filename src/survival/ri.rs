@@ -9,35 +9,51 @@
 use super::EVENT;
 use rayon::prelude::*;
 
-/// The persons of one subgroup in time order, overall and within each stratum.
+/// The persons of one subgroup as positions in time order (increasing), overall and within
+/// each stratum.
 #[derive(Debug, Clone)]
 pub struct Members {
     pub all: Vec<usize>,
     pub by_stratum: Vec<Vec<usize>>,
 }
 
-/// Everything the statistics need that does not change between draws.
+/// Everything the statistics need that does not change between draws, in time order: the
+/// statistics then read memory in order, and each draw gathers its arm codes once.
 #[derive(Debug, Clone)]
 pub struct RiData<'a> {
+    /// Times and event codes sorted by time.
     pub time: &'a [f64],
     pub status: &'a [u8],
+    /// The person at each sorted position (an index into the arm codes of a draw).
+    pub order: &'a [usize],
     /// Per subgroup (`all` first).
     pub members: Vec<Members>,
     /// Per comparison: the arm code compared with code 0 and its τ.
     pub comparisons: Vec<(usize, f64)>,
 }
 
+/// Outside the comparison (drawn into another arm).
+const OUT: u8 = 2;
+
 impl RiData<'_> {
     /// The statistics for arm codes `codes` (one per person): per comparison, per subgroup,
     /// the log-rank χ² then the RMST difference.
     pub fn statistics(&self, codes: &[usize]) -> Vec<f64> {
+        let sorted: Vec<usize> = self
+            .order
+            .iter()
+            .map(|&i| codes.get(i).copied().unwrap_or(usize::MAX))
+            .collect();
         let mut out = Vec::new();
         for &(arm, tau) in &self.comparisons {
-            let group = |i: usize| match codes[i] {
-                0 => Some(0u8),
-                c if c == arm => Some(1u8),
-                _ => None,
-            };
+            let group: Vec<u8> = sorted
+                .iter()
+                .map(|&c| match c {
+                    0 => 0,
+                    c if c == arm => 1,
+                    _ => OUT,
+                })
+                .collect();
             for m in &self.members {
                 let (mut oe, mut v) = (0.0, 0.0);
                 for rows in &m.by_stratum {
@@ -46,9 +62,7 @@ impl RiData<'_> {
                     v += b;
                 }
                 out.push(if v > 0.0 { oe * oe / v } else { f64::NAN });
-                let r1 = rmst_of(self.time, self.status, &m.all, |i| group(i) == Some(1), tau);
-                let r0 = rmst_of(self.time, self.status, &m.all, |i| group(i) == Some(0), tau);
-                out.push(r1 - r0);
+                out.push(rmst_difference(self.time, self.status, &m.all, &group, tau));
             }
         }
         out
@@ -67,22 +81,14 @@ impl RiData<'_> {
     }
 }
 
-/// O − E of group 1 and V over `rows` (time order), persons outside the comparison skipped.
-fn logrank_sums(
-    time: &[f64],
-    status: &[u8],
-    rows: &[usize],
-    group: &dyn Fn(usize) -> Option<u8>,
-) -> (f64, f64) {
+/// O − E of group 1 and V over positions `rows` (time order), persons outside the comparison
+/// skipped.
+fn logrank_sums(time: &[f64], status: &[u8], rows: &[usize], group: &[u8]) -> (f64, f64) {
     let (mut n, mut n1) = (0.0, 0.0);
-    for &i in rows {
-        match group(i) {
-            Some(1) => {
-                n += 1.0;
-                n1 += 1.0;
-            }
-            Some(_) => n += 1.0,
-            None => {}
+    for &j in rows {
+        if group[j] != OUT {
+            n += 1.0;
+            n1 += f64::from(group[j]);
         }
     }
     let (mut oe, mut v) = (0.0, 0.0);
@@ -92,12 +98,12 @@ fn logrank_sums(
         let mut end = start;
         let (mut d, mut d1, mut leave, mut leave1) = (0.0, 0.0, 0.0, 0.0);
         while end < rows.len() && time[rows[end]] == t {
-            let i = rows[end];
-            if let Some(g) = group(i) {
-                let g1 = f64::from(g);
+            let j = rows[end];
+            if group[j] != OUT {
+                let g1 = f64::from(group[j]);
                 leave += 1.0;
                 leave1 += g1;
-                if status[i] == EVENT {
+                if status[j] == EVENT {
                     d += 1.0;
                     d1 += g1;
                 }
@@ -117,19 +123,20 @@ fn logrank_sums(
     (oe, v)
 }
 
-/// The RMST to τ of the persons of `rows` (time order) for whom `keep` holds.
-fn rmst_of(
-    time: &[f64],
-    status: &[u8],
-    rows: &[usize],
-    keep: impl Fn(usize) -> bool,
-    tau: f64,
-) -> f64 {
-    let mut n = rows.iter().filter(|&&i| keep(i)).count() as f64;
-    if n == 0.0 {
+/// RMST₁ − RMST₀ to τ of the persons at positions `rows` (time order), both arms in one pass:
+/// each arm's Kaplan–Meier step holds between the times of either arm, so the areas are summed
+/// over the union of their times.
+fn rmst_difference(time: &[f64], status: &[u8], rows: &[usize], group: &[u8], tau: f64) -> f64 {
+    let mut n = [0.0f64; 2];
+    for &j in rows {
+        if group[j] != OUT {
+            n[usize::from(group[j])] += 1.0;
+        }
+    }
+    if n[0] == 0.0 || n[1] == 0.0 {
         return f64::NAN;
     }
-    let (mut s, mut prev, mut area) = (1.0, 0.0, 0.0);
+    let (mut s, mut area, mut prev) = ([1.0f64; 2], [0.0f64; 2], 0.0);
     let mut start = 0;
     while start < rows.len() {
         let t = time[rows[start]];
@@ -137,28 +144,31 @@ fn rmst_of(
             break;
         }
         let mut end = start;
-        let (mut d, mut leave) = (0.0, 0.0);
+        let (mut d, mut leave) = ([0.0f64; 2], [0.0f64; 2]);
         while end < rows.len() && time[rows[end]] == t {
-            let i = rows[end];
-            if keep(i) {
-                leave += 1.0;
-                if status[i] == EVENT {
-                    d += 1.0;
+            let j = rows[end];
+            if group[j] != OUT {
+                let g = usize::from(group[j]);
+                leave[g] += 1.0;
+                if status[j] == EVENT {
+                    d[g] += 1.0;
                 }
             }
             end += 1;
         }
-        if leave > 0.0 {
-            area += s * (t - prev);
-            prev = t;
-            if d > 0.0 {
-                s *= 1.0 - d / n;
+        if leave[0] + leave[1] > 0.0 {
+            for g in 0..2 {
+                area[g] += s[g] * (t - prev);
+                if d[g] > 0.0 {
+                    s[g] *= 1.0 - d[g] / n[g];
+                }
+                n[g] -= leave[g];
             }
-            n -= leave;
+            prev = t;
         }
         start = end;
     }
-    area + s * (tau - prev)
+    (area[1] + s[1] * (tau - prev)) - (area[0] + s[0] * (tau - prev))
 }
 
 #[cfg(test)]
@@ -175,9 +185,11 @@ mod tests {
             all: (0..10).collect(),
             by_stratum: vec![(0..10).collect()],
         };
+        let order: Vec<usize> = (0..10).collect();
         let data = RiData {
             time: &time,
             status: &status,
+            order: &order,
             members: vec![members],
             comparisons: vec![(1, 6.5)],
         };
