@@ -54,6 +54,7 @@ const FORBIDDEN_IN_CORE: &[&str] = &[
     "crate::spec",
     "crate::report",
     "crate::export",
+    "crate::tidy",
     "std::fs",
     "std::env",
     "File::open",

@@ -9,7 +9,7 @@ use common::tolerance::{
 };
 use lotta::estimate::vcov::SeType;
 use lotta::estimate::{EstimateOptions, Estimator, estimate_all};
-use lotta::io::join::{Request, load_file};
+use lotta::io::analysis_data::{Request, load_file};
 use lotta::io::{ColumnRequest, Table};
 use std::path::{Path, PathBuf};
 use std::process::Command;

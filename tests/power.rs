@@ -186,7 +186,7 @@ fn hc2_interval_covers_the_true_itt_at_95_percent_and_dim_is_unbiased() {
 fn the_studys_own_lin_analysis_covers_and_gains_precision_from_covariates() {
     let dgp = demo_dgp();
     let sims = 200;
-    let analysis = lotta::power::diagnose::Analysis {
+    let analysis = lotta::power::diagnose::PlannedAnalysis {
         options: lotta::estimate::EstimateOptions {
             estimator: lotta::estimate::Estimator::Lin,
             se: None,

@@ -289,3 +289,27 @@ fn a_decimal_comma_in_a_numeric_covariate_is_an_error_not_a_new_category() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn cost_and_estimate_refuse_an_id_that_is_not_in_the_ledger_by_one_join_rule() {
+    // The same stray person in the cost file and in the outcome file: both commands name the
+    // file, the line and the id (before the one join, `cost` analysed it silently).
+    for (file, command) in [("costs.csv", "cost"), ("outcomes.csv", "estimate")] {
+        let dir = quick_demo(&[]);
+        let path = dir.path().join("data/md1-demo").join(file);
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        let columns = text.lines().next().expect("header").split(',').count();
+        let lines = text.lines().count();
+        text.push_str(&format!("ZZ999{}\n", ",1".repeat(columns - 1)));
+        std::fs::write(&path, text).expect("write");
+        let run = lotta(dir.path(), &[command, STUDY, "--format", "csv"]);
+        assert_eq!(run.code, 1, "{command}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(file)
+                && run.stderr.contains(&format!("line {}", lines + 1))
+                && run.stderr.contains("`ZZ999` is not in the assignment ledger"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+}

@@ -17,14 +17,15 @@ pub mod lin;
 pub mod missing;
 pub mod ols;
 pub mod ri;
+pub mod rows;
 pub mod vcov;
 pub mod weights;
 
 use crate::categorical::Codes;
 use crate::error::{Error, Result};
-use crate::tidy::{AttritionRow, EffectRow};
 use ols::{CovariateView, DesignMatrix, LazyDesignMatrix, expand_covariates, lm_robust_lazy};
 use rayon::prelude::*;
+use rows::{AttritionRow, EffectKind, EffectRow, RowEstimator, SeRule};
 use vcov::{Clusters, SeType};
 
 /// A categorical column: sorted levels and each row's level index.
@@ -320,7 +321,7 @@ pub fn estimate_all(
                     y,
                     &group.rows,
                     effect,
-                    options.estimator.label(),
+                    EffectKind::Itt(options.estimator),
                 ));
             }
         }
@@ -338,7 +339,7 @@ pub fn estimate_all(
                     y,
                     &group_rows,
                     effect,
-                    options.estimator.label(),
+                    EffectKind::Itt(options.estimator),
                 )));
             }
         }
@@ -367,7 +368,7 @@ pub fn estimate_all(
                     y,
                     &iv_rows,
                     effect.0,
-                    "iv",
+                    EffectKind::Participation,
                 );
                 r.term = pname.clone();
                 r.first_stage_f = Some(effect.1);
@@ -392,7 +393,7 @@ pub fn estimate_all(
                         y,
                         &group_rows,
                         effect,
-                        "iv",
+                        EffectKind::Participation,
                     ));
                     r.term = pname.clone();
                     r.first_stage_f = Some(first_stage_f);
@@ -483,7 +484,7 @@ pub struct Effect {
     pub estimate: f64,
     pub std_error: f64,
     pub df: f64,
-    pub se_type: String,
+    pub se_type: SeRule,
 }
 
 fn subset<T: Copy + Send + Sync>(values: &[T], rows: &[usize]) -> Vec<T> {
@@ -647,7 +648,7 @@ fn group_effects(
                     estimate: r.estimate,
                     std_error: r.std_error,
                     df: r.df,
-                    se_type: r.se_type.to_string(),
+                    se_type: r.se_type,
                 },
             ));
         }
@@ -698,7 +699,7 @@ fn fit_terms(
                 estimate: fit.coef[j],
                 std_error: fit.std_error[j],
                 df: fit.df[j],
-                se_type: se.label().to_string(),
+                se_type: SeRule::Robust(se),
             })
         })
         .collect()
@@ -860,7 +861,7 @@ fn iv_differences(
                 estimate,
                 std_error,
                 df,
-                se_type: se.label().to_string(),
+                se_type: SeRule::Robust(se),
             },
             first_stage_f,
             group_rows,
@@ -900,7 +901,7 @@ fn iv_effect(
             estimate: r.estimate,
             std_error: r.std_error,
             df: r.df,
-            se_type: se.label().to_string(),
+            se_type: SeRule::Robust(se),
         },
         r.first_stage_f,
     ))
@@ -924,7 +925,7 @@ fn row(
     y: &[f64],
     rows: &[usize],
     effect: Effect,
-    estimator: &str,
+    kind: EffectKind,
 ) -> EffectRow {
     let (stat, p, lo, hi) =
         t_inference(effect.estimate, effect.std_error, effect.df, options.alpha);
@@ -943,10 +944,9 @@ fn row(
     };
     let (n_treated, mean_treated) = mean_of(arm);
     let (n_control, mean_control) = mean_of(0);
-    let estimator = if data.weights.is_some() {
-        format!("{estimator} (ipw)")
-    } else {
-        estimator.to_string()
+    let estimator = RowEstimator {
+        kind,
+        weighted: data.weights.is_some(),
     };
     EffectRow {
         outcome: outcome.to_string(),

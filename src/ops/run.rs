@@ -7,8 +7,8 @@
 use crate::design::Design;
 use crate::error::{Error, Result, nearest};
 use crate::export::{Frame, to_csv};
+use crate::io::analysis_data::{Ipw, Request, load_study};
 use crate::io::folder::ReportFolder;
-use crate::io::join::{Ipw, Request, load_study};
 use crate::io::manifest::{file_hash, spec_hash};
 use crate::io::source::StudyInputs;
 use crate::ops::baseline::balance_of;
@@ -247,7 +247,6 @@ fn descriptives(
     analysis: &AnalysisSettings,
     context: &ReportSettings,
 ) -> Result<Tables> {
-    let spec = &study.spec;
     let mut outcomes: Vec<String> = context.report.horizons.keys().cloned().collect();
     for o in analysis.outcomes.value.iter().cloned() {
         if !outcomes.contains(&o) {
@@ -265,14 +264,7 @@ fn descriptives(
         participation: analysis.participation.as_ref().map(|p| p.value.clone()),
         ..Request::default()
     };
-    let (data, _) = load_study(
-        inputs.ledger(study)?,
-        inputs.participants.as_ref(),
-        &inputs.outcomes,
-        &spec.data.id,
-        &request,
-        Ipw::Off,
-    )?;
+    let (data, _) = load_study(inputs.files(study)?, &request, Ipw::Off)?;
     // Arms in the spec's order (the analysis puts the control first).
     let arm: Vec<usize> = data
         .treatment

@@ -67,7 +67,7 @@ impl Unknown {
 
 /// How clusters are described: their size m, or their number K.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Clusters {
+pub enum Clustering {
     None,
     Size { icc: f64, m: f64 },
     Count { icc: f64, k: f64 },
@@ -89,7 +89,7 @@ pub struct PowerPlan {
     pub mde: Option<f64>,
     pub n: Option<f64>,
     pub r2: f64,
-    pub clusters: Clusters,
+    pub clusters: Clustering,
     pub share_women: f64,
     pub cost_per_participant: Option<f64>,
     pub cost_sd: Option<f64>,
@@ -182,9 +182,9 @@ impl PowerPlan {
     /// (design effect, number of clusters) for a part of `n` people.
     fn clustering(&self, n: f64, share: f64) -> (f64, Option<f64>) {
         match self.clusters {
-            Clusters::None => (1.0, None),
-            Clusters::Size { icc, m } => (1.0 + (m * share - 1.0) * icc, Some(n / m)),
-            Clusters::Count { icc, k } => (1.0 + (n * share / k - 1.0) * icc, Some(k)),
+            Clustering::None => (1.0, None),
+            Clustering::Size { icc, m } => (1.0 + (m * share - 1.0) * icc, Some(n / m)),
+            Clustering::Count { icc, k } => (1.0 + (n * share / k - 1.0) * icc, Some(k)),
         }
     }
 
@@ -292,7 +292,7 @@ impl PowerPlan {
             let (se_u, df, _, _) = self.se_unit(n, part);
             self.power_at(self.effect_to_ncp(effect, part.baseline, se_u), df)
         };
-        if let (PowerMethod::Normal, Clusters::None | Clusters::Size { .. }) =
+        if let (PowerMethod::Normal, Clustering::None | Clustering::Size { .. }) =
             (self.method, self.clusters)
         {
             // Closed form (DGK eq. 11): SE scales as 1/√N.
@@ -317,7 +317,7 @@ impl PowerPlan {
         let per_arm = 2.0 / (p * part.share);
         let df_floor = (3.0 + part.extra_df) / part.share;
         let cluster_floor = match self.clusters {
-            Clusters::Size { m, .. } => 3.0 * m,
+            Clustering::Size { m, .. } => 3.0 * m,
             _ => 0.0,
         };
         per_arm.max(df_floor).max(cluster_floor)
@@ -402,7 +402,7 @@ impl PowerPlan {
             ..self.clone()
         };
         let df = match self.clusters {
-            Clusters::None => n - 4.0,
+            Clustering::None => n - 4.0,
             _ => women.clusters.unwrap_or(f64::NAN) - 2.0,
         };
         let (power, mde) = match (solved, self.mde) {

@@ -7,7 +7,8 @@ use crate::estimate::adjust::Adjustment;
 use crate::estimate::vcov::SeType;
 use crate::estimate::weights::Ipw;
 use crate::estimate::{EstimateOptions, Estimator};
-use crate::io::join::{LEDGER_ARM, LEDGER_STRATUM, Request};
+use crate::io::analysis_data::Request;
+use crate::io::join::{LEDGER_ARM, LEDGER_STRATUM};
 use crate::spec::Study;
 use serde::Serialize;
 

@@ -7,4 +7,4 @@ pub mod cost;
 pub mod effects;
 pub mod power;
 
-pub use effects::{AttritionRow, EFFECT_COLUMNS, EffectRow, attrition_frame, to_frame};
+pub use effects::{EFFECT_COLUMNS, attrition_frame, to_frame};
