@@ -44,6 +44,7 @@ const CORE: &[&str] = &[
     "rng.rs",
     "dist.rs",
     "categorical.rs",
+    "plan",
 ];
 
 const FORBIDDEN_IN_CORE: &[&str] = &[

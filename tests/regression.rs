@@ -307,7 +307,9 @@ fn cost_and_estimate_refuse_an_id_that_is_not_in_the_ledger_by_one_join_rule() {
         assert!(
             run.stderr.contains(file)
                 && run.stderr.contains(&format!("line {}", lines + 1))
-                && run.stderr.contains("`ZZ999` is not in the assignment ledger"),
+                && run
+                    .stderr
+                    .contains("`ZZ999` is not in the assignment ledger"),
             "{command}: {}",
             run.stderr
         );

@@ -970,5 +970,6 @@ fn row(
         p_value_ri: None,
         ri_conf_low: None,
         ri_conf_high: None,
+        prespecified: None,
     }
 }

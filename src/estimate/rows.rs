@@ -154,6 +154,9 @@ pub struct EffectRow {
     /// (overall rows of two-arm studies).
     pub ri_conf_low: Option<f64>,
     pub ri_conf_high: Option<f64>,
+    /// Whether the frozen pre-analysis plan specified this row, computed as planned (None: the
+    /// study has no plan; see `crate::plan::is_prespecified`).
+    pub prespecified: Option<bool>,
 }
 
 /// Missing outcomes by arm, and the test of differential attrition.

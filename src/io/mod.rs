@@ -9,6 +9,7 @@ pub mod join;
 pub mod ledger;
 pub mod manifest;
 pub mod output;
+pub mod plan;
 pub mod source;
 pub mod table;
 pub mod units;

@@ -5,7 +5,7 @@
 //! report folder. Progress is reported through a callback; nothing here touches the terminal.
 
 use crate::design::Design;
-use crate::error::{Error, Result, nearest};
+use crate::error::{Error, Location, Result, nearest};
 use crate::export::{Frame, to_csv};
 use crate::io::analysis_data::{Ipw, Request, load_study};
 use crate::io::folder::ReportFolder;
@@ -14,13 +14,16 @@ use crate::io::source::StudyInputs;
 use crate::ops::baseline::balance_of;
 use crate::ops::cost::study_costs;
 use crate::ops::effects;
+use crate::ops::plan::{self, PlanStatus};
 use crate::ops::verify::verify_opened;
+use crate::plan::Plan;
 use crate::report::folder::write_report;
 use crate::report::study::mask_table;
 use crate::report::tables::{Units, flow, shares, split};
 use crate::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use crate::settings::cost::{CostFlags, CostSettings};
 use crate::settings::design::{DesignFlags, DesignSettings};
+use crate::settings::plan::plan_of;
 use crate::settings::report::{Methods, ReportSettings};
 use crate::spec::Study;
 use crate::tidy::balance::{joint_frame, rows_frame};
@@ -41,6 +44,10 @@ pub struct RunSettings {
     pub design: Option<Design>,
     /// The record of how the results are computed, for the methods section.
     pub methods: Methods,
+    /// The plan these settings would freeze (`lotta plan freeze`).
+    pub planned: Plan,
+    /// The study's frozen pre-analysis plan compared with these settings (None: no plan).
+    pub plan: Option<PlanStatus>,
 }
 
 impl RunSettings {
@@ -57,13 +64,50 @@ impl RunSettings {
             DesignSettings::resolve(Some(study.clone()), None, None, &DesignFlags::default())?
                 .design;
         let methods = Methods::of(study, &analysis, cost.as_ref());
+        let planned = plan_of(&analysis, cost.as_ref(), &report, methods.design.as_ref());
+        let plan = plan::status(study, &planned)?;
         Ok(RunSettings {
             analysis,
             cost,
             report,
             design,
             methods,
+            planned,
+            plan,
         })
+    }
+
+    /// `--strict`: refuse a run that does anything the frozen plan did not say, before any work.
+    pub fn check_strict(&self, study: &Study) -> Result<()> {
+        let place = Location::file(crate::io::plan::plan_path(study));
+        match &self.plan {
+            None => Err(Error::refused(
+                place,
+                "--strict needs a frozen pre-analysis plan, and the study has none",
+            )
+            .with_hint(format!(
+                "run `lotta plan freeze {}` first",
+                study.dir.display()
+            ))),
+            Some(status) if !status.deviations.is_empty() => {
+                let keys: Vec<&str> = status
+                    .deviations
+                    .iter()
+                    .map(|d| d.change.key.as_str())
+                    .collect();
+                Err(Error::refused(
+                    place,
+                    format!(
+                        "--strict: today's settings deviate from the pre-analysis plan in {}",
+                        keys.join(", ")
+                    ),
+                )
+                .with_hint(
+                    "`lotta plan diff` shows the deviations; run without --strict to report them",
+                ))
+            }
+            Some(_) => Ok(()),
+        }
     }
 }
 
@@ -126,6 +170,10 @@ pub fn run(
     let mut estimated = effects::estimate(data, analysis, load_notes)?;
     let ri_ledger = analysis.ri.as_ref().map(|_| &ledger);
     effects::infer(&mut estimated, analysis, ri_ledger)?;
+    if let Some(status) = &settings.plan {
+        plan::mark(status, &mut estimated.estimates.rows);
+        tables.extend(plan::tables(status));
+    }
     tables.insert("effects".into(), to_frame(&estimated.estimates.rows));
     tables.insert(
         "attrition".into(),

@@ -31,6 +31,7 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
     let with_adj = rows.iter().any(|r| r.p_value_adjusted.is_some());
     let with_ri = rows.iter().any(|r| r.p_value_ri.is_some());
     let with_ri_ci = rows.iter().any(|r| r.ri_conf_low.is_some());
+    let with_plan = rows.iter().any(|r| r.prespecified.is_some());
     let mut columns: Vec<&str> = EFFECT_COLUMNS.to_vec();
     if with_f {
         columns.push("first_stage_f");
@@ -44,6 +45,9 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
     if with_ri_ci {
         columns.push("ri_conf_low");
         columns.push("ri_conf_high");
+    }
+    if with_plan {
+        columns.push("prespecified");
     }
     let mut frame = Frame::new(&columns)
         .with_decimals("n_treated", 0)
@@ -81,6 +85,16 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
         if with_ri_ci {
             row.push(r.ri_conf_low.into());
             row.push(r.ri_conf_high.into());
+        }
+        if with_plan {
+            row.push(
+                match r.prespecified {
+                    Some(true) => "true",
+                    Some(false) => "false",
+                    None => "",
+                }
+                .into(),
+            );
         }
         frame.push(row);
     }
