@@ -195,3 +195,28 @@ fn the_registry_export_holds_the_planned_outcomes_design_and_numbers() {
         show.stdout
     );
 }
+
+#[test]
+fn verify_catches_a_ledger_drawn_again_after_the_plan_was_frozen() {
+    let dir = quick_demo();
+    freeze(dir.path());
+    // Re-draw the whole assignment with another seed: a valid ledger with its own intact chain,
+    // but not the one the plan was frozen with.
+    for file in ["ledger.csv", "ledger.csv.design.json", "manifest.json"] {
+        std::fs::remove_file(dir.path().join("data/md1-demo").join(file)).expect("remove");
+    }
+    edit_spec(dir.path(), "seed = 20190401", "seed = 20190402");
+    let assign = lotta(dir.path(), &["assign", STUDY]);
+    assert_eq!(assign.code, 0, "{}", assign.stderr);
+    let verify = lotta(dir.path(), &["verify", STUDY]);
+    assert_eq!(verify.code, 1, "{}", verify.stdout);
+    assert!(
+        verify.stderr.contains("line 5401")
+            && verify.stderr.contains("plan version 1")
+            && verify
+                .stderr
+                .contains("rewritten after the plan was frozen"),
+        "{}",
+        verify.stderr
+    );
+}
