@@ -1282,8 +1282,6 @@ fn randomization_inference_ad_hoc_with_clusters_needs_the_ledger() {
             "z",
             "--cluster",
             "site",
-            "--se",
-            "cr2",
             "--ri",
             "50",
             "--seed",

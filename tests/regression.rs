@@ -512,3 +512,49 @@ fn lin_printed_an_unidentified_treatment_effect_as_a_number() {
     let r1 = csv_row(&run.stdout, "region=r1");
     assert!(!r1["estimate"].is_empty(), "{}", run.stdout);
 }
+
+/// Issue 12, item 6: `--se` given with `--estimator dim` was ignored silently (the difference in
+/// means takes its SE from the design). Now a warning names the flag.
+#[test]
+fn se_flag_with_the_difference_in_means_was_ignored_silently() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = reference_data("d_main.csv");
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            &data,
+            "--outcome",
+            "y_num",
+            "--treatment",
+            "z",
+            "--estimator",
+            "dim",
+            "--se",
+            "hc1",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("hc1 (--se) is not used by the difference in means"),
+        "{}",
+        run.stderr
+    );
+    let quiet = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            &data,
+            "--outcome",
+            "y_num",
+            "--treatment",
+            "z",
+            "--estimator",
+            "dim",
+        ],
+    );
+    assert!(!quiet.stderr.contains("not used"), "{}", quiet.stderr);
+}
