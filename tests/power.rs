@@ -93,6 +93,8 @@ fn analytic_results_match_r_pwr_and_textbook_formulas() {
                 "power" => r.power,
                 "n" => r.n,
                 "design_effect" => r.design_effect,
+                "se" => r.se,
+                "se_h" => r.se_h.expect("an arcsine row gives the SE of h"),
                 q => panic!("unknown quantity {q}"),
             }
         };

@@ -41,7 +41,10 @@ pub fn estimate(
     settings: &AnalysisSettings,
     mut notes: Vec<String>,
 ) -> Result<Effects> {
-    let estimates = estimate_all(&data, &settings.options(), None)?;
+    let mut estimates = estimate_all(&data, &settings.options(), None)?;
+    estimates
+        .warnings
+        .splice(0..0, settings.notes.iter().cloned());
     notes.extend(estimates.warnings.iter().cloned());
     Ok(Effects {
         data,
