@@ -222,6 +222,14 @@ fn shown_columns(name: &str) -> Option<&'static [&'static str]> {
             "boot_high",
             "note",
         ],
+        "plan_versions" => &[
+            "version",
+            "frozen_at",
+            "outcome_data_existed",
+            "persons_assigned",
+            "is_the_plan",
+            "changed",
+        ],
         "attrition" => &[
             "outcome",
             "subgroup",
@@ -599,7 +607,7 @@ fn plan_section(tables: &Tables, k: usize) -> Option<Section> {
     let field = |name: &str| versions.text(plan_row, name).unwrap_or_default();
     let after = field("outcome_data_existed") == "yes";
     let mut blocks = vec![Block::Text(format!(
-        "The pre-analysis plan is version {} of the study's plan record, frozen {} with lotta {} (plan SHA-256 `{}`), {}. Results marked pre-specified answer a hypothesis of that plan and were computed as it says; every other result is exploratory.",
+        "The pre-analysis plan is version {} of the study's plan record, frozen {} with lotta {} (plan SHA-256 {}), {}. Results marked pre-specified answer a hypothesis of that plan and were computed as it says; every other result is exploratory.",
         field("version"),
         field("frozen_at"),
         field("lotta"),
@@ -660,7 +668,7 @@ fn plan_section(tables: &Tables, k: usize) -> Option<Section> {
     }
     blocks.push(table_block(
         "plan_versions",
-        "Versions of the plan record",
+        "Versions of the plan record (each version's lotta and plan hash in tables/plan_versions.csv)",
         versions,
         k,
     ));
