@@ -106,6 +106,12 @@ fn run_marks_every_row_and_reports_the_plan_and_its_deviations() {
         effects.lines().skip(1).all(|l| l.ends_with(",true")),
         "{effects}"
     );
+    let cost = read(dir.path(), "out/tables/cost.csv");
+    assert!(
+        cost.lines().next().unwrap().ends_with(",prespecified"),
+        "{cost}"
+    );
+    assert!(cost.lines().skip(1).all(|l| l.ends_with(",true")), "{cost}");
     let report = read(dir.path(), "out/report.md");
     assert!(report.contains("## Pre-specified analyses"), "{report}");
     assert!(
@@ -124,6 +130,11 @@ fn run_marks_every_row_and_reports_the_plan_and_its_deviations() {
     assert!(
         effects.lines().skip(1).all(|l| l.ends_with(",false")),
         "{effects}"
+    );
+    let cost = read(dir.path(), "out/tables/cost.csv");
+    assert!(
+        cost.lines().skip(1).all(|l| l.ends_with(",true")),
+        "a changed SE type is not a change of the cost model: {cost}"
     );
     let deviations = read(dir.path(), "out/tables/plan_deviations.csv");
     assert!(

@@ -17,7 +17,7 @@ use crate::io::ledger;
 use crate::io::plan::{PlanRecord, append, plan_path, read};
 use crate::io::source::InputFile;
 use crate::plan::record::{FileAnchor, LedgerAnchor, PlanVersion};
-use crate::plan::{Change, Plan, changes, is_prespecified};
+use crate::plan::{Change, Plan, changes, cost_is_prespecified, is_prespecified};
 use crate::spec::Study;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -158,6 +158,16 @@ pub fn mark(status: &PlanStatus, rows: &mut [EffectRow]) {
     let changes = status.changes();
     for row in rows {
         row.prespecified = Some(is_prespecified(&status.reference().plan, &changes, row));
+    }
+}
+
+/// Add the column `prespecified` to the cost-effectiveness summary (the same value on every row:
+/// the cost model is planned as a whole).
+pub fn mark_cost(status: &PlanStatus, summary: &mut Frame) {
+    let planned = cost_is_prespecified(&status.reference().plan, &status.changes());
+    summary.columns.push("prespecified".to_string());
+    for row in &mut summary.rows {
+        row.push(if planned { "true" } else { "false" }.into());
     }
 }
 

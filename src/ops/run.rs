@@ -188,7 +188,10 @@ pub fn run(
     if let Some(cost) = &settings.cost {
         let results = study_costs(study, inputs, cost)?;
         notes.extend(results.notes.iter().cloned());
-        let c = study_tables(&results);
+        let mut c = study_tables(&results);
+        if let Some(status) = &settings.plan {
+            plan::mark_cost(status, &mut c.summary);
+        }
         tables.insert("cost".into(), c.summary);
         tables.insert("ce_draws".into(), c.draws);
         if let Some(f) = c.ceac {

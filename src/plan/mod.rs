@@ -180,6 +180,16 @@ pub fn is_prespecified(plan: &Plan, changes: &[Change], row: &EffectRow) -> bool
     }
 }
 
+/// Whether the cost-effectiveness results are the plan's: the plan had a cost analysis, and
+/// neither its settings (`cost.*`) nor the design (whose strata the bootstrap resamples within)
+/// changed since. The effect estimator's settings (`analysis.*`) do not enter the cost analysis.
+pub fn cost_is_prespecified(plan: &Plan, changes: &[Change]) -> bool {
+    plan.entries.keys().any(|k| k.starts_with("cost."))
+        && !changes
+            .iter()
+            .any(|c| c.key.starts_with("cost.") || c.key.starts_with("design."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

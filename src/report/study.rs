@@ -221,6 +221,7 @@ fn shown_columns(name: &str) -> Option<&'static [&'static str]> {
             "boot_low",
             "boot_high",
             "note",
+            "prespecified",
         ],
         "plan_versions" => &[
             "version",
