@@ -507,6 +507,17 @@ mod tests {
 
     const LEDGER: &str = "id,arm,stratum\np1,control,s\np2,treat,s\np3,,s\np4,treat,s\n";
 
+    /// The ledger and outcome files only, matched on `pid`.
+    fn with_outcomes<'a>(ledger: &'a InputFile, outcomes: &'a [InputFile]) -> StudyFiles<'a> {
+        StudyFiles {
+            ledger,
+            participants: None,
+            outcomes,
+            costs: None,
+            id: "pid",
+        }
+    }
+
     #[test]
     fn a_study_is_the_ledgers_assigned_persons_with_each_column_from_its_first_file() {
         let ledger = input("ledger.csv", LEDGER);
@@ -571,13 +582,7 @@ mod tests {
     fn a_person_left_unassigned_may_have_outcomes_but_an_assigned_one_needs_a_participants_row() {
         let ledger = input("ledger.csv", LEDGER);
         let outcomes = [input("outcomes.csv", "pid,y\np3,1\n")];
-        let files = StudyFiles {
-            ledger: &ledger,
-            participants: None,
-            outcomes: &outcomes,
-            costs: None,
-            id: "pid",
-        };
+        let files = with_outcomes(&ledger, &outcomes);
         let requests = as_numbers(&["y", "age"]);
         assert!(Joined::study(files, &names(&["y"]), &by_requests(&requests)).is_ok());
         let participants = input("participants.csv", "pid,age\np1,30\np2,40\n");
@@ -599,13 +604,7 @@ mod tests {
     fn an_unknown_column_names_every_file_and_the_nearest_header() {
         let ledger = input("ledger.csv", LEDGER);
         let outcomes = [input("outcomes.csv", "pid,employed_12m\np1,1\n")];
-        let files = StudyFiles {
-            ledger: &ledger,
-            participants: None,
-            outcomes: &outcomes,
-            costs: None,
-            id: "pid",
-        };
+        let files = with_outcomes(&ledger, &outcomes);
         let err = Joined::study(files, &names(&["employed_12"]), &by_requests(&[]))
             .err()
             .unwrap()

@@ -79,13 +79,7 @@ fn ledger_anchor(study: &Study) -> Result<Option<LedgerAnchor>> {
     if !path.is_file() {
         return Ok(None);
     }
-    let file = InputFile::open(&path)?;
-    let sidecar_path = ledger::sidecar_path(&path);
-    let sidecar = sidecar_path
-        .is_file()
-        .then(|| InputFile::open(&sidecar_path))
-        .transpose()?;
-    let parsed = ledger::parse(&file, sidecar.as_ref())?;
+    let parsed = ledger::open(&path)?;
     Ok(Some(LedgerAnchor {
         rows: parsed.rows.len(),
         head: parsed.last_hash,
