@@ -11,7 +11,7 @@ use nalgebra::DMatrix;
 
 /// One covariate's values for every unit (NaN or empty text = missing).
 #[derive(Debug, Clone, Copy)]
-pub enum Covariate<'a> {
+pub enum CovariateColumn<'a> {
     Numeric {
         name: &'a str,
         values: &'a [f64],
@@ -23,10 +23,12 @@ pub enum Covariate<'a> {
     },
 }
 
-impl Covariate<'_> {
+impl CovariateColumn<'_> {
     fn name(&self) -> &str {
         match self {
-            Covariate::Numeric { name, .. } | Covariate::Categorical { name, .. } => name,
+            CovariateColumn::Numeric { name, .. } | CovariateColumn::Categorical { name, .. } => {
+                name
+            }
         }
     }
 }
@@ -153,7 +155,7 @@ fn levels(values: &[String]) -> Vec<String> {
 /// [`crate::design::UNASSIGNED`], leaves the unit out); `by`
 /// gives a subgroup column (its levels, sorted, follow the overall rows).
 pub fn balance(
-    covariates: &[Covariate],
+    covariates: &[CovariateColumn],
     arm: &[u32],
     arm_names: &[String],
     control: usize,
@@ -162,8 +164,8 @@ pub fn balance(
     let n = arm.len();
     for c in covariates {
         let len = match c {
-            Covariate::Numeric { values, .. } => values.len(),
-            Covariate::Categorical { values, .. } => values.len(),
+            CovariateColumn::Numeric { values, .. } => values.len(),
+            CovariateColumn::Categorical { values, .. } => values.len(),
         };
         if len != n {
             return Err(Error::compute(format!(
@@ -190,8 +192,8 @@ pub fn balance(
     let cat_levels: Vec<Vec<String>> = covariates
         .iter()
         .map(|c| match c {
-            Covariate::Categorical { values, .. } => levels(values),
-            Covariate::Numeric { .. } => Vec::new(),
+            CovariateColumn::Categorical { values, .. } => levels(values),
+            CovariateColumn::Numeric { .. } => Vec::new(),
         })
         .collect();
     let control_name = arm_names.get(control).cloned().unwrap_or_default();
@@ -206,14 +208,14 @@ pub fn balance(
             for (c, cov) in covariates.iter().enumerate() {
                 // (level, value of unit i or None when missing)
                 let variables: Vec<(Option<String>, Vec<Option<f64>>)> = match cov {
-                    Covariate::Numeric { values, .. } => vec![(
+                    CovariateColumn::Numeric { values, .. } => vec![(
                         None,
                         values
                             .iter()
                             .map(|v| if v.is_nan() { None } else { Some(*v) })
                             .collect(),
                     )],
-                    Covariate::Categorical { values, .. } => cat_levels[c]
+                    CovariateColumn::Categorical { values, .. } => cat_levels[c]
                         .iter()
                         .map(|level| {
                             (
@@ -274,7 +276,7 @@ pub fn balance(
 
 #[allow(clippy::too_many_arguments)]
 fn joint_test(
-    covariates: &[Covariate],
+    covariates: &[CovariateColumn],
     cat_levels: &[Vec<String>],
     in_t: &dyn Fn(usize) -> bool,
     in_c: &dyn Fn(usize) -> bool,
@@ -285,8 +287,8 @@ fn joint_test(
 ) -> JointTest {
     let complete = |i: usize| {
         covariates.iter().all(|c| match c {
-            Covariate::Numeric { values, .. } => !values[i].is_nan(),
-            Covariate::Categorical { values, .. } => !values[i].is_empty(),
+            CovariateColumn::Numeric { values, .. } => !values[i].is_nan(),
+            CovariateColumn::Categorical { values, .. } => !values[i].is_empty(),
         })
     };
     let units: Vec<usize> = (0..n)
@@ -295,10 +297,10 @@ fn joint_test(
     let mut columns: Vec<Vec<f64>> = vec![vec![1.0; units.len()]];
     for (c, cov) in covariates.iter().enumerate() {
         match cov {
-            Covariate::Numeric { values, .. } => {
+            CovariateColumn::Numeric { values, .. } => {
                 columns.push(units.iter().map(|&i| values[i]).collect())
             }
-            Covariate::Categorical { values, .. } => {
+            CovariateColumn::Categorical { values, .. } => {
                 // Indicators of every level but the first (R's treatment contrasts).
                 for level in cat_levels[c].iter().skip(1) {
                     columns.push(

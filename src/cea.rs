@@ -357,7 +357,7 @@ pub struct Comparison {
 
 /// Everything for one analysis (all persons or one subgroup).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Analysis {
+pub struct CostEffectiveness {
     /// [programme arm, comparison arm].
     pub arms: [ArmSummary; 2],
     pub gross: Ratio,
@@ -583,7 +583,7 @@ fn boot_ratio(dc: &[f64], de: &[f64], level: f64) -> BootRatio {
 
 /// Cost-effectiveness of the programme arm against the comparison arm for the persons in
 /// `sample`. Fails when the sample is invalid or an arm has no persons.
-pub fn analyse(sample: &Sample, options: &CostOptions) -> Result<Analysis> {
+pub fn analyse(sample: &Sample, options: &CostOptions) -> Result<CostEffectiveness> {
     sample.validate()?;
     if !(options.level > 0.0 && options.level < 1.0) {
         return Err(Error::compute(format!(
@@ -818,7 +818,7 @@ pub fn analyse(sample: &Sample, options: &CostOptions) -> Result<Analysis> {
         }
     }
 
-    Ok(Analysis {
+    Ok(CostEffectiveness {
         arms,
         gross,
         net: net_ratio,

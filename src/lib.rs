@@ -16,6 +16,7 @@ pub mod export;
 pub mod io;
 pub mod linalg;
 pub mod ops;
+pub mod plan;
 pub mod power;
 pub mod report;
 pub mod rng;

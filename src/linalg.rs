@@ -21,6 +21,9 @@ pub struct LeastSquares {
     /// Upper-triangular R (k × k) of X_kept = Q R.
     pub r: DMatrix<f64>,
     pub residuals: Vec<f64>,
+    /// R of all the columns in their order (p × p; the blocked fit only), from which
+    /// [`LeastSquares::in_span_of_others`] decides identification without touching the rows.
+    pub r_all: Option<DMatrix<f64>>,
 }
 
 impl LeastSquares {
@@ -35,6 +38,40 @@ impl LeastSquares {
         self.r
             .solve_upper_triangular(&identity)
             .unwrap_or_else(|| DMatrix::from_element(k, k, f64::NAN))
+    }
+
+    /// Whether column `j` lies in the span of all the other columns (kept and dropped), by the
+    /// collinearity rule of the fit (its part not explained by them below 1e-7 of its norm):
+    /// then its coefficient is not identified — another choice of dropped columns gives it
+    /// another value — and when it does not, every choice gives the same value (it is
+    /// estimable: e_j lies in the row space of X). Without dropped columns no column is in the
+    /// span of the others. Computed on R (X'X = R'R), so it costs a few p × p factorizations.
+    /// None when the fit kept no R of all the columns (the dense [`least_squares`]).
+    pub fn in_span_of_others(&self, j: usize) -> Option<bool> {
+        if self.dropped.is_empty() {
+            return Some(false);
+        }
+        let r_all = self.r_all.as_ref()?;
+        let norm = |c: usize| r_all.column(c).norm();
+        let independent = |set: &[usize], c: usize| -> bool {
+            let mut candidate = set.to_vec();
+            candidate.push(c);
+            let r = r_factor(r_all.select_columns(&candidate));
+            let last = candidate.len() - 1;
+            let diag = if last < r.nrows() {
+                r[(last, last)].abs()
+            } else {
+                0.0
+            };
+            diag > COLLINEARITY_TOLERANCE * norm(c)
+        };
+        let mut basis: Vec<usize> = self.kept.iter().copied().filter(|&c| c != j).collect();
+        for &d in &self.dropped {
+            if d != j && norm(d) > 0.0 && independent(&basis, d) {
+                basis.push(d);
+            }
+        }
+        Some(norm(j) == 0.0 || !independent(&basis, j))
     }
 
     /// (X'X)⁻¹ of the kept columns, as R⁻¹ R⁻ᵀ.
@@ -93,6 +130,7 @@ pub fn least_squares(x: &DMatrix<f64>, y: &[f64]) -> Result<LeastSquares> {
             coef: coef.iter().copied().collect(),
             r,
             residuals,
+            r_all: None,
         });
     }
 }
@@ -352,12 +390,14 @@ pub fn least_squares_blocked(x: &Columns<'_>, y: &[f64]) -> Result<LeastSquares>
                 *r = y - *r;
             }
         });
+    let r_all = (!dropped.is_empty()).then(|| r_all.view((0, 0), (p, p)).into_owned());
     Ok(LeastSquares {
         kept,
         dropped,
         coef,
         r,
         residuals,
+        r_all,
     })
 }
 

@@ -7,7 +7,7 @@ pub mod diagnose;
 pub mod nct;
 
 pub use analytic::{
-    Answer, Clusters, CostPrecision, OutcomeKind, PowerMethod, PowerPlan, Row, Unknown,
+    Answer, Clustering, CostPrecision, OutcomeKind, PowerMethod, PowerPlan, Row, Unknown,
 };
 
 use crate::error::{Error, Location, Result};
@@ -177,7 +177,7 @@ impl PowerPlan {
                             format!("{m}: expected at least 1 person per cluster"),
                         ));
                     }
-                    Clusters::Size { icc, m }
+                    Clustering::Size { icc, m }
                 }
                 (None, Some(k)) => {
                     if !(k.is_finite() && k >= 3.0) {
@@ -186,7 +186,7 @@ impl PowerPlan {
                             format!("{k}: expected at least 3 clusters (the t test has K − 2 df)"),
                         ));
                     }
-                    Clusters::Count { icc, k }
+                    Clustering::Count { icc, k }
                 }
                 (Some(m), Some(k)) => {
                     if n.is_some() {
@@ -204,7 +204,7 @@ impl PowerPlan {
                         ));
                     }
                     n = Some(m * k);
-                    Clusters::Size { icc, m }
+                    Clustering::Size { icc, m }
                 }
                 (None, None) => {
                     return Err(bad(
@@ -214,7 +214,7 @@ impl PowerPlan {
                 }
             }
         } else {
-            Clusters::None
+            Clustering::None
         };
 
         let unknown = match (n, input.mde, input.power.is_some()) {

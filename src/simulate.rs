@@ -104,7 +104,7 @@ impl Person {
 
 /// Participants in order of enrolment (ids follow that order).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Participants {
+pub struct Cohort {
     pub people: Vec<Person>,
 }
 
@@ -151,7 +151,7 @@ pub fn allocate(n: usize, shares: &[f64]) -> Vec<usize> {
 /// Draw `n` participants: sites in proportion to their sizes, then each person's gender,
 /// age, education, months in Sweden, distance, municipality and enrolment day from the
 /// stream `participants`; sorted by enrolment day and numbered in that order.
-pub fn simulate_participants(dgp: &Dgp, n: usize, streams: &Streams) -> Participants {
+pub fn simulate_participants(dgp: &Dgp, n: usize, streams: &Streams) -> Cohort {
     let mut stream = streams.stream("participants");
     let shares: Vec<f64> = dgp.sites.iter().map(|s| s.share).collect();
     let counts = allocate(n, &shares);
@@ -191,7 +191,7 @@ pub fn simulate_participants(dgp: &Dgp, n: usize, streams: &Streams) -> Particip
     for (i, p) in people.iter_mut().enumerate() {
         p.id = format!("P{:0width$}", i + 1);
     }
-    Participants { people }
+    Cohort { people }
 }
 
 /// Who is in which arm, with the stratum and the probability of the arm received.
@@ -199,7 +199,7 @@ pub fn simulate_participants(dgp: &Dgp, n: usize, streams: &Streams) -> Particip
 pub struct SimulatedAssignment {
     pub arms: Vec<String>,
     pub control: usize,
-    /// Arm index of each participant (same order as `Participants::people`).
+    /// Arm index of each participant (same order as `Cohort::people`).
     pub arm: Vec<usize>,
     pub stratum: Vec<String>,
     pub probability: Vec<f64>,
@@ -210,7 +210,7 @@ pub struct SimulatedAssignment {
 pub const WAVE_DAYS: i64 = 183;
 
 /// The enrolment wave (batch, from 1) of each participant.
-pub fn waves(dgp: &Dgp, participants: &Participants) -> Vec<u32> {
+pub fn waves(dgp: &Dgp, participants: &Cohort) -> Vec<u32> {
     participants
         .people
         .iter()
@@ -272,7 +272,7 @@ pub fn characteristic(dgp: &Dgp, person: &Person, column: &str) -> Option<String
 
 /// The assignment plan of the simulated participants: `lotta assign`'s algorithm with the
 /// design's strata (and clusters), each participant in the batch of their enrolment wave.
-pub fn plan(dgp: &Dgp, participants: &Participants, design: &Design) -> Result<AssignmentPlan> {
+pub fn plan(dgp: &Dgp, participants: &Cohort, design: &Design) -> Result<AssignmentPlan> {
     let column = |name: &str| -> Result<Vec<String>> {
         participants
             .people
@@ -317,11 +317,7 @@ pub fn plan(dgp: &Dgp, participants: &Participants, design: &Design) -> Result<A
 /// `lotta assign` (docs/randomization.md) with the study's design, by enrolment wave. For the
 /// simulated study itself (`Streams::new(seed)`) it draws exactly what `lotta assign` draws
 /// with the same seed; replicate r of power by simulation uses its own streams.
-pub fn assign(
-    dgp: &Dgp,
-    participants: &Participants,
-    streams: &Streams,
-) -> Result<SimulatedAssignment> {
+pub fn assign(dgp: &Dgp, participants: &Cohort, streams: &Streams) -> Result<SimulatedAssignment> {
     let design = dgp.design(streams.seed)?;
     // Arms of the design by their index in the data-generating process.
     let arm_map: Vec<usize> =
@@ -429,7 +425,7 @@ pub fn expected_itt(dgp: &Dgp, person: &Person, arm: usize, h: usize) -> f64 {
 /// a fixed number of draws per person in person order).
 pub fn simulate_outcomes(
     dgp: &Dgp,
-    participants: &Participants,
+    participants: &Cohort,
     assignment: &SimulatedAssignment,
     streams: &Streams,
 ) -> Result<Outcomes> {
@@ -556,7 +552,7 @@ fn categorical_from(u: f64, shares: &[f64; 3]) -> usize {
 /// A whole synthetic study: participants → assignment → outcomes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimulatedStudy {
-    pub participants: Participants,
+    pub participants: Cohort,
     pub assignment: SimulatedAssignment,
     pub outcomes: Outcomes,
 }

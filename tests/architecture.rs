@@ -45,6 +45,7 @@ const CORE: &[&str] = &[
     "dist.rs",
     "categorical.rs",
     "survival",
+    "plan",
 ];
 
 const FORBIDDEN_IN_CORE: &[&str] = &[
@@ -55,6 +56,7 @@ const FORBIDDEN_IN_CORE: &[&str] = &[
     "crate::spec",
     "crate::report",
     "crate::export",
+    "crate::tidy",
     "std::fs",
     "std::env",
     "File::open",

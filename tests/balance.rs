@@ -2,7 +2,7 @@
 //! lm's F statistic), and `lotta balance` end to end.
 
 use common::tolerance::{REFERENCE_REL, ROUNDING_ABS, SUM_REL, ZERO_SCALE};
-use lotta::balance::{Covariate, balance};
+use lotta::balance::{CovariateColumn, balance};
 use lotta::io::{ColumnRequest, Table};
 use std::path::Path;
 
@@ -50,15 +50,15 @@ fn matches_r_t_tests_and_joint_f() {
         .map(|v| v.parse().unwrap())
         .collect();
     let covs = [
-        Covariate::Numeric {
+        CovariateColumn::Numeric {
             name: "age",
             values: &age,
         },
-        Covariate::Categorical {
+        CovariateColumn::Categorical {
             name: "edu",
             values: data.text("edu").unwrap(),
         },
-        Covariate::Numeric {
+        CovariateColumn::Numeric {
             name: "months",
             values: &months,
         },

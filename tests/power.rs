@@ -93,6 +93,8 @@ fn analytic_results_match_r_pwr_and_textbook_formulas() {
                 "power" => r.power,
                 "n" => r.n,
                 "design_effect" => r.design_effect,
+                "se" => r.se,
+                "se_h" => r.se_h.expect("an arcsine row gives the SE of h"),
                 q => panic!("unknown quantity {q}"),
             }
         };
@@ -186,7 +188,7 @@ fn hc2_interval_covers_the_true_itt_at_95_percent_and_dim_is_unbiased() {
 fn the_studys_own_lin_analysis_covers_and_gains_precision_from_covariates() {
     let dgp = demo_dgp();
     let sims = 200;
-    let analysis = lotta::power::diagnose::Analysis {
+    let analysis = lotta::power::diagnose::PlannedAnalysis {
         options: lotta::estimate::EstimateOptions {
             estimator: lotta::estimate::Estimator::Lin,
             se: None,

@@ -289,3 +289,272 @@ fn a_decimal_comma_in_a_numeric_covariate_is_an_error_not_a_new_category() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+#[test]
+fn cost_and_estimate_refuse_an_id_that_is_not_in_the_ledger_by_one_join_rule() {
+    // The same stray person in the cost file and in the outcome file: both commands name the
+    // file, the line and the id (before the one join, `cost` analysed it silently).
+    for (file, command) in [("costs.csv", "cost"), ("outcomes.csv", "estimate")] {
+        let dir = quick_demo(&[]);
+        let path = dir.path().join("data/md1-demo").join(file);
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        let columns = text.lines().next().expect("header").split(',').count();
+        let lines = text.lines().count();
+        text.push_str(&format!("ZZ999{}\n", ",1".repeat(columns - 1)));
+        std::fs::write(&path, text).expect("write");
+        let run = lotta(dir.path(), &[command, STUDY, "--format", "csv"]);
+        assert_eq!(run.code, 1, "{command}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(file)
+                && run.stderr.contains(&format!("line {}", lines + 1))
+                && run
+                    .stderr
+                    .contains("`ZZ999` is not in the assignment ledger"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// Issue 12, item 1: under `--method arcsine` the women − men row combined the SEs of Cohen's h
+/// with an MDE in proportions (0.2398 and power 0.071 where the documented formula gives 0.0959
+/// and 0.169). Every row's `se` is now on the outcome scale; `se_h` states the arcsine SE.
+#[test]
+fn power_arcsine_women_minus_men_mixed_the_h_scale_with_proportions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let field = |out: &str, estimand: &str, column: &str| -> f64 {
+        let mut lines = out.lines();
+        let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+        let col = header.iter().position(|h| *h == column).expect("column");
+        let line = lines
+            .find(|l| l.starts_with(&format!("{estimand},")))
+            .expect("row");
+        line.split(',')
+            .nth(col)
+            .expect("cell")
+            .parse()
+            .expect("number")
+    };
+    let mde = lotta(
+        dir.path(),
+        &[
+            "power",
+            "--baseline",
+            "0.2",
+            "--mde",
+            "0.05",
+            "--ratio",
+            "3:1",
+            "--power",
+            "0.9",
+            "--method",
+            "arcsine",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(mde.code, 0, "{}", mde.stderr);
+    let d = field(&mde.stdout, "women - men", "mde");
+    assert!(
+        (d - 0.0959).abs() < 5e-5,
+        "women - men MDE {d}\n{}",
+        mde.stdout
+    );
+    assert!(
+        mde.stdout
+            .lines()
+            .next()
+            .unwrap_or("")
+            .contains(",se,se_h,")
+    );
+    let power = lotta(
+        dir.path(),
+        &[
+            "power",
+            "--baseline",
+            "0.4",
+            "--n",
+            "1200",
+            "--ratio",
+            "2:1",
+            "--mde",
+            "0.06",
+            "--method",
+            "arcsine",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(power.code, 0, "{}", power.stderr);
+    let p = field(&power.stdout, "women - men", "power");
+    assert!(
+        (p - 0.169).abs() < 5e-4,
+        "women - men power {p}\n{}",
+        power.stdout
+    );
+    // The overall row: se = sqrt(p0 (1 - p0)) * se_h, both stated.
+    let se = field(&power.stdout, "all", "se");
+    let se_h = field(&power.stdout, "all", "se_h");
+    assert!(
+        (se - (0.4_f64 * 0.6).sqrt() * se_h).abs() < 1e-6,
+        "{}",
+        power.stdout
+    );
+}
+
+fn reference_data(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reference/estimate")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The CSV row of `subgroup` in `out`, as column → cell.
+fn csv_row(out: &str, subgroup: &str) -> std::collections::HashMap<String, String> {
+    let mut lines = out.lines();
+    let header: Vec<String> = lines
+        .next()
+        .expect("header")
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let col = header
+        .iter()
+        .position(|h| h == "subgroup")
+        .expect("subgroup");
+    let line = lines
+        .find(|l| l.split(',').nth(col) == Some(subgroup))
+        .unwrap_or_else(|| panic!("no row {subgroup} in\n{out}"));
+    header
+        .into_iter()
+        .zip(line.split(',').map(str::to_string))
+        .collect()
+}
+
+/// Issue 12, item 2: with singleton strata under `fe` (and strata of one woman or one man
+/// within a subgroup), HC2 divided 0 by 0: an empty SE in one subgroup, a silently zero term in
+/// another. Leverage-one observations are now left out of the variance, as
+/// `lm_robust(fixed_effects = ~stratum)` does, with a warning naming them.
+#[test]
+fn hc2_with_leverage_one_observations_gave_empty_or_silently_zero_ses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = reference_data("d_lev.csv");
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            &data,
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--estimator",
+            "fe",
+            "--strata",
+            "stratum",
+            "--covariates",
+            "x",
+            "--by",
+            "gender",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("leverage one"), "{}", run.stderr);
+    assert!(run.stderr.contains("stratum=t11"), "{}", run.stderr);
+    for subgroup in ["all", "gender=F", "gender=M", "gender=F - gender=M"] {
+        let row = csv_row(&run.stdout, subgroup);
+        let se: f64 = row["std_error"].parse().expect("a number");
+        assert!(se.is_finite() && se > 0.01, "{subgroup}: {se}");
+    }
+    // The overall row: estimatr's lm_robust(y ~ z + x, fixed_effects = ~stratum) (make.R).
+    let se: f64 = csv_row(&run.stdout, "all")["std_error"]
+        .parse()
+        .expect("se");
+    assert!((se - 0.184_740_535_704_841_2).abs() < 1e-6, "{se}");
+}
+
+/// Issue 12, item 3: under Lin by region, a covariate level held only by controls in one region
+/// makes the treatment coefficient unidentified; lotta printed the value for the column its pivot
+/// order happened to keep (estimatr prints another). The row is now empty, with a warning.
+#[test]
+fn lin_printed_an_unidentified_treatment_effect_as_a_number() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = reference_data("d_unid.csv");
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            &data,
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--estimator",
+            "lin",
+            "--covariates",
+            "age,educ",
+            "--by",
+            "region",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("not identified"), "{}", run.stderr);
+    let r3 = csv_row(&run.stdout, "region=r3");
+    assert_eq!(r3["estimate"], "", "{}", run.stdout);
+    assert_eq!(r3["std_error"], "", "{}", run.stdout);
+    let r1 = csv_row(&run.stdout, "region=r1");
+    assert!(!r1["estimate"].is_empty(), "{}", run.stdout);
+}
+
+/// Issue 12, item 6: `--se` given with `--estimator dim` was ignored silently (the difference in
+/// means takes its SE from the design). Now a warning names the flag.
+#[test]
+fn se_flag_with_the_difference_in_means_was_ignored_silently() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = reference_data("d_main.csv");
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            &data,
+            "--outcome",
+            "y_num",
+            "--treatment",
+            "z",
+            "--estimator",
+            "dim",
+            "--se",
+            "hc1",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("hc1 (--se) is not used by the difference in means"),
+        "{}",
+        run.stderr
+    );
+    let quiet = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            &data,
+            "--outcome",
+            "y_num",
+            "--treatment",
+            "z",
+            "--estimator",
+            "dim",
+        ],
+    );
+    assert!(!quiet.stderr.contains("not used"), "{}", quiet.stderr);
+}

@@ -5,7 +5,7 @@ use crate::cli::UsageError;
 use crate::cli::common::{DesignArgs, design_settings};
 use anyhow::Context;
 use lotta::design::UNASSIGNED;
-use lotta::design::rolling::Participants;
+use lotta::design::rolling::DesignColumns;
 use lotta::io::ledger;
 use lotta::io::manifest;
 use lotta::io::source::InputFile;
@@ -54,7 +54,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let units = read_participants(&participants_file, &design)?;
     let ids = units.ids.to_strs();
     let (strata, cluster) = coded_columns(&units, &design);
-    let view = Participants {
+    let view = DesignColumns {
         ids: &ids,
         strata: &strata,
         cluster,

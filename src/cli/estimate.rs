@@ -4,7 +4,7 @@
 use crate::cli::UsageError;
 use crate::cli::common::{Provenance, check_out, emit};
 use lotta::export::Format;
-use lotta::io::join::load_input;
+use lotta::io::analysis_data::load_input;
 use lotta::io::manifest;
 use lotta::io::source::{InputFile, StudyInputs};
 use lotta::ops::effects as ops;

@@ -8,6 +8,7 @@ pub mod balance;
 pub mod common;
 pub mod cost;
 pub mod estimate;
+pub mod plan;
 pub mod power;
 pub mod report;
 pub mod run;
@@ -46,6 +47,8 @@ pub enum Command {
     Run(run::Args),
     /// Write the report folder from results already computed.
     Report(report::Args),
+    /// The pre-analysis plan: freeze it, show it, compare today's settings with it.
+    Plan(plan::Args),
 }
 
 /// A mistake in how the command was called (exit code 2), as opposed to bad data (exit code 1).
@@ -66,6 +69,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Power(args) => power::run(args),
         Command::Run(args) => run::run(args),
         Command::Report(args) => report::run(args),
+        Command::Plan(args) => plan::run(args),
     };
     match result {
         Ok(code) => code,

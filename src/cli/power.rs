@@ -241,7 +241,7 @@ fn run_simulation(
     let analysis = match &study.spec.analysis {
         Some(_) => {
             let settings = AnalysisSettings::resolve(&AnalysisFlags::default(), Some(study))?;
-            Some(diagnose::Analysis {
+            Some(diagnose::PlannedAnalysis {
                 options: settings.options(),
                 covariates: settings.covariates.value,
             })

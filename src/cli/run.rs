@@ -26,6 +26,10 @@ pub struct Args {
     /// write are never touched).
     #[arg(long)]
     pub force: bool,
+    /// Refuse to run anything the frozen pre-analysis plan (`lotta plan freeze`) did not say:
+    /// no plan, or any deviation from it, stops the run before any work.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Stage messages with their durations, on a terminal only; the closing line always (never with
@@ -86,6 +90,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let study = Study::load(&args.study)?;
     // Every section's settings are resolved and checked before any work.
     let settings = RunSettings::resolve(&study)?;
+    if args.strict {
+        settings.check_strict(&study)?;
+    }
     let out = args
         .out
         .clone()

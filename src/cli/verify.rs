@@ -30,6 +30,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         &args.design,
     )?;
     let v = verify(&settings)?;
+    let plan_versions = match args.study.as_deref() {
+        Some(path) => lotta::ops::plan::verify_plan(&lotta::spec::Study::load(path)?)?,
+        None => 0,
+    };
     println!(
         "ok: {} rows in {} batch(es) of {} re-derive from seed {} and the design; the hash chain is intact",
         v.rows,
@@ -37,6 +41,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         v.ledger.display(),
         v.seed
     );
+    if plan_versions > 0 {
+        println!(
+            "ok: the pre-analysis plan's {plan_versions} version(s) are intact and chained, and the ledger still begins with the rows each was frozen with"
+        );
+    }
     if v.not_in_ledger > 0 {
         eprintln!(
             "note: {} participants in {} are not in the ledger yet (run `lotta assign`)",

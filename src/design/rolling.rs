@@ -28,7 +28,7 @@ impl<'a> Coded<'a> {
 
 /// The participants' columns the design needs (input order).
 #[derive(Debug, Clone, Copy)]
-pub struct Participants<'a> {
+pub struct DesignColumns<'a> {
     pub ids: &'a [&'a str],
     /// The strata columns, in the design's order.
     pub strata: &'a [Coded<'a>],
@@ -79,7 +79,7 @@ impl Reconciled {
     }
 
     /// New row `i` (in id order) as a ledger row view.
-    pub fn view<'a>(&'a self, i: usize, participants: &Participants<'a>) -> RowView<'a> {
+    pub fn view<'a>(&'a self, i: usize, participants: &DesignColumns<'a>) -> RowView<'a> {
         let u = self.new_units[i] as usize;
         let p = self.take.as_ref().map_or(u, |t| t[u] as usize);
         let slot = self.assignment.slots[u];
@@ -108,7 +108,7 @@ impl Reconciled {
 /// exactly; the first that does not (in file order) is the error.
 pub fn reconcile<'a>(
     design: &Design,
-    participants: &Participants<'a>,
+    participants: &DesignColumns<'a>,
     rows: &[LedgerRow],
     assign_new: bool,
 ) -> Result<Reconciled, RollingError> {

@@ -5,6 +5,7 @@
 //! pairs (df B − 1), and blocked-clustered (df G − 2B).
 
 use super::ols::{DesignMatrix, lm_robust};
+use super::rows::SeRule;
 use super::vcov::{Clusters, SeType};
 use crate::categorical::sorted_levels;
 use crate::error::{Error, Result};
@@ -16,7 +17,7 @@ pub struct DimResult {
     pub std_error: f64,
     pub df: f64,
     /// Which SE and df rule was used.
-    pub se_type: &'static str,
+    pub se_type: SeRule,
     /// Warnings (e.g. mixed pair and larger blocks).
     pub warnings: Vec<String>,
 }
@@ -50,9 +51,9 @@ pub fn difference_in_means(
         let rows: Vec<usize> = (0..n).collect();
         let r = internal(y, treated, clusters, weights.as_deref(), &rows, false)?;
         let se_type = match (clusters.is_some(), weights.is_some()) {
-            (true, _) => "CR2",
-            (false, true) => "HC2",
-            (false, false) => "Neyman",
+            (true, _) => SeRule::Robust(SeType::Cr2),
+            (false, true) => SeRule::Robust(SeType::Hc2),
+            (false, false) => SeRule::Neyman,
         };
         return Ok(DimResult {
             estimate: r.estimate,
@@ -118,17 +119,17 @@ pub fn difference_in_means(
                 .sum();
             (b / ((b - 1.0) * total * total) * ss).sqrt()
         };
-        (se, b - 1.0, "matched pairs")
+        (se, b - 1.0, SeRule::MatchedPairs)
     } else {
         let var: f64 = parts
             .iter()
             .map(|p| p.std_error.powi(2) * (p.nobs / total).powi(2))
             .sum();
         match clusters {
-            None => (var.sqrt(), n as f64 - 2.0 * b, "blocked Neyman"),
+            None => (var.sqrt(), n as f64 - 2.0 * b, SeRule::BlockedNeyman),
             Some(_) => {
                 let g: usize = parts.iter().map(|p| p.nclusters).sum();
-                (var.sqrt(), g as f64 - 2.0 * b, "blocked CR2")
+                (var.sqrt(), g as f64 - 2.0 * b, SeRule::BlockedCr2)
             }
         }
     };
@@ -293,7 +294,7 @@ mod tests {
         close(r.estimate, 2.0, "estimate");
         close(r.std_error, (7.0_f64 / 3.0).sqrt(), "SE");
         close(r.df, 49.0 / 17.0, "df");
-        assert_eq!(r.se_type, "Neyman");
+        assert_eq!(r.se_type, SeRule::Neyman);
     }
 
     #[test]
@@ -313,7 +314,7 @@ mod tests {
         close(r.estimate, 4.0, "estimate");
         close(r.std_error, 0.92_f64.sqrt(), "SE");
         close(r.df, 6.0, "df");
-        assert_eq!(r.se_type, "blocked Neyman");
+        assert_eq!(r.se_type, SeRule::BlockedNeyman);
         assert!(r.warnings.is_empty());
     }
 
@@ -328,7 +329,7 @@ mod tests {
         close(r.estimate, 3.0, "estimate");
         close(r.std_error, (7.0_f64 / 3.0).sqrt(), "SE");
         close(r.df, 2.0, "df");
-        assert_eq!(r.se_type, "matched pairs");
+        assert_eq!(r.se_type, SeRule::MatchedPairs);
     }
 
     #[test]
@@ -343,7 +344,7 @@ mod tests {
         let r = difference_in_means(&y, &t, None, None, Some(&w)).unwrap();
         close(r.estimate, 2.0, "estimate");
         close(r.df, 3.0, "df");
-        assert_eq!(r.se_type, "HC2");
+        assert_eq!(r.se_type, SeRule::Robust(SeType::Hc2));
         // A single unit in an arm leaves its variance unknown.
         let e = difference_in_means(&[1.0, 2.0, 3.0], &[true, false, false], None, None, None)
             .unwrap_err()

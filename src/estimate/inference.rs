@@ -8,6 +8,7 @@
 use super::adjust::{self, Adjustment};
 use super::fast::fast_statistic;
 use super::ri;
+use super::rows::Family;
 use super::{AnalysisData, EstimateOptions, Estimates, recompute};
 use crate::error::{Error, Result};
 use crate::rng::Stream;
@@ -256,9 +257,9 @@ pub fn permutation_draws(
 /// the same hypothesis; counting both in one family would make every adjustment needlessly
 /// conservative.
 pub fn adjust_p_values(estimates: &mut Estimates, method: Adjustment) {
-    for iv_family in [false, true] {
+    for family in [Family::Itt, Family::Participation] {
         let members: Vec<usize> = (0..estimates.rows.len())
-            .filter(|&i| estimates.rows[i].estimator.starts_with("iv") == iv_family)
+            .filter(|&i| estimates.rows[i].estimator.family() == family)
             .collect();
         let p: Vec<f64> = members.iter().map(|&i| estimates.rows[i].p_value).collect();
         for (&i, q) in members.iter().zip(adjust::adjust(&p, method)) {

@@ -3,9 +3,9 @@
 //! indicator on the arm indicators). The effects themselves use complete cases, with a warning.
 
 use super::ols::{DesignMatrix, lm_robust};
+use super::rows::AttritionRow;
 use super::vcov::SeType;
 use crate::error::Result;
-use crate::tidy::AttritionRow;
 
 /// Attrition rows for one outcome in one subgroup: one row per arm (control first).
 pub fn attrition(

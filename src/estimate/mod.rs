@@ -17,14 +17,15 @@ pub mod lin;
 pub mod missing;
 pub mod ols;
 pub mod ri;
+pub mod rows;
 pub mod vcov;
 pub mod weights;
 
 use crate::categorical::Codes;
 use crate::error::{Error, Result};
-use crate::tidy::{AttritionRow, EffectRow};
 use ols::{CovariateView, DesignMatrix, LazyDesignMatrix, expand_covariates, lm_robust_lazy};
 use rayon::prelude::*;
+use rows::{AttritionRow, EffectKind, EffectRow, RowEstimator, SeRule};
 use vcov::{Clusters, SeType};
 
 /// A categorical column: sorted levels and each row's level index.
@@ -295,14 +296,16 @@ pub fn estimate_all(
             .iter()
             .map(|group| {
                 let mut w = Vec::new();
-                group_effects(data, options, se, codes, y, &group.rows, &mut w)
+                let at = format!("{outcome}, {}", group.label);
+                group_effects(data, options, se, codes, y, &group.rows, &at, &mut w)
                     .map(|effects| (effects, w))
                     .map_err(|e| context(e, outcome, &group.label))
             })
             .collect();
         let diff_result = by_levels.map(|by| {
             let mut w = Vec::new();
-            differences(data, options, se, codes, y, &complete, by, &mut w)
+            let at = format!("{outcome}, the interaction model");
+            differences(data, options, se, codes, y, &complete, by, &at, &mut w)
                 .map(|d| (d, w))
                 .map_err(|e| context(e, outcome, "the interaction model"))
         });
@@ -320,7 +323,7 @@ pub fn estimate_all(
                     y,
                     &group.rows,
                     effect,
-                    options.estimator.label(),
+                    EffectKind::Itt(options.estimator),
                 ));
             }
         }
@@ -338,7 +341,7 @@ pub fn estimate_all(
                     y,
                     &group_rows,
                     effect,
-                    options.estimator.label(),
+                    EffectKind::Itt(options.estimator),
                 )));
             }
         }
@@ -367,7 +370,7 @@ pub fn estimate_all(
                     y,
                     &iv_rows,
                     effect.0,
-                    "iv",
+                    EffectKind::Participation,
                 );
                 r.term = pname.clone();
                 r.first_stage_f = Some(effect.1);
@@ -392,7 +395,7 @@ pub fn estimate_all(
                         y,
                         &group_rows,
                         effect,
-                        "iv",
+                        EffectKind::Participation,
                     ));
                     r.term = pname.clone();
                     r.first_stage_f = Some(first_stage_f);
@@ -483,7 +486,7 @@ pub struct Effect {
     pub estimate: f64,
     pub std_error: f64,
     pub df: f64,
-    pub se_type: String,
+    pub se_type: SeRule,
 }
 
 fn subset<T: Copy + Send + Sync>(values: &[T], rows: &[usize]) -> Vec<T> {
@@ -525,26 +528,90 @@ fn treatment_design(data: &AnalysisData, codes: &[usize], rows: &[usize]) -> Des
     d
 }
 
-fn note_dropped(
-    dropped: &[String],
-    protected: &[String],
-    warnings: &mut Vec<String>,
-) -> Result<()> {
-    for name in dropped {
-        if protected.contains(name) {
-            return Err(Error::compute(format!(
-                "the treatment column `{name}` is collinear with the covariates or strata"
-            ))
-            .with_hint("remove covariates or strata that determine the arm"));
-        }
-        let w = format!(
-            "column `{name}` dropped: collinear with earlier columns or constant (as R's lm)"
+/// Warn about dropped columns; a dropped treatment term is reported as not identified instead
+/// (by [`fit_terms`], from the fit's `unidentified`).
+fn note_dropped(dropped: &[String], protected: &[String], warnings: &mut Vec<String>) {
+    for name in dropped.iter().filter(|n| !protected.contains(n)) {
+        push_new(
+            warnings,
+            format!(
+                "column `{name}` dropped: collinear with earlier columns or constant (as R's lm)"
+            ),
         );
-        if !warnings.contains(&w) {
-            warnings.push(w);
+    }
+}
+
+fn push_new(warnings: &mut Vec<String>, w: String) {
+    if !warnings.contains(&w) {
+        warnings.push(w);
+    }
+}
+
+/// Says which observations had leverage one: their number and, for each, the stratum or the
+/// covariate level it holds alone among the fitted rows (else its position among them).
+fn leverage_one_warning(
+    data: &AnalysisData,
+    rows: &[usize],
+    leverage_one: &[usize],
+    se: SeType,
+    at: &str,
+) -> String {
+    use std::collections::BTreeMap;
+    // Levels held by a single fitted row: (factor name, level) by row.
+    let mut alone: BTreeMap<usize, String> = BTreeMap::new();
+    let mut single = |name: &str, level_of: &dyn Fn(usize) -> String| {
+        let mut count: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for (r, &i) in rows.iter().enumerate() {
+            let e = count.entry(level_of(i)).or_insert((0, r));
+            e.0 += 1;
+        }
+        for (level, (n, r)) in count {
+            if n == 1 {
+                alone.entry(r).or_insert(format!("{name}={level}"));
+            }
+        }
+    };
+    if let Some(strata) = &data.strata {
+        single(&strata.name, &|i| {
+            strata
+                .levels
+                .get(strata.codes[i])
+                .cloned()
+                .unwrap_or_default()
+        });
+    }
+    for c in &data.covariates {
+        if let CovariateValues::Text(values) = &c.values {
+            single(&c.name, &|i| values[i].clone());
         }
     }
-    Ok(())
+    let named: Vec<String> = leverage_one
+        .iter()
+        .map(|r| {
+            alone
+                .get(r)
+                .cloned()
+                .unwrap_or_else(|| format!("row {} of the fit", r + 1))
+        })
+        .collect();
+    let shown = 10;
+    let more = if named.len() > shown {
+        format!(" and {} more", named.len() - shown)
+    } else {
+        String::new()
+    };
+    format!(
+        "{at}: {} observation(s) with leverage one (1 - h <= {:e}: fitted exactly, the only person in {}{more}) left out of the {} variance, as estimatr's lm_robust(fixed_effects = ...) drops them",
+        leverage_one.len(),
+        vcov::LEVERAGE_ONE_TOLERANCE,
+        named
+            .iter()
+            .take(shown)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
+        se.label()
+    )
 }
 
 /// The model (design, its treatment term names) of the chosen estimator on `rows`, with `extra`
@@ -606,6 +673,7 @@ fn model_design(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn group_effects(
     data: &AnalysisData,
     options: &EstimateOptions,
@@ -613,6 +681,7 @@ fn group_effects(
     codes: &[usize],
     y: &[f64],
     rows: &[usize],
+    at: &str,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<(usize, Effect)>> {
     let arms = data.treatment.arms.len();
@@ -647,7 +716,7 @@ fn group_effects(
                     estimate: r.estimate,
                     std_error: r.std_error,
                     df: r.df,
-                    se_type: r.se_type.to_string(),
+                    se_type: r.se_type,
                 },
             ));
         }
@@ -662,10 +731,11 @@ fn group_effects(
         &DesignMatrix::new(),
     );
     let terms: Vec<String> = (1..arms).map(|a| data.treatment.term(a)).collect();
-    fit_terms(data, se, y, rows, &design, &terms, warnings)
+    fit_terms(data, se, y, rows, &design, &terms, at, warnings)
         .map(|effects| (1..arms).zip(effects).collect())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn fit_terms(
     data: &AnalysisData,
     se: SeType,
@@ -673,6 +743,7 @@ fn fit_terms(
     rows: &[usize],
     design: &LazyDesignMatrix,
     terms: &[String],
+    at: &str,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Effect>> {
     let ys = subset(y, rows);
@@ -687,7 +758,21 @@ fn fit_terms(
         clusters.as_ref(),
         &interest,
     )?;
-    note_dropped(&fit.dropped, terms, warnings)?;
+    note_dropped(&fit.dropped, terms, warnings);
+    for name in &fit.unidentified {
+        push_new(
+            warnings,
+            format!(
+                "{at}: `{name}` is not identified (its column is in the span of the other columns: its value would depend on which collinear column is dropped); the row is left empty"
+            ),
+        );
+    }
+    if !fit.leverage_one.is_empty() {
+        push_new(
+            warnings,
+            leverage_one_warning(data, rows, &fit.leverage_one, se, at),
+        );
+    }
     terms
         .iter()
         .map(|t| {
@@ -698,7 +783,7 @@ fn fit_terms(
                 estimate: fit.coef[j],
                 std_error: fit.std_error[j],
                 df: fit.df[j],
-                se_type: se.label().to_string(),
+                se_type: SeRule::Robust(se),
             })
         })
         .collect()
@@ -717,6 +802,7 @@ fn differences(
     y: &[f64],
     rows: &[usize],
     by: &Factor,
+    at: &str,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Difference>> {
     let reference = by.levels.len() - 1;
@@ -745,7 +831,7 @@ fn differences(
     let design = model_design(data, options, codes, rows, &indicators, &interacted);
     drop((indicators, interacted));
     let terms: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
-    let effects = fit_terms(data, se, y, rows, &design, &terms, warnings)?;
+    let effects = fit_terms(data, se, y, rows, &design, &terms, at, warnings)?;
     let mut out = Vec::new();
     for ((_, l, a), effect) in wanted.into_iter().zip(effects) {
         let label = format!(
@@ -860,7 +946,7 @@ fn iv_differences(
                 estimate,
                 std_error,
                 df,
-                se_type: se.label().to_string(),
+                se_type: SeRule::Robust(se),
             },
             first_stage_f,
             group_rows,
@@ -900,7 +986,7 @@ fn iv_effect(
             estimate: r.estimate,
             std_error: r.std_error,
             df: r.df,
-            se_type: se.label().to_string(),
+            se_type: SeRule::Robust(se),
         },
         r.first_stage_f,
     ))
@@ -924,7 +1010,7 @@ fn row(
     y: &[f64],
     rows: &[usize],
     effect: Effect,
-    estimator: &str,
+    kind: EffectKind,
 ) -> EffectRow {
     let (stat, p, lo, hi) =
         t_inference(effect.estimate, effect.std_error, effect.df, options.alpha);
@@ -943,10 +1029,9 @@ fn row(
     };
     let (n_treated, mean_treated) = mean_of(arm);
     let (n_control, mean_control) = mean_of(0);
-    let estimator = if data.weights.is_some() {
-        format!("{estimator} (ipw)")
-    } else {
-        estimator.to_string()
+    let estimator = RowEstimator {
+        kind,
+        weighted: data.weights.is_some(),
     };
     EffectRow {
         outcome: outcome.to_string(),
@@ -970,5 +1055,6 @@ fn row(
         p_value_ri: None,
         ri_conf_low: None,
         ri_conf_high: None,
+        prespecified: None,
     }
 }

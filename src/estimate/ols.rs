@@ -27,6 +27,13 @@ pub struct RobustFit {
     /// Robust variance matrix of the kept coefficients (`kept.len()` square), as estimatr's
     /// `vcov`.
     pub vcov: DMatrix<f64>,
+    /// Rows (into `y`) of leverage one, left out of an HC2/HC3 variance
+    /// ([`super::vcov::LEVERAGE_ONE_TOLERANCE`]).
+    pub leverage_one: Vec<usize>,
+    /// Columns of `interest` that are not identified: in the span of the other columns, so that
+    /// their value depends on which collinear column is dropped
+    /// ([`crate::linalg::LeastSquares::in_span_of_others`]). Their coefficient, SE and df are NaN.
+    pub unidentified: Vec<String>,
 }
 
 impl RobustFit {
@@ -236,12 +243,6 @@ fn fit_columns(
     let root_w: Option<Vec<f64>> = match weights {
         None => None,
         Some(w) => {
-            if se == SeType::Cr2 {
-                return Err(Error::compute(
-                    "CR2 standard errors with weights are not supported yet",
-                )
-                .with_hint("use --se cr1 (Stata) or cr0 with weights"));
-            }
             if let Some(bad) = w.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
                 return Err(Error::compute(format!(
                     "weights must be positive and finite; found {bad}"
@@ -263,6 +264,12 @@ fn fit_columns(
         Some(_) => scale(y).into(),
     };
     let fit = linalg::least_squares_blocked(&x, &yw)?;
+    // Terms of interest that are not identified (issue 12): in the span of the other columns.
+    let not_identified: Vec<usize> = interest
+        .iter()
+        .filter_map(|name| names.iter().position(|n| n == name))
+        .filter(|&j| fit.in_span_of_others(j) == Some(true))
+        .collect();
     let xk = x.select(&fit.kept);
     // Residuals on the original scale, from the observed regressors.
     // (The scaled residuals are kept apart only when they differ from the residuals.)
@@ -294,6 +301,7 @@ fn fit_columns(
         se,
         clusters,
         &df_for,
+        root_w.as_deref(),
     )?;
     let mut coef = vec![f64::NAN; p];
     let mut std_error = vec![f64::NAN; p];
@@ -302,6 +310,13 @@ fn fit_columns(
         coef[j] = fit.coef[slot];
         std_error[j] = vcov.matrix[(slot, slot)].sqrt();
         df[j] = vcov.df[slot];
+    }
+    let mut unidentified = Vec::new();
+    for &j in &not_identified {
+        coef[j] = f64::NAN;
+        std_error[j] = f64::NAN;
+        df[j] = f64::NAN;
+        unidentified.push(names[j].clone());
     }
     Ok(RobustFit {
         names: names.to_vec(),
@@ -313,6 +328,8 @@ fn fit_columns(
         residuals,
         kept: fit.kept,
         vcov: vcov.matrix,
+        leverage_one: vcov.leverage_one,
+        unidentified,
     })
 }
 
@@ -409,12 +426,42 @@ mod tests {
         // 2x is a multiple of x: dropped (NaN coefficient), the fit as without it.
         let (mut d, y) = design();
         d.push("twice", vec![0.0, 0.0, 0.0, 2.0, 2.0]);
-        let fit = lm_robust(&d, &y, None, SeType::Hc2, None, &["x"]).unwrap();
+        let fit = lm_robust(&d, &y, None, SeType::Hc2, None, &[]).unwrap();
         assert_eq!(fit.dropped, ["twice"]);
         assert!(fit.coef[2].is_nan() && fit.std_error[2].is_nan());
         close(fit.coef[1], 3.0, "slope");
         close(fit.std_error[1], (19.0_f64 / 3.0).sqrt(), "HC2");
         assert_eq!(fit.kept, [0, 1]);
+        assert!(fit.unidentified.is_empty());
+        // Asked for, x is not identified (issue 12): with `twice` kept instead it would be 0
+        // and `twice` 3/2, so its value depends on the dropped column; it is left empty.
+        let fit = lm_robust(&d, &y, None, SeType::Hc2, None, &["x"]).unwrap();
+        assert_eq!(fit.unidentified, ["x"]);
+        assert!(fit.coef[1].is_nan() && fit.std_error[1].is_nan() && fit.df[1].is_nan());
+    }
+
+    #[test]
+    fn an_observation_of_leverage_one_is_left_out_of_hc2_and_hc3() {
+        // A third group of one person (column `solo`): h = 1, e = 0. HC2 and HC3 of the slope
+        // are those of the design without that row (issue 12), HC1 keeps n − k = 6 − 3.
+        let (mut d, mut y) = design();
+        for c in d.columns.iter_mut() {
+            c.push(if c[0] == 1.0 && c.len() == 5 {
+                1.0
+            } else {
+                0.0
+            });
+        }
+        d.columns[0][5] = 1.0;
+        d.push("solo", vec![0.0, 0.0, 0.0, 0.0, 0.0, 1.0]);
+        y.push(10.0);
+        for (se, variance) in [(SeType::Hc2, 19.0_f64 / 3.0), (SeType::Hc3, 23.0 / 2.0)] {
+            let fit = lm_robust(&d, &y, None, se, None, &["x"]).unwrap();
+            close(fit.coef[1], 3.0, "slope");
+            close(fit.std_error[1], variance.sqrt(), se.label());
+            assert_eq!(fit.leverage_one, [5]);
+            close(fit.df[1], 3.0, "df n − k");
+        }
     }
 
     #[test]

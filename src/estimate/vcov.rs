@@ -18,6 +18,17 @@ use rayon::prelude::*;
 /// Eigenvalues of I − H_ss at or below this count as zero (estimatr's `lm_variance_cr2`).
 pub const CR2_EIGEN_TOLERANCE: f64 = 1e-12;
 
+/// An observation with 1 − h ≤ this has leverage one: the model fits it exactly (its residual
+/// is 0 in exact arithmetic; a stratum or a covariate level held by that person alone). HC2 and
+/// HC3 divide its e² = 0 by (1 − h) = 0, so in floating point they give rounding noise or NaN;
+/// lotta leaves such observations out of the variance (zero contribution, the pseudo-inverse of
+/// 1 − h, as estimatr's CR2 and as `lm_robust(fixed_effects = ~stratum)`, which drops them),
+/// which equals the HC2/HC3 of the data without them (same coefficients, residuals, other
+/// leverages and df n − k). The rounding error of a computed leverage is of order κ(R)·ε, far
+/// below 1e-8 for the designs the collinearity rule (1e-7) keeps; a genuine leverage within
+/// 1e-8 of one carries no usable residual either.
+pub const LEVERAGE_ONE_TOLERANCE: f64 = 1e-8;
+
 /// The variance estimator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SeType {
@@ -121,6 +132,9 @@ pub struct Vcov {
     /// Degrees of freedom per coefficient (NaN where not computed: CR2 df is computed only for
     /// the coefficients asked for).
     pub df: Vec<f64>,
+    /// Rows of leverage one (HC2, HC3: 1 − h ≤ [`LEVERAGE_ONE_TOLERANCE`]) left out of the
+    /// variance; empty for the other estimators.
+    pub leverage_one: Vec<usize>,
 }
 
 /// The robust variance of the coefficients of a least-squares fit.
@@ -128,6 +142,9 @@ pub struct Vcov {
 /// `x` holds the kept columns (n × k; already multiplied by √w for weighted fits), `residuals`
 /// the (weighted) residuals, `r` the R factor of `x`. `df_for` lists the coefficients whose CR2
 /// degrees of freedom are wanted.
+///
+/// `root_w` is √w (weights normalized to mean 1) when the fit is weighted: the weighted CR2
+/// needs the weights apart from the rows ([`cr2_weighted`]).
 pub fn robust_vcov(
     x: &linalg::Columns<'_>,
     residuals: &[f64],
@@ -135,6 +152,7 @@ pub fn robust_vcov(
     se: SeType,
     clusters: Option<&Clusters>,
     df_for: &[usize],
+    root_w: Option<&[f64]>,
 ) -> Result<Vcov> {
     let n = x.nrows();
     let k = x.ncols();
@@ -147,13 +165,20 @@ pub fn robust_vcov(
     let nf = n as f64;
     let kf = k as f64;
     if !se.is_cluster() {
+        let mut leverage_one = Vec::new();
         let omega: Vec<f64> = match se {
             SeType::Hc0 | SeType::Hc1 => residuals.iter().map(|e| e * e).collect(),
             SeType::Hc2 | SeType::Hc3 => {
                 let mut omega = linalg::leverages(x, &r_inv);
                 let power = if se == SeType::Hc2 { 1 } else { 2 };
-                for (h, e) in omega.iter_mut().zip(residuals) {
-                    *h = e * e / (1.0 - *h).powi(power);
+                for (i, (h, e)) in omega.iter_mut().zip(residuals).enumerate() {
+                    let one_minus = 1.0 - *h;
+                    if one_minus <= LEVERAGE_ONE_TOLERANCE {
+                        leverage_one.push(i);
+                        *h = 0.0;
+                    } else {
+                        *h = e * e / one_minus.powi(power);
+                    }
                 }
                 omega
             }
@@ -167,6 +192,7 @@ pub fn robust_vcov(
         return Ok(Vcov {
             matrix: symmetrize(v),
             df: vec![nf - kf; k],
+            leverage_one,
         });
     }
     let clusters = clusters.ok_or_else(|| {
@@ -209,9 +235,13 @@ pub fn robust_vcov(
             Ok(Vcov {
                 matrix: symmetrize(v),
                 df: vec![gf - 1.0; k],
+                leverage_one: Vec::new(),
             })
         }
-        SeType::Cr2 => cr2(x, residuals, &r_inv, &m, &members, df_for),
+        SeType::Cr2 => match root_w {
+            None => cr2(x, residuals, &r_inv, &m, &members, df_for),
+            Some(rw) => cr2_weighted(x, residuals, rw, &m, &members, df_for),
+        },
         _ => unreachable!("HC types handled above"),
     }
 }
@@ -330,6 +360,194 @@ fn cr2(
     Ok(Vcov {
         matrix: symmetrize(v),
         df,
+        leverage_one: Vec::new(),
+    })
+}
+
+/// One cluster's contributions to the weighted CR2 meat and df.
+struct WeightedCluster {
+    /// X_s'W_s A_s e_s.
+    half: DVector<f64>,
+    /// For each coefficient in `df_for`: (p_s, q_s, d_s) below.
+    df_parts: Vec<(DVector<f64>, DVector<f64>, f64)>,
+}
+
+/// CR2 of a weighted least-squares fit as estimatr's `lm_robust(weights =, clusters =,
+/// se_type = "CR2")` and clubSandwich's `vcovCR(lm(weights =), type = "CR2")` compute it
+/// (Bell & McCaffrey 2002; Pustejovsky & Tipton 2018 with the working model Φ = I): with
+/// H = X M X'W, M = (X'WX)⁻¹,
+///
+///   V = M Σ_s X_s'W_s A_s e_s e_s'A_s W_s X_s M,  A_s = [(I − H)(I − H)']_ss^{-1/2},
+///
+/// e the unweighted residuals. The block [(I − H)(I − H)']_ss = I − X_s M X_s'W_s −
+/// W_s X_s M X_s' + X_s M Q M X_s' (Q = X'W²X) is I + U C U' with U = [X_s, W_s X_s] (n_s × 2k)
+/// and C = [[MQM, −M], [−M, 0]], so (as for the unweighted CR2) it is never built: with
+/// U'U = V Λ V' (directions with Λ ≤ 1e-10 max Λ left out: U has rank k when the weights are
+/// constant within the cluster) and Q_u = U V Λ^{-1/2}, B = I + Q_u T Q_u' with
+/// T = Λ^{1/2}V'CVΛ^{1/2}; f(B) = I + Q_u (f(I + T) − I) Q_u' for f(b) = b^{-1/2} (0 where
+/// b ≤ 1e-12, the pseudo-inverse as estimatr), and U'Q_u = VΛ^{1/2}. Everything follows from
+/// U'U and U'e: O(n k²) time, no n_s × n_s matrix.
+///
+/// Bell–McCaffrey df for coefficient j (m = M e_j; a_s = A_s W_s X_s m): the eigenvalues of
+/// G'G, (G'G)_st = δ_st d_s − p_s'M q_t − q_s'M p_t + p_s'MQMp_t with p_s = X_s'a_s,
+/// q_s = X_s'W_s a_s, d_s = a_s'a_s; df = tr(G'G)²/‖G'G‖²_F, the norm in k × k form as
+/// Σd² + 2Σ d_s y_s'C y_s + tr(CSCS), y_s = (p_s, q_s), S = Σ y_s y_s'. Without weights this
+/// is the unweighted formula (q = p, Q = M⁻¹).
+fn cr2_weighted(
+    x: &linalg::Columns<'_>,
+    residuals: &[f64],
+    root_w: &[f64],
+    m: &DMatrix<f64>,
+    members: &[Vec<usize>],
+    df_for: &[usize],
+) -> Result<Vcov> {
+    let k = x.ncols();
+    // Per cluster: U'U and U'e with U = [X_s, W_s X_s] (rows unscaled: x = x̃/√w, e = ẽ/√w).
+    let grams: Vec<(DMatrix<f64>, DVector<f64>)> = members
+        .par_iter()
+        .map(|rows| {
+            let mut g = DMatrix::<f64>::zeros(2 * k, 2 * k);
+            let mut ue = DVector::<f64>::zeros(2 * k);
+            let mut u = vec![0.0; 2 * k];
+            for &i in rows {
+                let rw = root_w[i];
+                let w = rw * rw;
+                let e = residuals[i] / rw;
+                for j in 0..k {
+                    let xij = x.get(i, j) / rw;
+                    u[j] = xij;
+                    u[k + j] = w * xij;
+                }
+                for a in 0..2 * k {
+                    ue[a] += u[a] * e;
+                    for b in 0..=a {
+                        g[(a, b)] += u[a] * u[b];
+                    }
+                }
+            }
+            for a in 0..2 * k {
+                for b in 0..a {
+                    g[(b, a)] = g[(a, b)];
+                }
+            }
+            (g, ue)
+        })
+        .collect();
+    let q = grams
+        .iter()
+        .fold(DMatrix::<f64>::zeros(k, k), |acc, (g, _)| {
+            acc + g.view((k, k), (k, k))
+        });
+    let mqm = m * &q * m;
+    let mut c = DMatrix::<f64>::zeros(2 * k, 2 * k);
+    c.view_mut((0, 0), (k, k)).copy_from(&mqm);
+    c.view_mut((0, k), (k, k)).copy_from(&(-m));
+    c.view_mut((k, 0), (k, k)).copy_from(&(-m));
+    let parts: Vec<WeightedCluster> = grams
+        .par_iter()
+        .map(|(g, ue)| {
+            let eig = symmetrize(g.clone()).symmetric_eigen();
+            let largest = eig.eigenvalues.iter().copied().fold(0.0, f64::max);
+            let keep: Vec<usize> = (0..2 * k)
+                .filter(|&a| eig.eigenvalues[a] > 1e-10 * largest)
+                .collect();
+            let r = keep.len();
+            // UQ = U'Q_u = VΛ^{1/2}; QtU = Q_u'U = Λ^{1/2}V' (r × 2k).
+            let mut uq = DMatrix::<f64>::zeros(2 * k, r);
+            for (col, &a) in keep.iter().enumerate() {
+                let root = eig.eigenvalues[a].sqrt();
+                for row in 0..2 * k {
+                    uq[(row, col)] = eig.eigenvectors[(row, a)] * root;
+                }
+            }
+            // T = Q_u' U C U' Q_u = (U'Q_u)' C (U'Q_u).
+            let t = symmetrize(uq.transpose() * &c * &uq);
+            let s_eig = (DMatrix::<f64>::identity(r, r) + t).symmetric_eigen();
+            let f_of = |power: i32| -> DMatrix<f64> {
+                let diag: Vec<f64> = s_eig
+                    .eigenvalues
+                    .iter()
+                    .map(|&b| {
+                        let f = if b > CR2_EIGEN_TOLERANCE {
+                            b.powf(-0.5 * f64::from(power))
+                        } else {
+                            0.0
+                        };
+                        f - 1.0
+                    })
+                    .collect();
+                let mut scaled = s_eig.eigenvectors.clone();
+                for (j, mut col) in scaled.column_iter_mut().enumerate() {
+                    col *= diag[j];
+                }
+                &scaled * s_eig.eigenvectors.transpose()
+            };
+            let f1 = f_of(1);
+            // Q_u = UVΛ^{-1/2}, so Q_u'v = Λ^{-1/2}V'(U'v).
+            let qt_of = |uv: &DVector<f64>| -> DVector<f64> {
+                let mut out = DVector::<f64>::zeros(r);
+                for (col, &a) in keep.iter().enumerate() {
+                    let v = eig.eigenvectors.column(a).dot(uv);
+                    out[col] = v / eig.eigenvalues[a].sqrt();
+                }
+                out
+            };
+            let xq = uq.rows(0, k).into_owned(); // X_s'Q_u
+            let wxq = uq.rows(k, k).into_owned(); // (W_s X_s)'Q_u
+            let xwe = ue.rows(k, k).into_owned();
+            let half = &xwe + &wxq * (&f1 * qt_of(ue));
+            let df_parts = if df_for.is_empty() {
+                Vec::new()
+            } else {
+                let f2 = f_of(2);
+                let xwx = g.view((0, k), (k, k)).into_owned();
+                let xw2x = g.view((k, k), (k, k)).into_owned();
+                df_for
+                    .iter()
+                    .map(|&j| {
+                        let mj = m.column(j).into_owned();
+                        // Q_u'W_s X_s m = ((W_sX_s)'Q_u)' m.
+                        let qwxm = wxq.transpose() * &mj;
+                        let wxm_norm = mj.dot(&(&xw2x * &mj));
+                        let p = &xwx * &mj + &xq * (&f1 * &qwxm);
+                        let qv = &xw2x * &mj + &wxq * (&f1 * &qwxm);
+                        let d = wxm_norm + qwxm.dot(&(&f2 * &qwxm));
+                        (p, qv, d)
+                    })
+                    .collect()
+            };
+            WeightedCluster { half, df_parts }
+        })
+        .collect();
+    let meat = parts.iter().fold(DMatrix::zeros(k, k), |acc, p| {
+        acc + &p.half * p.half.transpose()
+    });
+    let v = m * meat * m;
+    let mut df = vec![f64::NAN; k];
+    for (slot, &j) in df_for.iter().enumerate() {
+        let mut trace = 0.0;
+        let mut frob = 0.0;
+        let mut s = DMatrix::<f64>::zeros(2 * k, 2 * k);
+        for part in &parts {
+            let (p, qv, d) = &part.df_parts[slot];
+            let mut y = DVector::<f64>::zeros(2 * k);
+            y.rows_mut(0, k).copy_from(p);
+            y.rows_mut(k, k).copy_from(qv);
+            let ycy = y.dot(&(&c * &y));
+            trace += d + ycy;
+            frob += d * d + 2.0 * d * ycy;
+            s += &y * y.transpose();
+        }
+        let cs = &c * &s;
+        frob += (&cs * &cs).trace();
+        if j < k {
+            df[j] = trace * trace / frob;
+        }
+    }
+    Ok(Vcov {
+        matrix: symmetrize(v),
+        df,
+        leverage_one: Vec::new(),
     })
 }
 

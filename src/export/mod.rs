@@ -35,6 +35,12 @@ impl From<usize> for Cell {
         Cell::Int(x as i64)
     }
 }
+impl From<Option<usize>> for Cell {
+    fn from(x: Option<usize>) -> Self {
+        x.map_or(Cell::Null, Cell::from)
+    }
+}
+
 impl From<i64> for Cell {
     fn from(x: i64) -> Self {
         Cell::Int(x)

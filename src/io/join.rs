@@ -1,17 +1,25 @@
-//! Analysis-ready columns for `estimate`: from one CSV file (ad hoc), or joined by id from a
-//! study's assignment ledger (one row per assigned person), participants and outcome files.
-//! Every cell is checked here, where its file, line and column are known, so the estimators get
-//! clean values: covariates and subgroups complete, outcomes numeric (empty = missing), the
-//! participation column 0/1, ids in outcome files present in the ledger.
+//! The one id join: a study's assignment ledger with its participants, outcome and cost files,
+//! aligned on the same persons. `estimate` ([`crate::io::analysis_data`]) and `cost`
+//! (`ops::cost`) both read their columns through it, so a column comes from the same file and a
+//! person is analysed or not by the same rule everywhere.
+//!
+//! The rule (docs/architecture.md):
+//! - the persons are the ledger's rows that have an arm, in ledger order (a misfit the design
+//!   left unassigned is in no comparison);
+//! - the ledger's own columns (`id`, `arm`, `probability`, `stratum`) come from the ledger; every
+//!   other column from the first file that has it, in the order participants, outcome files (as
+//!   `[data]` lists them), costs, and the ledger last;
+//! - only files that hold a requested column are read; in each, an id may appear once;
+//! - an id in an outcome or cost file must be in the ledger (outcomes are only analysed for
+//!   assigned persons); the participants file may hold persons not (yet) assigned;
+//! - a person without a row in an outcome or cost file has missing values there; the
+//!   participants file, when it supplies a column, must have every assigned person.
 
-use crate::categorical::{Coder, Codes};
 use crate::error::{Error, Location, Result, nearest};
-use crate::estimate::weights;
-use crate::estimate::{AnalysisData, Covariate, CovariateValues, Factor, Treatment};
+use crate::io::manifest::{FileHash, file_hash};
 use crate::io::source::InputFile;
-use crate::io::table::{ColumnRequest, Table, is_missing, numbers_or_categories};
+use crate::io::table::{ColumnRequest, Table};
 use std::collections::HashMap;
-use std::path::Path;
 
 /// The ledger's column names (written by `lotta assign`).
 pub const LEDGER_ID: &str = "id";
@@ -19,465 +27,434 @@ pub const LEDGER_ARM: &str = "arm";
 pub const LEDGER_PROBABILITY: &str = "probability";
 pub const LEDGER_STRATUM: &str = "stratum";
 
-/// Which columns the analysis uses.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Request {
-    pub outcomes: Vec<String>,
-    /// The treatment column: 0/1, or arms (then `control` names the control arm).
-    pub treatment: String,
-    pub control: Option<String>,
-    pub covariates: Vec<String>,
-    pub by: Option<String>,
-    /// Columns whose combinations are the strata.
-    pub strata: Vec<String>,
-    pub cluster: Option<String>,
-    /// A column of weights (ad hoc; with a study, IPW weights come from the ledger).
-    pub weights: Option<String>,
-    pub participation: Option<String>,
-    /// Covariates declared categorical: read as text (each level an indicator) even when their
-    /// cells are numbers (codes).
-    pub categorical: Vec<String>,
+/// The columns that always come from the ledger when it has them.
+const LEDGER_OWN: [&str; 4] = [LEDGER_ID, LEDGER_ARM, LEDGER_PROBABILITY, LEDGER_STRATUM];
+
+/// The files of a study, in join order.
+#[derive(Clone, Copy)]
+pub struct StudyFiles<'a> {
+    pub ledger: &'a InputFile,
+    pub participants: Option<&'a InputFile>,
+    pub outcomes: &'a [InputFile],
+    pub costs: Option<&'a InputFile>,
+    /// The id column of the participants, outcome and cost files (`[data] id`).
+    pub id: &'a str,
 }
 
-impl Request {
-    /// The covariates that must hold numbers (those not declared categorical).
-    fn numeric_covariates(&self) -> Vec<String> {
-        self.covariates
+/// How one file's columns are read: the file, the column names to read, and those of them the
+/// join needs as text (ids, arms, strata). The caller decides every other column's type.
+pub type ReadColumns<'r> = dyn Fn(&InputFile, &[String], &[String]) -> Result<Table> + 'r;
+
+/// Reading by [`ColumnRequest`]s: each name read as requested, the join's own columns as text.
+pub fn by_requests(
+    requests: &[ColumnRequest],
+) -> impl Fn(&InputFile, &[String], &[String]) -> Result<Table> + '_ {
+    move |input, names, text| {
+        let columns: Vec<ColumnRequest> = names
             .iter()
-            .filter(|c| !self.categorical.contains(c))
-            .cloned()
-            .collect()
-    }
-}
-
-pub use crate::estimate::weights::Ipw;
-
-/// A source of cells: one table, and for every analysis row the table row (None: absent).
-struct Source<'a> {
-    table: &'a Table,
-    /// The table row of each analysis row; None: the same row (a single file).
-    rows: Option<Vec<Option<usize>>>,
-    /// Number columns handed over whole instead of copied (a single file, a column needed once).
-    taken: std::sync::Mutex<HashMap<String, Vec<f64>>>,
-}
-
-impl<'a> Source<'a> {
-    fn new(table: &'a Table, rows: Option<Vec<Option<usize>>>) -> Source<'a> {
-        Source {
-            table,
-            rows,
-            taken: Default::default(),
-        }
-    }
-
-    fn row(&self, i: usize) -> Option<usize> {
-        match &self.rows {
-            Some(rows) => rows.get(i).copied().flatten(),
-            None => (i < self.table.n_rows()).then_some(i),
-        }
-    }
-
-    /// Where analysis row `i` of column `name` is, for a message.
-    fn location(&self, name: &str, i: usize) -> Location {
-        match self.row(i) {
-            Some(r) => self.table.location(r, name),
-            None => Location::file(self.table.path()).with_field(name),
-        }
-    }
-}
-
-/// Read `names` from `path`: text for `text`, numbers for the rest; a covariate that turns out to
-/// hold text is read again as text (it then enters as indicators).
-fn read_typed(
-    input: &InputFile,
-    names: &[String],
-    text: &[String],
-    covariates: &[String],
-    numeric_role: &[String],
-) -> Result<Table> {
-    let mut as_text: Vec<String> = text.to_vec();
-    let path = input.path();
-    let bytes = input.bytes();
-    // Find the text columns on the first stretch of the file before parsing all of it (a
-    // failed attempt on a register extract would cost a full parse). A column that turns to
-    // text only further down is still caught by the full parse.
-    let probe_end = bytes
-        .iter()
-        .skip(1 << 16)
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |p| (1 << 16) + p + 1);
-    if probe_end < bytes.len() {
-        parse_typed(
-            path,
-            &bytes[..probe_end],
-            names,
-            &mut as_text,
-            covariates,
-            numeric_role,
-        )?;
-    }
-    parse_typed(path, bytes, names, &mut as_text, covariates, numeric_role)
-}
-
-/// Parse `bytes` with the covariates in `as_text` read as text; a covariate that holds text is
-/// added to `as_text` and parsed again.
-fn parse_typed(
-    path: &Path,
-    bytes: &[u8],
-    names: &[String],
-    as_text: &mut Vec<String>,
-    covariates: &[String],
-    numeric_role: &[String],
-) -> Result<Table> {
-    loop {
-        let requests: Vec<ColumnRequest> = names
-            .iter()
-            .map(|n| {
-                if as_text.contains(n) {
-                    ColumnRequest::text(n.clone())
+            .map(|name| {
+                if text.contains(name) {
+                    ColumnRequest::text(name.clone())
                 } else {
-                    ColumnRequest::optional_number(n.clone())
+                    requests
+                        .iter()
+                        .find(|r| &r.name == name)
+                        .cloned()
+                        .unwrap_or_else(|| ColumnRequest::text(name.clone()))
                 }
             })
             .collect();
-        match Table::from_bytes(path, bytes, &requests) {
-            Ok(t) => return Ok(t),
-            Err(Error::NotANumber(problem))
-                if problem
-                    .location
-                    .field
-                    .as_ref()
-                    .is_some_and(|f| covariates.contains(f) && !as_text.contains(f)) =>
-            {
-                if let Some(f) = problem.location.field.clone() {
-                    // A covariate is text only when most of its cells are: a numeric column
-                    // with a stray cell is an error naming the cell.
-                    if numeric_role.contains(&f) {
-                        let cells = Table::from_bytes(path, bytes, &[ColumnRequest::text(&f)])?;
-                        numbers_or_categories(&cells, &f)?;
-                    }
-                    as_text.push(f);
-                }
-            }
-            Err(e) => return Err(e),
-        }
+        input.table(&columns)
     }
 }
 
-/// Columns read as numbers when they hold numbers and as text otherwise: covariates and the
-/// categorical columns (arms, subgroups, strata, clusters), whose numbers become labels.
-fn fallback_columns(request: &Request) -> Vec<String> {
-    let mut t = request.covariates.clone();
-    t.push(request.treatment.clone());
-    t.extend(request.by.iter().cloned());
-    t.extend(request.strata.iter().cloned());
-    t.extend(request.cluster.iter().cloned());
-    t
+/// Columns from one or several files, aligned on the same persons.
+pub struct Joined {
+    tables: Vec<Table>,
+    /// Column name → table holding it.
+    owner: HashMap<String, usize>,
+    /// Per table, per person: the table's row (None when the person has no row there).
+    rows: Vec<Vec<Option<usize>>>,
+    n: usize,
+    /// The files read, with their hashes, in join order (for the manifest).
+    inputs: Vec<FileHash>,
+    /// The persons' ids when joined from a study (to name a person missing from a file).
+    ids: Option<Vec<String>>,
+    /// For the user: persons the join left out, and why.
+    notes: Vec<String>,
 }
 
-/// Read every column the request names from one CSV file.
-pub fn load_file(path: &Path, request: &Request) -> Result<AnalysisData> {
-    load_input(&InputFile::open(path)?, request)
+/// One file of the join and the id column it is matched on.
+struct Member<'a> {
+    input: &'a InputFile,
+    id: &'a str,
+    role: Role,
 }
 
-/// Read every column the request names from one file already read.
-pub fn load_input(input: &InputFile, request: &Request) -> Result<AnalysisData> {
-    let path = input.path();
-    let headers = input.headers()?;
-    let mut names = request_columns(request);
-    names.dedup();
-    for name in &names {
-        check_header(path, &headers, name)?;
-    }
-    let mut table = read_typed(
-        input,
-        &names,
-        &request.categorical,
-        &fallback_columns(request),
-        &request.numeric_covariates(),
-    )?;
-    // Outcome, covariate, weight and participation columns are moved into the analysis data
-    // rather than copied when no other role reads them (a million rows: 8 MB each).
-    let mut uses: HashMap<&str, usize> = HashMap::new();
-    for name in request_roles(request) {
-        *uses.entry(name).or_default() += 1;
-    }
-    let mut taken = HashMap::new();
-    for name in request
-        .outcomes
-        .iter()
-        .chain(&request.covariates)
-        .chain(&request.weights)
-        .chain(&request.participation)
-    {
-        if uses.get(name.as_str()) == Some(&1)
-            && let Some(values) = table.take_number(name)
-        {
-            taken.insert(name.clone(), values);
-        }
-    }
-    let source = Source::new(&table, None);
-    *source.taken.lock().unwrap_or_else(|e| e.into_inner()) = taken;
-    let mut sources = HashMap::new();
-    for name in &names {
-        sources.insert(name.clone(), &source);
-    }
-    build(request, &sources, table.n_rows())
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Ledger,
+    Participants,
+    Outcomes,
+    Costs,
 }
 
-/// Join a study's ledger, participants and outcome files by id. Returns the data and notes for
-/// the user (e.g. that IPW weights are used).
-pub fn load_study(
-    ledger_file: &InputFile,
-    participants: Option<&InputFile>,
-    outcomes: &[InputFile],
-    id: &str,
-    request: &Request,
-    ipw: Ipw,
-) -> Result<(AnalysisData, Vec<String>)> {
-    let mut notes = Vec::new();
-    let mut request = request.clone();
-    request.treatment = LEDGER_ARM.to_string();
-    let request = &request;
-    let ledger = ledger_file.path();
-    let ledger_headers = ledger_file.headers()?;
-    for name in [LEDGER_ID, LEDGER_ARM] {
-        check_header(ledger, &ledger_headers, name)?;
-    }
-    let has_probability = ledger_headers.iter().any(|h| h == LEDGER_PROBABILITY);
-    let ledger_cols: Vec<String> = ledger_headers
-        .iter()
-        .filter(|h| {
-            [LEDGER_ID, LEDGER_ARM, LEDGER_PROBABILITY, LEDGER_STRATUM].contains(&h.as_str())
-        })
-        .cloned()
-        .collect();
-    let ledger_text: Vec<String> = ledger_cols
-        .iter()
-        .filter(|c| *c != LEDGER_PROBABILITY)
-        .cloned()
-        .collect();
-    let ledger_table = read_typed(ledger_file, &ledger_cols, &ledger_text, &[], &[])?;
-    let ids = ledger_table.text(LEDGER_ID)?;
-    // The people analysed: every ledger row with an arm. A misfit the design left unassigned
-    // (misfits = "missing") has no arm and is in no comparison.
-    let arm_cells = ledger_table.text(LEDGER_ARM)?;
-    let kept: Vec<usize> = (0..ids.len())
-        .filter(|&r| !arm_cells[r].trim().is_empty())
-        .collect();
-    let n = kept.len();
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
-    for (r, value) in ids.iter().enumerate() {
-        if seen.insert(value.as_str(), r).is_some() {
-            return Err(Error::ledger(
-                ledger_table.location(r, LEDGER_ID),
-                format!("id `{value}` appears twice in the ledger"),
-            ));
-        }
-    }
-    // Ledger id → analysis row.
-    let position: HashMap<&str, usize> = kept
-        .iter()
-        .enumerate()
-        .map(|(i, &r)| (ids[r].as_str(), i))
-        .collect();
-    if n < ids.len() {
-        notes.push(format!(
-            "{} of {} people in the ledger were left unassigned by the design (misfits) and are not analysed",
-            ids.len() - n,
-            ids.len()
-        ));
-    }
-    // Which file holds each requested column: participants, then outcome files, then the ledger.
-    let mut files: Vec<&InputFile> = Vec::new();
-    files.extend(participants);
-    files.extend(outcomes.iter());
-    let headers: Vec<Vec<String>> = files.iter().map(|f| f.headers()).collect::<Result<_>>()?;
-    let wanted = request_columns(request);
-    let mut per_file: Vec<Vec<String>> = vec![Vec::new(); files.len()];
-    let mut in_ledger: Vec<String> = Vec::new();
-    for name in &wanted {
-        if name == LEDGER_ARM {
-            continue; // the assignment always comes from the ledger
-        }
-        // The join rule (docs/architecture.md): the ledger's own columns from the ledger, every
-        // other column from the first of participants, outcome files, and the ledger last.
-        let ledger_owned = [LEDGER_PROBABILITY, LEDGER_STRATUM].contains(&name.as_str())
-            && ledger_cols.contains(name);
-        if ledger_owned {
-            in_ledger.push(name.clone());
-        } else if let Some(f) = headers.iter().position(|h| h.contains(name)) {
-            if !per_file[f].contains(name) {
-                per_file[f].push(name.clone());
-            }
-        } else if ledger_cols.contains(name) {
-            in_ledger.push(name.clone());
-        } else {
-            let all: Vec<&str> = headers
-                .iter()
-                .flatten()
-                .chain(ledger_headers.iter())
-                .map(String::as_str)
-                .collect();
-            let list: Vec<String> = files
-                .iter()
-                .map(|f| f.path().display().to_string())
-                .collect();
-            let mut err = Error::data(
-                Location::file(files.first().map_or(ledger, |f| f.path())).with_line(1),
-                format!("no column `{name}` in {} or the ledger", list.join(", ")),
-            );
-            if let Some(s) = nearest(name, all) {
-                err = err.with_hint(format!("did you mean `{s}`?"));
-            }
-            return Err(err);
-        }
-    }
-    let mut tables = Vec::new();
-    for (f, file) in files.iter().enumerate() {
-        let mut cols = vec![id.to_string()];
-        cols.extend(per_file[f].iter().filter(|c| *c != id).cloned());
-        check_header(file.path(), &headers[f], id)?;
-        let mut text = vec![id.to_string()];
-        text.extend(request.categorical.iter().cloned());
-        tables.push(read_typed(
-            file,
-            &cols,
-            &text,
-            &fallback_columns(request),
-            &request.numeric_covariates(),
-        )?);
-    }
-    let mut sources_owned: Vec<Source<'_>> = Vec::new();
-    for (f, table) in tables.iter().enumerate() {
-        let is_participants = participants.is_some() && f == 0;
-        let mut rows = vec![None; n];
-        for (r, value) in table.text(id)?.iter().enumerate() {
-            match position.get(value.as_str()) {
-                Some(&i) => {
-                    if rows[i].is_some() {
-                        return Err(Error::data(
-                            table.location(r, id),
-                            format!("id `{value}` appears twice"),
-                        ));
-                    }
-                    rows[i] = Some(r);
-                }
-                None if is_participants => {} // not (yet) assigned: not analysed
-                None if seen.contains_key(value.as_str()) => {} // left unassigned: not analysed
-                None => {
-                    return Err(Error::data(
-                        table.location(r, id),
-                        format!("id `{value}` is not in the assignment ledger {}", ledger.display()),
-                    )
-                    .with_hint("outcomes can only be analysed for assigned people; check the id or the ledger"));
-                }
-            }
-        }
-        if is_participants
-            && !per_file[f].is_empty()
-            && let Some(i) = rows.iter().position(Option::is_none)
-        {
-            return Err(Error::ledger(
-                ledger_table.location(kept[i], LEDGER_ID),
-                format!(
-                    "id `{}` is in the ledger but not in {}",
-                    ids[kept[i]],
-                    table.path().display()
-                ),
-            ));
-        }
-        sources_owned.push(Source::new(table, Some(rows)));
-    }
-    let ledger_source = Source::new(&ledger_table, Some(kept.iter().map(|&r| Some(r)).collect()));
-    let mut sources: HashMap<String, &Source<'_>> = HashMap::new();
-    for (f, names) in per_file.iter().enumerate() {
-        for name in names {
-            sources.insert(name.clone(), &sources_owned[f]);
-        }
-    }
-    for name in &in_ledger {
-        sources.insert(name.clone(), &ledger_source);
-    }
-    sources.insert(LEDGER_ARM.to_string(), &ledger_source);
-    let probability = if has_probability && ipw != Ipw::Off {
-        Some(number_column(
-            &ledger_source,
-            LEDGER_PROBABILITY,
+impl Joined {
+    /// Every person is one row of `input` (an ad hoc file).
+    pub fn single(input: &InputFile, names: &[String], read: &ReadColumns<'_>) -> Result<Joined> {
+        let table = read(input, names, &[])?;
+        let n = table.n_rows();
+        Ok(Joined {
+            owner: names.iter().map(|r| (r.clone(), 0)).collect(),
+            tables: vec![table],
+            rows: vec![(0..n).map(Some).collect()],
             n,
-            "assignment probability",
-        )?)
-    } else {
-        if ipw == Ipw::On {
-            return Err(Error::ledger(
-                Location::file(ledger).with_line(1),
-                format!("--ipw on needs the ledger's `{LEDGER_PROBABILITY}` column"),
-            ));
+            inputs: vec![file_hash(input)],
+            ids: None,
+            notes: Vec::new(),
+        })
+    }
+
+    /// Join a study's files by id (module notes), reading `names` (each once) with `read`.
+    pub fn study(
+        files: StudyFiles<'_>,
+        names: &[String],
+        read: &ReadColumns<'_>,
+    ) -> Result<Joined> {
+        let mut members = vec![Member {
+            input: files.ledger,
+            id: LEDGER_ID,
+            role: Role::Ledger,
+        }];
+        let others = files
+            .participants
+            .map(|p| (p, Role::Participants))
+            .into_iter()
+            .chain(files.outcomes.iter().map(|o| (o, Role::Outcomes)))
+            .chain(files.costs.map(|c| (c, Role::Costs)));
+        for (input, role) in others {
+            members.push(Member {
+                input,
+                id: files.id,
+                role,
+            });
         }
-        None
-    };
-    let mut data = build(request, &sources, n)?;
-    data.ids = Some(kept.iter().map(|&r| ids[r].clone()).collect());
-    if let Some(p) = probability {
-        for (i, &v) in p.iter().enumerate() {
-            if !(v > 0.0 && v <= 1.0) {
+        let headers: Vec<Vec<String>> = members
+            .iter()
+            .map(|m| m.input.headers())
+            .collect::<Result<_>>()?;
+        for name in [LEDGER_ID, LEDGER_ARM] {
+            check_header(files.ledger, &headers[0], name)?;
+        }
+        let owner = owners(&members, &headers, names)?;
+
+        // The ledger: its own columns as text (the probability as the caller asks).
+        let ledger_text: Vec<String> = [LEDGER_ID, LEDGER_ARM, LEDGER_STRATUM]
+            .iter()
+            .filter(|c| headers[0].iter().any(|h| h == *c))
+            .map(|c| c.to_string())
+            .collect();
+        let mut ledger_names = vec![LEDGER_ID.to_string(), LEDGER_ARM.to_string()];
+        for name in owned_by(&owner, names, 0) {
+            if !ledger_names.contains(&name) {
+                ledger_names.push(name);
+            }
+        }
+        let ledger = read(files.ledger, &ledger_names, &ledger_text)?;
+        let all_ids = ledger.text(LEDGER_ID)?;
+        let arms = ledger.text(LEDGER_ARM)?;
+        let mut in_ledger: HashMap<&str, usize> = HashMap::with_capacity(all_ids.len());
+        for (r, value) in all_ids.iter().enumerate() {
+            if in_ledger.insert(value.as_str(), r).is_some() {
                 return Err(Error::ledger(
-                    ledger_table.location(kept[i], LEDGER_PROBABILITY),
-                    format!("assignment probability {v} is not in (0, 1]"),
+                    ledger.location(r, LEDGER_ID),
+                    format!("id `{value}` appears twice in the ledger"),
                 ));
             }
         }
-        let varies =
-            weights::probabilities_vary(&data.treatment.codes, &p, data.treatment.arms.len());
-        if ipw == Ipw::On || varies {
-            notes.push(
-                "assignment probabilities differ between people: effects are weighted by inverse probabilities (--ipw off to disable)"
-                    .to_string(),
-            );
-            data.weights = Some(weights::inverse_probability_weights(&p));
+        let kept: Vec<usize> = (0..all_ids.len())
+            .filter(|&r| !arms[r].trim().is_empty())
+            .collect();
+        let position: HashMap<&str, usize> = kept
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| (all_ids[r].as_str(), i))
+            .collect();
+        let mut notes = Vec::new();
+        if kept.len() < all_ids.len() {
+            notes.push(format!(
+                "{} of {} people in the ledger were left unassigned by the design (misfits) and are not analysed",
+                all_ids.len() - kept.len(),
+                all_ids.len()
+            ));
+        }
+
+        let mut tables = Vec::new();
+        let mut rows = Vec::new();
+        let mut table_of_member = vec![None; members.len()];
+        let mut inputs = vec![file_hash(files.ledger)];
+        for (m, member) in members.iter().enumerate().skip(1) {
+            let mut columns = vec![member.id.to_string()];
+            columns.extend(owned_by(&owner, names, m).filter(|c| c != member.id));
+            if columns.len() == 1 {
+                continue; // supplies nothing requested: not read
+            }
+            check_header(member.input, &headers[m], member.id)?;
+            let table = read(member.input, &columns, &columns[..1])?;
+            let mut person_rows = vec![None; kept.len()];
+            let mut first_line: HashMap<&str, usize> = HashMap::new();
+            let ids = table.text(member.id)?;
+            for (r, value) in ids.iter().enumerate() {
+                if let Some(first) = first_line.insert(value.as_str(), r) {
+                    return Err(Error::data(
+                        table.location(r, member.id),
+                        format!(
+                            "id `{value}` appears twice (also line {})",
+                            table.line(first)
+                        ),
+                    ));
+                }
+                match position.get(value.as_str()) {
+                    Some(&i) => person_rows[i] = Some(r),
+                    // Not (yet) assigned, or left unassigned by the design: not analysed.
+                    None if member.role == Role::Participants => {}
+                    None if in_ledger.contains_key(value.as_str()) => {}
+                    None => {
+                        return Err(Error::data(
+                            table.location(r, member.id),
+                            format!(
+                                "id `{value}` is not in the assignment ledger {}",
+                                files.ledger.path().display()
+                            ),
+                        )
+                        .with_hint(
+                            "outcomes and costs can only be analysed for assigned people; check the id or the ledger",
+                        ));
+                    }
+                }
+            }
+            if member.role == Role::Participants
+                && let Some(i) = person_rows.iter().position(Option::is_none)
+            {
+                return Err(Error::ledger(
+                    ledger.location(kept[i], LEDGER_ID),
+                    format!(
+                        "id `{}` is in the ledger but not in {}",
+                        all_ids[kept[i]],
+                        member.input.path().display()
+                    ),
+                )
+                .with_hint("the participants file must list everyone assigned"));
+            }
+            table_of_member[m] = Some(tables.len() + 1);
+            inputs.push(file_hash(member.input));
+            tables.push(table);
+            rows.push(person_rows);
+        }
+        let ids: Vec<String> = kept.iter().map(|&r| all_ids[r].clone()).collect();
+        let ledger_rows: Vec<Option<usize>> = kept.iter().map(|&r| Some(r)).collect();
+        tables.insert(0, ledger);
+        rows.insert(0, ledger_rows);
+        let owner = owner
+            .into_iter()
+            .map(|(name, m)| {
+                (
+                    name,
+                    if m == 0 {
+                        0
+                    } else {
+                        table_of_member[m].unwrap_or(0)
+                    },
+                )
+            })
+            .collect();
+        Ok(Joined {
+            n: ids.len(),
+            ids: Some(ids),
+            tables,
+            owner,
+            rows,
+            inputs,
+            notes,
+        })
+    }
+
+    /// The number of persons.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The files read, with their hashes (for the manifest), in join order.
+    pub fn inputs(&self) -> &[FileHash] {
+        &self.inputs
+    }
+
+    /// The persons' ids (a study's join; None for a single file).
+    pub fn ids(&self) -> Option<&[String]> {
+        self.ids.as_deref()
+    }
+
+    /// Notes for the user: persons the join left out, and why.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    fn owner_of(&self, name: &str) -> usize {
+        self.owner.get(name).copied().unwrap_or(0)
+    }
+
+    /// The table holding column `name`, and each person's row in it.
+    pub fn column(&self, name: &str) -> (&Table, &[Option<usize>]) {
+        let t = self.owner_of(name);
+        (&self.tables[t], &self.rows[t])
+    }
+
+    /// Take column `name` out as numbers in person order, when its file has one row per person
+    /// in order (a single file): a million-row column is then moved, not copied.
+    pub fn take_number(&mut self, name: &str) -> Option<Vec<f64>> {
+        if self.ids.is_some() {
+            return None;
+        }
+        let t = self.owner_of(name);
+        self.tables[t].take_number(name)
+    }
+
+    /// Column `name` as text, one value per person ("" when the person has no row there).
+    pub fn text(&self, name: &str) -> Result<Vec<String>> {
+        let (table, rows) = self.column(name);
+        let values = table.text(name)?;
+        Ok(rows
+            .iter()
+            .map(|r| r.and_then(|i| values.get(i).cloned()).unwrap_or_default())
+            .collect())
+    }
+
+    /// Column `name` as numbers, one value per person (NaN when missing or without a row).
+    pub fn number(&self, name: &str) -> Result<Vec<f64>> {
+        let (table, rows) = self.column(name);
+        let values = table.number(name)?;
+        Ok(rows
+            .iter()
+            .map(|r| r.and_then(|i| values.get(i).copied()).unwrap_or(f64::NAN))
+            .collect())
+    }
+
+    /// Person `i`'s row in the file holding `name` (None: no row there).
+    pub fn row(&self, name: &str, i: usize) -> Option<usize> {
+        self.column(name).1.get(i).copied().flatten()
+    }
+
+    /// " for person `<id>`, who has no row in this file" when person `i` has no row in the file
+    /// holding `name`, else "".
+    pub fn absent(&self, name: &str, i: usize) -> String {
+        match (&self.ids, self.row(name, i)) {
+            (Some(ids), None) => format!(
+                " for person `{}`, who has no row in this file",
+                ids.get(i).map_or("?", String::as_str)
+            ),
+            _ => String::new(),
         }
     }
-    Ok((data, notes))
-}
 
-/// Every role's column names, with repeats (a column may serve two roles).
-fn request_roles(request: &Request) -> Vec<&str> {
-    std::iter::once(&request.treatment)
-        .chain(&request.outcomes)
-        .chain(&request.covariates)
-        .chain(&request.by)
-        .chain(&request.strata)
-        .chain(&request.cluster)
-        .chain(&request.weights)
-        .chain(&request.participation)
-        .map(String::as_str)
-        .collect()
-}
-
-fn request_columns(request: &Request) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut add = |n: &String| {
-        if !names.contains(n) {
-            names.push(n.clone());
+    /// Where person `i`'s value of `name` is (the file and line, or the file when absent).
+    pub fn location(&self, name: &str, i: usize) -> Location {
+        let (table, _) = self.column(name);
+        match self.row(name, i) {
+            Some(row) => table.location(row, name),
+            None => Location::file(table.path()).with_field(name),
         }
-    };
-    add(&request.treatment);
-    request.outcomes.iter().for_each(&mut add);
-    request.covariates.iter().for_each(&mut add);
-    request.by.iter().for_each(&mut add);
-    request.strata.iter().for_each(&mut add);
-    request.cluster.iter().for_each(&mut add);
-    request.weights.iter().for_each(&mut add);
-    request.participation.iter().for_each(&mut add);
-    names
+    }
+
+    /// Each value of the id column `id` is present and appears once (one file given with
+    /// `--id`; a study's files are checked as they are joined).
+    pub fn check_unique_ids(&self, id: &str) -> Result<()> {
+        let ids = self.text(id)?;
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+        for (i, v) in ids.iter().enumerate() {
+            if v.is_empty() {
+                return Err(Error::data(self.location(id, i), "empty id"));
+            }
+            if let Some(first) = seen.insert(v.as_str(), i) {
+                let line = self.location(id, first).line.unwrap_or(0);
+                return Err(Error::data(
+                    self.location(id, i),
+                    format!("id `{v}` appears twice (also line {line})"),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
-fn check_header(path: &Path, headers: &[String], name: &str) -> Result<()> {
+/// The member holding each requested column, by the join rule (module notes).
+fn owners(
+    members: &[Member<'_>],
+    headers: &[Vec<String>],
+    names: &[String],
+) -> Result<HashMap<String, usize>> {
+    let mut owner = HashMap::new();
+    for name in names {
+        let has = |m: usize| headers[m].iter().any(|h| h == name);
+        let found = if LEDGER_OWN.contains(&name.as_str()) && has(0) {
+            Some(0)
+        } else {
+            (1..members.len())
+                .chain(std::iter::once(0))
+                .find(|&m| has(m))
+        };
+        let Some(m) = found else {
+            let files: Vec<String> = members[1..]
+                .iter()
+                .map(|m| m.input.path().display().to_string())
+                .collect();
+            let place = if files.is_empty() {
+                "the ledger".to_string()
+            } else {
+                format!("{} or the ledger", files.join(", "))
+            };
+            let first = members.get(1).unwrap_or(&members[0]).input.path();
+            let mut err = Error::data(
+                Location::file(first).with_line(1),
+                format!("no column `{name}` in {place}"),
+            );
+            if let Some(s) = nearest(name, headers.iter().flatten().map(String::as_str)) {
+                err = err.with_hint(format!("did you mean `{s}`?"));
+            }
+            return Err(err);
+        };
+        owner.insert(name.clone(), m);
+    }
+    Ok(owner)
+}
+
+/// The requested names member `m` supplies, in request order.
+fn owned_by<'a>(
+    owner: &'a HashMap<String, usize>,
+    names: &'a [String],
+    m: usize,
+) -> impl Iterator<Item = String> + 'a {
+    let mut seen: Vec<&str> = Vec::new();
+    names
+        .iter()
+        .filter(move |n| {
+            let fresh = !seen.contains(&n.as_str());
+            seen.push(n.as_str());
+            fresh && owner.get(n.as_str()) == Some(&m)
+        })
+        .cloned()
+}
+
+/// A header without column `name`: an error on line 1 listing the header.
+pub fn check_header(input: &InputFile, headers: &[String], name: &str) -> Result<()> {
     if headers.iter().any(|h| h == name) {
         return Ok(());
     }
     let mut err = Error::data(
-        Location::file(path).with_line(1),
+        Location::file(input.path()).with_line(1),
         format!("no column `{name}`; the header has: {}", headers.join(", ")),
     );
     if let Some(s) = nearest(name, headers.iter().map(String::as_str)) {
@@ -486,279 +463,156 @@ fn check_header(path: &Path, headers: &[String], name: &str) -> Result<()> {
     Err(err)
 }
 
-type Sources<'a, 'b> = HashMap<String, &'b Source<'a>>;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
 
-fn source<'a, 'b>(sources: &Sources<'a, 'b>, name: &str) -> Result<&'b Source<'a>> {
-    sources
-        .get(name)
-        .copied()
-        .ok_or_else(|| Error::compute(format!("column `{name}` was not read")))
-}
-
-/// The levels (sorted, byte order: [`crate::categorical`]) and each row's level of a complete
-/// text column; an empty cell or a person without a row is an error naming the place.
-fn text_codes(
-    s: &Source<'_>,
-    name: &str,
-    n: usize,
-    role: &str,
-) -> Result<(Vec<String>, Vec<usize>)> {
-    if let Ok(numbers) = s.table.number(name) {
-        return number_codes(s, numbers, name, n, role);
+    fn input(name: &str, text: &str) -> InputFile {
+        InputFile::from_bytes(Path::new(name), text.as_bytes().to_vec())
     }
-    let column = s.table.text(name)?;
-    let mut coder: Coder<&str> = Coder::new();
-    let mut codes = Vec::with_capacity(n);
-    for i in 0..n {
-        let Some(r) = s.row(i) else {
-            return Err(Error::data(
-                s.location(name, i),
-                format!(
-                    "a person in the ledger has no row here; the {role} `{name}` is needed for everyone"
-                ),
-            ));
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn as_numbers(requests: &[&str]) -> Vec<ColumnRequest> {
+        requests
+            .iter()
+            .map(|n| ColumnRequest::optional_number(*n))
+            .collect()
+    }
+
+    #[test]
+    fn one_file_reads_every_person_and_names_duplicate_ids_by_line() {
+        let file = input("d.csv", "id,y\na,1\nb,\na,0\n");
+        let requests = vec![
+            ColumnRequest::text("id"),
+            ColumnRequest::optional_number("y"),
+        ];
+        let joined = Joined::single(&file, &names(&["id", "y"]), &by_requests(&requests)).unwrap();
+        assert_eq!(joined.len(), 3);
+        assert_eq!(joined.text("id").unwrap(), ["a", "b", "a"]);
+        let y = joined.number("y").unwrap();
+        assert_eq!(y[0], 1.0);
+        assert!(y[1].is_nan());
+        assert_eq!(joined.absent("y", 1), "");
+        assert_eq!(joined.inputs().len(), 1);
+        let err = joined.check_unique_ids("id").unwrap_err().to_string();
+        assert!(
+            err.contains("line 4") && err.contains("appears twice (also line 2)"),
+            "{err}"
+        );
+    }
+
+    const LEDGER: &str = "id,arm,stratum\np1,control,s\np2,treat,s\np3,,s\np4,treat,s\n";
+
+    /// The ledger and outcome files only, matched on `pid`.
+    fn with_outcomes<'a>(ledger: &'a InputFile, outcomes: &'a [InputFile]) -> StudyFiles<'a> {
+        StudyFiles {
+            ledger,
+            participants: None,
+            outcomes,
+            costs: None,
+            id: "pid",
+        }
+    }
+
+    #[test]
+    fn a_study_is_the_ledgers_assigned_persons_with_each_column_from_its_first_file() {
+        let ledger = input("ledger.csv", LEDGER);
+        // `age` is in both participants and outcomes: the participants' value wins; `y` only in
+        // outcomes; `stratum` in participants too, but the ledger's own column wins.
+        let participants = input(
+            "participants.csv",
+            "pid,age,stratum\np1,30,x\np2,40,x\np3,50,x\np4,60,x\np9,70,x\n",
+        );
+        let outcomes = [input("outcomes.csv", "pid,y,age\np2,1,99\np1,0,99\n")];
+        let files = StudyFiles {
+            ledger: &ledger,
+            participants: Some(&participants),
+            outcomes: &outcomes,
+            costs: None,
+            id: "pid",
         };
-        let v = column[r].as_str();
-        if is_missing(v) {
-            return Err(Error::data(
-                s.location(name, i),
-                format!("empty cell; the {role} `{name}` must be given for everyone analysed"),
-            )
-            .with_hint("fill in the value, or leave this column out"));
-        }
-        codes.push(coder.code(v));
-    }
-    let sorted = Codes {
-        codes,
-        levels: coder.into_levels(),
-    }
-    .into_sorted();
-    Ok((
-        sorted.levels.into_iter().map(str::to_string).collect(),
-        sorted.codes,
-    ))
-}
-
-/// A categorical column that holds numbers: its distinct values, labelled as written by `{}`
-/// (so `1` and `1.0` are the same level), sorted as text like every other level.
-fn number_codes(
-    s: &Source<'_>,
-    column: &[f64],
-    name: &str,
-    n: usize,
-    role: &str,
-) -> Result<(Vec<String>, Vec<usize>)> {
-    // Coded by value (−0 and 0 alike), labelled by the first value seen.
-    let mut coder: Coder<u64> = Coder::new();
-    let mut labels: Vec<String> = Vec::new();
-    let mut codes = Vec::with_capacity(n);
-    for i in 0..n {
-        let value = s.row(i).map_or(f64::NAN, |r| column[r]);
-        if value.is_nan() {
-            let message = if s.row(i).is_some() {
-                format!("empty cell; the {role} `{name}` must be given for everyone analysed")
-            } else {
-                format!(
-                    "a person in the ledger has no row here; the {role} `{name}` is needed for everyone"
-                )
-            };
-            return Err(Error::data(s.location(name, i), message)
-                .with_hint("fill in the value, or leave this column out"));
-        }
-        let code = coder.code((value + 0.0).to_bits());
-        if code == labels.len() {
-            labels.push(format!("{value}"));
-        }
-        codes.push(code);
-    }
-    let sorted = Codes {
-        codes,
-        levels: labels,
-    }
-    .into_sorted();
-    Ok((sorted.levels, sorted.codes))
-}
-
-/// Numbers, NaN where empty or absent.
-fn optional_numbers(s: &Source<'_>, name: &str, n: usize) -> Result<Vec<f64>> {
-    if let Some(values) = s
-        .taken
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(name)
-    {
-        return Ok(values);
-    }
-    use rayon::prelude::*;
-    let column = s.table.number(name)?;
-    Ok((0..n)
-        .into_par_iter()
-        .map(|i| s.row(i).map_or(f64::NAN, |r| column[r]))
-        .collect())
-}
-
-/// Numbers that must be present.
-fn number_column(s: &Source<'_>, name: &str, n: usize, role: &str) -> Result<Vec<f64>> {
-    let values = optional_numbers(s, name, n)?;
-    if let Some(i) = values.iter().position(|v| v.is_nan()) {
-        return Err(Error::data(
-            s.location(name, i),
-            format!("empty cell; the {role} `{name}` must be given for everyone analysed"),
+        let requests = as_numbers(&["age", "y"]);
+        let joined = Joined::study(
+            files,
+            &names(&["age", "y", "stratum", "arm"]),
+            &by_requests(&requests),
         )
-        .with_hint("fill in the value, or leave this column out"));
+        .unwrap();
+        assert_eq!(joined.ids().unwrap(), ["p1", "p2", "p4"]);
+        assert_eq!(joined.number("age").unwrap(), [30.0, 40.0, 60.0]);
+        let y = joined.number("y").unwrap();
+        assert_eq!(&y[..2], [0.0, 1.0]);
+        assert!(y[2].is_nan());
+        assert!(joined.absent("y", 2).contains("`p4`"));
+        assert_eq!(joined.text("stratum").unwrap(), ["s", "s", "s"]);
+        assert_eq!(joined.text("arm").unwrap(), ["control", "treat", "treat"]);
+        assert_eq!(joined.notes().len(), 1, "{:?}", joined.notes());
+        assert_eq!(joined.inputs().len(), 3);
     }
-    Ok(values)
-}
 
-fn build(request: &Request, sources: &Sources<'_, '_>, n: usize) -> Result<AnalysisData> {
-    if n == 0 {
-        return Err(Error::compute("no rows to analyse"));
-    }
-    // Treatment.
-    let ts = source(sources, &request.treatment)?;
-    let (levels, level_codes) = text_codes(ts, &request.treatment, n, "treatment")?;
-    let arms: Vec<String> = match &request.control {
-        Some(control) => {
-            if !levels.contains(control) {
-                return Err(Error::data(
-                    Location::file(ts.table.path()).with_field(&request.treatment),
-                    format!(
-                        "the control arm `{control}` does not occur; the column has: {}",
-                        levels.join(", ")
-                    ),
-                )
-                .with_hint("give --control with one of these values"));
-            }
-            std::iter::once(control.clone())
-                .chain(levels.iter().filter(|l| *l != control).cloned())
-                .collect()
+    #[test]
+    fn an_outcome_or_cost_id_missing_from_the_ledger_is_refused_by_line() {
+        let ledger = input("ledger.csv", LEDGER);
+        for role in ["outcomes", "costs"] {
+            let file = [input("other.csv", "pid,y\np1,1\nzz,2\n")];
+            let files = StudyFiles {
+                ledger: &ledger,
+                participants: None,
+                outcomes: if role == "outcomes" { &file } else { &[] },
+                costs: (role == "costs").then(|| &file[0]),
+                id: "pid",
+            };
+            let requests = as_numbers(&["y"]);
+            let err = Joined::study(files, &names(&["y"]), &by_requests(&requests))
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(
+                err.contains("other.csv") && err.contains("line 3") && err.contains("`zz`"),
+                "{role}: {err}"
+            );
         }
-        None => {
-            let is_bad = |c: usize| levels[c] != "0" && levels[c] != "1";
-            if let Some(i) = level_codes.iter().position(|&c| is_bad(c)) {
-                let bad = level_codes[i];
-                return Err(Error::data(
-                    ts.location(&request.treatment, i),
-                    format!(
-                        "expected a 0/1 treatment, found `{}` (the column has: {})",
-                        levels[bad],
-                        levels.join(", ")
-                    ),
-                )
-                .with_hint("name the control arm with --control ARM"));
-            }
-            vec!["0".to_string(), "1".to_string()]
-        }
-    };
-    let remap: Vec<usize> = levels
-        .iter()
-        .map(|l| arms.iter().position(|a| a == l).unwrap_or(0))
-        .collect();
-    let treatment = Treatment {
-        name: request.treatment.clone(),
-        arms,
-        codes: level_codes.iter().map(|&c| remap[c]).collect(),
-    };
-    let mut outcomes = Vec::new();
-    for name in &request.outcomes {
-        outcomes.push((
-            name.clone(),
-            optional_numbers(source(sources, name)?, name, n)?,
-        ));
     }
-    let mut covariates = Vec::new();
-    for name in &request.covariates {
-        let s = source(sources, name)?;
-        let values = if s.table.number(name).is_ok() {
-            CovariateValues::Number(number_column(s, name, n, "covariate")?)
-        } else {
-            let (levels, codes) = text_codes(s, name, n, "covariate")?;
-            CovariateValues::Text(codes.into_iter().map(|c| levels[c].clone()).collect())
+
+    #[test]
+    fn a_person_left_unassigned_may_have_outcomes_but_an_assigned_one_needs_a_participants_row() {
+        let ledger = input("ledger.csv", LEDGER);
+        let outcomes = [input("outcomes.csv", "pid,y\np3,1\n")];
+        let files = with_outcomes(&ledger, &outcomes);
+        let requests = as_numbers(&["y", "age"]);
+        assert!(Joined::study(files, &names(&["y"]), &by_requests(&requests)).is_ok());
+        let participants = input("participants.csv", "pid,age\np1,30\np2,40\n");
+        let files = StudyFiles {
+            participants: Some(&participants),
+            ..files
         };
-        covariates.push(Covariate {
-            name: name.clone(),
-            values,
-        });
+        let err = Joined::study(files, &names(&["age"]), &by_requests(&requests))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("`p4` is in the ledger but not in participants.csv"),
+            "{err}"
+        );
     }
-    let factor = |name: &str, role: &str| -> Result<Factor> {
-        let (levels, codes) = text_codes(source(sources, name)?, name, n, role)?;
-        Ok(Factor {
-            name: name.to_string(),
-            levels,
-            codes,
-        })
-    };
-    let by = request
-        .by
-        .as_deref()
-        .map(|b| factor(b, "subgroup"))
-        .transpose()?;
-    let strata = match request.strata.as_slice() {
-        [] => None,
-        [one] => Some(factor(one, "stratum")?),
-        several => {
-            // Combinations of the columns: level indices combined, then labelled `a|b`.
-            let parts: Vec<Factor> = several
-                .iter()
-                .map(|c| factor(c, "stratum"))
-                .collect::<Result<_>>()?;
-            let labels: Vec<String> = (0..n)
-                .map(|i| {
-                    parts
-                        .iter()
-                        .map(|f| f.levels[f.codes[i]].as_str())
-                        .collect::<Vec<_>>()
-                        .join("|")
-                })
-                .collect();
-            Some(Factor::from_labels(several.join("|"), &labels))
-        }
-    };
-    let cluster = request
-        .cluster
-        .as_deref()
-        .map(|c| factor(c, "cluster"))
-        .transpose()?;
-    let weights = match &request.weights {
-        None => None,
-        Some(name) => {
-            let s = source(sources, name)?;
-            let w = number_column(s, name, n, "weight")?;
-            if let Some(i) = w.iter().position(|v| *v <= 0.0) {
-                return Err(Error::data(
-                    s.location(name, i),
-                    format!("weight {} is not positive", w[i]),
-                ));
-            }
-            Some(w)
-        }
-    };
-    let participation = match &request.participation {
-        None => None,
-        Some(name) => {
-            let s = source(sources, name)?;
-            let v = optional_numbers(s, name, n)?;
-            if let Some(i) = v
-                .iter()
-                .position(|x| !(x.is_nan() || *x == 0.0 || *x == 1.0))
-            {
-                return Err(Error::data(
-                    s.location(name, i),
-                    format!("expected 0 or 1 (took part or not), found {}", v[i]),
-                ));
-            }
-            Some((name.clone(), v))
-        }
-    };
-    Ok(AnalysisData {
-        treatment,
-        outcomes,
-        covariates,
-        by,
-        strata,
-        cluster,
-        weights,
-        participation,
-        ids: None,
-    })
+
+    #[test]
+    fn an_unknown_column_names_every_file_and_the_nearest_header() {
+        let ledger = input("ledger.csv", LEDGER);
+        let outcomes = [input("outcomes.csv", "pid,employed_12m\np1,1\n")];
+        let files = with_outcomes(&ledger, &outcomes);
+        let err = Joined::study(files, &names(&["employed_12"]), &by_requests(&[]))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("no column `employed_12` in outcomes.csv or the ledger")
+                && err.contains("did you mean `employed_12m`?"),
+            "{err}"
+        );
+    }
 }

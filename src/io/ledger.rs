@@ -20,6 +20,18 @@ use std::sync::Arc;
 pub use crate::design::ledger::chain;
 
 /// `ledger.csv` → `ledger.csv.design.json`.
+/// Read the ledger at `path` with its design file beside it (when there is one), hash chain
+/// checked.
+pub fn open(path: &Path) -> Result<Ledger> {
+    let file = InputFile::open(path)?;
+    let sidecar = sidecar_path(path);
+    let sidecar = sidecar
+        .is_file()
+        .then(|| InputFile::open(&sidecar))
+        .transpose()?;
+    parse(&file, sidecar.as_ref())
+}
+
 pub fn sidecar_path(ledger: &Path) -> PathBuf {
     let mut name = ledger
         .file_name()

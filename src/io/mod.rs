@@ -1,13 +1,15 @@
 //! The only code that touches files: typed CSV columns, atomic writes, hashes for the manifest.
 
+pub mod analysis_data;
 pub mod atomic;
 pub mod folder;
 pub mod hash;
 pub mod join;
-pub mod joined;
+
 pub mod ledger;
 pub mod manifest;
 pub mod output;
+pub mod plan;
 pub mod source;
 pub mod table;
 pub mod units;

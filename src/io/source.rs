@@ -144,6 +144,17 @@ impl StudyInputs {
         })
     }
 
+    /// The files the id join reads ([`crate::io::join`]); the ledger must exist.
+    pub fn files<'a>(&'a self, study: &'a Study) -> Result<crate::io::join::StudyFiles<'a>> {
+        Ok(crate::io::join::StudyFiles {
+            ledger: self.ledger(study)?,
+            participants: self.participants.as_ref(),
+            outcomes: &self.outcomes,
+            costs: self.costs.as_ref(),
+            id: &study.spec.data.id,
+        })
+    }
+
     /// The participants file, which a study analysed by lotta must have.
     pub fn participants(&self, study: &Study) -> Result<&InputFile> {
         self.participants.as_ref().ok_or_else(|| {

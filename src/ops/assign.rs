@@ -3,7 +3,7 @@
 //! file, line and column it concerns.
 
 use crate::design::ledger::{Ledger, columns};
-use crate::design::rolling::{Coded, Participants, Reconciled, RollingError, reconcile};
+use crate::design::rolling::{Coded, DesignColumns, Reconciled, RollingError, reconcile};
 use crate::design::{Design, PlanError};
 use crate::error::{Error, Location, Result};
 use crate::io::ledger;
@@ -87,7 +87,7 @@ pub fn check_same_design(
 pub fn reconcile_files(
     design: &Design,
     units: &UnitsFile,
-    participants: &Participants,
+    participants: &DesignColumns,
     ledger_path: &Path,
     existing: Option<&Ledger>,
     assign_new: bool,

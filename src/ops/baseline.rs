@@ -1,7 +1,7 @@
 //! Baseline balance as a library operation: the participants' covariates (from a file read
 //! once) by the ledger's arms, overall and by a subgroup, with the joint F test.
 
-use crate::balance::{Balance, Covariate, balance};
+use crate::balance::{Balance, CovariateColumn, balance};
 use crate::design::UNASSIGNED;
 use crate::design::ledger::Ledger;
 use crate::error::Result;
@@ -62,11 +62,11 @@ pub fn balance_of(
         };
         numeric.push(parsed);
     }
-    let mut covs: Vec<Covariate> = Vec::new();
+    let mut covs: Vec<CovariateColumn> = Vec::new();
     for (c, parsed) in covariates.iter().zip(&numeric) {
         covs.push(match parsed {
-            Some(values) => Covariate::Numeric { name: c, values },
-            None => Covariate::Categorical {
+            Some(values) => CovariateColumn::Numeric { name: c, values },
+            None => CovariateColumn::Categorical {
                 name: c,
                 values: table.text(c)?,
             },

@@ -5,7 +5,8 @@
 
 use crate::cea::{self, CostModel, CostOptions, Offset, Sample};
 use crate::error::{Error, Result, nearest};
-use crate::io::joined::Joined;
+use crate::io::join::{Joined, by_requests};
+use crate::io::manifest::spec_hash;
 use crate::io::source::{InputFile, StudyInputs};
 use crate::io::table::ColumnRequest;
 use crate::settings::Origin;
@@ -32,15 +33,21 @@ pub fn study_costs(
     {
         settings.strata = vec!["stratum".to_string()];
     }
-    let joined = Joined::study(study, inputs, &requests(&settings, None))?;
-    analyse(settings, &joined)
+    let requests = requests(&settings, None);
+    let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
+    let joined = Joined::study(inputs.files(study)?, &names, &by_requests(&requests))?;
+    let mut results = analyse(settings, &joined)?;
+    results.inputs.insert(0, spec_hash(study));
+    Ok(results)
 }
 
 /// The cost-effectiveness in one data file (ad hoc, `--data`). With `id`, each person's id must
 /// be present and unique.
 pub fn file_costs(path: &Path, id: Option<&str>, settings: &CostSettings) -> Result<CostResults> {
     let input = InputFile::open(path)?;
-    let joined = Joined::single(&input, &requests(settings, id))?;
+    let requests = requests(settings, id);
+    let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
+    let joined = Joined::single(&input, &names, &by_requests(&requests))?;
     if let Some(id) = id {
         joined.check_unique_ids(id)?;
     }

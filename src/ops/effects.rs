@@ -6,7 +6,7 @@ use crate::design::ledger::Ledger;
 use crate::error::Result;
 use crate::estimate::inference::{self, LedgerReplay};
 use crate::estimate::{AnalysisData, Estimates, estimate_all};
-use crate::io::join::{load_file, load_study};
+use crate::io::analysis_data::{load_file, load_study};
 use crate::io::source::StudyInputs;
 use crate::settings::analysis::AnalysisSettings;
 use crate::spec::Study;
@@ -29,10 +29,7 @@ pub fn study_data(
     settings: &AnalysisSettings,
 ) -> Result<(AnalysisData, Vec<String>)> {
     load_study(
-        inputs.ledger(study)?,
-        inputs.participants.as_ref(),
-        &inputs.outcomes,
-        &study.spec.data.id,
+        inputs.files(study)?,
         &settings.request(),
         settings.ipw.value,
     )
@@ -44,7 +41,10 @@ pub fn estimate(
     settings: &AnalysisSettings,
     mut notes: Vec<String>,
 ) -> Result<Effects> {
-    let estimates = estimate_all(&data, &settings.options(), None)?;
+    let mut estimates = estimate_all(&data, &settings.options(), None)?;
+    estimates
+        .warnings
+        .splice(0..0, settings.notes.iter().cloned());
     notes.extend(estimates.warnings.iter().cloned());
     Ok(Effects {
         data,

@@ -5,23 +5,26 @@
 //! report folder. Progress is reported through a callback; nothing here touches the terminal.
 
 use crate::design::Design;
-use crate::error::{Error, Result, nearest};
+use crate::error::{Error, Location, Result, nearest};
 use crate::export::{Frame, to_csv};
+use crate::io::analysis_data::{Ipw, Request, load_study};
 use crate::io::folder::ReportFolder;
-use crate::io::join::{Ipw, Request, load_study};
 use crate::io::manifest::{file_hash, spec_hash};
 use crate::io::source::StudyInputs;
 use crate::ops::baseline::balance_of;
 use crate::ops::cost::study_costs;
 use crate::ops::effects;
+use crate::ops::plan::{self, PlanStatus};
 use crate::ops::survival::{curves_frame, study_survival, survival_frame};
 use crate::ops::verify::verify_opened;
+use crate::plan::Plan;
 use crate::report::folder::write_report;
 use crate::report::study::mask_table;
 use crate::report::tables::{Units, flow, shares, split};
 use crate::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use crate::settings::cost::{CostFlags, CostSettings};
 use crate::settings::design::{DesignFlags, DesignSettings};
+use crate::settings::plan::plan_of;
 use crate::settings::report::{Methods, ReportSettings};
 use crate::settings::survival::{SurvivalFlags, SurvivalSettings};
 use crate::spec::Study;
@@ -45,6 +48,10 @@ pub struct RunSettings {
     pub design: Option<Design>,
     /// The record of how the results are computed, for the methods section.
     pub methods: Methods,
+    /// The plan these settings would freeze (`lotta plan freeze`).
+    pub planned: Plan,
+    /// The study's frozen pre-analysis plan compared with these settings (None: no plan).
+    pub plan: Option<PlanStatus>,
 }
 
 impl RunSettings {
@@ -67,6 +74,14 @@ impl RunSettings {
             DesignSettings::resolve(Some(study.clone()), None, None, &DesignFlags::default())?
                 .design;
         let methods = Methods::of(study, &analysis, cost.as_ref());
+        let planned = plan_of(
+            &analysis,
+            cost.as_ref(),
+            survival.as_ref(),
+            &report,
+            methods.design.as_ref(),
+        );
+        let plan = plan::status(study, &planned)?;
         Ok(RunSettings {
             analysis,
             cost,
@@ -74,7 +89,42 @@ impl RunSettings {
             report,
             design,
             methods,
+            planned,
+            plan,
         })
+    }
+
+    /// `--strict`: refuse a run that does anything the frozen plan did not say, before any work.
+    pub fn check_strict(&self, study: &Study) -> Result<()> {
+        let place = Location::file(crate::io::plan::plan_path(study));
+        match &self.plan {
+            None => Err(Error::refused(
+                place,
+                "--strict needs a frozen pre-analysis plan, and the study has none",
+            )
+            .with_hint(format!(
+                "run `lotta plan freeze {}` first",
+                study.dir.display()
+            ))),
+            Some(status) if !status.deviations.is_empty() => {
+                let keys: Vec<&str> = status
+                    .deviations
+                    .iter()
+                    .map(|d| d.change.key.as_str())
+                    .collect();
+                Err(Error::refused(
+                    place,
+                    format!(
+                        "--strict: today's settings deviate from the pre-analysis plan in {}",
+                        keys.join(", ")
+                    ),
+                )
+                .with_hint(
+                    "`lotta plan diff` shows the deviations; run without --strict to report them",
+                ))
+            }
+            Some(_) => Ok(()),
+        }
     }
 }
 
@@ -137,6 +187,10 @@ pub fn run(
     let mut estimated = effects::estimate(data, analysis, load_notes)?;
     let ri_ledger = analysis.ri.as_ref().map(|_| &ledger);
     effects::infer(&mut estimated, analysis, ri_ledger)?;
+    if let Some(status) = &settings.plan {
+        plan::mark(status, &mut estimated.estimates.rows);
+        tables.extend(plan::tables(status));
+    }
     tables.insert("effects".into(), to_frame(&estimated.estimates.rows));
     tables.insert(
         "attrition".into(),
@@ -151,7 +205,10 @@ pub fn run(
     if let Some(cost) = &settings.cost {
         let results = study_costs(study, inputs, cost)?;
         notes.extend(results.notes.iter().cloned());
-        let c = study_tables(&results);
+        let mut c = study_tables(&results);
+        if let Some(status) = &settings.plan {
+            plan::mark_section(status, "cost.", &mut c.summary);
+        }
         tables.insert("cost".into(), c.summary);
         tables.insert("ce_draws".into(), c.draws);
         if let Some(f) = c.ceac {
@@ -168,7 +225,11 @@ pub fn run(
     if let Some(survival) = &settings.survival {
         let results = study_survival(study, inputs, survival)?;
         notes.extend(results.notes.iter().cloned());
-        tables.insert("survival".into(), survival_frame(&results.rows));
+        let mut rows = survival_frame(&results.rows);
+        if let Some(status) = &settings.plan {
+            plan::mark_section(status, "survival.", &mut rows);
+        }
+        tables.insert("survival".into(), rows);
         tables.insert(
             "survival_curves".into(),
             curves_frame(&results.curves, z_level(survival.level)),
@@ -268,7 +329,6 @@ fn descriptives(
     analysis: &AnalysisSettings,
     context: &ReportSettings,
 ) -> Result<Tables> {
-    let spec = &study.spec;
     let mut outcomes: Vec<String> = context.report.horizons.keys().cloned().collect();
     for o in analysis.outcomes.value.iter().cloned() {
         if !outcomes.contains(&o) {
@@ -286,14 +346,7 @@ fn descriptives(
         participation: analysis.participation.as_ref().map(|p| p.value.clone()),
         ..Request::default()
     };
-    let (data, _) = load_study(
-        inputs.ledger(study)?,
-        inputs.participants.as_ref(),
-        &inputs.outcomes,
-        &spec.data.id,
-        &request,
-        Ipw::Off,
-    )?;
+    let (data, _) = load_study(inputs.files(study)?, &request, Ipw::Off)?;
     // Arms in the spec's order (the analysis puts the control first).
     let arm: Vec<usize> = data
         .treatment

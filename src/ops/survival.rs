@@ -9,7 +9,7 @@ use crate::design::ledger::Ledger;
 use crate::error::{Error, Result, nearest};
 use crate::estimate::inference::{LedgerReplay, permutation_draws};
 use crate::estimate::{AnalysisData, Factor, Treatment};
-use crate::io::joined::Joined;
+use crate::io::join::{Joined, by_requests};
 use crate::io::manifest::FileHash;
 use crate::io::source::{InputFile, StudyInputs};
 use crate::io::table::ColumnRequest;
@@ -48,7 +48,8 @@ pub fn study_survival(
 ) -> Result<SurvivalResults> {
     let mut requests = requests(settings);
     requests.push(ColumnRequest::text("id"));
-    let joined = Joined::study(study, inputs, &requests)?;
+    let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
+    let joined = Joined::study(inputs.files(study)?, &names, &by_requests(&requests))?;
     let ledger = match settings.ri {
         Some(_) => Some(inputs.parsed_ledger(study)?),
         None => None,
@@ -60,7 +61,9 @@ pub fn study_survival(
 /// within strata.
 pub fn file_survival(path: &Path, settings: &SurvivalSettings) -> Result<SurvivalResults> {
     let input = InputFile::open(path)?;
-    let joined = Joined::single(&input, &requests(settings))?;
+    let requests = requests(settings);
+    let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
+    let joined = Joined::single(&input, &names, &by_requests(&requests))?;
     analyse(settings, &joined, None, false)
 }
 

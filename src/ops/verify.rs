@@ -4,7 +4,7 @@
 
 use crate::design::Design;
 use crate::design::ledger::Ledger;
-use crate::design::rolling::Participants;
+use crate::design::rolling::DesignColumns;
 use crate::error::{Error, Location, Result};
 use crate::io::ledger;
 use crate::io::source::InputFile;
@@ -72,7 +72,7 @@ pub fn verify_opened(
     let units = read_participants(participants, &ledger.design)?;
     let ids = units.ids.to_strs();
     let (strata, cluster) = coded_columns(&units, &ledger.design);
-    let view = Participants {
+    let view = DesignColumns {
         ids: &ids,
         strata: &strata,
         cluster,

@@ -15,7 +15,13 @@
 //!   t with ν df and noncentrality δ/SE; ν = N − 2 without clusters, K − 2 with K clusters
 //!   (Bloom 2005: the df of a cluster-level comparison), ν = N − 4 / K − 2 for the difference
 //!   between women and men.
-//! - Difference between women and men: SE_d = √(SE_women² + SE_men²) (independent subgroups).
+//! - Difference between women and men: SE_d = √(SE_women² + SE_men²) (independent subgroups),
+//!   on the outcome scale, with the `normal` formula when the plan asks for `arcsine` (Cohen's h
+//!   has no difference-of-differences form): MDE = (z_{1−α/2} + z_π) SE_d.
+//! - Scale: `se` is on the outcome scale in every row (for a binary outcome the SE of the
+//!   difference in proportions under the null, √(p0 (1 − p0)) · SE_h); an `arcsine` row also
+//!   gives SE_h, the SE of Cohen's h, which its power and MDE come from (`se_h`). The cost
+//!   precision uses the outcome-scale SE of the overall row (issue 12).
 //! - Cost per additional success: ICER = ΔC / ΔE; delta method with independent ΔC and ΔE
 //!   (Willan & Briggs 2006, §5.3): SE(ICER) ≈ |ICER| √((SE_C/ΔC)² + (SE_E/ΔE)²), SE_C =
 //!   σ_C / √(P (1 − P) N); Fieller's interval solves (ΔC − R ΔE)² = z² (V_C + R² V_E).
@@ -67,7 +73,7 @@ impl Unknown {
 
 /// How clusters are described: their size m, or their number K.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Clusters {
+pub enum Clustering {
     None,
     Size { icc: f64, m: f64 },
     Count { icc: f64, k: f64 },
@@ -89,7 +95,7 @@ pub struct PowerPlan {
     pub mde: Option<f64>,
     pub n: Option<f64>,
     pub r2: f64,
-    pub clusters: Clusters,
+    pub clusters: Clustering,
     pub share_women: f64,
     pub cost_per_participant: Option<f64>,
     pub cost_sd: Option<f64>,
@@ -122,7 +128,7 @@ pub struct Row {
     pub design_effect: f64,
     /// Control rate of a binary outcome (None for a continuous one and for `women - men`).
     pub baseline: Option<f64>,
-    /// Outcome SD σ (√(p₀ (1 − p₀)) for a binary outcome, 1 on the arcsine scale; NaN for
+    /// Outcome SD σ (√(p₀ (1 − p₀)) for a binary outcome, whatever the method; NaN for
     /// `women - men`).
     pub sd: f64,
     /// Two-sided significance level.
@@ -131,8 +137,12 @@ pub struct Row {
     pub power: f64,
     /// Minimum detectable effect in outcome units: solved, or the effect asked about.
     pub mde: f64,
-    /// Standard error of the effect estimate.
+    /// Standard error of the effect estimate on the outcome scale (proportions for a binary
+    /// outcome), for every method: σ · √((1 − R²) D / (P (1 − P) N)).
     pub se: f64,
+    /// On `arcsine` rows, the standard error of Cohen's h, √((1 − R²) D / (P (1 − P) N)), which
+    /// the row's power and MDE come from (None for the other methods and for `women - men`).
+    pub se_h: Option<f64>,
 }
 
 /// The precision of the cost per additional success.
@@ -171,20 +181,21 @@ struct Part {
 }
 
 impl PowerPlan {
+    /// The outcome SD σ on the outcome scale (for every method: the arcsine method works on
+    /// Cohen's h through `effect_to_ncp`/`ncp_to_effect`, never through σ).
     fn sigma(&self, baseline: f64) -> f64 {
-        match (self.outcome, self.method) {
-            (_, PowerMethod::Arcsine) => 1.0,
-            (OutcomeKind::Binary, _) => (baseline * (1.0 - baseline)).sqrt(),
-            (OutcomeKind::Continuous, _) => self.sd,
+        match self.outcome {
+            OutcomeKind::Binary => (baseline * (1.0 - baseline)).sqrt(),
+            OutcomeKind::Continuous => self.sd,
         }
     }
 
     /// (design effect, number of clusters) for a part of `n` people.
     fn clustering(&self, n: f64, share: f64) -> (f64, Option<f64>) {
         match self.clusters {
-            Clusters::None => (1.0, None),
-            Clusters::Size { icc, m } => (1.0 + (m * share - 1.0) * icc, Some(n / m)),
-            Clusters::Count { icc, k } => (1.0 + (n * share / k - 1.0) * icc, Some(k)),
+            Clustering::None => (1.0, None),
+            Clustering::Size { icc, m } => (1.0 + (m * share - 1.0) * icc, Some(n / m)),
+            Clustering::Count { icc, k } => (1.0 + (n * share / k - 1.0) * icc, Some(k)),
         }
     }
 
@@ -283,6 +294,7 @@ impl PowerPlan {
             power,
             mde,
             se: self.sigma(part.baseline) * se_u,
+            se_h: (self.method == PowerMethod::Arcsine).then_some(se_u),
         }
     }
 
@@ -292,7 +304,7 @@ impl PowerPlan {
             let (se_u, df, _, _) = self.se_unit(n, part);
             self.power_at(self.effect_to_ncp(effect, part.baseline, se_u), df)
         };
-        if let (PowerMethod::Normal, Clusters::None | Clusters::Size { .. }) =
+        if let (PowerMethod::Normal, Clustering::None | Clustering::Size { .. }) =
             (self.method, self.clusters)
         {
             // Closed form (DGK eq. 11): SE scales as 1/√N.
@@ -317,7 +329,7 @@ impl PowerPlan {
         let per_arm = 2.0 / (p * part.share);
         let df_floor = (3.0 + part.extra_df) / part.share;
         let cluster_floor = match self.clusters {
-            Clusters::Size { m, .. } => 3.0 * m,
+            Clustering::Size { m, .. } => 3.0 * m,
             _ => 0.0,
         };
         per_arm.max(df_floor).max(cluster_floor)
@@ -389,7 +401,8 @@ impl PowerPlan {
     }
 
     /// Women − men: SE_d = √(SE_w² + SE_m²), on the outcome scale (normal or t; the arcsine
-    /// method has no difference-of-differences form, so it uses the normal formula).
+    /// method has no difference-of-differences form, so it uses the normal formula on the
+    /// outcome-scale SEs of women and men — never their SEs of h, issue 12).
     fn difference_row(&self, n: f64, women: &Row, men: &Row, solved: Unknown) -> Row {
         let se = (women.se.powi(2) + men.se.powi(2)).sqrt();
         let method = if self.method == PowerMethod::Arcsine {
@@ -402,7 +415,7 @@ impl PowerPlan {
             ..self.clone()
         };
         let df = match self.clusters {
-            Clusters::None => n - 4.0,
+            Clustering::None => n - 4.0,
             _ => women.clusters.unwrap_or(f64::NAN) - 2.0,
         };
         let (power, mde) = match (solved, self.mde) {
@@ -425,9 +438,12 @@ impl PowerPlan {
             power,
             mde,
             se,
+            se_h: None,
         }
     }
 
+    /// Delta method and Fieller with the overall row's SE on the outcome scale (the ICER's ΔE is
+    /// in outcome units under every method).
     fn cost_precision(&self, all: &Row) -> Option<CostPrecision> {
         let c = self.cost_per_participant?;
         let sd_c = self.cost_sd.unwrap_or(0.0);

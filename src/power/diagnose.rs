@@ -55,7 +55,7 @@ pub fn estimate_itt(y: &[f64], treated: &[f64]) -> Result<Estimate> {
 /// The study's own analysis, for diagnosing it as it will be run: the estimator and SE rule
 /// of `[analysis]` and its covariates (columns of participants.csv).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Analysis {
+pub struct PlannedAnalysis {
     pub options: crate::estimate::EstimateOptions,
     pub covariates: Vec<String>,
 }
@@ -91,7 +91,7 @@ fn covariate(dgp: &Dgp, people: &[simulate::Person], name: &str) -> Result<Covar
 fn pipeline_estimates(
     dgp: &Dgp,
     study: &simulate::SimulatedStudy,
-    analysis: &Analysis,
+    analysis: &PlannedAnalysis,
     list: &[Estimand],
 ) -> Result<Vec<Estimate>> {
     let people = &study.participants.people;
@@ -229,7 +229,7 @@ fn replicate(
     seed: u64,
     r: usize,
     list: &[Estimand],
-    analysis: Option<&Analysis>,
+    analysis: Option<&PlannedAnalysis>,
 ) -> Result<Vec<(Estimate, f64)>> {
     let study = simulate::simulate_study(dgp, n, &Streams::replicate(seed, r))?;
     let pipeline = match analysis {
@@ -284,7 +284,7 @@ pub fn diagnose(
     seed: u64,
     sims: usize,
     alpha: f64,
-    analysis: Option<&Analysis>,
+    analysis: Option<&PlannedAnalysis>,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<Diagnosis>> {
     let list = estimands(dgp);

@@ -5,6 +5,8 @@
 
 use crate::categorical::first_seen_levels;
 use crate::error::{Error, Location, Result};
+use crate::estimate::Estimator;
+use crate::estimate::rows::{EffectKind, Family, RowEstimator};
 use crate::export::{Frame, from_csv};
 use crate::io::folder::ReportFolder;
 use crate::io::manifest::{Entry, FileHash, MANIFEST_FILE, Manifest, to_bytes};
@@ -77,14 +79,36 @@ fn design_lines(methods: &Methods) -> Vec<String> {
 
 /// The distinct values of `column` among the intention-to-treat rows of the effects table (the
 /// 2SLS rows have the participation column as their term), in order of appearance.
-fn itt_values(effects: &Frame, column: &str, participation: Option<&str>) -> Vec<String> {
+/// The distinct values of `column` on the intention-to-treat rows (not the 2SLS rows), in the
+/// order first seen. A row's family is read from its estimator label.
+fn itt_values(effects: &Frame, column: &str) -> Vec<String> {
     first_seen_levels((0..effects.rows.len()).filter_map(|row| {
-        let is_iv =
-            participation.is_some() && effects.text(row, "term").as_deref() == participation;
+        let family = effects
+            .text(row, "estimator")
+            .and_then(|e| e.parse::<RowEstimator>().ok())
+            .map(RowEstimator::family);
         effects
             .text(row, column)
-            .filter(|value| !is_iv && !value.is_empty())
+            .filter(|value| family != Some(Family::Participation) && !value.is_empty())
     }))
+}
+
+/// How the methods section names an intention-to-treat estimator (the label as written when it
+/// is not one lotta knows, e.g. in a hand-edited table).
+fn estimator_description(label: &str) -> String {
+    let Ok(estimator) = label.parse::<RowEstimator>() else {
+        return format!("`{label}`");
+    };
+    match estimator.kind {
+        EffectKind::Itt(Estimator::Ols) => "OLS with covariates (lm_robust)",
+        EffectKind::Itt(Estimator::Fe) => "OLS with strata fixed effects",
+        EffectKind::Itt(Estimator::Lin) => {
+            "Lin (2013): OLS fully interacted with centred covariates (estimatr's lm_lin)"
+        }
+        EffectKind::Itt(Estimator::Dim) => "difference in means (estimatr's difference_in_means)",
+        EffectKind::Participation => "two-stage least squares (estimatr's iv_robust)",
+    }
+    .to_string()
 }
 
 /// The methods section: the estimator and SE type of the computed rows, and the rest from the
@@ -93,20 +117,15 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(effects) = tables.get("effects") {
         let participation = methods.participation.as_deref();
-        let estimators = itt_values(effects, "estimator", participation);
-        let weighted = estimators.iter().any(|e| e.ends_with(" (ipw)"));
-        let names: Vec<&str> = estimators
+        let estimators = itt_values(effects, "estimator");
+        let weighted = estimators
             .iter()
-            .map(|e| match e.trim_end_matches(" (ipw)") {
-                "ols" => "OLS with covariates (lm_robust)",
-                "fe" => "OLS with strata fixed effects",
-                "lin" => {
-                    "Lin (2013): OLS fully interacted with centred covariates (estimatr's lm_lin)"
-                }
-                _ => "difference in means (estimatr's difference_in_means)",
-            })
+            .any(|e| e.parse::<RowEstimator>().is_ok_and(|e| e.weighted));
+        let names: Vec<String> = estimators
+            .iter()
+            .map(|e| estimator_description(e))
             .collect();
-        let mut names_unique: Vec<&str> = Vec::new();
+        let mut names_unique: Vec<String> = Vec::new();
         for n in names {
             if !names_unique.contains(&n) {
                 names_unique.push(n);
@@ -127,7 +146,7 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
                 methods.covariates.join(", ")
             ));
         }
-        let se = itt_values(effects, "se_type", participation).join(", ");
+        let se = itt_values(effects, "se_type").join(", ");
         lines.push(format!(
             "Standard errors: {se} (HC2: MacKinnon & White 1985, estimatr's default; CR2: Bell & McCaffrey 2002 with Pustejovsky & Tipton 2018 df); t intervals with the residual df."
         ));

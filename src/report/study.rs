@@ -201,6 +201,7 @@ fn shown_columns(name: &str) -> Option<&'static [&'static str]> {
             "n_control",
             "mean_treated",
             "mean_control",
+            "prespecified",
         ],
         "balance" => &[
             "covariate",
@@ -228,6 +229,15 @@ fn shown_columns(name: &str) -> Option<&'static [&'static str]> {
             "boot_low",
             "boot_high",
             "note",
+            "prespecified",
+        ],
+        "plan_versions" => &[
+            "version",
+            "frozen_at",
+            "outcome_data_existed",
+            "persons_assigned",
+            "is_the_plan",
+            "changed",
         ],
         "attrition" => &[
             "outcome",
@@ -566,6 +576,10 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         });
     }
 
+    if let Some(section) = plan_section(tables, k) {
+        sections.push(section);
+    }
+
     sections.push(Section {
         id: "methods".into(),
         heading: "Methods".into(),
@@ -622,6 +636,87 @@ impl<F: Figure> ErasedFigure for F {
     fn png(&self) -> Result<Vec<u8>> {
         figures::to_png(self)
     }
+}
+
+/// "Pre-specified analyses": the frozen plan, the results of its hypotheses, and every
+/// deviation from it (or the statement that there was none). Present when the study has a plan.
+fn plan_section(tables: &Tables, k: usize) -> Option<Section> {
+    let versions = tables.get("plan_versions")?;
+    let plan_row = (0..versions.rows.len())
+        .find(|&i| versions.text(i, "is_the_plan").as_deref() == Some("yes"))?;
+    let field = |name: &str| versions.text(plan_row, name).unwrap_or_default();
+    let after = field("outcome_data_existed") == "yes";
+    let mut blocks = vec![Block::Text(format!(
+        "The pre-analysis plan is version {} of the study's plan record, frozen {} with lotta {} (plan SHA-256 {}), {}. Results marked pre-specified answer a hypothesis of that plan and were computed as it says; every other result is exploratory.",
+        field("version"),
+        field("frozen_at"),
+        field("lotta"),
+        field("plan_sha256"),
+        if after {
+            "after outcome data existed (their hashes are in the record), so it does not guard against choices made after seeing them"
+        } else {
+            "before any outcome data existed"
+        }
+    ))];
+    if let Some(effects) = tables.get("effects") {
+        let planned = effects.filter(|f, i| f.text(i, "prespecified").as_deref() == Some("true"));
+        let exploratory = effects.rows.len().saturating_sub(planned.rows.len());
+        if planned.rows.is_empty() {
+            blocks.push(Block::Text(
+                "No result was computed as the plan says (see the deviations below).".into(),
+            ));
+        } else {
+            let compact = planned.select(&[
+                "outcome",
+                "subgroup",
+                "term",
+                "estimator",
+                "estimate",
+                "conf_low",
+                "conf_high",
+                "p_value",
+                "p_value_adjusted",
+                "p_value_ri",
+            ]);
+            let mut block = table_block(
+                "plan_results",
+                "Pre-specified hypotheses and their results (term: the arm for intention-to-treat effects, the participation column for 2SLS)",
+                &compact,
+                k,
+            );
+            if let Block::Table(table) = &mut block {
+                table.csv = Some("tables/effects.csv".into());
+            }
+            blocks.push(block);
+        }
+        if exploratory > 0 {
+            blocks.push(Block::Text(format!(
+                "{exploratory} further effect rows are exploratory (not in the plan, or computed otherwise than planned); they are marked in the effects table."
+            )));
+        }
+    }
+    match tables.get("plan_deviations") {
+        Some(d) if !d.rows.is_empty() => blocks.push(table_block(
+            "plan_deviations",
+            "Deviations from the pre-analysis plan: the planned and the actual setting, and the plan version that recorded the change (\"not frozen\": changed after the last version)",
+            d,
+            k,
+        )),
+        _ => blocks.push(Block::Text(
+            "Deviations from the plan: none. Every setting of this analysis is the plan's.".into(),
+        )),
+    }
+    blocks.push(table_block(
+        "plan_versions",
+        "Versions of the plan record (each version's lotta and plan hash in tables/plan_versions.csv)",
+        versions,
+        k,
+    ));
+    Some(Section {
+        id: "plan".into(),
+        heading: "Pre-specified analyses".into(),
+        blocks,
+    })
 }
 
 fn is_participation_row(context: &ReportContext, frame: &Frame, row: usize) -> bool {

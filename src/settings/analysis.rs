@@ -7,7 +7,8 @@ use crate::estimate::adjust::Adjustment;
 use crate::estimate::vcov::SeType;
 use crate::estimate::weights::Ipw;
 use crate::estimate::{EstimateOptions, Estimator};
-use crate::io::join::{LEDGER_ARM, LEDGER_STRATUM, Request};
+use crate::io::analysis_data::Request;
+use crate::io::join::{LEDGER_ARM, LEDGER_STRATUM};
 use crate::spec::Study;
 use serde::Serialize;
 
@@ -104,6 +105,10 @@ pub struct AnalysisSettings {
     pub ri: Option<Setting<RiSettings>>,
     #[serde(serialize_with = "serialize_optional_choice")]
     pub adjust: Option<Setting<Adjustment>>,
+    /// Warnings about settings that were given but do not apply (e.g. an SE type with the
+    /// difference in means); shown with the estimates' warnings.
+    #[serde(skip)]
+    pub notes: Vec<String>,
 }
 
 fn serialize_choice<T: Choice + PartialEq, S: serde::Serializer>(
@@ -318,6 +323,17 @@ impl AnalysisSettings {
             }
             _ => {}
         }
+        let mut notes = Vec::new();
+        if estimator.value == Estimator::Dim && !matches!(se.origin, Origin::Default { .. }) {
+            // estimatr's difference_in_means has no se_type: its SE follows from the design
+            // (Neyman; lm_robust HC2 with weights, CR2 with clusters; blocked and paired forms),
+            // so a given SE type is not used (issue 12).
+            notes.push(format!(
+                "{} ({}) is not used by the difference in means, whose SE follows from the design (Neyman; HC2 with weights, CR2 with clusters, the blocked or paired form with strata; see the se_type column); use --estimator ols or lin to choose the SE type",
+                se.value.label().to_lowercase(),
+                se.origin
+            ));
+        }
         let participation = layers.text(
             ("--participation", flags.participation.as_ref()),
             (
@@ -381,6 +397,7 @@ impl AnalysisSettings {
             ipw,
             ri,
             adjust,
+            notes,
         })
     }
 

@@ -40,7 +40,7 @@ pub enum CostSource {
 
 /// A benefit offset: a name, the column counting units, SEK per unit.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Offset {
+pub struct OffsetColumn {
     pub name: String,
     pub column: String,
     pub sek_per_unit: f64,
@@ -63,7 +63,7 @@ pub struct CostSettings {
     pub cost: CostSource,
     pub participation: Option<String>,
     pub per_participant: bool,
-    pub offsets: Vec<Offset>,
+    pub offsets: Vec<OffsetColumn>,
     pub alternatives: Vec<Alternative>,
     pub bootstrap: usize,
     pub seed: u64,
@@ -76,7 +76,7 @@ fn usage(flag: &str, message: impl Into<String>) -> Error {
 }
 
 /// Parse `NAME:COL:SEK_PER_UNIT` (the name may not contain `:`).
-fn parse_offset(text: &str) -> Result<Offset> {
+fn parse_offset(text: &str) -> Result<OffsetColumn> {
     let parts: Vec<&str> = text.rsplitn(3, ':').collect();
     if parts.len() != 3 || parts.iter().any(|p| p.trim().is_empty()) {
         return Err(usage(
@@ -98,7 +98,7 @@ fn parse_offset(text: &str) -> Result<Offset> {
             format!("`{text}`: SEK per unit must be finite"),
         ));
     }
-    Ok(Offset {
+    Ok(OffsetColumn {
         name: parts[2].trim().into(),
         column: parts[1].trim().into(),
         sek_per_unit: price,
@@ -195,7 +195,7 @@ impl CostSettings {
         let offsets = if flags.offsets.is_empty() {
             spec.offsets
                 .iter()
-                .map(|o| Offset {
+                .map(|o| OffsetColumn {
                     name: o.name.clone(),
                     column: o.column.clone(),
                     sek_per_unit: o.sek_per_unit,

@@ -12,6 +12,7 @@
 pub mod analysis;
 pub mod cost;
 pub mod design;
+pub mod plan;
 pub mod report;
 pub mod simulate;
 pub mod survival;

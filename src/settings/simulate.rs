@@ -153,7 +153,7 @@ impl Dgp {
                 )?),
                 None => None,
             };
-            arms.push(Arm {
+            arms.push(SimulatedArm {
                 name: name.clone(),
                 ratio: ratio as u32,
                 itt,

@@ -49,7 +49,7 @@ impl LogNormal {
 
 /// One arm of the provisional assignment and its part of the data-generating process.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Arm {
+pub struct SimulatedArm {
     pub name: String,
     pub ratio: u32,
     /// True ITT on work or studies by gender (0 = women, 1 = men) and horizon.
@@ -66,7 +66,7 @@ pub struct Dgp {
     pub default_n: Option<usize>,
     pub horizons: Vec<u32>,
     pub share_women: f64,
-    pub arms: Vec<Arm>,
+    pub arms: Vec<SimulatedArm>,
     pub control: usize,
     /// Stratify the provisional assignment by site and/or gender.
     pub strata_site: bool,

@@ -1,9 +1,9 @@
-//! Cost-effectiveness results as display tables: each subgroup's [`crate::cea::Analysis`] (or the
+//! Cost-effectiveness results as display tables: each subgroup's [`crate::cea::CostEffectiveness`] (or the
 //! reason there is none) as the summary, offsets, acceptability (CEAC), alternatives and
 //! CE-plane draws tables of `lotta cost` and `lotta run`, with their column names, order and the
 //! decimals people see.
 
-use crate::cea::Analysis;
+use crate::cea::CostEffectiveness;
 use crate::export::{Cell, Frame};
 use crate::io::manifest::FileHash;
 use crate::settings::cost::CostSettings;
@@ -15,7 +15,7 @@ pub struct GroupResult {
     pub label: String,
     /// Persons with the outcome, [programme arm, comparison arm].
     pub n: [usize; 2],
-    pub result: Result<Analysis, String>,
+    pub result: Result<CostEffectiveness, String>,
 }
 
 /// Everything a cost-effectiveness analysis found: one result per subgroup (`all` first), the

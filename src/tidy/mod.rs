@@ -8,4 +8,4 @@ pub mod effects;
 pub mod power;
 pub mod survival;
 
-pub use effects::{AttritionRow, EFFECT_COLUMNS, EffectRow, attrition_frame, to_frame};
+pub use effects::{EFFECT_COLUMNS, attrition_frame, to_frame};

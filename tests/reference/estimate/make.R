@@ -86,7 +86,50 @@ set.seed(20261123)
 d_clus$took_part <- ifelse(d_clus$z == 1, rbinom(nc, 1, 0.8), 0)
 write.csv(d_clus, file.path(out, "d_clus.csv"), row.names = FALSE)
 
-datasets <- list(main = d_main, clus = d_clus, pairs = d_pairs, arms = d_arms, bclus = d_bclus)
+# Issue 12 data sets, drawn from their own seed after every other data set.
+set.seed(20261124)
+# d_lev: 120 people in 10 strata and two singleton strata (t11, t12; more singletons appear
+# within women and men), a text covariate `occ` with a level held by one person (`solo`).
+nl <- 120
+stratum <- c(sprintf("t%02d", rep(1:10, length.out = nl - 2)), "t11", "t12")
+gl <- ifelse(runif(nl) < 0.5, "F", "M")
+zl <- sample(rep(0:1, nl / 2))
+xl <- rnorm(nl)
+occ <- sample(c("clerk", "care", "trade"), nl, replace = TRUE); occ[37] <- "solo"
+yl <- 0.3 * zl + 0.4 * xl + as.numeric(factor(stratum)) * 0.1 + rnorm(nl)
+d_lev <- data.frame(id = sprintf("l%03d", 1:nl), stratum, gender = gl, z = zl, x = xl, occ, y = yl)
+write.csv(d_lev, file.path(out, "d_lev.csv"), row.names = FALSE)
+# d_unid: three regions; in r3 the education level `none` is held by controls only, so under
+# Lin's estimator in r3 the column z:educnone_c is proportional to z.
+nu <- 150
+region <- rep(c("r1", "r2", "r3"), each = 50)
+zu <- unlist(lapply(1:3, function(r) sample(rep(0:1, 25))))
+educu <- sample(c("none", "primary", "secondary"), nu, replace = TRUE)
+r3 <- which(region == "r3")
+educu[r3] <- ifelse(zu[r3] == 1, sample(c("primary", "secondary"), 50, replace = TRUE), educu[r3])
+educu[r3[zu[r3] == 0][1:4]] <- "none"
+ageu <- round(runif(nu, 18, 64))
+yu <- 0.5 * zu + 0.02 * ageu + 0.3 * (educu == "secondary") + rnorm(nu)
+d_unid <- data.frame(id = sprintf("u%03d", 1:nu), region, z = zu, age = ageu, educ = educu, y = yu)
+write.csv(d_unid, file.path(out, "d_unid.csv"), row.names = FALSE)
+# d_wclus: 12 clusters of unequal size in 3 blocks, cluster-level assignment with block-specific
+# probabilities (IPW weights constant within a cluster, `w_cl`) and person-level weights that
+# vary within clusters (`w_var`), for the weighted CR2.
+sizes_w <- sample(6:30, 12, replace = TRUE)
+cluster_w <- rep(sprintf("w%02d", 1:12), sizes_w)
+block_w <- rep(rep(c("A", "B", "C"), each = 4), sizes_w)
+zw <- rep(c(1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1, 0), sizes_w)
+p_w <- c(A = 0.75, B = 0.5, C = 0.5)[block_w]
+nw <- length(zw)
+d_wclus <- data.frame(id = sprintf("v%03d", 1:nw), block = block_w, cluster = cluster_w,
+                      gender = ifelse(runif(nw) < 0.5, "F", "M"), z = zw, x = rnorm(nw),
+                      w_cl = ifelse(zw == 1, 1 / p_w, 1 / (1 - p_w)),
+                      w_var = round(runif(nw, 0.5, 3), 3))
+d_wclus$y <- 0.3 * d_wclus$z + 0.5 * d_wclus$x + rep(rnorm(12, 0, 0.5), sizes_w) + rnorm(nw)
+write.csv(d_wclus, file.path(out, "d_wclus.csv"), row.names = FALSE)
+
+datasets <- list(main = d_main, clus = d_clus, pairs = d_pairs, arms = d_arms, bclus = d_bclus,
+                 lev = d_lev, unid = d_unid, wclus = d_wclus)
 
 cases <- data.frame(
   case = character(), dataset = character(), outcome = character(), treatment = character(),
@@ -127,10 +170,42 @@ record <- function(case, source, outcome, subgroup, term, est, se, df, sub, tcol
     mean_treated = arm_mean(tr), mean_control = arm_mean(co), stringsAsFactors = FALSE)
 }
 
+# Issue 12 (cases run with issue12 = TRUE; unweighted, unclustered, two arms).
+# Leverage one: an observation the model fits exactly (a covariate level held by one person)
+# has e = 0 and 1 - h = 0. lm_robust(fixed_effects = ~s) drops such observations; without
+# fixed effects lm_robust's HC2 divides 0 by 0 and gives, depending on rounding, NaN or the
+# value without them. lotta's rule is to leave them out of the variance, which for OLS equals
+# lm_robust on the data without them (same coefficients, residuals, other leverages, df n - k).
+without_leverage_one <- function(formula, sub) {
+  h <- hatvalues(lm(formula, data = sub))
+  sub[1 - h > 1e-8, ]
+}
+# Identification: the treatment coefficient is identified only if its column is not in the span
+# of the other columns (e_j in the row space of X; R's qr rank with lm's tolerance 1e-7).
+# Otherwise its value depends on which collinear column is dropped: lotta leaves the row empty
+# (NA here); estimatr prints the value for the column it happened to keep.
+identified <- function(estimator, outcome, treatment, covariates, sub) {
+  t <- as.numeric(sub[[treatment]] == 1)
+  X <- if (length(covariates)) {
+    model.matrix(as.formula(paste("~", paste(covariates, collapse = " + "))), sub)[, -1, drop = FALSE]
+  } else matrix(0, nrow(sub), 0)
+  if (estimator == "lin") X <- cbind(sweep(X, 2, colMeans(X)), t * sweep(X, 2, colMeans(X)))
+  full <- cbind(1, t, X)
+  others <- cbind(1, X)
+  ok <- qr(others, tol = 1e-7)$rank < qr(full, tol = 1e-7)$rank
+  if (!ok) {
+    # The estimate indeed moves with the pivot order: z first (as lm) versus z last.
+    first <- coef(lm.fit(full, sub[[outcome]]))[2]
+    last <- coef(lm.fit(cbind(others, t), sub[[outcome]]))[ncol(others) + 1]
+    stopifnot(is.na(last) || abs(first - last) > 1e-6)
+  }
+  ok
+}
+
 # One case: every row lotta produces for it.
 run_case <- function(case, dataset, outcome, estimator, se = "", covariates = character(),
                      by = "", strata = "", cluster = "", weights = "", participation = "",
-                     treatment = "z", control = "") {
+                     treatment = "z", control = "", issue12 = FALSE) {
   add_case(case, dataset, outcome, estimator, se, covariates, by, paste(strata, collapse = " "),
            cluster, weights, participation, treatment, control)
   d <- datasets[[dataset]]
@@ -179,9 +254,14 @@ run_case <- function(case, dataset, outcome, estimator, se = "", covariates = ch
         } else {
           a2$formula <- as.formula(paste(outcome, "~", treatment, rhs_cov))
           if (estimator == "fe") a2 <- strata_fe(a2)
+          if (issue12 && estimator == "ols") a2$data <- without_leverage_one(a2$formula, sub)
           f <- do.call(lm_robust, a2)
         }
         cn <- coef_name(a)
+        if (issue12 && !identified(estimator, outcome, treatment, covariates, sub)) {
+          record(case, "estimatr", outcome, g, term_of(a), NA, NA, NA, sub, treatment, tl, ctrl)
+          next
+        }
         record(case, "estimatr", outcome, g, term_of(a), unname(f$coefficients[cn]),
                unname(f$std.error[cn]), unname(f$df[cn]), sub, treatment, tl, ctrl, weights)
       }
@@ -307,6 +387,24 @@ run_case("iv_diff_weighted_hc2", "main", "y_num", "ols", covariates = c("age", "
 run_case("iv_diff_weighted_hc1", "main", "y_bin", "ols", se = "hc1", weights = "w", participation = "took_part", by = "gender")
 run_case("dim_weighted_by", "main", "y_bin", "dim", weights = "w", by = "gender")
 run_case("lin_hc3_multi_level_by", "main", "y_num", "lin", se = "hc3", covariates = c("age"), by = "educ")
+# Issue 12: leverage-one observations (singleton strata under fixed effects, a covariate level
+# held by one person) and a treatment effect that is not identified.
+run_case("fe_singleton_strata_hc2", "lev", "y", "fe", covariates = c("x"), strata = "stratum", by = "gender")
+run_case("fe_singleton_strata_hc3", "lev", "y", "fe", se = "hc3", covariates = c("x", "occ"), strata = "stratum")
+run_case("ols_level_of_one_hc2", "lev", "y", "ols", covariates = c("x", "occ"), issue12 = TRUE)
+run_case("ols_level_of_one_hc3", "lev", "y", "ols", se = "hc3", covariates = c("x", "occ"), issue12 = TRUE)
+run_case("lin_unidentified_by_region", "unid", "y", "lin", covariates = c("age", "educ"), by = "region", issue12 = TRUE)
+# Issue 12: weighted CR2 (estimatr's lm_robust(weights =, clusters =, se_type = "CR2"), checked
+# against clubSandwich below).
+run_case("ols_weighted_cr2", "wclus", "y", "ols", covariates = c("x"), cluster = "cluster", weights = "w_var", by = "gender")
+run_case("ols_weighted_cr2_ipw", "wclus", "y", "ols", covariates = c("x"), cluster = "cluster", weights = "w_cl")
+run_case("lin_weighted_cr2", "wclus", "y", "lin", covariates = c("x"), cluster = "cluster", weights = "w_var", by = "gender")
+run_case("dim_weighted_cr2", "wclus", "y", "dim", cluster = "cluster", weights = "w_cl")
+# estimatr without fixed effects on the same data (recorded for the closing note, not compared):
+f_nofe <- lm_robust(y ~ z + x + occ, data = d_lev, se_type = "HC2")
+cat("lm_robust HC2 with the `solo` level, no fixed effects: z SE", f_nofe$std.error[["z"]], "\n")
+f_lin <- lm_lin(y ~ z, covariates = ~ age + educ, data = d_unid[d_unid$region == "r3", ])
+cat("lm_lin in r3 (not identified): estimatr prints z =", f_lin$coefficients[["z"]], "\n")
 
 # Independent checks of the same numbers with sandwich, clubSandwich and AER.
 rec_other <- function(case, source, outcome, subgroup, term, est, se, df) {
@@ -327,6 +425,12 @@ v1 <- vcovCL(mc, cluster = ~municipality, type = "HC1")
 rec_other("ols_cr1", "sandwich", "y", "all", "z", coef(mc)[["z"]], sqrt(v1["z", "z"]), 6)
 v0 <- vcovCL(mc, cluster = ~municipality, type = "HC0", cadjust = FALSE)
 rec_other("ols_cr0", "sandwich", "y", "all", "z", coef(mc)[["z"]], sqrt(v0["z", "z"]), 6)
+mw <- lm(y ~ z + x, data = d_wclus, weights = w_var)
+ct <- coef_test(mw, vcov = "CR2", cluster = d_wclus$cluster, test = "Satterthwaite")
+rec_other("ols_weighted_cr2", "clubSandwich", "y", "all", "z", ct$beta[2], ct$SE[2], ct$df_Satt[2])
+mw <- lm(y ~ z + x, data = d_wclus, weights = w_cl)
+ct <- coef_test(mw, vcov = "CR2", cluster = d_wclus$cluster, test = "Satterthwaite")
+rec_other("ols_weighted_cr2_ipw", "clubSandwich", "y", "all", "z", ct$beta[2], ct$SE[2], ct$df_Satt[2])
 iv <- ivreg(y_bin ~ took_part | z, data = d_main)
 vi <- vcovHC(iv, type = "HC0")
 rec_other("iv_hc0", "AER", "y_bin", "all", "took_part", coef(iv)[["took_part"]], sqrt(vi["took_part", "took_part"]), iv$df.residual)

@@ -109,6 +109,69 @@ for (q in list(list("icer", icer), list("icer_se", se_icer), list("icer_half_wid
       ratio = "2:1", power = 0.8, cost_per_participant = C, cost_sd = sdc, effect = E)
 }
 
+# --- arcsine with subgroups, their difference and the cost precision (issue 12) -------------
+# Every row on the outcome scale: `se` is the SE of the difference in proportions,
+# sqrt(p0 (1 - p0)) * SE_h; women and men use Cohen's h (pwr.2p2n.test); women - men uses the
+# normal formula with SE_d = sqrt(SE_w^2 + SE_m^2) of the outcome-scale SEs (the documented
+# formula); the cost precision uses the overall outcome-scale SE.
+zq <- qnorm(0.975)
+# (a) --baseline 0.2 --mde 0.05 --ratio 3:1 --power 0.9 --method arcsine: solve n.
+P3 <- share("3:1"); b <- 0.2; ha <- ES.h(b + 0.05, b)
+na <- uniroot(function(n) pwr.2p2n.test(h = ha, n1 = n * P3, n2 = n * (1 - P3))$power - 0.9,
+              c(10, 1e6), tol = TOL)$root
+sub_h <- function(n, p) sqrt(1 / (P3 * (1 - P3) * n * p))  # SE of h in a subgroup
+arc_mde <- function(se_h, power, p0) {
+  hstar <- uniroot(function(h) pnorm(h / se_h - zq) + pnorm(-h / se_h - zq) - power,
+                   c(1e-8, 3), tol = TOL)$root
+  sin(asin(sqrt(p0)) + hstar / 2)^2 - p0
+}
+se_w <- sqrt(b * (1 - b)) * sub_h(na, 0.5); se_m <- se_w
+common_a <- list(method = "arcsine", baseline = b, ratio = "3:1", power = 0.9, mde = 0.05)
+adda <- function(estimand, quantity, value, source)
+  do.call(add, c(list("arcsine_subgroups_n", quantity, value, source, estimand = estimand), common_a))
+adda("all", "n", na, "pwr::pwr.2p2n.test solved by uniroot")
+adda("all", "se", sqrt(b * (1 - b)) * sqrt(1 / (P3 * (1 - P3) * na)), "sqrt(p0 (1 - p0)) * SE_h")
+adda("all", "se_h", sqrt(1 / (P3 * (1 - P3) * na)), "Cohen's h: sqrt(1/n1 + 1/n2)")
+adda("women", "mde", arc_mde(sub_h(na, 0.5), 0.9, b),
+     "pwr::pwr.2p2n.test power equation solved by uniroot (women: n/2)")
+# check the equation against pwr itself at the solution
+stopifnot(abs(pwr.2p2n.test(h = ES.h(b + arc_mde(sub_h(na, 0.5), 0.9, b), b), n1 = na / 2 * P3,
+                            n2 = na / 2 * (1 - P3))$power - 0.9) < 1e-9)
+adda("women", "se", se_w, "sqrt(p0 (1 - p0)) * SE_h")
+adda("women - men", "mde", (zq + qnorm(0.9)) * sqrt(se_w^2 + se_m^2),
+     "normal formula, SE_d = sqrt(SE_w^2 + SE_m^2) on the outcome scale")
+adda("women - men", "se", sqrt(se_w^2 + se_m^2), "SE_d on the outcome scale")
+
+# (b) --baseline 0.4 --n 1200 --ratio 2:1 --mde 0.06 --method arcsine: power.
+b <- 0.4; N <- 1200; P2 <- share("2:1"); hb <- ES.h(b + 0.06, b)
+se_wb <- sqrt(b * (1 - b) / (P2 * (1 - P2) * N / 2))
+common_b <- list(method = "arcsine", baseline = b, n = N, ratio = "2:1", mde = 0.06)
+addb <- function(estimand, quantity, value, source)
+  do.call(add, c(list("arcsine_subgroups_power", quantity, value, source, estimand = estimand), common_b))
+addb("all", "power", pwr.2p2n.test(h = hb, n1 = N * P2, n2 = N * (1 - P2))$power, "pwr::pwr.2p2n.test")
+addb("women", "power", pwr.2p2n.test(h = hb, n1 = N / 2 * P2, n2 = N / 2 * (1 - P2))$power,
+     "pwr::pwr.2p2n.test (women: n/2)")
+addb("men", "power", pwr.2p2n.test(h = hb, n1 = N / 2 * P2, n2 = N / 2 * (1 - P2))$power,
+     "pwr::pwr.2p2n.test (men: n/2)")
+addb("women - men", "power", pnorm(0.06 / sqrt(2 * se_wb^2) - zq),
+     "normal power, SE_d = sqrt(SE_w^2 + SE_m^2) on the outcome scale")
+# equal groups: pwr.2p.test agrees with pwr.2p2n.test (its own tolerance is not used: power)
+stopifnot(abs(pwr.2p.test(h = hb, n = 400)$power - pwr.2p2n.test(h = hb, n1 = 400, n2 = 400)$power) < 1e-15)
+
+# (c) the cost precision under arcsine: delta method and Fieller with the outcome-scale SE.
+b <- 0.388; n <- 5400; C <- 12410; sdc <- 14000
+E <- arc_mde(sqrt(1 / (P2 * (1 - P2) * n)), 0.8, b)
+se_e <- sqrt(b * (1 - b) / (P2 * (1 - P2) * n)); se_c <- sdc / sqrt(P2 * (1 - P2) * n)
+icer <- C / E; se_icer <- icer * sqrt((se_c / C)^2 + (se_e / E)^2)
+a <- E^2 - zq^2 * se_e^2; bb <- -2 * C * E; cc <- C^2 - zq^2 * se_c^2
+roots <- sort((-bb + c(-1, 1) * sqrt(bb^2 - 4 * a * cc)) / (2 * a))
+for (q in list(list("icer", icer), list("icer_se", se_icer), list("icer_lower", roots[1]),
+               list("icer_upper", roots[2]))) {
+  add("icer_arcsine", q[[1]], q[[2]], "delta method / Fieller on the outcome scale, effect = arcsine MDE",
+      estimand = "cost per additional success", method = "arcsine", baseline = b, n = n,
+      ratio = "2:1", power = 0.8, cost_per_participant = C, cost_sd = sdc)
+}
+
 tab <- do.call(rbind, rows)
 write.csv(tab, file.path(out, "analytic.csv"), row.names = FALSE, na = "")
 

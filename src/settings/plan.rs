@@ -1,0 +1,126 @@
+//! The plan of a study: its resolved settings (every section that produces results) as the flat
+//! map [`crate::plan::Plan`] that `lotta plan freeze` records. Built from the same resolved
+//! settings every command computes with, so the plan is what would be computed — defaults
+//! included — not what the spec happens to spell out. The keys are listed in docs/plan.md.
+
+use super::analysis::AnalysisSettings;
+use super::cost::{CostSettings, CostSource};
+use super::report::{DesignRecord, ReportSettings};
+use super::survival::SurvivalSettings;
+use super::word_of;
+use crate::plan::Plan;
+use serde_json::{Value, json};
+
+/// The plan of these settings.
+pub fn plan_of(
+    analysis: &AnalysisSettings,
+    cost: Option<&CostSettings>,
+    survival: Option<&SurvivalSettings>,
+    report: &ReportSettings,
+    design: Option<&DesignRecord>,
+) -> Plan {
+    let mut plan = Plan::new();
+    let text = |s: Option<&super::Setting<String>>| s.map(|s| Value::from(s.value.clone()));
+    plan.set("analysis.outcomes", json!(analysis.outcomes.value));
+    plan.set("analysis.by", text(analysis.by.as_ref()));
+    plan.set("analysis.control", text(analysis.control.as_ref()));
+    plan.set("analysis.estimator", word_of(analysis.estimator.value));
+    plan.set("analysis.se", word_of(analysis.se.value));
+    plan.set("analysis.covariates", json!(analysis.covariates.value));
+    if !analysis.categorical.value.is_empty() {
+        plan.set("analysis.categorical", json!(analysis.categorical.value));
+    }
+    plan.set("analysis.strata", json!(analysis.strata.value));
+    plan.set("analysis.cluster", text(analysis.cluster.as_ref()));
+    plan.set(
+        "analysis.participation",
+        text(analysis.participation.as_ref()),
+    );
+    plan.set("analysis.ipw", word_of(analysis.ipw.value));
+    if let Some(ri) = &analysis.ri {
+        plan.set("analysis.ri_draws", ri.value.draws);
+        plan.set("analysis.ri_seed", ri.value.seed);
+    }
+    if let Some(adjust) = &analysis.adjust {
+        plan.set("analysis.adjust", word_of(adjust.value));
+    }
+    plan.set(
+        "report.primary_outcome",
+        report.report.primary_outcome.clone(),
+    );
+    plan.set("report.horizons", json!(report.report.horizons));
+    if let Some(d) = design {
+        plan.set(
+            "design.arms",
+            Value::Object(
+                d.arms
+                    .iter()
+                    .map(|(arm, ratio)| (arm.clone(), json!(ratio)))
+                    .collect(),
+            ),
+        );
+        plan.set("design.strata", json!(d.strata));
+        plan.set("design.cluster", json!(d.cluster));
+        plan.set("design.method", d.method.clone());
+        if !d.block_sizes.is_empty() {
+            plan.set("design.block_sizes", json!(d.block_sizes));
+        }
+        plan.set("design.seed", d.seed);
+    }
+    if let Some(c) = cost {
+        plan.set("cost.outcome", c.outcome.clone());
+        match &c.cost {
+            CostSource::Column(column) => plan.set("cost.cost_column", column.clone()),
+            CostSource::Model(model) => plan.set(
+                "cost.model",
+                json!({
+                    "per_offered": model.per_offered,
+                    "per_participant": model.per_participant,
+                    "fixed": model.fixed,
+                    "overhead_share": model.overhead_share,
+                }),
+            ),
+        }
+        plan.set("cost.participation", json!(c.participation));
+        plan.set("cost.per_participant", c.per_participant);
+        if !c.offsets.is_empty() {
+            plan.set(
+                "cost.offsets",
+                c.offsets
+                    .iter()
+                    .map(|o| json!({"name": o.name, "column": o.column, "sek_per_unit": o.sek_per_unit}))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        if !c.alternatives.is_empty() {
+            plan.set(
+                "cost.alternatives",
+                c.alternatives
+                    .iter()
+                    .map(|a| json!({"name": a.name, "cost_per_job": a.cost_per_job}))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        plan.set("cost.bootstrap", c.bootstrap);
+        plan.set("cost.seed", c.seed);
+        plan.set("cost.wtp", json!(c.wtp));
+        plan.set("cost.level", c.level);
+    }
+    if let Some(s) = survival {
+        plan.set("survival.time", s.time.value.clone());
+        plan.set("survival.event", s.event.value.clone());
+        plan.set("survival.by", text(s.by.as_ref()));
+        plan.set("survival.control", text(s.control.as_ref()));
+        plan.set("survival.strata", json!(s.strata.value));
+        plan.set("survival.cluster", text(s.cluster.as_ref()));
+        plan.set("survival.cause", text(s.cause.as_ref()));
+        plan.set("survival.tau", s.tau.as_ref().map(|t| json!(t.value)));
+        plan.set("survival.at", json!(s.at.value));
+        if let Some(ri) = &s.ri {
+            plan.set("survival.ri_draws", ri.value.draws);
+            plan.set("survival.ri_seed", ri.value.seed);
+        }
+        plan.set("survival.level", s.level);
+    }
+    plan
+}
