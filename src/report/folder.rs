@@ -145,6 +145,9 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
                 "Covariates: {} (text columns as indicators, first level as reference).",
                 methods.covariates.join(", ")
             ));
+            if methods.missing_covariates.as_deref() == Some("indicator") {
+                lines.push("Missing covariates: the missing-indicator method (a missing number filled with the covariate's mean over everyone analysed, with an indicator of its missingness, both adjusted for (and under Lin centred) like the other covariates; a missing category its own level `NA`; White & Thompson 2005, Groenwold et al. 2012).".into());
+            }
         }
         let se = itt_values(effects, "se_type").join(", ");
         lines.push(format!(
