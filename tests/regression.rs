@@ -672,3 +672,52 @@ fn missing_covariates_key_is_honoured_by_run_and_frozen_only_when_not_the_defaul
         run.stderr
     );
 }
+
+/// Issue 12, item 6: numeric subgroup levels sorted as text (1, 10, 2). They now sort as
+/// numbers (1, 2, 10), the last (10) the reference of the differences, labelled
+/// `<col>=<a> - <col>=<b>` as before; text levels keep byte order.
+#[test]
+fn numeric_subgroup_levels_sorted_as_text_1_10_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut csv = String::from("id,z,wave,y\n");
+    for i in 0..36 {
+        let wave = [1, 10, 2][i % 3];
+        let z = (i / 3) % 2;
+        csv.push_str(&format!("p{i},{z},{wave},{}\n", (i * 7 % 11) as f64 / 3.0));
+    }
+    std::fs::write(dir.path().join("d.csv"), csv).expect("write");
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--by",
+            "wave",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let subgroups: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).expect("subgroup"))
+        .collect();
+    assert_eq!(
+        subgroups,
+        [
+            "all",
+            "wave=1",
+            "wave=2",
+            "wave=10",
+            "wave=1 - wave=10",
+            "wave=2 - wave=10"
+        ]
+    );
+}

@@ -37,10 +37,10 @@ pub struct Factor {
 }
 
 impl Factor {
-    /// Levels sorted (byte order, [`crate::categorical`]), codes into them.
+    /// Levels in level order ([`crate::categorical`]), codes into them.
     pub fn from_labels(name: impl Into<String>, labels: &[String]) -> Factor {
         let Codes { codes, levels } =
-            Codes::sorted(labels.iter().map(String::as_str)).map_levels(str::to_string);
+            Codes::in_level_order(labels.iter().map(String::as_str)).map_levels(str::to_string);
         Factor {
             name: name.into(),
             levels,

@@ -5,7 +5,7 @@
 //! (sorted) as reference, as R's `model.matrix` with treatment contrasts.
 
 use super::vcov::{Clusters, SeType, robust_vcov};
-use crate::categorical::sorted_levels;
+use crate::categorical::levels_in_order;
 use crate::error::{Error, Result};
 use crate::linalg::{self, ColumnRef};
 use nalgebra::DMatrix;
@@ -355,7 +355,7 @@ pub fn expand_covariates(
                 design.push(name.clone(), rows.par_iter().map(|&i| values[i]).collect());
             }
             CovariateView::Text(values) => {
-                let levels = sorted_levels(rows.iter().filter_map(|&i| values[i].as_deref()));
+                let levels = levels_in_order(rows.iter().filter_map(|&i| values[i].as_deref()));
                 for level in levels.iter().skip(1) {
                     design.push(
                         format!("{name}{level}"),

@@ -335,7 +335,7 @@ fn source<'a, 'b>(sources: &Sources<'a, 'b>, name: &str) -> Result<&'b Source<'a
         .ok_or_else(|| Error::compute(format!("column `{name}` was not read")))
 }
 
-/// The levels (sorted, byte order: [`crate::categorical`]) and each row's level of a complete
+/// The levels (in level order, [`crate::categorical`]) and each row's level of a complete
 /// text column; an empty cell or a person without a row is an error naming the place.
 fn text_codes(
     s: &Source<'_>,
@@ -390,7 +390,8 @@ fn optional_text_codes(
     Ok(sorted_codes(levels, codes))
 }
 
-/// `levels` sorted ([`crate::categorical`]) and `codes` renumbered to match.
+/// `levels` in level order ([`crate::categorical`]: numbers as numbers when every level is one,
+/// else byte order) and `codes` renumbered to match.
 fn sorted_codes(
     levels: Vec<String>,
     codes: Vec<Option<usize>>,
@@ -403,7 +404,7 @@ fn sorted_codes(
         codes: (0..levels.len()).collect(),
         levels,
     }
-    .into_sorted();
+    .into_level_order();
     let codes = codes.into_iter().map(|c| c.map(|c| rank[c])).collect();
     (levels, codes)
 }
