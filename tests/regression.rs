@@ -182,7 +182,12 @@ fn an_empty_flag_unsets_the_spec_value() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let itt: Vec<&str> = run.stdout.lines().filter(|l| l.contains(",arm,")).collect();
     assert!(!itt.is_empty());
-    assert!(itt.iter().all(|l| l.contains(",dim,")), "{}", run.stdout);
+    // The demo's design has strata: dim is blocked on them, and its label says so (issue 12).
+    assert!(
+        itt.iter().all(|l| l.contains(",dim (blocked),")),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -720,4 +725,38 @@ fn numeric_subgroup_levels_sorted_as_text_1_10_2() {
             "wave=2 - wave=10"
         ]
     );
+}
+
+/// Issue 12, item 6: in a study folder `dim` is blocked on the design's strata automatically,
+/// but its rows said `dim` and the report "difference in means". The rows now say
+/// `dim (blocked)` and the methods describe the blocked estimator.
+#[test]
+fn dim_blocked_on_the_design_strata_was_labelled_plain_dim() {
+    let dir = quick_demo(&[
+        ("estimator = \"lin\"", "estimator = \"dim\""),
+        (
+            "covariates = [\"age\", \"education_years\", \"months_in_sweden\", \"distance\"]",
+            "covariates = []",
+        ),
+    ]);
+    let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let effects = read(&dir, "out/tables/effects.csv");
+    let itt: Vec<&str> = effects.lines().filter(|l| l.contains(",arm,")).collect();
+    assert!(!itt.is_empty(), "{effects}");
+    assert!(
+        itt.iter().all(|l| l.contains(",dim (blocked),")),
+        "{effects}"
+    );
+    let report = read(&dir, "out/report.md");
+    assert!(
+        report.contains(
+            "difference in means within blocks (strata), weighted by block size (estimatr's difference_in_means with blocks)"
+        ),
+        "{report}"
+    );
+    // Re-rendered from the tables, the label reads back.
+    let again = lotta(dir.path(), &["report", STUDY, "--out", "out"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(read(&dir, "out/report.md").contains("within blocks (strata)"));
 }

@@ -238,6 +238,12 @@ pub fn estimate_all(
     let se = resolve_se(options.se, data.cluster.is_some())?;
     let mut rows = Vec::new();
     let mut attrition_rows = Vec::new();
+    // The difference in means with strata is blocked on them (the rows say so).
+    let itt = if options.estimator == Estimator::Dim && data.strata.is_some() {
+        EffectKind::BlockedDim
+    } else {
+        EffectKind::Itt(options.estimator)
+    };
     let mut warnings = filled;
     for (outcome, y) in &data.outcomes {
         let complete = missing::analysed_rows(data, y);
@@ -330,7 +336,7 @@ pub fn estimate_all(
                     y,
                     &group.rows,
                     effect,
-                    EffectKind::Itt(options.estimator),
+                    itt,
                 ));
             }
         }
@@ -348,7 +354,7 @@ pub fn estimate_all(
                     y,
                     &group_rows,
                     effect,
-                    EffectKind::Itt(options.estimator),
+                    itt,
                 )));
             }
         }

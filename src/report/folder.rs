@@ -106,6 +106,9 @@ fn estimator_description(label: &str) -> String {
             "Lin (2013): OLS fully interacted with centred covariates (estimatr's lm_lin)"
         }
         EffectKind::Itt(Estimator::Dim) => "difference in means (estimatr's difference_in_means)",
+        EffectKind::BlockedDim => {
+            "difference in means within blocks (strata), weighted by block size (estimatr's difference_in_means with blocks)"
+        }
         EffectKind::Participation => "two-stage least squares (estimatr's iv_robust)",
     }
     .to_string()
