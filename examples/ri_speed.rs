@@ -51,6 +51,7 @@ fn main() {
         estimator: Estimator::Lin,
         se: None,
         alpha: 0.05,
+        missing_covariates: Default::default(),
     };
     let start = Instant::now();
     let fast = fast_statistic(&data, &options)

@@ -3,7 +3,7 @@
 //! within subgroups, plus the omnibus test that regresses treatment on all covariates (joint F),
 //! like Stata's `iebaltab`. Pure: slices in, rows out.
 
-use crate::categorical::sorted_levels;
+use crate::categorical::levels_in_order;
 use crate::dist::{pf_upper, t_two_sided_p};
 use crate::error::{Error, Result};
 use crate::linalg::least_squares;
@@ -142,10 +142,10 @@ fn pooled_t_p(n1: usize, s1: f64, n0: usize, s0: f64, diff: f64) -> f64 {
     t_two_sided_p(t, df)
 }
 
-/// The levels of a text covariate, sorted (byte order, [`crate::categorical`]; empty =
-/// missing, left out).
+/// The levels of a text covariate, in level order ([`crate::categorical`]; empty = missing,
+/// left out).
 fn levels(values: &[String]) -> Vec<String> {
-    sorted_levels(values.iter().filter(|v| !v.is_empty()))
+    levels_in_order(values.iter().filter(|v| !v.is_empty()))
         .into_iter()
         .cloned()
         .collect()

@@ -13,13 +13,21 @@
 //! - **Sorted** ([`Codes::sorted`], [`Codes::into_sorted`], [`sorted_levels`]): levels in
 //!   ascending `Ord` order; for text that is byte order, never a language's collation, so `B`
 //!   < `a` and `Ö` sorts after `z` (R's `factor()` levels under `LC_COLLATE=C`, as the R
-//!   reference scripts set). The analysis factors use it (subgroups, strata, clusters, text
-//!   covariates) and the balance table: the first level is the reference category and tables
-//!   list the levels in this order.
+//!   reference scripts set). The assignment plan sorts its strata keys so (part of the ledger's
+//!   determinism, never changed).
+//! - **Level order** ([`Codes::into_level_order`], [`Codes::in_level_order`],
+//!   [`levels_in_order`], one comparison: [`compare_levels`]): the order of a column's levels
+//!   wherever the analysis and its tables list them (subgroups, strata, clusters, arms after the
+//!   control, text covariates, the balance table, the cost subgroups). When every level reads as
+//!   a finite number the levels sort as numbers (1, 2, 10; ties such as `1` and `1.0` by bytes),
+//!   as R's `sort(unique(x))` on a numeric column; otherwise, text or mixed, byte order as above
+//!   (issue 12). The first level is the reference category of a text covariate; the last is the
+//!   reference of the subgroup differences (`g=1 - g=10`).
 //!
 //! Codes are `usize`; a caller that keeps millions of them converts to `u32`.
 
 use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::Hash;
 
@@ -121,13 +129,65 @@ impl<K: Ord> Codes<K> {
     /// The same column with its levels sorted ascending and the codes renumbered to match.
     /// Equal levels (which a [`Coder`] never makes) would keep their order.
     pub fn into_sorted(self) -> Codes<K> {
+        self.into_sorted_by(K::cmp)
+    }
+}
+
+impl<K: AsRef<str>> Codes<K> {
+    /// The same column with its levels in level order ([`compare_levels`]) and the codes
+    /// renumbered to match.
+    pub fn into_level_order(self) -> Codes<K> {
+        let numeric = all_numbers(self.levels.iter().map(AsRef::as_ref));
+        self.into_sorted_by(|a, b| compare_levels(numeric, a.as_ref(), b.as_ref()))
+    }
+}
+
+impl<K: AsRef<str> + Hash + Eq + Clone> Codes<K> {
+    /// Levels in level order ([`compare_levels`]).
+    pub fn in_level_order(values: impl IntoIterator<Item = K>) -> Codes<K> {
+        Codes::first_seen(values).into_level_order()
+    }
+}
+
+/// Whether every level reads as a finite number (then the levels sort as numbers).
+pub fn all_numbers<'a>(levels: impl IntoIterator<Item = &'a str>) -> bool {
+    levels.into_iter().all(|l| as_number(l).is_some())
+}
+
+fn as_number(level: &str) -> Option<f64> {
+    level.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// The one comparison of levels: as numbers when `numeric` (every level of the column is a
+/// number, [`all_numbers`]; equal numbers written differently, `1` and `1.0`, by bytes), else
+/// byte order.
+pub fn compare_levels(numeric: bool, a: &str, b: &str) -> Ordering {
+    if numeric && let (Some(x), Some(y)) = (as_number(a), as_number(b)) {
+        return x.total_cmp(&y).then_with(|| a.cmp(b));
+    }
+    a.cmp(b)
+}
+
+/// The distinct values in level order ([`compare_levels`]).
+pub fn levels_in_order<K: AsRef<str> + Ord>(values: impl IntoIterator<Item = K>) -> Vec<K> {
+    let mut levels = sorted_levels(values);
+    let numeric = all_numbers(levels.iter().map(AsRef::as_ref));
+    if numeric {
+        levels.sort_by(|a, b| compare_levels(true, a.as_ref(), b.as_ref()));
+    }
+    levels
+}
+
+impl<K> Codes<K> {
+    /// The same column with its levels sorted by `compare` and the codes renumbered to match.
+    pub fn into_sorted_by(self, mut compare: impl FnMut(&K, &K) -> Ordering) -> Codes<K> {
         let mut order: Vec<(K, usize)> = self
             .levels
             .into_iter()
             .enumerate()
             .map(|(c, level)| (level, c))
             .collect();
-        order.sort_by(|a, b| a.0.cmp(&b.0));
+        order.sort_by(|a, b| compare(&a.0, &b.0));
         let mut rank = vec![0; order.len()];
         for (new, (_, old)) in order.iter().enumerate() {
             rank[*old] = new;
@@ -207,6 +267,22 @@ mod tests {
         // Codes of numbers sort numerically.
         let k = Codes::sorted([7usize, 3, 7, 12]);
         assert_eq!((k.levels, k.codes), (vec![3, 7, 12], vec![1, 0, 1, 2]));
+    }
+
+    #[test]
+    fn level_order_sorts_numbers_as_numbers_and_text_or_mixed_by_bytes() {
+        let c = Codes::in_level_order(["10", "2", "1", "2", "1.5"]);
+        assert_eq!(c.levels, ["1", "1.5", "2", "10"]);
+        assert_eq!(c.codes, [3, 2, 0, 2, 1]);
+        assert_eq!(levels_in_order(["10", "-3", "2"]), ["-3", "2", "10"]);
+        // Equal numbers written differently: by bytes.
+        assert_eq!(levels_in_order(["1.0", "1", "0"]), ["0", "1", "1.0"]);
+        // Text, or numbers mixed with text: byte order.
+        assert_eq!(levels_in_order(["b", "B", "a"]), ["B", "a", "b"]);
+        assert_eq!(levels_in_order(["10", "2", "x"]), ["10", "2", "x"]);
+        assert_eq!(levels_in_order(["10", "2", "inf"]), ["10", "2", "inf"]);
+        // The assignment's byte order is not changed.
+        assert_eq!(Codes::sorted(["10", "2"]).levels, ["10", "2"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod common;
 use common::tolerance::{
     FAST_PATH_REL, PRINTED_REL, ROUNDING_ABS, SAME_FORMULA, ULP_ABS, ZERO_SCALE,
 };
+use lotta::estimate::missing::MissingCovariates;
 use lotta::estimate::vcov::SeType;
 use lotta::estimate::{EstimateOptions, Estimator, estimate_all};
 use lotta::io::analysis_data::{Request, load_file};
@@ -95,6 +96,7 @@ fn read_cases() -> Vec<Case> {
         "cluster",
         "weights",
         "participation",
+        "missing_covariates",
     ];
     let requests: Vec<ColumnRequest> = cols.iter().map(|c| ColumnRequest::text(*c)).collect();
     let t = Table::read(&path, &requests).unwrap();
@@ -126,6 +128,10 @@ fn read_cases() -> Vec<Case> {
                 estimator: Estimator::parse(&get("estimator", i)).unwrap(),
                 se: opt("se", i).map(|s| SeType::parse(&s).unwrap()),
                 alpha: 0.05,
+                missing_covariates: match get("missing_covariates", i).as_str() {
+                    "indicator" => MissingCovariates::Indicator,
+                    _ => MissingCovariates::Complete,
+                },
             },
         })
         .collect()
@@ -528,7 +534,8 @@ fn a_single_cluster_is_an_error() {
 }
 
 #[test]
-fn empty_covariate_cell_names_file_line_and_column() {
+fn empty_covariate_cell_is_missing_and_the_person_left_out_with_a_warning() {
+    // Issue 12, item 4: complete cases as R (an error before).
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "d.csv", &SMALL.replace("e,1,M,33,", "e,1,M,,"));
     let run = lotta(
@@ -545,10 +552,15 @@ fn empty_covariate_cell_names_file_line_and_column() {
             "age",
         ],
     );
-    expect_error(
-        &run,
-        &["d.csv", "line 6", "column 4", "`age`", "empty cell"],
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "y: 1 of 12 persons with an outcome left out for a missing covariate (age 1)"
+        ),
+        "{}",
+        run.stderr
     );
+    assert!(run.stderr.contains("by arm: 0 0, 1 1"), "{}", run.stderr);
 }
 
 #[test]
@@ -828,6 +840,7 @@ fn recompute_with_the_actual_assignment_gives_the_estimates() {
         estimator: Estimator::Lin,
         se: None,
         alpha: 0.05,
+        missing_covariates: Default::default(),
     };
     let rows = estimate_all(&data, &options, None).unwrap().rows;
     let t: Vec<f64> = data.treatment.codes.iter().map(|&c| c as f64).collect();
@@ -962,6 +975,7 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
             estimator,
             se: None,
             alpha: 0.05,
+            missing_covariates: Default::default(),
         };
         let fast = lotta::estimate::fast::fast_statistic(&data, &options)
             .unwrap()
@@ -1002,6 +1016,57 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
 }
 
 #[test]
+fn fast_statistic_equals_refitting_with_missing_covariates_under_either_method() {
+    // Issue 12, item 4: the fast statistic must leave out (or fill) exactly the rows the
+    // refitted model does, for every re-drawn assignment.
+    let file = reference_dir().join("d_miss.csv");
+    let request = Request {
+        outcomes: vec!["y".into()],
+        treatment: "z".into(),
+        covariates: vec!["x".into(), "age".into(), "occ".into()],
+        by: Some("gender".into()),
+        ..Request::default()
+    };
+    let data = load_file(&file, &request).unwrap();
+    for missing_covariates in [MissingCovariates::Complete, MissingCovariates::Indicator] {
+        for estimator in [Estimator::Ols, Estimator::Lin] {
+            let options = EstimateOptions {
+                estimator,
+                se: None,
+                alpha: 0.05,
+                missing_covariates,
+            };
+            let fast = lotta::estimate::fast::fast_statistic(&data, &options)
+                .unwrap()
+                .expect("supported");
+            let observed: Vec<f64> = estimate_all(&data, &options, None)
+                .unwrap()
+                .rows
+                .iter()
+                .map(|r| r.estimate)
+                .collect();
+            let at_observed = fast.eval(&data.treatment.codes);
+            for (a, b) in observed.iter().zip(&at_observed) {
+                assert!(close(*a, *b, FAST_PATH_REL), "{estimator:?}: {a} vs {b}");
+            }
+            for shift in [3, 11, 50] {
+                let mut codes = data.treatment.codes.clone();
+                codes.rotate_left(shift);
+                let slow = lotta::estimate::recompute(&data, &options, &codes).unwrap();
+                let quick = fast.eval(&codes);
+                assert_eq!(slow.len(), quick.len());
+                for (a, b) in slow.iter().zip(&quick) {
+                    assert!(
+                        close(*a, *b, FAST_PATH_REL),
+                        "{missing_covariates:?} {estimator:?}: {a} vs {b}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn fast_statistic_equals_refitting_with_three_arms() {
     let file = reference_dir().join("d_arms.csv");
     for estimator in [Estimator::Lin, Estimator::Ols, Estimator::Dim] {
@@ -1022,6 +1087,7 @@ fn fast_statistic_equals_refitting_with_three_arms() {
             estimator,
             se: None,
             alpha: 0.05,
+            missing_covariates: Default::default(),
         };
         let fast = lotta::estimate::fast::fast_statistic(&data, &options)
             .unwrap()
@@ -1052,6 +1118,7 @@ fn fast_statistic_equals_refitting_for_blocked_differences_with_three_arms() {
         estimator: Estimator::Dim,
         se: None,
         alpha: 0.05,
+        missing_covariates: Default::default(),
     };
     let fast = lotta::estimate::fast::fast_statistic(&data, &options)
         .unwrap()
@@ -1399,6 +1466,7 @@ fn weighted_arm_means_are_hajek_means_whose_difference_is_the_dim_effect() {
         estimator: Estimator::Dim,
         se: None,
         alpha: 0.05,
+        missing_covariates: Default::default(),
     };
     let result = estimate_all(&data, &options, None).unwrap();
     let levels = result

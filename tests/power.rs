@@ -193,6 +193,7 @@ fn the_studys_own_lin_analysis_covers_and_gains_precision_from_covariates() {
             estimator: lotta::estimate::Estimator::Lin,
             se: None,
             alpha: 0.05,
+            missing_covariates: Default::default(),
         },
         covariates: vec!["age".into(), "education_years".into(), "distance".into()],
     };

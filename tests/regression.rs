@@ -182,7 +182,12 @@ fn an_empty_flag_unsets_the_spec_value() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let itt: Vec<&str> = run.stdout.lines().filter(|l| l.contains(",arm,")).collect();
     assert!(!itt.is_empty());
-    assert!(itt.iter().all(|l| l.contains(",dim,")), "{}", run.stdout);
+    // The demo's design has strata: dim is blocked on them, and its label says so (issue 12).
+    assert!(
+        itt.iter().all(|l| l.contains(",dim (blocked),")),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -557,4 +562,201 @@ fn se_flag_with_the_difference_in_means_was_ignored_silently() {
         ],
     );
     assert!(!quiet.stderr.contains("not used"), "{}", quiet.stderr);
+}
+
+/// Issue 12, item 4: a missing covariate stopped the analysis ("the covariate must be given for
+/// everyone analysed") where R analyses complete cases. Now complete cases by default, with a
+/// warning counting the persons left out by arm and subgroup, or the missing-indicator method.
+#[test]
+fn a_missing_covariate_stopped_the_analysis_where_r_uses_complete_cases() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = reference_data("d_miss.csv");
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "estimate",
+            "--data",
+            data.as_str(),
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--covariates",
+            "x,age,occ",
+            "--by",
+            "gender",
+            "--format",
+            "csv",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let run = lotta(dir.path(), &args(&[]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("persons with an outcome left out for a missing covariate"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("by arm: 0 "), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("by subgroup: gender=F "),
+        "{}",
+        run.stderr
+    );
+    // lm_lin(y ~ z, covariates = ~ x + age + occ, data = d_miss): na.omit (make.R).
+    let all = csv_row(&run.stdout, "all");
+    let estimate: f64 = all["estimate"].parse().expect("estimate");
+    assert!(
+        (estimate - 0.592_523_400_469_258_7).abs() < 1e-9,
+        "{estimate}"
+    );
+    let indicator = lotta(dir.path(), &args(&["--missing-covariates", "indicator"]));
+    assert_eq!(indicator.code, 0, "{}", indicator.stderr);
+    assert!(
+        indicator.stderr.contains("indicator `x_missing`"),
+        "{}",
+        indicator.stderr
+    );
+    assert!(
+        indicator.stderr.contains("level `NA`"),
+        "{}",
+        indicator.stderr
+    );
+    let all = csv_row(&indicator.stdout, "all");
+    let estimate: f64 = all["estimate"].parse().expect("estimate");
+    assert!(
+        (estimate - 0.425_732_092_963_870_5).abs() < 1e-9,
+        "{estimate}"
+    );
+    let bad = lotta(dir.path(), &args(&["--missing-covariates", "drop"]));
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("--missing-covariates"),
+        "{}",
+        bad.stderr
+    );
+}
+
+/// Issue 12, item 4: `[analysis] missing_covariates` is honoured by `run`, described in the
+/// report's methods, and frozen in the plan only when not the default (so that plans frozen
+/// before the setting existed stay valid); a bad value names the key.
+#[test]
+fn missing_covariates_key_is_honoured_by_run_and_frozen_only_when_not_the_default() {
+    let dir = quick_demo(&[]);
+    let freeze = lotta(dir.path(), &["plan", "freeze", STUDY]);
+    assert_eq!(freeze.code, 0, "{}", freeze.stderr);
+    let record = read(&dir, &format!("{STUDY}/analysis-plan.jsonl"));
+    assert!(!record.contains("missing_covariates"), "{record}");
+
+    let dir = quick_demo(&[(
+        "adjust = \"holm\"",
+        "adjust = \"holm\"\nmissing_covariates = \"indicator\"",
+    )]);
+    let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = read(&dir, "out/report.md");
+    assert!(report.contains("missing-indicator method"), "{report}");
+    let freeze = lotta(dir.path(), &["plan", "freeze", STUDY]);
+    assert_eq!(freeze.code, 0, "{}", freeze.stderr);
+    let record = read(&dir, &format!("{STUDY}/analysis-plan.jsonl"));
+    assert!(
+        record.contains("\"analysis.missing_covariates\":\"indicator\""),
+        "{record}"
+    );
+
+    let dir = quick_demo(&[(
+        "adjust = \"holm\"",
+        "adjust = \"holm\"\nmissing_covariates = \"mean\"",
+    )]);
+    let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("analysis.missing_covariates"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Issue 12, item 6: numeric subgroup levels sorted as text (1, 10, 2). They now sort as
+/// numbers (1, 2, 10), the last (10) the reference of the differences, labelled
+/// `<col>=<a> - <col>=<b>` as before; text levels keep byte order.
+#[test]
+fn numeric_subgroup_levels_sorted_as_text_1_10_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut csv = String::from("id,z,wave,y\n");
+    for i in 0..36 {
+        let wave = [1, 10, 2][i % 3];
+        let z = (i / 3) % 2;
+        csv.push_str(&format!("p{i},{z},{wave},{}\n", (i * 7 % 11) as f64 / 3.0));
+    }
+    std::fs::write(dir.path().join("d.csv"), csv).expect("write");
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--by",
+            "wave",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let subgroups: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).expect("subgroup"))
+        .collect();
+    assert_eq!(
+        subgroups,
+        [
+            "all",
+            "wave=1",
+            "wave=2",
+            "wave=10",
+            "wave=1 - wave=10",
+            "wave=2 - wave=10"
+        ]
+    );
+}
+
+/// Issue 12, item 6: in a study folder `dim` is blocked on the design's strata automatically,
+/// but its rows said `dim` and the report "difference in means". The rows now say
+/// `dim (blocked)` and the methods describe the blocked estimator.
+#[test]
+fn dim_blocked_on_the_design_strata_was_labelled_plain_dim() {
+    let dir = quick_demo(&[
+        ("estimator = \"lin\"", "estimator = \"dim\""),
+        (
+            "covariates = [\"age\", \"education_years\", \"months_in_sweden\", \"distance\"]",
+            "covariates = []",
+        ),
+    ]);
+    let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let effects = read(&dir, "out/tables/effects.csv");
+    let itt: Vec<&str> = effects.lines().filter(|l| l.contains(",arm,")).collect();
+    assert!(!itt.is_empty(), "{effects}");
+    assert!(
+        itt.iter().all(|l| l.contains(",dim (blocked),")),
+        "{effects}"
+    );
+    let report = read(&dir, "out/report.md");
+    assert!(
+        report.contains(
+            "difference in means within blocks (strata), weighted by block size (estimatr's difference_in_means with blocks)"
+        ),
+        "{report}"
+    );
+    // Re-rendered from the tables, the label reads back.
+    let again = lotta(dir.path(), &["report", STUDY, "--out", "out"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(read(&dir, "out/report.md").contains("within blocks (strata)"));
 }

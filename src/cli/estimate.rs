@@ -76,6 +76,10 @@ pub struct Flags {
     /// Adjust p-values across outcomes × subgroups: holm or bh.
     #[arg(long)]
     pub adjust: Option<String>,
+    /// Persons with a missing covariate: complete (left out, the default) or indicator (mean-filled
+    /// with a missing indicator; a missing category is its own level) (`[analysis] missing_covariates`).
+    #[arg(long)]
+    pub missing_covariates: Option<String>,
     /// Write the attrition table (missing outcomes by arm) instead of the effects.
     #[arg(long)]
     pub attrition: bool,
@@ -106,6 +110,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         seed: args.seed,
         adjust: args.adjust.clone(),
         categorical: args.categorical.clone(),
+        missing_covariates: args.missing_covariates.clone(),
     };
     let (study, data_file) = match (&args.study, &args.data) {
         (Some(_), Some(_)) => {

@@ -378,6 +378,9 @@ pub fn fast_statistic(
     if data.weights.is_some() || data.participation.is_some() {
         return Ok(None);
     }
+    // The same data and rows as `estimate_all` (missing covariates filled or left out).
+    let (data, _) = super::missing::prepare(data, options.missing_covariates);
+    let data: &AnalysisData = &data;
     // The difference in means within strata: blocked differences for the subgroups, and an
     // interaction model with strata fixed effects (as `estimate_all`).
     let blocked = options.estimator == Estimator::Dim && data.strata.is_some();
@@ -388,7 +391,7 @@ pub fn fast_statistic(
         matches!(options.estimator, Estimator::Fe | Estimator::Dim) && data.strata.is_some();
     let mut outcomes = Vec::new();
     for (_, y) in &data.outcomes {
-        let complete: Vec<usize> = (0..n).filter(|&i| !y[i].is_nan()).collect();
+        let complete = super::missing::analysed_rows(data, y);
         // Cells: subgroup level × stratum (when the model has strata dummies).
         let by_code = |i: usize| data.by.as_ref().map_or(0, |b| b.codes[i]);
         let stratum = |i: usize| match (&data.strata, fixed_effects) {

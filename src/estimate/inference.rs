@@ -49,7 +49,10 @@ pub fn randomization_inference(
         ));
     }
     // The ITT statistic of every row but the 2SLS rows, in `estimate_all`'s order.
-    let mut itt_data = data.clone();
+    // Missing covariates filled once (indicator method): every draw sees the same data.
+    let mut itt_data = super::missing::prepare(data, options.missing_covariates)
+        .0
+        .into_owned();
     itt_data.participation = None;
     let itt_rows: Vec<usize> = (0..estimates.rows.len())
         .filter(|&i| !is_iv(data, &estimates.rows[i].term))
@@ -108,7 +111,8 @@ pub fn randomization_inference(
                 let row = estimates.rows.iter().position(|r| {
                     &r.outcome == name && r.subgroup == "all" && !is_iv(data, &r.term)
                 })?;
-                let complete: Vec<usize> = (0..y.len()).filter(|&i| y[i].is_finite()).collect();
+                // The rows of the overall model (as the fast statistic's).
+                let complete = super::missing::analysed_rows(&itt_data, y);
                 let y: Vec<f64> = complete.iter().map(|&i| y[i]).collect();
                 let treated = complete
                     .iter()

@@ -1,11 +1,228 @@
-//! Missing outcomes (attrition): counts and rates by arm, and a test of differential attrition
-//! (the difference in missing rates between each arm and control, lm_robust HC2 of the missing
-//! indicator on the arm indicators). The effects themselves use complete cases, with a warning.
+//! Missing values: outcomes (attrition: counts and rates by arm, and a test of differential
+//! attrition, the difference in missing rates between each arm and control, lm_robust HC2 of the
+//! missing indicator on the arm indicators) and covariates. The effects use complete cases, with
+//! a warning; a missing covariate is handled by [`MissingCovariates`]:
+//!
+//! - `Complete` (the default, as R's `lm_robust`/`lm_lin` with `na.action = na.omit`): a person
+//!   with any covariate missing is left out of every model of that outcome ([`analysed_rows`]),
+//!   and a warning counts them by arm and subgroup ([`complete_case_warning`]).
+//! - `Indicator` (the missing-indicator method; White & Thompson 2005, Groenwold et al. 2012):
+//!   [`with_indicators`] fills a missing number with the covariate's mean over every analysed
+//!   person with it observed and adds the indicator `<covariate>_missing` right after it; a
+//!   missing category becomes its own level `NA` (as R's `addNA`, a name no cell can have:
+//!   `NA` is read as missing). Both are then covariates like the others (Lin-centred within
+//!   each model). With the indicator in the model, the fill value does not change the
+//!   treatment estimate nor its SE (filling with c instead of c' adds (c − c')·indicator to
+//!   the column, a reparametrisation of the other coefficients, also after Lin's centring and
+//!   interaction), so one fill per study is as good as one per model; it is the same for every
+//!   outcome, subgroup and re-drawn assignment, which randomization inference needs.
 
 use super::ols::{DesignMatrix, lm_robust};
 use super::rows::AttritionRow;
 use super::vcov::SeType;
+use super::{AnalysisData, Covariate, CovariateValues};
 use crate::error::Result;
+use std::borrow::Cow;
+
+/// How a person with a missing covariate is analysed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingCovariates {
+    /// Left out (complete cases, R's default `na.omit`).
+    #[default]
+    Complete,
+    /// Missing-indicator method: mean-filled, with an indicator per covariate.
+    Indicator,
+}
+
+/// The level a missing category becomes under the indicator method.
+pub const MISSING_LEVEL: &str = "NA";
+/// The indicator of a numeric covariate's missing values is named `<covariate>_missing`.
+pub const INDICATOR_SUFFIX: &str = "_missing";
+
+impl Covariate {
+    /// Whether row `i`'s value is missing.
+    pub fn is_missing(&self, i: usize) -> bool {
+        match &self.values {
+            CovariateValues::Number(v) => v[i].is_nan(),
+            CovariateValues::Text(v) => v[i].is_none(),
+        }
+    }
+
+    fn any_missing(&self) -> bool {
+        match &self.values {
+            CovariateValues::Number(v) => v.iter().any(|x| x.is_nan()),
+            CovariateValues::Text(v) => v.iter().any(Option::is_none),
+        }
+    }
+}
+
+/// Whether every covariate of row `i` is given.
+pub fn covariates_given(data: &AnalysisData, i: usize) -> bool {
+    data.covariates.iter().all(|c| !c.is_missing(i))
+}
+
+/// The rows analysed for the outcome `y`: its value observed and every covariate given (complete
+/// cases). The one rule of every model, of the fast statistic and of the randomization interval.
+pub fn analysed_rows(data: &AnalysisData, y: &[f64]) -> Vec<usize> {
+    (0..data.n_rows())
+        .filter(|&i| !y[i].is_nan() && covariates_given(data, i))
+        .collect()
+}
+
+/// The warning for the persons with the outcome observed whom a missing covariate leaves out,
+/// counted by covariate, by arm (under `codes`) and by subgroup; None when there are none.
+pub fn complete_case_warning(
+    data: &AnalysisData,
+    outcome: &str,
+    y: &[f64],
+    codes: &[usize],
+) -> Option<String> {
+    let observed: Vec<usize> = (0..data.n_rows()).filter(|&i| !y[i].is_nan()).collect();
+    let dropped: Vec<usize> = observed
+        .iter()
+        .copied()
+        .filter(|&i| !covariates_given(data, i))
+        .collect();
+    if dropped.is_empty() {
+        return None;
+    }
+    let by_covariate: Vec<String> = data
+        .covariates
+        .iter()
+        .filter_map(|c| {
+            let k = dropped.iter().filter(|&&i| c.is_missing(i)).count();
+            (k > 0).then(|| format!("{} {k}", c.name))
+        })
+        .collect();
+    Some(format!(
+        "{outcome}: {} of {} persons with an outcome left out for a missing covariate ({}); effects use complete cases (as lm_robust's na.omit; --missing-covariates indicator keeps them){}",
+        dropped.len(),
+        observed.len(),
+        by_covariate.join(", "),
+        counts_by_arm_and_subgroup(data, &dropped, codes)
+    ))
+}
+
+/// `; by arm: a 3, b 2; by subgroup: g=F 1, g=M 4` for `rows` (every arm and level listed).
+fn counts_by_arm_and_subgroup(data: &AnalysisData, rows: &[usize], codes: &[usize]) -> String {
+    let arms: Vec<String> = data
+        .treatment
+        .arms
+        .iter()
+        .enumerate()
+        .map(|(a, arm)| {
+            let k = rows.iter().filter(|&&i| codes[i] == a).count();
+            format!("{arm} {k}")
+        })
+        .collect();
+    let mut text = format!("; by arm: {}", arms.join(", "));
+    if let Some(by) = &data.by {
+        let levels: Vec<String> = by
+            .levels
+            .iter()
+            .enumerate()
+            .map(|(l, level)| {
+                let k = rows.iter().filter(|&&i| by.codes[i] == l).count();
+                format!("{}={level} {k}", by.name)
+            })
+            .collect();
+        text.push_str(&format!("; by subgroup: {}", levels.join(", ")));
+    }
+    text
+}
+
+/// The data as `policy` analyses it, and notes: under `Indicator` with a covariate missing, the
+/// data of [`with_indicators`]; otherwise the data itself (complete cases are chosen per outcome
+/// by [`analysed_rows`]).
+pub fn prepare(
+    data: &AnalysisData,
+    policy: MissingCovariates,
+) -> (Cow<'_, AnalysisData>, Vec<String>) {
+    if policy == MissingCovariates::Indicator && data.covariates.iter().any(Covariate::any_missing)
+    {
+        let (filled, notes) = with_indicators(data);
+        (Cow::Owned(filled), notes)
+    } else {
+        (Cow::Borrowed(data), Vec::new())
+    }
+}
+
+/// The missing-indicator method (see the module's comment): every covariate with a missing value
+/// filled (numbers: the mean over the rows with it observed; categories: the level `NA`), a
+/// numeric one followed by its indicator `<covariate>_missing`; and a note per covariate saying
+/// how many were filled, by arm and subgroup.
+pub fn with_indicators(data: &AnalysisData) -> (AnalysisData, Vec<String>) {
+    let mut covariates = Vec::with_capacity(data.covariates.len());
+    let mut notes = Vec::new();
+    for c in &data.covariates {
+        if !c.any_missing() {
+            covariates.push(c.clone());
+            continue;
+        }
+        let missing: Vec<usize> = (0..data.n_rows()).filter(|&i| c.is_missing(i)).collect();
+        let counts = counts_by_arm_and_subgroup(data, &missing, &data.treatment.codes);
+        match &c.values {
+            CovariateValues::Number(v) => {
+                let (sum, n) = v
+                    .iter()
+                    .filter(|x| !x.is_nan())
+                    .fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+                let mean = if n > 0 { sum / n as f64 } else { 0.0 };
+                let indicator = format!("{}{INDICATOR_SUFFIX}", c.name);
+                notes.push(format!(
+                    "covariate {}: {} of {} values missing, filled with the mean of the others ({mean}) and adjusted for with the indicator `{indicator}` (missing-indicator method){counts}",
+                    c.name,
+                    missing.len(),
+                    v.len()
+                ));
+                covariates.push(Covariate {
+                    name: c.name.clone(),
+                    values: CovariateValues::Number(
+                        v.iter()
+                            .map(|&x| if x.is_nan() { mean } else { x })
+                            .collect(),
+                    ),
+                });
+                covariates.push(Covariate {
+                    name: indicator,
+                    values: CovariateValues::Number(
+                        v.iter().map(|x| f64::from(u8::from(x.is_nan()))).collect(),
+                    ),
+                });
+            }
+            CovariateValues::Text(v) => {
+                notes.push(format!(
+                    "covariate {}: {} of {} values missing, analysed as the level `{MISSING_LEVEL}` (missing-indicator method){counts}",
+                    c.name,
+                    missing.len(),
+                    v.len()
+                ));
+                covariates.push(Covariate {
+                    name: c.name.clone(),
+                    values: CovariateValues::Text(
+                        v.iter()
+                            .map(|x| Some(x.clone().unwrap_or_else(|| MISSING_LEVEL.to_string())))
+                            .collect(),
+                    ),
+                });
+            }
+        }
+    }
+    (
+        AnalysisData {
+            treatment: data.treatment.clone(),
+            outcomes: data.outcomes.clone(),
+            covariates,
+            by: data.by.clone(),
+            strata: data.strata.clone(),
+            cluster: data.cluster.clone(),
+            weights: data.weights.clone(),
+            participation: data.participation.clone(),
+            ids: data.ids.clone(),
+        },
+        notes,
+    )
+}
 
 /// Attrition rows for one outcome in one subgroup: one row per arm (control first).
 pub fn attrition(

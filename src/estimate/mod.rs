@@ -37,10 +37,10 @@ pub struct Factor {
 }
 
 impl Factor {
-    /// Levels sorted (byte order, [`crate::categorical`]), codes into them.
+    /// Levels in level order ([`crate::categorical`]), codes into them.
     pub fn from_labels(name: impl Into<String>, labels: &[String]) -> Factor {
         let Codes { codes, levels } =
-            Codes::sorted(labels.iter().map(String::as_str)).map_levels(str::to_string);
+            Codes::in_level_order(labels.iter().map(String::as_str)).map_levels(str::to_string);
         Factor {
             name: name.into(),
             levels,
@@ -49,12 +49,12 @@ impl Factor {
     }
 }
 
-/// A covariate's values.
+/// A covariate's values; a missing value is NaN or None (see [`missing::MissingCovariates`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum CovariateValues {
     Number(Vec<f64>),
     /// Text: enters as indicators of every level but the first.
-    Text(Vec<String>),
+    Text(Vec<Option<String>>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,8 +88,8 @@ impl Treatment {
 }
 
 /// Analysis-ready columns, all of the same length (one row per participant in the ledger).
-/// Covariates, subgroups, strata, clusters and weights are complete; outcomes may be NaN
-/// (missing: lost to follow-up).
+/// Subgroups, strata, clusters and weights are complete; outcomes may be NaN (missing: lost to
+/// follow-up) and covariates missing (NaN, None: handled as [`EstimateOptions`] says).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnalysisData {
     pub treatment: Treatment,
@@ -150,6 +150,8 @@ pub struct EstimateOptions {
     pub se: Option<SeType>,
     /// 1 − confidence level (0.05).
     pub alpha: f64,
+    /// Persons with a missing covariate: complete cases (default) or the indicator method.
+    pub missing_covariates: missing::MissingCovariates,
 }
 
 impl Default for EstimateOptions {
@@ -158,6 +160,7 @@ impl Default for EstimateOptions {
             estimator: Estimator::Lin,
             se: None,
             alpha: 0.05,
+            missing_covariates: missing::MissingCovariates::Complete,
         }
     }
 }
@@ -217,6 +220,8 @@ pub fn estimate_all(
     assignment: Option<&[usize]>,
 ) -> Result<Estimates> {
     let codes: &[usize] = assignment.unwrap_or(&data.treatment.codes);
+    let (data, filled) = missing::prepare(data, options.missing_covariates);
+    let data: &AnalysisData = &data;
     let n = data.n_rows();
     if codes.len() != n {
         return Err(Error::compute(format!(
@@ -233,16 +238,24 @@ pub fn estimate_all(
     let se = resolve_se(options.se, data.cluster.is_some())?;
     let mut rows = Vec::new();
     let mut attrition_rows = Vec::new();
-    let mut warnings = Vec::new();
+    // The difference in means with strata is blocked on them (the rows say so).
+    let itt = if options.estimator == Estimator::Dim && data.strata.is_some() {
+        EffectKind::BlockedDim
+    } else {
+        EffectKind::Itt(options.estimator)
+    };
+    let mut warnings = filled;
     for (outcome, y) in &data.outcomes {
-        let complete: Vec<usize> = (0..n).filter(|&i| !y[i].is_nan()).collect();
-        if complete.len() < n {
-            let missing = n - complete.len();
+        let complete = missing::analysed_rows(data, y);
+        let observed = y.iter().filter(|v| !v.is_nan()).count();
+        if observed < n {
+            let missing = n - observed;
             warnings.push(format!(
                 "{outcome}: {missing} of {n} outcomes missing ({:.1}%); effects use complete cases (see the attrition table)",
                 100.0 * missing as f64 / n as f64
             ));
         }
+        warnings.extend(missing::complete_case_warning(data, outcome, y, codes));
         let mut groups = vec![Group {
             label: "all".to_string(),
             rows: complete.clone(),
@@ -323,7 +336,7 @@ pub fn estimate_all(
                     y,
                     &group.rows,
                     effect,
-                    EffectKind::Itt(options.estimator),
+                    itt,
                 ));
             }
         }
@@ -341,7 +354,7 @@ pub fn estimate_all(
                     y,
                     &group_rows,
                     effect,
-                    EffectKind::Itt(options.estimator),
+                    itt,
                 )));
             }
         }
@@ -582,7 +595,7 @@ fn leverage_one_warning(
     }
     for c in &data.covariates {
         if let CovariateValues::Text(values) = &c.values {
-            single(&c.name, &|i| values[i].clone());
+            single(&c.name, &|i| values[i].clone().unwrap_or_default());
         }
     }
     let named: Vec<String> = leverage_one

@@ -5,7 +5,7 @@
 //! (sorted) as reference, as R's `model.matrix` with treatment contrasts.
 
 use super::vcov::{Clusters, SeType, robust_vcov};
-use crate::categorical::sorted_levels;
+use crate::categorical::levels_in_order;
 use crate::error::{Error, Result};
 use crate::linalg::{self, ColumnRef};
 use nalgebra::DMatrix;
@@ -337,7 +337,8 @@ fn fit_columns(
 #[derive(Debug, Clone, Copy)]
 pub enum CovariateView<'a> {
     Number(&'a [f64]),
-    Text(&'a [String]),
+    /// Text; None (missing) belongs to no level: such rows are the caller's to leave out.
+    Text(&'a [Option<String>]),
 }
 
 /// Expand covariates over `rows` into numeric columns: numbers as they are, text as indicators
@@ -354,12 +355,12 @@ pub fn expand_covariates(
                 design.push(name.clone(), rows.par_iter().map(|&i| values[i]).collect());
             }
             CovariateView::Text(values) => {
-                let levels = sorted_levels(rows.iter().map(|&i| values[i].as_str()));
+                let levels = levels_in_order(rows.iter().filter_map(|&i| values[i].as_deref()));
                 for level in levels.iter().skip(1) {
                     design.push(
                         format!("{name}{level}"),
                         rows.iter()
-                            .map(|&i| f64::from(u8::from(values[i] == *level)))
+                            .map(|&i| f64::from(u8::from(values[i].as_deref() == Some(*level))))
                             .collect(),
                     );
                 }
@@ -481,7 +482,10 @@ mod tests {
     #[test]
     fn text_covariates_enter_as_indicators_of_all_but_the_first_sorted_level() {
         // Levels sorted in byte order: "a" < "b" < "c"; "a" is the reference. Rows 0, 1, 3.
-        let values: Vec<String> = ["c", "a", "b", "b"].iter().map(|s| s.to_string()).collect();
+        let values: Vec<Option<String>> = ["c", "a", "b", "b"]
+            .iter()
+            .map(|s| Some(s.to_string()))
+            .collect();
         let numbers = [1.5, 2.5, 3.5, 4.5];
         let covariates = [
             ("g".to_string(), CovariateView::Text(&values)),

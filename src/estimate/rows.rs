@@ -13,12 +13,17 @@ use std::str::FromStr;
 pub enum EffectKind {
     /// The intention-to-treat effect of the offer, by the run's ITT estimator.
     Itt(Estimator),
+    /// The intention-to-treat effect by the difference in means within blocks (the strata:
+    /// given, or in a study folder the design's own), weighted by block size (estimatr's
+    /// `difference_in_means` with `blocks`; its subgroup differences from the interaction model
+    /// with strata fixed effects). Written `dim (blocked)` (issue 12).
+    BlockedDim,
     /// The effect of taking part: 2SLS with the offer as instrument (`iv`).
     Participation,
 }
 
 /// The estimator of a row: what it estimates and whether it is inverse-probability weighted.
-/// Written `lin`, `lin (ipw)`, `iv`, …
+/// Written `lin`, `lin (ipw)`, `iv`, `dim (blocked)`, `dim (blocked, ipw)`, …
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RowEstimator {
     pub kind: EffectKind,
@@ -36,21 +41,29 @@ pub enum Family {
 impl RowEstimator {
     pub fn family(self) -> Family {
         match self.kind {
-            EffectKind::Itt(_) => Family::Itt,
+            EffectKind::Itt(_) | EffectKind::BlockedDim => Family::Itt,
             EffectKind::Participation => Family::Participation,
         }
     }
 }
 
 const WEIGHTED_SUFFIX: &str = " (ipw)";
+const BLOCKED_SUFFIX: &str = " (blocked)";
+const BLOCKED_WEIGHTED_SUFFIX: &str = " (blocked, ipw)";
 
 impl fmt::Display for RowEstimator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = match self.kind {
-            EffectKind::Itt(e) => e.label(),
-            EffectKind::Participation => "iv",
+        let (name, blocked) = match self.kind {
+            EffectKind::Itt(e) => (e.label(), false),
+            EffectKind::BlockedDim => (Estimator::Dim.label(), true),
+            EffectKind::Participation => ("iv", false),
         };
-        let suffix = if self.weighted { WEIGHTED_SUFFIX } else { "" };
+        let suffix = match (blocked, self.weighted) {
+            (false, false) => "",
+            (false, true) => WEIGHTED_SUFFIX,
+            (true, false) => BLOCKED_SUFFIX,
+            (true, true) => BLOCKED_WEIGHTED_SUFFIX,
+        };
         write!(f, "{name}{suffix}")
     }
 }
@@ -58,16 +71,21 @@ impl fmt::Display for RowEstimator {
 impl FromStr for RowEstimator {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let (name, weighted) = match text.strip_suffix(WEIGHTED_SUFFIX) {
-            Some(name) => (name, true),
-            None => (text, false),
-        };
-        let kind = if name == "iv" {
-            EffectKind::Participation
+        let unknown = || format!("unknown estimator `{text}`");
+        let (name, blocked, weighted) = if let Some(name) = text.strip_suffix(WEIGHTED_SUFFIX) {
+            (name, false, true)
+        } else if let Some(name) = text.strip_suffix(BLOCKED_WEIGHTED_SUFFIX) {
+            (name, true, true)
+        } else if let Some(name) = text.strip_suffix(BLOCKED_SUFFIX) {
+            (name, true, false)
         } else {
-            EffectKind::Itt(
-                Estimator::parse(name).ok_or_else(|| format!("unknown estimator `{text}`"))?,
-            )
+            (text, false, false)
+        };
+        let kind = match (name, blocked) {
+            ("iv", false) => EffectKind::Participation,
+            (_, false) => EffectKind::Itt(Estimator::parse(name).ok_or_else(unknown)?),
+            (_, true) if Estimator::parse(name) == Some(Estimator::Dim) => EffectKind::BlockedDim,
+            (_, true) => return Err(unknown()),
         };
         Ok(RowEstimator { kind, weighted })
     }
@@ -186,6 +204,7 @@ mod tests {
             EffectKind::Itt(Estimator::Ols),
             EffectKind::Itt(Estimator::Lin),
             EffectKind::Itt(Estimator::Fe),
+            EffectKind::BlockedDim,
             EffectKind::Participation,
         ] {
             for weighted in [false, true] {
@@ -197,6 +216,21 @@ mod tests {
         assert_eq!(iv.family(), Family::Participation);
         assert!(iv.weighted);
         assert!("lin2".parse::<RowEstimator>().is_err());
+        // Issue 12: the blocked difference in means says so.
+        let blocked = RowEstimator {
+            kind: EffectKind::BlockedDim,
+            weighted: false,
+        };
+        assert_eq!(blocked.to_string(), "dim (blocked)");
+        let blocked_ipw = RowEstimator {
+            weighted: true,
+            ..blocked
+        };
+        assert_eq!(blocked_ipw.to_string(), "dim (blocked, ipw)");
+        assert_eq!("dim (blocked, ipw)".parse(), Ok(blocked_ipw));
+        assert_eq!(blocked.family(), Family::Itt);
+        assert!("lin (blocked)".parse::<RowEstimator>().is_err());
+        assert!("iv (blocked)".parse::<RowEstimator>().is_err());
     }
 
     #[test]

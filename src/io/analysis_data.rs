@@ -1,8 +1,9 @@
 //! Analysis-ready columns for `estimate`: from one CSV file (ad hoc), or from a study's files
 //! joined by id ([`crate::io::join`]: one row per assigned person).
 //! Every cell is checked here, where its file, line and column are known, so the estimators get
-//! clean values: covariates and subgroups complete, outcomes numeric (empty = missing), the
-//! participation column 0/1, ids in outcome files present in the ledger.
+//! clean values: subgroups complete, outcomes and covariates numeric or categorical (empty =
+//! missing, handled by the estimators), the participation column 0/1, ids in outcome files
+//! present in the ledger.
 
 use crate::categorical::{Coder, Codes};
 use crate::error::{Error, Location, Result};
@@ -334,7 +335,7 @@ fn source<'a, 'b>(sources: &Sources<'a, 'b>, name: &str) -> Result<&'b Source<'a
         .ok_or_else(|| Error::compute(format!("column `{name}` was not read")))
 }
 
-/// The levels (sorted, byte order: [`crate::categorical`]) and each row's level of a complete
+/// The levels (in level order, [`crate::categorical`]) and each row's level of a complete
 /// text column; an empty cell or a person without a row is an error naming the place.
 fn text_codes(
     s: &Source<'_>,
@@ -342,80 +343,96 @@ fn text_codes(
     n: usize,
     role: &str,
 ) -> Result<(Vec<String>, Vec<usize>)> {
+    let (levels, codes) = optional_text_codes(s, name, n)?;
+    let codes = codes
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            c.ok_or_else(|| {
+                let message = if s.row(i).is_some() {
+                    format!("empty cell; the {role} `{name}` must be given for everyone analysed")
+                } else {
+                    format!(
+                        "a person in the ledger has no row here; the {role} `{name}` is needed for everyone"
+                    )
+                };
+                Error::data(s.location(name, i), message)
+                    .with_hint("fill in the value, or leave this column out")
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok((levels, codes))
+}
+
+/// The levels (sorted, [`crate::categorical`]) and each row's level of a text column; None where
+/// the cell is empty or the person has no row.
+fn optional_text_codes(
+    s: &Source<'_>,
+    name: &str,
+    n: usize,
+) -> Result<(Vec<String>, Vec<Option<usize>>)> {
     if let Ok(numbers) = s.table.number(name) {
-        return number_codes(s, numbers, name, n, role);
+        return number_codes(s, numbers, n);
     }
     let column = s.table.text(name)?;
     let mut coder: Coder<&str> = Coder::new();
-    let mut codes = Vec::with_capacity(n);
-    for i in 0..n {
-        let Some(r) = s.row(i) else {
-            return Err(Error::data(
-                s.location(name, i),
-                format!(
-                    "a person in the ledger has no row here; the {role} `{name}` is needed for everyone"
-                ),
-            ));
-        };
-        let v = column[r].as_str();
-        if is_missing(v) {
-            return Err(Error::data(
-                s.location(name, i),
-                format!("empty cell; the {role} `{name}` must be given for everyone analysed"),
-            )
-            .with_hint("fill in the value, or leave this column out"));
-        }
-        codes.push(coder.code(v));
+    let codes: Vec<Option<usize>> = (0..n)
+        .map(|i| {
+            let v = column[s.row(i)?].as_str();
+            (!is_missing(v)).then(|| coder.code(v))
+        })
+        .collect();
+    let levels = coder
+        .into_levels()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    Ok(sorted_codes(levels, codes))
+}
+
+/// `levels` in level order ([`crate::categorical`]: numbers as numbers when every level is one,
+/// else byte order) and `codes` renumbered to match.
+fn sorted_codes(
+    levels: Vec<String>,
+    codes: Vec<Option<usize>>,
+) -> (Vec<String>, Vec<Option<usize>>) {
+    // Coding the levels themselves: after sorting, `rank[old]` is the new code.
+    let Codes {
+        codes: rank,
+        levels,
+    } = Codes {
+        codes: (0..levels.len()).collect(),
+        levels,
     }
-    let sorted = Codes {
-        codes,
-        levels: coder.into_levels(),
-    }
-    .into_sorted();
-    Ok((
-        sorted.levels.into_iter().map(str::to_string).collect(),
-        sorted.codes,
-    ))
+    .into_level_order();
+    let codes = codes.into_iter().map(|c| c.map(|c| rank[c])).collect();
+    (levels, codes)
 }
 
 /// A categorical column that holds numbers: its distinct values, labelled as written by `{}`
-/// (so `1` and `1.0` are the same level), sorted as text like every other level.
+/// (so `1` and `1.0` are the same level), sorted like every other level; None where missing.
 fn number_codes(
     s: &Source<'_>,
     column: &[f64],
-    name: &str,
     n: usize,
-    role: &str,
-) -> Result<(Vec<String>, Vec<usize>)> {
+) -> Result<(Vec<String>, Vec<Option<usize>>)> {
     // Coded by value (−0 and 0 alike), labelled by the first value seen.
     let mut coder: Coder<u64> = Coder::new();
     let mut labels: Vec<String> = Vec::new();
-    let mut codes = Vec::with_capacity(n);
-    for i in 0..n {
-        let value = s.row(i).map_or(f64::NAN, |r| column[r]);
-        if value.is_nan() {
-            let message = if s.row(i).is_some() {
-                format!("empty cell; the {role} `{name}` must be given for everyone analysed")
-            } else {
-                format!(
-                    "a person in the ledger has no row here; the {role} `{name}` is needed for everyone"
-                )
-            };
-            return Err(Error::data(s.location(name, i), message)
-                .with_hint("fill in the value, or leave this column out"));
-        }
-        let code = coder.code((value + 0.0).to_bits());
-        if code == labels.len() {
-            labels.push(format!("{value}"));
-        }
-        codes.push(code);
-    }
-    let sorted = Codes {
-        codes,
-        levels: labels,
-    }
-    .into_sorted();
-    Ok((sorted.levels, sorted.codes))
+    let codes: Vec<Option<usize>> = (0..n)
+        .map(|i| {
+            let value = s.row(i).map_or(f64::NAN, |r| column[r]);
+            if value.is_nan() {
+                return None;
+            }
+            let code = coder.code((value + 0.0).to_bits());
+            if code == labels.len() {
+                labels.push(format!("{value}"));
+            }
+            Some(code)
+        })
+        .collect();
+    Ok(sorted_codes(labels, codes))
 }
 
 /// Numbers, NaN where empty or absent.
@@ -505,14 +522,21 @@ fn build(request: &Request, sources: &Sources<'_, '_>, n: usize) -> Result<Analy
             optional_numbers(source(sources, name)?, name, n)?,
         ));
     }
+    // Covariates may be missing (empty cell, or no row in an outcome file): the estimators
+    // leave such persons out or use the indicator method (`estimate::missing`).
     let mut covariates = Vec::new();
     for name in &request.covariates {
         let s = source(sources, name)?;
         let values = if s.table.number(name).is_ok() {
-            CovariateValues::Number(number_column(s, name, n, "covariate")?)
+            CovariateValues::Number(optional_numbers(s, name, n)?)
         } else {
-            let (levels, codes) = text_codes(s, name, n, "covariate")?;
-            CovariateValues::Text(codes.into_iter().map(|c| levels[c].clone()).collect())
+            let (levels, codes) = optional_text_codes(s, name, n)?;
+            CovariateValues::Text(
+                codes
+                    .into_iter()
+                    .map(|c| c.map(|c| levels[c].clone()))
+                    .collect(),
+            )
         };
         covariates.push(Covariate {
             name: name.clone(),

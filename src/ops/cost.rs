@@ -377,11 +377,9 @@ fn analyse_groups(p: &Prepared, s: &CostSettings) -> Result<Vec<GroupResult>> {
         result: Ok(cea::analyse(&p.sample, &options)?),
     }];
     if let (Some(by), Some(groups)) = (&s.by, &p.groups) {
-        let levels: BTreeSet<&str> = groups
-            .iter()
-            .map(String::as_str)
-            .filter(|l| !l.is_empty())
-            .collect();
+        let levels = crate::categorical::levels_in_order(
+            groups.iter().map(String::as_str).filter(|l| !l.is_empty()),
+        );
         for level in levels {
             let rows: Vec<usize> = all
                 .iter()

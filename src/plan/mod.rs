@@ -140,6 +140,7 @@ pub const METHOD_KEYS: &[&str] = &[
     "analysis.strata",
     "analysis.cluster",
     "analysis.ipw",
+    "analysis.missing_covariates",
     "analysis.control",
     "design.arms",
     "design.strata",

@@ -71,7 +71,7 @@ fn covariate(dgp: &Dgp, people: &[simulate::Person], name: &str) -> Result<Covar
             people
                 .iter()
                 .map(|p| {
-                    simulate::characteristic(dgp, p, name).ok_or_else(|| {
+                    simulate::characteristic(dgp, p, name).map(Some).ok_or_else(|| {
                         Error::compute(format!(
                             "covariate `{name}` of [analysis] is not a column of simulated participants"
                         ))

@@ -106,6 +106,9 @@ fn estimator_description(label: &str) -> String {
             "Lin (2013): OLS fully interacted with centred covariates (estimatr's lm_lin)"
         }
         EffectKind::Itt(Estimator::Dim) => "difference in means (estimatr's difference_in_means)",
+        EffectKind::BlockedDim => {
+            "difference in means within blocks (strata), weighted by block size (estimatr's difference_in_means with blocks)"
+        }
         EffectKind::Participation => "two-stage least squares (estimatr's iv_robust)",
     }
     .to_string()
@@ -145,6 +148,9 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
                 "Covariates: {} (text columns as indicators, first level as reference).",
                 methods.covariates.join(", ")
             ));
+            if methods.missing_covariates.as_deref() == Some("indicator") {
+                lines.push("Missing covariates: the missing-indicator method (a missing number filled with the covariate's mean over everyone analysed, with an indicator of its missingness, both adjusted for (and under Lin centred) like the other covariates; a missing category its own level `NA`; White & Thompson 2005, Groenwold et al. 2012).".into());
+            }
         }
         let se = itt_values(effects, "se_type").join(", ");
         lines.push(format!(

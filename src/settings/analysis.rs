@@ -4,6 +4,7 @@
 use super::{Choice, Layers, Origin, Setting, choose};
 use crate::error::{Error, Result};
 use crate::estimate::adjust::Adjustment;
+use crate::estimate::missing::MissingCovariates;
 use crate::estimate::vcov::SeType;
 use crate::estimate::weights::Ipw;
 use crate::estimate::{EstimateOptions, Estimator};
@@ -45,6 +46,14 @@ impl Choice for Adjustment {
     ];
 }
 
+impl Choice for MissingCovariates {
+    const WHAT: &'static str = "missing-covariates method";
+    const WORDS: &'static [(&'static str, MissingCovariates)] = &[
+        ("complete", MissingCovariates::Complete),
+        ("indicator", MissingCovariates::Indicator),
+    ];
+}
+
 impl Choice for Ipw {
     const WHAT: &'static str = "ipw setting";
     const WORDS: &'static [(&'static str, Ipw)] =
@@ -70,6 +79,7 @@ pub struct AnalysisFlags {
     pub seed: Option<u64>,
     pub adjust: Option<String>,
     pub categorical: Option<Vec<String>>,
+    pub missing_covariates: Option<String>,
 }
 
 /// Randomization inference: how many draws, from which seed.
@@ -105,6 +115,9 @@ pub struct AnalysisSettings {
     pub ri: Option<Setting<RiSettings>>,
     #[serde(serialize_with = "serialize_optional_choice")]
     pub adjust: Option<Setting<Adjustment>>,
+    /// Persons with a missing covariate: complete cases (default) or the indicator method.
+    #[serde(serialize_with = "serialize_choice")]
+    pub missing_covariates: Setting<MissingCovariates>,
     /// Warnings about settings that were given but do not apply (e.g. an SE type with the
     /// difference in means); shown with the estimates' warnings.
     #[serde(skip)]
@@ -381,6 +394,19 @@ impl AnalysisSettings {
             )
             .map(choose::<Adjustment>)
             .transpose()?;
+        let missing_covariates = match layers.text(
+            ("--missing-covariates", flags.missing_covariates.as_ref()),
+            (
+                "analysis.missing_covariates",
+                analysis.and_then(|a| a.missing_covariates.as_ref()),
+            ),
+        ) {
+            Some(raw) => choose::<MissingCovariates>(raw)?,
+            None => Setting::new(
+                MissingCovariates::Complete,
+                Origin::default_because("complete cases, as lm_robust's na.omit"),
+            ),
+        };
         Ok(AnalysisSettings {
             outcomes,
             treatment,
@@ -397,6 +423,7 @@ impl AnalysisSettings {
             ipw,
             ri,
             adjust,
+            missing_covariates,
             notes,
         })
     }
@@ -423,6 +450,7 @@ impl AnalysisSettings {
             estimator: self.estimator.value,
             se: Some(self.se.value),
             alpha: 0.05,
+            missing_covariates: self.missing_covariates.value,
         }
     }
 }
@@ -475,5 +503,25 @@ mod tests {
         };
         let err = AnalysisSettings::resolve(&flags, None).unwrap_err();
         assert!(err.to_string().contains("--se"), "{err}");
+        let flags = AnalysisFlags {
+            missing_covariates: Some("drop".into()),
+            ..ad_hoc()
+        };
+        let err = AnalysisSettings::resolve(&flags, None).unwrap_err();
+        assert!(matches!(err, Error::Usage(_)), "{err:?}");
+        assert!(err.to_string().contains("--missing-covariates"), "{err}");
+        assert!(err.to_string().contains("indicator"), "{err}");
+    }
+
+    #[test]
+    fn missing_covariates_default_to_complete_cases() {
+        let s = AnalysisSettings::resolve(&ad_hoc(), None).unwrap();
+        assert_eq!(s.missing_covariates.value, MissingCovariates::Complete);
+        let flags = AnalysisFlags {
+            missing_covariates: Some("Indicator".into()),
+            ..ad_hoc()
+        };
+        let s = AnalysisSettings::resolve(&flags, None).unwrap();
+        assert_eq!(s.options().missing_covariates, MissingCovariates::Indicator);
     }
 }

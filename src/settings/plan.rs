@@ -8,6 +8,7 @@ use super::cost::{CostSettings, CostSource};
 use super::report::{DesignRecord, ReportSettings};
 use super::survival::SurvivalSettings;
 use super::word_of;
+use crate::estimate::missing::MissingCovariates;
 use crate::plan::Plan;
 use serde_json::{Value, json};
 
@@ -37,6 +38,13 @@ pub fn plan_of(
         text(analysis.participation.as_ref()),
     );
     plan.set("analysis.ipw", word_of(analysis.ipw.value));
+    // Only when not the default, so that plans frozen before the setting existed stay valid.
+    if analysis.missing_covariates.value != MissingCovariates::default() {
+        plan.set(
+            "analysis.missing_covariates",
+            word_of(analysis.missing_covariates.value),
+        );
+    }
     if let Some(ri) = &analysis.ri {
         plan.set("analysis.ri_draws", ri.value.draws);
         plan.set("analysis.ri_seed", ri.value.seed);

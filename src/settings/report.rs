@@ -6,6 +6,7 @@ use super::analysis::{AnalysisSettings, control_arm};
 use super::cost::CostSettings;
 use super::word_of;
 use crate::error::{Error, Result};
+use crate::estimate::missing::MissingCovariates;
 use crate::report::mask::DEFAULT_MASK_BELOW;
 use crate::spec::Study;
 use serde::{Deserialize, Serialize};
@@ -117,6 +118,10 @@ pub struct Methods {
     pub ri_draws: Option<u32>,
     /// `holm` or `bh`.
     pub adjust: Option<String>,
+    /// `indicator` when missing covariates were handled by the missing-indicator method (None:
+    /// complete cases, the default; absent from older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_covariates: Option<String>,
     /// Bootstrap replicates of the cost analysis (None: no cost analysis).
     pub cost_bootstrap: Option<usize>,
     /// Where each setting came from (`--flag`, a spec key, or the default rule).
@@ -183,6 +188,8 @@ impl Methods {
                 .adjust
                 .as_ref()
                 .map(|a| word_of(a.value).to_string()),
+            missing_covariates: (analysis.missing_covariates.value != MissingCovariates::default())
+                .then(|| word_of(analysis.missing_covariates.value).to_string()),
             cost_bootstrap: cost.map(|c| c.bootstrap),
             origins,
         }

@@ -34,4 +34,7 @@ pub struct AnalysisSpec {
     pub cluster: Option<String>,
     /// Inverse-probability weights from the ledger: `auto` (when probabilities differ), `on`, `off`.
     pub ipw: Option<String>,
+    /// Persons with a missing covariate: `complete` (left out, the default) or `indicator`
+    /// (mean-filled with a missing indicator; a missing category is its own level).
+    pub missing_covariates: Option<String>,
 }

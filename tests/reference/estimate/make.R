@@ -127,24 +127,58 @@ d_wclus <- data.frame(id = sprintf("v%03d", 1:nw), block = block_w, cluster = cl
                       w_var = round(runif(nw, 0.5, 3), 3))
 d_wclus$y <- 0.3 * d_wclus$z + 0.5 * d_wclus$x + rep(rnorm(12, 0, 0.5), sizes_w) + rnorm(nw)
 write.csv(d_wclus, file.path(out, "d_wclus.csv"), row.names = FALSE)
+# d_miss (issue 12, item 4): 200 people, covariates missing at random in both arms and genders:
+# x (numeric, ~12%), age (numeric, ~6%), occ (text, ~8%); the outcome missing for ~8%.
+set.seed(20261125)
+nm <- 200
+zm <- sample(rep(0:1, nm / 2))
+gm <- ifelse(runif(nm) < 0.5, "F", "M")
+xm <- rnorm(nm)
+agem <- round(runif(nm, 18, 64))
+occm <- sample(c("clerk", "care", "trade"), nm, replace = TRUE)
+ym <- 0.4 * zm + 0.5 * xm + 0.02 * agem + 0.3 * (occm == "care") + rnorm(nm)
+ym[runif(nm) < 0.08] <- NA
+xm[runif(nm) < 0.12] <- NA
+agem[runif(nm) < 0.06] <- NA
+occm[runif(nm) < 0.08] <- NA
+tm <- ifelse(zm == 1, rbinom(nm, 1, 0.8), 0)
+ym <- ym + 0.3 * tm
+d_miss <- data.frame(id = sprintf("m%03d", 1:nm), gender = gm, z = zm, x = xm, age = agem,
+                     occ = occm, took_part = tm, y = ym)
+write.csv(d_miss, file.path(out, "d_miss.csv"), row.names = FALSE, na = "")
+# The missing-indicator method computed explicitly (lotta: --missing-covariates indicator): a
+# missing number filled with the mean over everyone with it observed and its indicator
+# `<x>_missing` added after it; a missing category its own level "NA". Not written: lotta reads
+# d_miss.csv and fills it itself.
+d_missi <- d_miss
+for (v in c("x", "age")) {
+  miss <- is.na(d_missi[[v]])
+  d_missi[[v]][miss] <- mean(d_miss[[v]], na.rm = TRUE)
+  d_missi[[paste0(v, "_missing")]] <- as.numeric(miss)
+}
+d_missi$occ[is.na(d_missi$occ)] <- "NA"
 
 datasets <- list(main = d_main, clus = d_clus, pairs = d_pairs, arms = d_arms, bclus = d_bclus,
-                 lev = d_lev, unid = d_unid, wclus = d_wclus)
+                 lev = d_lev, unid = d_unid, wclus = d_wclus, miss = d_miss, missi = d_missi)
 
 cases <- data.frame(
   case = character(), dataset = character(), outcome = character(), treatment = character(),
   control = character(), estimator = character(), se = character(), covariates = character(),
   by = character(), strata = character(), cluster = character(), weights = character(),
-  participation = character(), stringsAsFactors = FALSE)
+  participation = character(), missing_covariates = character(), stringsAsFactors = FALSE)
 rows <- list()
 
 add_case <- function(case, dataset, outcome, estimator, se = "", covariates = character(),
                      by = "", strata = "", cluster = "", weights = "", participation = "",
-                     treatment = "z", control = "") {
+                     treatment = "z", control = "", missing_covariates = "") {
   cases[nrow(cases) + 1, ] <<- list(case, dataset, outcome, treatment, control, estimator, se,
                                      paste(covariates, collapse = " "), by, strata, cluster,
-                                     weights, participation)
+                                     weights, participation, missing_covariates)
 }
+# Complete cases (issue 12, item 4): the fits get the rows with a missing covariate and drop them
+# themselves (lm_robust/lm_lin's default na.omit); the arm counts and means are of the rows
+# analysed, the complete cases of these covariates.
+complete_covariates <- character()
 
 se_arg <- function(se, clustered) {
   if (se == "") return(if (clustered) "CR2" else "HC2")
@@ -157,6 +191,7 @@ record <- function(case, source, outcome, subgroup, term, est, se, df, sub, tcol
   tt <- est / se
   p <- 2 * pt(-abs(tt), df)
   q <- qt(0.975, df)
+  if (length(complete_covariates)) sub <- sub[complete.cases(sub[complete_covariates]), ]
   yv <- sub[[outcome]]
   tr <- sub[[tcol]] == tlevel
   co <- sub[[tcol]] == ctrl
@@ -205,10 +240,14 @@ identified <- function(estimator, outcome, treatment, covariates, sub) {
 # One case: every row lotta produces for it.
 run_case <- function(case, dataset, outcome, estimator, se = "", covariates = character(),
                      by = "", strata = "", cluster = "", weights = "", participation = "",
-                     treatment = "z", control = "", issue12 = FALSE) {
-  add_case(case, dataset, outcome, estimator, se, covariates, by, paste(strata, collapse = " "),
-           cluster, weights, participation, treatment, control)
-  d <- datasets[[dataset]]
+                     treatment = "z", control = "", issue12 = FALSE,
+                     missing_covariates = "", fit_dataset = dataset, case_covariates = covariates) {
+  add_case(case, dataset, outcome, estimator, se, case_covariates, by,
+           paste(strata, collapse = " "), cluster, weights, participation, treatment, control,
+           missing_covariates)
+  complete_covariates <<- if (missing_covariates == "complete") covariates else character()
+  on.exit(complete_covariates <<- character())
+  d <- datasets[[fit_dataset]]
   d <- d[!is.na(d[[outcome]]), ]
   if (length(strata) > 1) {  # several strata columns: their combinations
     d$strata__ <- do.call(paste, c(d[strata], sep = "|")); strata <- "strata__"
@@ -400,6 +439,36 @@ run_case("ols_weighted_cr2", "wclus", "y", "ols", covariates = c("x"), cluster =
 run_case("ols_weighted_cr2_ipw", "wclus", "y", "ols", covariates = c("x"), cluster = "cluster", weights = "w_cl")
 run_case("lin_weighted_cr2", "wclus", "y", "lin", covariates = c("x"), cluster = "cluster", weights = "w_var", by = "gender")
 run_case("dim_weighted_cr2", "wclus", "y", "dim", cluster = "cluster", weights = "w_cl")
+# Issue 12, item 4: missing covariates. Complete cases are lm_robust's and lm_lin's own NA
+# handling; the indicator method is lm_robust/lm_lin on the data filled explicitly (d_missi).
+run_case("ols_missing_covariates_complete", "miss", "y", "ols", covariates = c("x", "age", "occ"),
+         by = "gender", missing_covariates = "complete")
+run_case("lin_missing_covariates_complete", "miss", "y", "lin", covariates = c("x", "age", "occ"),
+         by = "gender", missing_covariates = "complete")
+run_case("lin_missing_covariates_indicator", "miss", "y", "lin", by = "gender",
+         covariates = c("x", "x_missing", "age", "age_missing", "occ"),
+         case_covariates = c("x", "age", "occ"), missing_covariates = "indicator",
+         fit_dataset = "missi")
+run_case("ols_missing_covariates_indicator_hc3", "miss", "y", "ols", se = "hc3",
+         covariates = c("x", "x_missing", "age", "age_missing", "occ"),
+         case_covariates = c("x", "age", "occ"), missing_covariates = "indicator",
+         fit_dataset = "missi")
+run_case("iv_missing_covariates_complete", "miss", "y", "ols", covariates = c("x", "occ"),
+         participation = "took_part", by = "gender", missing_covariates = "complete")
+# The same complete-case fit with the rows dropped beforehand (lm_lin centres on complete cases).
+f_na <- lm_lin(y ~ z, covariates = ~ x + age + occ, data = d_miss)
+f_cc <- lm_lin(y ~ z, covariates = ~ x + age + occ,
+               data = d_miss[complete.cases(d_miss[c("y", "x", "age", "occ")]), ])
+stopifnot(abs(f_na$coefficients[["z"]] - f_cc$coefficients[["z"]]) < 1e-12,
+          abs(f_na$std.error[["z"]] - f_cc$std.error[["z"]]) < 1e-12)
+# The fill value does not matter with the indicator in the model (docs/methods.md): filling x
+# with 0 instead of its mean gives the same estimate and SE.
+d_zero <- d_missi; d_zero$x[d_zero$x_missing == 1] <- 0
+f_mean <- lm_lin(y ~ z, covariates = ~ x + x_missing + age + age_missing + occ, data = d_missi)
+f_zero <- lm_lin(y ~ z, covariates = ~ x + x_missing + age + age_missing + occ, data = d_zero)
+cat("indicator method, fill with the mean vs 0: z differs by",
+    f_mean$coefficients[["z"]] - f_zero$coefficients[["z"]], "SE by",
+    f_mean$std.error[["z"]] - f_zero$std.error[["z"]], "\n")
 # estimatr without fixed effects on the same data (recorded for the closing note, not compared):
 f_nofe <- lm_robust(y ~ z + x + occ, data = d_lev, se_type = "HC2")
 cat("lm_robust HC2 with the `solo` level, no fixed effects: z SE", f_nofe$std.error[["z"]], "\n")
