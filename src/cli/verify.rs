@@ -37,6 +37,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         v.ledger.display(),
         v.seed
     );
+    for note in &v.notes {
+        eprintln!("note: {note}");
+    }
     if v.not_in_ledger > 0 {
         eprintln!(
             "note: {} participants in {} are not in the ledger yet (run `lotta assign`)",

@@ -98,12 +98,13 @@ pub fn run(
     step(STEPS[0]);
     let ledger = inputs.parsed_ledger(study)?;
     let participants = inputs.participants(study)?;
-    verify_opened(
+    let verified = verify_opened(
         &ledger,
         inputs.ledger(study)?,
         participants,
         settings.design.as_ref(),
     )?;
+    notes.extend(verified.notes);
 
     step(STEPS[1]);
     if let Some(design) = &study.spec.design
