@@ -13,6 +13,8 @@ pub mod dist;
 pub mod error;
 pub mod estimate;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod io;
 pub mod linalg;
 pub mod ops;

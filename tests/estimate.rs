@@ -1268,7 +1268,7 @@ fn randomization_inference_ad_hoc_with_clusters_needs_the_ledger() {
             "--se",
             "cr2",
             "--ri",
-            "50",
+            "100",
             "--seed",
             "1",
         ],

@@ -160,7 +160,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     for note in &effects.notes {
         eprintln!("warning: {note}");
     }
+    let shown = effects.notes.len();
     ops::infer(&mut effects, &settings, ledger.as_ref())?;
+    for note in &effects.notes[shown..] {
+        eprintln!("note: {note}");
+    }
     let frame = if args.attrition {
         attrition_frame(&effects.estimates.attrition)
     } else {

@@ -13,6 +13,35 @@ use crate::error::{Error, Result};
 use crate::rng::Stream;
 use rayon::prelude::*;
 
+/// The note that gives the Monte Carlo standard error √(p(1 − p)/R) of every randomization
+/// p-value from `draws` draws (the p-value is itself an estimate from R draws; Efron &
+/// Tibshirani 1993, ch. 15), or None when no row has one.
+pub fn monte_carlo_note(estimates: &Estimates, draws: usize) -> Option<String> {
+    let r = draws as f64;
+    let parts: Vec<String> = estimates
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let p = row.p_value_ri?;
+            p.is_finite().then(|| {
+                format!(
+                    "{} {} {}: p = {p:.4} ± {:.4}",
+                    row.outcome,
+                    row.subgroup,
+                    row.term,
+                    (p * (1.0 - p) / r).sqrt()
+                )
+            })
+        })
+        .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "randomization p-values from {draws} draws, with their Monte Carlo standard errors: {}",
+            parts.join("; ")
+        )
+    })
+}
+
 /// Re-drawn assignment number r: the arm code (0 = control) of every analysis row.
 pub type Draw<'a> = dyn Fn(usize) -> Vec<usize> + Sync + 'a;
 

@@ -95,6 +95,11 @@ pub fn infer(
             }
         }
     }
+    if let Some(ri) = &settings.ri
+        && let Some(note) = inference::monte_carlo_note(&effects.estimates, ri.value.draws as usize)
+    {
+        effects.notes.push(note);
+    }
     if let Some(adjust) = &settings.adjust {
         inference::adjust_p_values(&mut effects.estimates, adjust.value);
     }

@@ -91,7 +91,13 @@ impl Study {
             path.to_path_buf()
         };
         let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
-        let spec = parse(&file, &text)?;
+        Study::from_text(&file, &text)
+    }
+
+    /// A study from the text of its `study.toml` at `file` (paths resolve against its folder).
+    pub fn from_text(file: &Path, text: &str) -> Result<Study> {
+        let file = file.to_path_buf();
+        let spec = parse(&file, text)?;
         let dir = file
             .parent()
             .map(Path::to_path_buf)
