@@ -5,6 +5,7 @@ use lotta::design::{AssignmentMethod, Misfits};
 use lotta::export::{Format, Frame, render};
 use lotta::io::manifest::FileHash;
 use lotta::io::output::OutputFile;
+use lotta::io::table::CsvFormat;
 use lotta::settings::Choice;
 use lotta::settings::design::{DesignFlags, DesignSettings};
 use lotta::spec::Study;
@@ -160,4 +161,35 @@ pub fn format(text: &str) -> Result<Format, String> {
         let names: Vec<&str> = Format::NAMES.iter().map(|(n, _)| *n).collect();
         format!("expected one of {}", names.join(", "))
     })
+}
+
+/// How the input CSV files are written (Swedish Excel exports: `--decimal , --encoding latin1`).
+/// The field separator, `,` or `;`, is detected from the header line.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CsvArgs {
+    /// Decimal separator of the input CSV files: `.` (default) or `,` (`[data] decimal`).
+    #[arg(long, value_name = "SEP")]
+    pub decimal: Option<String>,
+    /// Character encoding of the input CSV files: utf-8 (default), latin1 or windows-1252
+    /// (`[data] encoding`). Missing values everywhere: an empty cell, NA, `.`, NaN or nan.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+}
+
+/// The input files' format: a flag wins over its `[data]` key, a key over the default (UTF-8,
+/// decimal point). A bad flag is a usage error naming it.
+pub fn csv_format(args: &CsvArgs, study: Option<&Study>) -> anyhow::Result<CsvFormat> {
+    let mut format = match study {
+        Some(study) => lotta::io::source::study_format(study)?,
+        None => CsvFormat::default(),
+    };
+    if let Some(d) = &args.decimal {
+        format.decimal_comma = CsvFormat::parse_decimal(d)
+            .map_err(|m| crate::cli::UsageError(format!("--decimal: {m}")))?;
+    }
+    if let Some(e) = &args.encoding {
+        format.encoding = CsvFormat::parse_encoding(e)
+            .map_err(|m| crate::cli::UsageError(format!("--encoding: {m}")))?;
+    }
+    Ok(format)
 }

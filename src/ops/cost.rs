@@ -38,8 +38,13 @@ pub fn study_costs(
 
 /// The cost-effectiveness in one data file (ad hoc, `--data`). With `id`, each person's id must
 /// be present and unique.
-pub fn file_costs(path: &Path, id: Option<&str>, settings: &CostSettings) -> Result<CostResults> {
-    let input = InputFile::open(path)?;
+pub fn file_costs(
+    path: &Path,
+    format: crate::io::table::CsvFormat,
+    id: Option<&str>,
+    settings: &CostSettings,
+) -> Result<CostResults> {
+    let input = InputFile::open_as(path, format)?;
     let joined = Joined::single(&input, &requests(settings, id))?;
     if let Some(id) = id {
         joined.check_unique_ids(id)?;

@@ -54,6 +54,10 @@ pub struct DataSpec {
     pub costs: Option<PathBuf>,
     /// The assignment ledger written by `lotta assign`.
     pub ledger: Option<PathBuf>,
+    /// The decimal separator of the participants, outcome and cost files: `.` (default) or `,`.
+    pub decimal: Option<String>,
+    /// Their character encoding: `utf-8` (default), `latin1` or `windows-1252`.
+    pub encoding: Option<String>,
 }
 
 impl Default for DataSpec {
@@ -64,6 +68,8 @@ impl Default for DataSpec {
             outcomes: Vec::new(),
             costs: None,
             ledger: None,
+            decimal: None,
+            encoding: None,
         }
     }
 }
