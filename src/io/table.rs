@@ -181,7 +181,7 @@ pub fn numbers_or_categories(table: &Table, name: &str) -> Result<bool> {
         return Err(Error::data(
             table.location(row, name),
             format!(
-                "`{cell}` is a number written with a decimal comma ({commas} of the {} filled cells of `{name}` are); lotta reads a decimal point unless told otherwise",
+                "`{cell}` is not a number with a decimal point but one written with a decimal comma ({commas} of the {} filled cells of `{name}` are); lotta reads a decimal point unless told otherwise",
                 numbers + others
             ),
         )
@@ -835,6 +835,33 @@ mod tests {
 
     fn read(text: &str, requests: &[ColumnRequest]) -> Result<Table> {
         Table::from_reader(Path::new("t.csv"), text.as_bytes(), requests)
+    }
+
+    #[test]
+    fn every_missing_cell_is_missing_in_every_numeric_column_and_codes_are_not() {
+        let mut text = String::from("id,y\n");
+        for (i, cell) in MISSING_CELLS.iter().enumerate() {
+            text.push_str(&format!("m{i}, {cell} \n"));
+        }
+        let t = read(&text, &[ColumnRequest::optional_number("y")]).unwrap();
+        assert!(t.number("y").unwrap().iter().all(|v| v.is_nan()));
+        for code in ["na", "N/A", "-", "inf"] {
+            let e = read(
+                &format!("id,y\na,1\nb,{code}\n"),
+                &[ColumnRequest::optional_number("y")],
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("line 3, column 2"), "{code}: {e}");
+        }
+        // A required number names the missing cell.
+        let e = read("id,y\na,NA\n", &[ColumnRequest::number("y")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2, column 2") && e.contains("missing value"),
+            "{e}"
+        );
     }
 
     #[test]
