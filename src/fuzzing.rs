@@ -11,12 +11,24 @@ use std::path::Path;
 const MAX_INPUT: usize = 1 << 16;
 
 /// The CSV reader: the header, then the first columns requested as text, numbers and optional
-/// numbers (chosen by the first byte), and the numeric-or-categorical decision for text columns.
+/// numbers (chosen by the first byte), read as UTF-8 with a decimal point, or (second byte)
+/// with a decimal comma and/or as Windows-1252, and the numeric-or-categorical decision for
+/// text columns.
 pub fn csv(data: &[u8]) -> bool {
-    if data.len() > MAX_INPUT || data.is_empty() {
+    if data.len() > MAX_INPUT || data.len() < 2 {
         return false;
     }
-    let (mode, bytes) = (data[0], &data[1..]);
+    let (mode, style, raw) = (data[0], data[1], &data[2..]);
+    let format = crate::io::table::CsvFormat {
+        decimal_comma: style & 1 == 1,
+        encoding: if style & 2 == 2 {
+            encoding_rs::WINDOWS_1252
+        } else {
+            encoding_rs::UTF_8
+        },
+    };
+    let decoded = format.decode(raw);
+    let bytes: &[u8] = &decoded;
     let path = Path::new("fuzz.csv");
     let Ok(headers) = headers_of(path, bytes) else {
         return false;
@@ -31,8 +43,7 @@ pub fn csv(data: &[u8]) -> bool {
             _ => ColumnRequest::text(h.clone()),
         })
         .collect();
-    let input = InputFile::from_bytes(path, bytes.to_vec());
-    let Ok(table) = input.table(&requests) else {
+    let Ok(table) = crate::io::table::Table::from_bytes_as(path, bytes, &requests, format) else {
         return false;
     };
     for r in &requests {

@@ -19,6 +19,7 @@ pub mod io;
 pub mod linalg;
 pub mod ops;
 pub mod power;
+pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod settings;

@@ -193,3 +193,89 @@ pub fn csv_format(args: &CsvArgs, study: Option<&Study>) -> anyhow::Result<CsvFo
     }
     Ok(format)
 }
+
+/// Set by the Ctrl-C handler ([`install_interrupt_handler`]); long loops stop when they see it.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// On the first Ctrl-C, ask the running loop to stop (it returns `Error::Interrupted`, the
+/// staging folder and temporary files are removed as on any error, exit code 130); if the
+/// command is not in a loop that checks, or on a second Ctrl-C, exit with 130 after two seconds
+/// at most. Every output is written whole to a temporary file and renamed, so a stop at any
+/// instant leaves no half-written file (only a hidden temporary, which the next run cleans).
+pub fn install_interrupt_handler() {
+    use std::sync::atomic::Ordering;
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: stopping…");
+        std::thread::spawn(|| {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            std::process::exit(130);
+        });
+    });
+}
+
+/// Progress of long loops on stderr: a bar with the ETA when stderr is a terminal (and not
+/// `--quiet`), nothing otherwise; cancelled by Ctrl-C.
+pub struct TerminalProgress {
+    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+    /// Whether a bar is shown (checked before taking the lock, so a hidden bar costs nothing).
+    shown: std::sync::atomic::AtomicBool,
+    quiet: bool,
+}
+
+impl TerminalProgress {
+    pub fn new(quiet: bool) -> TerminalProgress {
+        TerminalProgress {
+            bar: std::sync::Mutex::new(None),
+            shown: std::sync::atomic::AtomicBool::new(false),
+            quiet,
+        }
+    }
+
+    /// The bar, cloned out of the lock (a clone shares its state), if one is shown.
+    fn bar(&self) -> Option<indicatif::ProgressBar> {
+        self.bar.lock().ok().and_then(|b| b.clone())
+    }
+}
+
+impl lotta::progress::Progress for TerminalProgress {
+    fn start(&self, what: &str, total: u64) {
+        use std::io::IsTerminal;
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return;
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} {wide_bar} {pos}/{len} ({per_sec}, ETA {eta})",
+        ) {
+            bar.set_style(style);
+        }
+        bar.set_message(what.to_string());
+        if let Ok(mut slot) = self.bar.lock() {
+            *slot = Some(bar);
+            self.shown.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    fn advance(&self, n: u64) {
+        if !self.shown.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        if let Some(bar) = self.bar() {
+            bar.inc(n);
+        }
+    }
+    fn finish(&self) {
+        if let Ok(mut slot) = self.bar.lock()
+            && let Some(bar) = slot.take()
+        {
+            bar.finish_and_clear();
+            self.shown
+                .store(false, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    fn cancelled(&self) -> bool {
+        INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}

@@ -165,7 +165,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         eprintln!("warning: {note}");
     }
     let shown = effects.notes.len();
-    ops::infer(&mut effects, &settings, ledger.as_ref())?;
+    let progress = crate::cli::common::TerminalProgress::new(false);
+    ops::infer(&mut effects, &settings, ledger.as_ref(), &progress)?;
     for note in &effects.notes[shown..] {
         eprintln!("note: {note}");
     }

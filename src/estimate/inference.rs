@@ -70,6 +70,7 @@ pub fn randomization_inference(
     draws: usize,
     draw: &Draw<'_>,
     reweight: Option<&Reweight<'_>>,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<()> {
     if draws == 0 {
         return Err(Error::compute(
@@ -160,11 +161,16 @@ pub fn randomization_inference(
     // b_r = DiM(z_r, z), from which the whole test inversion follows
     // (`ri::interval_from_draws`). No draw is kept or made twice.
     type PerDraw = (Vec<f64>, Vec<(f64, f64)>);
-    let per_draw: Vec<PerDraw> = (0..draws)
+    progress.start("randomization inference", draws as u64);
+    let per_draw: Option<Vec<PerDraw>> = (0..draws)
         .into_par_iter()
         .map(|r| {
+            if progress.cancelled() {
+                return None;
+            }
+            progress.advance(1);
             let codes = draw(r);
-            match &fast {
+            Some(match &fast {
                 // The fast statistic gives every outcome's interval pieces from its own sums.
                 Some(f) if !intervals.is_empty() && !unassigned(&codes) => {
                     let (stats, all) = f.eval_with_pieces(&codes);
@@ -176,9 +182,11 @@ pub fn randomization_inference(
                     let pieces = intervals.iter().map(|d| d.pieces(&codes)).collect();
                     (stats, pieces)
                 }
-            }
+            })
         })
         .collect();
+    progress.finish();
+    let per_draw = per_draw.ok_or(Error::Interrupted)?;
     let (simulated, pieces): (Vec<Vec<f64>>, Vec<_>) = per_draw.into_iter().unzip();
     let test = ri::count(&observed, &simulated)?;
     for (&i, p) in itt_rows.iter().zip(&test.p_values) {

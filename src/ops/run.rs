@@ -91,6 +91,7 @@ pub fn run(
     settings: &RunSettings,
     folder: &ReportFolder,
     step: &mut dyn FnMut(&str),
+    progress: &dyn crate::progress::Progress,
 ) -> Result<RunOutcome> {
     let mut tables = Tables::new();
     let mut notes = Vec::new();
@@ -126,7 +127,7 @@ pub fn run(
     let (data, load_notes) = effects::study_data(study, inputs, analysis)?;
     let mut estimated = effects::estimate(data, analysis, load_notes)?;
     let ri_ledger = analysis.ri.as_ref().map(|_| &ledger);
-    effects::infer(&mut estimated, analysis, ri_ledger)?;
+    effects::infer(&mut estimated, analysis, ri_ledger, progress)?;
     tables.insert("effects".into(), to_frame(&estimated.estimates.rows));
     tables.insert(
         "attrition".into(),
