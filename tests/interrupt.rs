@@ -80,3 +80,18 @@ fn ctrl_c_during_estimate_leaves_no_output_file() {
     assert!(!dir.path().join("effects.csv").exists());
     assert!(!dir.path().join("manifest.json").exists());
 }
+
+#[test]
+fn ctrl_c_during_the_cost_bootstrap_leaves_no_output_file() {
+    let dir = demo_copy(&[("bootstrap = 2000", "bootstrap = 100000000")]);
+    let (code, stderr, took) = interrupted(
+        dir.path(),
+        &["cost", "studies/md1-demo", "--out", "cost.csv"],
+        Duration::from_millis(2000),
+    );
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(took < Duration::from_secs(5), "stopped after {took:?}");
+    assert!(!dir.path().join("cost.csv").exists());
+    assert!(!dir.path().join("manifest.json").exists());
+}

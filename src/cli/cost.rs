@@ -174,9 +174,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         inputs.extend(study.input_files());
     }
     let output = check_out(args.out.as_deref(), &inputs)?;
+    let progress = crate::cli::common::TerminalProgress::new(false);
     let results = match (&study, &args.data) {
-        (Some(study), _) => study_costs(study, &StudyInputs::open_as(study, format)?, &s)?,
-        (None, Some(path)) => file_costs(path, format, args.id.as_deref(), &s)?,
+        (Some(study), _) => {
+            study_costs(study, &StudyInputs::open_as(study, format)?, &s, &progress)?
+        }
+        (None, Some(path)) => file_costs(path, format, args.id.as_deref(), &s, &progress)?,
         (None, None) => return Err(no_input()),
     };
     for note in &results.notes {

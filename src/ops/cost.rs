@@ -24,6 +24,7 @@ pub fn study_costs(
     study: &Study,
     inputs: &StudyInputs,
     settings: &CostSettings,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<CostResults> {
     let mut settings = settings.clone();
     if settings.ledger_strata
@@ -33,7 +34,7 @@ pub fn study_costs(
         settings.strata = vec!["stratum".to_string()];
     }
     let joined = Joined::study(study, inputs, &requests(&settings, None))?;
-    analyse(settings, &joined)
+    analyse(settings, &joined, progress)
 }
 
 /// The cost-effectiveness in one data file (ad hoc, `--data`). With `id`, each person's id must
@@ -43,13 +44,14 @@ pub fn file_costs(
     format: crate::io::table::CsvFormat,
     id: Option<&str>,
     settings: &CostSettings,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<CostResults> {
     let input = InputFile::open_as(path, format)?;
     let joined = Joined::single(&input, &requests(settings, id))?;
     if let Some(id) = id {
         joined.check_unique_ids(id)?;
     }
-    analyse(settings.clone(), &joined)
+    analyse(settings.clone(), &joined, progress)
 }
 
 /// The columns the settings use (each once, in a fixed order): arm, outcome, cost,
@@ -85,9 +87,13 @@ fn requests(s: &CostSettings, id: Option<&str>) -> Vec<ColumnRequest> {
 }
 
 /// Prepare the sample and analyse every group.
-fn analyse(settings: CostSettings, joined: &Joined) -> Result<CostResults> {
+fn analyse(
+    settings: CostSettings,
+    joined: &Joined,
+    progress: &dyn crate::progress::Progress,
+) -> Result<CostResults> {
     let prepared = prepare(&settings, joined)?;
-    let groups = analyse_groups(&prepared, &settings)?;
+    let groups = analyse_groups(&prepared, &settings, progress)?;
     Ok(CostResults {
         treated_arm: prepared.treated_arm,
         control_arm: prepared.control_arm,
@@ -343,7 +349,11 @@ fn prepare(s: &CostSettings, joined: &Joined) -> Result<Prepared> {
 
 /// `cea::analyse` for all persons and for each level of the subgroup column. An arm without
 /// persons overall is an error; in a subgroup, the group's result says why there is none.
-fn analyse_groups(p: &Prepared, s: &CostSettings) -> Result<Vec<GroupResult>> {
+fn analyse_groups(
+    p: &Prepared,
+    s: &CostSettings,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Vec<GroupResult>> {
     let options = CostOptions {
         level: s.level,
         bootstrap: s.bootstrap,
@@ -372,7 +382,7 @@ fn analyse_groups(p: &Prepared, s: &CostSettings) -> Result<Vec<GroupResult>> {
     let mut out = vec![GroupResult {
         label: "all".into(),
         n: n_all,
-        result: Ok(cea::analyse(&p.sample, &options)?),
+        result: Ok(cea::analyse_with(&p.sample, &options, progress)?),
     }];
     if let (Some(by), Some(groups)) = (&s.by, &p.groups) {
         let levels: BTreeSet<&str> = groups
@@ -398,7 +408,10 @@ fn analyse_groups(p: &Prepared, s: &CostSettings) -> Result<Vec<GroupResult>> {
                     "{label}: no observations in the arm `{empty}`; nothing can be compared"
                 ))
             } else {
-                cea::analyse(&p.sample.subset(&rows), &options).map_err(|e| format!("{label}: {e}"))
+                match cea::analyse_with(&p.sample.subset(&rows), &options, progress) {
+                    Err(Error::Interrupted) => return Err(Error::Interrupted),
+                    other => other.map_err(|e| format!("{label}: {e}")),
+                }
             };
             out.push(GroupResult { label, n, result });
         }

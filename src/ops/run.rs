@@ -140,7 +140,7 @@ pub fn run(
 
     step(STEPS[4]);
     if let Some(cost) = &settings.cost {
-        let results = study_costs(study, inputs, cost)?;
+        let results = study_costs(study, inputs, cost, progress)?;
         notes.extend(results.notes.iter().cloned());
         let c = study_tables(&results);
         tables.insert("cost".into(), c.summary);
