@@ -584,6 +584,16 @@ fn boot_ratio(dc: &[f64], de: &[f64], level: f64) -> BootRatio {
 /// Cost-effectiveness of the programme arm against the comparison arm for the persons in
 /// `sample`. Fails when the sample is invalid or an arm has no persons.
 pub fn analyse(sample: &Sample, options: &CostOptions) -> Result<CostEffectiveness> {
+    analyse_with(sample, options, &crate::progress::Silent)
+}
+
+/// [`analyse`] reporting the bootstrap to `progress` (and stopping with
+/// [`crate::Error::Interrupted`] when it asks to).
+pub fn analyse_with(
+    sample: &Sample,
+    options: &CostOptions,
+    progress: &dyn crate::progress::Progress,
+) -> Result<CostEffectiveness> {
     sample.validate()?;
     if !(options.level > 0.0 && options.level < 1.0) {
         return Err(Error::compute(format!(
@@ -665,7 +675,8 @@ pub fn analyse(sample: &Sample, options: &CostOptions) -> Result<CostEffectivene
     // Bootstrap replicates of all arm means.
     let reps: Vec<Vec<f64>> = if options.bootstrap > 0 {
         let plan = ResamplingPlan::new(&sample.treated, &vars, &sample.strata, clusters);
-        plan.run(options.bootstrap, options.seed)
+        plan.run_with(options.bootstrap, options.seed, progress)
+            .ok_or(crate::error::Error::Interrupted)?
     } else {
         Vec::new()
     };

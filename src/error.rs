@@ -114,6 +114,9 @@ pub enum Error {
     /// not make, or into the current folder.
     #[error("{0}")]
     Refused(Box<Problem>),
+    /// The user pressed Ctrl-C: the work stopped and nothing was written (exit code 130).
+    #[error("interrupted (Ctrl-C): stopped before writing any output")]
+    Interrupted,
     /// Reading or writing a file failed.
     #[error("{}: {source}", .path.display())]
     Io {
@@ -173,7 +176,7 @@ impl Error {
             | Error::Usage(p)
             | Error::NotANumber(p)
             | Error::Refused(p) => Some(p),
-            Error::Io { .. } => None,
+            Error::Io { .. } | Error::Interrupted => None,
         }
     }
     fn problem_mut(&mut self) -> Option<&mut Problem> {
@@ -185,7 +188,7 @@ impl Error {
             | Error::Usage(p)
             | Error::NotANumber(p)
             | Error::Refused(p) => Some(p),
-            Error::Io { .. } => None,
+            Error::Io { .. } | Error::Interrupted => None,
         }
     }
 }

@@ -13,11 +13,14 @@ pub mod dist;
 pub mod error;
 pub mod estimate;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod io;
 pub mod linalg;
 pub mod ops;
 pub mod plan;
 pub mod power;
+pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod settings;

@@ -1350,7 +1350,7 @@ fn randomization_inference_ad_hoc_with_clusters_needs_the_ledger() {
             "--cluster",
             "site",
             "--ri",
-            "50",
+            "100",
             "--seed",
             "1",
         ],

@@ -205,9 +205,14 @@ fn run_on_the_demo_opens_each_input_once() {
     // would fail.
     std::fs::remove_dir_all(dir.path().join("data")).expect("remove data");
     let mut steps = Vec::new();
-    run(&study, &inputs, &settings, &folder, &mut |s| {
-        steps.push(s.to_string())
-    })
+    run(
+        &study,
+        &inputs,
+        &settings,
+        &folder,
+        &mut |s| steps.push(s.to_string()),
+        &lotta::progress::Silent,
+    )
     .expect("the whole evaluation from the bytes read once");
     folder.commit().expect("commit");
     assert_eq!(steps.len(), lotta::ops::run::STEPS.len());

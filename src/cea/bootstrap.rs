@@ -225,13 +225,31 @@ impl ResamplingPlan {
 
     /// `reps` replicates in replicate order (replicate b from the stream `bootstrap/rep=<b>`).
     pub fn run(&self, reps: usize, seed: u64) -> Vec<Vec<f64>> {
-        (0..reps)
+        self.run_with(reps, seed, &crate::progress::Silent)
+            .unwrap_or_default()
+    }
+
+    /// [`ResamplingPlan::run`] reporting to `progress`; None when it asked to stop.
+    pub fn run_with(
+        &self,
+        reps: usize,
+        seed: u64,
+        progress: &dyn crate::progress::Progress,
+    ) -> Option<Vec<Vec<f64>>> {
+        progress.start("bootstrap", reps as u64);
+        let reps = (0..reps)
             .into_par_iter()
             .map(|b| {
+                if progress.cancelled() {
+                    return None;
+                }
+                progress.advance(1);
                 let mut stream = Stream::new(seed, &replicate_stream_name(b));
-                self.replicate(&mut stream)
+                Some(self.replicate(&mut stream))
             })
-            .collect()
+            .collect();
+        progress.finish();
+        reps
     }
 }
 

@@ -9,7 +9,9 @@ use lotta::design::rolling::DesignColumns;
 use lotta::io::ledger;
 use lotta::io::manifest;
 use lotta::io::source::InputFile;
-use lotta::ops::assign::{check_same_design, coded_columns, read_participants, reconcile_files};
+use lotta::ops::assign::{
+    check_same_design, coded_columns, open_ledger, read_participants, reconcile_files, stale_note,
+};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -45,11 +47,17 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let ledger_path = resolved.ledger.ok_or_else(|| {
         UsageError("give --ledger FILE (or a study whose [data] names ledger)".into())
     })?;
-    let existing = ledger::read(&ledger_path)?;
+    let opened = open_ledger(&ledger_path)?;
+    for (file, size) in &opened.removed {
+        eprintln!("note: {}", stale_note(file, *size, true));
+    }
+    let existing = opened.ledger;
     if let Some(l) = &existing {
         check_same_design(&ledger_path, &l.design, &design)?;
     }
-    ledger::check_against_manifest(&ledger_path)?;
+    if let ledger::Record::Interrupted(i) = &opened.record {
+        eprintln!("note: {}", i.explain(&ledger_path));
+    }
     let participants_file = InputFile::open(&participants)?;
     let units = read_participants(&participants_file, &design)?;
     let ids = units.ids.to_strs();
@@ -67,7 +75,25 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         existing.as_ref(),
         true,
     )?;
+    let inputs = vec![manifest::file_hash(&participants_file)];
     if result.is_empty() {
+        // A stopped assign wrote the ledger but not its record: record it now.
+        if opened.record != ledger::Record::Current && existing.is_some() && ledger_path.exists() {
+            ledger::record(&ledger_path, "lotta assign", design.seed, inputs)?;
+            let what = match &opened.record {
+                ledger::Record::Interrupted(i) => {
+                    format!("batch {} of the stopped assign", i.last_batch)
+                }
+                _ => "the ledger".to_string(),
+            };
+            eprintln!(
+                "{}: recorded {what} in {}; all {} participants are in the ledger",
+                ledger_path.display(),
+                manifest::MANIFEST_FILE,
+                units.n_rows()
+            );
+            return Ok(0);
+        }
         eprintln!(
             "{}: nothing to assign; all {} participants are in the ledger",
             ledger_path.display(),
@@ -75,21 +101,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         );
         return Ok(0);
     }
-    ledger::append(
+    ledger::append_and_record(
         &ledger_path,
         &design,
         existing.as_ref(),
         (0..result.len()).map(|i| result.view(i, &view)),
+        "lotta assign",
+        inputs,
     )
     .with_context(|| format!("writing {}", ledger_path.display()))?;
-    for output in [ledger_path.clone(), ledger::sidecar_path(&ledger_path)] {
-        manifest::record(
-            &output,
-            "lotta assign",
-            Some(design.seed),
-            std::slice::from_ref(&participants),
-        )?;
-    }
     let mut counts = vec![0usize; design.arms.len()];
     let mut unassigned = 0;
     for arm in result.arms() {

@@ -18,6 +18,9 @@ pub struct Args {
     /// The participants CSV (`[data] participants`).
     #[arg(long)]
     pub participants: Option<PathBuf>,
+    /// How the input CSV files are written (decimal comma, encoding).
+    #[command(flatten)]
+    pub csv: crate::cli::common::CsvArgs,
     /// The ledger written by `lotta assign` (`[data] ledger`).
     #[arg(long)]
     pub ledger: Option<PathBuf>,
@@ -83,7 +86,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let Some(ledger) = ledger::read(&ledger_path)? else {
         return Err(Error::ledger(Location::file(&ledger_path), "no such ledger").into());
     };
-    let participants_file = InputFile::open(&participants)?;
+    let format = crate::cli::common::csv_format(&args.csv, resolved.study.as_ref())?;
+    let participants_file = InputFile::open_as(&participants, format)?;
     let outcome = balance_of(&participants_file, &ledger, &covariates, by.as_deref())?;
     if outcome.left_out > 0 {
         eprintln!(

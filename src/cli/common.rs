@@ -5,6 +5,7 @@ use lotta::design::{AssignmentMethod, Misfits};
 use lotta::export::{Format, Frame, render};
 use lotta::io::manifest::FileHash;
 use lotta::io::output::OutputFile;
+use lotta::io::table::CsvFormat;
 use lotta::settings::Choice;
 use lotta::settings::design::{DesignFlags, DesignSettings};
 use lotta::spec::Study;
@@ -160,4 +161,121 @@ pub fn format(text: &str) -> Result<Format, String> {
         let names: Vec<&str> = Format::NAMES.iter().map(|(n, _)| *n).collect();
         format!("expected one of {}", names.join(", "))
     })
+}
+
+/// How the input CSV files are written (Swedish Excel exports: `--decimal , --encoding latin1`).
+/// The field separator, `,` or `;`, is detected from the header line.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CsvArgs {
+    /// Decimal separator of the input CSV files: `.` (default) or `,` (`[data] decimal`).
+    #[arg(long, value_name = "SEP")]
+    pub decimal: Option<String>,
+    /// Character encoding of the input CSV files: utf-8 (default), latin1 or windows-1252
+    /// (`[data] encoding`). Missing values everywhere: an empty cell, NA, `.`, NaN or nan.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+}
+
+/// The input files' format: a flag wins over its `[data]` key, a key over the default (UTF-8,
+/// decimal point). A bad flag is a usage error naming it.
+pub fn csv_format(args: &CsvArgs, study: Option<&Study>) -> anyhow::Result<CsvFormat> {
+    let mut format = match study {
+        Some(study) => lotta::io::source::study_format(study)?,
+        None => CsvFormat::default(),
+    };
+    if let Some(d) = &args.decimal {
+        format.decimal_comma = CsvFormat::parse_decimal(d)
+            .map_err(|m| crate::cli::UsageError(format!("--decimal: {m}")))?;
+    }
+    if let Some(e) = &args.encoding {
+        format.encoding = CsvFormat::parse_encoding(e)
+            .map_err(|m| crate::cli::UsageError(format!("--encoding: {m}")))?;
+    }
+    Ok(format)
+}
+
+/// Set by the Ctrl-C handler ([`install_interrupt_handler`]); long loops stop when they see it.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// On the first Ctrl-C, ask the running loop to stop (it returns `Error::Interrupted`, the
+/// staging folder and temporary files are removed as on any error, exit code 130); if the
+/// command is not in a loop that checks, or on a second Ctrl-C, exit with 130 after two seconds
+/// at most. Every output is written whole to a temporary file and renamed, so a stop at any
+/// instant leaves no half-written file (only a hidden temporary, which the next run cleans).
+pub fn install_interrupt_handler() {
+    use std::sync::atomic::Ordering;
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: stopping…");
+        std::thread::spawn(|| {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            std::process::exit(130);
+        });
+    });
+}
+
+/// Progress of long loops on stderr: a bar with the ETA when stderr is a terminal (and not
+/// `--quiet`), nothing otherwise; cancelled by Ctrl-C.
+pub struct TerminalProgress {
+    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+    /// Whether a bar is shown (checked before taking the lock, so a hidden bar costs nothing).
+    shown: std::sync::atomic::AtomicBool,
+    quiet: bool,
+}
+
+impl TerminalProgress {
+    pub fn new(quiet: bool) -> TerminalProgress {
+        TerminalProgress {
+            bar: std::sync::Mutex::new(None),
+            shown: std::sync::atomic::AtomicBool::new(false),
+            quiet,
+        }
+    }
+
+    /// The bar, cloned out of the lock (a clone shares its state), if one is shown.
+    fn bar(&self) -> Option<indicatif::ProgressBar> {
+        self.bar.lock().ok().and_then(|b| b.clone())
+    }
+}
+
+impl lotta::progress::Progress for TerminalProgress {
+    fn start(&self, what: &str, total: u64) {
+        use std::io::IsTerminal;
+        if self.quiet || !std::io::stderr().is_terminal() {
+            return;
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} {wide_bar} {pos}/{len} ({per_sec}, ETA {eta})",
+        ) {
+            bar.set_style(style);
+        }
+        bar.set_message(what.to_string());
+        if let Ok(mut slot) = self.bar.lock() {
+            *slot = Some(bar);
+            self.shown.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    fn advance(&self, n: u64) {
+        if !self.shown.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        if let Some(bar) = self.bar() {
+            bar.inc(n);
+        }
+    }
+    fn finish(&self) {
+        if let Ok(mut slot) = self.bar.lock()
+            && let Some(bar) = slot.take()
+        {
+            bar.finish_and_clear();
+            self.shown
+                .store(false, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    fn cancelled(&self) -> bool {
+        INTERRUPTED.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }

@@ -50,6 +50,9 @@ pub struct Flags {
     /// One CSV file with every column (instead of --study).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// How the input CSV files are written (decimal comma, encoding).
+    #[command(flatten)]
+    pub csv: crate::cli::common::CsvArgs,
     /// Id column (for messages; with --study the spec's data.id).
     #[arg(long)]
     pub id: Option<String>,
@@ -148,6 +151,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         args.study = args.study_path.take();
     }
     let study = args.study.as_deref().map(Study::load).transpose()?;
+    let format = crate::cli::common::csv_format(&args.csv, study.as_ref())?;
     if study.is_none() && args.data.is_none() {
         return Err(no_input());
     }
@@ -170,9 +174,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         inputs.extend(study.input_files());
     }
     let output = check_out(args.out.as_deref(), &inputs)?;
+    let progress = crate::cli::common::TerminalProgress::new(false);
     let results = match (&study, &args.data) {
-        (Some(study), _) => study_costs(study, &StudyInputs::open(study)?, &s)?,
-        (None, Some(path)) => file_costs(path, args.id.as_deref(), &s)?,
+        (Some(study), _) => {
+            study_costs(study, &StudyInputs::open_as(study, format)?, &s, &progress)?
+        }
+        (None, Some(path)) => file_costs(path, format, args.id.as_deref(), &s, &progress)?,
         (None, None) => return Err(no_input()),
     };
     for note in &results.notes {

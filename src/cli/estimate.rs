@@ -27,6 +27,9 @@ pub struct Flags {
     /// Ad hoc: one CSV file holding every column (instead of a study).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// How the input CSV files are written (decimal comma, encoding).
+    #[command(flatten)]
+    pub csv: crate::cli::common::CsvArgs,
     /// Outcome columns, comma-separated (`[analysis] outcomes`).
     #[arg(long, value_delimiter = ',')]
     pub outcome: Option<Vec<String>>,
@@ -126,6 +129,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         (Some(path), None) => (Some(Study::load(path)?), None),
         (None, Some(file)) => (None, Some(file)),
     };
+    let format = crate::cli::common::csv_format(&args.csv, study.as_ref())?;
     let inputs = match (&study, data_file) {
         (Some(study), _) => study.input_files(),
         (None, file) => file.into_iter().cloned().collect(),
@@ -138,7 +142,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let recorded = output.is_some();
     let (data, notes, hashes, ledger) = match (&study, data_file) {
         (Some(study), _) => {
-            let files = StudyInputs::open(study)?;
+            let files = StudyInputs::open_as(study, format)?;
             let (data, notes) = ops::study_data(study, &files, &settings)?;
             let ledger = ops::ledger_for_inference(study, &files, &settings)?;
             let mut hashes = vec![manifest::spec_hash(study)];
@@ -151,7 +155,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
         (None, file) => {
             let file = file.ok_or_else(|| UsageError("give --data FILE".into()))?;
-            let input = InputFile::open(file)?;
+            let input = InputFile::open_as(file, format)?;
             let data = load_input(&input, &settings.request())?;
             let hashes = if recorded {
                 vec![manifest::file_hash(&input)]
@@ -168,7 +172,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     for note in &effects.notes {
         eprintln!("warning: {note}");
     }
-    ops::infer(&mut effects, &settings, ledger.as_ref())?;
+    let shown = effects.notes.len();
+    let progress = crate::cli::common::TerminalProgress::new(false);
+    ops::infer(&mut effects, &settings, ledger.as_ref(), &progress)?;
+    for note in &effects.notes[shown..] {
+        eprintln!("note: {note}");
+    }
     let frame = if args.attrition {
         attrition_frame(&effects.estimates.attrition)
     } else {

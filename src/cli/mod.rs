@@ -75,6 +75,12 @@ pub fn run(cli: Cli) -> i32 {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {}", common::error_chain(&err));
+            if matches!(
+                err.downcast_ref::<lotta::Error>(),
+                Some(lotta::Error::Interrupted)
+            ) {
+                return 130;
+            }
             let usage = err.downcast_ref::<UsageError>().is_some()
                 || matches!(
                     err.downcast_ref::<lotta::Error>(),

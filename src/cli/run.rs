@@ -104,13 +104,21 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let inputs = open_inputs(&study)?;
     let stages = Stages::new(args.quiet, STEPS.len() as u64);
     let mut started = false;
-    let outcome = lotta::ops::run::run(&study, &inputs, &settings, &staged, &mut |name| {
-        if started {
-            stages.done();
-        }
-        started = true;
-        stages.start(name);
-    })?;
+    let progress = crate::cli::common::TerminalProgress::new(args.quiet);
+    let outcome = lotta::ops::run::run(
+        &study,
+        &inputs,
+        &settings,
+        &staged,
+        &mut |name| {
+            if started {
+                stages.done();
+            }
+            started = true;
+            stages.start(name);
+        },
+        &progress,
+    )?;
     stages.done();
     let written = staged.commit()?;
     stages.finish(&out, written);

@@ -41,6 +41,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         v.ledger.display(),
         v.seed
     );
+    for note in &v.notes {
+        eprintln!("note: {note}");
+    }
     if plan_versions > 0 {
         println!(
             "ok: the pre-analysis plan's {plan_versions} version(s) are intact and chained, and the ledger still begins with the rows each was frozen with"

@@ -14,6 +14,35 @@ use crate::error::{Error, Result};
 use crate::rng::Stream;
 use rayon::prelude::*;
 
+/// The note that gives the Monte Carlo standard error √(p(1 − p)/R) of every randomization
+/// p-value from `draws` draws (the p-value is itself an estimate from R draws; Efron &
+/// Tibshirani 1993, ch. 15), or None when no row has one.
+pub fn monte_carlo_note(estimates: &Estimates, draws: usize) -> Option<String> {
+    let r = draws as f64;
+    let parts: Vec<String> = estimates
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let p = row.p_value_ri?;
+            p.is_finite().then(|| {
+                format!(
+                    "{} {} {}: p = {p:.4} ± {:.4}",
+                    row.outcome,
+                    row.subgroup,
+                    row.term,
+                    (p * (1.0 - p) / r).sqrt()
+                )
+            })
+        })
+        .collect();
+    (!parts.is_empty()).then(|| {
+        format!(
+            "randomization p-values from {draws} draws, with their Monte Carlo standard errors: {}",
+            parts.join("; ")
+        )
+    })
+}
+
 /// Re-drawn assignment number r: the arm code (0 = control) of every analysis row.
 pub type Draw<'a> = dyn Fn(usize) -> Vec<usize> + Sync + 'a;
 
@@ -42,6 +71,7 @@ pub fn randomization_inference(
     draws: usize,
     draw: &Draw<'_>,
     reweight: Option<&Reweight<'_>>,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<()> {
     if draws == 0 {
         return Err(Error::compute(
@@ -136,11 +166,16 @@ pub fn randomization_inference(
     // b_r = DiM(z_r, z), from which the whole test inversion follows
     // (`ri::interval_from_draws`). No draw is kept or made twice.
     type PerDraw = (Vec<f64>, Vec<(f64, f64)>);
-    let per_draw: Vec<PerDraw> = (0..draws)
+    progress.start("randomization inference", draws as u64);
+    let per_draw: Option<Vec<PerDraw>> = (0..draws)
         .into_par_iter()
         .map(|r| {
+            if progress.cancelled() {
+                return None;
+            }
+            progress.advance(1);
             let codes = draw(r);
-            match &fast {
+            Some(match &fast {
                 // The fast statistic gives every outcome's interval pieces from its own sums.
                 Some(f) if !intervals.is_empty() && !unassigned(&codes) => {
                     let (stats, all) = f.eval_with_pieces(&codes);
@@ -152,9 +187,11 @@ pub fn randomization_inference(
                     let pieces = intervals.iter().map(|d| d.pieces(&codes)).collect();
                     (stats, pieces)
                 }
-            }
+            })
         })
         .collect();
+    progress.finish();
+    let per_draw = per_draw.ok_or(Error::Interrupted)?;
     let (simulated, pieces): (Vec<Vec<f64>>, Vec<_>) = per_draw.into_iter().unzip();
     let test = ri::count(&observed, &simulated)?;
     for (&i, p) in itt_rows.iter().zip(&test.p_values) {

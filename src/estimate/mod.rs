@@ -8,6 +8,7 @@
 //! ([`recompute`], [`binary_statistic`]).
 
 pub mod adjust;
+pub mod diagnose;
 pub mod dim;
 pub mod fast;
 pub mod fe;
@@ -178,7 +179,7 @@ pub struct Estimates {
 /// `qt(1 - alpha / 2, df)`, both from [`crate::dist`]).
 pub fn t_inference(estimate: f64, se: f64, df: f64, alpha: f64) -> (f64, f64, f64, f64) {
     let stat = estimate / se;
-    if !(df.is_finite() && df > 0.0 && se.is_finite()) {
+    if !(df.is_finite() && df > 0.0 && se.is_finite() && se > 0.0) {
         return (stat, f64::NAN, f64::NAN, f64::NAN);
     }
     let p = crate::dist::t_two_sided_p(stat, df);
@@ -416,6 +417,10 @@ pub fn estimate_all(
                 }
             }
         }
+    }
+    diagnose::rows(&mut rows, &mut warnings);
+    if assignment.is_none() {
+        diagnose::data(data, codes, &mut warnings);
     }
     Ok(Estimates {
         rows,

@@ -11,7 +11,7 @@ use crate::estimate::weights;
 use crate::estimate::{AnalysisData, Covariate, CovariateValues, Factor, Treatment};
 use crate::io::join::{Joined, StudyFiles, check_header};
 use crate::io::source::InputFile;
-use crate::io::table::{ColumnRequest, Table, is_missing, numbers_or_categories};
+use crate::io::table::{ColumnRequest, CsvFormat, Table, is_missing, numbers_or_categories};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -108,13 +108,22 @@ fn read_typed(
         parse_typed(
             path,
             &bytes[..probe_end],
+            input.format(),
             names,
             &mut as_text,
             covariates,
             numeric_role,
         )?;
     }
-    parse_typed(path, bytes, names, &mut as_text, covariates, numeric_role)
+    parse_typed(
+        path,
+        bytes,
+        input.format(),
+        names,
+        &mut as_text,
+        covariates,
+        numeric_role,
+    )
 }
 
 /// Parse `bytes` with the covariates in `as_text` read as text; a covariate that holds text is
@@ -122,6 +131,7 @@ fn read_typed(
 fn parse_typed(
     path: &Path,
     bytes: &[u8],
+    format: CsvFormat,
     names: &[String],
     as_text: &mut Vec<String>,
     covariates: &[String],
@@ -138,7 +148,7 @@ fn parse_typed(
                 }
             })
             .collect();
-        match Table::from_bytes(path, bytes, &requests) {
+        match Table::from_bytes_as(path, bytes, &requests, format) {
             Ok(t) => return Ok(t),
             Err(Error::NotANumber(problem))
                 if problem
@@ -151,7 +161,8 @@ fn parse_typed(
                     // A covariate is text only when most of its cells are: a numeric column
                     // with a stray cell is an error naming the cell.
                     if numeric_role.contains(&f) {
-                        let cells = Table::from_bytes(path, bytes, &[ColumnRequest::text(&f)])?;
+                        let cells =
+                            Table::from_bytes_as(path, bytes, &[ColumnRequest::text(&f)], format)?;
                         numbers_or_categories(&cells, &f)?;
                     }
                     as_text.push(f);

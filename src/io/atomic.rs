@@ -72,6 +72,60 @@ fn temporary_name(path: &Path) -> String {
     format!(".{name}.tmp-{}-{n}", std::process::id())
 }
 
+/// Temporary files of earlier atomic writes of `path` whose process is gone (killed mid-write):
+/// `.<name>.tmp-<pid>-<n>` beside `path`, with `<pid>` not a running process. Only names of this
+/// exact form are returned, so a file lotta did not make is never taken for one of its own. On
+/// systems without `/proc`, every such file of another process counts as stale.
+pub fn stale_temporaries(path: &Path) -> Vec<PathBuf> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Vec::new();
+    };
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = std::fs::read_dir(&parent) else {
+        return Vec::new();
+    };
+    let mut stale: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let file = e.file_name().to_string_lossy().into_owned();
+            let rest = file.strip_prefix(&prefix)?;
+            let (pid, n) = rest.split_once('-')?;
+            let pid: u32 = pid.parse().ok()?;
+            n.parse::<u64>().ok()?;
+            (!process_is_running(pid)).then(|| e.path())
+        })
+        .collect();
+    stale.sort();
+    stale
+}
+
+/// Remove the [`stale_temporaries`] of `path`; returns the files removed.
+pub fn remove_stale_temporaries(path: &Path) -> Result<Vec<PathBuf>> {
+    let stale = stale_temporaries(path);
+    for file in &stale {
+        match std::fs::remove_file(file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(file, e)),
+        }
+    }
+    Ok(stale)
+}
+
+/// Whether process `pid` is running (this process always is). Without `/proc`, only this one.
+fn process_is_running(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc = Path::new("/proc");
+    proc.join("self").exists() && proc.join(pid.to_string()).exists()
+}
+
 /// Make a rename in `folder` durable. Best effort: file systems that cannot sync a folder are
 /// left alone (the file's own content is already on disk).
 fn sync_folder(folder: &Path) {
@@ -155,6 +209,39 @@ mod tests {
         assert_ne!(a, b);
         let prefix = format!(".a.csv.tmp-{}-", std::process::id());
         assert!(a.starts_with(&prefix) && b.starts_with(&prefix), "{a} {b}");
+    }
+
+    #[test]
+    fn stale_temporaries_are_only_lottas_own_of_dead_processes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        std::fs::write(&path, "id\n").unwrap();
+        // A pid above Linux's maximum (2^22) is never running.
+        let dead = dir.path().join(".ledger.csv.tmp-4194999-0");
+        let live = dir
+            .path()
+            .join(format!(".ledger.csv.tmp-{}-9", std::process::id()));
+        let others = [
+            ".ledger.csv.tmp-x-1",
+            ".ledger.csv.tmp-12",
+            "ledger.csv.tmp-4194999-0",
+            ".other.csv.tmp-4194999-0",
+        ];
+        for f in [&dead, &live] {
+            std::fs::write(f, "half").unwrap();
+        }
+        for f in others {
+            std::fs::write(dir.path().join(f), "mine").unwrap();
+        }
+        assert_eq!(stale_temporaries(&path), std::slice::from_ref(&dead));
+        assert_eq!(
+            remove_stale_temporaries(&path).unwrap(),
+            std::slice::from_ref(&dead)
+        );
+        assert!(!dead.exists() && live.exists());
+        for f in others {
+            assert!(dir.path().join(f).exists(), "{f}");
+        }
     }
 
     #[test]

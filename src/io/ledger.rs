@@ -242,41 +242,164 @@ fn parse_rows<R: std::io::Read>(
     })
 }
 
-/// A hash chain cannot show rows cut from the end of a ledger; the manifest beside it can: it
-/// holds the SHA-256 of the ledger as `lotta assign` last wrote it. A ledger that differs from
-/// that record (truncated, or rewritten whole) is refused. No manifest entry: nothing to check.
-pub fn check_against_manifest(path: &Path) -> Result<()> {
-    if !path.exists() {
-        return Ok(());
-    }
-    check_hash_against_manifest(path, &crate::io::sha256_file(path)?)
+/// What the manifest beside a ledger says about it. A hash chain cannot show rows cut from the
+/// end of a ledger; the manifest can: it holds the SHA-256 of the ledger as `lotta assign` last
+/// recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    /// No manifest entry for the ledger: nothing to compare (a first assign stopped before it
+    /// recorded the ledger, or a ledger made elsewhere).
+    Unrecorded,
+    /// The ledger is the one last recorded.
+    Current,
+    /// `lotta assign` wrote the ledger and was stopped before it recorded it: the ledger is the
+    /// recorded one followed by whole new batches, its hash chain intact.
+    Interrupted(Interrupted),
 }
 
-/// [`check_against_manifest`] for a ledger already read, with its SHA-256.
-pub fn check_hash_against_manifest(path: &Path, sha256: &str) -> Result<()> {
+/// A ledger written by an assign that was stopped before recording it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interrupted {
+    /// Rows and bytes of the ledger as recorded (the ledger's first rows and bytes).
+    pub recorded_rows: usize,
+    pub recorded_bytes: u64,
+    /// Rows and batches added after the record.
+    pub new_rows: usize,
+    pub first_batch: u32,
+    pub last_batch: u32,
+}
+
+impl Interrupted {
+    /// What happened and the two ways on, for `verify`, `assign` and `run`.
+    pub fn explain(&self, path: &Path) -> String {
+        let batches = if self.first_batch == self.last_batch {
+            format!("batch {}", self.first_batch)
+        } else {
+            format!("batches {}-{}", self.first_batch, self.last_batch)
+        };
+        format!(
+            "{}: an earlier `lotta assign` was stopped after it wrote {batches} ({} rows, the hash chain intact) and before it recorded the ledger in {}; this is not tampering. To keep the batch, run the same `lotta assign` again (it records the ledger and assigns nobody twice); to undo it, cut the ledger back to the {} recorded rows: `truncate -s {} {}`",
+            path.display(),
+            self.new_rows,
+            crate::io::manifest::MANIFEST_FILE,
+            self.recorded_rows,
+            self.recorded_bytes,
+            path.display()
+        )
+    }
+}
+
+/// Compare the ledger `file` (parsed as `ledger`, so its chain is intact) with the manifest's
+/// record of it. A ledger that differs from the record is refused unless it is the recorded
+/// ledger followed by whole newer batches ([`Record::Interrupted`]).
+pub fn check_record(file: &InputFile, ledger: &Ledger) -> Result<Record> {
+    let path = file.path();
+    let Some(entry) = manifest_entry(path)? else {
+        return Ok(Record::Unrecorded);
+    };
+    if file.sha256() == entry.sha256 {
+        return Ok(Record::Current);
+    }
+    if let Some(interrupted) = recorded_prefix(file.bytes(), ledger, &entry.sha256) {
+        return Ok(Record::Interrupted(interrupted));
+    }
+    Err(Error::ledger(
+        Location::file(path),
+        format!(
+            "the ledger is not the one `{}` last wrote (its SHA-256 in {} differs, and the recorded ledger is not its beginning): rows were cut or the file was rewritten",
+            entry.command,
+            crate::io::manifest::MANIFEST_FILE
+        ),
+    )
+    .with_hint("restore the ledger from a backup; lotta never rewrites or shortens a ledger"))
+}
+
+/// The manifest's entry for the ledger at `path`, if any.
+fn manifest_entry(path: &Path) -> Result<Option<crate::io::manifest::Entry>> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let manifest = crate::io::manifest::read(&dir.join(crate::io::manifest::MANIFEST_FILE))?;
+    let mut manifest = crate::io::manifest::read(&dir.join(crate::io::manifest::MANIFEST_FILE))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if let Some(entry) = manifest.files.get(&name) {
-        if sha256 != entry.sha256 {
-            return Err(Error::ledger(
-                Location::file(path),
-                format!(
-                    "the ledger is not the one `{}` last wrote (its SHA-256 in {} differs): rows were cut or the file was rewritten",
-                    entry.command,
-                    crate::io::manifest::MANIFEST_FILE
-                ),
-            )
-            .with_hint("restore the ledger from a backup; lotta never rewrites or shortens a ledger"));
+    Ok(manifest.files.remove(&name))
+}
+
+/// The batch boundary of `bytes` (a ledger with an intact chain, parsed as `ledger`) whose prefix
+/// has SHA-256 `recorded`, with every later row in a newer batch. One pass over the bytes.
+fn recorded_prefix(bytes: &[u8], ledger: &Ledger, recorded: &str) -> Option<Interrupted> {
+    use sha2::{Digest, Sha256};
+    // Where each row starts, from the same reader that parsed the ledger.
+    let mut reader = csv_reader(Path::new(""), bytes, Delimiter::Comma).ok()?;
+    reader.byte_headers().ok()?;
+    let mut starts = Vec::with_capacity(ledger.rows.len());
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record).ok()? {
+        starts.push(record.position()?.byte());
+    }
+    if starts.len() != ledger.rows.len() {
+        return None;
+    }
+    let mut hasher = Sha256::new();
+    let mut hashed = 0usize;
+    let mut max_batch = 0u32;
+    for (i, row) in ledger.rows.iter().enumerate() {
+        if i > 0 && row.batch > max_batch {
+            let end = usize::try_from(starts[i]).ok()?;
+            hasher.update(bytes.get(hashed..end)?);
+            hashed = end;
+            let digest = crate::io::hash::hex(&hasher.clone().finalize());
+            let rest = &ledger.rows[i..];
+            if digest == recorded && rest.iter().all(|r| r.batch > max_batch) {
+                return Some(Interrupted {
+                    recorded_rows: i,
+                    recorded_bytes: starts[i],
+                    new_rows: rest.len(),
+                    first_batch: rest.iter().map(|r| r.batch).min().unwrap_or(0),
+                    last_batch: rest.iter().map(|r| r.batch).max().unwrap_or(0),
+                });
+            }
+        }
+        max_batch = max_batch.max(row.batch);
+    }
+    None
+}
+
+/// Temporary files that a stopped `lotta assign` left beside the ledger (of the ledger, its
+/// design file and the manifest), with their sizes.
+pub fn stale_temporaries(path: &Path) -> Vec<(PathBuf, u64)> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    [
+        path.to_path_buf(),
+        sidecar_path(path),
+        dir.join(crate::io::manifest::MANIFEST_FILE),
+    ]
+    .iter()
+    .flat_map(|p| crate::io::atomic::stale_temporaries(p))
+    .map(|p| {
+        let size = std::fs::metadata(&p).map_or(0, |m| m.len());
+        (p, size)
+    })
+    .collect()
+}
+
+/// Remove the [`stale_temporaries`] beside the ledger; returns what was removed.
+pub fn remove_stale_temporaries(path: &Path) -> Result<Vec<(PathBuf, u64)>> {
+    let stale = stale_temporaries(path);
+    for (file, _) in &stale {
+        match std::fs::remove_file(file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(file, e)),
         }
     }
-    Ok(())
+    Ok(stale)
 }
 
 fn csv_error(path: &Path, e: csv::Error) -> Error {
@@ -287,10 +410,44 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
     Error::ledger(location, format!("cannot read the ledger: {e}"))
 }
 
+/// Append `rows` to the ledger at `path` and record the result in the manifest beside it, in the
+/// one order that a kill at any instant leaves readable:
+///
+/// 1. the design file, when new (written whole and renamed into place);
+/// 2. the ledger: the old content and the new rows streamed into a temporary file, flushed to
+///    disk and renamed over the ledger (a kill before the rename leaves the old ledger and a
+///    temporary file that [`remove_stale_temporaries`] recognises);
+/// 3. the manifest, both entries at once (a kill before its rename leaves a ledger that extends
+///    the recorded one by a whole batch: [`Record::Interrupted`], which `verify` explains and the
+///    next `assign` records).
+pub fn append_and_record<'a>(
+    path: &Path,
+    design: &Design,
+    existing: Option<&Ledger>,
+    rows: impl Iterator<Item = RowView<'a>>,
+    command: &str,
+    inputs: Vec<crate::io::manifest::FileHash>,
+) -> Result<()> {
+    append(path, design, existing, rows)?;
+    record(path, command, design.seed, inputs)
+}
+
+/// Record the ledger and its design file, as they are now, in the manifest beside them (one
+/// atomic write).
+pub fn record(
+    path: &Path,
+    command: &str,
+    seed: u64,
+    inputs: Vec<crate::io::manifest::FileHash>,
+) -> Result<()> {
+    crate::io::manifest::record_all(&[path, &sidecar_path(path)], command, Some(seed), inputs)
+}
+
 /// Append `rows` to the ledger at `path` (creating it, and its sidecar, when `existing` is
 /// None), streaming the old content and the new rows through [`crate::io::write_atomic_with`]
-/// into a temporary file that replaces the ledger atomically.
-pub fn append<'a>(
+/// into a temporary file that replaces the ledger atomically. [`append_and_record`] also records
+/// it.
+fn append<'a>(
     path: &Path,
     design: &Design,
     existing: Option<&Ledger>,

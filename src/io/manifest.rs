@@ -74,24 +74,40 @@ pub fn record_hashed(
     seed: Option<u64>,
     inputs: Vec<FileHash>,
 ) -> Result<()> {
-    let dir = output
+    record_all(&[output], command, seed, inputs)
+}
+
+/// Record (or replace) the entries of `outputs`, all in one folder, in that folder's manifest,
+/// with one write.
+pub fn record_all(
+    outputs: &[&Path],
+    command: &str,
+    seed: Option<u64>,
+    inputs: Vec<FileHash>,
+) -> Result<()> {
+    let Some(first) = outputs.first() else {
+        return Ok(());
+    };
+    let dir = first
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let manifest_path = dir.join(MANIFEST_FILE);
     let mut manifest = read(&manifest_path)?;
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let entry = Entry {
-        lotta_version: env!("CARGO_PKG_VERSION").to_string(),
-        command: command.to_string(),
-        seed,
-        inputs,
-        sha256: sha256_file(output)?,
-    };
-    manifest.files.insert(name, entry);
+    for output in outputs {
+        let name = output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let entry = Entry {
+            lotta_version: env!("CARGO_PKG_VERSION").to_string(),
+            command: command.to_string(),
+            seed,
+            inputs: inputs.clone(),
+            sha256: sha256_file(output)?,
+        };
+        manifest.files.insert(name, entry);
+    }
     write(&manifest_path, &manifest)
 }
 

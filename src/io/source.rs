@@ -5,7 +5,7 @@
 //! else in lotta reads data files.
 
 use crate::error::{Error, Result};
-use crate::io::table::{ColumnRequest, FileBytes, Table, file_bytes, headers_of};
+use crate::io::table::{ColumnRequest, CsvFormat, FileBytes, Table, file_bytes, headers_of};
 use crate::io::{ledger, sha256_hex};
 use crate::spec::Study;
 use std::path::{Path, PathBuf};
@@ -14,8 +14,11 @@ use std::sync::OnceLock;
 /// One input file, read once.
 pub struct InputFile {
     path: PathBuf,
+    /// The file's text as UTF-8 (decoded when its [`CsvFormat`] names another encoding).
     bytes: FileBytes,
+    /// The SHA-256 of the file as it is on disk.
     sha256: OnceLock<String>,
+    format: CsvFormat,
 }
 
 impl std::fmt::Debug for InputFile {
@@ -34,7 +37,22 @@ impl InputFile {
             path: path.to_path_buf(),
             bytes: file_bytes(path)?,
             sha256: OnceLock::new(),
+            format: CsvFormat::default(),
         })
+    }
+
+    /// Open a user's CSV file written in `format`: its text is decoded to UTF-8 once, here (so
+    /// line and column numbers in messages are the file's), its hash is of the file as on disk.
+    pub fn open_as(path: &Path, format: CsvFormat) -> Result<InputFile> {
+        let mut file = InputFile::open(path)?;
+        file.format = format;
+        if format.encoding != encoding_rs::UTF_8 {
+            let sha = sha256_hex(&file.bytes);
+            let decoded = format.decode(&file.bytes).into_owned();
+            file.bytes = FileBytes::Read(decoded);
+            let _ = file.sha256.set(sha);
+        }
+        Ok(file)
     }
 
     /// An input given as bytes (a test, or data that came from elsewhere); `path` names it in
@@ -44,11 +62,17 @@ impl InputFile {
             path: path.to_path_buf(),
             bytes: FileBytes::Read(bytes),
             sha256: OnceLock::new(),
+            format: CsvFormat::default(),
         }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// How the file is written (its decimal separator; its text is already UTF-8).
+    pub fn format(&self) -> CsvFormat {
+        self.format
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -67,7 +91,7 @@ impl InputFile {
 
     /// The requested columns, typed.
     pub fn table(&self, requests: &[ColumnRequest]) -> Result<Table> {
-        Table::from_bytes(&self.path, &self.bytes, requests)
+        Table::from_bytes_as(&self.path, &self.bytes, requests, self.format)
     }
 }
 
@@ -84,7 +108,7 @@ pub struct StudyInputs {
 }
 
 /// Open a file the spec names under `key`; a missing file is an error naming the key.
-fn open_named(study: &Study, key: &str, path: &Path) -> Result<InputFile> {
+fn open_named(study: &Study, key: &str, path: &Path, format: CsvFormat) -> Result<InputFile> {
     let resolved = study.resolve(path);
     if !resolved.is_file() {
         return Err(Error::spec(
@@ -93,17 +117,40 @@ fn open_named(study: &Study, key: &str, path: &Path) -> Result<InputFile> {
         )
         .with_hint("paths in study.toml are relative to the folder of study.toml"));
     }
-    InputFile::open(&resolved)
+    InputFile::open_as(&resolved, format)
+}
+
+/// The format of a study's CSV files from `[data] decimal` and `[data] encoding`, each error
+/// naming its key.
+pub fn study_format(study: &Study) -> Result<CsvFormat> {
+    let data = &study.spec.data;
+    let mut format = CsvFormat::default();
+    if let Some(d) = &data.decimal {
+        format.decimal_comma = CsvFormat::parse_decimal(d)
+            .map_err(|m| Error::spec(study.key_location("data.decimal"), m))?;
+    }
+    if let Some(e) = &data.encoding {
+        format.encoding = CsvFormat::parse_encoding(e)
+            .map_err(|m| Error::spec(study.key_location("data.encoding"), m))?;
+    }
+    Ok(format)
 }
 
 impl StudyInputs {
     /// Open every file `[data]` names (a file named but missing is an error naming its key).
     pub fn open(study: &Study) -> Result<StudyInputs> {
+        StudyInputs::open_as(study, study_format(study)?)
+    }
+
+    /// [`StudyInputs::open`] with the participants, outcome and cost files read in `format`
+    /// (the ledger is lotta's own: always UTF-8 with a decimal point).
+    pub fn open_as(study: &Study, format: CsvFormat) -> Result<StudyInputs> {
         let data = &study.spec.data;
+        let utf8 = CsvFormat::default();
         let ledger = data
             .ledger
             .as_ref()
-            .map(|p| open_named(study, "data.ledger", p))
+            .map(|p| open_named(study, "data.ledger", p, utf8))
             .transpose()?;
         let sidecar = match &ledger {
             Some(l) => {
@@ -118,18 +165,18 @@ impl StudyInputs {
             participants: data
                 .participants
                 .as_ref()
-                .map(|p| open_named(study, "data.participants", p))
+                .map(|p| open_named(study, "data.participants", p, format))
                 .transpose()?,
             outcomes: data
                 .outcomes
                 .iter()
                 .enumerate()
-                .map(|(i, p)| open_named(study, &format!("data.outcomes[{i}]"), p))
+                .map(|(i, p)| open_named(study, &format!("data.outcomes[{i}]"), p, format))
                 .collect::<Result<_>>()?,
             costs: data
                 .costs
                 .as_ref()
-                .map(|p| open_named(study, "data.costs", p))
+                .map(|p| open_named(study, "data.costs", p, format))
                 .transpose()?,
         })
     }

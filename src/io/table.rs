@@ -55,6 +55,7 @@ enum ColumnData {
 #[derive(Debug, Clone)]
 pub struct Table {
     path: PathBuf,
+    format: CsvFormat,
     names: Vec<String>,
     /// 1-based position of each requested column in the file.
     positions: Vec<usize>,
@@ -62,9 +63,83 @@ pub struct Table {
     lines: Vec<u64>,
 }
 
-/// True for the cells lotta reads as a missing number.
+/// How a user's CSV file is written: its decimal separator and its character encoding. The
+/// default is UTF-8 with a decimal point; Swedish Excel exports use `;` between fields (detected
+/// from the header), a decimal comma and often Windows-1252 (Latin-1). Set with `[data] decimal`
+/// and `[data] encoding`, or `--decimal` and `--encoding`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvFormat {
+    /// Numbers are written `28,5`.
+    pub decimal_comma: bool,
+    /// The file's encoding (decoded to UTF-8 as it is read).
+    pub encoding: &'static encoding_rs::Encoding,
+}
+
+impl Default for CsvFormat {
+    fn default() -> Self {
+        CsvFormat {
+            decimal_comma: false,
+            encoding: encoding_rs::UTF_8,
+        }
+    }
+}
+
+impl CsvFormat {
+    /// The decimal separator as written (`.` or `,`); an error message otherwise.
+    pub fn parse_decimal(text: &str) -> std::result::Result<bool, String> {
+        match text.trim() {
+            "." => Ok(false),
+            "," => Ok(true),
+            other => Err(format!(
+                "`{other}` is not a decimal separator; expected `.` or `,`"
+            )),
+        }
+    }
+
+    /// An encoding by its WHATWG label (`utf-8`, `latin1`, `iso-8859-1`, `windows-1252`,
+    /// `cp1252`, ...); an error message otherwise. Latin-1 labels mean Windows-1252, as in every
+    /// browser: it agrees with ISO-8859-1 on every printable character.
+    pub fn parse_encoding(
+        text: &str,
+    ) -> std::result::Result<&'static encoding_rs::Encoding, String> {
+        encoding_rs::Encoding::for_label(text.trim().as_bytes()).ok_or_else(|| {
+            format!(
+                "`{text}` is not an encoding lotta knows; expected utf-8, latin1 or windows-1252"
+            )
+        })
+    }
+
+    /// `bytes` as UTF-8: unchanged for UTF-8, decoded otherwise (a byte-order mark is removed).
+    pub fn decode<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        if self.encoding == encoding_rs::UTF_8 {
+            return std::borrow::Cow::Borrowed(bytes);
+        }
+        let (text, _, _) = self.encoding.decode(bytes);
+        match text {
+            std::borrow::Cow::Borrowed(t) => std::borrow::Cow::Borrowed(t.as_bytes()),
+            std::borrow::Cow::Owned(t) => std::borrow::Cow::Owned(t.into_bytes()),
+        }
+    }
+
+    /// A number cell (not missing) as written in this format.
+    pub fn number(&self, cell: &str) -> Option<f64> {
+        let parsed = if self.decimal_comma && !cell.contains('.') {
+            cell.replacen(',', ".", 1).parse::<f64>()
+        } else {
+            cell.parse::<f64>()
+        };
+        parsed.ok().filter(|v| v.is_finite())
+    }
+}
+
+/// The cells lotta reads as a missing value, in every column of every input (numbers, and text
+/// columns where a value may be missing): an empty cell (or only spaces), `NA` (R), `.`
+/// (Stata), `NaN` and `nan` (Python, Excel exports). Case matters: `na` and `N/A` are text.
+pub const MISSING_CELLS: [&str; 5] = ["", "NA", ".", "NaN", "nan"];
+
+/// True for the cells lotta reads as a missing number ([`MISSING_CELLS`]; cells are trimmed).
 pub fn is_missing(cell: &str) -> bool {
-    matches!(cell, "" | "NA" | "." | "NaN" | "nan")
+    MISSING_CELLS.contains(&cell)
 }
 
 /// Whether a column read as text holds numbers: `Ok(true)` when every non-missing cell is a
@@ -76,24 +151,52 @@ pub fn numbers_or_categories(table: &Table, name: &str) -> Result<bool> {
     let mut numbers = 0usize;
     let mut first_other: Option<usize> = None;
     let mut others = 0usize;
+    // Cells that are numbers written with a decimal comma (when the file is not declared so).
+    let comma = CsvFormat {
+        decimal_comma: true,
+        ..table.format
+    };
+    let mut first_comma: Option<usize> = None;
+    let mut commas = 0usize;
     for (row, cell) in cells.iter().enumerate() {
         if is_missing(cell) {
             continue;
         }
-        if cell.parse::<f64>().is_ok_and(f64::is_finite) {
+        if table.format.number(cell).is_some() {
             numbers += 1;
         } else {
             others += 1;
             first_other.get_or_insert(row);
+            if !table.format.decimal_comma && comma.number(cell).is_some() {
+                commas += 1;
+                first_comma.get_or_insert(row);
+            }
         }
+    }
+    // A column of numbers, some or all written with a decimal comma: never categories.
+    if let Some(row) = first_comma
+        && commas == others
+    {
+        let cell = &cells[row];
+        return Err(Error::data(
+            table.location(row, name),
+            format!(
+                "`{cell}` is not a number with a decimal point but one written with a decimal comma ({commas} of the {} filled cells of `{name}` are); lotta reads a decimal point unless told otherwise",
+                numbers + others
+            ),
+        )
+        .with_hint("give --decimal , (or [data] decimal = \",\" in study.toml) for files written with decimal commas"));
     }
     match first_other {
         None => Ok(true),
         Some(_) if others >= numbers => Ok(false),
         Some(row) => {
             let cell = &cells[row];
-            let hint = if cell.contains(',') && cell.replace(',', ".").parse::<f64>().is_ok() {
-                "a decimal comma? write the number with a decimal point, or export the file with `.` as decimal separator"
+            let hint = if !table.format.decimal_comma
+                && cell.contains(',')
+                && cell.replace(',', ".").parse::<f64>().is_ok()
+            {
+                "a decimal comma? give --decimal , (or [data] decimal = \",\" in study.toml) for files written with decimal commas"
             } else {
                 "a missing-value code? leave the cell empty (or write NA or `.`); or correct the value"
             };
@@ -214,7 +317,7 @@ pub fn csv_error(path: &Path, e: csv::Error, line: Option<u64>) -> Error {
         } => format!("expected {expected_len} fields like the header, found {len}"),
         csv::ErrorKind::Utf8 { err, .. } => {
             location = location.with_column(err.field() + 1);
-            "the text is not valid UTF-8; save the file as UTF-8".to_string()
+            "the text is not valid UTF-8; save the file as UTF-8, or give its encoding with --encoding latin1 (or [data] encoding = \"latin1\" in study.toml)".to_string()
         }
         _ => format!("cannot read CSV: {e}"),
     };
@@ -306,6 +409,7 @@ struct Layout<'a> {
     fields: usize,
     requests: &'a [ColumnRequest],
     positions: &'a [usize],
+    format: CsvFormat,
 }
 
 impl Layout<'_> {
@@ -394,7 +498,7 @@ impl Layout<'_> {
                             line,
                             pos,
                             &request.name,
-                            "the text is not valid UTF-8; save the file as UTF-8",
+                            "the text is not valid UTF-8; save the file as UTF-8, or give its encoding with --encoding latin1 (or [data] encoding = \"latin1\" in study.toml)",
                         )
                     })?
                     .trim();
@@ -412,9 +516,9 @@ impl Layout<'_> {
                             }
                             f64::NAN
                         } else {
-                            match cell.parse::<f64>() {
-                                Ok(v) if v.is_finite() => v,
-                                _ => {
+                            match self.format.number(cell) {
+                                Some(v) => v,
+                                None => {
                                     return Err(Error::NotANumber(Box::new(Problem {
                                         location: self.cell(line, pos, &request.name),
                                         message: format!("expected a number, found `{cell}`"),
@@ -456,14 +560,35 @@ impl Table {
     /// a line feed, so a file with quotes is parsed in one pass. Either way the columns, and the
     /// first error in file order, are the same.
     pub fn from_bytes(path: &Path, bytes: &[u8], requests: &[ColumnRequest]) -> Result<Table> {
-        Self::from_bytes_in_chunks(path, bytes, requests, CHUNK_BYTES)
+        Self::from_bytes_in_chunks_as(path, bytes, requests, CHUNK_BYTES, CsvFormat::default())
     }
 
+    /// [`Table::from_bytes`] for UTF-8 bytes of a file written in `format` (decimal comma).
+    pub fn from_bytes_as(
+        path: &Path,
+        bytes: &[u8],
+        requests: &[ColumnRequest],
+        format: CsvFormat,
+    ) -> Result<Table> {
+        Self::from_bytes_in_chunks_as(path, bytes, requests, CHUNK_BYTES, format)
+    }
+
+    #[cfg(test)]
     fn from_bytes_in_chunks(
         path: &Path,
         bytes: &[u8],
         requests: &[ColumnRequest],
         chunk_bytes: usize,
+    ) -> Result<Table> {
+        Self::from_bytes_in_chunks_as(path, bytes, requests, chunk_bytes, CsvFormat::default())
+    }
+
+    fn from_bytes_in_chunks_as(
+        path: &Path,
+        bytes: &[u8],
+        requests: &[ColumnRequest],
+        chunk_bytes: usize,
+        format: CsvFormat,
     ) -> Result<Table> {
         use rayon::prelude::*;
         // The bytes are all here: the delimiter is chosen once and used for the header and for
@@ -516,6 +641,7 @@ impl Table {
             fields: headers.len(),
             requests,
             positions: &positions,
+            format,
         };
         let chunks = if body.contains(&b'"') {
             vec![(0, body.len())]
@@ -614,11 +740,17 @@ impl Table {
         lines.truncate(written);
         Ok(Table {
             path: path.to_path_buf(),
+            format,
             names: requests.iter().map(|r| r.name.clone()).collect(),
             positions,
             columns,
             lines,
         })
+    }
+
+    /// How the file is written.
+    pub fn format(&self) -> CsvFormat {
+        self.format
     }
 
     pub fn path(&self) -> &Path {
@@ -703,6 +835,33 @@ mod tests {
 
     fn read(text: &str, requests: &[ColumnRequest]) -> Result<Table> {
         Table::from_reader(Path::new("t.csv"), text.as_bytes(), requests)
+    }
+
+    #[test]
+    fn every_missing_cell_is_missing_in_every_numeric_column_and_codes_are_not() {
+        let mut text = String::from("id,y\n");
+        for (i, cell) in MISSING_CELLS.iter().enumerate() {
+            text.push_str(&format!("m{i}, {cell} \n"));
+        }
+        let t = read(&text, &[ColumnRequest::optional_number("y")]).unwrap();
+        assert!(t.number("y").unwrap().iter().all(|v| v.is_nan()));
+        for code in ["na", "N/A", "-", "inf"] {
+            let e = read(
+                &format!("id,y\na,1\nb,{code}\n"),
+                &[ColumnRequest::optional_number("y")],
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("line 3, column 2"), "{code}: {e}");
+        }
+        // A required number names the missing cell.
+        let e = read("id,y\na,NA\n", &[ColumnRequest::number("y")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2, column 2") && e.contains("missing value"),
+            "{e}"
+        );
     }
 
     #[test]

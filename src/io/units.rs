@@ -179,7 +179,7 @@ fn units_from<R: BufRead>(
                             .with_line(line)
                             .with_column(pos + 1)
                             .with_field(name),
-                        "the text is not valid UTF-8; save the file as UTF-8",
+                        "the text is not valid UTF-8; save the file as UTF-8, or give its encoding with --encoding latin1 (or [data] encoding = \"latin1\" in study.toml)",
                     )
                 })
         };

@@ -9,7 +9,57 @@ use crate::error::{Error, Location, Result};
 use crate::io::ledger;
 use crate::io::source::InputFile;
 use crate::io::units::{CodedColumn, UnitsFile, units_of};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A ledger as `assign` finds it: its rows (none yet when only its design file exists), what the
+/// manifest says about it, and the temporary files a stopped run left beside it (removed).
+pub struct OpenedLedger {
+    pub ledger: Option<Ledger>,
+    pub record: ledger::Record,
+    pub removed: Vec<(PathBuf, u64)>,
+}
+
+/// Open the ledger at `path` for extending: remove the temporary files of a stopped run, read
+/// the ledger and its design file, and compare it with the manifest's record (a ledger written
+/// by an assign that was stopped before recording it is accepted and reported).
+pub fn open_ledger(path: &Path) -> Result<OpenedLedger> {
+    let removed = ledger::remove_stale_temporaries(path)?;
+    if !path.exists() {
+        return Ok(OpenedLedger {
+            ledger: ledger::read(path)?,
+            record: ledger::Record::Unrecorded,
+            removed,
+        });
+    }
+    let file = InputFile::open(path)?;
+    let sidecar_path = ledger::sidecar_path(path);
+    let sidecar = sidecar_path
+        .is_file()
+        .then(|| InputFile::open(&sidecar_path))
+        .transpose()?;
+    let parsed = ledger::parse(&file, sidecar.as_ref())?;
+    let record = ledger::check_record(&file, &parsed)?;
+    Ok(OpenedLedger {
+        ledger: Some(parsed),
+        record,
+        removed,
+    })
+}
+
+/// The note that says a stale temporary file was removed (or, for `verify`, is there).
+pub fn stale_note(file: &Path, size: u64, removed: bool) -> String {
+    if removed {
+        format!(
+            "removed `{}` ({size} bytes), a temporary file left by a lotta run that was stopped",
+            file.display()
+        )
+    } else {
+        format!(
+            "`{}` ({size} bytes) is a temporary file left by a lotta run that was stopped; the next `lotta assign` removes it (or delete it)",
+            file.display()
+        )
+    }
+}
 
 /// Read the participants columns the design needs; empty ids, strata or cluster values are
 /// errors naming the line and column.

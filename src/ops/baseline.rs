@@ -49,12 +49,7 @@ pub fn balance_of(
                 table
                     .text(c)?
                     .iter()
-                    .map(|v| {
-                        v.parse::<f64>()
-                            .ok()
-                            .filter(|x| x.is_finite())
-                            .unwrap_or(f64::NAN)
-                    })
+                    .map(|v| table.format().number(v).unwrap_or(f64::NAN))
                     .collect(),
             )
         } else {

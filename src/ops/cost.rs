@@ -25,6 +25,7 @@ pub fn study_costs(
     study: &Study,
     inputs: &StudyInputs,
     settings: &CostSettings,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<CostResults> {
     let mut settings = settings.clone();
     if settings.ledger_strata
@@ -36,22 +37,28 @@ pub fn study_costs(
     let requests = requests(&settings, None);
     let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
     let joined = Joined::study(inputs.files(study)?, &names, &by_requests(&requests))?;
-    let mut results = analyse(settings, &joined)?;
+    let mut results = analyse(settings, &joined, progress)?;
     results.inputs.insert(0, spec_hash(study));
     Ok(results)
 }
 
 /// The cost-effectiveness in one data file (ad hoc, `--data`). With `id`, each person's id must
 /// be present and unique.
-pub fn file_costs(path: &Path, id: Option<&str>, settings: &CostSettings) -> Result<CostResults> {
-    let input = InputFile::open(path)?;
+pub fn file_costs(
+    path: &Path,
+    format: crate::io::table::CsvFormat,
+    id: Option<&str>,
+    settings: &CostSettings,
+    progress: &dyn crate::progress::Progress,
+) -> Result<CostResults> {
+    let input = InputFile::open_as(path, format)?;
     let requests = requests(settings, id);
     let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
     let joined = Joined::single(&input, &names, &by_requests(&requests))?;
     if let Some(id) = id {
         joined.check_unique_ids(id)?;
     }
-    analyse(settings.clone(), &joined)
+    analyse(settings.clone(), &joined, progress)
 }
 
 /// The columns the settings use (each once, in a fixed order): arm, outcome, cost,
@@ -87,9 +94,13 @@ fn requests(s: &CostSettings, id: Option<&str>) -> Vec<ColumnRequest> {
 }
 
 /// Prepare the sample and analyse every group.
-fn analyse(settings: CostSettings, joined: &Joined) -> Result<CostResults> {
+fn analyse(
+    settings: CostSettings,
+    joined: &Joined,
+    progress: &dyn crate::progress::Progress,
+) -> Result<CostResults> {
     let prepared = prepare(&settings, joined)?;
-    let groups = analyse_groups(&prepared, &settings)?;
+    let groups = analyse_groups(&prepared, &settings, progress)?;
     Ok(CostResults {
         treated_arm: prepared.treated_arm,
         control_arm: prepared.control_arm,
@@ -345,7 +356,11 @@ fn prepare(s: &CostSettings, joined: &Joined) -> Result<Prepared> {
 
 /// `cea::analyse` for all persons and for each level of the subgroup column. An arm without
 /// persons overall is an error; in a subgroup, the group's result says why there is none.
-fn analyse_groups(p: &Prepared, s: &CostSettings) -> Result<Vec<GroupResult>> {
+fn analyse_groups(
+    p: &Prepared,
+    s: &CostSettings,
+    progress: &dyn crate::progress::Progress,
+) -> Result<Vec<GroupResult>> {
     let options = CostOptions {
         level: s.level,
         bootstrap: s.bootstrap,
@@ -374,7 +389,7 @@ fn analyse_groups(p: &Prepared, s: &CostSettings) -> Result<Vec<GroupResult>> {
     let mut out = vec![GroupResult {
         label: "all".into(),
         n: n_all,
-        result: Ok(cea::analyse(&p.sample, &options)?),
+        result: Ok(cea::analyse_with(&p.sample, &options, progress)?),
     }];
     if let (Some(by), Some(groups)) = (&s.by, &p.groups) {
         let levels = crate::categorical::levels_in_order(
@@ -398,7 +413,10 @@ fn analyse_groups(p: &Prepared, s: &CostSettings) -> Result<Vec<GroupResult>> {
                     "{label}: no observations in the arm `{empty}`; nothing can be compared"
                 ))
             } else {
-                cea::analyse(&p.sample.subset(&rows), &options).map_err(|e| format!("{label}: {e}"))
+                match cea::analyse_with(&p.sample.subset(&rows), &options, progress) {
+                    Err(Error::Interrupted) => return Err(Error::Interrupted),
+                    other => other.map_err(|e| format!("{label}: {e}")),
+                }
             };
             out.push(GroupResult { label, n, result });
         }

@@ -59,6 +59,7 @@ pub fn infer(
     effects: &mut Effects,
     settings: &AnalysisSettings,
     ledger: Option<&Ledger>,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<()> {
     let options = settings.options();
     if let Some(ri) = &settings.ri {
@@ -80,6 +81,7 @@ pub fn infer(
                     draws,
                     &draw,
                     reweight.as_deref(),
+                    progress,
                 )?;
             }
             None => {
@@ -91,9 +93,15 @@ pub fn infer(
                     draws,
                     &draw,
                     None,
+                    progress,
                 )?;
             }
         }
+    }
+    if let Some(ri) = &settings.ri
+        && let Some(note) = inference::monte_carlo_note(&effects.estimates, ri.value.draws as usize)
+    {
+        effects.notes.push(note);
     }
     if let Some(adjust) = &settings.adjust {
         inference::adjust_p_values(&mut effects.estimates, adjust.value);
@@ -122,7 +130,12 @@ pub fn study_effects(
     let (data, notes) = study_data(study, inputs, settings)?;
     let mut effects = estimate(data, settings, notes)?;
     let ledger = ledger_for_inference(study, inputs, settings)?;
-    infer(&mut effects, settings, ledger.as_ref())?;
+    infer(
+        &mut effects,
+        settings,
+        ledger.as_ref(),
+        &crate::progress::Silent,
+    )?;
     Ok(effects)
 }
 
@@ -130,7 +143,7 @@ pub fn study_effects(
 pub fn file_effects(path: &Path, settings: &AnalysisSettings) -> Result<Effects> {
     let data = load_file(path, &settings.request())?;
     let mut effects = estimate(data, settings, Vec::new())?;
-    infer(&mut effects, settings, None)?;
+    infer(&mut effects, settings, None, &crate::progress::Silent)?;
     Ok(effects)
 }
 

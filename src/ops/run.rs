@@ -152,6 +152,7 @@ pub fn run(
     settings: &RunSettings,
     folder: &ReportFolder,
     step: &mut dyn FnMut(&str),
+    progress: &dyn crate::progress::Progress,
 ) -> Result<RunOutcome> {
     let mut tables = Tables::new();
     let mut notes = Vec::new();
@@ -159,12 +160,13 @@ pub fn run(
     step(STEPS[0]);
     let ledger = inputs.parsed_ledger(study)?;
     let participants = inputs.participants(study)?;
-    verify_opened(
+    let verified = verify_opened(
         &ledger,
         inputs.ledger(study)?,
         participants,
         settings.design.as_ref(),
     )?;
+    notes.extend(verified.notes);
 
     step(STEPS[1]);
     if let Some(design) = &study.spec.design
@@ -186,7 +188,7 @@ pub fn run(
     let (data, load_notes) = effects::study_data(study, inputs, analysis)?;
     let mut estimated = effects::estimate(data, analysis, load_notes)?;
     let ri_ledger = analysis.ri.as_ref().map(|_| &ledger);
-    effects::infer(&mut estimated, analysis, ri_ledger)?;
+    effects::infer(&mut estimated, analysis, ri_ledger, progress)?;
     if let Some(status) = &settings.plan {
         plan::mark(status, &mut estimated.estimates.rows);
         tables.extend(plan::tables(status));
@@ -203,7 +205,7 @@ pub fn run(
 
     step(STEPS[4]);
     if let Some(cost) = &settings.cost {
-        let results = study_costs(study, inputs, cost)?;
+        let results = study_costs(study, inputs, cost, progress)?;
         notes.extend(results.notes.iter().cloned());
         let mut c = study_tables(&results);
         if let Some(status) = &settings.plan {

@@ -8,7 +8,9 @@ use crate::design::rolling::DesignColumns;
 use crate::error::{Error, Location, Result};
 use crate::io::ledger;
 use crate::io::source::InputFile;
-use crate::ops::assign::{check_same_design, coded_columns, read_participants, reconcile_files};
+use crate::ops::assign::{
+    check_same_design, coded_columns, read_participants, reconcile_files, stale_note,
+};
 use crate::settings::Origin;
 use crate::settings::design::DesignSettings;
 use std::path::PathBuf;
@@ -22,6 +24,9 @@ pub struct Verified {
     pub seed: u64,
     /// Participants not in the ledger yet.
     pub not_in_ledger: usize,
+    /// What the user should know: an assign that was stopped before recording the ledger,
+    /// temporary files a stopped run left.
+    pub notes: Vec<String>,
 }
 
 /// Re-derive every ledger row and check the hash chain; an error names the first row that
@@ -35,6 +40,17 @@ pub fn verify(settings: &DesignSettings) -> Result<Verified> {
             .error("give --participants FILE (or a study whose [data] names participants)")
     })?;
     if !ledger_path.exists() {
+        let sidecar = ledger::sidecar_path(&ledger_path);
+        if sidecar.is_file() {
+            return Err(Error::ledger(
+                Location::file(&ledger_path),
+                format!(
+                    "no ledger yet, but its design file `{}` exists: a first `lotta assign` was stopped before it wrote the ledger",
+                    sidecar.display()
+                ),
+            )
+            .with_hint("run the same `lotta assign` again to draw the first batch"));
+        }
         return Err(Error::ledger(
             Location::file(&ledger_path),
             "no such ledger (and no design file beside it)",
@@ -65,7 +81,13 @@ pub fn verify_opened(
     design: Option<&Design>,
 ) -> Result<Verified> {
     let ledger_path = ledger_file.path().to_path_buf();
-    ledger::check_hash_against_manifest(&ledger_path, ledger_file.sha256())?;
+    let mut notes = Vec::new();
+    if let ledger::Record::Interrupted(i) = ledger::check_record(ledger_file, ledger)? {
+        notes.push(i.explain(&ledger_path));
+    }
+    for (file, size) in ledger::stale_temporaries(&ledger_path) {
+        notes.push(stale_note(&file, size, false));
+    }
     if let Some(design) = design {
         check_same_design(&ledger_path, &ledger.design, design)?;
     }
@@ -92,5 +114,6 @@ pub fn verify_opened(
         not_in_ledger: result.not_in_ledger,
         ledger: ledger_path,
         participants: participants.path().to_path_buf(),
+        notes,
     })
 }

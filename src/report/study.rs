@@ -12,7 +12,7 @@ use crate::report::figures::{
     flow::Flow, flow::FlowArm, forest::Forest, forest::ForestRow, km::KmCurves, km::KmStep,
     split::Split, split::SplitBar, trajectory::Trajectory, trajectory::TrajectoryPoint,
 };
-use crate::report::mask::mask_small_cells;
+use crate::report::mask::{complementary_suppression, mask_small_cells};
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
 
@@ -111,6 +111,9 @@ pub fn mask_table(name: &str, frame: &mut Frame, k: usize) {
             let control: Vec<&str> = ["mean_control"].iter().chain(ESTIMATES).copied().collect();
             mask_small_cells(frame, "n_treated", &treated, k);
             mask_small_cells(frame, "n_control", &control, k);
+            let keys = ["outcome", "term", "estimator"];
+            complementary_suppression(frame, "n_treated", &keys, &treated, k);
+            complementary_suppression(frame, "n_control", &keys, &control, k);
         }
         "shares" => {
             mask_small_cells(
@@ -145,6 +148,9 @@ pub fn mask_table(name: &str, frame: &mut Frame, k: usize) {
                 .collect();
             mask_small_cells(frame, "n_arm", &arm, k);
             mask_small_cells(frame, "n_control", &control, k);
+            let keys = ["variable", "term", "arm", "level"];
+            complementary_suppression(frame, "n_arm", &keys, &arm, k);
+            complementary_suppression(frame, "n_control", &keys, &control, k);
         }
         "attrition" => {
             // A small number missing would be revealed by its rate (and the difference).

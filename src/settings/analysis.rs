@@ -183,6 +183,9 @@ pub fn subgroup_column(
         .or_else(|| layers.text((flag.0, None), ("design.by", design_by)))
 }
 
+/// Fewer randomization draws than this are refused: their p-values are too coarse to read.
+pub const MIN_RI_DRAWS: u32 = 100;
+
 impl AnalysisSettings {
     /// Merge `flags` over the study's `[analysis]` and `[design]` (or flags alone, ad hoc).
     pub fn resolve(flags: &AnalysisFlags, study: Option<&Study>) -> Result<AnalysisSettings> {
@@ -378,6 +381,14 @@ impl AnalysisSettings {
         .filter(|d| d.value > 0);
         let ri = match draws {
             None => None,
+            Some(draws) if draws.value < MIN_RI_DRAWS => {
+                return Err(draws.error(format!(
+                    "{} randomization draws give p-values in steps of {:.2} with a Monte Carlo standard error up to {:.3}; use at least {MIN_RI_DRAWS} (10000 for a p-value near 0.05 to two digits), or 0 for none",
+                    draws.value,
+                    1.0 / f64::from(draws.value),
+                    0.5 / f64::from(draws.value).sqrt()
+                )));
+            }
             Some(draws) => {
                 let seed = flags.seed.or(study.map(Study::seed)).ok_or_else(|| {
                     draws.error(

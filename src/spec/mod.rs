@@ -56,6 +56,10 @@ pub struct DataSpec {
     pub costs: Option<PathBuf>,
     /// The assignment ledger written by `lotta assign`.
     pub ledger: Option<PathBuf>,
+    /// The decimal separator of the participants, outcome and cost files: `.` (default) or `,`.
+    pub decimal: Option<String>,
+    /// Their character encoding: `utf-8` (default), `latin1` or `windows-1252`.
+    pub encoding: Option<String>,
 }
 
 impl Default for DataSpec {
@@ -66,6 +70,8 @@ impl Default for DataSpec {
             outcomes: Vec::new(),
             costs: None,
             ledger: None,
+            decimal: None,
+            encoding: None,
         }
     }
 }
@@ -93,7 +99,13 @@ impl Study {
             path.to_path_buf()
         };
         let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
-        let spec = parse(&file, &text)?;
+        Study::from_text(&file, &text)
+    }
+
+    /// A study from the text of its `study.toml` at `file` (paths resolve against its folder).
+    pub fn from_text(file: &Path, text: &str) -> Result<Study> {
+        let file = file.to_path_buf();
+        let spec = parse(&file, text)?;
         let dir = file
             .parent()
             .map(Path::to_path_buf)

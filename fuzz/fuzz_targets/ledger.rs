@@ -1,0 +1,7 @@
+//! Fuzz target: lotta::fuzzing::ledger on arbitrary bytes (no panic, no hang).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = lotta::fuzzing::ledger(data);
+});

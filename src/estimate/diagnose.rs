@@ -1,0 +1,147 @@
+//! Results that look precise but are not: checks on the finished rows of
+//! [`super::estimate_all`] and on its data, each turning into a warning (shown on the terminal,
+//! in the tidy notes and in the report) and, where a number would mislead, an empty cell.
+//!
+//! - A standard error of exactly 0, or one that is not finite (a constant outcome, an arm of
+//!   one, df 0): the statistic, p-value and interval are left empty (NaN), as `dim` does.
+//! - Fewer than two clusters in an arm: cluster-robust SEs need several clusters per arm
+//!   (Cameron & Miller 2015, "A Practitioner's Guide to Cluster-Robust Inference").
+//! - A covariate identical to the outcome: the adjusted effect is meaningless.
+//! - A first-stage F below 10 (Staiger & Stock 1997): a weak instrument, 2SLS biased towards OLS.
+//! - An outcome of 0s and 1s with a few other values (2, −1): most likely a coding error.
+
+use super::rows::EffectRow;
+use super::{AnalysisData, CovariateValues};
+
+/// The first-stage F below which an instrument counts as weak (Staiger & Stock 1997).
+pub const WEAK_FIRST_STAGE_F: f64 = 10.0;
+
+/// Empty the inference of rows whose SE is 0 or not finite, and push a warning for each.
+pub fn rows(rows: &mut [EffectRow], warnings: &mut Vec<String>) {
+    for r in rows.iter_mut() {
+        if !r.std_error.is_finite() {
+            r.std_error = f64::NAN;
+        }
+        if !r.estimate.is_finite() {
+            r.estimate = f64::NAN;
+        }
+        if !r.df.is_finite() {
+            r.df = f64::NAN;
+        }
+        let zero = r.std_error == 0.0;
+        if zero || r.std_error.is_nan() {
+            r.statistic = f64::NAN;
+            r.p_value = f64::NAN;
+            r.conf_low = f64::NAN;
+            r.conf_high = f64::NAN;
+            let why = if zero {
+                "the standard error is 0 (the outcome does not vary within the arms)"
+            } else {
+                "the standard error cannot be computed (too few observations per arm for this SE type)"
+            };
+            push(
+                warnings,
+                format!(
+                    "{}, {}, {}: {why}; the statistic, p-value and interval are left empty",
+                    r.outcome, r.subgroup, r.term
+                ),
+            );
+        }
+        if let Some(f) = r.first_stage_f
+            && (f.is_nan() || f < WEAK_FIRST_STAGE_F)
+        {
+            push(
+                warnings,
+                format!(
+                    "{}, {}, {}: the first-stage F is {} (below 10): a weak instrument, so the 2SLS effect of participation is biased towards OLS and its interval is unreliable",
+                    r.outcome,
+                    r.subgroup,
+                    r.term,
+                    if f.is_finite() {
+                        format!("{f:.2}")
+                    } else {
+                        "undefined".to_string()
+                    }
+                ),
+            );
+        }
+        for v in [
+            &mut r.statistic,
+            &mut r.p_value,
+            &mut r.conf_low,
+            &mut r.conf_high,
+        ] {
+            if !v.is_finite() {
+                *v = f64::NAN;
+            }
+        }
+    }
+}
+
+/// Warnings about the data: clusters per arm, covariates equal to an outcome, 0/1 outcomes with
+/// other values.
+pub fn data(data: &AnalysisData, codes: &[usize], warnings: &mut Vec<String>) {
+    let arms = &data.treatment.arms;
+    if let Some(cluster) = &data.cluster {
+        for (a, arm) in arms.iter().enumerate() {
+            let mut seen: Vec<usize> = codes
+                .iter()
+                .zip(&cluster.codes)
+                .filter(|&(&c, _)| c == a)
+                .map(|(_, &k)| k)
+                .collect();
+            seen.sort_unstable();
+            seen.dedup();
+            if seen.len() < 2 {
+                push(
+                    warnings,
+                    format!(
+                        "arm `{arm}` has fewer than two clusters of `{}` ({}): cluster-robust standard errors and p-values are not meaningful",
+                        cluster.name,
+                        seen.len()
+                    ),
+                );
+            }
+        }
+    }
+    for (outcome, y) in &data.outcomes {
+        for c in &data.covariates {
+            if let CovariateValues::Number(x) = &c.values
+                && !y.is_empty()
+                && y.iter().zip(x).all(|(a, b)| a.is_nan() || a == b)
+                && y.iter().any(|v| !v.is_nan())
+            {
+                push(
+                    warnings,
+                    format!(
+                        "{outcome}: the covariate `{}` is the outcome itself; the adjusted effects are meaningless (remove it from the covariates)",
+                        c.name
+                    ),
+                );
+            }
+        }
+        let observed: Vec<f64> = y.iter().copied().filter(|v| !v.is_nan()).collect();
+        let binary = observed.iter().filter(|&&v| v == 0.0 || v == 1.0).count();
+        let other = observed.len() - binary;
+        let has_both = observed.contains(&0.0) && observed.contains(&1.0);
+        if other > 0 && has_both && binary >= 9 * other {
+            let first = observed
+                .iter()
+                .find(|&&v| v != 0.0 && v != 1.0)
+                .copied()
+                .unwrap_or(f64::NAN);
+            push(
+                warnings,
+                format!(
+                    "{outcome}: a 0/1 outcome with {other} other value(s) (e.g. {first}); if it is binary, these cells are coding errors and the effect is not a share"
+                ),
+            );
+        }
+    }
+}
+
+fn push(warnings: &mut Vec<String>, w: String) {
+    if !warnings.contains(&w) {
+        warnings.push(w);
+    }
+}
