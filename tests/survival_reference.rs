@@ -80,7 +80,12 @@ fn every_estimate_matches_r() {
             ..SurvivalFlags::default()
         };
         let settings = SurvivalSettings::resolve(&flags, None).unwrap();
-        let results = file_survival(&Path::new(DIR).join(&c[1]), &settings).unwrap();
+        let results = file_survival(
+            &Path::new(DIR).join(&c[1]),
+            lotta::io::table::CsvFormat::default(),
+            &settings,
+        )
+        .unwrap();
         let mut seen = 0;
         let mut given = std::collections::BTreeSet::new();
         for row in &results.rows {

@@ -167,3 +167,75 @@ fn a_study_reads_its_decimal_and_encoding_from_data() {
         .to_string();
     assert!(e.contains("data.decimal"), "{e}");
 }
+
+#[test]
+fn assign_and_verify_read_a_latin1_participants_file_like_its_utf8_twin() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("latin1.csv"), fixture()).unwrap();
+    fs::write(dir.path().join("utf8.csv"), as_plain_utf8()).unwrap();
+    let assign = |file: &str, ledger: &str, extra: &[&str]| {
+        let mut args = vec![
+            "assign",
+            "--participants",
+            file,
+            "--ledger",
+            ledger,
+            "--arms",
+            "md1:2,standard:1",
+            "--strata",
+            "kommun",
+            "--seed",
+            "7",
+            "--id",
+            "id",
+        ];
+        args.extend_from_slice(extra);
+        lotta(dir.path(), &args)
+    };
+    let latin1 = assign(
+        "latin1.csv",
+        "a.csv",
+        &["--encoding", "latin1", "--decimal", ","],
+    );
+    assert_eq!(latin1.code, 0, "{}", latin1.stderr);
+    let utf8 = assign("utf8.csv", "b.csv", &[]);
+    assert_eq!(utf8.code, 0, "{}", utf8.stderr);
+    // The same persons in the same strata (Göteborg, Västerås read as such) get the same arms.
+    let rows = |f: &str| -> Vec<String> {
+        fs::read_to_string(dir.path().join(f))
+            .unwrap()
+            .lines()
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+            .collect()
+    };
+    assert_eq!(rows("a.csv"), rows("b.csv"));
+    assert!(rows("a.csv").iter().any(|r| r.contains("Göteborg")));
+    let verify = lotta(
+        dir.path(),
+        &[
+            "verify",
+            "--participants",
+            "latin1.csv",
+            "--ledger",
+            "a.csv",
+            "--encoding",
+            "latin1",
+        ],
+    );
+    assert_eq!(verify.code, 0, "{}", verify.stderr);
+    let as_utf8 = lotta(
+        dir.path(),
+        &[
+            "verify",
+            "--participants",
+            "latin1.csv",
+            "--ledger",
+            "a.csv",
+        ],
+    );
+    assert_eq!(
+        as_utf8.code, 1,
+        "read as UTF-8 the Latin-1 file must fail: {}",
+        as_utf8.stdout
+    );
+}

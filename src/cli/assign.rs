@@ -27,9 +27,17 @@ pub struct Args {
     pub ledger: Option<PathBuf>,
     #[command(flatten)]
     pub design: DesignArgs,
+    #[command(flatten)]
+    pub csv: crate::cli::common::CsvArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    let study = args
+        .study
+        .as_deref()
+        .map(lotta::spec::Study::load)
+        .transpose()?;
+    let format = crate::cli::common::csv_format(&args.csv, study.as_ref())?;
     let resolved = design_settings(
         args.study.as_deref(),
         args.participants,
@@ -58,7 +66,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if let ledger::Record::Interrupted(i) = &opened.record {
         eprintln!("note: {}", i.explain(&ledger_path));
     }
-    let participants_file = InputFile::open(&participants)?;
+    let participants_file = InputFile::open_as(&participants, format)?;
     let units = read_participants(&participants_file, &design)?;
     let ids = units.ids.to_strs();
     let (strata, cluster) = coded_columns(&units, &design);

@@ -24,6 +24,8 @@ pub struct Flags {
     /// Ad hoc: one CSV file holding every column (instead of a study).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub csv: crate::cli::common::CsvArgs,
     /// Time from randomization to the event or censoring (days, months; a number ≥ 0).
     #[arg(long)]
     pub time: Option<String>,
@@ -108,7 +110,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let output = check_out(args.out.as_deref(), &inputs)?;
     let results = match (&study, &args.data) {
         (Some(study), _) => study_survival(study, &StudyInputs::open(study)?, &settings)?,
-        (None, Some(path)) => file_survival(path, &settings)?,
+        (None, Some(path)) => {
+            let format = crate::cli::common::csv_format(&args.csv, None)?;
+            file_survival(path, format, &settings)?
+        }
         (None, None) => return Err(UsageError("give a study or --data FILE".into()).into()),
     };
     for (arm, tau) in &results.taus {

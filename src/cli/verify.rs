@@ -20,6 +20,8 @@ pub struct Args {
     /// Design options to compare with the ledger's design (optional).
     #[command(flatten)]
     pub design: DesignArgs,
+    #[command(flatten)]
+    pub csv: crate::cli::common::CsvArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -29,9 +31,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         args.ledger,
         &args.design,
     )?;
-    let v = verify(&settings)?;
-    let plan_versions = match args.study.as_deref() {
-        Some(path) => lotta::ops::plan::verify_plan(&lotta::spec::Study::load(path)?)?,
+    let study = args
+        .study
+        .as_deref()
+        .map(lotta::spec::Study::load)
+        .transpose()?;
+    let format = crate::cli::common::csv_format(&args.csv, study.as_ref())?;
+    let v = verify(&settings, format)?;
+    let plan_versions = match &study {
+        Some(study) => lotta::ops::plan::verify_plan(study)?,
         None => 0,
     };
     println!(

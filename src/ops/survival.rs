@@ -59,8 +59,12 @@ pub fn study_survival(
 
 /// The survival analysis of one data file (ad hoc); randomization inference permutes the arms
 /// within strata.
-pub fn file_survival(path: &Path, settings: &SurvivalSettings) -> Result<SurvivalResults> {
-    let input = InputFile::open(path)?;
+pub fn file_survival(
+    path: &Path,
+    format: crate::io::table::CsvFormat,
+    settings: &SurvivalSettings,
+) -> Result<SurvivalResults> {
+    let input = InputFile::open_as(path, format)?;
     let requests = requests(settings);
     let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
     let joined = Joined::single(&input, &names, &by_requests(&requests))?;

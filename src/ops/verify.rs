@@ -8,6 +8,7 @@ use crate::design::rolling::DesignColumns;
 use crate::error::{Error, Location, Result};
 use crate::io::ledger;
 use crate::io::source::InputFile;
+use crate::io::table::CsvFormat;
 use crate::ops::assign::{
     check_same_design, coded_columns, read_participants, reconcile_files, stale_note,
 };
@@ -30,8 +31,8 @@ pub struct Verified {
 }
 
 /// Re-derive every ledger row and check the hash chain; an error names the first row that
-/// differs or whose hash breaks.
-pub fn verify(settings: &DesignSettings) -> Result<Verified> {
+/// differs or whose hash breaks. `format` is how the participants file is written.
+pub fn verify(settings: &DesignSettings, format: CsvFormat) -> Result<Verified> {
     let ledger_path = settings.ledger.clone().ok_or_else(|| {
         Origin::flag("--ledger").error("give --ledger FILE (or a study whose [data] names ledger)")
     })?;
@@ -63,7 +64,7 @@ pub fn verify(settings: &DesignSettings) -> Result<Verified> {
         .then(|| InputFile::open(&sidecar_path))
         .transpose()?;
     let ledger = ledger::parse(&ledger_file, sidecar.as_ref())?;
-    let participants = InputFile::open(&participants)?;
+    let participants = InputFile::open_as(&participants, format)?;
     verify_opened(
         &ledger,
         &ledger_file,
