@@ -95,3 +95,25 @@ fn ctrl_c_during_the_cost_bootstrap_leaves_no_output_file() {
     assert!(!dir.path().join("cost.csv").exists());
     assert!(!dir.path().join("manifest.json").exists());
 }
+
+#[test]
+fn ctrl_c_during_power_simulation_exits_130_and_writes_no_output_file() {
+    let dir = demo_copy(&[]);
+    let (code, stderr, took) = interrupted(
+        dir.path(),
+        &[
+            "power",
+            "--study",
+            "studies/md1-demo",
+            "--simulate",
+            "1000000",
+            "--out",
+            "power.csv",
+            "--quiet",
+        ],
+        Duration::from_millis(2500),
+    );
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(took < Duration::from_secs(5), "stopped after {took:?}");
+    assert!(!dir.path().join("power.csv").exists());
+}

@@ -149,9 +149,16 @@ const BIAS_MC_SES: f64 = 4.0;
 #[test]
 fn hc2_interval_covers_the_true_itt_at_95_percent_and_dim_is_unbiased() {
     let dgp = demo_dgp();
-    let rows =
-        lotta::power::diagnose::diagnose(&dgp, 1200, 2024, COVERAGE_SIMS, 0.05, None, &|| {})
-            .expect("diagnose");
+    let rows = lotta::power::diagnose::diagnose(
+        &dgp,
+        1200,
+        2024,
+        COVERAGE_SIMS,
+        0.05,
+        None,
+        &lotta::progress::Silent,
+    )
+    .expect("diagnose");
     assert_eq!(rows.len(), 12, "4 horizons × (all, women, men)");
     let mc_se = (0.95 * 0.05 / COVERAGE_SIMS as f64).sqrt();
     for r in &rows {
@@ -197,10 +204,26 @@ fn the_studys_own_lin_analysis_covers_and_gains_precision_from_covariates() {
         },
         covariates: vec!["age".into(), "education_years".into(), "distance".into()],
     };
-    let lin = lotta::power::diagnose::diagnose(&dgp, 1200, 77, sims, 0.05, Some(&analysis), &|| {})
-        .expect("diagnose lin");
-    let dim = lotta::power::diagnose::diagnose(&dgp, 1200, 77, sims, 0.05, None, &|| {})
-        .expect("diagnose dim");
+    let lin = lotta::power::diagnose::diagnose(
+        &dgp,
+        1200,
+        77,
+        sims,
+        0.05,
+        Some(&analysis),
+        &lotta::progress::Silent,
+    )
+    .expect("diagnose lin");
+    let dim = lotta::power::diagnose::diagnose(
+        &dgp,
+        1200,
+        77,
+        sims,
+        0.05,
+        None,
+        &lotta::progress::Silent,
+    )
+    .expect("diagnose dim");
     let mc_se = (0.95 * 0.05 / sims as f64).sqrt();
     for (l, d) in lin.iter().zip(&dim) {
         assert_eq!((&l.outcome, &l.subgroup), (&d.outcome, &d.subgroup));
@@ -232,14 +255,25 @@ fn simulation_is_identical_on_any_number_of_threads() {
             .num_threads(threads)
             .build()
             .expect("pool")
-            .install(|| lotta::power::diagnose::diagnose(&dgp, 300, 11, 24, 0.05, None, &|| {}))
+            .install(|| {
+                lotta::power::diagnose::diagnose(
+                    &dgp,
+                    300,
+                    11,
+                    24,
+                    0.05,
+                    None,
+                    &lotta::progress::Silent,
+                )
+            })
             .expect("diagnose")
     };
     let one = run(1);
     assert_eq!(one, run(3));
     assert_ne!(
         one,
-        lotta::power::diagnose::diagnose(&dgp, 300, 12, 24, 0.05, None, &|| {}).expect("diagnose")
+        lotta::power::diagnose::diagnose(&dgp, 300, 12, 24, 0.05, None, &lotta::progress::Silent)
+            .expect("diagnose")
     );
 }
 

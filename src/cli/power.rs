@@ -9,7 +9,6 @@ use lotta::power::{PowerInput, PowerPlan, diagnose};
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::spec::Study;
 use lotta::tidy::power::{answer_frame, diagnosis_frame};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -231,12 +230,7 @@ fn run_simulation(
         ))
         .into());
     }
-    let bar = if !args.quiet && std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::new(sims as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let tick = || bar.inc(1);
+    let progress = crate::cli::common::TerminalProgress::new(args.quiet);
     // The study's own analysis, when it has one: the trial is diagnosed as it will be analysed.
     let analysis = match &study.spec.analysis {
         Some(_) => {
@@ -255,9 +249,8 @@ fn run_simulation(
         sims as usize,
         alpha,
         analysis.as_ref(),
-        &tick,
+        &progress,
     )?;
-    bar.finish_and_clear();
     emit(
         &diagnosis_frame(&rows),
         args.format,

@@ -277,7 +277,8 @@ fn replicate(
 /// Run `sims` simulated trials of `n` people and diagnose every estimand at level `alpha`.
 /// With `analysis`, each trial is analysed by the study's own analysis (`estimate_all`: its
 /// estimator, covariates and SE rule); without, by the difference in means with HC2.
-/// `tick` is called once per finished replicate (for a progress bar).
+/// Each finished replicate is reported to `progress`, which can stop the loop (Ctrl-C):
+/// [`crate::Error::Interrupted`].
 pub fn diagnose(
     dgp: &Dgp,
     n: usize,
@@ -285,17 +286,23 @@ pub fn diagnose(
     sims: usize,
     alpha: f64,
     analysis: Option<&PlannedAnalysis>,
-    tick: &(dyn Fn() + Sync),
+    progress: &dyn crate::progress::Progress,
 ) -> Result<Vec<Diagnosis>> {
     let list = estimands(dgp);
-    let results: Vec<Vec<(Estimate, f64)>> = (0..sims)
+    progress.start("simulated trials", sims as u64);
+    let results: Result<Vec<Vec<(Estimate, f64)>>> = (0..sims)
         .into_par_iter()
         .map(|r| {
+            if progress.cancelled() {
+                return Err(crate::Error::Interrupted);
+            }
             let out = replicate(dgp, n, seed, r, &list, analysis);
-            tick();
+            progress.advance(1);
             out
         })
-        .collect::<Result<_>>()?;
+        .collect();
+    progress.finish();
+    let results = results?;
     let mut rows = Vec::with_capacity(list.len());
     for (k, e) in list.iter().enumerate() {
         let (mut sum_est, mut sum_truth, mut sum_err2, mut sum_se) = (0.0, 0.0, 0.0, 0.0);
