@@ -255,3 +255,13 @@ fn estimate_warns_when_an_outcome_is_a_time_to_an_event() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("lotta survival"), "{}", stderr(&o));
 }
+
+#[test]
+fn fewer_than_100_randomization_draws_are_refused_as_for_estimate() {
+    let (code, err) = bad(GOOD, &["--ri", "50", "--seed", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--ri") && err.contains("at least 100"),
+        "{err}"
+    );
+}

@@ -89,6 +89,40 @@ pub struct RiSettings {
     pub seed: u64,
 }
 
+/// Randomization inference as `--ri`/`--seed` over a spec key (`key`, e.g. `analysis.ri_draws`)
+/// say: None for no draws (or 0); fewer than [`MIN_RI_DRAWS`] refused, naming the flag or key; the
+/// seed from `--seed` or the study. One rule for every analysis with randomization inference.
+pub fn ri_settings(
+    layers: &Layers<'_>,
+    flag_draws: Option<u32>,
+    spec_draws: Option<u32>,
+    key: &str,
+    flag_seed: Option<u64>,
+    study: Option<&Study>,
+) -> Result<Option<Setting<RiSettings>>> {
+    let draws = match (flag_draws, spec_draws) {
+        (Some(d), _) => Some(Setting::new(d, Origin::flag("--ri"))),
+        (None, Some(d)) => Some(Setting::new(d, layers.spec(key))),
+        (None, None) => None,
+    }
+    .filter(|d| d.value > 0);
+    match draws {
+        None => Ok(None),
+        Some(draws) if draws.value < MIN_RI_DRAWS => Err(draws.error(format!(
+            "{} randomization draws give p-values in steps of {:.2} with a Monte Carlo standard error up to {:.3}; use at least {MIN_RI_DRAWS} (10000 for a p-value near 0.05 to two digits), or 0 for none",
+            draws.value,
+            1.0 / f64::from(draws.value),
+            0.5 / f64::from(draws.value).sqrt()
+        ))),
+        Some(draws) => {
+            let seed = flag_seed.or(study.map(Study::seed)).ok_or_else(|| {
+                draws.error("randomization inference needs --seed N (or a study, whose seed is used)")
+            })?;
+            Ok(Some(draws.map(|draws| RiSettings { draws, seed })))
+        }
+    }
+}
+
 /// Everything `estimate` needs, resolved and checked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AnalysisSettings {
@@ -373,31 +407,14 @@ impl AnalysisSettings {
                 Origin::default_because("weight when assignment probabilities differ"),
             ),
         };
-        let draws = match (flags.ri, analysis.and_then(|a| a.ri_draws)) {
-            (Some(d), _) => Some(Setting::new(d, Origin::flag("--ri"))),
-            (None, Some(d)) => Some(Setting::new(d, layers.spec("analysis.ri_draws"))),
-            (None, None) => None,
-        }
-        .filter(|d| d.value > 0);
-        let ri = match draws {
-            None => None,
-            Some(draws) if draws.value < MIN_RI_DRAWS => {
-                return Err(draws.error(format!(
-                    "{} randomization draws give p-values in steps of {:.2} with a Monte Carlo standard error up to {:.3}; use at least {MIN_RI_DRAWS} (10000 for a p-value near 0.05 to two digits), or 0 for none",
-                    draws.value,
-                    1.0 / f64::from(draws.value),
-                    0.5 / f64::from(draws.value).sqrt()
-                )));
-            }
-            Some(draws) => {
-                let seed = flags.seed.or(study.map(Study::seed)).ok_or_else(|| {
-                    draws.error(
-                        "randomization inference needs --seed N (or a study, whose seed is used)",
-                    )
-                })?;
-                Some(draws.map(|draws| RiSettings { draws, seed }))
-            }
-        };
+        let ri = ri_settings(
+            &layers,
+            flags.ri,
+            analysis.and_then(|a| a.ri_draws),
+            "analysis.ri_draws",
+            flags.seed,
+            study,
+        )?;
         let adjust = layers
             .text(
                 ("--adjust", flags.adjust.as_ref()),

@@ -3,7 +3,7 @@
 //! column follow the rules every command uses (`analysis::control_arm`,
 //! `analysis::subgroup_column`); the cluster column falls back to `[design] cluster`.
 
-use super::analysis::{RiSettings, control_arm, subgroup_column};
+use super::analysis::{RiSettings, control_arm, ri_settings, subgroup_column};
 use super::{Layers, Origin, Setting};
 use crate::error::Result;
 use crate::io::join::LEDGER_ARM;
@@ -155,23 +155,14 @@ impl SurvivalSettings {
         let mut at = at;
         at.value.sort_by(f64::total_cmp);
         at.value.dedup();
-        let draws = match (flags.ri, spec.and_then(|s| s.ri_draws)) {
-            (Some(d), _) => Some(Setting::new(d, Origin::flag("--ri"))),
-            (None, Some(d)) => Some(Setting::new(d, layers.spec("survival.ri_draws"))),
-            (None, None) => None,
-        }
-        .filter(|d| d.value > 0);
-        let ri = match draws {
-            None => None,
-            Some(draws) => {
-                let seed = flags.seed.or(study.map(Study::seed)).ok_or_else(|| {
-                    draws.error(
-                        "randomization inference needs --seed N (or a study, whose seed is used)",
-                    )
-                })?;
-                Some(draws.map(|draws| RiSettings { draws, seed }))
-            }
-        };
+        let ri = ri_settings(
+            &layers,
+            flags.ri,
+            spec.and_then(|s| s.ri_draws),
+            "survival.ri_draws",
+            flags.seed,
+            study,
+        )?;
         Ok(SurvivalSettings {
             time,
             event,
