@@ -146,3 +146,29 @@ fn library_types_do_not_derive_clap() {
         found.join("\n")
     );
 }
+
+#[test]
+fn settings_never_reach_into_io_operations_or_commands() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for file in sources(&src.join("settings")) {
+        for (n, line) in code_lines(&file) {
+            for word in [
+                "crate::io",
+                "crate::ops",
+                "crate::cli",
+                "std::fs",
+                "File::open",
+            ] {
+                if line.contains(word) {
+                    found.push(format!("{}:{n}: {word}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "settings reach downstream:\n{}",
+        found.join("\n")
+    );
+}

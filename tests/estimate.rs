@@ -10,7 +10,7 @@ use common::tolerance::{
 use lotta::estimate::missing::MissingCovariates;
 use lotta::estimate::vcov::SeType;
 use lotta::estimate::{EstimateOptions, Estimator, estimate_all};
-use lotta::io::analysis_data::{Request, load_file};
+use lotta::io::analysis_data::{AnalysisColumns, load_file};
 use lotta::io::{ColumnRequest, Table};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -76,7 +76,7 @@ fn read_expected() -> Vec<Expected> {
 struct Case {
     name: String,
     dataset: String,
-    request: Request,
+    request: AnalysisColumns,
     options: EstimateOptions,
 }
 
@@ -106,7 +106,7 @@ fn read_cases() -> Vec<Case> {
         .map(|i| Case {
             name: get("case", i),
             dataset: get("dataset", i),
-            request: Request {
+            request: AnalysisColumns {
                 outcomes: vec![get("outcome", i)],
                 treatment: get("treatment", i),
                 control: opt("control", i),
@@ -828,12 +828,12 @@ fn results_do_not_depend_on_the_number_of_threads() {
 #[test]
 fn recompute_with_the_actual_assignment_gives_the_estimates() {
     let file = reference_dir().join("d_main.csv");
-    let request = Request {
+    let request = AnalysisColumns {
         outcomes: vec!["y_num".into()],
         treatment: "z".into(),
         covariates: vec!["age".into()],
         by: Some("gender".into()),
-        ..Request::default()
+        ..AnalysisColumns::default()
     };
     let data = load_file(&file, &request).unwrap();
     let options = EstimateOptions {
@@ -962,13 +962,13 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
         (Estimator::Dim, vec![], vec!["site"]),
         (Estimator::Lin, vec!["age", "educ"], vec![]),
     ] {
-        let request = Request {
+        let request = AnalysisColumns {
             outcomes: vec!["y_num".into(), "y_miss".into()],
             treatment: "z".into(),
             covariates: covariates.iter().map(|s| s.to_string()).collect(),
             by: Some("gender".into()),
             strata: strata.iter().map(|s| s.to_string()).collect(),
-            ..Request::default()
+            ..AnalysisColumns::default()
         };
         let data = load_file(&file, &request).unwrap();
         let options = EstimateOptions {
@@ -1020,12 +1020,12 @@ fn fast_statistic_equals_refitting_with_missing_covariates_under_either_method()
     // Issue 12, item 4: the fast statistic must leave out (or fill) exactly the rows the
     // refitted model does, for every re-drawn assignment.
     let file = reference_dir().join("d_miss.csv");
-    let request = Request {
+    let request = AnalysisColumns {
         outcomes: vec!["y".into()],
         treatment: "z".into(),
         covariates: vec!["x".into(), "age".into(), "occ".into()],
         by: Some("gender".into()),
-        ..Request::default()
+        ..AnalysisColumns::default()
     };
     let data = load_file(&file, &request).unwrap();
     for missing_covariates in [MissingCovariates::Complete, MissingCovariates::Indicator] {
@@ -1070,7 +1070,7 @@ fn fast_statistic_equals_refitting_with_missing_covariates_under_either_method()
 fn fast_statistic_equals_refitting_with_three_arms() {
     let file = reference_dir().join("d_arms.csv");
     for estimator in [Estimator::Lin, Estimator::Ols, Estimator::Dim] {
-        let request = Request {
+        let request = AnalysisColumns {
             outcomes: vec!["y".into()],
             treatment: "arm".into(),
             control: Some("standard".into()),
@@ -1080,7 +1080,7 @@ fn fast_statistic_equals_refitting_with_three_arms() {
                 vec!["x".into()]
             },
             by: Some("gender".into()),
-            ..Request::default()
+            ..AnalysisColumns::default()
         };
         let data = load_file(&file, &request).unwrap();
         let options = EstimateOptions {
@@ -1106,12 +1106,12 @@ fn fast_statistic_equals_refitting_with_three_arms() {
 #[test]
 fn fast_statistic_equals_refitting_for_blocked_differences_with_three_arms() {
     let file = reference_dir().join("d_arms.csv");
-    let request = Request {
+    let request = AnalysisColumns {
         outcomes: vec!["y".into()],
         treatment: "arm".into(),
         control: Some("standard".into()),
         strata: vec!["gender".into()],
-        ..Request::default()
+        ..AnalysisColumns::default()
     };
     let data = load_file(&file, &request).unwrap();
     let options = EstimateOptions {
@@ -1449,7 +1449,7 @@ fn participation_by_subgroup_prints_the_2sls_difference_row() {
 #[test]
 fn weighted_arm_means_are_hajek_means_whose_difference_is_the_dim_effect() {
     let file = reference_dir().join("d_main.csv");
-    let request = Request {
+    let request = AnalysisColumns {
         outcomes: vec!["y_num".into()],
         treatment: "z".into(),
         control: None,
@@ -1673,11 +1673,11 @@ fn a_column_in_two_roles_is_read_for_both() {
     // Columns needed once are moved out of the parsed file; one needed twice must be copied.
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "d.csv", SMALL);
-    let request = Request {
+    let request = AnalysisColumns {
         outcomes: vec!["age".into(), "y".into()],
         treatment: "z".into(),
         covariates: vec!["age".into()],
-        ..Request::default()
+        ..AnalysisColumns::default()
     };
     let data = load_file(&dir.path().join("d.csv"), &request).unwrap();
     let ages: Vec<f64> = SMALL

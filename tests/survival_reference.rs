@@ -80,12 +80,8 @@ fn every_estimate_matches_r() {
             ..SurvivalFlags::default()
         };
         let settings = SurvivalSettings::resolve(&flags, None).unwrap();
-        let results = file_survival(
-            &Path::new(DIR).join(&c[1]),
-            lotta::io::table::CsvFormat::default(),
-            &settings,
-        )
-        .unwrap();
+        let input = lotta::io::source::InputFile::open(&Path::new(DIR).join(&c[1])).unwrap();
+        let results = file_survival(&input, &settings).unwrap();
         let mut seen = 0;
         let mut given = std::collections::BTreeSet::new();
         for row in &results.rows {

@@ -112,7 +112,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         (Some(study), _) => study_survival(study, &StudyInputs::open(study)?, &settings)?,
         (None, Some(path)) => {
             let format = crate::cli::common::csv_format(&args.csv, None)?;
-            file_survival(path, format, &settings)?
+            file_survival(
+                &lotta::io::source::InputFile::open_as(path, format)?,
+                &settings,
+            )?
         }
         (None, None) => return Err(UsageError("give a study or --data FILE".into()).into()),
     };

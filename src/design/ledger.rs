@@ -83,6 +83,12 @@ pub struct Ledger {
     pub last_hash: String,
 }
 
+/// The names of the ledger's own columns (written by `lotta assign`, read by every join).
+pub const LEDGER_ID: &str = "id";
+pub const LEDGER_ARM: &str = "arm";
+pub const LEDGER_PROBABILITY: &str = "probability";
+pub const LEDGER_STRATUM: &str = "stratum";
+
 /// The column names of a ledger for a design.
 pub fn columns(design: &Design) -> Vec<&'static str> {
     let mut c = vec!["id", "arm", "stratum"];

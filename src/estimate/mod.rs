@@ -29,6 +29,38 @@ use rayon::prelude::*;
 use rows::{AttritionRow, EffectKind, EffectRow, RowEstimator, SeRule};
 use vcov::{Clusters, SeType};
 
+/// Which columns the analysis uses, by role: what `io::analysis_data` reads into an
+/// [`AnalysisData`] (the settings build it; the loader fills it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnalysisColumns {
+    pub outcomes: Vec<String>,
+    /// The treatment column: 0/1, or arms (then `control` names the control arm).
+    pub treatment: String,
+    pub control: Option<String>,
+    pub covariates: Vec<String>,
+    pub by: Option<String>,
+    /// Columns whose combinations are the strata.
+    pub strata: Vec<String>,
+    pub cluster: Option<String>,
+    /// A column of weights (ad hoc; with a study, IPW weights come from the ledger).
+    pub weights: Option<String>,
+    pub participation: Option<String>,
+    /// Covariates declared categorical: read as text (each level an indicator) even when their
+    /// cells are numbers (codes).
+    pub categorical: Vec<String>,
+}
+
+impl AnalysisColumns {
+    /// The covariates that must hold numbers (those not declared categorical).
+    pub fn numeric_covariates(&self) -> Vec<String> {
+        self.covariates
+            .iter()
+            .filter(|c| !self.categorical.contains(c))
+            .cloned()
+            .collect()
+    }
+}
+
 /// A categorical column: sorted levels and each row's level index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Factor {

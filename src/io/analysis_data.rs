@@ -17,37 +17,7 @@ use std::path::Path;
 
 use crate::io::join::{LEDGER_ARM, LEDGER_PROBABILITY};
 
-/// Which columns the analysis uses.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Request {
-    pub outcomes: Vec<String>,
-    /// The treatment column: 0/1, or arms (then `control` names the control arm).
-    pub treatment: String,
-    pub control: Option<String>,
-    pub covariates: Vec<String>,
-    pub by: Option<String>,
-    /// Columns whose combinations are the strata.
-    pub strata: Vec<String>,
-    pub cluster: Option<String>,
-    /// A column of weights (ad hoc; with a study, IPW weights come from the ledger).
-    pub weights: Option<String>,
-    pub participation: Option<String>,
-    /// Covariates declared categorical: read as text (each level an indicator) even when their
-    /// cells are numbers (codes).
-    pub categorical: Vec<String>,
-}
-
-impl Request {
-    /// The covariates that must hold numbers (those not declared categorical).
-    fn numeric_covariates(&self) -> Vec<String> {
-        self.covariates
-            .iter()
-            .filter(|c| !self.categorical.contains(c))
-            .cloned()
-            .collect()
-    }
-}
-
+pub use crate::estimate::AnalysisColumns;
 pub use crate::estimate::weights::Ipw;
 
 /// A source of cells: one table, and for every analysis row the table row (None: absent).
@@ -175,7 +145,7 @@ fn parse_typed(
 
 /// Columns read as numbers when they hold numbers and as text otherwise: covariates and the
 /// categorical columns (arms, subgroups, strata, clusters), whose numbers become labels.
-fn fallback_columns(request: &Request) -> Vec<String> {
+fn fallback_columns(request: &AnalysisColumns) -> Vec<String> {
     let mut t = request.covariates.clone();
     t.push(request.treatment.clone());
     t.extend(request.by.iter().cloned());
@@ -185,12 +155,12 @@ fn fallback_columns(request: &Request) -> Vec<String> {
 }
 
 /// Read every column the request names from one CSV file.
-pub fn load_file(path: &Path, request: &Request) -> Result<AnalysisData> {
+pub fn load_file(path: &Path, request: &AnalysisColumns) -> Result<AnalysisData> {
     load_input(&InputFile::open(path)?, request)
 }
 
 /// Read every column the request names from one file already read.
-pub fn load_input(input: &InputFile, request: &Request) -> Result<AnalysisData> {
+pub fn load_input(input: &InputFile, request: &AnalysisColumns) -> Result<AnalysisData> {
     let headers = input.headers()?;
     let mut names = request_columns(request);
     names.dedup();
@@ -237,7 +207,7 @@ pub fn load_input(input: &InputFile, request: &Request) -> Result<AnalysisData> 
 /// data and notes for the user (persons left out, IPW weighting).
 pub fn load_study(
     files: StudyFiles<'_>,
-    request: &Request,
+    request: &AnalysisColumns,
     ipw: Ipw,
 ) -> Result<(AnalysisData, Vec<String>)> {
     let mut request = request.clone();
@@ -306,7 +276,7 @@ pub fn load_study(
 }
 
 /// Every role's column names, with repeats (a column may serve two roles).
-fn request_roles(request: &Request) -> Vec<&str> {
+fn request_roles(request: &AnalysisColumns) -> Vec<&str> {
     std::iter::once(&request.treatment)
         .chain(&request.outcomes)
         .chain(&request.covariates)
@@ -319,7 +289,7 @@ fn request_roles(request: &Request) -> Vec<&str> {
         .collect()
 }
 
-fn request_columns(request: &Request) -> Vec<String> {
+fn request_columns(request: &AnalysisColumns) -> Vec<String> {
     let mut names = Vec::new();
     let mut add = |n: &String| {
         if !names.contains(n) {
@@ -477,7 +447,7 @@ fn number_column(s: &Source<'_>, name: &str, n: usize, role: &str) -> Result<Vec
     Ok(values)
 }
 
-fn build(request: &Request, sources: &Sources<'_, '_>, n: usize) -> Result<AnalysisData> {
+fn build(request: &AnalysisColumns, sources: &Sources<'_, '_>, n: usize) -> Result<AnalysisData> {
     if n == 0 {
         return Err(Error::compute("no rows to analyse"));
     }

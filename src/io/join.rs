@@ -21,11 +21,7 @@ use crate::io::source::InputFile;
 use crate::io::table::{ColumnRequest, Table};
 use std::collections::HashMap;
 
-/// The ledger's column names (written by `lotta assign`).
-pub const LEDGER_ID: &str = "id";
-pub const LEDGER_ARM: &str = "arm";
-pub const LEDGER_PROBABILITY: &str = "probability";
-pub const LEDGER_STRATUM: &str = "stratum";
+pub use crate::design::ledger::{LEDGER_ARM, LEDGER_ID, LEDGER_PROBABILITY, LEDGER_STRATUM};
 
 /// The columns that always come from the ledger when it has them.
 const LEDGER_OWN: [&str; 4] = [LEDGER_ID, LEDGER_ARM, LEDGER_PROBABILITY, LEDGER_STRATUM];

@@ -7,7 +7,7 @@
 use crate::design::Design;
 use crate::error::{Error, Location, Result, nearest};
 use crate::export::{Frame, to_csv};
-use crate::io::analysis_data::{Ipw, Request, load_study};
+use crate::io::analysis_data::{AnalysisColumns, Ipw, load_study};
 use crate::io::folder::ReportFolder;
 use crate::io::manifest::{file_hash, spec_hash};
 use crate::io::source::StudyInputs;
@@ -340,13 +340,13 @@ fn descriptives(
     let parts: Vec<String> = context.report.split.keys().cloned().collect();
     let mut columns = outcomes.clone();
     columns.extend(parts.iter().filter(|p| !outcomes.contains(p)).cloned());
-    let request = Request {
+    let request = AnalysisColumns {
         outcomes: columns,
         treatment: "arm".into(),
         control: Some(context.control.clone()),
         by: analysis.by.as_ref().map(|b| b.value.clone()),
         participation: analysis.participation.as_ref().map(|p| p.value.clone()),
-        ..Request::default()
+        ..AnalysisColumns::default()
     };
     let (data, _) = load_study(inputs.files(study)?, &request, Ipw::Off)?;
     // Arms in the spec's order (the analysis puts the control first).

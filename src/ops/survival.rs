@@ -21,7 +21,6 @@ use crate::survival::ri::{Members, RiData};
 use crate::survival::rmst::{self, Contrast, Rmst};
 use crate::survival::{COMPETING, EVENT, Sorted, cox, logrank, z_level};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 pub use crate::tidy::survival::{ArmCurve, SurvivalRow, curves_frame, survival_frame};
 
@@ -59,15 +58,10 @@ pub fn study_survival(
 
 /// The survival analysis of one data file (ad hoc); randomization inference permutes the arms
 /// within strata.
-pub fn file_survival(
-    path: &Path,
-    format: crate::io::table::CsvFormat,
-    settings: &SurvivalSettings,
-) -> Result<SurvivalResults> {
-    let input = InputFile::open_as(path, format)?;
+pub fn file_survival(input: &InputFile, settings: &SurvivalSettings) -> Result<SurvivalResults> {
     let requests = requests(settings);
     let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
-    let joined = Joined::single(&input, &names, &by_requests(&requests))?;
+    let joined = Joined::single(input, &names, &by_requests(&requests))?;
     analyse(settings, &joined, None, false)
 }
 

@@ -2,14 +2,14 @@
 //! `[design]` keys with the flags of `lotta estimate` over them, resolved once.
 
 use super::{Choice, Layers, Origin, Setting, choose};
+use crate::design::ledger::{LEDGER_ARM, LEDGER_STRATUM};
 use crate::error::{Error, Result};
+use crate::estimate::AnalysisColumns;
 use crate::estimate::adjust::Adjustment;
 use crate::estimate::missing::MissingCovariates;
 use crate::estimate::vcov::SeType;
 use crate::estimate::weights::Ipw;
 use crate::estimate::{EstimateOptions, Estimator};
-use crate::io::analysis_data::Request;
-use crate::io::join::{LEDGER_ARM, LEDGER_STRATUM};
 use crate::spec::Study;
 use serde::Serialize;
 
@@ -457,8 +457,8 @@ impl AnalysisSettings {
     }
 
     /// The columns the analysis reads, by role.
-    pub fn request(&self) -> Request {
-        Request {
+    pub fn request(&self) -> AnalysisColumns {
+        AnalysisColumns {
             outcomes: self.outcomes.value.clone(),
             treatment: self.treatment.value.clone(),
             control: self.control.as_ref().map(|c| c.value.clone()),

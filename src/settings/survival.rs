@@ -5,8 +5,8 @@
 
 use super::analysis::{RiSettings, control_arm, ri_settings, subgroup_column};
 use super::{Layers, Origin, Setting};
+use crate::design::ledger::LEDGER_ARM;
 use crate::error::Result;
-use crate::io::join::LEDGER_ARM;
 use crate::spec::Study;
 use serde::Serialize;
 
