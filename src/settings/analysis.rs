@@ -89,6 +89,24 @@ pub struct RiSettings {
     pub seed: u64,
 }
 
+/// The treatment column: with a study the ledger's `arm` (a `--treatment` flag is then an
+/// error), ad hoc the `--treatment` flag. One rule for every analysis.
+pub fn treatment_column(flag: Option<&String>, study: Option<&Study>) -> Result<Setting<String>> {
+    match (study, flag) {
+        (Some(_), Some(_)) => Err(Origin::flag("--treatment")
+            .error("with a study the ledger's `arm` is the treatment; --treatment is for --data")),
+        (Some(_), None) => Ok(Setting::new(
+            LEDGER_ARM.to_string(),
+            Origin::default_because("the ledger's assigned arm"),
+        )),
+        (None, Some(t)) if !t.trim().is_empty() => {
+            Ok(Setting::new(t.clone(), Origin::flag("--treatment")))
+        }
+        (None, _) => Err(Origin::flag("--treatment")
+            .error("--data needs --treatment COLUMN (the assigned arm, 0/1 or names)")),
+    }
+}
+
 /// Randomization inference as `--ri`/`--seed` over a spec key (`key`, e.g. `analysis.ri_draws`)
 /// say: None for no draws (or 0); fewer than [`MIN_RI_DRAWS`] refused, naming the flag or key; the
 /// seed from `--seed` or the study. One rule for every analysis with randomization inference.
@@ -243,24 +261,7 @@ impl AnalysisSettings {
             };
             return Err(err);
         }
-        let treatment = match (study, &flags.treatment) {
-            (Some(_), Some(_)) => {
-                return Err(Origin::flag("--treatment").error(
-                    "with a study the ledger's `arm` is the treatment; --treatment is for --data",
-                ));
-            }
-            (Some(_), None) => Setting::new(
-                LEDGER_ARM.to_string(),
-                Origin::default_because("the ledger's assigned arm"),
-            ),
-            (None, Some(t)) if !t.trim().is_empty() => {
-                Setting::new(t.clone(), Origin::flag("--treatment"))
-            }
-            (None, _) => {
-                return Err(Origin::flag("--treatment")
-                    .error("--data needs --treatment COLUMN (the assigned arm, 0/1 or names)"));
-            }
-        };
+        let treatment = treatment_column(flags.treatment.as_ref(), study)?;
         let control = control_arm(flags.control.as_ref(), study);
         let by = subgroup_column(("--by", flags.by.as_ref()), None, study);
         let covariates = layers.list(

@@ -3,9 +3,8 @@
 //! column follow the rules every command uses (`analysis::control_arm`,
 //! `analysis::subgroup_column`); the cluster column falls back to `[design] cluster`.
 
-use super::analysis::{RiSettings, control_arm, ri_settings, subgroup_column};
+use super::analysis::{RiSettings, control_arm, ri_settings, subgroup_column, treatment_column};
 use super::{Layers, Origin, Setting};
-use crate::design::ledger::LEDGER_ARM;
 use crate::error::Result;
 use crate::spec::Study;
 use serde::Serialize;
@@ -85,24 +84,7 @@ impl SurvivalSettings {
             ),
             "the event indicator (0 censored, 1 event, or causes)",
         )?;
-        let treatment = match (study, &flags.treatment) {
-            (Some(_), Some(_)) => {
-                return Err(Origin::flag("--treatment").error(
-                    "with a study the ledger's `arm` is the treatment; --treatment is for --data",
-                ));
-            }
-            (Some(_), None) => Setting::new(
-                LEDGER_ARM.to_string(),
-                Origin::default_because("the ledger's assigned arm"),
-            ),
-            (None, Some(t)) if !t.trim().is_empty() => {
-                Setting::new(t.clone(), Origin::flag("--treatment"))
-            }
-            (None, _) => {
-                return Err(Origin::flag("--treatment")
-                    .error("--data needs --treatment COLUMN (the assigned arm, 0/1 or names)"));
-            }
-        };
+        let treatment = treatment_column(flags.treatment.as_ref(), study)?;
         let control = control_arm(flags.control.as_ref(), study);
         let by = subgroup_column(
             ("--by", flags.by.as_ref()),
