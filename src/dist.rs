@@ -337,11 +337,15 @@ fn t_tail(t: f64, df: f64) -> f64 {
     if nx > 1e100 {
         let ln_val =
             -0.5 * df * (2.0 * t.abs().ln() - df.ln()) - ln_beta(0.5 * df, 0.5) - (0.5 * df).ln();
-        return 0.5 * ln_val.exp();
+        // Clamped as below: with df near 0 the first term of the series exceeds ½.
+        return (0.5 * ln_val.exp()).min(0.5);
     }
     let t2 = t * t;
     let (x, y) = (t2 / (df + t2), df / (df + t2));
-    0.5 * beta_reg(x, y, 0.5, 0.5 * df).1
+    // A tail beyond the median is impossible; with df near 0 (a Satterthwaite df of 1e-13 from
+    // degenerate data) the continued fraction overshoots ½ by ~1e-11, where R's TOMS 708 gives
+    // ½ − 4e-13. Clamping keeps every p-value in [0, 1].
+    (0.5 * beta_reg(x, y, 0.5, 0.5 * df).1).min(0.5)
 }
 
 /// P(T ≤ t) for T Student's t with `df` > 0 degrees of freedom (R `pt(t, df)`); `df` = ∞ is the
@@ -586,6 +590,17 @@ mod tests {
         // I_x(1, 1) = x, and the prefactor x^a y^b / B(a, b) at a = b = 1 is xy.
         assert!((beta_reg(0.3, 0.7, 1.0, 1.0).0 - 0.3).abs() < ULPS);
         assert!((ln_beta_front(0.3, 0.7, 1.0, 1.0).exp() - 0.21).abs() < ULPS);
+    }
+
+    #[test]
+    fn p_value_of_a_vanishing_df_stays_a_probability() {
+        // R 4.2: 2 * pt(-2.2935336363632046e-5, 1.7790707313748034e-13) = 0.99999999999916578;
+        // the case proptest found in CI (tests/degenerate.rs) gave 1.0000000000349.
+        let p = t_two_sided_p(-2.2935336363632046e-5, 1.7790707313748034e-13);
+        assert!(p <= 1.0 && (p - 0.99999999999916578).abs() < 1e-11, "{p}");
+        // 2 * pt(9.15365926344961e45, 2.9828802978669138e-30, lower.tail = FALSE) = 1 in R.
+        let p = t_two_sided_p(9.15365926344961e45, 2.9828802978669138e-30);
+        assert!(p <= 1.0 && (p - 1.0).abs() < 1e-11, "{p}");
     }
 
     #[test]
