@@ -1,6 +1,7 @@
 //! Renders every figure kind from made-up numbers into /tmp/lotta-figs, for looking at them.
 use lotta::report::figures::{
-    self, Figure, balance::*, ce_plane::*, ceac::*, flow::*, forest::*, split::*, trajectory::*,
+    self, Count, Figure, balance::*, ce_plane::*, ceac::*, flow::*, forest::*, split::*,
+    trajectory::*,
 };
 
 fn save<F: Figure>(out: &std::path::Path, f: &F) -> lotta::Result<()> {
@@ -160,25 +161,27 @@ fn main() -> lotta::Result<()> {
         &Flow {
             name: "flow".into(),
             title: "Participant flow".into(),
-            randomized: 5400,
+            randomized: Count::Shown(5400),
             horizon: "540 days".into(),
             arms: vec![
                 FlowArm {
                     name: "md1".into(),
-                    assigned: 3600,
-                    took_part: Some(3060),
-                    lost: 180,
-                    analysed: 3420,
+                    assigned: Count::Shown(3600),
+                    took_part: Some(Count::Shown(3060)),
+                    followed_up: Count::Shown(3420),
+                    lost: Count::Shown(180),
+                    analysed: Count::Shown(3420),
                 },
                 FlowArm {
                     name: "standard".into(),
-                    assigned: 1800,
+                    assigned: Count::Shown(1800),
                     took_part: None,
-                    lost: 3,
-                    analysed: 1797,
+                    // As disclosure control publishes a small count and its complement.
+                    followed_up: Count::Masked("x".into()),
+                    lost: Count::Masked("<5".into()),
+                    analysed: Count::Masked("x".into()),
                 },
             ],
-            mask_below: 5,
         },
     )?;
     Ok(())

@@ -19,7 +19,6 @@ use crate::ops::survival::{curves_frame, study_survival, survival_frame};
 use crate::ops::verify::verify_opened;
 use crate::plan::Plan;
 use crate::report::folder::write_report;
-use crate::report::study::mask_table;
 use crate::report::tables::{Units, flow, shares, split};
 use crate::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use crate::settings::cost::{CostFlags, CostSettings};
@@ -239,9 +238,6 @@ pub fn run(
     }
 
     step(STEPS[5]);
-    for (name, frame) in tables.iter_mut() {
-        mask_table(name, frame, settings.report.mask_below);
-    }
     for (name, frame) in &tables {
         folder.write(&format!("tables/{name}.csv"), &to_csv(frame))?;
     }

@@ -260,7 +260,12 @@ pub fn write_report(
     methods: &Methods,
     inputs: &[FileHash],
 ) -> Result<()> {
-    let tables = read_tables(staged.staging())?;
+    // Disclosure control over all tables at once (report::mask), before anything is published.
+    let mut tables = read_tables(staged.staging())?;
+    crate::report::mask::protect(&mut tables, &context.disclosure_rule());
+    for (name, frame) in &tables {
+        staged.write(&format!("tables/{name}.csv"), &crate::export::to_csv(frame))?;
+    }
     let mut record = serde_json::to_vec_pretty(methods).unwrap_or_default();
     record.push(b'\n');
     staged.write(SETTINGS_FILE, &record)?;

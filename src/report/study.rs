@@ -8,11 +8,10 @@ use crate::error::Result;
 use crate::export::{self, Cell, Frame};
 use crate::report::document::{Block, FigureRef, Report, Section, TableRef};
 use crate::report::figures::{
-    self, Figure, balance::BalancePlot, balance::BalancePoint, ce_plane::CePlane, ceac::Ceac,
-    flow::Flow, flow::FlowArm, forest::Forest, forest::ForestRow, km::KmCurves, km::KmStep,
-    split::Split, split::SplitBar, trajectory::Trajectory, trajectory::TrajectoryPoint,
+    self, Count, Figure, balance::BalancePlot, balance::BalancePoint, ce_plane::CePlane,
+    ceac::Ceac, flow::Flow, flow::FlowArm, forest::Forest, forest::ForestRow, km::KmCurves,
+    km::KmStep, split::Split, split::SplitBar, trajectory::Trajectory, trajectory::TrajectoryPoint,
 };
-use crate::report::mask::{complementary_suppression, mask_small_cells};
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
 
@@ -90,101 +89,6 @@ fn without_identifiers(frame: &Frame) -> Frame {
         .filter(|c| !IDENTIFIER_COLUMNS.contains(&c.to_lowercase().as_str()))
         .collect();
     frame.select(&keep)
-}
-
-/// Mask every count column of a table and what is computed from it.
-pub fn mask_table(name: &str, frame: &mut Frame, k: usize) {
-    const ESTIMATES: &[&str] = &[
-        "estimate",
-        "std_error",
-        "statistic",
-        "p_value",
-        "conf_low",
-        "conf_high",
-        "df",
-        "p_value_adjusted",
-        "p_value_ri",
-    ];
-    match name {
-        "effects" => {
-            let treated: Vec<&str> = ["mean_treated"].iter().chain(ESTIMATES).copied().collect();
-            let control: Vec<&str> = ["mean_control"].iter().chain(ESTIMATES).copied().collect();
-            mask_small_cells(frame, "n_treated", &treated, k);
-            mask_small_cells(frame, "n_control", &control, k);
-            let keys = ["outcome", "term", "estimator"];
-            complementary_suppression(frame, "n_treated", &keys, &treated, k);
-            complementary_suppression(frame, "n_control", &keys, &control, k);
-        }
-        "shares" => {
-            mask_small_cells(
-                frame,
-                "n",
-                &["share", "std_error", "conf_low", "conf_high"],
-                k,
-            );
-        }
-        "split" => {
-            mask_small_cells(frame, "n", &["share"], k);
-        }
-        "survival_curves" => {
-            mask_small_cells(
-                frame,
-                "n_risk",
-                &["share_with_event", "conf_low", "conf_high"],
-                k,
-            );
-        }
-        "balance" => {
-            let stats = ["difference", "smd", "p_value"];
-            let arm: Vec<&str> = ["mean_arm", "sd_arm"]
-                .iter()
-                .chain(&stats)
-                .copied()
-                .collect();
-            let control: Vec<&str> = ["mean_control", "sd_control"]
-                .iter()
-                .chain(&stats)
-                .copied()
-                .collect();
-            mask_small_cells(frame, "n_arm", &arm, k);
-            mask_small_cells(frame, "n_control", &control, k);
-            let keys = ["variable", "term", "arm", "level"];
-            complementary_suppression(frame, "n_arm", &keys, &arm, k);
-            complementary_suppression(frame, "n_control", &keys, &control, k);
-        }
-        "attrition" => {
-            // A small number missing would be revealed by its rate (and the difference).
-            mask_small_cells(
-                frame,
-                "n_missing",
-                &["rate_missing", "difference", "std_error", "p_value"],
-                k,
-            );
-            mask_small_cells(
-                frame,
-                "n",
-                &["rate_missing", "difference", "std_error", "p_value"],
-                k,
-            );
-        }
-        _ => {
-            for column in frame.columns.clone() {
-                if column == "n" || column.starts_with("n_") {
-                    mask_small_cells(frame, &column, &[], k);
-                }
-            }
-            for column in [
-                "assigned",
-                "took_part",
-                "followed_up",
-                "lost",
-                "analysed",
-                "missing",
-            ] {
-                mask_small_cells(frame, column, &[], k);
-            }
-        }
-    }
 }
 
 /// The columns a reader of the report sees for each table (every column stays in the CSV).
@@ -311,9 +215,8 @@ fn format_p_values(frame: &mut Frame) {
     }
 }
 
-fn table_block(name: &str, caption: &str, frame: &Frame, k: usize) -> Block {
+fn table_block(name: &str, caption: &str, frame: &Frame) -> Block {
     let mut shown = without_identifiers(frame);
-    mask_table(name, &mut shown, k);
     if let Some(columns) = shown_columns(name) {
         let present: Vec<&str> = columns
             .iter()
@@ -357,7 +260,6 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         figures_out.push(r.clone());
         Ok(r)
     };
-    let k = context.mask_below;
     let mut sections = Vec::new();
 
     sections.push(Section {
@@ -377,7 +279,7 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             )?;
             blocks.push(Block::Figure(f));
         }
-        blocks.push(table_block("flow", "Participant flow by arm", flow, k));
+        blocks.push(table_block("flow", "Participant flow by arm", flow));
     }
     sections.push(Section {
         id: "design".into(),
@@ -403,14 +305,12 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             "balance",
             "Baseline balance, all participants (by subgroup in tables/balance.csv)",
             &overall,
-            k,
         ));
         if let Some(joint) = tables.get("balance_joint") {
             blocks.push(table_block(
                 "balance_joint",
                 "Joint test of balance (assignment regressed on all covariates)",
                 joint,
-                k,
             ));
         }
         sections.push(Section {
@@ -457,18 +357,12 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             blocks.push(Block::Figure(f));
         }
         let itt = effects.filter(|f, i| !is_participation_row(context, f, i));
-        blocks.push(table_block(
-            "effects",
-            "Intention-to-treat effects",
-            &itt,
-            k,
-        ));
+        blocks.push(table_block("effects", "Intention-to-treat effects", &itt));
         if let Some(split) = tables.get("split") {
             blocks.push(table_block(
                 "split",
                 "The primary outcome by kind, by arm and subgroup",
                 split,
-                k,
             ));
         }
         sections.push(Section {
@@ -483,7 +377,7 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                 heading: "Effect of participation".into(),
                 blocks: vec![
                     Block::Text("The effect of actually taking part, estimated by two-stage least squares with the random offer as instrument for participation (one-sided non-compliance: controls could not take part). It is the intention-to-treat effect divided by the difference in take-up, and applies to those who take part when offered.".into()),
-                    table_block("effects", "Effect of participation (2SLS, offer as instrument)", &participation, k),
+                    table_block("effects", "Effect of participation (2SLS, offer as instrument)", &participation),
                 ],
             });
         }
@@ -510,7 +404,6 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                 "survival",
                 "Days without a job saved within τ (restricted mean survival time), with the log-rank test",
                 &summary,
-                k,
             ));
         }
         sections.push(Section {
@@ -526,7 +419,7 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             heading: "Attrition".into(),
             blocks: vec![
                 Block::Text("Outcomes missing by arm and horizon, with a test of differential attrition. Effects are estimated on complete cases.".into()),
-                table_block("attrition", "Missing outcomes by arm", attrition, k),
+                table_block("attrition", "Missing outcomes by arm", attrition),
             ],
         });
     }
@@ -536,13 +429,12 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             "Costs per person by arm (SEK), the incremental cost, the additional persons {} per 100 offered, and their ratio, the cost per additional person, with delta-method, Fieller and bootstrap intervals. The net perspective adds benefit offsets (e.g. income support paid) to the costs.",
             context.outcome_label
         ))];
-        blocks.push(table_block("cost", "Cost-effectiveness", cost, k));
+        blocks.push(table_block("cost", "Cost-effectiveness", cost));
         if let Some(offsets) = tables.get("cost_offsets") {
             blocks.push(table_block(
                 "cost_offsets",
                 "Benefit offsets: units per person by arm, their value, the net cost per additional person and the break-even value per unit",
                 offsets,
-                k,
             ));
         }
         if let Some(alternatives) = tables.get("cost_alternatives") {
@@ -550,7 +442,6 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                 "cost_alternatives",
                 "Comparison with alternative programmes' cost per additional person",
                 alternatives,
-                k,
             ));
         }
         if let Some(figure) = tables
@@ -582,7 +473,7 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         });
     }
 
-    if let Some(section) = plan_section(tables, k) {
+    if let Some(section) = plan_section(tables) {
         sections.push(section);
     }
 
@@ -617,8 +508,7 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         if frame.rows.len() > MARKDOWN_TABLE_ROWS {
             continue; // replicate draws: CSV only
         }
-        let mut shown = without_identifiers(frame);
-        mask_table(name, &mut shown, k);
+        let shown = without_identifiers(frame);
         files.push((format!("tables/{name}.md"), export::to_markdown(&shown)));
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -646,7 +536,7 @@ impl<F: Figure> ErasedFigure for F {
 
 /// "Pre-specified analyses": the frozen plan, the results of its hypotheses, and every
 /// deviation from it (or the statement that there was none). Present when the study has a plan.
-fn plan_section(tables: &Tables, k: usize) -> Option<Section> {
+fn plan_section(tables: &Tables) -> Option<Section> {
     let versions = tables.get("plan_versions")?;
     let plan_row = (0..versions.rows.len())
         .find(|&i| versions.text(i, "is_the_plan").as_deref() == Some("yes"))?;
@@ -688,7 +578,6 @@ fn plan_section(tables: &Tables, k: usize) -> Option<Section> {
                 "plan_results",
                 "Pre-specified hypotheses and their results (term: the arm for intention-to-treat effects, the participation column for 2SLS)",
                 &compact,
-                k,
             );
             if let Block::Table(table) = &mut block {
                 table.csv = Some("tables/effects.csv".into());
@@ -706,7 +595,6 @@ fn plan_section(tables: &Tables, k: usize) -> Option<Section> {
             "plan_deviations",
             "Deviations from the pre-analysis plan: the planned and the actual setting, and the plan version that recorded the change (\"not frozen\": changed after the last version)",
             d,
-            k,
         )),
         _ => blocks.push(Block::Text(
             "Deviations from the plan: none. Every setting of this analysis is the plan's.".into(),
@@ -716,7 +604,6 @@ fn plan_section(tables: &Tables, k: usize) -> Option<Section> {
         "plan_versions",
         "Versions of the plan record (each version's lotta and plan hash in tables/plan_versions.csv)",
         versions,
-        k,
     ));
     Some(Section {
         id: "plan".into(),
@@ -738,15 +625,15 @@ fn is_gross(frame: &Frame, row: usize) -> bool {
     frame.text(row, "perspective").is_none_or(|p| p == "gross")
 }
 
-fn number_or_masked(frame: &Frame, row: usize, name: &str) -> Option<usize> {
+/// A count cell as published: a number, or the text disclosure control put in its place.
+fn published_count(frame: &Frame, row: usize, name: &str) -> Option<Count> {
     match frame
         .column(name)
         .and_then(|j| frame.rows.get(row).and_then(|r| r.get(j)))
     {
-        Some(Cell::Int(i)) => Some((*i).max(0) as usize),
-        Some(Cell::Num(x)) => Some(x.max(0.0) as usize),
-        // A masked count ("<k") is drawn as a small positive count, which the figure masks again.
-        Some(Cell::Text(t)) if t.starts_with('<') => Some(1),
+        Some(Cell::Int(i)) => Some(Count::Shown((*i).max(0) as usize)),
+        Some(Cell::Num(x)) => Some(Count::Shown(x.max(0.0) as usize)),
+        Some(Cell::Text(t)) => Some(Count::Masked(t.clone())),
         _ => None,
     }
 }
@@ -758,27 +645,38 @@ fn flow_figure(context: &ReportContext, flow: &Frame) -> Option<Flow> {
         let took_part = if name == context.control {
             None
         } else {
-            number_or_masked(flow, i, "took_part")
+            published_count(flow, i, "took_part")
         };
         arms.push(FlowArm {
             name,
-            assigned: number_or_masked(flow, i, "assigned")?,
+            assigned: published_count(flow, i, "assigned")?,
             took_part,
-            lost: number_or_masked(flow, i, "lost").unwrap_or(0),
-            analysed: number_or_masked(flow, i, "analysed").unwrap_or(0),
+            followed_up: published_count(flow, i, "followed_up")?,
+            lost: published_count(flow, i, "lost")?,
+            analysed: published_count(flow, i, "analysed")?,
         });
     }
     let horizon = flow
         .number(0, "horizon_days")
         .map(|d| format!("{d:.0} days"))
         .unwrap_or_else(|| context.horizon_label(&context.primary_outcome));
+    let randomized = arms
+        .iter()
+        .map(|a| match a.assigned {
+            Count::Shown(n) => Some(n),
+            Count::Masked(_) => None,
+        })
+        .sum::<Option<usize>>()
+        .map_or(
+            Count::Masked(crate::report::mask::SECONDARY.into()),
+            Count::Shown,
+        );
     Some(Flow {
         name: "flow".into(),
         title: "Participant flow".into(),
-        randomized: arms.iter().map(|a| a.assigned).sum(),
+        randomized,
         horizon,
         arms,
-        mask_below: context.mask_below,
     })
 }
 
@@ -1181,7 +1079,7 @@ fn km_figure(context: &ReportContext, curves: &Frame, survival: &Frame) -> Optio
             share: curves.number(i, "share_with_event").unwrap_or(f64::NAN),
             low: curves.number(i, "conf_low").unwrap_or(f64::NAN),
             high: curves.number(i, "conf_high").unwrap_or(f64::NAN),
-            n_risk: curves.number(i, "n_risk"),
+            n_risk: published_count(curves, i, "n_risk")?,
         });
     }
     if steps.is_empty() {

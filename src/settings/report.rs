@@ -7,7 +7,7 @@ use super::cost::CostSettings;
 use super::word_of;
 use crate::error::{Error, Result};
 use crate::estimate::missing::MissingCovariates;
-use crate::report::mask::DEFAULT_MASK_BELOW;
+use crate::report::mask::{DEFAULT_MASK_BELOW, DisclosureRule};
 use crate::spec::Study;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -19,6 +19,8 @@ pub struct ReportSettings {
     pub arms: Vec<String>,
     pub control: String,
     pub mask_below: usize,
+    /// Whether zero counts are masked (`[report] mask_zeros`, default true).
+    pub mask_zeros: bool,
 }
 
 /// `[report]` with its defaults filled in.
@@ -102,7 +104,18 @@ impl ReportSettings {
             arms,
             control,
             mask_below,
+            mask_zeros: report.mask_zeros.unwrap_or(true),
         })
+    }
+
+    /// The disclosure control of the report's tables.
+    pub fn disclosure_rule(&self) -> DisclosureRule {
+        DisclosureRule {
+            mask_below: self.mask_below,
+            mask_zeros: self.mask_zeros,
+            arms: self.arms.clone(),
+            control: self.control.clone(),
+        }
     }
 }
 

@@ -10,6 +10,8 @@ pub struct ReportSpec {
     pub title: Option<String>,
     /// Published tables mask any cell describing fewer than this many persons (default 5).
     pub mask_below: Option<u32>,
+    /// Whether a count of zero is masked like other small counts (default true).
+    pub mask_zeros: Option<bool>,
     /// The headline outcome (default: the last outcome of `[analysis]`).
     pub primary_outcome: Option<String>,
     /// Days after randomization each outcome is measured at, e.g. `{ work_or_study_540 = 540 }`.

@@ -1,8 +1,9 @@
 //! CONSORT-style participant flow (Schulz, Altman & Moher 2010): randomized, assigned to each
-//! arm, took part, lost to follow-up, analysed. Counts below the masking threshold print as
-//! "<k" so that the figure never describes fewer than k persons.
+//! arm, took part, lost to follow-up, analysed. The counts are the flow table's, as disclosure
+//! control published them (`report::mask`): a masked count prints as the table does ("<k", or
+//! "x" where it protects another), so the figure never tells more than the tables.
 
-use super::{DrawResult, Figure, bold, font, thousands};
+use super::{Count, DrawResult, Figure, bold, font};
 use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -10,39 +11,35 @@ use plotters::prelude::*;
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlowArm {
     pub name: String,
-    pub assigned: usize,
+    pub assigned: Count,
     /// Took part in the programme (None for an arm without a programme to take part in).
-    pub took_part: Option<usize>,
-    pub lost: usize,
-    pub analysed: usize,
+    pub took_part: Option<Count>,
+    pub followed_up: Count,
+    pub lost: Count,
+    pub analysed: Count,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flow {
     pub name: String,
     pub title: String,
-    pub randomized: usize,
+    /// All arms together (masked when an arm's count is: it would give the masked one).
+    pub randomized: Count,
     /// E.g. "540 days".
     pub horizon: String,
     pub arms: Vec<FlowArm>,
-    /// Counts of 1..mask_below−1 persons are shown as "<mask_below" (0 shows as 0).
-    pub mask_below: usize,
 }
 
 impl Flow {
-    fn count(&self, n: usize) -> String {
-        if n > 0 && n < self.mask_below {
-            format!("<{}", self.mask_below)
-        } else {
-            thousands(n as f64)
-        }
+    fn count(&self, n: &Count) -> String {
+        n.label()
     }
 
-    fn percent(&self, n: usize, of: usize) -> String {
-        if (n > 0 && n < self.mask_below) || of == 0 {
-            String::new()
-        } else {
-            format!(" ({:.0}%)", 100.0 * n as f64 / of as f64)
+    /// "(86%)" of two published counts; nothing when either is masked (the share would give it).
+    fn percent(&self, n: &Count, of: &Count) -> String {
+        match (n.shown(), of.shown()) {
+            (Some(n), Some(of)) if of > 0 => format!(" ({:.0}%)", 100.0 * n as f64 / of as f64),
+            _ => String::new(),
         }
     }
 }
@@ -111,7 +108,7 @@ impl Figure for Flow {
             (top_w, 70),
             &[
                 ("Randomized".to_string(), true),
-                (format!("{} persons", self.count(self.randomized)), false),
+                (format!("{} persons", self.count(&self.randomized)), false),
             ],
         )?;
         let n = self.arms.len().max(1) as i32;
@@ -127,14 +124,14 @@ impl Figure for Flow {
             arrow(area, (w / 2, top.1 + 70), (cx, rows[0]))?;
             let mut assigned = vec![
                 (format!("Assigned to {}", arm.name), true),
-                (format!("{} persons", self.count(arm.assigned)), false),
+                (format!("{} persons", self.count(&arm.assigned)), false),
             ];
-            match arm.took_part {
+            match &arm.took_part {
                 Some(k) => assigned.push((
                     format!(
                         "took part: {}{}",
                         self.count(k),
-                        self.percent(k, arm.assigned)
+                        self.percent(k, &arm.assigned)
                     ),
                     false,
                 )),
@@ -142,7 +139,6 @@ impl Figure for Flow {
             }
             draw_box(area, (x, rows[0]), (box_w, heights[0] + 10), &assigned)?;
             arrow(area, (cx, rows[0] + heights[0] + 10), (cx, rows[1]))?;
-            let followed = arm.assigned.saturating_sub(arm.lost);
             draw_box(
                 area,
                 (x, rows[1]),
@@ -152,8 +148,8 @@ impl Figure for Flow {
                     (
                         format!(
                             "{}{}",
-                            self.count(followed),
-                            self.percent(followed, arm.assigned)
+                            self.count(&arm.followed_up),
+                            self.percent(&arm.followed_up, &arm.assigned)
                         ),
                         false,
                     ),
@@ -169,8 +165,8 @@ impl Figure for Flow {
                     (
                         format!(
                             "{}{}",
-                            self.count(arm.lost),
-                            self.percent(arm.lost, arm.assigned)
+                            self.count(&arm.lost),
+                            self.percent(&arm.lost, &arm.assigned)
                         ),
                         false,
                     ),
@@ -183,7 +179,7 @@ impl Figure for Flow {
                 (box_w, heights[3]),
                 &[
                     ("Analysed (intention to treat)".to_string(), true),
-                    (format!("{} persons", self.count(arm.analysed)), false),
+                    (format!("{} persons", self.count(&arm.analysed)), false),
                 ],
             )?;
         }

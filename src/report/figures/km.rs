@@ -2,13 +2,13 @@
 //! 95% confidence bands, one panel per subgroup (e.g. women, men), and the numbers at risk under
 //! each panel's axis.
 
-use super::{DrawResult, Figure, bold, font};
+use super::{Count, DrawResult, Figure, bold, font};
 use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TICK_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// One step of a curve: from `time` on, the share with the event and its interval; `n_risk`
-/// persons at risk just before `time` (None: masked).
+/// persons at risk just before `time`, as the curves table publishes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KmStep {
     pub panel: String,
@@ -17,7 +17,7 @@ pub struct KmStep {
     pub share: f64,
     pub low: f64,
     pub high: f64,
-    pub n_risk: Option<f64>,
+    pub n_risk: Count,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +49,7 @@ impl KmCurves {
     /// The number at risk at time t: that of the first step at or after t (0 past the end).
     fn at_risk(&self, panel: &str, arm: &str, t: f64) -> String {
         match self.steps_of(panel, arm).into_iter().find(|p| p.time >= t) {
-            Some(p) => p.n_risk.map_or("<5".to_string(), |n| format!("{n:.0}")),
+            Some(p) => p.n_risk.label(),
             None => "0".to_string(),
         }
     }

@@ -217,3 +217,28 @@ mod tests {
         assert_eq!(thousands(-1234567.0), "−1\u{202f}234\u{202f}567");
     }
 }
+
+/// A count as the tables publish it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Count {
+    Shown(usize),
+    /// Masked by disclosure control: the text the tables show ("<5", "x").
+    Masked(String),
+}
+
+impl Count {
+    pub fn shown(&self) -> Option<usize> {
+        match self {
+            Count::Shown(n) => Some(*n),
+            Count::Masked(_) => None,
+        }
+    }
+
+    /// As a figure prints it: "1 234", or the masked text.
+    pub fn label(&self) -> String {
+        match self {
+            Count::Shown(n) => thousands(*n as f64),
+            Count::Masked(text) => text.clone(),
+        }
+    }
+}
