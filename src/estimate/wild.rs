@@ -10,8 +10,8 @@
 //! - WCR: y* = Xβ̃ + ũ∘v with β̃ the fit under β_j = β₀ and ũ its residuals; t* = (β*_j − β₀)/se*.
 //!   WCU: y* = Xβ̂ + û∘v; t* = (β*_j − β̂_j)/se*. v holds one weight per cluster.
 //! - p = #{b : |t*_b| > |t|}/B (two-sided, symmetric: boottest's default, fwildclusterboot's
-//!   `mean(abs(t_stat) < abs(t_boot))`). Values of |t*| within a relative [`TIE_TOLERANCE`] of
-//!   |t| are ties and do not count: in exact arithmetic the identity draw (and with Rademacher
+//!   `mean(abs(t_stat) < abs(t_boot))`). Values of |t*| within [`TIE_TOLERANCE`] (relative,
+//!   plus the same absolute, in standard errors) of |t| are ties and do not count: in exact arithmetic the identity draw (and with Rademacher
 //!   weights its negation) gives |t*| = |t|, and rounding must not decide whether it counts.
 //! - Rademacher weights with 2^G ≤ B: all 2^G sign vectors are enumerated (the identity
 //!   included), B = 2^G, and the p-value is an exact multiple of 1/2^G; deterministic.
@@ -273,7 +273,9 @@ impl WildBootstrap {
         if !t.is_finite() {
             return f64::NAN;
         }
-        let threshold = t.abs() * (1.0 + TIE_TOLERANCE);
+        // Ties: within a relative TIE_TOLERANCE, and an absolute one for t near 0 (t is in
+        // standard errors, so 1e-9 of one is no evidence either way).
+        let threshold = t.abs() * (1.0 + TIE_TOLERANCE) + TIE_TOLERANCE;
         let exceed = self
             .draws
             .iter()
@@ -350,4 +352,149 @@ impl WildBootstrap {
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::ols::{DesignMatrix, lm_robust};
+    use crate::estimate::vcov::{Clusters, SeType};
+    use crate::linalg::Columns;
+    use crate::progress::Silent;
+
+    /// Six clusters of 2–5 rows; y on an intercept, a cluster-level z and x.
+    fn fixture() -> (ClusterPieces, f64, f64) {
+        let sizes = [3, 5, 2, 4, 3, 4];
+        let (mut cluster, mut z, mut x, mut y) = (vec![], vec![], vec![], vec![]);
+        for (g, &n) in sizes.iter().enumerate() {
+            for i in 0..n {
+                let xi = ((g * 7 + i * 3) % 5) as f64 - 2.0;
+                let zi = f64::from(u8::from(g % 2 == 0));
+                cluster.push(format!("c{g}"));
+                z.push(zi);
+                x.push(xi);
+                y.push(0.3 * zi + 0.5 * xi + ((g * 5 + i * 11) % 7) as f64 / 7.0);
+            }
+        }
+        let mut design = DesignMatrix::new();
+        design.push("(Intercept)", vec![1.0; y.len()]);
+        design.push("z", z);
+        design.push("x", x);
+        let clusters = Clusters::from_labels(&cluster);
+        let fit = lm_robust(&design, &y, None, SeType::Cr1, Some(&clusters), &["z"]).unwrap();
+        let columns: Vec<&[f64]> = design.columns.iter().map(Vec::as_slice).collect();
+        let x = Columns::new(columns, None, y.len()).unwrap();
+        let pieces = ClusterPieces::new(&x, &fit.residuals, &clusters).unwrap();
+        (pieces, fit.coef[1], fit.std_error[1])
+    }
+
+    fn options(weights: WildWeights, draws: u32) -> WildOptions {
+        WildOptions {
+            draws,
+            weights,
+            null: WildNull::Impose,
+            seed: 7,
+            alpha: 0.05,
+        }
+    }
+
+    #[test]
+    fn the_statistic_uses_the_cr1_standard_error_of_the_fit() {
+        let (pieces, coef, se) = fixture();
+        let codes: Vec<usize> = (0..6).collect();
+        let boot = WildBootstrap::new(
+            &pieces,
+            1,
+            coef,
+            &codes,
+            6,
+            &options(WildWeights::Rademacher, 999),
+            &Silent,
+        )
+        .unwrap();
+        assert!((boot.se - se).abs() <= 1e-12 * se, "{} {se}", boot.se);
+    }
+
+    #[test]
+    fn enumeration_counts_every_sign_vector_but_the_two_ties() {
+        let (pieces, coef, _) = fixture();
+        let codes: Vec<usize> = (0..6).collect();
+        let boot = WildBootstrap::new(
+            &pieces,
+            1,
+            coef,
+            &codes,
+            6,
+            &options(WildWeights::Rademacher, 64),
+            &Silent,
+        )
+        .unwrap();
+        let result = boot.result(0.05);
+        assert!(result.enumerated);
+        assert_eq!(result.draws, 64);
+        assert_eq!((result.p_value * 64.0).fract(), 0.0);
+        // At β₀ = β̂, t = 0: every draw is more extreme except the identity and its negation,
+        // whose t* is exactly 0 too (WCR reproduces the data).
+        assert_eq!(boot.p_value(coef), 62.0 / 64.0);
+        assert!(result.conf_low < coef && coef < result.conf_high);
+        // One draw fewer than 2^G: drawn, not enumerated.
+        let drawn = WildBootstrap::new(
+            &pieces,
+            1,
+            coef,
+            &codes,
+            6,
+            &options(WildWeights::Rademacher, 63),
+            &Silent,
+        )
+        .unwrap();
+        assert!(!drawn.enumerated);
+    }
+
+    #[test]
+    fn the_result_does_not_depend_on_the_number_of_threads() {
+        let (pieces, coef, _) = fixture();
+        let codes: Vec<usize> = (0..6).collect();
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    WildBootstrap::new(
+                        &pieces,
+                        1,
+                        coef,
+                        &codes,
+                        6,
+                        &options(WildWeights::Webb, 9_999),
+                        &Silent,
+                    )
+                    .unwrap()
+                    .result(0.05)
+                })
+        };
+        let one = run(1);
+        assert_eq!(one, run(3));
+        assert!(!one.enumerated && one.draws == 9_999);
+    }
+
+    #[test]
+    fn the_weight_distributions_have_mean_zero_and_variance_one() {
+        for weights in [
+            WildWeights::Rademacher,
+            WildWeights::Webb,
+            WildWeights::Mammen,
+            WildWeights::Normal,
+        ] {
+            let v: Vec<f64> = (0..4_000)
+                .flat_map(|b| draw_weights(weights, 3, b, 10))
+                .collect();
+            let n = v.len() as f64;
+            let mean = v.iter().sum::<f64>() / n;
+            let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+            assert!(mean.abs() < 0.02, "{weights:?} {mean}");
+            assert!((var - 1.0).abs() < 0.03, "{weights:?} {var}");
+        }
+    }
 }

@@ -679,6 +679,62 @@ mod tests {
     }
 
     #[test]
+    fn the_wild_bootstrap_needs_clusters_a_regression_and_enough_draws() {
+        let wild = |change: &dyn Fn(&mut AnalysisFlags)| {
+            let mut flags = AnalysisFlags {
+                wild_bootstrap: Some(999),
+                seed: Some(1),
+                covariates: Some(vec!["age".into()]),
+                cluster: Some("municipality".into()),
+                ..ad_hoc()
+            };
+            change(&mut flags);
+            AnalysisSettings::resolve(&flags, None)
+        };
+        let s = wild(&|_| {}).unwrap();
+        let w = s.wild.as_ref().unwrap().value;
+        assert_eq!(
+            (w.weights, w.null, w.draws),
+            (WildWeights::Rademacher, WildNull::Impose, 999)
+        );
+        let err = wild(&|f| f.cluster = None).unwrap_err();
+        assert!(matches!(err, Error::Usage(_)), "{err:?}");
+        assert!(err.to_string().contains("--wild-bootstrap"), "{err}");
+        assert!(err.to_string().contains("cluster"), "{err}");
+        let err = wild(&|f| {
+            f.estimator = Some("dim".into());
+            f.covariates = None;
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("difference in means"), "{err}");
+        let err = wild(&|f| f.wild_bootstrap = Some(10)).unwrap_err();
+        assert!(err.to_string().contains("at least 99"), "{err}");
+        let err = wild(&|f| f.seed = None).unwrap_err();
+        assert!(err.to_string().contains("--seed"), "{err}");
+        let err = wild(&|f| f.wild_weights = Some("gauss".into())).unwrap_err();
+        assert!(err.to_string().contains("--wild-weights"), "{err}");
+        assert!(err.to_string().contains("normal"), "{err}");
+        let err = wild(&|f| {
+            f.wild_bootstrap = None;
+            f.wild_null = Some("free".into());
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("--wild-null"), "{err}");
+        assert!(
+            wild(&|f| f.wild_bootstrap = Some(0))
+                .unwrap()
+                .wild
+                .is_none()
+        );
+        let cv3 = wild(&|f| {
+            f.wild_bootstrap = None;
+            f.se = Some("CV3".into());
+        })
+        .unwrap();
+        assert_eq!(cv3.se.value, SeType::Cv3);
+    }
+
+    #[test]
     fn missing_covariates_default_to_complete_cases() {
         let s = AnalysisSettings::resolve(&ad_hoc(), None).unwrap();
         assert_eq!(s.missing_covariates.value, MissingCovariates::Complete);
