@@ -874,7 +874,7 @@ fn hc_standard_errors_with_clusters_are_refused() {
     );
     expect_usage_error(
         &run,
-        &["`--se`", "hc2 ignores the clusters", "cr0, cr1 or cr2"],
+        &["`--se`", "hc2 ignores the clusters", "cr0, cr1, cr2 or cv3"],
     );
 }
 
@@ -1355,7 +1355,21 @@ fn randomization_inference_ad_hoc_with_clusters_needs_the_ledger() {
             "1",
         ],
     );
-    expect_error(&run, &["clusters", "ledger"]);
+    // The estimates come first, with the warning that 4 clusters are few (issue 14); the error
+    // is the last line.
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        run.stderr.contains("4 clusters of `site`"),
+        "{}",
+        run.stderr
+    );
+    let last = run.stderr.trim().lines().last().unwrap_or_default();
+    assert!(last.starts_with("error: "), "{last}");
+    assert!(
+        last.contains("clusters") && last.contains("ledger"),
+        "{last}"
+    );
+    assert!(run.stdout.is_empty(), "no output expected: {}", run.stdout);
 }
 
 #[test]

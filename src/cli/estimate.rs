@@ -10,7 +10,7 @@ use lotta::io::source::{InputFile, StudyInputs};
 use lotta::ops::effects as ops;
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::spec::Study;
-use lotta::tidy::{attrition_frame, to_frame};
+use lotta::tidy::{attrition_frame, cluster_frame, to_frame};
 use std::path::PathBuf;
 
 /// The flags of `lotta estimate` (boxed: the command enum stays small).
@@ -58,7 +58,8 @@ pub struct Flags {
     /// Cluster column for cluster-robust standard errors.
     #[arg(long)]
     pub cluster: Option<String>,
-    /// hc0, hc1, hc2, hc3, cr0, cr1 (Stata), cr2 (default hc2; cr2 with --cluster).
+    /// hc0, hc1, hc2, hc3, cr0, cr1 (Stata), cr2, cv3 (cluster jackknife) (default hc2; cr2
+    /// with --cluster).
     #[arg(long)]
     pub se: Option<String>,
     /// Column saying who took part (0/1): adds the 2SLS effect of participation.
@@ -76,6 +77,17 @@ pub struct Flags {
     /// Seed for randomization inference (default: `[study] seed`).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Wild cluster bootstrap with this many draws for every regression row (needs clusters;
+    /// with Rademacher weights and 2^G <= B all sign vectors are enumerated) (`[analysis]
+    /// wild_bootstrap`).
+    #[arg(long, value_name = "B")]
+    pub wild_bootstrap: Option<u32>,
+    /// Wild bootstrap weights: rademacher (default), webb, mammen or normal.
+    #[arg(long)]
+    pub wild_weights: Option<String>,
+    /// Wild bootstrap residuals: impose (the null imposed, WCR; default) or free (WCU).
+    #[arg(long)]
+    pub wild_null: Option<String>,
     /// Adjust p-values across outcomes × subgroups: holm or bh.
     #[arg(long)]
     pub adjust: Option<String>,
@@ -86,6 +98,10 @@ pub struct Flags {
     /// Write the attrition table (missing outcomes by arm) instead of the effects.
     #[arg(long)]
     pub attrition: bool,
+    /// Write the cluster diagnostics of each overall effect (size, leverage, partial leverage,
+    /// the estimate without each cluster, effective number of clusters) instead of the effects.
+    #[arg(long, conflicts_with = "attrition")]
+    pub cluster_diagnostics: bool,
     /// table, csv, json, markdown or latex.
     #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
@@ -114,6 +130,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         adjust: args.adjust.clone(),
         categorical: args.categorical.clone(),
         missing_covariates: args.missing_covariates.clone(),
+        wild_bootstrap: args.wild_bootstrap,
+        wild_weights: args.wild_weights.clone(),
+        wild_null: args.wild_null.clone(),
     };
     let (study, data_file) = match (&args.study, &args.data) {
         (Some(_), Some(_)) => {
@@ -168,18 +187,26 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     for warning in ops::survival_outcome_warnings(study.as_ref(), &settings) {
         eprintln!("warning: {warning}");
     }
-    let mut effects = ops::estimate(data, &settings, notes)?;
+    let progress = crate::cli::common::TerminalProgress::new(false);
+    let mut effects = ops::estimate(data, &settings, notes, &progress)?;
     for note in &effects.notes {
         eprintln!("warning: {note}");
     }
     let shown = effects.notes.len();
-    let progress = crate::cli::common::TerminalProgress::new(false);
     ops::infer(&mut effects, &settings, ledger.as_ref(), &progress)?;
     for note in &effects.notes[shown..] {
         eprintln!("note: {note}");
     }
     let frame = if args.attrition {
         attrition_frame(&effects.estimates.attrition)
+    } else if args.cluster_diagnostics {
+        if effects.estimates.clusters.is_empty() {
+            return Err(UsageError(
+                "--cluster-diagnostics needs clusters; give a cluster column (--cluster or `[analysis] cluster`)".into(),
+            )
+            .into());
+        }
+        cluster_frame(&effects.estimates.clusters)
     } else {
         to_frame(&effects.estimates.rows)
     };

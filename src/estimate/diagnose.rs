@@ -9,9 +9,23 @@
 //! - A covariate identical to the outcome: the adjusted effect is meaningless.
 //! - A first-stage F below 10 (Staiger & Stock 1997): a weak instrument, 2SLS biased towards OLS.
 //! - An outcome of 0s and 1s with a few other values (2, −1): most likely a coding error.
+//! - Few clusters (G below [`FEW_CLUSTERS`]), few effective clusters (G* below it; Carter,
+//!   Schnepel & Steigerwald 2017), or one cluster that dominates (partial leverage above
+//!   [`DOMINANT_LEVERAGE`]/G, or more than half the rows): cluster-robust t-tests over-reject
+//!   (MacKinnon, Nielsen & Webb 2023, sec. 4 and 6).
 
 use super::rows::EffectRow;
-use super::{AnalysisData, CovariateValues};
+use super::{AnalysisData, ClusterReport, CovariateValues};
+
+/// Fewer clusters (or effective clusters) than this get a warning: below about 30 the
+/// cluster-robust t-test with t(G − 1) critical values is unreliable (MacKinnon, Nielsen & Webb
+/// 2023, sec. 4).
+pub const FEW_CLUSTERS: f64 = 30.0;
+
+/// A cluster whose partial leverage exceeds this many times 1/G (its share when all clusters
+/// weigh the same) dominates the estimate (MacKinnon, Nielsen & Webb 2023b: partial leverage
+/// "much larger than 1/G" makes cluster-robust inference unreliable).
+pub const DOMINANT_LEVERAGE: f64 = 2.0;
 
 /// The first-stage F below which an instrument counts as weak (Staiger & Stock 1997).
 pub const WEAK_FIRST_STAGE_F: f64 = 10.0;
@@ -134,6 +148,50 @@ pub fn data(data: &AnalysisData, codes: &[usize], warnings: &mut Vec<String>) {
                 warnings,
                 format!(
                     "{outcome}: a 0/1 outcome with {other} other value(s) (e.g. {first}); if it is binary, these cells are coding errors and the effect is not a share"
+                ),
+            );
+        }
+    }
+}
+
+/// Warnings about the clusters of each overall effect: few, few effective, or one dominant.
+pub fn clusters(reports: &[ClusterReport], warnings: &mut Vec<String>) {
+    for r in reports {
+        let d = &r.diagnostics;
+        let g = d.clusters.len();
+        let gf = g as f64;
+        let rows: usize = d.clusters.iter().map(|c| c.size).sum();
+        let mut problems = Vec::new();
+        if gf < FEW_CLUSTERS || d.effective() < FEW_CLUSTERS {
+            problems.push(format!(
+                "{g} clusters of `{}` (effective number G*(0) = {:.1}, G*(1) = {:.1}; Carter, Schnepel & Steigerwald 2017): with fewer than {FEW_CLUSTERS} the cluster-robust p-value and interval are unreliable",
+                r.cluster, d.effective_independent, d.effective_equicorrelated
+            ));
+        }
+        if let Some((c, big)) = d
+            .clusters
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.partial_leverage.total_cmp(&b.1.partial_leverage))
+            && (big.partial_leverage > DOMINANT_LEVERAGE / gf || 2 * big.size > rows)
+        {
+            problems.push(format!(
+                "cluster `{}` dominates ({} of {rows} rows, partial leverage {:.2} against 1/G = {:.2}; without it the estimate is {:.4})",
+                r.labels.get(c).map_or("?", String::as_str),
+                big.size,
+                big.partial_leverage,
+                1.0 / gf,
+                big.coef_without
+            ));
+        }
+        if !problems.is_empty() {
+            push(
+                warnings,
+                format!(
+                    "{}, {}: {}; prefer the wild cluster bootstrap (--wild-bootstrap) or randomization inference (--ri), and see --cluster-diagnostics",
+                    r.outcome,
+                    r.term,
+                    problems.join("; ")
                 ),
             );
         }

@@ -8,6 +8,7 @@
 //! ([`recompute`], [`binary_statistic`]).
 
 pub mod adjust;
+pub mod clusters;
 pub mod diagnose;
 pub mod dim;
 pub mod fast;
@@ -21,9 +22,11 @@ pub mod ri;
 pub mod rows;
 pub mod vcov;
 pub mod weights;
+pub mod wild;
 
 use crate::categorical::Codes;
 use crate::error::{Error, Result};
+use crate::linalg;
 use ols::{CovariateView, DesignMatrix, LazyDesignMatrix, expand_covariates, lm_robust_lazy};
 use rayon::prelude::*;
 use rows::{AttritionRow, EffectKind, EffectRow, RowEstimator, SeRule};
@@ -204,6 +207,29 @@ pub struct Estimates {
     pub rows: Vec<EffectRow>,
     pub attrition: Vec<AttritionRow>,
     pub warnings: Vec<String>,
+    /// Cluster diagnostics of each overall treatment term (with clusters; not for re-drawn
+    /// assignments).
+    pub clusters: Vec<ClusterReport>,
+}
+
+/// The cluster diagnostics ([`clusters::ClusterDiagnostics`]) of one outcome's overall effect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterReport {
+    pub outcome: String,
+    pub term: String,
+    /// The cluster column and the label of each diagnosed cluster, in the diagnostics' order.
+    pub cluster: String,
+    pub labels: Vec<String>,
+    pub diagnostics: clusters::ClusterDiagnostics,
+}
+
+/// Work beyond the estimates, done on the fitted models while they are in memory.
+#[derive(Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// The wild cluster bootstrap of every regression row, and where to report its progress.
+    pub wild: Option<(&'a wild::WildOptions, &'a dyn crate::progress::Progress)>,
+    /// Cluster diagnostics of the overall effects.
+    pub diagnostics: bool,
 }
 
 /// t statistic, two-sided p-value and (1 − α) interval with `df` degrees of freedom
@@ -225,7 +251,7 @@ pub fn resolve_se(se: Option<SeType>, clustered: bool) -> Result<SeType> {
         (None, false) => Ok(SeType::Hc2),
         (None, true) => Ok(SeType::Cr2),
         (Some(s), true) if !s.is_cluster() => Err(Error::compute(format!(
-            "--se {} ignores the clusters; with --cluster use cr0, cr1 or cr2",
+            "--se {} ignores the clusters; with --cluster use cr0, cr1, cr2 or cv3",
             s.label().to_lowercase()
         ))),
         (Some(s), false) if s.is_cluster() => Err(Error::compute(format!(
@@ -251,6 +277,21 @@ pub fn estimate_all(
     data: &AnalysisData,
     options: &EstimateOptions,
     assignment: Option<&[usize]>,
+) -> Result<Estimates> {
+    let extras = Extras {
+        wild: None,
+        diagnostics: assignment.is_none(),
+    };
+    estimate_with(data, options, assignment, &extras)
+}
+
+/// [`estimate_all`] with the extras: the wild cluster bootstrap of every regression row
+/// (`EffectRow::p_value_wild` …) and the cluster diagnostics of the overall effects.
+pub fn estimate_with(
+    data: &AnalysisData,
+    options: &EstimateOptions,
+    assignment: Option<&[usize]>,
+    extras: &Extras<'_>,
 ) -> Result<Estimates> {
     let codes: &[usize] = assignment.unwrap_or(&data.treatment.codes);
     let (data, filled) = missing::prepare(data, options.missing_covariates);
@@ -278,6 +319,7 @@ pub fn estimate_all(
         EffectKind::Itt(options.estimator)
     };
     let mut warnings = filled;
+    let mut cluster_reports = Vec::new();
     for (outcome, y) in &data.outcomes {
         let complete = missing::analysed_rows(data, y);
         let observed = y.iter().filter(|v| !v.is_nan()).count();
@@ -340,25 +382,56 @@ pub fn estimate_all(
         let by_levels = data.by.as_ref().filter(|by| by.levels.len() >= 2);
         let group_results: Vec<_> = groups
             .iter()
-            .map(|group| {
+            .enumerate()
+            .map(|(g, group)| {
                 let mut w = Vec::new();
                 let at = format!("{outcome}, {}", group.label);
-                group_effects(data, options, se, codes, y, &group.rows, &at, &mut w)
-                    .map(|effects| (effects, w))
-                    .map_err(|e| context(e, outcome, &group.label))
+                // Diagnostics for the overall effect only (the first group).
+                let extras = Extras {
+                    diagnostics: extras.diagnostics && g == 0,
+                    ..*extras
+                };
+                group_effects(
+                    data,
+                    options,
+                    se,
+                    codes,
+                    y,
+                    &group.rows,
+                    &at,
+                    &extras,
+                    &mut w,
+                )
+                .map(|effects| (effects, w))
+                .map_err(|e| context(e, outcome, &group.label))
             })
             .collect();
         let diff_result = by_levels.map(|by| {
             let mut w = Vec::new();
             let at = format!("{outcome}, the interaction model");
-            differences(data, options, se, codes, y, &complete, by, &at, &mut w)
-                .map(|d| (d, w))
-                .map_err(|e| context(e, outcome, "the interaction model"))
+            let extras = Extras {
+                diagnostics: false,
+                ..*extras
+            };
+            differences(
+                data, options, se, codes, y, &complete, by, &at, &extras, &mut w,
+            )
+            .map(|d| (d, w))
+            .map_err(|e| context(e, outcome, "the interaction model"))
         });
         for (group, result) in groups.iter().zip(group_results) {
             let (effects, w) = result?;
             merge_warnings(&mut warnings, w);
             for (a, effect) in effects {
+                if let (Some(d), Some(cluster)) = (&effect.diagnostics, &data.cluster) {
+                    cluster_reports.push(ClusterReport {
+                        outcome: outcome.clone(),
+                        term: data.treatment.term(a),
+                        cluster: cluster.name.clone(),
+                        labels: d.0.iter().map(|&c| cluster.levels[c].clone()).collect(),
+                        diagnostics: d.1.clone(),
+                    });
+                }
                 rows.push(row(
                     data,
                     options,
@@ -454,10 +527,12 @@ pub fn estimate_all(
     if assignment.is_none() {
         diagnose::data(data, codes, &mut warnings);
     }
+    diagnose::clusters(&cluster_reports, &mut warnings);
     Ok(Estimates {
         rows,
         attrition: attrition_rows,
         warnings,
+        clusters: cluster_reports,
     })
 }
 
@@ -537,6 +612,25 @@ pub struct Effect {
     pub std_error: f64,
     pub df: f64,
     pub se_type: SeRule,
+    /// The wild cluster bootstrap, when asked for (regression rows).
+    pub wild: Option<wild::WildResult>,
+    /// Cluster diagnostics, when asked for: the data's cluster code of each diagnosed cluster,
+    /// and the diagnostics.
+    pub diagnostics: Option<(Vec<usize>, clusters::ClusterDiagnostics)>,
+}
+
+impl Effect {
+    /// An effect without bootstrap or diagnostics.
+    fn plain(estimate: f64, std_error: f64, df: f64, se_type: SeRule) -> Effect {
+        Effect {
+            estimate,
+            std_error,
+            df,
+            se_type,
+            wild: None,
+            diagnostics: None,
+        }
+    }
 }
 
 fn subset<T: Copy + Send + Sync>(values: &[T], rows: &[usize]) -> Vec<T> {
@@ -732,6 +826,7 @@ fn group_effects(
     y: &[f64],
     rows: &[usize],
     at: &str,
+    extras: &Extras<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<(usize, Effect)>> {
     let arms = data.treatment.arms.len();
@@ -760,15 +855,39 @@ fn group_effects(
                     warnings.push(w.clone());
                 }
             }
-            out.push((
-                a,
-                Effect {
-                    estimate: r.estimate,
-                    std_error: r.std_error,
-                    df: r.df,
-                    se_type: r.se_type,
-                },
-            ));
+            let mut effect = Effect::plain(r.estimate, r.std_error, r.df, r.se_type);
+            if extras.diagnostics && data.cluster.is_some() {
+                // The difference in means is the regression of y on the arm (and the strata when
+                // blocked): its cluster diagnostics are that regression's.
+                let design = model_design(
+                    data,
+                    options,
+                    codes,
+                    &pair,
+                    &DesignMatrix::new(),
+                    &DesignMatrix::new(),
+                );
+                let term = data.treatment.term(a);
+                let only = Extras {
+                    wild: None,
+                    diagnostics: true,
+                };
+                let mut quiet = Vec::new();
+                if let Ok(fitted) = fit_terms(
+                    data,
+                    SeType::Cr0,
+                    y,
+                    &pair,
+                    &design,
+                    std::slice::from_ref(&term),
+                    at,
+                    &only,
+                    &mut quiet,
+                ) {
+                    effect.diagnostics = fitted.into_iter().next().and_then(|e| e.diagnostics);
+                }
+            }
+            out.push((a, effect));
         }
         return Ok(out);
     }
@@ -781,7 +900,7 @@ fn group_effects(
         &DesignMatrix::new(),
     );
     let terms: Vec<String> = (1..arms).map(|a| data.treatment.term(a)).collect();
-    fit_terms(data, se, y, rows, &design, &terms, at, warnings)
+    fit_terms(data, se, y, rows, &design, &terms, at, extras, warnings)
         .map(|effects| (1..arms).zip(effects).collect())
 }
 
@@ -794,6 +913,7 @@ fn fit_terms(
     design: &LazyDesignMatrix,
     terms: &[String],
     at: &str,
+    extras: &Extras<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Effect>> {
     let ys = subset(y, rows);
@@ -823,20 +943,77 @@ fn fit_terms(
             leverage_one_warning(data, rows, &fit.leverage_one, se, at),
         );
     }
-    terms
+    let mut effects = terms
         .iter()
         .map(|t| {
             let j = fit
                 .index(t)
                 .ok_or_else(|| Error::compute(format!("term `{t}` missing from the model")))?;
-            Ok(Effect {
-                estimate: fit.coef[j],
-                std_error: fit.std_error[j],
-                df: fit.df[j],
-                se_type: SeRule::Robust(se),
-            })
+            Ok(Effect::plain(
+                fit.coef[j],
+                fit.std_error[j],
+                fit.df[j],
+                SeRule::Robust(se),
+            ))
         })
-        .collect()
+        .collect::<Result<Vec<Effect>>>()?;
+    if let (Some(clusters), Some(cluster), true) = (
+        &clusters,
+        &data.cluster,
+        extras.wild.is_some() || extras.diagnostics,
+    ) {
+        // The per-cluster pieces of this fit, once for every term (`clusters`, `wild`).
+        let root_w = weights.as_deref().map(root_weights);
+        let x = linalg::Columns::from_refs(design.refs(), root_w.as_deref(), ys.len())?
+            .select(&fit.kept);
+        let residuals: Vec<f64> = match &root_w {
+            Some(rw) => fit.residuals.iter().zip(rw).map(|(e, r)| e * r).collect(),
+            None => fit.residuals.clone(),
+        };
+        let pieces = clusters::ClusterPieces::new(&x, &residuals, clusters)?;
+        // The data's cluster code of each of the fit's clusters (numbered in code order).
+        let mut codes_here = subset(&cluster.codes, rows);
+        codes_here.sort_unstable();
+        codes_here.dedup();
+        for (t, effect) in terms.iter().zip(effects.iter_mut()) {
+            let Some(j) = fit
+                .index(t)
+                .and_then(|j| fit.kept.iter().position(|&k| k == j))
+                .filter(|_| effect.estimate.is_finite())
+            else {
+                continue;
+            };
+            if extras.diagnostics {
+                effect.diagnostics =
+                    Some((codes_here.clone(), pieces.diagnostics(j, effect.estimate)));
+            }
+            if let Some((options, progress)) = extras.wild {
+                match wild::WildBootstrap::new(
+                    &pieces,
+                    j,
+                    effect.estimate,
+                    &codes_here,
+                    cluster.levels.len(),
+                    options,
+                    progress,
+                ) {
+                    Ok(boot) => effect.wild = Some(boot.result(options.alpha)),
+                    Err(Error::Interrupted) => return Err(Error::Interrupted),
+                    Err(e) => push_new(
+                        warnings,
+                        format!("{at}, {t}: no wild cluster bootstrap: {e}"),
+                    ),
+                }
+            }
+        }
+    }
+    Ok(effects)
+}
+
+/// √w with the weights normalized to mean 1, as the weighted fit scales its rows.
+fn root_weights(w: &[f64]) -> Vec<f64> {
+    let mean = w.iter().sum::<f64>() / w.len() as f64;
+    w.iter().map(|v| (v / mean).sqrt()).collect()
 }
 
 /// A subgroup difference: label, arm, effect, and the rows of the two levels compared.
@@ -853,6 +1030,7 @@ fn differences(
     rows: &[usize],
     by: &Factor,
     at: &str,
+    extras: &Extras<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Difference>> {
     let reference = by.levels.len() - 1;
@@ -881,7 +1059,7 @@ fn differences(
     let design = model_design(data, options, codes, rows, &indicators, &interacted);
     drop((indicators, interacted));
     let terms: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
-    let effects = fit_terms(data, se, y, rows, &design, &terms, at, warnings)?;
+    let effects = fit_terms(data, se, y, rows, &design, &terms, at, extras, warnings)?;
     let mut out = Vec::new();
     for ((_, l, a), effect) in wanted.into_iter().zip(effects) {
         let label = format!(
@@ -992,12 +1170,7 @@ fn iv_differences(
             .collect();
         out.push((
             label,
-            Effect {
-                estimate,
-                std_error,
-                df,
-                se_type: SeRule::Robust(se),
-            },
+            Effect::plain(estimate, std_error, df, SeRule::Robust(se)),
             first_stage_f,
             group_rows,
         ));
@@ -1032,12 +1205,7 @@ fn iv_effect(
         clusters.as_ref(),
     )?;
     Ok((
-        Effect {
-            estimate: r.estimate,
-            std_error: r.std_error,
-            df: r.df,
-            se_type: SeRule::Robust(se),
-        },
+        Effect::plain(r.estimate, r.std_error, r.df, SeRule::Robust(se)),
         r.first_stage_f,
     ))
 }
@@ -1064,6 +1232,7 @@ fn row(
 ) -> EffectRow {
     let (stat, p, lo, hi) =
         t_inference(effect.estimate, effect.std_error, effect.df, options.alpha);
+    let wild = effect.wild;
     // Arm means: with weights the weighted (Hájek) means Σwy/Σw with the estimator's weights
     // (R's `weighted.mean`), so that for `dim` with weights the effect is their difference
     // (estimatr `difference_in_means` with weights = lm_robust(y ~ z, weights)); counts are counts.
@@ -1105,6 +1274,11 @@ fn row(
         p_value_ri: None,
         ri_conf_low: None,
         ri_conf_high: None,
+        p_value_wild: wild.map(|w| w.p_value),
+        wild_conf_low: wild.map(|w| w.conf_low),
+        wild_conf_high: wild.map(|w| w.conf_high),
+        wild_draws: wild.map(|w| w.draws),
+        wild_enumerated: wild.map(|w| w.enumerated),
         prespecified: None,
     }
 }

@@ -172,6 +172,16 @@ pub struct EffectRow {
     /// (overall rows of two-arm studies).
     pub ri_conf_low: Option<f64>,
     pub ri_conf_high: Option<f64>,
+    /// Wild cluster bootstrap p-value of a zero effect (`estimate::wild`; regression rows with
+    /// clusters, when asked for).
+    pub p_value_wild: Option<f64>,
+    /// Wild bootstrap interval by test inversion (±∞ when unbounded).
+    pub wild_conf_low: Option<f64>,
+    pub wild_conf_high: Option<f64>,
+    /// Bootstrap draws (2^G when every Rademacher sign vector was enumerated).
+    pub wild_draws: Option<u64>,
+    /// Whether the draws were the full enumeration (the p-value is then exact, not Monte Carlo).
+    pub wild_enumerated: Option<bool>,
     /// Whether the frozen pre-analysis plan specified this row, computed as planned (None: the
     /// study has no plan; see `crate::plan::is_prespecified`).
     pub prespecified: Option<bool>,

@@ -1,7 +1,13 @@
 //! Robust variance estimators of least-squares coefficients and their degrees of freedom:
 //! HC0–HC3 (heteroskedasticity-consistent) and CR0, CR1 (Stata) and CR2 (Bell–McCaffrey) cluster
 //! estimators, as estimatr's `lm_robust` computes them (estimatr "Mathematical notes";
-//! MacKinnon & White 1985; Bell & McCaffrey 2002; Pustejovsky & Tipton 2018).
+//! MacKinnon & White 1985; Bell & McCaffrey 2002; Pustejovsky & Tipton 2018), and CV3, the
+//! cluster jackknife (G − 1)/G Σ_g (β̂_(g) − β̂)(β̂_(g) − β̂)' of MacKinnon, Nielsen & Webb
+//! (2023) and summclust, with t(G − 1) ([`super::clusters`]). Chosen over clubSandwich's CR3
+//! and `sandwich::vcovCL(type = "HC3")`, which are the jackknife sum itself (their
+//! Σ X_g'(I − H_gg)⁻¹û_g û_g'(I − H_gg)⁻¹X_g equals Σ (β̂_(g) − β̂)(β̂_(g) − β̂)' in the
+//! bread): CV3 = (G − 1)/G · CR3 = `vcovCL(type = "HC3", cadjust = FALSE)`, the jackknife's
+//! own variance (tests/reference/wild/reference.R checks all three).
 //!
 //! CR2 is computed in the k × k form: for a cluster s with rows X_s, the adjustment
 //! A_s = (I − X_s M X_s')^{-1/2} (M = (X'X)⁻¹) is never built. With M = R⁻¹R⁻ᵀ and
@@ -40,6 +46,8 @@ pub enum SeType {
     /// Stata's cluster-robust estimator (estimatr's `"stata"`).
     Cr1,
     Cr2,
+    /// The cluster jackknife (MacKinnon, Nielsen & Webb 2023's CV3).
+    Cv3,
 }
 
 impl SeType {
@@ -53,6 +61,7 @@ impl SeType {
             "cr0" => SeType::Cr0,
             "cr1" | "stata" => SeType::Cr1,
             "cr2" => SeType::Cr2,
+            "cv3" => SeType::Cv3,
             _ => return None,
         })
     }
@@ -67,18 +76,19 @@ impl SeType {
             SeType::Cr0 => "CR0",
             SeType::Cr1 => "CR1",
             SeType::Cr2 => "CR2",
+            SeType::Cv3 => "CV3",
         }
     }
 
     pub fn is_cluster(self) -> bool {
-        matches!(self, SeType::Cr0 | SeType::Cr1 | SeType::Cr2)
+        matches!(self, SeType::Cr0 | SeType::Cr1 | SeType::Cr2 | SeType::Cv3)
     }
 
     /// The degrees-of-freedom rule that goes with this estimator, for output rows.
     pub fn df_rule(self) -> &'static str {
         match self {
             SeType::Hc0 | SeType::Hc1 | SeType::Hc2 | SeType::Hc3 => "n-k",
-            SeType::Cr0 | SeType::Cr1 => "G-1",
+            SeType::Cr0 | SeType::Cr1 | SeType::Cv3 => "G-1",
             SeType::Cr2 => "Bell-McCaffrey",
         }
     }
@@ -104,7 +114,7 @@ impl Clusters {
     }
 
     /// Row indices of each cluster, in row order within a cluster.
-    fn members(&self) -> Vec<Vec<usize>> {
+    pub fn members(&self) -> Vec<Vec<usize>> {
         let mut members = vec![Vec::new(); self.count];
         for (i, &g) in self.index.iter().enumerate() {
             if let Some(m) = members.get_mut(g) {
@@ -242,6 +252,11 @@ pub fn robust_vcov(
             None => cr2(x, residuals, &r_inv, &m, &members, df_for),
             Some(rw) => cr2_weighted(x, residuals, rw, &m, &members, df_for),
         },
+        SeType::Cv3 => Ok(Vcov {
+            matrix: symmetrize(super::clusters::ClusterPieces::new(x, residuals, clusters)?.cv3()),
+            df: vec![gf - 1.0; k],
+            leverage_one: Vec::new(),
+        }),
         _ => unreachable!("HC types handled above"),
     }
 }
@@ -263,28 +278,11 @@ fn cr2(
     df_for: &[usize],
 ) -> Result<Vcov> {
     let k = x.ncols();
-    let parts: Vec<Cr2Cluster> = members
-        .par_iter()
-        .map(|rows| {
-            let mut s = DMatrix::<f64>::zeros(k, k);
-            let mut xe = DVector::<f64>::zeros(k);
-            let mut xi = vec![0.0; k];
-            for &i in rows {
-                for (j, v) in xi.iter_mut().enumerate() {
-                    *v = x.get(i, j);
-                }
-                for a in 0..k {
-                    xe[a] += xi[a] * residuals[i];
-                    for b in 0..=a {
-                        s[(a, b)] += xi[a] * xi[b];
-                    }
-                }
-            }
-            for a in 0..k {
-                for b in 0..a {
-                    s[(b, a)] = s[(a, b)];
-                }
-            }
+    // X_s'X_s and X_s'e_s of every cluster, in one pass (`clusters::ClusterPieces`).
+    let pieces = super::clusters::per_cluster(x, residuals, members);
+    let parts: Vec<Cr2Cluster> = pieces
+        .into_par_iter()
+        .map(|(s, xe, _)| {
             let ztz = symmetrize(r_inv.transpose() * &s * r_inv);
             let eig = ztz.symmetric_eigen();
             let c = r_inv * &eig.eigenvectors;

@@ -5,7 +5,7 @@
 use crate::design::ledger::Ledger;
 use crate::error::Result;
 use crate::estimate::inference::{self, LedgerReplay};
-use crate::estimate::{AnalysisData, Estimates, estimate_all};
+use crate::estimate::{AnalysisData, Estimates, Extras, estimate_with};
 use crate::io::analysis_data::{load_file, load_study};
 use crate::io::source::StudyInputs;
 use crate::settings::analysis::AnalysisSettings;
@@ -35,22 +35,62 @@ pub fn study_data(
     )
 }
 
-/// Every effect row of `data` (no inference yet).
+/// Every effect row of `data` (no randomization inference yet), with the cluster diagnostics and,
+/// when the settings ask, the wild cluster bootstrap of every regression row (its draws
+/// reported to `progress`).
 pub fn estimate(
     data: AnalysisData,
     settings: &AnalysisSettings,
     mut notes: Vec<String>,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<Effects> {
-    let mut estimates = estimate_all(&data, &settings.options(), None)?;
+    let wild = settings.wild_options();
+    let extras = Extras {
+        wild: wild.as_ref().map(|w| (w, progress)),
+        diagnostics: true,
+    };
+    let mut estimates = estimate_with(&data, &settings.options(), None, &extras)?;
     estimates
         .warnings
         .splice(0..0, settings.notes.iter().cloned());
     notes.extend(estimates.warnings.iter().cloned());
+    notes.extend(wild_notes(&estimates));
     Ok(Effects {
         data,
         estimates,
         notes,
     })
+}
+
+/// What the reader of wild bootstrap rows must know: which were a full enumeration (exact,
+/// deterministic p-values, in steps of 1/2^G) and which intervals are unbounded.
+fn wild_notes(estimates: &Estimates) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut enumerated: Vec<String> = Vec::new();
+    for r in &estimates.rows {
+        let what = format!("{} {} {}", r.outcome, r.subgroup, r.term);
+        if let (Some(true), Some(draws)) = (r.wild_enumerated, r.wild_draws) {
+            enumerated.push(format!("{what} (all {draws})"));
+        }
+        let unbounded = [r.wild_conf_low, r.wild_conf_high]
+            .iter()
+            .any(|v| v.is_some_and(f64::is_infinite));
+        if unbounded {
+            notes.push(format!(
+                "{what}: the wild bootstrap interval is unbounded (the bootstrap p-value stays above α however far the null value moves): the data cannot bound the effect at this level"
+            ));
+        }
+    }
+    if !enumerated.is_empty() {
+        notes.insert(
+            0,
+            format!(
+                "wild cluster bootstrap by full enumeration of the 2^G Rademacher sign vectors (deterministic; the p-value is exact for the bootstrap, in steps of 1/2^G): {}",
+                enumerated.join("; ")
+            ),
+        );
+    }
+    notes
 }
 
 /// Randomization inference and the adjustment, as the settings ask. With a `ledger` the study's
@@ -128,7 +168,7 @@ pub fn study_effects(
     settings: &AnalysisSettings,
 ) -> Result<Effects> {
     let (data, notes) = study_data(study, inputs, settings)?;
-    let mut effects = estimate(data, settings, notes)?;
+    let mut effects = estimate(data, settings, notes, &crate::progress::Silent)?;
     let ledger = ledger_for_inference(study, inputs, settings)?;
     infer(
         &mut effects,
@@ -142,7 +182,7 @@ pub fn study_effects(
 /// The effects in one data file (ad hoc), with inference.
 pub fn file_effects(path: &Path, settings: &AnalysisSettings) -> Result<Effects> {
     let data = load_file(path, &settings.request())?;
-    let mut effects = estimate(data, settings, Vec::new())?;
+    let mut effects = estimate(data, settings, Vec::new(), &crate::progress::Silent)?;
     infer(&mut effects, settings, None, &crate::progress::Silent)?;
     Ok(effects)
 }

@@ -185,7 +185,7 @@ pub fn run(
     step(STEPS[2]);
     let analysis = &settings.analysis;
     let (data, load_notes) = effects::study_data(study, inputs, analysis)?;
-    let mut estimated = effects::estimate(data, analysis, load_notes)?;
+    let mut estimated = effects::estimate(data, analysis, load_notes, progress)?;
     let ri_ledger = analysis.ri.as_ref().map(|_| &ledger);
     effects::infer(&mut estimated, analysis, ri_ledger, progress)?;
     if let Some(status) = &settings.plan {

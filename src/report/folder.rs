@@ -152,9 +152,15 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
                 lines.push("Missing covariates: the missing-indicator method (a missing number filled with the covariate's mean over everyone analysed, with an indicator of its missingness, both adjusted for (and under Lin centred) like the other covariates; a missing category its own level `NA`; White & Thompson 2005, Groenwold et al. 2012).".into());
             }
         }
-        let se = itt_values(effects, "se_type").join(", ");
+        let se_types = itt_values(effects, "se_type");
+        let se = se_types.join(", ");
         lines.push(format!(
-            "Standard errors: {se} (HC2: MacKinnon & White 1985, estimatr's default; CR2: Bell & McCaffrey 2002 with Pustejovsky & Tipton 2018 df); t intervals with the residual df."
+            "Standard errors: {se} (HC2: MacKinnon & White 1985, estimatr's default; CR2: Bell & McCaffrey 2002 with Pustejovsky & Tipton 2018 df{}); t intervals with the residual df.",
+            if se_types.iter().any(|s| s == "CV3") {
+                "; CV3: the cluster jackknife, (G − 1)/G times the sum of squared leave-one-cluster-out shifts, MacKinnon, Nielsen & Webb 2023, with G − 1 df"
+            } else {
+                ""
+            }
         ));
         if let Some(by) = &methods.by {
             lines.push(format!(
@@ -170,6 +176,9 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
             lines.push(format!(
                 "Randomization inference: {r} re-runs of the study's own assignment procedure from its ledger (strata, blocks, batches), every estimate of the whole model recomputed under each; two-sided p = share of draws with |estimate| ≥ |observed| (ri2, ritest); interval for a constant effect by test inversion (Rosenbaum 2002)."
             ));
+        }
+        if let Some(w) = &methods.wild {
+            lines.push(wild_line(w));
         }
         let method = match methods.adjust.as_deref() {
             Some("holm") => Some("Holm (1979)"),
@@ -203,6 +212,27 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
             .into(),
     );
     lines
+}
+
+/// The methods sentence of the wild cluster bootstrap.
+fn wild_line(w: &crate::settings::analysis::WildSettings) -> String {
+    use crate::estimate::wild::{WildNull, WildWeights};
+    let residuals = match w.null {
+        WildNull::Impose => "restricted (the null of no effect imposed, WCR)",
+        WildNull::Free => "unrestricted (WCU)",
+    };
+    let weights = match w.weights {
+        WildWeights::Rademacher => {
+            "Rademacher weights (every one of the 2^G sign vectors enumerated, deterministically, when 2^G is at most the number of draws)"
+        }
+        WildWeights::Webb => "Webb's six-point weights",
+        WildWeights::Mammen => "Mammen's two-point weights",
+        WildWeights::Normal => "standard normal weights",
+    };
+    format!(
+        "Wild cluster bootstrap of every regression row: {residuals}, {weights}, {} draws by cluster, on the CR1 t statistic; two-sided symmetric p-value and an interval by test inversion (Roodman, MacKinnon, Nielsen & Webb 2019; the conventions of boottest and fwildclusterboot).",
+        w.draws
+    )
 }
 
 /// The record of how a report folder's results were computed (`settings.json`).

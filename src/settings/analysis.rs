@@ -9,6 +9,7 @@ use crate::estimate::adjust::Adjustment;
 use crate::estimate::missing::MissingCovariates;
 use crate::estimate::vcov::SeType;
 use crate::estimate::weights::Ipw;
+use crate::estimate::wild::{WildNull, WildOptions, WildWeights};
 use crate::estimate::{EstimateOptions, Estimator};
 use crate::spec::Study;
 use serde::Serialize;
@@ -34,6 +35,7 @@ impl Choice for SeType {
         ("cr1", SeType::Cr1),
         ("stata", SeType::Cr1),
         ("cr2", SeType::Cr2),
+        ("cv3", SeType::Cv3),
     ];
 }
 
@@ -52,6 +54,22 @@ impl Choice for MissingCovariates {
         ("complete", MissingCovariates::Complete),
         ("indicator", MissingCovariates::Indicator),
     ];
+}
+
+impl Choice for WildWeights {
+    const WHAT: &'static str = "wild bootstrap weight distribution";
+    const WORDS: &'static [(&'static str, WildWeights)] = &[
+        ("rademacher", WildWeights::Rademacher),
+        ("webb", WildWeights::Webb),
+        ("mammen", WildWeights::Mammen),
+        ("normal", WildWeights::Normal),
+    ];
+}
+
+impl Choice for WildNull {
+    const WHAT: &'static str = "wild bootstrap null setting";
+    const WORDS: &'static [(&'static str, WildNull)] =
+        &[("impose", WildNull::Impose), ("free", WildNull::Free)];
 }
 
 impl Choice for Ipw {
@@ -80,7 +98,23 @@ pub struct AnalysisFlags {
     pub adjust: Option<String>,
     pub categorical: Option<Vec<String>>,
     pub missing_covariates: Option<String>,
+    pub wild_bootstrap: Option<u32>,
+    pub wild_weights: Option<String>,
+    pub wild_null: Option<String>,
 }
+
+/// The wild cluster bootstrap: draws, weights, null imposed or not, and the seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct WildSettings {
+    pub draws: u32,
+    pub weights: WildWeights,
+    pub null: WildNull,
+    pub seed: u64,
+}
+
+/// Fewer wild bootstrap draws than this are refused (boottest's default is 999; with
+/// Rademacher weights and 2^G ≤ B every sign vector is enumerated instead).
+pub const MIN_WILD_DRAWS: u32 = 99;
 
 /// Randomization inference: how many draws, from which seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -165,6 +199,8 @@ pub struct AnalysisSettings {
     #[serde(serialize_with = "serialize_choice")]
     pub ipw: Setting<Ipw>,
     pub ri: Option<Setting<RiSettings>>,
+    /// The wild cluster bootstrap (None: not asked for).
+    pub wild: Option<Setting<WildSettings>>,
     #[serde(serialize_with = "serialize_optional_choice")]
     pub adjust: Option<Setting<Adjustment>>,
     /// Persons with a missing covariate: complete cases (default) or the indicator method.
@@ -233,6 +269,86 @@ pub fn subgroup_column(
     layers
         .text(flag, ("analysis.by", analysis_by))
         .or_else(|| layers.text((flag.0, None), ("design.by", design_by)))
+}
+
+/// The wild cluster bootstrap as `--wild-bootstrap`, `--wild-weights`, `--wild-null` (and
+/// `--seed`) over `[analysis] wild_bootstrap`, `wild_weights`, `wild_null` say: None for no
+/// draws (or 0). Refused without clusters, with the difference in means (not a regression:
+/// use ols or lin), and below [`MIN_WILD_DRAWS`] draws, naming the flag or key.
+fn wild_settings(
+    layers: &Layers<'_>,
+    flags: &AnalysisFlags,
+    analysis: Option<&crate::spec::analysis::AnalysisSpec>,
+    study: Option<&Study>,
+    estimator: &Setting<Estimator>,
+    cluster: Option<&Setting<String>>,
+) -> Result<Option<Setting<WildSettings>>> {
+    let draws = match (
+        flags.wild_bootstrap,
+        analysis.and_then(|a| a.wild_bootstrap),
+    ) {
+        (Some(d), _) => Some(Setting::new(d, Origin::flag("--wild-bootstrap"))),
+        (None, Some(d)) => Some(Setting::new(d, layers.spec("analysis.wild_bootstrap"))),
+        (None, None) => None,
+    }
+    .filter(|d| d.value > 0);
+    let weights = layers
+        .text(
+            ("--wild-weights", flags.wild_weights.as_ref()),
+            (
+                "analysis.wild_weights",
+                analysis.and_then(|a| a.wild_weights.as_ref()),
+            ),
+        )
+        .map(choose::<WildWeights>)
+        .transpose()?;
+    let null = layers
+        .text(
+            ("--wild-null", flags.wild_null.as_ref()),
+            (
+                "analysis.wild_null",
+                analysis.and_then(|a| a.wild_null.as_ref()),
+            ),
+        )
+        .map(choose::<WildNull>)
+        .transpose()?;
+    let Some(draws) = draws else {
+        if let Some(w) = &weights {
+            return Err(w.error("wild bootstrap weights without draws; give --wild-bootstrap B (or `[analysis] wild_bootstrap`)"));
+        }
+        if let Some(n) = &null {
+            return Err(n.error("a wild bootstrap null setting without draws; give --wild-bootstrap B (or `[analysis] wild_bootstrap`)"));
+        }
+        return Ok(None);
+    };
+    if cluster.is_none() {
+        return Err(draws
+            .error("the wild cluster bootstrap resamples clusters, and the analysis has none")
+            .with_hint("give a cluster column (--cluster or `[analysis] cluster`), or use --ri for randomization inference"));
+    }
+    if estimator.value == Estimator::Dim {
+        return Err(draws
+            .error(format!(
+                "the wild cluster bootstrap is for regression rows, and the estimator is the difference in means ({})",
+                estimator.origin
+            ))
+            .with_hint("use --estimator ols (the same estimate without covariates) or lin"));
+    }
+    if draws.value < MIN_WILD_DRAWS {
+        return Err(draws.error(format!(
+            "{} wild bootstrap draws are too few for a p-value; use at least {MIN_WILD_DRAWS} (boottest's default is 999; with Rademacher weights and 2^G <= B every sign vector is enumerated), or 0 for none",
+            draws.value
+        )));
+    }
+    let seed = flags.seed.or(study.map(Study::seed)).ok_or_else(|| {
+        draws.error("the wild bootstrap needs --seed N (or a study, whose seed is used)")
+    })?;
+    Ok(Some(draws.map(|draws| WildSettings {
+        draws,
+        weights: weights.map_or(WildWeights::Rademacher, |w| w.value),
+        null: null.map_or(WildNull::Impose, |n| n.value),
+        seed,
+    })))
 }
 
 /// Fewer randomization draws than this are refused: their p-values are too coarse to read.
@@ -359,7 +475,7 @@ impl AnalysisSettings {
             (Some(c), false) => {
                 return Err(se
                     .error(format!(
-                        "{} ignores the clusters of `{}` ({}); with clusters use cr0, cr1 or cr2",
+                        "{} ignores the clusters of `{}` ({}); with clusters use cr0, cr1, cr2 or cv3",
                         se.value.label().to_lowercase(),
                         c.value,
                         c.origin
@@ -416,6 +532,14 @@ impl AnalysisSettings {
             flags.seed,
             study,
         )?;
+        let wild = wild_settings(
+            &layers,
+            flags,
+            analysis,
+            study,
+            &estimator,
+            cluster.as_ref(),
+        )?;
         let adjust = layers
             .text(
                 ("--adjust", flags.adjust.as_ref()),
@@ -451,6 +575,7 @@ impl AnalysisSettings {
             weights,
             ipw,
             ri,
+            wild,
             adjust,
             missing_covariates,
             notes,
@@ -471,6 +596,17 @@ impl AnalysisSettings {
             participation: self.participation.as_ref().map(|p| p.value.clone()),
             categorical: self.categorical.value.clone(),
         }
+    }
+
+    /// The wild bootstrap's options (None: not asked for).
+    pub fn wild_options(&self) -> Option<WildOptions> {
+        self.wild.as_ref().map(|w| WildOptions {
+            draws: w.value.draws,
+            weights: w.value.weights,
+            null: w.value.null,
+            seed: w.value.seed,
+            alpha: self.options().alpha,
+        })
     }
 
     /// The estimator's options.
@@ -540,6 +676,62 @@ mod tests {
         assert!(matches!(err, Error::Usage(_)), "{err:?}");
         assert!(err.to_string().contains("--missing-covariates"), "{err}");
         assert!(err.to_string().contains("indicator"), "{err}");
+    }
+
+    #[test]
+    fn the_wild_bootstrap_needs_clusters_a_regression_and_enough_draws() {
+        let wild = |change: &dyn Fn(&mut AnalysisFlags)| {
+            let mut flags = AnalysisFlags {
+                wild_bootstrap: Some(999),
+                seed: Some(1),
+                covariates: Some(vec!["age".into()]),
+                cluster: Some("municipality".into()),
+                ..ad_hoc()
+            };
+            change(&mut flags);
+            AnalysisSettings::resolve(&flags, None)
+        };
+        let s = wild(&|_| {}).unwrap();
+        let w = s.wild.as_ref().unwrap().value;
+        assert_eq!(
+            (w.weights, w.null, w.draws),
+            (WildWeights::Rademacher, WildNull::Impose, 999)
+        );
+        let err = wild(&|f| f.cluster = None).unwrap_err();
+        assert!(matches!(err, Error::Usage(_)), "{err:?}");
+        assert!(err.to_string().contains("--wild-bootstrap"), "{err}");
+        assert!(err.to_string().contains("cluster"), "{err}");
+        let err = wild(&|f| {
+            f.estimator = Some("dim".into());
+            f.covariates = None;
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("difference in means"), "{err}");
+        let err = wild(&|f| f.wild_bootstrap = Some(10)).unwrap_err();
+        assert!(err.to_string().contains("at least 99"), "{err}");
+        let err = wild(&|f| f.seed = None).unwrap_err();
+        assert!(err.to_string().contains("--seed"), "{err}");
+        let err = wild(&|f| f.wild_weights = Some("gauss".into())).unwrap_err();
+        assert!(err.to_string().contains("--wild-weights"), "{err}");
+        assert!(err.to_string().contains("normal"), "{err}");
+        let err = wild(&|f| {
+            f.wild_bootstrap = None;
+            f.wild_null = Some("free".into());
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("--wild-null"), "{err}");
+        assert!(
+            wild(&|f| f.wild_bootstrap = Some(0))
+                .unwrap()
+                .wild
+                .is_none()
+        );
+        let cv3 = wild(&|f| {
+            f.wild_bootstrap = None;
+            f.se = Some("CV3".into());
+        })
+        .unwrap();
+        assert_eq!(cv3.se.value, SeType::Cv3);
     }
 
     #[test]

@@ -49,6 +49,12 @@ pub fn plan_of(
         plan.set("analysis.ri_draws", ri.value.draws);
         plan.set("analysis.ri_seed", ri.value.seed);
     }
+    if let Some(wild) = &analysis.wild {
+        plan.set("analysis.wild_bootstrap", wild.value.draws);
+        plan.set("analysis.wild_weights", word_of(wild.value.weights));
+        plan.set("analysis.wild_null", word_of(wild.value.null));
+        plan.set("analysis.wild_seed", wild.value.seed);
+    }
     if let Some(adjust) = &analysis.adjust {
         plan.set("analysis.adjust", word_of(adjust.value));
     }

@@ -129,6 +129,9 @@ pub struct Methods {
     pub by: Option<String>,
     pub participation: Option<String>,
     pub ri_draws: Option<u32>,
+    /// The wild cluster bootstrap (None: not run; absent from older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wild: Option<super::analysis::WildSettings>,
     /// `holm` or `bh`.
     pub adjust: Option<String>,
     /// `indicator` when missing covariates were handled by the missing-indicator method (None:
@@ -188,6 +191,9 @@ impl Methods {
         if let Some(r) = &analysis.ri {
             origin("ri_draws", &r.origin);
         }
+        if let Some(w) = &analysis.wild {
+            origin("wild_bootstrap", &w.origin);
+        }
         if let Some(a) = &analysis.adjust {
             origin("adjust", &a.origin);
         }
@@ -197,6 +203,7 @@ impl Methods {
             by: analysis.by.as_ref().map(|b| b.value.clone()),
             participation: analysis.participation.as_ref().map(|p| p.value.clone()),
             ri_draws: analysis.ri.as_ref().map(|r| r.value.draws),
+            wild: analysis.wild.as_ref().map(|w| w.value),
             adjust: analysis
                 .adjust
                 .as_ref()

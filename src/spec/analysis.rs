@@ -24,6 +24,12 @@ pub struct AnalysisSpec {
     pub participation: Option<String>,
     /// Randomization-inference draws (0: none).
     pub ri_draws: Option<u32>,
+    /// Wild cluster bootstrap draws (0: none; needs clusters and a regression estimator).
+    pub wild_bootstrap: Option<u32>,
+    /// `rademacher` (default), `webb`, `mammen` or `normal`.
+    pub wild_weights: Option<String>,
+    /// `impose` (restricted, WCR; default) or `free` (unrestricted, WCU).
+    pub wild_null: Option<String>,
     /// `holm` or `bh`.
     pub adjust: Option<String>,
     /// Strata columns for `dim` (blocked) and `fe`; their combinations are the strata

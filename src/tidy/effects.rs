@@ -1,6 +1,7 @@
 //! The effect and attrition rows `estimate` returns ([`crate::estimate::rows`]) as display
 //! tables: estimatr's `tidy()` column names, order and decimals, decided here once.
 
+use crate::estimate::ClusterReport;
 use crate::estimate::rows::{AttritionRow, EffectRow};
 use crate::export::{Cell, Frame};
 
@@ -24,13 +25,14 @@ pub const EFFECT_COLUMNS: [&str; 16] = [
     "mean_control",
 ];
 
-/// Rows → a frame. Optional columns (`first_stage_f`, `p_value_adjusted`, `p_value_ri`) appear
-/// only when some row has a value.
+/// Rows → a frame. Optional columns (`first_stage_f`, `p_value_adjusted`, `p_value_ri`, the
+/// wild bootstrap's) appear only when some row has a value.
 pub fn to_frame(rows: &[EffectRow]) -> Frame {
     let with_f = rows.iter().any(|r| r.first_stage_f.is_some());
     let with_adj = rows.iter().any(|r| r.p_value_adjusted.is_some());
     let with_ri = rows.iter().any(|r| r.p_value_ri.is_some());
     let with_ri_ci = rows.iter().any(|r| r.ri_conf_low.is_some());
+    let with_wild = rows.iter().any(|r| r.p_value_wild.is_some());
     let with_plan = rows.iter().any(|r| r.prespecified.is_some());
     let mut columns: Vec<&str> = EFFECT_COLUMNS.to_vec();
     if with_f {
@@ -46,6 +48,15 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
         columns.push("ri_conf_low");
         columns.push("ri_conf_high");
     }
+    if with_wild {
+        columns.extend([
+            "p_value_wild",
+            "wild_conf_low",
+            "wild_conf_high",
+            "wild_draws",
+            "wild_enumerated",
+        ]);
+    }
     if with_plan {
         columns.push("prespecified");
     }
@@ -53,6 +64,7 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
         .with_decimals("n_treated", 0)
         .with_decimals("n_control", 0)
         .with_decimals("df", 1)
+        .with_decimals("wild_draws", 0)
         .with_decimals("first_stage_f", 1);
     for r in rows {
         let mut row: Vec<Cell> = vec![
@@ -86,6 +98,20 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
             row.push(r.ri_conf_low.into());
             row.push(r.ri_conf_high.into());
         }
+        if with_wild {
+            row.push(r.p_value_wild.into());
+            row.push(bound(r.wild_conf_low));
+            row.push(bound(r.wild_conf_high));
+            row.push(r.wild_draws.map(|d| d as usize).into());
+            row.push(
+                match r.wild_enumerated {
+                    Some(true) => "true",
+                    Some(false) => "false",
+                    None => "",
+                }
+                .into(),
+            );
+        }
         if with_plan {
             row.push(
                 match r.prespecified {
@@ -97,6 +123,56 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
             );
         }
         frame.push(row);
+    }
+    frame
+}
+
+/// An interval end: a number, `-Inf`/`Inf` for an unbounded end (as R writes and reads them),
+/// empty when not computed.
+fn bound(end: Option<f64>) -> Cell {
+    match end {
+        Some(v) if v == f64::INFINITY => "Inf".into(),
+        Some(v) if v == f64::NEG_INFINITY => "-Inf".into(),
+        other => other.into(),
+    }
+}
+
+/// Cluster diagnostics → a frame: one row per outcome × term × cluster with its size, leverage,
+/// partial leverage and the estimate without it, and the effective numbers of clusters G*(0)
+/// and G*(1) of the term (`estimate::clusters`).
+pub fn cluster_frame(reports: &[ClusterReport]) -> Frame {
+    let mut frame = Frame::new(&[
+        "outcome",
+        "term",
+        "cluster",
+        "n",
+        "leverage",
+        "partial_leverage",
+        "estimate_without",
+        "clusters",
+        "effective_clusters_0",
+        "effective_clusters_1",
+    ])
+    .with_decimals("n", 0)
+    .with_decimals("clusters", 0)
+    .with_decimals("effective_clusters_0", 2)
+    .with_decimals("effective_clusters_1", 2);
+    for r in reports {
+        let d = &r.diagnostics;
+        for (label, c) in r.labels.iter().zip(&d.clusters) {
+            frame.push(vec![
+                r.outcome.as_str().into(),
+                r.term.as_str().into(),
+                format!("{}={label}", r.cluster).into(),
+                c.size.into(),
+                c.leverage.into(),
+                c.partial_leverage.into(),
+                c.coef_without.into(),
+                d.clusters.len().into(),
+                d.effective_independent.into(),
+                d.effective_equicorrelated.into(),
+            ]);
+        }
     }
     frame
 }

@@ -8,4 +8,4 @@ pub mod effects;
 pub mod power;
 pub mod survival;
 
-pub use effects::{EFFECT_COLUMNS, attrition_frame, to_frame};
+pub use effects::{EFFECT_COLUMNS, attrition_frame, cluster_frame, to_frame};

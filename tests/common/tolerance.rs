@@ -46,6 +46,16 @@ pub const HAND_COPIED_ABS: f64 = 1e-9;
 /// lie (R steps its grid by repeated addition, lotta bisects): tests/ri_reference.rs. Absolute.
 pub const GRID_SLACK_ABS: f64 = 1e-9;
 
+/// A confidence interval end found by bisection on a bootstrap p-value, in R and in lotta, each
+/// to 1e-8 standard errors (`estimate::wild::INVERSION_TOLERANCE`): the ends agree to this many
+/// standard errors (tests/wild_reference.rs). Relative to the SE.
+pub const INVERSION_SE: f64 = 1e-7;
+
+/// Monte Carlo results of two independent runs (lotta's ChaCha20 draws, R's Mersenne Twister):
+/// they may differ by this many standard deviations of their difference, √2 times the spread
+/// R measured over repeated runs (tests/wild_reference.rs).
+pub const MONTE_CARLO_SDS: f64 = 4.0;
+
 // ---- lotta against itself or against a formula written out in the test -------------------------
 
 /// The fast randomization statistic against refitting the model (`estimate::fast`, documented
