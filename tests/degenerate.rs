@@ -370,3 +370,45 @@ fn fewer_than_100_randomization_draws_are_refused_and_each_p_value_has_its_monte
         "{stderr}"
     );
 }
+
+#[test]
+fn treatment_constant_within_every_cluster_is_warned_about() {
+    // Arms alternate by row; municipalities a and c hold arm 0 only, b and d arm 1 only: a
+    // cluster-randomized trial analysed as if persons were randomized one by one.
+    let mut d = two_arms(vec![0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
+    let labels: Vec<String> = ["a", "b", "c", "d", "a", "b", "c", "d"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    d.strata = Some(Factor::from_labels("municipality", &labels));
+    let (warnings, _) = warnings_of(&d, Estimator::Ols, None);
+    assert!(
+        warnings.iter().any(|w| w
+            .contains("constant within every level of `municipality` (4 levels)")
+            && w.contains("--cluster municipality")),
+        "{warnings:?}"
+    );
+    // With the clusters given, no such warning.
+    d.cluster = d.strata.take();
+    let (warnings, _) = warnings_of(&d, Estimator::Ols, Some(SeType::Cr2));
+    assert!(
+        !warnings
+            .iter()
+            .any(|w| w.contains("constant within every level")),
+        "{warnings:?}"
+    );
+    // Persons randomized within municipalities: no warning.
+    let mut d = two_arms(vec![0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
+    let labels: Vec<String> = ["a", "a", "b", "b", "c", "c", "d", "d"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    d.strata = Some(Factor::from_labels("municipality", &labels));
+    let (warnings, _) = warnings_of(&d, Estimator::Ols, None);
+    assert!(
+        !warnings
+            .iter()
+            .any(|w| w.contains("constant within every level")),
+        "{warnings:?}"
+    );
+}

@@ -6,6 +6,11 @@
 //!   one, df 0): the statistic, p-value and interval are left empty (NaN), as `dim` does.
 //! - Fewer than two clusters in an arm: cluster-robust SEs need several clusters per arm
 //!   (Cameron & Miller 2015, "A Practitioner's Guide to Cluster-Robust Inference").
+//! - Treatment constant within every level of a grouping column (strata, subgroups, a text
+//!   covariate) while the analysis has no clusters: the units look randomized as clusters, and
+//!   standard errors that treat persons as independent are too small (Abadie, Athey, Imbens &
+//!   Wooldridge 2023, "When should you adjust standard errors for clustering?": cluster when
+//!   assignment is clustered).
 //! - A covariate identical to the outcome: the adjusted effect is meaningless.
 //! - A first-stage F below 10 (Staiger & Stock 1997): a weak instrument, 2SLS biased towards OLS.
 //! - An outcome of 0s and 1s with a few other values (2, −1): most likely a coding error.
@@ -118,6 +123,32 @@ pub fn data(data: &AnalysisData, codes: &[usize], warnings: &mut Vec<String>) {
             }
         }
     }
+    if data.cluster.is_none() {
+        let mut groupings: Vec<(String, Vec<usize>)> = Vec::new();
+        for factor in [&data.strata, &data.by].into_iter().flatten() {
+            groupings.push((factor.name.clone(), factor.codes.clone()));
+        }
+        for c in &data.covariates {
+            if let CovariateValues::Text(values) = &c.values {
+                let labels: Vec<String> = values
+                    .iter()
+                    .map(|v| v.clone().unwrap_or_default())
+                    .collect();
+                let factor = super::Factor::from_labels(c.name.clone(), &labels);
+                groupings.push((factor.name, factor.codes));
+            }
+        }
+        for (name, groups) in groupings {
+            if let Some(levels) = assigned_by_group(codes, &groups, arms.len()) {
+                push(
+                    warnings,
+                    format!(
+                        "the treatment is constant within every level of `{name}` ({levels} levels): the units look randomized as clusters, and standard errors that treat persons as independent are too small; give the cluster column (--cluster {name} or `[analysis] cluster`)"
+                    ),
+                );
+            }
+        }
+    }
     for (outcome, y) in &data.outcomes {
         for c in &data.covariates {
             if let CovariateValues::Number(x) = &c.values
@@ -196,6 +227,23 @@ pub fn clusters(reports: &[ClusterReport], warnings: &mut Vec<String>) {
             );
         }
     }
+}
+
+/// The number of groups when every group holds one arm only, at least two groups hold each arm
+/// and groups hold two persons or more on average (a column of ids is not a clustering).
+fn assigned_by_group(codes: &[usize], groups: &[usize], arms: usize) -> Option<usize> {
+    let n_groups = groups.iter().max().map_or(0, |m| m + 1);
+    let mut arm_of: Vec<Option<usize>> = vec![None; n_groups];
+    for (&arm, &g) in codes.iter().zip(groups) {
+        match arm_of[g] {
+            None => arm_of[g] = Some(arm),
+            Some(a) if a != arm => return None,
+            Some(_) => {}
+        }
+    }
+    let used: Vec<usize> = arm_of.iter().flatten().copied().collect();
+    let every_arm_twice = (0..arms).all(|a| used.iter().filter(|&&u| u == a).count() >= 2);
+    (every_arm_twice && codes.len() >= 2 * used.len()).then_some(used.len())
 }
 
 fn push(warnings: &mut Vec<String>, w: String) {
