@@ -15,7 +15,7 @@ use crate::ops::baseline::balance_of;
 use crate::ops::cost::study_costs;
 use crate::ops::effects;
 use crate::ops::plan::{self, PlanStatus};
-use crate::ops::survival::{curves_frame, study_survival, survival_frame};
+use crate::ops::survival::{curves_frame, exit_curves_frame, study_survival, survival_frame};
 use crate::ops::verify::verify_opened;
 use crate::plan::Plan;
 use crate::report::folder::write_report;
@@ -236,6 +236,12 @@ pub fn run(
             "survival_curves".into(),
             curves_frame(&results.curves, z_level(survival.level)),
         );
+        if !results.exit_curves.is_empty() {
+            tables.insert(
+                "survival_exits".into(),
+                exit_curves_frame(&results.exit_curves),
+            );
+        }
     }
 
     step(STEPS[5]);

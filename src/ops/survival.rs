@@ -22,7 +22,9 @@ use crate::survival::rmst::{self, Contrast, Rmst};
 use crate::survival::{COMPETING, EVENT, Sorted, cox, logrank, z_level};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use crate::tidy::survival::{ArmCurve, SurvivalRow, curves_frame, survival_frame};
+pub use crate::tidy::survival::{
+    ArmCurve, ExitCurve, SurvivalRow, curves_frame, exit_curves_frame, survival_frame,
+};
 
 /// Everything `survival` computed.
 #[derive(Debug, Clone)]
@@ -30,6 +32,9 @@ pub struct SurvivalResults {
     pub rows: Vec<SurvivalRow>,
     /// The curves of the first comparison, per subgroup and arm.
     pub curves: Vec<ArmCurve>,
+    /// With a cause: the cumulative incidence of every exit in the first comparison, per
+    /// subgroup and arm (the report's stacked figure).
+    pub exit_curves: Vec<ExitCurve>,
     pub control_arm: String,
     /// τ of each compared arm (survRM2's default unless given).
     pub taus: Vec<(String, f64)>,
@@ -98,7 +103,14 @@ struct Prepared {
     control: String,
     treated: Vec<String>,
     notes: Vec<String>,
+    /// With a cause: every exit's label (sorted) and each person's exit, 0 censored and k + 1
+    /// the exit `exits[k]` (the stacked cumulative incidence of every exit).
+    exits: Vec<String>,
+    exit: Vec<u8>,
 }
+
+/// The most kinds of exit (causes) an event column may hold.
+const MAX_EXITS: usize = 100;
 
 fn codes_of(values: &[String]) -> Vec<u32> {
     let levels: BTreeMap<&str, u32> = values
@@ -151,7 +163,10 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
         control: String::new(),
         treated: Vec::new(),
         notes: Vec::new(),
+        exits: Vec::new(),
+        exit: Vec::new(),
     };
+    let mut exit_labels: Vec<String> = Vec::new();
     let (mut strata_keys, mut cluster_keys) = (Vec::new(), Vec::new());
     let (mut missing, mut cause_seen) = (0usize, false);
     let mut codes_seen = BTreeSet::new();
@@ -191,7 +206,9 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
                 if number == Some(0.0) {
                     0
                 } else {
-                    codes_seen.insert(e.to_string());
+                    if !codes_seen.contains(e) {
+                        codes_seen.insert(e.to_string());
+                    }
                     if e == c {
                         cause_seen = true;
                         EVENT
@@ -227,6 +244,13 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
             }
             cluster_keys.push(cl[i].trim().to_string());
         }
+        if cause.is_some() {
+            exit_labels.push(if status == 0 {
+                String::new()
+            } else {
+                e.to_string()
+            });
+        }
         prepared.person.push(i);
         prepared.time.push(t);
         prepared.status.push(status);
@@ -255,6 +279,30 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
             err = err.with_hint(format!("did you mean `{n}`?"));
         }
         return Err(err);
+    }
+    if cause.is_some() {
+        if codes_seen.len() > MAX_EXITS {
+            return Err(Error::data(
+                joined.location(ecol, 0).with_line(1),
+                format!(
+                    "{} different exit codes in `{ecol}`; at most {MAX_EXITS} kinds of exit \
+                     are analysed",
+                    codes_seen.len()
+                ),
+            )
+            .with_hint("is this the event column? It holds 0 (censored) or the kind of exit"));
+        }
+        prepared.exits = codes_seen.iter().cloned().collect();
+        prepared.exit = exit_labels
+            .iter()
+            .map(|l| {
+                prepared
+                    .exits
+                    .iter()
+                    .position(|x| x == l)
+                    .map_or(0, |k| k as u8 + 1)
+            })
+            .collect();
     }
     if missing > 0 {
         notes.push(format!(
@@ -574,6 +622,7 @@ fn analyse(
             .unwrap_or_default();
     let mut rows = Vec::new();
     let mut curves = Vec::new();
+    let mut exit_curves = Vec::new();
     let mut taus = Vec::new();
     let mut ri_comparisons = Vec::new();
     for (ci, treated) in p.treated.iter().enumerate() {
@@ -661,6 +710,10 @@ fn analyse(
                 results.push(None);
                 continue;
             };
+            if ci == 0 {
+                let (label, idx) = (&groups[results.len()].0, &groups[results.len()].1);
+                exit_curves.extend(exit_curves_of(&p, label, idx, treated));
+            }
             let keep = (ci == 0).then_some(&mut curves);
             results.push(Some(analyse_group(
                 s,
@@ -740,12 +793,54 @@ fn analyse(
     Ok(SurvivalResults {
         rows,
         curves,
+        exit_curves,
         control_arm: p.control.clone(),
         taus,
         notes,
         inputs: joined.inputs().to_vec(),
         settings: s.clone(),
     })
+}
+
+/// The cumulative incidence (Aalen–Johansen, as `cmprsk::cuminc`) of every exit for the
+/// persons `idx` of one subgroup, per arm (control first): exit k is the event, every other
+/// exit competes. Nothing without a cause.
+fn exit_curves_of(p: &Prepared, label: &str, idx: &[usize], treated: &str) -> Vec<ExitCurve> {
+    let mut out = Vec::new();
+    if p.exits.is_empty() {
+        return out;
+    }
+    for arm in [&p.control, &treated.to_string()] {
+        let mut members: Vec<usize> = idx.iter().copied().filter(|&k| p.arm[k] == *arm).collect();
+        members.sort_by(|&a, &b| p.time[a].total_cmp(&p.time[b]));
+        let time: Vec<f64> = members.iter().map(|&k| p.time[k]).collect();
+        for (c, cause) in p.exits.iter().enumerate() {
+            let code = c as u8 + 1;
+            let status: Vec<u8> = members
+                .iter()
+                .map(|&k| match p.exit[k] {
+                    0 => 0,
+                    e if e == code => EVENT,
+                    _ => COMPETING,
+                })
+                .collect();
+            let cif = Cif::fit(&time, &status);
+            let n_risk = cif
+                .time
+                .iter()
+                .map(|&t| (time.len() - time.partition_point(|&x| x < t)) as f64)
+                .collect();
+            out.push(ExitCurve {
+                subgroup: label.to_string(),
+                arm: arm.clone(),
+                exit: cause.clone(),
+                cif,
+                n_risk,
+                persons: members.len(),
+            });
+        }
+    }
+    out
 }
 
 /// Randomization p-values of the log-rank and RMST-difference rows of every comparison and

@@ -9,8 +9,9 @@ use crate::export::{self, Cell, Frame};
 use crate::report::document::{Block, FigureRef, Report, Section, TableRef};
 use crate::report::figures::{
     self, Figure, balance::BalancePlot, balance::BalancePoint, ce_plane::CePlane, ceac::Ceac,
-    flow::Flow, flow::FlowArm, forest::Forest, forest::ForestRow, km::KmCurves, km::KmStep,
-    split::Split, split::SplitBar, trajectory::Trajectory, trajectory::TrajectoryPoint,
+    exits::ExitStep, exits::StackedExits, flow::Flow, flow::FlowArm, forest::Forest,
+    forest::ForestRow, km::KmCurves, km::KmStep, split::Split, split::SplitBar,
+    trajectory::Trajectory, trajectory::TrajectoryPoint,
 };
 use crate::report::mask::{complementary_suppression, mask_small_cells};
 use indexmap::IndexMap;
@@ -133,6 +134,9 @@ pub fn mask_table(name: &str, frame: &mut Frame, k: usize) {
                 &["share_with_event", "conf_low", "conf_high"],
                 k,
             );
+        }
+        "survival_exits" => {
+            mask_small_cells(frame, "n_risk", &["cumulative_incidence"], k);
         }
         "balance" => {
             let stats = ["difference", "smd", "p_value"];
@@ -490,9 +494,16 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
     }
 
     if let Some(survival) = tables.get("survival") {
-        let mut blocks = vec![Block::Text(
-            "Time from randomization to the first day in work or studies. Persons who moved away or whose follow-up ended without a job are censored. The curves show the Kaplan–Meier share with a job by arm (1 − S), with 95% confidence bands and the numbers still without a job and under follow-up (at risk) under the axis. The table gives the restricted mean time without a job up to τ: its difference between arms is the number of days without a job the programme saved within τ, with the log-rank test of equal hazards (and its randomization p-value when computed).".into(),
-        )];
+        let cause = (0..survival.rows.len())
+            .find_map(|i| survival.text(i, "outcome"))
+            .and_then(|o| o.rsplit_once(':').map(|(_, c)| c.to_string()));
+        let intro = match &cause {
+            Some(c) => format!("Time from randomization to the first job (the exit `{c}`). Persons who left by another route (other exits, such as studies or moving away) or whose follow-up ended without a job are censored in the Kaplan–Meier curves, which therefore describe the hazard of a job among those still present; the stacked cumulative incidence below accounts for the other exits."),
+            None => "Time from randomization to the first day in work or studies. Persons who moved away or whose follow-up ended without a job are censored.".to_string(),
+        };
+        let mut blocks = vec![Block::Text(format!(
+            "{intro} The curves show the Kaplan–Meier share with a job by arm (1 − S), with 95% confidence bands and the numbers still without a job and under follow-up (at risk) under the axis. The table gives the restricted mean time without a job up to τ: its difference between arms is the number of days without a job the programme saved within τ, with the log-rank test of equal hazards (and its randomization p-value when computed)."
+        ))];
         if let Some(figure) = tables
             .get("survival_curves")
             .and_then(|c| km_figure(context, c, survival))
@@ -501,6 +512,17 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                 &mut files,
                 &figure,
                 "Share with a job by days since randomization (Kaplan–Meier), by arm, with 95% confidence bands; numbers at risk under each panel.",
+            )?;
+            blocks.push(Block::Figure(f));
+        }
+        if let Some(figure) = tables
+            .get("survival_exits")
+            .and_then(|c| exits_figure(context, c, survival))
+        {
+            let f = add_figure(
+                &mut files,
+                &figure,
+                "Competing exits by days since randomization: the cumulative incidence of each kind of exit (Aalen–Johansen, as cmprsk::cuminc), stacked, by arm (rows) and subgroup (columns). The top of the stack is the share who left by any route.",
             )?;
             blocks.push(Block::Figure(f));
         }
@@ -1187,10 +1209,7 @@ fn km_figure(context: &ReportContext, curves: &Frame, survival: &Frame) -> Optio
     if steps.is_empty() {
         return None;
     }
-    let tau = (0..survival.rows.len())
-        .filter(|&i| survival.text(i, "estimand").as_deref() == Some("rmst"))
-        .find_map(|i| survival.number(i, "time"))
-        .unwrap_or_else(|| steps.iter().map(|s| s.time).fold(0.0, f64::max));
+    let tau = survival_axis_end(survival, curves);
     // A round step (1, 2 or 5 times a power of ten) giving about six intervals, as the axis.
     let raw = (tau / 6.0).max(1e-9);
     let power = 10f64.powf(raw.log10().floor());
@@ -1213,6 +1232,71 @@ fn km_figure(context: &ReportContext, curves: &Frame, survival: &Frame) -> Optio
         steps,
         ticks,
         x_max: tau,
+    })
+}
+
+/// The end of the survival figures' time axis: τ of the RMST rows, else the last time in `curves`.
+fn survival_axis_end(survival: &Frame, curves: &Frame) -> f64 {
+    (0..survival.rows.len())
+        .filter(|&i| survival.text(i, "estimand").as_deref() == Some("rmst"))
+        .find_map(|i| survival.number(i, "time"))
+        .unwrap_or_else(|| {
+            (0..curves.rows.len())
+                .filter_map(|i| curves.number(i, "time"))
+                .fold(0.0, f64::max)
+        })
+}
+
+/// The stacked cumulative incidence of every exit from the exits table: the exit of interest
+/// (named in the survival rows' outcome, `<time>:<exit>`) at the bottom, the others in the
+/// order first seen; one panel per subgroup level (or `all` without subgroups) and arm.
+fn exits_figure(context: &ReportContext, exits: &Frame, survival: &Frame) -> Option<StackedExits> {
+    let subgroups = subgroup_order(
+        context,
+        (0..exits.rows.len()).filter_map(|i| exits.text(i, "subgroup")),
+    );
+    let by_level: Vec<String> = subgroups.iter().filter(|s| *s != "all").cloned().collect();
+    let panels = if by_level.is_empty() {
+        subgroups
+    } else {
+        by_level
+    };
+    let arms = first_seen_levels((0..exits.rows.len()).filter_map(|i| exits.text(i, "arm")));
+    let mut order = first_seen_levels((0..exits.rows.len()).filter_map(|i| exits.text(i, "exit")));
+    let cause = (0..survival.rows.len())
+        .find_map(|i| survival.text(i, "outcome"))
+        .and_then(|o| o.rsplit_once(':').map(|(_, c)| c.to_string()));
+    if let Some(k) = cause.and_then(|c| order.iter().position(|e| *e == c)) {
+        let first = order.remove(k);
+        order.insert(0, first);
+    }
+    let mut steps = Vec::new();
+    for i in 0..exits.rows.len() {
+        let panel = exits.text(i, "subgroup")?;
+        if !panels.contains(&panel) {
+            continue;
+        }
+        steps.push(ExitStep {
+            panel: context.label(&panel),
+            arm: exits.text(i, "arm")?,
+            exit: exits.text(i, "exit")?,
+            time: exits.number(i, "time")?,
+            share: exits.number(i, "cumulative_incidence").unwrap_or(f64::NAN),
+        });
+    }
+    if steps.is_empty() {
+        return None;
+    }
+    Some(StackedExits {
+        name: "exits".into(),
+        title: "Competing exits, by arm".into(),
+        y_label: "Share who left (%)".into(),
+        x_label: "Days since randomization".into(),
+        panels: panels.iter().map(|p| context.label(p)).collect(),
+        arms,
+        exits: order,
+        steps,
+        x_max: survival_axis_end(survival, exits),
     })
 }
 
