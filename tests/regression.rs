@@ -72,6 +72,29 @@ fn report_rerendered_later_describes_the_results_not_a_changed_spec() {
 }
 
 #[test]
+fn report_rerendered_later_describes_the_survival_analysis_as_computed() {
+    let dir = quick_demo(&[]);
+    assert_eq!(lotta(dir.path(), &["run", STUDY, "--out", "out"]).code, 0);
+    let settings = read(&dir, "out/settings.json");
+    assert!(settings.contains("\"survival\""), "{settings}");
+    assert!(settings.contains("\"exit_day\""), "{settings}");
+    let spec = dir.path().join(STUDY).join("study.toml");
+    let text = std::fs::read_to_string(&spec).expect("spec");
+    let changed = text.replacen("tau = 540", "tau = 365", 1).replacen(
+        "cause = \"work\"",
+        "cause = \"studies\"",
+        1,
+    );
+    std::fs::write(&spec, changed).expect("write");
+    let report = lotta(dir.path(), &["report", STUDY, "--out", "out"]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let md = read(&dir, "out/report.md");
+    assert!(md.contains("to τ = 540 with survRM2's variance"), "{md}");
+    assert!(md.contains("the exit `work` in `exit`"), "{md}");
+    assert!(!md.contains("τ = 365"), "{md}");
+}
+
+#[test]
 fn estimate_se_hc9_blames_the_flag_not_the_study() {
     let dir = quick_demo(&[]);
     let run = lotta(dir.path(), &["estimate", STUDY, "--se", "hc9"]);

@@ -553,12 +553,28 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         });
     }
 
-    if let Some(cost) = tables.get("cost") {
+    if let Some(all_cost) = tables.get("cost") {
+        let is_months = |f: &Frame, i: usize| {
+            f.text(i, "outcome")
+                .is_some_and(|o| o.starts_with(MONTHS_OUTCOME))
+        };
+        let cost = &all_cost.filter(|f, i| !is_months(f, i));
+        let months = all_cost.filter(is_months);
         let mut blocks = vec![Block::Text(format!(
             "Costs per person by arm (SEK), the incremental cost, the additional persons {} per 100 offered, and their ratio, the cost per additional person, with delta-method, Fieller and bootstrap intervals. The net perspective adds benefit offsets (e.g. income support paid) to the costs.",
             context.outcome_label
         ))];
         blocks.push(table_block("cost", "Cost-effectiveness", cost, k));
+        if !months.rows.is_empty() {
+            blocks.push(Block::Text(format!(
+                "Cost per additional month with a job: the incremental cost over the months with a job the programme added within {} days, from the restricted mean time without a job (RMST, a month = 30.4375 days). Delta-method interval with the covariance of cost and RMST from their influence functions, and Fieller's interval.",
+                months
+                    .text(0, "outcome")
+                    .and_then(|o| o.strip_prefix(MONTHS_OUTCOME).map(str::to_string))
+                    .unwrap_or_default()
+            )));
+            blocks.push(months_block(context, &months, k));
+        }
         if let Some(offsets) = tables.get("cost_offsets") {
             blocks.push(table_block(
                 "cost_offsets",
@@ -1232,6 +1248,57 @@ fn km_figure(context: &ReportContext, curves: &Frame, survival: &Frame) -> Optio
         steps,
         ticks,
         x_max: tau,
+    })
+}
+
+/// The outcome of the cost rows per additional month with a job (`months_with_job_<τ>`).
+const MONTHS_OUTCOME: &str = "months_with_job_";
+
+/// The cost per additional month with a job, as readers see it: the months gained and the SEK
+/// per month with its intervals, per subgroup and perspective.
+fn months_block(context: &ReportContext, months: &Frame, k: usize) -> Block {
+    let mut shown = months.clone();
+    mask_table("cost", &mut shown, k);
+    let mut shown = shown.select(&[
+        "subgroup",
+        "perspective",
+        "incremental_cost",
+        "incremental_effect",
+        "icer",
+        "delta_low",
+        "delta_high",
+        "fieller_low",
+        "fieller_high",
+    ]);
+    for i in 0..shown.rows.len() {
+        if let Some(label) = shown.text(i, "subgroup") {
+            shown.rows[i][0] = context.label(&label).into();
+        }
+    }
+    shown.columns = [
+        "subgroup",
+        "perspective",
+        "incremental_cost",
+        "months_gained",
+        "sek_per_month",
+        "delta_low",
+        "delta_high",
+        "fieller_low",
+        "fieller_high",
+    ]
+    .map(String::from)
+    .to_vec();
+    set_decimals("cost", &mut shown);
+    if let Some(slot) = shown.decimals.get_mut(3) {
+        *slot = Some(2);
+    }
+    if let Some(slot) = shown.decimals.get_mut(4) {
+        *slot = Some(0);
+    }
+    Block::Table(TableRef {
+        caption: "Cost per additional month with a job (SEK)".into(),
+        frame: shown,
+        csv: Some("tables/cost.csv".into()),
     })
 }
 
