@@ -90,14 +90,14 @@ fn requests(s: &SurvivalSettings) -> Vec<ColumnRequest> {
     requests
 }
 
-/// The persons analysed, with checked values.
-struct Prepared {
+/// The persons analysed, with checked values (text borrowed from the joined files).
+struct Prepared<'a> {
     /// Index into the joined persons.
     person: Vec<usize>,
     time: Vec<f64>,
     status: Vec<u8>,
-    arm: Vec<String>,
-    by: Option<Vec<String>>,
+    arm: Vec<&'a str>,
+    by: Option<Vec<&'a str>>,
     stratum: Vec<u32>,
     cluster: Vec<u32>,
     control: String,
@@ -124,32 +124,26 @@ fn codes_of(values: &[String]) -> Vec<u32> {
     values.iter().map(|v| levels[v.as_str()]).collect()
 }
 
-/// `text` without surrounding white space (reusing it when there is none).
-fn trimmed(text: String) -> String {
-    if text.trim().len() == text.len() {
-        text
-    } else {
-        text.trim().to_string()
-    }
-}
-
-fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
+fn prepare<'a>(s: &SurvivalSettings, joined: &'a Joined) -> Result<Prepared<'a>> {
     let mut notes = Vec::new();
     let (tcol, ecol) = (&s.time.value, &s.event.value);
-    let mut arm = joined.text(&s.treatment.value)?;
+    let arm = joined.text_refs(&s.treatment.value)?;
     let time = joined.number(tcol)?;
-    let event = joined.text(ecol)?;
-    let mut by = s.by.as_ref().map(|b| joined.text(&b.value)).transpose()?;
-    let strata: Vec<Vec<String>> = s
+    let event = joined.text_refs(ecol)?;
+    let by =
+        s.by.as_ref()
+            .map(|b| joined.text_refs(&b.value))
+            .transpose()?;
+    let strata: Vec<Vec<&str>> = s
         .strata
         .value
         .iter()
-        .map(|c| joined.text(c))
+        .map(|c| joined.text_refs(c))
         .collect::<Result<_>>()?;
     let cluster = s
         .cluster
         .as_ref()
-        .map(|c| joined.text(&c.value))
+        .map(|c| joined.text_refs(&c.value))
         .transpose()?;
     let cause = s.cause.as_ref().map(|c| c.value.trim().to_string());
     let mut prepared = Prepared {
@@ -166,7 +160,15 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
         exits: Vec::new(),
         exit: Vec::new(),
     };
-    let mut exit_labels: Vec<String> = Vec::new();
+    let mut exit_labels: Vec<&str> = Vec::new();
+    let n = joined.len();
+    prepared.person.reserve(n);
+    prepared.time.reserve(n);
+    prepared.status.reserve(n);
+    prepared.arm.reserve(n);
+    if let Some(b) = &mut prepared.by {
+        b.reserve(n);
+    }
     let (mut strata_keys, mut cluster_keys) = (Vec::new(), Vec::new());
     let (mut missing, mut cause_seen) = (0usize, false);
     let mut codes_seen = BTreeSet::new();
@@ -245,19 +247,15 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
             cluster_keys.push(cl[i].trim().to_string());
         }
         if cause.is_some() {
-            exit_labels.push(if status == 0 {
-                String::new()
-            } else {
-                e.to_string()
-            });
+            exit_labels.push(if status == 0 { "" } else { e });
         }
         prepared.person.push(i);
         prepared.time.push(t);
         prepared.status.push(status);
-        // Moved, not copied (a million persons: a million strings).
-        prepared.arm.push(trimmed(std::mem::take(&mut arm[i])));
-        if let (Some(out), Some(b)) = (&mut prepared.by, &mut by) {
-            out.push(trimmed(std::mem::take(&mut b[i])));
+        // Borrowed, not copied (a million persons: a million strings).
+        prepared.arm.push(arm[i].trim());
+        if let (Some(out), Some(b)) = (&mut prepared.by, &by) {
+            out.push(b[i].trim());
         }
     }
     if let Some(c) = &cause
@@ -320,7 +318,7 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
         vec![0; prepared.person.len()]
     };
     // The arms: the control, and every other arm compared with it.
-    let levels: BTreeSet<&str> = prepared.arm.iter().map(String::as_str).collect();
+    let levels: BTreeSet<&str> = prepared.arm.iter().copied().collect();
     let tloc = || joined.location(&s.treatment.value, 0).with_line(1);
     let control = match &s.control {
         Some(c) if levels.contains(c.value.as_str()) => c.value.clone(),
@@ -614,9 +612,10 @@ fn analyse(
             .map(|b| {
                 b.iter()
                     .filter(|v| !v.is_empty())
-                    .cloned()
+                    .copied()
                     .collect::<BTreeSet<_>>()
                     .into_iter()
+                    .map(str::to_string)
                     .collect()
             })
             .unwrap_or_default();

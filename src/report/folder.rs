@@ -215,8 +215,8 @@ fn survival_lines(s: &SurvivalRecord) -> Vec<String> {
     let mut lines = Vec::new();
     let event = match &s.cause {
         Some(c) => format!(
-            "the event is the exit `{c}` in `{}`, other exits compete (censoring the \
-             Kaplan–Meier curves, competing in the cumulative incidence)",
+            "the event is the exit `{c}` in `{}`; other exits censor the Kaplan–Meier curves \
+             and compete in the cumulative incidence",
             s.event
         ),
         None => format!("`{}` 0 = censored, 1 = event", s.event),
