@@ -94,6 +94,77 @@ fn report_rerendered_later_describes_the_survival_analysis_as_computed() {
     assert!(!md.contains("τ = 365"), "{md}");
 }
 
+/// Issue 13: `estimate` compared mean observed days as if nothing were censored. It warns when an
+/// outcome is a time the study declares in [survival] (the demo's `exit_day`), or one whose name
+/// says it is a time to an event (`days_to_first_job`), and not for other outcomes.
+#[test]
+fn estimate_warns_when_an_outcome_is_a_censored_time() {
+    let dir = quick_demo(&[]);
+    let declared = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            STUDY,
+            "--outcome",
+            "exit_day",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(declared.code, 0, "{}", declared.stderr);
+    assert!(
+        declared
+            .stderr
+            .contains("`exit_day` is declared in [survival] as a time to an event"),
+        "{}",
+        declared.stderr
+    );
+    assert!(
+        declared.stderr.contains("lotta survival"),
+        "{}",
+        declared.stderr
+    );
+    let named = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "data/md1-demo/outcomes.csv",
+            "--outcome",
+            "days_to_first_job",
+            "--treatment",
+            "took_part",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(named.code, 0, "{}", named.stderr);
+    assert!(
+        named
+            .stderr
+            .contains("`days_to_first_job` is by its name a time to an event"),
+        "{}",
+        named.stderr
+    );
+    let plain = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            STUDY,
+            "--outcome",
+            "work_or_study_540",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert!(
+        !plain.stderr.contains("time to an event"),
+        "{}",
+        plain.stderr
+    );
+}
+
 #[test]
 fn estimate_se_hc9_blames_the_flag_not_the_study() {
     let dir = quick_demo(&[]);

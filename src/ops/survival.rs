@@ -20,6 +20,7 @@ use crate::survival::km::{Curve, Point};
 use crate::survival::ri::{Members, RiData};
 use crate::survival::rmst::{self, Contrast, Rmst};
 use crate::survival::{COMPETING, EVENT, Sorted, cox, logrank, z_level};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::tidy::survival::{
@@ -421,6 +422,16 @@ fn contrast_row(mut row: SurvivalRow, c: Contrast) -> SurvivalRow {
     row
 }
 
+/// Everything one group's analysis produced, merged in group order afterwards.
+#[derive(Default)]
+struct AnalysedGroup {
+    result: GroupResult,
+    rows: Vec<SurvivalRow>,
+    curves: Vec<ArmCurve>,
+    exit_curves: Vec<ExitCurve>,
+    notes: Vec<String>,
+}
+
 /// The per-group results subgroup differences are made of.
 #[derive(Default)]
 struct GroupResult {
@@ -637,27 +648,33 @@ fn analyse(
                 groups.push((format!("{name}={l}"), members));
             }
         }
-        let sorted: Vec<Option<Sorted>> = groups
-            .iter()
+        // Each group sorted on its own thread (rayon; collected in group order).
+        let prepared_groups: Vec<(Option<Sorted>, Option<String>)> = groups
+            .par_iter()
             .map(|(label, idx)| {
                 let g: Vec<u8> = idx
                     .iter()
                     .map(|&k| u8::from(p.arm[k] == *treated))
                     .collect();
                 if !g.contains(&0) || !g.contains(&1) {
-                    notes.push(format!(
+                    let note = format!(
                         "{label}: an arm of {treated} vs {} has nobody; the subgroup is left out",
                         p.control
-                    ));
-                    return Ok(None);
+                    );
+                    return Ok((None, Some(note)));
                 }
                 let t: Vec<f64> = idx.iter().map(|&k| p.time[k]).collect();
                 let st: Vec<u8> = idx.iter().map(|&k| p.status[k]).collect();
                 let sr: Vec<u32> = idx.iter().map(|&k| p.stratum[k]).collect();
                 let cl: Vec<u32> = idx.iter().map(|&k| p.cluster[k]).collect();
-                Sorted::new(&t, &st, &g, Some(&sr), Some(&cl)).map(Some)
+                Ok((Some(Sorted::new(&t, &st, &g, Some(&sr), Some(&cl))?), None))
             })
             .collect::<Result<_>>()?;
+        let mut sorted: Vec<Option<Sorted>> = Vec::with_capacity(groups.len());
+        for (data, note) in prepared_groups {
+            notes.extend(note);
+            sorted.push(data);
+        }
         // τ: given (checked against every group) or survRM2's default, the smallest over groups.
         let mut bound = (f64::INFINITY, String::new());
         let mut default = f64::INFINITY;
@@ -703,29 +720,45 @@ fn analyse(
         } else {
             s.at.value.clone()
         };
-        let mut results = Vec::new();
-        for ((label, _), data) in groups.iter().zip(&sorted) {
-            let Some(data) = data else {
-                results.push(None);
-                continue;
-            };
-            if ci == 0 {
-                let (label, idx) = (&groups[results.len()].0, &groups[results.len()].1);
-                exit_curves.extend(exit_curves_of(&p, label, idx, treated));
+        // Every group analysed on its own thread, then merged in group order: the same rows,
+        // curves and notes in the same order on any number of threads.
+        let analysed: Vec<Option<AnalysedGroup>> = groups
+            .par_iter()
+            .zip(sorted.par_iter())
+            .map(|((label, idx), data)| {
+                let data = data.as_ref()?;
+                let mut out = AnalysedGroup::default();
+                if ci == 0 {
+                    out.exit_curves = exit_curves_of(&p, label, idx, treated);
+                }
+                let keep = (ci == 0).then_some(&mut out.curves);
+                out.result = analyse_group(
+                    s,
+                    &m,
+                    label,
+                    data,
+                    (&p.control, treated),
+                    &at,
+                    tau,
+                    &mut out.rows,
+                    keep,
+                    &mut out.notes,
+                );
+                Some(out)
+            })
+            .collect();
+        let mut results = Vec::with_capacity(analysed.len());
+        for group in analysed {
+            match group {
+                Some(g) => {
+                    exit_curves.extend(g.exit_curves);
+                    rows.extend(g.rows);
+                    curves.extend(g.curves);
+                    notes.extend(g.notes);
+                    results.push(Some(g.result));
+                }
+                None => results.push(None),
             }
-            let keep = (ci == 0).then_some(&mut curves);
-            results.push(Some(analyse_group(
-                s,
-                &m,
-                label,
-                data,
-                (&p.control, treated),
-                &at,
-                tau,
-                &mut rows,
-                keep,
-                &mut notes,
-            )));
         }
         // Differences between subgroups: each level against the last.
         if let (Some(name), Some(last)) = (&by_name, levels.last()) {
