@@ -17,7 +17,7 @@ use std::path::Path;
 
 use crate::cea::months::{CostPerMonth, cost_per_month};
 use crate::settings::survival::SurvivalSettings;
-use crate::survival::EVENT;
+use crate::survival::status_of;
 pub use crate::tidy::cost::{CostResults, GroupResult, MonthResults};
 
 /// The cost-effectiveness of a study, whose files are opened once in `inputs`: arms from the
@@ -390,19 +390,13 @@ pub fn study_cost_per_month(
         if e.is_empty() || e.eq_ignore_ascii_case("NA") {
             continue;
         }
-        let number = e.parse::<f64>().ok();
-        let s = match (cause, number) {
-            (_, Some(0.0)) => 0,
-            (None, Some(1.0)) => EVENT,
-            (Some(c), _) if e == c => EVENT,
-            (Some(_), _) => 0,
-            (None, _) => {
-                return Err(Error::data(
-                    joined.location(event, i),
-                    format!("event code `{e}` is neither 0 (censored) nor 1 (event)"),
-                )
-                .with_hint("name the exit of interest with `[survival] cause`"));
-            }
+        // Another exit than the cause (COMPETING) censors the Kaplan–Meier curve of the RMST.
+        let Some(s) = status_of(e, cause) else {
+            return Err(Error::data(
+                joined.location(event, i),
+                format!("event code `{e}` is neither 0 (censored) nor 1 (event)"),
+            )
+            .with_hint("name the exit of interest with `[survival] cause`"));
         };
         status.push(s);
         with_status.push(k);

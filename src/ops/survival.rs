@@ -19,7 +19,7 @@ use crate::survival::competing::{self, Cif};
 use crate::survival::km::{Curve, Point};
 use crate::survival::ri::{Members, RiData};
 use crate::survival::rmst::{self, Contrast, Rmst};
-use crate::survival::{COMPETING, EVENT, Sorted, cox, logrank, z_level};
+use crate::survival::{CENSORED, COMPETING, EVENT, Sorted, cox, logrank, status_of, z_level};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,8 +33,8 @@ pub struct SurvivalResults {
     pub rows: Vec<SurvivalRow>,
     /// The curves of the first comparison, per subgroup and arm.
     pub curves: Vec<ArmCurve>,
-    /// With a cause: the cumulative incidence of every exit in the first comparison, per
-    /// subgroup and arm (the report's stacked figure).
+    /// With a cause and a study: the cumulative incidence of every exit in the first
+    /// comparison, per subgroup and arm (the report's stacked figure).
     pub exit_curves: Vec<ExitCurve>,
     pub control_arm: String,
     /// τ of each compared arm (survRM2's default unless given).
@@ -189,38 +189,22 @@ fn prepare<'a>(s: &SurvivalSettings, joined: &'a Joined) -> Result<Prepared<'a>>
             )
             .with_hint("check the dates the time was computed from"));
         }
-        let number = e.parse::<f64>().ok();
-        let status = match &cause {
-            None => match number {
-                Some(0.0) => 0,
-                Some(1.0) => EVENT,
-                _ => {
-                    return Err(Error::data(
-                        joined.location(ecol, i),
-                        format!("event code `{e}` is neither 0 (censored) nor 1 (event)"),
-                    )
-                    .with_hint(
-                        "with several kinds of exit (work, studies, moved), name the one of \
-                         interest with --cause LEVEL (`[survival] cause`); the others compete",
-                    ));
-                }
-            },
-            Some(c) => {
-                if number == Some(0.0) {
-                    0
-                } else {
-                    if !codes_seen.contains(e) {
-                        codes_seen.insert(e.to_string());
-                    }
-                    if e == c {
-                        cause_seen = true;
-                        EVENT
-                    } else {
-                        COMPETING
-                    }
-                }
-            }
+        let Some(status) = status_of(e, cause.as_deref()) else {
+            return Err(Error::data(
+                joined.location(ecol, i),
+                format!("event code `{e}` is neither 0 (censored) nor 1 (event)"),
+            )
+            .with_hint(
+                "with several kinds of exit (work, studies, moved), name the one of \
+                 interest with --cause LEVEL (`[survival] cause`); the others compete",
+            ));
         };
+        if cause.is_some() && status != CENSORED {
+            if !codes_seen.contains(e) {
+                codes_seen.insert(e.to_string());
+            }
+            cause_seen |= status == EVENT;
+        }
         for (c, name) in strata.iter().zip(&s.strata.value) {
             if c[i].trim().is_empty() {
                 return Err(Error::data(
@@ -728,7 +712,9 @@ fn analyse(
             .map(|((label, idx), data)| {
                 let data = data.as_ref()?;
                 let mut out = AnalysedGroup::default();
-                if ci == 0 {
+                // The exits' curves are for the study's report only (`lotta survival` on one
+                // file prints no curves).
+                if ci == 0 && study {
                     out.exit_curves = exit_curves_of(&p, label, idx, treated);
                 }
                 let keep = (ci == 0).then_some(&mut out.curves);

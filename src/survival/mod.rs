@@ -114,6 +114,20 @@ impl Sorted {
     }
 }
 
+/// A person's status from the (trimmed, not missing) cell `code` of the event column: `0` is
+/// censored; without a cause `1` is the event; with a cause, the cause's label is the event and
+/// any other exit competes. None: a code neither 0 nor 1 without a cause (the caller names the
+/// cell).
+pub fn status_of(code: &str, cause: Option<&str>) -> Option<u8> {
+    match (cause, code.parse::<f64>().ok()) {
+        (_, Some(0.0)) => Some(CENSORED),
+        (None, Some(1.0)) => Some(EVENT),
+        (None, _) => None,
+        (Some(c), _) if code == c => Some(EVENT),
+        (Some(_), _) => Some(COMPETING),
+    }
+}
+
 /// Runs of equal times in sorted `time`: (start, end) index pairs, end exclusive.
 pub fn tie_runs(time: &[f64]) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut start = 0;
@@ -178,6 +192,18 @@ mod tests {
         assert!(Sorted::new(&[f64::NAN], &[1], &[0], None, None).is_err());
         assert!(Sorted::new(&[1.0], &[3], &[0], None, None).is_err());
         assert!(Sorted::new(&[1.0, 2.0], &[1], &[0], None, None).is_err());
+    }
+
+    #[test]
+    fn event_codes() {
+        assert_eq!(status_of("0", None), Some(CENSORED));
+        assert_eq!(status_of("1", None), Some(EVENT));
+        assert_eq!(status_of("1.0", None), Some(EVENT));
+        assert_eq!(status_of("work", None), None);
+        assert_eq!(status_of("2", None), None);
+        assert_eq!(status_of("0", Some("work")), Some(CENSORED));
+        assert_eq!(status_of("work", Some("work")), Some(EVENT));
+        assert_eq!(status_of("moved", Some("work")), Some(COMPETING));
     }
 
     #[test]
