@@ -15,6 +15,7 @@ use super::{Ratio, RatioUnit, ratio_per};
 use crate::error::{Error, Result};
 use crate::survival::km::Curve;
 use crate::survival::rmst;
+use crate::survival::time_order;
 
 /// Days per month: 365.25 / 12.
 pub const DAYS_PER_MONTH: f64 = 30.4375;
@@ -66,7 +67,7 @@ pub fn cost_per_month(
     let mut covariance = [0.0; 2];
     let mut counts = [0usize; 2];
     for (a, arm) in [true, false].into_iter().enumerate() {
-        let mut rows: Vec<usize> = (0..n).filter(|&i| treated[i] == arm).collect();
+        let rows: Vec<usize> = (0..n).filter(|&i| treated[i] == arm).collect();
         if rows.len() < 2 {
             return Err(Error::compute(format!(
                 "the {} arm has {} persons with a cost and a time; at least 2 are needed",
@@ -74,7 +75,8 @@ pub fn cost_per_month(
                 rows.len()
             )));
         }
-        rows.sort_by(|&x, &y| time[x].total_cmp(&time[y]));
+        let by_time = time_order(&rows.iter().map(|&i| time[i]).collect::<Vec<_>>());
+        let rows: Vec<usize> = by_time.into_iter().map(|j| rows[j]).collect();
         let nf = rows.len() as f64;
         let mean = rows.iter().map(|&i| cost[i]).sum::<f64>() / nf;
         let ss: f64 = rows.iter().map(|&i| (cost[i] - mean).powi(2)).sum();

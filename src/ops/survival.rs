@@ -19,7 +19,9 @@ use crate::survival::competing::{self, Cif};
 use crate::survival::km::{Curve, Point};
 use crate::survival::ri::{Members, RiData};
 use crate::survival::rmst::{self, Contrast, Rmst};
-use crate::survival::{CENSORED, COMPETING, EVENT, Sorted, cox, logrank, status_of, z_level};
+use crate::survival::{
+    CENSORED, COMPETING, EVENT, Sorted, cox, logrank, status_of, time_order, z_level,
+};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -829,8 +831,12 @@ fn exit_curves_of(p: &Prepared, label: &str, idx: &[usize], treated: &str) -> Ve
         return out;
     }
     for arm in [&p.control, &treated.to_string()] {
-        let mut members: Vec<usize> = idx.iter().copied().filter(|&k| p.arm[k] == *arm).collect();
-        members.sort_by(|&a, &b| p.time[a].total_cmp(&p.time[b]));
+        let members: Vec<usize> = idx.iter().copied().filter(|&k| p.arm[k] == *arm).collect();
+        let members: Vec<usize> =
+            time_order(&members.iter().map(|&k| p.time[k]).collect::<Vec<_>>())
+                .into_iter()
+                .map(|j| members[j])
+                .collect();
         let time: Vec<f64> = members.iter().map(|&k| p.time[k]).collect();
         for (c, cause) in p.exits.iter().enumerate() {
             let code = c as u8 + 1;
@@ -912,8 +918,7 @@ fn randomization_inference(
         },
     };
     // Members of each subgroup as positions in time order, overall and within strata.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| p.time[a].total_cmp(&p.time[b]));
+    let order = time_order(&p.time);
     let time: Vec<f64> = order.iter().map(|&i| p.time[i]).collect();
     let status: Vec<u8> = order.iter().map(|&i| p.status[i]).collect();
     let members_of = |keep: &dyn Fn(usize) -> bool| {
