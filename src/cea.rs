@@ -14,6 +14,7 @@
 
 pub mod bootstrap;
 pub mod fieller;
+pub mod months;
 
 use crate::dist::{pnorm, qnorm};
 use crate::error::{Error, Result};
@@ -461,8 +462,7 @@ pub fn ratio_se(a: f64, b: f64, var_a: f64, var_b: f64, cov: f64) -> f64 {
     if v >= 0.0 { v.sqrt() } else { f64::NAN }
 }
 
-/// Build the [`Ratio`] for one cost variable against the effect.
-#[allow(clippy::too_many_arguments)]
+/// Build the [`Ratio`] for one cost variable against the effect (a cost per additional job).
 fn ratio(
     dc: f64,
     de: f64,
@@ -472,6 +472,39 @@ fn ratio(
     level: f64,
     reps: Option<(&[f64], &[f64])>,
 ) -> Ratio {
+    ratio_per(dc, de, var_c, var_e, cov, level, reps, RatioUnit::JOB)
+}
+
+/// What one unit of effect is, for the notes of a [`Ratio`].
+#[derive(Debug, Clone, Copy)]
+pub struct RatioUnit {
+    /// `job`: the ratio is the cost per additional `job`.
+    pub singular: &'static str,
+    /// `jobs`: "no additional jobs".
+    pub plural: &'static str,
+}
+
+impl RatioUnit {
+    pub const JOB: RatioUnit = RatioUnit {
+        singular: "job",
+        plural: "jobs",
+    };
+}
+
+/// [`ratio`] for an effect counted in `unit`s: ΔC/ΔE with the delta-method SE and interval
+/// ([`ratio_se`]), the Fieller set, the bootstrap when replicates are given, and notes.
+#[allow(clippy::too_many_arguments)]
+pub fn ratio_per(
+    dc: f64,
+    de: f64,
+    var_c: f64,
+    var_e: f64,
+    cov: f64,
+    level: f64,
+    reps: Option<(&[f64], &[f64])>,
+    unit: RatioUnit,
+) -> Ratio {
+    let (one, many) = (unit.singular, unit.plural);
     let z = qnorm((1.0 + level) / 2.0);
     let icer = if de != 0.0 { dc / de } else { f64::NAN };
     let mut notes = Vec::new();
@@ -484,15 +517,14 @@ fn ratio(
     };
     let meaningful = de != 0.0 && de.is_finite() && !includes_zero && icer.is_finite();
     if de == 0.0 {
-        notes.push(
-            "the incremental effect is exactly 0 (no additional jobs), so the cost per \
-             additional job is undefined"
-                .to_string(),
-        );
+        notes.push(format!(
+            "the incremental effect is exactly 0 (no additional {many}), so the cost per \
+                 additional {one} is undefined"
+        ));
     } else if !meaningful {
         notes.push(format!(
             "the {:.0}% interval of the incremental effect includes 0, so the cost per \
-             additional job is not meaningful; {}",
+             additional {one} is not meaningful; {}",
             level * 100.0,
             if reps.is_some() {
                 "see the shares of the cost-effectiveness plane and the Fieller set"
@@ -502,7 +534,9 @@ fn ratio(
             }
         ));
     } else if de < 0.0 {
-        notes.push("the programme lowers the effect; the ratio is a cost per job lost".to_string());
+        notes.push(format!(
+            "the programme lowers the effect; the ratio is a cost per {one} lost"
+        ));
     }
     let icer_se = if meaningful {
         ratio_se(dc, de, var_c, var_e, cov)
@@ -511,7 +545,7 @@ fn ratio(
     };
     let fieller = Fieller::compute(dc, de, var_c, var_e, cov, z);
     if fieller != Fieller::Undefined {
-        notes.push(fieller.describe(level));
+        notes.push(fieller.describe_per(level, &format!("additional {one}")));
     }
     Ratio {
         delta_cost: dc,

@@ -85,6 +85,13 @@ impl Stream {
         libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(2.0 * std::f64::consts::PI * u2)
     }
 
+    /// An exponential draw with rate `rate` (mean 1/rate) by inversion of one `open_unit` draw:
+    /// −ln(u)/rate (`libm`, platform-independent). Used for simulated times to an event
+    /// (stream `simulate/time_to_event`, one draw per person and exit).
+    pub fn exponential(&mut self, rate: f64) -> f64 {
+        -libm::log(self.open_unit()) / rate
+    }
+
     /// True with probability `p`: `unit() < p`.
     pub fn bernoulli(&mut self, p: f64) -> bool {
         self.unit() < p
@@ -130,6 +137,25 @@ mod tests {
             rng.next_u64(),
             u64::from_le_bytes([0x76, 0xb8, 0xe0, 0xad, 0xa0, 0xf1, 0x3d, 0x90])
         );
+    }
+
+    // Golden vector of the exponential draw: −ln(open_unit) of the stream's first words.
+    #[test]
+    fn golden_exponential() {
+        let mut s = Stream::new(20180901, "golden");
+        let words: Vec<u64> = (0..3).map(|_| s.next_u64()).collect();
+        let mut e = Stream::new(20180901, "golden");
+        for w in words {
+            let u = ((w >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+            assert_eq!(
+                e.exponential(0.5).to_bits(),
+                (-libm::log(u) / 0.5).to_bits()
+            );
+        }
+        let mut m = Stream::new(5, "exponential");
+        let n = 200_000;
+        let mean = (0..n).map(|_| m.exponential(2.0)).sum::<f64>() / f64::from(n);
+        assert!((mean - 0.5).abs() < 0.005, "{mean}");
     }
 
     #[test]

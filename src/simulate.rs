@@ -549,22 +549,80 @@ fn categorical_from(u: f64, shares: &[f64; 3]) -> usize {
     2
 }
 
-/// A whole synthetic study: participants → assignment → outcomes.
+/// A person's first exit: the day (1 = the first day after randomization) and the exit's index
+/// in `TimeToEvent::causes`, or the last day of follow-up and None when no exit came before it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exit {
+    pub day: u32,
+    pub cause: Option<usize>,
+}
+
+/// The stream of the time-to-event part: its own name, so that adding `[simulate.time_to_event]`
+/// to a study leaves every other simulated value as it was.
+pub const TIME_TO_EVENT_STREAM: &str = "time_to_event";
+
+/// The first exit of every person (`[simulate.time_to_event]`, see [`dgp::TimeToEvent`]): from
+/// the stream `time_to_event`, one exponential draw per person and exit in person order (the
+/// same draws whatever the arm, so potential outcomes do not depend on the assignment); the
+/// exit is the earliest, on day ⌈T⌉ (ties, impossible in practice, to the first exit written);
+/// past the end of follow-up the person is censored there.
+pub fn simulate_exits(
+    dgp: &Dgp,
+    participants: &Cohort,
+    assignment: &SimulatedAssignment,
+    streams: &Streams,
+) -> Option<Vec<Exit>> {
+    let tte = dgp.time_to_event.as_ref()?;
+    let mut stream = streams.stream(TIME_TO_EVENT_STREAM);
+    let followup = f64::from(tte.followup);
+    let exits = participants
+        .people
+        .iter()
+        .zip(&assignment.arm)
+        .map(|(person, &arm)| {
+            let mut first: Option<(f64, usize)> = None;
+            for cause in 0..tte.causes.len() {
+                let rate = tte.rate(arm, cause, person.gender);
+                let t = stream.exponential(rate);
+                if first.is_none_or(|(f, _)| t < f) {
+                    first = Some((t, cause));
+                }
+            }
+            match first {
+                Some((t, cause)) if t.ceil() <= followup => Exit {
+                    day: (t.ceil() as u32).max(1),
+                    cause: Some(cause),
+                },
+                _ => Exit {
+                    day: tte.followup,
+                    cause: None,
+                },
+            }
+        })
+        .collect();
+    Some(exits)
+}
+
+/// A whole synthetic study: participants → assignment → outcomes (and exits when the process
+/// has a time-to-event part).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimulatedStudy {
     pub participants: Cohort,
     pub assignment: SimulatedAssignment,
     pub outcomes: Outcomes,
+    pub exits: Option<Vec<Exit>>,
 }
 
 pub fn simulate_study(dgp: &Dgp, n: usize, streams: &Streams) -> Result<SimulatedStudy> {
     let participants = simulate_participants(dgp, n, streams);
     let assignment = assign(dgp, &participants, streams)?;
     let outcomes = simulate_outcomes(dgp, &participants, &assignment, streams)?;
+    let exits = simulate_exits(dgp, &participants, &assignment, streams);
     Ok(SimulatedStudy {
         participants,
         assignment,
         outcomes,
+        exits,
     })
 }
 

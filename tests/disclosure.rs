@@ -118,6 +118,7 @@ fn recovered_cells(published: &std::path::Path, truth: &std::path::Path) -> (usi
         ),
         ("balance_joint", &["n"], &["arm"]),
         ("survival_curves", &["n_risk"], &["arm", "time"]),
+        ("survival_exits", &["n_risk"], &["arm", "exit", "time"]),
     ];
     let control = "standard";
     let treated = "md1";

@@ -72,6 +72,100 @@ fn report_rerendered_later_describes_the_results_not_a_changed_spec() {
 }
 
 #[test]
+fn report_rerendered_later_describes_the_survival_analysis_as_computed() {
+    let dir = quick_demo(&[]);
+    assert_eq!(lotta(dir.path(), &["run", STUDY, "--out", "out"]).code, 0);
+    let settings = read(&dir, "out/settings.json");
+    assert!(settings.contains("\"survival\""), "{settings}");
+    assert!(settings.contains("\"exit_day\""), "{settings}");
+    let spec = dir.path().join(STUDY).join("study.toml");
+    let text = std::fs::read_to_string(&spec).expect("spec");
+    let changed = text.replacen("tau = 540", "tau = 365", 1).replacen(
+        "cause = \"work\"",
+        "cause = \"studies\"",
+        1,
+    );
+    std::fs::write(&spec, changed).expect("write");
+    let report = lotta(dir.path(), &["report", STUDY, "--out", "out"]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let md = read(&dir, "out/report.md");
+    assert!(md.contains("to τ = 540 with survRM2's variance"), "{md}");
+    assert!(md.contains("the exit `work` in `exit`"), "{md}");
+    assert!(!md.contains("τ = 365"), "{md}");
+}
+
+/// Issue 13: `estimate` compared mean observed days as if nothing were censored. It warns when an
+/// outcome is a time the study declares in [survival] (the demo's `exit_day`), or one whose name
+/// says it is a time to an event (`days_to_first_job`), and not for other outcomes.
+#[test]
+fn estimate_warns_when_an_outcome_is_a_censored_time() {
+    let dir = quick_demo(&[]);
+    let declared = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            STUDY,
+            "--outcome",
+            "exit_day",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(declared.code, 0, "{}", declared.stderr);
+    assert!(
+        declared
+            .stderr
+            .contains("`exit_day` is declared in [survival] as a time to an event"),
+        "{}",
+        declared.stderr
+    );
+    assert!(
+        declared.stderr.contains("lotta survival"),
+        "{}",
+        declared.stderr
+    );
+    let named = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "data/md1-demo/outcomes.csv",
+            "--outcome",
+            "days_to_first_job",
+            "--treatment",
+            "took_part",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(named.code, 0, "{}", named.stderr);
+    assert!(
+        named
+            .stderr
+            .contains("`days_to_first_job` is by its name a time to an event"),
+        "{}",
+        named.stderr
+    );
+    let plain = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            STUDY,
+            "--outcome",
+            "work_or_study_540",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(plain.code, 0, "{}", plain.stderr);
+    assert!(
+        !plain.stderr.contains("time to an event"),
+        "{}",
+        plain.stderr
+    );
+}
+
+#[test]
 fn estimate_se_hc9_blames_the_flag_not_the_study() {
     let dir = quick_demo(&[]);
     let run = lotta(dir.path(), &["estimate", STUDY, "--se", "hc9"]);

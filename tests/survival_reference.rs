@@ -142,3 +142,85 @@ fn every_estimate_matches_r() {
     eprintln!("{compared} numbers compared; largest relative difference {worst:e}");
     assert!(compared > 1000);
 }
+
+/// The cost per additional month with a job (`cea::months`) against
+/// tests/reference/survival/cost_per_month.R, which computes the RMST with survRM2's formulas
+/// (cross-checked with survfit's rmean), the covariance of mean cost and RMST by integrating the
+/// influence of S(t) (cross-checked with the jackknife), the delta-method SE and Fieller's set:
+/// two τ, overall and for women and men, significant and not.
+#[test]
+fn cost_per_month_with_a_job_matches_r() {
+    use lotta::cea::months::cost_per_month;
+    let mut data = csv::Reader::from_path(Path::new(DIR).join("d_costs.csv")).unwrap();
+    let (mut arm, mut gender, mut time, mut event, mut cost) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for rec in data.records() {
+        let rec = rec.unwrap();
+        arm.push(rec[1].to_string());
+        gender.push(rec[2].to_string());
+        time.push(number(&rec[3]));
+        event.push(rec[4].parse::<u8>().unwrap());
+        cost.push(number(&rec[5]));
+    }
+    let mut expected = csv::Reader::from_path(Path::new(DIR).join("cost_per_month.csv")).unwrap();
+    let headers = expected.headers().unwrap().clone();
+    let mut compared = 0;
+    let mut unbounded_se = 0;
+    for rec in expected.records() {
+        let rec = rec.unwrap();
+        let col = |name: &str| {
+            let k = headers.iter().position(|h| h == name).unwrap();
+            let v = &rec[k];
+            if v == "NA" { f64::NAN } else { number(v) }
+        };
+        let (tau, subgroup) = (col("tau"), rec[1].to_string());
+        let rows: Vec<usize> = (0..arm.len())
+            .filter(|&i| subgroup == "all" || subgroup == format!("gender={}", gender[i]))
+            .collect();
+        let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        let status: Vec<u8> = rows.iter().map(|&i| event[i]).collect();
+        let treated: Vec<bool> = rows.iter().map(|&i| arm[i] == "md1").collect();
+        let got = cost_per_month(&pick(&cost), &pick(&time), &status, &treated, tau, 0.95).unwrap();
+        let q = &got.ratio;
+        let what = |name: &str| format!("τ {tau} {subgroup} {name}");
+        assert_eq!(got.n[0] as f64, col("n_treated"));
+        assert_eq!(got.n[1] as f64, col("n_control"));
+        let (fl, fh) = q.fieller.limits();
+        for (g, name) in [
+            (got.rmst[0], "rmst_treated"),
+            (got.rmst[1], "rmst_control"),
+            (q.delta_cost, "delta_cost"),
+            (q.se_cost * q.se_cost, "var_cost"),
+            (q.delta_effect, "delta_months"),
+            (q.se_effect * q.se_effect, "var_months"),
+            (q.covariance, "covariance"),
+            (q.icer, "ratio"),
+            (fl, "fieller_low"),
+            (fh, "fieller_high"),
+        ] {
+            assert_close(g, col(name), REFERENCE_REL, &what(name));
+            compared += 1;
+        }
+        assert_eq!(q.fieller.shape(), &rec[15], "{}", what("fieller_shape"));
+        // The delta-method interval is given only when ΔM's interval excludes 0 (as for every
+        // cost per effect); R computes it regardless.
+        let z = 1.959_963_984_540_054;
+        let significant = (q.delta_effect.abs() - z * q.se_effect) > 0.0;
+        assert_eq!(q.meaningful, significant, "{}", what("meaningful"));
+        if significant {
+            for (g, name) in [
+                (q.icer_se, "ratio_se"),
+                (q.delta_low, "delta_low"),
+                (q.delta_high, "delta_high"),
+            ] {
+                assert_close(g, col(name), REFERENCE_REL, &what(name));
+                compared += 1;
+            }
+        } else {
+            assert!(q.icer_se.is_nan(), "{}", what("ratio_se"));
+            unbounded_se += 1;
+        }
+    }
+    assert!(compared >= 60, "{compared}");
+    assert_eq!(unbounded_se, 1, "one case whose effect is not significant");
+}

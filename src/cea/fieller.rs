@@ -77,11 +77,16 @@ impl Fieller {
 
     /// The set in words, with amounts rounded to whole SEK.
     pub fn describe(&self, level: f64) -> String {
+        self.describe_per(level, "additional job")
+    }
+
+    /// The set in words for a cost per `unit` (e.g. `additional month with a job`).
+    pub fn describe_per(&self, level: f64, unit: &str) -> String {
         let pct = level * 100.0;
         match *self {
-            Fieller::Bounded { low, high } => format!(
-                "the {pct:.0}% Fieller interval is {low:.0} to {high:.0} SEK per additional job"
-            ),
+            Fieller::Bounded { low, high } => {
+                format!("the {pct:.0}% Fieller interval is {low:.0} to {high:.0} SEK per {unit}")
+            }
             Fieller::Exclusive { low, high } => format!(
                 "the {pct:.0}% Fieller set is unbounded and excludes the range between {low:.0} and \
                  {high:.0}: it is every value up to {low:.0} and every value from {high:.0} on, \
@@ -89,7 +94,7 @@ impl Fieller {
             ),
             Fieller::Unbounded => format!(
                 "the {pct:.0}% Fieller set is the whole line: the data are consistent with any cost \
-                 per additional job"
+                 per {unit}"
             ),
             Fieller::Undefined => "the Fieller set cannot be computed".to_string(),
         }

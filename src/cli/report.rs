@@ -10,6 +10,7 @@ use lotta::report::folder::{SETTINGS_FILE, read_methods, read_tables, write_repo
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::settings::cost::{CostFlags, CostSettings};
 use lotta::settings::report::{Methods, ReportSettings};
+use lotta::settings::survival::{SurvivalFlags, SurvivalSettings};
 use lotta::spec::Study;
 use std::path::PathBuf;
 
@@ -69,7 +70,13 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 .as_ref()
                 .map(|_| CostSettings::resolve(&CostFlags::default(), Some(&study)))
                 .transpose()?;
-            Methods::of(&study, &analysis, cost.as_ref())
+            let survival = study
+                .spec
+                .survival
+                .as_ref()
+                .map(|_| SurvivalSettings::resolve(&SurvivalFlags::default(), Some(&study)))
+                .transpose()?;
+            Methods::of(&study, &analysis, cost.as_ref(), survival.as_ref())
         }
     };
     write_report(&staged, &study, &context, &methods, &inputs)?;

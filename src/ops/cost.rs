@@ -15,7 +15,10 @@ use crate::spec::Study;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-pub use crate::tidy::cost::{CostResults, GroupResult};
+use crate::cea::months::{CostPerMonth, cost_per_month};
+use crate::settings::survival::SurvivalSettings;
+use crate::survival::status_of;
+pub use crate::tidy::cost::{CostResults, GroupResult, MonthResults};
 
 /// The cost-effectiveness of a study, whose files are opened once in `inputs`: arms from the
 /// ledger, columns from the first of the ledger, participants, outcome and cost files that has
@@ -114,6 +117,8 @@ fn analyse(
 /// Everything read and checked, ready for `cea::analyse`.
 struct Prepared {
     sample: Sample,
+    /// The joined person of each person in the sample.
+    keep: Vec<usize>,
     /// Subgroup label of each person in the sample (when --by).
     groups: Option<Vec<String>>,
     treated_arm: String,
@@ -348,9 +353,98 @@ fn prepare(s: &CostSettings, joined: &Joined) -> Result<Prepared> {
             clusters,
         },
         groups,
+        keep,
         treated_arm: treated,
         control_arm: control,
         notes,
+    })
+}
+
+/// The cost per additional month with a job within τ (`cea::months`) of a study, overall and
+/// in each subgroup, gross and net of the benefit offsets: the cost settings' arms, costs and
+/// subgroups, for the persons with a time and a status in the survival settings' columns (the
+/// status: the survival analysis's event, or with a cause that exit; other exits censor).
+pub fn study_cost_per_month(
+    study: &Study,
+    inputs: &StudyInputs,
+    cost: &CostSettings,
+    survival: &SurvivalSettings,
+    tau: f64,
+) -> Result<MonthResults> {
+    let mut settings = cost.clone();
+    settings.outcome = survival.time.value.clone();
+    let event = &survival.event.value;
+    let mut requests = requests(&settings, None);
+    requests.push(ColumnRequest::text(event.clone()));
+    let mut seen = BTreeSet::new();
+    requests.retain(|r| seen.insert(r.name.clone()));
+    let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
+    let joined = Joined::study(inputs.files(study)?, &names, &by_requests(&requests))?;
+    let p = prepare(&settings, &joined)?;
+    let codes = joined.text(event)?;
+    let cause = survival.cause.as_ref().map(|c| c.value.trim());
+    let mut status = Vec::with_capacity(p.keep.len());
+    let mut with_status = Vec::with_capacity(p.keep.len());
+    for (k, &i) in p.keep.iter().enumerate() {
+        let e = codes[i].trim();
+        if e.is_empty() || e.eq_ignore_ascii_case("NA") {
+            continue;
+        }
+        // Another exit than the cause (COMPETING) censors the Kaplan–Meier curve of the RMST.
+        let Some(s) = status_of(e, cause) else {
+            return Err(Error::data(
+                joined.location(event, i),
+                format!("event code `{e}` is neither 0 (censored) nor 1 (event)"),
+            )
+            .with_hint("name the exit of interest with `[survival] cause`"));
+        };
+        status.push(s);
+        with_status.push(k);
+    }
+    let sample = p.sample.subset(&with_status);
+    let groups: Option<Vec<String>> = p
+        .groups
+        .as_ref()
+        .map(|g| with_status.iter().map(|&k| g[k].clone()).collect());
+    let net = (!sample.offsets.is_empty()).then(|| sample.net_cost());
+    let compute = |rows: &[usize]| -> std::result::Result<Vec<(String, CostPerMonth)>, String> {
+        let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        let time = pick(&sample.effect);
+        let st: Vec<u8> = rows.iter().map(|&i| status[i]).collect();
+        let treated: Vec<bool> = rows.iter().map(|&i| sample.treated[i]).collect();
+        let mut out = Vec::new();
+        for (name, c) in
+            std::iter::once(("gross", &sample.cost)).chain(net.iter().map(|n| ("net", n)))
+        {
+            let r = cost_per_month(&pick(c), &time, &st, &treated, tau, settings.level)
+                .map_err(|e| e.to_string())?;
+            out.push((name.to_string(), r));
+        }
+        Ok(out)
+    };
+    let all: Vec<usize> = (0..sample.treated.len()).collect();
+    let mut results = vec![("all".to_string(), compute(&all))];
+    if let (Some(by), Some(groups)) = (&settings.by, &groups) {
+        let levels = crate::categorical::levels_in_order(
+            groups.iter().map(String::as_str).filter(|l| !l.is_empty()),
+        );
+        for level in levels {
+            let rows: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&i| groups[i] == level)
+                .collect();
+            results.push((format!("{}={level}", by.value), compute(&rows)));
+        }
+    }
+    Ok(MonthResults {
+        time: survival.time.value.clone(),
+        tau,
+        treated_arm: p.treated_arm,
+        control_arm: p.control_arm,
+        level: settings.level,
+        clustered: settings.cluster.is_some(),
+        groups: results,
     })
 }
 

@@ -12,10 +12,10 @@ use crate::io::folder::ReportFolder;
 use crate::io::manifest::{file_hash, spec_hash};
 use crate::io::source::StudyInputs;
 use crate::ops::baseline::balance_of;
-use crate::ops::cost::study_costs;
+use crate::ops::cost::{study_cost_per_month, study_costs};
 use crate::ops::effects;
 use crate::ops::plan::{self, PlanStatus};
-use crate::ops::survival::{curves_frame, study_survival, survival_frame};
+use crate::ops::survival::{curves_frame, exit_curves_frame, study_survival, survival_frame};
 use crate::ops::verify::verify_opened;
 use crate::plan::Plan;
 use crate::report::folder::write_report;
@@ -29,7 +29,7 @@ use crate::settings::survival::{SurvivalFlags, SurvivalSettings};
 use crate::spec::Study;
 use crate::survival::z_level;
 use crate::tidy::balance::{joint_frame, rows_frame};
-use crate::tidy::cost::study_tables;
+use crate::tidy::cost::{push_month_rows, study_tables};
 use crate::tidy::{attrition_frame, to_frame};
 use std::collections::BTreeMap;
 
@@ -72,7 +72,7 @@ impl RunSettings {
         let design =
             DesignSettings::resolve(Some(study.clone()), None, None, &DesignFlags::default())?
                 .design;
-        let methods = Methods::of(study, &analysis, cost.as_ref());
+        let methods = Methods::of(study, &analysis, cost.as_ref(), survival.as_ref());
         let planned = plan_of(
             &analysis,
             cost.as_ref(),
@@ -203,10 +203,23 @@ pub fn run(
     tables.extend(descriptives(study, inputs, analysis, &settings.report)?);
 
     step(STEPS[4]);
+    let survival_results = settings
+        .survival
+        .as_ref()
+        .map(|s| study_survival(study, inputs, s))
+        .transpose()?;
     if let Some(cost) = &settings.cost {
         let results = study_costs(study, inputs, cost, progress)?;
         notes.extend(results.notes.iter().cloned());
         let mut c = study_tables(&results);
+        // The cost per additional month with a job, from the survival analysis's time to the
+        // first job and τ of the compared arm (given, or survRM2's default).
+        if let (Some(survival), Some(found)) = (&settings.survival, &survival_results)
+            && let Some(&(_, tau)) = found.taus.iter().find(|(a, _)| *a == results.treated_arm)
+        {
+            let months = study_cost_per_month(study, inputs, cost, survival, tau)?;
+            push_month_rows(&mut c.summary, &months);
+        }
         if let Some(status) = &settings.plan {
             plan::mark_section(status, "cost.", &mut c.summary);
         }
@@ -223,8 +236,7 @@ pub fn run(
         }
     }
 
-    if let Some(survival) = &settings.survival {
-        let results = study_survival(study, inputs, survival)?;
+    if let (Some(survival), Some(results)) = (&settings.survival, &survival_results) {
         notes.extend(results.notes.iter().cloned());
         let mut rows = survival_frame(&results.rows);
         if let Some(status) = &settings.plan {
@@ -235,6 +247,12 @@ pub fn run(
             "survival_curves".into(),
             curves_frame(&results.curves, z_level(survival.level)),
         );
+        if !results.exit_curves.is_empty() {
+            tables.insert(
+                "survival_exits".into(),
+                exit_curves_frame(&results.exit_curves),
+            );
+        }
     }
 
     step(STEPS[5]);

@@ -19,10 +19,15 @@ use crate::survival::competing::{self, Cif};
 use crate::survival::km::{Curve, Point};
 use crate::survival::ri::{Members, RiData};
 use crate::survival::rmst::{self, Contrast, Rmst};
-use crate::survival::{COMPETING, EVENT, Sorted, cox, logrank, z_level};
+use crate::survival::{
+    CENSORED, COMPETING, EVENT, Sorted, cox, logrank, status_of, time_order, z_level,
+};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use crate::tidy::survival::{ArmCurve, SurvivalRow, curves_frame, survival_frame};
+pub use crate::tidy::survival::{
+    ArmCurve, ExitCurve, SurvivalRow, curves_frame, exit_curves_frame, survival_frame,
+};
 
 /// Everything `survival` computed.
 #[derive(Debug, Clone)]
@@ -30,6 +35,9 @@ pub struct SurvivalResults {
     pub rows: Vec<SurvivalRow>,
     /// The curves of the first comparison, per subgroup and arm.
     pub curves: Vec<ArmCurve>,
+    /// With a cause and a study: the cumulative incidence of every exit in the first
+    /// comparison, per subgroup and arm (the report's stacked figure).
+    pub exit_curves: Vec<ExitCurve>,
     pub control_arm: String,
     /// τ of each compared arm (survRM2's default unless given).
     pub taus: Vec<(String, f64)>,
@@ -85,20 +93,27 @@ fn requests(s: &SurvivalSettings) -> Vec<ColumnRequest> {
     requests
 }
 
-/// The persons analysed, with checked values.
-struct Prepared {
+/// The persons analysed, with checked values (text borrowed from the joined files).
+struct Prepared<'a> {
     /// Index into the joined persons.
     person: Vec<usize>,
     time: Vec<f64>,
     status: Vec<u8>,
-    arm: Vec<String>,
-    by: Option<Vec<String>>,
+    arm: Vec<&'a str>,
+    by: Option<Vec<&'a str>>,
     stratum: Vec<u32>,
     cluster: Vec<u32>,
     control: String,
     treated: Vec<String>,
     notes: Vec<String>,
+    /// With a cause: every exit's label (sorted) and each person's exit, 0 censored and k + 1
+    /// the exit `exits[k]` (the stacked cumulative incidence of every exit).
+    exits: Vec<String>,
+    exit: Vec<u8>,
 }
+
+/// The most kinds of exit (causes) an event column may hold.
+const MAX_EXITS: usize = 100;
 
 fn codes_of(values: &[String]) -> Vec<u32> {
     let levels: BTreeMap<&str, u32> = values
@@ -112,32 +127,26 @@ fn codes_of(values: &[String]) -> Vec<u32> {
     values.iter().map(|v| levels[v.as_str()]).collect()
 }
 
-/// `text` without surrounding white space (reusing it when there is none).
-fn trimmed(text: String) -> String {
-    if text.trim().len() == text.len() {
-        text
-    } else {
-        text.trim().to_string()
-    }
-}
-
-fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
+fn prepare<'a>(s: &SurvivalSettings, joined: &'a Joined) -> Result<Prepared<'a>> {
     let mut notes = Vec::new();
     let (tcol, ecol) = (&s.time.value, &s.event.value);
-    let mut arm = joined.text(&s.treatment.value)?;
+    let arm = joined.text_refs(&s.treatment.value)?;
     let time = joined.number(tcol)?;
-    let event = joined.text(ecol)?;
-    let mut by = s.by.as_ref().map(|b| joined.text(&b.value)).transpose()?;
-    let strata: Vec<Vec<String>> = s
+    let event = joined.text_refs(ecol)?;
+    let by =
+        s.by.as_ref()
+            .map(|b| joined.text_refs(&b.value))
+            .transpose()?;
+    let strata: Vec<Vec<&str>> = s
         .strata
         .value
         .iter()
-        .map(|c| joined.text(c))
+        .map(|c| joined.text_refs(c))
         .collect::<Result<_>>()?;
     let cluster = s
         .cluster
         .as_ref()
-        .map(|c| joined.text(&c.value))
+        .map(|c| joined.text_refs(&c.value))
         .transpose()?;
     let cause = s.cause.as_ref().map(|c| c.value.trim().to_string());
     let mut prepared = Prepared {
@@ -151,7 +160,18 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
         control: String::new(),
         treated: Vec::new(),
         notes: Vec::new(),
+        exits: Vec::new(),
+        exit: Vec::new(),
     };
+    let mut exit_labels: Vec<&str> = Vec::new();
+    let n = joined.len();
+    prepared.person.reserve(n);
+    prepared.time.reserve(n);
+    prepared.status.reserve(n);
+    prepared.arm.reserve(n);
+    if let Some(b) = &mut prepared.by {
+        b.reserve(n);
+    }
     let (mut strata_keys, mut cluster_keys) = (Vec::new(), Vec::new());
     let (mut missing, mut cause_seen) = (0usize, false);
     let mut codes_seen = BTreeSet::new();
@@ -171,36 +191,22 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
             )
             .with_hint("check the dates the time was computed from"));
         }
-        let number = e.parse::<f64>().ok();
-        let status = match &cause {
-            None => match number {
-                Some(0.0) => 0,
-                Some(1.0) => EVENT,
-                _ => {
-                    return Err(Error::data(
-                        joined.location(ecol, i),
-                        format!("event code `{e}` is neither 0 (censored) nor 1 (event)"),
-                    )
-                    .with_hint(
-                        "with several kinds of exit (work, studies, moved), name the one of \
-                         interest with --cause LEVEL (`[survival] cause`); the others compete",
-                    ));
-                }
-            },
-            Some(c) => {
-                if number == Some(0.0) {
-                    0
-                } else {
-                    codes_seen.insert(e.to_string());
-                    if e == c {
-                        cause_seen = true;
-                        EVENT
-                    } else {
-                        COMPETING
-                    }
-                }
-            }
+        let Some(status) = status_of(e, cause.as_deref()) else {
+            return Err(Error::data(
+                joined.location(ecol, i),
+                format!("event code `{e}` is neither 0 (censored) nor 1 (event)"),
+            )
+            .with_hint(
+                "with several kinds of exit (work, studies, moved), name the one of \
+                 interest with --cause LEVEL (`[survival] cause`); the others compete",
+            ));
         };
+        if cause.is_some() && status != CENSORED {
+            if !codes_seen.contains(e) {
+                codes_seen.insert(e.to_string());
+            }
+            cause_seen |= status == EVENT;
+        }
         for (c, name) in strata.iter().zip(&s.strata.value) {
             if c[i].trim().is_empty() {
                 return Err(Error::data(
@@ -227,13 +233,16 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
             }
             cluster_keys.push(cl[i].trim().to_string());
         }
+        if cause.is_some() {
+            exit_labels.push(if status == 0 { "" } else { e });
+        }
         prepared.person.push(i);
         prepared.time.push(t);
         prepared.status.push(status);
-        // Moved, not copied (a million persons: a million strings).
-        prepared.arm.push(trimmed(std::mem::take(&mut arm[i])));
-        if let (Some(out), Some(b)) = (&mut prepared.by, &mut by) {
-            out.push(trimmed(std::mem::take(&mut b[i])));
+        // Borrowed, not copied (a million persons: a million strings).
+        prepared.arm.push(arm[i].trim());
+        if let (Some(out), Some(b)) = (&mut prepared.by, &by) {
+            out.push(b[i].trim());
         }
     }
     if let Some(c) = &cause
@@ -256,6 +265,30 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
         }
         return Err(err);
     }
+    if cause.is_some() {
+        if codes_seen.len() > MAX_EXITS {
+            return Err(Error::data(
+                joined.location(ecol, 0).with_line(1),
+                format!(
+                    "{} different exit codes in `{ecol}`; at most {MAX_EXITS} kinds of exit \
+                     are analysed",
+                    codes_seen.len()
+                ),
+            )
+            .with_hint("is this the event column? It holds 0 (censored) or the kind of exit"));
+        }
+        prepared.exits = codes_seen.iter().cloned().collect();
+        prepared.exit = exit_labels
+            .iter()
+            .map(|l| {
+                prepared
+                    .exits
+                    .iter()
+                    .position(|x| x == l)
+                    .map_or(0, |k| k as u8 + 1)
+            })
+            .collect();
+    }
     if missing > 0 {
         notes.push(format!(
             "{missing} persons without a time or an event code in `{tcol}` / `{ecol}` are left out"
@@ -272,7 +305,7 @@ fn prepare(s: &SurvivalSettings, joined: &Joined) -> Result<Prepared> {
         vec![0; prepared.person.len()]
     };
     // The arms: the control, and every other arm compared with it.
-    let levels: BTreeSet<&str> = prepared.arm.iter().map(String::as_str).collect();
+    let levels: BTreeSet<&str> = prepared.arm.iter().copied().collect();
     let tloc = || joined.location(&s.treatment.value, 0).with_line(1);
     let control = match &s.control {
         Some(c) if levels.contains(c.value.as_str()) => c.value.clone(),
@@ -373,6 +406,16 @@ fn contrast_row(mut row: SurvivalRow, c: Contrast) -> SurvivalRow {
     row.conf_low = c.conf_low;
     row.conf_high = c.conf_high;
     row
+}
+
+/// Everything one group's analysis produced, merged in group order afterwards.
+#[derive(Default)]
+struct AnalysedGroup {
+    result: GroupResult,
+    rows: Vec<SurvivalRow>,
+    curves: Vec<ArmCurve>,
+    exit_curves: Vec<ExitCurve>,
+    notes: Vec<String>,
 }
 
 /// The per-group results subgroup differences are made of.
@@ -566,14 +609,16 @@ fn analyse(
             .map(|b| {
                 b.iter()
                     .filter(|v| !v.is_empty())
-                    .cloned()
+                    .copied()
                     .collect::<BTreeSet<_>>()
                     .into_iter()
+                    .map(str::to_string)
                     .collect()
             })
             .unwrap_or_default();
     let mut rows = Vec::new();
     let mut curves = Vec::new();
+    let mut exit_curves = Vec::new();
     let mut taus = Vec::new();
     let mut ri_comparisons = Vec::new();
     for (ci, treated) in p.treated.iter().enumerate() {
@@ -589,27 +634,33 @@ fn analyse(
                 groups.push((format!("{name}={l}"), members));
             }
         }
-        let sorted: Vec<Option<Sorted>> = groups
-            .iter()
+        // Each group sorted on its own thread (rayon; collected in group order).
+        let prepared_groups: Vec<(Option<Sorted>, Option<String>)> = groups
+            .par_iter()
             .map(|(label, idx)| {
                 let g: Vec<u8> = idx
                     .iter()
                     .map(|&k| u8::from(p.arm[k] == *treated))
                     .collect();
                 if !g.contains(&0) || !g.contains(&1) {
-                    notes.push(format!(
+                    let note = format!(
                         "{label}: an arm of {treated} vs {} has nobody; the subgroup is left out",
                         p.control
-                    ));
-                    return Ok(None);
+                    );
+                    return Ok((None, Some(note)));
                 }
                 let t: Vec<f64> = idx.iter().map(|&k| p.time[k]).collect();
                 let st: Vec<u8> = idx.iter().map(|&k| p.status[k]).collect();
                 let sr: Vec<u32> = idx.iter().map(|&k| p.stratum[k]).collect();
                 let cl: Vec<u32> = idx.iter().map(|&k| p.cluster[k]).collect();
-                Sorted::new(&t, &st, &g, Some(&sr), Some(&cl)).map(Some)
+                Ok((Some(Sorted::new(&t, &st, &g, Some(&sr), Some(&cl))?), None))
             })
             .collect::<Result<_>>()?;
+        let mut sorted: Vec<Option<Sorted>> = Vec::with_capacity(groups.len());
+        for (data, note) in prepared_groups {
+            notes.extend(note);
+            sorted.push(data);
+        }
         // τ: given (checked against every group) or survRM2's default, the smallest over groups.
         let mut bound = (f64::INFINITY, String::new());
         let mut default = f64::INFINITY;
@@ -655,25 +706,47 @@ fn analyse(
         } else {
             s.at.value.clone()
         };
-        let mut results = Vec::new();
-        for ((label, _), data) in groups.iter().zip(&sorted) {
-            let Some(data) = data else {
-                results.push(None);
-                continue;
-            };
-            let keep = (ci == 0).then_some(&mut curves);
-            results.push(Some(analyse_group(
-                s,
-                &m,
-                label,
-                data,
-                (&p.control, treated),
-                &at,
-                tau,
-                &mut rows,
-                keep,
-                &mut notes,
-            )));
+        // Every group analysed on its own thread, then merged in group order: the same rows,
+        // curves and notes in the same order on any number of threads.
+        let analysed: Vec<Option<AnalysedGroup>> = groups
+            .par_iter()
+            .zip(sorted.par_iter())
+            .map(|((label, idx), data)| {
+                let data = data.as_ref()?;
+                let mut out = AnalysedGroup::default();
+                // The exits' curves are for the study's report only (`lotta survival` on one
+                // file prints no curves).
+                if ci == 0 && study {
+                    out.exit_curves = exit_curves_of(&p, label, idx, treated);
+                }
+                let keep = (ci == 0).then_some(&mut out.curves);
+                out.result = analyse_group(
+                    s,
+                    &m,
+                    label,
+                    data,
+                    (&p.control, treated),
+                    &at,
+                    tau,
+                    &mut out.rows,
+                    keep,
+                    &mut out.notes,
+                );
+                Some(out)
+            })
+            .collect();
+        let mut results = Vec::with_capacity(analysed.len());
+        for group in analysed {
+            match group {
+                Some(g) => {
+                    exit_curves.extend(g.exit_curves);
+                    rows.extend(g.rows);
+                    curves.extend(g.curves);
+                    notes.extend(g.notes);
+                    results.push(Some(g.result));
+                }
+                None => results.push(None),
+            }
         }
         // Differences between subgroups: each level against the last.
         if let (Some(name), Some(last)) = (&by_name, levels.last()) {
@@ -740,12 +813,58 @@ fn analyse(
     Ok(SurvivalResults {
         rows,
         curves,
+        exit_curves,
         control_arm: p.control.clone(),
         taus,
         notes,
         inputs: joined.inputs().to_vec(),
         settings: s.clone(),
     })
+}
+
+/// The cumulative incidence (Aalen–Johansen, as `cmprsk::cuminc`) of every exit for the
+/// persons `idx` of one subgroup, per arm (control first): exit k is the event, every other
+/// exit competes. Nothing without a cause.
+fn exit_curves_of(p: &Prepared, label: &str, idx: &[usize], treated: &str) -> Vec<ExitCurve> {
+    let mut out = Vec::new();
+    if p.exits.is_empty() {
+        return out;
+    }
+    for arm in [&p.control, &treated.to_string()] {
+        let members: Vec<usize> = idx.iter().copied().filter(|&k| p.arm[k] == *arm).collect();
+        let members: Vec<usize> =
+            time_order(&members.iter().map(|&k| p.time[k]).collect::<Vec<_>>())
+                .into_iter()
+                .map(|j| members[j])
+                .collect();
+        let time: Vec<f64> = members.iter().map(|&k| p.time[k]).collect();
+        for (c, cause) in p.exits.iter().enumerate() {
+            let code = c as u8 + 1;
+            let status: Vec<u8> = members
+                .iter()
+                .map(|&k| match p.exit[k] {
+                    0 => 0,
+                    e if e == code => EVENT,
+                    _ => COMPETING,
+                })
+                .collect();
+            let cif = Cif::fit(&time, &status);
+            let n_risk = cif
+                .time
+                .iter()
+                .map(|&t| (time.len() - time.partition_point(|&x| x < t)) as f64)
+                .collect();
+            out.push(ExitCurve {
+                subgroup: label.to_string(),
+                arm: arm.clone(),
+                exit: cause.clone(),
+                cif,
+                n_risk,
+                persons: members.len(),
+            });
+        }
+    }
+    out
 }
 
 /// Randomization p-values of the log-rank and RMST-difference rows of every comparison and
@@ -799,8 +918,7 @@ fn randomization_inference(
         },
     };
     // Members of each subgroup as positions in time order, overall and within strata.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| p.time[a].total_cmp(&p.time[b]));
+    let order = time_order(&p.time);
     let time: Vec<f64> = order.iter().map(|&i| p.time[i]).collect();
     let status: Vec<u8> = order.iter().map(|&i| p.status[i]).collect();
     let members_of = |keep: &dyn Fn(usize) -> bool| {

@@ -12,7 +12,7 @@ use crate::io::folder::ReportFolder;
 use crate::io::manifest::{Entry, FileHash, MANIFEST_FILE, Manifest, to_bytes};
 use crate::io::sha256_hex;
 use crate::report::study::{ReportContext, Tables, build};
-use crate::settings::report::{Methods, ReportSettings};
+use crate::settings::report::{Methods, ReportSettings, SurvivalRecord};
 use crate::spec::Study;
 use std::path::{Path, PathBuf};
 
@@ -207,6 +207,11 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
             }
         ));
     }
+    if let Some(s) = &methods.survival
+        && tables.contains_key("survival")
+    {
+        lines.extend(survival_lines(s));
+    }
     lines.push(
         "Published cells describing fewer persons than the masking threshold are masked; no personal identifier appears in the report."
             .into(),
@@ -233,6 +238,51 @@ fn wild_line(w: &crate::settings::analysis::WildSettings) -> String {
         "Wild cluster bootstrap of every regression row: {residuals}, {weights}, {} draws by cluster, on the CR1 t statistic; two-sided symmetric p-value and an interval by test inversion (Roodman, MacKinnon, Nielsen & Webb 2019; the conventions of boottest and fwildclusterboot).",
         w.draws
     )
+}
+
+/// The survival analysis as it was computed (docs/survival.md has every formula).
+fn survival_lines(s: &SurvivalRecord) -> Vec<String> {
+    let mut lines = Vec::new();
+    let event = match &s.cause {
+        Some(c) => format!(
+            "the event is the exit `{c}` in `{}`; other exits censor the Kaplan–Meier curves \
+             and compete in the cumulative incidence",
+            s.event
+        ),
+        None => format!("`{}` 0 = censored, 1 = event", s.event),
+    };
+    let strata = if s.strata.is_empty() {
+        String::new()
+    } else {
+        format!(", stratified by {}", s.strata.join(" × "))
+    };
+    let tau = match s.tau {
+        Some(t) => format!("τ = {t}"),
+        None => "τ by survRM2's default (the smallest of the arms' largest observed times)".into(),
+    };
+    lines.push(format!(
+        "Time to event: `{}` from randomization ({event}){}. Kaplan–Meier with Greenwood SE and log-scale {:.0}% intervals (survival::survfit); log-rank test (survdiff, rho = 0){strata}; restricted mean survival time to {tau} with survRM2's variance, its difference (days without the event saved) and ratio between arms (Uno et al. 2014); Cox hazard ratio with Efron ties and {} SE (coxph){strata}.",
+        s.time,
+        s.by
+            .as_ref()
+            .map_or(String::new(), |b| format!(", overall and by `{b}`")),
+        s.level * 100.0,
+        match &s.cluster {
+            Some(c) => format!("cluster-robust (by `{c}`)"),
+            None => "robust".to_string(),
+        },
+    ));
+    if s.cause.is_some() {
+        lines.push(format!(
+            "Competing exits: Aalen–Johansen cumulative incidence of every exit with cmprsk::cuminc's variance, and Gray's (1988) test{strata}."
+        ));
+    }
+    if let Some(r) = s.ri_draws.filter(|&r| r > 0) {
+        lines.push(format!(
+            "Randomization inference for the log-rank statistic and the RMST difference: {r} re-runs of the study's own assignment from its ledger."
+        ));
+    }
+    lines
 }
 
 /// The record of how a report folder's results were computed (`settings.json`).

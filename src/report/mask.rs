@@ -191,6 +191,16 @@ fn schema(name: &str, frame: &Frame) -> Schema {
             family: &["arm", "time"],
             identities: &[],
         },
+        "survival_exits" => Schema {
+            counts: vec![count(
+                "n_risk",
+                Column("arm"),
+                Own(Some("time")),
+                Listed(&["cumulative_incidence"]),
+            )],
+            family: &["arm", "exit", "time"],
+            identities: &[],
+        },
         "balance" => {
             let statistics = |own: &'static [&'static str]| {
                 Listed(match own {

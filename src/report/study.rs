@@ -9,8 +9,9 @@ use crate::export::{self, Cell, Frame};
 use crate::report::document::{Block, FigureRef, Report, Section, TableRef};
 use crate::report::figures::{
     self, Count, Figure, balance::BalancePlot, balance::BalancePoint, ce_plane::CePlane,
-    ceac::Ceac, flow::Flow, flow::FlowArm, forest::Forest, forest::ForestRow, km::KmCurves,
-    km::KmStep, split::Split, split::SplitBar, trajectory::Trajectory, trajectory::TrajectoryPoint,
+    ceac::Ceac, exits::ExitStep, exits::StackedExits, flow::Flow, flow::FlowArm, forest::Forest,
+    forest::ForestRow, km::KmCurves, km::KmStep, split::Split, split::SplitBar,
+    trajectory::Trajectory, trajectory::TrajectoryPoint,
 };
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
@@ -384,9 +385,16 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
     }
 
     if let Some(survival) = tables.get("survival") {
-        let mut blocks = vec![Block::Text(
-            "Time from randomization to the first day in work or studies. Persons who moved away or whose follow-up ended without a job are censored. The curves show the Kaplan–Meier share with a job by arm (1 − S), with 95% confidence bands and the numbers still without a job and under follow-up (at risk) under the axis. The table gives the restricted mean time without a job up to τ: its difference between arms is the number of days without a job the programme saved within τ, with the log-rank test of equal hazards (and its randomization p-value when computed).".into(),
-        )];
+        let cause = (0..survival.rows.len())
+            .find_map(|i| survival.text(i, "outcome"))
+            .and_then(|o| o.rsplit_once(':').map(|(_, c)| c.to_string()));
+        let intro = match &cause {
+            Some(c) => format!("Time from randomization to the first job (the exit `{c}`). Persons who left by another route (other exits, such as studies or moving away) or whose follow-up ended without a job are censored in the Kaplan–Meier curves, which therefore describe the hazard of a job among those still present; the stacked cumulative incidence below accounts for the other exits."),
+            None => "Time from randomization to the first day in work or studies. Persons who moved away or whose follow-up ended without a job are censored.".to_string(),
+        };
+        let mut blocks = vec![Block::Text(format!(
+            "{intro} The curves show the Kaplan–Meier share with a job by arm (1 − S), with 95% confidence bands and the numbers still without a job and under follow-up (at risk) under the axis. The table gives the restricted mean time without a job up to τ: its difference between arms is the number of days without a job the programme saved within τ, with the log-rank test of equal hazards (and its randomization p-value when computed)."
+        ))];
         if let Some(figure) = tables
             .get("survival_curves")
             .and_then(|c| km_figure(context, c, survival))
@@ -395,6 +403,17 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                 &mut files,
                 &figure,
                 "Share with a job by days since randomization (Kaplan–Meier), by arm, with 95% confidence bands; numbers at risk under each panel.",
+            )?;
+            blocks.push(Block::Figure(f));
+        }
+        if let Some(figure) = tables
+            .get("survival_exits")
+            .and_then(|c| exits_figure(context, c, survival))
+        {
+            let f = add_figure(
+                &mut files,
+                &figure,
+                "Competing exits by days since randomization: the cumulative incidence of each kind of exit (Aalen–Johansen, as cmprsk::cuminc), stacked, by arm (rows) and subgroup (columns). The top of the stack is the share who left by any route.",
             )?;
             blocks.push(Block::Figure(f));
         }
@@ -424,12 +443,28 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         });
     }
 
-    if let Some(cost) = tables.get("cost") {
+    if let Some(all_cost) = tables.get("cost") {
+        let is_months = |f: &Frame, i: usize| {
+            f.text(i, "outcome")
+                .is_some_and(|o| o.starts_with(MONTHS_OUTCOME))
+        };
+        let cost = &all_cost.filter(|f, i| !is_months(f, i));
+        let months = all_cost.filter(is_months);
         let mut blocks = vec![Block::Text(format!(
             "Costs per person by arm (SEK), the incremental cost, the additional persons {} per 100 offered, and their ratio, the cost per additional person, with delta-method, Fieller and bootstrap intervals. The net perspective adds benefit offsets (e.g. income support paid) to the costs.",
             context.outcome_label
         ))];
         blocks.push(table_block("cost", "Cost-effectiveness", cost));
+        if !months.rows.is_empty() {
+            blocks.push(Block::Text(format!(
+                "Cost per additional month with a job: the incremental cost over the months with a job the programme added within {} days, from the restricted mean time without a job (RMST, a month = 30.4375 days). Delta-method interval with the covariance of cost and RMST from their influence functions, and Fieller's interval.",
+                months
+                    .text(0, "outcome")
+                    .and_then(|o| o.strip_prefix(MONTHS_OUTCOME).map(str::to_string))
+                    .unwrap_or_default()
+            )));
+            blocks.push(months_block(context, &months));
+        }
         if let Some(offsets) = tables.get("cost_offsets") {
             blocks.push(table_block(
                 "cost_offsets",
@@ -1085,10 +1120,7 @@ fn km_figure(context: &ReportContext, curves: &Frame, survival: &Frame) -> Optio
     if steps.is_empty() {
         return None;
     }
-    let tau = (0..survival.rows.len())
-        .filter(|&i| survival.text(i, "estimand").as_deref() == Some("rmst"))
-        .find_map(|i| survival.number(i, "time"))
-        .unwrap_or_else(|| steps.iter().map(|s| s.time).fold(0.0, f64::max));
+    let tau = survival_axis_end(survival, curves);
     // A round step (1, 2 or 5 times a power of ten) giving about six intervals, as the axis.
     let raw = (tau / 6.0).max(1e-9);
     let power = 10f64.powf(raw.log10().floor());
@@ -1111,6 +1143,120 @@ fn km_figure(context: &ReportContext, curves: &Frame, survival: &Frame) -> Optio
         steps,
         ticks,
         x_max: tau,
+    })
+}
+
+/// The outcome of the cost rows per additional month with a job (`months_with_job_<τ>`).
+const MONTHS_OUTCOME: &str = "months_with_job_";
+
+/// The cost per additional month with a job, as readers see it: the months gained and the SEK
+/// per month with its intervals, per subgroup and perspective.
+fn months_block(context: &ReportContext, months: &Frame) -> Block {
+    let mut shown = months.select(&[
+        "subgroup",
+        "perspective",
+        "incremental_cost",
+        "incremental_effect",
+        "icer",
+        "delta_low",
+        "delta_high",
+        "fieller_low",
+        "fieller_high",
+    ]);
+    for i in 0..shown.rows.len() {
+        if let Some(label) = shown.text(i, "subgroup") {
+            shown.rows[i][0] = context.label(&label).into();
+        }
+    }
+    shown.columns = [
+        "subgroup",
+        "perspective",
+        "incremental_cost",
+        "months_gained",
+        "sek_per_month",
+        "delta_low",
+        "delta_high",
+        "fieller_low",
+        "fieller_high",
+    ]
+    .map(String::from)
+    .to_vec();
+    set_decimals("cost", &mut shown);
+    if let Some(slot) = shown.decimals.get_mut(3) {
+        *slot = Some(2);
+    }
+    if let Some(slot) = shown.decimals.get_mut(4) {
+        *slot = Some(0);
+    }
+    Block::Table(TableRef {
+        caption: "Cost per additional month with a job (SEK)".into(),
+        frame: shown,
+        csv: Some("tables/cost.csv".into()),
+    })
+}
+
+/// The end of the survival figures' time axis: τ of the RMST rows, else the last time in `curves`.
+fn survival_axis_end(survival: &Frame, curves: &Frame) -> f64 {
+    (0..survival.rows.len())
+        .filter(|&i| survival.text(i, "estimand").as_deref() == Some("rmst"))
+        .find_map(|i| survival.number(i, "time"))
+        .unwrap_or_else(|| {
+            (0..curves.rows.len())
+                .filter_map(|i| curves.number(i, "time"))
+                .fold(0.0, f64::max)
+        })
+}
+
+/// The stacked cumulative incidence of every exit from the exits table: the exit of interest
+/// (named in the survival rows' outcome, `<time>:<exit>`) at the bottom, the others in the
+/// order first seen; one panel per subgroup level (or `all` without subgroups) and arm.
+fn exits_figure(context: &ReportContext, exits: &Frame, survival: &Frame) -> Option<StackedExits> {
+    let subgroups = subgroup_order(
+        context,
+        (0..exits.rows.len()).filter_map(|i| exits.text(i, "subgroup")),
+    );
+    let by_level: Vec<String> = subgroups.iter().filter(|s| *s != "all").cloned().collect();
+    let panels = if by_level.is_empty() {
+        subgroups
+    } else {
+        by_level
+    };
+    let arms = first_seen_levels((0..exits.rows.len()).filter_map(|i| exits.text(i, "arm")));
+    let mut order = first_seen_levels((0..exits.rows.len()).filter_map(|i| exits.text(i, "exit")));
+    let cause = (0..survival.rows.len())
+        .find_map(|i| survival.text(i, "outcome"))
+        .and_then(|o| o.rsplit_once(':').map(|(_, c)| c.to_string()));
+    if let Some(k) = cause.and_then(|c| order.iter().position(|e| *e == c)) {
+        let first = order.remove(k);
+        order.insert(0, first);
+    }
+    let mut steps = Vec::new();
+    for i in 0..exits.rows.len() {
+        let panel = exits.text(i, "subgroup")?;
+        if !panels.contains(&panel) {
+            continue;
+        }
+        steps.push(ExitStep {
+            panel: context.label(&panel),
+            arm: exits.text(i, "arm")?,
+            exit: exits.text(i, "exit")?,
+            time: exits.number(i, "time")?,
+            share: exits.number(i, "cumulative_incidence").unwrap_or(f64::NAN),
+        });
+    }
+    if steps.is_empty() {
+        return None;
+    }
+    Some(StackedExits {
+        name: "exits".into(),
+        title: "Competing exits, by arm".into(),
+        y_label: "Share who left (%)".into(),
+        x_label: "Days since randomization".into(),
+        panels: panels.iter().map(|p| context.label(p)).collect(),
+        arms,
+        exits: order,
+        steps,
+        x_max: survival_axis_end(survival, exits),
     })
 }
 

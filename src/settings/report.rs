@@ -4,6 +4,7 @@
 
 use super::analysis::{AnalysisSettings, control_arm};
 use super::cost::CostSettings;
+use super::survival::SurvivalSettings;
 use super::word_of;
 use crate::error::{Error, Result};
 use crate::estimate::missing::MissingCovariates;
@@ -140,8 +141,47 @@ pub struct Methods {
     pub missing_covariates: Option<String>,
     /// Bootstrap replicates of the cost analysis (None: no cost analysis).
     pub cost_bootstrap: Option<usize>,
+    /// The survival analysis's settings (None: no survival analysis, or a record older than it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survival: Option<SurvivalRecord>,
     /// Where each setting came from (`--flag`, a spec key, or the default rule).
     pub origins: BTreeMap<String, String>,
+}
+
+/// The survival analysis as the methods section describes it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SurvivalRecord {
+    pub time: String,
+    pub event: String,
+    /// The exit of interest (the others compete); None: event 0/1.
+    pub cause: Option<String>,
+    pub by: Option<String>,
+    pub strata: Vec<String>,
+    pub cluster: Option<String>,
+    /// τ of the RMST when given; None: survRM2's default, decided from the data.
+    pub tau: Option<f64>,
+    /// Times of the Kaplan–Meier and cumulative-incidence rows (empty: τ).
+    pub at: Vec<f64>,
+    /// Randomization-inference draws (None: none).
+    pub ri_draws: Option<u32>,
+    pub level: f64,
+}
+
+impl SurvivalRecord {
+    pub fn of(s: &SurvivalSettings) -> SurvivalRecord {
+        SurvivalRecord {
+            time: s.time.value.clone(),
+            event: s.event.value.clone(),
+            cause: s.cause.as_ref().map(|c| c.value.clone()),
+            by: s.by.as_ref().map(|b| b.value.clone()),
+            strata: s.strata.value.clone(),
+            cluster: s.cluster.as_ref().map(|c| c.value.clone()),
+            tau: s.tau.as_ref().map(|t| t.value),
+            at: s.at.value.clone(),
+            ri_draws: s.ri.as_ref().map(|r| r.value.draws),
+            level: s.level,
+        }
+    }
 }
 
 /// The assignment design as the methods section describes it.
@@ -160,7 +200,12 @@ pub struct DesignRecord {
 
 impl Methods {
     /// The record of a run with these settings.
-    pub fn of(study: &Study, analysis: &AnalysisSettings, cost: Option<&CostSettings>) -> Methods {
+    pub fn of(
+        study: &Study,
+        analysis: &AnalysisSettings,
+        cost: Option<&CostSettings>,
+        survival: Option<&SurvivalSettings>,
+    ) -> Methods {
         let design = study.spec.design.as_ref().map(|d| DesignRecord {
             arms: d.arms.iter().map(|(k, v)| (k.clone(), *v)).collect(),
             control: control_arm(None, Some(study))
@@ -197,6 +242,19 @@ impl Methods {
         if let Some(a) = &analysis.adjust {
             origin("adjust", &a.origin);
         }
+        if let Some(s) = survival {
+            origin("survival.time", &s.time.origin);
+            origin("survival.event", &s.event.origin);
+            if let Some(t) = &s.tau {
+                origin("survival.tau", &t.origin);
+            }
+            if let Some(c) = &s.cause {
+                origin("survival.cause", &c.origin);
+            }
+            if let Some(r) = &s.ri {
+                origin("survival.ri_draws", &r.origin);
+            }
+        }
         Methods {
             design,
             covariates: analysis.covariates.value.clone(),
@@ -211,6 +269,7 @@ impl Methods {
             missing_covariates: (analysis.missing_covariates.value != MissingCovariates::default())
                 .then(|| word_of(analysis.missing_covariates.value).to_string()),
             cost_bootstrap: cost.map(|c| c.bootstrap),
+            survival: survival.map(SurvivalRecord::of),
             origins,
         }
     }

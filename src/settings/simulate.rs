@@ -4,7 +4,7 @@
 use crate::error::{Error, Location, Result};
 use crate::simulate::dates;
 use crate::simulate::dgp::*;
-use crate::spec::simulate::{LogNormalSpec, SimulateSpec};
+use crate::spec::simulate::{LogNormalSpec, SimulateSpec, TimeToEventSpec};
 
 impl Dgp {
     /// Validate `[simulate]`; `at(key)` gives the location of a dotted key for messages.
@@ -341,6 +341,12 @@ impl Dgp {
             is.reduction_if_working,
         )?;
 
+        let time_to_event = spec
+            .time_to_event
+            .as_ref()
+            .map(|t| time_to_event(t, &spec.arms, horizons[nh - 1], &bad))
+            .transpose()?;
+
         Ok(Dgp {
             default_n,
             horizons,
@@ -368,9 +374,116 @@ impl Dgp {
             support_months: is.months as u32,
             support_rate,
             support_reduction,
+            time_to_event,
             design: None,
         })
     }
+}
+
+/// `[simulate.time_to_event]` checked: exit names that cannot be taken for the censoring code,
+/// daily hazards in (0, 1], hazard ratios finite and ≥ 0 for known arms and exits, follow-up a
+/// positive number of days.
+fn time_to_event(
+    spec: &TimeToEventSpec,
+    arms: &indexmap::IndexMap<String, i64>,
+    last_horizon: u32,
+    bad: &dyn Fn(&str, String) -> Error,
+) -> Result<TimeToEvent> {
+    const KEY: &str = "simulate.time_to_event";
+    let followup = match spec.followup {
+        None => last_horizon,
+        Some(d) if (1..=100_000).contains(&d) => d as u32,
+        Some(d) => {
+            return Err(bad(
+                &format!("{KEY}.followup"),
+                format!("{d} days: expected a positive whole number of days"),
+            ));
+        }
+    };
+    if spec.hazard.is_empty() {
+        return Err(bad(
+            &format!("{KEY}.hazard"),
+            "no exit given: expected e.g. { work = { women = 0.0006, men = 0.0011 } }".into(),
+        ));
+    }
+    let mut causes = Vec::new();
+    let mut hazard = Vec::new();
+    for (name, by) in &spec.hazard {
+        let key = format!("{KEY}.hazard.{name}");
+        if name.trim().is_empty() || name.trim() != name || name.parse::<f64>().is_ok() {
+            return Err(bad(
+                &key,
+                format!(
+                    "`{name}` cannot name an exit: the event column holds 0 for censored and                      the exit's name otherwise, so a name must be a word such as `work`"
+                ),
+            ));
+        }
+        let mut pair = [0.0; 2];
+        for (g, (label, x)) in [("women", by.women), ("men", by.men)]
+            .into_iter()
+            .enumerate()
+        {
+            if !(x.is_finite() && x > 0.0 && x <= 1.0) {
+                return Err(bad(
+                    &format!("{key}.{label}"),
+                    format!("{x} is not a daily hazard: expected a number in (0, 1]"),
+                ));
+            }
+            pair[g] = x;
+        }
+        causes.push(name.clone());
+        hazard.push(pair);
+    }
+    for (arm, by_cause) in &spec.hazard_ratio {
+        if !arms.contains_key(arm) {
+            let mut e = bad(
+                &format!("{KEY}.hazard_ratio"),
+                format!("`{arm}` is not an arm"),
+            );
+            if let Some(s) = crate::error::nearest(arm, arms.keys().map(String::as_str)) {
+                e = e.with_hint(format!("did you mean `{s}`?"));
+            }
+            return Err(e);
+        }
+        for (cause, by) in by_cause {
+            let key = format!("{KEY}.hazard_ratio.{arm}.{cause}");
+            if !causes.contains(cause) {
+                let mut e = bad(&key, format!("`{cause}` is not an exit in [{KEY}] hazard"));
+                if let Some(s) = crate::error::nearest(cause, causes.iter().map(String::as_str)) {
+                    e = e.with_hint(format!("did you mean `{s}`?"));
+                }
+                return Err(e);
+            }
+            for (label, x) in [("women", by.women), ("men", by.men)] {
+                if !(x.is_finite() && (0.0..=1000.0).contains(&x)) {
+                    return Err(bad(
+                        &format!("{key}.{label}"),
+                        format!("{x} is not a hazard ratio: expected a number in [0, 1000]"),
+                    ));
+                }
+            }
+        }
+    }
+    let hazard_ratio = arms
+        .keys()
+        .map(|arm| {
+            causes
+                .iter()
+                .map(|cause| {
+                    spec.hazard_ratio
+                        .get(arm)
+                        .and_then(|by_cause| by_cause.get(cause))
+                        .map_or([1.0, 1.0], |by| [by.women, by.men])
+                })
+                .collect()
+        })
+        .collect();
+    Ok(TimeToEvent {
+        followup,
+        causes,
+        hazard,
+        hazard_ratio,
+    })
 }
 
 fn join(h: &[u32]) -> String {

@@ -60,6 +60,30 @@ pub struct SimulatedArm {
     pub programme_cost: Option<LogNormal>,
 }
 
+/// The time-to-event part of the data-generating process (`[simulate.time_to_event]`):
+/// competing exits with constant daily hazards. For a person of gender g offered arm a, exit k
+/// has hazard λ_kg · HR_akg; the latent time to each exit is exponential, the first one is the
+/// exit, and follow-up ends at `followup` days. So without the end of follow-up the time to the
+/// first exit is exponential with rate Λ = Σ_k λ_k HR_k, the survival without exit k alone is
+/// exp(−λ_k HR_k t), and the cumulative incidence of exit k is (λ_k HR_k / Λ)(1 − e^{−Λt}).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeToEvent {
+    pub followup: u32,
+    /// The exits, in the order written (e.g. work, studies, moved).
+    pub causes: Vec<String>,
+    /// Daily hazard of each exit among controls, [women, men].
+    pub hazard: Vec<[f64; 2]>,
+    /// Hazard ratio of being offered each arm (index as `Dgp::arms`), per exit, [women, men].
+    pub hazard_ratio: Vec<Vec<[f64; 2]>>,
+}
+
+impl TimeToEvent {
+    /// The daily hazard of exit `cause` for a person of `gender` offered `arm`.
+    pub fn rate(&self, arm: usize, cause: usize, gender: usize) -> f64 {
+        self.hazard[cause][gender] * self.hazard_ratio[arm][cause][gender]
+    }
+}
+
 /// The validated data-generating process.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dgp {
@@ -94,6 +118,8 @@ pub struct Dgp {
     pub support_months: u32,
     pub support_rate: [f64; 2],
     pub support_reduction: f64,
+    /// Time to the first exit (None: not simulated).
+    pub time_to_event: Option<TimeToEvent>,
     /// The assignment design (`[design]`, set by the caller with [`Dgp::with_design`]); without
     /// one, complete randomization within the `[simulate]` strata, misfits weighted by ratio.
     pub design: Option<crate::design::Design>,

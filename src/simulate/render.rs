@@ -37,6 +37,12 @@ pub const PARTICIPANT_COLUMNS: [&str; 11] = [
 
 /// The columns of outcomes.csv for the given horizons.
 pub fn outcome_columns(horizons: &[u32]) -> Vec<String> {
+    outcome_columns_of(horizons, false)
+}
+
+/// The columns of outcomes.csv; with a time-to-event part also `exit_day` (the day of the first
+/// exit, or the end of follow-up) and `exit` (the exit's name, or 0 when censored there).
+pub fn outcome_columns_of(horizons: &[u32], exits: bool) -> Vec<String> {
     let mut cols = vec!["person_id".to_string(), "took_part".to_string()];
     for h in horizons {
         for part in ["work_or_study", "subsidized", "unsubsidized", "studies"] {
@@ -49,6 +55,10 @@ pub fn outcome_columns(horizons: &[u32]) -> Vec<String> {
     // follow-up for those without one (censored), and whether a job was found.
     cols.push("days_observed".into());
     cols.push("job_found".into());
+    if exits {
+        cols.push("exit_day".into());
+        cols.push("exit".into());
+    }
     cols
 }
 
@@ -79,9 +89,19 @@ pub fn participants_csv(dgp: &Dgp, study: &SimulatedStudy) -> Result<Vec<u8>> {
 
 pub fn outcomes_csv(dgp: &Dgp, study: &SimulatedStudy) -> Result<Vec<u8>> {
     let mut w = writer();
-    w.write_record(outcome_columns(&dgp.horizons))
+    w.write_record(outcome_columns_of(&dgp.horizons, study.exits.is_some()))
         .map_err(err)?;
-    for (p, o) in study.participants.people.iter().zip(&study.outcomes.people) {
+    let causes = dgp
+        .time_to_event
+        .as_ref()
+        .map_or(&[][..], |t| t.causes.as_slice());
+    for (k, (p, o)) in study
+        .participants
+        .people
+        .iter()
+        .zip(&study.outcomes.people)
+        .enumerate()
+    {
         let mut row = vec![p.id.clone(), u8::from(o.took_part).to_string()];
         for act in &o.activity {
             match act {
@@ -101,6 +121,14 @@ pub fn outcomes_csv(dgp: &Dgp, study: &SimulatedStudy) -> Result<Vec<u8>> {
         row.push(o.followup_days.to_string());
         row.push(o.days_to_first_job.unwrap_or(o.followup_days).to_string());
         row.push(u8::from(o.days_to_first_job.is_some()).to_string());
+        if let Some(exit) = study.exits.as_ref().and_then(|e| e.get(k)) {
+            row.push(exit.day.to_string());
+            row.push(
+                exit.cause
+                    .and_then(|c| causes.get(c))
+                    .map_or_else(|| "0".to_string(), Clone::clone),
+            );
+        }
         w.write_record(&row).map_err(err)?;
     }
     finish(w)

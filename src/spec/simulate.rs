@@ -55,6 +55,26 @@ pub struct SimulateSpec {
     pub costs: CostsSpec,
     /// Months on income support in the months after randomization.
     pub income_support: IncomeSupportSpec,
+    /// Time to the first exit (work, studies, moved) by competing exponential hazards; absent:
+    /// no time-to-event columns, and every other output is unchanged.
+    #[serde(default)]
+    pub time_to_event: Option<TimeToEventSpec>,
+}
+
+/// `[simulate.time_to_event]`: competing exits with constant daily hazards by gender among
+/// controls, multiplied by a hazard ratio per offered arm, exit and gender; follow-up ends at
+/// `followup` days (administrative censoring).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeToEventSpec {
+    /// End of follow-up in days after randomization (default: the last horizon).
+    pub followup: Option<i64>,
+    /// Daily hazard of each exit among controls, by gender, e.g.
+    /// `work = { women = 0.0006, men = 0.0011 }`.
+    pub hazard: IndexMap<String, ByGender<f64>>,
+    /// Hazard ratio of being offered each arm, by exit and gender (1 when not listed).
+    #[serde(default)]
+    pub hazard_ratio: IndexMap<String, IndexMap<String, ByGender<f64>>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -70,8 +70,7 @@ impl Sorted {
                 "survival: status not 0/1/2 or group not 0/1",
             ));
         }
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
+        let order = time_order(time);
         Ok(Sorted {
             time: order.iter().map(|&i| time[i]).collect(),
             status: order.iter().map(|&i| status[i]).collect(),
@@ -110,6 +109,38 @@ impl Sorted {
         s.sort_unstable();
         s.dedup();
         s
+    }
+}
+
+/// The positions of `time` in increasing order, ties in input order (what a stable sort by
+/// `f64::total_cmp` gives). Sorted as (key, position) pairs of integers, the key the bits of
+/// the time mapped so that integer order is `total_cmp`'s order: no comparison reaches back
+/// into `time`, which on a million persons is several times faster.
+pub fn time_order(time: &[f64]) -> Vec<usize> {
+    let key = |x: f64| {
+        let bits = x.to_bits();
+        if bits >> 63 == 1 {
+            !bits
+        } else {
+            bits | (1 << 63)
+        }
+    };
+    let mut keyed: Vec<(u64, usize)> = time.iter().map(|&t| key(t)).zip(0..).collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// A person's status from the (trimmed, not missing) cell `code` of the event column: `0` is
+/// censored; without a cause `1` is the event; with a cause, the cause's label is the event and
+/// any other exit competes. None: a code neither 0 nor 1 without a cause (the caller names the
+/// cell).
+pub fn status_of(code: &str, cause: Option<&str>) -> Option<u8> {
+    match (cause, code.parse::<f64>().ok()) {
+        (_, Some(0.0)) => Some(CENSORED),
+        (None, Some(1.0)) => Some(EVENT),
+        (None, _) => None,
+        (Some(c), _) if code == c => Some(EVENT),
+        (Some(_), _) => Some(COMPETING),
     }
 }
 
@@ -177,6 +208,37 @@ mod tests {
         assert!(Sorted::new(&[f64::NAN], &[1], &[0], None, None).is_err());
         assert!(Sorted::new(&[1.0], &[3], &[0], None, None).is_err());
         assert!(Sorted::new(&[1.0, 2.0], &[1], &[0], None, None).is_err());
+    }
+
+    #[test]
+    fn time_order_is_the_stable_total_order() {
+        let time = [
+            3.0,
+            -0.0,
+            1.0,
+            0.0,
+            3.0,
+            f64::INFINITY,
+            1.0,
+            0.0,
+            -2.5,
+            1e-300,
+        ];
+        let mut stable: Vec<usize> = (0..time.len()).collect();
+        stable.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
+        assert_eq!(time_order(&time), stable);
+    }
+
+    #[test]
+    fn event_codes() {
+        assert_eq!(status_of("0", None), Some(CENSORED));
+        assert_eq!(status_of("1", None), Some(EVENT));
+        assert_eq!(status_of("1.0", None), Some(EVENT));
+        assert_eq!(status_of("work", None), None);
+        assert_eq!(status_of("2", None), None);
+        assert_eq!(status_of("0", Some("work")), Some(CENSORED));
+        assert_eq!(status_of("work", Some("work")), Some(EVENT));
+        assert_eq!(status_of("moved", Some("work")), Some(COMPETING));
     }
 
     #[test]

@@ -32,40 +32,11 @@ pub struct RiData<'a> {
     pub comparisons: Vec<(usize, f64)>,
 }
 
-/// Outside the comparison (drawn into another arm).
-const OUT: u8 = 2;
-
 impl RiData<'_> {
     /// The statistics for arm codes `codes` (one per person): per comparison, per subgroup,
     /// the log-rank χ² then the RMST difference.
     pub fn statistics(&self, codes: &[usize]) -> Vec<f64> {
-        let sorted: Vec<usize> = self
-            .order
-            .iter()
-            .map(|&i| codes.get(i).copied().unwrap_or(usize::MAX))
-            .collect();
-        let mut out = Vec::new();
-        for &(arm, tau) in &self.comparisons {
-            let group: Vec<u8> = sorted
-                .iter()
-                .map(|&c| match c {
-                    0 => 0,
-                    c if c == arm => 1,
-                    _ => OUT,
-                })
-                .collect();
-            for m in &self.members {
-                let (mut oe, mut v) = (0.0, 0.0);
-                for rows in &m.by_stratum {
-                    let (a, b) = logrank_sums(self.time, self.status, rows, &group);
-                    oe += a;
-                    v += b;
-                }
-                out.push(if v > 0.0 { oe * oe / v } else { f64::NAN });
-                out.push(rmst_difference(self.time, self.status, &m.all, &group, tau));
-            }
-        }
-        out
+        Layout::new(self).statistics(self, codes, &mut Scratch::default())
     }
 
     /// The statistics of `draws` re-drawn assignments, in draw order.
@@ -74,99 +45,205 @@ impl RiData<'_> {
         draws: usize,
         draw: &(dyn Fn(usize) -> Vec<usize> + Sync),
     ) -> Vec<Vec<f64>> {
+        let layout = Layout::new(self);
         (0..draws)
             .into_par_iter()
-            .map(|r| self.statistics(&draw(r)))
+            .map_init(Scratch::default, |scratch, r| {
+                layout.statistics(self, &draw(r), scratch)
+            })
             .collect()
     }
 }
 
-/// O − E of group 1 and V over positions `rows` (time order), persons outside the comparison
-/// skipped.
-fn logrank_sums(time: &[f64], status: &[u8], rows: &[usize], group: &[u8]) -> (f64, f64) {
-    let (mut n, mut n1) = (0.0, 0.0);
-    for &j in rows {
-        if group[j] != OUT {
-            n += 1.0;
-            n1 += f64::from(group[j]);
+/// What a draw changes is only who is in which arm; everything else is laid out once, in time
+/// order. Per subgroup, every member once in time order with its run of equal times within its
+/// stratum (the log-rank's risk sets) and its run of equal times overall (the RMST's steps).
+/// A draw then makes one pass over the members counting, per run, those leaving and those with
+/// the event in each arm (integers), and one pass over the runs doing the arithmetic of
+/// `logrank::test` and `rmst::rmst` in the same order on the same exact counts, so every
+/// statistic is the same to the last bit as when computed from the sorted data of the draw
+/// (`the_statistics_agree_with_the_estimators`). No sort and no allocation per draw beyond
+/// the result (buffers are reused per thread).
+struct Layout {
+    subgroups: Vec<SubgroupLayout>,
+}
+
+struct SubgroupLayout {
+    /// Per member in time order: the person, its log-rank run, its RMST run, an event?
+    person: Vec<u32>,
+    logrank_run: Vec<u32>,
+    rmst_run: Vec<u32>,
+    event: Vec<bool>,
+    /// The log-rank runs of each stratum: a range of run indices, in time order.
+    strata: Vec<std::ops::Range<usize>>,
+    logrank_runs: usize,
+    /// The time of each RMST run.
+    rmst_times: Vec<f64>,
+}
+
+/// Per run: persons leaving in [control, treated, outside the comparison], then events in the
+/// same three (the third of each only absorbs persons outside, so that counting needs no
+/// branch on a person's arm, which a random assignment makes unpredictable).
+type Counts = [u32; 6];
+
+/// Per-thread buffers reused from draw to draw.
+#[derive(Default)]
+struct Scratch {
+    /// Per person: 0 control, 1 the compared arm, 2 outside the comparison.
+    side: Vec<u8>,
+    logrank: Vec<Counts>,
+    rmst: Vec<Counts>,
+}
+
+impl Layout {
+    fn new(data: &RiData<'_>) -> Layout {
+        let subgroups = data
+            .members
+            .iter()
+            .map(|m| {
+                // Log-rank runs: equal times within a stratum.
+                let mut run_of = vec![0u32; data.time.len()];
+                let mut strata = Vec::with_capacity(m.by_stratum.len());
+                let mut runs = 0usize;
+                for rows in &m.by_stratum {
+                    let first = runs;
+                    let mut last_time = None;
+                    for &j in rows {
+                        if last_time != Some(data.time[j]) {
+                            runs += 1;
+                            last_time = Some(data.time[j]);
+                        }
+                        run_of[j] = (runs - 1) as u32;
+                    }
+                    strata.push(first..runs);
+                }
+                // RMST runs: equal times among all members.
+                let mut rmst_times: Vec<f64> = Vec::new();
+                let mut rmst_run = Vec::with_capacity(m.all.len());
+                for &j in &m.all {
+                    if rmst_times.last() != Some(&data.time[j]) {
+                        rmst_times.push(data.time[j]);
+                    }
+                    rmst_run.push((rmst_times.len() - 1) as u32);
+                }
+                SubgroupLayout {
+                    person: m.all.iter().map(|&j| data.order[j] as u32).collect(),
+                    logrank_run: m.all.iter().map(|&j| run_of[j]).collect(),
+                    rmst_run,
+                    event: m.all.iter().map(|&j| data.status[j] == EVENT).collect(),
+                    strata,
+                    logrank_runs: runs,
+                    rmst_times,
+                }
+            })
+            .collect();
+        Layout { subgroups }
+    }
+
+    fn statistics(&self, data: &RiData<'_>, codes: &[usize], scratch: &mut Scratch) -> Vec<f64> {
+        let mut out = Vec::with_capacity(data.comparisons.len() * self.subgroups.len() * 2);
+        for &(arm, tau) in &data.comparisons {
+            let side_of = |code: usize| -> u8 {
+                if code == 0 {
+                    0
+                } else if code == arm {
+                    1
+                } else {
+                    2
+                }
+            };
+            scratch.side.clear();
+            scratch
+                .side
+                .extend((0..data.order.len()).map(|i| codes.get(i).map_or(2, |&c| side_of(c))));
+            for g in &self.subgroups {
+                scratch.logrank.clear();
+                scratch.logrank.resize(g.logrank_runs, [0; 6]);
+                scratch.rmst.clear();
+                scratch.rmst.resize(g.rmst_times.len(), [0; 6]);
+                let members = g
+                    .person
+                    .iter()
+                    .zip(&g.logrank_run)
+                    .zip(&g.rmst_run)
+                    .zip(&g.event);
+                for (((&person, &lr), &rm), &event) in members {
+                    let side = usize::from(scratch.side[person as usize]);
+                    let event = u32::from(event);
+                    let lr = &mut scratch.logrank[lr as usize];
+                    lr[side] += 1;
+                    lr[3 + side] += event;
+                    let rm = &mut scratch.rmst[rm as usize];
+                    rm[side] += 1;
+                    rm[3 + side] += event;
+                }
+                let (mut oe, mut v) = (0.0, 0.0);
+                for range in &g.strata {
+                    let (a, b) = logrank_sums(&scratch.logrank[range.clone()]);
+                    oe += a;
+                    v += b;
+                }
+                out.push(if v > 0.0 { oe * oe / v } else { f64::NAN });
+                out.push(rmst_difference(&g.rmst_times, &scratch.rmst, tau));
+            }
         }
+        out
+    }
+}
+
+/// O − E of group 1 and V over the runs of equal times of one stratum (time order), from each
+/// run's counts (Mantel 1966, as `logrank::test`).
+fn logrank_sums(runs: &[Counts]) -> (f64, f64) {
+    let (mut n, mut n1) = (0.0, 0.0);
+    for c in runs {
+        n += f64::from(c[0] + c[1]);
+        n1 += f64::from(c[1]);
     }
     let (mut oe, mut v) = (0.0, 0.0);
-    let mut start = 0;
-    while start < rows.len() {
-        let t = time[rows[start]];
-        let mut end = start;
-        let (mut d, mut d1, mut leave, mut leave1) = (0.0, 0.0, 0.0, 0.0);
-        while end < rows.len() && time[rows[end]] == t {
-            let j = rows[end];
-            if group[j] != OUT {
-                let g1 = f64::from(group[j]);
-                leave += 1.0;
-                leave1 += g1;
-                if status[j] == EVENT {
-                    d += 1.0;
-                    d1 += g1;
-                }
-            }
-            end += 1;
-        }
+    for c in runs {
+        let d = f64::from(c[3] + c[4]);
+        let d1 = f64::from(c[4]);
         if d > 0.0 {
             oe += d1 - d * n1 / n;
             if n > 1.0 {
                 v += d * (n - d) * n1 * (n - n1) / (n * n * (n - 1.0));
             }
         }
-        n -= leave;
-        n1 -= leave1;
-        start = end;
+        n -= f64::from(c[0] + c[1]);
+        n1 -= f64::from(c[1]);
     }
     (oe, v)
 }
 
-/// RMST₁ − RMST₀ to τ of the persons at positions `rows` (time order), both arms in one pass:
-/// each arm's Kaplan–Meier step holds between the times of either arm, so the areas are summed
-/// over the union of their times.
-fn rmst_difference(time: &[f64], status: &[u8], rows: &[usize], group: &[u8], tau: f64) -> f64 {
+/// RMST₁ − RMST₀ to τ from the counts of each run of equal times (time order), both arms in
+/// one pass: each arm's Kaplan–Meier step holds between the times of either arm, so the areas
+/// are summed over the union of their times (a run in which nobody of the comparison leaves
+/// changes neither curve and is skipped).
+fn rmst_difference(times: &[f64], runs: &[Counts], tau: f64) -> f64 {
     let mut n = [0.0f64; 2];
-    for &j in rows {
-        if group[j] != OUT {
-            n[usize::from(group[j])] += 1.0;
-        }
+    for c in runs {
+        n[0] += f64::from(c[0]);
+        n[1] += f64::from(c[1]);
     }
     if n[0] == 0.0 || n[1] == 0.0 {
         return f64::NAN;
     }
     let (mut s, mut area, mut prev) = ([1.0f64; 2], [0.0f64; 2], 0.0);
-    let mut start = 0;
-    while start < rows.len() {
-        let t = time[rows[start]];
+    for (&t, c) in times.iter().zip(runs) {
         if t > tau {
             break;
         }
-        let mut end = start;
-        let (mut d, mut leave) = ([0.0f64; 2], [0.0f64; 2]);
-        while end < rows.len() && time[rows[end]] == t {
-            let j = rows[end];
-            if group[j] != OUT {
-                let g = usize::from(group[j]);
-                leave[g] += 1.0;
-                if status[j] == EVENT {
-                    d[g] += 1.0;
-                }
-            }
-            end += 1;
-        }
-        if leave[0] + leave[1] > 0.0 {
+        if c[0] + c[1] > 0 {
             for g in 0..2 {
                 area[g] += s[g] * (t - prev);
-                if d[g] > 0.0 {
-                    s[g] *= 1.0 - d[g] / n[g];
+                let d = f64::from(c[3 + g]);
+                if d > 0.0 {
+                    s[g] *= 1.0 - d / n[g];
                 }
-                n[g] -= leave[g];
+                n[g] -= f64::from(c[g]);
             }
             prev = t;
         }
-        start = end;
     }
     (area[1] + s[1] * (tau - prev)) - (area[0] + s[0] * (tau - prev))
 }

@@ -34,11 +34,11 @@ impl Rmst {
     }
 }
 
-/// RMST of `curve` up to `tau` (survRM2's `rmst1`).
-pub fn rmst(curve: &Curve, tau: f64) -> Rmst {
+/// The steps of the curve up to τ: the area of each step (k = 0: from 0 to the first time,
+/// height 1; k = j + 1: from t_j to the next time or τ, height S(t_j)) and, per curve time t_j
+/// ≤ τ, the area A_j = ∫_{t_j}^τ S(t) dt after it (accumulated from τ backwards).
+fn steps(curve: &Curve, tau: f64) -> (Vec<f64>, Vec<f64>) {
     let m = curve.time.partition_point(|&t| t <= tau);
-    // areas[k]: the area of the step that starts at time k (k = 0: from 0 to the first time,
-    // height 1; k = j + 1: from t_j to the next time or τ, height S(t_j)).
     let mut areas = Vec::with_capacity(m + 1);
     let mut prev = 0.0;
     let mut height = 1.0;
@@ -48,14 +48,25 @@ pub fn rmst(curve: &Curve, tau: f64) -> Rmst {
         height = curve.surv[j];
     }
     areas.push((tau - prev) * height);
-    let estimate: f64 = areas.iter().sum();
-    // Σ_j (area from t_j to τ)² · d_j/(n_j(n_j − d_j)), accumulated from τ backwards.
-    let (mut variance, mut tail) = (0.0, 0.0);
+    let mut after = vec![0.0; m];
+    let mut tail = 0.0;
     for j in (0..m).rev() {
         tail += areas[j + 1];
+        after[j] = tail;
+    }
+    (areas, after)
+}
+
+/// RMST of `curve` up to `tau` (survRM2's `rmst1`).
+pub fn rmst(curve: &Curve, tau: f64) -> Rmst {
+    let (areas, after) = steps(curve, tau);
+    let estimate: f64 = areas.iter().sum();
+    // Σ_j (area from t_j to τ)² · d_j/(n_j(n_j − d_j)), accumulated from τ backwards.
+    let mut variance = 0.0;
+    for j in (0..after.len()).rev() {
         let (n, d) = (curve.n_risk[j], curve.n_event[j]);
         if n > d {
-            variance += tail * tail * d / (n * (n - d));
+            variance += after[j] * after[j] * d / (n * (n - d));
         }
     }
     Rmst {
@@ -63,6 +74,50 @@ pub fn rmst(curve: &Curve, tau: f64) -> Rmst {
         estimate,
         variance,
     }
+}
+
+/// Each observation's influence on the RMST to τ, for the observations the curve was fitted
+/// to (sorted by time, `status == EVENT` an event): RMST̂ − RMST ≈ Σᵢ φᵢ with
+/// φᵢ = −[δᵢ A_{j(i)} / (n_{j(i)} − d_{j(i)}) − Σ_{t_j ≤ min(Tᵢ, τ)} A_j d_j / (n_j (n_j − d_j))],
+/// A_j = ∫_{t_j}^τ S(t) dt, a term taken as 0 where n_j = d_j (then A_j = 0). This is the
+/// martingale representation of the Kaplan–Meier integral (Andersen, Borgan, Gill & Keiding
+/// 1993, §IV.3; for the RMST Tian, Zhao & Wei 2014, Stat Med 33:1–14) with Greenwood's
+/// denominators, the ones of survRM2's variance; without censoring it is exactly the influence
+/// of the mean of min(T, τ), (min(Tᵢ, τ) − RMST̂)/n. The φᵢ sum to 0; Σ φᵢ ψᵢ with another
+/// estimator's influence ψ on the same persons is their covariance (the cost per month with a
+/// job, `cea::months`).
+pub fn influence(curve: &Curve, tau: f64, time: &[f64], status: &[u8]) -> Vec<f64> {
+    let (_, after) = steps(curve, tau);
+    // Σ_{k ≤ j} A_k d_k / (n_k (n_k − d_k)) per curve time up to τ.
+    let mut compensator = Vec::with_capacity(after.len());
+    let mut h = 0.0;
+    for (j, a) in after.iter().enumerate() {
+        let (n, d) = (curve.n_risk[j], curve.n_event[j]);
+        if n > d {
+            h += a * d / (n * (n - d));
+        }
+        compensator.push(h);
+    }
+    time.iter()
+        .zip(status)
+        .map(|(&t, &st)| {
+            // The curve time of this observation (every observed time is one), capped at τ.
+            let Some(j) = curve
+                .time
+                .partition_point(|&x| x <= t.min(tau))
+                .checked_sub(1)
+            else {
+                return 0.0;
+            };
+            let (n, d) = (curve.n_risk[j], curve.n_event[j]);
+            let jump = if st == EVENT && t <= tau && curve.time[j] == t && n > d {
+                after[j] / (n - d)
+            } else {
+                0.0
+            };
+            -(jump - compensator[j])
+        })
+        .collect()
 }
 
 /// The last observation of an arm: its time and whether an event happened then (survRM2 takes

@@ -4,6 +4,7 @@
 //! decimals people see.
 
 use crate::cea::CostEffectiveness;
+use crate::cea::months::CostPerMonth;
 use crate::export::{Cell, Frame};
 use crate::io::manifest::FileHash;
 use crate::settings::cost::CostSettings;
@@ -33,6 +34,106 @@ pub struct CostResults {
     pub notes: Vec<String>,
     /// The files read, with their hashes (for the manifest).
     pub inputs: Vec<FileHash>,
+}
+
+/// The cost per additional month with a job within τ (`cea::months`), per subgroup (`all`
+/// first): gross and, with benefit offsets, net; or the reason there is none.
+#[derive(Debug, Clone)]
+pub struct MonthResults {
+    /// The time column (days to the first job or censoring).
+    pub time: String,
+    pub tau: f64,
+    pub treated_arm: String,
+    pub control_arm: String,
+    pub level: f64,
+    /// The cost analysis has clusters (the intervals here treat persons as independent).
+    pub clustered: bool,
+    pub groups: Vec<(String, MonthGroup)>,
+}
+
+/// One subgroup's cost per month with a job, per perspective (`gross`, `net`), or the reason
+/// there is none.
+pub type MonthGroup = Result<Vec<(String, CostPerMonth)>, String>;
+
+/// Rows of the cost summary table for the cost per additional month with a job: the outcome
+/// `months_with_job_<τ>` (ΔM in months of 30.4375 days), ΔC, ΔC/ΔM with delta-method and
+/// Fieller intervals; columns that do not apply (bootstrap, per participant) empty.
+pub fn push_month_rows(frame: &mut Frame, m: &MonthResults) {
+    let outcome = format!("months_with_job_{:.0}", m.tau);
+    let column = |name: &str| SUMMARY_COLUMNS.iter().position(|c| *c == name);
+    for (label, result) in &m.groups {
+        let mut rows: Vec<Vec<Cell>> = Vec::new();
+        let blank = || vec![Cell::Null; SUMMARY_COLUMNS.len()];
+        match result {
+            Err(reason) => {
+                let mut row = blank();
+                set(&mut row, column("perspective"), "gross".into());
+                set(&mut row, column("note"), reason.clone().into());
+                rows.push(row);
+            }
+            Ok(perspectives) => {
+                for (name, r) in perspectives {
+                    let q = &r.ratio;
+                    let (fl, fh) = q.fieller.limits();
+                    let mut notes = vec![format!(
+                        "effect: months with a job gained within {:.0} days, from the restricted \
+                         mean days without a job (RMST of `{}`, 30.4375 days a month); cost per \
+                         additional month with a job in SEK",
+                        m.tau, m.time
+                    )];
+                    notes.extend(q.notes.iter().cloned());
+                    if m.clustered {
+                        notes.push("these intervals treat persons as independent".into());
+                    }
+                    let mut row = blank();
+                    for (c, v) in [
+                        ("perspective", Cell::from(name.as_str())),
+                        ("n_treated", r.n[0].into()),
+                        ("n_control", r.n[1].into()),
+                        ("mean_cost_treated", r.mean_cost[0].into()),
+                        ("mean_cost_control", r.mean_cost[1].into()),
+                        ("incremental_cost", q.delta_cost.into()),
+                        ("incremental_cost_se", q.se_cost.into()),
+                        ("incremental_effect", q.delta_effect.into()),
+                        ("incremental_effect_se", q.se_effect.into()),
+                        ("icer", q.icer.into()),
+                        ("icer_se", q.icer_se.into()),
+                        ("delta_low", q.delta_low.into()),
+                        ("delta_high", q.delta_high.into()),
+                        ("fieller_shape", q.fieller.shape().into()),
+                        ("fieller_low", fl.into()),
+                        ("fieller_high", fh.into()),
+                        ("note", notes.join("; ").into()),
+                    ] {
+                        set(&mut row, column(c), v);
+                    }
+                    rows.push(row);
+                }
+            }
+        }
+        for mut row in rows {
+            set(&mut row, column("subgroup"), label.clone().into());
+            set(&mut row, column("outcome"), outcome.clone().into());
+            set(
+                &mut row,
+                column("treated_arm"),
+                m.treated_arm.clone().into(),
+            );
+            set(
+                &mut row,
+                column("control_arm"),
+                m.control_arm.clone().into(),
+            );
+            set(&mut row, column("level"), m.level.into());
+            frame.push(row);
+        }
+    }
+}
+
+fn set(row: &mut [Cell], at: Option<usize>, value: Cell) {
+    if let Some(slot) = at.and_then(|k| row.get_mut(k)) {
+        *slot = value;
+    }
 }
 
 /// The summary table's columns, in order.

@@ -2,7 +2,61 @@
 //! the columns of issue 13, and their conversion to a [`Frame`] for export.
 
 use crate::export::{Cell, Frame};
+use crate::survival::competing::Cif;
 use crate::survival::km::Curve;
+
+/// One arm's cumulative incidence of one exit (work, studies, moved) in one subgroup, with the
+/// number at risk at each of the exit's times (for the report's stacked figure).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExitCurve {
+    pub subgroup: String,
+    pub arm: String,
+    pub exit: String,
+    pub cif: Cif,
+    /// Persons at risk just before each of `cif.time`.
+    pub n_risk: Vec<f64>,
+    /// Persons in the arm (at risk at time 0).
+    pub persons: usize,
+}
+
+/// Column names of the exit curves table.
+pub const EXIT_CURVE_COLUMNS: [&str; 6] = [
+    "subgroup",
+    "arm",
+    "exit",
+    "time",
+    "cumulative_incidence",
+    "n_risk",
+];
+
+/// Exit curves → a frame: a first row at time 0 (incidence 0), then one row per time at which
+/// the exit happened.
+pub fn exit_curves_frame(curves: &[ExitCurve]) -> Frame {
+    let mut frame = Frame::new(&EXIT_CURVE_COLUMNS)
+        .with_decimals("time", 0)
+        .with_decimals("n_risk", 0);
+    for c in curves {
+        let rows = std::iter::once((0.0, 0.0, c.persons as f64)).chain(
+            c.cif
+                .time
+                .iter()
+                .zip(&c.cif.estimate)
+                .zip(&c.n_risk)
+                .map(|((&t, &f), &n)| (t, f, n)),
+        );
+        for (t, f, n) in rows {
+            frame.push(vec![
+                c.subgroup.as_str().into(),
+                c.arm.as_str().into(),
+                c.exit.as_str().into(),
+                t.into(),
+                f.into(),
+                (n as usize).into(),
+            ]);
+        }
+    }
+    frame
+}
 
 /// One arm's Kaplan–Meier curve in one subgroup (for the report's figure).
 #[derive(Debug, Clone, PartialEq)]

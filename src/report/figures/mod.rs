@@ -5,6 +5,7 @@
 pub mod balance;
 pub mod ce_plane;
 pub mod ceac;
+pub mod exits;
 pub mod flow;
 pub mod forest;
 pub mod km;
