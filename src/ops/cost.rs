@@ -425,16 +425,8 @@ pub fn study_cost_per_month(
     let all: Vec<usize> = (0..sample.treated.len()).collect();
     let mut results = vec![("all".to_string(), compute(&all))];
     if let (Some(by), Some(groups)) = (&settings.by, &groups) {
-        let levels = crate::categorical::levels_in_order(
-            groups.iter().map(String::as_str).filter(|l| !l.is_empty()),
-        );
-        for level in levels {
-            let rows: Vec<usize> = all
-                .iter()
-                .copied()
-                .filter(|&i| groups[i] == level)
-                .collect();
-            results.push((format!("{}={level}", by.value), compute(&rows)));
+        for (label, rows) in subgroup_rows(&by.value, groups) {
+            results.push((label, compute(&rows)));
         }
     }
     Ok(MonthResults {
@@ -486,17 +478,8 @@ fn analyse_groups(
         result: Ok(cea::analyse_with(&p.sample, &options, progress)?),
     }];
     if let (Some(by), Some(groups)) = (&s.by, &p.groups) {
-        let levels = crate::categorical::levels_in_order(
-            groups.iter().map(String::as_str).filter(|l| !l.is_empty()),
-        );
-        for level in levels {
-            let rows: Vec<usize> = all
-                .iter()
-                .copied()
-                .filter(|&i| groups[i] == level)
-                .collect();
+        for (label, rows) in subgroup_rows(&by.value, groups) {
             let n = count(&rows);
-            let label = format!("{}={level}", by.value);
             let result = if n[0] == 0 || n[1] == 0 {
                 let empty = if n[0] == 0 {
                     &p.treated_arm
@@ -516,4 +499,16 @@ fn analyse_groups(
         }
     }
     Ok(out)
+}
+
+/// The rows of each level of the subgroup column `by` (levels in order, empty cells left out),
+/// labelled `by=level` as every result table names subgroups.
+fn subgroup_rows(by: &str, groups: &[String]) -> Vec<(String, Vec<usize>)> {
+    crate::categorical::levels_in_order(groups.iter().map(String::as_str).filter(|l| !l.is_empty()))
+        .into_iter()
+        .map(|level| {
+            let rows = (0..groups.len()).filter(|&i| groups[i] == level).collect();
+            (format!("{by}={level}"), rows)
+        })
+        .collect()
 }
