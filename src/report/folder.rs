@@ -213,7 +213,7 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
         lines.extend(survival_lines(s));
     }
     lines.push(
-        "Published cells describing fewer persons than the masking threshold are masked; no personal identifier appears in the report."
+        "Disclosure control: a count of fewer persons than the masking threshold (and, unless the study says otherwise, a zero) is shown as <k, with the statistics of those persons left empty; a count from which a masked one would follow by adding or subtracting published counts, in any table, is shown as x (at least k), with the shares or means that would give it (docs/disclosure-control.md). No personal identifier appears in the report."
             .into(),
     );
     lines
