@@ -60,6 +60,13 @@ fn committed_demo_report_regenerates_byte_for_byte_on_one_thread_then_report_rer
     );
     assert!(run.stdout.is_empty(), "data files only; nothing on stdout");
     assert_same_folders(&out, &root().join("notebooks-out/md1-demo"));
+    // A randomization p-value no draw reached is given with its resolution, not as 0 ± 0.
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("work_or_study_540 all arm: p < 0.0010 (no draw as extreme; below 0.0030 with 95% confidence)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("± 0.0000"), "{stderr}");
 
     // `lotta report` on the results already computed gives the same folder again.
     let report = lotta(

@@ -25,13 +25,20 @@ pub fn monte_carlo_note(estimates: &Estimates, draws: usize) -> Option<String> {
         .filter_map(|row| {
             let p = row.p_value_ri?;
             p.is_finite().then(|| {
-                format!(
-                    "{} {} {}: p = {p:.4} ± {:.4}",
-                    row.outcome,
-                    row.subgroup,
-                    row.term,
-                    (p * (1.0 - p) / r).sqrt()
-                )
+                let row_name = format!("{} {} {}", row.outcome, row.subgroup, row.term);
+                if p == 0.0 {
+                    // No draw as extreme: the Monte Carlo SE would be 0, which says nothing.
+                    // Say the resolution and the exact one-sided 95% upper bound of the true
+                    // p-value, 1 − 0.05^(1/R) (Clopper & Pearson 1934 with no successes; about
+                    // 3/R, the "rule of three", Hanley & Lippman-Hand 1983).
+                    format!(
+                        "{row_name}: p < {:.4} (no draw as extreme; below {:.4} with 95% confidence)",
+                        1.0 / r,
+                        1.0 - 0.05_f64.powf(1.0 / r)
+                    )
+                } else {
+                    format!("{row_name}: p = {p:.4} ± {:.4}", (p * (1.0 - p) / r).sqrt())
+                }
             })
         })
         .collect();
