@@ -61,7 +61,10 @@ pub fn study_survival(
         Some(_) => Some(inputs.parsed_ledger(study)?),
         None => None,
     };
-    analyse(settings, &joined, ledger.as_ref(), true)
+    let prepared = prepare(settings, &joined, true)?;
+    let mut results = analyse(settings, &prepared, ledger.as_ref(), true)?;
+    results.inputs = joined.inputs().to_vec();
+    Ok(results)
 }
 
 /// The survival analysis of one data file (ad hoc); randomization inference permutes the arms
@@ -70,7 +73,10 @@ pub fn file_survival(input: &InputFile, settings: &SurvivalSettings) -> Result<S
     let requests = requests(settings);
     let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
     let joined = Joined::single(input, &names, &by_requests(&requests))?;
-    analyse(settings, &joined, None, false)
+    let prepared = prepare(settings, &joined, false)?;
+    let mut results = analyse(settings, &prepared, None, false)?;
+    results.inputs = joined.inputs().to_vec();
+    Ok(results)
 }
 
 /// The columns the settings use, each once: arm, time, event, subgroup, strata, cluster.
@@ -93,10 +99,15 @@ fn requests(s: &SurvivalSettings) -> Vec<ColumnRequest> {
     requests
 }
 
-/// The persons analysed, with checked values (text borrowed from the joined files).
+/// The persons analysed, with checked values (text borrowed from the joined files): everything
+/// the analysis needs, so that only [`prepare`] reads the joined files.
 struct Prepared<'a> {
     /// Index into the joined persons.
     person: Vec<usize>,
+    /// Each person's id (a study's analysis: to replay the ledger's assignment).
+    ids: Option<Vec<String>>,
+    /// Where the time column is (for errors about τ).
+    time_column: crate::error::Location,
     time: Vec<f64>,
     status: Vec<u8>,
     arm: Vec<&'a str>,
@@ -127,7 +138,7 @@ fn codes_of(values: &[String]) -> Vec<u32> {
     values.iter().map(|v| levels[v.as_str()]).collect()
 }
 
-fn prepare<'a>(s: &SurvivalSettings, joined: &'a Joined) -> Result<Prepared<'a>> {
+fn prepare<'a>(s: &SurvivalSettings, joined: &'a Joined, with_ids: bool) -> Result<Prepared<'a>> {
     let mut notes = Vec::new();
     let (tcol, ecol) = (&s.time.value, &s.event.value);
     let arm = joined.text_refs(&s.treatment.value)?;
@@ -151,6 +162,8 @@ fn prepare<'a>(s: &SurvivalSettings, joined: &'a Joined) -> Result<Prepared<'a>>
     let cause = s.cause.as_ref().map(|c| c.value.trim().to_string());
     let mut prepared = Prepared {
         person: Vec::new(),
+        ids: None,
+        time_column: joined.location(tcol, 0).with_line(1),
         time: Vec::new(),
         status: Vec::new(),
         arm: Vec::new(),
@@ -365,6 +378,10 @@ fn prepare<'a>(s: &SurvivalSettings, joined: &'a Joined) -> Result<Prepared<'a>>
     prepared.control = control;
     prepared.treated = treated;
     prepared.notes = notes;
+    if with_ids {
+        let ids = joined.text("id")?;
+        prepared.ids = Some(prepared.person.iter().map(|&i| ids[i].clone()).collect());
+    }
     Ok(prepared)
 }
 
@@ -593,13 +610,13 @@ fn analyse_group(
     result
 }
 
+/// The analysis of the prepared persons (no file is read here; `inputs` is left for the caller).
 fn analyse(
     s: &SurvivalSettings,
-    joined: &Joined,
+    p: &Prepared,
     ledger: Option<&Ledger>,
     study: bool,
 ) -> Result<SurvivalResults> {
-    let p = prepare(s, joined)?;
     let mut notes = p.notes.clone();
     let m = methods(s);
     let z = z_level(s.level);
@@ -683,7 +700,7 @@ fn analyse(
         let tau = match &s.tau {
             Some(t) if t.value > bound.0 => {
                 return Err(Error::data(
-                    joined.location(&s.time.value, 0).with_line(1),
+                    p.time_column.clone(),
                     format!(
                         "τ = {} ({}) is beyond the last observed time {} of {}, whose last person \
                          is censored: the Kaplan–Meier curve is not defined there. survRM2 stops \
@@ -717,7 +734,7 @@ fn analyse(
                 // The exits' curves are for the study's report only (`lotta survival` on one
                 // file prints no curves).
                 if ci == 0 && study {
-                    out.exit_curves = exit_curves_of(&p, label, idx, treated);
+                    out.exit_curves = exit_curves_of(p, label, idx, treated);
                 }
                 let keep = (ci == 0).then_some(&mut out.curves);
                 out.result = analyse_group(
@@ -797,17 +814,7 @@ fn analyse(
         ));
     }
     if let Some(ri) = &s.ri {
-        randomization_inference(
-            s,
-            &p,
-            joined,
-            ledger,
-            study,
-            ri.value,
-            &ri_comparisons,
-            &levels,
-            &mut rows,
-        )?;
+        randomization_inference(s, p, ledger, ri.value, &ri_comparisons, &levels, &mut rows)?;
     }
     notes.dedup();
     Ok(SurvivalResults {
@@ -817,7 +824,7 @@ fn analyse(
         control_arm: p.control.clone(),
         taus,
         notes,
-        inputs: joined.inputs().to_vec(),
+        inputs: Vec::new(),
         settings: s.clone(),
     })
 }
@@ -873,9 +880,7 @@ fn exit_curves_of(p: &Prepared, label: &str, idx: &[usize], treated: &str) -> Ve
 fn randomization_inference(
     s: &SurvivalSettings,
     p: &Prepared,
-    joined: &Joined,
     ledger: Option<&Ledger>,
-    study: bool,
     ri: crate::settings::analysis::RiSettings,
     comparisons: &[(usize, f64, Vec<String>)],
     levels: &[String],
@@ -910,12 +915,7 @@ fn randomization_inference(
         }),
         weights: None,
         participation: None,
-        ids: if study {
-            let ids = joined.text("id")?;
-            Some(p.person.iter().map(|&i| ids[i].clone()).collect())
-        } else {
-            None
-        },
+        ids: p.ids.clone(),
     };
     // Members of each subgroup as positions in time order, overall and within strata.
     let order = time_order(&p.time);
