@@ -544,10 +544,10 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
 
     // Primary suppression, then secondary until no masked count is determined.
     let n = system.keys.len();
-    let mut hidden: Vec<bool> = (0..n)
-        .map(|v| !system.published_somewhere[v] || rule.primary(system.keys[v].3))
-        .collect();
     let primary: Vec<bool> = (0..n).map(|v| rule.primary(system.keys[v].3)).collect();
+    let mut hidden: Vec<bool> = (0..n)
+        .map(|v| !system.published_somewhere[v] || primary[v])
+        .collect();
     let mut secondary = vec![false; n];
     // Hide more until no count below k (published or not) follows from what is published.
     let index = Index::new(&system);
