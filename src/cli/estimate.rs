@@ -74,6 +74,14 @@ pub struct Flags {
     /// Randomization inference with this many re-drawn assignments (needs --seed or the study seed).
     #[arg(long)]
     pub ri: Option<u32>,
+    /// List every possible assignment (an exact p-value, k/N) when the design has at most this
+    /// many; else sample --ri of them (default 100000; 0: always sample) (`[analysis] ri_exact_max`).
+    #[arg(long, value_name = "N")]
+    pub ri_exact_max: Option<u32>,
+    /// Randomization statistic: coefficient (default) or studentized (t with the row's own SE,
+    /// recomputed under every assignment; better with few or unequal clusters) (`[analysis] ri_statistic`).
+    #[arg(long)]
+    pub ri_statistic: Option<String>,
     /// Seed for randomization inference (default: `[study] seed`).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -126,6 +134,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         weights: args.weights.clone(),
         ipw: args.ipw.clone(),
         ri: args.ri,
+        ri_exact_max: args.ri_exact_max,
+        ri_statistic: args.ri_statistic.clone(),
         seed: args.seed,
         adjust: args.adjust.clone(),
         categorical: args.categorical.clone(),

@@ -550,6 +550,20 @@ pub fn recompute(
         .collect())
 }
 
+/// The t statistic (estimate / SE, with each row's own SE) of every row under the assignment
+/// `assignment`, for studentized randomization inference.
+pub fn recompute_statistics(
+    data: &AnalysisData,
+    options: &EstimateOptions,
+    assignment: &[usize],
+) -> Result<Vec<f64>> {
+    Ok(estimate_all(data, options, Some(assignment))?
+        .rows
+        .iter()
+        .map(|r| r.statistic)
+        .collect())
+}
+
 /// For a two-arm study: a function from a 0/1 treatment vector (1 = the non-control arm) to the
 /// estimates of every row, for randomization inference.
 pub fn binary_statistic<'a>(
@@ -1274,6 +1288,9 @@ fn row(
         p_value_ri: None,
         ri_conf_low: None,
         ri_conf_high: None,
+        ri_exact: None,
+        ri_draws: None,
+        ri_min_p: None,
         p_value_wild: wild.map(|w| w.p_value),
         wild_conf_low: wild.map(|w| w.conf_low),
         wild_conf_high: wild.map(|w| w.conf_high),

@@ -6,6 +6,7 @@ use crate::design::ledger::{LEDGER_ARM, LEDGER_STRATUM};
 use crate::error::{Error, Result};
 use crate::estimate::AnalysisColumns;
 use crate::estimate::adjust::Adjustment;
+use crate::estimate::inference::{DEFAULT_EXACT_MAX, RiPlan, RiStatistic};
 use crate::estimate::missing::MissingCovariates;
 use crate::estimate::vcov::SeType;
 use crate::estimate::weights::Ipw;
@@ -72,6 +73,15 @@ impl Choice for WildNull {
         &[("impose", WildNull::Impose), ("free", WildNull::Free)];
 }
 
+impl Choice for RiStatistic {
+    const WHAT: &'static str = "randomization statistic";
+    const WORDS: &'static [(&'static str, RiStatistic)] = &[
+        ("coefficient", RiStatistic::Coefficient),
+        ("studentized", RiStatistic::Studentized),
+        ("t", RiStatistic::Studentized),
+    ];
+}
+
 impl Choice for Ipw {
     const WHAT: &'static str = "ipw setting";
     const WORDS: &'static [(&'static str, Ipw)] =
@@ -94,6 +104,8 @@ pub struct AnalysisFlags {
     pub weights: Option<String>,
     pub ipw: Option<String>,
     pub ri: Option<u32>,
+    pub ri_exact_max: Option<u32>,
+    pub ri_statistic: Option<String>,
     pub seed: Option<u64>,
     pub adjust: Option<String>,
     pub categorical: Option<Vec<String>>,
@@ -199,6 +211,12 @@ pub struct AnalysisSettings {
     #[serde(serialize_with = "serialize_choice")]
     pub ipw: Setting<Ipw>,
     pub ri: Option<Setting<RiSettings>>,
+    /// The largest number of distinct assignments randomization inference lists in full (exact
+    /// p-values) instead of sampling `ri.draws` of them; 0 never enumerates.
+    pub ri_exact_max: Setting<u32>,
+    /// The statistic randomization inference compares: the estimate or its t statistic.
+    #[serde(serialize_with = "serialize_choice")]
+    pub ri_statistic: Setting<RiStatistic>,
     /// The wild cluster bootstrap (None: not asked for).
     pub wild: Option<Setting<WildSettings>>,
     #[serde(serialize_with = "serialize_optional_choice")]
@@ -532,6 +550,34 @@ impl AnalysisSettings {
             flags.seed,
             study,
         )?;
+        let ri_exact_max = layers
+            .pick(
+                ("--ri-exact-max", flags.ri_exact_max.as_ref()),
+                (
+                    "analysis.ri_exact_max",
+                    analysis.and_then(|a| a.ri_exact_max.as_ref()),
+                ),
+                |_| false,
+            )
+            .unwrap_or_else(|| {
+                Setting::new(
+                    DEFAULT_EXACT_MAX,
+                    Origin::default_because("list every assignment when there are at most 100,000"),
+                )
+            });
+        let ri_statistic = match layers.text(
+            ("--ri-statistic", flags.ri_statistic.as_ref()),
+            (
+                "analysis.ri_statistic",
+                analysis.and_then(|a| a.ri_statistic.as_ref()),
+            ),
+        ) {
+            Some(raw) => choose::<RiStatistic>(raw)?,
+            None => Setting::new(
+                RiStatistic::Coefficient,
+                Origin::default_because("the estimate itself, as ri2 and ritest"),
+            ),
+        };
         let wild = wild_settings(
             &layers,
             flags,
@@ -575,6 +621,8 @@ impl AnalysisSettings {
             weights,
             ipw,
             ri,
+            ri_exact_max,
+            ri_statistic,
             wild,
             adjust,
             missing_covariates,
@@ -596,6 +644,16 @@ impl AnalysisSettings {
             participation: self.participation.as_ref().map(|p| p.value.clone()),
             categorical: self.categorical.value.clone(),
         }
+    }
+
+    /// Randomization inference as the core takes it (None: not asked for).
+    pub fn ri_plan(&self) -> Option<RiPlan> {
+        self.ri.as_ref().map(|ri| RiPlan {
+            draws: ri.value.draws as usize,
+            seed: ri.value.seed,
+            exact_max: self.ri_exact_max.value,
+            statistic: self.ri_statistic.value,
+        })
     }
 
     /// The wild bootstrap's options (None: not asked for).

@@ -48,6 +48,16 @@ pub fn plan_of(
     if let Some(ri) = &analysis.ri {
         plan.set("analysis.ri_draws", ri.value.draws);
         plan.set("analysis.ri_seed", ri.value.seed);
+        // Only when not the default, so that plans frozen before these settings stay valid.
+        if analysis.ri_exact_max.value != crate::estimate::inference::DEFAULT_EXACT_MAX {
+            plan.set("analysis.ri_exact_max", analysis.ri_exact_max.value);
+        }
+        if analysis.ri_statistic.value != crate::estimate::inference::RiStatistic::default() {
+            plan.set(
+                "analysis.ri_statistic",
+                word_of(analysis.ri_statistic.value),
+            );
+        }
     }
     if let Some(wild) = &analysis.wild {
         plan.set("analysis.wild_bootstrap", wild.value.draws);

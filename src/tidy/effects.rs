@@ -32,6 +32,7 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
     let with_adj = rows.iter().any(|r| r.p_value_adjusted.is_some());
     let with_ri = rows.iter().any(|r| r.p_value_ri.is_some());
     let with_ri_ci = rows.iter().any(|r| r.ri_conf_low.is_some());
+    let with_ri_min = rows.iter().any(|r| r.ri_min_p.is_some());
     let with_wild = rows.iter().any(|r| r.p_value_wild.is_some());
     let with_plan = rows.iter().any(|r| r.prespecified.is_some());
     let mut columns: Vec<&str> = EFFECT_COLUMNS.to_vec();
@@ -42,7 +43,10 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
         columns.push("p_value_adjusted");
     }
     if with_ri {
-        columns.push("p_value_ri");
+        columns.extend(["p_value_ri", "ri_exact", "ri_draws"]);
+    }
+    if with_ri_min {
+        columns.push("ri_min_p");
     }
     if with_ri_ci {
         columns.push("ri_conf_low");
@@ -65,6 +69,7 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
         .with_decimals("n_control", 0)
         .with_decimals("df", 1)
         .with_decimals("wild_draws", 0)
+        .with_decimals("ri_draws", 0)
         .with_decimals("first_stage_f", 1);
     for r in rows {
         let mut row: Vec<Cell> = vec![
@@ -93,38 +98,39 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
         }
         if with_ri {
             row.push(r.p_value_ri.into());
+            row.push(flag(r.ri_exact));
+            row.push(r.ri_draws.map(|d| d as usize).into());
+        }
+        if with_ri_min {
+            row.push(r.ri_min_p.into());
         }
         if with_ri_ci {
-            row.push(r.ri_conf_low.into());
-            row.push(r.ri_conf_high.into());
+            row.push(bound(r.ri_conf_low));
+            row.push(bound(r.ri_conf_high));
         }
         if with_wild {
             row.push(r.p_value_wild.into());
             row.push(bound(r.wild_conf_low));
             row.push(bound(r.wild_conf_high));
             row.push(r.wild_draws.map(|d| d as usize).into());
-            row.push(
-                match r.wild_enumerated {
-                    Some(true) => "true",
-                    Some(false) => "false",
-                    None => "",
-                }
-                .into(),
-            );
+            row.push(flag(r.wild_enumerated));
         }
         if with_plan {
-            row.push(
-                match r.prespecified {
-                    Some(true) => "true",
-                    Some(false) => "false",
-                    None => "",
-                }
-                .into(),
-            );
+            row.push(flag(r.prespecified));
         }
         frame.push(row);
     }
     frame
+}
+
+/// A yes/no column: `true`, `false`, or empty when not computed.
+fn flag(value: Option<bool>) -> Cell {
+    match value {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "",
+    }
+    .into()
 }
 
 /// An interval end: a number, `-Inf`/`Inf` for an unbounded end (as R writes and reads them),
