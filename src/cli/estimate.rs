@@ -10,6 +10,7 @@ use lotta::io::source::{InputFile, StudyInputs};
 use lotta::ops::effects as ops;
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::spec::Study;
+use lotta::tidy::effects::{design_based_first, few_clusters};
 use lotta::tidy::{attrition_frame, cluster_frame, to_frame};
 use std::path::PathBuf;
 
@@ -218,7 +219,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
         cluster_frame(&effects.estimates.clusters)
     } else {
-        to_frame(&effects.estimates.rows)
+        let frame = to_frame(&effects.estimates.rows);
+        // Few clusters (issue 14): the table leads with the design-based result.
+        match few_clusters(&effects.estimates.rows, settings.few_clusters.value) {
+            Some(g) if args.format == Format::Table => {
+                eprintln!("{}", few_clusters_headline(g, &effects.estimates.rows));
+                design_based_first(&frame)
+            }
+            _ => frame,
+        }
     };
     emit(
         &frame,
@@ -231,4 +240,20 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         },
     )?;
     Ok(0)
+}
+
+/// The line above the table when clusters are few: how many, and which result leads.
+fn few_clusters_headline(g: usize, rows: &[lotta::estimate::rows::EffectRow]) -> String {
+    let lead = if rows.iter().any(|r| r.ri_exact == Some(true)) {
+        "exact randomization inference (p_value_ri over every possible assignment, ri_draws = N)"
+    } else if rows.iter().any(|r| r.p_value_wild.is_some()) {
+        "the wild cluster bootstrap (p_value_wild)"
+    } else if rows.iter().any(|r| r.p_value_ri.is_some()) {
+        "randomization inference (p_value_ri)"
+    } else {
+        "nothing design-based yet: add --ri or --wild-bootstrap"
+    };
+    format!(
+        "only {g} clusters: cluster-robust p-values and intervals are unreliable; the table leads with {lead}, the cluster-robust (CR2) columns beside it"
+    )
 }

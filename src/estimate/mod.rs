@@ -1266,6 +1266,16 @@ fn row(
         kind,
         weighted: data.weights.is_some(),
     };
+    // The clusters the row's persons are in (issue 14: the headline says how many).
+    let clusters = data.cluster.as_ref().map(|c| {
+        let mut seen = vec![false; c.levels.len()];
+        for &i in rows {
+            if let Some(s) = seen.get_mut(c.codes[i]) {
+                *s = true;
+            }
+        }
+        seen.into_iter().filter(|&s| s).count()
+    });
     EffectRow {
         outcome: outcome.to_string(),
         subgroup: subgroup.to_string(),
@@ -1291,6 +1301,7 @@ fn row(
         ri_exact: None,
         ri_draws: None,
         ri_min_p: None,
+        clusters,
         p_value_wild: wild.map(|w| w.p_value),
         wild_conf_low: wild.map(|w| w.conf_low),
         wild_conf_high: wild.map(|w| w.conf_high),

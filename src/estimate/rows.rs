@@ -181,6 +181,8 @@ pub struct EffectRow {
     /// The smallest randomization p-value the design can give for this row (exact inference
     /// only): the share of assignments whose statistic ties the largest, at least 1/N.
     pub ri_min_p: Option<f64>,
+    /// The number of clusters the row's persons are in (None without clusters).
+    pub clusters: Option<usize>,
     /// Wild cluster bootstrap p-value of a zero effect (`estimate::wild`; regression rows with
     /// clusters, when asked for).
     pub p_value_wild: Option<f64>,

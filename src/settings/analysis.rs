@@ -224,6 +224,10 @@ pub struct AnalysisSettings {
     /// Persons with a missing covariate: complete cases (default) or the indicator method.
     #[serde(serialize_with = "serialize_choice")]
     pub missing_covariates: Setting<MissingCovariates>,
+    /// Headlines lead with design-based inference below this many clusters (`[report]
+    /// few_clusters`); presentation only.
+    #[serde(skip)]
+    pub few_clusters: Setting<usize>,
     /// Warnings about settings that were given but do not apply (e.g. an SE type with the
     /// difference in means); shown with the estimates' warnings.
     #[serde(skip)]
@@ -623,6 +627,7 @@ impl AnalysisSettings {
             ri,
             ri_exact_max,
             ri_statistic,
+            few_clusters: super::report::few_clusters(study),
             wild,
             adjust,
             missing_covariates,

@@ -22,6 +22,29 @@ pub struct ReportSettings {
     pub mask_below: usize,
     /// Whether zero counts are masked (`[report] mask_zeros`, default true).
     pub mask_zeros: bool,
+    /// Headlines lead with design-based inference below this many clusters.
+    pub few_clusters: usize,
+}
+
+/// Below this many clusters cluster-robust p-values and intervals are unreliable and headlines
+/// lead with design-based inference (MacKinnon, Nielsen & Webb 2023, "Cluster-robust inference:
+/// a guide to empirical practice", J. Econometrics 232(2): rejection rates of CR1/CR2 t-tests
+/// drift from the nominal level below a few dozen clusters, more so when they are unequal).
+pub const DEFAULT_FEW_CLUSTERS: usize = 30;
+
+/// `[report] few_clusters` (default [`DEFAULT_FEW_CLUSTERS`]): the one rule for the report's
+/// headline and `lotta estimate`'s table.
+pub fn few_clusters(study: Option<&Study>) -> super::Setting<usize> {
+    let layers = super::Layers::new(study);
+    match study.and_then(|s| s.spec.report.as_ref()?.few_clusters) {
+        Some(g) => super::Setting::new(g as usize, layers.spec("report.few_clusters")),
+        None => super::Setting::new(
+            DEFAULT_FEW_CLUSTERS,
+            super::Origin::default_because(
+                "cluster-robust inference is unreliable below about 30 clusters",
+            ),
+        ),
+    }
 }
 
 /// `[report]` with its defaults filled in.
@@ -106,6 +129,7 @@ impl ReportSettings {
             control,
             mask_below,
             mask_zeros: report.mask_zeros.unwrap_or(true),
+            few_clusters: few_clusters(Some(study)).value,
         })
     }
 
@@ -130,6 +154,13 @@ pub struct Methods {
     pub by: Option<String>,
     pub participation: Option<String>,
     pub ri_draws: Option<u32>,
+    /// The largest design randomization inference listed in full (None: no inference, or a
+    /// record older than exact inference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ri_exact_max: Option<u32>,
+    /// `studentized` when randomization inference compared t statistics (None: the estimate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ri_statistic: Option<String>,
     /// The wild cluster bootstrap (None: not run; absent from older records).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wild: Option<super::analysis::WildSettings>,
@@ -261,6 +292,11 @@ impl Methods {
             by: analysis.by.as_ref().map(|b| b.value.clone()),
             participation: analysis.participation.as_ref().map(|p| p.value.clone()),
             ri_draws: analysis.ri.as_ref().map(|r| r.value.draws),
+            ri_exact_max: analysis.ri.as_ref().map(|_| analysis.ri_exact_max.value),
+            ri_statistic: (analysis.ri.is_some()
+                && analysis.ri_statistic.value
+                    != crate::estimate::inference::RiStatistic::default())
+            .then(|| word_of(analysis.ri_statistic.value).to_string()),
             wild: analysis.wild.as_ref().map(|w| w.value),
             adjust: analysis
                 .adjust

@@ -178,6 +178,7 @@ mod tests {
                 estimate: 0.08,
                 low: 0.02,
                 high: 0.14,
+                secondary: None,
             }],
             series: vec!["Women".into()],
         }
