@@ -530,6 +530,17 @@ impl AnalysisSettings {
                 analysis.and_then(|a| a.participation.as_ref()),
             ),
         );
+        if let (Some(p), SeType::Cv3) = (&participation, se.value) {
+            // The cluster jackknife of 2SLS must refit the first stage without each cluster;
+            // the closed-form shifts of least squares (`estimate::clusters`) would treat the
+            // fitted participation as data and understate the variance (issue 14).
+            return Err(se
+                .error(format!(
+                    "cv3 (the cluster jackknife) is not available with the 2SLS effect of participation (`{}`, {}): its first stage would have to be refitted without each cluster",
+                    p.value, p.origin
+                ))
+                .with_hint("use cr2 (or cr1) with --participation, or estimate the intention-to-treat effects with cv3 without it"));
+        }
         let weights = layers.text(("--weights", flags.weights.as_ref()), ("", None));
         if let (Some(w), Some(_)) = (&weights, study) {
             return Err(w.error(
@@ -739,6 +750,62 @@ mod tests {
         assert!(matches!(err, Error::Usage(_)), "{err:?}");
         assert!(err.to_string().contains("--missing-covariates"), "{err}");
         assert!(err.to_string().contains("indicator"), "{err}");
+    }
+
+    #[test]
+    fn exact_inference_and_the_statistic_resolve_with_their_defaults_and_refuse_typos() {
+        let flags = AnalysisFlags {
+            ri: Some(1000),
+            seed: Some(1),
+            ..ad_hoc()
+        };
+        let s = AnalysisSettings::resolve(&flags, None).unwrap();
+        let plan = s.ri_plan().unwrap();
+        assert_eq!(plan.exact_max, DEFAULT_EXACT_MAX);
+        assert_eq!(plan.statistic, RiStatistic::Coefficient);
+        assert_eq!(s.few_clusters.value, 30);
+        let flags = AnalysisFlags {
+            ri_exact_max: Some(0),
+            ri_statistic: Some("Studentized".into()),
+            ..flags
+        };
+        let plan = AnalysisSettings::resolve(&flags, None)
+            .unwrap()
+            .ri_plan()
+            .unwrap();
+        assert_eq!(
+            (plan.exact_max, plan.statistic),
+            (0, RiStatistic::Studentized)
+        );
+        let err = AnalysisSettings::resolve(
+            &AnalysisFlags {
+                ri_statistic: Some("studentised".into()),
+                ..flags
+            },
+            None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("--ri-statistic"), "{err}");
+        assert!(format!("{err:?}").contains("studentized"), "{err:?}");
+    }
+
+    #[test]
+    fn cv3_with_the_2sls_effect_is_refused_with_the_way_out() {
+        let flags = AnalysisFlags {
+            cluster: Some("municipality".into()),
+            se: Some("cv3".into()),
+            participation: Some("took_part".into()),
+            ..ad_hoc()
+        };
+        let err = AnalysisSettings::resolve(&flags, None).unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("--se") && text.contains("2SLS"), "{text}");
+        assert!(text.contains("cr2"), "{text}");
+        let flags = AnalysisFlags {
+            participation: None,
+            ..flags
+        };
+        assert!(AnalysisSettings::resolve(&flags, None).is_ok());
     }
 
     #[test]
