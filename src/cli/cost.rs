@@ -8,11 +8,11 @@ use crate::cli::common::{Provenance, check_out, emit_bytes};
 use lotta::export::notes::render_with_notes;
 use lotta::export::{Format, render};
 use lotta::io::source::StudyInputs;
-use lotta::ops::cost::{file_costs, study_costs};
+use lotta::ops::cost::{file_costs, study_costs, study_months};
 use lotta::settings::cost::{CostFlags, CostSettings};
 use lotta::spec::Study;
 use lotta::tidy::cost::{
-    HUMAN_SUMMARY, alternatives_frame, ceac_frame, offsets_frame, summary_frame,
+    HUMAN_SUMMARY, alternatives_frame, ceac_frame, offsets_frame, push_month_rows, summary_frame,
 };
 use std::path::PathBuf;
 
@@ -175,18 +175,35 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     let output = check_out(args.out.as_deref(), &inputs)?;
     let progress = crate::cli::common::TerminalProgress::new(false);
-    let results = match (&study, &args.data) {
+    // With a study that has [survival], the summary gains the cost per additional month with a
+    // job, as in `lotta run`.
+    let (results, months) = match (&study, &args.data) {
         (Some(study), _) => {
-            study_costs(study, &StudyInputs::open_as(study, format)?, &s, &progress)?
+            let inputs = StudyInputs::open_as(study, format)?;
+            let results = study_costs(study, &inputs, &s, &progress)?;
+            let months = match args.table {
+                Which::Summary => study_months(study, &inputs, &s, &results.treated_arm)?,
+                _ => None,
+            };
+            (results, months)
         }
-        (None, Some(path)) => file_costs(path, format, args.id.as_deref(), &s, &progress)?,
+        (None, Some(path)) => (
+            file_costs(path, format, args.id.as_deref(), &s, &progress)?,
+            None,
+        ),
         (None, None) => return Err(no_input()),
     };
     for note in &results.notes {
         eprintln!("warning: {note}");
     }
     let (frame, keep) = match args.table {
-        Which::Summary => (summary_frame(&results), Some(&HUMAN_SUMMARY[..])),
+        Which::Summary => {
+            let mut frame = summary_frame(&results);
+            if let Some(months) = &months {
+                push_month_rows(&mut frame, months);
+            }
+            (frame, Some(&HUMAN_SUMMARY[..]))
+        }
         Which::Offsets => (offsets_frame(&results), None),
         Which::Ceac => (ceac_frame(&results), None),
         Which::Alternatives => (alternatives_frame(&results), None),

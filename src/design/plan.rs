@@ -440,6 +440,9 @@ impl AssignmentPlan {
         let total = self.total as f64;
         match self.method {
             AssignmentMethod::Blocks => self.ratios.iter().map(|&r| r as f64 / total).collect(),
+            AssignmentMethod::Complete if self.misfits == Misfits::Randomizr => {
+                self.ratios.iter().map(|&r| r as f64 / total).collect()
+            }
             AssignmentMethod::Complete => {
                 let full = (n / self.total as usize) as f64;
                 let m = (n % self.total as usize) as f64;
@@ -449,7 +452,9 @@ impl AssignmentPlan {
                         let w = match self.misfits {
                             Misfits::Missing => 0.0,
                             Misfits::Strata | Misfits::Global => 1.0 / k_arms as f64,
-                            Misfits::Wstrata | Misfits::Wglobal => r as f64 / total,
+                            Misfits::Wstrata | Misfits::Wglobal | Misfits::Randomizr => {
+                                r as f64 / total
+                            }
                         };
                         (full * r as f64 + m * w) / n as f64
                     })
@@ -520,6 +525,18 @@ impl AssignmentPlan {
                 seg.batch
             ),
         );
+        if self.misfits == Misfits::Randomizr {
+            let mut labels = randomizr_counts(n, &self.ratios, &mut stream);
+            stream.shuffle(&mut labels);
+            for (i, (slot, &arm)) in chunk.iter_mut().zip(&labels).enumerate() {
+                *slot = Slot {
+                    arm,
+                    block: 0,
+                    position: i as u32 + 1,
+                };
+            }
+            return;
+        }
         let full = n / self.total as usize;
         let mut labels: Vec<u32> = Vec::with_capacity(n);
         for (a, &r) in self.ratios.iter().enumerate() {
@@ -550,7 +567,7 @@ impl AssignmentPlan {
                     slot.arm = weighted(&self.ratios, self.total, &mut stream);
                 }
             }
-            Misfits::Missing | Misfits::Global | Misfits::Wglobal => {}
+            Misfits::Missing | Misfits::Global | Misfits::Wglobal | Misfits::Randomizr => {}
         }
     }
 
@@ -689,6 +706,62 @@ fn combinations(k: usize, m: usize) -> Vec<Vec<usize>> {
             set[j] = set[j - 1] + 1;
         }
     }
+}
+
+/// The labels of a stratum-batch of n units under randomizr's `complete_ra` rule
+/// (docs/randomization.md §4a; randomizr's R/complete_ra.R, "prob_each"), listed arm by arm
+/// before the shuffle. Arm a's target is n·rₐ/R; it first gets ⌊n·rₐ/R⌋ labels. The remaining
+/// M = n − Σ⌊n·rₐ/R⌋ labels go to M distinct arms, arm a with probability fₐ = frac(n·rₐ/R)
+/// (these sum to M and each is below 1), so arm a's count is its target's floor or ceiling and
+/// its expected count is exactly n·rₐ/R: every unit has probability rₐ/R. The M arms are chosen
+/// by systematic sampling (Madow 1949), whose inclusion probabilities are exactly the fₐ, in
+/// integers: with cₐ = (n·rₐ) mod R and Cₐ = c₁ + … + cₐ, draw u = below(R) (no draw when
+/// M = 0) and take each arm whose interval [Cₐ₋₁, Cₐ) holds one of u, u + R, …, u + (M−1)R.
+/// With two arms this is randomizr's two-arm rule exactly (the treated count is the floor or
+/// the ceiling, the ceiling with probability frac). With more arms randomizr draws the M arms
+/// by R's sequential `sample(replace = FALSE, prob = …)`, whose inclusion probabilities are not
+/// exactly the fₐ; the systematic draw keeps randomizr's stated guarantee exactly.
+fn randomizr_counts(n: usize, ratios: &[u32], stream: &mut Stream) -> Vec<u32> {
+    let total: u64 = ratios.iter().map(|&r| u64::from(r)).sum();
+    let floors: u64 = ratios
+        .iter()
+        .map(|&r| n as u64 * u64::from(r) / total)
+        .sum();
+    let start = if floors < n as u64 {
+        stream.below(total)
+    } else {
+        0
+    };
+    randomizr_labels(n, ratios, start)
+}
+
+/// The labels of [`randomizr_counts`] for the systematic start `start` in `0..R`: each of the
+/// R starts is equally likely, and over them arm a gets its ceiling in exactly (n·rₐ) mod R.
+pub(super) fn randomizr_labels(n: usize, ratios: &[u32], start: u64) -> Vec<u32> {
+    let total: u64 = ratios.iter().map(|&r| u64::from(r)).sum();
+    let targets: Vec<(u64, u64)> = ratios
+        .iter()
+        .map(|&r| {
+            let scaled = n as u64 * u64::from(r);
+            (scaled / total, scaled % total)
+        })
+        .collect();
+    let floors: u64 = targets.iter().map(|t| t.0).sum();
+    let remainder = n as u64 - floors;
+    let mut labels = Vec::with_capacity(n);
+    let mut cumulative = 0u64;
+    for (a, &(floor, fraction)) in targets.iter().enumerate() {
+        // Points u + jR (j < M) in [cumulative, cumulative + fraction): at most one, as
+        // fraction < R.
+        let low = cumulative;
+        cumulative += fraction;
+        let hit = (0..remainder)
+            .map(|j| start + j * total)
+            .any(|point| point >= low && point < cumulative);
+        let count = floor + u64::from(hit);
+        labels.extend(std::iter::repeat_n(a as u32, count as usize));
+    }
+    labels
 }
 
 /// One arm drawn with the ratios as weights: x = below(R); the first arm whose cumulative

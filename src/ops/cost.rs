@@ -440,6 +440,30 @@ pub fn study_cost_per_month(
     })
 }
 
+/// The cost per additional month with a job for `lotta cost` run alone, as `lotta run` adds it:
+/// `None` unless the study has `[survival]`; else [`study_cost_per_month`] at the τ of the
+/// compared arm `treated_arm` (the cost results') that the survival analysis uses (given, or
+/// survRM2's default), found by that analysis without its randomization inference (τ does not
+/// depend on it).
+pub fn study_months(
+    study: &Study,
+    inputs: &StudyInputs,
+    cost: &CostSettings,
+    treated_arm: &str,
+) -> Result<Option<MonthResults>> {
+    use crate::settings::survival::SurvivalFlags;
+    if study.spec.survival.is_none() {
+        return Ok(None);
+    }
+    let mut survival = SurvivalSettings::resolve(&SurvivalFlags::default(), Some(study))?;
+    survival.ri = None;
+    let found = crate::ops::survival::study_survival(study, inputs, &survival)?;
+    let Some(&(_, tau)) = found.taus.iter().find(|(arm, _)| arm == treated_arm) else {
+        return Ok(None);
+    };
+    study_cost_per_month(study, inputs, cost, &survival, tau).map(Some)
+}
+
 /// `cea::analyse` for all persons and for each level of the subgroup column. An arm without
 /// persons overall is an error; in a subgroup, the group's result says why there is none.
 fn analyse_groups(

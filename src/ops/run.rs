@@ -164,6 +164,11 @@ pub fn run(
         inputs.ledger(study)?,
         participants,
         settings.design.as_ref(),
+        study
+            .spec
+            .design
+            .as_ref()
+            .is_some_and(|d| d.misfits.is_some()),
     )?;
     notes.extend(verified.notes);
 
