@@ -17,6 +17,7 @@ pub mod bootstrap;
 pub mod discount;
 pub mod fieller;
 pub mod months;
+pub mod tracks;
 
 use crate::dist::{pnorm, qnorm};
 use crate::error::{Error, Result};
@@ -466,7 +467,8 @@ pub(crate) fn difference_moments(
     vars: &[&[f64]],
     clusters: Option<&[usize]>,
 ) -> (Vec<f64>, Vec<f64>) {
-    let rows = |arm: bool| -> Vec<usize> { (0..treated.len()).filter(|&i| treated[i] == arm).collect() };
+    let rows =
+        |arm: bool| -> Vec<usize> { (0..treated.len()).filter(|&i| treated[i] == arm).collect() };
     let m1 = arm_moments(&rows(true), vars);
     let m0 = arm_moments(&rows(false), vars);
     let v = vars.len();
@@ -722,7 +724,10 @@ pub fn analyse_with(
         let weighted_mean = |weight: &dyn Fn(f64) -> f64| {
             idx_d.map_or(f64::NAN, |k| {
                 let w: f64 = rows.iter().map(|&i| weight(vars[k][i])).sum();
-                let c: f64 = rows.iter().map(|&i| weight(vars[k][i]) * sample.cost[i]).sum();
+                let c: f64 = rows
+                    .iter()
+                    .map(|&i| weight(vars[k][i]) * sample.cost[i])
+                    .sum();
                 if w > 0.0 { c / w } else { f64::NAN }
             })
         };

@@ -466,7 +466,11 @@ fn estimate(
             w.horizon,
             match s.extrapolation {
                 Extrapolation::None => " (the measured months)".to_string(),
-                e => format!(" ({} after month {})", e.word(), model.months.last().unwrap_or(&0)),
+                e => format!(
+                    " ({} after month {})",
+                    e.word(),
+                    model.months.last().unwrap_or(&0)
+                ),
             }
         ));
     }
@@ -657,14 +661,13 @@ pub fn analyse_replicates(
         z: qnorm((1.0 + options.level) / 2.0),
         level: options.level,
     };
-    let base = |v: &Valuation, rate: f64, extrapolation: Extrapolation, cost_change: f64| {
-        Scenario {
+    let base =
+        |v: &Valuation, rate: f64, extrapolation: Extrapolation, cost_change: f64| Scenario {
             sek_per_month: v.sek_per_month,
             discount_rate: rate,
             extrapolation,
             cost_change,
-        }
-    };
+        };
     let head = &options.valuations[0];
     let r = options.discount_rate;
     let cm = options.cost_months;
@@ -694,7 +697,13 @@ pub fn analyse_replicates(
     let mut scenarios = Vec::new();
     for &e in &extrapolations {
         for &rate in &rates {
-            scenarios.push(estimate(&model, &head.name, base(head, rate, e, 0.0), cm, reps));
+            scenarios.push(estimate(
+                &model,
+                &head.name,
+                base(head, rate, e, 0.0),
+                cm,
+                reps,
+            ));
         }
     }
 
@@ -772,10 +781,7 @@ pub fn analyse_replicates(
                 let s = psa_scenario(&mut stream, head.sek_per_month, options);
                 let w = model.weights(&s);
                 let g_c = discount::cost_factor(s.discount_rate, cm);
-                Some(
-                    Model::dot(&w.benefit_by_month[w.horizon], &d)
-                        - g_c * Model::dot(&w.cost, &d),
-                )
+                Some(Model::dot(&w.benefit_by_month[w.horizon], &d) - g_c * Model::dot(&w.cost, &d))
             })
             .collect();
         let (low, high) = boot_or_nan(&draws, options.level);
@@ -793,7 +799,16 @@ pub fn analyse_replicates(
         .value_grid
         .iter()
         .map(|&v| {
-            let e = estimate(&model, &head.name, Scenario { sek_per_month: v, ..at_base }, cm, reps);
+            let e = estimate(
+                &model,
+                &head.name,
+                Scenario {
+                    sek_per_month: v,
+                    ..at_base
+                },
+                cm,
+                reps,
+            );
             ValuePoint {
                 sek_per_month: v,
                 net_benefit: e.net_benefit,
