@@ -295,16 +295,14 @@ impl Model<'_> {
     /// gᵀΣh.
     fn cov_of(&self, g: &[f64], h: &[f64]) -> f64 {
         let k = self.k();
-        let mut s = 0.0;
-        for a in 0..k {
-            if g[a] == 0.0 {
-                continue;
-            }
-            for b in 0..k {
-                s += g[a] * self.cov[a * k + b] * h[b];
-            }
-        }
-        s
+        g.iter()
+            .enumerate()
+            .filter(|(_, ga)| **ga != 0.0)
+            .map(|(a, ga)| {
+                let row = &self.cov[a * k..(a + 1) * k];
+                ga * row.iter().zip(h).map(|(c, hb)| c * hb).sum::<f64>()
+            })
+            .sum()
     }
 
     /// Weights of the benefit (V · cumulative discounted months to `h`), of the undiscounted

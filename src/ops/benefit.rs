@@ -56,11 +56,11 @@ pub fn cost_benefit(
             status[j][k] += values[i];
         }
     }
-    let complete: Vec<usize> = (0..keep.len())
-        .filter(|&k| status.iter().all(|s| s[k].is_finite()))
+    let complete: Vec<bool> = (0..keep.len())
+        .map(|k| status.iter().all(|s| s[k].is_finite()))
         .collect();
     let mut notes = Vec::new();
-    let dropped = keep.len() - complete.len();
+    let dropped = complete.iter().filter(|c| !**c).count();
     if dropped > 0 {
         notes.push(format!(
             "{dropped} persons without a status in work at every month of [cost.benefit] \
@@ -92,7 +92,7 @@ pub fn cost_benefit(
     let mut out = Vec::new();
     let all: Vec<usize> = (0..sample.treated.len()).collect();
     for (label, rows) in std::iter::once(("all".to_string(), all)).chain(groups.iter().cloned()) {
-        let rows: Vec<usize> = rows.into_iter().filter(|r| complete.contains(r)).collect();
+        let rows: Vec<usize> = rows.into_iter().filter(|&r| complete[r]).collect();
         let result = match benefit::analyse(&subset(&full, &rows), &options, progress) {
             Err(Error::Interrupted) => return Err(Error::Interrupted),
             Err(e) if label == "all" => return Err(e),
