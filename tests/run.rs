@@ -96,6 +96,7 @@ fn committed_demo_report_regenerates_byte_for_byte_on_one_thread_then_report_rer
         "Time to first job",
         "Attrition",
         "Cost-effectiveness",
+        "Does it pay?",
         "Methods",
         "Reproducibility",
     ] {
@@ -104,7 +105,7 @@ fn committed_demo_report_regenerates_byte_for_byte_on_one_thread_then_report_rer
             "section {section}"
         );
     }
-    assert_eq!(html.matches("<svg").count(), 9, "nine figures inline");
+    assert_eq!(html.matches("<svg").count(), 10, "ten figures inline");
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
     assert!(!html.contains("P00001"), "no person id in the report");
     for f in files(&out) {

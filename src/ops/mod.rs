@@ -5,6 +5,7 @@
 
 pub mod assign;
 pub mod baseline;
+pub mod benefit;
 pub mod cost;
 pub mod effects;
 pub mod plan;

@@ -1,5 +1,6 @@
 //! Reports: figures (one file per kind), masking of small cells, and the HTML/Markdown document.
 
+pub mod benefit;
 pub mod document;
 pub mod figures;
 pub mod folder;

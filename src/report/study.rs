@@ -458,6 +458,9 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             context.outcome_label
         ))];
         blocks.push(table_block("cost", "Cost-effectiveness", cost));
+        if let Some(text) = super::benefit::participant_costs(cost) {
+            blocks.push(Block::Text(text));
+        }
         if !months.rows.is_empty() {
             blocks.push(Block::Text(format!(
                 "Cost per additional month with a job: the incremental cost over the months with a job the programme added within {} days, from the restricted mean time without a job (RMST, a month = 30.4375 days). Delta-method interval with the covariance of cost and RMST from their influence functions, and Fieller's interval.",
@@ -507,6 +510,22 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         sections.push(Section {
             id: "cost".into(),
             heading: "Cost-effectiveness".into(),
+            blocks,
+        });
+    }
+
+    let phrases = &super::benefit::ENGLISH;
+    if let Some((mut blocks, tornado)) = super::benefit::does_it_pay(context, tables, phrases) {
+        if let Some(figure) = tornado {
+            blocks.push(Block::Figure(add_figure(
+                &mut files,
+                &figure,
+                phrases.tornado_caption,
+            )?));
+        }
+        sections.push(Section {
+            id: "pays".into(),
+            heading: phrases.heading.into(),
             blocks,
         });
     }

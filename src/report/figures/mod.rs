@@ -10,6 +10,7 @@ pub mod flow;
 pub mod forest;
 pub mod km;
 pub mod split;
+pub mod tornado;
 pub mod trajectory;
 
 use crate::error::{Error, Result};
