@@ -7,6 +7,7 @@ pub mod assign;
 pub mod baseline;
 pub mod cost;
 pub mod effects;
+pub mod init;
 pub mod plan;
 pub mod run;
 pub mod simulate;

@@ -379,6 +379,8 @@ pub fn write_report(
         participation: methods.participation.clone(),
         mask_below: context.mask_below,
         manifest: manifest_text.trim_end().to_string(),
+        language: context.report.language,
+        currency: context.report.currency,
     };
     let files = build(&report_context, &tables)?;
     for (name, bytes) in &files {

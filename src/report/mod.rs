@@ -3,6 +3,7 @@
 pub mod document;
 pub mod figures;
 pub mod folder;
+pub mod language;
 pub mod mask;
 pub mod shares;
 pub mod study;
