@@ -231,3 +231,50 @@ fn mask_below_zero_is_refused() {
     let out = study.path().join("out");
     assert_fails_before_work(study.path(), &out, "report.mask_below");
 }
+
+#[test]
+fn committed_swedish_demo_report_regenerates_byte_for_byte_with_the_english_tidy_tables() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("md1-demo-sv");
+    let run = lotta(
+        &[
+            "run",
+            "studies/md1-demo-sv",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        Some("1"),
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_same_folders(&out, &root().join("notebooks-out/md1-demo-sv"));
+    // The tidy tables are for machines: the same numbers as the English report's, with a
+    // decimal point and English column names (the labels of subgroups are the study's own).
+    let english = root().join("notebooks-out/md1-demo/tables/effects.csv");
+    let swedish = std::fs::read_to_string(out.join("tables/effects.csv")).expect("csv");
+    assert_eq!(
+        swedish,
+        std::fs::read_to_string(english).expect("csv"),
+        "tables/effects.csv is the English one"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    assert!(html.contains("<html lang=\"sv\">"));
+    for phrase in [
+        ">Sammanfattning</h2>",
+        "procentenheter",
+        "i arbete eller studier",
+        "Kostnad per ytterligare person i arbete",
+        " kr",
+        "Kvinnor",
+    ] {
+        assert!(html.contains(phrase), "the Swedish report says `{phrase}`");
+    }
+    assert!(!html.contains(">Summary</h2>"));
+    assert!(
+        !html.contains("gender=F"),
+        "tables show the labels, not gender=F"
+    );
+}

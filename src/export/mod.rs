@@ -336,7 +336,7 @@ pub fn to_json(frame: &Frame) -> Vec<u8> {
     bytes
 }
 
-fn human_rows(frame: &Frame) -> Vec<Vec<String>> {
+pub fn human_rows(frame: &Frame) -> Vec<Vec<String>> {
     frame
         .rows
         .iter()
@@ -349,7 +349,7 @@ fn human_rows(frame: &Frame) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn is_numeric_column(frame: &Frame, j: usize) -> bool {
+pub fn is_numeric_column(frame: &Frame, j: usize) -> bool {
     frame
         .rows
         .iter()

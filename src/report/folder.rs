@@ -392,6 +392,8 @@ pub fn write_report(
         mask_below: context.mask_below,
         few_clusters: context.few_clusters,
         manifest: manifest_text.trim_end().to_string(),
+        language: context.report.language,
+        currency: context.report.currency,
     };
     let files = build(&report_context, &tables)?;
     for (name, bytes) in &files {

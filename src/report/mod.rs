@@ -4,6 +4,7 @@ pub mod benefit;
 pub mod document;
 pub mod figures;
 pub mod folder;
+pub mod language;
 pub mod mask;
 pub mod shares;
 pub mod study;

@@ -13,6 +13,7 @@ use crate::report::figures::{
     forest::ForestRow, km::KmCurves, km::KmStep, split::Split, split::SplitBar,
     trajectory::Trajectory, trajectory::TrajectoryPoint,
 };
+use crate::report::language::{Currency, Language};
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
 
@@ -45,6 +46,10 @@ pub struct ReportContext {
     pub few_clusters: usize,
     /// The manifest (version, seed, input hashes) as text.
     pub manifest: String,
+    /// The language of the report (`[report] language`, `--language`).
+    pub language: Language,
+    /// How a Swedish report writes amounts (`[report] currency`: kr or SEK).
+    pub currency: Currency,
 }
 
 /// The result tables by name (`effects`, `shares`, `split`, `flow`, `balance`, `balance_joint`,
@@ -250,12 +255,15 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                           figure: &dyn ErasedFigure,
                           caption: &str|
      -> Result<FigureRef> {
-        let svg = figure.svg()?;
+        let svg = figure.svg(context.language, context.currency)?;
         files.push((
             format!("figures/{}.svg", figure.name()),
             svg.clone().into_bytes(),
         ));
-        files.push((format!("figures/{}.png", figure.name()), figure.png()?));
+        files.push((
+            format!("figures/{}.png", figure.name()),
+            figure.png(context.language, context.currency)?,
+        ));
         let r = FigureRef {
             name: figure.name().to_string(),
             caption: caption.to_string(),
@@ -548,11 +556,14 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         ],
     });
 
+    label_subgroups_and_arms(context, &mut sections);
     let report = Report {
         title: context.title.clone(),
         subtitle: context.subtitle.clone(),
         sections,
-    };
+        language: Language::En,
+    }
+    .translated(context.language, context.currency);
     files.push((
         "report.html".into(),
         crate::report::document::to_html(&report),
@@ -572,22 +583,48 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
     Ok(files)
 }
 
+/// The subgroup and arm cells of every table shown, by their labels (`[report] labels`): the
+/// tables say "Women" where the summary does, not `gender=F`. Applied to every section, those
+/// added later included.
+fn label_subgroups_and_arms(context: &ReportContext, sections: &mut [Section]) {
+    for section in sections {
+        for block in &mut section.blocks {
+            let Block::Table(table) = block else { continue };
+            let frame = &mut table.frame;
+            let labelled: Vec<usize> = frame
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| matches!(c.as_str(), "subgroup" | "arm" | "arm_a" | "arm_b"))
+                .map(|(j, _)| j)
+                .collect();
+            for row in &mut frame.rows {
+                for &j in &labelled {
+                    if let Some(Cell::Text(text)) = row.get_mut(j) {
+                        *text = context.label(text);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A figure behind a trait object (the `Figure` trait is generic over backends).
 trait ErasedFigure {
     fn name(&self) -> &str;
-    fn svg(&self) -> Result<String>;
-    fn png(&self) -> Result<Vec<u8>>;
+    fn svg(&self, language: Language, currency: Currency) -> Result<String>;
+    fn png(&self, language: Language, currency: Currency) -> Result<Vec<u8>>;
 }
 
 impl<F: Figure> ErasedFigure for F {
     fn name(&self) -> &str {
         Figure::name(self)
     }
-    fn svg(&self) -> Result<String> {
-        figures::to_svg(self)
+    fn svg(&self, language: Language, currency: Currency) -> Result<String> {
+        figures::to_svg_in(self, language, currency)
     }
-    fn png(&self) -> Result<Vec<u8>> {
-        figures::to_png(self)
+    fn png(&self, language: Language, currency: Currency) -> Result<Vec<u8>> {
+        figures::to_png_in(self, language, currency)
     }
 }
 

@@ -8,6 +8,7 @@ use super::survival::SurvivalSettings;
 use super::word_of;
 use crate::error::{Error, Result};
 use crate::estimate::missing::MissingCovariates;
+use crate::report::language::{Currency, Language};
 use crate::report::mask::{DEFAULT_MASK_BELOW, DisclosureRule};
 use crate::spec::Study;
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,10 @@ pub struct ResolvedReport {
     pub split: indexmap::IndexMap<String, String>,
     pub labels: indexmap::IndexMap<String, String>,
     pub outcome_label: String,
+    /// `[report] language` (or `--language`): en (default) or sv.
+    pub language: Language,
+    /// `[report] currency`: how a Swedish report writes amounts (kr, the default, or SEK).
+    pub currency: Currency,
 }
 
 impl ReportSettings {
@@ -116,6 +121,12 @@ impl ReportSettings {
             .outcome_label
             .clone()
             .unwrap_or_else(|| "in work or studies".to_string());
+        let (language, currency) = report_language(
+            study,
+            None,
+            report.language.as_ref(),
+            report.currency.as_ref(),
+        )?;
         Ok(ReportSettings {
             report: ResolvedReport {
                 title,
@@ -124,6 +135,8 @@ impl ReportSettings {
                 split: report.split.clone(),
                 labels: report.labels.clone(),
                 outcome_label,
+                language,
+                currency,
             },
             arms,
             control,
@@ -131,6 +144,18 @@ impl ReportSettings {
             mask_zeros: report.mask_zeros.unwrap_or(true),
             few_clusters: few_clusters(Some(study)).value,
         })
+    }
+
+    /// The settings with `--language` applied (a flag wins over `[report] language`).
+    pub fn with_language_flag(mut self, study: &Study, flag: Option<&String>) -> Result<Self> {
+        if flag.is_some() {
+            let spec = study.spec.report.clone().unwrap_or_default();
+            let (language, currency) =
+                report_language(study, flag, spec.language.as_ref(), spec.currency.as_ref())?;
+            self.report.language = language;
+            self.report.currency = currency;
+        }
+        Ok(self)
     }
 
     /// The disclosure control of the report's tables.
@@ -309,4 +334,36 @@ impl Methods {
             origins,
         }
     }
+}
+
+/// The report's language and currency word from `--language` / `[report] language` and
+/// `[report] currency`, each error naming what the user wrote.
+fn report_language(
+    study: &Study,
+    flag: Option<&String>,
+    spec_language: Option<&String>,
+    spec_currency: Option<&String>,
+) -> Result<(Language, Currency)> {
+    let layers = super::Layers::new(Some(study));
+    let language = match layers.text(("--language", flag), ("report.language", spec_language)) {
+        None => Language::En,
+        Some(setting) => Language::parse(&setting.value).ok_or_else(|| {
+            setting.error(format!(
+                "`{}` is not a report language; expected en (English) or sv (Swedish)",
+                setting.value
+            ))
+        })?,
+    };
+    let currency = match spec_currency.map(|c| c.trim().to_lowercase()) {
+        None => Currency::Kr,
+        Some(c) if c == "kr" => Currency::Kr,
+        Some(c) if c == "sek" => Currency::Sek,
+        Some(c) => {
+            return Err(Error::spec(
+                study.key_location("report.currency"),
+                format!("`{c}` is not a currency word; expected kr or SEK"),
+            ));
+        }
+    };
+    Ok((language, currency))
 }

@@ -30,4 +30,9 @@ pub struct ReportSpec {
     pub few_clusters: Option<u32>,
     /// How the outcome is described in sentences and axis labels (default "in work or studies").
     pub outcome_label: Option<String>,
+    /// The language of the report: "en" (default) or "sv" (Swedish: decimal comma, Swedish
+    /// terms). The tidy CSV/JSON tables are the same in every language.
+    pub language: Option<String>,
+    /// How a Swedish report writes amounts: "kr" (default) or "SEK".
+    pub currency: Option<String>,
 }
