@@ -227,6 +227,10 @@ fn match_template(template: &str, text: &str) -> Option<Vec<String>> {
 pub const SWEDISH: &[(&str, &str)] = &[
     // Sections.
     ("Summary", "Sammanfattning"),
+    (
+        "statistics masked (disclosure control)",
+        "skyddade uppgifter (röjandekontroll)",
+    ),
     ("Design and participant flow", "Design och deltagarflöde"),
     ("Baseline balance", "Balans vid randomiseringen"),
     (
