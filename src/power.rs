@@ -148,14 +148,13 @@ impl PowerPlan {
         let share_women = open_rate("share-women", input.share_women.unwrap_or(0.5))?;
 
         let mut n = input.n;
-        if let Some(x) = n {
-            if !(x.is_finite() && x > 0.0) {
+        if let Some(x) = n
+            && !(x.is_finite() && x > 0.0) {
                 return Err(bad(
                     "n",
                     format!("{x}: expected a positive number of people"),
                 ));
             }
-        }
         let clusters = if clustered {
             let icc = input.icc.ok_or_else(|| {
                 bad(
@@ -246,27 +245,24 @@ impl PowerPlan {
             }
         }
         let cost_per_participant = input.cost_per_participant;
-        if let Some(c) = cost_per_participant {
-            if !c.is_finite() || c == 0.0 {
+        if let Some(c) = cost_per_participant
+            && (!c.is_finite() || c == 0.0) {
                 return Err(bad(
                     "cost-per-participant",
                     format!("{c}: expected a non-zero cost in SEK"),
                 ));
             }
-        }
-        if let Some(s) = input.cost_sd {
-            if !(s.is_finite() && s >= 0.0) {
+        if let Some(s) = input.cost_sd
+            && !(s.is_finite() && s >= 0.0) {
                 return Err(bad(
                     "cost-sd",
                     format!("{s}: expected a standard deviation ≥ 0"),
                 ));
             }
-        }
-        if let Some(e) = input.effect {
-            if !(e.is_finite() && e != 0.0) {
+        if let Some(e) = input.effect
+            && !(e.is_finite() && e != 0.0) {
                 return Err(bad("effect", format!("{e}: expected a non-zero effect")));
             }
-        }
         let plan = PowerPlan {
             outcome,
             method,
@@ -318,7 +314,7 @@ pub fn randomization_resolution(
         return None;
     }
     let n = if pairs {
-        if clusters % 2 != 0 || treated * 2 != clusters {
+        if !clusters.is_multiple_of(2) || treated * 2 != clusters {
             return None;
         }
         1u128.checked_shl((clusters / 2) as u32)?

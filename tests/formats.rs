@@ -17,7 +17,7 @@ fn fixtures() -> PathBuf {
 /// demo's own).
 fn study(ext: &str) -> tempfile::TempDir {
     let mut edits: Vec<(String, String)> = vec![
-        ("ri_draws = 1000".into(), "ri_draws = 40".into()),
+        ("ri_draws = 1000".into(), "ri_draws = 100".into()),
         ("bootstrap = 2000".into(), "bootstrap = 100".into()),
     ];
     if ext != "csv" {
