@@ -149,12 +149,13 @@ impl PowerPlan {
 
         let mut n = input.n;
         if let Some(x) = n
-            && !(x.is_finite() && x > 0.0) {
-                return Err(bad(
-                    "n",
-                    format!("{x}: expected a positive number of people"),
-                ));
-            }
+            && !(x.is_finite() && x > 0.0)
+        {
+            return Err(bad(
+                "n",
+                format!("{x}: expected a positive number of people"),
+            ));
+        }
         let clusters = if clustered {
             let icc = input.icc.ok_or_else(|| {
                 bad(
@@ -246,23 +247,26 @@ impl PowerPlan {
         }
         let cost_per_participant = input.cost_per_participant;
         if let Some(c) = cost_per_participant
-            && (!c.is_finite() || c == 0.0) {
-                return Err(bad(
-                    "cost-per-participant",
-                    format!("{c}: expected a non-zero cost in SEK"),
-                ));
-            }
+            && (!c.is_finite() || c == 0.0)
+        {
+            return Err(bad(
+                "cost-per-participant",
+                format!("{c}: expected a non-zero cost in SEK"),
+            ));
+        }
         if let Some(s) = input.cost_sd
-            && !(s.is_finite() && s >= 0.0) {
-                return Err(bad(
-                    "cost-sd",
-                    format!("{s}: expected a standard deviation ≥ 0"),
-                ));
-            }
+            && !(s.is_finite() && s >= 0.0)
+        {
+            return Err(bad(
+                "cost-sd",
+                format!("{s}: expected a standard deviation ≥ 0"),
+            ));
+        }
         if let Some(e) = input.effect
-            && !(e.is_finite() && e != 0.0) {
-                return Err(bad("effect", format!("{e}: expected a non-zero effect")));
-            }
+            && !(e.is_finite() && e != 0.0)
+        {
+            return Err(bad("effect", format!("{e}: expected a non-zero effect")));
+        }
         let plan = PowerPlan {
             outcome,
             method,

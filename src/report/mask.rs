@@ -592,9 +592,10 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
         // A note may quote the statistics just masked (a cost row's Fieller limits): a note
         // with any figure in it goes with them.
         if let Some(j) = note.filter(|_| !dependents.is_empty())
-            && matches!(&row[j], Cell::Text(t) if t.chars().any(|c| c.is_ascii_digit())) {
-                row[j] = Cell::Text(MASKED_NOTE.to_string());
-            }
+            && matches!(&row[j], Cell::Text(t) if t.chars().any(|c| c.is_ascii_digit()))
+        {
+            row[j] = Cell::Text(MASKED_NOTE.to_string());
+        }
     }
     protected
 }

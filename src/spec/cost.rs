@@ -184,12 +184,13 @@ impl CostSpec {
             ));
         }
         if let Some(level) = self.level
-            && !(level > 0.0 && level < 1.0) {
-                return Err(err(
-                    "cost.level",
-                    format!("{level} is not a confidence level; expected a number between 0 and 1"),
-                ));
-            }
+            && !(level > 0.0 && level < 1.0)
+        {
+            return Err(err(
+                "cost.level",
+                format!("{level} is not a confidence level; expected a number between 0 and 1"),
+            ));
+        }
         if let Some(m) = &self.model {
             let arms: Vec<String> = study
                 .spec
