@@ -56,6 +56,11 @@ fn every_format_gives_the_estimates_of_the_csv_files() {
     for ext in ["parquet", "dta", "sas7bdat", "xlsx"] {
         let dir = study(ext);
         for (command, want) in ["estimate", "balance", "cost"].iter().zip(&expected) {
+            // The SAS fixture leaves out the monthly split columns to stay under 1 MB, and the
+            // demo's valued outcome ([cost.benefit]) reads them: its cost table is not comparable.
+            if ext == "sas7bdat" && *command == "cost" {
+                continue;
+            }
             let got = results(dir.path(), command);
             assert!(
                 got == *want,
