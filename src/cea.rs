@@ -12,9 +12,12 @@
 //! Stinnett & Mullahy (1998), Med Decis Making 18:S68–S80 (net monetary benefit);
 //! Fenwick, Claxton & Sculpher (2001), Health Economics 10:779–787 (acceptability curves).
 
+pub mod benefit;
 pub mod bootstrap;
+pub mod discount;
 pub mod fieller;
 pub mod months;
+pub mod tracks;
 
 use crate::dist::{pnorm, pt, qnorm, qt};
 use crate::error::{Error, Result};
@@ -315,8 +318,13 @@ pub struct ArmSummary {
     pub mean_effect: f64,
     /// Number who took part (NaN without participation).
     pub participants: f64,
-    /// Total cost of the arm / number who took part (NaN without participants).
+    /// Total cost of the arm / number who took part (NaN without participants): it charges
+    /// those who took part with the costs of those who did not.
     pub cost_per_participant: f64,
+    /// Mean cost among those who took part (NaN without participation or participants).
+    pub mean_cost_participants: f64,
+    /// Mean cost among those in the arm who did not take part (NaN without any).
+    pub mean_cost_nonparticipants: f64,
     /// Mean net cost (cost + offsets); NaN without offsets.
     pub mean_net_cost: f64,
 }
@@ -527,6 +535,29 @@ fn cluster_cov(
         }
     }
     cov
+}
+
+/// The differences in arm means Δ_k = x̄_k1 − x̄_k0 of several variables and their covariance
+/// matrix (row-major), Neyman's or, with clusters, cluster-robust CR1, exactly as
+/// [`analyse`] computes them; used by the valued outcome (`benefit`).
+pub(crate) fn difference_moments(
+    treated: &[bool],
+    vars: &[&[f64]],
+    clusters: Option<&[usize]>,
+) -> (Vec<f64>, Vec<f64>) {
+    let rows =
+        |arm: bool| -> Vec<usize> { (0..treated.len()).filter(|&i| treated[i] == arm).collect() };
+    let m1 = arm_moments(&rows(true), vars);
+    let m0 = arm_moments(&rows(false), vars);
+    let v = vars.len();
+    let diff = (0..v).map(|k| m1.means[k] - m0.means[k]).collect();
+    let cov = match clusters {
+        Some(cl) => cluster_cov(treated, vars, cl, &m1, &m0),
+        None => (0..v * v)
+            .map(|j| m1.cov_of_means[j] + m0.cov_of_means[j])
+            .collect(),
+    };
+    (diff, cov)
 }
 
 /// SE of a ratio a/b by the delta method: Var(a/b) ≈ (V_a − 2rC_ab + r²V_b)/b² with r = a/b
@@ -771,7 +802,21 @@ pub fn analyse_with(
     let arm_summary = |m: &ArmMoments, rows: &[usize]| {
         let participants = idx_d.map_or(f64::NAN, |k| rows.iter().map(|&i| vars[k][i]).sum());
         let total: f64 = rows.iter().map(|&i| sample.cost[i]).sum();
+        // Costs of those who took part (d = 1) and of those who did not (d = 0), weighted by
+        // d and 1 − d so that a share of a programme counts in part to each.
+        let weighted_mean = |weight: &dyn Fn(f64) -> f64| {
+            idx_d.map_or(f64::NAN, |k| {
+                let w: f64 = rows.iter().map(|&i| weight(vars[k][i])).sum();
+                let c: f64 = rows
+                    .iter()
+                    .map(|&i| weight(vars[k][i]) * sample.cost[i])
+                    .sum();
+                if w > 0.0 { c / w } else { f64::NAN }
+            })
+        };
         ArmSummary {
+            mean_cost_participants: weighted_mean(&|d| d),
+            mean_cost_nonparticipants: weighted_mean(&|d| 1.0 - d),
             n: m.n,
             mean_cost: m.means[0],
             mean_effect: m.means[1],

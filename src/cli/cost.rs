@@ -1,7 +1,8 @@
 //! `lotta cost`: cost per additional person in work or studies, overall and by subgroup, from a
 //! data file and flags or from a study spec (whose files are joined by id). Turns the flags and
 //! the `[cost]` section into checked settings, calls [`lotta::ops::cost`], and writes one of its
-//! four tables (summary, offsets, ceac, alternatives).
+//! tables (summary, offsets, ceac, alternatives; with `[cost.benefit]` benefit, sensitivity and
+//! tornado; with `[[cost.comparators]]` tracks).
 
 use super::UsageError;
 use crate::cli::common::{Provenance, check_out, emit_bytes};
@@ -11,6 +12,7 @@ use lotta::io::source::StudyInputs;
 use lotta::ops::cost::{file_costs, study_costs, study_months};
 use lotta::settings::cost::{CostFlags, CostSettings};
 use lotta::spec::Study;
+use lotta::tidy::benefit;
 use lotta::tidy::cost::{
     HUMAN_SUMMARY, alternatives_frame, ceac_frame, offsets_frame, push_month_rows, summary_frame,
 };
@@ -29,6 +31,17 @@ pub enum Which {
     Ceac,
     /// Comparison with the alternative programmes' cost per job.
     Alternatives,
+    /// Does it pay? The valued outcome per valuation: net benefit, ratio, break-even
+    /// (`[cost.benefit]`).
+    Benefit,
+    /// The net benefit at each discount rate and extrapolation, and the probabilistic
+    /// sensitivity analysis (`[cost.benefit]`).
+    Sensitivity,
+    /// The one-way sensitivity analysis of the net benefit (`[cost.benefit]`).
+    Tornado,
+    /// Procured services priced by track for the programme's participants
+    /// (`[[cost.comparators]]`).
+    Tracks,
 }
 
 /// The flags of `lotta cost`, boxed so the command enum stays small.
@@ -169,6 +182,20 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             "--table offsets needs --offset NAME:COL:SEK_PER_UNIT",
         ));
     }
+    let valued = matches!(
+        args.table,
+        Which::Benefit | Which::Sensitivity | Which::Tornado
+    );
+    if valued && s.benefit.is_none() {
+        return Err(usage(
+            "--table benefit, sensitivity and tornado need a [cost.benefit] section in the study",
+        ));
+    }
+    if args.table == Which::Tracks && s.comparators.is_empty() {
+        return Err(usage(
+            "--table tracks needs [[cost.comparators]] in the study",
+        ));
+    }
     let mut inputs: Vec<PathBuf> = args.data.iter().cloned().collect();
     if let Some(study) = &study {
         inputs.extend(study.input_files());
@@ -207,6 +234,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Which::Offsets => (offsets_frame(&results), None),
         Which::Ceac => (ceac_frame(&results), None),
         Which::Alternatives => (alternatives_frame(&results), None),
+        Which::Benefit => (benefit::benefit_frame(&results), None),
+        Which::Sensitivity => (benefit::sensitivity_frame(&results), None),
+        Which::Tornado => (benefit::tornado_frame(&results), None),
+        Which::Tracks => (benefit::tracks_frame(&results), None),
     };
     let bytes = match args.format {
         Format::Csv | Format::Json => render(&frame, args.format),

@@ -3,6 +3,7 @@
 //! `docs/randomization.md`), and the ledger's record format ([`ledger`]). Nothing here reads
 //! files; reading and appending ledger files is `io::ledger`'s job.
 
+pub mod enumerate;
 pub mod ledger;
 pub mod plan;
 pub mod rolling;

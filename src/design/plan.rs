@@ -347,6 +347,66 @@ impl AssignmentPlan {
             .collect()
     }
 
+    /// Every assignment this procedure can make, when they are equally likely and can be listed
+    /// (`design::enumerate`): complete randomization in every stratum and batch, where the
+    /// leftover units (misfits) are left unassigned, absent, or (policy `strata` with equal
+    /// ratios) given to a uniformly chosen set of arms. None for permuted blocks and for weighted
+    /// or pooled misfits, whose assignments are not equally likely or not independent by
+    /// segment. The members are the randomization units ([`AssignmentPlan::member_of`]).
+    pub fn enumeration(&self) -> Option<super::enumerate::Enumeration> {
+        use super::enumerate::{Enumeration, Segment};
+        if self.method != AssignmentMethod::Complete {
+            return None;
+        }
+        let k = self.ratios.len();
+        let equal_ratios = self.total as usize == k;
+        let mut segments = Vec::with_capacity(self.segments.len());
+        for seg in &self.segments {
+            let n = seg.end - seg.start;
+            let full = n / self.total as usize;
+            let misfits = n - full * self.total as usize;
+            let base: Vec<usize> = self.ratios.iter().map(|&r| full * r as usize).collect();
+            let mut labels: Vec<u32> = (0..k as u32).collect();
+            let options = match (misfits, self.misfits) {
+                (0, _) => vec![base],
+                (m, Misfits::Missing) => {
+                    labels.push(UNASSIGNED);
+                    let mut counts = base;
+                    counts.push(m);
+                    vec![counts]
+                }
+                // Each set of `m` arms (one more unit each) is equally likely (`equal_split`).
+                (m, Misfits::Strata) if equal_ratios => combinations(k, m)
+                    .into_iter()
+                    .map(|set| {
+                        let mut counts = base.clone();
+                        for a in set {
+                            counts[a] += 1;
+                        }
+                        counts
+                    })
+                    .collect(),
+                _ => return None,
+            };
+            segments.push(Segment {
+                members: (seg.start..seg.end).collect(),
+                labels,
+                options,
+            });
+        }
+        Enumeration::new(self.n_members, segments)
+    }
+
+    /// Assignment number `index` of `enumeration` (from [`AssignmentPlan::enumeration`]): the
+    /// arm index of every unit (input order), [`UNASSIGNED`] for units left out.
+    pub fn enumerated(&self, enumeration: &super::enumerate::Enumeration, index: u128) -> Vec<u32> {
+        let members = enumeration.assignment(index);
+        self.unit_member
+            .iter()
+            .map(|&m| members.get(m as usize).copied().unwrap_or(UNASSIGNED))
+            .collect()
+    }
+
     /// The twin of [`AssignmentPlan::assign`]: for every unit (input order) and arm, the
     /// probability of that arm, row-major (`units × arms`). Under misfit policy `missing` a row
     /// sums to one minus the probability of being left unassigned; otherwise to 1.
@@ -626,6 +686,26 @@ fn equal_split(m: usize, k: usize, stream: &mut Stream) -> Vec<u32> {
     }
     stream.shuffle(&mut labels);
     labels
+}
+
+/// The subsets of size `m` of 0..k, in lexicographic order.
+fn combinations(k: usize, m: usize) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    let mut set: Vec<usize> = (0..m).collect();
+    if m > k {
+        return out;
+    }
+    loop {
+        out.push(set.clone());
+        // The rightmost element that can still move right.
+        let Some(i) = (0..m).rev().find(|&i| set[i] < k - m + i) else {
+            return out;
+        };
+        set[i] += 1;
+        for j in i + 1..m {
+            set[j] = set[j - 1] + 1;
+        }
+    }
 }
 
 /// The labels of a stratum-batch of n units under randomizr's `complete_ra` rule

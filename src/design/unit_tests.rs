@@ -389,6 +389,70 @@ fn duplicate_and_empty_ids_are_reported_by_position() {
     assert_eq!(e, super::PlanError::EmptyId { unit: 1 });
 }
 
+/// The listed assignments are exactly the ones the procedure draws (issue 14): 11 clusters in a
+/// stratum of 6 (3:3) and one of 5 (misfit policy `strata`: 3:2 or 2:3), so
+/// C(6,3)·2·C(5,2) = 400; 20,000 draws reach every one and nothing else.
+#[test]
+fn the_enumeration_lists_exactly_the_assignments_the_procedure_draws() {
+    let d = design(
+        &[("a", 1), ("b", 1)],
+        AssignmentMethod::Complete,
+        Some(Misfits::Strata),
+        &[],
+    );
+    let n = 200;
+    let ids: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+    let clusters: Vec<String> = (0..n).map(|i| format!("m{}", (i * 7) % 11)).collect();
+    let strata: Vec<String> = (0..n)
+        .map(|i| if (i * 7) % 11 < 6 { "x" } else { "y" }.to_string())
+        .collect();
+    let (sc, sk) = strata_codes(&[("s", &strata)], n);
+    let (cc, cn) = intern(&clusters);
+    let p = AssignmentPlan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &vec![1; n]).unwrap();
+    let e = p.enumeration().unwrap();
+    assert_eq!(e.count(), 400);
+    let listed: std::collections::BTreeSet<Vec<u32>> =
+        (0..400).map(|r| p.enumerated(&e, r)).collect();
+    assert_eq!(listed.len(), 400);
+    let drawn: std::collections::BTreeSet<Vec<u32>> = (0..20_000)
+        .map(|r| p.draw(5, &format!("ri/draw={r}")))
+        .collect();
+    assert_eq!(drawn, listed);
+    // Permuted blocks and weighted misfits are not equally likely: not listed.
+    let blocks = design(
+        &[("a", 1), ("b", 1)],
+        AssignmentMethod::Blocks,
+        None,
+        &[2, 4],
+    );
+    let (ids, strata) = units(&[6]);
+    assert!(
+        plan(&blocks, &ids, &strata, &[1; 6])
+            .enumeration()
+            .is_none()
+    );
+    let weighted = design(
+        &[("a", 1), ("b", 1)],
+        AssignmentMethod::Complete,
+        Some(Misfits::Wstrata),
+        &[],
+    );
+    let (ids, strata) = units(&[5]);
+    assert!(
+        plan(&weighted, &ids, &strata, &[1; 5])
+            .enumeration()
+            .is_none()
+    );
+    let (ids, strata) = units(&[6]);
+    assert_eq!(
+        plan(&weighted, &ids, &strata, &[1; 6])
+            .enumeration()
+            .unwrap()
+            .count(),
+        20
+    );
+}
+
 /// randomizr's rule (`Misfits::Randomizr`): over the R equally likely systematic starts, arm
 /// a's count is ⌊n·rₐ/R⌋ or ⌈n·rₐ/R⌉, and its mean is exactly n·rₐ/R (randomizr's
 /// complete_ra: "the overall probability of assignment is exactly prob_each"), checked exactly

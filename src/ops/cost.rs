@@ -91,6 +91,7 @@ fn requests(s: &CostSettings, id: Option<&str>) -> Vec<ColumnRequest> {
     if let Some(id) = id {
         requests.push(ColumnRequest::text(id));
     }
+    requests.extend(super::benefit::requests(s));
     let mut seen = BTreeSet::new();
     requests.retain(|r| seen.insert(r.name.clone()));
     requests
@@ -104,7 +105,25 @@ fn analyse(
 ) -> Result<CostResults> {
     let prepared = prepare(&settings, joined)?;
     let groups = analyse_groups(&prepared, &settings, progress)?;
+    let subgroups = match (&settings.by, &prepared.groups) {
+        (Some(by), Some(g)) => subgroup_rows(&by.value, g),
+        _ => Vec::new(),
+    };
+    let (benefit, benefit_notes) = super::benefit::cost_benefit(
+        &settings,
+        joined,
+        &prepared.sample,
+        &prepared.keep,
+        &subgroups,
+        progress,
+    )?;
+    let tracks =
+        super::benefit::track_comparisons(&settings, joined, &prepared.sample, &prepared.keep)?;
+    let mut prepared = prepared;
+    prepared.notes.extend(benefit_notes);
     Ok(CostResults {
+        benefit,
+        tracks,
         treated_arm: prepared.treated_arm,
         control_arm: prepared.control_arm,
         groups,

@@ -217,6 +217,7 @@ pub fn run(
         let results = study_costs(study, inputs, cost, progress)?;
         notes.extend(results.notes.iter().cloned());
         let mut c = study_tables(&results);
+        let valued = crate::tidy::benefit::study_tables(&results);
         // The cost per additional month with a job, from the survival analysis's time to the
         // first job and τ of the compared arm (given, or survRM2's default).
         if let (Some(survival), Some(found)) = (&settings.survival, &survival_results)
@@ -238,6 +239,9 @@ pub fn run(
         }
         if let Some(f) = c.alternatives {
             tables.insert("cost_alternatives".into(), f);
+        }
+        for (name, f) in valued {
+            tables.insert(name.into(), f);
         }
     }
 
