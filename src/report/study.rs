@@ -1269,20 +1269,54 @@ fn summary(context: &ReportContext, tables: &Tables) -> Vec<Block> {
         )));
         blocks.push(Block::List(lines));
     }
-    if let Some(cost) = tables.get("cost")
-        && let Some(row) = (0..cost.rows.len())
-            .find(|&i| cost.text(i, "subgroup").is_none_or(|s| s == "all") && is_gross(cost, i))
-    {
-        if let Some(icer) = cost.number(row, "icer") {
-            blocks.push(Block::Text(format!(
-                "Cost per additional person {}: {} SEK.",
-                context.outcome_label,
-                figures::thousands(icer)
-            )));
-        } else if let Some(note) = cost.text(row, "note") {
-            blocks.push(Block::Text(format!(
-                "Cost per additional person: not meaningful ({note})."
-            )));
+    if let Some(cost) = tables.get("cost") {
+        // One line per perspective (gross, then net of offsets) of the primary outcome for
+        // everyone: the effect the ratio divides by (the cost analysis's own difference in
+        // means, which may differ from the adjusted effect above), the ratio with its Fieller
+        // interval, or why it is not a meaningful number.
+        for i in 0..cost.rows.len() {
+            if cost.text(i, "subgroup").is_some_and(|s| s != "all")
+                || cost
+                    .text(i, "outcome")
+                    .is_some_and(|o| o != context.primary_outcome)
+            {
+                continue;
+            }
+            let perspective = match cost.text(i, "perspective").as_deref() {
+                Some("net") => "net of offsets",
+                _ => "gross, programme costs only",
+            };
+            let effect = cost
+                .number(i, "incremental_effect")
+                .map(figures::pp)
+                .unwrap_or_else(|| "–".into());
+            let bounded = cost.text(i, "fieller_shape").is_none_or(|s| s == "bounded");
+            match (cost.number(i, "icer"), bounded) {
+                (Some(icer), true) if icer.is_finite() && icer > 0.0 => {
+                    let interval = match (
+                        cost.number(i, "fieller_low"),
+                        cost.number(i, "fieller_high"),
+                    ) {
+                        (Some(lo), Some(hi)) => format!(
+                            "95% CI {} to {} SEK",
+                            figures::thousands(lo),
+                            figures::thousands(hi)
+                        ),
+                        _ => "no interval".to_string(),
+                    };
+                    blocks.push(Block::Text(format!(
+                        "Cost per additional person {} ({perspective}): {} SEK ({interval}), for an effect of {effect} percentage points (difference in means).",
+                        context.outcome_label,
+                        figures::thousands(icer),
+                    )));
+                }
+                _ => blocks.push(Block::Text(format!(
+                    "Cost per additional person {} ({perspective}): not a meaningful number ({}).",
+                    context.outcome_label,
+                    cost.text(i, "note")
+                        .unwrap_or_else(|| "the effect is not positive".to_string())
+                ))),
+            }
         }
     }
     if blocks.is_empty() {
