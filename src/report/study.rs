@@ -301,9 +301,23 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
 
     // Balance.
     if let Some(balance) = tables.get("balance") {
-        let mut blocks = vec![Block::Text(
-            "Baseline characteristics by arm. Differences are treatment minus control; the standardized difference divides by the pooled standard deviation. P-values test each difference; the joint test regresses assignment on all covariates (F test, as Stata's iebaltab).".into(),
-        )];
+        let clustered = tables
+            .get("balance_joint")
+            .and_then(|j| j.column("clusters").map(|_| j))
+            .map(|j| {
+                (0..j.rows.len())
+                    .filter_map(|i| j.number(i, "clusters"))
+                    .fold(0.0_f64, f64::max)
+            });
+        let inference = match clustered {
+            None => "P-values test each difference; the joint test regresses assignment on all covariates (F test, as Stata's iebaltab).".to_string(),
+            Some(g) => format!(
+                "Arms were assigned by cluster, so inference is clustered (up to {g} clusters per comparison; the joint test's `clusters` column): p-values test each difference with CR2 standard errors and Bell–McCaffrey degrees of freedom, and the joint test regresses assignment on all covariates with a cluster-robust Wald test (CR2, F(q, G − 1), clubSandwich's Naive-F)."
+            ),
+        };
+        let mut blocks = vec![Block::Text(format!(
+            "Baseline characteristics by arm. Differences are treatment minus control; the standardized difference divides by the pooled standard deviation. {inference}"
+        ))];
         if let Some(figure) = balance_figure(context, balance) {
             let f = add_figure(
                 &mut files,
@@ -354,8 +368,16 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                 &mut files,
                 &figure,
                 &format!(
-                    "Share {} by arm and days since randomization, with 95% confidence intervals.",
-                    context.outcome_label
+                    "Share {} by arm and days since randomization, with 95% confidence intervals{}.",
+                    context.outcome_label,
+                    if tables
+                        .get("shares")
+                        .is_some_and(|t| t.column("clusters").is_some())
+                    {
+                        " (clustered: CR2 with Bell–McCaffrey degrees of freedom; clusters per arm in tables/shares.csv)"
+                    } else {
+                        ""
+                    }
                 ),
             )?;
             blocks.push(Block::Figure(f));
