@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 pub mod assign;
 pub mod balance;
+pub mod bounds;
 pub mod common;
 pub mod completions;
 pub mod cost;
@@ -41,6 +42,9 @@ pub enum Command {
     Estimate(estimate::Args),
     /// Incremental cost, additional jobs and cost per additional job, with intervals.
     Cost(cost::Args),
+    /// Lee (2009) bounds on effects on outcomes observed only for some (attrition, earnings
+    /// among the employed), tightened within cells, with Imbens–Manski intervals.
+    Bounds(bounds::Args),
     /// Time to event (time to first job): Kaplan–Meier, log-rank, RMST, Cox, competing risks.
     Survival(survival::Args),
     /// Write a synthetic study (participants, outcomes, costs) from the spec's data-generating process.
@@ -73,6 +77,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Balance(args) => balance::run(args),
         Command::Estimate(args) => estimate::run(args),
         Command::Cost(args) => cost::run(args),
+        Command::Bounds(args) => bounds::run(args),
         Command::Survival(args) => survival::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Power(args) => power::run(args),

@@ -8,6 +8,7 @@
 //! ([`recompute`], [`binary_statistic`]).
 
 pub mod adjust;
+pub mod bounds;
 pub mod clusters;
 pub mod diagnose;
 pub mod dim;

@@ -12,6 +12,7 @@ use crate::io::folder::ReportFolder;
 use crate::io::manifest::{file_hash, spec_hash};
 use crate::io::source::StudyInputs;
 use crate::ops::baseline::balance_of;
+use crate::ops::bounds::{bounds_frame, study_bounds};
 use crate::ops::cost::{study_cost_per_month, study_costs};
 use crate::ops::effects;
 use crate::ops::plan::{self, PlanStatus};
@@ -21,6 +22,7 @@ use crate::plan::Plan;
 use crate::report::folder::write_report;
 use crate::report::tables::{Units, flow, shares, split};
 use crate::settings::analysis::{AnalysisFlags, AnalysisSettings};
+use crate::settings::bounds::{BoundsFlags, BoundsSettings};
 use crate::settings::cost::{CostFlags, CostSettings};
 use crate::settings::design::{DesignFlags, DesignSettings};
 use crate::settings::plan::plan_of;
@@ -42,6 +44,8 @@ pub struct RunSettings {
     pub analysis: AnalysisSettings,
     pub cost: Option<CostSettings>,
     pub survival: Option<SurvivalSettings>,
+    /// Lee bounds on outcomes observed only for some (None: the spec has no `[bounds]`).
+    pub bounds: Option<BoundsSettings>,
     pub report: ReportSettings,
     /// The design the spec gives (compared with the ledger's).
     pub design: Option<Design>,
@@ -68,23 +72,33 @@ impl RunSettings {
             .as_ref()
             .map(|_| SurvivalSettings::resolve(&SurvivalFlags::default(), Some(study)))
             .transpose()?;
+        let bounds = study
+            .spec
+            .bounds
+            .as_ref()
+            .map(|_| BoundsSettings::resolve(&BoundsFlags::default(), Some(study)))
+            .transpose()?;
         let report = ReportSettings::resolve(study)?;
         let design =
             DesignSettings::resolve(Some(study.clone()), None, None, &DesignFlags::default())?
                 .design;
         let methods = Methods::of(study, &analysis, cost.as_ref(), survival.as_ref());
-        let planned = plan_of(
+        let mut planned = plan_of(
             &analysis,
             cost.as_ref(),
             survival.as_ref(),
             &report,
             methods.design.as_ref(),
         );
+        if let Some(b) = &bounds {
+            crate::settings::plan::add_bounds(&mut planned, b);
+        }
         let plan = plan::status(study, &planned)?;
         Ok(RunSettings {
             analysis,
             cost,
             survival,
+            bounds,
             report,
             design,
             methods,
@@ -236,8 +250,21 @@ pub fn run(
         .as_ref()
         .map(|s| study_survival(study, inputs, s))
         .transpose()?;
+    // The incremental cost per person offered of the cost analysis's outcome, by subgroup: the
+    // attrition bounds of that outcome give the cost per additional success at each bound.
+    let mut incremental_costs: Vec<(String, String, String, f64)> = Vec::new();
     if let Some(cost) = &settings.cost {
         let results = study_costs(study, inputs, cost, progress)?;
+        for g in &results.groups {
+            if let Ok(ce) = &g.result {
+                incremental_costs.push((
+                    cost.outcome.clone(),
+                    g.label.clone(),
+                    results.treated_arm.clone(),
+                    ce.gross.delta_cost,
+                ));
+            }
+        }
         notes.extend(results.notes.iter().cloned());
         let mut c = study_tables(&results);
         let valued = crate::tidy::benefit::study_tables(&results);
@@ -285,6 +312,21 @@ pub fn run(
                 exit_curves_frame(&results.exit_curves),
             );
         }
+    }
+
+    if let Some(bounds) = &settings.bounds {
+        let mut results = study_bounds(study, inputs, bounds)?;
+        for row in &mut results.rows {
+            row.incremental_cost = incremental_costs
+                .iter()
+                .find(|(o, g, a, _)| *o == row.outcome && *g == row.subgroup && *a == row.arm)
+                .map(|c| c.3);
+        }
+        let mut frame = bounds_frame(&results.rows);
+        if let Some(status) = &settings.plan {
+            plan::mark_section(status, "bounds.", &mut frame);
+        }
+        tables.insert("bounds".into(), frame);
     }
 
     step(STEPS[5]);

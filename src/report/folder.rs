@@ -224,6 +224,9 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
     {
         lines.extend(survival_lines(s));
     }
+    if tables.contains_key("bounds") {
+        lines.push("Attrition bounds: Lee (2009) trimming bounds on the effect among the always observed, the trimmed mean keeping exactly the untrimmed share (the boundary observation weighted fractionally, so ties give the sharp bound); tightened within cells where the table names them (Lee 2009, section 3.3); delta-method SEs (Lee 2009, Proposition 3; with cells, the weights' estimation included; docs/bounds.md) and Imbens & Manski (2004) intervals; the cost per additional success at each bound divides the incremental cost per person offered by the bound.".into());
+    }
     lines.push(
         "Disclosure control: a count of fewer persons than the masking threshold (and, unless the study says otherwise, a zero) is shown as <k, with the statistics of those persons left empty; a count from which a masked one would follow by adding or subtracting published counts, in any table, is shown as x (at least k), with the shares or means that would give it (docs/disclosure-control.md). No personal identifier appears in the report."
             .into(),

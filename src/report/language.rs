@@ -249,6 +249,15 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("Methods", "Metod"),
     ("Reproducibility", "Reproducerbarhet"),
     ("Attrition", "Bortfall"),
+    ("Attrition bounds", "Gränser för effekten vid bortfall"),
+    (
+        "Bounds on the effect among the always observed",
+        "Gränser för effekten bland dem som alltid observeras",
+    ),
+    (
+        "Where an outcome is observed only for some, Lee (2009) bounds trim the arm observed more often by the share it is observed more often, from the top for the lower bound and from the bottom for the upper bound: the effect among those who would be observed in either arm lies between them, whatever the reason for the missing outcomes, if the offer only ever makes an outcome observed (or only ever makes it missing). The interval covers the effect with 95% probability (Imbens & Manski 2004).",
+        "Där ett utfall bara observeras för vissa trimmar Lees (2009) gränser den grupp som observeras oftare med den andel den observeras oftare, uppifrån för den nedre gränsen och nedifrån för den övre: effekten bland dem som skulle observeras i båda grupperna ligger mellan gränserna, oavsett varför utfall saknas, om erbjudandet bara kan göra att ett utfall observeras (eller bara att det saknas). Intervallet täcker effekten med 95 procents sannolikhet (Imbens & Manski 2004).",
+    ),
     ("Cost-effectiveness", "Kostnadseffektivitet"),
     ("Participant flow by arm", "Deltagarflöde per grupp"),
     (

@@ -237,6 +237,26 @@ fn schema(name: &str, frame: &Frame) -> Schema {
             family: &["arm"],
             identities: &[],
         },
+        "bounds" => Schema {
+            counts: vec![
+                count("n_treated", Column("arm"), Assigned, EveryStatistic),
+                count("n_control", Column("control_arm"), Assigned, EveryStatistic),
+                count(
+                    "n_observed_treated",
+                    Column("arm"),
+                    Own(None),
+                    EveryStatistic,
+                ),
+                count(
+                    "n_observed_control",
+                    Column("control_arm"),
+                    Own(None),
+                    EveryStatistic,
+                ),
+            ],
+            family: &["outcome", "arm", "cells"],
+            identities: &[],
+        },
         "attrition" => {
             let statistics = Listed(&["rate_missing", "difference", "std_error", "p_value"]);
             Schema {

@@ -158,6 +158,23 @@ fn shown_columns(name: &str) -> Option<&'static [&'static str]> {
             "is_the_plan",
             "changed",
         ],
+        "bounds" => &[
+            "outcome",
+            "subgroup",
+            "arm",
+            "cells",
+            "n_observed_treated",
+            "n_observed_control",
+            "trimmed_arm",
+            "trim_share",
+            "lower",
+            "upper",
+            "conf_low",
+            "conf_high",
+            "cost_per_success_low",
+            "cost_per_success_high",
+            "note",
+        ],
         "attrition" => &[
             "outcome",
             "subgroup",
@@ -472,6 +489,17 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             blocks: vec![
                 Block::Text("Outcomes missing by arm and horizon, with a test of differential attrition. Effects are estimated on complete cases.".into()),
                 table_block("attrition", "Missing outcomes by arm", attrition),
+            ],
+        });
+    }
+
+    if let Some(bounds) = tables.get("bounds") {
+        sections.push(Section {
+            id: "bounds".into(),
+            heading: "Attrition bounds".into(),
+            blocks: vec![
+                Block::Text("Where an outcome is observed only for some, Lee (2009) bounds trim the arm observed more often by the share it is observed more often, from the top for the lower bound and from the bottom for the upper bound: the effect among those who would be observed in either arm lies between them, whatever the reason for the missing outcomes, if the offer only ever makes an outcome observed (or only ever makes it missing). The interval covers the effect with 95% probability (Imbens & Manski 2004).".into()),
+                table_block("bounds", "Bounds on the effect among the always observed", bounds),
             ],
         });
     }

@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod benefit;
+pub mod bounds;
 pub mod cost;
 pub mod design;
 pub mod plan;

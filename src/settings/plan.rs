@@ -174,3 +174,22 @@ pub fn plan_of(
     }
     plan
 }
+
+/// The attrition bounds' entries of the plan (`bounds.*`), when the study has `[bounds]`.
+pub fn add_bounds(plan: &mut Plan, bounds: &super::bounds::BoundsSettings) {
+    plan.set("bounds.outcomes", json!(bounds.outcomes.value));
+    plan.set("bounds.observed_when", json!(bounds.observed_when.value));
+    plan.set("bounds.cells", json!(bounds.cells.value));
+    plan.set(
+        "bounds.by",
+        bounds.by.as_ref().map(|b| Value::from(b.value.clone())),
+    );
+    plan.set(
+        "bounds.control",
+        bounds
+            .control
+            .as_ref()
+            .map(|c| Value::from(c.value.clone())),
+    );
+    plan.set("bounds.level", bounds.level);
+}

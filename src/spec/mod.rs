@@ -3,6 +3,7 @@
 //! types and impossible values are errors that name the file, line, key, and the nearest valid key.
 
 pub mod analysis;
+pub mod bounds;
 pub mod cost;
 pub mod design;
 pub mod report;
@@ -27,6 +28,7 @@ pub struct StudySpec {
     pub power: Option<simulate::PowerSpec>,
     pub report: Option<report::ReportSpec>,
     pub survival: Option<survival::SurvivalSpec>,
+    pub bounds: Option<bounds::BoundsSpec>,
 }
 
 /// `[study]`: name, title and the seed from which every random stream is derived.

@@ -4,6 +4,7 @@
 
 pub mod balance;
 pub mod benefit;
+pub mod bounds;
 pub mod cost;
 pub mod effects;
 pub mod power;
