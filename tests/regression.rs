@@ -37,6 +37,25 @@ fn report_methods_say_cr2_when_clusters_make_it_the_default() {
 }
 
 #[test]
+fn report_without_horizons_names_outcomes_instead_of_saying_at_1_days() {
+    let dir = quick_demo(&[(
+        "horizons = { work_or_study_90 = 90, work_or_study_180 = 180, work_or_study_365 = 365, work_or_study_540 = 540 }\n",
+        "",
+    )]);
+    let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = read(&dir, "out/report.md");
+    assert!(
+        report.contains("in work or studies for work_or_study_540 (intention to treat)"),
+        "{report}"
+    );
+    for wrong in [" 4 days", " 1 days", "trajectory.png"] {
+        assert!(!report.contains(wrong), "`{wrong}` in {report}");
+    }
+    assert!(!dir.path().join("out/figures/trajectory.png").exists());
+}
+
+#[test]
 fn report_methods_say_lin_when_the_estimator_is_written_in_capitals() {
     let dir = quick_demo(&[("estimator = \"lin\"", "estimator = \"LIN\"")]);
     let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);

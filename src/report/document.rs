@@ -163,7 +163,7 @@ table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.86em}caption{text-
 th,td{padding:.25em .6em;border-bottom:1px solid #e2e2e2}th{border-bottom:2px solid #444;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1em 0 2em}figure svg{max-width:100%;height:auto}figcaption{color:#444;font-size:.92em}
-pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.8em}
+pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.8em;white-space:pre-wrap;overflow-wrap:anywhere}
 nav ul{columns:2}
 .table-wrap{overflow-x:auto;max-width:100%}.table-wrap:focus{outline:2px solid #0b4f9c}
 a{color:#0b4f9c}

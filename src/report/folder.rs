@@ -388,6 +388,7 @@ pub fn write_report(
         methods: method_lines(methods, &tables),
         primary_outcome: context.report.primary_outcome.clone(),
         horizons: context.report.horizons.clone(),
+        horizons_in_days: context.report.horizons_in_days,
         split: context.report.split.clone(),
         labels: context.report.labels.clone(),
         outcome_label: context.report.outcome_label.clone(),

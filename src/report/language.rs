@@ -277,6 +277,10 @@ pub const SWEDISH: &[(&str, &str)] = &[
         "Effekt av erbjudandet på andelen {} efter {} (intention to treat):",
     ),
     (
+        "Effect of the offer on the share {} for {} (intention to treat):",
+        "Effekt av erbjudandet på andelen {} för {} (intention to treat):",
+    ),
+    (
         "{}: {} percentage points (95% CI {} to {}; p {}).",
         "{}: {} procentenheter (95% KI {} till {}; p {}).",
     ),
@@ -301,7 +305,20 @@ pub const SWEDISH: &[(&str, &str)] = &[
         "Inga effekter skattades.",
     ),
     ("in work or studies", "i arbete eller studier"),
+    ("at {}", "efter {}"),
     ("{} days", "{} dagar"),
+    ("Share of group (%)", "Andel av gruppen (%)"),
+    ("1 day", "1 dag"),
+    ("{} at {}, by kind", "{} efter {}, per typ av aktivitet"),
+    ("{} for {}, by kind", "{} för {}, per typ av aktivitet"),
+    (
+        "The primary outcome split by kind of activity, by arm and subgroup.",
+        "Det primära utfallet uppdelat efter typ av aktivitet, per grupp och undergrupp.",
+    ),
+    (
+        "The primary outcome by kind, by arm and subgroup",
+        "Det primära utfallet efter typ av aktivitet, per grupp och undergrupp",
+    ),
     ("All", "Alla"),
     ("Women", "Kvinnor"),
     ("Men", "Män"),

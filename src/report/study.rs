@@ -33,6 +33,9 @@ pub struct ReportContext {
     pub primary_outcome: String,
     /// Outcome column → days after randomization, in order.
     pub horizons: IndexMap<String, u32>,
+    /// Whether `horizons` are days (given in the spec); otherwise outcomes are only ordered and
+    /// the report names them instead of a time (no "at 1 days", no time path).
+    pub horizons_in_days: bool,
     /// Parts of the primary outcome → label.
     pub split: IndexMap<String, String>,
     /// Subgroup level → label (e.g. "gender=F" → "Women").
@@ -80,8 +83,16 @@ impl ReportContext {
 
     fn horizon_label(&self, outcome: &str) -> String {
         match self.horizons.get(outcome) {
-            Some(d) => format!("{d} days"),
-            None => outcome.to_string(),
+            Some(d) if self.horizons_in_days => days(f64::from(*d)),
+            _ => outcome.to_string(),
+        }
+    }
+
+    /// "at 540 days", or, without horizons in days, "for `<outcome>`".
+    fn at_horizon(&self, outcome: &str) -> String {
+        match self.horizons.get(outcome) {
+            Some(_) if self.horizons_in_days => format!("at {}", self.horizon_label(outcome)),
+            _ => format!("for {outcome}"),
         }
     }
 
@@ -802,7 +813,7 @@ fn flow_figure(context: &ReportContext, flow: &Frame) -> Option<Flow> {
     }
     let horizon = flow
         .number(0, "horizon_days")
-        .map(|d| format!("{d:.0} days"))
+        .map(days)
         .unwrap_or_else(|| context.horizon_label(&context.primary_outcome));
     let randomized = arms
         .iter()
@@ -978,7 +989,20 @@ fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
     })
 }
 
+/// "1 day", "540 days".
+fn days(d: f64) -> String {
+    if d == 1.0 {
+        "1 day".to_string()
+    } else {
+        format!("{d:.0} days")
+    }
+}
+
 fn trajectory_figure(context: &ReportContext, shares: &Frame) -> Option<Trajectory> {
+    // Without horizons in days the outcomes are not points in time: no time path through them.
+    if !context.horizons_in_days {
+        return None;
+    }
     let mut points = Vec::new();
     for i in 0..shares.rows.len() {
         let outcome = shares.text(i, "outcome")?;
@@ -1069,9 +1093,9 @@ fn split_figure(context: &ReportContext, split: &Frame) -> Option<Split> {
     Some(Split {
         name: "split".into(),
         title: format!(
-            "{} at {}, by kind",
+            "{} {}, by kind",
             capitalize(&context.outcome_label),
-            context.horizon_label(&context.primary_outcome)
+            context.at_horizon(&context.primary_outcome)
         ),
         y_label: "Share of group (%)".into(),
         parts: context.split.values().cloned().collect(),
@@ -1313,9 +1337,9 @@ fn summary(context: &ReportContext, tables: &Tables) -> Vec<Block> {
     let mut blocks = Vec::new();
     if !lines.is_empty() {
         blocks.push(Block::Text(format!(
-            "Effect of the offer on the share {} at {} (intention to treat):",
+            "Effect of the offer on the share {} {} (intention to treat):",
             context.outcome_label,
-            context.horizon_label(&context.primary_outcome)
+            context.at_horizon(&context.primary_outcome)
         )));
         blocks.push(Block::List(lines));
     }

@@ -54,6 +54,9 @@ pub struct ResolvedReport {
     pub title: String,
     pub primary_outcome: String,
     pub horizons: indexmap::IndexMap<String, u32>,
+    /// Whether `horizons` are days after randomization (`[report] horizons` given); without
+    /// them every outcome is its own group, numbered, and nothing is said about time.
+    pub horizons_in_days: bool,
     pub split: indexmap::IndexMap<String, String>,
     pub labels: indexmap::IndexMap<String, String>,
     pub outcome_label: String,
@@ -131,6 +134,7 @@ impl ReportSettings {
             report: ResolvedReport {
                 title,
                 primary_outcome,
+                horizons_in_days: !report.horizons.is_empty(),
                 horizons,
                 split: report.split.clone(),
                 labels: report.labels.clone(),
