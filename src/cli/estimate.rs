@@ -39,9 +39,18 @@ pub struct Flags {
     /// The control arm (default: `[design] control`, else the last arm).
     #[arg(long)]
     pub control: Option<String>,
-    /// Subgroup column: effects in each level and the difference between levels.
+    /// Subgroup variables, comma-separated, each reported separately (`gender,distance`); a
+    /// crossing with `*` (`gender*age_band`): effects in each level, differences against the
+    /// reference level and the joint test that all subgroup effects are equal.
     #[arg(long)]
     pub by: Option<String>,
+    /// Reference levels of subgroup columns, comma-separated `column=level` (default: the first
+    /// level of each) (`[analysis] reference`).
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// Also the differences between every pair of subgroup levels (`[analysis] pairs`).
+    #[arg(long)]
+    pub pairs: bool,
     /// Covariates, comma-separated; text columns enter as indicators (first level reference).
     #[arg(long, value_delimiter = ',')]
     pub covariates: Option<Vec<String>>,
@@ -117,6 +126,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         treatment: args.treatment.clone(),
         control: args.control.clone(),
         by: args.by.clone(),
+        reference: args.reference.clone(),
+        pairs: args.pairs.then_some(true),
         covariates: args.covariates.clone(),
         estimator: args.estimator.clone(),
         strata: args.strata.clone(),

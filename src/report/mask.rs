@@ -502,7 +502,7 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
         let Some(&all) = members.get("all") else {
             continue;
         };
-        let mut by_column: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut by_column: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (subgroup, &v) in members {
             if subgroup.contains(" - ") {
                 let (a, b) = subgroup.split_once(" - ").unwrap_or_default();
@@ -511,8 +511,12 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
                 {
                     system.sum(v, &[va, vb]);
                 }
-            } else if let Some((column, _)) = subgroup.split_once('=') {
-                by_column.entry(column).or_default().push(v);
+            } else if subgroup.contains('=') {
+                // The subgroup variable: a column, or a crossing's columns (`a=x & b=y`).
+                by_column
+                    .entry(crate::estimate::subgroups::variable_of(subgroup).unwrap_or_default())
+                    .or_default()
+                    .push(v);
             }
         }
         for levels in by_column.values() {

@@ -790,7 +790,11 @@ fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
                 .filter(|&i| effects.text(i, "outcome").as_deref() == Some(outcome.as_str()))
                 .filter_map(|i| effects.text(i, "subgroup")),
         );
-        for subgroup in subgroups.iter().filter(|s| !s.contains(" - ")) {
+        // Effects of subgroups (not differences, contrasts or the joint tests, which have no
+        // estimate on the effect scale).
+        for subgroup in subgroups.iter().filter(|s| {
+            !s.contains(" - ") && !s.ends_with(crate::estimate::subgroups::JOINT_SUFFIX)
+        }) {
             for i in 0..effects.rows.len() {
                 if effects.text(i, "outcome").as_deref() != Some(outcome.as_str())
                     || effects.text(i, "subgroup").as_deref() != Some(subgroup.as_str())

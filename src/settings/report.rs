@@ -258,7 +258,7 @@ impl Methods {
         Methods {
             design,
             covariates: analysis.covariates.value.clone(),
-            by: analysis.by.as_ref().map(|b| b.value.clone()),
+            by: analysis.by_text(),
             participation: analysis.participation.as_ref().map(|p| p.value.clone()),
             ri_draws: analysis.ri.as_ref().map(|r| r.value.draws),
             wild: analysis.wild.as_ref().map(|w| w.value),
