@@ -27,6 +27,7 @@ fn main() -> lotta::Result<()> {
                 estimate: base + d,
                 low: base + d - 0.035,
                 high: base + d + 0.035,
+                secondary: None,
             });
         }
     }

@@ -239,6 +239,43 @@ fn cluster_robust_variances_match_lm_robust_stata() {
         "clustered covariance",
     );
     close(a.gross.icer_se, num(r, "icer_se"), "clustered icer se");
+    // With clusters the intervals use t(G − 1), not z (issue 14).
+    assert_eq!(a.gross.df, num(r, "clusters") - 1.0);
+    close(
+        a.gross.delta_low,
+        num(r, "delta_low"),
+        "clustered delta low",
+    );
+    close(
+        a.gross.delta_high,
+        num(r, "delta_high"),
+        "clustered delta high",
+    );
+    assert_eq!(
+        a.gross.fieller.shape(),
+        r["fieller_shape"].as_str().unwrap()
+    );
+    let (fl, fh) = a.gross.fieller.limits();
+    close(fl, num(r, "fieller_low"), "clustered fieller low");
+    close(fh, num(r, "fieller_high"), "clustered fieller high");
+    assert!(
+        a.gross.notes.iter().any(|n| n.contains("G − 1 = 23")),
+        "{:?}",
+        a.gross.notes
+    );
+    let options = CostOptions {
+        wtp: vec![100_000.0],
+        ..CostOptions::default()
+    };
+    let a = analyse(&sample, &options).unwrap();
+    let nmb = &a.acceptability[0];
+    close(nmb.low, num(r, "nmb_100000_low"), "clustered nmb low");
+    close(nmb.high, num(r, "nmb_100000_high"), "clustered nmb high");
+    close(
+        nmb.prob_normal,
+        num(r, "nmb_100000_prob"),
+        "clustered P(NMB > 0)",
+    );
 }
 
 #[test]

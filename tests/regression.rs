@@ -46,7 +46,15 @@ fn report_methods_say_lin_when_the_estimator_is_written_in_capitals() {
         report.contains("Intention-to-treat effects: Lin (2013)"),
         "{report}"
     );
-    assert!(!report.contains("difference in means"), "{report}");
+    // The methods line names Lin; the cost lines may still say their own effect is a
+    // difference in means.
+    assert!(
+        report
+            .lines()
+            .filter(|l| l.contains("Intention-to-treat effects:"))
+            .all(|l| !l.contains("difference in means")),
+        "{report}"
+    );
 }
 
 #[test]
@@ -858,4 +866,34 @@ fn dim_blocked_on_the_design_strata_was_labelled_plain_dim() {
     let again = lotta(dir.path(), &["report", STUDY, "--out", "out"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(read(&dir, "out/report.md").contains("within blocks (strata)"));
+}
+
+#[test]
+fn cost_per_participant_charged_participants_with_nonparticipants_costs() {
+    // Issue 17: the arm's total cost over the number who took part (43,178 SEK in the demo) was
+    // the only cost per participant, while those who took part cost 39,128 on average. The
+    // summary now carries the mean cost of each group, and the report says which is which.
+    let dir = quick_demo(&[]);
+    let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cost = read(&dir, "out/tables/cost.csv");
+    let mut lines = cost.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let all = lines.next().unwrap_or_default();
+    let cells: Vec<&str> = all.split(',').collect();
+    let value = |name: &str| -> f64 {
+        let j = header.iter().position(|h| *h == name).expect(name);
+        cells[j].parse().expect(name)
+    };
+    let total_over_takers = value("cost_per_participant_treated");
+    let participants = value("mean_cost_participants");
+    let others = value("mean_cost_offered_nonparticipants");
+    assert!(
+        (total_over_takers - 43_177.63).abs() < 0.01,
+        "{total_over_takers}"
+    );
+    assert!((participants - 39_128.10).abs() < 0.01, "{participants}");
+    assert!(others < participants, "{others}");
+    let report = read(&dir, "out/report.md");
+    assert!(report.contains("those who took part cost 39"), "report");
 }

@@ -11,7 +11,7 @@
 //! The ratio ΔC/ΔM, its delta-method SE (Glick et al. 2014, eq. 7.4) and Fieller's set (Willan &
 //! O'Brien 1996) are those of every cost per effect (`cea::ratio_per`). Times are in days.
 
-use super::{Ratio, RatioUnit, ratio_per};
+use super::{Ratio, RatioUnit, Reference, ratio_per};
 use crate::error::{Error, Result};
 use crate::survival::km::Curve;
 use crate::survival::rmst;
@@ -102,7 +102,16 @@ pub fn cost_per_month(
     let var_m = (var_rmst[0] + var_rmst[1]) / (DAYS_PER_MONTH * DAYS_PER_MONTH);
     // ΔM = −(R₁ − R₀)/D: Cov(C̄₁ − C̄₀, ΔM) = −(Cov(C̄₁, R₁) + Cov(C̄₀, R₀))/D.
     let cov = -(covariance[0] + covariance[1]) / DAYS_PER_MONTH;
-    let ratio = ratio_per(dc, dm, var_c, var_m, cov, level, None, MONTH_WITH_A_JOB);
+    let ratio = ratio_per(
+        dc,
+        dm,
+        var_c,
+        var_m,
+        cov,
+        Reference::normal(level),
+        None,
+        MONTH_WITH_A_JOB,
+    );
     Ok(CostPerMonth {
         tau,
         n: counts,

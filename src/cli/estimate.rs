@@ -10,6 +10,7 @@ use lotta::io::source::{InputFile, StudyInputs};
 use lotta::ops::effects as ops;
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::spec::Study;
+use lotta::tidy::effects::{design_based_first, few_clusters};
 use lotta::tidy::{attrition_frame, cluster_frame, to_frame};
 use std::path::PathBuf;
 
@@ -83,6 +84,14 @@ pub struct Flags {
     /// Randomization inference with this many re-drawn assignments (needs --seed or the study seed).
     #[arg(long)]
     pub ri: Option<u32>,
+    /// List every possible assignment (an exact p-value, k/N) when the design has at most this
+    /// many; else sample --ri of them (default 100000; 0: always sample) (`[analysis] ri_exact_max`).
+    #[arg(long, value_name = "N")]
+    pub ri_exact_max: Option<u32>,
+    /// Randomization statistic: coefficient (default) or studentized (t with the row's own SE,
+    /// recomputed under every assignment; better with few or unequal clusters) (`[analysis] ri_statistic`).
+    #[arg(long)]
+    pub ri_statistic: Option<String>,
     /// Seed for randomization inference (default: `[study] seed`).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -137,6 +146,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         weights: args.weights.clone(),
         ipw: args.ipw.clone(),
         ri: args.ri,
+        ri_exact_max: args.ri_exact_max,
+        ri_statistic: args.ri_statistic.clone(),
         seed: args.seed,
         adjust: args.adjust.clone(),
         categorical: args.categorical.clone(),
@@ -219,7 +230,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
         cluster_frame(&effects.estimates.clusters)
     } else {
-        to_frame(&effects.estimates.rows)
+        let frame = to_frame(&effects.estimates.rows);
+        // Few clusters (issue 14): the table leads with the design-based result.
+        match few_clusters(&effects.estimates.rows, settings.few_clusters.value) {
+            Some(g) if args.format == Format::Table => {
+                eprintln!("{}", few_clusters_headline(g, &effects.estimates.rows));
+                design_based_first(&frame)
+            }
+            _ => frame,
+        }
     };
     emit(
         &frame,
@@ -232,4 +251,20 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         },
     )?;
     Ok(0)
+}
+
+/// The line above the table when clusters are few: how many, and which result leads.
+fn few_clusters_headline(g: usize, rows: &[lotta::estimate::rows::EffectRow]) -> String {
+    let lead = if rows.iter().any(|r| r.ri_exact == Some(true)) {
+        "exact randomization inference (p_value_ri over every possible assignment, ri_draws = N)"
+    } else if rows.iter().any(|r| r.p_value_wild.is_some()) {
+        "the wild cluster bootstrap (p_value_wild)"
+    } else if rows.iter().any(|r| r.p_value_ri.is_some()) {
+        "randomization inference (p_value_ri)"
+    } else {
+        "nothing design-based yet: add --ri or --wild-bootstrap"
+    };
+    format!(
+        "only {g} clusters: cluster-robust p-values and intervals are unreliable; the table leads with {lead}, the cluster-robust (CR2) columns beside it"
+    )
 }

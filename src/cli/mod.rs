@@ -6,8 +6,10 @@ use clap::{Parser, Subcommand};
 pub mod assign;
 pub mod balance;
 pub mod common;
+pub mod completions;
 pub mod cost;
 pub mod estimate;
+pub mod init;
 pub mod plan;
 pub mod power;
 pub mod report;
@@ -27,6 +29,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a new study: a commented study.toml with every default, data templates, next steps.
+    Init(init::Args),
     /// Assign participants not yet in the ledger to arms (seeded, append-only).
     Assign(assign::Args),
     /// Re-derive every assignment in a ledger from its seed and design; check its hash chain.
@@ -43,12 +47,17 @@ pub enum Command {
     Simulate(simulate::Args),
     /// Minimum detectable effect, power or sample size, analytically or by simulation.
     Power(power::Args),
-    /// The whole evaluation of a study: assign, balance, estimate, cost, report.
+    /// The whole evaluation of an assigned study (run `lotta assign` first): verify the ledger,
+    /// balance, effects, costs, time to event, and the report folder.
     Run(run::Args),
     /// Write the report folder from results already computed.
     Report(report::Args),
     /// The pre-analysis plan: freeze it, show it, compare today's settings with it.
     Plan(plan::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions(completions::Args),
+    /// Print lotta's manual page (roff), or write a page per command into a folder.
+    Man(completions::ManArgs),
 }
 
 /// A mistake in how the command was called (exit code 2), as opposed to bad data (exit code 1).
@@ -70,6 +79,9 @@ pub fn run(cli: Cli) -> i32 {
         Command::Run(args) => run::run(args),
         Command::Report(args) => report::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => completions::man(args),
     };
     match result {
         Ok(code) => code,

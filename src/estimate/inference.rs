@@ -50,6 +50,92 @@ pub fn monte_carlo_note(estimates: &Estimates, draws: usize) -> Option<String> {
     })
 }
 
+/// The statistic randomization inference compares across assignments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RiStatistic {
+    /// The row's estimate (its coefficient or difference in means).
+    #[default]
+    Coefficient,
+    /// The row's t statistic, estimate / SE with the row's own SE (CR2, HC2, …) recomputed under
+    /// every assignment: the better choice with few or unequal clusters, whose coefficient
+    /// varies in spread from one assignment to another (MacKinnon & Webb 2020, "Randomization
+    /// inference when the number of treated clusters is small", J. Econometrics 218(2); Young
+    /// 2019, QJE 134(2)).
+    Studentized,
+}
+
+/// The default largest number of distinct assignments that randomization inference lists in
+/// full instead of sampling (issue 14).
+pub const DEFAULT_EXACT_MAX: u32 = 100_000;
+
+/// How randomization inference treats the assignments: how many draws when sampling, the seed,
+/// the largest design it enumerates, and the statistic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RiPlan {
+    pub draws: usize,
+    pub seed: u64,
+    pub exact_max: u32,
+    pub statistic: RiStatistic,
+}
+
+/// The note of an exact randomization test: every one of the `count` assignments was listed,
+/// the p-values are k/N with no Monte Carlo error, and the smallest each row could reach (when
+/// it is above 0.05, no result can be significant at that level, whatever the data).
+pub fn exact_note(estimates: &Estimates, count: u128, statistic: RiStatistic) -> Option<String> {
+    let rows: Vec<String> = estimates
+        .rows
+        .iter()
+        .filter(|r| r.ri_exact == Some(true))
+        .filter_map(|r| {
+            let p = r.p_value_ri.filter(|p| p.is_finite())?;
+            let n = r.ri_draws?;
+            let k = (p * n as f64).round() as u64;
+            let min = r
+                .ri_min_p
+                .map(|m| format!(", smallest attainable p = {m:.4}"))
+                .unwrap_or_default();
+            Some(format!(
+                "{} {} {}: p = {k}/{n} = {p:.4}{min}",
+                r.outcome, r.subgroup, r.term
+            ))
+        })
+        .collect();
+    (!rows.is_empty()).then(|| {
+        let what = match statistic {
+            RiStatistic::Coefficient => "the estimate",
+            RiStatistic::Studentized => "the t statistic (each row's own SE recomputed)",
+        };
+        format!(
+            "exact randomization inference: all {count} assignments the design can make were listed (no sampling; the p-value of {what} is exact, k/N): {}",
+            rows.join("; ")
+        )
+    })
+}
+
+/// Notes for randomization intervals that are unbounded: the test never rejects, however far
+/// the hypothesized effect, because no assignment can be extreme enough (few assignments).
+pub fn unbounded_notes(estimates: &Estimates) -> Vec<String> {
+    estimates
+        .rows
+        .iter()
+        .filter(|r| {
+            [r.ri_conf_low, r.ri_conf_high]
+                .iter()
+                .any(|v| v.is_some_and(f64::is_infinite))
+        })
+        .map(|r| {
+            let min = r
+                .ri_min_p
+                .map(|m| format!(" (the smallest attainable p-value is {m:.4})"))
+                .unwrap_or_default();
+            format!(
+                "{} {} {}: the randomization interval is unbounded{min}: with so few possible assignments no effect size can be rejected at this level, so the data cannot bound the effect",
+                r.outcome, r.subgroup, r.term
+            )
+        })
+        .collect()
+}
+
 /// Re-drawn assignment number r: the arm code (0 = control) of every analysis row.
 pub type Draw<'a> = dyn Fn(usize) -> Vec<usize> + Sync + 'a;
 
@@ -75,11 +161,12 @@ pub fn randomization_inference(
     data: &AnalysisData,
     options: &EstimateOptions,
     estimates: &mut Estimates,
-    draws: usize,
-    draw: &Draw<'_>,
+    assignments: &Assignments<'_>,
+    statistic_kind: RiStatistic,
     reweight: Option<&Reweight<'_>>,
     progress: &dyn crate::progress::Progress,
 ) -> Result<()> {
+    let (draws, draw) = (assignments.count, assignments.draw);
     if draws == 0 {
         return Err(Error::compute(
             "randomization inference needs at least one draw",
@@ -99,14 +186,32 @@ pub fn randomization_inference(
                 && estimates.rows[i].estimator.kind != super::rows::EffectKind::Wald
         })
         .collect();
+    let studentized = statistic_kind == RiStatistic::Studentized;
     let observed: Vec<f64> = itt_rows
         .iter()
-        .map(|&i| estimates.rows[i].estimate)
+        .map(|&i| {
+            let row = &estimates.rows[i];
+            if studentized {
+                row.statistic
+            } else {
+                row.estimate
+            }
+        })
         .collect();
     let reweight = reweight.filter(|_| data.weights.is_some());
+    // The fast statistic gives coefficients only; the studentized statistic refits every draw
+    // (its SE depends on the residuals under that assignment).
     let fast = match reweight {
         Some(_) => None,
+        None if studentized => None,
         None => fast_statistic(&itt_data, options)?,
+    };
+    let refit_rows = |d: &AnalysisData, codes: &[usize]| {
+        if studentized {
+            super::recompute_statistics(d, options, codes)
+        } else {
+            recompute(d, options, codes)
+        }
     };
     // A draw may leave someone in no analysed arm (a misfit under misfits = "missing"): that
     // person is not analysed under that draw. The fast statistic keeps the observed rows, so such
@@ -137,9 +242,9 @@ pub fn randomization_inference(
                     .for_each(|v| *v = 1.0);
                 redrawn.weights = Some(w);
             }
-            recompute(&redrawn, options, codes)
+            refit_rows(&redrawn, codes)
         } else {
-            recompute(&itt_data, options, codes)
+            refit_rows(&itt_data, codes)
         };
         refit.unwrap_or_else(|_| vec![f64::NAN; observed.len()])
     };
@@ -206,17 +311,23 @@ pub fn randomization_inference(
     let per_draw = per_draw.ok_or(Error::Interrupted)?;
     let (simulated, pieces): (Vec<Vec<f64>>, Vec<_>) = per_draw.into_iter().unzip();
     let test = ri::count(&observed, &simulated)?;
-    for (&i, p) in itt_rows.iter().zip(&test.p_values) {
-        estimates.rows[i].p_value_ri = Some(*p);
+    for (j, &i) in itt_rows.iter().enumerate() {
+        let row = &mut estimates.rows[i];
+        row.p_value_ri = Some(test.p_values[j]);
+        row.ri_exact = Some(assignments.exact);
+        row.ri_draws = Some(test.valid[j] as u64);
+        if assignments.exact {
+            row.ri_min_p = smallest_attainable_p(simulated.iter().map(|s| s[j]));
+        }
     }
-    joint_p_values(estimates, &itt_rows, &simulated);
+    joint_p_values(estimates, &itt_rows, &simulated, studentized);
     let level = 1.0 - options.alpha;
     for (j, d) in intervals.iter().enumerate() {
         let a: Vec<f64> = pieces.iter().map(|p| p[j].0).collect();
         let b: Vec<f64> = pieces.iter().map(|p| p[j].1).collect();
         let z: Vec<f64> = d.treated.iter().map(|&t| f64::from(u8::from(t))).collect();
         let observed = ri::difference_in_means(&z, &d.y);
-        if let Ok((lo, hi)) = ri::interval_from_draws(observed, &a, &b, level) {
+        if let Ok((lo, hi)) = ri::interval_from_draws_unbounded(observed, &a, &b, level) {
             estimates.rows[d.row].ri_conf_low = Some(lo);
             estimates.rows[d.row].ri_conf_high = Some(hi);
         }
@@ -231,7 +342,16 @@ pub fn randomization_inference(
 /// the differences is a valid statistic under the sharp null (any function of the data and the
 /// assignment is; Ding, Feller & Miratrix 2016, JRSS B 78:655–671, test effect variation this
 /// way), and each draw needs only the differences the draws already give.
-fn joint_p_values(estimates: &mut Estimates, itt_rows: &[usize], simulated: &[Vec<f64>]) {
+///
+/// With the studentized statistic the draws give t statistics t_r = b_r / se_r (each draw's own
+/// SE); the form is then t_r' (D V⁻¹ D) t_r with D the observed SEs on the diagonal, which for the
+/// observed data equals b'V⁻¹b again, and is as valid a fixed function of the draw's statistics.
+fn joint_p_values(
+    estimates: &mut Estimates,
+    itt_rows: &[usize],
+    simulated: &[Vec<f64>],
+    studentized: bool,
+) {
     let slot: std::collections::HashMap<usize, usize> =
         itt_rows.iter().enumerate().map(|(k, &i)| (i, k)).collect();
     for joint in &estimates.joint {
@@ -249,11 +369,20 @@ fn joint_p_values(estimates: &mut Estimates, itt_rows: &[usize], simulated: &[Ve
             .map(|&i| estimates.rows[i].estimate)
             .collect();
         let observed = super::subgroups::quadratic_form(&observed_b, &joint.inverse);
+        let form = if studentized {
+            let se = nalgebra::DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(
+                joint.members.len(),
+                joint.members.iter().map(|&i| estimates.rows[i].std_error),
+            ));
+            &se * &joint.inverse * &se
+        } else {
+            joint.inverse.clone()
+        };
         let statistics: Vec<Vec<f64>> = simulated
             .iter()
             .map(|draw| {
                 let b: Vec<f64> = members.iter().map(|&k| draw[k]).collect();
-                vec![super::subgroups::quadratic_form(&b, &joint.inverse)]
+                vec![super::subgroups::quadratic_form(&b, &form)]
             })
             .collect();
         if let Ok(test) = ri::count(&[observed], &statistics)
@@ -262,6 +391,26 @@ fn joint_p_values(estimates: &mut Estimates, itt_rows: &[usize], simulated: &[Ve
             row.p_value_ri = test.p_values.first().copied();
         }
     }
+}
+
+/// The smallest p-value the assignments can give: the share of the finite statistics that tie
+/// the largest |T| (an observed statistic can be no more extreme than that); None without any.
+pub fn smallest_attainable_p(statistics: impl Iterator<Item = f64> + Clone) -> Option<f64> {
+    let finite = statistics.filter(|t| t.is_finite());
+    let largest = finite
+        .clone()
+        .fold(f64::NEG_INFINITY, |m, t| m.max(t.abs()));
+    let valid = finite.clone().count();
+    let at_top = finite.filter(|&t| ri::is_extreme(t, largest)).count();
+    (valid > 0).then(|| at_top as f64 / valid as f64)
+}
+
+/// The assignments randomization inference runs over: `count` of them, assignment r given by
+/// `draw(r)`, and whether they are every possible assignment (exact inference) or a sample.
+pub struct Assignments<'a> {
+    pub count: usize,
+    pub exact: bool,
+    pub draw: &'a Draw<'a>,
 }
 
 /// The complete cases of one outcome, for its randomization interval.
@@ -345,6 +494,83 @@ pub fn permutation_draws(
     })
 }
 
+/// Every re-assignment of ad hoc data under complete randomization of the observed arm labels
+/// within each stratum, of clusters when the data have them (each cluster must hold one arm and
+/// lie in one stratum): the enumeration and the member (individual or cluster) of every row.
+pub fn permutation_enumeration(
+    data: &AnalysisData,
+) -> Result<(crate::design::enumerate::Enumeration, Vec<usize>)> {
+    use crate::design::enumerate::{Enumeration, Segment};
+    let n = data.n_rows();
+    let codes = &data.treatment.codes;
+    let stratum = |i: usize| data.strata.as_ref().map_or(0, |s| s.codes[i]);
+    // Members: clusters (in order of first appearance) or rows.
+    let mut member_of = vec![0usize; n];
+    let mut member_label: Vec<usize> = Vec::new();
+    let mut member_stratum: Vec<usize> = Vec::new();
+    match &data.cluster {
+        Some(cluster) => {
+            let mut seen: std::collections::HashMap<usize, usize> = Default::default();
+            for i in 0..n {
+                let c = cluster.codes[i];
+                let m = *seen.entry(c).or_insert_with(|| {
+                    member_label.push(codes[i]);
+                    member_stratum.push(stratum(i));
+                    member_label.len() - 1
+                });
+                let level = || cluster.levels.get(c).cloned().unwrap_or_default();
+                if member_label[m] != codes[i] {
+                    return Err(Error::compute(format!(
+                        "cluster `{}` of `{}` holds persons in different arms, so its assignments cannot be re-drawn by cluster",
+                        level(),
+                        cluster.name
+                    )));
+                }
+                if member_stratum[m] != stratum(i) {
+                    return Err(Error::compute(format!(
+                        "cluster `{}` of `{}` lies in more than one stratum",
+                        level(),
+                        cluster.name
+                    )));
+                }
+                member_of[i] = m;
+            }
+        }
+        None => {
+            for (i, m) in member_of.iter_mut().enumerate() {
+                *m = i;
+                member_label.push(codes[i]);
+                member_stratum.push(stratum(i));
+            }
+        }
+    }
+    let arms = data.treatment.arms.len();
+    let mut by_stratum: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for (m, &s) in member_stratum.iter().enumerate() {
+        by_stratum.entry(s).or_default().push(m);
+    }
+    let segments = by_stratum
+        .into_values()
+        .map(|members| {
+            let mut counts = vec![0usize; arms];
+            for &m in &members {
+                if let Some(c) = counts.get_mut(member_label[m]) {
+                    *c += 1;
+                }
+            }
+            Segment {
+                members,
+                labels: (0..arms as u32).collect(),
+                options: vec![counts],
+            }
+        })
+        .collect();
+    let enumeration = Enumeration::new(member_label.len(), segments).ok_or_else(|| {
+        Error::compute("the observed arms do not form a complete randomization within strata")
+    })?;
+    Ok((enumeration, member_of))
+}
+
 /// Adjust the p-values into `p_value_adjusted`, in two families: the intention-to-treat rows
 /// (all outcomes × subgroups × arms, the subgroup differences included) and, apart from them,
 /// the 2SLS rows. A 2SLS effect is the ITT effect rescaled by the first stage and tests nearly
@@ -409,9 +635,30 @@ impl<'a> LedgerReplay<'a> {
     /// enrolment batches), draw r with the stream prefix `ri/draw=<r>`, mapped to the analysis
     /// rows and to their arm codes by name.
     pub fn draws(&self, seed: u64) -> impl Fn(usize) -> Vec<usize> + Sync + '_ {
-        // Design arm index → analysis arm code (usize::MAX: an arm the analysis does not compare).
-        let code_of: Vec<usize> = self
-            .ledger
+        let code_of = self.code_of();
+        move |r: usize| self.codes(&self.plan.draw(seed, &ri::draw_stream_name(r)), &code_of)
+    }
+
+    /// Every assignment the design can make, when they are equally likely and can be listed
+    /// (`AssignmentPlan::enumeration`; None otherwise): count them with
+    /// [`Enumeration::count`](crate::design::enumerate::Enumeration::count).
+    pub fn enumeration(&self) -> Option<crate::design::enumerate::Enumeration> {
+        self.plan.enumeration()
+    }
+
+    /// Assignment number r of `enumeration`, mapped to the analysis rows and their arm codes as
+    /// [`LedgerReplay::draws`] does. Deterministic: no stream is drawn.
+    pub fn enumerated<'e>(
+        &'e self,
+        enumeration: &'e crate::design::enumerate::Enumeration,
+    ) -> impl Fn(usize) -> Vec<usize> + Sync + 'e {
+        let code_of = self.code_of();
+        move |r: usize| self.codes(&self.plan.enumerated(enumeration, r as u128), &code_of)
+    }
+
+    /// Design arm index → analysis arm code (usize::MAX: an arm the analysis does not compare).
+    fn code_of(&self) -> Vec<usize> {
+        self.ledger
             .design
             .arms
             .iter()
@@ -423,19 +670,20 @@ impl<'a> LedgerReplay<'a> {
                     .position(|name| *name == a.name)
                     .unwrap_or(usize::MAX)
             })
-            .collect();
-        move |r: usize| {
-            let arms = self.plan.draw(seed, &ri::draw_stream_name(r));
-            self.rows
-                .iter()
-                .map(|&j| {
-                    arms.get(j)
-                        .and_then(|&a| code_of.get(a as usize))
-                        .copied()
-                        .unwrap_or(usize::MAX)
-                })
-                .collect()
-        }
+            .collect()
+    }
+
+    /// The arm code of every analysis row under the design's arms `arms` (ledger order).
+    fn codes(&self, arms: &[u32], code_of: &[usize]) -> Vec<usize> {
+        self.rows
+            .iter()
+            .map(|&j| {
+                arms.get(j)
+                    .and_then(|&a| code_of.get(a as usize))
+                    .copied()
+                    .unwrap_or(usize::MAX)
+            })
+            .collect()
     }
 
     /// The inverse-probability weights under a re-drawn assignment: 1/p with p the probability

@@ -744,6 +744,20 @@ pub fn recompute(
         .collect())
 }
 
+/// The t statistic (estimate / SE, with each row's own SE) of every row under the assignment
+/// `assignment`, for studentized randomization inference.
+pub fn recompute_statistics(
+    data: &AnalysisData,
+    options: &EstimateOptions,
+    assignment: &[usize],
+) -> Result<Vec<f64>> {
+    Ok(estimate_all(data, options, Some(assignment))?
+        .rows
+        .iter()
+        .map(|r| r.statistic)
+        .collect())
+}
+
 /// For a two-arm study: a function from a 0/1 treatment vector (1 = the non-control arm) to the
 /// estimates of every row, for randomization inference.
 pub fn binary_statistic<'a>(
@@ -1521,6 +1535,16 @@ fn row(
         kind,
         weighted: data.weights.is_some(),
     };
+    // The clusters the row's persons are in (issue 14: the headline says how many).
+    let clusters = data.cluster.as_ref().map(|c| {
+        let mut seen = vec![false; c.levels.len()];
+        for &i in rows {
+            if let Some(s) = seen.get_mut(c.codes[i]) {
+                *s = true;
+            }
+        }
+        seen.into_iter().filter(|&s| s).count()
+    });
     EffectRow {
         outcome: outcome.to_string(),
         subgroup: subgroup.to_string(),
@@ -1544,6 +1568,10 @@ fn row(
         p_value_ri: None,
         ri_conf_low: None,
         ri_conf_high: None,
+        ri_exact: None,
+        ri_draws: None,
+        ri_min_p: None,
+        clusters,
         p_value_wild: wild.map(|w| w.p_value),
         wild_conf_low: wild.map(|w| w.conf_low),
         wild_conf_high: wild.map(|w| w.conf_high),

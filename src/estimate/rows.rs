@@ -183,6 +183,17 @@ pub struct EffectRow {
     /// (overall rows of two-arm studies).
     pub ri_conf_low: Option<f64>,
     pub ri_conf_high: Option<f64>,
+    /// Whether randomization inference listed every possible assignment (the p-value is then
+    /// exact, k/N) or sampled them.
+    pub ri_exact: Option<bool>,
+    /// The assignments the randomization p-value counts over: N (all, when exact) or R draws,
+    /// less any under which the statistic could not be computed.
+    pub ri_draws: Option<u64>,
+    /// The smallest randomization p-value the design can give for this row (exact inference
+    /// only): the share of assignments whose statistic ties the largest, at least 1/N.
+    pub ri_min_p: Option<f64>,
+    /// The number of clusters the row's persons are in (None without clusters).
+    pub clusters: Option<usize>,
     /// Wild cluster bootstrap p-value of a zero effect (`estimate::wild`; regression rows with
     /// clusters, when asked for).
     pub p_value_wild: Option<f64>,

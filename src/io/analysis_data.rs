@@ -9,9 +9,10 @@ use crate::categorical::{Coder, Codes};
 use crate::error::{Error, Location, Result};
 use crate::estimate::weights;
 use crate::estimate::{AnalysisData, Covariate, CovariateValues, Factor, Treatment};
+use crate::io::formats::InputKind;
 use crate::io::join::{Joined, StudyFiles, check_header};
 use crate::io::source::InputFile;
-use crate::io::table::{ColumnRequest, CsvFormat, Table, is_missing, numbers_or_categories};
+use crate::io::table::{ColumnRequest, Table, is_missing, numbers_or_categories};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -64,7 +65,22 @@ fn read_typed(
     numeric_role: &[String],
 ) -> Result<Table> {
     let mut as_text: Vec<String> = text.to_vec();
+    // A covariate with value labels (Stata) is categorical, whatever its codes.
+    for labelled in input.labelled_columns()? {
+        if covariates.contains(&labelled) && !as_text.contains(&labelled) {
+            as_text.push(labelled);
+        }
+    }
     let path = input.path();
+    if input.kind() != InputKind::Csv {
+        return parse_typed(
+            &|requests| input.table(requests),
+            names,
+            &mut as_text,
+            covariates,
+            numeric_role,
+        );
+    }
     let bytes = input.bytes();
     // Find the text columns on the first stretch of the file before parsing all of it (a
     // failed attempt on a register extract would cost a full parse). A column that turns to
@@ -74,11 +90,10 @@ fn read_typed(
         .skip(1 << 16)
         .position(|&b| b == b'\n')
         .map_or(bytes.len(), |p| (1 << 16) + p + 1);
+    let format = input.format();
     if probe_end < bytes.len() {
         parse_typed(
-            path,
-            &bytes[..probe_end],
-            input.format(),
+            &|requests| Table::from_bytes_as(path, &bytes[..probe_end], requests, format),
             names,
             &mut as_text,
             covariates,
@@ -86,9 +101,7 @@ fn read_typed(
         )?;
     }
     parse_typed(
-        path,
-        bytes,
-        input.format(),
+        &|requests| Table::from_bytes_as(path, bytes, requests, format),
         names,
         &mut as_text,
         covariates,
@@ -96,12 +109,10 @@ fn read_typed(
     )
 }
 
-/// Parse `bytes` with the covariates in `as_text` read as text; a covariate that holds text is
-/// added to `as_text` and parsed again.
+/// Read the columns with `read` (a file's parser), the covariates in `as_text` as text; a
+/// covariate that holds text is added to `as_text` and read again.
 fn parse_typed(
-    path: &Path,
-    bytes: &[u8],
-    format: CsvFormat,
+    read: &dyn Fn(&[ColumnRequest]) -> Result<Table>,
     names: &[String],
     as_text: &mut Vec<String>,
     covariates: &[String],
@@ -118,7 +129,7 @@ fn parse_typed(
                 }
             })
             .collect();
-        match Table::from_bytes_as(path, bytes, &requests, format) {
+        match read(&requests) {
             Ok(t) => return Ok(t),
             Err(Error::NotANumber(problem))
                 if problem
@@ -131,8 +142,7 @@ fn parse_typed(
                     // A covariate is text only when most of its cells are: a numeric column
                     // with a stray cell is an error naming the cell.
                     if numeric_role.contains(&f) {
-                        let cells =
-                            Table::from_bytes_as(path, bytes, &[ColumnRequest::text(&f)], format)?;
+                        let cells = read(&[ColumnRequest::text(&f)])?;
                         numbers_or_categories(&cells, &f)?;
                     }
                     as_text.push(f);

@@ -94,7 +94,10 @@ fn wild_notes(estimates: &Estimates) -> Vec<String> {
 }
 
 /// Randomization inference and the adjustment, as the settings ask. With a `ledger` the study's
-/// own assignment procedure is re-run; without, treatment is permuted within strata.
+/// own assignment procedure is re-run; without, treatment is permuted within strata (of
+/// clusters, when the data have them and every assignment can be listed). When the design has
+/// at most `ri_exact_max` distinct assignments, all of them are listed (exact p-values, k/N)
+/// instead of sampling.
 pub fn infer(
     effects: &mut Effects,
     settings: &AnalysisSettings,
@@ -102,46 +105,101 @@ pub fn infer(
     progress: &dyn crate::progress::Progress,
 ) -> Result<()> {
     let options = settings.options();
-    if let Some(ri) = &settings.ri {
-        let draws = ri.value.draws as usize;
+    if let Some(ri) = settings.ri_plan() {
         let data = &effects.data;
-        match ledger {
+        let fits = |count: u128| ri.exact_max > 0 && count <= u128::from(ri.exact_max);
+        let exact_count = match ledger {
             Some(ledger) => {
                 let replay = LedgerReplay::new(ledger, data)?;
-                let draw = replay.draws(ri.value.seed);
+                let exact = replay.enumeration().filter(|e| fits(e.count()));
                 // IPW: each draw is weighted by its own assignment probabilities.
                 let reweight: Option<Box<inference::Reweight<'_>>> = data
                     .weights
                     .as_ref()
                     .map(|_| Box::new(replay.weights()) as Box<inference::Reweight<'_>>);
+                let (count, exact_count) = match &exact {
+                    Some(e) => (e.count() as usize, Some(e.count())),
+                    None => (ri.draws, None),
+                };
+                let sampled = replay.draws(ri.seed);
+                let listed = exact.as_ref().map(|e| replay.enumerated(e));
+                let draw: &inference::Draw<'_> = match &listed {
+                    Some(listed) => listed,
+                    None => &sampled,
+                };
+                let assignments = inference::Assignments {
+                    count,
+                    exact: exact.is_some(),
+                    draw,
+                };
                 inference::randomization_inference(
                     data,
                     &options,
                     &mut effects.estimates,
-                    draws,
-                    &draw,
+                    &assignments,
+                    ri.statistic,
                     reweight.as_deref(),
                     progress,
                 )?;
+                exact_count
             }
             None => {
-                let draw = inference::permutation_draws(data, ri.value.seed)?;
-                inference::randomization_inference(
-                    data,
-                    &options,
-                    &mut effects.estimates,
-                    draws,
-                    &draw,
-                    None,
-                    progress,
-                )?;
+                // Ad hoc: list the permutations when they are few (also of clusters), else
+                // sample permutations of persons.
+                let listed = inference::permutation_enumeration(data)
+                    .ok()
+                    .filter(|(e, _)| fits(e.count()));
+                match listed {
+                    Some((e, member_of)) => {
+                        let draw = |r: usize| {
+                            let labels = e.assignment(r as u128);
+                            member_of.iter().map(|&m| labels[m] as usize).collect()
+                        };
+                        let assignments = inference::Assignments {
+                            count: e.count() as usize,
+                            exact: true,
+                            draw: &draw,
+                        };
+                        inference::randomization_inference(
+                            data,
+                            &options,
+                            &mut effects.estimates,
+                            &assignments,
+                            ri.statistic,
+                            None,
+                            progress,
+                        )?;
+                        Some(e.count())
+                    }
+                    None => {
+                        let draw = inference::permutation_draws(data, ri.seed)?;
+                        let assignments = inference::Assignments {
+                            count: ri.draws,
+                            exact: false,
+                            draw: &draw,
+                        };
+                        inference::randomization_inference(
+                            data,
+                            &options,
+                            &mut effects.estimates,
+                            &assignments,
+                            ri.statistic,
+                            None,
+                            progress,
+                        )?;
+                        None
+                    }
+                }
             }
-        }
-    }
-    if let Some(ri) = &settings.ri
-        && let Some(note) = inference::monte_carlo_note(&effects.estimates, ri.value.draws as usize)
-    {
-        effects.notes.push(note);
+        };
+        let note = match exact_count {
+            Some(n) => inference::exact_note(&effects.estimates, n, ri.statistic),
+            None => inference::monte_carlo_note(&effects.estimates, ri.draws),
+        };
+        effects.notes.extend(note);
+        effects
+            .notes
+            .extend(inference::unbounded_notes(&effects.estimates));
     }
     if let Some(adjust) = &settings.adjust {
         inference::adjust_p_values(&mut effects.estimates, adjust.value);

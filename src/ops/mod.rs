@@ -5,8 +5,10 @@
 
 pub mod assign;
 pub mod baseline;
+pub mod benefit;
 pub mod cost;
 pub mod effects;
+pub mod init;
 pub mod plan;
 pub mod run;
 pub mod simulate;

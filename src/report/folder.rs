@@ -174,8 +174,20 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
             ));
         }
         if let Some(r) = methods.ri_draws.filter(|&r| r > 0) {
+            let statistic = match methods.ri_statistic.as_deref() {
+                Some("studentized") => {
+                    "|t| ≥ |observed t| (the t statistic with each row's own SE recomputed under every assignment; MacKinnon & Webb 2020)"
+                }
+                _ => "|estimate| ≥ |observed|",
+            };
+            let exact = match methods.ri_exact_max.filter(|&m| m > 0) {
+                Some(m) => format!(
+                    " When the design has at most {m} distinct assignments (clusters, strata, matched pairs: a product of binomial coefficients), all of them are listed instead and the p-value is exact, k/N, with the smallest attainable p-value reported (Fisher 1935; Imbens & Rubin 2015, ch. 5); an interval the test cannot bound is reported as unbounded."
+                ),
+                None => String::new(),
+            };
             lines.push(format!(
-                "Randomization inference: {r} re-runs of the study's own assignment procedure from its ledger (strata, blocks, batches), every estimate of the whole model recomputed under each; two-sided p = share of draws with |estimate| ≥ |observed| (ri2, ritest); interval for a constant effect by test inversion (Rosenbaum 2002)."
+                "Randomization inference: {r} re-runs of the study's own assignment procedure from its ledger (strata, blocks, batches), every estimate of the whole model recomputed under each; two-sided p = share of draws with {statistic} (ri2, ritest); interval for a constant effect by test inversion (Rosenbaum 2002).{exact}"
             ));
         }
         if let Some(w) = &methods.wild {
@@ -379,7 +391,10 @@ pub fn write_report(
         outcome_label: context.report.outcome_label.clone(),
         participation: methods.participation.clone(),
         mask_below: context.mask_below,
+        few_clusters: context.few_clusters,
         manifest: manifest_text.trim_end().to_string(),
+        language: context.report.language,
+        currency: context.report.currency,
     };
     let files = build(&report_context, &tables)?;
     for (name, bytes) in &files {

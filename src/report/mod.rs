@@ -1,8 +1,10 @@
 //! Reports: figures (one file per kind), masking of small cells, and the HTML/Markdown document.
 
+pub mod benefit;
 pub mod document;
 pub mod figures;
 pub mod folder;
+pub mod language;
 pub mod mask;
 pub mod shares;
 pub mod study;

@@ -13,6 +13,7 @@ use crate::report::figures::{
     forest::ForestRow, km::KmCurves, km::KmStep, split::Split, split::SplitBar,
     trajectory::Trajectory, trajectory::TrajectoryPoint,
 };
+use crate::report::language::{Currency, Language};
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
 
@@ -40,8 +41,15 @@ pub struct ReportContext {
     /// The participation column, whose name is the term of the 2SLS rows.
     pub participation: Option<String>,
     pub mask_below: usize,
+    /// Below this many clusters the summary and forest plot lead with design-based inference
+    /// (`[report] few_clusters`; 0: never).
+    pub few_clusters: usize,
     /// The manifest (version, seed, input hashes) as text.
     pub manifest: String,
+    /// The language of the report (`[report] language`, `--language`).
+    pub language: Language,
+    /// How a Swedish report writes amounts (`[report] currency`: kr or SEK).
+    pub currency: Currency,
 }
 
 /// The result tables by name (`effects`, `shares`, `split`, `flow`, `balance`, `balance_joint`,
@@ -247,12 +255,15 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                           figure: &dyn ErasedFigure,
                           caption: &str|
      -> Result<FigureRef> {
-        let svg = figure.svg()?;
+        let svg = figure.svg(context.language, context.currency)?;
         files.push((
             format!("figures/{}.svg", figure.name()),
             svg.clone().into_bytes(),
         ));
-        files.push((format!("figures/{}.png", figure.name()), figure.png()?));
+        files.push((
+            format!("figures/{}.png", figure.name()),
+            figure.png(context.language, context.currency)?,
+        ));
         let r = FigureRef {
             name: figure.name().to_string(),
             caption: caption.to_string(),
@@ -290,9 +301,23 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
 
     // Balance.
     if let Some(balance) = tables.get("balance") {
-        let mut blocks = vec![Block::Text(
-            "Baseline characteristics by arm. Differences are treatment minus control; the standardized difference divides by the pooled standard deviation. P-values test each difference; the joint test regresses assignment on all covariates (F test, as Stata's iebaltab).".into(),
-        )];
+        let clustered = tables
+            .get("balance_joint")
+            .and_then(|j| j.column("clusters").map(|_| j))
+            .map(|j| {
+                (0..j.rows.len())
+                    .filter_map(|i| j.number(i, "clusters"))
+                    .fold(0.0_f64, f64::max)
+            });
+        let inference = match clustered {
+            None => "P-values test each difference; the joint test regresses assignment on all covariates (F test, as Stata's iebaltab).".to_string(),
+            Some(g) => format!(
+                "Arms were assigned by cluster, so inference is clustered (up to {g} clusters per comparison; the joint test's `clusters` column): p-values test each difference with CR2 standard errors and Bell–McCaffrey degrees of freedom, and the joint test regresses assignment on all covariates with a cluster-robust Wald test (CR2, F(q, G − 1), clubSandwich's Naive-F)."
+            ),
+        };
+        let mut blocks = vec![Block::Text(format!(
+            "Baseline characteristics by arm. Differences are treatment minus control; the standardized difference divides by the pooled standard deviation. {inference}"
+        ))];
         if let Some(figure) = balance_figure(context, balance) {
             let f = add_figure(
                 &mut files,
@@ -343,8 +368,16 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                 &mut files,
                 &figure,
                 &format!(
-                    "Share {} by arm and days since randomization, with 95% confidence intervals.",
-                    context.outcome_label
+                    "Share {} by arm and days since randomization, with 95% confidence intervals{}.",
+                    context.outcome_label,
+                    if tables
+                        .get("shares")
+                        .is_some_and(|t| t.column("clusters").is_some())
+                    {
+                        " (clustered: CR2 with Bell–McCaffrey degrees of freedom; clusters per arm in tables/shares.csv)"
+                    } else {
+                        ""
+                    }
                 ),
             )?;
             blocks.push(Block::Figure(f));
@@ -455,6 +488,9 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             context.outcome_label
         ))];
         blocks.push(table_block("cost", "Cost-effectiveness", cost));
+        if let Some(text) = super::benefit::participant_costs(cost) {
+            blocks.push(Block::Text(text));
+        }
         if !months.rows.is_empty() {
             blocks.push(Block::Text(format!(
                 "Cost per additional month with a job: the incremental cost over the months with a job the programme added within {} days, from the restricted mean time without a job (RMST, a month = 30.4375 days). Delta-method interval with the covariance of cost and RMST from their influence functions, and Fieller's interval.",
@@ -508,6 +544,22 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         });
     }
 
+    let phrases = &super::benefit::ENGLISH;
+    if let Some((mut blocks, tornado)) = super::benefit::does_it_pay(context, tables, phrases) {
+        if let Some(figure) = tornado {
+            blocks.push(Block::Figure(add_figure(
+                &mut files,
+                &figure,
+                phrases.tornado_caption,
+            )?));
+        }
+        sections.push(Section {
+            id: "pays".into(),
+            heading: phrases.heading.into(),
+            blocks,
+        });
+    }
+
     if let Some(section) = plan_section(tables) {
         sections.push(section);
     }
@@ -526,11 +578,14 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         ],
     });
 
+    label_subgroups_and_arms(context, &mut sections);
     let report = Report {
         title: context.title.clone(),
         subtitle: context.subtitle.clone(),
         sections,
-    };
+        language: Language::En,
+    }
+    .translated(context.language, context.currency);
     files.push((
         "report.html".into(),
         crate::report::document::to_html(&report),
@@ -550,22 +605,48 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
     Ok(files)
 }
 
+/// The subgroup and arm cells of every table shown, by their labels (`[report] labels`): the
+/// tables say "Women" where the summary does, not `gender=F`. Applied to every section, those
+/// added later included.
+fn label_subgroups_and_arms(context: &ReportContext, sections: &mut [Section]) {
+    for section in sections {
+        for block in &mut section.blocks {
+            let Block::Table(table) = block else { continue };
+            let frame = &mut table.frame;
+            let labelled: Vec<usize> = frame
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| matches!(c.as_str(), "subgroup" | "arm" | "arm_a" | "arm_b"))
+                .map(|(j, _)| j)
+                .collect();
+            for row in &mut frame.rows {
+                for &j in &labelled {
+                    if let Some(Cell::Text(text)) = row.get_mut(j) {
+                        *text = context.label(text);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A figure behind a trait object (the `Figure` trait is generic over backends).
 trait ErasedFigure {
     fn name(&self) -> &str;
-    fn svg(&self) -> Result<String>;
-    fn png(&self) -> Result<Vec<u8>>;
+    fn svg(&self, language: Language, currency: Currency) -> Result<String>;
+    fn png(&self, language: Language, currency: Currency) -> Result<Vec<u8>>;
 }
 
 impl<F: Figure> ErasedFigure for F {
     fn name(&self) -> &str {
         Figure::name(self)
     }
-    fn svg(&self) -> Result<String> {
-        figures::to_svg(self)
+    fn svg(&self, language: Language, currency: Currency) -> Result<String> {
+        figures::to_svg_in(self, language, currency)
     }
-    fn png(&self) -> Result<Vec<u8>> {
-        figures::to_png(self)
+    fn png(&self, language: Language, currency: Currency) -> Result<Vec<u8>> {
+        figures::to_png_in(self, language, currency)
     }
 }
 
@@ -781,6 +862,8 @@ fn balance_figure(context: &ReportContext, balance: &Frame) -> Option<BalancePlo
 
 fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
     let mut rows = Vec::new();
+    let mut design_sources: Vec<&'static str> = Vec::new();
+    let mut fewest = usize::MAX;
     let treated = context.treated_arms();
     let multi_arm = treated.len() > 1;
     for outcome in context.horizons.keys() {
@@ -808,12 +891,30 @@ fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
                 } else {
                     context.label(subgroup)
                 };
+                let robust = (
+                    effects.number(i, "conf_low").unwrap_or(f64::NAN),
+                    effects.number(i, "conf_high").unwrap_or(f64::NAN),
+                );
+                // With few clusters the design-based interval leads and CR2 is drawn beside it.
+                let (low, high, secondary) = match design_based(context, effects, i)
+                    .filter(|d| !d.low.is_nan() && !d.high.is_nan())
+                {
+                    Some(d) => {
+                        design_sources.push(d.source);
+                        (d.low, d.high, Some(robust))
+                    }
+                    None => (robust.0, robust.1, None),
+                };
+                if let Some(g) = few_clusters(context, effects, i) {
+                    fewest = fewest.min(g);
+                }
                 rows.push(ForestRow {
                     group: context.horizon_label(outcome),
                     label,
                     estimate: effects.number(i, "estimate").unwrap_or(f64::NAN),
-                    low: effects.number(i, "conf_low").unwrap_or(f64::NAN),
-                    high: effects.number(i, "conf_high").unwrap_or(f64::NAN),
+                    low,
+                    high,
+                    secondary,
                 });
             }
         }
@@ -823,11 +924,29 @@ fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
     }
     let series = first_seen_levels(rows.iter().map(|r| r.label.clone()));
     let treated_name = treated.first().map(|s| s.as_str()).unwrap_or("treatment");
+    let interval = if design_sources.is_empty() {
+        "95% CI".to_string()
+    } else {
+        design_sources.sort_unstable();
+        design_sources.dedup();
+        format!(
+            "95% {} interval; grey: CR2; {fewest} clusters",
+            design_sources.join(" or ")
+        )
+    };
+    let title = if fewest < usize::MAX && design_sources.is_empty() {
+        format!(
+            "Effect of the offer on being {} (only {fewest} clusters: cluster-robust CIs unreliable)",
+            context.outcome_label
+        )
+    } else {
+        format!("Effect of the offer on being {}", context.outcome_label)
+    };
     Some(Forest {
         name: "forest".into(),
-        title: format!("Effect of the offer on being {}", context.outcome_label),
+        title,
         x_label: format!(
-            "Difference {treated_name} − {} (percentage points, 95% CI)",
+            "Difference {treated_name} − {} (percentage points, {interval})",
             context.control
         ),
         rows,
@@ -1018,6 +1137,102 @@ fn ceac_figure(context: &ReportContext, ceac: &Frame) -> Option<Ceac> {
     })
 }
 
+/// The number of clusters of effects row `i` when it is below the study's threshold (issue 14):
+/// then cluster-robust inference is unreliable and the design-based result leads.
+fn few_clusters(context: &ReportContext, effects: &Frame, i: usize) -> Option<usize> {
+    let g = effects.number(i, "clusters")?;
+    (g.is_finite() && g >= 1.0 && (g as usize) < context.few_clusters).then_some(g as usize)
+}
+
+/// The design-based result of effects row `i` that leads when its clusters are few: exact
+/// randomization inference (with its interval when computed), else the wild cluster bootstrap,
+/// else sampled randomization inference.
+struct DesignBased {
+    /// What it is, for figure labels: "randomization" or "wild bootstrap".
+    source: &'static str,
+    /// The sentence: method, p-value and interval.
+    text: String,
+    low: f64,
+    high: f64,
+}
+
+fn design_based(context: &ReportContext, effects: &Frame, i: usize) -> Option<DesignBased> {
+    let g = few_clusters(context, effects, i)?;
+    let interval = |lo: Option<f64>, hi: Option<f64>| match (lo, hi) {
+        (Some(lo), Some(hi)) if lo.is_infinite() && hi.is_infinite() => Some((
+            "; 95% interval unbounded (too few assignments to reject any effect)".to_string(),
+            lo,
+            hi,
+        )),
+        (Some(lo), Some(hi)) if !lo.is_nan() && !hi.is_nan() => Some((
+            format!("; 95% interval {} to {}", end_text(lo), end_text(hi)),
+            lo,
+            hi,
+        )),
+        _ => None,
+    };
+    let p_ri = effects.number(i, "p_value_ri").filter(|p| p.is_finite());
+    let exact = effects.text(i, "ri_exact").as_deref() == Some("true");
+    let draws = effects.number(i, "ri_draws").unwrap_or(f64::NAN);
+    let wild = effects.number(i, "p_value_wild").filter(|p| p.is_finite());
+    let ri_interval = interval(
+        effects.number(i, "ri_conf_low"),
+        effects.number(i, "ri_conf_high"),
+    );
+    if let (Some(p), true) = (p_ri, exact) {
+        let min = effects
+            .number(i, "ri_min_p")
+            .map(|m| format!(", smallest attainable p {m:.3}"))
+            .unwrap_or_default();
+        let (ci, low, high) = ri_interval.unwrap_or_default();
+        let k = (p * draws).round();
+        return Some(DesignBased {
+            source: "randomization",
+            text: format!(
+                "exact randomization inference over all {draws:.0} possible assignments of the {g} clusters: p = {k:.0}/{draws:.0} = {p:.3}{min}{ci}",
+            ),
+            low: if ci.is_empty() { f64::NAN } else { low },
+            high: if ci.is_empty() { f64::NAN } else { high },
+        });
+    }
+    if let Some(p) = wild {
+        let (ci, low, high) = interval(
+            effects.number(i, "wild_conf_low"),
+            effects.number(i, "wild_conf_high"),
+        )
+        .unwrap_or_default();
+        return Some(DesignBased {
+            source: "wild bootstrap",
+            text: format!(
+                "wild cluster bootstrap with {g} clusters: p {}{ci}",
+                format_p(p)
+            ),
+            low: if ci.is_empty() { f64::NAN } else { low },
+            high: if ci.is_empty() { f64::NAN } else { high },
+        });
+    }
+    let p = p_ri?;
+    let (ci, low, high) = ri_interval.unwrap_or_default();
+    Some(DesignBased {
+        source: "randomization",
+        text: format!(
+            "randomization inference ({draws:.0} draws) with {g} clusters: p {}{ci}",
+            format_p(p)
+        ),
+        low: if ci.is_empty() { f64::NAN } else { low },
+        high: if ci.is_empty() { f64::NAN } else { high },
+    })
+}
+
+/// An interval end in percentage points, or "unbounded".
+fn end_text(v: f64) -> String {
+    if v.is_infinite() {
+        "unbounded".into()
+    } else {
+        figures::pp_plain(v)
+    }
+}
+
 /// The headline sentences.
 fn summary(context: &ReportContext, tables: &Tables) -> Vec<Block> {
     let mut lines = Vec::new();
@@ -1041,14 +1256,34 @@ fn summary(context: &ReportContext, tables: &Tables) -> Vec<Block> {
                 .number(i, "p_value")
                 .map(format_p)
                 .unwrap_or_else(|| "–".into());
-            lines.push(format!(
-                "{}: {} percentage points (95% CI {} to {}; p {}).",
-                context.label(&subgroup),
-                figures::pp(est),
+            let robust = format!(
+                "95% CI {} to {}; p {}",
                 figures::pp_plain(lo),
                 figures::pp_plain(hi),
                 p
-            ));
+            );
+            let line = match (
+                design_based(context, effects, i),
+                few_clusters(context, effects, i),
+            ) {
+                (Some(d), _) => format!(
+                    "{}: {} percentage points ({}). Cluster-robust (CR2), unreliable with so few clusters: {robust}.",
+                    context.label(&subgroup),
+                    figures::pp(est),
+                    d.text,
+                ),
+                (None, Some(g)) => format!(
+                    "{}: {} percentage points ({robust}); only {g} clusters, so this cluster-robust result is unreliable: ask for randomization inference (`ri_draws`) or the wild cluster bootstrap (`wild_bootstrap`).",
+                    context.label(&subgroup),
+                    figures::pp(est),
+                ),
+                (None, None) => format!(
+                    "{}: {} percentage points ({robust}).",
+                    context.label(&subgroup),
+                    figures::pp(est),
+                ),
+            };
+            lines.push(line);
         }
     }
     let mut blocks = Vec::new();
@@ -1060,20 +1295,54 @@ fn summary(context: &ReportContext, tables: &Tables) -> Vec<Block> {
         )));
         blocks.push(Block::List(lines));
     }
-    if let Some(cost) = tables.get("cost")
-        && let Some(row) = (0..cost.rows.len())
-            .find(|&i| cost.text(i, "subgroup").is_none_or(|s| s == "all") && is_gross(cost, i))
-    {
-        if let Some(icer) = cost.number(row, "icer") {
-            blocks.push(Block::Text(format!(
-                "Cost per additional person {}: {} SEK.",
-                context.outcome_label,
-                figures::thousands(icer)
-            )));
-        } else if let Some(note) = cost.text(row, "note") {
-            blocks.push(Block::Text(format!(
-                "Cost per additional person: not meaningful ({note})."
-            )));
+    if let Some(cost) = tables.get("cost") {
+        // One line per perspective (gross, then net of offsets) of the primary outcome for
+        // everyone: the effect the ratio divides by (the cost analysis's own difference in
+        // means, which may differ from the adjusted effect above), the ratio with its Fieller
+        // interval, or why it is not a meaningful number.
+        for i in 0..cost.rows.len() {
+            if cost.text(i, "subgroup").is_some_and(|s| s != "all")
+                || cost
+                    .text(i, "outcome")
+                    .is_some_and(|o| o != context.primary_outcome)
+            {
+                continue;
+            }
+            let perspective = match cost.text(i, "perspective").as_deref() {
+                Some("net") => "net of offsets",
+                _ => "gross, programme costs only",
+            };
+            let effect = cost
+                .number(i, "incremental_effect")
+                .map(figures::pp)
+                .unwrap_or_else(|| "–".into());
+            let bounded = cost.text(i, "fieller_shape").is_none_or(|s| s == "bounded");
+            match (cost.number(i, "icer"), bounded) {
+                (Some(icer), true) if icer.is_finite() && icer > 0.0 => {
+                    let interval = match (
+                        cost.number(i, "fieller_low"),
+                        cost.number(i, "fieller_high"),
+                    ) {
+                        (Some(lo), Some(hi)) => format!(
+                            "95% CI {} to {} SEK",
+                            figures::thousands(lo),
+                            figures::thousands(hi)
+                        ),
+                        _ => "no interval".to_string(),
+                    };
+                    blocks.push(Block::Text(format!(
+                        "Cost per additional person {} ({perspective}): {} SEK ({interval}), for an effect of {effect} percentage points (difference in means).",
+                        context.outcome_label,
+                        figures::thousands(icer),
+                    )));
+                }
+                _ => blocks.push(Block::Text(format!(
+                    "Cost per additional person {} ({perspective}): not a meaningful number ({}).",
+                    context.outcome_label,
+                    cost.text(i, "note")
+                        .unwrap_or_else(|| "the effect is not positive".to_string())
+                ))),
+            }
         }
     }
     if blocks.is_empty() {

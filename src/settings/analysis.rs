@@ -6,6 +6,7 @@ use crate::design::ledger::{LEDGER_ARM, LEDGER_STRATUM};
 use crate::error::{Error, Result};
 use crate::estimate::AnalysisColumns;
 use crate::estimate::adjust::Adjustment;
+use crate::estimate::inference::{DEFAULT_EXACT_MAX, RiPlan, RiStatistic};
 use crate::estimate::missing::MissingCovariates;
 use crate::estimate::vcov::SeType;
 use crate::estimate::weights::Ipw;
@@ -72,6 +73,15 @@ impl Choice for WildNull {
         &[("impose", WildNull::Impose), ("free", WildNull::Free)];
 }
 
+impl Choice for RiStatistic {
+    const WHAT: &'static str = "randomization statistic";
+    const WORDS: &'static [(&'static str, RiStatistic)] = &[
+        ("coefficient", RiStatistic::Coefficient),
+        ("studentized", RiStatistic::Studentized),
+        ("t", RiStatistic::Studentized),
+    ];
+}
+
 impl Choice for Ipw {
     const WHAT: &'static str = "ipw setting";
     const WORDS: &'static [(&'static str, Ipw)] =
@@ -99,6 +109,8 @@ pub struct AnalysisFlags {
     pub weights: Option<String>,
     pub ipw: Option<String>,
     pub ri: Option<u32>,
+    pub ri_exact_max: Option<u32>,
+    pub ri_statistic: Option<String>,
     pub seed: Option<u64>,
     pub adjust: Option<String>,
     pub categorical: Option<Vec<String>>,
@@ -209,6 +221,12 @@ pub struct AnalysisSettings {
     #[serde(serialize_with = "serialize_choice")]
     pub ipw: Setting<Ipw>,
     pub ri: Option<Setting<RiSettings>>,
+    /// The largest number of distinct assignments randomization inference lists in full (exact
+    /// p-values) instead of sampling `ri.draws` of them; 0 never enumerates.
+    pub ri_exact_max: Setting<u32>,
+    /// The statistic randomization inference compares: the estimate or its t statistic.
+    #[serde(serialize_with = "serialize_choice")]
+    pub ri_statistic: Setting<RiStatistic>,
     /// The wild cluster bootstrap (None: not asked for).
     pub wild: Option<Setting<WildSettings>>,
     #[serde(serialize_with = "serialize_optional_choice")]
@@ -216,6 +234,10 @@ pub struct AnalysisSettings {
     /// Persons with a missing covariate: complete cases (default) or the indicator method.
     #[serde(serialize_with = "serialize_choice")]
     pub missing_covariates: Setting<MissingCovariates>,
+    /// Headlines lead with design-based inference below this many clusters (`[report]
+    /// few_clusters`); presentation only.
+    #[serde(skip)]
+    pub few_clusters: Setting<usize>,
     /// Warnings about settings that were given but do not apply (e.g. an SE type with the
     /// difference in means); shown with the estimates' warnings.
     #[serde(skip)]
@@ -528,6 +550,17 @@ impl AnalysisSettings {
                 analysis.and_then(|a| a.participation.as_ref()),
             ),
         );
+        if let (Some(p), SeType::Cv3) = (&participation, se.value) {
+            // The cluster jackknife of 2SLS must refit the first stage without each cluster;
+            // the closed-form shifts of least squares (`estimate::clusters`) would treat the
+            // fitted participation as data and understate the variance (issue 14).
+            return Err(se
+                .error(format!(
+                    "cv3 (the cluster jackknife) is not available with the 2SLS effect of participation (`{}`, {}): its first stage would have to be refitted without each cluster",
+                    p.value, p.origin
+                ))
+                .with_hint("use cr2 (or cr1) with --participation, or estimate the intention-to-treat effects with cv3 without it"));
+        }
         let weights = layers.text(("--weights", flags.weights.as_ref()), ("", None));
         if let (Some(w), Some(_)) = (&weights, study) {
             return Err(w.error(
@@ -552,6 +585,34 @@ impl AnalysisSettings {
             flags.seed,
             study,
         )?;
+        let ri_exact_max = layers
+            .pick(
+                ("--ri-exact-max", flags.ri_exact_max.as_ref()),
+                (
+                    "analysis.ri_exact_max",
+                    analysis.and_then(|a| a.ri_exact_max.as_ref()),
+                ),
+                |_| false,
+            )
+            .unwrap_or_else(|| {
+                Setting::new(
+                    DEFAULT_EXACT_MAX,
+                    Origin::default_because("list every assignment when there are at most 100,000"),
+                )
+            });
+        let ri_statistic = match layers.text(
+            ("--ri-statistic", flags.ri_statistic.as_ref()),
+            (
+                "analysis.ri_statistic",
+                analysis.and_then(|a| a.ri_statistic.as_ref()),
+            ),
+        ) {
+            Some(raw) => choose::<RiStatistic>(raw)?,
+            None => Setting::new(
+                RiStatistic::Coefficient,
+                Origin::default_because("the estimate itself, as ri2 and ritest"),
+            ),
+        };
         let wild = wild_settings(
             &layers,
             flags,
@@ -597,6 +658,9 @@ impl AnalysisSettings {
             weights,
             ipw,
             ri,
+            ri_exact_max,
+            ri_statistic,
+            few_clusters: super::report::few_clusters(study),
             wild,
             adjust,
             missing_covariates,
@@ -623,6 +687,16 @@ impl AnalysisSettings {
             participation: self.participation.as_ref().map(|p| p.value.clone()),
             categorical: self.categorical.value.clone(),
         }
+    }
+
+    /// Randomization inference as the core takes it (None: not asked for).
+    pub fn ri_plan(&self) -> Option<RiPlan> {
+        self.ri.as_ref().map(|ri| RiPlan {
+            draws: ri.value.draws as usize,
+            seed: ri.value.seed,
+            exact_max: self.ri_exact_max.value,
+            statistic: self.ri_statistic.value,
+        })
     }
 
     /// The wild bootstrap's options (None: not asked for).
@@ -826,6 +900,62 @@ mod tests {
         assert!(matches!(err, Error::Usage(_)), "{err:?}");
         assert!(err.to_string().contains("--missing-covariates"), "{err}");
         assert!(err.to_string().contains("indicator"), "{err}");
+    }
+
+    #[test]
+    fn exact_inference_and_the_statistic_resolve_with_their_defaults_and_refuse_typos() {
+        let flags = AnalysisFlags {
+            ri: Some(1000),
+            seed: Some(1),
+            ..ad_hoc()
+        };
+        let s = AnalysisSettings::resolve(&flags, None).unwrap();
+        let plan = s.ri_plan().unwrap();
+        assert_eq!(plan.exact_max, DEFAULT_EXACT_MAX);
+        assert_eq!(plan.statistic, RiStatistic::Coefficient);
+        assert_eq!(s.few_clusters.value, 30);
+        let flags = AnalysisFlags {
+            ri_exact_max: Some(0),
+            ri_statistic: Some("Studentized".into()),
+            ..flags
+        };
+        let plan = AnalysisSettings::resolve(&flags, None)
+            .unwrap()
+            .ri_plan()
+            .unwrap();
+        assert_eq!(
+            (plan.exact_max, plan.statistic),
+            (0, RiStatistic::Studentized)
+        );
+        let err = AnalysisSettings::resolve(
+            &AnalysisFlags {
+                ri_statistic: Some("studentised".into()),
+                ..flags
+            },
+            None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("--ri-statistic"), "{err}");
+        assert!(format!("{err:?}").contains("studentized"), "{err:?}");
+    }
+
+    #[test]
+    fn cv3_with_the_2sls_effect_is_refused_with_the_way_out() {
+        let flags = AnalysisFlags {
+            cluster: Some("municipality".into()),
+            se: Some("cv3".into()),
+            participation: Some("took_part".into()),
+            ..ad_hoc()
+        };
+        let err = AnalysisSettings::resolve(&flags, None).unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("--se") && text.contains("2SLS"), "{text}");
+        assert!(text.contains("cr2"), "{text}");
+        let flags = AnalysisFlags {
+            participation: None,
+            ..flags
+        };
+        assert!(AnalysisSettings::resolve(&flags, None).is_ok());
     }
 
     #[test]

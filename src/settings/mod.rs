@@ -10,6 +10,7 @@
 //! with and without covariates, the control arm, the subgroup column) are decided here once.
 
 pub mod analysis;
+pub mod benefit;
 pub mod cost;
 pub mod design;
 pub mod plan;

@@ -59,6 +59,16 @@ pub fn plan_of(
     if let Some(ri) = &analysis.ri {
         plan.set("analysis.ri_draws", ri.value.draws);
         plan.set("analysis.ri_seed", ri.value.seed);
+        // Only when not the default, so that plans frozen before these settings stay valid.
+        if analysis.ri_exact_max.value != crate::estimate::inference::DEFAULT_EXACT_MAX {
+            plan.set("analysis.ri_exact_max", analysis.ri_exact_max.value);
+        }
+        if analysis.ri_statistic.value != crate::estimate::inference::RiStatistic::default() {
+            plan.set(
+                "analysis.ri_statistic",
+                word_of(analysis.ri_statistic.value),
+            );
+        }
     }
     if let Some(wild) = &analysis.wild {
         plan.set("analysis.wild_bootstrap", wild.value.draws);
@@ -130,6 +140,32 @@ pub fn plan_of(
         plan.set("cost.seed", c.seed);
         plan.set("cost.wtp", json!(c.wtp));
         plan.set("cost.level", c.level);
+        // The valued outcome and the comparators by track change the results, so they are part
+        // of the plan (added only when present, so plans frozen before them compare equal).
+        if let Some(b) = &c.benefit {
+            plan.set(
+                "cost.benefit",
+                json!({
+                    "in_work": b.in_work.iter().map(|(col, m)| json!({"column": col, "month": m})).collect::<Vec<_>>(),
+                    "valuations": b.valuations.iter().map(|v| json!({"name": v.name, "sek_per_month": v.sek_per_month})).collect::<Vec<_>>(),
+                    "discount_rate": b.discount_rate,
+                    "discount_range": b.discount_range,
+                    "cost_months": b.cost_months,
+                    "extrapolate_to": b.extrapolate_to,
+                    "value_change": b.value_change,
+                    "cost_change": b.cost_change,
+                }),
+            );
+        }
+        if !c.comparators.is_empty() {
+            plan.set(
+                "cost.comparators",
+                c.comparators
+                    .iter()
+                    .map(|k| json!({"name": k.name, "track": k.track_column, "fee": k.fees, "results_payment": k.results_payment}))
+                    .collect::<Vec<_>>(),
+            );
+        }
     }
     if let Some(s) = survival {
         plan.set("survival.time", s.time.value.clone());

@@ -30,6 +30,11 @@ pub struct AnalysisSpec {
     pub participation: Option<String>,
     /// Randomization-inference draws (0: none).
     pub ri_draws: Option<u32>,
+    /// The largest number of distinct assignments randomization inference lists in full for an
+    /// exact p-value instead of sampling (default 100000; 0: always sample).
+    pub ri_exact_max: Option<u32>,
+    /// `coefficient` (default) or `studentized` (the t statistic with the row's own SE).
+    pub ri_statistic: Option<String>,
     /// Wild cluster bootstrap draws (0: none; needs clusters and a regression estimator).
     pub wild_bootstrap: Option<u32>,
     /// `rademacher` (default), `webb`, `mammen` or `normal`.

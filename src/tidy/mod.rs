@@ -3,6 +3,7 @@
 //! kind. Nothing here reads or writes files.
 
 pub mod balance;
+pub mod benefit;
 pub mod cost;
 pub mod effects;
 pub mod power;

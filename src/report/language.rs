@@ -1,0 +1,439 @@
+//! The report's language: English (the default) or Swedish, as a Swedish evaluator writes a
+//! report: decimal comma, a space between thousands, a true minus sign, "procentenheter", "kr".
+//! The report is built in English; [`Language::translate`] then renders every heading, sentence,
+//! caption, table header and figure text through the phrase table [`SWEDISH`], and every number
+//! in them with Swedish separators. The tidy CSV/JSON tables are never translated (they are for
+//! machines: a decimal point and English column names).
+//!
+//! To translate a new sentence, add its English template and its Swedish text to [`SWEDISH`]:
+//! `{}` stands for a part that varies (a number, a label, another phrase), matched in order and
+//! itself translated. Text without an entry stays English, so a new section is never lost, only
+//! untranslated.
+
+use serde::{Deserialize, Serialize};
+
+/// The language of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    En,
+    Sv,
+}
+
+/// How amounts of money are written in a Swedish report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Currency {
+    /// "38 600 kr" (the default in Swedish).
+    #[default]
+    Kr,
+    /// "38 600 SEK".
+    Sek,
+}
+
+impl Language {
+    /// `en` or `sv` (also `english`, `svenska`, `swedish`); None otherwise.
+    pub fn parse(word: &str) -> Option<Language> {
+        match word.trim().to_lowercase().as_str() {
+            "en" | "english" | "engelska" => Some(Language::En),
+            "sv" | "swedish" | "svenska" | "se" => Some(Language::Sv),
+            _ => None,
+        }
+    }
+
+    /// The BCP 47 code, for `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Sv => "sv",
+        }
+    }
+
+    /// A sentence, heading, caption or label of the report in this language.
+    pub fn translate(self, text: &str, currency: Currency) -> String {
+        match self {
+            Language::En => text.to_string(),
+            Language::Sv => {
+                let swedish = swedish(text).unwrap_or_else(|| text.to_string());
+                let swedish = match currency {
+                    Currency::Kr => swedish.replace(" SEK", " kr"),
+                    Currency::Sek => swedish,
+                };
+                swedish_numbers(&swedish)
+            }
+        }
+    }
+
+    /// A number as a table cell shows it (`formatted` in English, e.g. `-12345.6789`): thousands
+    /// grouped by a narrow space from five digits on, a true minus sign, and in Swedish a
+    /// decimal comma.
+    pub fn number_cell(self, formatted: &str) -> String {
+        let (sign, rest) = match formatted.strip_prefix('-') {
+            Some(r) => ("−", r),
+            None => ("", formatted),
+        };
+        let (int, frac) = match rest.split_once('.') {
+            Some((i, f)) => (i, Some(f)),
+            None => (rest, None),
+        };
+        if !int.chars().all(|c| c.is_ascii_digit()) || int.is_empty() {
+            return formatted.to_string();
+        }
+        let mut out = String::from(sign);
+        out.push_str(&group_thousands(int));
+        if let Some(f) = frac {
+            out.push(match self {
+                Language::En => '.',
+                Language::Sv => ',',
+            });
+            out.push_str(f);
+        }
+        if out == "−0"
+            || out
+                .trim_start_matches('−')
+                .chars()
+                .all(|c| "0.,".contains(c))
+        {
+            return out.trim_start_matches('−').to_string();
+        }
+        out
+    }
+}
+
+/// `12345678` as `12 345 678` (narrow no-break spaces) from five digits on; four digits stay
+/// together (`2019`, `5400`), as Swedish and English style guides both allow.
+pub fn group_thousands(digits: &str) -> String {
+    if digits.len() < 5 {
+        return digits.to_string();
+    }
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Numbers in running Swedish text: a decimal point between digits becomes a comma (`0.034` →
+/// `0,034`, `+7.1` → `+7,1`), but not in version numbers or file names (`0.1.0`, `tables/x.csv`),
+/// and a space goes before a per cent sign (`95%` → `95 %`).
+fn swedish_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let digit_at = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(|d| d.is_ascii_digit())
+        };
+        if c == '.' && digit_at(i.checked_sub(1)) && digit_at(Some(i + 1)) {
+            // The number this point is in: no other point in it (a version), no letters after.
+            let start = chars[..i]
+                .iter()
+                .rposition(|d| !(d.is_ascii_digit() || *d == '.'))
+                .map_or(0, |p| p + 1);
+            let end = chars[i + 1..]
+                .iter()
+                .position(|d| !(d.is_ascii_digit() || *d == '.'))
+                .map_or(chars.len(), |p| i + 1 + p);
+            let points = chars[start..end].iter().filter(|d| **d == '.').count();
+            let letter_after = chars.get(end).is_some_and(|d| d.is_alphabetic());
+            if points == 1 && !letter_after {
+                out.push(',');
+                continue;
+            }
+        }
+        if c == '%' && i > 0 && chars[i - 1].is_ascii_digit() {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The Swedish of `text` by the phrase table: an exact entry, else the first template whose
+/// literal parts match, its `{}` parts translated in turn.
+fn swedish(text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    for (english, target) in SWEDISH {
+        if !english.contains("{}") {
+            if *english == trimmed {
+                return Some((*target).to_string());
+            }
+            continue;
+        }
+        if let Some(parts) = match_template(english, trimmed) {
+            let mut out = String::new();
+            let mut parts = parts.into_iter();
+            let mut pieces = target.split("{}").peekable();
+            while let Some(piece) = pieces.next() {
+                out.push_str(piece);
+                if pieces.peek().is_some() {
+                    let part = parts.next().unwrap_or_default();
+                    out.push_str(&swedish(&part).unwrap_or(part));
+                }
+            }
+            return Some(out);
+        }
+    }
+    None
+}
+
+/// The parts of `text` that the `{}` of `template` stand for, when its literal parts match
+/// (each `{}` non-empty, the shortest that lets the rest match).
+fn match_template(template: &str, text: &str) -> Option<Vec<String>> {
+    let literals: Vec<&str> = template.split("{}").collect();
+    let rest = text.strip_prefix(literals[0])?;
+    fn go(rest: &str, literals: &[&str], parts: &mut Vec<String>) -> bool {
+        let Some((literal, more)) = literals.split_first() else {
+            return rest.is_empty();
+        };
+        if more.is_empty() && literal.is_empty() {
+            // The template ends in `{}`: it takes the rest.
+            if rest.is_empty() {
+                return false;
+            }
+            parts.push(rest.to_string());
+            return true;
+        }
+        // Each part holds at least one character (the first may be a multi-byte minus sign).
+        let mut from = rest.chars().next().map_or(1, char::len_utf8);
+        while from <= rest.len() {
+            let Some(found) = rest.get(from..).and_then(|r| r.find(literal)) else {
+                return false;
+            };
+            let at = from + found;
+            parts.push(rest[..at].to_string());
+            if go(&rest[at + literal.len()..], more, parts) {
+                return true;
+            }
+            parts.pop();
+            from = at + 1;
+            while !rest.is_char_boundary(from) && from < rest.len() {
+                from += 1;
+            }
+        }
+        false
+    }
+    let mut parts = Vec::new();
+    go(rest, &literals[1..], &mut parts).then_some(parts)
+}
+
+/// English → Swedish, as a Swedish evaluator writes it. Entries with `{}` are templates; the
+/// first that matches wins, so a more specific template goes before a more general one.
+pub const SWEDISH: &[(&str, &str)] = &[
+    // Sections.
+    ("Summary", "Sammanfattning"),
+    (
+        "statistics masked (disclosure control)",
+        "skyddade uppgifter (röjandekontroll)",
+    ),
+    ("Design and participant flow", "Design och deltagarflöde"),
+    ("Baseline balance", "Balans vid randomiseringen"),
+    (
+        "Effects over horizons, by subgroup",
+        "Effekter över tid och per grupp",
+    ),
+    ("Effect of participation", "Effekten av att delta"),
+    ("Time to first job", "Tid till första arbete"),
+    (
+        "Costs and cost-effectiveness",
+        "Kostnader och kostnadseffektivitet",
+    ),
+    ("Costs", "Kostnader"),
+    ("Missing outcomes (attrition)", "Bortfall i utfallen"),
+    ("Methods", "Metod"),
+    ("Reproducibility", "Reproducerbarhet"),
+    ("Attrition", "Bortfall"),
+    ("Cost-effectiveness", "Kostnadseffektivitet"),
+    ("Participant flow by arm", "Deltagarflöde per grupp"),
+    (
+        "Intention-to-treat effects",
+        "Effekter av erbjudandet (intention to treat)",
+    ),
+    ("assigned", "Tilldelade"),
+    ("took_part", "Deltog"),
+    ("followed_up", "Följda"),
+    ("lost", "Bortfall"),
+    ("analysed", "Analyserade"),
+    ("horizon_days", "Dagar efter randomisering"),
+    ("Pre-specified analyses", "Förregistrerade analyser"),
+    // Summary.
+    (
+        "Effect of the offer on the share {} at {} (intention to treat):",
+        "Effekt av erbjudandet på andelen {} efter {} (intention to treat):",
+    ),
+    (
+        "{}: {} percentage points (95% CI {} to {}; p {}).",
+        "{}: {} procentenheter (95% KI {} till {}; p {}).",
+    ),
+    (
+        "Cost per additional person {} ({}): {} SEK ({}), for an effect of {} percentage points (difference in means).",
+        "Kostnad per ytterligare person {} ({}): {} SEK ({}), vid en effekt på {} procentenheter (skillnad i medelvärden).",
+    ),
+    (
+        "Cost per additional person {} ({}): not a meaningful number ({}).",
+        "Kostnad per ytterligare person {} ({}): inget meningsfullt tal ({}).",
+    ),
+    (
+        "gross, programme costs only",
+        "brutto, enbart programmets kostnader",
+    ),
+    ("net of offsets", "netto efter besparingar"),
+    ("95% CI {} to {} SEK", "95% KI {} till {} SEK"),
+    ("no interval", "inget intervall"),
+    ("the effect is not positive", "effekten är inte positiv"),
+    (
+        "No effect estimates were computed.",
+        "Inga effekter skattades.",
+    ),
+    ("in work or studies", "i arbete eller studier"),
+    ("{} days", "{} dagar"),
+    ("All", "Alla"),
+    ("Women", "Kvinnor"),
+    ("Men", "Män"),
+    // Figures: titles, axes, legends.
+    ("Randomized", "Randomiserade"),
+    ("Assigned to {}", "Tilldelade {}"),
+    ("Followed up at {}", "Följda efter {}"),
+    ("Lost to follow-up", "Bortfall"),
+    (
+        "Analysed (intention to treat)",
+        "Analyserade (intention to treat)",
+    ),
+    (
+        "Standardized difference (treatment − control, pooled SD)",
+        "Standardiserad skillnad (behandling − kontroll, poolad SD)",
+    ),
+    (
+        "Probability cost-effective",
+        "Sannolikhet att vara kostnadseffektiv",
+    ),
+    ("More effective, costlier", "Effektivare, dyrare"),
+    ("Less effective, costlier", "Mindre effektiv, dyrare"),
+    ("Less effective, cheaper", "Mindre effektiv, billigare"),
+    ("More effective, cheaper", "Effektivare, billigare"),
+    (
+        "Stacked cumulative incidence (Aalen–Johansen)",
+        "Staplad kumulativ incidens (Aalen–Johansen)",
+    ),
+    ("Number at risk", "Antal i risk"),
+    (
+        "Bands: 95% confidence intervals (Kaplan–Meier, log scale)",
+        "Band: 95% konfidensintervall (Kaplan–Meier, log-skala)",
+    ),
+    ("Days since randomization", "Dagar sedan randomiseringen"),
+    (
+        "Bars: 95% confidence intervals",
+        "Streck: 95% konfidensintervall",
+    ),
+    ("Percentage points", "Procentenheter"),
+    ("Effect at {}", "Effekt efter {}"),
+    (
+        "Time to first job, by arm",
+        "Tid till första arbete, per grupp",
+    ),
+    // Table headers (the tidy tables' column names).
+    ("outcome", "Utfall"),
+    ("subgroup", "Grupp"),
+    ("estimate", "Skattning"),
+    ("std_error", "Medelfel"),
+    ("conf_low", "KI nedre"),
+    ("conf_high", "KI övre"),
+    ("p_value", "p-värde"),
+    ("p_value_adjusted", "p-värde (justerat)"),
+    ("p_value_ri", "p-värde (RI)"),
+    ("ri_conf_low", "RI-KI nedre"),
+    ("ri_conf_high", "RI-KI övre"),
+    ("first_stage_f", "F (första steget)"),
+    ("n_treated", "Antal erbjudna"),
+    ("n_control", "Antal kontroller"),
+    ("mean_treated", "Medel erbjudna"),
+    ("mean_control", "Medel kontroller"),
+    ("prespecified", "Förregistrerad"),
+    ("covariate", "Bakgrundsvariabel"),
+    ("level", "Nivå"),
+    ("arm", "Grupp"),
+    ("mean_arm", "Medel i gruppen"),
+    ("difference", "Skillnad"),
+    ("smd", "Standardiserad skillnad"),
+    ("n_arm", "Antal i gruppen"),
+    ("perspective", "Perspektiv"),
+    ("mean_cost_treated", "Kostnad per erbjuden"),
+    ("mean_cost_control", "Kostnad per kontroll"),
+    ("incremental_cost", "Merkostnad"),
+    ("additional_per_100", "Fler i arbete per 100"),
+    ("icer", "Kostnad per ytterligare person i arbete"),
+    ("icer_se", "Medelfel (kostnad per person)"),
+    ("fieller_low", "Fieller nedre"),
+    ("fieller_high", "Fieller övre"),
+    ("boot_low", "Bootstrap nedre"),
+    ("boot_high", "Bootstrap övre"),
+    ("note", "Anmärkning"),
+    ("n", "Antal"),
+    ("n_missing", "Antal saknade"),
+    ("rate_missing", "Andel saknade"),
+    ("share", "Andel"),
+    ("stage", "Steg"),
+    ("term", "Term"),
+    // Table cells.
+    ("gross", "brutto"),
+    ("net", "netto"),
+    ("yes", "ja"),
+    ("no", "nej"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_translate_their_parts_and_numbers() {
+        let sv = |t: &str| Language::Sv.translate(t, Currency::Kr);
+        assert_eq!(sv("Summary"), "Sammanfattning");
+        assert_eq!(
+            sv(
+                "Effect of the offer on the share in work or studies at 540 days (intention to treat):"
+            ),
+            "Effekt av erbjudandet på andelen i arbete eller studier efter 540 dagar (intention to treat):"
+        );
+        assert_eq!(
+            sv("Women: +7.1 percentage points (95% CI 2.0 to 12.2; p = 0.006)."),
+            "Kvinnor: +7,1 procentenheter (95\u{a0}% KI 2,0 till 12,2; p = 0,006)."
+        );
+        assert_eq!(
+            sv(
+                "Cost per additional person in work or studies (net of offsets): 154\u{202f}000 SEK (95% CI 88\u{202f}896 to 259\u{202f}676 SEK), for an effect of +7.1 percentage points (difference in means)."
+            ),
+            "Kostnad per ytterligare person i arbete eller studier (netto efter besparingar): 154\u{202f}000 kr (95\u{a0}% KI 88\u{202f}896 till 259\u{202f}676 kr), vid en effekt på +7,1 procentenheter (skillnad i medelvärden)."
+        );
+        assert_eq!(
+            Language::Sv.translate("Cost: 10 SEK.", Currency::Sek),
+            "Cost: 10 SEK."
+        );
+        // Versions and file names keep their points; unknown text stays as it is.
+        assert_eq!(
+            sv("lotta 0.1.0 wrote tables/x2.5.csv"),
+            "lotta 0.1.0 wrote tables/x2.5.csv"
+        );
+        assert_eq!(Language::En.translate("Summary", Currency::Kr), "Summary");
+    }
+
+    #[test]
+    fn table_numbers_group_thousands_and_use_the_language_decimal_mark() {
+        assert_eq!(
+            Language::Sv.number_cell("-12345.6789"),
+            "−12\u{202f}345,6789"
+        );
+        assert_eq!(Language::En.number_cell("154000"), "154\u{202f}000");
+        assert_eq!(Language::En.number_cell("5400"), "5400");
+        assert_eq!(Language::Sv.number_cell("-0.0000"), "0,0000");
+        assert_eq!(Language::Sv.number_cell("<0.001"), "<0.001");
+        assert_eq!(Language::parse("svenska"), Some(Language::Sv));
+        assert_eq!(Language::parse("fi"), None);
+    }
+}

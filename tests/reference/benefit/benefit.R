@@ -1,0 +1,143 @@
+# Reference values for src/cea/benefit.rs, src/cea/discount.rs and src/cea/tracks.rs (issue 17:
+# does the programme pay?), computed independently in R by a different route: lotta works on the
+# differences in arm means with weight vectors; here every person gets a monthly path, a
+# discounted benefit and a discounted cost, and the estimates are ordinary differences in means.
+#
+# - Monthly path: the status in work at months 3, 6, 12, 18, linearly interpolated from (0, 0)
+#   (approx()); carried forward, or falling linearly to zero, after month 18 to month X = 27.
+# - Discounting: monthly from the annual rate r, end of month: (1 + r)^(-m/12) (Drummond et al.
+#   2015, Methods for the Economic Evaluation of Health Care Programmes, 4th ed., §4.2.4; J-PAL
+#   2016, Conducting Cost-Effectiveness Analysis: the same rate for costs and benefits).
+#   Costs spread evenly over 27 months: cost × mean over m = 1..27 of (1 + r)^(-m/12).
+# - Net benefit NB = mean difference of bᵢ − c̃ᵢ with bᵢ = V Σ_m d(m) yᵢ(m) (Boardman et al. 2018,
+#   Cost-Benefit Analysis, ch. 1: net present value); Var = s1²/n1 + s0²/n0 (Neyman).
+# - Per participant: NB / Δd, delta-method SE (Glick et al. 2014, Economic Evaluation in Clinical
+#   Trials, eq. 7.4) with Cov from the arms' sample covariances.
+# - Benefit–cost ratio ΔB/ΔC̃: delta-method SE and Fieller's set (Willan & O'Brien 1996, eq. 4).
+# - Break-even month: first month h with the cumulative benefit ≥ ΔC̃, interpolated in the month.
+# - Tracks: fee by track + results payment × the track's share in work among participants, mixed
+#   by the participants' shares.
+# - Bootstrap: boot::boot with strata = interaction(site, arm); indices exported; boot.ci(type =
+#   "perc") for NB, the ratio and NB per participant.
+# Run from the repository root: Rscript tests/reference/benefit/benefit.R
+suppressMessages({library(jsonlite); library(boot)})
+set.seed(20260417)
+n <- 300
+site <- sample(c("north", "middle", "south"), n, replace = TRUE)
+arm <- character(n)
+for (s in unique(site)) {
+  idx <- which(site == s); k <- round(length(idx) * 2 / 3)
+  arm[idx] <- "standard"; arm[sample(idx, k)] <- "md1"
+}
+z <- as.integer(arm == "md1")
+took_part <- ifelse(z == 1, rbinom(n, 1, 0.85), 0L)
+track <- sample(c("near", "far"), n, replace = TRUE, prob = c(0.45, 0.55))
+base <- ifelse(track == "near", 0.30, 0.15)
+lift <- z * took_part * 0.12
+w3 <- rbinom(n, 1, 0.3 * base + 0.3 * lift)
+w6 <- rbinom(n, 1, 0.6 * base + 0.6 * lift)
+w12 <- rbinom(n, 1, base + lift)
+w18 <- rbinom(n, 1, 1.2 * base + lift)
+cost_sek <- round(ifelse(z == 1, 8000 + took_part * rgamma(n, shape = 4, rate = 4 / 30000),
+                         rgamma(n, shape = 3, rate = 3 / 12000)), 2)
+d <- data.frame(person_id = sprintf("P%04d", seq_len(n)), site, arm, took_part, track,
+                w3, w6, w12, w18, cost_sek)
+write.csv(d, "tests/reference/benefit/data.csv", row.names = FALSE, quote = FALSE)
+
+V <- 30000; r <- 0.03; cost_months <- 27; X <- 27; level <- 0.95; zq <- qnorm(0.975)
+months <- c(3, 6, 12, 18)
+disc <- function(rate, m) (1 + rate)^(-m / 12)
+# Monthly path of each person (rows) over months 1..H.
+path <- function(dd, extrap) {
+  pts <- as.matrix(dd[, c("w3", "w6", "w12", "w18")])
+  H <- if (extrap == "none") 18 else X
+  t(apply(pts, 1, function(p) {
+    y <- approx(c(0, months), c(0, p), xout = 1:18)$y
+    if (H > 18) {
+      extra <- if (extrap == "carry_forward") rep(p[4], H - 18) else p[4] * (X - (19:H)) / (X - 18)
+      y <- c(y, extra)
+    }
+    y
+  }))
+}
+mdiff <- function(x, t1) mean(x[t1]) - mean(x[!t1])
+vdiff <- function(x, y, t1) cov(x[t1], y[t1]) / sum(t1) + cov(x[!t1], y[!t1]) / sum(!t1)
+break_even <- function(cum, cost) {
+  if (cost <= 0) return(0)
+  cum <- c(0, cum)
+  h <- which(cum >= cost)[1]
+  if (is.na(h)) return(NA)
+  (h - 2) + (cost - cum[h - 1]) / (cum[h] - cum[h - 1])
+}
+estimate <- function(dd, value = V, rate = r, extrap = "none", cost_change = 0) {
+  t1 <- dd$arm == "md1"
+  y <- path(dd, extrap)
+  H <- ncol(y)
+  dm <- disc(rate, 1:H)
+  b <- value * as.vector(y %*% dm)
+  f_c <- mean(disc(rate, 1:cost_months))
+  c_t <- f_c * (dd$cost_sek + cost_change * dd$cost_sek * dd$took_part * t1)
+  nbp <- b - c_t
+  nb <- mdiff(nbp, t1); nb_se <- sqrt(vdiff(nbp, nbp, t1))
+  dd_ <- mdiff(dd$took_part, t1)
+  pp <- nb / dd_
+  pp_se <- sqrt((vdiff(nbp, nbp, t1) - 2 * pp * vdiff(nbp, dd$took_part, t1) +
+                   pp^2 * vdiff(dd$took_part, dd$took_part, t1)) / dd_^2)
+  B <- mdiff(b, t1); C <- mdiff(c_t, t1)
+  vb <- vdiff(b, b, t1); vc <- vdiff(c_t, c_t, t1); cbc <- vdiff(b, c_t, t1)
+  R <- B / C
+  r_se <- sqrt((vb - 2 * R * cbc + R^2 * vc) / C^2)
+  a <- C^2 - zq^2 * vc; bq <- -2 * (B * C - zq^2 * cbc); cq <- B^2 - zq^2 * vb
+  roots <- sort((-bq + c(-1, 1) * sqrt(bq^2 - 4 * a * cq)) / (2 * a))
+  cum <- cumsum(value * dm * colMeans(y[t1, , drop = FALSE]) - value * dm * colMeans(y[!t1, , drop = FALSE]))
+  list(extrapolation = extrap, discount_rate = rate, horizon = H,
+       months_gained = mdiff(rowSums(y), t1), benefit = B, cost = C,
+       net_benefit = nb, net_benefit_se = nb_se, per_participant = pp, per_participant_se = pp_se,
+       ratio = R, ratio_se = r_se, fieller_shape = if (a > 0) "bounded" else "other",
+       fieller_low = roots[1], fieller_high = roots[2], break_even = break_even(cum, C))
+}
+base_est <- estimate(d)
+scenarios <- list()
+for (e in c("none", "carry_forward", "linear_decay")) for (rate in seq(0, 0.05, 0.01))
+  scenarios[[length(scenarios) + 1]] <- estimate(d, rate = rate, extrap = e)
+tornado <- list(
+  value_per_month = c(estimate(d, value = 0.8 * V)$net_benefit, estimate(d, value = 1.2 * V)$net_benefit),
+  discount_rate = c(estimate(d, rate = 0)$net_benefit, estimate(d, rate = 0.05)$net_benefit),
+  cost_per_participant = c(estimate(d, cost_change = -0.2)$net_benefit,
+                           estimate(d, cost_change = 0.2)$net_benefit),
+  extrapolation = c(base_est$net_benefit, estimate(d, extrap = "carry_forward")$net_benefit))
+
+# Tracks: fee by track + 10,000 SEK per participant in work at month 18.
+fees <- c(near = 12000, far = 18000); payment <- 10000
+part <- d[d$arm == "md1" & d$took_part == 1, ]
+tracks <- lapply(c("near", "far"), function(t) {
+  p <- part[part$track == t, ]
+  list(track = t, participants = nrow(p), share = nrow(p) / nrow(part),
+       programme_cost = mean(p$cost_sek), in_work_share = mean(p$w18),
+       price = unname(fees[t]) + payment * mean(p$w18))
+})
+mix_price <- sum(sapply(tracks, function(x) x$share * x$price))
+
+# Bootstrap on boot's indices.
+stat <- function(dd, i) {
+  e <- estimate(dd[i, ])
+  c(e$net_benefit, e$ratio, e$per_participant)
+}
+B <- 200
+bt <- boot(d, stat, R = B, strata = interaction(d$site, d$arm))
+idx <- boot.array(bt, indices = TRUE)
+write.table(idx - 1L, "tests/reference/benefit/boot_indices.csv", sep = ",",
+            row.names = FALSE, col.names = FALSE)
+perc <- lapply(1:3, function(k) boot.ci(bt, conf = level, type = "perc", index = k)$percent[4:5])
+# Honest costs per participant: the mean among those who took part and among those offered who
+# did not, beside the arm's total over the participants.
+arm_costs <- list(
+  mean_cost_participants = mean(d$cost_sek[z == 1 & d$took_part == 1]),
+  mean_cost_offered_nonparticipants = mean(d$cost_sek[z == 1 & d$took_part == 0]),
+  cost_per_participant_treated = sum(d$cost_sek[z == 1]) / sum(d$took_part[z == 1]))
+writeLines(toJSON(list(base = base_est, arm_costs = arm_costs, scenarios = scenarios, tornado = tornado,
+                       tracks = tracks, mix_price = mix_price,
+                       bootstrap = list(reps = B, net_benefit = perc[[1]], ratio = perc[[2]],
+                                        per_participant = perc[[3]])),
+                  digits = NA, auto_unbox = TRUE, na = "null", pretty = TRUE),
+           "tests/reference/benefit/benefit_reference.json")
