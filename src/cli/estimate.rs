@@ -120,6 +120,10 @@ pub struct Flags {
     /// the estimate without each cluster, effective number of clusters) instead of the effects.
     #[arg(long, conflicts_with = "attrition")]
     pub cluster_diagnostics: bool,
+    /// Write the families of hypotheses (`[[analysis.families]]`) with their Romano–Wolf,
+    /// Westfall–Young and Anderson adjusted p-values instead of the effects.
+    #[arg(long, conflicts_with_all = ["attrition", "cluster_diagnostics"])]
+    pub families: bool,
     /// table, csv, json, markdown or latex.
     #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
@@ -221,6 +225,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     let frame = if args.attrition {
         attrition_frame(&effects.estimates.attrition)
+    } else if args.families {
+        if settings.families.value.is_empty() {
+            return Err(UsageError(
+                "--families needs families of hypotheses: declare them in the study as [[analysis.families]] (name, outcomes, subgroups)".into(),
+            )
+            .into());
+        }
+        lotta::tidy::multiple::families_frame(&effects.estimates.families)
     } else if args.cluster_diagnostics {
         if effects.estimates.clusters.is_empty() {
             return Err(UsageError(

@@ -456,20 +456,35 @@ pub fn fast_statistic(
         }
         let mut parts = Vec::new();
         for spec in specs {
-            let (rows, indicators, wanted) = match spec {
+            let (rows, indicators, wanted, skip) = match spec {
                 Spec::Group(_, level) if blocked => {
                     let blocks = (0..n_strata).map(|st| cells_of(level, st)).collect();
                     parts.push(Model::Blocked(blocks));
                     continue;
                 }
-                Spec::Group(rows, _) => (rows, None, Vec::new()),
+                Spec::Group(rows, _) => (rows, None, Vec::new(), Vec::new()),
                 Spec::Interaction(model) => {
                     let wanted = model.wanted.iter().map(|w| w.0).collect();
-                    (complete.clone(), Some(model.indicators), wanted)
+                    (
+                        complete.clone(),
+                        Some(model.indicators),
+                        wanted,
+                        model.own_columns,
+                    )
                 }
             };
             let Some(part) = fit_part(
-                data, options, codes, y, &rows, indicators, &wanted, arms, &base, &position, &cell,
+                data,
+                options,
+                codes,
+                y,
+                &rows,
+                (indicators, &skip),
+                &wanted,
+                arms,
+                &base,
+                &position,
+                &cell,
                 n_cells,
             )?
             else {
@@ -577,7 +592,7 @@ fn fit_part(
     codes: &[usize],
     y: &[f64],
     rows: &[usize],
-    indicators: Option<DesignMatrix>,
+    (indicators, skip): (Option<DesignMatrix>, &[String]),
     wanted_indicators: &[usize],
     arms: usize,
     base: &DMatrix<f64>,
@@ -587,8 +602,16 @@ fn fit_part(
 ) -> Result<Option<Part>> {
     let interaction = indicators.is_some();
     let extra = indicators.unwrap_or_default();
-    let design =
-        model_design(data, options, codes, rows, &extra, &DesignMatrix::new()).materialize();
+    let design = model_design(
+        data,
+        options,
+        codes,
+        rows,
+        &extra,
+        &DesignMatrix::new(),
+        skip,
+    )
+    .materialize();
     let terms = treatment_design(data, codes, rows).names;
     let is_treatment = |name: &str| {
         terms

@@ -320,7 +320,18 @@ pub fn randomization_inference(
             row.ri_min_p = smallest_attainable_p(simulated.iter().map(|s| s[j]));
         }
     }
-    joint_p_values(estimates, &itt_rows, &simulated, studentized);
+    joint_p_values(
+        estimates,
+        &itt_rows,
+        &simulated,
+        studentized,
+        assignments.exact,
+    );
+    estimates.ri_draws = Some(super::multiple::RiDraws {
+        rows: itt_rows.clone(),
+        statistics: simulated,
+        studentized,
+    });
     let level = 1.0 - options.alpha;
     for (j, d) in intervals.iter().enumerate() {
         let a: Vec<f64> = pieces.iter().map(|p| p[j].0).collect();
@@ -351,6 +362,7 @@ fn joint_p_values(
     itt_rows: &[usize],
     simulated: &[Vec<f64>],
     studentized: bool,
+    exact: bool,
 ) {
     let slot: std::collections::HashMap<usize, usize> =
         itt_rows.iter().enumerate().map(|(k, &i)| (i, k)).collect();
@@ -389,6 +401,8 @@ fn joint_p_values(
             && let Some(row) = estimates.rows.get_mut(joint.row)
         {
             row.p_value_ri = test.p_values.first().copied();
+            row.ri_exact = Some(exact);
+            row.ri_draws = test.valid.first().map(|&v| v as u64);
         }
     }
 }

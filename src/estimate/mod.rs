@@ -17,6 +17,7 @@ pub mod inference;
 pub mod iv;
 pub mod lin;
 pub mod missing;
+pub mod multiple;
 pub mod ols;
 pub mod ri;
 pub mod rows;
@@ -250,6 +251,11 @@ pub struct Estimates {
     pub clusters: Vec<ClusterReport>,
     /// What the randomization p-value of each joint heterogeneity test needs.
     pub joint: Vec<JointTest>,
+    /// The randomization draws of the rows (filled by randomization inference), which the
+    /// family-wise adjustments reuse.
+    pub ri_draws: Option<multiple::RiDraws>,
+    /// The declared families of hypotheses with their adjusted p-values.
+    pub families: Vec<multiple::FamilyRow>,
 }
 
 /// A joint heterogeneity test row and what its randomization p-value needs: the rows of the
@@ -565,6 +571,23 @@ pub fn estimate_with(
                 }
                 continue;
             }
+            let in_covariates: Vec<String> = subgroups::own_columns(by)
+                .into_iter()
+                .filter(|c| data.covariates.iter().any(|cov| &cov.name == c))
+                .collect();
+            if !in_covariates.is_empty()
+                && options.estimator != Estimator::Dim
+                && assignment.is_none()
+            {
+                push_new(
+                    &mut warnings,
+                    format!(
+                        "`{}` is both a covariate and the subgroup variable `{}`: its interaction models leave it out of the covariates (the subgroup indicators hold it already; with it the differences would not be identified)",
+                        in_covariates.join("`, `"),
+                        by.name
+                    ),
+                );
+            }
             for model in subgroups::interaction_models(by, &complete, options.all_pairs) {
                 let mut w = Vec::new();
                 let at = format!("{outcome}, {}", model.what);
@@ -727,6 +750,8 @@ pub fn estimate_with(
         warnings,
         clusters: cluster_reports,
         joint,
+        ri_draws: None,
+        families: Vec::new(),
     })
 }
 
@@ -847,8 +872,18 @@ fn subset<T: Copy + Send + Sync>(values: &[T], rows: &[usize]) -> Vec<T> {
 }
 
 fn covariate_views(data: &AnalysisData) -> Vec<(String, CovariateView<'_>)> {
+    covariate_views_without(data, &[])
+}
+
+/// The covariates but those named in `skip` (a subgroup variable's own columns in its
+/// interaction models, [`subgroups::own_columns`]).
+fn covariate_views_without<'a>(
+    data: &'a AnalysisData,
+    skip: &[String],
+) -> Vec<(String, CovariateView<'a>)> {
     data.covariates
         .iter()
+        .filter(|c| !skip.contains(&c.name))
         .map(|c| {
             (
                 c.name.clone(),
@@ -975,9 +1010,10 @@ fn model_design(
     rows: &[usize],
     extra: &DesignMatrix,
     interacted: &DesignMatrix,
+    skip: &[String],
 ) -> LazyDesignMatrix {
     let treat = treatment_design(data, codes, rows);
-    let mut covs = expand_covariates(&covariate_views(data), rows);
+    let mut covs = expand_covariates(&covariate_views_without(data, skip), rows);
     let weights = data.weights.as_ref().map(|w| subset(w, rows));
     match options.estimator {
         Estimator::Lin => {
@@ -1074,6 +1110,7 @@ fn group_effects(
                     &pair,
                     &DesignMatrix::new(),
                     &DesignMatrix::new(),
+                    &[],
                 );
                 let term = data.treatment.term(a);
                 let only = Extras {
@@ -1106,6 +1143,7 @@ fn group_effects(
         rows,
         &DesignMatrix::new(),
         &DesignMatrix::new(),
+        &[],
     );
     let terms: Vec<String> = (1..arms).map(|a| data.treatment.term(a)).collect();
     fit_terms(data, se, y, rows, &design, &terms, at, extras, warnings)
@@ -1305,7 +1343,15 @@ fn interaction_effects(
         }
     }
     drop(treat);
-    let design = model_design(data, options, codes, rows, indicators, &interacted);
+    let design = model_design(
+        data,
+        options,
+        codes,
+        rows,
+        indicators,
+        &interacted,
+        &model.own_columns,
+    );
     drop(interacted);
     let terms: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
     let (effects, vcov) = fit_terms(data, se, y, rows, &design, &terms, at, extras, warnings)?;
@@ -1367,7 +1413,10 @@ fn iv_differences(
         );
     }
     let mut exogenous = indicators.clone();
-    let covs = expand_covariates(&covariate_views(data), rows);
+    let covs = expand_covariates(
+        &covariate_views_without(data, &subgroups::own_columns(by)),
+        rows,
+    );
     for (name, col) in covs.names.iter().zip(covs.columns) {
         exogenous.push(name.clone(), col);
     }
@@ -1484,6 +1533,10 @@ fn joint_row(
         p_value_ri: None,
         ri_conf_low: None,
         ri_conf_high: None,
+        ri_exact: None,
+        ri_draws: None,
+        ri_min_p: None,
+        clusters: clusters_in(data, rows),
         p_value_wild: None,
         wild_conf_low: None,
         wild_conf_high: None,
@@ -1491,6 +1544,20 @@ fn joint_row(
         wild_enumerated: None,
         prespecified: None,
     }
+}
+
+/// The number of clusters the rows' persons are in (issue 14: the headline says how many), None
+/// without clusters.
+fn clusters_in(data: &AnalysisData, rows: &[usize]) -> Option<usize> {
+    data.cluster.as_ref().map(|c| {
+        let mut seen = vec![false; c.levels.len()];
+        for &i in rows {
+            if let Some(s) = seen.get_mut(c.codes[i]) {
+                *s = true;
+            }
+        }
+        seen.into_iter().filter(|&s| s).count()
+    })
 }
 
 /// A subgroup difference has no arm means of its own: the row's mean columns are blank.
@@ -1535,16 +1602,7 @@ fn row(
         kind,
         weighted: data.weights.is_some(),
     };
-    // The clusters the row's persons are in (issue 14: the headline says how many).
-    let clusters = data.cluster.as_ref().map(|c| {
-        let mut seen = vec![false; c.levels.len()];
-        for &i in rows {
-            if let Some(s) = seen.get_mut(c.codes[i]) {
-                *s = true;
-            }
-        }
-        seen.into_iter().filter(|&s| s).count()
-    });
+    let clusters = clusters_in(data, rows);
     EffectRow {
         outcome: outcome.to_string(),
         subgroup: subgroup.to_string(),

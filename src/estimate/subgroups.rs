@@ -178,6 +178,19 @@ pub struct InteractionModel {
     pub wanted: Vec<(usize, String, Vec<usize>)>,
     /// Whether this is the model against the reference, whose coefficients the joint test uses.
     pub joint: bool,
+    /// The subgroup variable's columns, left out of the covariates ([`own_columns`]).
+    pub own_columns: Vec<String>,
+}
+
+/// The columns a subgroup variable is made of (a crossing's parts, or the column itself). A
+/// covariate among them is left out of the variable's interaction models: the level indicators
+/// span it already, so with it the differences would not be identified (issue 15).
+pub fn own_columns(factor: &Factor) -> Vec<String> {
+    if factor.components.is_empty() {
+        vec![factor.name.clone()]
+    } else {
+        factor.components.iter().map(|c| c.name.clone()).collect()
+    }
 }
 
 /// Indicators of every level of `factor` but `reference` on `rows`, named `<name><level>` as R
@@ -238,6 +251,7 @@ pub fn interaction_models(
             })
             .collect(),
         joint: true,
+        own_columns: own_columns(factor),
     });
     if all_pairs {
         for &base in &others {
@@ -266,6 +280,7 @@ pub fn interaction_models(
                 indicators: indicators_against(factor, base, rows),
                 wanted,
                 joint: false,
+                own_columns: own_columns(factor),
             });
         }
     }
@@ -311,6 +326,7 @@ pub fn interaction_models(
                         cells,
                     )],
                     joint: false,
+                    own_columns: own_columns(factor),
                 });
             }
         }

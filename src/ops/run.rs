@@ -221,6 +221,12 @@ pub fn run(
         tables.extend(plan::tables(status));
     }
     tables.insert("effects".into(), to_frame(&estimated.estimates.rows));
+    if !estimated.estimates.families.is_empty() {
+        tables.insert(
+            "families".into(),
+            crate::tidy::multiple::families_frame(&estimated.estimates.families),
+        );
+    }
     tables.insert(
         "attrition".into(),
         attrition_frame(&estimated.estimates.attrition),

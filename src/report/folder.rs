@@ -208,6 +208,33 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
                 "Multiple testing: {method} adjusted p-values across outcomes × subgroups{families}."
             ));
         }
+        if let Some(families) = tables.get("families") {
+            let mut names: Vec<String> = Vec::new();
+            for i in 0..families.rows.len() {
+                if let Some(name) = families.text(i, "family")
+                    && !names.contains(&name)
+                {
+                    names.push(name);
+                }
+            }
+            let resampled = families.column("p_value_romano_wolf").is_some_and(|j| {
+                families.rows.iter().any(|r| {
+                    matches!(
+                        r.get(j),
+                        Some(crate::export::Cell::Num(_) | crate::export::Cell::Int(_))
+                    )
+                })
+            });
+            lines.push(format!(
+                "Families of hypotheses ({}): {}Anderson's (2008) sharpened q-values, computed exactly, from the model p-values.",
+                names.join("; "),
+                if resampled {
+                    "Romano–Wolf (2005) and Westfall–Young (1993, minP) step-down p-values from the same randomization draws (one shared draw set), and "
+                } else {
+                    ""
+                }
+            ));
+        }
         lines.push("Missing outcomes: complete cases, with attrition by arm and a test of differential attrition.".into());
     }
     if let Some(reps) = methods.cost_bootstrap {

@@ -158,6 +158,16 @@ fn schema(name: &str, frame: &Frame) -> Schema {
             family: &["outcome", "term", "estimator"],
             identities: &[],
         },
+        // The families of hypotheses (issue 15) repeat effects rows: the same counts, and every
+        // statistic of a row describes its persons.
+        "families" => Schema {
+            counts: vec![
+                count("n_treated", TreatedOfTerm, Analysed, EveryStatistic),
+                count("n_control", Control, Analysed, EveryStatistic),
+            ],
+            family: &["outcome", "term"],
+            identities: &[],
+        },
         "cost" => Schema {
             counts: vec![
                 count("n_treated", Column("treated_arm"), Analysed, EveryStatistic),

@@ -8,6 +8,7 @@ use crate::estimate::AnalysisColumns;
 use crate::estimate::adjust::Adjustment;
 use crate::estimate::inference::{DEFAULT_EXACT_MAX, RiPlan, RiStatistic};
 use crate::estimate::missing::MissingCovariates;
+use crate::estimate::multiple::FamilyDefinition;
 use crate::estimate::vcov::SeType;
 use crate::estimate::weights::Ipw;
 use crate::estimate::wild::{WildNull, WildOptions, WildWeights};
@@ -234,6 +235,8 @@ pub struct AnalysisSettings {
     /// Persons with a missing covariate: complete cases (default) or the indicator method.
     #[serde(serialize_with = "serialize_choice")]
     pub missing_covariates: Setting<MissingCovariates>,
+    /// Families of hypotheses adjusted together (`[[analysis.families]]`).
+    pub families: Setting<Vec<FamilyDefinition>>,
     /// Headlines lead with design-based inference below this many clusters (`[report]
     /// few_clusters`); presentation only.
     #[serde(skip)]
@@ -641,7 +644,16 @@ impl AnalysisSettings {
                 Origin::default_because("complete cases, as lm_robust's na.omit"),
             ),
         };
+        let families = families(
+            &layers,
+            analysis,
+            (&outcomes, by.as_ref()),
+            flags.by.is_some(),
+            study,
+            &mut notes,
+        )?;
         Ok(AnalysisSettings {
+            families,
             outcomes,
             treatment,
             control,
@@ -725,6 +737,130 @@ impl AnalysisSettings {
     pub fn by_text(&self) -> Option<String> {
         self.by.as_ref().map(|b| b.value.join(", "))
     }
+}
+
+/// The families of hypotheses of `[[analysis.families]]`, validated: a unique name, outcomes
+/// among the analysed ones, subgroups that are `all` or belong to a subgroup variable, arms
+/// among the design's treated arms. Each error names the family and what it wrote. When the
+/// outcomes or subgroup variables come from a flag (a run narrower than the study's), a family
+/// naming what the run does not analyse is left out with a note instead.
+fn families(
+    layers: &Layers<'_>,
+    analysis: Option<&crate::spec::analysis::AnalysisSpec>,
+    (outcomes, by): (&Setting<Vec<String>>, Option<&Setting<Vec<String>>>),
+    by_flag: bool,
+    study: Option<&Study>,
+    notes: &mut Vec<String>,
+) -> Result<Setting<Vec<FamilyDefinition>>> {
+    let narrowed = |setting: Option<&Origin>| matches!(setting, Some(Origin::Flag { .. }));
+    let written = analysis.map(|a| a.families.as_slice()).unwrap_or_default();
+    if written.is_empty() {
+        return Ok(Setting::new(
+            Vec::new(),
+            Origin::default_because("no family declared"),
+        ));
+    }
+    let variables: Vec<String> = by.map(|b| b.value.clone()).unwrap_or_default();
+    let design = study.and_then(|s| s.spec.design.as_ref());
+    let treated: Option<Vec<String>> = design.map(|d| {
+        let control = control_arm(None, study).map(|c| c.value);
+        d.arms
+            .keys()
+            .filter(|a| Some(*a) != control.as_ref())
+            .cloned()
+            .collect()
+    });
+    let with_hint = |err: Error, entry: &str, known: &[String]| match crate::error::nearest(
+        entry,
+        known.iter().map(String::as_str),
+    ) {
+        Some(near) => err.with_hint(format!("did you mean `{near}`?")),
+        None => err,
+    };
+    let mut out: Vec<FamilyDefinition> = Vec::new();
+    for (i, f) in written.iter().enumerate() {
+        let key = |field: &str| layers.spec(&format!("analysis.families[{}].{field}", i + 1));
+        let name = f.name.trim();
+        if name.is_empty() {
+            return Err(key("name").error("a family needs a name (e.g. name = \"primary\")"));
+        }
+        if out.iter().any(|o| o.name == name) {
+            return Err(key("name").error(format!("the family `{name}` is declared twice")));
+        }
+        if f.outcomes.is_empty() {
+            return Err(key("outcomes").error(format!(
+                "the family `{name}` has no outcome; list some of [analysis] outcomes ({})",
+                outcomes.value.join(", ")
+            )));
+        }
+        if let Some(o) = f.outcomes.iter().find(|o| !outcomes.value.contains(o))
+            && narrowed(Some(&outcomes.origin))
+        {
+            notes.push(format!(
+                "the family `{name}` is left out: it names the outcome `{o}`, which this run does not analyse ({})",
+                outcomes.origin
+            ));
+            continue;
+        }
+        for o in &f.outcomes {
+            if !outcomes.value.contains(o) {
+                let err = key("outcomes").error(format!(
+                    "the family `{name}` names the outcome `{o}`, which is not analysed ({}: {})",
+                    outcomes.origin,
+                    outcomes.value.join(", ")
+                ));
+                return Err(with_hint(err, o, &outcomes.value));
+            }
+        }
+        let subgroups = f.subgroups.clone().unwrap_or_else(|| vec!["all".into()]);
+        let variable_of =
+            |s: &String| crate::estimate::subgroups::variable_of(s).unwrap_or_else(|| s.clone());
+        if let Some(s) = subgroups
+            .iter()
+            .find(|s| *s != "all" && !variables.contains(&variable_of(s)))
+            && by_flag
+        {
+            notes.push(format!(
+                "the family `{name}` is left out: it names the subgroup `{s}`, which this run does not analyse (--by)"
+            ));
+            continue;
+        }
+        for s in &subgroups {
+            let variable = variable_of(s);
+            if s != "all" && !variables.contains(&variable) {
+                let err = key("subgroups").error(if variables.is_empty() {
+                    format!(
+                        "the family `{name}` names the subgroup `{s}`, but the analysis has no subgroup variable (`by`)"
+                    )
+                } else {
+                    format!(
+                        "the family `{name}` names the subgroup `{s}`, which is not `all` and not of a subgroup variable ({})",
+                        variables.join(", ")
+                    )
+                });
+                return Err(with_hint(err, &variable, &variables));
+            }
+        }
+        let arms = f.arms.clone().unwrap_or_default();
+        if let Some(treated) = &treated {
+            for a in &arms {
+                if !treated.contains(a) {
+                    let err = key("arms").error(format!(
+                        "the family `{name}` names the arm `{a}`, which is not a treated arm of the design ({})",
+                        treated.join(", ")
+                    ));
+                    return Err(with_hint(err, a, treated));
+                }
+            }
+        }
+        out.push(FamilyDefinition {
+            name: name.to_string(),
+            outcomes: f.outcomes.clone(),
+            subgroups,
+            arms,
+        });
+    }
+    Ok(Setting::new(out, layers.spec("analysis.families")))
 }
 
 /// The subgroup variables: `--by a,b*c` over `[analysis] by` (a column or a list) over

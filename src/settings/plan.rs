@@ -79,6 +79,10 @@ pub fn plan_of(
     if let Some(adjust) = &analysis.adjust {
         plan.set("analysis.adjust", word_of(adjust.value));
     }
+    // Only when declared, so that plans frozen before families existed stay valid.
+    if !analysis.families.value.is_empty() {
+        plan.set("analysis.families", json!(analysis.families.value));
+    }
     plan.set(
         "report.primary_outcome",
         report.report.primary_outcome.clone(),

@@ -54,6 +54,24 @@ pub struct AnalysisSpec {
     /// Persons with a missing covariate: `complete` (left out, the default) or `indicator`
     /// (mean-filled with a missing indicator; a missing category is its own level).
     pub missing_covariates: Option<String>,
+    /// Families of hypotheses for family-wise adjusted p-values (`[[analysis.families]]`).
+    #[serde(default)]
+    pub families: Vec<FamilySpec>,
+}
+
+/// `[[analysis.families]]`: one family of hypotheses, the effect rows of its outcomes ×
+/// subgroups × arms, adjusted together (Romano–Wolf, Westfall–Young, Anderson's q).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FamilySpec {
+    pub name: String,
+    /// Outcome columns, each one of `[analysis] outcomes` (horizons are outcome columns).
+    pub outcomes: Vec<String>,
+    /// `all` (default), subgroup levels (`gender=F`), subgroup variables (`gender`: each
+    /// level) or differences as labelled (`gender=F - gender=M`).
+    pub subgroups: Option<Vec<String>>,
+    /// Arms compared with the control (default: every one).
+    pub arms: Option<Vec<String>>,
 }
 
 /// `by` as one column or a list of subgroup variables.

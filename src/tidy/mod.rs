@@ -6,6 +6,7 @@ pub mod balance;
 pub mod benefit;
 pub mod cost;
 pub mod effects;
+pub mod multiple;
 pub mod power;
 pub mod survival;
 
