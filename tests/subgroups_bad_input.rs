@@ -1,6 +1,8 @@
 //! Issue 15, bad input for subgroups (item 1): a level with one person, a level with one arm only
 //! (also as cells of a crossing), and a reference level that does not exist. Each gives a clear
 //! message or explicit empty rows with the reason, never a panic, and leaves the other rows alone.
+//! Also, on the same small data, the joint test's randomization p-value with the studentized
+//! statistic.
 
 mod common;
 
@@ -132,4 +134,49 @@ fn a_reference_level_that_does_not_exist_is_an_error_listing_the_levels() {
     let run = estimate(&["--by", "gender*age_band", "--reference", "age_band=55-64"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("`55-64`"), "{}", run.stderr);
+}
+
+/// The joint test's randomization p-value with the studentized statistic: one difference, so the
+/// form t'(D V⁻¹ D)t is the squared t of the difference under each draw, and its p-value is the
+/// difference's own (issue 15 with issue 14's studentized RI).
+#[test]
+fn the_studentized_joint_randomization_p_value_of_one_difference_is_the_differences() {
+    let text: String = data()
+        .lines()
+        .filter(|l| !l.contains(",X,") && !l.contains(",Y,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.csv"), text).unwrap();
+    let run = lotta(
+        dir.path(),
+        &[
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--by",
+            "gender",
+            "--ri",
+            "200",
+            "--seed",
+            "5",
+            "--ri-statistic",
+            "studentized",
+            "--format",
+            "csv",
+        ],
+    );
+    let frame = rows(&run);
+    let difference = frame.number(row(&frame, "gender=M - gender=F"), "p_value_ri");
+    let joint = frame.number(row(&frame, "gender: joint"), "p_value_ri");
+    assert!(
+        difference.is_some_and(|p| p > 0.0 && p < 1.0),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(joint, difference, "{}", run.stdout);
 }
