@@ -201,6 +201,7 @@ fn the_studys_own_lin_analysis_covers_and_gains_precision_from_covariates() {
             se: None,
             alpha: 0.05,
             missing_covariates: Default::default(),
+            all_pairs: false,
         },
         covariates: vec!["age".into(), "education_years".into(), "distance".into()],
     };

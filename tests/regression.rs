@@ -301,7 +301,12 @@ fn an_empty_flag_unsets_the_spec_value() {
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let itt: Vec<&str> = run.stdout.lines().filter(|l| l.contains(",arm,")).collect();
+    // The joint heterogeneity rows (issue 15) are Wald tests, estimator `wald`.
+    let itt: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains(",arm,") && !l.contains(": joint,"))
+        .collect();
     assert!(!itt.is_empty());
     // The demo's design has strata: dim is blocked on them, and its label says so (issue 12).
     assert!(
@@ -596,7 +601,8 @@ fn hc2_with_leverage_one_observations_gave_empty_or_silently_zero_ses() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("leverage one"), "{}", run.stderr);
     assert!(run.stderr.contains("stratum=t11"), "{}", run.stderr);
-    for subgroup in ["all", "gender=F", "gender=M", "gender=F - gender=M"] {
+    // The difference is against the first level (issue 15's default reference).
+    for subgroup in ["all", "gender=F", "gender=M", "gender=M - gender=F"] {
         let row = csv_row(&run.stdout, subgroup);
         let se: f64 = row["std_error"].parse().expect("a number");
         assert!(se.is_finite() && se > 0.01, "{subgroup}: {se}");
@@ -842,13 +848,15 @@ fn numeric_subgroup_levels_sorted_as_text_1_10_2() {
         .collect();
     assert_eq!(
         subgroups,
+        // Issue 15: the reference is the first level in sorted order, and the joint test follows.
         [
             "all",
             "wave=1",
             "wave=2",
             "wave=10",
-            "wave=1 - wave=10",
-            "wave=2 - wave=10"
+            "wave=2 - wave=1",
+            "wave=10 - wave=1",
+            "wave: joint"
         ]
     );
 }
@@ -868,7 +876,11 @@ fn dim_blocked_on_the_design_strata_was_labelled_plain_dim() {
     let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let effects = read(&dir, "out/tables/effects.csv");
-    let itt: Vec<&str> = effects.lines().filter(|l| l.contains(",arm,")).collect();
+    // The joint heterogeneity rows (issue 15) are Wald tests, estimator `wald`.
+    let itt: Vec<&str> = effects
+        .lines()
+        .filter(|l| l.contains(",arm,") && !l.contains(": joint,"))
+        .collect();
     assert!(!itt.is_empty(), "{effects}");
     assert!(
         itt.iter().all(|l| l.contains(",dim (blocked),")),
@@ -915,4 +927,75 @@ fn cost_per_participant_charged_participants_with_nonparticipants_costs() {
     assert!(others < participants, "{others}");
     let report = read(&dir, "out/report.md");
     assert!(report.contains("those who took part cost 39"), "report");
+}
+
+/// Issue 15: with the subgroup's own column also a covariate, the subgroup indicators and the
+/// covariate's dummies were collinear and the crossing's differences were "not identified"
+/// (empty). The covariate is now left out of that variable's interaction models (the
+/// indicators hold it), with a note: the rows equal those of the analysis without it.
+#[test]
+fn a_subgroup_column_that_is_also_a_covariate_left_the_differences_unidentified() {
+    let dir = tempfile::tempdir().unwrap();
+    let data =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/subgroups/d_het.csv");
+    std::fs::copy(&data, dir.path().join("d.csv")).unwrap();
+    let run_with = |covariates: &str, by: &str, estimator: &str| {
+        lotta(
+            dir.path(),
+            &[
+                "estimate",
+                "--data",
+                "d.csv",
+                "--outcome",
+                "y",
+                "--treatment",
+                "z",
+                "--by",
+                by,
+                "--covariates",
+                covariates,
+                "--estimator",
+                estimator,
+                "--format",
+                "csv",
+            ],
+        )
+    };
+    for (by, estimator) in [
+        ("gender*distance", "lin"),
+        ("gender", "lin"),
+        ("gender*distance", "ols"),
+    ] {
+        let with = run_with("gender,x", by, estimator);
+        let without = run_with("x", by, estimator);
+        assert_eq!(with.code, 0, "{}", with.stderr);
+        assert!(
+            with.stderr
+                .contains("`gender` is both a covariate and the subgroup variable")
+                && with.stderr.contains("leave it out of the covariates"),
+            "{by} {estimator}: {}",
+            with.stderr
+        );
+        assert!(!with.stderr.contains("not identified"), "{}", with.stderr);
+        let a = lotta::export::from_csv(with.stdout.as_bytes()).unwrap();
+        let b = lotta::export::from_csv(without.stdout.as_bytes()).unwrap();
+        assert_eq!(a.rows.len(), b.rows.len());
+        let mut differences = 0;
+        for i in 0..a.rows.len() {
+            let subgroup = a.text(i, "subgroup").unwrap();
+            assert_eq!(Some(subgroup.clone()), b.text(i, "subgroup"));
+            if !subgroup.contains(" - ") {
+                continue;
+            }
+            differences += 1;
+            for column in ["estimate", "std_error", "p_value"] {
+                let (x, y) = (a.number(i, column).unwrap(), b.number(i, column).unwrap());
+                assert!(
+                    (x - y).abs() <= 1e-9 * y.abs().max(1e-3),
+                    "{by} {estimator} {subgroup} {column}: {x} vs {y}"
+                );
+            }
+        }
+        assert!(differences >= 1, "{by}: {}", with.stdout);
+    }
 }

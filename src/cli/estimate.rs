@@ -40,9 +40,18 @@ pub struct Flags {
     /// The control arm (default: `[design] control`, else the last arm).
     #[arg(long)]
     pub control: Option<String>,
-    /// Subgroup column: effects in each level and the difference between levels.
+    /// Subgroup variables, comma-separated, each reported separately (`gender,distance`); a
+    /// crossing with `*` (`gender*age_band`): effects in each level, differences against the
+    /// reference level and the joint test that all subgroup effects are equal.
     #[arg(long)]
     pub by: Option<String>,
+    /// Reference levels of subgroup columns, comma-separated `column=level` (default: the first
+    /// level of each) (`[analysis] reference`).
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// Also the differences between every pair of subgroup levels (`[analysis] pairs`).
+    #[arg(long)]
+    pub pairs: bool,
     /// Covariates, comma-separated; text columns enter as indicators (first level reference).
     #[arg(long, value_delimiter = ',')]
     pub covariates: Option<Vec<String>>,
@@ -111,6 +120,10 @@ pub struct Flags {
     /// the estimate without each cluster, effective number of clusters) instead of the effects.
     #[arg(long, conflicts_with = "attrition")]
     pub cluster_diagnostics: bool,
+    /// Write the families of hypotheses (`[[analysis.families]]`) with their Romano–Wolf,
+    /// Westfall–Young and Anderson adjusted p-values instead of the effects.
+    #[arg(long, conflicts_with_all = ["attrition", "cluster_diagnostics"])]
+    pub families: bool,
     /// table, csv, json, markdown or latex.
     #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
@@ -126,6 +139,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         treatment: args.treatment.clone(),
         control: args.control.clone(),
         by: args.by.clone(),
+        reference: args.reference.clone(),
+        pairs: args.pairs.then_some(true),
         covariates: args.covariates.clone(),
         estimator: args.estimator.clone(),
         strata: args.strata.clone(),
@@ -210,6 +225,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     let frame = if args.attrition {
         attrition_frame(&effects.estimates.attrition)
+    } else if args.families {
+        if settings.families.value.is_empty() {
+            return Err(UsageError(
+                "--families needs families of hypotheses: declare them in the study as [[analysis.families]] (name, outcomes, subgroups)".into(),
+            )
+            .into());
+        }
+        lotta::tidy::multiple::families_frame(&effects.estimates.families)
     } else if args.cluster_diagnostics {
         if effects.estimates.clusters.is_empty() {
             return Err(UsageError(

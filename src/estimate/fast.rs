@@ -27,6 +27,7 @@
 //! column; the caller refits the model for draws that leave an analysed person in no arm.
 
 use super::ols::{CovariateView, DesignMatrix, expand_covariates};
+use super::subgroups;
 use super::{
     AnalysisData, EstimateOptions, Estimator, covariate_views, model_design, treatment_design,
 };
@@ -392,8 +393,9 @@ pub fn fast_statistic(
     let mut outcomes = Vec::new();
     for (_, y) in &data.outcomes {
         let complete = super::missing::analysed_rows(data, y);
-        // Cells: subgroup level × stratum (when the model has strata dummies).
-        let by_code = |i: usize| data.by.as_ref().map_or(0, |b| b.codes[i]);
+        // Cells: the combination of every subgroup variable's level × stratum (when the model
+        // has strata dummies), numbered in the order of their keys; every model below is a union
+        // of cells and its columns are fixed within each.
         let stratum = |i: usize| match (&data.strata, fixed_effects) {
             (Some(s), true) => s.codes[i],
             _ => 0,
@@ -402,11 +404,25 @@ pub fn fast_statistic(
             (Some(s), true) => s.levels.len(),
             _ => 1,
         };
-        let cell: Vec<u32> = complete
-            .iter()
-            .map(|&i| (by_code(i) * n_strata + stratum(i)) as u32)
-            .collect();
-        let n_cells = data.by.as_ref().map_or(1, |b| b.levels.len()) * n_strata;
+        let key_of = |i: usize| -> (Vec<usize>, usize) {
+            (data.by.iter().map(|b| b.codes[i]).collect(), stratum(i))
+        };
+        let mut keys: std::collections::BTreeMap<(Vec<usize>, usize), u32> = Default::default();
+        for &i in &complete {
+            keys.insert(key_of(i), 0);
+        }
+        for (c, slot) in keys.values_mut().enumerate() {
+            *slot = c as u32;
+        }
+        let cell: Vec<u32> = complete.iter().map(|&i| keys[&key_of(i)]).collect();
+        let n_cells = keys.len();
+        // The cells of a subgroup level (or of everyone) within a stratum.
+        let cells_of = |level: Option<(usize, usize)>, st: usize| -> Vec<usize> {
+            keys.iter()
+                .filter(|((levels, s), _)| *s == st && level.is_none_or(|(f, l)| levels[f] == l))
+                .map(|(_, &c)| c as usize)
+                .collect()
+        };
         let Some((base, y_means)) = base_vectors(data, options, y, &complete, &cell, n_cells)
         else {
             return Ok(None);
@@ -416,48 +432,60 @@ pub fn fast_statistic(
         for (r, &i) in complete.iter().enumerate() {
             position[i] = r;
         }
-        let mut groups = vec![(complete.clone(), None)];
-        if let Some(by) = &data.by {
+        // The models in `estimate_all`'s row order: everyone; then per subgroup variable each
+        // level, and its interaction models (`subgroups::interaction_models`).
+        enum Spec {
+            Group(Vec<usize>, Option<(usize, usize)>),
+            Interaction(subgroups::InteractionModel),
+        }
+        let mut specs = vec![Spec::Group(complete.clone(), None)];
+        for (f, by) in data.by.iter().enumerate() {
             for l in 0..by.levels.len() {
                 let rows: Vec<usize> = complete
                     .iter()
                     .copied()
                     .filter(|&i| by.codes[i] == l)
                     .collect();
-                groups.push((rows, None));
+                specs.push(Spec::Group(rows, Some((f, l))));
             }
             if by.levels.len() >= 2 {
-                let reference = by.levels.len() - 1;
-                let mut indicators = DesignMatrix::new();
-                for (l, level) in by.levels.iter().enumerate().take(reference) {
-                    indicators.push(
-                        format!("{}{level}", by.name),
-                        complete
-                            .iter()
-                            .map(|&i| f64::from(u8::from(by.codes[i] == l)))
-                            .collect(),
-                    );
+                for model in subgroups::interaction_models(by, &complete, options.all_pairs) {
+                    specs.push(Spec::Interaction(model));
                 }
-                groups.push((complete.clone(), Some(indicators)));
             }
         }
         let mut parts = Vec::new();
-        for (level, (rows, indicators)) in groups.into_iter().enumerate() {
-            if blocked && indicators.is_none() {
-                // Group 0 is everyone, group l + 1 the subgroup level l; a block is a stratum.
-                let levels: Vec<usize> = match (level, &data.by) {
-                    (0, Some(by)) => (0..by.levels.len()).collect(),
-                    (0, None) => vec![0],
-                    (l, _) => vec![l - 1],
-                };
-                let blocks = (0..n_strata)
-                    .map(|st| levels.iter().map(|l| l * n_strata + st).collect())
-                    .collect();
-                parts.push(Model::Blocked(blocks));
-                continue;
-            }
+        for spec in specs {
+            let (rows, indicators, wanted, skip) = match spec {
+                Spec::Group(_, level) if blocked => {
+                    let blocks = (0..n_strata).map(|st| cells_of(level, st)).collect();
+                    parts.push(Model::Blocked(blocks));
+                    continue;
+                }
+                Spec::Group(rows, _) => (rows, None, Vec::new(), Vec::new()),
+                Spec::Interaction(model) => {
+                    let wanted = model.wanted.iter().map(|w| w.0).collect();
+                    (
+                        complete.clone(),
+                        Some(model.indicators),
+                        wanted,
+                        model.own_columns,
+                    )
+                }
+            };
             let Some(part) = fit_part(
-                data, options, codes, y, &rows, indicators, arms, &base, &position, &cell, n_cells,
+                data,
+                options,
+                codes,
+                y,
+                &rows,
+                (indicators, &skip),
+                &wanted,
+                arms,
+                &base,
+                &position,
+                &cell,
+                n_cells,
             )?
             else {
                 return Ok(None);
@@ -564,17 +592,26 @@ fn fit_part(
     codes: &[usize],
     y: &[f64],
     rows: &[usize],
-    indicators: Option<DesignMatrix>,
+    (indicators, skip): (Option<DesignMatrix>, &[String]),
+    wanted_indicators: &[usize],
     arms: usize,
     base: &DMatrix<f64>,
     position: &[usize],
     cell: &[u32],
     n_cells: usize,
 ) -> Result<Option<Part>> {
-    let levels = indicators.as_ref().map_or(0, |d| d.columns.len());
+    let interaction = indicators.is_some();
     let extra = indicators.unwrap_or_default();
-    let design =
-        model_design(data, options, codes, rows, &extra, &DesignMatrix::new()).materialize();
+    let design = model_design(
+        data,
+        options,
+        codes,
+        rows,
+        &extra,
+        &DesignMatrix::new(),
+        skip,
+    )
+    .materialize();
     let terms = treatment_design(data, codes, rows).names;
     let is_treatment = |name: &str| {
         terms
@@ -597,8 +634,13 @@ fn fit_part(
     } else {
         extra.columns.iter().map(Vec::as_slice).collect()
     };
-    let wanted: Vec<usize> = if levels > 0 {
-        (arms..arms + levels * arms).collect()
+    // T's column j·arms + a is arm a's column times z_j, z = (1, indicators, …): the wanted
+    // interaction with indicator k is z-column 1 + k, for every arm in turn.
+    let wanted: Vec<usize> = if interaction {
+        wanted_indicators
+            .iter()
+            .flat_map(|&k| (0..arms).map(move |a| (1 + k) * arms + a))
+            .collect()
     } else {
         (0..arms).collect()
     };

@@ -116,14 +116,11 @@ fn counts_by_arm_and_subgroup(data: &AnalysisData, rows: &[usize], codes: &[usiz
         })
         .collect();
     let mut text = format!("; by arm: {}", arms.join(", "));
-    if let Some(by) = &data.by {
-        let levels: Vec<String> = by
-            .levels
-            .iter()
-            .enumerate()
-            .map(|(l, level)| {
+    for by in &data.by {
+        let levels: Vec<String> = (0..by.levels.len())
+            .map(|l| {
                 let k = rows.iter().filter(|&&i| by.codes[i] == l).count();
-                format!("{}={level} {k}", by.name)
+                format!("{} {k}", by.label(l))
             })
             .collect();
         text.push_str(&format!("; by subgroup: {}", levels.join(", ")));

@@ -20,6 +20,9 @@ pub enum EffectKind {
     BlockedDim,
     /// The effect of taking part: 2SLS with the offer as instrument (`iv`).
     Participation,
+    /// The joint heterogeneity test of a subgroup variable: the Wald F test that every
+    /// subgroup effect is equal (`estimate::subgroups`), written `wald`.
+    Wald,
 }
 
 /// The estimator of a row: what it estimates and whether it is inverse-probability weighted.
@@ -36,6 +39,8 @@ pub struct RowEstimator {
 pub enum Family {
     Itt,
     Participation,
+    /// The joint heterogeneity tests, which are not adjusted with the effects they summarize.
+    Joint,
 }
 
 impl RowEstimator {
@@ -43,6 +48,7 @@ impl RowEstimator {
         match self.kind {
             EffectKind::Itt(_) | EffectKind::BlockedDim => Family::Itt,
             EffectKind::Participation => Family::Participation,
+            EffectKind::Wald => Family::Joint,
         }
     }
 }
@@ -57,6 +63,7 @@ impl fmt::Display for RowEstimator {
             EffectKind::Itt(e) => (e.label(), false),
             EffectKind::BlockedDim => (Estimator::Dim.label(), true),
             EffectKind::Participation => ("iv", false),
+            EffectKind::Wald => ("wald", false),
         };
         let suffix = match (blocked, self.weighted) {
             (false, false) => "",
@@ -83,6 +90,7 @@ impl FromStr for RowEstimator {
         };
         let kind = match (name, blocked) {
             ("iv", false) => EffectKind::Participation,
+            ("wald", false) => EffectKind::Wald,
             (_, false) => EffectKind::Itt(Estimator::parse(name).ok_or_else(unknown)?),
             (_, true) if Estimator::parse(name) == Some(Estimator::Dim) => EffectKind::BlockedDim,
             (_, true) => return Err(unknown()),
@@ -161,6 +169,9 @@ pub struct EffectRow {
     /// weighted; NaN on difference rows.
     pub mean_treated: f64,
     pub mean_control: f64,
+    /// The numerator df of a joint heterogeneity test's F (its `df` is the denominator df);
+    /// None on effect rows.
+    pub df_num: Option<f64>,
     /// First-stage F of the instrument (2SLS rows only; for a 2SLS difference, the joint F of
     /// the excluded instruments in the first stage of the interaction — see `estimate::iv`).
     pub first_stage_f: Option<f64>,
@@ -227,6 +238,7 @@ mod tests {
             EffectKind::Itt(Estimator::Fe),
             EffectKind::BlockedDim,
             EffectKind::Participation,
+            EffectKind::Wald,
         ] {
             for weighted in [false, true] {
                 let e = RowEstimator { kind, weighted };

@@ -158,7 +158,7 @@ fn parse_typed(
 fn fallback_columns(request: &AnalysisColumns) -> Vec<String> {
     let mut t = request.covariates.clone();
     t.push(request.treatment.clone());
-    t.extend(request.by.iter().cloned());
+    t.extend(request.subgroup_columns());
     t.extend(request.strata.iter().cloned());
     t.extend(request.cluster.iter().cloned());
     t
@@ -187,7 +187,8 @@ pub fn load_input(input: &InputFile, request: &AnalysisColumns) -> Result<Analys
     // Outcome, covariate, weight and participation columns are moved into the analysis data
     // rather than copied when no other role reads them (a million rows: 8 MB each).
     let mut uses: HashMap<&str, usize> = HashMap::new();
-    for name in request_roles(request) {
+    let subgroup_columns = request.subgroup_columns();
+    for name in request_roles(request, &subgroup_columns) {
         *uses.entry(name).or_default() += 1;
     }
     let mut taken = HashMap::new();
@@ -286,11 +287,11 @@ pub fn load_study(
 }
 
 /// Every role's column names, with repeats (a column may serve two roles).
-fn request_roles(request: &AnalysisColumns) -> Vec<&str> {
+fn request_roles<'a>(request: &'a AnalysisColumns, subgroups: &'a [String]) -> Vec<&'a str> {
     std::iter::once(&request.treatment)
         .chain(&request.outcomes)
         .chain(&request.covariates)
-        .chain(&request.by)
+        .chain(subgroups)
         .chain(&request.strata)
         .chain(&request.cluster)
         .chain(&request.weights)
@@ -309,7 +310,7 @@ fn request_columns(request: &AnalysisColumns) -> Vec<String> {
     add(&request.treatment);
     request.outcomes.iter().for_each(&mut add);
     request.covariates.iter().for_each(&mut add);
-    request.by.iter().for_each(&mut add);
+    request.subgroup_columns().iter().for_each(&mut add);
     request.strata.iter().for_each(&mut add);
     request.cluster.iter().for_each(&mut add);
     request.weights.iter().for_each(&mut add);
@@ -536,17 +537,32 @@ fn build(request: &AnalysisColumns, sources: &Sources<'_, '_>, n: usize) -> Resu
     }
     let factor = |name: &str, role: &str| -> Result<Factor> {
         let (levels, codes) = text_codes(source(sources, name)?, name, n, role)?;
-        Ok(Factor {
-            name: name.to_string(),
-            levels,
-            codes,
-        })
+        Ok(Factor::new(name, levels, codes))
     };
-    let by = request
-        .by
-        .as_deref()
-        .map(|b| factor(b, "subgroup"))
-        .transpose()?;
+    // Each subgroup variable: a column, or the crossing of its columns; its reference level as
+    // chosen (else the first level), checked against the data.
+    let mut by = Vec::with_capacity(request.by.len());
+    for spec in &request.by {
+        let columns: Vec<&str> = spec
+            .split(crate::estimate::subgroups::CROSSING)
+            .map(str::trim)
+            .collect();
+        let mut parts = columns
+            .iter()
+            .map(|c| factor(c, "subgroup"))
+            .collect::<Result<Vec<Factor>>>()?;
+        for part in &mut parts {
+            part.choose_reference(&request.references)?;
+        }
+        let mut variable = if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Factor::crossing(parts)?
+        };
+        // A crossing's reference may also be named as a whole cell.
+        variable.choose_reference(&request.references)?;
+        by.push(variable);
+    }
     let strata = match request.strata.as_slice() {
         [] => None,
         [one] => Some(factor(one, "stratum")?),

@@ -50,6 +50,11 @@ pub fn estimate(
         diagnostics: true,
     };
     let mut estimates = estimate_with(&data, &settings.options(), None, &extras)?;
+    // A family naming a level the data do not have stops here, before any randomization draw.
+    for family in &settings.families.value {
+        crate::estimate::multiple::members(&estimates.rows, family)
+            .map_err(|e| in_families(e, settings))?;
+    }
     estimates
         .warnings
         .splice(0..0, settings.notes.iter().cloned());
@@ -204,6 +209,58 @@ pub fn infer(
     if let Some(adjust) = &settings.adjust {
         inference::adjust_p_values(&mut effects.estimates, adjust.value);
     }
+    adjust_families(effects, settings)
+}
+
+/// A family's error as an error of the spec key that declared it (its message and hint kept).
+fn in_families(e: crate::error::Error, settings: &AnalysisSettings) -> crate::error::Error {
+    let Some(problem) = e.problem() else {
+        return e;
+    };
+    let err = settings.families.error(problem.message.clone());
+    match &problem.hint {
+        Some(h) => err.with_hint(h.clone()),
+        None => err,
+    }
+}
+
+/// The declared families' Romano–Wolf, Westfall–Young and Anderson adjusted p-values (from the
+/// randomization draws just made). A family naming something the data have no row for (a level
+/// that does not occur) is an error naming the family's key.
+fn adjust_families(effects: &mut Effects, settings: &AnalysisSettings) -> Result<()> {
+    let families = &settings.families;
+    if families.value.is_empty() {
+        return Ok(());
+    }
+    let estimates = &mut effects.estimates;
+    estimates.families = crate::estimate::multiple::family_rows(
+        &estimates.rows,
+        estimates.ri_draws.as_ref(),
+        &families.value,
+    )
+    .map_err(|e| in_families(e, settings))?;
+    let names: Vec<String> = families
+        .value
+        .iter()
+        .map(|f| {
+            let m = estimates
+                .families
+                .iter()
+                .filter(|r| r.family == f.name)
+                .count();
+            format!("`{}` ({m} hypotheses)", f.name)
+        })
+        .collect();
+    effects.notes.push(match &estimates.ri_draws {
+        Some(_) => format!(
+            "multiple testing within families {}: Romano–Wolf and Westfall–Young (minP) step-down p-values from the randomization draws, and Anderson's sharpened q-values from the model p-values (tables/families.csv)",
+            names.join(", ")
+        ),
+        None => format!(
+            "multiple testing within families {}: Anderson's sharpened q-values only; Romano–Wolf and Westfall–Young need randomization inference (ri_draws)",
+            names.join(", ")
+        ),
+    });
     Ok(())
 }
 

@@ -235,6 +235,12 @@ pub fn run(
         tables.extend(plan::tables(status));
     }
     tables.insert("effects".into(), to_frame(&estimated.estimates.rows));
+    if !estimated.estimates.families.is_empty() {
+        tables.insert(
+            "families".into(),
+            crate::tidy::multiple::families_frame(&estimated.estimates.families),
+        );
+    }
     tables.insert(
         "attrition".into(),
         attrition_frame(&estimated.estimates.attrition),
@@ -432,7 +438,12 @@ fn descriptives(
         outcomes: columns,
         treatment: "arm".into(),
         control: Some(context.control.clone()),
-        by: analysis.by.as_ref().map(|b| b.value.clone()),
+        by: analysis
+            .by
+            .as_ref()
+            .map(|b| b.value.clone())
+            .unwrap_or_default(),
+        references: analysis.references.value.clone(),
         participation: analysis.participation.as_ref().map(|p| p.value.clone()),
         cluster: analysis.cluster.as_ref().map(|c| c.value.clone()),
         ..AnalysisColumns::default()
@@ -448,20 +459,18 @@ fn descriptives(
             context.arms.iter().position(|a| a == name).unwrap_or(0)
         })
         .collect();
-    let subgroups: Vec<(String, Vec<bool>)> = match &data.by {
-        Some(by) => by
-            .levels
-            .iter()
-            .enumerate()
-            .map(|(l, level)| {
+    let subgroups: Vec<(String, Vec<bool>)> = data
+        .by
+        .iter()
+        .flat_map(|by| {
+            (0..by.levels.len()).map(move |l| {
                 (
-                    format!("{}={level}", by.name),
-                    by.codes.iter().map(|&c| c == l).collect(),
+                    by.label(l),
+                    by.codes.iter().map(|&c| c == l).collect::<Vec<bool>>(),
                 )
             })
-            .collect(),
-        None => Vec::new(),
-    };
+        })
+        .collect();
     let units = Units {
         arm: &arm,
         arms: &context.arms,

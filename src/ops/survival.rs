@@ -869,16 +869,18 @@ fn randomization_inference(
         },
         outcomes: Vec::new(),
         covariates: Vec::new(),
-        by: None,
-        strata: Some(Factor {
-            name: "strata".into(),
-            levels: Vec::new(),
-            codes: p.stratum.iter().map(|&c| c as usize).collect(),
-        }),
-        cluster: s.cluster.as_ref().map(|c| Factor {
-            name: c.value.clone(),
-            levels: Vec::new(),
-            codes: p.cluster.iter().map(|&c| c as usize).collect(),
+        by: Vec::new(),
+        strata: Some(Factor::new(
+            "strata",
+            Vec::new(),
+            p.stratum.iter().map(|&c| c as usize).collect(),
+        )),
+        cluster: s.cluster.as_ref().map(|c| {
+            Factor::new(
+                c.value.clone(),
+                Vec::new(),
+                p.cluster.iter().map(|&c| c as usize).collect(),
+            )
         }),
         weights: None,
         participation: None,

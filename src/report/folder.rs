@@ -87,9 +87,9 @@ fn itt_values(effects: &Frame, column: &str) -> Vec<String> {
             .text(row, "estimator")
             .and_then(|e| e.parse::<RowEstimator>().ok())
             .map(RowEstimator::family);
-        effects
-            .text(row, column)
-            .filter(|value| family != Some(Family::Participation) && !value.is_empty())
+        effects.text(row, column).filter(|value| {
+            !matches!(family, Some(Family::Participation | Family::Joint)) && !value.is_empty()
+        })
     }))
 }
 
@@ -110,6 +110,7 @@ fn estimator_description(label: &str) -> String {
             "difference in means within blocks (strata), weighted by block size (estimatr's difference_in_means with blocks)"
         }
         EffectKind::Participation => "two-stage least squares (estimatr's iv_robust)",
+        EffectKind::Wald => "the joint Wald test of equal subgroup effects",
     }
     .to_string()
 }
@@ -164,7 +165,7 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
         ));
         if let Some(by) = &methods.by {
             lines.push(format!(
-                "Subgroups by `{by}`; the difference between subgroups from the model with treatment × subgroup interactions."
+                "Subgroups by `{by}` (each variable separately; `a*b` is the crossing of a and b); the difference between subgroups from the model with treatment × subgroup interactions, against the reference level named second in each difference (the first level unless the study chooses one); the joint test that all subgroup effects are equal (`<variable>: joint`) is the Wald F test of those interactions with the same robust variance, df_num = levels − 1 and denominator df n − k (G − 1 with clusters; car::linearHypothesis, clubSandwich's Naive-F), and with randomization inference its p-value from the same draws (the statistic b'V⁻¹b with the observed V)."
             ));
         }
         if let Some(p) = participation {
@@ -205,6 +206,33 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
             };
             lines.push(format!(
                 "Multiple testing: {method} adjusted p-values across outcomes × subgroups{families}."
+            ));
+        }
+        if let Some(families) = tables.get("families") {
+            let mut names: Vec<String> = Vec::new();
+            for i in 0..families.rows.len() {
+                if let Some(name) = families.text(i, "family")
+                    && !names.contains(&name)
+                {
+                    names.push(name);
+                }
+            }
+            let resampled = families.column("p_value_romano_wolf").is_some_and(|j| {
+                families.rows.iter().any(|r| {
+                    matches!(
+                        r.get(j),
+                        Some(crate::export::Cell::Num(_) | crate::export::Cell::Int(_))
+                    )
+                })
+            });
+            lines.push(format!(
+                "Families of hypotheses ({}): {}Anderson's (2008) sharpened q-values, computed exactly, from the model p-values.",
+                names.join("; "),
+                if resampled {
+                    "Romano–Wolf (2005) and Westfall–Young (1993, minP) step-down p-values from the same randomization draws (one shared draw set), and "
+                } else {
+                    ""
+                }
             ));
         }
         lines.push("Missing outcomes: complete cases, with attrition by arm and a test of differential attrition.".into());

@@ -258,6 +258,15 @@ pub const SWEDISH: &[(&str, &str)] = &[
         "Where an outcome is observed only for some, Lee (2009) bounds trim the arm observed more often by the share it is observed more often, from the top for the lower bound and from the bottom for the upper bound: the effect among those who would be observed in either arm lies between them, whatever the reason for the missing outcomes, if the offer only ever makes an outcome observed (or only ever makes it missing). The interval covers the effect with 95% probability (Imbens & Manski 2004).",
         "Där ett utfall bara observeras för vissa trimmar Lees (2009) gränser den grupp som observeras oftare med den andel den observeras oftare, uppifrån för den nedre gränsen och nedifrån för den övre: effekten bland dem som skulle observeras i båda grupperna ligger mellan gränserna, oavsett varför utfall saknas, om erbjudandet bara kan göra att ett utfall observeras (eller bara att det saknas). Intervallet täcker effekten med 95 procents sannolikhet (Imbens & Manski 2004).",
     ),
+    ("Multiple testing", "Multipel testning"),
+    (
+        "Adjusted p-values by family",
+        "Justerade p-värden per familj",
+    ),
+    (
+        "The hypotheses of each declared family (its outcomes, horizons and subgroups), adjusted together. Romano–Wolf and Westfall–Young step-down p-values control the chance of any false rejection in the family; they reuse the randomization draws of the study's own design, so they allow for the dependence between the tests. Anderson's sharpened q-value controls the expected share of false rejections among the rejections.",
+        "Hypoteserna i varje angiven familj (dess utfall, tidpunkter och grupper) justerade tillsammans. Romano–Wolfs och Westfall–Youngs stegvisa p-värden begränsar risken för något felaktigt förkastande i familjen; de återanvänder randomiseringsdragningarna från studiens egen design och tar därför hänsyn till beroendet mellan testen. Andersons skärpta q-värde begränsar den förväntade andelen felaktiga förkastanden bland förkastandena.",
+    ),
     ("Cost-effectiveness", "Kostnadseffektivitet"),
     ("Participant flow by arm", "Deltagarflöde per grupp"),
     (
@@ -373,6 +382,10 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("p_value", "p-värde"),
     ("p_value_adjusted", "p-värde (justerat)"),
     ("p_value_ri", "p-värde (RI)"),
+    ("family", "Familj"),
+    ("p_value_romano_wolf", "p-värde (Romano–Wolf)"),
+    ("p_value_westfall_young", "p-värde (Westfall–Young)"),
+    ("q_value_anderson", "q-värde (Anderson)"),
     ("ri_conf_low", "RI-KI nedre"),
     ("ri_conf_high", "RI-KI övre"),
     ("first_stage_f", "F (första steget)"),

@@ -158,6 +158,16 @@ fn schema(name: &str, frame: &Frame) -> Schema {
             family: &["outcome", "term", "estimator"],
             identities: &[],
         },
+        // The families of hypotheses (issue 15) repeat effects rows: the same counts, and every
+        // statistic of a row describes its persons.
+        "families" => Schema {
+            counts: vec![
+                count("n_treated", TreatedOfTerm, Analysed, EveryStatistic),
+                count("n_control", Control, Analysed, EveryStatistic),
+            ],
+            family: &["outcome", "term"],
+            identities: &[],
+        },
         "cost" => Schema {
             counts: vec![
                 count("n_treated", Column("treated_arm"), Analysed, EveryStatistic),
@@ -522,7 +532,7 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
         let Some(&all) = members.get("all") else {
             continue;
         };
-        let mut by_column: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut by_column: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (subgroup, &v) in members {
             if subgroup.contains(" - ") {
                 let (a, b) = subgroup.split_once(" - ").unwrap_or_default();
@@ -531,8 +541,12 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
                 {
                     system.sum(v, &[va, vb]);
                 }
-            } else if let Some((column, _)) = subgroup.split_once('=') {
-                by_column.entry(column).or_default().push(v);
+            } else if subgroup.contains('=') {
+                // The subgroup variable: a column, or a crossing's columns (`a=x & b=y`).
+                by_column
+                    .entry(crate::estimate::subgroups::variable_of(subgroup).unwrap_or_default())
+                    .or_default()
+                    .push(v);
             }
         }
         for levels in by_column.values() {

@@ -186,6 +186,18 @@ fn shown_columns(name: &str) -> Option<&'static [&'static str]> {
             "cost_per_success_high",
             "note",
         ],
+        "families" => &[
+            "family",
+            "outcome",
+            "subgroup",
+            "estimate",
+            "p_value",
+            "p_value_ri",
+            "p_value_romano_wolf",
+            "p_value_westfall_young",
+            "q_value_anderson",
+            "note",
+        ],
         "attrition" => &[
             "outcome",
             "subgroup",
@@ -232,7 +244,7 @@ fn set_decimals(name: &str, frame: &mut Frame) {
 /// P-values as readers expect them: three decimals, "<0.001" below.
 fn format_p_values(frame: &mut Frame) {
     for (j, column) in frame.columns.iter().enumerate() {
-        if !column.starts_with("p_value") {
+        if !column.starts_with("p_value") && !column.starts_with("q_value") {
             continue;
         }
         for row in &mut frame.rows {
@@ -443,6 +455,17 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                 ],
             });
         }
+    }
+
+    if let Some(families) = tables.get("families") {
+        sections.push(Section {
+            id: "families".into(),
+            heading: "Multiple testing".into(),
+            blocks: vec![
+                Block::Text("The hypotheses of each declared family (its outcomes, horizons and subgroups), adjusted together. Romano–Wolf and Westfall–Young step-down p-values control the chance of any false rejection in the family; they reuse the randomization draws of the study's own design, so they allow for the dependence between the tests. Anderson's sharpened q-value controls the expected share of false rejections among the rejections.".into()),
+                table_block("families", "Adjusted p-values by family", families),
+            ],
+        });
     }
 
     if let Some(survival) = tables.get("survival") {
@@ -912,7 +935,11 @@ fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
                 .filter(|&i| effects.text(i, "outcome").as_deref() == Some(outcome.as_str()))
                 .filter_map(|i| effects.text(i, "subgroup")),
         );
-        for subgroup in subgroups.iter().filter(|s| !s.contains(" - ")) {
+        // Effects of subgroups (not differences, contrasts or the joint tests, which have no
+        // estimate on the effect scale).
+        for subgroup in subgroups.iter().filter(|s| {
+            !s.contains(" - ") && !s.ends_with(crate::estimate::subgroups::JOINT_SUFFIX)
+        }) {
             for i in 0..effects.rows.len() {
                 if effects.text(i, "outcome").as_deref() != Some(outcome.as_str())
                     || effects.text(i, "subgroup").as_deref() != Some(subgroup.as_str())

@@ -23,7 +23,18 @@ pub fn plan_of(
     let mut plan = Plan::new();
     let text = |s: Option<&super::Setting<String>>| s.map(|s| Value::from(s.value.clone()));
     plan.set("analysis.outcomes", json!(analysis.outcomes.value));
-    plan.set("analysis.by", text(analysis.by.as_ref()));
+    // One subgroup variable stays text (as plans frozen before issue 15 hold it), several a list.
+    match analysis.by.as_ref().map(|b| b.value.as_slice()) {
+        None => plan.set("analysis.by", None::<Value>),
+        Some([one]) => plan.set("analysis.by", Value::from(one.clone())),
+        Some(several) => plan.set("analysis.by", json!(several)),
+    }
+    if !analysis.references.value.is_empty() {
+        plan.set("analysis.reference", json!(analysis.references.value));
+    }
+    if analysis.all_pairs.value {
+        plan.set("analysis.pairs", true);
+    }
     plan.set("analysis.control", text(analysis.control.as_ref()));
     plan.set("analysis.estimator", word_of(analysis.estimator.value));
     plan.set("analysis.se", word_of(analysis.se.value));
@@ -67,6 +78,10 @@ pub fn plan_of(
     }
     if let Some(adjust) = &analysis.adjust {
         plan.set("analysis.adjust", word_of(adjust.value));
+    }
+    // Only when declared, so that plans frozen before families existed stay valid.
+    if !analysis.families.value.is_empty() {
+        plan.set("analysis.families", json!(analysis.families.value));
     }
     plan.set(
         "report.primary_outcome",

@@ -318,7 +318,7 @@ impl Methods {
         Methods {
             design,
             covariates: analysis.covariates.value.clone(),
-            by: analysis.by.as_ref().map(|b| b.value.clone()),
+            by: analysis.by_text(),
             participation: analysis.participation.as_ref().map(|p| p.value.clone()),
             ri_draws: analysis.ri.as_ref().map(|r| r.value.draws),
             ri_exact_max: analysis.ri.as_ref().map(|_| analysis.ri_exact_max.value),

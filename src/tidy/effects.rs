@@ -25,9 +25,10 @@ pub const EFFECT_COLUMNS: [&str; 16] = [
     "mean_control",
 ];
 
-/// Rows → a frame. Optional columns (`first_stage_f`, `p_value_adjusted`, `p_value_ri`, the
+/// Rows → a frame. Optional columns (`df_num` of the joint heterogeneity tests, `first_stage_f`, `p_value_adjusted`, `p_value_ri`, the
 /// wild bootstrap's) appear only when some row has a value.
 pub fn to_frame(rows: &[EffectRow]) -> Frame {
+    let with_df_num = rows.iter().any(|r| r.df_num.is_some());
     let with_f = rows.iter().any(|r| r.first_stage_f.is_some());
     let with_adj = rows.iter().any(|r| r.p_value_adjusted.is_some());
     let with_ri = rows.iter().any(|r| r.p_value_ri.is_some());
@@ -37,6 +38,9 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
     let with_clusters = rows.iter().any(|r| r.clusters.is_some());
     let with_plan = rows.iter().any(|r| r.prespecified.is_some());
     let mut columns: Vec<&str> = EFFECT_COLUMNS.to_vec();
+    if with_df_num {
+        columns.push("df_num");
+    }
     if with_clusters {
         columns.push("clusters");
     }
@@ -72,6 +76,7 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
         .with_decimals("n_treated", 0)
         .with_decimals("n_control", 0)
         .with_decimals("df", 1)
+        .with_decimals("df_num", 0)
         .with_decimals("wild_draws", 0)
         .with_decimals("ri_draws", 0)
         .with_decimals("clusters", 0)
@@ -95,6 +100,9 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
             r.mean_treated.into(),
             r.mean_control.into(),
         ];
+        if with_df_num {
+            row.push(r.df_num.into());
+        }
         if with_clusters {
             row.push(r.clusters.into());
         }

@@ -7,6 +7,7 @@ pub mod benefit;
 pub mod bounds;
 pub mod cost;
 pub mod effects;
+pub mod multiple;
 pub mod power;
 pub mod survival;
 
