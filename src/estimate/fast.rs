@@ -78,6 +78,9 @@ struct OutcomeMoments {
     y_means: Vec<f64>,
     /// Whether each row was in arm 1 under the observed assignment (for the interval pieces).
     observed_treated: Vec<bool>,
+    /// How many of `rows` were in arm 1 under the observed assignment (counted once, not per
+    /// draw: a draw over clusters must not cost O(n)).
+    observed_treated_count: usize,
     /// Two arms: whether arm 1 was the larger one, so that the other rows are summed.
     complement: bool,
     /// Whether the control arm's sums are needed (blocked differences in means): then the sums
@@ -417,7 +420,7 @@ impl OutcomeMoments {
             let t = &self.totals[c];
             sum_all += t[last] + t[0] * self.y_means[c];
         }
-        let observed_treated = self.observed_treated.iter().filter(|&&t| t).count();
+        let observed_treated = self.observed_treated_count;
         let (n1, n0) = (treated as f64, (n - treated) as f64);
         (
             sum_treated / n1 - (sum_all - sum_treated) / n0,
@@ -603,6 +606,7 @@ pub fn fast_statistic(
             y_means,
             complement: 2 * complete_rows_treated.iter().filter(|&&t| t).count()
                 > complete_rows_treated.len(),
+            observed_treated_count: complete_rows_treated.iter().filter(|&&t| t).count(),
             observed_treated: complete_rows_treated,
             with_control: blocked,
             parts,
