@@ -14,7 +14,7 @@ mkdir -p "$WORK"
 # LOTTA=path/to/lotta uses that binary instead of a release build.
 if [ -z "${LOTTA:-}" ]; then
   cargo build --release --quiet
-  LOTTA=target/release/lotta
+  LOTTA="${CARGO_TARGET_DIR:-target}/release/lotta"
 fi
 DATA="$WORK/data_$ROWS.csv"
 if [ ! -f "$DATA" ]; then

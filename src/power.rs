@@ -302,22 +302,41 @@ impl PowerPlan {
     }
 }
 
-/// The randomization-inference resolution of a planned cluster design (issue 14): the number of
-/// distinct assignments N of `clusters` clusters, `treated` of them to the treated arm (complete
-/// randomization: C(K, T); in matched pairs: 2^(K/2)), and the smallest p-value randomization
-/// inference can give, 1/N (only the observed assignment as extreme; a statistic symmetric
-/// under swapping the arms ties it with its mirror, 2/N). When 1/N exceeds α no result can be
-/// significant at α, whatever the effect: 8 municipalities 4:4 give 70 assignments (1/70);
-/// 4 matched pairs give 16 (1/16 > 0.05). None when the design is impossible.
+/// The randomization-inference resolution of a planned cluster design (issue 14).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RandomizationResolution {
+    /// The number N of distinct assignments: C(K, T) for complete randomization of K clusters,
+    /// T treated; 2^(K/2) in matched pairs.
+    pub assignments: u128,
+    /// How many assignments are at least as extreme as the most extreme one: 2 when the design
+    /// is 1:1 (pairs, or T = K/2), whose mirror assignment (the arms swapped) gives the same
+    /// |statistic|; else 1.
+    pub at_least_as_extreme: u128,
+    /// The smallest two-sided randomization p-value, `at_least_as_extreme / assignments`.
+    pub smallest_p: f64,
+}
+
+/// The resolution of `clusters` clusters, `treated` of them treated, in matched pairs or not.
+///
+/// The smallest two-sided p-value is 1/N only when no other assignment can tie the observed
+/// one. In a 1:1 design the mirror of every assignment (treated and control clusters swapped)
+/// is also an assignment, and it turns the difference in means, any least-squares treatment
+/// coefficient (ols, fe, Lin's interacted model) and its t statistic into their negatives
+/// exactly, so |T| ties and the smallest attainable p is 2/N: 8 municipalities 4:4 give
+/// 70 assignments and p ≥ 2/70 = 0.029; 4 matched pairs give 16 and p ≥ 2/16 = 0.125
+/// (Imbens & Rubin 2015, §5.5; Young 2019, QJE 134(2), §II). With 5 clusters 2:3 the mirror
+/// (3 treated) is not an assignment of the design, and p ≥ 1/10. Exact randomization inference
+/// reports the same floor for its data (`ri_min_p`, `estimate::inference::smallest_attainable_p`).
+/// None when the design is impossible.
 pub fn randomization_resolution(
     clusters: usize,
     treated: usize,
     pairs: bool,
-) -> Option<(u128, f64)> {
+) -> Option<RandomizationResolution> {
     if treated == 0 || treated >= clusters {
         return None;
     }
-    let n = if pairs {
+    let assignments = if pairs {
         if !clusters.is_multiple_of(2) || treated * 2 != clusters {
             return None;
         }
@@ -325,7 +344,12 @@ pub fn randomization_resolution(
     } else {
         crate::design::enumerate::multinomial(&[treated, clusters - treated])
     };
-    Some((n, 1.0 / n as f64))
+    let at_least_as_extreme = if treated * 2 == clusters { 2 } else { 1 };
+    Some(RandomizationResolution {
+        assignments,
+        at_least_as_extreme,
+        smallest_p: at_least_as_extreme as f64 / assignments as f64,
+    })
 }
 
 #[cfg(test)]
@@ -333,14 +357,21 @@ mod resolution_tests {
     use super::randomization_resolution;
 
     #[test]
-    fn few_clusters_have_few_assignments() {
+    fn few_clusters_have_few_assignments_and_one_to_one_designs_tie_their_mirror() {
+        let r = randomization_resolution(8, 4, false).unwrap();
+        assert_eq!((r.assignments, r.at_least_as_extreme), (70, 2));
+        assert_eq!(r.smallest_p, 2.0 / 70.0);
+        let r = randomization_resolution(8, 4, true).unwrap();
+        assert_eq!((r.assignments, r.at_least_as_extreme), (16, 2));
+        assert_eq!(r.smallest_p, 0.125);
         assert_eq!(
-            randomization_resolution(8, 4, false),
-            Some((70, 1.0 / 70.0))
+            randomization_resolution(16, 8, false).unwrap().assignments,
+            12_870
         );
-        assert_eq!(randomization_resolution(8, 4, true), Some((16, 1.0 / 16.0)));
-        assert_eq!(randomization_resolution(16, 8, false).unwrap().0, 12_870);
-        assert_eq!(randomization_resolution(5, 2, false).unwrap().0, 10);
+        // 2:3 has no mirror assignment: 1/10.
+        let r = randomization_resolution(5, 2, false).unwrap();
+        assert_eq!((r.assignments, r.at_least_as_extreme), (10, 1));
+        assert_eq!(r.smallest_p, 0.1);
         assert!(randomization_resolution(5, 2, true).is_none());
         assert!(randomization_resolution(4, 0, false).is_none());
     }

@@ -1199,6 +1199,127 @@ fn fast_statistic_equals_refitting_for_blocked_differences_with_three_arms() {
 }
 
 #[test]
+fn fast_statistic_per_cluster_equals_the_row_level_statistic() {
+    // Issue 14: exact RI over clusters sums each cluster once and adds G cluster sums per
+    // assignment (`FastStatistic::by_member`); it must give the row-level statistic and the
+    // interval pieces for any assignment that keeps clusters whole, with two and three arms,
+    // subgroups, strata fixed effects and blocked differences (whose control sums are kept).
+    // (file, treatment, control arm, estimator, covariates, strata)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        Estimator,
+        Vec<&'a str>,
+        Vec<&'a str>,
+    );
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "d_main.csv",
+            "z",
+            None,
+            Estimator::Ols,
+            vec!["age", "educ"],
+            vec![],
+        ),
+        (
+            "d_main.csv",
+            "z",
+            None,
+            Estimator::Lin,
+            vec!["age", "educ"],
+            vec![],
+        ),
+        (
+            "d_main.csv",
+            "z",
+            None,
+            Estimator::Fe,
+            vec!["age"],
+            vec!["site"],
+        ),
+        (
+            "d_main.csv",
+            "z",
+            None,
+            Estimator::Dim,
+            vec![],
+            vec!["site"],
+        ),
+        (
+            "d_arms.csv",
+            "arm",
+            Some("standard"),
+            Estimator::Lin,
+            vec!["x"],
+            vec![],
+        ),
+        (
+            "d_arms.csv",
+            "arm",
+            Some("standard"),
+            Estimator::Dim,
+            vec![],
+            vec!["gender"],
+        ),
+    ];
+    for (file, treatment, control, estimator, covariates, strata) in cases {
+        let request = AnalysisColumns {
+            outcomes: vec!["y".into()],
+            treatment: treatment.into(),
+            control: control.map(str::to_string),
+            covariates: covariates.iter().map(|s| s.to_string()).collect(),
+            by: strata.is_empty().then(|| "gender".into()),
+            strata: strata.iter().map(|s| s.to_string()).collect(),
+            ..AnalysisColumns::default()
+        };
+        let request = if file == "d_main.csv" {
+            AnalysisColumns {
+                outcomes: vec!["y_num".into(), "y_miss".into()],
+                ..request
+            }
+        } else {
+            request
+        };
+        let data = load_file(&reference_dir().join(file), &request).unwrap();
+        let options = EstimateOptions {
+            estimator,
+            se: None,
+            alpha: 0.05,
+            missing_covariates: Default::default(),
+        };
+        let fast = lotta::estimate::fast::fast_statistic(&data, &options)
+            .unwrap()
+            .expect("supported");
+        let n = data.n_rows();
+        let arms = data.treatment.arms.len();
+        // Pseudo-clusters of 7 consecutive rows, drawn into arms by two rules.
+        let member_of: Vec<usize> = (0..n).map(|i| i / 7).collect();
+        let sums = fast.by_member(&member_of);
+        for rule in [
+            |m: usize, k: usize| (m * 5 + 1) % k,
+            |m: usize, k: usize| (m / 3) % k,
+        ] {
+            let member_codes: Vec<usize> = (0..n.div_ceil(7)).map(|m| rule(m, arms)).collect();
+            let codes: Vec<usize> = member_of.iter().map(|&m| member_codes[m]).collect();
+            let (rows, row_pieces) = fast.eval_with_pieces(&codes);
+            let (clusters, cluster_pieces) = fast.eval_members(&sums, &member_codes);
+            assert_eq!(rows.len(), clusters.len(), "{estimator:?}");
+            for (a, b) in rows.iter().zip(&clusters) {
+                assert!(
+                    close(*a, *b, SAME_FORMULA) || (a.is_nan() && b.is_nan()),
+                    "{file} {estimator:?}: {a} vs {b}"
+                );
+            }
+            for ((a1, b1), (a2, b2)) in row_pieces.iter().zip(&cluster_pieces) {
+                assert!(close(*a1, *a2, SAME_FORMULA) || (a1.is_nan() && a2.is_nan()));
+                assert!(close(*b1, *b2, SAME_FORMULA) || (b1.is_nan() && b2.is_nan()));
+            }
+        }
+    }
+}
+
+#[test]
 fn attrition_table_counts_missing_outcomes_by_arm() {
     let dir = tempfile::tempdir().unwrap();
     let text = SMALL

@@ -269,6 +269,22 @@ impl ResamplingPlan {
         means(&sums, &counts, v)
     }
 
+    /// The units [`ResamplingPlan::replicate`] draws from `stream`, cell by cell in the plan's
+    /// order, as 0-based positions within each cell (in a matched-pair cluster design one cell:
+    /// the pairs, in ascending order of their stratum): the same calls of the same sampler, so
+    /// the resample can be exported and the replicate recomputed elsewhere (R's `boot` in
+    /// tests/reference/cost/pairs.R).
+    pub fn resampled_units(&self, stream: &mut Stream) -> Vec<Vec<usize>> {
+        let mut sampler = IndexSampler::new(stream);
+        self.cells
+            .iter()
+            .map(|cell| {
+                let m = cell.units(self.vars);
+                (0..m).map(|_| sampler.below(m)).collect()
+            })
+            .collect()
+    }
+
     /// `reps` replicates in replicate order (replicate b from the stream `bootstrap/rep=<b>`).
     pub fn run(&self, reps: usize, seed: u64) -> Vec<Vec<f64>> {
         self.run_with(reps, seed, &crate::progress::Silent)

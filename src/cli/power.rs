@@ -283,9 +283,16 @@ fn randomization_note(clusters: f64, treated_share: f64, alpha: f64, pairs: bool
         format!("{k} clusters, {treated} treated")
     };
     match lotta::power::randomization_resolution(k, treated, pairs) {
-        Some((n, p)) => {
+        Some(resolution) => {
+            let (n, p) = (resolution.assignments, resolution.smallest_p);
+            let why = if resolution.at_least_as_extreme == 2 {
+                " (two-sided: in a 1:1 design an assignment and its mirror, the arms swapped, give the same |statistic|)"
+            } else {
+                " (two-sided)"
+            };
             eprintln!(
-                "note: randomization inference: the planned design ({design}) has {n} possible assignments; the smallest attainable randomization p-value is 1/{n} = {p:.4}"
+                "note: randomization inference: the planned design ({design}) has {n} possible assignments; the smallest attainable randomization p-value is {}/{n} = {p:.4}{why}",
+                resolution.at_least_as_extreme
             );
             if p > alpha {
                 eprintln!(

@@ -347,6 +347,12 @@ impl AssignmentPlan {
             .collect()
     }
 
+    /// [`AssignmentPlan::draw`] per member (randomization unit, cluster or person): the arm
+    /// index of every member; `draw` gives unit u the arm of member `member_of(u)`.
+    pub fn draw_members(&self, seed: u64, prefix: &str) -> Vec<u32> {
+        self.run(seed, prefix).iter().map(|s| s.arm).collect()
+    }
+
     /// Every assignment this procedure can make, when they are equally likely and can be listed
     /// (`design::enumerate`): complete randomization in every stratum and batch, where the
     /// leftover units (misfits) are left unassigned, absent, or (policy `strata` with equal

@@ -645,6 +645,18 @@ fn the_randomizr_rule_is_listed_only_where_its_assignments_are_equally_likely() 
         .map(|r| p.draw(5, &format!("ri/draw={r}")))
         .collect();
     assert_eq!(drawn, listed);
+    // Per cluster (randomization inference's O(G) path), the same assignments: a unit gets its
+    // cluster's arm, listed or drawn.
+    for r in 0..20u128 {
+        let (units, members) = (p.enumerated(&e, r), e.assignment(r));
+        assert!((0..units.len()).all(|u| units[u] == members[p.member_of(u)]));
+    }
+    for r in 0..50 {
+        let prefix = format!("ri/draw={r}");
+        let (units, members) = (p.draw(5, &prefix), p.draw_members(5, &prefix));
+        assert_eq!(members.len(), 5);
+        assert!((0..units.len()).all(|u| units[u] == members[p.member_of(u)]));
+    }
     // Three arms, 7 clusters: 2 each plus one extra arm, C(7; 3,2,2)·3 = 630.
     let p = clustered(&[("a", 1), ("b", 1), ("c", 1)], 7);
     assert_eq!(p.enumeration().unwrap().count(), 630);

@@ -79,6 +79,9 @@ struct OutcomeMoments {
     y_means: Vec<f64>,
     /// Whether each row was in arm 1 under the observed assignment (for the interval pieces).
     observed_treated: Vec<bool>,
+    /// How many of `rows` were in arm 1 under the observed assignment (counted once, not per
+    /// draw: a draw over clusters must not cost O(n)).
+    observed_treated_count: usize,
     /// Two arms: whether arm 1 was the larger one, so that the other rows are summed.
     complement: bool,
     /// Whether the control arm's sums are needed (blocked differences in means): then the sums
@@ -209,6 +212,110 @@ impl FastStatistic {
         }
         (estimates, pieces)
     }
+
+    /// The sums of v v' of every randomization unit (a cluster, or a person when persons are
+    /// randomized), per outcome and cell, computed once. `member_of[i]` is the unit of analysis
+    /// row i; every assignment the caller evaluates with [`FastStatistic::eval_members`] must
+    /// give all rows of a unit the same arm. Then a draw adds G unit sums instead of n row
+    /// products: the cost of one assignment is O(G), not O(n) (the per-cluster precomputation
+    /// of fwildclusterboot's fast algorithm, Roodman et al. 2019, §5, applied to the
+    /// randomization distribution).
+    pub fn by_member(&self, member_of: &[usize]) -> MemberSums {
+        let outcomes = self
+            .outcomes
+            .iter()
+            .map(|o| {
+                let square = o.q * o.q;
+                let mut index: std::collections::BTreeMap<(usize, u32), usize> = Default::default();
+                let mut counts: std::collections::BTreeMap<usize, (usize, usize)> =
+                    Default::default();
+                let mut sums: Vec<f64> = Vec::new();
+                for (r, (&i, &observed)) in o.rows.iter().zip(&o.observed_treated).enumerate() {
+                    let member = member_of.get(i).copied().unwrap_or(usize::MAX);
+                    let cell = o.cell[r];
+                    let next = index.len();
+                    let block = *index.entry((member, cell)).or_insert(next);
+                    if block == sums.len() / square {
+                        sums.resize(sums.len() + square, 0.0);
+                    }
+                    add_outer(
+                        &mut sums[block * square..(block + 1) * square],
+                        &o.v[r * o.q..(r + 1) * o.q],
+                    );
+                    let count = counts.entry(member).or_default();
+                    count.0 += 1;
+                    count.1 += usize::from(observed);
+                }
+                let mut blocks = vec![(0, 0); index.len()];
+                for (&(member, cell), &b) in &index {
+                    blocks[b] = (member, cell as usize);
+                }
+                OutcomeMemberSums {
+                    blocks,
+                    sums,
+                    counts: counts.into_iter().map(|(m, (n, t))| (m, n, t)).collect(),
+                }
+            })
+            .collect();
+        MemberSums { outcomes }
+    }
+
+    /// [`FastStatistic::eval_with_pieces`] for an assignment given per unit: `member_codes[m]`
+    /// is the arm code of unit m (as `member_of` of [`FastStatistic::by_member`] numbers them).
+    /// Every unit with analysed rows must have an analysed arm (the caller refits otherwise).
+    pub fn eval_members(
+        &self,
+        member_sums: &MemberSums,
+        member_codes: &[usize],
+    ) -> (Vec<f64>, Vec<(f64, f64)>) {
+        let mut estimates = Vec::new();
+        let mut pieces = Vec::with_capacity(self.outcomes.len());
+        for (o, m) in self.outcomes.iter().zip(&member_sums.outcomes) {
+            let square = o.q * o.q;
+            let slots = self.arms + usize::from(o.with_control);
+            let offset = usize::from(o.with_control);
+            let mut sums = vec![0.0; o.n_cells * slots * square];
+            let code = |member: usize| member_codes.get(member).copied().unwrap_or(usize::MAX);
+            for (b, &(member, cell)) in m.blocks.iter().enumerate() {
+                let c = code(member);
+                // Codes 1..=arms, and the control arm 0 when its sums are kept.
+                if c > self.arms || (c == 0 && offset == 0) {
+                    continue;
+                }
+                let slot = cell * slots + c + offset - 1;
+                for (t, v) in sums[slot * square..(slot + 1) * square]
+                    .iter_mut()
+                    .zip(&m.sums[b * square..(b + 1) * square])
+                {
+                    *t += v;
+                }
+            }
+            let (mut treated, mut both) = (0, 0);
+            for &(member, n, observed) in &m.counts {
+                if code(member) == 1 {
+                    treated += n;
+                    both += observed;
+                }
+            }
+            let (e, p) = o.finish(&sums, self.arms, treated, both);
+            estimates.extend(e);
+            pieces.push(p);
+        }
+        (estimates, pieces)
+    }
+}
+
+/// The sums of v v' per randomization unit (see [`FastStatistic::by_member`]).
+pub struct MemberSums {
+    outcomes: Vec<OutcomeMemberSums>,
+}
+
+/// One outcome's unit sums: blocks of (unit, cell) with their q × q upper-triangle sums, and
+/// per unit its analysed rows and those treated under the observed assignment.
+struct OutcomeMemberSums {
+    blocks: Vec<(usize, usize)>,
+    sums: Vec<f64>,
+    counts: Vec<(usize, usize, usize)>,
 }
 
 impl OutcomeMoments {
@@ -262,6 +369,23 @@ impl OutcomeMoments {
                 self.cell[r] as usize * slots + (codes[self.rows[r]] + offset - 1)
             });
         }
+        self.finish(&sums, arms, treated, both)
+    }
+
+    /// The estimates and interval pieces from the sums of v v' per cell and arm slot (upper
+    /// triangles, `n_cells × slots` blocks of q × q, slot = code + offset − 1), the number of
+    /// rows in arm 1 and of those the rows in arm 1 under the observed assignment.
+    fn finish(
+        &self,
+        sums: &[f64],
+        arms: usize,
+        treated: usize,
+        both: usize,
+    ) -> (Vec<f64>, (f64, f64)) {
+        let q = self.q;
+        let square = q * q;
+        let slots = arms + usize::from(self.with_control);
+        let offset = usize::from(self.with_control);
         let moments: Vec<DMatrix<f64>> =
             sums.chunks_exact(square).map(|p| symmetric(p, q)).collect();
         let moments = Moments {
@@ -297,7 +421,7 @@ impl OutcomeMoments {
             let t = &self.totals[c];
             sum_all += t[last] + t[0] * self.y_means[c];
         }
-        let observed_treated = self.observed_treated.iter().filter(|&&t| t).count();
+        let observed_treated = self.observed_treated_count;
         let (n1, n0) = (treated as f64, (n - treated) as f64);
         (
             sum_treated / n1 - (sum_all - sum_treated) / n0,
@@ -510,6 +634,7 @@ pub fn fast_statistic(
             y_means,
             complement: 2 * complete_rows_treated.iter().filter(|&&t| t).count()
                 > complete_rows_treated.len(),
+            observed_treated_count: complete_rows_treated.iter().filter(|&&t| t).count(),
             observed_treated: complete_rows_treated,
             with_control: blocked,
             parts,

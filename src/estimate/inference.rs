@@ -279,6 +279,18 @@ pub fn randomization_inference(
     } else {
         Vec::new()
     };
+    // With clustered assignments and the fast statistic, the sums of every cluster are formed
+    // once and each draw adds G of them (`FastStatistic::by_member`); worth it when the units
+    // are fewer than half the rows. `used` are the units that hold analysis rows.
+    let grouped = match (&fast, assignments.members) {
+        (Some(f), Some(m)) if m.member_of.len() == data.n_rows() => {
+            let mut used: Vec<usize> = m.member_of.to_vec();
+            used.sort_unstable();
+            used.dedup();
+            (2 * used.len() <= m.member_of.len()).then(|| (f.by_member(m.member_of), m, used))
+        }
+        _ => None,
+    };
     // One pass over the draws: every statistic, and for each interval a_r = DiM(z_r, y) and
     // b_r = DiM(z_r, z), from which the whole test inversion follows
     // (`ri::interval_from_draws`). No draw is kept or made twice.
@@ -291,7 +303,20 @@ pub fn randomization_inference(
                 return None;
             }
             progress.advance(1);
-            let codes = draw(r);
+            let codes = match (&fast, &grouped) {
+                (Some(f), Some((sums, members, used))) => {
+                    let member_codes = (members.draw)(r);
+                    let code = |m: usize| member_codes.get(m).copied().unwrap_or(usize::MAX);
+                    if used.iter().all(|&m| code(m) < arm_count) {
+                        let (stats, all) = f.eval_members(sums, &member_codes);
+                        let pieces = intervals.iter().map(|d| all[d.outcome]).collect();
+                        return Some((stats, pieces));
+                    }
+                    // Someone drawn into no analysed arm: refit on the rows, as below.
+                    members.member_of.iter().map(|&m| code(m)).collect()
+                }
+                _ => draw(r),
+            };
             Some(match &fast {
                 // The fast statistic gives every outcome's interval pieces from its own sums.
                 Some(f) if !intervals.is_empty() && !unassigned(&codes) => {
@@ -420,10 +445,22 @@ pub fn smallest_attainable_p(statistics: impl Iterator<Item = f64> + Clone) -> O
 }
 
 /// The assignments randomization inference runs over: `count` of them, assignment r given by
-/// `draw(r)`, and whether they are every possible assignment (exact inference) or a sample.
+/// `draw(r)`, and whether they are every possible assignment (exact inference) or a sample;
+/// `members`, when the design randomizes units (clusters) that each hold several rows, the same
+/// assignments per unit, so a draw costs O(G) instead of O(n).
 pub struct Assignments<'a> {
     pub count: usize,
     pub exact: bool,
+    pub draw: &'a Draw<'a>,
+    pub members: Option<MemberDraws<'a>>,
+}
+
+/// The assignments of [`Assignments`] per randomization unit: the unit of every analysis row,
+/// and `draw(r)`, the arm code of every unit under assignment r (the same assignment as the
+/// row-level draw: row i's code is the code of unit `member_of[i]`).
+#[derive(Clone, Copy)]
+pub struct MemberDraws<'a> {
+    pub member_of: &'a [usize],
     pub draw: &'a Draw<'a>,
 }
 
@@ -668,6 +705,41 @@ impl<'a> LedgerReplay<'a> {
     ) -> impl Fn(usize) -> Vec<usize> + Sync + 'e {
         let code_of = self.code_of();
         move |r: usize| self.codes(&self.plan.enumerated(enumeration, r as u128), &code_of)
+    }
+
+    /// The randomization unit (cluster, or person) of every analysis row, as the design numbers
+    /// its members.
+    pub fn member_of(&self) -> Vec<usize> {
+        self.rows.iter().map(|&j| self.plan.member_of(j)).collect()
+    }
+
+    /// [`LedgerReplay::enumerated`] per randomization unit: the analysis arm code of every
+    /// member of the design (usize::MAX for one left unassigned), O(G) per assignment.
+    pub fn enumerated_members<'e>(
+        &'e self,
+        enumeration: &'e crate::design::enumerate::Enumeration,
+    ) -> impl Fn(usize) -> Vec<usize> + Sync + 'e {
+        let code_of = self.code_of();
+        move |r: usize| {
+            enumeration
+                .assignment(r as u128)
+                .iter()
+                .map(|&a| code_of.get(a as usize).copied().unwrap_or(usize::MAX))
+                .collect()
+        }
+    }
+
+    /// [`LedgerReplay::draws`] per randomization unit: the same draws (streams `ri/draw=<r>`),
+    /// the analysis arm code of every member of the design.
+    pub fn draws_members(&self, seed: u64) -> impl Fn(usize) -> Vec<usize> + Sync + '_ {
+        let code_of = self.code_of();
+        move |r: usize| {
+            self.plan
+                .draw_members(seed, &ri::draw_stream_name(r))
+                .iter()
+                .map(|&a| code_of.get(a as usize).copied().unwrap_or(usize::MAX))
+                .collect()
+        }
     }
 
     /// Design arm index → analysis arm code (usize::MAX: an arm the analysis does not compare).

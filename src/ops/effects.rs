@@ -132,10 +132,22 @@ pub fn infer(
                     Some(listed) => listed,
                     None => &sampled,
                 };
+                // The same assignments per cluster (O(G) a draw with the fast statistic).
+                let member_of = replay.member_of();
+                let sampled_members = replay.draws_members(ri.seed);
+                let listed_members = exact.as_ref().map(|e| replay.enumerated_members(e));
+                let member_draw: &inference::Draw<'_> = match &listed_members {
+                    Some(listed) => listed,
+                    None => &sampled_members,
+                };
                 let assignments = inference::Assignments {
                     count,
                     exact: exact.is_some(),
                     draw,
+                    members: Some(inference::MemberDraws {
+                        member_of: &member_of,
+                        draw: member_draw,
+                    }),
                 };
                 inference::randomization_inference(
                     data,
@@ -160,10 +172,18 @@ pub fn infer(
                             let labels = e.assignment(r as u128);
                             member_of.iter().map(|&m| labels[m] as usize).collect()
                         };
+                        let member_draw = |r: usize| {
+                            let labels = e.assignment(r as u128);
+                            labels.iter().map(|&l| l as usize).collect()
+                        };
                         let assignments = inference::Assignments {
                             count: e.count() as usize,
                             exact: true,
                             draw: &draw,
+                            members: Some(inference::MemberDraws {
+                                member_of: &member_of,
+                                draw: &member_draw,
+                            }),
                         };
                         inference::randomization_inference(
                             data,
@@ -182,6 +202,7 @@ pub fn infer(
                             count: ri.draws,
                             exact: false,
                             draw: &draw,
+                            members: None,
                         };
                         inference::randomization_inference(
                             data,
