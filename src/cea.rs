@@ -293,7 +293,7 @@ impl Reference {
     pub fn note(&self) -> Option<String> {
         self.df.is_finite().then(|| {
             format!(
-                "clustered: intervals use t with G − 1 = {} degrees of freedom and cluster-robust                  (CR1) variances ({} clusters)",
+                "clustered: intervals use t with G − 1 = {} degrees of freedom and cluster-robust (CR1) variances ({} clusters)",
                 self.df,
                 self.df + 1.0
             )
@@ -840,7 +840,7 @@ pub fn analyse_with(
         let plan = ResamplingPlan::new(&sample.treated, &vars, &sample.strata, clusters);
         if plan.strata_as_units() {
             boot_notes.push(
-                "bootstrap: a stratum's arm holds a single cluster (matched pairs of clusters),                  so the strata (pairs) are resampled as units"
+                "bootstrap: a stratum's arm holds a single cluster (matched pairs of clusters), so the strata (pairs) are resampled as units"
                     .to_string(),
             );
         }
@@ -854,7 +854,7 @@ pub fn analyse_with(
     // one-point cost-effectiveness plane or a 0/1 acceptability curve.
     if degenerate(&reps, v) {
         boot_notes.push(format!(
-            "bootstrap left out: all {} replicates give the same incremental cost and effect              (no variation to resample: too few independent units); the intervals are the              {} delta-method and Fieller ones",
+            "bootstrap left out: all {} replicates give the same incremental cost and effect (no variation to resample: too few independent units); the intervals are the {} delta-method and Fieller ones",
             reps.len(),
             if reference.df.is_finite() {
                 "cluster-robust"

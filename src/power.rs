@@ -148,13 +148,13 @@ impl PowerPlan {
         let share_women = open_rate("share-women", input.share_women.unwrap_or(0.5))?;
 
         let mut n = input.n;
-        if let Some(x) = n {
-            if !(x.is_finite() && x > 0.0) {
-                return Err(bad(
-                    "n",
-                    format!("{x}: expected a positive number of people"),
-                ));
-            }
+        if let Some(x) = n
+            && !(x.is_finite() && x > 0.0)
+        {
+            return Err(bad(
+                "n",
+                format!("{x}: expected a positive number of people"),
+            ));
         }
         let clusters = if clustered {
             let icc = input.icc.ok_or_else(|| {
@@ -246,26 +246,26 @@ impl PowerPlan {
             }
         }
         let cost_per_participant = input.cost_per_participant;
-        if let Some(c) = cost_per_participant {
-            if !c.is_finite() || c == 0.0 {
-                return Err(bad(
-                    "cost-per-participant",
-                    format!("{c}: expected a non-zero cost in SEK"),
-                ));
-            }
+        if let Some(c) = cost_per_participant
+            && (!c.is_finite() || c == 0.0)
+        {
+            return Err(bad(
+                "cost-per-participant",
+                format!("{c}: expected a non-zero cost in SEK"),
+            ));
         }
-        if let Some(s) = input.cost_sd {
-            if !(s.is_finite() && s >= 0.0) {
-                return Err(bad(
-                    "cost-sd",
-                    format!("{s}: expected a standard deviation ≥ 0"),
-                ));
-            }
+        if let Some(s) = input.cost_sd
+            && !(s.is_finite() && s >= 0.0)
+        {
+            return Err(bad(
+                "cost-sd",
+                format!("{s}: expected a standard deviation ≥ 0"),
+            ));
         }
-        if let Some(e) = input.effect {
-            if !(e.is_finite() && e != 0.0) {
-                return Err(bad("effect", format!("{e}: expected a non-zero effect")));
-            }
+        if let Some(e) = input.effect
+            && !(e.is_finite() && e != 0.0)
+        {
+            return Err(bad("effect", format!("{e}: expected a non-zero effect")));
         }
         let plan = PowerPlan {
             outcome,
@@ -299,5 +299,49 @@ impl PowerPlan {
             }
         }
         Ok(plan)
+    }
+}
+
+/// The randomization-inference resolution of a planned cluster design (issue 14): the number of
+/// distinct assignments N of `clusters` clusters, `treated` of them to the treated arm (complete
+/// randomization: C(K, T); in matched pairs: 2^(K/2)), and the smallest p-value randomization
+/// inference can give, 1/N (only the observed assignment as extreme; a statistic symmetric
+/// under swapping the arms ties it with its mirror, 2/N). When 1/N exceeds α no result can be
+/// significant at α, whatever the effect: 8 municipalities 4:4 give 70 assignments (1/70);
+/// 4 matched pairs give 16 (1/16 > 0.05). None when the design is impossible.
+pub fn randomization_resolution(
+    clusters: usize,
+    treated: usize,
+    pairs: bool,
+) -> Option<(u128, f64)> {
+    if treated == 0 || treated >= clusters {
+        return None;
+    }
+    let n = if pairs {
+        if !clusters.is_multiple_of(2) || treated * 2 != clusters {
+            return None;
+        }
+        1u128.checked_shl((clusters / 2) as u32)?
+    } else {
+        crate::design::enumerate::multinomial(&[treated, clusters - treated])
+    };
+    Some((n, 1.0 / n as f64))
+}
+
+#[cfg(test)]
+mod resolution_tests {
+    use super::randomization_resolution;
+
+    #[test]
+    fn few_clusters_have_few_assignments() {
+        assert_eq!(
+            randomization_resolution(8, 4, false),
+            Some((70, 1.0 / 70.0))
+        );
+        assert_eq!(randomization_resolution(8, 4, true), Some((16, 1.0 / 16.0)));
+        assert_eq!(randomization_resolution(16, 8, false).unwrap().0, 12_870);
+        assert_eq!(randomization_resolution(5, 2, false).unwrap().0, 10);
+        assert!(randomization_resolution(5, 2, true).is_none());
+        assert!(randomization_resolution(4, 0, false).is_none());
     }
 }

@@ -1309,6 +1309,8 @@ fn randomization_inference_ad_hoc_permutes_within_strata() {
         "dim",
         "--ri",
         "300",
+        "--ri-exact-max",
+        "0",
         "--seed",
         "5",
         "--format",
@@ -1351,11 +1353,14 @@ fn randomization_inference_ad_hoc_with_clusters_needs_the_ledger() {
             "site",
             "--ri",
             "100",
+            "--ri-exact-max",
+            "0",
             "--seed",
             "1",
         ],
     );
-    // The estimates come first, with the warning that 4 clusters are few (issue 14); the error
+    // Sampling (not listing every assignment, which would re-draw whole clusters): the
+    // estimates come first, with the warning that 4 clusters are few (issue 14); the error
     // is the last line.
     assert_eq!(run.code, 1, "stderr: {}", run.stderr);
     assert!(

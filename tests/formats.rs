@@ -17,7 +17,7 @@ fn fixtures() -> PathBuf {
 /// demo's own).
 fn study(ext: &str) -> tempfile::TempDir {
     let mut edits: Vec<(String, String)> = vec![
-        ("ri_draws = 1000".into(), "ri_draws = 40".into()),
+        ("ri_draws = 1000".into(), "ri_draws = 100".into()),
         ("bootstrap = 2000".into(), "bootstrap = 100".into()),
     ];
     if ext != "csv" {
@@ -56,6 +56,11 @@ fn every_format_gives_the_estimates_of_the_csv_files() {
     for ext in ["parquet", "dta", "sas7bdat", "xlsx"] {
         let dir = study(ext);
         for (command, want) in ["estimate", "balance", "cost"].iter().zip(&expected) {
+            // The SAS fixture leaves out the monthly split columns to stay under 1 MB, and the
+            // demo's valued outcome ([cost.benefit]) reads them: its cost table is not comparable.
+            if ext == "sas7bdat" && *command == "cost" {
+                continue;
+            }
             let got = results(dir.path(), command);
             assert!(
                 got == *want,

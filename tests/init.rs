@@ -13,7 +13,14 @@ fn init_then_data_then_assign_then_run_gives_a_report() {
     assert!(out.stderr.contains("lotta assign trial"), "{}", out.stderr);
     let study = dir.path().join("trial");
     let spec = std::fs::read_to_string(study.join("study.toml")).unwrap();
-    for section in ["[study]", "[data]", "[design]", "[analysis]", "[cost]", "[report]"] {
+    for section in [
+        "[study]",
+        "[data]",
+        "[design]",
+        "[analysis]",
+        "[cost]",
+        "[report]",
+    ] {
         assert!(spec.contains(section), "{section}");
     }
 
@@ -53,8 +60,7 @@ fn init_then_data_then_assign_then_run_gives_a_report() {
     std::fs::write(study.join("costs.csv"), costs).unwrap();
     let run = common::lotta(dir.path(), &["run", "trial", "--quiet"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let html =
-        std::fs::read_to_string(dir.path().join("notebooks-out/trial/report.html")).unwrap();
+    let html = std::fs::read_to_string(dir.path().join("notebooks-out/trial/report.html")).unwrap();
     assert!(html.contains(">Summary</h2>"));
 
     // A second init keeps every file.
@@ -77,5 +83,9 @@ fn completions_and_the_manual_page_are_written() {
     }
     let man = common::lotta(dir.path(), &["man"]);
     assert_eq!(man.code, 0, "{}", man.stderr);
-    assert!(man.stdout.contains(".TH lotta"), "{}", &man.stdout[..200.min(man.stdout.len())]);
+    assert!(
+        man.stdout.contains(".TH lotta"),
+        "{}",
+        &man.stdout[..200.min(man.stdout.len())]
+    );
 }

@@ -585,3 +585,40 @@ fn provisional_hc2_estimator_matches_estimatr() {
     assert_close(e.std_error, se, REFERENCE_REL, "std_error");
     assert_eq!(e.df, num(expected, "df").expect("df"));
 }
+
+/// Issue 14: a planned cluster design prints its smallest attainable randomization p-value, and
+/// 4 matched pairs (16 assignments, 1/16 > 0.05) warn that α cannot be reached.
+#[test]
+fn few_clusters_print_the_smallest_randomization_p_value_and_pairs_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "power",
+        "--baseline",
+        "0.3",
+        "--icc",
+        "0.05",
+        "--clusters",
+        "8",
+        "--cluster-size",
+        "50",
+    ];
+    let out = common::lotta(dir.path(), &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("70 possible assignments"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("1/70 = 0.0143"), "{}", out.stderr);
+    assert!(!out.stderr.contains("cannot be reached"), "{}", out.stderr);
+    let mut paired = args.to_vec();
+    paired.push("--pairs");
+    let out = common::lotta(dir.path(), &paired);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("1/16 = 0.0625"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("α = 0.05 cannot be reached"),
+        "{}",
+        out.stderr
+    );
+}

@@ -56,7 +56,10 @@ pub fn man(args: ManArgs) -> anyhow::Result<i32> {
                     );
                 }
                 let mut page = Vec::new();
-                clap_mangen::Man::new(cmd.name(name.clone())).render(&mut page)?;
+                // The page's title is `lotta-<command>`; clap keeps command names as static text
+                // (a few bytes, for a command that ends right after).
+                let title: &'static str = Box::leak(name.clone().into_boxed_str());
+                clap_mangen::Man::new(cmd.name(title)).render(&mut page)?;
                 lotta::io::write_atomic(&path, &page)?;
                 written += 1;
             }

@@ -376,16 +376,24 @@ impl AssignmentPlan {
                     vec![counts]
                 }
                 // Each set of `m` arms (one more unit each) is equally likely (`equal_split`).
-                (m, Misfits::Strata) if equal_ratios => combinations(k, m)
-                    .into_iter()
-                    .map(|set| {
-                        let mut counts = base.clone();
-                        for a in set {
-                            counts[a] += 1;
-                        }
-                        counts
-                    })
-                    .collect(),
+                // randomizr's systematic draw (`randomizr_counts`) makes every set of m arms
+                // equally likely only with equal ratios and at most three arms (with four arms
+                // and m = 2 it reaches 4 of the 6 sets); with unequal ratios the assignments
+                // are not equally likely at all. Those designs are sampled, not listed.
+                (m, Misfits::Strata | Misfits::Randomizr)
+                    if equal_ratios && (self.misfits == Misfits::Strata || k <= 3) =>
+                {
+                    combinations(k, m)
+                        .into_iter()
+                        .map(|set| {
+                            let mut counts = base.clone();
+                            for a in set {
+                                counts[a] += 1;
+                            }
+                            counts
+                        })
+                        .collect()
+                }
                 _ => return None,
             };
             segments.push(Segment {

@@ -612,3 +612,46 @@ fn randomizr_rule_matches_the_r_reference() {
     }
     assert_eq!(checked, 54);
 }
+
+/// Exact RI with the cluster default (`Misfits::Randomizr`): 5 municipalities 1:1 are 2 or 3
+/// treated, each with probability ½, and every assignment of either count is equally likely, so
+/// the listing is the 2·C(5,2) = 20 assignments the procedure draws. With three equal arms every
+/// set of extra arms is reached equally often too; with four arms (4 of the 6 sets of two) or
+/// unequal ratios the assignments are not equally likely and are sampled, not listed.
+#[test]
+fn the_randomizr_rule_is_listed_only_where_its_assignments_are_equally_likely() {
+    let clustered = |arms: &[(&str, u32)], clusters: usize| {
+        let d = design(
+            arms,
+            AssignmentMethod::Complete,
+            Some(Misfits::Randomizr),
+            &[],
+        );
+        let n = clusters * 4;
+        let ids: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+        let names: Vec<String> = (0..n).map(|i| format!("m{}", i % clusters)).collect();
+        let strata = vec!["all".to_string(); n];
+        let (sc, sk) = strata_codes(&[("s", &strata)], n);
+        let (cc, cn) = intern(&names);
+        AssignmentPlan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &vec![1; n]).unwrap()
+    };
+    let p = clustered(&[("a", 1), ("b", 1)], 5);
+    let e = p.enumeration().unwrap();
+    assert_eq!(e.count(), 20);
+    let listed: std::collections::BTreeSet<Vec<u32>> =
+        (0..20).map(|r| p.enumerated(&e, r)).collect();
+    assert_eq!(listed.len(), 20);
+    let drawn: std::collections::BTreeSet<Vec<u32>> = (0..4_000)
+        .map(|r| p.draw(5, &format!("ri/draw={r}")))
+        .collect();
+    assert_eq!(drawn, listed);
+    // Three arms, 7 clusters: 2 each plus one extra arm, C(7; 3,2,2)·3 = 630.
+    let p = clustered(&[("a", 1), ("b", 1), ("c", 1)], 7);
+    assert_eq!(p.enumeration().unwrap().count(), 630);
+    assert!(
+        clustered(&[("a", 1), ("b", 1), ("c", 1), ("d", 1)], 6)
+            .enumeration()
+            .is_none()
+    );
+    assert!(clustered(&[("a", 2), ("b", 1)], 5).enumeration().is_none());
+}

@@ -254,13 +254,13 @@ fn prepare(s: &CostSettings, joined: &Joined) -> Result<Prepared> {
             let d: Option<Vec<f64>> = participation
                 .as_ref()
                 .map(|p| in_arms.iter().map(|&i| p[i]).collect());
-            if let Some(d) = &d {
-                if let Some(k) = d.iter().position(|x| x.is_nan()) {
-                    return Err(Error::data(
-                        joined.location(s.participation.as_deref().unwrap_or(""), in_arms[k]),
-                        "missing participation; expected 0 or 1",
-                    ));
-                }
+            if let Some(d) = &d
+                && let Some(k) = d.iter().position(|x| x.is_nan())
+            {
+                return Err(Error::data(
+                    joined.location(s.participation.as_deref().unwrap_or(""), in_arms[k]),
+                    "missing participation; expected 0 or 1",
+                ));
             }
             let c = cea::model_costs(&model, &t, d.as_deref())?;
             let mut full = vec![f64::NAN; joined.len()];

@@ -176,7 +176,27 @@ pub fn run(
     if let Some(design) = &study.spec.design
         && !design.balance.is_empty()
     {
-        let outcome = balance_of(participants, &ledger, &design.balance, design.by.as_deref())?;
+        // The analysis's cluster column when the participants file holds it (else the
+        // ledger's clusters, in a cluster design).
+        let headers = participants.headers()?;
+        let cluster = settings
+            .analysis
+            .cluster
+            .as_ref()
+            .map(|c| c.value.as_str())
+            .filter(|c| headers.iter().any(|h| h == c));
+        let outcome = balance_of(
+            participants,
+            &ledger,
+            &design.balance,
+            design.by.as_deref(),
+            cluster,
+        )?;
+        if let Some(g) = outcome.balance.clusters {
+            notes.push(format!(
+                "the balance tests are cluster-robust (CR2, Bell–McCaffrey df; joint Wald test F(q, G − 1)) with {g} clusters"
+            ));
+        }
         if outcome.left_out > 0 {
             notes.push(format!(
                 "{} participants are left out of the balance table (not in the ledger, or left unassigned as misfits)",
@@ -184,7 +204,10 @@ pub fn run(
             ));
         }
         tables.insert("balance".into(), rows_frame(&outcome.balance.rows));
-        tables.insert("balance_joint".into(), joint_frame(&outcome.balance.joint));
+        tables.insert(
+            "balance_joint".into(),
+            joint_frame(&outcome.balance.joint, outcome.balance.clusters.is_some()),
+        );
     }
 
     step(STEPS[2]);
@@ -369,6 +392,7 @@ fn descriptives(
         control: Some(context.control.clone()),
         by: analysis.by.as_ref().map(|b| b.value.clone()),
         participation: analysis.participation.as_ref().map(|p| p.value.clone()),
+        cluster: analysis.cluster.as_ref().map(|c| c.value.clone()),
         ..AnalysisColumns::default()
     };
     let (data, _) = load_study(inputs.files(study)?, &request, Ipw::Off)?;
@@ -400,6 +424,7 @@ fn descriptives(
         arm: &arm,
         arms: &context.arms,
         subgroups: &subgroups,
+        clusters: data.cluster.as_ref().map(|c| c.codes.as_slice()),
     };
     let column = |name: &str| -> Option<&[f64]> {
         data.outcomes

@@ -108,7 +108,7 @@ pub fn group_thousands(digits: &str) -> String {
     }
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);
@@ -200,7 +200,8 @@ fn match_template(template: &str, text: &str) -> Option<Vec<String>> {
             parts.push(rest.to_string());
             return true;
         }
-        let mut from = 1;
+        // Each part holds at least one character (the first may be a multi-byte minus sign).
+        let mut from = rest.chars().next().map_or(1, char::len_utf8);
         while from <= rest.len() {
             let Some(found) = rest.get(from..).and_then(|r| r.find(literal)) else {
                 return false;
@@ -227,6 +228,10 @@ fn match_template(template: &str, text: &str) -> Option<Vec<String>> {
 pub const SWEDISH: &[(&str, &str)] = &[
     // Sections.
     ("Summary", "Sammanfattning"),
+    (
+        "statistics masked (disclosure control)",
+        "skyddade uppgifter (röjandekontroll)",
+    ),
     ("Design and participant flow", "Design och deltagarflöde"),
     ("Baseline balance", "Balans vid randomiseringen"),
     (
@@ -243,6 +248,19 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("Missing outcomes (attrition)", "Bortfall i utfallen"),
     ("Methods", "Metod"),
     ("Reproducibility", "Reproducerbarhet"),
+    ("Attrition", "Bortfall"),
+    ("Cost-effectiveness", "Kostnadseffektivitet"),
+    ("Participant flow by arm", "Deltagarflöde per grupp"),
+    (
+        "Intention-to-treat effects",
+        "Effekter av erbjudandet (intention to treat)",
+    ),
+    ("assigned", "Tilldelade"),
+    ("took_part", "Deltog"),
+    ("followed_up", "Följda"),
+    ("lost", "Bortfall"),
+    ("analysed", "Analyserade"),
+    ("horizon_days", "Dagar efter randomisering"),
     ("Pre-specified analyses", "Förregistrerade analyser"),
     // Summary.
     (
@@ -251,16 +269,24 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ),
     (
         "{}: {} percentage points (95% CI {} to {}; p {}).",
-        "{}: {} procentenheter (95 % KI {} till {}; p {}).",
+        "{}: {} procentenheter (95% KI {} till {}; p {}).",
     ),
     (
-        "Cost per additional person {}: {} SEK.",
-        "Kostnad per ytterligare person {}: {} SEK.",
+        "Cost per additional person {} ({}): {} SEK ({}), for an effect of {} percentage points (difference in means).",
+        "Kostnad per ytterligare person {} ({}): {} SEK ({}), vid en effekt på {} procentenheter (skillnad i medelvärden).",
     ),
     (
-        "Cost per additional person: not meaningful ({}).",
-        "Kostnad per ytterligare person: inte meningsfull ({}).",
+        "Cost per additional person {} ({}): not a meaningful number ({}).",
+        "Kostnad per ytterligare person {} ({}): inget meningsfullt tal ({}).",
     ),
+    (
+        "gross, programme costs only",
+        "brutto, enbart programmets kostnader",
+    ),
+    ("net of offsets", "netto efter besparingar"),
+    ("95% CI {} to {} SEK", "95% KI {} till {} SEK"),
+    ("no interval", "inget intervall"),
+    ("the effect is not positive", "effekten är inte positiv"),
     (
         "No effect estimates were computed.",
         "Inga effekter skattades.",
@@ -298,12 +324,12 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("Number at risk", "Antal i risk"),
     (
         "Bands: 95% confidence intervals (Kaplan–Meier, log scale)",
-        "Band: 95 % konfidensintervall (Kaplan–Meier, log-skala)",
+        "Band: 95% konfidensintervall (Kaplan–Meier, log-skala)",
     ),
     ("Days since randomization", "Dagar sedan randomiseringen"),
     (
         "Bars: 95% confidence intervals",
-        "Streck: 95 % konfidensintervall",
+        "Streck: 95% konfidensintervall",
     ),
     ("Percentage points", "Procentenheter"),
     ("Effect at {}", "Effekt efter {}"),
@@ -506,8 +532,10 @@ mod tests {
             "Kvinnor: +7,1 procentenheter (95\u{a0}% KI 2,0 till 12,2; p = 0,006)."
         );
         assert_eq!(
-            sv("Cost per additional person in work or studies: 154\u{202f}000 SEK."),
-            "Kostnad per ytterligare person i arbete eller studier: 154\u{202f}000 kr."
+            sv(
+                "Cost per additional person in work or studies (net of offsets): 154\u{202f}000 SEK (95% CI 88\u{202f}896 to 259\u{202f}676 SEK), for an effect of +7.1 percentage points (difference in means)."
+            ),
+            "Kostnad per ytterligare person i arbete eller studier (netto efter besparingar): 154\u{202f}000 kr (95\u{a0}% KI 88\u{202f}896 till 259\u{202f}676 kr), vid en effekt på +7,1 procentenheter (skillnad i medelvärden)."
         );
         assert_eq!(
             Language::Sv.translate("Cost: 10 SEK.", Currency::Sek),

@@ -581,6 +581,7 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
         let Some(frame) = tables.get_mut(&cell.table) else {
             continue;
         };
+        let note = frame.column("note");
         let row = &mut frame.rows[cell.row];
         row[cell.column] = Cell::Text(text);
         for &j in dependents {
@@ -588,9 +589,19 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
                 row[j] = Cell::Null;
             }
         }
+        // A note may quote the statistics just masked (a cost row's Fieller limits): a note
+        // with any figure in it goes with them.
+        if let Some(j) = note.filter(|_| !dependents.is_empty())
+            && matches!(&row[j], Cell::Text(t) if t.chars().any(|c| c.is_ascii_digit()))
+        {
+            row[j] = Cell::Text(MASKED_NOTE.to_string());
+        }
     }
     protected
 }
+
+/// The note of a row whose statistics were masked, in place of one that quoted them.
+pub const MASKED_NOTE: &str = "statistics masked (disclosure control)";
 
 /// The equations of a system with, for each count, the equations that hold it.
 struct Index<'a> {

@@ -301,9 +301,23 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
 
     // Balance.
     if let Some(balance) = tables.get("balance") {
-        let mut blocks = vec![Block::Text(
-            "Baseline characteristics by arm. Differences are treatment minus control; the standardized difference divides by the pooled standard deviation. P-values test each difference; the joint test regresses assignment on all covariates (F test, as Stata's iebaltab).".into(),
-        )];
+        let clustered = tables
+            .get("balance_joint")
+            .and_then(|j| j.column("clusters").map(|_| j))
+            .map(|j| {
+                (0..j.rows.len())
+                    .filter_map(|i| j.number(i, "clusters"))
+                    .fold(0.0_f64, f64::max)
+            });
+        let inference = match clustered {
+            None => "P-values test each difference; the joint test regresses assignment on all covariates (F test, as Stata's iebaltab).".to_string(),
+            Some(g) => format!(
+                "Arms were assigned by cluster, so inference is clustered (up to {g} clusters per comparison; the joint test's `clusters` column): p-values test each difference with CR2 standard errors and Bell–McCaffrey degrees of freedom, and the joint test regresses assignment on all covariates with a cluster-robust Wald test (CR2, F(q, G − 1), clubSandwich's Naive-F)."
+            ),
+        };
+        let mut blocks = vec![Block::Text(format!(
+            "Baseline characteristics by arm. Differences are treatment minus control; the standardized difference divides by the pooled standard deviation. {inference}"
+        ))];
         if let Some(figure) = balance_figure(context, balance) {
             let f = add_figure(
                 &mut files,
@@ -354,8 +368,16 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                 &mut files,
                 &figure,
                 &format!(
-                    "Share {} by arm and days since randomization, with 95% confidence intervals.",
-                    context.outcome_label
+                    "Share {} by arm and days since randomization, with 95% confidence intervals{}.",
+                    context.outcome_label,
+                    if tables
+                        .get("shares")
+                        .is_some_and(|t| t.column("clusters").is_some())
+                    {
+                        " (clustered: CR2 with Bell–McCaffrey degrees of freedom; clusters per arm in tables/shares.csv)"
+                    } else {
+                        ""
+                    }
                 ),
             )?;
             blocks.push(Block::Figure(f));
@@ -1269,20 +1291,54 @@ fn summary(context: &ReportContext, tables: &Tables) -> Vec<Block> {
         )));
         blocks.push(Block::List(lines));
     }
-    if let Some(cost) = tables.get("cost")
-        && let Some(row) = (0..cost.rows.len())
-            .find(|&i| cost.text(i, "subgroup").is_none_or(|s| s == "all") && is_gross(cost, i))
-    {
-        if let Some(icer) = cost.number(row, "icer") {
-            blocks.push(Block::Text(format!(
-                "Cost per additional person {}: {} SEK.",
-                context.outcome_label,
-                figures::thousands(icer)
-            )));
-        } else if let Some(note) = cost.text(row, "note") {
-            blocks.push(Block::Text(format!(
-                "Cost per additional person: not meaningful ({note})."
-            )));
+    if let Some(cost) = tables.get("cost") {
+        // One line per perspective (gross, then net of offsets) of the primary outcome for
+        // everyone: the effect the ratio divides by (the cost analysis's own difference in
+        // means, which may differ from the adjusted effect above), the ratio with its Fieller
+        // interval, or why it is not a meaningful number.
+        for i in 0..cost.rows.len() {
+            if cost.text(i, "subgroup").is_some_and(|s| s != "all")
+                || cost
+                    .text(i, "outcome")
+                    .is_some_and(|o| o != context.primary_outcome)
+            {
+                continue;
+            }
+            let perspective = match cost.text(i, "perspective").as_deref() {
+                Some("net") => "net of offsets",
+                _ => "gross, programme costs only",
+            };
+            let effect = cost
+                .number(i, "incremental_effect")
+                .map(figures::pp)
+                .unwrap_or_else(|| "–".into());
+            let bounded = cost.text(i, "fieller_shape").is_none_or(|s| s == "bounded");
+            match (cost.number(i, "icer"), bounded) {
+                (Some(icer), true) if icer.is_finite() && icer > 0.0 => {
+                    let interval = match (
+                        cost.number(i, "fieller_low"),
+                        cost.number(i, "fieller_high"),
+                    ) {
+                        (Some(lo), Some(hi)) => format!(
+                            "95% CI {} to {} SEK",
+                            figures::thousands(lo),
+                            figures::thousands(hi)
+                        ),
+                        _ => "no interval".to_string(),
+                    };
+                    blocks.push(Block::Text(format!(
+                        "Cost per additional person {} ({perspective}): {} SEK ({interval}), for an effect of {effect} percentage points (difference in means).",
+                        context.outcome_label,
+                        figures::thousands(icer),
+                    )));
+                }
+                _ => blocks.push(Block::Text(format!(
+                    "Cost per additional person {} ({perspective}): not a meaningful number ({}).",
+                    context.outcome_label,
+                    cost.text(i, "note")
+                        .unwrap_or_else(|| "the effect is not positive".to_string())
+                ))),
+            }
         }
     }
     if blocks.is_empty() {

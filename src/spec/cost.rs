@@ -183,13 +183,13 @@ impl CostSpec {
                 "give either a cost column or a [cost.model], not both".into(),
             ));
         }
-        if let Some(level) = self.level {
-            if !(level > 0.0 && level < 1.0) {
-                return Err(err(
-                    "cost.level",
-                    format!("{level} is not a confidence level; expected a number between 0 and 1"),
-                ));
-            }
+        if let Some(level) = self.level
+            && !(level > 0.0 && level < 1.0)
+        {
+            return Err(err(
+                "cost.level",
+                format!("{level} is not a confidence level; expected a number between 0 and 1"),
+            ));
         }
         if let Some(m) = &self.model {
             let arms: Vec<String> = study

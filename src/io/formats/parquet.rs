@@ -106,7 +106,7 @@ fn read_column(
                 | ConvertedType::UINT_64
         );
     let timestamp_unit = match &logical {
-        Some(LogicalType::Timestamp(t)) => Some(t.unit.clone()),
+        Some(LogicalType::Timestamp(t)) => Some(t.unit),
         _ => match descriptor.converted_type() {
             ConvertedType::TIMESTAMP_MILLIS => Some(TimeUnit::MILLIS),
             ConvertedType::TIMESTAMP_MICROS => Some(TimeUnit::MICROS),
