@@ -166,6 +166,28 @@ fn labelled(context: &ReportContext, frame: &Frame) -> Frame {
     f
 }
 
+/// `frame` with the cells of `column` shown as readers say them (`words`: tidy word → phrase).
+fn relabel(frame: &Frame, column: &str, words: &[(&str, &str)]) -> Frame {
+    let mut f = frame.clone();
+    if let Some(j) = f.column(column) {
+        for row in &mut f.rows {
+            if let crate::export::Cell::Text(s) = &row[j]
+                && let Some((_, phrase)) = words.iter().find(|(w, _)| w == s)
+            {
+                row[j] = (*phrase).into();
+            }
+        }
+    }
+    f
+}
+
+/// The extrapolation words of the sensitivity table, as the report says them.
+const EXTRAPOLATION_WORDS: [(&str, &str); 3] = [
+    ("none", "measured months only"),
+    ("carry_forward", "last effect carried forward"),
+    ("linear_decay", "last effect decaying linearly to zero"),
+];
+
 fn table(
     context: &ReportContext,
     name: &str,
@@ -238,7 +260,7 @@ pub fn does_it_pay(
             context,
             "cost_benefit_sensitivity",
             phrases.sensitivity_table,
-            &all,
+            &relabel(&all, "extrapolation", &EXTRAPOLATION_WORDS),
             &[
                 "analysis",
                 "extrapolation",
@@ -258,7 +280,7 @@ pub fn does_it_pay(
             context,
             "cost_tracks",
             phrases.tracks_table,
-            t,
+            &relabel(t, "track", &[("all", "all tracks (the participants' mix)")]),
             &[
                 "comparator",
                 "track",

@@ -341,23 +341,23 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("Does it pay?", "Lönar det sig?"),
     (
         "Valuing a month in work at {} SEK ({}) and discounting at {}% a year, the programme's net benefit over the {} measured months is {} SEK per person offered (95% interval {} to {}) and {} SEK per participant (the difference divided by the difference in take-up).",
-        "Med en månad i arbete värderad till {} SEK ({}) och en diskonteringsränta på {} % per år är programmets nettonytta under de {} uppmätta månaderna {} SEK per erbjuden person (95 % intervall {} till {}) och {} SEK per deltagare (skillnaden delad med skillnaden i deltagande).",
+        "Med en månad i arbete värderad till {} SEK ({}) och en diskonteringsränta på {}% per år är programmets nettonytta under de {} uppmätta månaderna {} SEK per erbjuden person (95% intervall {} till {}) och {} SEK per deltagare (skillnaden delad med skillnaden i deltagande).",
     ),
     (
         "Valuing a month in work at {} SEK ({}) and discounting at {}% a year, the programme's net benefit over the {} measured months is {} SEK per person offered (95% interval {} to {}).",
-        "Med en månad i arbete värderad till {} SEK ({}) och en diskonteringsränta på {} % per år är programmets nettonytta under de {} uppmätta månaderna {} SEK per erbjuden person (95 % intervall {} till {}).",
+        "Med en månad i arbete värderad till {} SEK ({}) och en diskonteringsränta på {}% per år är programmets nettonytta under de {} uppmätta månaderna {} SEK per erbjuden person (95% intervall {} till {}).",
     ),
     (
         "Valuing a month in work at {} SEK ({}) and discounting at {}% a year, the programme's net benefit over the {} measured months is {} SEK per person offered and {} SEK per participant (the difference divided by the difference in take-up).",
-        "Med en månad i arbete värderad till {} SEK ({}) och en diskonteringsränta på {} % per år är programmets nettonytta under de {} uppmätta månaderna {} SEK per erbjuden person och {} SEK per deltagare (skillnaden delad med skillnaden i deltagande).",
+        "Med en månad i arbete värderad till {} SEK ({}) och en diskonteringsränta på {}% per år är programmets nettonytta under de {} uppmätta månaderna {} SEK per erbjuden person och {} SEK per deltagare (skillnaden delad med skillnaden i deltagande).",
     ),
     (
         "Valuing a month in work at {} SEK ({}) and discounting at {}% a year, the programme's net benefit over the {} measured months is {} SEK per person offered.",
-        "Med en månad i arbete värderad till {} SEK ({}) och en diskonteringsränta på {} % per år är programmets nettonytta under de {} uppmätta månaderna {} SEK per erbjuden person.",
+        "Med en månad i arbete värderad till {} SEK ({}) och en diskonteringsränta på {}% per år är programmets nettonytta under de {} uppmätta månaderna {} SEK per erbjuden person.",
     ),
     (
         "Each krona of incremental cost returns {} kronor of valued work (Fieller 95% interval {} to {}).",
-        "Nytta–kostnadskvoten är {}: varje krona i merkostnad ger så många kronor i värderat arbete (Fieller, 95 % intervall {} till {}).",
+        "Nytta–kostnadskvoten är {}: varje krona i merkostnad ger så många kronor i värderat arbete (Fieller, 95% intervall {} till {}).",
     ),
     (
         "Each krona of incremental cost returns {} kronor of valued work.",
@@ -365,11 +365,11 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ),
     (
         "It breaks even after {} months (bootstrap 95% interval from {} to beyond the measured months).",
-        "Programmet är återbetalt efter {} månader (bootstrap, 95 % intervall från {} till bortom de uppmätta månaderna).",
+        "Programmet är återbetalt efter {} månader (bootstrap, 95% intervall från {} till bortom de uppmätta månaderna).",
     ),
     (
         "It breaks even after {} months (bootstrap 95% interval {} to {}).",
-        "Programmet är återbetalt efter {} månader (bootstrap, 95 % intervall {} till {}).",
+        "Programmet är återbetalt efter {} månader (bootstrap, 95% intervall {} till {}).",
     ),
     (
         "It breaks even after {} months.",
@@ -423,7 +423,7 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ),
     (
         "discount rate ({}% – {}% a year)",
-        "diskonteringsränta ({} % – {} % per år)",
+        "diskonteringsränta ({}% – {}% per år)",
     ),
     ("cost per participant ({})", "kostnad per deltagare ({})"),
     (
@@ -437,8 +437,16 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("sum of the components", "summa av delarna"),
     ("deterministic", "deterministisk"),
     ("probabilistic", "probabilistisk"),
-    ("carry_forward", "effekten består"),
-    ("linear_decay", "effekten avtar linjärt"),
+    ("measured months only", "bara de uppmätta månaderna"),
+    ("last effect carried forward", "den sista effekten består"),
+    (
+        "last effect decaying linearly to zero",
+        "den sista effekten avtar linjärt till noll",
+    ),
+    (
+        "all tracks (the participants' mix)",
+        "alla spår (deltagarnas fördelning)",
+    ),
     // Table headers (the tidy tables' column names).
     ("outcome", "Utfall"),
     ("subgroup", "Grupp"),
@@ -557,7 +565,7 @@ mod tests {
             sv(
                 "Valuing a month in work at 31\u{202f}541 SEK (wage cost incl. employer fees) and discounting at 3.0% a year, the programme's net benefit over the 18 measured months is 14\u{202f}820 SEK per person offered (95% interval 5678 to 23\u{202f}962) and 17\u{202f}309 SEK per participant (the difference divided by the difference in take-up)."
             ),
-            "Med en månad i arbete värderad till 31\u{202f}541 kr (lönekostnad inkl. arbetsgivaravgifter) och en diskonteringsränta på 3,0 % per år är programmets nettonytta under de 18 uppmätta månaderna 14\u{202f}820 kr per erbjuden person (95\u{a0}% intervall 5678 till 23\u{202f}962) och 17\u{202f}309 kr per deltagare (skillnaden delad med skillnaden i deltagande)."
+            "Med en månad i arbete värderad till 31\u{202f}541 kr (lönekostnad inkl. arbetsgivaravgifter) och en diskonteringsränta på 3,0\u{a0}% per år är programmets nettonytta under de 18 uppmätta månaderna 14\u{202f}820 kr per erbjuden person (95\u{a0}% intervall 5678 till 23\u{202f}962) och 17\u{202f}309 kr per deltagare (skillnaden delad med skillnaden i deltagande)."
         );
         assert_eq!(
             sv("It breaks even after 10.8 months (bootstrap 95% interval 8.4 to 14.6)."),
