@@ -141,6 +141,23 @@ fn check(e: &lotta::cea::benefit::BenefitEstimate, r: &Value, label: &str) {
         num(r, "break_even"),
         &format!("{label} break-even"),
     );
+    // Its delta-method SE and Fieller's set within the month of break-even.
+    close(
+        e.break_even_se,
+        num(r, "break_even_se"),
+        &format!("{label} break-even se"),
+    );
+    let (lo, hi) = e.break_even_fieller.limits();
+    close(
+        lo,
+        num(r, "break_even_fieller_low"),
+        &format!("{label} break-even fieller low"),
+    );
+    close(
+        hi,
+        num(r, "break_even_fieller_high"),
+        &format!("{label} break-even fieller high"),
+    );
 }
 
 #[test]

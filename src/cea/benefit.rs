@@ -22,6 +22,11 @@
 //! - benefit–cost ratio ΔB/ΔC̃ with delta-method SE and Fieller's set (Willan & O'Brien 1996);
 //! - break-even horizon: the first month h at which ΔB(h) = V·ΔM(h) reaches ΔC̃, interpolated
 //!   linearly within the month: h − 1 + (ΔC̃ − ΔB(h−1))/(ΔB(h) − ΔB(h−1)); 0 when ΔC̃ ≤ 0.
+//!   Given the month h it falls in, it is h − 1 plus a ratio N/D of two linear combinations of Δ
+//!   (N = ΔC̃ − ΔB(h−1), D = ΔB(h) − ΔB(h−1), the month's benefit), so its delta-method SE is
+//!   that of N/D (Glick et al. 2014, eq. 7.4) and its Fieller set that of N/D shifted by h − 1
+//!   (Fieller 1954; Willan & O'Brien 1996): intervals conditional on the month of break-even,
+//!   beside the bootstrap's, which is not.
 //!
 //! The bootstrap replicates are those of `cea::bootstrap` (same streams, same cells), so costs
 //! and outcomes are drawn jointly; each replicate's quantities are computed from its Δ_b.
@@ -154,6 +159,13 @@ pub struct BenefitEstimate {
     pub ratio_boot: (f64, f64),
     /// Months to break even (NaN when not within the horizon).
     pub break_even_months: f64,
+    /// Delta-method SE and normal interval of the break-even horizon, and Fieller's set, within
+    /// the month where it falls (module documentation); NaN / undefined when it does not fall
+    /// inside the horizon.
+    pub break_even_se: f64,
+    pub break_even_low: f64,
+    pub break_even_high: f64,
+    pub break_even_fieller: Fieller,
     /// Bootstrap percentile interval of the break-even horizon; a limit beyond the horizon NaN.
     pub break_even_boot: (f64, f64),
     /// Share of bootstrap replicates that break even within the horizon.
@@ -506,7 +518,43 @@ fn estimate(
             .map(|g| Model::dot(g, diff))
             .collect()
     };
-    let be = break_even(&cumulative(&model.diff), cost);
+    let cum = cumulative(&model.diff);
+    let be = break_even(&cum, cost);
+    // Delta and Fieller within the crossing month h (module documentation).
+    let (be_se, be_fieller) = if be.is_finite() && be > 0.0 {
+        let h = (1..cum.len()).find(|&h| cum[h] >= cost).unwrap_or(1);
+        let g_num: Vec<f64> = g_c
+            .iter()
+            .zip(&w.benefit_by_month[h - 1])
+            .map(|(c, b)| c - b)
+            .collect();
+        let g_den: Vec<f64> = w.benefit_by_month[h]
+            .iter()
+            .zip(&w.benefit_by_month[h - 1])
+            .map(|(a, b)| a - b)
+            .collect();
+        let (num, den) = (value(&g_num), value(&g_den));
+        let (vn, vd, cnd) = (
+            model.cov_of(&g_num, &g_num),
+            model.cov_of(&g_den, &g_den),
+            model.cov_of(&g_num, &g_den),
+        );
+        let shift = (h - 1) as f64;
+        let fieller = match Fieller::compute(num, den, vn, vd, cnd, z) {
+            Fieller::Bounded { low, high } => Fieller::Bounded {
+                low: low + shift,
+                high: high + shift,
+            },
+            Fieller::Exclusive { low, high } => Fieller::Exclusive {
+                low: low + shift,
+                high: high + shift,
+            },
+            other => other,
+        };
+        (ratio_se(num, den, vn, vd, cnd), fieller)
+    } else {
+        (f64::NAN, Fieller::Undefined)
+    };
     if be.is_infinite() {
         notes.push(format!(
             "does not break even within {} months{}",
@@ -618,6 +666,10 @@ fn estimate(
         },
         ratio_boot: boot_or_nan(&boot_ratio, level),
         break_even_months: if be.is_finite() { be } else { f64::NAN },
+        break_even_se: be_se,
+        break_even_low: be - z * be_se,
+        break_even_high: be + z * be_se,
+        break_even_fieller: be_fieller,
         break_even_boot: be_boot,
         share_breaking_even: share_be,
         notes,

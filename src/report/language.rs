@@ -372,6 +372,14 @@ pub const SWEDISH: &[(&str, &str)] = &[
         "Programmet är återbetalt efter {} månader (bootstrap, 95% intervall {} till {}).",
     ),
     (
+        "Given the month in which it breaks even, the delta-method 95% interval of the break-even horizon is {} to {} months and Fieller's {} to {} months.",
+        "Givet den månad då programmet blir återbetalt är deltametodens 95% intervall för återbetalningstiden {} till {} månader och Fiellers {} till {} månader.",
+    ),
+    (
+        "Given the month in which it breaks even, the delta-method 95% interval of the break-even horizon is {} to {} months.",
+        "Givet den månad då programmet blir återbetalt är deltametodens 95% intervall för återbetalningstiden {} till {} månader.",
+    ),
+    (
         "It breaks even after {} months.",
         "Programmet är återbetalt efter {} månader.",
     ),
@@ -414,6 +422,22 @@ pub const SWEDISH: &[(&str, &str)] = &[
     (
         "Tornado diagram: the net benefit per person offered with each uncertain input at its low (blue) and high (orange) setting, the others at base; the black line is the base case, the grey line zero.",
         "Tornadodiagram: nettonyttan per erbjuden person med varje osäker parameter på sitt låga (blått) och höga (orange) värde och de övriga på grundantagandet; den svarta linjen är grundfallet, den grå noll.",
+    ),
+    (
+        "Acceptability of the net benefit",
+        "Acceptanskurva för nettonyttan",
+    ),
+    (
+        "Value of a month in work (SEK)",
+        "Värdet av en månad i arbete (i SEK)",
+    ),
+    (
+        "Probability of a positive net benefit",
+        "Sannolikhet för positiv nettonytta",
+    ),
+    (
+        "Acceptability curve of the net benefit: the probability that the net benefit per person offered is positive (bootstrap; normal approximation without it) at each value of a month in work, from nothing to twice the headline value; the value of a month in work plays the part of the willingness to pay (Drummond et al. 2015, ch. 8; Glick et al. 2014, ch. 9).",
+        "Acceptanskurva för nettonyttan: sannolikheten att nettonyttan per erbjuden person är positiv (bootstrap; normalapproximation utan den) vid varje värde av en månad i arbete, från noll till dubbla grundvärdet; värdet av en månad i arbete har betalningsviljans roll (Drummond m.fl. 2015, kap. 8; Glick m.fl. 2014, kap. 9).",
     ),
     ("low setting", "lågt värde"),
     ("high setting", "högt värde"),
@@ -493,6 +517,11 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("net_benefit_per_participant", "Nettonytta per deltagare"),
     ("benefit_cost_ratio", "Nytta–kostnadskvot"),
     ("break_even_months", "Återbetald efter (månader)"),
+    ("break_even_se", "Återbetalningstid, SE"),
+    ("break_even_low", "Återbetalningstid, nedre"),
+    ("break_even_high", "Återbetalningstid, övre"),
+    ("break_even_fieller_low", "Återbetalningstid, Fieller nedre"),
+    ("break_even_fieller_high", "Återbetalningstid, Fieller övre"),
     ("analysis", "Analys"),
     ("extrapolation", "Efter uppmätta månader"),
     ("horizon_months", "Horisont (månader)"),

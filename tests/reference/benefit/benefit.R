@@ -90,11 +90,27 @@ estimate <- function(dd, value = V, rate = r, extrap = "none", cost_change = 0) 
   a <- C^2 - zq^2 * vc; bq <- -2 * (B * C - zq^2 * cbc); cq <- B^2 - zq^2 * vb
   roots <- sort((-bq + c(-1, 1) * sqrt(bq^2 - 4 * a * cq)) / (2 * a))
   cum <- cumsum(value * dm * colMeans(y[t1, , drop = FALSE]) - value * dm * colMeans(y[!t1, , drop = FALSE]))
+  # Break-even horizon h − 1 + N/D within its month h: N = C̃ − B(h − 1), D = the month's benefit,
+  # both differences in means of person-level quantities; delta-method SE (Glick et al. 2014, eq.
+  # 7.4) and Fieller's set of N/D (Fieller 1954; Willan & O'Brien 1996) shifted by h − 1.
+  be <- break_even(cum, C); be_se <- NA; bf <- c(NA, NA)
+  if (!is.na(be) && be > 0) {
+    h <- which(cum >= C)[1]
+    b_prev <- if (h > 1) value * as.vector(y[, 1:(h - 1), drop = FALSE] %*% dm[1:(h - 1)]) else 0 * c_t
+    num_i <- c_t - b_prev; den_i <- value * dm[h] * y[, h]
+    N <- mdiff(num_i, t1); Dn <- mdiff(den_i, t1)
+    vn <- vdiff(num_i, num_i, t1); vd <- vdiff(den_i, den_i, t1); cnd <- vdiff(num_i, den_i, t1)
+    q <- N / Dn
+    be_se <- sqrt((vn - 2 * q * cnd + q^2 * vd) / Dn^2)
+    fa <- Dn^2 - zq^2 * vd; fb <- -2 * (N * Dn - zq^2 * cnd); fc <- N^2 - zq^2 * vn
+    if (fa > 0) bf <- (h - 1) + sort((-fb + c(-1, 1) * sqrt(fb^2 - 4 * fa * fc)) / (2 * fa))
+  }
   list(extrapolation = extrap, discount_rate = rate, horizon = H,
        months_gained = mdiff(rowSums(y), t1), benefit = B, cost = C,
        net_benefit = nb, net_benefit_se = nb_se, per_participant = pp, per_participant_se = pp_se,
        ratio = R, ratio_se = r_se, fieller_shape = if (a > 0) "bounded" else "other",
-       fieller_low = roots[1], fieller_high = roots[2], break_even = break_even(cum, C))
+       fieller_low = roots[1], fieller_high = roots[2], break_even = be,
+       break_even_se = be_se, break_even_fieller_low = bf[1], break_even_fieller_high = bf[2])
 }
 base_est <- estimate(d)
 scenarios <- list()
