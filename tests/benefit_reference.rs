@@ -147,7 +147,12 @@ fn check(e: &lotta::cea::benefit::BenefitEstimate, r: &Value, label: &str) {
         num(r, "break_even_se"),
         &format!("{label} break-even se"),
     );
-    let (lo, hi) = e.break_even_fieller.limits();
+    // R reports the limits of a bounded set only (as the tidy table does).
+    let (lo, hi) = if e.break_even_fieller.shape() == "bounded" {
+        e.break_even_fieller.limits()
+    } else {
+        (f64::NAN, f64::NAN)
+    };
     close(
         lo,
         num(r, "break_even_fieller_low"),
