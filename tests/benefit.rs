@@ -208,3 +208,90 @@ fn a_benefit_table_without_the_section_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("[cost.benefit]"), "{}", stderr(&o));
 }
+
+/// A study over the survival reference data: the time to the first job beside the costs, valued
+/// from the Kaplan–Meier curves (`survival_months`).
+fn survival_study_dir(benefit: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("tests/reference/benefit/survival_data.csv").unwrap();
+    let (mut ledger, mut outs, mut costs) = (
+        String::from("id,arm,stratum,probability\n"),
+        String::from("person_id,took_part,job_day,job,in_work\n"),
+        String::from("person_id,cost_sek\n"),
+    );
+    // person_id,site,arm,took_part,cost_sek,job_day,job
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        ledger.push_str(&format!("{},{},{},0.6667\n", f[0], f[2], f[1]));
+        let in_work = u8::from(f[6] == "1");
+        outs.push_str(&format!("{},{},{},{},{in_work}\n", f[0], f[3], f[5], f[6]));
+        costs.push_str(&format!("{},{}\n", f[0], f[4]));
+    }
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write("ledger.csv", &ledger);
+    write("outcomes.csv", &outs);
+    write("costs.csv", &costs);
+    write(
+        "study.toml",
+        &format!(
+            "[study]\nname = \"pays\"\nseed = 2019\n\n[data]\nid = \"person_id\"\n\
+             outcomes = [\"outcomes.csv\"]\ncosts = \"costs.csv\"\nledger = \"ledger.csv\"\n\n\
+             [design]\narms = {{ md1 = 2, standard = 1 }}\ncontrol = \"standard\"\n\
+             strata = [\"site\"]\n\n[cost]\noutcome = \"in_work\"\ncolumn = \"cost_sek\"\n\
+             participation = \"took_part\"\n\n{benefit}"
+        ),
+    );
+    dir
+}
+
+const SURVIVAL_BENEFIT: &str = "[cost.benefit]\nsurvival_months = 18\nvalue_per_month = 30000\n\
+     discount_rate = 0.03\ncost_months = 27\n";
+
+#[test]
+fn months_in_work_from_the_time_to_the_first_job_match_r() {
+    let dir = survival_study_dir(&format!(
+        "{SURVIVAL_BENEFIT}\n[survival]\ntime = \"job_day\"\nevent = \"job\"\ncause = \"1\"\n"
+    ));
+    let o = cost(dir.path(), "benefit");
+    let rows = json(&o);
+    let all = &rows[0];
+    assert_eq!(all["subgroup"], "all");
+    assert!(
+        stderr(&o).contains("time to the first job"),
+        "{}",
+        stderr(&o)
+    );
+    let text = std::fs::read_to_string("tests/reference/benefit/survival_reference.json").unwrap();
+    let r: Value = serde_json::from_str(&text).unwrap();
+    let got = |k: &str| all[k].as_f64().unwrap_or(f64::NAN);
+    let want = |k: &str| r[k].as_f64().unwrap();
+    assert_close(
+        got("months_gained"),
+        want("months_gained"),
+        PRINTED_REL,
+        "months",
+    );
+    assert_close(
+        got("months_gained_se"),
+        want("months_gained_se"),
+        PRINTED_REL,
+        "months se",
+    );
+    assert_close(got("net_benefit"), want("net_benefit"), PRINTED_REL, "NB");
+    assert_close(
+        got("net_benefit_se"),
+        want("net_benefit_se"),
+        PRINTED_REL,
+        "NB se",
+    );
+}
+
+#[test]
+fn survival_months_without_a_survival_section_is_an_error_naming_the_key() {
+    let dir = survival_study_dir(SURVIVAL_BENEFIT);
+    let o = cost(dir.path(), "benefit");
+    assert!(!o.status.success());
+    let msg = stderr(&o);
+    assert!(msg.contains("cost.benefit.survival_months"), "{msg}");
+    assert!(msg.contains("[survival]"), "{msg}");
+}

@@ -10,7 +10,8 @@ mod common;
 
 use common::tolerance::{PRINTED_REL, assert_close};
 use lotta::cea::benefit::{
-    BenefitOptions, BenefitSample, Valuation, analyse_replicates, variables,
+    BenefitOptions, BenefitSample, TimeToJob, Valuation, analyse_replicates, replicate_of_indices,
+    variables,
 };
 use lotta::cea::bootstrap::replicate_from_indices;
 use lotta::cea::tracks::{TrackPrice, compare};
@@ -66,6 +67,7 @@ fn load() -> Data {
             in_work: vec![col("w3"), col("w6"), col("w12"), col("w18")],
             strata,
             clusters: None,
+            time_to_job: None,
         },
         track: t.text("track").unwrap().to_vec(),
         w18: col("w18"),
@@ -138,6 +140,28 @@ fn check(e: &lotta::cea::benefit::BenefitEstimate, r: &Value, label: &str) {
         e.break_even_months,
         num(r, "break_even"),
         &format!("{label} break-even"),
+    );
+    // Its delta-method SE and Fieller's set within the month of break-even.
+    close(
+        e.break_even_se,
+        num(r, "break_even_se"),
+        &format!("{label} break-even se"),
+    );
+    // R reports the limits of a bounded set only (as the tidy table does).
+    let (lo, hi) = if e.break_even_fieller.shape() == "bounded" {
+        e.break_even_fieller.limits()
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    close(
+        lo,
+        num(r, "break_even_fieller_low"),
+        &format!("{label} break-even fieller low"),
+    );
+    close(
+        hi,
+        num(r, "break_even_fieller_high"),
+        &format!("{label} break-even fieller high"),
     );
 }
 
@@ -265,4 +289,96 @@ fn prices_by_track_and_the_costs_of_participants_match_r() {
         num(r, "cost_per_participant_treated"),
         "arm total over participants",
     );
+}
+
+/// The persons of `survival_data.csv` with their time to the first job (months 1..=18 from the
+/// Kaplan–Meier curves).
+fn load_survival() -> BenefitSample {
+    let t = Table::read(
+        Path::new("tests/reference/benefit/survival_data.csv"),
+        &[
+            ColumnRequest::text("site"),
+            ColumnRequest::text("arm"),
+            ColumnRequest::number("took_part"),
+            ColumnRequest::number("cost_sek"),
+            ColumnRequest::number("job_day"),
+            ColumnRequest::number("job"),
+        ],
+    )
+    .unwrap();
+    let sites = ["middle", "north", "south"];
+    let col = |name: &str| t.number(name).unwrap().to_vec();
+    BenefitSample {
+        treated: t.text("arm").unwrap().iter().map(|a| a == "md1").collect(),
+        cost: col("cost_sek"),
+        participation: Some(col("took_part")),
+        months: (1..=18).collect(),
+        in_work: Vec::new(),
+        strata: t
+            .text("site")
+            .unwrap()
+            .iter()
+            .map(|s| sites.iter().position(|x| x == s).unwrap())
+            .collect(),
+        clusters: None,
+        time_to_job: Some(TimeToJob {
+            time: col("job_day"),
+            status: col("job").iter().map(|&s| s as u8).collect(),
+        }),
+    }
+}
+
+fn survival_options() -> BenefitOptions {
+    BenefitOptions {
+        extrapolate_to: None,
+        ..options()
+    }
+}
+
+/// Months in work valued from the survival curves: the monthly shares after the first job from
+/// survfit's restricted means, the months gained and their SE from survfit's se(rmean), the
+/// discounted benefit's SE from the weighted-RMST variance, and the net benefit's SE with the
+/// covariance of costs and the curve (influence functions), against R.
+#[test]
+fn months_in_work_from_survival_curves_match_r() {
+    let sample = load_survival();
+    let text = std::fs::read_to_string("tests/reference/benefit/survival_reference.json").unwrap();
+    let r: Value = serde_json::from_str(&text).unwrap();
+    let a = analyse_replicates(&sample, &survival_options(), &[]).unwrap();
+    let e = &a.valuations[0];
+    assert_eq!(e.horizon, 18);
+    close(e.months_gained, num(&r, "months_gained"), "months gained");
+    close(
+        e.months_gained_se,
+        num(&r, "months_gained_se"),
+        "months gained se (survfit se(rmean))",
+    );
+    close(e.benefit, num(&r, "benefit"), "benefit");
+    close(e.benefit_se, num(&r, "benefit_se"), "benefit se");
+    close(e.cost, num(&r, "cost"), "cost");
+    close(e.net_benefit, num(&r, "net_benefit"), "net benefit");
+    close(
+        e.net_benefit_se,
+        num(&r, "net_benefit_se"),
+        "net benefit se",
+    );
+    close(e.benefit_cost_ratio, num(&r, "ratio"), "ratio");
+
+    // The bootstrap on boot's indices: each replicate's curves refitted.
+    let idx_text =
+        std::fs::read_to_string("tests/reference/benefit/survival_boot_indices.csv").unwrap();
+    let reps: Vec<Vec<f64>> = idx_text
+        .lines()
+        .map(|line| {
+            let idx: Vec<usize> = line.split(',').map(|x| x.trim().parse().unwrap()).collect();
+            replicate_of_indices(&sample, &idx)
+        })
+        .collect();
+    let b = &r["bootstrap"];
+    assert_eq!(reps.len() as f64, num(b, "reps"));
+    let a = analyse_replicates(&sample, &survival_options(), &reps).unwrap();
+    let want = b["net_benefit"].as_array().unwrap();
+    let (lo, hi) = a.valuations[0].net_benefit_boot;
+    close(lo, want[0].as_f64().unwrap(), "boot low");
+    close(hi, want[1].as_f64().unwrap(), "boot high");
 }

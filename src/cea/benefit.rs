@@ -22,6 +22,11 @@
 //! - benefit–cost ratio ΔB/ΔC̃ with delta-method SE and Fieller's set (Willan & O'Brien 1996);
 //! - break-even horizon: the first month h at which ΔB(h) = V·ΔM(h) reaches ΔC̃, interpolated
 //!   linearly within the month: h − 1 + (ΔC̃ − ΔB(h−1))/(ΔB(h) − ΔB(h−1)); 0 when ΔC̃ ≤ 0.
+//!   Given the month h it falls in, it is h − 1 plus a ratio N/D of two linear combinations of Δ
+//!   (N = ΔC̃ − ΔB(h−1), D = ΔB(h) − ΔB(h−1), the month's benefit), so its delta-method SE is
+//!   that of N/D (Glick et al. 2014, eq. 7.4) and its Fieller set that of N/D shifted by h − 1
+//!   (Fieller 1954; Willan & O'Brien 1996): intervals conditional on the month of break-even,
+//!   beside the bootstrap's, which is not.
 //!
 //! The bootstrap replicates are those of `cea::bootstrap` (same streams, same cells), so costs
 //! and outcomes are drawn jointly; each replicate's quantities are computed from its Δ_b.
@@ -30,9 +35,12 @@
 //! the stream `cost/psa/rep=<b>`: value per month V·(1 + x_V(2u₁ − 1)), discount rate
 //! r_lo + (r_hi − r_lo)u₂, cost change x_C(2u₃ − 1), with u uniform on [0, 1) (`Stream::unit`).
 
-use super::bootstrap::{ResamplingPlan, percentile_interval};
+use super::bootstrap::{
+    ResamplingPlan, percentile_interval, replicate_from_indices, replicate_stream_name,
+};
 use super::discount::{self, Extrapolation};
 use super::fieller::Fieller;
+use super::months::{monthly_share_estimates, monthly_shares};
 use super::{difference_moments, ratio_se};
 use crate::dist::{pnorm, qnorm};
 use crate::error::{Error, Result};
@@ -53,6 +61,19 @@ pub struct BenefitSample {
     pub in_work: Vec<Vec<f64>>,
     pub strata: Vec<usize>,
     pub clusters: Option<Vec<usize>>,
+    /// Months in work from the time to the first job instead of `in_work` (then empty, and
+    /// `months` = 1..=H): the share of each month after the first job, 1 − KM
+    /// (`cea::months::monthly_shares`).
+    pub time_to_job: Option<TimeToJob>,
+}
+
+/// Each person's time to the first job, for months in work valued from survival curves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeToJob {
+    /// Days from randomization to the first job or the end of follow-up (≥ 0).
+    pub time: Vec<f64>,
+    /// `survival::EVENT` for a first job; anything else censors.
+    pub status: Vec<u8>,
 }
 
 /// A value of one month in work, in SEK.
@@ -138,6 +159,13 @@ pub struct BenefitEstimate {
     pub ratio_boot: (f64, f64),
     /// Months to break even (NaN when not within the horizon).
     pub break_even_months: f64,
+    /// Delta-method SE and normal interval of the break-even horizon, and Fieller's set, within
+    /// the month where it falls (module documentation); NaN / undefined when it does not fall
+    /// inside the horizon.
+    pub break_even_se: f64,
+    pub break_even_low: f64,
+    pub break_even_high: f64,
+    pub break_even_fieller: Fieller,
     /// Bootstrap percentile interval of the break-even horizon; a limit beyond the horizon NaN.
     pub break_even_boot: (f64, f64),
     /// Share of bootstrap replicates that break even within the horizon.
@@ -245,11 +273,44 @@ impl BenefitSample {
             || self.participation.as_ref().is_some_and(|p| p.len() != n)
             || self.clusters.as_ref().is_some_and(|c| c.len() != n)
             || self.in_work.iter().any(|w| w.len() != n)
-            || self.in_work.len() != self.months.len();
+            || (self.time_to_job.is_none() && self.in_work.len() != self.months.len());
         if bad_len {
             return Err(Error::compute(
                 "valued outcome: columns of different lengths",
             ));
+        }
+        if let Some(job) = &self.time_to_job {
+            if job.time.len() != n || job.status.len() != n || !self.in_work.is_empty() {
+                return Err(Error::compute(
+                    "valued outcome: time to the first job of different length",
+                ));
+            }
+            if job.time.iter().any(|t| !(t.is_finite() && *t >= 0.0)) {
+                return Err(Error::compute(
+                    "valued outcome: a time to the first job is missing or negative",
+                ));
+            }
+            if self.clusters.is_some() {
+                return Err(Error::compute(
+                    "valued outcome: months in work from the time to the first job are not yet \
+                     available with clusters; value monthly columns ([cost.benefit] in_work)",
+                ));
+            }
+            let consecutive = self
+                .months
+                .iter()
+                .enumerate()
+                .all(|(k, &m)| m as usize == k + 1);
+            if self.months.is_empty() || !consecutive {
+                return Err(Error::compute(
+                    "valued outcome: the months of a time to the first job must be 1..=H",
+                ));
+            }
+            return if self.cost.iter().all(|x| x.is_finite()) {
+                Ok(())
+            } else {
+                Err(Error::compute("valued outcome: a cost is missing"))
+            };
         }
         if self.months.is_empty() {
             return Err(Error::compute(
@@ -457,7 +518,43 @@ fn estimate(
             .map(|g| Model::dot(g, diff))
             .collect()
     };
-    let be = break_even(&cumulative(&model.diff), cost);
+    let cum = cumulative(&model.diff);
+    let be = break_even(&cum, cost);
+    // Delta and Fieller within the crossing month h (module documentation).
+    let (be_se, be_fieller) = if be.is_finite() && be > 0.0 {
+        let h = (1..cum.len()).find(|&h| cum[h] >= cost).unwrap_or(1);
+        let g_num: Vec<f64> = g_c
+            .iter()
+            .zip(&w.benefit_by_month[h - 1])
+            .map(|(c, b)| c - b)
+            .collect();
+        let g_den: Vec<f64> = w.benefit_by_month[h]
+            .iter()
+            .zip(&w.benefit_by_month[h - 1])
+            .map(|(a, b)| a - b)
+            .collect();
+        let (num, den) = (value(&g_num), value(&g_den));
+        let (vn, vd, cnd) = (
+            model.cov_of(&g_num, &g_num),
+            model.cov_of(&g_den, &g_den),
+            model.cov_of(&g_num, &g_den),
+        );
+        let shift = (h - 1) as f64;
+        let fieller = match Fieller::compute(num, den, vn, vd, cnd, z) {
+            Fieller::Bounded { low, high } => Fieller::Bounded {
+                low: low + shift,
+                high: high + shift,
+            },
+            Fieller::Exclusive { low, high } => Fieller::Exclusive {
+                low: low + shift,
+                high: high + shift,
+            },
+            other => other,
+        };
+        (ratio_se(num, den, vn, vd, cnd), fieller)
+    } else {
+        (f64::NAN, Fieller::Undefined)
+    };
     if be.is_infinite() {
         notes.push(format!(
             "does not break even within {} months{}",
@@ -569,6 +666,10 @@ fn estimate(
         },
         ratio_boot: boot_or_nan(&boot_ratio, level),
         break_even_months: if be.is_finite() { be } else { f64::NAN },
+        break_even_se: be_se,
+        break_even_low: be - z * be_se,
+        break_even_high: be + z * be_se,
+        break_even_fieller: be_fieller,
         break_even_boot: be_boot,
         share_breaking_even: share_be,
         notes,
@@ -612,7 +713,10 @@ pub fn analyse(
 ) -> Result<CostBenefit> {
     sample.validate()?;
     let vars = variables(sample);
-    let reps = if options.bootstrap > 0 {
+    let reps = if options.bootstrap > 0 && sample.time_to_job.is_some() {
+        survival_replicates(sample, options.bootstrap, options.seed, progress)
+            .ok_or(Error::Interrupted)?
+    } else if options.bootstrap > 0 {
         let refs: Vec<&[f64]> = vars.iter().map(Vec::as_slice).collect();
         ResamplingPlan::new(
             &sample.treated,
@@ -626,6 +730,122 @@ pub fn analyse(
         Vec::new()
     };
     analyse_replicates(sample, options, &reps)
+}
+
+/// The differences in arm means of [`variables`] and their covariance; with a time to the first
+/// job, followed by the differences in the monthly shares after the first job, their covariance
+/// (`cea::months::monthly_shares`, summed over the arms) and their covariance with each arm mean,
+/// Σ_a Σ_{i∈a} (xᵢ − x̄_a)/n_a · ψᵢ(m) with ψ the influence on the share (as `cea::months`).
+fn moments(sample: &BenefitSample) -> (Vec<f64>, Vec<f64>) {
+    let vars = variables(sample);
+    let refs: Vec<&[f64]> = vars.iter().map(Vec::as_slice).collect();
+    let (diff0, cov0) = difference_moments(&sample.treated, &refs, sample.clusters.as_deref());
+    let Some(job) = &sample.time_to_job else {
+        return (diff0, cov0);
+    };
+    let k0 = vars.len();
+    let h = sample.months.len();
+    let k = k0 + h;
+    let mut diff = diff0;
+    diff.resize(k, 0.0);
+    let mut cov = vec![0.0; k * k];
+    for a in 0..k0 {
+        cov[a * k..a * k + k0].copy_from_slice(&cov0[a * k0..(a + 1) * k0]);
+    }
+    for (arm, sign) in [(true, 1.0), (false, -1.0)] {
+        let rows: Vec<usize> = (0..sample.treated.len())
+            .filter(|&i| sample.treated[i] == arm)
+            .collect();
+        let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        let status: Vec<u8> = rows.iter().map(|&i| job.status[i]).collect();
+        let shares = monthly_shares(&pick(&job.time), &status, h as u32);
+        let nf = rows.len() as f64;
+        for m in 0..h {
+            diff[k0 + m] += sign * shares.share[m];
+            for m2 in 0..h {
+                cov[(k0 + m) * k + k0 + m2] += shares.cov[m * h + m2];
+            }
+        }
+        for (a, x) in vars.iter().enumerate() {
+            let x = pick(x);
+            let mean = x.iter().sum::<f64>() / nf;
+            for m in 0..h {
+                let c: f64 = x
+                    .iter()
+                    .zip(&shares.influence[m])
+                    .map(|(xi, psi)| (xi - mean) / nf * psi)
+                    .sum();
+                cov[a * k + k0 + m] += c;
+                cov[(k0 + m) * k + a] += c;
+            }
+        }
+    }
+    (diff, cov)
+}
+
+/// One bootstrap replicate of the resample `indices` (0-based, into the persons): the arm
+/// means of [`variables`], then, with a time to the first job, each arm's monthly shares after
+/// the first job from its resampled persons' Kaplan–Meier curve; programme arm first, as
+/// `ResamplingPlan::replicate` returns them.
+pub fn replicate_of_indices(sample: &BenefitSample, indices: &[usize]) -> Vec<f64> {
+    let vars = variables(sample);
+    let refs: Vec<&[f64]> = vars.iter().map(Vec::as_slice).collect();
+    let means = replicate_from_indices(&sample.treated, &refs, indices);
+    let Some(job) = &sample.time_to_job else {
+        return means;
+    };
+    let k0 = vars.len();
+    let h = sample.months.len() as u32;
+    let mut out = Vec::with_capacity(2 * (k0 + h as usize));
+    for (a, arm) in [true, false].into_iter().enumerate() {
+        out.extend_from_slice(&means[a * k0..(a + 1) * k0]);
+        let drawn: Vec<usize> = indices
+            .iter()
+            .copied()
+            .filter(|&i| sample.treated.get(i) == Some(&arm))
+            .collect();
+        if drawn.is_empty() {
+            out.extend(std::iter::repeat_n(f64::NAN, h as usize));
+            continue;
+        }
+        let time: Vec<f64> = drawn.iter().map(|&i| job.time[i]).collect();
+        let status: Vec<u8> = drawn.iter().map(|&i| job.status[i]).collect();
+        out.extend(monthly_share_estimates(&time, &status, h));
+    }
+    out
+}
+
+/// The bootstrap replicates of a sample with a time to the first job: the persons each replicate
+/// of `cea::bootstrap` draws (stream `bootstrap/rep=<b>`, within arms and strata), their arm
+/// means and Kaplan–Meier shares ([`replicate_of_indices`]).
+fn survival_replicates(
+    sample: &BenefitSample,
+    reps: usize,
+    seed: u64,
+    progress: &dyn crate::progress::Progress,
+) -> Option<Vec<Vec<f64>>> {
+    use rayon::prelude::*;
+    let index: Vec<f64> = (0..sample.treated.len()).map(|i| i as f64).collect();
+    let plan = ResamplingPlan::new(&sample.treated, &[&index], &sample.strata, None);
+    progress.start("bootstrap", reps as u64);
+    let out = (0..reps)
+        .into_par_iter()
+        .map(|b| {
+            if progress.cancelled() {
+                return None;
+            }
+            progress.advance(1);
+            let mut stream = Stream::new(seed, &replicate_stream_name(b));
+            let drawn: Vec<usize> = plan
+                .drawn(&mut stream)?
+                .iter()
+                .map(|&x| x as usize)
+                .collect();
+            Some(replicate_of_indices(sample, &drawn))
+        })
+        .collect();
+    progress.finish();
+    out
 }
 
 /// [`analyse`] with given bootstrap replicates (arm means of [`variables`], programme arm
@@ -646,9 +866,7 @@ pub fn analyse_replicates(
             if n[0] < 2 { "programme" } else { "comparison" }
         )));
     }
-    let vars = variables(sample);
-    let refs: Vec<&[f64]> = vars.iter().map(Vec::as_slice).collect();
-    let (diff, cov) = difference_moments(&sample.treated, &refs, sample.clusters.as_deref());
+    let (diff, cov) = moments(sample);
     let take_up = sample.participation.as_ref().map(|_| 2);
     let model = Model {
         diff,
@@ -884,6 +1102,7 @@ mod tests {
             ],
             strata: vec![0; 8],
             clusters: None,
+            time_to_job: None,
         }
     }
 

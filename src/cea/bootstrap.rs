@@ -285,6 +285,27 @@ impl ResamplingPlan {
             .collect()
     }
 
+    /// The first variable of each unit drawn from `stream`, in draw order: with a person's
+    /// index as that variable, the persons of the resample that [`ResamplingPlan::replicate`]
+    /// draws from the same stream (the same cells, the same calls of the sampler). None for a
+    /// plan of clusters.
+    pub fn drawn(&self, stream: &mut Stream) -> Option<Vec<f64>> {
+        let v = self.vars;
+        let mut out = Vec::new();
+        let mut sampler = IndexSampler::new(stream);
+        for cell in &self.cells {
+            let Cell::Persons { values, .. } = cell else {
+                return None;
+            };
+            let m = cell.units(v);
+            for _ in 0..m {
+                let j = sampler.below(m);
+                out.push(values.get(j * v).copied().unwrap_or(f64::NAN));
+            }
+        }
+        Some(out)
+    }
+
     /// `reps` replicates in replicate order (replicate b from the stream `bootstrap/rep=<b>`).
     pub fn run(&self, reps: usize, seed: u64) -> Vec<Vec<f64>> {
         self.run_with(reps, seed, &crate::progress::Silent)

@@ -4,7 +4,7 @@
 //! programme arm's participants (`cea::tracks`). Called by `ops::cost` with what it prepared.
 
 use crate::cea::Sample;
-use crate::cea::benefit::{self, BenefitOptions, BenefitSample};
+use crate::cea::benefit::{self, BenefitOptions, BenefitSample, TimeToJob};
 use crate::cea::tracks::{self, TrackComparison, TrackMismatch, TrackPrice};
 use crate::error::{Error, Location, Result, nearest};
 use crate::io::join::Joined;
@@ -21,6 +21,10 @@ pub fn requests(s: &CostSettings) -> Vec<ColumnRequest> {
                 .iter()
                 .map(|(c, _)| ColumnRequest::optional_number(c.clone())),
         );
+        if let Some(j) = &b.time_to_job {
+            out.push(ColumnRequest::optional_number(j.time.clone()));
+            out.push(ColumnRequest::text(j.event.clone()));
+        }
     }
     out.extend(
         s.comparators
@@ -48,7 +52,13 @@ pub fn cost_benefit(
     };
     let months = b.months();
     // The status at each month: the sum of that month's columns.
-    let mut status = vec![vec![0.0; keep.len()]; months.len()];
+    // (None with a time to the first job: its months come from the curves.)
+    let columns = if b.time_to_job.is_some() {
+        0
+    } else {
+        months.len()
+    };
+    let mut status = vec![vec![0.0; keep.len()]; columns];
     for (column, month) in &b.in_work {
         let values = joined.number(column)?;
         let j = months.iter().position(|m| m == month).unwrap_or(0);
@@ -56,15 +66,42 @@ pub fn cost_benefit(
             status[j][k] += values[i];
         }
     }
+    let time_to_job = match &b.time_to_job {
+        Some(j) => Some(job_times(j, joined, keep)?),
+        None => None,
+    };
     let complete: Vec<bool> = (0..keep.len())
-        .map(|k| status.iter().all(|s| s[k].is_finite()))
+        .map(|k| {
+            status.iter().all(|s| s[k].is_finite())
+                && time_to_job.as_ref().is_none_or(|t| t.time[k].is_finite())
+        })
         .collect();
     let mut notes = Vec::new();
     let dropped = complete.iter().filter(|c| !**c).count();
     if dropped > 0 {
+        notes.push(match &b.time_to_job {
+            Some(j) => format!(
+                "{dropped} persons without a time to the first job (`{}`, `{}`) are left out of \
+                 the valued outcome (complete cases)",
+                j.time, j.event
+            ),
+            None => format!(
+                "{dropped} persons without a status in work at every month of [cost.benefit] \
+                 in_work are left out of the valued outcome (complete cases)"
+            ),
+        });
+    }
+    if let Some(j) = &b.time_to_job {
         notes.push(format!(
-            "{dropped} persons without a status in work at every month of [cost.benefit] \
-             in_work are left out of the valued outcome (complete cases)"
+            "months in work from the time to the first job (`{}`{}): the share of each of \
+             months 1–{} after the first job, 1 − Kaplan–Meier (other exits censor); a first \
+             job counts as lasting to the horizon",
+            j.event,
+            j.cause
+                .as_ref()
+                .map(|c| format!(" = {c}"))
+                .unwrap_or_default(),
+            j.months
         ));
     }
     let full = BenefitSample {
@@ -75,6 +112,7 @@ pub fn cost_benefit(
         in_work: status,
         strata: sample.strata.clone(),
         clusters: sample.clusters.clone(),
+        time_to_job,
     };
     let options = BenefitOptions {
         valuations: b.valuations.clone(),
@@ -103,6 +141,48 @@ pub fn cost_benefit(
     Ok((out, notes))
 }
 
+/// The time to the first job of the persons `keep` (NaN where the time or the event is
+/// missing); an event code that is neither the cause nor a known exit is an error naming the
+/// cell.
+fn job_times(
+    j: &crate::settings::benefit::JobTimes,
+    joined: &Joined,
+    keep: &[usize],
+) -> Result<TimeToJob> {
+    let time = joined.number(&j.time)?;
+    let codes = joined.text(&j.event)?;
+    let cause = j.cause.as_deref().map(str::trim);
+    let mut out = TimeToJob {
+        time: Vec::with_capacity(keep.len()),
+        status: Vec::with_capacity(keep.len()),
+    };
+    for &i in keep {
+        let code = codes[i].trim();
+        if code.is_empty() || code.eq_ignore_ascii_case("NA") {
+            out.time.push(f64::NAN);
+            out.status.push(crate::survival::CENSORED);
+            continue;
+        }
+        let Some(status) = crate::survival::status_of(code, cause) else {
+            return Err(Error::data(
+                joined.location(&j.event, i),
+                format!("event code `{code}` is neither 0 (censored) nor 1 (event)"),
+            )
+            .with_hint("name the exit of interest with `[survival] cause`"));
+        };
+        let t = time[i];
+        if t.is_finite() && t < 0.0 {
+            return Err(Error::data(
+                joined.location(&j.time, i),
+                format!("time {t} is negative; expected days from randomization"),
+            ));
+        }
+        out.time.push(t);
+        out.status.push(status);
+    }
+    Ok(out)
+}
+
 /// Values per month for the acceptability of the net benefit: 0 to twice the headline value in
 /// 40 steps.
 fn value_grid(head: f64) -> Vec<f64> {
@@ -121,6 +201,10 @@ fn subset(s: &BenefitSample, rows: &[usize]) -> BenefitSample {
         in_work: s.in_work.iter().map(|w| pick(w, rows)).collect(),
         strata: pick(&s.strata, rows),
         clusters: s.clusters.as_ref().map(|c| pick(c, rows)),
+        time_to_job: s.time_to_job.as_ref().map(|j| TimeToJob {
+            time: pick(&j.time, rows),
+            status: pick(&j.status, rows),
+        }),
     }
 }
 

@@ -6,6 +6,7 @@
 //! in [`ENGLISH`], so a translation is one more [`Phrases`] value.
 
 use super::document::{Block, TableRef};
+use super::figures::ceac::Ceac;
 use super::figures::thousands;
 use super::figures::tornado::{Tornado, TornadoBar};
 use super::study::{ReportContext, Tables};
@@ -23,6 +24,10 @@ pub struct Phrases {
     pub inputs: [(&'static str, &'static str); 4],
     pub until_month: &'static str,
     pub per_year: &'static str,
+    pub acceptability_title: &'static str,
+    pub acceptability_x: &'static str,
+    pub acceptability_y: &'static str,
+    pub acceptability_caption: &'static str,
 }
 
 pub const ENGLISH: Phrases = Phrases {
@@ -41,6 +46,10 @@ pub const ENGLISH: Phrases = Phrases {
     ],
     until_month: "to month",
     per_year: "a year",
+    acceptability_title: "Acceptability of the net benefit",
+    acceptability_x: "Value of a month in work (SEK)",
+    acceptability_y: "Probability of a positive net benefit",
+    acceptability_caption: "Acceptability curve of the net benefit: the probability that the net benefit per person offered is positive (bootstrap; normal approximation without it) at each value of a month in work, from nothing to twice the headline value; the value of a month in work plays the part of the willingness to pay (Drummond et al. 2015, ch. 8; Glick et al. 2014, ch. 9).",
 };
 
 fn sek(x: f64) -> String {
@@ -101,6 +110,19 @@ fn headline(frame: &Frame, sensitivity: Option<&Frame>) -> Vec<String> {
             }
             s.push('.');
             out.push(s);
+            if let (Some(lo), Some(hi)) = (n("break_even_low"), n("break_even_high")) {
+                let mut s = format!(
+                    "Given the month in which it breaks even, the delta-method 95% interval of \
+                     the break-even horizon is {lo:.1} to {hi:.1} months"
+                );
+                if let (Some(flo), Some(fhi)) =
+                    (n("break_even_fieller_low"), n("break_even_fieller_high"))
+                {
+                    s.push_str(&format!(" and Fieller's {flo:.1} to {fhi:.1} months"));
+                }
+                s.push('.');
+                out.push(s);
+            }
         }
         None => out.push(format!(
             "It does not break even within the {:.0} measured months.",
@@ -165,6 +187,28 @@ fn labelled(context: &ReportContext, frame: &Frame) -> Frame {
     }
     f
 }
+
+/// `frame` with the cells of `column` shown as readers say them (`words`: tidy word → phrase).
+fn relabel(frame: &Frame, column: &str, words: &[(&str, &str)]) -> Frame {
+    let mut f = frame.clone();
+    if let Some(j) = f.column(column) {
+        for row in &mut f.rows {
+            if let crate::export::Cell::Text(s) = &row[j]
+                && let Some((_, phrase)) = words.iter().find(|(w, _)| w == s)
+            {
+                row[j] = (*phrase).into();
+            }
+        }
+    }
+    f
+}
+
+/// The extrapolation words of the sensitivity table, as the report says them.
+const EXTRAPOLATION_WORDS: [(&str, &str); 3] = [
+    ("none", "measured months only"),
+    ("carry_forward", "last effect carried forward"),
+    ("linear_decay", "last effect decaying linearly to zero"),
+];
 
 fn table(
     context: &ReportContext,
@@ -238,7 +282,7 @@ pub fn does_it_pay(
             context,
             "cost_benefit_sensitivity",
             phrases.sensitivity_table,
-            &all,
+            &relabel(&all, "extrapolation", &EXTRAPOLATION_WORDS),
             &[
                 "analysis",
                 "extrapolation",
@@ -258,7 +302,7 @@ pub fn does_it_pay(
             context,
             "cost_tracks",
             phrases.tracks_table,
-            t,
+            &relabel(t, "track", &[("all", "all tracks (the participants' mix)")]),
             &[
                 "comparator",
                 "track",
@@ -320,5 +364,38 @@ fn tornado(frame: &Frame, phrases: &Phrases) -> Option<Tornado> {
         x_label: phrases.tornado_axis.into(),
         base,
         bars,
+    })
+}
+
+/// The acceptability curve of the net benefit (`cost_benefit_ceac`): P(NB > 0) over the value of
+/// a month in work, per subgroup (the bootstrap share, else the normal approximation).
+pub fn acceptability(context: &ReportContext, frame: &Frame, phrases: &Phrases) -> Option<Ceac> {
+    let prob = ["prob_positive_boot", "prob_positive_normal"]
+        .into_iter()
+        .find(|c| (0..frame.rows.len()).any(|i| frame.number(i, c).is_some()))?;
+    let mut labels: Vec<String> = Vec::new();
+    for i in 0..frame.rows.len() {
+        let s = frame.text(i, "subgroup").unwrap_or_else(|| "all".into());
+        if !labels.contains(&s) && !s.contains(" - ") {
+            labels.push(s);
+        }
+    }
+    let curves: Vec<(String, Vec<(f64, f64)>)> = labels
+        .iter()
+        .map(|s| {
+            let points = (0..frame.rows.len())
+                .filter(|&i| frame.text(i, "subgroup").unwrap_or_else(|| "all".into()) == *s)
+                .filter_map(|i| Some((frame.number(i, "sek_per_month")?, frame.number(i, prob)?)))
+                .collect();
+            (context.label(s), points)
+        })
+        .filter(|(_, p): &(String, Vec<(f64, f64)>)| !p.is_empty())
+        .collect();
+    (!curves.is_empty()).then(|| Ceac {
+        name: "benefit_ceac".into(),
+        title: phrases.acceptability_title.into(),
+        x_label: phrases.acceptability_x.into(),
+        y_label: phrases.acceptability_y.into(),
+        curves,
     })
 }

@@ -372,6 +372,140 @@ pub const SWEDISH: &[(&str, &str)] = &[
         "Time to first job, by arm",
         "Tid till första arbete, per grupp",
     ),
+    // Does it pay? (src/report/benefit.rs): the headline, in its variants, most specific first.
+    ("Does it pay?", "Lönar det sig?"),
+    (
+        "Valuing a month in work at {} SEK ({}) and discounting at {}% a year, the programme's net benefit over the {} measured months is {} SEK per person offered (95% interval {} to {}) and {} SEK per participant (the difference divided by the difference in take-up).",
+        "Med en månad i arbete värderad till {} SEK ({}) och en diskonteringsränta på {}% per år är programmets nettonytta under de {} uppmätta månaderna {} SEK per erbjuden person (95% intervall {} till {}) och {} SEK per deltagare (skillnaden delad med skillnaden i deltagande).",
+    ),
+    (
+        "Valuing a month in work at {} SEK ({}) and discounting at {}% a year, the programme's net benefit over the {} measured months is {} SEK per person offered (95% interval {} to {}).",
+        "Med en månad i arbete värderad till {} SEK ({}) och en diskonteringsränta på {}% per år är programmets nettonytta under de {} uppmätta månaderna {} SEK per erbjuden person (95% intervall {} till {}).",
+    ),
+    (
+        "Valuing a month in work at {} SEK ({}) and discounting at {}% a year, the programme's net benefit over the {} measured months is {} SEK per person offered and {} SEK per participant (the difference divided by the difference in take-up).",
+        "Med en månad i arbete värderad till {} SEK ({}) och en diskonteringsränta på {}% per år är programmets nettonytta under de {} uppmätta månaderna {} SEK per erbjuden person och {} SEK per deltagare (skillnaden delad med skillnaden i deltagande).",
+    ),
+    (
+        "Valuing a month in work at {} SEK ({}) and discounting at {}% a year, the programme's net benefit over the {} measured months is {} SEK per person offered.",
+        "Med en månad i arbete värderad till {} SEK ({}) och en diskonteringsränta på {}% per år är programmets nettonytta under de {} uppmätta månaderna {} SEK per erbjuden person.",
+    ),
+    (
+        "Each krona of incremental cost returns {} kronor of valued work (Fieller 95% interval {} to {}).",
+        "Nytta–kostnadskvoten är {}: varje krona i merkostnad ger så många kronor i värderat arbete (Fieller, 95% intervall {} till {}).",
+    ),
+    (
+        "Each krona of incremental cost returns {} kronor of valued work.",
+        "Nytta–kostnadskvoten är {}: varje krona i merkostnad ger så många kronor i värderat arbete.",
+    ),
+    (
+        "It breaks even after {} months (bootstrap 95% interval from {} to beyond the measured months).",
+        "Programmet är återbetalt efter {} månader (bootstrap, 95% intervall från {} till bortom de uppmätta månaderna).",
+    ),
+    (
+        "It breaks even after {} months (bootstrap 95% interval {} to {}).",
+        "Programmet är återbetalt efter {} månader (bootstrap, 95% intervall {} till {}).",
+    ),
+    (
+        "Given the month in which it breaks even, the delta-method 95% interval of the break-even horizon is {} to {} months and Fieller's {} to {} months.",
+        "Givet den månad då programmet blir återbetalt är deltametodens 95% intervall för återbetalningstiden {} till {} månader och Fiellers {} till {} månader.",
+    ),
+    (
+        "Given the month in which it breaks even, the delta-method 95% interval of the break-even horizon is {} to {} months.",
+        "Givet den månad då programmet blir återbetalt är deltametodens 95% intervall för återbetalningstiden {} till {} månader.",
+    ),
+    (
+        "It breaks even after {} months.",
+        "Programmet är återbetalt efter {} månader.",
+    ),
+    (
+        "It does not break even within the {} measured months.",
+        "Programmet betalar sig inte inom de {} uppmätta månaderna.",
+    ),
+    (
+        "Effects were measured for {} months only; if the last measured effect lasted to month {}, the net benefit would be {} SEK per person offered (an assumption, shown with the others in the sensitivity table).",
+        "Effekterna mättes bara under {} månader; om den senast uppmätta effekten varade till månad {} skulle nettonyttan bli {} SEK per erbjuden person (ett antagande, som redovisas med de övriga i känslighetstabellen).",
+    ),
+    (
+        "The programme arm's total cost divided by the number who took part is {} SEK a participant, but this charges the participants with the costs of those offered who did not take part: those who took part cost {} SEK on average, those offered who did not {} SEK.",
+        "Programgruppens totala kostnad delad med antalet som deltog är {} SEK per deltagare, men då belastas deltagarna med kostnaderna för de erbjudna som inte deltog: de som deltog kostade i genomsnitt {} SEK, de erbjudna som inte deltog {} SEK.",
+    ),
+    (
+        "The programme arm's total cost divided by the number who took part is {} SEK a participant, but this charges the participants with the costs of those offered who did not take part: those who took part cost {} SEK on average.",
+        "Programgruppens totala kostnad delad med antalet som deltog är {} SEK per deltagare, men då belastas deltagarna med kostnaderna för de erbjudna som inte deltog: de som deltog kostade i genomsnitt {} SEK.",
+    ),
+    (
+        "Net benefit per person offered (SEK): months in work gained, valued and discounted, less the discounted incremental cost",
+        "Nettonytta per erbjuden person (i SEK): vunna månader i arbete, värderade och diskonterade, minus den diskonterade merkostnaden",
+    ),
+    (
+        "Sensitivity of the net benefit (SEK) to the discount rate and to extrapolating the effect beyond the measured months, and the probabilistic sensitivity analysis",
+        "Nettonyttans (i SEK) känslighet för diskonteringsräntan och för att effekten förlängs bortom de uppmätta månaderna, samt den probabilistiska känslighetsanalysen",
+    ),
+    (
+        "The programme against procured services priced by track and results, for the programme's own participants (SEK per participant)",
+        "Programmet jämfört med upphandlade tjänster prissatta efter spår och resultat, för programmets egna deltagare (i SEK per deltagare)",
+    ),
+    (
+        "One-way sensitivity of the net benefit",
+        "Envägs känslighetsanalys av nettonyttan",
+    ),
+    (
+        "Net benefit per person offered (SEK)",
+        "Nettonytta per erbjuden person (i SEK)",
+    ),
+    (
+        "Tornado diagram: the net benefit per person offered with each uncertain input at its low (blue) and high (orange) setting, the others at base; the black line is the base case, the grey line zero.",
+        "Tornadodiagram: nettonyttan per erbjuden person med varje osäker parameter på sitt låga (blått) och höga (orange) värde och de övriga på grundantagandet; den svarta linjen är grundfallet, den grå noll.",
+    ),
+    (
+        "Acceptability of the net benefit",
+        "Acceptanskurva för nettonyttan",
+    ),
+    (
+        "Value of a month in work (SEK)",
+        "Värdet av en månad i arbete (i SEK)",
+    ),
+    (
+        "Probability of a positive net benefit",
+        "Sannolikhet för positiv nettonytta",
+    ),
+    (
+        "Acceptability curve of the net benefit: the probability that the net benefit per person offered is positive (bootstrap; normal approximation without it) at each value of a month in work, from nothing to twice the headline value; the value of a month in work plays the part of the willingness to pay (Drummond et al. 2015, ch. 8; Glick et al. 2014, ch. 9).",
+        "Acceptanskurva för nettonyttan: sannolikheten att nettonyttan per erbjuden person är positiv (bootstrap; normalapproximation utan den) vid varje värde av en månad i arbete, från noll till dubbla grundvärdet; värdet av en månad i arbete har betalningsviljans roll (Drummond m.fl. 2015, kap. 8; Glick m.fl. 2014, kap. 9).",
+    ),
+    ("low setting", "lågt värde"),
+    ("high setting", "högt värde"),
+    (
+        "value of a month in work ({})",
+        "värdet av en månad i arbete ({})",
+    ),
+    (
+        "discount rate ({}% – {}% a year)",
+        "diskonteringsränta ({}% – {}% per år)",
+    ),
+    ("cost per participant ({})", "kostnad per deltagare ({})"),
+    (
+        "effect after the measured months (to month {} / {})",
+        "effekt efter de uppmätta månaderna (till månad {} / {})",
+    ),
+    (
+        "wage cost incl. employer fees",
+        "lönekostnad inkl. arbetsgivaravgifter",
+    ),
+    ("sum of the components", "summa av delarna"),
+    ("deterministic", "deterministisk"),
+    ("probabilistic", "probabilistisk"),
+    ("measured months only", "bara de uppmätta månaderna"),
+    ("last effect carried forward", "den sista effekten består"),
+    (
+        "last effect decaying linearly to zero",
+        "den sista effekten avtar linjärt till noll",
+    ),
+    (
+        "all tracks (the participants' mix)",
+        "alla spår (deltagarnas fördelning)",
+    ),
     // Table headers (the tidy tables' column names).
     ("outcome", "Utfall"),
     ("subgroup", "Grupp"),
@@ -412,6 +546,35 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("fieller_high", "Fieller övre"),
     ("boot_low", "Bootstrap nedre"),
     ("boot_high", "Bootstrap övre"),
+    ("valuation", "Värdering"),
+    ("sek_per_month", "Kronor per månad"),
+    ("months_gained", "Vunna månader i arbete"),
+    ("benefit", "Nytta"),
+    ("net_benefit", "Nettonytta"),
+    ("net_benefit_low", "Nettonytta, nedre"),
+    ("net_benefit_high", "Nettonytta, övre"),
+    ("net_benefit_per_participant", "Nettonytta per deltagare"),
+    ("benefit_cost_ratio", "Nytta–kostnadskvot"),
+    ("break_even_months", "Återbetald efter (månader)"),
+    ("break_even_se", "Återbetalningstid, SE"),
+    ("break_even_low", "Återbetalningstid, nedre"),
+    ("break_even_high", "Återbetalningstid, övre"),
+    ("break_even_fieller_low", "Återbetalningstid, Fieller nedre"),
+    ("break_even_fieller_high", "Återbetalningstid, Fieller övre"),
+    ("analysis", "Analys"),
+    ("extrapolation", "Efter uppmätta månader"),
+    ("horizon_months", "Horisont (månader)"),
+    ("discount_rate", "Diskonteringsränta"),
+    ("prob_positive", "Sannolikhet för positiv nettonytta"),
+    ("comparator", "Jämförelse"),
+    ("track", "Spår"),
+    (
+        "programme_cost_per_participant",
+        "Programmets kostnad per deltagare",
+    ),
+    ("in_work_share", "Andel i arbete"),
+    ("fee", "Avgift"),
+    ("price_per_participant", "Pris per deltagare"),
     ("note", "Anmärkning"),
     ("n", "Antal"),
     ("n_missing", "Antal saknade"),
@@ -460,6 +623,32 @@ mod tests {
             "lotta 0.1.0 wrote tables/x2.5.csv"
         );
         assert_eq!(Language::En.translate("Summary", Currency::Kr), "Summary");
+    }
+
+    #[test]
+    fn does_it_pay_reads_in_swedish() {
+        let sv = |t: &str| Language::Sv.translate(t, Currency::Kr);
+        assert_eq!(sv("Does it pay?"), "Lönar det sig?");
+        assert_eq!(
+            sv(
+                "Valuing a month in work at 31\u{202f}541 SEK (wage cost incl. employer fees) and discounting at 3.0% a year, the programme's net benefit over the 18 measured months is 14\u{202f}820 SEK per person offered (95% interval 5678 to 23\u{202f}962) and 17\u{202f}309 SEK per participant (the difference divided by the difference in take-up)."
+            ),
+            "Med en månad i arbete värderad till 31\u{202f}541 kr (lönekostnad inkl. arbetsgivaravgifter) och en diskonteringsränta på 3,0\u{a0}% per år är programmets nettonytta under de 18 uppmätta månaderna 14\u{202f}820 kr per erbjuden person (95\u{a0}% intervall 5678 till 23\u{202f}962) och 17\u{202f}309 kr per deltagare (skillnaden delad med skillnaden i deltagande)."
+        );
+        assert_eq!(
+            sv("It breaks even after 10.8 months (bootstrap 95% interval 8.4 to 14.6)."),
+            "Programmet är återbetalt efter 10,8 månader (bootstrap, 95\u{a0}% intervall 8,4 till 14,6)."
+        );
+        assert_eq!(
+            sv(
+                "The programme arm's total cost divided by the number who took part is 43\u{202f}178 SEK a participant, but this charges the participants with the costs of those offered who did not take part: those who took part cost 39\u{202f}128 SEK on average."
+            ),
+            "Programgruppens totala kostnad delad med antalet som deltog är 43\u{202f}178 kr per deltagare, men då belastas deltagarna med kostnaderna för de erbjudna som inte deltog: de som deltog kostade i genomsnitt 39\u{202f}128 kr."
+        );
+        assert_eq!(
+            sv("discount rate (0% – 5% a year)"),
+            "diskonteringsränta (0\u{a0}% – 5\u{a0}% per år)"
+        );
     }
 
     #[test]

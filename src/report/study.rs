@@ -615,6 +615,16 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                 phrases.tornado_caption,
             )?));
         }
+        if let Some(figure) = tables
+            .get("cost_benefit_ceac")
+            .and_then(|t| super::benefit::acceptability(context, t, phrases))
+        {
+            blocks.push(Block::Figure(add_figure(
+                &mut files,
+                &figure,
+                phrases.acceptability_caption,
+            )?));
+        }
         sections.push(Section {
             id: "pays".into(),
             heading: phrases.heading.into(),
@@ -1208,6 +1218,7 @@ fn ceac_figure(context: &ReportContext, ceac: &Frame) -> Option<Ceac> {
             "Willingness to pay per additional person {} (SEK)",
             context.outcome_label
         ),
+        y_label: "Probability cost-effective".into(),
         curves,
     })
 }

@@ -6,6 +6,7 @@
 use crate::cea::benefit::Valuation;
 use crate::spec::Study;
 use crate::spec::cost::{BenefitSpec, ComparatorSpec};
+use crate::spec::survival::SurvivalSpec;
 use std::path::PathBuf;
 
 /// Checked settings of the valued outcome.
@@ -22,6 +23,20 @@ pub struct BenefitSettings {
     pub extrapolate_to: Option<u32>,
     pub value_change: f64,
     pub cost_change: f64,
+    /// Months in work from the time to the first job (`survival_months`), instead of `in_work`.
+    pub time_to_job: Option<JobTimes>,
+}
+
+/// Where the time to the first job is: `[survival]`'s columns, and the months valued.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobTimes {
+    /// Days from randomization to the event or censoring.
+    pub time: String,
+    /// The event column: 1/0, or exit codes with `cause` the first job (other exits censor).
+    pub event: String,
+    pub cause: Option<String>,
+    /// The months valued, 1..=months.
+    pub months: u32,
 }
 
 /// Default annual discount rate: 3%, the middle of the 0–5% range the sensitivity analysis
@@ -40,13 +55,26 @@ pub const COMPONENTS_SUM: &str = "sum of the components";
 
 impl BenefitSettings {
     /// From a validated `[cost.benefit]`.
-    pub fn resolve(spec: &BenefitSpec) -> BenefitSettings {
+    /// `survival` is the study's `[survival]` (for `survival_months`).
+    pub fn resolve(spec: &BenefitSpec, survival: Option<&SurvivalSpec>) -> BenefitSettings {
         let in_work: Vec<(String, u32)> = spec
             .in_work
             .iter()
             .map(|(c, m)| (c.clone(), u32::try_from(*m).unwrap_or(0)))
             .collect();
-        let last = in_work.iter().map(|(_, m)| *m).max().unwrap_or(0);
+        let time_to_job = spec.survival_months.and_then(|h| {
+            let s = survival?;
+            Some(JobTimes {
+                time: s.time.clone()?,
+                event: s.event.clone()?,
+                cause: s.cause.clone(),
+                months: u32::try_from(h).ok()?,
+            })
+        });
+        let last = time_to_job
+            .as_ref()
+            .map(|j| j.months)
+            .unwrap_or_else(|| in_work.iter().map(|(_, m)| *m).max().unwrap_or(0));
         let wage = spec.value_per_month.unwrap_or(0.0);
         let head = match spec.employer_fees {
             Some(fees) => Valuation {
@@ -81,11 +109,15 @@ impl BenefitSettings {
             extrapolate_to: spec.extrapolate_to.and_then(|x| u32::try_from(x).ok()),
             value_change: spec.value_change.unwrap_or(DEFAULT_CHANGE),
             cost_change: spec.cost_change.unwrap_or(DEFAULT_CHANGE),
+            time_to_job,
         }
     }
 
     /// The distinct measured months, increasing.
     pub fn months(&self) -> Vec<u32> {
+        if let Some(j) = &self.time_to_job {
+            return (1..=j.months).collect();
+        }
         let mut m: Vec<u32> = self.in_work.iter().map(|(_, m)| *m).collect();
         m.sort_unstable();
         m.dedup();

@@ -292,10 +292,12 @@ impl CostSettings {
             seed,
             wtp,
             level,
-            benefit: spec
-                .benefit
-                .as_ref()
-                .map(super::benefit::BenefitSettings::resolve),
+            benefit: spec.benefit.as_ref().map(|b| {
+                super::benefit::BenefitSettings::resolve(
+                    b,
+                    study.and_then(|st| st.spec.survival.as_ref()),
+                )
+            }),
             comparators: study
                 .map(|st| {
                     spec.comparators

@@ -160,6 +160,13 @@ pub fn plan_of(
                     "cost_change": b.cost_change,
                 }),
             );
+            // Added only when used, so plans frozen before the key compare equal.
+            if let Some(j) = &b.time_to_job {
+                plan.set(
+                    "cost.benefit.survival_months",
+                    json!({"time": j.time, "event": j.event, "cause": j.cause, "months": j.months}),
+                );
+            }
         }
         if !c.comparators.is_empty() {
             plan.set(

@@ -71,6 +71,7 @@ pub struct CostSpec {
 /// ```toml
 /// [cost.benefit]
 /// in_work = { subsidized_90 = 3, unsubsidized_90 = 3, subsidized_540 = 18, unsubsidized_540 = 18 }
+/// # or, from [survival]'s time to the first job: survival_months = 18
 /// value_per_month = 25000         # monthly wage (or any value of a month in work), SEK
 /// employer_fees = 0.3142          # added to the wage: the employer's total wage cost
 /// components = { "tax revenue" = 8000, "income support saved" = 7000 }
@@ -89,6 +90,9 @@ pub struct BenefitSpec {
     /// unsubsidized work).
     #[serde(default)]
     pub in_work: IndexMap<String, i64>,
+    /// Instead of `in_work`: value the months after the first job within months 1..=this,
+    /// from `[survival]`'s time to the event (days) and its Kaplan–Meier curves.
+    pub survival_months: Option<i64>,
     /// Value of one month in work in SEK (before `employer_fees`).
     pub value_per_month: Option<f64>,
     /// Employer's fees as a share of the wage, added to `value_per_month` (e.g. 0.3142).
@@ -280,6 +284,9 @@ impl CostSpec {
 impl BenefitSpec {
     /// The measured months, increasing (each once).
     pub fn months(&self) -> Vec<i64> {
+        if let Some(h) = self.survival_months {
+            return (1..=h).collect();
+        }
         let mut m: Vec<i64> = self.in_work.values().copied().collect();
         m.sort_unstable();
         m.dedup();
@@ -289,7 +296,34 @@ impl BenefitSpec {
     /// Check `[cost.benefit]` against itself; errors name the key and say what to write.
     pub fn validate(&self, study: &Study) -> Result<()> {
         let err = |key: &str, msg: String| Error::spec(study.key_location(key), msg);
-        if self.in_work.is_empty() {
+        if let Some(h) = self.survival_months {
+            if !self.in_work.is_empty() {
+                return Err(err(
+                    "cost.benefit.survival_months",
+                    "given with in_work: value either the monthly columns (in_work) or the \
+                     months after the first job from [survival] (survival_months), not both"
+                        .into(),
+                ));
+            }
+            if !(1..=1200).contains(&h) {
+                return Err(err(
+                    "cost.benefit.survival_months",
+                    format!("{h}; expected a number of months after randomization, 1 to 1200"),
+                ));
+            }
+            let has_columns = study
+                .spec
+                .survival
+                .as_ref()
+                .is_some_and(|s| s.time.is_some() && s.event.is_some());
+            if !has_columns {
+                return Err(err(
+                    "cost.benefit.survival_months",
+                    "needs the time to the first job: add [survival] with time (days) and event"
+                        .into(),
+                ));
+            }
+        } else if self.in_work.is_empty() {
             return Err(err(
                 "cost.benefit.in_work",
                 "no columns: name the columns with the status in work and the month each \

@@ -36,8 +36,17 @@ fn frame(columns: &[&str], sek: &[&str], shares: &[&str]) -> Frame {
     f
 }
 
+/// The limits of a bounded Fieller set (empty otherwise: the set is not an interval and the
+/// note says so).
+fn bounded(f: &crate::cea::fieller::Fieller) -> (f64, f64) {
+    match f {
+        crate::cea::fieller::Fieller::Bounded { low, high } => (*low, *high),
+        _ => (f64::NAN, f64::NAN),
+    }
+}
+
 /// The `cost_benefit` table's columns, in order.
-pub const BENEFIT_COLUMNS: [&str; 37] = [
+pub const BENEFIT_COLUMNS: [&str; 42] = [
     "subgroup",
     "valuation",
     "sek_per_month",
@@ -72,6 +81,11 @@ pub const BENEFIT_COLUMNS: [&str; 37] = [
     "ratio_boot_low",
     "ratio_boot_high",
     "break_even_months",
+    "break_even_se",
+    "break_even_low",
+    "break_even_high",
+    "break_even_fieller_low",
+    "break_even_fieller_high",
     "break_even_boot_low",
     "break_even_boot_high",
     "note",
@@ -142,6 +156,17 @@ fn estimate_cells(e: &BenefitEstimate, cost_months: Option<u32>) -> Vec<(&'stati
         ("ratio_boot_low", e.ratio_boot.0.into()),
         ("ratio_boot_high", e.ratio_boot.1.into()),
         ("break_even_months", e.break_even_months.into()),
+        ("break_even_se", e.break_even_se.into()),
+        ("break_even_low", e.break_even_low.into()),
+        ("break_even_high", e.break_even_high.into()),
+        (
+            "break_even_fieller_low",
+            bounded(&e.break_even_fieller).0.into(),
+        ),
+        (
+            "break_even_fieller_high",
+            bounded(&e.break_even_fieller).1.into(),
+        ),
         ("break_even_boot_low", e.break_even_boot.0.into()),
         ("break_even_boot_high", e.break_even_boot.1.into()),
         ("note", notes.join("; ").into()),
