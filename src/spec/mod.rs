@@ -8,6 +8,7 @@ pub mod design;
 pub mod report;
 pub mod simulate;
 pub mod survival;
+pub mod targets;
 
 use crate::error::{Error, Location, Result, nearest};
 use serde::Deserialize;
@@ -27,6 +28,11 @@ pub struct StudySpec {
     pub power: Option<simulate::PowerSpec>,
     pub report: Option<report::ReportSpec>,
     pub survival: Option<survival::SurvivalSpec>,
+    /// `[[indicators]]`: shares against targets, text outcomes by arm.
+    #[serde(default)]
+    pub indicators: Vec<targets::IndicatorSpec>,
+    /// `[targets]`: the monitoring table, banded columns, the level of the indicators.
+    pub targets: Option<targets::TargetsSpec>,
 }
 
 /// `[study]`: name, title and the seed from which every random stream is derived.

@@ -8,5 +8,6 @@ pub mod cost;
 pub mod effects;
 pub mod power;
 pub mod survival;
+pub mod targets;
 
 pub use effects::{EFFECT_COLUMNS, attrition_frame, cluster_frame, to_frame};
