@@ -97,6 +97,7 @@ fn committed_demo_report_regenerates_byte_for_byte_on_one_thread_then_report_rer
         "Attrition",
         "Cost-effectiveness",
         "Does it pay?",
+        "Targets",
         "Methods",
         "Reproducibility",
     ] {
@@ -105,7 +106,11 @@ fn committed_demo_report_regenerates_byte_for_byte_on_one_thread_then_report_rer
             "section {section}"
         );
     }
-    assert_eq!(html.matches("<svg").count(), 10, "ten figures inline");
+    assert_eq!(
+        html.matches("<svg").count(),
+        12,
+        "twelve figures inline (two of them indicators against their targets)"
+    );
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
     assert!(!html.contains("P00001"), "no person id in the report");
     for f in files(&out) {
