@@ -242,3 +242,40 @@ fn a_non_binary_outcome_for_a_share_names_file_line_and_column() {
     assert!(err.contains("is not 0 or 1"), "{err}");
     assert!(err.contains("kind = \"categories\""), "{err}");
 }
+
+#[test]
+fn with_clusters_every_cell_has_the_cr2_columns() {
+    // The demo's 16 sites as clusters of the analysis.
+    let (dir, out) = run(&[("se = \"hc2\"", "se = \"cr2\"\ncluster = \"site\"")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows = table(dir.path(), "indicators");
+    let mut checked = 0;
+    for row in rows
+        .iter()
+        .filter(|r| r["p_value_cr2"].parse::<f64>().is_ok())
+    {
+        // The clusters with persons in the cell (a small cell may miss a site).
+        let clusters: f64 = row["clusters"].parse().unwrap();
+        assert!((2.0..=16.0).contains(&clusters), "{row:?}");
+        let (low, high): (f64, f64) = (
+            row["conf_low_cr2"].parse().unwrap(),
+            row["conf_high_cr2"].parse().unwrap(),
+        );
+        let share: f64 = row["share"].parse().unwrap();
+        assert!(low < share && share < high, "{row:?}");
+        let df: f64 = row["df_cr2"].parse().unwrap();
+        assert!(
+            df > 0.0 && df <= 15.0 + 1e-9,
+            "Bell–McCaffrey df at most G − 1: {row:?}"
+        );
+        let (met, missed): (f64, f64) = (
+            row["p_value_cr2"].parse().unwrap(),
+            row["p_value_shortfall_cr2"].parse().unwrap(),
+        );
+        assert!((met + missed - 1.0).abs() < 1e-12, "{row:?}");
+        checked += 1;
+    }
+    assert!(checked >= 10, "{rows:?}");
+    let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(report.contains("the columns marked CR2"), "{report}");
+}
