@@ -67,12 +67,20 @@ impl Figure for TargetPlot {
             * 11
             + 24;
         let rows = cells.len() as f64 * (per_cell + 0.6);
+        // The axis ends at the next ten above every interval and the target (a 10% target
+        // is not squeezed into the left tenth of the plot).
+        let highest = self
+            .points
+            .iter()
+            .filter_map(|p| p.share.map(|s| s.2))
+            .fold(self.target, f64::max);
+        let x_max = ((highest * 100.0 + 2.0) / 10.0).ceil().clamp(1.0, 10.0) * 10.0;
         let mut chart = ChartBuilder::on(&body)
             .caption(&self.title, bold(TITLE_SIZE))
             .margin(16)
             .x_label_area_size(64)
             .y_label_area_size(label_width)
-            .build_cartesian_2d(0.0..100.0, 0.0..rows.max(1.0))?;
+            .build_cartesian_2d(0.0..x_max, 0.0..rows.max(1.0))?;
         chart
             .configure_mesh()
             .disable_y_mesh()
