@@ -97,6 +97,7 @@ fn committed_demo_report_regenerates_byte_for_byte_on_one_thread_then_report_rer
         "Attrition",
         "Cost-effectiveness",
         "Does it pay?",
+        "Targets",
         "Methods",
         "Reproducibility",
     ] {
@@ -107,8 +108,8 @@ fn committed_demo_report_regenerates_byte_for_byte_on_one_thread_then_report_rer
     }
     assert_eq!(
         html.matches("<svg").count(),
-        11,
-        "eleven figures inline (the acceptability of the net benefit the eleventh)"
+        13,
+        "thirteen figures inline (the acceptability of the net benefit, and two indicators against their targets)"
     );
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
     assert!(!html.contains("P00001"), "no person id in the report");

@@ -15,4 +15,5 @@ pub mod plan;
 pub mod run;
 pub mod simulate;
 pub mod survival;
+pub mod targets;
 pub mod verify;

@@ -28,6 +28,7 @@ use crate::settings::design::{DesignFlags, DesignSettings};
 use crate::settings::plan::plan_of;
 use crate::settings::report::{Methods, ReportSettings};
 use crate::settings::survival::{SurvivalFlags, SurvivalSettings};
+use crate::settings::targets::TargetSettings;
 use crate::spec::Study;
 use crate::survival::z_level;
 use crate::tidy::balance::{joint_frame, rows_frame};
@@ -46,6 +47,8 @@ pub struct RunSettings {
     pub survival: Option<SurvivalSettings>,
     /// Lee bounds on outcomes observed only for some (None: the spec has no `[bounds]`).
     pub bounds: Option<BoundsSettings>,
+    /// `[[indicators]]` and `[targets]` (None: the study declares no indicators).
+    pub targets: Option<TargetSettings>,
     pub report: ReportSettings,
     /// The design the spec gives (compared with the ledger's).
     pub design: Option<Design>,
@@ -78,6 +81,7 @@ impl RunSettings {
             .as_ref()
             .map(|_| BoundsSettings::resolve(&BoundsFlags::default(), Some(study)))
             .transpose()?;
+        let targets = TargetSettings::resolve(study)?;
         let report = ReportSettings::resolve(study)?;
         let design =
             DesignSettings::resolve(Some(study.clone()), None, None, &DesignFlags::default())?
@@ -99,6 +103,7 @@ impl RunSettings {
             cost,
             survival,
             bounds,
+            targets,
             report,
             design,
             methods,
@@ -169,6 +174,16 @@ pub fn run(
 ) -> Result<RunOutcome> {
     let mut tables = Tables::new();
     let mut notes = Vec::new();
+
+    // The indicators' columns are checked before any work (a typo should not wait for RI).
+    if let Some(targets) = &settings.targets {
+        crate::ops::targets::check_columns(
+            study,
+            inputs,
+            targets,
+            settings.analysis.cluster.as_ref(),
+        )?;
+    }
 
     step(STEPS[0]);
     let ledger = inputs.parsed_ledger(study)?;
@@ -249,6 +264,11 @@ pub fn run(
 
     step(STEPS[3]);
     tables.extend(descriptives(study, inputs, analysis, &settings.report)?);
+    if let Some(targets) = &settings.targets {
+        tables.extend(indicator_tables(
+            study, inputs, settings, targets, &mut notes,
+        )?);
+    }
 
     step(STEPS[4]);
     let survival_results = settings
@@ -416,6 +436,48 @@ pub fn open_inputs(study: &Study) -> Result<StudyInputs> {
         }
     }
     Ok(inputs)
+}
+
+/// The indicators with targets (`[[indicators]]`), text outcomes by arm and the monitoring
+/// table (`[targets] monitoring`), with the analysis's cluster column for the CR2 columns.
+fn indicator_tables(
+    study: &Study,
+    inputs: &StudyInputs,
+    settings: &RunSettings,
+    targets: &TargetSettings,
+    notes: &mut Vec<String>,
+) -> Result<Tables> {
+    use crate::tidy::targets::{categories_frame, indicators_frame, monitoring_frame, tests_frame};
+    let results = crate::ops::targets::study_targets(
+        study,
+        inputs,
+        targets,
+        &settings.report.arms,
+        settings.analysis.cluster.as_ref(),
+    )?;
+    notes.extend(results.notes.iter().cloned());
+    let mut tables = Tables::new();
+    if !results.indicators.is_empty() {
+        tables.insert(
+            "indicators".into(),
+            indicators_frame(
+                &results.indicators,
+                results.cluster.is_some(),
+                targets.level,
+            ),
+        );
+    }
+    if !results.categories.is_empty() {
+        tables.insert(
+            "indicator_categories".into(),
+            categories_frame(&results.categories),
+        );
+        tables.insert("indicator_tests".into(), tests_frame(&results.tests));
+    }
+    if !results.monitoring.is_empty() {
+        tables.insert("monitoring".into(), monitoring_frame(&results.monitoring));
+    }
+    Ok(tables)
 }
 
 /// The descriptive tables: flow, shares over horizons, and the split of the primary outcome.

@@ -255,12 +255,18 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
     if tables.contains_key("bounds") {
         lines.push("Attrition bounds: Lee (2009) trimming bounds on the effect among the always observed, the trimmed mean keeping exactly the untrimmed share (the boundary observation weighted fractionally, so ties give the sharp bound); tightened within cells where the table names them (Lee 2009, section 3.3); delta-method SEs (Lee 2009, Proposition 3; with cells, the weights' estimation included; docs/bounds.md) and Imbens & Manski (2004) intervals; the cost per additional success at each bound divides the incremental cost per person offered by the bound.".into());
     }
+    if tables.contains_key("indicators") || tables.contains_key("indicator_categories") {
+        lines.push(INDICATOR_METHODS.into());
+    }
     lines.push(
         "Disclosure control: a count of fewer persons than the masking threshold (and, unless the study says otherwise, a zero) is shown as <k, with the statistics of those persons left empty; a count from which a masked one would follow by adding or subtracting published counts, in any table, is shown as x (at least k), with the shares or means that would give it (docs/disclosure-control.md). No personal identifier appears in the report."
             .into(),
     );
     lines
 }
+
+/// The methods sentence of the indicators with targets (docs/targets.md).
+pub const INDICATOR_METHODS: &str = "Indicators with targets: shares with exact Clopper–Pearson (1934) intervals and one-sided exact binomial tests against each target (binom.test); with clusters also the CR2 one-sample mean with Bell–McCaffrey df (lm_robust(y ~ 1, clusters)); text outcomes by arm with Pearson's chi-square test without continuity correction and Fisher's exact test by complete enumeration of the tables with the observed margins (Freeman & Halton 1951) (docs/targets.md).";
 
 /// The methods sentence of the wild cluster bootstrap.
 fn wild_line(w: &crate::settings::analysis::WildSettings) -> String {

@@ -587,6 +587,86 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("net", "netto"),
     ("yes", "ja"),
     ("no", "nej"),
+    // Targets (indicators with targets, text outcomes, monitoring).
+    ("Targets", "Mål"),
+    (
+        "Indicators with targets: shares with exact Clopper–Pearson (1934) intervals and one-sided exact binomial tests against each target (binom.test); with clusters also the CR2 one-sample mean with Bell–McCaffrey df (lm_robust(y ~ 1, clusters)); text outcomes by arm with Pearson's chi-square test without continuity correction and Fisher's exact test by complete enumeration of the tables with the observed margins (Freeman & Halton 1951) (docs/targets.md).",
+        "Indikatorer med mål: andelar med exakta Clopper–Pearson-intervall (1934) och ensidiga exakta binomialtest mot varje mål (binom.test); med kluster även det klusterrobusta medelvärdet med CR2 och Bell–McCaffreys frihetsgrader (lm_robust(y ~ 1, clusters)); textutfall per grupp med Pearsons chi2-test utan kontinuitetskorrektion och Fishers exakta test genom fullständig uppräkning av tabellerna med de observerade marginalerna (Freeman & Halton 1951) (docs/targets.md).",
+    ),
+    (
+        "Each indicator is the share of persons with the outcome among those with it observed, by arm and subgroup, with its exact (Clopper–Pearson) {}% confidence interval. Against a target, the one-sided exact binomial test gives p (met), for a share beyond the target in its direction, and p (missed), for a share short of it; a target is met or missed significantly when the whole interval lies on one side of it.",
+        "Varje indikator är andelen personer med utfallet bland dem där det är observerat, per grupp och undergrupp, med sitt exakta (Clopper–Pearson) {}-procentiga konfidensintervall. Mot ett mål ger det ensidiga exakta binomialtestet p (nått), för en andel bortom målet i dess riktning, och p (missat), för en andel som inte når det; ett mål är signifikant nått eller missat när hela intervallet ligger på ena sidan om det.",
+    ),
+    (
+        "Persons of a cluster are not independent: the columns marked CR2 give the cluster-robust share (CR2 standard error with Bell–McCaffrey degrees of freedom) and its one-sided t tests against the target.",
+        "Personer i samma kluster är inte oberoende: kolumnerna märkta CR2 ger den klusterrobusta andelen (CR2-medelfel med Bell–McCaffreys frihetsgrader) och dess ensidiga t-test mot målet.",
+    ),
+    ("{}: target {}.", "{}: mål {}."),
+    ("{} (no target).", "{} (inget mål)."),
+    ("at least {}%", "minst {}%"),
+    ("at most {}%", "högst {}%"),
+    (
+        "{}: {}% (95% CI {} to {}%), target {} (p met {}, p missed {}).",
+        "{}: {}% (95% KI {} till {}%), målet {} (p nått {}, p missat {}).",
+    ),
+    (
+        "{}: {}% (95% CI {} to {}%).",
+        "{}: {}% (95% KI {} till {}%).",
+    ),
+    (
+        "{}: not shown (masked or empty).",
+        "{}: visas inte (skyddad eller tom).",
+    ),
+    ("met (significant)", "nått (signifikant)"),
+    ("met (not significant)", "nått (ej signifikant)"),
+    ("missed (significant)", "missat (signifikant)"),
+    ("missed (not significant)", "missat (ej signifikant)"),
+    (
+        "{}: share by subgroup and arm with exact 95% confidence intervals; the dashed line is the target ({}).",
+        "{}: andel per undergrupp och grupp med exakta 95-procentiga konfidensintervall; den streckade linjen är målet ({}).",
+    ),
+    ("Share (%)", "Andel (%)"),
+    ("Target: {}", "Mål: {}"),
+    ("masked", "skyddad"),
+    (
+        "Indicators against their targets (shares with exact Clopper–Pearson intervals; one-sided exact binomial tests)",
+        "Indikatorer mot sina mål (andelar med exakta Clopper–Pearson-intervall; ensidiga exakta binomialtest)",
+    ),
+    (
+        "Text outcomes by arm: the number and share of each category among the persons of the arm with one. The tests compare the distribution over categories between the arms: Pearson's chi-square test (without continuity correction) and Fisher's exact test, which is exact for small counts.",
+        "Textutfall per grupp: antal och andel i varje kategori bland gruppens personer med en kategori. Testen jämför fördelningen över kategorierna mellan grupperna: Pearsons chi2-test (utan kontinuitetskorrektion) och Fishers exakta test, som är exakt även för små antal.",
+    ),
+    ("Text outcomes by arm", "Textutfall per grupp"),
+    (
+        "Tests of text outcome by arm",
+        "Test av textutfall mot grupp",
+    ),
+    (
+        "Monitoring: persons per arm in each subgroup cell",
+        "Uppföljning: personer per grupp i varje undergrupp",
+    ),
+    ("n_yes", "Med utfallet"),
+    ("clusters", "Kluster"),
+    ("target", "Mål"),
+    ("assessment", "Bedömning"),
+    ("p_value_shortfall", "p (missat)"),
+    ("category", "Kategori"),
+    ("chi_square", "Chi2"),
+    ("p_value_chi_square", "p (chi2)"),
+    ("p_value_fisher", "p (Fisher)"),
+    ("label", "Indikator"),
+    ("conf_low_cr2", "KI nedre (CR2)"),
+    ("conf_high_cr2", "KI övre (CR2)"),
+    ("p_value_cr2", "p (CR2)"),
+    ("p_value_shortfall_cr2", "p (missat, CR2)"),
+    (
+        "empty cell: no person with the outcome observed",
+        "tom cell: ingen person med observerat utfall",
+    ),
+    (
+        "test masked: its table has masked counts (disclosure control)",
+        "testet skyddat: dess tabell har skyddade antal (röjandekontroll)",
+    ),
 ];
 
 #[cfg(test)]

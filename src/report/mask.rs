@@ -110,6 +110,9 @@ enum Kind {
     /// A count of its own, named by its column and the text of another column of the row
     /// (the covariate of a balance row, the time of a number at risk).
     Own(Option<&'static str>),
+    /// A count of its own named by its column and the texts of several columns of the row (the
+    /// indicator and category of a text outcome's count).
+    OwnOf(&'static [&'static str]),
 }
 
 struct CountColumn {
@@ -279,6 +282,67 @@ fn schema(name: &str, frame: &Frame) -> Schema {
                 identities: &[("n", &["n_missing"])],
             }
         }
+        // Indicators with targets (`targets`): the persons with the outcome observed, with it and
+        // without it (n = n_yes + n_no, [`row_sums`]), each masking every statistic of the cell.
+        "indicators" => {
+            let statistics = Listed(&[
+                "share",
+                "conf_low",
+                "conf_high",
+                "p_value",
+                "p_value_shortfall",
+                "std_error_cr2",
+                "df_cr2",
+                "conf_low_cr2",
+                "conf_high_cr2",
+                "p_value_cr2",
+                "p_value_shortfall_cr2",
+            ]);
+            Schema {
+                counts: vec![
+                    count("n", Column("arm"), Analysed, statistics),
+                    count("n_yes", Column("arm"), Own(Some("outcome")), statistics),
+                    count("n_no", Column("arm"), Own(Some("outcome")), statistics),
+                ],
+                family: &["indicator", "arm"],
+                identities: &[],
+            }
+        }
+        // A text outcome by arm: each category's count, and the persons with any category
+        // (n_arm = Σ categories, [`row_sums`]).
+        "indicator_categories" => Schema {
+            counts: vec![
+                count(
+                    "n",
+                    Column("arm"),
+                    OwnOf(&["indicator", "category"]),
+                    Listed(&["share"]),
+                ),
+                count(
+                    "n_arm",
+                    Column("arm"),
+                    OwnOf(&["indicator"]),
+                    Listed(&["share"]),
+                ),
+            ],
+            family: &["indicator", "category", "arm"],
+            identities: &[],
+        },
+        "indicator_tests" => Schema {
+            counts: vec![count(
+                "n",
+                Every,
+                OwnOf(&["indicator"]),
+                Listed(&["chi_square", "df", "p_value_chi_square", "p_value_fisher"]),
+            )],
+            family: &["indicator"],
+            identities: &[],
+        },
+        "monitoring" => Schema {
+            counts: vec![count("n", Column("arm"), Assigned, Listed(&[]))],
+            family: &["arm"],
+            identities: &[],
+        },
         "flow" => Schema {
             counts: vec![
                 count("assigned", Column("arm"), Assigned, Listed(&[])),
@@ -321,6 +385,14 @@ fn kind_name(count: &CountColumn, frame: &Frame, row: usize) -> String {
         Kind::Missing => "missing".into(),
         Kind::Own(None) => count.column.clone(),
         Kind::Own(Some(by)) => format!("{}:{}", count.column, text_of(frame, row, by)),
+        Kind::OwnOf(by) => {
+            let mut name = count.column.clone();
+            for column in by {
+                name.push(':');
+                name.push_str(&text_of(frame, row, column));
+            }
+            name
+        }
     }
 }
 
@@ -576,6 +648,12 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
         }
     }
 
+    let at: BTreeMap<(String, usize, usize), usize> = cells
+        .iter()
+        .map(|c| ((c.table.clone(), c.row, c.column), c.variable))
+        .collect();
+    row_sums(tables, &at, &mut system);
+
     // Primary suppression, then secondary until no masked count is determined.
     let n = system.keys.len();
     let primary: Vec<bool> = (0..n).map(|v| rule.primary(system.keys[v].3)).collect();
@@ -631,7 +709,140 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
             row[j] = Cell::Text(MASKED_NOTE.to_string());
         }
     }
+    mask_tests_of_masked_tables(tables);
     protected
+}
+
+/// Per arm: the variable of a total and those of its parts.
+type ArmSums = BTreeMap<String, (usize, Vec<usize>)>;
+
+/// Sums among counts that the schemas' identities cannot state: within a row, total = Σ parts
+/// with nothing left over (an indicator's n = n_yes + n_no); across rows, a text outcome's
+/// persons with any category = Σ its categories (same indicator, subgroup and arm), and the
+/// persons of its test = Σ the arms' persons.
+fn row_sums(tables: &Tables, at: &BTreeMap<(String, usize, usize), usize>, system: &mut System) {
+    let variable = |table: &str, frame: &Frame, row: usize, column: &str| {
+        frame
+            .column(column)
+            .and_then(|j| at.get(&(table.to_string(), row, j)).copied())
+    };
+    if let Some(frame) = tables.get("indicators") {
+        for row in 0..frame.rows.len() {
+            let [n, yes, no] =
+                ["n", "n_yes", "n_no"].map(|c| variable("indicators", frame, row, c));
+            if let (Some(n), Some(yes), Some(no)) = (n, yes, no) {
+                system.sum(n, &[yes, no]);
+            }
+        }
+    }
+    // (indicator, subgroup) → arm → (n_arm, categories' n).
+    let mut groups: BTreeMap<(String, String), ArmSums> = BTreeMap::new();
+    if let Some(frame) = tables.get("indicator_categories") {
+        let table = "indicator_categories";
+        for row in 0..frame.rows.len() {
+            let (Some(total), Some(part)) = (
+                variable(table, frame, row, "n_arm"),
+                variable(table, frame, row, "n"),
+            ) else {
+                continue;
+            };
+            let key = (
+                text_of(frame, row, "indicator"),
+                frame.text(row, "subgroup").unwrap_or_else(|| "all".into()),
+            );
+            groups
+                .entry(key)
+                .or_default()
+                .entry(text_of(frame, row, "arm"))
+                .or_insert((total, Vec::new()))
+                .1
+                .push(part);
+        }
+        for arms in groups.values() {
+            for (total, parts) in arms.values() {
+                system.sum(*total, parts);
+            }
+        }
+    }
+    if let Some(frame) = tables.get("indicator_tests") {
+        for row in 0..frame.rows.len() {
+            let key = (
+                text_of(frame, row, "indicator"),
+                frame.text(row, "subgroup").unwrap_or_else(|| "all".into()),
+            );
+            if let (Some(n), Some(arms)) = (
+                variable("indicator_tests", frame, row, "n"),
+                groups.get(&key),
+            ) {
+                let parts: Vec<usize> = arms.values().map(|(total, _)| *total).collect();
+                system.sum(n, &parts);
+            }
+        }
+    }
+}
+
+/// A test of a text outcome by arm whose table has a masked count is masked too: with the
+/// margins published, an exact p-value could single out the hidden cell.
+fn mask_tests_of_masked_tables(tables: &mut Tables) {
+    // An indicator cell's assessment against its target ("met (significant)") is a statistic
+    // of its persons too.
+    if let Some(frame) = tables.get_mut("indicators")
+        && let Some(assessment) = frame.column("assessment")
+    {
+        let counts: Vec<usize> = ["n", "n_yes", "n_no"]
+            .iter()
+            .filter_map(|c| frame.column(c))
+            .collect();
+        for row in &mut frame.rows {
+            if counts.iter().any(|&j| matches!(row[j], Cell::Text(_))) {
+                row[assessment] = Cell::Null;
+            }
+        }
+    }
+    let Some(categories) = tables.get("indicator_categories") else {
+        return;
+    };
+    let masked: BTreeSet<(String, String)> = (0..categories.rows.len())
+        .filter(|&row| {
+            ["n", "n_arm"].iter().any(|c| {
+                categories
+                    .column(c)
+                    .is_some_and(|j| matches!(categories.rows[row][j], Cell::Text(_)))
+            })
+        })
+        .map(|row| {
+            (
+                text_of(categories, row, "indicator"),
+                categories
+                    .text(row, "subgroup")
+                    .unwrap_or_else(|| "all".into()),
+            )
+        })
+        .collect();
+    let Some(tests) = tables.get_mut("indicator_tests") else {
+        return;
+    };
+    let statistics: Vec<usize> = ["chi_square", "df", "p_value_chi_square", "p_value_fisher"]
+        .iter()
+        .filter_map(|c| tests.column(c))
+        .collect();
+    let note = tests.column("note");
+    for row in 0..tests.rows.len() {
+        let key = (
+            text_of(tests, row, "indicator"),
+            tests.text(row, "subgroup").unwrap_or_else(|| "all".into()),
+        );
+        if !masked.contains(&key) {
+            continue;
+        }
+        for &j in &statistics {
+            tests.rows[row][j] = Cell::Null;
+        }
+        if let Some(j) = note {
+            tests.rows[row][j] =
+                Cell::Text("test masked: its table has masked counts (disclosure control)".into());
+        }
+    }
 }
 
 /// The note of a row whose statistics were masked, in place of one that quoted them.

@@ -10,3 +10,4 @@ pub mod shares;
 pub mod study;
 pub mod style;
 pub mod tables;
+pub mod targets;

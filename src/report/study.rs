@@ -75,6 +75,11 @@ impl ReportContext {
         if let Some((a, b)) = subgroup.split_once(" - ") {
             return format!("{} − {}", self.label(a), self.label(b));
         }
+        if subgroup.contains(" & ") && !self.labels.contains_key(subgroup) {
+            // A crossing cell: each part by its label (`Women & 16-24`).
+            let parts: Vec<String> = subgroup.split(" & ").map(|p| self.label(p)).collect();
+            return parts.join(" & ");
+        }
         self.labels
             .get(subgroup)
             .cloned()
@@ -114,6 +119,37 @@ fn without_identifiers(frame: &Frame) -> Frame {
 /// The columns a reader of the report sees for each table (every column stays in the CSV).
 fn shown_columns(name: &str) -> Option<&'static [&'static str]> {
     Some(match name {
+        "indicators" => &[
+            "label",
+            "subgroup",
+            "arm",
+            "n",
+            "n_yes",
+            "share",
+            "conf_low",
+            "conf_high",
+            "target",
+            "p_value",
+            "p_value_shortfall",
+            "assessment",
+            "clusters",
+            "conf_low_cr2",
+            "conf_high_cr2",
+            "p_value_cr2",
+            "p_value_shortfall_cr2",
+            "note",
+        ],
+        "indicator_categories" => &["outcome", "subgroup", "arm", "category", "n", "share"],
+        "indicator_tests" => &[
+            "outcome",
+            "subgroup",
+            "n",
+            "chi_square",
+            "df",
+            "p_value_chi_square",
+            "p_value_fisher",
+            "note",
+        ],
         "effects" => &[
             "outcome",
             "subgroup",
@@ -264,7 +300,7 @@ fn format_p_values(frame: &mut Frame) {
     }
 }
 
-fn table_block(name: &str, caption: &str, frame: &Frame) -> Block {
+pub(super) fn table_block(name: &str, caption: &str, frame: &Frame) -> Block {
     let mut shown = without_identifiers(frame);
     if let Some(columns) = shown_columns(name) {
         let present: Vec<&str> = columns
@@ -628,6 +664,23 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         sections.push(Section {
             id: "pays".into(),
             heading: phrases.heading.into(),
+            blocks,
+        });
+    }
+
+    if let Some(pieces) = super::targets::section(context, tables) {
+        let mut blocks = Vec::new();
+        for piece in pieces {
+            match piece {
+                super::targets::Piece::Block(b) => blocks.push(b),
+                super::targets::Piece::Figure(figure, caption) => {
+                    blocks.push(Block::Figure(add_figure(&mut files, &figure, &caption)?))
+                }
+            }
+        }
+        sections.push(Section {
+            id: "targets".into(),
+            heading: "Targets".into(),
             blocks,
         });
     }

@@ -18,6 +18,7 @@ pub mod plan;
 pub mod report;
 pub mod simulate;
 pub mod survival;
+pub mod targets;
 
 use crate::error::{Error, Location, Result};
 use crate::spec::Study;

@@ -9,6 +9,7 @@ pub mod design;
 pub mod report;
 pub mod simulate;
 pub mod survival;
+pub mod targets;
 
 use crate::error::{Error, Location, Result, nearest};
 use serde::Deserialize;
@@ -29,6 +30,11 @@ pub struct StudySpec {
     pub report: Option<report::ReportSpec>,
     pub survival: Option<survival::SurvivalSpec>,
     pub bounds: Option<bounds::BoundsSpec>,
+    /// `[[indicators]]`: shares against targets, text outcomes by arm.
+    #[serde(default)]
+    pub indicators: Vec<targets::IndicatorSpec>,
+    /// `[targets]`: the monitoring table, banded columns, the level of the indicators.
+    pub targets: Option<targets::TargetsSpec>,
 }
 
 /// `[study]`: name, title and the seed from which every random stream is derived.

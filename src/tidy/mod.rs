@@ -10,5 +10,6 @@ pub mod effects;
 pub mod multiple;
 pub mod power;
 pub mod survival;
+pub mod targets;
 
 pub use effects::{EFFECT_COLUMNS, attrition_frame, cluster_frame, to_frame};

@@ -10,6 +10,7 @@ pub mod flow;
 pub mod forest;
 pub mod km;
 pub mod split;
+pub mod targets;
 pub mod tornado;
 pub mod trajectory;
 
