@@ -1269,7 +1269,11 @@ fn fast_statistic_per_cluster_equals_the_row_level_statistic() {
             treatment: treatment.into(),
             control: control.map(str::to_string),
             covariates: covariates.iter().map(|s| s.to_string()).collect(),
-            by: strata.is_empty().then(|| "gender".into()),
+            by: if strata.is_empty() {
+                vec!["gender".into()]
+            } else {
+                Vec::new()
+            },
             strata: strata.iter().map(|s| s.to_string()).collect(),
             ..AnalysisColumns::default()
         };
@@ -1287,6 +1291,7 @@ fn fast_statistic_per_cluster_equals_the_row_level_statistic() {
             se: None,
             alpha: 0.05,
             missing_covariates: Default::default(),
+            all_pairs: false,
         };
         let fast = lotta::estimate::fast::fast_statistic(&data, &options)
             .unwrap()
