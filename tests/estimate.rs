@@ -1351,11 +1351,13 @@ fn attrition_table_counts_missing_outcomes_by_arm() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "outcome,subgroup,arm,n,n_missing,rate_missing,difference,std_error,p_value"
+        "outcome,subgroup,arm,n,n_missing,rate_missing,difference,std_error,p_value,p_value_fisher"
     );
     // a (treated) and e (treated) missing, d (control) missing.
     assert!(lines[1].starts_with("y,all,0,6,1,"), "{}", lines[1]);
     assert!(lines[2].starts_with("y,all,1,6,2,"), "{}", lines[2]);
+    // Fisher's exact test of 2 of 6 against 1 of 6 missing: R's fisher.test gives 1.
+    assert!(lines[2].ends_with(",1"), "{}", lines[2]);
 }
 
 #[test]

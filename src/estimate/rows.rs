@@ -223,6 +223,9 @@ pub struct AttritionRow {
     pub difference: f64,
     pub std_error: f64,
     pub p_value: f64,
+    /// Fisher's exact test of (this arm, control) × (missing, observed), two-sided; NaN for the
+    /// control arm.
+    pub p_value_fisher: f64,
 }
 
 #[cfg(test)]

@@ -235,7 +235,7 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
                 }
             ));
         }
-        lines.push("Missing outcomes: complete cases, with attrition by arm and a test of differential attrition.".into());
+        lines.push("Missing outcomes: complete cases, with attrition by arm and a test of differential attrition (HC2 difference in missing rates, and Fisher's exact test of arm × missing, as R's fisher.test).".into());
     }
     if let Some(reps) = methods.cost_bootstrap {
         lines.push(format!(

@@ -249,6 +249,10 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("Methods", "Metod"),
     ("Reproducibility", "Reproducerbarhet"),
     ("Attrition", "Bortfall"),
+    (
+        "Outcomes missing by arm and horizon, with a test of differential attrition (the difference in missing rates with HC2 SE, and Fisher's exact test for small counts). Effects are estimated on complete cases.",
+        "Saknade utfall per grupp och tidpunkt, med test av skillnad i bortfall (skillnaden i andel saknade med HC2-standardfel, och Fishers exakta test för små antal). Effekterna skattas på fullständiga fall.",
+    ),
     ("Attrition bounds", "Gränser för effekten vid bortfall"),
     (
         "Bounds on the effect among the always observed",
@@ -514,6 +518,7 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("conf_low", "KI nedre"),
     ("conf_high", "KI övre"),
     ("p_value", "p-värde"),
+    ("p_value_fisher", "p-värde (Fishers exakta test)"),
     ("p_value_adjusted", "p-värde (justerat)"),
     ("p_value_ri", "p-värde (RI)"),
     ("family", "Familj"),

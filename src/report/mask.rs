@@ -271,7 +271,13 @@ fn schema(name: &str, frame: &Frame) -> Schema {
             identities: &[],
         },
         "attrition" => {
-            let statistics = Listed(&["rate_missing", "difference", "std_error", "p_value"]);
+            let statistics = Listed(&[
+                "rate_missing",
+                "difference",
+                "std_error",
+                "p_value",
+                "p_value_fisher",
+            ]);
             Schema {
                 counts: vec![
                     count("n", Column("arm"), Assigned, statistics),

@@ -243,6 +243,7 @@ fn shown_columns(name: &str) -> Option<&'static [&'static str]> {
             "rate_missing",
             "difference",
             "p_value",
+            "p_value_fisher",
         ],
         _ => return None,
     })
@@ -557,7 +558,7 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             id: "attrition".into(),
             heading: "Attrition".into(),
             blocks: vec![
-                Block::Text("Outcomes missing by arm and horizon, with a test of differential attrition. Effects are estimated on complete cases.".into()),
+                Block::Text("Outcomes missing by arm and horizon, with a test of differential attrition (the difference in missing rates with HC2 SE, and Fisher's exact test for small counts). Effects are estimated on complete cases.".into()),
                 table_block("attrition", "Missing outcomes by arm", attrition),
             ],
         });

@@ -249,6 +249,7 @@ pub fn attrition_frame(rows: &[AttritionRow]) -> Frame {
         "difference",
         "std_error",
         "p_value",
+        "p_value_fisher",
     ]);
     for r in rows {
         frame.push(vec![
@@ -261,6 +262,7 @@ pub fn attrition_frame(rows: &[AttritionRow]) -> Frame {
             r.difference.into(),
             r.std_error.into(),
             r.p_value.into(),
+            r.p_value_fisher.into(),
         ]);
     }
     frame
