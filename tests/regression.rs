@@ -999,3 +999,38 @@ fn a_subgroup_column_that_is_also_a_covariate_left_the_differences_unidentified(
         assert!(differences >= 1, "{by}: {}", with.stdout);
     }
 }
+
+#[test]
+fn attrition_comparisons_do_not_give_back_a_masked_control_count() {
+    // Control women at 90 days have fewer than 5 missing outcomes: the offered arm's difference in
+    // missing rates (and its tests) would give that count back from control's published n.
+    let dir = quick_demo(&[]);
+    let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let table = read(&dir, "out/tables/attrition.csv");
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let mut checked = 0;
+    for control in rows.iter().filter(|r| r[2] == "standard") {
+        let masked =
+            control[3].starts_with('<') || control[4].starts_with('<') || control[4] == "x";
+        for compared in rows
+            .iter()
+            .filter(|r| r[0] == control[0] && r[1] == control[1] && r[2] != "standard")
+        {
+            if masked {
+                checked += 1;
+                assert!(
+                    compared[6..].iter().all(|c| c.is_empty()),
+                    "{compared:?} compares with a masked control count"
+                );
+            } else {
+                assert!(!compared[6].is_empty(), "{compared:?}");
+            }
+        }
+    }
+    assert!(checked > 0, "the demo has a masked control count: {table}");
+}

@@ -716,7 +716,41 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
         }
     }
     mask_tests_of_masked_tables(tables);
+    mask_comparisons_with_a_masked_control(tables, rule);
     protected
+}
+
+/// An attrition row of a compared arm compares its missing rate with control's: the difference
+/// (rate − control's rate) and the tests of it would give control's masked count back (with
+/// control's n published, the difference gives its missing count; Fisher's p-value pins the 2 × 2
+/// table). Where control's count is masked, the comparisons of that outcome and subgroup go too.
+fn mask_comparisons_with_a_masked_control(tables: &mut Tables, rule: &DisclosureRule) {
+    let Some(frame) = tables.get_mut("attrition") else {
+        return;
+    };
+    let key = |f: &Frame, i: usize| (f.text(i, "outcome"), f.text(i, "subgroup"));
+    let masked_control: Vec<_> = (0..frame.rows.len())
+        .filter(|&i| frame.text(i, "arm").as_deref() == Some(rule.control.as_str()))
+        .filter(|&i| {
+            ["n", "n_missing"].iter().any(|c| {
+                frame
+                    .column(c)
+                    .is_some_and(|j| matches!(frame.rows[i][j], Cell::Text(_)))
+            })
+        })
+        .map(|i| key(frame, i))
+        .collect();
+    let columns: Vec<usize> = ["difference", "std_error", "p_value", "p_value_fisher"]
+        .iter()
+        .filter_map(|c| frame.column(c))
+        .collect();
+    for i in 0..frame.rows.len() {
+        if masked_control.contains(&key(frame, i)) {
+            for &j in &columns {
+                frame.rows[i][j] = Cell::Null;
+            }
+        }
+    }
 }
 
 /// Per arm: the variable of a total and those of its parts.
