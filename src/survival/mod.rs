@@ -12,12 +12,14 @@
 //! competing event (only `competing` distinguishes 2 from 0; the others treat a competing event
 //! as censoring: cause-specific analysis).
 
+pub mod analysis;
 pub mod competing;
 pub mod cox;
 pub mod km;
 pub mod logrank;
 pub mod ri;
 pub mod rmst;
+pub mod rows;
 
 use crate::error::{Error, Result};
 
