@@ -3,7 +3,7 @@
 # (df from 1 to 1e7, non-integer df as Welch and Bell-McCaffrey give, probabilities from 1e-10
 # to 1 - 1e-10). Written with 17 significant digits so that every double round-trips.
 # Run from the repository root:  Rscript tests/reference/dist/dist.R
-# Writes tests/reference/dist/{qt,pt,norm,pf}.csv.
+# Writes tests/reference/dist/{qt,pt,norm,pf,pf_large}.csv.
 options(digits = 17)
 out <- "tests/reference/dist"
 num <- function(x) sprintf("%.17g", x)
@@ -42,3 +42,13 @@ g <- expand.grid(f = c(0.01, 0.3, 1, 2, 3, 5, 10, 50), df1 = c(1, 2, 3, 5, 10, 3
                  df2 = c(1, 2, 5, 10, 50, 100, 1000, 1e4, 1e5, 1e6, 1e7))
 write(data.frame(f = num(g$f), df1 = num(g$df1), df2 = num(g$df2),
                  upper = num(pf(g$f, g$df1, g$df2, lower.tail = FALSE))), "pf.csv")
+
+# Upper tail of F with both df large, df1 above and below df2: the incomplete beta function
+# I_x(a, b) with a = df1/2 and b = df2/2 both large, across its mean (where its continued
+# fraction must be taken on the side that converges; pbeta(0.7, 131, 110) is in this grid as
+# pf(f, 262, 220) with f = 0.7 * 220 / (0.3 * 262)).
+g <- expand.grid(x = c(0.05, 0.2, 0.4, 0.45, 0.5, 0.52, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9),
+                 df1 = c(20, 60, 262, 1000, 5000), df2 = c(20, 60, 220, 1000, 5000))
+g$f <- g$x * g$df2 / ((1 - g$x) * g$df1)
+write(data.frame(f = num(g$f), df1 = num(g$df1), df2 = num(g$df2),
+                 upper = num(pf(g$f, g$df1, g$df2, lower.tail = FALSE))), "pf_large.csv")
