@@ -77,6 +77,11 @@ pub struct Flags {
     /// Seed for randomization inference (default: `[study] seed`).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Draw algorithm of randomization inference without a ledger: v2 (default; one random
+    /// subset per stratum) or v1 (a full shuffle per stratum, as releases before v2; reproduces
+    /// their p-values).
+    #[arg(long, value_name = "v1|v2")]
+    pub ri_algorithm: Option<String>,
     /// Wild cluster bootstrap with this many draws for every regression row (needs clusters;
     /// with Rademacher weights and 2^G <= B all sign vectors are enumerated) (`[analysis]
     /// wild_bootstrap`).
@@ -126,6 +131,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         weights: args.weights.clone(),
         ipw: args.ipw.clone(),
         ri: args.ri,
+        ri_algorithm: args.ri_algorithm.clone(),
         seed: args.seed,
         adjust: args.adjust.clone(),
         categorical: args.categorical.clone(),

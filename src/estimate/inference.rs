@@ -9,6 +9,7 @@ use super::adjust::{self, Adjustment};
 use super::fast::fast_statistic;
 use super::ri;
 use super::rows::Family;
+use super::subsets::{self, SubsetPlan};
 use super::{AnalysisData, EstimateOptions, Estimates, recompute};
 use crate::error::{Error, Result};
 use crate::rng::Stream;
@@ -77,6 +78,57 @@ pub fn randomization_inference(
     estimates: &mut Estimates,
     draws: usize,
     draw: &Draw<'_>,
+    reweight: Option<&Reweight<'_>>,
+    progress: &dyn crate::progress::Progress,
+) -> Result<()> {
+    infer_from(
+        data,
+        options,
+        estimates,
+        draws,
+        Source::Codes(draw),
+        reweight,
+        progress,
+    )
+}
+
+/// [`randomization_inference`] with the draws of algorithm v2 (`estimate::subsets`): draw r is
+/// `plan.draw(seed, r)`, and where the fast statistic applies every statistic is updated from
+/// the rows the draw moves (`fast::SubsetStatistic`) instead of summing over every row.
+pub fn randomization_inference_subsets(
+    data: &AnalysisData,
+    options: &EstimateOptions,
+    estimates: &mut Estimates,
+    draws: usize,
+    plan: &SubsetPlan,
+    seed: u64,
+    progress: &dyn crate::progress::Progress,
+) -> Result<()> {
+    infer_from(
+        data,
+        options,
+        estimates,
+        draws,
+        Source::Subsets { plan, seed },
+        None,
+        progress,
+    )
+}
+
+/// Where the re-drawn assignments come from.
+enum Source<'a> {
+    /// Arm codes per row for draw r.
+    Codes(&'a Draw<'a>),
+    /// Algorithm v2: the rows each draw moves.
+    Subsets { plan: &'a SubsetPlan, seed: u64 },
+}
+
+fn infer_from(
+    data: &AnalysisData,
+    options: &EstimateOptions,
+    estimates: &mut Estimates,
+    draws: usize,
+    source: Source<'_>,
     reweight: Option<&Reweight<'_>>,
     progress: &dyn crate::progress::Progress,
 ) -> Result<()> {
@@ -174,29 +226,66 @@ pub fn randomization_inference(
     // (`ri::interval_from_draws`). No draw is kept or made twice.
     type PerDraw = (Vec<f64>, Vec<(f64, f64)>);
     progress.start("randomization inference", draws as u64);
-    let per_draw: Option<Vec<PerDraw>> = (0..draws)
-        .into_par_iter()
-        .map(|r| {
-            if progress.cancelled() {
-                return None;
+    let by_codes = |codes: &[usize]| -> PerDraw {
+        match &fast {
+            // The fast statistic gives every outcome's interval pieces from its own sums.
+            Some(f) if !intervals.is_empty() && !unassigned(codes) => {
+                let (stats, all) = f.eval_with_pieces(codes);
+                let pieces = intervals.iter().map(|d| all[d.outcome]).collect();
+                (stats, pieces)
             }
-            progress.advance(1);
-            let codes = draw(r);
-            Some(match &fast {
-                // The fast statistic gives every outcome's interval pieces from its own sums.
-                Some(f) if !intervals.is_empty() && !unassigned(&codes) => {
-                    let (stats, all) = f.eval_with_pieces(&codes);
-                    let pieces = intervals.iter().map(|d| all[d.outcome]).collect();
-                    (stats, pieces)
+            _ => {
+                let stats = statistic(codes);
+                let pieces = intervals.iter().map(|d| d.pieces(codes)).collect();
+                (stats, pieces)
+            }
+        }
+    };
+    let per_draw: Option<Vec<PerDraw>> = match source {
+        Source::Codes(draw) => (0..draws)
+            .into_par_iter()
+            .map(|r| {
+                if progress.cancelled() {
+                    return None;
                 }
-                _ => {
-                    let stats = statistic(&codes);
-                    let pieces = intervals.iter().map(|d| d.pieces(&codes)).collect();
-                    (stats, pieces)
-                }
+                progress.advance(1);
+                Some(by_codes(&draw(r)))
             })
-        })
-        .collect();
+            .collect(),
+        Source::Subsets { plan, seed } => {
+            let by_subsets = fast.as_ref().and_then(|f| f.for_subsets(plan));
+            (0..draws)
+                .into_par_iter()
+                // Each worker's buffers (a copy of the plan's positions) are made once per
+                // piece of work: pieces of at least 64 draws.
+                .with_min_len(64)
+                .map_init(
+                    || {
+                        (
+                            subsets::Scratch::default(),
+                            subsets::SubsetDraw::default(),
+                            super::fast::SubsetScratch::default(),
+                        )
+                    },
+                    |(scratch, drawn, sums), r| {
+                        if progress.cancelled() {
+                            return None;
+                        }
+                        progress.advance(1);
+                        plan.draw_into(seed, r, scratch, drawn);
+                        if let Some((stats, all)) = by_subsets
+                            .as_ref()
+                            .and_then(|f| f.eval_with_pieces(drawn, sums))
+                        {
+                            let pieces = intervals.iter().map(|d| all[d.outcome]).collect();
+                            return Some((stats, pieces));
+                        }
+                        Some(by_codes(&plan.codes(drawn)))
+                    },
+                )
+                .collect()
+        }
+    };
     progress.finish();
     let per_draw = per_draw.ok_or(Error::Interrupted)?;
     let (simulated, pieces): (Vec<Vec<f64>>, Vec<_>) = per_draw.into_iter().unzip();
@@ -297,6 +386,23 @@ pub fn permutation_draws(
         }
         codes
     })
+}
+
+/// The plan of algorithm v2 for ad hoc data: the observed arm codes permuted within each
+/// stratum (the distribution of [`permutation_draws`], drawn as one subset per stratum).
+pub fn subset_plan(data: &AnalysisData) -> Result<SubsetPlan> {
+    if data.cluster.is_some() {
+        return Err(Error::compute(
+            "randomization inference with clusters needs the study's ledger, whose design re-draws whole clusters",
+        )
+        .with_hint("run `lotta estimate` with the study folder"));
+    }
+    let n = data.n_rows();
+    let strata: Vec<usize> = data
+        .strata
+        .as_ref()
+        .map_or_else(|| vec![0; n], |s| s.codes.clone());
+    SubsetPlan::new(&data.treatment.codes, &strata)
 }
 
 /// Adjust the p-values into `p_value_adjusted`, in two families: the intention-to-treat rows

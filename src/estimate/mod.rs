@@ -20,6 +20,7 @@ pub mod missing;
 pub mod ols;
 pub mod ri;
 pub mod rows;
+pub mod subsets;
 pub mod vcov;
 pub mod weights;
 pub mod wild;

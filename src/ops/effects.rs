@@ -5,6 +5,7 @@
 use crate::design::ledger::Ledger;
 use crate::error::Result;
 use crate::estimate::inference::{self, LedgerReplay};
+use crate::estimate::subsets::RiAlgorithm;
 use crate::estimate::{AnalysisData, Estimates, Extras, estimate_with};
 use crate::io::analysis_data::{load_file, load_study};
 use crate::io::source::StudyInputs;
@@ -124,23 +125,46 @@ pub fn infer(
                     progress,
                 )?;
             }
-            None => {
-                let draw = inference::permutation_draws(data, ri.value.seed)?;
-                inference::randomization_inference(
-                    data,
-                    &options,
-                    &mut effects.estimates,
-                    draws,
-                    &draw,
-                    None,
-                    progress,
-                )?;
-            }
+            None => match ri.value.algorithm.unwrap_or_default() {
+                RiAlgorithm::V1 => {
+                    let draw = inference::permutation_draws(data, ri.value.seed)?;
+                    inference::randomization_inference(
+                        data,
+                        &options,
+                        &mut effects.estimates,
+                        draws,
+                        &draw,
+                        None,
+                        progress,
+                    )?;
+                }
+                RiAlgorithm::V2 => {
+                    let plan = inference::subset_plan(data)?;
+                    inference::randomization_inference_subsets(
+                        data,
+                        &options,
+                        &mut effects.estimates,
+                        draws,
+                        &plan,
+                        ri.value.seed,
+                        progress,
+                    )?;
+                }
+            },
         }
     }
     if let Some(ri) = &settings.ri
         && let Some(note) = inference::monte_carlo_note(&effects.estimates, ri.value.draws as usize)
     {
+        // Ad hoc draws name their algorithm, so a p-value can be reproduced by asking for it.
+        let note = match ri.value.algorithm.filter(|_| ledger.is_none()) {
+            Some(a) => format!(
+                "{note} (draws: permutation within strata by algorithm {}, seed {})",
+                a.word(),
+                ri.value.seed
+            ),
+            None => note,
+        };
         effects.notes.push(note);
     }
     if let Some(adjust) = &settings.adjust {

@@ -7,7 +7,8 @@
 
 use crate::design::ledger::Ledger;
 use crate::error::{Error, Result, nearest};
-use crate::estimate::inference::{LedgerReplay, permutation_draws};
+use crate::estimate::inference::{LedgerReplay, permutation_draws, subset_plan};
+use crate::estimate::subsets::RiAlgorithm;
 use crate::estimate::{AnalysisData, Factor, Treatment};
 use crate::io::join::{Joined, by_requests};
 use crate::io::manifest::FileHash;
@@ -815,6 +816,14 @@ fn analyse(
     }
     if let Some(ri) = &s.ri {
         randomization_inference(s, p, ledger, ri.value, &ri_comparisons, &levels, &mut rows)?;
+        if let (None, Some(a)) = (ledger, ri.value.algorithm) {
+            notes.push(format!(
+                "randomization p-values from {} draws: permutation within strata by algorithm {}, seed {}",
+                ri.value.draws,
+                a.word(),
+                ri.value.seed
+            ));
+        }
     }
     notes.dedup();
     Ok(SurvivalResults {
@@ -953,14 +962,23 @@ fn randomization_inference(
             ri_data.simulate(ri.draws as usize, &draw)
         }
         None => {
-            let draw = permutation_draws(&data, ri.seed).map_err(|e| match &s.cluster {
+            let with_clusters = |e: Error| match &s.cluster {
                 Some(c) => c.error(
                     "randomization inference with clusters needs the study's ledger, whose \
                      design re-draws whole clusters; run `lotta survival` with the study",
                 ),
                 None => e,
-            })?;
-            ri_data.simulate(ri.draws as usize, &draw)
+            };
+            match ri.algorithm.unwrap_or_default() {
+                RiAlgorithm::V1 => {
+                    let draw = permutation_draws(&data, ri.seed).map_err(with_clusters)?;
+                    ri_data.simulate(ri.draws as usize, &draw)
+                }
+                RiAlgorithm::V2 => {
+                    let plan = subset_plan(&data).map_err(with_clusters)?;
+                    ri_data.simulate_subsets(ri.draws as usize, &plan, ri.seed)
+                }
+            }
         }
     };
     let test = crate::estimate::ri::count(&observed, &simulated)?;
