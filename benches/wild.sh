@@ -16,7 +16,7 @@ mkdir -p "$WORK"
 # release build.
 if [ -z "${LOTTA:-}" ]; then
   cargo build --release --quiet
-  LOTTA=target/release/lotta
+  LOTTA="${CARGO_TARGET_DIR:-target}/release/lotta"
 fi
 DATA="$WORK/data_$ROWS.csv"
 if [ ! -f "$DATA" ]; then

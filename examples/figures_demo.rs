@@ -27,6 +27,7 @@ fn main() -> lotta::Result<()> {
                 estimate: base + d,
                 low: base + d - 0.035,
                 high: base + d + 0.035,
+                secondary: None,
             });
         }
     }
@@ -149,6 +150,7 @@ fn main() -> lotta::Result<()> {
             name: "ceac".into(),
             title: "Cost-effectiveness acceptability curve".into(),
             x_label: "Willingness to pay per additional person in work or studies (SEK)".into(),
+            y_label: "Probability cost-effective".into(),
             curves: vec![
                 ("All".into(), curve(0.0)),
                 ("Women".into(), curve(100_000.0)),

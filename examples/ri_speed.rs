@@ -40,7 +40,7 @@ fn main() {
         },
         outcomes: vec![("y".into(), y)],
         covariates,
-        by: Some(Factor::from_labels("gender", &gender)),
+        by: vec![Factor::from_labels("gender", &gender)],
         strata: None,
         cluster: None,
         weights: None,
@@ -52,6 +52,7 @@ fn main() {
         se: None,
         alpha: 0.05,
         missing_covariates: Default::default(),
+        all_pairs: false,
     };
     let start = Instant::now();
     let fast = fast_statistic(&data, &options)

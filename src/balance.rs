@@ -2,10 +2,21 @@
 //! means by arm, difference, normalized difference and the two-sample p-value, overall and
 //! within subgroups, plus the omnibus test that regresses treatment on all covariates (joint F),
 //! like Stata's `iebaltab`. Pure: slices in, rows out.
+//!
+//! With clusters (arms assigned by cluster, e.g. municipality) persons are not independent, so
+//! the inference is cluster-robust: each difference is tested by OLS of the covariate on an
+//! intercept and the arm indicator with the CR2 variance and Bell–McCaffrey df (estimatr's
+//! `lm_robust(clusters =, se_type = "CR2")`, as `lotta estimate --cluster`), and the joint test
+//! is the cluster-robust Wald test of all slopes with the CR2 variance, F = W/q referred to
+//! F(q, G − 1) (clubSandwich's `Wald_test(vcov = "CR2", test = "Naive-F")`; Cameron & Miller
+//! 2015, sec. VII; G = clusters among the complete cases). Checked against both in
+//! tests/reference/balance/clustered.R.
 
 use crate::categorical::levels_in_order;
 use crate::dist::{pf_upper, t_two_sided_p};
 use crate::error::{Error, Result};
+use crate::estimate::ols::{DesignMatrix, lm_robust};
+use crate::estimate::vcov::{Clusters, SeType};
 use crate::linalg::least_squares;
 use nalgebra::DMatrix;
 
@@ -66,8 +77,13 @@ pub struct BalanceRow {
     pub smd: f64,
     /// Two-sided p-value of the difference: OLS of the covariate on an arm indicator with the
     /// classical variance, i.e. Student's two-sample t-test with pooled variance (iebaltab's
-    /// default `reg balancevar tmt`; R `t.test(var.equal = TRUE)`).
+    /// default `reg balancevar tmt`; R `t.test(var.equal = TRUE)`); with clusters, the CR2
+    /// variance with Bell–McCaffrey df (`lm_robust(x ~ treat, clusters =, se_type = "CR2")`).
     pub p_value: f64,
+    /// Standard error of the difference behind `p_value` (pooled; with clusters CR2).
+    pub std_error: f64,
+    /// Degrees of freedom of its t test (n₁ + n₀ − 2; with clusters Bell–McCaffrey).
+    pub df: f64,
 }
 
 /// The omnibus test of one arm against control within a subgroup: OLS of the arm indicator on
@@ -83,11 +99,12 @@ pub struct JointTest {
     pub control: String,
     /// Units of the arm and control in the subgroup with every covariate observed.
     pub n: usize,
-    /// F = ((RSS₀ − RSS₁)/df1) / (RSS₁/df2); NaN when it cannot be computed.
+    /// F = ((RSS₀ − RSS₁)/df1) / (RSS₁/df2); with clusters the Wald statistic with the CR2
+    /// variance over df1; NaN when it cannot be computed.
     pub f_statistic: f64,
     /// Numerator degrees of freedom: the slopes tested (rank of the regressors − 1).
     pub df1: usize,
-    /// Denominator degrees of freedom: n − rank of the regressors.
+    /// Denominator degrees of freedom: n − rank of the regressors; with clusters G − 1.
     pub df2: usize,
     /// Upper-tail p-value of the F statistic with (df1, df2) degrees of freedom.
     pub p_value: f64,
@@ -100,6 +117,9 @@ pub struct Balance {
     pub rows: Vec<BalanceRow>,
     /// One omnibus test per subgroup × arm.
     pub joint: Vec<JointTest>,
+    /// With clusters, the number of clusters among the assigned units (the inference is
+    /// cluster-robust); None when persons are treated as independent.
+    pub clusters: Option<usize>,
 }
 
 /// Mean, sample SD (n − 1) and count of values.
@@ -117,10 +137,24 @@ fn moments(values: &[f64]) -> (usize, f64, f64) {
     (n, mean, sd)
 }
 
+/// A difference's test: standard error, degrees of freedom and two-sided p-value.
+#[derive(Debug, Clone, Copy)]
+struct Test {
+    std_error: f64,
+    df: f64,
+    p_value: f64,
+}
+
+const NO_TEST: Test = Test {
+    std_error: f64::NAN,
+    df: f64::NAN,
+    p_value: f64::NAN,
+};
+
 /// Student's t-test with pooled variance: t = d / √(s²ₚ (1/n₁ + 1/n₀)), df = n₁ + n₀ − 2.
-fn pooled_t_p(n1: usize, s1: f64, n0: usize, s0: f64, diff: f64) -> f64 {
+fn pooled_t_p(n1: usize, s1: f64, n0: usize, s0: f64, diff: f64) -> Test {
     if n1 < 1 || n0 < 1 || n1 + n0 < 3 {
-        return f64::NAN;
+        return NO_TEST;
     }
     let df = (n1 + n0 - 2) as f64;
     let v1 = if n1 > 1 {
@@ -136,10 +170,14 @@ fn pooled_t_p(n1: usize, s1: f64, n0: usize, s0: f64, diff: f64) -> f64 {
     let pooled = (v1 + v0) / df;
     let se = (pooled * (1.0 / n1 as f64 + 1.0 / n0 as f64)).sqrt();
     if se.is_nan() || se <= 0.0 {
-        return f64::NAN;
+        return NO_TEST;
     }
     let t = diff / se;
-    t_two_sided_p(t, df)
+    Test {
+        std_error: se,
+        df,
+        p_value: t_two_sided_p(t, df),
+    }
 }
 
 /// The levels of a text covariate, in level order ([`crate::categorical`]; empty = missing,
@@ -151,17 +189,47 @@ fn levels(values: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The cluster-robust p-value of the arm indicator in OLS of `x` on an intercept and the
+/// indicator: CR2 with Bell–McCaffrey df (NaN when it cannot be computed, e.g. one cluster).
+fn cluster_p(x: &[f64], treat: Vec<f64>, labels: &[&str]) -> Test {
+    let mut design = DesignMatrix::new();
+    design.push("(Intercept)", vec![1.0; x.len()]);
+    design.push("treat", treat);
+    let clusters = Clusters::from_labels(labels);
+    match lm_robust(&design, x, None, SeType::Cr2, Some(&clusters), &["treat"]) {
+        Ok(fit) => match (fit.coef.get(1), fit.std_error.get(1), fit.df.get(1)) {
+            (Some(&b), Some(&se), Some(&df)) if se > 0.0 && df > 0.0 => Test {
+                std_error: se,
+                df,
+                p_value: t_two_sided_p(b / se, df),
+            },
+            _ => NO_TEST,
+        },
+        Err(_) => NO_TEST,
+    }
+}
+
 /// The balance table. `arm[i]` is unit i's arm index (any other value, e.g.
 /// [`crate::design::UNASSIGNED`], leaves the unit out); `by`
-/// gives a subgroup column (its levels, sorted, follow the overall rows).
+/// gives a subgroup column (its levels, sorted, follow the overall rows); `clusters` gives each
+/// unit's cluster label, for cluster-robust inference (module notes).
 pub fn balance(
     covariates: &[CovariateColumn],
     arm: &[u32],
     arm_names: &[String],
     control: usize,
     by: Option<(&str, &[String])>,
+    clusters: Option<&[String]>,
 ) -> Result<Balance> {
     let n = arm.len();
+    if let Some(labels) = clusters
+        && labels.len() != n
+    {
+        return Err(Error::compute(format!(
+            "the cluster column has {} values for {n} units",
+            labels.len()
+        )));
+    }
     for c in covariates {
         let len = match c {
             CovariateColumn::Numeric { values, .. } => values.len(),
@@ -198,6 +266,13 @@ pub fn balance(
         .collect();
     let control_name = arm_names.get(control).cloned().unwrap_or_default();
     let mut out = Balance::default();
+    if let Some(labels) = clusters {
+        let assigned: std::collections::BTreeSet<&str> = (0..n)
+            .filter(|&i| (arm[i] as usize) < arm_names.len())
+            .map(|i| labels[i].as_str())
+            .collect();
+        out.clusters = Some(assigned.len());
+    }
     for (subgroup, member) in &groups {
         for (t, t_name) in arm_names.iter().enumerate() {
             if t == control {
@@ -241,6 +316,18 @@ pub fn balance(
                     let (n0, m0, s0) = moments(&xc);
                     let difference = m1 - m0;
                     let smd = difference / ((s1 * s1 + s0 * s0) / 2.0).sqrt();
+                    let test = match clusters {
+                        None => pooled_t_p(n1, s1, n0, s0, difference),
+                        Some(labels) => {
+                            let units: Vec<usize> = (0..n)
+                                .filter(|&i| (in_t(i) || in_c(i)) && x[i].is_some())
+                                .collect();
+                            let xs: Vec<f64> = units.iter().filter_map(|&i| x[i]).collect();
+                            let treat = units.iter().map(|&i| f64::from(u8::from(in_t(i))));
+                            let cl: Vec<&str> = units.iter().map(|&i| labels[i].as_str()).collect();
+                            cluster_p(&xs, treat.collect(), &cl)
+                        }
+                    };
                     out.rows.push(BalanceRow {
                         subgroup: subgroup.clone(),
                         covariate: cov.name().to_string(),
@@ -255,7 +342,9 @@ pub fn balance(
                         sd_control: s0,
                         difference,
                         smd: if smd.is_finite() { smd } else { f64::NAN },
-                        p_value: pooled_t_p(n1, s1, n0, s0, difference),
+                        p_value: test.p_value,
+                        std_error: test.std_error,
+                        df: test.df,
                     });
                 }
             }
@@ -268,6 +357,7 @@ pub fn balance(
                 subgroup,
                 t_name,
                 &control_name,
+                clusters,
             ));
         }
     }
@@ -284,6 +374,7 @@ fn joint_test(
     subgroup: &str,
     arm: &str,
     control: &str,
+    clusters: Option<&[String]>,
 ) -> JointTest {
     let complete = |i: usize| {
         covariates.iter().all(|c| match c {
@@ -330,6 +421,11 @@ fn joint_test(
     if units.is_empty() {
         return test;
     }
+    if let Some(labels) = clusters {
+        let cl: Vec<&str> = units.iter().map(|&i| labels[i].as_str()).collect();
+        cluster_wald(&mut test, columns, &y, &cl);
+        return test;
+    }
     let x = DMatrix::from_fn(units.len(), columns.len(), |i, j| columns[j][i]);
     let Ok(fit) = least_squares(&x, &y) else {
         return test;
@@ -349,4 +445,39 @@ fn joint_test(
     test.f_statistic = f;
     test.p_value = pf_upper(f, q as f64, df2 as f64);
     test
+}
+
+/// The cluster-robust joint test: W = b'V⁻¹b of the slopes b with their CR2 variance V,
+/// F = W/q on (q, G − 1) df (clubSandwich `Wald_test(test = "Naive-F")`). Leaves the test NaN
+/// when V is singular (e.g. more slopes than clusters can identify).
+fn cluster_wald(test: &mut JointTest, columns: Vec<Vec<f64>>, y: &[f64], labels: &[&str]) {
+    let mut design = DesignMatrix::new();
+    for (j, c) in columns.into_iter().enumerate() {
+        design.push(format!("x{j}"), c);
+    }
+    let clusters = Clusters::from_labels(labels);
+    let g = clusters.count;
+    let Ok(fit) = lm_robust(&design, y, None, SeType::Cr2, Some(&clusters), &[]) else {
+        return;
+    };
+    // Slopes: every kept column but the intercept (column 0).
+    let slots: Vec<usize> = (0..fit.kept.len()).filter(|&s| fit.kept[s] != 0).collect();
+    let q = slots.len();
+    test.df1 = q;
+    test.df2 = g.saturating_sub(1);
+    if q == 0 || g < 2 {
+        return;
+    }
+    let b = nalgebra::DVector::from_iterator(q, slots.iter().map(|&s| fit.coef[fit.kept[s]]));
+    let v = fit.vcov.select_rows(&slots).select_columns(&slots);
+    let Some(chol) = v.cholesky() else {
+        return;
+    };
+    let w = b.dot(&chol.solve(&b));
+    if !w.is_finite() {
+        return;
+    }
+    let f = w / q as f64;
+    test.f_statistic = f;
+    test.p_value = pf_upper(f, q as f64, test.df2 as f64);
 }

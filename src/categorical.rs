@@ -21,8 +21,8 @@
 //!   control, text covariates, the balance table, the cost subgroups). When every level reads as
 //!   a finite number the levels sort as numbers (1, 2, 10; ties such as `1` and `1.0` by bytes),
 //!   as R's `sort(unique(x))` on a numeric column; otherwise, text or mixed, byte order as above
-//!   (issue 12). The first level is the reference category of a text covariate; the last is the
-//!   reference of the subgroup differences (`g=1 - g=10`).
+//!   (issue 12). The first level is the reference category of a text covariate and, unless the
+//!   study chooses another, of the subgroup differences (`g=10 - g=1`; issue 15).
 //!
 //! Codes are `usize`; a caller that keeps millions of them converts to `u32`.
 

@@ -12,11 +12,14 @@
 //! Stinnett & Mullahy (1998), Med Decis Making 18:S68–S80 (net monetary benefit);
 //! Fenwick, Claxton & Sculpher (2001), Health Economics 10:779–787 (acceptability curves).
 
+pub mod benefit;
 pub mod bootstrap;
+pub mod discount;
 pub mod fieller;
 pub mod months;
+pub mod tracks;
 
-use crate::dist::{pnorm, qnorm};
+use crate::dist::{pnorm, pt, qnorm, qt};
 use crate::error::{Error, Result};
 use bootstrap::{ResamplingPlan, percentile_interval};
 use fieller::Fieller;
@@ -233,6 +236,79 @@ impl Default for CostOptions {
     }
 }
 
+/// The reference distribution of a cost analysis's normal-theory intervals (delta method,
+/// Fieller, net monetary benefit) and of P(NMB > 0): the standard normal for independent
+/// persons; with clusters, Student's t with G − 1 degrees of freedom, because the cluster-robust
+/// variance rests on G cluster sums (Cameron & Miller 2015, J Human Resources 50:317–372,
+/// §VI.C; Stata's `regress, vce(cluster)` and `lincom`/`nlcom` after it use t(G − 1)). With 8
+/// municipalities z = 1.96 would claim a 95% interval that covers like a 90% one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reference {
+    /// The confidence level, e.g. 0.95.
+    pub level: f64,
+    /// Degrees of freedom: G − 1 with clusters, ∞ for the normal.
+    pub df: f64,
+}
+
+impl Reference {
+    /// The standard normal at `level`.
+    pub fn normal(level: f64) -> Reference {
+        Reference {
+            level,
+            df: f64::INFINITY,
+        }
+    }
+
+    /// t(G − 1) at `level` for `clusters` clusters (the normal for none).
+    pub fn of_clusters(level: f64, clusters: Option<usize>) -> Reference {
+        match clusters {
+            Some(g) => Reference {
+                level,
+                df: g.saturating_sub(1) as f64,
+            },
+            None => Reference::normal(level),
+        }
+    }
+
+    /// The two-sided critical value: qnorm((1 + level)/2), or qt((1 + level)/2, G − 1).
+    pub fn critical(&self) -> f64 {
+        let p = (1.0 + self.level) / 2.0;
+        if self.df.is_finite() {
+            qt(p, self.df)
+        } else {
+            qnorm(p)
+        }
+    }
+
+    /// P(X ≤ x) under the reference distribution.
+    pub fn cdf(&self, x: f64) -> f64 {
+        if self.df.is_finite() {
+            pt(x, self.df)
+        } else {
+            pnorm(x)
+        }
+    }
+
+    /// The note that says the intervals use t(G − 1) (none for the normal).
+    pub fn note(&self) -> Option<String> {
+        self.df.is_finite().then(|| {
+            format!(
+                "clustered: intervals use t with G − 1 = {} degrees of freedom and cluster-robust (CR1) variances ({} clusters)",
+                self.df,
+                self.df + 1.0
+            )
+        })
+    }
+}
+
+/// The number of distinct clusters.
+pub fn cluster_count(clusters: &[usize]) -> usize {
+    clusters
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+}
+
 /// Means of one arm.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArmSummary {
@@ -242,8 +318,13 @@ pub struct ArmSummary {
     pub mean_effect: f64,
     /// Number who took part (NaN without participation).
     pub participants: f64,
-    /// Total cost of the arm / number who took part (NaN without participants).
+    /// Total cost of the arm / number who took part (NaN without participants): it charges
+    /// those who took part with the costs of those who did not.
     pub cost_per_participant: f64,
+    /// Mean cost among those who took part (NaN without participation or participants).
+    pub mean_cost_participants: f64,
+    /// Mean cost among those in the arm who did not take part (NaN without any).
+    pub mean_cost_nonparticipants: f64,
     /// Mean net cost (cost + offsets); NaN without offsets.
     pub mean_net_cost: f64,
 }
@@ -285,8 +366,12 @@ pub struct Ratio {
     pub delta_high: f64,
     pub fieller: Fieller,
     pub boot: Option<BootRatio>,
-    /// False when ΔE's interval (bootstrap when run, else normal) includes 0 or ΔE = 0.
+    /// False when ΔE's interval (bootstrap when run, else normal or t(G − 1)) includes 0 or
+    /// ΔE = 0.
     pub meaningful: bool,
+    /// Degrees of freedom of the delta-method and Fieller intervals: G − 1 with clusters, ∞
+    /// (the normal) without.
+    pub df: f64,
     pub notes: Vec<String>,
 }
 
@@ -335,7 +420,8 @@ pub struct NmbPoint {
     pub high: f64,
     pub boot_low: f64,
     pub boot_high: f64,
-    /// P(NMB > 0) under the normal approximation, Φ(NMB/SE) (Löthgren & Zethraeus 2000).
+    /// P(NMB > 0) under the normal approximation, Φ(NMB/SE) (Löthgren & Zethraeus 2000); with
+    /// clusters the t(G − 1) distribution function ([`Reference`]).
     pub prob_normal: f64,
     /// Share of bootstrap replicates with NMB > 0 (Fenwick et al. 2001); NaN without bootstrap.
     pub prob_boot: f64,
@@ -451,6 +537,29 @@ fn cluster_cov(
     cov
 }
 
+/// The differences in arm means Δ_k = x̄_k1 − x̄_k0 of several variables and their covariance
+/// matrix (row-major), Neyman's or, with clusters, cluster-robust CR1, exactly as
+/// [`analyse`] computes them; used by the valued outcome (`benefit`).
+pub(crate) fn difference_moments(
+    treated: &[bool],
+    vars: &[&[f64]],
+    clusters: Option<&[usize]>,
+) -> (Vec<f64>, Vec<f64>) {
+    let rows =
+        |arm: bool| -> Vec<usize> { (0..treated.len()).filter(|&i| treated[i] == arm).collect() };
+    let m1 = arm_moments(&rows(true), vars);
+    let m0 = arm_moments(&rows(false), vars);
+    let v = vars.len();
+    let diff = (0..v).map(|k| m1.means[k] - m0.means[k]).collect();
+    let cov = match clusters {
+        Some(cl) => cluster_cov(treated, vars, cl, &m1, &m0),
+        None => (0..v * v)
+            .map(|j| m1.cov_of_means[j] + m0.cov_of_means[j])
+            .collect(),
+    };
+    (diff, cov)
+}
+
 /// SE of a ratio a/b by the delta method: Var(a/b) ≈ (V_a − 2rC_ab + r²V_b)/b² with r = a/b
 /// (Glick et al. 2014, eq. 7.4; Willan & O'Brien 1996, eq. 2).
 pub fn ratio_se(a: f64, b: f64, var_a: f64, var_b: f64, cov: f64) -> f64 {
@@ -469,10 +578,10 @@ fn ratio(
     var_c: f64,
     var_e: f64,
     cov: f64,
-    level: f64,
+    reference: Reference,
     reps: Option<(&[f64], &[f64])>,
 ) -> Ratio {
-    ratio_per(dc, de, var_c, var_e, cov, level, reps, RatioUnit::JOB)
+    ratio_per(dc, de, var_c, var_e, cov, reference, reps, RatioUnit::JOB)
 }
 
 /// What one unit of effect is, for the notes of a [`Ratio`].
@@ -492,7 +601,8 @@ impl RatioUnit {
 }
 
 /// [`ratio`] for an effect counted in `unit`s: ΔC/ΔE with the delta-method SE and interval
-/// ([`ratio_se`]), the Fieller set, the bootstrap when replicates are given, and notes.
+/// ([`ratio_se`]), the Fieller set, the bootstrap when replicates are given, and notes. The
+/// delta-method and Fieller intervals use `reference`'s critical value (z, or t(G − 1)).
 #[allow(clippy::too_many_arguments)]
 pub fn ratio_per(
     dc: f64,
@@ -500,12 +610,13 @@ pub fn ratio_per(
     var_c: f64,
     var_e: f64,
     cov: f64,
-    level: f64,
+    reference: Reference,
     reps: Option<(&[f64], &[f64])>,
     unit: RatioUnit,
 ) -> Ratio {
     let (one, many) = (unit.singular, unit.plural);
-    let z = qnorm((1.0 + level) / 2.0);
+    let level = reference.level;
+    let z = reference.critical();
     let icer = if de != 0.0 { dc / de } else { f64::NAN };
     let mut notes = Vec::new();
     let se_e = var_e.sqrt();
@@ -547,6 +658,7 @@ pub fn ratio_per(
     if fieller != Fieller::Undefined {
         notes.push(fieller.describe_per(level, &format!("additional {one}")));
     }
+    notes.extend(reference.note());
     Ratio {
         delta_cost: dc,
         se_cost: var_c.sqrt(),
@@ -558,6 +670,7 @@ pub fn ratio_per(
         delta_low: icer - z * icer_se,
         delta_high: icer + z * icer_se,
         fieller,
+        df: reference.df,
         boot: boot.map(|mut b| {
             if !meaningful {
                 b.icer_low = f64::NAN;
@@ -652,7 +765,8 @@ pub fn analyse_with(
         )));
     }
     let level = options.level;
-    let z = qnorm((1.0 + level) / 2.0);
+    let reference = Reference::of_clusters(level, sample.clusters.as_deref().map(cluster_count));
+    let z = reference.critical();
     let net = if sample.offsets.is_empty() {
         None
     } else {
@@ -688,7 +802,21 @@ pub fn analyse_with(
     let arm_summary = |m: &ArmMoments, rows: &[usize]| {
         let participants = idx_d.map_or(f64::NAN, |k| rows.iter().map(|&i| vars[k][i]).sum());
         let total: f64 = rows.iter().map(|&i| sample.cost[i]).sum();
+        // Costs of those who took part (d = 1) and of those who did not (d = 0), weighted by
+        // d and 1 − d so that a share of a programme counts in part to each.
+        let weighted_mean = |weight: &dyn Fn(f64) -> f64| {
+            idx_d.map_or(f64::NAN, |k| {
+                let w: f64 = rows.iter().map(|&i| weight(vars[k][i])).sum();
+                let c: f64 = rows
+                    .iter()
+                    .map(|&i| weight(vars[k][i]) * sample.cost[i])
+                    .sum();
+                if w > 0.0 { c / w } else { f64::NAN }
+            })
+        };
         ArmSummary {
+            mean_cost_participants: weighted_mean(&|d| d),
+            mean_cost_nonparticipants: weighted_mean(&|d| 1.0 - d),
             n: m.n,
             mean_cost: m.means[0],
             mean_effect: m.means[1],
@@ -707,28 +835,51 @@ pub fn analyse_with(
     ];
 
     // Bootstrap replicates of all arm means.
-    let reps: Vec<Vec<f64>> = if options.bootstrap > 0 {
+    let mut boot_notes = Vec::new();
+    let mut reps: Vec<Vec<f64>> = if options.bootstrap > 0 {
         let plan = ResamplingPlan::new(&sample.treated, &vars, &sample.strata, clusters);
+        if plan.strata_as_units() {
+            boot_notes.push(
+                "bootstrap: a stratum's arm holds a single cluster (matched pairs of clusters), so the strata (pairs) are resampled as units"
+                    .to_string(),
+            );
+        }
         plan.run_with(options.bootstrap, options.seed, progress)
             .ok_or(crate::error::Error::Interrupted)?
     } else {
         Vec::new()
     };
+    // A bootstrap whose replicates are all one point (e.g. a single cluster per arm) says
+    // nothing about uncertainty: it is dropped, with the reason, and never printed as a
+    // one-point cost-effectiveness plane or a 0/1 acceptability curve.
+    if degenerate(&reps, v) {
+        boot_notes.push(format!(
+            "bootstrap left out: all {} replicates give the same incremental cost and effect (no variation to resample: too few independent units); the intervals are the {} delta-method and Fieller ones",
+            reps.len(),
+            if reference.df.is_finite() {
+                "cluster-robust"
+            } else {
+                "normal"
+            }
+        ));
+        reps.clear();
+    }
     let rep_diff =
         |k: usize| -> Vec<f64> { reps.iter().map(|r| r[k] - r[v + k]).collect::<Vec<f64>>() };
     let boot_c = rep_diff(0);
     let boot_e = rep_diff(1);
     let have_boot = !reps.is_empty();
 
-    let gross = ratio(
+    let mut gross = ratio(
         diff(0),
         diff(1),
         dcov(0, 0),
         dcov(1, 1),
         dcov(0, 1),
-        level,
+        reference,
         have_boot.then_some((&boot_c[..], &boot_e[..])),
     );
+    gross.notes.extend(boot_notes.iter().cloned());
     let boot_net = idx_net.map(rep_diff).unwrap_or_default();
     let net_ratio = idx_net.map(|k| {
         ratio(
@@ -737,7 +888,7 @@ pub fn analyse_with(
             dcov(k, k),
             dcov(1, 1),
             dcov(k, 1),
-            level,
+            reference,
             have_boot.then_some((&boot_net[..], &boot_e[..])),
         )
     });
@@ -821,7 +972,11 @@ pub fn analyse_with(
         } else {
             boot_nmb.iter().filter(|x| **x > 0.0).count() as f64 / boot_nmb.len() as f64
         };
-        let prob_normal = if se > 0.0 { pnorm(nmb / se) } else { f64::NAN };
+        let prob_normal = if se > 0.0 {
+            reference.cdf(nmb / se)
+        } else {
+            f64::NAN
+        };
         (nmb, se, bl, bh, prob_normal, prob_boot)
     };
     let mut acceptability = Vec::new();
@@ -874,6 +1029,27 @@ pub fn analyse_with(
         bootstrap_reps: reps.len(),
         level,
     })
+}
+
+/// True when there are replicates and every one has the same ΔC and ΔE (the differences of the
+/// first two variables' arm means), up to rounding (1e-12 of their size): a bootstrap with no
+/// spread.
+fn degenerate(reps: &[Vec<f64>], v: usize) -> bool {
+    let differences = |k: usize| -> Vec<f64> {
+        reps.iter()
+            .map(|r| r[k] - r[v + k])
+            .filter(|x| x.is_finite())
+            .collect()
+    };
+    let flat = |d: Vec<f64>| {
+        let (low, high) = d
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                (l.min(x), h.max(x))
+            });
+        d.is_empty() || high - low <= 1e-12 * low.abs().max(high.abs()).max(1.0)
+    };
+    !reps.is_empty() && v >= 2 && flat(differences(0)) && flat(differences(1))
 }
 
 /// A λ grid from `from` to `to` (inclusive, within rounding) in steps of `step`. Fails when the
@@ -1043,5 +1219,35 @@ mod tests {
             .collect();
         assert_eq!(probs[0], 0.0); // ΔC > 0 in every replicate
         assert!(probs[0] <= probs[1] && probs[1] <= probs[2]);
+    }
+
+    /// One cluster per arm and no strata to pair: every bootstrap replicate is the same point.
+    /// The bootstrap is left out with a note instead of a one-point CE plane (issue 14).
+    #[test]
+    fn a_degenerate_bootstrap_is_dropped_and_explained() {
+        let mut c = sample();
+        let n = c.treated.len();
+        c.clusters = Some(c.treated.iter().map(|&t| usize::from(t)).collect());
+        c.strata = vec![0; n];
+        let options = CostOptions {
+            bootstrap: 50,
+            seed: 3,
+            wtp: vec![1000.0],
+            ..CostOptions::default()
+        };
+        let a = analyse(&c, &options).unwrap();
+        assert_eq!(a.bootstrap_reps, 0);
+        assert!(a.gross.boot.is_none());
+        assert!(a.acceptability[0].prob_boot.is_nan());
+        assert!(
+            a.gross
+                .notes
+                .iter()
+                .any(|n| n.contains("bootstrap left out")),
+            "{:?}",
+            a.gross.notes
+        );
+        // With two clusters the intervals use t(1).
+        assert_eq!(a.gross.df, 1.0);
     }
 }

@@ -46,7 +46,13 @@ impl fmt::Display for Location {
             wrote = true;
         }
         if let Some(line) = self.line {
-            write!(f, "{}line {line}", if wrote { ": " } else { "" })?;
+            // A CSV file has lines; an Excel sheet rows; Stata, SAS and Parquet files numbered
+            // observations (crate::io::formats::InputKind::row_name).
+            let row = match &self.file {
+                Some(file) => crate::io::formats::InputKind::of(file).row_name(line),
+                None => format!("line {line}"),
+            };
+            write!(f, "{}{row}", if wrote { ": " } else { "" })?;
             wrote = true;
         }
         if let Some(column) = self.column {

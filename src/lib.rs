@@ -27,6 +27,7 @@ pub mod settings;
 pub mod simulate;
 pub mod spec;
 pub mod survival;
+pub mod targets;
 pub mod tidy;
 
 pub use error::{Error, Result};

@@ -148,13 +148,13 @@ impl PowerPlan {
         let share_women = open_rate("share-women", input.share_women.unwrap_or(0.5))?;
 
         let mut n = input.n;
-        if let Some(x) = n {
-            if !(x.is_finite() && x > 0.0) {
-                return Err(bad(
-                    "n",
-                    format!("{x}: expected a positive number of people"),
-                ));
-            }
+        if let Some(x) = n
+            && !(x.is_finite() && x > 0.0)
+        {
+            return Err(bad(
+                "n",
+                format!("{x}: expected a positive number of people"),
+            ));
         }
         let clusters = if clustered {
             let icc = input.icc.ok_or_else(|| {
@@ -246,26 +246,26 @@ impl PowerPlan {
             }
         }
         let cost_per_participant = input.cost_per_participant;
-        if let Some(c) = cost_per_participant {
-            if !c.is_finite() || c == 0.0 {
-                return Err(bad(
-                    "cost-per-participant",
-                    format!("{c}: expected a non-zero cost in SEK"),
-                ));
-            }
+        if let Some(c) = cost_per_participant
+            && (!c.is_finite() || c == 0.0)
+        {
+            return Err(bad(
+                "cost-per-participant",
+                format!("{c}: expected a non-zero cost in SEK"),
+            ));
         }
-        if let Some(s) = input.cost_sd {
-            if !(s.is_finite() && s >= 0.0) {
-                return Err(bad(
-                    "cost-sd",
-                    format!("{s}: expected a standard deviation ≥ 0"),
-                ));
-            }
+        if let Some(s) = input.cost_sd
+            && !(s.is_finite() && s >= 0.0)
+        {
+            return Err(bad(
+                "cost-sd",
+                format!("{s}: expected a standard deviation ≥ 0"),
+            ));
         }
-        if let Some(e) = input.effect {
-            if !(e.is_finite() && e != 0.0) {
-                return Err(bad("effect", format!("{e}: expected a non-zero effect")));
-            }
+        if let Some(e) = input.effect
+            && !(e.is_finite() && e != 0.0)
+        {
+            return Err(bad("effect", format!("{e}: expected a non-zero effect")));
         }
         let plan = PowerPlan {
             outcome,
@@ -299,5 +299,80 @@ impl PowerPlan {
             }
         }
         Ok(plan)
+    }
+}
+
+/// The randomization-inference resolution of a planned cluster design (issue 14).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RandomizationResolution {
+    /// The number N of distinct assignments: C(K, T) for complete randomization of K clusters,
+    /// T treated; 2^(K/2) in matched pairs.
+    pub assignments: u128,
+    /// How many assignments are at least as extreme as the most extreme one: 2 when the design
+    /// is 1:1 (pairs, or T = K/2), whose mirror assignment (the arms swapped) gives the same
+    /// |statistic|; else 1.
+    pub at_least_as_extreme: u128,
+    /// The smallest two-sided randomization p-value, `at_least_as_extreme / assignments`.
+    pub smallest_p: f64,
+}
+
+/// The resolution of `clusters` clusters, `treated` of them treated, in matched pairs or not.
+///
+/// The smallest two-sided p-value is 1/N only when no other assignment can tie the observed
+/// one. In a 1:1 design the mirror of every assignment (treated and control clusters swapped)
+/// is also an assignment, and it turns the difference in means, any least-squares treatment
+/// coefficient (ols, fe, Lin's interacted model) and its t statistic into their negatives
+/// exactly, so |T| ties and the smallest attainable p is 2/N: 8 municipalities 4:4 give
+/// 70 assignments and p ≥ 2/70 = 0.029; 4 matched pairs give 16 and p ≥ 2/16 = 0.125
+/// (Imbens & Rubin 2015, §5.5; Young 2019, QJE 134(2), §II). With 5 clusters 2:3 the mirror
+/// (3 treated) is not an assignment of the design, and p ≥ 1/10. Exact randomization inference
+/// reports the same floor for its data (`ri_min_p`, `estimate::inference::smallest_attainable_p`).
+/// None when the design is impossible.
+pub fn randomization_resolution(
+    clusters: usize,
+    treated: usize,
+    pairs: bool,
+) -> Option<RandomizationResolution> {
+    if treated == 0 || treated >= clusters {
+        return None;
+    }
+    let assignments = if pairs {
+        if !clusters.is_multiple_of(2) || treated * 2 != clusters {
+            return None;
+        }
+        1u128.checked_shl((clusters / 2) as u32)?
+    } else {
+        crate::design::enumerate::multinomial(&[treated, clusters - treated])
+    };
+    let at_least_as_extreme = if treated * 2 == clusters { 2 } else { 1 };
+    Some(RandomizationResolution {
+        assignments,
+        at_least_as_extreme,
+        smallest_p: at_least_as_extreme as f64 / assignments as f64,
+    })
+}
+
+#[cfg(test)]
+mod resolution_tests {
+    use super::randomization_resolution;
+
+    #[test]
+    fn few_clusters_have_few_assignments_and_one_to_one_designs_tie_their_mirror() {
+        let r = randomization_resolution(8, 4, false).unwrap();
+        assert_eq!((r.assignments, r.at_least_as_extreme), (70, 2));
+        assert_eq!(r.smallest_p, 2.0 / 70.0);
+        let r = randomization_resolution(8, 4, true).unwrap();
+        assert_eq!((r.assignments, r.at_least_as_extreme), (16, 2));
+        assert_eq!(r.smallest_p, 0.125);
+        assert_eq!(
+            randomization_resolution(16, 8, false).unwrap().assignments,
+            12_870
+        );
+        // 2:3 has no mirror assignment: 1/10.
+        let r = randomization_resolution(5, 2, false).unwrap();
+        assert_eq!((r.assignments, r.at_least_as_extreme), (10, 1));
+        assert_eq!(r.smallest_p, 0.1);
+        assert!(randomization_resolution(5, 2, true).is_none());
+        assert!(randomization_resolution(4, 0, false).is_none());
     }
 }

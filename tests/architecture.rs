@@ -46,6 +46,7 @@ const CORE: &[&str] = &[
     "categorical.rs",
     "survival",
     "plan",
+    "targets",
 ];
 
 const FORBIDDEN_IN_CORE: &[&str] = &[

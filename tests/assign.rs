@@ -440,3 +440,88 @@ fn thread_count_never_changes_a_byte() {
     }
     assert_eq!(ledgers[0], ledgers[1]);
 }
+
+/// Issue 14: five municipalities, one of them half of all persons, and the default misfit
+/// policy. v1's default left a whole municipality out; the default for cluster designs now
+/// assigns every cluster (randomizr's rule, `lotta/assign/v2`, probability ½ recorded), and
+/// leaving clusters out takes an explicit `--misfits missing`.
+#[test]
+fn five_municipalities_are_all_assigned_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("person_id,municipality\n");
+    let sizes = [
+        ("Ostersund", 50),
+        ("Are", 12),
+        ("Krokom", 14),
+        ("Berg", 11),
+        ("Strom", 13),
+    ];
+    let mut i = 0;
+    for (name, n) in sizes {
+        for _ in 0..n {
+            i += 1;
+            text.push_str(&format!("p{i:03},{name}\n"));
+        }
+    }
+    fs::write(dir.path().join("p.csv"), text).unwrap();
+    let base = [
+        "assign",
+        "--participants",
+        "p.csv",
+        "--id",
+        "person_id",
+        "--arms",
+        "md1:1,standard:1",
+        "--cluster",
+        "municipality",
+        "--seed",
+        "2019",
+        "--ledger",
+    ];
+    let mut args = base.to_vec();
+    args.push("ledger.csv");
+    let out = lotta(dir.path(), &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let ledger = fs::read_to_string(dir.path().join("ledger.csv")).unwrap();
+    for line in ledger.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert!(!cells[1].is_empty(), "unassigned: {line}");
+        assert_eq!(cells[4], "0.5", "{line}");
+    }
+    let sidecar = fs::read_to_string(dir.path().join("ledger.csv.design.json")).unwrap();
+    assert!(
+        sidecar.contains("lotta/assign/v2") && sidecar.contains("randomizr"),
+        "{sidecar}"
+    );
+    let verify = [
+        "verify",
+        "--participants",
+        "p.csv",
+        "--ledger",
+        "ledger.csv",
+    ];
+    let out = lotta(dir.path(), &verify);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // Explicitly `missing`: a v1 ledger that leaves a municipality out, which still verifies and
+    // extends without naming the policy again (a ledger keeps the v1 default it was drawn with).
+    let mut args = base.to_vec();
+    args.extend(["old.csv", "--misfits", "missing"]);
+    let out = lotta(dir.path(), &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let old = fs::read_to_string(dir.path().join("old.csv")).unwrap();
+    assert!(old.lines().skip(1).any(|l| l.split(',').nth(1) == Some("")));
+    let sidecar = fs::read_to_string(dir.path().join("old.csv.design.json")).unwrap();
+    assert!(sidecar.contains("lotta/assign/v1"), "{sidecar}");
+    let mut args = base.to_vec();
+    args.push("old.csv");
+    let out = lotta(dir.path(), &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("nothing to assign"), "{}", out.stderr);
+    let out = lotta(
+        dir.path(),
+        &["verify", "--participants", "p.csv", "--ledger", "old.csv"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(fs::read_to_string(dir.path().join("old.csv")).unwrap(), old);
+}

@@ -69,6 +69,7 @@ fn matches_r_t_tests_and_joint_f() {
         &arms,
         2,
         Some(("gender", data.text("gender").unwrap())),
+        None,
     )
     .unwrap();
 
@@ -228,4 +229,153 @@ fn balance_reads_covariates_and_subgroup_from_the_study() {
         out.stdout
             .contains("gender=F,education_level,primary,md1,standard")
     );
+}
+
+/// With clusters (arms assigned by municipality), every difference is tested with CR2 and
+/// Bell–McCaffrey df and the joint test is the CR2 Wald test on F(q, G − 1), as estimatr's
+/// lm_robust and clubSandwich's Wald_test(test = "Naive-F") (tests/reference/balance/clustered.R).
+#[test]
+fn clustered_balance_matches_lm_robust_cr2_and_club_sandwich_wald() {
+    let data = reference("clustered.csv");
+    let arms = [
+        "md1".to_string(),
+        "plus".to_string(),
+        "standard".to_string(),
+    ];
+    let arm: Vec<u32> = data
+        .text("arm")
+        .unwrap()
+        .iter()
+        .map(|a| arms.iter().position(|x| x == a).unwrap() as u32)
+        .collect();
+    let parse = |col: &str| -> Vec<f64> {
+        data.text(col)
+            .unwrap()
+            .iter()
+            .map(|v| v.parse().unwrap_or(f64::NAN))
+            .collect()
+    };
+    let (age, months) = (parse("age"), parse("months"));
+    let covs = [
+        CovariateColumn::Numeric {
+            name: "age",
+            values: &age,
+        },
+        CovariateColumn::Categorical {
+            name: "edu",
+            values: data.text("edu").unwrap(),
+        },
+        CovariateColumn::Numeric {
+            name: "months",
+            values: &months,
+        },
+    ];
+    let clusters = data.text("municipality").unwrap();
+    let got = balance(
+        &covs,
+        &arm,
+        &arms,
+        2,
+        Some(("gender", data.text("gender").unwrap())),
+        Some(clusters),
+    )
+    .unwrap();
+    assert_eq!(got.clusters, Some(14));
+
+    let expected = reference("expected_clustered_rows.csv");
+    assert_eq!(got.rows.len(), expected.n_rows());
+    for i in 0..expected.n_rows() {
+        let key = |c: &str| expected.text(c).unwrap()[i].clone();
+        let row = got
+            .rows
+            .iter()
+            .find(|r| {
+                r.subgroup == key("subgroup")
+                    && r.covariate == key("covariate")
+                    && r.arm == key("arm")
+                    && r.level.clone().unwrap_or_default() == key("level")
+            })
+            .unwrap_or_else(|| panic!("no row for expected row {i}"));
+        assert_eq!(row.n_arm as f64, num(&expected, "n_arm", i));
+        assert_eq!(row.n_control as f64, num(&expected, "n_control", i));
+        for (name, value) in [
+            ("difference", row.difference),
+            ("std_error", row.std_error),
+            ("df", row.df),
+            ("p_value", row.p_value),
+        ] {
+            let want = num(&expected, name, i);
+            assert!(
+                close_within(value, want, REFERENCE_REL),
+                "row {i} {name}: {value} vs R {want}"
+            );
+        }
+    }
+
+    let joint = reference("expected_clustered_joint.csv");
+    assert_eq!(got.joint.len(), joint.n_rows());
+    for i in 0..joint.n_rows() {
+        let j = got
+            .joint
+            .iter()
+            .find(|j| {
+                j.subgroup == joint.text("subgroup").unwrap()[i]
+                    && j.arm == joint.text("arm").unwrap()[i]
+            })
+            .unwrap();
+        assert_eq!(j.n as f64, num(&joint, "n", i));
+        assert_eq!(j.df1 as f64, num(&joint, "df1", i));
+        assert_eq!(j.df2 as f64, num(&joint, "df2", i));
+        assert_eq!(j.df2 as f64 + 1.0, num(&joint, "clusters", i));
+        let (f, p) = (num(&joint, "f_statistic", i), num(&joint, "p_value", i));
+        assert!(
+            close_within(j.f_statistic, f, REFERENCE_REL),
+            "F {i}: {} vs {f}",
+            j.f_statistic
+        );
+        assert!(
+            close_within(j.p_value, p, REFERENCE_REL),
+            "p {i}: {} vs {p}",
+            j.p_value
+        );
+    }
+}
+
+/// The shares' intervals with clusters: lm_robust(y ~ 1, clusters, "CR2") per arm.
+#[test]
+fn clustered_shares_match_lm_robust_cr2() {
+    let data = reference("clustered.csv");
+    let employed: Vec<f64> = data
+        .text("employed")
+        .unwrap()
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let labels = data.text("municipality").unwrap();
+    let codes = lotta::estimate::vcov::Clusters::from_labels(labels).index;
+    let expected = reference("expected_clustered_shares.csv");
+    assert_eq!(expected.n_rows(), 3);
+    for i in 0..expected.n_rows() {
+        let arm = &expected.text("arm").unwrap()[i];
+        let rows: Vec<usize> = (0..employed.len())
+            .filter(|&r| data.text("arm").unwrap()[r] == *arm)
+            .collect();
+        let values: Vec<f64> = rows.iter().map(|&r| employed[r]).collect();
+        let cl: Vec<usize> = rows.iter().map(|&r| codes[r]).collect();
+        let got = lotta::report::shares::mean_ci_clustered(&values, &cl, 0.95).unwrap();
+        assert_eq!(got.n as f64, num(&expected, "n", i));
+        for (name, value) in [
+            ("share", got.mean),
+            ("std_error", got.std_error),
+            ("df", got.df),
+            ("conf_low", got.conf_low),
+            ("conf_high", got.conf_high),
+        ] {
+            let want = num(&expected, name, i);
+            assert!(
+                close_within(value, want, REFERENCE_REL),
+                "{arm} {name}: {value} vs R {want}"
+            );
+        }
+    }
 }

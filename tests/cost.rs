@@ -631,3 +631,22 @@ fn person_without_a_cost_row_is_named() {
     assert!(msg.contains("costs.csv"), "{msg}");
     assert!(msg.contains("missing cost for person `P0002`"), "{msg}");
 }
+
+/// Issue 13: `lotta cost` run alone on a study with `[survival]` has the cost per additional
+/// month with a job, the same rows `lotta run` put into the demo report's cost table (the
+/// overall rows: the report masks the subgroups' small cells).
+#[test]
+fn cost_alone_includes_the_cost_per_month_with_a_job() {
+    let out = lotta(&["cost", "studies/md1-demo", "--format", "csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let months = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("all,") && l.contains(",months_with_job_"))
+            .map(str::to_string)
+            .collect()
+    };
+    let alone = months(&String::from_utf8_lossy(&out.stdout));
+    let report = std::fs::read_to_string("notebooks-out/md1-demo/tables/cost.csv").unwrap();
+    assert_eq!(alone.len(), 2, "gross and net");
+    assert_eq!(alone, months(&report));
+}

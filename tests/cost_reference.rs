@@ -1,11 +1,13 @@
 //! `lotta::cea` against independent R computations (tests/reference/cost/cost.R): point
 //! estimates, delta-method SEs, Fieller limits, net cost, break-even, per-participant effects,
 //! NMB; the bootstrap scheme on boot's own resampling indices, boot.ci percentile limits, and the
-//! spread of lotta's own stratified bootstrap against boot's.
+//! spread of lotta's own stratified bootstrap against boot's; the matched-pair cluster
+//! bootstrap (pairs resampled as units) recomputed by boot from lotta's own resampling indices
+//! (tests/reference/cost/pairs.R).
 
 mod common;
 
-use common::tolerance::{BOOTSTRAP_SD_REL, PRINTED_REL, assert_close};
+use common::tolerance::{BOOTSTRAP_SD_REL, PRINTED_REL, REFERENCE_REL, assert_close};
 use lotta::cea::bootstrap::{ResamplingPlan, percentile_interval, replicate_from_indices};
 use lotta::cea::{CostOptions, Offset, Sample, analyse};
 use lotta::io::table::{ColumnRequest, Table};
@@ -239,6 +241,43 @@ fn cluster_robust_variances_match_lm_robust_stata() {
         "clustered covariance",
     );
     close(a.gross.icer_se, num(r, "icer_se"), "clustered icer se");
+    // With clusters the intervals use t(G − 1), not z (issue 14).
+    assert_eq!(a.gross.df, num(r, "clusters") - 1.0);
+    close(
+        a.gross.delta_low,
+        num(r, "delta_low"),
+        "clustered delta low",
+    );
+    close(
+        a.gross.delta_high,
+        num(r, "delta_high"),
+        "clustered delta high",
+    );
+    assert_eq!(
+        a.gross.fieller.shape(),
+        r["fieller_shape"].as_str().unwrap()
+    );
+    let (fl, fh) = a.gross.fieller.limits();
+    close(fl, num(r, "fieller_low"), "clustered fieller low");
+    close(fh, num(r, "fieller_high"), "clustered fieller high");
+    assert!(
+        a.gross.notes.iter().any(|n| n.contains("G − 1 = 23")),
+        "{:?}",
+        a.gross.notes
+    );
+    let options = CostOptions {
+        wtp: vec![100_000.0],
+        ..CostOptions::default()
+    };
+    let a = analyse(&sample, &options).unwrap();
+    let nmb = &a.acceptability[0];
+    close(nmb.low, num(r, "nmb_100000_low"), "clustered nmb low");
+    close(nmb.high, num(r, "nmb_100000_high"), "clustered nmb high");
+    close(
+        nmb.prob_normal,
+        num(r, "nmb_100000_prob"),
+        "clustered P(NMB > 0)",
+    );
 }
 
 #[test]
@@ -249,4 +288,148 @@ fn normal_quantile_matches_r_qnorm() {
         num(&reference()["bootstrap"], "qnorm_975"),
         "qnorm(0.975)",
     );
+}
+
+/// The matched-pair reference: 6 pairs of municipalities, one treated and one control in each
+/// (tests/reference/cost/pairs_data.csv, made by pairs.R).
+const PAIRS_DIR: &str = "tests/reference/cost";
+const PAIRS_REPS: usize = 999;
+const PAIRS_SEED: u64 = 20261129;
+
+/// The pair data as the cost analysis sees it: treated, cost, effect, stratum (pair, in sorted
+/// order of the labels) and cluster (municipality) codes.
+fn pairs_plan() -> (ResamplingPlan, Vec<f64>, Vec<f64>, Vec<bool>) {
+    let t = Table::read(
+        &Path::new(PAIRS_DIR).join("pairs_data.csv"),
+        &[
+            ColumnRequest::text("pair"),
+            ColumnRequest::text("municipality"),
+            ColumnRequest::text("arm"),
+            ColumnRequest::number("cost_sek"),
+            ColumnRequest::number("work"),
+        ],
+    )
+    .unwrap();
+    let codes = |name: &str| {
+        let labels = t.text(name).unwrap();
+        let mut sorted: Vec<&String> = labels.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        labels
+            .iter()
+            .map(|l| sorted.binary_search(&l).unwrap())
+            .collect::<Vec<usize>>()
+    };
+    let strata = codes("pair");
+    let clusters = codes("municipality");
+    let treated: Vec<bool> = t.text("arm").unwrap().iter().map(|a| a == "md1").collect();
+    let cost = t.number("cost_sek").unwrap().to_vec();
+    let effect = t.number("work").unwrap().to_vec();
+    let plan = ResamplingPlan::new(&treated, &[&cost, &effect], &strata, Some(&clusters));
+    (plan, cost, effect, treated)
+}
+
+fn pairs_indices_csv(plan: &ResamplingPlan) -> String {
+    let mut out = String::new();
+    for b in 0..PAIRS_REPS {
+        let mut stream =
+            lotta::rng::Stream::new(PAIRS_SEED, &lotta::cea::bootstrap::replicate_stream_name(b));
+        let cells = plan.resampled_units(&mut stream);
+        assert_eq!(cells.len(), 1, "the pairs are one cell");
+        let line: Vec<String> = cells[0].iter().map(usize::to_string).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// Step 2 of tests/reference/cost/pairs.R: write lotta's resampling indices for R.
+#[test]
+#[ignore = "writes the reference input; run by hand as pairs.R says"]
+fn write_pairs_bootstrap_indices() {
+    let (plan, ..) = pairs_plan();
+    std::fs::write(
+        Path::new(PAIRS_DIR).join("pairs_boot_indices.csv"),
+        pairs_indices_csv(&plan),
+    )
+    .unwrap();
+}
+
+/// Issue 14: in a matched-pair cluster design the cost bootstrap resamples the pairs as units.
+/// Its replicates (ΔC, ΔE, ICER) equal R's, computed by `boot`'s statistic on the persons of the
+/// pairs lotta drew, to 1e-10, and its percentile limits equal boot.ci(type = "perc") on them.
+#[test]
+fn matched_pair_bootstrap_matches_boot_on_lottas_indices() {
+    let (plan, cost, effect, treated) = pairs_plan();
+    assert!(plan.strata_as_units(), "one cluster per arm and pair");
+    // The indices R used are the ones lotta draws today (else rerun pairs.R's steps 2 and 3).
+    let committed =
+        std::fs::read_to_string(Path::new(PAIRS_DIR).join("pairs_boot_indices.csv")).unwrap();
+    assert_eq!(pairs_indices_csv(&plan), committed, "lotta's draws changed");
+    let reference =
+        std::fs::read_to_string(Path::new(PAIRS_DIR).join("pairs_reference.csv")).unwrap();
+    let rows: Vec<Vec<String>> = reference
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    let value = |row: &[String], k: usize| -> f64 { row[k].parse().unwrap() };
+    let reps = plan.run(PAIRS_REPS, PAIRS_SEED);
+    assert_eq!(rows.len(), PAIRS_REPS + 3);
+    let mut stats: [Vec<f64>; 3] = Default::default();
+    for (b, (m, row)) in reps.iter().zip(&rows).enumerate() {
+        assert_eq!(row[0], (b + 1).to_string());
+        let (dc, de) = (m[0] - m[2], m[1] - m[3]);
+        for (k, got) in [dc, de, dc / de].into_iter().enumerate() {
+            assert_close(
+                got,
+                value(row, k + 1),
+                REFERENCE_REL,
+                &format!("replicate {b}"),
+            );
+            stats[k].push(got);
+        }
+    }
+    // Replicates vary: not the degenerate one-point bootstrap of within-cell resampling.
+    let distinct: std::collections::BTreeSet<u64> = stats[0].iter().map(|x| x.to_bits()).collect();
+    assert!(distinct.len() > 100, "{}", distinct.len());
+    // The point estimate R's statistic gives on all pairs.
+    let t0 = &rows[PAIRS_REPS];
+    let mean = |x: &[f64], arm: bool| {
+        let v: Vec<f64> = x
+            .iter()
+            .zip(&treated)
+            .filter(|(_, t)| **t == arm)
+            .map(|(v, _)| *v)
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    assert_close(
+        mean(&cost, true) - mean(&cost, false),
+        value(t0, 1),
+        REFERENCE_REL,
+        "t0 ΔC",
+    );
+    assert_close(
+        mean(&effect, true) - mean(&effect, false),
+        value(t0, 2),
+        REFERENCE_REL,
+        "t0 ΔE",
+    );
+    let (low, high) = (&rows[PAIRS_REPS + 1], &rows[PAIRS_REPS + 2]);
+    for (k, values) in stats.iter().enumerate() {
+        let (lo, hi) = percentile_interval(values, 0.95);
+        assert_close(
+            lo,
+            value(low, k + 1),
+            REFERENCE_REL,
+            &format!("perc low {k}"),
+        );
+        assert_close(
+            hi,
+            value(high, k + 1),
+            REFERENCE_REL,
+            &format!("perc high {k}"),
+        );
+    }
 }

@@ -110,7 +110,7 @@ fn data(c: &Case) -> AnalysisData {
         },
         outcomes: vec![("y".into(), c.y.clone())],
         covariates,
-        by: c.by.as_ref().map(|l| Factor::from_labels("by", l)),
+        by: c.by.iter().map(|l| Factor::from_labels("by", l)).collect(),
         strata: c.strata.as_ref().map(|l| Factor::from_labels("stratum", l)),
         cluster: c
             .cluster

@@ -114,7 +114,8 @@ fn read_cases() -> Vec<Case> {
                     .split_whitespace()
                     .map(String::from)
                     .collect(),
-                by: opt("by", i),
+                by: opt("by", i).into_iter().collect(),
+                references: Default::default(),
                 strata: get("strata", i)
                     .split_whitespace()
                     .map(String::from)
@@ -132,6 +133,7 @@ fn read_cases() -> Vec<Case> {
                     "indicator" => MissingCovariates::Indicator,
                     _ => MissingCovariates::Complete,
                 },
+                all_pairs: false,
             },
         })
         .collect()
@@ -146,9 +148,18 @@ fn every_reference_row_matches_estimatr_sandwich_clubsandwich_and_aer() {
     let mut failures = Vec::new();
     for case in &cases {
         let file = reference_dir().join(format!("d_{}.csv", case.dataset));
-        let data = load_file(&file, &case.request).unwrap();
-        let result = estimate_all(&data, &case.options, None)
+        let mut data = load_file(&file, &case.request).unwrap();
+        // make.R takes the last level as the reference of the differences (lotta's default is
+        // the first; a chosen reference is what this sets).
+        for by in &mut data.by {
+            by.reference = by.levels.len() - 1;
+        }
+        let mut result = estimate_all(&data, &case.options, None)
             .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        // The joint tests are checked against car and clubSandwich in tests/subgroups_reference.rs.
+        result
+            .rows
+            .retain(|r| r.estimator.kind != lotta::estimate::rows::EffectKind::Wald);
         let wanted: Vec<&Expected> = expected.iter().filter(|e| e.case == case.name).collect();
         assert!(!wanted.is_empty(), "{}: no expected rows", case.name);
         let estimatr_rows = wanted.iter().filter(|e| e.source == "estimatr").count();
@@ -319,7 +330,7 @@ fn ad_hoc_run_writes_tidy_csv_with_estimatr_columns() {
     let header = run.stdout.lines().next().unwrap();
     assert_eq!(
         header,
-        "outcome,subgroup,term,estimate,std_error,statistic,df,p_value,conf_low,conf_high,estimator,se_type,n_treated,n_control,mean_treated,mean_control"
+        "outcome,subgroup,term,estimate,std_error,statistic,df,p_value,conf_low,conf_high,estimator,se_type,n_treated,n_control,mean_treated,mean_control,df_num"
     );
     let subgroups: Vec<&str> = run
         .stdout
@@ -327,9 +338,17 @@ fn ad_hoc_run_writes_tidy_csv_with_estimatr_columns() {
         .skip(1)
         .map(|l| l.split(',').nth(1).unwrap())
         .collect();
+    // The difference against the first level (issue 15's default reference), then the joint
+    // test of equal effects.
     assert_eq!(
         subgroups,
-        ["all", "gender=F", "gender=M", "gender=F - gender=M"]
+        [
+            "all",
+            "gender=F",
+            "gender=M",
+            "gender=M - gender=F",
+            "gender: joint"
+        ]
     );
     // Same input, same bytes.
     let again = lotta(
@@ -414,7 +433,7 @@ fn missing_column_suggests_the_nearest() {
 }
 
 #[test]
-fn arm_without_observations_in_a_subgroup_is_an_error() {
+fn arm_without_observations_in_a_subgroup_gives_empty_rows_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     // Every woman treated.
     let text = SMALL
@@ -436,11 +455,25 @@ fn arm_without_observations_in_a_subgroup_is_an_error() {
             "gender",
         ],
     );
-    expect_error(&run, &["y, gender=F", "arm `0` has no observations"]);
+    // Issue 15: the other rows are estimated; the subgroup's rows are empty and a warning says
+    // why.
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("y, gender=F: arm `0` has no observations with an outcome")
+            && run.stderr.contains("its rows are left empty"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("too few observations per arm"),
+        "the reason is given once: {}",
+        run.stderr
+    );
 }
 
 #[test]
-fn subgroup_of_size_one_is_an_error() {
+fn subgroup_of_size_one_gives_empty_rows_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "d.csv", &SMALL.replace("j,0,M", "j,0,X"));
     let run = lotta(
@@ -455,9 +488,27 @@ fn subgroup_of_size_one_is_an_error() {
             "z",
             "--by",
             "gender",
+            "--format",
+            "csv",
         ],
     );
-    expect_error(&run, &["gender=X", "1 observation(s)"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("y, gender=X: 1 observation(s) with an outcome")
+            && run.stderr.contains("its rows are left empty"),
+        "{}",
+        run.stderr
+    );
+    let frame = lotta::export::from_csv(run.stdout.as_bytes()).unwrap();
+    let x = (0..frame.rows.len())
+        .find(|&i| frame.text(i, "subgroup").as_deref() == Some("gender=X"))
+        .unwrap();
+    assert!(frame.number(x, "estimate").is_none());
+    let all = (0..frame.rows.len())
+        .find(|&i| frame.text(i, "subgroup").as_deref() == Some("all"))
+        .unwrap();
+    assert!(frame.number(all, "estimate").is_some());
 }
 
 #[test]
@@ -743,7 +794,8 @@ fn study_joins_ledger_participants_and_outcomes_with_ipw() {
         run.stderr
     );
     let rows: Vec<&str> = run.stdout.lines().skip(1).collect();
-    assert_eq!(rows.len(), 4);
+    // all, two levels, their difference, and the joint test.
+    assert_eq!(rows.len(), 5);
     assert!(rows[0].starts_with("y,all,arm,"), "{}", rows[0]);
     assert!(rows[0].contains("dim (ipw)"), "{}", rows[0]);
 }
@@ -832,7 +884,7 @@ fn recompute_with_the_actual_assignment_gives_the_estimates() {
         outcomes: vec!["y_num".into()],
         treatment: "z".into(),
         covariates: vec!["age".into()],
-        by: Some("gender".into()),
+        by: vec!["gender".into()],
         ..AnalysisColumns::default()
     };
     let data = load_file(&file, &request).unwrap();
@@ -841,12 +893,19 @@ fn recompute_with_the_actual_assignment_gives_the_estimates() {
         se: None,
         alpha: 0.05,
         missing_covariates: Default::default(),
+        all_pairs: false,
     };
     let rows = estimate_all(&data, &options, None).unwrap().rows;
     let t: Vec<f64> = data.treatment.codes.iter().map(|&c| c as f64).collect();
     let statistic = lotta::estimate::binary_statistic(&data, &options);
     let again = statistic(&t).unwrap();
-    assert_eq!(again, rows.iter().map(|r| r.estimate).collect::<Vec<_>>());
+    // Every row but the joint test, whose draws follow from the differences'.
+    let effects: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.estimator.kind != lotta::estimate::rows::EffectKind::Wald)
+        .map(|r| r.estimate)
+        .collect();
+    assert_eq!(again, effects);
     // A different assignment gives different estimates.
     let flipped: Vec<f64> = t.iter().rev().copied().collect();
     assert_ne!(statistic(&flipped).unwrap(), again);
@@ -966,7 +1025,7 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
             outcomes: vec!["y_num".into(), "y_miss".into()],
             treatment: "z".into(),
             covariates: covariates.iter().map(|s| s.to_string()).collect(),
-            by: Some("gender".into()),
+            by: vec!["gender".into()],
             strata: strata.iter().map(|s| s.to_string()).collect(),
             ..AnalysisColumns::default()
         };
@@ -976,6 +1035,7 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
             se: None,
             alpha: 0.05,
             missing_covariates: Default::default(),
+            all_pairs: false,
         };
         let fast = lotta::estimate::fast::fast_statistic(&data, &options)
             .unwrap()
@@ -1024,7 +1084,7 @@ fn fast_statistic_equals_refitting_with_missing_covariates_under_either_method()
         outcomes: vec!["y".into()],
         treatment: "z".into(),
         covariates: vec!["x".into(), "age".into(), "occ".into()],
-        by: Some("gender".into()),
+        by: vec!["gender".into()],
         ..AnalysisColumns::default()
     };
     let data = load_file(&file, &request).unwrap();
@@ -1035,6 +1095,7 @@ fn fast_statistic_equals_refitting_with_missing_covariates_under_either_method()
                 se: None,
                 alpha: 0.05,
                 missing_covariates,
+                all_pairs: false,
             };
             let fast = lotta::estimate::fast::fast_statistic(&data, &options)
                 .unwrap()
@@ -1079,7 +1140,7 @@ fn fast_statistic_equals_refitting_with_three_arms() {
             } else {
                 vec!["x".into()]
             },
-            by: Some("gender".into()),
+            by: vec!["gender".into()],
             ..AnalysisColumns::default()
         };
         let data = load_file(&file, &request).unwrap();
@@ -1088,6 +1149,7 @@ fn fast_statistic_equals_refitting_with_three_arms() {
             se: None,
             alpha: 0.05,
             missing_covariates: Default::default(),
+            all_pairs: false,
         };
         let fast = lotta::estimate::fast::fast_statistic(&data, &options)
             .unwrap()
@@ -1119,6 +1181,7 @@ fn fast_statistic_equals_refitting_for_blocked_differences_with_three_arms() {
         se: None,
         alpha: 0.05,
         missing_covariates: Default::default(),
+        all_pairs: false,
     };
     let fast = lotta::estimate::fast::fast_statistic(&data, &options)
         .unwrap()
@@ -1200,7 +1263,11 @@ fn subset_statistic_of_v2_draws_equals_the_fast_statistic_of_the_whole_assignmen
             treatment: treatment.into(),
             control: control.map(str::to_string),
             covariates: covariates.iter().map(|s| s.to_string()).collect(),
-            by: (strata != ["gender"]).then(|| "gender".to_string()),
+            by: if strata == ["gender"] {
+                vec![]
+            } else {
+                vec!["gender".to_string()]
+            },
             strata: strata.iter().map(|s| s.to_string()).collect(),
             ..AnalysisColumns::default()
         };
@@ -1210,6 +1277,7 @@ fn subset_statistic_of_v2_draws_equals_the_fast_statistic_of_the_whole_assignmen
             se: None,
             alpha: 0.05,
             missing_covariates: Default::default(),
+            all_pairs: false,
         };
         let fast = lotta::estimate::fast::fast_statistic(&data, &options)
             .unwrap()
@@ -1262,6 +1330,9 @@ fn ri_algorithm_v1_reproduces_the_old_draws_and_v2_is_the_default() {
             "site",
             "--ri",
             "300",
+            // Sample: SMALL has few enough assignments to be listed in full.
+            "--ri-exact-max",
+            "0",
             "--seed",
             "5",
             "--format",
@@ -1296,6 +1367,7 @@ fn ri_algorithm_v1_reproduces_the_old_draws_and_v2_is_the_default() {
             se: None,
             alpha: 0.05,
             missing_covariates: Default::default(),
+            all_pairs: false,
         };
         lotta::estimate::recompute(&data, &o, codes).unwrap()[0]
     };
@@ -1311,6 +1383,209 @@ fn ri_algorithm_v1_reproduces_the_old_draws_and_v2_is_the_default() {
     let bad = lotta(dir.path(), &args(&["--ri-algorithm", "v3"]));
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("--ri-algorithm"), "{}", bad.stderr);
+}
+
+/// The draw algorithm applies to sampled draws only: a design small enough to be listed is
+/// enumerated exactly under v1 and v2 alike (same output, an exact note naming no algorithm);
+/// the studentized statistic is served by v2's draws (each refitted), reproducibly, and differs
+/// from v1's draws only by Monte Carlo error.
+#[test]
+fn ri_algorithm_leaves_exact_enumeration_alone_and_serves_the_studentized_statistic() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--strata",
+            "site",
+            "--ri",
+            "400",
+            "--seed",
+            "9",
+            "--format",
+            "csv",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let exact_v1 = lotta(dir.path(), &args(&["--ri-algorithm", "v1"]));
+    let exact_v2 = lotta(dir.path(), &args(&["--ri-algorithm", "v2"]));
+    assert_eq!(exact_v1.code, 0, "{}", exact_v1.stderr);
+    assert_eq!(exact_v1.stdout, exact_v2.stdout);
+    assert!(
+        exact_v2.stderr.contains("exact randomization inference"),
+        "{}",
+        exact_v2.stderr
+    );
+    assert!(
+        !exact_v2.stderr.contains("algorithm v2"),
+        "{}",
+        exact_v2.stderr
+    );
+    let frame = lotta::export::from_csv(exact_v2.stdout.as_bytes()).unwrap();
+    assert_eq!(frame.text(0, "ri_exact").unwrap(), "true");
+
+    let sampled = |algorithm: &'static str| {
+        lotta(
+            dir.path(),
+            &args(&[
+                "--ri-algorithm",
+                algorithm,
+                "--ri-statistic",
+                "studentized",
+                "--ri-exact-max",
+                "0",
+            ]),
+        )
+    };
+    let (v2, v2_again, v1) = (sampled("v2"), sampled("v2"), sampled("v1"));
+    assert_eq!(v2.code, 0, "{}", v2.stderr);
+    assert_eq!(v2.stdout, v2_again.stdout, "seeded");
+    assert!(v2.stderr.contains("algorithm v2, seed 9"), "{}", v2.stderr);
+    assert!(v1.stderr.contains("algorithm v1, seed 9"), "{}", v1.stderr);
+    let p = |out: &str| {
+        lotta::export::from_csv(out.as_bytes())
+            .unwrap()
+            .number(0, "p_value_ri")
+            .unwrap()
+    };
+    let (p1, p2) = (p(&v1.stdout), p(&v2.stdout));
+    // Two samples of 400 draws from one randomization distribution: within 5 Monte Carlo SEs
+    // of their difference.
+    let se = (p1 * (1.0 - p1) / 400.0 * 2.0).sqrt().max(1.0 / 400.0);
+    assert!((p1 - p2).abs() <= 5.0 * se, "v1 {p1} vs v2 {p2}");
+}
+
+#[test]
+fn fast_statistic_per_cluster_equals_the_row_level_statistic() {
+    // Issue 14: exact RI over clusters sums each cluster once and adds G cluster sums per
+    // assignment (`FastStatistic::by_member`); it must give the row-level statistic and the
+    // interval pieces for any assignment that keeps clusters whole, with two and three arms,
+    // subgroups, strata fixed effects and blocked differences (whose control sums are kept).
+    // (file, treatment, control arm, estimator, covariates, strata)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        Estimator,
+        Vec<&'a str>,
+        Vec<&'a str>,
+    );
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "d_main.csv",
+            "z",
+            None,
+            Estimator::Ols,
+            vec!["age", "educ"],
+            vec![],
+        ),
+        (
+            "d_main.csv",
+            "z",
+            None,
+            Estimator::Lin,
+            vec!["age", "educ"],
+            vec![],
+        ),
+        (
+            "d_main.csv",
+            "z",
+            None,
+            Estimator::Fe,
+            vec!["age"],
+            vec!["site"],
+        ),
+        (
+            "d_main.csv",
+            "z",
+            None,
+            Estimator::Dim,
+            vec![],
+            vec!["site"],
+        ),
+        (
+            "d_arms.csv",
+            "arm",
+            Some("standard"),
+            Estimator::Lin,
+            vec!["x"],
+            vec![],
+        ),
+        (
+            "d_arms.csv",
+            "arm",
+            Some("standard"),
+            Estimator::Dim,
+            vec![],
+            vec!["gender"],
+        ),
+    ];
+    for (file, treatment, control, estimator, covariates, strata) in cases {
+        let request = AnalysisColumns {
+            outcomes: vec!["y".into()],
+            treatment: treatment.into(),
+            control: control.map(str::to_string),
+            covariates: covariates.iter().map(|s| s.to_string()).collect(),
+            by: if strata.is_empty() {
+                vec!["gender".into()]
+            } else {
+                Vec::new()
+            },
+            strata: strata.iter().map(|s| s.to_string()).collect(),
+            ..AnalysisColumns::default()
+        };
+        let request = if file == "d_main.csv" {
+            AnalysisColumns {
+                outcomes: vec!["y_num".into(), "y_miss".into()],
+                ..request
+            }
+        } else {
+            request
+        };
+        let data = load_file(&reference_dir().join(file), &request).unwrap();
+        let options = EstimateOptions {
+            estimator,
+            se: None,
+            alpha: 0.05,
+            missing_covariates: Default::default(),
+            all_pairs: false,
+        };
+        let fast = lotta::estimate::fast::fast_statistic(&data, &options)
+            .unwrap()
+            .expect("supported");
+        let n = data.n_rows();
+        let arms = data.treatment.arms.len();
+        // Pseudo-clusters of 7 consecutive rows, drawn into arms by two rules.
+        let member_of: Vec<usize> = (0..n).map(|i| i / 7).collect();
+        let sums = fast.by_member(&member_of);
+        for rule in [
+            |m: usize, k: usize| (m * 5 + 1) % k,
+            |m: usize, k: usize| (m / 3) % k,
+        ] {
+            let member_codes: Vec<usize> = (0..n.div_ceil(7)).map(|m| rule(m, arms)).collect();
+            let codes: Vec<usize> = member_of.iter().map(|&m| member_codes[m]).collect();
+            let (rows, row_pieces) = fast.eval_with_pieces(&codes);
+            let (clusters, cluster_pieces) = fast.eval_members(&sums, &member_codes);
+            assert_eq!(rows.len(), clusters.len(), "{estimator:?}");
+            for (a, b) in rows.iter().zip(&clusters) {
+                assert!(
+                    close(*a, *b, SAME_FORMULA) || (a.is_nan() && b.is_nan()),
+                    "{file} {estimator:?}: {a} vs {b}"
+                );
+            }
+            for ((a1, b1), (a2, b2)) in row_pieces.iter().zip(&cluster_pieces) {
+                assert!(close(*a1, *a2, SAME_FORMULA) || (a1.is_nan() && a2.is_nan()));
+                assert!(close(*b1, *b2, SAME_FORMULA) || (b1.is_nan() && b2.is_nan()));
+            }
+        }
+    }
 }
 
 #[test]
@@ -1340,11 +1615,13 @@ fn attrition_table_counts_missing_outcomes_by_arm() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "outcome,subgroup,arm,n,n_missing,rate_missing,difference,std_error,p_value"
+        "outcome,subgroup,arm,n,n_missing,rate_missing,difference,std_error,p_value,p_value_fisher"
     );
     // a (treated) and e (treated) missing, d (control) missing.
     assert!(lines[1].starts_with("y,all,0,6,1,"), "{}", lines[1]);
     assert!(lines[2].starts_with("y,all,1,6,2,"), "{}", lines[2]);
+    // Fisher's exact test of 2 of 6 against 1 of 6 missing: R's fisher.test gives 1.
+    assert!(lines[2].ends_with(",1"), "{}", lines[2]);
 }
 
 #[test]
@@ -1436,8 +1713,19 @@ fn randomization_inference_re_runs_the_ledger_design_identically_on_any_thread_c
     );
     let frame = lotta::export::from_csv(one.as_bytes()).unwrap();
     let mut itt_rows = 0;
+    let mut joint_rows = 0;
     for i in 0..frame.rows.len() {
         let term = frame.text(i, "term").unwrap();
+        if frame.text(i, "estimator").as_deref() == Some("wald") {
+            // The joint test has its randomization p-value, near its F test's (one difference:
+            // the same hypothesis as the difference row), and is not adjusted.
+            joint_rows += 1;
+            let p_ri = frame.number(i, "p_value_ri").unwrap();
+            let p = frame.number(i, "p_value").unwrap();
+            assert!((p_ri - p).abs() < 0.1, "joint: RI {p_ri} vs F {p}");
+            assert!(frame.number(i, "p_value_adjusted").is_none());
+            continue;
+        }
         let p_adj = frame.number(i, "p_value_adjusted").unwrap();
         let p = frame.number(i, "p_value").unwrap();
         assert!(p_adj >= p - ULP_ABS, "BH never lowers a p-value");
@@ -1456,7 +1744,8 @@ fn randomization_inference_re_runs_the_ledger_design_identically_on_any_thread_c
         // the women − men difference.
         assert!((p_ri - p).abs() < 0.1, "row {i}: RI {p_ri} vs t {p}");
     }
-    assert_eq!(itt_rows, 4, "all, women, men, women − men");
+    assert_eq!(itt_rows, 4, "all, women, men, men − women");
+    assert_eq!(joint_rows, 1);
     // The RI interval of the overall effect brackets the estimate.
     let all = (0..frame.rows.len())
         .find(|&i| frame.text(i, "subgroup").as_deref() == Some("all"))
@@ -1487,6 +1776,8 @@ fn randomization_inference_ad_hoc_permutes_within_strata() {
         "dim",
         "--ri",
         "300",
+        "--ri-exact-max",
+        "0",
         "--seed",
         "5",
         "--format",
@@ -1529,11 +1820,14 @@ fn randomization_inference_ad_hoc_with_clusters_needs_the_ledger() {
             "site",
             "--ri",
             "100",
+            "--ri-exact-max",
+            "0",
             "--seed",
             "1",
         ],
     );
-    // The estimates come first, with the warning that 4 clusters are few (issue 14); the error
+    // Sampling (not listing every assignment, which would re-draw whole clusters): the
+    // estimates come first, with the warning that 4 clusters are few (issue 14); the error
     // is the last line.
     assert_eq!(run.code, 1, "stderr: {}", run.stderr);
     assert!(
@@ -1571,6 +1865,9 @@ fn participation_by_subgroup_prints_the_2sls_difference_row() {
             "took_part".into(),
             "--by".into(),
             "gender".into(),
+            // The reference of the R fixtures (issue 15: chosen, else the first level).
+            "--reference".into(),
+            "gender=M".into(),
             "--format".into(),
             format.into(),
         ]
@@ -1598,6 +1895,7 @@ fn participation_by_subgroup_prints_the_2sls_difference_row() {
         ("gender=F", "z"),
         ("gender=M", "z"),
         ("gender=F - gender=M", "z"),
+        ("gender: joint", "z"),
         ("all", "took_part"),
         ("gender=F", "took_part"),
         ("gender=M", "took_part"),
@@ -1607,7 +1905,7 @@ fn participation_by_subgroup_prints_the_2sls_difference_row() {
     .map(|(s, t)| (s.to_string(), t.to_string()))
     .collect();
     assert_eq!(keys, expected_keys);
-    let diff = &rows[7];
+    let diff = &rows[8];
     assert_eq!(diff["estimator"], "iv");
     assert_eq!(diff["se_type"], "HC2");
     assert!(diff["mean_treated"].is_null() && diff["mean_control"].is_null());
@@ -1646,7 +1944,8 @@ fn weighted_arm_means_are_hajek_means_whose_difference_is_the_dim_effect() {
         treatment: "z".into(),
         control: None,
         covariates: vec![],
-        by: Some("gender".into()),
+        by: vec!["gender".into()],
+        references: Default::default(),
         strata: vec![],
         cluster: None,
         weights: Some("w".into()),
@@ -1659,12 +1958,13 @@ fn weighted_arm_means_are_hajek_means_whose_difference_is_the_dim_effect() {
         se: None,
         alpha: 0.05,
         missing_covariates: Default::default(),
+        all_pairs: false,
     };
     let result = estimate_all(&data, &options, None).unwrap();
     let levels = result
         .rows
         .iter()
-        .filter(|r| !r.subgroup.contains(" - "))
+        .filter(|r| !r.subgroup.contains(" - ") && r.df_num.is_none())
         .collect::<Vec<_>>();
     assert_eq!(levels.len(), 3);
     for r in levels {
@@ -1727,7 +2027,7 @@ fn itt_and_2sls_rows_are_adjusted_as_separate_families() {
     for iv in [false, true] {
         let family: Vec<&serde_json::Value> = rows
             .iter()
-            .filter(|r| (r["term"] == "took_part") == iv)
+            .filter(|r| (r["term"] == "took_part") == iv && r["estimator"] != "wald")
             .collect();
         assert_eq!(family.len(), 8, "2 outcomes × 4 subgroups");
         let p: Vec<f64> = family
@@ -1883,4 +2183,53 @@ fn a_column_in_two_roles_is_read_for_both() {
         other => panic!("age read as {other:?}"),
     }
     assert_eq!(data.outcomes[1].1.len(), ages.len());
+}
+
+/// Issue 15, bad input: a reference level that does not exist names the levels; a reference for
+/// a column that is not a subgroup variable names the flag and the variables.
+#[test]
+fn a_reference_level_that_does_not_exist_is_an_error_naming_the_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let base = [
+        "estimate",
+        "--data",
+        "d.csv",
+        "--outcome",
+        "y",
+        "--treatment",
+        "z",
+        "--by",
+        "gender,site",
+    ];
+    let with = |reference: &str| {
+        let mut args = base.to_vec();
+        args.extend(["--reference", reference]);
+        lotta(dir.path(), &args)
+    };
+    expect_error(&with("gender=X"), &["`X`", "gender", "F, M"]);
+    expect_usage_error(&with("sex=F"), &["--reference", "`sex`", "gender, site"]);
+    expect_usage_error(&with("genderF"), &["--reference", "COLUMN=LEVEL"]);
+    // Several variables, each reported with its own reference, and a crossing.
+    let run = with("site=s2");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("gender=M - gender=F"), "{}", run.stdout);
+    assert!(run.stdout.contains("site=s1 - site=s2"), "{}", run.stdout);
+    assert!(run.stdout.contains("site: joint"), "{}", run.stdout);
+    let mut args = base.to_vec();
+    args[8] = "gender*site";
+    let run = lotta(dir.path(), &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("(gender=M - gender=F) x (site=s2 - site=s1)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("gender*site: joint"), "{}", run.stdout);
+    args[8] = "gender,gender";
+    expect_usage_error(
+        &lotta(dir.path(), &args),
+        &["--by", "`gender` is given twice"],
+    );
 }

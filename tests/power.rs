@@ -201,6 +201,7 @@ fn the_studys_own_lin_analysis_covers_and_gains_precision_from_covariates() {
             se: None,
             alpha: 0.05,
             missing_covariates: Default::default(),
+            all_pairs: false,
         },
         covariates: vec!["age".into(), "education_years".into(), "distance".into()],
     };
@@ -584,4 +585,96 @@ fn provisional_hc2_estimator_matches_estimatr() {
     let se = num(expected, "std_error").expect("se");
     assert_close(e.std_error, se, REFERENCE_REL, "std_error");
     assert_eq!(e.df, num(expected, "df").expect("df"));
+}
+
+/// Issue 14: a planned cluster design prints its smallest attainable two-sided randomization
+/// p-value, 2/N in a 1:1 design (an assignment and its mirror tie), and 4 matched pairs
+/// (16 assignments, 2/16 = 0.125 > 0.05) warn that α cannot be reached.
+#[test]
+fn few_clusters_print_the_smallest_randomization_p_value_and_pairs_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "power",
+        "--baseline",
+        "0.3",
+        "--icc",
+        "0.05",
+        "--clusters",
+        "8",
+        "--cluster-size",
+        "50",
+    ];
+    let out = common::lotta(dir.path(), &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("70 possible assignments"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("2/70 = 0.0286"), "{}", out.stderr);
+    assert!(out.stderr.contains("mirror"), "{}", out.stderr);
+    assert!(!out.stderr.contains("cannot be reached"), "{}", out.stderr);
+    let mut paired = args.to_vec();
+    paired.push("--pairs");
+    let out = common::lotta(dir.path(), &paired);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("2/16 = 0.1250"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("α = 0.05 cannot be reached"),
+        "{}",
+        out.stderr
+    );
+    // 5 municipalities 2:3 have no mirror assignment: 1/10, which also exceeds α.
+    let out = common::lotta(
+        dir.path(),
+        &[
+            "power",
+            "--baseline",
+            "0.3",
+            "--icc",
+            "0.05",
+            "--clusters",
+            "5",
+            "--cluster-size",
+            "50",
+            "--ratio",
+            "2:3",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("10 possible assignments"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("1/10 = 0.1000"), "{}", out.stderr);
+    assert!(!out.stderr.contains("mirror"), "{}", out.stderr);
+    assert!(out.stderr.contains("cannot be reached"), "{}", out.stderr);
+}
+
+/// Issue 14: the planned design's floor (`lotta power`) is the floor exact randomization
+/// inference finds in data: R's full enumeration (tests/reference/ri/exact/exact.R) counts
+/// k_min assignments tying the largest |T| out of N, 2 in every 1:1 design (the mirror ties), 1
+/// with 5 clusters 2:3.
+#[test]
+fn the_power_floor_is_the_smallest_p_of_rs_full_enumeration() {
+    let mut checked = 0;
+    for row in read_csv("tests/reference/ri/exact/exact.csv") {
+        let clusters = num(&row, "clusters").expect("clusters") as usize;
+        let pairs = row["pairs"] == "TRUE";
+        if pairs && clusters % 2 == 1 {
+            continue; // 5 clusters in strata of 2 and 3: not a matched-pair plan
+        }
+        let r = lotta::power::randomization_resolution(clusters, clusters / 2, pairs)
+            .expect("a valid design");
+        let what = format!("{clusters} clusters, pairs {pairs}");
+        assert_eq!(r.assignments as f64, num(&row, "N").unwrap(), "{what}");
+        assert_eq!(
+            r.at_least_as_extreme as f64,
+            num(&row, "k_min").unwrap(),
+            "{what}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
 }

@@ -37,6 +37,25 @@ fn report_methods_say_cr2_when_clusters_make_it_the_default() {
 }
 
 #[test]
+fn report_without_horizons_names_outcomes_instead_of_saying_at_1_days() {
+    let dir = quick_demo(&[(
+        "horizons = { work_or_study_90 = 90, work_or_study_180 = 180, work_or_study_365 = 365, work_or_study_540 = 540 }\n",
+        "",
+    )]);
+    let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = read(&dir, "out/report.md");
+    assert!(
+        report.contains("in work or studies for work_or_study_540 (intention to treat)"),
+        "{report}"
+    );
+    for wrong in [" 4 days", " 1 days", "trajectory.png"] {
+        assert!(!report.contains(wrong), "`{wrong}` in {report}");
+    }
+    assert!(!dir.path().join("out/figures/trajectory.png").exists());
+}
+
+#[test]
 fn report_methods_say_lin_when_the_estimator_is_written_in_capitals() {
     let dir = quick_demo(&[("estimator = \"lin\"", "estimator = \"LIN\"")]);
     let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
@@ -46,7 +65,15 @@ fn report_methods_say_lin_when_the_estimator_is_written_in_capitals() {
         report.contains("Intention-to-treat effects: Lin (2013)"),
         "{report}"
     );
-    assert!(!report.contains("difference in means"), "{report}");
+    // The methods line names Lin; the cost lines may still say their own effect is a
+    // difference in means.
+    assert!(
+        report
+            .lines()
+            .filter(|l| l.contains("Intention-to-treat effects:"))
+            .all(|l| !l.contains("difference in means")),
+        "{report}"
+    );
 }
 
 #[test]
@@ -274,7 +301,12 @@ fn an_empty_flag_unsets_the_spec_value() {
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let itt: Vec<&str> = run.stdout.lines().filter(|l| l.contains(",arm,")).collect();
+    // The joint heterogeneity rows (issue 15) are Wald tests, estimator `wald`.
+    let itt: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains(",arm,") && !l.contains(": joint,"))
+        .collect();
     assert!(!itt.is_empty());
     // The demo's design has strata: dim is blocked on them, and its label says so (issue 12).
     assert!(
@@ -569,7 +601,8 @@ fn hc2_with_leverage_one_observations_gave_empty_or_silently_zero_ses() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("leverage one"), "{}", run.stderr);
     assert!(run.stderr.contains("stratum=t11"), "{}", run.stderr);
-    for subgroup in ["all", "gender=F", "gender=M", "gender=F - gender=M"] {
+    // The difference is against the first level (issue 15's default reference).
+    for subgroup in ["all", "gender=F", "gender=M", "gender=M - gender=F"] {
         let row = csv_row(&run.stdout, subgroup);
         let se: f64 = row["std_error"].parse().expect("a number");
         assert!(se.is_finite() && se > 0.01, "{subgroup}: {se}");
@@ -815,13 +848,15 @@ fn numeric_subgroup_levels_sorted_as_text_1_10_2() {
         .collect();
     assert_eq!(
         subgroups,
+        // Issue 15: the reference is the first level in sorted order, and the joint test follows.
         [
             "all",
             "wave=1",
             "wave=2",
             "wave=10",
-            "wave=1 - wave=10",
-            "wave=2 - wave=10"
+            "wave=2 - wave=1",
+            "wave=10 - wave=1",
+            "wave: joint"
         ]
     );
 }
@@ -841,7 +876,11 @@ fn dim_blocked_on_the_design_strata_was_labelled_plain_dim() {
     let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let effects = read(&dir, "out/tables/effects.csv");
-    let itt: Vec<&str> = effects.lines().filter(|l| l.contains(",arm,")).collect();
+    // The joint heterogeneity rows (issue 15) are Wald tests, estimator `wald`.
+    let itt: Vec<&str> = effects
+        .lines()
+        .filter(|l| l.contains(",arm,") && !l.contains(": joint,"))
+        .collect();
     assert!(!itt.is_empty(), "{effects}");
     assert!(
         itt.iter().all(|l| l.contains(",dim (blocked),")),
@@ -858,4 +897,140 @@ fn dim_blocked_on_the_design_strata_was_labelled_plain_dim() {
     let again = lotta(dir.path(), &["report", STUDY, "--out", "out"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(read(&dir, "out/report.md").contains("within blocks (strata)"));
+}
+
+#[test]
+fn cost_per_participant_charged_participants_with_nonparticipants_costs() {
+    // Issue 17: the arm's total cost over the number who took part (43,178 SEK in the demo) was
+    // the only cost per participant, while those who took part cost 39,128 on average. The
+    // summary now carries the mean cost of each group, and the report says which is which.
+    let dir = quick_demo(&[]);
+    let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cost = read(&dir, "out/tables/cost.csv");
+    let mut lines = cost.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let all = lines.next().unwrap_or_default();
+    let cells: Vec<&str> = all.split(',').collect();
+    let value = |name: &str| -> f64 {
+        let j = header.iter().position(|h| *h == name).expect(name);
+        cells[j].parse().expect(name)
+    };
+    let total_over_takers = value("cost_per_participant_treated");
+    let participants = value("mean_cost_participants");
+    let others = value("mean_cost_offered_nonparticipants");
+    assert!(
+        (total_over_takers - 43_177.63).abs() < 0.01,
+        "{total_over_takers}"
+    );
+    assert!((participants - 39_128.10).abs() < 0.01, "{participants}");
+    assert!(others < participants, "{others}");
+    let report = read(&dir, "out/report.md");
+    assert!(report.contains("those who took part cost 39"), "report");
+}
+
+/// Issue 15: with the subgroup's own column also a covariate, the subgroup indicators and the
+/// covariate's dummies were collinear and the crossing's differences were "not identified"
+/// (empty). The covariate is now left out of that variable's interaction models (the
+/// indicators hold it), with a note: the rows equal those of the analysis without it.
+#[test]
+fn a_subgroup_column_that_is_also_a_covariate_left_the_differences_unidentified() {
+    let dir = tempfile::tempdir().unwrap();
+    let data =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/reference/subgroups/d_het.csv");
+    std::fs::copy(&data, dir.path().join("d.csv")).unwrap();
+    let run_with = |covariates: &str, by: &str, estimator: &str| {
+        lotta(
+            dir.path(),
+            &[
+                "estimate",
+                "--data",
+                "d.csv",
+                "--outcome",
+                "y",
+                "--treatment",
+                "z",
+                "--by",
+                by,
+                "--covariates",
+                covariates,
+                "--estimator",
+                estimator,
+                "--format",
+                "csv",
+            ],
+        )
+    };
+    for (by, estimator) in [
+        ("gender*distance", "lin"),
+        ("gender", "lin"),
+        ("gender*distance", "ols"),
+    ] {
+        let with = run_with("gender,x", by, estimator);
+        let without = run_with("x", by, estimator);
+        assert_eq!(with.code, 0, "{}", with.stderr);
+        assert!(
+            with.stderr
+                .contains("`gender` is both a covariate and the subgroup variable")
+                && with.stderr.contains("leave it out of the covariates"),
+            "{by} {estimator}: {}",
+            with.stderr
+        );
+        assert!(!with.stderr.contains("not identified"), "{}", with.stderr);
+        let a = lotta::export::from_csv(with.stdout.as_bytes()).unwrap();
+        let b = lotta::export::from_csv(without.stdout.as_bytes()).unwrap();
+        assert_eq!(a.rows.len(), b.rows.len());
+        let mut differences = 0;
+        for i in 0..a.rows.len() {
+            let subgroup = a.text(i, "subgroup").unwrap();
+            assert_eq!(Some(subgroup.clone()), b.text(i, "subgroup"));
+            if !subgroup.contains(" - ") {
+                continue;
+            }
+            differences += 1;
+            for column in ["estimate", "std_error", "p_value"] {
+                let (x, y) = (a.number(i, column).unwrap(), b.number(i, column).unwrap());
+                assert!(
+                    (x - y).abs() <= 1e-9 * y.abs().max(1e-3),
+                    "{by} {estimator} {subgroup} {column}: {x} vs {y}"
+                );
+            }
+        }
+        assert!(differences >= 1, "{by}: {}", with.stdout);
+    }
+}
+
+#[test]
+fn attrition_comparisons_do_not_give_back_a_masked_control_count() {
+    // Control women at 90 days have fewer than 5 missing outcomes: the offered arm's difference in
+    // missing rates (and its tests) would give that count back from control's published n.
+    let dir = quick_demo(&[]);
+    let run = lotta(dir.path(), &["run", STUDY, "--out", "out"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let table = read(&dir, "out/tables/attrition.csv");
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let mut checked = 0;
+    for control in rows.iter().filter(|r| r[2] == "standard") {
+        let masked =
+            control[3].starts_with('<') || control[4].starts_with('<') || control[4] == "x";
+        for compared in rows
+            .iter()
+            .filter(|r| r[0] == control[0] && r[1] == control[1] && r[2] != "standard")
+        {
+            if masked {
+                checked += 1;
+                assert!(
+                    compared[6..].iter().all(|c| c.is_empty()),
+                    "{compared:?} compares with a masked control count"
+                );
+            } else {
+                assert!(!compared[6].is_empty(), "{compared:?}");
+            }
+        }
+    }
+    assert!(checked > 0, "the demo has a masked control count: {table}");
 }

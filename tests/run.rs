@@ -96,6 +96,8 @@ fn committed_demo_report_regenerates_byte_for_byte_on_one_thread_then_report_rer
         "Time to first job",
         "Attrition",
         "Cost-effectiveness",
+        "Does it pay?",
+        "Targets",
         "Methods",
         "Reproducibility",
     ] {
@@ -104,7 +106,11 @@ fn committed_demo_report_regenerates_byte_for_byte_on_one_thread_then_report_rer
             "section {section}"
         );
     }
-    assert_eq!(html.matches("<svg").count(), 9, "nine figures inline");
+    assert_eq!(
+        html.matches("<svg").count(),
+        13,
+        "thirteen figures inline (the acceptability of the net benefit, and two indicators against their targets)"
+    );
     assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
     assert!(!html.contains("P00001"), "no person id in the report");
     for f in files(&out) {
@@ -229,4 +235,51 @@ fn mask_below_zero_is_refused() {
     let study = study_with("mask_below = 5", "mask_below = 0");
     let out = study.path().join("out");
     assert_fails_before_work(study.path(), &out, "report.mask_below");
+}
+
+#[test]
+fn committed_swedish_demo_report_regenerates_byte_for_byte_with_the_english_tidy_tables() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("md1-demo-sv");
+    let run = lotta(
+        &[
+            "run",
+            "studies/md1-demo-sv",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        Some("1"),
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_same_folders(&out, &root().join("notebooks-out/md1-demo-sv"));
+    // The tidy tables are for machines: the same numbers as the English report's, with a
+    // decimal point and English column names (the labels of subgroups are the study's own).
+    let english = root().join("notebooks-out/md1-demo/tables/effects.csv");
+    let swedish = std::fs::read_to_string(out.join("tables/effects.csv")).expect("csv");
+    assert_eq!(
+        swedish,
+        std::fs::read_to_string(english).expect("csv"),
+        "tables/effects.csv is the English one"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    assert!(html.contains("<html lang=\"sv\">"));
+    for phrase in [
+        ">Sammanfattning</h2>",
+        "procentenheter",
+        "i arbete eller studier",
+        "Kostnad per ytterligare person i arbete",
+        " kr",
+        "Kvinnor",
+    ] {
+        assert!(html.contains(phrase), "the Swedish report says `{phrase}`");
+    }
+    assert!(!html.contains(">Summary</h2>"));
+    assert!(
+        !html.contains("gender=F"),
+        "tables show the labels, not gender=F"
+    );
 }

@@ -94,6 +94,9 @@ impl Cell {
 pub struct ResamplingPlan {
     vars: usize,
     cells: Vec<Cell>,
+    /// The strata are the resampled units (a matched-pair cluster design), see
+    /// [`ResamplingPlan::new`].
+    strata_as_units: bool,
 }
 
 impl ResamplingPlan {
@@ -146,6 +149,39 @@ impl ResamplingPlan {
                     }
                     entry.2[base + v] += 1.0;
                 }
+                // A matched-pair (or matched-set) cluster design: a stratum's arm holds a single
+                // cluster, so resampling clusters within (stratum, arm) would draw that cluster
+                // every time and every replicate would be the same point. The pairs are then the
+                // independent units: each stratum is one unit (the sums of its clusters) and the
+                // S strata are drawn with replacement as one cell (the pairs bootstrap of
+                // Cameron, Gelbach & Miller 2008, Rev Econ Stat 90:414–427, with pairs as
+                // clusters; R `boot()` on the pair-level data).
+                let mut per_cell: BTreeMap<(usize, [bool; 2]), usize> = BTreeMap::new();
+                for (stratum, arms, _) in sums.values() {
+                    *per_cell.entry((*stratum, *arms)).or_default() += 1;
+                }
+                let pairs = per_cell.values().any(|&count| count == 1)
+                    && per_cell
+                        .keys()
+                        .map(|(stratum, _)| stratum)
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len()
+                        > 1;
+                if pairs {
+                    let mut strata_sums: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+                    for (stratum, _, values) in sums.values() {
+                        let entry = strata_sums.entry(*stratum).or_insert_with(|| vec![0.0; w]);
+                        for (e, x) in entry.iter_mut().zip(values) {
+                            *e += x;
+                        }
+                    }
+                    let values = strata_sums.into_values().flatten().collect();
+                    return ResamplingPlan {
+                        vars: v,
+                        cells: vec![Cell::Clusters { values }],
+                        strata_as_units: true,
+                    };
+                }
                 // Cell key: (stratum, 0 = all treated, 1 = all control, 2 = mixed).
                 let mut groups: BTreeMap<(usize, usize), Vec<f64>> = BTreeMap::new();
                 for (_, (stratum, arms, values)) in sums {
@@ -164,7 +200,17 @@ impl ResamplingPlan {
                 }
             }
         }
-        ResamplingPlan { vars: v, cells }
+        ResamplingPlan {
+            vars: v,
+            cells,
+            strata_as_units: false,
+        }
+    }
+
+    /// True when the strata (pairs of clusters) are the resampled units: some stratum's arm
+    /// holds a single cluster.
+    pub fn strata_as_units(&self) -> bool {
+        self.strata_as_units
     }
 
     /// Number of variables.
@@ -221,6 +267,43 @@ impl ResamplingPlan {
             }
         }
         means(&sums, &counts, v)
+    }
+
+    /// The units [`ResamplingPlan::replicate`] draws from `stream`, cell by cell in the plan's
+    /// order, as 0-based positions within each cell (in a matched-pair cluster design one cell:
+    /// the pairs, in ascending order of their stratum): the same calls of the same sampler, so
+    /// the resample can be exported and the replicate recomputed elsewhere (R's `boot` in
+    /// tests/reference/cost/pairs.R).
+    pub fn resampled_units(&self, stream: &mut Stream) -> Vec<Vec<usize>> {
+        let mut sampler = IndexSampler::new(stream);
+        self.cells
+            .iter()
+            .map(|cell| {
+                let m = cell.units(self.vars);
+                (0..m).map(|_| sampler.below(m)).collect()
+            })
+            .collect()
+    }
+
+    /// The first variable of each unit drawn from `stream`, in draw order: with a person's
+    /// index as that variable, the persons of the resample that [`ResamplingPlan::replicate`]
+    /// draws from the same stream (the same cells, the same calls of the sampler). None for a
+    /// plan of clusters.
+    pub fn drawn(&self, stream: &mut Stream) -> Option<Vec<f64>> {
+        let v = self.vars;
+        let mut out = Vec::new();
+        let mut sampler = IndexSampler::new(stream);
+        for cell in &self.cells {
+            let Cell::Persons { values, .. } = cell else {
+                return None;
+            };
+            let m = cell.units(v);
+            for _ in 0..m {
+                let j = sampler.below(m);
+                out.push(values.get(j * v).copied().unwrap_or(f64::NAN));
+            }
+        }
+        Some(out)
     }
 
     /// `reps` replicates in replicate order (replicate b from the stream `bootstrap/rep=<b>`).
@@ -416,5 +499,55 @@ mod tests {
             (lo - 25.0).abs() < 1e-9 && (hi - 975.0).abs() < 1e-9,
             "{lo} {hi}"
         );
+    }
+
+    /// Four matched pairs of municipalities (one treated, one control in each stratum): the
+    /// pairs are resampled as units, so replicates vary (within-cell resampling gave one point),
+    /// and every replicate is the means over a multiset of whole pairs.
+    #[test]
+    fn matched_pairs_of_clusters_resample_the_pairs() {
+        let mut treated = Vec::new();
+        let mut cost = Vec::new();
+        let mut effect = Vec::new();
+        let mut strata = Vec::new();
+        let mut clusters = Vec::new();
+        for pair in 0..4usize {
+            for (arm, t) in [true, false].into_iter().enumerate() {
+                for person in 0..3 {
+                    treated.push(t);
+                    cost.push(1000.0 * (pair + 1) as f64 + 100.0 * arm as f64 + person as f64);
+                    effect.push(((pair + person + arm) % 2) as f64);
+                    strata.push(pair);
+                    clusters.push(2 * pair + arm);
+                }
+            }
+        }
+        let plan = ResamplingPlan::new(&treated, &[&cost, &effect], &strata, Some(&clusters));
+        assert!(plan.strata_as_units());
+        let reps = plan.run(200, 7);
+        let first_cost = reps[0][0];
+        assert!(reps.iter().any(|r| r[0] != first_cost), "one point");
+        // Every replicate's treated mean cost is the mean over whole pairs: sums of 3 persons
+        // per drawn pair, so 3 × mean is a sum of 4 pair totals (each drawn pair counted).
+        let totals: Vec<f64> = (0..4)
+            .map(|p| (0..3).map(|k| cost[6 * p + k]).sum())
+            .collect();
+        for r in &reps {
+            let sum = r[0] * 12.0;
+            let found = (0..4usize.pow(4)).any(|code| {
+                let s: f64 = (0..4).map(|d| totals[(code / 4usize.pow(d)) % 4]).sum();
+                (s - sum).abs() < 1e-6
+            });
+            assert!(found, "{r:?}");
+        }
+        // Clusters spanning both arms, many per stratum: unchanged, within-cell resampling.
+        let spanning: Vec<usize> = (0..treated.len()).map(|i| i % 6).collect();
+        let plan = ResamplingPlan::new(
+            &treated,
+            &[&cost, &effect],
+            &vec![0; treated.len()],
+            Some(&spanning),
+        );
+        assert!(!plan.strata_as_units());
     }
 }

@@ -11,7 +11,7 @@
 //! The ratio ΔC/ΔM, its delta-method SE (Glick et al. 2014, eq. 7.4) and Fieller's set (Willan &
 //! O'Brien 1996) are those of every cost per effect (`cea::ratio_per`). Times are in days.
 
-use super::{Ratio, RatioUnit, ratio_per};
+use super::{Ratio, RatioUnit, Reference, ratio_per};
 use crate::error::{Error, Result};
 use crate::survival::km::Curve;
 use crate::survival::rmst;
@@ -102,7 +102,16 @@ pub fn cost_per_month(
     let var_m = (var_rmst[0] + var_rmst[1]) / (DAYS_PER_MONTH * DAYS_PER_MONTH);
     // ΔM = −(R₁ − R₀)/D: Cov(C̄₁ − C̄₀, ΔM) = −(Cov(C̄₁, R₁) + Cov(C̄₀, R₀))/D.
     let cov = -(covariance[0] + covariance[1]) / DAYS_PER_MONTH;
-    let ratio = ratio_per(dc, dm, var_c, var_m, cov, level, None, MONTH_WITH_A_JOB);
+    let ratio = ratio_per(
+        dc,
+        dm,
+        var_c,
+        var_m,
+        cov,
+        Reference::normal(level),
+        None,
+        MONTH_WITH_A_JOB,
+    );
     Ok(CostPerMonth {
         tau,
         n: counts,
@@ -110,6 +119,131 @@ pub fn cost_per_month(
         rmst: rmst_of,
         ratio,
     })
+}
+
+/// The share of each month 1..=H that an arm spends after its first job, from the time to the
+/// first job (issue 17: months in work valued from survival curves), with the covariance of
+/// these shares and each person's influence on them.
+///
+/// With S the Kaplan–Meier curve of the time to the first job (days; other exits censor) and
+/// R(x) = ∫₀^x S(t) dt its restricted mean (`survival::rmst`), month m covers days
+/// ((m − 1)D, mD] (D = 30.4375) and the share of it after the first job is
+/// p(m) = 1 − (R(mD) − R((m − 1)D))/D, so Σ_{m ≤ H} p(m) = H − R(HD)/D: the months after the
+/// first job within the horizon, the area above the curve (Royston & Parmar 2013, BMC Med Res
+/// Methodol 13:152: the difference in RMST as the area between the curves). A first job is
+/// counted as lasting to the horizon. Every valued quantity is a weighted sum Σ w_m p(m) =
+/// Σ w_m − ∫ w(t) S(t) dt / D with w(t) = w_m on month m; its variance is survRM2's for that
+/// integral, Σ_j B_j² d_j/(n_j(n_j − d_j)) with B_j = ∫_{t_j}^{HD} w(t) S(t) dt, which for w ≡ 1
+/// is exactly the RMST's variance (`survival::rmst::rmst`). It is bilinear in the months'
+/// B_j^{(m)}, so the shares' covariance is K_{mm'}/D² with K_{mm'} = Σ_j B_j^{(m)} B_j^{(m')}
+/// d_j/(n_j(n_j − d_j)). Each person's influence on p(m) is −(φ(mD) − φ((m − 1)D))/D with φ
+/// the influence on the RMST (`survival::rmst::influence`); it gives the covariance with the
+/// mean cost, as in [`cost_per_month`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthlyShares {
+    /// p(m), m = 1..=H.
+    pub share: Vec<f64>,
+    /// Cov(p(m), p(m')), row-major H × H.
+    pub cov: Vec<f64>,
+    /// `influence[m − 1][i]`: person i's influence on p(m), persons in the order given.
+    pub influence: Vec<Vec<f64>>,
+}
+
+/// ∫₀^x S(t) dt for the step function of `curve` (1 before the first time).
+fn area_to(curve: &Curve, x: f64) -> f64 {
+    let mut area = 0.0;
+    let (mut prev, mut height) = (0.0, 1.0);
+    for (&t, &s) in curve.time.iter().zip(&curve.surv) {
+        if t > x {
+            break;
+        }
+        area += (t - prev) * height;
+        prev = t;
+        height = s;
+    }
+    area + (x - prev).max(0.0) * height
+}
+
+/// The month bounds 0, D, …, HD, the areas R at them and the shares p(m) of `curve`.
+fn shares_of(curve: &Curve, months: u32) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let bounds: Vec<f64> = (0..=months)
+        .map(|m| f64::from(m) * DAYS_PER_MONTH)
+        .collect();
+    let areas: Vec<f64> = bounds.iter().map(|&b| area_to(curve, b)).collect();
+    let share = (0..months as usize)
+        .map(|m| 1.0 - (areas[m + 1] - areas[m]) / DAYS_PER_MONTH)
+        .collect();
+    (bounds, areas, share)
+}
+
+/// The shares p(m) of [`monthly_shares`] alone (for bootstrap replicates).
+pub fn monthly_share_estimates(time: &[f64], status: &[u8], months: u32) -> Vec<f64> {
+    let order = time_order(time);
+    let t: Vec<f64> = order.iter().map(|&i| time[i]).collect();
+    let st: Vec<u8> = order.iter().map(|&i| status[i]).collect();
+    shares_of(&Curve::fit(&t, &st), months).2
+}
+
+/// [`MonthlyShares`] of one arm's persons (time in days ≥ 0, `survival::EVENT` the first job,
+/// anything else censoring), over months 1..=`months`.
+pub fn monthly_shares(time: &[f64], status: &[u8], months: u32) -> MonthlyShares {
+    let order = time_order(time);
+    let t: Vec<f64> = order.iter().map(|&i| time[i]).collect();
+    let st: Vec<u8> = order.iter().map(|&i| status[i]).collect();
+    let curve = Curve::fit(&t, &st);
+    let h = months as usize;
+    let (bounds, areas, share) = shares_of(&curve, months);
+    // B_j^{(m)} = ∫ over month m after t_j of S, for curve times with n_j > d_j.
+    let mut cov = vec![0.0; h * h];
+    for j in 0..curve.time.len() {
+        let (n, d, tj) = (curve.n_risk[j], curve.n_event[j], curve.time[j]);
+        if d == 0.0 || n <= d {
+            continue;
+        }
+        let at_tj = area_to(&curve, tj);
+        let b: Vec<f64> = (0..h)
+            .map(|m| {
+                if tj >= bounds[m + 1] {
+                    0.0
+                } else if tj <= bounds[m] {
+                    areas[m + 1] - areas[m]
+                } else {
+                    areas[m + 1] - at_tj
+                }
+            })
+            .collect();
+        let c = d / (n * (n - d)) / (DAYS_PER_MONTH * DAYS_PER_MONTH);
+        for a in 0..h {
+            if b[a] == 0.0 {
+                continue;
+            }
+            for k in 0..h {
+                cov[a * h + k] += b[a] * b[k] * c;
+            }
+        }
+    }
+    // Influence on R(mD), persons in sorted order, then back to the order given.
+    let phi: Vec<Vec<f64>> = bounds
+        .iter()
+        .map(|&tau| {
+            if tau == 0.0 {
+                vec![0.0; t.len()]
+            } else {
+                rmst::influence(&curve, tau, &t, &st)
+            }
+        })
+        .collect();
+    let mut influence = vec![vec![0.0; t.len()]; h];
+    for (m, row) in influence.iter_mut().enumerate() {
+        for (k, &i) in order.iter().enumerate() {
+            row[i] = -(phi[m + 1][k] - phi[m][k]) / DAYS_PER_MONTH;
+        }
+    }
+    MonthlyShares {
+        share,
+        cov,
+        influence,
+    }
 }
 
 #[cfg(test)]
@@ -145,5 +279,25 @@ mod tests {
         let want = -(c1 + c0) / DAYS_PER_MONTH;
         assert!((got.ratio.covariance - want).abs() < 1e-9, "{got:?} {want}");
         assert!((got.ratio.delta_effect - (r0 - r1) / DAYS_PER_MONTH).abs() < 1e-12);
+    }
+
+    /// The monthly shares add up to the months after the first job, H − RMST(HD)/D, and their
+    /// covariance to the RMST's variance over D².
+    #[test]
+    fn monthly_shares_add_up_to_the_rmst() {
+        let time = [10.0, 50.0, 50.0, 75.0, 100.0, 130.0, 200.0, 31.0];
+        let status = [1u8, 1, 0, 1, 2, 1, 0, 1];
+        let s = monthly_shares(&time, &status, 4);
+        let order = time_order(&time);
+        let t: Vec<f64> = order.iter().map(|&i| time[i]).collect();
+        let st: Vec<u8> = order.iter().map(|&i| status[i]).collect();
+        let r = rmst::rmst(&Curve::fit(&t, &st), 4.0 * DAYS_PER_MONTH);
+        let total: f64 = s.share.iter().sum();
+        assert!((total - (4.0 - r.estimate / DAYS_PER_MONTH)).abs() < 1e-12);
+        let var: f64 = s.cov.iter().sum();
+        let want = r.variance / (DAYS_PER_MONTH * DAYS_PER_MONTH);
+        assert!((var - want).abs() < 1e-12 * want.max(1.0), "{var} {want}");
+        let infl: f64 = s.influence.iter().map(|m| m.iter().sum::<f64>()).sum();
+        assert!(infl.abs() < 1e-12);
     }
 }

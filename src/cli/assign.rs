@@ -10,7 +10,8 @@ use lotta::io::ledger;
 use lotta::io::manifest;
 use lotta::io::source::InputFile;
 use lotta::ops::assign::{
-    check_same_design, coded_columns, open_ledger, read_participants, reconcile_files, stale_note,
+    check_same_design, coded_columns, design_for_ledger, open_ledger, read_participants,
+    reconcile_files, stale_note,
 };
 use std::path::PathBuf;
 
@@ -60,9 +61,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         eprintln!("note: {}", stale_note(file, *size, true));
     }
     let existing = opened.ledger;
-    if let Some(l) = &existing {
-        check_same_design(&ledger_path, &l.design, &design)?;
-    }
+    let design = match &existing {
+        Some(l) => {
+            let design = design_for_ledger(&design, &l.design, resolved.misfits_given);
+            check_same_design(&ledger_path, &l.design, &design)?;
+            design
+        }
+        None => design,
+    };
     if let ledger::Record::Interrupted(i) = &opened.record {
         eprintln!("note: {}", i.explain(&ledger_path));
     }

@@ -30,6 +30,11 @@ pub struct Args {
     /// Subgroup column (`[design] by`), e.g. `gender`.
     #[arg(long)]
     pub by: Option<String>,
+    /// Cluster column of the participants file (default: the ledger's clusters, in a cluster
+    /// design): the tests become cluster-robust (CR2 with Bell–McCaffrey df; joint Wald test
+    /// with F(q, G − 1)).
+    #[arg(long)]
+    pub cluster: Option<String>,
     /// table, csv, json, markdown or latex.
     #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
@@ -88,7 +93,18 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     let format = crate::cli::common::csv_format(&args.csv, resolved.study.as_ref())?;
     let participants_file = InputFile::open_as(&participants, format)?;
-    let outcome = balance_of(&participants_file, &ledger, &covariates, by.as_deref())?;
+    let outcome = balance_of(
+        &participants_file,
+        &ledger,
+        &covariates,
+        by.as_deref(),
+        args.cluster.as_deref(),
+    )?;
+    if let Some(g) = outcome.balance.clusters {
+        eprintln!(
+            "note: inference is cluster-robust with {g} clusters (CR2 with Bell–McCaffrey df; joint Wald test F(q, G − 1))"
+        );
+    }
     if outcome.left_out > 0 {
         eprintln!(
             "note: {} participants are left out (not in the ledger, or left unassigned as misfits)",
@@ -96,7 +112,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         );
     }
     let rows = rows_frame(&outcome.balance.rows);
-    let joint = joint_frame(&outcome.balance.joint);
+    let joint = joint_frame(&outcome.balance.joint, outcome.balance.clusters.is_some());
     let provenance = Provenance {
         command: "lotta balance",
         seed: None,

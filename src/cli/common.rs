@@ -113,8 +113,9 @@ pub struct DesignArgs {
     /// Block sizes for method `blocks`, e.g. `3,6` (multiples of the sum of the ratios).
     #[arg(long, value_delimiter = ',')]
     pub block_sizes: Option<Vec<u32>>,
-    /// Misfit policy for method `complete` (as Stata's randtreat): missing, strata, global,
-    /// wstrata or wglobal.
+    /// Misfit policy for method `complete`: missing, strata, global, wstrata, wglobal (as
+    /// Stata's randtreat) or randomizr (every unit assigned, counts the floor or ceiling of
+    /// the target; the default with --cluster, so leaving clusters out takes `missing`).
     #[arg(long, value_parser = choice::<Misfits>)]
     pub misfits: Option<Misfits>,
     /// The seed (`[study] seed`).

@@ -1,18 +1,20 @@
 //! `lotta cost`: cost per additional person in work or studies, overall and by subgroup, from a
 //! data file and flags or from a study spec (whose files are joined by id). Turns the flags and
 //! the `[cost]` section into checked settings, calls [`lotta::ops::cost`], and writes one of its
-//! four tables (summary, offsets, ceac, alternatives).
+//! tables (summary, offsets, ceac, alternatives; with `[cost.benefit]` benefit, sensitivity and
+//! tornado; with `[[cost.comparators]]` tracks).
 
 use super::UsageError;
 use crate::cli::common::{Provenance, check_out, emit_bytes};
 use lotta::export::notes::render_with_notes;
 use lotta::export::{Format, render};
 use lotta::io::source::StudyInputs;
-use lotta::ops::cost::{file_costs, study_costs};
+use lotta::ops::cost::{file_costs, study_costs, study_months};
 use lotta::settings::cost::{CostFlags, CostSettings};
 use lotta::spec::Study;
+use lotta::tidy::benefit;
 use lotta::tidy::cost::{
-    HUMAN_SUMMARY, alternatives_frame, ceac_frame, offsets_frame, summary_frame,
+    HUMAN_SUMMARY, alternatives_frame, ceac_frame, offsets_frame, push_month_rows, summary_frame,
 };
 use std::path::PathBuf;
 
@@ -29,6 +31,17 @@ pub enum Which {
     Ceac,
     /// Comparison with the alternative programmes' cost per job.
     Alternatives,
+    /// Does it pay? The valued outcome per valuation: net benefit, ratio, break-even
+    /// (`[cost.benefit]`).
+    Benefit,
+    /// The net benefit at each discount rate and extrapolation, and the probabilistic
+    /// sensitivity analysis (`[cost.benefit]`).
+    Sensitivity,
+    /// The one-way sensitivity analysis of the net benefit (`[cost.benefit]`).
+    Tornado,
+    /// Procured services priced by track for the programme's participants
+    /// (`[[cost.comparators]]`).
+    Tracks,
 }
 
 /// The flags of `lotta cost`, boxed so the command enum stays small.
@@ -169,27 +182,62 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             "--table offsets needs --offset NAME:COL:SEK_PER_UNIT",
         ));
     }
+    let valued = matches!(
+        args.table,
+        Which::Benefit | Which::Sensitivity | Which::Tornado
+    );
+    if valued && s.benefit.is_none() {
+        return Err(usage(
+            "--table benefit, sensitivity and tornado need a [cost.benefit] section in the study",
+        ));
+    }
+    if args.table == Which::Tracks && s.comparators.is_empty() {
+        return Err(usage(
+            "--table tracks needs [[cost.comparators]] in the study",
+        ));
+    }
     let mut inputs: Vec<PathBuf> = args.data.iter().cloned().collect();
     if let Some(study) = &study {
         inputs.extend(study.input_files());
     }
     let output = check_out(args.out.as_deref(), &inputs)?;
     let progress = crate::cli::common::TerminalProgress::new(false);
-    let results = match (&study, &args.data) {
+    // With a study that has [survival], the summary gains the cost per additional month with a
+    // job, as in `lotta run`.
+    let (results, months) = match (&study, &args.data) {
         (Some(study), _) => {
-            study_costs(study, &StudyInputs::open_as(study, format)?, &s, &progress)?
+            let inputs = StudyInputs::open_as(study, format)?;
+            let results = study_costs(study, &inputs, &s, &progress)?;
+            let months = match args.table {
+                Which::Summary => study_months(study, &inputs, &s, &results.treated_arm)?,
+                _ => None,
+            };
+            (results, months)
         }
-        (None, Some(path)) => file_costs(path, format, args.id.as_deref(), &s, &progress)?,
+        (None, Some(path)) => (
+            file_costs(path, format, args.id.as_deref(), &s, &progress)?,
+            None,
+        ),
         (None, None) => return Err(no_input()),
     };
     for note in &results.notes {
         eprintln!("warning: {note}");
     }
     let (frame, keep) = match args.table {
-        Which::Summary => (summary_frame(&results), Some(&HUMAN_SUMMARY[..])),
+        Which::Summary => {
+            let mut frame = summary_frame(&results);
+            if let Some(months) = &months {
+                push_month_rows(&mut frame, months);
+            }
+            (frame, Some(&HUMAN_SUMMARY[..]))
+        }
         Which::Offsets => (offsets_frame(&results), None),
         Which::Ceac => (ceac_frame(&results), None),
         Which::Alternatives => (alternatives_frame(&results), None),
+        Which::Benefit => (benefit::benefit_frame(&results), None),
+        Which::Sensitivity => (benefit::sensitivity_frame(&results), None),
+        Which::Tornado => (benefit::tornado_frame(&results), None),
+        Which::Tracks => (benefit::tracks_frame(&results), None),
     };
     let bytes = match args.format {
         Format::Csv | Format::Json => render(&frame, args.format),

@@ -10,6 +10,7 @@ use lotta::io::source::{InputFile, StudyInputs};
 use lotta::ops::effects as ops;
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::spec::Study;
+use lotta::tidy::effects::{design_based_first, few_clusters};
 use lotta::tidy::{attrition_frame, cluster_frame, to_frame};
 use std::path::PathBuf;
 
@@ -39,9 +40,18 @@ pub struct Flags {
     /// The control arm (default: `[design] control`, else the last arm).
     #[arg(long)]
     pub control: Option<String>,
-    /// Subgroup column: effects in each level and the difference between levels.
+    /// Subgroup variables, comma-separated, each reported separately (`gender,distance`); a
+    /// crossing with `*` (`gender*age_band`): effects in each level, differences against the
+    /// reference level and the joint test that all subgroup effects are equal.
     #[arg(long)]
     pub by: Option<String>,
+    /// Reference levels of subgroup columns, comma-separated `column=level` (default: the first
+    /// level of each) (`[analysis] reference`).
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// Also the differences between every pair of subgroup levels (`[analysis] pairs`).
+    #[arg(long)]
+    pub pairs: bool,
     /// Covariates, comma-separated; text columns enter as indicators (first level reference).
     #[arg(long, value_delimiter = ',')]
     pub covariates: Option<Vec<String>>,
@@ -74,6 +84,14 @@ pub struct Flags {
     /// Randomization inference with this many re-drawn assignments (needs --seed or the study seed).
     #[arg(long)]
     pub ri: Option<u32>,
+    /// List every possible assignment (an exact p-value, k/N) when the design has at most this
+    /// many; else sample --ri of them (default 100000; 0: always sample) (`[analysis] ri_exact_max`).
+    #[arg(long, value_name = "N")]
+    pub ri_exact_max: Option<u32>,
+    /// Randomization statistic: coefficient (default) or studentized (t with the row's own SE,
+    /// recomputed under every assignment; better with few or unequal clusters) (`[analysis] ri_statistic`).
+    #[arg(long)]
+    pub ri_statistic: Option<String>,
     /// Seed for randomization inference (default: `[study] seed`).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -107,6 +125,10 @@ pub struct Flags {
     /// the estimate without each cluster, effective number of clusters) instead of the effects.
     #[arg(long, conflicts_with = "attrition")]
     pub cluster_diagnostics: bool,
+    /// Write the families of hypotheses (`[[analysis.families]]`) with their Romano–Wolf,
+    /// Westfall–Young and Anderson adjusted p-values instead of the effects.
+    #[arg(long, conflicts_with_all = ["attrition", "cluster_diagnostics"])]
+    pub families: bool,
     /// table, csv, json, markdown or latex.
     #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
@@ -122,6 +144,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         treatment: args.treatment.clone(),
         control: args.control.clone(),
         by: args.by.clone(),
+        reference: args.reference.clone(),
+        pairs: args.pairs.then_some(true),
         covariates: args.covariates.clone(),
         estimator: args.estimator.clone(),
         strata: args.strata.clone(),
@@ -132,6 +156,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         ipw: args.ipw.clone(),
         ri: args.ri,
         ri_algorithm: args.ri_algorithm.clone(),
+        ri_exact_max: args.ri_exact_max,
+        ri_statistic: args.ri_statistic.clone(),
         seed: args.seed,
         adjust: args.adjust.clone(),
         categorical: args.categorical.clone(),
@@ -205,6 +231,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     let frame = if args.attrition {
         attrition_frame(&effects.estimates.attrition)
+    } else if args.families {
+        if settings.families.value.is_empty() {
+            return Err(UsageError(
+                "--families needs families of hypotheses: declare them in the study as [[analysis.families]] (name, outcomes, subgroups)".into(),
+            )
+            .into());
+        }
+        lotta::tidy::multiple::families_frame(&effects.estimates.families)
     } else if args.cluster_diagnostics {
         if effects.estimates.clusters.is_empty() {
             return Err(UsageError(
@@ -214,7 +248,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
         cluster_frame(&effects.estimates.clusters)
     } else {
-        to_frame(&effects.estimates.rows)
+        let frame = to_frame(&effects.estimates.rows);
+        // Few clusters (issue 14): the table leads with the design-based result.
+        match few_clusters(&effects.estimates.rows, settings.few_clusters.value) {
+            Some(g) if args.format == Format::Table => {
+                eprintln!("{}", few_clusters_headline(g, &effects.estimates.rows));
+                design_based_first(&frame)
+            }
+            _ => frame,
+        }
     };
     emit(
         &frame,
@@ -227,4 +269,20 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         },
     )?;
     Ok(0)
+}
+
+/// The line above the table when clusters are few: how many, and which result leads.
+fn few_clusters_headline(g: usize, rows: &[lotta::estimate::rows::EffectRow]) -> String {
+    let lead = if rows.iter().any(|r| r.ri_exact == Some(true)) {
+        "exact randomization inference (p_value_ri over every possible assignment, ri_draws = N)"
+    } else if rows.iter().any(|r| r.p_value_wild.is_some()) {
+        "the wild cluster bootstrap (p_value_wild)"
+    } else if rows.iter().any(|r| r.p_value_ri.is_some()) {
+        "randomization inference (p_value_ri)"
+    } else {
+        "nothing design-based yet: add --ri or --wild-bootstrap"
+    };
+    format!(
+        "only {g} clusters: cluster-robust p-values and intervals are unreliable; the table leads with {lead}, the cluster-robust (CR2) columns beside it"
+    )
 }

@@ -5,9 +5,12 @@ use clap::{Parser, Subcommand};
 
 pub mod assign;
 pub mod balance;
+pub mod bounds;
 pub mod common;
+pub mod completions;
 pub mod cost;
 pub mod estimate;
+pub mod init;
 pub mod plan;
 pub mod power;
 pub mod report;
@@ -27,6 +30,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a new study: a commented study.toml with every default, data templates, next steps.
+    Init(init::Args),
     /// Assign participants not yet in the ledger to arms (seeded, append-only).
     Assign(assign::Args),
     /// Re-derive every assignment in a ledger from its seed and design; check its hash chain.
@@ -37,18 +42,26 @@ pub enum Command {
     Estimate(estimate::Args),
     /// Incremental cost, additional jobs and cost per additional job, with intervals.
     Cost(cost::Args),
+    /// Lee (2009) bounds on effects on outcomes observed only for some (attrition, earnings
+    /// among the employed), tightened within cells, with Imbens–Manski intervals.
+    Bounds(bounds::Args),
     /// Time to event (time to first job): Kaplan–Meier, log-rank, RMST, Cox, competing risks.
     Survival(survival::Args),
     /// Write a synthetic study (participants, outcomes, costs) from the spec's data-generating process.
     Simulate(simulate::Args),
     /// Minimum detectable effect, power or sample size, analytically or by simulation.
     Power(power::Args),
-    /// The whole evaluation of a study: assign, balance, estimate, cost, report.
+    /// The whole evaluation of an assigned study (run `lotta assign` first): verify the ledger,
+    /// balance, effects, costs, time to event, and the report folder.
     Run(run::Args),
     /// Write the report folder from results already computed.
     Report(report::Args),
     /// The pre-analysis plan: freeze it, show it, compare today's settings with it.
     Plan(plan::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions(completions::Args),
+    /// Print lotta's manual page (roff), or write a page per command into a folder.
+    Man(completions::ManArgs),
 }
 
 /// A mistake in how the command was called (exit code 2), as opposed to bad data (exit code 1).
@@ -64,12 +77,16 @@ pub fn run(cli: Cli) -> i32 {
         Command::Balance(args) => balance::run(args),
         Command::Estimate(args) => estimate::run(args),
         Command::Cost(args) => cost::run(args),
+        Command::Bounds(args) => bounds::run(args),
         Command::Survival(args) => survival::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Power(args) => power::run(args),
         Command::Run(args) => run::run(args),
         Command::Report(args) => report::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => completions::man(args),
     };
     match result {
         Ok(code) => code,

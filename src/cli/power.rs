@@ -85,6 +85,10 @@ pub struct PlanFlags {
     /// and for clusters, with K − 2 df).
     #[arg(long)]
     pub method: Option<String>,
+    /// The clusters are randomized in matched pairs (one of each pair treated), for the smallest
+    /// attainable randomization p-value (`[power] pairs`).
+    #[arg(long)]
+    pub pairs: bool,
     /// Share of women among participants (default 0.5).
     #[arg(long, allow_hyphen_values = true)]
     pub share_women: Option<f64>,
@@ -147,6 +151,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let at = |name: &str| locate(&args, study.as_ref(), name);
     let plan = PowerPlan::new(&input, &at)?;
     let answer = plan.answer()?;
+    let pairs = args.plan.pairs || spec.pairs.unwrap_or(false);
+    if let Some(k) = answer.rows.first().and_then(|r| r.clusters) {
+        randomization_note(k, plan.treated_share, plan.alpha, pairs);
+    }
     emit(
         &answer_frame(&answer),
         args.format,
@@ -262,4 +270,39 @@ fn run_simulation(
         },
     )?;
     Ok(0)
+}
+
+/// The smallest randomization p-value of the planned cluster design, and a warning when α
+/// cannot be reached (issue 14).
+fn randomization_note(clusters: f64, treated_share: f64, alpha: f64, pairs: bool) {
+    let k = clusters.round().max(0.0) as usize;
+    let treated = (clusters * treated_share).round() as usize;
+    let design = if pairs {
+        format!("{} matched pairs of clusters", k / 2)
+    } else {
+        format!("{k} clusters, {treated} treated")
+    };
+    match lotta::power::randomization_resolution(k, treated, pairs) {
+        Some(resolution) => {
+            let (n, p) = (resolution.assignments, resolution.smallest_p);
+            let why = if resolution.at_least_as_extreme == 2 {
+                " (two-sided: in a 1:1 design an assignment and its mirror, the arms swapped, give the same |statistic|)"
+            } else {
+                " (two-sided)"
+            };
+            eprintln!(
+                "note: randomization inference: the planned design ({design}) has {n} possible assignments; the smallest attainable randomization p-value is {}/{n} = {p:.4}{why}",
+                resolution.at_least_as_extreme
+            );
+            if p > alpha {
+                eprintln!(
+                    "warning: with {design} no randomization p-value can be below {p:.4}, so α = {alpha} cannot be reached whatever the effect; plan more clusters (or clusters not in pairs)"
+                );
+            }
+        }
+        None if pairs => eprintln!(
+            "warning: --pairs needs an even number of clusters split 1:1; {k} clusters with {treated} treated cannot be paired"
+        ),
+        None => {}
+    }
 }

@@ -21,6 +21,10 @@ pub struct Args {
     /// The report folder holding `tables/` from `lotta run` (default: notebooks-out/<name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The report's language: en (English) or sv (Swedish: decimal comma, Swedish terms); the
+    /// tidy tables are the same in every language [default: `[report] language`, else en].
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<String>,
     /// Print nothing on success (by default one line says where the report is).
     #[arg(long)]
     pub quiet: bool,
@@ -32,7 +36,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let study = Study::load(&args.study)?;
-    let context = ReportSettings::resolve(&study)?;
+    let context =
+        ReportSettings::resolve(&study)?.with_language_flag(&study, args.language.as_ref())?;
     let folder = args
         .out
         .unwrap_or_else(|| PathBuf::from("notebooks-out").join(study.name()));

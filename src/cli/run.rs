@@ -19,6 +19,10 @@ pub struct Args {
     /// The report folder (default: notebooks-out/<study name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The report's language: en (English) or sv (Swedish: decimal comma, Swedish terms); the
+    /// tidy tables are the same in every language [default: `[report] language`, else en].
+    #[arg(long, value_name = "LANG")]
+    pub language: Option<String>,
     /// Print no progress, timings or the closing line that says where the report is.
     #[arg(long)]
     pub quiet: bool,
@@ -89,7 +93,10 @@ impl Stages {
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let study = Study::load(&args.study)?;
     // Every section's settings are resolved and checked before any work.
-    let settings = RunSettings::resolve(&study)?;
+    let mut settings = RunSettings::resolve(&study)?;
+    settings.report = settings
+        .report
+        .with_language_flag(&study, args.language.as_ref())?;
     if args.strict {
         settings.check_strict(&study)?;
     }

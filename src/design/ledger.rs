@@ -12,8 +12,23 @@ use std::sync::Arc;
 
 /// The format tag written in the sidecar.
 pub const FORMAT: &str = "lotta-ledger/1";
-/// The assignment algorithm (docs/randomization.md); a different one would need a new tag.
+/// The assignment algorithm (docs/randomization.md) of every design that v1 could draw; its
+/// streams are pinned by the golden vectors, and its ledgers keep this tag for ever.
 pub const ALGORITHM: &str = "lotta/assign/v1";
+/// v1 plus the misfit policy `randomizr` (docs/randomization.md §4a), the default for cluster
+/// designs since this tag: a ledger drawn with it says so, and a lotta that knows only v1
+/// refuses it rather than re-deriving it wrongly.
+pub const ALGORITHM_V2: &str = "lotta/assign/v2";
+
+/// The algorithm tag a design's ledger carries: v1 unless it needs v2's policy, so every
+/// design v1 could draw keeps its v1 sidecar bytes (and hash chain).
+pub fn algorithm_of(design: &Design) -> &'static str {
+    if design.misfits == super::Misfits::Randomizr {
+        ALGORITHM_V2
+    } else {
+        ALGORITHM
+    }
+}
 /// Separator between fields in the hashed text (ASCII unit separator; never inside a field).
 const FIELD_SEPARATOR: u8 = 0x1f;
 
@@ -103,7 +118,7 @@ pub fn columns(design: &Design) -> Vec<&'static str> {
 pub fn sidecar_bytes(design: &Design) -> Vec<u8> {
     let sidecar = Sidecar {
         format: FORMAT.to_string(),
-        algorithm: ALGORITHM.to_string(),
+        algorithm: algorithm_of(design).to_string(),
         design: design.clone(),
     };
     let mut bytes = serde_json::to_vec_pretty(&sidecar).unwrap_or_default();

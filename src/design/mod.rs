@@ -3,6 +3,7 @@
 //! `docs/randomization.md`), and the ledger's record format ([`ledger`]). Nothing here reads
 //! files; reading and appending ledger files is `io::ledger`'s job.
 
+pub mod enumerate;
 pub mod ledger;
 pub mod plan;
 pub mod rolling;
@@ -52,6 +53,11 @@ pub enum Misfits {
     /// All misfits of a batch pooled and randomized completely with the ratios; the remainder
     /// of that is drawn independently with the ratios as weights.
     Wglobal,
+    /// randomizr's `complete_ra` rule (`lotta/assign/v2`): every unit is assigned; arm a gets
+    /// ⌊n·rₐ/R⌋ or ⌈n·rₐ/R⌉ units of a stratum-batch of n, with the probabilities that make its
+    /// expected count exactly n·rₐ/R, so every unit has probability rₐ/R. The default for
+    /// cluster designs (method `complete`), where leaving a misfit out drops a whole cluster.
+    Randomizr,
 }
 
 impl fmt::Display for Misfits {
@@ -62,6 +68,7 @@ impl fmt::Display for Misfits {
             Misfits::Global => "global",
             Misfits::Wstrata => "wstrata",
             Misfits::Wglobal => "wglobal",
+            Misfits::Randomizr => "randomizr",
         })
     }
 }
@@ -138,7 +145,8 @@ fn gcd(a: u32, b: u32) -> u32 {
 
 impl Design {
     /// Validate raw values into a design. Defaults: method `complete`, misfits `missing`
-    /// (as randtreat), block sizes (for `blocks`) one and two times the sum of the ratios,
+    /// (as randtreat) for individuals and `randomizr` for clusters (every cluster assigned;
+    /// leaving clusters out takes an explicit `missing`), block sizes (for `blocks`) one and two times the sum of the ratios,
     /// control the last arm.
     pub fn new(input: DesignInput) -> Result<Design, DesignError> {
         if input.arms.len() < 2 {
@@ -252,6 +260,14 @@ impl Design {
                 sizes
             }
         };
+        // With blocks the policy is unused, and stays `missing` so that the design file (and
+        // the hash chain that starts from it) of a `lotta/assign/v1` ledger never changes.
+        let cluster_complete = input.cluster.is_some() && method == AssignmentMethod::Complete;
+        let misfits = input.misfits.unwrap_or(if cluster_complete {
+            Misfits::Randomizr
+        } else {
+            Misfits::Missing
+        });
         Ok(Design {
             arms,
             control,
@@ -259,7 +275,7 @@ impl Design {
             cluster: input.cluster.map(|c| c.trim().to_string()),
             method,
             block_sizes,
-            misfits: input.misfits.unwrap_or(Misfits::Missing),
+            misfits,
             seed: input.seed,
             id: input.id.trim().to_string(),
         })

@@ -347,6 +347,80 @@ impl AssignmentPlan {
             .collect()
     }
 
+    /// [`AssignmentPlan::draw`] per member (randomization unit, cluster or person): the arm
+    /// index of every member; `draw` gives unit u the arm of member `member_of(u)`.
+    pub fn draw_members(&self, seed: u64, prefix: &str) -> Vec<u32> {
+        self.run(seed, prefix).iter().map(|s| s.arm).collect()
+    }
+
+    /// Every assignment this procedure can make, when they are equally likely and can be listed
+    /// (`design::enumerate`): complete randomization in every stratum and batch, where the
+    /// leftover units (misfits) are left unassigned, absent, or (policy `strata` with equal
+    /// ratios) given to a uniformly chosen set of arms. None for permuted blocks and for weighted
+    /// or pooled misfits, whose assignments are not equally likely or not independent by
+    /// segment. The members are the randomization units ([`AssignmentPlan::member_of`]).
+    pub fn enumeration(&self) -> Option<super::enumerate::Enumeration> {
+        use super::enumerate::{Enumeration, Segment};
+        if self.method != AssignmentMethod::Complete {
+            return None;
+        }
+        let k = self.ratios.len();
+        let equal_ratios = self.total as usize == k;
+        let mut segments = Vec::with_capacity(self.segments.len());
+        for seg in &self.segments {
+            let n = seg.end - seg.start;
+            let full = n / self.total as usize;
+            let misfits = n - full * self.total as usize;
+            let base: Vec<usize> = self.ratios.iter().map(|&r| full * r as usize).collect();
+            let mut labels: Vec<u32> = (0..k as u32).collect();
+            let options = match (misfits, self.misfits) {
+                (0, _) => vec![base],
+                (m, Misfits::Missing) => {
+                    labels.push(UNASSIGNED);
+                    let mut counts = base;
+                    counts.push(m);
+                    vec![counts]
+                }
+                // Each set of `m` arms (one more unit each) is equally likely (`equal_split`).
+                // randomizr's systematic draw (`randomizr_counts`) makes every set of m arms
+                // equally likely only with equal ratios and at most three arms (with four arms
+                // and m = 2 it reaches 4 of the 6 sets); with unequal ratios the assignments
+                // are not equally likely at all. Those designs are sampled, not listed.
+                (m, Misfits::Strata | Misfits::Randomizr)
+                    if equal_ratios && (self.misfits == Misfits::Strata || k <= 3) =>
+                {
+                    combinations(k, m)
+                        .into_iter()
+                        .map(|set| {
+                            let mut counts = base.clone();
+                            for a in set {
+                                counts[a] += 1;
+                            }
+                            counts
+                        })
+                        .collect()
+                }
+                _ => return None,
+            };
+            segments.push(Segment {
+                members: (seg.start..seg.end).collect(),
+                labels,
+                options,
+            });
+        }
+        Enumeration::new(self.n_members, segments)
+    }
+
+    /// Assignment number `index` of `enumeration` (from [`AssignmentPlan::enumeration`]): the
+    /// arm index of every unit (input order), [`UNASSIGNED`] for units left out.
+    pub fn enumerated(&self, enumeration: &super::enumerate::Enumeration, index: u128) -> Vec<u32> {
+        let members = enumeration.assignment(index);
+        self.unit_member
+            .iter()
+            .map(|&m| members.get(m as usize).copied().unwrap_or(UNASSIGNED))
+            .collect()
+    }
+
     /// The twin of [`AssignmentPlan::assign`]: for every unit (input order) and arm, the
     /// probability of that arm, row-major (`units × arms`). Under misfit policy `missing` a row
     /// sums to one minus the probability of being left unassigned; otherwise to 1.
@@ -380,6 +454,9 @@ impl AssignmentPlan {
         let total = self.total as f64;
         match self.method {
             AssignmentMethod::Blocks => self.ratios.iter().map(|&r| r as f64 / total).collect(),
+            AssignmentMethod::Complete if self.misfits == Misfits::Randomizr => {
+                self.ratios.iter().map(|&r| r as f64 / total).collect()
+            }
             AssignmentMethod::Complete => {
                 let full = (n / self.total as usize) as f64;
                 let m = (n % self.total as usize) as f64;
@@ -389,7 +466,9 @@ impl AssignmentPlan {
                         let w = match self.misfits {
                             Misfits::Missing => 0.0,
                             Misfits::Strata | Misfits::Global => 1.0 / k_arms as f64,
-                            Misfits::Wstrata | Misfits::Wglobal => r as f64 / total,
+                            Misfits::Wstrata | Misfits::Wglobal | Misfits::Randomizr => {
+                                r as f64 / total
+                            }
                         };
                         (full * r as f64 + m * w) / n as f64
                     })
@@ -460,6 +539,18 @@ impl AssignmentPlan {
                 seg.batch
             ),
         );
+        if self.misfits == Misfits::Randomizr {
+            let mut labels = randomizr_counts(n, &self.ratios, &mut stream);
+            stream.shuffle(&mut labels);
+            for (i, (slot, &arm)) in chunk.iter_mut().zip(&labels).enumerate() {
+                *slot = Slot {
+                    arm,
+                    block: 0,
+                    position: i as u32 + 1,
+                };
+            }
+            return;
+        }
         let full = n / self.total as usize;
         let mut labels: Vec<u32> = Vec::with_capacity(n);
         for (a, &r) in self.ratios.iter().enumerate() {
@@ -490,7 +581,7 @@ impl AssignmentPlan {
                     slot.arm = weighted(&self.ratios, self.total, &mut stream);
                 }
             }
-            Misfits::Missing | Misfits::Global | Misfits::Wglobal => {}
+            Misfits::Missing | Misfits::Global | Misfits::Wglobal | Misfits::Randomizr => {}
         }
     }
 
@@ -608,6 +699,82 @@ fn equal_split(m: usize, k: usize, stream: &mut Stream) -> Vec<u32> {
         labels.extend(std::iter::repeat_n(a, count));
     }
     stream.shuffle(&mut labels);
+    labels
+}
+
+/// The subsets of size `m` of 0..k, in lexicographic order.
+fn combinations(k: usize, m: usize) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    let mut set: Vec<usize> = (0..m).collect();
+    if m > k {
+        return out;
+    }
+    loop {
+        out.push(set.clone());
+        // The rightmost element that can still move right.
+        let Some(i) = (0..m).rev().find(|&i| set[i] < k - m + i) else {
+            return out;
+        };
+        set[i] += 1;
+        for j in i + 1..m {
+            set[j] = set[j - 1] + 1;
+        }
+    }
+}
+
+/// The labels of a stratum-batch of n units under randomizr's `complete_ra` rule
+/// (docs/randomization.md §4a; randomizr's R/complete_ra.R, "prob_each"), listed arm by arm
+/// before the shuffle. Arm a's target is n·rₐ/R; it first gets ⌊n·rₐ/R⌋ labels. The remaining
+/// M = n − Σ⌊n·rₐ/R⌋ labels go to M distinct arms, arm a with probability fₐ = frac(n·rₐ/R)
+/// (these sum to M and each is below 1), so arm a's count is its target's floor or ceiling and
+/// its expected count is exactly n·rₐ/R: every unit has probability rₐ/R. The M arms are chosen
+/// by systematic sampling (Madow 1949), whose inclusion probabilities are exactly the fₐ, in
+/// integers: with cₐ = (n·rₐ) mod R and Cₐ = c₁ + … + cₐ, draw u = below(R) (no draw when
+/// M = 0) and take each arm whose interval [Cₐ₋₁, Cₐ) holds one of u, u + R, …, u + (M−1)R.
+/// With two arms this is randomizr's two-arm rule exactly (the treated count is the floor or
+/// the ceiling, the ceiling with probability frac). With more arms randomizr draws the M arms
+/// by R's sequential `sample(replace = FALSE, prob = …)`, whose inclusion probabilities are not
+/// exactly the fₐ; the systematic draw keeps randomizr's stated guarantee exactly.
+fn randomizr_counts(n: usize, ratios: &[u32], stream: &mut Stream) -> Vec<u32> {
+    let total: u64 = ratios.iter().map(|&r| u64::from(r)).sum();
+    let floors: u64 = ratios
+        .iter()
+        .map(|&r| n as u64 * u64::from(r) / total)
+        .sum();
+    let start = if floors < n as u64 {
+        stream.below(total)
+    } else {
+        0
+    };
+    randomizr_labels(n, ratios, start)
+}
+
+/// The labels of [`randomizr_counts`] for the systematic start `start` in `0..R`: each of the
+/// R starts is equally likely, and over them arm a gets its ceiling in exactly (n·rₐ) mod R.
+pub(super) fn randomizr_labels(n: usize, ratios: &[u32], start: u64) -> Vec<u32> {
+    let total: u64 = ratios.iter().map(|&r| u64::from(r)).sum();
+    let targets: Vec<(u64, u64)> = ratios
+        .iter()
+        .map(|&r| {
+            let scaled = n as u64 * u64::from(r);
+            (scaled / total, scaled % total)
+        })
+        .collect();
+    let floors: u64 = targets.iter().map(|t| t.0).sum();
+    let remainder = n as u64 - floors;
+    let mut labels = Vec::with_capacity(n);
+    let mut cumulative = 0u64;
+    for (a, &(floor, fraction)) in targets.iter().enumerate() {
+        // Points u + jR (j < M) in [cumulative, cumulative + fraction): at most one, as
+        // fraction < R.
+        let low = cumulative;
+        cumulative += fraction;
+        let hit = (0..remainder)
+            .map(|j| start + j * total)
+            .any(|point| point >= low && point < cumulative);
+        let count = floor + u64::from(hit);
+        labels.extend(std::iter::repeat_n(a as u32, count as usize));
+    }
     labels
 }
 

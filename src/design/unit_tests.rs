@@ -388,3 +388,282 @@ fn duplicate_and_empty_ids_are_reported_by_position() {
     let e = AssignmentPlan::new(&d, &ids, (&sc, &sk), None, &[1, 1, 1]).unwrap_err();
     assert_eq!(e, super::PlanError::EmptyId { unit: 1 });
 }
+
+/// The listed assignments are exactly the ones the procedure draws (issue 14): 11 clusters in a
+/// stratum of 6 (3:3) and one of 5 (misfit policy `strata`: 3:2 or 2:3), so
+/// C(6,3)·2·C(5,2) = 400; 20,000 draws reach every one and nothing else.
+#[test]
+fn the_enumeration_lists_exactly_the_assignments_the_procedure_draws() {
+    let d = design(
+        &[("a", 1), ("b", 1)],
+        AssignmentMethod::Complete,
+        Some(Misfits::Strata),
+        &[],
+    );
+    let n = 200;
+    let ids: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+    let clusters: Vec<String> = (0..n).map(|i| format!("m{}", (i * 7) % 11)).collect();
+    let strata: Vec<String> = (0..n)
+        .map(|i| if (i * 7) % 11 < 6 { "x" } else { "y" }.to_string())
+        .collect();
+    let (sc, sk) = strata_codes(&[("s", &strata)], n);
+    let (cc, cn) = intern(&clusters);
+    let p = AssignmentPlan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &vec![1; n]).unwrap();
+    let e = p.enumeration().unwrap();
+    assert_eq!(e.count(), 400);
+    let listed: std::collections::BTreeSet<Vec<u32>> =
+        (0..400).map(|r| p.enumerated(&e, r)).collect();
+    assert_eq!(listed.len(), 400);
+    let drawn: std::collections::BTreeSet<Vec<u32>> = (0..20_000)
+        .map(|r| p.draw(5, &format!("ri/draw={r}")))
+        .collect();
+    assert_eq!(drawn, listed);
+    // Permuted blocks and weighted misfits are not equally likely: not listed.
+    let blocks = design(
+        &[("a", 1), ("b", 1)],
+        AssignmentMethod::Blocks,
+        None,
+        &[2, 4],
+    );
+    let (ids, strata) = units(&[6]);
+    assert!(
+        plan(&blocks, &ids, &strata, &[1; 6])
+            .enumeration()
+            .is_none()
+    );
+    let weighted = design(
+        &[("a", 1), ("b", 1)],
+        AssignmentMethod::Complete,
+        Some(Misfits::Wstrata),
+        &[],
+    );
+    let (ids, strata) = units(&[5]);
+    assert!(
+        plan(&weighted, &ids, &strata, &[1; 5])
+            .enumeration()
+            .is_none()
+    );
+    let (ids, strata) = units(&[6]);
+    assert_eq!(
+        plan(&weighted, &ids, &strata, &[1; 6])
+            .enumeration()
+            .unwrap()
+            .count(),
+        20
+    );
+}
+
+/// randomizr's rule (`Misfits::Randomizr`): over the R equally likely systematic starts, arm
+/// a's count is ⌊n·rₐ/R⌋ or ⌈n·rₐ/R⌉, and its mean is exactly n·rₐ/R (randomizr's
+/// complete_ra: "the overall probability of assignment is exactly prob_each"), checked exactly
+/// in integers for every n up to 40 and several ratio lists.
+#[test]
+fn randomizr_counts_are_floor_or_ceiling_with_exact_expectation() {
+    use super::plan::randomizr_labels;
+    for ratios in [
+        vec![1, 1],
+        vec![2, 1],
+        vec![1, 1, 1],
+        vec![3, 2, 2],
+        vec![5, 1, 1, 1],
+    ] {
+        let total: u64 = ratios.iter().map(|&r| u64::from(r)).sum();
+        for n in 0..=40usize {
+            let mut sums = vec![0u64; ratios.len()];
+            for start in 0..total {
+                let labels = randomizr_labels(n, &ratios, start);
+                assert_eq!(labels.len(), n, "{ratios:?} n={n}");
+                for (a, &r) in ratios.iter().enumerate() {
+                    let count = labels.iter().filter(|&&l| l == a as u32).count() as u64;
+                    let scaled = n as u64 * u64::from(r);
+                    assert!(
+                        count == scaled / total || count == scaled.div_ceil(total),
+                        "{ratios:?} n={n} arm {a}: {count}"
+                    );
+                    sums[a] += count;
+                }
+            }
+            // Σ over the R starts of the count = R · E[count] = n·rₐ.
+            for (a, &r) in ratios.iter().enumerate() {
+                assert_eq!(sums[a], n as u64 * u64::from(r), "{ratios:?} n={n} arm {a}");
+            }
+        }
+    }
+}
+
+/// Five municipalities, 1:1, the default policy: every cluster is assigned (the v1 default left
+/// one out), members share their cluster's arm, and every recorded probability is 1/2 — the
+/// rule's, and the twin's.
+#[test]
+fn cluster_designs_assign_every_cluster_by_default() {
+    let d = Design::new(DesignInput {
+        arms: vec![("md1".into(), 1), ("standard".into(), 1)],
+        cluster: Some("municipality".into()),
+        seed: 2019,
+        id: "id".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(d.misfits, Misfits::Randomizr);
+    let sizes = [40usize, 6, 7, 5, 4];
+    let mut ids = Vec::new();
+    let mut municipality = Vec::new();
+    for (c, &n) in sizes.iter().enumerate() {
+        for _ in 0..n {
+            ids.push(format!("p{:03}", ids.len()));
+            municipality.push(format!("m{c}"));
+        }
+    }
+    let (sc, sk) = strata_codes(&[], ids.len());
+    let (cc, cn) = intern(&municipality);
+    let p =
+        AssignmentPlan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &vec![1; ids.len()]).unwrap();
+    let probabilities = p.probabilities();
+    let mut treated_clusters = [0usize; 2];
+    for seed in 0..200 {
+        let a = p.assign(seed);
+        let mut arm_of: HashMap<&str, u32> = HashMap::new();
+        for (i, slot) in a.slots.iter().enumerate() {
+            assert_ne!(slot.arm, UNASSIGNED, "seed {seed}: a cluster left out");
+            assert_eq!(
+                *arm_of.entry(&municipality[i]).or_insert(slot.arm),
+                slot.arm
+            );
+            assert_eq!(a.probability[i], 0.5);
+            assert_eq!(&probabilities[2 * i..2 * i + 2], &[0.5, 0.5]);
+        }
+        let treated = arm_of.values().filter(|&&a| a == 0).count();
+        assert!(treated == 2 || treated == 3, "{treated}");
+        treated_clusters[treated - 2] += 1;
+    }
+    // Two or three treated clusters, each with probability 1/2 (Monte Carlo, 200 draws: a
+    // 4.5-SD band).
+    assert!(
+        (68..=132).contains(&treated_clusters[0]),
+        "{treated_clusters:?}"
+    );
+    // `missing`, named explicitly, still leaves a misfit cluster out.
+    let mut explicit = d.clone();
+    explicit.misfits = Misfits::Missing;
+    let p = AssignmentPlan::new(
+        &explicit,
+        &ids,
+        (&sc, &sk),
+        Some((&cc, &cn)),
+        &vec![1; ids.len()],
+    )
+    .unwrap();
+    assert!(p.assign(1).slots.iter().any(|s| s.arm == UNASSIGNED));
+}
+
+/// Blocks never use a misfit policy, so a cluster design with blocks keeps v1's `missing` in
+/// its design file: its ledgers' hash chains do not change.
+#[test]
+fn cluster_blocks_keep_the_v1_design_file() {
+    let d = Design::new(DesignInput {
+        arms: vec![("a".into(), 1), ("b".into(), 1)],
+        cluster: Some("m".into()),
+        method: Some(AssignmentMethod::Blocks),
+        seed: 1,
+        id: "id".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(d.misfits, Misfits::Missing);
+    assert_eq!(super::ledger::algorithm_of(&d), super::ledger::ALGORITHM);
+}
+
+/// Against tests/reference/assign/randomizr_rule.R (randomizr's documented rule, stated in R):
+/// for each stratum size and ratio list, each arm's count is the R file's floor or ceiling, the
+/// share of the R equally likely systematic starts that give the ceiling is its probability,
+/// and the per-unit probability the ledger records is the rule's.
+#[test]
+fn randomizr_rule_matches_the_r_reference() {
+    use super::plan::randomizr_labels;
+    let text = include_str!("../../tests/reference/assign/randomizr_rule.csv");
+    let mut checked = 0;
+    for line in text.lines().skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        let ratios: Vec<u32> = c[0].split(':').map(|r| r.parse().unwrap()).collect();
+        let n: usize = c[1].parse().unwrap();
+        let arm: u32 = c[2].parse().unwrap();
+        let (floor, ceiling): (usize, usize) = (c[3].parse().unwrap(), c[4].parse().unwrap());
+        let prob_ceiling: f64 = c[5].parse().unwrap();
+        let unit_probability: f64 = c[7].parse().unwrap();
+        let total: u64 = ratios.iter().map(|&r| u64::from(r)).sum();
+        let mut at_ceiling = 0u64;
+        for start in 0..total {
+            let count = randomizr_labels(n, &ratios, start)
+                .iter()
+                .filter(|&&l| l == arm)
+                .count();
+            assert!(count == floor || count == ceiling, "{line}: {count}");
+            if count == ceiling && ceiling > floor {
+                at_ceiling += 1;
+            }
+        }
+        assert!(
+            (at_ceiling as f64 / total as f64 - prob_ceiling).abs() < 1e-12,
+            "{line}"
+        );
+        let recorded = f64::from(ratios[arm as usize]) / total as f64;
+        assert!((recorded - unit_probability).abs() < 1e-12, "{line}");
+        checked += 1;
+    }
+    assert_eq!(checked, 54);
+}
+
+/// Exact RI with the cluster default (`Misfits::Randomizr`): 5 municipalities 1:1 are 2 or 3
+/// treated, each with probability ½, and every assignment of either count is equally likely, so
+/// the listing is the 2·C(5,2) = 20 assignments the procedure draws. With three equal arms every
+/// set of extra arms is reached equally often too; with four arms (4 of the 6 sets of two) or
+/// unequal ratios the assignments are not equally likely and are sampled, not listed.
+#[test]
+fn the_randomizr_rule_is_listed_only_where_its_assignments_are_equally_likely() {
+    let clustered = |arms: &[(&str, u32)], clusters: usize| {
+        let d = design(
+            arms,
+            AssignmentMethod::Complete,
+            Some(Misfits::Randomizr),
+            &[],
+        );
+        let n = clusters * 4;
+        let ids: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+        let names: Vec<String> = (0..n).map(|i| format!("m{}", i % clusters)).collect();
+        let strata = vec!["all".to_string(); n];
+        let (sc, sk) = strata_codes(&[("s", &strata)], n);
+        let (cc, cn) = intern(&names);
+        AssignmentPlan::new(&d, &ids, (&sc, &sk), Some((&cc, &cn)), &vec![1; n]).unwrap()
+    };
+    let p = clustered(&[("a", 1), ("b", 1)], 5);
+    let e = p.enumeration().unwrap();
+    assert_eq!(e.count(), 20);
+    let listed: std::collections::BTreeSet<Vec<u32>> =
+        (0..20).map(|r| p.enumerated(&e, r)).collect();
+    assert_eq!(listed.len(), 20);
+    let drawn: std::collections::BTreeSet<Vec<u32>> = (0..4_000)
+        .map(|r| p.draw(5, &format!("ri/draw={r}")))
+        .collect();
+    assert_eq!(drawn, listed);
+    // Per cluster (randomization inference's O(G) path), the same assignments: a unit gets its
+    // cluster's arm, listed or drawn.
+    for r in 0..20u128 {
+        let (units, members) = (p.enumerated(&e, r), e.assignment(r));
+        assert!((0..units.len()).all(|u| units[u] == members[p.member_of(u)]));
+    }
+    for r in 0..50 {
+        let prefix = format!("ri/draw={r}");
+        let (units, members) = (p.draw(5, &prefix), p.draw_members(5, &prefix));
+        assert_eq!(members.len(), 5);
+        assert!((0..units.len()).all(|u| units[u] == members[p.member_of(u)]));
+    }
+    // Three arms, 7 clusters: 2 each plus one extra arm, C(7; 3,2,2)·3 = 630.
+    let p = clustered(&[("a", 1), ("b", 1), ("c", 1)], 7);
+    assert_eq!(p.enumeration().unwrap().count(), 630);
+    assert!(
+        clustered(&[("a", 1), ("b", 1), ("c", 1), ("d", 1)], 6)
+            .enumeration()
+            .is_none()
+    );
+    assert!(clustered(&[("a", 2), ("b", 1)], 5).enumeration().is_none());
+}

@@ -37,7 +37,11 @@ pub const WEAK_FIRST_STAGE_F: f64 = 10.0;
 
 /// Empty the inference of rows whose SE is 0 or not finite, and push a warning for each.
 pub fn rows(rows: &mut [EffectRow], warnings: &mut Vec<String>) {
-    for r in rows.iter_mut() {
+    // A joint test row has no estimate or SE by design (its statistic is an F).
+    for r in rows
+        .iter_mut()
+        .filter(|r| r.estimator.kind != super::rows::EffectKind::Wald)
+    {
         if !r.std_error.is_finite() {
             r.std_error = f64::NAN;
         }
@@ -48,6 +52,9 @@ pub fn rows(rows: &mut [EffectRow], warnings: &mut Vec<String>) {
             r.df = f64::NAN;
         }
         let zero = r.std_error == 0.0;
+        // No estimate at all: the reason was given where the row was left empty (a subgroup
+        // level without both arms, a term not identified).
+        let unestimated = r.estimate.is_nan();
         if zero || r.std_error.is_nan() {
             r.statistic = f64::NAN;
             r.p_value = f64::NAN;
@@ -58,13 +65,15 @@ pub fn rows(rows: &mut [EffectRow], warnings: &mut Vec<String>) {
             } else {
                 "the standard error cannot be computed (too few observations per arm for this SE type)"
             };
-            push(
-                warnings,
-                format!(
-                    "{}, {}, {}: {why}; the statistic, p-value and interval are left empty",
-                    r.outcome, r.subgroup, r.term
-                ),
-            );
+            if !unestimated {
+                push(
+                    warnings,
+                    format!(
+                        "{}, {}, {}: {why}; the statistic, p-value and interval are left empty",
+                        r.outcome, r.subgroup, r.term
+                    ),
+                );
+            }
         }
         if let Some(f) = r.first_stage_f
             && (f.is_nan() || f < WEAK_FIRST_STAGE_F)
@@ -125,7 +134,7 @@ pub fn data(data: &AnalysisData, codes: &[usize], warnings: &mut Vec<String>) {
     }
     if data.cluster.is_none() {
         let mut groupings: Vec<(String, Vec<usize>)> = Vec::new();
-        for factor in [&data.strata, &data.by].into_iter().flatten() {
+        for factor in data.strata.iter().chain(&data.by) {
             groupings.push((factor.name.clone(), factor.codes.clone()));
         }
         for c in &data.covariates {

@@ -27,6 +27,7 @@
 //! column; the caller refits the model for draws that leave an analysed person in no arm.
 
 use super::ols::{CovariateView, DesignMatrix, expand_covariates};
+use super::subgroups;
 use super::{
     AnalysisData, EstimateOptions, Estimator, covariate_views, model_design, treatment_design,
 };
@@ -78,6 +79,9 @@ struct OutcomeMoments {
     y_means: Vec<f64>,
     /// Whether each row was in arm 1 under the observed assignment (for the interval pieces).
     observed_treated: Vec<bool>,
+    /// How many of `rows` were in arm 1 under the observed assignment (counted once, not per
+    /// draw: a draw over clusters must not cost O(n)).
+    observed_treated_count: usize,
     /// Two arms: whether arm 1 was the larger one, so that the other rows are summed.
     complement: bool,
     /// Whether the control arm's sums are needed (blocked differences in means): then the sums
@@ -208,6 +212,110 @@ impl FastStatistic {
         }
         (estimates, pieces)
     }
+
+    /// The sums of v v' of every randomization unit (a cluster, or a person when persons are
+    /// randomized), per outcome and cell, computed once. `member_of[i]` is the unit of analysis
+    /// row i; every assignment the caller evaluates with [`FastStatistic::eval_members`] must
+    /// give all rows of a unit the same arm. Then a draw adds G unit sums instead of n row
+    /// products: the cost of one assignment is O(G), not O(n) (the per-cluster precomputation
+    /// of fwildclusterboot's fast algorithm, Roodman et al. 2019, §5, applied to the
+    /// randomization distribution).
+    pub fn by_member(&self, member_of: &[usize]) -> MemberSums {
+        let outcomes = self
+            .outcomes
+            .iter()
+            .map(|o| {
+                let square = o.q * o.q;
+                let mut index: std::collections::BTreeMap<(usize, u32), usize> = Default::default();
+                let mut counts: std::collections::BTreeMap<usize, (usize, usize)> =
+                    Default::default();
+                let mut sums: Vec<f64> = Vec::new();
+                for (r, (&i, &observed)) in o.rows.iter().zip(&o.observed_treated).enumerate() {
+                    let member = member_of.get(i).copied().unwrap_or(usize::MAX);
+                    let cell = o.cell[r];
+                    let next = index.len();
+                    let block = *index.entry((member, cell)).or_insert(next);
+                    if block == sums.len() / square {
+                        sums.resize(sums.len() + square, 0.0);
+                    }
+                    add_outer(
+                        &mut sums[block * square..(block + 1) * square],
+                        &o.v[r * o.q..(r + 1) * o.q],
+                    );
+                    let count = counts.entry(member).or_default();
+                    count.0 += 1;
+                    count.1 += usize::from(observed);
+                }
+                let mut blocks = vec![(0, 0); index.len()];
+                for (&(member, cell), &b) in &index {
+                    blocks[b] = (member, cell as usize);
+                }
+                OutcomeMemberSums {
+                    blocks,
+                    sums,
+                    counts: counts.into_iter().map(|(m, (n, t))| (m, n, t)).collect(),
+                }
+            })
+            .collect();
+        MemberSums { outcomes }
+    }
+
+    /// [`FastStatistic::eval_with_pieces`] for an assignment given per unit: `member_codes[m]`
+    /// is the arm code of unit m (as `member_of` of [`FastStatistic::by_member`] numbers them).
+    /// Every unit with analysed rows must have an analysed arm (the caller refits otherwise).
+    pub fn eval_members(
+        &self,
+        member_sums: &MemberSums,
+        member_codes: &[usize],
+    ) -> (Vec<f64>, Vec<(f64, f64)>) {
+        let mut estimates = Vec::new();
+        let mut pieces = Vec::with_capacity(self.outcomes.len());
+        for (o, m) in self.outcomes.iter().zip(&member_sums.outcomes) {
+            let square = o.q * o.q;
+            let slots = self.arms + usize::from(o.with_control);
+            let offset = usize::from(o.with_control);
+            let mut sums = vec![0.0; o.n_cells * slots * square];
+            let code = |member: usize| member_codes.get(member).copied().unwrap_or(usize::MAX);
+            for (b, &(member, cell)) in m.blocks.iter().enumerate() {
+                let c = code(member);
+                // Codes 1..=arms, and the control arm 0 when its sums are kept.
+                if c > self.arms || (c == 0 && offset == 0) {
+                    continue;
+                }
+                let slot = cell * slots + c + offset - 1;
+                for (t, v) in sums[slot * square..(slot + 1) * square]
+                    .iter_mut()
+                    .zip(&m.sums[b * square..(b + 1) * square])
+                {
+                    *t += v;
+                }
+            }
+            let (mut treated, mut both) = (0, 0);
+            for &(member, n, observed) in &m.counts {
+                if code(member) == 1 {
+                    treated += n;
+                    both += observed;
+                }
+            }
+            let (e, p) = o.finish(&sums, self.arms, treated, both);
+            estimates.extend(e);
+            pieces.push(p);
+        }
+        (estimates, pieces)
+    }
+}
+
+/// The sums of v v' per randomization unit (see [`FastStatistic::by_member`]).
+pub struct MemberSums {
+    outcomes: Vec<OutcomeMemberSums>,
+}
+
+/// One outcome's unit sums: blocks of (unit, cell) with their q × q upper-triangle sums, and
+/// per unit its analysed rows and those treated under the observed assignment.
+struct OutcomeMemberSums {
+    blocks: Vec<(usize, usize)>,
+    sums: Vec<f64>,
+    counts: Vec<(usize, usize, usize)>,
 }
 
 impl OutcomeMoments {
@@ -264,9 +372,9 @@ impl OutcomeMoments {
         self.finish(&sums, arms, treated, both)
     }
 
-    /// Every model's estimates and the interval pieces from the sums of one draw (per cell and
-    /// kept arm, upper triangles; the layout of [`OutcomeMoments::eval`]), the number of rows
-    /// in arm 1 and of those the rows in arm 1 under the observed assignment.
+    /// The estimates and interval pieces from the sums of v v' per cell and arm slot (upper
+    /// triangles, `n_cells × slots` blocks of q × q, slot = code + offset − 1), the number of
+    /// rows in arm 1 and of those the rows in arm 1 under the observed assignment.
     fn finish(
         &self,
         sums: &[f64],
@@ -313,7 +421,7 @@ impl OutcomeMoments {
             let t = &self.totals[c];
             sum_all += t[last] + t[0] * self.y_means[c];
         }
-        let observed_treated = self.observed_treated.iter().filter(|&&t| t).count();
+        let observed_treated = self.observed_treated_count;
         let (n1, n0) = (treated as f64, (n - treated) as f64);
         (
             sum_treated / n1 - (sum_all - sum_treated) / n0,
@@ -626,8 +734,9 @@ pub fn fast_statistic(
     let mut outcomes = Vec::new();
     for (_, y) in &data.outcomes {
         let complete = super::missing::analysed_rows(data, y);
-        // Cells: subgroup level × stratum (when the model has strata dummies).
-        let by_code = |i: usize| data.by.as_ref().map_or(0, |b| b.codes[i]);
+        // Cells: the combination of every subgroup variable's level × stratum (when the model
+        // has strata dummies), numbered in the order of their keys; every model below is a union
+        // of cells and its columns are fixed within each.
         let stratum = |i: usize| match (&data.strata, fixed_effects) {
             (Some(s), true) => s.codes[i],
             _ => 0,
@@ -636,11 +745,25 @@ pub fn fast_statistic(
             (Some(s), true) => s.levels.len(),
             _ => 1,
         };
-        let cell: Vec<u32> = complete
-            .iter()
-            .map(|&i| (by_code(i) * n_strata + stratum(i)) as u32)
-            .collect();
-        let n_cells = data.by.as_ref().map_or(1, |b| b.levels.len()) * n_strata;
+        let key_of = |i: usize| -> (Vec<usize>, usize) {
+            (data.by.iter().map(|b| b.codes[i]).collect(), stratum(i))
+        };
+        let mut keys: std::collections::BTreeMap<(Vec<usize>, usize), u32> = Default::default();
+        for &i in &complete {
+            keys.insert(key_of(i), 0);
+        }
+        for (c, slot) in keys.values_mut().enumerate() {
+            *slot = c as u32;
+        }
+        let cell: Vec<u32> = complete.iter().map(|&i| keys[&key_of(i)]).collect();
+        let n_cells = keys.len();
+        // The cells of a subgroup level (or of everyone) within a stratum.
+        let cells_of = |level: Option<(usize, usize)>, st: usize| -> Vec<usize> {
+            keys.iter()
+                .filter(|((levels, s), _)| *s == st && level.is_none_or(|(f, l)| levels[f] == l))
+                .map(|(_, &c)| c as usize)
+                .collect()
+        };
         let Some((base, y_means)) = base_vectors(data, options, y, &complete, &cell, n_cells)
         else {
             return Ok(None);
@@ -650,48 +773,60 @@ pub fn fast_statistic(
         for (r, &i) in complete.iter().enumerate() {
             position[i] = r;
         }
-        let mut groups = vec![(complete.clone(), None)];
-        if let Some(by) = &data.by {
+        // The models in `estimate_all`'s row order: everyone; then per subgroup variable each
+        // level, and its interaction models (`subgroups::interaction_models`).
+        enum Spec {
+            Group(Vec<usize>, Option<(usize, usize)>),
+            Interaction(subgroups::InteractionModel),
+        }
+        let mut specs = vec![Spec::Group(complete.clone(), None)];
+        for (f, by) in data.by.iter().enumerate() {
             for l in 0..by.levels.len() {
                 let rows: Vec<usize> = complete
                     .iter()
                     .copied()
                     .filter(|&i| by.codes[i] == l)
                     .collect();
-                groups.push((rows, None));
+                specs.push(Spec::Group(rows, Some((f, l))));
             }
             if by.levels.len() >= 2 {
-                let reference = by.levels.len() - 1;
-                let mut indicators = DesignMatrix::new();
-                for (l, level) in by.levels.iter().enumerate().take(reference) {
-                    indicators.push(
-                        format!("{}{level}", by.name),
-                        complete
-                            .iter()
-                            .map(|&i| f64::from(u8::from(by.codes[i] == l)))
-                            .collect(),
-                    );
+                for model in subgroups::interaction_models(by, &complete, options.all_pairs) {
+                    specs.push(Spec::Interaction(model));
                 }
-                groups.push((complete.clone(), Some(indicators)));
             }
         }
         let mut parts = Vec::new();
-        for (level, (rows, indicators)) in groups.into_iter().enumerate() {
-            if blocked && indicators.is_none() {
-                // Group 0 is everyone, group l + 1 the subgroup level l; a block is a stratum.
-                let levels: Vec<usize> = match (level, &data.by) {
-                    (0, Some(by)) => (0..by.levels.len()).collect(),
-                    (0, None) => vec![0],
-                    (l, _) => vec![l - 1],
-                };
-                let blocks = (0..n_strata)
-                    .map(|st| levels.iter().map(|l| l * n_strata + st).collect())
-                    .collect();
-                parts.push(Model::Blocked(blocks));
-                continue;
-            }
+        for spec in specs {
+            let (rows, indicators, wanted, skip) = match spec {
+                Spec::Group(_, level) if blocked => {
+                    let blocks = (0..n_strata).map(|st| cells_of(level, st)).collect();
+                    parts.push(Model::Blocked(blocks));
+                    continue;
+                }
+                Spec::Group(rows, _) => (rows, None, Vec::new(), Vec::new()),
+                Spec::Interaction(model) => {
+                    let wanted = model.wanted.iter().map(|w| w.0).collect();
+                    (
+                        complete.clone(),
+                        Some(model.indicators),
+                        wanted,
+                        model.own_columns,
+                    )
+                }
+            };
             let Some(part) = fit_part(
-                data, options, codes, y, &rows, indicators, arms, &base, &position, &cell, n_cells,
+                data,
+                options,
+                codes,
+                y,
+                &rows,
+                (indicators, &skip),
+                &wanted,
+                arms,
+                &base,
+                &position,
+                &cell,
+                n_cells,
             )?
             else {
                 return Ok(None);
@@ -716,6 +851,7 @@ pub fn fast_statistic(
             y_means,
             complement: 2 * complete_rows_treated.iter().filter(|&&t| t).count()
                 > complete_rows_treated.len(),
+            observed_treated_count: complete_rows_treated.iter().filter(|&&t| t).count(),
             observed_treated: complete_rows_treated,
             with_control: blocked,
             parts,
@@ -798,17 +934,26 @@ fn fit_part(
     codes: &[usize],
     y: &[f64],
     rows: &[usize],
-    indicators: Option<DesignMatrix>,
+    (indicators, skip): (Option<DesignMatrix>, &[String]),
+    wanted_indicators: &[usize],
     arms: usize,
     base: &DMatrix<f64>,
     position: &[usize],
     cell: &[u32],
     n_cells: usize,
 ) -> Result<Option<Part>> {
-    let levels = indicators.as_ref().map_or(0, |d| d.columns.len());
+    let interaction = indicators.is_some();
     let extra = indicators.unwrap_or_default();
-    let design =
-        model_design(data, options, codes, rows, &extra, &DesignMatrix::new()).materialize();
+    let design = model_design(
+        data,
+        options,
+        codes,
+        rows,
+        &extra,
+        &DesignMatrix::new(),
+        skip,
+    )
+    .materialize();
     let terms = treatment_design(data, codes, rows).names;
     let is_treatment = |name: &str| {
         terms
@@ -831,8 +976,13 @@ fn fit_part(
     } else {
         extra.columns.iter().map(Vec::as_slice).collect()
     };
-    let wanted: Vec<usize> = if levels > 0 {
-        (arms..arms + levels * arms).collect()
+    // T's column j·arms + a is arm a's column times z_j, z = (1, indicators, …): the wanted
+    // interaction with indicator k is z-column 1 + k, for every arm in turn.
+    let wanted: Vec<usize> = if interaction {
+        wanted_indicators
+            .iter()
+            .flat_map(|&k| (0..arms).map(move |a| (1 + k) * arms + a))
+            .collect()
     } else {
         (0..arms).collect()
     };

@@ -9,7 +9,7 @@ use super::adjust::{self, Adjustment};
 use super::fast::fast_statistic;
 use super::ri;
 use super::rows::Family;
-use super::subsets::{self, SubsetPlan};
+use super::subsets::{self, RiAlgorithm, SubsetPlan};
 use super::{AnalysisData, EstimateOptions, Estimates, recompute};
 use crate::error::{Error, Result};
 use crate::rng::Stream;
@@ -51,6 +51,94 @@ pub fn monte_carlo_note(estimates: &Estimates, draws: usize) -> Option<String> {
     })
 }
 
+/// The statistic randomization inference compares across assignments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RiStatistic {
+    /// The row's estimate (its coefficient or difference in means).
+    #[default]
+    Coefficient,
+    /// The row's t statistic, estimate / SE with the row's own SE (CR2, HC2, …) recomputed under
+    /// every assignment: the better choice with few or unequal clusters, whose coefficient
+    /// varies in spread from one assignment to another (MacKinnon & Webb 2020, "Randomization
+    /// inference when the number of treated clusters is small", J. Econometrics 218(2); Young
+    /// 2019, QJE 134(2)).
+    Studentized,
+}
+
+/// The default largest number of distinct assignments that randomization inference lists in
+/// full instead of sampling (issue 14).
+pub const DEFAULT_EXACT_MAX: u32 = 100_000;
+
+/// How randomization inference treats the assignments: how many draws when sampling, the seed,
+/// the largest design it enumerates, the statistic, and the draw algorithm of sampled
+/// assignments without a ledger (None with a study, whose own procedure is re-run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RiPlan {
+    pub draws: usize,
+    pub seed: u64,
+    pub exact_max: u32,
+    pub statistic: RiStatistic,
+    pub algorithm: Option<RiAlgorithm>,
+}
+
+/// The note of an exact randomization test: every one of the `count` assignments was listed,
+/// the p-values are k/N with no Monte Carlo error, and the smallest each row could reach (when
+/// it is above 0.05, no result can be significant at that level, whatever the data).
+pub fn exact_note(estimates: &Estimates, count: u128, statistic: RiStatistic) -> Option<String> {
+    let rows: Vec<String> = estimates
+        .rows
+        .iter()
+        .filter(|r| r.ri_exact == Some(true))
+        .filter_map(|r| {
+            let p = r.p_value_ri.filter(|p| p.is_finite())?;
+            let n = r.ri_draws?;
+            let k = (p * n as f64).round() as u64;
+            let min = r
+                .ri_min_p
+                .map(|m| format!(", smallest attainable p = {m:.4}"))
+                .unwrap_or_default();
+            Some(format!(
+                "{} {} {}: p = {k}/{n} = {p:.4}{min}",
+                r.outcome, r.subgroup, r.term
+            ))
+        })
+        .collect();
+    (!rows.is_empty()).then(|| {
+        let what = match statistic {
+            RiStatistic::Coefficient => "the estimate",
+            RiStatistic::Studentized => "the t statistic (each row's own SE recomputed)",
+        };
+        format!(
+            "exact randomization inference: all {count} assignments the design can make were listed (no sampling; the p-value of {what} is exact, k/N): {}",
+            rows.join("; ")
+        )
+    })
+}
+
+/// Notes for randomization intervals that are unbounded: the test never rejects, however far
+/// the hypothesized effect, because no assignment can be extreme enough (few assignments).
+pub fn unbounded_notes(estimates: &Estimates) -> Vec<String> {
+    estimates
+        .rows
+        .iter()
+        .filter(|r| {
+            [r.ri_conf_low, r.ri_conf_high]
+                .iter()
+                .any(|v| v.is_some_and(f64::is_infinite))
+        })
+        .map(|r| {
+            let min = r
+                .ri_min_p
+                .map(|m| format!(" (the smallest attainable p-value is {m:.4})"))
+                .unwrap_or_default();
+            format!(
+                "{} {} {}: the randomization interval is unbounded{min}: with so few possible assignments no effect size can be rejected at this level, so the data cannot bound the effect",
+                r.outcome, r.subgroup, r.term
+            )
+        })
+        .collect()
+}
+
 /// Re-drawn assignment number r: the arm code (0 = control) of every analysis row.
 pub type Draw<'a> = dyn Fn(usize) -> Vec<usize> + Sync + 'a;
 
@@ -76,62 +164,12 @@ pub fn randomization_inference(
     data: &AnalysisData,
     options: &EstimateOptions,
     estimates: &mut Estimates,
-    draws: usize,
-    draw: &Draw<'_>,
+    assignments: &Assignments<'_>,
+    statistic_kind: RiStatistic,
     reweight: Option<&Reweight<'_>>,
     progress: &dyn crate::progress::Progress,
 ) -> Result<()> {
-    infer_from(
-        data,
-        options,
-        estimates,
-        draws,
-        Source::Codes(draw),
-        reweight,
-        progress,
-    )
-}
-
-/// [`randomization_inference`] with the draws of algorithm v2 (`estimate::subsets`): draw r is
-/// `plan.draw(seed, r)`, and where the fast statistic applies every statistic is updated from
-/// the rows the draw moves (`fast::SubsetStatistic`) instead of summing over every row.
-pub fn randomization_inference_subsets(
-    data: &AnalysisData,
-    options: &EstimateOptions,
-    estimates: &mut Estimates,
-    draws: usize,
-    plan: &SubsetPlan,
-    seed: u64,
-    progress: &dyn crate::progress::Progress,
-) -> Result<()> {
-    infer_from(
-        data,
-        options,
-        estimates,
-        draws,
-        Source::Subsets { plan, seed },
-        None,
-        progress,
-    )
-}
-
-/// Where the re-drawn assignments come from.
-enum Source<'a> {
-    /// Arm codes per row for draw r.
-    Codes(&'a Draw<'a>),
-    /// Algorithm v2: the rows each draw moves.
-    Subsets { plan: &'a SubsetPlan, seed: u64 },
-}
-
-fn infer_from(
-    data: &AnalysisData,
-    options: &EstimateOptions,
-    estimates: &mut Estimates,
-    draws: usize,
-    source: Source<'_>,
-    reweight: Option<&Reweight<'_>>,
-    progress: &dyn crate::progress::Progress,
-) -> Result<()> {
+    let (draws, draw) = (assignments.count, assignments.draw);
     if draws == 0 {
         return Err(Error::compute(
             "randomization inference needs at least one draw",
@@ -143,17 +181,40 @@ fn infer_from(
         .0
         .into_owned();
     itt_data.participation = None;
+    // The joint tests' rows are not statistics of a refit: their draws follow from the
+    // differences' draws below.
     let itt_rows: Vec<usize> = (0..estimates.rows.len())
-        .filter(|&i| !is_iv(data, &estimates.rows[i].term))
+        .filter(|&i| {
+            !is_iv(data, &estimates.rows[i].term)
+                && estimates.rows[i].estimator.kind != super::rows::EffectKind::Wald
+        })
         .collect();
+    let studentized = statistic_kind == RiStatistic::Studentized;
     let observed: Vec<f64> = itt_rows
         .iter()
-        .map(|&i| estimates.rows[i].estimate)
+        .map(|&i| {
+            let row = &estimates.rows[i];
+            if studentized {
+                row.statistic
+            } else {
+                row.estimate
+            }
+        })
         .collect();
     let reweight = reweight.filter(|_| data.weights.is_some());
+    // The fast statistic gives coefficients only; the studentized statistic refits every draw
+    // (its SE depends on the residuals under that assignment).
     let fast = match reweight {
         Some(_) => None,
+        None if studentized => None,
         None => fast_statistic(&itt_data, options)?,
+    };
+    let refit_rows = |d: &AnalysisData, codes: &[usize]| {
+        if studentized {
+            super::recompute_statistics(d, options, codes)
+        } else {
+            recompute(d, options, codes)
+        }
     };
     // A draw may leave someone in no analysed arm (a misfit under misfits = "missing"): that
     // person is not analysed under that draw. The fast statistic keeps the observed rows, so such
@@ -184,9 +245,9 @@ fn infer_from(
                     .for_each(|v| *v = 1.0);
                 redrawn.weights = Some(w);
             }
-            recompute(&redrawn, options, codes)
+            refit_rows(&redrawn, codes)
         } else {
-            recompute(&itt_data, options, codes)
+            refit_rows(&itt_data, codes)
         };
         refit.unwrap_or_else(|_| vec![f64::NAN; observed.len()])
     };
@@ -221,11 +282,30 @@ fn infer_from(
     } else {
         Vec::new()
     };
+    // With clustered assignments and the fast statistic, the sums of every cluster are formed
+    // once and each draw adds G of them (`FastStatistic::by_member`); worth it when the units
+    // are fewer than half the rows. `used` are the units that hold analysis rows.
+    let grouped = match (&fast, assignments.members) {
+        (Some(f), Some(m)) if m.member_of.len() == data.n_rows() => {
+            let mut used: Vec<usize> = m.member_of.to_vec();
+            used.sort_unstable();
+            used.dedup();
+            (2 * used.len() <= m.member_of.len()).then(|| (f.by_member(m.member_of), m, used))
+        }
+        _ => None,
+    };
+    // Draws of algorithm v2 over the rows: every statistic updated from the rows a draw moves
+    // (`fast::SubsetStatistic`) instead of summing over every row.
+    let by_subsets = match (&fast, assignments.subsets) {
+        (Some(f), Some(s)) if s.plan.len() == data.n_rows() => {
+            f.for_subsets(s.plan).map(|statistic| (statistic, s))
+        }
+        _ => None,
+    };
     // One pass over the draws: every statistic, and for each interval a_r = DiM(z_r, y) and
     // b_r = DiM(z_r, z), from which the whole test inversion follows
     // (`ri::interval_from_draws`). No draw is kept or made twice.
     type PerDraw = (Vec<f64>, Vec<(f64, f64)>);
-    progress.start("randomization inference", draws as u64);
     let by_codes = |codes: &[usize]| -> PerDraw {
         match &fast {
             // The fast statistic gives every outcome's interval pieces from its own sums.
@@ -241,70 +321,201 @@ fn infer_from(
             }
         }
     };
-    let per_draw: Option<Vec<PerDraw>> = match source {
-        Source::Codes(draw) => (0..draws)
+    progress.start("randomization inference", draws as u64);
+    let per_draw: Option<Vec<PerDraw>> = match &by_subsets {
+        Some((moved, s)) => (0..draws)
+            .into_par_iter()
+            // Each worker's buffers (a copy of the plan's positions) are made once per piece
+            // of work: pieces of at least 64 draws. A draw never depends on the one before it
+            // (`subsets::Scratch`), so the result is the same on any number of threads.
+            .with_min_len(64)
+            .map_init(
+                || {
+                    (
+                        subsets::Scratch::default(),
+                        subsets::SubsetDraw::default(),
+                        super::fast::SubsetScratch::default(),
+                    )
+                },
+                |(scratch, drawn, sums), r| {
+                    if progress.cancelled() {
+                        return None;
+                    }
+                    progress.advance(1);
+                    s.plan.draw_into(s.seed, r, scratch, drawn);
+                    if let Some((stats, all)) = moved.eval_with_pieces(drawn, sums) {
+                        let pieces = intervals.iter().map(|d| all[d.outcome]).collect();
+                        return Some((stats, pieces));
+                    }
+                    Some(by_codes(&s.plan.codes(drawn)))
+                },
+            )
+            .collect(),
+        None => (0..draws)
             .into_par_iter()
             .map(|r| {
                 if progress.cancelled() {
                     return None;
                 }
                 progress.advance(1);
-                Some(by_codes(&draw(r)))
-            })
-            .collect(),
-        Source::Subsets { plan, seed } => {
-            let by_subsets = fast.as_ref().and_then(|f| f.for_subsets(plan));
-            (0..draws)
-                .into_par_iter()
-                // Each worker's buffers (a copy of the plan's positions) are made once per
-                // piece of work: pieces of at least 64 draws.
-                .with_min_len(64)
-                .map_init(
-                    || {
-                        (
-                            subsets::Scratch::default(),
-                            subsets::SubsetDraw::default(),
-                            super::fast::SubsetScratch::default(),
-                        )
-                    },
-                    |(scratch, drawn, sums), r| {
-                        if progress.cancelled() {
-                            return None;
-                        }
-                        progress.advance(1);
-                        plan.draw_into(seed, r, scratch, drawn);
-                        if let Some((stats, all)) = by_subsets
-                            .as_ref()
-                            .and_then(|f| f.eval_with_pieces(drawn, sums))
-                        {
+                let codes = match (&fast, &grouped) {
+                    (Some(f), Some((sums, members, used))) => {
+                        let member_codes = (members.draw)(r);
+                        let code = |m: usize| member_codes.get(m).copied().unwrap_or(usize::MAX);
+                        if used.iter().all(|&m| code(m) < arm_count) {
+                            let (stats, all) = f.eval_members(sums, &member_codes);
                             let pieces = intervals.iter().map(|d| all[d.outcome]).collect();
                             return Some((stats, pieces));
                         }
-                        Some(by_codes(&plan.codes(drawn)))
-                    },
-                )
-                .collect()
-        }
+                        // Someone drawn into no analysed arm: refit on the rows, as below.
+                        members.member_of.iter().map(|&m| code(m)).collect()
+                    }
+                    _ => draw(r),
+                };
+                Some(by_codes(&codes))
+            })
+            .collect(),
     };
     progress.finish();
     let per_draw = per_draw.ok_or(Error::Interrupted)?;
     let (simulated, pieces): (Vec<Vec<f64>>, Vec<_>) = per_draw.into_iter().unzip();
     let test = ri::count(&observed, &simulated)?;
-    for (&i, p) in itt_rows.iter().zip(&test.p_values) {
-        estimates.rows[i].p_value_ri = Some(*p);
+    for (j, &i) in itt_rows.iter().enumerate() {
+        let row = &mut estimates.rows[i];
+        row.p_value_ri = Some(test.p_values[j]);
+        row.ri_exact = Some(assignments.exact);
+        row.ri_draws = Some(test.valid[j] as u64);
+        if assignments.exact {
+            row.ri_min_p = smallest_attainable_p(simulated.iter().map(|s| s[j]));
+        }
     }
+    joint_p_values(
+        estimates,
+        &itt_rows,
+        &simulated,
+        studentized,
+        assignments.exact,
+    );
+    estimates.ri_draws = Some(super::multiple::RiDraws {
+        rows: itt_rows.clone(),
+        statistics: simulated,
+        studentized,
+    });
     let level = 1.0 - options.alpha;
     for (j, d) in intervals.iter().enumerate() {
         let a: Vec<f64> = pieces.iter().map(|p| p[j].0).collect();
         let b: Vec<f64> = pieces.iter().map(|p| p[j].1).collect();
         let z: Vec<f64> = d.treated.iter().map(|&t| f64::from(u8::from(t))).collect();
         let observed = ri::difference_in_means(&z, &d.y);
-        if let Ok((lo, hi)) = ri::interval_from_draws(observed, &a, &b, level) {
+        if let Ok((lo, hi)) = ri::interval_from_draws_unbounded(observed, &a, &b, level) {
             estimates.rows[d.row].ri_conf_low = Some(lo);
             estimates.rows[d.row].ri_conf_high = Some(hi);
         }
     }
     Ok(())
+}
+
+/// The randomization p-value of every joint heterogeneity test: the share of draws whose
+/// statistic b_r'V⁻¹b_r (b_r the draw's subgroup differences, V their observed variance, held
+/// fixed) is at least the observed b'V⁻¹b (= q·F), ties within [`ri::TIE_TOLERANCE`] counted as
+/// in [`ri::count`]; draws with a difference not finite are left out. A fixed quadratic form of
+/// the differences is a valid statistic under the sharp null (any function of the data and the
+/// assignment is; Ding, Feller & Miratrix 2016, JRSS B 78:655–671, test effect variation this
+/// way), and each draw needs only the differences the draws already give.
+///
+/// With the studentized statistic the draws give t statistics t_r = b_r / se_r (each draw's own
+/// SE); the form is then t_r' (D V⁻¹ D) t_r with D the observed SEs on the diagonal, which for the
+/// observed data equals b'V⁻¹b again, and is as valid a fixed function of the draw's statistics.
+fn joint_p_values(
+    estimates: &mut Estimates,
+    itt_rows: &[usize],
+    simulated: &[Vec<f64>],
+    studentized: bool,
+    exact: bool,
+) {
+    let slot: std::collections::HashMap<usize, usize> =
+        itt_rows.iter().enumerate().map(|(k, &i)| (i, k)).collect();
+    for joint in &estimates.joint {
+        let Some(members) = joint
+            .members
+            .iter()
+            .map(|i| slot.get(i).copied())
+            .collect::<Option<Vec<usize>>>()
+        else {
+            continue;
+        };
+        let observed_b: Vec<f64> = joint
+            .members
+            .iter()
+            .map(|&i| estimates.rows[i].estimate)
+            .collect();
+        let observed = super::subgroups::quadratic_form(&observed_b, &joint.inverse);
+        let form = if studentized {
+            let se = nalgebra::DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(
+                joint.members.len(),
+                joint.members.iter().map(|&i| estimates.rows[i].std_error),
+            ));
+            &se * &joint.inverse * &se
+        } else {
+            joint.inverse.clone()
+        };
+        let statistics: Vec<Vec<f64>> = simulated
+            .iter()
+            .map(|draw| {
+                let b: Vec<f64> = members.iter().map(|&k| draw[k]).collect();
+                vec![super::subgroups::quadratic_form(&b, &form)]
+            })
+            .collect();
+        if let Ok(test) = ri::count(&[observed], &statistics)
+            && let Some(row) = estimates.rows.get_mut(joint.row)
+        {
+            row.p_value_ri = test.p_values.first().copied();
+            row.ri_exact = Some(exact);
+            row.ri_draws = test.valid.first().map(|&v| v as u64);
+        }
+    }
+}
+
+/// The smallest p-value the assignments can give: the share of the finite statistics that tie
+/// the largest |T| (an observed statistic can be no more extreme than that); None without any.
+pub fn smallest_attainable_p(statistics: impl Iterator<Item = f64> + Clone) -> Option<f64> {
+    let finite = statistics.filter(|t| t.is_finite());
+    let largest = finite
+        .clone()
+        .fold(f64::NEG_INFINITY, |m, t| m.max(t.abs()));
+    let valid = finite.clone().count();
+    let at_top = finite.filter(|&t| ri::is_extreme(t, largest)).count();
+    (valid > 0).then(|| at_top as f64 / valid as f64)
+}
+
+/// The assignments randomization inference runs over: `count` of them, assignment r given by
+/// `draw(r)`, and whether they are every possible assignment (exact inference) or a sample;
+/// `members`, when the design randomizes units (clusters) that each hold several rows, the same
+/// assignments per unit, so a draw costs O(G) instead of O(n); `subsets`, when the draws are
+/// those of algorithm v2 over the rows, the plan they come from, so a draw costs O(rows moved).
+pub struct Assignments<'a> {
+    pub count: usize,
+    pub exact: bool,
+    pub draw: &'a Draw<'a>,
+    pub members: Option<MemberDraws<'a>>,
+    pub subsets: Option<SubsetDraws<'a>>,
+}
+
+/// The draws of [`Assignments`] by algorithm v2: draw r is `plan.draw(seed, r)` (the same
+/// assignment as `draw(r)`, given as the rows it moves).
+#[derive(Clone, Copy)]
+pub struct SubsetDraws<'a> {
+    pub plan: &'a SubsetPlan,
+    pub seed: u64,
+}
+
+/// The assignments of [`Assignments`] per randomization unit: the unit of every analysis row,
+/// and `draw(r)`, the arm code of every unit under assignment r (the same assignment as the
+/// row-level draw: row i's code is the code of unit `member_of[i]`).
+#[derive(Clone, Copy)]
+pub struct MemberDraws<'a> {
+    pub member_of: &'a [usize],
+    pub draw: &'a Draw<'a>,
 }
 
 /// The complete cases of one outcome, for its randomization interval.
@@ -388,8 +599,87 @@ pub fn permutation_draws(
     })
 }
 
+/// Every re-assignment of ad hoc data under complete randomization of the observed arm labels
+/// within each stratum, of clusters when the data have them (each cluster must hold one arm and
+/// lie in one stratum): the enumeration and the member (individual or cluster) of every row.
+pub fn permutation_enumeration(
+    data: &AnalysisData,
+) -> Result<(crate::design::enumerate::Enumeration, Vec<usize>)> {
+    use crate::design::enumerate::{Enumeration, Segment};
+    let n = data.n_rows();
+    let codes = &data.treatment.codes;
+    let stratum = |i: usize| data.strata.as_ref().map_or(0, |s| s.codes[i]);
+    // Members: clusters (in order of first appearance) or rows.
+    let mut member_of = vec![0usize; n];
+    let mut member_label: Vec<usize> = Vec::new();
+    let mut member_stratum: Vec<usize> = Vec::new();
+    match &data.cluster {
+        Some(cluster) => {
+            let mut seen: std::collections::HashMap<usize, usize> = Default::default();
+            for i in 0..n {
+                let c = cluster.codes[i];
+                let m = *seen.entry(c).or_insert_with(|| {
+                    member_label.push(codes[i]);
+                    member_stratum.push(stratum(i));
+                    member_label.len() - 1
+                });
+                let level = || cluster.levels.get(c).cloned().unwrap_or_default();
+                if member_label[m] != codes[i] {
+                    return Err(Error::compute(format!(
+                        "cluster `{}` of `{}` holds persons in different arms, so its assignments cannot be re-drawn by cluster",
+                        level(),
+                        cluster.name
+                    )));
+                }
+                if member_stratum[m] != stratum(i) {
+                    return Err(Error::compute(format!(
+                        "cluster `{}` of `{}` lies in more than one stratum",
+                        level(),
+                        cluster.name
+                    )));
+                }
+                member_of[i] = m;
+            }
+        }
+        None => {
+            for (i, m) in member_of.iter_mut().enumerate() {
+                *m = i;
+                member_label.push(codes[i]);
+                member_stratum.push(stratum(i));
+            }
+        }
+    }
+    let arms = data.treatment.arms.len();
+    let mut by_stratum: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for (m, &s) in member_stratum.iter().enumerate() {
+        by_stratum.entry(s).or_default().push(m);
+    }
+    let segments = by_stratum
+        .into_values()
+        .map(|members| {
+            let mut counts = vec![0usize; arms];
+            for &m in &members {
+                if let Some(c) = counts.get_mut(member_label[m]) {
+                    *c += 1;
+                }
+            }
+            Segment {
+                members,
+                labels: (0..arms as u32).collect(),
+                options: vec![counts],
+            }
+        })
+        .collect();
+    let enumeration = Enumeration::new(member_label.len(), segments).ok_or_else(|| {
+        Error::compute("the observed arms do not form a complete randomization within strata")
+    })?;
+    Ok((enumeration, member_of))
+}
+
 /// The plan of algorithm v2 for ad hoc data: the observed arm codes permuted within each
 /// stratum (the distribution of [`permutation_draws`], drawn as one subset per stratum).
+/// Clusters are refused, as by [`permutation_draws`]: without a ledger only an exact
+/// enumeration re-draws whole clusters.
 pub fn subset_plan(data: &AnalysisData) -> Result<SubsetPlan> {
     if data.cluster.is_some() {
         return Err(Error::compute(
@@ -469,9 +759,65 @@ impl<'a> LedgerReplay<'a> {
     /// enrolment batches), draw r with the stream prefix `ri/draw=<r>`, mapped to the analysis
     /// rows and to their arm codes by name.
     pub fn draws(&self, seed: u64) -> impl Fn(usize) -> Vec<usize> + Sync + '_ {
-        // Design arm index → analysis arm code (usize::MAX: an arm the analysis does not compare).
-        let code_of: Vec<usize> = self
-            .ledger
+        let code_of = self.code_of();
+        move |r: usize| self.codes(&self.plan.draw(seed, &ri::draw_stream_name(r)), &code_of)
+    }
+
+    /// Every assignment the design can make, when they are equally likely and can be listed
+    /// (`AssignmentPlan::enumeration`; None otherwise): count them with
+    /// [`Enumeration::count`](crate::design::enumerate::Enumeration::count).
+    pub fn enumeration(&self) -> Option<crate::design::enumerate::Enumeration> {
+        self.plan.enumeration()
+    }
+
+    /// Assignment number r of `enumeration`, mapped to the analysis rows and their arm codes as
+    /// [`LedgerReplay::draws`] does. Deterministic: no stream is drawn.
+    pub fn enumerated<'e>(
+        &'e self,
+        enumeration: &'e crate::design::enumerate::Enumeration,
+    ) -> impl Fn(usize) -> Vec<usize> + Sync + 'e {
+        let code_of = self.code_of();
+        move |r: usize| self.codes(&self.plan.enumerated(enumeration, r as u128), &code_of)
+    }
+
+    /// The randomization unit (cluster, or person) of every analysis row, as the design numbers
+    /// its members.
+    pub fn member_of(&self) -> Vec<usize> {
+        self.rows.iter().map(|&j| self.plan.member_of(j)).collect()
+    }
+
+    /// [`LedgerReplay::enumerated`] per randomization unit: the analysis arm code of every
+    /// member of the design (usize::MAX for one left unassigned), O(G) per assignment.
+    pub fn enumerated_members<'e>(
+        &'e self,
+        enumeration: &'e crate::design::enumerate::Enumeration,
+    ) -> impl Fn(usize) -> Vec<usize> + Sync + 'e {
+        let code_of = self.code_of();
+        move |r: usize| {
+            enumeration
+                .assignment(r as u128)
+                .iter()
+                .map(|&a| code_of.get(a as usize).copied().unwrap_or(usize::MAX))
+                .collect()
+        }
+    }
+
+    /// [`LedgerReplay::draws`] per randomization unit: the same draws (streams `ri/draw=<r>`),
+    /// the analysis arm code of every member of the design.
+    pub fn draws_members(&self, seed: u64) -> impl Fn(usize) -> Vec<usize> + Sync + '_ {
+        let code_of = self.code_of();
+        move |r: usize| {
+            self.plan
+                .draw_members(seed, &ri::draw_stream_name(r))
+                .iter()
+                .map(|&a| code_of.get(a as usize).copied().unwrap_or(usize::MAX))
+                .collect()
+        }
+    }
+
+    /// Design arm index → analysis arm code (usize::MAX: an arm the analysis does not compare).
+    fn code_of(&self) -> Vec<usize> {
+        self.ledger
             .design
             .arms
             .iter()
@@ -483,19 +829,20 @@ impl<'a> LedgerReplay<'a> {
                     .position(|name| *name == a.name)
                     .unwrap_or(usize::MAX)
             })
-            .collect();
-        move |r: usize| {
-            let arms = self.plan.draw(seed, &ri::draw_stream_name(r));
-            self.rows
-                .iter()
-                .map(|&j| {
-                    arms.get(j)
-                        .and_then(|&a| code_of.get(a as usize))
-                        .copied()
-                        .unwrap_or(usize::MAX)
-                })
-                .collect()
-        }
+            .collect()
+    }
+
+    /// The arm code of every analysis row under the design's arms `arms` (ledger order).
+    fn codes(&self, arms: &[u32], code_of: &[usize]) -> Vec<usize> {
+        self.rows
+            .iter()
+            .map(|&j| {
+                arms.get(j)
+                    .and_then(|&a| code_of.get(a as usize))
+                    .copied()
+                    .unwrap_or(usize::MAX)
+            })
+            .collect()
     }
 
     /// The inverse-probability weights under a re-drawn assignment: 1/p with p the probability

@@ -116,14 +116,11 @@ fn counts_by_arm_and_subgroup(data: &AnalysisData, rows: &[usize], codes: &[usiz
         })
         .collect();
     let mut text = format!("; by arm: {}", arms.join(", "));
-    if let Some(by) = &data.by {
-        let levels: Vec<String> = by
-            .levels
-            .iter()
-            .enumerate()
-            .map(|(l, level)| {
+    for by in &data.by {
+        let levels: Vec<String> = (0..by.levels.len())
+            .map(|l| {
                 let k = rows.iter().filter(|&&i| by.codes[i] == l).count();
-                format!("{}={level} {k}", by.name)
+                format!("{} {k}", by.label(l))
             })
             .collect();
         text.push_str(&format!("; by subgroup: {}", levels.join(", ")));
@@ -254,15 +251,30 @@ pub fn attrition(
     } else {
         None
     };
+    // Persons and missing outcomes per arm.
+    let mut counts = vec![(0usize, 0usize); arms.len()];
+    for (&i, &m) in rows.iter().zip(&missing) {
+        if let Some(c) = counts.get_mut(codes[i]) {
+            c.0 += 1;
+            c.1 += usize::from(m > 0.0);
+        }
+    }
     let mut out = Vec::new();
     for (a, arm) in arms.iter().enumerate() {
-        let (mut n_in_arm, mut n_missing) = (0usize, 0usize);
-        for (&i, &m) in rows.iter().zip(&missing) {
-            if codes[i] == a {
-                n_in_arm += 1;
-                n_missing += usize::from(m > 0.0);
+        let (n_in_arm, n_missing) = counts[a];
+        // Fisher's exact test of the 2 × 2 table (this arm, control) × (missing, observed): the
+        // test of differential attrition where counts are small (R's fisher.test).
+        let p_value_fisher = match a {
+            0 => f64::NAN,
+            _ => {
+                let row = |(n, m): (usize, usize)| vec![m as u64, (n - m) as u64];
+                match crate::targets::contingency::fisher_exact(&[row(counts[a]), row(counts[0])]) {
+                    crate::targets::contingency::Fisher::Computed { p_value, .. } => p_value,
+                    // Nothing missing (or nothing observed) in both arms: no difference to test.
+                    _ => 1.0,
+                }
             }
-        }
+        };
         let (difference, std_error, p_value) = match (&fit, a) {
             (_, 0) => (f64::NAN, f64::NAN, f64::NAN),
             (Some(f), _) => {
@@ -282,7 +294,35 @@ pub fn attrition(
             difference,
             std_error,
             p_value,
+            p_value_fisher,
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differential_attrition_has_fishers_exact_p_value_as_r_gives_it() {
+        // Offered arm: 20 persons, 6 missing; control: 15 persons, 1 missing. R:
+        // fisher.test(matrix(c(6, 14, 1, 14), 2, byrow = TRUE))$p.value = 0.19867960835866355.
+        let mut y = vec![1.0; 35];
+        for i in [0, 1, 2, 3, 4, 5, 20] {
+            y[i] = f64::NAN;
+        }
+        // Persons 0–19 offered (code 1), 20–34 control (code 0).
+        let codes: Vec<usize> = (0..35).map(|i| usize::from(i < 20)).collect();
+        let arms = vec!["standard".to_string(), "md1".to_string()];
+        let rows: Vec<usize> = (0..35).collect();
+        let out = attrition("y", "all", &y, &arms, &codes, &rows).unwrap();
+        assert!(out[0].p_value_fisher.is_nan());
+        assert_eq!((out[1].n, out[1].n_missing), (20, 6));
+        assert!((out[1].p_value_fisher - 0.19867960835866355).abs() < 1e-12);
+        // Nothing missing anywhere: nothing to test, p = 1 (as fisher.test).
+        let full = vec![1.0; 35];
+        let out = attrition("y", "all", &full, &arms, &codes, &rows).unwrap();
+        assert_eq!(out[1].p_value_fisher, 1.0);
+    }
 }

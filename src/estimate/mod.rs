@@ -8,6 +8,7 @@
 //! ([`recompute`], [`binary_statistic`]).
 
 pub mod adjust;
+pub mod bounds;
 pub mod clusters;
 pub mod diagnose;
 pub mod dim;
@@ -17,9 +18,11 @@ pub mod inference;
 pub mod iv;
 pub mod lin;
 pub mod missing;
+pub mod multiple;
 pub mod ols;
 pub mod ri;
 pub mod rows;
+pub mod subgroups;
 pub mod subsets;
 pub mod vcov;
 pub mod weights;
@@ -42,7 +45,10 @@ pub struct AnalysisColumns {
     pub treatment: String,
     pub control: Option<String>,
     pub covariates: Vec<String>,
-    pub by: Option<String>,
+    /// Subgroup variables: a column (`gender`) or a crossing of columns (`gender*age_band`).
+    pub by: Vec<String>,
+    /// The reference level of a subgroup column (column → level; default its first level).
+    pub references: std::collections::BTreeMap<String, String>,
     /// Columns whose combinations are the strata.
     pub strata: Vec<String>,
     pub cluster: Option<String>,
@@ -63,6 +69,18 @@ impl AnalysisColumns {
             .cloned()
             .collect()
     }
+
+    /// The columns of the subgroup variables (a crossing's columns each), once each.
+    pub fn subgroup_columns(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for column in self.by.iter().flat_map(|b| b.split(subgroups::CROSSING)) {
+            let column = column.trim().to_string();
+            if !column.is_empty() && !out.contains(&column) {
+                out.push(column);
+            }
+        }
+        out
+    }
 }
 
 /// A categorical column: sorted levels and each row's level index.
@@ -71,6 +89,11 @@ pub struct Factor {
     pub name: String,
     pub levels: Vec<String>,
     pub codes: Vec<usize>,
+    /// The reference level of a subgroup variable (differences are against it): the first level
+    /// unless chosen ([`Factor::choose_reference`]).
+    pub reference: usize,
+    /// A crossing's columns (`gender*age_band`); empty for a single column.
+    pub components: Vec<Factor>,
 }
 
 impl Factor {
@@ -82,6 +105,19 @@ impl Factor {
             name: name.into(),
             levels,
             codes,
+            reference: 0,
+            components: Vec::new(),
+        }
+    }
+
+    /// A factor of `levels` and `codes` as given (levels already in level order).
+    pub fn new(name: impl Into<String>, levels: Vec<String>, codes: Vec<usize>) -> Factor {
+        Factor {
+            name: name.into(),
+            levels,
+            codes,
+            reference: 0,
+            components: Vec::new(),
         }
     }
 }
@@ -132,7 +168,8 @@ pub struct AnalysisData {
     pub treatment: Treatment,
     pub outcomes: Vec<(String, Vec<f64>)>,
     pub covariates: Vec<Covariate>,
-    pub by: Option<Factor>,
+    /// The subgroup variables, each reported separately (a crossing is one variable).
+    pub by: Vec<Factor>,
     pub strata: Option<Factor>,
     pub cluster: Option<Factor>,
     /// Inverse-probability weights (1 / probability of the arm assigned).
@@ -189,6 +226,8 @@ pub struct EstimateOptions {
     pub alpha: f64,
     /// Persons with a missing covariate: complete cases (default) or the indicator method.
     pub missing_covariates: missing::MissingCovariates,
+    /// Subgroup differences between every pair of levels, not only against the reference.
+    pub all_pairs: bool,
 }
 
 impl Default for EstimateOptions {
@@ -198,6 +237,7 @@ impl Default for EstimateOptions {
             se: None,
             alpha: 0.05,
             missing_covariates: missing::MissingCovariates::Complete,
+            all_pairs: false,
         }
     }
 }
@@ -211,6 +251,25 @@ pub struct Estimates {
     /// Cluster diagnostics of each overall treatment term (with clusters; not for re-drawn
     /// assignments).
     pub clusters: Vec<ClusterReport>,
+    /// What the randomization p-value of each joint heterogeneity test needs.
+    pub joint: Vec<JointTest>,
+    /// The randomization draws of the rows (filled by randomization inference), which the
+    /// family-wise adjustments reuse.
+    pub ri_draws: Option<multiple::RiDraws>,
+    /// The declared families of hypotheses with their adjusted p-values.
+    pub families: Vec<multiple::FamilyRow>,
+}
+
+/// A joint heterogeneity test row and what its randomization p-value needs: the rows of the
+/// subgroup differences it tests and the inverse of their observed variance, held fixed across
+/// draws (the statistic b'V⁻¹b of each draw's differences b).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JointTest {
+    /// The Wald row's index in `Estimates::rows`.
+    pub row: usize,
+    /// The difference rows' indices in `Estimates::rows`.
+    pub members: Vec<usize>,
+    pub inverse: nalgebra::DMatrix<f64>,
 }
 
 /// The cluster diagnostics ([`clusters::ClusterDiagnostics`]) of one outcome's overall effect.
@@ -266,12 +325,20 @@ pub fn resolve_se(se: Option<SeType>, clustered: bool) -> Result<SeType> {
 struct Group {
     label: String,
     rows: Vec<usize>,
+    /// The subgroup variable of a level's group (None: everyone).
+    factor: Option<usize>,
 }
 
-/// All effect rows: for each outcome, the effect of each arm vs control overall and in each level
-/// of `by`, the difference between each level and the last level (interaction model), and the
-/// 2SLS effect of participation when a participation column is given (overall, in each level,
-/// and the difference between levels from the interaction IV model).
+/// A group's effects by arm, and the warnings of its fit.
+type GroupResult = (Vec<(usize, Effect)>, Vec<String>);
+
+/// All effect rows: for each outcome, the effect of each arm vs control overall; for each
+/// subgroup variable in `by`, the effect in each level, the differences from its interaction
+/// models (against the reference level, every pair on request, a crossing's 2 × 2 contrasts;
+/// [`subgroups::interaction_models`]) and the joint heterogeneity test (not for re-drawn
+/// assignments); and the 2SLS effect of participation when a participation column is given
+/// (overall, in each level, and the difference against the reference from the interaction IV
+/// model).
 ///
 /// `assignment` replaces the data's assignment (for randomization inference).
 pub fn estimate_all(
@@ -321,6 +388,7 @@ pub fn estimate_with(
     };
     let mut warnings = filled;
     let mut cluster_reports = Vec::new();
+    let mut joint = Vec::new();
     for (outcome, y) in &data.outcomes {
         let complete = missing::analysed_rows(data, y);
         let observed = y.iter().filter(|v| !v.is_nan()).count();
@@ -332,97 +400,128 @@ pub fn estimate_with(
             ));
         }
         warnings.extend(missing::complete_case_warning(data, outcome, y, codes));
+        // Everyone, then each level of each subgroup variable.
         let mut groups = vec![Group {
             label: "all".to_string(),
             rows: complete.clone(),
+            factor: None,
         }];
-        if let Some(by) = &data.by {
-            for (l, level) in by.levels.iter().enumerate() {
+        for (f, by) in data.by.iter().enumerate() {
+            for l in 0..by.levels.len() {
                 groups.push(Group {
-                    label: format!("{}={level}", by.name),
+                    label: by.label(l),
                     rows: complete
                         .iter()
                         .copied()
                         .filter(|&i| by.codes[i] == l)
                         .collect(),
+                    factor: Some(f),
                 });
             }
         }
         // Attrition on all rows of each group (missing or not); not for re-drawn assignments.
-        let all_rows: Vec<usize> = if assignment.is_none() {
-            (0..n).collect()
-        } else {
-            Vec::new()
-        };
         if assignment.is_none() {
+            let all_rows: Vec<usize> = (0..n).collect();
             attrition_rows.extend(missing::attrition(
                 outcome, "all", y, arms, codes, &all_rows,
             )?);
-        }
-        if let Some(by) = &data.by
-            && assignment.is_none()
-        {
-            for (l, level) in by.levels.iter().enumerate() {
-                let sub: Vec<usize> = (0..n).filter(|&i| by.codes[i] == l).collect();
-                attrition_rows.extend(missing::attrition(
-                    outcome,
-                    &format!("{}={level}", by.name),
-                    y,
-                    arms,
-                    codes,
-                    &sub,
-                )?);
+            for by in &data.by {
+                for l in 0..by.levels.len() {
+                    let sub: Vec<usize> = (0..n).filter(|&i| by.codes[i] == l).collect();
+                    attrition_rows.extend(missing::attrition(
+                        outcome,
+                        &by.label(l),
+                        y,
+                        arms,
+                        codes,
+                        &sub,
+                    )?);
+                }
             }
         }
-        for group in &groups {
-            check_group(outcome, &group.label, &group.rows, arms, codes)?;
+        // Everyone must have both arms; a subgroup level that has not (one person, or one arm
+        // only) gets an empty row with the reason (issue 15), also under a re-drawn assignment.
+        let mut empty_groups: Vec<Option<String>> = Vec::with_capacity(groups.len());
+        for (g, group) in groups.iter().enumerate() {
+            let check = check_group(outcome, &group.label, &group.rows, arms, codes);
+            match check {
+                Err(e) if g == 0 => return Err(e),
+                Err(e) => {
+                    if assignment.is_none() {
+                        push_new(&mut warnings, format!("{e}; its rows are left empty"));
+                    }
+                    empty_groups.push(Some(e.to_string()));
+                }
+                Ok(()) => empty_groups.push(None),
+            }
         }
-        // The subgroup fits and the interaction model are fitted one after another (each fit is
+        // The subgroup fits and the interaction models are fitted one after another (each fit is
         // parallel inside): only one model's design matrix is in memory at a time, and the
         // next model reuses its memory.
-        let by_levels = data.by.as_ref().filter(|by| by.levels.len() >= 2);
-        let group_results: Vec<_> = groups
-            .iter()
-            .enumerate()
-            .map(|(g, group)| {
-                let mut w = Vec::new();
-                let at = format!("{outcome}, {}", group.label);
-                // Diagnostics for the overall effect only (the first group).
-                let extras = Extras {
-                    diagnostics: extras.diagnostics && g == 0,
-                    ..*extras
-                };
-                group_effects(
-                    data,
-                    options,
-                    se,
-                    codes,
-                    y,
-                    &group.rows,
-                    &at,
-                    &extras,
-                    &mut w,
-                )
-                .map(|effects| (effects, w))
-                .map_err(|e| context(e, outcome, &group.label))
-            })
-            .collect();
-        let diff_result = by_levels.map(|by| {
+        let mut group_results = Vec::with_capacity(groups.len());
+        for (g, group) in groups.iter().enumerate() {
+            if empty_groups[g].is_some() {
+                let empty = (1..arms.len())
+                    .map(|a| {
+                        (
+                            a,
+                            Effect::plain(f64::NAN, f64::NAN, f64::NAN, SeRule::Robust(se)),
+                        )
+                    })
+                    .collect();
+                group_results.push((empty, Vec::new()));
+                continue;
+            }
             let mut w = Vec::new();
-            let at = format!("{outcome}, the interaction model");
+            let at = format!("{outcome}, {}", group.label);
+            // Diagnostics for the overall effect only (the first group).
             let extras = Extras {
-                diagnostics: false,
+                diagnostics: extras.diagnostics && g == 0,
                 ..*extras
             };
-            differences(
-                data, options, se, codes, y, &complete, by, &at, &extras, &mut w,
+            let effects = group_effects(
+                data,
+                options,
+                se,
+                codes,
+                y,
+                &group.rows,
+                &at,
+                &extras,
+                &mut w,
             )
-            .map(|d| (d, w))
-            .map_err(|e| context(e, outcome, "the interaction model"))
-        });
-        for (group, result) in groups.iter().zip(group_results) {
-            let (effects, w) = result?;
-            merge_warnings(&mut warnings, w);
+            .map_err(|e| context(e, outcome, &group.label));
+            let effects = match effects {
+                Ok(effects) => effects,
+                // A subgroup level too small for its variance: empty rows with the reason.
+                Err(Error::Compute(problem)) if g > 0 => {
+                    if assignment.is_none() {
+                        push_new(
+                            &mut warnings,
+                            format!("{}; its rows are left empty", problem.message),
+                        );
+                    }
+                    (1..arms.len())
+                        .map(|a| {
+                            (
+                                a,
+                                Effect::plain(f64::NAN, f64::NAN, f64::NAN, SeRule::Robust(se)),
+                            )
+                        })
+                        .collect()
+                }
+                Err(e) => return Err(e),
+            };
+            group_results.push((effects, w));
+        }
+        let mut pending: Vec<Option<GroupResult>> = group_results.into_iter().map(Some).collect();
+        // The rows of group g (once), in arm order.
+        let mut emit_group = |g: usize, rows: &mut Vec<EffectRow>, warnings: &mut Vec<String>| {
+            let Some((effects, w)) = pending.get_mut(g).and_then(Option::take) else {
+                return;
+            };
+            let group = &groups[g];
+            merge_warnings(warnings, w);
             for (a, effect) in effects {
                 if let (Some(d), Some(cluster)) = (&effect.diagnostics, &data.cluster) {
                     cluster_reports.push(ClusterReport {
@@ -446,23 +545,134 @@ pub fn estimate_with(
                     itt,
                 ));
             }
-        }
-        if let Some(result) = diff_result {
-            let (diffs, w) = result?;
-            merge_warnings(&mut warnings, w);
-            for (label, a, effect, group_rows) in diffs {
-                rows.push(without_means(row(
+        };
+        let levels_of = |f: usize| -> Vec<usize> {
+            (0..groups.len())
+                .filter(|&g| groups[g].factor == Some(f))
+                .collect()
+        };
+        emit_group(0, &mut rows, &mut warnings);
+        let no_diagnostics = Extras {
+            diagnostics: false,
+            ..*extras
+        };
+        for (f, by) in data.by.iter().enumerate() {
+            for g in levels_of(f) {
+                emit_group(g, &mut rows, &mut warnings);
+            }
+            if by.levels.len() < 2 {
+                if assignment.is_none() {
+                    push_new(
+                        &mut warnings,
+                        format!(
+                            "{outcome}: `{}` has one level ({}) among the analysed: no subgroup differences and no joint test",
+                            by.name,
+                            by.levels.join(", ")
+                        ),
+                    );
+                }
+                continue;
+            }
+            let in_covariates: Vec<String> = subgroups::own_columns(by)
+                .into_iter()
+                .filter(|c| data.covariates.iter().any(|cov| &cov.name == c))
+                .collect();
+            if !in_covariates.is_empty()
+                && options.estimator != Estimator::Dim
+                && assignment.is_none()
+            {
+                push_new(
+                    &mut warnings,
+                    format!(
+                        "`{}` is both a covariate and the subgroup variable `{}`: its interaction models leave it out of the covariates (the subgroup indicators hold it already; with it the differences would not be identified)",
+                        in_covariates.join("`, `"),
+                        by.name
+                    ),
+                );
+            }
+            for model in subgroups::interaction_models(by, &complete, options.all_pairs) {
+                let mut w = Vec::new();
+                let at = format!("{outcome}, {}", model.what);
+                let (effects, vcov) = interaction_effects(
                     data,
                     options,
-                    outcome,
-                    &label,
-                    a,
+                    se,
                     codes,
                     y,
-                    &group_rows,
-                    effect,
-                    itt,
-                )));
+                    &complete,
+                    &model,
+                    &at,
+                    &no_diagnostics,
+                    &mut w,
+                )
+                .map_err(|e| context(e, outcome, &model.what))?;
+                merge_warnings(&mut warnings, w);
+                let first = rows.len();
+                for ((_, label, levels), a, effect) in &effects {
+                    let group_rows: Vec<usize> = complete
+                        .iter()
+                        .copied()
+                        .filter(|&i| levels.contains(&by.codes[i]))
+                        .collect();
+                    rows.push(without_means(row(
+                        data,
+                        options,
+                        outcome,
+                        label,
+                        *a,
+                        codes,
+                        y,
+                        &group_rows,
+                        effect.clone(),
+                        itt,
+                    )));
+                }
+                if !(model.joint && assignment.is_none()) {
+                    continue;
+                }
+                // The joint test per arm: every difference against the reference at once.
+                let per_arm = arms.len() - 1;
+                for a in 1..arms.len() {
+                    let members: Vec<usize> =
+                        (0..effects.len()).filter(|&k| effects[k].1 == a).collect();
+                    let b: Vec<f64> = members.iter().map(|&k| effects[k].2.estimate).collect();
+                    let v = nalgebra::DMatrix::from_fn(members.len(), members.len(), |r, c| {
+                        vcov.matrix[(members[r], members[c])]
+                    });
+                    let test = subgroups::wald_test(&b, &v, vcov.df_den);
+                    if test.is_none() {
+                        push_new(
+                            &mut warnings,
+                            format!(
+                                "{outcome}, {}{}, {}: the joint test cannot be computed (a subgroup difference is not identified or its variance is singular); the row is left empty",
+                                by.name,
+                                subgroups::JOINT_SUFFIX,
+                                data.treatment.term(a)
+                            ),
+                        );
+                    }
+                    debug_assert_eq!(members.len() * per_arm, effects.len());
+                    let index = rows.len();
+                    rows.push(joint_row(
+                        data,
+                        outcome,
+                        &by.name,
+                        a,
+                        codes,
+                        &complete,
+                        test.as_ref().map(|t| t.0),
+                        members.len(),
+                        vcov.df_den,
+                        se,
+                    ));
+                    if let Some((_, inverse)) = test {
+                        joint.push(JointTest {
+                            row: index,
+                            members: members.iter().map(|&k| first + k).collect(),
+                            inverse,
+                        });
+                    }
+                }
             }
         }
         if let Some((pname, took_part)) = &data.participation {
@@ -471,15 +681,22 @@ pub fn estimate_with(
                     "the 2SLS effect of participation needs exactly two arms (offered and control)",
                 ));
             }
-            for group in &groups {
+            for (group, empty) in groups.iter().zip(&empty_groups) {
                 let iv_rows: Vec<usize> = group
                     .rows
                     .iter()
                     .copied()
                     .filter(|&i| !took_part[i].is_nan())
                     .collect();
-                let effect = iv_effect(data, se, codes, y, took_part, &iv_rows)
-                    .map_err(|e| context(e, outcome, &group.label))?;
+                let effect = if empty.is_some() {
+                    (
+                        Effect::plain(f64::NAN, f64::NAN, f64::NAN, SeRule::Robust(se)),
+                        f64::NAN,
+                    )
+                } else {
+                    iv_effect(data, se, codes, y, took_part, &iv_rows)
+                        .map_err(|e| context(e, outcome, &group.label))?
+                };
                 let mut r = row(
                     data,
                     options,
@@ -496,7 +713,7 @@ pub fn estimate_with(
                 r.first_stage_f = Some(effect.1);
                 rows.push(r);
             }
-            if let Some(by) = by_levels {
+            for by in data.by.iter().filter(|by| by.levels.len() >= 2) {
                 let iv_rows: Vec<usize> = complete
                     .iter()
                     .copied()
@@ -534,6 +751,9 @@ pub fn estimate_with(
         attrition: attrition_rows,
         warnings,
         clusters: cluster_reports,
+        joint,
+        ri_draws: None,
+        families: Vec::new(),
     })
 }
 
@@ -548,6 +768,20 @@ pub fn recompute(
         .rows
         .iter()
         .map(|r| r.estimate)
+        .collect())
+}
+
+/// The t statistic (estimate / SE, with each row's own SE) of every row under the assignment
+/// `assignment`, for studentized randomization inference.
+pub fn recompute_statistics(
+    data: &AnalysisData,
+    options: &EstimateOptions,
+    assignment: &[usize],
+) -> Result<Vec<f64>> {
+    Ok(estimate_all(data, options, Some(assignment))?
+        .rows
+        .iter()
+        .map(|r| r.statistic)
         .collect())
 }
 
@@ -640,8 +874,18 @@ fn subset<T: Copy + Send + Sync>(values: &[T], rows: &[usize]) -> Vec<T> {
 }
 
 fn covariate_views(data: &AnalysisData) -> Vec<(String, CovariateView<'_>)> {
+    covariate_views_without(data, &[])
+}
+
+/// The covariates but those named in `skip` (a subgroup variable's own columns in its
+/// interaction models, [`subgroups::own_columns`]).
+fn covariate_views_without<'a>(
+    data: &'a AnalysisData,
+    skip: &[String],
+) -> Vec<(String, CovariateView<'a>)> {
     data.covariates
         .iter()
+        .filter(|c| !skip.contains(&c.name))
         .map(|c| {
             (
                 c.name.clone(),
@@ -768,9 +1012,10 @@ fn model_design(
     rows: &[usize],
     extra: &DesignMatrix,
     interacted: &DesignMatrix,
+    skip: &[String],
 ) -> LazyDesignMatrix {
     let treat = treatment_design(data, codes, rows);
-    let mut covs = expand_covariates(&covariate_views(data), rows);
+    let mut covs = expand_covariates(&covariate_views_without(data, skip), rows);
     let weights = data.weights.as_ref().map(|w| subset(w, rows));
     match options.estimator {
         Estimator::Lin => {
@@ -867,6 +1112,7 @@ fn group_effects(
                     &pair,
                     &DesignMatrix::new(),
                     &DesignMatrix::new(),
+                    &[],
                 );
                 let term = data.treatment.term(a);
                 let only = Extras {
@@ -885,7 +1131,7 @@ fn group_effects(
                     &only,
                     &mut quiet,
                 ) {
-                    effect.diagnostics = fitted.into_iter().next().and_then(|e| e.diagnostics);
+                    effect.diagnostics = fitted.0.into_iter().next().and_then(|e| e.diagnostics);
                 }
             }
             out.push((a, effect));
@@ -899,10 +1145,11 @@ fn group_effects(
         rows,
         &DesignMatrix::new(),
         &DesignMatrix::new(),
+        &[],
     );
     let terms: Vec<String> = (1..arms).map(|a| data.treatment.term(a)).collect();
     fit_terms(data, se, y, rows, &design, &terms, at, extras, warnings)
-        .map(|effects| (1..arms).zip(effects).collect())
+        .map(|(effects, _)| (1..arms).zip(effects).collect())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -916,7 +1163,7 @@ fn fit_terms(
     at: &str,
     extras: &Extras<'_>,
     warnings: &mut Vec<String>,
-) -> Result<Vec<Effect>> {
+) -> Result<(Vec<Effect>, TermsVcov)> {
     let ys = subset(y, rows);
     let weights = data.weights.as_ref().map(|w| subset(w, rows));
     let clusters = clusters_of(data, rows);
@@ -958,6 +1205,25 @@ fn fit_terms(
             ))
         })
         .collect::<Result<Vec<Effect>>>()?;
+    // The terms' joint variance (NaN for a dropped term), for the joint tests.
+    let position: Vec<Option<usize>> = terms
+        .iter()
+        .map(|t| {
+            fit.index(t)
+                .and_then(|j| fit.kept.iter().position(|&k| k == j))
+        })
+        .collect();
+    let matrix = nalgebra::DMatrix::from_fn(terms.len(), terms.len(), |r, c| {
+        match (position[r], position[c]) {
+            (Some(i), Some(j)) => fit.vcov[(i, j)],
+            _ => f64::NAN,
+        }
+    });
+    let df_den = match &clusters {
+        Some(c) => c.count as f64 - 1.0,
+        None => fit.n as f64 - fit.kept.len() as f64,
+    };
+    let vcov = TermsVcov { matrix, df_den };
     if let (Some(clusters), Some(cluster), true) = (
         &clusters,
         &data.cluster,
@@ -1008,7 +1274,7 @@ fn fit_terms(
             }
         }
     }
-    Ok(effects)
+    Ok((effects, vcov))
 }
 
 /// √w with the weights normalized to mean 1, as the weighted fit scales its rows.
@@ -1017,88 +1283,94 @@ fn root_weights(w: &[f64]) -> Vec<f64> {
     w.iter().map(|v| (v / mean).sqrt()).collect()
 }
 
-/// A subgroup difference: label, arm, effect, and the rows of the two levels compared.
-type Difference = (String, usize, Effect, Vec<usize>);
+/// The robust variance of the coefficients of some terms of a fit (NaN where a term was dropped)
+/// and the denominator df of a Wald F test on them: G − 1 with clusters (estimatr's model F with
+/// clusters; clubSandwich's `Wald_test(test = "Naive-F")`), else the residual df n − k
+/// (`car::linearHypothesis` on the fit, with the same vcov).
+#[derive(Debug, Clone)]
+pub struct TermsVcov {
+    pub matrix: nalgebra::DMatrix<f64>,
+    pub df_den: f64,
+}
 
-/// Differences between each level of `by` and its last level, from the interaction model.
+/// What a reported coefficient of an interaction model is: its indicator's index, its label and
+/// the levels whose persons it describes (`subgroups::InteractionModel::wanted`).
+type Wanted = (usize, String, Vec<usize>);
+
+/// One reported coefficient of an interaction model: what it is, the arm, and the effect.
+type InteractionEffect = (Wanted, usize, Effect);
+
+/// The treatment × indicator coefficients an interaction model reports (`model.wanted`, each for
+/// every arm, in that order) and their joint variance.
 #[allow(clippy::too_many_arguments)]
-fn differences(
+fn interaction_effects(
     data: &AnalysisData,
     options: &EstimateOptions,
     se: SeType,
     codes: &[usize],
     y: &[f64],
     rows: &[usize],
-    by: &Factor,
+    model: &subgroups::InteractionModel,
     at: &str,
     extras: &Extras<'_>,
     warnings: &mut Vec<String>,
-) -> Result<Vec<Difference>> {
-    let reference = by.levels.len() - 1;
-    let indicators = level_indicators(by, rows);
+) -> Result<(Vec<InteractionEffect>, TermsVcov)> {
+    let indicators = &model.indicators;
     let treat = treatment_design(data, codes, rows);
     let mut interacted = DesignMatrix::new();
-    let mut wanted: Vec<(String, usize, usize)> = Vec::new();
-    for (l, (gname, gcol)) in indicators.names.iter().zip(&indicators.columns).enumerate() {
-        for (a, (tname, tcol)) in treat.names.iter().zip(&treat.columns).enumerate() {
+    let mut wanted: Vec<(String, Wanted, usize)> = Vec::new();
+    for (k, label, levels) in &model.wanted {
+        let Some(gname) = indicators.names.get(*k) else {
+            return Err(Error::compute(format!("{at}: an indicator is missing")));
+        };
+        for (a, tname) in treat.names.iter().enumerate() {
             let name = if options.estimator == Estimator::Lin {
                 format!("{tname}:{gname}_c")
             } else {
                 format!("{tname}:{gname}")
             };
-            // Lin interacts the (centred) indicators itself; the other models take them here.
-            if options.estimator != Estimator::Lin {
+            wanted.push((name, (*k, label.clone(), levels.clone()), a + 1));
+        }
+    }
+    // Every indicator is interacted with the treatment (the model is saturated in them); Lin
+    // interacts the (centred) indicators itself, the other models take the products here.
+    if options.estimator != Estimator::Lin {
+        for (gname, gcol) in indicators.names.iter().zip(&indicators.columns) {
+            for (tname, tcol) in treat.names.iter().zip(&treat.columns) {
                 interacted.push(
-                    name.clone(),
+                    format!("{tname}:{gname}"),
                     tcol.iter().zip(gcol).map(|(t, g)| t * g).collect(),
                 );
             }
-            wanted.push((name, l, a + 1));
         }
     }
     drop(treat);
-    let design = model_design(data, options, codes, rows, &indicators, &interacted);
-    drop((indicators, interacted));
+    let design = model_design(
+        data,
+        options,
+        codes,
+        rows,
+        indicators,
+        &interacted,
+        &model.own_columns,
+    );
+    drop(interacted);
     let terms: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
-    let effects = fit_terms(data, se, y, rows, &design, &terms, at, extras, warnings)?;
-    let mut out = Vec::new();
-    for ((_, l, a), effect) in wanted.into_iter().zip(effects) {
-        let label = format!(
-            "{}={} - {}={}",
-            by.name, by.levels[l], by.name, by.levels[reference]
-        );
-        let group_rows: Vec<usize> = rows
-            .iter()
-            .copied()
-            .filter(|&i| by.codes[i] == l || by.codes[i] == reference)
-            .collect();
-        out.push((label, a, effect, group_rows));
-    }
-    Ok(out)
-}
-
-/// The level indicators of `by` on `rows`, every level but the last (the reference), named
-/// `<by><level>` as R names the columns of a 0/1 variable `<by><level>`.
-fn level_indicators(by: &Factor, rows: &[usize]) -> DesignMatrix {
-    let reference = by.levels.len() - 1;
-    let mut indicators = DesignMatrix::new();
-    for (l, level) in by.levels.iter().enumerate().take(reference) {
-        indicators.push(
-            format!("{}{level}", by.name),
-            rows.iter()
-                .map(|&i| f64::from(u8::from(by.codes[i] == l)))
-                .collect(),
-        );
-    }
-    indicators
+    let (effects, vcov) = fit_terms(data, se, y, rows, &design, &terms, at, extras, warnings)?;
+    let out = wanted
+        .into_iter()
+        .zip(effects)
+        .map(|((_, what, a), effect)| (what, a, effect))
+        .collect();
+    Ok((out, vcov))
 }
 
 /// A 2SLS subgroup difference: label, effect, first-stage F and the rows of the two levels.
 type IvDifference = (String, Effect, f64, Vec<usize>);
 
-/// The 2SLS differences between each level of `by` and its last level, from the interaction IV
+/// The 2SLS differences between each level of `by` and its reference, from the interaction IV
 /// model as estimatr would fit it (two arms):
-/// `iv_robust(y ~ d + d:g + g + X | z + z:g + g + X)`, one indicator g per level but the last.
+/// `iv_robust(y ~ d + d:g + g + X | z + z:g + g + X)`, one indicator g per level but the reference.
 /// The difference is the `d:g` coefficient; its first-stage F is the robust Wald F of all the
 /// excluded instruments (z and every z:g) jointly in the first stage of `d:g`, which is what
 /// `iv_robust(..., diagnostics = TRUE)` reports as `diagnostic_first_stage_fstatistic`
@@ -1112,7 +1384,7 @@ fn iv_differences(
     rows: &[usize],
     by: &Factor,
 ) -> Result<Vec<IvDifference>> {
-    let reference = by.levels.len() - 1;
+    let reference = by.reference;
     let pname = data
         .participation
         .as_ref()
@@ -1123,7 +1395,11 @@ fn iv_differences(
         .iter()
         .map(|&i| f64::from(u8::from(codes[i] == 1)))
         .collect();
-    let indicators = level_indicators(by, rows);
+    let indicators = subgroups::interaction_models(by, rows, false)
+        .into_iter()
+        .next()
+        .map(|m| m.indicators)
+        .unwrap_or_default();
     let mut endogenous = DesignMatrix::new();
     let mut instruments = DesignMatrix::new();
     endogenous.push(pname, d.clone());
@@ -1139,7 +1415,10 @@ fn iv_differences(
         );
     }
     let mut exogenous = indicators.clone();
-    let covs = expand_covariates(&covariate_views(data), rows);
+    let covs = expand_covariates(
+        &covariate_views_without(data, &subgroups::own_columns(by)),
+        rows,
+    );
     for (name, col) in covs.names.iter().zip(covs.columns) {
         exogenous.push(name.clone(), col);
     }
@@ -1153,17 +1432,18 @@ fn iv_differences(
     };
     let fit = iv::tsls(model, weights.as_deref(), se, clusters.as_ref())?;
     let mut out = Vec::new();
-    for (l, level) in by.levels.iter().enumerate().take(reference) {
-        // Endogenous column l + 1 is d:g_l: second-stage column l + 2 (after the intercept and d).
+    let others = (0..by.levels.len()).filter(|&l| l != reference);
+    for (k, l) in others.enumerate() {
+        // Endogenous column k + 1 is d:g_l: second-stage column k + 2 (after the intercept and d).
         let (Some(&estimate), Some(&std_error), Some(&df), Some(&first_stage_f)) = (
-            fit.coef.get(l + 2),
-            fit.std_error.get(l + 2),
-            fit.df.get(l + 2),
-            fit.first_stage_f.get(l + 1),
+            fit.coef.get(k + 2),
+            fit.std_error.get(k + 2),
+            fit.df.get(k + 2),
+            fit.first_stage_f.get(k + 1),
         ) else {
             return Err(Error::compute("the 2SLS interaction model lost a term"));
         };
-        let label = format!("{}={level} - {}={}", by.name, by.name, by.levels[reference]);
+        let label = format!("{} - {}", by.label(l), by.label(reference));
         let group_rows: Vec<usize> = rows
             .iter()
             .copied()
@@ -1211,6 +1491,77 @@ fn iv_effect(
     ))
 }
 
+/// The joint heterogeneity test row of subgroup variable `name` for arm `arm`: subgroup
+/// `<name>: joint`, estimator `wald`, statistic F, df its denominator df, df_num its numerator df
+/// (issue 15's interface); no estimate, SE or interval. Empty (NaN) when the test could not be
+/// computed.
+#[allow(clippy::too_many_arguments)]
+fn joint_row(
+    data: &AnalysisData,
+    outcome: &str,
+    name: &str,
+    arm: usize,
+    codes: &[usize],
+    rows: &[usize],
+    test: Option<subgroups::WaldTest>,
+    df_num: usize,
+    df_den: f64,
+    se: SeType,
+) -> EffectRow {
+    let count = |a: usize| rows.iter().filter(|&&i| codes[i] == a).count();
+    EffectRow {
+        outcome: outcome.to_string(),
+        subgroup: format!("{name}{}", subgroups::JOINT_SUFFIX),
+        term: data.treatment.term(arm),
+        estimate: f64::NAN,
+        std_error: f64::NAN,
+        statistic: test.map_or(f64::NAN, |t| t.statistic),
+        df: df_den,
+        p_value: test.map_or(f64::NAN, |t| t.p_value),
+        conf_low: f64::NAN,
+        conf_high: f64::NAN,
+        estimator: RowEstimator {
+            kind: EffectKind::Wald,
+            weighted: data.weights.is_some(),
+        },
+        se_type: SeRule::Robust(se),
+        n_treated: count(arm),
+        n_control: count(0),
+        mean_treated: f64::NAN,
+        mean_control: f64::NAN,
+        df_num: Some(df_num as f64),
+        first_stage_f: None,
+        p_value_adjusted: None,
+        p_value_ri: None,
+        ri_conf_low: None,
+        ri_conf_high: None,
+        ri_exact: None,
+        ri_draws: None,
+        ri_min_p: None,
+        clusters: clusters_in(data, rows),
+        p_value_wild: None,
+        wild_conf_low: None,
+        wild_conf_high: None,
+        wild_draws: None,
+        wild_enumerated: None,
+        prespecified: None,
+    }
+}
+
+/// The number of clusters the rows' persons are in (issue 14: the headline says how many), None
+/// without clusters.
+fn clusters_in(data: &AnalysisData, rows: &[usize]) -> Option<usize> {
+    data.cluster.as_ref().map(|c| {
+        let mut seen = vec![false; c.levels.len()];
+        for &i in rows {
+            if let Some(s) = seen.get_mut(c.codes[i]) {
+                *s = true;
+            }
+        }
+        seen.into_iter().filter(|&s| s).count()
+    })
+}
+
 /// A subgroup difference has no arm means of its own: the row's mean columns are blank.
 fn without_means(mut r: EffectRow) -> EffectRow {
     r.mean_treated = f64::NAN;
@@ -1253,6 +1604,7 @@ fn row(
         kind,
         weighted: data.weights.is_some(),
     };
+    let clusters = clusters_in(data, rows);
     EffectRow {
         outcome: outcome.to_string(),
         subgroup: subgroup.to_string(),
@@ -1270,11 +1622,16 @@ fn row(
         n_control,
         mean_treated,
         mean_control,
+        df_num: None,
         first_stage_f: None,
         p_value_adjusted: None,
         p_value_ri: None,
         ri_conf_low: None,
         ri_conf_high: None,
+        ri_exact: None,
+        ri_draws: None,
+        ri_min_p: None,
+        clusters,
         p_value_wild: wild.map(|w| w.p_value),
         wild_conf_low: wild.map(|w| w.conf_low),
         wild_conf_high: wild.map(|w| w.conf_high),

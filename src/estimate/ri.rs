@@ -262,6 +262,33 @@ pub fn linear_inversion_p_value(observed: f64, a: &[f64], b: &[f64], tau: f64) -
 /// T_r(τ) = a_r − τ b_r: one pass over the data per draw serves every trial τ of the search,
 /// and the draws need not be kept or redrawn. `observed` = est(z, y).
 pub fn interval_from_draws(observed: f64, a: &[f64], b: &[f64], level: f64) -> Result<(f64, f64)> {
+    match interval_ends(observed, a, b, level)? {
+        [Some(lo), Some(hi)] => Ok((lo, hi)),
+        _ => Err(Error::compute(
+            "the randomization confidence interval is unbounded",
+        )),
+    }
+}
+
+/// [`interval_from_draws`], except that an end the test never rejects, however far from the
+/// estimate, is −∞ or +∞ rather than an error: with few assignments the smallest attainable
+/// p-value may exceed α (4 matched pairs: 16 assignments, p ≥ 2/16 > 0.05), and then the data
+/// cannot bound the effect at that level. Such an interval is reported as unbounded, never
+/// silently left out (issue 14).
+pub fn interval_from_draws_unbounded(
+    observed: f64,
+    a: &[f64],
+    b: &[f64],
+    level: f64,
+) -> Result<(f64, f64)> {
+    let [lo, hi] = interval_ends(observed, a, b, level)?;
+    Ok((lo.unwrap_or(f64::NEG_INFINITY), hi.unwrap_or(f64::INFINITY)))
+}
+
+/// The ends of the inversion interval, None for an end that is never rejected: the search
+/// expands in doubling steps from the estimate, 60 doublings of 4 null SDs (2⁶⁰ times beyond any
+/// value the draws hold) before an end counts as unbounded, then bisects.
+fn interval_ends(observed: f64, a: &[f64], b: &[f64], level: f64) -> Result<[Option<f64>; 2]> {
     if level.is_nan() || level <= 0.0 || level >= 1.0 {
         return Err(Error::compute(format!(
             "confidence level {level} is not between 0 and 1"
@@ -287,8 +314,8 @@ pub fn interval_from_draws(observed: f64, a: &[f64], b: &[f64], level: f64) -> R
     // 1 − 0.95 is 0.050000000000000044 in binary; compare with a little slack so p = 0.05 is
     // accepted at the 95% level, as the definition p ≥ α intends.
     let accepted = |tau: f64| linear_inversion_p_value(observed, a, b, tau) >= alpha - 1e-12;
-    let mut ends = [0.0; 2];
-    for (side, sign) in [(0usize, -1.0), (1usize, 1.0)] {
+    let mut ends = [None; 2];
+    'sides: for (side, sign) in [(0usize, -1.0), (1usize, 1.0)] {
         // Expand until rejected.
         let mut inside = observed;
         let mut step = 4.0 * sd;
@@ -300,9 +327,7 @@ pub fn interval_from_draws(observed: f64, a: &[f64], b: &[f64], level: f64) -> R
             outside = observed + sign * step;
             tries += 1;
             if tries > 60 {
-                return Err(Error::compute(
-                    "the randomization confidence interval is unbounded",
-                ));
+                continue 'sides;
             }
         }
         // Bisect between the last accepted and the first rejected value.
@@ -315,9 +340,9 @@ pub fn interval_from_draws(observed: f64, a: &[f64], b: &[f64], level: f64) -> R
                 outside = mid;
             }
         }
-        ends[side] = inside;
+        ends[side] = Some(inside);
     }
-    Ok((ends[0], ends[1]))
+    Ok(ends)
 }
 
 /// Outcomes under re-assignment `zr` if the effect is τ for everyone: y − τz + τz_r.

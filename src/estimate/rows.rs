@@ -20,6 +20,9 @@ pub enum EffectKind {
     BlockedDim,
     /// The effect of taking part: 2SLS with the offer as instrument (`iv`).
     Participation,
+    /// The joint heterogeneity test of a subgroup variable: the Wald F test that every
+    /// subgroup effect is equal (`estimate::subgroups`), written `wald`.
+    Wald,
 }
 
 /// The estimator of a row: what it estimates and whether it is inverse-probability weighted.
@@ -36,6 +39,8 @@ pub struct RowEstimator {
 pub enum Family {
     Itt,
     Participation,
+    /// The joint heterogeneity tests, which are not adjusted with the effects they summarize.
+    Joint,
 }
 
 impl RowEstimator {
@@ -43,6 +48,7 @@ impl RowEstimator {
         match self.kind {
             EffectKind::Itt(_) | EffectKind::BlockedDim => Family::Itt,
             EffectKind::Participation => Family::Participation,
+            EffectKind::Wald => Family::Joint,
         }
     }
 }
@@ -57,6 +63,7 @@ impl fmt::Display for RowEstimator {
             EffectKind::Itt(e) => (e.label(), false),
             EffectKind::BlockedDim => (Estimator::Dim.label(), true),
             EffectKind::Participation => ("iv", false),
+            EffectKind::Wald => ("wald", false),
         };
         let suffix = match (blocked, self.weighted) {
             (false, false) => "",
@@ -83,6 +90,7 @@ impl FromStr for RowEstimator {
         };
         let kind = match (name, blocked) {
             ("iv", false) => EffectKind::Participation,
+            ("wald", false) => EffectKind::Wald,
             (_, false) => EffectKind::Itt(Estimator::parse(name).ok_or_else(unknown)?),
             (_, true) if Estimator::parse(name) == Some(Estimator::Dim) => EffectKind::BlockedDim,
             (_, true) => return Err(unknown()),
@@ -161,6 +169,9 @@ pub struct EffectRow {
     /// weighted; NaN on difference rows.
     pub mean_treated: f64,
     pub mean_control: f64,
+    /// The numerator df of a joint heterogeneity test's F (its `df` is the denominator df);
+    /// None on effect rows.
+    pub df_num: Option<f64>,
     /// First-stage F of the instrument (2SLS rows only; for a 2SLS difference, the joint F of
     /// the excluded instruments in the first stage of the interaction — see `estimate::iv`).
     pub first_stage_f: Option<f64>,
@@ -172,6 +183,17 @@ pub struct EffectRow {
     /// (overall rows of two-arm studies).
     pub ri_conf_low: Option<f64>,
     pub ri_conf_high: Option<f64>,
+    /// Whether randomization inference listed every possible assignment (the p-value is then
+    /// exact, k/N) or sampled them.
+    pub ri_exact: Option<bool>,
+    /// The assignments the randomization p-value counts over: N (all, when exact) or R draws,
+    /// less any under which the statistic could not be computed.
+    pub ri_draws: Option<u64>,
+    /// The smallest randomization p-value the design can give for this row (exact inference
+    /// only): the share of assignments whose statistic ties the largest, at least 1/N.
+    pub ri_min_p: Option<f64>,
+    /// The number of clusters the row's persons are in (None without clusters).
+    pub clusters: Option<usize>,
     /// Wild cluster bootstrap p-value of a zero effect (`estimate::wild`; regression rows with
     /// clusters, when asked for).
     pub p_value_wild: Option<f64>,
@@ -201,6 +223,9 @@ pub struct AttritionRow {
     pub difference: f64,
     pub std_error: f64,
     pub p_value: f64,
+    /// Fisher's exact test of (this arm, control) × (missing, observed), two-sided; NaN for the
+    /// control arm.
+    pub p_value_fisher: f64,
 }
 
 #[cfg(test)]
@@ -216,6 +241,7 @@ mod tests {
             EffectKind::Itt(Estimator::Fe),
             EffectKind::BlockedDim,
             EffectKind::Participation,
+            EffectKind::Wald,
         ] {
             for weighted in [false, true] {
                 let e = RowEstimator { kind, weighted };

@@ -163,6 +163,9 @@ pub fn render(frame: &Frame, format: Format) -> Vec<u8> {
 
 /// Fixed decimals, with `-0.0000` shown as `0.0000` so a table never shows a negative zero.
 pub fn format_fixed(x: f64, decimals: usize) -> String {
+    if let Some(text) = infinity(x) {
+        return text.to_string();
+    }
     let s = format!("{x:.decimals$}");
     if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
         s[1..].to_string()
@@ -171,8 +174,21 @@ pub fn format_fixed(x: f64, decimals: usize) -> String {
     }
 }
 
+/// An unbounded interval end as R writes and reads it (`Inf`, `-Inf`), so that it reads back
+/// as a number and never prints as Rust's `inf`.
+fn infinity(x: f64) -> Option<&'static str> {
+    match x {
+        f64::INFINITY => Some("Inf"),
+        f64::NEG_INFINITY => Some("-Inf"),
+        _ => None,
+    }
+}
+
 /// A number with full round-trip precision (Rust's shortest representation; deterministic).
 fn machine_number(x: f64) -> String {
+    if let Some(text) = infinity(x) {
+        return text.to_string();
+    }
     let magnitude = x.abs();
     if x == 0.0 {
         "0".to_string()
@@ -320,7 +336,7 @@ pub fn to_json(frame: &Frame) -> Vec<u8> {
     bytes
 }
 
-fn human_rows(frame: &Frame) -> Vec<Vec<String>> {
+pub fn human_rows(frame: &Frame) -> Vec<Vec<String>> {
     frame
         .rows
         .iter()
@@ -333,7 +349,7 @@ fn human_rows(frame: &Frame) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn is_numeric_column(frame: &Frame, j: usize) -> bool {
+pub fn is_numeric_column(frame: &Frame, j: usize) -> bool {
     frame
         .rows
         .iter()

@@ -9,9 +9,10 @@ use crate::categorical::{Coder, Codes};
 use crate::error::{Error, Location, Result};
 use crate::estimate::weights;
 use crate::estimate::{AnalysisData, Covariate, CovariateValues, Factor, Treatment};
+use crate::io::formats::InputKind;
 use crate::io::join::{Joined, StudyFiles, check_header};
 use crate::io::source::InputFile;
-use crate::io::table::{ColumnRequest, CsvFormat, Table, is_missing, numbers_or_categories};
+use crate::io::table::{ColumnRequest, Table, is_missing, numbers_or_categories};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -64,7 +65,22 @@ fn read_typed(
     numeric_role: &[String],
 ) -> Result<Table> {
     let mut as_text: Vec<String> = text.to_vec();
+    // A covariate with value labels (Stata) is categorical, whatever its codes.
+    for labelled in input.labelled_columns()? {
+        if covariates.contains(&labelled) && !as_text.contains(&labelled) {
+            as_text.push(labelled);
+        }
+    }
     let path = input.path();
+    if input.kind() != InputKind::Csv {
+        return parse_typed(
+            &|requests| input.table(requests),
+            names,
+            &mut as_text,
+            covariates,
+            numeric_role,
+        );
+    }
     let bytes = input.bytes();
     // Find the text columns on the first stretch of the file before parsing all of it (a
     // failed attempt on a register extract would cost a full parse). A column that turns to
@@ -74,11 +90,10 @@ fn read_typed(
         .skip(1 << 16)
         .position(|&b| b == b'\n')
         .map_or(bytes.len(), |p| (1 << 16) + p + 1);
+    let format = input.format();
     if probe_end < bytes.len() {
         parse_typed(
-            path,
-            &bytes[..probe_end],
-            input.format(),
+            &|requests| Table::from_bytes_as(path, &bytes[..probe_end], requests, format),
             names,
             &mut as_text,
             covariates,
@@ -86,9 +101,7 @@ fn read_typed(
         )?;
     }
     parse_typed(
-        path,
-        bytes,
-        input.format(),
+        &|requests| Table::from_bytes_as(path, bytes, requests, format),
         names,
         &mut as_text,
         covariates,
@@ -96,12 +109,10 @@ fn read_typed(
     )
 }
 
-/// Parse `bytes` with the covariates in `as_text` read as text; a covariate that holds text is
-/// added to `as_text` and parsed again.
+/// Read the columns with `read` (a file's parser), the covariates in `as_text` as text; a
+/// covariate that holds text is added to `as_text` and read again.
 fn parse_typed(
-    path: &Path,
-    bytes: &[u8],
-    format: CsvFormat,
+    read: &dyn Fn(&[ColumnRequest]) -> Result<Table>,
     names: &[String],
     as_text: &mut Vec<String>,
     covariates: &[String],
@@ -118,7 +129,7 @@ fn parse_typed(
                 }
             })
             .collect();
-        match Table::from_bytes_as(path, bytes, &requests, format) {
+        match read(&requests) {
             Ok(t) => return Ok(t),
             Err(Error::NotANumber(problem))
                 if problem
@@ -131,8 +142,7 @@ fn parse_typed(
                     // A covariate is text only when most of its cells are: a numeric column
                     // with a stray cell is an error naming the cell.
                     if numeric_role.contains(&f) {
-                        let cells =
-                            Table::from_bytes_as(path, bytes, &[ColumnRequest::text(&f)], format)?;
+                        let cells = read(&[ColumnRequest::text(&f)])?;
                         numbers_or_categories(&cells, &f)?;
                     }
                     as_text.push(f);
@@ -148,7 +158,7 @@ fn parse_typed(
 fn fallback_columns(request: &AnalysisColumns) -> Vec<String> {
     let mut t = request.covariates.clone();
     t.push(request.treatment.clone());
-    t.extend(request.by.iter().cloned());
+    t.extend(request.subgroup_columns());
     t.extend(request.strata.iter().cloned());
     t.extend(request.cluster.iter().cloned());
     t
@@ -177,7 +187,8 @@ pub fn load_input(input: &InputFile, request: &AnalysisColumns) -> Result<Analys
     // Outcome, covariate, weight and participation columns are moved into the analysis data
     // rather than copied when no other role reads them (a million rows: 8 MB each).
     let mut uses: HashMap<&str, usize> = HashMap::new();
-    for name in request_roles(request) {
+    let subgroup_columns = request.subgroup_columns();
+    for name in request_roles(request, &subgroup_columns) {
         *uses.entry(name).or_default() += 1;
     }
     let mut taken = HashMap::new();
@@ -276,11 +287,11 @@ pub fn load_study(
 }
 
 /// Every role's column names, with repeats (a column may serve two roles).
-fn request_roles(request: &AnalysisColumns) -> Vec<&str> {
+fn request_roles<'a>(request: &'a AnalysisColumns, subgroups: &'a [String]) -> Vec<&'a str> {
     std::iter::once(&request.treatment)
         .chain(&request.outcomes)
         .chain(&request.covariates)
-        .chain(&request.by)
+        .chain(subgroups)
         .chain(&request.strata)
         .chain(&request.cluster)
         .chain(&request.weights)
@@ -299,7 +310,7 @@ fn request_columns(request: &AnalysisColumns) -> Vec<String> {
     add(&request.treatment);
     request.outcomes.iter().for_each(&mut add);
     request.covariates.iter().for_each(&mut add);
-    request.by.iter().for_each(&mut add);
+    request.subgroup_columns().iter().for_each(&mut add);
     request.strata.iter().for_each(&mut add);
     request.cluster.iter().for_each(&mut add);
     request.weights.iter().for_each(&mut add);
@@ -526,17 +537,32 @@ fn build(request: &AnalysisColumns, sources: &Sources<'_, '_>, n: usize) -> Resu
     }
     let factor = |name: &str, role: &str| -> Result<Factor> {
         let (levels, codes) = text_codes(source(sources, name)?, name, n, role)?;
-        Ok(Factor {
-            name: name.to_string(),
-            levels,
-            codes,
-        })
+        Ok(Factor::new(name, levels, codes))
     };
-    let by = request
-        .by
-        .as_deref()
-        .map(|b| factor(b, "subgroup"))
-        .transpose()?;
+    // Each subgroup variable: a column, or the crossing of its columns; its reference level as
+    // chosen (else the first level), checked against the data.
+    let mut by = Vec::with_capacity(request.by.len());
+    for spec in &request.by {
+        let columns: Vec<&str> = spec
+            .split(crate::estimate::subgroups::CROSSING)
+            .map(str::trim)
+            .collect();
+        let mut parts = columns
+            .iter()
+            .map(|c| factor(c, "subgroup"))
+            .collect::<Result<Vec<Factor>>>()?;
+        for part in &mut parts {
+            part.choose_reference(&request.references)?;
+        }
+        let mut variable = if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Factor::crossing(parts)?
+        };
+        // A crossing's reference may also be named as a whole cell.
+        variable.choose_reference(&request.references)?;
+        by.push(variable);
+    }
     let strata = match request.strata.as_slice() {
         [] => None,
         [one] => Some(factor(one, "stratum")?),

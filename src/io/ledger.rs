@@ -5,7 +5,7 @@
 //! [`crate::design::ledger`].
 
 use crate::design::ledger::{
-    ALGORITHM, FORMAT, Ledger, LedgerRow, RowView, Sidecar, chain_start, columns, sidecar_bytes,
+    FORMAT, Ledger, LedgerRow, RowView, Sidecar, algorithm_of, chain_start, columns, sidecar_bytes,
     write_rows,
 };
 use crate::design::{Design, UNASSIGNED};
@@ -62,11 +62,13 @@ fn parse_sidecar(path: &Path, bytes: &[u8]) -> Result<(Design, String)> {
             format!("not a lotta ledger design file: {e}"),
         )
     })?;
-    if sidecar.format != FORMAT || sidecar.algorithm != ALGORITHM {
+    // The tag must be the one this design is drawn with (v1, or v2 for `randomizr`).
+    let algorithm = algorithm_of(&sidecar.design);
+    if sidecar.format != FORMAT || sidecar.algorithm != algorithm {
         return Err(Error::ledger(
             Location::file(path).with_field("format"),
             format!(
-                "made by format `{}` / algorithm `{}`; this lotta reads `{FORMAT}` / `{ALGORITHM}`",
+                "made by format `{}` / algorithm `{}`; this lotta reads `{FORMAT}` / `{algorithm}` for this design",
                 sidecar.format, sidecar.algorithm
             ),
         ));

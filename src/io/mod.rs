@@ -3,6 +3,7 @@
 pub mod analysis_data;
 pub mod atomic;
 pub mod folder;
+pub mod formats;
 pub mod hash;
 pub mod join;
 

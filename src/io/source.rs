@@ -1,10 +1,12 @@
 //! The source seam: every input file a command reads is opened here, once, and every parse of
 //! it (its header, its typed columns, the ledger's rows) and its hash for the manifest are taken
-//! from the same bytes. A new input format (Parquet, Stata .dta) is a new branch of
-//! [`InputFile::table`] and [`InputFile::headers`], chosen by the file's extension; nothing
-//! else in lotta reads data files.
+//! from the same bytes. The format is chosen by the file's extension
+//! ([`crate::io::formats::InputKind`]): CSV, Parquet, Stata `.dta`, SAS `.sas7bdat` or Excel
+//! `.xlsx`, each a branch of [`InputFile::table`] and [`InputFile::headers`]; nothing else in
+//! lotta reads data files.
 
 use crate::error::{Error, Result};
+use crate::io::formats::{self, InputKind, Sheet};
 use crate::io::table::{ColumnRequest, CsvFormat, FileBytes, Table, file_bytes, headers_of};
 use crate::io::{ledger, sha256_hex};
 use crate::spec::Study;
@@ -19,6 +21,11 @@ pub struct InputFile {
     /// The SHA-256 of the file as it is on disk.
     sha256: OnceLock<String>,
     format: CsvFormat,
+    /// The file's format, from its extension.
+    kind: InputKind,
+    /// A Stata, SAS or Excel file, decoded once when first read (Parquet files are read column
+    /// by column, CSV files parsed from the bytes).
+    sheet: OnceLock<Sheet>,
 }
 
 impl std::fmt::Debug for InputFile {
@@ -38,6 +45,8 @@ impl InputFile {
             bytes: file_bytes(path)?,
             sha256: OnceLock::new(),
             format: CsvFormat::default(),
+            kind: InputKind::of(path),
+            sheet: OnceLock::new(),
         })
     }
 
@@ -46,7 +55,8 @@ impl InputFile {
     pub fn open_as(path: &Path, format: CsvFormat) -> Result<InputFile> {
         let mut file = InputFile::open(path)?;
         file.format = format;
-        if format.encoding != encoding_rs::UTF_8 {
+        // Only text is decoded here; a Stata file's text is decoded by its reader.
+        if file.kind == InputKind::Csv && format.encoding != encoding_rs::UTF_8 {
             let sha = sha256_hex(&file.bytes);
             let decoded = format.decode(&file.bytes).into_owned();
             file.bytes = FileBytes::Read(decoded);
@@ -63,6 +73,8 @@ impl InputFile {
             bytes: FileBytes::Read(bytes),
             sha256: OnceLock::new(),
             format: CsvFormat::default(),
+            kind: InputKind::of(path),
+            sheet: OnceLock::new(),
         }
     }
 
@@ -84,14 +96,59 @@ impl InputFile {
         self.sha256.get_or_init(|| sha256_hex(&self.bytes))
     }
 
+    /// The file's format.
+    pub fn kind(&self) -> InputKind {
+        self.kind
+    }
+
     /// The column names, in order.
     pub fn headers(&self) -> Result<Vec<String>> {
-        headers_of(&self.path, &self.bytes)
+        match self.kind {
+            InputKind::Csv => headers_of(&self.path, &self.bytes),
+            InputKind::Parquet => formats::parquet::headers(&self.path, &self.bytes),
+            _ => Ok(self.sheet()?.names.clone()),
+        }
     }
 
     /// The requested columns, typed.
     pub fn table(&self, requests: &[ColumnRequest]) -> Result<Table> {
-        Table::from_bytes_as(&self.path, &self.bytes, requests, self.format)
+        match self.kind {
+            InputKind::Csv => Table::from_bytes_as(&self.path, &self.bytes, requests, self.format),
+            InputKind::Parquet => {
+                formats::parquet::table(&self.path, &self.bytes, requests, self.format)
+            }
+            _ => formats::table_of(&self.path, self.sheet()?, requests, self.format),
+        }
+    }
+
+    /// The columns that are categorical by declaration (a Stata variable with value labels):
+    /// a covariate among them enters as indicators of its labels, never as its codes.
+    pub fn labelled_columns(&self) -> Result<Vec<String>> {
+        match self.kind {
+            InputKind::Stata => Ok(self.sheet()?.labelled()),
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// A Stata, SAS or Excel file's columns, decoded on first use (a file that cannot be read
+    /// is an error every time it is asked for).
+    fn sheet(&self) -> Result<&Sheet> {
+        if let Some(sheet) = self.sheet.get() {
+            return Ok(sheet);
+        }
+        let encoding = (self.format.encoding != encoding_rs::UTF_8).then_some(self.format.encoding);
+        let sheet = match self.kind {
+            InputKind::Stata => formats::stata::read(&self.path, &self.bytes, encoding)?,
+            InputKind::Sas => formats::sas::read(&self.path, &self.bytes)?,
+            InputKind::Excel => formats::excel::read(&self.path, &self.bytes)?,
+            InputKind::Csv | InputKind::Parquet => {
+                return Err(Error::data(
+                    crate::error::Location::file(&self.path),
+                    "a CSV or Parquet file is read column by column, not as a whole",
+                ));
+            }
+        };
+        Ok(self.sheet.get_or_init(|| sheet))
     }
 }
 
@@ -110,6 +167,22 @@ pub struct StudyInputs {
 /// Open a file the spec names under `key`; a missing file is an error naming the key.
 fn open_named(study: &Study, key: &str, path: &Path, format: CsvFormat) -> Result<InputFile> {
     let resolved = study.resolve(path);
+    if key == "data.ledger" && !resolved.exists() {
+        return Err(Error::spec(
+            study.key_location(key),
+            format!(
+                "the assignment ledger {} does not exist yet: nobody has been assigned",
+                resolved.display()
+            ),
+        )
+        .with_hint(format!(
+            "run `lotta assign {}` first; it writes the ledger, and then `lotta run` analyses it",
+            study
+                .file
+                .parent()
+                .map_or_else(|| ".".to_string(), |p| p.display().to_string())
+        )));
+    }
     if !resolved.is_file() {
         return Err(Error::spec(
             study.key_location(key),

@@ -45,8 +45,9 @@ impl ColumnRequest {
     }
 }
 
+/// One parsed column of a [`Table`].
 #[derive(Debug, Clone, PartialEq)]
-enum ColumnData {
+pub(crate) enum ColumnData {
     Text(Vec<String>),
     Number(Vec<f64>),
 }
@@ -359,6 +360,55 @@ pub fn file_bytes(path: &Path) -> Result<FileBytes> {
     Ok(FileBytes::Read(bytes))
 }
 
+/// The 0-based position of each requested column among `headers` (a file's column names, in
+/// order): an empty header, a name that appears twice, or a requested column that is not there
+/// (with the nearest name) is an error on the header (line 1). Every input format checks its
+/// column names here.
+pub fn column_positions(
+    path: &Path,
+    headers: &[String],
+    requests: &[ColumnRequest],
+) -> Result<Vec<usize>> {
+    if headers.iter().all(|h| h.is_empty()) {
+        return Err(Error::data(
+            Location::file(path).with_line(1),
+            "the file is empty; expected a header line with column names",
+        ));
+    }
+    for (i, h) in headers.iter().enumerate() {
+        if let Some(j) = headers[..i].iter().position(|other| other == h) {
+            return Err(Error::data(
+                Location::file(path)
+                    .with_line(1)
+                    .with_column(i + 1)
+                    .with_field(h),
+                format!("column name `{h}` appears twice (also column {})", j + 1),
+            ));
+        }
+    }
+    let mut positions = Vec::with_capacity(requests.len());
+    for request in requests {
+        match headers.iter().position(|h| *h == request.name) {
+            Some(p) => positions.push(p),
+            None => {
+                let mut err = Error::data(
+                    Location::file(path).with_line(1),
+                    format!(
+                        "no column `{}`; the header has: {}",
+                        request.name,
+                        headers.join(", ")
+                    ),
+                );
+                if let Some(s) = nearest(&request.name, headers.iter().map(String::as_str)) {
+                    err = err.with_hint(format!("did you mean `{s}`?"));
+                }
+                return Err(err);
+            }
+        }
+    }
+    Ok(positions)
+}
+
 /// Bytes of CSV body per chunk parsed in parallel. The result never depends on the chunking:
 /// chunks are parsed independently and joined in file order.
 const CHUNK_BYTES: usize = 4 << 20;
@@ -596,43 +646,7 @@ impl Table {
         let delimiter = detect_delimiter(bytes);
         let mut reader = builder(delimiter).from_reader(bytes);
         let headers = trimmed_headers(path, &mut reader)?;
-        if headers.iter().all(|h| h.is_empty()) {
-            return Err(Error::data(
-                Location::file(path).with_line(1),
-                "the file is empty; expected a header line with column names",
-            ));
-        }
-        for (i, h) in headers.iter().enumerate() {
-            if let Some(j) = headers[..i].iter().position(|other| other == h) {
-                return Err(Error::data(
-                    Location::file(path)
-                        .with_line(1)
-                        .with_column(i + 1)
-                        .with_field(h),
-                    format!("column name `{h}` appears twice (also column {})", j + 1),
-                ));
-            }
-        }
-        let mut positions = Vec::with_capacity(requests.len());
-        for request in requests {
-            match headers.iter().position(|h| *h == request.name) {
-                Some(p) => positions.push(p),
-                None => {
-                    let mut err = Error::data(
-                        Location::file(path).with_line(1),
-                        format!(
-                            "no column `{}`; the header has: {}",
-                            request.name,
-                            headers.join(", ")
-                        ),
-                    );
-                    if let Some(s) = nearest(&request.name, headers.iter().map(String::as_str)) {
-                        err = err.with_hint(format!("did you mean `{s}`?"));
-                    }
-                    return Err(err);
-                }
-            }
-        }
+        let positions = column_positions(path, &headers, requests)?;
         let body_start = (reader.position().byte() as usize).min(bytes.len());
         let body = &bytes[body_start..];
         let layout = Layout {
@@ -746,6 +760,27 @@ impl Table {
             columns,
             lines,
         })
+    }
+
+    /// A table of columns already typed by another input format's reader
+    /// ([`crate::io::formats`]): `positions` are the 0-based places of the columns in the file,
+    /// `lines` the line (the header being line 1) of every row, for messages.
+    pub(crate) fn from_columns(
+        path: &Path,
+        format: CsvFormat,
+        requests: &[ColumnRequest],
+        positions: Vec<usize>,
+        columns: Vec<ColumnData>,
+        lines: Vec<u64>,
+    ) -> Table {
+        Table {
+            path: path.to_path_buf(),
+            format,
+            names: requests.iter().map(|r| r.name.clone()).collect(),
+            positions,
+            columns,
+            lines,
+        }
     }
 
     /// How the file is written.

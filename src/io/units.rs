@@ -4,6 +4,7 @@
 
 use crate::categorical::Coder;
 use crate::error::{Error, Location, Result};
+use crate::io::formats::InputKind;
 use crate::io::source::InputFile;
 use crate::io::table::{Delimiter, csv_error, csv_reader, trimmed_headers};
 use crate::io::{ColumnRequest, Table};
@@ -117,7 +118,54 @@ pub fn read_units(path: &Path, id: &str, coded: &[(&str, &str)]) -> Result<Units
 
 /// [`read_units`] from a file already read once.
 pub fn units_of(input: &InputFile, id: &str, coded: &[(&str, &str)]) -> Result<UnitsFile> {
+    if input.kind() != InputKind::Csv {
+        return units_of_table(input, id, coded);
+    }
     units_from(input.path(), input.bytes(), id, coded)
+}
+
+/// [`units_of`] for a file that is not CSV (Parquet, Stata, SAS, Excel): its typed columns, with
+/// the same checks.
+fn units_of_table(input: &InputFile, id: &str, coded: &[(&str, &str)]) -> Result<UnitsFile> {
+    let mut requests = vec![ColumnRequest::text(id)];
+    requests.extend(coded.iter().map(|(c, _)| ColumnRequest::text(*c)));
+    let table = input.table(&requests)?;
+    let headers = input.headers()?;
+    let position = |name: &str| headers.iter().position(|h| h == name).map_or(0, |p| p + 1);
+    let mut out = UnitsFile {
+        path: input.path().to_path_buf(),
+        ids: TextColumn::default(),
+        id_name: id.to_string(),
+        columns: coded
+            .iter()
+            .map(|(c, _)| CodedColumn {
+                name: c.to_string(),
+                ..Default::default()
+            })
+            .collect(),
+        positions: std::iter::once(position(id))
+            .chain(coded.iter().map(|(c, _)| position(c)))
+            .collect(),
+        lines: (0..table.n_rows()).map(|row| table.line(row)).collect(),
+    };
+    for value in table.text(id)? {
+        out.ids.push(value);
+    }
+    for ((name, what), column) in coded.iter().zip(&mut out.columns) {
+        for (row, value) in table.text(name)?.iter().enumerate() {
+            if value.is_empty() {
+                return Err(Error::data(
+                    table.location(row, name),
+                    format!("missing value; expected the {what} of every participant"),
+                ));
+            }
+            column.push(value);
+        }
+    }
+    for c in &mut out.columns {
+        c.values = std::mem::take(&mut c.coder).into_levels();
+    }
+    Ok(out)
 }
 
 fn units_from<R: BufRead>(

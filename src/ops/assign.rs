@@ -4,7 +4,7 @@
 
 use crate::design::ledger::{Ledger, columns};
 use crate::design::rolling::{Coded, DesignColumns, Reconciled, RollingError, reconcile};
-use crate::design::{Design, PlanError};
+use crate::design::{Design, Misfits, PlanError};
 use crate::error::{Error, Location, Result};
 use crate::io::ledger;
 use crate::io::source::InputFile;
@@ -112,6 +112,17 @@ pub fn coded_columns<'a>(
         .as_ref()
         .and_then(|c| units.column(c).map(coded));
     (strata, cluster)
+}
+
+/// The design the spec/flags give, as it applies to an existing ledger. A misfit policy that
+/// neither names is the default, and for cluster designs the default changed (`missing` in
+/// `lotta/assign/v1`, `randomizr` since v2): a ledger drawn with v1's default keeps it.
+pub fn design_for_ledger(design: &Design, ledger_design: &Design, misfits_given: bool) -> Design {
+    let mut design = design.clone();
+    if !misfits_given && ledger_design.misfits == Misfits::Missing {
+        design.misfits = Misfits::Missing;
+    }
+    design
 }
 
 /// Refuse a ledger made with another design, naming the first differing key.

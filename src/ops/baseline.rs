@@ -17,12 +17,15 @@ pub struct BalanceOutcome {
     pub left_out: usize,
 }
 
-/// The balance of `covariates` by the ledger's arms, overall and by `by`.
+/// The balance of `covariates` by the ledger's arms, overall and by `by`. Inference is
+/// cluster-robust when `cluster` names a participants column, or else when the ledger records
+/// clusters (a cluster design).
 pub fn balance_of(
     participants: &InputFile,
     ledger: &Ledger,
     covariates: &[String],
     by: Option<&str>,
+    cluster: Option<&str>,
 ) -> Result<BalanceOutcome> {
     let design = &ledger.design;
     let mut requests = vec![ColumnRequest::text(&design.id)];
@@ -31,6 +34,9 @@ pub fn balance_of(
     }
     if let Some(b) = by {
         requests.push(ColumnRequest::text(b));
+    }
+    if let Some(c) = cluster {
+        requests.push(ColumnRequest::text(c));
     }
     let table = participants.table(&requests)?;
     let ids = table.text(&design.id)?;
@@ -72,6 +78,34 @@ pub fn balance_of(
         Some(b) => Some((b, table.text(b)?)),
         None => None,
     };
-    let balance = balance(&covs, &arm, &arm_names, design.control_index(), by_values)?;
+    // Cluster-robust inference when the design assigned clusters (the ledger records each
+    // person's cluster).
+    let cluster_of: HashMap<&str, &str> = ledger
+        .rows
+        .iter()
+        .filter_map(|r| r.cluster.as_deref().map(|c| (r.id.as_str(), c)))
+        .collect();
+    let clusters: Option<Vec<String>> = match cluster {
+        Some(c) => Some(table.text(c)?.to_vec()),
+        None => (!cluster_of.is_empty()).then(|| {
+            ids.iter()
+                .map(|id| {
+                    cluster_of
+                        .get(id.as_str())
+                        .copied()
+                        .unwrap_or("")
+                        .to_string()
+                })
+                .collect()
+        }),
+    };
+    let balance = balance(
+        &covs,
+        &arm,
+        &arm_names,
+        design.control_index(),
+        by_values,
+        clusters.as_deref(),
+    )?;
     Ok(BalanceOutcome { balance, left_out })
 }

@@ -91,6 +91,7 @@ fn requests(s: &CostSettings, id: Option<&str>) -> Vec<ColumnRequest> {
     if let Some(id) = id {
         requests.push(ColumnRequest::text(id));
     }
+    requests.extend(super::benefit::requests(s));
     let mut seen = BTreeSet::new();
     requests.retain(|r| seen.insert(r.name.clone()));
     requests
@@ -104,7 +105,25 @@ fn analyse(
 ) -> Result<CostResults> {
     let prepared = prepare(&settings, joined)?;
     let groups = analyse_groups(&prepared, &settings, progress)?;
+    let subgroups = match (&settings.by, &prepared.groups) {
+        (Some(by), Some(g)) => subgroup_rows(&by.value, g),
+        _ => Vec::new(),
+    };
+    let (benefit, benefit_notes) = super::benefit::cost_benefit(
+        &settings,
+        joined,
+        &prepared.sample,
+        &prepared.keep,
+        &subgroups,
+        progress,
+    )?;
+    let tracks =
+        super::benefit::track_comparisons(&settings, joined, &prepared.sample, &prepared.keep)?;
+    let mut prepared = prepared;
+    prepared.notes.extend(benefit_notes);
     Ok(CostResults {
+        benefit,
+        tracks,
         treated_arm: prepared.treated_arm,
         control_arm: prepared.control_arm,
         groups,
@@ -235,13 +254,13 @@ fn prepare(s: &CostSettings, joined: &Joined) -> Result<Prepared> {
             let d: Option<Vec<f64>> = participation
                 .as_ref()
                 .map(|p| in_arms.iter().map(|&i| p[i]).collect());
-            if let Some(d) = &d {
-                if let Some(k) = d.iter().position(|x| x.is_nan()) {
-                    return Err(Error::data(
-                        joined.location(s.participation.as_deref().unwrap_or(""), in_arms[k]),
-                        "missing participation; expected 0 or 1",
-                    ));
-                }
+            if let Some(d) = &d
+                && let Some(k) = d.iter().position(|x| x.is_nan())
+            {
+                return Err(Error::data(
+                    joined.location(s.participation.as_deref().unwrap_or(""), in_arms[k]),
+                    "missing participation; expected 0 or 1",
+                ));
             }
             let c = cea::model_costs(&model, &t, d.as_deref())?;
             let mut full = vec![f64::NAN; joined.len()];
@@ -438,6 +457,30 @@ pub fn study_cost_per_month(
         clustered: settings.cluster.is_some(),
         groups: results,
     })
+}
+
+/// The cost per additional month with a job for `lotta cost` run alone, as `lotta run` adds it:
+/// `None` unless the study has `[survival]`; else [`study_cost_per_month`] at the τ of the
+/// compared arm `treated_arm` (the cost results') that the survival analysis uses (given, or
+/// survRM2's default), found by that analysis without its randomization inference (τ does not
+/// depend on it).
+pub fn study_months(
+    study: &Study,
+    inputs: &StudyInputs,
+    cost: &CostSettings,
+    treated_arm: &str,
+) -> Result<Option<MonthResults>> {
+    use crate::settings::survival::SurvivalFlags;
+    if study.spec.survival.is_none() {
+        return Ok(None);
+    }
+    let mut survival = SurvivalSettings::resolve(&SurvivalFlags::default(), Some(study))?;
+    survival.ri = None;
+    let found = crate::ops::survival::study_survival(study, inputs, &survival)?;
+    let Some(&(_, tau)) = found.taus.iter().find(|(arm, _)| arm == treated_arm) else {
+        return Ok(None);
+    };
+    study_cost_per_month(study, inputs, cost, &survival, tau).map(Some)
 }
 
 /// `cea::analyse` for all persons and for each level of the subgroup column. An arm without

@@ -51,6 +51,11 @@ pub fn estimate(
         diagnostics: true,
     };
     let mut estimates = estimate_with(&data, &settings.options(), None, &extras)?;
+    // A family naming a level the data do not have stops here, before any randomization draw.
+    for family in &settings.families.value {
+        crate::estimate::multiple::members(&estimates.rows, family)
+            .map_err(|e| in_families(e, settings))?;
+    }
     estimates
         .warnings
         .splice(0..0, settings.notes.iter().cloned());
@@ -95,7 +100,10 @@ fn wild_notes(estimates: &Estimates) -> Vec<String> {
 }
 
 /// Randomization inference and the adjustment, as the settings ask. With a `ledger` the study's
-/// own assignment procedure is re-run; without, treatment is permuted within strata.
+/// own assignment procedure is re-run; without, treatment is permuted within strata (of
+/// clusters, when the data have them and every assignment can be listed). When the design has
+/// at most `ri_exact_max` distinct assignments, all of them are listed (exact p-values, k/N)
+/// instead of sampling.
 pub fn infer(
     effects: &mut Effects,
     settings: &AnalysisSettings,
@@ -103,73 +111,245 @@ pub fn infer(
     progress: &dyn crate::progress::Progress,
 ) -> Result<()> {
     let options = settings.options();
-    if let Some(ri) = &settings.ri {
-        let draws = ri.value.draws as usize;
+    if let Some(ri) = settings.ri_plan() {
         let data = &effects.data;
-        match ledger {
+        // The algorithm of sampled ad hoc draws, once made.
+        let mut drawn_by: Option<RiAlgorithm> = None;
+        let fits = |count: u128| ri.exact_max > 0 && count <= u128::from(ri.exact_max);
+        let exact_count = match ledger {
             Some(ledger) => {
                 let replay = LedgerReplay::new(ledger, data)?;
-                let draw = replay.draws(ri.value.seed);
+                let exact = replay.enumeration().filter(|e| fits(e.count()));
                 // IPW: each draw is weighted by its own assignment probabilities.
                 let reweight: Option<Box<inference::Reweight<'_>>> = data
                     .weights
                     .as_ref()
                     .map(|_| Box::new(replay.weights()) as Box<inference::Reweight<'_>>);
+                let (count, exact_count) = match &exact {
+                    Some(e) => (e.count() as usize, Some(e.count())),
+                    None => (ri.draws, None),
+                };
+                let sampled = replay.draws(ri.seed);
+                let listed = exact.as_ref().map(|e| replay.enumerated(e));
+                let draw: &inference::Draw<'_> = match &listed {
+                    Some(listed) => listed,
+                    None => &sampled,
+                };
+                // The same assignments per cluster (O(G) a draw with the fast statistic).
+                let member_of = replay.member_of();
+                let sampled_members = replay.draws_members(ri.seed);
+                let listed_members = exact.as_ref().map(|e| replay.enumerated_members(e));
+                let member_draw: &inference::Draw<'_> = match &listed_members {
+                    Some(listed) => listed,
+                    None => &sampled_members,
+                };
+                let assignments = inference::Assignments {
+                    count,
+                    exact: exact.is_some(),
+                    draw,
+                    members: Some(inference::MemberDraws {
+                        member_of: &member_of,
+                        draw: member_draw,
+                    }),
+                    subsets: None,
+                };
                 inference::randomization_inference(
                     data,
                     &options,
                     &mut effects.estimates,
-                    draws,
-                    &draw,
+                    &assignments,
+                    ri.statistic,
                     reweight.as_deref(),
                     progress,
                 )?;
+                exact_count
             }
-            None => match ri.value.algorithm.unwrap_or_default() {
-                RiAlgorithm::V1 => {
-                    let draw = inference::permutation_draws(data, ri.value.seed)?;
-                    inference::randomization_inference(
-                        data,
-                        &options,
-                        &mut effects.estimates,
-                        draws,
-                        &draw,
-                        None,
-                        progress,
-                    )?;
+            None => {
+                // Ad hoc: list the permutations when they are few (also of clusters), else
+                // sample permutations of persons.
+                let listed = inference::permutation_enumeration(data)
+                    .ok()
+                    .filter(|(e, _)| fits(e.count()));
+                match listed {
+                    Some((e, member_of)) => {
+                        let draw = |r: usize| {
+                            let labels = e.assignment(r as u128);
+                            member_of.iter().map(|&m| labels[m] as usize).collect()
+                        };
+                        let member_draw = |r: usize| {
+                            let labels = e.assignment(r as u128);
+                            labels.iter().map(|&l| l as usize).collect()
+                        };
+                        let assignments = inference::Assignments {
+                            count: e.count() as usize,
+                            exact: true,
+                            draw: &draw,
+                            members: Some(inference::MemberDraws {
+                                member_of: &member_of,
+                                draw: &member_draw,
+                            }),
+                            subsets: None,
+                        };
+                        inference::randomization_inference(
+                            data,
+                            &options,
+                            &mut effects.estimates,
+                            &assignments,
+                            ri.statistic,
+                            None,
+                            progress,
+                        )?;
+                        Some(e.count())
+                    }
+                    None => {
+                        drawn_by = Some(sampled_ad_hoc(
+                            data,
+                            &options,
+                            &mut effects.estimates,
+                            &ri,
+                            progress,
+                        )?);
+                        None
+                    }
                 }
-                RiAlgorithm::V2 => {
-                    let plan = inference::subset_plan(data)?;
-                    inference::randomization_inference_subsets(
-                        data,
-                        &options,
-                        &mut effects.estimates,
-                        draws,
-                        &plan,
-                        ri.value.seed,
-                        progress,
-                    )?;
-                }
-            },
-        }
-    }
-    if let Some(ri) = &settings.ri
-        && let Some(note) = inference::monte_carlo_note(&effects.estimates, ri.value.draws as usize)
-    {
-        // Ad hoc draws name their algorithm, so a p-value can be reproduced by asking for it.
-        let note = match ri.value.algorithm.filter(|_| ledger.is_none()) {
-            Some(a) => format!(
-                "{note} (draws: permutation within strata by algorithm {}, seed {})",
-                a.word(),
-                ri.value.seed
-            ),
-            None => note,
+            }
         };
-        effects.notes.push(note);
+        let note = match exact_count {
+            Some(n) => inference::exact_note(&effects.estimates, n, ri.statistic),
+            None => inference::monte_carlo_note(&effects.estimates, ri.draws).map(|note| {
+                // Sampled ad hoc draws name their algorithm and seed, so a p-value can be
+                // reproduced by asking for them (docs/randomization-inference.md).
+                match drawn_by {
+                    Some(a) => {
+                        let fallback = match ri.algorithm {
+                            Some(asked) if asked != a => format!(
+                                "; algorithm {} cannot draw more than 2^32 − 1 rows, so {} drew",
+                                asked.word(),
+                                a.word()
+                            ),
+                            _ => String::new(),
+                        };
+                        format!(
+                            "{note} (draws: permutation within strata by algorithm {}, seed {}{fallback})",
+                            a.word(),
+                            ri.seed
+                        )
+                    }
+                    None => note,
+                }
+            }),
+        };
+        effects.notes.extend(note);
+        effects
+            .notes
+            .extend(inference::unbounded_notes(&effects.estimates));
     }
     if let Some(adjust) = &settings.adjust {
         inference::adjust_p_values(&mut effects.estimates, adjust.value);
     }
+    adjust_families(effects, settings)
+}
+
+/// Sampled randomization inference for ad hoc data (no ledger): complete randomization of the
+/// observed arm labels within strata, drawn by the plan's algorithm: v1 (a full shuffle of
+/// every stratum, as releases before v2; reproduces their p-values) or v2 (one random subset
+/// per stratum, `estimate::subsets`). Both refuse clusters, as before. Returns the algorithm
+/// that drew: v1 where v2 cannot (more than 2³² − 1 rows), which the caller's note says.
+fn sampled_ad_hoc(
+    data: &AnalysisData,
+    options: &crate::estimate::EstimateOptions,
+    estimates: &mut Estimates,
+    ri: &inference::RiPlan,
+    progress: &dyn crate::progress::Progress,
+) -> Result<RiAlgorithm> {
+    let v2_fits = u32::try_from(data.n_rows()).is_ok();
+    let algorithm = match ri.algorithm.unwrap_or_default() {
+        RiAlgorithm::V2 if !v2_fits => RiAlgorithm::V1,
+        asked => asked,
+    };
+    let seed = ri.seed;
+    let v1_draw;
+    let plan;
+    let v2_draw;
+    let (draw, subsets): (&inference::Draw<'_>, _) = match algorithm {
+        RiAlgorithm::V1 => {
+            v1_draw = inference::permutation_draws(data, seed)?;
+            (&v1_draw, None)
+        }
+        RiAlgorithm::V2 => {
+            plan = inference::subset_plan(data)?;
+            v2_draw = |r: usize| plan.codes(&plan.draw(seed, r));
+            (&v2_draw, Some(inference::SubsetDraws { plan: &plan, seed }))
+        }
+    };
+    let assignments = inference::Assignments {
+        count: ri.draws,
+        exact: false,
+        draw,
+        members: None,
+        subsets,
+    };
+    inference::randomization_inference(
+        data,
+        options,
+        estimates,
+        &assignments,
+        ri.statistic,
+        None,
+        progress,
+    )?;
+    Ok(algorithm)
+}
+
+/// A family's error as an error of the spec key that declared it (its message and hint kept).
+fn in_families(e: crate::error::Error, settings: &AnalysisSettings) -> crate::error::Error {
+    let Some(problem) = e.problem() else {
+        return e;
+    };
+    let err = settings.families.error(problem.message.clone());
+    match &problem.hint {
+        Some(h) => err.with_hint(h.clone()),
+        None => err,
+    }
+}
+
+/// The declared families' Romano–Wolf, Westfall–Young and Anderson adjusted p-values (from the
+/// randomization draws just made). A family naming something the data have no row for (a level
+/// that does not occur) is an error naming the family's key.
+fn adjust_families(effects: &mut Effects, settings: &AnalysisSettings) -> Result<()> {
+    let families = &settings.families;
+    if families.value.is_empty() {
+        return Ok(());
+    }
+    let estimates = &mut effects.estimates;
+    estimates.families = crate::estimate::multiple::family_rows(
+        &estimates.rows,
+        estimates.ri_draws.as_ref(),
+        &families.value,
+    )
+    .map_err(|e| in_families(e, settings))?;
+    let names: Vec<String> = families
+        .value
+        .iter()
+        .map(|f| {
+            let m = estimates
+                .families
+                .iter()
+                .filter(|r| r.family == f.name)
+                .count();
+            format!("`{}` ({m} hypotheses)", f.name)
+        })
+        .collect();
+    effects.notes.push(match &estimates.ri_draws {
+        Some(_) => format!(
+            "multiple testing within families {}: Romano–Wolf and Westfall–Young (minP) step-down p-values from the randomization draws, and Anderson's sharpened q-values from the model p-values (tables/families.csv)",
+            names.join(", ")
+        ),
+        None => format!(
+            "multiple testing within families {}: Anderson's sharpened q-values only; Romano–Wolf and Westfall–Young need randomization inference (ri_draws)",
+            names.join(", ")
+        ),
+    });
     Ok(())
 }
 

@@ -3,12 +3,17 @@
 //! the commands in `src/cli/` only parse flags, build settings, call one operation and write its
 //! output.
 
+pub mod arms;
 pub mod assign;
 pub mod baseline;
+pub mod benefit;
+pub mod bounds;
 pub mod cost;
 pub mod effects;
+pub mod init;
 pub mod plan;
 pub mod run;
 pub mod simulate;
 pub mod survival;
+pub mod targets;
 pub mod verify;

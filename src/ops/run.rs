@@ -12,6 +12,7 @@ use crate::io::folder::ReportFolder;
 use crate::io::manifest::{file_hash, spec_hash};
 use crate::io::source::StudyInputs;
 use crate::ops::baseline::balance_of;
+use crate::ops::bounds::{bounds_frame, study_bounds};
 use crate::ops::cost::{study_cost_per_month, study_costs};
 use crate::ops::effects;
 use crate::ops::plan::{self, PlanStatus};
@@ -21,11 +22,13 @@ use crate::plan::Plan;
 use crate::report::folder::write_report;
 use crate::report::tables::{Units, flow, shares, split};
 use crate::settings::analysis::{AnalysisFlags, AnalysisSettings};
+use crate::settings::bounds::{BoundsFlags, BoundsSettings};
 use crate::settings::cost::{CostFlags, CostSettings};
 use crate::settings::design::{DesignFlags, DesignSettings};
 use crate::settings::plan::plan_of;
 use crate::settings::report::{Methods, ReportSettings};
 use crate::settings::survival::{SurvivalFlags, SurvivalSettings};
+use crate::settings::targets::TargetSettings;
 use crate::spec::Study;
 use crate::survival::z_level;
 use crate::tidy::balance::{joint_frame, rows_frame};
@@ -42,6 +45,10 @@ pub struct RunSettings {
     pub analysis: AnalysisSettings,
     pub cost: Option<CostSettings>,
     pub survival: Option<SurvivalSettings>,
+    /// Lee bounds on outcomes observed only for some (None: the spec has no `[bounds]`).
+    pub bounds: Option<BoundsSettings>,
+    /// `[[indicators]]` and `[targets]` (None: the study declares no indicators).
+    pub targets: Option<TargetSettings>,
     pub report: ReportSettings,
     /// The design the spec gives (compared with the ledger's).
     pub design: Option<Design>,
@@ -68,23 +75,35 @@ impl RunSettings {
             .as_ref()
             .map(|_| SurvivalSettings::resolve(&SurvivalFlags::default(), Some(study)))
             .transpose()?;
+        let bounds = study
+            .spec
+            .bounds
+            .as_ref()
+            .map(|_| BoundsSettings::resolve(&BoundsFlags::default(), Some(study)))
+            .transpose()?;
+        let targets = TargetSettings::resolve(study)?;
         let report = ReportSettings::resolve(study)?;
         let design =
             DesignSettings::resolve(Some(study.clone()), None, None, &DesignFlags::default())?
                 .design;
         let methods = Methods::of(study, &analysis, cost.as_ref(), survival.as_ref());
-        let planned = plan_of(
+        let mut planned = plan_of(
             &analysis,
             cost.as_ref(),
             survival.as_ref(),
             &report,
             methods.design.as_ref(),
         );
+        if let Some(b) = &bounds {
+            crate::settings::plan::add_bounds(&mut planned, b);
+        }
         let plan = plan::status(study, &planned)?;
         Ok(RunSettings {
             analysis,
             cost,
             survival,
+            bounds,
+            targets,
             report,
             design,
             methods,
@@ -156,6 +175,16 @@ pub fn run(
     let mut tables = Tables::new();
     let mut notes = Vec::new();
 
+    // The indicators' columns are checked before any work (a typo should not wait for RI).
+    if let Some(targets) = &settings.targets {
+        crate::ops::targets::check_columns(
+            study,
+            inputs,
+            targets,
+            settings.analysis.cluster.as_ref(),
+        )?;
+    }
+
     step(STEPS[0]);
     let ledger = inputs.parsed_ledger(study)?;
     let participants = inputs.participants(study)?;
@@ -164,6 +193,11 @@ pub fn run(
         inputs.ledger(study)?,
         participants,
         settings.design.as_ref(),
+        study
+            .spec
+            .design
+            .as_ref()
+            .is_some_and(|d| d.misfits.is_some()),
     )?;
     notes.extend(verified.notes);
 
@@ -171,7 +205,27 @@ pub fn run(
     if let Some(design) = &study.spec.design
         && !design.balance.is_empty()
     {
-        let outcome = balance_of(participants, &ledger, &design.balance, design.by.as_deref())?;
+        // The analysis's cluster column when the participants file holds it (else the
+        // ledger's clusters, in a cluster design).
+        let headers = participants.headers()?;
+        let cluster = settings
+            .analysis
+            .cluster
+            .as_ref()
+            .map(|c| c.value.as_str())
+            .filter(|c| headers.iter().any(|h| h == c));
+        let outcome = balance_of(
+            participants,
+            &ledger,
+            &design.balance,
+            design.by.as_deref(),
+            cluster,
+        )?;
+        if let Some(g) = outcome.balance.clusters {
+            notes.push(format!(
+                "the balance tests are cluster-robust (CR2, Bell–McCaffrey df; joint Wald test F(q, G − 1)) with {g} clusters"
+            ));
+        }
         if outcome.left_out > 0 {
             notes.push(format!(
                 "{} participants are left out of the balance table (not in the ledger, or left unassigned as misfits)",
@@ -179,7 +233,10 @@ pub fn run(
             ));
         }
         tables.insert("balance".into(), rows_frame(&outcome.balance.rows));
-        tables.insert("balance_joint".into(), joint_frame(&outcome.balance.joint));
+        tables.insert(
+            "balance_joint".into(),
+            joint_frame(&outcome.balance.joint, outcome.balance.clusters.is_some()),
+        );
     }
 
     step(STEPS[2]);
@@ -193,6 +250,12 @@ pub fn run(
         tables.extend(plan::tables(status));
     }
     tables.insert("effects".into(), to_frame(&estimated.estimates.rows));
+    if !estimated.estimates.families.is_empty() {
+        tables.insert(
+            "families".into(),
+            crate::tidy::multiple::families_frame(&estimated.estimates.families),
+        );
+    }
     tables.insert(
         "attrition".into(),
         attrition_frame(&estimated.estimates.attrition),
@@ -201,6 +264,11 @@ pub fn run(
 
     step(STEPS[3]);
     tables.extend(descriptives(study, inputs, analysis, &settings.report)?);
+    if let Some(targets) = &settings.targets {
+        tables.extend(indicator_tables(
+            study, inputs, settings, targets, &mut notes,
+        )?);
+    }
 
     step(STEPS[4]);
     let survival_results = settings
@@ -208,10 +276,24 @@ pub fn run(
         .as_ref()
         .map(|s| study_survival(study, inputs, s))
         .transpose()?;
+    // The incremental cost per person offered of the cost analysis's outcome, by subgroup: the
+    // attrition bounds of that outcome give the cost per additional success at each bound.
+    let mut incremental_costs: Vec<(String, String, String, f64)> = Vec::new();
     if let Some(cost) = &settings.cost {
         let results = study_costs(study, inputs, cost, progress)?;
+        for g in &results.groups {
+            if let Ok(ce) = &g.result {
+                incremental_costs.push((
+                    cost.outcome.clone(),
+                    g.label.clone(),
+                    results.treated_arm.clone(),
+                    ce.gross.delta_cost,
+                ));
+            }
+        }
         notes.extend(results.notes.iter().cloned());
         let mut c = study_tables(&results);
+        let valued = crate::tidy::benefit::study_tables(&results);
         // The cost per additional month with a job, from the survival analysis's time to the
         // first job and τ of the compared arm (given, or survRM2's default).
         if let (Some(survival), Some(found)) = (&settings.survival, &survival_results)
@@ -234,6 +316,9 @@ pub fn run(
         if let Some(f) = c.alternatives {
             tables.insert("cost_alternatives".into(), f);
         }
+        for (name, f) in valued {
+            tables.insert(name.into(), f);
+        }
     }
 
     if let (Some(survival), Some(results)) = (&settings.survival, &survival_results) {
@@ -253,6 +338,21 @@ pub fn run(
                 exit_curves_frame(&results.exit_curves),
             );
         }
+    }
+
+    if let Some(bounds) = &settings.bounds {
+        let mut results = study_bounds(study, inputs, bounds)?;
+        for row in &mut results.rows {
+            row.incremental_cost = incremental_costs
+                .iter()
+                .find(|(o, g, a, _)| *o == row.outcome && *g == row.subgroup && *a == row.arm)
+                .map(|c| c.3);
+        }
+        let mut frame = bounds_frame(&results.rows);
+        if let Some(status) = &settings.plan {
+            plan::mark_section(status, "bounds.", &mut frame);
+        }
+        tables.insert("bounds".into(), frame);
     }
 
     step(STEPS[5]);
@@ -338,6 +438,48 @@ pub fn open_inputs(study: &Study) -> Result<StudyInputs> {
     Ok(inputs)
 }
 
+/// The indicators with targets (`[[indicators]]`), text outcomes by arm and the monitoring
+/// table (`[targets] monitoring`), with the analysis's cluster column for the CR2 columns.
+fn indicator_tables(
+    study: &Study,
+    inputs: &StudyInputs,
+    settings: &RunSettings,
+    targets: &TargetSettings,
+    notes: &mut Vec<String>,
+) -> Result<Tables> {
+    use crate::tidy::targets::{categories_frame, indicators_frame, monitoring_frame, tests_frame};
+    let results = crate::ops::targets::study_targets(
+        study,
+        inputs,
+        targets,
+        &settings.report.arms,
+        settings.analysis.cluster.as_ref(),
+    )?;
+    notes.extend(results.notes.iter().cloned());
+    let mut tables = Tables::new();
+    if !results.indicators.is_empty() {
+        tables.insert(
+            "indicators".into(),
+            indicators_frame(
+                &results.indicators,
+                results.cluster.is_some(),
+                targets.level,
+            ),
+        );
+    }
+    if !results.categories.is_empty() {
+        tables.insert(
+            "indicator_categories".into(),
+            categories_frame(&results.categories),
+        );
+        tables.insert("indicator_tests".into(), tests_frame(&results.tests));
+    }
+    if !results.monitoring.is_empty() {
+        tables.insert("monitoring".into(), monitoring_frame(&results.monitoring));
+    }
+    Ok(tables)
+}
+
 /// The descriptive tables: flow, shares over horizons, and the split of the primary outcome.
 fn descriptives(
     study: &Study,
@@ -358,8 +500,14 @@ fn descriptives(
         outcomes: columns,
         treatment: "arm".into(),
         control: Some(context.control.clone()),
-        by: analysis.by.as_ref().map(|b| b.value.clone()),
+        by: analysis
+            .by
+            .as_ref()
+            .map(|b| b.value.clone())
+            .unwrap_or_default(),
+        references: analysis.references.value.clone(),
         participation: analysis.participation.as_ref().map(|p| p.value.clone()),
+        cluster: analysis.cluster.as_ref().map(|c| c.value.clone()),
         ..AnalysisColumns::default()
     };
     let (data, _) = load_study(inputs.files(study)?, &request, Ipw::Off)?;
@@ -373,24 +521,23 @@ fn descriptives(
             context.arms.iter().position(|a| a == name).unwrap_or(0)
         })
         .collect();
-    let subgroups: Vec<(String, Vec<bool>)> = match &data.by {
-        Some(by) => by
-            .levels
-            .iter()
-            .enumerate()
-            .map(|(l, level)| {
+    let subgroups: Vec<(String, Vec<bool>)> = data
+        .by
+        .iter()
+        .flat_map(|by| {
+            (0..by.levels.len()).map(move |l| {
                 (
-                    format!("{}={level}", by.name),
-                    by.codes.iter().map(|&c| c == l).collect(),
+                    by.label(l),
+                    by.codes.iter().map(|&c| c == l).collect::<Vec<bool>>(),
                 )
             })
-            .collect(),
-        None => Vec::new(),
-    };
+        })
+        .collect();
     let units = Units {
         arm: &arm,
         arms: &context.arms,
         subgroups: &subgroups,
+        clusters: data.cluster.as_ref().map(|c| c.codes.as_slice()),
     };
     let column = |name: &str| -> Option<&[f64]> {
         data.outcomes

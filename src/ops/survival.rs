@@ -321,41 +321,8 @@ fn prepare<'a>(s: &SurvivalSettings, joined: &'a Joined, with_ids: bool) -> Resu
     // The arms: the control, and every other arm compared with it.
     let levels: BTreeSet<&str> = prepared.arm.iter().copied().collect();
     let tloc = || joined.location(&s.treatment.value, 0).with_line(1);
-    let control = match &s.control {
-        Some(c) if levels.contains(c.value.as_str()) => c.value.clone(),
-        Some(c) => {
-            let mut e = Error::data(
-                tloc(),
-                format!(
-                    "no person is in the control arm `{}`; the arms are {}",
-                    c.value,
-                    levels.iter().copied().collect::<Vec<_>>().join(", ")
-                ),
-            );
-            if let Some(n) = nearest(&c.value, levels.iter().copied()) {
-                e = e.with_hint(format!("did you mean `{n}`?"));
-            }
-            return Err(e);
-        }
-        None if levels.contains("0") => "0".to_string(),
-        None => {
-            return Err(crate::settings::Origin::flag("--control").error(format!(
-                "say which arm is the comparison with --control ARM (arms: {})",
-                levels.iter().copied().collect::<Vec<_>>().join(", ")
-            )));
-        }
-    };
-    let treated: Vec<String> = levels
-        .iter()
-        .filter(|l| **l != control)
-        .map(|l| l.to_string())
-        .collect();
-    if treated.is_empty() {
-        return Err(Error::data(
-            tloc(),
-            format!("every person is in `{control}`; no arm to compare with it"),
-        ));
-    }
+    let (control, treated) =
+        crate::ops::arms::control_and_compared(&levels, s.control.as_ref(), tloc)?;
     // An arm without a single event: the curve is flat and the hazard ratio 0 or infinite,
     // almost always a coding error.
     for a in std::iter::once(&control).chain(&treated) {
@@ -911,16 +878,18 @@ fn randomization_inference(
         },
         outcomes: Vec::new(),
         covariates: Vec::new(),
-        by: None,
-        strata: Some(Factor {
-            name: "strata".into(),
-            levels: Vec::new(),
-            codes: p.stratum.iter().map(|&c| c as usize).collect(),
-        }),
-        cluster: s.cluster.as_ref().map(|c| Factor {
-            name: c.value.clone(),
-            levels: Vec::new(),
-            codes: p.cluster.iter().map(|&c| c as usize).collect(),
+        by: Vec::new(),
+        strata: Some(Factor::new(
+            "strata",
+            Vec::new(),
+            p.stratum.iter().map(|&c| c as usize).collect(),
+        )),
+        cluster: s.cluster.as_ref().map(|c| {
+            Factor::new(
+                c.value.clone(),
+                Vec::new(),
+                p.cluster.iter().map(|&c| c as usize).collect(),
+            )
         }),
         weights: None,
         participation: None,

@@ -10,7 +10,8 @@ use crate::io::ledger;
 use crate::io::source::InputFile;
 use crate::io::table::CsvFormat;
 use crate::ops::assign::{
-    check_same_design, coded_columns, read_participants, reconcile_files, stale_note,
+    check_same_design, coded_columns, design_for_ledger, read_participants, reconcile_files,
+    stale_note,
 };
 use crate::settings::Origin;
 use crate::settings::design::DesignSettings;
@@ -70,6 +71,7 @@ pub fn verify(settings: &DesignSettings, format: CsvFormat) -> Result<Verified> 
         &ledger_file,
         &participants,
         settings.design.as_ref(),
+        settings.misfits_given,
     )
 }
 
@@ -80,6 +82,7 @@ pub fn verify_opened(
     ledger_file: &InputFile,
     participants: &InputFile,
     design: Option<&Design>,
+    misfits_given: bool,
 ) -> Result<Verified> {
     let ledger_path = ledger_file.path().to_path_buf();
     let mut notes = Vec::new();
@@ -90,7 +93,8 @@ pub fn verify_opened(
         notes.push(stale_note(&file, size, false));
     }
     if let Some(design) = design {
-        check_same_design(&ledger_path, &ledger.design, design)?;
+        let design = design_for_ledger(design, &ledger.design, misfits_given);
+        check_same_design(&ledger_path, &ledger.design, &design)?;
     }
     let units = read_participants(participants, &ledger.design)?;
     let ids = units.ids.to_strs();

@@ -171,14 +171,13 @@ pub fn is_prespecified(plan: &Plan, changes: &[Change], row: &EffectRow) -> bool
     {
         return false;
     }
-    match plan.text("analysis.by") {
-        _ if row.subgroup == "all" => true,
-        Some(by) => row
-            .subgroup
-            .split(" - ")
-            .all(|part| part.split_once('=').is_some_and(|(column, _)| column == by)),
-        None => false,
+    if row.subgroup == "all" {
+        return true;
     }
+    // The planned subgroup variables: one as text (plans before issue 15), several as a list.
+    let mut planned = plan.texts("analysis.by");
+    planned.extend(plan.text("analysis.by").map(str::to_string));
+    crate::estimate::subgroups::variable_of(&row.subgroup).is_some_and(|v| planned.contains(&v))
 }
 
 /// Whether the results of a section computed as a whole (`cost.`, `survival.`) are the plan's:

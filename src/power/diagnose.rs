@@ -135,7 +135,7 @@ fn pipeline_estimates(
             .iter()
             .map(|c| covariate(dgp, people, c))
             .collect::<Result<_>>()?,
-        by: Some(Factor::from_labels("gender", &genders)),
+        by: vec![Factor::from_labels("gender", &genders)],
         strata: None,
         cluster: None,
         weights: None,

@@ -3,6 +3,7 @@
 //! Pure: a `Report` in, bytes out; no clock, no environment, so output is reproducible.
 
 use crate::export::{self, Frame};
+use crate::report::language::{Currency, Language};
 
 /// A figure already rendered, referenced by the report.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +47,99 @@ pub struct Report {
     pub title: String,
     pub subtitle: Option<String>,
     pub sections: Vec<Section>,
+    /// The language the report is written in (its text was translated by
+    /// [`Report::translated`]; numbers in tables are written in it when rendered).
+    pub language: Language,
+}
+
+impl Report {
+    /// The report in `language`: every heading, sentence, list item, caption, table header and
+    /// text cell through the phrase table (code blocks, the manifest, stay as they are).
+    pub fn translated(mut self, language: Language, currency: Currency) -> Report {
+        self.language = language;
+        if language == Language::En {
+            return self;
+        }
+        let t = |s: &str| language.translate(s, currency);
+        self.title = t(&self.title);
+        self.subtitle = self.subtitle.as_deref().map(t);
+        for section in &mut self.sections {
+            section.heading = t(&section.heading);
+            for block in &mut section.blocks {
+                match block {
+                    Block::Text(text) => *text = t(text),
+                    Block::List(items) => items.iter_mut().for_each(|i| *i = t(i)),
+                    Block::Table(table) => {
+                        table.caption = t(&table.caption);
+                        table.frame.columns.iter_mut().for_each(|c| *c = t(c));
+                        for row in &mut table.frame.rows {
+                            for cell in row.iter_mut() {
+                                if let export::Cell::Text(text) = cell {
+                                    *text = t(text);
+                                }
+                            }
+                        }
+                    }
+                    Block::Figure(figure) => figure.caption = t(&figure.caption),
+                    Block::Code(_) => {}
+                }
+            }
+        }
+        self
+    }
+}
+
+/// A table's cells as the report shows them: the exporter's formatting, numbers in the
+/// report's language (grouped thousands, its decimal mark); and whether each column is numeric.
+fn shown_cells(frame: &Frame, language: Language) -> (Vec<Vec<String>>, Vec<bool>) {
+    let numeric: Vec<bool> = (0..frame.columns.len())
+        .map(|j| export::is_numeric_column(frame, j))
+        .collect();
+    let rows = export::human_rows(frame)
+        .into_iter()
+        .zip(&frame.rows)
+        .map(|(cells, raw)| {
+            cells
+                .into_iter()
+                .zip(raw)
+                .map(|(cell, raw)| match raw {
+                    export::Cell::Num(_) | export::Cell::Int(_) => language.number_cell(&cell),
+                    _ => cell,
+                })
+                .collect()
+        })
+        .collect();
+    (rows, numeric)
+}
+
+/// A table as Markdown, with the report's number formatting.
+fn markdown_table(frame: &Frame, language: Language) -> String {
+    let escape = |s: &str| s.replace('|', "\\|");
+    let (rows, numeric) = shown_cells(frame, language);
+    let mut out = format!(
+        "| {} |\n",
+        frame
+            .columns
+            .iter()
+            .map(|c| escape(c))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    let aligns: Vec<&str> = numeric
+        .iter()
+        .map(|&n| if n { "---:" } else { "---" })
+        .collect();
+    out.push_str(&format!("| {} |\n", aligns.join(" | ")));
+    for row in rows {
+        out.push_str(&format!(
+            "| {} |\n",
+            row.iter()
+                .map(|c| escape(c))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ));
+    }
+    out
 }
 
 fn html_escape(s: &str) -> String {
@@ -69,14 +163,23 @@ table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.86em}caption{text-
 th,td{padding:.25em .6em;border-bottom:1px solid #e2e2e2}th{border-bottom:2px solid #444;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1em 0 2em}figure svg{max-width:100%;height:auto}figcaption{color:#444;font-size:.92em}
-pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.8em}
+pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.8em;white-space:pre-wrap;overflow-wrap:anywhere}
 nav ul{columns:2}
-.table-wrap{overflow-x:auto;max-width:100%}";
+.table-wrap{overflow-x:auto;max-width:100%}.table-wrap:focus{outline:2px solid #0b4f9c}
+a{color:#0b4f9c}
+@media (max-width:40em){nav ul{columns:1}}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt;line-height:1.3}nav{display:none}
+h2{break-after:avoid;page-break-after:avoid}figure,table,caption{break-inside:avoid;page-break-inside:avoid}
+.table-wrap{overflow:visible}table{font-size:8pt}pre{white-space:pre-wrap}a{color:inherit;text-decoration:none}
+@page{size:A4;margin:18mm 15mm}}";
 
 /// The report as one self-contained HTML page.
 pub fn to_html(report: &Report) -> Vec<u8> {
     let mut out = String::new();
-    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    out.push_str(&format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n",
+        report.language.code()
+    ));
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     out.push_str(&format!(
         "<title>{}</title>\n<style>\n{CSS}\n</style>\n</head>\n<body>\n",
@@ -86,7 +189,11 @@ pub fn to_html(report: &Report) -> Vec<u8> {
     if let Some(sub) = &report.subtitle {
         out.push_str(&format!("<p class=\"subtitle\">{}</p>\n", html_escape(sub)));
     }
-    out.push_str("<nav><ul>\n");
+    let contents = match report.language {
+        Language::En => "Contents",
+        Language::Sv => "Innehåll",
+    };
+    out.push_str(&format!("<nav aria-label=\"{contents}\"><ul>\n"));
     for s in &report.sections {
         out.push_str(&format!(
             "<li><a href=\"#{}\">{}</a></li>\n",
@@ -111,12 +218,25 @@ pub fn to_html(report: &Report) -> Vec<u8> {
                     }
                     out.push_str("</ul>\n");
                 }
-                Block::Table(t) => out.push_str(&table_html(t)),
+                Block::Table(t) => out.push_str(&table_html(t, report.language)),
                 Block::Figure(f) => {
-                    out.push_str(&format!("<figure id=\"fig-{}\">\n", f.name));
-                    out.push_str(strip_xml_declaration(&f.svg));
+                    // The figure is an image whose text alternative is its caption; the numbers
+                    // it draws are in the tables of the same section.
                     out.push_str(&format!(
-                        "\n<figcaption>{}</figcaption>\n</figure>\n",
+                        "<figure id=\"fig-{}\" aria-labelledby=\"cap-{}\">\n",
+                        f.name, f.name
+                    ));
+                    out.push_str(&strip_xml_declaration(&f.svg).replacen(
+                        "<svg ",
+                        &format!(
+                            "<svg role=\"img\" aria-label=\"{}\" ",
+                            html_escape(&f.caption)
+                        ),
+                        1,
+                    ));
+                    out.push_str(&format!(
+                        "\n<figcaption id=\"cap-{}\">{}</figcaption>\n</figure>\n",
+                        f.name,
                         html_escape(&f.caption)
                     ));
                 }
@@ -136,24 +256,25 @@ fn strip_xml_declaration(svg: &str) -> &str {
     }
 }
 
-fn table_html(t: &TableRef) -> String {
+fn table_html(t: &TableRef, language: Language) -> String {
     let frame = &t.frame;
     let mut out = format!(
-        "<div class=\"table-wrap\">\n<table>\n<caption>{}</caption>\n<thead><tr>",
+        // A wide table scrolls inside its frame, which keyboard users reach with Tab.
+        "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"{}\">\n<table>\n<caption>{}</caption>\n<thead><tr>",
+        html_escape(&t.caption),
         html_escape(&t.caption)
     );
     for c in &frame.columns {
-        out.push_str(&format!("<th>{}</th>", html_escape(c)));
+        out.push_str(&format!("<th scope=\"col\">{}</th>", html_escape(c)));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    let text = String::from_utf8(export::to_markdown(frame)).unwrap_or_default();
-    // Reuse the human formatting of the Markdown exporter, cell by cell.
-    for (line, row) in text.lines().skip(2).zip(&frame.rows) {
+    let (rows, numeric) = shown_cells(frame, language);
+    for (cells, raw) in rows.iter().zip(&frame.rows) {
         out.push_str("<tr>");
-        let cells = split_markdown_row(line);
-        for (cell, raw) in cells.iter().zip(row) {
+        for (j, (cell, raw)) in cells.iter().zip(raw).enumerate() {
             let class = match raw {
                 export::Cell::Num(_) | export::Cell::Int(_) => " class=\"num\"",
+                _ if numeric.get(j) == Some(&true) => " class=\"num\"",
                 _ => "",
             };
             out.push_str(&format!("<td{class}>{}</td>", html_escape(cell)));
@@ -162,31 +283,16 @@ fn table_html(t: &TableRef) -> String {
     }
     out.push_str("</tbody>\n</table>\n</div>\n");
     if let Some(csv) = &t.csv {
+        let tidy = match language {
+            Language::En => "Tidy data",
+            Language::Sv => "Data i maskinläsbar form",
+        };
         out.push_str(&format!(
-            "<p><small>Tidy data: <code>{}</code></small></p>\n",
+            "<p><small>{tidy}: <code>{}</code></small></p>\n",
             html_escape(csv)
         ));
     }
     out
-}
-
-fn split_markdown_row(line: &str) -> Vec<String> {
-    let inner = line.trim().trim_start_matches('|').trim_end_matches('|');
-    let mut cells = Vec::new();
-    let mut current = String::new();
-    let mut chars = inner.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'|') => {
-                current.push('|');
-                chars.next();
-            }
-            '|' => cells.push(std::mem::take(&mut current).trim().to_string()),
-            _ => current.push(c),
-        }
-    }
-    cells.push(current.trim().to_string());
-    cells
 }
 
 /// The report as Markdown, linking figures as `figures/<name>.png`.
@@ -208,9 +314,13 @@ pub fn to_markdown(report: &Report) -> Vec<u8> {
                 }
                 Block::Table(t) => {
                     out.push_str(&format!("**{}**\n\n", t.caption));
-                    out.push_str(&String::from_utf8_lossy(&export::to_markdown(&t.frame)));
+                    out.push_str(&markdown_table(&t.frame, report.language));
                     if let Some(csv) = &t.csv {
-                        out.push_str(&format!("\nTidy data: `{csv}`\n"));
+                        let tidy = match report.language {
+                            Language::En => "Tidy data",
+                            Language::Sv => "Data i maskinläsbar form",
+                        };
+                        out.push_str(&format!("\n{tidy}: `{csv}`\n"));
                     }
                     out.push('\n');
                 }
@@ -255,6 +365,7 @@ mod tests {
                     }),
                 ],
             }],
+            language: Language::En,
         }
     }
 
@@ -267,7 +378,9 @@ mod tests {
             html.contains("<td>a|b</td><td class=\"num\">0.5000</td>"),
             "{html}"
         );
-        assert!(html.contains("<figure id=\"fig-forest\">\n<svg></svg>"));
+        assert!(
+            html.contains("<figure id=\"fig-forest\" aria-labelledby=\"cap-forest\">\n<svg></svg>")
+        );
         assert!(!html.contains("<?xml"));
         assert!(!html.contains("http"), "no network references");
     }

@@ -87,9 +87,9 @@ fn itt_values(effects: &Frame, column: &str) -> Vec<String> {
             .text(row, "estimator")
             .and_then(|e| e.parse::<RowEstimator>().ok())
             .map(RowEstimator::family);
-        effects
-            .text(row, column)
-            .filter(|value| family != Some(Family::Participation) && !value.is_empty())
+        effects.text(row, column).filter(|value| {
+            !matches!(family, Some(Family::Participation | Family::Joint)) && !value.is_empty()
+        })
     }))
 }
 
@@ -110,6 +110,7 @@ fn estimator_description(label: &str) -> String {
             "difference in means within blocks (strata), weighted by block size (estimatr's difference_in_means with blocks)"
         }
         EffectKind::Participation => "two-stage least squares (estimatr's iv_robust)",
+        EffectKind::Wald => "the joint Wald test of equal subgroup effects",
     }
     .to_string()
 }
@@ -164,7 +165,7 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
         ));
         if let Some(by) = &methods.by {
             lines.push(format!(
-                "Subgroups by `{by}`; the difference between subgroups from the model with treatment × subgroup interactions."
+                "Subgroups by `{by}` (each variable separately; `a*b` is the crossing of a and b); the difference between subgroups from the model with treatment × subgroup interactions, against the reference level named second in each difference (the first level unless the study chooses one); the joint test that all subgroup effects are equal (`<variable>: joint`) is the Wald F test of those interactions with the same robust variance, df_num = levels − 1 and denominator df n − k (G − 1 with clusters; car::linearHypothesis, clubSandwich's Naive-F), and with randomization inference its p-value from the same draws (the statistic b'V⁻¹b with the observed V)."
             ));
         }
         if let Some(p) = participation {
@@ -173,8 +174,20 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
             ));
         }
         if let Some(r) = methods.ri_draws.filter(|&r| r > 0) {
+            let statistic = match methods.ri_statistic.as_deref() {
+                Some("studentized") => {
+                    "|t| ≥ |observed t| (the t statistic with each row's own SE recomputed under every assignment; MacKinnon & Webb 2020)"
+                }
+                _ => "|estimate| ≥ |observed|",
+            };
+            let exact = match methods.ri_exact_max.filter(|&m| m > 0) {
+                Some(m) => format!(
+                    " When the design has at most {m} distinct assignments (clusters, strata, matched pairs: a product of binomial coefficients), all of them are listed instead and the p-value is exact, k/N, with the smallest attainable p-value reported (Fisher 1935; Imbens & Rubin 2015, ch. 5); an interval the test cannot bound is reported as unbounded."
+                ),
+                None => String::new(),
+            };
             lines.push(format!(
-                "Randomization inference: {r} re-runs of the study's own assignment procedure from its ledger (strata, blocks, batches), every estimate of the whole model recomputed under each; two-sided p = share of draws with |estimate| ≥ |observed| (ri2, ritest); interval for a constant effect by test inversion (Rosenbaum 2002)."
+                "Randomization inference: {r} re-runs of the study's own assignment procedure from its ledger (strata, blocks, batches), every estimate of the whole model recomputed under each; two-sided p = share of draws with {statistic} (ri2, ritest); interval for a constant effect by test inversion (Rosenbaum 2002).{exact}"
             ));
         }
         if let Some(w) = &methods.wild {
@@ -195,7 +208,34 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
                 "Multiple testing: {method} adjusted p-values across outcomes × subgroups{families}."
             ));
         }
-        lines.push("Missing outcomes: complete cases, with attrition by arm and a test of differential attrition.".into());
+        if let Some(families) = tables.get("families") {
+            let mut names: Vec<String> = Vec::new();
+            for i in 0..families.rows.len() {
+                if let Some(name) = families.text(i, "family")
+                    && !names.contains(&name)
+                {
+                    names.push(name);
+                }
+            }
+            let resampled = families.column("p_value_romano_wolf").is_some_and(|j| {
+                families.rows.iter().any(|r| {
+                    matches!(
+                        r.get(j),
+                        Some(crate::export::Cell::Num(_) | crate::export::Cell::Int(_))
+                    )
+                })
+            });
+            lines.push(format!(
+                "Families of hypotheses ({}): {}Anderson's (2008) sharpened q-values, computed exactly, from the model p-values.",
+                names.join("; "),
+                if resampled {
+                    "Romano–Wolf (2005) and Westfall–Young (1993, minP) step-down p-values from the same randomization draws (one shared draw set), and "
+                } else {
+                    ""
+                }
+            ));
+        }
+        lines.push("Missing outcomes: complete cases, with attrition by arm and a test of differential attrition (HC2 difference in missing rates, and Fisher's exact test of arm × missing, as R's fisher.test).".into());
     }
     if let Some(reps) = methods.cost_bootstrap {
         lines.push(format!(
@@ -212,12 +252,21 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
     {
         lines.extend(survival_lines(s));
     }
+    if tables.contains_key("bounds") {
+        lines.push("Attrition bounds: Lee (2009) trimming bounds on the effect among the always observed, the trimmed mean keeping exactly the untrimmed share (the boundary observation weighted fractionally, so ties give the sharp bound); tightened within cells where the table names them (Lee 2009, section 3.3); delta-method SEs (Lee 2009, Proposition 3; with cells, the weights' estimation included; docs/bounds.md) and Imbens & Manski (2004) intervals; the cost per additional success at each bound divides the incremental cost per person offered by the bound.".into());
+    }
+    if tables.contains_key("indicators") || tables.contains_key("indicator_categories") {
+        lines.push(INDICATOR_METHODS.into());
+    }
     lines.push(
         "Disclosure control: a count of fewer persons than the masking threshold (and, unless the study says otherwise, a zero) is shown as <k, with the statistics of those persons left empty; a count from which a masked one would follow by adding or subtracting published counts, in any table, is shown as x (at least k), with the shares or means that would give it (docs/disclosure-control.md). No personal identifier appears in the report."
             .into(),
     );
     lines
 }
+
+/// The methods sentence of the indicators with targets (docs/targets.md).
+pub const INDICATOR_METHODS: &str = "Indicators with targets: shares with exact Clopper–Pearson (1934) intervals and one-sided exact binomial tests against each target (binom.test); with clusters also the CR2 one-sample mean with Bell–McCaffrey df (lm_robust(y ~ 1, clusters)); text outcomes by arm with Pearson's chi-square test without continuity correction and Fisher's exact test by complete enumeration of the tables with the observed margins (Freeman & Halton 1951) (docs/targets.md).";
 
 /// The methods sentence of the wild cluster bootstrap.
 fn wild_line(w: &crate::settings::analysis::WildSettings) -> String {
@@ -373,12 +422,16 @@ pub fn write_report(
         methods: method_lines(methods, &tables),
         primary_outcome: context.report.primary_outcome.clone(),
         horizons: context.report.horizons.clone(),
+        horizons_in_days: context.report.horizons_in_days,
         split: context.report.split.clone(),
         labels: context.report.labels.clone(),
         outcome_label: context.report.outcome_label.clone(),
         participation: methods.participation.clone(),
         mask_below: context.mask_below,
+        few_clusters: context.few_clusters,
         manifest: manifest_text.trim_end().to_string(),
+        language: context.report.language,
+        currency: context.report.currency,
     };
     let files = build(&report_context, &tables)?;
     for (name, bytes) in &files {

@@ -110,6 +110,9 @@ enum Kind {
     /// A count of its own, named by its column and the text of another column of the row
     /// (the covariate of a balance row, the time of a number at risk).
     Own(Option<&'static str>),
+    /// A count of its own named by its column and the texts of several columns of the row (the
+    /// indicator and category of a text outcome's count).
+    OwnOf(&'static [&'static str]),
 }
 
 struct CountColumn {
@@ -156,6 +159,16 @@ fn schema(name: &str, frame: &Frame) -> Schema {
                 },
             ],
             family: &["outcome", "term", "estimator"],
+            identities: &[],
+        },
+        // The families of hypotheses (issue 15) repeat effects rows: the same counts, and every
+        // statistic of a row describes its persons.
+        "families" => Schema {
+            counts: vec![
+                count("n_treated", TreatedOfTerm, Analysed, EveryStatistic),
+                count("n_control", Control, Analysed, EveryStatistic),
+            ],
+            family: &["outcome", "term"],
             identities: &[],
         },
         "cost" => Schema {
@@ -237,8 +250,34 @@ fn schema(name: &str, frame: &Frame) -> Schema {
             family: &["arm"],
             identities: &[],
         },
+        "bounds" => Schema {
+            counts: vec![
+                count("n_treated", Column("arm"), Assigned, EveryStatistic),
+                count("n_control", Column("control_arm"), Assigned, EveryStatistic),
+                count(
+                    "n_observed_treated",
+                    Column("arm"),
+                    Own(None),
+                    EveryStatistic,
+                ),
+                count(
+                    "n_observed_control",
+                    Column("control_arm"),
+                    Own(None),
+                    EveryStatistic,
+                ),
+            ],
+            family: &["outcome", "arm", "cells"],
+            identities: &[],
+        },
         "attrition" => {
-            let statistics = Listed(&["rate_missing", "difference", "std_error", "p_value"]);
+            let statistics = Listed(&[
+                "rate_missing",
+                "difference",
+                "std_error",
+                "p_value",
+                "p_value_fisher",
+            ]);
             Schema {
                 counts: vec![
                     count("n", Column("arm"), Assigned, statistics),
@@ -249,6 +288,67 @@ fn schema(name: &str, frame: &Frame) -> Schema {
                 identities: &[("n", &["n_missing"])],
             }
         }
+        // Indicators with targets (`targets`): the persons with the outcome observed, with it and
+        // without it (n = n_yes + n_no, [`row_sums`]), each masking every statistic of the cell.
+        "indicators" => {
+            let statistics = Listed(&[
+                "share",
+                "conf_low",
+                "conf_high",
+                "p_value",
+                "p_value_shortfall",
+                "std_error_cr2",
+                "df_cr2",
+                "conf_low_cr2",
+                "conf_high_cr2",
+                "p_value_cr2",
+                "p_value_shortfall_cr2",
+            ]);
+            Schema {
+                counts: vec![
+                    count("n", Column("arm"), Analysed, statistics),
+                    count("n_yes", Column("arm"), Own(Some("outcome")), statistics),
+                    count("n_no", Column("arm"), Own(Some("outcome")), statistics),
+                ],
+                family: &["indicator", "arm"],
+                identities: &[],
+            }
+        }
+        // A text outcome by arm: each category's count, and the persons with any category
+        // (n_arm = Σ categories, [`row_sums`]).
+        "indicator_categories" => Schema {
+            counts: vec![
+                count(
+                    "n",
+                    Column("arm"),
+                    OwnOf(&["indicator", "category"]),
+                    Listed(&["share"]),
+                ),
+                count(
+                    "n_arm",
+                    Column("arm"),
+                    OwnOf(&["indicator"]),
+                    Listed(&["share"]),
+                ),
+            ],
+            family: &["indicator", "category", "arm"],
+            identities: &[],
+        },
+        "indicator_tests" => Schema {
+            counts: vec![count(
+                "n",
+                Every,
+                OwnOf(&["indicator"]),
+                Listed(&["chi_square", "df", "p_value_chi_square", "p_value_fisher"]),
+            )],
+            family: &["indicator"],
+            identities: &[],
+        },
+        "monitoring" => Schema {
+            counts: vec![count("n", Column("arm"), Assigned, Listed(&[]))],
+            family: &["arm"],
+            identities: &[],
+        },
         "flow" => Schema {
             counts: vec![
                 count("assigned", Column("arm"), Assigned, Listed(&[])),
@@ -291,6 +391,14 @@ fn kind_name(count: &CountColumn, frame: &Frame, row: usize) -> String {
         Kind::Missing => "missing".into(),
         Kind::Own(None) => count.column.clone(),
         Kind::Own(Some(by)) => format!("{}:{}", count.column, text_of(frame, row, by)),
+        Kind::OwnOf(by) => {
+            let mut name = count.column.clone();
+            for column in by {
+                name.push(':');
+                name.push_str(&text_of(frame, row, column));
+            }
+            name
+        }
     }
 }
 
@@ -502,7 +610,7 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
         let Some(&all) = members.get("all") else {
             continue;
         };
-        let mut by_column: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut by_column: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (subgroup, &v) in members {
             if subgroup.contains(" - ") {
                 let (a, b) = subgroup.split_once(" - ").unwrap_or_default();
@@ -511,8 +619,12 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
                 {
                     system.sum(v, &[va, vb]);
                 }
-            } else if let Some((column, _)) = subgroup.split_once('=') {
-                by_column.entry(column).or_default().push(v);
+            } else if subgroup.contains('=') {
+                // The subgroup variable: a column, or a crossing's columns (`a=x & b=y`).
+                by_column
+                    .entry(crate::estimate::subgroups::variable_of(subgroup).unwrap_or_default())
+                    .or_default()
+                    .push(v);
             }
         }
         for levels in by_column.values() {
@@ -541,6 +653,12 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
             system.sum(variable, &vars);
         }
     }
+
+    let at: BTreeMap<(String, usize, usize), usize> = cells
+        .iter()
+        .map(|c| ((c.table.clone(), c.row, c.column), c.variable))
+        .collect();
+    row_sums(tables, &at, &mut system);
 
     // Primary suppression, then secondary until no masked count is determined.
     let n = system.keys.len();
@@ -581,6 +699,7 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
         let Some(frame) = tables.get_mut(&cell.table) else {
             continue;
         };
+        let note = frame.column("note");
         let row = &mut frame.rows[cell.row];
         row[cell.column] = Cell::Text(text);
         for &j in dependents {
@@ -588,9 +707,186 @@ pub fn protect(tables: &mut Tables, rule: &DisclosureRule) -> Protected {
                 row[j] = Cell::Null;
             }
         }
+        // A note may quote the statistics just masked (a cost row's Fieller limits): a note
+        // with any figure in it goes with them.
+        if let Some(j) = note.filter(|_| !dependents.is_empty())
+            && matches!(&row[j], Cell::Text(t) if t.chars().any(|c| c.is_ascii_digit()))
+        {
+            row[j] = Cell::Text(MASKED_NOTE.to_string());
+        }
     }
+    mask_tests_of_masked_tables(tables);
+    mask_comparisons_with_a_masked_control(tables, rule);
     protected
 }
+
+/// An attrition row of a compared arm compares its missing rate with control's: the difference
+/// (rate − control's rate) and the tests of it would give control's masked count back (with
+/// control's n published, the difference gives its missing count; Fisher's p-value pins the 2 × 2
+/// table). Where control's count is masked, the comparisons of that outcome and subgroup go too.
+fn mask_comparisons_with_a_masked_control(tables: &mut Tables, rule: &DisclosureRule) {
+    let Some(frame) = tables.get_mut("attrition") else {
+        return;
+    };
+    let key = |f: &Frame, i: usize| (f.text(i, "outcome"), f.text(i, "subgroup"));
+    let masked_control: Vec<_> = (0..frame.rows.len())
+        .filter(|&i| frame.text(i, "arm").as_deref() == Some(rule.control.as_str()))
+        .filter(|&i| {
+            ["n", "n_missing"].iter().any(|c| {
+                frame
+                    .column(c)
+                    .is_some_and(|j| matches!(frame.rows[i][j], Cell::Text(_)))
+            })
+        })
+        .map(|i| key(frame, i))
+        .collect();
+    let columns: Vec<usize> = ["difference", "std_error", "p_value", "p_value_fisher"]
+        .iter()
+        .filter_map(|c| frame.column(c))
+        .collect();
+    for i in 0..frame.rows.len() {
+        if masked_control.contains(&key(frame, i)) {
+            for &j in &columns {
+                frame.rows[i][j] = Cell::Null;
+            }
+        }
+    }
+}
+
+/// Per arm: the variable of a total and those of its parts.
+type ArmSums = BTreeMap<String, (usize, Vec<usize>)>;
+
+/// Sums among counts that the schemas' identities cannot state: within a row, total = Σ parts
+/// with nothing left over (an indicator's n = n_yes + n_no); across rows, a text outcome's
+/// persons with any category = Σ its categories (same indicator, subgroup and arm), and the
+/// persons of its test = Σ the arms' persons.
+fn row_sums(tables: &Tables, at: &BTreeMap<(String, usize, usize), usize>, system: &mut System) {
+    let variable = |table: &str, frame: &Frame, row: usize, column: &str| {
+        frame
+            .column(column)
+            .and_then(|j| at.get(&(table.to_string(), row, j)).copied())
+    };
+    if let Some(frame) = tables.get("indicators") {
+        for row in 0..frame.rows.len() {
+            let [n, yes, no] =
+                ["n", "n_yes", "n_no"].map(|c| variable("indicators", frame, row, c));
+            if let (Some(n), Some(yes), Some(no)) = (n, yes, no) {
+                system.sum(n, &[yes, no]);
+            }
+        }
+    }
+    // (indicator, subgroup) → arm → (n_arm, categories' n).
+    let mut groups: BTreeMap<(String, String), ArmSums> = BTreeMap::new();
+    if let Some(frame) = tables.get("indicator_categories") {
+        let table = "indicator_categories";
+        for row in 0..frame.rows.len() {
+            let (Some(total), Some(part)) = (
+                variable(table, frame, row, "n_arm"),
+                variable(table, frame, row, "n"),
+            ) else {
+                continue;
+            };
+            let key = (
+                text_of(frame, row, "indicator"),
+                frame.text(row, "subgroup").unwrap_or_else(|| "all".into()),
+            );
+            groups
+                .entry(key)
+                .or_default()
+                .entry(text_of(frame, row, "arm"))
+                .or_insert((total, Vec::new()))
+                .1
+                .push(part);
+        }
+        for arms in groups.values() {
+            for (total, parts) in arms.values() {
+                system.sum(*total, parts);
+            }
+        }
+    }
+    if let Some(frame) = tables.get("indicator_tests") {
+        for row in 0..frame.rows.len() {
+            let key = (
+                text_of(frame, row, "indicator"),
+                frame.text(row, "subgroup").unwrap_or_else(|| "all".into()),
+            );
+            if let (Some(n), Some(arms)) = (
+                variable("indicator_tests", frame, row, "n"),
+                groups.get(&key),
+            ) {
+                let parts: Vec<usize> = arms.values().map(|(total, _)| *total).collect();
+                system.sum(n, &parts);
+            }
+        }
+    }
+}
+
+/// A test of a text outcome by arm whose table has a masked count is masked too: with the
+/// margins published, an exact p-value could single out the hidden cell.
+fn mask_tests_of_masked_tables(tables: &mut Tables) {
+    // An indicator cell's assessment against its target ("met (significant)") is a statistic
+    // of its persons too.
+    if let Some(frame) = tables.get_mut("indicators")
+        && let Some(assessment) = frame.column("assessment")
+    {
+        let counts: Vec<usize> = ["n", "n_yes", "n_no"]
+            .iter()
+            .filter_map(|c| frame.column(c))
+            .collect();
+        for row in &mut frame.rows {
+            if counts.iter().any(|&j| matches!(row[j], Cell::Text(_))) {
+                row[assessment] = Cell::Null;
+            }
+        }
+    }
+    let Some(categories) = tables.get("indicator_categories") else {
+        return;
+    };
+    let masked: BTreeSet<(String, String)> = (0..categories.rows.len())
+        .filter(|&row| {
+            ["n", "n_arm"].iter().any(|c| {
+                categories
+                    .column(c)
+                    .is_some_and(|j| matches!(categories.rows[row][j], Cell::Text(_)))
+            })
+        })
+        .map(|row| {
+            (
+                text_of(categories, row, "indicator"),
+                categories
+                    .text(row, "subgroup")
+                    .unwrap_or_else(|| "all".into()),
+            )
+        })
+        .collect();
+    let Some(tests) = tables.get_mut("indicator_tests") else {
+        return;
+    };
+    let statistics: Vec<usize> = ["chi_square", "df", "p_value_chi_square", "p_value_fisher"]
+        .iter()
+        .filter_map(|c| tests.column(c))
+        .collect();
+    let note = tests.column("note");
+    for row in 0..tests.rows.len() {
+        let key = (
+            text_of(tests, row, "indicator"),
+            tests.text(row, "subgroup").unwrap_or_else(|| "all".into()),
+        );
+        if !masked.contains(&key) {
+            continue;
+        }
+        for &j in &statistics {
+            tests.rows[row][j] = Cell::Null;
+        }
+        if let Some(j) = note {
+            tests.rows[row][j] =
+                Cell::Text("test masked: its table has masked counts (disclosure control)".into());
+        }
+    }
+}
+
+/// The note of a row whose statistics were masked, in place of one that quoted them.
+pub const MASKED_NOTE: &str = "statistics masked (disclosure control)";
 
 /// The equations of a system with, for each count, the equations that hold it.
 struct Index<'a> {

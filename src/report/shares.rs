@@ -1,8 +1,13 @@
 //! Shares by arm for the report's "over time" figure and tables: the mean of an outcome in a
 //! group with its standard error and a t confidence interval. The SE is that of lm_robust(y ~ 1)
-//! with HC2 (= s/√n), the interval uses n − 1 df, as t.test reports.
+//! with HC2 (= s/√n), the interval uses n − 1 df, as t.test reports. With clusters (persons
+//! of a cluster are not independent) the SE is `lm_robust(y ~ 1, clusters =, se_type = "CR2")`'s
+//! and the interval uses its Bell–McCaffrey df, as `lotta estimate --cluster`
+//! (tests/reference/balance/clustered.R).
 
 use crate::dist::qt;
+use crate::estimate::ols::{DesignMatrix, lm_robust};
+use crate::estimate::vcov::{Clusters, SeType};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MeanCi {
@@ -36,6 +41,50 @@ pub fn mean_ci(values: &[f64], level: f64) -> Option<MeanCi> {
     let variance = present.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0);
     let std_error = (variance / n as f64).sqrt();
     let df = n as f64 - 1.0;
+    let t = qt(0.5 + level / 2.0, df);
+    Some(MeanCi {
+        n,
+        mean,
+        std_error,
+        df,
+        conf_low: mean - t * std_error,
+        conf_high: mean + t * std_error,
+    })
+}
+
+/// [`mean_ci`] with cluster-robust inference: `clusters[i]` is value i's cluster code. The SE
+/// is CR2 and the interval uses the Bell–McCaffrey df; both NaN when they cannot be computed
+/// (a single cluster).
+pub fn mean_ci_clustered(values: &[f64], clusters: &[usize], level: f64) -> Option<MeanCi> {
+    let (present, codes): (Vec<f64>, Vec<usize>) = values
+        .iter()
+        .zip(clusters)
+        .filter(|(v, _)| v.is_finite())
+        .map(|(v, c)| (*v, *c))
+        .unzip();
+    let n = present.len();
+    if n == 0 {
+        return None;
+    }
+    let mean = present.iter().sum::<f64>() / n as f64;
+    let mut design = DesignMatrix::new();
+    design.push("(Intercept)", vec![1.0; n]);
+    let groups = Clusters::from_codes(&codes);
+    let fit = lm_robust(
+        &design,
+        &present,
+        None,
+        SeType::Cr2,
+        Some(&groups),
+        &["(Intercept)"],
+    );
+    let (std_error, df) = match fit {
+        Ok(f) => (
+            f.std_error.first().copied().unwrap_or(f64::NAN),
+            f.df.first().copied().unwrap_or(f64::NAN),
+        ),
+        Err(_) => (f64::NAN, f64::NAN),
+    };
     let t = qt(0.5 + level / 2.0, df);
     Some(MeanCi {
         n,

@@ -13,6 +13,7 @@ use crate::report::figures::{
     forest::ForestRow, km::KmCurves, km::KmStep, split::Split, split::SplitBar,
     trajectory::Trajectory, trajectory::TrajectoryPoint,
 };
+use crate::report::language::{Currency, Language};
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
 
@@ -32,6 +33,9 @@ pub struct ReportContext {
     pub primary_outcome: String,
     /// Outcome column → days after randomization, in order.
     pub horizons: IndexMap<String, u32>,
+    /// Whether `horizons` are days (given in the spec); otherwise outcomes are only ordered and
+    /// the report names them instead of a time (no "at 1 days", no time path).
+    pub horizons_in_days: bool,
     /// Parts of the primary outcome → label.
     pub split: IndexMap<String, String>,
     /// Subgroup level → label (e.g. "gender=F" → "Women").
@@ -40,8 +44,15 @@ pub struct ReportContext {
     /// The participation column, whose name is the term of the 2SLS rows.
     pub participation: Option<String>,
     pub mask_below: usize,
+    /// Below this many clusters the summary and forest plot lead with design-based inference
+    /// (`[report] few_clusters`; 0: never).
+    pub few_clusters: usize,
     /// The manifest (version, seed, input hashes) as text.
     pub manifest: String,
+    /// The language of the report (`[report] language`, `--language`).
+    pub language: Language,
+    /// How a Swedish report writes amounts (`[report] currency`: kr or SEK).
+    pub currency: Currency,
 }
 
 /// The result tables by name (`effects`, `shares`, `split`, `flow`, `balance`, `balance_joint`,
@@ -64,6 +75,11 @@ impl ReportContext {
         if let Some((a, b)) = subgroup.split_once(" - ") {
             return format!("{} − {}", self.label(a), self.label(b));
         }
+        if subgroup.contains(" & ") && !self.labels.contains_key(subgroup) {
+            // A crossing cell: each part by its label (`Women & 16-24`).
+            let parts: Vec<String> = subgroup.split(" & ").map(|p| self.label(p)).collect();
+            return parts.join(" & ");
+        }
         self.labels
             .get(subgroup)
             .cloned()
@@ -72,8 +88,16 @@ impl ReportContext {
 
     fn horizon_label(&self, outcome: &str) -> String {
         match self.horizons.get(outcome) {
-            Some(d) => format!("{d} days"),
-            None => outcome.to_string(),
+            Some(d) if self.horizons_in_days => days(f64::from(*d)),
+            _ => outcome.to_string(),
+        }
+    }
+
+    /// "at 540 days", or, without horizons in days, "for `<outcome>`".
+    fn at_horizon(&self, outcome: &str) -> String {
+        match self.horizons.get(outcome) {
+            Some(_) if self.horizons_in_days => format!("at {}", self.horizon_label(outcome)),
+            _ => format!("for {outcome}"),
         }
     }
 
@@ -95,6 +119,37 @@ fn without_identifiers(frame: &Frame) -> Frame {
 /// The columns a reader of the report sees for each table (every column stays in the CSV).
 fn shown_columns(name: &str) -> Option<&'static [&'static str]> {
     Some(match name {
+        "indicators" => &[
+            "label",
+            "subgroup",
+            "arm",
+            "n",
+            "n_yes",
+            "share",
+            "conf_low",
+            "conf_high",
+            "target",
+            "p_value",
+            "p_value_shortfall",
+            "assessment",
+            "clusters",
+            "conf_low_cr2",
+            "conf_high_cr2",
+            "p_value_cr2",
+            "p_value_shortfall_cr2",
+            "note",
+        ],
+        "indicator_categories" => &["outcome", "subgroup", "arm", "category", "n", "share"],
+        "indicator_tests" => &[
+            "outcome",
+            "subgroup",
+            "n",
+            "chi_square",
+            "df",
+            "p_value_chi_square",
+            "p_value_fisher",
+            "note",
+        ],
         "effects" => &[
             "outcome",
             "subgroup",
@@ -150,6 +205,35 @@ fn shown_columns(name: &str) -> Option<&'static [&'static str]> {
             "is_the_plan",
             "changed",
         ],
+        "bounds" => &[
+            "outcome",
+            "subgroup",
+            "arm",
+            "cells",
+            "n_observed_treated",
+            "n_observed_control",
+            "trimmed_arm",
+            "trim_share",
+            "lower",
+            "upper",
+            "conf_low",
+            "conf_high",
+            "cost_per_success_low",
+            "cost_per_success_high",
+            "note",
+        ],
+        "families" => &[
+            "family",
+            "outcome",
+            "subgroup",
+            "estimate",
+            "p_value",
+            "p_value_ri",
+            "p_value_romano_wolf",
+            "p_value_westfall_young",
+            "q_value_anderson",
+            "note",
+        ],
         "attrition" => &[
             "outcome",
             "subgroup",
@@ -159,6 +243,7 @@ fn shown_columns(name: &str) -> Option<&'static [&'static str]> {
             "rate_missing",
             "difference",
             "p_value",
+            "p_value_fisher",
         ],
         _ => return None,
     })
@@ -196,7 +281,7 @@ fn set_decimals(name: &str, frame: &mut Frame) {
 /// P-values as readers expect them: three decimals, "<0.001" below.
 fn format_p_values(frame: &mut Frame) {
     for (j, column) in frame.columns.iter().enumerate() {
-        if !column.starts_with("p_value") {
+        if !column.starts_with("p_value") && !column.starts_with("q_value") {
             continue;
         }
         for row in &mut frame.rows {
@@ -216,7 +301,7 @@ fn format_p_values(frame: &mut Frame) {
     }
 }
 
-fn table_block(name: &str, caption: &str, frame: &Frame) -> Block {
+pub(super) fn table_block(name: &str, caption: &str, frame: &Frame) -> Block {
     let mut shown = without_identifiers(frame);
     if let Some(columns) = shown_columns(name) {
         let present: Vec<&str> = columns
@@ -247,12 +332,15 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                           figure: &dyn ErasedFigure,
                           caption: &str|
      -> Result<FigureRef> {
-        let svg = figure.svg()?;
+        let svg = figure.svg(context.language, context.currency)?;
         files.push((
             format!("figures/{}.svg", figure.name()),
             svg.clone().into_bytes(),
         ));
-        files.push((format!("figures/{}.png", figure.name()), figure.png()?));
+        files.push((
+            format!("figures/{}.png", figure.name()),
+            figure.png(context.language, context.currency)?,
+        ));
         let r = FigureRef {
             name: figure.name().to_string(),
             caption: caption.to_string(),
@@ -290,9 +378,23 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
 
     // Balance.
     if let Some(balance) = tables.get("balance") {
-        let mut blocks = vec![Block::Text(
-            "Baseline characteristics by arm. Differences are treatment minus control; the standardized difference divides by the pooled standard deviation. P-values test each difference; the joint test regresses assignment on all covariates (F test, as Stata's iebaltab).".into(),
-        )];
+        let clustered = tables
+            .get("balance_joint")
+            .and_then(|j| j.column("clusters").map(|_| j))
+            .map(|j| {
+                (0..j.rows.len())
+                    .filter_map(|i| j.number(i, "clusters"))
+                    .fold(0.0_f64, f64::max)
+            });
+        let inference = match clustered {
+            None => "P-values test each difference; the joint test regresses assignment on all covariates (F test, as Stata's iebaltab).".to_string(),
+            Some(g) => format!(
+                "Arms were assigned by cluster, so inference is clustered (up to {g} clusters per comparison; the joint test's `clusters` column): p-values test each difference with CR2 standard errors and Bell–McCaffrey degrees of freedom, and the joint test regresses assignment on all covariates with a cluster-robust Wald test (CR2, F(q, G − 1), clubSandwich's Naive-F)."
+            ),
+        };
+        let mut blocks = vec![Block::Text(format!(
+            "Baseline characteristics by arm. Differences are treatment minus control; the standardized difference divides by the pooled standard deviation. {inference}"
+        ))];
         if let Some(figure) = balance_figure(context, balance) {
             let f = add_figure(
                 &mut files,
@@ -343,8 +445,16 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                 &mut files,
                 &figure,
                 &format!(
-                    "Share {} by arm and days since randomization, with 95% confidence intervals.",
-                    context.outcome_label
+                    "Share {} by arm and days since randomization, with 95% confidence intervals{}.",
+                    context.outcome_label,
+                    if tables
+                        .get("shares")
+                        .is_some_and(|t| t.column("clusters").is_some())
+                    {
+                        " (clustered: CR2 with Bell–McCaffrey degrees of freedom; clusters per arm in tables/shares.csv)"
+                    } else {
+                        ""
+                    }
                 ),
             )?;
             blocks.push(Block::Figure(f));
@@ -382,6 +492,17 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
                 ],
             });
         }
+    }
+
+    if let Some(families) = tables.get("families") {
+        sections.push(Section {
+            id: "families".into(),
+            heading: "Multiple testing".into(),
+            blocks: vec![
+                Block::Text("The hypotheses of each declared family (its outcomes, horizons and subgroups), adjusted together. Romano–Wolf and Westfall–Young step-down p-values control the chance of any false rejection in the family; they reuse the randomization draws of the study's own design, so they allow for the dependence between the tests. Anderson's sharpened q-value controls the expected share of false rejections among the rejections.".into()),
+                table_block("families", "Adjusted p-values by family", families),
+            ],
+        });
     }
 
     if let Some(survival) = tables.get("survival") {
@@ -437,8 +558,19 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             id: "attrition".into(),
             heading: "Attrition".into(),
             blocks: vec![
-                Block::Text("Outcomes missing by arm and horizon, with a test of differential attrition. Effects are estimated on complete cases.".into()),
+                Block::Text("Outcomes missing by arm and horizon, with a test of differential attrition (the difference in missing rates with HC2 SE, and Fisher's exact test for small counts). Effects are estimated on complete cases.".into()),
                 table_block("attrition", "Missing outcomes by arm", attrition),
+            ],
+        });
+    }
+
+    if let Some(bounds) = tables.get("bounds") {
+        sections.push(Section {
+            id: "bounds".into(),
+            heading: "Attrition bounds".into(),
+            blocks: vec![
+                Block::Text("Where an outcome is observed only for some, Lee (2009) bounds trim the arm observed more often by the share it is observed more often, from the top for the lower bound and from the bottom for the upper bound: the effect among those who would be observed in either arm lies between them, whatever the reason for the missing outcomes, if the offer only ever makes an outcome observed (or only ever makes it missing). The interval covers the effect with 95% probability (Imbens & Manski 2004).".into()),
+                table_block("bounds", "Bounds on the effect among the always observed", bounds),
             ],
         });
     }
@@ -455,6 +587,9 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             context.outcome_label
         ))];
         blocks.push(table_block("cost", "Cost-effectiveness", cost));
+        if let Some(text) = super::benefit::participant_costs(cost) {
+            blocks.push(Block::Text(text));
+        }
         if !months.rows.is_empty() {
             blocks.push(Block::Text(format!(
                 "Cost per additional month with a job: the incremental cost over the months with a job the programme added within {} days, from the restricted mean time without a job (RMST, a month = 30.4375 days). Delta-method interval with the covariance of cost and RMST from their influence functions, and Fieller's interval.",
@@ -508,6 +643,49 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         });
     }
 
+    let phrases = &super::benefit::ENGLISH;
+    if let Some((mut blocks, tornado)) = super::benefit::does_it_pay(context, tables, phrases) {
+        if let Some(figure) = tornado {
+            blocks.push(Block::Figure(add_figure(
+                &mut files,
+                &figure,
+                phrases.tornado_caption,
+            )?));
+        }
+        if let Some(figure) = tables
+            .get("cost_benefit_ceac")
+            .and_then(|t| super::benefit::acceptability(context, t, phrases))
+        {
+            blocks.push(Block::Figure(add_figure(
+                &mut files,
+                &figure,
+                phrases.acceptability_caption,
+            )?));
+        }
+        sections.push(Section {
+            id: "pays".into(),
+            heading: phrases.heading.into(),
+            blocks,
+        });
+    }
+
+    if let Some(pieces) = super::targets::section(context, tables) {
+        let mut blocks = Vec::new();
+        for piece in pieces {
+            match piece {
+                super::targets::Piece::Block(b) => blocks.push(b),
+                super::targets::Piece::Figure(figure, caption) => {
+                    blocks.push(Block::Figure(add_figure(&mut files, &figure, &caption)?))
+                }
+            }
+        }
+        sections.push(Section {
+            id: "targets".into(),
+            heading: "Targets".into(),
+            blocks,
+        });
+    }
+
     if let Some(section) = plan_section(tables) {
         sections.push(section);
     }
@@ -526,11 +704,14 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
         ],
     });
 
+    label_subgroups_and_arms(context, &mut sections);
     let report = Report {
         title: context.title.clone(),
         subtitle: context.subtitle.clone(),
         sections,
-    };
+        language: Language::En,
+    }
+    .translated(context.language, context.currency);
     files.push((
         "report.html".into(),
         crate::report::document::to_html(&report),
@@ -550,22 +731,48 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
     Ok(files)
 }
 
+/// The subgroup and arm cells of every table shown, by their labels (`[report] labels`): the
+/// tables say "Women" where the summary does, not `gender=F`. Applied to every section, those
+/// added later included.
+fn label_subgroups_and_arms(context: &ReportContext, sections: &mut [Section]) {
+    for section in sections {
+        for block in &mut section.blocks {
+            let Block::Table(table) = block else { continue };
+            let frame = &mut table.frame;
+            let labelled: Vec<usize> = frame
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| matches!(c.as_str(), "subgroup" | "arm" | "arm_a" | "arm_b"))
+                .map(|(j, _)| j)
+                .collect();
+            for row in &mut frame.rows {
+                for &j in &labelled {
+                    if let Some(Cell::Text(text)) = row.get_mut(j) {
+                        *text = context.label(text);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A figure behind a trait object (the `Figure` trait is generic over backends).
 trait ErasedFigure {
     fn name(&self) -> &str;
-    fn svg(&self) -> Result<String>;
-    fn png(&self) -> Result<Vec<u8>>;
+    fn svg(&self, language: Language, currency: Currency) -> Result<String>;
+    fn png(&self, language: Language, currency: Currency) -> Result<Vec<u8>>;
 }
 
 impl<F: Figure> ErasedFigure for F {
     fn name(&self) -> &str {
         Figure::name(self)
     }
-    fn svg(&self) -> Result<String> {
-        figures::to_svg(self)
+    fn svg(&self, language: Language, currency: Currency) -> Result<String> {
+        figures::to_svg_in(self, language, currency)
     }
-    fn png(&self) -> Result<Vec<u8>> {
-        figures::to_png(self)
+    fn png(&self, language: Language, currency: Currency) -> Result<Vec<u8>> {
+        figures::to_png_in(self, language, currency)
     }
 }
 
@@ -693,7 +900,7 @@ fn flow_figure(context: &ReportContext, flow: &Frame) -> Option<Flow> {
     }
     let horizon = flow
         .number(0, "horizon_days")
-        .map(|d| format!("{d:.0} days"))
+        .map(days)
         .unwrap_or_else(|| context.horizon_label(&context.primary_outcome));
     let randomized = arms
         .iter()
@@ -781,6 +988,8 @@ fn balance_figure(context: &ReportContext, balance: &Frame) -> Option<BalancePlo
 
 fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
     let mut rows = Vec::new();
+    let mut design_sources: Vec<&'static str> = Vec::new();
+    let mut fewest = usize::MAX;
     let treated = context.treated_arms();
     let multi_arm = treated.len() > 1;
     for outcome in context.horizons.keys() {
@@ -790,7 +999,11 @@ fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
                 .filter(|&i| effects.text(i, "outcome").as_deref() == Some(outcome.as_str()))
                 .filter_map(|i| effects.text(i, "subgroup")),
         );
-        for subgroup in subgroups.iter().filter(|s| !s.contains(" - ")) {
+        // Effects of subgroups (not differences, contrasts or the joint tests, which have no
+        // estimate on the effect scale).
+        for subgroup in subgroups.iter().filter(|s| {
+            !s.contains(" - ") && !s.ends_with(crate::estimate::subgroups::JOINT_SUFFIX)
+        }) {
             for i in 0..effects.rows.len() {
                 if effects.text(i, "outcome").as_deref() != Some(outcome.as_str())
                     || effects.text(i, "subgroup").as_deref() != Some(subgroup.as_str())
@@ -804,12 +1017,30 @@ fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
                 } else {
                     context.label(subgroup)
                 };
+                let robust = (
+                    effects.number(i, "conf_low").unwrap_or(f64::NAN),
+                    effects.number(i, "conf_high").unwrap_or(f64::NAN),
+                );
+                // With few clusters the design-based interval leads and CR2 is drawn beside it.
+                let (low, high, secondary) = match design_based(context, effects, i)
+                    .filter(|d| !d.low.is_nan() && !d.high.is_nan())
+                {
+                    Some(d) => {
+                        design_sources.push(d.source);
+                        (d.low, d.high, Some(robust))
+                    }
+                    None => (robust.0, robust.1, None),
+                };
+                if let Some(g) = few_clusters(context, effects, i) {
+                    fewest = fewest.min(g);
+                }
                 rows.push(ForestRow {
                     group: context.horizon_label(outcome),
                     label,
                     estimate: effects.number(i, "estimate").unwrap_or(f64::NAN),
-                    low: effects.number(i, "conf_low").unwrap_or(f64::NAN),
-                    high: effects.number(i, "conf_high").unwrap_or(f64::NAN),
+                    low,
+                    high,
+                    secondary,
                 });
             }
         }
@@ -819,11 +1050,29 @@ fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
     }
     let series = first_seen_levels(rows.iter().map(|r| r.label.clone()));
     let treated_name = treated.first().map(|s| s.as_str()).unwrap_or("treatment");
+    let interval = if design_sources.is_empty() {
+        "95% CI".to_string()
+    } else {
+        design_sources.sort_unstable();
+        design_sources.dedup();
+        format!(
+            "95% {} interval; grey: CR2; {fewest} clusters",
+            design_sources.join(" or ")
+        )
+    };
+    let title = if fewest < usize::MAX && design_sources.is_empty() {
+        format!(
+            "Effect of the offer on being {} (only {fewest} clusters: cluster-robust CIs unreliable)",
+            context.outcome_label
+        )
+    } else {
+        format!("Effect of the offer on being {}", context.outcome_label)
+    };
     Some(Forest {
         name: "forest".into(),
-        title: format!("Effect of the offer on being {}", context.outcome_label),
+        title,
         x_label: format!(
-            "Difference {treated_name} − {} (percentage points, 95% CI)",
+            "Difference {treated_name} − {} (percentage points, {interval})",
             context.control
         ),
         rows,
@@ -831,7 +1080,20 @@ fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
     })
 }
 
+/// "1 day", "540 days".
+fn days(d: f64) -> String {
+    if d == 1.0 {
+        "1 day".to_string()
+    } else {
+        format!("{d:.0} days")
+    }
+}
+
 fn trajectory_figure(context: &ReportContext, shares: &Frame) -> Option<Trajectory> {
+    // Without horizons in days the outcomes are not points in time: no time path through them.
+    if !context.horizons_in_days {
+        return None;
+    }
     let mut points = Vec::new();
     for i in 0..shares.rows.len() {
         let outcome = shares.text(i, "outcome")?;
@@ -922,9 +1184,9 @@ fn split_figure(context: &ReportContext, split: &Frame) -> Option<Split> {
     Some(Split {
         name: "split".into(),
         title: format!(
-            "{} at {}, by kind",
+            "{} {}, by kind",
             capitalize(&context.outcome_label),
-            context.horizon_label(&context.primary_outcome)
+            context.at_horizon(&context.primary_outcome)
         ),
         y_label: "Share of group (%)".into(),
         parts: context.split.values().cloned().collect(),
@@ -1010,8 +1272,105 @@ fn ceac_figure(context: &ReportContext, ceac: &Frame) -> Option<Ceac> {
             "Willingness to pay per additional person {} (SEK)",
             context.outcome_label
         ),
+        y_label: "Probability cost-effective".into(),
         curves,
     })
+}
+
+/// The number of clusters of effects row `i` when it is below the study's threshold (issue 14):
+/// then cluster-robust inference is unreliable and the design-based result leads.
+fn few_clusters(context: &ReportContext, effects: &Frame, i: usize) -> Option<usize> {
+    let g = effects.number(i, "clusters")?;
+    (g.is_finite() && g >= 1.0 && (g as usize) < context.few_clusters).then_some(g as usize)
+}
+
+/// The design-based result of effects row `i` that leads when its clusters are few: exact
+/// randomization inference (with its interval when computed), else the wild cluster bootstrap,
+/// else sampled randomization inference.
+struct DesignBased {
+    /// What it is, for figure labels: "randomization" or "wild bootstrap".
+    source: &'static str,
+    /// The sentence: method, p-value and interval.
+    text: String,
+    low: f64,
+    high: f64,
+}
+
+fn design_based(context: &ReportContext, effects: &Frame, i: usize) -> Option<DesignBased> {
+    let g = few_clusters(context, effects, i)?;
+    let interval = |lo: Option<f64>, hi: Option<f64>| match (lo, hi) {
+        (Some(lo), Some(hi)) if lo.is_infinite() && hi.is_infinite() => Some((
+            "; 95% interval unbounded (too few assignments to reject any effect)".to_string(),
+            lo,
+            hi,
+        )),
+        (Some(lo), Some(hi)) if !lo.is_nan() && !hi.is_nan() => Some((
+            format!("; 95% interval {} to {}", end_text(lo), end_text(hi)),
+            lo,
+            hi,
+        )),
+        _ => None,
+    };
+    let p_ri = effects.number(i, "p_value_ri").filter(|p| p.is_finite());
+    let exact = effects.text(i, "ri_exact").as_deref() == Some("true");
+    let draws = effects.number(i, "ri_draws").unwrap_or(f64::NAN);
+    let wild = effects.number(i, "p_value_wild").filter(|p| p.is_finite());
+    let ri_interval = interval(
+        effects.number(i, "ri_conf_low"),
+        effects.number(i, "ri_conf_high"),
+    );
+    if let (Some(p), true) = (p_ri, exact) {
+        let min = effects
+            .number(i, "ri_min_p")
+            .map(|m| format!(", smallest attainable p {m:.3}"))
+            .unwrap_or_default();
+        let (ci, low, high) = ri_interval.unwrap_or_default();
+        let k = (p * draws).round();
+        return Some(DesignBased {
+            source: "randomization",
+            text: format!(
+                "exact randomization inference over all {draws:.0} possible assignments of the {g} clusters: p = {k:.0}/{draws:.0} = {p:.3}{min}{ci}",
+            ),
+            low: if ci.is_empty() { f64::NAN } else { low },
+            high: if ci.is_empty() { f64::NAN } else { high },
+        });
+    }
+    if let Some(p) = wild {
+        let (ci, low, high) = interval(
+            effects.number(i, "wild_conf_low"),
+            effects.number(i, "wild_conf_high"),
+        )
+        .unwrap_or_default();
+        return Some(DesignBased {
+            source: "wild bootstrap",
+            text: format!(
+                "wild cluster bootstrap with {g} clusters: p {}{ci}",
+                format_p(p)
+            ),
+            low: if ci.is_empty() { f64::NAN } else { low },
+            high: if ci.is_empty() { f64::NAN } else { high },
+        });
+    }
+    let p = p_ri?;
+    let (ci, low, high) = ri_interval.unwrap_or_default();
+    Some(DesignBased {
+        source: "randomization",
+        text: format!(
+            "randomization inference ({draws:.0} draws) with {g} clusters: p {}{ci}",
+            format_p(p)
+        ),
+        low: if ci.is_empty() { f64::NAN } else { low },
+        high: if ci.is_empty() { f64::NAN } else { high },
+    })
+}
+
+/// An interval end in percentage points, or "unbounded".
+fn end_text(v: f64) -> String {
+    if v.is_infinite() {
+        "unbounded".into()
+    } else {
+        figures::pp_plain(v)
+    }
 }
 
 /// The headline sentences.
@@ -1037,39 +1396,93 @@ fn summary(context: &ReportContext, tables: &Tables) -> Vec<Block> {
                 .number(i, "p_value")
                 .map(format_p)
                 .unwrap_or_else(|| "–".into());
-            lines.push(format!(
-                "{}: {} percentage points (95% CI {} to {}; p {}).",
-                context.label(&subgroup),
-                figures::pp(est),
+            let robust = format!(
+                "95% CI {} to {}; p {}",
                 figures::pp_plain(lo),
                 figures::pp_plain(hi),
                 p
-            ));
+            );
+            let line = match (
+                design_based(context, effects, i),
+                few_clusters(context, effects, i),
+            ) {
+                (Some(d), _) => format!(
+                    "{}: {} percentage points ({}). Cluster-robust (CR2), unreliable with so few clusters: {robust}.",
+                    context.label(&subgroup),
+                    figures::pp(est),
+                    d.text,
+                ),
+                (None, Some(g)) => format!(
+                    "{}: {} percentage points ({robust}); only {g} clusters, so this cluster-robust result is unreliable: ask for randomization inference (`ri_draws`) or the wild cluster bootstrap (`wild_bootstrap`).",
+                    context.label(&subgroup),
+                    figures::pp(est),
+                ),
+                (None, None) => format!(
+                    "{}: {} percentage points ({robust}).",
+                    context.label(&subgroup),
+                    figures::pp(est),
+                ),
+            };
+            lines.push(line);
         }
     }
     let mut blocks = Vec::new();
     if !lines.is_empty() {
         blocks.push(Block::Text(format!(
-            "Effect of the offer on the share {} at {} (intention to treat):",
+            "Effect of the offer on the share {} {} (intention to treat):",
             context.outcome_label,
-            context.horizon_label(&context.primary_outcome)
+            context.at_horizon(&context.primary_outcome)
         )));
         blocks.push(Block::List(lines));
     }
-    if let Some(cost) = tables.get("cost")
-        && let Some(row) = (0..cost.rows.len())
-            .find(|&i| cost.text(i, "subgroup").is_none_or(|s| s == "all") && is_gross(cost, i))
-    {
-        if let Some(icer) = cost.number(row, "icer") {
-            blocks.push(Block::Text(format!(
-                "Cost per additional person {}: {} SEK.",
-                context.outcome_label,
-                figures::thousands(icer)
-            )));
-        } else if let Some(note) = cost.text(row, "note") {
-            blocks.push(Block::Text(format!(
-                "Cost per additional person: not meaningful ({note})."
-            )));
+    if let Some(cost) = tables.get("cost") {
+        // One line per perspective (gross, then net of offsets) of the primary outcome for
+        // everyone: the effect the ratio divides by (the cost analysis's own difference in
+        // means, which may differ from the adjusted effect above), the ratio with its Fieller
+        // interval, or why it is not a meaningful number.
+        for i in 0..cost.rows.len() {
+            if cost.text(i, "subgroup").is_some_and(|s| s != "all")
+                || cost
+                    .text(i, "outcome")
+                    .is_some_and(|o| o != context.primary_outcome)
+            {
+                continue;
+            }
+            let perspective = match cost.text(i, "perspective").as_deref() {
+                Some("net") => "net of offsets",
+                _ => "gross, programme costs only",
+            };
+            let effect = cost
+                .number(i, "incremental_effect")
+                .map(figures::pp)
+                .unwrap_or_else(|| "–".into());
+            let bounded = cost.text(i, "fieller_shape").is_none_or(|s| s == "bounded");
+            match (cost.number(i, "icer"), bounded) {
+                (Some(icer), true) if icer.is_finite() && icer > 0.0 => {
+                    let interval = match (
+                        cost.number(i, "fieller_low"),
+                        cost.number(i, "fieller_high"),
+                    ) {
+                        (Some(lo), Some(hi)) => format!(
+                            "95% CI {} to {} SEK",
+                            figures::thousands(lo),
+                            figures::thousands(hi)
+                        ),
+                        _ => "no interval".to_string(),
+                    };
+                    blocks.push(Block::Text(format!(
+                        "Cost per additional person {} ({perspective}): {} SEK ({interval}), for an effect of {effect} percentage points (difference in means).",
+                        context.outcome_label,
+                        figures::thousands(icer),
+                    )));
+                }
+                _ => blocks.push(Block::Text(format!(
+                    "Cost per additional person {} ({perspective}): not a meaningful number ({}).",
+                    context.outcome_label,
+                    cost.text(i, "note")
+                        .unwrap_or_else(|| "the effect is not positive".to_string())
+                ))),
+            }
         }
     }
     if blocks.is_empty() {

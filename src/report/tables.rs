@@ -2,7 +2,7 @@
 //! outcome split by kind. Pure functions over columns; each returns a tidy frame.
 
 use crate::export::{Cell, Frame};
-use crate::report::shares::mean_ci;
+use crate::report::shares::{mean_ci, mean_ci_clustered};
 
 /// The units of an analysis, as the descriptive tables need them.
 #[derive(Debug, Clone, Copy)]
@@ -12,6 +12,9 @@ pub struct Units<'a> {
     pub arms: &'a [String],
     /// Subgroups: (label like `gender=F`, membership per unit). "all" is added automatically.
     pub subgroups: &'a [(String, Vec<bool>)],
+    /// Cluster code of each unit, when the analysis has clusters (the shares' intervals are
+    /// then cluster-robust).
+    pub clusters: Option<&'a [usize]>,
 }
 
 impl Units<'_> {
@@ -58,9 +61,11 @@ pub fn flow(
     frame
 }
 
-/// Share (mean) of each outcome by subgroup and arm, with SE and 95% t interval.
+/// Share (mean) of each outcome by subgroup and arm, with SE and 95% t interval (CR2 with
+/// Bell–McCaffrey df when the units have clusters; a last column, `clusters`, then gives the
+/// number of clusters behind each row).
 pub fn shares(units: &Units, outcomes: &[(String, &[f64])]) -> Frame {
-    let mut frame = Frame::new(&[
+    let mut columns = vec![
         "outcome",
         "subgroup",
         "arm",
@@ -69,16 +74,35 @@ pub fn shares(units: &Units, outcomes: &[(String, &[f64])]) -> Frame {
         "std_error",
         "conf_low",
         "conf_high",
-    ]);
+    ];
+    if units.clusters.is_some() {
+        columns.push("clusters");
+    }
+    let mut frame = Frame::new(&columns);
     for (name, values) in outcomes {
         for (label, member) in units.groups() {
             for (a, arm) in units.arms.iter().enumerate() {
-                let group: Vec<f64> = (0..units.arm.len())
+                let rows: Vec<usize> = (0..units.arm.len())
                     .filter(|&i| member[i] && units.arm[i] == a)
-                    .map(|i| values[i])
                     .collect();
-                let ci = mean_ci(&group, 0.95);
-                frame.push(vec![
+                let group: Vec<f64> = rows.iter().map(|&i| values[i]).collect();
+                let mut g = None;
+                let ci = match units.clusters {
+                    None => mean_ci(&group, 0.95),
+                    Some(codes) => {
+                        let cl: Vec<usize> = rows
+                            .iter()
+                            .filter(|&&i| values[i].is_finite())
+                            .filter_map(|&i| codes.get(i))
+                            .copied()
+                            .collect();
+                        g = Some(cl.iter().collect::<std::collections::BTreeSet<_>>().len());
+                        let observed: Vec<f64> =
+                            group.iter().copied().filter(|v| v.is_finite()).collect();
+                        mean_ci_clustered(&observed, &cl, 0.95)
+                    }
+                };
+                let mut row = vec![
                     Cell::from(name.as_str()),
                     Cell::from(label.as_str()),
                     Cell::from(arm.as_str()),
@@ -87,7 +111,11 @@ pub fn shares(units: &Units, outcomes: &[(String, &[f64])]) -> Frame {
                     Cell::from(ci.map(|c| c.std_error)),
                     Cell::from(ci.map(|c| c.conf_low)),
                     Cell::from(ci.map(|c| c.conf_high)),
-                ]);
+                ];
+                if let Some(g) = g {
+                    row.push(Cell::from(g));
+                }
+                frame.push(row);
             }
         }
     }
@@ -137,6 +165,7 @@ mod tests {
             arm,
             arms,
             subgroups,
+            clusters: None,
         }
     }
 

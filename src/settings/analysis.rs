@@ -6,7 +6,9 @@ use crate::design::ledger::{LEDGER_ARM, LEDGER_STRATUM};
 use crate::error::{Error, Result};
 use crate::estimate::AnalysisColumns;
 use crate::estimate::adjust::Adjustment;
+use crate::estimate::inference::{DEFAULT_EXACT_MAX, RiPlan, RiStatistic};
 use crate::estimate::missing::MissingCovariates;
+use crate::estimate::multiple::FamilyDefinition;
 use crate::estimate::subsets::RiAlgorithm;
 use crate::estimate::vcov::SeType;
 use crate::estimate::weights::Ipw;
@@ -73,6 +75,15 @@ impl Choice for WildNull {
         &[("impose", WildNull::Impose), ("free", WildNull::Free)];
 }
 
+impl Choice for RiStatistic {
+    const WHAT: &'static str = "randomization statistic";
+    const WORDS: &'static [(&'static str, RiStatistic)] = &[
+        ("coefficient", RiStatistic::Coefficient),
+        ("studentized", RiStatistic::Studentized),
+        ("t", RiStatistic::Studentized),
+    ];
+}
+
 impl Choice for Ipw {
     const WHAT: &'static str = "ipw setting";
     const WORDS: &'static [(&'static str, Ipw)] =
@@ -85,7 +96,12 @@ pub struct AnalysisFlags {
     pub outcomes: Option<Vec<String>>,
     pub treatment: Option<String>,
     pub control: Option<String>,
+    /// Subgroup variables, comma-separated (`gender,distance`, `gender*age_band`).
     pub by: Option<String>,
+    /// Reference levels, comma-separated `column=level` (`gender=M`).
+    pub reference: Option<String>,
+    /// Differences between every pair of subgroup levels.
+    pub pairs: Option<bool>,
     pub covariates: Option<Vec<String>>,
     pub estimator: Option<String>,
     pub strata: Option<Vec<String>>,
@@ -97,6 +113,8 @@ pub struct AnalysisFlags {
     pub ri: Option<u32>,
     /// `--ri-algorithm`: the draw algorithm of randomization inference without a ledger.
     pub ri_algorithm: Option<String>,
+    pub ri_exact_max: Option<u32>,
+    pub ri_statistic: Option<String>,
     pub seed: Option<u64>,
     pub adjust: Option<String>,
     pub categorical: Option<Vec<String>>,
@@ -219,8 +237,13 @@ pub struct AnalysisSettings {
     pub treatment: Setting<String>,
     /// The comparison arm (None: a 0/1 treatment, 0 the control).
     pub control: Option<Setting<String>>,
-    /// The subgroup column.
-    pub by: Option<Setting<String>>,
+    /// The subgroup variables (a column or a crossing `a*b` each), reported separately.
+    pub by: Option<Setting<Vec<String>>>,
+    /// The chosen reference level of subgroup columns (column → level; the others: the first
+    /// level, stated in the output).
+    pub references: Setting<std::collections::BTreeMap<String, String>>,
+    /// Differences between every pair of subgroup levels.
+    pub all_pairs: Setting<bool>,
     pub covariates: Setting<Vec<String>>,
     /// Covariates declared categorical (read as text even when they hold numbers).
     pub categorical: Setting<Vec<String>>,
@@ -235,6 +258,12 @@ pub struct AnalysisSettings {
     #[serde(serialize_with = "serialize_choice")]
     pub ipw: Setting<Ipw>,
     pub ri: Option<Setting<RiSettings>>,
+    /// The largest number of distinct assignments randomization inference lists in full (exact
+    /// p-values) instead of sampling `ri.draws` of them; 0 never enumerates.
+    pub ri_exact_max: Setting<u32>,
+    /// The statistic randomization inference compares: the estimate or its t statistic.
+    #[serde(serialize_with = "serialize_choice")]
+    pub ri_statistic: Setting<RiStatistic>,
     /// The wild cluster bootstrap (None: not asked for).
     pub wild: Option<Setting<WildSettings>>,
     #[serde(serialize_with = "serialize_optional_choice")]
@@ -242,6 +271,12 @@ pub struct AnalysisSettings {
     /// Persons with a missing covariate: complete cases (default) or the indicator method.
     #[serde(serialize_with = "serialize_choice")]
     pub missing_covariates: Setting<MissingCovariates>,
+    /// Families of hypotheses adjusted together (`[[analysis.families]]`).
+    pub families: Setting<Vec<FamilyDefinition>>,
+    /// Headlines lead with design-based inference below this many clusters (`[report]
+    /// few_clusters`); presentation only.
+    #[serde(skip)]
+    pub few_clusters: Setting<usize>,
     /// Warnings about settings that were given but do not apply (e.g. an SE type with the
     /// difference in means); shown with the estimates' warnings.
     #[serde(skip)]
@@ -292,7 +327,7 @@ pub fn subgroup_column(
 ) -> Option<Setting<String>> {
     let layers = Layers::new(study);
     let spec = study.map(|s| &s.spec);
-    let analysis_by = spec.and_then(|s| s.analysis.as_ref()?.by.as_ref());
+    let analysis_by = spec.and_then(|s| s.analysis.as_ref()?.first_by());
     let design_by = spec.and_then(|s| s.design.as_ref()?.by.as_ref());
     if let Some((key, value)) = section
         && let Some(found) = layers.text(flag, (key, value))
@@ -415,7 +450,17 @@ impl AnalysisSettings {
         }
         let treatment = treatment_column(flags.treatment.as_ref(), study)?;
         let control = control_arm(flags.control.as_ref(), study);
-        let by = subgroup_column(("--by", flags.by.as_ref()), None, study);
+        let by = subgroup_variables(&layers, flags.by.as_ref(), study)?;
+        let references =
+            subgroup_references(&layers, flags.reference.as_ref(), study, by.as_ref())?;
+        let all_pairs = match (flags.pairs, analysis.and_then(|a| a.pairs)) {
+            (Some(p), _) => Setting::new(p, Origin::flag("--pairs")),
+            (None, Some(p)) => Setting::new(p, layers.spec("analysis.pairs")),
+            (None, None) => Setting::new(
+                false,
+                Origin::default_because("differences against the reference only"),
+            ),
+        };
         let covariates = layers.list(
             ("--covariates", flags.covariates.as_ref()),
             ("analysis.covariates", analysis.map(|a| &a.covariates)),
@@ -544,6 +589,17 @@ impl AnalysisSettings {
                 analysis.and_then(|a| a.participation.as_ref()),
             ),
         );
+        if let (Some(p), SeType::Cv3) = (&participation, se.value) {
+            // The cluster jackknife of 2SLS must refit the first stage without each cluster;
+            // the closed-form shifts of least squares (`estimate::clusters`) would treat the
+            // fitted participation as data and understate the variance (issue 14).
+            return Err(se
+                .error(format!(
+                    "cv3 (the cluster jackknife) is not available with the 2SLS effect of participation (`{}`, {}): its first stage would have to be refitted without each cluster",
+                    p.value, p.origin
+                ))
+                .with_hint("use cr2 (or cr1) with --participation, or estimate the intention-to-treat effects with cv3 without it"));
+        }
         let weights = layers.text(("--weights", flags.weights.as_ref()), ("", None));
         if let (Some(w), Some(_)) = (&weights, study) {
             return Err(w.error(
@@ -570,6 +626,34 @@ impl AnalysisSettings {
             (flags.ri_algorithm.as_ref(), RiAlgorithm::V2),
             study,
         )?;
+        let ri_exact_max = layers
+            .pick(
+                ("--ri-exact-max", flags.ri_exact_max.as_ref()),
+                (
+                    "analysis.ri_exact_max",
+                    analysis.and_then(|a| a.ri_exact_max.as_ref()),
+                ),
+                |_| false,
+            )
+            .unwrap_or_else(|| {
+                Setting::new(
+                    DEFAULT_EXACT_MAX,
+                    Origin::default_because("list every assignment when there are at most 100,000"),
+                )
+            });
+        let ri_statistic = match layers.text(
+            ("--ri-statistic", flags.ri_statistic.as_ref()),
+            (
+                "analysis.ri_statistic",
+                analysis.and_then(|a| a.ri_statistic.as_ref()),
+            ),
+        ) {
+            Some(raw) => choose::<RiStatistic>(raw)?,
+            None => Setting::new(
+                RiStatistic::Coefficient,
+                Origin::default_because("the estimate itself, as ri2 and ritest"),
+            ),
+        };
         let wild = wild_settings(
             &layers,
             flags,
@@ -598,11 +682,22 @@ impl AnalysisSettings {
                 Origin::default_because("complete cases, as lm_robust's na.omit"),
             ),
         };
+        let families = families(
+            &layers,
+            analysis,
+            (&outcomes, by.as_ref()),
+            flags.by.is_some(),
+            study,
+            &mut notes,
+        )?;
         Ok(AnalysisSettings {
+            families,
             outcomes,
             treatment,
             control,
             by,
+            references,
+            all_pairs,
             covariates,
             categorical,
             estimator,
@@ -613,6 +708,9 @@ impl AnalysisSettings {
             weights,
             ipw,
             ri,
+            ri_exact_max,
+            ri_statistic,
+            few_clusters: super::report::few_clusters(study),
             wild,
             adjust,
             missing_covariates,
@@ -627,13 +725,29 @@ impl AnalysisSettings {
             treatment: self.treatment.value.clone(),
             control: self.control.as_ref().map(|c| c.value.clone()),
             covariates: self.covariates.value.clone(),
-            by: self.by.as_ref().map(|b| b.value.clone()),
+            by: self
+                .by
+                .as_ref()
+                .map(|b| b.value.clone())
+                .unwrap_or_default(),
+            references: self.references.value.clone(),
             strata: self.strata.value.clone(),
             cluster: self.cluster.as_ref().map(|c| c.value.clone()),
             weights: self.weights.as_ref().map(|w| w.value.clone()),
             participation: self.participation.as_ref().map(|p| p.value.clone()),
             categorical: self.categorical.value.clone(),
         }
+    }
+
+    /// Randomization inference as the core takes it (None: not asked for).
+    pub fn ri_plan(&self) -> Option<RiPlan> {
+        self.ri.as_ref().map(|ri| RiPlan {
+            draws: ri.value.draws as usize,
+            seed: ri.value.seed,
+            exact_max: self.ri_exact_max.value,
+            statistic: self.ri_statistic.value,
+            algorithm: ri.value.algorithm,
+        })
     }
 
     /// The wild bootstrap's options (None: not asked for).
@@ -654,8 +768,255 @@ impl AnalysisSettings {
             se: Some(self.se.value),
             alpha: 0.05,
             missing_covariates: self.missing_covariates.value,
+            all_pairs: self.all_pairs.value,
         }
     }
+
+    /// The subgroup variables as one text (`gender, gender*age_band`), for records and methods.
+    pub fn by_text(&self) -> Option<String> {
+        self.by.as_ref().map(|b| b.value.join(", "))
+    }
+}
+
+/// The families of hypotheses of `[[analysis.families]]`, validated: a unique name, outcomes
+/// among the analysed ones, subgroups that are `all` or belong to a subgroup variable, arms
+/// among the design's treated arms. Each error names the family and what it wrote. When the
+/// outcomes or subgroup variables come from a flag (a run narrower than the study's), a family
+/// naming what the run does not analyse is left out with a note instead.
+fn families(
+    layers: &Layers<'_>,
+    analysis: Option<&crate::spec::analysis::AnalysisSpec>,
+    (outcomes, by): (&Setting<Vec<String>>, Option<&Setting<Vec<String>>>),
+    by_flag: bool,
+    study: Option<&Study>,
+    notes: &mut Vec<String>,
+) -> Result<Setting<Vec<FamilyDefinition>>> {
+    let narrowed = |setting: Option<&Origin>| matches!(setting, Some(Origin::Flag { .. }));
+    let written = analysis.map(|a| a.families.as_slice()).unwrap_or_default();
+    if written.is_empty() {
+        return Ok(Setting::new(
+            Vec::new(),
+            Origin::default_because("no family declared"),
+        ));
+    }
+    let variables: Vec<String> = by.map(|b| b.value.clone()).unwrap_or_default();
+    let design = study.and_then(|s| s.spec.design.as_ref());
+    let treated: Option<Vec<String>> = design.map(|d| {
+        let control = control_arm(None, study).map(|c| c.value);
+        d.arms
+            .keys()
+            .filter(|a| Some(*a) != control.as_ref())
+            .cloned()
+            .collect()
+    });
+    let with_hint = |err: Error, entry: &str, known: &[String]| match crate::error::nearest(
+        entry,
+        known.iter().map(String::as_str),
+    ) {
+        Some(near) => err.with_hint(format!("did you mean `{near}`?")),
+        None => err,
+    };
+    let mut out: Vec<FamilyDefinition> = Vec::new();
+    for (i, f) in written.iter().enumerate() {
+        let key = |field: &str| layers.spec(&format!("analysis.families[{}].{field}", i + 1));
+        let name = f.name.trim();
+        if name.is_empty() {
+            return Err(key("name").error("a family needs a name (e.g. name = \"primary\")"));
+        }
+        if out.iter().any(|o| o.name == name) {
+            return Err(key("name").error(format!("the family `{name}` is declared twice")));
+        }
+        if f.outcomes.is_empty() {
+            return Err(key("outcomes").error(format!(
+                "the family `{name}` has no outcome; list some of [analysis] outcomes ({})",
+                outcomes.value.join(", ")
+            )));
+        }
+        if let Some(o) = f.outcomes.iter().find(|o| !outcomes.value.contains(o))
+            && narrowed(Some(&outcomes.origin))
+        {
+            notes.push(format!(
+                "the family `{name}` is left out: it names the outcome `{o}`, which this run does not analyse ({})",
+                outcomes.origin
+            ));
+            continue;
+        }
+        for o in &f.outcomes {
+            if !outcomes.value.contains(o) {
+                let err = key("outcomes").error(format!(
+                    "the family `{name}` names the outcome `{o}`, which is not analysed ({}: {})",
+                    outcomes.origin,
+                    outcomes.value.join(", ")
+                ));
+                return Err(with_hint(err, o, &outcomes.value));
+            }
+        }
+        let subgroups = f.subgroups.clone().unwrap_or_else(|| vec!["all".into()]);
+        let variable_of =
+            |s: &String| crate::estimate::subgroups::variable_of(s).unwrap_or_else(|| s.clone());
+        if let Some(s) = subgroups
+            .iter()
+            .find(|s| *s != "all" && !variables.contains(&variable_of(s)))
+            && by_flag
+        {
+            notes.push(format!(
+                "the family `{name}` is left out: it names the subgroup `{s}`, which this run does not analyse (--by)"
+            ));
+            continue;
+        }
+        for s in &subgroups {
+            let variable = variable_of(s);
+            if s != "all" && !variables.contains(&variable) {
+                let err = key("subgroups").error(if variables.is_empty() {
+                    format!(
+                        "the family `{name}` names the subgroup `{s}`, but the analysis has no subgroup variable (`by`)"
+                    )
+                } else {
+                    format!(
+                        "the family `{name}` names the subgroup `{s}`, which is not `all` and not of a subgroup variable ({})",
+                        variables.join(", ")
+                    )
+                });
+                return Err(with_hint(err, &variable, &variables));
+            }
+        }
+        let arms = f.arms.clone().unwrap_or_default();
+        if let Some(treated) = &treated {
+            for a in &arms {
+                if !treated.contains(a) {
+                    let err = key("arms").error(format!(
+                        "the family `{name}` names the arm `{a}`, which is not a treated arm of the design ({})",
+                        treated.join(", ")
+                    ));
+                    return Err(with_hint(err, a, treated));
+                }
+            }
+        }
+        out.push(FamilyDefinition {
+            name: name.to_string(),
+            outcomes: f.outcomes.clone(),
+            subgroups,
+            arms,
+        });
+    }
+    Ok(Setting::new(out, layers.spec("analysis.families")))
+}
+
+/// The subgroup variables: `--by a,b*c` over `[analysis] by` (a column or a list) over
+/// `[design] by`; an empty flag unsets. Each is a column or a crossing of distinct columns
+/// (`gender*age_band`); a variable given twice is an error naming where it came from.
+pub fn subgroup_variables(
+    layers: &Layers<'_>,
+    flag: Option<&String>,
+    study: Option<&Study>,
+) -> Result<Option<Setting<Vec<String>>>> {
+    let spec = study.map(|s| &s.spec);
+    let analysis_by = spec.and_then(|s| s.analysis.as_ref()?.by.as_ref());
+    let design_by = spec.and_then(|s| s.design.as_ref()?.by.as_ref());
+    let found = match flag {
+        Some(text) if text.trim().is_empty() => return Ok(None),
+        Some(text) => Some(Setting::new(
+            text.split(',').map(|v| v.to_string()).collect::<Vec<_>>(),
+            Origin::flag("--by"),
+        )),
+        None => analysis_by
+            .map(|b| Setting::new(b.variables(), layers.spec("analysis.by")))
+            .or_else(|| design_by.map(|b| Setting::new(vec![b.clone()], layers.spec("design.by")))),
+    };
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    let mut variables: Vec<String> = Vec::new();
+    for raw in &found.value {
+        let columns: Vec<String> = raw
+            .split(crate::estimate::subgroups::CROSSING)
+            .map(|c| c.trim().to_string())
+            .collect();
+        if columns.iter().any(String::is_empty) {
+            return Err(found.error(format!(
+                "`{raw}` is not a subgroup variable: give a column, or columns crossed with `*` (gender*age_band)"
+            )));
+        }
+        if let Some(c) = columns
+            .iter()
+            .find(|c| columns.iter().filter(|d| d == c).count() > 1)
+        {
+            return Err(found.error(format!("`{raw}` crosses `{c}` with itself")));
+        }
+        let variable = columns.join("*");
+        if variables.contains(&variable) {
+            return Err(found.error(format!("the subgroup variable `{variable}` is given twice")));
+        }
+        variables.push(variable);
+    }
+    if variables.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Setting::new(variables, found.origin)))
+}
+
+/// The chosen reference levels: `--reference gender=M,distance=far` over `[analysis] reference`
+/// (a table). Each must name a subgroup column (or a crossing, with a cell label); whether the
+/// level exists is checked against the data when it is read.
+pub fn subgroup_references(
+    layers: &Layers<'_>,
+    flag: Option<&String>,
+    study: Option<&Study>,
+    by: Option<&Setting<Vec<String>>>,
+) -> Result<Setting<std::collections::BTreeMap<String, String>>> {
+    use std::collections::BTreeMap;
+    let spec = study
+        .and_then(|s| s.spec.analysis.as_ref())
+        .map(|a| &a.reference);
+    let found = match flag {
+        Some(text) => {
+            let origin = Origin::flag("--reference");
+            let mut map = BTreeMap::new();
+            for pair in text.split(',').filter(|p| !p.trim().is_empty()) {
+                let Some((column, level)) = pair.split_once('=') else {
+                    return Err(origin.error(format!(
+                        "`{pair}` is not COLUMN=LEVEL (e.g. --reference gender=M)"
+                    )));
+                };
+                map.insert(column.trim().to_string(), level.trim().to_string());
+            }
+            Setting::new(map, origin)
+        }
+        None => match spec.filter(|m| !m.is_empty()) {
+            Some(map) => Setting::new(map.clone(), layers.spec("analysis.reference")),
+            None => {
+                return Ok(Setting::new(
+                    BTreeMap::new(),
+                    Origin::default_because("the first level of each subgroup variable"),
+                ));
+            }
+        },
+    };
+    let variables: Vec<String> = by.map(|b| b.value.clone()).unwrap_or_default();
+    let mut known: Vec<String> = variables.clone();
+    for v in &variables {
+        for c in v.split(crate::estimate::subgroups::CROSSING) {
+            if !known.iter().any(|k| k == c) {
+                known.push(c.to_string());
+            }
+        }
+    }
+    if let Some(column) = found.value.keys().find(|k| !known.contains(k)) {
+        let message = if known.is_empty() {
+            format!("a reference level for `{column}`, but no subgroup variable is given")
+        } else {
+            format!(
+                "a reference level for `{column}`, which is not a subgroup column ({})",
+                known.join(", ")
+            )
+        };
+        let mut err = found.error(message);
+        if let Some(near) = crate::error::nearest(column, known.iter().map(String::as_str)) {
+            err = err.with_hint(format!("did you mean `{near}`?"));
+        }
+        return Err(err);
+    }
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -714,6 +1075,62 @@ mod tests {
         assert!(matches!(err, Error::Usage(_)), "{err:?}");
         assert!(err.to_string().contains("--missing-covariates"), "{err}");
         assert!(err.to_string().contains("indicator"), "{err}");
+    }
+
+    #[test]
+    fn exact_inference_and_the_statistic_resolve_with_their_defaults_and_refuse_typos() {
+        let flags = AnalysisFlags {
+            ri: Some(1000),
+            seed: Some(1),
+            ..ad_hoc()
+        };
+        let s = AnalysisSettings::resolve(&flags, None).unwrap();
+        let plan = s.ri_plan().unwrap();
+        assert_eq!(plan.exact_max, DEFAULT_EXACT_MAX);
+        assert_eq!(plan.statistic, RiStatistic::Coefficient);
+        assert_eq!(s.few_clusters.value, 30);
+        let flags = AnalysisFlags {
+            ri_exact_max: Some(0),
+            ri_statistic: Some("Studentized".into()),
+            ..flags
+        };
+        let plan = AnalysisSettings::resolve(&flags, None)
+            .unwrap()
+            .ri_plan()
+            .unwrap();
+        assert_eq!(
+            (plan.exact_max, plan.statistic),
+            (0, RiStatistic::Studentized)
+        );
+        let err = AnalysisSettings::resolve(
+            &AnalysisFlags {
+                ri_statistic: Some("studentised".into()),
+                ..flags
+            },
+            None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("--ri-statistic"), "{err}");
+        assert!(format!("{err:?}").contains("studentized"), "{err:?}");
+    }
+
+    #[test]
+    fn cv3_with_the_2sls_effect_is_refused_with_the_way_out() {
+        let flags = AnalysisFlags {
+            cluster: Some("municipality".into()),
+            se: Some("cv3".into()),
+            participation: Some("took_part".into()),
+            ..ad_hoc()
+        };
+        let err = AnalysisSettings::resolve(&flags, None).unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(text.contains("--se") && text.contains("2SLS"), "{text}");
+        assert!(text.contains("cr2"), "{text}");
+        let flags = AnalysisFlags {
+            participation: None,
+            ..flags
+        };
+        assert!(AnalysisSettings::resolve(&flags, None).is_ok());
     }
 
     #[test]

@@ -69,6 +69,10 @@ pub struct CostSettings {
     pub seed: u64,
     pub wtp: Vec<f64>,
     pub level: f64,
+    /// `[cost.benefit]`: the effect valued in money (spec only).
+    pub benefit: Option<super::benefit::BenefitSettings>,
+    /// `[[cost.comparators]]`: procured services priced by track (spec only).
+    pub comparators: Vec<super::benefit::TrackComparator>,
 }
 
 fn usage(flag: &str, message: impl Into<String>) -> Error {
@@ -288,6 +292,21 @@ impl CostSettings {
             seed,
             wtp,
             level,
+            benefit: spec.benefit.as_ref().map(|b| {
+                super::benefit::BenefitSettings::resolve(
+                    b,
+                    study.and_then(|st| st.spec.survival.as_ref()),
+                )
+            }),
+            comparators: study
+                .map(|st| {
+                    spec.comparators
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| super::benefit::TrackComparator::resolve(st, i, c))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }

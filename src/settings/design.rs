@@ -24,6 +24,7 @@ impl Choice for Misfits {
         ("global", Misfits::Global),
         ("wstrata", Misfits::Wstrata),
         ("wglobal", Misfits::Wglobal),
+        ("randomizr", Misfits::Randomizr),
     ];
 }
 
@@ -49,6 +50,9 @@ pub struct DesignSettings {
     pub ledger: Option<PathBuf>,
     /// The design from spec + flags, when they give one (`arms` known).
     pub design: Option<Design>,
+    /// Whether the flags or the spec name the misfit policy (else it is the default, which an
+    /// existing ledger's recorded policy overrides: `ops::assign::design_for_ledger`).
+    pub misfits_given: bool,
 }
 
 /// The flag that sets a design key (for messages).
@@ -119,6 +123,8 @@ impl DesignSettings {
             (None, Some(d)) => Some(d.arms.iter().map(|(k, v)| (k.clone(), *v)).collect()),
             (None, None) => None,
         };
+        let misfits_given =
+            flags.misfits.is_some() || spec_design.as_ref().is_some_and(|d| d.misfits.is_some());
         let design = match arms {
             None => None,
             Some(arms) => {
@@ -158,6 +164,7 @@ impl DesignSettings {
             participants,
             ledger,
             design,
+            misfits_given,
         })
     }
 }

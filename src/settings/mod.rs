@@ -10,12 +10,15 @@
 //! with and without covariates, the control arm, the subgroup column) are decided here once.
 
 pub mod analysis;
+pub mod benefit;
+pub mod bounds;
 pub mod cost;
 pub mod design;
 pub mod plan;
 pub mod report;
 pub mod simulate;
 pub mod survival;
+pub mod targets;
 
 use crate::error::{Error, Location, Result};
 use crate::spec::Study;

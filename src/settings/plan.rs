@@ -23,7 +23,18 @@ pub fn plan_of(
     let mut plan = Plan::new();
     let text = |s: Option<&super::Setting<String>>| s.map(|s| Value::from(s.value.clone()));
     plan.set("analysis.outcomes", json!(analysis.outcomes.value));
-    plan.set("analysis.by", text(analysis.by.as_ref()));
+    // One subgroup variable stays text (as plans frozen before issue 15 hold it), several a list.
+    match analysis.by.as_ref().map(|b| b.value.as_slice()) {
+        None => plan.set("analysis.by", None::<Value>),
+        Some([one]) => plan.set("analysis.by", Value::from(one.clone())),
+        Some(several) => plan.set("analysis.by", json!(several)),
+    }
+    if !analysis.references.value.is_empty() {
+        plan.set("analysis.reference", json!(analysis.references.value));
+    }
+    if analysis.all_pairs.value {
+        plan.set("analysis.pairs", true);
+    }
     plan.set("analysis.control", text(analysis.control.as_ref()));
     plan.set("analysis.estimator", word_of(analysis.estimator.value));
     plan.set("analysis.se", word_of(analysis.se.value));
@@ -48,6 +59,16 @@ pub fn plan_of(
     if let Some(ri) = &analysis.ri {
         plan.set("analysis.ri_draws", ri.value.draws);
         plan.set("analysis.ri_seed", ri.value.seed);
+        // Only when not the default, so that plans frozen before these settings stay valid.
+        if analysis.ri_exact_max.value != crate::estimate::inference::DEFAULT_EXACT_MAX {
+            plan.set("analysis.ri_exact_max", analysis.ri_exact_max.value);
+        }
+        if analysis.ri_statistic.value != crate::estimate::inference::RiStatistic::default() {
+            plan.set(
+                "analysis.ri_statistic",
+                word_of(analysis.ri_statistic.value),
+            );
+        }
     }
     if let Some(wild) = &analysis.wild {
         plan.set("analysis.wild_bootstrap", wild.value.draws);
@@ -57,6 +78,10 @@ pub fn plan_of(
     }
     if let Some(adjust) = &analysis.adjust {
         plan.set("analysis.adjust", word_of(adjust.value));
+    }
+    // Only when declared, so that plans frozen before families existed stay valid.
+    if !analysis.families.value.is_empty() {
+        plan.set("analysis.families", json!(analysis.families.value));
     }
     plan.set(
         "report.primary_outcome",
@@ -119,6 +144,39 @@ pub fn plan_of(
         plan.set("cost.seed", c.seed);
         plan.set("cost.wtp", json!(c.wtp));
         plan.set("cost.level", c.level);
+        // The valued outcome and the comparators by track change the results, so they are part
+        // of the plan (added only when present, so plans frozen before them compare equal).
+        if let Some(b) = &c.benefit {
+            plan.set(
+                "cost.benefit",
+                json!({
+                    "in_work": b.in_work.iter().map(|(col, m)| json!({"column": col, "month": m})).collect::<Vec<_>>(),
+                    "valuations": b.valuations.iter().map(|v| json!({"name": v.name, "sek_per_month": v.sek_per_month})).collect::<Vec<_>>(),
+                    "discount_rate": b.discount_rate,
+                    "discount_range": b.discount_range,
+                    "cost_months": b.cost_months,
+                    "extrapolate_to": b.extrapolate_to,
+                    "value_change": b.value_change,
+                    "cost_change": b.cost_change,
+                }),
+            );
+            // Added only when used, so plans frozen before the key compare equal.
+            if let Some(j) = &b.time_to_job {
+                plan.set(
+                    "cost.benefit.survival_months",
+                    json!({"time": j.time, "event": j.event, "cause": j.cause, "months": j.months}),
+                );
+            }
+        }
+        if !c.comparators.is_empty() {
+            plan.set(
+                "cost.comparators",
+                c.comparators
+                    .iter()
+                    .map(|k| json!({"name": k.name, "track": k.track_column, "fee": k.fees, "results_payment": k.results_payment}))
+                    .collect::<Vec<_>>(),
+            );
+        }
     }
     if let Some(s) = survival {
         plan.set("survival.time", s.time.value.clone());
@@ -137,4 +195,23 @@ pub fn plan_of(
         plan.set("survival.level", s.level);
     }
     plan
+}
+
+/// The attrition bounds' entries of the plan (`bounds.*`), when the study has `[bounds]`.
+pub fn add_bounds(plan: &mut Plan, bounds: &super::bounds::BoundsSettings) {
+    plan.set("bounds.outcomes", json!(bounds.outcomes.value));
+    plan.set("bounds.observed_when", json!(bounds.observed_when.value));
+    plan.set("bounds.cells", json!(bounds.cells.value));
+    plan.set(
+        "bounds.by",
+        bounds.by.as_ref().map(|b| Value::from(b.value.clone())),
+    );
+    plan.set(
+        "bounds.control",
+        bounds
+            .control
+            .as_ref()
+            .map(|c| Value::from(c.value.clone())),
+    );
+    plan.set("bounds.level", bounds.level);
 }

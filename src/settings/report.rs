@@ -8,6 +8,7 @@ use super::survival::SurvivalSettings;
 use super::word_of;
 use crate::error::{Error, Result};
 use crate::estimate::missing::MissingCovariates;
+use crate::report::language::{Currency, Language};
 use crate::report::mask::{DEFAULT_MASK_BELOW, DisclosureRule};
 use crate::spec::Study;
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,29 @@ pub struct ReportSettings {
     pub mask_below: usize,
     /// Whether zero counts are masked (`[report] mask_zeros`, default true).
     pub mask_zeros: bool,
+    /// Headlines lead with design-based inference below this many clusters.
+    pub few_clusters: usize,
+}
+
+/// Below this many clusters cluster-robust p-values and intervals are unreliable and headlines
+/// lead with design-based inference (MacKinnon, Nielsen & Webb 2023, "Cluster-robust inference:
+/// a guide to empirical practice", J. Econometrics 232(2): rejection rates of CR1/CR2 t-tests
+/// drift from the nominal level below a few dozen clusters, more so when they are unequal).
+pub const DEFAULT_FEW_CLUSTERS: usize = 30;
+
+/// `[report] few_clusters` (default [`DEFAULT_FEW_CLUSTERS`]): the one rule for the report's
+/// headline and `lotta estimate`'s table.
+pub fn few_clusters(study: Option<&Study>) -> super::Setting<usize> {
+    let layers = super::Layers::new(study);
+    match study.and_then(|s| s.spec.report.as_ref()?.few_clusters) {
+        Some(g) => super::Setting::new(g as usize, layers.spec("report.few_clusters")),
+        None => super::Setting::new(
+            DEFAULT_FEW_CLUSTERS,
+            super::Origin::default_because(
+                "cluster-robust inference is unreliable below about 30 clusters",
+            ),
+        ),
+    }
 }
 
 /// `[report]` with its defaults filled in.
@@ -30,9 +54,16 @@ pub struct ResolvedReport {
     pub title: String,
     pub primary_outcome: String,
     pub horizons: indexmap::IndexMap<String, u32>,
+    /// Whether `horizons` are days after randomization (`[report] horizons` given); without
+    /// them every outcome is its own group, numbered, and nothing is said about time.
+    pub horizons_in_days: bool,
     pub split: indexmap::IndexMap<String, String>,
     pub labels: indexmap::IndexMap<String, String>,
     pub outcome_label: String,
+    /// `[report] language` (or `--language`): en (default) or sv.
+    pub language: Language,
+    /// `[report] currency`: how a Swedish report writes amounts (kr, the default, or SEK).
+    pub currency: Currency,
 }
 
 impl ReportSettings {
@@ -93,20 +124,42 @@ impl ReportSettings {
             .outcome_label
             .clone()
             .unwrap_or_else(|| "in work or studies".to_string());
+        let (language, currency) = report_language(
+            study,
+            None,
+            report.language.as_ref(),
+            report.currency.as_ref(),
+        )?;
         Ok(ReportSettings {
             report: ResolvedReport {
                 title,
                 primary_outcome,
+                horizons_in_days: !report.horizons.is_empty(),
                 horizons,
                 split: report.split.clone(),
                 labels: report.labels.clone(),
                 outcome_label,
+                language,
+                currency,
             },
             arms,
             control,
             mask_below,
             mask_zeros: report.mask_zeros.unwrap_or(true),
+            few_clusters: few_clusters(Some(study)).value,
         })
+    }
+
+    /// The settings with `--language` applied (a flag wins over `[report] language`).
+    pub fn with_language_flag(mut self, study: &Study, flag: Option<&String>) -> Result<Self> {
+        if flag.is_some() {
+            let spec = study.spec.report.clone().unwrap_or_default();
+            let (language, currency) =
+                report_language(study, flag, spec.language.as_ref(), spec.currency.as_ref())?;
+            self.report.language = language;
+            self.report.currency = currency;
+        }
+        Ok(self)
     }
 
     /// The disclosure control of the report's tables.
@@ -130,6 +183,13 @@ pub struct Methods {
     pub by: Option<String>,
     pub participation: Option<String>,
     pub ri_draws: Option<u32>,
+    /// The largest design randomization inference listed in full (None: no inference, or a
+    /// record older than exact inference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ri_exact_max: Option<u32>,
+    /// `studentized` when randomization inference compared t statistics (None: the estimate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ri_statistic: Option<String>,
     /// The wild cluster bootstrap (None: not run; absent from older records).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wild: Option<super::analysis::WildSettings>,
@@ -258,9 +318,14 @@ impl Methods {
         Methods {
             design,
             covariates: analysis.covariates.value.clone(),
-            by: analysis.by.as_ref().map(|b| b.value.clone()),
+            by: analysis.by_text(),
             participation: analysis.participation.as_ref().map(|p| p.value.clone()),
             ri_draws: analysis.ri.as_ref().map(|r| r.value.draws),
+            ri_exact_max: analysis.ri.as_ref().map(|_| analysis.ri_exact_max.value),
+            ri_statistic: (analysis.ri.is_some()
+                && analysis.ri_statistic.value
+                    != crate::estimate::inference::RiStatistic::default())
+            .then(|| word_of(analysis.ri_statistic.value).to_string()),
             wild: analysis.wild.as_ref().map(|w| w.value),
             adjust: analysis
                 .adjust
@@ -273,4 +338,36 @@ impl Methods {
             origins,
         }
     }
+}
+
+/// The report's language and currency word from `--language` / `[report] language` and
+/// `[report] currency`, each error naming what the user wrote.
+fn report_language(
+    study: &Study,
+    flag: Option<&String>,
+    spec_language: Option<&String>,
+    spec_currency: Option<&String>,
+) -> Result<(Language, Currency)> {
+    let layers = super::Layers::new(Some(study));
+    let language = match layers.text(("--language", flag), ("report.language", spec_language)) {
+        None => Language::En,
+        Some(setting) => Language::parse(&setting.value).ok_or_else(|| {
+            setting.error(format!(
+                "`{}` is not a report language; expected en (English) or sv (Swedish)",
+                setting.value
+            ))
+        })?,
+    };
+    let currency = match spec_currency.map(|c| c.trim().to_lowercase()) {
+        None => Currency::Kr,
+        Some(c) if c == "kr" => Currency::Kr,
+        Some(c) if c == "sek" => Currency::Sek,
+        Some(c) => {
+            return Err(Error::spec(
+                study.key_location("report.currency"),
+                format!("`{c}` is not a currency word; expected kr or SEK"),
+            ));
+        }
+    };
+    Ok((language, currency))
 }

@@ -8,7 +8,7 @@
 //! cluster = "municipality"           # default: none (individual assignment)
 //! method = "blocks"                  # `complete` (default) or `blocks`
 //! block_sizes = [3, 6]               # blocks only; multiples of the sum of the ratios
-//! misfits = "global"                 # complete only: missing (default), strata, global, wstrata, wglobal
+//! misfits = "global"                 # complete only: missing (default; randomizr with a cluster), strata, global, wstrata, wglobal, randomizr
 //! balance = ["age", "education_level"]  # covariates of `lotta balance`
 //! by = "gender"                      # subgroup column of `lotta balance`
 //! ```

@@ -3,11 +3,13 @@
 //! types and impossible values are errors that name the file, line, key, and the nearest valid key.
 
 pub mod analysis;
+pub mod bounds;
 pub mod cost;
 pub mod design;
 pub mod report;
 pub mod simulate;
 pub mod survival;
+pub mod targets;
 
 use crate::error::{Error, Location, Result, nearest};
 use serde::Deserialize;
@@ -27,6 +29,12 @@ pub struct StudySpec {
     pub power: Option<simulate::PowerSpec>,
     pub report: Option<report::ReportSpec>,
     pub survival: Option<survival::SurvivalSpec>,
+    pub bounds: Option<bounds::BoundsSpec>,
+    /// `[[indicators]]`: shares against targets, text outcomes by arm.
+    #[serde(default)]
+    pub indicators: Vec<targets::IndicatorSpec>,
+    /// `[targets]`: the monitoring table, banded columns, the level of the indicators.
+    pub targets: Option<targets::TargetsSpec>,
 }
 
 /// `[study]`: name, title and the seed from which every random stream is derived.

@@ -24,6 +24,15 @@ pub struct ReportSpec {
     /// Readable names of subgroup levels, e.g. `{ "gender=F" = "Women", "gender=M" = "Men" }`.
     #[serde(default)]
     pub labels: IndexMap<String, String>,
+    /// With fewer clusters than this (default 30), the headlines of the report and of `lotta
+    /// estimate` lead with the design-based result (exact randomization inference, else the wild
+    /// cluster bootstrap) and say how many clusters there are; CR2 stays beside it. 0: never.
+    pub few_clusters: Option<u32>,
     /// How the outcome is described in sentences and axis labels (default "in work or studies").
     pub outcome_label: Option<String>,
+    /// The language of the report: "en" (default) or "sv" (Swedish: decimal comma, Swedish
+    /// terms). The tidy CSV/JSON tables are the same in every language.
+    pub language: Option<String>,
+    /// How a Swedish report writes amounts: "kr" (default) or "SEK".
+    pub currency: Option<String>,
 }

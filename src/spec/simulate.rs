@@ -167,6 +167,9 @@ pub struct IncomeSupportSpec {
 #[serde(deny_unknown_fields)]
 pub struct PowerSpec {
     /// Outcome rate among controls (binary outcome).
+    /// The clusters are randomized in matched pairs (for the smallest attainable randomization
+    /// p-value).
+    pub pairs: Option<bool>,
     pub baseline: Option<f64>,
     pub baseline_women: Option<f64>,
     pub baseline_men: Option<f64>,

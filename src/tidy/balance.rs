@@ -50,9 +50,10 @@ pub fn rows_frame(rows: &[BalanceRow]) -> Frame {
     f
 }
 
-/// The joint F tests as a frame.
-pub fn joint_frame(tests: &[JointTest]) -> Frame {
-    let mut f = Frame::new(&[
+/// The joint F tests as a frame. With cluster-robust inference (`clustered`) a last column,
+/// `clusters`, gives each test's number of clusters G (its df2 is G − 1).
+pub fn joint_frame(tests: &[JointTest], clustered: bool) -> Frame {
+    let mut columns = vec![
         "subgroup",
         "arm",
         "control",
@@ -61,11 +62,15 @@ pub fn joint_frame(tests: &[JointTest]) -> Frame {
         "df1",
         "df2",
         "p_value",
-    ])
-    .with_decimals("f_statistic", 3)
-    .with_decimals("p_value", 3);
+    ];
+    if clustered {
+        columns.push("clusters");
+    }
+    let mut f = Frame::new(&columns)
+        .with_decimals("f_statistic", 3)
+        .with_decimals("p_value", 3);
     for j in tests {
-        f.push(vec![
+        let mut row = vec![
             j.subgroup.clone().into(),
             j.arm.clone().into(),
             j.control.clone().into(),
@@ -74,7 +79,11 @@ pub fn joint_frame(tests: &[JointTest]) -> Frame {
             Cell::from(j.df1),
             Cell::from(j.df2),
             j.p_value.into(),
-        ]);
+        ];
+        if clustered {
+            row.push(Cell::from(j.df2 + 1));
+        }
+        f.push(row);
     }
     f
 }

@@ -34,6 +34,10 @@ pub struct CostResults {
     pub notes: Vec<String>,
     /// The files read, with their hashes (for the manifest).
     pub inputs: Vec<FileHash>,
+    /// The valued outcome per subgroup (`all` first), with `[cost.benefit]`.
+    pub benefit: Vec<super::benefit::BenefitGroup>,
+    /// The procured services priced by track, with `[[cost.comparators]]`.
+    pub tracks: Vec<crate::cea::tracks::TrackComparison>,
 }
 
 /// The cost per additional month with a job within τ (`cea::months`), per subgroup (`all`
@@ -137,7 +141,7 @@ fn set(row: &mut [Cell], at: Option<usize>, value: Cell) {
 }
 
 /// The summary table's columns, in order.
-pub const SUMMARY_COLUMNS: [&str; 38] = [
+pub const SUMMARY_COLUMNS: [&str; 45] = [
     "subgroup",
     "perspective",
     "outcome",
@@ -174,6 +178,13 @@ pub const SUMMARY_COLUMNS: [&str; 38] = [
     "effect_per_participant",
     "effect_per_participant_se",
     "incremental_cost_per_participant",
+    "mean_cost_participants",
+    "mean_cost_offered_nonparticipants",
+    "net_benefit",
+    "net_benefit_low",
+    "net_benefit_high",
+    "benefit_cost_ratio",
+    "break_even_months",
     "level",
     "note",
 ];
@@ -199,11 +210,18 @@ pub fn summary_frame(results: &CostResults) -> Frame {
         "boot_low",
         "boot_high",
         "incremental_cost_per_participant",
+        "mean_cost_participants",
+        "mean_cost_offered_nonparticipants",
+        "net_benefit",
+        "net_benefit_low",
+        "net_benefit_high",
     ] {
         frame = frame.with_decimals(name, 0);
     }
     for name in [
         "additional_per_100",
+        "benefit_cost_ratio",
+        "break_even_months",
         "share_ne",
         "share_se",
         "share_sw",
@@ -255,6 +273,8 @@ pub fn summary_frame(results: &CostResults) -> Frame {
                     if s.cluster.is_some() {
                         notes.push("variances are cluster-robust; clusters resampled whole".into());
                     }
+                    let valued = super::benefit::headline(results, &g.label, name);
+                    notes.extend(valued.notes.iter().cloned());
                     row.extend([
                         Cell::from(mc1),
                         mc0.into(),
@@ -296,6 +316,21 @@ pub fn summary_frame(results: &CostResults) -> Frame {
                             }
                         })
                         .into(),
+                        if name == "gross" {
+                            a.arms[0].mean_cost_participants.into()
+                        } else {
+                            Cell::Null
+                        },
+                        if name == "gross" {
+                            a.arms[0].mean_cost_nonparticipants.into()
+                        } else {
+                            Cell::Null
+                        },
+                        valued.net_benefit.into(),
+                        valued.low.into(),
+                        valued.high.into(),
+                        valued.ratio.into(),
+                        valued.break_even.into(),
                         s.level.into(),
                         notes.join("; ").into(),
                     ]);
@@ -622,6 +657,8 @@ mod tests {
             ],
             notes: Vec::new(),
             inputs: Vec::new(),
+            benefit: Vec::new(),
+            tracks: Vec::new(),
         }
     }
 

@@ -25,16 +25,25 @@ pub const EFFECT_COLUMNS: [&str; 16] = [
     "mean_control",
 ];
 
-/// Rows → a frame. Optional columns (`first_stage_f`, `p_value_adjusted`, `p_value_ri`, the
+/// Rows → a frame. Optional columns (`df_num` of the joint heterogeneity tests, `first_stage_f`, `p_value_adjusted`, `p_value_ri`, the
 /// wild bootstrap's) appear only when some row has a value.
 pub fn to_frame(rows: &[EffectRow]) -> Frame {
+    let with_df_num = rows.iter().any(|r| r.df_num.is_some());
     let with_f = rows.iter().any(|r| r.first_stage_f.is_some());
     let with_adj = rows.iter().any(|r| r.p_value_adjusted.is_some());
     let with_ri = rows.iter().any(|r| r.p_value_ri.is_some());
     let with_ri_ci = rows.iter().any(|r| r.ri_conf_low.is_some());
+    let with_ri_min = rows.iter().any(|r| r.ri_min_p.is_some());
     let with_wild = rows.iter().any(|r| r.p_value_wild.is_some());
+    let with_clusters = rows.iter().any(|r| r.clusters.is_some());
     let with_plan = rows.iter().any(|r| r.prespecified.is_some());
     let mut columns: Vec<&str> = EFFECT_COLUMNS.to_vec();
+    if with_df_num {
+        columns.push("df_num");
+    }
+    if with_clusters {
+        columns.push("clusters");
+    }
     if with_f {
         columns.push("first_stage_f");
     }
@@ -42,7 +51,10 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
         columns.push("p_value_adjusted");
     }
     if with_ri {
-        columns.push("p_value_ri");
+        columns.extend(["p_value_ri", "ri_exact", "ri_draws"]);
+    }
+    if with_ri_min {
+        columns.push("ri_min_p");
     }
     if with_ri_ci {
         columns.push("ri_conf_low");
@@ -64,7 +76,10 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
         .with_decimals("n_treated", 0)
         .with_decimals("n_control", 0)
         .with_decimals("df", 1)
+        .with_decimals("df_num", 0)
         .with_decimals("wild_draws", 0)
+        .with_decimals("ri_draws", 0)
+        .with_decimals("clusters", 0)
         .with_decimals("first_stage_f", 1);
     for r in rows {
         let mut row: Vec<Cell> = vec![
@@ -85,6 +100,12 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
             r.mean_treated.into(),
             r.mean_control.into(),
         ];
+        if with_df_num {
+            row.push(r.df_num.into());
+        }
+        if with_clusters {
+            row.push(r.clusters.into());
+        }
         if with_f {
             row.push(r.first_stage_f.into());
         }
@@ -93,38 +114,77 @@ pub fn to_frame(rows: &[EffectRow]) -> Frame {
         }
         if with_ri {
             row.push(r.p_value_ri.into());
+            row.push(flag(r.ri_exact));
+            row.push(r.ri_draws.map(|d| d as usize).into());
+        }
+        if with_ri_min {
+            row.push(r.ri_min_p.into());
         }
         if with_ri_ci {
-            row.push(r.ri_conf_low.into());
-            row.push(r.ri_conf_high.into());
+            row.push(bound(r.ri_conf_low));
+            row.push(bound(r.ri_conf_high));
         }
         if with_wild {
             row.push(r.p_value_wild.into());
             row.push(bound(r.wild_conf_low));
             row.push(bound(r.wild_conf_high));
             row.push(r.wild_draws.map(|d| d as usize).into());
-            row.push(
-                match r.wild_enumerated {
-                    Some(true) => "true",
-                    Some(false) => "false",
-                    None => "",
-                }
-                .into(),
-            );
+            row.push(flag(r.wild_enumerated));
         }
         if with_plan {
-            row.push(
-                match r.prespecified {
-                    Some(true) => "true",
-                    Some(false) => "false",
-                    None => "",
-                }
-                .into(),
-            );
+            row.push(flag(r.prespecified));
         }
         frame.push(row);
     }
     frame
+}
+
+/// The columns of the design-based result, which lead the terminal table when clusters are few.
+const DESIGN_BASED_COLUMNS: [&str; 11] = [
+    "clusters",
+    "p_value_ri",
+    "ri_exact",
+    "ri_draws",
+    "ri_min_p",
+    "ri_conf_low",
+    "ri_conf_high",
+    "p_value_wild",
+    "wild_conf_low",
+    "wild_conf_high",
+    "wild_draws",
+];
+
+/// The smallest number of clusters of any row when it is below `threshold` (issue 14: the
+/// headline then leads with design-based inference), else None.
+pub fn few_clusters(rows: &[EffectRow], threshold: usize) -> Option<usize> {
+    rows.iter()
+        .filter_map(|r| r.clusters)
+        .min()
+        .filter(|&g| g < threshold)
+}
+
+/// The effects frame with the design-based columns (clusters, randomization inference, wild
+/// bootstrap) moved right after the estimate, ahead of the cluster-robust SE, p-value and
+/// interval, which follow beside them.
+pub fn design_based_first(frame: &Frame) -> Frame {
+    let mut order: Vec<&str> = vec!["outcome", "subgroup", "term", "estimate"];
+    order.extend(DESIGN_BASED_COLUMNS);
+    for c in &frame.columns {
+        if !order.contains(&c.as_str()) {
+            order.push(c.as_str());
+        }
+    }
+    frame.select(&order)
+}
+
+/// A yes/no column: `true`, `false`, or empty when not computed.
+fn flag(value: Option<bool>) -> Cell {
+    match value {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "",
+    }
+    .into()
 }
 
 /// An interval end: a number, `-Inf`/`Inf` for an unbounded end (as R writes and reads them),
@@ -189,6 +249,7 @@ pub fn attrition_frame(rows: &[AttritionRow]) -> Frame {
         "difference",
         "std_error",
         "p_value",
+        "p_value_fisher",
     ]);
     for r in rows {
         frame.push(vec![
@@ -201,6 +262,7 @@ pub fn attrition_frame(rows: &[AttritionRow]) -> Frame {
             r.difference.into(),
             r.std_error.into(),
             r.p_value.into(),
+            r.p_value_fisher.into(),
         ]);
     }
     frame

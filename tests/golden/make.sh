@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Golden vectors: seed → exact ledger, for each method and misfit policy. Made ONCE with the
-# algorithm `lotta/assign/v1` (docs/randomization.md). Never regenerate them to make a test pass:
+# algorithm `lotta/assign/v1` (the cases `cluster_randomizr*`, added later, with `lotta/assign/v2`:
+# the misfit policy `randomizr`, the cluster default; docs/randomization.md). Never regenerate them to make a test pass:
 # a difference means randomization drifted and every earlier ledger would stop verifying.
 # Usage (from the repository root): tests/golden/make.sh target/debug/lotta
 set -euo pipefail

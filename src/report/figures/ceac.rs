@@ -12,6 +12,7 @@ pub struct Ceac {
     pub name: String,
     pub title: String,
     pub x_label: String,
+    pub y_label: String,
     /// Curves by label (e.g. All, Women, Men): points (willingness to pay, probability).
     pub curves: Vec<(String, Vec<(f64, f64)>)>,
 }
@@ -42,7 +43,7 @@ impl Figure for Ceac {
         chart
             .configure_mesh()
             .x_desc(&self.x_label)
-            .y_desc("Probability cost-effective")
+            .y_desc(&self.y_label)
             .axis_desc_style(font(LABEL_SIZE))
             .label_style(font(TICK_SIZE))
             .x_labels(6)

@@ -16,6 +16,9 @@ pub struct ForestRow {
     pub estimate: f64,
     pub low: f64,
     pub high: f64,
+    /// A second interval drawn thin and grey beneath the first (with few clusters: the CR2
+    /// interval beside the design-based one, issue 14); ends may be infinite.
+    pub secondary: Option<(f64, f64)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -61,12 +64,14 @@ impl Figure for Forest {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let lines = self.lines();
         let n = lines.len().max(1) as f64;
-        let finite = self
-            .rows
-            .iter()
-            .filter(|r| r.low.is_finite() && r.high.is_finite());
-        let lo = finite.clone().map(|r| r.low).fold(f64::INFINITY, f64::min) * 100.0;
-        let hi = finite.map(|r| r.high).fold(f64::NEG_INFINITY, f64::max) * 100.0;
+        // The range covers every finite end (an unbounded end runs to the edge) and the estimates.
+        let ends = self.rows.iter().flat_map(|r| {
+            let (a, b) = r.secondary.unwrap_or((f64::NAN, f64::NAN));
+            [r.low, r.high, r.estimate, a, b]
+        });
+        let finite = ends.filter(|v| v.is_finite());
+        let lo = finite.clone().fold(f64::INFINITY, f64::min) * 100.0;
+        let hi = finite.fold(f64::NEG_INFINITY, f64::max) * 100.0;
         let (x0, x1) = padded_range(lo, hi, true);
         let label_width = 190;
         let value_width = 210;
@@ -107,10 +112,19 @@ impl Figure for Forest {
                         .position(|s| *s == row.label)
                         .map_or(style::INK, style::series_colour);
                     area.draw_text(&row.label, &font(LABEL_SIZE), (40, py - 11))?;
-                    if row.low.is_finite() && row.high.is_finite() {
+                    // An unbounded end is drawn to the edge of the plot.
+                    let clip = |v: f64| (v * 100.0).clamp(x0, x1);
+                    if !row.low.is_nan() && !row.high.is_nan() {
                         chart.draw_series(std::iter::once(PathElement::new(
-                            vec![(row.low * 100.0, y), (row.high * 100.0, y)],
+                            vec![(clip(row.low), y), (clip(row.high), y)],
                             colour.stroke_width(3),
+                        )))?;
+                    }
+                    if let Some((a, b)) = row.secondary.filter(|(a, b)| !a.is_nan() && !b.is_nan())
+                    {
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            vec![(clip(a), y - 0.28), (clip(b), y - 0.28)],
+                            style::GREY.stroke_width(2),
                         )))?;
                     }
                     if row.estimate.is_finite() {
@@ -122,12 +136,23 @@ impl Figure for Forest {
                     }
                     let (w, _) = area.dim_in_pixel();
                     let text = if row.estimate.is_finite() {
-                        format!(
-                            "{} [{}, {}]",
-                            pp_plain(row.estimate),
-                            pp_plain(row.low),
-                            pp_plain(row.high)
-                        )
+                        let end = |v: f64| {
+                            if v.is_infinite() {
+                                "unbounded".to_string()
+                            } else {
+                                pp_plain(v)
+                            }
+                        };
+                        if row.low.is_infinite() && row.high.is_infinite() {
+                            format!("{} [unbounded]", pp_plain(row.estimate))
+                        } else {
+                            format!(
+                                "{} [{}, {}]",
+                                pp_plain(row.estimate),
+                                end(row.low),
+                                end(row.high)
+                            )
+                        }
                     } else {
                         "not estimable".to_string()
                     };

@@ -10,12 +10,18 @@ pub mod flow;
 pub mod forest;
 pub mod km;
 pub mod split;
+pub mod targets;
+pub mod tornado;
 pub mod trajectory;
 
 use crate::error::{Error, Result};
+use crate::report::language::{Currency, Language};
 use crate::report::style::{self, HEIGHT, WIDTH};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
+};
 
 /// A figure drawn on any backend.
 pub trait Figure {
@@ -39,10 +45,19 @@ fn draw_error(name: &str, e: impl std::fmt::Debug) -> Error {
 
 /// The figure as a standalone SVG document.
 pub fn to_svg<F: Figure>(figure: &F) -> Result<String> {
+    to_svg_in(figure, Language::En, Currency::default())
+}
+
+/// The figure as a standalone SVG document, its texts in `language`.
+pub fn to_svg_in<F: Figure>(figure: &F, language: Language, currency: Currency) -> Result<String> {
     style::register_fonts();
     let mut svg = String::new();
     {
-        let backend = SVGBackend::with_string(&mut svg, figure.size());
+        let backend = Translating {
+            inner: SVGBackend::with_string(&mut svg, figure.size()),
+            language,
+            currency,
+        };
         let area = backend.into_drawing_area();
         area.fill(&WHITE)
             .map_err(|e| draw_error(figure.name(), e))?;
@@ -61,11 +76,20 @@ pub fn to_svg<F: Figure>(figure: &F) -> Result<String> {
 
 /// The figure as PNG bytes (8-bit RGB, default compression, no metadata chunks).
 pub fn to_png<F: Figure>(figure: &F) -> Result<Vec<u8>> {
+    to_png_in(figure, Language::En, Currency::default())
+}
+
+/// The figure as PNG bytes, its texts in `language`.
+pub fn to_png_in<F: Figure>(figure: &F, language: Language, currency: Currency) -> Result<Vec<u8>> {
     style::register_fonts();
     let (w, h) = figure.size();
     let mut pixels = vec![255u8; (w * h * 3) as usize];
     {
-        let backend = BitMapBackend::with_buffer(&mut pixels, (w, h));
+        let backend = Translating {
+            inner: BitMapBackend::with_buffer(&mut pixels, (w, h)),
+            language,
+            currency,
+        };
         let area = backend.into_drawing_area();
         area.fill(&WHITE)
             .map_err(|e| draw_error(figure.name(), e))?;
@@ -87,6 +111,101 @@ pub fn to_png<F: Figure>(figure: &F) -> Result<Vec<u8>> {
             .map_err(|e| draw_error(figure.name(), e))?;
     }
     Ok(bytes)
+}
+
+/// A drawing backend that writes every text in the report's language (the figures are drawn in
+/// English; titles, axis labels, legends and tick numbers pass through
+/// [`Language::translate`] here, for SVG and PNG alike, and are measured as translated).
+struct Translating<DB> {
+    inner: DB,
+    language: Language,
+    currency: Currency,
+}
+
+impl<DB: DrawingBackend> DrawingBackend for Translating<DB> {
+    type ErrorType = DB::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.inner.get_size()
+    }
+    fn ensure_prepared(&mut self) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.ensure_prepared()
+    }
+    fn present(&mut self) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.present()
+    }
+    fn draw_pixel(
+        &mut self,
+        point: BackendCoord,
+        color: BackendColor,
+    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_pixel(point, color)
+    }
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_line(from, to, style)
+    }
+    fn draw_rect<S: BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_rect(upper_left, bottom_right, style, fill)
+    }
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_path(path, style)
+    }
+    fn draw_circle<S: BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_circle(center, radius, style, fill)
+    }
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.fill_polygon(vert, style)
+    }
+    fn draw_text<TStyle: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &TStyle,
+        pos: BackendCoord,
+    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        let text = self.language.translate(text, self.currency);
+        self.inner.draw_text(&text, style, pos)
+    }
+    fn estimate_text_size<TStyle: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &TStyle,
+    ) -> std::result::Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
+        let text = self.language.translate(text, self.currency);
+        self.inner.estimate_text_size(&text, style)
+    }
+    fn blit_bitmap(
+        &mut self,
+        pos: BackendCoord,
+        size: (u32, u32),
+        src: &[u8],
+    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.blit_bitmap(pos, size, src)
+    }
 }
 
 /// A text style in the embedded font.
@@ -131,7 +250,7 @@ pub fn thousands(x: f64) -> String {
     let digits = rounded.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);
@@ -178,6 +297,7 @@ mod tests {
                 estimate: 0.08,
                 low: 0.02,
                 high: 0.14,
+                secondary: None,
             }],
             series: vec!["Women".into()],
         }

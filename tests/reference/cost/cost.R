@@ -104,9 +104,24 @@ Ue <- tapply(infl(d$work_or_study_540), d$municipality, sum)
 ccov <- G / (G - 1) * (N - 1) / (N - 2) * sum(Uc * Ue)
 stopifnot(abs(G / (G - 1) * (N - 1) / (N - 2) * sum(Uc^2) - fc$std.error[2]^2) < 1e-9 * fc$std.error[2]^2)
 cdc <- unname(coef(fc)[2]); cde <- unname(coef(fe)[2]); cR <- cdc / cde
+cicer_se <- sqrt((fc$std.error[2]^2 - 2 * cR * ccov + cR^2 * fe$std.error[2]^2) / cde^2)
+# With clusters the intervals use t with G - 1 df (Cameron & Miller 2015, sec. VI.C; Stata's
+# nlcom after regress, vce(cluster)): delta method, Fieller with t^2, NMB and P(NMB > 0).
+tq <- qt(0.975, G - 1)
+cvc <- fc$std.error[2]^2; cve <- fe$std.error[2]^2
+fa <- cde^2 - tq^2 * cve; fb <- -2 * (cdc * cde - tq^2 * ccov); fcc <- cdc^2 - tq^2 * cvc
+fdisc <- fb^2 - 4 * fa * fcc
+if (fa > 0) { cshape <- "bounded"; croots <- sort((-fb + c(-1, 1) * sqrt(fdisc)) / (2 * fa))
+} else if (fdisc > 0) { cshape <- "exclusive"; croots <- sort((-fb + c(-1, 1) * sqrt(fdisc)) / (2 * fa))
+} else { cshape <- "unbounded"; croots <- c(NA, NA) }
+cnmb <- 100000 * cde - cdc
+cnmb_se <- sqrt(100000^2 * cve + cvc - 2 * 100000 * ccov)
 cluster_ref <- list(se_cost = unname(fc$std.error[2]), se_effect = unname(fe$std.error[2]),
-                    covariance = ccov,
-                    icer_se = sqrt((fc$std.error[2]^2 - 2 * cR * ccov + cR^2 * fe$std.error[2]^2) / cde^2))
+                    covariance = ccov, icer_se = cicer_se, clusters = G, t_975 = tq,
+                    delta_low = cR - tq * cicer_se, delta_high = cR + tq * cicer_se,
+                    fieller_shape = cshape, fieller_low = croots[1], fieller_high = croots[2],
+                    nmb_100000_low = cnmb - tq * cnmb_se, nmb_100000_high = cnmb + tq * cnmb_se,
+                    nmb_100000_prob = pt(cnmb / cnmb_se, G - 1))
 d$zz <- NULL
 
 # Bootstrap with boot's stratified resampling.
