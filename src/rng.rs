@@ -57,6 +57,33 @@ impl Stream {
         }
     }
 
+    /// The next 32 raw bits: the next ChaCha20 output word. Used only by the draw algorithm v2
+    /// of randomization inference ([`Stream::below_u32`]), whose streams never mix it with
+    /// [`Stream::next_u64`].
+    pub fn next_u32(&mut self) -> u32 {
+        self.rng.next_u32()
+    }
+
+    /// A uniform integer in `0..n` without bias (1 ≤ n < 2^32) from 32-bit words, by Lemire's
+    /// multiply-and-reject method (Lemire 2019, "Fast random integer generation in an
+    /// interval", ACM TOMACS 29(1), algorithm 5): draw a word x and form the 64-bit product
+    /// m = x·n; with l = m mod 2^32, accept when l ≥ (2^32 − n) mod n and return ⌊m / 2^32⌋;
+    /// otherwise draw again. The threshold is computed only when l < n (a word with l ≥ n is
+    /// always accepted), so nearly every call costs one word and no division.
+    pub fn below_u32(&mut self, n: u32) -> u32 {
+        if n <= 1 {
+            return 0;
+        }
+        let mut m = u64::from(self.next_u32()) * u64::from(n);
+        if (m as u32) < n {
+            let threshold = n.wrapping_neg() % n;
+            while (m as u32) < threshold {
+                m = u64::from(self.next_u32()) * u64::from(n);
+            }
+        }
+        (m >> 32) as u32
+    }
+
     /// A uniform number in [0, 1) with 53 random bits: (x >> 11) · 2^−53.
     pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
@@ -156,6 +183,52 @@ mod tests {
         let n = 200_000;
         let mean = (0..n).map(|_| m.exponential(2.0)).sum::<f64>() / f64::from(n);
         assert!((mean - 0.5).abs() < 0.005, "{mean}");
+    }
+
+    /// Golden vector of the 32-bit words and of `below_u32` (the v2 draws of randomization
+    /// inference): the words are the low and high halves of the 64-bit words, in that order.
+    #[test]
+    fn golden_u32_and_below_u32() {
+        let mut s = Stream::new(20180901, "golden");
+        let words: Vec<u32> = (0..6).map(|_| s.next_u32()).collect();
+        let halves: Vec<u32> = GOLDEN_WORDS
+            .iter()
+            .flat_map(|&w| [w as u32, (w >> 32) as u32])
+            .collect();
+        assert_eq!(words, halves);
+        let mut b = Stream::new(42, "below_u32");
+        let draws: Vec<u32> = [10, 3, 1000, 7, 2, 100_000, 1, 5]
+            .iter()
+            .map(|&n| b.below_u32(n))
+            .collect();
+        assert_eq!(draws, GOLDEN_BELOW_U32);
+        // Independently of the code: ⌊x·n / 2^32⌋ of the golden 32-bit words (none is rejected
+        // for these n), computed by hand from GOLDEN_WORDS.
+        let mut g = Stream::new(20180901, "golden");
+        let by_hand: Vec<u32> = [10, 3, 1000, 7, 2, 100_000]
+            .iter()
+            .map(|&n| g.below_u32(n))
+            .collect();
+        assert_eq!(by_hand, [4, 1, 494, 0, 1, 64111]);
+    }
+
+    const GOLDEN_BELOW_U32: [u32; 8] = [0, 2, 845, 2, 0, 47674, 0, 1];
+
+    #[test]
+    fn below_u32_is_in_range_and_roughly_uniform() {
+        let mut s = Stream::new(7, "below_u32");
+        let mut counts = [0u32; 6];
+        for _ in 0..60_000 {
+            counts[s.below_u32(6) as usize] += 1;
+        }
+        for c in counts {
+            assert!((9_400..10_600).contains(&c), "{counts:?}");
+        }
+        assert_eq!(s.below_u32(1), 0);
+        assert_eq!(s.below_u32(0), 0);
+        // A range just above 2^31 rejects almost half the words: still in range.
+        let n = (1u32 << 31) + 1;
+        assert!((0..1000).all(|_| s.below_u32(n) < n));
     }
 
     #[test]

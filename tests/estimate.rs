@@ -1198,6 +1198,270 @@ fn fast_statistic_equals_refitting_for_blocked_differences_with_three_arms() {
     }
 }
 
+/// Randomization inference by draw algorithm v2 (issue 19): the statistic updated from the rows a
+/// draw moves equals the fast statistic of the same draw's whole assignment (and so refitting),
+/// for every estimator the fast statistic covers, with strata and without, 2 and 3 arms.
+#[test]
+fn subset_statistic_of_v2_draws_equals_the_fast_statistic_of_the_whole_assignment() {
+    use lotta::estimate::fast::SubsetScratch;
+    use lotta::estimate::inference::subset_plan;
+    let main = reference_dir().join("d_main.csv");
+    let arms = reference_dir().join("d_arms.csv");
+    // File, treatment, control, estimator, covariates, strata.
+    type Case<'a> = (
+        &'a Path,
+        &'a str,
+        Option<&'a str>,
+        Estimator,
+        Vec<&'a str>,
+        Vec<&'a str>,
+    );
+    let cases: Vec<Case<'_>> = vec![
+        (
+            &main,
+            "z",
+            None,
+            Estimator::Ols,
+            vec!["age", "educ"],
+            vec![],
+        ),
+        (&main, "z", None, Estimator::Fe, vec!["age"], vec!["site"]),
+        (&main, "z", None, Estimator::Dim, vec![], vec![]),
+        (&main, "z", None, Estimator::Dim, vec![], vec!["site"]),
+        (
+            &main,
+            "z",
+            None,
+            Estimator::Lin,
+            vec!["age", "educ"],
+            vec!["site"],
+        ),
+        (
+            &arms,
+            "arm",
+            Some("standard"),
+            Estimator::Lin,
+            vec!["x"],
+            vec![],
+        ),
+        (
+            &arms,
+            "arm",
+            Some("standard"),
+            Estimator::Dim,
+            vec![],
+            vec!["gender"],
+        ),
+    ];
+    for (file, treatment, control, estimator, covariates, strata) in cases {
+        let request = AnalysisColumns {
+            outcomes: if treatment == "z" {
+                vec!["y_num".into(), "y_miss".into()]
+            } else {
+                vec!["y".into()]
+            },
+            treatment: treatment.into(),
+            control: control.map(str::to_string),
+            covariates: covariates.iter().map(|s| s.to_string()).collect(),
+            by: if strata == ["gender"] {
+                vec![]
+            } else {
+                vec!["gender".to_string()]
+            },
+            strata: strata.iter().map(|s| s.to_string()).collect(),
+            ..AnalysisColumns::default()
+        };
+        let data = load_file(file, &request).unwrap();
+        let options = EstimateOptions {
+            estimator,
+            se: None,
+            alpha: 0.05,
+            missing_covariates: Default::default(),
+            all_pairs: false,
+        };
+        let fast = lotta::estimate::fast::fast_statistic(&data, &options)
+            .unwrap()
+            .expect("supported");
+        let plan = subset_plan(&data).unwrap();
+        let subsets = fast.for_subsets(&plan).expect("every label is an arm");
+        let mut scratch = SubsetScratch::default();
+        for r in 0..20 {
+            let draw = plan.draw(17, r);
+            let codes = plan.codes(&draw);
+            let (whole, whole_pieces) = fast.eval_with_pieces(&codes);
+            let (moved, moved_pieces) = subsets.eval_with_pieces(&draw, &mut scratch).unwrap();
+            assert_eq!(whole.len(), moved.len());
+            for (a, b) in whole.iter().zip(&moved) {
+                assert!(
+                    close(*a, *b, FAST_PATH_REL) || (a.is_nan() && b.is_nan()),
+                    "{estimator:?} draw {r}: {a} vs {b}"
+                );
+            }
+            for ((a1, b1), (a2, b2)) in whole_pieces.iter().zip(&moved_pieces) {
+                assert!(close(*a1, *a2, FAST_PATH_REL), "{a1} vs {a2}");
+                assert!(close(*b1, *b2, FAST_PATH_REL), "{b1} vs {b2}");
+            }
+            if r == 0 {
+                let slow = lotta::estimate::recompute(&data, &options, &codes).unwrap();
+                for (a, b) in slow.iter().zip(&moved) {
+                    assert!(close(*a, *b, FAST_PATH_REL), "{estimator:?}: {a} vs {b}");
+                }
+            }
+        }
+    }
+}
+
+/// `--ri-algorithm v1` reproduces the p-values of releases before v2 (the draws of
+/// `permutation_draws`), v2 is the default and names itself, and a study refuses the flag.
+#[test]
+fn ri_algorithm_v1_reproduces_the_old_draws_and_v2_is_the_default() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--strata",
+            "site",
+            "--ri",
+            "300",
+            // Sample: SMALL has few enough assignments to be listed in full.
+            "--ri-exact-max",
+            "0",
+            "--seed",
+            "5",
+            "--format",
+            "csv",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let default = lotta(dir.path(), &args(&[]));
+    let v2 = lotta(dir.path(), &args(&["--ri-algorithm", "v2"]));
+    let v1 = lotta(dir.path(), &args(&["--ri-algorithm", "V1"]));
+    assert_eq!(default.code, 0, "{}", default.stderr);
+    assert_eq!(default.stdout, v2.stdout);
+    assert!(
+        default.stderr.contains("algorithm v2, seed 5"),
+        "{}",
+        default.stderr
+    );
+    assert!(v1.stderr.contains("algorithm v1, seed 5"), "{}", v1.stderr);
+    // v1 is the old draw: p from `permutation_draws` computed here by the library.
+    let request = AnalysisColumns {
+        outcomes: vec!["y".into()],
+        treatment: "z".into(),
+        strata: vec!["site".into()],
+        ..AnalysisColumns::default()
+    };
+    let data = load_file(&dir.path().join("d.csv"), &request).unwrap();
+    let draw = lotta::estimate::inference::permutation_draws(&data, 5).unwrap();
+    let blocked = |codes: &[usize]| {
+        let o = EstimateOptions {
+            estimator: Estimator::Dim,
+            se: None,
+            alpha: 0.05,
+            missing_covariates: Default::default(),
+            all_pairs: false,
+        };
+        lotta::estimate::recompute(&data, &o, codes).unwrap()[0]
+    };
+    let observed = blocked(&data.treatment.codes);
+    let extreme = (0..300)
+        .filter(|&r| lotta::estimate::ri::is_extreme(blocked(&draw(r)), observed))
+        .count();
+    let frame = lotta::export::from_csv(v1.stdout.as_bytes()).unwrap();
+    assert_eq!(
+        frame.number(0, "p_value_ri").unwrap(),
+        extreme as f64 / 300.0
+    );
+    let bad = lotta(dir.path(), &args(&["--ri-algorithm", "v3"]));
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("--ri-algorithm"), "{}", bad.stderr);
+}
+
+/// The draw algorithm applies to sampled draws only: a design small enough to be listed is
+/// enumerated exactly under v1 and v2 alike (same output, an exact note naming no algorithm);
+/// the studentized statistic is served by v2's draws (each refitted), reproducibly, and differs
+/// from v1's draws only by Monte Carlo error.
+#[test]
+fn ri_algorithm_leaves_exact_enumeration_alone_and_serves_the_studentized_statistic() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d.csv", SMALL);
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "estimate",
+            "--data",
+            "d.csv",
+            "--outcome",
+            "y",
+            "--treatment",
+            "z",
+            "--strata",
+            "site",
+            "--ri",
+            "400",
+            "--seed",
+            "9",
+            "--format",
+            "csv",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let exact_v1 = lotta(dir.path(), &args(&["--ri-algorithm", "v1"]));
+    let exact_v2 = lotta(dir.path(), &args(&["--ri-algorithm", "v2"]));
+    assert_eq!(exact_v1.code, 0, "{}", exact_v1.stderr);
+    assert_eq!(exact_v1.stdout, exact_v2.stdout);
+    assert!(
+        exact_v2.stderr.contains("exact randomization inference"),
+        "{}",
+        exact_v2.stderr
+    );
+    assert!(
+        !exact_v2.stderr.contains("algorithm v2"),
+        "{}",
+        exact_v2.stderr
+    );
+    let frame = lotta::export::from_csv(exact_v2.stdout.as_bytes()).unwrap();
+    assert_eq!(frame.text(0, "ri_exact").unwrap(), "true");
+
+    let sampled = |algorithm: &'static str| {
+        lotta(
+            dir.path(),
+            &args(&[
+                "--ri-algorithm",
+                algorithm,
+                "--ri-statistic",
+                "studentized",
+                "--ri-exact-max",
+                "0",
+            ]),
+        )
+    };
+    let (v2, v2_again, v1) = (sampled("v2"), sampled("v2"), sampled("v1"));
+    assert_eq!(v2.code, 0, "{}", v2.stderr);
+    assert_eq!(v2.stdout, v2_again.stdout, "seeded");
+    assert!(v2.stderr.contains("algorithm v2, seed 9"), "{}", v2.stderr);
+    assert!(v1.stderr.contains("algorithm v1, seed 9"), "{}", v1.stderr);
+    let p = |out: &str| {
+        lotta::export::from_csv(out.as_bytes())
+            .unwrap()
+            .number(0, "p_value_ri")
+            .unwrap()
+    };
+    let (p1, p2) = (p(&v1.stdout), p(&v2.stdout));
+    // Two samples of 400 draws from one randomization distribution: within 5 Monte Carlo SEs
+    // of their difference.
+    let se = (p1 * (1.0 - p1) / 400.0 * 2.0).sqrt().max(1.0 / 400.0);
+    assert!((p1 - p2).abs() <= 5.0 * se, "v1 {p1} vs v2 {p2}");
+}
+
 #[test]
 fn fast_statistic_per_cluster_equals_the_row_level_statistic() {
     // Issue 14: exact RI over clusters sums each cluster once and adds G cluster sums per

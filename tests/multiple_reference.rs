@@ -47,6 +47,9 @@ fn effects(case: &str) -> Effects {
         estimator: Some(estimator.into()),
         ri: Some(DRAWS),
         ri_exact_max: Some(0),
+        // The committed draws were made by draw algorithm v1 (before v2 became the default);
+        // asking for v1 reproduces them exactly (docs/randomization-inference.md).
+        ri_algorithm: Some("v1".into()),
         seed: Some(20261129),
         ..AnalysisFlags::default()
     };

@@ -95,6 +95,11 @@ pub struct Flags {
     /// Seed for randomization inference (default: `[study] seed`).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Draw algorithm of randomization inference without a ledger: v2 (default; one random
+    /// subset per stratum) or v1 (a full shuffle per stratum, as releases before v2; reproduces
+    /// their p-values).
+    #[arg(long, value_name = "v1|v2")]
+    pub ri_algorithm: Option<String>,
     /// Wild cluster bootstrap with this many draws for every regression row (needs clusters;
     /// with Rademacher weights and 2^G <= B all sign vectors are enumerated) (`[analysis]
     /// wild_bootstrap`).
@@ -150,6 +155,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         weights: args.weights.clone(),
         ipw: args.ipw.clone(),
         ri: args.ri,
+        ri_algorithm: args.ri_algorithm.clone(),
         ri_exact_max: args.ri_exact_max,
         ri_statistic: args.ri_statistic.clone(),
         seed: args.seed,

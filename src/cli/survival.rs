@@ -64,6 +64,11 @@ pub struct Flags {
     /// Seed for randomization inference (default: `[study] seed`).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Draw algorithm of randomization inference without a ledger: v2 (default; one random
+    /// subset per stratum) or v1 (a full shuffle per stratum, as releases before v2; reproduces
+    /// their p-values).
+    #[arg(long, value_name = "v1|v2")]
+    pub ri_algorithm: Option<String>,
     /// table, csv, json, markdown or latex.
     #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
@@ -86,6 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         tau: args.tau,
         at: args.at.clone(),
         ri: args.ri,
+        ri_algorithm: args.ri_algorithm.clone(),
         seed: args.seed,
     };
     let study = match (&args.study, &args.data) {

@@ -494,6 +494,223 @@ impl Part {
     }
 }
 
+/// Σ v v' (upper triangle) of the rows `r` of `pairs` into `sums[slot]` for each (r, slot).
+fn accumulate_pairs_fixed<const Q: usize>(v: &[f64], sums: &mut [f64], pairs: &[(u32, u32)]) {
+    for &(r, s) in pairs {
+        let (r, s) = (r as usize, s as usize);
+        let row: &[f64; Q] = v[r * Q..(r + 1) * Q].try_into().expect("rows of Q");
+        let acc: &mut [f64] = &mut sums[s * Q * Q..(s + 1) * Q * Q];
+        for (a, target) in acc.chunks_exact_mut(Q).enumerate() {
+            let target: &mut [f64; Q] = target.try_into().expect("rows of Q");
+            let va = row[a];
+            for b in a..Q {
+                target[b] += va * row[b];
+            }
+        }
+    }
+}
+
+/// [`accumulate_pairs_fixed`] for any q.
+fn accumulate_pairs(v: &[f64], q: usize, sums: &mut [f64], pairs: &[(u32, u32)]) {
+    match q {
+        2 => accumulate_pairs_fixed::<2>(v, sums, pairs),
+        3 => accumulate_pairs_fixed::<3>(v, sums, pairs),
+        4 => accumulate_pairs_fixed::<4>(v, sums, pairs),
+        5 => accumulate_pairs_fixed::<5>(v, sums, pairs),
+        6 => accumulate_pairs_fixed::<6>(v, sums, pairs),
+        7 => accumulate_pairs_fixed::<7>(v, sums, pairs),
+        8 => accumulate_pairs_fixed::<8>(v, sums, pairs),
+        9 => accumulate_pairs_fixed::<9>(v, sums, pairs),
+        10 => accumulate_pairs_fixed::<10>(v, sums, pairs),
+        11 => accumulate_pairs_fixed::<11>(v, sums, pairs),
+        12 => accumulate_pairs_fixed::<12>(v, sums, pairs),
+        _ => {
+            for &(r, s) in pairs {
+                let (r, s) = (r as usize, s as usize);
+                add_outer(
+                    &mut sums[s * q * q..(s + 1) * q * q],
+                    &v[r * q..(r + 1) * q],
+                );
+            }
+        }
+    }
+}
+
+/// The fast statistic for draws of algorithm v2 (`estimate::subsets`): a draw names only the
+/// rows it moves out of their stratum's majority label, so every sum is the sum with every row
+/// at its majority label (computed once) corrected by the moved rows. A moved row with label l
+/// in a stratum whose majority is m adds its v v' to arm l's sums and takes it from arm m's;
+/// both corrections are accumulated once, into a slot per (cell, l, m), and combined per arm.
+/// The estimates are then those of [`FastStatistic::eval`] for the same assignment (the sums
+/// taken in another order, so equal to rounding).
+pub struct SubsetStatistic<'a> {
+    fast: &'a FastStatistic,
+    outcomes: Vec<SubsetMoments>,
+    /// Labels 0..=arms.
+    labels: usize,
+}
+
+struct SubsetMoments {
+    /// Per plan position: v of its row (q values; zeros when the row is not analysed for this
+    /// outcome), so that a stratum's rows are read from one stretch of memory.
+    v: Vec<f64>,
+    /// Per plan position: the cell of its row times the number of labels (u32::MAX: not
+    /// analysed).
+    cell: Vec<u32>,
+    /// Per plan position: its stratum's majority label.
+    majority: Vec<u8>,
+    /// Per plan position: whether its row is in arm 1 as observed.
+    observed: Vec<bool>,
+    /// Per cell and label: Σ v v' over the cell's rows whose majority is that label.
+    base: Vec<f64>,
+    /// Rows whose majority label is 1, and of those the rows treated (arm 1) as observed.
+    base_treated: usize,
+    base_both: usize,
+}
+
+/// Every estimate, and per outcome the two pieces of its randomization interval.
+pub type WithPieces = (Vec<f64>, Vec<(f64, f64)>);
+
+/// Per-thread buffers of [`SubsetStatistic::eval_with_pieces`].
+#[derive(Default)]
+pub struct SubsetScratch {
+    pairs: Vec<(u32, u32)>,
+    corrections: Vec<f64>,
+    sums: Vec<f64>,
+}
+
+impl FastStatistic {
+    /// The statistic for draws of `plan`, or None when a label of the plan is not an analysed
+    /// arm (then the caller forms each draw's codes and uses [`FastStatistic::eval`]).
+    pub fn for_subsets(&self, plan: &super::subsets::SubsetPlan) -> Option<SubsetStatistic<'_>> {
+        let labels = self.arms + 1;
+        if labels > usize::from(u8::MAX) {
+            return None;
+        }
+        let n = plan.len();
+        let mut outcomes = Vec::with_capacity(self.outcomes.len());
+        for o in &self.outcomes {
+            let (q, square) = (o.q, o.q * o.q);
+            let mut position = vec![u32::MAX; n];
+            for (r, &i) in o.rows.iter().enumerate() {
+                if i >= n {
+                    return None;
+                }
+                position[i] = r as u32;
+            }
+            let mut m = SubsetMoments {
+                v: vec![0.0; n * q],
+                cell: vec![u32::MAX; n],
+                majority: vec![0; n],
+                observed: vec![false; n],
+                base: vec![0.0; o.n_cells * labels * square],
+                base_treated: 0,
+                base_both: 0,
+            };
+            for (k, &row) in plan.rows_in_order().iter().enumerate() {
+                let r = position[row as usize];
+                if r == u32::MAX {
+                    continue;
+                }
+                let r = r as usize;
+                let major = plan.majority_of(row as usize);
+                if major >= labels {
+                    return None;
+                }
+                let v = &o.v[r * q..(r + 1) * q];
+                m.v[k * q..(k + 1) * q].copy_from_slice(v);
+                m.cell[k] = o.cell[r] * labels as u32;
+                m.majority[k] = major as u8;
+                m.observed[k] = o.observed_treated[r];
+                let slot = o.cell[r] as usize * labels + major;
+                add_outer(&mut m.base[slot * square..(slot + 1) * square], v);
+                m.base_treated += usize::from(major == 1);
+                m.base_both += usize::from(major == 1 && o.observed_treated[r]);
+            }
+            outcomes.push(m);
+        }
+        Some(SubsetStatistic {
+            fast: self,
+            outcomes,
+            labels,
+        })
+    }
+}
+
+impl SubsetStatistic<'_> {
+    /// The estimates and interval pieces of [`FastStatistic::eval_with_pieces`] for a draw of
+    /// the plan, or None when the draw gives a row a label outside the analysed arms.
+    pub fn eval_with_pieces(
+        &self,
+        draw: &super::subsets::SubsetDraw,
+        scratch: &mut SubsetScratch,
+    ) -> Option<WithPieces> {
+        let labels = self.labels;
+        let arms = self.fast.arms;
+        let mut estimates = Vec::new();
+        let mut pieces = Vec::with_capacity(self.outcomes.len());
+        for (o, s) in self.fast.outcomes.iter().zip(&self.outcomes) {
+            let q = o.q;
+            let square = q * q;
+            let (mut treated, mut both) = (s.base_treated, s.base_both);
+            scratch.pairs.clear();
+            for (&k, &label) in draw.positions.iter().zip(&draw.labels) {
+                let k = k as usize;
+                let cell = s.cell[k];
+                if cell == u32::MAX {
+                    continue;
+                }
+                if label >= labels {
+                    return None;
+                }
+                let m = usize::from(s.majority[k]);
+                let observed = s.observed[k];
+                treated = treated + usize::from(label == 1) - usize::from(m == 1);
+                both = both + usize::from(label == 1 && observed) - usize::from(m == 1 && observed);
+                let slot = (cell as usize + label) * labels + m;
+                scratch.pairs.push((k as u32, slot as u32));
+            }
+            scratch.corrections.clear();
+            scratch
+                .corrections
+                .resize(o.n_cells * labels * labels * square, 0.0);
+            accumulate_pairs(&s.v, q, &mut scratch.corrections, &scratch.pairs);
+            // Per cell and kept arm: the base sums, plus the rows moved into the arm, minus the
+            // rows moved out of it.
+            let slots = arms + usize::from(o.with_control);
+            let offset = usize::from(o.with_control);
+            scratch.sums.clear();
+            scratch.sums.resize(o.n_cells * slots * square, 0.0);
+            for c in 0..o.n_cells {
+                for code in (1 - offset)..=arms {
+                    let target = (c * slots + code + offset - 1) * square;
+                    let out = &mut scratch.sums[target..target + square];
+                    let b = (c * labels + code) * square;
+                    out.copy_from_slice(&s.base[b..b + square]);
+                    for other in 0..labels {
+                        if other == code {
+                            continue;
+                        }
+                        let into = ((c * labels + code) * labels + other) * square;
+                        let from = ((c * labels + other) * labels + code) * square;
+                        for (t, (add, sub)) in out.iter_mut().zip(
+                            scratch.corrections[into..into + square]
+                                .iter()
+                                .zip(&scratch.corrections[from..from + square]),
+                        ) {
+                            *t += add - sub;
+                        }
+                    }
+                }
+            }
+            let (e, p) = o.finish(&scratch.sums, arms, treated, both);
+            estimates.extend(e);
+            pieces.push(p);
+        }
+        Some((estimates, pieces))
+    }
+}
+
 /// The fast statistic for `data` and `options`, or None where it does not apply (blocked or
 /// weighted estimators, a participation column, a model its linear maps do not reproduce).
 pub fn fast_statistic(

@@ -9,6 +9,7 @@ use super::adjust::{self, Adjustment};
 use super::fast::fast_statistic;
 use super::ri;
 use super::rows::Family;
+use super::subsets::{self, RiAlgorithm, SubsetPlan};
 use super::{AnalysisData, EstimateOptions, Estimates, recompute};
 use crate::error::{Error, Result};
 use crate::rng::Stream;
@@ -69,13 +70,15 @@ pub enum RiStatistic {
 pub const DEFAULT_EXACT_MAX: u32 = 100_000;
 
 /// How randomization inference treats the assignments: how many draws when sampling, the seed,
-/// the largest design it enumerates, and the statistic.
+/// the largest design it enumerates, the statistic, and the draw algorithm of sampled
+/// assignments without a ledger (None with a study, whose own procedure is re-run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RiPlan {
     pub draws: usize,
     pub seed: u64,
     pub exact_max: u32,
     pub statistic: RiStatistic,
+    pub algorithm: Option<RiAlgorithm>,
 }
 
 /// The note of an exact randomization test: every one of the `count` assignments was listed,
@@ -291,47 +294,88 @@ pub fn randomization_inference(
         }
         _ => None,
     };
+    // Draws of algorithm v2 over the rows: every statistic updated from the rows a draw moves
+    // (`fast::SubsetStatistic`) instead of summing over every row.
+    let by_subsets = match (&fast, assignments.subsets) {
+        (Some(f), Some(s)) if s.plan.len() == data.n_rows() => {
+            f.for_subsets(s.plan).map(|statistic| (statistic, s))
+        }
+        _ => None,
+    };
     // One pass over the draws: every statistic, and for each interval a_r = DiM(z_r, y) and
     // b_r = DiM(z_r, z), from which the whole test inversion follows
     // (`ri::interval_from_draws`). No draw is kept or made twice.
     type PerDraw = (Vec<f64>, Vec<(f64, f64)>);
-    progress.start("randomization inference", draws as u64);
-    let per_draw: Option<Vec<PerDraw>> = (0..draws)
-        .into_par_iter()
-        .map(|r| {
-            if progress.cancelled() {
-                return None;
+    let by_codes = |codes: &[usize]| -> PerDraw {
+        match &fast {
+            // The fast statistic gives every outcome's interval pieces from its own sums.
+            Some(f) if !intervals.is_empty() && !unassigned(codes) => {
+                let (stats, all) = f.eval_with_pieces(codes);
+                let pieces = intervals.iter().map(|d| all[d.outcome]).collect();
+                (stats, pieces)
             }
-            progress.advance(1);
-            let codes = match (&fast, &grouped) {
-                (Some(f), Some((sums, members, used))) => {
-                    let member_codes = (members.draw)(r);
-                    let code = |m: usize| member_codes.get(m).copied().unwrap_or(usize::MAX);
-                    if used.iter().all(|&m| code(m) < arm_count) {
-                        let (stats, all) = f.eval_members(sums, &member_codes);
+            _ => {
+                let stats = statistic(codes);
+                let pieces = intervals.iter().map(|d| d.pieces(codes)).collect();
+                (stats, pieces)
+            }
+        }
+    };
+    progress.start("randomization inference", draws as u64);
+    let per_draw: Option<Vec<PerDraw>> = match &by_subsets {
+        Some((moved, s)) => (0..draws)
+            .into_par_iter()
+            // Each worker's buffers (a copy of the plan's positions) are made once per piece
+            // of work: pieces of at least 64 draws. A draw never depends on the one before it
+            // (`subsets::Scratch`), so the result is the same on any number of threads.
+            .with_min_len(64)
+            .map_init(
+                || {
+                    (
+                        subsets::Scratch::default(),
+                        subsets::SubsetDraw::default(),
+                        super::fast::SubsetScratch::default(),
+                    )
+                },
+                |(scratch, drawn, sums), r| {
+                    if progress.cancelled() {
+                        return None;
+                    }
+                    progress.advance(1);
+                    s.plan.draw_into(s.seed, r, scratch, drawn);
+                    if let Some((stats, all)) = moved.eval_with_pieces(drawn, sums) {
                         let pieces = intervals.iter().map(|d| all[d.outcome]).collect();
                         return Some((stats, pieces));
                     }
-                    // Someone drawn into no analysed arm: refit on the rows, as below.
-                    members.member_of.iter().map(|&m| code(m)).collect()
+                    Some(by_codes(&s.plan.codes(drawn)))
+                },
+            )
+            .collect(),
+        None => (0..draws)
+            .into_par_iter()
+            .map(|r| {
+                if progress.cancelled() {
+                    return None;
                 }
-                _ => draw(r),
-            };
-            Some(match &fast {
-                // The fast statistic gives every outcome's interval pieces from its own sums.
-                Some(f) if !intervals.is_empty() && !unassigned(&codes) => {
-                    let (stats, all) = f.eval_with_pieces(&codes);
-                    let pieces = intervals.iter().map(|d| all[d.outcome]).collect();
-                    (stats, pieces)
-                }
-                _ => {
-                    let stats = statistic(&codes);
-                    let pieces = intervals.iter().map(|d| d.pieces(&codes)).collect();
-                    (stats, pieces)
-                }
+                progress.advance(1);
+                let codes = match (&fast, &grouped) {
+                    (Some(f), Some((sums, members, used))) => {
+                        let member_codes = (members.draw)(r);
+                        let code = |m: usize| member_codes.get(m).copied().unwrap_or(usize::MAX);
+                        if used.iter().all(|&m| code(m) < arm_count) {
+                            let (stats, all) = f.eval_members(sums, &member_codes);
+                            let pieces = intervals.iter().map(|d| all[d.outcome]).collect();
+                            return Some((stats, pieces));
+                        }
+                        // Someone drawn into no analysed arm: refit on the rows, as below.
+                        members.member_of.iter().map(|&m| code(m)).collect()
+                    }
+                    _ => draw(r),
+                };
+                Some(by_codes(&codes))
             })
-        })
-        .collect();
+            .collect(),
+    };
     progress.finish();
     let per_draw = per_draw.ok_or(Error::Interrupted)?;
     let (simulated, pieces): (Vec<Vec<f64>>, Vec<_>) = per_draw.into_iter().unzip();
@@ -447,12 +491,22 @@ pub fn smallest_attainable_p(statistics: impl Iterator<Item = f64> + Clone) -> O
 /// The assignments randomization inference runs over: `count` of them, assignment r given by
 /// `draw(r)`, and whether they are every possible assignment (exact inference) or a sample;
 /// `members`, when the design randomizes units (clusters) that each hold several rows, the same
-/// assignments per unit, so a draw costs O(G) instead of O(n).
+/// assignments per unit, so a draw costs O(G) instead of O(n); `subsets`, when the draws are
+/// those of algorithm v2 over the rows, the plan they come from, so a draw costs O(rows moved).
 pub struct Assignments<'a> {
     pub count: usize,
     pub exact: bool,
     pub draw: &'a Draw<'a>,
     pub members: Option<MemberDraws<'a>>,
+    pub subsets: Option<SubsetDraws<'a>>,
+}
+
+/// The draws of [`Assignments`] by algorithm v2: draw r is `plan.draw(seed, r)` (the same
+/// assignment as `draw(r)`, given as the rows it moves).
+#[derive(Clone, Copy)]
+pub struct SubsetDraws<'a> {
+    pub plan: &'a SubsetPlan,
+    pub seed: u64,
 }
 
 /// The assignments of [`Assignments`] per randomization unit: the unit of every analysis row,
@@ -620,6 +674,25 @@ pub fn permutation_enumeration(
         Error::compute("the observed arms do not form a complete randomization within strata")
     })?;
     Ok((enumeration, member_of))
+}
+
+/// The plan of algorithm v2 for ad hoc data: the observed arm codes permuted within each
+/// stratum (the distribution of [`permutation_draws`], drawn as one subset per stratum).
+/// Clusters are refused, as by [`permutation_draws`]: without a ledger only an exact
+/// enumeration re-draws whole clusters.
+pub fn subset_plan(data: &AnalysisData) -> Result<SubsetPlan> {
+    if data.cluster.is_some() {
+        return Err(Error::compute(
+            "randomization inference with clusters needs the study's ledger, whose design re-draws whole clusters",
+        )
+        .with_hint("run `lotta estimate` with the study folder"));
+    }
+    let n = data.n_rows();
+    let strata: Vec<usize> = data
+        .strata
+        .as_ref()
+        .map_or_else(|| vec![0; n], |s| s.codes.clone());
+    SubsetPlan::new(&data.treatment.codes, &strata)
 }
 
 /// Adjust the p-values into `p_value_adjusted`, in two families: the intention-to-treat rows

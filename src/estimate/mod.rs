@@ -23,6 +23,7 @@ pub mod ols;
 pub mod ri;
 pub mod rows;
 pub mod subgroups;
+pub mod subsets;
 pub mod vcov;
 pub mod weights;
 pub mod wild;

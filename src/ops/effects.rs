@@ -5,6 +5,7 @@
 use crate::design::ledger::Ledger;
 use crate::error::Result;
 use crate::estimate::inference::{self, LedgerReplay};
+use crate::estimate::subsets::RiAlgorithm;
 use crate::estimate::{AnalysisData, Estimates, Extras, estimate_with};
 use crate::io::analysis_data::{load_file, load_study};
 use crate::io::source::StudyInputs;
@@ -112,6 +113,8 @@ pub fn infer(
     let options = settings.options();
     if let Some(ri) = settings.ri_plan() {
         let data = &effects.data;
+        // The algorithm of sampled ad hoc draws, once made.
+        let mut drawn_by: Option<RiAlgorithm> = None;
         let fits = |count: u128| ri.exact_max > 0 && count <= u128::from(ri.exact_max);
         let exact_count = match ledger {
             Some(ledger) => {
@@ -148,6 +151,7 @@ pub fn infer(
                         member_of: &member_of,
                         draw: member_draw,
                     }),
+                    subsets: None,
                 };
                 inference::randomization_inference(
                     data,
@@ -184,6 +188,7 @@ pub fn infer(
                                 member_of: &member_of,
                                 draw: &member_draw,
                             }),
+                            subsets: None,
                         };
                         inference::randomization_inference(
                             data,
@@ -197,22 +202,13 @@ pub fn infer(
                         Some(e.count())
                     }
                     None => {
-                        let draw = inference::permutation_draws(data, ri.seed)?;
-                        let assignments = inference::Assignments {
-                            count: ri.draws,
-                            exact: false,
-                            draw: &draw,
-                            members: None,
-                        };
-                        inference::randomization_inference(
+                        drawn_by = Some(sampled_ad_hoc(
                             data,
                             &options,
                             &mut effects.estimates,
-                            &assignments,
-                            ri.statistic,
-                            None,
+                            &ri,
                             progress,
-                        )?;
+                        )?);
                         None
                     }
                 }
@@ -220,7 +216,28 @@ pub fn infer(
         };
         let note = match exact_count {
             Some(n) => inference::exact_note(&effects.estimates, n, ri.statistic),
-            None => inference::monte_carlo_note(&effects.estimates, ri.draws),
+            None => inference::monte_carlo_note(&effects.estimates, ri.draws).map(|note| {
+                // Sampled ad hoc draws name their algorithm and seed, so a p-value can be
+                // reproduced by asking for them (docs/randomization-inference.md).
+                match drawn_by {
+                    Some(a) => {
+                        let fallback = match ri.algorithm {
+                            Some(asked) if asked != a => format!(
+                                "; algorithm {} cannot draw more than 2^32 − 1 rows, so {} drew",
+                                asked.word(),
+                                a.word()
+                            ),
+                            _ => String::new(),
+                        };
+                        format!(
+                            "{note} (draws: permutation within strata by algorithm {}, seed {}{fallback})",
+                            a.word(),
+                            ri.seed
+                        )
+                    }
+                    None => note,
+                }
+            }),
         };
         effects.notes.extend(note);
         effects
@@ -231,6 +248,57 @@ pub fn infer(
         inference::adjust_p_values(&mut effects.estimates, adjust.value);
     }
     adjust_families(effects, settings)
+}
+
+/// Sampled randomization inference for ad hoc data (no ledger): complete randomization of the
+/// observed arm labels within strata, drawn by the plan's algorithm: v1 (a full shuffle of
+/// every stratum, as releases before v2; reproduces their p-values) or v2 (one random subset
+/// per stratum, `estimate::subsets`). Both refuse clusters, as before. Returns the algorithm
+/// that drew: v1 where v2 cannot (more than 2³² − 1 rows), which the caller's note says.
+fn sampled_ad_hoc(
+    data: &AnalysisData,
+    options: &crate::estimate::EstimateOptions,
+    estimates: &mut Estimates,
+    ri: &inference::RiPlan,
+    progress: &dyn crate::progress::Progress,
+) -> Result<RiAlgorithm> {
+    let v2_fits = u32::try_from(data.n_rows()).is_ok();
+    let algorithm = match ri.algorithm.unwrap_or_default() {
+        RiAlgorithm::V2 if !v2_fits => RiAlgorithm::V1,
+        asked => asked,
+    };
+    let seed = ri.seed;
+    let v1_draw;
+    let plan;
+    let v2_draw;
+    let (draw, subsets): (&inference::Draw<'_>, _) = match algorithm {
+        RiAlgorithm::V1 => {
+            v1_draw = inference::permutation_draws(data, seed)?;
+            (&v1_draw, None)
+        }
+        RiAlgorithm::V2 => {
+            plan = inference::subset_plan(data)?;
+            v2_draw = |r: usize| plan.codes(&plan.draw(seed, r));
+            (&v2_draw, Some(inference::SubsetDraws { plan: &plan, seed }))
+        }
+    };
+    let assignments = inference::Assignments {
+        count: ri.draws,
+        exact: false,
+        draw,
+        members: None,
+        subsets,
+    };
+    inference::randomization_inference(
+        data,
+        options,
+        estimates,
+        &assignments,
+        ri.statistic,
+        None,
+        progress,
+    )?;
+    Ok(algorithm)
 }
 
 /// A family's error as an error of the spec key that declared it (its message and hint kept).

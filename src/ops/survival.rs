@@ -105,6 +105,7 @@ fn options(s: &SurvivalSettings, exit_curves: bool) -> Options {
         ri: s.ri.as_ref().map(|r| Ri {
             draws: r.value.draws,
             seed: r.value.seed,
+            algorithm: r.value.algorithm,
         }),
         level: s.level,
         exit_curves,

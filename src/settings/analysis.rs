@@ -9,6 +9,7 @@ use crate::estimate::adjust::Adjustment;
 use crate::estimate::inference::{DEFAULT_EXACT_MAX, RiPlan, RiStatistic};
 use crate::estimate::missing::MissingCovariates;
 use crate::estimate::multiple::FamilyDefinition;
+use crate::estimate::subsets::RiAlgorithm;
 use crate::estimate::vcov::SeType;
 use crate::estimate::weights::Ipw;
 use crate::estimate::wild::{WildNull, WildOptions, WildWeights};
@@ -110,6 +111,8 @@ pub struct AnalysisFlags {
     pub weights: Option<String>,
     pub ipw: Option<String>,
     pub ri: Option<u32>,
+    /// `--ri-algorithm`: the draw algorithm of randomization inference without a ledger.
+    pub ri_algorithm: Option<String>,
     pub ri_exact_max: Option<u32>,
     pub ri_statistic: Option<String>,
     pub seed: Option<u64>,
@@ -134,11 +137,22 @@ pub struct WildSettings {
 /// Rademacher weights and 2^G ≤ B every sign vector is enumerated instead).
 pub const MIN_WILD_DRAWS: u32 = 99;
 
-/// Randomization inference: how many draws, from which seed.
+/// Randomization inference: how many draws, from which seed, and (without a ledger) by which
+/// draw algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RiSettings {
     pub draws: u32,
     pub seed: u64,
+    /// The permutation algorithm for data without a ledger (`estimate::subsets`); None with a
+    /// study, whose own assignment procedure is re-run from its ledger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<RiAlgorithm>,
+}
+
+impl Choice for RiAlgorithm {
+    const WHAT: &'static str = "randomization-inference algorithm";
+    const WORDS: &'static [(&'static str, RiAlgorithm)] =
+        &[("v2", RiAlgorithm::V2), ("v1", RiAlgorithm::V1)];
 }
 
 /// The treatment column: with a study the ledger's `arm` (a `--treatment` flag is then an
@@ -162,14 +176,32 @@ pub fn treatment_column(flag: Option<&String>, study: Option<&Study>) -> Result<
 /// Randomization inference as `--ri`/`--seed` over a spec key (`key`, e.g. `analysis.ri_draws`)
 /// say: None for no draws (or 0); fewer than [`MIN_RI_DRAWS`] refused, naming the flag or key; the
 /// seed from `--seed` or the study. One rule for every analysis with randomization inference.
+///
+/// The draw algorithm (`--ri-algorithm v1|v2`, else the command's default) applies to data
+/// without a ledger (docs/randomization-inference.md). With a study the flag is refused: its
+/// draws re-run the study's own assignment from the ledger.
 pub fn ri_settings(
     layers: &Layers<'_>,
     flag_draws: Option<u32>,
     spec_draws: Option<u32>,
     key: &str,
     flag_seed: Option<u64>,
+    flag_algorithm: (Option<&String>, RiAlgorithm),
     study: Option<&Study>,
 ) -> Result<Option<Setting<RiSettings>>> {
+    let (flag_algorithm, default_algorithm) = flag_algorithm;
+    let algorithm = match (flag_algorithm, study) {
+        (Some(_), Some(_)) => {
+            return Err(Origin::flag("--ri-algorithm").error(
+                "with a study, randomization inference re-runs the study's own assignment from its ledger; --ri-algorithm is for --data",
+            ));
+        }
+        (Some(raw), None) => Some(
+            choose::<RiAlgorithm>(Setting::new(raw.clone(), Origin::flag("--ri-algorithm")))?.value,
+        ),
+        (None, Some(_)) => None,
+        (None, None) => Some(default_algorithm),
+    };
     let draws = match (flag_draws, spec_draws) {
         (Some(d), _) => Some(Setting::new(d, Origin::flag("--ri"))),
         (None, Some(d)) => Some(Setting::new(d, layers.spec(key))),
@@ -188,7 +220,11 @@ pub fn ri_settings(
             let seed = flag_seed.or(study.map(Study::seed)).ok_or_else(|| {
                 draws.error("randomization inference needs --seed N (or a study, whose seed is used)")
             })?;
-            Ok(Some(draws.map(|draws| RiSettings { draws, seed })))
+            Ok(Some(draws.map(|draws| RiSettings {
+                draws,
+                seed,
+                algorithm,
+            })))
         }
     }
 }
@@ -586,6 +622,8 @@ impl AnalysisSettings {
             analysis.and_then(|a| a.ri_draws),
             "analysis.ri_draws",
             flags.seed,
+            // v2 is the default of `estimate` (faster); see docs/randomization-inference.md.
+            (flags.ri_algorithm.as_ref(), RiAlgorithm::V2),
             study,
         )?;
         let ri_exact_max = layers
@@ -708,6 +746,7 @@ impl AnalysisSettings {
             seed: ri.value.seed,
             exact_max: self.ri_exact_max.value,
             statistic: self.ri_statistic.value,
+            algorithm: ri.value.algorithm,
         })
     }
 

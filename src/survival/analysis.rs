@@ -13,7 +13,8 @@ use super::rows::{ArmCurve, ExitCurve, SurvivalRow};
 use super::{COMPETING, EVENT, Sorted, cox, logrank, time_order, z_level};
 use crate::design::ledger::Ledger;
 use crate::error::{Error, Result};
-use crate::estimate::inference::{LedgerReplay, permutation_draws};
+use crate::estimate::inference::{LedgerReplay, permutation_draws, subset_plan};
+use crate::estimate::subsets::RiAlgorithm;
 use crate::estimate::{AnalysisData, Factor, Treatment};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -52,11 +53,13 @@ pub struct Tau {
     pub origin: String,
 }
 
-/// Randomization draws and their seed.
+/// Randomization draws, their seed and, for data without a ledger, the permutation
+/// algorithm (`estimate::subsets`; None: v1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ri {
     pub draws: u32,
     pub seed: u64,
+    pub algorithm: Option<RiAlgorithm>,
 }
 
 /// Everything the analysis computed.
@@ -525,6 +528,14 @@ pub fn analyse(s: &Options, p: &SurvivalData, ledger: Option<&Ledger>) -> Result
     }
     if let Some(ri) = &s.ri {
         randomization_inference(s, p, ledger, *ri, &ri_comparisons, &levels, &mut rows)?;
+        if let (None, Some(a)) = (ledger, ri.algorithm) {
+            notes.push(format!(
+                "randomization p-values from {} draws: permutation within strata by algorithm {}, seed {}",
+                ri.draws,
+                a.word(),
+                ri.seed
+            ));
+        }
     }
     notes.dedup();
     Ok(Analysis {
@@ -664,8 +675,16 @@ fn randomization_inference(
         }
         None => {
             // (The caller refuses clusters without a ledger: permuting persons would break them.)
-            let draw = permutation_draws(&data, ri.seed)?;
-            ri_data.simulate(ri.draws as usize, &draw)
+            match ri.algorithm.unwrap_or_default() {
+                RiAlgorithm::V1 => {
+                    let draw = permutation_draws(&data, ri.seed)?;
+                    ri_data.simulate(ri.draws as usize, &draw)
+                }
+                RiAlgorithm::V2 => {
+                    let plan = subset_plan(&data)?;
+                    ri_data.simulate_subsets(ri.draws as usize, &plan, ri.seed)
+                }
+            }
         }
     };
     let test = crate::estimate::ri::count(&observed, &simulated)?;

@@ -7,6 +7,7 @@
 //! the number of threads. A person drawn into an arm outside the comparison is not in it.
 
 use super::EVENT;
+use crate::estimate::subsets::{Scratch as DrawScratch, SubsetDraw, SubsetPlan};
 use rayon::prelude::*;
 
 /// The persons of one subgroup as positions in time order (increasing), overall and within
@@ -177,17 +178,168 @@ impl Layout {
                     rm[side] += 1;
                     rm[3 + side] += event;
                 }
-                let (mut oe, mut v) = (0.0, 0.0);
-                for range in &g.strata {
-                    let (a, b) = logrank_sums(&scratch.logrank[range.clone()]);
-                    oe += a;
-                    v += b;
-                }
-                out.push(if v > 0.0 { oe * oe / v } else { f64::NAN });
-                out.push(rmst_difference(&g.rmst_times, &scratch.rmst, tau));
+                out.extend(g.statistics(&scratch.logrank, &scratch.rmst, tau));
             }
         }
         out
+    }
+}
+
+impl SubgroupLayout {
+    /// The log-rank χ² and the RMST difference from the counts of every run.
+    fn statistics(&self, logrank: &[Counts], rmst: &[Counts], tau: f64) -> [f64; 2] {
+        let (mut oe, mut v) = (0.0, 0.0);
+        for range in &self.strata {
+            let (a, b) = logrank_sums(&logrank[range.clone()]);
+            oe += a;
+            v += b;
+        }
+        [
+            if v > 0.0 { oe * oe / v } else { f64::NAN },
+            rmst_difference(&self.rmst_times, rmst, tau),
+        ]
+    }
+}
+
+/// The side of a label in the comparison of `arm` with control (0): 0 control, 1 the arm, 2
+/// outside.
+fn side_of(label: usize, arm: usize) -> usize {
+    if label == 0 {
+        0
+    } else if label == arm {
+        1
+    } else {
+        2
+    }
+}
+
+/// Per subgroup, for every plan position (`estimate::subsets::SubsetPlan::row_of`): the
+/// person's runs (u32::MAX: not a member) and whether it had the event; laid out in the plan's
+/// order, so that a draw reads each stratum's persons from one stretch of memory.
+struct PersonRuns {
+    logrank: Vec<u32>,
+    rmst: Vec<u32>,
+    event: Vec<bool>,
+}
+
+impl RiData<'_> {
+    /// The statistics of `draws` assignments drawn by algorithm v2 (`estimate::subsets`) from
+    /// `plan` (built on the persons' arm codes and strata), in draw order. The counts of every
+    /// run with every person at its stratum's majority arm are formed once; a draw moves only
+    /// the persons it names between the sides of each comparison, the statistics are computed
+    /// from the counts by the same arithmetic as [`RiData::statistics`], and the moves are
+    /// undone (the counts are integers, so exactly).
+    pub fn simulate_subsets(&self, draws: usize, plan: &SubsetPlan, seed: u64) -> Vec<Vec<f64>> {
+        let layout = Layout::new(self);
+        let n = plan.len();
+        // The majority label of every plan position.
+        let majority: Vec<usize> = plan
+            .rows_in_order()
+            .iter()
+            .map(|&row| plan.base()[row as usize])
+            .collect();
+        let runs: Vec<PersonRuns> = layout
+            .subgroups
+            .iter()
+            .map(|g| {
+                let mut by_person = vec![usize::MAX; self.order.len().max(n)];
+                for (k, &p) in g.person.iter().enumerate() {
+                    by_person[p as usize] = k;
+                }
+                let mut r = PersonRuns {
+                    logrank: vec![u32::MAX; n],
+                    rmst: vec![u32::MAX; n],
+                    event: vec![false; n],
+                };
+                for (position, &row) in plan.rows_in_order().iter().enumerate() {
+                    if let Some(&k) = by_person.get(row as usize).filter(|&&k| k != usize::MAX) {
+                        r.logrank[position] = g.logrank_run[k];
+                        r.rmst[position] = g.rmst_run[k];
+                        r.event[position] = g.event[k];
+                    }
+                }
+                r
+            })
+            .collect();
+        // Per comparison and subgroup: the counts with every person at its majority label.
+        let mut base: Vec<(Vec<Counts>, Vec<Counts>)> = Vec::new();
+        for &(arm, _) in &self.comparisons {
+            for (g, who) in layout.subgroups.iter().zip(&runs) {
+                let mut lr = vec![[0u32; 6]; g.logrank_runs];
+                let mut rm = vec![[0u32; 6]; g.rmst_times.len()];
+                for position in 0..n {
+                    if who.logrank[position] == u32::MAX {
+                        continue;
+                    }
+                    let side = side_of(majority[position], arm);
+                    let e = u32::from(who.event[position]);
+                    for counts in [
+                        &mut lr[who.logrank[position] as usize],
+                        &mut rm[who.rmst[position] as usize],
+                    ] {
+                        counts[side] += 1;
+                        counts[3 + side] += e;
+                    }
+                }
+                base.push((lr, rm));
+            }
+        }
+        let groups = layout.subgroups.len();
+        (0..draws)
+            .into_par_iter()
+            .with_min_len(64)
+            .map_init(
+                || (base.clone(), DrawScratch::default(), SubsetDraw::default()),
+                |(counts, scratch, drawn), r| {
+                    plan.draw_into(seed, r, scratch, drawn);
+                    let mut out = Vec::with_capacity(self.comparisons.len() * groups * 2);
+                    for (c, &(arm, tau)) in self.comparisons.iter().enumerate() {
+                        for (gi, g) in layout.subgroups.iter().enumerate() {
+                            let (lr, rm) = &mut counts[c * groups + gi];
+                            let who = &runs[gi];
+                            move_persons(drawn, &majority, who, arm, lr, rm, false);
+                            out.extend(g.statistics(lr, rm, tau));
+                            move_persons(drawn, &majority, who, arm, lr, rm, true);
+                        }
+                    }
+                    out
+                },
+            )
+            .collect()
+    }
+}
+
+/// Move the persons of a draw from the side of their majority label to the side of their drawn
+/// label (`back`: the other way) in the counts of every run.
+fn move_persons(
+    drawn: &SubsetDraw,
+    majority: &[usize],
+    who: &PersonRuns,
+    arm: usize,
+    logrank: &mut [Counts],
+    rmst: &mut [Counts],
+    back: bool,
+) {
+    for (&position, &label) in drawn.positions.iter().zip(&drawn.labels) {
+        let k = position as usize;
+        let lr = who.logrank[k];
+        if lr == u32::MAX {
+            continue;
+        }
+        let (mut from, mut to) = (side_of(majority[k], arm), side_of(label, arm));
+        if from == to {
+            continue;
+        }
+        if back {
+            std::mem::swap(&mut from, &mut to);
+        }
+        let e = u32::from(who.event[k]);
+        for counts in [&mut logrank[lr as usize], &mut rmst[who.rmst[k] as usize]] {
+            counts[from] -= 1;
+            counts[to] += 1;
+            counts[3 + from] -= e;
+            counts[3 + to] += e;
+        }
     }
 }
 
@@ -252,6 +404,50 @@ fn rmst_difference(times: &[f64], runs: &[Counts], tau: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::survival::{Sorted, km::Curve, logrank, rmst};
+
+    /// Algorithm v2 (issue 19): the counts moved person by person give exactly (to the last
+    /// bit) the statistics of the draw's whole assignment, for 2 comparisons, a subgroup and
+    /// strata.
+    #[test]
+    fn v2_draws_give_the_statistics_of_their_whole_assignment() {
+        let n = 300;
+        let mut s = crate::rng::Stream::new(3, "toy");
+        let mut time: Vec<f64> = (0..n).map(|_| (1 + s.below(40)) as f64).collect();
+        let status: Vec<u8> = (0..n).map(|_| u8::from(s.bernoulli(0.7))).collect();
+        let codes: Vec<usize> = (0..n).map(|_| s.below(3) as usize).collect();
+        let stratum: Vec<usize> = (0..n).map(|i| i % 4).collect();
+        let women: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
+        let sorted_status: Vec<u8> = order.iter().map(|&i| status[i]).collect();
+        time = order.iter().map(|&i| time[i]).collect();
+        let members_of = |keep: &dyn Fn(usize) -> bool| {
+            let all: Vec<usize> = (0..n).filter(|&j| keep(order[j])).collect();
+            let mut by = vec![Vec::new(); 4];
+            for &j in &all {
+                by[stratum[order[j]]].push(j);
+            }
+            Members {
+                all,
+                by_stratum: by,
+            }
+        };
+        let data = RiData {
+            time: &time,
+            status: &sorted_status,
+            order: &order,
+            members: vec![members_of(&|_| true), members_of(&|i| women[i])],
+            comparisons: vec![(1, 30.0), (2, 25.0)],
+        };
+        let plan = SubsetPlan::new(&codes, &stratum).unwrap();
+        let fast = data.simulate_subsets(40, &plan, 9);
+        let whole = data.simulate(40, &|r| plan.codes(&plan.draw(9, r)));
+        assert_eq!(fast.len(), 40);
+        for (a, b) in fast.iter().zip(&whole) {
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(a), bits(b));
+        }
+    }
 
     #[test]
     fn the_statistics_agree_with_the_estimators() {
