@@ -194,8 +194,9 @@ impl ResamplingPlan {
                     };
                 }
                 // Cell key: (stratum, 0 = all treated, 1 = all control, 2 = mixed).
-                let mut groups: BTreeMap<(usize, usize), (Vec<f64>, Vec<Vec<usize>>)> =
-                    BTreeMap::new();
+                // Per cell: the clusters' sums, and their members.
+                type CellUnits = (Vec<f64>, Vec<Vec<usize>>);
+                let mut groups: BTreeMap<(usize, usize), CellUnits> = BTreeMap::new();
                 for (c, (stratum, arms, values)) in sums {
                     let kind = match arms {
                         [true, false] => 0,

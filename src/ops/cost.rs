@@ -438,7 +438,7 @@ fn cost_per_month_of(
     let mut settings = cost.clone();
     settings.outcome = survival.time.value.clone();
     let event = &survival.event.value;
-    let p = prepare(&settings, &joined)?;
+    let p = prepare(&settings, joined)?;
     let codes = joined.text(event)?;
     let cause = survival.cause.as_ref().map(|c| c.value.trim());
     let mut status = Vec::with_capacity(p.keep.len());
@@ -509,14 +509,14 @@ fn cost_per_month_of(
     })
 }
 
+/// The survival settings of a study and the τ of each compared arm.
+pub type StudyTaus = (SurvivalSettings, Vec<(String, f64)>);
+
 /// The τ of each compared arm that the survival analysis of a study uses (given, or survRM2's
 /// default), found by that analysis without its randomization inference (τ does not depend on
 /// it), for the cost per additional month with a job of `lotta cost` run alone, as `lotta run`
 /// adds it; `None` unless the study has `[survival]`.
-pub fn study_taus(
-    study: &Study,
-    inputs: &StudyInputs,
-) -> Result<Option<(SurvivalSettings, Vec<(String, f64)>)>> {
+pub fn study_taus(study: &Study, inputs: &StudyInputs) -> Result<Option<StudyTaus>> {
     use crate::settings::survival::SurvivalFlags;
     if study.spec.survival.is_none() {
         return Ok(None);
