@@ -141,6 +141,23 @@ fn check(e: &lotta::cea::benefit::BenefitEstimate, r: &Value, label: &str) {
         num(r, "break_even"),
         &format!("{label} break-even"),
     );
+    // The net benefit per participant as a ratio NB/Δd: Fieller's set.
+    assert_eq!(
+        e.per_participant_fieller.shape(),
+        r["pp_fieller_shape"].as_str().unwrap(),
+        "{label}"
+    );
+    let (lo, hi) = e.per_participant_fieller.limits();
+    close(
+        lo,
+        num(r, "pp_fieller_low"),
+        &format!("{label} pp fieller low"),
+    );
+    close(
+        hi,
+        num(r, "pp_fieller_high"),
+        &format!("{label} pp fieller high"),
+    );
     // Its delta-method SE and Fieller's set within the month of break-even.
     close(
         e.break_even_se,
@@ -192,6 +209,33 @@ fn net_benefit_ratio_break_even_and_every_scenario_match_r() {
         let want = tornado[bar.input].as_array().unwrap();
         close(bar.net_benefit_low, want[0].as_f64().unwrap(), bar.input);
         close(bar.net_benefit_high, want[1].as_f64().unwrap(), bar.input);
+    }
+}
+
+/// The break-even horizon's confidence set by test inversion over horizons against R's grid
+/// scan refined by uniroot: the hull, the number of pieces, whether it reaches the horizon and
+/// the horizon from which the net benefit is significantly positive; for the data as they are
+/// (the set runs to the horizon) and with the costs divided by 4 (a bounded set, then positive).
+#[test]
+fn break_even_set_by_test_inversion_matches_r() {
+    let reference = reference();
+    let mut cheap = load().sample;
+    cheap.cost.iter_mut().for_each(|c| *c /= 4.0);
+    for (sample, r) in [
+        (load().sample, &reference["base"]["break_even_set"]),
+        (cheap, &reference["cheap_break_even_set"]),
+    ] {
+        let a = analyse_replicates(&sample, &options(), &[]).unwrap();
+        let set = &a.valuations[0].break_even_set;
+        assert_eq!(set.intervals.len() as f64, num(r, "pieces"));
+        assert_eq!(
+            set.reaches_horizon(),
+            r["reaches_horizon"].as_bool().unwrap()
+        );
+        let (lo, hi) = set.hull();
+        close(lo, num(r, "low"), "set low");
+        close(hi, num(r, "high"), "set high");
+        close(set.positive_from, num(r, "positive_from"), "positive from");
     }
 }
 
@@ -324,6 +368,7 @@ fn load_survival() -> BenefitSample {
         time_to_job: Some(TimeToJob {
             time: col("job_day"),
             status: col("job").iter().map(|&s| s as u8).collect(),
+            competing: false,
         }),
     }
 }
@@ -378,6 +423,216 @@ fn months_in_work_from_survival_curves_match_r() {
     assert_eq!(reps.len() as f64, num(b, "reps"));
     let a = analyse_replicates(&sample, &survival_options(), &reps).unwrap();
     let want = b["net_benefit"].as_array().unwrap();
+    let (lo, hi) = a.valuations[0].net_benefit_boot;
+    close(lo, want[0].as_f64().unwrap(), "boot low");
+    close(hi, want[1].as_f64().unwrap(), "boot high");
+}
+
+/// The cost per additional month with a job in a cluster-randomized study (16 sites, arms by
+/// site) against tests/reference/benefit/survival_months.R, which sums survival's own infinitesimal
+/// jackknife (`survfit(..., cluster =, influence = TRUE)`) by cluster: the cluster-robust
+/// variances of ΔC and ΔM, their covariance, the ratio, its t(G − 1) delta-method interval and
+/// Fieller's limits, at τ = 365 and 540 days.
+#[test]
+fn clustered_cost_per_month_matches_survfit_influence_sums() {
+    use lotta::cea::months::cost_per_month;
+    let t = Table::read(
+        Path::new("tests/reference/benefit/clustered_data.csv"),
+        &[
+            ColumnRequest::text("site"),
+            ColumnRequest::text("arm"),
+            ColumnRequest::number("time"),
+            ColumnRequest::number("event"),
+            ColumnRequest::number("cost"),
+        ],
+    )
+    .unwrap();
+    let sites = t.text("site").unwrap();
+    let mut names: Vec<&String> = sites.iter().collect();
+    names.sort();
+    names.dedup();
+    let clusters: Vec<usize> = sites
+        .iter()
+        .map(|s| names.iter().position(|x| *x == s).unwrap())
+        .collect();
+    let treated: Vec<bool> = t.text("arm").unwrap().iter().map(|a| a == "md1").collect();
+    let status: Vec<u8> = t
+        .number("event")
+        .unwrap()
+        .iter()
+        .map(|&e| e as u8)
+        .collect();
+    let text =
+        std::fs::read_to_string("tests/reference/benefit/survival_months_reference.json").unwrap();
+    let reference: Value = serde_json::from_str(&text).unwrap();
+    for r in reference["cost_per_month"].as_array().unwrap() {
+        let tau = num(r, "tau");
+        let got = cost_per_month(
+            t.number("cost").unwrap(),
+            t.number("time").unwrap(),
+            &status,
+            &treated,
+            Some(&clusters),
+            tau,
+            0.95,
+        )
+        .unwrap();
+        let q = &got.ratio;
+        assert_eq!(got.clusters.map(|g| g as f64), Some(num(r, "clusters")));
+        let (fl, fh) = q.fieller.limits();
+        assert_eq!(q.fieller.shape(), r["fieller_shape"].as_str().unwrap());
+        assert!(
+            q.meaningful,
+            "τ {tau}: the reference's effect is significant"
+        );
+        for (g, key) in [
+            (got.rmst[0], "rmst_treated"),
+            (got.rmst[1], "rmst_control"),
+            (q.delta_cost, "delta_cost"),
+            (q.se_cost * q.se_cost, "var_cost"),
+            (q.delta_effect, "delta_months"),
+            (q.se_effect * q.se_effect, "var_months"),
+            (q.covariance, "covariance"),
+            (q.icer, "ratio"),
+            (q.icer_se, "ratio_se"),
+            (q.delta_low, "delta_low"),
+            (q.delta_high, "delta_high"),
+            (fl, "fieller_low"),
+            (fh, "fieller_high"),
+        ] {
+            close(g, num(r, key), &format!("τ {tau} {key}"));
+        }
+    }
+}
+
+fn boot_reps(
+    sample: &BenefitSample,
+    file: &str,
+    persons_of: impl Fn(usize) -> Vec<usize>,
+) -> Vec<Vec<f64>> {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let idx: Vec<usize> = line
+                .split(',')
+                .flat_map(|x| persons_of(x.trim().parse().unwrap()))
+                .collect();
+            replicate_of_indices(sample, &idx)
+        })
+        .collect()
+}
+
+fn survival_months_reference() -> Value {
+    let text =
+        std::fs::read_to_string("tests/reference/benefit/survival_months_reference.json").unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Months in work valued from the Kaplan–Meier curves in a cluster-randomized study (16 sites)
+/// against survival_months.R: the net benefit, its cluster-robust SE (the clusters' sums of
+/// survfit's infinitesimal-jackknife influences and of the cost influences, CR1) and t(15)
+/// interval; and the cluster bootstrap on boot's exported site indices.
+#[test]
+fn clustered_net_benefit_from_survival_curves_matches_r() {
+    let t = Table::read(
+        Path::new("tests/reference/benefit/clustered_data.csv"),
+        &[
+            ColumnRequest::text("site"),
+            ColumnRequest::text("arm"),
+            ColumnRequest::number("time"),
+            ColumnRequest::number("event"),
+            ColumnRequest::number("cost"),
+        ],
+    )
+    .unwrap();
+    let sites = t.text("site").unwrap().to_vec();
+    // Sites s01..s16: the code is the site's number − 1, boot's row of the sites' table.
+    let clusters: Vec<usize> = sites
+        .iter()
+        .map(|s| s[1..].parse::<usize>().unwrap() - 1)
+        .collect();
+    let n = sites.len();
+    let sample = BenefitSample {
+        treated: t.text("arm").unwrap().iter().map(|a| a == "md1").collect(),
+        cost: t.number("cost").unwrap().to_vec(),
+        participation: None,
+        months: (1..=18).collect(),
+        in_work: Vec::new(),
+        strata: vec![0; n],
+        clusters: Some(clusters.clone()),
+        time_to_job: Some(TimeToJob {
+            time: t.number("time").unwrap().to_vec(),
+            status: t
+                .number("event")
+                .unwrap()
+                .iter()
+                .map(|&e| e as u8)
+                .collect(),
+            competing: false,
+        }),
+    };
+    let reference = survival_months_reference();
+    let r = &reference["clustered_net_benefit"];
+    let a = analyse_replicates(&sample, &survival_options(), &[]).unwrap();
+    let e = &a.valuations[0];
+    for (got, key) in [
+        (e.months_gained, "months_gained"),
+        (e.benefit, "benefit"),
+        (e.cost, "cost"),
+        (e.net_benefit, "net_benefit"),
+        (e.net_benefit_se, "net_benefit_se"),
+        (e.net_benefit_low, "net_benefit_low"),
+        (e.net_benefit_high, "net_benefit_high"),
+    ] {
+        close(got, num(r, key), key);
+    }
+    let reps = boot_reps(
+        &sample,
+        "tests/reference/benefit/clustered_boot_indices.csv",
+        |g| (0..n).filter(|&i| clusters[i] == g).collect(),
+    );
+    assert_eq!(reps.len() as f64, num(&r["bootstrap"], "reps"));
+    let a = analyse_replicates(&sample, &survival_options(), &reps).unwrap();
+    let want = r["bootstrap"]["net_benefit"].as_array().unwrap();
+    let (lo, hi) = a.valuations[0].net_benefit_boot;
+    close(lo, want[0].as_f64().unwrap(), "cluster boot low");
+    close(hi, want[1].as_f64().unwrap(), "cluster boot high");
+}
+
+/// Months in work from the Aalen–Johansen cumulative incidence of the first job with the other
+/// exits competing, against survival_months.R (survival's multi-state survfit with its
+/// infinitesimal-jackknife influences, the curve checked there against cmprsk::cuminc): months
+/// gained and their SE, the benefit, the net benefit and their SEs (with the costs' covariance),
+/// and the bootstrap on boot's indices with the curves refitted.
+#[test]
+fn months_from_the_cumulative_incidence_with_competing_exits_match_r() {
+    let mut sample = load_survival();
+    if let Some(job) = sample.time_to_job.as_mut() {
+        job.competing = true;
+    }
+    let reference = survival_months_reference();
+    let r = &reference["competing"];
+    let a = analyse_replicates(&sample, &survival_options(), &[]).unwrap();
+    let e = &a.valuations[0];
+    for (got, key) in [
+        (e.months_gained, "months_gained"),
+        (e.months_gained_se, "months_gained_se"),
+        (e.benefit, "benefit"),
+        (e.benefit_se, "benefit_se"),
+        (e.cost, "cost"),
+        (e.net_benefit, "net_benefit"),
+        (e.net_benefit_se, "net_benefit_se"),
+    ] {
+        close(got, num(r, key), key);
+    }
+    let reps = boot_reps(
+        &sample,
+        "tests/reference/benefit/competing_boot_indices.csv",
+        |i| vec![i],
+    );
+    let a = analyse_replicates(&sample, &survival_options(), &reps).unwrap();
+    let want = r["bootstrap"]["net_benefit"].as_array().unwrap();
     let (lo, hi) = a.valuations[0].net_benefit_boot;
     close(lo, want[0].as_f64().unwrap(), "boot low");
     close(hi, want[1].as_f64().unwrap(), "boot high");

@@ -649,4 +649,13 @@ fn cost_alone_includes_the_cost_per_month_with_a_job() {
     let report = std::fs::read_to_string("notebooks-out/md1-demo/tables/cost.csv").unwrap();
     assert_eq!(alone.len(), 2, "gross and net");
     assert_eq!(alone, months(&report));
+    // Issue 17 item 6: one join for the costs and the months, the same numbers as `lotta run`:
+    // every row of all persons, header included.
+    let every = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("all,") || l.starts_with("subgroup,"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(every(&String::from_utf8_lossy(&out.stdout)), every(&report));
 }

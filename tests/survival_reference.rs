@@ -180,7 +180,16 @@ fn cost_per_month_with_a_job_matches_r() {
         let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
         let status: Vec<u8> = rows.iter().map(|&i| event[i]).collect();
         let treated: Vec<bool> = rows.iter().map(|&i| arm[i] == "md1").collect();
-        let got = cost_per_month(&pick(&cost), &pick(&time), &status, &treated, tau, 0.95).unwrap();
+        let got = cost_per_month(
+            &pick(&cost),
+            &pick(&time),
+            &status,
+            &treated,
+            None,
+            tau,
+            0.95,
+        )
+        .unwrap();
         let q = &got.ratio;
         let what = |name: &str| format!("τ {tau} {subgroup} {name}");
         assert_eq!(got.n[0] as f64, col("n_treated"));

@@ -42,7 +42,7 @@ use super::discount::{self, Extrapolation};
 use super::fieller::Fieller;
 use super::months::{monthly_share_estimates, monthly_shares};
 use super::{difference_moments, ratio_se};
-use crate::dist::{pnorm, qnorm};
+use crate::dist::pnorm;
 use crate::error::{Error, Result};
 use crate::rng::Stream;
 
@@ -63,7 +63,8 @@ pub struct BenefitSample {
     pub clusters: Option<Vec<usize>>,
     /// Months in work from the time to the first job instead of `in_work` (then empty, and
     /// `months` = 1..=H): the share of each month after the first job, 1 − KM
-    /// (`cea::months::monthly_shares`).
+    /// (`cea::months::monthly_shares`), or with competing exits the Aalen–Johansen cumulative
+    /// incidence (`cea::months::monthly_cif_shares`).
     pub time_to_job: Option<TimeToJob>,
 }
 
@@ -72,8 +73,38 @@ pub struct BenefitSample {
 pub struct TimeToJob {
     /// Days from randomization to the first job or the end of follow-up (≥ 0).
     pub time: Vec<f64>,
-    /// `survival::EVENT` for a first job; anything else censors.
+    /// `survival::EVENT` for a first job, `survival::COMPETING` another exit; anything else
+    /// censors.
     pub status: Vec<u8>,
+    /// Other exits compete (`[survival] cause` declared): months from the Aalen–Johansen
+    /// cumulative incidence of the job (`cea::months::monthly_cif_shares`); else other exits
+    /// censor and the months come from 1 − Kaplan–Meier (`cea::months::monthly_shares`).
+    pub competing: bool,
+}
+
+impl TimeToJob {
+    /// The monthly shares after the first job of the persons `rows`, with their covariance and
+    /// influences.
+    fn shares(&self, rows: &[usize], months: u32) -> super::months::MonthlyShares {
+        let time: Vec<f64> = rows.iter().map(|&i| self.time[i]).collect();
+        let status: Vec<u8> = rows.iter().map(|&i| self.status[i]).collect();
+        if self.competing {
+            super::months::monthly_cif_shares(&time, &status, months)
+        } else {
+            monthly_shares(&time, &status, months)
+        }
+    }
+
+    /// The shares alone (for bootstrap replicates).
+    fn share_estimates(&self, rows: &[usize], months: u32) -> Vec<f64> {
+        let time: Vec<f64> = rows.iter().map(|&i| self.time[i]).collect();
+        let status: Vec<u8> = rows.iter().map(|&i| self.status[i]).collect();
+        if self.competing {
+            super::months::cif_share_estimates(&time, &status, months)
+        } else {
+            monthly_share_estimates(&time, &status, months)
+        }
+    }
 }
 
 /// A value of one month in work, in SEK.
@@ -150,6 +181,11 @@ pub struct BenefitEstimate {
     pub per_participant_low: f64,
     pub per_participant_high: f64,
     pub per_participant_boot: (f64, f64),
+    /// Fieller's set of NB/Δd, a ratio of two estimated differences (Fieller 1954; Willan &
+    /// O'Brien 1996, eq. 4; Glick et al. 2014, §7.3): bounded when the take-up difference
+    /// differs significantly from 0, else two rays or the whole line (`Undefined` without
+    /// participation).
+    pub per_participant_fieller: Fieller,
     /// ΔB / ΔC̃ (NaN when ΔC̃ ≤ 0: the programme costs no more, the ratio is not meaningful).
     pub benefit_cost_ratio: f64,
     pub ratio_se: f64,
@@ -170,8 +206,147 @@ pub struct BenefitEstimate {
     pub break_even_boot: (f64, f64),
     /// Share of bootstrap replicates that break even within the horizon.
     pub share_breaking_even: f64,
+    /// The confidence set of the break-even horizon by test inversion over horizons, which does
+    /// not assume the month of break-even ([`BreakEvenSet`]).
+    pub break_even_set: BreakEvenSet,
     /// Why a value is empty, and what was assumed.
     pub notes: Vec<String>,
+}
+
+/// The confidence set of the break-even horizon by inverting, at every horizon h in [0, H], the
+/// test of a zero net benefit: the horizons whose interval NB(h) ± z·SE(h) contains 0 (Casella &
+/// Berger 2002, *Statistical Inference*, §9.2.1: a confidence set as the acceptance regions of
+/// tests; the break-even horizon h* is where NB(h*) = 0, so H₀: h* = h is H₀: NB(h) = 0 when the
+/// cumulative benefit rises). Within month m, NB(m − 1 + f) = a₀ + f·a₁ with weights linear in f
+/// (the benefit is interpolated linearly within the month), so the set there is
+/// {f ∈ [0, 1] : (a₀ + f a₁)² ≤ z²(v₀₀ + 2f v₀₁ + f² v₁₁)}, a quadratic inequality solved exactly;
+/// Fieller's set within the crossing month is the piece of this set in that month. Unlike the
+/// month-wise delta and Fieller intervals it does not condition on the month of break-even.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreakEvenSet {
+    /// Disjoint closed intervals of months, in order (empty: every horizon in [0, H] has a net
+    /// benefit significantly different from zero).
+    pub intervals: Vec<(f64, f64)>,
+    /// The horizon H of the path (the last month counted).
+    pub horizon: f64,
+    /// The first horizon from which the lower limit of the net benefit stays above 0 up to H
+    /// (NaN when it is not above 0 at H).
+    pub positive_from: f64,
+}
+
+impl BreakEvenSet {
+    /// The smallest and largest month of the set (NaN when empty).
+    pub fn hull(&self) -> (f64, f64) {
+        match (self.intervals.first(), self.intervals.last()) {
+            (Some(a), Some(b)) => (a.0, b.1),
+            _ => (f64::NAN, f64::NAN),
+        }
+    }
+
+    /// True when the set runs to the horizon: break-even beyond the months counted is not
+    /// excluded.
+    pub fn reaches_horizon(&self) -> bool {
+        self.intervals
+            .last()
+            .is_some_and(|&(_, hi)| hi >= self.horizon - 1e-12)
+    }
+}
+
+/// How the net benefit's interval stands on a piece of a month.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Verdict {
+    /// The interval contains 0: the piece is in the confidence set.
+    Inside,
+    /// The lower limit is above 0.
+    Positive,
+    /// The upper limit is below 0.
+    Negative,
+}
+
+/// The pieces of [0, 1] between the real roots of A f² + B f + C in (0, 1), each judged at its
+/// midpoint: inside the set where the quadratic is ≤ 0, else positive or negative by the sign of
+/// a₀ + f a₁.
+fn month_pieces(a: f64, b: f64, c: f64, a0: f64, a1: f64) -> Vec<(f64, f64, Verdict)> {
+    let mut cuts = vec![0.0, 1.0];
+    let scale = a.abs().max(b.abs()).max(c.abs());
+    if scale > 0.0 {
+        if a.abs() <= 1e-14 * scale {
+            if b != 0.0 {
+                cuts.push(-c / b);
+            }
+        } else {
+            let disc = b * b - 4.0 * a * c;
+            if disc >= 0.0 {
+                // The stable form of the two roots (Press et al. 2007, Numerical Recipes, §5.6).
+                let q = -0.5 * (b + b.signum() * disc.sqrt());
+                if q != 0.0 {
+                    cuts.push(q / a);
+                    cuts.push(c / q);
+                }
+            }
+        }
+    }
+    cuts.retain(|x| x.is_finite() && *x >= 0.0 && *x <= 1.0);
+    cuts.sort_by(f64::total_cmp);
+    cuts.dedup();
+    cuts.windows(2)
+        .map(|w| {
+            let mid = 0.5 * (w[0] + w[1]);
+            let verdict = if (a * mid + b) * mid + c <= 0.0 {
+                Verdict::Inside
+            } else if a0 + mid * a1 > 0.0 {
+                Verdict::Positive
+            } else {
+                Verdict::Negative
+            };
+            (w[0], w[1], verdict)
+        })
+        .collect()
+}
+
+/// [`BreakEvenSet`] of the net benefit path with weights `net[h]` (h = 0..=H).
+fn break_even_set(model: &Model, net: &[Vec<f64>]) -> BreakEvenSet {
+    let z2 = model.z * model.z;
+    let mut intervals: Vec<(f64, f64)> = Vec::new();
+    // The start of the current run of pieces with a positive lower limit.
+    let mut positive_from = f64::NAN;
+    for m in 1..net.len() {
+        let (g0, g1) = (&net[m - 1], &net[m]);
+        let step: Vec<f64> = g1.iter().zip(g0).map(|(x, y)| x - y).collect();
+        let a0 = Model::dot(g0, &model.diff);
+        let a1 = Model::dot(&step, &model.diff);
+        let (v00, v01, v11) = (
+            model.cov_of(g0, g0),
+            model.cov_of(g0, &step),
+            model.cov_of(&step, &step),
+        );
+        let (a, b, c) = (
+            a1 * a1 - z2 * v11,
+            2.0 * (a0 * a1 - z2 * v01),
+            a0 * a0 - z2 * v00,
+        );
+        let shift = (m - 1) as f64;
+        for (lo, hi, verdict) in month_pieces(a, b, c, a0, a1) {
+            let (lo, hi) = (lo + shift, hi + shift);
+            match verdict {
+                Verdict::Inside => {
+                    match intervals.last_mut() {
+                        Some((_, last)) if (*last - lo).abs() < 1e-12 => *last = hi,
+                        _ => intervals.push((lo, hi)),
+                    }
+                    positive_from = f64::NAN;
+                }
+                Verdict::Positive if positive_from.is_nan() => positive_from = lo,
+                Verdict::Positive => {}
+                Verdict::Negative => positive_from = f64::NAN,
+            }
+        }
+    }
+    BreakEvenSet {
+        intervals,
+        horizon: (net.len() - 1) as f64,
+        positive_from,
+    }
 }
 
 /// One input of the one-way sensitivity analysis: the net benefit at its low and high setting,
@@ -288,12 +463,6 @@ impl BenefitSample {
             if job.time.iter().any(|t| !(t.is_finite() && *t >= 0.0)) {
                 return Err(Error::compute(
                     "valued outcome: a time to the first job is missing or negative",
-                ));
-            }
-            if self.clusters.is_some() {
-                return Err(Error::compute(
-                    "valued outcome: months in work from the time to the first job are not yet \
-                     available with clusters; value monthly columns ([cost.benefit] in_work)",
                 ));
             }
             let consecutive = self
@@ -469,23 +638,23 @@ fn estimate(
         g[k] = 1.0;
         g
     });
-    let (pp, pp_se) = match &take_up {
+    let (pp, pp_se, pp_fieller) = match &take_up {
         Some(g_d) => {
             let dd = value(g_d);
+            let (v_n, v_d, c_nd) = (
+                model.cov_of(&g_n, &g_n),
+                model.cov_of(g_d, g_d),
+                model.cov_of(&g_n, g_d),
+            );
             (
                 if dd != 0.0 { nb / dd } else { f64::NAN },
-                ratio_se(
-                    nb,
-                    dd,
-                    model.cov_of(&g_n, &g_n),
-                    model.cov_of(g_d, g_d),
-                    model.cov_of(&g_n, g_d),
-                ),
+                ratio_se(nb, dd, v_n, v_d, c_nd),
+                Fieller::compute(nb, dd, v_n, v_d, c_nd, z),
             )
         }
         None => {
             notes.push("no participation column: no net benefit per participant".into());
-            (f64::NAN, f64::NAN)
+            (f64::NAN, f64::NAN, Fieller::Undefined)
         }
     };
 
@@ -567,6 +736,33 @@ fn estimate(
                     model.months.last().unwrap_or(&0)
                 ),
             }
+        ));
+    }
+
+    let net_path: Vec<Vec<f64>> = w
+        .benefit_by_month
+        .iter()
+        .map(|g| g.iter().zip(&g_c).map(|(b, c)| b - c).collect())
+        .collect();
+    let be_set = break_even_set(model, &net_path);
+    if be_set.intervals.is_empty() {
+        notes.push(format!(
+            "the net benefit differs significantly from zero at every horizon to {} months: no \
+             horizon within them is consistent with breaking even",
+            w.horizon
+        ));
+    } else if be_set.reaches_horizon() {
+        notes.push(format!(
+            "the confidence set of the break-even horizon by test inversion reaches {} months: \
+             breaking even later is not excluded",
+            w.horizon
+        ));
+    }
+    if be_set.intervals.len() > 1 {
+        notes.push(format!(
+            "the confidence set of the break-even horizon by test inversion is {} separate \
+             intervals; its hull is shown",
+            be_set.intervals.len()
         ));
     }
 
@@ -655,6 +851,7 @@ fn estimate(
         per_participant_low: pp - z * pp_se,
         per_participant_high: pp + z * pp_se,
         per_participant_boot: boot_or_nan(&boot_pp, level),
+        per_participant_fieller: pp_fieller,
         benefit_cost_ratio: bcr,
         ratio_se: bcr_se,
         ratio_low: bcr - z * bcr_se,
@@ -672,6 +869,7 @@ fn estimate(
         break_even_fieller: be_fieller,
         break_even_boot: be_boot,
         share_breaking_even: share_be,
+        break_even_set: be_set,
         notes,
     }
 }
@@ -734,8 +932,12 @@ pub fn analyse(
 
 /// The differences in arm means of [`variables`] and their covariance; with a time to the first
 /// job, followed by the differences in the monthly shares after the first job, their covariance
-/// (`cea::months::monthly_shares`, summed over the arms) and their covariance with each arm mean,
-/// Σ_a Σ_{i∈a} (xᵢ − x̄_a)/n_a · ψᵢ(m) with ψ the influence on the share (as `cea::months`).
+/// (`cea::months::monthly_shares` or `monthly_cif_shares`, summed over the arms) and their
+/// covariance with each arm mean, Σ_a Σ_{i∈a} (xᵢ − x̄_a)/n_a · ψᵢ(m) with ψ the influence on the
+/// share (as `cea::months`). With clusters every variance and covariance is cluster-robust: each
+/// person's influence on every difference (±(xᵢ − x̄_a)/n_a for a mean, ±ψᵢ(m) for a share) summed
+/// by cluster, Σ_g U_g U_gᵀ times the cost analysis's CR1 factor G/(G − 1)·(N − 1)/(N − 2)
+/// (`cea::difference_moments`; docs/methods/cost-benefit.md).
 fn moments(sample: &BenefitSample) -> (Vec<f64>, Vec<f64>) {
     let vars = variables(sample);
     let refs: Vec<&[f64]> = vars.iter().map(Vec::as_slice).collect();
@@ -752,22 +954,42 @@ fn moments(sample: &BenefitSample) -> (Vec<f64>, Vec<f64>) {
     for a in 0..k0 {
         cov[a * k..a * k + k0].copy_from_slice(&cov0[a * k0..(a + 1) * k0]);
     }
+    // With clusters: each cluster's sums of the persons' signed influences on the k differences.
+    let mut by_cluster: std::collections::BTreeMap<usize, Vec<f64>> = Default::default();
     for (arm, sign) in [(true, 1.0), (false, -1.0)] {
         let rows: Vec<usize> = (0..sample.treated.len())
             .filter(|&i| sample.treated[i] == arm)
             .collect();
-        let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-        let status: Vec<u8> = rows.iter().map(|&i| job.status[i]).collect();
-        let shares = monthly_shares(&pick(&job.time), &status, h as u32);
+        let shares = job.shares(&rows, h as u32);
         let nf = rows.len() as f64;
         for m in 0..h {
             diff[k0 + m] += sign * shares.share[m];
+        }
+        if let Some(clusters) = &sample.clusters {
+            let means: Vec<f64> = vars
+                .iter()
+                .map(|x| rows.iter().map(|&i| x[i]).sum::<f64>() / nf)
+                .collect();
+            for (r, &i) in rows.iter().enumerate() {
+                let u = by_cluster
+                    .entry(clusters[i])
+                    .or_insert_with(|| vec![0.0; k]);
+                for (a, x) in vars.iter().enumerate() {
+                    u[a] += sign * (x[i] - means[a]) / nf;
+                }
+                for m in 0..h {
+                    u[k0 + m] += sign * shares.influence[m][r];
+                }
+            }
+            continue;
+        }
+        for m in 0..h {
             for m2 in 0..h {
                 cov[(k0 + m) * k + k0 + m2] += shares.cov[m * h + m2];
             }
         }
         for (a, x) in vars.iter().enumerate() {
-            let x = pick(x);
+            let x: Vec<f64> = rows.iter().map(|&i| x[i]).collect();
             let mean = x.iter().sum::<f64>() / nf;
             for m in 0..h {
                 let c: f64 = x
@@ -777,6 +999,19 @@ fn moments(sample: &BenefitSample) -> (Vec<f64>, Vec<f64>) {
                     .sum();
                 cov[a * k + k0 + m] += c;
                 cov[(k0 + m) * k + a] += c;
+            }
+        }
+    }
+    if sample.clusters.is_some() {
+        let (g, n) = (by_cluster.len() as f64, sample.treated.len() as f64);
+        let factor = if g > 1.0 && n > 2.0 {
+            g / (g - 1.0) * (n - 1.0) / (n - 2.0)
+        } else {
+            f64::NAN
+        };
+        for a in 0..k {
+            for b in 0..k {
+                cov[a * k + b] = factor * by_cluster.values().map(|u| u[a] * u[b]).sum::<f64>();
             }
         }
     }
@@ -808,16 +1043,15 @@ pub fn replicate_of_indices(sample: &BenefitSample, indices: &[usize]) -> Vec<f6
             out.extend(std::iter::repeat_n(f64::NAN, h as usize));
             continue;
         }
-        let time: Vec<f64> = drawn.iter().map(|&i| job.time[i]).collect();
-        let status: Vec<u8> = drawn.iter().map(|&i| job.status[i]).collect();
-        out.extend(monthly_share_estimates(&time, &status, h));
+        out.extend(job.share_estimates(&drawn, h));
     }
     out
 }
 
 /// The bootstrap replicates of a sample with a time to the first job: the persons each replicate
-/// of `cea::bootstrap` draws (stream `bootstrap/rep=<b>`, within arms and strata), their arm
-/// means and Kaplan–Meier shares ([`replicate_of_indices`]).
+/// of `cea::bootstrap` draws (stream `bootstrap/rep=<b>`, within arms and strata; with clusters
+/// the members of the clusters it draws), their arm means and shares after the first job with
+/// the curves refitted ([`replicate_of_indices`]).
 fn survival_replicates(
     sample: &BenefitSample,
     reps: usize,
@@ -826,7 +1060,12 @@ fn survival_replicates(
 ) -> Option<Vec<Vec<f64>>> {
     use rayon::prelude::*;
     let index: Vec<f64> = (0..sample.treated.len()).map(|i| i as f64).collect();
-    let plan = ResamplingPlan::new(&sample.treated, &[&index], &sample.strata, None);
+    let plan = ResamplingPlan::new(
+        &sample.treated,
+        &[&index],
+        &sample.strata,
+        sample.clusters.as_deref(),
+    );
     progress.start("bootstrap", reps as u64);
     let out = (0..reps)
         .into_par_iter()
@@ -836,11 +1075,14 @@ fn survival_replicates(
             }
             progress.advance(1);
             let mut stream = Stream::new(seed, &replicate_stream_name(b));
-            let drawn: Vec<usize> = plan
-                .drawn(&mut stream)?
-                .iter()
-                .map(|&x| x as usize)
-                .collect();
+            let drawn: Vec<usize> = if sample.clusters.is_some() {
+                plan.drawn_members(&mut stream)?
+            } else {
+                plan.drawn(&mut stream)?
+                    .iter()
+                    .map(|&x| x as usize)
+                    .collect()
+            };
             Some(replicate_of_indices(sample, &drawn))
         })
         .collect();
@@ -874,7 +1116,15 @@ pub fn analyse_replicates(
         take_up,
         first_point: if take_up.is_some() { 3 } else { 2 },
         months: &sample.months,
-        z: qnorm((1.0 + options.level) / 2.0),
+        // t(G − 1) with clusters, as the cost analysis (`cea::Reference::of_clusters`).
+        z: super::Reference::of_clusters(
+            options.level,
+            sample
+                .clusters
+                .as_ref()
+                .map(|c| c.iter().collect::<std::collections::BTreeSet<_>>().len()),
+        )
+        .critical(),
         level: options.level,
     };
     let base =

@@ -97,6 +97,9 @@ pub struct ResamplingPlan {
     /// The strata are the resampled units (a matched-pair cluster design), see
     /// [`ResamplingPlan::new`].
     strata_as_units: bool,
+    /// With clusters: the persons of each unit of each cell, in the cells' order (empty
+    /// without clusters), for [`ResamplingPlan::drawn_members`].
+    members: Vec<Vec<Vec<usize>>>,
 }
 
 impl ResamplingPlan {
@@ -129,11 +132,13 @@ impl ResamplingPlan {
                 }
             }
             Some(cl) => {
-                // Per cluster: stratum (of its first member), arm pattern, sums.
+                // Per cluster: stratum (of its first member), arm pattern, sums; and members.
                 let w = 2 * (v + 1);
                 let mut sums: BTreeMap<usize, (usize, [bool; 2], Vec<f64>)> = BTreeMap::new();
+                let mut persons: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
                 for (i, &t) in treated.iter().enumerate() {
                     let c = cl.get(i).copied().unwrap_or(0);
+                    persons.entry(c).or_default().push(i);
                     let entry = sums.entry(c).or_insert_with(|| {
                         (
                             strata.get(i).copied().unwrap_or(0),
@@ -169,41 +174,57 @@ impl ResamplingPlan {
                         > 1;
                 if pairs {
                     let mut strata_sums: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
-                    for (stratum, _, values) in sums.values() {
+                    let mut strata_members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+                    for (c, (stratum, _, values)) in &sums {
                         let entry = strata_sums.entry(*stratum).or_insert_with(|| vec![0.0; w]);
                         for (e, x) in entry.iter_mut().zip(values) {
                             *e += x;
                         }
+                        strata_members
+                            .entry(*stratum)
+                            .or_default()
+                            .extend(persons.get(c).into_iter().flatten());
                     }
                     let values = strata_sums.into_values().flatten().collect();
                     return ResamplingPlan {
                         vars: v,
                         cells: vec![Cell::Clusters { values }],
                         strata_as_units: true,
+                        members: vec![strata_members.into_values().collect()],
                     };
                 }
                 // Cell key: (stratum, 0 = all treated, 1 = all control, 2 = mixed).
-                let mut groups: BTreeMap<(usize, usize), Vec<f64>> = BTreeMap::new();
-                for (_, (stratum, arms, values)) in sums {
+                // Per cell: the clusters' sums, and their members.
+                type CellUnits = (Vec<f64>, Vec<Vec<usize>>);
+                let mut groups: BTreeMap<(usize, usize), CellUnits> = BTreeMap::new();
+                for (c, (stratum, arms, values)) in sums {
                     let kind = match arms {
                         [true, false] => 0,
                         [false, true] => 1,
                         _ => 2,
                     };
-                    groups
-                        .entry((stratum, kind))
-                        .or_default()
-                        .extend_from_slice(&values);
+                    let entry = groups.entry((stratum, kind)).or_default();
+                    entry.0.extend_from_slice(&values);
+                    entry.1.push(persons.remove(&c).unwrap_or_default());
                 }
-                for (_, values) in groups {
+                let mut members = Vec::with_capacity(groups.len());
+                for (_, (values, who)) in groups {
                     cells.push(Cell::Clusters { values });
+                    members.push(who);
                 }
+                return ResamplingPlan {
+                    vars: v,
+                    cells,
+                    strata_as_units: false,
+                    members,
+                };
             }
         }
         ResamplingPlan {
             vars: v,
             cells,
             strata_as_units: false,
+            members: Vec::new(),
         }
     }
 
@@ -301,6 +322,26 @@ impl ResamplingPlan {
             for _ in 0..m {
                 let j = sampler.below(m);
                 out.push(values.get(j * v).copied().unwrap_or(f64::NAN));
+            }
+        }
+        Some(out)
+    }
+
+    /// The persons of the clusters (or pairs) [`ResamplingPlan::replicate`] draws from `stream`,
+    /// in draw order: the same cells and the same calls of the sampler, so a statistic that is
+    /// not a mean of the variables (a survival curve refitted on the resample) is computed on the
+    /// same resample as the means. None for a plan of persons (use [`ResamplingPlan::drawn`]).
+    pub fn drawn_members(&self, stream: &mut Stream) -> Option<Vec<usize>> {
+        if self.members.is_empty() {
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut sampler = IndexSampler::new(stream);
+        for (cell, who) in self.cells.iter().zip(&self.members) {
+            let m = cell.units(self.vars);
+            for _ in 0..m {
+                let j = sampler.below(m);
+                out.extend(who.get(j).into_iter().flatten());
             }
         }
         Some(out)
@@ -464,6 +505,21 @@ mod tests {
         let reps = plan.run(50, 1);
         assert!(reps.iter().all(|r| r.iter().all(|x| x.is_finite())));
         let _ = s;
+        // The members of the drawn clusters give the replicate's means.
+        assert!(
+            ResamplingPlan::new(&t2, &[&c], &s2, None)
+                .drawn_members(&mut Stream::new(1, "x"))
+                .is_none()
+        );
+        for b in 0..20 {
+            let name = replicate_stream_name(b);
+            let rep = plan.replicate(&mut Stream::new(1, &name));
+            let who = plan.drawn_members(&mut Stream::new(1, &name)).unwrap();
+            let again = replicate_from_indices(&t2, &[&c, &e], &who);
+            for (a, b) in rep.iter().zip(&again) {
+                assert!((a - b).abs() < 1e-9 * a.abs().max(1.0), "{a} {b}");
+            }
+        }
     }
 
     // Golden vector: the first indices of a bootstrap stream. Changing the sampler changes every
@@ -524,6 +580,16 @@ mod tests {
         }
         let plan = ResamplingPlan::new(&treated, &[&cost, &effect], &strata, Some(&clusters));
         assert!(plan.strata_as_units());
+        let who = plan
+            .drawn_members(&mut Stream::new(7, "bootstrap/rep=0"))
+            .unwrap();
+        let again = replicate_from_indices(&treated, &[&cost, &effect], &who);
+        let rep = plan.replicate(&mut Stream::new(7, "bootstrap/rep=0"));
+        assert!(
+            rep.iter()
+                .zip(&again)
+                .all(|(a, b)| (a - b).abs() < 1e-9 * a.abs().max(1.0))
+        );
         let reps = plan.run(200, 7);
         let first_cost = reps[0][0];
         assert!(reps.iter().any(|r| r[0] != first_cost), "one point");

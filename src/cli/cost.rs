@@ -9,7 +9,7 @@ use crate::cli::common::{Provenance, check_out, emit_bytes};
 use lotta::export::notes::render_with_notes;
 use lotta::export::{Format, render};
 use lotta::io::source::StudyInputs;
-use lotta::ops::cost::{file_costs, study_costs, study_months};
+use lotta::ops::cost::{MonthsOf, file_costs, study_cost_analysis, study_taus};
 use lotta::settings::cost::{CostFlags, CostSettings};
 use lotta::spec::Study;
 use lotta::tidy::benefit;
@@ -207,12 +207,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let (results, months) = match (&study, &args.data) {
         (Some(study), _) => {
             let inputs = StudyInputs::open_as(study, format)?;
-            let results = study_costs(study, &inputs, &s, &progress)?;
-            let months = match args.table {
-                Which::Summary => study_months(study, &inputs, &s, &results.treated_arm)?,
+            let taus = match args.table {
+                Which::Summary => study_taus(study, &inputs)?,
                 _ => None,
             };
-            (results, months)
+            let months_of = taus
+                .as_ref()
+                .map(|(survival, taus)| MonthsOf { survival, taus });
+            study_cost_analysis(study, &inputs, &s, months_of, &progress)?
         }
         (None, Some(path)) => (
             file_costs(path, format, args.id.as_deref(), &s, &progress)?,

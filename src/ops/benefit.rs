@@ -92,17 +92,21 @@ pub fn cost_benefit(
         });
     }
     if let Some(j) = &b.time_to_job {
-        notes.push(format!(
-            "months in work from the time to the first job (`{}`{}): the share of each of \
-             months 1–{} after the first job, 1 − Kaplan–Meier (other exits censor); a first \
-             job counts as lasting to the horizon",
-            j.event,
-            j.cause
-                .as_ref()
-                .map(|c| format!(" = {c}"))
-                .unwrap_or_default(),
-            j.months
-        ));
+        notes.push(match &j.cause {
+            Some(c) => format!(
+                "months in work from the time to the first job (`{}` = {c}): the share of each \
+                 of months 1–{} after the first job, the Aalen–Johansen cumulative incidence of \
+                 the job with the other exits competing (as cmprsk::cuminc); a first job counts \
+                 as lasting to the horizon",
+                j.event, j.months
+            ),
+            None => format!(
+                "months in work from the time to the first job (`{}`): the share of each of \
+                 months 1–{} after the first job, 1 − Kaplan–Meier; a first job counts as \
+                 lasting to the horizon",
+                j.event, j.months
+            ),
+        });
     }
     let full = BenefitSample {
         treated: sample.treated.clone(),
@@ -155,6 +159,7 @@ fn job_times(
     let mut out = TimeToJob {
         time: Vec::with_capacity(keep.len()),
         status: Vec::with_capacity(keep.len()),
+        competing: cause.is_some(),
     };
     for &i in keep {
         let code = codes[i].trim();
@@ -204,6 +209,7 @@ fn subset(s: &BenefitSample, rows: &[usize]) -> BenefitSample {
         time_to_job: s.time_to_job.as_ref().map(|j| TimeToJob {
             time: pick(&j.time, rows),
             status: pick(&j.status, rows),
+            competing: j.competing,
         }),
     }
 }

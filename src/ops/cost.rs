@@ -30,19 +30,54 @@ pub fn study_costs(
     settings: &CostSettings,
     progress: &dyn crate::progress::Progress,
 ) -> Result<CostResults> {
-    let mut settings = settings.clone();
+    study_cost_analysis(study, inputs, settings, None, progress).map(|(results, _)| results)
+}
+
+/// The time to the first job of the survival settings and τ of each compared arm (the survival
+/// analysis's `taus`), for the cost per additional month with a job.
+pub struct MonthsOf<'a> {
+    pub survival: &'a SurvivalSettings,
+    pub taus: &'a [(String, f64)],
+}
+
+/// The whole cost analysis of a study from one join of its files: the columns of the costs, the
+/// valued outcome and, with `months`, the survival time and event are requested together
+/// ([`requests`] and [`month_requests`]) and joined once (`Joined::study`), and the
+/// cost-effectiveness ([`study_costs`]) and the cost per additional month with a job at the τ of
+/// the compared arm ([`cost_per_month_of`]) are both derived from that one `Joined`, so
+/// `lotta run` and `lotta cost` read the same persons and get the same numbers.
+pub fn study_cost_analysis(
+    study: &Study,
+    inputs: &StudyInputs,
+    settings: &CostSettings,
+    months: Option<MonthsOf>,
+    progress: &dyn crate::progress::Progress,
+) -> Result<(CostResults, Option<MonthResults>)> {
+    let mut with_strata = settings.clone();
     if settings.ledger_strata
         && let Some(ledger) = &inputs.ledger
         && ledger.headers()?.iter().any(|h| h == "stratum")
     {
-        settings.strata = vec!["stratum".to_string()];
+        with_strata.strata = vec!["stratum".to_string()];
     }
-    let requests = requests(&settings, None);
+    let mut requests = requests(&with_strata, None);
+    if let Some(m) = &months {
+        requests.extend(month_requests(settings, m.survival));
+        let mut seen = BTreeSet::new();
+        requests.retain(|r| seen.insert(r.name.clone()));
+    }
     let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
     let joined = Joined::study(inputs.files(study)?, &names, &by_requests(&requests))?;
-    let mut results = analyse(settings, &joined, progress)?;
+    let mut results = analyse(with_strata, &joined, progress)?;
     results.inputs.insert(0, spec_hash(study));
-    Ok(results)
+    let month_results = match months {
+        Some(m) => match m.taus.iter().find(|(arm, _)| *arm == results.treated_arm) {
+            Some(&(_, tau)) => Some(cost_per_month_of(settings, m.survival, tau, &joined)?),
+            None => None,
+        },
+        None => None,
+    };
+    Ok((results, month_results))
 }
 
 /// The cost-effectiveness in one data file (ad hoc, `--data`). With `id`, each person's id must
@@ -379,27 +414,31 @@ fn prepare(s: &CostSettings, joined: &Joined) -> Result<Prepared> {
     })
 }
 
+/// The columns of the cost per additional month with a job: the cost settings' with the
+/// survival time as the outcome, and the event.
+fn month_requests(cost: &CostSettings, survival: &SurvivalSettings) -> Vec<ColumnRequest> {
+    let mut settings = cost.clone();
+    settings.outcome = survival.time.value.clone();
+    let mut out = requests(&settings, None);
+    out.push(ColumnRequest::text(survival.event.value.clone()));
+    out
+}
+
 /// The cost per additional month with a job within τ (`cea::months`) of a study, overall and
-/// in each subgroup, gross and net of the benefit offsets: the cost settings' arms, costs and
-/// subgroups, for the persons with a time and a status in the survival settings' columns (the
-/// status: the survival analysis's event, or with a cause that exit; other exits censor).
-pub fn study_cost_per_month(
-    study: &Study,
-    inputs: &StudyInputs,
+/// in each subgroup, gross and net of the benefit offsets, from the study's join holding
+/// [`month_requests`]' columns: the cost settings' arms, costs and subgroups, for the persons
+/// with a time and a status in the survival settings' columns (the status: the survival
+/// analysis's event, or with a cause that exit; other exits censor).
+fn cost_per_month_of(
     cost: &CostSettings,
     survival: &SurvivalSettings,
     tau: f64,
+    joined: &Joined,
 ) -> Result<MonthResults> {
     let mut settings = cost.clone();
     settings.outcome = survival.time.value.clone();
     let event = &survival.event.value;
-    let mut requests = requests(&settings, None);
-    requests.push(ColumnRequest::text(event.clone()));
-    let mut seen = BTreeSet::new();
-    requests.retain(|r| seen.insert(r.name.clone()));
-    let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
-    let joined = Joined::study(inputs.files(study)?, &names, &by_requests(&requests))?;
-    let p = prepare(&settings, &joined)?;
+    let p = prepare(&settings, joined)?;
     let codes = joined.text(event)?;
     let cause = survival.cause.as_ref().map(|c| c.value.trim());
     let mut status = Vec::with_capacity(p.keep.len());
@@ -431,12 +470,24 @@ pub fn study_cost_per_month(
         let time = pick(&sample.effect);
         let st: Vec<u8> = rows.iter().map(|&i| status[i]).collect();
         let treated: Vec<bool> = rows.iter().map(|&i| sample.treated[i]).collect();
+        let clusters: Option<Vec<usize>> = sample
+            .clusters
+            .as_ref()
+            .map(|c| rows.iter().map(|&i| c[i]).collect());
         let mut out = Vec::new();
         for (name, c) in
             std::iter::once(("gross", &sample.cost)).chain(net.iter().map(|n| ("net", n)))
         {
-            let r = cost_per_month(&pick(c), &time, &st, &treated, tau, settings.level)
-                .map_err(|e| e.to_string())?;
+            let r = cost_per_month(
+                &pick(c),
+                &time,
+                &st,
+                &treated,
+                clusters.as_deref(),
+                tau,
+                settings.level,
+            )
+            .map_err(|e| e.to_string())?;
             out.push((name.to_string(), r));
         }
         Ok(out)
@@ -454,22 +505,18 @@ pub fn study_cost_per_month(
         treated_arm: p.treated_arm,
         control_arm: p.control_arm,
         level: settings.level,
-        clustered: settings.cluster.is_some(),
         groups: results,
     })
 }
 
-/// The cost per additional month with a job for `lotta cost` run alone, as `lotta run` adds it:
-/// `None` unless the study has `[survival]`; else [`study_cost_per_month`] at the τ of the
-/// compared arm `treated_arm` (the cost results') that the survival analysis uses (given, or
-/// survRM2's default), found by that analysis without its randomization inference (τ does not
-/// depend on it).
-pub fn study_months(
-    study: &Study,
-    inputs: &StudyInputs,
-    cost: &CostSettings,
-    treated_arm: &str,
-) -> Result<Option<MonthResults>> {
+/// The survival settings of a study and the τ of each compared arm.
+pub type StudyTaus = (SurvivalSettings, Vec<(String, f64)>);
+
+/// The τ of each compared arm that the survival analysis of a study uses (given, or survRM2's
+/// default), found by that analysis without its randomization inference (τ does not depend on
+/// it), for the cost per additional month with a job of `lotta cost` run alone, as `lotta run`
+/// adds it; `None` unless the study has `[survival]`.
+pub fn study_taus(study: &Study, inputs: &StudyInputs) -> Result<Option<StudyTaus>> {
     use crate::settings::survival::SurvivalFlags;
     if study.spec.survival.is_none() {
         return Ok(None);
@@ -477,10 +524,7 @@ pub fn study_months(
     let mut survival = SurvivalSettings::resolve(&SurvivalFlags::default(), Some(study))?;
     survival.ri = None;
     let found = crate::ops::survival::study_survival(study, inputs, &survival)?;
-    let Some(&(_, tau)) = found.taus.iter().find(|(arm, _)| arm == treated_arm) else {
-        return Ok(None);
-    };
-    study_cost_per_month(study, inputs, cost, &survival, tau).map(Some)
+    Ok(Some((survival, found.taus)))
 }
 
 /// `cea::analyse` for all persons and for each level of the subgroup column. An arm without

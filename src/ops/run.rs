@@ -13,7 +13,7 @@ use crate::io::manifest::{file_hash, spec_hash};
 use crate::io::source::StudyInputs;
 use crate::ops::baseline::balance_of;
 use crate::ops::bounds::{bounds_frame, study_bounds};
-use crate::ops::cost::{study_cost_per_month, study_costs};
+use crate::ops::cost::{MonthsOf, study_cost_analysis};
 use crate::ops::effects;
 use crate::ops::plan::{self, PlanStatus};
 use crate::ops::survival::{curves_frame, exit_curves_frame, study_survival, survival_frame};
@@ -280,7 +280,17 @@ pub fn run(
     // attrition bounds of that outcome give the cost per additional success at each bound.
     let mut incremental_costs: Vec<(String, String, String, f64)> = Vec::new();
     if let Some(cost) = &settings.cost {
-        let results = study_costs(study, inputs, cost, progress)?;
+        // One join of the cost analysis's columns, with the survival analysis's time and event
+        // and τ of the compared arm (given, or survRM2's default) for the cost per additional
+        // month with a job.
+        let months_of = match (&settings.survival, &survival_results) {
+            (Some(survival), Some(found)) => Some(MonthsOf {
+                survival,
+                taus: &found.taus,
+            }),
+            _ => None,
+        };
+        let (results, months) = study_cost_analysis(study, inputs, cost, months_of, progress)?;
         for g in &results.groups {
             if let Ok(ce) = &g.result {
                 incremental_costs.push((
@@ -294,13 +304,8 @@ pub fn run(
         notes.extend(results.notes.iter().cloned());
         let mut c = study_tables(&results);
         let valued = crate::tidy::benefit::study_tables(&results);
-        // The cost per additional month with a job, from the survival analysis's time to the
-        // first job and τ of the compared arm (given, or survRM2's default).
-        if let (Some(survival), Some(found)) = (&settings.survival, &survival_results)
-            && let Some(&(_, tau)) = found.taus.iter().find(|(a, _)| *a == results.treated_arm)
-        {
-            let months = study_cost_per_month(study, inputs, cost, survival, tau)?;
-            push_month_rows(&mut c.summary, &months);
+        if let Some(months) = &months {
+            push_month_rows(&mut c.summary, months);
         }
         if let Some(status) = &settings.plan {
             plan::mark_section(status, "cost.", &mut c.summary);

@@ -90,6 +90,7 @@ fn headline(frame: &Frame, sensitivity: Option<&Frame>) -> Vec<String> {
         s.push('.');
         out.push(s);
     }
+    out.extend(per_participant_intervals(frame, i));
     if let Some(r) = n("benefit_cost_ratio") {
         let mut s = format!("Each krona of incremental cost returns {r:.2} kronor of valued work");
         if let (Some(lo), Some(hi)) = (n("fieller_low"), n("fieller_high")) {
@@ -129,6 +130,7 @@ fn headline(frame: &Frame, sensitivity: Option<&Frame>) -> Vec<String> {
             n("horizon_months").unwrap_or(0.0)
         )),
     }
+    out.extend(break_even_set(frame, i));
     if let Some(sens) = sensitivity {
         let carried = (0..sens.rows.len()).find(|&k| {
             sens.text(k, "subgroup").is_none_or(|s| s == "all")
@@ -150,6 +152,146 @@ fn headline(frame: &Frame, sensitivity: Option<&Frame>) -> Vec<String> {
         }
     }
     out
+}
+
+/// The confidence set of the break-even horizon by test inversion over horizons, and the
+/// horizon from which the net benefit is significantly positive.
+fn break_even_set(frame: &Frame, i: usize) -> Vec<String> {
+    let n = |c: &str| frame.number(i, c);
+    let Some(h) = n("horizon_months") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    match (n("break_even_set_low"), n("break_even_set_high")) {
+        (Some(lo), Some(hi)) => out.push(format!(
+            "Inverting the test of a zero net benefit at every horizon, the 95% confidence set \
+             of the break-even horizon is {lo:.1} to {hi:.1} months, without assuming the month \
+             in which it breaks even."
+        )),
+        (Some(lo), None) => out.push(format!(
+            "Inverting the test of a zero net benefit at every horizon, the 95% confidence set \
+             of the break-even horizon runs from {lo:.1} months to beyond the {h:.0} measured \
+             months, without assuming the month in which it breaks even."
+        )),
+        _ if n("break_even_set_pieces") == Some(0.0) => out.push(format!(
+            "At every horizon within the {h:.0} measured months the net benefit differs \
+             significantly from zero, so no horizon within them is consistent with breaking even."
+        )),
+        _ => {}
+    }
+    if let Some(p) = n("positive_from_months") {
+        out.push(format!(
+            "The net benefit is significantly positive (its lower 95% limit above zero) from \
+             {p:.1} months on."
+        ));
+    }
+    out
+}
+
+/// The methods sentence of the cost–benefit part, from the `cost_benefit` and
+/// `cost_benefit_sensitivity` tables as they were computed (docs/methods/cost-benefit.md): the
+/// valuation, the discounting, what is assumed beyond the measured months, and the intervals with
+/// their sources.
+pub fn methods_line(tables: &Tables) -> Option<String> {
+    let frame = tables.get("cost_benefit")?;
+    let i = all_row(frame)?;
+    let n = |c: &str| frame.number(i, c);
+    let (value, horizon) = (n("sek_per_month")?, n("horizon_months")?);
+    let rate = n("discount_rate").unwrap_or(0.0);
+    let bootstrap = (0..frame.rows.len()).any(|k| frame.number(k, "boot_low").is_some());
+    let sensitivity = tables.get("cost_benefit_sensitivity");
+    let rates: Vec<f64> = sensitivity
+        .map(|f| {
+            (0..f.rows.len())
+                .filter_map(|k| f.number(k, "discount_rate"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let extrapolated_to = sensitivity.and_then(|f| {
+        (0..f.rows.len())
+            .find(|&k| f.text(k, "extrapolation").as_deref() == Some("carry_forward"))
+            .and_then(|k| f.number(k, "horizon_months"))
+    });
+    let beyond = match extrapolated_to {
+        Some(x) => format!(
+            "No effect is assumed after the measured months; the sensitivity table carries the \
+             last effect forward, or lets it fall linearly to zero, to month {x:.0}, as a stated \
+             assumption."
+        ),
+        None => "No effect is assumed after the measured months.".to_string(),
+    };
+    let range = match (
+        rates.iter().copied().reduce(f64::min),
+        rates.iter().copied().reduce(f64::max),
+    ) {
+        (Some(lo), Some(hi)) if hi > lo => format!(
+            "{:.1}% to {:.1}% a year in the sensitivity analysis",
+            lo * 100.0,
+            hi * 100.0
+        ),
+        _ => "no other rate".to_string(),
+    };
+    Some(format!(
+        "Cost–benefit: the months in work gained per person offered over the {horizon:.0} \
+         measured months, valued at {} SEK a month ({}; after Meyer 1995) and discounted monthly \
+         at {:.1}% a year ({range}), costs at the same rate (Drummond et al. 2015, §4.2.4; J-PAL \
+         2016), less the discounted incremental cost: the net benefit (net present value; \
+         Boardman et al. 2018, ch. 1) with {} intervals, per participant over the difference in \
+         take-up (Angrist, Imbens & Rubin 1996) with delta-method and Fieller (1954) intervals, \
+         the benefit–cost ratio with Fieller's set (Willan & O'Brien 1996), and the break-even \
+         horizon with delta-method and Fieller intervals within its month and a confidence set \
+         by inverting the test of a zero net benefit at every horizon (Casella & Berger 2002, \
+         §9.2.1). {beyond}",
+        sek(value),
+        frame.text(i, "valuation").unwrap_or_default(),
+        rate * 100.0,
+        if bootstrap {
+            "delta-method and bootstrap percentile (costs and outcomes drawn jointly)"
+        } else {
+            "delta-method"
+        },
+    ))
+}
+
+/// The intervals of the net benefit per participant (NB per person offered over the difference
+/// in take-up): the delta method's and Fieller's, whose set is stated as it is when the take-up
+/// difference is not significant (two rays, or the whole line).
+fn per_participant_intervals(frame: &Frame, i: usize) -> Option<String> {
+    let n = |c: &str| frame.number(i, c);
+    n("net_benefit_per_participant")?;
+    let shape = frame.text(i, "per_participant_fieller_shape");
+    let fieller = (
+        n("per_participant_fieller_low"),
+        n("per_participant_fieller_high"),
+    );
+    let delta = n("per_participant_low").zip(n("per_participant_high"));
+    Some(match (shape.as_deref(), fieller, delta) {
+        (Some("bounded"), (Some(flo), Some(fhi)), Some((lo, hi))) => format!(
+            "Per participant, the delta-method 95% interval is {} to {} SEK and Fieller's {} to \
+             {} SEK.",
+            sek(lo),
+            sek(hi),
+            sek(flo),
+            sek(fhi)
+        ),
+        (Some("exclusive"), (Some(flo), Some(fhi)), _) => format!(
+            "Per participant, Fieller's 95% set is unbounded: every value up to {} SEK and every \
+             value from {} SEK on, because the difference in take-up does not differ \
+             significantly from zero.",
+            sek(flo),
+            sek(fhi)
+        ),
+        (Some("unbounded"), _, _) => "Per participant, Fieller's 95% set is the whole line: the \
+             difference in take-up does not differ significantly from zero, so the data are \
+             consistent with any net benefit per participant."
+            .to_string(),
+        (_, _, Some((lo, hi))) => format!(
+            "Per participant, the delta-method 95% interval is {} to {} SEK.",
+            sek(lo),
+            sek(hi)
+        ),
+        _ => return None,
+    })
 }
 
 /// The sentence on the programme arm's cost per participant, from the `cost` table's gross row

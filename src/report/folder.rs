@@ -247,6 +247,7 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
             }
         ));
     }
+    lines.extend(crate::report::benefit::methods_line(tables));
     if let Some(s) = &methods.survival
         && tables.contains_key("survival")
     {

@@ -395,6 +395,22 @@ pub const SWEDISH: &[(&str, &str)] = &[
         "Med en månad i arbete värderad till {} SEK ({}) och en diskonteringsränta på {}% per år är programmets nettonytta under de {} uppmätta månaderna {} SEK per erbjuden person.",
     ),
     (
+        "Per participant, the delta-method 95% interval is {} to {} SEK and Fieller's {} to {} SEK.",
+        "Per deltagare är deltametodens 95% intervall {} till {} SEK och Fiellers {} till {} SEK.",
+    ),
+    (
+        "Per participant, Fieller's 95% set is unbounded: every value up to {} SEK and every value from {} SEK on, because the difference in take-up does not differ significantly from zero.",
+        "Per deltagare är Fiellers 95% konfidensmängd obegränsad: alla värden upp till {} SEK och alla värden från {} SEK, eftersom skillnaden i deltagande inte skiljer sig signifikant från noll.",
+    ),
+    (
+        "Per participant, Fieller's 95% set is the whole line: the difference in take-up does not differ significantly from zero, so the data are consistent with any net benefit per participant.",
+        "Per deltagare är Fiellers 95% konfidensmängd hela tallinjen: skillnaden i deltagande skiljer sig inte signifikant från noll, så data är förenliga med vilken nettonytta per deltagare som helst.",
+    ),
+    (
+        "Per participant, the delta-method 95% interval is {} to {} SEK.",
+        "Per deltagare är deltametodens 95% intervall {} till {} SEK.",
+    ),
+    (
         "Each krona of incremental cost returns {} kronor of valued work (Fieller 95% interval {} to {}).",
         "Nytta–kostnadskvoten är {}: varje krona i merkostnad ger så många kronor i värderat arbete (Fieller, 95% intervall {} till {}).",
     ),
@@ -417,6 +433,44 @@ pub const SWEDISH: &[(&str, &str)] = &[
     (
         "Given the month in which it breaks even, the delta-method 95% interval of the break-even horizon is {} to {} months.",
         "Givet den månad då programmet blir återbetalt är deltametodens 95% intervall för återbetalningstiden {} till {} månader.",
+    ),
+    (
+        "Inverting the test of a zero net benefit at every horizon, the 95% confidence set of the break-even horizon is {} to {} months, without assuming the month in which it breaks even.",
+        "Om testet av en nettonytta på noll inverteras vid varje tidshorisont är 95% konfidensmängden för återbetalningstiden {} till {} månader, utan antagande om i vilken månad programmet blir återbetalt.",
+    ),
+    (
+        "Inverting the test of a zero net benefit at every horizon, the 95% confidence set of the break-even horizon runs from {} months to beyond the {} measured months, without assuming the month in which it breaks even.",
+        "Om testet av en nettonytta på noll inverteras vid varje tidshorisont sträcker sig 95% konfidensmängden för återbetalningstiden från {} månader till bortom de {} uppmätta månaderna, utan antagande om i vilken månad programmet blir återbetalt.",
+    ),
+    (
+        "At every horizon within the {} measured months the net benefit differs significantly from zero, so no horizon within them is consistent with breaking even.",
+        "Vid varje tidshorisont inom de {} uppmätta månaderna skiljer sig nettonyttan signifikant från noll, så ingen horisont inom dem är förenlig med att programmet blir återbetalt.",
+    ),
+    (
+        "The net benefit is significantly positive (its lower 95% limit above zero) from {} months on.",
+        "Nettonyttan är signifikant positiv (dess nedre 95% gräns över noll) från {} månader och framåt.",
+    ),
+    (
+        "Cost–benefit: the months in work gained per person offered over the {} measured months, valued at {} SEK a month ({}; after Meyer 1995) and discounted monthly at {}% a year ({}), costs at the same rate (Drummond et al. 2015, §4.2.4; J-PAL 2016), less the discounted incremental cost: the net benefit (net present value; Boardman et al. 2018, ch. 1) with {} intervals, per participant over the difference in take-up (Angrist, Imbens & Rubin 1996) with delta-method and Fieller (1954) intervals, the benefit–cost ratio with Fieller's set (Willan & O'Brien 1996), and the break-even horizon with delta-method and Fieller intervals within its month and a confidence set by inverting the test of a zero net benefit at every horizon (Casella & Berger 2002, §9.2.1). {}",
+        "Kostnads–nyttoanalys: de vunna månaderna i arbete per erbjuden person under de {} uppmätta månaderna, värderade till {} SEK per månad ({}; efter Meyer 1995) och diskonterade månadsvis med {}% per år ({}), kostnaderna med samma ränta (Drummond m.fl. 2015, §4.2.4; J-PAL 2016), minus den diskonterade merkostnaden: nettonyttan (nettonuvärde; Boardman m.fl. 2018, kap. 1) med intervall enligt {}, per deltagare delad med skillnaden i deltagande (Angrist, Imbens & Rubin 1996) med intervall enligt deltametoden och Fieller (1954), nytta–kostnadskvoten med Fiellers konfidensmängd (Willan & O'Brien 1996), och återbetalningstiden med intervall enligt deltametoden och Fieller inom dess månad samt en konfidensmängd genom att testet av en nettonytta på noll inverteras vid varje tidshorisont (Casella & Berger 2002, §9.2.1). {}",
+    ),
+    (
+        "delta-method and bootstrap percentile (costs and outcomes drawn jointly)",
+        "deltametoden och bootstrap med percentiler (kostnader och utfall dragna gemensamt)",
+    ),
+    ("delta-method", "deltametoden"),
+    (
+        "{}% to {}% a year in the sensitivity analysis",
+        "{}% till {}% per år i känslighetsanalysen",
+    ),
+    ("no other rate", "ingen annan ränta"),
+    (
+        "No effect is assumed after the measured months; the sensitivity table carries the last effect forward, or lets it fall linearly to zero, to month {}, as a stated assumption.",
+        "Ingen effekt antas efter de uppmätta månaderna; känslighetstabellen förlänger den senaste effekten, eller låter den avta linjärt till noll, till månad {}, som ett uttalat antagande.",
+    ),
+    (
+        "No effect is assumed after the measured months.",
+        "Ingen effekt antas efter de uppmätta månaderna.",
     ),
     (
         "It breaks even after {} months.",

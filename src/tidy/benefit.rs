@@ -46,7 +46,7 @@ fn bounded(f: &crate::cea::fieller::Fieller) -> (f64, f64) {
 }
 
 /// The `cost_benefit` table's columns, in order.
-pub const BENEFIT_COLUMNS: [&str; 42] = [
+pub const BENEFIT_COLUMNS: [&str; 49] = [
     "subgroup",
     "valuation",
     "sek_per_month",
@@ -72,6 +72,9 @@ pub const BENEFIT_COLUMNS: [&str; 42] = [
     "per_participant_high",
     "per_participant_boot_low",
     "per_participant_boot_high",
+    "per_participant_fieller_shape",
+    "per_participant_fieller_low",
+    "per_participant_fieller_high",
     "benefit_cost_ratio",
     "ratio_low",
     "ratio_high",
@@ -88,10 +91,14 @@ pub const BENEFIT_COLUMNS: [&str; 42] = [
     "break_even_fieller_high",
     "break_even_boot_low",
     "break_even_boot_high",
+    "break_even_set_low",
+    "break_even_set_high",
+    "break_even_set_pieces",
+    "positive_from_months",
     "note",
 ];
 
-const BENEFIT_SEK: [&str; 20] = [
+const BENEFIT_SEK: [&str; 22] = [
     "sek_per_month",
     "benefit",
     "benefit_se",
@@ -108,6 +115,8 @@ const BENEFIT_SEK: [&str; 20] = [
     "per_participant_high",
     "per_participant_boot_low",
     "per_participant_boot_high",
+    "per_participant_fieller_low",
+    "per_participant_fieller_high",
     "fieller_low",
     "fieller_high",
     "ratio_boot_low",
@@ -117,6 +126,7 @@ const BENEFIT_SEK: [&str; 20] = [
 /// The values of one estimate under [`BENEFIT_COLUMNS`] (without the subgroup).
 fn estimate_cells(e: &BenefitEstimate, cost_months: Option<u32>) -> Vec<(&'static str, Cell)> {
     let (fl, fh) = e.ratio_fieller.limits();
+    let (set_low, set_high) = e.break_even_set.hull();
     let mut notes = vec![assumptions(e, cost_months)];
     notes.extend(e.notes.iter().cloned());
     vec![
@@ -147,6 +157,18 @@ fn estimate_cells(e: &BenefitEstimate, cost_months: Option<u32>) -> Vec<(&'stati
         ("per_participant_high", e.per_participant_high.into()),
         ("per_participant_boot_low", e.per_participant_boot.0.into()),
         ("per_participant_boot_high", e.per_participant_boot.1.into()),
+        (
+            "per_participant_fieller_shape",
+            e.per_participant_fieller.shape().into(),
+        ),
+        (
+            "per_participant_fieller_low",
+            e.per_participant_fieller.limits().0.into(),
+        ),
+        (
+            "per_participant_fieller_high",
+            e.per_participant_fieller.limits().1.into(),
+        ),
         ("benefit_cost_ratio", e.benefit_cost_ratio.into()),
         ("ratio_low", e.ratio_low.into()),
         ("ratio_high", e.ratio_high.into()),
@@ -169,6 +191,24 @@ fn estimate_cells(e: &BenefitEstimate, cost_months: Option<u32>) -> Vec<(&'stati
         ),
         ("break_even_boot_low", e.break_even_boot.0.into()),
         ("break_even_boot_high", e.break_even_boot.1.into()),
+        ("break_even_set_low", set_low.into()),
+        (
+            "break_even_set_high",
+            if e.break_even_set.reaches_horizon() {
+                f64::NAN
+            } else {
+                set_high
+            }
+            .into(),
+        ),
+        (
+            "break_even_set_pieces",
+            (e.break_even_set.intervals.len() as f64).into(),
+        ),
+        (
+            "positive_from_months",
+            e.break_even_set.positive_from.into(),
+        ),
         ("note", notes.join("; ").into()),
     ]
 }

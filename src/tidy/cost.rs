@@ -50,8 +50,6 @@ pub struct MonthResults {
     pub treated_arm: String,
     pub control_arm: String,
     pub level: f64,
-    /// The cost analysis has clusters (the intervals here treat persons as independent).
-    pub clustered: bool,
     pub groups: Vec<(String, MonthGroup)>,
 }
 
@@ -86,8 +84,12 @@ pub fn push_month_rows(frame: &mut Frame, m: &MonthResults) {
                         m.tau, m.time
                     )];
                     notes.extend(q.notes.iter().cloned());
-                    if m.clustered {
-                        notes.push("these intervals treat persons as independent".into());
+                    if let Some(g) = r.clusters {
+                        notes.push(format!(
+                            "cluster-robust: the persons' influences on the cost and the months \
+                             summed by cluster (CR1, {g} clusters), t({}) intervals",
+                            g.saturating_sub(1)
+                        ));
                     }
                     let mut row = blank();
                     for (c, v) in [

@@ -105,14 +105,60 @@ estimate <- function(dd, value = V, rate = r, extrap = "none", cost_change = 0) 
     fa <- Dn^2 - zq^2 * vd; fb <- -2 * (N * Dn - zq^2 * cnd); fc <- N^2 - zq^2 * vn
     if (fa > 0) bf <- (h - 1) + sort((-fb + c(-1, 1) * sqrt(fb^2 - 4 * fa * fc)) / (2 * fa))
   }
+  # Net benefit per participant as a ratio NB/Δd: Fieller's set (Fieller 1954; Willan & O'Brien
+  # 1996, eq. 4) from the same variances and covariance as the delta method.
+  pa <- dd_^2 - zq^2 * vdiff(dd$took_part, dd$took_part, t1)
+  pb <- -2 * (nb * dd_ - zq^2 * vdiff(nbp, dd$took_part, t1))
+  pc <- nb^2 - zq^2 * vdiff(nbp, nbp, t1)
+  pp_roots <- sort((-pb + c(-1, 1) * sqrt(pb^2 - 4 * pa * pc)) / (2 * pa))
   list(extrapolation = extrap, discount_rate = rate, horizon = H,
        months_gained = mdiff(rowSums(y), t1), benefit = B, cost = C,
        net_benefit = nb, net_benefit_se = nb_se, per_participant = pp, per_participant_se = pp_se,
        ratio = R, ratio_se = r_se, fieller_shape = if (a > 0) "bounded" else "other",
        fieller_low = roots[1], fieller_high = roots[2], break_even = be,
-       break_even_se = be_se, break_even_fieller_low = bf[1], break_even_fieller_high = bf[2])
+       break_even_se = be_se, break_even_fieller_low = bf[1], break_even_fieller_high = bf[2],
+       pp_fieller_shape = if (pa > 0) "bounded" else if (pb^2 - 4 * pa * pc > 0) "exclusive" else "unbounded",
+       pp_fieller_low = pp_roots[1], pp_fieller_high = pp_roots[2])
+}
+# Break-even horizon by test inversion over horizons (Casella & Berger 2002, §9.2.1): the horizons
+# h in [0, H] at which the net benefit's normal interval contains 0. Each person's net benefit path
+# NB_i(h) = V Σ_{m ≤ h} d(m) y_i(m) − c̃_i at whole months, linear within a month; the test
+# statistic q(h) = NB(h)² − z² Var(NB(h)) (differences in means, Neyman variance) is scanned on a
+# grid of 400 points a month and each sign change refined by uniroot (tol 1e-13): a different route
+# from lotta's exact quadratic per month.
+break_even_inversion <- function(dd, value = V, rate = r) {
+  t1 <- dd$arm == "md1"
+  y <- path(dd, "none"); H <- ncol(y)
+  dm <- disc(rate, 1:H)
+  f_c <- mean(disc(rate, 1:cost_months))
+  c_t <- f_c * dd$cost_sek
+  cumb <- cbind(0, t(apply(y, 1, function(p) cumsum(value * dm * p))))
+  nb_at <- function(h) {
+    m <- min(floor(h), H - 1); f <- h - m
+    (1 - f) * cumb[, m + 1] + f * cumb[, m + 2] - c_t
+  }
+  q <- function(h) { x <- nb_at(h); mdiff(x, t1)^2 - zq^2 * vdiff(x, x, t1) }
+  lower <- function(h) { x <- nb_at(h); mdiff(x, t1) - zq * sqrt(vdiff(x, x, t1)) }
+  grid <- seq(0, H, length.out = 400 * H + 1)
+  qs <- sapply(grid, q)
+  roots <- c()
+  for (k in which(diff(sign(qs)) != 0))
+    roots <- c(roots, uniroot(q, c(grid[k], grid[k + 1]), tol = 1e-13)$root)
+  cuts <- sort(c(0, roots, H))
+  inside <- sapply(seq_len(length(cuts) - 1), function(k) q((cuts[k] + cuts[k + 1]) / 2) <= 0)
+  lows <- cuts[-length(cuts)][inside]; highs <- cuts[-1][inside]
+  pos <- sapply(seq_len(length(cuts) - 1), function(k) lower((cuts[k] + cuts[k + 1]) / 2) > 0)
+  last_in <- if (any(inside)) max(highs) else -Inf
+  pos_from <- cuts[-length(cuts)][pos & cuts[-length(cuts)] >= last_in - 1e-12]
+  list(low = if (length(lows)) min(lows) else NA, high = if (length(highs)) max(highs) else NA,
+       pieces = sum(inside), reaches_horizon = length(highs) > 0 && max(highs) >= H - 1e-9,
+       positive_from = if (length(pos_from)) min(pos_from) else NA)
 }
 base_est <- estimate(d)
+base_est$break_even_set <- break_even_inversion(d)
+# A cheap programme (costs divided by 4) breaks even early and is significantly positive later.
+cheap <- d; cheap$cost_sek <- cheap$cost_sek / 4
+cheap_set <- break_even_inversion(cheap)
 scenarios <- list()
 for (e in c("none", "carry_forward", "linear_decay")) for (rate in seq(0, 0.05, 0.01))
   scenarios[[length(scenarios) + 1]] <- estimate(d, rate = rate, extrap = e)
@@ -151,7 +197,7 @@ arm_costs <- list(
   mean_cost_participants = mean(d$cost_sek[z == 1 & d$took_part == 1]),
   mean_cost_offered_nonparticipants = mean(d$cost_sek[z == 1 & d$took_part == 0]),
   cost_per_participant_treated = sum(d$cost_sek[z == 1]) / sum(d$took_part[z == 1]))
-writeLines(toJSON(list(base = base_est, arm_costs = arm_costs, scenarios = scenarios, tornado = tornado,
+writeLines(toJSON(list(base = base_est, cheap_break_even_set = cheap_set, arm_costs = arm_costs, scenarios = scenarios, tornado = tornado,
                        tracks = tracks, mix_price = mix_price,
                        bootstrap = list(reps = B, net_benefit = perc[[1]], ratio = perc[[2]],
                                         per_participant = perc[[3]])),
