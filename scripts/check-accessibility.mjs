@@ -1,7 +1,8 @@
 // Runs axe-core (WCAG 2.0/2.1 A and AA rules) on report.html files in headless Chromium, at
 // normal size and at 200% zoom, and prints every violation; exits 1 if there is any. Also
 // saves a screenshot and a print (PDF) of each report beside this script's output folder.
-// Used by scripts/check-accessibility.sh, which installs axe-core and puppeteer-core.
+// Used by scripts/check-accessibility.sh, which installs axe-core and puppeteer-core. Chromium
+// runs headless with --no-sandbox and without background networking, updates or sync.
 import puppeteer from "puppeteer-core";
 import { readFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -39,6 +40,12 @@ for (const report of reports) {
     if (zoom === 1) {
       await page.screenshot({ path: path.join(outDir, `${name}.png`), fullPage: false });
       await page.pdf({ path: path.join(outDir, `${name}.pdf`), format: "A4", printBackground: true });
+      // The print as the PDF lays it out, as an image to look at (print stylesheet: no
+      // navigation, no figure-data disclosures, nothing split inside a table or figure).
+      await page.emulateMediaType("print");
+      await page.setViewport({ width: 794, height: 1123, deviceScaleFactor: 1 });
+      await page.screenshot({ path: path.join(outDir, `${name}-print.png`), fullPage: false });
+      await page.emulateMediaType("screen");
     } else {
       const wide = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
       if (wide) {

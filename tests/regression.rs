@@ -1034,3 +1034,214 @@ fn attrition_comparisons_do_not_give_back_a_masked_control_count() {
     }
     assert!(checked > 0, "the demo has a masked control count: {table}");
 }
+
+/// The summary's cost line (issue 16): a report built from an effects row and cost rows as the
+/// tables give them, in English or Swedish, and its summary section.
+fn summary_cost_lines(cost_rows: &[CostRow], headline: f64, language: &str) -> String {
+    use lotta::export::{Cell, Frame};
+    use lotta::report::language::{Currency, Language};
+    use lotta::report::study::{ReportContext, Tables, build};
+    let mut effects = Frame::new(&[
+        "outcome",
+        "subgroup",
+        "term",
+        "estimate",
+        "conf_low",
+        "conf_high",
+        "p_value",
+    ]);
+    effects.push(vec![
+        "work_540".into(),
+        "all".into(),
+        "md1".into(),
+        headline.into(),
+        (headline - 0.03).into(),
+        (headline + 0.03).into(),
+        0.001.into(),
+    ]);
+    let mut cost = Frame::new(&[
+        "subgroup",
+        "perspective",
+        "outcome",
+        "incremental_cost",
+        "incremental_effect",
+        "icer",
+        "icer_se",
+        "fieller_shape",
+        "fieller_low",
+        "fieller_high",
+        "boot_effect_low",
+        "boot_effect_high",
+        "level",
+    ]);
+    for r in cost_rows {
+        cost.push(vec![
+            "all".into(),
+            r.perspective.into(),
+            "work_540".into(),
+            r.cost.into(),
+            r.effect.into(),
+            (r.cost / r.effect).into(),
+            r.icer_se.into(),
+            r.shape.into(),
+            r.fieller.map(|f| f.0).into(),
+            r.fieller.map(|f| f.1).into(),
+            r.boot_effect.map(|b| b.0).into(),
+            r.boot_effect.map(|b| b.1).into(),
+            Cell::Num(0.95),
+        ]);
+    }
+    let mut tables = Tables::new();
+    tables.insert("effects".into(), effects);
+    tables.insert("cost".into(), cost);
+    let context = ReportContext {
+        title: "T".into(),
+        subtitle: None,
+        arms: vec!["md1".into(), "standard".into()],
+        control: "standard".into(),
+        design: Vec::new(),
+        methods: Vec::new(),
+        primary_outcome: "work_540".into(),
+        horizons: [("work_540".to_string(), 540)].into_iter().collect(),
+        horizons_in_days: true,
+        split: Default::default(),
+        labels: Default::default(),
+        outcome_label: if language == "sv" {
+            "i arbete"
+        } else {
+            "in work"
+        }
+        .into(),
+        participation: None,
+        mask_below: 5,
+        few_clusters: 0,
+        manifest: String::new(),
+        language: Language::parse(language).expect("a language"),
+        currency: Currency::Kr,
+    };
+    let files = build(&context, &tables).expect("the report builds");
+    let md = files
+        .iter()
+        .find(|(name, _)| name == "report.md")
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .expect("report.md");
+    let summary = md.split("\n## ").nth(1).expect("a summary section");
+    summary.to_string()
+}
+
+struct CostRow {
+    perspective: &'static str,
+    cost: f64,
+    effect: f64,
+    icer_se: Option<f64>,
+    shape: &'static str,
+    fieller: Option<(f64, f64)>,
+    boot_effect: Option<(f64, f64)>,
+}
+
+const GROSS: CostRow = CostRow {
+    perspective: "gross",
+    cost: 12_377.0,
+    effect: 0.0707,
+    icer_se: Some(36_236.0),
+    shape: "bounded",
+    fieller: Some((124_133.0, 292_893.0)),
+    boot_effect: Some((0.044, 0.098)),
+};
+
+#[test]
+fn summary_cost_line_says_gross_or_net_and_carries_its_interval() {
+    let net = CostRow {
+        perspective: "net",
+        cost: 9977.0,
+        fieller: Some((88_896.0, 259_676.0)),
+        ..GROSS
+    };
+    let summary = summary_cost_lines(&[GROSS, net], 0.0706, "en");
+    assert!(
+        summary.contains(
+            "Cost per additional person in work (gross, programme costs only): 175\u{202f}064 SEK (95% CI 124\u{202f}133 to 292\u{202f}893 SEK, Fieller), the incremental cost of 12\u{202f}377 SEK per person offered divided by the effect above, +7.1 percentage points."
+        ),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("(net, after benefit offsets): 141\u{202f}117 SEK (95% CI 88\u{202f}896 to 259\u{202f}676 SEK, Fieller)"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn summary_cost_line_names_both_effects_when_the_cost_analysis_divides_by_another() {
+    // The cost analysis divides by the unadjusted difference in means (+7.07), the line above
+    // shows the covariate-adjusted effect (+6.5): the cost line names both.
+    let summary = summary_cost_lines(&[GROSS], 0.065, "en");
+    assert!(
+        summary.contains("divided by +7.1 percentage points, the unadjusted difference in means (the adjusted effect above is +6.5)."),
+        "{summary}"
+    );
+}
+
+#[test]
+fn summary_cost_line_is_no_number_when_the_effect_interval_includes_zero() {
+    let unclear = CostRow {
+        effect: 0.012,
+        icer_se: None,
+        shape: "exclusive",
+        fieller: None,
+        boot_effect: Some((-0.011, 0.035)),
+        ..GROSS
+    };
+    let summary = summary_cost_lines(&[unclear], 0.012, "en");
+    assert!(
+        summary.contains(
+            "Cost per additional person in work (gross, programme costs only): not given as a number, because the 95% interval of the effect, −1.1 to 3.5 percentage points (bootstrap), includes zero: the programme may have added no one."
+        ),
+        "{summary}"
+    );
+    assert!(
+        !summary.contains("1\u{202f}031\u{202f}417"),
+        "no ratio printed: {summary}"
+    );
+}
+
+#[test]
+fn summary_cost_line_is_no_number_when_the_offer_lowered_the_share() {
+    let lowered = CostRow {
+        effect: -0.06,
+        icer_se: Some(50_000.0),
+        shape: "bounded",
+        fieller: Some((-400_000.0, -100_000.0)),
+        boot_effect: Some((-0.09, -0.03)),
+        ..GROSS
+    };
+    let summary = summary_cost_lines(&[lowered], -0.06, "en");
+    assert!(
+        summary.contains("not given as a number, because the offer lowered the share (−6.0 percentage points): the ratio would be a cost per person lost."),
+        "{summary}"
+    );
+}
+
+#[test]
+fn summary_cost_line_is_no_number_when_the_programme_saves_money_and_adds_persons() {
+    let dominant = CostRow {
+        cost: -2000.0,
+        fieller: Some((-60_000.0, -10_000.0)),
+        ..GROSS
+    };
+    let summary = summary_cost_lines(&[dominant], 0.0707, "en");
+    assert!(
+        summary.contains("because the programme costs less (−2\u{202f}000 SEK per person offered) and adds persons (+7.1 percentage points): it dominates"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn summary_cost_line_reads_in_swedish() {
+    let summary = summary_cost_lines(&[GROSS], 0.0706, "sv");
+    assert!(
+        summary.contains(
+            "Kostnad per ytterligare person i arbete (brutto, enbart programmets kostnader): 175\u{202f}064 kr (95\u{a0}% KI 124\u{202f}133 till 292\u{202f}893 kr, Fiellers metod), dvs. merkostnaden på 12\u{202f}377 kr per erbjuden person delad med effekten ovan, +7,1 procentenheter."
+        ),
+        "{summary}"
+    );
+}

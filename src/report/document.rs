@@ -12,6 +12,9 @@ pub struct FigureRef {
     pub name: String,
     pub caption: String,
     pub svg: String,
+    /// The numbers the figure draws ([`crate::report::figures::Figure::data`]), shown as a
+    /// table with the figure so that a screen reader reaches them.
+    pub data: Frame,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,21 +74,55 @@ impl Report {
                     Block::List(items) => items.iter_mut().for_each(|i| *i = t(i)),
                     Block::Table(table) => {
                         table.caption = t(&table.caption);
-                        table.frame.columns.iter_mut().for_each(|c| *c = t(c));
-                        for row in &mut table.frame.rows {
-                            for cell in row.iter_mut() {
-                                if let export::Cell::Text(text) = cell {
-                                    *text = t(text);
-                                }
-                            }
-                        }
+                        translate_frame(&mut table.frame, &t);
                     }
-                    Block::Figure(figure) => figure.caption = t(&figure.caption),
+                    Block::Figure(figure) => {
+                        figure.caption = t(&figure.caption);
+                        translate_frame(&mut figure.data, &t);
+                    }
                     Block::Code(_) => {}
                 }
             }
         }
         self
+    }
+}
+
+/// A table's header and text cells through `t` (the numbers are written when rendered).
+fn translate_frame(frame: &mut Frame, t: &impl Fn(&str) -> String) {
+    frame.columns.iter_mut().for_each(|c| *c = t(c));
+    for row in &mut frame.rows {
+        for cell in row.iter_mut() {
+            if let export::Cell::Text(text) = cell {
+                *text = t(text);
+            }
+        }
+    }
+}
+
+/// The words of the report's own furniture (not in the phrase table: they are not built in
+/// English first).
+struct Furniture {
+    contents: &'static str,
+    tidy: &'static str,
+    figure_data: &'static str,
+    data_of: &'static str,
+}
+
+fn furniture(language: Language) -> Furniture {
+    match language {
+        Language::En => Furniture {
+            contents: "Contents",
+            tidy: "Tidy data",
+            figure_data: "The figure's numbers as a table",
+            data_of: "Numbers of the figure",
+        },
+        Language::Sv => Furniture {
+            contents: "Innehåll",
+            tidy: "Data i maskinläsbar form",
+            figure_data: "Diagrammets värden som tabell",
+            data_of: "Värdena i diagrammet",
+        },
     }
 }
 
@@ -167,8 +204,9 @@ pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.8em;white-space:p
 nav ul{columns:2}
 .table-wrap{overflow-x:auto;max-width:100%}.table-wrap:focus{outline:2px solid #0b4f9c}
 a{color:#0b4f9c}
+details.figure-data{margin:-1.4em 0 2em}details.figure-data summary{color:#0b4f9c;cursor:pointer}
 @media (max-width:40em){nav ul{columns:1}}
-@media print{body{max-width:none;margin:0;padding:0;font-size:10pt;line-height:1.3}nav{display:none}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt;line-height:1.3}nav,details.figure-data,figcaption a{display:none}
 h2{break-after:avoid;page-break-after:avoid}figure,table,caption{break-inside:avoid;page-break-inside:avoid}
 .table-wrap{overflow:visible}table{font-size:8pt}pre{white-space:pre-wrap}a{color:inherit;text-decoration:none}
 @page{size:A4;margin:18mm 15mm}}";
@@ -189,10 +227,8 @@ pub fn to_html(report: &Report) -> Vec<u8> {
     if let Some(sub) = &report.subtitle {
         out.push_str(&format!("<p class=\"subtitle\">{}</p>\n", html_escape(sub)));
     }
-    let contents = match report.language {
-        Language::En => "Contents",
-        Language::Sv => "Innehåll",
-    };
+    let words = furniture(report.language);
+    let contents = words.contents;
     out.push_str(&format!("<nav aria-label=\"{contents}\"><ul>\n"));
     for s in &report.sections {
         out.push_str(&format!(
@@ -221,10 +257,12 @@ pub fn to_html(report: &Report) -> Vec<u8> {
                 Block::Table(t) => out.push_str(&table_html(t, report.language)),
                 Block::Figure(f) => {
                     // The figure is an image whose text alternative is its caption; the numbers
-                    // it draws are in the tables of the same section.
+                    // it draws follow it as a table (in a disclosure widget, open to a screen
+                    // reader and by keyboard), which the figure names as its description and
+                    // its caption links to.
                     out.push_str(&format!(
-                        "<figure id=\"fig-{}\" aria-labelledby=\"cap-{}\">\n",
-                        f.name, f.name
+                        "<figure id=\"fig-{0}\" aria-labelledby=\"cap-{0}\" aria-describedby=\"data-{0}-summary\">\n",
+                        f.name
                     ));
                     out.push_str(&strip_xml_declaration(&f.svg).replacen(
                         "<svg ",
@@ -235,10 +273,24 @@ pub fn to_html(report: &Report) -> Vec<u8> {
                         1,
                     ));
                     out.push_str(&format!(
-                        "\n<figcaption id=\"cap-{}\">{}</figcaption>\n</figure>\n",
+                        "\n<figcaption id=\"cap-{0}\">{1} <a href=\"#data-{0}\">{2}</a></figcaption>\n</figure>\n",
                         f.name,
-                        html_escape(&f.caption)
+                        html_escape(&f.caption),
+                        words.figure_data,
                     ));
+                    out.push_str(&format!(
+                        "<details class=\"figure-data\" id=\"data-{0}\">\n<summary id=\"data-{0}-summary\">{1}</summary>\n",
+                        f.name, words.figure_data
+                    ));
+                    out.push_str(&table_html(
+                        &TableRef {
+                            caption: format!("{}: {}", words.data_of, f.caption),
+                            frame: f.data.clone(),
+                            csv: None,
+                        },
+                        report.language,
+                    ));
+                    out.push_str("</details>\n");
                 }
                 Block::Code(c) => out.push_str(&format!("<pre>{}</pre>\n", html_escape(c))),
             }
@@ -283,10 +335,7 @@ fn table_html(t: &TableRef, language: Language) -> String {
     }
     out.push_str("</tbody>\n</table>\n</div>\n");
     if let Some(csv) = &t.csv {
-        let tidy = match language {
-            Language::En => "Tidy data",
-            Language::Sv => "Data i maskinläsbar form",
-        };
+        let tidy = furniture(language).tidy;
         out.push_str(&format!(
             "<p><small>{tidy}: <code>{}</code></small></p>\n",
             html_escape(csv)
@@ -316,10 +365,7 @@ pub fn to_markdown(report: &Report) -> Vec<u8> {
                     out.push_str(&format!("**{}**\n\n", t.caption));
                     out.push_str(&markdown_table(&t.frame, report.language));
                     if let Some(csv) = &t.csv {
-                        let tidy = match report.language {
-                            Language::En => "Tidy data",
-                            Language::Sv => "Data i maskinläsbar form",
-                        };
+                        let tidy = furniture(report.language).tidy;
                         out.push_str(&format!("\n{tidy}: `{csv}`\n"));
                     }
                     out.push('\n');
@@ -329,6 +375,13 @@ pub fn to_markdown(report: &Report) -> Vec<u8> {
                         "![{}](figures/{}.png)\n\n*{}*\n\n",
                         f.caption, f.name, f.caption
                     ));
+                    let words = furniture(report.language);
+                    out.push_str(&format!(
+                        "<details><summary>{}</summary>\n\n",
+                        words.figure_data
+                    ));
+                    out.push_str(&markdown_table(&f.data, report.language));
+                    out.push_str("\n</details>\n\n");
                 }
                 Block::Code(c) => out.push_str(&format!("```\n{c}\n```\n\n")),
             }
@@ -362,6 +415,11 @@ mod tests {
                         name: "forest".into(),
                         caption: "Fig".into(),
                         svg: "<?xml version=\"1.0\"?><svg></svg>".into(),
+                        data: {
+                            let mut data = Frame::new(&["Subgroup", "Effect"]);
+                            data.push(vec![Cell::from("Women"), Cell::from(8.0)]);
+                            data
+                        },
                     }),
                 ],
             }],
@@ -379,8 +437,20 @@ mod tests {
             "{html}"
         );
         assert!(
-            html.contains("<figure id=\"fig-forest\" aria-labelledby=\"cap-forest\">\n<svg></svg>")
+            html.contains("<figure id=\"fig-forest\" aria-labelledby=\"cap-forest\" aria-describedby=\"data-forest-summary\">\n<svg></svg>")
         );
+        // The figure's numbers follow it as a table with a caption and header cells, which
+        // its caption links to.
+        assert!(html.contains("<a href=\"#data-forest\">The figure's numbers as a table</a>"));
+        let data = &html[html
+            .find("<details class=\"figure-data\" id=\"data-forest\">")
+            .unwrap()..];
+        assert!(
+            data.contains("<caption>Numbers of the figure: Fig</caption>"),
+            "{data}"
+        );
+        assert!(data.contains("<th scope=\"col\">Subgroup</th><th scope=\"col\">Effect</th>"));
+        assert!(data.contains("<td>Women</td><td class=\"num\">8.0000</td>"));
         assert!(!html.contains("<?xml"));
         assert!(!html.contains("http"), "no network references");
     }
@@ -390,5 +460,8 @@ mod tests {
         let md = String::from_utf8(to_markdown(&report())).unwrap();
         assert!(md.contains("![Fig](figures/forest.png)"));
         assert!(md.contains("| a\\|b | 0.5000 |"));
+        assert!(md.contains(
+            "<details><summary>The figure's numbers as a table</summary>\n\n| Subgroup | Effect |"
+        ));
     }
 }

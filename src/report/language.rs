@@ -54,7 +54,9 @@ impl Language {
         match self {
             Language::En => text.to_string(),
             Language::Sv => {
-                let swedish = swedish(text).unwrap_or_else(|| text.to_string());
+                let swedish = swedish(text)
+                    .or_else(|| swedish_clauses(text))
+                    .unwrap_or_else(|| text.to_string());
                 let swedish = match currency {
                     Currency::Kr => swedish.replace(" SEK", " kr"),
                     Currency::Sek => swedish,
@@ -100,10 +102,12 @@ impl Language {
     }
 }
 
-/// `12345678` as `12 345 678` (narrow no-break spaces) from five digits on; four digits stay
-/// together (`2019`, `5400`), as Swedish and English style guides both allow.
+/// `12345678` as `12 345 678` (narrow no-break spaces) from four digits on, as the report's
+/// text writes amounts (`figures::thousands`), so a number looks the same in a sentence and in a
+/// table (Språkrådet, *Svenska skrivregler*: in tables four-digit numbers are spaced too, so
+/// that the digits line up).
 pub fn group_thousands(digits: &str) -> String {
-    if digits.len() < 5 {
+    if digits.len() < 4 {
         return digits.to_string();
     }
     let mut out = String::new();
@@ -116,12 +120,19 @@ pub fn group_thousands(digits: &str) -> String {
     out
 }
 
+/// Whether `c` next to a digit makes it part of a word, a name or another number (`x2`,
+/// `_90`, `0.1.0`, `3,5`, `tables/x.csv`).
+fn is_number_glue(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '.' | ',' | '_' | '-' | '/' | '\u{202f}' | '\u{a0}')
+}
+
 /// Numbers in running Swedish text: a decimal point between digits becomes a comma (`0.034` →
 /// `0,034`, `+7.1` → `+7,1`), but not in version numbers or file names (`0.1.0`, `tables/x.csv`),
 /// and a space goes before a per cent sign (`95%` → `95 %`).
 fn swedish_numbers(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
+    let mut grouped: Vec<(usize, usize, String)> = Vec::new();
     for (i, &c) in chars.iter().enumerate() {
         let digit_at = |j: Option<usize>| {
             j.and_then(|j| chars.get(j))
@@ -133,10 +144,17 @@ fn swedish_numbers(text: &str) -> String {
                 .iter()
                 .rposition(|d| !(d.is_ascii_digit() || *d == '.'))
                 .map_or(0, |p| p + 1);
-            let end = chars[i + 1..]
+            let mut end = chars[i + 1..]
                 .iter()
                 .position(|d| !(d.is_ascii_digit() || *d == '.'))
                 .map_or(chars.len(), |p| i + 1 + p);
+            // A full stop after the number ends the sentence, not the number (`< 0.1.`).
+            while end > i + 1
+                && chars[end - 1] == '.'
+                && chars.get(end).is_none_or(|d| d.is_whitespace())
+            {
+                end -= 1;
+            }
             let points = chars[start..end].iter().filter(|d| **d == '.').count();
             let letter_after = chars.get(end).is_some_and(|d| d.is_alphabetic());
             if points == 1 && !letter_after {
@@ -144,12 +162,50 @@ fn swedish_numbers(text: &str) -> String {
                 continue;
             }
         }
+        // An amount of five to seven digits standing alone (`36099 SEK` in a note) is grouped
+        // like the amounts written by the report itself; longer runs (seeds, dates such as
+        // 20190401) and four-digit runs (years) stay as they are, as do digits in words, file
+        // names, versions and decimals.
+        if c.is_ascii_digit() && (i == 0 || !is_number_glue(chars[i - 1])) {
+            let end = chars[i..]
+                .iter()
+                .position(|d| !d.is_ascii_digit())
+                .map_or(chars.len(), |p| i + p);
+            let free_after = chars.get(end).is_none_or(|d| !is_number_glue(*d))
+                || (matches!(chars.get(end), Some('.' | ','))
+                    && chars.get(end + 1).is_none_or(|d| !d.is_ascii_digit()));
+            if (5..=7).contains(&(end - i)) && free_after {
+                let digits: String = chars[i..end].iter().collect();
+                grouped.push((i, end, group_thousands(&digits)));
+            }
+        }
+        if let Some((_, end, text)) = grouped.last()
+            && i < *end
+        {
+            if i + 1 == *end {
+                out.push_str(text);
+            }
+            continue;
+        }
         if c == '%' && i > 0 && chars[i - 1].is_ascii_digit() {
             out.push('\u{a0}');
         }
         out.push(c);
     }
     out
+}
+
+/// A text without an entry of its own whose clauses are joined by "; " (the notes of the tidy
+/// tables, which list what applies): each clause by the phrase table.
+fn swedish_clauses(text: &str) -> Option<String> {
+    if !text.contains("; ") {
+        return None;
+    }
+    let clauses: Vec<String> = text
+        .split("; ")
+        .map(|c| swedish(c).unwrap_or_else(|| c.to_string()))
+        .collect();
+    Some(clauses.join("; "))
 }
 
 /// The Swedish of `text` by the phrase table: an exact entry, else the first template whose
@@ -228,6 +284,516 @@ fn match_template(template: &str, text: &str) -> Option<Vec<String>> {
 pub const SWEDISH: &[(&str, &str)] = &[
     // Sections.
     ("Summary", "Sammanfattning"),
+    // The report's remaining sentences, captions, figure texts and table headers (issue 16).
+    ("at least {}%", "minst {}%"),
+    ("at most {}%", "högst {}%"),
+    (
+        "Cost per additional person {} ({}): {} SEK ({}), the incremental cost of {} SEK per person offered divided by {}.",
+        "Kostnad per ytterligare person {} ({}): {} SEK ({}), dvs. merkostnaden på {} SEK per erbjuden person delad med {}.",
+    ),
+    (
+        "Cost per additional person {} ({}): not given as a number, because {}.",
+        "Kostnad per ytterligare person {} ({}): anges inte som ett tal, eftersom {}.",
+    ),
+    (
+        "gross, programme costs only",
+        "brutto, enbart programmets kostnader",
+    ),
+    (
+        "net, after benefit offsets",
+        "netto, efter minskade utgifter för ersättningar",
+    ),
+    (
+        "{}% CI {} to {} SEK, Fieller",
+        "{}% KI {} till {} SEK, Fiellers metod",
+    ),
+    (
+        "{}% CI {} to {} SEK, bootstrap",
+        "{}% KI {} till {} SEK, bootstrap",
+    ),
+    (
+        "{}% CI {} to {} SEK, delta method",
+        "{}% KI {} till {} SEK, deltametoden",
+    ),
+    (
+        "the effect above, {} percentage points",
+        "effekten ovan, {} procentenheter",
+    ),
+    (
+        "{} percentage points, the unadjusted difference in means (the adjusted effect above is {})",
+        "{} procentenheter, den ojusterade skillnaden i medelvärden (den justerade effekten ovan är {})",
+    ),
+    (
+        "the difference in means, {} percentage points",
+        "skillnaden i medelvärden, {} procentenheter",
+    ),
+    (
+        "the cost analysis has no effect to divide by",
+        "kostnadsanalysen har ingen effekt att dela med",
+    ),
+    (
+        "the effect is exactly zero (no additional person)",
+        "effekten är exakt noll (ingen ytterligare person)",
+    ),
+    (
+        "the {}% interval of the effect, {} to {} percentage points (bootstrap), includes zero: the programme may have added no one",
+        "effektens {}-procentiga intervall, {} till {} procentenheter (bootstrap), innehåller noll: programmet kan ha lett till att ingen fler kom i arbete",
+    ),
+    (
+        "the {}% interval of the effect ({} percentage points) includes zero: the programme may have added no one",
+        "effektens {}-procentiga intervall ({} procentenheter) innehåller noll: programmet kan ha lett till att ingen fler kom i arbete",
+    ),
+    (
+        "the offer lowered the share ({} percentage points): the ratio would be a cost per person lost",
+        "erbjudandet sänkte andelen ({} procentenheter): kvoten skulle bli en kostnad per förlorad person",
+    ),
+    (
+        "the programme costs less ({} SEK per person offered) and adds persons ({} percentage points): it dominates, and a negative ratio has no meaning as a price",
+        "programmet kostar mindre ({} SEK per erbjuden person) och ger fler i arbete ({} procentenheter): det dominerar, och en negativ kvot saknar mening som pris",
+    ),
+    (
+        "the cost table gives no ratio (see its note)",
+        "kostnadstabellen anger ingen kvot (se dess anmärkning)",
+    ),
+    (
+        "Participant flow from randomization to analysis (CONSORT). Counts below the masking threshold are shown as <k.",
+        "Deltagarflödet från randomisering till analys (CONSORT). Antal under gränsen för röjandeskydd visas som <k.",
+    ),
+    (
+        "Arms: {} (ratio {}), {} (ratio {}; comparison arm).",
+        "Grupper: {} (vikt {}) och {} (vikt {}; jämförelsegrupp).",
+    ),
+    ("Arms: {}.", "Grupper: {}."),
+    (
+        "{} (ratio {}; comparison arm)",
+        "{} (vikt {}; jämförelsegrupp)",
+    ),
+    ("{} (ratio {})", "{} (vikt {})"),
+    (
+        "Strata: none (one stratum).",
+        "Strata: inga (ett enda stratum).",
+    ),
+    (
+        "Strata: {} (their combinations).",
+        "Strata: {} (alla kombinationer av dem).",
+    ),
+    (
+        "Clusters: all members of a `{}` share an arm.",
+        "Kluster: alla i samma `{}` hamnar i samma grupp.",
+    ),
+    (
+        "Assignment: {}; rolling enrolment in batches that never change earlier assignments (docs/randomization.md).",
+        "Tilldelning: {}; löpande inskrivning i omgångar som aldrig ändrar tidigare tilldelningar (docs/randomization.md).",
+    ),
+    (
+        "permuted blocks of {} within strata, sizes drawn at random",
+        "permuterade block om {} personer inom strata, med slumpvis dragen blockstorlek",
+    ),
+    (
+        "permuted blocks within strata",
+        "permuterade block inom strata",
+    ),
+    (
+        "complete randomization within strata (exact counts)",
+        "fullständig randomisering inom strata (exakta antal)",
+    ),
+    (
+        "Seed: {}. The ledger was re-derived from the seed and the design and its hash chain checked before the analysis.",
+        "Slumpfrö: {}. Tilldelningsloggen återskapades från slumpfröet och designen, och dess hashkedja kontrollerades före analysen.",
+    ),
+    (
+        "Baseline characteristics by arm. Differences are treatment minus control; the standardized difference divides by the pooled standard deviation. {}",
+        "Bakgrundsvariabler per grupp. Skillnaderna är programgruppen minus kontrollgruppen; den standardiserade skillnaden är skillnaden delad med den poolade standardavvikelsen. {}",
+    ),
+    (
+        "P-values test each difference; the joint test regresses assignment on all covariates (F test, as Stata's iebaltab).",
+        "P-värdena testar varje skillnad; det gemensamma testet regresserar tilldelningen på alla bakgrundsvariabler (F-test, som Statas iebaltab).",
+    ),
+    (
+        "Arms were assigned by cluster, so inference is clustered (up to {} clusters per comparison; the joint test's `clusters` column): p-values test each difference with CR2 standard errors and Bell–McCaffrey degrees of freedom, and the joint test regresses assignment on all covariates with a cluster-robust Wald test (CR2, F(q, G − 1), clubSandwich's Naive-F).",
+        "Grupperna tilldelades per kluster, så inferensen är klustrad (upp till {} kluster per jämförelse; det gemensamma testets kolumn `clusters`): p-värdena testar varje skillnad med CR2-medelfel och Bell–McCaffreys frihetsgrader, och det gemensamma testet regresserar tilldelningen på alla bakgrundsvariabler med ett klusterrobust Waldtest (CR2, F(q, G − 1), clubSandwichs Naive-F).",
+    ),
+    (
+        "Standardized differences in baseline characteristics, overall and by subgroup. The shaded band marks |difference| < 0.1.",
+        "Standardiserade skillnader i bakgrundsvariabler, totalt och per delgrupp. Det skuggade bandet markerar |skillnad| < 0.1.",
+    ),
+    (
+        "Baseline balance, all participants (by subgroup in tables/balance.csv)",
+        "Balans vid randomiseringen, alla deltagare (per delgrupp i tables/balance.csv)",
+    ),
+    (
+        "Joint test of balance (assignment regressed on all covariates)",
+        "Gemensamt balanstest (tilldelningen regresserad på alla bakgrundsvariabler)",
+    ),
+    (
+        "Intention-to-treat effects of being offered the programme on the share {} at each horizon, for everyone and by subgroup, and the difference between subgroups from the interaction model. Effects are differences in shares (0.08 = 8 percentage points).",
+        "Effekter av att erbjudas programmet (intention to treat) på andelen {} vid varje tidpunkt, för alla och per delgrupp, och skillnaden mellan delgrupperna från interaktionsmodellen. Effekterna är skillnader i andelar (0.08 = 8 procentenheter).",
+    ),
+    (
+        "Effect of the offer with 95% confidence intervals, by horizon and subgroup (percentage points).",
+        "Effekt av erbjudandet med 95% konfidensintervall, per tidpunkt och delgrupp (procentenheter).",
+    ),
+    (
+        "Share {} by arm and days since randomization, with 95% confidence intervals.",
+        "Andel {} per grupp och dagar sedan randomiseringen, med 95% konfidensintervall.",
+    ),
+    (
+        "Share {} by arm and days since randomization, with 95% confidence intervals (clustered: CR2 with Bell–McCaffrey degrees of freedom; clusters per arm in tables/shares.csv).",
+        "Andel {} per grupp och dagar sedan randomiseringen, med 95% konfidensintervall (klustrade: CR2 med Bell–McCaffreys frihetsgrader; kluster per grupp i tables/shares.csv).",
+    ),
+    (
+        "The effect of actually taking part, estimated by two-stage least squares with the random offer as instrument for participation (one-sided non-compliance: controls could not take part). It is the intention-to-treat effect divided by the difference in take-up, and applies to those who take part when offered.",
+        "Effekten av att faktiskt delta, skattad med tvåstegsminstakvadratmetoden med det slumpade erbjudandet som instrument för deltagande (ensidig bristande följsamhet: kontrollgruppen kunde inte delta). Den är effekten av erbjudandet delad med skillnaden i deltagande och gäller dem som deltar när de erbjuds.",
+    ),
+    (
+        "Effect of participation (2SLS, offer as instrument)",
+        "Effekten av att delta (2SLS, erbjudandet som instrument)",
+    ),
+    (
+        "Time from randomization to the first job (the exit `{}`). Persons who left by another route (other exits, such as studies or moving away) or whose follow-up ended without a job are censored in the Kaplan–Meier curves, which therefore describe the hazard of a job among those still present; the stacked cumulative incidence below accounts for the other exits. The curves show the Kaplan–Meier share with a job by arm (1 − S), with 95% confidence bands and the numbers still without a job and under follow-up (at risk) under the axis. The table gives the restricted mean time without a job up to τ: its difference between arms is the number of days without a job the programme saved within τ, with the log-rank test of equal hazards (and its randomization p-value when computed).",
+        "Tid från randomiseringen till det första arbetet (avslutet `{}`). Personer som lämnade på annat sätt (andra avslut, som studier eller flytt) eller vars uppföljning slutade utan arbete är censurerade i Kaplan–Meier-kurvorna, som därför beskriver risken att få arbete bland dem som finns kvar; den staplade kumulativa incidensen nedan tar hänsyn till de andra avsluten. Kurvorna visar Kaplan–Meier-andelen med arbete per grupp (1 − S), med 95% konfidensband och antalet som ännu är utan arbete och under uppföljning (i risk) under axeln. Tabellen ger den begränsade genomsnittliga tiden utan arbete fram till τ: skillnaden mellan grupperna är antalet dagar utan arbete som programmet sparade inom τ, med log-rank-testet av lika risker (och dess randomiserings-p-värde när det beräknats).",
+    ),
+    (
+        "Time from randomization to the first day in work or studies. Persons who moved away or whose follow-up ended without a job are censored. The curves show the Kaplan–Meier share with a job by arm (1 − S), with 95% confidence bands and the numbers still without a job and under follow-up (at risk) under the axis. The table gives the restricted mean time without a job up to τ: its difference between arms is the number of days without a job the programme saved within τ, with the log-rank test of equal hazards (and its randomization p-value when computed).",
+        "Tid från randomiseringen till den första dagen i arbete eller studier. Personer som flyttade eller vars uppföljning slutade utan arbete är censurerade. Kurvorna visar Kaplan–Meier-andelen med arbete per grupp (1 − S), med 95% konfidensband och antalet som ännu är utan arbete och under uppföljning (i risk) under axeln. Tabellen ger den begränsade genomsnittliga tiden utan arbete fram till τ: skillnaden mellan grupperna är antalet dagar utan arbete som programmet sparade inom τ, med log-rank-testet av lika risker (och dess randomiserings-p-värde när det beräknats).",
+    ),
+    (
+        "Share with a job by days since randomization (Kaplan–Meier), by arm, with 95% confidence bands; numbers at risk under each panel.",
+        "Andel med arbete efter dagar sedan randomiseringen (Kaplan–Meier), per grupp, med 95% konfidensband; antal i risk under varje panel.",
+    ),
+    (
+        "Competing exits by days since randomization: the cumulative incidence of each kind of exit (Aalen–Johansen, as cmprsk::cuminc), stacked, by arm (rows) and subgroup (columns). The top of the stack is the share who left by any route.",
+        "Konkurrerande avslut efter dagar sedan randomiseringen: den kumulativa incidensen för varje slags avslut (Aalen–Johansen, som cmprsk::cuminc), staplade, per grupp (rader) och delgrupp (kolumner). Toppen av stapeln är andelen som lämnat på något sätt.",
+    ),
+    (
+        "Days without a job saved within τ (restricted mean survival time), with the log-rank test",
+        "Sparade dagar utan arbete inom τ (begränsad genomsnittlig överlevnadstid, RMST), med log-rank-test",
+    ),
+    ("Missing outcomes by arm", "Saknade utfall per grupp"),
+    (
+        "Costs per person by arm (SEK), the incremental cost, the additional persons {} per 100 offered, and their ratio, the cost per additional person, with delta-method, Fieller and bootstrap intervals. The net perspective adds benefit offsets (e.g. income support paid) to the costs.",
+        "Kostnader per person och grupp (i SEK), merkostnaden, antalet ytterligare personer {} per 100 erbjudna, och kvoten mellan dem, kostnaden per ytterligare person, med intervall enligt deltametoden, Fiellers metod och bootstrap. Nettoperspektivet räknar även in förändrade utgifter för ersättningar (t.ex. utbetalt försörjningsstöd) i kostnaderna.",
+    ),
+    (
+        "Cost per additional month with a job: the incremental cost over the months with a job the programme added within {} days, from the restricted mean time without a job (RMST, a month = 30.4375 days). Delta-method interval with the covariance of cost and RMST from their influence functions, and Fieller's interval.",
+        "Kostnad per ytterligare månad i arbete: merkostnaden delad med de månader i arbete som programmet gav inom {} dagar, från den begränsade genomsnittliga tiden utan arbete (RMST, en månad = 30.4375 dagar). Intervall enligt deltametoden med kovariansen mellan kostnad och RMST från deras influensfunktioner, och Fiellers intervall.",
+    ),
+    (
+        "Cost per additional month with a job (SEK)",
+        "Kostnad per ytterligare månad i arbete (i SEK)",
+    ),
+    (
+        "Benefit offsets: units per person by arm, their value, the net cost per additional person and the break-even value per unit",
+        "Minskade utgifter för ersättningar: enheter per person och grupp, deras värde, nettokostnaden per ytterligare person och det värde per enhet där programmet går jämnt ut",
+    ),
+    (
+        "Comparison with alternative programmes' cost per additional person",
+        "Jämförelse med andra insatsers kostnad per ytterligare person",
+    ),
+    (
+        "Cost-effectiveness plane: bootstrap replicates of the incremental effect and cost per 100 persons offered, with the share of replicates in each quadrant.",
+        "Kostnadseffektivitetsplanet: bootstrapreplikat av merkostnaden och effekten per 100 erbjudna personer, med andelen replikat i varje kvadrant.",
+    ),
+    (
+        "Probability that the programme is cost-effective at each willingness to pay per additional person {}.",
+        "Sannolikheten att programmet är kostnadseffektivt vid varje betalningsvilja per ytterligare person {}.",
+    ),
+    (
+        "Every file of this folder is regenerated byte for byte by `lotta run` from the inputs below (SHA-256) and the seed.",
+        "Varje fil i den här mappen återskapas byte för byte av `lotta run` från indatafilerna nedan (SHA-256) och slumpfröet.",
+    ),
+    (
+        "Intention-to-treat effects: {}.",
+        "Effekter av erbjudandet (intention to treat): {}.",
+    ),
+    (
+        "Lin (2013): OLS fully interacted with centred covariates (estimatr's lm_lin)",
+        "Lin (2013): OLS fullt interagerad med centrerade bakgrundsvariabler (estimatrs lm_lin)",
+    ),
+    (
+        "OLS with covariates (lm_robust)",
+        "OLS med bakgrundsvariabler (lm_robust)",
+    ),
+    (
+        "OLS with strata fixed effects",
+        "OLS med fixa effekter för strata",
+    ),
+    (
+        "difference in means (estimatr's difference_in_means)",
+        "skillnad i medelvärden (estimatrs difference_in_means)",
+    ),
+    (
+        "Covariates: {} (text columns as indicators, first level as reference).",
+        "Bakgrundsvariabler: {} (textkolumner som indikatorer, första nivån som referens).",
+    ),
+    (
+        "Standard errors: {} (HC2: MacKinnon & White 1985, estimatr's default; CR2: Bell & McCaffrey 2002 with Pustejovsky & Tipton 2018 df); t intervals with the residual df.",
+        "Medelfel: {} (HC2: MacKinnon & White 1985, standard i estimatr; CR2: Bell & McCaffrey 2002 med frihetsgrader enligt Pustejovsky & Tipton 2018); t-intervall med residualens frihetsgrader.",
+    ),
+    (
+        "Subgroups by `{}` (each variable separately; `a*b` is the crossing of a and b); the difference between subgroups from the model with treatment × subgroup interactions, against the reference level named second in each difference (the first level unless the study chooses one); the joint test that all subgroup effects are equal (`<variable>: joint`) is the Wald F test of those interactions with the same robust variance, df_num = levels − 1 and denominator df n − k (G − 1 with clusters; car::linearHypothesis, clubSandwich's Naive-F), and with randomization inference its p-value from the same draws (the statistic b'V⁻¹b with the observed V).",
+        "Delgrupper efter `{}` (varje variabel för sig; `a*b` är korsningen av a och b); skillnaden mellan delgrupper från modellen med interaktioner mellan behandling och delgrupp, mot den referensnivå som nämns sist i varje skillnad (den första nivån om inte studien väljer en annan); det gemensamma testet av att alla delgruppers effekter är lika (`<variabel>: gemensamt test`) är Walds F-test av interaktionerna med samma robusta varians, df_num = nivåer − 1 och nämnarens frihetsgrader n − k (G − 1 med kluster; car::linearHypothesis, clubSandwichs Naive-F), och med randomiseringsinferens dess p-värde från samma dragningar (statistikan b'V⁻¹b med den observerade V).",
+    ),
+    (
+        "Effect of participation (`{}`): two-stage least squares with the offer as instrument (estimatr's iv_robust), same SE type; first-stage F reported.",
+        "Effekten av att delta (`{}`): tvåstegsminstakvadratmetoden med erbjudandet som instrument (estimatrs iv_robust), samma typ av medelfel; F-värdet i första steget redovisas.",
+    ),
+    (
+        "Randomization inference: {} re-runs of the study's own assignment procedure from its ledger (strata, blocks, batches), every estimate of the whole model recomputed under each; two-sided p = share of draws with {} (ri2, ritest); interval for a constant effect by test inversion (Rosenbaum 2002).",
+        "Randomiseringsinferens: {} omkörningar av studiens egen tilldelning utifrån tilldelningsloggen (strata, block, omgångar), med varje skattning i hela modellen beräknad på nytt i varje omkörning; tvåsidigt p = andelen dragningar med {} (ri2, ritest); intervall för en konstant effekt genom testinvertering (Rosenbaum 2002).",
+    ),
+    (
+        "Randomization inference: {} re-runs of the study's own assignment procedure from its ledger (strata, blocks, batches), every estimate of the whole model recomputed under each; two-sided p = share of draws with {} (ri2, ritest); interval for a constant effect by test inversion (Rosenbaum 2002).{}",
+        "Randomiseringsinferens: {} omkörningar av studiens egen tilldelning utifrån tilldelningsloggen (strata, block, omgångar), med varje skattning i hela modellen beräknad på nytt i varje omkörning; tvåsidigt p = andelen dragningar med {} (ri2, ritest); intervall för en konstant effekt genom testinvertering (Rosenbaum 2002). {}",
+    ),
+    (
+        "|estimate| ≥ |observed|",
+        "|skattning| ≥ |observerad skattning|",
+    ),
+    (
+        "When the design has at most {} distinct assignments (clusters, strata, matched pairs: a product of binomial coefficients), all of them are listed instead and the p-value is exact, k/N, with the smallest attainable p-value reported (Fisher 1935; Imbens & Rubin 2015, ch. 5); an interval the test cannot bound is reported as unbounded.",
+        "När designen har högst {} möjliga tilldelningar (kluster, strata, matchade par: en produkt av binomialkoefficienter) räknas i stället alla upp och p-värdet är exakt, k/N, och det minsta möjliga p-värdet redovisas (Fisher 1935; Imbens & Rubin 2015, kap. 5); ett intervall som testet inte kan begränsa redovisas som obegränsat.",
+    ),
+    (
+        "Multiple testing: {} adjusted p-values across outcomes × subgroups, the intention-to-treat rows and the 2SLS rows as two families.",
+        "Multipel testning: p-värden justerade med {} över utfall × delgrupper, med raderna för erbjudandet och för deltagandet (2SLS) som två familjer.",
+    ),
+    (
+        "Multiple testing: {} adjusted p-values across outcomes × subgroups.",
+        "Multipel testning: p-värden justerade med {} över utfall × delgrupper.",
+    ),
+    (
+        "Missing outcomes: complete cases, with attrition by arm and a test of differential attrition (HC2 difference in missing rates, and Fisher's exact test of arm × missing, as R's fisher.test).",
+        "Saknade utfall: fullständiga fall, med bortfall per grupp och test av skillnad i bortfall (skillnaden i andel saknade med HC2-medelfel, och Fishers exakta test av grupp × saknat utfall, som R:s fisher.test).",
+    ),
+    (
+        "Cost-effectiveness: incremental cost over incremental effect (cost per additional person); delta-method and Fieller (1954) intervals (Willan & O'Brien 1996), and a nonparametric bootstrap ({} replicates, resampled within arms and strata, percentile intervals); net monetary benefit and acceptability curve (Fenwick, Claxton & Sculpher 2001).",
+        "Kostnadseffektivitet: merkostnaden delad med effekten (kostnad per ytterligare person); intervall enligt deltametoden och Fieller (1954) (Willan & O'Brien 1996), och en icke-parametrisk bootstrap ({} replikat, dragna inom grupper och strata, percentilintervall); monetär nettonytta och acceptanskurva (Fenwick, Claxton & Sculpher 2001).",
+    ),
+    (
+        "Cost-effectiveness: incremental cost over incremental effect (cost per additional person); delta-method and Fieller (1954) intervals (Willan & O'Brien 1996); net monetary benefit and acceptability curve (Fenwick, Claxton & Sculpher 2001).",
+        "Kostnadseffektivitet: merkostnaden delad med effekten (kostnad per ytterligare person); intervall enligt deltametoden och Fieller (1954) (Willan & O'Brien 1996); monetär nettonytta och acceptanskurva (Fenwick, Claxton & Sculpher 2001).",
+    ),
+    (
+        "Time to event: `{}` from randomization ({}), overall and by `{}`. Kaplan–Meier with Greenwood SE and log-scale {}% intervals (survival::survfit); log-rank test (survdiff, rho = 0); restricted mean survival time to {} with survRM2's variance, its difference (days without the event saved) and ratio between arms (Uno et al. 2014); Cox hazard ratio with Efron ties and {} SE (coxph).",
+        "Tid till händelse: `{}` från randomiseringen ({}), totalt och per `{}`. Kaplan–Meier med Greenwoods medelfel och {}-procentiga intervall på logskala (survival::survfit); log-rank-test (survdiff, rho = 0); begränsad genomsnittlig överlevnadstid (RMST) till {} med survRM2:s varians, dess skillnad (sparade dagar utan händelsen) och kvot mellan grupperna (Uno m.fl. 2014); Cox hazardkvot med Efrons hantering av lika tider och {} medelfel (coxph).",
+    ),
+    (
+        "Time to event: `{}` from randomization ({}). Kaplan–Meier with Greenwood SE and log-scale {}% intervals (survival::survfit); log-rank test (survdiff, rho = 0); restricted mean survival time to {} with survRM2's variance, its difference (days without the event saved) and ratio between arms (Uno et al. 2014); Cox hazard ratio with Efron ties and {} SE (coxph).",
+        "Tid till händelse: `{}` från randomiseringen ({}). Kaplan–Meier med Greenwoods medelfel och {}-procentiga intervall på logskala (survival::survfit); log-rank-test (survdiff, rho = 0); begränsad genomsnittlig överlevnadstid (RMST) till {} med survRM2:s varians, dess skillnad (sparade dagar utan händelsen) och kvot mellan grupperna (Uno m.fl. 2014); Cox hazardkvot med Efrons hantering av lika tider och {} medelfel (coxph).",
+    ),
+    (
+        "the event is the exit `{}` in `{}`; other exits censor the Kaplan–Meier curves and compete in the cumulative incidence",
+        "händelsen är avslutet `{}` i `{}`; andra avslut censurerar Kaplan–Meier-kurvorna och konkurrerar i den kumulativa incidensen",
+    ),
+    ("robust", "robusta"),
+    ("cluster-robust (by `{}`)", "klusterrobusta (per `{}`)"),
+    (
+        "Competing exits: Aalen–Johansen cumulative incidence of every exit with cmprsk::cuminc's variance, and Gray's (1988) test.",
+        "Konkurrerande avslut: Aalen–Johansens kumulativa incidens för varje avslut med variansen från cmprsk::cuminc, och Grays (1988) test.",
+    ),
+    (
+        "Randomization inference for the log-rank statistic and the RMST difference: {} re-runs of the study's own assignment from its ledger.",
+        "Randomiseringsinferens för log-rank-statistikan och RMST-skillnaden: {} omkörningar av studiens egen tilldelning utifrån tilldelningsloggen.",
+    ),
+    (
+        "Attrition bounds: Lee (2009) trimming bounds on the effect among the always observed, the trimmed mean keeping exactly the untrimmed share (the boundary observation weighted fractionally, so ties give the sharp bound); tightened within cells where the table names them (Lee 2009, section 3.3); delta-method SEs (Lee 2009, Proposition 3; with cells, the weights' estimation included; docs/bounds.md) and Imbens & Manski (2004) intervals; the cost per additional success at each bound divides the incremental cost per person offered by the bound.",
+        "Gränser vid bortfall: Lees (2009) trimningsgränser för effekten bland dem som alltid observeras, där det trimmade medelvärdet behåller exakt den otrimmade andelen (gränsobservationen viktas med en bråkdel, så att lika värden ger den skarpa gränsen); skärpta inom celler där tabellen anger dem (Lee 2009, avsnitt 3.3); medelfel enligt deltametoden (Lee 2009, Proposition 3; med celler inklusive skattningen av vikterna; docs/bounds.md) och intervall enligt Imbens & Manski (2004); kostnaden per ytterligare lyckat utfall vid varje gräns är merkostnaden per erbjuden person delad med gränsen.",
+    ),
+    (
+        "Disclosure control: a count of fewer persons than the masking threshold (and, unless the study says otherwise, a zero) is shown as <k, with the statistics of those persons left empty; a count from which a masked one would follow by adding or subtracting published counts, in any table, is shown as x (at least k), with the shares or means that would give it (docs/disclosure-control.md). No personal identifier appears in the report.",
+        "Röjandekontroll: ett antal som är mindre än skyddsgränsen (och, om inte studien anger annat, en nolla) visas som <k, och statistiken för de personerna lämnas tom; ett antal ur vilket ett skyddat antal skulle kunna räknas fram genom att lägga ihop eller dra ifrån publicerade antal, i vilken tabell som helst, visas som x (minst k), liksom de andelar eller medelvärden som skulle avslöja det (docs/disclosure-control.md). Inga personuppgifter som kan identifiera någon finns i rapporten.",
+    ),
+    (
+        "the {}% Fieller interval is {} to {} SEK per additional job",
+        "Fiellers {}-procentiga intervall är {} till {} SEK per ytterligare person i arbete",
+    ),
+    (
+        "the {}% Fieller interval is {} to {} SEK per additional month with a job",
+        "Fiellers {}-procentiga intervall är {} till {} SEK per ytterligare månad i arbete",
+    ),
+    (
+        "the {}% Fieller set is the whole line: the data are consistent with any cost per {}",
+        "Fiellers {}-procentiga mängd är hela tallinjen: data är förenliga med vilken kostnad per {} som helst",
+    ),
+    (
+        "the Fieller set cannot be computed",
+        "Fiellers mängd kan inte beräknas",
+    ),
+    (
+        "net benefit per person offered: {} at {} SEK a month, {}",
+        "nettonytta per erbjuden person: {} på {} SEK per månad, {}",
+    ),
+    (
+        "effects counted over the {} measured months",
+        "effekter räknade under de {} uppmätta månaderna",
+    ),
+    (
+        "the last measured effect carried forward to month {}",
+        "den senast uppmätta effekten förlängd till månad {}",
+    ),
+    (
+        "the last measured effect falling linearly to zero at month {}",
+        "den senast uppmätta effekten avtagande linjärt till noll vid månad {}",
+    ),
+    (
+        "discounted monthly at {}% a year",
+        "diskonterat månadsvis med {}% per år",
+    ),
+    (
+        "costs spread over {} months",
+        "kostnaderna fördelade över {} månader",
+    ),
+    ("costs at the start", "kostnaderna vid starten"),
+    (
+        "net benefit: on the gross row (the valued outcome includes any benefit components)",
+        "nettonytta: på bruttoraden (det värderade utfallet innehåller redan eventuella nyttokomponenter)",
+    ),
+    (
+        "the programme pays for itself if one unit of `{}` is worth {} SEK",
+        "programmet betalar sig om en enhet `{}` är värd {} SEK",
+    ),
+    (
+        "these intervals treat persons as independent",
+        "intervallen behandlar personerna som oberoende",
+    ),
+    (
+        "no bootstrap (use --bootstrap N --seed S)",
+        "ingen bootstrap (använd --bootstrap N --seed S)",
+    ),
+    (
+        "variances are cluster-robust",
+        "varianserna är klusterrobusta",
+    ),
+    ("clusters resampled whole", "hela kluster dras om"),
+    (
+        "Effect of the offer on being {}",
+        "Effekt av erbjudandet på andelen {}",
+    ),
+    (
+        "Difference {} − {} (percentage points, {})",
+        "Skillnad {} − {} (procentenheter, {})",
+    ),
+    ("95% CI", "95% KI"),
+    (
+        "Share {} after randomization, by arm",
+        "Andel {} efter randomiseringen, per grupp",
+    ),
+    ("Share with a job (%)", "Andel med arbete (%)"),
+    ("Competing exits, by arm", "Konkurrerande avslut, per grupp"),
+    ("Share who left (%)", "Andel som lämnat (%)"),
+    ("Participant flow", "Deltagarflöde"),
+    ("{} persons", "{} personer"),
+    ("took part: {}", "deltog: {}"),
+    ("no programme offered", "inget program erbjudet"),
+    (
+        "Cost-effectiveness plane (bootstrap)",
+        "Kostnadseffektivitetsplanet (bootstrap)",
+    ),
+    (
+        "Additional persons {} per 100 offered",
+        "Ytterligare personer {} per 100 erbjudna",
+    ),
+    (
+        "Incremental cost per 100 offered (SEK)",
+        "Merkostnad per 100 erbjudna (i SEK)",
+    ),
+    ("More effective, costlier: {}%", "Effektivare, dyrare: {}%"),
+    (
+        "Less effective, costlier: {}%",
+        "Mindre effektivt, dyrare: {}%",
+    ),
+    (
+        "Less effective, cheaper: {}%",
+        "Mindre effektivt, billigare: {}%",
+    ),
+    (
+        "More effective, cheaper: {}%",
+        "Effektivare, billigare: {}%",
+    ),
+    ("More effective, costlier", "Effektivare, dyrare"),
+    ("Less effective, costlier", "Mindre effektivt, dyrare"),
+    ("Less effective, cheaper", "Mindre effektivt, billigare"),
+    ("More effective, cheaper", "Effektivare, billigare"),
+    (
+        "Cost-effectiveness acceptability curve",
+        "Acceptanskurva för kostnadseffektivitet",
+    ),
+    (
+        "Willingness to pay per additional person {} (SEK)",
+        "Betalningsvilja per ytterligare person {} (i SEK)",
+    ),
+    ("Subgroup", "Delgrupp"),
+    ("Arm", "Grupp"),
+    ("Horizon", "Tidpunkt"),
+    ("Effect (percentage points)", "Effekt (procentenheter)"),
+    ("95% CI lower", "95% KI, nedre"),
+    ("95% CI upper", "95% KI, övre"),
+    ("95% CI lower (%)", "95% KI, nedre (%)"),
+    ("95% CI upper (%)", "95% KI, övre (%)"),
+    ("CR2 lower", "CR2, nedre"),
+    ("CR2 upper", "CR2, övre"),
+    ("Any exit (%)", "Något avslut (%)"),
+    ("Total (%)", "Totalt (%)"),
+    ("Assigned", "Tilldelade"),
+    ("Took part", "Deltog"),
+    ("Covariate", "Bakgrundsvariabel"),
+    ("Standardized difference", "Standardiserad skillnad"),
+    ("Result", "Resultat"),
+    ("Point estimate", "Punktskattning"),
+    (
+        "Share of bootstrap replicates (%)",
+        "Andel av bootstrapreplikaten (%)",
+    ),
+    ("Parameter", "Parameter"),
+    (
+        "Net benefit at the low setting",
+        "Nettonytta vid det låga värdet",
+    ),
+    (
+        "Net benefit at the high setting",
+        "Nettonytta vid det höga värdet",
+    ),
+    ("Net benefit in the base case", "Nettonytta i grundfallet"),
+    ("Target (%)", "Mål (%)"),
+    ("unbounded", "obegränsat"),
+    ("control", "Kontrollgrupp"),
+    ("f_statistic", "F"),
+    ("df1", "Frihetsgrader (täljare)"),
+    ("df2", "Frihetsgrader (nämnare)"),
+    ("part", "Del"),
+    ("tau", "τ (dagar)"),
+    ("days_saved", "Sparade dagar utan arbete"),
+    ("hazard_ratio", "Hazardkvot"),
+    ("p_value_logrank", "p-värde (log-rank)"),
+    ("p_value_logrank_ri", "p-värde (log-rank, RI)"),
+    ("cells", "Celler"),
+    ("n_observed_treated", "Observerade erbjudna"),
+    ("n_observed_control", "Observerade kontroller"),
+    ("trimmed_arm", "Trimmad grupp"),
+    ("trim_share", "Trimmad andel"),
+    ("lower", "Nedre gräns"),
+    ("upper", "Övre gräns"),
+    ("cost_per_success_low", "Kostnad per lyckat utfall, nedre"),
+    ("cost_per_success_high", "Kostnad per lyckat utfall, övre"),
+    ("delta_low", "Deltametoden, nedre"),
+    ("delta_high", "Deltametoden, övre"),
+    ("offset", "Ersättning"),
+    ("sek_per_unit", "Kronor per enhet"),
+    ("mean_units_treated", "Enheter per erbjuden"),
+    ("mean_units_control", "Enheter per kontroll"),
+    ("delta_units", "Skillnad i enheter"),
+    ("delta_value", "Skillnad i värde"),
+    ("net_incremental_cost", "Merkostnad, netto"),
+    ("net_icer", "Kostnad per ytterligare person, netto"),
+    ("break_even_sek_per_unit", "Jämnt ut vid kronor per enhet"),
+    ("alternative", "Alternativ"),
+    (
+        "alternative_cost_per_job",
+        "Alternativets kostnad per person i arbete",
+    ),
+    ("prob_cheaper_normal", "Sannolikhet billigare (normal)"),
+    ("prob_cheaper_boot", "Sannolikhet billigare (bootstrap)"),
     (
         "statistics masked (disclosure control)",
         "skyddade uppgifter (röjandekontroll)",
@@ -236,7 +802,7 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("Baseline balance", "Balans vid randomiseringen"),
     (
         "Effects over horizons, by subgroup",
-        "Effekter över tid och per grupp",
+        "Effekter över tid och per delgrupp",
     ),
     ("Effect of participation", "Effekten av att delta"),
     ("Time to first job", "Tid till första arbete"),
@@ -326,11 +892,11 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("{} for {}, by kind", "{} för {}, per typ av aktivitet"),
     (
         "The primary outcome split by kind of activity, by arm and subgroup.",
-        "Det primära utfallet uppdelat efter typ av aktivitet, per grupp och undergrupp.",
+        "Det primära utfallet uppdelat efter typ av aktivitet, per grupp och delgrupp.",
     ),
     (
         "The primary outcome by kind, by arm and subgroup",
-        "Det primära utfallet efter typ av aktivitet, per grupp och undergrupp",
+        "Det primära utfallet efter typ av aktivitet, per grupp och delgrupp",
     ),
     ("All", "Alla"),
     ("Women", "Kvinnor"),
@@ -566,7 +1132,7 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ),
     // Table headers (the tidy tables' column names).
     ("outcome", "Utfall"),
-    ("subgroup", "Grupp"),
+    ("subgroup", "Delgrupp"),
     ("estimate", "Skattning"),
     ("std_error", "Medelfel"),
     ("conf_low", "KI nedre"),
@@ -654,7 +1220,7 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ),
     (
         "Each indicator is the share of persons with the outcome among those with it observed, by arm and subgroup, with its exact (Clopper–Pearson) {}% confidence interval. Against a target, the one-sided exact binomial test gives p (met), for a share beyond the target in its direction, and p (missed), for a share short of it; a target is met or missed significantly when the whole interval lies on one side of it.",
-        "Varje indikator är andelen personer med utfallet bland dem där det är observerat, per grupp och undergrupp, med sitt exakta (Clopper–Pearson) {}-procentiga konfidensintervall. Mot ett mål ger det ensidiga exakta binomialtestet p (nått), för en andel bortom målet i dess riktning, och p (missat), för en andel som inte når det; ett mål är signifikant nått eller missat när hela intervallet ligger på ena sidan om det.",
+        "Varje indikator är andelen personer med utfallet bland dem där det är observerat, per grupp och delgrupp, med sitt exakta (Clopper–Pearson) {}-procentiga konfidensintervall. Mot ett mål ger det ensidiga exakta binomialtestet p (nått), för en andel bortom målet i dess riktning, och p (missat), för en andel som inte når det; ett mål är signifikant nått eller missat när hela intervallet ligger på ena sidan om det.",
     ),
     (
         "Persons of a cluster are not independent: the columns marked CR2 give the cluster-robust share (CR2 standard error with Bell–McCaffrey degrees of freedom) and its one-sided t tests against the target.",
@@ -682,7 +1248,7 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("missed (not significant)", "missat (ej signifikant)"),
     (
         "{}: share by subgroup and arm with exact 95% confidence intervals; the dashed line is the target ({}).",
-        "{}: andel per undergrupp och grupp med exakta 95-procentiga konfidensintervall; den streckade linjen är målet ({}).",
+        "{}: andel per delgrupp och grupp med exakta 95-procentiga konfidensintervall; den streckade linjen är målet ({}).",
     ),
     ("Share (%)", "Andel (%)"),
     ("Target: {}", "Mål: {}"),
@@ -702,7 +1268,7 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ),
     (
         "Monitoring: persons per arm in each subgroup cell",
-        "Uppföljning: personer per grupp i varje undergrupp",
+        "Uppföljning: personer per grupp i varje delgrupp",
     ),
     ("n_yes", "Med utfallet"),
     ("clusters", "Kluster"),
@@ -725,7 +1291,11 @@ pub const SWEDISH: &[(&str, &str)] = &[
     (
         "test masked: its table has masked counts (disclosure control)",
         "testet skyddat: dess tabell har skyddade antal (röjandekontroll)",
-    ),
+    ), // General templates last: they match much, so every specific entry goes before them.
+    ("{} or {}", "{} eller {}"),
+    ("{}: joint", "{}: gemensamt test"),
+    ("{} ({} to {})", "{} ({} till {})"),
+    ("{} (unbounded)", "{} (obegränsat)"),
 ];
 
 #[cfg(test)]
@@ -755,6 +1325,12 @@ mod tests {
         assert_eq!(
             Language::Sv.translate("Cost: 10 SEK.", Currency::Sek),
             "Cost: 10 SEK."
+        );
+        assert_eq!(sv("|difference| < 0.1."), "|difference| < 0,1.");
+        // Amounts in notes are grouped like the report's own; years, seeds and names are not.
+        assert_eq!(
+            sv("worth 36099 SEK in 2019, seed 20190401, file x12345.csv"),
+            "worth 36\u{202f}099 kr in 2019, seed 20190401, file x12345.csv"
         );
         // Versions and file names keep their points; unknown text stays as it is.
         assert_eq!(
@@ -797,7 +1373,8 @@ mod tests {
             "−12\u{202f}345,6789"
         );
         assert_eq!(Language::En.number_cell("154000"), "154\u{202f}000");
-        assert_eq!(Language::En.number_cell("5400"), "5400");
+        assert_eq!(Language::En.number_cell("5400"), "5\u{202f}400");
+        assert_eq!(Language::En.number_cell("540"), "540");
         assert_eq!(Language::Sv.number_cell("-0.0000"), "0,0000");
         assert_eq!(Language::Sv.number_cell("<0.001"), "<0.001");
         assert_eq!(Language::parse("svenska"), Some(Language::Sv));

@@ -1,6 +1,7 @@
 //! Reports: figures (one file per kind), masking of small cells, and the HTML/Markdown document.
 
 pub mod benefit;
+pub mod cost_line;
 pub mod document;
 pub mod figures;
 pub mod folder;

@@ -345,6 +345,7 @@ pub fn build(context: &ReportContext, tables: &Tables) -> Result<Vec<(String, Ve
             name: figure.name().to_string(),
             caption: caption.to_string(),
             svg,
+            data: figure.data(),
         };
         figures_out.push(r.clone());
         Ok(r)
@@ -743,7 +744,19 @@ fn label_subgroups_and_arms(context: &ReportContext, sections: &mut [Section]) {
                 .columns
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| matches!(c.as_str(), "subgroup" | "arm" | "arm_a" | "arm_b"))
+                .filter(|(_, c)| {
+                    matches!(
+                        c.as_str(),
+                        "subgroup"
+                            | "arm"
+                            | "arm_a"
+                            | "arm_b"
+                            | "control"
+                            | "treated_arm"
+                            | "control_arm"
+                            | "trimmed_arm"
+                    )
+                })
                 .map(|(j, _)| j)
                 .collect();
             for row in &mut frame.rows {
@@ -760,6 +773,7 @@ fn label_subgroups_and_arms(context: &ReportContext, sections: &mut [Section]) {
 /// A figure behind a trait object (the `Figure` trait is generic over backends).
 trait ErasedFigure {
     fn name(&self) -> &str;
+    fn data(&self) -> Frame;
     fn svg(&self, language: Language, currency: Currency) -> Result<String>;
     fn png(&self, language: Language, currency: Currency) -> Result<Vec<u8>>;
 }
@@ -767,6 +781,9 @@ trait ErasedFigure {
 impl<F: Figure> ErasedFigure for F {
     fn name(&self) -> &str {
         Figure::name(self)
+    }
+    fn data(&self) -> Frame {
+        Figure::data(self)
     }
     fn svg(&self, language: Language, currency: Currency) -> Result<String> {
         figures::to_svg_in(self, language, currency)
@@ -890,7 +907,7 @@ fn flow_figure(context: &ReportContext, flow: &Frame) -> Option<Flow> {
             published_count(flow, i, "took_part")
         };
         arms.push(FlowArm {
-            name,
+            name: context.label(&name),
             assigned: published_count(flow, i, "assigned")?,
             took_part,
             followed_up: published_count(flow, i, "followed_up")?,
@@ -920,6 +937,19 @@ fn flow_figure(context: &ReportContext, flow: &Frame) -> Option<Flow> {
         horizon,
         arms,
     })
+}
+
+/// Arms in the study's order (the spec's, which every figure uses, so an arm keeps its colour,
+/// line and marker from figure to figure), then any others as they came.
+fn in_study_order(context: &ReportContext, seen: Vec<String>) -> Vec<String> {
+    let mut ordered: Vec<String> = context
+        .arms
+        .iter()
+        .filter(|a| seen.contains(a))
+        .cloned()
+        .collect();
+    ordered.extend(seen.into_iter().filter(|a| !context.arms.contains(a)));
+    ordered
 }
 
 fn subgroup_order(context: &ReportContext, values: impl Iterator<Item = String>) -> Vec<String> {
@@ -1072,8 +1102,9 @@ fn forest_figure(context: &ReportContext, effects: &Frame) -> Option<Forest> {
         name: "forest".into(),
         title,
         x_label: format!(
-            "Difference {treated_name} − {} (percentage points, {interval})",
-            context.control
+            "Difference {} − {} (percentage points, {interval})",
+            context.label(treated_name),
+            context.label(&context.control)
         ),
         rows,
         series,
@@ -1102,7 +1133,7 @@ fn trajectory_figure(context: &ReportContext, shares: &Frame) -> Option<Trajecto
         };
         points.push(TrajectoryPoint {
             panel: shares.text(i, "subgroup")?,
-            arm: shares.text(i, "arm")?,
+            arm: context.label(&shares.text(i, "arm")?),
             horizon: days as f64,
             share: shares.number(i, "share").unwrap_or(f64::NAN),
             low: shares.number(i, "conf_low").unwrap_or(f64::NAN),
@@ -1131,7 +1162,7 @@ fn trajectory_figure(context: &ReportContext, shares: &Frame) -> Option<Trajecto
         ),
         y_label: format!("{} (%)", capitalize(&context.outcome_label)),
         panels: panels.iter().map(|p| context.label(p)).collect(),
-        arms: context.arms.clone(),
+        arms: context.arms.iter().map(|a| context.label(a)).collect(),
         points,
     })
 }
@@ -1172,7 +1203,7 @@ fn split_figure(context: &ReportContext, split: &Frame) -> Option<Split> {
             if shares.iter().any(|s| s.is_finite()) {
                 bars.push(SplitBar {
                     subgroup: context.label(subgroup),
-                    arm: arm.clone(),
+                    arm: context.label(arm),
                     shares,
                 });
             }
@@ -1376,6 +1407,8 @@ fn end_text(v: f64) -> String {
 /// The headline sentences.
 fn summary(context: &ReportContext, tables: &Tables) -> Vec<Block> {
     let mut lines = Vec::new();
+    // The effect for everyone on the line above the cost line, which the cost line refers to.
+    let mut headline: Option<f64> = None;
     if let Some(effects) = tables.get("effects") {
         let primary = &context.primary_outcome;
         for i in 0..effects.rows.len() {
@@ -1385,6 +1418,9 @@ fn summary(context: &ReportContext, tables: &Tables) -> Vec<Block> {
                 continue;
             }
             let subgroup = effects.text(i, "subgroup").unwrap_or_default();
+            if subgroup == "all" && headline.is_none() {
+                headline = effects.number(i, "estimate");
+            }
             let (Some(est), Some(lo), Some(hi)) = (
                 effects.number(i, "estimate"),
                 effects.number(i, "conf_low"),
@@ -1436,54 +1472,7 @@ fn summary(context: &ReportContext, tables: &Tables) -> Vec<Block> {
         blocks.push(Block::List(lines));
     }
     if let Some(cost) = tables.get("cost") {
-        // One line per perspective (gross, then net of offsets) of the primary outcome for
-        // everyone: the effect the ratio divides by (the cost analysis's own difference in
-        // means, which may differ from the adjusted effect above), the ratio with its Fieller
-        // interval, or why it is not a meaningful number.
-        for i in 0..cost.rows.len() {
-            if cost.text(i, "subgroup").is_some_and(|s| s != "all")
-                || cost
-                    .text(i, "outcome")
-                    .is_some_and(|o| o != context.primary_outcome)
-            {
-                continue;
-            }
-            let perspective = match cost.text(i, "perspective").as_deref() {
-                Some("net") => "net of offsets",
-                _ => "gross, programme costs only",
-            };
-            let effect = cost
-                .number(i, "incremental_effect")
-                .map(figures::pp)
-                .unwrap_or_else(|| "–".into());
-            let bounded = cost.text(i, "fieller_shape").is_none_or(|s| s == "bounded");
-            match (cost.number(i, "icer"), bounded) {
-                (Some(icer), true) if icer.is_finite() && icer > 0.0 => {
-                    let interval = match (
-                        cost.number(i, "fieller_low"),
-                        cost.number(i, "fieller_high"),
-                    ) {
-                        (Some(lo), Some(hi)) => format!(
-                            "95% CI {} to {} SEK",
-                            figures::thousands(lo),
-                            figures::thousands(hi)
-                        ),
-                        _ => "no interval".to_string(),
-                    };
-                    blocks.push(Block::Text(format!(
-                        "Cost per additional person {} ({perspective}): {} SEK ({interval}), for an effect of {effect} percentage points (difference in means).",
-                        context.outcome_label,
-                        figures::thousands(icer),
-                    )));
-                }
-                _ => blocks.push(Block::Text(format!(
-                    "Cost per additional person {} ({perspective}): not a meaningful number ({}).",
-                    context.outcome_label,
-                    cost.text(i, "note")
-                        .unwrap_or_else(|| "the effect is not positive".to_string())
-                ))),
-            }
-        }
+        blocks.extend(super::cost_line::lines(context, cost, headline));
     }
     if blocks.is_empty() {
         blocks.push(Block::Text("No effect estimates were computed.".into()));
@@ -1513,7 +1502,10 @@ fn km_figure(context: &ReportContext, curves: &Frame, survival: &Frame) -> Optio
     } else {
         by_level
     };
-    let arms = first_seen_levels((0..curves.rows.len()).filter_map(|i| curves.text(i, "arm")));
+    let arms = in_study_order(
+        context,
+        first_seen_levels((0..curves.rows.len()).filter_map(|i| curves.text(i, "arm"))),
+    );
     let mut steps = Vec::new();
     for i in 0..curves.rows.len() {
         let panel = curves.text(i, "subgroup")?;
@@ -1522,7 +1514,7 @@ fn km_figure(context: &ReportContext, curves: &Frame, survival: &Frame) -> Optio
         }
         steps.push(KmStep {
             panel: context.label(&panel),
-            arm: curves.text(i, "arm")?,
+            arm: context.label(&curves.text(i, "arm")?),
             time: curves.number(i, "time")?,
             share: curves.number(i, "share_with_event").unwrap_or(f64::NAN),
             low: curves.number(i, "conf_low").unwrap_or(f64::NAN),
@@ -1534,25 +1526,14 @@ fn km_figure(context: &ReportContext, curves: &Frame, survival: &Frame) -> Optio
         return None;
     }
     let tau = survival_axis_end(survival, curves);
-    // A round step (1, 2 or 5 times a power of ten) giving about six intervals, as the axis.
-    let raw = (tau / 6.0).max(1e-9);
-    let power = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * power)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * power);
-    let ticks: Vec<f64> = (0..)
-        .map(|k| f64::from(k) * step)
-        .take_while(|t| *t <= tau)
-        .collect();
+    let ticks = figures::round_times(tau);
     Some(KmCurves {
         name: "time_to_job".into(),
         title: "Time to first job, by arm".into(),
         y_label: "Share with a job (%)".into(),
         x_label: "Days since randomization".into(),
         panels: panels.iter().map(|p| context.label(p)).collect(),
-        arms,
+        arms: arms.iter().map(|a| context.label(a)).collect(),
         steps,
         ticks,
         x_max: tau,
@@ -1634,7 +1615,10 @@ fn exits_figure(context: &ReportContext, exits: &Frame, survival: &Frame) -> Opt
     } else {
         by_level
     };
-    let arms = first_seen_levels((0..exits.rows.len()).filter_map(|i| exits.text(i, "arm")));
+    let arms = in_study_order(
+        context,
+        first_seen_levels((0..exits.rows.len()).filter_map(|i| exits.text(i, "arm"))),
+    );
     let mut order = first_seen_levels((0..exits.rows.len()).filter_map(|i| exits.text(i, "exit")));
     let cause = (0..survival.rows.len())
         .find_map(|i| survival.text(i, "outcome"))
@@ -1651,8 +1635,8 @@ fn exits_figure(context: &ReportContext, exits: &Frame, survival: &Frame) -> Opt
         }
         steps.push(ExitStep {
             panel: context.label(&panel),
-            arm: exits.text(i, "arm")?,
-            exit: exits.text(i, "exit")?,
+            arm: context.label(&exits.text(i, "arm")?),
+            exit: context.label(&exits.text(i, "exit")?),
             time: exits.number(i, "time")?,
             share: exits.number(i, "cumulative_incidence").unwrap_or(f64::NAN),
         });
@@ -1666,8 +1650,8 @@ fn exits_figure(context: &ReportContext, exits: &Frame, survival: &Frame) -> Opt
         y_label: "Share who left (%)".into(),
         x_label: "Days since randomization".into(),
         panels: panels.iter().map(|p| context.label(p)).collect(),
-        arms,
-        exits: order,
+        arms: arms.iter().map(|a| context.label(a)).collect(),
+        exits: order.iter().map(|e| context.label(e)).collect(),
         steps,
         x_max: survival_axis_end(survival, exits),
     })

@@ -2,7 +2,8 @@
 //! deviations) of each baseline covariate, overall and by subgroup, with the conventional ±0.1
 //! band (Austin 2009; What Works Clearinghouse uses 0.05/0.25).
 
-use super::{DrawResult, Figure, bold, font, minus};
+use super::{DrawResult, Figure, arms, bold, font, minus};
+use crate::export::Frame;
 use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TICK_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -85,21 +86,13 @@ impl Figure for BalancePlot {
                     &p.covariate == covariate && &p.subgroup == subgroup && p.smd.is_finite()
                 }) {
                     let colour = style::series_colour(g);
-                    chart.draw_series(std::iter::once(Circle::new(
-                        (p.smd, y + offset),
-                        7,
-                        colour.filled(),
-                    )))?;
+                    arms::mark(&mut chart, (p.smd, y + offset), g, 7, colour.filled())?;
                 }
             }
         }
         let mut x = 40;
         for (g, subgroup) in self.subgroups.iter().enumerate() {
-            legend.draw(&Circle::new(
-                (x + 8, 20),
-                7,
-                style::series_colour(g).filled(),
-            ))?;
+            arms::legend_marker(&legend, (x + 8, 20), g, 7, style::series_colour(g))?;
             legend.draw_text(subgroup, &font(LABEL_SIZE), (x + 22, 9))?;
             x += 50 + 12 * subgroup.chars().count() as i32;
         }
@@ -109,5 +102,26 @@ impl Figure for BalancePlot {
         ))?;
         legend.draw_text("|difference| < 0.1", &font(NOTE_SIZE), (x + 48, 11))?;
         Ok(())
+    }
+
+    fn data(&self) -> Frame {
+        let mut frame = Frame::new(&["Covariate", "Subgroup", "Standardized difference"])
+            .with_decimals("Standardized difference", 3);
+        for covariate in &self.covariates {
+            for subgroup in &self.subgroups {
+                if let Some(p) = self
+                    .points
+                    .iter()
+                    .find(|p| &p.covariate == covariate && &p.subgroup == subgroup)
+                {
+                    frame.push(vec![
+                        covariate.as_str().into(),
+                        subgroup.as_str().into(),
+                        p.smd.into(),
+                    ]);
+                }
+            }
+        }
+        frame
     }
 }

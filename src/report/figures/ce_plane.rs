@@ -3,6 +3,7 @@
 //! willingness-to-pay line.
 
 use super::{DrawResult, Figure, bold, font, minus, thousands};
+use crate::export::{Cell, Frame};
 use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TICK_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -20,6 +21,42 @@ pub struct CePlane {
     /// Willingness to pay per unit of effect (cost per unit on the axes' scales), if shown.
     pub wtp: Option<f64>,
     pub wtp_label: Option<String>,
+}
+
+impl CePlane {
+    /// The share (%) of the finite draws in each quadrant: north-east, north-west, south-west,
+    /// south-east, with their labels; none without draws.
+    fn quadrant_shares(&self) -> Vec<(&'static str, f64)> {
+        let total = self
+            .draws
+            .iter()
+            .filter(|(e, c)| e.is_finite() && c.is_finite())
+            .count();
+        if total == 0 {
+            return Vec::new();
+        }
+        let share = |f: &dyn Fn(f64, f64) -> bool| {
+            100.0 * self.draws.iter().filter(|(e, c)| f(*e, *c)).count() as f64 / total as f64
+        };
+        vec![
+            (
+                "More effective, costlier",
+                share(&|e, c| e > 0.0 && c > 0.0),
+            ),
+            (
+                "Less effective, costlier",
+                share(&|e, c| e <= 0.0 && c > 0.0),
+            ),
+            (
+                "Less effective, cheaper",
+                share(&|e, c| e <= 0.0 && c <= 0.0),
+            ),
+            (
+                "More effective, cheaper",
+                share(&|e, c| e > 0.0 && c <= 0.0),
+            ),
+        ]
+    }
 }
 
 impl Figure for CePlane {
@@ -102,44 +139,12 @@ impl Figure for CePlane {
             )))?;
         }
         // Quadrant shares, written in each quadrant's outer corner.
-        let total = self
-            .draws
-            .iter()
-            .filter(|(e, c)| e.is_finite() && c.is_finite())
-            .count();
-        if total > 0 {
-            let share = |f: &dyn Fn(f64, f64) -> bool| {
-                100.0 * self.draws.iter().filter(|(e, c)| f(*e, *c)).count() as f64 / total as f64
-            };
+        if let [ne, nw, sw, se] = self.quadrant_shares().as_slice() {
             let quadrants = [
-                (
-                    "More effective, costlier",
-                    share(&|e, c| e > 0.0 && c > 0.0),
-                    (x1, y1),
-                    true,
-                    true,
-                ),
-                (
-                    "Less effective, costlier",
-                    share(&|e, c| e <= 0.0 && c > 0.0),
-                    (x0, y1),
-                    false,
-                    true,
-                ),
-                (
-                    "Less effective, cheaper",
-                    share(&|e, c| e <= 0.0 && c <= 0.0),
-                    (x0, y0),
-                    false,
-                    false,
-                ),
-                (
-                    "More effective, cheaper",
-                    share(&|e, c| e > 0.0 && c <= 0.0),
-                    (x1, y0),
-                    true,
-                    false,
-                ),
+                (ne.0, ne.1, (x1, y1), true, true),
+                (nw.0, nw.1, (x0, y1), false, true),
+                (sw.0, sw.1, (x0, y0), false, false),
+                (se.0, se.1, (x1, y0), true, false),
             ];
             for (label, pct, corner, right, top) in quadrants {
                 let (px, py) = chart.backend_coord(&corner);
@@ -159,5 +164,23 @@ impl Figure for CePlane {
             )?;
         }
         Ok(())
+    }
+
+    fn data(&self) -> Frame {
+        let share_label = "Share of bootstrap replicates (%)";
+        let mut frame = Frame::new(&["Result", &self.x_label, &self.y_label, share_label])
+            .with_decimals(&self.x_label, 2)
+            .with_decimals(&self.y_label, 0)
+            .with_decimals(share_label, 1);
+        frame.push(vec![
+            "Point estimate".into(),
+            self.estimate.0.into(),
+            self.estimate.1.into(),
+            Cell::Null,
+        ]);
+        for (label, share) in self.quadrant_shares() {
+            frame.push(vec![label.into(), Cell::Null, Cell::Null, share.into()]);
+        }
+        frame
     }
 }

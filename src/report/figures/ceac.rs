@@ -2,9 +2,11 @@
 //! (net monetary benefit > 0) at each willingness to pay per additional person in work
 //! (van Hout et al. 1994; Fenwick, Claxton & Sculpher 2001).
 
-use super::{DrawResult, Figure, bold, font, thousands};
+use super::{DrawResult, Figure, arms, bold, font, thousands};
+use crate::export::Frame;
 use crate::report::style::{self, LABEL_SIZE, TICK_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,14 +57,21 @@ impl Figure for Ceac {
             .draw()?;
         for (i, (label, points)) in self.curves.iter().enumerate() {
             let colour = style::series_colour(i);
+            // Each curve in its own line style, so the subgroups differ by more than colour.
+            arms::line(&mut chart, points.clone(), i, colour.stroke_width(3))?;
             chart
-                .draw_series(LineSeries::new(
-                    points.iter().copied(),
-                    colour.stroke_width(3),
-                ))?
+                .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
                 .label(label.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 30, y)], colour.stroke_width(3))
+                .legend(move |(x, y)| match arms::dash(i) {
+                    None => PathElement::new(vec![(x, y), (x + 30, y)], colour.stroke_width(3))
+                        .into_dyn(),
+                    Some((on, off)) => DashedPathElement::new(
+                        vec![(x, y), (x + 30, y)],
+                        on,
+                        off,
+                        colour.stroke_width(3),
+                    )
+                    .into_dyn(),
                 });
         }
         chart
@@ -74,5 +83,26 @@ impl Figure for Ceac {
             .border_style(style::LIGHT_GREY)
             .draw()?;
         Ok(())
+    }
+
+    fn data(&self) -> Frame {
+        let mut frame = Frame::new(&["Subgroup", &self.x_label, &self.y_label])
+            .with_decimals(&self.x_label, 0)
+            .with_decimals(&self.y_label, 3);
+        for (label, points) in &self.curves {
+            // About twenty values per curve (every k-th of the grid, and its last), not the
+            // whole grid.
+            let every = points.len().div_ceil(20).max(1);
+            for (k, (wtp, probability)) in points.iter().enumerate() {
+                if k % every == 0 || k + 1 == points.len() {
+                    frame.push(vec![
+                        label.as_str().into(),
+                        (*wtp).into(),
+                        (*probability).into(),
+                    ]);
+                }
+            }
+        }
+        frame
     }
 }

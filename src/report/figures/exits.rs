@@ -4,7 +4,8 @@
 //! top of the stack is the share who have left by any route and the white space above it the
 //! share still without any exit.
 
-use super::{DrawResult, Figure, bold, font};
+use super::{DrawResult, Figure, arms, bold, font, percent_cell, round_times};
+use crate::export::Frame;
 use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TICK_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -165,7 +166,9 @@ impl Figure for StackedExits {
                     band.extend(bottom);
                     let colour = exit_colour(k);
                     chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(0.75))))?;
-                    chart.draw_series(LineSeries::new(stair(&upper), colour.stroke_width(2)))?;
+                    // Each band's top edge has its own line style, so the exits differ by
+                    // more than colour.
+                    arms::line(&mut chart, stair(&upper), k, style::INK.stroke_width(2))?;
                     lower = upper;
                 }
             }
@@ -176,6 +179,7 @@ impl Figure for StackedExits {
                 [(x, 12), (x + 30, 34)],
                 exit_colour(k).mix(0.75).filled(),
             ))?;
+            arms::legend_sample(&legend, (x, 12), 30, k, style::INK, false)?;
             legend.draw_text(exit, &font(LABEL_SIZE), (x + 40, 12))?;
             x += 70 + 12 * exit.chars().count() as i32;
         }
@@ -185,5 +189,49 @@ impl Figure for StackedExits {
             (x + 10, 16),
         )?;
         Ok(())
+    }
+
+    fn data(&self) -> Frame {
+        let x_max = self.x_max.max(1.0);
+        let mut times = round_times(x_max);
+        if times.last().is_none_or(|t| *t < x_max) {
+            times.push(x_max);
+        }
+        let headers: Vec<String> = ["Subgroup", "Arm", "Days since randomization"]
+            .into_iter()
+            .map(String::from)
+            .chain(self.exits.iter().map(|e| format!("{e} (%)")))
+            .chain(std::iter::once("Any exit (%)".to_string()))
+            .collect();
+        let columns: Vec<&str> = headers.iter().map(String::as_str).collect();
+        let mut frame = Frame::new(&columns).with_decimals(columns[2], 0);
+        for c in &columns[3..] {
+            frame = frame.with_decimals(c, 1);
+        }
+        for panel in &self.panels {
+            for arm in &self.arms {
+                if !self
+                    .steps
+                    .iter()
+                    .any(|s| &s.panel == panel && &s.arm == arm)
+                {
+                    continue;
+                }
+                // The values the stacked bands show at each time (a masked step keeps the
+                // value before it, as drawn).
+                let values: Vec<Vec<f64>> = self
+                    .exits
+                    .iter()
+                    .map(|exit| self.values_at(panel, arm, exit, &times))
+                    .collect();
+                for (j, &t) in times.iter().enumerate() {
+                    let mut row = vec![panel.as_str().into(), arm.as_str().into(), t.into()];
+                    row.extend(values.iter().map(|v| percent_cell(v[j])));
+                    row.push(percent_cell(values.iter().map(|v| v[j]).sum()));
+                    frame.push(row);
+                }
+            }
+        }
+        frame
     }
 }

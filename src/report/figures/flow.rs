@@ -3,7 +3,8 @@
 //! control published them (`report::mask`): a masked count prints as the table does ("<k", or
 //! "x" where it protects another), so the figure never tells more than the tables.
 
-use super::{Count, DrawResult, Figure, bold, font};
+use super::{Count, DrawResult, Figure, bold, count_cell, font};
+use crate::export::{Cell, Frame};
 use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -184,5 +185,36 @@ impl Figure for Flow {
             )?;
         }
         Ok(())
+    }
+
+    fn data(&self) -> Frame {
+        let followed = format!("Followed up at {}", self.horizon);
+        let mut frame = Frame::new(&[
+            "Arm",
+            "Assigned",
+            "Took part",
+            &followed,
+            "Lost to follow-up",
+            "Analysed (intention to treat)",
+        ]);
+        for arm in &self.arms {
+            frame.push(vec![
+                arm.name.as_str().into(),
+                count_cell(&arm.assigned),
+                arm.took_part.as_ref().map_or(Cell::Null, count_cell),
+                count_cell(&arm.followed_up),
+                count_cell(&arm.lost),
+                count_cell(&arm.analysed),
+            ]);
+        }
+        frame.push(vec![
+            "Randomized".into(),
+            count_cell(&self.randomized),
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+            Cell::Null,
+        ]);
+        frame
     }
 }

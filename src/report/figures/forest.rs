@@ -1,7 +1,10 @@
 //! Forest plot: effects with 95% confidence intervals, grouped (e.g. by horizon), one line per
 //! subgroup (all, women, men), in percentage points, with a reference line at zero.
 
-use super::{DrawResult, Figure, bold, font, padded_range, pp_plain};
+use super::{
+    DrawResult, Figure, arms, bold, font, minus, padded_range, percent_end_cell, pp_plain,
+};
+use crate::export::Frame;
 use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TICK_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -89,7 +92,7 @@ impl Figure for Forest {
             .x_desc(&self.x_label)
             .axis_desc_style(font(LABEL_SIZE))
             .label_style(font(TICK_SIZE))
-            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&|v| minus(&format!("{v:.0}")))
             .max_light_lines(1)
             .light_line_style(style::LIGHT_GREY.mix(0.5))
             .bold_line_style(style::LIGHT_GREY)
@@ -106,11 +109,8 @@ impl Figure for Forest {
                     area.draw_text(text, &bold(LABEL_SIZE), (16, py - 11))?;
                 }
                 Line::Row(row) => {
-                    let colour = self
-                        .series
-                        .iter()
-                        .position(|s| *s == row.label)
-                        .map_or(style::INK, style::series_colour);
+                    let series = self.series.iter().position(|s| *s == row.label);
+                    let colour = series.map_or(style::INK, style::series_colour);
                     area.draw_text(&row.label, &font(LABEL_SIZE), (40, py - 11))?;
                     // An unbounded end is drawn to the edge of the plot.
                     let clip = |v: f64| (v * 100.0).clamp(x0, x1);
@@ -128,11 +128,9 @@ impl Figure for Forest {
                         )))?;
                     }
                     if row.estimate.is_finite() {
-                        chart.draw_series(std::iter::once(Circle::new(
-                            (row.estimate * 100.0, y),
-                            7,
-                            colour.filled(),
-                        )))?;
+                        // Each series (subgroup, or subgroup and arm) has its marker shape.
+                        let at = (row.estimate * 100.0, y);
+                        arms::mark(&mut chart, at, series.unwrap_or(0), 7, colour.filled())?;
                     }
                     let (w, _) = area.dim_in_pixel();
                     let text = if row.estimate.is_finite() {
@@ -144,10 +142,10 @@ impl Figure for Forest {
                             }
                         };
                         if row.low.is_infinite() && row.high.is_infinite() {
-                            format!("{} [unbounded]", pp_plain(row.estimate))
+                            format!("{} (unbounded)", pp_plain(row.estimate))
                         } else {
                             format!(
-                                "{} [{}, {}]",
+                                "{} ({} to {})",
                                 pp_plain(row.estimate),
                                 end(row.low),
                                 end(row.high)
@@ -165,5 +163,38 @@ impl Figure for Forest {
             }
         }
         Ok(())
+    }
+
+    fn data(&self) -> Frame {
+        let with_secondary = self.rows.iter().any(|r| r.secondary.is_some());
+        let mut columns = vec![
+            "Horizon",
+            "Subgroup",
+            "Effect (percentage points)",
+            "95% CI lower",
+            "95% CI upper",
+        ];
+        if with_secondary {
+            columns.extend(["CR2 lower", "CR2 upper"]);
+        }
+        let mut frame = Frame::new(&columns);
+        for c in &columns[2..] {
+            frame = frame.with_decimals(c, 1);
+        }
+        for row in &self.rows {
+            let mut cells = vec![
+                row.group.as_str().into(),
+                row.label.as_str().into(),
+                percent_end_cell(row.estimate),
+                percent_end_cell(row.low),
+                percent_end_cell(row.high),
+            ];
+            if with_secondary {
+                let (a, b) = row.secondary.unwrap_or((f64::NAN, f64::NAN));
+                cells.extend([percent_end_cell(a), percent_end_cell(b)]);
+            }
+            frame.push(cells);
+        }
+        frame
     }
 }

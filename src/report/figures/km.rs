@@ -2,7 +2,8 @@
 //! 95% confidence bands, one panel per subgroup (e.g. women, men), and the numbers at risk under
 //! each panel's axis.
 
-use super::{Count, DrawResult, Figure, bold, font};
+use super::{Count, DrawResult, Figure, arms, bold, count_cell, font, percent_cell};
+use crate::export::Frame;
 use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TICK_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -47,11 +48,28 @@ impl KmCurves {
     }
 
     /// The number at risk at time t: that of the first step at or after t (0 past the end).
-    fn at_risk(&self, panel: &str, arm: &str, t: f64) -> String {
+    fn at_risk(&self, panel: &str, arm: &str, t: f64) -> Count {
         match self.steps_of(panel, arm).into_iter().find(|p| p.time >= t) {
-            Some(p) => p.n_risk.label(),
-            None => "0".to_string(),
+            Some(p) => p.n_risk.clone(),
+            None => Count::Shown(0),
         }
+    }
+
+    /// The step the curve shows at time t: the last drawn (unmasked) step at or before t.
+    fn shown_at(&self, panel: &str, arm: &str, t: f64) -> Option<&KmStep> {
+        self.steps_of(panel, arm)
+            .into_iter()
+            .filter(|p| p.time <= t && p.share.is_finite())
+            .next_back()
+    }
+
+    /// The times of the data table: the ticks, and the end of the axis.
+    fn table_times(&self) -> Vec<f64> {
+        let mut times = self.ticks.clone();
+        if times.last().is_none_or(|t| *t < self.x_max) {
+            times.push(self.x_max);
+        }
+        times
     }
 }
 
@@ -137,7 +155,13 @@ impl Figure for KmCurves {
                     }
                     chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(0.18))))?;
                 }
-                chart.draw_series(LineSeries::new(stair(&|p| p.share), colour.stroke_width(3)))?;
+                arms::line(&mut chart, stair(&|p| p.share), a, colour.stroke_width(3))?;
+                // Markers at the round times, so the arms differ by shape too.
+                for &t in &self.ticks {
+                    if let Some(p) = self.shown_at(panel_name, arm, t) {
+                        arms::mark(&mut chart, (t, p.share * 100.0), a, 6, colour.filled())?;
+                    }
+                }
             }
             // Numbers at risk under the axis, one line per arm.
             let (width, _) = risk.dim_in_pixel();
@@ -147,10 +171,12 @@ impl Figure for KmCurves {
             for (a, arm) in self.arms.iter().enumerate() {
                 let y = 30 + 26 * a as i32;
                 let colour = style::arm_colour(a);
-                risk.draw_text(arm, &font(NOTE_SIZE).color(&colour), (8, y))?;
+                // The arm's marker (as in the legend), not its name, which may be too long
+                // for the margin.
+                arms::legend_marker(&risk, (40, y + 8), a, 7, colour)?;
                 for &t in &self.ticks {
                     let x = left + (right - left) * t / x_max;
-                    let text = self.at_risk(panel_name, arm, t);
+                    let text = self.at_risk(panel_name, arm, t).label();
                     let shift = 4 * text.chars().count() as i32;
                     risk.draw_text(&text, &font(NOTE_SIZE), (x as i32 - shift, y))?;
                 }
@@ -158,11 +184,7 @@ impl Figure for KmCurves {
         }
         let mut x = 80;
         for (a, arm) in self.arms.iter().enumerate() {
-            let colour = style::arm_colour(a);
-            legend.draw(&PathElement::new(
-                vec![(x, 20), (x + 36, 20)],
-                colour.stroke_width(4),
-            ))?;
+            arms::legend_sample(&legend, (x, 20), 36, a, style::arm_colour(a), true)?;
             legend.draw_text(arm, &font(LABEL_SIZE), (x + 46, 9))?;
             x += 60 + 12 * arm.chars().count() as i32 + 40;
         }
@@ -172,5 +194,45 @@ impl Figure for KmCurves {
             (x + 20, 11),
         )?;
         Ok(())
+    }
+
+    fn data(&self) -> Frame {
+        let mut frame = Frame::new(&[
+            "Subgroup",
+            "Arm",
+            &self.x_label,
+            &self.y_label,
+            "95% CI lower (%)",
+            "95% CI upper (%)",
+            "Number at risk",
+        ])
+        .with_decimals(&self.x_label, 0)
+        .with_decimals(&self.y_label, 1)
+        .with_decimals("95% CI lower (%)", 1)
+        .with_decimals("95% CI upper (%)", 1);
+        for panel in &self.panels {
+            for arm in &self.arms {
+                if self.steps_of(panel, arm).is_empty() {
+                    continue;
+                }
+                for t in self.table_times() {
+                    let shown = self.shown_at(panel, arm, t);
+                    let value = |f: fn(&KmStep) -> f64| shown.map_or(f64::NAN, f);
+                    // Before the first step (drawn or masked) no one has had the event yet.
+                    let before_any = self.steps_of(panel, arm).iter().all(|p| p.time > t);
+                    let share = if before_any { 0.0 } else { value(|p| p.share) };
+                    frame.push(vec![
+                        panel.as_str().into(),
+                        arm.as_str().into(),
+                        t.into(),
+                        percent_cell(share),
+                        percent_cell(value(|p| p.low)),
+                        percent_cell(value(|p| p.high)),
+                        count_cell(&self.at_risk(panel, arm, t)),
+                    ]);
+                }
+            }
+        }
+        frame
     }
 }

@@ -2,6 +2,7 @@
 //! function onto any plotters backend; this module renders them to SVG text and PNG bytes,
 //! deterministically (no timestamps; the same data gives the same bytes).
 
+pub mod arms;
 pub mod balance;
 pub mod ce_plane;
 pub mod ceac;
@@ -15,6 +16,7 @@ pub mod tornado;
 pub mod trajectory;
 
 use crate::error::{Error, Result};
+use crate::export::{Cell, Frame};
 use crate::report::language::{Currency, Language};
 use crate::report::style::{self, HEIGHT, WIDTH};
 use plotters::coord::Shift;
@@ -33,6 +35,50 @@ pub trait Figure {
     }
     /// Draw the figure onto `area`.
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
+    /// The numbers the figure draws, as a table (WCAG 2.1, 1.1.1: the report places it with
+    /// the figure, for screen readers and for anyone who wants the values): read from the same
+    /// rows the figure is drawn from, so it shows what the figure shows and no more (a cell
+    /// masked by disclosure control is masked here too). Headers are English phrases that the
+    /// report translates; long curves are given at round times, not at every step.
+    fn data(&self) -> Frame;
+}
+
+/// A share (0–1) as a percentage cell; undefined (masked, not estimable) as an empty cell.
+pub fn percent_cell(x: f64) -> Cell {
+    Cell::from(x * 100.0)
+}
+
+/// An interval end in percent (or percentage points): "unbounded" when infinite.
+pub fn percent_end_cell(x: f64) -> Cell {
+    if x.is_infinite() {
+        Cell::Text("unbounded".into())
+    } else {
+        percent_cell(x)
+    }
+}
+
+/// A count as a table cell: the number, or the text disclosure control put in its place.
+pub fn count_cell(count: &Count) -> Cell {
+    match count {
+        Count::Shown(n) => Cell::from(*n),
+        Count::Masked(text) => Cell::Text(text.clone()),
+    }
+}
+
+/// Round times from 0 to `end`: a step of 1, 2 or 5 times a power of ten giving about six
+/// intervals (the axis ticks of the time-to-event figures and the times their data tables give).
+pub fn round_times(end: f64) -> Vec<f64> {
+    let raw = (end / 6.0).max(1e-9);
+    let power = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * power);
+    (0..)
+        .map(|k| f64::from(k) * step)
+        .take_while(|t| *t <= end)
+        .collect()
 }
 
 /// The result of drawing on backend DB.
@@ -311,7 +357,7 @@ mod tests {
         assert_eq!(png, to_png(&f).unwrap());
         let svg = to_svg(&f).unwrap();
         assert!(svg.contains("Effect at 540 days"));
-        assert!(svg.contains("8.0 [2.0, 14.0]"), "the interval is printed");
+        assert!(svg.contains("8.0 (2.0 to 14.0)"), "the interval is printed");
         assert!(
             svg.contains("font-family=\"'DejaVu Sans'"),
             "a font viewers know"

@@ -1,7 +1,8 @@
 //! The outcome split by kind (e.g. subsidized work, unsubsidized work, studies) as stacked bars,
 //! one bar per arm within each subgroup, in percent of the group.
 
-use super::{DrawResult, Figure, bold, font};
+use super::{DrawResult, Figure, bold, font, percent_cell};
+use crate::export::Frame;
 use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TICK_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -21,6 +22,12 @@ pub struct Split {
     pub y_label: String,
     pub parts: Vec<String>,
     pub bars: Vec<SplitBar>,
+}
+
+/// The hatching of part `p` (white lines over its colour, so the parts differ by more than
+/// colour): (horizontal lines, vertical lines).
+fn hatching(p: usize) -> (bool, bool) {
+    [(false, false), (true, false), (false, true), (true, true)][p % 4]
 }
 
 impl Figure for Split {
@@ -83,19 +90,44 @@ impl Figure for Split {
                     [(x - 0.38, bottom), (x + 0.38, top)],
                     colours[p % colours.len()].filled(),
                 )))?;
+                let (across, down) = hatching(p);
+                let line = WHITE.stroke_width(2);
+                if across {
+                    let step = y_max / 60.0;
+                    let mut y = bottom + step;
+                    while y < top {
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            vec![(x - 0.38, y), (x + 0.38, y)],
+                            line,
+                        )))?;
+                        y += step;
+                    }
+                }
+                if down {
+                    for k in 1..8 {
+                        let v = x - 0.38 + 0.76 * f64::from(k) / 8.0;
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            vec![(v, bottom), (v, top)],
+                            line,
+                        )))?;
+                    }
+                }
                 bottom = top;
             }
             let (px, py) = chart.backend_coord(&(x, 0.0));
             let label = &bar.arm;
             let w = 11 * label.chars().count() as i32;
             body.draw_text(label, &font(TICK_SIZE), (px - w / 2, py + 8))?;
-            let (_, ty) = chart.backend_coord(&(x, bottom));
-            let total = format!("{:.1}", bottom);
-            body.draw_text(
-                &total,
-                &font(NOTE_SIZE),
-                (px - 5 * total.len() as i32, ty - 22),
-            )?;
+            // The total only when no part is masked (it would misstate the bar's height).
+            if bar.shares.iter().all(|v| v.is_finite()) {
+                let (_, ty) = chart.backend_coord(&(x, bottom));
+                let total = format!("{:.1}", bottom);
+                body.draw_text(
+                    &total,
+                    &font(NOTE_SIZE),
+                    (px - 5 * total.len() as i32, ty - 22),
+                )?;
+            }
         }
         // Subgroup labels centred under their bars.
         let mut start = 0;
@@ -117,9 +149,48 @@ impl Figure for Split {
                 [(x, 10), (x + 26, 32)],
                 colours[p % colours.len()].filled(),
             ))?;
+            let (across, down) = hatching(p);
+            for k in 1..5 {
+                if across {
+                    let y = 10 + 22 * k / 5;
+                    legend.draw(&PathElement::new(
+                        vec![(x, y), (x + 26, y)],
+                        WHITE.stroke_width(2),
+                    ))?;
+                }
+                if down {
+                    let v = x + 26 * k / 5;
+                    legend.draw(&PathElement::new(
+                        vec![(v, 10), (v, 32)],
+                        WHITE.stroke_width(2),
+                    ))?;
+                }
+            }
             legend.draw_text(part, &font(LABEL_SIZE), (x + 34, 10))?;
             x += 70 + 11 * part.chars().count() as i32;
         }
         Ok(())
+    }
+
+    fn data(&self) -> Frame {
+        let headers: Vec<String> = ["Subgroup", "Arm"]
+            .into_iter()
+            .map(String::from)
+            .chain(self.parts.iter().map(|p| format!("{p} (%)")))
+            .chain(std::iter::once("Total (%)".to_string()))
+            .collect();
+        let columns: Vec<&str> = headers.iter().map(String::as_str).collect();
+        let mut frame = Frame::new(&columns);
+        for c in &columns[2..] {
+            frame = frame.with_decimals(c, 1);
+        }
+        for bar in &self.bars {
+            let mut row = vec![bar.subgroup.as_str().into(), bar.arm.as_str().into()];
+            row.extend(bar.shares.iter().map(|s| percent_cell(*s)));
+            // The bar's height, as the figure prints it above the bar (none with a masked part).
+            row.push(percent_cell(bar.shares.iter().sum()));
+            frame.push(row);
+        }
+        frame
     }
 }

@@ -3,7 +3,8 @@
 //! reader sees at once which cells reach it and which fall clearly short. Cells masked by
 //! disclosure control are listed with "masked" instead of a dot.
 
-use super::{DrawResult, Figure, bold, font};
+use super::{DrawResult, Figure, arms, bold, font, percent_cell};
+use crate::export::{Cell, Frame};
 use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TICK_SIZE, TITLE_SIZE, WIDTH};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -122,11 +123,7 @@ impl Figure for TargetPlot {
                             vec![(low * 100.0, y), (high * 100.0, y)],
                             colour.stroke_width(4),
                         )))?;
-                        chart.draw_series(std::iter::once(Circle::new(
-                            (share * 100.0, y),
-                            7,
-                            colour.filled(),
-                        )))?;
+                        arms::mark(&mut chart, (share * 100.0, y), a, 7, colour.filled())?;
                     }
                     None if point.is_some() => {
                         let (mx, my) = chart.backend_coord(&(1.0, y));
@@ -139,7 +136,7 @@ impl Figure for TargetPlot {
         // Legend: arms, then the target.
         let mut x = 40;
         for (a, arm) in self.arms.iter().enumerate() {
-            legend.draw(&Circle::new((x + 10, 22), 7, style::arm_colour(a).filled()))?;
+            arms::legend_marker(&legend, (x + 10, 22), a, 7, style::arm_colour(a))?;
             legend.draw_text(arm, &font(LABEL_SIZE), (x + 26, 11))?;
             x += 60 + 11 * arm.chars().count() as i32;
         }
@@ -149,5 +146,41 @@ impl Figure for TargetPlot {
         ))?;
         legend.draw_text(&self.target_label, &font(LABEL_SIZE), (x + 40, 11))?;
         Ok(())
+    }
+
+    fn data(&self) -> Frame {
+        let columns = [
+            "Subgroup",
+            "Arm",
+            "Share (%)",
+            "95% CI lower (%)",
+            "95% CI upper (%)",
+            "Target (%)",
+        ];
+        let mut frame = Frame::new(&columns);
+        for c in &columns[2..] {
+            frame = frame.with_decimals(c, 1);
+        }
+        for cell in self.cells() {
+            for arm in &self.arms {
+                let Some(point) = self.points.iter().find(|p| p.cell == cell && &p.arm == arm)
+                else {
+                    continue;
+                };
+                let (share, low, high) = match point.share {
+                    Some((s, l, h)) => (percent_cell(s), percent_cell(l), percent_cell(h)),
+                    None => (Cell::Text("masked".into()), Cell::Null, Cell::Null),
+                };
+                frame.push(vec![
+                    cell.into(),
+                    arm.as_str().into(),
+                    share,
+                    low,
+                    high,
+                    percent_cell(self.target),
+                ]);
+            }
+        }
+        frame
     }
 }

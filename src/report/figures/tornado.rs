@@ -4,6 +4,7 @@
 //! 2006, *Decision Modelling for Health Economic Evaluation*, §4.1).
 
 use super::{DrawResult, Figure, bold, font, padded_range, thousands};
+use crate::export::Frame;
 use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TICK_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -74,12 +75,28 @@ impl Figure for Tornado {
         for (i, bar) in self.bars.iter().enumerate() {
             let y = n - 1.0 - i as f64;
             // The low setting's side in blue, the high setting's in orange, both from the base.
-            for (value, colour) in [(bar.at_low, style::BLUE), (bar.at_high, style::ORANGE)] {
+            // The high setting's bar is hatched too, so the two differ by more than colour.
+            for (value, colour, hatched) in [
+                (bar.at_low, style::BLUE, false),
+                (bar.at_high, style::ORANGE, true),
+            ] {
                 if value.is_finite() {
                     chart.draw_series(std::iter::once(Rectangle::new(
                         [(self.base, y - 0.3), (value, y + 0.3)],
                         colour.mix(0.85).filled(),
                     )))?;
+                    if hatched {
+                        let step = (x1 - x0) / 120.0;
+                        let (a, b) = (self.base.min(value), self.base.max(value));
+                        let mut v = a + step;
+                        while v < b {
+                            chart.draw_series(std::iter::once(PathElement::new(
+                                vec![(v, y - 0.3), (v, y + 0.3)],
+                                WHITE.stroke_width(2),
+                            )))?;
+                            v += step * 2.0;
+                        }
+                    }
                 }
             }
             let (_, py) = chart.backend_coord(&(x0, y));
@@ -106,8 +123,37 @@ impl Figure for Tornado {
                 [(x, legend_y), (x + 22, legend_y + 16)],
                 colour.mix(0.85).filled(),
             ))?;
+            if k == 1 {
+                for v in [x + 5, x + 11, x + 17] {
+                    area.draw(&PathElement::new(
+                        vec![(v, legend_y), (v, legend_y + 16)],
+                        WHITE.stroke_width(2),
+                    ))?;
+                }
+            }
             area.draw_text(text, &font(NOTE_SIZE), (x + 30, legend_y - 1))?;
         }
         Ok(())
+    }
+
+    fn data(&self) -> Frame {
+        let mut frame = Frame::new(&[
+            "Parameter",
+            "Net benefit at the low setting",
+            "Net benefit at the high setting",
+            "Net benefit in the base case",
+        ]);
+        for c in 1..4 {
+            frame.decimals[c] = Some(0);
+        }
+        for bar in &self.bars {
+            frame.push(vec![
+                bar.label.as_str().into(),
+                bar.at_low.into(),
+                bar.at_high.into(),
+                self.base.into(),
+            ]);
+        }
+        frame
     }
 }

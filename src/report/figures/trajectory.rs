@@ -1,7 +1,8 @@
 //! Share with the outcome over time by arm, one panel per subgroup (e.g. women, men), with 95%
 //! confidence intervals as error bars: "in work or studies" 90 to 540 days after randomization.
 
-use super::{DrawResult, Figure, bold, font};
+use super::{DrawResult, Figure, arms, bold, font, percent_cell};
+use crate::export::Frame;
 use crate::report::style::{self, LABEL_SIZE, NOTE_SIZE, TICK_SIZE, TITLE_SIZE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -77,10 +78,15 @@ impl Figure for Trajectory {
                     .filter(|p| &p.panel == panel_name && &p.arm == arm && p.share.is_finite())
                     .collect();
                 points.sort_by(|a, b| a.horizon.total_cmp(&b.horizon));
-                chart.draw_series(LineSeries::new(
-                    points.iter().map(|p| (p.horizon + offset, p.share * 100.0)),
+                arms::line(
+                    &mut chart,
+                    points
+                        .iter()
+                        .map(|p| (p.horizon + offset, p.share * 100.0))
+                        .collect(),
+                    a,
                     colour.stroke_width(3),
-                ))?;
+                )?;
                 chart.draw_series(points.iter().filter(|p| p.low.is_finite()).map(|p| {
                     ErrorBar::new_vertical(
                         p.horizon + offset,
@@ -91,20 +97,16 @@ impl Figure for Trajectory {
                         10,
                     )
                 }))?;
-                chart.draw_series(points.iter().map(|p| {
-                    Circle::new((p.horizon + offset, p.share * 100.0), 6, colour.filled())
-                }))?;
+                for p in &points {
+                    let at = (p.horizon + offset, p.share * 100.0);
+                    arms::mark(&mut chart, at, a, 6, colour.filled())?;
+                }
             }
         }
         // A shared legend under the panels.
         let mut x = 80;
         for (a, arm) in self.arms.iter().enumerate() {
-            let colour = style::arm_colour(a);
-            legend.draw(&PathElement::new(
-                vec![(x, 20), (x + 36, 20)],
-                colour.stroke_width(4),
-            ))?;
-            legend.draw(&Circle::new((x + 18, 20), 6, colour.filled()))?;
+            arms::legend_sample(&legend, (x, 20), 36, a, style::arm_colour(a), true)?;
             legend.draw_text(arm, &font(LABEL_SIZE), (x + 46, 9))?;
             x += 60 + 12 * arm.chars().count() as i32 + 40;
         }
@@ -114,5 +116,41 @@ impl Figure for Trajectory {
             (x + 20, 11),
         )?;
         Ok(())
+    }
+
+    fn data(&self) -> Frame {
+        let columns = [
+            "Subgroup",
+            "Arm",
+            "Days since randomization",
+            self.y_label.as_str(),
+            "95% CI lower (%)",
+            "95% CI upper (%)",
+        ];
+        let mut frame = Frame::new(&columns).with_decimals(columns[2], 0);
+        for c in &columns[3..] {
+            frame = frame.with_decimals(c, 1);
+        }
+        for panel in &self.panels {
+            for arm in &self.arms {
+                let mut points: Vec<&TrajectoryPoint> = self
+                    .points
+                    .iter()
+                    .filter(|p| &p.panel == panel && &p.arm == arm)
+                    .collect();
+                points.sort_by(|a, b| a.horizon.total_cmp(&b.horizon));
+                for p in points {
+                    frame.push(vec![
+                        panel.as_str().into(),
+                        arm.as_str().into(),
+                        p.horizon.into(),
+                        percent_cell(p.share),
+                        percent_cell(p.low),
+                        percent_cell(p.high),
+                    ]);
+                }
+            }
+        }
+        frame
     }
 }
