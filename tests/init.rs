@@ -29,6 +29,24 @@ fn init_then_data_then_assign_then_run_gives_a_report() {
     assert_eq!(early.code, 1);
     assert!(early.stderr.contains("lotta assign"), "{}", early.stderr);
 
+    // Following the steps too fast: the templates' example rows are refused, and nothing is
+    // assigned (the ledger would keep them for good).
+    let template = common::lotta(dir.path(), &["assign", "trial"]);
+    assert_eq!(template.code, 1, "{}", template.stderr);
+    assert!(
+        template.stderr.contains("participants.csv")
+            && template.stderr.contains("example participants file"),
+        "{}",
+        template.stderr
+    );
+    assert!(!study.join("ledger.csv").exists());
+    // Every section the new user may need is in the spec, commented where optional, and a
+    // commented key shows the true default.
+    for section in ["# [survival]", "# [bounds]", "# [power]"] {
+        assert!(spec.contains(section), "{section}");
+    }
+    assert!(spec.contains("# misfits = \"missing\""), "{spec}");
+
     // The user's data: 90 participants in the template's columns, later their outcomes.
     let mut participants = String::from("person_id,site,gender,age,education_level\n");
     for i in 1..=90 {
@@ -56,6 +74,14 @@ fn init_then_data_then_assign_then_run_gives_a_report() {
         ));
         costs.push_str(&format!("P{i:04},{}\n", 20_000 + (i * 379) % 20_000));
     }
+    // `run` with the outcome template still in place says so, naming the file.
+    let early = common::lotta(dir.path(), &["run", "trial", "--quiet"]);
+    assert_eq!(early.code, 1, "{}", early.stderr);
+    assert!(
+        early.stderr.contains("outcomes.csv") && early.stderr.contains("example outcomes file"),
+        "{}",
+        early.stderr
+    );
     std::fs::write(study.join("outcomes.csv"), outcomes).unwrap();
     std::fs::write(study.join("costs.csv"), costs).unwrap();
     let run = common::lotta(dir.path(), &["run", "trial", "--quiet"]);

@@ -2,7 +2,7 @@
 //! ledger so far → the next batch of assignments appended to the ledger (never rewritten).
 
 use crate::cli::UsageError;
-use crate::cli::common::{DesignArgs, design_settings};
+use crate::cli::common::{DesignArgs, StudyArg, design_settings};
 use anyhow::Context;
 use lotta::design::UNASSIGNED;
 use lotta::design::rolling::DesignColumns;
@@ -16,14 +16,22 @@ use lotta::ops::assign::{
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  lotta assign studies/md1-demo
+  lotta assign studies/md1-demo --ledger ledger-copy.csv
+  lotta assign --participants data/md1-demo/participants.csv --id person_id \\
+      --arms md1:2,standard:1 --strata site,gender --method blocks --block-sizes 3,6 \\
+      --seed 20190401 --ledger my-ledger.csv
+
+Run it again with a longer participants file as enrolment rolls on: earlier rows never change.")]
 pub struct Args {
-    /// A study folder or its study.toml (`[data]` and `[design]` give the defaults).
-    pub study: Option<PathBuf>,
-    /// The participants CSV (`[data] participants`).
+    #[command(flatten)]
+    pub study: StudyArg,
+    /// The participants file [default: `[data] participants`].
     #[arg(long)]
     pub participants: Option<PathBuf>,
-    /// The ledger CSV to create or extend (`[data] ledger`); its design sits beside it in
-    /// `<ledger>.design.json`.
+    /// The ledger CSV to create or extend; its design sits beside it in `<ledger>.design.json`
+    /// [default: `[data] ledger`].
     #[arg(long)]
     pub ledger: Option<PathBuf>,
     #[command(flatten)]
@@ -33,14 +41,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let study = args
-        .study
-        .as_deref()
-        .map(lotta::spec::Study::load)
-        .transpose()?;
+    let study = args.study.load()?;
     let format = crate::cli::common::csv_format(&args.csv, study.as_ref())?;
     let resolved = design_settings(
-        args.study.as_deref(),
+        args.study.path(),
         args.participants,
         args.ledger,
         &args.design,
@@ -73,6 +77,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         eprintln!("note: {}", i.explain(&ledger_path));
     }
     let participants_file = InputFile::open_as(&participants, format)?;
+    lotta::ops::init::check_not_template(&participants_file)?;
     let units = read_participants(&participants_file, &design)?;
     let ids = units.ids.to_strs();
     let (strata, cluster) = coded_columns(&units, &design);
@@ -140,6 +145,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .collect();
     if unassigned > 0 {
         parts.push(format!("unassigned (misfits) {unassigned}"));
+        if design.misfits == lotta::design::Misfits::Missing {
+            eprintln!(
+                "note: {unassigned} participants do not fill a whole ratio of the arms in their stratum and stay unassigned (misfits `missing`, the default); to assign them too, start the ledger with `--misfits global` or `misfits = \"global\"` in [design] (docs/randomization.md)"
+            );
+        }
     }
     eprintln!(
         "{}: assigned {} new participants as batch {} ({})",

@@ -2,44 +2,55 @@
 //! F tests) in any export format, printed or written with a manifest entry.
 
 use crate::cli::UsageError;
-use crate::cli::common::{DesignArgs, Provenance, check_out, design_settings, emit};
+use crate::cli::common::{
+    DesignArgs, Provenance, StudyArg, check_out, design_settings, emit_fitted,
+};
 use lotta::error::{Error, Location};
 use lotta::export::Format;
 use lotta::io::ledger;
 use lotta::io::source::InputFile;
 use lotta::ops::baseline::balance_of;
-use lotta::tidy::balance::{joint_frame, rows_frame};
+use lotta::tidy::balance::{BALANCE_TERMINAL, joint_frame, rows_frame};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  lotta balance studies/md1-demo
+  lotta balance studies/md1-demo --covariates age,education_level --by distance \\
+      --format markdown
+  lotta balance --participants data/md1-demo/participants.csv \\
+      --ledger data/md1-demo/ledger.csv --covariates age,education_years,gender \\
+      --format csv --out balance.csv")]
 pub struct Args {
-    /// A study folder or its study.toml (`[data]` files; `[design] balance` and `by`).
-    pub study: Option<PathBuf>,
-    /// The participants CSV (`[data] participants`).
+    #[command(flatten)]
+    pub study: StudyArg,
+    /// The participants file [default: `[data] participants`].
     #[arg(long)]
     pub participants: Option<PathBuf>,
     /// How the input CSV files are written (decimal comma, encoding).
     #[command(flatten)]
     pub csv: crate::cli::common::CsvArgs,
-    /// The ledger written by `lotta assign` (`[data] ledger`).
+    /// The ledger written by `lotta assign` [default: `[data] ledger`].
     #[arg(long)]
     pub ledger: Option<PathBuf>,
-    /// Covariates, comma-separated (`[design] balance`). Text columns become one indicator per level.
+    /// Covariates, comma-separated; text columns become one indicator per level [default:
+    /// `[design] balance`].
     #[arg(long, value_delimiter = ',')]
     pub covariates: Option<Vec<String>>,
-    /// Subgroup column (`[design] by`), e.g. `gender`.
+    /// Subgroup column, e.g. `gender` [default: `[design] by`, else none].
     #[arg(long)]
     pub by: Option<String>,
-    /// Cluster column of the participants file (default: the ledger's clusters, in a cluster
-    /// design): the tests become cluster-robust (CR2 with Bell–McCaffrey df; joint Wald test
-    /// with F(q, G − 1)).
+    /// Cluster column of the participants file: the tests become cluster-robust (CR2 with
+    /// Bell–McCaffrey df; joint Wald test with F(q, G − 1)) [default: the ledger's clusters in a
+    /// cluster design, else none].
     #[arg(long)]
     pub cluster: Option<String>,
     /// table, csv, json, markdown or latex.
     #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
-    /// Write the table here (the joint F tests go beside it as `<stem>_joint.<ext>`).
-    #[arg(long)]
+    /// Write the table to this file (atomically, with a manifest entry; the joint F tests go
+    /// beside it as `<stem>_joint.<ext>`) [default: stdout].
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
@@ -58,7 +69,7 @@ pub fn joint_path(out: &Path) -> PathBuf {
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let resolved = design_settings(
-        args.study.as_deref(),
+        args.study.path(),
         args.participants,
         args.ledger,
         &DesignArgs::default(),
@@ -123,8 +134,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     match (&out, &joint_out) {
         (Some(out), Some(joint_out)) => {
-            emit(&rows, args.format, Some(out), &provenance)?;
-            emit(&joint, args.format, Some(joint_out), &provenance)?;
+            emit_fitted(
+                &rows,
+                args.format,
+                Some("subgroup"),
+                &BALANCE_TERMINAL,
+                Some(out),
+                &provenance,
+            )?;
+            emit_fitted(&joint, args.format, None, &[], Some(joint_out), &provenance)?;
             eprintln!(
                 "wrote {} and {}",
                 out.path().display(),
@@ -132,12 +150,19 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             );
         }
         _ => {
-            emit(&rows, args.format, None, &provenance)?;
+            emit_fitted(
+                &rows,
+                args.format,
+                Some("subgroup"),
+                &BALANCE_TERMINAL,
+                None,
+                &provenance,
+            )?;
             match args.format {
                 // Two tables concatenate well only in human formats.
                 Format::Table | Format::Markdown | Format::Latex => {
                     println!("\nJoint test: arm indicator regressed on all covariates (F)\n");
-                    emit(&joint, args.format, None, &provenance)?;
+                    emit_fitted(&joint, args.format, None, &[], None, &provenance)?;
                 }
                 Format::Csv | Format::Json => eprintln!(
                     "note: the joint F tests are written with --out FILE (beside it as <stem>_joint)"

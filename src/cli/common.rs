@@ -5,6 +5,7 @@ use lotta::design::{AssignmentMethod, Misfits};
 use lotta::export::{Format, Frame, render};
 use lotta::io::manifest::FileHash;
 use lotta::io::output::OutputFile;
+use lotta::io::source::{InputFile, StudyInputs};
 use lotta::io::table::CsvFormat;
 use lotta::settings::Choice;
 use lotta::settings::design::{DesignFlags, DesignSettings};
@@ -66,14 +67,28 @@ pub fn emit_bytes(
     }
 }
 
-/// Write a frame in `format` to the checked output file or to stdout.
-pub fn emit(
+/// Write a frame in `format`; a terminal table (`--format table`) is fitted to a 100-column
+/// terminal: a block per value of `group`, the `wanted` columns that fit (all of the frame's,
+/// in its order, when `wanted` is empty), notes and the names of the columns left out below.
+/// The other formats keep every column.
+pub fn emit_fitted(
     frame: &Frame,
     format: Format,
+    group: Option<&str>,
+    wanted: &[&str],
     out: Option<&OutputFile>,
     provenance: &Provenance,
 ) -> anyhow::Result<()> {
-    emit_bytes(&render(frame, format), out, provenance)
+    use lotta::export::terminal::{TERMINAL_WIDTH, fit_table};
+    let bytes = match format {
+        Format::Table if wanted.is_empty() => {
+            let all: Vec<&str> = frame.columns.iter().map(String::as_str).collect();
+            fit_table(frame, group, &all, TERMINAL_WIDTH)
+        }
+        Format::Table => fit_table(frame, group, wanted, TERMINAL_WIDTH),
+        _ => render(frame, format),
+    };
+    emit_bytes(&bytes, out, provenance)
 }
 
 /// A clap value parser for a [`Choice`] (the words are lotta's, parsed in the settings layer).
@@ -92,33 +107,36 @@ pub fn choice<T: Choice + PartialEq>(text: &str) -> Result<T, String> {
 /// The design options; every one also exists as a `[design]` key (or `[data]`/`[study]` key).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct DesignArgs {
-    /// The id column of the participants file (`[data] id`).
+    /// The id column of the participants file [default: `[data] id`].
     #[arg(long)]
     pub id: Option<String>,
-    /// Arms and ratios, e.g. `md1:2,standard:1` (`[design] arms`).
+    /// Arms and ratios, e.g. `md1:2,standard:1` [default: `[design] arms`].
     #[arg(long)]
     pub arms: Option<String>,
-    /// The comparison arm (default: the last arm).
+    /// The comparison arm [default: `[design] control`, else the last arm].
     #[arg(long)]
     pub control: Option<String>,
-    /// Strata columns, comma-separated (e.g. `site,gender`).
+    /// Strata columns, comma-separated (e.g. `site,gender`) [default: `[design] strata`, else
+    /// none].
     #[arg(long, value_delimiter = ',')]
     pub strata: Option<Vec<String>>,
-    /// Cluster column: all members of a cluster get the same arm.
+    /// Cluster column: all members of a cluster get the same arm [default: `[design] cluster`,
+    /// else none].
     #[arg(long)]
     pub cluster: Option<String>,
-    /// complete or blocks.
+    /// complete or blocks (permuted blocks) [default: `[design] method`, else complete].
     #[arg(long, value_parser = choice::<AssignmentMethod>)]
     pub method: Option<AssignmentMethod>,
-    /// Block sizes for method `blocks`, e.g. `3,6` (multiples of the sum of the ratios).
+    /// Block sizes for method `blocks`, e.g. `3,6` (multiples of the sum of the ratios)
+    /// [default: `[design] block_sizes`, else one and two times the sum of the ratios].
     #[arg(long, value_delimiter = ',')]
     pub block_sizes: Option<Vec<u32>>,
     /// Misfit policy for method `complete`: missing, strata, global, wstrata, wglobal (as
-    /// Stata's randtreat) or randomizr (every unit assigned, counts the floor or ceiling of
-    /// the target; the default with --cluster, so leaving clusters out takes `missing`).
+    /// Stata's randtreat) or randomizr (every unit assigned, counts the floor or ceiling of the
+    /// target) [default: `[design] misfits`, else randomizr with --cluster, missing without].
     #[arg(long, value_parser = choice::<Misfits>)]
     pub misfits: Option<Misfits>,
-    /// The seed (`[study] seed`).
+    /// The seed [default: `[study] seed`].
     #[arg(long)]
     pub seed: Option<u64>,
 }
@@ -156,6 +174,105 @@ pub fn design_settings(
     )?)
 }
 
+/// The study a command works on: the positional `STUDY` (a folder or its study.toml), as in
+/// `lotta run`; `--study PATH`, the older spelling, still works (hidden from the help).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct StudyArg {
+    /// The study: a folder or its study.toml; its sections give the defaults of the flags below.
+    #[arg(value_name = "STUDY")]
+    pub study: Option<PathBuf>,
+    /// The same as STUDY (the older spelling, kept for existing scripts).
+    #[arg(
+        long = "study",
+        value_name = "STUDY",
+        hide = true,
+        conflicts_with = "study"
+    )]
+    pub study_flag: Option<PathBuf>,
+}
+
+impl StudyArg {
+    /// The study's path, however it was named.
+    pub fn path(&self) -> Option<&Path> {
+        self.study.as_deref().or(self.study_flag.as_deref())
+    }
+
+    /// The study's path for a command that needs one: a usage error saying so otherwise.
+    pub fn required(&self, command: &str) -> anyhow::Result<&Path> {
+        self.path().ok_or_else(|| {
+            crate::cli::UsageError(format!(
+                "give the study: `lotta {command} STUDY` (a study folder or its study.toml)"
+            ))
+            .into()
+        })
+    }
+
+    /// Load the study when one is named.
+    pub fn load(&self) -> anyhow::Result<Option<Study>> {
+        Ok(self.path().map(Study::load).transpose()?)
+    }
+}
+
+/// Where a command's data come from: a study (its files joined by id, arms from the ledger) or
+/// one ad-hoc file holding every column (`--data FILE`).
+pub enum Source {
+    Study(Box<Study>),
+    File(PathBuf),
+}
+
+impl Source {
+    /// The study or the `--data` file, exactly one of them; `needs` says which flags the ad-hoc
+    /// file goes with (e.g. "--treatment and --outcome"), for the message when neither is given.
+    pub fn choose(
+        study: Option<&Path>,
+        data: Option<&Path>,
+        needs: &str,
+    ) -> anyhow::Result<Source> {
+        match (study, data) {
+            (Some(_), Some(_)) => {
+                Err(crate::cli::UsageError("give a study or --data FILE, not both".into()).into())
+            }
+            (None, None) => Err(crate::cli::UsageError(format!(
+                "give a study (folder or study.toml) or --data FILE with {needs}"
+            ))
+            .into()),
+            (Some(path), None) => Ok(Source::Study(Box::new(Study::load(path)?))),
+            (None, Some(file)) => Ok(Source::File(file.to_path_buf())),
+        }
+    }
+
+    /// The study, when the data come from one.
+    pub fn study(&self) -> Option<&Study> {
+        match self {
+            Source::Study(study) => Some(study),
+            Source::File(_) => None,
+        }
+    }
+
+    /// Every input file (an `--out` must be none of them).
+    pub fn inputs(&self) -> Vec<PathBuf> {
+        match self {
+            Source::Study(study) => study.input_files(),
+            Source::File(file) => vec![file.clone()],
+        }
+    }
+
+    /// Open the inputs once, in the format the flags and the study's `[data]` say, and run the
+    /// study's or the single file's analysis on them.
+    pub fn analyse<T>(
+        &self,
+        csv: &CsvArgs,
+        of_study: impl FnOnce(&Study, &StudyInputs) -> lotta::Result<T>,
+        of_file: impl FnOnce(&InputFile) -> lotta::Result<T>,
+    ) -> anyhow::Result<T> {
+        let format = csv_format(csv, self.study())?;
+        Ok(match self {
+            Source::Study(study) => of_study(study, &StudyInputs::open_as(study, format)?)?,
+            Source::File(file) => of_file(&InputFile::open_as(file, format)?)?,
+        })
+    }
+}
+
 /// The clap value parser of `--format`.
 pub fn format(text: &str) -> Result<Format, String> {
     Format::parse(text).ok_or_else(|| {
@@ -168,11 +285,12 @@ pub fn format(text: &str) -> Result<Format, String> {
 /// The field separator, `,` or `;`, is detected from the header line.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct CsvArgs {
-    /// Decimal separator of the input CSV files: `.` (default) or `,` (`[data] decimal`).
+    /// Decimal separator of the input CSV files: `.` or `,` [default: `[data] decimal`, else
+    /// `.`].
     #[arg(long, value_name = "SEP")]
     pub decimal: Option<String>,
-    /// Character encoding of the input CSV files: utf-8 (default), latin1 or windows-1252
-    /// (`[data] encoding`). Missing values everywhere: an empty cell, NA, `.`, NaN or nan.
+    /// Character encoding of the input CSV files: utf-8, latin1 or windows-1252 (missing values
+    /// everywhere: an empty cell, NA, `.`, NaN or nan) [default: `[data] encoding`, else utf-8].
     #[arg(long, value_name = "NAME")]
     pub encoding: Option<String>,
 }

@@ -19,10 +19,10 @@ pub struct Args {
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   lotta man > lotta.1 && man ./lotta.1
-  lotta man --out /usr/local/share/man/man1      # lotta.1 and lotta-<command>.1 for every command")]
+  lotta man --out man1       # lotta.1 and lotta-<command>.1 for every command")]
 pub struct ManArgs {
-    /// A folder to write lotta.1 and one page per subcommand into (default: lotta.1 on stdout).
-    #[arg(long)]
+    /// A folder to write lotta.1 and one page per subcommand into [default: lotta.1 on stdout].
+    #[arg(long, value_name = "DIR")]
     pub out: Option<std::path::PathBuf>,
 }
 

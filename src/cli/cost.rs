@@ -5,16 +5,17 @@
 //! tornado; with `[[cost.comparators]]` tracks).
 
 use super::UsageError;
-use crate::cli::common::{Provenance, check_out, emit_bytes};
+use crate::cli::common::{Provenance, Source, StudyArg, check_out, emit_bytes};
 use lotta::export::notes::render_with_notes;
+use lotta::export::terminal::{TERMINAL_WIDTH, fit_table};
 use lotta::export::{Format, render};
 use lotta::io::source::StudyInputs;
 use lotta::ops::cost::{MonthsOf, file_costs, study_cost_analysis, study_taus};
 use lotta::settings::cost::{CostFlags, CostSettings};
-use lotta::spec::Study;
 use lotta::tidy::benefit;
 use lotta::tidy::cost::{
-    HUMAN_SUMMARY, alternatives_frame, ceac_frame, offsets_frame, push_month_rows, summary_frame,
+    HUMAN_SUMMARY, SUMMARY_TERMINAL, alternatives_frame, ceac_frame, offsets_frame,
+    push_month_rows, summary_frame,
 };
 use std::path::PathBuf;
 
@@ -46,6 +47,11 @@ pub enum Which {
 
 /// The flags of `lotta cost`, boxed so the command enum stays small.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  lotta cost studies/md1-demo --bootstrap 200
+  lotta cost studies/md1-demo --table ceac --bootstrap 200 --format csv --out ceac.csv
+  lotta cost --data data/md1-demo/trial.csv --outcome work_or_study_540 --treatment arm \\
+      --control standard --cost cost_sek --by gender --bootstrap 500 --seed 7")]
 pub struct Args {
     #[command(flatten)]
     pub flags: Box<Flags>,
@@ -53,68 +59,75 @@ pub struct Args {
 
 #[derive(Debug, clap::Args)]
 pub struct Flags {
-    /// Study folder or study.toml; its [data] files are joined by id and arms come from the
-    /// ledger. Flags given as well override the spec's [cost] section.
-    #[arg(value_name = "STUDY", conflicts_with = "data")]
-    pub study_path: Option<PathBuf>,
-    /// The same as the positional STUDY.
-    #[arg(long, conflicts_with_all = ["data", "study_path"])]
-    pub study: Option<PathBuf>,
-    /// One CSV file with every column (instead of --study).
+    // The study: its [data] files are joined by id and arms come from the ledger; flags given
+    // as well override its [cost] section.
+    #[command(flatten)]
+    pub study: StudyArg,
+    /// Ad hoc: one CSV file holding every column (instead of a study).
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// How the input CSV files are written (decimal comma, encoding).
     #[command(flatten)]
     pub csv: crate::cli::common::CsvArgs,
-    /// Id column (for messages; with --study the spec's data.id).
+    /// Id column, for messages [default: `[data] id`, else none].
     #[arg(long)]
     pub id: Option<String>,
-    /// Outcome column whose additional successes are priced (e.g. work_or_study_540).
-    #[arg(long)]
+    /// The outcome column whose additional successes are priced, e.g. work_or_study_540
+    /// [default: `[cost] outcome`].
+    #[arg(long, value_name = "COLUMN")]
     pub outcome: Option<String>,
-    /// Column with the assigned arm (0/1 or arm names).
+    /// Ad hoc: the column with the assigned arm (0/1 or arm names). With a study: the ledger's
+    /// `arm`.
     #[arg(long)]
     pub treatment: Option<String>,
-    /// The comparison arm (default: 0, or the design's control).
+    /// The comparison arm [default: `[design] control`, else `0`].
     #[arg(long)]
     pub control: Option<String>,
-    /// The programme arm, when there are more than two arms.
+    /// The programme arm, when there are more than two arms [default: the one arm that is not
+    /// the control; needed when there are several].
     #[arg(long)]
     pub treated: Option<String>,
-    /// Subgroup column (e.g. gender): results for all and for each level.
+    /// Subgroup column (e.g. gender): results for all and for each level [default: `[cost] by`,
+    /// else none].
     #[arg(long)]
     pub by: Option<String>,
-    /// Stratum columns (combinations form the strata) for the bootstrap.
+    /// Stratum columns (combinations form the strata) for the bootstrap [default: the ledger's
+    /// strata with a study, else none].
     #[arg(long, value_delimiter = ',')]
     pub strata: Vec<String>,
-    /// Cluster column: clusters are resampled whole and variances are cluster-robust.
+    /// Cluster column: clusters are resampled whole and variances are cluster-robust [default:
+    /// `[cost] cluster`, else none].
     #[arg(long)]
     pub cluster: Option<String>,
-    /// Column with each person's cost in SEK.
+    /// Column with each person's cost in SEK [default: `[cost] column`].
     #[arg(long)]
     pub cost: Option<String>,
-    /// Column saying whether a person took part (0/1).
+    /// Column saying whether a person took part (0/1) [default: `[cost] participation`, else
+    /// none].
     #[arg(long)]
     pub participation: Option<String>,
     /// Also report ΔC and ΔE per participant (Wald/IV, needs --participation).
     #[arg(long)]
     pub per_participant: bool,
-    /// A benefit offset, e.g. `income_support:income_support_months:7000` (repeatable).
+    /// A benefit offset, e.g. `income_support:income_support_months:7000` (repeatable)
+    /// [default: `[[cost.offsets]]`, else none].
     #[arg(long = "offset", value_name = "NAME:COL:SEK_PER_UNIT")]
     pub offsets: Vec<String>,
-    /// Another programme's cost per additional job, e.g. `Rusta och matcha:180000` (repeatable).
+    /// Another programme's cost per additional job, e.g. `Rusta och matcha:180000` (repeatable)
+    /// [default: `[[cost.alternatives]]`, else none].
     #[arg(long = "alternative", value_name = "NAME:COST_PER_JOB")]
     pub alternatives: Vec<String>,
-    /// Bootstrap replications.
+    /// Bootstrap replications (0: no bootstrap interval) [default: `[cost] bootstrap`, else 0].
     #[arg(long)]
     pub bootstrap: Option<usize>,
-    /// Seed of the bootstrap streams (with --study: the study seed).
+    /// Seed of the bootstrap streams [default: `[study] seed`; ad hoc, needed with --bootstrap].
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Willingness-to-pay grid per additional job in SEK, FROM:TO:STEP.
+    /// Willingness-to-pay grid per additional job in SEK, FROM:TO:STEP [default: `[cost] wtp`,
+    /// else none].
     #[arg(long, value_name = "FROM:TO:STEP")]
     pub wtp: Option<String>,
-    /// Confidence level.
+    /// Confidence level [default: `[cost] level`, else 0.95].
     #[arg(long)]
     pub level: Option<f64>,
     /// Which table to write.
@@ -123,17 +136,13 @@ pub struct Flags {
     /// table, csv, json, markdown or latex.
     #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
-    /// Write to this file (atomically, with a manifest entry) instead of stdout.
-    #[arg(long)]
+    /// Write the table to this file (atomically, with a manifest entry) [default: stdout].
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
 fn usage(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(UsageError(msg.into()))
-}
-
-fn no_input() -> anyhow::Error {
-    usage("give --data FILE (with --treatment, --outcome, --cost) or a study folder")
 }
 
 /// The library's flags of `lotta cost` from the command line.
@@ -159,16 +168,15 @@ fn cost_flags(args: &Flags) -> CostFlags {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let mut args = *args.flags;
-    if args.study.is_none() {
-        args.study = args.study_path.take();
-    }
-    let study = args.study.as_deref().map(Study::load).transpose()?;
-    let format = crate::cli::common::csv_format(&args.csv, study.as_ref())?;
-    if study.is_none() && args.data.is_none() {
-        return Err(no_input());
-    }
-    let s = CostSettings::resolve(&cost_flags(&args), study.as_ref())?;
+    let args = *args.flags;
+    let source = Source::choose(
+        args.study.path(),
+        args.data.as_deref(),
+        "--treatment, --outcome and --cost",
+    )?;
+    let study = source.study();
+    let format = crate::cli::common::csv_format(&args.csv, study)?;
+    let s = CostSettings::resolve(&cost_flags(&args), study)?;
     if args.table == Which::Ceac && s.wtp.is_empty() {
         return Err(usage("--table ceac needs a λ grid: --wtp FROM:TO:STEP"));
     }
@@ -196,16 +204,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             "--table tracks needs [[cost.comparators]] in the study",
         ));
     }
-    let mut inputs: Vec<PathBuf> = args.data.iter().cloned().collect();
-    if let Some(study) = &study {
-        inputs.extend(study.input_files());
-    }
-    let output = check_out(args.out.as_deref(), &inputs)?;
+    let output = check_out(args.out.as_deref(), &source.inputs())?;
     let progress = crate::cli::common::TerminalProgress::new(false);
     // With a study that has [survival], the summary gains the cost per additional month with a
     // job, as in `lotta run`.
-    let (results, months) = match (&study, &args.data) {
-        (Some(study), _) => {
+    let (results, months) = match &source {
+        Source::Study(study) => {
             let inputs = StudyInputs::open_as(study, format)?;
             let taus = match args.table {
                 Which::Summary => study_taus(study, &inputs)?,
@@ -216,11 +220,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 .map(|(survival, taus)| MonthsOf { survival, taus });
             study_cost_analysis(study, &inputs, &s, months_of, &progress)?
         }
-        (None, Some(path)) => (
+        Source::File(path) => (
             file_costs(path, format, args.id.as_deref(), &s, &progress)?,
             None,
         ),
-        (None, None) => return Err(no_input()),
     };
     for note in &results.notes {
         eprintln!("warning: {note}");
@@ -243,6 +246,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     let bytes = match args.format {
         Format::Csv | Format::Json => render(&frame, args.format),
+        // A terminal table fits 100 columns; the summary shows its main columns first.
+        Format::Table => {
+            let (group, wanted): (_, Vec<&str>) = match args.table {
+                Which::Summary => (Some("outcome"), SUMMARY_TERMINAL.to_vec()),
+                _ => (None, frame.columns.iter().map(String::as_str).collect()),
+            };
+            fit_table(&frame, group, &wanted, TERMINAL_WIDTH)
+        }
         human => render_with_notes(&frame, keep, human),
     };
     emit_bytes(

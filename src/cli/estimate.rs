@@ -2,20 +2,29 @@
 //! ledger joined with participants and outcomes) → every effect row → the chosen format.
 
 use crate::cli::UsageError;
-use crate::cli::common::{Provenance, check_out, emit};
+use crate::cli::common::{Provenance, Source, StudyArg, check_out, emit_fitted};
 use lotta::export::Format;
 use lotta::io::analysis_data::load_input;
 use lotta::io::manifest;
 use lotta::io::source::{InputFile, StudyInputs};
 use lotta::ops::effects as ops;
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
-use lotta::spec::Study;
-use lotta::tidy::effects::{design_based_first, few_clusters};
+use lotta::tidy::effects::{
+    TERMINAL_COLUMNS, design_based_first, few_clusters, terminal_columns_design_based_first,
+};
 use lotta::tidy::{attrition_frame, cluster_frame, to_frame};
 use std::path::PathBuf;
 
 /// The flags of `lotta estimate` (boxed: the command enum stays small).
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  lotta estimate studies/md1-demo
+  lotta estimate studies/md1-demo --outcome work_or_study_540 --ri 200 \\
+      --format csv --out effects.csv
+  lotta estimate --data data/md1-demo/trial.csv --outcome work_or_study_540 \\
+      --treatment arm --control standard --covariates age,education_years --by gender
+
+The table shows the main columns; --format csv or json keeps every column (estimatr's names).")]
 pub struct Args {
     #[command(flatten)]
     pub flags: Box<Flags>,
@@ -23,76 +32,85 @@ pub struct Args {
 
 #[derive(Debug, clap::Args)]
 pub struct Flags {
-    /// A study folder or its study.toml (`[data]`, `[design]` and `[analysis]` give the defaults).
-    pub study: Option<PathBuf>,
+    #[command(flatten)]
+    pub study: StudyArg,
     /// Ad hoc: one CSV file holding every column (instead of a study).
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// How the input CSV files are written (decimal comma, encoding).
     #[command(flatten)]
     pub csv: crate::cli::common::CsvArgs,
-    /// Outcome columns, comma-separated (`[analysis] outcomes`).
-    #[arg(long, value_delimiter = ',')]
+    /// Outcome columns, comma-separated [default: `[analysis] outcomes`].
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
     pub outcome: Option<Vec<String>>,
     /// Ad hoc: the treatment column, 0/1 or arm names (with --control). With a study: the ledger's `arm`.
     #[arg(long)]
     pub treatment: Option<String>,
-    /// The control arm (default: `[design] control`, else the last arm).
+    /// The control arm [default: `[design] control`, else the last arm].
     #[arg(long)]
     pub control: Option<String>,
     /// Subgroup variables, comma-separated, each reported separately (`gender,distance`); a
     /// crossing with `*` (`gender*age_band`): effects in each level, differences against the
-    /// reference level and the joint test that all subgroup effects are equal.
+    /// reference level and the joint test that all subgroup effects are equal [default:
+    /// `[analysis] by`, else none].
     #[arg(long)]
     pub by: Option<String>,
-    /// Reference levels of subgroup columns, comma-separated `column=level` (default: the first
-    /// level of each) (`[analysis] reference`).
+    /// Reference levels of subgroup columns, comma-separated `column=level` (`[analysis]
+    /// reference`) [default: the first level of each].
     #[arg(long)]
     pub reference: Option<String>,
     /// Also the differences between every pair of subgroup levels (`[analysis] pairs`).
     #[arg(long)]
     pub pairs: bool,
-    /// Covariates, comma-separated; text columns enter as indicators (first level reference).
+    /// Covariates, comma-separated; text columns enter as indicators (first level reference)
+    /// [default: `[analysis] covariates`, else none].
     #[arg(long, value_delimiter = ',')]
     pub covariates: Option<Vec<String>>,
     /// Covariates to treat as categories even when they hold numbers (codes), comma-separated
-    /// (`[analysis] categorical`).
+    /// [default: `[analysis] categorical`, else none].
     #[arg(long, value_delimiter = ',')]
     pub categorical: Option<Vec<String>>,
-    /// dim, ols, lin or fe (default: lin with covariates, dim without).
+    /// dim, ols, lin or fe [default: lin with covariates, dim without].
     #[arg(long)]
     pub estimator: Option<String>,
-    /// Strata columns, comma-separated; their combinations are the strata (dim: blocked; fe).
+    /// Strata columns, comma-separated; their combinations are the strata (dim: blocked; fe)
+    /// [default: `[analysis] strata`, else none].
     #[arg(long, value_delimiter = ',')]
     pub strata: Option<Vec<String>>,
-    /// Cluster column for cluster-robust standard errors.
+    /// Cluster column for cluster-robust standard errors [default: `[analysis] cluster`, else
+    /// none].
     #[arg(long)]
     pub cluster: Option<String>,
-    /// hc0, hc1, hc2, hc3, cr0, cr1 (Stata), cr2, cv3 (cluster jackknife) (default hc2; cr2
-    /// with --cluster).
+    /// hc0, hc1, hc2, hc3, cr0, cr1 (Stata), cr2, cv3 (cluster jackknife) [default: hc2; cr2
+    /// with --cluster].
     #[arg(long)]
     pub se: Option<String>,
-    /// Column saying who took part (0/1): adds the 2SLS effect of participation.
+    /// Column saying who took part (0/1): adds the 2SLS effect of participation [default:
+    /// `[analysis] participation`, else none].
     #[arg(long)]
     pub participation: Option<String>,
     /// Ad hoc: a column of weights (weighted least squares, as lm_robust with weights).
     #[arg(long)]
     pub weights: Option<String>,
-    /// Inverse-probability weights from the ledger: auto (when probabilities differ), on, off.
+    /// Inverse-probability weights from the ledger: auto (when probabilities differ), on, off
+    /// [default: auto].
     #[arg(long)]
     pub ipw: Option<String>,
-    /// Randomization inference with this many re-drawn assignments (needs --seed or the study seed).
+    /// Randomization inference with this many re-drawn assignments (needs --seed or the study
+    /// seed) [default: `[analysis] ri_draws`, else 0: none].
     #[arg(long)]
     pub ri: Option<u32>,
     /// List every possible assignment (an exact p-value, k/N) when the design has at most this
-    /// many; else sample --ri of them (default 100000; 0: always sample) (`[analysis] ri_exact_max`).
+    /// many; else sample --ri of them (0: always sample) (`[analysis] ri_exact_max`) [default:
+    /// 100000].
     #[arg(long, value_name = "N")]
     pub ri_exact_max: Option<u32>,
-    /// Randomization statistic: coefficient (default) or studentized (t with the row's own SE,
-    /// recomputed under every assignment; better with few or unequal clusters) (`[analysis] ri_statistic`).
+    /// Randomization statistic: coefficient or studentized (t with the row's own SE, recomputed
+    /// under every assignment; better with few or unequal clusters) (`[analysis] ri_statistic`)
+    /// [default: coefficient].
     #[arg(long)]
     pub ri_statistic: Option<String>,
-    /// Seed for randomization inference (default: `[study] seed`).
+    /// Seed for randomization inference [default: `[study] seed`].
     #[arg(long)]
     pub seed: Option<u64>,
     /// Draw algorithm of randomization inference without a ledger: v2 (default; one random
@@ -102,20 +120,22 @@ pub struct Flags {
     pub ri_algorithm: Option<String>,
     /// Wild cluster bootstrap with this many draws for every regression row (needs clusters;
     /// with Rademacher weights and 2^G <= B all sign vectors are enumerated) (`[analysis]
-    /// wild_bootstrap`).
+    /// wild_bootstrap`) [default: 0, none].
     #[arg(long, value_name = "B")]
     pub wild_bootstrap: Option<u32>,
-    /// Wild bootstrap weights: rademacher (default), webb, mammen or normal.
+    /// Wild bootstrap weights: rademacher, webb, mammen or normal [default: rademacher].
     #[arg(long)]
     pub wild_weights: Option<String>,
-    /// Wild bootstrap residuals: impose (the null imposed, WCR; default) or free (WCU).
+    /// Wild bootstrap residuals: impose (the null imposed, WCR) or free (WCU) [default: impose].
     #[arg(long)]
     pub wild_null: Option<String>,
-    /// Adjust p-values across outcomes × subgroups: holm or bh.
+    /// Adjust p-values across outcomes × subgroups: holm or bh [default: `[analysis]
+    /// adjust`, else none].
     #[arg(long)]
     pub adjust: Option<String>,
-    /// Persons with a missing covariate: complete (left out, the default) or indicator (mean-filled
-    /// with a missing indicator; a missing category is its own level) (`[analysis] missing_covariates`).
+    /// Persons with a missing covariate: complete (left out) or indicator (mean-filled with a
+    /// missing indicator; a missing category is its own level) (`[analysis] missing_covariates`)
+    /// [default: complete].
     #[arg(long)]
     pub missing_covariates: Option<String>,
     /// Write the attrition table (missing outcomes by arm) instead of the effects.
@@ -129,11 +149,11 @@ pub struct Flags {
     /// Westfall–Young and Anderson adjusted p-values instead of the effects.
     #[arg(long, conflicts_with_all = ["attrition", "cluster_diagnostics"])]
     pub families: bool,
-    /// table, csv, json, markdown or latex.
+    /// table (the main columns, for a terminal), csv, json (every column), markdown or latex.
     #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
-    /// Output file (default: stdout).
-    #[arg(long)]
+    /// Write the table to this file (atomically, with a manifest entry) [default: stdout].
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
@@ -166,33 +186,22 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         wild_weights: args.wild_weights.clone(),
         wild_null: args.wild_null.clone(),
     };
-    let (study, data_file) = match (&args.study, &args.data) {
-        (Some(_), Some(_)) => {
-            return Err(UsageError("give a study or --data FILE, not both".into()).into());
-        }
-        (None, None) => {
-            return Err(UsageError(
-                "give a study (folder or study.toml) or --data FILE with --outcome and --treatment"
-                    .into(),
-            )
-            .into());
-        }
-        (Some(path), None) => (Some(Study::load(path)?), None),
-        (None, Some(file)) => (None, Some(file)),
-    };
-    let format = crate::cli::common::csv_format(&args.csv, study.as_ref())?;
-    let inputs = match (&study, data_file) {
-        (Some(study), _) => study.input_files(),
-        (None, file) => file.into_iter().cloned().collect(),
-    };
+    let source = Source::choose(
+        args.study.path(),
+        args.data.as_deref(),
+        "--outcome and --treatment",
+    )?;
+    let study = source.study();
+    let format = crate::cli::common::csv_format(&args.csv, study)?;
+    let inputs = source.inputs();
     // Settings and the output file are checked before any work.
-    let settings = AnalysisSettings::resolve(&flags, study.as_ref())?;
+    let settings = AnalysisSettings::resolve(&flags, study)?;
     let output = check_out(args.out.as_deref(), &inputs)?;
     // Each input file is read once; the manifest's hashes (only when there is an output file
     // to record) come from the same bytes.
     let recorded = output.is_some();
-    let (data, notes, hashes, ledger) = match (&study, data_file) {
-        (Some(study), _) => {
+    let (data, notes, hashes, ledger) = match &source {
+        Source::Study(study) => {
             let files = StudyInputs::open_as(study, format)?;
             let (data, notes) = ops::study_data(study, &files, &settings)?;
             let ledger = ops::ledger_for_inference(study, &files, &settings)?;
@@ -204,8 +213,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             }
             (data, notes, hashes, ledger)
         }
-        (None, file) => {
-            let file = file.ok_or_else(|| UsageError("give --data FILE".into()))?;
+        Source::File(file) => {
             let input = InputFile::open_as(file, format)?;
             let data = load_input(&input, &settings.request())?;
             let hashes = if recorded {
@@ -216,7 +224,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             (data, Vec::new(), hashes, None)
         }
     };
-    for warning in ops::survival_outcome_warnings(study.as_ref(), &settings) {
+    for warning in ops::survival_outcome_warnings(study, &settings) {
         eprintln!("warning: {warning}");
     }
     let progress = crate::cli::common::TerminalProgress::new(false);
@@ -229,8 +237,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     for note in &effects.notes[shown..] {
         eprintln!("note: {note}");
     }
-    let frame = if args.attrition {
-        attrition_frame(&effects.estimates.attrition)
+    // On a terminal, the effects come in a block per outcome with the columns that fit in 100
+    // characters; csv and json keep every column.
+    let (frame, group, wanted) = if args.attrition {
+        (
+            attrition_frame(&effects.estimates.attrition),
+            None,
+            Vec::new(),
+        )
     } else if args.families {
         if settings.families.value.is_empty() {
             return Err(UsageError(
@@ -238,7 +252,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             )
             .into());
         }
-        lotta::tidy::multiple::families_frame(&effects.estimates.families)
+        let frame = lotta::tidy::multiple::families_frame(&effects.estimates.families);
+        (frame, None, Vec::new())
     } else if args.cluster_diagnostics {
         if effects.estimates.clusters.is_empty() {
             return Err(UsageError(
@@ -246,21 +261,24 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             )
             .into());
         }
-        cluster_frame(&effects.estimates.clusters)
+        (cluster_frame(&effects.estimates.clusters), None, Vec::new())
     } else {
         let frame = to_frame(&effects.estimates.rows);
         // Few clusters (issue 14): the table leads with the design-based result.
         match few_clusters(&effects.estimates.rows, settings.few_clusters.value) {
             Some(g) if args.format == Format::Table => {
                 eprintln!("{}", few_clusters_headline(g, &effects.estimates.rows));
-                design_based_first(&frame)
+                let columns = terminal_columns_design_based_first();
+                (design_based_first(&frame), Some("outcome"), columns)
             }
-            _ => frame,
+            _ => (frame, Some("outcome"), TERMINAL_COLUMNS.to_vec()),
         }
     };
-    emit(
+    emit_fitted(
         &frame,
         args.format,
+        group,
+        &wanted,
         output.as_ref(),
         &Provenance {
             command: "lotta estimate",

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   lotta init studies/my-trial        # study.toml, participants.csv, outcomes.csv, costs.csv
-  lotta init .                       # in the current folder (existing files are kept)
-  lotta assign studies/my-trial && lotta run studies/my-trial")]
+  lotta init my-trial                # a folder here; existing files are always kept
+
+Then put your participants in participants.csv and follow the steps it prints: assign, then
+(when outcomes and costs are in) run.")]
 pub struct Args {
     /// The new study's folder (made when missing; its name is the study's name).
     pub study: PathBuf,

@@ -19,10 +19,25 @@ pub mod simulate;
 pub mod survival;
 pub mod verify;
 
+#[cfg(test)]
+mod help_tests;
+
 /// lotta — randomized evaluations of labour-market programmes: assignment, effects,
 /// cost-effectiveness and reports, reproducible to the byte.
 #[derive(Debug, Parser)]
-#[command(name = "lotta", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "lotta",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Examples:
+  lotta init studies/my-trial       # a new study: study.toml, data templates
+  lotta run studies/md1-demo        # the whole evaluation, into notebooks-out/
+  lotta estimate studies/md1-demo   # effects only (--format csv: every column)
+
+Every command takes the study as its first argument and has examples in its --help."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

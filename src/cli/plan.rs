@@ -8,6 +8,10 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  lotta plan freeze studies/md1-demo
+  lotta plan show studies/md1-demo
+  lotta plan diff studies/md1-demo")]
 pub struct Args {
     #[command(subcommand)]
     pub action: Action,
@@ -16,22 +20,34 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 pub enum Action {
     /// Record today's resolved settings as the next version of the plan (a no-op when nothing
-    /// changed). Examples: `lotta plan freeze studies/md1-demo`
+    /// changed).
+    #[command(after_help = "Examples:
+  lotta plan freeze studies/md1-demo
+  lotta plan freeze studies/md1-demo/study.toml")]
     Freeze {
         /// The study folder or its study.toml.
         study: PathBuf,
     },
     /// Print the frozen plan in words (Markdown): hypotheses, settings, versions, deviations.
+    #[command(after_help = "Examples:
+  lotta plan show studies/md1-demo
+  lotta plan show studies/md1-demo > plan.md")]
     Show {
         /// The study folder or its study.toml.
         study: PathBuf,
     },
     /// Print what today's settings change from the frozen plan (exit 0 either way).
+    #[command(after_help = "Examples:
+  lotta plan diff studies/md1-demo
+  lotta plan diff studies/md1-demo/study.toml")]
     Diff {
         /// The study folder or its study.toml.
         study: PathBuf,
     },
     /// Print the fields a trial registry asks for (AEA RCT Registry), as JSON.
+    #[command(after_help = "Examples:
+  lotta plan registry studies/md1-demo
+  lotta plan registry studies/md1-demo > registry.json")]
     Registry {
         /// The study folder or its study.toml.
         study: PathBuf,

@@ -2,26 +2,33 @@
 //! section (flags win), or power by simulation (`--simulate R`) from its `[simulate]` section.
 
 use crate::cli::UsageError;
-use crate::cli::common::{Provenance, check_out, emit, hashes_of};
+use crate::cli::common::{Provenance, StudyArg, check_out, emit_fitted, hashes_of};
 use lotta::error::Location;
 use lotta::export::Format;
 use lotta::power::{PowerInput, PowerPlan, diagnose};
 use lotta::settings::analysis::{AnalysisFlags, AnalysisSettings};
 use lotta::spec::Study;
-use lotta::tidy::power::{answer_frame, diagnosis_frame};
+use lotta::tidy::power::{POWER_TERMINAL, answer_frame, diagnosis_frame};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  lotta power --baseline 0.30 --n 4500 --ratio 2:1 --share-women 0.45
+  lotta power studies/md1-demo --n 3000
+  lotta power studies/md1-demo --simulate 20 --n 900 --quiet
+
+Give two of --n, --mde and --power; the third is solved for. Every flag is also a key of the
+study's [power] section (flags win).")]
 pub struct Args {
-    /// A study folder or study.toml whose `[power]` (and `[simulate]`) sections give defaults.
-    #[arg(long)]
-    pub study: Option<PathBuf>,
+    #[command(flatten)]
+    pub study: StudyArg,
     #[command(flatten)]
     pub plan: Box<PlanFlags>,
-    /// Power by simulation: number of simulated trials from the study's `[simulate]` section.
+    /// Power by simulation: number of simulated trials from the study's `[simulate]` section
+    /// [default: `[power] simulations`, else analytic power].
     #[arg(long, allow_hyphen_values = true)]
     pub simulate: Option<i64>,
-    /// Seed for the simulation (default: `study.seed`).
+    /// Seed for the simulation [default: `[study] seed`].
     #[arg(long)]
     pub seed: Option<u64>,
     /// No progress bar.
@@ -30,8 +37,8 @@ pub struct Args {
     /// table, csv, json, markdown or latex.
     #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
-    /// Write the results to this file instead of stdout.
-    #[arg(long)]
+    /// Write the table to this file (atomically, with a manifest entry) [default: stdout].
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
@@ -41,28 +48,30 @@ pub struct PlanFlags {
     /// Control rate of a binary outcome, e.g. 0.30.
     #[arg(long, allow_hyphen_values = true)]
     pub baseline: Option<f64>,
-    /// Control rate among women (default: --baseline).
+    /// Control rate among women [default: --baseline].
     #[arg(long, allow_hyphen_values = true)]
     pub baseline_women: Option<f64>,
-    /// Control rate among men (default: --baseline).
+    /// Control rate among men [default: --baseline].
     #[arg(long, allow_hyphen_values = true)]
     pub baseline_men: Option<f64>,
-    /// Total number of people in the trial (all arms).
+    /// Total number of people in the trial (all arms) [default: solved for, from --mde and
+    /// --power].
     #[arg(long, allow_hyphen_values = true)]
     pub n: Option<f64>,
-    /// Treated:control allocation, e.g. 2:1 (default 1:1).
+    /// Treated:control allocation, e.g. 2:1 [default: 1:1].
     #[arg(long)]
     pub ratio: Option<String>,
-    /// Significance level, two-sided (default 0.05).
+    /// Significance level, two-sided [default: 0.05].
     #[arg(long, allow_hyphen_values = true)]
     pub alpha: Option<f64>,
-    /// Target power (default 0.8; leave out with --n and --mde to solve for it).
+    /// Target power (leave out with --n and --mde to solve for it) [default: 0.8].
     #[arg(long, allow_hyphen_values = true)]
     pub power: Option<f64>,
-    /// Effect to detect (outcome units; percentage points as a share for a binary outcome).
+    /// Effect to detect (outcome units; percentage points as a share for a binary outcome)
+    /// [default: solved for, the minimum detectable effect].
     #[arg(long, allow_hyphen_values = true)]
     pub mde: Option<f64>,
-    /// Intra-cluster correlation, in [0, 1).
+    /// Intra-cluster correlation, in [0, 1) [default: none, individual randomization].
     #[arg(long, allow_hyphen_values = true)]
     pub icc: Option<f64>,
     /// People per cluster.
@@ -71,43 +80,41 @@ pub struct PlanFlags {
     /// Number of clusters.
     #[arg(long, allow_hyphen_values = true)]
     pub clusters: Option<f64>,
-    /// Share of outcome variance explained by covariates or strata, in [0, 1).
+    /// Share of outcome variance explained by covariates or strata, in [0, 1) [default: 0].
     #[arg(long, allow_hyphen_values = true)]
     pub r2: Option<f64>,
-    /// `binary` (default) or `continuous`.
-    #[arg(long)]
-    pub outcome: Option<String>,
+    /// The kind of outcome: binary or continuous (`[power] outcome`) [default: binary]. The
+    /// older spelling `--outcome` still works.
+    #[arg(long = "outcome-type", alias = "outcome", value_name = "TYPE")]
+    pub outcome_type: Option<String>,
     /// Standard deviation of a continuous outcome.
     #[arg(long, allow_hyphen_values = true)]
     pub sd: Option<f64>,
-    /// `normal` (textbook z formula; default for binary), `arcsine` (Cohen's h, as R's
-    /// pwr.2p2n.test) or `t` (noncentral t, as pwr.t2n.test; default for continuous outcomes
-    /// and for clusters, with K − 2 df).
+    /// normal (textbook z formula), arcsine (Cohen's h, as R's pwr.2p2n.test) or t (noncentral
+    /// t, as pwr.t2n.test; with clusters K − 2 df) [default: normal for a binary outcome, t for
+    /// a continuous one or with clusters].
     #[arg(long)]
     pub method: Option<String>,
     /// The clusters are randomized in matched pairs (one of each pair treated), for the smallest
     /// attainable randomization p-value (`[power] pairs`).
     #[arg(long)]
     pub pairs: bool,
-    /// Share of women among participants (default 0.5).
+    /// Share of women among participants [default: 0.5].
     #[arg(long, allow_hyphen_values = true)]
     pub share_women: Option<f64>,
     /// Incremental cost per person offered, SEK (for the precision of the cost per success).
     #[arg(long, allow_hyphen_values = true)]
     pub cost_per_participant: Option<f64>,
-    /// Standard deviation of the per-person cost, SEK.
+    /// Standard deviation of the per-person cost, SEK [default: 0].
     #[arg(long, allow_hyphen_values = true)]
     pub cost_sd: Option<f64>,
-    /// Expected effect for the cost precision (default: the MDE or --mde).
+    /// Expected effect for the cost precision [default: the MDE or --mde].
     #[arg(long, allow_hyphen_values = true)]
     pub effect: Option<f64>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let study = match &args.study {
-        Some(p) => Some(Study::load(p)?),
-        None => None,
-    };
+    let study = args.study.load()?;
     let spec = study
         .as_ref()
         .and_then(|s| s.spec.power.clone())
@@ -119,7 +126,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         return run_simulation(&args, study.as_ref(), &spec, sims, out);
     }
     let input = PowerInput {
-        outcome: args.plan.outcome.clone().or(spec.outcome.clone()),
+        outcome: args.plan.outcome_type.clone().or(spec.outcome.clone()),
         method: args.plan.method.clone().or(spec.method.clone()),
         baseline: args.plan.baseline.or(spec.baseline),
         baseline_women: args.plan.baseline_women.or(spec.baseline_women),
@@ -155,9 +162,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if let Some(k) = answer.rows.first().and_then(|r| r.clusters) {
         randomization_note(k, plan.treated_share, plan.alpha, pairs);
     }
-    emit(
+    emit_fitted(
         &answer_frame(&answer),
         args.format,
+        None,
+        &POWER_TERMINAL,
         out.as_ref(),
         &Provenance {
             command: "lotta power",
@@ -183,7 +192,7 @@ fn flag_given(args: &Args, name: &str) -> bool {
         "cluster-size" => args.plan.cluster_size.is_some(),
         "clusters" => args.plan.clusters.is_some(),
         "r2" => args.plan.r2.is_some(),
-        "outcome" => args.plan.outcome.is_some(),
+        "outcome" => args.plan.outcome_type.is_some(),
         "sd" => args.plan.sd.is_some(),
         "method" => args.plan.method.is_some(),
         "share-women" => args.plan.share_women.is_some(),
@@ -200,6 +209,9 @@ fn locate(args: &Args, study: Option<&Study>, name: &str) -> Location {
         Some(s) if !flag_given(args, name) => {
             s.key_location(&format!("power.{}", name.replace('-', "_")))
         }
+        // The flag of the outcome's kind is `--outcome-type` (`--outcome` names outcome columns
+        // in the other commands); its spec key stays `[power] outcome`.
+        _ if name == "outcome" => Location::default().with_field("--outcome-type".to_string()),
         _ => Location::default().with_field(format!("--{name}")),
     }
 }
@@ -212,7 +224,10 @@ fn run_simulation(
     out: Option<lotta::io::output::OutputFile>,
 ) -> anyhow::Result<i32> {
     let study = study.ok_or_else(|| {
-        UsageError("--simulate needs --study with a [simulate] section".to_string())
+        UsageError(
+            "--simulate needs a study with a [simulate] section: `lotta power STUDY --simulate R`"
+                .to_string(),
+        )
     })?;
     let inputs = [study.file.clone()];
     if sims < 2 {
@@ -259,9 +274,11 @@ fn run_simulation(
         analysis.as_ref(),
         &progress,
     )?;
-    emit(
+    emit_fitted(
         &diagnosis_frame(&rows),
         args.format,
+        Some("outcome"),
+        &[],
         out.as_ref(),
         &Provenance {
             command: "lotta power --simulate",

@@ -2,6 +2,7 @@
 //! earlier `lotta run` (`<folder>/tables/*.csv`) — re-rendered as report.html, report.md,
 //! Markdown tables, figures and the manifest. `lotta run` writes its report with the same code.
 
+use crate::cli::common::StudyArg;
 use anyhow::Context as _;
 use lotta::io::folder::ReportFolder;
 use lotta::io::manifest::{file_hash, spec_hash};
@@ -15,11 +16,17 @@ use lotta::spec::Study;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  lotta report studies/md1-demo
+  lotta report studies/md1-demo --language sv
+
+--out is a folder here (as in run and simulate); in the table commands it is a file.")]
 pub struct Args {
-    /// The study folder or its study.toml.
-    pub study: PathBuf,
-    /// The report folder holding `tables/` from `lotta run` (default: notebooks-out/<name>).
-    #[arg(long)]
+    #[command(flatten)]
+    pub study: StudyArg,
+    /// The report folder holding `tables/` from `lotta run` [default: notebooks-out/<study
+    /// name>].
+    #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// The report's language: en (English) or sv (Swedish: decimal comma, Swedish terms); the
     /// tidy tables are the same in every language [default: `[report] language`, else en].
@@ -35,7 +42,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let study = Study::load(&args.study)?;
+    let study_path = args.study.required("report")?.to_path_buf();
+    let study = Study::load(&study_path)?;
     let context =
         ReportSettings::resolve(&study)?.with_language_flag(&study, args.language.as_ref())?;
     let folder = args
@@ -45,7 +53,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         format!(
             "no results in {}; run `lotta run {}` first",
             folder.display(),
-            args.study.display()
+            study_path.display()
         )
     };
     if !folder.exists() {

@@ -5,6 +5,7 @@
 //! or not at all. Nothing in the folder depends on the clock or the number of threads; timings
 //! go to the terminal only.
 
+use crate::cli::common::StudyArg;
 use lotta::io::folder::ReportFolder;
 use lotta::ops::run::{RunSettings, STEPS, open_inputs};
 use lotta::spec::Study;
@@ -13,11 +14,17 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  lotta run studies/md1-demo
+  lotta run studies/md1-demo --language sv --out notebooks-out/md1-demo-sv
+  lotta run studies/md1-demo --strict       # only what the frozen pre-analysis plan says
+
+--out is a folder here (as in report and simulate); in the table commands it is a file.")]
 pub struct Args {
-    /// The study folder or its study.toml.
-    pub study: PathBuf,
-    /// The report folder (default: notebooks-out/<study name>).
-    #[arg(long)]
+    #[command(flatten)]
+    pub study: StudyArg,
+    /// The report folder [default: notebooks-out/<study name>].
+    #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// The report's language: en (English) or sv (Swedish: decimal comma, Swedish terms); the
     /// tidy tables are the same in every language [default: `[report] language`, else en].
@@ -91,7 +98,7 @@ impl Stages {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let study = Study::load(&args.study)?;
+    let study = Study::load(args.study.required("run")?)?;
     // Every section's settings are resolved and checked before any work.
     let mut settings = RunSettings::resolve(&study)?;
     settings.report = settings
@@ -109,6 +116,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let staged = ReportFolder::open(&out, &study.input_files(), args.force)?;
     // Each input is opened and read once; every step parses the same bytes.
     let inputs = open_inputs(&study)?;
+    for file in inputs.all() {
+        lotta::ops::init::check_not_template(file)?;
+    }
     let stages = Stages::new(args.quiet, STEPS.len() as u64);
     let mut started = false;
     let progress = crate::cli::common::TerminalProgress::new(args.quiet);

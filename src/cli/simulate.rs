@@ -5,6 +5,7 @@
 //! wrote it (its manifest says so); a file lotta did not write, and a ledger with other
 //! assignments, are never replaced.
 
+use crate::cli::common::StudyArg;
 use anyhow::Context;
 use lotta::io::output::OutputFile;
 use lotta::ops::simulate::{load_dgp_with_design, participants_n};
@@ -13,18 +14,22 @@ use lotta::spec::Study;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  lotta simulate studies/md1-demo --n 600 --out simulated
+  lotta simulate studies/md1-demo --n 5400 --seed 20190401 --out simulated-full
+
+--out is a folder here (as in run and report); in the table commands it is a file.")]
 pub struct Args {
-    /// The study folder or its study.toml (with a `[simulate]` section).
-    #[arg(long)]
-    pub study: PathBuf,
-    /// Number of participants (default: `simulate.n`).
+    #[command(flatten)]
+    pub study: StudyArg,
+    /// Number of participants [default: `[simulate] n`].
     #[arg(long, allow_hyphen_values = true)]
     pub n: Option<i64>,
-    /// Seed (default: `study.seed`).
+    /// Seed [default: `[study] seed`].
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Folder to write the files into (created if needed).
-    #[arg(long)]
+    /// The folder to write the files into (made when missing).
+    #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Replace files that an earlier `lotta simulate` wrote here (never a file lotta did not
     /// write, never a ledger with other assignments).
@@ -33,7 +38,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let study = Study::load(&args.study)?;
+    let study_path = args.study.required("simulate")?;
+    let study = Study::load(study_path)?;
     let seed = args.seed.unwrap_or(study.seed());
     let dgp = load_dgp_with_design(&study, seed)?;
     let min: usize = 2 * dgp.arms.len();
@@ -80,8 +86,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let command = format!(
-        "lotta simulate --study {} --n {n} --seed {seed} --out {}",
-        args.study.display(),
+        "lotta simulate {} --n {n} --seed {seed} --out {}",
+        study_path.display(),
         args.out.display()
     );
     for (output, (_, bytes)) in outputs.iter().zip(&files) {

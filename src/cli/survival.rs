@@ -1,17 +1,20 @@
 //! `lotta survival`: flags (and a study spec's `[survival]`) → checked settings → the survival
 //! analysis of the study or of one data file (`ops::survival`) → the rows in the chosen format.
 
-use crate::cli::UsageError;
-use crate::cli::common::{Provenance, check_out, emit};
+use crate::cli::common::{Provenance, Source, StudyArg, check_out, emit_fitted};
 use lotta::export::Format;
-use lotta::io::source::StudyInputs;
 use lotta::ops::survival::{file_survival, study_survival, survival_frame};
 use lotta::settings::survival::{SurvivalFlags, SurvivalSettings};
-use lotta::spec::Study;
+use lotta::tidy::survival::SURVIVAL_TERMINAL;
 use std::path::PathBuf;
 
 /// The flags of `lotta survival` (boxed: the command enum stays small).
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  lotta survival studies/md1-demo
+  lotta survival studies/md1-demo --at 180,365 --tau 365 --format csv --out survival.csv
+  lotta survival --data data/md1-demo/trial.csv --time exit_day --event exit --cause work \\
+      --treatment arm --control standard --by gender --at 180,365,540")]
 pub struct Args {
     #[command(flatten)]
     pub flags: Box<Flags>,
@@ -19,49 +22,56 @@ pub struct Args {
 
 #[derive(Debug, clap::Args)]
 pub struct Flags {
-    /// A study folder or its study.toml (`[survival]` gives the defaults).
-    pub study: Option<PathBuf>,
+    #[command(flatten)]
+    pub study: StudyArg,
     /// Ad hoc: one CSV file holding every column (instead of a study).
     #[arg(long)]
     pub data: Option<PathBuf>,
     #[command(flatten)]
     pub csv: crate::cli::common::CsvArgs,
-    /// Time from randomization to the event or censoring (days, months; a number ≥ 0).
+    /// Time from randomization to the event or censoring (days, months; a number ≥ 0)
+    /// [default: `[survival] time`].
     #[arg(long)]
     pub time: Option<String>,
-    /// 0 = censored, 1 = event; or, with --cause, 0 = censored and the other codes the exits.
+    /// 0 = censored, 1 = event; or, with --cause, 0 = censored and the other codes the exits
+    /// [default: `[survival] event`].
     #[arg(long)]
     pub event: Option<String>,
     /// Ad hoc: the treatment column, 0/1 or arm names (with --control). With a study: the ledger's `arm`.
     #[arg(long)]
     pub treatment: Option<String>,
-    /// The control arm (default: `[design] control`, else `0`).
+    /// The control arm [default: `[design] control`, else `0`].
     #[arg(long)]
     pub control: Option<String>,
-    /// Subgroup column: results in each level and the difference between levels.
+    /// Subgroup column: results in each level and the difference between levels [default:
+    /// `[survival] by`, else none].
     #[arg(long)]
     pub by: Option<String>,
-    /// Strata columns, comma-separated: stratified log-rank, Cox and Gray tests.
+    /// Strata columns, comma-separated: stratified log-rank, Cox and Gray tests [default:
+    /// `[survival] strata`, else none].
     #[arg(long, value_delimiter = ',')]
     pub strata: Option<Vec<String>>,
-    /// Cluster column: cluster-robust SE of the hazard ratio.
+    /// Cluster column: cluster-robust SE of the hazard ratio [default: `[survival] cluster`,
+    /// else none].
     #[arg(long)]
     pub cluster: Option<String>,
     /// The exit of interest when --event holds several (the others compete): cumulative
-    /// incidence and Gray's test.
+    /// incidence and Gray's test [default: `[survival] cause`, else none].
     #[arg(long)]
     pub cause: Option<String>,
-    /// Horizon τ of the restricted mean survival time (default: survRM2's).
+    /// Horizon τ of the restricted mean survival time [default: `[survival] tau`, else survRM2's:
+    /// the smaller of the arms' last observed times].
     #[arg(long)]
     pub tau: Option<f64>,
-    /// Times for the Kaplan–Meier and cumulative-incidence rows, comma-separated (default: τ).
+    /// Times for the Kaplan–Meier and cumulative-incidence rows, comma-separated [default:
+    /// `[survival] at`, else τ].
     #[arg(long, value_delimiter = ',')]
     pub at: Option<Vec<f64>>,
     /// Randomization inference for the log-rank statistic and the RMST difference, with this
-    /// many re-drawn assignments.
+    /// many re-drawn assignments [default: `[survival] ri_draws`, else 0: none].
     #[arg(long)]
     pub ri: Option<u32>,
-    /// Seed for randomization inference (default: `[study] seed`).
+    /// Seed for randomization inference [default: `[study] seed`].
     #[arg(long)]
     pub seed: Option<u64>,
     /// Draw algorithm of randomization inference without a ledger: v2 (default; one random
@@ -72,8 +82,8 @@ pub struct Flags {
     /// table, csv, json, markdown or latex.
     #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]
     pub format: Format,
-    /// Output file (default: stdout).
-    #[arg(long)]
+    /// Write the table to this file (atomically, with a manifest entry) [default: stdout].
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
@@ -94,37 +104,18 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         ri_algorithm: args.ri_algorithm.clone(),
         seed: args.seed,
     };
-    let study = match (&args.study, &args.data) {
-        (Some(_), Some(_)) => {
-            return Err(UsageError("give a study or --data FILE, not both".into()).into());
-        }
-        (None, None) => {
-            return Err(UsageError(
-                "give a study (folder or study.toml) or --data FILE with --time, --event and --treatment"
-                    .into(),
-            )
-            .into());
-        }
-        (Some(path), None) => Some(Study::load(path)?),
-        (None, Some(_)) => None,
-    };
-    let settings = SurvivalSettings::resolve(&flags, study.as_ref())?;
-    let mut inputs: Vec<PathBuf> = args.data.iter().cloned().collect();
-    if let Some(study) = &study {
-        inputs.extend(study.input_files());
-    }
-    let output = check_out(args.out.as_deref(), &inputs)?;
-    let results = match (&study, &args.data) {
-        (Some(study), _) => study_survival(study, &StudyInputs::open(study)?, &settings)?,
-        (None, Some(path)) => {
-            let format = crate::cli::common::csv_format(&args.csv, None)?;
-            file_survival(
-                &lotta::io::source::InputFile::open_as(path, format)?,
-                &settings,
-            )?
-        }
-        (None, None) => return Err(UsageError("give a study or --data FILE".into()).into()),
-    };
+    let source = Source::choose(
+        args.study.path(),
+        args.data.as_deref(),
+        "--time, --event and --treatment",
+    )?;
+    let settings = SurvivalSettings::resolve(&flags, source.study())?;
+    let output = check_out(args.out.as_deref(), &source.inputs())?;
+    let results = source.analyse(
+        &args.csv,
+        |study, inputs| study_survival(study, inputs, &settings),
+        |file| file_survival(file, &settings),
+    )?;
     for (arm, tau) in &results.taus {
         let origin = settings
             .tau
@@ -138,9 +129,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     for note in &results.notes {
         eprintln!("warning: {note}");
     }
-    emit(
+    emit_fitted(
         &survival_frame(&results.rows),
         args.format,
+        Some("outcome"),
+        &SURVIVAL_TERMINAL,
         output.as_ref(),
         &Provenance {
             command: "lotta survival",

@@ -2,19 +2,22 @@
 //! (from the ledger's sidecar), batch by batch, and check the hash chain. Exit 0 when all match;
 //! exit 1 naming the first row that differs or whose hash breaks.
 
-use crate::cli::common::{DesignArgs, design_settings};
+use crate::cli::common::{DesignArgs, StudyArg, design_settings};
 use lotta::ops::verify::verify;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  lotta verify studies/md1-demo
+  lotta verify --participants data/md1-demo/participants.csv \\
+      --ledger data/md1-demo/ledger.csv")]
 pub struct Args {
-    /// A study folder or its study.toml (`[data]` gives the files; a `[design]` is compared
-    /// with the ledger's).
-    pub study: Option<PathBuf>,
-    /// The ledger CSV (`[data] ledger`).
+    #[command(flatten)]
+    pub study: StudyArg,
+    /// The ledger CSV [default: `[data] ledger`].
     #[arg(long)]
     pub ledger: Option<PathBuf>,
-    /// The participants CSV (`[data] participants`).
+    /// The participants file [default: `[data] participants`].
     #[arg(long)]
     pub participants: Option<PathBuf>,
     /// Design options to compare with the ledger's design (optional).
@@ -26,16 +29,12 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let settings = design_settings(
-        args.study.as_deref(),
+        args.study.path(),
         args.participants,
         args.ledger,
         &args.design,
     )?;
-    let study = args
-        .study
-        .as_deref()
-        .map(lotta::spec::Study::load)
-        .transpose()?;
+    let study = args.study.load()?;
     let format = crate::cli::common::csv_format(&args.csv, study.as_ref())?;
     let v = verify(&settings, format)?;
     let plan_versions = match &study {

@@ -3,6 +3,7 @@
 //! with full round-trip precision; human formats (terminal table, Markdown, LaTeX) round them.
 
 pub mod notes;
+pub mod terminal;
 
 use serde_json::{Map, Value};
 

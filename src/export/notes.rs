@@ -21,25 +21,12 @@ pub fn render_with_notes(frame: &Frame, keep: Option<&[&str]>, format: Format) -
         rows: Vec::new(),
         decimals: keep.iter().map(|&i| frame.decimals[i]).collect(),
     };
-    let mut notes = Vec::new();
     for row in &frame.rows {
         narrow
             .rows
             .push(keep.iter().map(|&i| row[i].clone()).collect());
-        if let Some(Cell::Text(note)) = note_col.and_then(|c| row.get(c)) {
-            let who: Vec<String> = row
-                .iter()
-                .take(2)
-                .filter_map(|c| match c {
-                    Cell::Text(t) => Some(t.clone()),
-                    _ => None,
-                })
-                .collect();
-            if !note.is_empty() {
-                notes.push(format!("{}: {note}", who.join(", ")));
-            }
-        }
     }
+    let notes = notes_of(frame);
     let mut bytes = render(&narrow, format);
     if !notes.is_empty() {
         let mut text = String::from("\n");
@@ -57,6 +44,31 @@ pub fn render_with_notes(frame: &Frame, keep: Option<&[&str]>, format: Format) -
         bytes.extend_from_slice(text.as_bytes());
     }
     bytes
+}
+
+/// The non-empty notes of `frame`'s `note` column, each as `<first two text cells of its
+/// row>: <note>`, in row order.
+pub fn notes_of(frame: &Frame) -> Vec<String> {
+    let Some(note_col) = frame.column("note") else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    for row in &frame.rows {
+        if let Some(Cell::Text(note)) = row.get(note_col)
+            && !note.is_empty()
+        {
+            let who: Vec<String> = row
+                .iter()
+                .take(2)
+                .filter_map(|c| match c {
+                    Cell::Text(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect();
+            notes.push(format!("{}: {note}", who.join(", ")));
+        }
+    }
+    notes
 }
 
 #[cfg(test)]

@@ -1,7 +1,11 @@
 //! `lotta init`: the files of a new study folder — a commented `study.toml` with every section
 //! and its defaults written out, and templates of the participants, outcome and cost files with
 //! the columns the spec names — and what to do next. Pure: the folder's name in, (file name,
-//! text) out; the command writes them, never over an existing file.
+//! text) out; the command writes them, never over an existing file. `assign` and `run` refuse
+//! the templates' example rows ([`check_not_template`]).
+
+use crate::error::{Error, Location, Result};
+use crate::io::source::InputFile;
 
 /// The files of a new study called `name`, in the order they are written.
 pub fn files(name: &str) -> Vec<(&'static str, String)> {
@@ -48,6 +52,30 @@ P0002,24000
 P0003,41000
 ";
 
+/// An error when `file` still holds the example rows that `lotta init` wrote: a new user who
+/// runs `assign` or `run` before putting in their own data would otherwise randomize or analyse
+/// three made-up persons (and the ledger keeps every assignment for good).
+pub fn check_not_template(file: &InputFile) -> Result<()> {
+    for (what, text) in [
+        ("participants", PARTICIPANTS),
+        ("outcomes", OUTCOMES),
+        ("costs", COSTS),
+    ] {
+        if file.bytes() == text.as_bytes() {
+            return Err(Error::data(
+                Location::file(file.path()),
+                format!(
+                    "this is still the example {what} file that `lotta init` wrote (three made-up persons)"
+                ),
+            )
+            .with_hint(format!(
+                "replace the rows below its header with your {what}, one row per person (the header names the columns the study uses)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn study_toml(name: &str) -> String {
     format!(
         r#"# A lotta study. Paths are relative to this file. Keys that are commented out show their
@@ -85,7 +113,8 @@ control = "control"
 strata = ["site", "gender"]
 # method = "complete"      # "complete": exact counts per stratum; "blocks": permuted blocks
 # block_sizes = [3, 6]     # with method = "blocks"
-# misfits = "global"       # persons who do not fill a whole ratio in a stratum (docs/randomization.md)
+# misfits = "missing"      # persons who do not fill a whole ratio in a stratum stay unassigned;
+#                          # "global" assigns them too (docs/randomization.md)
 # cluster = "municipality" # randomize whole clusters
 # Covariates shown in the balance table.
 balance = ["age", "education_level"]
@@ -100,7 +129,7 @@ covariates = ["age"]
 # se = "hc2"               # hc2 (estimatr's default; cr2 with clusters); hc1 is Stata's robust
 participation = "took_part"
 # ri_draws = 0             # randomization inference draws (e.g. 1000)
-# adjust = "holm"          # or "bh" across outcomes and subgroups (default: none)
+# adjust = "holm"          # or "bh", across outcomes and subgroups (default: no adjustment)
 # ipw = "auto"             # inverse-probability weights when assignment probabilities differ
 # missing_covariates = "complete"
 
@@ -114,11 +143,23 @@ participation = "took_part"
 # level = 0.95
 # wtp = {{ from = 0, to = 500000, step = 10000 }}
 
-# [survival]               # time to first job: Kaplan–Meier, log-rank, RMST, Cox
-# time = "days_to_job"
-# event = "found_job"
+# [survival]               # time to first job: Kaplan–Meier, log-rank, RMST, Cox; add the
+#                          # two columns to outcomes.csv first
+# time = "days_to_job"     # days from randomization to the job or the end of follow-up
+# event = "found_job"      # 1 = found a job, 0 = censored
 # by = "gender"
-# tau = 540
+# tau = 540                # default: the smaller of the arms' last observed times
+
+# [bounds]                 # Lee bounds when outcomes are missing for some (attrition)
+# outcomes = ["employed_365"]
+# cells = ["gender"]
+
+# [power]                  # planning: `lotta power {name}`
+# baseline = 0.30          # control rate of the primary outcome
+# n = 1000
+# ratio = "2:1"
+# alpha = 0.05
+# power = 0.8
 
 [report]
 # title = "{name}: a randomized evaluation"   # default: [study] title

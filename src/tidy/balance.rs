@@ -5,6 +5,23 @@ use crate::balance::{BalanceRow, JointTest};
 use crate::export::{Cell, Frame};
 
 /// The balance rows as a frame (one row per covariate or level, arm, subgroup).
+/// The balance table's columns on a terminal, in order, each shown while the table fits
+/// (`export::terminal`); the subgroup heads each block.
+pub const BALANCE_TERMINAL: [&str; 12] = [
+    "covariate",
+    "level",
+    "arm",
+    "mean_arm",
+    "mean_control",
+    "difference",
+    "smd",
+    "p_value",
+    "n_arm",
+    "n_control",
+    "sd_arm",
+    "sd_control",
+];
+
 pub fn rows_frame(rows: &[BalanceRow]) -> Frame {
     let mut f = Frame::new(&[
         "subgroup",

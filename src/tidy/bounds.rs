@@ -24,6 +24,23 @@ pub struct BoundsRow {
     pub notes: Vec<String>,
 }
 
+/// The bounds table's columns on a terminal, in order, each shown while the table fits
+/// (`export::terminal`); the outcome heads each block and the notes go below.
+pub const BOUNDS_TERMINAL: [&str; 12] = [
+    "subgroup",
+    "cells",
+    "lower",
+    "upper",
+    "conf_low",
+    "conf_high",
+    "trimmed_arm",
+    "trim_share",
+    "n_treated",
+    "n_control",
+    "cost_per_success_low",
+    "cost_per_success_high",
+];
+
 pub const BOUNDS_COLUMNS: [&str; 22] = [
     "outcome",
     "observed_when",

@@ -514,6 +514,25 @@ pub fn alternatives_frame(results: &CostResults) -> Frame {
 }
 
 /// The summary columns people read in human formats; the rest stay in CSV and JSON.
+/// The cost summary's columns on a terminal, in order, each shown while the table fits
+/// (`export::terminal`); the notes go below.
+pub const SUMMARY_TERMINAL: [&str; 14] = [
+    "subgroup",
+    "perspective",
+    "incremental_cost",
+    "additional_per_100",
+    "icer",
+    "delta_low",
+    "delta_high",
+    "boot_low",
+    "boot_high",
+    "fieller_low",
+    "fieller_high",
+    "n_treated",
+    "n_control",
+    "fieller_shape",
+];
+
 pub const HUMAN_SUMMARY: [&str; 18] = [
     "subgroup",
     "perspective",

@@ -25,6 +25,38 @@ pub const EFFECT_COLUMNS: [&str; 16] = [
     "mean_control",
 ];
 
+/// The columns of the effects table on a terminal, in order; each is shown when the table still
+/// fits the terminal with it (`export::terminal`); the outcome heads each block.
+pub const TERMINAL_COLUMNS: [&str; 15] = [
+    "subgroup",
+    "term",
+    "estimate",
+    "std_error",
+    "p_value",
+    "conf_low",
+    "conf_high",
+    "p_value_ri",
+    "p_value_wild",
+    "p_value_adjusted",
+    "n_treated",
+    "n_control",
+    "mean_treated",
+    "mean_control",
+    "estimator",
+];
+
+/// The terminal columns when clusters are few: the design-based results right after the estimate.
+pub fn terminal_columns_design_based_first() -> Vec<&'static str> {
+    let mut order: Vec<&str> = vec!["subgroup", "term", "estimate"];
+    order.extend(DESIGN_BASED_COLUMNS);
+    for column in TERMINAL_COLUMNS {
+        if !order.contains(&column) {
+            order.push(column);
+        }
+    }
+    order
+}
+
 /// Rows → a frame. Optional columns (`df_num` of the joint heterogeneity tests, `first_stage_f`, `p_value_adjusted`, `p_value_ri`, the
 /// wild bootstrap's) appear only when some row has a value.
 pub fn to_frame(rows: &[EffectRow]) -> Frame {

@@ -8,6 +8,26 @@ use crate::power::diagnose::Diagnosis;
 
 /// The answer as a result frame: one row per estimand (all, women, men, women − men) and, when
 /// costs are given, one row for the cost per additional success.
+/// The power table's columns on a terminal, in order, each shown while the table fits
+/// (`export::terminal`).
+pub const POWER_TERMINAL: [&str; 15] = [
+    "estimand",
+    "solved",
+    "n",
+    "n_treated",
+    "n_control",
+    "mde",
+    "power",
+    "alpha",
+    "baseline",
+    "method",
+    "se",
+    "design_effect",
+    "clusters",
+    "icer",
+    "icer_half_width",
+];
+
 pub fn answer_frame(answer: &Answer) -> Frame {
     let mut f = Frame::new(&[
         "estimand",

@@ -88,6 +88,23 @@ pub fn curves_frame(curves: &[ArmCurve], z: f64) -> Frame {
 }
 
 /// Column names of [`SurvivalRow`] in output order (`p_value_ri` last, when any row has it).
+/// The survival table's columns on a terminal, in order, each shown while the table fits
+/// (`export::terminal`); the outcome heads each block.
+pub const SURVIVAL_TERMINAL: [&str; 12] = [
+    "subgroup",
+    "estimand",
+    "arm",
+    "time",
+    "estimate",
+    "std_error",
+    "p_value",
+    "conf_low",
+    "conf_high",
+    "p_value_ri",
+    "statistic",
+    "df",
+];
+
 pub const SURVIVAL_COLUMNS: [&str; 13] = [
     "outcome",
     "subgroup",
