@@ -5,14 +5,15 @@
 # end to end on each (Lin + HC2 by gender, three covariates; best of three runs), side by side
 # with pandas and pyarrow reading the same files. Fails (exit 1) when lotta reads Parquet no
 # faster than CSV.
-# Usage: benches/formats.sh [ROWS]   (default 1,000,000; needs python3 with pandas and pyarrow)
+# Usage: benches/formats.sh [ROWS]   (default 1,000,000; needs python3 with pandas and pyarrow;
+# LOTTA_BIN=path times another lotta binary instead of building the release one)
 set -euo pipefail
 ROWS="${1:-1000000}"
 cd "$(dirname "$0")/.."
 WORK="${BENCH_DIR:-target/bench-formats}"
 mkdir -p "$WORK"
-cargo build --release --quiet
-LOTTA="${CARGO_TARGET_DIR:-target}/release/lotta"
+[ -n "${LOTTA_BIN:-}" ] || cargo build --release --quiet
+LOTTA="${LOTTA_BIN:-${CARGO_TARGET_DIR:-target}/release/lotta}"
 CSV="$WORK/extract_$ROWS.csv"
 PARQUET="$WORK/extract_$ROWS.parquet"
 if [ ! -f "$CSV" ] || [ ! -f "$PARQUET" ]; then

@@ -185,27 +185,12 @@ fn terminal_tables_fit_100_columns_and_csv_keeps_every_column() {
         ],
     );
     let header = csv.stdout.lines().next().unwrap_or("");
-    for column in [
-        "outcome",
-        "subgroup",
-        "term",
-        "estimate",
-        "std_error",
-        "statistic",
-        "df",
-        "p_value",
-        "conf_low",
-        "conf_high",
-        "estimator",
-        "se_type",
-        "n_treated",
-        "n_control",
-        "mean_treated",
-        "mean_control",
-        "p_value_adjusted",
-    ] {
+    let every = lotta::tidy::effects::EFFECT_COLUMNS
+        .iter()
+        .chain(&["p_value_adjusted"]);
+    for column in every {
         assert!(
-            header.split(',').any(|c| c == column),
+            header.split(',').any(|c| c == *column),
             "csv lacks {column}: {header}"
         );
     }
