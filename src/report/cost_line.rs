@@ -111,7 +111,7 @@ fn reason(cost: &Frame, i: usize, meaningful: bool) -> String {
     );
     match effect {
         None => "the cost analysis has no effect to divide by".to_string(),
-        Some(de) if de == 0.0 => "the effect is exactly zero (no additional person)".to_string(),
+        Some(0.0) => "the effect is exactly zero (no additional person)".to_string(),
         Some(de) if !meaningful => match boot {
             (Some(lo), Some(hi)) => format!(
                 "the {pct:.0}% interval of the effect, {} to {} percentage points (bootstrap), includes zero: the programme may have added no one",

@@ -915,8 +915,10 @@ fn flow_figure(context: &ReportContext, flow: &Frame) -> Option<Flow> {
             analysed: published_count(flow, i, "analysed")?,
         });
     }
+    // Without horizons in days the flow table's `horizon_days` is no time: name the outcome.
     let horizon = flow
         .number(0, "horizon_days")
+        .filter(|_| context.horizons_in_days)
         .map(days)
         .unwrap_or_else(|| context.horizon_label(&context.primary_outcome));
     let randomized = arms

@@ -59,8 +59,7 @@ impl KmCurves {
     fn shown_at(&self, panel: &str, arm: &str, t: f64) -> Option<&KmStep> {
         self.steps_of(panel, arm)
             .into_iter()
-            .filter(|p| p.time <= t && p.share.is_finite())
-            .next_back()
+            .rfind(|p| p.time <= t && p.share.is_finite())
     }
 
     /// The times of the data table: the ticks, and the end of the axis.
