@@ -969,10 +969,12 @@ fn weighted_cr2_is_computed_as_estimatr_does() {
             "site",
             "--weights",
             "w",
+            "--format",
+            "csv",
         ],
     );
     // Issue 12: estimatr and clubSandwich compute it (values: the `*_weighted_cr2*` reference
-    // cases); lotta no longer refuses.
+    // cases); lotta no longer refuses. (CSV: the terminal table leaves `se_type` out.)
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("CR2"), "{}", run.stdout);
 }

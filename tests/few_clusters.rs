@@ -121,8 +121,17 @@ fn four_matched_pairs_say_their_interval_is_unbounded() {
     let table = common::lotta(dir.path(), &["estimate", "."]);
     assert_eq!(table.code, 0, "{}", table.stderr);
     assert!(table.stderr.contains("only 8 clusters"), "{}", table.stderr);
-    let header = table.stdout.lines().next().unwrap();
-    let at = |c: &str| header.find(c).unwrap_or_else(|| panic!("{c}: {header}"));
+    // The table comes in blocks, one per outcome ("outcome: …"), each with its header.
+    let header = table
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("subgroup"))
+        .unwrap_or_else(|| panic!("{}", table.stdout));
+    let at = |c: &str| {
+        header
+            .find(c)
+            .unwrap_or_else(|| panic!("{c}: {}", table.stdout))
+    };
     assert!(at("p_value_ri") < at("std_error") && at("clusters") < at("p_value_ri"));
 }
 

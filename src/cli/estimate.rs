@@ -113,9 +113,9 @@ pub struct Flags {
     /// Seed for randomization inference [default: `[study] seed`].
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Draw algorithm of randomization inference without a ledger: v2 (default; one random
-    /// subset per stratum) or v1 (a full shuffle per stratum, as releases before v2; reproduces
-    /// their p-values).
+    /// Draw algorithm of randomization inference without a ledger: v2 (one random subset per
+    /// stratum) or v1 (a full shuffle per stratum, as releases before v2; reproduces their
+    /// p-values) [default: v2].
     #[arg(long, value_name = "v1|v2")]
     pub ri_algorithm: Option<String>,
     /// Wild cluster bootstrap with this many draws for every regression row (needs clusters;
