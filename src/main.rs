@@ -8,7 +8,7 @@ mod cli;
 fn main() {
     keep_freed_memory();
     let args = cli::Cli::parse();
-    cli::common::install_interrupt_handler();
+    cli::terminal::install_interrupt_handler();
     std::process::exit(cli::run(args));
 }
 

@@ -1,7 +1,7 @@
 //! Progress of long loops (randomization draws) and their cancellation. The core reports
 //! through [`Progress`] and asks it whether to stop; it never looks at the terminal or at
 //! signals itself. The commands pass a bar with an ETA on stderr when stderr is a terminal, and
-//! stop the loop when Ctrl-C was pressed (`cli::common::TerminalProgress`); tests and library
+//! stop the loop when Ctrl-C was pressed (`cli::terminal::TerminalProgress`); tests and library
 //! callers pass [`Silent`].
 
 /// What a long loop reports, and how it learns that it should stop.

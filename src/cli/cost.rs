@@ -205,7 +205,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         ));
     }
     let output = check_out(args.out.as_deref(), &source.inputs())?;
-    let progress = crate::cli::common::TerminalProgress::new(false);
+    let progress = crate::cli::terminal::TerminalProgress::new(false);
     // With a study that has [survival], the summary gains the cost per additional month with a
     // job, as in `lotta run`.
     let (results, months) = match &source {

@@ -227,7 +227,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     for warning in ops::survival_outcome_warnings(study, &settings) {
         eprintln!("warning: {warning}");
     }
-    let progress = crate::cli::common::TerminalProgress::new(false);
+    let progress = crate::cli::terminal::TerminalProgress::new(false);
     let mut effects = ops::estimate(data, &settings, notes, &progress)?;
     for note in &effects.notes {
         eprintln!("warning: {note}");

@@ -17,6 +17,7 @@ pub mod report;
 pub mod run;
 pub mod simulate;
 pub mod survival;
+pub mod terminal;
 pub mod verify;
 
 #[cfg(test)]

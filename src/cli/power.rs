@@ -253,7 +253,7 @@ fn run_simulation(
         ))
         .into());
     }
-    let progress = crate::cli::common::TerminalProgress::new(args.quiet);
+    let progress = crate::cli::terminal::TerminalProgress::new(args.quiet);
     // The study's own analysis, when it has one: the trial is diagnosed as it will be analysed.
     let analysis = match &study.spec.analysis {
         Some(_) => {

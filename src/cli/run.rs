@@ -121,7 +121,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     let stages = Stages::new(args.quiet, STEPS.len() as u64);
     let mut started = false;
-    let progress = crate::cli::common::TerminalProgress::new(args.quiet);
+    let progress = crate::cli::terminal::TerminalProgress::new(args.quiet);
     let outcome = lotta::ops::run::run(
         &study,
         &inputs,
