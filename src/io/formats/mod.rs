@@ -13,6 +13,7 @@ use crate::error::{Error, Location, Problem, Result};
 use crate::io::table::{
     ColumnData, ColumnKind, ColumnRequest, CsvFormat, Table, column_positions, is_missing,
 };
+use std::borrow::Cow;
 use std::path::Path;
 
 /// The format of an input file, from its extension (case does not matter); anything else is
@@ -181,7 +182,7 @@ pub fn table_of(
         .map(|(request, &pos)| {
             typed(
                 path,
-                &sheet.columns[pos],
+                Cow::Borrowed(&sheet.columns[pos]),
                 request,
                 pos,
                 sheet.first_line,
@@ -207,10 +208,12 @@ pub fn number_text(value: f64) -> String {
     }
 }
 
-/// One column as `request` asks, every cell checked as the CSV reader checks it.
+/// One column as `request` asks, every cell checked as the CSV reader checks it. An owned
+/// column (a Parquet column decoded for this request alone) gives up its text and numbers
+/// instead of having them copied: on a register extract that is a million allocations fewer.
 pub(crate) fn typed(
     path: &Path,
-    column: &SheetColumn,
+    column: Cow<'_, SheetColumn>,
     request: &ColumnRequest,
     position: usize,
     first_line: u64,
@@ -258,6 +261,23 @@ pub(crate) fn typed(
             number_text(value)
         }
     };
+    let column = match (column, request.kind) {
+        (Cow::Owned(SheetColumn::Text(cells)), ColumnKind::Text) => {
+            return Ok(ColumnData::Text(cells.into_iter().map(trimmed).collect()));
+        }
+        (
+            Cow::Owned(SheetColumn::Numbers(values)),
+            ColumnKind::Number | ColumnKind::OptionalNumber,
+        ) => {
+            // `number` leaves every value it accepts as it is (a missing optional stays NaN).
+            for (row, &value) in values.iter().enumerate() {
+                number(row, value)?;
+            }
+            return Ok(ColumnData::Number(values));
+        }
+        (column, _) => column,
+    };
+    let column: &SheetColumn = &column;
     Ok(match request.kind {
         ColumnKind::Text => ColumnData::Text(match column {
             SheetColumn::Numbers(v) => v.iter().map(|&x| number_as_text(x)).collect(),
@@ -301,6 +321,17 @@ pub(crate) fn typed(
                 .collect::<Result<_>>()?,
         }),
     })
+}
+
+/// `text` without the spaces around it, in place (no new allocation).
+fn trimmed(mut text: String) -> String {
+    let end = text.trim_end().len();
+    text.truncate(end);
+    let start = text.len() - text.trim_start().len();
+    if start > 0 {
+        text.drain(..start);
+    }
+    text
 }
 
 /// The error the CSV reader gives for a cell that is not a number (the loader reads a covariate

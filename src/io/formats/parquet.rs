@@ -8,12 +8,14 @@
 
 use super::{InputKind, SheetColumn, date_text, typed, unreadable};
 use crate::error::{Error, Location, Result};
-use crate::io::table::{ColumnRequest, CsvFormat, Table, column_positions};
+use crate::io::table::{ColumnData, ColumnRequest, CsvFormat, Table, column_positions};
 use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as PhysicalType};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::DataType;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
+use rayon::prelude::*;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// Rows decoded per call of a column reader.
@@ -48,12 +50,17 @@ pub fn table(
         .collect();
     let positions = column_positions(path, &names, requests)?;
     let n_rows = usize::try_from(metadata.file_metadata().num_rows()).unwrap_or(0);
-    let mut columns = Vec::with_capacity(requests.len());
-    for (request, &pos) in requests.iter().zip(&positions) {
-        let descriptor = schema.column(pos);
-        let column = read_column(path, &reader, pos, &descriptor, n_rows)?;
-        columns.push(typed(path, &column, request, pos, 2, format)?);
-    }
+    // Columns are stored apart, so each is decoded on its own thread; the first error in the
+    // requests' order is the one reported, whatever thread finishes first.
+    let decoded: Vec<Result<ColumnData>> = requests
+        .par_iter()
+        .zip(&positions)
+        .map(|(request, &pos)| {
+            let column = read_column(path, &reader, pos, &schema.column(pos), n_rows)?;
+            typed(path, Cow::Owned(column), request, pos, 2, format)
+        })
+        .collect();
+    let columns = decoded.into_iter().collect::<Result<Vec<_>>>()?;
     let lines = (0..n_rows as u64).map(|i| i + 2).collect();
     Ok(Table::from_columns(
         path, format, requests, positions, columns, lines,
@@ -135,34 +142,35 @@ fn read_column(
         match column_reader {
             ColumnReader::BoolColumnReader(r) => {
                 each_value(r, max_def, |v| {
-                    numbers.push(v.map_or(f64::NAN, |b| f64::from(u8::from(b))))
+                    numbers.push(v.map_or(f64::NAN, |&b| f64::from(u8::from(b))))
                 })
                 .map_err(failed)?;
             }
             ColumnReader::Int32ColumnReader(r) => each_value(r, max_def, |v| match v {
                 None if is_date => text.push(String::new()),
                 None => numbers.push(f64::NAN),
-                Some(x) if is_date => text.push(date_text(i64::from(x))),
-                Some(x) if unsigned => numbers.push(scaled(f64::from(x as u32))),
-                Some(x) => numbers.push(scaled(f64::from(x))),
+                Some(&x) if is_date => text.push(date_text(i64::from(x))),
+                Some(&x) if unsigned => numbers.push(scaled(f64::from(x as u32))),
+                Some(&x) => numbers.push(scaled(f64::from(x))),
             })
             .map_err(failed)?,
             ColumnReader::Int64ColumnReader(r) => {
                 each_value(r, max_def, |v| match (v, &timestamp_unit) {
                     (None, Some(_)) => text.push(String::new()),
                     (None, None) => numbers.push(f64::NAN),
-                    (Some(x), Some(unit)) => text.push(timestamp_text(x, unit)),
-                    (Some(x), None) if unsigned => numbers.push(scaled(x as u64 as f64)),
-                    (Some(x), None) => numbers.push(scaled(x as f64)),
+                    (Some(&x), Some(unit)) => text.push(timestamp_text(x, unit)),
+                    (Some(&x), None) if unsigned => numbers.push(scaled(x as u64 as f64)),
+                    (Some(&x), None) => numbers.push(scaled(x as f64)),
                 })
                 .map_err(failed)?
             }
-            ColumnReader::FloatColumnReader(r) => {
-                each_value(r, max_def, |v| numbers.push(v.map_or(f64::NAN, f64::from)))
-                    .map_err(failed)?
-            }
+            ColumnReader::FloatColumnReader(r) => each_value(r, max_def, |v| {
+                numbers.push(v.map_or(f64::NAN, |&x| f64::from(x)))
+            })
+            .map_err(failed)?,
             ColumnReader::DoubleColumnReader(r) => {
-                each_value(r, max_def, |v| numbers.push(v.unwrap_or(f64::NAN))).map_err(failed)?
+                each_value(r, max_def, |v| numbers.push(v.copied().unwrap_or(f64::NAN)))
+                    .map_err(failed)?
             }
             ColumnReader::ByteArrayColumnReader(r) => {
                 if scale.is_some() {
@@ -209,15 +217,13 @@ fn read_column(
     })
 }
 
-/// Calls `f` with every value of a column chunk in row order, `None` for a null.
+/// Calls `f` with every value of a column chunk in row order, `None` for a null (by reference:
+/// a string value is a slice of the page, and a clone would count a reference up and down).
 fn each_value<T: DataType>(
     mut reader: ColumnReaderImpl<T>,
     max_def: i16,
-    mut f: impl FnMut(Option<T::T>),
-) -> parquet::errors::Result<()>
-where
-    T::T: Clone,
-{
+    mut f: impl FnMut(Option<&T::T>),
+) -> parquet::errors::Result<()> {
     let mut values: Vec<T::T> = Vec::with_capacity(BATCH);
     let mut levels: Vec<i16> = Vec::with_capacity(BATCH);
     loop {
@@ -235,13 +241,13 @@ where
             let mut next = values.iter();
             for &level in &levels {
                 if level == max_def {
-                    f(next.next().cloned());
+                    f(next.next());
                 } else {
                     f(None);
                 }
             }
         } else {
-            values.iter().for_each(|v| f(Some(v.clone())));
+            values.iter().for_each(|v| f(Some(v)));
         }
     }
 }
