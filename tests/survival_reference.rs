@@ -84,7 +84,7 @@ fn every_estimate_matches_r() {
         let results = file_survival(&input, &settings).unwrap();
         let mut seen = 0;
         let mut given = std::collections::BTreeSet::new();
-        for row in &results.rows {
+        for row in &results.analysis.rows {
             let key = (
                 case.clone(),
                 row.estimand.clone(),
@@ -136,7 +136,7 @@ fn every_estimate_matches_r() {
         assert_eq!(
             seen, in_case,
             "case {case}: lotta gives {seen} of R's {in_case} rows; missing {missing:?}; notes {:?}",
-            results.notes
+            results.analysis.notes
         );
     }
     eprintln!("{compared} numbers compared; largest relative difference {worst:e}");

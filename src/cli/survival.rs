@@ -116,21 +116,21 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         |study, inputs| study_survival(study, inputs, &settings),
         |file| file_survival(file, &settings),
     )?;
-    for (arm, tau) in &results.taus {
+    for (arm, tau) in &results.analysis.taus {
         let origin = settings
             .tau
             .as_ref()
             .map_or("survRM2's default".to_string(), |t| t.origin.to_string());
         eprintln!(
             "note: τ = {tau} for {arm} vs {} ({origin})",
-            results.control_arm
+            results.analysis.control_arm
         );
     }
-    for note in &results.notes {
+    for note in &results.analysis.notes {
         eprintln!("warning: {note}");
     }
     emit_fitted(
-        &survival_frame(&results.rows),
+        &survival_frame(&results.analysis.rows),
         args.format,
         Some("outcome"),
         &SURVIVAL_TERMINAL,

@@ -524,7 +524,7 @@ pub fn study_taus(study: &Study, inputs: &StudyInputs) -> Result<Option<StudyTau
     let mut survival = SurvivalSettings::resolve(&SurvivalFlags::default(), Some(study))?;
     survival.ri = None;
     let found = crate::ops::survival::study_survival(study, inputs, &survival)?;
-    Ok(Some((survival, found.taus)))
+    Ok(Some((survival, found.analysis.taus)))
 }
 
 /// `cea::analyse` for all persons and for each level of the subgroup column. An arm without

@@ -286,7 +286,7 @@ pub fn run(
         let months_of = match (&settings.survival, &survival_results) {
             (Some(survival), Some(found)) => Some(MonthsOf {
                 survival,
-                taus: &found.taus,
+                taus: &found.analysis.taus,
             }),
             _ => None,
         };
@@ -327,6 +327,7 @@ pub fn run(
     }
 
     if let (Some(survival), Some(results)) = (&settings.survival, &survival_results) {
+        let results = &results.analysis;
         notes.extend(results.notes.iter().cloned());
         let mut rows = survival_frame(&results.rows);
         if let Some(status) = &settings.plan {

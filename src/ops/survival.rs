@@ -18,32 +18,19 @@ pub use crate::tidy::survival::{
     ArmCurve, ExitCurve, SurvivalRow, curves_frame, exit_curves_frame, survival_frame,
 };
 
-/// Everything `survival` computed, with the inputs and settings it was computed from.
+/// Everything `survival` computed (the core's [`Analysis`]), with the inputs and settings it
+/// was computed from.
 #[derive(Debug, Clone)]
 pub struct SurvivalResults {
-    pub rows: Vec<SurvivalRow>,
-    /// The curves of the first comparison, per subgroup and arm.
-    pub curves: Vec<ArmCurve>,
-    /// With a cause and a study: the cumulative incidence of every exit in the first
-    /// comparison, per subgroup and arm (the report's stacked figure).
-    pub exit_curves: Vec<ExitCurve>,
-    pub control_arm: String,
-    /// τ of each compared arm (survRM2's default unless given).
-    pub taus: Vec<(String, f64)>,
-    pub notes: Vec<String>,
+    pub analysis: Analysis,
     pub inputs: Vec<FileHash>,
     pub settings: SurvivalSettings,
 }
 
 impl SurvivalResults {
-    fn new(a: Analysis, joined: &Joined, settings: &SurvivalSettings) -> SurvivalResults {
+    fn new(analysis: Analysis, joined: &Joined, settings: &SurvivalSettings) -> SurvivalResults {
         SurvivalResults {
-            rows: a.rows,
-            curves: a.curves,
-            exit_curves: a.exit_curves,
-            control_arm: a.control_arm,
-            taus: a.taus,
-            notes: a.notes,
+            analysis,
             inputs: joined.inputs().to_vec(),
             settings: settings.clone(),
         }
