@@ -269,7 +269,8 @@ fn method_lines(methods: &Methods, tables: &Tables) -> Vec<String> {
 /// The methods sentence of the indicators with targets (docs/targets.md).
 pub const INDICATOR_METHODS: &str = "Indicators with targets: shares with exact Clopper–Pearson (1934) intervals and one-sided exact binomial tests against each target (binom.test); with clusters also the CR2 one-sample mean with Bell–McCaffrey df (lm_robust(y ~ 1, clusters)); text outcomes by arm with Pearson's chi-square test without continuity correction and Fisher's exact test by complete enumeration of the tables with the observed margins (Freeman & Halton 1951) (docs/targets.md).";
 
-/// The methods sentence of the wild cluster bootstrap.
+/// The methods sentence of the wild cluster bootstrap (its parts separated by "; ", which none of
+/// them holds, so that the Swedish phrase table finds each part).
 fn wild_line(w: &crate::settings::analysis::WildSettings) -> String {
     use crate::estimate::wild::{WildNull, WildWeights};
     let residuals = match w.null {
@@ -285,7 +286,7 @@ fn wild_line(w: &crate::settings::analysis::WildSettings) -> String {
         WildWeights::Normal => "standard normal weights",
     };
     format!(
-        "Wild cluster bootstrap of every regression row: {residuals}, {weights}, {} draws by cluster, on the CR1 t statistic; two-sided symmetric p-value and an interval by test inversion (Roodman, MacKinnon, Nielsen & Webb 2019; the conventions of boottest and fwildclusterboot).",
+        "Wild cluster bootstrap of every regression row, {} draws by cluster on the CR1 t statistic: {residuals}; {weights}; two-sided symmetric p-value and an interval by test inversion (Roodman, MacKinnon, Nielsen & Webb 2019; the conventions of boottest and fwildclusterboot).",
         w.draws
     )
 }

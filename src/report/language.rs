@@ -527,6 +527,74 @@ pub const SWEDISH: &[(&str, &str)] = &[
         "Bakgrundsvariabler: {} (textkolumner som indikatorer, första nivån som referens).",
     ),
     (
+        "Standard errors: {} (HC2: MacKinnon & White 1985, estimatr's default; CR2: Bell & McCaffrey 2002 with Pustejovsky & Tipton 2018 df; CV3: the cluster jackknife, (G − 1)/G times the sum of squared leave-one-cluster-out shifts, MacKinnon, Nielsen & Webb 2023, with G − 1 df); t intervals with the residual df.",
+        "Medelfel: {} (HC2: MacKinnon & White 1985, standard i estimatr; CR2: Bell & McCaffrey 2002 med frihetsgrader enligt Pustejovsky & Tipton 2018; CV3: klusterjackknife, (G − 1)/G gånger summan av de kvadrerade förändringarna när ett kluster i taget utelämnas, MacKinnon, Nielsen & Webb 2023, med G − 1 frihetsgrader); t-intervall med residualens frihetsgrader.",
+    ),
+    (
+        "Wild cluster bootstrap of every regression row, {} draws by cluster on the CR1 t statistic: {}; {}; two-sided symmetric p-value and an interval by test inversion (Roodman, MacKinnon, Nielsen & Webb 2019; the conventions of boottest and fwildclusterboot).",
+        "Vild klusterbootstrap för varje regressionsrad, {} dragningar av kluster på CR1-t-statistikan: {}; {}; tvåsidigt symmetriskt p-värde och ett intervall genom testinvertering (Roodman, MacKinnon, Nielsen & Webb 2019; samma konventioner som boottest och fwildclusterboot).",
+    ),
+    (
+        "restricted (the null of no effect imposed, WCR)",
+        "restrikterad (nollhypotesen om ingen effekt pålagd, WCR)",
+    ),
+    ("unrestricted (WCU)", "orestrikterad (WCU)"),
+    (
+        "Rademacher weights (every one of the 2^G sign vectors enumerated, deterministically, when 2^G is at most the number of draws)",
+        "Rademachervikter (alla 2^G teckenvektorer uppräknade, deterministiskt, när 2^G inte är fler än antalet dragningar)",
+    ),
+    ("Webb's six-point weights", "Webbs sexpunktsvikter"),
+    ("Mammen's two-point weights", "Mammens tvåpunktsvikter"),
+    ("standard normal weights", "standardnormalfördelade vikter"),
+    (
+        "{}: {} percentage points ({}). Cluster-robust (CR2), unreliable with so few clusters: {}.",
+        "{}: {} procentenheter ({}). Klusterrobust (CR2), opålitligt med så få kluster: {}.",
+    ),
+    (
+        "{}: {} percentage points ({}); only {} clusters, so this cluster-robust result is unreliable: ask for randomization inference (`ri_draws`) or the wild cluster bootstrap (`wild_bootstrap`).",
+        "{}: {} procentenheter ({}); bara {} kluster, så det klusterrobusta resultatet är opålitligt: begär randomiseringsinferens (`ri_draws`) eller vild klusterbootstrap (`wild_bootstrap`).",
+    ),
+    (
+        "exact randomization inference over all {} possible assignments of the {} clusters: p = {}; {}",
+        "exakt randomiseringsinferens över alla {} möjliga tilldelningar av de {} klustren: p = {}; {}",
+    ),
+    (
+        "exact randomization inference over all {} possible assignments of the {} clusters: p = {}",
+        "exakt randomiseringsinferens över alla {} möjliga tilldelningar av de {} klustren: p = {}",
+    ),
+    ("{}, smallest attainable p {}", "{}, minsta möjliga p {}"),
+    (
+        "wild cluster bootstrap with {} clusters: p {}; {}",
+        "vild klusterbootstrap med {} kluster: p {}; {}",
+    ),
+    (
+        "wild cluster bootstrap with {} clusters: p {}",
+        "vild klusterbootstrap med {} kluster: p {}",
+    ),
+    (
+        "randomization inference ({} draws) with {} clusters: p {}; {}",
+        "randomiseringsinferens ({} dragningar) med {} kluster: p {}; {}",
+    ),
+    (
+        "randomization inference ({} draws) with {} clusters: p {}",
+        "randomiseringsinferens ({} dragningar) med {} kluster: p {}",
+    ),
+    ("95% CI {} to {}; p {}", "95% KI {} till {}; p {}"),
+    (
+        "95% interval unbounded (too few assignments to reject any effect)",
+        "95% intervall obegränsat (för få möjliga tilldelningar för att förkasta någon effekt)",
+    ),
+    ("95% interval {} to {}", "95% intervall {} till {}"),
+    ("unbounded", "obegränsat"),
+    (
+        "clustered: intervals use t with G − 1 = {} degrees of freedom and cluster-robust (CR1) variances ({} clusters)",
+        "klustrat: intervallen bygger på t-fördelningen med G − 1 = {} frihetsgrader och klusterrobusta (CR1) varianser ({} kluster)",
+    ),
+    (
+        "bootstrap: a stratum's arm holds a single cluster (matched pairs of clusters), so the strata (pairs) are resampled as units",
+        "bootstrap: varje grupp i ett stratum har ett enda kluster (matchade par av kluster), så strata (paren) dras om som enheter",
+    ),
+    (
         "Standard errors: {} (HC2: MacKinnon & White 1985, estimatr's default; CR2: Bell & McCaffrey 2002 with Pustejovsky & Tipton 2018 df); t intervals with the residual df.",
         "Medelfel: {} (HC2: MacKinnon & White 1985, standard i estimatr; CR2: Bell & McCaffrey 2002 med frihetsgrader enligt Pustejovsky & Tipton 2018); t-intervall med residualens frihetsgrader.",
     ),
@@ -1207,12 +1275,60 @@ pub const SWEDISH: &[(&str, &str)] = &[
     ("share", "Andel"),
     ("stage", "Steg"),
     ("term", "Term"),
+    ("estimator", "Skattningsmetod"),
+    ("setting", "Inställning"),
+    ("planned", "Enligt planen"),
+    ("now", "Nu"),
+    ("frozen_in_version", "Låst i version"),
+    ("frozen_at", "Låst"),
+    ("version", "Version"),
+    ("outcome_data_existed", "Utfallsdata fanns"),
+    ("persons_assigned", "Lottade personer"),
+    ("is_the_plan", "Gällande plan"),
+    ("not frozen", "inte låst"),
     // Table cells.
     ("gross", "brutto"),
     ("net", "netto"),
     ("yes", "ja"),
     ("no", "nej"),
     // Targets (indicators with targets, text outcomes, monitoring).
+    // The pre-analysis plan.
+    (
+        "The pre-analysis plan is version {} of the study's plan record, frozen {} with lotta {} (plan SHA-256 {}), {}. Results marked pre-specified answer a hypothesis of that plan and were computed as it says; every other result is exploratory.",
+        "Analysplanen är version {} av studiens planregister, låst {} med lotta {} (planens SHA-256 {}), {}. Resultat märkta som förregistrerade besvarar en hypotes i planen och är beräknade så som den säger; alla andra resultat är explorativa.",
+    ),
+    (
+        "after outcome data existed (their hashes are in the record), so it does not guard against choices made after seeing them",
+        "efter att utfallsdata fanns (deras hashvärden står i registret), så den skyddar inte mot val som gjorts efter att de setts",
+    ),
+    (
+        "before any outcome data existed",
+        "innan några utfallsdata fanns",
+    ),
+    (
+        "No result was computed as the plan says (see the deviations below).",
+        "Inget resultat är beräknat så som planen säger (se avvikelserna nedan).",
+    ),
+    (
+        "Pre-specified hypotheses and their results (term: the arm for intention-to-treat effects, the participation column for 2SLS)",
+        "Förregistrerade hypoteser och deras resultat (term: gruppen för effekten av erbjudandet, deltagandekolumnen för 2SLS)",
+    ),
+    (
+        "{} further effect rows are exploratory (not in the plan, or computed otherwise than planned); they are marked in the effects table.",
+        "{} ytterligare effektrader är explorativa (inte med i planen, eller beräknade på annat sätt än planerat); de är märkta i effekttabellen.",
+    ),
+    (
+        "Deviations from the pre-analysis plan: the planned and the actual setting, and the plan version that recorded the change (\"not frozen\": changed after the last version)",
+        "Avvikelser från analysplanen: den planerade och den faktiska inställningen, och den version av planen som registrerade ändringen (\"inte låst\": ändrad efter den senaste versionen)",
+    ),
+    (
+        "Deviations from the plan: none. Every setting of this analysis is the plan's.",
+        "Avvikelser från planen: inga. Varje inställning i analysen är planens.",
+    ),
+    (
+        "Versions of the plan record (each version's lotta and plan hash in tables/plan_versions.csv)",
+        "Versioner av planregistret (varje versions lotta och planens hashvärde i tables/plan_versions.csv)",
+    ),
     ("Targets", "Mål"),
     (
         "Indicators with targets: shares with exact Clopper–Pearson (1934) intervals and one-sided exact binomial tests against each target (binom.test); with clusters also the CR2 one-sample mean with Bell–McCaffrey df (lm_robust(y ~ 1, clusters)); text outcomes by arm with Pearson's chi-square test without continuity correction and Fisher's exact test by complete enumeration of the tables with the observed margins (Freeman & Halton 1951) (docs/targets.md).",
@@ -1338,6 +1454,41 @@ mod tests {
             "lotta 0.1.0 wrote tables/x2.5.csv"
         );
         assert_eq!(Language::En.translate("Summary", Currency::Kr), "Summary");
+    }
+
+    #[test]
+    fn few_cluster_sentences_read_in_swedish() {
+        let sv = |t: &str| Language::Sv.translate(t, Currency::Kr);
+        assert_eq!(
+            sv(
+                "Women: +7.6 percentage points (wild cluster bootstrap with 16 clusters: p < 0.001; 95% interval 4.4 to 11.2). Cluster-robust (CR2), unreliable with so few clusters: 95% CI 4.3 to 10.9; p < 0.001."
+            ),
+            "Kvinnor: +7,6 procentenheter (vild klusterbootstrap med 16 kluster: p < 0,001; 95\u{a0}% intervall 4,4 till 11,2). Klusterrobust (CR2), opålitligt med så få kluster: 95\u{a0}% KI 4,3 till 10,9; p < 0,001."
+        );
+        assert_eq!(
+            sv(
+                "All: +9.0 percentage points (exact randomization inference over all 70 possible assignments of the 8 clusters: p = 2/70 = 0.029, smallest attainable p 0.029; 95% interval unbounded (too few assignments to reject any effect)). Cluster-robust (CR2), unreliable with so few clusters: 95% CI 1.0 to 17.0; p = 0.031."
+            ),
+            "Alla: +9,0 procentenheter (exakt randomiseringsinferens över alla 70 möjliga tilldelningar av de 8 klustren: p = 2/70 = 0,029, minsta möjliga p 0,029; 95\u{a0}% intervall obegränsat (för få möjliga tilldelningar för att förkasta någon effekt)). Klusterrobust (CR2), opålitligt med så få kluster: 95\u{a0}% KI 1,0 till 17,0; p = 0,031."
+        );
+        assert_eq!(
+            sv(
+                "Men: +6.9 percentage points (randomization inference (1000 draws) with 6 clusters: p = 0.120; 95% interval unbounded to 12.5). Cluster-robust (CR2), unreliable with so few clusters: 95% CI 2.5 to 11.4; p = 0.005."
+            ),
+            "Män: +6,9 procentenheter (randomiseringsinferens (1000 dragningar) med 6 kluster: p = 0,120; 95\u{a0}% intervall obegränsat till 12,5). Klusterrobust (CR2), opålitligt med så få kluster: 95\u{a0}% KI 2,5 till 11,4; p = 0,005."
+        );
+        assert_eq!(
+            sv(
+                "All: +7.1 percentage points (95% CI 4.6 to 9.5; p < 0.001); only 16 clusters, so this cluster-robust result is unreliable: ask for randomization inference (`ri_draws`) or the wild cluster bootstrap (`wild_bootstrap`)."
+            ),
+            "Alla: +7,1 procentenheter (95\u{a0}% KI 4,6 till 9,5; p < 0,001); bara 16 kluster, så det klusterrobusta resultatet är opålitligt: begär randomiseringsinferens (`ri_draws`) eller vild klusterbootstrap (`wild_bootstrap`)."
+        );
+        assert_eq!(
+            sv(
+                "Wild cluster bootstrap of every regression row, 999 draws by cluster on the CR1 t statistic: unrestricted (WCU); Webb's six-point weights; two-sided symmetric p-value and an interval by test inversion (Roodman, MacKinnon, Nielsen & Webb 2019; the conventions of boottest and fwildclusterboot)."
+            ),
+            "Vild klusterbootstrap för varje regressionsrad, 999 dragningar av kluster på CR1-t-statistikan: orestrikterad (WCU); Webbs sexpunktsvikter; tvåsidigt symmetriskt p-värde och ett intervall genom testinvertering (Roodman, MacKinnon, Nielsen & Webb 2019; samma konventioner som boottest och fwildclusterboot)."
+        );
     }
 
     #[test]
