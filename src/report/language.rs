@@ -739,6 +739,20 @@ pub const SWEDISH: &[(&str, &str)] = &[
         "Effekt av erbjudandet på andelen {}",
     ),
     (
+        "Effect of the offer on being {} (only {} clusters: cluster-robust CIs unreliable)",
+        "Effekt av erbjudandet på andelen {} (bara {} kluster: klusterrobusta KI opålitliga)",
+    ),
+    (
+        "95% {} interval; grey: CR2; {} clusters",
+        "95% intervall från {}; grått: CR2; {} kluster",
+    ),
+    (
+        "randomization or wild bootstrap",
+        "randomisering eller vild bootstrap",
+    ),
+    ("randomization", "randomisering"),
+    ("wild bootstrap", "vild bootstrap"),
+    (
         "Difference {} − {} (percentage points, {})",
         "Skillnad {} − {} (procentenheter, {})",
     ),
@@ -1488,6 +1502,12 @@ mod tests {
                 "Wild cluster bootstrap of every regression row, 999 draws by cluster on the CR1 t statistic: unrestricted (WCU); Webb's six-point weights; two-sided symmetric p-value and an interval by test inversion (Roodman, MacKinnon, Nielsen & Webb 2019; the conventions of boottest and fwildclusterboot)."
             ),
             "Vild klusterbootstrap för varje regressionsrad, 999 dragningar av kluster på CR1-t-statistikan: orestrikterad (WCU); Webbs sexpunktsvikter; tvåsidigt symmetriskt p-värde och ett intervall genom testinvertering (Roodman, MacKinnon, Nielsen & Webb 2019; samma konventioner som boottest och fwildclusterboot)."
+        );
+        assert_eq!(
+            sv(
+                "Difference MD1 − Standard (percentage points, 95% wild bootstrap interval; grey: CR2; 16 clusters)"
+            ),
+            "Skillnad MD1 − Standard (procentenheter, 95\u{a0}% intervall från vild bootstrap; grått: CR2; 16 kluster)"
         );
     }
 
