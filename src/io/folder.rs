@@ -35,8 +35,9 @@ pub struct ReportFolder {
     /// The files the previous run made (the old manifest's names), removed at commit when this
     /// run does not make them again.
     previous: BTreeSet<String>,
-    /// The target did not exist before: remove it again if the run fails.
-    created: bool,
+    /// The folders this run made for the target (the target and any missing parents, such as
+    /// `notebooks-out/`), innermost first: removed again, when still empty, if the run fails.
+    created: Vec<PathBuf>,
     committed: bool,
 }
 
@@ -95,6 +96,11 @@ impl ReportFolder {
         } else {
             BTreeSet::new()
         };
+        let created = if exists {
+            Vec::new()
+        } else {
+            missing_folders(target)
+        };
         if !exists {
             std::fs::create_dir_all(target).map_err(|e| {
                 Error::refused(
@@ -106,16 +112,14 @@ impl ReportFolder {
         let staging = target.join(format!("{STAGING_PREFIX}{}", std::process::id()));
         let made = std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e));
         if let Err(e) = made {
-            if !exists {
-                let _ = std::fs::remove_dir(target);
-            }
+            remove_empty(&created);
             return Err(e);
         }
         Ok(ReportFolder {
             target: target.to_path_buf(),
             staging,
             previous,
-            created: !exists,
+            created,
             committed: false,
         })
     }
@@ -181,10 +185,28 @@ impl Drop for ReportFolder {
     fn drop(&mut self) {
         if !self.committed {
             remove_staging(&self.staging);
-            if self.created {
-                // Only succeeds when the folder is still empty.
-                let _ = std::fs::remove_dir(&self.target);
-            }
+            remove_empty(&self.created);
+        }
+    }
+}
+
+/// `target` and those of its parents that do not exist yet, innermost first.
+fn missing_folders(target: &Path) -> Vec<PathBuf> {
+    let mut missing = Vec::new();
+    let mut folder = Some(target);
+    while let Some(f) = folder.filter(|f| !f.as_os_str().is_empty() && !f.exists()) {
+        missing.push(f.to_path_buf());
+        folder = f.parent();
+    }
+    missing
+}
+
+/// Remove `folders` (innermost first) that lotta made, each only while it is empty: the first
+/// that holds anything, e.g. a file another program put there meanwhile, stops the removal.
+fn remove_empty(folders: &[PathBuf]) {
+    for folder in folders {
+        if std::fs::remove_dir(folder).is_err() {
+            break;
         }
     }
 }
@@ -379,6 +401,26 @@ mod tests {
         let n = write_report(&target, &[("figures/a.svg", b"<svg/>")], false).unwrap();
         assert_eq!(n, 2);
         assert_eq!(names(&target), ["figures/a.svg", "manifest.json"]);
+    }
+
+    #[test]
+    fn a_run_that_fails_leaves_no_folder_it_made_but_keeps_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        // Two levels made for the report (`notebooks-out/study`): both go again.
+        let target = dir.path().join("notebooks-out").join("study");
+        drop(ReportFolder::open(&target, &[], false).unwrap());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        // A parent that existed, or that gained a file meanwhile, stays.
+        std::fs::create_dir(dir.path().join("kept")).unwrap();
+        let target = dir.path().join("kept").join("a").join("b");
+        let folder = ReportFolder::open(&target, &[], false).unwrap();
+        std::fs::write(dir.path().join("kept/a/notes.txt"), "mine").unwrap();
+        drop(folder);
+        assert!(!target.exists());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("kept/a/notes.txt")).unwrap(),
+            "mine"
+        );
     }
 
     #[test]
