@@ -18,6 +18,7 @@ pub mod cox;
 pub mod km;
 pub mod logrank;
 pub mod ri;
+mod ri_cells;
 pub mod rmst;
 pub mod rows;
 
