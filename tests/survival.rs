@@ -160,6 +160,78 @@ fn randomization_inference_is_the_same_on_any_thread_count() {
     assert!((0.0..=1.0).contains(&p), "{logrank}");
 }
 
+/// The randomization p-values of both draw algorithms stay what the release before the per-cell
+/// kernel of `survival::ri` printed (issue 13's speed work must not change a digit): the whole
+/// output of each, on 1 and 2 threads, against files written by that release (commit ad6405c)
+/// with the same arguments. Two arms with strata and ties (monthly data), and three arms with a
+/// subgroup whose arm has no events.
+#[test]
+fn randomization_p_values_of_v1_and_v2_are_those_of_the_release_before_the_cell_kernel() {
+    let cases: [(&str, &[&str]); 2] = [
+        (
+            "monthly",
+            &[
+                "--data",
+                MONTHLY,
+                "--time",
+                "time",
+                "--event",
+                "event",
+                "--treatment",
+                "arm",
+                "--control",
+                "standard",
+                "--by",
+                "gender",
+                "--strata",
+                "site",
+                "--ri",
+                "500",
+                "--seed",
+                "7",
+            ],
+        ),
+        (
+            "three_arms",
+            &[
+                "--data",
+                "tests/reference/survival/d_noevents.csv",
+                "--time",
+                "time",
+                "--event",
+                "event",
+                "--treatment",
+                "arm",
+                "--control",
+                "a",
+                "--by",
+                "gender",
+                "--ri",
+                "300",
+                "--seed",
+                "3",
+            ],
+        ),
+    ];
+    for (name, args) in cases {
+        for algorithm in ["v1", "v2"] {
+            let expected =
+                std::fs::read(format!("tests/golden/survival_ri/{name}_{algorithm}.csv")).unwrap();
+            let mut all = args.to_vec();
+            all.extend(["--ri-algorithm", algorithm, "--format", "csv"]);
+            for threads in ["1", "2"] {
+                let o = lotta(&all, threads);
+                assert!(o.status.success(), "{}", stderr(&o));
+                assert!(
+                    o.stdout == expected,
+                    "{name} {algorithm} on {threads} threads:\n{}",
+                    String::from_utf8_lossy(&o.stdout)
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn a_negative_time_names_its_cell() {
     let (code, err) = bad(&GOOD.replace("1,3,1,b", "1,-3,1,b"), &["--control", "0"]);

@@ -74,9 +74,8 @@ pub struct Flags {
     /// Seed for randomization inference [default: `[study] seed`].
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Draw algorithm of randomization inference without a ledger: v1 (a full shuffle per
-    /// stratum) or v2 (one random subset per stratum; not yet faster for survival statistics)
-    /// [default: v1].
+    /// Draw algorithm of randomization inference without a ledger: v2 (one random subset per
+    /// stratum) or v1 (a full shuffle per stratum, as releases before v2) [default: v2].
     #[arg(long, value_name = "v1|v2")]
     pub ri_algorithm: Option<String>,
     /// table, csv, json, markdown or latex.

@@ -206,6 +206,32 @@ impl SubsetPlan {
         &self.units
     }
 
+    /// The index (0, 1, …, in ascending order of the strata codes) of the stratum of `row`.
+    pub fn stratum_of(&self, row: usize) -> usize {
+        self.stratum_of[row] as usize
+    }
+
+    /// The plan positions of each stratum, in the plan's order of strata.
+    pub fn stratum_ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.groups.iter().map(|g| g.start..g.start + g.len)
+    }
+
+    /// Draw `r` of algorithm **v1** into `labels`, which holds on entry the observed label of
+    /// every plan position (any small code, e.g. a slot index) and on return the permuted ones:
+    /// one stream `ri/draw=<r>` (`estimate::ri::draw_stream_name`) for all strata in ascending
+    /// order of their codes, each stratum's labels (its rows in ascending order) shuffled by
+    /// `rng::Stream::shuffle`. These are exactly the draws of
+    /// `estimate::inference::permutation_draws` (same streams, same strata and row order, the
+    /// same swaps), written in place so that a draw allocates nothing.
+    pub fn shuffle_v1_into<T>(&self, seed: u64, r: usize, labels: &mut [T]) {
+        let mut stream = Stream::new(seed, &super::ri::draw_stream_name(r));
+        for g in &self.groups {
+            if let Some(part) = labels.get_mut(g.start..g.start + g.len) {
+                stream.shuffle(part);
+            }
+        }
+    }
+
     /// Units moved by every draw (the same for all draws).
     pub fn moved(&self) -> usize {
         self.groups.iter().map(|g| g.moved as usize).sum()

@@ -146,9 +146,9 @@ impl SurvivalSettings {
             spec.and_then(|s| s.ri_draws),
             "survival.ri_draws",
             flags.seed,
-            // v1 stays the default of `survival`: its v2 update is not yet faster there
-            // (docs/randomization-inference.md).
-            (flags.ri_algorithm.as_ref(), RiAlgorithm::V1),
+            // v2 is the default, as for `estimate`: with the per-cell counts of `survival::ri`
+            // it is the faster one there too (docs/randomization-inference.md).
+            (flags.ri_algorithm.as_ref(), RiAlgorithm::V2),
             study,
         )?;
         Ok(SurvivalSettings {

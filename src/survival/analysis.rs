@@ -13,7 +13,7 @@ use super::rows::{ArmCurve, ExitCurve, SurvivalRow};
 use super::{COMPETING, EVENT, Sorted, cox, logrank, time_order, z_level};
 use crate::design::ledger::Ledger;
 use crate::error::{Error, Result};
-use crate::estimate::inference::{LedgerReplay, permutation_draws, subset_plan};
+use crate::estimate::inference::{LedgerReplay, subset_plan};
 use crate::estimate::subsets::RiAlgorithm;
 use crate::estimate::{AnalysisData, Factor, Treatment};
 use rayon::prelude::*;
@@ -677,12 +677,13 @@ fn randomization_inference(
             // (The caller refuses clusters without a ledger: permuting persons would break them.)
             match ri.algorithm.unwrap_or_default() {
                 RiAlgorithm::V1 => {
-                    let draw = permutation_draws(&data, ri.seed)?;
-                    ri_data.simulate(ri.draws as usize, &draw)
+                    // The draws of `permutation_draws`, made in place (`shuffle_v1_into`).
+                    let plan = subset_plan(&data)?;
+                    ri_data.simulate_permutations(ri.draws as usize, &plan, &codes, ri.seed)
                 }
                 RiAlgorithm::V2 => {
                     let plan = subset_plan(&data)?;
-                    ri_data.simulate_subsets(ri.draws as usize, &plan, ri.seed)
+                    ri_data.simulate_subsets(ri.draws as usize, &plan, &codes, ri.seed)
                 }
             }
         }

@@ -55,10 +55,8 @@ impl Cox {
     }
 }
 
-/// One event time of a stratum: the rows of the tie run and the risk-set sums.
+/// One event time of a stratum: its number of events and the risk-set sums.
 struct EventTime {
-    start: usize,
-    end: usize,
     d: f64,
     s0: f64,
     s1: f64,
@@ -66,66 +64,92 @@ struct EventTime {
     d1: f64,
 }
 
+/// One stratum laid out once for every β of the Newton iterations: its rows in time order with
+/// their arm (as f64) and event flag, and its runs of equal times. Each evaluation at a β then
+/// walks these arrays in order, without looking times up again, with the same additions in the
+/// same order as walking the rows themselves (so the same numbers to the last bit).
+struct Stratum {
+    rows: Vec<usize>,
+    x: Vec<f64>,
+    event: Vec<bool>,
+    /// Runs of equal times: (start, end) positions, in time order.
+    runs: Vec<(usize, usize)>,
+    /// Per run: Σ x over its events (an integer, so exact in any order).
+    x_events: Vec<f64>,
+}
+
 /// The rows of each stratum, in time order.
-fn strata_rows(data: &Sorted) -> Vec<Vec<usize>> {
+fn strata_rows(data: &Sorted) -> Vec<Stratum> {
     let mut by: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, &s) in data.stratum.iter().enumerate() {
         by.entry(s).or_default().push(i);
     }
-    by.into_values().collect()
+    by.into_values()
+        .map(|rows| {
+            let x: Vec<f64> = rows.iter().map(|&i| f64::from(data.group[i])).collect();
+            let event: Vec<bool> = rows.iter().map(|&i| data.status[i] == EVENT).collect();
+            let mut runs = Vec::new();
+            let mut x_events = Vec::new();
+            let mut start = 0;
+            while start < rows.len() {
+                let t = data.time[rows[start]];
+                let mut end = start + 1;
+                while end < rows.len() && data.time[rows[end]] == t {
+                    end += 1;
+                }
+                runs.push((start, end));
+                x_events.push(
+                    (start..end)
+                        .filter(|&k| event[k])
+                        .map(|k| x[k])
+                        .sum::<f64>(),
+                );
+                start = end;
+            }
+            Stratum {
+                rows,
+                x,
+                event,
+                runs,
+                x_events,
+            }
+        })
+        .collect()
 }
 
-/// The event times of one stratum's rows with their sums at β.
-fn event_times(data: &Sorted, rows: &[usize], beta: f64) -> Vec<EventTime> {
+/// The event times of one stratum with their sums at β, in time order, into `out` (with the
+/// index of each one's run): the risk sets are accumulated from the last time backwards.
+fn event_times(stratum: &Stratum, beta: f64, out: &mut Vec<(usize, EventTime)>) {
     let r1 = beta.exp();
-    let mut out = Vec::new();
+    out.clear();
     let (mut s0, mut s1) = (0.0, 0.0);
-    let mut end = rows.len();
-    while end > 0 {
-        let t = data.time[rows[end - 1]];
-        let mut start = end;
-        while start > 0 && data.time[rows[start - 1]] == t {
-            start -= 1;
-        }
+    for (run, &(start, end)) in stratum.runs.iter().enumerate().rev() {
         let (mut d, mut d0, mut d1) = (0.0, 0.0, 0.0);
-        for &i in &rows[start..end] {
-            let x = f64::from(data.group[i]);
+        for (&x, &event) in stratum.x[start..end].iter().zip(&stratum.event[start..end]) {
             let r = if x == 1.0 { r1 } else { 1.0 };
             s0 += r;
             s1 += x * r;
-            if data.status[i] == EVENT {
+            if event {
                 d += 1.0;
                 d0 += r;
                 d1 += x * r;
             }
         }
         if d > 0.0 {
-            out.push(EventTime {
-                start,
-                end,
-                d,
-                s0,
-                s1,
-                d0,
-                d1,
-            });
+            out.push((run, EventTime { d, s0, s1, d0, d1 }));
         }
-        end = start;
     }
     out.reverse();
-    out
 }
 
 /// ℓ, U and I at β.
-fn derivatives(data: &Sorted, strata: &[Vec<usize>], beta: f64) -> (f64, f64, f64) {
+fn derivatives(strata: &[Stratum], beta: f64) -> (f64, f64, f64) {
     let (mut ll, mut u, mut info) = (0.0, 0.0, 0.0);
-    for rows in strata {
-        for e in event_times(data, rows, beta) {
-            let x_events: f64 = rows[e.start..e.end]
-                .iter()
-                .filter(|&&i| data.status[i] == EVENT)
-                .map(|&i| f64::from(data.group[i]))
-                .sum();
+    let mut events = Vec::new();
+    for stratum in strata {
+        event_times(stratum, beta, &mut events);
+        for (run, e) in &events {
+            let x_events = stratum.x_events[*run];
             ll += beta * x_events;
             u += x_events;
             let dn = e.d as usize;
@@ -147,7 +171,7 @@ fn derivatives(data: &Sorted, strata: &[Vec<usize>], beta: f64) -> (f64, f64, f6
 pub fn fit(data: &Sorted) -> Result<Cox> {
     let strata = strata_rows(data);
     let (mut beta, mut iterations) = (0.0, 0);
-    let (mut ll, mut u, mut info) = derivatives(data, &strata, beta);
+    let (mut ll, mut u, mut info) = derivatives(&strata, beta);
     let mut converged = false;
     while iterations < 100 {
         iterations += 1;
@@ -156,7 +180,7 @@ pub fn fit(data: &Sorted) -> Result<Cox> {
         }
         let step = u / info;
         let mut next = beta + step;
-        let mut d = derivatives(data, &strata, next);
+        let mut d = derivatives(&strata, next);
         if step.abs() <= 1e-10 * beta.abs().max(1.0) {
             // The last Newton step, taken in full: near the maximum the log-likelihood is flat
             // to rounding and cannot judge the step.
@@ -169,7 +193,7 @@ pub fn fit(data: &Sorted) -> Result<Cox> {
         let mut halvings = 0;
         while (d.0.is_nan() || d.0 < ll - 1e-12 * ll.abs().max(1.0)) && halvings < 60 {
             next = beta + (next - beta) / 2.0;
-            d = derivatives(data, &strata, next);
+            d = derivatives(&strata, next);
             halvings += 1;
         }
         beta = next;
@@ -206,23 +230,18 @@ pub fn fit(data: &Sorted) -> Result<Cox> {
 }
 
 /// Each row's score residual at β (module notes), in `data`'s row order.
-fn score_residuals(data: &Sorted, strata: &[Vec<usize>], beta: f64) -> Vec<f64> {
+fn score_residuals(data: &Sorted, strata: &[Stratum], beta: f64) -> Vec<f64> {
     let r1 = beta.exp();
     let mut resid = vec![0.0; data.len()];
-    for rows in strata {
-        let events = event_times(data, rows, beta);
+    let mut events = Vec::new();
+    for stratum in strata {
+        event_times(stratum, beta, &mut events);
         // Cumulative Σ_k 1/s₀ and Σ_k x̄_k/s₀ over event times strictly before the current row.
         let (mut h0, mut h1) = (0.0, 0.0);
         let mut next_event = events.iter().peekable();
-        let mut pos = 0;
-        while pos < rows.len() {
-            let t = data.time[rows[pos]];
-            let mut end = pos;
-            while end < rows.len() && data.time[rows[end]] == t {
-                end += 1;
-            }
+        for (run, &(pos, end)) in stratum.runs.iter().enumerate() {
             let here = match next_event.peek() {
-                Some(e) if e.start == pos => next_event.next(),
+                Some((r, _)) if *r == run => next_event.next().map(|(_, e)| e),
                 _ => None,
             };
             // The increments of this time, and what an event here gains instead: for an event,
@@ -245,11 +264,11 @@ fn score_residuals(data: &Sorted, strata: &[Vec<usize>], beta: f64) -> Vec<f64> 
                 }
                 mean_xbar /= e.d;
             }
-            for &i in &rows[pos..end] {
-                let x = f64::from(data.group[i]);
+            for k in pos..end {
+                let x = stratum.x[k];
                 let r = if x == 1.0 { r1 } else { 1.0 };
                 let before = -r * (x * h0 - h1);
-                resid[i] = if data.status[i] == EVENT {
+                resid[stratum.rows[k]] = if stratum.event[k] {
                     before + (x - mean_xbar) - r * (x * a - b)
                 } else {
                     before - r * (x * dh0 - dh1)
@@ -257,7 +276,6 @@ fn score_residuals(data: &Sorted, strata: &[Vec<usize>], beta: f64) -> Vec<f64> 
             }
             h0 += dh0;
             h1 += dh1;
-            pos = end;
         }
     }
     resid
@@ -275,7 +293,7 @@ mod tests {
         let data = Sorted::new(&time, &status, &group, None, None).unwrap();
         let fit = fit(&data).unwrap();
         let strata = strata_rows(&data);
-        let (_, u, _) = derivatives(&data, &strata, fit.beta);
+        let (_, u, _) = derivatives(&strata, fit.beta);
         assert!(u.abs() < 1e-9, "{u}");
         let total: f64 = score_residuals(&data, &strata, fit.beta).iter().sum();
         assert!(total.abs() < 1e-9, "{total}");

@@ -18,6 +18,7 @@ pub mod cox;
 pub mod km;
 pub mod logrank;
 pub mod ri;
+mod ri_cells;
 pub mod rmst;
 pub mod rows;
 
@@ -117,7 +118,10 @@ impl Sorted {
 /// The positions of `time` in increasing order, ties in input order (what a stable sort by
 /// `f64::total_cmp` gives). Sorted as (key, position) pairs of integers, the key the bits of
 /// the time mapped so that integer order is `total_cmp`'s order: no comparison reaches back
-/// into `time`, which on a million persons is several times faster.
+/// into `time`. Many times by a stable least-significant-digit radix sort of the keys, a byte
+/// per pass, skipping every byte that all keys share (times in whole days differ in 2–3 bytes
+/// only): a few sequential passes instead of n log n comparisons (Knuth, TAOCP vol. 3, §5.2.5).
+/// A stable sort of the keys keeps ties in input order, so the order is the same.
 pub fn time_order(time: &[f64]) -> Vec<usize> {
     let key = |x: f64| {
         let bits = x.to_bits();
@@ -128,8 +132,41 @@ pub fn time_order(time: &[f64]) -> Vec<usize> {
         }
     };
     let mut keyed: Vec<(u64, usize)> = time.iter().map(|&t| key(t)).zip(0..).collect();
-    keyed.sort_unstable();
+    if keyed.len() < 4096 {
+        keyed.sort_unstable();
+    } else {
+        radix_sort_stable(&mut keyed);
+    }
     keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Stable LSD radix sort of (key, payload) pairs by key, one byte per pass.
+fn radix_sort_stable(items: &mut Vec<(u64, usize)>) {
+    let mut counts = [[0usize; 256]; 8];
+    for &(k, _) in items.iter() {
+        for (b, c) in counts.iter_mut().enumerate() {
+            c[((k >> (8 * b)) & 0xff) as usize] += 1;
+        }
+    }
+    let n = items.len();
+    let mut other = vec![(0u64, 0usize); n];
+    for (b, c) in counts.iter().enumerate() {
+        if c.contains(&n) {
+            continue; // every key has the same byte here
+        }
+        let mut next = [0usize; 256];
+        let mut sum = 0;
+        for (slot, &count) in next.iter_mut().zip(c) {
+            *slot = sum;
+            sum += count;
+        }
+        for &item in items.iter() {
+            let byte = ((item.0 >> (8 * b)) & 0xff) as usize;
+            other[next[byte]] = item;
+            next[byte] += 1;
+        }
+        std::mem::swap(items, &mut other);
+    }
 }
 
 /// A person's status from the (trimmed, not missing) cell `code` of the event column: `0` is
@@ -229,6 +266,23 @@ mod tests {
         let mut stable: Vec<usize> = (0..time.len()).collect();
         stable.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
         assert_eq!(time_order(&time), stable);
+        // Many times (the radix sort): whole days with ties, and fractions, negatives, zeros.
+        let mut s = crate::rng::Stream::new(1, "times");
+        let many: Vec<f64> = (0..20_000)
+            .map(|i| match i % 4 {
+                0 => (1 + s.below(540)) as f64,
+                1 => s.unit() * 100.0 - 3.0,
+                2 => time[i % time.len()],
+                _ => (s.below(30) as f64) / 7.0,
+            })
+            .collect();
+        let mut stable: Vec<usize> = (0..many.len()).collect();
+        stable.sort_by(|&a, &b| many[a].total_cmp(&many[b]));
+        assert_eq!(time_order(&many), stable);
+        let days: Vec<f64> = (0..10_000).map(|_| (1 + s.below(540)) as f64).collect();
+        let mut stable: Vec<usize> = (0..days.len()).collect();
+        stable.sort_by(|&a, &b| days[a].total_cmp(&days[b]));
+        assert_eq!(time_order(&days), stable);
     }
 
     #[test]

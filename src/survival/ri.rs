@@ -7,7 +7,8 @@
 //! the number of threads. A person drawn into an arm outside the comparison is not in it.
 
 use super::EVENT;
-use crate::estimate::subsets::{Scratch as DrawScratch, SubsetDraw, SubsetPlan};
+use super::ri_cells::{Cells, Scratch as CellScratch};
+use crate::estimate::subsets::SubsetPlan;
 use rayon::prelude::*;
 
 /// The persons of one subgroup as positions in time order (increasing), overall and within
@@ -40,18 +41,107 @@ impl RiData<'_> {
         Layout::new(self).statistics(self, codes, &mut Scratch::default())
     }
 
-    /// The statistics of `draws` re-drawn assignments, in draw order.
+    /// The statistics of `draws` re-drawn assignments (`draw(r)`: an arm code per person,
+    /// e.g. the study's design replayed from its ledger), in draw order.
     pub fn simulate(
         &self,
         draws: usize,
         draw: &(dyn Fn(usize) -> Vec<usize> + Sync),
     ) -> Vec<Vec<f64>> {
         let layout = Layout::new(self);
+        let cells = Cells::new(
+            &layout,
+            self.order.len(),
+            (self.arms(), true),
+            &|_| 0,
+            &|_| 0,
+        );
+        self.run_draws(draws, &|r, scratch| {
+            cells.count_codes(&draw(r), scratch);
+            cells.statistics(&layout, &self.comparisons, scratch)
+        })
+    }
+
+    /// The statistics of `draws` assignments drawn by algorithm v1 (a full shuffle of every
+    /// stratum's labels, `SubsetPlan::shuffle_v1_into`, the draws of
+    /// `estimate::inference::permutation_draws`) from `plan`, built on `codes` (the persons'
+    /// arm codes) and their strata, in draw order.
+    pub fn simulate_permutations(
+        &self,
+        draws: usize,
+        plan: &SubsetPlan,
+        codes: &[usize],
+        seed: u64,
+    ) -> Vec<Vec<f64>> {
+        let layout = Layout::new(self);
+        let cells = Cells::new(&layout, self.order.len(), self.slots(codes), &|_| 0, &|_| 0);
+        let plan_index = cells.plan_index(plan);
+        let plan_slots = cells.plan_slots(plan, codes);
+        self.run_draws(draws, &|r, scratch| {
+            cells.count_v1(plan, &plan_index, &plan_slots, seed, r, scratch);
+            cells.statistics(&layout, &self.comparisons, scratch)
+        })
+    }
+
+    /// The statistics of `draws` assignments drawn by algorithm v2 (`estimate::subsets`) from
+    /// `plan` (built on `codes`, the persons' arm codes, and their strata), in draw order: a
+    /// draw counts only the persons it moves out of their stratum's majority arm (`ri_cells`).
+    pub fn simulate_subsets(
+        &self,
+        draws: usize,
+        plan: &SubsetPlan,
+        codes: &[usize],
+        seed: u64,
+    ) -> Vec<Vec<f64>> {
+        let layout = Layout::new(self);
+        let cells = Cells::new(
+            &layout,
+            self.order.len().max(plan.len()),
+            self.slots(codes),
+            &|p| {
+                if p < plan.len() {
+                    plan.stratum_of(p)
+                } else {
+                    usize::MAX
+                }
+            },
+            &|p| {
+                if p < plan.len() {
+                    plan.majority_of(p)
+                } else {
+                    usize::MAX
+                }
+            },
+        );
+        let plan_index = cells.plan_index(plan);
+        self.run_draws(draws, &|r, scratch| {
+            cells.count_v2(plan, &plan_index, seed, r, scratch);
+            cells.statistics(&layout, &self.comparisons, scratch)
+        })
+    }
+
+    /// The number of arm codes compared: control (0) and every compared arm are below it.
+    fn arms(&self) -> usize {
+        self.comparisons.iter().map(|c| c.0 + 1).max().unwrap_or(1)
+    }
+
+    /// The arm codes compared and whether `codes` (permuted by a draw) hold any other.
+    fn slots(&self, codes: &[usize]) -> (usize, bool) {
+        let arms = self.arms();
+        (arms, codes.iter().any(|&c| c >= arms))
+    }
+
+    /// `draws` draws of `one` in parallel, collected in draw order (so the thread count never
+    /// changes a result), with per-thread buffers.
+    fn run_draws(
+        &self,
+        draws: usize,
+        one: &(dyn Fn(usize, &mut CellScratch) -> Vec<f64> + Sync),
+    ) -> Vec<Vec<f64>> {
         (0..draws)
             .into_par_iter()
-            .map_init(Scratch::default, |scratch, r| {
-                layout.statistics(self, &draw(r), scratch)
-            })
+            .with_min_len(16)
+            .map_init(CellScratch::default, |scratch, r| one(r, scratch))
             .collect()
     }
 }
@@ -65,27 +155,27 @@ impl RiData<'_> {
 /// statistic is the same to the last bit as when computed from the sorted data of the draw
 /// (`the_statistics_agree_with_the_estimators`). No sort and no allocation per draw beyond
 /// the result (buffers are reused per thread).
-struct Layout {
-    subgroups: Vec<SubgroupLayout>,
+pub(super) struct Layout {
+    pub(super) subgroups: Vec<SubgroupLayout>,
 }
 
-struct SubgroupLayout {
+pub(super) struct SubgroupLayout {
     /// Per member in time order: the person, its log-rank run, its RMST run, an event?
-    person: Vec<u32>,
-    logrank_run: Vec<u32>,
-    rmst_run: Vec<u32>,
-    event: Vec<bool>,
+    pub(super) person: Vec<u32>,
+    pub(super) logrank_run: Vec<u32>,
+    pub(super) rmst_run: Vec<u32>,
+    pub(super) event: Vec<bool>,
     /// The log-rank runs of each stratum: a range of run indices, in time order.
-    strata: Vec<std::ops::Range<usize>>,
-    logrank_runs: usize,
+    pub(super) strata: Vec<std::ops::Range<usize>>,
+    pub(super) logrank_runs: usize,
     /// The time of each RMST run.
-    rmst_times: Vec<f64>,
+    pub(super) rmst_times: Vec<f64>,
 }
 
 /// Per run: persons leaving in [control, treated, outside the comparison], then events in the
 /// same three (the third of each only absorbs persons outside, so that counting needs no
 /// branch on a person's arm, which a random assignment makes unpredictable).
-type Counts = [u32; 6];
+pub(super) type Counts = [u32; 6];
 
 /// Per-thread buffers reused from draw to draw.
 #[derive(Default)]
@@ -187,7 +277,7 @@ impl Layout {
 
 impl SubgroupLayout {
     /// The log-rank χ² and the RMST difference from the counts of every run.
-    fn statistics(&self, logrank: &[Counts], rmst: &[Counts], tau: f64) -> [f64; 2] {
+    pub(super) fn statistics(&self, logrank: &[Counts], rmst: &[Counts], tau: f64) -> [f64; 2] {
         let (mut oe, mut v) = (0.0, 0.0);
         for range in &self.strata {
             let (a, b) = logrank_sums(&logrank[range.clone()]);
@@ -198,148 +288,6 @@ impl SubgroupLayout {
             if v > 0.0 { oe * oe / v } else { f64::NAN },
             rmst_difference(&self.rmst_times, rmst, tau),
         ]
-    }
-}
-
-/// The side of a label in the comparison of `arm` with control (0): 0 control, 1 the arm, 2
-/// outside.
-fn side_of(label: usize, arm: usize) -> usize {
-    if label == 0 {
-        0
-    } else if label == arm {
-        1
-    } else {
-        2
-    }
-}
-
-/// Per subgroup, for every plan position (`estimate::subsets::SubsetPlan::row_of`): the
-/// person's runs (u32::MAX: not a member) and whether it had the event; laid out in the plan's
-/// order, so that a draw reads each stratum's persons from one stretch of memory.
-struct PersonRuns {
-    logrank: Vec<u32>,
-    rmst: Vec<u32>,
-    event: Vec<bool>,
-}
-
-impl RiData<'_> {
-    /// The statistics of `draws` assignments drawn by algorithm v2 (`estimate::subsets`) from
-    /// `plan` (built on the persons' arm codes and strata), in draw order. The counts of every
-    /// run with every person at its stratum's majority arm are formed once; a draw moves only
-    /// the persons it names between the sides of each comparison, the statistics are computed
-    /// from the counts by the same arithmetic as [`RiData::statistics`], and the moves are
-    /// undone (the counts are integers, so exactly).
-    pub fn simulate_subsets(&self, draws: usize, plan: &SubsetPlan, seed: u64) -> Vec<Vec<f64>> {
-        let layout = Layout::new(self);
-        let n = plan.len();
-        // The majority label of every plan position.
-        let majority: Vec<usize> = plan
-            .rows_in_order()
-            .iter()
-            .map(|&row| plan.base()[row as usize])
-            .collect();
-        let runs: Vec<PersonRuns> = layout
-            .subgroups
-            .iter()
-            .map(|g| {
-                let mut by_person = vec![usize::MAX; self.order.len().max(n)];
-                for (k, &p) in g.person.iter().enumerate() {
-                    by_person[p as usize] = k;
-                }
-                let mut r = PersonRuns {
-                    logrank: vec![u32::MAX; n],
-                    rmst: vec![u32::MAX; n],
-                    event: vec![false; n],
-                };
-                for (position, &row) in plan.rows_in_order().iter().enumerate() {
-                    if let Some(&k) = by_person.get(row as usize).filter(|&&k| k != usize::MAX) {
-                        r.logrank[position] = g.logrank_run[k];
-                        r.rmst[position] = g.rmst_run[k];
-                        r.event[position] = g.event[k];
-                    }
-                }
-                r
-            })
-            .collect();
-        // Per comparison and subgroup: the counts with every person at its majority label.
-        let mut base: Vec<(Vec<Counts>, Vec<Counts>)> = Vec::new();
-        for &(arm, _) in &self.comparisons {
-            for (g, who) in layout.subgroups.iter().zip(&runs) {
-                let mut lr = vec![[0u32; 6]; g.logrank_runs];
-                let mut rm = vec![[0u32; 6]; g.rmst_times.len()];
-                for position in 0..n {
-                    if who.logrank[position] == u32::MAX {
-                        continue;
-                    }
-                    let side = side_of(majority[position], arm);
-                    let e = u32::from(who.event[position]);
-                    for counts in [
-                        &mut lr[who.logrank[position] as usize],
-                        &mut rm[who.rmst[position] as usize],
-                    ] {
-                        counts[side] += 1;
-                        counts[3 + side] += e;
-                    }
-                }
-                base.push((lr, rm));
-            }
-        }
-        let groups = layout.subgroups.len();
-        (0..draws)
-            .into_par_iter()
-            .with_min_len(64)
-            .map_init(
-                || (base.clone(), DrawScratch::default(), SubsetDraw::default()),
-                |(counts, scratch, drawn), r| {
-                    plan.draw_into(seed, r, scratch, drawn);
-                    let mut out = Vec::with_capacity(self.comparisons.len() * groups * 2);
-                    for (c, &(arm, tau)) in self.comparisons.iter().enumerate() {
-                        for (gi, g) in layout.subgroups.iter().enumerate() {
-                            let (lr, rm) = &mut counts[c * groups + gi];
-                            let who = &runs[gi];
-                            move_persons(drawn, &majority, who, arm, lr, rm, false);
-                            out.extend(g.statistics(lr, rm, tau));
-                            move_persons(drawn, &majority, who, arm, lr, rm, true);
-                        }
-                    }
-                    out
-                },
-            )
-            .collect()
-    }
-}
-
-/// Move the persons of a draw from the side of their majority label to the side of their drawn
-/// label (`back`: the other way) in the counts of every run.
-fn move_persons(
-    drawn: &SubsetDraw,
-    majority: &[usize],
-    who: &PersonRuns,
-    arm: usize,
-    logrank: &mut [Counts],
-    rmst: &mut [Counts],
-    back: bool,
-) {
-    for (&position, &label) in drawn.positions.iter().zip(&drawn.labels) {
-        let k = position as usize;
-        let lr = who.logrank[k];
-        if lr == u32::MAX {
-            continue;
-        }
-        let (mut from, mut to) = (side_of(majority[k], arm), side_of(label, arm));
-        if from == to {
-            continue;
-        }
-        if back {
-            std::mem::swap(&mut from, &mut to);
-        }
-        let e = u32::from(who.event[k]);
-        for counts in [&mut logrank[lr as usize], &mut rmst[who.rmst[k] as usize]] {
-            counts[from] -= 1;
-            counts[to] += 1;
-            counts[3 + from] -= e;
-            counts[3 + to] += e;
-        }
     }
 }
 
@@ -405,17 +353,16 @@ mod tests {
     use super::*;
     use crate::survival::{Sorted, km::Curve, logrank, rmst};
 
-    /// Algorithm v2 (issue 19): the counts moved person by person give exactly (to the last
-    /// bit) the statistics of the draw's whole assignment, for 2 comparisons, a subgroup and
-    /// strata.
-    #[test]
-    fn v2_draws_give_the_statistics_of_their_whole_assignment() {
+    /// A toy study: 300 persons, times with many ties, 4 strata, arm codes 0–3 (3 is an arm
+    /// outside both comparisons) and one person without an arm; subgroups all, women, men.
+    fn toy(test: impl FnOnce(&RiData<'_>, &[usize], &[usize])) {
         let n = 300;
         let mut s = crate::rng::Stream::new(3, "toy");
         let mut time: Vec<f64> = (0..n).map(|_| (1 + s.below(40)) as f64).collect();
         let status: Vec<u8> = (0..n).map(|_| u8::from(s.bernoulli(0.7))).collect();
-        let codes: Vec<usize> = (0..n).map(|_| s.below(3) as usize).collect();
-        let stratum: Vec<usize> = (0..n).map(|i| i % 4).collect();
+        let mut codes: Vec<usize> = (0..n).map(|_| s.below(4) as usize).collect();
+        codes[17] = usize::MAX;
+        let stratum: Vec<usize> = (0..n).map(|i| [3, 0, 7, 1][i % 4]).collect();
         let women: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
@@ -423,30 +370,90 @@ mod tests {
         time = order.iter().map(|&i| time[i]).collect();
         let members_of = |keep: &dyn Fn(usize) -> bool| {
             let all: Vec<usize> = (0..n).filter(|&j| keep(order[j])).collect();
-            let mut by = vec![Vec::new(); 4];
+            let mut by = std::collections::BTreeMap::<usize, Vec<usize>>::new();
             for &j in &all {
-                by[stratum[order[j]]].push(j);
+                by.entry(stratum[order[j]]).or_default().push(j);
             }
             Members {
                 all,
-                by_stratum: by,
+                by_stratum: by.into_values().collect(),
             }
         };
         let data = RiData {
             time: &time,
             status: &sorted_status,
             order: &order,
-            members: vec![members_of(&|_| true), members_of(&|i| women[i])],
+            members: vec![
+                members_of(&|_| true),
+                members_of(&|i| women[i]),
+                members_of(&|i| !women[i]),
+            ],
             comparisons: vec![(1, 30.0), (2, 25.0)],
         };
-        let plan = SubsetPlan::new(&codes, &stratum).unwrap();
-        let fast = data.simulate_subsets(40, &plan, 9);
-        let whole = data.simulate(40, &|r| plan.codes(&plan.draw(9, r)));
-        assert_eq!(fast.len(), 40);
-        for (a, b) in fast.iter().zip(&whole) {
-            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(a), bits(b));
-        }
+        test(&data, &codes, &stratum);
+    }
+
+    fn bits(v: &[f64]) -> Vec<u64> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    /// Algorithm v2 (issue 19): the cell counts of the moved persons give exactly (to the last
+    /// bit) the statistics of the draw's whole assignment counted person by person.
+    #[test]
+    fn v2_draws_give_the_statistics_of_their_whole_assignment() {
+        toy(|data, codes, stratum| {
+            let plan = SubsetPlan::new(codes, stratum).unwrap();
+            let fast = data.simulate_subsets(40, &plan, codes, 9);
+            assert_eq!(fast.len(), 40);
+            for (r, a) in fast.iter().enumerate() {
+                assert_eq!(
+                    bits(a),
+                    bits(&data.statistics(&plan.codes(&plan.draw(9, r))))
+                );
+            }
+        });
+    }
+
+    /// Algorithm v1: the in-place shuffle of the cell kernel draws what a full shuffle of each
+    /// stratum's labels (strata in ascending order of their codes, one stream `ri/draw=<r>`,
+    /// the draws of `estimate::inference::permutation_draws`) draws, and its statistics are
+    /// those of that assignment counted person by person, to the last bit.
+    #[test]
+    fn v1_draws_give_the_statistics_of_a_full_shuffle_per_stratum() {
+        toy(|data, codes, stratum| {
+            let plan = SubsetPlan::new(codes, stratum).unwrap();
+            let fast = data.simulate_permutations(30, &plan, codes, 5);
+            for (r, a) in fast.iter().enumerate() {
+                let mut stream = crate::rng::Stream::new(5, &format!("ri/draw={r}"));
+                let mut drawn = codes.to_vec();
+                for s in [0, 1, 3, 7] {
+                    let rows: Vec<usize> = (0..codes.len()).filter(|&i| stratum[i] == s).collect();
+                    let mut labels: Vec<usize> = rows.iter().map(|&i| codes[i]).collect();
+                    stream.shuffle(&mut labels);
+                    for (&i, l) in rows.iter().zip(labels) {
+                        drawn[i] = l;
+                    }
+                }
+                assert_eq!(bits(a), bits(&data.statistics(&drawn)), "draw {r}");
+            }
+        });
+    }
+
+    /// Assignments given whole (the ledger's replay): the cell counts give the statistics
+    /// counted person by person, to the last bit.
+    #[test]
+    fn whole_assignments_give_the_statistics_counted_person_by_person() {
+        toy(|data, codes, _| {
+            let draw = |r: usize| {
+                let mut c = codes.to_vec();
+                crate::rng::Stream::new(r as u64, "whole").shuffle(&mut c);
+                c
+            };
+            let fast = data.simulate(25, &draw);
+            for (r, a) in fast.iter().enumerate() {
+                assert_eq!(bits(a), bits(&data.statistics(&draw(r))), "draw {r}");
+            }
+        });
     }
 
     #[test]
