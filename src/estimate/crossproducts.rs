@@ -80,7 +80,7 @@ pub fn fit_hc(x: &Columns<'_>, y: &[f64], se: SeType) -> Result<Option<CrossProd
         .par_iter()
         .map(|&(a, b)| {
             let block = x.block_with(a, b, &[y]);
-            let against_first = block.tr_mul(&block.column(0));
+            let against_first = block.transpose() * block.column(0);
             let squares =
                 DVector::from_iterator(k + 1, block.column_iter().map(|c| c.norm_squared()));
             (against_first, squares)
@@ -109,22 +109,26 @@ pub fn fit_hc(x: &Columns<'_>, y: &[f64], se: SeType) -> Result<Option<CrossProd
     let centred_block = |a: usize, b: usize| -> DMatrix<f64> {
         let mut block = x.block_with(a, b, &[y]);
         if intercept {
-            let first: Vec<f64> = block.column(0).iter().copied().collect();
-            for j in 1..=k {
-                let m = shift[j];
-                for (v, f) in block.column_mut(j).iter_mut().zip(&first) {
+            let rows = b - a;
+            let (first, rest) = block.as_mut_slice().split_at_mut(rows);
+            for (j, column) in rest.chunks_exact_mut(rows).enumerate() {
+                let m = shift[j + 1];
+                for (v, f) in column.iter_mut().zip(&*first) {
                     *v -= m * f;
                 }
             }
         }
         block
     };
+    // U'U of a block by the matrix-multiplication kernel (nalgebra's `tr_mul` takes one dot
+    // product per entry instead).
+    let cross = |m: &DMatrix<f64>| -> DMatrix<f64> { m.transpose() * m };
     // Pass 2: A = [U ũ]'[U ũ], block by block in order.
     let parts: Vec<DMatrix<f64>> = blocks
         .par_iter()
         .map(|&(a, b)| {
             let block = centred_block(a, b);
-            block.tr_mul(&block)
+            cross(&block)
         })
         .collect();
     let mut full = DMatrix::<f64>::zeros(k + 1, k + 1);
@@ -181,14 +185,22 @@ pub fn fit_hc(x: &Columns<'_>, y: &[f64], se: SeType) -> Result<Option<CrossProd
             let a = index * BLOCK_ROWS;
             let b = a + out.len();
             let block = centred_block(a, b);
+            let rows = b - a;
             let u = block.columns(0, k);
             let fitted = u * DVector::from_column_slice(&gamma);
+            // h_ii = ‖L⁻¹u_i‖², summed column by column of U L⁻ᵀ (contiguous in memory).
             let z = u * &l_inv_t;
-            let mut root_omega = Vec::with_capacity(out.len());
+            let mut leverage = vec![0.0; rows];
+            for column in z.as_slice().chunks_exact(rows) {
+                for (h, v) in leverage.iter_mut().zip(column) {
+                    *h += v * v;
+                }
+            }
+            let outcome = &block.as_slice()[k * rows..(k + 1) * rows];
+            let mut root_omega = Vec::with_capacity(rows);
             for (r, slot) in out.iter_mut().enumerate() {
-                let e = block[(r, k)] - fitted[r];
-                let h: f64 = z.row(r).iter().map(|v| v * v).sum();
-                let one_minus = 1.0 - h;
+                let e = outcome[r] - fitted[r];
+                let one_minus = 1.0 - leverage[r];
                 if one_minus.is_nan() || one_minus <= LEVERAGE_GUARD || !e.is_finite() {
                     return None;
                 }
@@ -209,7 +221,7 @@ pub fn fit_hc(x: &Columns<'_>, y: &[f64], se: SeType) -> Result<Option<CrossProd
                     *v *= w;
                 }
             }
-            Some(weighted.tr_mul(&weighted))
+            Some(cross(&weighted))
         })
         .collect();
     let mut meat = DMatrix::<f64>::zeros(k, k);
