@@ -277,8 +277,22 @@ impl<'a> Columns<'a> {
         }
     }
 
+    /// The factor of every row (√w of a weighted fit), if any.
+    pub fn row_scale(&self) -> Option<&'a [f64]> {
+        self.row_scale
+    }
+
+    /// Whether the first column is the intercept (a column of ones, computed or stored).
+    pub fn has_intercept_first(&self) -> bool {
+        match self.columns.first() {
+            Some(ColumnRef::Ones) => true,
+            Some(ColumnRef::Values(v)) => v.iter().all(|&x| x == 1.0),
+            _ => false,
+        }
+    }
+
     /// Rows a..b (scaled) as a (b − a) × p matrix, with `extra` columns appended.
-    fn block_with(&self, a: usize, b: usize, extra: &[&[f64]]) -> DMatrix<f64> {
+    pub(crate) fn block_with(&self, a: usize, b: usize, extra: &[&[f64]]) -> DMatrix<f64> {
         let p = self.columns.len();
         let mut data = Vec::with_capacity((b - a) * (p + extra.len()));
         for column in &self.columns {

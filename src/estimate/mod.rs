@@ -10,6 +10,7 @@
 pub mod adjust;
 pub mod bounds;
 pub mod clusters;
+pub mod crossproducts;
 pub mod diagnose;
 pub mod dim;
 pub mod fast;

@@ -4,6 +4,7 @@
 //! Also the OLS-with-covariates design: text covariates enter as indicators, first level
 //! (sorted) as reference, as R's `model.matrix` with treatment contrasts.
 
+use super::crossproducts;
 use super::vcov::{Clusters, SeType, robust_vcov};
 use crate::categorical::levels_in_order;
 use crate::error::{Error, Result};
@@ -163,6 +164,30 @@ impl LazyDesignMatrix {
     }
 }
 
+/// How a least-squares fit is computed. Both routes give R's answer to its printed digits; they
+/// differ in the last bits, so the automatic choice keeps every design below
+/// [`crossproducts::MIN_ROWS`] rows on the QR it has always used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FitMethod {
+    /// Cross-products for HC variances of at least [`crossproducts::MIN_ROWS`] rows, else QR.
+    Auto,
+    /// Householder QR of row blocks (TSQR), as always.
+    Qr,
+    /// Cross-products wherever they serve (no clusters, no 2SLS, a well-conditioned design of
+    /// full rank without leverage-one rows); QR otherwise. For tests.
+    CrossProducts,
+}
+
+impl FitMethod {
+    fn cross_products(self, n: usize) -> bool {
+        match self {
+            FitMethod::Auto => n >= crossproducts::MIN_ROWS,
+            FitMethod::Qr => false,
+            FitMethod::CrossProducts => true,
+        }
+    }
+}
+
 /// Fit y on the design by least squares with robust SEs (estimatr `lm_robust_fit`).
 ///
 /// `interest` names the columns whose CR2 df are needed (df of other columns may be NaN).
@@ -175,6 +200,33 @@ pub fn lm_robust(
     interest: &[&str],
 ) -> Result<RobustFit> {
     fit_with(design, None, y, weights, se, clusters, interest)
+}
+
+/// [`lm_robust`] by the route `method` asks for.
+pub fn lm_robust_by(
+    design: &DesignMatrix,
+    y: &[f64],
+    weights: Option<&[f64]>,
+    se: SeType,
+    clusters: Option<&Clusters>,
+    method: FitMethod,
+) -> Result<RobustFit> {
+    let columns = design
+        .columns
+        .iter()
+        .map(|c| ColumnRef::Values(c))
+        .collect();
+    fit_columns(
+        &design.names,
+        columns,
+        None,
+        y,
+        weights,
+        se,
+        clusters,
+        &[],
+        method,
+    )
 }
 
 /// [`lm_robust`] of a design with computed columns.
@@ -195,6 +247,7 @@ pub fn lm_robust_lazy(
         se,
         clusters,
         interest,
+        FitMethod::Auto,
     )
 }
 
@@ -224,6 +277,7 @@ pub(crate) fn fit_with(
         se,
         clusters,
         interest,
+        FitMethod::Auto,
     )
 }
 
@@ -237,6 +291,7 @@ fn fit_columns(
     se: SeType,
     clusters: Option<&Clusters>,
     interest: &[&str],
+    method: FitMethod,
 ) -> Result<RobustFit> {
     let n = y.len();
     let p = columns.len();
@@ -263,6 +318,26 @@ fn fit_columns(
         None => y.into(),
         Some(_) => scale(y).into(),
     };
+    if structural.is_none()
+        && clusters.is_none()
+        && method.cross_products(n)
+        && let Some(fit) = crossproducts::fit_hc(&x, &yw, se)?
+    {
+        let std_error = (0..p).map(|j| fit.vcov[(j, j)].sqrt()).collect();
+        return Ok(RobustFit {
+            names: names.to_vec(),
+            coef: fit.coef,
+            std_error,
+            df: vec![n as f64 - p as f64; p],
+            dropped: Vec::new(),
+            n,
+            residuals: fit.residuals,
+            kept: (0..p).collect(),
+            vcov: fit.vcov,
+            leverage_one: Vec::new(),
+            unidentified: Vec::new(),
+        });
+    }
     let fit = linalg::least_squares_blocked(&x, &yw)?;
     // Terms of interest that are not identified (issue 12): in the span of the other columns.
     let not_identified: Vec<usize> = interest
