@@ -8,9 +8,8 @@ use lotta::design::UNASSIGNED;
 use lotta::design::rolling::DesignColumns;
 use lotta::io::ledger;
 use lotta::io::manifest;
-use lotta::io::source::InputFile;
 use lotta::ops::assign::{
-    check_same_design, coded_columns, design_for_ledger, open_ledger, read_participants, rederive,
+    check_same_design, coded_columns, design_for_ledger, open_ledger, participants_of, rederive,
     stale_note,
 };
 use std::path::PathBuf;
@@ -72,9 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
         None => design,
     };
-    let participants_file = InputFile::open_as(&participants, format)?;
-    lotta::ops::init::check_not_template(&participants_file)?;
-    let units = read_participants(&participants_file, &design)?;
+    let (units, participants_hash) = participants_of(&participants, format, &design)?;
     let ids = units.ids.to_strs();
     let (strata, cluster) = coded_columns(&units, &design);
     let view = DesignColumns {
@@ -94,7 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         eprintln!("note: {}", i.explain(&ledger_path));
     }
     let result = &rederived.reconciled;
-    let inputs = vec![manifest::file_hash(&participants_file)];
+    let inputs = vec![participants_hash];
     if result.is_empty() {
         // A stopped assign wrote the ledger but not its record: record it now.
         if rederived.record != ledger::Record::Current

@@ -185,31 +185,11 @@ pub fn scan(
     each: impl FnMut(usize, u64, &RowView) -> Result<()>,
 ) -> Result<(Scanned, String)> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut hashing = HashingReader {
-        inner: std::io::BufReader::with_capacity(1 << 20, file),
-        hasher: sha2::Sha256::default(),
-    };
+    let mut hashing =
+        crate::io::hash::HashingReader::new(std::io::BufReader::with_capacity(1 << 20, file));
     let scanned = scan_rows(path, &mut hashing, design, first_hash, each)?;
-    // The CSV reader stops at the end of the file; anything it left unread is hashed too.
-    std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
-    use sha2::Digest;
-    let digest = crate::io::hash::hex(&hashing.hasher.finalize());
+    let digest = hashing.finish().map_err(|e| Error::io(path, e))?;
     Ok((scanned, digest))
-}
-
-/// A reader that hashes what passes through it.
-struct HashingReader<R> {
-    inner: R,
-    hasher: sha2::Sha256,
-}
-
-impl<R: std::io::Read> std::io::Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        use sha2::Digest;
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
 }
 
 /// The line of row `row` (from 0) of the ledger at `path` (for a message naming an earlier row

@@ -9,9 +9,12 @@ use crate::design::rolling::{
 };
 use crate::design::{Design, Misfits, PlanError};
 use crate::error::{Error, Location, Result};
+use crate::io::formats::InputKind;
 use crate::io::ledger;
+use crate::io::manifest::FileHash;
 use crate::io::source::InputFile;
-use crate::io::units::{CodedColumn, UnitsFile, units_of};
+use crate::io::table::CsvFormat;
+use crate::io::units::{CodedColumn, UnitsFile, read_units_hashed, units_of};
 use std::path::{Path, PathBuf};
 
 /// A ledger as `assign` finds it: its design and the chain's first hash (none before the first
@@ -158,9 +161,33 @@ pub fn stale_note(file: &Path, size: u64, removed: bool) -> String {
     }
 }
 
-/// Read the participants columns the design needs; empty ids, strata or cluster values are
-/// errors naming the line and column.
-pub fn read_participants(input: &InputFile, design: &Design) -> Result<UnitsFile> {
+/// The participants file at `path` (written in `format`) for a design: its design columns and
+/// its hash for the manifest. A UTF-8 CSV larger than a template is streamed and hashed on the
+/// way, never held (ten million rows, docs/scale.md); other files are read whole by
+/// [`InputFile`], which also refuses the example file `lotta init` wrote.
+pub fn participants_of(
+    path: &Path,
+    format: CsvFormat,
+    design: &Design,
+) -> Result<(UnitsFile, FileHash)> {
+    let large = std::fs::metadata(path).is_ok_and(|m| m.len() > 1 << 20);
+    if large && InputKind::of(path) == InputKind::Csv && format.encoding == encoding_rs::UTF_8 {
+        let (units, sha256) = read_units_hashed(path, &design.id, &coded_requests(design))?;
+        check_strata_values(&units, design)?;
+        let hash = FileHash {
+            path: path.to_string_lossy().into_owned(),
+            sha256,
+        };
+        return Ok((units, hash));
+    }
+    let file = InputFile::open_as(path, format)?;
+    crate::ops::init::check_not_template(&file)?;
+    let units = read_participants(&file, design)?;
+    Ok((units, crate::io::manifest::file_hash(&file)))
+}
+
+/// The columns a design reads besides the id, with what they are (for messages).
+fn coded_requests(design: &Design) -> Vec<(&str, &'static str)> {
     let mut coded: Vec<(&str, &str)> = design
         .strata
         .iter()
@@ -169,9 +196,20 @@ pub fn read_participants(input: &InputFile, design: &Design) -> Result<UnitsFile
     if let Some(c) = &design.cluster {
         coded.push((c.as_str(), "cluster"));
     }
-    let units = units_of(input, &design.id, &coded)?;
-    // `|` joins the parts of a stratum key (`site=03|gender=F`); inside a value it would be
-    // ambiguous.
+    coded
+}
+
+/// Read the participants columns the design needs; empty ids, strata or cluster values are
+/// errors naming the line and column.
+pub fn read_participants(input: &InputFile, design: &Design) -> Result<UnitsFile> {
+    let units = units_of(input, &design.id, &coded_requests(design))?;
+    check_strata_values(&units, design)?;
+    Ok(units)
+}
+
+/// `|` joins the parts of a stratum key (`site=03|gender=F`); inside a value it would be
+/// ambiguous.
+fn check_strata_values(units: &UnitsFile, design: &Design) -> Result<()> {
     for s in &design.strata {
         if let Some(column) = units.column(s)
             && let Some(code) = column.values.iter().position(|v| v.contains('|'))
@@ -186,7 +224,7 @@ pub fn read_participants(input: &InputFile, design: &Design) -> Result<UnitsFile
             ));
         }
     }
-    Ok(units)
+    Ok(())
 }
 
 /// The strata and cluster columns of a participants file as coded columns.

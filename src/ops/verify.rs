@@ -10,8 +10,8 @@ use crate::io::ledger;
 use crate::io::source::InputFile;
 use crate::io::table::CsvFormat;
 use crate::ops::assign::{
-    check_same_design, coded_columns, design_for_ledger, read_participants, reconcile_files,
-    rederive, stale_note,
+    check_same_design, coded_columns, design_for_ledger, participants_of, read_participants,
+    reconcile_files, rederive, stale_note,
 };
 use crate::settings::Origin;
 use crate::settings::design::DesignSettings;
@@ -79,8 +79,7 @@ pub fn verify(settings: &DesignSettings, format: CsvFormat) -> Result<Verified> 
         let design = design_for_ledger(design, ledger_design, settings.misfits_given);
         check_same_design(&ledger_path, ledger_design, &design)?;
     }
-    let participants = InputFile::open_as(&participants, format)?;
-    let units = read_participants(&participants, ledger_design)?;
+    let (units, _) = participants_of(&participants, format, ledger_design)?;
     let ids = units.ids.to_strs();
     let (strata, cluster) = coded_columns(&units, ledger_design);
     let view = DesignColumns {
@@ -105,7 +104,7 @@ pub fn verify(settings: &DesignSettings, format: CsvFormat) -> Result<Verified> 
         seed: ledger_design.seed,
         not_in_ledger: rederived.reconciled.not_in_ledger,
         ledger: ledger_path,
-        participants: participants.path().to_path_buf(),
+        participants,
         notes,
     })
 }
