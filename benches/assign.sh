@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark of `lotta assign` / `lotta verify` at scale: N participants (default 10 million) in
 # S strata (default 1,000; site × gender), complete randomization 2:1 with global misfits, and
-# permuted blocks. Prints wall time and peak memory (GNU time). Not a test: run by hand.
-# Usage: benches/assign.sh [N] [S]     (builds the release binary first)
+# permuted blocks, beside its peer in base R (complete randomization per stratum by `sample`,
+# read and written with data.table; randomizr is not packaged for this machine). Prints wall
+# time, CPU time and peak memory (GNU time) and the load average. Not a test: run by hand.
+# Usage: BENCH_DIR=/tmp/bench-assign benches/assign.sh [N] [S]   (builds the release binary;
+# 10M rows take 250 MB of input and 1.2 GB of ledger: keep them out of the worktree, delete after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000000}
@@ -10,7 +13,7 @@ s=${2:-1000}
 work=${BENCH_DIR:-target/bench-assign}
 mkdir -p "$work"
 cargo build --release --quiet
-lotta=target/release/lotta
+lotta=${CARGO_TARGET_DIR:-target}/release/lotta
 data="$work/participants-$n-$s.csv"
 if [ ! -f "$data" ]; then
   # Ids in a scrambled order (input order must not matter); strata = site (s/2) × gender.
@@ -24,12 +27,13 @@ if [ ! -f "$data" ]; then
   }' > "$data"
 fi
 echo "input: $data ($(du -h "$data" | cut -f1), $n rows, $s strata)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 run() {
   local label=$1; shift
-  /usr/bin/time -f "$label: %e s wall, %M KB peak RSS" "$@" >/dev/null
+  /usr/bin/time -f "$label: %e s wall, %U s user, %S s sys, %M KB peak RSS" "$@" >/dev/null
 }
 for method in complete blocks; do
-  rm -f "$work"/ledger.csv "$work"/ledger.csv.design.json
+  rm -f "$work"/ledger.csv "$work"/ledger.csv.design.json "$work"/manifest.json
   extra=(--misfits global)
   [ "$method" = blocks ] && extra=(--block-sizes 3,6)
   run "assign ($method)" "$lotta" assign --participants "$data" --id person_id \
@@ -38,3 +42,15 @@ for method in complete blocks; do
   run "verify ($method)" "$lotta" verify --ledger "$work/ledger.csv" --participants "$data"
 done
 echo "ledger: $(du -h "$work/ledger.csv" | cut -f1)"
+if command -v Rscript >/dev/null; then
+  cat > "$work/peer.R" <<EOF
+p <- data.table::fread("$data", showProgress = FALSE)
+set.seed(20190901)
+stratum <- paste(p\$site, p\$gender, sep = "|")
+arm <- character(nrow(p))
+for (i in split(seq_len(nrow(p)), stratum)) arm[i] <- sample(rep_len(c("md1", "md1", "standard"), length(i)))
+data.table::fwrite(data.frame(id = p\$person_id, arm = arm, stratum = stratum), "$work/r-ledger.csv")
+EOF
+  run "base R peer (complete per stratum, no misfit policy, no hashes)" Rscript "$work/peer.R"
+fi
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

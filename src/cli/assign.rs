@@ -8,10 +8,9 @@ use lotta::design::UNASSIGNED;
 use lotta::design::rolling::DesignColumns;
 use lotta::io::ledger;
 use lotta::io::manifest;
-use lotta::io::source::InputFile;
 use lotta::ops::assign::{
-    check_same_design, coded_columns, design_for_ledger, open_ledger, read_participants,
-    reconcile_files, stale_note,
+    check_same_design, coded_columns, design_for_ledger, open_ledger, participants_of, rederive,
+    stale_note,
 };
 use std::path::PathBuf;
 
@@ -64,21 +63,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     for (file, size) in &opened.removed {
         eprintln!("note: {}", stale_note(file, *size, true));
     }
-    let existing = opened.ledger;
-    let design = match &existing {
-        Some(l) => {
-            let design = design_for_ledger(&design, &l.design, resolved.misfits_given);
-            check_same_design(&ledger_path, &l.design, &design)?;
+    let design = match &opened.sidecar {
+        Some((ledger_design, _)) => {
+            let design = design_for_ledger(&design, ledger_design, resolved.misfits_given);
+            check_same_design(&ledger_path, ledger_design, &design)?;
             design
         }
         None => design,
     };
-    if let ledger::Record::Interrupted(i) = &opened.record {
-        eprintln!("note: {}", i.explain(&ledger_path));
-    }
-    let participants_file = InputFile::open_as(&participants, format)?;
-    lotta::ops::init::check_not_template(&participants_file)?;
-    let units = read_participants(&participants_file, &design)?;
+    let (units, participants_hash) = participants_of(&participants, format, &design)?;
     let ids = units.ids.to_strs();
     let (strata, cluster) = coded_columns(&units, &design);
     let view = DesignColumns {
@@ -86,20 +79,27 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         strata: &strata,
         cluster,
     };
-    let result = reconcile_files(
+    let rederived = rederive(
         &design,
+        opened.sidecar.as_ref(),
         &units,
         &view,
         &ledger_path,
-        existing.as_ref(),
         true,
     )?;
-    let inputs = vec![manifest::file_hash(&participants_file)];
+    if let ledger::Record::Interrupted(i) = &rederived.record {
+        eprintln!("note: {}", i.explain(&ledger_path));
+    }
+    let result = &rederived.reconciled;
+    let inputs = vec![participants_hash];
     if result.is_empty() {
         // A stopped assign wrote the ledger but not its record: record it now.
-        if opened.record != ledger::Record::Current && existing.is_some() && ledger_path.exists() {
+        if rederived.record != ledger::Record::Current
+            && rederived.last_hash.is_some()
+            && ledger_path.exists()
+        {
             ledger::record(&ledger_path, "lotta assign", design.seed, inputs)?;
-            let what = match &opened.record {
+            let what = match &rederived.record {
                 ledger::Record::Interrupted(i) => {
                     format!("batch {} of the stopped assign", i.last_batch)
                 }
@@ -123,7 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     ledger::append_and_record(
         &ledger_path,
         &design,
-        existing.as_ref(),
+        rederived.last_hash.as_deref(),
         (0..result.len()).map(|i| result.view(i, &view)),
         "lotta assign",
         inputs,

@@ -169,22 +169,7 @@ impl AssignmentPlan {
         if let Some(unit) = batch.iter().position(|&b| b == 0) {
             return Err(PlanError::BatchZero { unit });
         }
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        order.par_sort_unstable_by(|&a, &b| {
-            ids[a as usize]
-                .as_ref()
-                .cmp(ids[b as usize].as_ref())
-                .then(a.cmp(&b))
-        });
-        if let Some(w) = order
-            .windows(2)
-            .find(|w| ids[w[0] as usize].as_ref() == ids[w[1] as usize].as_ref())
-        {
-            return Err(PlanError::DuplicateId {
-                unit: w[1] as usize,
-                first: w[0] as usize,
-            });
-        }
+        let order = sort_by_id(ids)?;
         let id_order = order.clone();
         // Strata sorted by key, so their order never depends on the input.
         let (codes, keys) = strata;
@@ -655,6 +640,45 @@ impl AssignmentPlan {
     }
 }
 
+/// The first eight bytes of `id`, big-endian, padded with zero bytes: comparing two keys
+/// agrees with comparing the ids' bytes wherever the keys differ (a shorter id pads with 0,
+/// below every byte but 0 itself), so only ids with equal keys need a full comparison.
+fn id_prefix_key(id: &[u8]) -> u64 {
+    let mut key = [0u8; 8];
+    let take = id.len().min(8);
+    key[..take].copy_from_slice(&id[..take]);
+    u64::from_be_bytes(key)
+}
+
+/// Unit indices sorted by id (byte order; ties, which are duplicates, by index), or the first
+/// duplicate. The sort compares an 8-byte prefix key held beside the index and reads the ids
+/// themselves only on equal keys: the same order as comparing the ids, without a random read of
+/// two strings at every comparison (which made this sort most of the time of assigning ten
+/// million participants, docs/scale.md).
+fn sort_by_id<S: AsRef<str> + Sync>(ids: &[S]) -> Result<Vec<u32>, PlanError> {
+    let id = |u: u32| ids[u as usize].as_ref().as_bytes();
+    let mut keyed: Vec<(u64, u32)> = ids
+        .par_iter()
+        .enumerate()
+        .map(|(u, s)| (id_prefix_key(s.as_ref().as_bytes()), u as u32))
+        .collect();
+    keyed.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| id(a.1).cmp(id(b.1)))
+            .then(a.1.cmp(&b.1))
+    });
+    if let Some(w) = keyed
+        .windows(2)
+        .find(|w| w[0].0 == w[1].0 && id(w[0].1) == id(w[1].1))
+    {
+        return Err(PlanError::DuplicateId {
+            unit: w[1].1 as usize,
+            first: w[0].1 as usize,
+        });
+    }
+    Ok(keyed.into_iter().map(|(_, u)| u).collect())
+}
+
 /// `items` (in id order) stably grouped by (stratum, batch): a counting sort, O(n), falling back
 /// to a stable comparison sort when the number of (stratum, batch) pairs is very large.
 fn bucket_by_stratum_and_batch(
@@ -790,4 +814,55 @@ fn weighted(ratios: &[u32], total: u32, stream: &mut Stream) -> u32 {
         }
     }
     ratios.len() as u32 - 1
+}
+
+#[cfg(test)]
+mod sort_tests {
+    use super::*;
+
+    /// The prefix-keyed sort gives exactly the order of comparing the ids' bytes, on ids made
+    /// to defeat an 8-byte prefix: shared prefixes longer than 8 bytes, ids that are prefixes
+    /// of others, zero bytes (where the padding and a real byte meet), non-ASCII text.
+    #[test]
+    fn sorting_by_prefix_key_is_sorting_by_id() {
+        let mut ids: Vec<String> = vec![
+            "P000000123".into(),
+            "P000000012".into(),
+            "P0000001".into(),
+            "P0000001\0".into(),
+            "P000000".into(),
+            "".into(),
+            "\0".into(),
+            "Åsa-01".into(),
+            "Zed".into(),
+            "a".into(),
+            "aaaaaaaaaaaaaaaaaaab".into(),
+            "aaaaaaaaaaaaaaaaaaaa".into(),
+        ];
+        let mut stream = crate::rng::Stream::new(1, "test/ids");
+        for _ in 0..500 {
+            let len = stream.below(14) as usize;
+            ids.push(
+                (0..len)
+                    .map(|_| char::from(b"P0\x0019"[stream.below(5) as usize]))
+                    .collect(),
+            );
+        }
+        ids.sort();
+        ids.dedup();
+        stream.shuffle(&mut ids);
+        let mut want: Vec<u32> = (0..ids.len() as u32).collect();
+        want.sort_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]));
+        assert_eq!(sort_by_id(&ids).unwrap(), want);
+        // A duplicate names both units.
+        ids.push(ids[3].clone());
+        let last = ids.len() - 1;
+        assert_eq!(
+            sort_by_id(&ids).unwrap_err(),
+            PlanError::DuplicateId {
+                unit: last,
+                first: 3
+            }
+        );
+    }
 }

@@ -2,12 +2,11 @@
 //! ledger, re-derive every earlier row batch by batch and assign the new ids as the next batch.
 //! Pure: the caller reads the files and maps the unit/row indices of errors to lines.
 
+use super::id_index::IdIndex;
 use super::ledger::{Ledger, LedgerRow, RowView, format_probability};
 use super::plan::{Assignment, AssignmentPlan, PlanError, strata_from_codes};
 use super::{Design, UNASSIGNED};
 use crate::categorical::Codes;
-use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// A coded column: a code per participant and the value of each code.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +52,68 @@ pub enum RollingError {
     },
 }
 
+/// Where the participants stand in the ledger, built one ledger row at a time in file order:
+/// from rows held in memory ([`reconcile`]) or from a ledger streamed from its file, which is
+/// never held whole (`ops::verify` at ten million rows).
+#[derive(Debug, Clone)]
+pub struct Membership {
+    /// Per participant: its ledger row, or [`Membership::NONE`].
+    row_of: Vec<u32>,
+    /// Per participant: the batch of its ledger row (unused when it has none).
+    batch_of: Vec<u32>,
+    /// Per ledger row: its participant.
+    participant_of_row: Vec<u32>,
+    max_batch: u32,
+}
+
+impl Membership {
+    const NONE: u32 = u32::MAX;
+
+    /// No ledger rows yet, for `n_participants` participants.
+    pub fn new(n_participants: usize) -> Membership {
+        Membership {
+            row_of: vec![Self::NONE; n_participants],
+            batch_of: vec![0; n_participants],
+            participant_of_row: Vec::new(),
+            max_batch: 0,
+        }
+    }
+
+    /// The next ledger row (number [`Membership::rows`]) belongs to `participant` (None: its id
+    /// is not among the participants) and is in batch `batch`.
+    pub fn push(&mut self, participant: Option<usize>, batch: u32) -> Result<(), RollingError> {
+        let row = self.participant_of_row.len();
+        let Some(p) = participant else {
+            return Err(RollingError::MissingId { row });
+        };
+        match self.row_of.get(p) {
+            Some(&first) if first != Self::NONE => {
+                return Err(RollingError::DuplicateLedgerId {
+                    row,
+                    first: first as usize,
+                });
+            }
+            Some(_) => {}
+            None => return Err(RollingError::Plan(PlanError::Lengths)),
+        }
+        self.row_of[p] = row as u32;
+        self.batch_of[p] = batch;
+        self.participant_of_row.push(p as u32);
+        self.max_batch = self.max_batch.max(batch);
+        Ok(())
+    }
+
+    /// Ledger rows pushed so far.
+    pub fn rows(&self) -> usize {
+        self.participant_of_row.len()
+    }
+
+    /// The highest batch in the ledger (0 without rows).
+    pub fn max_batch(&self) -> u32 {
+        self.max_batch
+    }
+}
+
 /// The outcome of [`reconcile`].
 #[derive(Debug, Clone)]
 pub struct Reconciled {
@@ -60,8 +121,13 @@ pub struct Reconciled {
     new_units: Vec<u32>,
     /// Participant index of each planned unit (None: the identity).
     take: Option<Vec<u32>>,
+    /// Planned unit of each participant, when `take` is not the identity
+    /// ([`Membership::NONE`]: not planned).
+    unit_of: Option<Vec<u32>>,
     assignment: Assignment,
     plan: AssignmentPlan,
+    /// The batch of each planned unit.
+    unit_batch: Vec<u32>,
     /// The batch number of the new rows.
     pub batch: u32,
     /// Participants not in the ledger (assigned now when `assign_new`, else left out).
@@ -78,9 +144,8 @@ impl Reconciled {
         self.new_units.is_empty()
     }
 
-    /// New row `i` (in id order) as a ledger row view.
-    pub fn view<'a>(&'a self, i: usize, participants: &DesignColumns<'a>) -> RowView<'a> {
-        let u = self.new_units[i] as usize;
+    /// The row that planned unit `u` re-derives to.
+    fn derived<'a>(&'a self, u: usize, participants: &DesignColumns<'a>) -> RowView<'a> {
         let p = self.take.as_ref().map_or(u, |t| t[u] as usize);
         let slot = self.assignment.slots[u];
         RowView {
@@ -91,7 +156,42 @@ impl Reconciled {
             probability: self.assignment.probability[u],
             block: slot.block,
             position: slot.position,
-            batch: self.batch,
+            batch: self.unit_batch[u],
+        }
+    }
+
+    /// New row `i` (in id order) as a ledger row view.
+    pub fn view<'a>(&'a self, i: usize, participants: &DesignColumns<'a>) -> RowView<'a> {
+        self.derived(self.new_units[i] as usize, participants)
+    }
+
+    /// Check ledger row `row` (`found`, as read) against its re-derivation.
+    pub fn check_row(
+        &self,
+        design: &Design,
+        participants: &DesignColumns,
+        membership: &Membership,
+        row: usize,
+        found: &RowView,
+    ) -> Result<(), RollingError> {
+        let p = membership
+            .participant_of_row
+            .get(row)
+            .map(|&p| p as usize)
+            .ok_or(RollingError::Plan(PlanError::Lengths))?;
+        let u = match &self.unit_of {
+            None => p,
+            Some(unit_of) => unit_of[p] as usize,
+        };
+        let expected = self.derived(u, participants);
+        match first_field_difference(design, &expected, found) {
+            None => Ok(()),
+            Some((field, expected, found)) => Err(RollingError::Differs {
+                row,
+                field,
+                expected,
+                found,
+            }),
         }
     }
 
@@ -106,53 +206,61 @@ impl Reconciled {
 /// Re-derive the ledger `rows` from `participants` and `design`, and (when `assign_new`) assign
 /// the participants not yet in the ledger as batch max+1. Every ledger row must re-derive
 /// exactly; the first that does not (in file order) is the error.
-pub fn reconcile<'a>(
+pub fn reconcile(
     design: &Design,
-    participants: &DesignColumns<'a>,
+    participants: &DesignColumns,
     rows: &[LedgerRow],
     assign_new: bool,
 ) -> Result<Reconciled, RollingError> {
-    let mut ledger_index: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
-    for (r, row) in rows.iter().enumerate() {
-        if let Some(&first) = ledger_index.get(row.id.as_str()) {
-            return Err(RollingError::DuplicateLedgerId { row: r, first });
-        }
-        ledger_index.insert(row.id.as_str(), r);
+    let index = IdIndex::new(participants.ids).map_err(RollingError::Plan)?;
+    let mut membership = Membership::new(participants.ids.len());
+    for row in rows {
+        membership.push(index.get(&row.id), row.batch)?;
     }
-    let next_batch = rows.iter().map(|r| r.batch).max().unwrap_or(0) + 1;
+    let reconciled = plan_members(design, participants, &membership, assign_new)?;
+    for (r, row) in rows.iter().enumerate() {
+        reconciled.check_row(design, participants, &membership, r, &row.view())?;
+    }
+    Ok(reconciled)
+}
+
+/// Plan and draw the participants in the ledger (with their batches) and, when `assign_new`,
+/// those not in it yet (as batch max+1): the draw every ledger row must re-derive to
+/// ([`Reconciled::check_row`]), and the new rows.
+pub fn plan_members(
+    design: &Design,
+    participants: &DesignColumns,
+    membership: &Membership,
+    assign_new: bool,
+) -> Result<Reconciled, RollingError> {
+    let next_batch = membership.max_batch + 1;
     // Which participants take part in the plan, and their batch.
     let n = participants.ids.len();
     let mut take: Vec<u32> = Vec::with_capacity(n);
     let mut batch: Vec<u32> = Vec::with_capacity(n);
-    // The ledger row of each planned unit (NONE: a new participant).
-    const NONE: u32 = u32::MAX;
-    let mut row_of_unit: Vec<u32> = Vec::with_capacity(n);
-    let mut seen = vec![false; rows.len()];
     let mut not_in_ledger = 0;
-    for (i, id) in participants.ids.iter().enumerate() {
-        match ledger_index.get(id) {
-            Some(&r) => {
+    for (i, &row) in membership.row_of.iter().enumerate() {
+        if row != Membership::NONE {
+            take.push(i as u32);
+            batch.push(membership.batch_of[i]);
+        } else {
+            not_in_ledger += 1;
+            if assign_new {
                 take.push(i as u32);
-                batch.push(rows[r].batch);
-                row_of_unit.push(r as u32);
-                seen[r] = true;
-            }
-            None => {
-                not_in_ledger += 1;
-                if assign_new {
-                    take.push(i as u32);
-                    batch.push(next_batch);
-                    row_of_unit.push(NONE);
-                }
+                batch.push(next_batch);
             }
         }
-    }
-    if let Some(row) = seen.iter().position(|s| !s) {
-        return Err(RollingError::MissingId { row });
     }
     // Use the columns as they are when every participant takes part (the usual case), else the
     // subset.
     let take = (take.len() != n).then_some(take);
+    let unit_of = take.as_ref().map(|t| {
+        let mut unit_of = vec![Membership::NONE; n];
+        for (u, &p) in t.iter().enumerate() {
+            unit_of[p as usize] = u as u32;
+        }
+        unit_of
+    });
     let part = |i: usize| take.as_ref().map_or(i, |t| t[i] as usize);
     let subset_ids: Vec<&str>;
     let ids: &[&str] = match &take {
@@ -162,13 +270,13 @@ pub fn reconcile<'a>(
             &subset_ids
         }
     };
-    let subset = |codes: &'a [u32]| -> Cow<'a, [u32]> {
+    let subset = |codes: &'_ [u32]| -> Vec<u32> {
         match &take {
-            None => Cow::Borrowed(codes),
-            Some(t) => Cow::Owned(t.iter().map(|&i| codes[i as usize]).collect()),
+            None => Vec::new(),
+            Some(t) => t.iter().map(|&i| codes[i as usize]).collect(),
         }
     };
-    let strata_codes: Vec<Cow<[u32]>> = participants
+    let strata_codes: Vec<Vec<u32>> = participants
         .strata
         .iter()
         .map(|c| subset(c.codes))
@@ -177,7 +285,14 @@ pub fn reconcile<'a>(
         .strata
         .iter()
         .zip(&strata_codes)
-        .map(|(c, codes)| (c.name, codes.as_ref(), c.values))
+        .map(|(c, codes)| {
+            let codes = if take.is_some() {
+                codes.as_slice()
+            } else {
+                c.codes
+            };
+            (c.name, codes, c.values)
+        })
         .collect();
     let (s_codes, s_keys) = strata_from_codes(&strata_columns, ids.len());
     let cluster_codes = participants.cluster.map(|c| subset(c.codes));
@@ -188,7 +303,14 @@ pub fn reconcile<'a>(
         participants
             .cluster
             .zip(cluster_codes.as_ref())
-            .map(|(c, codes)| (codes.as_ref(), c.values)),
+            .map(|(c, codes)| {
+                let codes = if take.is_some() {
+                    codes.as_slice()
+                } else {
+                    c.codes
+                };
+                (codes, c.values)
+            }),
         &batch,
     )
     .map_err(|e| {
@@ -207,49 +329,21 @@ pub fn reconcile<'a>(
         })
     })?;
     let assignment = plan.assign(design.seed);
-    let derived = |u: usize| -> RowView {
-        let slot = assignment.slots[u];
-        RowView {
-            id: ids[u],
-            arm: slot.arm,
-            stratum: plan.stratum_of(u),
-            cluster: participants.cluster.map(|c| c.value(part(u))),
-            probability: assignment.probability[u],
-            block: slot.block,
-            position: slot.position,
-            batch: batch[u],
-        }
-    };
-    // Compare in ledger file order, so the first difference reported is the first in the file.
-    let mut unit_of_row = vec![0usize; rows.len()];
-    for (u, &r) in row_of_unit.iter().enumerate() {
-        if r != NONE {
-            unit_of_row[r as usize] = u;
-        }
-    }
-    for (r, row) in rows.iter().enumerate() {
-        let d = derived(unit_of_row[r]);
-        if let Some((field, expected, found)) = first_field_difference(design, &d, row) {
-            return Err(RollingError::Differs {
-                row: r,
-                field,
-                expected,
-                found,
-            });
-        }
-    }
     // New rows in id order (the plan already sorted the units by id).
+    let in_ledger = |u: u32| membership.row_of[part(u as usize)] != Membership::NONE;
     let new_units: Vec<u32> = plan
         .units_by_id()
         .iter()
         .copied()
-        .filter(|&u| row_of_unit[u as usize] == NONE)
+        .filter(|&u| !in_ledger(u))
         .collect();
     Ok(Reconciled {
         new_units,
         take,
+        unit_of,
         assignment,
         plan,
+        unit_batch: batch,
         batch: next_batch,
         not_in_ledger,
     })
@@ -260,13 +354,13 @@ pub fn reconcile<'a>(
 fn first_field_difference(
     design: &Design,
     expected: &RowView,
-    found: &LedgerRow,
+    found: &RowView,
 ) -> Option<(&'static str, String, String)> {
     let same_prob = (expected.probability.is_nan() && found.probability.is_nan())
         || expected.probability.to_bits() == found.probability.to_bits();
     if expected.arm == found.arm
-        && expected.stratum == &*found.stratum
-        && expected.cluster == found.cluster.as_deref()
+        && expected.stratum == found.stratum
+        && expected.cluster == found.cluster
         && same_prob
         && expected.block == found.block
         && expected.position == found.position
@@ -296,15 +390,15 @@ fn first_field_difference(
         ),
         (
             "stratum",
-            expected.stratum == &*found.stratum,
+            expected.stratum == found.stratum,
             expected.stratum.to_string(),
             found.stratum.to_string(),
         ),
         (
             "cluster",
-            expected.cluster == found.cluster.as_deref(),
+            expected.cluster == found.cluster,
             expected.cluster.unwrap_or_default().to_string(),
-            found.cluster.as_deref().unwrap_or_default().to_string(),
+            found.cluster.unwrap_or_default().to_string(),
         ),
         (
             "probability",

@@ -5,8 +5,8 @@
 //! [`crate::design::ledger`].
 
 use crate::design::ledger::{
-    FORMAT, Ledger, LedgerRow, RowView, Sidecar, algorithm_of, chain_start, columns, sidecar_bytes,
-    write_rows,
+    FORMAT, Ledger, LedgerRow, RowView, Sidecar, algorithm_of, chain_hex, chain_start, columns,
+    sidecar_bytes, write_rows,
 };
 use crate::design::{Design, UNASSIGNED};
 use crate::error::{Error, Location, Result};
@@ -129,10 +129,101 @@ fn parse_rows<R: std::io::Read>(
     design: Design,
     first_hash: String,
 ) -> Result<Ledger> {
+    let mut rows = Vec::new();
+    // Strata and clusters repeat: keep one copy of each text.
+    let mut shared: HashMap<String, Arc<str>> = HashMap::new();
+    let mut share = |s: &str| -> Arc<str> {
+        match shared.get(s) {
+            Some(a) => a.clone(),
+            None => {
+                let a: Arc<str> = Arc::from(s);
+                shared.insert(s.to_string(), a.clone());
+                a
+            }
+        }
+    };
+    let scanned = scan_rows(path, input, &design, first_hash, |_, line, row| {
+        rows.push(LedgerRow {
+            id: row.id.to_string(),
+            arm: row.arm,
+            stratum: share(row.stratum),
+            cluster: row.cluster.map(&mut share),
+            probability: row.probability,
+            block: row.block,
+            position: row.position,
+            batch: row.batch,
+            line,
+        });
+        Ok(())
+    })?;
+    Ok(Ledger {
+        path: path.to_path_buf(),
+        design,
+        rows,
+        last_hash: scanned.last_hash,
+    })
+}
+
+/// What a pass over a ledger file found.
+#[derive(Debug, Clone)]
+pub struct Scanned {
+    pub rows: usize,
+    /// The highest batch (0 without rows).
+    pub max_batch: u32,
+    /// The hash of the last row (or of the design file when there are no rows).
+    pub last_hash: String,
+}
+
+/// Read the ledger at `path` one row at a time with its design and the chain's first hash
+/// ([`read_sidecar`]), never holding the file or its rows: the header and hash chain are
+/// checked, and `each` gets every row (number from 0, line, the row) in file order. Also
+/// returns the file's SHA-256, computed on the way (for the manifest check).
+pub fn scan(
+    path: &Path,
+    design: &Design,
+    first_hash: String,
+    each: impl FnMut(usize, u64, &RowView) -> Result<()>,
+) -> Result<(Scanned, String)> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hashing =
+        crate::io::hash::HashingReader::new(std::io::BufReader::with_capacity(1 << 20, file));
+    let scanned = scan_rows(path, &mut hashing, design, first_hash, each)?;
+    let digest = hashing.finish().map_err(|e| Error::io(path, e))?;
+    Ok((scanned, digest))
+}
+
+/// The line of row `row` (from 0) of the ledger at `path` (for a message naming an earlier row
+/// of a ledger read without holding it).
+pub fn line_of_row(path: &Path, row: usize) -> Result<u64> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut reader = csv_reader(path, std::io::BufReader::new(file), Delimiter::Comma)?;
+    let mut record = csv::ByteRecord::new();
+    reader.byte_headers().map_err(|e| csv_error(path, e))?;
+    let mut r = 0;
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(path, e))?
+    {
+        if r == row {
+            return Ok(record.position().map_or(0, |p| p.line()));
+        }
+        r += 1;
+    }
+    Ok(0)
+}
+
+/// The rows of a ledger, one at a time (see [`scan`]).
+fn scan_rows<R: std::io::Read>(
+    path: &Path,
+    input: R,
+    design: &Design,
+    first_hash: String,
+    mut each: impl FnMut(usize, u64, &RowView) -> Result<()>,
+) -> Result<Scanned> {
     // The ledger's header is compared as written (not trimmed) and its errors are ledger
     // errors, so only the reader is shared with the other CSV files.
     let mut reader = csv_reader(path, input, Delimiter::Comma)?;
-    let expected = columns(&design);
+    let expected = columns(design);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(path, e))?
@@ -151,21 +242,10 @@ fn parse_rows<R: std::io::Read>(
     }
     let n_fields = expected.len() - 1;
     let cluster_col = design.cluster.is_some();
-    let mut rows = Vec::new();
-    let mut previous = first_hash;
-    // Strata and clusters repeat: keep one copy of each text.
-    let mut shared: HashMap<String, Arc<str>> = HashMap::new();
-    let mut share = |s: &str| -> Arc<str> {
-        match shared.get(s) {
-            Some(a) => a.clone(),
-            None => {
-                let a: Arc<str> = Arc::from(s);
-                shared.insert(s.to_string(), a.clone());
-                a
-            }
-        }
-    };
+    let mut previous: Vec<u8> = first_hash.into_bytes();
     let mut record = csv::StringRecord::new();
+    let mut count = 0usize;
+    let mut max_batch = 0u32;
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -179,17 +259,23 @@ fn parse_rows<R: std::io::Read>(
                 .with_column(col + 1)
                 .with_field(expected[col])
         };
-        let fields: Vec<&str> = record.iter().take(n_fields).collect();
+        // At most 8 fields before the hash (`columns`).
+        let mut slots: [&str; 8] = [""; 8];
+        for (slot, field) in slots.iter_mut().zip(record.iter().take(n_fields)) {
+            *slot = field;
+        }
+        let fields = &slots[..n_fields.min(8).min(record.len())];
         let hash = record.get(n_fields).unwrap_or("");
-        let expected_hash = chain(&previous, &fields);
-        if hash != expected_hash {
+        let expected_hash = chain_hex(&previous, fields);
+        if hash.as_bytes() != expected_hash {
             return Err(Error::ledger(
                 at(n_fields),
                 "the hash does not chain from the previous row: this row (or the design file, for the first row) was changed after lotta wrote it",
             )
             .with_hint("restore the ledger from a backup; lotta never rewrites a ledger"));
         }
-        previous = expected_hash;
+        previous.clear();
+        previous.extend_from_slice(&expected_hash);
         let get = |i: usize| fields.get(i).copied().unwrap_or("");
         let arm_text = get(1);
         let arm = if arm_text.is_empty() {
@@ -205,7 +291,7 @@ fn parse_rows<R: std::io::Read>(
         let mut c = 3;
         let cluster = if cluster_col {
             c += 1;
-            Some(share(get(3)))
+            Some(get(3))
         } else {
             None
         };
@@ -224,23 +310,25 @@ fn parse_rows<R: std::io::Read>(
             t.parse::<u32>()
                 .map_err(|_| Error::ledger(at(i), format!("expected a whole number, found `{t}`")))
         };
-        rows.push(LedgerRow {
-            id: get(0).to_string(),
+        let row = RowView {
+            id: get(0),
             arm,
-            stratum: share(get(2)),
+            stratum: get(2),
             cluster,
             probability,
             block: number(c + 1, true)?,
             position: number(c + 2, false)?,
             batch: number(c + 3, false)?,
-            line,
-        });
+        };
+        max_batch = max_batch.max(row.batch);
+        each(count, line, &row)?;
+        count += 1;
     }
-    Ok(Ledger {
-        path: path.to_path_buf(),
-        design,
-        rows,
-        last_hash: previous,
+    Ok(Scanned {
+        rows: count,
+        max_batch,
+        // The chain's digits are ASCII hex.
+        last_hash: String::from_utf8_lossy(&previous).into_owned(),
     })
 }
 
@@ -302,10 +390,53 @@ pub fn check_record(file: &InputFile, ledger: &Ledger) -> Result<Record> {
     if file.sha256() == entry.sha256 {
         return Ok(Record::Current);
     }
-    if let Some(interrupted) = recorded_prefix(file.bytes(), ledger, &entry.sha256) {
-        return Ok(Record::Interrupted(interrupted));
+    let batches: Vec<u32> = ledger.rows.iter().map(|r| r.batch).collect();
+    row_starts(file.bytes())
+        .and_then(|starts| prefix_match(file.bytes(), &starts, &batches, &entry.sha256))
+        .map(Record::Interrupted)
+        .ok_or_else(|| not_recorded(path, &entry))
+}
+
+/// [`check_record`] for a ledger read by [`scan`] (whose chain is intact and whose SHA-256 is
+/// `sha256`): the file is read again only when it is not the recorded one.
+pub fn check_record_scanned(path: &Path, design: &Design, sha256: &str) -> Result<Record> {
+    let Some(entry) = manifest_entry(path)? else {
+        return Ok(Record::Unrecorded);
+    };
+    if sha256 == entry.sha256 {
+        return Ok(Record::Current);
     }
-    Err(Error::ledger(
+    let open = || {
+        std::fs::File::open(path)
+            .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
+            .map_err(|e| Error::io(path, e))
+    };
+    // The batch column, and the rows' starts and batches, in one more pass.
+    let batch_column = columns(design).len() - 2;
+    let mut batches = Vec::new();
+    let mut starts = Vec::new();
+    let mut reader = csv_reader(path, open()?, Delimiter::Comma)?;
+    reader.byte_headers().map_err(|e| csv_error(path, e))?;
+    let mut record = csv::ByteRecord::new();
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(path, e))?
+    {
+        starts.push(record.position().map_or(0, |p| p.byte()));
+        let batch = record
+            .get(batch_column)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .and_then(|b| b.parse::<u32>().ok())
+            .unwrap_or(0);
+        batches.push(batch);
+    }
+    prefix_match(open()?, &starts, &batches, &entry.sha256)
+        .map(Record::Interrupted)
+        .ok_or_else(|| not_recorded(path, &entry))
+}
+
+fn not_recorded(path: &Path, entry: &crate::io::manifest::Entry) -> Error {
+    Error::ledger(
         Location::file(path),
         format!(
             "the ledger is not the one `{}` last wrote (its SHA-256 in {} differs, and the recorded ledger is not its beginning): rows were cut or the file was rewritten",
@@ -313,7 +444,7 @@ pub fn check_record(file: &InputFile, ledger: &Ledger) -> Result<Record> {
             crate::io::manifest::MANIFEST_FILE
         ),
     )
-    .with_hint("restore the ledger from a backup; lotta never rewrites or shortens a ledger"))
+    .with_hint("restore the ledger from a backup; lotta never rewrites or shortens a ledger")
 }
 
 /// The manifest's entry for the ledger at `path`, if any.
@@ -330,42 +461,68 @@ fn manifest_entry(path: &Path) -> Result<Option<crate::io::manifest::Entry>> {
     Ok(manifest.files.remove(&name))
 }
 
-/// The batch boundary of `bytes` (a ledger with an intact chain, parsed as `ledger`) whose prefix
-/// has SHA-256 `recorded`, with every later row in a newer batch. One pass over the bytes.
-fn recorded_prefix(bytes: &[u8], ledger: &Ledger, recorded: &str) -> Option<Interrupted> {
-    use sha2::{Digest, Sha256};
-    // Where each row starts, from the same reader that parsed the ledger.
+/// Where each row of a ledger's bytes starts, from the same reader that parses ledgers.
+fn row_starts(bytes: &[u8]) -> Option<Vec<u64>> {
     let mut reader = csv_reader(Path::new(""), bytes, Delimiter::Comma).ok()?;
     reader.byte_headers().ok()?;
-    let mut starts = Vec::with_capacity(ledger.rows.len());
+    let mut starts = Vec::new();
     let mut record = csv::ByteRecord::new();
     while reader.read_byte_record(&mut record).ok()? {
         starts.push(record.position()?.byte());
     }
-    if starts.len() != ledger.rows.len() {
+    Some(starts)
+}
+
+/// The batch boundary of a ledger (read from `input`; rows starting at `starts`, in `batches`)
+/// whose prefix has SHA-256 `recorded`, with every later row in a newer batch. One pass over
+/// the bytes, hashing them as they are read.
+fn prefix_match<R: std::io::Read>(
+    mut input: R,
+    starts: &[u64],
+    batches: &[u32],
+    recorded: &str,
+) -> Option<Interrupted> {
+    use sha2::{Digest, Sha256};
+    if starts.len() != batches.len() {
         return None;
     }
+    // The smallest batch from each row to the end: a boundary is a candidate only when every
+    // later row is in a newer batch.
+    let mut later_min = vec![u32::MAX; batches.len() + 1];
+    for i in (0..batches.len()).rev() {
+        later_min[i] = later_min[i + 1].min(batches[i]);
+    }
     let mut hasher = Sha256::new();
-    let mut hashed = 0usize;
+    let mut hashed = 0u64;
+    let mut buf = vec![0u8; 1 << 16];
     let mut max_batch = 0u32;
-    for (i, row) in ledger.rows.iter().enumerate() {
-        if i > 0 && row.batch > max_batch {
-            let end = usize::try_from(starts[i]).ok()?;
-            hasher.update(bytes.get(hashed..end)?);
-            hashed = end;
+    for (i, &batch) in batches.iter().enumerate() {
+        if i > 0 && batch > max_batch && later_min[i] > max_batch {
+            let end = starts[i];
+            while hashed < end {
+                let want = usize::try_from(end - hashed)
+                    .unwrap_or(usize::MAX)
+                    .min(buf.len());
+                let n = input.read(&mut buf[..want]).ok()?;
+                if n == 0 {
+                    return None;
+                }
+                hasher.update(&buf[..n]);
+                hashed += n as u64;
+            }
             let digest = crate::io::hash::hex(&hasher.clone().finalize());
-            let rest = &ledger.rows[i..];
-            if digest == recorded && rest.iter().all(|r| r.batch > max_batch) {
+            if digest == recorded {
+                let rest = &batches[i..];
                 return Some(Interrupted {
                     recorded_rows: i,
-                    recorded_bytes: starts[i],
+                    recorded_bytes: end,
                     new_rows: rest.len(),
-                    first_batch: rest.iter().map(|r| r.batch).min().unwrap_or(0),
-                    last_batch: rest.iter().map(|r| r.batch).max().unwrap_or(0),
+                    first_batch: rest.iter().copied().min().unwrap_or(0),
+                    last_batch: rest.iter().copied().max().unwrap_or(0),
                 });
             }
         }
-        max_batch = max_batch.max(row.batch);
+        max_batch = max_batch.max(batch);
     }
     None
 }
@@ -425,7 +582,7 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 pub fn append_and_record<'a>(
     path: &Path,
     design: &Design,
-    existing: Option<&Ledger>,
+    existing: Option<&str>,
     rows: impl Iterator<Item = RowView<'a>>,
     command: &str,
     inputs: Vec<crate::io::manifest::FileHash>,
@@ -445,18 +602,18 @@ pub fn record(
     crate::io::manifest::record_all(&[path, &sidecar_path(path)], command, Some(seed), inputs)
 }
 
-/// Append `rows` to the ledger at `path` (creating it, and its sidecar, when `existing` is
-/// None), streaming the old content and the new rows through [`crate::io::write_atomic_with`]
+/// Append `rows` to the ledger at `path` (creating it, and its sidecar, when `existing`, the
+/// hash the ledger read ends with, is None), streaming the old content and the new rows through [`crate::io::write_atomic_with`]
 /// into a temporary file that replaces the ledger atomically. [`append_and_record`] also records
 /// it.
 fn append<'a>(
     path: &Path,
     design: &Design,
-    existing: Option<&Ledger>,
+    existing: Option<&str>,
     rows: impl Iterator<Item = RowView<'a>>,
 ) -> Result<()> {
     let previous = match existing {
-        Some(l) => l.last_hash.clone(),
+        Some(last_hash) => last_hash.to_string(),
         None => {
             let bytes = sidecar_bytes(design);
             let sidecar = sidecar_path(path);
@@ -535,7 +692,13 @@ mod tests {
         assert!(text.contains(&h1));
         // A second append keeps the first bytes.
         let more = [row("c", 1)];
-        append(&path, &d, Some(&ledger), more.iter().map(LedgerRow::view)).unwrap();
+        append(
+            &path,
+            &d,
+            Some(&ledger.last_hash),
+            more.iter().map(LedgerRow::view),
+        )
+        .unwrap();
         let after = std::fs::read_to_string(&path).unwrap();
         assert!(after.starts_with(&text));
         assert_eq!(read(&path).unwrap().unwrap().rows.len(), 3);

@@ -2,48 +2,148 @@
 //! once, the ledger re-derived (and extended with the next batch), every failure mapped to the
 //! file, line and column it concerns.
 
+use crate::design::id_index::IdIndex;
 use crate::design::ledger::{Ledger, columns};
-use crate::design::rolling::{Coded, DesignColumns, Reconciled, RollingError, reconcile};
+use crate::design::rolling::{
+    Coded, DesignColumns, Membership, Reconciled, RollingError, plan_members, reconcile,
+};
 use crate::design::{Design, Misfits, PlanError};
 use crate::error::{Error, Location, Result};
+use crate::io::formats::InputKind;
 use crate::io::ledger;
+use crate::io::manifest::FileHash;
 use crate::io::source::InputFile;
-use crate::io::units::{CodedColumn, UnitsFile, units_of};
+use crate::io::table::CsvFormat;
+use crate::io::units::{CodedColumn, UnitsFile, read_units_hashed, units_of};
 use std::path::{Path, PathBuf};
 
-/// A ledger as `assign` finds it: its rows (none yet when only its design file exists), what the
-/// manifest says about it, and the temporary files a stopped run left beside it (removed).
+/// A ledger as `assign` finds it: its design and the chain's first hash (none before the first
+/// assign), and the temporary files a stopped run left beside it (removed). Its rows are read
+/// by [`rederive`], which never holds them.
 pub struct OpenedLedger {
-    pub ledger: Option<Ledger>,
-    pub record: ledger::Record,
+    pub sidecar: Option<(Design, String)>,
     pub removed: Vec<(PathBuf, u64)>,
 }
 
-/// Open the ledger at `path` for extending: remove the temporary files of a stopped run, read
-/// the ledger and its design file, and compare it with the manifest's record (a ledger written
-/// by an assign that was stopped before recording it is accepted and reported).
+/// Open the ledger at `path` for extending: remove the temporary files of a stopped run and
+/// read its design file (a ledger without one is refused).
 pub fn open_ledger(path: &Path) -> Result<OpenedLedger> {
     let removed = ledger::remove_stale_temporaries(path)?;
-    if !path.exists() {
-        return Ok(OpenedLedger {
-            ledger: ledger::read(path)?,
-            record: ledger::Record::Unrecorded,
-            removed,
-        });
+    let sidecar = ledger::read_sidecar(path)?;
+    if sidecar.is_none() && path.exists() {
+        return Err(Error::ledger(
+            Location::file(path),
+            format!(
+                "the ledger has no design file `{}`; it is needed to verify and extend the ledger",
+                ledger::sidecar_path(path).display()
+            ),
+        ));
     }
-    let file = InputFile::open(path)?;
-    let sidecar_path = ledger::sidecar_path(path);
-    let sidecar = sidecar_path
-        .is_file()
-        .then(|| InputFile::open(&sidecar_path))
-        .transpose()?;
-    let parsed = ledger::parse(&file, sidecar.as_ref())?;
-    let record = ledger::check_record(&file, &parsed)?;
-    Ok(OpenedLedger {
-        ledger: Some(parsed),
+    Ok(OpenedLedger { sidecar, removed })
+}
+
+/// A ledger re-derived from the participants by [`rederive`].
+pub struct Rederived {
+    pub reconciled: Reconciled,
+    /// Rows and highest batch of the ledger (0 and 0 without a ledger file).
+    pub rows: usize,
+    pub batches: u32,
+    /// The hash the ledger ends with (None: no design file yet, a first assign).
+    pub last_hash: Option<String>,
+    /// What the manifest says about the ledger.
+    pub record: ledger::Record,
+}
+
+/// Re-derive the ledger at `ledger_path` (design file read into `sidecar`) from the
+/// participants, and (when `assign_new`) draw the participants not in it as the next batch,
+/// reading the ledger twice and never holding it (ten million rows, docs/scale.md): the first
+/// pass checks the hash chain, finds each row's participant and batch and hashes the file for
+/// the manifest check; the draw is made; the second pass compares every row with it. The first
+/// row that differs is the error, with its line and column.
+pub fn rederive(
+    design: &Design,
+    sidecar: Option<&(Design, String)>,
+    units: &UnitsFile,
+    participants: &DesignColumns,
+    ledger_path: &Path,
+    assign_new: bool,
+) -> Result<Rederived> {
+    let index = IdIndex::new(participants.ids).map_err(|e| {
+        rolling_error(
+            RollingError::Plan(e),
+            design,
+            units,
+            participants.ids,
+            ledger_path,
+            &|_| Ok((0, String::new())),
+        )
+    })?;
+    let mut membership = Membership::new(participants.ids.len());
+    let Some((ledger_design, first_hash)) = sidecar.filter(|_| ledger_path.exists()) else {
+        let reconciled =
+            plan_members(design, participants, &membership, assign_new).map_err(|e| {
+                rolling_error(e, design, units, participants.ids, ledger_path, &|_| {
+                    Ok((0, String::new()))
+                })
+            })?;
+        return Ok(Rederived {
+            reconciled,
+            rows: 0,
+            batches: 0,
+            last_hash: sidecar.map(|(_, h)| h.clone()),
+            record: ledger::Record::Unrecorded,
+        });
+    };
+    let fail = |e: RollingError, line: u64, id: &str| {
+        let current = membership_row(&e);
+        rolling_error(e, design, units, participants.ids, ledger_path, &|r| {
+            if Some(r) == current {
+                Ok((line, id.to_string()))
+            } else {
+                Ok((ledger::line_of_row(ledger_path, r)?, String::new()))
+            }
+        })
+    };
+    let (scanned, sha256) = ledger::scan(
+        ledger_path,
+        ledger_design,
+        first_hash.clone(),
+        |_, line, row| {
+            membership
+                .push(index.get(row.id), row.batch)
+                .map_err(|e| fail(e, line, row.id))
+        },
+    )?;
+    let record = ledger::check_record_scanned(ledger_path, ledger_design, &sha256)?;
+    let reconciled =
+        plan_members(design, participants, &membership, assign_new).map_err(|e| fail(e, 0, ""))?;
+    ledger::scan(
+        ledger_path,
+        ledger_design,
+        first_hash.clone(),
+        |r, line, row| {
+            reconciled
+                .check_row(design, participants, &membership, r, row)
+                .map_err(|e| fail(e, line, row.id))
+        },
+    )?;
+    Ok(Rederived {
+        reconciled,
+        rows: scanned.rows,
+        batches: scanned.max_batch,
+        last_hash: Some(scanned.last_hash),
         record,
-        removed,
     })
+}
+
+/// The ledger row an error is about.
+fn membership_row(e: &RollingError) -> Option<usize> {
+    match e {
+        RollingError::MissingId { row }
+        | RollingError::DuplicateLedgerId { row, .. }
+        | RollingError::Differs { row, .. } => Some(*row),
+        RollingError::Plan(_) => None,
+    }
 }
 
 /// The note that says a stale temporary file was removed (or, for `verify`, is there).
@@ -61,9 +161,33 @@ pub fn stale_note(file: &Path, size: u64, removed: bool) -> String {
     }
 }
 
-/// Read the participants columns the design needs; empty ids, strata or cluster values are
-/// errors naming the line and column.
-pub fn read_participants(input: &InputFile, design: &Design) -> Result<UnitsFile> {
+/// The participants file at `path` (written in `format`) for a design: its design columns and
+/// its hash for the manifest. A UTF-8 CSV larger than a template is streamed and hashed on the
+/// way, never held (ten million rows, docs/scale.md); other files are read whole by
+/// [`InputFile`], which also refuses the example file `lotta init` wrote.
+pub fn participants_of(
+    path: &Path,
+    format: CsvFormat,
+    design: &Design,
+) -> Result<(UnitsFile, FileHash)> {
+    let large = std::fs::metadata(path).is_ok_and(|m| m.len() > 1 << 20);
+    if large && InputKind::of(path) == InputKind::Csv && format.encoding == encoding_rs::UTF_8 {
+        let (units, sha256) = read_units_hashed(path, &design.id, &coded_requests(design))?;
+        check_strata_values(&units, design)?;
+        let hash = FileHash {
+            path: path.to_string_lossy().into_owned(),
+            sha256,
+        };
+        return Ok((units, hash));
+    }
+    let file = InputFile::open_as(path, format)?;
+    crate::ops::init::check_not_template(&file)?;
+    let units = read_participants(&file, design)?;
+    Ok((units, crate::io::manifest::file_hash(&file)))
+}
+
+/// The columns a design reads besides the id, with what they are (for messages).
+fn coded_requests(design: &Design) -> Vec<(&str, &'static str)> {
     let mut coded: Vec<(&str, &str)> = design
         .strata
         .iter()
@@ -72,9 +196,20 @@ pub fn read_participants(input: &InputFile, design: &Design) -> Result<UnitsFile
     if let Some(c) = &design.cluster {
         coded.push((c.as_str(), "cluster"));
     }
-    let units = units_of(input, &design.id, &coded)?;
-    // `|` joins the parts of a stratum key (`site=03|gender=F`); inside a value it would be
-    // ambiguous.
+    coded
+}
+
+/// Read the participants columns the design needs; empty ids, strata or cluster values are
+/// errors naming the line and column.
+pub fn read_participants(input: &InputFile, design: &Design) -> Result<UnitsFile> {
+    let units = units_of(input, &design.id, &coded_requests(design))?;
+    check_strata_values(&units, design)?;
+    Ok(units)
+}
+
+/// `|` joins the parts of a stratum key (`site=03|gender=F`); inside a value it would be
+/// ambiguous.
+fn check_strata_values(units: &UnitsFile, design: &Design) -> Result<()> {
     for s in &design.strata {
         if let Some(column) = units.column(s)
             && let Some(code) = column.values.iter().position(|v| v.contains('|'))
@@ -89,7 +224,7 @@ pub fn read_participants(input: &InputFile, design: &Design) -> Result<UnitsFile
             ));
         }
     }
-    Ok(units)
+    Ok(())
 }
 
 /// The strata and cluster columns of a participants file as coded columns.
@@ -153,9 +288,29 @@ pub fn reconcile_files(
     existing: Option<&Ledger>,
     assign_new: bool,
 ) -> Result<Reconciled> {
-    let ids = participants.ids;
     let rows = existing.map_or(&[][..], |l| l.rows.as_slice());
-    reconcile(design, participants, rows, assign_new).map_err(|e| match e {
+    reconcile(design, participants, rows, assign_new).map_err(|e| {
+        rolling_error(e, design, units, participants.ids, ledger_path, &|r| {
+            Ok(rows
+                .get(r)
+                .map_or((0, String::new()), |row| (row.line, row.id.clone())))
+        })
+    })
+}
+
+/// A re-derivation's error with the file, line and column it concerns; `row_at` gives a ledger
+/// row's line and id.
+fn rolling_error(
+    e: RollingError,
+    design: &Design,
+    units: &UnitsFile,
+    ids: &[&str],
+    ledger_path: &Path,
+    row_at: &dyn Fn(usize) -> Result<(u64, String)>,
+) -> Error {
+    let at = |row: usize| row_at(row);
+    let result = (|| -> Result<Error> {
+        Ok(match e {
             RollingError::Plan(PlanError::EmptyId { unit }) => Error::data(
                 units.location(unit, &design.id),
                 "empty id; every participant needs an id",
@@ -174,7 +329,11 @@ pub fn reconcile_files(
                     units.location(unit, c),
                     format!(
                         "cluster `{}` is in another stratum here than on line {}; all members of a cluster must share a stratum",
-                        design.cluster.as_ref().and_then(|c| units.column(c)).map_or("", |c| c.value(unit)),
+                        design
+                            .cluster
+                            .as_ref()
+                            .and_then(|c| units.column(c))
+                            .map_or("", |c| c.value(unit)),
                         units.line(first)
                     ),
                 )
@@ -183,50 +342,52 @@ pub fn reconcile_files(
                 Error::compute("internal: inconsistent units for the plan")
             }
             RollingError::MissingId { row } => {
-                let r = &rows[row];
+                let (line, id) = at(row)?;
                 Error::ledger(
                     Location::file(ledger_path)
-                        .with_line(r.line)
+                        .with_line(line)
                         .with_column(1)
                         .with_field("id"),
                     format!(
-                        "id `{}` is in the ledger but not in {}; the participants file must keep every assigned id",
-                        r.id,
+                        "id `{id}` is in the ledger but not in {}; the participants file must keep every assigned id",
                         units.path.display()
                     ),
                 )
             }
-            RollingError::DuplicateLedgerId { row, first } => Error::ledger(
-                Location::file(ledger_path)
-                    .with_line(rows[row].line)
-                    .with_column(1)
-                    .with_field("id"),
-                format!(
-                    "id `{}` is in the ledger twice (also line {})",
-                    rows[row].id, rows[first].line
-                ),
-            ),
+            RollingError::DuplicateLedgerId { row, first } => {
+                let (line, id) = at(row)?;
+                let (first_line, _) = at(first)?;
+                Error::ledger(
+                    Location::file(ledger_path)
+                        .with_line(line)
+                        .with_column(1)
+                        .with_field("id"),
+                    format!("id `{id}` is in the ledger twice (also line {first_line})"),
+                )
+            }
             RollingError::Differs {
                 row,
                 field,
                 expected,
                 found,
             } => {
+                let (line, id) = at(row)?;
                 let column = columns(design)
                     .iter()
                     .position(|c| *c == field)
                     .map_or(1, |p| p + 1);
                 Error::ledger(
                     Location::file(ledger_path)
-                        .with_line(rows[row].line)
+                        .with_line(line)
                         .with_column(column)
                         .with_field(field),
                     format!(
-                        "id `{}`: the ledger says `{found}`, re-deriving from the seed and design gives `{expected}`",
-                        rows[row].id
+                        "id `{id}`: the ledger says `{found}`, re-deriving from the seed and design gives `{expected}`"
                     ),
                 )
                 .with_hint("the ledger or the participants' strata/cluster columns were changed")
             }
-    })
+        })
+    })();
+    result.unwrap_or_else(|e| e)
 }

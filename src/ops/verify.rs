@@ -10,8 +10,8 @@ use crate::io::ledger;
 use crate::io::source::InputFile;
 use crate::io::table::CsvFormat;
 use crate::ops::assign::{
-    check_same_design, coded_columns, design_for_ledger, read_participants, reconcile_files,
-    stale_note,
+    check_same_design, coded_columns, design_for_ledger, participants_of, read_participants,
+    reconcile_files, rederive, stale_note,
 };
 use crate::settings::Origin;
 use crate::settings::design::DesignSettings;
@@ -58,21 +58,55 @@ pub fn verify(settings: &DesignSettings, format: CsvFormat) -> Result<Verified> 
             "no such ledger (and no design file beside it)",
         ));
     }
-    let ledger_file = InputFile::open(&ledger_path)?;
-    let sidecar_path = ledger::sidecar_path(&ledger_path);
-    let sidecar = sidecar_path
-        .is_file()
-        .then(|| InputFile::open(&sidecar_path))
-        .transpose()?;
-    let ledger = ledger::parse(&ledger_file, sidecar.as_ref())?;
-    let participants = InputFile::open_as(&participants, format)?;
-    verify_opened(
-        &ledger,
-        &ledger_file,
-        &participants,
-        settings.design.as_ref(),
-        settings.misfits_given,
-    )
+    // The ledger is streamed (read twice, never held: ten million rows fit in memory beside
+    // the participants, docs/scale.md); `run` verifies the ledger it has already read with
+    // `verify_opened`.
+    let Some(sidecar) = ledger::read_sidecar(&ledger_path)? else {
+        return Err(Error::ledger(
+            Location::file(&ledger_path),
+            format!(
+                "the ledger has no design file `{}`; it is needed to verify and extend the ledger",
+                ledger::sidecar_path(&ledger_path).display()
+            ),
+        ));
+    };
+    let mut notes = Vec::new();
+    for (file, size) in ledger::stale_temporaries(&ledger_path) {
+        notes.push(stale_note(&file, size, false));
+    }
+    let ledger_design = &sidecar.0;
+    if let Some(design) = settings.design.as_ref() {
+        let design = design_for_ledger(design, ledger_design, settings.misfits_given);
+        check_same_design(&ledger_path, ledger_design, &design)?;
+    }
+    let (units, _) = participants_of(&participants, format, ledger_design)?;
+    let ids = units.ids.to_strs();
+    let (strata, cluster) = coded_columns(&units, ledger_design);
+    let view = DesignColumns {
+        ids: &ids,
+        strata: &strata,
+        cluster,
+    };
+    let rederived = rederive(
+        ledger_design,
+        Some(&sidecar),
+        &units,
+        &view,
+        &ledger_path,
+        false,
+    )?;
+    if let ledger::Record::Interrupted(i) = &rederived.record {
+        notes.insert(0, i.explain(&ledger_path));
+    }
+    Ok(Verified {
+        rows: rederived.rows,
+        batches: rederived.batches,
+        seed: ledger_design.seed,
+        not_in_ledger: rederived.reconciled.not_in_ledger,
+        ledger: ledger_path,
+        participants,
+        notes,
+    })
 }
 
 /// [`verify`] on files already read: the parsed ledger, its file (for the manifest check), the
