@@ -193,6 +193,8 @@ fn html_escape(s: &str) -> String {
     out
 }
 
+// `p,li{overflow-wrap:anywhere}`: a long unbroken string in running text (the plan's SHA-256,
+// a file path) wraps instead of making the page scroll sideways at 200% zoom (WCAG 1.4.10).
 const CSS: &str = "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;max-width:1040px;margin:2em auto;padding:0 1em;color:#1e1e1e;line-height:1.45}
 h1{font-size:1.8em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 .subtitle{color:#555;margin-top:0}
@@ -201,6 +203,7 @@ th,td{padding:.25em .6em;border-bottom:1px solid #e2e2e2}th{border-bottom:2px so
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1em 0 2em}figure svg{max-width:100%;height:auto}figcaption{color:#444;font-size:.92em}
 pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.8em;white-space:pre-wrap;overflow-wrap:anywhere}
+p,li{overflow-wrap:anywhere}
 nav ul{columns:2}
 .table-wrap{overflow-x:auto;max-width:100%}.table-wrap:focus{outline:2px solid #0b4f9c}
 a{color:#0b4f9c}
