@@ -8,7 +8,8 @@
 mod common;
 
 use common::tolerance::{REFERENCE_REL, assert_close};
-use lotta::ops::survival::file_survival;
+use lotta::io::join::Joined;
+use lotta::ops::survival::{columns, file_survival};
 use lotta::settings::survival::{SurvivalFlags, SurvivalSettings};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -81,7 +82,8 @@ fn every_estimate_matches_r() {
         };
         let settings = SurvivalSettings::resolve(&flags, None).unwrap();
         let input = lotta::io::source::InputFile::open(&Path::new(DIR).join(&c[1])).unwrap();
-        let results = file_survival(&input, &settings).unwrap();
+        let joined = Joined::file_columns(&input, &columns(&settings, false)).unwrap();
+        let results = file_survival(&joined, &settings).unwrap();
         let mut seen = 0;
         let mut given = std::collections::BTreeSet::new();
         for row in &results.analysis.rows {

@@ -3,7 +3,8 @@
 
 use crate::cli::common::{Provenance, Source, StudyArg, check_out, emit_fitted};
 use lotta::export::Format;
-use lotta::ops::survival::{file_survival, study_survival, survival_frame};
+use lotta::io::join::Joined;
+use lotta::ops::survival::{columns, file_survival, study_survival, survival_frame};
 use lotta::settings::survival::{SurvivalFlags, SurvivalSettings};
 use lotta::tidy::survival::SURVIVAL_TERMINAL;
 use std::path::PathBuf;
@@ -112,8 +113,21 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let output = check_out(args.out.as_deref(), &source.inputs())?;
     let results = source.analyse(
         &args.csv,
-        |study, inputs| study_survival(study, inputs, &settings),
-        |file| file_survival(file, &settings),
+        |study, inputs| {
+            let joined = Joined::study_columns(inputs.files(study)?, &columns(&settings, true))?;
+            let ledger = settings
+                .ri
+                .as_ref()
+                .map(|_| inputs.parsed_ledger(study))
+                .transpose()?;
+            study_survival(&joined, ledger.as_ref(), &settings)
+        },
+        |file| {
+            file_survival(
+                &Joined::file_columns(file, &columns(&settings, false))?,
+                &settings,
+            )
+        },
     )?;
     for (arm, tau) in &results.analysis.taus {
         let origin = settings

@@ -97,6 +97,18 @@ enum Role {
 
 impl Joined {
     /// Every person is one row of `input` (an ad hoc file).
+    /// The `requests`' columns of a study's files, joined by id.
+    pub fn study_columns(files: StudyFiles<'_>, requests: &[ColumnRequest]) -> Result<Joined> {
+        let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
+        Joined::study(files, &names, &by_requests(requests))
+    }
+
+    /// The `requests`' columns of one data file.
+    pub fn file_columns(input: &InputFile, requests: &[ColumnRequest]) -> Result<Joined> {
+        let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
+        Joined::single(input, &names, &by_requests(requests))
+    }
+
     pub fn single(input: &InputFile, names: &[String], read: &ReadColumns<'_>) -> Result<Joined> {
         let table = read(input, names, &[])?;
         let n = table.n_rows();

@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::estimate::bounds::{BoundsSample, lee_bounds};
-use crate::io::join::{Joined, by_requests};
+use crate::io::join::Joined;
 use crate::io::manifest::FileHash;
 use crate::io::source::{InputFile, StudyInputs};
 use crate::io::table::ColumnRequest;
@@ -31,16 +31,14 @@ pub fn study_bounds(
     settings: &BoundsSettings,
 ) -> Result<BoundsResults> {
     let requests = requests(settings);
-    let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
-    let joined = Joined::study(inputs.files(study)?, &names, &by_requests(&requests))?;
+    let joined = Joined::study_columns(inputs.files(study)?, &requests)?;
     analyse(settings, &joined)
 }
 
 /// The bounds in one data file (ad hoc).
 pub fn file_bounds(input: &InputFile, settings: &BoundsSettings) -> Result<BoundsResults> {
     let requests = requests(settings);
-    let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
-    let joined = Joined::single(input, &names, &by_requests(&requests))?;
+    let joined = Joined::file_columns(input, &requests)?;
     analyse(settings, &joined)
 }
 

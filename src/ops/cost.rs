@@ -5,7 +5,7 @@
 
 use crate::cea::{self, CostModel, CostOptions, Offset, Sample};
 use crate::error::{Error, Result, nearest};
-use crate::io::join::{Joined, by_requests};
+use crate::io::join::Joined;
 use crate::io::manifest::spec_hash;
 use crate::io::source::{InputFile, StudyInputs};
 use crate::io::table::ColumnRequest;
@@ -66,8 +66,7 @@ pub fn study_cost_analysis(
         let mut seen = BTreeSet::new();
         requests.retain(|r| seen.insert(r.name.clone()));
     }
-    let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
-    let joined = Joined::study(inputs.files(study)?, &names, &by_requests(&requests))?;
+    let joined = Joined::study_columns(inputs.files(study)?, &requests)?;
     let mut results = analyse(with_strata, &joined, progress)?;
     results.inputs.insert(0, spec_hash(study));
     let month_results = match months {
@@ -91,8 +90,7 @@ pub fn file_costs(
 ) -> Result<CostResults> {
     let input = InputFile::open_as(path, format)?;
     let requests = requests(settings, id);
-    let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
-    let joined = Joined::single(&input, &names, &by_requests(&requests))?;
+    let joined = Joined::file_columns(&input, &requests)?;
     if let Some(id) = id {
         joined.check_unique_ids(id)?;
     }
@@ -523,7 +521,11 @@ pub fn study_taus(study: &Study, inputs: &StudyInputs) -> Result<Option<StudyTau
     }
     let mut survival = SurvivalSettings::resolve(&SurvivalFlags::default(), Some(study))?;
     survival.ri = None;
-    let found = crate::ops::survival::study_survival(study, inputs, &survival)?;
+    let joined = Joined::study_columns(
+        inputs.files(study)?,
+        &crate::ops::survival::columns(&survival, true),
+    )?;
+    let found = crate::ops::survival::study_survival(&joined, None, &survival)?;
     Ok(Some((survival, found.analysis.taus)))
 }
 

@@ -1,15 +1,15 @@
 //! The survival analysis of a study or of one data file (`lotta survival`, and the "Time to
-//! first job" part of `lotta run`): the settings' columns read and joined by id once
-//! ([`Joined`]), every time and event code checked where its file, line and column are known
-//! ([`prepare`]), then the pure analysis (`crate::survival::analysis`) on the checked persons.
+//! first job" part of `lotta run`) on the columns the caller read and joined by id once
+//! ([`columns`], `Joined::study_columns` / `Joined::file_columns`; this module opens no file):
+//! every time and event code checked where its file, line and column are known ([`prepare`]),
+//! then the pure analysis (`crate::survival::analysis`) on the checked persons.
 
+use crate::design::ledger::Ledger;
 use crate::error::{Error, Result, nearest};
-use crate::io::join::{Joined, by_requests};
+use crate::io::join::Joined;
 use crate::io::manifest::FileHash;
-use crate::io::source::{InputFile, StudyInputs};
 use crate::io::table::ColumnRequest;
 use crate::settings::survival::SurvivalSettings;
-use crate::spec::Study;
 use crate::survival::analysis::{self, Analysis, Options, Ri, SurvivalData, Tau};
 use crate::survival::{CENSORED, EVENT, status_of};
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,41 +37,25 @@ impl SurvivalResults {
     }
 }
 
-/// The survival analysis of a study (files opened once in `inputs`): arms from the ledger,
-/// randomization inference by re-running the study's assignment from its ledger.
+/// The survival analysis of a study, on the columns of [`columns`] joined by id (with the
+/// person id): arms from the ledger, randomization inference by re-running the study's
+/// assignment from its `ledger` (needed when the settings ask for it).
 pub fn study_survival(
-    study: &Study,
-    inputs: &StudyInputs,
+    joined: &Joined,
+    ledger: Option<&Ledger>,
     settings: &SurvivalSettings,
 ) -> Result<SurvivalResults> {
-    let mut requests = requests(settings);
-    requests.push(ColumnRequest::text("id"));
-    let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
-    let joined = Joined::study(inputs.files(study)?, &names, &by_requests(&requests))?;
-    let ledger = match settings.ri {
-        Some(_) => Some(inputs.parsed_ledger(study)?),
-        None => None,
-    };
-    let data = prepare(settings, &joined, true)?;
-    let analysis = analysis::analyse(&options(settings, true), &data, ledger.as_ref())?;
-    Ok(SurvivalResults::new(analysis, &joined, settings))
+    let data = prepare(settings, joined, true)?;
+    let analysis = analysis::analyse(&options(settings, true), &data, ledger)?;
+    Ok(SurvivalResults::new(analysis, joined, settings))
 }
 
-/// The survival analysis of one data file (ad hoc); randomization inference permutes the arms
-/// within strata.
-pub fn file_survival(input: &InputFile, settings: &SurvivalSettings) -> Result<SurvivalResults> {
-    if let (Some(_), Some(cluster)) = (&settings.ri, &settings.cluster) {
-        return Err(cluster.error(
-            "randomization inference with clusters needs the study's ledger, whose design \
-             re-draws whole clusters; run `lotta survival` with the study",
-        ));
-    }
-    let requests = requests(settings);
-    let names: Vec<String> = requests.iter().map(|r| r.name.clone()).collect();
-    let joined = Joined::single(input, &names, &by_requests(&requests))?;
-    let data = prepare(settings, &joined, false)?;
+/// The survival analysis of one data file's columns of [`columns`] (ad hoc); randomization
+/// inference permutes the arms within strata (with clusters the settings already refused it).
+pub fn file_survival(joined: &Joined, settings: &SurvivalSettings) -> Result<SurvivalResults> {
+    let data = prepare(settings, joined, false)?;
     let analysis = analysis::analyse(&options(settings, false), &data, None)?;
-    Ok(SurvivalResults::new(analysis, &joined, settings))
+    Ok(SurvivalResults::new(analysis, joined, settings))
 }
 
 /// The analysis's options from the resolved settings (`exit_curves`: a study's report draws
@@ -99,8 +83,9 @@ fn options(s: &SurvivalSettings, exit_curves: bool) -> Options {
     }
 }
 
-/// The columns the settings use, each once: arm, time, event, subgroup, strata, cluster.
-fn requests(s: &SurvivalSettings) -> Vec<ColumnRequest> {
+/// The columns the settings use, each once: arm, time, event, subgroup, strata, cluster; and
+/// for a study (`with_id`) the person id, to replay the ledger's assignment.
+pub fn columns(s: &SurvivalSettings, with_id: bool) -> Vec<ColumnRequest> {
     let mut requests = vec![
         ColumnRequest::text(s.treatment.value.clone()),
         ColumnRequest::optional_number(s.time.value.clone()),
@@ -113,6 +98,9 @@ fn requests(s: &SurvivalSettings) -> Vec<ColumnRequest> {
             .chain(&s.strata.value)
     {
         requests.push(ColumnRequest::text(c.clone()));
+    }
+    if with_id {
+        requests.push(ColumnRequest::text("id"));
     }
     let mut seen = BTreeSet::new();
     requests.retain(|r| seen.insert(r.name.clone()));

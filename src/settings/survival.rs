@@ -151,6 +151,14 @@ impl SurvivalSettings {
             (flags.ri_algorithm.as_ref(), RiAlgorithm::V2),
             study,
         )?;
+        // Without a study there is no ledger to replay, and permuting persons would break up
+        // the clusters the design assigned whole.
+        if let (Some(_), Some(cluster), None) = (&ri, &cluster, study) {
+            return Err(cluster.error(
+                "randomization inference with clusters needs the study's ledger, whose design \
+                 re-draws whole clusters; run `lotta survival` with the study",
+            ));
+        }
         Ok(SurvivalSettings {
             time,
             event,
@@ -215,5 +223,23 @@ mod tests {
         };
         let s = SurvivalSettings::resolve(&flags, None).unwrap();
         assert_eq!(s.at.value, [90.0, 365.0]);
+    }
+
+    #[test]
+    fn clusters_with_randomization_inference_need_a_study() {
+        let flags = SurvivalFlags {
+            cluster: Some("site".into()),
+            ri: Some(200),
+            seed: Some(1),
+            ..ad_hoc()
+        };
+        let err = SurvivalSettings::resolve(&flags, None).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("--cluster") && text.contains("study's ledger"),
+            "{text}"
+        );
+        let without_ri = SurvivalFlags { ri: None, ..flags };
+        assert!(SurvivalSettings::resolve(&without_ri, None).is_ok());
     }
 }
