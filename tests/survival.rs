@@ -337,3 +337,57 @@ fn fewer_than_100_randomization_draws_are_refused_as_for_estimate() {
         "{err}"
     );
 }
+
+#[test]
+fn subgroups_are_listed_in_level_order_and_an_empty_cell_counts_only_overall() {
+    // Levels 2, 10 and 9: numbers sort as numbers (2, 9, 10), as every other table lists
+    // subgroups; the person with an empty subgroup is in `all` only.
+    let groups = "0,5,1,10\n1,3,1,10\n0,8,1,10\n1,9,0,10\n0,2,1,10\n1,7,1,10\n\
+                  0,4,1,2\n1,6,1,2\n0,3,1,2\n1,8,0,2\n0,1,1,2\n1,5,1,2\n\
+                  0,6,1,9\n1,2,1,9\n0,7,1,9\n1,4,1,9\n0,9,1,9\n1,3,1,9\n";
+    let run = |text: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("trial.csv");
+        std::fs::write(&file, text).unwrap();
+        let o = lotta(
+            &[
+                "--data",
+                file.to_str().unwrap(),
+                "--time",
+                "t",
+                "--event",
+                "e",
+                "--treatment",
+                "z",
+                "--by",
+                "g",
+                "--tau",
+                "5",
+                "--format",
+                "csv",
+            ],
+            "1",
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let with_empty = run(&format!("z,t,e,g\n{groups}1,4,1,\n"));
+    let without = run(&format!("z,t,e,g\n{groups}"));
+    let order: Vec<&str> = with_empty
+        .lines()
+        .filter(|l| l.contains(",logrank,"))
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(order, ["all", "g=2", "g=9", "g=10"], "{with_empty}");
+    let rows_of = |out: &str, group: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.split(',').nth(1) == Some(group))
+            .map(str::to_string)
+            .collect()
+    };
+    for g in ["g=2", "g=9", "g=10"] {
+        assert!(!rows_of(&with_empty, g).is_empty());
+        assert_eq!(rows_of(&with_empty, g), rows_of(&without, g), "{g}");
+    }
+    assert_ne!(rows_of(&with_empty, "all"), rows_of(&without, "all"));
+}

@@ -4,15 +4,16 @@
 //! every time and event code checked where its file, line and column are known ([`prepare`]),
 //! then the pure analysis (`crate::survival::analysis`) on the checked persons.
 
+use crate::categorical::{Coder, Codes};
 use crate::design::ledger::Ledger;
 use crate::error::{Error, Result, nearest};
 use crate::io::join::Joined;
 use crate::io::manifest::FileHash;
 use crate::io::table::ColumnRequest;
 use crate::settings::survival::SurvivalSettings;
-use crate::survival::analysis::{self, Analysis, Options, Ri, SurvivalData, Tau};
+use crate::survival::analysis::{self, Analysis, NO_SUBGROUP, Options, Ri, SurvivalData, Tau};
 use crate::survival::{CENSORED, EVENT, status_of};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 pub use crate::tidy::survival::{
     ArmCurve, ExitCurve, SurvivalRow, curves_frame, exit_curves_frame, survival_frame,
@@ -110,78 +111,124 @@ pub fn columns(s: &SurvivalSettings, with_id: bool) -> Vec<ColumnRequest> {
 /// The most kinds of exit (causes) an event column may hold.
 const MAX_EXITS: usize = 100;
 
-fn codes_of(values: &[String]) -> Vec<u32> {
-    let levels: BTreeMap<&str, u32> = values
-        .iter()
-        .map(String::as_str)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| (v, i as u32))
-        .collect();
-    values.iter().map(|v| levels[v.as_str()]).collect()
+/// Text coded as it is read: codes in first-seen order, the last value remembered (a column of
+/// a few levels costs one comparison a person, not a hash).
+struct TextCoder<'a> {
+    coder: Coder<&'a str>,
+    last: Option<(&'a str, u32)>,
 }
 
-fn prepare<'a>(
-    s: &SurvivalSettings,
-    joined: &'a Joined,
-    with_ids: bool,
-) -> Result<SurvivalData<'a>> {
+impl<'a> TextCoder<'a> {
+    fn new() -> Self {
+        TextCoder {
+            coder: Coder::new(),
+            last: None,
+        }
+    }
+
+    fn code(&mut self, value: &'a str) -> u32 {
+        if let Some((last, c)) = self.last
+            && last == value
+        {
+            return c;
+        }
+        let c = self.coder.code(value) as u32;
+        self.last = Some((value, c));
+        c
+    }
+
+    fn levels(&self) -> &[&'a str] {
+        self.coder.levels()
+    }
+}
+
+/// The rank of each first-seen level in byte order: first-seen codes to sorted codes (the
+/// strata's and clusters' codes are sorted so, as they always were: the stratified sums and the
+/// randomization draws run over them in this order).
+fn sorted_ranks<K: Ord>(levels: &[K]) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..levels.len()).collect();
+    order.sort_by(|&a, &b| levels[a].cmp(&levels[b]));
+    let mut rank = vec![0u32; levels.len()];
+    for (r, &l) in order.iter().enumerate() {
+        rank[l] = r as u32;
+    }
+    rank
+}
+
+/// What an event code says, worked out once per distinct code.
+#[derive(Debug, Clone, Copy)]
+enum EventCode {
+    /// Empty or `NA`: the person is left out.
+    Missing,
+    Status(u8),
+    /// Neither 0 nor 1, and no cause named.
+    Unknown,
+}
+
+fn event_code(code: &str, cause: Option<&str>) -> EventCode {
+    if code.is_empty() || code.eq_ignore_ascii_case("NA") {
+        return EventCode::Missing;
+    }
+    status_of(code, cause).map_or(EventCode::Unknown, EventCode::Status)
+}
+
+/// Check every analysed person's time and event code where its file, line and column are known,
+/// and code the text columns (arm, subgroup, strata, clusters, exits) as they are read: no
+/// vector of a million strings (or of a million borrowed ones) is made.
+fn prepare(s: &SurvivalSettings, joined: &Joined, with_ids: bool) -> Result<SurvivalData> {
     let mut notes = Vec::new();
     let (tcol, ecol) = (&s.time.value, &s.event.value);
-    let arm = joined.text_refs(&s.treatment.value)?;
-    let time = joined.number(tcol)?;
-    let event = joined.text_refs(ecol)?;
+    let arm = joined.text_column(&s.treatment.value)?;
+    let time = joined.number_column(tcol)?;
+    let event = joined.text_column(ecol)?;
     let by =
         s.by.as_ref()
-            .map(|b| joined.text_refs(&b.value))
+            .map(|b| joined.text_column(&b.value))
             .transpose()?;
-    let strata: Vec<Vec<&str>> = s
+    let strata: Vec<_> = s
         .strata
         .value
         .iter()
-        .map(|c| joined.text_refs(c))
+        .map(|c| joined.text_column(c))
         .collect::<Result<_>>()?;
     let cluster = s
         .cluster
         .as_ref()
-        .map(|c| joined.text_refs(&c.value))
+        .map(|c| joined.text_column(&c.value))
         .transpose()?;
     let cause = s.cause.as_ref().map(|c| c.value.trim().to_string());
-    let mut prepared = SurvivalData {
-        ids: None,
-        time_column: joined.location(tcol, 0).with_line(1),
-        time: Vec::new(),
-        status: Vec::new(),
-        arm: Vec::new(),
-        by: by.as_ref().map(|_| Vec::new()),
-        stratum: Vec::new(),
-        cluster: Vec::new(),
-        control: String::new(),
-        treated: Vec::new(),
-        notes: Vec::new(),
-        exits: Vec::new(),
-        exit: Vec::new(),
-    };
-    let mut exit_labels: Vec<&str> = Vec::new();
     let n = joined.len();
     // Each analysed person's index into the joined persons (ids and error locations).
     let mut person: Vec<usize> = Vec::with_capacity(n);
-    prepared.time.reserve(n);
-    prepared.status.reserve(n);
-    prepared.arm.reserve(n);
-    if let Some(b) = &mut prepared.by {
-        b.reserve(n);
-    }
-    let (mut strata_keys, mut cluster_keys) = (Vec::new(), Vec::new());
-    let (mut missing, mut cause_seen) = (0usize, false);
-    let mut codes_seen = BTreeSet::new();
-    for i in 0..joined.len() {
-        if arm[i].trim().is_empty() {
+    let mut times = Vec::with_capacity(n);
+    let mut status = Vec::with_capacity(n);
+    let mut arm_codes: Vec<u32> = Vec::with_capacity(n);
+    let mut by_codes: Option<Vec<u32>> = by.as_ref().map(|_| Vec::with_capacity(n));
+    let mut stratum_codes: Vec<u32> = Vec::new();
+    let mut cluster_codes: Vec<u32> = Vec::new();
+    let mut event_codes: Vec<u32> = Vec::new();
+    let (mut arms, mut subgroups, mut clusters, mut events) = (
+        TextCoder::new(),
+        TextCoder::new(),
+        TextCoder::new(),
+        TextCoder::new(),
+    );
+    let mut stratum_keys: Coder<String> = Coder::new();
+    let mut stratum_key = String::new();
+    let mut event_kinds: Vec<EventCode> = Vec::new();
+    let mut missing = 0usize;
+    for i in 0..n {
+        let a = arm.get(i);
+        if a.is_empty() {
             continue; // a misfit the design left unassigned
         }
-        let (t, e) = (time[i], event[i].trim());
-        if t.is_nan() || e.is_empty() || e.eq_ignore_ascii_case("NA") {
+        let (t, e) = (time.number(i), event.get(i));
+        let code = events.code(e) as usize;
+        if code == event_kinds.len() {
+            event_kinds.push(event_code(e, cause.as_deref()));
+        }
+        let kind = event_kinds[code];
+        if t.is_nan() || matches!(kind, EventCode::Missing) {
             missing += 1;
             continue;
         }
@@ -192,7 +239,7 @@ fn prepare<'a>(
             )
             .with_hint("check the dates the time was computed from"));
         }
-        let Some(status) = status_of(e, cause.as_deref()) else {
+        let EventCode::Status(st) = kind else {
             return Err(Error::data(
                 joined.location(ecol, i),
                 format!("event code `{e}` is neither 0 (censored) nor 1 (event)"),
@@ -202,14 +249,8 @@ fn prepare<'a>(
                  interest with --cause LEVEL (`[survival] cause`); the others compete",
             ));
         };
-        if cause.is_some() && status != CENSORED {
-            if !codes_seen.contains(e) {
-                codes_seen.insert(e.to_string());
-            }
-            cause_seen |= status == EVENT;
-        }
         for (c, name) in strata.iter().zip(&s.strata.value) {
-            if c[i].trim().is_empty() {
+            if c.get(i).is_empty() {
                 return Err(Error::data(
                     joined.location(name, i),
                     "missing stratum; every person needs one",
@@ -217,125 +258,196 @@ fn prepare<'a>(
             }
         }
         if !strata.is_empty() {
-            strata_keys.push(
-                strata
-                    .iter()
-                    .map(|c| c[i].trim())
-                    .collect::<Vec<_>>()
-                    .join("|"),
-            );
+            stratum_key.clear();
+            for (k, c) in strata.iter().enumerate() {
+                if k > 0 {
+                    stratum_key.push('|');
+                }
+                stratum_key.push_str(c.get(i));
+            }
+            stratum_codes.push(stratum_keys.code_ref(stratum_key.as_str()) as u32);
         }
         if let (Some(cl), Some(name)) = (&cluster, &s.cluster) {
-            if cl[i].trim().is_empty() {
+            let c = cl.get(i);
+            if c.is_empty() {
                 return Err(Error::data(
                     joined.location(&name.value, i),
                     "missing cluster; every person needs one",
                 ));
             }
-            cluster_keys.push(cl[i].trim().to_string());
+            cluster_codes.push(clusters.code(c));
         }
         if cause.is_some() {
-            exit_labels.push(if status == 0 { "" } else { e });
+            event_codes.push(code as u32);
         }
         person.push(i);
-        prepared.time.push(t);
-        prepared.status.push(status);
-        // Borrowed, not copied (a million persons: a million strings).
-        prepared.arm.push(arm[i].trim());
-        if let (Some(out), Some(b)) = (&mut prepared.by, &by) {
-            out.push(b[i].trim());
+        times.push(t);
+        status.push(st);
+        arm_codes.push(arms.code(a));
+        if let (Some(out), Some(b)) = (&mut by_codes, &by) {
+            let v = b.get(i);
+            out.push(if v.is_empty() {
+                NO_SUBGROUP
+            } else {
+                subgroups.code(v)
+            });
         }
     }
-    if let Some(c) = &cause
-        && !cause_seen
-    {
-        let found: Vec<&str> = codes_seen.iter().map(String::as_str).collect();
-        let mut err = Error::data(
-            joined.location(ecol, 0).with_line(1),
-            format!(
-                "the cause `{c}` never occurs in `{ecol}`; the exits found are {}",
-                if found.is_empty() {
-                    "none".to_string()
-                } else {
-                    found.join(", ")
-                }
-            ),
-        );
-        if let Some(n) = nearest(c, found.iter().copied()) {
-            err = err.with_hint(format!("did you mean `{n}`?"));
-        }
-        return Err(err);
+    // The exits of a competing-risks analysis: every code seen on an analysed person that is
+    // not censoring, sorted.
+    let mut exit_levels: Vec<(&str, usize)> = Vec::new();
+    let mut counted = vec![false; event_kinds.len()];
+    for &c in &event_codes {
+        counted[c as usize] = true;
     }
-    if cause.is_some() {
-        if codes_seen.len() > MAX_EXITS {
+    for (c, level) in events.levels().iter().enumerate() {
+        if counted[c] && matches!(event_kinds[c], EventCode::Status(st) if st != CENSORED) {
+            exit_levels.push((level, c));
+        }
+    }
+    exit_levels.sort_unstable();
+    if let Some(c) = &cause {
+        let cause_seen = exit_levels
+            .iter()
+            .any(|&(_, k)| matches!(event_kinds[k], EventCode::Status(EVENT)));
+        if !cause_seen {
+            let found: Vec<&str> = exit_levels.iter().map(|&(l, _)| l).collect();
+            let mut err = Error::data(
+                joined.location(ecol, 0).with_line(1),
+                format!(
+                    "the cause `{c}` never occurs in `{ecol}`; the exits found are {}",
+                    if found.is_empty() {
+                        "none".to_string()
+                    } else {
+                        found.join(", ")
+                    }
+                ),
+            );
+            if let Some(n) = nearest(c, found.iter().copied()) {
+                err = err.with_hint(format!("did you mean `{n}`?"));
+            }
+            return Err(err);
+        }
+        if exit_levels.len() > MAX_EXITS {
             return Err(Error::data(
                 joined.location(ecol, 0).with_line(1),
                 format!(
                     "{} different exit codes in `{ecol}`; at most {MAX_EXITS} kinds of exit \
                      are analysed",
-                    codes_seen.len()
+                    exit_levels.len()
                 ),
             )
             .with_hint("is this the event column? It holds 0 (censored) or the kind of exit"));
         }
-        prepared.exits = codes_seen.iter().cloned().collect();
-        prepared.exit = exit_labels
-            .iter()
-            .map(|l| {
-                prepared
-                    .exits
-                    .iter()
-                    .position(|x| x == l)
-                    .map_or(0, |k| k as u8 + 1)
-            })
-            .collect();
     }
     if missing > 0 {
         notes.push(format!(
             "{missing} persons without a time or an event code in `{tcol}` / `{ecol}` are left out"
         ));
     }
-    prepared.stratum = if strata.is_empty() {
-        vec![0; person.len()]
-    } else {
-        codes_of(&strata_keys)
-    };
-    prepared.cluster = if cluster.is_some() {
-        codes_of(&cluster_keys)
-    } else {
-        vec![0; person.len()]
-    };
     // The arms: the control, and every other arm compared with it.
-    let levels: BTreeSet<&str> = prepared.arm.iter().copied().collect();
+    let levels: BTreeSet<&str> = arms.levels().iter().copied().collect();
     let tloc = || joined.location(&s.treatment.value, 0).with_line(1);
     let (control, treated) =
         crate::ops::arms::control_and_compared(&levels, s.control.as_ref(), tloc)?;
+    let arm_of: Vec<u32> = arms
+        .levels()
+        .iter()
+        .map(|a| {
+            treated
+                .iter()
+                .position(|t| t == a)
+                .map_or(0, |k| k as u32 + 1)
+        })
+        .collect();
     // An arm without a single event: the curve is flat and the hazard ratio 0 or infinite,
     // almost always a coding error.
+    let mut first = vec![usize::MAX; arm_of.len()];
+    let mut events_in = vec![0usize; arm_of.len()];
+    let mut persons_in = vec![0usize; arm_of.len()];
+    for (k, &c) in arm_codes.iter().enumerate() {
+        let c = c as usize;
+        if first[c] == usize::MAX {
+            first[c] = k;
+        }
+        persons_in[c] += 1;
+        events_in[c] += usize::from(status[k] == EVENT);
+    }
     for a in std::iter::once(&control).chain(&treated) {
-        let rows: Vec<usize> = (0..prepared.arm.len())
-            .filter(|&k| prepared.arm[k] == *a)
-            .collect();
-        if rows.iter().all(|&k| prepared.status[k] != EVENT) {
-            let first = person[rows[0]];
+        let Some(c) = arms.levels().iter().position(|l| l == a) else {
+            continue;
+        };
+        if events_in[c] == 0 {
             return Err(Error::data(
-                joined.location(ecol, first),
+                joined.location(ecol, person[first[c]]),
                 format!(
                     "no person in arm `{a}` has an event{} ({} persons, all censored): its \
                      Kaplan–Meier curve is flat and the hazard ratio is 0 or infinite",
                     cause.as_ref().map_or(String::new(), |c| format!(" of cause `{c}`")),
-                    rows.len()
+                    persons_in[c]
                 ),
             )
             .with_hint("check the event codes: 0 = censored, 1 = event (this line is the arm's first person)"));
         }
     }
-    prepared.control = control;
-    prepared.treated = treated;
-    prepared.notes = notes;
-    if with_ids {
-        let ids = joined.text("id")?;
-        prepared.ids = Some(person.iter().map(|&i| ids[i].clone()).collect());
+    for c in &mut arm_codes {
+        *c = arm_of[*c as usize];
     }
-    Ok(prepared)
+    // Subgroups in level order (numbers as numbers), as every other table lists them.
+    let by_sorted = Codes {
+        codes: (0..subgroups.levels().len()).collect(),
+        levels: subgroups.levels().to_vec(),
+    }
+    .into_level_order();
+    let mut by_rank = vec![0u32; by_sorted.levels.len()];
+    for (first_seen, &rank) in by_sorted.codes.iter().enumerate() {
+        by_rank[first_seen] = rank as u32;
+    }
+    if let Some(codes) = &mut by_codes {
+        for c in codes.iter_mut().filter(|c| **c != NO_SUBGROUP) {
+            *c = by_rank[*c as usize];
+        }
+    }
+    let remap = |codes: &mut Vec<u32>, rank: &[u32]| {
+        if codes.is_empty() {
+            *codes = vec![0; person.len()];
+        }
+        for c in codes.iter_mut() {
+            *c = rank.get(*c as usize).copied().unwrap_or(0);
+        }
+    };
+    remap(&mut stratum_codes, &sorted_ranks(stratum_keys.levels()));
+    remap(&mut cluster_codes, &sorted_ranks(clusters.levels()));
+    let exits: Vec<String> = if cause.is_some() {
+        exit_levels.iter().map(|&(l, _)| l.to_string()).collect()
+    } else {
+        Vec::new()
+    };
+    let mut exit_of = vec![0u8; event_kinds.len()];
+    for (k, &(_, c)) in exit_levels.iter().enumerate() {
+        exit_of[c] = k as u8 + 1;
+    }
+    let exit: Vec<u8> = event_codes.iter().map(|&c| exit_of[c as usize]).collect();
+    let ids = if with_ids {
+        let ids = joined.text_column("id")?;
+        Some(person.iter().map(|&i| ids.get(i).to_string()).collect())
+    } else {
+        None
+    };
+    Ok(SurvivalData {
+        ids,
+        time_column: joined.location(tcol, 0).with_line(1),
+        time: times,
+        status,
+        arm: arm_codes,
+        by: by_codes,
+        by_levels: by_sorted.levels.iter().map(|l| l.to_string()).collect(),
+        stratum: stratum_codes,
+        cluster: cluster_codes,
+        control,
+        treated,
+        notes,
+        exits,
+        exit,
+    })
 }

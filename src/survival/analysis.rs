@@ -17,7 +17,7 @@ use crate::estimate::inference::{LedgerReplay, subset_plan};
 use crate::estimate::subsets::RiAlgorithm;
 use crate::estimate::{AnalysisData, Factor, Treatment};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// What the analysis computes, resolved by the caller from the settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,19 +77,23 @@ pub struct Analysis {
     pub notes: Vec<String>,
 }
 
-/// The persons analysed, with checked values (text borrowed from the caller's columns):
-/// everything the analysis needs, prepared and checked by the caller (`ops::survival`), which
-/// alone knows the files.
+/// The persons analysed, with checked values and every text column coded: everything the
+/// analysis needs, prepared and checked by the caller (`ops::survival`), which alone knows the
+/// files.
 #[derive(Debug, Clone)]
-pub struct SurvivalData<'a> {
+pub struct SurvivalData {
     /// Each person's id (a study's analysis: to replay the ledger's assignment).
     pub ids: Option<Vec<String>>,
     /// Where the time column is (for errors about τ).
     pub time_column: crate::error::Location,
     pub time: Vec<f64>,
     pub status: Vec<u8>,
-    pub arm: Vec<&'a str>,
-    pub by: Option<Vec<&'a str>>,
+    /// Each person's arm: 0 the control, k + 1 the compared arm `treated[k]`.
+    pub arm: Vec<u32>,
+    /// Each person's subgroup (with `by`): an index into `by_levels`, or [`NO_SUBGROUP`].
+    pub by: Option<Vec<u32>>,
+    /// The subgroups, in level order (`categorical::compare_levels`).
+    pub by_levels: Vec<String>,
     pub stratum: Vec<u32>,
     pub cluster: Vec<u32>,
     pub control: String,
@@ -100,6 +104,10 @@ pub struct SurvivalData<'a> {
     pub exits: Vec<String>,
     pub exit: Vec<u8>,
 }
+
+/// The subgroup code of a person whose subgroup cell is empty: counted in the overall analysis,
+/// in no subgroup.
+pub const NO_SUBGROUP: u32 = u32::MAX;
 
 /// The methods column of each estimand.
 struct Methods {
@@ -334,56 +342,54 @@ pub fn analyse(s: &Options, p: &SurvivalData, ledger: Option<&Ledger>) -> Result
     let m = methods(s);
     let z = z_level(s.level);
     let by_name = s.by.clone();
-    let levels: Vec<String> =
-        p.by.as_ref()
-            .map(|b| {
-                b.iter()
-                    .filter(|v| !v.is_empty())
-                    .copied()
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+    let levels: Vec<String> = p.by_levels.clone();
     let mut rows = Vec::new();
     let mut curves = Vec::new();
     let mut exit_curves = Vec::new();
     let mut taus = Vec::new();
     let mut ri_comparisons = Vec::new();
+    // Every person in time order, once: each comparison's and subgroup's persons are a filter
+    // of it, already in order (no sort per group).
+    let order = time_order(&p.time);
     for (ci, treated) in p.treated.iter().enumerate() {
+        let treated_code = ci as u32 + 1;
         // The groups of this comparison: all, then each level.
-        let in_pair: Vec<usize> = (0..p.arm.len())
-            .filter(|&k| p.arm[k] == p.control || p.arm[k] == *treated)
+        let in_pair: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&k| p.arm[k] == 0 || p.arm[k] == treated_code)
             .collect();
-        let mut groups: Vec<(String, Vec<usize>)> = vec![("all".to_string(), in_pair.clone())];
+        let mut groups: Vec<(String, Vec<usize>)> = Vec::with_capacity(1 + levels.len());
         if let (Some(name), Some(by)) = (&by_name, &p.by) {
-            for l in &levels {
-                let members: Vec<usize> =
-                    in_pair.iter().copied().filter(|&k| by[k] == *l).collect();
-                groups.push((format!("{name}={l}"), members));
+            let mut members: Vec<Vec<usize>> = vec![Vec::new(); levels.len()];
+            for &k in &in_pair {
+                if let Some(m) = members.get_mut(by[k] as usize) {
+                    m.push(k);
+                }
             }
+            groups.push(("all".to_string(), in_pair));
+            for (l, m) in levels.iter().zip(members) {
+                groups.push((format!("{name}={l}"), m));
+            }
+        } else {
+            groups.push(("all".to_string(), in_pair));
         }
-        // Each group sorted on its own thread (rayon; collected in group order).
+        // Each group gathered on its own thread (rayon; collected in group order).
         let prepared_groups: Vec<(Option<Sorted>, Option<String>)> = groups
             .par_iter()
             .map(|(label, idx)| {
-                let g: Vec<u8> = idx
-                    .iter()
-                    .map(|&k| u8::from(p.arm[k] == *treated))
-                    .collect();
-                if !g.contains(&0) || !g.contains(&1) {
+                let in_arm = |a: u32| idx.iter().any(|&k| p.arm[k] == a);
+                if !in_arm(0) || !in_arm(treated_code) {
                     let note = format!(
                         "{label}: an arm of {treated} vs {} has nobody; the subgroup is left out",
                         p.control
                     );
                     return Ok((None, Some(note)));
                 }
-                let t: Vec<f64> = idx.iter().map(|&k| p.time[k]).collect();
-                let st: Vec<u8> = idx.iter().map(|&k| p.status[k]).collect();
-                let sr: Vec<u32> = idx.iter().map(|&k| p.stratum[k]).collect();
-                let cl: Vec<u32> = idx.iter().map(|&k| p.cluster[k]).collect();
-                Ok((Some(Sorted::new(&t, &st, &g, Some(&sr), Some(&cl))?), None))
+                let group = |k: usize| u8::from(p.arm[k] == treated_code);
+                let data =
+                    Sorted::gathered(idx, &p.time, &p.status, group, &p.stratum, &p.cluster)?;
+                Ok((Some(data), None))
             })
             .collect::<Result<_>>()?;
         let mut sorted: Vec<Option<Sorted>> = Vec::with_capacity(groups.len());
@@ -447,7 +453,7 @@ pub fn analyse(s: &Options, p: &SurvivalData, ledger: Option<&Ledger>) -> Result
                 // The exits' curves are for the study's report only (`lotta survival` on one
                 // file prints no curves).
                 if ci == 0 && s.exit_curves {
-                    out.exit_curves = exit_curves_of(p, label, idx, treated);
+                    out.exit_curves = exit_curves_of(p, label, idx, treated_code);
                 }
                 let keep = (ci == 0).then_some(&mut out.curves);
                 out.result = analyse_group(
@@ -527,7 +533,16 @@ pub fn analyse(s: &Options, p: &SurvivalData, ledger: Option<&Ledger>) -> Result
         ));
     }
     if let Some(ri) = &s.ri {
-        randomization_inference(s, p, ledger, *ri, &ri_comparisons, &levels, &mut rows)?;
+        randomization_inference(
+            s,
+            p,
+            ledger,
+            *ri,
+            &ri_comparisons,
+            &levels,
+            &order,
+            &mut rows,
+        )?;
         if let (None, Some(a)) = (ledger, ri.algorithm) {
             notes.push(format!(
                 "randomization p-values from {} draws: permutation within strata by algorithm {}, seed {}",
@@ -551,18 +566,19 @@ pub fn analyse(s: &Options, p: &SurvivalData, ledger: Option<&Ledger>) -> Result
 /// The cumulative incidence (Aalen–Johansen, as `cmprsk::cuminc`) of every exit for the
 /// persons `idx` of one subgroup, per arm (control first): exit k is the event, every other
 /// exit competes. Nothing without a cause.
-fn exit_curves_of(p: &SurvivalData, label: &str, idx: &[usize], treated: &str) -> Vec<ExitCurve> {
+fn exit_curves_of(p: &SurvivalData, label: &str, idx: &[usize], treated: u32) -> Vec<ExitCurve> {
     let mut out = Vec::new();
     if p.exits.is_empty() {
         return out;
     }
-    for arm in [&p.control, &treated.to_string()] {
-        let members: Vec<usize> = idx.iter().copied().filter(|&k| p.arm[k] == *arm).collect();
-        let members: Vec<usize> =
-            time_order(&members.iter().map(|&k| p.time[k]).collect::<Vec<_>>())
-                .into_iter()
-                .map(|j| members[j])
-                .collect();
+    for code in [0, treated] {
+        let arm = if code == 0 {
+            &p.control
+        } else {
+            &p.treated[code as usize - 1]
+        };
+        // `idx` is in time order already; the arm's persons keep it.
+        let members: Vec<usize> = idx.iter().copied().filter(|&k| p.arm[k] == code).collect();
         let time: Vec<f64> = members.iter().map(|&k| p.time[k]).collect();
         for (c, cause) in p.exits.iter().enumerate() {
             let code = c as u8 + 1;
@@ -603,15 +619,12 @@ fn randomization_inference(
     ri: Ri,
     comparisons: &[(usize, f64, Vec<String>)],
     levels: &[String],
+    order: &[usize],
     rows: &mut [SurvivalRow],
 ) -> Result<()> {
     let mut arms = vec![p.control.clone()];
     arms.extend(p.treated.iter().cloned());
-    let codes: Vec<usize> = p
-        .arm
-        .iter()
-        .map(|a| arms.iter().position(|x| x == a).unwrap_or(usize::MAX))
-        .collect();
+    let codes: Vec<usize> = p.arm.iter().map(|&a| a as usize).collect();
     let n = codes.len();
     let data = AnalysisData {
         treatment: Treatment {
@@ -639,7 +652,6 @@ fn randomization_inference(
         ids: p.ids.clone(),
     };
     // Members of each subgroup as positions in time order, overall and within strata.
-    let order = time_order(&p.time);
     let time: Vec<f64> = order.iter().map(|&i| p.time[i]).collect();
     let status: Vec<u8> = order.iter().map(|&i| p.status[i]).collect();
     let members_of = |keep: &dyn Fn(usize) -> bool| {
@@ -655,14 +667,14 @@ fn randomization_inference(
     };
     let mut members = vec![members_of(&|_| true)];
     if let Some(by) = &p.by {
-        for l in levels {
-            members.push(members_of(&|i| by[i] == *l));
+        for l in 0..levels.len() {
+            members.push(members_of(&|i| by[i] == l as u32));
         }
     }
     let ri_data = RiData {
         time: &time,
         status: &status,
-        order: &order,
+        order,
         members,
         comparisons: comparisons.iter().map(|c| (c.0, c.1)).collect(),
     };

@@ -83,6 +83,43 @@ impl Sorted {
         })
     }
 
+    /// The persons `members` (positions into the columns, already in the stable time order of
+    /// [`time_order`], as a filter of it keeps them) gathered without sorting again: what
+    /// [`Sorted::new`] gives for the same persons. `group` is each position's group (0 or 1).
+    pub fn gathered(
+        members: &[usize],
+        time: &[f64],
+        status: &[u8],
+        group: impl Fn(usize) -> u8,
+        stratum: &[u32],
+        cluster: &[u32],
+    ) -> Result<Sorted> {
+        let at = |i: usize| members[i];
+        if let Some(k) = (1..members.len()).find(|&k| time[at(k - 1)] > time[at(k)]) {
+            return Err(Error::compute(format!(
+                "survival: persons not in time order at position {k}"
+            )));
+        }
+        let sorted = Sorted {
+            time: members.iter().map(|&i| time[i]).collect(),
+            status: members.iter().map(|&i| status[i]).collect(),
+            group: members.iter().map(|&i| group(i)).collect(),
+            stratum: members.iter().map(|&i| stratum[i]).collect(),
+            cluster: members.iter().map(|&i| cluster[i]).collect(),
+        };
+        if let Some(t) = sorted.time.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
+            return Err(Error::compute(format!(
+                "survival: time {t} is not a finite number ≥ 0"
+            )));
+        }
+        if sorted.status.iter().any(|&s| s > COMPETING) || sorted.group.iter().any(|&g| g > 1) {
+            return Err(Error::compute(
+                "survival: status not 0/1/2 or group not 0/1",
+            ));
+        }
+        Ok(sorted)
+    }
+
     pub fn len(&self) -> usize {
         self.time.len()
     }
