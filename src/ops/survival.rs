@@ -132,7 +132,12 @@ impl<'a> TextCoder<'a> {
         {
             return c;
         }
-        let c = self.coder.code(value) as u32;
+        // A handful of levels (arms, genders, event codes): a scan beats hashing.
+        let levels = self.coder.levels();
+        let c = match levels.iter().take(8).position(|l| *l == value) {
+            Some(c) => c as u32,
+            None => self.coder.code(value) as u32,
+        };
         self.last = Some((value, c));
         c
     }

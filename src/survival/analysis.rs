@@ -191,6 +191,7 @@ fn analyse_group(
     let mut points: [Vec<Option<Point>>; 2] = Default::default();
     let mut rmsts: [Option<Rmst>; 2] = [None, None];
     let mut fits: [(Vec<f64>, Vec<u8>); 2] = Default::default();
+    let mut km_curves: [Curve; 2] = Default::default();
     for g in 0..2u8 {
         let arm = if g == 0 { control } else { treated };
         let (t, st) = data.group_of(g);
@@ -224,14 +225,14 @@ fn analyse_group(
         rows.push(row);
         rmsts[usize::from(g)] = Some(r);
         fits[usize::from(g)] = (t, st);
+        km_curves[usize::from(g)] = curve;
     }
     if let Some(c) = curves {
-        for g in 0..2u8 {
-            let (t, st) = &fits[usize::from(g)];
+        for (g, curve) in km_curves.into_iter().enumerate() {
             c.push(ArmCurve {
                 subgroup: label.to_string(),
                 arm: (if g == 0 { control } else { treated }).to_string(),
-                curve: Curve::fit(t, st),
+                curve,
             });
         }
     }
@@ -387,8 +388,9 @@ pub fn analyse(s: &Options, p: &SurvivalData, ledger: Option<&Ledger>) -> Result
                     return Ok((None, Some(note)));
                 }
                 let group = |k: usize| u8::from(p.arm[k] == treated_code);
-                let data =
-                    Sorted::gathered(idx, &p.time, &p.status, group, &p.stratum, &p.cluster)?;
+                let stratum = (!s.strata.is_empty()).then_some(&p.stratum[..]);
+                let cluster = s.cluster.is_some().then_some(&p.cluster[..]);
+                let data = Sorted::gathered(idx, &p.time, &p.status, group, stratum, cluster)?;
                 Ok((Some(data), None))
             })
             .collect::<Result<_>>()?;
@@ -404,8 +406,7 @@ pub fn analyse(s: &Options, p: &SurvivalData, ledger: Option<&Ledger>) -> Result
             let Some(data) = data else { continue };
             let mut lasts = Vec::new();
             for g in 0..2u8 {
-                let (t, st) = data.group_of(g);
-                if let Some(last) = rmst::last_observation(&t, &st) {
+                if let Some(last) = data.last_observation_of(g) {
                     let until = rmst::defined_until(last);
                     if until < bound.0 {
                         let arm = if g == 0 { &p.control } else { treated };

@@ -91,8 +91,8 @@ impl Sorted {
         time: &[f64],
         status: &[u8],
         group: impl Fn(usize) -> u8,
-        stratum: &[u32],
-        cluster: &[u32],
+        stratum: Option<&[u32]>,
+        cluster: Option<&[u32]>,
     ) -> Result<Sorted> {
         let at = |i: usize| members[i];
         if let Some(k) = (1..members.len()).find(|&k| time[at(k - 1)] > time[at(k)]) {
@@ -104,8 +104,14 @@ impl Sorted {
             time: members.iter().map(|&i| time[i]).collect(),
             status: members.iter().map(|&i| status[i]).collect(),
             group: members.iter().map(|&i| group(i)).collect(),
-            stratum: members.iter().map(|&i| stratum[i]).collect(),
-            cluster: members.iter().map(|&i| cluster[i]).collect(),
+            stratum: stratum.map_or_else(
+                || vec![0; members.len()],
+                |s| members.iter().map(|&i| s[i]).collect(),
+            ),
+            cluster: cluster.map_or_else(
+                || vec![0; members.len()],
+                |c| members.iter().map(|&i| c[i]).collect(),
+            ),
         };
         if let Some(t) = sorted.time.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
             return Err(Error::compute(format!(
@@ -130,8 +136,31 @@ impl Sorted {
 
     /// The observations of group `g`, in time order: (times, statuses).
     pub fn group_of(&self, g: u8) -> (Vec<f64>, Vec<u8>) {
-        let keep = (0..self.len()).filter(|&i| self.group[i] == g);
-        keep.map(|i| (self.time[i], self.status[i])).unzip()
+        // Sized first: two exact allocations, no growth (a million persons: no copying).
+        let n = self.group.iter().filter(|&&x| x == g).count();
+        let (mut time, mut status) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for ((&t, &s), _) in self
+            .time
+            .iter()
+            .zip(&self.status)
+            .zip(&self.group)
+            .filter(|(_, x)| **x == g)
+        {
+            time.push(t);
+            status.push(s);
+        }
+        (time, status)
+    }
+
+    /// Group `g`'s last observed time and whether every observation at it is an event
+    /// ([`rmst::last_observation`] of [`Sorted::group_of`], without copying the group).
+    pub fn last_observation_of(&self, g: u8) -> Option<(f64, bool)> {
+        rmst::last_observation_in(
+            (0..self.len())
+                .rev()
+                .filter(|&i| self.group[i] == g)
+                .map(|i| (self.time[i], self.status[i])),
+        )
     }
 
     /// The same observations with another group vector (randomization inference): the order

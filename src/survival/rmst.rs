@@ -123,13 +123,16 @@ pub fn influence(curve: &Curve, tau: f64, time: &[f64], status: &[u8]) -> Vec<f6
 /// The last observation of an arm: its time and whether an event happened then (survRM2 takes
 /// the minimum status among ties at the largest time, so any censoring there counts).
 pub fn last_observation(time: &[f64], status: &[u8]) -> Option<(f64, bool)> {
-    let last = *time.last()?;
-    let all_events = time
-        .iter()
-        .zip(status)
-        .rev()
-        .take_while(|(t, _)| **t == last)
-        .all(|(_, s)| *s == EVENT);
+    last_observation_in(time.iter().copied().zip(status.iter().copied()).rev())
+}
+
+/// [`last_observation`] of observations given from the last backwards (time, status).
+pub fn last_observation_in(mut backwards: impl Iterator<Item = (f64, u8)>) -> Option<(f64, bool)> {
+    let (last, status) = backwards.next()?;
+    let all_events = status == EVENT
+        && backwards
+            .take_while(|(t, _)| *t == last)
+            .all(|(_, s)| s == EVENT);
     Some((last, all_events))
 }
 
