@@ -151,8 +151,11 @@ pub struct RiSettings {
 
 impl Choice for RiAlgorithm {
     const WHAT: &'static str = "randomization-inference algorithm";
-    const WORDS: &'static [(&'static str, RiAlgorithm)] =
-        &[("v2", RiAlgorithm::V2), ("v1", RiAlgorithm::V1)];
+    const WORDS: &'static [(&'static str, RiAlgorithm)] = &[
+        ("v2", RiAlgorithm::V2),
+        ("v1", RiAlgorithm::V1),
+        ("v3", RiAlgorithm::V3),
+    ];
 }
 
 /// The treatment column: with a study the ledger's `arm` (a `--treatment` flag is then an
