@@ -180,7 +180,7 @@ pub fn treatment_column(flag: Option<&String>, study: Option<&Study>) -> Result<
 /// say: None for no draws (or 0); fewer than [`MIN_RI_DRAWS`] refused, naming the flag or key; the
 /// seed from `--seed` or the study. One rule for every analysis with randomization inference.
 ///
-/// The draw algorithm (`--ri-algorithm v1|v2`, else the command's default) applies to data
+/// The draw algorithm (`--ri-algorithm v1|v2|v3`, else the command's default) applies to data
 /// without a ledger (docs/randomization-inference.md). With a study the flag is refused: its
 /// draws re-run the study's own assignment from the ledger.
 pub fn ri_settings(

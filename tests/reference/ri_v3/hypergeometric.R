@@ -2,6 +2,7 @@
 # (`rng::Stream::hypergeometric`, tests/ri_v3.rs): R's dhyper (Loader's saddle-point form, an
 # implementation independent of lotta's) for the cases the test draws, every value of the
 # support with probability above 1e-15. Run from this folder: Rscript hypergeometric.R
+options(scipen = 100)
 cases <- data.frame(
   case = c("small", "stratum", "skewed", "large"),
   population = c(10, 3125, 400, 100000),
