@@ -450,3 +450,51 @@ fn v3_falls_back_to_v2_and_says_why() {
         assert_eq!(asked.stdout, plain.stdout, "{extra:?}");
     }
 }
+
+/// `survival --ri-algorithm v3` draws by v2 (its statistics are counted by cells of persons
+/// already) and says so: the output is v2's golden output, and the note names both.
+#[test]
+fn survival_asked_for_v3_draws_by_v2_and_says_so() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_lotta"))
+        .current_dir(root)
+        .args([
+            "survival",
+            "--data",
+            "tests/reference/survival/d_monthly.csv",
+            "--time",
+            "time",
+            "--event",
+            "event",
+            "--treatment",
+            "arm",
+            "--control",
+            "standard",
+            "--by",
+            "gender",
+            "--strata",
+            "site",
+            "--ri",
+            "500",
+            "--seed",
+            "7",
+            "--ri-algorithm",
+            "v3",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let expected = std::fs::read(root.join("tests/golden/survival_ri/monthly_v2.csv")).unwrap();
+    assert!(
+        out.stdout == expected,
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        stderr.contains("by algorithm v2, seed 7; v3 was asked for, but it serves estimate's statistics only, so v2 drew"),
+        "{stderr}"
+    );
+}
