@@ -625,7 +625,7 @@ fn type_plan_or_reason(
     let plan = TypePlan::new(&data.treatment.codes, &strata, &kinds)?;
     if plan.type_count() as f64 > types::MAX_TYPES_PER_ROW * n as f64 {
         return Ok(Err(format!(
-            "the rows form {} types of exchangeable rows, more than a quarter of the {n} rows (continuous covariates or outcomes), so counting types saves nothing",
+            "the rows form {} types of exchangeable rows, more than a quarter of the {n} rows (continuous covariates or outcomes): counting types saves nothing",
             plan.type_count()
         )));
     }
