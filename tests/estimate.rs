@@ -1382,7 +1382,7 @@ fn ri_algorithm_v1_reproduces_the_old_draws_and_v2_is_the_default() {
         frame.number(0, "p_value_ri").unwrap(),
         extreme as f64 / 300.0
     );
-    let bad = lotta(dir.path(), &args(&["--ri-algorithm", "v3"]));
+    let bad = lotta(dir.path(), &args(&["--ri-algorithm", "v4"]));
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("--ri-algorithm"), "{}", bad.stderr);
 }

@@ -114,9 +114,10 @@ pub struct Flags {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Draw algorithm of randomization inference without a ledger: v2 (one random subset per
-    /// stratum) or v1 (a full shuffle per stratum, as releases before v2; reproduces their
-    /// p-values) [default: v2].
-    #[arg(long, value_name = "v1|v2")]
+    /// stratum), v3 (counts per type of identical rows: fastest with discrete data; v2 draws
+    /// where it does not apply, and the note says so) or v1 (a full shuffle per stratum, as
+    /// releases before v2; reproduces their p-values) [default: v2].
+    #[arg(long, value_name = "v1|v2|v3")]
     pub ri_algorithm: Option<String>,
     /// Wild cluster bootstrap with this many draws for every regression row (needs clusters;
     /// with Rademacher weights and 2^G <= B all sign vectors are enumerated) (`[analysis]

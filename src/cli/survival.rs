@@ -76,8 +76,9 @@ pub struct Flags {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Draw algorithm of randomization inference without a ledger: v2 (one random subset per
-    /// stratum) or v1 (a full shuffle per stratum, as releases before v2) [default: v2].
-    #[arg(long, value_name = "v1|v2")]
+    /// stratum) or v1 (a full shuffle per stratum, as releases before v2) [default: v2]; v3
+    /// (type counts) serves `estimate`'s statistics, and here v2 draws for it.
+    #[arg(long, value_name = "v1|v2|v3")]
     pub ri_algorithm: Option<String>,
     /// table, csv, json, markdown or latex.
     #[arg(long, value_parser = crate::cli::common::format, default_value = "table")]

@@ -35,6 +35,9 @@ use crate::error::Result;
 use crate::linalg::{self, Columns};
 use nalgebra::{DMatrix, DVector};
 
+mod by_type;
+pub use by_type::TypeStatistic;
+
 /// Relative accuracy to which a cell's linear maps must reproduce the model's columns.
 const MAP_TOLERANCE: f64 = 1e-9;
 

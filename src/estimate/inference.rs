@@ -10,6 +10,7 @@ use super::fast::fast_statistic;
 use super::ri;
 use super::rows::Family;
 use super::subsets::{self, RiAlgorithm, SubsetPlan};
+use super::types::{self, TypePlan};
 use super::{AnalysisData, EstimateOptions, Estimates, recompute};
 use crate::error::{Error, Result};
 use crate::rng::Stream;
@@ -168,7 +169,7 @@ pub fn randomization_inference(
     statistic_kind: RiStatistic,
     reweight: Option<&Reweight<'_>>,
     progress: &dyn crate::progress::Progress,
-) -> Result<()> {
+) -> Result<Option<DrawnBy>> {
     let (draws, draw) = (assignments.count, assignments.draw);
     if draws == 0 {
         return Err(Error::compute(
@@ -302,6 +303,49 @@ pub fn randomization_inference(
         }
         _ => None,
     };
+    // Draws of algorithm v3, when asked for and it applies: counts per type of exchangeable rows
+    // (`estimate::types`), every statistic from per-type sums (`fast::TypeStatistic`).
+    let type_plan = match assignments.subsets {
+        Some(s) if s.algorithm == RiAlgorithm::V3 => Some(type_plan_or_reason(
+            data,
+            fast.as_ref(),
+            studentized,
+            reweight.is_some(),
+        )?),
+        _ => None,
+    };
+    let by_types = match (&type_plan, &fast, assignments.subsets) {
+        (Some(Ok(plan)), Some(f), Some(s)) => {
+            f.for_types(plan).map(|statistic| (plan, statistic, s.seed))
+        }
+        _ => None,
+    };
+    let drawn_by = assignments
+        .subsets
+        .map(|s| match (s.algorithm, &type_plan) {
+            (RiAlgorithm::V3, Some(Ok(plan))) if by_types.is_some() => DrawnBy {
+                algorithm: RiAlgorithm::V3,
+                detail: Some(format!(
+                    "counts of {} types of exchangeable rows in {} rows",
+                    plan.type_count(),
+                    plan.len()
+                )),
+            },
+            (RiAlgorithm::V3, reason) => DrawnBy {
+                algorithm: RiAlgorithm::V2,
+                detail: Some(format!(
+                    "v3 was asked for, but {}, so v2 drew",
+                    match reason {
+                        Some(Err(why)) => why.as_str(),
+                        _ => "its per-type sums do not cover these data",
+                    }
+                )),
+            },
+            (other, _) => DrawnBy {
+                algorithm: other,
+                detail: None,
+            },
+        });
     // One pass over the draws: every statistic, and for each interval a_r = DiM(z_r, y) and
     // b_r = DiM(z_r, z), from which the whole test inversion follows
     // (`ri::interval_from_draws`). No draw is kept or made twice.
@@ -322,8 +366,29 @@ pub fn randomization_inference(
         }
     };
     progress.start("randomization inference", draws as u64);
-    let per_draw: Option<Vec<PerDraw>> = match &by_subsets {
-        Some((moved, s)) => (0..draws)
+    let per_draw: Option<Vec<PerDraw>> = match (&by_types, &by_subsets) {
+        (Some((plan, statistic, seed)), _) => (0..draws)
+            .into_par_iter()
+            // As below: buffers once per piece of at least 64 draws; a draw never depends on
+            // the one before it, so the result is the same on any number of threads.
+            .with_min_len(64)
+            .map_init(
+                || (Vec::new(), super::types::TypeDraw::default(), Vec::new()),
+                |(remaining, drawn, sums), r| {
+                    if progress.cancelled() {
+                        return None;
+                    }
+                    progress.advance(1);
+                    plan.draw_into(*seed, r, remaining, drawn);
+                    if let Some((stats, all)) = statistic.eval_with_pieces(drawn, sums) {
+                        let pieces = intervals.iter().map(|d| all[d.outcome]).collect();
+                        return Some((stats, pieces));
+                    }
+                    Some(by_codes(&plan.codes(drawn)))
+                },
+            )
+            .collect(),
+        (None, Some((moved, s))) => (0..draws)
             .into_par_iter()
             // Each worker's buffers (a copy of the plan's positions) are made once per piece
             // of work: pieces of at least 64 draws. A draw never depends on the one before it
@@ -351,7 +416,7 @@ pub fn randomization_inference(
                 },
             )
             .collect(),
-        None => (0..draws)
+        (None, None) => (0..draws)
             .into_par_iter()
             .map(|r| {
                 if progress.cancelled() {
@@ -412,7 +477,7 @@ pub fn randomization_inference(
             estimates.rows[d.row].ri_conf_high = Some(hi);
         }
     }
-    Ok(())
+    Ok(drawn_by)
 }
 
 /// The randomization p-value of every joint heterogeneity test: the share of draws whose
@@ -507,6 +572,64 @@ pub struct Assignments<'a> {
 pub struct SubsetDraws<'a> {
     pub plan: &'a SubsetPlan,
     pub seed: u64,
+    /// The algorithm asked for: v2, or v3 (type counts, `estimate::types`), which draws from
+    /// its own streams where it applies and leaves the draws to v2 (this plan) where not.
+    pub algorithm: RiAlgorithm,
+}
+
+/// The algorithm that made the sampled draws of ad hoc data, and what the note adds about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrawnBy {
+    pub algorithm: RiAlgorithm,
+    /// How v3 drew (its types), or why v2 drew when v3 was asked for.
+    pub detail: Option<String>,
+}
+
+/// The plan of algorithm v3 for ad hoc data (`estimate::types`), or why v3 does not apply and v2
+/// draws instead: the statistic refits rows (the studentized statistic, weights, an estimator
+/// the fast statistic does not cover), or the rows form more types than
+/// [`types::MAX_TYPES_PER_ROW`] of their number (continuous covariates or outcomes).
+fn type_plan_or_reason(
+    data: &AnalysisData,
+    fast: Option<&super::fast::FastStatistic>,
+    studentized: bool,
+    reweighted: bool,
+) -> Result<std::result::Result<TypePlan, String>> {
+    let n = data.n_rows();
+    let fast = match fast {
+        Some(f) => f,
+        None if studentized => {
+            return Ok(Err(
+                "the studentized statistic refits every draw's rows".to_string()
+            ));
+        }
+        None if reweighted => {
+            return Ok(Err(
+                "weighted estimates are refitted for every draw".to_string()
+            ));
+        }
+        None => {
+            return Ok(Err(
+                "this estimator is refitted for every draw (weights, a participation column or a model the per-cell sums do not cover)"
+                    .to_string(),
+            ));
+        }
+    };
+    let Some(kinds) = fast.row_kinds(n) else {
+        return Ok(Err("its per-type sums do not cover these data".to_string()));
+    };
+    let strata: Vec<usize> = data
+        .strata
+        .as_ref()
+        .map_or_else(|| vec![0; n], |s| s.codes.clone());
+    let plan = TypePlan::new(&data.treatment.codes, &strata, &kinds)?;
+    if plan.type_count() as f64 > types::MAX_TYPES_PER_ROW * n as f64 {
+        return Ok(Err(format!(
+            "the rows form {} types of exchangeable rows, more than a quarter of the {n} rows (continuous covariates or outcomes): counting types saves nothing",
+            plan.type_count()
+        )));
+    }
+    Ok(Ok(plan))
 }
 
 /// The assignments of [`Assignments`] per randomization unit: the unit of every analysis row,

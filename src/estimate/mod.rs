@@ -25,6 +25,7 @@ pub mod ri;
 pub mod rows;
 pub mod subgroups;
 pub mod subsets;
+pub mod types;
 pub mod vcov;
 pub mod weights;
 pub mod wild;

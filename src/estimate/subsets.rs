@@ -44,6 +44,10 @@ pub enum RiAlgorithm {
     /// One random subset per stratum (this module), streams `ri/v2/draw=<r>`: the default.
     #[default]
     V2,
+    /// Counts per type of exchangeable rows and label (`estimate::types`), streams
+    /// `ri/v3/draw=<r>`, where the statistic is computed from per-cell sums and the rows form few
+    /// types; elsewhere v2 draws, and the output says so.
+    V3,
 }
 
 impl RiAlgorithm {
@@ -52,6 +56,7 @@ impl RiAlgorithm {
         match self {
             RiAlgorithm::V1 => "v1",
             RiAlgorithm::V2 => "v2",
+            RiAlgorithm::V3 => "v3",
         }
     }
 }

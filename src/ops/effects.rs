@@ -114,7 +114,7 @@ pub fn infer(
     if let Some(ri) = settings.ri_plan() {
         let data = &effects.data;
         // The algorithm of sampled ad hoc draws, once made.
-        let mut drawn_by: Option<RiAlgorithm> = None;
+        let mut drawn_by: Option<inference::DrawnBy> = None;
         let fits = |count: u128| ri.exact_max > 0 && count <= u128::from(ri.exact_max);
         let exact_count = match ledger {
             Some(ledger) => {
@@ -220,9 +220,11 @@ pub fn infer(
                 // Sampled ad hoc draws name their algorithm and seed, so a p-value can be
                 // reproduced by asking for them (docs/randomization-inference.md).
                 match drawn_by {
-                    Some(a) => {
-                        let fallback = match ri.algorithm {
-                            Some(asked) if asked != a => format!(
+                    Some(drawn) => {
+                        let a = drawn.algorithm;
+                        let fallback = match (ri.algorithm, &drawn.detail) {
+                            (_, Some(detail)) => format!("; {detail}"),
+                            (Some(asked), None) if asked != a => format!(
                                 "; algorithm {} cannot draw more than 2^32 − 1 rows, so {} drew",
                                 asked.word(),
                                 a.word()
@@ -253,18 +255,20 @@ pub fn infer(
 /// Sampled randomization inference for ad hoc data (no ledger): complete randomization of the
 /// observed arm labels within strata, drawn by the plan's algorithm: v1 (a full shuffle of
 /// every stratum, as releases before v2; reproduces their p-values) or v2 (one random subset
-/// per stratum, `estimate::subsets`). Both refuse clusters, as before. Returns the algorithm
-/// that drew: v1 where v2 cannot (more than 2³² − 1 rows), which the caller's note says.
+/// per stratum, `estimate::subsets`) or v3 (counts per type of exchangeable rows,
+/// `estimate::types`, which leaves the draws to v2 where it does not apply). All refuse
+/// clusters, as before. Returns the algorithm that drew: v1 where v2 and v3 cannot (more than
+/// 2³² − 1 rows), which the caller's note says, and v2 where v3 does not apply, with the reason.
 fn sampled_ad_hoc(
     data: &AnalysisData,
     options: &crate::estimate::EstimateOptions,
     estimates: &mut Estimates,
     ri: &inference::RiPlan,
     progress: &dyn crate::progress::Progress,
-) -> Result<RiAlgorithm> {
+) -> Result<inference::DrawnBy> {
     let v2_fits = u32::try_from(data.n_rows()).is_ok();
     let algorithm = match ri.algorithm.unwrap_or_default() {
-        RiAlgorithm::V2 if !v2_fits => RiAlgorithm::V1,
+        RiAlgorithm::V2 | RiAlgorithm::V3 if !v2_fits => RiAlgorithm::V1,
         asked => asked,
     };
     let seed = ri.seed;
@@ -276,10 +280,17 @@ fn sampled_ad_hoc(
             v1_draw = inference::permutation_draws(data, seed)?;
             (&v1_draw, None)
         }
-        RiAlgorithm::V2 => {
+        RiAlgorithm::V2 | RiAlgorithm::V3 => {
             plan = inference::subset_plan(data)?;
             v2_draw = |r: usize| plan.codes(&plan.draw(seed, r));
-            (&v2_draw, Some(inference::SubsetDraws { plan: &plan, seed }))
+            (
+                &v2_draw,
+                Some(inference::SubsetDraws {
+                    plan: &plan,
+                    seed,
+                    algorithm,
+                }),
+            )
         }
     };
     let assignments = inference::Assignments {
@@ -289,7 +300,7 @@ fn sampled_ad_hoc(
         members: None,
         subsets,
     };
-    inference::randomization_inference(
+    let drawn = inference::randomization_inference(
         data,
         options,
         estimates,
@@ -298,7 +309,10 @@ fn sampled_ad_hoc(
         None,
         progress,
     )?;
-    Ok(algorithm)
+    Ok(drawn.unwrap_or(inference::DrawnBy {
+        algorithm,
+        detail: None,
+    }))
 }
 
 /// A family's error as an error of the spec key that declared it (its message and hint kept).

@@ -151,8 +151,11 @@ pub struct RiSettings {
 
 impl Choice for RiAlgorithm {
     const WHAT: &'static str = "randomization-inference algorithm";
-    const WORDS: &'static [(&'static str, RiAlgorithm)] =
-        &[("v2", RiAlgorithm::V2), ("v1", RiAlgorithm::V1)];
+    const WORDS: &'static [(&'static str, RiAlgorithm)] = &[
+        ("v2", RiAlgorithm::V2),
+        ("v1", RiAlgorithm::V1),
+        ("v3", RiAlgorithm::V3),
+    ];
 }
 
 /// The treatment column: with a study the ledger's `arm` (a `--treatment` flag is then an
@@ -177,7 +180,7 @@ pub fn treatment_column(flag: Option<&String>, study: Option<&Study>) -> Result<
 /// say: None for no draws (or 0); fewer than [`MIN_RI_DRAWS`] refused, naming the flag or key; the
 /// seed from `--seed` or the study. One rule for every analysis with randomization inference.
 ///
-/// The draw algorithm (`--ri-algorithm v1|v2`, else the command's default) applies to data
+/// The draw algorithm (`--ri-algorithm v1|v2|v3`, else the command's default) applies to data
 /// without a ledger (docs/randomization-inference.md). With a study the flag is refused: its
 /// draws re-run the study's own assignment from the ledger.
 pub fn ri_settings(

@@ -545,10 +545,19 @@ pub fn analyse(s: &Options, p: &SurvivalData, ledger: Option<&Ledger>) -> Result
             &mut rows,
         )?;
         if let (None, Some(a)) = (ledger, ri.algorithm) {
+            // v3 (type counts) serves the per-cell sums of `estimate`; survival's statistics
+            // are counted by cells of persons already (`survival::ri_cells`), and v2 draws them.
+            let (drew, why) = match a {
+                RiAlgorithm::V3 => (
+                    RiAlgorithm::V2,
+                    "; v3 was asked for, but it serves estimate's statistics only, so v2 drew",
+                ),
+                other => (other, ""),
+            };
             notes.push(format!(
-                "randomization p-values from {} draws: permutation within strata by algorithm {}, seed {}",
+                "randomization p-values from {} draws: permutation within strata by algorithm {}, seed {}{why}",
                 ri.draws,
-                a.word(),
+                drew.word(),
                 ri.seed
             ));
         }
@@ -694,7 +703,8 @@ fn randomization_inference(
                     let plan = subset_plan(&data)?;
                     ri_data.simulate_permutations(ri.draws as usize, &plan, &codes, ri.seed)
                 }
-                RiAlgorithm::V2 => {
+                // v3 is for estimate's statistics: v2 draws here (the note says so).
+                RiAlgorithm::V2 | RiAlgorithm::V3 => {
                     let plan = subset_plan(&data)?;
                     ri_data.simulate_subsets(ri.draws as usize, &plan, &codes, ri.seed)
                 }
