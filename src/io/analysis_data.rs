@@ -12,7 +12,7 @@ use crate::estimate::{AnalysisData, Covariate, CovariateValues, Factor, Treatmen
 use crate::io::formats::InputKind;
 use crate::io::join::{Joined, StudyFiles, check_header};
 use crate::io::source::InputFile;
-use crate::io::table::{ColumnRequest, Table, is_missing, numbers_or_categories};
+use crate::io::table::{ColumnRequest, MISSING_CODE, Table, is_missing, numbers_or_categories};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -351,6 +351,21 @@ fn text_codes(
     n: usize,
     role: &str,
 ) -> Result<(Vec<String>, Vec<usize>)> {
+    // A single file's category column: its levels are in the order the rows first have them
+    // already, so the codes are sorted into level order in one parallel pass.
+    if let (None, Some((file_levels, file_codes))) = (s.rows, s.table.categories(name))
+        && file_codes.len() == n
+        && !file_codes.contains(&MISSING_CODE)
+    {
+        use rayon::prelude::*;
+        let (levels, rank) = sorted_codes(
+            file_levels.to_vec(),
+            (0..file_levels.len()).map(Some).collect(),
+        );
+        let rank: Vec<usize> = rank.into_iter().flatten().collect();
+        let codes = file_codes.par_iter().map(|&c| rank[c as usize]).collect();
+        return Ok((levels, codes));
+    }
     let (levels, codes) = optional_text_codes(s, name, n)?;
     let codes = codes
         .into_iter()
