@@ -6,7 +6,8 @@
 # Cases: issue 19's job (Lin with 3 covariates + HC2, overall, women, men and the difference);
 # BIG_ROWS × 10 covariates, the same job; Lin + HC2 by gender with 5 covariates; OLS + CR2 with
 # 16 clusters by gender; randomization inference. Data go to $BENCH_DIR (default
-# target/bench-estimate); LOTTA names a built binary (else the release build is made).
+# target/bench-estimate); LOTTA names a built binary (else the release build is made); JOB_ONLY=1
+# stops after issue 19's two jobs.
 set -euo pipefail
 ROWS="${1:-1000000}"
 BIG_ROWS="${2:-10000000}"
@@ -65,6 +66,11 @@ JOB="$WORK/job_$ROWS.csv"
 peak() {
   /usr/bin/time -f "%M" "$@" 2>&1 > /dev/null | tail -1
 }
+# Wall, user and system CPU seconds and peak memory of one run: on a shared machine the CPU
+# seconds are the steadier figure.
+usage() {
+  /usr/bin/time -f "%e s wall, %U s user CPU, %S s system CPU, peak %M KB" "$@" 2>&1 > /dev/null | tail -1
+}
 secs() { date +%s.%N; }
 run() {
   local label="$1"; shift
@@ -93,7 +99,7 @@ echo "rows: $ROWS, threads: ${RAYON_NUM_THREADS:-all cores}"
 JOB_ARGS=(estimate --data "$JOB" --outcome y --treatment z --by gender --covariates x1,x2,x3 --estimator lin --se hc2 --format csv)
 run3 "lotta issue-19 job (lin+HC2, 3 covariates, all/F/M/difference)" $LOTTA "${JOB_ARGS[@]}"
 JOB_SECS=$(awk '{print $2 - $1}' "$WORK/last")
-echo "lotta issue-19 job peak memory: $(peak $LOTTA "${JOB_ARGS[@]}") KB (file $(( $(stat -c %s "$JOB") / 1024 )) KB)"
+echo "lotta issue-19 job: $(usage $LOTTA "${JOB_ARGS[@]}") (file $(( $(stat -c %s "$JOB") / 1024 )) KB)"
 if command -v Rscript > /dev/null; then
   Rscript - "$JOB" "$JOB_SECS" <<'R'
 suppressPackageStartupMessages(library(estimatr))
@@ -153,7 +159,12 @@ if [ "$BIG_ROWS" != 0 ]; then
   [ -f "$BIG" ] || make_data "$BIG_ROWS" 10 "$BIG"
   BIG_ARGS=(estimate --data "$BIG" --outcome y --treatment z --by gender --covariates x1,x2,x3,x4,x5,x6,x7,x8,x9,x10 --estimator lin --se hc2 --format csv)
   run3 "lotta $BIG_ROWS rows x 10 covariates (lin+HC2, all/F/M/difference)" $LOTTA "${BIG_ARGS[@]}"
-  echo "lotta $BIG_ROWS rows x 10 covariates peak memory: $(peak $LOTTA "${BIG_ARGS[@]}") KB (file $(( $(stat -c %s "$BIG") / 1024 )) KB)"
+  echo "lotta $BIG_ROWS rows x 10 covariates: $(usage $LOTTA "${BIG_ARGS[@]}") (file $(( $(stat -c %s "$BIG") / 1024 )) KB)"
+fi
+# JOB_ONLY=1: issue 19's two jobs (and their peers) only, without the cases below (the last
+# of which builds an example with cargo).
+if [ -n "${JOB_ONLY:-}" ]; then
+  exit 0
 fi
 DATA="$WORK/data_$ROWS.csv"
 [ -f "$DATA" ] || make_data "$ROWS" 5 "$DATA"

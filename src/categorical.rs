@@ -57,7 +57,7 @@ impl<K: Hash + Eq + Clone> Coder<K> {
     /// The code of `value`; a value not seen before gets the next code, [`Coder::len`] before
     /// the call (so `code == len` before the call tells a new level).
     pub fn code(&mut self, value: K) -> usize {
-        if let Some(&c) = self.index.get(&value) {
+        if let Some(c) = self.find(&value) {
             return c;
         }
         let c = self.levels.len();
@@ -73,9 +73,27 @@ impl<K: Hash + Eq + Clone> Coder<K> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        match self.index.get(value) {
-            Some(&c) => c,
+        match self.find(value) {
+            Some(c) => c,
             None => self.code(value.to_owned()),
+        }
+    }
+
+    /// Up to this many levels (an arm, a gender, a site) a value is compared with each level,
+    /// which costs less than hashing it; beyond, it is looked up by hash. The codes are the
+    /// same either way.
+    const SCAN: usize = 16;
+
+    /// The code of a value seen before.
+    fn find<Q>(&self, value: &Q) -> Option<usize>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.levels.len() <= Self::SCAN {
+            self.levels.iter().position(|l| l.borrow() == value)
+        } else {
+            self.index.get(value).copied()
         }
     }
 

@@ -51,7 +51,7 @@ const CONDITION_GUARD: f64 = 1e4;
 
 /// An observation with 1 − h_ii below this is left to the QR route (HC2 and HC3 leave rows of
 /// leverage one out of the variance, [`super::vcov::LEVERAGE_ONE_TOLERANCE`]).
-const LEVERAGE_GUARD: f64 = 1e-4;
+pub(crate) const LEVERAGE_GUARD: f64 = 1e-4;
 
 /// A fit of every column (none dropped).
 #[derive(Debug, Clone)]
@@ -138,42 +138,14 @@ pub fn fit_hc(x: &Columns<'_>, y: &[f64], se: SeType) -> Result<Option<CrossProd
     drop(parts);
     let a_mat = full.view((0, 0), (k, k)).into_owned();
     let a_y = full.view((0, k), (k, 1)).into_owned();
-    // Cholesky A = LL', column by column: L_jj² is the part of column j not explained by the
-    // columns before it, which R's rule compares with the column's own (uncentred) norm.
-    let mut l = DMatrix::<f64>::zeros(k, k);
-    for j in 0..k {
-        let mut d = a_mat[(j, j)];
-        for c in 0..j {
-            d -= l[(j, c)] * l[(j, c)];
-        }
-        if d.is_nan() || d <= DEPENDENCE_GUARD * squares[j] || !d.is_finite() {
-            return Ok(None);
-        }
-        let root = d.sqrt();
-        l[(j, j)] = root;
-        for i in j + 1..k {
-            let mut s = a_mat[(i, j)];
-            for c in 0..j {
-                s -= l[(i, c)] * l[(j, c)];
-            }
-            l[(i, j)] = s / root;
-        }
-    }
-    let Some(l_inv) = l.clone().solve_lower_triangular(&DMatrix::identity(k, k)) else {
+    let Some(Normal {
+        l_inv,
+        a_inv,
+        gamma,
+    }) = solve_normal(&a_mat, &a_y, squares.as_slice())
+    else {
         return Ok(None);
     };
-    let a_inv = l_inv.tr_mul(&l_inv);
-    if (0..k).any(|j| a_mat[(j, j)] * a_inv[(j, j)] > CONDITION_GUARD) {
-        return Ok(None);
-    }
-    // γ̃ = A⁻¹ U'ũ by two triangular solves.
-    let Some(z) = l.solve_lower_triangular(&a_y) else {
-        return Ok(None);
-    };
-    let Some(gamma) = l.transpose().solve_upper_triangular(&z) else {
-        return Ok(None);
-    };
-    let gamma: Vec<f64> = gamma.iter().copied().collect();
     // Pass 3: residuals, leverages and the meat Σ ω u u'.
     let l_inv_t = l_inv.transpose();
     let scale = x.row_scale();
@@ -256,6 +228,59 @@ pub fn fit_hc(x: &Columns<'_>, y: &[f64], se: SeType) -> Result<Option<CrossProd
         vcov,
         residuals,
     }))
+}
+
+/// The solution of normal equations A γ = U'y from centred cross-products, with A⁻¹ and
+/// L⁻¹ (A = LL'); None where the QR must decide ([`DEPENDENCE_GUARD`] against `squares`, each
+/// column's uncentred sum of squares; [`CONDITION_GUARD`]).
+pub(crate) struct Normal {
+    pub l_inv: DMatrix<f64>,
+    pub a_inv: DMatrix<f64>,
+    pub gamma: Vec<f64>,
+}
+
+/// [`Normal`] of `a_mat` (k × k) and `a_y` (k × 1); shared by [`fit_hc`] and the per-cell fits
+/// ([`super::cells`]).
+pub(crate) fn solve_normal(
+    a_mat: &DMatrix<f64>,
+    a_y: &DMatrix<f64>,
+    squares: &[f64],
+) -> Option<Normal> {
+    let k = a_mat.nrows();
+    // Cholesky A = LL', column by column: L_jj² is the part of column j not explained by the
+    // columns before it, which R's rule compares with the column's own (uncentred) norm.
+    let mut l = DMatrix::<f64>::zeros(k, k);
+    for j in 0..k {
+        let mut d = a_mat[(j, j)];
+        for c in 0..j {
+            d -= l[(j, c)] * l[(j, c)];
+        }
+        if d.is_nan() || d <= DEPENDENCE_GUARD * squares[j] || !d.is_finite() {
+            return None;
+        }
+        let root = d.sqrt();
+        l[(j, j)] = root;
+        for i in j + 1..k {
+            let mut s = a_mat[(i, j)];
+            for c in 0..j {
+                s -= l[(i, c)] * l[(j, c)];
+            }
+            l[(i, j)] = s / root;
+        }
+    }
+    let l_inv = l.clone().solve_lower_triangular(&DMatrix::identity(k, k))?;
+    let a_inv = l_inv.tr_mul(&l_inv);
+    if (0..k).any(|j| a_mat[(j, j)] * a_inv[(j, j)] > CONDITION_GUARD) {
+        return None;
+    }
+    // γ̃ = A⁻¹ U'ũ by two triangular solves.
+    let z = l.solve_lower_triangular(a_y)?;
+    let gamma = l.transpose().solve_upper_triangular(&z)?;
+    Some(Normal {
+        l_inv,
+        a_inv,
+        gamma: gamma.iter().copied().collect(),
+    })
 }
 
 #[cfg(test)]

@@ -230,12 +230,15 @@ pub fn attrition(
     codes: &[usize],
     rows: &[usize],
 ) -> Result<Vec<AttritionRow>> {
-    let missing: Vec<f64> = rows
-        .iter()
-        .map(|&i| f64::from(u8::from(y[i].is_nan())))
-        .collect();
-    let any_missing = missing.iter().any(|&m| m > 0.0);
-    // The test needs a model only when something is missing.
+    let any_missing = rows.iter().any(|&i| y[i].is_nan());
+    // The test needs a model only when something is missing (and the 0/1 column only then).
+    let missing: Vec<f64> = if any_missing {
+        rows.iter()
+            .map(|&i| f64::from(u8::from(y[i].is_nan())))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let fit = if any_missing && rows.len() > arms.len() {
         let mut design = DesignMatrix::new();
         design.push("(Intercept)", vec![1.0; rows.len()]);
@@ -253,10 +256,10 @@ pub fn attrition(
     };
     // Persons and missing outcomes per arm.
     let mut counts = vec![(0usize, 0usize); arms.len()];
-    for (&i, &m) in rows.iter().zip(&missing) {
+    for &i in rows {
         if let Some(c) = counts.get_mut(codes[i]) {
             c.0 += 1;
-            c.1 += usize::from(m > 0.0);
+            c.1 += usize::from(y[i].is_nan());
         }
     }
     let mut out = Vec::new();

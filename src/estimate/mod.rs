@@ -9,6 +9,7 @@
 
 pub mod adjust;
 pub mod bounds;
+pub mod cells;
 pub mod clusters;
 pub mod crossproducts;
 pub mod diagnose;
@@ -401,7 +402,11 @@ pub fn estimate_with(
                 100.0 * missing as f64 / n as f64
             ));
         }
-        warnings.extend(missing::complete_case_warning(data, outcome, y, codes));
+        // Persons with the outcome but without a covariate: none when every observed row is
+        // analysed (no list of the observed rows to make then).
+        if complete.len() < observed {
+            warnings.extend(missing::complete_case_warning(data, outcome, y, codes));
+        }
         // Everyone, then each level of each subgroup variable.
         let mut groups = vec![Group {
             label: "all".to_string(),
@@ -422,7 +427,19 @@ pub fn estimate_with(
             }
         }
         // Attrition on all rows of each group (missing or not); not for re-drawn assignments.
-        if assignment.is_none() {
+        if assignment.is_none() && complete.len() == n {
+            // Every row is analysed: the groups' rows are all rows of each group.
+            for group in &groups {
+                attrition_rows.extend(missing::attrition(
+                    outcome,
+                    &group.label,
+                    y,
+                    arms,
+                    codes,
+                    &group.rows,
+                )?);
+            }
+        } else if assignment.is_none() {
             let all_rows: Vec<usize> = (0..n).collect();
             attrition_rows.extend(missing::attrition(
                 outcome, "all", y, arms, codes, &all_rows,
@@ -602,6 +619,7 @@ pub fn estimate_with(
                     codes,
                     y,
                     &complete,
+                    by,
                     &model,
                     &at,
                     &no_diagnostics,
@@ -1140,6 +1158,13 @@ fn group_effects(
         }
         return Ok(out);
     }
+    let terms: Vec<String> = (1..arms).map(|a| data.treatment.term(a)).collect();
+    // A tall fit from per-cell sums (`cells`), where it applies; else as always.
+    if rows.len() >= crossproducts::MIN_ROWS
+        && let Some((effects, _)) = cells::fit(data, options, se, codes, y, rows, None, &terms)
+    {
+        return Ok((1..arms).zip(effects).collect());
+    }
     let design = model_design(
         data,
         options,
@@ -1149,7 +1174,6 @@ fn group_effects(
         &DesignMatrix::new(),
         &[],
     );
-    let terms: Vec<String> = (1..arms).map(|a| data.treatment.term(a)).collect();
     fit_terms(data, se, y, rows, &design, &terms, at, extras, warnings)
         .map(|(effects, _)| (1..arms).zip(effects).collect())
 }
@@ -1312,20 +1336,22 @@ fn interaction_effects(
     codes: &[usize],
     y: &[f64],
     rows: &[usize],
+    by: &Factor,
     model: &subgroups::InteractionModel,
     at: &str,
     extras: &Extras<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<InteractionEffect>, TermsVcov)> {
     let indicators = &model.indicators;
-    let treat = treatment_design(data, codes, rows);
-    let mut interacted = DesignMatrix::new();
+    let treatment_terms: Vec<String> = (1..data.treatment.arms.len())
+        .map(|a| data.treatment.term(a))
+        .collect();
     let mut wanted: Vec<(String, Wanted, usize)> = Vec::new();
     for (k, label, levels) in &model.wanted {
         let Some(gname) = indicators.names.get(*k) else {
             return Err(Error::compute(format!("{at}: an indicator is missing")));
         };
-        for (a, tname) in treat.names.iter().enumerate() {
+        for (a, tname) in treatment_terms.iter().enumerate() {
             let name = if options.estimator == Estimator::Lin {
                 format!("{tname}:{gname}_c")
             } else {
@@ -1334,6 +1360,34 @@ fn interaction_effects(
             wanted.push((name, (*k, label.clone(), levels.clone()), a + 1));
         }
     }
+    let terms: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
+    // A tall fit from per-cell sums (`cells`), where it applies; else as always.
+    let interaction = cells::Interaction {
+        factor: by,
+        indicators,
+        own_columns: &model.own_columns,
+    };
+    if rows.len() >= crossproducts::MIN_ROWS
+        && let Some((effects, vcov)) = cells::fit(
+            data,
+            options,
+            se,
+            codes,
+            y,
+            rows,
+            Some(&interaction),
+            &terms,
+        )
+    {
+        let out = wanted
+            .into_iter()
+            .zip(effects)
+            .map(|((_, what, a), effect)| (what, a, effect))
+            .collect();
+        return Ok((out, vcov));
+    }
+    let treat = treatment_design(data, codes, rows);
+    let mut interacted = DesignMatrix::new();
     // Every indicator is interacted with the treatment (the model is saturated in them); Lin
     // interacts the (centred) indicators itself, the other models take the products here.
     if options.estimator != Estimator::Lin {
@@ -1357,7 +1411,6 @@ fn interaction_effects(
         &model.own_columns,
     );
     drop(interacted);
-    let terms: Vec<String> = wanted.iter().map(|w| w.0.clone()).collect();
     let (effects, vcov) = fit_terms(data, se, y, rows, &design, &terms, at, extras, warnings)?;
     let out = wanted
         .into_iter()

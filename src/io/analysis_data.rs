@@ -12,7 +12,7 @@ use crate::estimate::{AnalysisData, Covariate, CovariateValues, Factor, Treatmen
 use crate::io::formats::InputKind;
 use crate::io::join::{Joined, StudyFiles, check_header};
 use crate::io::source::InputFile;
-use crate::io::table::{ColumnRequest, Table, is_missing, numbers_or_categories};
+use crate::io::table::{ColumnRequest, MISSING_CODE, Table, is_missing, numbers_or_categories};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -55,16 +55,19 @@ impl<'a> Source<'a> {
     }
 }
 
-/// Read `names` from `path`: text for `text`, numbers for the rest; a covariate that turns out to
-/// hold text is read again as text (it then enters as indicators).
+/// Read `names` from `path`: text for `text` (the join's ids and the ledger's own columns),
+/// categories for `categorical`, numbers for the rest; a covariate that turns out to hold text
+/// is read again as a category (it then enters as indicators).
 fn read_typed(
     input: &InputFile,
     names: &[String],
     text: &[String],
+    categorical: &[String],
     covariates: &[String],
     numeric_role: &[String],
 ) -> Result<Table> {
-    let mut as_text: Vec<String> = text.to_vec();
+    let keep_text = text;
+    let mut as_text: Vec<String> = categorical.to_vec();
     // A covariate with value labels (Stata) is categorical, whatever its codes.
     for labelled in input.labelled_columns()? {
         if covariates.contains(&labelled) && !as_text.contains(&labelled) {
@@ -76,6 +79,7 @@ fn read_typed(
         return parse_typed(
             &|requests| input.table(requests),
             names,
+            keep_text,
             &mut as_text,
             covariates,
             numeric_role,
@@ -95,6 +99,7 @@ fn read_typed(
         parse_typed(
             &|requests| Table::from_bytes_as(path, &bytes[..probe_end], requests, format),
             names,
+            keep_text,
             &mut as_text,
             covariates,
             numeric_role,
@@ -103,17 +108,20 @@ fn read_typed(
     parse_typed(
         &|requests| Table::from_bytes_as(path, bytes, requests, format),
         names,
+        keep_text,
         &mut as_text,
         covariates,
         numeric_role,
     )
 }
 
-/// Read the columns with `read` (a file's parser), the covariates in `as_text` as text; a
-/// covariate that holds text is added to `as_text` and read again.
+/// Read the columns with `read` (a file's parser): those in `keep_text` as text, those in
+/// `as_text` as categories (coded as they are read), the rest as numbers; a covariate that
+/// holds text is added to `as_text` and read again.
 fn parse_typed(
     read: &dyn Fn(&[ColumnRequest]) -> Result<Table>,
     names: &[String],
+    keep_text: &[String],
     as_text: &mut Vec<String>,
     covariates: &[String],
     numeric_role: &[String],
@@ -122,8 +130,10 @@ fn parse_typed(
         let requests: Vec<ColumnRequest> = names
             .iter()
             .map(|n| {
-                if as_text.contains(n) {
+                if keep_text.contains(n) {
                     ColumnRequest::text(n.clone())
+                } else if as_text.contains(n) {
+                    ColumnRequest::category(n.clone())
                 } else {
                     ColumnRequest::optional_number(n.clone())
                 }
@@ -180,6 +190,7 @@ pub fn load_input(input: &InputFile, request: &AnalysisColumns) -> Result<Analys
     let mut table = read_typed(
         input,
         &names,
+        &[],
         &request.categorical,
         &fallback_columns(request),
         &request.numeric_covariates(),
@@ -233,9 +244,14 @@ pub fn load_study(
     let fallback = fallback_columns(request);
     let numeric = request.numeric_covariates();
     let read = |input: &InputFile, columns: &[String], text: &[String]| {
-        let mut as_text: Vec<String> = text.to_vec();
-        as_text.extend(request.categorical.iter().cloned());
-        read_typed(input, columns, &as_text, &fallback, &numeric)
+        read_typed(
+            input,
+            columns,
+            text,
+            &request.categorical,
+            &fallback,
+            &numeric,
+        )
     };
     let joined = Joined::study(files, &names, &read)?;
     let mut notes = joined.notes().to_vec();
@@ -335,6 +351,21 @@ fn text_codes(
     n: usize,
     role: &str,
 ) -> Result<(Vec<String>, Vec<usize>)> {
+    // A single file's category column: its levels are in the order the rows first have them
+    // already, so the codes are sorted into level order in one parallel pass.
+    if let (None, Some((file_levels, file_codes))) = (s.rows, s.table.categories(name))
+        && file_codes.len() == n
+        && !file_codes.contains(&MISSING_CODE)
+    {
+        use rayon::prelude::*;
+        let (levels, rank) = sorted_codes(
+            file_levels.to_vec(),
+            (0..file_levels.len()).map(Some).collect(),
+        );
+        let rank: Vec<usize> = rank.into_iter().flatten().collect();
+        let codes = file_codes.par_iter().map(|&c| rank[c as usize]).collect();
+        return Ok((levels, codes));
+    }
     let (levels, codes) = optional_text_codes(s, name, n)?;
     let codes = codes
         .into_iter()
@@ -365,6 +396,24 @@ fn optional_text_codes(
 ) -> Result<(Vec<String>, Vec<Option<usize>>)> {
     if let Ok(numbers) = s.table.number(name) {
         return number_codes(s, numbers, n);
+    }
+    if let Some((file_levels, file_codes)) = s.table.categories(name) {
+        // The file's codes renumbered in the order the analysed rows first have them, as the
+        // text is coded below.
+        let mut renumber = vec![usize::MAX; file_levels.len()];
+        let mut levels: Vec<String> = Vec::new();
+        let codes: Vec<Option<usize>> = (0..n)
+            .map(|i| {
+                let code = *file_codes.get(s.row(i)?)?;
+                let slot = renumber.get_mut(code as usize)?;
+                if *slot == usize::MAX {
+                    *slot = levels.len();
+                    levels.push(file_levels[code as usize].clone());
+                }
+                Some(*slot)
+            })
+            .collect();
+        return Ok(sorted_codes(levels, codes));
     }
     let column = s.table.text(name)?;
     let mut coder: Coder<&str> = Coder::new();

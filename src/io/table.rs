@@ -15,6 +15,10 @@ pub enum ColumnKind {
     Number,
     /// A number, or missing: an empty cell, `NA` or `.` (Stata) becomes NaN.
     OptionalNumber,
+    /// Text coded as it is read (arms, subgroups, strata, clusters, categorical covariates):
+    /// each row holds the code of its level ([`Table::categories`]), a missing cell
+    /// [`MISSING_CODE`]. A million rows of `F`/`M` take 4 MB instead of a million strings.
+    Category,
 }
 
 /// One column to read.
@@ -43,6 +47,12 @@ impl ColumnRequest {
             kind: ColumnKind::OptionalNumber,
         }
     }
+    pub fn category(name: impl Into<String>) -> Self {
+        ColumnRequest {
+            name: name.into(),
+            kind: ColumnKind::Category,
+        }
+    }
 }
 
 /// One parsed column of a [`Table`].
@@ -50,9 +60,39 @@ impl ColumnRequest {
 pub(crate) enum ColumnData {
     Text(Vec<String>),
     Number(Vec<f64>),
+    /// Levels in the order the file first has them, and each row's code ([`MISSING_CODE`]
+    /// where missing).
+    Codes {
+        levels: Vec<String>,
+        codes: Vec<u32>,
+    },
 }
 
-/// Requested columns of one CSV file, with the line number of every row for later messages.
+impl ColumnData {
+    /// Text cells (trimmed already) as a category column.
+    pub(crate) fn coded(cells: &[String]) -> Result<ColumnData> {
+        let mut coder = ChunkCoder::default();
+        let codes = cells
+            .iter()
+            .map(|cell| {
+                if is_missing(cell) {
+                    Some(MISSING_CODE)
+                } else {
+                    code_cell(&mut coder, cell)
+                }
+            })
+            .collect::<Option<Vec<u32>>>()
+            .ok_or_else(|| {
+                Error::compute("more distinct values than lotta can code in one column")
+            })?;
+        Ok(ColumnData::Codes {
+            levels: coder.into_levels(),
+            codes,
+        })
+    }
+}
+
+/// Requested columns of one CSV file, with the line of every row for later messages.
 #[derive(Debug, Clone)]
 pub struct Table {
     path: PathBuf,
@@ -61,7 +101,7 @@ pub struct Table {
     /// 1-based position of each requested column in the file.
     positions: Vec<usize>,
     columns: Vec<ColumnData>,
-    lines: Vec<u64>,
+    lines: RowLines,
 }
 
 /// How a user's CSV file is written: its decimal separator and its character encoding. The
@@ -413,15 +453,95 @@ pub fn column_positions(
 /// chunks are parsed independently and joined in file order.
 const CHUNK_BYTES: usize = 4 << 20;
 
+/// The code of a missing cell (empty, `NA`, `.`, …: [`MISSING_CELLS`]) in a category column.
+pub const MISSING_CODE: u32 = u32::MAX;
+
 /// Where one stretch of the file writes its rows: slices of the table's columns.
 enum Slot<'a> {
     Text(&'a mut [String]),
     Number(&'a mut [f64]),
+    /// Codes into the stretch's own levels, renumbered into the file's levels once every
+    /// stretch is read.
+    Codes(&'a mut [u32], ChunkCoder),
 }
 
-struct Out<'a> {
-    columns: Vec<Slot<'a>>,
-    lines: &'a mut [u64],
+/// The levels of a category column met in one stretch of the file, in the order first met.
+type ChunkCoder = crate::categorical::Coder<String>;
+
+/// The code of `cell` in `coder`; None beyond [`MISSING_CODE`] levels.
+fn code_cell(coder: &mut ChunkCoder, cell: &str) -> Option<u32> {
+    u32::try_from(coder.code_ref(cell))
+        .ok()
+        .filter(|&c| c < MISSING_CODE)
+}
+
+/// The line in the file of every data row, kept as runs of rows on consecutive lines: a file
+/// without blank lines or quoted line breaks is one run, however many rows it has, so no
+/// per-row line number is stored (a million rows would take 8 MB) and every message still
+/// names the line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RowLines {
+    /// (first row, its line) of each run, rows increasing.
+    runs: Vec<(usize, u64)>,
+    rows: usize,
+}
+
+impl RowLines {
+    /// Every row's line, in row order.
+    pub(crate) fn from_lines(lines: impl IntoIterator<Item = u64>) -> RowLines {
+        let mut out = RowLines::default();
+        for line in lines {
+            out.push(line);
+        }
+        out
+    }
+
+    /// The next row is on `line`.
+    fn push(&mut self, line: u64) {
+        self.push_run(self.rows, line);
+        self.rows += 1;
+    }
+
+    /// A run starting at `row` on `line`, unless the last run already continues there.
+    fn push_run(&mut self, row: usize, line: u64) {
+        let continues = self
+            .runs
+            .last()
+            .is_some_and(|&(r, l)| l + (row - r) as u64 == line);
+        if !continues {
+            self.runs.push((row, line));
+        }
+    }
+
+    /// The rows of `other` after these.
+    fn append(&mut self, other: &RowLines) {
+        for &(r, l) in &other.runs {
+            self.push_run(self.rows + r, l);
+        }
+        self.rows += other.rows;
+    }
+
+    fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// The line of row `row` (0-based); None past the last row.
+    fn line(&self, row: usize) -> Option<u64> {
+        if row >= self.rows {
+            return None;
+        }
+        let k = self.runs.partition_point(|&(r, _)| r <= row);
+        let &(r, l) = self.runs.get(k.checked_sub(1)?)?;
+        Some(l + (row - r) as u64)
+    }
+}
+
+/// What one stretch of the file gave: its number of rows, their lines, and for each category
+/// column the stretch's levels (None for other columns).
+struct Parsed {
+    rows: usize,
+    lines: RowLines,
+    levels: Vec<Option<Vec<String>>>,
 }
 
 /// `len` copies of `value`, written by all threads: the first write to fresh memory is what
@@ -433,7 +553,7 @@ fn filled<T: Clone + Send + Sync>(len: usize, value: T) -> Vec<T> {
 
 /// The number of line feeds in `bytes`.
 fn count_lines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 /// Split `body` into stretches of about [`CHUNK_BYTES`] that end just after a line feed. Only
@@ -442,10 +562,11 @@ fn split_at_lines(body: &[u8], chunk_bytes: usize) -> Vec<(usize, usize)> {
     let mut chunks = Vec::new();
     let mut start = 0;
     while start < body.len() {
-        let mut end = (start + chunk_bytes.max(1)).min(body.len());
-        while end < body.len() && body[end - 1] != b'\n' {
-            end += 1;
-        }
+        let end = (start + chunk_bytes.max(1)).min(body.len());
+        let end = match memchr::memchr(b'\n', &body[end - 1..]) {
+            Some(p) => end + p,
+            None => body.len(),
+        };
         chunks.push((start, end));
         start = end;
     }
@@ -476,11 +597,113 @@ impl Layout<'_> {
     }
 
     /// Parse the records of `chunk`, whose first byte is on line `first_line` of the file, into
-    /// `out` (which has a place for every line of the chunk); returns the number of rows. Line
-    /// numbers are counted from the line feeds before each record, so blank lines and quoted
-    /// line breaks are counted too.
-    fn parse(&self, chunk: &[u8], first_line: u64, out: Out<'_>) -> Result<usize> {
-        let Out { mut columns, lines } = out;
+    /// `columns` (which have `room` places, one for every line of the chunk). Line numbers are
+    /// counted from the line feeds before each record, so blank lines and quoted line breaks
+    /// are counted too.
+    fn parse(
+        &self,
+        chunk: &[u8],
+        first_line: u64,
+        mut columns: Vec<Slot<'_>>,
+        room: usize,
+    ) -> Result<Parsed> {
+        // A chunk without quotes and without a carriage return other than before a line feed
+        // is split at line feeds and delimiters directly; anything else goes through the csv
+        // crate, which reads a lone `\r` as a line end and handles quotes.
+        let plain = !chunk.contains(&b'"')
+            && memchr::memchr_iter(b'\r', chunk).all(|i| chunk.get(i + 1) == Some(&b'\n'));
+        let (rows, lines) = if plain {
+            self.parse_plain(chunk, first_line, &mut columns, room)?
+        } else {
+            self.parse_csv(chunk, first_line, &mut columns, room)?
+        };
+        let levels = columns
+            .into_iter()
+            .map(|slot| match slot {
+                Slot::Codes(_, coder) => Some(coder.into_levels()),
+                _ => None,
+            })
+            .collect();
+        Ok(Parsed {
+            rows,
+            lines,
+            levels,
+        })
+    }
+
+    /// [`Layout::parse`] of a chunk with no quote and no lone carriage return: every line feed
+    /// ends a record, every delimiter ends a field.
+    fn parse_plain(
+        &self,
+        chunk: &[u8],
+        first_line: u64,
+        columns: &mut [Slot<'_>],
+        room: usize,
+    ) -> Result<(usize, RowLines)> {
+        let mut lines = RowLines::default();
+        let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(self.fields);
+        let mut row = 0;
+        let mut start = 0;
+        let mut line = first_line;
+        while start < chunk.len() {
+            let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |p| start + p);
+            let mut record = &chunk[start..end];
+            if let [rest @ .., b'\r'] = record {
+                record = rest;
+            }
+            let this_line = line;
+            start = end + 1;
+            line += 1;
+            if record.is_empty() {
+                continue; // a blank line
+            }
+            bounds.clear();
+            let mut field_start = 0;
+            for d in memchr::memchr_iter(self.delimiter, record) {
+                bounds.push((field_start, d));
+                field_start = d + 1;
+            }
+            bounds.push((field_start, record.len()));
+            self.check_record(this_line, bounds.len(), row, room)?;
+            lines.push(this_line);
+            for (j, column) in columns.iter_mut().enumerate() {
+                let pos = self.positions[j];
+                let raw = bounds.get(pos).map_or(&b""[..], |&(a, b)| &record[a..b]);
+                self.store(this_line, row, j, raw, column)?;
+            }
+            row += 1;
+        }
+        Ok((row, lines))
+    }
+
+    /// A record of `found` fields on `line`, to be row `row` of a chunk with `room` places.
+    fn check_record(&self, line: u64, found: usize, row: usize, room: usize) -> Result<()> {
+        if found != self.fields {
+            return Err(Error::data(
+                Location::file(self.path).with_line(line),
+                format!(
+                    "expected {} fields like the header, found {found}",
+                    self.fields
+                ),
+            ));
+        }
+        if row >= room {
+            return Err(Error::data(
+                Location::file(self.path).with_line(line),
+                "more records than lines; the file changed while it was read",
+            ));
+        }
+        Ok(())
+    }
+
+    /// [`Layout::parse`] by the csv crate (quoted fields, lone carriage returns).
+    fn parse_csv(
+        &self,
+        chunk: &[u8],
+        first_line: u64,
+        columns: &mut [Slot<'_>],
+        room: usize,
+    ) -> Result<(usize, RowLines)> {
         // Records only (the header was read with [`builder`]), flexible: a row with the wrong
         // number of fields is reported below with its line counted from the line feeds.
         let mut reader = csv::ReaderBuilder::new()
@@ -498,6 +721,7 @@ impl Layout<'_> {
             }
             line
         };
+        let mut lines = RowLines::default();
         let mut row = 0;
         loop {
             match reader.read_byte_record(&mut record) {
@@ -518,71 +742,80 @@ impl Layout<'_> {
             if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
                 continue; // a blank line
             }
-            if record.len() != self.fields {
-                return Err(Error::data(
-                    Location::file(self.path).with_line(line),
-                    format!(
-                        "expected {} fields like the header, found {}",
-                        self.fields,
-                        record.len()
-                    ),
-                ));
+            self.check_record(line, record.len(), row, room)?;
+            lines.push(line);
+            for (j, column) in columns.iter_mut().enumerate() {
+                let raw = record.get(self.positions[j]).unwrap_or(b"");
+                self.store(line, row, j, raw, column)?;
             }
-            if row >= lines.len() {
-                return Err(Error::data(
-                    Location::file(self.path).with_line(line),
-                    "more records than lines; the file changed while it was read",
-                ));
-            }
-            lines[row] = line;
-            for ((request, &pos), column) in self
-                .requests
-                .iter()
-                .zip(self.positions)
-                .zip(columns.iter_mut())
-            {
-                let raw = record.get(pos).unwrap_or(b"");
-                let cell = std::str::from_utf8(raw)
-                    .map_err(|_| {
+            row += 1;
+        }
+        Ok((row, lines))
+    }
+
+    /// The cell `raw` of request `j` on `line`, as row `row` of `column`.
+    fn store(
+        &self,
+        line: u64,
+        row: usize,
+        j: usize,
+        raw: &[u8],
+        column: &mut Slot<'_>,
+    ) -> Result<()> {
+        let request = &self.requests[j];
+        let pos = self.positions[j];
+        let cell = std::str::from_utf8(raw)
+            .map_err(|_| {
+                self.error(
+                    line,
+                    pos,
+                    &request.name,
+                    "the text is not valid UTF-8; save the file as UTF-8, or give its encoding with --encoding latin1 (or [data] encoding = \"latin1\" in study.toml)",
+                )
+            })?
+            .trim();
+        match column {
+            Slot::Text(values) => values[row] = cell.to_string(),
+            Slot::Codes(values, coder) => {
+                values[row] = if is_missing(cell) {
+                    MISSING_CODE
+                } else {
+                    code_cell(coder, cell).ok_or_else(|| {
                         self.error(
                             line,
                             pos,
                             &request.name,
-                            "the text is not valid UTF-8; save the file as UTF-8, or give its encoding with --encoding latin1 (or [data] encoding = \"latin1\" in study.toml)",
+                            "more distinct values than lotta can code in one column",
                         )
                     })?
-                    .trim();
-                match column {
-                    Slot::Text(values) => values[row] = cell.to_string(),
-                    Slot::Number(values) => {
-                        values[row] = if is_missing(cell) {
-                            if request.kind == ColumnKind::Number {
-                                return Err(self.error(
-                                    line,
-                                    pos,
-                                    &request.name,
-                                    format!("missing value (`{cell}`); expected a number"),
-                                ));
-                            }
-                            f64::NAN
-                        } else {
-                            match self.format.number(cell) {
-                                Some(v) => v,
-                                None => {
-                                    return Err(Error::NotANumber(Box::new(Problem {
-                                        location: self.cell(line, pos, &request.name),
-                                        message: format!("expected a number, found `{cell}`"),
-                                        hint: None,
-                                    })));
-                                }
-                            }
-                        };
-                    }
-                }
+                };
             }
-            row += 1;
+            Slot::Number(values) => {
+                values[row] = if is_missing(cell) {
+                    if request.kind == ColumnKind::Number {
+                        return Err(self.error(
+                            line,
+                            pos,
+                            &request.name,
+                            format!("missing value (`{cell}`); expected a number"),
+                        ));
+                    }
+                    f64::NAN
+                } else {
+                    match self.format.number(cell) {
+                        Some(v) => v,
+                        None => {
+                            return Err(Error::NotANumber(Box::new(Problem {
+                                location: self.cell(line, pos, &request.name),
+                                message: format!("expected a number, found `{cell}`"),
+                                hint: None,
+                            })));
+                        }
+                    }
+                };
+            }
         }
-        Ok(row)
+        Ok(())
     }
 }
 
@@ -680,19 +913,24 @@ impl Table {
             .iter()
             .map(|r| match r.kind {
                 ColumnKind::Text => ColumnData::Text(filled(total, String::new())),
+                ColumnKind::Category => ColumnData::Codes {
+                    levels: Vec::new(),
+                    codes: filled(total, MISSING_CODE),
+                },
                 _ => ColumnData::Number(filled(total, f64::NAN)),
             })
             .collect();
-        let mut lines = filled(total, 0u64);
-        let counts: Vec<Result<usize>> = {
+        let parsed: Vec<Result<Parsed>> = {
             let mut rest_columns: Vec<Slot<'_>> = columns
                 .iter_mut()
                 .map(|c| match c {
                     ColumnData::Text(v) => Slot::Text(v.as_mut_slice()),
                     ColumnData::Number(v) => Slot::Number(v.as_mut_slice()),
+                    ColumnData::Codes { codes, .. } => {
+                        Slot::Codes(codes.as_mut_slice(), ChunkCoder::default())
+                    }
                 })
                 .collect();
-            let mut rest_lines: &mut [u64] = &mut lines;
             let mut outs = Vec::with_capacity(chunks.len());
             for &r in &room {
                 let mut parts = Vec::with_capacity(rest_columns.len());
@@ -708,27 +946,71 @@ impl Table {
                             *v = tail;
                             parts.push(Slot::Number(head));
                         }
+                        Slot::Codes(v, _) => {
+                            let (head, tail) = std::mem::take(v).split_at_mut(r);
+                            *v = tail;
+                            parts.push(Slot::Codes(head, ChunkCoder::default()));
+                        }
                     }
                 }
-                let (head, tail) = std::mem::take(&mut rest_lines).split_at_mut(r);
-                rest_lines = tail;
-                outs.push(Out {
-                    columns: parts,
-                    lines: head,
-                });
+                outs.push(parts);
             }
             chunks
                 .par_iter()
                 .zip(&first_lines)
-                .zip(outs)
-                .map(|((&(a, b), &first), out)| layout.parse(&body[a..b], first, out))
+                .zip(outs.into_par_iter().zip(&room))
+                .map(|((&(a, b), &first), (out, &r))| layout.parse(&body[a..b], first, out, r))
                 .collect()
         };
+        // The first error in file order; the chunks' levels joined in file order, so that every
+        // level keeps the place where the file first has it.
+        let parsed = parsed.into_iter().collect::<Result<Vec<Parsed>>>()?;
+        for (j, column) in columns.iter_mut().enumerate() {
+            let ColumnData::Codes { levels, codes } = column else {
+                continue;
+            };
+            let mut file_levels = ChunkCoder::default();
+            let mut remaps: Vec<Vec<u32>> = Vec::with_capacity(parsed.len());
+            for part in &parsed {
+                let remap = part.levels[j]
+                    .iter()
+                    .flatten()
+                    .map(|level| code_cell(&mut file_levels, level))
+                    .collect::<Option<Vec<u32>>>()
+                    .ok_or_else(|| {
+                        Error::data(
+                            Location::file(path).with_field(&requests[j].name),
+                            "more distinct values than lotta can code in one column",
+                        )
+                    })?;
+                remaps.push(remap);
+            }
+            *levels = file_levels.into_levels();
+            let mut pieces: Vec<&mut [u32]> = Vec::with_capacity(room.len());
+            let mut rest: &mut [u32] = codes;
+            for &r in &room {
+                let (head, tail) = rest.split_at_mut(r);
+                pieces.push(head);
+                rest = tail;
+            }
+            pieces
+                .into_par_iter()
+                .zip(&remaps)
+                .zip(&parsed)
+                .for_each(|((piece, remap), part)| {
+                    for c in &mut piece[..part.rows] {
+                        if let Some(&global) = remap.get(*c as usize) {
+                            *c = global;
+                        }
+                    }
+                });
+        }
         // Close the gaps the blank lines and each chunk's spare place left, in file order.
         let mut written = 0;
         let mut start = 0;
-        for (count, r) in counts.into_iter().zip(&room) {
-            let count = count?;
+        let mut lines = RowLines::default();
+        for (part, r) in parsed.iter().zip(&room) {
+            let count = part.rows;
             if start != written {
                 for column in columns.iter_mut() {
                     match column {
@@ -738,10 +1020,13 @@ impl Table {
                             }
                         }
                         ColumnData::Number(v) => v.copy_within(start..start + count, written),
+                        ColumnData::Codes { codes, .. } => {
+                            codes.copy_within(start..start + count, written)
+                        }
                     }
                 }
-                lines.copy_within(start..start + count, written);
             }
+            lines.append(&part.lines);
             written += count;
             start += r;
         }
@@ -749,9 +1034,9 @@ impl Table {
             match column {
                 ColumnData::Text(v) => v.truncate(written),
                 ColumnData::Number(v) => v.truncate(written),
+                ColumnData::Codes { codes, .. } => codes.truncate(written),
             }
         }
-        lines.truncate(written);
         Ok(Table {
             path: path.to_path_buf(),
             format,
@@ -779,7 +1064,7 @@ impl Table {
             names: requests.iter().map(|r| r.name.clone()).collect(),
             positions,
             columns,
-            lines,
+            lines: RowLines::from_lines(lines),
         }
     }
 
@@ -798,7 +1083,7 @@ impl Table {
 
     /// The 1-based line in the file of data row `row` (0-based).
     pub fn line(&self, row: usize) -> u64 {
-        self.lines.get(row).copied().unwrap_or(0)
+        self.lines.line(row).unwrap_or(0)
     }
 
     /// Where data row `row` of column `name` is, for a message.
@@ -827,6 +1112,20 @@ impl Table {
                 Location::file(&self.path).with_field(name),
                 "column was read as numbers, not text",
             )),
+            ColumnData::Codes { .. } => Err(Error::data(
+                Location::file(&self.path).with_field(name),
+                "column was read as categories, not text",
+            )),
+        }
+    }
+
+    /// The levels (in the order the file first has them) and every row's code of a category
+    /// column ([`ColumnKind::Category`]; [`MISSING_CODE`] where missing); None for a column
+    /// read otherwise.
+    pub fn categories(&self, name: &str) -> Option<(&[String], &[u32])> {
+        match &self.columns[self.index(name).ok()?] {
+            ColumnData::Codes { levels, codes } => Some((levels, codes)),
+            _ => None,
         }
     }
 
@@ -834,7 +1133,7 @@ impl Table {
     pub fn number(&self, name: &str) -> Result<&[f64]> {
         match &self.columns[self.index(name)?] {
             ColumnData::Number(v) => Ok(v),
-            ColumnData::Text(_) => Err(Error::data(
+            ColumnData::Text(_) | ColumnData::Codes { .. } => Err(Error::data(
                 Location::file(&self.path).with_field(name),
                 "column was read as text, not numbers",
             )),
@@ -847,7 +1146,7 @@ impl Table {
         let i = self.index(name).ok()?;
         match &mut self.columns[i] {
             ColumnData::Number(v) => Some(std::mem::take(v)),
-            ColumnData::Text(_) => None,
+            ColumnData::Text(_) | ColumnData::Codes { .. } => None,
         }
     }
 
@@ -856,7 +1155,7 @@ impl Table {
         let i = self.index(name)?;
         match &mut self.columns[i] {
             ColumnData::Text(v) => Ok(std::mem::take(v)),
-            ColumnData::Number(_) => Err(Error::data(
+            ColumnData::Number(_) | ColumnData::Codes { .. } => Err(Error::data(
                 Location::file(&self.path).with_field(name),
                 "column was read as numbers, not text",
             )),
@@ -1006,6 +1305,112 @@ mod tests {
                 "t.csv: line 3, column 2 (`x`): expected a number, found `zz`"
             );
         }
+    }
+
+    #[test]
+    fn an_error_late_in_a_big_chunk_names_its_line_and_column() {
+        // 300,000 rows in one chunk of the default size, a blank line at row 1,000, and a
+        // stray cell near the end: its line is found without a line number kept per row.
+        let mut text = String::from("id,g,x\n");
+        for i in 0..300_000 {
+            let x = if i == 299_990 {
+                "1,5".to_string()
+            } else {
+                format!("{}.25", i % 9)
+            };
+            let x = if i == 299_990 { format!("\"{x}\"") } else { x };
+            text.push_str(&format!("p{i},{},{x}\n", ["F", "M"][i % 2]));
+            if i == 1_000 {
+                text.push('\n');
+            }
+        }
+        // The quoted cell makes the file go through the csv crate in one pass; without the
+        // quotes (a cell `oops`) it is split at line feeds.
+        let quoted = read(&text, &[ColumnRequest::number("x")]).unwrap_err();
+        assert_eq!(
+            quoted.to_string(),
+            "t.csv: line 299993, column 3 (`x`): expected a number, found `1,5`"
+        );
+        let plain = text.replace("\"1,5\"", "oops");
+        for chunk in [CHUNK_BYTES, 1 << 30, 4096] {
+            let err = Table::from_bytes_in_chunks(
+                Path::new("t.csv"),
+                plain.as_bytes(),
+                &[ColumnRequest::category("g"), ColumnRequest::number("x")],
+                chunk,
+            )
+            .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "t.csv: line 299993, column 3 (`x`): expected a number, found `oops`",
+                "chunk {chunk}"
+            );
+        }
+        // A good file of the same shape: one run of lines before the blank line, one after.
+        let good = plain.replace("oops", "2");
+        let t = read(&good, &[ColumnRequest::category("g")]).unwrap();
+        assert_eq!(t.n_rows(), 300_000);
+        assert_eq!(t.lines.runs, [(0, 2), (1_001, 1_004)]);
+        assert_eq!(
+            (t.line(1_000), t.line(1_001), t.line(299_999)),
+            (1_002, 1_004, 300_002)
+        );
+    }
+
+    #[test]
+    fn categories_are_the_text_coded_in_file_order_whatever_the_chunks() {
+        let mut text = String::from("id,site\n");
+        for i in 0..500 {
+            // Levels first met late, a missing cell, spaces around, 40 levels (hashed past 16).
+            let site = match i % 50 {
+                7 => " NA ".to_string(),
+                m => format!(" s{:02} ", (m * 7 + i / 100) % 40),
+            };
+            text.push_str(&format!("p{i},{site}\n"));
+        }
+        let requests = [ColumnRequest::text("site"), ColumnRequest::category("site")];
+        for chunk in [1, 64, 1000, 1 << 30] {
+            let t = Table::from_bytes_in_chunks(
+                Path::new("t.csv"),
+                text.as_bytes(),
+                &requests[1..],
+                chunk,
+            )
+            .unwrap();
+            let cells = Table::from_bytes_in_chunks(
+                Path::new("t.csv"),
+                text.as_bytes(),
+                &requests[..1],
+                chunk,
+            )
+            .unwrap();
+            let (levels, codes) = t.categories("site").unwrap();
+            let mut first_met: Vec<&str> = Vec::new();
+            for (cell, &code) in cells.text("site").unwrap().iter().zip(codes) {
+                if is_missing(cell) {
+                    assert_eq!(code, MISSING_CODE);
+                    continue;
+                }
+                if !first_met.contains(&cell.as_str()) {
+                    first_met.push(cell);
+                }
+                assert_eq!(levels[code as usize], *cell, "chunk {chunk}");
+            }
+            assert_eq!(levels, first_met, "chunk {chunk}");
+            assert!(t.text("site").is_err());
+        }
+    }
+
+    #[test]
+    fn windows_line_ends_and_a_carriage_return_inside_a_line() {
+        // A carriage return inside a line (not before its line feed) sends the chunk to the
+        // csv crate, which ends the record there, as lotta always has.
+        let t = read("id,x\na,1\rb,2\n", &[ColumnRequest::number("x")]).unwrap();
+        assert_eq!(t.number("x").unwrap(), [1.0, 2.0]);
+        // Windows line ends go the split path and read the same.
+        let t = read("id,x\r\na,1\r\n\r\nb,2\r\n", &[ColumnRequest::number("x")]).unwrap();
+        assert_eq!(t.number("x").unwrap(), [1.0, 2.0]);
+        assert_eq!((t.line(0), t.line(1)), (2, 4));
     }
 
     #[test]

@@ -219,6 +219,14 @@ pub(crate) fn typed(
     first_line: u64,
     format: CsvFormat,
 ) -> Result<ColumnData> {
+    // A category column is its text, coded.
+    if request.kind == ColumnKind::Category {
+        let text = ColumnRequest::text(request.name.clone());
+        return match typed(path, column, &text, position, first_line, format)? {
+            ColumnData::Text(cells) => ColumnData::coded(&cells),
+            other => Ok(other),
+        };
+    }
     let cell_location = |row: usize| {
         Location::file(path)
             .with_line(first_line + row as u64)
@@ -279,7 +287,7 @@ pub(crate) fn typed(
     };
     let column: &SheetColumn = &column;
     Ok(match request.kind {
-        ColumnKind::Text => ColumnData::Text(match column {
+        ColumnKind::Text | ColumnKind::Category => ColumnData::Text(match column {
             SheetColumn::Numbers(v) => v.iter().map(|&x| number_as_text(x)).collect(),
             SheetColumn::Text(v) => v.iter().map(|t| t.trim().to_string()).collect(),
             SheetColumn::Cells(v) => v
