@@ -4,8 +4,9 @@
 # permuted blocks, beside its peer in base R (complete randomization per stratum by `sample`,
 # read and written with data.table; randomizr is not packaged for this machine). Prints wall
 # time, CPU time and peak memory (GNU time) and the load average. Not a test: run by hand.
-# Usage: BENCH_DIR=/tmp/bench-assign benches/assign.sh [N] [S]   (builds the release binary;
-# 10M rows take 250 MB of input and 1.2 GB of ledger: keep them out of the worktree, delete after)
+# Usage: BENCH_DIR=/tmp/bench-assign [FORMATS="v2 v1"] benches/assign.sh [N] [S]   (builds the
+# release binary; 10M rows take 250 MB of input and 0.6 GB of ledger (1.2 GB in v1): keep them
+# out of the worktree, delete after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000000}
@@ -32,16 +33,21 @@ run() {
   local label=$1; shift
   /usr/bin/time -f "$label: %e s wall, %U s user, %S s sys, %M KB peak RSS" "$@" >/dev/null
 }
-for method in complete blocks; do
-  rm -f "$work"/ledger.csv "$work"/ledger.csv.design.json "$work"/manifest.json
-  extra=(--misfits global)
-  [ "$method" = blocks ] && extra=(--block-sizes 3,6)
-  run "assign ($method)" "$lotta" assign --participants "$data" --id person_id \
-    --arms md1:2,standard:1 --strata site,gender --method "$method" "${extra[@]}" \
-    --seed 20190901 --ledger "$work/ledger.csv"
-  run "verify ($method)" "$lotta" verify --ledger "$work/ledger.csv" --participants "$data"
+# Ledger formats to measure (v2, the default: a hash per block of 1,024 rows; v1: a hash on
+# every row, as before v2), e.g. FORMATS="v2 v1".
+for format in ${FORMATS:-v2}; do
+  for method in complete blocks; do
+    rm -f "$work"/ledger.csv "$work"/ledger.csv.design.json "$work"/manifest.json
+    extra=(--misfits global)
+    [ "$method" = blocks ] && extra=(--block-sizes 3,6)
+    run "assign ($method, ledger $format)" "$lotta" assign --participants "$data" --id person_id \
+      --arms md1:2,standard:1 --strata site,gender --method "$method" "${extra[@]}" \
+      --seed 20190901 --ledger "$work/ledger.csv" --ledger-format "$format"
+    run "verify ($method, ledger $format)" "$lotta" verify --ledger "$work/ledger.csv" \
+      --participants "$data"
+  done
+  echo "ledger ($format): $(du -h "$work/ledger.csv" | cut -f1)"
 done
-echo "ledger: $(du -h "$work/ledger.csv" | cut -f1)"
 if command -v Rscript >/dev/null; then
   cat > "$work/peer.R" <<EOF
 p <- data.table::fread("$data", showProgress = FALSE)

@@ -454,6 +454,9 @@ fn demo_ledger_equals_rolling_lotta_assign_by_wave() {
             "3,6",
             "--seed",
             "20190401",
+            // `lotta simulate` writes its demo ledger in `lotta-ledger/1`.
+            "--ledger-format",
+            "v1",
         ]);
         assert!(
             out.status.success(),

@@ -15,6 +15,12 @@ const VERIFY: &[&str] = &[
     "p.csv",
 ];
 
+/// `ASSIGN` writing a `lotta-ledger/1` ledger (a hash on every row), for the tests of v1's
+/// chain; tests/ledger_formats.rs has v2's.
+fn assign_v1() -> Vec<String> {
+    with(ASSIGN, "--ledger-format", "v1")
+}
+
 fn assigned(n: usize, args: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("p.csv"), participants(n)).unwrap();
@@ -68,7 +74,7 @@ fn batches_and_clusters_verify() {
 
 #[test]
 fn a_forged_arm_is_found_even_with_a_recomputed_chain() {
-    let dir = assigned(30, ASSIGN);
+    let dir = assigned(30, &strs(&assign_v1()));
     forge(dir.path(), 4, |f| {
         f[1] = if f[1] == "md1" { "standard" } else { "md1" }.to_string()
     });
@@ -83,7 +89,7 @@ fn a_forged_arm_is_found_even_with_a_recomputed_chain() {
 
 #[test]
 fn a_broken_hash_names_the_row() {
-    let dir = assigned(30, ASSIGN);
+    let dir = assigned(30, &strs(&assign_v1()));
     let path = dir.path().join("ledger.csv");
     let text = fs::read_to_string(&path).unwrap();
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
@@ -101,7 +107,7 @@ fn a_broken_hash_names_the_row() {
 
 #[test]
 fn a_changed_design_file_breaks_the_first_hash() {
-    let dir = assigned(30, ASSIGN);
+    let dir = assigned(30, &strs(&assign_v1()));
     let side = dir.path().join("ledger.csv.design.json");
     let text = fs::read_to_string(&side).unwrap();
     fs::write(&side, text.replace("\"seed\": 42", "\"seed\": 43")).unwrap();
@@ -226,6 +232,9 @@ fn a_plan_from_the_ledger_alone_reproduces_it() {
             "20190901",
             "--ledger",
             "scratch.csv",
+            // The golden ledgers are v1: the scratch design file must be too.
+            "--ledger-format",
+            "v1",
         ];
         args.extend(flags.split_whitespace());
         assert_eq!(lotta(dir.path(), &args).code, 0);

@@ -2,16 +2,18 @@
 //! ledger so far → the next batch of assignments appended to the ledger (never rewritten).
 
 use crate::cli::UsageError;
-use crate::cli::common::{DesignArgs, StudyArg, design_settings};
+use crate::cli::common::{DesignArgs, StudyArg, choice};
 use anyhow::Context;
 use lotta::design::UNASSIGNED;
+use lotta::design::ledger::LedgerFormat;
 use lotta::design::rolling::DesignColumns;
 use lotta::io::ledger;
 use lotta::io::manifest;
 use lotta::ops::assign::{
-    check_same_design, coded_columns, design_for_ledger, open_ledger, participants_of, rederive,
-    stale_note,
+    check_same_design, coded_columns, design_for_ledger, format_for_ledger, open_ledger,
+    participants_of, rederive, stale_note,
 };
+use lotta::settings::design::DesignSettings;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -35,6 +37,11 @@ pub struct Args {
     pub ledger: Option<PathBuf>,
     #[command(flatten)]
     pub design: DesignArgs,
+    /// The format of a new ledger: v2 (a hash per block of up to 1,024 rows) or v1 (a hash on
+    /// every row, as lotta wrote before v2); an existing ledger keeps its own
+    /// [default: `[design] ledger_format`, else v2].
+    #[arg(long, value_parser = choice::<LedgerFormat>)]
+    pub ledger_format: Option<LedgerFormat>,
     #[command(flatten)]
     pub csv: crate::cli::common::CsvArgs,
 }
@@ -42,12 +49,9 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let study = args.study.load()?;
     let format = crate::cli::common::csv_format(&args.csv, study.as_ref())?;
-    let resolved = design_settings(
-        args.study.path(),
-        args.participants,
-        args.ledger,
-        &args.design,
-    )?;
+    let mut flags = args.design.flags();
+    flags.ledger_format = args.ledger_format;
+    let resolved = DesignSettings::resolve(study.clone(), args.participants, args.ledger, &flags)?;
     let design = resolved.design.ok_or_else(|| {
         UsageError(
             "give the arms with --arms NAME:RATIO,... (or a study with [design] arms)".into(),
@@ -64,15 +68,21 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         eprintln!("note: {}", stale_note(file, *size, true));
     }
     let design = match &opened.sidecar {
-        Some((ledger_design, _)) => {
-            let design = design_for_ledger(&design, ledger_design, resolved.misfits_given);
-            check_same_design(&ledger_path, ledger_design, &design)?;
+        Some(head) => {
+            let design = design_for_ledger(&design, &head.design, resolved.misfits_given);
+            check_same_design(&ledger_path, &head.design, &design)?;
             design
         }
         None => design,
     };
+    let ledger_format = format_for_ledger(
+        &ledger_path,
+        &opened,
+        resolved.ledger_format,
+        resolved.ledger_format_given.as_ref(),
+    )?;
     let (units, participants_hash) = participants_of(&participants, format, &design)?;
-    let ids = units.ids.to_strs();
+    let ids = units.ids.ids();
     let (strata, cluster) = coded_columns(&units, &design);
     let view = DesignColumns {
         ids: &ids,
@@ -123,6 +133,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     ledger::append_and_record(
         &ledger_path,
         &design,
+        ledger_format,
         rederived.last_hash.as_deref(),
         (0..result.len()).map(|i| result.view(i, &view)),
         "lotta assign",

@@ -154,6 +154,7 @@ impl DesignArgs {
             block_sizes: self.block_sizes.clone(),
             misfits: self.misfits,
             seed: self.seed,
+            ledger_format: None,
         }
     }
 }

@@ -42,11 +42,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         None => 0,
     };
     println!(
-        "ok: {} rows in {} batch(es) of {} re-derive from seed {} and the design; the hash chain is intact",
+        "ok: {} rows in {} batch(es) of {} re-derive from seed {} and the design; the hash chain ({}) is intact",
         v.rows,
         v.batches,
         v.ledger.display(),
-        v.seed
+        v.seed,
+        v.format.tag()
     );
     for note in &v.notes {
         eprintln!("note: {note}");

@@ -5,10 +5,11 @@
 //! depends on it.
 
 use super::PlanError;
+use super::ids::IdList;
 
 /// Participant ids and a table of their numbers (`number + 1`; 0 is an empty slot).
-pub struct IdIndex<'a> {
-    ids: &'a [&'a str],
+pub struct IdIndex<'a, I: IdList + ?Sized> {
+    ids: &'a I,
     slots: Vec<u32>,
     mask: usize,
 }
@@ -39,17 +40,18 @@ fn hash(id: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
-impl<'a> IdIndex<'a> {
+impl<'a, I: IdList + ?Sized> IdIndex<'a, I> {
     /// Index `ids`; the first id that repeats an earlier one is an error naming both.
-    pub fn new(ids: &'a [&'a str]) -> Result<IdIndex<'a>, PlanError> {
+    pub fn new(ids: &'a I) -> Result<IdIndex<'a, I>, PlanError> {
         // Load at most 2/3: short probe runs.
-        let capacity = (ids.len() * 3 / 2 + 1).next_power_of_two().max(16);
+        let capacity = (ids.count() * 3 / 2 + 1).next_power_of_two().max(16);
         let mut index = IdIndex {
             ids,
             slots: vec![0; capacity],
             mask: capacity - 1,
         };
-        for (unit, id) in ids.iter().enumerate() {
+        for unit in 0..ids.count() {
+            let id = ids.id(unit);
             let mut slot = hash(id.as_bytes()) as usize & index.mask;
             loop {
                 match index.slots[slot] {
@@ -57,7 +59,7 @@ impl<'a> IdIndex<'a> {
                         index.slots[slot] = unit as u32 + 1;
                         break;
                     }
-                    taken if ids[taken as usize - 1] == *id => {
+                    taken if ids.id(taken as usize - 1) == id => {
                         return Err(PlanError::DuplicateId {
                             unit,
                             first: taken as usize - 1,
@@ -76,7 +78,7 @@ impl<'a> IdIndex<'a> {
         loop {
             match self.slots[slot] {
                 0 => return None,
-                taken if self.ids[taken as usize - 1] == id => return Some(taken as usize - 1),
+                taken if self.ids.id(taken as usize - 1) == id => return Some(taken as usize - 1),
                 _ => slot = (slot + 1) & self.mask,
             }
         }
@@ -124,7 +126,7 @@ mod tests {
     fn a_repeated_id_names_both_participants() {
         let ids = ["a", "b", "", "c", "b", ""];
         assert_eq!(
-            IdIndex::new(&ids).err(),
+            IdIndex::new(&ids[..]).err(),
             Some(PlanError::DuplicateId { unit: 4, first: 1 })
         );
     }

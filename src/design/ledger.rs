@@ -1,8 +1,9 @@
 //! The assignment ledger's record format, pure: its row types, the text of a row (`id, arm,
 //! stratum, [cluster,] probability, block, position, batch, hash`), the hash chain that ties
-//! each row to the one before (the first to the bytes of the design sidecar
-//! `<ledger>.design.json`), and a whole ledger rendered to bytes. Reading and appending ledger
-//! files is `io::ledger`'s job; this module never touches a file.
+//! the rows to the bytes of the design sidecar `<ledger>.design.json` — in `lotta-ledger/1` a
+//! hash on every row, in `lotta-ledger/2` a hash per block of up to 1,024 rows of one batch
+//! (docs/randomization.md §6) — and a whole ledger rendered to bytes. Reading and appending
+//! ledger files is `io::ledger`'s job; this module never touches a file.
 
 use super::{Design, UNASSIGNED};
 use serde::{Deserialize, Serialize};
@@ -10,8 +11,13 @@ use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The format tag written in the sidecar.
+/// The format tag of ledgers with a hash on every row: every ledger lotta wrote before
+/// `lotta-ledger/2`, and those asked for with `--ledger-format v1`. Read, verified and
+/// extended (in this format) for ever.
 pub const FORMAT: &str = "lotta-ledger/1";
+/// The format tag of ledgers with a hash per block of rows ([`BLOCK_ROWS`]), the default for new
+/// ledgers.
+pub const FORMAT_V2: &str = "lotta-ledger/2";
 /// The assignment algorithm (docs/randomization.md) of every design that v1 could draw; its
 /// streams are pinned by the golden vectors, and its ledgers keep this tag for ever.
 pub const ALGORITHM: &str = "lotta/assign/v1";
@@ -31,6 +37,45 @@ pub fn algorithm_of(design: &Design) -> &'static str {
 }
 /// Separator between fields in the hashed text (ASCII unit separator; never inside a field).
 const FIELD_SEPARATOR: u8 = 0x1f;
+
+/// The format of a ledger: how its hash chain is laid over the rows (docs/randomization.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LedgerFormat {
+    /// `lotta-ledger/1`: a hash on every row (every ledger lotta wrote before v2).
+    V1,
+    /// `lotta-ledger/2`: a hash per block of rows, on its last row (the default for new
+    /// ledgers): half the file, and a tenth of the SHA-256 work, at ten million rows.
+    #[default]
+    V2,
+}
+
+impl LedgerFormat {
+    /// The tag written in the design file.
+    pub fn tag(self) -> &'static str {
+        match self {
+            LedgerFormat::V1 => FORMAT,
+            LedgerFormat::V2 => FORMAT_V2,
+        }
+    }
+
+    /// The format of a design file's tag, if this lotta knows it.
+    pub fn of_tag(tag: &str) -> Option<LedgerFormat> {
+        match tag {
+            FORMAT => Some(LedgerFormat::V1),
+            FORMAT_V2 => Some(LedgerFormat::V2),
+            _ => None,
+        }
+    }
+}
+
+/// What a ledger's design file says: the design, the ledger's format and the chain's start
+/// (H₀, the SHA-256 of the design file's bytes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerHead {
+    pub design: Design,
+    pub format: LedgerFormat,
+    pub first_hash: String,
+}
 
 /// The sidecar: everything `verify` needs to re-derive the ledger.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,6 +138,7 @@ impl LedgerRow {
 pub struct Ledger {
     pub path: PathBuf,
     pub design: Design,
+    pub format: LedgerFormat,
     pub rows: Vec<LedgerRow>,
     /// The hash of the last row (or of the sidecar when there are no rows).
     pub last_hash: String,
@@ -114,10 +160,16 @@ pub fn columns(design: &Design) -> Vec<&'static str> {
     c
 }
 
-/// The sidecar's bytes for a design (pretty JSON, newline-terminated; deterministic).
+/// The sidecar's bytes of a `lotta-ledger/1` ledger for a design (pretty JSON,
+/// newline-terminated; deterministic).
 pub fn sidecar_bytes(design: &Design) -> Vec<u8> {
+    sidecar_bytes_as(design, LedgerFormat::V1)
+}
+
+/// The sidecar's bytes of a ledger of `format` for a design.
+pub fn sidecar_bytes_as(design: &Design, format: LedgerFormat) -> Vec<u8> {
     let sidecar = Sidecar {
-        format: FORMAT.to_string(),
+        format: format.tag().to_string(),
         algorithm: algorithm_of(design).to_string(),
         design: design.clone(),
     };
@@ -148,6 +200,183 @@ pub fn chain_hex(previous: &[u8], fields: &[&str]) -> [u8; 64] {
         hasher.update(f.as_bytes());
     }
     hex_digits(&hasher.finalize().into())
+}
+
+/// Rows of a full `lotta-ledger/2` block: a block ends at its 1,024th row or at the last row of
+/// its batch, whichever comes first, so every batch (every `lotta assign`) ends with a hash.
+pub const BLOCK_ROWS: usize = 1024;
+/// Separator before each row in a v2 block's hashed text (ASCII record separator).
+const ROW_SEPARATOR: u8 = 0x1e;
+
+/// The hash chain as rows are written: [`ChainWriter::row`] gives the text of each row's
+/// `hash` cell.
+pub struct ChainWriter {
+    format: LedgerFormat,
+    previous: [u8; 64],
+    /// v2: the open block, fed H_{j−1} and the rows so far.
+    block: Sha256,
+    rows_in_block: usize,
+}
+
+impl ChainWriter {
+    /// A chain continuing from `previous` (64 hex digits: H₀ or the ledger's last hash).
+    pub fn new(format: LedgerFormat, previous: &str) -> Result<ChainWriter, String> {
+        let previous: [u8; 64] = previous
+            .as_bytes()
+            .try_into()
+            .map_err(|_| format!("not a SHA-256 hex digest: `{previous}`"))?;
+        Ok(ChainWriter {
+            format,
+            previous,
+            block: block_start(&previous),
+            rows_in_block: 0,
+        })
+    }
+
+    /// The `hash` cell of the next row (`fields`: the cells before it, as written), given
+    /// whether it is the last row of its batch; `None`: an empty cell (v2 inside a block).
+    pub fn row(&mut self, fields: &[&str], ends_batch: bool) -> Option<[u8; 64]> {
+        match self.format {
+            LedgerFormat::V1 => {
+                self.previous = chain_hex(&self.previous, fields);
+                Some(self.previous)
+            }
+            LedgerFormat::V2 => {
+                feed_row(&mut self.block, fields);
+                self.rows_in_block += 1;
+                if self.rows_in_block < BLOCK_ROWS && !ends_batch {
+                    return None;
+                }
+                let block = std::mem::replace(&mut self.block, Sha256::new());
+                self.previous = hex_digits(&block.finalize().into());
+                self.block = block_start(&self.previous);
+                self.rows_in_block = 0;
+                Some(self.previous)
+            }
+        }
+    }
+}
+
+fn block_start(previous: &[u8; 64]) -> Sha256 {
+    let mut block = Sha256::new();
+    block.update(previous);
+    block
+}
+
+/// A v2 block's text for one row: 0x1e, then the fields separated by 0x1f.
+fn feed_row(block: &mut Sha256, fields: &[&str]) {
+    block.update([ROW_SEPARATOR]);
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            block.update([FIELD_SEPARATOR]);
+        }
+        block.update(f.as_bytes());
+    }
+}
+
+/// Where a ledger's hash chain breaks (rows numbered from 0 in file order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainBreak {
+    /// v1: the hash of row `row` does not chain from the row before (or the design file).
+    Row { row: usize },
+    /// v2: the hash on row `last`, which closes the block of rows `first..=last`, does not chain
+    /// from the block before (or the design file): a row of the block, its hash, an earlier
+    /// hash or the design file was changed.
+    Block { first: usize, last: usize },
+    /// v2: row `row` closes its block (its 1,024th row, or the last row of its batch or of the
+    /// file) but has no hash: rows were cut, added or moved.
+    MissingHash { row: usize },
+    /// v2: row `row` has a hash but closes no block (the next row is of the same batch, and the
+    /// block has fewer than 1,024 rows): rows were cut, added or moved.
+    StrayHash { row: usize },
+}
+
+/// The hash chain checked as a ledger's rows are read, one at a time.
+pub struct ChainChecker {
+    format: LedgerFormat,
+    previous: [u8; 64],
+    block: Sha256,
+    block_first: usize,
+    rows_in_block: usize,
+    row: usize,
+    batch: Option<u32>,
+    /// v2: the last row closed a short block, so its batch must end there.
+    short_block_ended: bool,
+}
+
+impl ChainChecker {
+    /// A chain starting from `first_hash` (H₀ of the design file; 64 hex digits).
+    pub fn new(format: LedgerFormat, first_hash: &str) -> ChainChecker {
+        let mut previous = [b'0'; 64];
+        for (p, b) in previous.iter_mut().zip(first_hash.bytes()) {
+            *p = b;
+        }
+        ChainChecker {
+            format,
+            previous,
+            block: block_start(&previous),
+            block_first: 0,
+            rows_in_block: 0,
+            row: 0,
+            batch: None,
+            short_block_ended: false,
+        }
+    }
+
+    /// Check the next row: `fields` the cells before `hash`, as written; `batch` its batch.
+    pub fn row(&mut self, fields: &[&str], batch: u32, hash: &str) -> Result<(), ChainBreak> {
+        let row = self.row;
+        self.row += 1;
+        if self.format == LedgerFormat::V1 {
+            let expected = chain_hex(&self.previous, fields);
+            if hash.as_bytes() != expected {
+                return Err(ChainBreak::Row { row });
+            }
+            self.previous = expected;
+            return Ok(());
+        }
+        let same_batch = self.batch == Some(batch);
+        self.batch = Some(batch);
+        if !same_batch && self.rows_in_block > 0 {
+            return Err(ChainBreak::MissingHash { row: row - 1 });
+        }
+        if same_batch && self.short_block_ended {
+            return Err(ChainBreak::StrayHash { row: row - 1 });
+        }
+        self.short_block_ended = false;
+        feed_row(&mut self.block, fields);
+        self.rows_in_block += 1;
+        if hash.is_empty() {
+            if self.rows_in_block == BLOCK_ROWS {
+                return Err(ChainBreak::MissingHash { row });
+            }
+            return Ok(());
+        }
+        let block = std::mem::replace(&mut self.block, Sha256::new());
+        let expected = hex_digits(&block.finalize().into());
+        let first = self.block_first;
+        self.short_block_ended = self.rows_in_block < BLOCK_ROWS;
+        self.block_first = row + 1;
+        self.rows_in_block = 0;
+        // The chain goes on from the hash as written, so that a later break is a break of its
+        // own block.
+        let written: Option<[u8; 64]> = hash.as_bytes().try_into().ok();
+        self.previous = written.unwrap_or(expected);
+        self.block = block_start(&self.previous);
+        if hash.as_bytes() != expected {
+            return Err(ChainBreak::Block { first, last: row });
+        }
+        Ok(())
+    }
+
+    /// The end of the ledger: the last hash (H₀ without rows), or the break of a ledger that
+    /// ends inside a block.
+    pub fn finish(self) -> Result<String, ChainBreak> {
+        if self.format == LedgerFormat::V2 && self.rows_in_block > 0 {
+            return Err(ChainBreak::MissingHash { row: self.row - 1 });
+        }
+        Ok(self.previous.iter().map(|&b| char::from(b)).collect())
+    }
 }
 
 /// Lower-case hexadecimal of a digest.
@@ -206,20 +435,33 @@ pub fn row_fields(design: &Design, row: &RowView) -> Vec<String> {
     f
 }
 
-/// A new ledger's bytes (header and rows, hash chain starting at the sidecar of `design`), for
-/// callers that write the ledger and its sidecar themselves (e.g. `lotta simulate`).
+/// A new `lotta-ledger/1` ledger's bytes (header and rows, hash chain starting at the sidecar
+/// of `design`), for callers that write the ledger and its sidecar ([`sidecar_bytes`])
+/// themselves (e.g. `lotta simulate`).
 pub fn render<'a>(design: &Design, rows: impl Iterator<Item = RowView<'a>>) -> Vec<u8> {
+    render_as(design, LedgerFormat::V1, rows)
+}
+
+/// [`render`] in `format` (its sidecar: [`sidecar_bytes_as`]).
+pub fn render_as<'a>(
+    design: &Design,
+    format: LedgerFormat,
+    rows: impl Iterator<Item = RowView<'a>>,
+) -> Vec<u8> {
     let mut bytes = Vec::new();
-    let start = chain_start(&sidecar_bytes(design));
+    let start = chain_start(&sidecar_bytes_as(design, format));
     // Writing to a Vec cannot fail.
-    let _ = write_rows(&mut bytes, design, start, true, rows);
+    let _ = write_rows(&mut bytes, design, format, start, true, rows);
     bytes
 }
 
-/// Write ledger rows (and the header when `header`) to `out`, chaining hashes from `previous`.
+/// Write ledger rows (and the header when `header`) to `out` in `format`, chaining hashes from
+/// `previous` (H₀, or the hash the ledger ends with). A v2 block is closed at the last row of
+/// each batch, so the rows of one call may hold several batches.
 pub fn write_rows<'a, W: std::io::Write>(
     out: W,
     design: &Design,
+    format: LedgerFormat,
     previous: String,
     header: bool,
     rows: impl Iterator<Item = RowView<'a>>,
@@ -230,13 +472,11 @@ pub fn write_rows<'a, W: std::io::Write>(
     }
     // Reused buffers: millions of rows are written without allocating per field.
     use std::fmt::Write as _;
-    let mut previous: [u8; 64] = previous
-        .as_bytes()
-        .try_into()
-        .map_err(|_| format!("not a SHA-256 hex digest: `{previous}`"))?;
+    let mut chain = ChainWriter::new(format, &previous)?;
     let (mut probability, mut block, mut position, mut batch) =
         (String::new(), String::new(), String::new(), String::new());
-    for row in rows {
+    let mut rows = rows.peekable();
+    while let Some(row) = rows.next() {
         probability.clear();
         if !row.probability.is_nan() {
             write!(probability, "{}", row.probability)?;
@@ -268,12 +508,15 @@ pub fn write_rows<'a, W: std::io::Write>(
             fields[k] = f.as_str();
             k += 1;
         }
-        let hash = chain_hex(&previous, &fields[..k]);
+        let ends_batch = rows.peek().is_none_or(|next| next.batch != row.batch);
+        let hash = chain.row(&fields[..k], ends_batch);
         for f in &fields[..k] {
             writer.write_field(f)?;
         }
-        writer.write_record(std::iter::once(&hash[..]))?;
-        previous = hash;
+        match &hash {
+            Some(hash) => writer.write_record(std::iter::once(&hash[..]))?,
+            None => writer.write_record(std::iter::once(""))?,
+        }
     }
     writer.flush()?;
     Ok(())

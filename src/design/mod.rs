@@ -5,6 +5,7 @@
 
 pub mod enumerate;
 pub mod id_index;
+pub mod ids;
 pub mod ledger;
 pub mod plan;
 pub mod rolling;
@@ -12,8 +13,8 @@ pub mod rolling;
 mod unit_tests;
 
 pub use plan::{
-    Assignment, AssignmentPlan, PlanError, Slot, UNASSIGNED, intern, strata_codes,
-    strata_from_codes,
+    Assignment, AssignmentPlan, MemberAssignment, PlanError, Slot, UNASSIGNED, intern,
+    strata_codes, strata_from_codes,
 };
 
 use serde::{Deserialize, Serialize};

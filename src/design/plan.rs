@@ -4,6 +4,7 @@
 //! batches — each from its own named stream. A plan is built once and can be drawn again cheaply
 //! with other streams (randomization inference, simulation-based power).
 
+use super::ids::IdList;
 use super::{AssignmentMethod, Design, Misfits};
 use crate::categorical::{Coder, Codes};
 use crate::rng::Stream;
@@ -28,6 +29,40 @@ pub struct Assignment {
     pub slots: Vec<Slot>,
     /// Probability of the arm the unit got (NaN when unassigned).
     pub probability: Vec<f64>,
+}
+
+/// The study's own assignment per randomization unit ([`AssignmentPlan::assign_members`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberAssignment {
+    /// One slot per member, in member order.
+    pub slots: Vec<Slot>,
+    /// The first member of each (stratum, batch) segment, ascending.
+    segment_starts: Vec<usize>,
+    /// The probability of each arm in each segment.
+    segment_probabilities: Vec<Vec<f64>>,
+}
+
+impl MemberAssignment {
+    /// The slot of member `member`.
+    pub fn slot(&self, member: usize) -> Slot {
+        self.slots.get(member).copied().unwrap_or_default()
+    }
+
+    /// The probability of the arm member `member` got (NaN when unassigned): the same number
+    /// as [`Assignment::probability`] of its units.
+    pub fn probability(&self, member: usize) -> f64 {
+        let segment = self
+            .segment_starts
+            .partition_point(|&start| start <= member)
+            .saturating_sub(1);
+        let arm = self.slot(member).arm;
+        self.segment_probabilities
+            .get(segment)
+            .and_then(|row| row.get(arm as usize))
+            .filter(|_| arm != UNASSIGNED)
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
 }
 
 /// Units that cannot be planned; indices are positions in the input (the CLI maps them to lines).
@@ -146,14 +181,14 @@ impl AssignmentPlan {
     /// and the key of every code; `cluster` (optional) each unit's cluster code and names;
     /// `batch` each unit's enrolment batch (1, 2, …). Input order does not matter: units are
     /// ordered by id (byte order), clusters by name.
-    pub fn new<S: AsRef<str> + Sync>(
+    pub fn new<I: IdList + ?Sized>(
         design: &Design,
-        ids: &[S],
+        ids: &I,
         strata: (&[u32], &[String]),
         cluster: Option<(&[u32], &[String])>,
         batch: &[u32],
     ) -> Result<AssignmentPlan, PlanError> {
-        let n = ids.len();
+        let n = ids.count();
         let codes_fit = |codes: &[u32], names: usize| {
             codes.len() == n && codes.iter().all(|&c| (c as usize) < names)
         };
@@ -163,7 +198,7 @@ impl AssignmentPlan {
         {
             return Err(PlanError::Lengths);
         }
-        if let Some(unit) = ids.iter().position(|id| id.as_ref().is_empty()) {
+        if let Some(unit) = (0..n).find(|&u| ids.id(u).is_empty()) {
             return Err(PlanError::EmptyId { unit });
         }
         if let Some(unit) = batch.iter().position(|&b| b == 0) {
@@ -317,6 +352,22 @@ impl AssignmentPlan {
         Assignment {
             slots: out_slots,
             probability,
+        }
+    }
+
+    /// [`AssignmentPlan::assign`] per randomization unit (member), without the per-unit copies
+    /// (a slot and a probability per person: 200 MB at ten million, docs/scale.md): a unit's
+    /// slot is that of member [`AssignmentPlan::member_of`], its probability
+    /// [`MemberAssignment::probability`].
+    pub fn assign_members(&self, seed: u64) -> MemberAssignment {
+        MemberAssignment {
+            slots: self.run(seed, "assign"),
+            segment_starts: self.segments.iter().map(|s| s.start).collect(),
+            segment_probabilities: self
+                .segments
+                .iter()
+                .map(|s| self.segment_probabilities(s.end - s.start))
+                .collect(),
         }
     }
 
@@ -640,27 +691,35 @@ impl AssignmentPlan {
     }
 }
 
-/// The first eight bytes of `id`, big-endian, padded with zero bytes: comparing two keys
-/// agrees with comparing the ids' bytes wherever the keys differ (a shorter id pads with 0,
-/// below every byte but 0 itself), so only ids with equal keys need a full comparison.
-fn id_prefix_key(id: &[u8]) -> u64 {
-    let mut key = [0u8; 8];
-    let take = id.len().min(8);
+/// The first sixteen bytes of `id` as two big-endian words, padded with zero bytes: comparing
+/// two keys agrees with comparing the ids' bytes wherever the keys differ (a shorter id pads
+/// with 0, below every byte but 0 itself), so only ids with equal keys need a full comparison.
+/// Sixteen bytes hold whole most ids (`P000000123`, personal identity numbers with a century),
+/// so ties are rare; with eight, ids sharing an 8-byte prefix tied in groups of a hundred and
+/// their string compares were a sixth of `verify`'s time at ten million rows (docs/scale.md).
+fn id_prefix_key(id: &[u8]) -> [u64; 2] {
+    let mut key = [0u8; 16];
+    let take = id.len().min(16);
     key[..take].copy_from_slice(&id[..take]);
-    u64::from_be_bytes(key)
+    let (high, low) = key.split_at(8);
+    let word = |b: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        u64::from_be_bytes(w)
+    };
+    [word(high), word(low)]
 }
 
 /// Unit indices sorted by id (byte order; ties, which are duplicates, by index), or the first
-/// duplicate. The sort compares an 8-byte prefix key held beside the index and reads the ids
-/// themselves only on equal keys: the same order as comparing the ids, without a random read of
-/// two strings at every comparison (which made this sort most of the time of assigning ten
-/// million participants, docs/scale.md).
-fn sort_by_id<S: AsRef<str> + Sync>(ids: &[S]) -> Result<Vec<u32>, PlanError> {
-    let id = |u: u32| ids[u as usize].as_ref().as_bytes();
-    let mut keyed: Vec<(u64, u32)> = ids
-        .par_iter()
-        .enumerate()
-        .map(|(u, s)| (id_prefix_key(s.as_ref().as_bytes()), u as u32))
+/// duplicate. The sort compares a 16-byte prefix key held beside the index and reads the ids
+/// themselves only on equal keys: the same order as comparing the
+/// ids, without a random read of two strings at every comparison (which made this sort most of
+/// the time of assigning ten million participants, docs/scale.md).
+fn sort_by_id<I: IdList + ?Sized>(ids: &I) -> Result<Vec<u32>, PlanError> {
+    let id = |u: u32| ids.id(u as usize).as_bytes();
+    let mut keyed: Vec<([u64; 2], u32)> = (0..ids.count() as u32)
+        .into_par_iter()
+        .map(|u| (id_prefix_key(id(u)), u))
         .collect();
     keyed.par_sort_unstable_by(|a, b| {
         a.0.cmp(&b.0)

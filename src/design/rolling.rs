@@ -3,8 +3,9 @@
 //! Pure: the caller reads the files and maps the unit/row indices of errors to lines.
 
 use super::id_index::IdIndex;
+use super::ids::IdList;
 use super::ledger::{Ledger, LedgerRow, RowView, format_probability};
-use super::plan::{Assignment, AssignmentPlan, PlanError, strata_from_codes};
+use super::plan::{AssignmentPlan, MemberAssignment, PlanError, strata_from_codes};
 use super::{Design, UNASSIGNED};
 use crate::categorical::Codes;
 
@@ -28,7 +29,8 @@ impl<'a> Coded<'a> {
 /// The participants' columns the design needs (input order).
 #[derive(Debug, Clone, Copy)]
 pub struct DesignColumns<'a> {
-    pub ids: &'a [&'a str],
+    /// The ids: a list, or one buffer read in place ([`super::ids::TextIds`]).
+    pub ids: &'a dyn IdList,
     /// The strata columns, in the design's order.
     pub strata: &'a [Coded<'a>],
     pub cluster: Option<Coded<'a>>,
@@ -124,7 +126,7 @@ pub struct Reconciled {
     /// Planned unit of each participant, when `take` is not the identity
     /// ([`Membership::NONE`]: not planned).
     unit_of: Option<Vec<u32>>,
-    assignment: Assignment,
+    assignment: MemberAssignment,
     plan: AssignmentPlan,
     /// The batch of each planned unit.
     unit_batch: Vec<u32>,
@@ -147,13 +149,14 @@ impl Reconciled {
     /// The row that planned unit `u` re-derives to.
     fn derived<'a>(&'a self, u: usize, participants: &DesignColumns<'a>) -> RowView<'a> {
         let p = self.take.as_ref().map_or(u, |t| t[u] as usize);
-        let slot = self.assignment.slots[u];
+        let member = self.plan.member_of(u);
+        let slot = self.assignment.slot(member);
         RowView {
-            id: participants.ids[p],
+            id: participants.ids.id(p),
             arm: slot.arm,
             stratum: self.plan.stratum_of(u),
             cluster: participants.cluster.map(|c| c.value(p)),
-            probability: self.assignment.probability[u],
+            probability: self.assignment.probability(member),
             block: slot.block,
             position: slot.position,
             batch: self.unit_batch[u],
@@ -165,15 +168,13 @@ impl Reconciled {
         self.derived(self.new_units[i] as usize, participants)
     }
 
-    /// Check ledger row `row` (`found`, as read) against its re-derivation.
-    pub fn check_row(
-        &self,
-        design: &Design,
-        participants: &DesignColumns,
+    /// The re-derivation of ledger row `row`.
+    pub fn derived_row<'a>(
+        &'a self,
+        participants: &DesignColumns<'a>,
         membership: &Membership,
         row: usize,
-        found: &RowView,
-    ) -> Result<(), RollingError> {
+    ) -> Result<RowView<'a>, RollingError> {
         let p = membership
             .participant_of_row
             .get(row)
@@ -183,7 +184,19 @@ impl Reconciled {
             None => p,
             Some(unit_of) => unit_of[p] as usize,
         };
-        let expected = self.derived(u, participants);
+        Ok(self.derived(u, participants))
+    }
+
+    /// Check ledger row `row` (`found`, as read) against its re-derivation.
+    pub fn check_row(
+        &self,
+        design: &Design,
+        participants: &DesignColumns,
+        membership: &Membership,
+        row: usize,
+        found: &RowView,
+    ) -> Result<(), RollingError> {
+        let expected = self.derived_row(participants, membership, row)?;
         match first_field_difference(design, &expected, found) {
             None => Ok(()),
             Some((field, expected, found)) => Err(RollingError::Differs {
@@ -199,7 +212,7 @@ impl Reconciled {
     pub fn arms(&self) -> impl Iterator<Item = u32> + '_ {
         self.new_units
             .iter()
-            .map(|&u| self.assignment.slots[u as usize].arm)
+            .map(|&u| self.assignment.slot(self.plan.member_of(u as usize)).arm)
     }
 }
 
@@ -213,7 +226,7 @@ pub fn reconcile(
     assign_new: bool,
 ) -> Result<Reconciled, RollingError> {
     let index = IdIndex::new(participants.ids).map_err(RollingError::Plan)?;
-    let mut membership = Membership::new(participants.ids.len());
+    let mut membership = Membership::new(participants.ids.count());
     for row in rows {
         membership.push(index.get(&row.id), row.batch)?;
     }
@@ -235,7 +248,7 @@ pub fn plan_members(
 ) -> Result<Reconciled, RollingError> {
     let next_batch = membership.max_batch + 1;
     // Which participants take part in the plan, and their batch.
-    let n = participants.ids.len();
+    let n = participants.ids.count();
     let mut take: Vec<u32> = Vec::with_capacity(n);
     let mut batch: Vec<u32> = Vec::with_capacity(n);
     let mut not_in_ledger = 0;
@@ -263,10 +276,10 @@ pub fn plan_members(
     });
     let part = |i: usize| take.as_ref().map_or(i, |t| t[i] as usize);
     let subset_ids: Vec<&str>;
-    let ids: &[&str] = match &take {
+    let ids: &dyn IdList = match &take {
         None => participants.ids,
         Some(t) => {
-            subset_ids = t.iter().map(|&i| participants.ids[i as usize]).collect();
+            subset_ids = t.iter().map(|&i| participants.ids.id(i as usize)).collect();
             &subset_ids
         }
     };
@@ -294,7 +307,7 @@ pub fn plan_members(
             (c.name, codes, c.values)
         })
         .collect();
-    let (s_codes, s_keys) = strata_from_codes(&strata_columns, ids.len());
+    let (s_codes, s_keys) = strata_from_codes(&strata_columns, ids.count());
     let cluster_codes = participants.cluster.map(|c| subset(c.codes));
     let plan = AssignmentPlan::new(
         design,
@@ -328,7 +341,7 @@ pub fn plan_members(
             PlanError::Lengths => PlanError::Lengths,
         })
     })?;
-    let assignment = plan.assign(design.seed);
+    let assignment = plan.assign_members(design.seed);
     // New rows in id order (the plan already sorted the units by id).
     let in_ledger = |u: u32| membership.row_of[part(u as usize)] != Membership::NONE;
     let new_units: Vec<u32> = plan

@@ -667,3 +667,32 @@ fn the_randomizr_rule_is_listed_only_where_its_assignments_are_equally_likely() 
     );
     assert!(clustered(&[("a", 2), ("b", 1)], 5).enumeration().is_none());
 }
+
+/// The per-member assignment that `rolling` keeps (no per-unit copies) gives every unit exactly
+/// the slot and probability (bit for bit, NaN for misfits left out) of the per-unit one, over
+/// methods, misfit policies and batches.
+#[test]
+fn member_assignment_is_the_unit_assignment() {
+    let (ids, strata) = units(&[7, 11, 4, 23]);
+    let batch: Vec<u32> = (0..ids.len()).map(|i| 1 + (i % 3 == 0) as u32).collect();
+    for (method, misfits, sizes) in [
+        (AssignmentMethod::Complete, Some(Misfits::Missing), vec![]),
+        (AssignmentMethod::Complete, Some(Misfits::Global), vec![]),
+        (AssignmentMethod::Complete, Some(Misfits::Wstrata), vec![]),
+        (AssignmentMethod::Blocks, None, vec![3, 6]),
+    ] {
+        let d = design(&[("md1", 2), ("standard", 1)], method, misfits, &sizes);
+        let p = plan(&d, &ids, &strata, &batch);
+        let units = p.assign(d.seed);
+        let members = p.assign_members(d.seed);
+        for u in 0..ids.len() {
+            let m = p.member_of(u);
+            assert_eq!(members.slot(m), units.slots[u], "{method:?} unit {u}");
+            assert_eq!(
+                members.probability(m).to_bits(),
+                units.probability[u].to_bits(),
+                "{method:?} {misfits:?} unit {u}"
+            );
+        }
+    }
+}

@@ -1,12 +1,12 @@
-//! The assignment ledger's files: reading a ledger (checking its hash chain), reading its
-//! design sidecar `<ledger>.design.json`, appending rows (written whole to a temporary file and
-//! renamed over the old ledger, so a ledger only ever grows), and checking it against the
-//! manifest. The row format, the hash chain and rendering to bytes are pure and live in
+//! The assignment ledger's files: reading a ledger (checking its hash chain, in either format,
+//! `lotta-ledger/1` or `/2`), reading its design sidecar `<ledger>.design.json`, appending rows
+//! (written whole to a temporary file and renamed over the old ledger, so a ledger only ever
+//! grows; in the ledger's own format), and checking it against the manifest. The row format, the hash chain and rendering to bytes are pure and live in
 //! [`crate::design::ledger`].
 
 use crate::design::ledger::{
-    FORMAT, Ledger, LedgerRow, RowView, Sidecar, algorithm_of, chain_hex, chain_start, columns,
-    sidecar_bytes, write_rows,
+    ChainBreak, ChainChecker, FORMAT, FORMAT_V2, Ledger, LedgerFormat, LedgerHead, LedgerRow,
+    RowView, Sidecar, algorithm_of, chain_start, columns, sidecar_bytes_as, write_rows,
 };
 use crate::design::{Design, UNASSIGNED};
 use crate::error::{Error, Location, Result};
@@ -43,6 +43,12 @@ pub fn sidecar_path(ledger: &Path) -> PathBuf {
 
 /// Read the sidecar of `ledger`, if it exists: the design and the chain's first hash.
 pub fn read_sidecar(ledger: &Path) -> Result<Option<(Design, String)>> {
+    Ok(read_head(ledger)?.map(|head| (head.design, head.first_hash)))
+}
+
+/// Read the sidecar of `ledger`, if it exists: the design, the ledger's format and the chain's
+/// first hash.
+pub fn read_head(ledger: &Path) -> Result<Option<LedgerHead>> {
     let path = sidecar_path(ledger);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -52,8 +58,8 @@ pub fn read_sidecar(ledger: &Path) -> Result<Option<(Design, String)>> {
     parse_sidecar(&path, &bytes).map(Some)
 }
 
-/// The design and the chain's first hash from a sidecar's bytes.
-fn parse_sidecar(path: &Path, bytes: &[u8]) -> Result<(Design, String)> {
+/// The design, format and chain's first hash from a sidecar's bytes.
+fn parse_sidecar(path: &Path, bytes: &[u8]) -> Result<LedgerHead> {
     let sidecar: Sidecar = serde_json::from_slice(bytes).map_err(|e| {
         Error::ledger(
             Location::file(path)
@@ -64,23 +70,28 @@ fn parse_sidecar(path: &Path, bytes: &[u8]) -> Result<(Design, String)> {
     })?;
     // The tag must be the one this design is drawn with (v1, or v2 for `randomizr`).
     let algorithm = algorithm_of(&sidecar.design);
-    if sidecar.format != FORMAT || sidecar.algorithm != algorithm {
+    let format = LedgerFormat::of_tag(&sidecar.format);
+    let Some(format) = format.filter(|_| sidecar.algorithm == algorithm) else {
         return Err(Error::ledger(
             Location::file(path).with_field("format"),
             format!(
-                "made by format `{}` / algorithm `{}`; this lotta reads `{FORMAT}` / `{algorithm}` for this design",
+                "made by format `{}` / algorithm `{}`; this lotta reads `{FORMAT}` or `{FORMAT_V2}` / `{algorithm}` for this design",
                 sidecar.format, sidecar.algorithm
             ),
         ));
-    }
-    Ok((sidecar.design, chain_start(bytes)))
+    };
+    Ok(LedgerHead {
+        design: sidecar.design,
+        format,
+        first_hash: chain_start(bytes),
+    })
 }
 
 /// Read a ledger and check its hash chain. `Ok(None)` when neither the ledger nor its sidecar
 /// exists yet.
 pub fn read(path: &Path) -> Result<Option<Ledger>> {
     let exists = path.exists();
-    let Some((design, first_hash)) = read_sidecar(path)? else {
+    let Some(head) = read_head(path)? else {
         if exists {
             return Err(Error::ledger(
                 Location::file(path),
@@ -95,14 +106,15 @@ pub fn read(path: &Path) -> Result<Option<Ledger>> {
     if !exists {
         return Ok(Some(Ledger {
             path: path.to_path_buf(),
-            design,
+            design: head.design,
+            format: head.format,
             rows: Vec::new(),
-            last_hash: first_hash,
+            last_hash: head.first_hash,
         }));
     }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let rows = std::io::BufReader::with_capacity(1 << 16, file);
-    parse_rows(path, rows, design, first_hash).map(Some)
+    parse_rows(path, rows, head).map(Some)
 }
 
 /// Parse an opened ledger and its design file (read once by [`InputFile`]) and check the hash
@@ -118,17 +130,14 @@ pub fn parse(ledger: &InputFile, sidecar: Option<&InputFile>) -> Result<Ledger> 
             ),
         ));
     };
-    let (design, first_hash) = parse_sidecar(sidecar.path(), sidecar.bytes())?;
-    parse_rows(path, ledger.bytes(), design, first_hash)
+    let head = parse_sidecar(sidecar.path(), sidecar.bytes())?;
+    parse_rows(path, ledger.bytes(), head)
 }
 
-/// The rows of a ledger file with its design, the hash chain checked from `first_hash`.
-fn parse_rows<R: std::io::Read>(
-    path: &Path,
-    input: R,
-    design: Design,
-    first_hash: String,
-) -> Result<Ledger> {
+/// The rows of a ledger file with its design, the hash chain checked from the design file's.
+/// Any break of the chain is an error here (a v2 block's names the block's lines; `verify`,
+/// which can re-derive the rows, names the row that differs).
+fn parse_rows<R: std::io::Read>(path: &Path, input: R, head: LedgerHead) -> Result<Ledger> {
     let mut rows = Vec::new();
     // Strata and clusters repeat: keep one copy of each text.
     let mut shared: HashMap<String, Arc<str>> = HashMap::new();
@@ -142,7 +151,7 @@ fn parse_rows<R: std::io::Read>(
             }
         }
     };
-    let scanned = scan_rows(path, input, &design, first_hash, |_, line, row| {
+    let scanned = scan_rows(path, input, &head, ChainCheck::Strict, |_, line, row, _| {
         rows.push(LedgerRow {
             id: row.id.to_string(),
             arm: row.arm,
@@ -158,10 +167,45 @@ fn parse_rows<R: std::io::Read>(
     })?;
     Ok(Ledger {
         path: path.to_path_buf(),
-        design,
+        design: head.design,
+        format: head.format,
         rows,
         last_hash: scanned.last_hash,
     })
+}
+
+/// How a pass over a ledger checks its hash chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainCheck {
+    /// Every break is an error.
+    Strict,
+    /// A `lotta-ledger/2` block whose hash does not chain is noted in [`Scanned::broken`] and
+    /// the pass goes on, so that the caller can re-derive the block's rows and name the first
+    /// that differs; every other break is an error.
+    NameRows,
+    /// No check (a second pass over a file whose SHA-256 is compared with the first pass's).
+    Skip,
+}
+
+/// A `lotta-ledger/2` block whose hash does not chain (rows numbered from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrokenBlock {
+    pub first: usize,
+    pub last: usize,
+    pub first_line: u64,
+    /// The line of the block's last row, which holds its hash.
+    pub hash_line: u64,
+}
+
+impl BrokenBlock {
+    /// The error when no row of the block differs from its re-derivation.
+    pub fn error(&self, path: &Path, design: &Design) -> Error {
+        block_error(path, design, self.first_line, self.hash_line)
+    }
+
+    pub fn holds(&self, row: usize) -> bool {
+        (self.first..=self.last).contains(&row)
+    }
 }
 
 /// What a pass over a ledger file found.
@@ -172,22 +216,25 @@ pub struct Scanned {
     pub max_batch: u32,
     /// The hash of the last row (or of the design file when there are no rows).
     pub last_hash: String,
+    /// The first v2 block whose hash does not chain (only with [`ChainCheck::NameRows`]).
+    pub broken: Option<BrokenBlock>,
 }
 
-/// Read the ledger at `path` one row at a time with its design and the chain's first hash
-/// ([`read_sidecar`]), never holding the file or its rows: the header and hash chain are
-/// checked, and `each` gets every row (number from 0, line, the row) in file order. Also
-/// returns the file's SHA-256, computed on the way (for the manifest check).
+/// Read the ledger at `path` one row at a time with its design file ([`read_head`]), never
+/// holding the file or its rows: the header and (as `check` says) the hash chain are checked,
+/// and `each` gets every row (number from 0, line, the row, its cells before `hash` as written)
+/// in file order. Also returns the file's SHA-256, computed on the way (for the manifest check,
+/// and to see that a second pass read the same file).
 pub fn scan(
     path: &Path,
-    design: &Design,
-    first_hash: String,
-    each: impl FnMut(usize, u64, &RowView) -> Result<()>,
+    head: &LedgerHead,
+    check: ChainCheck,
+    each: impl FnMut(usize, u64, &RowView, &[&str]) -> Result<()>,
 ) -> Result<(Scanned, String)> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut hashing =
         crate::io::hash::HashingReader::new(std::io::BufReader::with_capacity(1 << 20, file));
-    let scanned = scan_rows(path, &mut hashing, design, first_hash, each)?;
+    let scanned = scan_rows(path, &mut hashing, head, check, each)?;
     let digest = hashing.finish().map_err(|e| Error::io(path, e))?;
     Ok((scanned, digest))
 }
@@ -216,10 +263,11 @@ pub fn line_of_row(path: &Path, row: usize) -> Result<u64> {
 fn scan_rows<R: std::io::Read>(
     path: &Path,
     input: R,
-    design: &Design,
-    first_hash: String,
-    mut each: impl FnMut(usize, u64, &RowView) -> Result<()>,
+    head: &LedgerHead,
+    check: ChainCheck,
+    mut each: impl FnMut(usize, u64, &RowView, &[&str]) -> Result<()>,
 ) -> Result<Scanned> {
+    let design = &head.design;
     // The ledger's header is compared as written (not trimmed) and its errors are ledger
     // errors, so only the reader is shared with the other CSV files.
     let mut reader = csv_reader(path, input, Delimiter::Comma)?;
@@ -242,7 +290,12 @@ fn scan_rows<R: std::io::Read>(
     }
     let n_fields = expected.len() - 1;
     let cluster_col = design.cluster.is_some();
-    let mut previous: Vec<u8> = first_hash.into_bytes();
+    let mut chain =
+        (check != ChainCheck::Skip).then(|| ChainChecker::new(head.format, &head.first_hash));
+    let mut broken: Option<BrokenBlock> = None;
+    // Lines of the rows before (for a break found at the next row) and of the open block's
+    // first row.
+    let (mut previous_line, mut block_first_line) = (0u64, None::<u64>);
     let mut record = csv::StringRecord::new();
     let mut count = 0usize;
     let mut max_batch = 0u32;
@@ -266,17 +319,41 @@ fn scan_rows<R: std::io::Read>(
         }
         let fields = &slots[..n_fields.min(8).min(record.len())];
         let hash = record.get(n_fields).unwrap_or("");
-        let expected_hash = chain_hex(&previous, fields);
-        if hash.as_bytes() != expected_hash {
-            return Err(Error::ledger(
-                at(n_fields),
-                "the hash does not chain from the previous row: this row (or the design file, for the first row) was changed after lotta wrote it",
-            )
-            .with_hint("restore the ledger from a backup; lotta never rewrites a ledger"));
-        }
-        previous.clear();
-        previous.extend_from_slice(&expected_hash);
         let get = |i: usize| fields.get(i).copied().unwrap_or("");
+        let first_line = *block_first_line.get_or_insert(line);
+        if let Some(checker) = chain.as_mut() {
+            // The batch as written (a cell that is not a number fails below, naming it).
+            let batch = get(n_fields - 1).parse::<u32>().unwrap_or(u32::MAX);
+            match checker.row(fields, batch, hash) {
+                Ok(()) => {}
+                Err(ChainBreak::Block { first, last })
+                    if check == ChainCheck::NameRows && broken.is_none() =>
+                {
+                    broken = Some(BrokenBlock {
+                        first,
+                        last,
+                        first_line,
+                        hash_line: line,
+                    });
+                }
+                Err(ChainBreak::Block { .. }) if check == ChainCheck::NameRows => {}
+                Err(b) => {
+                    return Err(chain_error(
+                        path,
+                        design,
+                        b,
+                        count,
+                        line,
+                        previous_line,
+                        first_line,
+                    ));
+                }
+            }
+        }
+        if !hash.is_empty() {
+            block_first_line = None;
+        }
+        previous_line = line;
         let arm_text = get(1);
         let arm = if arm_text.is_empty() {
             UNASSIGNED
@@ -321,15 +398,85 @@ fn scan_rows<R: std::io::Read>(
             batch: number(c + 3, false)?,
         };
         max_batch = max_batch.max(row.batch);
-        each(count, line, &row)?;
+        each(count, line, &row, fields)?;
         count += 1;
     }
+    let last_hash = match chain.map(ChainChecker::finish).transpose() {
+        Ok(last) => last.unwrap_or_default(),
+        Err(b) => {
+            let first_line = block_first_line.unwrap_or(previous_line);
+            return Err(chain_error(
+                path,
+                design,
+                b,
+                count,
+                previous_line,
+                previous_line,
+                first_line,
+            ));
+        }
+    };
     Ok(Scanned {
         rows: count,
         max_batch,
-        // The chain's digits are ASCII hex.
-        last_hash: String::from_utf8_lossy(&previous).into_owned(),
+        last_hash,
+        broken,
     })
+}
+
+/// The error of a break of the hash chain found at row `row` (on `line`; the row before is on
+/// `previous_line`, and the open block began on `first_line`).
+fn chain_error(
+    path: &Path,
+    design: &Design,
+    b: ChainBreak,
+    row: usize,
+    line: u64,
+    previous_line: u64,
+    first_line: u64,
+) -> Error {
+    let hash_column = columns(design).len();
+    let at = |line: u64| {
+        Location::file(path)
+            .with_line(line)
+            .with_column(hash_column)
+            .with_field("hash")
+    };
+    let hint = "restore the ledger from a backup; lotta never rewrites a ledger";
+    // A break at the row before this one (found when this row began another batch).
+    let line_of = |r: usize| if r < row { previous_line } else { line };
+    match b {
+        ChainBreak::Row { .. } => Error::ledger(
+            at(line),
+            "the hash does not chain from the previous row: this row (or the design file, for the first row) was changed after lotta wrote it",
+        )
+        .with_hint(hint),
+        ChainBreak::Block { .. } => block_error(path, design, first_line, line),
+        ChainBreak::MissingHash { row: r } => Error::ledger(
+            at(line_of(r)),
+            "this row closes a block of the ledger (its 1,024th row, or the last row of its batch or of the file) but has no hash: rows were cut, added or moved after lotta wrote it",
+        )
+        .with_hint(hint),
+        ChainBreak::StrayHash { row: r } => Error::ledger(
+            at(line_of(r)),
+            "this row has a hash but closes no block (the next row is of the same batch and the block has fewer than 1,024 rows): rows were cut, added or moved after lotta wrote it",
+        )
+        .with_hint(hint),
+    }
+}
+
+/// A `lotta-ledger/2` block (lines `first_line` to `hash_line`) whose hash does not chain.
+fn block_error(path: &Path, design: &Design, first_line: u64, hash_line: u64) -> Error {
+    Error::ledger(
+        Location::file(path)
+            .with_line(hash_line)
+            .with_column(columns(design).len())
+            .with_field("hash"),
+        format!(
+            "the hash of the block of rows on lines {first_line}-{hash_line} does not chain from the block before: a row of the block, this hash or an earlier one (or the design file, for the first block) was changed after lotta wrote it"
+        ),
+    )
+    .with_hint("`lotta verify` names the first row that differs from its re-derivation; restore the ledger from a backup, lotta never rewrites a ledger")
 }
 
 /// What the manifest beside a ledger says about it. A hash chain cannot show rows cut from the
@@ -579,15 +726,17 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 /// 3. the manifest, both entries at once (a kill before its rename leaves a ledger that extends
 ///    the recorded one by a whole batch: [`Record::Interrupted`], which `verify` explains and the
 ///    next `assign` records).
+#[allow(clippy::too_many_arguments)]
 pub fn append_and_record<'a>(
     path: &Path,
     design: &Design,
+    format: LedgerFormat,
     existing: Option<&str>,
     rows: impl Iterator<Item = RowView<'a>>,
     command: &str,
     inputs: Vec<crate::io::manifest::FileHash>,
 ) -> Result<()> {
-    append(path, design, existing, rows)?;
+    append(path, design, format, existing, rows)?;
     record(path, command, design.seed, inputs)
 }
 
@@ -602,20 +751,22 @@ pub fn record(
     crate::io::manifest::record_all(&[path, &sidecar_path(path)], command, Some(seed), inputs)
 }
 
-/// Append `rows` to the ledger at `path` (creating it, and its sidecar, when `existing`, the
-/// hash the ledger read ends with, is None), streaming the old content and the new rows through [`crate::io::write_atomic_with`]
+/// Append `rows` to the ledger at `path` in `format` (the ledger's own, for a ledger that
+/// exists), creating it and its sidecar when `existing`, the
+/// hash the ledger read ends with, is None; streaming the old content and the new rows through [`crate::io::write_atomic_with`]
 /// into a temporary file that replaces the ledger atomically. [`append_and_record`] also records
 /// it.
 fn append<'a>(
     path: &Path,
     design: &Design,
+    format: LedgerFormat,
     existing: Option<&str>,
     rows: impl Iterator<Item = RowView<'a>>,
 ) -> Result<()> {
     let previous = match existing {
         Some(last_hash) => last_hash.to_string(),
         None => {
-            let bytes = sidecar_bytes(design);
+            let bytes = sidecar_bytes_as(design, format);
             let sidecar = sidecar_path(path);
             if !sidecar.exists() {
                 crate::io::write_atomic(&sidecar, &bytes)?;
@@ -629,7 +780,7 @@ fn append<'a>(
             let mut old = std::fs::File::open(path)?;
             std::io::copy(&mut old, out)?;
         }
-        write_rows(out, design, previous, !ledger_exists, rows)
+        write_rows(out, design, format, previous, !ledger_exists, rows)
     })
 }
 
@@ -670,9 +821,17 @@ mod tests {
         let path = dir.path().join("ledger.csv");
         let d = design();
         let rows = [row("a", 0), row("b", UNASSIGNED)];
-        append(&path, &d, None, rows.iter().map(LedgerRow::view)).unwrap();
+        append(
+            &path,
+            &d,
+            LedgerFormat::V1,
+            None,
+            rows.iter().map(LedgerRow::view),
+        )
+        .unwrap();
         let ledger = read(&path).unwrap().unwrap();
         assert_eq!(ledger.design, d);
+        assert_eq!(ledger.format, LedgerFormat::V1);
         assert_eq!(ledger.rows.len(), 2);
         assert_eq!(ledger.rows[0].arm, 0);
         assert_eq!(ledger.rows[1].arm, UNASSIGNED);
@@ -695,6 +854,7 @@ mod tests {
         append(
             &path,
             &d,
+            LedgerFormat::V1,
             Some(&ledger.last_hash),
             more.iter().map(LedgerRow::view),
         )
@@ -711,5 +871,136 @@ mod tests {
         std::fs::write(&path, "id,arm\n").unwrap();
         let e = read(&path).unwrap_err().to_string();
         assert!(e.contains("ledger.csv.design.json"), "{e}");
+    }
+
+    fn numbered(n: usize, batch: u32) -> Vec<LedgerRow> {
+        (0..n)
+            .map(|i| LedgerRow {
+                batch,
+                position: i as u32 + 1,
+                ..row(&format!("b{batch}-{i:05}"), (i % 2) as u32)
+            })
+            .collect()
+    }
+
+    /// lotta-ledger/2: a hash on the 1,024th row of each block and on the last row of each
+    /// batch, H_j = SHA-256(H_{j-1} ‖ per row: 0x1e, the cells joined by 0x1f), computed here
+    /// from the text of the file as docs/randomization.md §6 says; appending keeps the bytes.
+    #[test]
+    fn v2_hashes_blocks_of_rows_and_reads_back() {
+        use sha2::{Digest, Sha256};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        let d = design();
+        let first = numbered(2500, 1);
+        append(
+            &path,
+            &d,
+            LedgerFormat::V2,
+            None,
+            first.iter().map(LedgerRow::view),
+        )
+        .unwrap();
+        let ledger = read(&path).unwrap().unwrap();
+        assert_eq!(ledger.format, LedgerFormat::V2);
+        assert_eq!(ledger.rows.len(), 2500);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let sidecar = std::fs::read(sidecar_path(&path)).unwrap();
+        assert!(String::from_utf8_lossy(&sidecar).contains("\"format\": \"lotta-ledger/2\""));
+        let more = numbered(10, 2);
+        append(
+            &path,
+            &d,
+            LedgerFormat::V2,
+            Some(&ledger.last_hash),
+            more.iter().map(LedgerRow::view),
+        )
+        .unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(after.starts_with(&text));
+        // The chain by hand, from the file's text.
+        let mut previous = sha256_hex(&sidecar);
+        let mut block = Sha256::new();
+        block.update(previous.as_bytes());
+        let mut hashed_rows = Vec::new();
+        for (i, line) in after.lines().skip(1).enumerate() {
+            let (cells, hash) = line.rsplit_once(',').unwrap();
+            block.update([0x1e]);
+            block.update(cells.replace(',', "\u{1f}").as_bytes());
+            if !hash.is_empty() {
+                previous = crate::io::hash::hex(&block.finalize_reset());
+                block.update(previous.as_bytes());
+                assert_eq!(hash, previous, "row {i}");
+                hashed_rows.push(i + 1);
+            }
+        }
+        assert_eq!(hashed_rows, [1024, 2048, 2500, 2510]);
+        let ledger = read(&path).unwrap().unwrap();
+        assert_eq!(ledger.rows.len(), 2510);
+        assert_eq!(ledger.last_hash, previous);
+    }
+
+    /// Every way to break a v2 chain is named: a changed row (the block's lines), a hash moved
+    /// off a block's end, a hash where no block ends, rows cut from the end of a batch.
+    #[test]
+    fn a_broken_v2_chain_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        let d = design();
+        let rows: Vec<LedgerRow> = numbered(1030, 1)
+            .into_iter()
+            .chain(numbered(5, 2))
+            .collect();
+        append(
+            &path,
+            &d,
+            LedgerFormat::V2,
+            None,
+            rows.iter().map(LedgerRow::view),
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let write = |lines: &[String]| std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let owned = || lines.iter().map(|l| l.to_string()).collect::<Vec<String>>();
+        let error = || read(&path).unwrap_err().to_string();
+        // A changed probability on line 600 (block of lines 2-1025).
+        let mut edited = owned();
+        edited[599] = edited[599].replace("0.6666666666666666", "0.6666666666666667");
+        write(&edited);
+        let e = error();
+        assert!(
+            e.contains("line 1025, column 8 (`hash`)") && e.contains("lines 2-1025"),
+            "{e}"
+        );
+        // The hash of line 1025 moved to line 1024.
+        let mut edited = owned();
+        let (cells, hash) = edited[1024]
+            .rsplit_once(',')
+            .map(|(c, h)| (c.to_string(), h.to_string()))
+            .unwrap();
+        edited[1024] = format!("{cells},");
+        edited[1023] = format!("{}{hash}", edited[1023]);
+        write(&edited);
+        let e = error();
+        assert!(e.contains("line 1024, column 8"), "{e}");
+        // The last row of batch 1 (line 1031) cut: its block ends without a hash.
+        let mut edited = owned();
+        edited.remove(1030);
+        write(&edited);
+        let e = error();
+        assert!(
+            e.contains("line 1030, column 8") && e.contains("no hash"),
+            "{e}"
+        );
+        // The last row of the file cut.
+        let mut edited = owned();
+        edited.pop();
+        write(&edited);
+        let e = error();
+        assert!(
+            e.contains(&format!("line {}, column 8", edited.len())) && e.contains("no hash"),
+            "{e}"
+        );
     }
 }

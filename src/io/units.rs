@@ -29,6 +29,10 @@ impl TextColumn {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         self.buf.get(start..self.ends[i]).unwrap_or("")
     }
+    /// The values read in place, as the design's ids.
+    pub fn ids(&self) -> crate::design::ids::TextIds<'_> {
+        crate::design::ids::TextIds::new(&self.buf, &self.ends)
+    }
     /// All values as string slices.
     pub fn to_strs(&self) -> Vec<&str> {
         (0..self.len()).map(|i| self.get(i)).collect()

@@ -3,7 +3,8 @@
 //! file, line and column it concerns.
 
 use crate::design::id_index::IdIndex;
-use crate::design::ledger::{Ledger, columns};
+use crate::design::ids::IdList;
+use crate::design::ledger::{Ledger, LedgerFormat, LedgerHead, columns, row_fields};
 use crate::design::rolling::{
     Coded, DesignColumns, Membership, Reconciled, RollingError, plan_members, reconcile,
 };
@@ -21,7 +22,7 @@ use std::path::{Path, PathBuf};
 /// assign), and the temporary files a stopped run left beside it (removed). Its rows are read
 /// by [`rederive`], which never holds them.
 pub struct OpenedLedger {
-    pub sidecar: Option<(Design, String)>,
+    pub sidecar: Option<LedgerHead>,
     pub removed: Vec<(PathBuf, u64)>,
 }
 
@@ -29,7 +30,7 @@ pub struct OpenedLedger {
 /// read its design file (a ledger without one is refused).
 pub fn open_ledger(path: &Path) -> Result<OpenedLedger> {
     let removed = ledger::remove_stale_temporaries(path)?;
-    let sidecar = ledger::read_sidecar(path)?;
+    let sidecar = ledger::read_head(path)?;
     if sidecar.is_none() && path.exists() {
         return Err(Error::ledger(
             Location::file(path),
@@ -40,6 +41,27 @@ pub fn open_ledger(path: &Path) -> Result<OpenedLedger> {
         ));
     }
     Ok(OpenedLedger { sidecar, removed })
+}
+
+/// The format of the rows `assign` appends: an existing ledger's own (a ledger never changes
+/// format: a `lotta-ledger/1` ledger gets v1 rows), else the requested one (`--ledger-format`
+/// or `[design] ledger_format`, v2 by default). Asking for another format than an existing
+/// ledger's is an error naming where the request came from.
+pub fn format_for_ledger(
+    path: &Path,
+    opened: &OpenedLedger,
+    requested: LedgerFormat,
+    given: Option<&crate::settings::Origin>,
+) -> Result<LedgerFormat> {
+    match (&opened.sidecar, given) {
+        (Some(head), Some(origin)) if head.format != requested => Err(origin.error(format!(
+            "{} is a `{}` ledger and a ledger never changes its format; leave out the ledger format to extend it as it is, or start a new ledger",
+            path.display(),
+            head.format.tag()
+        ))),
+        (Some(head), _) => Ok(head.format),
+        (None, _) => Ok(requested),
+    }
 }
 
 /// A ledger re-derived from the participants by [`rederive`].
@@ -62,7 +84,7 @@ pub struct Rederived {
 /// row that differs is the error, with its line and column.
 pub fn rederive(
     design: &Design,
-    sidecar: Option<&(Design, String)>,
+    sidecar: Option<&LedgerHead>,
     units: &UnitsFile,
     participants: &DesignColumns,
     ledger_path: &Path,
@@ -78,8 +100,8 @@ pub fn rederive(
             &|_| Ok((0, String::new())),
         )
     })?;
-    let mut membership = Membership::new(participants.ids.len());
-    let Some((ledger_design, first_hash)) = sidecar.filter(|_| ledger_path.exists()) else {
+    let mut membership = Membership::new(participants.ids.count());
+    let Some(head) = sidecar.filter(|_| ledger_path.exists()) else {
         let reconciled =
             plan_members(design, participants, &membership, assign_new).map_err(|e| {
                 rolling_error(e, design, units, participants.ids, ledger_path, &|_| {
@@ -90,7 +112,7 @@ pub fn rederive(
             reconciled,
             rows: 0,
             batches: 0,
-            last_hash: sidecar.map(|(_, h)| h.clone()),
+            last_hash: sidecar.map(|h| h.first_hash.clone()),
             record: ledger::Record::Unrecorded,
         });
     };
@@ -104,29 +126,79 @@ pub fn rederive(
             }
         })
     };
+    // Pass 1: the hash chain, each row's participant and batch, the file's SHA-256.
     let (scanned, sha256) = ledger::scan(
         ledger_path,
-        ledger_design,
-        first_hash.clone(),
-        |_, line, row| {
+        head,
+        ledger::ChainCheck::NameRows,
+        |_, line, row, _| {
             membership
                 .push(index.get(row.id), row.batch)
                 .map_err(|e| fail(e, line, row.id))
         },
     )?;
-    let record = ledger::check_record_scanned(ledger_path, ledger_design, &sha256)?;
+    // The index is needed no more: its table (64 MB at ten million) is freed before the draw.
+    drop(index);
+    // A broken v2 block already says the ledger was changed: name the row first (the
+    // manifest's record, which the changed file no longer matches, would only say that).
+    let record = match scanned.broken {
+        None => ledger::check_record_scanned(ledger_path, &head.design, &sha256)?,
+        Some(_) => ledger::Record::Unrecorded,
+    };
     let reconciled =
         plan_members(design, participants, &membership, assign_new).map_err(|e| fail(e, 0, ""))?;
-    ledger::scan(
+    // Pass 2: every row against its re-derivation; the chain was checked in pass 1, and the
+    // file's SHA-256 shows that this pass read the same file. The rows of a v2 block whose
+    // hash broke are compared as text with their re-derivation (the chain says one of them
+    // changed): the first that differs is named; a difference outside that block (the
+    // participants changed) is named only when no row of the block differs.
+    let broken = scanned.broken;
+    let mut outside: Option<Error> = None;
+    let (_, second) = ledger::scan(
         ledger_path,
-        ledger_design,
-        first_hash.clone(),
-        |r, line, row| {
-            reconciled
-                .check_row(design, participants, &membership, r, row)
-                .map_err(|e| fail(e, line, row.id))
+        head,
+        ledger::ChainCheck::Skip,
+        |r, line, row, cells| {
+            let Some(block) = broken else {
+                return reconciled
+                    .check_row(design, participants, &membership, r, row)
+                    .map_err(|e| fail(e, line, row.id));
+            };
+            if block.holds(r) {
+                let expected = reconciled
+                    .derived_row(participants, &membership, r)
+                    .map_err(|e| fail(e, line, row.id))?;
+                if let Some(e) = first_cell_difference(design, &expected, cells, r) {
+                    return Err(fail(e, line, row.id).with_hint(format!(
+                        "the hash of the block of rows on lines {}-{} does not chain: this row was changed after lotta wrote it; restore the ledger from a backup, lotta never rewrites a ledger",
+                        block.first_line, block.hash_line
+                    )));
+                }
+            } else if let Err(e) = reconciled.check_row(design, participants, &membership, r, row) {
+                if r < block.first {
+                    outside.get_or_insert(fail(e, line, row.id));
+                } else {
+                    return Err(outside.take().unwrap_or_else(|| fail(e, line, row.id)));
+                }
+            }
+            if r == block.last
+                && let Some(e) = outside.take()
+            {
+                return Err(e);
+            }
+            Ok(())
         },
     )?;
+    if second != sha256 {
+        return Err(Error::ledger(
+            Location::file(ledger_path),
+            "the ledger changed while lotta read it (its SHA-256 differs between the two passes)",
+        )
+        .with_hint("run again when no other program writes the ledger"));
+    }
+    if let Some(block) = broken {
+        return Err(block.error(ledger_path, &head.design));
+    }
     Ok(Rederived {
         reconciled,
         rows: scanned.rows,
@@ -134,6 +206,28 @@ pub fn rederive(
         last_hash: Some(scanned.last_hash),
         record,
     })
+}
+
+/// The first cell of ledger row `row` (`cells`, as written) that differs from the text of its
+/// re-derivation `expected`.
+fn first_cell_difference(
+    design: &Design,
+    expected: &crate::design::ledger::RowView,
+    cells: &[&str],
+    row: usize,
+) -> Option<RollingError> {
+    let names = columns(design);
+    let want = row_fields(design, expected);
+    want.iter()
+        .zip(names.iter())
+        .enumerate()
+        .find(|(i, (w, _))| cells.get(*i).copied() != Some(w.as_str()))
+        .map(|(i, (w, name))| RollingError::Differs {
+            row,
+            field: name,
+            expected: w.clone(),
+            found: cells.get(i).copied().unwrap_or("").to_string(),
+        })
 }
 
 /// The ledger row an error is about.
@@ -304,7 +398,7 @@ fn rolling_error(
     e: RollingError,
     design: &Design,
     units: &UnitsFile,
-    ids: &[&str],
+    ids: &dyn IdList,
     ledger_path: &Path,
     row_at: &dyn Fn(usize) -> Result<(u64, String)>,
 ) -> Error {
@@ -319,7 +413,7 @@ fn rolling_error(
                 units.location(unit, &design.id),
                 format!(
                     "duplicate id `{}` (also on line {}); ids must be unique",
-                    ids.get(unit).copied().unwrap_or(""),
+                    if unit < ids.count() { ids.id(unit) } else { "" },
                     units.line(first)
                 ),
             ),

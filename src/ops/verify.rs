@@ -24,6 +24,8 @@ pub struct Verified {
     pub rows: usize,
     pub batches: u32,
     pub seed: u64,
+    /// The ledger's format (its design file's tag).
+    pub format: crate::design::ledger::LedgerFormat,
     /// Participants not in the ledger yet.
     pub not_in_ledger: usize,
     /// What the user should know: an assign that was stopped before recording the ledger,
@@ -61,7 +63,7 @@ pub fn verify(settings: &DesignSettings, format: CsvFormat) -> Result<Verified> 
     // The ledger is streamed (read twice, never held: ten million rows fit in memory beside
     // the participants, docs/scale.md); `run` verifies the ledger it has already read with
     // `verify_opened`.
-    let Some(sidecar) = ledger::read_sidecar(&ledger_path)? else {
+    let Some(sidecar) = ledger::read_head(&ledger_path)? else {
         return Err(Error::ledger(
             Location::file(&ledger_path),
             format!(
@@ -74,13 +76,13 @@ pub fn verify(settings: &DesignSettings, format: CsvFormat) -> Result<Verified> 
     for (file, size) in ledger::stale_temporaries(&ledger_path) {
         notes.push(stale_note(&file, size, false));
     }
-    let ledger_design = &sidecar.0;
+    let ledger_design = &sidecar.design;
     if let Some(design) = settings.design.as_ref() {
         let design = design_for_ledger(design, ledger_design, settings.misfits_given);
         check_same_design(&ledger_path, ledger_design, &design)?;
     }
     let (units, _) = participants_of(&participants, format, ledger_design)?;
-    let ids = units.ids.to_strs();
+    let ids = units.ids.ids();
     let (strata, cluster) = coded_columns(&units, ledger_design);
     let view = DesignColumns {
         ids: &ids,
@@ -102,6 +104,7 @@ pub fn verify(settings: &DesignSettings, format: CsvFormat) -> Result<Verified> 
         rows: rederived.rows,
         batches: rederived.batches,
         seed: ledger_design.seed,
+        format: sidecar.format,
         not_in_ledger: rederived.reconciled.not_in_ledger,
         ledger: ledger_path,
         participants,
@@ -131,7 +134,7 @@ pub fn verify_opened(
         check_same_design(&ledger_path, &ledger.design, &design)?;
     }
     let units = read_participants(participants, &ledger.design)?;
-    let ids = units.ids.to_strs();
+    let ids = units.ids.ids();
     let (strata, cluster) = coded_columns(&units, &ledger.design);
     let view = DesignColumns {
         ids: &ids,
@@ -150,6 +153,7 @@ pub fn verify_opened(
         rows: ledger.rows.len(),
         batches: ledger.rows.iter().map(|r| r.batch).max().unwrap_or(0),
         seed: ledger.design.seed,
+        format: ledger.format,
         not_in_ledger: result.not_in_ledger,
         ledger: ledger_path,
         participants: participants.path().to_path_buf(),

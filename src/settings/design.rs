@@ -3,6 +3,7 @@
 //! `balance`, `simulate`, `run`).
 
 use super::{Choice, Layers, Origin};
+use crate::design::ledger::LedgerFormat;
 use crate::design::{AssignmentMethod, Design, DesignError, DesignInput, Misfits, parse_arms};
 use crate::error::{Error, Result};
 use crate::spec::Study;
@@ -28,6 +29,18 @@ impl Choice for Misfits {
     ];
 }
 
+impl Choice for LedgerFormat {
+    const WHAT: &'static str = "ledger format";
+    const WORDS: &'static [(&'static str, LedgerFormat)] = &[
+        ("v2", LedgerFormat::V2),
+        ("2", LedgerFormat::V2),
+        ("lotta-ledger/2", LedgerFormat::V2),
+        ("v1", LedgerFormat::V1),
+        ("1", LedgerFormat::V1),
+        ("lotta-ledger/1", LedgerFormat::V1),
+    ];
+}
+
 /// The design flags as given (None: not given); each also exists as a spec key.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DesignFlags {
@@ -40,6 +53,8 @@ pub struct DesignFlags {
     pub block_sizes: Option<Vec<u32>>,
     pub misfits: Option<Misfits>,
     pub seed: Option<u64>,
+    /// The format of a new ledger (`lotta assign --ledger-format`).
+    pub ledger_format: Option<LedgerFormat>,
 }
 
 /// Files and design resolved from a study and flags.
@@ -53,6 +68,11 @@ pub struct DesignSettings {
     /// Whether the flags or the spec name the misfit policy (else it is the default, which an
     /// existing ledger's recorded policy overrides: `ops::assign::design_for_ledger`).
     pub misfits_given: bool,
+    /// The format of a new ledger: `--ledger-format`, `[design] ledger_format`, else v2. An
+    /// existing ledger keeps its own (`ops::assign::format_for_ledger`).
+    pub ledger_format: LedgerFormat,
+    /// Where the format was asked for (None: the default).
+    pub ledger_format_given: Option<Origin>,
 }
 
 /// The flag that sets a design key (for messages).
@@ -125,6 +145,18 @@ impl DesignSettings {
         };
         let misfits_given =
             flags.misfits.is_some() || spec_design.as_ref().is_some_and(|d| d.misfits.is_some());
+        let (ledger_format, ledger_format_given) = match (
+            flags.ledger_format,
+            spec_design.as_ref().and_then(|d| d.ledger_format.clone()),
+        ) {
+            (Some(f), _) => (f, Some(Origin::flag("--ledger-format"))),
+            (None, Some(text)) => {
+                let origin = layers.spec("design.ledger_format");
+                let chosen = super::choose::<LedgerFormat>(super::Setting::new(text, origin))?;
+                (chosen.value, Some(chosen.origin))
+            }
+            (None, None) => (LedgerFormat::default(), None),
+        };
         let design = match arms {
             None => None,
             Some(arms) => {
@@ -165,6 +197,8 @@ impl DesignSettings {
             ledger,
             design,
             misfits_given,
+            ledger_format,
+            ledger_format_given,
         })
     }
 }

@@ -11,6 +11,7 @@
 //! misfits = "global"                 # complete only: missing (default; randomizr with a cluster), strata, global, wstrata, wglobal, randomizr
 //! balance = ["age", "education_level"]  # covariates of `lotta balance`
 //! by = "gender"                      # subgroup column of `lotta balance`
+//! ledger_format = "v1"               # a new ledger's format: v2 (default) or v1 (every row hashed)
 //! ```
 //! The seed is `[study] seed`; the id column, participants and ledger files are in `[data]`.
 //! See docs/randomization.md for the exact algorithm.
@@ -44,4 +45,7 @@ pub struct DesignSpec {
     pub balance: Vec<String>,
     /// Subgroup column for the balance table and the estimates (e.g. `gender`).
     pub by: Option<String>,
+    /// The format of a new ledger, `v2` (default: a hash per block of rows) or `v1` (a hash on
+    /// every row, as lotta wrote before v2); an existing ledger keeps its own.
+    pub ledger_format: Option<String>,
 }
