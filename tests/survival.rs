@@ -391,3 +391,17 @@ fn subgroups_are_listed_in_level_order_and_an_empty_cell_counts_only_overall() {
     }
     assert_ne!(rows_of(&with_empty, "all"), rows_of(&without, "all"));
 }
+
+#[test]
+fn a_missing_value_code_in_the_event_or_subgroup_column_leaves_the_person_out() {
+    // `.` (Stata) and `NA` (R) are missing cells everywhere in lotta: an event coded so leaves
+    // the person out with a note, and a subgroup coded so keeps the person in `all` only.
+    let text = format!("{}1,4,.,b\n0,6,NA,a\n1,5,1,NA\n", GOOD);
+    let (code, err) = bad(&text, &["--by", "x", "--tau", "5"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("2 persons without a time or an event code in `t` / `e` are left out"),
+        "{err}"
+    );
+    assert!(!err.contains("x=NA"), "{err}");
+}

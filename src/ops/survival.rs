@@ -88,9 +88,9 @@ fn options(s: &SurvivalSettings, exit_curves: bool) -> Options {
 /// for a study (`with_id`) the person id, to replay the ledger's assignment.
 pub fn columns(s: &SurvivalSettings, with_id: bool) -> Vec<ColumnRequest> {
     let mut requests = vec![
-        ColumnRequest::text(s.treatment.value.clone()),
+        ColumnRequest::category(s.treatment.value.clone()),
         ColumnRequest::optional_number(s.time.value.clone()),
-        ColumnRequest::text(s.event.value.clone()),
+        ColumnRequest::category(s.event.value.clone()),
     ];
     for c in
         s.by.iter()
@@ -98,7 +98,7 @@ pub fn columns(s: &SurvivalSettings, with_id: bool) -> Vec<ColumnRequest> {
             .map(|b| &b.value)
             .chain(&s.strata.value)
     {
-        requests.push(ColumnRequest::text(c.clone()));
+        requests.push(ColumnRequest::category(c.clone()));
     }
     if with_id {
         requests.push(ColumnRequest::text("id"));
