@@ -23,8 +23,9 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Write `text` to a file in a fresh folder and run `lotta survival --data` on it.
-fn bad(text: &str, extra: &[&str]) -> (i32, String) {
+/// Write `text` to a file in a fresh folder and run `lotta survival --data` on it (time `t`,
+/// event `e`, arm `z`, then `extra`).
+fn on_file(text: &str, extra: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("trial.csv");
     std::fs::write(&file, text).unwrap();
@@ -39,7 +40,12 @@ fn bad(text: &str, extra: &[&str]) -> (i32, String) {
         "z",
     ];
     args.extend_from_slice(extra);
-    let o = lotta(&args, "1");
+    lotta(&args, "1")
+}
+
+/// [`on_file`]'s exit code and message, never a panic.
+fn bad(text: &str, extra: &[&str]) -> (i32, String) {
+    let o = on_file(text, extra);
     let err = stderr(&o);
     assert!(!err.contains("panicked"), "{err}");
     (o.status.code().unwrap_or(-1), err)
@@ -346,28 +352,7 @@ fn subgroups_are_listed_in_level_order_and_an_empty_cell_counts_only_overall() {
                   0,4,1,2\n1,6,1,2\n0,3,1,2\n1,8,0,2\n0,1,1,2\n1,5,1,2\n\
                   0,6,1,9\n1,2,1,9\n0,7,1,9\n1,4,1,9\n0,9,1,9\n1,3,1,9\n";
     let run = |text: &str| {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("trial.csv");
-        std::fs::write(&file, text).unwrap();
-        let o = lotta(
-            &[
-                "--data",
-                file.to_str().unwrap(),
-                "--time",
-                "t",
-                "--event",
-                "e",
-                "--treatment",
-                "z",
-                "--by",
-                "g",
-                "--tau",
-                "5",
-                "--format",
-                "csv",
-            ],
-            "1",
-        );
+        let o = on_file(text, &["--by", "g", "--tau", "5", "--format", "csv"]);
         assert!(o.status.success(), "{}", stderr(&o));
         String::from_utf8(o.stdout).unwrap()
     };

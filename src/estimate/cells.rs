@@ -28,7 +28,7 @@
 //! before. Weights, clusters, fixed effects, text covariates and the difference in means take
 //! the caller's route.
 
-use super::crossproducts::{LEVERAGE_GUARD, solve_normal};
+use super::crossproducts::{hc_weight, solve_normal};
 use super::ols::DesignMatrix;
 use super::rows::SeRule;
 use super::vcov::SeType;
@@ -518,15 +518,7 @@ pub(crate) fn fit(
                     let quad: f64 = row.iter().zip(d).map(|(x, y)| x * y).sum();
                     h += d[r] * (2.0 * fit.h1[r] + quad);
                 }
-                let one_minus = 1.0 - h;
-                if one_minus.is_nan() || one_minus <= LEVERAGE_GUARD || !e.is_finite() {
-                    return None;
-                }
-                let omega = match se {
-                    SeType::Hc2 => e * e / one_minus,
-                    SeType::Hc3 => e * e / (one_minus * one_minus),
-                    _ => e * e,
-                };
+                let omega = hc_weight(se, e, h)?;
                 let (w0, w1, w2) = &mut w[c];
                 *w0 += omega;
                 for r in 0..p {

@@ -172,15 +172,7 @@ pub fn fit_hc(x: &Columns<'_>, y: &[f64], se: SeType) -> Result<Option<CrossProd
             let mut root_omega = Vec::with_capacity(rows);
             for (r, slot) in out.iter_mut().enumerate() {
                 let e = outcome[r] - fitted[r];
-                let one_minus = 1.0 - leverage[r];
-                if one_minus.is_nan() || one_minus <= LEVERAGE_GUARD || !e.is_finite() {
-                    return None;
-                }
-                let omega = match se {
-                    SeType::Hc2 => e * e / one_minus,
-                    SeType::Hc3 => e * e / (one_minus * one_minus),
-                    _ => e * e,
-                };
+                let omega = hc_weight(se, e, leverage[r])?;
                 root_omega.push(omega.sqrt());
                 *slot = match scale {
                     Some(s) => e / s[a + r],
@@ -237,6 +229,22 @@ pub(crate) struct Normal {
     pub l_inv: DMatrix<f64>,
     pub a_inv: DMatrix<f64>,
     pub gamma: Vec<f64>,
+}
+
+/// The HC weight ω of a row with residual `e` and leverage `h`: e² (HC0/HC1), e²/(1 − h)
+/// (HC2), e²/(1 − h)² (HC3) (MacKinnon & White 1985; estimatr's `lm_robust`). None when
+/// 1 − h is at most [`LEVERAGE_GUARD`] or not a number, or `e` is not finite: the caller then
+/// fits as before.
+pub(crate) fn hc_weight(se: SeType, e: f64, h: f64) -> Option<f64> {
+    let one_minus = 1.0 - h;
+    if one_minus.is_nan() || one_minus <= LEVERAGE_GUARD || !e.is_finite() {
+        return None;
+    }
+    Some(match se {
+        SeType::Hc2 => e * e / one_minus,
+        SeType::Hc3 => e * e / (one_minus * one_minus),
+        _ => e * e,
+    })
 }
 
 /// [`Normal`] of `a_mat` (k × k) and `a_y` (k × 1); shared by [`fit_hc`] and the per-cell fits
