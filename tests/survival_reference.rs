@@ -1,4 +1,4 @@
-//! `lotta survival` (`ops::survival::file_survival`, through the settings layer) against R's
+//! `lotta survival` (`ops::survival_data` and `ops::survival::file_survival`, through the settings layer) against R's
 //! survival (survfit, survdiff, coxph), cmprsk (cuminc, timepoints) and survRM2's formulas
 //! (tests/reference/survival/survival.R): every row R computes must be produced by lotta and
 //! agree, and lotta must produce no row R does not. Datasets: monthly data with heavy ties,
@@ -9,7 +9,8 @@ mod common;
 
 use common::tolerance::{REFERENCE_REL, assert_close};
 use lotta::io::join::Joined;
-use lotta::ops::survival::{columns, file_survival};
+use lotta::ops::survival::file_survival;
+use lotta::ops::survival_data::{columns, survival_data};
 use lotta::settings::survival::{SurvivalFlags, SurvivalSettings};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -83,7 +84,8 @@ fn every_estimate_matches_r() {
         let settings = SurvivalSettings::resolve(&flags, None).unwrap();
         let input = lotta::io::source::InputFile::open(&Path::new(DIR).join(&c[1])).unwrap();
         let joined = Joined::file_columns(&input, &columns(&settings, false)).unwrap();
-        let results = file_survival(&joined, &settings).unwrap();
+        let persons = survival_data(&settings, &joined, false).unwrap();
+        let results = file_survival(&persons, &settings).unwrap();
         let mut seen = 0;
         let mut given = std::collections::BTreeSet::new();
         for row in &results.analysis.rows {

@@ -4,7 +4,8 @@
 use crate::cli::common::{Provenance, Source, StudyArg, check_out, emit_fitted};
 use lotta::export::Format;
 use lotta::io::join::Joined;
-use lotta::ops::survival::{columns, file_survival, study_survival, survival_frame};
+use lotta::ops::survival::{file_survival, study_survival, survival_frame};
+use lotta::ops::survival_data::{columns, survival_data};
 use lotta::settings::survival::{SurvivalFlags, SurvivalSettings};
 use lotta::tidy::survival::SURVIVAL_TERMINAL;
 use std::path::PathBuf;
@@ -112,7 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     )?;
     let settings = SurvivalSettings::resolve(&flags, source.study())?;
     let output = check_out(args.out.as_deref(), &source.inputs())?;
-    let results = source.analyse(
+    let (results, inputs) = source.analyse(
         &args.csv,
         |study, inputs| {
             let joined = Joined::study_columns(inputs.files(study)?, &columns(&settings, true))?;
@@ -121,13 +122,17 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 .as_ref()
                 .map(|_| inputs.parsed_ledger(study))
                 .transpose()?;
-            study_survival(&joined, ledger.as_ref(), &settings)
+            let persons = survival_data(&settings, &joined, true)?;
+            let results = study_survival(&persons, ledger.as_ref(), &settings)?;
+            Ok((results, joined.inputs().to_vec()))
         },
         |file| {
-            file_survival(
-                &Joined::file_columns(file, &columns(&settings, false))?,
-                &settings,
-            )
+            let joined = Joined::file_columns(file, &columns(&settings, false))?;
+            let persons = survival_data(&settings, &joined, false)?;
+            Ok((
+                file_survival(&persons, &settings)?,
+                joined.inputs().to_vec(),
+            ))
         },
     )?;
     for (arm, tau) in &results.analysis.taus {
@@ -152,7 +157,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         &Provenance {
             command: "lotta survival",
             seed: settings.ri.as_ref().map(|r| r.value.seed),
-            inputs: results.inputs,
+            inputs,
         },
     )?;
     Ok(0)

@@ -521,11 +521,8 @@ pub fn study_taus(study: &Study, inputs: &StudyInputs) -> Result<Option<StudyTau
     }
     let mut survival = SurvivalSettings::resolve(&SurvivalFlags::default(), Some(study))?;
     survival.ri = None;
-    let joined = Joined::study_columns(
-        inputs.files(study)?,
-        &crate::ops::survival::columns(&survival, true),
-    )?;
-    let found = crate::ops::survival::study_survival(&joined, None, &survival)?;
+    let persons = crate::ops::survival_data::of_study(inputs.files(study)?, &survival)?;
+    let found = crate::ops::survival::study_survival(&persons, None, &survival)?;
     Ok(Some((survival, found.analysis.taus)))
 }
 

@@ -15,5 +15,6 @@ pub mod plan;
 pub mod run;
 pub mod simulate;
 pub mod survival;
+pub mod survival_data;
 pub mod targets;
 pub mod verify;

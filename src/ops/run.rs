@@ -9,7 +9,6 @@ use crate::error::{Error, Location, Result, nearest};
 use crate::export::{Frame, to_csv};
 use crate::io::analysis_data::{AnalysisColumns, Ipw, load_study};
 use crate::io::folder::ReportFolder;
-use crate::io::join::Joined;
 use crate::io::manifest::{file_hash, spec_hash};
 use crate::io::source::StudyInputs;
 use crate::ops::baseline::balance_of;
@@ -17,9 +16,7 @@ use crate::ops::bounds::{bounds_frame, study_bounds};
 use crate::ops::cost::{MonthsOf, study_cost_analysis};
 use crate::ops::effects;
 use crate::ops::plan::{self, PlanStatus};
-use crate::ops::survival::{
-    columns as survival_columns, curves_frame, exit_curves_frame, study_survival, survival_frame,
-};
+use crate::ops::survival::{curves_frame, exit_curves_frame, study_survival, survival_frame};
 use crate::ops::verify::verify_opened;
 use crate::plan::Plan;
 use crate::report::folder::write_report;
@@ -278,8 +275,8 @@ pub fn run(
         .survival
         .as_ref()
         .map(|s| {
-            let joined = Joined::study_columns(inputs.files(study)?, &survival_columns(s, true))?;
-            study_survival(&joined, s.ri.as_ref().map(|_| &ledger), s)
+            let persons = crate::ops::survival_data::of_study(inputs.files(study)?, s)?;
+            study_survival(&persons, s.ri.as_ref().map(|_| &ledger), s)
         })
         .transpose()?;
     // The incremental cost per person offered of the cost analysis's outcome, by subgroup: the

@@ -2,7 +2,7 @@
 //! of `lotta run`): for every arm against control, overall, in each subgroup and between
 //! subgroups, Kaplan–Meier, log-rank, RMST, the Cox hazard ratio and, with a cause, cumulative
 //! incidence and Gray's test, and randomization inference when asked. Pure: the persons come
-//! checked from `ops::survival`, which reads and joins the files; formulas and sources are in
+//! checked by `ops::survival_data`, which reads and joins the files; formulas and sources are in
 //! docs/survival.md.
 
 use super::competing::{self, Cif};
@@ -78,7 +78,7 @@ pub struct Analysis {
 }
 
 /// The persons analysed, with checked values and every text column coded: everything the
-/// analysis needs, prepared and checked by the caller (`ops::survival`), which alone knows the
+/// analysis needs, prepared and checked by `ops::survival_data`, which alone knows the
 /// files.
 #[derive(Debug, Clone)]
 pub struct SurvivalData {
