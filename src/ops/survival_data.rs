@@ -39,42 +39,6 @@ pub fn columns(s: &SurvivalSettings, with_id: bool) -> Vec<ColumnRequest> {
 /// The most kinds of exit (causes) an event column may hold.
 const MAX_EXITS: usize = 100;
 
-/// Text coded as it is read: codes in first-seen order, the last value remembered (a column of
-/// a few levels costs one comparison a person, not a hash).
-struct TextCoder<'a> {
-    coder: Coder<&'a str>,
-    last: Option<(&'a str, u32)>,
-}
-
-impl<'a> TextCoder<'a> {
-    fn new() -> Self {
-        TextCoder {
-            coder: Coder::new(),
-            last: None,
-        }
-    }
-
-    fn code(&mut self, value: &'a str) -> u32 {
-        if let Some((last, c)) = self.last
-            && last == value
-        {
-            return c;
-        }
-        // A handful of levels (arms, genders, event codes): a scan beats hashing.
-        let levels = self.coder.levels();
-        let c = match levels.iter().take(8).position(|l| *l == value) {
-            Some(c) => c as u32,
-            None => self.coder.code(value) as u32,
-        };
-        self.last = Some((value, c));
-        c
-    }
-
-    fn levels(&self) -> &[&'a str] {
-        self.coder.levels()
-    }
-}
-
 /// The rank of each first-seen level in byte order: first-seen codes to sorted codes (the
 /// strata's and clusters' codes are sorted so, as they always were: the stratified sums and the
 /// randomization draws run over them in this order).
@@ -145,10 +109,10 @@ pub fn survival_data(
     let mut cluster_codes: Vec<u32> = Vec::new();
     let mut event_codes: Vec<u32> = Vec::new();
     let (mut arms, mut subgroups, mut clusters, mut events) = (
-        TextCoder::new(),
-        TextCoder::new(),
-        TextCoder::new(),
-        TextCoder::new(),
+        Coder::<&str>::new(),
+        Coder::<&str>::new(),
+        Coder::<&str>::new(),
+        Coder::<&str>::new(),
     );
     let mut stratum_keys: Coder<String> = Coder::new();
     let mut stratum_key = String::new();
@@ -160,7 +124,7 @@ pub fn survival_data(
             continue; // a misfit the design left unassigned
         }
         let (t, e) = (time.number(i), event.get(i));
-        let code = events.code(e) as usize;
+        let code = events.code(e);
         if code == event_kinds.len() {
             event_kinds.push(event_code(e, cause.as_deref()));
         }
@@ -212,7 +176,7 @@ pub fn survival_data(
                     "missing cluster; every person needs one",
                 ));
             }
-            cluster_codes.push(clusters.code(c));
+            cluster_codes.push(clusters.code(c) as u32);
         }
         if cause.is_some() {
             event_codes.push(code as u32);
@@ -220,13 +184,13 @@ pub fn survival_data(
         person.push(i);
         times.push(t);
         status.push(st);
-        arm_codes.push(arms.code(a));
+        arm_codes.push(arms.code(a) as u32);
         if let (Some(out), Some(b)) = (&mut by_codes, &by) {
             let v = b.get(i);
             out.push(if v.is_empty() {
                 NO_SUBGROUP
             } else {
-                subgroups.code(v)
+                subgroups.code(v) as u32
             });
         }
     }
