@@ -73,9 +73,14 @@ pub fn study_toml(data: &[u8]) -> bool {
     crate::ops::run::RunSettings::resolve(&study).is_ok()
 }
 
-/// The design file of a small stratified ledger, for inputs that give only the ledger's rows.
-pub const SIDECAR: &str = r#"{
-  "format": "lotta-ledger/1",
+/// A small stratified design file (blocks of 3 and 6, global misfits) in the given format.
+macro_rules! sidecar {
+    ($format:literal) => {
+        concat!(
+            r#"{
+  "format": ""#,
+            $format,
+            r#"",
   "algorithm": "lotta/assign/v1",
   "design": {
     "arms": [{"name": "md1", "ratio": 2}, {"name": "standard", "ratio": 1}],
@@ -89,22 +94,34 @@ pub const SIDECAR: &str = r#"{
     "id": "person_id"
   }
 }
-"#;
+"#
+        )
+    };
+}
 
-/// The ledger reader: with the first byte even, the rest is a ledger read with [`SIDECAR`];
-/// odd, the rest is a design file and a ledger separated by the first NUL byte.
+/// The design file of a small stratified ledger in format v1 (a hash on every row), for inputs
+/// that give only the ledger's rows.
+pub const SIDECAR: &str = sidecar!("lotta-ledger/1");
+
+/// The same design in format v2 (a hash on every 1,024th row and each batch's last), so the
+/// fuzzer reaches the block-hash reader too.
+pub const SIDECAR_V2: &str = sidecar!("lotta-ledger/2");
+
+/// The ledger reader. The first byte chooses the design file: 0 mod 4, the rest is a ledger read
+/// with [`SIDECAR`] (v1); 2 mod 4, with [`SIDECAR_V2`]; odd, the rest is a design file and a
+/// ledger separated by the first NUL byte.
 pub fn ledger(data: &[u8]) -> bool {
     if data.len() > MAX_INPUT || data.is_empty() {
         return false;
     }
     let (mode, rest) = (data[0], &data[1..]);
-    let (sidecar, rows) = if mode % 2 == 0 {
-        (SIDECAR.as_bytes(), rest)
-    } else {
-        match rest.iter().position(|&b| b == 0) {
+    let (sidecar, rows) = match mode % 4 {
+        0 => (SIDECAR.as_bytes(), rest),
+        2 => (SIDECAR_V2.as_bytes(), rest),
+        _ => match rest.iter().position(|&b| b == 0) {
             Some(at) => (&rest[..at], &rest[at + 1..]),
             None => (rest, &[][..]),
-        }
+        },
     };
     let sidecar = InputFile::from_bytes(Path::new("ledger.csv.design.json"), sidecar.to_vec());
     let file = InputFile::from_bytes(Path::new("ledger.csv"), rows.to_vec());

@@ -39,3 +39,18 @@ fn the_ledger_corpus_never_panics() {
     let (n, ok) = replay("ledger", lotta::fuzzing::ledger);
     assert!(n >= 1 && ok >= 1, "{n} inputs, {ok} parsed");
 }
+
+/// The ledger target reaches format v2: the v2 golden ledger with its own design file parses,
+/// and the same ledger with one arm changed does not (its block hash no longer matches).
+#[test]
+fn the_ledger_target_reads_format_v2_and_refuses_a_changed_row() {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v2");
+    let design = std::fs::read(golden.join("blocks.csv.design.json")).unwrap();
+    let rows = std::fs::read(golden.join("blocks.csv")).unwrap();
+    let input = |rows: &[u8]| [&[1u8][..], &design, &[0u8], rows].concat();
+    assert!(lotta::fuzzing::ledger(&input(&rows)));
+    let text = String::from_utf8(rows).unwrap();
+    assert!(text.contains("P002,md1,"));
+    let changed = text.replacen("P002,md1,", "P002,standard,", 1);
+    assert!(!lotta::fuzzing::ledger(&input(changed.as_bytes())));
+}

@@ -116,6 +116,9 @@ strata = ["site", "gender"]
 # misfits = "missing"      # persons who do not fill a whole ratio in a stratum stay unassigned;
 #                          # "global" assigns them too (docs/randomization.md)
 # cluster = "municipality" # randomize whole clusters
+# ledger_format = "v2"     # a new ledger's format: "v2" (a hash every 1,024 rows, the default)
+#                          # or "v1" (a hash on every row, as before 2026-11); an existing
+#                          # ledger keeps its own (docs/randomization.md §6)
 # Covariates shown in the balance table.
 balance = ["age", "education_level"]
 by = "gender"
