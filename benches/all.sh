@@ -23,15 +23,20 @@ if [ "$QUICK" = "--quick" ]; then
   run ri benches/ri.sh 100000 2000
   run wild benches/wild.sh 100000
   run assign benches/assign.sh 1000000 1000
+  run exact_ri benches/exact_ri.sh 100000
+  LOTTA_BIN="$LOTTA" run formats benches/formats.sh 100000
 else
   run estimate benches/estimate.sh
   run survival benches/survival.sh
   run ri benches/ri.sh
   run wild benches/wild.sh
   run assign benches/assign.sh
+  run exact_ri benches/exact_ri.sh
+  LOTTA_BIN="$LOTTA" run formats benches/formats.sh
 fi
 run simulate_power benches/simulate_power.sh
 run draw cargo bench --quiet --bench draw
+run read_formats cargo bench --quiet --bench read_formats
 echo "| benchmark | result (lotta and peer, one run) |"
 echo "|---|---|"
 for f in "$LOG"/*.txt; do

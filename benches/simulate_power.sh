@@ -2,8 +2,9 @@
 # Benchmark of `lotta simulate` and `lotta power` (analytic and by simulation), release build.
 # Usage: benches/simulate_power.sh   (from the repository root; prints wall and user seconds)
 set -euo pipefail
-cargo build --release --quiet
-bin=target/release/lotta
+# LOTTA=path/to/lotta times that binary (benches/all.sh passes its build).
+[ -n "${LOTTA:-}" ] || cargo build --release --quiet
+bin=${LOTTA:-${CARGO_TARGET_DIR:-target}/release/lotta}
 out=$(mktemp -d)
 run() { local label=$1; shift; /usr/bin/time -f "$label: %e s wall, %U s user, %M KB" "$@" > /dev/null; }
 run "simulate n=5400" "$bin" simulate --study studies/md1-demo --n 5400 --seed 1 --out "$out/a"
