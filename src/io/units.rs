@@ -11,11 +11,14 @@ use crate::io::{ColumnRequest, Table};
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
-/// A text column kept as one buffer and end offsets.
+/// A text column kept as one buffer and end offsets: the low 32 bits of each end, and the
+/// rows at which the buffer passed a multiple of 4 GiB ([`crate::design::ids::TextIds`]), so
+/// that ten million ids take 4 bytes each besides their text instead of 8.
 #[derive(Debug, Clone, Default)]
 pub struct TextColumn {
     buf: String,
-    ends: Vec<usize>,
+    ends: Vec<u32>,
+    wraps: Vec<u32>,
 }
 
 impl TextColumn {
@@ -26,20 +29,25 @@ impl TextColumn {
         self.ends.is_empty()
     }
     pub fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.buf.get(start..self.ends[i]).unwrap_or("")
+        self.ids().get(i)
     }
     /// The values read in place, as the design's ids.
     pub fn ids(&self) -> crate::design::ids::TextIds<'_> {
-        crate::design::ids::TextIds::new(&self.buf, &self.ends)
+        crate::design::ids::TextIds::new(&self.buf, &self.ends, &self.wraps)
     }
     /// All values as string slices.
     pub fn to_strs(&self) -> Vec<&str> {
         (0..self.len()).map(|i| self.get(i)).collect()
     }
     fn push(&mut self, s: &str) {
+        let before = self.buf.len() >> 32;
         self.buf.push_str(s);
-        self.ends.push(self.buf.len());
+        let end = self.buf.len();
+        let row = self.ends.len() as u32;
+        for _ in before..end >> 32 {
+            self.wraps.push(row);
+        }
+        self.ends.push(end as u32);
     }
 }
 

@@ -2,8 +2,7 @@
 //! once, the ledger re-derived (and extended with the next batch), every failure mapped to the
 //! file, line and column it concerns.
 
-use crate::design::id_index::IdIndex;
-use crate::design::ids::IdList;
+use crate::design::ids::{Cursor, IdList, SortedIds};
 use crate::design::ledger::{Ledger, LedgerFormat, LedgerHead, columns, row_fields};
 use crate::design::rolling::{
     Coded, DesignColumns, Membership, Reconciled, RollingError, plan_members, reconcile,
@@ -90,7 +89,10 @@ pub fn rederive(
     ledger_path: &Path,
     assign_new: bool,
 ) -> Result<Rederived> {
-    let index = IdIndex::new(participants.ids).map_err(|e| {
+    // The ids sorted once: they order the draw, and a ledger's rows (in batch and id order)
+    // find their participants in them from one row to the next. A repeated or empty id is an
+    // error here, named at its first repeat in the file.
+    let sorted = SortedIds::new(participants.ids).map_err(|e| {
         rolling_error(
             RollingError::Plan(e),
             design,
@@ -102,8 +104,8 @@ pub fn rederive(
     })?;
     let mut membership = Membership::new(participants.ids.count());
     let Some(head) = sidecar.filter(|_| ledger_path.exists()) else {
-        let reconciled =
-            plan_members(design, participants, &membership, assign_new).map_err(|e| {
+        let reconciled = plan_members(design, participants, &mut membership, sorted, assign_new)
+            .map_err(|e| {
                 rolling_error(e, design, units, participants.ids, ledger_path, &|_| {
                     Ok((0, String::new()))
                 })
@@ -127,26 +129,28 @@ pub fn rederive(
         })
     };
     // Pass 1: the hash chain, each row's participant and batch, the file's SHA-256.
+    let mut cursor = Cursor::default();
     let (scanned, sha256) = ledger::scan(
         ledger_path,
         head,
         ledger::ChainCheck::NameRows,
         |_, line, row, _| {
             membership
-                .push(index.get(row.id), row.batch)
+                .push(
+                    sorted.find(participants.ids, row.id, &mut cursor),
+                    row.batch,
+                )
                 .map_err(|e| fail(e, line, row.id))
         },
     )?;
-    // The index is needed no more: its table (64 MB at ten million) is freed before the draw.
-    drop(index);
     // A broken v2 block already says the ledger was changed: name the row first (the
     // manifest's record, which the changed file no longer matches, would only say that).
     let record = match scanned.broken {
         None => ledger::check_record_scanned(ledger_path, &head.design, &sha256)?,
         Some(_) => ledger::Record::Unrecorded,
     };
-    let reconciled =
-        plan_members(design, participants, &membership, assign_new).map_err(|e| fail(e, 0, ""))?;
+    let reconciled = plan_members(design, participants, &mut membership, sorted, assign_new)
+        .map_err(|e| fail(e, 0, ""))?;
     // Pass 2: every row against its re-derivation; the chain was checked in pass 1, and the
     // file's SHA-256 shows that this pass read the same file. The rows of a v2 block whose
     // hash broke are compared as text with their re-derivation (the chain says one of them
