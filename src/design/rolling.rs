@@ -94,6 +94,9 @@ impl Membership {
         if self.row_of.is_empty() {
             self.row_of = vec![Self::NONE; self.n_participants];
             self.batch_of = vec![0; self.n_participants];
+            // A ledger has at most a row per participant (a longer one fails on a repeat):
+            // room for all at once, not copies of a growing vector.
+            self.participant_of_row.reserve(self.n_participants);
         }
         match self.row_of.get(p) {
             Some(&first) if first != Self::NONE => {

@@ -151,9 +151,11 @@ impl UnitsFile {
 /// must be non-empty (`what` names it in messages: "stratum", "cluster").
 pub fn read_units(path: &Path, id: &str, coded: &[(&str, &str)]) -> Result<UnitsFile> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let size = file.metadata().ok().map(|m| m.len());
     units_from(
         path,
         std::io::BufReader::with_capacity(1 << 20, file),
+        size,
         id,
         coded,
     )
@@ -167,9 +169,10 @@ pub fn read_units_hashed(
     coded: &[(&str, &str)],
 ) -> Result<(UnitsFile, String)> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let size = file.metadata().ok().map(|m| m.len());
     let mut hashing =
         crate::io::hash::HashingReader::new(std::io::BufReader::with_capacity(1 << 20, file));
-    let units = units_from(path, &mut hashing, id, coded)?;
+    let units = units_from(path, &mut hashing, size, id, coded)?;
     let digest = hashing.finish().map_err(|e| Error::io(path, e))?;
     Ok((units, digest))
 }
@@ -179,7 +182,8 @@ pub fn units_of(input: &InputFile, id: &str, coded: &[(&str, &str)]) -> Result<U
     if input.kind() != InputKind::Csv {
         return units_of_table(input, id, coded);
     }
-    units_from(input.path(), input.bytes(), id, coded)
+    let size = Some(input.bytes().len() as u64);
+    units_from(input.path(), input.bytes(), size, id, coded)
 }
 
 /// [`units_of`] for a file that is not CSV (Parquet, Stata, SAS, Excel): its typed columns, with
@@ -227,9 +231,35 @@ fn units_of_table(input: &InputFile, id: &str, coded: &[(&str, &str)]) -> Result
     Ok(out)
 }
 
+/// Rows read before the columns are sized for the whole file ([`UnitsFile::reserve`]).
+const ROWS_BEFORE_SIZING: usize = 4096;
+
+impl UnitsFile {
+    /// Size the columns for the rows of a file of `size` bytes, estimated from the `read`
+    /// bytes of the rows so far (and a tenth more): ten million rows are read into columns
+    /// that never grow, instead of growing by doubling, each time copying the column into
+    /// fresh memory the kernel must zero (a tenth of `verify`'s time, docs/scale.md). Room
+    /// reserved beyond the last row is never touched, so it costs no memory.
+    fn reserve(&mut self, size: u64, read: u64) {
+        let rows = self.ids.len().max(1) as u64;
+        if read == 0 {
+            return;
+        }
+        let expected = (size.saturating_mul(rows) / read).saturating_mul(11) / 10;
+        let more = usize::try_from(expected.saturating_sub(rows)).unwrap_or(0);
+        let text_per_row = self.ids.buf.len().div_ceil(rows as usize) + 1;
+        self.ids.ends.reserve(more);
+        self.ids.buf.reserve(more.saturating_mul(text_per_row));
+        for c in &mut self.columns {
+            c.codes.reserve(more);
+        }
+    }
+}
+
 fn units_from<R: BufRead>(
     path: &Path,
     mut input: R,
+    size: Option<u64>,
     id: &str,
     coded: &[(&str, &str)],
 ) -> Result<UnitsFile> {
@@ -276,6 +306,11 @@ fn units_from<R: BufRead>(
         let line = record.position().map_or(0, |p| p.line());
         if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
             continue;
+        }
+        if out.ids.len() == ROWS_BEFORE_SIZING
+            && let (Some(size), Some(at)) = (size, record.position())
+        {
+            out.reserve(size, at.byte());
         }
         let cell = |pos: usize, name: &str| -> Result<&str> {
             std::str::from_utf8(record.get(pos).unwrap_or(b""))
@@ -374,7 +409,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("p.csv");
         let mut text = String::from("id;site;note\n");
-        for i in 0..3000 {
+        // More rows than are read before the columns are sized for the file.
+        for i in 0..6000 {
             text.push_str(&format!("P{i:05};s{};\"two\nlines\"\n", i % 7));
             if i % 1000 == 0 {
                 text.push('\n');
@@ -402,6 +438,7 @@ mod tests {
             assert_eq!(lines.get(row), Some(w), "row {row}");
         }
         assert_eq!(lines.get(500), None);
-        assert_eq!(b.line(3000), 0);
+        assert_eq!(b.line(6000), 0);
+        assert_eq!(b.n_rows(), 6000);
     }
 }
