@@ -9,7 +9,7 @@ fn main() {
     let args = cli::Cli::parse();
     // `assign` and `verify` hold their large vectors for one pass each and free them in
     // turn (the sorted ids, 240 MB at ten million, before the plan's vectors): kept, the
-    // freed memory was not reused and counted in the peak, 880 MB instead of about 600
+    // freed memory was not reused and counted in the peak, 880 MB instead of 680 at ten million
     // (docs/scale.md).
     if !matches!(
         args.command,

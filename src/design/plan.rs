@@ -267,15 +267,12 @@ impl AssignmentPlan {
         // form a segment.
         let (segments, n_members, unit_member) = match cluster {
             None => {
-                let members = bucket_by_stratum_and_batch(&order, &unit_stratum, batch, keys.len());
+                let (members, segments) =
+                    bucket_by_stratum_and_batch(&order, &unit_stratum, batch, keys.len());
                 let mut unit_member = vec![0u32; n];
                 for (p, &u) in members.iter().enumerate() {
                     unit_member[u as usize] = p as u32;
                 }
-                let segments = segments_of(members.len(), |p| {
-                    let u = members[p] as usize;
-                    (unit_stratum[u], batch[u])
-                });
                 (segments, members.len(), unit_member)
             }
             Some((ccodes, cnames)) => {
@@ -767,36 +764,52 @@ fn segments_of(n: usize, of: impl Fn(usize) -> (u32, u32)) -> Vec<Segment> {
     segments
 }
 
-/// `items` (in id order) stably grouped by (stratum, batch): a counting sort, O(n), falling back
-/// to a stable comparison sort when the number of (stratum, batch) pairs is very large.
+/// The units (`order`: every unit once, in id order) stably grouped by (stratum, batch), and
+/// the segments of that order: a counting sort, O(n), whose counts are the segments (no pass
+/// reading each member's stratum and batch again, at random); a stable comparison sort when
+/// the number of (stratum, batch) pairs is very large.
 fn bucket_by_stratum_and_batch(
-    items: &[u32],
+    order: &[u32],
     stratum: &[u32],
     batch: &[u32],
     n_strata: usize,
-) -> Vec<u32> {
+) -> (Vec<u32>, Vec<Segment>) {
     let max_batch = batch.iter().copied().max().unwrap_or(0) as usize;
     let n_keys = n_strata.saturating_mul(max_batch + 1);
-    if n_keys > 1 << 24 {
-        let mut v = items.to_vec();
-        v.par_sort_by_key(|&u| (stratum[u as usize], batch[u as usize]));
-        return v;
+    if n_keys > 1 << 24 || stratum.len() != order.len() || batch.len() != order.len() {
+        let mut members = order.to_vec();
+        members.par_sort_by_key(|&u| (stratum[u as usize], batch[u as usize]));
+        let segments = segments_of(members.len(), |p| {
+            let u = members[p] as usize;
+            (stratum[u], batch[u])
+        });
+        return (members, segments);
     }
-    let key = |u: u32| stratum[u as usize] as usize * (max_batch + 1) + batch[u as usize] as usize;
+    let key = |s: u32, b: u32| s as usize * (max_batch + 1) + b as usize;
+    // Counted in input order (every unit is in `order` once), reading both columns in order.
     let mut start = vec![0usize; n_keys + 1];
-    for &u in items {
-        start[key(u) + 1] += 1;
+    for (&s, &b) in stratum.iter().zip(batch) {
+        start[key(s, b) + 1] += 1;
     }
     for k in 0..n_keys {
         start[k + 1] += start[k];
     }
-    let mut out = vec![0u32; items.len()];
-    for &u in items {
-        let k = key(u);
-        out[start[k]] = u;
+    let segments: Vec<Segment> = (0..n_keys)
+        .filter(|&k| start[k + 1] > start[k])
+        .map(|k| Segment {
+            stratum: (k / (max_batch + 1)) as u32,
+            batch: (k % (max_batch + 1)) as u32,
+            start: start[k],
+            end: start[k + 1],
+        })
+        .collect();
+    let mut members = vec![0u32; order.len()];
+    for &u in order {
+        let k = key(stratum[u as usize], batch[u as usize]);
+        members[start[k]] = u;
         start[k] += 1;
     }
-    out
+    (members, segments)
 }
 
 /// m labels over K arms with equal weights: each arm ⌊m/K⌋ times; the m mod K arms that get

@@ -189,12 +189,7 @@ impl Reconciled {
         }
     }
 
-    /// New row `i` (in id order) as a ledger row view.
-    pub fn view<'a>(&'a self, i: usize, participants: &DesignColumns<'a>) -> RowView<'a> {
-        self.derived(self.new_units[i] as usize, participants)
-    }
-
-    /// The new rows in id order, as [`Reconciled::view`] gives them, made a chunk at a time
+    /// The new rows in id order, as ledger rows, made a chunk at a time
     /// before they are handed out: the units are in input order, so each row reads its
     /// unit's slot, stratum, batch and id at random, and in a short loop that only reads,
     /// the processor waits for many of those reads at once instead of one row's at a time

@@ -14,7 +14,7 @@ use crate::io::ledger;
 use crate::io::manifest::FileHash;
 use crate::io::source::InputFile;
 use crate::io::table::CsvFormat;
-use crate::io::units::{CodedColumn, UnitsFile, read_units_hashed, units_of};
+use crate::io::units::{CodedColumn, UnitsFile, read_units, read_units_hashed, units_of};
 use std::path::{Path, PathBuf};
 
 /// A ledger as `assign` finds it: its design and the chain's first hash (none before the first
@@ -268,20 +268,47 @@ pub fn participants_of(
     format: CsvFormat,
     design: &Design,
 ) -> Result<(UnitsFile, FileHash)> {
+    match participants_file(path, format, design, true)? {
+        (units, Some(hash)) => Ok((units, hash)),
+        (_, None) => Err(Error::compute(
+            "internal: the participants file was not hashed",
+        )),
+    }
+}
+
+/// [`participants_of`] without the hash, for `verify`, which records nothing (hashing the
+/// file was 2% of verifying ten million rows).
+pub fn participants_unhashed(path: &Path, format: CsvFormat, design: &Design) -> Result<UnitsFile> {
+    Ok(participants_file(path, format, design, false)?.0)
+}
+
+fn participants_file(
+    path: &Path,
+    format: CsvFormat,
+    design: &Design,
+    hashed: bool,
+) -> Result<(UnitsFile, Option<FileHash>)> {
     let large = std::fs::metadata(path).is_ok_and(|m| m.len() > 1 << 20);
     if large && InputKind::of(path) == InputKind::Csv && format.encoding == encoding_rs::UTF_8 {
-        let (units, sha256) = read_units_hashed(path, &design.id, &coded_requests(design))?;
-        check_strata_values(&units, design)?;
-        let hash = FileHash {
-            path: path.to_string_lossy().into_owned(),
-            sha256,
+        let requests = coded_requests(design);
+        let (units, hash) = if hashed {
+            let (units, sha256) = read_units_hashed(path, &design.id, &requests)?;
+            let hash = FileHash {
+                path: path.to_string_lossy().into_owned(),
+                sha256,
+            };
+            (units, Some(hash))
+        } else {
+            (read_units(path, &design.id, &requests)?, None)
         };
+        check_strata_values(&units, design)?;
         return Ok((units, hash));
     }
     let file = InputFile::open_as(path, format)?;
     crate::ops::init::check_not_template(&file)?;
     let units = read_participants(&file, design)?;
-    Ok((units, crate::io::manifest::file_hash(&file)))
+    let hash = hashed.then(|| crate::io::manifest::file_hash(&file));
+    Ok((units, hash))
 }
 
 /// The columns a design reads besides the id, with what they are (for messages).
