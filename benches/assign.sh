@@ -4,7 +4,7 @@
 # permuted blocks, beside its peer in base R (complete randomization per stratum by `sample`,
 # read and written with data.table; randomizr is not packaged for this machine). Prints wall
 # time, CPU time and peak memory (GNU time) and the load average. Not a test: run by hand.
-# Usage: BENCH_DIR=/tmp/bench-assign [FORMATS="v2 v1"] benches/assign.sh [N] [S]   (builds the
+# Usage: BENCH_DIR=/tmp/bench-assign [FORMATS="v2 v1"] [LOTTA=binary] benches/assign.sh [N] [S]   (builds the
 # release binary; 10M rows take 250 MB of input and 0.6 GB of ledger (1.2 GB in v1): keep them
 # out of the worktree, delete after)
 set -euo pipefail
@@ -13,8 +13,10 @@ n=${1:-10000000}
 s=${2:-1000}
 work=${BENCH_DIR:-target/bench-assign}
 mkdir -p "$work"
-cargo build --release --quiet
-lotta=${CARGO_TARGET_DIR:-target}/release/lotta
+# LOTTA=/path/to/lotta measures that binary (e.g. a copy of the last release's) instead of
+# building this tree's.
+if [ -z "${LOTTA:-}" ]; then cargo build --release --quiet; fi
+lotta=${LOTTA:-${CARGO_TARGET_DIR:-target}/release/lotta}
 data="$work/participants-$n-$s.csv"
 if [ ! -f "$data" ]; then
   # Ids in a scrambled order (input order must not matter); strata = site (s/2) × gender.

@@ -272,6 +272,28 @@ fn bad_duplicate_ids() {
     );
 }
 
+/// A first assign (no ledger, so no id index: the sort finds repeats) names the repeat a
+/// reader of the file meets first, with both lines, although another repeat sorts first.
+#[test]
+fn bad_duplicate_ids_of_a_first_assign_name_the_first_repeat_in_the_file() {
+    let dir = setup(12);
+    let mut text = participants(12);
+    text.push_str("p0009,A,F,A-m1,30,primary\n");
+    text.push_str("p0002,A,F,A-m1,30,primary\n");
+    text.push_str("p0009,B,M,B-m1,31,primary\n");
+    fs::write(dir.path().join("p.csv"), text).unwrap();
+    assert_refused(
+        dir.path(),
+        ASSIGN,
+        &[
+            "p.csv: line 14, column 1 (`person_id`)",
+            "duplicate id `p0009`",
+            "also on line 10",
+        ],
+    );
+    assert!(!dir.path().join("ledger.csv").exists());
+}
+
 #[test]
 fn bad_empty_id() {
     let dir = with_ledger(10);

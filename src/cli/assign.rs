@@ -135,7 +135,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         &design,
         ledger_format,
         rederived.last_hash.as_deref(),
-        (0..result.len()).map(|i| result.view(i, &view)),
+        result.views(view),
         "lotta assign",
         inputs,
     )

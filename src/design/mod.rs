@@ -4,7 +4,6 @@
 //! files; reading and appending ledger files is `io::ledger`'s job.
 
 pub mod enumerate;
-pub mod id_index;
 pub mod ids;
 pub mod ledger;
 pub mod plan;

@@ -4,7 +4,7 @@
 //! batches — each from its own named stream. A plan is built once and can be drawn again cheaply
 //! with other streams (randomization inference, simulation-based power).
 
-use super::ids::IdList;
+use super::ids::{IdList, SortedIds};
 use super::{AssignmentMethod, Design, Misfits};
 use crate::categorical::{Coder, Codes};
 use crate::rng::Stream;
@@ -152,9 +152,49 @@ pub fn strata_from_codes(
         let keys = values.iter().map(|v| format!("{name}={v}")).collect();
         return (codes.to_vec(), keys);
     }
-    // Combinations numbered in first-seen order, like the single columns.
-    let mut coder: Coder<Vec<u32>> = Coder::new();
+    // Combinations numbered in first-seen order, like the single columns. While the columns'
+    // level counts multiply to a small number (site × gender: 1,000), a combination's place
+    // in a table of them (mixed radix) finds its code: no hashing of a tuple per participant
+    // (SipHash of a `Vec<u32>` was 4% of assigning ten million, docs/scale.md); beyond, a
+    // `Coder` of the tuples. Both number the combinations alike.
+    let combinations = columns.iter().try_fold(1usize, |product, (_, _, values)| {
+        product.checked_mul(values.len())
+    });
     let mut keys = Vec::new();
+    let key_of = |tuple: &mut dyn Iterator<Item = u32>| {
+        columns
+            .iter()
+            .zip(tuple)
+            .map(|((name, _, values), t)| {
+                format!(
+                    "{name}={}",
+                    values.get(t as usize).map_or("", String::as_str)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let codes_fit = columns
+        .iter()
+        .all(|(_, c, values)| c.len() >= n && c[..n].iter().all(|&x| (x as usize) < values.len()));
+    if let Some(size) = combinations.filter(|&size| codes_fit && size <= n.max(1 << 16)) {
+        const NEW: u32 = u32::MAX;
+        let mut table = vec![NEW; size];
+        let mut codes = Vec::with_capacity(n);
+        for i in 0..n {
+            let place = columns.iter().fold(0usize, |place, (_, c, values)| {
+                place * values.len() + c[i] as usize
+            });
+            let slot = &mut table[place];
+            if *slot == NEW {
+                *slot = keys.len() as u32;
+                keys.push(key_of(&mut columns.iter().map(|(_, c, _)| c[i])));
+            }
+            codes.push(*slot);
+        }
+        return (codes, keys);
+    }
+    let mut coder: Coder<Vec<u32>> = Coder::new();
     let mut codes = Vec::with_capacity(n);
     let mut tuple = vec![0u32; columns.len()];
     for i in 0..n {
@@ -163,13 +203,7 @@ pub fn strata_from_codes(
         }
         let code = coder.code_ref(tuple.as_slice());
         if code == keys.len() {
-            let key = columns
-                .iter()
-                .zip(&tuple)
-                .map(|((name, _, values), &t)| format!("{name}={}", values[t as usize]))
-                .collect::<Vec<_>>()
-                .join("|");
-            keys.push(key);
+            keys.push(key_of(&mut tuple.iter().copied()));
         }
         codes.push(code as u32);
     }
@@ -189,44 +223,57 @@ impl AssignmentPlan {
         batch: &[u32],
     ) -> Result<AssignmentPlan, PlanError> {
         let n = ids.count();
-        let codes_fit = |codes: &[u32], names: usize| {
-            codes.len() == n && codes.iter().all(|&c| (c as usize) < names)
-        };
-        if !codes_fit(strata.0, strata.1.len())
-            || cluster.is_some_and(|(c, names)| !codes_fit(c, names.len()))
-            || batch.len() != n
-        {
-            return Err(PlanError::Lengths);
-        }
+        check_lengths(n, strata, cluster, batch)?;
         if let Some(unit) = (0..n).find(|&u| ids.id(u).is_empty()) {
             return Err(PlanError::EmptyId { unit });
         }
         if let Some(unit) = batch.iter().position(|&b| b == 0) {
             return Err(PlanError::BatchZero { unit });
         }
-        let order = sort_by_id(ids)?;
-        let id_order = order.clone();
-        // Strata sorted by key, so their order never depends on the input.
+        let order = SortedIds::new(ids)?.into_order();
+        AssignmentPlan::with_order(design, strata, cluster, batch, order)
+    }
+
+    /// [`AssignmentPlan::new`] for units already sorted by id: `order` lists every unit once, in
+    /// the order of their ids (from [`SortedIds`], which also refused empty and repeated ids).
+    /// For a caller that sorted the ids already (`rolling`, which matches a ledger's rows to
+    /// the participants with the same sort), so that ten million ids are sorted once.
+    pub fn with_order(
+        design: &Design,
+        strata: (&[u32], &[String]),
+        cluster: Option<(&[u32], &[String])>,
+        batch: &[u32],
+        order: Vec<u32>,
+    ) -> Result<AssignmentPlan, PlanError> {
+        let n = order.len();
+        check_lengths(n, strata, cluster, batch)?;
+        if let Some(unit) = batch.iter().position(|&b| b == 0) {
+            return Err(PlanError::BatchZero { unit });
+        }
+        // Strata sorted by key, so their order never depends on the input: the keys are sorted
+        // and the units' codes renumbered through a table (not a sorted copy of n codes).
         let (codes, keys) = strata;
         let sorted = Codes {
-            codes: codes.iter().map(|&c| c as usize).collect(),
+            codes: (0..keys.len()).collect(),
             levels: keys.iter().collect(),
         }
         .into_sorted();
-        let unit_stratum: Vec<u32> = sorted.codes_u32();
+        let renumber = sorted.codes_u32();
+        let unit_stratum: Vec<u32> = codes.iter().map(|&c| renumber[c as usize]).collect();
         let stratum_keys: Vec<String> = sorted.levels.into_iter().cloned().collect();
 
-        // Randomization units ("members"): individuals, or clusters.
-        let (members, member_stratum, member_batch, unit_member) = match cluster {
+        // Randomization units ("members"): individuals, or clusters, in (stratum, batch) order
+        // and within that by id or cluster name; consecutive members of one stratum and batch
+        // form a segment.
+        let (segments, n_members, unit_member) = match cluster {
             None => {
-                let members = bucket_by_stratum_and_batch(&order, &unit_stratum, batch, keys.len());
+                let (members, segments) =
+                    bucket_by_stratum_and_batch(&order, &unit_stratum, batch, keys.len());
                 let mut unit_member = vec![0u32; n];
                 for (p, &u) in members.iter().enumerate() {
                     unit_member[u as usize] = p as u32;
                 }
-                let ms: Vec<u32> = members.iter().map(|&u| unit_stratum[u as usize]).collect();
-                let mb: Vec<u32> = members.iter().map(|&u| batch[u as usize]).collect();
-                (members, ms, mb, unit_member)
+                (segments, members.len(), unit_member)
             }
             Some((ccodes, cnames)) => {
                 let nc = cnames.len();
@@ -255,25 +302,13 @@ impl AssignmentPlan {
                     pos[c as usize] = p as u32;
                 }
                 let unit_member = ccodes.iter().map(|&c| pos[c as usize]).collect();
-                let ms = members.iter().map(|&c| c_stratum(c)).collect();
-                let mb = members.iter().map(|&c| c_batch[c as usize]).collect();
-                (members, ms, mb, unit_member)
+                let segments = segments_of(members.len(), |p| {
+                    let c = members[p];
+                    (c_stratum(c), c_batch[c as usize])
+                });
+                (segments, members.len(), unit_member)
             }
         };
-        let mut segments: Vec<Segment> = Vec::new();
-        for p in 0..members.len() {
-            match segments.last_mut() {
-                Some(s) if s.stratum == member_stratum[p] && s.batch == member_batch[p] => {
-                    s.end = p + 1
-                }
-                _ => segments.push(Segment {
-                    stratum: member_stratum[p],
-                    batch: member_batch[p],
-                    start: p,
-                    end: p + 1,
-                }),
-            }
-        }
         let ratios = design.reduced_ratios();
         Ok(AssignmentPlan {
             method: design.method,
@@ -282,11 +317,11 @@ impl AssignmentPlan {
             ratios,
             block_sizes: design.block_sizes.clone(),
             stratum_keys,
-            n_members: members.len(),
+            n_members,
             segments,
             unit_member,
             unit_stratum,
-            id_order,
+            id_order: order,
         })
     }
 
@@ -691,83 +726,90 @@ impl AssignmentPlan {
     }
 }
 
-/// The first sixteen bytes of `id` as two big-endian words, padded with zero bytes: comparing
-/// two keys agrees with comparing the ids' bytes wherever the keys differ (a shorter id pads
-/// with 0, below every byte but 0 itself), so only ids with equal keys need a full comparison.
-/// Sixteen bytes hold whole most ids (`P000000123`, personal identity numbers with a century),
-/// so ties are rare; with eight, ids sharing an 8-byte prefix tied in groups of a hundred and
-/// their string compares were a sixth of `verify`'s time at ten million rows (docs/scale.md).
-fn id_prefix_key(id: &[u8]) -> [u64; 2] {
-    let mut key = [0u8; 16];
-    let take = id.len().min(16);
-    key[..take].copy_from_slice(&id[..take]);
-    let (high, low) = key.split_at(8);
-    let word = |b: &[u8]| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(b);
-        u64::from_be_bytes(w)
+/// The strata, clusters and batches fit `n` units: a code per unit, each naming a key or name.
+fn check_lengths(
+    n: usize,
+    strata: (&[u32], &[String]),
+    cluster: Option<(&[u32], &[String])>,
+    batch: &[u32],
+) -> Result<(), PlanError> {
+    let codes_fit = |codes: &[u32], names: usize| {
+        codes.len() == n && codes.iter().all(|&c| (c as usize) < names)
     };
-    [word(high), word(low)]
-}
-
-/// Unit indices sorted by id (byte order; ties, which are duplicates, by index), or the first
-/// duplicate. The sort compares a 16-byte prefix key held beside the index and reads the ids
-/// themselves only on equal keys: the same order as comparing the
-/// ids, without a random read of two strings at every comparison (which made this sort most of
-/// the time of assigning ten million participants, docs/scale.md).
-fn sort_by_id<I: IdList + ?Sized>(ids: &I) -> Result<Vec<u32>, PlanError> {
-    let id = |u: u32| ids.id(u as usize).as_bytes();
-    let mut keyed: Vec<([u64; 2], u32)> = (0..ids.count() as u32)
-        .into_par_iter()
-        .map(|u| (id_prefix_key(id(u)), u))
-        .collect();
-    keyed.par_sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| id(a.1).cmp(id(b.1)))
-            .then(a.1.cmp(&b.1))
-    });
-    if let Some(w) = keyed
-        .windows(2)
-        .find(|w| w[0].0 == w[1].0 && id(w[0].1) == id(w[1].1))
+    if !codes_fit(strata.0, strata.1.len())
+        || cluster.is_some_and(|(c, names)| !codes_fit(c, names.len()))
+        || batch.len() != n
     {
-        return Err(PlanError::DuplicateId {
-            unit: w[1].1 as usize,
-            first: w[0].1 as usize,
-        });
+        return Err(PlanError::Lengths);
     }
-    Ok(keyed.into_iter().map(|(_, u)| u).collect())
+    Ok(())
 }
 
-/// `items` (in id order) stably grouped by (stratum, batch): a counting sort, O(n), falling back
-/// to a stable comparison sort when the number of (stratum, batch) pairs is very large.
+/// The segments of `n` members in (stratum, batch) order, `of(p)` the stratum and batch of
+/// member p: each run of one stratum and batch.
+fn segments_of(n: usize, of: impl Fn(usize) -> (u32, u32)) -> Vec<Segment> {
+    let mut segments: Vec<Segment> = Vec::new();
+    for p in 0..n {
+        let (stratum, batch) = of(p);
+        match segments.last_mut() {
+            Some(s) if s.stratum == stratum && s.batch == batch => s.end = p + 1,
+            _ => segments.push(Segment {
+                stratum,
+                batch,
+                start: p,
+                end: p + 1,
+            }),
+        }
+    }
+    segments
+}
+
+/// The units (`order`: every unit once, in id order) stably grouped by (stratum, batch), and
+/// the segments of that order: a counting sort, O(n), whose counts are the segments (no pass
+/// reading each member's stratum and batch again, at random); a stable comparison sort when
+/// the number of (stratum, batch) pairs is very large.
 fn bucket_by_stratum_and_batch(
-    items: &[u32],
+    order: &[u32],
     stratum: &[u32],
     batch: &[u32],
     n_strata: usize,
-) -> Vec<u32> {
+) -> (Vec<u32>, Vec<Segment>) {
     let max_batch = batch.iter().copied().max().unwrap_or(0) as usize;
     let n_keys = n_strata.saturating_mul(max_batch + 1);
-    if n_keys > 1 << 24 {
-        let mut v = items.to_vec();
-        v.par_sort_by_key(|&u| (stratum[u as usize], batch[u as usize]));
-        return v;
+    if n_keys > 1 << 24 || stratum.len() != order.len() || batch.len() != order.len() {
+        let mut members = order.to_vec();
+        members.par_sort_by_key(|&u| (stratum[u as usize], batch[u as usize]));
+        let segments = segments_of(members.len(), |p| {
+            let u = members[p] as usize;
+            (stratum[u], batch[u])
+        });
+        return (members, segments);
     }
-    let key = |u: u32| stratum[u as usize] as usize * (max_batch + 1) + batch[u as usize] as usize;
+    let key = |s: u32, b: u32| s as usize * (max_batch + 1) + b as usize;
+    // Counted in input order (every unit is in `order` once), reading both columns in order.
     let mut start = vec![0usize; n_keys + 1];
-    for &u in items {
-        start[key(u) + 1] += 1;
+    for (&s, &b) in stratum.iter().zip(batch) {
+        start[key(s, b) + 1] += 1;
     }
     for k in 0..n_keys {
         start[k + 1] += start[k];
     }
-    let mut out = vec![0u32; items.len()];
-    for &u in items {
-        let k = key(u);
-        out[start[k]] = u;
+    let segments: Vec<Segment> = (0..n_keys)
+        .filter(|&k| start[k + 1] > start[k])
+        .map(|k| Segment {
+            stratum: (k / (max_batch + 1)) as u32,
+            batch: (k % (max_batch + 1)) as u32,
+            start: start[k],
+            end: start[k + 1],
+        })
+        .collect();
+    let mut members = vec![0u32; order.len()];
+    for &u in order {
+        let k = key(stratum[u as usize], batch[u as usize]);
+        members[start[k]] = u;
         start[k] += 1;
     }
-    out
+    (members, segments)
 }
 
 /// m labels over K arms with equal weights: each arm ⌊m/K⌋ times; the m mod K arms that get
@@ -876,52 +918,41 @@ fn weighted(ratios: &[u32], total: u32, stream: &mut Stream) -> u32 {
 }
 
 #[cfg(test)]
-mod sort_tests {
+mod strata_tests {
     use super::*;
 
-    /// The prefix-keyed sort gives exactly the order of comparing the ids' bytes, on ids made
-    /// to defeat an 8-byte prefix: shared prefixes longer than 8 bytes, ids that are prefixes
-    /// of others, zero bytes (where the padding and a real byte meet), non-ASCII text.
+    /// Combined strata are numbered in first-seen order with their keys, by the table of
+    /// combinations (few levels) and by the coder of tuples (many) alike.
     #[test]
-    fn sorting_by_prefix_key_is_sorting_by_id() {
-        let mut ids: Vec<String> = vec![
-            "P000000123".into(),
-            "P000000012".into(),
-            "P0000001".into(),
-            "P0000001\0".into(),
-            "P000000".into(),
-            "".into(),
-            "\0".into(),
-            "Åsa-01".into(),
-            "Zed".into(),
-            "a".into(),
-            "aaaaaaaaaaaaaaaaaaab".into(),
-            "aaaaaaaaaaaaaaaaaaaa".into(),
-        ];
-        let mut stream = crate::rng::Stream::new(1, "test/ids");
-        for _ in 0..500 {
-            let len = stream.below(14) as usize;
-            ids.push(
-                (0..len)
-                    .map(|_| char::from(b"P0\x0019"[stream.below(5) as usize]))
-                    .collect(),
-            );
+    fn combined_strata_are_numbered_as_first_seen() {
+        for levels in [[3usize, 2, 1], [120, 100, 90]] {
+            let n = 5000;
+            let mut stream = crate::rng::Stream::new(3, "test/strata");
+            let columns: Vec<Vec<String>> = levels
+                .iter()
+                .map(|&k| {
+                    (0..n)
+                        .map(|_| format!("v{}", stream.below(k as u64)))
+                        .collect()
+                })
+                .collect();
+            let named: Vec<(&str, &[String])> = ["site", "gender", "age"]
+                .iter()
+                .zip(&columns)
+                .map(|(name, c)| (*name, c.as_slice()))
+                .collect();
+            let (codes, keys) = strata_codes(&named, n);
+            let tuples: Vec<String> = (0..n)
+                .map(|i| {
+                    format!(
+                        "site={}|gender={}|age={}",
+                        columns[0][i], columns[1][i], columns[2][i]
+                    )
+                })
+                .collect();
+            let want = Codes::first_seen(tuples.iter().map(String::as_str));
+            assert_eq!(codes, want.codes_u32(), "{levels:?}");
+            assert_eq!(keys, want.levels, "{levels:?}");
         }
-        ids.sort();
-        ids.dedup();
-        stream.shuffle(&mut ids);
-        let mut want: Vec<u32> = (0..ids.len() as u32).collect();
-        want.sort_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]));
-        assert_eq!(sort_by_id(&ids).unwrap(), want);
-        // A duplicate names both units.
-        ids.push(ids[3].clone());
-        let last = ids.len() - 1;
-        assert_eq!(
-            sort_by_id(&ids).unwrap_err(),
-            PlanError::DuplicateId {
-                unit: last,
-                first: 3
-            }
-        );
     }
 }

@@ -2,8 +2,7 @@
 //! ledger, re-derive every earlier row batch by batch and assign the new ids as the next batch.
 //! Pure: the caller reads the files and maps the unit/row indices of errors to lines.
 
-use super::id_index::IdIndex;
-use super::ids::IdList;
+use super::ids::{Cursor, IdList, SortedIds};
 use super::ledger::{Ledger, LedgerRow, RowView, format_probability};
 use super::plan::{AssignmentPlan, MemberAssignment, PlanError, strata_from_codes};
 use super::{Design, UNASSIGNED};
@@ -59,9 +58,12 @@ pub enum RollingError {
 /// never held whole (`ops::verify` at ten million rows).
 #[derive(Debug, Clone)]
 pub struct Membership {
-    /// Per participant: its ledger row, or [`Membership::NONE`].
+    n_participants: usize,
+    /// Per participant: its ledger row, or [`Membership::NONE`]; empty until the first row
+    /// (a first assign keeps no vector of ten million "none").
     row_of: Vec<u32>,
-    /// Per participant: the batch of its ledger row (unused when it has none).
+    /// Per participant: the batch of its ledger row (unused when it has none; empty until the
+    /// first row). Taken by the plan as the participants' batches ([`plan_members`]).
     batch_of: Vec<u32>,
     /// Per ledger row: its participant.
     participant_of_row: Vec<u32>,
@@ -74,8 +76,9 @@ impl Membership {
     /// No ledger rows yet, for `n_participants` participants.
     pub fn new(n_participants: usize) -> Membership {
         Membership {
-            row_of: vec![Self::NONE; n_participants],
-            batch_of: vec![0; n_participants],
+            n_participants,
+            row_of: Vec::new(),
+            batch_of: Vec::new(),
             participant_of_row: Vec::new(),
             max_batch: 0,
         }
@@ -88,6 +91,13 @@ impl Membership {
         let Some(p) = participant else {
             return Err(RollingError::MissingId { row });
         };
+        if self.row_of.is_empty() {
+            self.row_of = vec![Self::NONE; self.n_participants];
+            self.batch_of = vec![0; self.n_participants];
+            // A ledger has at most a row per participant (a longer one fails on a repeat):
+            // room for all at once, not copies of a growing vector.
+            self.participant_of_row.reserve(self.n_participants);
+        }
         match self.row_of.get(p) {
             Some(&first) if first != Self::NONE => {
                 return Err(RollingError::DuplicateLedgerId {
@@ -113,6 +123,11 @@ impl Membership {
     /// The highest batch in the ledger (0 without rows).
     pub fn max_batch(&self) -> u32 {
         self.max_batch
+    }
+
+    /// Whether participant `p` has a ledger row.
+    fn has_row(&self, p: usize) -> bool {
+        self.row_of.get(p).is_some_and(|&r| r != Self::NONE)
     }
 }
 
@@ -146,13 +161,15 @@ impl Reconciled {
         self.new_units.is_empty()
     }
 
-    /// The row that planned unit `u` re-derives to.
-    fn derived<'a>(&'a self, u: usize, participants: &DesignColumns<'a>) -> RowView<'a> {
+    /// The row that planned unit `u` re-derives to, without its id (`""`): a ledger row was
+    /// matched to its participant by its id, so checking it needs no id, and not fetching it
+    /// saves two random reads a row at ten million rows (docs/scale.md).
+    fn derived_fields<'a>(&'a self, u: usize, participants: &DesignColumns<'a>) -> RowView<'a> {
         let p = self.take.as_ref().map_or(u, |t| t[u] as usize);
         let member = self.plan.member_of(u);
         let slot = self.assignment.slot(member);
         RowView {
-            id: participants.ids.id(p),
+            id: "",
             arm: slot.arm,
             stratum: self.plan.stratum_of(u),
             cluster: participants.cluster.map(|c| c.value(p)),
@@ -163,9 +180,51 @@ impl Reconciled {
         }
     }
 
-    /// New row `i` (in id order) as a ledger row view.
-    pub fn view<'a>(&'a self, i: usize, participants: &DesignColumns<'a>) -> RowView<'a> {
-        self.derived(self.new_units[i] as usize, participants)
+    /// The row that planned unit `u` re-derives to.
+    fn derived<'a>(&'a self, u: usize, participants: &DesignColumns<'a>) -> RowView<'a> {
+        let p = self.take.as_ref().map_or(u, |t| t[u] as usize);
+        RowView {
+            id: participants.ids.id(p),
+            ..self.derived_fields(u, participants)
+        }
+    }
+
+    /// The new rows in id order, as ledger rows, made a chunk at a time
+    /// before they are handed out: the units are in input order, so each row reads its
+    /// unit's slot, stratum, batch and id at random, and in a short loop that only reads,
+    /// the processor waits for many of those reads at once instead of one row's at a time
+    /// between writing rows (reading the ids was a sixth of assigning ten million,
+    /// docs/scale.md).
+    pub fn views<'a>(
+        &'a self,
+        participants: DesignColumns<'a>,
+    ) -> impl Iterator<Item = RowView<'a>> + 'a {
+        const CHUNK: usize = 256;
+        self.new_units.chunks(CHUNK).flat_map(move |chunk| {
+            let rows: Vec<RowView<'a>> = chunk
+                .iter()
+                .map(|&u| self.derived(u as usize, &participants))
+                .collect();
+            // The first byte of each id, so that its text is read here too.
+            let first_bytes = rows.iter().fold(0u8, |x, r| {
+                x ^ r.id.as_bytes().first().copied().unwrap_or(0)
+            });
+            std::hint::black_box(first_bytes);
+            rows
+        })
+    }
+
+    /// The planned unit of ledger row `row`.
+    fn unit_of_row(&self, membership: &Membership, row: usize) -> Result<usize, RollingError> {
+        let p = membership
+            .participant_of_row
+            .get(row)
+            .map(|&p| p as usize)
+            .ok_or(RollingError::Plan(PlanError::Lengths))?;
+        Ok(match &self.unit_of {
+            None => p,
+            Some(unit_of) => unit_of[p] as usize,
+        })
     }
 
     /// The re-derivation of ledger row `row`.
@@ -175,15 +234,7 @@ impl Reconciled {
         membership: &Membership,
         row: usize,
     ) -> Result<RowView<'a>, RollingError> {
-        let p = membership
-            .participant_of_row
-            .get(row)
-            .map(|&p| p as usize)
-            .ok_or(RollingError::Plan(PlanError::Lengths))?;
-        let u = match &self.unit_of {
-            None => p,
-            Some(unit_of) => unit_of[p] as usize,
-        };
+        let u = self.unit_of_row(membership, row)?;
         Ok(self.derived(u, participants))
     }
 
@@ -196,7 +247,8 @@ impl Reconciled {
         row: usize,
         found: &RowView,
     ) -> Result<(), RollingError> {
-        let expected = self.derived_row(participants, membership, row)?;
+        let u = self.unit_of_row(membership, row)?;
+        let expected = self.derived_fields(u, participants);
         match first_field_difference(design, &expected, found) {
             None => Ok(()),
             Some((field, expected, found)) => Err(RollingError::Differs {
@@ -225,12 +277,16 @@ pub fn reconcile(
     rows: &[LedgerRow],
     assign_new: bool,
 ) -> Result<Reconciled, RollingError> {
-    let index = IdIndex::new(participants.ids).map_err(RollingError::Plan)?;
+    let sorted = SortedIds::new(participants.ids).map_err(RollingError::Plan)?;
     let mut membership = Membership::new(participants.ids.count());
+    let mut cursor = Cursor::default();
     for row in rows {
-        membership.push(index.get(&row.id), row.batch)?;
+        membership.push(
+            sorted.find(participants.ids, &row.id, &mut cursor),
+            row.batch,
+        )?;
     }
-    let reconciled = plan_members(design, participants, &membership, assign_new)?;
+    let reconciled = plan_members(design, participants, &mut membership, sorted, assign_new)?;
     for (r, row) in rows.iter().enumerate() {
         reconciled.check_row(design, participants, &membership, r, &row.view())?;
     }
@@ -239,34 +295,37 @@ pub fn reconcile(
 
 /// Plan and draw the participants in the ledger (with their batches) and, when `assign_new`,
 /// those not in it yet (as batch max+1): the draw every ledger row must re-derive to
-/// ([`Reconciled::check_row`]), and the new rows.
+/// ([`Reconciled::check_row`]), and the new rows. `sorted` are the participants' ids sorted
+/// (which matched the ledger's rows to them): the plan takes its id order from them instead of
+/// sorting again, and the participants' batches from `membership`, which keeps only the rows.
 pub fn plan_members(
     design: &Design,
     participants: &DesignColumns,
-    membership: &Membership,
+    membership: &mut Membership,
+    sorted: SortedIds,
     assign_new: bool,
 ) -> Result<Reconciled, RollingError> {
     let next_batch = membership.max_batch + 1;
-    // Which participants take part in the plan, and their batch.
     let n = participants.ids.count();
-    let mut take: Vec<u32> = Vec::with_capacity(n);
-    let mut batch: Vec<u32> = Vec::with_capacity(n);
-    let mut not_in_ledger = 0;
-    for (i, &row) in membership.row_of.iter().enumerate() {
-        if row != Membership::NONE {
-            take.push(i as u32);
-            batch.push(membership.batch_of[i]);
-        } else {
-            not_in_ledger += 1;
-            if assign_new {
-                take.push(i as u32);
-                batch.push(next_batch);
+    // Each participant's batch: its ledger row's, else the next.
+    let mut batch = std::mem::take(&mut membership.batch_of);
+    if batch.len() != n {
+        batch = vec![next_batch; n];
+    } else {
+        for (b, &row) in batch.iter_mut().zip(&membership.row_of) {
+            if row == Membership::NONE {
+                *b = next_batch;
             }
         }
     }
-    // Use the columns as they are when every participant takes part (the usual case), else the
-    // subset.
-    let take = (take.len() != n).then_some(take);
+    let not_in_ledger = (0..n).filter(|&p| !membership.has_row(p)).count();
+    // Which participants take part in the plan: all (the usual case: the columns are used as
+    // they are), or those in the ledger.
+    let take: Option<Vec<u32>> = (!assign_new && not_in_ledger > 0).then(|| {
+        (0..n as u32)
+            .filter(|&p| membership.has_row(p as usize))
+            .collect()
+    });
     let unit_of = take.as_ref().map(|t| {
         let mut unit_of = vec![Membership::NONE; n];
         for (u, &p) in t.iter().enumerate() {
@@ -274,15 +333,19 @@ pub fn plan_members(
         }
         unit_of
     });
-    let part = |i: usize| take.as_ref().map_or(i, |t| t[i] as usize);
-    let subset_ids: Vec<&str>;
-    let ids: &dyn IdList = match &take {
-        None => participants.ids,
-        Some(t) => {
-            subset_ids = t.iter().map(|&i| participants.ids.id(i as usize)).collect();
-            &subset_ids
-        }
+    let order: Vec<u32> = match &unit_of {
+        None => sorted.into_order(),
+        Some(unit_of) => sorted
+            .into_order()
+            .into_iter()
+            .map(|p| unit_of[p as usize])
+            .filter(|&u| u != Membership::NONE)
+            .collect(),
     };
+    if let Some(t) = &take {
+        batch = t.iter().map(|&p| batch[p as usize]).collect();
+    }
+    let part = |i: usize| take.as_ref().map_or(i, |t| t[i] as usize);
     let subset = |codes: &'_ [u32]| -> Vec<u32> {
         match &take {
             None => Vec::new(),
@@ -307,11 +370,11 @@ pub fn plan_members(
             (c.name, codes, c.values)
         })
         .collect();
-    let (s_codes, s_keys) = strata_from_codes(&strata_columns, ids.count());
+    let (s_codes, s_keys) = strata_from_codes(&strata_columns, order.len());
+    drop(strata_codes);
     let cluster_codes = participants.cluster.map(|c| subset(c.codes));
-    let plan = AssignmentPlan::new(
+    let plan = AssignmentPlan::with_order(
         design,
-        ids,
         (&s_codes, &s_keys),
         participants
             .cluster
@@ -325,6 +388,7 @@ pub fn plan_members(
                 (codes, c.values)
             }),
         &batch,
+        order,
     )
     .map_err(|e| {
         RollingError::Plan(match e {
@@ -341,14 +405,14 @@ pub fn plan_members(
             PlanError::Lengths => PlanError::Lengths,
         })
     })?;
+    drop(s_codes);
     let assignment = plan.assign_members(design.seed);
     // New rows in id order (the plan already sorted the units by id).
-    let in_ledger = |u: u32| membership.row_of[part(u as usize)] != Membership::NONE;
     let new_units: Vec<u32> = plan
         .units_by_id()
         .iter()
         .copied()
-        .filter(|&u| !in_ledger(u))
+        .filter(|&u| !membership.has_row(part(u as usize)))
         .collect();
     Ok(Reconciled {
         new_units,

@@ -2,8 +2,7 @@
 //! once, the ledger re-derived (and extended with the next batch), every failure mapped to the
 //! file, line and column it concerns.
 
-use crate::design::id_index::IdIndex;
-use crate::design::ids::IdList;
+use crate::design::ids::{Cursor, IdList, SortedIds};
 use crate::design::ledger::{Ledger, LedgerFormat, LedgerHead, columns, row_fields};
 use crate::design::rolling::{
     Coded, DesignColumns, Membership, Reconciled, RollingError, plan_members, reconcile,
@@ -15,7 +14,7 @@ use crate::io::ledger;
 use crate::io::manifest::FileHash;
 use crate::io::source::InputFile;
 use crate::io::table::CsvFormat;
-use crate::io::units::{CodedColumn, UnitsFile, read_units_hashed, units_of};
+use crate::io::units::{CodedColumn, UnitsFile, read_units, read_units_hashed, units_of};
 use std::path::{Path, PathBuf};
 
 /// A ledger as `assign` finds it: its design and the chain's first hash (none before the first
@@ -90,7 +89,10 @@ pub fn rederive(
     ledger_path: &Path,
     assign_new: bool,
 ) -> Result<Rederived> {
-    let index = IdIndex::new(participants.ids).map_err(|e| {
+    // The ids sorted once: they order the draw, and a ledger's rows (in batch and id order)
+    // find their participants in them from one row to the next. A repeated or empty id is an
+    // error here, named at its first repeat in the file.
+    let sorted = SortedIds::new(participants.ids).map_err(|e| {
         rolling_error(
             RollingError::Plan(e),
             design,
@@ -102,8 +104,8 @@ pub fn rederive(
     })?;
     let mut membership = Membership::new(participants.ids.count());
     let Some(head) = sidecar.filter(|_| ledger_path.exists()) else {
-        let reconciled =
-            plan_members(design, participants, &membership, assign_new).map_err(|e| {
+        let reconciled = plan_members(design, participants, &mut membership, sorted, assign_new)
+            .map_err(|e| {
                 rolling_error(e, design, units, participants.ids, ledger_path, &|_| {
                     Ok((0, String::new()))
                 })
@@ -127,26 +129,28 @@ pub fn rederive(
         })
     };
     // Pass 1: the hash chain, each row's participant and batch, the file's SHA-256.
+    let mut cursor = Cursor::default();
     let (scanned, sha256) = ledger::scan(
         ledger_path,
         head,
         ledger::ChainCheck::NameRows,
         |_, line, row, _| {
             membership
-                .push(index.get(row.id), row.batch)
+                .push(
+                    sorted.find(participants.ids, row.id, &mut cursor),
+                    row.batch,
+                )
                 .map_err(|e| fail(e, line, row.id))
         },
     )?;
-    // The index is needed no more: its table (64 MB at ten million) is freed before the draw.
-    drop(index);
     // A broken v2 block already says the ledger was changed: name the row first (the
     // manifest's record, which the changed file no longer matches, would only say that).
     let record = match scanned.broken {
         None => ledger::check_record_scanned(ledger_path, &head.design, &sha256)?,
         Some(_) => ledger::Record::Unrecorded,
     };
-    let reconciled =
-        plan_members(design, participants, &membership, assign_new).map_err(|e| fail(e, 0, ""))?;
+    let reconciled = plan_members(design, participants, &mut membership, sorted, assign_new)
+        .map_err(|e| fail(e, 0, ""))?;
     // Pass 2: every row against its re-derivation; the chain was checked in pass 1, and the
     // file's SHA-256 shows that this pass read the same file. The rows of a v2 block whose
     // hash broke are compared as text with their re-derivation (the chain says one of them
@@ -264,20 +268,47 @@ pub fn participants_of(
     format: CsvFormat,
     design: &Design,
 ) -> Result<(UnitsFile, FileHash)> {
+    match participants_file(path, format, design, true)? {
+        (units, Some(hash)) => Ok((units, hash)),
+        (_, None) => Err(Error::compute(
+            "internal: the participants file was not hashed",
+        )),
+    }
+}
+
+/// [`participants_of`] without the hash, for `verify`, which records nothing (hashing the
+/// file was 2% of verifying ten million rows).
+pub fn participants_unhashed(path: &Path, format: CsvFormat, design: &Design) -> Result<UnitsFile> {
+    Ok(participants_file(path, format, design, false)?.0)
+}
+
+fn participants_file(
+    path: &Path,
+    format: CsvFormat,
+    design: &Design,
+    hashed: bool,
+) -> Result<(UnitsFile, Option<FileHash>)> {
     let large = std::fs::metadata(path).is_ok_and(|m| m.len() > 1 << 20);
     if large && InputKind::of(path) == InputKind::Csv && format.encoding == encoding_rs::UTF_8 {
-        let (units, sha256) = read_units_hashed(path, &design.id, &coded_requests(design))?;
-        check_strata_values(&units, design)?;
-        let hash = FileHash {
-            path: path.to_string_lossy().into_owned(),
-            sha256,
+        let requests = coded_requests(design);
+        let (units, hash) = if hashed {
+            let (units, sha256) = read_units_hashed(path, &design.id, &requests)?;
+            let hash = FileHash {
+                path: path.to_string_lossy().into_owned(),
+                sha256,
+            };
+            (units, Some(hash))
+        } else {
+            (read_units(path, &design.id, &requests)?, None)
         };
+        check_strata_values(&units, design)?;
         return Ok((units, hash));
     }
     let file = InputFile::open_as(path, format)?;
     crate::ops::init::check_not_template(&file)?;
     let units = read_participants(&file, design)?;
-    Ok((units, crate::io::manifest::file_hash(&file)))
+    let hash = hashed.then(|| crate::io::manifest::file_hash(&file));
+    Ok((units, hash))
 }
 
 /// The columns a design reads besides the id, with what they are (for messages).

@@ -10,7 +10,7 @@ use crate::io::ledger;
 use crate::io::source::InputFile;
 use crate::io::table::CsvFormat;
 use crate::ops::assign::{
-    check_same_design, coded_columns, design_for_ledger, participants_of, read_participants,
+    check_same_design, coded_columns, design_for_ledger, participants_unhashed, read_participants,
     reconcile_files, rederive, stale_note,
 };
 use crate::settings::Origin;
@@ -81,7 +81,7 @@ pub fn verify(settings: &DesignSettings, format: CsvFormat) -> Result<Verified> 
         let design = design_for_ledger(design, ledger_design, settings.misfits_given);
         check_same_design(&ledger_path, ledger_design, &design)?;
     }
-    let (units, _) = participants_of(&participants, format, ledger_design)?;
+    let units = participants_unhashed(&participants, format, ledger_design)?;
     let ids = units.ids.ids();
     let (strata, cluster) = coded_columns(&units, ledger_design);
     let view = DesignColumns {
