@@ -418,7 +418,7 @@ pub fn estimate_with(
                 groups.push(Group {
                     label: by.label(l),
                     rows: complete
-                        .iter()
+                        .par_iter()
                         .copied()
                         .filter(|&i| by.codes[i] == l)
                         .collect(),
@@ -1644,17 +1644,24 @@ fn row(
     // (R's `weighted.mean`), so that for `dim` with weights the effect is their difference
     // (estimatr `difference_in_means` with weights = lm_robust(y ~ z, weights)); counts are counts.
     let weight = |i: usize| data.weights.as_ref().map_or(1.0, |w| w[i]);
-    let mean_of = |a: usize| {
-        let (sum, total, count) = rows
-            .iter()
-            .filter(|&&i| codes[i] == a)
-            .fold((0.0, 0.0, 0usize), |(s, t, c), &i| {
-                (s + weight(i) * y[i], t + weight(i), c + 1)
-            });
+    // Both arms in one pass over the rows (each sum in row order, as two passes would add).
+    let mut sums = [(0.0, 0.0, 0usize); 2];
+    for &i in rows {
+        let code = codes[i];
+        for (slot, a) in sums.iter_mut().zip([arm, 0]) {
+            if code == a {
+                let w = weight(i);
+                slot.0 += w * y[i];
+                slot.1 += w;
+                slot.2 += 1;
+            }
+        }
+    }
+    let mean_of = |(sum, total, count): (f64, f64, usize)| {
         (count, if count > 0 { sum / total } else { f64::NAN })
     };
-    let (n_treated, mean_treated) = mean_of(arm);
-    let (n_control, mean_control) = mean_of(0);
+    let (n_treated, mean_treated) = mean_of(sums[0]);
+    let (n_control, mean_control) = mean_of(sums[1]);
     let estimator = RowEstimator {
         kind,
         weighted: data.weights.is_some(),
