@@ -1381,6 +1381,72 @@ mod tests {
     }
 
     #[test]
+    fn a_mapped_file_read_twice_equals_its_bytes_read_in_memory() {
+        // Nine megabytes (three stretches): plain decimals (the fast path) beside cells that
+        // take the general route (spaces, an exponent, a missing value, `+`, a long mantissa).
+        // Its parsed stretches are released from memory after each parse; a second parse of
+        // the same map, and a parse of the bytes in memory, give the same columns, and an
+        // error late in the file still names its line and column.
+        let mut text = String::from("id,g,x,y\n");
+        let odd = [
+            " 2.5",
+            "1e-3",
+            "NA",
+            "+4",
+            "0.12345678901234567890",
+            "-0",
+            "7.",
+        ];
+        let mut i = 0;
+        while text.len() < 9 << 20 {
+            let x = if i % 1000 == 7 {
+                odd[(i / 1000) % odd.len()].to_string()
+            } else {
+                format!("{}.{:04}", i % 97, i % 9973)
+            };
+            text.push_str(&format!("p{i},{},{x},{}\n", ["F", "M"][i % 2], i % 3));
+            i += 1;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        std::fs::write(&path, &text).unwrap();
+        let requests = [
+            ColumnRequest::category("g"),
+            ColumnRequest::optional_number("x"),
+            ColumnRequest::number("y"),
+        ];
+        let file = file_bytes(&path).unwrap();
+        assert!(matches!(file, FileBytes::Mapped(_)));
+        let first = Table::from_file_bytes_as(&path, &file, &requests, CsvFormat::default());
+        let second = Table::from_file_bytes_as(&path, &file, &requests, CsvFormat::default());
+        let in_memory = Table::from_bytes(&path, text.as_bytes(), &requests).unwrap();
+        let (first, second) = (first.unwrap(), second.unwrap());
+        assert_eq!(first.n_rows(), i);
+        // Compared as printed (shortest round trip, so equal text is equal values; NaN alike).
+        let expected = format!("{:?}", in_memory.columns);
+        for t in [&first, &second] {
+            assert!(format!("{:?}", t.columns) == expected, "columns differ");
+            assert_eq!(t.lines, in_memory.lines);
+        }
+        let x = first.number("x").unwrap();
+        assert_eq!(x[7].to_bits(), 2.5f64.to_bits());
+        assert_eq!((x[1007], x[2007].is_nan(), x[3007]), (1e-3, true, 4.0));
+        assert_eq!(x[3].to_bits(), "3.0003".parse::<f64>().unwrap().to_bits());
+        // A stray cell in the last stretch (row i − 5, on line i − 3 after the header).
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines[i - 4] = format!("p{},F,1.5,oops", i - 5);
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let err = Table::read(&path, &requests).unwrap_err().to_string();
+        assert!(
+            err.ends_with(&format!(
+                "line {}, column 4 (`y`): expected a number, found `oops`",
+                i - 3
+            )),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn an_error_late_in_a_big_chunk_names_its_line_and_column() {
         // 300,000 rows in one chunk of the default size, a blank line at row 1,000, and a
         // stray cell near the end: its line is found without a line number kept per row.
