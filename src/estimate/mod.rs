@@ -407,15 +407,12 @@ pub fn estimate_with(
         if complete.len() < observed {
             warnings.extend(missing::complete_case_warning(data, outcome, y, codes));
         }
-        // Everyone, then each level of each subgroup variable.
-        let mut groups = vec![Group {
-            label: "all".to_string(),
-            rows: complete.clone(),
-            factor: None,
-        }];
+        // Everyone, then each level of each subgroup variable. Everyone's rows are the
+        // analysed rows themselves (moved, not copied: 8 bytes a row), read below as `complete`.
+        let mut subgroup_groups = Vec::new();
         for (f, by) in data.by.iter().enumerate() {
             for l in 0..by.levels.len() {
-                groups.push(Group {
+                subgroup_groups.push(Group {
                     label: by.label(l),
                     rows: complete
                         .par_iter()
@@ -426,6 +423,13 @@ pub fn estimate_with(
                 });
             }
         }
+        let mut groups = vec![Group {
+            label: "all".to_string(),
+            rows: complete,
+            factor: None,
+        }];
+        groups.extend(subgroup_groups);
+        let complete: &[usize] = &groups[0].rows;
         // Attrition on all rows of each group (missing or not); not for re-drawn assignments.
         if assignment.is_none() && complete.len() == n {
             // Every row is analysed: the groups' rows are all rows of each group.
@@ -609,7 +613,7 @@ pub fn estimate_with(
                     ),
                 );
             }
-            for model in subgroups::interaction_models(by, &complete, options.all_pairs) {
+            for model in subgroups::interaction_models(by, complete, options.all_pairs) {
                 let mut w = Vec::new();
                 let at = format!("{outcome}, {}", model.what);
                 let (effects, vcov) = interaction_effects(
@@ -618,7 +622,7 @@ pub fn estimate_with(
                     se,
                     codes,
                     y,
-                    &complete,
+                    complete,
                     by,
                     &model,
                     &at,
@@ -679,7 +683,7 @@ pub fn estimate_with(
                         &by.name,
                         a,
                         codes,
-                        &complete,
+                        complete,
                         test.as_ref().map(|t| t.0),
                         members.len(),
                         vcov.df_den,
