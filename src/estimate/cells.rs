@@ -132,18 +132,26 @@ fn moments(rows: &[usize], values: &RowValues<'_>, cells: &Cells<'_>) -> Option<
         .map(|&(a, b)| {
             let mut sums = vec![Moments::new(q); cells.count];
             let mut first = vec![None; cells.count];
-            let mut v = vec![0.0; q];
-            // Means first, then the cross-products about them: the block is in cache.
-            for (p, &i) in rows[a..b].iter().enumerate() {
+            // Means first, then the cross-products about them. The first sweep gathers the
+            // block's rows (cell and values) into a small row-major buffer that the second
+            // reads from cache, instead of gathering every column by row index again.
+            let mut block_cells = Vec::with_capacity(b - a);
+            let mut block_values = vec![0.0; (b - a) * q];
+            for ((p, &i), v) in rows[a..b]
+                .iter()
+                .enumerate()
+                .zip(block_values.chunks_exact_mut(q))
+            {
                 let c = cells.of(i)?;
-                values.fill(i, &mut v);
+                values.fill(i, v);
                 if !v.iter().all(|x| x.is_finite()) {
                     return None;
                 }
+                block_cells.push(c);
                 first[c].get_or_insert(a + p);
                 let m = &mut sums[c];
                 m.n += 1.0;
-                for (s, x) in m.mean.iter_mut().zip(&v) {
+                for (s, x) in m.mean.iter_mut().zip(v.iter()) {
                     *s += x;
                 }
             }
@@ -153,9 +161,7 @@ fn moments(rows: &[usize], values: &RowValues<'_>, cells: &Cells<'_>) -> Option<
                     m.mean.iter_mut().for_each(|s| *s /= n);
                 }
             }
-            for &i in &rows[a..b] {
-                let c = cells.of(i)?;
-                values.fill(i, &mut v);
+            for (&c, v) in block_cells.iter().zip(block_values.chunks_exact_mut(q)) {
                 let m = &mut sums[c];
                 for (x, mean) in v.iter_mut().zip(&m.mean) {
                     *x -= mean;

@@ -64,9 +64,15 @@ pub fn covariates_given(data: &AnalysisData, i: usize) -> bool {
 /// The rows analysed for the outcome `y`: its value observed and every covariate given (complete
 /// cases). The one rule of every model, of the fast statistic and of the randomization interval.
 pub fn analysed_rows(data: &AnalysisData, y: &[f64]) -> Vec<usize> {
-    (0..data.n_rows())
-        .filter(|&i| !y[i].is_nan() && covariates_given(data, i))
-        .collect()
+    use rayon::prelude::*;
+    let n = data.n_rows();
+    let analysed = |i: usize| !y[i].is_nan() && covariates_given(data, i);
+    // Usually every row is: the list is then made at its full size at once, written by every
+    // core (no growth by copying, the fresh pages spread over the cores); in row order either way.
+    if (0..n).into_par_iter().all(analysed) {
+        return (0..n).into_par_iter().collect();
+    }
+    (0..n).into_par_iter().filter(|&i| analysed(i)).collect()
 }
 
 /// The warning for the persons with the outcome observed whom a missing covariate leaves out,

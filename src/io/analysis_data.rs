@@ -106,7 +106,7 @@ fn read_typed(
         )?;
     }
     parse_typed(
-        &|requests| Table::from_bytes_as(path, bytes, requests, format),
+        &|requests| input.table(requests),
         names,
         keep_text,
         &mut as_text,
@@ -366,6 +366,9 @@ fn text_codes(
         let codes = file_codes.par_iter().map(|&c| rank[c as usize]).collect();
         return Ok((levels, codes));
     }
+    if let Some(coded) = complete_number_codes(s, name, n) {
+        return Ok(coded);
+    }
     let (levels, codes) = optional_text_codes(s, name, n)?;
     let codes = codes
         .into_iter()
@@ -385,6 +388,79 @@ fn text_codes(
         })
         .collect::<Result<_>>()?;
     Ok((levels, codes))
+}
+
+/// The most distinct values [`complete_number_codes`] codes (by a scan of the values, not a
+/// hash); more take the general route.
+const ARMS_CODED_DIRECTLY: usize = 16;
+
+/// [`number_codes`] of a single file's complete number column (an arm coded 0/1, the usual
+/// case), straight into codes: the distinct values in the order the rows first have them are
+/// found stretch by stretch on every core and joined in file order, then each row is coded in
+/// one parallel pass — the same levels and codes as [`number_codes`] and [`sorted_codes`],
+/// without their two n-length vectors of `Option<usize>`. None when a value is missing (the
+/// caller's route reports it) or the column is not numbers.
+fn complete_number_codes(
+    s: &Source<'_>,
+    name: &str,
+    n: usize,
+) -> Option<(Vec<String>, Vec<usize>)> {
+    use rayon::prelude::*;
+    let column = s.table.number(name).ok()?;
+    if s.rows.is_some() || column.len() != n {
+        return None;
+    }
+    // Coded by value (−0 and 0 alike), as in `number_codes`.
+    let key = |v: f64| (v + 0.0).to_bits();
+    let firsts: Vec<Option<Vec<u64>>> = crate::linalg::row_blocks(n)
+        .par_iter()
+        .map(|&(a, b)| {
+            let mut coder: Coder<u64> = Coder::new();
+            for &v in &column[a..b] {
+                if v.is_nan() {
+                    return None;
+                }
+                coder.code(key(v));
+                if coder.len() > ARMS_CODED_DIRECTLY {
+                    return None;
+                }
+            }
+            Some(coder.into_levels())
+        })
+        .collect();
+    let mut coder: Coder<u64> = Coder::new();
+    for part in firsts {
+        for bits in part? {
+            coder.code(bits);
+        }
+    }
+    let values = coder.into_levels();
+    // An arm column has a few values; many (a mistyped column) take the general route.
+    if values.len() > ARMS_CODED_DIRECTLY {
+        return None;
+    }
+    // Each value labelled by `{}` of the first row with it: values equal as keys print alike
+    // except −0, whose key is +0's, so the label is of the value as the file first has it.
+    let labels: Vec<String> = values
+        .iter()
+        .map(|&bits| {
+            let first = column.iter().find(|&&v| key(v) == bits)?;
+            Some(format!("{first}"))
+        })
+        .collect::<Option<_>>()?;
+    let (levels, rank) = sorted_codes(labels, (0..values.len()).map(Some).collect());
+    let rank: Vec<usize> = rank.into_iter().flatten().collect();
+    let codes = column
+        .par_iter()
+        .map(|&v| {
+            let k = key(v);
+            values
+                .iter()
+                .position(|&bits| bits == k)
+                .map_or(usize::MAX, |p| rank[p])
+        })
+        .collect();
+    Some((levels, codes))
 }
 
 /// The levels (sorted, [`crate::categorical`]) and each row's level of a text column; None where

@@ -113,7 +113,9 @@ impl InputFile {
     /// The requested columns, typed.
     pub fn table(&self, requests: &[ColumnRequest]) -> Result<Table> {
         match self.kind {
-            InputKind::Csv => Table::from_bytes_as(&self.path, &self.bytes, requests, self.format),
+            InputKind::Csv => {
+                Table::from_file_bytes_as(&self.path, &self.bytes, requests, self.format)
+            }
             InputKind::Parquet => {
                 formats::parquet::table(&self.path, &self.bytes, requests, self.format)
             }
