@@ -198,6 +198,138 @@ fn moments(rows: &[usize], values: &RowValues<'_>, cells: &Cells<'_>) -> Option<
     Some((total, first))
 }
 
+/// The moments of every (arm × level) cell of one subgroup variable over everyone's rows, with
+/// every covariate: one pass over the rows serves everyone's model (each arm's cells merged in
+/// level order by Chan, Golub & LeVeque's update), each level's model (its cells as they are)
+/// and the interaction models (every cell), where each model used to take its own pass. A
+/// model's moments over a subset of the variables are the matching entries, exactly.
+pub(crate) struct SharedMoments<'a> {
+    codes: &'a [usize],
+    y: &'a [f64],
+    rows: &'a [usize],
+    factor: &'a Factor,
+    levels: usize,
+    moments: Vec<Moments>,
+    first: Vec<Option<usize>>,
+}
+
+/// Which model of the shared rows a fit is: everyone's rows (level None; the overall model, or
+/// an interaction model of the shared factor) or one level's rows.
+#[derive(Clone, Copy)]
+pub(crate) struct Shared<'a> {
+    pub moments: &'a SharedMoments<'a>,
+    pub level: Option<usize>,
+}
+
+/// The same slice (not only equal values): the shared moments describe these rows.
+fn same<T>(a: &[T], b: &[T]) -> bool {
+    std::ptr::eq(a.as_ptr(), b.as_ptr()) && a.len() == b.len()
+}
+
+/// The shared moments of `factor`'s (arm × level) cells over `rows` (everyone's), for fits by
+/// [`fit`] of this outcome and assignment; None where [`fit`] does not apply or would give up
+/// in its own pass (a text covariate, a value not finite, a row without a cell).
+pub(crate) fn shared<'a>(
+    data: &'a AnalysisData,
+    options: &EstimateOptions,
+    se: SeType,
+    codes: &'a [usize],
+    y: &'a [f64],
+    rows: &'a [usize],
+    factor: &'a Factor,
+) -> Option<SharedMoments<'a>> {
+    if !matches!(options.estimator, Estimator::Lin | Estimator::Ols)
+        || se.is_cluster()
+        || data.weights.is_some()
+        || data.cluster.is_some()
+    {
+        return None;
+    }
+    let x: Vec<&[f64]> = data
+        .covariates
+        .iter()
+        .map(|c| match &c.values {
+            CovariateValues::Number(v) if v.len() == y.len() => Some(v.as_slice()),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let levels = factor.levels.len().max(1);
+    let cells = Cells {
+        codes,
+        partition: Some(factor.codes.as_slice()),
+        levels,
+        count: data.treatment.arms.len() * levels,
+    };
+    let (moments, first) = moments(rows, &RowValues { x, y }, &cells)?;
+    Some(SharedMoments {
+        codes,
+        y,
+        rows,
+        factor,
+        levels,
+        moments,
+        first,
+    })
+}
+
+impl SharedMoments<'_> {
+    /// The moments of one model's cells (as [`moments`] would give them over `rows`, up to the
+    /// order of the sums) over the covariates `keep` (indices into the data's covariates) and
+    /// the outcome; None when the model is not one of the shared rows'.
+    fn model(
+        &self,
+        shared: Shared<'_>,
+        codes: &[usize],
+        y: &[f64],
+        rows: &[usize],
+        interaction: Option<&Factor>,
+        keep: &[usize],
+    ) -> Option<CellMoments> {
+        if !(same(codes, self.codes) && same(y, self.y)) {
+            return None;
+        }
+        let q_all = self.moments.first()?.mean.len();
+        let index: Vec<usize> = keep.iter().copied().chain([q_all - 1]).collect();
+        let pick = |m: &Moments| Moments {
+            n: m.n,
+            mean: index.iter().map(|&j| m.mean[j]).collect(),
+            scatter: index
+                .iter()
+                .flat_map(|&r| index.iter().map(move |&c| m.scatter[r * q_all + c]))
+                .collect(),
+        };
+        let arms = self.moments.len() / self.levels;
+        match (shared.level, interaction) {
+            (None, None) if same(rows, self.rows) => {
+                let mut merged = Vec::with_capacity(arms);
+                let mut first = Vec::with_capacity(arms);
+                for a in 0..arms {
+                    let cells = a * self.levels..(a + 1) * self.levels;
+                    let mut m = Moments::new(index.len());
+                    for c in cells.clone() {
+                        m.merge(&pick(&self.moments[c]));
+                    }
+                    merged.push(m);
+                    first.push(self.first[cells].iter().flatten().min().copied());
+                }
+                Some((merged, first))
+            }
+            // A level's positions differ from everyone's; without an interaction `first` is
+            // not read.
+            (Some(l), None) if l < self.levels => Some((
+                (0..arms)
+                    .map(|a| pick(&self.moments[a * self.levels + l]))
+                    .collect(),
+                vec![None; arms],
+            )),
+            (None, Some(f)) if std::ptr::eq(f, self.factor) && same(rows, self.rows) => {
+                Some((self.moments.iter().map(pick).collect(), self.first.clone()))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// One design column within a cell: a constant, plus `slope` times covariate `covariate` minus
 /// its centre (Lin) where it has one.
 #[derive(Debug, Clone, Copy)]
@@ -352,6 +484,7 @@ pub(crate) fn fit(
     rows: &[usize],
     interaction: Option<&Interaction<'_>>,
     wanted: &[String],
+    shared: Option<Shared<'_>>,
 ) -> Option<(Vec<Effect>, TermsVcov)> {
     if !matches!(options.estimator, Estimator::Lin | Estimator::Ols)
         || se.is_cluster()
@@ -363,10 +496,17 @@ pub(crate) fn fit(
     let skip: &[String] = interaction.map_or(&[], |m| m.own_columns);
     let mut x: Vec<&[f64]> = Vec::new();
     let mut covariates: Vec<(String, usize)> = Vec::new();
-    for c in data.covariates.iter().filter(|c| !skip.contains(&c.name)) {
+    let mut keep: Vec<usize> = Vec::new();
+    for (j, c) in data
+        .covariates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !skip.contains(&c.name))
+    {
         match &c.values {
             CovariateValues::Number(v) if v.len() == y.len() => {
                 covariates.push((c.name.clone(), x.len()));
+                keep.push(j);
                 x.push(v);
             }
             _ => return None,
@@ -389,7 +529,14 @@ pub(crate) fn fit(
         count: arms * levels,
     };
     let values = RowValues { x, y };
-    let (moments, first) = moments(rows, &values, &cells)?;
+    let from_shared = shared.and_then(|s| {
+        s.moments
+            .model(s, codes, y, rows, interaction.map(|m| m.factor), &keep)
+    });
+    let (moments, first) = match from_shared {
+        Some(shared) => shared,
+        None => moments(rows, &values, &cells)?,
+    };
     // The cells present, with their arm and count.
     let present: Vec<(usize, usize, f64)> = (0..cells.count)
         .filter(|&c| moments[c].n > 0.0)
@@ -696,11 +843,11 @@ mod tests {
                     for rows in [&all, &level_b] {
                         let mut w = Vec::new();
                         let qr = group_effects(
-                            &data, &options, se, codes, y, rows, "t", &extras, &mut w,
+                            &data, &options, se, codes, y, rows, "t", &extras, &mut w, None,
                         )
                         .unwrap();
                         let (cells, _) =
-                            fit(&data, &options, se, codes, y, rows, None, &terms).unwrap();
+                            fit(&data, &options, se, codes, y, rows, None, &terms, None).unwrap();
                         for ((_, q), c) in qr.iter().zip(&cells) {
                             close(c.estimate, q.estimate, &what);
                             close(c.std_error, q.std_error, &what);
@@ -711,6 +858,7 @@ mod tests {
                         let mut w = Vec::new();
                         let (qr, qr_vcov) = interaction_effects(
                             &data, &options, se, codes, y, &all, by, &model, "t", &extras, &mut w,
+                            None,
                         )
                         .unwrap();
                         let wanted: Vec<String> = qr
@@ -738,6 +886,7 @@ mod tests {
                             &all,
                             Some(&interaction),
                             &wanted,
+                            None,
                         )
                         .unwrap();
                         for ((_, _, q), c) in qr.iter().zip(&cells) {
@@ -749,6 +898,121 @@ mod tests {
                         }
                         assert_eq!(vcov.df_den, qr_vcov.df_den);
                     }
+                }
+            }
+        }
+    }
+
+    /// The fits from one shared moments pass (everyone's model from merged cells, a level's
+    /// model from its cells, the interaction models from all cells) against the fits that take
+    /// their own pass: the same up to the order of the sums.
+    #[test]
+    fn shared_moments_give_each_models_fit() {
+        for arms in [2, 3] {
+            let data = data(3000, arms);
+            let y = &data.outcomes[0].1;
+            let codes = &data.treatment.codes;
+            let by = &data.by[0];
+            let all: Vec<usize> = (0..data.n_rows()).collect();
+            let level_b: Vec<usize> = all.iter().copied().filter(|&i| by.codes[i] == 1).collect();
+            let terms: Vec<String> = (1..arms).map(|a| data.treatment.term(a)).collect();
+            for estimator in [Estimator::Lin, Estimator::Ols] {
+                for se in [SeType::Hc1, SeType::Hc2, SeType::Hc3] {
+                    let options = EstimateOptions {
+                        estimator,
+                        se: Some(se),
+                        ..Default::default()
+                    };
+                    let what = format!("{arms} arms, {estimator:?}, {se:?}");
+                    let moments = shared(&data, &options, se, codes, y, &all, by).unwrap();
+                    for (rows, level) in [(&all, None), (&level_b, Some(1))] {
+                        let own = fit(&data, &options, se, codes, y, rows, None, &terms, None);
+                        let part = Shared {
+                            moments: &moments,
+                            level,
+                        };
+                        let from = fit(
+                            &data,
+                            &options,
+                            se,
+                            codes,
+                            y,
+                            rows,
+                            None,
+                            &terms,
+                            Some(part),
+                        );
+                        for (a, b) in from.unwrap().0.iter().zip(&own.unwrap().0) {
+                            close(a.estimate, b.estimate, &what);
+                            close(a.std_error, b.std_error, &what);
+                            assert_eq!(a.df, b.df);
+                        }
+                    }
+                    for model in interaction_models(by, &all, true) {
+                        let interaction = Interaction {
+                            factor: by,
+                            indicators: &model.indicators,
+                            own_columns: &model.own_columns,
+                        };
+                        let wanted: Vec<String> = model
+                            .indicators
+                            .names
+                            .iter()
+                            .skip(1)
+                            .flat_map(|g| {
+                                terms.iter().map(move |t| match estimator {
+                                    Estimator::Lin => format!("{t}:{g}_c"),
+                                    _ => format!("{t}:{g}"),
+                                })
+                            })
+                            .collect();
+                        let part = Shared {
+                            moments: &moments,
+                            level: None,
+                        };
+                        let run = |part| {
+                            fit(
+                                &data,
+                                &options,
+                                se,
+                                codes,
+                                y,
+                                &all,
+                                Some(&interaction),
+                                &wanted,
+                                part,
+                            )
+                            .unwrap()
+                        };
+                        let (own, own_vcov) = run(None);
+                        let (from, from_vcov) = run(Some(part));
+                        for (a, b) in from.iter().zip(&own) {
+                            close(a.estimate, b.estimate, &what);
+                            close(a.std_error, b.std_error, &what);
+                        }
+                        for (a, b) in from_vcov.matrix.iter().zip(own_vcov.matrix.iter()) {
+                            close(*a, *b, &what);
+                        }
+                    }
+                    // Another outcome's or assignment's fit does not take these moments.
+                    let other: Vec<f64> = y.iter().map(|v| v + 1.0).collect();
+                    let part = Shared {
+                        moments: &moments,
+                        level: None,
+                    };
+                    let with = fit(
+                        &data,
+                        &options,
+                        se,
+                        codes,
+                        &other,
+                        &all,
+                        None,
+                        &terms,
+                        Some(part),
+                    );
+                    let own = fit(&data, &options, se, codes, &other, &all, None, &terms, None);
+                    assert_eq!(with.unwrap().0[0].estimate, own.unwrap().0[0].estimate);
                 }
             }
         }
@@ -771,7 +1035,20 @@ mod tests {
             name: "age3".into(),
             values: CovariateValues::Number(age),
         });
-        assert!(fit(&data, &options, SeType::Hc2, &codes, &y, &all, None, &terms).is_none());
+        assert!(
+            fit(
+                &data,
+                &options,
+                SeType::Hc2,
+                &codes,
+                &y,
+                &all,
+                None,
+                &terms,
+                None
+            )
+            .is_none()
+        );
         data.covariates.pop();
         // A text covariate, weights, a missing outcome: the caller's route.
         let mut with_text = data.clone();
@@ -785,7 +1062,8 @@ mod tests {
                 &y,
                 &all,
                 None,
-                &terms
+                &terms,
+                None
             )
             .is_none()
         );
@@ -800,7 +1078,8 @@ mod tests {
                 &y,
                 &all,
                 None,
-                &terms
+                &terms,
+                None
             )
             .is_none()
         );
@@ -815,11 +1094,25 @@ mod tests {
                 &gap,
                 &all,
                 None,
-                &terms
+                &terms,
+                None
             )
             .is_none()
         );
         // And applies otherwise.
-        assert!(fit(&data, &options, SeType::Hc2, &codes, &y, &all, None, &terms).is_some());
+        assert!(
+            fit(
+                &data,
+                &options,
+                SeType::Hc2,
+                &codes,
+                &y,
+                &all,
+                None,
+                &terms,
+                None
+            )
+            .is_some()
+        );
     }
 }

@@ -330,6 +330,8 @@ struct Group {
     rows: Vec<usize>,
     /// The subgroup variable of a level's group (None: everyone).
     factor: Option<usize>,
+    /// The level of a level's group (0 for everyone).
+    level: usize,
 }
 
 /// A group's effects by arm, and the warnings of its fit.
@@ -420,6 +422,7 @@ pub fn estimate_with(
                         .filter(|&i| by.codes[i] == l)
                         .collect(),
                     factor: Some(f),
+                    level: l,
                 });
             }
         }
@@ -427,9 +430,21 @@ pub fn estimate_with(
             label: "all".to_string(),
             rows: complete,
             factor: None,
+            level: 0,
         }];
         groups.extend(subgroup_groups);
         let complete: &[usize] = &groups[0].rows;
+        // One moments pass per subgroup variable over everyone's (arm × level) cells serves
+        // everyone's model, each level's and the interaction models (`cells::shared`).
+        let shared: Vec<Option<cells::SharedMoments<'_>>> = data
+            .by
+            .iter()
+            .map(|by| {
+                (complete.len() >= crossproducts::MIN_ROWS)
+                    .then(|| cells::shared(data, options, se, codes, y, complete, by))
+                    .flatten()
+            })
+            .collect();
         // Attrition on all rows of each group (missing or not); not for re-drawn assignments.
         if assignment.is_none() && complete.len() == n {
             // Every row is analysed: the groups' rows are all rows of each group.
@@ -502,6 +517,22 @@ pub fn estimate_with(
                 diagnostics: extras.diagnostics && g == 0,
                 ..*extras
             };
+            let part = match group.factor {
+                None => shared
+                    .first()
+                    .and_then(Option::as_ref)
+                    .map(|moments| cells::Shared {
+                        moments,
+                        level: None,
+                    }),
+                Some(f) => shared
+                    .get(f)
+                    .and_then(Option::as_ref)
+                    .map(|moments| cells::Shared {
+                        moments,
+                        level: Some(group.level),
+                    }),
+            };
             let effects = group_effects(
                 data,
                 options,
@@ -512,6 +543,7 @@ pub fn estimate_with(
                 &at,
                 &extras,
                 &mut w,
+                part,
             )
             .map_err(|e| context(e, outcome, &group.label));
             let effects = match effects {
@@ -628,6 +660,13 @@ pub fn estimate_with(
                     &at,
                     &no_diagnostics,
                     &mut w,
+                    shared
+                        .get(f)
+                        .and_then(Option::as_ref)
+                        .map(|moments| cells::Shared {
+                            moments,
+                            level: None,
+                        }),
                 )
                 .map_err(|e| context(e, outcome, &model.what))?;
                 merge_warnings(&mut warnings, w);
@@ -1098,6 +1137,7 @@ fn group_effects(
     at: &str,
     extras: &Extras<'_>,
     warnings: &mut Vec<String>,
+    shared: Option<cells::Shared<'_>>,
 ) -> Result<Vec<(usize, Effect)>> {
     let arms = data.treatment.arms.len();
     if options.estimator == Estimator::Dim {
@@ -1165,7 +1205,8 @@ fn group_effects(
     let terms: Vec<String> = (1..arms).map(|a| data.treatment.term(a)).collect();
     // A tall fit from per-cell sums (`cells`), where it applies; else as always.
     if rows.len() >= crossproducts::MIN_ROWS
-        && let Some((effects, _)) = cells::fit(data, options, se, codes, y, rows, None, &terms)
+        && let Some((effects, _)) =
+            cells::fit(data, options, se, codes, y, rows, None, &terms, shared)
     {
         return Ok((1..arms).zip(effects).collect());
     }
@@ -1345,6 +1386,7 @@ fn interaction_effects(
     at: &str,
     extras: &Extras<'_>,
     warnings: &mut Vec<String>,
+    shared: Option<cells::Shared<'_>>,
 ) -> Result<(Vec<InteractionEffect>, TermsVcov)> {
     let indicators = &model.indicators;
     let treatment_terms: Vec<String> = (1..data.treatment.arms.len())
@@ -1381,6 +1423,7 @@ fn interaction_effects(
             rows,
             Some(&interaction),
             &terms,
+            shared,
         )
     {
         let out = wanted
