@@ -9,6 +9,7 @@ pub mod hash;
 pub mod join;
 
 pub mod ledger;
+pub mod ledger_lines;
 pub mod manifest;
 pub mod output;
 pub mod plan;
