@@ -10,7 +10,6 @@ use crate::design::ledger::{
 };
 use crate::design::{Design, UNASSIGNED};
 use crate::error::{Error, Location, Result};
-use crate::io::ledger_lines::csv_error;
 use crate::io::source::InputFile;
 use crate::io::table::{Delimiter, csv_reader};
 use std::collections::HashMap;
@@ -271,9 +270,14 @@ fn scan_rows<R: std::io::Read>(
     let design = &head.design;
     // The ledger's header is compared as written (not trimmed) and its errors are ledger
     // errors, so only the reader is shared with the other CSV files.
-    let mut reader = crate::io::ledger_lines::Records::new(path, input)?;
+    let mut reader = csv_reader(path, input, Delimiter::Comma)?;
     let expected = columns(design);
-    let headers = reader.headers();
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(path, e))?
+        .iter()
+        .map(str::to_string)
+        .collect();
     if headers != expected {
         return Err(Error::ledger(
             Location::file(path).with_line(1),
@@ -292,9 +296,16 @@ fn scan_rows<R: std::io::Read>(
     // Lines of the rows before (for a break found at the next row) and of the open block's
     // first row.
     let (mut previous_line, mut block_first_line) = (0u64, None::<u64>);
+    let mut record = csv::StringRecord::new();
     let mut count = 0usize;
     let mut max_batch = 0u32;
-    while let Some((line, record)) = reader.next_record()? {
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(path, e)),
+        }
+        let line = record.position().map_or(0, |p| p.line());
         let at = |col: usize| {
             Location::file(path)
                 .with_line(line)
@@ -303,8 +314,8 @@ fn scan_rows<R: std::io::Read>(
         };
         // At most 8 fields before the hash (`columns`).
         let mut slots: [&str; 8] = [""; 8];
-        for (i, slot) in slots.iter_mut().enumerate().take(n_fields) {
-            *slot = record.get(i).unwrap_or("");
+        for (slot, field) in slots.iter_mut().zip(record.iter().take(n_fields)) {
+            *slot = field;
         }
         let fields = &slots[..n_fields.min(8).min(record.len())];
         let hash = record.get(n_fields).unwrap_or("");
@@ -695,6 +706,14 @@ pub fn remove_stale_temporaries(path: &Path) -> Result<Vec<(PathBuf, u64)>> {
         }
     }
     Ok(stale)
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> Error {
+    let mut location = Location::file(path);
+    if let Some(pos) = e.position() {
+        location = location.with_line(pos.line());
+    }
+    Error::ledger(location, format!("cannot read the ledger: {e}"))
 }
 
 /// Append `rows` to the ledger at `path` and record the result in the manifest beside it, in the

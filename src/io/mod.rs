@@ -9,7 +9,6 @@ pub mod hash;
 pub mod join;
 
 pub mod ledger;
-pub mod ledger_lines;
 pub mod manifest;
 pub mod output;
 pub mod plan;

@@ -307,12 +307,6 @@ fn builder(delimiter: u8) -> csv::ReaderBuilder {
     builder
 }
 
-/// The csv crate's reader configured as for a ledger ([`Delimiter::Comma`]): for
-/// [`crate::io::ledger_lines`], which hands it the rest of a ledger at a line that is not plain.
-pub(crate) fn ledger_builder() -> csv::ReaderBuilder {
-    builder(b',')
-}
-
 /// A CSV reader of `input` (`path` names it in messages). With [`Delimiter::Detect`] the first
 /// line is read ahead to choose the delimiter and then given back to the reader, so any
 /// `Read` works (a file, bytes, a header already read chained to the rest).
