@@ -1026,6 +1026,20 @@ mod tests {
         let all: Vec<usize> = (0..data.n_rows()).collect();
         let options = EstimateOptions::default();
         let terms = vec!["z".to_string()];
+        let applies = |data: &AnalysisData, y: &[f64]| {
+            fit(
+                data,
+                &options,
+                SeType::Hc2,
+                &codes,
+                y,
+                &all,
+                None,
+                &terms,
+                None,
+            )
+            .is_some()
+        };
         // A covariate that is another one shifted: collinear, R drops it.
         let age = match &data.covariates[0].values {
             CovariateValues::Number(v) => v.iter().map(|a| a + 3.0).collect(),
@@ -1035,84 +1049,19 @@ mod tests {
             name: "age3".into(),
             values: CovariateValues::Number(age),
         });
-        assert!(
-            fit(
-                &data,
-                &options,
-                SeType::Hc2,
-                &codes,
-                &y,
-                &all,
-                None,
-                &terms,
-                None
-            )
-            .is_none()
-        );
+        assert!(!applies(&data, &y));
         data.covariates.pop();
         // A text covariate, weights, a missing outcome: the caller's route.
         let mut with_text = data.clone();
         with_text.covariates[0].values = CovariateValues::Text(vec![Some("x".into()); 2000]);
-        assert!(
-            fit(
-                &with_text,
-                &options,
-                SeType::Hc2,
-                &codes,
-                &y,
-                &all,
-                None,
-                &terms,
-                None
-            )
-            .is_none()
-        );
+        assert!(!applies(&with_text, &y));
         let mut weighted = data.clone();
         weighted.weights = Some(vec![1.0; 2000]);
-        assert!(
-            fit(
-                &weighted,
-                &options,
-                SeType::Hc2,
-                &codes,
-                &y,
-                &all,
-                None,
-                &terms,
-                None
-            )
-            .is_none()
-        );
+        assert!(!applies(&weighted, &y));
         let mut gap = y.clone();
         gap[7] = f64::NAN;
-        assert!(
-            fit(
-                &data,
-                &options,
-                SeType::Hc2,
-                &codes,
-                &gap,
-                &all,
-                None,
-                &terms,
-                None
-            )
-            .is_none()
-        );
+        assert!(!applies(&data, &gap));
         // And applies otherwise.
-        assert!(
-            fit(
-                &data,
-                &options,
-                SeType::Hc2,
-                &codes,
-                &y,
-                &all,
-                None,
-                &terms,
-                None
-            )
-            .is_some()
-        );
+        assert!(applies(&data, &y));
     }
 }
