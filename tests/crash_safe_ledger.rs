@@ -5,17 +5,9 @@
 //! as tampering. `scripts/kill-assign.sh` does the same with real `kill -9` at random instants.
 
 mod common;
-use common::{ASSIGN, lotta, participants};
+use common::{ASSIGN, VERIFY, lotta, participants};
 use std::fs;
 use std::path::Path;
-
-const VERIFY: &[&str] = &[
-    "verify",
-    "--ledger",
-    "ledger.csv",
-    "--participants",
-    "p.csv",
-];
 
 /// A pid above Linux's maximum (2^22): never a running process, like a killed run's.
 const DEAD_PID: u32 = 4_194_999;

@@ -5,7 +5,7 @@
 //! and column although its block has one hash, whether the chain was left broken or forged.
 
 mod common;
-use common::{ASSIGN, lotta, participants, strs, with};
+use common::{ASSIGN, VERIFY, lotta, participants, strs, with};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -128,14 +128,6 @@ fn assigned(args: &[&str]) -> tempfile::TempDir {
     assert_eq!(out.code, 0, "{}", out.stderr);
     dir
 }
-
-const VERIFY: &[&str] = &[
-    "verify",
-    "--ledger",
-    "ledger.csv",
-    "--participants",
-    "p.csv",
-];
 
 #[test]
 fn new_ledgers_are_v2_unless_v1_is_asked_for() {

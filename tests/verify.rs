@@ -2,18 +2,10 @@
 //! chain), a broken hash, a changed design file or changed participants fail naming the row.
 
 mod common;
-use common::{ASSIGN, lotta, participants, strs, with};
+use common::{ASSIGN, VERIFY, lotta, participants, strs, with};
 use lotta::io::ledger::{chain, read_sidecar};
 use std::fs;
 use std::path::Path;
-
-const VERIFY: &[&str] = &[
-    "verify",
-    "--ledger",
-    "ledger.csv",
-    "--participants",
-    "p.csv",
-];
 
 /// `ASSIGN` writing a `lotta-ledger/1` ledger (a hash on every row), for the tests of v1's
 /// chain; tests/ledger_formats.rs has v2's.

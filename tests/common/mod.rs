@@ -65,6 +65,15 @@ pub const ASSIGN: &[&str] = &[
     "ledger.csv",
 ];
 
+/// `lotta verify` of the ledger `ASSIGN` writes against its participants file.
+pub const VERIFY: &[&str] = &[
+    "verify",
+    "--ledger",
+    "ledger.csv",
+    "--participants",
+    "p.csv",
+];
+
 /// `args` with the value after `flag` replaced (or the flag appended).
 pub fn with(args: &[&str], flag: &str, value: &str) -> Vec<String> {
     let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
