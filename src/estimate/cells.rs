@@ -42,8 +42,12 @@ use rayon::prelude::*;
 /// partition they are constant on and the covariates they replace.
 pub(crate) struct Interaction<'a> {
     pub factor: &'a Factor,
-    /// The indicators, over the model's rows (as `rows` lists them).
+    /// The indicators, over the model's rows (as `rows` lists them); their names only where
+    /// `by_level` gives their values.
     pub indicators: &'a DesignMatrix,
+    /// Each indicator's value at each level of `factor`, where known
+    /// ([`super::subgroups::InteractionModel::by_level`]): then no column is read.
+    pub by_level: Option<&'a [Vec<f64>]>,
     pub own_columns: &'a [String],
 }
 
@@ -127,16 +131,20 @@ type CellMoments = (Vec<Moments>, Vec<Option<usize>>);
 /// cell; None when a row has no cell or a value is not finite.
 fn moments(rows: &[usize], values: &RowValues<'_>, cells: &Cells<'_>) -> Option<CellMoments> {
     let q = values.x.len() + 1;
+    // Each worker's gather buffers, reused from block to block (fresh ones per block were
+    // 0.6 MB of new memory each, 40 MB over a million rows).
+    let buffers = || (Vec::<usize>::new(), Vec::<f64>::new());
     let parts: Vec<Option<CellMoments>> = row_blocks(rows.len())
         .par_iter()
-        .map(|&(a, b)| {
+        .map_init(buffers, |(block_cells, block_values), &(a, b)| {
             let mut sums = vec![Moments::new(q); cells.count];
             let mut first = vec![None; cells.count];
             // Means first, then the cross-products about them. The first sweep gathers the
             // block's rows (cell and values) into a small row-major buffer that the second
             // reads from cache, instead of gathering every column by row index again.
-            let mut block_cells = Vec::with_capacity(b - a);
-            let mut block_values = vec![0.0; (b - a) * q];
+            block_cells.clear();
+            block_values.clear();
+            block_values.resize((b - a) * q, 0.0);
             for ((p, &i), v) in rows[a..b]
                 .iter()
                 .enumerate()
@@ -544,7 +552,21 @@ pub(crate) fn fit(
         .collect();
     // Each level indicator's value in each cell (constant there: a function of the level).
     let mut indicators: Vec<(String, Vec<f64>)> = Vec::new();
-    if let Some(m) = interaction {
+    if let Some(m) = interaction
+        && let Some(by_level) = m.by_level
+    {
+        // A function of the level by construction, and the cells are arm × level.
+        for (name, values) in m.indicators.names.iter().zip(by_level) {
+            let mut by_cell = vec![0.0; cells.count];
+            for &(c, _, _) in &present {
+                by_cell[c] = *values.get(c % levels)?;
+            }
+            indicators.push((name.clone(), by_cell));
+        }
+        if indicators.len() != m.indicators.names.len() {
+            return None;
+        }
+    } else if let Some(m) = interaction {
         for (name, column) in m.indicators.names.iter().zip(&m.indicators.columns) {
             let mut by_cell = vec![0.0; cells.count];
             for &(c, _, _) in &present {
@@ -751,7 +773,9 @@ mod tests {
     //! materialized design by pivoted QR): every estimate, standard error, degrees of freedom
     //! and joint variance, for `lin` and `ols`, HC0–HC3, two and three arms, a three-level
     //! subgroup variable (a crossing too) and a covariate on the scale of a birth year.
-    use super::super::subgroups::interaction_models;
+    use super::super::subgroups::{
+        InteractionModel, interaction_models, interaction_models_deferred,
+    };
     use super::super::{Covariate, Extras, Treatment, group_effects, interaction_effects};
     use super::*;
 
@@ -764,6 +788,11 @@ mod tests {
             (got - want).abs() <= AGREE * want.abs().max(1e-300),
             "{what}: {got} against {want}"
         );
+    }
+
+    /// Whether the model gives its indicators' values at each level (not a crossing's contrast).
+    fn by_level_known(model: &InteractionModel) -> bool {
+        model.by_level.is_some()
     }
 
     fn data(n: usize, arms: usize) -> AnalysisData {
@@ -872,31 +901,72 @@ mod tests {
                                 }
                             })
                             .collect();
-                        let interaction = Interaction {
-                            factor: by,
-                            indicators: &model.indicators,
-                            own_columns: &model.own_columns,
+                        // The indicators read from their columns, and from their values at
+                        // each level (a crossing's contrasts have only their columns).
+                        let routes = [None, model.by_level.as_deref()];
+                        for by_level in routes.iter().take(1 + usize::from(by_level_known(&model)))
+                        {
+                            let interaction = Interaction {
+                                factor: by,
+                                indicators: &model.indicators,
+                                by_level: *by_level,
+                                own_columns: &model.own_columns,
+                            };
+                            let (cells, vcov) = fit(
+                                &data,
+                                &options,
+                                se,
+                                codes,
+                                y,
+                                &all,
+                                Some(&interaction),
+                                &wanted,
+                                None,
+                            )
+                            .unwrap();
+                            for ((_, _, q), c) in qr.iter().zip(&cells) {
+                                close(c.estimate, q.estimate, &what);
+                                close(c.std_error, q.std_error, &what);
+                            }
+                            for (c, q) in vcov.matrix.iter().zip(qr_vcov.matrix.iter()) {
+                                close(*c, *q, &what);
+                            }
+                            assert_eq!(vcov.df_den, qr_vcov.df_den);
+                        }
+                    }
+                    // The QR route of a model made without its indicators' columns makes them
+                    // itself: the same fit to the bit.
+                    let materialized = interaction_models(by, &all, true);
+                    let deferred = interaction_models_deferred(by, &all, true);
+                    assert_eq!(materialized.len(), deferred.len());
+                    for (m, d) in materialized.iter().zip(&deferred) {
+                        let made = d.indicator_columns(by, &all);
+                        assert_eq!(made.names, m.indicators.names);
+                        assert_eq!(made.columns, m.indicators.columns);
+                        let qr = |model| {
+                            interaction_effects(
+                                &data,
+                                &options,
+                                se,
+                                codes,
+                                y,
+                                &all,
+                                by,
+                                model,
+                                "t",
+                                &extras,
+                                &mut Vec::new(),
+                                None,
+                            )
+                            .unwrap()
                         };
-                        let (cells, vcov) = fit(
-                            &data,
-                            &options,
-                            se,
-                            codes,
-                            y,
-                            &all,
-                            Some(&interaction),
-                            &wanted,
-                            None,
-                        )
-                        .unwrap();
-                        for ((_, _, q), c) in qr.iter().zip(&cells) {
-                            close(c.estimate, q.estimate, &what);
-                            close(c.std_error, q.std_error, &what);
+                        let (a, va) = qr(m);
+                        let (b, vb) = qr(d);
+                        for ((_, _, x), (_, _, z)) in a.iter().zip(&b) {
+                            assert_eq!(x.estimate.to_bits(), z.estimate.to_bits(), "{what}");
+                            assert_eq!(x.std_error.to_bits(), z.std_error.to_bits(), "{what}");
                         }
-                        for (c, q) in vcov.matrix.iter().zip(qr_vcov.matrix.iter()) {
-                            close(*c, *q, &what);
-                        }
-                        assert_eq!(vcov.df_den, qr_vcov.df_den);
+                        assert_eq!(va.matrix, vb.matrix, "{what}");
                     }
                 }
             }
@@ -952,6 +1022,7 @@ mod tests {
                         let interaction = Interaction {
                             factor: by,
                             indicators: &model.indicators,
+                            by_level: None,
                             own_columns: &model.own_columns,
                         };
                         let wanted: Vec<String> = model

@@ -133,22 +133,29 @@ pub fn data(data: &AnalysisData, codes: &[usize], warnings: &mut Vec<String>) {
         }
     }
     if data.cluster.is_none() {
-        let mut groupings: Vec<(String, Vec<usize>)> = Vec::new();
-        for factor in data.strata.iter().chain(&data.by) {
-            groupings.push((factor.name.clone(), factor.codes.clone()));
-        }
-        for c in &data.covariates {
-            if let CovariateValues::Text(values) = &c.values {
-                let labels: Vec<String> = values
-                    .iter()
-                    .map(|v| v.clone().unwrap_or_default())
-                    .collect();
-                let factor = super::Factor::from_labels(c.name.clone(), &labels);
-                groupings.push((factor.name, factor.codes));
-            }
-        }
+        // The text covariates coded here; the strata and subgroups are read in place.
+        let text_covariates: Vec<super::Factor> = data
+            .covariates
+            .iter()
+            .filter_map(|c| match &c.values {
+                CovariateValues::Text(values) => {
+                    let labels: Vec<String> = values
+                        .iter()
+                        .map(|v| v.clone().unwrap_or_default())
+                        .collect();
+                    Some(super::Factor::from_labels(c.name.clone(), &labels))
+                }
+                CovariateValues::Number(_) => None,
+            })
+            .collect();
+        let groupings = data
+            .strata
+            .iter()
+            .chain(&data.by)
+            .chain(&text_covariates)
+            .map(|factor| (&factor.name, factor.codes.as_slice()));
         for (name, groups) in groupings {
-            if let Some(levels) = assigned_by_group(codes, &groups, arms.len()) {
+            if let Some(levels) = assigned_by_group(codes, groups, arms.len()) {
                 push(
                     warnings,
                     format!(
@@ -174,16 +181,24 @@ pub fn data(data: &AnalysisData, codes: &[usize], warnings: &mut Vec<String>) {
                 );
             }
         }
-        let observed: Vec<f64> = y.iter().copied().filter(|v| !v.is_nan()).collect();
-        let binary = observed.iter().filter(|&&v| v == 0.0 || v == 1.0).count();
-        let other = observed.len() - binary;
-        let has_both = observed.contains(&0.0) && observed.contains(&1.0);
+        // Counted in one pass over the observed values (no copy of them).
+        let (mut zeros, mut ones, mut other) = (0usize, 0usize, 0usize);
+        let mut first = f64::NAN;
+        for &v in y.iter().filter(|v| !v.is_nan()) {
+            if v == 0.0 {
+                zeros += 1;
+            } else if v == 1.0 {
+                ones += 1;
+            } else {
+                if other == 0 {
+                    first = v;
+                }
+                other += 1;
+            }
+        }
+        let binary = zeros + ones;
+        let has_both = zeros > 0 && ones > 0;
         if other > 0 && has_both && binary >= 9 * other {
-            let first = observed
-                .iter()
-                .find(|&&v| v != 0.0 && v != 1.0)
-                .copied()
-                .unwrap_or(f64::NAN);
             push(
                 warnings,
                 format!(

@@ -595,7 +595,7 @@ pub fn estimate_with(
                     a,
                     codes,
                     y,
-                    &group.rows,
+                    group.rows.iter().copied(),
                     effect,
                     itt,
                 ));
@@ -645,7 +645,7 @@ pub fn estimate_with(
                     ),
                 );
             }
-            for model in subgroups::interaction_models(by, complete, options.all_pairs) {
+            for model in subgroups::interaction_models_deferred(by, complete, options.all_pairs) {
                 let mut w = Vec::new();
                 let at = format!("{outcome}, {}", model.what);
                 let (effects, vcov) = interaction_effects(
@@ -672,11 +672,11 @@ pub fn estimate_with(
                 merge_warnings(&mut warnings, w);
                 let first = rows.len();
                 for ((_, label, levels), a, effect) in &effects {
-                    let group_rows: Vec<usize> = complete
+                    // The rows of the two levels, read in place (no list of them).
+                    let group_rows = complete
                         .iter()
                         .copied()
-                        .filter(|&i| levels.contains(&by.codes[i]))
-                        .collect();
+                        .filter(|&i| levels.contains(&by.codes[i]));
                     rows.push(without_means(row(
                         data,
                         options,
@@ -685,7 +685,7 @@ pub fn estimate_with(
                         *a,
                         codes,
                         y,
-                        &group_rows,
+                        group_rows,
                         effect.clone(),
                         itt,
                     )));
@@ -768,7 +768,7 @@ pub fn estimate_with(
                     1,
                     codes,
                     y,
-                    &iv_rows,
+                    iv_rows.iter().copied(),
                     effect.0,
                     EffectKind::Participation,
                 );
@@ -793,7 +793,7 @@ pub fn estimate_with(
                         1,
                         codes,
                         y,
-                        &group_rows,
+                        group_rows.iter().copied(),
                         effect,
                         EffectKind::Participation,
                     ));
@@ -1411,6 +1411,7 @@ fn interaction_effects(
     let interaction = cells::Interaction {
         factor: by,
         indicators,
+        by_level: model.by_level.as_deref(),
         own_columns: &model.own_columns,
     };
     if rows.len() >= crossproducts::MIN_ROWS
@@ -1433,6 +1434,8 @@ fn interaction_effects(
             .collect();
         return Ok((out, vcov));
     }
+    // The level indicators' columns, made here when the model deferred them.
+    let indicators: &DesignMatrix = &model.indicator_columns(by, rows);
     let treat = treatment_design(data, codes, rows);
     let mut interacted = DesignMatrix::new();
     // Every indicator is interacted with the treatment (the model is saturated in them); Lin
@@ -1640,7 +1643,7 @@ fn joint_row(
         ri_exact: None,
         ri_draws: None,
         ri_min_p: None,
-        clusters: clusters_in(data, rows),
+        clusters: clusters_in(data, rows.iter().copied()),
         p_value_wild: None,
         wild_conf_low: None,
         wild_conf_high: None,
@@ -1652,10 +1655,10 @@ fn joint_row(
 
 /// The number of clusters the rows' persons are in (issue 14: the headline says how many), None
 /// without clusters.
-fn clusters_in(data: &AnalysisData, rows: &[usize]) -> Option<usize> {
+fn clusters_in(data: &AnalysisData, rows: impl Iterator<Item = usize>) -> Option<usize> {
     data.cluster.as_ref().map(|c| {
         let mut seen = vec![false; c.levels.len()];
-        for &i in rows {
+        for i in rows {
             if let Some(s) = seen.get_mut(c.codes[i]) {
                 *s = true;
             }
@@ -1680,7 +1683,7 @@ fn row(
     arm: usize,
     codes: &[usize],
     y: &[f64],
-    rows: &[usize],
+    rows: impl Iterator<Item = usize> + Clone,
     effect: Effect,
     kind: EffectKind,
 ) -> EffectRow {
@@ -1693,7 +1696,7 @@ fn row(
     let weight = |i: usize| data.weights.as_ref().map_or(1.0, |w| w[i]);
     // Both arms in one pass over the rows (each sum in row order, as two passes would add).
     let mut sums = [(0.0, 0.0, 0usize); 2];
-    for &i in rows {
+    for i in rows.clone() {
         let code = codes[i];
         for (slot, a) in sums.iter_mut().zip([arm, 0]) {
             if code == a {

@@ -12,6 +12,7 @@ use super::Factor;
 use super::ols::DesignMatrix;
 use crate::error::{Error, Result};
 use nalgebra::{DMatrix, DVector};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The separator between the cells of a crossing's label (`gender=F & age_band=16-24`).
@@ -180,6 +181,29 @@ pub struct InteractionModel {
     pub joint: bool,
     /// The subgroup variable's columns, left out of the covariates ([`own_columns`]).
     pub own_columns: Vec<String>,
+    /// A model of level indicators (not a crossing's 2 × 2 contrast): each indicator's value at
+    /// each level of the variable, so that a fit from per-cell sums needs no column of them.
+    pub by_level: Option<Vec<Vec<f64>>>,
+}
+
+impl InteractionModel {
+    /// The indicator columns on `rows` (the rows the model was made for): as stored, or made
+    /// now from [`InteractionModel::by_level`] for a model made by [`interaction_models_deferred`].
+    pub fn indicator_columns(&self, factor: &Factor, rows: &[usize]) -> Cow<'_, DesignMatrix> {
+        match &self.by_level {
+            Some(by_level) if self.indicators.columns.len() < self.indicators.names.len() => {
+                let mut indicators = DesignMatrix::new();
+                for (name, values) in self.indicators.names.iter().zip(by_level) {
+                    indicators.push(
+                        name.clone(),
+                        rows.iter().map(|&i| values[factor.codes[i]]).collect(),
+                    );
+                }
+                Cow::Owned(indicators)
+            }
+            _ => Cow::Borrowed(&self.indicators),
+        }
+    }
 }
 
 /// The columns a subgroup variable is made of (a crossing's parts, or the column itself). A
@@ -195,20 +219,38 @@ pub fn own_columns(factor: &Factor) -> Vec<String> {
 
 /// Indicators of every level of `factor` but `reference` on `rows`, named `<name><level>` as R
 /// names the columns of a 0/1 variable (spaces and `&` kept: the names are only internal).
-fn indicators_against(factor: &Factor, reference: usize, rows: &[usize]) -> DesignMatrix {
+/// With `columns` false only their names are made (the columns follow from the returned values
+/// at each level, [`InteractionModel::indicator_columns`]).
+fn indicators_against(
+    factor: &Factor,
+    reference: usize,
+    rows: &[usize],
+    columns: bool,
+) -> (DesignMatrix, Vec<Vec<f64>>) {
     let mut indicators = DesignMatrix::new();
+    let mut by_level = Vec::new();
     for (l, level) in factor.levels.iter().enumerate() {
         if l == reference {
             continue;
         }
-        indicators.push(
-            format!("{}{level}", factor.name),
-            rows.iter()
-                .map(|&i| f64::from(u8::from(factor.codes[i] == l)))
+        let name = format!("{}{level}", factor.name);
+        if columns {
+            indicators.push(
+                name,
+                rows.iter()
+                    .map(|&i| f64::from(u8::from(factor.codes[i] == l)))
+                    .collect(),
+            );
+        } else {
+            indicators.names.push(name);
+        }
+        by_level.push(
+            (0..factor.levels.len())
+                .map(|m| f64::from(u8::from(m == l)))
                 .collect(),
         );
     }
-    indicators
+    (indicators, by_level)
 }
 
 /// The interaction models of `factor` on `rows`, in output order:
@@ -227,6 +269,26 @@ pub fn interaction_models(
     rows: &[usize],
     all_pairs: bool,
 ) -> Vec<InteractionModel> {
+    models_of(factor, rows, all_pairs, true)
+}
+
+/// [`interaction_models`] without the level indicators' columns (their names and values at each
+/// level only): a fit from per-cell sums reads no column of n entries, and the other fits make
+/// them with [`InteractionModel::indicator_columns`]. A crossing's contrasts keep theirs.
+pub fn interaction_models_deferred(
+    factor: &Factor,
+    rows: &[usize],
+    all_pairs: bool,
+) -> Vec<InteractionModel> {
+    models_of(factor, rows, all_pairs, false)
+}
+
+fn models_of(
+    factor: &Factor,
+    rows: &[usize],
+    all_pairs: bool,
+    with_columns: bool,
+) -> Vec<InteractionModel> {
     let mut models = Vec::new();
     if factor.levels.len() < 2 {
         return models;
@@ -236,9 +298,11 @@ pub fn interaction_models(
         .filter(|&l| l != reference)
         .collect();
     let pair_rows = |l: usize, m: usize| vec![l, m];
+    let (indicators, by_level) = indicators_against(factor, reference, rows, with_columns);
     models.push(InteractionModel {
         what: format!("the interaction model of {}", factor.name),
-        indicators: indicators_against(factor, reference, rows),
+        indicators,
+        by_level: Some(by_level),
         wanted: others
             .iter()
             .enumerate()
@@ -271,13 +335,15 @@ pub fn interaction_models(
             if wanted.is_empty() {
                 continue;
             }
+            let (indicators, by_level) = indicators_against(factor, base, rows, with_columns);
             models.push(InteractionModel {
                 what: format!(
                     "the interaction model of {} with base {}",
                     factor.name,
                     factor.label(base)
                 ),
-                indicators: indicators_against(factor, base, rows),
+                indicators,
+                by_level: Some(by_level),
                 wanted,
                 joint: false,
                 own_columns: own_columns(factor),
@@ -327,6 +393,7 @@ pub fn interaction_models(
                     )],
                     joint: false,
                     own_columns: own_columns(factor),
+                    by_level: None,
                 });
             }
         }

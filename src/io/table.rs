@@ -963,10 +963,18 @@ impl Table {
             split_at_lines(body, chunk_bytes)
         };
         // The line each chunk starts on (1 + the line feeds before it), and room for every line
-        // of each chunk: a record takes at least one line.
+        // of each chunk: a record takes at least one line. A mapped file's counted stretch is
+        // released at once (the parse below maps it again from the kernel's cache), so that the
+        // whole file is never resident beside the columns.
         let feeds: Vec<usize> = chunks
             .par_iter()
-            .map(|&(a, b)| count_lines(&body[a..b]) as usize)
+            .map(|&(a, b)| {
+                let feeds = count_lines(&body[a..b]) as usize;
+                if let Some(file) = mapped {
+                    file.release(body_start + a, body_start + b);
+                }
+                feeds
+            })
             .collect();
         let mut first_lines = Vec::with_capacity(chunks.len());
         let mut line = 1 + count_lines(&bytes[..body_start]);
