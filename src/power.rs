@@ -306,13 +306,17 @@ impl PowerPlan {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RandomizationResolution {
     /// The number N of distinct assignments: C(K, T) for complete randomization of K clusters,
-    /// T treated; 2^(K/2) in matched pairs.
-    pub assignments: u128,
+    /// T treated; 2^(K/2) in matched pairs. None when N exceeds `u128::MAX` (about 3.4 × 10^38,
+    /// e.g. 169 clusters, 113 treated): then only [`Self::log10_assignments`] gives its size.
+    pub assignments: Option<u128>,
+    /// log₁₀ N: of the exact count when N fits in `u128`, else summed term by term
+    /// (matched pairs: (K/2)·log₁₀ 2).
+    pub log10_assignments: f64,
     /// How many assignments are at least as extreme as the most extreme one: 2 when the design
     /// is 1:1 (pairs, or T = K/2), whose mirror assignment (the arms swapped) gives the same
     /// |statistic|; else 1.
     pub at_least_as_extreme: u128,
-    /// The smallest two-sided randomization p-value, `at_least_as_extreme / assignments`.
+    /// The smallest two-sided randomization p-value, `at_least_as_extreme / N`.
     pub smallest_p: f64,
 }
 
@@ -336,19 +340,42 @@ pub fn randomization_resolution(
     if treated == 0 || treated >= clusters {
         return None;
     }
-    let assignments = if pairs {
+    let (assignments, log10_assignments) = if pairs {
         if !clusters.is_multiple_of(2) || treated * 2 != clusters {
             return None;
         }
-        1u128.checked_shl((clusters / 2) as u32)?
+        let pairs = clusters / 2;
+        let exact = u32::try_from(pairs)
+            .ok()
+            .and_then(|p| 1u128.checked_shl(p))
+            .filter(|&n| n != 0 && pairs < 128);
+        (exact, pairs as f64 * std::f64::consts::LOG10_2)
     } else {
-        crate::design::enumerate::multinomial(&[treated, clusters - treated])
+        // `multinomial` saturates at u128::MAX: a count that reaches it is not exact.
+        let exact = Some(crate::design::enumerate::multinomial(&[
+            treated,
+            clusters - treated,
+        ]))
+        .filter(|&n| n != u128::MAX);
+        let log10 = match exact {
+            Some(n) => (n as f64).log10(),
+            // log₁₀ C(K, T) = Σᵢ log₁₀((K − T + i) / i), i = 1…T: T terms, each rounded once.
+            None => (1..=treated)
+                .map(|i| ((clusters - treated + i) as f64 / i as f64).log10())
+                .sum(),
+        };
+        (exact, log10)
     };
     let at_least_as_extreme = if treated * 2 == clusters { 2 } else { 1 };
+    let smallest_p = match assignments {
+        Some(n) => at_least_as_extreme as f64 / n as f64,
+        None => at_least_as_extreme as f64 * 10f64.powf(-log10_assignments),
+    };
     Some(RandomizationResolution {
         assignments,
+        log10_assignments,
         at_least_as_extreme,
-        smallest_p: at_least_as_extreme as f64 / assignments as f64,
+        smallest_p,
     })
 }
 
@@ -359,20 +386,53 @@ mod resolution_tests {
     #[test]
     fn few_clusters_have_few_assignments_and_one_to_one_designs_tie_their_mirror() {
         let r = randomization_resolution(8, 4, false).unwrap();
-        assert_eq!((r.assignments, r.at_least_as_extreme), (70, 2));
+        assert_eq!((r.assignments, r.at_least_as_extreme), (Some(70), 2));
         assert_eq!(r.smallest_p, 2.0 / 70.0);
         let r = randomization_resolution(8, 4, true).unwrap();
-        assert_eq!((r.assignments, r.at_least_as_extreme), (16, 2));
+        assert_eq!((r.assignments, r.at_least_as_extreme), (Some(16), 2));
         assert_eq!(r.smallest_p, 0.125);
         assert_eq!(
             randomization_resolution(16, 8, false).unwrap().assignments,
-            12_870
+            Some(12_870)
         );
         // 2:3 has no mirror assignment: 1/10.
         let r = randomization_resolution(5, 2, false).unwrap();
-        assert_eq!((r.assignments, r.at_least_as_extreme), (10, 1));
+        assert_eq!((r.assignments, r.at_least_as_extreme), (Some(10), 1));
         assert_eq!(r.smallest_p, 0.1);
         assert!(randomization_resolution(5, 2, true).is_none());
         assert!(randomization_resolution(4, 0, false).is_none());
+    }
+
+    /// Beyond u128 the count is not printed as the saturated u128::MAX (which read as an exact
+    /// 340282366920938463463374607431768211455 assignments for 169 clusters) but by its size:
+    /// C(169, 113) = 2.691 × 10^45 (R 4.2: `choose(169, 113)` = 2.691083947e+45,
+    /// `lchoose(169, 113) / log(10)` = 45.42992725), and 300 matched pairs give 2^300 ≈ 2.04 × 10^90.
+    #[test]
+    fn counts_past_u128_are_given_by_their_size() {
+        let r = randomization_resolution(169, 113, false).unwrap();
+        assert_eq!(r.assignments, None);
+        assert!((r.log10_assignments - 45.429_927_25).abs() < 1e-8, "{r:?}");
+        assert!(
+            (r.smallest_p * 2.691_083_947e45 - 1.0).abs() < 1e-8,
+            "{r:?}"
+        );
+        let r = randomization_resolution(600, 300, true).unwrap();
+        assert_eq!(r.assignments, None);
+        assert!((r.log10_assignments - 300.0 * 2f64.log10()).abs() < 1e-12);
+        assert_eq!(r.at_least_as_extreme, 2);
+        // Large counts that fit stay exact: 2^127 pairs, C(120, 60) = 9.66 × 10^34 (R:
+        // `choose(120, 60)` = 9.66149088403631e+34). C(130, 65) ≈ 9.5 × 10^37 fits in u128 but
+        // its product formula does not, so it is given by its size: log₁₀ = 37.978032648189
+        // (R: `lchoose(130, 65) / log(10)`).
+        let r = randomization_resolution(254, 127, true).unwrap();
+        assert_eq!(r.assignments, Some(1u128 << 127));
+        let r = randomization_resolution(120, 60, false).unwrap();
+        let n = r.assignments.expect("C(120, 60) fits") as f64;
+        assert!((n / 9.661_490_884_036_31e34 - 1.0).abs() < 1e-14);
+        let r = randomization_resolution(130, 65, false).unwrap();
+        assert!(
+            (r.log10_assignments - 37.978_032_648_189).abs() < 1e-11,
+            "{r:?}"
+        );
     }
 }

@@ -301,15 +301,29 @@ fn randomization_note(clusters: f64, treated_share: f64, alpha: f64, pairs: bool
     };
     match lotta::power::randomization_resolution(k, treated, pairs) {
         Some(resolution) => {
-            let (n, p) = (resolution.assignments, resolution.smallest_p);
-            let why = if resolution.at_least_as_extreme == 2 {
+            let p = resolution.smallest_p;
+            let k = resolution.at_least_as_extreme;
+            let why = if k == 2 {
                 " (two-sided: in a 1:1 design an assignment and its mirror, the arms swapped, give the same |statistic|)"
             } else {
                 " (two-sided)"
             };
+            // A count past u128 is given by its size, and a p-value too small for four decimals
+            // in scientific notation, so that neither reads as an exact number it is not.
+            let (count, smallest) = match resolution.assignments {
+                Some(n) if p >= 1e-4 => (n.to_string(), format!("{k}/{n} = {p:.4}")),
+                Some(n) => (n.to_string(), format!("{k}/{n} = {p:.2e}")),
+                None => {
+                    let exponent = resolution.log10_assignments.floor();
+                    let mantissa = 10f64.powf(resolution.log10_assignments - exponent);
+                    (
+                        format!("about {mantissa:.2} × 10^{exponent:.0}"),
+                        format!("{k}/N = {p:.2e}"),
+                    )
+                }
+            };
             eprintln!(
-                "note: randomization inference: the planned design ({design}) has {n} possible assignments; the smallest attainable randomization p-value is {}/{n} = {p:.4}{why}",
-                resolution.at_least_as_extreme
+                "note: randomization inference: the planned design ({design}) has {count} possible assignments; the smallest attainable randomization p-value is {smallest}{why}"
             );
             if p > alpha {
                 eprintln!(
