@@ -79,6 +79,27 @@ fn a_forged_arm_is_found_even_with_a_recomputed_chain() {
     );
 }
 
+/// Every cell compared with the re-derivation, forged with the chain recomputed, is named with
+/// its line and column: a ledger that re-derives is read once, and one that does not is read
+/// again to name the first row that differs, as written.
+#[test]
+fn each_forged_cell_is_named_even_with_a_recomputed_chain() {
+    for (column, name, value) in [
+        (3, "stratum", "elsewhere"),
+        (4, "probability", "0.5"),
+        (5, "block", "3"),
+        (6, "position", "99"),
+    ] {
+        let dir = assigned(30, &strs(&assign_v1()));
+        forge(dir.path(), 7, |f| f[column - 1] = value.to_string());
+        let out = lotta(dir.path(), VERIFY);
+        assert_eq!(out.code, 1, "{name}");
+        let at = format!("ledger.csv: line 8, column {column} (`{name}`)");
+        assert!(out.stderr.contains(&at), "{name}: {}", out.stderr);
+        assert!(out.stderr.contains(value), "{name}: {}", out.stderr);
+    }
+}
+
 #[test]
 fn a_broken_hash_names_the_row() {
     let dir = assigned(30, &strs(&assign_v1()));

@@ -4,6 +4,7 @@
 //! files; reading and appending ledger files is `io::ledger`'s job.
 
 pub mod enumerate;
+pub mod found;
 pub mod ids;
 pub mod ledger;
 pub mod plan;

@@ -2,6 +2,7 @@
 //! ledger, re-derive every earlier row batch by batch and assign the new ids as the next batch.
 //! Pure: the caller reads the files and maps the unit/row indices of errors to lines.
 
+use super::found::FoundRows;
 use super::ids::{Cursor, IdList, SortedIds};
 use super::ledger::{Ledger, LedgerRow, RowView, format_probability};
 use super::plan::{AssignmentPlan, MemberAssignment, PlanError, strata_from_codes};
@@ -59,14 +60,18 @@ pub enum RollingError {
 #[derive(Debug, Clone)]
 pub struct Membership {
     n_participants: usize,
-    /// Per participant: its ledger row, or [`Membership::NONE`]; empty until the first row
-    /// (a first assign keeps no vector of ten million "none").
-    row_of: Vec<u32>,
-    /// Per participant: the batch of its ledger row (unused when it has none; empty until the
-    /// first row). Taken by the plan as the participants' batches ([`plan_members`]).
-    batch_of: Vec<u32>,
+    /// Per participant, a bit: whether it has a ledger row; empty until the first row (a first
+    /// assign keeps no vector for ten million participants). A bit instead of the row's number
+    /// (1.25 MB instead of 40 at ten million): checked for every row read, in ledger (id) order,
+    /// so at random among the participants, and a table that fits in the processor's cache
+    /// costs no wait on memory (two random writes a row, into the row and batch of each
+    /// participant, were a tenth of `verify`, docs/scale.md).
+    in_ledger: Vec<u64>,
     /// Per ledger row: its participant.
     participant_of_row: Vec<u32>,
+    /// (first row, batch) of each run of ledger rows of one batch, rows ascending (a ledger is
+    /// in batch order: one run per batch).
+    batch_runs: Vec<(u32, u32)>,
     max_batch: u32,
 }
 
@@ -77,9 +82,9 @@ impl Membership {
     pub fn new(n_participants: usize) -> Membership {
         Membership {
             n_participants,
-            row_of: Vec::new(),
-            batch_of: Vec::new(),
+            in_ledger: Vec::new(),
             participant_of_row: Vec::new(),
+            batch_runs: Vec::new(),
             max_batch: 0,
         }
     }
@@ -91,25 +96,29 @@ impl Membership {
         let Some(p) = participant else {
             return Err(RollingError::MissingId { row });
         };
-        if self.row_of.is_empty() {
-            self.row_of = vec![Self::NONE; self.n_participants];
-            self.batch_of = vec![0; self.n_participants];
+        if self.in_ledger.is_empty() {
+            self.in_ledger = vec![0; self.n_participants.div_ceil(64).max(1)];
             // A ledger has at most a row per participant (a longer one fails on a repeat):
             // room for all at once, not copies of a growing vector.
             self.participant_of_row.reserve(self.n_participants);
         }
-        match self.row_of.get(p) {
-            Some(&first) if first != Self::NONE => {
-                return Err(RollingError::DuplicateLedgerId {
-                    row,
-                    first: first as usize,
-                });
-            }
-            Some(_) => {}
-            None => return Err(RollingError::Plan(PlanError::Lengths)),
+        if p >= self.n_participants {
+            return Err(RollingError::Plan(PlanError::Lengths));
         }
-        self.row_of[p] = row as u32;
-        self.batch_of[p] = batch;
+        let (word, bit) = (p / 64, 1u64 << (p % 64));
+        if self.in_ledger[word] & bit != 0 {
+            // A repeat (rare: an edited ledger): the earlier row is looked for.
+            let first = self
+                .participant_of_row
+                .iter()
+                .position(|&q| q as usize == p)
+                .unwrap_or(0);
+            return Err(RollingError::DuplicateLedgerId { row, first });
+        }
+        self.in_ledger[word] |= bit;
+        if self.batch_runs.last().is_none_or(|&(_, b)| b != batch) {
+            self.batch_runs.push((row as u32, batch));
+        }
         self.participant_of_row.push(p as u32);
         self.max_batch = self.max_batch.max(batch);
         Ok(())
@@ -127,7 +136,26 @@ impl Membership {
 
     /// Whether participant `p` has a ledger row.
     fn has_row(&self, p: usize) -> bool {
-        self.row_of.get(p).is_some_and(|&r| r != Self::NONE)
+        self.in_ledger
+            .get(p / 64)
+            .is_some_and(|&w| w & (1u64 << (p % 64)) != 0)
+    }
+
+    /// Each participant's batch: its ledger row's, else `otherwise`. Made after the rows are
+    /// read, in one loop of writes that the processor overlaps.
+    fn batches(&self, otherwise: u32) -> Vec<u32> {
+        let mut batch = vec![otherwise; self.n_participants];
+        let rows = self.participant_of_row.len();
+        for (i, &(first, b)) in self.batch_runs.iter().enumerate() {
+            let end = self
+                .batch_runs
+                .get(i + 1)
+                .map_or(rows, |&(next, _)| next as usize);
+            for &p in &self.participant_of_row[first as usize..end] {
+                batch[p as usize] = b;
+            }
+        }
+        batch
     }
 }
 
@@ -260,6 +288,28 @@ impl Reconciled {
         }
     }
 
+    /// Whether every row of `found` (the ledger's rows, kept as read) equals its re-derivation:
+    /// [`Reconciled::check_row`] of each, in parallel. False also when the rows were not all kept
+    /// or there are not `rows` of them; the caller then reads the ledger again and names the
+    /// first row that differs, with its line and cells as written.
+    pub fn rows_match(
+        &self,
+        design: &Design,
+        participants: &DesignColumns,
+        membership: &Membership,
+        found: &FoundRows,
+        rows: usize,
+    ) -> bool {
+        use rayon::prelude::*;
+        found.kept()
+            && found.len() == rows
+            && membership.rows() == rows
+            && (0..rows).into_par_iter().with_min_len(1 << 14).all(|r| {
+                self.check_row(design, participants, membership, r, &found.view(r))
+                    .is_ok()
+            })
+    }
+
     /// The arm of every new row, in order.
     pub fn arms(&self) -> impl Iterator<Item = u32> + '_ {
         self.new_units
@@ -308,16 +358,7 @@ pub fn plan_members(
     let next_batch = membership.max_batch + 1;
     let n = participants.ids.count();
     // Each participant's batch: its ledger row's, else the next.
-    let mut batch = std::mem::take(&mut membership.batch_of);
-    if batch.len() != n {
-        batch = vec![next_batch; n];
-    } else {
-        for (b, &row) in batch.iter_mut().zip(&membership.row_of) {
-            if row == Membership::NONE {
-                *b = next_batch;
-            }
-        }
-    }
+    let mut batch = membership.batches(next_batch);
     let not_in_ledger = (0..n).filter(|&p| !membership.has_row(p)).count();
     // Which participants take part in the plan: all (the usual case: the columns are used as
     // they are), or those in the ledger.
@@ -540,4 +581,59 @@ pub fn plan_from_ledger(ledger: &Ledger) -> Result<AssignmentPlan, PlanError> {
         clusters.as_ref().map(|(c, n)| (c.as_slice(), n.as_slice())),
         &batch,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Membership by bits: rows at the words' edges, a repeat named with its first row, an id
+    /// not among the participants, a participant past the end, and each participant's batch
+    /// from runs of rows (batches out of order too, as in an edited ledger).
+    #[test]
+    fn membership_finds_repeats_and_gives_each_participant_its_batch() {
+        let n = 130;
+        let mut m = Membership::new(n);
+        let rows = [
+            (63, 1),
+            (64, 1),
+            (0, 1),
+            (129, 2),
+            (65, 2),
+            (1, 1),
+            (127, 3),
+        ];
+        for &(p, b) in &rows {
+            m.push(Some(p), b).unwrap();
+        }
+        assert_eq!(m.rows(), rows.len());
+        assert_eq!(m.max_batch(), 3);
+        for p in 0..n {
+            assert_eq!(m.has_row(p), rows.iter().any(|&(q, _)| q == p), "{p}");
+        }
+        let batch = m.batches(9);
+        for (p, &b) in batch.iter().enumerate() {
+            let want = rows.iter().find(|&&(q, _)| q == p).map_or(9, |&(_, b)| b);
+            assert_eq!(b, want, "{p}");
+        }
+        assert_eq!(
+            m.clone().push(Some(129), 2),
+            Err(RollingError::DuplicateLedgerId { row: 7, first: 3 })
+        );
+        assert_eq!(
+            m.clone().push(Some(63), 1),
+            Err(RollingError::DuplicateLedgerId { row: 7, first: 0 })
+        );
+        assert_eq!(
+            m.clone().push(None, 1),
+            Err(RollingError::MissingId { row: 7 })
+        );
+        assert_eq!(
+            m.clone().push(Some(n), 1),
+            Err(RollingError::Plan(PlanError::Lengths))
+        );
+        let empty = Membership::new(3);
+        assert!(!empty.has_row(0));
+        assert_eq!(empty.batches(1), vec![1, 1, 1]);
+    }
 }

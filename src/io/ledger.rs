@@ -299,6 +299,7 @@ fn scan_rows<R: std::io::Read>(
     let mut record = csv::StringRecord::new();
     let mut count = 0usize;
     let mut max_batch = 0u32;
+    let mut probabilities = ParsedProbabilities::default();
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -374,10 +375,14 @@ fn scan_rows<R: std::io::Read>(
         };
         let probability = if get(c).is_empty() {
             f64::NAN
+        } else if let Some(p) = probabilities.get(get(c)) {
+            p
         } else {
-            get(c)
+            let p = get(c)
                 .parse::<f64>()
-                .map_err(|_| Error::ledger(at(c), "expected a probability"))?
+                .map_err(|_| Error::ledger(at(c), "expected a probability"))?;
+            probabilities.put(get(c), p);
+            p
         };
         let number = |i: usize, empty_ok: bool| -> Result<u32> {
             let t = get(i);
@@ -422,6 +427,37 @@ fn scan_rows<R: std::io::Read>(
         last_hash,
         broken,
     })
+}
+
+/// The probabilities of the last rows by their text: a ledger holds a few (one per arm and
+/// stratum, often the same in every stratum), and comparing a row's text with theirs costs
+/// less than parsing its up to 17 digits again. Texts are compared whole, so a value is the one
+/// parsing that text gives.
+#[derive(Default)]
+struct ParsedProbabilities {
+    entries: Vec<(Box<str>, f64)>,
+    next: usize,
+}
+
+impl ParsedProbabilities {
+    const SIZE: usize = 16;
+
+    fn get(&self, text: &str) -> Option<f64> {
+        self.entries
+            .iter()
+            .find(|(t, _)| &**t == text)
+            .map(|&(_, p)| p)
+    }
+
+    /// Remember `text` parsed as `value`, in place of the oldest when full.
+    fn put(&mut self, text: &str, value: f64) {
+        if self.entries.len() < Self::SIZE {
+            self.entries.push((text.into(), value));
+        } else {
+            self.entries[self.next] = (text.into(), value);
+            self.next = (self.next + 1) % Self::SIZE;
+        }
+    }
 }
 
 /// The error of a break of the hash chain found at row `row` (on `line`; the row before is on
@@ -813,6 +849,29 @@ mod tests {
             batch: 1,
             line: 0,
         }
+    }
+
+    /// Remembered probabilities are those their whole text parses to; the oldest goes first
+    /// when the table is full, and a text never put is not found.
+    #[test]
+    fn parsed_probabilities_are_kept_by_their_whole_text() {
+        let mut cache = ParsedProbabilities::default();
+        let texts: Vec<String> = (0..40).map(|i| format!("0.{i}")).collect();
+        for t in &texts {
+            if cache.get(t).is_none() {
+                cache.put(t, t.parse().unwrap());
+            }
+            assert_eq!(cache.get(t), Some(t.parse::<f64>().unwrap()));
+        }
+        // The last SIZE are kept, the earlier ones were replaced.
+        for (i, t) in texts.iter().enumerate() {
+            let kept = i >= texts.len() - ParsedProbabilities::SIZE;
+            assert_eq!(cache.get(t).is_some(), kept, "{t}");
+        }
+        assert_eq!(cache.get("0.3"), None);
+        assert_eq!(cache.get("0.39"), Some(0.39));
+        assert_eq!(cache.get("0.390"), None, "the same value written otherwise");
+        assert_eq!(cache.get("0.3"), None, "a prefix of a kept text");
     }
 
     #[test]
