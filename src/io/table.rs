@@ -71,23 +71,53 @@ pub(crate) enum ColumnData {
 impl ColumnData {
     /// Text cells (trimmed already) as a category column.
     pub(crate) fn coded(cells: &[String]) -> Result<ColumnData> {
-        let mut coder = ChunkCoder::default();
-        let codes = cells
-            .iter()
-            .map(|cell| {
-                if is_missing(cell) {
-                    Some(MISSING_CODE)
-                } else {
-                    code_cell(&mut coder, cell)
-                }
-            })
-            .collect::<Option<Vec<u32>>>()
-            .ok_or_else(|| {
-                Error::compute("more distinct values than lotta can code in one column")
-            })?;
+        let mut category = CategoryBuilder::with_capacity(cells.len());
+        for cell in cells {
+            category.push(cell);
+        }
+        category.finish()
+    }
+}
+
+/// A category column made as its cells come, without keeping them as text: each trimmed cell
+/// is coded in order of first appearance (the codes and levels [`ColumnData::coded`] gives the
+/// same cells), a missing-value cell as [`MISSING_CODE`].
+pub(crate) struct CategoryBuilder {
+    coder: ChunkCoder,
+    codes: Vec<u32>,
+    /// Whether a cell found no code (more distinct values than a `u32` codes).
+    overflowed: bool,
+}
+
+impl CategoryBuilder {
+    pub(crate) fn with_capacity(rows: usize) -> CategoryBuilder {
+        CategoryBuilder {
+            coder: ChunkCoder::default(),
+            codes: Vec::with_capacity(rows),
+            overflowed: false,
+        }
+    }
+
+    /// The next row's cell, trimmed already.
+    pub(crate) fn push(&mut self, cell: &str) {
+        let code = if is_missing(cell) {
+            Some(MISSING_CODE)
+        } else {
+            code_cell(&mut self.coder, cell)
+        };
+        self.overflowed |= code.is_none();
+        self.codes.push(code.unwrap_or(MISSING_CODE));
+    }
+
+    pub(crate) fn finish(self) -> Result<ColumnData> {
+        if self.overflowed {
+            return Err(Error::compute(
+                "more distinct values than lotta can code in one column",
+            ));
+        }
         Ok(ColumnData::Codes {
-            levels: coder.into_levels(),
-            codes,
+            levels: self.coder.into_levels(),
+            codes: self.codes,
         })
     }
 }
@@ -1137,7 +1167,7 @@ impl Table {
         requests: &[ColumnRequest],
         positions: Vec<usize>,
         columns: Vec<ColumnData>,
-        lines: Vec<u64>,
+        lines: impl IntoIterator<Item = u64>,
     ) -> Table {
         Table {
             path: path.to_path_buf(),

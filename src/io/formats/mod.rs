@@ -190,9 +190,7 @@ pub fn table_of(
             )
         })
         .collect::<Result<Vec<_>>>()?;
-    let lines = (0..sheet.n_rows() as u64)
-        .map(|i| sheet.first_line + i)
-        .collect();
+    let lines = (0..sheet.n_rows() as u64).map(|i| sheet.first_line + i);
     Ok(Table::from_columns(
         path, format, requests, positions, columns, lines,
     ))

@@ -8,10 +8,12 @@
 
 use super::{InputKind, SheetColumn, date_text, typed, unreadable};
 use crate::error::{Error, Location, Result};
-use crate::io::table::{ColumnData, ColumnRequest, CsvFormat, Table, column_positions};
+use crate::io::table::{
+    CategoryBuilder, ColumnData, ColumnKind, ColumnRequest, CsvFormat, Table, column_positions,
+};
 use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as PhysicalType};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
-use parquet::data_type::DataType;
+use parquet::data_type::{ByteArrayType, DataType};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
 use rayon::prelude::*;
@@ -56,12 +58,20 @@ pub fn table(
         .par_iter()
         .zip(&positions)
         .map(|(request, &pos)| {
-            let column = read_column(path, &reader, pos, &schema.column(pos), n_rows)?;
+            let descriptor = schema.column(pos);
+            if request.kind == ColumnKind::Category
+                && let Some(codes) = read_category(path, &reader, pos, &descriptor, n_rows)?
+            {
+                return Ok(codes);
+            }
+            let column = read_column(path, &reader, pos, &descriptor, n_rows)?;
             typed(path, Cow::Owned(column), request, pos, 2, format)
         })
         .collect();
     let columns = decoded.into_iter().collect::<Result<Vec<_>>>()?;
-    let lines = (0..n_rows as u64).map(|i| i + 2).collect();
+    // Row r is the file's observation r + 1, shown as line r + 2 (the header's line is 1), kept
+    // as one run of lines without a number per row.
+    let lines = (0..n_rows as u64).map(|i| i + 2);
     Ok(Table::from_columns(
         path, format, requests, positions, columns, lines,
     ))
@@ -176,30 +186,13 @@ fn read_column(
                 if scale.is_some() {
                     return Err(unsupported("decimal stored as bytes"));
                 }
-                let mut bad_row = None;
-                let mut row = text.len();
-                each_value(r, max_def, |v| {
-                    match v {
-                        None => text.push(String::new()),
-                        Some(bytes) => match std::str::from_utf8(bytes.data()) {
-                            Ok(s) => text.push(s.to_string()),
-                            Err(_) => {
-                                bad_row.get_or_insert(row);
-                                text.push(String::new());
-                            }
-                        },
-                    }
-                    row += 1;
+                let first_row = text.len();
+                let bad_row = each_text(r, max_def, first_row, |v| {
+                    text.push(v.map_or_else(String::new, str::to_string))
                 })
                 .map_err(failed)?;
                 if let Some(row) = bad_row {
-                    return Err(Error::data(
-                        Location::file(path)
-                            .with_line(row as u64 + 2)
-                            .with_column(position + 1)
-                            .with_field(name.clone()),
-                        "the text is not valid UTF-8 (Parquet strings are UTF-8)",
-                    ));
+                    return Err(not_utf8(path, row, position, &name));
                 }
             }
             ColumnReader::Int96ColumnReader(_) => {
@@ -215,6 +208,86 @@ fn read_column(
     } else {
         SheetColumn::Numbers(numbers)
     })
+}
+
+/// A category column of strings, coded as the pages are decoded, without a `String` per row
+/// (the arm and the subgroup of a million-row extract would be two million of them): the
+/// codes and levels [`typed`] gives the same column read as text, and the same error for text
+/// that is not UTF-8. None when the column is not a plain string column (the general route
+/// reads it, with its messages).
+fn read_category(
+    path: &Path,
+    reader: &SerializedFileReader<bytes::Bytes>,
+    position: usize,
+    descriptor: &ColumnDescriptor,
+    n_rows: usize,
+) -> Result<Option<ColumnData>> {
+    let decimal = matches!(descriptor.logical_type_ref(), Some(LogicalType::Decimal(_)))
+        || descriptor.converted_type() == ConvertedType::DECIMAL;
+    if descriptor.physical_type() != PhysicalType::BYTE_ARRAY
+        || descriptor.max_rep_level() > 0
+        || decimal
+    {
+        return Ok(None);
+    }
+    let failed = |e: parquet::errors::ParquetError| unreadable(path, InputKind::Parquet, e);
+    let max_def = descriptor.max_def_level();
+    let mut category = CategoryBuilder::with_capacity(n_rows);
+    let mut rows = 0;
+    for group in 0..reader.metadata().num_row_groups() {
+        let column_reader = reader
+            .get_row_group(group)
+            .and_then(|g| g.get_column_reader(position))
+            .map_err(failed)?;
+        let ColumnReader::ByteArrayColumnReader(r) = column_reader else {
+            return Ok(None);
+        };
+        let bad_row = each_text(r, max_def, rows, |v| {
+            category.push(v.map_or("", str::trim));
+            rows += 1;
+        })
+        .map_err(failed)?;
+        if let Some(row) = bad_row {
+            return Err(not_utf8(path, row, position, descriptor.name()));
+        }
+    }
+    category.finish().map(Some)
+}
+
+/// The error for a string that is not UTF-8, at 0-based data row `row`.
+fn not_utf8(path: &Path, row: usize, position: usize, name: &str) -> Error {
+    Error::data(
+        Location::file(path)
+            .with_line(row as u64 + 2)
+            .with_column(position + 1)
+            .with_field(name.to_string()),
+        "the text is not valid UTF-8 (Parquet strings are UTF-8)",
+    )
+}
+
+/// Calls `f` with every string of a byte-array column chunk in row order (`None` for a null and
+/// for bytes that are not UTF-8), and returns the first row, counted from `first_row`, whose
+/// bytes are not UTF-8.
+fn each_text(
+    reader: ColumnReaderImpl<ByteArrayType>,
+    max_def: i16,
+    first_row: usize,
+    mut f: impl FnMut(Option<&str>),
+) -> parquet::errors::Result<Option<usize>> {
+    let mut bad_row = None;
+    let mut row = first_row;
+    each_value(reader, max_def, |v| {
+        let text = v.and_then(|bytes| match std::str::from_utf8(bytes.data()) {
+            Ok(text) => Some(text),
+            Err(_) => {
+                bad_row.get_or_insert(row);
+                None
+            }
+        });
+        f(text);
+        row += 1;
+    })?;
+    Ok(bad_row)
 }
 
 /// Calls `f` with every value of a column chunk in row order, `None` for a null (by reference:
@@ -268,4 +341,96 @@ fn timestamp_text(value: i64, unit: &TimeUnit) -> String {
         in_day % 3600 / 60,
         in_day % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parquet::data_type::ByteArray;
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+    use std::sync::Arc;
+
+    /// A Parquet file of one optional string column `g`, in row groups of the given cells (None:
+    /// null), as raw bytes (not UTF-8 where asked).
+    fn strings_file(groups: &[&[Option<&[u8]>]]) -> Vec<u8> {
+        let schema =
+            Arc::new(parse_message_type("message m { optional binary g (UTF8); }").unwrap());
+        let mut out = Vec::new();
+        let mut writer =
+            SerializedFileWriter::new(&mut out, schema, Arc::new(WriterProperties::default()))
+                .unwrap();
+        for cells in groups {
+            let mut group = writer.next_row_group().unwrap();
+            let mut column = group.next_column().unwrap().unwrap();
+            let values: Vec<ByteArray> = cells
+                .iter()
+                .flatten()
+                .map(|v| ByteArray::from(v.to_vec()))
+                .collect();
+            let levels: Vec<i16> = cells.iter().map(|v| i16::from(v.is_some())).collect();
+            column
+                .typed::<ByteArrayType>()
+                .write_batch(&values, Some(&levels), None)
+                .unwrap();
+            column.close().unwrap();
+            group.close().unwrap();
+        }
+        writer.close().unwrap();
+        out
+    }
+
+    fn read(bytes: &[u8], request: ColumnRequest) -> Result<Table> {
+        table(
+            Path::new("p.parquet"),
+            bytes,
+            &[request],
+            CsvFormat::default(),
+        )
+    }
+
+    /// The category route codes the cells exactly as the text route's cells would be coded:
+    /// trimmed, nulls and missing-value codes missing, codes in order of first appearance across
+    /// row groups.
+    #[test]
+    fn a_category_read_from_the_pages_equals_its_text_coded() {
+        let first: &[Option<&[u8]>] = &[
+            Some(b"M"),
+            None,
+            Some(b" F "),
+            Some(b"NA"),
+            Some(b"M"),
+            Some(b""),
+        ];
+        let second: &[Option<&[u8]>] = &[Some(b"x"), Some(b"F"), None, Some(b"."), Some(b"M ")];
+        let bytes = strings_file(&[first, second]);
+        let coded = read(&bytes, ColumnRequest::category("g")).unwrap();
+        let text = read(&bytes, ColumnRequest::text("g")).unwrap();
+        let expected = ColumnData::coded(text.text("g").unwrap()).unwrap();
+        let ColumnData::Codes { levels, codes } = expected else {
+            panic!("coded text is codes")
+        };
+        let (got_levels, got_codes) = coded.categories("g").expect("read as codes");
+        assert_eq!(got_levels, levels.as_slice());
+        assert_eq!(got_codes, codes.as_slice());
+        assert_eq!(got_levels, ["M", "F", "x"]);
+        let m = crate::io::table::MISSING_CODE;
+        assert_eq!(got_codes, [0, m, 1, m, 0, m, 2, 1, m, m, 0]);
+    }
+
+    /// Bytes that are not UTF-8 get the text route's message, naming the row (the fourth).
+    #[test]
+    fn text_that_is_not_utf8_names_its_row_read_as_a_category_too() {
+        let first: &[Option<&[u8]>] = &[Some(b"M"), Some(b"F")];
+        let second: &[Option<&[u8]>] = &[Some(b"M"), Some(&[0xff, 0x41])];
+        let bytes = strings_file(&[first, second]);
+        for request in [ColumnRequest::category("g"), ColumnRequest::text("g")] {
+            let message = read(&bytes, request).unwrap_err().to_string();
+            assert!(
+                message.contains("row 4, column 1 (`g`)") && message.contains("not valid UTF-8"),
+                "{message}"
+            );
+        }
+    }
 }
