@@ -624,23 +624,14 @@ fn few_clusters_print_the_smallest_randomization_p_value_and_pairs_warn() {
         "{}",
         out.stderr
     );
+    // `lotta power` of `clusters` municipalities of 50 in the ratio given.
+    let in_ratio = |clusters: &str, ratio: &str| {
+        let sized = common::with(&args, "--clusters", clusters);
+        let with_ratio = common::with(&common::strs(&sized), "--ratio", ratio);
+        common::lotta(dir.path(), &common::strs(&with_ratio))
+    };
     // 5 municipalities 2:3 have no mirror assignment: 1/10, which also exceeds α.
-    let out = common::lotta(
-        dir.path(),
-        &[
-            "power",
-            "--baseline",
-            "0.3",
-            "--icc",
-            "0.05",
-            "--clusters",
-            "5",
-            "--cluster-size",
-            "50",
-            "--ratio",
-            "2:3",
-        ],
-    );
+    let out = in_ratio("5", "2:3");
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stderr.contains("10 possible assignments"),
@@ -652,22 +643,7 @@ fn few_clusters_print_the_smallest_randomization_p_value_and_pairs_warn() {
     assert!(out.stderr.contains("cannot be reached"), "{}", out.stderr);
     // 169 clusters 2:1 (113 treated): C(169, 113) = 2.69 × 10^45 (R's choose) is past u128 and
     // is given by its size, not as the saturated 340282366920938463463374607431768211455.
-    let out = common::lotta(
-        dir.path(),
-        &[
-            "power",
-            "--baseline",
-            "0.3",
-            "--icc",
-            "0.05",
-            "--clusters",
-            "169",
-            "--cluster-size",
-            "50",
-            "--ratio",
-            "2:1",
-        ],
-    );
+    let out = in_ratio("169", "2:1");
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stderr.contains("169 clusters, 113 treated) has about 2.69 × 10^45 possible assignments; the smallest attainable randomization p-value is 1/N = 3.72e-46"),
