@@ -76,6 +76,21 @@ fn read_typed(
     }
     let path = input.path();
     if input.kind() != InputKind::Csv {
+        // A column of text is tried as numbers on its own first (a Parquet file is decoded
+        // again at every try, and a failed try of the whole table would decode every column).
+        // An error here is left for the whole table's read to report, as it would have.
+        for name in input.text_columns()? {
+            if names.contains(&name) && !keep_text.contains(&name) && !as_text.contains(&name) {
+                let _ = parse_typed(
+                    &|requests| input.table(requests),
+                    std::slice::from_ref(&name),
+                    keep_text,
+                    &mut as_text,
+                    covariates,
+                    numeric_role,
+                );
+            }
+        }
         return parse_typed(
             &|requests| input.table(requests),
             names,

@@ -137,6 +137,16 @@ impl InputFile {
         }
     }
 
+    /// The columns the file declares as text (a Parquet string column); a CSV, Stata, SAS or
+    /// Excel file declares none here (a CSV file's cells are all text, and the others are read
+    /// whole once, so trying a column as numbers costs nothing).
+    pub fn text_columns(&self) -> Result<Vec<String>> {
+        match self.kind {
+            InputKind::Parquet => formats::parquet::text_columns(&self.path, &self.bytes),
+            _ => Ok(Vec::new()),
+        }
+    }
+
     /// The columns that are categorical by declaration (a Stata variable with value labels):
     /// a covariate among them enters as indicators of its labels, never as its codes.
     pub fn labelled_columns(&self) -> Result<Vec<String>> {

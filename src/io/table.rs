@@ -98,15 +98,23 @@ impl CategoryBuilder {
         }
     }
 
-    /// The next row's cell, trimmed already.
-    pub(crate) fn push(&mut self, cell: &str) {
+    /// The next row's cell, trimmed already; returns the code it was given.
+    pub(crate) fn push(&mut self, cell: &str) -> u32 {
         let code = if is_missing(cell) {
             Some(MISSING_CODE)
         } else {
             code_cell(&mut self.coder, cell)
         };
         self.overflowed |= code.is_none();
-        self.codes.push(code.unwrap_or(MISSING_CODE));
+        let code = code.unwrap_or(MISSING_CODE);
+        self.codes.push(code);
+        code
+    }
+
+    /// The next row's cell when it is a cell pushed before, by the code `push` returned then
+    /// (a Parquet dictionary's entry, coded at its first row).
+    pub(crate) fn push_code(&mut self, code: u32) {
+        self.codes.push(code);
     }
 
     pub(crate) fn finish(self) -> Result<ColumnData> {

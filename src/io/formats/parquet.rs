@@ -14,11 +14,13 @@ use crate::io::table::{
 use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as PhysicalType};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::{ByteArrayType, DataType};
-use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::path::Path;
+
+mod pages;
 
 /// Rows decoded per call of a column reader.
 const BATCH: usize = 64 * 1024;
@@ -34,6 +36,17 @@ pub fn headers(path: &Path, bytes: &[u8]) -> Result<Vec<String>> {
     let schema = reader.metadata().file_metadata().schema_descr();
     Ok((0..schema.num_columns())
         .map(|i| schema.column(i).name().to_string())
+        .collect())
+}
+
+/// The columns of strings (one per row: not lists, not decimals stored as bytes), in order.
+pub fn text_columns(path: &Path, bytes: &[u8]) -> Result<Vec<String>> {
+    let reader = open(path, bytes)?;
+    let schema = reader.metadata().file_metadata().schema_descr();
+    Ok((0..schema.num_columns())
+        .map(|i| schema.column(i))
+        .filter(|c| is_flat_string(c))
+        .map(|c| c.name().to_string())
         .collect())
 }
 
@@ -63,6 +76,14 @@ pub fn table(
                 && let Some(codes) = read_category(path, &reader, pos, &descriptor, n_rows)?
             {
                 return Ok(codes);
+            }
+            if matches!(
+                request.kind,
+                ColumnKind::Number | ColumnKind::OptionalNumber
+            ) && let Some(numbers) =
+                read_number_strings(path, &reader, pos, &descriptor, request, format)?
+            {
+                return Ok(numbers);
             }
             let column = read_column(path, &reader, pos, &descriptor, n_rows)?;
             typed(path, Cow::Owned(column), request, pos, 2, format)
@@ -144,11 +165,40 @@ fn read_column(
     } else {
         numbers.reserve(n_rows);
     }
+    // A number column's entry as read by the column reader's arms below.
+    let entry_number = |bytes: &[u8], entries: usize| match descriptor.physical_type() {
+        PhysicalType::DOUBLE => pages::fixed_entries::<8>(bytes, entries, f64::from_le_bytes),
+        PhysicalType::FLOAT => {
+            pages::fixed_entries::<4>(bytes, entries, |b| f64::from(f32::from_le_bytes(b)))
+        }
+        PhysicalType::INT32 => pages::fixed_entries::<4>(bytes, entries, |b| {
+            let x = i32::from_le_bytes(b);
+            scaled(if unsigned {
+                f64::from(x as u32)
+            } else {
+                f64::from(x)
+            })
+        }),
+        PhysicalType::INT64 => pages::fixed_entries::<8>(bytes, entries, |b| {
+            let x = i64::from_le_bytes(b);
+            scaled(if unsigned { x as u64 as f64 } else { x as f64 })
+        }),
+        _ => None,
+    };
     for group in 0..metadata.num_row_groups() {
-        let column_reader = reader
-            .get_row_group(group)
-            .and_then(|g| g.get_column_reader(position))
-            .map_err(failed)?;
+        let row_group = reader.get_row_group(group).map_err(failed)?;
+        if !as_text
+            && let Some(chunk) =
+                dictionary_chunk(row_group.as_ref(), position, max_def).map_err(failed)?
+            && let Some(entries) = entry_number(&chunk.dictionary, chunk.entries)
+        {
+            numbers.extend(chunk.rows.iter().map(|&i| match i {
+                pages::NULL_ROW => f64::NAN,
+                i => entries[i as usize],
+            }));
+            continue;
+        }
+        let column_reader = row_group.get_column_reader(position).map_err(failed)?;
         match column_reader {
             ColumnReader::BoolColumnReader(r) => {
                 each_value(r, max_def, |v| {
@@ -222,12 +272,7 @@ fn read_category(
     descriptor: &ColumnDescriptor,
     n_rows: usize,
 ) -> Result<Option<ColumnData>> {
-    let decimal = matches!(descriptor.logical_type_ref(), Some(LogicalType::Decimal(_)))
-        || descriptor.converted_type() == ConvertedType::DECIMAL;
-    if descriptor.physical_type() != PhysicalType::BYTE_ARRAY
-        || descriptor.max_rep_level() > 0
-        || decimal
-    {
+    if !is_flat_string(descriptor) {
         return Ok(None);
     }
     let failed = |e: parquet::errors::ParquetError| unreadable(path, InputKind::Parquet, e);
@@ -235,10 +280,31 @@ fn read_category(
     let mut category = CategoryBuilder::with_capacity(n_rows);
     let mut rows = 0;
     for group in 0..reader.metadata().num_row_groups() {
-        let column_reader = reader
-            .get_row_group(group)
-            .and_then(|g| g.get_column_reader(position))
-            .map_err(failed)?;
+        let row_group = reader.get_row_group(group).map_err(failed)?;
+        if let Some(chunk) =
+            dictionary_chunk(row_group.as_ref(), position, max_def).map_err(failed)?
+            && let Some(entries) = pages::byte_array_entries(&chunk.dictionary, chunk.entries)
+        {
+            // Each entry is coded at the first row that has it, as the rows would code it one
+            // by one, so the codes are in order of first appearance all the same.
+            let mut entry_codes: Vec<Option<u32>> = vec![None; entries.len()];
+            for &index in &chunk.rows {
+                if index == pages::NULL_ROW {
+                    category.push("");
+                } else if let Some(code) = entry_codes[index as usize] {
+                    category.push_code(code);
+                } else {
+                    let (start, end) = entries[index as usize];
+                    let Ok(text) = std::str::from_utf8(&chunk.dictionary[start..end]) else {
+                        return Err(not_utf8(path, rows, position, descriptor.name()));
+                    };
+                    entry_codes[index as usize] = Some(category.push(text.trim()));
+                }
+                rows += 1;
+            }
+            continue;
+        }
+        let column_reader = row_group.get_column_reader(position).map_err(failed)?;
         let ColumnReader::ByteArrayColumnReader(r) = column_reader else {
             return Ok(None);
         };
@@ -252,6 +318,127 @@ fn read_category(
         }
     }
     category.finish().map(Some)
+}
+
+/// A string column asked for as numbers (the arm and the subgroups are tried as numbers first,
+/// and are read as categories when that fails, at their first row of text), its dictionary's
+/// entries read by [`typed`]'s rules once each, at the first row that has them, so the numbers
+/// and the first error are those of the text route. None when a chunk is not dictionary-encoded
+/// (the text route reads it).
+fn read_number_strings(
+    path: &Path,
+    reader: &SerializedFileReader<bytes::Bytes>,
+    position: usize,
+    descriptor: &ColumnDescriptor,
+    request: &ColumnRequest,
+    format: CsvFormat,
+) -> Result<Option<ColumnData>> {
+    if !is_flat_string(descriptor) {
+        return Ok(None);
+    }
+    let failed = |e: parquet::errors::ParquetError| unreadable(path, InputKind::Parquet, e);
+    let max_def = descriptor.max_def_level();
+    let mut chunks = Vec::new();
+    for group in 0..reader.metadata().num_row_groups() {
+        let row_group = reader.get_row_group(group).map_err(failed)?;
+        let Some(chunk) =
+            dictionary_chunk(row_group.as_ref(), position, max_def).map_err(failed)?
+        else {
+            return Ok(None);
+        };
+        let Some(entries) = pages::byte_array_entries(&chunk.dictionary, chunk.entries) else {
+            return Ok(None);
+        };
+        chunks.push((chunk, entries));
+    }
+    // Text that is not UTF-8 is named before any number: the text route reads every row group
+    // before it converts a cell.
+    let mut first_row = 0;
+    for (chunk, entries) in &chunks {
+        let not_text: Vec<bool> = entries
+            .iter()
+            .map(|&(start, end)| std::str::from_utf8(&chunk.dictionary[start..end]).is_err())
+            .collect();
+        let bad = chunk
+            .rows
+            .iter()
+            .position(|&i| i != pages::NULL_ROW && not_text[i as usize]);
+        if let Some(row) = bad {
+            return Err(not_utf8(path, first_row + row, position, descriptor.name()));
+        }
+        first_row += chunk.rows.len();
+    }
+    // One cell as the text route converts it at its row (a null is an empty cell there).
+    let cell = |row: usize, text: &str| -> Result<Option<f64>> {
+        let one = SheetColumn::Text(vec![text.to_string()]);
+        Ok(
+            match typed(
+                path,
+                Cow::Owned(one),
+                request,
+                position,
+                row as u64 + 2,
+                format,
+            )? {
+                ColumnData::Number(values) => values.first().copied(),
+                _ => None,
+            },
+        )
+    };
+    let mut values = Vec::with_capacity(first_row);
+    let mut null_value = None;
+    let mut row = 0;
+    for (chunk, entries) in &chunks {
+        let mut entry_values: Vec<Option<f64>> = vec![None; entries.len()];
+        for &index in &chunk.rows {
+            let known = if index == pages::NULL_ROW {
+                &mut null_value
+            } else {
+                &mut entry_values[index as usize]
+            };
+            let value = match *known {
+                Some(value) => value,
+                None => {
+                    let text = match index {
+                        pages::NULL_ROW => "",
+                        i => {
+                            let (start, end) = entries[i as usize];
+                            std::str::from_utf8(&chunk.dictionary[start..end]).unwrap_or("")
+                        }
+                    };
+                    let Some(value) = cell(row, text)? else {
+                        return Ok(None);
+                    };
+                    *known = Some(value);
+                    value
+                }
+            };
+            values.push(value);
+            row += 1;
+        }
+    }
+    Ok(Some(ColumnData::Number(values)))
+}
+
+/// Whether a column is one string per row (not a decimal stored as bytes, not a list).
+fn is_flat_string(descriptor: &ColumnDescriptor) -> bool {
+    let decimal = matches!(descriptor.logical_type_ref(), Some(LogicalType::Decimal(_)))
+        || descriptor.converted_type() == ConvertedType::DECIMAL;
+    descriptor.physical_type() == PhysicalType::BYTE_ARRAY
+        && descriptor.max_rep_level() == 0
+        && !decimal
+}
+
+/// A row group's chunk of one column read from its pages by [`pages::dictionary_chunk`], when it
+/// is dictionary-encoded throughout.
+fn dictionary_chunk(
+    row_group: &dyn RowGroupReader,
+    position: usize,
+    max_def: i16,
+) -> parquet::errors::Result<Option<pages::DictionaryChunk>> {
+    let rows = usize::try_from(row_group.metadata().num_rows()).unwrap_or(0);
+    let mut page_reader = row_group.get_column_page_reader(position)?;
+    pages::dictionary_chunk(page_reader.as_mut(), max_def, rows)
 }
 
 /// The error for a string that is not UTF-8, at 0-based data row `row`.
@@ -346,8 +533,8 @@ fn timestamp_text(value: i64, unit: &TimeUnit) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parquet::data_type::ByteArray;
-    use parquet::file::properties::WriterProperties;
+    use parquet::data_type::{ByteArray, DoubleType, FloatType, Int32Type, Int64Type};
+    use parquet::file::properties::{WriterProperties, WriterVersion};
     use parquet::file::writer::SerializedFileWriter;
     use parquet::schema::parser::parse_message_type;
     use std::sync::Arc;
@@ -355,12 +542,14 @@ mod tests {
     /// A Parquet file of one optional string column `g`, in row groups of the given cells (None:
     /// null), as raw bytes (not UTF-8 where asked).
     fn strings_file(groups: &[&[Option<&[u8]>]]) -> Vec<u8> {
+        strings_file_as(groups, WriterProperties::default())
+    }
+
+    fn strings_file_as(groups: &[&[Option<&[u8]>]], settings: WriterProperties) -> Vec<u8> {
         let schema =
             Arc::new(parse_message_type("message m { optional binary g (UTF8); }").unwrap());
         let mut out = Vec::new();
-        let mut writer =
-            SerializedFileWriter::new(&mut out, schema, Arc::new(WriterProperties::default()))
-                .unwrap();
+        let mut writer = SerializedFileWriter::new(&mut out, schema, Arc::new(settings)).unwrap();
         for cells in groups {
             let mut group = writer.next_row_group().unwrap();
             let mut column = group.next_column().unwrap().unwrap();
@@ -432,5 +621,303 @@ mod tests {
                 "{message}"
             );
         }
+    }
+
+    /// Writer settings that store a column's chunks in each way a reader meets: without a
+    /// dictionary (the column reader's route), with one in data pages v1 and v2, in many small
+    /// pages, and with a dictionary that overflows into plain pages within the chunk (the column
+    /// reader's route again, where the values outgrow it: see
+    /// `a_dictionary_that_overflows_into_plain_pages_is_read_by_the_column_reader`). Each with
+    /// whether its chunks are read from their pages, where that does not depend on the values.
+    fn settings() -> Vec<(&'static str, WriterProperties, Option<bool>)> {
+        let builder = WriterProperties::builder;
+        vec![
+            (
+                "plain",
+                builder().set_dictionary_enabled(false).build(),
+                Some(false),
+            ),
+            ("dictionary, pages v1", builder().build(), Some(true)),
+            (
+                "dictionary, pages v2",
+                builder()
+                    .set_writer_version(WriterVersion::PARQUET_2_0)
+                    .build(),
+                Some(true),
+            ),
+            (
+                "dictionary, small pages v1",
+                builder()
+                    .set_write_batch_size(2)
+                    .set_data_page_row_count_limit(2)
+                    .build(),
+                Some(true),
+            ),
+            (
+                "dictionary, small pages v2",
+                builder()
+                    .set_writer_version(WriterVersion::PARQUET_2_0)
+                    .set_write_batch_size(3)
+                    .set_data_page_row_count_limit(3)
+                    .build(),
+                Some(true),
+            ),
+            (
+                "overflowing dictionary",
+                builder()
+                    .set_write_batch_size(1)
+                    .set_dictionary_page_size_limit(8)
+                    .build(),
+                None,
+            ),
+        ]
+    }
+
+    /// Whether every row group of column 0 is read from its pages.
+    fn read_from_pages(bytes: &[u8], max_def: i16) -> bool {
+        let reader = open(Path::new("p.parquet"), bytes).unwrap();
+        (0..reader.metadata().num_row_groups()).all(|g| {
+            let group = reader.get_row_group(g).unwrap();
+            dictionary_chunk(group.as_ref(), 0, max_def)
+                .unwrap()
+                .is_some()
+        })
+    }
+
+    /// The table's column `g` as comparable text: its numbers, codes and levels, or the error.
+    fn shown(result: Result<Table>, request: &ColumnRequest) -> String {
+        match result {
+            Err(e) => format!("error: {e}"),
+            Ok(table) => match request.kind {
+                ColumnKind::Category => format!("{:?}", table.categories(&request.name)),
+                ColumnKind::Text => format!("{:?}", table.text(&request.name)),
+                _ => format!("{:?}", table.number(&request.name)),
+            },
+        }
+    }
+
+    /// A string column read from its dictionary gives what the column reader gives, as a
+    /// category, as numbers and as text: values, codes in order of first appearance, nulls and
+    /// missing-value codes, and the same error at the same row for a cell that is not a
+    /// number, a missing cell where one is required, and bytes that are not UTF-8.
+    #[test]
+    fn strings_read_from_their_dictionary_equal_the_column_readers() {
+        let numbers: &[&[Option<&[u8]>]] = &[
+            &[
+                Some(b" 1"),
+                Some(b"2.5"),
+                None,
+                Some(b"NA"),
+                Some(b"1"),
+                Some(b"-3"),
+            ],
+            &[Some(b"2.5"), Some(b"7"), Some(b"1 ")],
+        ];
+        let labels: &[&[Option<&[u8]>]] = &[
+            &[
+                Some(b"M"),
+                None,
+                Some(b" F "),
+                Some(b"NA"),
+                Some(b"M"),
+                Some(b""),
+            ],
+            &[Some(b"x"), Some(b"F"), None, Some(b"."), Some(b"M ")],
+        ];
+        let stray: &[&[Option<&[u8]>]] = &[&[Some(b"1"), Some(b"2")], &[Some(b"1"), Some(b"two")]];
+        let not_utf8: &[&[Option<&[u8]>]] = &[
+            &[Some(b"1"), Some(b"x")],
+            &[Some(b"1"), Some(&[0xff, 0x41])],
+        ];
+        let requests = [
+            ColumnRequest::category("g"),
+            ColumnRequest::optional_number("g"),
+            ColumnRequest::number("g"),
+            ColumnRequest::text("g"),
+        ];
+        for cells in [numbers, labels, stray, not_utf8] {
+            let plain = strings_file_as(
+                cells,
+                WriterProperties::builder()
+                    .set_dictionary_enabled(false)
+                    .build(),
+            );
+            for (name, settings, from_pages) in settings() {
+                let bytes = strings_file_as(cells, settings);
+                if let Some(from_pages) = from_pages {
+                    assert_eq!(read_from_pages(&bytes, 1), from_pages, "{name}");
+                }
+                for request in &requests {
+                    assert_eq!(
+                        shown(read(&bytes, request.clone()), request),
+                        shown(read(&plain, request.clone()), request),
+                        "{name}, {request:?}, {cells:?}"
+                    );
+                }
+            }
+        }
+        // What the comparisons above compared.
+        let bytes = strings_file(numbers);
+        let optional = read(&bytes, ColumnRequest::optional_number("g")).unwrap();
+        let got: Vec<String> = optional
+            .number("g")
+            .unwrap()
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        assert_eq!(got, ["1", "2.5", "NaN", "NaN", "1", "-3", "2.5", "7", "1"]);
+        let required = read(&bytes, ColumnRequest::number("g"))
+            .unwrap_err()
+            .to_string();
+        assert!(required.contains("missing value"), "{required}");
+        let stray = read(&strings_file(stray), ColumnRequest::optional_number("g"));
+        let stray = stray.unwrap_err().to_string();
+        assert!(
+            stray.contains("`two`") && stray.contains("row 4"),
+            "{stray}"
+        );
+        let bad = read(&strings_file(not_utf8), ColumnRequest::optional_number("g"));
+        assert!(
+            bad.unwrap_err()
+                .to_string()
+                .contains("row 4, column 1 (`g`)")
+        );
+    }
+
+    /// Number columns read from their dictionary give what the column reader gives: doubles,
+    /// floats, unsigned 32-bit integers above `i32::MAX`, scaled decimals and 64-bit integers,
+    /// with nulls, over two row groups.
+    #[test]
+    fn numbers_read_from_their_dictionary_equal_the_column_readers() {
+        let schema = "message m { optional double d; optional float f; \
+                      optional int32 u (UINT_32); optional int32 c (DECIMAL(9,2)); \
+                      optional int64 l; }";
+        let file = |settings: WriterProperties| {
+            let schema = Arc::new(parse_message_type(schema).unwrap());
+            let mut out = Vec::new();
+            let mut writer =
+                SerializedFileWriter::new(&mut out, schema, Arc::new(settings)).unwrap();
+            for group in 0..2 {
+                let levels: Vec<i16> = (0..7).map(|i| i16::from(i != 3)).collect();
+                let base = [1, 2, 1, 5, 2, 1, 9].map(|v| v + group);
+                let mut rows = writer.next_row_group().unwrap();
+                for column in 0..5 {
+                    let mut writer = rows.next_column().unwrap().unwrap();
+                    let present = || base.iter().zip(&levels).filter(|(_, l)| **l == 1);
+                    let lv = Some(levels.as_slice());
+                    match column {
+                        0 => writer.typed::<DoubleType>().write_batch(
+                            &present()
+                                .map(|(v, _)| f64::from(*v) / 4.0)
+                                .collect::<Vec<_>>(),
+                            lv,
+                            None,
+                        ),
+                        1 => writer.typed::<FloatType>().write_batch(
+                            &present().map(|(v, _)| *v as f32 / 8.0).collect::<Vec<_>>(),
+                            lv,
+                            None,
+                        ),
+                        2 => writer.typed::<Int32Type>().write_batch(
+                            &present()
+                                .map(|(v, _)| (u32::MAX - *v as u32) as i32)
+                                .collect::<Vec<_>>(),
+                            lv,
+                            None,
+                        ),
+                        3 => writer.typed::<Int32Type>().write_batch(
+                            &present().map(|(v, _)| -12_345 * v).collect::<Vec<_>>(),
+                            lv,
+                            None,
+                        ),
+                        _ => writer.typed::<Int64Type>().write_batch(
+                            &present()
+                                .map(|(v, _)| i64::from(*v) << 40)
+                                .collect::<Vec<_>>(),
+                            lv,
+                            None,
+                        ),
+                    }
+                    .unwrap();
+                    writer.close().unwrap();
+                }
+                rows.close().unwrap();
+            }
+            writer.close().unwrap();
+            out
+        };
+        let plain = file(
+            WriterProperties::builder()
+                .set_dictionary_enabled(false)
+                .build(),
+        );
+        for (name, settings, from_pages) in settings() {
+            let bytes = file(settings);
+            if let Some(from_pages) = from_pages {
+                assert_eq!(read_from_pages(&bytes, 1), from_pages, "{name}");
+            }
+            for column in ["d", "f", "u", "c", "l"] {
+                let request = ColumnRequest::optional_number(column);
+                assert_eq!(
+                    shown(read(&bytes, request.clone()), &request),
+                    shown(read(&plain, request.clone()), &request),
+                    "{name}, {column}"
+                );
+            }
+        }
+        let table = read(&plain, ColumnRequest::optional_number("u")).unwrap();
+        assert_eq!(table.number("u").unwrap()[0], f64::from(u32::MAX - 1));
+        let table = read(&plain, ColumnRequest::optional_number("c")).unwrap();
+        assert_eq!(table.number("c").unwrap()[1], -246.9);
+        assert!(table.number("c").unwrap()[3].is_nan());
+    }
+
+    /// A writer whose dictionary outgrows its limit writes the rest of the chunk in plain pages:
+    /// such a chunk is read by the column reader, with the same values and codes.
+    #[test]
+    fn a_dictionary_that_overflows_into_plain_pages_is_read_by_the_column_reader() {
+        let texts: Vec<Vec<u8>> = (0..400)
+            .map(|i| format!("level {}", i % 150).into_bytes())
+            .collect();
+        let cells: Vec<Option<&[u8]>> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i % 7 != 3).then_some(t.as_slice()))
+            .collect();
+        let overflowing = WriterProperties::builder()
+            .set_write_batch_size(10)
+            .set_data_page_row_count_limit(10)
+            .set_dictionary_page_size_limit(256)
+            .build();
+        let bytes = strings_file_as(&[&cells], overflowing);
+        assert!(!read_from_pages(&bytes, 1));
+        let plain = strings_file_as(
+            &[&cells],
+            WriterProperties::builder()
+                .set_dictionary_enabled(false)
+                .build(),
+        );
+        for request in [ColumnRequest::category("g"), ColumnRequest::text("g")] {
+            assert_eq!(
+                shown(read(&bytes, request.clone()), &request),
+                shown(read(&plain, request.clone()), &request)
+            );
+        }
+        // The first pages hold a dictionary: the reader meets both kinds in one chunk.
+        let reader = open(Path::new("p.parquet"), &bytes).unwrap();
+        let group = reader.get_row_group(0).unwrap();
+        let mut pages = group.get_column_page_reader(0).unwrap();
+        let mut kinds = Vec::new();
+        while let Some(page) = pages.get_next_page().unwrap() {
+            kinds.push(page.encoding());
+        }
+        assert!(
+            kinds.contains(&parquet::basic::Encoding::RLE_DICTIONARY),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds.contains(&parquet::basic::Encoding::PLAIN),
+            "{kinds:?}"
+        );
     }
 }
