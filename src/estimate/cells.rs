@@ -100,6 +100,8 @@ struct RowValues<'a> {
 }
 
 impl RowValues<'_> {
+    /// Row i's values (the row-by-row reference pass of the tests).
+    #[cfg(test)]
     fn fill(&self, i: usize, v: &mut [f64]) {
         for (slot, column) in v.iter_mut().zip(&self.x) {
             *slot = column[i];
@@ -131,59 +133,66 @@ type CellMoments = (Vec<Moments>, Vec<Option<usize>>);
 /// cell; None when a row has no cell or a value is not finite.
 fn moments(rows: &[usize], values: &RowValues<'_>, cells: &Cells<'_>) -> Option<CellMoments> {
     let q = values.x.len() + 1;
-    // Each worker's gather buffers, reused from block to block (fresh ones per block were
-    // 0.6 MB of new memory each, 40 MB over a million rows).
-    let buffers = || (Vec::<usize>::new(), Vec::<f64>::new());
+    let triangle = q * (q + 1) / 2;
+    // Each worker's buffers, reused from block to block (fresh ones per block were 0.6 MB of
+    // new memory each, 40 MB over a million rows).
+    let buffers = || (ByCell::default(), Vec::<[f64; LANES]>::new());
     let parts: Vec<Option<CellMoments>> = row_blocks(rows.len())
         .par_iter()
-        .map_init(buffers, |(block_cells, block_values), &(a, b)| {
+        .map_init(buffers, |(by_cell, lanes), &(a, b)| {
+            // The block's rows by cell, column by column; then per cell its means and the
+            // cross-products about them over CHUNK_ROWS rows at a time (the upper triangle,
+            // in LANES partial sums, as in [`second_pass`]).
+            by_cell.gather(&rows[a..b], values, cells, None)?;
+            if !by_cell.values.iter().all(|x| x.is_finite()) {
+                return None;
+            }
             let mut sums = vec![Moments::new(q); cells.count];
             let mut first = vec![None; cells.count];
-            // Means first, then the cross-products about them. The first sweep gathers the
-            // block's rows (cell and values) into a small row-major buffer that the second
-            // reads from cache, instead of gathering every column by row index again.
-            block_cells.clear();
-            block_values.clear();
-            block_values.resize((b - a) * q, 0.0);
-            for ((p, &i), v) in rows[a..b]
-                .iter()
-                .enumerate()
-                .zip(block_values.chunks_exact_mut(q))
-            {
-                let c = cells.of(i)?;
-                values.fill(i, v);
-                if !v.iter().all(|x| x.is_finite()) {
-                    return None;
-                }
-                block_cells.push(c);
+            for (p, &c) in by_cell.cell.iter().enumerate() {
                 first[c].get_or_insert(a + p);
-                let m = &mut sums[c];
-                m.n += 1.0;
-                for (s, x) in m.mean.iter_mut().zip(v.iter()) {
-                    *s += x;
-                }
             }
-            for m in &mut sums {
-                if m.n > 0.0 {
-                    let n = m.n;
-                    m.mean.iter_mut().for_each(|s| *s /= n);
+            for (c, m) in sums.iter_mut().enumerate() {
+                let std::ops::Range {
+                    start: from,
+                    end: to,
+                } = by_cell.of(c);
+                if from == to {
+                    continue;
                 }
-            }
-            for (&c, v) in block_cells.iter().zip(block_values.chunks_exact_mut(q)) {
-                let m = &mut sums[c];
-                for (x, mean) in v.iter_mut().zip(&m.mean) {
-                    *x -= mean;
+                m.n = (to - from) as f64;
+                for (j, mean) in m.mean.iter_mut().enumerate() {
+                    let mut acc = [0.0; LANES];
+                    add_values(&mut acc, by_cell.column(j, from, to - from));
+                    *mean = lanes_total(&acc) / m.n;
                 }
-                for r in 0..q {
-                    for col in r..q {
-                        m.scatter[r * q + col] += v[r] * v[col];
+                let at = |j: usize| j * by_cell.rows;
+                for (j, &mean) in m.mean.iter().enumerate() {
+                    for x in &mut by_cell.values[at(j) + from..at(j) + to] {
+                        *x -= mean;
                     }
                 }
-            }
-            for m in &mut sums {
+                lanes.clear();
+                lanes.resize(triangle, [0.0; LANES]);
+                for chunk_from in (from..to).step_by(CHUNK_ROWS) {
+                    let len = CHUNK_ROWS.min(to - chunk_from);
+                    let mut acc = lanes.iter_mut();
+                    for r in 0..q {
+                        for col in r..q {
+                            add_products(
+                                acc.next()?,
+                                by_cell.column(r, chunk_from, len),
+                                by_cell.column(col, chunk_from, len),
+                            );
+                        }
+                    }
+                }
+                let mut totals = lanes.iter();
                 for r in 0..q {
-                    for col in 0..r {
-                        m.scatter[r * q + col] = m.scatter[col * q + r];
+                    for col in r..q {
+                        let v = lanes_total(totals.next()?);
+                        m.scatter[r * q + col] = v;
+                        m.scatter[col * q + r] = v;
                     }
                 }
             }
@@ -585,17 +594,95 @@ fn lanes_total(acc: &[f64; LANES]) -> f64 {
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
 }
 
-/// Each worker's buffers for [`second_pass`], reused from block to block.
+/// A block's rows sorted by cell ([`ByCell::gather`]), in buffers a worker reuses from block to
+/// block.
 #[derive(Default)]
-struct PassBuffers {
+struct ByCell {
     /// Each row's cell, and its place in the block's rows sorted by cell.
     cell: Vec<usize>,
     slot: Vec<usize>,
-    /// Per cell: rows in the block, then where its rows start in the sorted order.
+    /// Where each cell's rows start in the sorted order (cell c: start[c]..start[c + 1]), and
+    /// the next free place of each while sorting.
     start: Vec<usize>,
-    /// The block's centred values, column by column (x_1 … x_p, then y), each column's rows
-    /// sorted by cell.
+    next: Vec<usize>,
+    /// The block's values column by column (x_1 … x_p, then y), each column's rows sorted by
+    /// cell: `rows` entries per column.
     values: Vec<f64>,
+    rows: usize,
+}
+
+impl ByCell {
+    /// The rows of `block` sorted by cell (a counting sort: stable, so each cell's rows keep
+    /// their order), with their values less `centre` (q per cell, flat) where given; None when
+    /// a row has no cell.
+    fn gather(
+        &mut self,
+        block: &[usize],
+        values: &RowValues<'_>,
+        cells: &Cells<'_>,
+        centre: Option<&[f64]>,
+    ) -> Option<()> {
+        let q = values.x.len() + 1;
+        let m = block.len();
+        self.rows = m;
+        self.cell.clear();
+        self.start.clear();
+        self.start.resize(cells.count + 1, 0);
+        for &i in block {
+            let c = cells.of(i)?;
+            self.cell.push(c);
+            self.start[c + 1] += 1;
+        }
+        for c in 0..cells.count {
+            self.start[c + 1] += self.start[c];
+        }
+        self.next.clear();
+        self.next.extend_from_slice(&self.start[..cells.count]);
+        self.slot.clear();
+        for &c in &self.cell {
+            self.slot.push(self.next[c]);
+            self.next[c] += 1;
+        }
+        self.values.clear();
+        self.values.resize(q * m, 0.0);
+        let columns = values.x.iter().copied().chain([values.y]);
+        for (j, (column, out)) in columns
+            .zip(self.values.chunks_exact_mut(m.max(1)))
+            .enumerate()
+        {
+            match centre {
+                Some(means) => {
+                    for ((&i, &c), &s) in block.iter().zip(&self.cell).zip(&self.slot) {
+                        out[s] = column[i] - means[c * q + j];
+                    }
+                }
+                None => {
+                    for (&i, &s) in block.iter().zip(&self.slot) {
+                        out[s] = column[i];
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// Cell c's rows: a range of the sorted order.
+    fn of(&self, c: usize) -> std::ops::Range<usize> {
+        self.start[c]..self.start[c + 1]
+    }
+
+    /// Column j's values at places `from..from + len` of the sorted order.
+    fn column(&self, j: usize, from: usize, len: usize) -> &[f64] {
+        let at = j * self.rows + from;
+        &self.values[at..at + len]
+    }
+}
+
+/// Each worker's buffers for [`second_pass`], reused from block to block.
+#[derive(Default)]
+struct PassBuffers {
+    /// The block's rows by cell, their values centred at their cell's means.
+    by_cell: ByCell,
     /// Per row of a chunk: residual, leverage, the leverage's inner sum, ω, and ω d_r.
     e: Vec<f64>,
     h: Vec<f64>,
@@ -631,13 +718,8 @@ fn second_pass(
     let parts: Vec<Option<Vec<CellWeights>>> = row_blocks(rows.len())
         .par_iter()
         .map_init(PassBuffers::default, |buffers, &(a, b)| {
-            let block = &rows[a..b];
-            let m = block.len();
             let PassBuffers {
-                cell,
-                slot,
-                start,
-                values: gathered,
+                by_cell,
                 e,
                 h,
                 inner,
@@ -645,38 +727,16 @@ fn second_pass(
                 weighted,
                 lanes,
             } = buffers;
-            cell.clear();
-            start.clear();
-            start.resize(cells.count + 1, 0);
-            for &i in block {
-                let c = cells.of(i)?;
-                per_cell.get(c)?.as_ref()?;
-                cell.push(c);
-                start[c + 1] += 1;
-            }
-            for c in 0..cells.count {
-                start[c + 1] += start[c];
-            }
-            slot.clear();
-            let mut next = start.clone();
-            for &c in cell.iter() {
-                slot.push(next[c]);
-                next[c] += 1;
-            }
-            gathered.clear();
-            gathered.resize(q * m, 0.0);
-            let columns = values.x.iter().copied().chain([values.y]);
-            for (j, (column, out)) in columns.zip(gathered.chunks_exact_mut(m)).enumerate() {
-                for ((&i, &c), &s) in block.iter().zip(cell.iter()).zip(slot.iter()) {
-                    out[s] = column[i] - means[c * q + j];
-                }
-            }
+            by_cell.gather(&rows[a..b], values, cells, Some(&means))?;
             for buffer in [&mut *e, &mut *h, &mut *inner, &mut *omega, &mut *weighted] {
                 buffer.resize(CHUNK_ROWS, 0.0);
             }
             let mut sums = vec![CellWeights::zero(p); cells.count];
             for (c, total) in sums.iter_mut().enumerate() {
-                let (from, to) = (start[c], start[c + 1]);
+                let std::ops::Range {
+                    start: from,
+                    end: to,
+                } = by_cell.of(c);
                 if from == to {
                     continue;
                 }
@@ -687,7 +747,7 @@ fn second_pass(
                 let (w1_lanes, w2_lanes) = rest.split_at_mut(p);
                 for chunk_from in (from..to).step_by(CHUNK_ROWS) {
                     let len = CHUNK_ROWS.min(to - chunk_from);
-                    let column = |j: usize| &gathered[j * m + chunk_from..j * m + chunk_from + len];
+                    let column = |j: usize| by_cell.column(j, chunk_from, len);
                     let (e, h, inner) = (&mut e[..len], &mut h[..len], &mut inner[..len]);
                     let (omega, weighted) = (&mut omega[..len], &mut weighted[..len]);
                     // e = residual + (y − ȳ_c) − slope'd.
@@ -1473,6 +1533,94 @@ mod tests {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// The blocked moments pass (rows gathered by cell, partial sums in lanes, the upper
+    /// triangle) against each cell's means and centred cross-products taken row by row: the
+    /// same up to the order of the sums, with a cell of one row and a covariate constant in a
+    /// cell, over several blocks; the same bits on one thread and on two.
+    #[test]
+    fn blocked_moments_agree_with_the_row_by_row_sums() {
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let two = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        for arms in [2, 3] {
+            let data = edge_data(40_000, arms, true);
+            let y = &data.outcomes[0].1;
+            let by = &data.by[0];
+            let x: Vec<&[f64]> = data
+                .covariates
+                .iter()
+                .map(|c| match &c.values {
+                    CovariateValues::Number(v) => v.as_slice(),
+                    _ => unreachable!(),
+                })
+                .collect();
+            let q = x.len() + 1;
+            let values = RowValues { x, y };
+            let cells = Cells {
+                codes: &data.treatment.codes,
+                partition: Some(by.codes.as_slice()),
+                levels: 3,
+                count: arms * 3,
+            };
+            let all: Vec<usize> = (0..data.n_rows()).collect();
+            let run = |pool: &rayon::ThreadPool| pool.install(|| moments(&all, &values, &cells));
+            let (blocked, first) = run(&one).unwrap();
+            let (again, first_again) = run(&two).unwrap();
+            assert_eq!(first, first_again);
+            for (a, b) in blocked.iter().zip(&again) {
+                assert_eq!((a.n, &a.mean, &a.scatter), (b.n, &b.mean, &b.scatter));
+            }
+            let mut v = vec![0.0; q];
+            for (c, got) in blocked.iter().enumerate() {
+                let members: Vec<usize> = all
+                    .iter()
+                    .copied()
+                    .filter(|&i| cells.of(i) == Some(c))
+                    .collect();
+                assert_eq!(got.n, members.len() as f64);
+                assert_eq!(first[c], members.first().copied());
+                let mut mean = vec![0.0; q];
+                let mut size = vec![0.0; q];
+                for &i in &members {
+                    values.fill(i, &mut v);
+                    for j in 0..q {
+                        mean[j] += v[j] / got.n;
+                        size[j] += v[j].abs() / got.n;
+                    }
+                }
+                let mut scatter = vec![0.0; q * q];
+                let mut scale = vec![0.0; q * q];
+                for &i in &members {
+                    values.fill(i, &mut v);
+                    for r in 0..q {
+                        for col in 0..q {
+                            let product = (v[r] - mean[r]) * (v[col] - mean[col]);
+                            scatter[r * q + col] += product;
+                            scale[r * q + col] += product.abs() + size[r] * size[col] * 1e-3;
+                        }
+                    }
+                }
+                for j in 0..q {
+                    assert!(
+                        (got.mean[j] - mean[j]).abs() <= 1e-13 * size[j],
+                        "{arms} arms, cell {c}"
+                    );
+                }
+                for ((g, w), s) in got.scatter.iter().zip(&scatter).zip(&scale) {
+                    assert!(
+                        (g - w).abs() <= 1e-12 * s,
+                        "{arms} arms, cell {c}: {g} against {w}"
+                    );
                 }
             }
         }
