@@ -100,6 +100,8 @@ struct RowValues<'a> {
 }
 
 impl RowValues<'_> {
+    /// Row i's values (the row-by-row reference pass of the tests).
+    #[cfg(test)]
     fn fill(&self, i: usize, v: &mut [f64]) {
         for (slot, column) in v.iter_mut().zip(&self.x) {
             *slot = column[i];
@@ -131,59 +133,66 @@ type CellMoments = (Vec<Moments>, Vec<Option<usize>>);
 /// cell; None when a row has no cell or a value is not finite.
 fn moments(rows: &[usize], values: &RowValues<'_>, cells: &Cells<'_>) -> Option<CellMoments> {
     let q = values.x.len() + 1;
-    // Each worker's gather buffers, reused from block to block (fresh ones per block were
-    // 0.6 MB of new memory each, 40 MB over a million rows).
-    let buffers = || (Vec::<usize>::new(), Vec::<f64>::new());
+    let triangle = q * (q + 1) / 2;
+    // Each worker's buffers, reused from block to block (fresh ones per block were 0.6 MB of
+    // new memory each, 40 MB over a million rows).
+    let buffers = || (ByCell::default(), Vec::<[f64; LANES]>::new());
     let parts: Vec<Option<CellMoments>> = row_blocks(rows.len())
         .par_iter()
-        .map_init(buffers, |(block_cells, block_values), &(a, b)| {
+        .map_init(buffers, |(by_cell, lanes), &(a, b)| {
+            // The block's rows by cell, column by column; then per cell its means and the
+            // cross-products about them over CHUNK_ROWS rows at a time (the upper triangle,
+            // in LANES partial sums, as in [`second_pass`]).
+            by_cell.gather(&rows[a..b], values, cells, None)?;
+            if !by_cell.values.iter().all(|x| x.is_finite()) {
+                return None;
+            }
             let mut sums = vec![Moments::new(q); cells.count];
             let mut first = vec![None; cells.count];
-            // Means first, then the cross-products about them. The first sweep gathers the
-            // block's rows (cell and values) into a small row-major buffer that the second
-            // reads from cache, instead of gathering every column by row index again.
-            block_cells.clear();
-            block_values.clear();
-            block_values.resize((b - a) * q, 0.0);
-            for ((p, &i), v) in rows[a..b]
-                .iter()
-                .enumerate()
-                .zip(block_values.chunks_exact_mut(q))
-            {
-                let c = cells.of(i)?;
-                values.fill(i, v);
-                if !v.iter().all(|x| x.is_finite()) {
-                    return None;
-                }
-                block_cells.push(c);
+            for (p, &c) in by_cell.cell.iter().enumerate() {
                 first[c].get_or_insert(a + p);
-                let m = &mut sums[c];
-                m.n += 1.0;
-                for (s, x) in m.mean.iter_mut().zip(v.iter()) {
-                    *s += x;
-                }
             }
-            for m in &mut sums {
-                if m.n > 0.0 {
-                    let n = m.n;
-                    m.mean.iter_mut().for_each(|s| *s /= n);
+            for (c, m) in sums.iter_mut().enumerate() {
+                let std::ops::Range {
+                    start: from,
+                    end: to,
+                } = by_cell.of(c);
+                if from == to {
+                    continue;
                 }
-            }
-            for (&c, v) in block_cells.iter().zip(block_values.chunks_exact_mut(q)) {
-                let m = &mut sums[c];
-                for (x, mean) in v.iter_mut().zip(&m.mean) {
-                    *x -= mean;
+                m.n = (to - from) as f64;
+                for (j, mean) in m.mean.iter_mut().enumerate() {
+                    let mut acc = [0.0; LANES];
+                    add_values(&mut acc, by_cell.column(j, from, to - from));
+                    *mean = lanes_total(&acc) / m.n;
                 }
-                for r in 0..q {
-                    for col in r..q {
-                        m.scatter[r * q + col] += v[r] * v[col];
+                let at = |j: usize| j * by_cell.rows;
+                for (j, &mean) in m.mean.iter().enumerate() {
+                    for x in &mut by_cell.values[at(j) + from..at(j) + to] {
+                        *x -= mean;
                     }
                 }
-            }
-            for m in &mut sums {
+                lanes.clear();
+                lanes.resize(triangle, [0.0; LANES]);
+                for chunk_from in (from..to).step_by(CHUNK_ROWS) {
+                    let len = CHUNK_ROWS.min(to - chunk_from);
+                    let mut acc = lanes.iter_mut();
+                    for r in 0..q {
+                        for col in r..q {
+                            add_products(
+                                acc.next()?,
+                                by_cell.column(r, chunk_from, len),
+                                by_cell.column(col, chunk_from, len),
+                            );
+                        }
+                    }
+                }
+                let mut totals = lanes.iter();
                 for r in 0..q {
-                    for col in 0..r {
-                        m.scatter[r * q + col] = m.scatter[col * q + r];
+                    for col in r..q {
+                        let v = lanes_total(totals.next()?);
+                        m.scatter[r * q + col] = v;
+                        m.scatter[col * q + r] = v;
                     }
                 }
             }
@@ -479,6 +488,327 @@ fn design(
     Design { names, cells }
 }
 
+/// One cell's pieces of the second pass ([`fit`]): the residual at the cell mean and its slope
+/// in d (e = residual + (y − ȳ_c) − slope'd), and the leverage h = h0 + 2 h1'd + d'H2 d with H2
+/// packed as [`packed_symmetric`] gives it.
+struct CellFit {
+    residual: f64,
+    slope: Vec<f64>,
+    h0: f64,
+    h1: Vec<f64>,
+    h2: Vec<f64>,
+}
+
+/// The upper triangle of a p × p matrix m, row by row (r ≤ c), with each off-diagonal entry
+/// m_rc + m_cr: then d'md = Σ_{r ≤ c} packed_rc d_r d_c, p(p + 1)/2 products instead of p².
+fn packed_symmetric(p: usize, m: impl Fn(usize, usize) -> f64) -> Vec<f64> {
+    (0..p)
+        .flat_map(|r| (r..p).map(move |c| (r, c)))
+        .map(|(r, c)| if r == c { m(r, r) } else { m(r, c) + m(c, r) })
+        .collect()
+}
+
+/// One cell's sums of the second pass: W0 = Σ ω_i, W1 = Σ ω_i d_i and the upper triangle of
+/// W2 = Σ ω_i d_i d_i', row by row (r ≤ c).
+#[derive(Debug, Clone, PartialEq)]
+struct CellWeights {
+    w0: f64,
+    w1: Vec<f64>,
+    w2: Vec<f64>,
+}
+
+impl CellWeights {
+    fn zero(p: usize) -> CellWeights {
+        CellWeights {
+            w0: 0.0,
+            w1: vec![0.0; p],
+            w2: vec![0.0; p * (p + 1) / 2],
+        }
+    }
+
+    fn add(&mut self, other: &CellWeights) {
+        self.w0 += other.w0;
+        for (t, x) in self.w1.iter_mut().zip(&other.w1) {
+            *t += x;
+        }
+        for (t, x) in self.w2.iter_mut().zip(&other.w2) {
+            *t += x;
+        }
+    }
+
+    /// W2 whole (symmetric), from its upper triangle.
+    fn w2_matrix(&self, p: usize) -> DMatrix<f64> {
+        let mut w2 = DMatrix::zeros(p, p);
+        let mut packed = self.w2.iter();
+        for r in 0..p {
+            for c in r..p {
+                let v = packed.next().copied().unwrap_or(0.0);
+                w2[(r, c)] = v;
+                w2[(c, r)] = v;
+            }
+        }
+        w2
+    }
+}
+
+/// Rows of one cell taken together in the second pass: their centred values (a few kB per
+/// column) stay in the first-level cache while every product of the leverage and of W2 runs
+/// over them.
+const CHUNK_ROWS: usize = 256;
+
+/// Independent partial sums per total in the second pass: the loops over a chunk's rows then
+/// have no dependence from one row to the next and the compiler vectorises them (a single
+/// running sum must be taken in row order, one addition at a time). Fixed, so the digits do
+/// not depend on the machine or the thread count.
+const LANES: usize = 8;
+
+/// acc_l += Σ_{i ≡ l (mod LANES)} a_i b_i.
+fn add_products(acc: &mut [f64; LANES], a: &[f64], b: &[f64]) {
+    let mut a = a.chunks_exact(LANES);
+    let mut b = b.chunks_exact(LANES);
+    for (x, y) in (&mut a).zip(&mut b) {
+        for l in 0..LANES {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    for ((s, x), y) in acc.iter_mut().zip(a.remainder()).zip(b.remainder()) {
+        *s += x * y;
+    }
+}
+
+/// acc_l += Σ_{i ≡ l (mod LANES)} a_i.
+fn add_values(acc: &mut [f64; LANES], a: &[f64]) {
+    let mut a = a.chunks_exact(LANES);
+    for x in &mut a {
+        for l in 0..LANES {
+            acc[l] += x[l];
+        }
+    }
+    for (s, x) in acc.iter_mut().zip(a.remainder()) {
+        *s += x;
+    }
+}
+
+/// The partial sums added up, in a fixed order.
+fn lanes_total(acc: &[f64; LANES]) -> f64 {
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+}
+
+/// A block's rows sorted by cell ([`ByCell::gather`]), in buffers a worker reuses from block to
+/// block.
+#[derive(Default)]
+struct ByCell {
+    /// Each row's cell, and its place in the block's rows sorted by cell.
+    cell: Vec<usize>,
+    slot: Vec<usize>,
+    /// Where each cell's rows start in the sorted order (cell c: start[c]..start[c + 1]), and
+    /// the next free place of each while sorting.
+    start: Vec<usize>,
+    next: Vec<usize>,
+    /// The block's values column by column (x_1 … x_p, then y), each column's rows sorted by
+    /// cell: `rows` entries per column.
+    values: Vec<f64>,
+    rows: usize,
+}
+
+impl ByCell {
+    /// The rows of `block` sorted by cell (a counting sort: stable, so each cell's rows keep
+    /// their order), with their values less `centre` (q per cell, flat) where given; None when
+    /// a row has no cell.
+    fn gather(
+        &mut self,
+        block: &[usize],
+        values: &RowValues<'_>,
+        cells: &Cells<'_>,
+        centre: Option<&[f64]>,
+    ) -> Option<()> {
+        let q = values.x.len() + 1;
+        let m = block.len();
+        self.rows = m;
+        self.cell.clear();
+        self.start.clear();
+        self.start.resize(cells.count + 1, 0);
+        for &i in block {
+            let c = cells.of(i)?;
+            self.cell.push(c);
+            self.start[c + 1] += 1;
+        }
+        for c in 0..cells.count {
+            self.start[c + 1] += self.start[c];
+        }
+        self.next.clear();
+        self.next.extend_from_slice(&self.start[..cells.count]);
+        self.slot.clear();
+        for &c in &self.cell {
+            self.slot.push(self.next[c]);
+            self.next[c] += 1;
+        }
+        self.values.clear();
+        self.values.resize(q * m, 0.0);
+        let columns = values.x.iter().copied().chain([values.y]);
+        for (j, (column, out)) in columns
+            .zip(self.values.chunks_exact_mut(m.max(1)))
+            .enumerate()
+        {
+            match centre {
+                Some(means) => {
+                    for ((&i, &c), &s) in block.iter().zip(&self.cell).zip(&self.slot) {
+                        out[s] = column[i] - means[c * q + j];
+                    }
+                }
+                None => {
+                    for (&i, &s) in block.iter().zip(&self.slot) {
+                        out[s] = column[i];
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// Cell c's rows: a range of the sorted order.
+    fn of(&self, c: usize) -> std::ops::Range<usize> {
+        self.start[c]..self.start[c + 1]
+    }
+
+    /// Column j's values at places `from..from + len` of the sorted order.
+    fn column(&self, j: usize, from: usize, len: usize) -> &[f64] {
+        let at = j * self.rows + from;
+        &self.values[at..at + len]
+    }
+}
+
+/// Each worker's buffers for [`second_pass`], reused from block to block.
+#[derive(Default)]
+struct PassBuffers {
+    /// The block's rows by cell, their values centred at their cell's means.
+    by_cell: ByCell,
+    /// Per row of a chunk: residual, leverage, the leverage's inner sum, ω, and ω d_r.
+    e: Vec<f64>,
+    h: Vec<f64>,
+    inner: Vec<f64>,
+    omega: Vec<f64>,
+    weighted: Vec<f64>,
+    /// Partial sums of one cell: W0, W1 (p), W2 (p(p + 1)/2).
+    lanes: Vec<[f64; LANES]>,
+}
+
+/// The second pass of [`fit`]: each row's residual e, leverage h and weight ω (`hc_weight`),
+/// summed per cell as W0, W1, W2 ([`CellWeights`]); None when a row has no cell or fit, or a
+/// weight gives up. A block's rows are gathered by cell into columns of centred values, then
+/// each cell's rows are taken CHUNK_ROWS at a time with every product over the chunk's rows
+/// (vectorised; the leverage's quadratic form and W2 over the upper triangle only). The blocks
+/// are fixed ([`row_blocks`]) and merged in order, so the sums never depend on the thread count.
+fn second_pass(
+    se: SeType,
+    rows: &[usize],
+    values: &RowValues<'_>,
+    cells: &Cells<'_>,
+    moments: &[Moments],
+    per_cell: &[Option<CellFit>],
+) -> Option<Vec<CellWeights>> {
+    let p = values.x.len();
+    let q = p + 1;
+    let triangle = p * (p + 1) / 2;
+    // The cells' means, flat: cell c's at c·q.
+    let means: Vec<f64> = moments
+        .iter()
+        .flat_map(|m| m.mean.iter().copied().chain(std::iter::repeat(0.0)).take(q))
+        .collect();
+    let parts: Vec<Option<Vec<CellWeights>>> = row_blocks(rows.len())
+        .par_iter()
+        .map_init(PassBuffers::default, |buffers, &(a, b)| {
+            let PassBuffers {
+                by_cell,
+                e,
+                h,
+                inner,
+                omega,
+                weighted,
+                lanes,
+            } = buffers;
+            by_cell.gather(&rows[a..b], values, cells, Some(&means))?;
+            for buffer in [&mut *e, &mut *h, &mut *inner, &mut *omega, &mut *weighted] {
+                buffer.resize(CHUNK_ROWS, 0.0);
+            }
+            let mut sums = vec![CellWeights::zero(p); cells.count];
+            for (c, total) in sums.iter_mut().enumerate() {
+                let std::ops::Range {
+                    start: from,
+                    end: to,
+                } = by_cell.of(c);
+                if from == to {
+                    continue;
+                }
+                let fit = per_cell.get(c)?.as_ref()?;
+                lanes.clear();
+                lanes.resize(1 + p + triangle, [0.0; LANES]);
+                let (w0_lanes, rest) = lanes.split_at_mut(1);
+                let (w1_lanes, w2_lanes) = rest.split_at_mut(p);
+                for chunk_from in (from..to).step_by(CHUNK_ROWS) {
+                    let len = CHUNK_ROWS.min(to - chunk_from);
+                    let column = |j: usize| by_cell.column(j, chunk_from, len);
+                    let (e, h, inner) = (&mut e[..len], &mut h[..len], &mut inner[..len]);
+                    let (omega, weighted) = (&mut omega[..len], &mut weighted[..len]);
+                    // e = residual + (y − ȳ_c) − slope'd.
+                    for (e, y) in e.iter_mut().zip(column(p)) {
+                        *e = fit.residual + y;
+                    }
+                    for (r, &slope) in fit.slope.iter().enumerate() {
+                        for (e, d) in e.iter_mut().zip(column(r)) {
+                            *e -= slope * d;
+                        }
+                    }
+                    // h = h0 + Σ_r d_r (2 h1_r + Σ_{c ≥ r} H2_rc d_c), H2 packed.
+                    h.fill(fit.h0);
+                    let mut packed = fit.h2.iter();
+                    for (r, &h1) in fit.h1.iter().enumerate() {
+                        inner.fill(2.0 * h1);
+                        for col in r..p {
+                            let coefficient = *packed.next()?;
+                            for (s, d) in inner.iter_mut().zip(column(col)) {
+                                *s += coefficient * d;
+                            }
+                        }
+                        for ((h, s), d) in h.iter_mut().zip(inner.iter()).zip(column(r)) {
+                            *h += d * s;
+                        }
+                    }
+                    for ((w, &e), &h) in omega.iter_mut().zip(e.iter()).zip(h.iter()) {
+                        *w = hc_weight(se, e, h)?;
+                    }
+                    add_values(&mut w0_lanes[0], omega);
+                    let mut w2_next = w2_lanes.iter_mut();
+                    for (r, w1) in w1_lanes.iter_mut().enumerate() {
+                        for ((o, w), d) in weighted.iter_mut().zip(omega.iter()).zip(column(r)) {
+                            *o = w * d;
+                        }
+                        add_values(w1, weighted);
+                        for col in r..p {
+                            add_products(w2_next.next()?, weighted, column(col));
+                        }
+                    }
+                }
+                total.w0 = lanes_total(&w0_lanes[0]);
+                for (t, acc) in total.w1.iter_mut().zip(w1_lanes.iter()) {
+                    *t = lanes_total(acc);
+                }
+                for (t, acc) in total.w2.iter_mut().zip(w2_lanes.iter()) {
+                    *t = lanes_total(acc);
+                }
+            }
+            Some(sums)
+        })
+        .collect();
+    let mut weights = vec![CellWeights::zero(p); cells.count];
+    for part in parts {
+        for (total, w) in weights.iter_mut().zip(&part?) {
+            total.add(w);
+        }
+    }
+    Some(weights)
+}
+
 /// The effects of `wanted` (terms of the model) and their joint variance, for a fit of `y` on
 /// the `lin` or `ols` design over `rows` (with the level indicators of `interaction`); None
 /// when this route does not apply or gives up (the caller then fits as before).
@@ -648,13 +978,6 @@ pub(crate) fn fit(
     let gamma = DVector::from_column_slice(&normal.gamma);
     let a_inv = &normal.a_inv;
     // Per cell: the residual at the cell mean, its slope in d, and the leverage's pieces.
-    struct CellFit {
-        residual: f64,
-        slope: Vec<f64>,
-        h0: f64,
-        h1: Vec<f64>,
-        h2: Vec<f64>,
-    }
     let mut per_cell: Vec<Option<CellFit>> = (0..cells.count).map(|_| None).collect();
     for (c, mu, b) in &maps {
         let centred = mu - &shift;
@@ -665,75 +988,19 @@ pub(crate) fn fit(
             slope: (b.transpose() * &gamma).iter().copied().collect(),
             h0: centred.dot(&a_mu),
             h1: (b.transpose() * &a_mu).iter().copied().collect(),
-            h2: bt_a_b.transpose().as_slice().to_vec(),
+            h2: packed_symmetric(p, |r, col| bt_a_b[(r, col)]),
         });
     }
-    // Second pass: each row's weight ω, summed per cell as W0, W1, W2.
-    type Weights = Vec<(f64, Vec<f64>, Vec<f64>)>;
-    let empty = || -> Weights { vec![(0.0, vec![0.0; p], vec![0.0; p * p]); cells.count] };
-    let parts: Vec<Option<Weights>> = row_blocks(rows.len())
-        .par_iter()
-        .map(|&(a, b)| {
-            let mut w = empty();
-            let mut v = vec![0.0; q];
-            for &i in &rows[a..b] {
-                let c = cells.of(i)?;
-                let fit = per_cell[c].as_ref()?;
-                values.fill(i, &mut v);
-                let mean = &moments[c].mean;
-                for (x, m) in v.iter_mut().zip(mean) {
-                    *x -= m;
-                }
-                let d = &v[..p];
-                let mut e = fit.residual + v[p];
-                let mut h = fit.h0;
-                for r in 0..p {
-                    e -= fit.slope[r] * d[r];
-                    let row = &fit.h2[r * p..(r + 1) * p];
-                    let quad: f64 = row.iter().zip(d).map(|(x, y)| x * y).sum();
-                    h += d[r] * (2.0 * fit.h1[r] + quad);
-                }
-                let omega = hc_weight(se, e, h)?;
-                let (w0, w1, w2) = &mut w[c];
-                *w0 += omega;
-                for r in 0..p {
-                    let od = omega * d[r];
-                    w1[r] += od;
-                    for col in r..p {
-                        w2[r * p + col] += od * d[col];
-                    }
-                }
-            }
-            Some(w)
-        })
-        .collect();
-    let mut weights = empty();
-    for part in parts {
-        for (total, w) in weights.iter_mut().zip(part?) {
-            total.0 += w.0;
-            for (t, x) in total.1.iter_mut().zip(&w.1) {
-                *t += x;
-            }
-            for (t, x) in total.2.iter_mut().zip(&w.2) {
-                *t += x;
-            }
-        }
-    }
+    let weights = second_pass(se, rows, &values, &cells, &moments, &per_cell)?;
     let mut meat = DMatrix::<f64>::zeros(k, k);
     for (c, mu, b) in &maps {
-        let (w0, w1, w2) = &weights[*c];
-        let mut w2 = DMatrix::from_row_slice(p, p, w2);
-        for r in 0..p {
-            for col in 0..r {
-                w2[(r, col)] = w2[(col, r)];
-            }
-        }
+        let w = &weights[*c];
         let centred = mu - &shift;
-        let bw1 = b * DVector::from_column_slice(w1);
-        meat += &centred * centred.transpose() * *w0
+        let bw1 = b * DVector::from_column_slice(&w.w1);
+        meat += &centred * centred.transpose() * w.w0
             + &centred * bw1.transpose()
             + &bw1 * centred.transpose()
-            + b * w2 * b.transpose();
+            + b * w.w2_matrix(p) * b.transpose();
     }
     let mut vcov = a_inv * meat * a_inv;
     if se == SeType::Hc1 {
@@ -1084,6 +1351,382 @@ mod tests {
                     );
                     let own = fit(&data, &options, se, codes, &other, &all, None, &terms, None);
                     assert_eq!(with.unwrap().0[0].estimate, own.unwrap().0[0].estimate);
+                }
+            }
+        }
+    }
+
+    /// A cell's residual, slope, h0, h1 and the whole p × p H2, row-major.
+    type FullPieces = (f64, Vec<f64>, f64, Vec<f64>, Vec<f64>);
+
+    /// The second pass as it was before the blocked one: row by row, the whole p × p quadratic
+    /// form, one running sum per total; with Σ|ω d_r d_c| (and Σ|ω|, Σ|ω d_r|) beside each sum
+    /// to scale the tolerance.
+    fn second_pass_by_row(
+        se: SeType,
+        rows: &[usize],
+        values: &RowValues<'_>,
+        cells: &Cells<'_>,
+        moments: &[Moments],
+        per_cell: &[Option<FullPieces>],
+    ) -> Option<(Vec<CellWeights>, Vec<CellWeights>)> {
+        let p = values.x.len();
+        let mut sums = vec![CellWeights::zero(p); cells.count];
+        let mut scale = vec![CellWeights::zero(p); cells.count];
+        let mut v = vec![0.0; p + 1];
+        for &i in rows {
+            let c = cells.of(i)?;
+            let (residual, slope, h0, h1, h2) = per_cell[c].as_ref()?;
+            values.fill(i, &mut v);
+            for (x, m) in v.iter_mut().zip(&moments[c].mean) {
+                *x -= m;
+            }
+            let d = &v[..p];
+            let mut e = residual + v[p];
+            let mut h = *h0;
+            for r in 0..p {
+                e -= slope[r] * d[r];
+                let quad: f64 = (0..p).map(|col| h2[r * p + col] * d[col]).sum();
+                h += d[r] * (2.0 * h1[r] + quad);
+            }
+            let omega = hc_weight(se, e, h)?;
+            let (w, a) = (&mut sums[c], &mut scale[c]);
+            w.w0 += omega;
+            a.w0 += omega.abs();
+            let mut packed = 0;
+            for r in 0..p {
+                w.w1[r] += omega * d[r];
+                a.w1[r] += (omega * d[r]).abs();
+                for col in r..p {
+                    w.w2[packed] += omega * d[r] * d[col];
+                    a.w2[packed] += (omega * d[r] * d[col]).abs();
+                    packed += 1;
+                }
+            }
+        }
+        Some((sums, scale))
+    }
+
+    /// `data` with a covariate constant in a cell (age 40 in arm 1 at level b) and, with
+    /// `one_row`, cells of one row (the first row of level c is the only one of arm 1 there,
+    /// the second the only one of arm 2, the rest arm 0).
+    fn edge_data(n: usize, arms: usize, one_row: bool) -> AnalysisData {
+        let mut data = data(n, arms);
+        let level = data.by[0].codes.clone();
+        let mut seen = 0;
+        for (i, &l) in level.iter().enumerate() {
+            if l == 2 && one_row {
+                data.treatment.codes[i] = if seen < arms - 1 { seen + 1 } else { 0 };
+                seen += 1;
+            }
+        }
+        if let CovariateValues::Number(age) = &mut data.covariates[0].values {
+            for (i, a) in age.iter_mut().enumerate() {
+                if data.treatment.codes[i] == 1 && level[i] == 1 {
+                    *a = 40.0;
+                }
+            }
+        }
+        data
+    }
+
+    /// The blocked second pass (chunks of rows by cell, partial sums in lanes, the upper
+    /// triangle only) against the row-by-row pass it replaced: the same sums up to their
+    /// order, over several blocks, with a cell of one row and a covariate constant in a cell,
+    /// two and three arms, by arm and by arm × level, everyone's rows and one level's, HC0–HC3;
+    /// and the same bits on one thread and on two.
+    #[test]
+    fn blocked_second_pass_agrees_with_the_row_by_row_pass() {
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let two = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        for arms in [2, 3] {
+            let data = edge_data(40_000, arms, true);
+            let y = &data.outcomes[0].1;
+            let codes = &data.treatment.codes;
+            let by = &data.by[0];
+            let all: Vec<usize> = (0..data.n_rows()).collect();
+            let level_b: Vec<usize> = all.iter().copied().filter(|&i| by.codes[i] == 1).collect();
+            let x: Vec<&[f64]> = data
+                .covariates
+                .iter()
+                .map(|c| match &c.values {
+                    CovariateValues::Number(v) => v.as_slice(),
+                    _ => unreachable!(),
+                })
+                .collect();
+            let p = x.len();
+            let values = RowValues { x, y };
+            for levels in [1, 3] {
+                let cells = Cells {
+                    codes,
+                    partition: (levels > 1).then_some(by.codes.as_slice()),
+                    levels,
+                    count: arms * levels,
+                };
+                for rows in [&all, &level_b] {
+                    let (moments, _) = moments(rows, &values, &cells).unwrap();
+                    if levels > 1 {
+                        let one_row = (1..arms).map(|a| moments[a * levels + 2].n);
+                        assert!(one_row.into_iter().all(|n| n == 0.0 || n == 1.0));
+                    }
+                    // Made-up pieces, small enough that every leverage stays below one.
+                    let pieces: Vec<_> = (0..cells.count)
+                        .map(|c| {
+                            let f = c as f64 + 1.0;
+                            let h2: Vec<f64> = (0..p * p)
+                                .map(|rc| {
+                                    let (r, col) = (rc / p, rc % p);
+                                    1e-6 / f
+                                        * (1.0 + (r + col) as f64)
+                                        * if r == col { 2.0 } else { 0.5 }
+                                })
+                                .collect();
+                            let h1: Vec<f64> =
+                                (0..p).map(|r| 1e-5 * f * (r as f64 - 0.5)).collect();
+                            let slope: Vec<f64> =
+                                (0..p).map(|r| 0.01 * f * (1.0 - r as f64)).collect();
+                            (0.1 * f, slope, 1e-3 * f, h1, h2)
+                        })
+                        .collect();
+                    let per_cell: Vec<Option<CellFit>> = pieces
+                        .iter()
+                        .map(|(residual, slope, h0, h1, h2)| {
+                            Some(CellFit {
+                                residual: *residual,
+                                slope: slope.clone(),
+                                h0: *h0,
+                                h1: h1.clone(),
+                                h2: packed_symmetric(p, |r, col| h2[r * p + col]),
+                            })
+                        })
+                        .collect();
+                    let pieces: Vec<_> = pieces.into_iter().map(Some).collect();
+                    for se in [SeType::Hc0, SeType::Hc1, SeType::Hc2, SeType::Hc3] {
+                        let what = format!("{arms} arms, {levels} levels, {se:?}");
+                        let run = |pool: &rayon::ThreadPool| {
+                            pool.install(|| {
+                                second_pass(se, rows, &values, &cells, &moments, &per_cell)
+                            })
+                            .unwrap()
+                        };
+                        let blocked = run(&one);
+                        assert_eq!(blocked, run(&two), "{what}: thread count");
+                        let (want, scale) =
+                            second_pass_by_row(se, rows, &values, &cells, &moments, &pieces)
+                                .unwrap();
+                        for ((got, want), scale) in blocked.iter().zip(&want).zip(&scale) {
+                            let near = |g: f64, w: f64, s: f64| {
+                                assert!((g - w).abs() <= 1e-13 * s, "{what}: {g} against {w}")
+                            };
+                            near(got.w0, want.w0, scale.w0);
+                            for ((g, w), s) in got.w1.iter().zip(&want.w1).zip(&scale.w1) {
+                                near(*g, *w, *s);
+                            }
+                            for ((g, w), s) in got.w2.iter().zip(&want.w2).zip(&scale.w2) {
+                                near(*g, *w, *s);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The blocked moments pass (rows gathered by cell, partial sums in lanes, the upper
+    /// triangle) against each cell's means and centred cross-products taken row by row: the
+    /// same up to the order of the sums, with a cell of one row and a covariate constant in a
+    /// cell, over several blocks; the same bits on one thread and on two.
+    #[test]
+    fn blocked_moments_agree_with_the_row_by_row_sums() {
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let two = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        for arms in [2, 3] {
+            let data = edge_data(40_000, arms, true);
+            let y = &data.outcomes[0].1;
+            let by = &data.by[0];
+            let x: Vec<&[f64]> = data
+                .covariates
+                .iter()
+                .map(|c| match &c.values {
+                    CovariateValues::Number(v) => v.as_slice(),
+                    _ => unreachable!(),
+                })
+                .collect();
+            let q = x.len() + 1;
+            let values = RowValues { x, y };
+            let cells = Cells {
+                codes: &data.treatment.codes,
+                partition: Some(by.codes.as_slice()),
+                levels: 3,
+                count: arms * 3,
+            };
+            let all: Vec<usize> = (0..data.n_rows()).collect();
+            let run = |pool: &rayon::ThreadPool| pool.install(|| moments(&all, &values, &cells));
+            let (blocked, first) = run(&one).unwrap();
+            let (again, first_again) = run(&two).unwrap();
+            assert_eq!(first, first_again);
+            for (a, b) in blocked.iter().zip(&again) {
+                assert_eq!((a.n, &a.mean, &a.scatter), (b.n, &b.mean, &b.scatter));
+            }
+            let mut v = vec![0.0; q];
+            for (c, got) in blocked.iter().enumerate() {
+                let members: Vec<usize> = all
+                    .iter()
+                    .copied()
+                    .filter(|&i| cells.of(i) == Some(c))
+                    .collect();
+                assert_eq!(got.n, members.len() as f64);
+                assert_eq!(first[c], members.first().copied());
+                let mut mean = vec![0.0; q];
+                let mut size = vec![0.0; q];
+                for &i in &members {
+                    values.fill(i, &mut v);
+                    for j in 0..q {
+                        mean[j] += v[j] / got.n;
+                        size[j] += v[j].abs() / got.n;
+                    }
+                }
+                let mut scatter = vec![0.0; q * q];
+                let mut scale = vec![0.0; q * q];
+                for &i in &members {
+                    values.fill(i, &mut v);
+                    for r in 0..q {
+                        for col in 0..q {
+                            let product = (v[r] - mean[r]) * (v[col] - mean[col]);
+                            scatter[r * q + col] += product;
+                            scale[r * q + col] += product.abs() + size[r] * size[col] * 1e-3;
+                        }
+                    }
+                }
+                for j in 0..q {
+                    assert!(
+                        (got.mean[j] - mean[j]).abs() <= 1e-13 * size[j],
+                        "{arms} arms, cell {c}"
+                    );
+                }
+                for ((g, w), s) in got.scatter.iter().zip(&scatter).zip(&scale) {
+                    assert!(
+                        (g - w).abs() <= 1e-12 * s,
+                        "{arms} arms, cell {c}: {g} against {w}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The per-cell fits on the edge cases of [`edge_data`] against the QR: everyone's model
+    /// and the interaction models, Lin and OLS, HC0–HC3, two and three arms. A cell of one row
+    /// has leverage one in an interaction model, where every HC type gives up (`hc_weight`'s
+    /// guard; the caller fits by QR); everyone's model agrees with the QR.
+    #[test]
+    fn edge_cells_agree_with_the_qr_fit() {
+        let extras = Extras {
+            wild: None,
+            diagnostics: false,
+        };
+        for (arms, one_row) in [(2, false), (3, false), (2, true), (3, true)] {
+            let data = edge_data(3000, arms, one_row);
+            let y = &data.outcomes[0].1;
+            let codes = &data.treatment.codes;
+            let by = &data.by[0];
+            let all: Vec<usize> = (0..data.n_rows()).collect();
+            let terms: Vec<String> = (1..arms).map(|a| data.treatment.term(a)).collect();
+            for estimator in [Estimator::Lin, Estimator::Ols] {
+                for se in [SeType::Hc0, SeType::Hc1, SeType::Hc2, SeType::Hc3] {
+                    let options = EstimateOptions {
+                        estimator,
+                        se: Some(se),
+                        ..Default::default()
+                    };
+                    let what = format!("{arms} arms, one row {one_row}, {estimator:?}, {se:?}");
+                    let qr = group_effects(
+                        &data,
+                        &options,
+                        se,
+                        codes,
+                        y,
+                        &all,
+                        "t",
+                        &extras,
+                        &mut Vec::new(),
+                        None,
+                    )
+                    .unwrap();
+                    let (fitted, _) =
+                        fit(&data, &options, se, codes, y, &all, None, &terms, None).unwrap();
+                    for ((_, q), c) in qr.iter().zip(&fitted) {
+                        close(c.estimate, q.estimate, &what);
+                        close(c.std_error, q.std_error, &what);
+                    }
+                    for model in interaction_models(by, &all, true) {
+                        let interaction = Interaction {
+                            factor: by,
+                            indicators: &model.indicators,
+                            by_level: None,
+                            own_columns: &model.own_columns,
+                        };
+                        let (qr, qr_vcov) = interaction_effects(
+                            &data,
+                            &options,
+                            se,
+                            codes,
+                            y,
+                            &all,
+                            by,
+                            &model,
+                            "t",
+                            &extras,
+                            &mut Vec::new(),
+                            None,
+                        )
+                        .unwrap();
+                        let wanted: Vec<String> = qr
+                            .iter()
+                            .map(|((k, _, _), a, _)| {
+                                let g = &model.indicators.names[*k];
+                                let t = data.treatment.term(*a);
+                                match estimator {
+                                    Estimator::Lin => format!("{t}:{g}_c"),
+                                    _ => format!("{t}:{g}"),
+                                }
+                            })
+                            .collect();
+                        let fitted = fit(
+                            &data,
+                            &options,
+                            se,
+                            codes,
+                            y,
+                            &all,
+                            Some(&interaction),
+                            &wanted,
+                            None,
+                        );
+                        if one_row {
+                            assert!(fitted.is_none(), "{what}: a leverage of one");
+                            continue;
+                        }
+                        let (fitted, vcov) = fitted.unwrap();
+                        for ((_, _, q), c) in qr.iter().zip(&fitted) {
+                            close(c.estimate, q.estimate, &what);
+                            close(c.std_error, q.std_error, &what);
+                        }
+                        for (c, q) in vcov.matrix.iter().zip(qr_vcov.matrix.iter()) {
+                            close(*c, *q, &what);
+                        }
+                    }
                 }
             }
         }

