@@ -243,43 +243,17 @@ impl ChainWriter {
             }
             LedgerFormat::V2 => {
                 feed_row(&mut self.block, fields);
-                self.close_block_if(ends_batch)
-            }
-        }
-    }
-
-    /// [`ChainWriter::row`] of a row whose cells (at least one) are given joined by 0x1f, as
-    /// they are hashed.
-    pub fn row_joined(&mut self, cells: &[u8], ends_batch: bool) -> Option<[u8; 64]> {
-        match self.format {
-            LedgerFormat::V1 => {
-                let mut hasher = Sha256::new();
-                hasher.update(self.previous);
-                hasher.update([FIELD_SEPARATOR]);
-                hasher.update(cells);
-                self.previous = hex_digits(&hasher.finalize().into());
+                self.rows_in_block += 1;
+                if self.rows_in_block < BLOCK_ROWS && !ends_batch {
+                    return None;
+                }
+                let block = std::mem::replace(&mut self.block, Sha256::new());
+                self.previous = hex_digits(&block.finalize().into());
+                self.block = block_start(&self.previous);
+                self.rows_in_block = 0;
                 Some(self.previous)
             }
-            LedgerFormat::V2 => {
-                self.block.update([ROW_SEPARATOR]);
-                self.block.update(cells);
-                self.close_block_if(ends_batch)
-            }
         }
-    }
-
-    /// v2: count a row fed to the open block, and close the block (its hash) when the row is
-    /// its 1,024th or ends its batch.
-    fn close_block_if(&mut self, ends_batch: bool) -> Option<[u8; 64]> {
-        self.rows_in_block += 1;
-        if self.rows_in_block < BLOCK_ROWS && !ends_batch {
-            return None;
-        }
-        let block = std::mem::replace(&mut self.block, Sha256::new());
-        self.previous = hex_digits(&block.finalize().into());
-        self.block = block_start(&self.previous);
-        self.rows_in_block = 0;
-        Some(self.previous)
     }
 }
 
@@ -464,7 +438,7 @@ pub fn row_fields(design: &Design, row: &RowView) -> Vec<String> {
 /// A new `lotta-ledger/1` ledger's bytes (header and rows, hash chain starting at the sidecar
 /// of `design`), for callers that write the ledger and its sidecar ([`sidecar_bytes`])
 /// themselves (e.g. `lotta simulate`).
-pub fn render<'a>(design: &Design, rows: impl Iterator<Item = RowView<'a>> + Send) -> Vec<u8> {
+pub fn render<'a>(design: &Design, rows: impl Iterator<Item = RowView<'a>>) -> Vec<u8> {
     render_as(design, LedgerFormat::V1, rows)
 }
 
@@ -472,7 +446,7 @@ pub fn render<'a>(design: &Design, rows: impl Iterator<Item = RowView<'a>> + Sen
 pub fn render_as<'a>(
     design: &Design,
     format: LedgerFormat,
-    rows: impl Iterator<Item = RowView<'a>> + Send,
+    rows: impl Iterator<Item = RowView<'a>>,
 ) -> Vec<u8> {
     let mut bytes = Vec::new();
     let start = chain_start(&sidecar_bytes_as(design, format));
@@ -484,22 +458,20 @@ pub fn render_as<'a>(
 /// Write ledger rows (and the header when `header`) to `out` in `format`, chaining hashes from
 /// `previous` (H₀, or the hash the ledger ends with). A v2 block is closed at the last row of
 /// each batch, so the rows of one call may hold several batches.
-///
-/// Two threads share the work: one makes the rows (at ten million rows, reading each row's
-/// unit, slot and id at random) and their text, [`CHUNK_ROWS`] at a time; this one chains the
-/// hashes and writes. The hash chain is serial, so before this split the whole of writing was
-/// one thread's, a third of assigning ten million participants (docs/scale.md).
 pub fn write_rows<'a, W: std::io::Write>(
     out: W,
     design: &Design,
     format: LedgerFormat,
     previous: String,
     header: bool,
-    rows: impl Iterator<Item = RowView<'a>> + Send,
+    rows: impl Iterator<Item = RowView<'a>>,
 ) -> std::result::Result<(), Box<dyn std::error::Error>> {
     let mut out = out;
+    // One reused buffer per row, the numbers formatted by hand and the probabilities (a few
+    // values per stratum) from a cache: the bytes of `csv::Writer` (checked by a test), at a
+    // fraction of its cost per field (13% of assigning ten million, docs/scale.md).
+    let mut line: Vec<u8> = Vec::with_capacity(256);
     if header {
-        let mut line: Vec<u8> = Vec::with_capacity(256);
         for (i, name) in columns(design).iter().enumerate() {
             if i > 0 {
                 line.push(b',');
@@ -510,150 +482,53 @@ pub fn write_rows<'a, W: std::io::Write>(
         out.write_all(&line)?;
     }
     let mut chain = ChainWriter::new(format, &previous)?;
-    std::thread::scope(|scope| {
-        // Full chunks to write, and written ones handed back to be filled again.
-        let (full_sender, full) = std::sync::mpsc::sync_channel::<RowTexts>(2);
-        let (empty_sender, empty) = std::sync::mpsc::channel::<RowTexts>();
-        let maker = scope.spawn(move || make_row_texts(design, rows, &full_sender, &empty));
-        // Consumes `full`, so that an error here drops it and the maker's next send fails.
-        let written = (move || -> std::result::Result<(), Box<dyn std::error::Error>> {
-            for chunk in full {
-                chunk.write_chained(&mut chain, &mut out)?;
-                // The maker may have stopped; then the chunk is simply dropped.
-                let _ = empty_sender.send(chunk);
-            }
-            out.flush()?;
-            Ok(())
-        })();
-        let made = maker.join();
-        written?;
-        made.map_err(|_| "the thread making ledger rows stopped")?;
-        Ok(())
-    })
-}
-
-/// Rows made per chunk by [`write_rows`]'s making thread.
-const CHUNK_ROWS: usize = 4096;
-
-/// The text of up to [`CHUNK_ROWS`] consecutive ledger rows, made apart from the hash chain.
-#[derive(Default)]
-struct RowTexts {
-    /// Each row's line without its hash cell: the cells before the hash, each followed by a
-    /// comma, then the line feed.
-    lines: Vec<u8>,
-    /// Where each row's line ends in `lines` (after its line feed).
-    line_ends: Vec<usize>,
-    /// Each row's cells as they are hashed: separated by 0x1f ([`chain_hex`], [`feed_row`]).
-    hashed: Vec<u8>,
-    /// Where each row's hashed cells end in `hashed`.
-    hashed_ends: Vec<usize>,
-    /// Whether each row is the last of its batch.
-    ends_batch: Vec<bool>,
-}
-
-impl RowTexts {
-    fn clear(&mut self) {
-        self.lines.clear();
-        self.line_ends.clear();
-        self.hashed.clear();
-        self.hashed_ends.clear();
-        self.ends_batch.clear();
-    }
-
-    /// Chain the rows' hashes and write the rows, each with its hash cell.
-    fn write_chained<W: std::io::Write>(
-        &self,
-        chain: &mut ChainWriter,
-        out: &mut W,
-    ) -> std::io::Result<()> {
-        // Bytes of `lines` not yet written: everything up to a row that gets a hash is
-        // written at once, then the hash before that row's line feed.
-        let mut unwritten = 0;
-        let mut hashed_start = 0;
-        for ((&line_end, &hashed_end), &ends_batch) in self
-            .line_ends
-            .iter()
-            .zip(&self.hashed_ends)
-            .zip(&self.ends_batch)
-        {
-            let cells = &self.hashed[hashed_start..hashed_end];
-            hashed_start = hashed_end;
-            if let Some(hash) = chain.row_joined(cells, ends_batch) {
-                out.write_all(&self.lines[unwritten..line_end - 1])?;
-                out.write_all(&hash)?;
-                unwritten = line_end - 1;
-            }
-        }
-        out.write_all(&self.lines[unwritten..])
-    }
-}
-
-/// The making side of [`write_rows`]: `rows` as [`RowTexts`] sent on `full`, reusing the
-/// chunks that come back on `empty`; stops early when the writing side has stopped.
-fn make_row_texts<'a>(
-    design: &Design,
-    rows: impl Iterator<Item = RowView<'a>>,
-    full: &std::sync::mpsc::SyncSender<RowTexts>,
-    empty: &std::sync::mpsc::Receiver<RowTexts>,
-) {
-    // The numbers formatted by hand and the probabilities (a few values per stratum) from a
-    // cache: the bytes of `csv::Writer` (checked by a test), at a fraction of its cost per
-    // field (13% of assigning ten million, docs/scale.md).
     let mut probabilities = ProbabilityText::default();
     let mut numbers = [[0u8; 10]; 3];
     let mut rows = rows.peekable();
-    loop {
-        let mut chunk = empty.try_recv().unwrap_or_default();
-        chunk.clear();
-        while chunk.ends_batch.len() < CHUNK_ROWS {
-            let Some(row) = rows.next() else { break };
-            let arm = design
-                .arms
-                .get(row.arm as usize)
-                .filter(|_| row.arm != UNASSIGNED)
-                .map_or("", |a| a.name.as_str());
-            let probability = probabilities.text(row.probability);
-            let [block, position, batch] = &mut numbers;
-            let block = if row.block == 0 {
-                ""
-            } else {
-                decimal(row.block, block)
-            };
-            let position = decimal(row.position, position);
-            let batch = decimal(row.batch, batch);
-            let mut fields: [&str; 8] = [""; 8];
-            let mut k = 0;
-            for f in [row.id, arm, row.stratum] {
-                fields[k] = f;
-                k += 1;
-            }
-            if design.cluster.is_some() {
-                fields[k] = row.cluster.unwrap_or_default();
-                k += 1;
-            }
-            for f in [probability, block, position, batch] {
-                fields[k] = f;
-                k += 1;
-            }
-            for (i, f) in fields[..k].iter().enumerate() {
-                if i > 0 {
-                    chunk.hashed.push(FIELD_SEPARATOR);
-                }
-                chunk.hashed.extend_from_slice(f.as_bytes());
-                push_csv_field(&mut chunk.lines, f);
-                chunk.lines.push(b',');
-            }
-            chunk.lines.push(b'\n');
-            chunk.line_ends.push(chunk.lines.len());
-            chunk.hashed_ends.push(chunk.hashed.len());
-            chunk
-                .ends_batch
-                .push(rows.peek().is_none_or(|next| next.batch != row.batch));
+    while let Some(row) = rows.next() {
+        let arm = design
+            .arms
+            .get(row.arm as usize)
+            .filter(|_| row.arm != UNASSIGNED)
+            .map_or("", |a| a.name.as_str());
+        let probability = probabilities.text(row.probability);
+        let [block, position, batch] = &mut numbers;
+        let block = if row.block == 0 {
+            ""
+        } else {
+            decimal(row.block, block)
+        };
+        let position = decimal(row.position, position);
+        let batch = decimal(row.batch, batch);
+        let mut fields: [&str; 8] = [""; 8];
+        let mut k = 0;
+        for f in [row.id, arm, row.stratum] {
+            fields[k] = f;
+            k += 1;
         }
-        if chunk.ends_batch.is_empty() || full.send(chunk).is_err() {
-            return;
+        if design.cluster.is_some() {
+            fields[k] = row.cluster.unwrap_or_default();
+            k += 1;
         }
+        for f in [probability, block, position, batch] {
+            fields[k] = f;
+            k += 1;
+        }
+        let ends_batch = rows.peek().is_none_or(|next| next.batch != row.batch);
+        let hash = chain.row(&fields[..k], ends_batch);
+        line.clear();
+        for f in &fields[..k] {
+            push_csv_field(&mut line, f);
+            line.push(b',');
+        }
+        if let Some(hash) = &hash {
+            line.extend_from_slice(hash);
+        }
+        line.push(b'\n');
+        out.write_all(&line)?;
     }
+    out.flush()?;
+    Ok(())
 }
 
 /// A field as `csv::Writer` writes it by default: quoted when it holds a comma, a quote or a
@@ -822,153 +697,6 @@ mod tests {
                 "{format:?}"
             );
         }
-    }
-
-    /// The ledger written row by row with [`ChainWriter::row`] on each row's fields: the path
-    /// [`write_rows`] took before its rows were made on a second thread, kept as the reference.
-    fn written_row_by_row(
-        design: &Design,
-        format: LedgerFormat,
-        previous: &str,
-        rows: &[RowView],
-    ) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        for (i, name) in columns(design).iter().enumerate() {
-            if i > 0 {
-                bytes.push(b',');
-            }
-            push_csv_field(&mut bytes, name);
-        }
-        bytes.push(b'\n');
-        let mut chain = ChainWriter::new(format, previous).unwrap();
-        for (i, row) in rows.iter().enumerate() {
-            let fields = row_fields(design, row);
-            let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-            let ends_batch = rows.get(i + 1).is_none_or(|next| next.batch != row.batch);
-            let hash = chain.row(&fields, ends_batch);
-            for f in &fields {
-                push_csv_field(&mut bytes, f);
-                bytes.push(b',');
-            }
-            if let Some(hash) = hash {
-                bytes.extend_from_slice(&hash);
-            }
-            bytes.push(b'\n');
-        }
-        bytes
-    }
-
-    /// Rows made in chunks on a second thread and chained on this one give the bytes of the
-    /// row-by-row writer: batches that end at a chunk's last row, at its first and inside it, a
-    /// v2 block of 1,024 rows across a chunk's edge, a batch of one row, quoted cells and empty
-    /// probabilities; v1 and v2; and no rows at all.
-    #[test]
-    fn rows_made_in_chunks_are_written_as_row_by_row() {
-        let design = Design::new(DesignInput {
-            arms: vec![("md1".into(), 2), ("standard".into(), 1)],
-            method: Some(AssignmentMethod::Blocks),
-            block_sizes: vec![3, 6],
-            seed: 7,
-            id: "id".into(),
-            ..Default::default()
-        })
-        .unwrap();
-        // Batches end after rows CHUNK_ROWS (a chunk's last row), CHUNK_ROWS + 1 (a batch of
-        // one row, the next chunk's first), 2 CHUNK_ROWS + 500 and at the end.
-        let batch_ends = [
-            CHUNK_ROWS,
-            CHUNK_ROWS + 1,
-            2 * CHUNK_ROWS + 500,
-            3 * CHUNK_ROWS + 7,
-        ];
-        let ids: Vec<String> = (0..batch_ends[3])
-            .map(|i| match i % 5 {
-                0 => format!("a,{i}"),
-                1 => format!("q\"{i}"),
-                _ => format!("P{i:09}"),
-            })
-            .collect();
-        let rows: Vec<RowView> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| RowView {
-                id,
-                arm: [0, 1, UNASSIGNED][i % 3],
-                stratum: ["site=1|g=F", "x,y"][i % 2],
-                cluster: None,
-                probability: [2.0 / 3.0, f64::NAN, 1.0 / 3.0][i % 3],
-                block: (i / 3) as u32,
-                position: (i % 3) as u32 + 1,
-                batch: 1 + batch_ends.iter().filter(|&&end| end <= i).count() as u32,
-            })
-            .collect();
-        let previous = chain_start(b"design");
-        for format in [LedgerFormat::V1, LedgerFormat::V2] {
-            for rows in [&rows[..], &rows[..0], &rows[..1]] {
-                let mut written = Vec::new();
-                write_rows(
-                    &mut written,
-                    &design,
-                    format,
-                    previous.clone(),
-                    true,
-                    rows.iter().copied(),
-                )
-                .unwrap();
-                assert!(
-                    written == written_row_by_row(&design, format, &previous, rows),
-                    "{format:?}, {} rows",
-                    rows.len()
-                );
-            }
-        }
-    }
-
-    /// A writer that fails stops the writing, and the thread making rows with it.
-    #[test]
-    fn a_failing_writer_stops_the_rows() {
-        struct Full;
-        impl std::io::Write for Full {
-            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
-                Err(std::io::Error::other("disk full"))
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let design = Design::new(DesignInput {
-            arms: vec![("md1".into(), 1), ("standard".into(), 1)],
-            seed: 7,
-            id: "id".into(),
-            ..Default::default()
-        })
-        .unwrap();
-        let made = std::sync::atomic::AtomicUsize::new(0);
-        let rows = (0..100 * CHUNK_ROWS).map(|i| {
-            made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            RowView {
-                id: "x",
-                arm: 0,
-                stratum: "all",
-                cluster: None,
-                probability: 0.5,
-                block: 0,
-                position: i as u32 + 1,
-                batch: 1,
-            }
-        });
-        let e = write_rows(
-            Full,
-            &design,
-            LedgerFormat::V2,
-            chain_start(b"d"),
-            false,
-            rows,
-        )
-        .unwrap_err();
-        assert!(e.to_string().contains("disk full"), "{e}");
-        // The maker stopped within the chunks the channel holds, not after all rows.
-        assert!(made.into_inner() < 10 * CHUNK_ROWS);
     }
 
     #[test]

@@ -232,7 +232,8 @@ pub fn scan(
     each: impl FnMut(usize, u64, &RowView, &[&str]) -> Result<()>,
 ) -> Result<(Scanned, String)> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut hashing = crate::io::hash::ReadAheadHashing::new(file);
+    let mut hashing =
+        crate::io::hash::HashingReader::new(std::io::BufReader::with_capacity(1 << 20, file));
     let scanned = scan_rows(path, &mut hashing, head, check, each)?;
     let digest = hashing.finish().map_err(|e| Error::io(path, e))?;
     Ok((scanned, digest))
@@ -767,20 +768,12 @@ pub fn append_and_record<'a>(
     design: &Design,
     format: LedgerFormat,
     existing: Option<&str>,
-    rows: impl Iterator<Item = RowView<'a>> + Send,
+    rows: impl Iterator<Item = RowView<'a>>,
     command: &str,
     inputs: Vec<crate::io::manifest::FileHash>,
 ) -> Result<()> {
-    let ledger_sha256 = append(path, design, format, existing, rows)?;
-    crate::io::manifest::record_all_hashed(
-        &[
-            (path, Some(ledger_sha256.as_str())),
-            (&sidecar_path(path), None),
-        ],
-        command,
-        Some(design.seed),
-        inputs,
-    )
+    append(path, design, format, existing, rows)?;
+    record(path, command, design.seed, inputs)
 }
 
 /// Record the ledger and its design file, as they are now, in the manifest beside them (one
@@ -798,15 +791,14 @@ pub fn record(
 /// exists), creating it and its sidecar when `existing`, the
 /// hash the ledger read ends with, is None; streaming the old content and the new rows through [`crate::io::write_atomic_with`]
 /// into a temporary file that replaces the ledger atomically. [`append_and_record`] also records
-/// it. The ledger's SHA-256 is made as it is written, and returned: reading the ledger back to
-/// hash it took a tenth of assigning ten million participants (docs/scale.md).
+/// it.
 fn append<'a>(
     path: &Path,
     design: &Design,
     format: LedgerFormat,
     existing: Option<&str>,
-    rows: impl Iterator<Item = RowView<'a>> + Send,
-) -> Result<String> {
+    rows: impl Iterator<Item = RowView<'a>>,
+) -> Result<()> {
     let previous = match existing {
         Some(last_hash) => last_hash.to_string(),
         None => {
@@ -819,18 +811,13 @@ fn append<'a>(
         }
     };
     let ledger_exists = existing.is_some() && path.exists();
-    let mut sha256 = String::new();
     crate::io::write_atomic_with(path, |out| {
-        let mut out = crate::io::hash::HashingWriter::new(out);
         if ledger_exists {
             let mut old = std::fs::File::open(path)?;
-            std::io::copy(&mut old, &mut out)?;
+            std::io::copy(&mut old, out)?;
         }
-        write_rows(&mut out, design, format, previous, !ledger_exists, rows)?;
-        sha256 = out.finish();
-        Ok(())
-    })?;
-    Ok(sha256)
+        write_rows(out, design, format, previous, !ledger_exists, rows)
+    })
 }
 
 #[cfg(test)]
@@ -934,51 +921,6 @@ mod tests {
         let after = std::fs::read_to_string(&path).unwrap();
         assert!(after.starts_with(&text));
         assert_eq!(read(&path).unwrap().unwrap().rows.len(), 3);
-    }
-
-    /// The manifest records the SHA-256 of the ledger as written (hashed on the way, not read
-    /// back): that of the file's bytes, for a new ledger and for one appended to.
-    #[test]
-    fn the_recorded_hash_is_the_written_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ledger.csv");
-        let d = design();
-        let recorded = || {
-            let manifest =
-                crate::io::manifest::read(&dir.path().join(crate::io::manifest::MANIFEST_FILE))
-                    .unwrap();
-            manifest.files["ledger.csv"].sha256.clone()
-        };
-        for format in [LedgerFormat::V1, LedgerFormat::V2] {
-            let _ = std::fs::remove_file(&path);
-            let _ = std::fs::remove_file(sidecar_path(&path));
-            let first = numbered(1500, 1);
-            append_and_record(
-                &path,
-                &d,
-                format,
-                None,
-                first.iter().map(LedgerRow::view),
-                "test",
-                Vec::new(),
-            )
-            .unwrap();
-            assert_eq!(recorded(), crate::io::sha256_file(&path).unwrap());
-            let last_hash = read(&path).unwrap().unwrap().last_hash;
-            let more = numbered(10, 2);
-            append_and_record(
-                &path,
-                &d,
-                format,
-                Some(&last_hash),
-                more.iter().map(LedgerRow::view),
-                "test",
-                Vec::new(),
-            )
-            .unwrap();
-            assert_eq!(recorded(), crate::io::sha256_file(&path).unwrap());
-            assert_eq!(read(&path).unwrap().unwrap().rows.len(), 1510);
-        }
     }
 
     #[test]

@@ -85,19 +85,7 @@ pub fn record_all(
     seed: Option<u64>,
     inputs: Vec<FileHash>,
 ) -> Result<()> {
-    let outputs: Vec<(&Path, Option<&str>)> = outputs.iter().map(|&o| (o, None)).collect();
-    record_all_hashed(&outputs, command, seed, inputs)
-}
-
-/// [`record_all`] of outputs given with their SHA-256 when the caller hashed them as it wrote
-/// them (`None`: read the file to hash it).
-pub fn record_all_hashed(
-    outputs: &[(&Path, Option<&str>)],
-    command: &str,
-    seed: Option<u64>,
-    inputs: Vec<FileHash>,
-) -> Result<()> {
-    let Some((first, _)) = outputs.first() else {
+    let Some(first) = outputs.first() else {
         return Ok(());
     };
     let dir = first
@@ -106,7 +94,7 @@ pub fn record_all_hashed(
         .unwrap_or(Path::new("."));
     let manifest_path = dir.join(MANIFEST_FILE);
     let mut manifest = read(&manifest_path)?;
-    for (output, sha256) in outputs {
+    for output in outputs {
         let name = output
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -116,10 +104,7 @@ pub fn record_all_hashed(
             command: command.to_string(),
             seed,
             inputs: inputs.clone(),
-            sha256: match sha256 {
-                Some(known) => known.to_string(),
-                None => sha256_file(output)?,
-            },
+            sha256: sha256_file(output)?,
         };
         manifest.files.insert(name, entry);
     }
