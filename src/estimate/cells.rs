@@ -1062,6 +1062,65 @@ mod tests {
         model.by_level.is_some()
     }
 
+    /// An interaction model's QR fit over every row, and the names of its interaction terms as
+    /// [`fit`] is asked for them.
+    fn qr_interaction(
+        data: &AnalysisData,
+        options: &EstimateOptions,
+        se: SeType,
+        model: &InteractionModel,
+    ) -> (Vec<super::super::InteractionEffect>, TermsVcov, Vec<String>) {
+        let extras = Extras {
+            wild: None,
+            diagnostics: false,
+        };
+        let all: Vec<usize> = (0..data.n_rows()).collect();
+        let by = &data.by[0];
+        let (y, codes) = (&data.outcomes[0].1, &data.treatment.codes);
+        let (qr, vcov) = interaction_effects(
+            data,
+            options,
+            se,
+            codes,
+            y,
+            &all,
+            by,
+            model,
+            "t",
+            &extras,
+            &mut Vec::new(),
+            None,
+        )
+        .unwrap();
+        let wanted = qr
+            .iter()
+            .map(|((k, _, _), a, _)| {
+                let g = &model.indicators.names[*k];
+                let t = data.treatment.term(*a);
+                match options.estimator {
+                    Estimator::Lin => format!("{t}:{g}_c"),
+                    _ => format!("{t}:{g}"),
+                }
+            })
+            .collect();
+        (qr, vcov, wanted)
+    }
+
+    /// A per-cell interaction fit against the QR's: estimates, standard errors, joint variance.
+    fn close_to_qr(
+        fitted: &(Vec<Effect>, TermsVcov),
+        qr: &(Vec<super::super::InteractionEffect>, TermsVcov),
+        what: &str,
+    ) {
+        for ((_, _, q), c) in qr.0.iter().zip(&fitted.0) {
+            close(c.estimate, q.estimate, what);
+            close(c.std_error, q.std_error, what);
+        }
+        for (c, q) in fitted.1.matrix.iter().zip(qr.1.matrix.iter()) {
+            close(*c, *q, what);
+        }
+    }
+
     fn data(n: usize, arms: usize) -> AnalysisData {
         // A deterministic scramble of (row, salt) into [0, 1) (SplitMix64's finalizer; no
         // random stream is needed for a fixture).
@@ -1151,23 +1210,8 @@ mod tests {
                         }
                     }
                     for model in interaction_models(by, &all, true) {
-                        let mut w = Vec::new();
-                        let (qr, qr_vcov) = interaction_effects(
-                            &data, &options, se, codes, y, &all, by, &model, "t", &extras, &mut w,
-                            None,
-                        )
-                        .unwrap();
-                        let wanted: Vec<String> = qr
-                            .iter()
-                            .map(|((k, _, _), a, _)| {
-                                let g = &model.indicators.names[*k];
-                                let t = data.treatment.term(*a);
-                                match estimator {
-                                    Estimator::Lin => format!("{t}:{g}_c"),
-                                    _ => format!("{t}:{g}"),
-                                }
-                            })
-                            .collect();
+                        let (qr, qr_vcov, wanted) = qr_interaction(&data, &options, se, &model);
+                        let qr = (qr, qr_vcov);
                         // The indicators read from their columns, and from their values at
                         // each level (a crossing's contrasts have only their columns).
                         let routes = [None, model.by_level.as_deref()];
@@ -1179,7 +1223,7 @@ mod tests {
                                 by_level: *by_level,
                                 own_columns: &model.own_columns,
                             };
-                            let (cells, vcov) = fit(
+                            let fitted = fit(
                                 &data,
                                 &options,
                                 se,
@@ -1191,14 +1235,8 @@ mod tests {
                                 None,
                             )
                             .unwrap();
-                            for ((_, _, q), c) in qr.iter().zip(&cells) {
-                                close(c.estimate, q.estimate, &what);
-                                close(c.std_error, q.std_error, &what);
-                            }
-                            for (c, q) in vcov.matrix.iter().zip(qr_vcov.matrix.iter()) {
-                                close(*c, *q, &what);
-                            }
-                            assert_eq!(vcov.df_den, qr_vcov.df_den);
+                            close_to_qr(&fitted, &qr, &what);
+                            assert_eq!(fitted.1.df_den, qr.1.df_den);
                         }
                     }
                     // The QR route of a model made without its indicators' columns makes them
@@ -1430,6 +1468,24 @@ mod tests {
         data
     }
 
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+    }
+
+    /// The covariates' columns (the test data's are all numbers).
+    fn number_columns(data: &AnalysisData) -> Vec<&[f64]> {
+        data.covariates
+            .iter()
+            .map(|c| match &c.values {
+                CovariateValues::Number(v) => v.as_slice(),
+                _ => unreachable!(),
+            })
+            .collect()
+    }
+
     /// The blocked second pass (chunks of rows by cell, partial sums in lanes, the upper
     /// triangle only) against the row-by-row pass it replaced: the same sums up to their
     /// order, over several blocks, with a cell of one row and a covariate constant in a cell,
@@ -1437,14 +1493,7 @@ mod tests {
     /// and the same bits on one thread and on two.
     #[test]
     fn blocked_second_pass_agrees_with_the_row_by_row_pass() {
-        let one = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let two = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
+        let (one, two) = (pool(1), pool(2));
         for arms in [2, 3] {
             let data = edge_data(40_000, arms, true);
             let y = &data.outcomes[0].1;
@@ -1452,14 +1501,7 @@ mod tests {
             let by = &data.by[0];
             let all: Vec<usize> = (0..data.n_rows()).collect();
             let level_b: Vec<usize> = all.iter().copied().filter(|&i| by.codes[i] == 1).collect();
-            let x: Vec<&[f64]> = data
-                .covariates
-                .iter()
-                .map(|c| match &c.values {
-                    CovariateValues::Number(v) => v.as_slice(),
-                    _ => unreachable!(),
-                })
-                .collect();
+            let x = number_columns(&data);
             let p = x.len();
             let values = RowValues { x, y };
             for levels in [1, 3] {
@@ -1544,26 +1586,12 @@ mod tests {
     /// cell, over several blocks; the same bits on one thread and on two.
     #[test]
     fn blocked_moments_agree_with_the_row_by_row_sums() {
-        let one = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let two = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
+        let (one, two) = (pool(1), pool(2));
         for arms in [2, 3] {
             let data = edge_data(40_000, arms, true);
             let y = &data.outcomes[0].1;
             let by = &data.by[0];
-            let x: Vec<&[f64]> = data
-                .covariates
-                .iter()
-                .map(|c| match &c.values {
-                    CovariateValues::Number(v) => v.as_slice(),
-                    _ => unreachable!(),
-                })
-                .collect();
+            let x = number_columns(&data);
             let q = x.len() + 1;
             let values = RowValues { x, y };
             let cells = Cells {
@@ -1677,32 +1705,7 @@ mod tests {
                             by_level: None,
                             own_columns: &model.own_columns,
                         };
-                        let (qr, qr_vcov) = interaction_effects(
-                            &data,
-                            &options,
-                            se,
-                            codes,
-                            y,
-                            &all,
-                            by,
-                            &model,
-                            "t",
-                            &extras,
-                            &mut Vec::new(),
-                            None,
-                        )
-                        .unwrap();
-                        let wanted: Vec<String> = qr
-                            .iter()
-                            .map(|((k, _, _), a, _)| {
-                                let g = &model.indicators.names[*k];
-                                let t = data.treatment.term(*a);
-                                match estimator {
-                                    Estimator::Lin => format!("{t}:{g}_c"),
-                                    _ => format!("{t}:{g}"),
-                                }
-                            })
-                            .collect();
+                        let (qr, qr_vcov, wanted) = qr_interaction(&data, &options, se, &model);
                         let fitted = fit(
                             &data,
                             &options,
@@ -1718,14 +1721,7 @@ mod tests {
                             assert!(fitted.is_none(), "{what}: a leverage of one");
                             continue;
                         }
-                        let (fitted, vcov) = fitted.unwrap();
-                        for ((_, _, q), c) in qr.iter().zip(&fitted) {
-                            close(c.estimate, q.estimate, &what);
-                            close(c.std_error, q.std_error, &what);
-                        }
-                        for (c, q) in vcov.matrix.iter().zip(qr_vcov.matrix.iter()) {
-                            close(*c, *q, &what);
-                        }
+                        close_to_qr(&fitted.unwrap(), &(qr, qr_vcov), &what);
                     }
                 }
             }

@@ -281,9 +281,8 @@ fn read_category(
     let mut rows = 0;
     for group in 0..reader.metadata().num_row_groups() {
         let row_group = reader.get_row_group(group).map_err(failed)?;
-        if let Some(chunk) =
-            dictionary_chunk(row_group.as_ref(), position, max_def).map_err(failed)?
-            && let Some(entries) = pages::byte_array_entries(&chunk.dictionary, chunk.entries)
+        if let Some((chunk, entries)) =
+            string_chunk(row_group.as_ref(), position, max_def).map_err(failed)?
         {
             // Each entry is coded at the first row that has it, as the rows would code it one
             // by one, so the codes are in order of first appearance all the same.
@@ -341,15 +340,11 @@ fn read_number_strings(
     let mut chunks = Vec::new();
     for group in 0..reader.metadata().num_row_groups() {
         let row_group = reader.get_row_group(group).map_err(failed)?;
-        let Some(chunk) =
-            dictionary_chunk(row_group.as_ref(), position, max_def).map_err(failed)?
+        let Some(chunk) = string_chunk(row_group.as_ref(), position, max_def).map_err(failed)?
         else {
             return Ok(None);
         };
-        let Some(entries) = pages::byte_array_entries(&chunk.dictionary, chunk.entries) else {
-            return Ok(None);
-        };
-        chunks.push((chunk, entries));
+        chunks.push(chunk);
     }
     // Text that is not UTF-8 is named before any number: the text route reads every row group
     // before it converts a cell.
@@ -439,6 +434,24 @@ fn dictionary_chunk(
     let rows = usize::try_from(row_group.metadata().num_rows()).unwrap_or(0);
     let mut page_reader = row_group.get_column_page_reader(position)?;
     pages::dictionary_chunk(page_reader.as_mut(), max_def, rows)
+}
+
+/// A string column's chunk and its dictionary's entries, as ranges of the dictionary page.
+type StringChunk = (pages::DictionaryChunk, Vec<(usize, usize)>);
+
+/// A string column's chunk read from its pages, with its dictionary's entries as ranges of the
+/// dictionary page, when it is dictionary-encoded throughout.
+fn string_chunk(
+    row_group: &dyn RowGroupReader,
+    position: usize,
+    max_def: i16,
+) -> parquet::errors::Result<Option<StringChunk>> {
+    Ok(
+        dictionary_chunk(row_group, position, max_def)?.and_then(|chunk| {
+            let entries = pages::byte_array_entries(&chunk.dictionary, chunk.entries)?;
+            Some((chunk, entries))
+        }),
+    )
 }
 
 /// The error for a string that is not UTF-8, at 0-based data row `row`.
