@@ -181,21 +181,12 @@ pub fn data(data: &AnalysisData, codes: &[usize], warnings: &mut Vec<String>) {
                 );
             }
         }
-        // Counted in one pass over the observed values (no copy of them).
-        let (mut zeros, mut ones, mut other) = (0usize, 0usize, 0usize);
-        let mut first = f64::NAN;
-        for &v in y.iter().filter(|v| !v.is_nan()) {
-            if v == 0.0 {
-                zeros += 1;
-            } else if v == 1.0 {
-                ones += 1;
-            } else {
-                if other == 0 {
-                    first = v;
-                }
-                other += 1;
-            }
-        }
+        let ValueCounts {
+            zeros,
+            ones,
+            other,
+            first,
+        } = ValueCounts::of(y);
         let binary = zeros + ones;
         let has_both = zeros > 0 && ones > 0;
         if other > 0 && has_both && binary >= 9 * other {
@@ -205,6 +196,64 @@ pub fn data(data: &AnalysisData, codes: &[usize], warnings: &mut Vec<String>) {
                     "{outcome}: a 0/1 outcome with {other} other value(s) (e.g. {first}); if it is binary, these cells are coding errors and the effect is not a share"
                 ),
             );
+        }
+    }
+}
+
+/// The observed values of an outcome counted as zeros, ones and other values, with the first
+/// other value in row order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ValueCounts {
+    zeros: usize,
+    ones: usize,
+    other: usize,
+    first: f64,
+}
+
+impl ValueCounts {
+    const NONE: ValueCounts = ValueCounts {
+        zeros: 0,
+        ones: 0,
+        other: 0,
+        first: f64::NAN,
+    };
+
+    /// One pass over `y`, in parallel pieces joined in row order (so `first` is the first in
+    /// the file whatever the split), without a copy of the observed values.
+    fn of(y: &[f64]) -> ValueCounts {
+        use rayon::prelude::*;
+        y.par_iter()
+            .with_min_len(1 << 14)
+            .fold(
+                || ValueCounts::NONE,
+                |mut c, &v| {
+                    if v == 0.0 {
+                        c.zeros += 1;
+                    } else if v == 1.0 {
+                        c.ones += 1;
+                    } else if !v.is_nan() {
+                        if c.other == 0 {
+                            c.first = v;
+                        }
+                        c.other += 1;
+                    }
+                    c
+                },
+            )
+            .reduce(|| ValueCounts::NONE, ValueCounts::then)
+    }
+
+    /// These counts followed by `later`'s (the rows after these).
+    fn then(self, later: ValueCounts) -> ValueCounts {
+        ValueCounts {
+            zeros: self.zeros + later.zeros,
+            ones: self.ones + later.ones,
+            other: self.other + later.other,
+            first: if self.other > 0 {
+                self.first
+            } else {
+                later.first
+            },
         }
     }
 }
@@ -273,5 +322,67 @@ fn assigned_by_group(codes: &[usize], groups: &[usize], arms: usize) -> Option<u
 fn push(warnings: &mut Vec<String>, w: String) {
     if !warnings.contains(&w) {
         warnings.push(w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The counts of a plain loop over the rows.
+    fn one_by_one(y: &[f64]) -> ValueCounts {
+        let mut c = ValueCounts::NONE;
+        for &v in y.iter().filter(|v| !v.is_nan()) {
+            if v == 0.0 {
+                c.zeros += 1;
+            } else if v == 1.0 {
+                c.ones += 1;
+            } else {
+                if c.other == 0 {
+                    c.first = v;
+                }
+                c.other += 1;
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn value_counts_and_the_first_other_value_do_not_depend_on_the_split() {
+        // 0/1 outcomes with missing cells, and other values only late in the rows (the first,
+        // 7.5, in a later piece than the first rows') or nowhere.
+        let n = 70_001;
+        let mut y: Vec<f64> = (0..n)
+            .map(|i| match i % 9 {
+                0 => f64::NAN,
+                1 | 4 => 0.0,
+                _ => 1.0,
+            })
+            .collect();
+        let plain = y.clone();
+        y[52_000] = 7.5;
+        y[60_000] = 2.0;
+        y[69_999] = -1.0;
+        for values in [&plain, &y] {
+            let expected = one_by_one(values);
+            for threads in [1, 2, 4] {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                let got = pool.install(|| ValueCounts::of(values));
+                assert_eq!(
+                    (got.zeros, got.ones, got.other),
+                    (expected.zeros, expected.ones, expected.other)
+                );
+                assert_eq!(
+                    got.first.to_bits(),
+                    expected.first.to_bits(),
+                    "{threads} threads"
+                );
+            }
+        }
+        assert_eq!(ValueCounts::of(&y).first, 7.5);
+        assert_eq!(ValueCounts::of(&y).other, 3);
     }
 }
