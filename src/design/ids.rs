@@ -12,6 +12,12 @@ pub trait IdList: Sync + std::fmt::Debug {
     fn count(&self) -> usize;
     /// Id number `i` (`i < count()`).
     fn id(&self, i: usize) -> &str;
+    /// What finding id `i` reads first, read alone (for [`TextIds`], where the id ends; 0 for
+    /// a list, whose ids are found at once): a loop of these has many reads from memory in
+    /// flight at once, so that [`IdList::id`] then finds them in the cache.
+    fn read_ahead(&self, _i: usize) -> usize {
+        0
+    }
 }
 
 impl<S: AsRef<str> + Sync + std::fmt::Debug> IdList for [S] {
@@ -75,6 +81,9 @@ impl IdList for TextIds<'_> {
     }
     fn id(&self, i: usize) -> &str {
         self.get(i)
+    }
+    fn read_ahead(&self, i: usize) -> usize {
+        self.ends.get(i).map_or(0, |&e| e as usize)
     }
 }
 

@@ -696,3 +696,112 @@ fn member_assignment_is_the_unit_assignment() {
         }
     }
 }
+
+/// The new rows that `rolling` hands out in id order, made 256 at a time after reading ahead
+/// what each row reads (`Reconciled::views`), are the per-unit assignment's rows: ids read in
+/// place from one text (`TextIds`) in a scrambled input order, over the chunks' edges (700
+/// units), with strata smaller than a block (1, 2 and 5 units against blocks of 3 and 6) and
+/// strata that end where a block ends (6 and 12), for a first batch and for a second batch
+/// after a ledger of part of the participants.
+#[test]
+fn new_rows_read_ahead_are_the_unit_assignment() {
+    use super::ids::TextIds;
+    use super::ledger::LedgerRow;
+    use super::rolling::{Coded, DesignColumns, reconcile};
+    let (_, strata) = units(&[2, 1, 6, 12, 300, 5, 374]);
+    let n = strata.len();
+    // 7919 is prime, so i·7919 mod n runs over every number below n once.
+    let ids: Vec<String> = (0..n).map(|i| format!("p{:05}", (i * 7919) % n)).collect();
+    let (codes, values) = intern(&strata);
+    for (method, misfits, sizes) in [
+        (AssignmentMethod::Complete, Some(Misfits::Global), vec![]),
+        (AssignmentMethod::Blocks, None, vec![3, 6]),
+    ] {
+        let d = design(&[("md1", 2), ("standard", 1)], method, misfits, &sizes);
+        // The first batch: the first `first` participants in input order.
+        let first = 450;
+        let text: String = ids.concat();
+        let ends: Vec<u32> = ids
+            .iter()
+            .scan(0u32, |end, id| {
+                *end += id.len() as u32;
+                Some(*end)
+            })
+            .collect();
+        let columns = |count: usize| -> (TextIds<'_>, Vec<Coded<'_>>) {
+            let coded = vec![Coded {
+                name: "g",
+                codes: &codes[..count],
+                values: &values,
+            }];
+            (TextIds::new(&text, &ends[..count], &[]), coded)
+        };
+        let (first_ids, first_strata) = columns(first);
+        let first_columns = DesignColumns {
+            ids: &first_ids,
+            strata: &first_strata,
+            cluster: None,
+        };
+        let first_draw = reconcile(&d, &first_columns, &[], true).unwrap();
+        let ledger: Vec<LedgerRow> = first_draw
+            .views(first_columns)
+            .map(|r| LedgerRow {
+                id: r.id.to_string(),
+                arm: r.arm,
+                stratum: r.stratum.into(),
+                cluster: None,
+                probability: r.probability,
+                block: r.block,
+                position: r.position,
+                batch: r.batch,
+                line: 0,
+            })
+            .collect();
+        let (all_ids, all_strata) = columns(n);
+        let all_columns = DesignColumns {
+            ids: &all_ids,
+            strata: &all_strata,
+            cluster: None,
+        };
+        let second_draw = reconcile(&d, &all_columns, &ledger, true).unwrap();
+        let second: Vec<_> = second_draw.views(all_columns).collect();
+        // The general path: the plan of every unit with its batch, assigned unit by unit.
+        for (batch_of, rows, count) in [
+            (
+                vec![1; first],
+                ledger.iter().map(LedgerRow::view).collect(),
+                first,
+            ),
+            (
+                (0..n)
+                    .map(|i| 1 + u32::from(i >= first))
+                    .collect::<Vec<u32>>(),
+                second,
+                n,
+            ),
+        ] {
+            let p = plan(&d, &ids[..count], &strata[..count], &batch_of);
+            let assigned = p.assign(d.seed);
+            let mut new_in_id_order: Vec<usize> = (0..count)
+                .filter(|&u| batch_of[u] == batch_of[count - 1])
+                .collect();
+            new_in_id_order.sort_by(|&x, &y| ids[x].cmp(&ids[y]));
+            assert_eq!(rows.len(), new_in_id_order.len(), "{method:?}");
+            for (row, &u) in rows.iter().zip(&new_in_id_order) {
+                let slot = assigned.slots[u];
+                assert_eq!(row.id, ids[u], "{method:?} unit {u}");
+                assert_eq!(row.stratum, p.stratum_of(u), "{method:?} unit {u}");
+                assert_eq!(
+                    (row.arm, row.block, row.position, row.batch),
+                    (slot.arm, slot.block, slot.position, batch_of[u]),
+                    "{method:?} unit {u}"
+                );
+                assert_eq!(
+                    row.probability.to_bits(),
+                    assigned.probability[u].to_bits(),
+                    "{method:?} unit {u}"
+                );
+            }
+        }
+    }
+}

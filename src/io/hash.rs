@@ -68,6 +68,40 @@ impl<R: std::io::BufRead> std::io::BufRead for HashingReader<R> {
     }
 }
 
+/// A writer that hashes every byte written through it: a file is hashed for the manifest as it
+/// is written, on the writing thread, instead of read back (reading back the ledger of ten
+/// million rows, 0.7 GB, took 1.4 s of assigning them, docs/scale.md). Put it beneath a buffer
+/// of its own, so that SHA-256 is fed megabytes, not each row's line.
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: std::io::Write> HashingWriter<W> {
+    pub fn new(inner: W) -> HashingWriter<W> {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// The digest of the bytes written, as lower-case hex.
+    pub fn finish(self) -> String {
+        hex(&self.hasher.finalize())
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Lower-case hexadecimal of a digest.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
@@ -89,5 +123,19 @@ mod tests {
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    /// The digest of the bytes written through, in pieces of any size, is that of all of them.
+    #[test]
+    fn a_hashing_writer_hashes_what_it_writes() {
+        use std::io::Write;
+        let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let mut out = HashingWriter::new(Vec::new());
+        for piece in bytes.chunks(777) {
+            out.write_all(piece).unwrap();
+        }
+        out.flush().unwrap();
+        assert_eq!(out.inner, bytes);
+        assert_eq!(out.finish(), sha256_hex(&bytes));
     }
 }

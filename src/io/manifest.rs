@@ -85,7 +85,19 @@ pub fn record_all(
     seed: Option<u64>,
     inputs: Vec<FileHash>,
 ) -> Result<()> {
-    let Some(first) = outputs.first() else {
+    let outputs: Vec<(&Path, Option<&str>)> = outputs.iter().map(|&o| (o, None)).collect();
+    record_all_hashed(&outputs, command, seed, inputs)
+}
+
+/// [`record_all`] of outputs given with their SHA-256 when the caller hashed them as it wrote
+/// them (`None`: the file is read to hash it).
+pub fn record_all_hashed(
+    outputs: &[(&Path, Option<&str>)],
+    command: &str,
+    seed: Option<u64>,
+    inputs: Vec<FileHash>,
+) -> Result<()> {
+    let Some((first, _)) = outputs.first() else {
         return Ok(());
     };
     let dir = first
@@ -94,7 +106,7 @@ pub fn record_all(
         .unwrap_or(Path::new("."));
     let manifest_path = dir.join(MANIFEST_FILE);
     let mut manifest = read(&manifest_path)?;
-    for output in outputs {
+    for (output, sha256) in outputs {
         let name = output
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -104,7 +116,10 @@ pub fn record_all(
             command: command.to_string(),
             seed,
             inputs: inputs.clone(),
-            sha256: sha256_file(output)?,
+            sha256: match sha256 {
+                Some(known) => known.to_string(),
+                None => sha256_file(output)?,
+            },
         };
         manifest.files.insert(name, entry);
     }
