@@ -17,6 +17,17 @@ const POWERS_OF_TEN: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// 10^0 … 10^19, every power of ten below 2⁶⁴.
+const INTEGER_POWERS_OF_TEN: [u64; 20] = {
+    let mut powers = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        powers[i] = powers[i - 1] * 10;
+        i += 1;
+    }
+    powers
+};
+
 /// The largest integer below which every integer is an exact double.
 const EXACT_INTEGERS: u64 = 1 << 53;
 
@@ -59,14 +70,125 @@ pub fn plain_decimal(cell: &[u8]) -> Option<f64> {
     Some(if negative { -value } else { value })
 }
 
+/// The plain decimal at the start of `bytes` and the length it takes, read as [`plain_decimal`]
+/// reads it: `Some((v, n))` means `plain_decimal(&bytes[..n]) == Some(v)`, bit for bit, and
+/// `bytes[n]` (if any) cannot continue the decimal. The parse of a record calls it on a field and
+/// the rest of the record: when the decimal ends at the delimiter, the field is found and read in
+/// one walk over its bytes instead of two (the field split, then the number). Digits are read 8
+/// at a time where 8 bytes remain (the conversion of Lemire's fast_float and of Rust's
+/// `dec2flt`), so a short field costs no loop whose length the processor must guess. None
+/// when no plain decimal starts there or it is too long for the fast path.
+#[inline]
+pub fn plain_decimal_prefix(bytes: &[u8]) -> Option<(f64, usize)> {
+    let negative = bytes.first() == Some(&b'-');
+    let whole_start = usize::from(negative);
+    let (whole, whole_end) = digit_run(bytes, whole_start);
+    let whole_digits = whole_end - whole_start;
+    if whole_digits == 0 {
+        return None;
+    }
+    let (mantissa, end, places) = if bytes.get(whole_end) == Some(&b'.') {
+        let (fraction, end) = digit_run(bytes, whole_end + 1);
+        let places = end - whole_end - 1;
+        // `1.` is not plain; the caller reads the field the general way.
+        if places == 0 {
+            return None;
+        }
+        // 19 digits at most (as `plain_decimal`): then `scale` below is exact and nothing
+        // overflowed; `whole * 10^places` may have wrapped only when there are more.
+        if whole_digits + places > 19 {
+            return None;
+        }
+        let mantissa = whole
+            .wrapping_mul(*INTEGER_POWERS_OF_TEN.get(places)?)
+            .wrapping_add(fraction);
+        (mantissa, end, places)
+    } else {
+        if whole_digits > 19 {
+            return None;
+        }
+        (whole, whole_end, 0)
+    };
+    if mantissa > EXACT_INTEGERS {
+        return None;
+    }
+    let value = mantissa as f64 / *POWERS_OF_TEN.get(places)?;
+    // `value` is +0 or more, so its negative is its bits with the sign set: no branch on a
+    // sign that is as often one as the other.
+    Some((
+        f64::from_bits(value.to_bits() | (u64::from(negative) << 63)),
+        end,
+    ))
+}
+
+/// The digits of `bytes` from `start` up to the first byte that is not a digit: their value
+/// (wrapped modulo 2⁶⁴ when there are more than 19) and where they end.
+#[inline(always)]
+fn digit_run(bytes: &[u8], start: usize) -> (u64, usize) {
+    let mut value = 0u64;
+    let mut i = start;
+    if let Some(word) = bytes.get(i..i + 8) {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(word);
+        let word = u64::from_le_bytes(eight);
+        let count = leading_digits(word);
+        if count < 8 {
+            return (first_digits(word, count), i + count);
+        }
+        value = first_digits(word, 8);
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        value = value.wrapping_mul(10).wrapping_add(u64::from(d));
+        i += 1;
+    }
+    (value, i)
+}
+
+/// How many of the 8 bytes of `word` (the first in its lowest byte) are digits before the first
+/// that is not. A byte b is a digit when neither b − 0x30 nor b + 0x46 sets its high bit;
+/// borrows and carries only move to higher bytes, and a digit makes neither, so every byte up
+/// to the first non-digit is tested exactly.
+#[inline(always)]
+fn leading_digits(word: u64) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let flags = (word.wrapping_sub(0x3030_3030_3030_3030)
+        | word.wrapping_add(0x4646_4646_4646_4646))
+        & HIGH;
+    (flags.trailing_zeros() / 8) as usize
+}
+
+/// The value of the first `count` (0–8) bytes of `word`, all digits: shifted to the top so that
+/// zeros lead, then the eight digits combined in three multiplications (fast_float's
+/// `parse_eight_digits_unrolled`).
+#[inline(always)]
+fn first_digits(word: u64, count: usize) -> u64 {
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    const MUL1: u64 = 0x000F_4240_0000_0064; // 100 + (1000000 << 32)
+    const MUL2: u64 = 0x0000_2710_0000_0001; // 1 + (10000 << 32)
+    if count == 0 {
+        return 0;
+    }
+    let v = word.wrapping_sub(0x3030_3030_3030_3030) << (8 * (8 - count));
+    let v = v.wrapping_mul(10).wrapping_add(v >> 8);
+    let v1 = (v & MASK).wrapping_mul(MUL1);
+    let v2 = ((v >> 16) & MASK).wrapping_mul(MUL2);
+    u64::from((v1.wrapping_add(v2) >> 32) as u32)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::plain_decimal;
+    use super::{plain_decimal, plain_decimal_prefix};
     use crate::rng::Stream;
 
     /// The fast path's value, or the standard parser's agreement that it is not a plain
     /// decimal; either way never a different number.
     fn check(text: &str) {
+        check_prefix(text);
         let plain = is_plain(text);
         match plain_decimal(text.as_bytes()) {
             Some(v) => {
@@ -88,6 +210,45 @@ mod tests {
                         "{text} is plain and short but not read"
                     );
                 }
+            }
+        }
+    }
+
+    /// [`plain_decimal_prefix`] of `text` followed by what may follow a field (a delimiter and
+    /// more, a line feed, nothing, a byte that continues no decimal, digits): whatever it reads
+    /// is what `plain_decimal` reads from those bytes, and a field `plain_decimal` reads is read
+    /// whole when a delimiter or the end follows it.
+    fn check_prefix(text: &str) {
+        let whole = plain_decimal(text.as_bytes());
+        for tail in [
+            "",
+            ",",
+            ";1.25,x",
+            "\n",
+            "\t-7",
+            "x",
+            "7",
+            ".5",
+            "12345678.9",
+        ] {
+            let bytes = format!("{text}{tail}");
+            let read = plain_decimal_prefix(bytes.as_bytes());
+            if let Some((v, n)) = read {
+                let again = plain_decimal(&bytes.as_bytes()[..n]);
+                assert_eq!(again.map(f64::to_bits), Some(v.to_bits()), "{bytes:?} {n}");
+                assert!(
+                    !bytes.as_bytes().get(n).is_some_and(u8::is_ascii_digit),
+                    "{bytes:?} stopped at a digit"
+                );
+            }
+            if let Some(v) = whole
+                && !tail.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+            {
+                assert_eq!(
+                    read.map(|(v, n)| (v.to_bits(), n)),
+                    Some((v.to_bits(), text.len())),
+                    "{bytes:?}"
+                );
             }
         }
     }
