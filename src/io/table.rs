@@ -536,6 +536,19 @@ enum Slot<'a> {
     Codes(&'a mut [u32], ChunkCoder),
 }
 
+impl<'a> Slot<'a> {
+    /// All of `column`'s rows, with no category level met yet.
+    fn of(column: &'a mut ColumnData) -> Slot<'a> {
+        match column {
+            ColumnData::Text(v) => Slot::Text(v.as_mut_slice()),
+            ColumnData::Number(v) => Slot::Number(v.as_mut_slice()),
+            ColumnData::Codes { codes, .. } => {
+                Slot::Codes(codes.as_mut_slice(), ChunkCoder::default())
+            }
+        }
+    }
+}
+
 /// The levels of a category column met in one stretch of the file, in the order first met.
 type ChunkCoder = crate::categorical::Coder<String>;
 
@@ -1154,16 +1167,7 @@ impl Table {
             })
             .collect();
         let parsed: Vec<Result<Parsed>> = {
-            let mut rest_columns: Vec<Slot<'_>> = columns
-                .iter_mut()
-                .map(|c| match c {
-                    ColumnData::Text(v) => Slot::Text(v.as_mut_slice()),
-                    ColumnData::Number(v) => Slot::Number(v.as_mut_slice()),
-                    ColumnData::Codes { codes, .. } => {
-                        Slot::Codes(codes.as_mut_slice(), ChunkCoder::default())
-                    }
-                })
-                .collect();
+            let mut rest_columns: Vec<Slot<'_>> = columns.iter_mut().map(Slot::of).collect();
             let mut outs = Vec::with_capacity(chunks.len());
             for &r in &room {
                 let mut parts = Vec::with_capacity(rest_columns.len());
@@ -1470,16 +1474,7 @@ mod tests {
                 _ => ColumnData::Number(vec![f64::NAN; room]),
             })
             .collect();
-        let mut slots: Vec<Slot<'_>> = columns
-            .iter_mut()
-            .map(|c| match c {
-                ColumnData::Text(v) => Slot::Text(v.as_mut_slice()),
-                ColumnData::Number(v) => Slot::Number(v.as_mut_slice()),
-                ColumnData::Codes { codes, .. } => {
-                    Slot::Codes(codes.as_mut_slice(), ChunkCoder::default())
-                }
-            })
-            .collect();
+        let mut slots: Vec<Slot<'_>> = columns.iter_mut().map(Slot::of).collect();
         let parsed = if by_walk {
             layout.parse_plain(chunk, 2, &mut slots, room)
         } else {
