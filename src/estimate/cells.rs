@@ -1062,36 +1062,45 @@ mod tests {
         model.by_level.is_some()
     }
 
-    /// An interaction model's QR fit over every row, and the names of its interaction terms as
-    /// [`fit`] is asked for them.
-    fn qr_interaction(
+    /// An interaction model's QR fit over every row (the first subgroup variable, the first
+    /// outcome).
+    fn qr_fit(
         data: &AnalysisData,
         options: &EstimateOptions,
         se: SeType,
         model: &InteractionModel,
-    ) -> (Vec<super::super::InteractionEffect>, TermsVcov, Vec<String>) {
+    ) -> (Vec<super::super::InteractionEffect>, TermsVcov) {
         let extras = Extras {
             wild: None,
             diagnostics: false,
         };
         let all: Vec<usize> = (0..data.n_rows()).collect();
-        let by = &data.by[0];
         let (y, codes) = (&data.outcomes[0].1, &data.treatment.codes);
-        let (qr, vcov) = interaction_effects(
+        interaction_effects(
             data,
             options,
             se,
             codes,
             y,
             &all,
-            by,
+            &data.by[0],
             model,
             "t",
             &extras,
             &mut Vec::new(),
             None,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    /// [`qr_fit`], and the names of the model's interaction terms as [`fit`] is asked for them.
+    fn qr_interaction(
+        data: &AnalysisData,
+        options: &EstimateOptions,
+        se: SeType,
+        model: &InteractionModel,
+    ) -> (Vec<super::super::InteractionEffect>, TermsVcov, Vec<String>) {
+        let (qr, vcov) = qr_fit(data, options, se, model);
         let wanted = qr
             .iter()
             .map(|((k, _, _), a, _)| {
@@ -1248,25 +1257,8 @@ mod tests {
                         let made = d.indicator_columns(by, &all);
                         assert_eq!(made.names, m.indicators.names);
                         assert_eq!(made.columns, m.indicators.columns);
-                        let qr = |model| {
-                            interaction_effects(
-                                &data,
-                                &options,
-                                se,
-                                codes,
-                                y,
-                                &all,
-                                by,
-                                model,
-                                "t",
-                                &extras,
-                                &mut Vec::new(),
-                                None,
-                            )
-                            .unwrap()
-                        };
-                        let (a, va) = qr(m);
-                        let (b, vb) = qr(d);
+                        let (a, va) = qr_fit(&data, &options, se, m);
+                        let (b, vb) = qr_fit(&data, &options, se, d);
                         for ((_, _, x), (_, _, z)) in a.iter().zip(&b) {
                             assert_eq!(x.estimate.to_bits(), z.estimate.to_bits(), "{what}");
                             assert_eq!(x.std_error.to_bits(), z.std_error.to_bits(), "{what}");
