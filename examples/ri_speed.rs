@@ -36,7 +36,7 @@ fn main() {
         treatment: Treatment {
             name: "z".into(),
             arms: vec!["0".into(), "1".into()],
-            codes: codes.clone(),
+            codes: lotta::estimate::narrow(codes.iter().copied()),
         },
         outcomes: vec![("y".into(), y)],
         covariates,

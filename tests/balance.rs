@@ -361,7 +361,10 @@ fn clustered_shares_match_lm_robust_cr2() {
             .filter(|&r| data.text("arm").unwrap()[r] == *arm)
             .collect();
         let values: Vec<f64> = rows.iter().map(|&r| employed[r]).collect();
-        let cl: Vec<usize> = rows.iter().map(|&r| codes[r]).collect();
+        let cl: Vec<lotta::estimate::Code> = rows
+            .iter()
+            .map(|&r| codes[r] as lotta::estimate::Code)
+            .collect();
         let got = lotta::report::shares::mean_ci_clustered(&values, &cl, 0.95).unwrap();
         assert_eq!(got.n as f64, num(&expected, "n", i));
         for (name, value) in [

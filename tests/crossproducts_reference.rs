@@ -209,7 +209,7 @@ fn estimate_all_by_gender_matches_estimatr_above_the_cross_product_threshold() {
         treatment: Treatment {
             name: "z".to_string(),
             arms: vec!["0".to_string(), "1".to_string()],
-            codes: d.z.iter().map(|&z| z as usize).collect(),
+            codes: d.z.iter().map(|&z| z as lotta::estimate::Code).collect(),
         },
         outcomes: vec![("y".to_string(), d.y.clone())],
         covariates: [

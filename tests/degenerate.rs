@@ -106,7 +106,7 @@ fn data(c: &Case) -> AnalysisData {
         treatment: Treatment {
             name: "z".into(),
             arms: (0..c.arms).map(|a| format!("arm{a}")).collect(),
-            codes: c.codes.clone(),
+            codes: lotta::estimate::narrow(c.codes.iter().copied()),
         },
         outcomes: vec![("y".into(), c.y.clone())],
         covariates,

@@ -9,7 +9,7 @@ use common::tolerance::{
 };
 use lotta::estimate::missing::MissingCovariates;
 use lotta::estimate::vcov::SeType;
-use lotta::estimate::{EstimateOptions, Estimator, estimate_all};
+use lotta::estimate::{EstimateOptions, Estimator, estimate_all, narrow, widen};
 use lotta::io::analysis_data::{AnalysisColumns, load_file};
 use lotta::io::{ColumnRequest, Table};
 use std::path::{Path, PathBuf};
@@ -1043,9 +1043,10 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
             .unwrap()
             .expect("supported");
         // A re-drawn assignment: rotate the actual one.
-        let mut codes = data.treatment.codes.clone();
+        let mut codes = widen(&data.treatment.codes);
         codes.rotate_left(7);
-        let slow = lotta::estimate::recompute(&data, &options, &codes).unwrap();
+        let slow =
+            lotta::estimate::recompute(&data, &options, &narrow(codes.iter().copied())).unwrap();
         let (quick, pieces) = fast.eval_with_pieces(&codes);
         assert_eq!(slow.len(), quick.len(), "{estimator:?}");
         for (a, b) in slow.iter().zip(&quick) {
@@ -1061,7 +1062,7 @@ fn fast_statistic_equals_refitting_for_a_redrawn_assignment() {
                     .map(|&i| f64::from(u8::from(c[i] == 1)))
                     .collect()
             };
-            let (zr, z) = (indicator(&codes), indicator(&data.treatment.codes));
+            let (zr, z) = (indicator(&codes), indicator(&widen(&data.treatment.codes)));
             let dim = lotta::estimate::ri::difference_in_means;
             assert!(
                 close(*a, dim(&zr, &ys), FAST_PATH_REL),
@@ -1108,14 +1109,16 @@ fn fast_statistic_equals_refitting_with_missing_covariates_under_either_method()
                 .iter()
                 .map(|r| r.estimate)
                 .collect();
-            let at_observed = fast.eval(&data.treatment.codes);
+            let at_observed = fast.eval(&widen(&data.treatment.codes));
             for (a, b) in observed.iter().zip(&at_observed) {
                 assert!(close(*a, *b, FAST_PATH_REL), "{estimator:?}: {a} vs {b}");
             }
             for shift in [3, 11, 50] {
-                let mut codes = data.treatment.codes.clone();
+                let mut codes = widen(&data.treatment.codes);
                 codes.rotate_left(shift);
-                let slow = lotta::estimate::recompute(&data, &options, &codes).unwrap();
+                let slow =
+                    lotta::estimate::recompute(&data, &options, &narrow(codes.iter().copied()))
+                        .unwrap();
                 let quick = fast.eval(&codes);
                 assert_eq!(slow.len(), quick.len());
                 for (a, b) in slow.iter().zip(&quick) {
@@ -1156,9 +1159,10 @@ fn fast_statistic_equals_refitting_with_three_arms() {
         let fast = lotta::estimate::fast::fast_statistic(&data, &options)
             .unwrap()
             .expect("supported");
-        let mut codes = data.treatment.codes.clone();
+        let mut codes = widen(&data.treatment.codes);
         codes.rotate_left(11);
-        let slow = lotta::estimate::recompute(&data, &options, &codes).unwrap();
+        let slow =
+            lotta::estimate::recompute(&data, &options, &narrow(codes.iter().copied())).unwrap();
         let quick = fast.eval(&codes);
         assert_eq!(slow.len(), quick.len(), "{estimator:?}");
         for (a, b) in slow.iter().zip(&quick) {
@@ -1189,9 +1193,10 @@ fn fast_statistic_equals_refitting_for_blocked_differences_with_three_arms() {
         .unwrap()
         .expect("supported");
     for shift in [0, 5, 13] {
-        let mut codes = data.treatment.codes.clone();
+        let mut codes = widen(&data.treatment.codes);
         codes.rotate_left(shift);
-        let slow = lotta::estimate::recompute(&data, &options, &codes).unwrap();
+        let slow =
+            lotta::estimate::recompute(&data, &options, &narrow(codes.iter().copied())).unwrap();
         let quick = fast.eval(&codes);
         assert_eq!(slow.len(), quick.len());
         for (a, b) in slow.iter().zip(&quick) {
@@ -1304,7 +1309,9 @@ fn subset_statistic_of_v2_draws_equals_the_fast_statistic_of_the_whole_assignmen
                 assert!(close(*b1, *b2, FAST_PATH_REL), "{b1} vs {b2}");
             }
             if r == 0 {
-                let slow = lotta::estimate::recompute(&data, &options, &codes).unwrap();
+                let slow =
+                    lotta::estimate::recompute(&data, &options, &narrow(codes.iter().copied()))
+                        .unwrap();
                 for (a, b) in slow.iter().zip(&moved) {
                     assert!(close(*a, *b, FAST_PATH_REL), "{estimator:?}: {a} vs {b}");
                 }
@@ -1371,9 +1378,9 @@ fn ri_algorithm_v1_reproduces_the_old_draws_and_v2_is_the_default() {
             missing_covariates: Default::default(),
             all_pairs: false,
         };
-        lotta::estimate::recompute(&data, &o, codes).unwrap()[0]
+        lotta::estimate::recompute(&data, &o, &narrow(codes.iter().copied())).unwrap()[0]
     };
-    let observed = blocked(&data.treatment.codes);
+    let observed = blocked(&widen(&data.treatment.codes));
     let extreme = (0..300)
         .filter(|&r| lotta::estimate::ri::is_extreme(blocked(&draw(r)), observed))
         .count();
@@ -2099,7 +2106,7 @@ fn ipw_randomization_inference_weights_each_draw_by_its_own_probabilities() {
     let replay = lotta::estimate::inference::LedgerReplay::new(&ledger, &data).unwrap();
     let reweight = replay.weights();
     // Under the observed assignment the weights are the ledger's own 1/p.
-    let again = reweight(&data.treatment.codes);
+    let again = reweight(&widen(&data.treatment.codes));
     for (a, b) in weights.iter().zip(&again) {
         assert!((a - b).abs() < SAME_FORMULA * a, "{a} vs {b}");
     }
@@ -2107,7 +2114,7 @@ fn ipw_randomization_inference_weights_each_draw_by_its_own_probabilities() {
     // ledger gives the people of that arm in the same site (ids p00–p18 are in the north).
     let ids = data.ids.clone().unwrap();
     let north = |i: usize| ids[i][1..].parse::<usize>().unwrap() < 19;
-    let codes = &data.treatment.codes;
+    let codes = &widen(&data.treatment.codes);
     let flipped: Vec<usize> = codes.iter().map(|c| 1 - c).collect();
     for (i, v) in reweight(&flipped).iter().enumerate() {
         let peer = (0..codes.len())

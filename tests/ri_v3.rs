@@ -9,7 +9,7 @@ mod common;
 use common::tolerance::{MONTE_CARLO_SDS, SAME_FORMULA, assert_close, assert_close_abs};
 use lotta::estimate::fast::fast_statistic;
 use lotta::estimate::types::TypePlan;
-use lotta::estimate::{EstimateOptions, Estimator};
+use lotta::estimate::{EstimateOptions, Estimator, narrow, widen};
 use lotta::io::analysis_data::{AnalysisColumns, load_file};
 use lotta::rng::{LnFactorials, Stream};
 use std::collections::BTreeMap;
@@ -224,8 +224,8 @@ fn type_counts_give_the_statistic_of_the_rows() {
         let strata_codes: Vec<usize> = data
             .strata
             .as_ref()
-            .map_or_else(|| vec![0; n], |s| s.codes.clone());
-        let plan = TypePlan::new(&data.treatment.codes, &strata_codes, &kinds).unwrap();
+            .map_or_else(|| vec![0; n], |s| widen(&s.codes));
+        let plan = TypePlan::new(&widen(&data.treatment.codes), &strata_codes, &kinds).unwrap();
         let statistic = fast.for_types(&plan).unwrap();
         let mut sums = Vec::new();
         let what = format!("{estimator:?} {outcomes:?} {covariates:?} {strata:?}");
@@ -243,7 +243,7 @@ fn type_counts_give_the_statistic_of_the_rows() {
                 assert_close_abs(*b1, *b2, SAME_FORMULA, &format!("{what} piece b"));
             }
             if r == 0 {
-                let refit = lotta::estimate::recompute(&data, &options, &codes).unwrap();
+                let refit = lotta::estimate::recompute(&data, &options, &narrow(codes)).unwrap();
                 for (a, b) in typed.iter().zip(&refit) {
                     assert_close(
                         *a,
@@ -288,7 +288,7 @@ fn v3_p_values_agree_with_exact_enumeration() {
     let data = load_file(&file, &request).unwrap();
     let options = options(Estimator::Dim);
     let fast = fast_statistic(&data, &options).unwrap().unwrap();
-    let observed = fast.eval(&data.treatment.codes);
+    let observed = fast.eval(&widen(&data.treatment.codes));
     let (enumeration, member_of) =
         lotta::estimate::inference::permutation_enumeration(&data).unwrap();
     assert_eq!(enumeration.count(), 52_920);
@@ -306,8 +306,8 @@ fn v3_p_values_agree_with_exact_enumeration() {
     }
     let n = data.n_rows();
     let kinds = fast.row_kinds(n).unwrap();
-    let strata = data.strata.as_ref().unwrap().codes.clone();
-    let plan = TypePlan::new(&data.treatment.codes, &strata, &kinds).unwrap();
+    let strata = widen(&data.strata.as_ref().unwrap().codes);
+    let plan = TypePlan::new(&widen(&data.treatment.codes), &strata, &kinds).unwrap();
     let statistic = fast.for_types(&plan).unwrap();
     let draws = 20_000;
     let mut sampled = vec![(0u64, 0u64); rows];

@@ -28,6 +28,7 @@
 //! before. Weights, clusters, fixed effects, text covariates and the difference in means take
 //! the caller's route.
 
+use super::Code;
 use super::crossproducts::{hc_weight, solve_normal};
 use super::ols::DesignMatrix;
 use super::rows::SeRule;
@@ -112,16 +113,16 @@ impl RowValues<'_> {
 
 /// The cell of each row: arm × level of the partition (arm alone without one).
 struct Cells<'a> {
-    codes: &'a [usize],
-    partition: Option<&'a [usize]>,
+    codes: &'a [Code],
+    partition: Option<&'a [Code]>,
     levels: usize,
     count: usize,
 }
 
 impl Cells<'_> {
     fn of(&self, i: usize) -> Option<usize> {
-        let level = self.partition.map_or(Some(0), |p| p.get(i).copied())?;
-        let cell = self.codes.get(i)? * self.levels + level;
+        let level = self.partition.map_or(Some(0), |p| p.get(i).copied())? as usize;
+        let cell = *self.codes.get(i)? as usize * self.levels + level;
         (cell < self.count).then_some(cell)
     }
 }
@@ -221,7 +222,7 @@ fn moments(rows: &[usize], values: &RowValues<'_>, cells: &Cells<'_>) -> Option<
 /// and the interaction models (every cell), where each model used to take its own pass. A
 /// model's moments over a subset of the variables are the matching entries, exactly.
 pub(crate) struct SharedMoments<'a> {
-    codes: &'a [usize],
+    codes: &'a [Code],
     y: &'a [f64],
     rows: &'a [usize],
     factor: &'a Factor,
@@ -250,7 +251,7 @@ pub(crate) fn shared<'a>(
     data: &'a AnalysisData,
     options: &EstimateOptions,
     se: SeType,
-    codes: &'a [usize],
+    codes: &'a [Code],
     y: &'a [f64],
     rows: &'a [usize],
     factor: &'a Factor,
@@ -296,7 +297,7 @@ impl SharedMoments<'_> {
     fn model(
         &self,
         shared: Shared<'_>,
-        codes: &[usize],
+        codes: &[Code],
         y: &[f64],
         rows: &[usize],
         interaction: Option<&Factor>,
@@ -817,7 +818,7 @@ pub(crate) fn fit(
     data: &AnalysisData,
     options: &EstimateOptions,
     se: SeType,
-    codes: &[usize],
+    codes: &[Code],
     y: &[f64],
     rows: &[usize],
     interaction: Option<&Interaction<'_>>,
@@ -1141,8 +1142,8 @@ mod tests {
             z ^= z >> 29;
             (z >> 11) as f64 / (1u64 << 53) as f64
         };
-        let codes: Vec<usize> = (0..n).map(|i| (u(i, 1) * arms as f64) as usize).collect();
-        let level: Vec<usize> = (0..n).map(|i| (u(i, 2) * 3.0) as usize).collect();
+        let codes: Vec<Code> = (0..n).map(|i| (u(i, 1) * arms as f64) as Code).collect();
+        let level: Vec<Code> = (0..n).map(|i| (u(i, 2) * 3.0) as Code).collect();
         let age: Vec<f64> = (0..n).map(|i| 20.0 + (u(i, 3) * 45.0).floor()).collect();
         let born: Vec<f64> = (0..n).map(|i| 1950.0 + (u(i, 4) * 50.0).floor()).collect();
         let y: Vec<f64> = (0..n)
@@ -1446,7 +1447,7 @@ mod tests {
         let mut seen = 0;
         for (i, &l) in level.iter().enumerate() {
             if l == 2 && one_row {
-                data.treatment.codes[i] = if seen < arms - 1 { seen + 1 } else { 0 };
+                data.treatment.codes[i] = if seen < arms - 1 { seen as Code + 1 } else { 0 };
                 seen += 1;
             }
         }

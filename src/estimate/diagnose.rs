@@ -19,6 +19,7 @@
 //!   [`DOMINANT_LEVERAGE`]/G, or more than half the rows): cluster-robust t-tests over-reject
 //!   (MacKinnon, Nielsen & Webb 2023, sec. 4 and 6).
 
+use super::Code;
 use super::rows::EffectRow;
 use super::{AnalysisData, ClusterReport, CovariateValues};
 
@@ -108,14 +109,14 @@ pub fn rows(rows: &mut [EffectRow], warnings: &mut Vec<String>) {
 
 /// Warnings about the data: clusters per arm, covariates equal to an outcome, 0/1 outcomes with
 /// other values.
-pub fn data(data: &AnalysisData, codes: &[usize], warnings: &mut Vec<String>) {
+pub fn data(data: &AnalysisData, codes: &[Code], warnings: &mut Vec<String>) {
     let arms = &data.treatment.arms;
     if let Some(cluster) = &data.cluster {
         for (a, arm) in arms.iter().enumerate() {
-            let mut seen: Vec<usize> = codes
+            let mut seen: Vec<Code> = codes
                 .iter()
                 .zip(&cluster.codes)
-                .filter(|&(&c, _)| c == a)
+                .filter(|&(&c, _)| c as usize == a)
                 .map(|(_, &k)| k)
                 .collect();
             seen.sort_unstable();
@@ -304,18 +305,18 @@ pub fn clusters(reports: &[ClusterReport], warnings: &mut Vec<String>) {
 
 /// The number of groups when every group holds one arm only, at least two groups hold each arm
 /// and groups hold two persons or more on average (a column of ids is not a clustering).
-fn assigned_by_group(codes: &[usize], groups: &[usize], arms: usize) -> Option<usize> {
-    let n_groups = groups.iter().max().map_or(0, |m| m + 1);
-    let mut arm_of: Vec<Option<usize>> = vec![None; n_groups];
+fn assigned_by_group(codes: &[Code], groups: &[Code], arms: usize) -> Option<usize> {
+    let n_groups = groups.iter().max().map_or(0, |&m| m as usize + 1);
+    let mut arm_of: Vec<Option<Code>> = vec![None; n_groups];
     for (&arm, &g) in codes.iter().zip(groups) {
-        match arm_of[g] {
-            None => arm_of[g] = Some(arm),
+        match arm_of[g as usize] {
+            None => arm_of[g as usize] = Some(arm),
             Some(a) if a != arm => return None,
             Some(_) => {}
         }
     }
-    let used: Vec<usize> = arm_of.iter().flatten().copied().collect();
-    let every_arm_twice = (0..arms).all(|a| used.iter().filter(|&&u| u == a).count() >= 2);
+    let used: Vec<Code> = arm_of.iter().flatten().copied().collect();
+    let every_arm_twice = (0..arms).all(|a| used.iter().filter(|&&u| u as usize == a).count() >= 2);
     (every_arm_twice && codes.len() >= 2 * used.len()).then_some(used.len())
 }
 

@@ -4,6 +4,7 @@
 //! (lm_robust CR2 with Bell–McCaffrey df), blocked (block-size weighted, df N − 2B), matched
 //! pairs (df B − 1), and blocked-clustered (df G − 2B).
 
+use super::Code;
 use super::ols::{DesignMatrix, lm_robust};
 use super::rows::SeRule;
 use super::vcov::{Clusters, SeType};
@@ -37,8 +38,8 @@ struct Internal {
 pub fn difference_in_means(
     y: &[f64],
     treated: &[bool],
-    blocks: Option<&[usize]>,
-    clusters: Option<&[usize]>,
+    blocks: Option<&[Code]>,
+    clusters: Option<&[Code]>,
     weights: Option<&[f64]>,
 ) -> Result<DimResult> {
     let n = y.len();
@@ -63,10 +64,10 @@ pub fn difference_in_means(
             warnings,
         });
     };
-    let n_blocks = blocks.iter().copied().max().map_or(0, |m| m + 1);
+    let n_blocks = blocks.iter().max().map_or(0, |&m| m as usize + 1);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_blocks];
     for (i, &b) in blocks.iter().enumerate() {
-        members[b].push(i);
+        members[b as usize].push(i);
     }
     members.retain(|m| !m.is_empty());
     // Units (or clusters) per block.
@@ -146,7 +147,7 @@ pub fn difference_in_means(
 fn internal(
     y: &[f64],
     treated: &[bool],
-    clusters: Option<&[usize]>,
+    clusters: Option<&[Code]>,
     weights: Option<&[f64]>,
     rows: &[usize],
     pair_matched: bool,
@@ -170,7 +171,7 @@ fn internal(
         None => rows.len() as f64,
     };
     if let Some(c) = clusters {
-        let mut arm_of: std::collections::BTreeMap<usize, bool> = Default::default();
+        let mut arm_of: std::collections::BTreeMap<Code, bool> = Default::default();
         for &i in rows {
             if *arm_of.entry(c[i]).or_insert(treated[i]) != treated[i] {
                 return Err(Error::compute(
@@ -198,7 +199,7 @@ fn internal(
                 .collect(),
         );
         let ys: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
-        let labels: Vec<usize> = rows.iter().map(|&i| c[i]).collect();
+        let labels: Vec<Code> = rows.iter().map(|&i| c[i]).collect();
         let cl = Clusters::from_codes(&labels);
         let w: Option<Vec<f64>> = weights.map(|w| rows.iter().map(|&i| w[i]).collect());
         let fit = lm_robust(&design, &ys, w.as_deref(), SeType::Cr2, Some(&cl), &["t"])?;

@@ -26,6 +26,7 @@
 //! Used for `ols`, `fe`, `lin`, `dim` and blocked `dim`, unweighted, without a participation
 //! column; the caller refits the model for draws that leave an analysed person in no arm.
 
+use super::Code;
 use super::ols::{CovariateView, DesignMatrix, expand_covariates};
 use super::subgroups;
 use super::{
@@ -741,7 +742,7 @@ pub fn fast_statistic(
         // has strata dummies), numbered in the order of their keys; every model below is a union
         // of cells and its columns are fixed within each.
         let stratum = |i: usize| match (&data.strata, fixed_effects) {
-            (Some(s), true) => s.codes[i],
+            (Some(s), true) => s.codes[i] as usize,
             _ => 0,
         };
         let n_strata = match (&data.strata, fixed_effects) {
@@ -749,7 +750,10 @@ pub fn fast_statistic(
             _ => 1,
         };
         let key_of = |i: usize| -> (Vec<usize>, usize) {
-            (data.by.iter().map(|b| b.codes[i]).collect(), stratum(i))
+            (
+                data.by.iter().map(|b| b.codes[i] as usize).collect(),
+                stratum(i),
+            )
         };
         let mut keys: std::collections::BTreeMap<(Vec<usize>, usize), u32> = Default::default();
         for &i in &complete {
@@ -788,7 +792,7 @@ pub fn fast_statistic(
                 let rows: Vec<usize> = complete
                     .iter()
                     .copied()
-                    .filter(|&i| by.codes[i] == l)
+                    .filter(|&i| by.codes[i] as usize == l)
                     .collect();
                 specs.push(Spec::Group(rows, Some((f, l))));
             }
@@ -934,7 +938,7 @@ fn base_vectors(
 fn fit_part(
     data: &AnalysisData,
     options: &EstimateOptions,
-    codes: &[usize],
+    codes: &[Code],
     y: &[f64],
     rows: &[usize],
     (indicators, skip): (Option<DesignMatrix>, &[String]),

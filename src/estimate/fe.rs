@@ -3,19 +3,20 @@
 //! first, a covariate constant within strata is the column dropped as collinear. The variance
 //! counts the fixed effects in the rank (estimatr's `fe_rank`), as the indicators do here.
 
+use super::Code;
 use super::ols::DesignMatrix;
 use crate::categorical::sorted_levels;
 
 /// Stratum indicators (levels present in the rows, in level order) followed by `rest`.
 pub fn fe_design(
-    strata: &[usize],
+    strata: &[Code],
     labels: &[String],
     column: &str,
     rest: DesignMatrix,
 ) -> DesignMatrix {
     let mut design = DesignMatrix::new();
     for level in sorted_levels(strata.iter().copied()) {
-        let name = labels.get(level).map_or("?", String::as_str);
+        let name = labels.get(level as usize).map_or("?", String::as_str);
         design.push(
             format!("{column}{name}"),
             strata
@@ -44,7 +45,7 @@ mod tests {
     /// Absolute tolerance: QR on ten rows, far above rounding.
     const TOL: f64 = 1e-12;
 
-    fn fe_estimate(strata: &[usize], t: &[bool], y: &[f64]) -> f64 {
+    fn fe_estimate(strata: &[Code], t: &[bool], y: &[f64]) -> f64 {
         let labels = vec!["A".to_string(), "B".to_string(), "C".to_string()];
         let mut rest = DesignMatrix::new();
         rest.push("t", t.iter().map(|&v| f64::from(u8::from(v))).collect());

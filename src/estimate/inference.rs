@@ -11,7 +11,7 @@ use super::ri;
 use super::rows::Family;
 use super::subsets::{self, RiAlgorithm, SubsetPlan};
 use super::types::{self, TypePlan};
-use super::{AnalysisData, EstimateOptions, Estimates, recompute};
+use super::{AnalysisData, EstimateOptions, Estimates, recompute, widen};
 use crate::error::{Error, Result};
 use crate::rng::Stream;
 use rayon::prelude::*;
@@ -211,6 +211,7 @@ pub fn randomization_inference(
         None => fast_statistic(&itt_data, options)?,
     };
     let refit_rows = |d: &AnalysisData, codes: &[usize]| {
+        let codes = &super::narrow(codes.iter().copied());
         if studentized {
             super::recompute_statistics(d, options, codes)
         } else {
@@ -621,8 +622,8 @@ fn type_plan_or_reason(
     let strata: Vec<usize> = data
         .strata
         .as_ref()
-        .map_or_else(|| vec![0; n], |s| s.codes.clone());
-    let plan = TypePlan::new(&data.treatment.codes, &strata, &kinds)?;
+        .map_or_else(|| vec![0; n], |s| widen(&s.codes));
+    let plan = TypePlan::new(&widen(&data.treatment.codes), &strata, &kinds)?;
     if plan.type_count() as f64 > types::MAX_TYPES_PER_ROW * n as f64 {
         return Ok(Err(format!(
             "the rows form {} types of exchangeable rows, more than a quarter of the {n} rows (continuous covariates or outcomes): counting types saves nothing",
@@ -702,17 +703,18 @@ pub fn permutation_draws(
     let strata: Vec<usize> = data
         .strata
         .as_ref()
-        .map_or_else(|| vec![0; n], |s| s.codes.clone());
+        .map_or_else(|| vec![0; n], |s| widen(&s.codes));
     let mut members: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
     for (i, &s) in strata.iter().enumerate() {
         members.entry(s).or_default().push(i);
     }
     let members: Vec<Vec<usize>> = members.into_values().collect();
+    let observed = widen(&data.treatment.codes);
     Ok(move |r: usize| {
         let mut stream = Stream::new(seed, &ri::draw_stream_name(r));
-        let mut codes = data.treatment.codes.clone();
+        let mut codes = observed.clone();
         for rows in &members {
-            let mut labels: Vec<usize> = rows.iter().map(|&i| data.treatment.codes[i]).collect();
+            let mut labels: Vec<usize> = rows.iter().map(|&i| observed[i]).collect();
             stream.shuffle(&mut labels);
             for (&i, l) in rows.iter().zip(labels) {
                 codes[i] = l;
@@ -730,8 +732,8 @@ pub fn permutation_enumeration(
 ) -> Result<(crate::design::enumerate::Enumeration, Vec<usize>)> {
     use crate::design::enumerate::{Enumeration, Segment};
     let n = data.n_rows();
-    let codes = &data.treatment.codes;
-    let stratum = |i: usize| data.strata.as_ref().map_or(0, |s| s.codes[i]);
+    let codes = &widen(&data.treatment.codes);
+    let stratum = |i: usize| data.strata.as_ref().map_or(0, |s| s.codes[i] as usize);
     // Members: clusters (in order of first appearance) or rows.
     let mut member_of = vec![0usize; n];
     let mut member_label: Vec<usize> = Vec::new();
@@ -740,7 +742,7 @@ pub fn permutation_enumeration(
         Some(cluster) => {
             let mut seen: std::collections::HashMap<usize, usize> = Default::default();
             for i in 0..n {
-                let c = cluster.codes[i];
+                let c = cluster.codes[i] as usize;
                 let m = *seen.entry(c).or_insert_with(|| {
                     member_label.push(codes[i]);
                     member_stratum.push(stratum(i));
@@ -814,8 +816,8 @@ pub fn subset_plan(data: &AnalysisData) -> Result<SubsetPlan> {
     let strata: Vec<usize> = data
         .strata
         .as_ref()
-        .map_or_else(|| vec![0; n], |s| s.codes.clone());
-    SubsetPlan::new(&data.treatment.codes, &strata)
+        .map_or_else(|| vec![0; n], |s| widen(&s.codes));
+    SubsetPlan::new(&widen(&data.treatment.codes), &strata)
 }
 
 /// Adjust the p-values into `p_value_adjusted`, in two families: the intention-to-treat rows

@@ -17,6 +17,7 @@
 //!   interaction), so one fill per study is as good as one per model; it is the same for every
 //!   outcome, subgroup and re-drawn assignment, which randomization inference needs.
 
+use super::Code;
 use super::ols::{DesignMatrix, lm_robust};
 use super::rows::AttritionRow;
 use super::vcov::SeType;
@@ -81,7 +82,7 @@ pub fn complete_case_warning(
     data: &AnalysisData,
     outcome: &str,
     y: &[f64],
-    codes: &[usize],
+    codes: &[Code],
 ) -> Option<String> {
     let observed: Vec<usize> = (0..data.n_rows()).filter(|&i| !y[i].is_nan()).collect();
     let dropped: Vec<usize> = observed
@@ -110,14 +111,14 @@ pub fn complete_case_warning(
 }
 
 /// `; by arm: a 3, b 2; by subgroup: g=F 1, g=M 4` for `rows` (every arm and level listed).
-fn counts_by_arm_and_subgroup(data: &AnalysisData, rows: &[usize], codes: &[usize]) -> String {
+fn counts_by_arm_and_subgroup(data: &AnalysisData, rows: &[usize], codes: &[Code]) -> String {
     let arms: Vec<String> = data
         .treatment
         .arms
         .iter()
         .enumerate()
         .map(|(a, arm)| {
-            let k = rows.iter().filter(|&&i| codes[i] == a).count();
+            let k = rows.iter().filter(|&&i| codes[i] as usize == a).count();
             format!("{arm} {k}")
         })
         .collect();
@@ -125,7 +126,7 @@ fn counts_by_arm_and_subgroup(data: &AnalysisData, rows: &[usize], codes: &[usiz
     for by in &data.by {
         let levels: Vec<String> = (0..by.levels.len())
             .map(|l| {
-                let k = rows.iter().filter(|&&i| by.codes[i] == l).count();
+                let k = rows.iter().filter(|&&i| by.codes[i] as usize == l).count();
                 format!("{} {k}", by.label(l))
             })
             .collect();
@@ -233,7 +234,7 @@ pub fn attrition(
     subgroup: &str,
     y: &[f64],
     arms: &[String],
-    codes: &[usize],
+    codes: &[Code],
     rows: &[usize],
 ) -> Result<Vec<AttritionRow>> {
     use rayon::prelude::*;
@@ -248,7 +249,7 @@ pub fn attrition(
             |(mut counts, mut missing), &i| {
                 let nan = usize::from(y[i].is_nan());
                 missing += nan;
-                if let Some(c) = counts.get_mut(codes[i]) {
+                if let Some(c) = counts.get_mut(codes[i] as usize) {
                     c.0 += 1;
                     c.1 += nan;
                 }
@@ -281,7 +282,7 @@ pub fn attrition(
             design.push(
                 arm.clone(),
                 rows.iter()
-                    .map(|&i| f64::from(u8::from(codes[i] == a)))
+                    .map(|&i| f64::from(u8::from(codes[i] as usize == a)))
                     .collect(),
             );
         }
@@ -343,7 +344,7 @@ mod tests {
             y[i] = f64::NAN;
         }
         // Persons 0–19 offered (code 1), 20–34 control (code 0).
-        let codes: Vec<usize> = (0..35).map(|i| usize::from(i < 20)).collect();
+        let codes: Vec<Code> = (0..35).map(|i| Code::from(i < 20)).collect();
         let arms = vec!["standard".to_string(), "md1".to_string()];
         let rows: Vec<usize> = (0..35).collect();
         let out = attrition("y", "all", &y, &arms, &codes, &rows).unwrap();
@@ -362,7 +363,7 @@ mod tests {
         // eleventh elsewhere, the rows a subset out of order of appearance: pieces of 16,384
         // rows are counted apart and added.
         let n = 100_003;
-        let codes: Vec<usize> = (0..n).map(|i| (i * 7919) % 3).collect();
+        let codes: Vec<Code> = (0..n).map(|i| ((i * 7919) % 3) as Code).collect();
         let y: Vec<f64> = (0..n)
             .map(|i| {
                 let gap = if codes[i] == 2 { 7 } else { 11 };
@@ -377,8 +378,8 @@ mod tests {
         let arms: Vec<String> = ["control", "a", "b"].map(String::from).to_vec();
         let mut expected = vec![(0usize, 0usize); 3];
         for &i in &rows {
-            expected[codes[i]].0 += 1;
-            expected[codes[i]].1 += usize::from(y[i].is_nan());
+            expected[codes[i] as usize].0 += 1;
+            expected[codes[i] as usize].1 += usize::from(y[i].is_nan());
         }
         for threads in [1, 2, 3] {
             let pool = rayon::ThreadPoolBuilder::new()

@@ -86,12 +86,41 @@ impl AnalysisColumns {
     }
 }
 
+/// A level's code in a column of [`AnalysisData`] (an arm, a subgroup, a stratum, a cluster):
+/// `u32`, half a `usize`, because these columns are as long as the data (4 MB saved in each at a
+/// million rows). A column has fewer levels than rows, and the data at most [`MAX_ROWS`] rows.
+pub type Code = u32;
+
+/// A row's index into [`AnalysisData`]'s columns, as the lists of a model's rows hold it: `u32`
+/// for the same reason as [`Code`] (everyone's rows and each subgroup level's rows are lists as
+/// long as the data).
+pub type Row = u32;
+
+/// The most rows [`AnalysisData`] holds: every row's index fits a [`Row`] (the loader refuses
+/// more, naming the file).
+pub const MAX_ROWS: usize = u32::MAX as usize;
+
+/// `codes` as [`Code`]s: a code is below its column's number of levels, which is at most its
+/// number of rows (≤ [`MAX_ROWS`]), so it fits. A code of no arm (`usize::MAX`, someone a
+/// re-drawn assignment leaves out) stays a code of no arm (`Code::MAX`).
+pub fn narrow(codes: impl IntoIterator<Item = usize>) -> Vec<Code> {
+    codes
+        .into_iter()
+        .map(|c| Code::try_from(c).unwrap_or(Code::MAX))
+        .collect()
+}
+
+/// `codes` as `usize`, as the randomization inference's draws hold them.
+pub fn widen(codes: &[Code]) -> Vec<usize> {
+    codes.iter().map(|&c| c as usize).collect()
+}
+
 /// A categorical column: sorted levels and each row's level index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Factor {
     pub name: String,
     pub levels: Vec<String>,
-    pub codes: Vec<usize>,
+    pub codes: Vec<Code>,
     /// The reference level of a subgroup variable (differences are against it): the first level
     /// unless chosen ([`Factor::choose_reference`]).
     pub reference: usize,
@@ -104,17 +133,11 @@ impl Factor {
     pub fn from_labels(name: impl Into<String>, labels: &[String]) -> Factor {
         let Codes { codes, levels } =
             Codes::in_level_order(labels.iter().map(String::as_str)).map_levels(str::to_string);
-        Factor {
-            name: name.into(),
-            levels,
-            codes,
-            reference: 0,
-            components: Vec::new(),
-        }
+        Factor::new(name, levels, narrow(codes))
     }
 
     /// A factor of `levels` and `codes` as given (levels already in level order).
-    pub fn new(name: impl Into<String>, levels: Vec<String>, codes: Vec<usize>) -> Factor {
+    pub fn new(name: impl Into<String>, levels: Vec<String>, codes: Vec<Code>) -> Factor {
         Factor {
             name: name.into(),
             levels,
@@ -145,7 +168,7 @@ pub struct Treatment {
     /// The treatment column's name (the term in output rows).
     pub name: String,
     pub arms: Vec<String>,
-    pub codes: Vec<usize>,
+    pub codes: Vec<Code>,
 }
 
 impl Treatment {
@@ -349,7 +372,7 @@ type GroupResult = (Vec<(usize, Effect)>, Vec<String>);
 pub fn estimate_all(
     data: &AnalysisData,
     options: &EstimateOptions,
-    assignment: Option<&[usize]>,
+    assignment: Option<&[Code]>,
 ) -> Result<Estimates> {
     let extras = Extras {
         wild: None,
@@ -363,10 +386,10 @@ pub fn estimate_all(
 pub fn estimate_with(
     data: &AnalysisData,
     options: &EstimateOptions,
-    assignment: Option<&[usize]>,
+    assignment: Option<&[Code]>,
     extras: &Extras<'_>,
 ) -> Result<Estimates> {
-    let codes: &[usize] = assignment.unwrap_or(&data.treatment.codes);
+    let codes: &[Code] = assignment.unwrap_or(&data.treatment.codes);
     let (data, filled) = missing::prepare(data, options.missing_covariates);
     let data: &AnalysisData = &data;
     let n = data.n_rows();
@@ -419,7 +442,7 @@ pub fn estimate_with(
                     rows: complete
                         .par_iter()
                         .copied()
-                        .filter(|&i| by.codes[i] == l)
+                        .filter(|&i| by.codes[i] as usize == l)
                         .collect(),
                     factor: Some(f),
                     level: l,
@@ -465,7 +488,7 @@ pub fn estimate_with(
             )?);
             for by in &data.by {
                 for l in 0..by.levels.len() {
-                    let sub: Vec<usize> = (0..n).filter(|&i| by.codes[i] == l).collect();
+                    let sub: Vec<usize> = (0..n).filter(|&i| by.codes[i] as usize == l).collect();
                     attrition_rows.extend(missing::attrition(
                         outcome,
                         &by.label(l),
@@ -583,7 +606,11 @@ pub fn estimate_with(
                         outcome: outcome.clone(),
                         term: data.treatment.term(a),
                         cluster: cluster.name.clone(),
-                        labels: d.0.iter().map(|&c| cluster.levels[c].clone()).collect(),
+                        labels: d
+                            .0
+                            .iter()
+                            .map(|&c| cluster.levels[c as usize].clone())
+                            .collect(),
                         diagnostics: d.1.clone(),
                     });
                 }
@@ -676,7 +703,7 @@ pub fn estimate_with(
                     let group_rows = complete
                         .iter()
                         .copied()
-                        .filter(|&i| levels.contains(&by.codes[i]));
+                        .filter(|&i| levels.contains(&(by.codes[i] as usize)));
                     rows.push(without_means(row(
                         data,
                         options,
@@ -825,7 +852,7 @@ pub fn estimate_with(
 pub fn recompute(
     data: &AnalysisData,
     options: &EstimateOptions,
-    assignment: &[usize],
+    assignment: &[Code],
 ) -> Result<Vec<f64>> {
     Ok(estimate_all(data, options, Some(assignment))?
         .rows
@@ -839,7 +866,7 @@ pub fn recompute(
 pub fn recompute_statistics(
     data: &AnalysisData,
     options: &EstimateOptions,
-    assignment: &[usize],
+    assignment: &[Code],
 ) -> Result<Vec<f64>> {
     Ok(estimate_all(data, options, Some(assignment))?
         .rows
@@ -855,7 +882,7 @@ pub fn binary_statistic<'a>(
     options: &'a EstimateOptions,
 ) -> impl Fn(&[f64]) -> Result<Vec<f64>> + 'a {
     move |t: &[f64]| {
-        let codes: Vec<usize> = t.iter().map(|&v| usize::from(v > 0.5)).collect();
+        let codes: Vec<Code> = t.iter().map(|&v| Code::from(v > 0.5)).collect();
         recompute(data, options, &codes)
     }
 }
@@ -883,7 +910,7 @@ fn check_group(
     label: &str,
     rows: &[usize],
     arms: &[String],
-    codes: &[usize],
+    codes: &[Code],
 ) -> Result<()> {
     if rows.len() < 2 {
         return Err(Error::compute(format!(
@@ -893,7 +920,7 @@ fn check_group(
         .with_hint("drop this subgroup (--by) or check the outcome file"));
     }
     for (a, arm) in arms.iter().enumerate() {
-        if !rows.iter().any(|&i| codes[i] == a) {
+        if !rows.iter().any(|&i| codes[i] as usize == a) {
             return Err(Error::compute(format!(
                 "{outcome}, {label}: arm `{arm}` has no observations with an outcome"
             ))
@@ -914,7 +941,7 @@ pub struct Effect {
     pub wild: Option<wild::WildResult>,
     /// Cluster diagnostics, when asked for: the data's cluster code of each diagnosed cluster,
     /// and the diagnostics.
-    pub diagnostics: Option<(Vec<usize>, clusters::ClusterDiagnostics)>,
+    pub diagnostics: Option<(Vec<Code>, clusters::ClusterDiagnostics)>,
 }
 
 impl Effect {
@@ -967,13 +994,13 @@ fn clusters_of(data: &AnalysisData, rows: &[usize]) -> Option<Clusters> {
         .map(|c| Clusters::from_codes(&subset(&c.codes, rows)))
 }
 
-fn treatment_design(data: &AnalysisData, codes: &[usize], rows: &[usize]) -> DesignMatrix {
+fn treatment_design(data: &AnalysisData, codes: &[Code], rows: &[usize]) -> DesignMatrix {
     let mut d = DesignMatrix::new();
     for a in 1..data.treatment.arms.len() {
         d.push(
             data.treatment.term(a),
             rows.par_iter()
-                .map(|&i| f64::from(u8::from(codes[i] == a)))
+                .map(|&i| f64::from(u8::from(codes[i] as usize == a)))
                 .collect(),
         );
     }
@@ -1027,7 +1054,7 @@ fn leverage_one_warning(
         single(&strata.name, &|i| {
             strata
                 .levels
-                .get(strata.codes[i])
+                .get(strata.codes[i] as usize)
                 .cloned()
                 .unwrap_or_default()
         });
@@ -1071,7 +1098,7 @@ fn leverage_one_warning(
 fn model_design(
     data: &AnalysisData,
     options: &EstimateOptions,
-    codes: &[usize],
+    codes: &[Code],
     rows: &[usize],
     extra: &DesignMatrix,
     interacted: &DesignMatrix,
@@ -1131,7 +1158,7 @@ fn group_effects(
     data: &AnalysisData,
     options: &EstimateOptions,
     se: SeType,
-    codes: &[usize],
+    codes: &[Code],
     y: &[f64],
     rows: &[usize],
     at: &str,
@@ -1146,10 +1173,10 @@ fn group_effects(
             let pair: Vec<usize> = rows
                 .iter()
                 .copied()
-                .filter(|&i| codes[i] == a || codes[i] == 0)
+                .filter(|&i| codes[i] as usize == a || codes[i] as usize == 0)
                 .collect();
             let ys = subset(y, &pair);
-            let treated: Vec<bool> = pair.iter().map(|&i| codes[i] == a).collect();
+            let treated: Vec<bool> = pair.iter().map(|&i| codes[i] as usize == a).collect();
             let blocks = data.strata.as_ref().map(|s| subset(&s.codes, &pair));
             let clusters = data.cluster.as_ref().map(|c| subset(&c.codes, &pair));
             let weights = data.weights.as_ref().map(|w| subset(w, &pair));
@@ -1378,7 +1405,7 @@ fn interaction_effects(
     data: &AnalysisData,
     options: &EstimateOptions,
     se: SeType,
-    codes: &[usize],
+    codes: &[Code],
     y: &[f64],
     rows: &[usize],
     by: &Factor,
@@ -1483,7 +1510,7 @@ type IvDifference = (String, Effect, f64, Vec<usize>);
 fn iv_differences(
     data: &AnalysisData,
     se: SeType,
-    codes: &[usize],
+    codes: &[Code],
     y: &[f64],
     took_part: &[f64],
     rows: &[usize],
@@ -1552,7 +1579,7 @@ fn iv_differences(
         let group_rows: Vec<usize> = rows
             .iter()
             .copied()
-            .filter(|&i| by.codes[i] == l || by.codes[i] == reference)
+            .filter(|&i| by.codes[i] as usize == l || by.codes[i] as usize == reference)
             .collect();
         out.push((
             label,
@@ -1567,7 +1594,7 @@ fn iv_differences(
 fn iv_effect(
     data: &AnalysisData,
     se: SeType,
-    codes: &[usize],
+    codes: &[Code],
     y: &[f64],
     took_part: &[f64],
     rows: &[usize],
@@ -1606,14 +1633,14 @@ fn joint_row(
     outcome: &str,
     name: &str,
     arm: usize,
-    codes: &[usize],
+    codes: &[Code],
     rows: &[usize],
     test: Option<subgroups::WaldTest>,
     df_num: usize,
     df_den: f64,
     se: SeType,
 ) -> EffectRow {
-    let count = |a: usize| rows.iter().filter(|&&i| codes[i] == a).count();
+    let count = |a: usize| rows.iter().filter(|&&i| codes[i] as usize == a).count();
     EffectRow {
         outcome: outcome.to_string(),
         subgroup: format!("{name}{}", subgroups::JOINT_SUFFIX),
@@ -1659,7 +1686,7 @@ fn clusters_in(data: &AnalysisData, rows: impl Iterator<Item = usize>) -> Option
     data.cluster.as_ref().map(|c| {
         let mut seen = vec![false; c.levels.len()];
         for i in rows {
-            if let Some(s) = seen.get_mut(c.codes[i]) {
+            if let Some(s) = seen.get_mut(c.codes[i] as usize) {
                 *s = true;
             }
         }
@@ -1681,7 +1708,7 @@ fn row(
     outcome: &str,
     subgroup: &str,
     arm: usize,
-    codes: &[usize],
+    codes: &[Code],
     y: &[f64],
     rows: impl Iterator<Item = usize> + Clone,
     effect: Effect,
@@ -1697,7 +1724,7 @@ fn row(
     // Both arms in one pass over the rows (each sum in row order, as two passes would add).
     let mut sums = [(0.0, 0.0, 0usize); 2];
     for i in rows.clone() {
-        let code = codes[i];
+        let code = codes[i] as usize;
         for (slot, a) in sums.iter_mut().zip([arm, 0]) {
             if code == a {
                 let w = weight(i);

@@ -8,8 +8,8 @@
 //!
 //! Pure: no files.
 
-use super::Factor;
 use super::ols::DesignMatrix;
+use super::{Code, Factor};
 use crate::error::{Error, Result};
 use nalgebra::{DMatrix, DVector};
 use std::borrow::Cow;
@@ -46,18 +46,18 @@ impl Factor {
                 "a crossing needs at least two subgroup columns of the same length",
             ));
         }
-        let mut cells: BTreeMap<Vec<usize>, usize> = BTreeMap::new();
+        let mut cells: BTreeMap<Vec<Code>, Code> = BTreeMap::new();
         for i in 0..n {
             cells.insert(parts.iter().map(|p| p.codes[i]).collect(), 0);
         }
         let mut levels = Vec::with_capacity(cells.len());
         for (index, (key, slot)) in cells.iter_mut().enumerate() {
-            *slot = index;
+            *slot = index as Code;
             levels.push(
                 parts
                     .iter()
                     .zip(key)
-                    .map(|(p, &c)| p.label(c))
+                    .map(|(p, &c)| p.label(c as usize))
                     .collect::<Vec<_>>()
                     .join(CELL_SEPARATOR),
             );
@@ -65,7 +65,7 @@ impl Factor {
         let codes = (0..n)
             .map(|i| cells[&parts.iter().map(|p| p.codes[i]).collect::<Vec<_>>()])
             .collect();
-        let reference_key: Vec<usize> = parts.iter().map(|p| p.reference).collect();
+        let reference_key: Vec<Code> = parts.iter().map(|p| p.reference as Code).collect();
         let name = parts
             .iter()
             .map(|p| p.name.as_str())
@@ -86,7 +86,7 @@ impl Factor {
             name,
             levels,
             codes,
-            reference,
+            reference: reference as usize,
             components: parts,
         })
     }
@@ -196,7 +196,9 @@ impl InteractionModel {
                 for (name, values) in self.indicators.names.iter().zip(by_level) {
                     indicators.push(
                         name.clone(),
-                        rows.iter().map(|&i| values[factor.codes[i]]).collect(),
+                        rows.iter()
+                            .map(|&i| values[factor.codes[i] as usize])
+                            .collect(),
                     );
                 }
                 Cow::Owned(indicators)
@@ -238,7 +240,7 @@ fn indicators_against(
             indicators.push(
                 name,
                 rows.iter()
-                    .map(|&i| f64::from(u8::from(factor.codes[i] == l)))
+                    .map(|&i| f64::from(u8::from(factor.codes[i] as usize == l)))
                     .collect(),
             );
         } else {
@@ -355,7 +357,7 @@ fn models_of(
             for lb in (0..b.levels.len()).filter(|&l| l != b.reference) {
                 let is = |f: &Factor, l: usize| -> Vec<f64> {
                     rows.iter()
-                        .map(|&i| f64::from(u8::from(f.codes[i] == l)))
+                        .map(|&i| f64::from(u8::from(f.codes[i] as usize == l)))
                         .collect()
                 };
                 let (ia, ib) = (is(a, la), is(b, lb));
@@ -370,10 +372,10 @@ fn models_of(
                 // The four cells the contrast compares (those of its persons).
                 let mut cells: Vec<usize> = (0..factor.codes.len())
                     .filter(|&i| {
-                        (a.codes[i] == la || a.codes[i] == a.reference)
-                            && (b.codes[i] == lb || b.codes[i] == b.reference)
+                        (a.codes[i] as usize == la || a.codes[i] as usize == a.reference)
+                            && (b.codes[i] as usize == lb || b.codes[i] as usize == b.reference)
                     })
-                    .map(|i| factor.codes[i])
+                    .map(|i| factor.codes[i] as usize)
                     .collect();
                 cells.sort_unstable();
                 cells.dedup();

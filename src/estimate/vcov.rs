@@ -109,7 +109,8 @@ impl Clusters {
 
     /// Clusters from the codes of a cluster factor on some rows, renumbered `0..count` in code
     /// order (a subset of rows may lack some clusters).
-    pub fn from_codes(codes: &[usize]) -> Clusters {
+    /// (`usize` codes of cost and report tables, [`super::Code`]s of the analysis data.)
+    pub fn from_codes<C: Copy + Ord + std::hash::Hash>(codes: &[C]) -> Clusters {
         Clusters::from(Codes::sorted(codes.iter().copied()))
     }
 

@@ -3,6 +3,8 @@
 //! probabilities differ across strata or enrolment waves; the weighted fits are lm_robust with
 //! weights (see `ols`).
 
+use super::Code;
+
 /// Whether to weight by inverse assignment probabilities from the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Ipw {
@@ -17,12 +19,12 @@ pub enum Ipw {
 pub const PROBABILITY_TOLERANCE: f64 = 1e-12;
 
 /// True when, within some arm, the probabilities of being assigned to it differ between people.
-pub fn probabilities_vary(codes: &[usize], probability: &[f64], arms: usize) -> bool {
+pub fn probabilities_vary(codes: &[Code], probability: &[f64], arms: usize) -> bool {
     (0..arms).any(|a| {
         let mut ps = codes
             .iter()
             .zip(probability)
-            .filter(|(c, _)| **c == a)
+            .filter(|(c, _)| **c as usize == a)
             .map(|(_, v)| *v);
         ps.next()
             .is_some_and(|first| ps.any(|v| (v - first).abs() > PROBABILITY_TOLERANCE))

@@ -29,6 +29,7 @@
 //! t*(δ) = (n₀ + δn₁)/√(c(P + 2δQ + δ²R)). A draw costs O(G·k); the test of any β₀ then costs
 //! O(B), which makes the inversion cheap.
 
+use super::Code;
 use super::clusters::ClusterPieces;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -159,7 +160,7 @@ impl WildBootstrap {
         pieces: &ClusterPieces,
         j: usize,
         coef: f64,
-        codes: &[usize],
+        codes: &[Code],
         all_clusters: usize,
         options: &WildOptions,
         progress: &dyn Progress,
@@ -210,7 +211,7 @@ impl WildBootstrap {
                 let all = draw_weights(options.weights, options.seed, b, all_clusters);
                 codes
                     .iter()
-                    .map(|&c| all.get(c).copied().unwrap_or(f64::NAN))
+                    .map(|&c| all.get(c as usize).copied().unwrap_or(f64::NAN))
                     .collect()
             }
         };
@@ -401,7 +402,7 @@ mod tests {
     #[test]
     fn the_statistic_uses_the_cr1_standard_error_of_the_fit() {
         let (pieces, coef, se) = fixture();
-        let codes: Vec<usize> = (0..6).collect();
+        let codes: Vec<Code> = (0..6).collect();
         let boot = WildBootstrap::new(
             &pieces,
             1,
@@ -418,7 +419,7 @@ mod tests {
     #[test]
     fn enumeration_counts_every_sign_vector_but_the_two_ties() {
         let (pieces, coef, _) = fixture();
-        let codes: Vec<usize> = (0..6).collect();
+        let codes: Vec<Code> = (0..6).collect();
         let boot = WildBootstrap::new(
             &pieces,
             1,
@@ -454,7 +455,7 @@ mod tests {
     #[test]
     fn the_result_does_not_depend_on_the_number_of_threads() {
         let (pieces, coef, _) = fixture();
-        let codes: Vec<usize> = (0..6).collect();
+        let codes: Vec<Code> = (0..6).collect();
         let run = |threads: usize| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)

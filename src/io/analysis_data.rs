@@ -8,7 +8,9 @@
 use crate::categorical::{Coder, Codes};
 use crate::error::{Error, Location, Result};
 use crate::estimate::weights;
-use crate::estimate::{AnalysisData, Covariate, CovariateValues, Factor, Treatment};
+use crate::estimate::{
+    AnalysisData, Code, Covariate, CovariateValues, Factor, MAX_ROWS, Treatment, narrow,
+};
 use crate::io::formats::InputKind;
 use crate::io::join::{Joined, StudyFiles, check_header};
 use crate::io::source::InputFile;
@@ -365,7 +367,7 @@ fn text_codes(
     name: &str,
     n: usize,
     role: &str,
-) -> Result<(Vec<String>, Vec<usize>)> {
+) -> Result<(Vec<String>, Vec<Code>)> {
     // A single file's category column: its levels are in the order the rows first have them
     // already, so the codes are sorted into level order in one parallel pass.
     if let (None, Some((file_levels, file_codes))) = (s.rows, s.table.categories(name))
@@ -377,7 +379,7 @@ fn text_codes(
             file_levels.to_vec(),
             (0..file_levels.len()).map(Some).collect(),
         );
-        let rank: Vec<usize> = rank.into_iter().flatten().collect();
+        let rank: Vec<Code> = narrow(rank.into_iter().flatten());
         let codes = file_codes.par_iter().map(|&c| rank[c as usize]).collect();
         return Ok((levels, codes));
     }
@@ -389,7 +391,7 @@ fn text_codes(
         .into_iter()
         .enumerate()
         .map(|(i, c)| {
-            c.ok_or_else(|| {
+            c.map(|c| c as Code).ok_or_else(|| {
                 let message = if s.row(i).is_some() {
                     format!("empty cell; the {role} `{name}` must be given for everyone analysed")
                 } else {
@@ -415,11 +417,7 @@ const ARMS_CODED_DIRECTLY: usize = 16;
 /// one parallel pass — the same levels and codes as [`number_codes`] and [`sorted_codes`],
 /// without their two n-length vectors of `Option<usize>`. None when a value is missing (the
 /// caller's route reports it) or the column is not numbers.
-fn complete_number_codes(
-    s: &Source<'_>,
-    name: &str,
-    n: usize,
-) -> Option<(Vec<String>, Vec<usize>)> {
+fn complete_number_codes(s: &Source<'_>, name: &str, n: usize) -> Option<(Vec<String>, Vec<Code>)> {
     use rayon::prelude::*;
     let column = s.table.number(name).ok()?;
     if s.rows.is_some() || column.len() != n {
@@ -464,7 +462,7 @@ fn complete_number_codes(
         })
         .collect::<Option<_>>()?;
     let (levels, rank) = sorted_codes(labels, (0..values.len()).map(Some).collect());
-    let rank: Vec<usize> = rank.into_iter().flatten().collect();
+    let rank: Vec<Code> = narrow(rank.into_iter().flatten());
     let codes = column
         .par_iter()
         .map(|&v| {
@@ -472,7 +470,7 @@ fn complete_number_codes(
             values
                 .iter()
                 .position(|&bits| bits == k)
-                .map_or(usize::MAX, |p| rank[p])
+                .map_or(Code::MAX, |p| rank[p])
         })
         .collect();
     Some((levels, codes))
@@ -602,6 +600,12 @@ fn build(request: &AnalysisColumns, sources: &Sources<'_, '_>, n: usize) -> Resu
     if n == 0 {
         return Err(Error::compute("no rows to analyse"));
     }
+    if n > MAX_ROWS {
+        return Err(Error::compute(format!(
+            "{n} rows to analyse; lotta analyses at most {MAX_ROWS} rows at once"
+        ))
+        .with_hint("analyse a sample, or split the data by a subgroup or stratum"));
+    }
     // Treatment.
     let ts = source(sources, &request.treatment)?;
     let (levels, level_codes) = text_codes(ts, &request.treatment, n, "treatment")?;
@@ -622,14 +626,14 @@ fn build(request: &AnalysisColumns, sources: &Sources<'_, '_>, n: usize) -> Resu
                 .collect()
         }
         None => {
-            let is_bad = |c: usize| levels[c] != "0" && levels[c] != "1";
+            let is_bad = |c: Code| levels[c as usize] != "0" && levels[c as usize] != "1";
             if let Some(i) = level_codes.iter().position(|&c| is_bad(c)) {
                 let bad = level_codes[i];
                 return Err(Error::data(
                     ts.location(&request.treatment, i),
                     format!(
                         "expected a 0/1 treatment, found `{}` (the column has: {})",
-                        levels[bad],
+                        levels[bad as usize],
                         levels.join(", ")
                     ),
                 )
@@ -638,16 +642,16 @@ fn build(request: &AnalysisColumns, sources: &Sources<'_, '_>, n: usize) -> Resu
             vec!["0".to_string(), "1".to_string()]
         }
     };
-    let remap: Vec<usize> = levels
+    let remap: Vec<Code> = levels
         .iter()
-        .map(|l| arms.iter().position(|a| a == l).unwrap_or(0))
+        .map(|l| arms.iter().position(|a| a == l).unwrap_or(0) as Code)
         .collect();
     // Renumbered in place (a million rows: no second 8 MB list); usually the levels are the
     // arms in order already and nothing changes.
     let mut codes = level_codes;
-    if remap.iter().enumerate().any(|(l, &a)| l != a) {
+    if remap.iter().enumerate().any(|(l, &a)| l != a as usize) {
         use rayon::prelude::*;
-        codes.par_iter_mut().for_each(|c| *c = remap[*c]);
+        codes.par_iter_mut().for_each(|c| *c = remap[*c as usize]);
     }
     let treatment = Treatment {
         name: request.treatment.clone(),
@@ -723,7 +727,7 @@ fn build(request: &AnalysisColumns, sources: &Sources<'_, '_>, n: usize) -> Resu
                 .map(|i| {
                     parts
                         .iter()
-                        .map(|f| f.levels[f.codes[i]].as_str())
+                        .map(|f| f.levels[f.codes[i] as usize].as_str())
                         .collect::<Vec<_>>()
                         .join("|")
                 })

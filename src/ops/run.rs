@@ -526,7 +526,7 @@ fn descriptives(
         .codes
         .iter()
         .map(|&c| {
-            let name = &data.treatment.arms[c];
+            let name = &data.treatment.arms[c as usize];
             context.arms.iter().position(|a| a == name).unwrap_or(0)
         })
         .collect();
@@ -537,7 +537,10 @@ fn descriptives(
             (0..by.levels.len()).map(move |l| {
                 (
                     by.label(l),
-                    by.codes.iter().map(|&c| c == l).collect::<Vec<bool>>(),
+                    by.codes
+                        .iter()
+                        .map(|&c| c as usize == l)
+                        .collect::<Vec<bool>>(),
                 )
             })
         })

@@ -5,7 +5,9 @@
 
 use crate::dist::qt;
 use crate::error::{Error, Result};
-use crate::estimate::{AnalysisData, Covariate, CovariateValues, Factor, Treatment, estimate_all};
+use crate::estimate::{
+    AnalysisData, Code, Covariate, CovariateValues, Factor, Treatment, estimate_all,
+};
 use crate::linalg::{from_columns, least_squares};
 use crate::simulate::{self, Activity, Dgp, Streams};
 use rayon::prelude::*;
@@ -110,7 +112,12 @@ fn pipeline_estimates(
     let treatment = Treatment {
         name: "arm".into(),
         arms: arms.clone(),
-        codes: study.assignment.arm.iter().map(|&a| code_of(a)).collect(),
+        codes: study
+            .assignment
+            .arm
+            .iter()
+            .map(|&a| code_of(a) as Code)
+            .collect(),
     };
     let outcomes = (0..dgp.horizons.len())
         .map(|h| {

@@ -6,6 +6,7 @@
 //! (tests/reference/balance/clustered.R).
 
 use crate::dist::qt;
+use crate::estimate::Code;
 use crate::estimate::ols::{DesignMatrix, lm_robust};
 use crate::estimate::vcov::{Clusters, SeType};
 
@@ -55,8 +56,8 @@ pub fn mean_ci(values: &[f64], level: f64) -> Option<MeanCi> {
 /// [`mean_ci`] with cluster-robust inference: `clusters[i]` is value i's cluster code. The SE
 /// is CR2 and the interval uses the Bell–McCaffrey df; both NaN when they cannot be computed
 /// (a single cluster).
-pub fn mean_ci_clustered(values: &[f64], clusters: &[usize], level: f64) -> Option<MeanCi> {
-    let (present, codes): (Vec<f64>, Vec<usize>) = values
+pub fn mean_ci_clustered(values: &[f64], clusters: &[Code], level: f64) -> Option<MeanCi> {
+    let (present, codes): (Vec<f64>, Vec<Code>) = values
         .iter()
         .zip(clusters)
         .filter(|(v, _)| v.is_finite())

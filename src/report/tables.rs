@@ -14,7 +14,7 @@ pub struct Units<'a> {
     pub subgroups: &'a [(String, Vec<bool>)],
     /// Cluster code of each unit, when the analysis has clusters (the shares' intervals are
     /// then cluster-robust).
-    pub clusters: Option<&'a [usize]>,
+    pub clusters: Option<&'a [crate::estimate::Code]>,
 }
 
 impl Units<'_> {
@@ -90,7 +90,7 @@ pub fn shares(units: &Units, outcomes: &[(String, &[f64])]) -> Frame {
                 let ci = match units.clusters {
                     None => mean_ci(&group, 0.95),
                     Some(codes) => {
-                        let cl: Vec<usize> = rows
+                        let cl: Vec<crate::estimate::Code> = rows
                             .iter()
                             .filter(|&&i| values[i].is_finite())
                             .filter_map(|&i| codes.get(i))

@@ -640,23 +640,16 @@ fn randomization_inference(
         treatment: Treatment {
             name: s.treatment.clone(),
             arms: arms.clone(),
-            codes: codes.clone(),
+            codes: p.arm.clone(),
         },
         outcomes: Vec::new(),
         covariates: Vec::new(),
         by: Vec::new(),
-        strata: Some(Factor::new(
-            "strata",
-            Vec::new(),
-            p.stratum.iter().map(|&c| c as usize).collect(),
-        )),
-        cluster: s.cluster.as_ref().map(|c| {
-            Factor::new(
-                c.clone(),
-                Vec::new(),
-                p.cluster.iter().map(|&c| c as usize).collect(),
-            )
-        }),
+        strata: Some(Factor::new("strata", Vec::new(), p.stratum.clone())),
+        cluster: s
+            .cluster
+            .as_ref()
+            .map(|c| Factor::new(c.clone(), Vec::new(), p.cluster.clone())),
         weights: None,
         participation: None,
         ids: p.ids.clone(),
