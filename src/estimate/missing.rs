@@ -18,9 +18,7 @@
 //!   outcome, subgroup and re-drawn assignment, which randomization inference needs.
 
 use super::Code;
-use super::ols::{DesignMatrix, lm_robust};
 use super::rows::AttritionRow;
-use super::vcov::SeType;
 use super::{AnalysisData, Covariate, CovariateValues};
 use crate::error::Result;
 use std::borrow::Cow;
@@ -73,7 +71,7 @@ pub fn analysed_rows(data: &AnalysisData, y: &[f64]) -> Vec<usize> {
     if (0..n).into_par_iter().all(analysed) {
         return (0..n).into_par_iter().collect();
     }
-    (0..n).into_par_iter().filter(|&i| analysed(i)).collect()
+    super::rows_where(n, analysed)
 }
 
 /// The warning for the persons with the outcome observed whom a missing covariate leaves out,
@@ -228,6 +226,25 @@ pub fn with_indicators(data: &AnalysisData) -> (AnalysisData, Vec<String>) {
     )
 }
 
+/// The difference in missing-outcome rates between an arm (n persons, m missing) and the
+/// control, and its HC2 standard error. The least-squares fit of the 0/1 indicator of a missing
+/// outcome on the arm indicators is saturated (one mean per arm), so every person's leverage is
+/// 1/n of their arm and HC2's Σ e²/(1 − h) / n² for an arm's mean is, with Σ e² = n p(1 − p),
+/// p(1 − p)/(n − 1): the Neyman variance (MacKinnon & White 1985; Samii & Aronow 2012). The
+/// same numbers as estimatr's `lm_robust(missing ~ arm, se_type = "HC2")`, without its n-length
+/// columns (at a million rows they were the run's memory peak).
+fn missing_rate_difference((n1, m1): (usize, usize), (n0, m0): (usize, usize)) -> (f64, f64) {
+    let rate = |n: usize, m: usize| m as f64 / n as f64;
+    let (p1, p0) = (rate(n1, m1), rate(n0, m0));
+    // An arm of one person: leverage one, left out of the variance as by lotta's HC2
+    // (`vcov::LEVERAGE_ONE_TOLERANCE`).
+    let variance = |n: usize, p: f64| match n {
+        0 | 1 => 0.0,
+        _ => p * (1.0 - p) / (n as f64 - 1.0),
+    };
+    (p1 - p0, (variance(n1, p1) + variance(n0, p0)).sqrt())
+}
+
 /// Attrition rows for one outcome in one subgroup: one row per arm (control first).
 pub fn attrition(
     outcome: &str,
@@ -267,29 +284,10 @@ pub fn attrition(
             },
         );
     let any_missing = missing_in_all > 0;
-    // The test needs a model only when something is missing (and the 0/1 column only then).
-    let missing: Vec<f64> = if any_missing {
-        rows.iter()
-            .map(|&i| f64::from(u8::from(y[i].is_nan())))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let fit = if any_missing && rows.len() > arms.len() {
-        let mut design = DesignMatrix::new();
-        design.push("(Intercept)", vec![1.0; rows.len()]);
-        for (a, arm) in arms.iter().enumerate().skip(1) {
-            design.push(
-                arm.clone(),
-                rows.iter()
-                    .map(|&i| f64::from(u8::from(codes[i] as usize == a)))
-                    .collect(),
-            );
-        }
-        lm_robust(&design, &missing, None, SeType::Hc2, None, &[]).ok()
-    } else {
-        None
-    };
+    let test = (any_missing && rows.len() > arms.len()).then(|| {
+        let present: Vec<bool> = counts.iter().map(|&(n, _)| n > 0).collect();
+        (present.iter().filter(|&&p| p).count(), present)
+    });
     let mut out = Vec::new();
     for (a, arm) in arms.iter().enumerate() {
         let (n_in_arm, n_missing) = counts[a];
@@ -306,13 +304,16 @@ pub fn attrition(
                 }
             }
         };
-        let (difference, std_error, p_value) = match (&fit, a) {
+        let (difference, std_error, p_value) = match (&test, a) {
             (_, 0) => (f64::NAN, f64::NAN, f64::NAN),
-            (Some(f), _) => {
-                let (d, s, df) = (f.coef[a], f.std_error[a], f.df[a]);
+            (Some((rank, present)), _) if present[0] && present[a] => {
+                let (d, s) = missing_rate_difference(counts[a], counts[0]);
+                let df = (rows.len() - rank) as f64;
                 let (_, p, _, _) = super::t_inference(d, s, df, 0.05);
                 (d, s, p)
             }
+            // An arm without persons (or no control): its coefficient is not estimable.
+            (Some(_), _) => (f64::NAN, f64::NAN, f64::NAN),
             (None, _) => (0.0, f64::NAN, f64::NAN),
         };
         out.push(AttritionRow {
@@ -334,6 +335,122 @@ pub fn attrition(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::estimate::ols::{DesignMatrix, lm_robust};
+    use crate::estimate::vcov::SeType;
+
+    /// `attrition`'s test columns (difference, SE, p) of each arm but the control.
+    fn tests_of(rows: &[AttritionRow]) -> Vec<(f64, f64, f64)> {
+        rows.iter()
+            .skip(1)
+            .map(|r| (r.difference, r.std_error, r.p_value))
+            .collect()
+    }
+
+    fn close(a: f64, b: f64, tolerance: f64) -> bool {
+        (a - b).abs() <= tolerance * b.abs().max(1e-300) || (a.is_nan() && b.is_nan())
+    }
+
+    #[test]
+    // R's values as it prints them with 17 significant digits.
+    #[allow(clippy::excessive_precision)]
+    fn attrition_test_is_lm_robust_hc2_of_the_missing_indicator_on_arm() {
+        // tests/reference/estimate/attrition_hc2.R: control 15 persons (1 missing), a 20 (6),
+        // b 7 (all missing), c 3 (1); estimatr 1.0's lm_robust, HC2, df 41.
+        let sizes = [(15, 1), (20, 6), (7, 7), (3, 1)];
+        let mut codes = Vec::new();
+        let mut y = Vec::new();
+        for (a, &(n, m)) in sizes.iter().enumerate() {
+            for k in 0..n {
+                codes.push(a as Code);
+                y.push(if k < m { f64::NAN } else { 1.0 });
+            }
+        }
+        let arms: Vec<String> = ["control", "a", "b", "c"].map(String::from).to_vec();
+        let rows: Vec<usize> = (0..y.len()).collect();
+        let got = tests_of(&attrition("y", "all", &y, &arms, &codes, &rows).unwrap());
+        let r = [
+            (
+                0.23333333333333334,
+                0.12448725245338094,
+                0.068018718958077887,
+            ),
+            (
+                0.93333333333333324,
+                0.066666666666666582,
+                3.2492673587493487e-17,
+            ),
+            (
+                0.26666666666666644,
+                0.33993463423951908,
+                0.43727674451576881,
+            ),
+        ];
+        for ((d, s, p), (rd, rs, rp)) in got.into_iter().zip(r) {
+            assert!(close(d, rd, 1e-12), "{d} vs {rd}");
+            assert!(close(s, rs, 1e-12), "{s} vs {rs}");
+            // The smallest p-value is a t tail far out: agreement to 1e-8 relative there.
+            assert!(close(p, rp, 1e-8), "{p} vs {rp}");
+        }
+    }
+
+    #[test]
+    fn attrition_test_equals_the_hc2_fit_it_replaces_on_random_data() {
+        // Arms of 1, 2, 5 and 200 persons, rates 0 to 1, 2 and 3 arms, rows a subset: the
+        // closed form against the fit of the missing indicator on arm dummies (lm_robust, HC2).
+        let mut single = false;
+        let mut state = 17u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as f64 / (1u64 << 31) as f64
+        };
+        for (case, sizes) in [vec![200, 180], vec![50, 5, 2], vec![30, 1, 40], vec![9, 12]]
+            .into_iter()
+            .enumerate()
+        {
+            let rate: Vec<f64> = sizes.iter().map(|_| next()).collect();
+            let mut codes = Vec::new();
+            let mut y = Vec::new();
+            for (a, &n) in sizes.iter().enumerate() {
+                for _ in 0..n {
+                    codes.push(a as Code);
+                    y.push(if next() < rate[a] { f64::NAN } else { 0.5 });
+                }
+            }
+            let rows: Vec<usize> = (0..y.len()).filter(|i| i % 7 != 3).collect();
+            let arms: Vec<String> = (0..sizes.len()).map(|a| a.to_string()).collect();
+            let got = tests_of(&attrition("y", "all", &y, &arms, &codes, &rows).unwrap());
+            let mut design = DesignMatrix::new();
+            design.push("(Intercept)", vec![1.0; rows.len()]);
+            for a in 1..sizes.len() {
+                design.push(
+                    a.to_string(),
+                    rows.iter()
+                        .map(|&i| f64::from(u8::from(codes[i] as usize == a)))
+                        .collect(),
+                );
+            }
+            let missing: Vec<f64> = rows
+                .iter()
+                .map(|&i| f64::from(u8::from(y[i].is_nan())))
+                .collect();
+            let fit = lm_robust(&design, &missing, None, SeType::Hc2, None, &[]).unwrap();
+            for (a, (d, s, p)) in got.into_iter().enumerate().map(|(k, t)| (k + 1, t)) {
+                single |= rows.iter().filter(|&&i| codes[i] as usize == a).count() == 1;
+                assert!(close(d, fit.coef[a], 1e-10), "case {case} arm {a}: {d}");
+                assert!(
+                    close(s, fit.std_error[a], 1e-9),
+                    "case {case} arm {a}: {s} vs {}",
+                    fit.std_error[a]
+                );
+                let (_, fit_p, _, _) =
+                    crate::estimate::t_inference(fit.coef[a], fit.std_error[a], fit.df[a], 0.05);
+                assert!(close(p, fit_p, 1e-8), "case {case} arm {a}: {p} vs {fit_p}");
+            }
+        }
+        assert!(single, "an arm of one person among the rows");
+    }
 
     #[test]
     fn differential_attrition_has_fishers_exact_p_value_as_r_gives_it() {

@@ -213,51 +213,69 @@ impl AnalysisData {
     }
 }
 
-/// Each level's rows among `rows`, in row order: counted piece by piece first, then written
-/// into lists of their exact size, every piece on its own core. A parallel filter-and-collect
-/// per level grew each piece's list by doubling and then joined the pieces; at a million rows
-/// those pieces and their spare room were the peak of the whole run's memory (heaptrack).
+/// Each level's rows among `rows`, in row order, each list made by [`rows_where`].
 fn rows_by_level(rows: &[usize], codes: &[Code], levels: usize) -> Vec<Vec<usize>> {
-    const PIECE: usize = 1 << 16;
-    let pieces: Vec<&[usize]> = rows.chunks(PIECE).collect();
-    let counts: Vec<Vec<usize>> = pieces
-        .par_iter()
-        .map(|piece| {
-            let mut count = vec![0usize; levels];
-            for &i in *piece {
-                if let Some(k) = count.get_mut(codes[i] as usize) {
-                    *k += 1;
-                }
-            }
-            count
-        })
-        .collect();
     (0..levels)
         .map(|l| {
-            let mut level_rows = vec![0usize; counts.iter().map(|c| c[l]).sum()];
-            let mut parts = Vec::with_capacity(pieces.len());
-            let mut rest = level_rows.as_mut_slice();
-            for count in &counts {
-                let (part, after) = rest.split_at_mut(count[l]);
-                parts.push(part);
-                rest = after;
-            }
-            parts
-                .into_par_iter()
-                .zip(pieces.par_iter())
-                .for_each(|(part, piece)| {
-                    let mut slots = part.iter_mut();
-                    for &i in *piece {
-                        if codes[i] as usize == l
-                            && let Some(slot) = slots.next()
-                        {
-                            *slot = i;
-                        }
+            let in_level = |&i: &usize| codes[i] as usize == l;
+            let pieces: Vec<&[usize]> = rows.chunks(ROWS_PIECE).collect();
+            exact_list(
+                &pieces,
+                |piece| piece.iter().filter(|i| in_level(i)).count(),
+                |piece, slots| {
+                    for (slot, &i) in slots.iter_mut().zip(piece.iter().filter(|i| in_level(i))) {
+                        *slot = i;
                     }
-                });
-            level_rows
+                },
+            )
         })
         .collect()
+}
+
+/// The rows `0..n` that `keep`, in row order, in a list of its exact size ([`exact_list`]).
+pub(crate) fn rows_where(n: usize, keep: impl Fn(usize) -> bool + Sync) -> Vec<usize> {
+    let pieces: Vec<std::ops::Range<usize>> = (0..n)
+        .step_by(ROWS_PIECE)
+        .map(|a| a..(a + ROWS_PIECE).min(n))
+        .collect();
+    exact_list(
+        &pieces,
+        |piece| piece.clone().filter(|&i| keep(i)).count(),
+        |piece, slots| {
+            for (slot, i) in slots.iter_mut().zip(piece.clone().filter(|&i| keep(i))) {
+                *slot = i;
+            }
+        },
+    )
+}
+
+/// Rows a piece of [`exact_list`] holds.
+const ROWS_PIECE: usize = 1 << 16;
+
+/// A list of rows made piece by piece on every core: each piece's rows counted first, then
+/// written into the piece's own part of a list of the exact total size. A parallel
+/// filter-and-collect grows each piece's list by doubling and then joins the pieces; at a
+/// million rows the subgroup levels' pieces and their spare room were the peak of the whole
+/// run's memory (heaptrack).
+fn exact_list<P: Sync>(
+    pieces: &[P],
+    count: impl Fn(&P) -> usize + Sync,
+    fill: impl Fn(&P, &mut [usize]) + Sync,
+) -> Vec<usize> {
+    let counts: Vec<usize> = pieces.par_iter().map(&count).collect();
+    let mut list = vec![0usize; counts.iter().sum()];
+    let mut parts = Vec::with_capacity(pieces.len());
+    let mut rest = list.as_mut_slice();
+    for &c in &counts {
+        let (part, after) = rest.split_at_mut(c);
+        parts.push(part);
+        rest = after;
+    }
+    parts
+        .into_par_iter()
+        .zip(pieces.par_iter())
+        .for_each(|(part, piece)| fill(piece, part));
+    list
 }
 
 /// The ITT estimator.
@@ -526,13 +544,15 @@ pub fn estimate_with(
                 )?);
             }
         } else if assignment.is_none() {
-            let all_rows: Vec<usize> = (0..n).collect();
+            let all_rows: Vec<usize> = (0..n).into_par_iter().collect();
             attrition_rows.extend(missing::attrition(
                 outcome, "all", y, arms, codes, &all_rows,
             )?);
             for by in &data.by {
-                for l in 0..by.levels.len() {
-                    let sub: Vec<usize> = (0..n).filter(|&i| by.codes[i] as usize == l).collect();
+                for (l, sub) in rows_by_level(&all_rows, &by.codes, by.levels.len())
+                    .into_iter()
+                    .enumerate()
+                {
                     attrition_rows.extend(missing::attrition(
                         outcome,
                         &by.label(l),
@@ -1853,5 +1873,20 @@ mod tests {
             assert_eq!(got, expected, "{threads} threads");
         }
         assert_eq!(rows_by_level(&[], &codes, 2), vec![Vec::<usize>::new(); 2]);
+    }
+
+    #[test]
+    fn rows_where_are_the_rows_kept_in_order_on_any_number_of_threads() {
+        for n in [0, 1, 65_536, 65_537, 200_003] {
+            let keep = |i: usize| (i * 7919) % 5 != 2 && i % 65_536 != 3;
+            let expected: Vec<usize> = (0..n).filter(|&i| keep(i)).collect();
+            for threads in [1, 2, 3] {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                assert_eq!(pool.install(|| rows_where(n, keep)), expected, "{n} rows");
+            }
+        }
     }
 }
