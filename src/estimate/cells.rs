@@ -644,7 +644,8 @@ impl ByCell {
             self.slot.push(self.next[c]);
             self.next[c] += 1;
         }
-        self.values.clear();
+        // Not cleared first: the places of each column are a permutation of 0..m, so every
+        // value is written below, and zeroing the buffer before was 2% of a 10M-row run.
         self.values.resize(q * m, 0.0);
         let columns = values.x.iter().copied().chain([values.y]);
         for (j, (column, out)) in columns

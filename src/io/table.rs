@@ -656,6 +656,16 @@ struct Parsed {
     levels: Vec<Option<Vec<String>>>,
 }
 
+/// What the first parallel pass finds in one stretch of the file.
+struct Counted {
+    /// Its line feeds.
+    feeds: usize,
+    /// Whether it holds a quote.
+    quoted: bool,
+    /// Whether it holds a carriage return.
+    carriage: bool,
+}
+
 /// `len` copies of `value`, written by all threads: the first write to fresh memory is what
 /// costs (the kernel hands out each page then), so it is spread over the cores.
 fn filled<T: Clone + Send + Sync>(len: usize, value: T) -> Vec<T> {
@@ -762,23 +772,28 @@ impl Layout<'_> {
         let mut start = 0;
         let mut line = first_line;
         while start < chunk.len() {
-            let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |p| start + p);
+            let this_line = line;
+            line += 1;
+            let rest = &chunk[start..];
+            // The walk finds the record's end itself: no search for the line feed first.
+            if row < room
+                && !matches!(rest.first(), Some(b'\n' | b'\r'))
+                && let Some(next) =
+                    self.record_in_order(rest, this_line, row, &order, columns, &mut known)
+            {
+                lines.push(this_line);
+                row += 1;
+                start += next;
+                continue;
+            }
+            let end = memchr::memchr(b'\n', rest).map_or(chunk.len(), |p| start + p);
             let mut record = &chunk[start..end];
             if let [rest @ .., b'\r'] = record {
                 record = rest;
             }
-            let this_line = line;
             start = end + 1;
-            line += 1;
             if record.is_empty() {
                 continue; // a blank line
-            }
-            if row < room
-                && self.record_in_order(record, this_line, row, &order, columns, &mut known)
-            {
-                lines.push(this_line);
-                row += 1;
-                continue;
             }
             // Anything the walk does not read (a wrong number of fields, a cell in error, a
             // file that changed): the record again, split first, with the general messages.
@@ -795,56 +810,74 @@ impl Layout<'_> {
         Ok((row, lines))
     }
 
-    /// Row `row` from `record` (on `line`) in one walk over its bytes, the requested fields in
-    /// file order (`order`: (field, request)): a number cell that is a plain decimal ending at
-    /// the delimiter is read as the walk finds it ([`crate::io::decimal::plain_decimal_prefix`]);
-    /// a category cell whose bytes were met before takes their code ([`KnownCells`]); any other
-    /// cell is found, then read by [`Layout::store`]. False when the record does not have the
-    /// header's number of fields or a cell is in error: the caller then reads the record again
-    /// the general way, which gives the message (storing a cell twice stores the same value,
-    /// and a category's level met again keeps its code).
+    /// Row `row` from the record at the start of `rest` (on `line`; `rest` is the rest of a
+    /// chunk with no quote and no lone carriage return, the record not blank) in one walk over
+    /// its bytes, the requested fields in file order (`order`: (field, request)): a number cell
+    /// that is a plain decimal ending at the delimiter or the line's end is read as the walk
+    /// finds it ([`crate::io::decimal::plain_decimal_prefix`]); a category cell whose bytes were
+    /// met before takes their code ([`KnownCells`]); any other cell is found ([`next_stop`], 8
+    /// bytes at a time, as are the fields skipped), then read by [`Layout::store`]. The walk
+    /// ends at the record's line feed, so the line needs no search of its own. Gives where the
+    /// next record starts (past the line feed; the length of `rest` when none ends it). None
+    /// when the record does not have the header's number of fields or a cell is in error: the
+    /// caller then reads the record again the general way, which gives the message (storing a
+    /// cell twice stores the same value, and a category's level met again keeps its code).
     fn record_in_order(
         &self,
-        record: &[u8],
+        rest: &[u8],
         line: u64,
         row: usize,
         order: &[(usize, usize)],
         columns: &mut [Slot<'_>],
         known: &mut [KnownCells],
-    ) -> bool {
+    ) -> Option<usize> {
         let delimiter = self.delimiter;
+        // The field starting at `from`: where its text ends, and the byte that ends it (a
+        // delimiter, the line feed, or the end of `rest`). A carriage return is only ever
+        // before a line feed here, and is not part of the last field, as the record read the
+        // general way does not hold it.
         let field_end = |from: usize| {
-            record
-                .get(from..)
-                .and_then(|rest| rest.iter().position(|&b| b == delimiter))
-                .map_or(record.len(), |p| from + p)
+            let stop = next_stop(rest, from, delimiter);
+            let text_end = if rest.get(stop) != Some(&delimiter)
+                && stop > from
+                && rest.get(stop - 1) == Some(&b'\r')
+            {
+                stop - 1
+            } else {
+                stop
+            };
+            (text_end, stop)
         };
-        // The field the walk is on, where it starts, and where it ends once found.
+        // The field the walk is on, where it starts, and (its text's end, the byte that ends
+        // it) once found.
         let (mut field, mut start, mut end) = (0usize, 0usize, None);
         for &(pos, j) in order {
             while field < pos {
-                let e = end.unwrap_or_else(|| field_end(start));
-                if e >= record.len() {
-                    return false; // fewer fields than the header
+                let (_, stop) = end.unwrap_or_else(|| field_end(start));
+                if rest.get(stop) != Some(&delimiter) {
+                    return None; // fewer fields than the header
                 }
-                (field, start, end) = (field + 1, e + 1, None);
+                (field, start, end) = (field + 1, stop + 1, None);
             }
-            let Some(column) = columns.get_mut(j) else {
-                return false;
-            };
-            let rest = record.get(start..).unwrap_or_default();
+            let column = columns.get_mut(j)?;
+            let tail = rest.get(start..).unwrap_or_default();
             if let Slot::Number(values) = column
-                && let Some((v, n)) = crate::io::decimal::plain_decimal_prefix(rest)
-                && rest.get(n).is_none_or(|&b| b == delimiter)
+                && let Some((v, n)) = crate::io::decimal::plain_decimal_prefix(tail)
+                && let Some(stop) = match tail.get(n) {
+                    None => Some(n),
+                    Some(&b) if b == delimiter || b == b'\n' => Some(n),
+                    Some(b'\r') if tail.get(n + 1) == Some(&b'\n') => Some(n + 1),
+                    Some(_) => None,
+                }
                 && let Some(place) = values.get_mut(row)
             {
                 *place = v;
-                end = Some(start + n);
+                end = Some((start + n, start + stop));
                 continue;
             }
-            let e = end.unwrap_or_else(|| field_end(start));
-            end = Some(e);
-            let raw = record.get(start..e).unwrap_or_default();
+            let (e, stop) = end.unwrap_or_else(|| field_end(start));
+            end = Some((e, stop));
+            let raw = rest.get(start..e).unwrap_or_default();
             if let Slot::Codes(codes, _) = column
                 && let Some(cells) = known.get(j)
                 && let Some(code) = cells.code(raw)
@@ -854,7 +887,7 @@ impl Layout<'_> {
                 continue;
             }
             if self.store(line, row, j, raw, column).is_err() {
-                return false;
+                return None;
             }
             if let Slot::Codes(codes, _) = column
                 && let Some(&code) = codes.get(row)
@@ -863,12 +896,14 @@ impl Layout<'_> {
                 cells.learn(raw, code);
             }
         }
-        // The fields after the last requested one: the header's number in all.
-        let e = end.unwrap_or_else(|| field_end(start));
-        let after = record
-            .get(e..)
-            .map_or(0, |rest| memchr::memchr_iter(delimiter, rest).count());
-        field + 1 + after == self.fields
+        // The fields after the last requested one, to the line's end: the header's number in
+        // all.
+        let (_, mut stop) = end.unwrap_or_else(|| field_end(start));
+        while rest.get(stop) == Some(&delimiter) {
+            field += 1;
+            stop = next_stop(rest, stop + 1, delimiter);
+        }
+        (field + 1 == self.fields).then_some((stop + 1).min(rest.len()))
     }
 
     /// A record of `found` fields on `line`, to be row `row` of a chunk with `room` places.
@@ -1126,44 +1161,77 @@ impl Table {
         // counted stretch is released at once (the parse below maps it again from the kernel's
         // cache), so that the whole file is never resident beside the columns.
         let stretches = split_at_lines(body, chunk_bytes);
-        let counted: Vec<(usize, bool)> = stretches
+        // A carriage return is looked for in the same search: the csv crate ends a record at a
+        // lone one too, so a stretch with one may hold more records than line feeds.
+        let counted: Vec<Counted> = stretches
             .par_iter()
             .map(|&(a, b)| {
                 let stretch = &body[a..b];
                 let feeds = count_lines(stretch) as usize;
-                let quoted = memchr::memchr(b'"', stretch).is_some();
+                let (quoted, carriage) = match memchr::memchr2(b'"', b'\r', stretch) {
+                    None => (false, false),
+                    Some(p) => (
+                        memchr::memchr(b'"', &stretch[p..]).is_some(),
+                        memchr::memchr(b'\r', &stretch[p..]).is_some(),
+                    ),
+                };
                 if let Some(file) = mapped {
                     file.release(body_start + a, body_start + b);
                 }
-                (feeds, quoted)
+                Counted {
+                    feeds,
+                    quoted,
+                    carriage,
+                }
             })
             .collect();
-        // The line each chunk starts on (1 + the line feeds before it), and room for every line
-        // of each chunk: a record takes at least one line.
-        let (chunks, feeds): (Vec<(usize, usize)>, Vec<usize>) =
-            if counted.iter().any(|&(_, quoted)| quoted) {
-                let feeds = counted.iter().map(|&(f, _)| f).sum();
-                (vec![(0, body.len())], vec![feeds])
+        let (chunks, counted): (Vec<(usize, usize)>, Vec<Counted>) =
+            if counted.iter().any(|c| c.quoted) {
+                let whole = Counted {
+                    feeds: counted.iter().map(|c| c.feeds).sum(),
+                    quoted: true,
+                    carriage: counted.iter().any(|c| c.carriage),
+                };
+                (vec![(0, body.len())], vec![whole])
             } else {
-                (stretches, counted.iter().map(|&(f, _)| f).collect())
+                (stretches, counted)
             };
+        let feeds: Vec<usize> = counted.iter().map(|c| c.feeds).collect();
+        // The line each chunk starts on (1 + the line feeds before it).
         let mut first_lines = Vec::with_capacity(chunks.len());
         let mut line = 1 + count_lines(&bytes[..body_start]);
         for &f in &feeds {
             first_lines.push(line);
             line += f as u64;
         }
-        let room: Vec<usize> = feeds.iter().map(|f| f + 1).collect();
+        // Room for the records of each chunk. Without a carriage return a record ends at a line
+        // feed or at the end of the body: a chunk has at most as many records as line feeds, one
+        // more when it does not end with one (the last chunk of a file without a final line
+        // feed). With no place to spare, the rows of a file without blank lines stay where the
+        // chunks wrote them, and nothing is moved below. A chunk with a carriage return keeps one
+        // place more than its line feeds, as it always has.
+        let room: Vec<usize> = chunks
+            .iter()
+            .zip(&counted)
+            .map(|(&(a, b), c)| {
+                let open_end = body[a..b].last() != Some(&b'\n');
+                c.feeds + usize::from(c.carriage || open_end)
+            })
+            .collect();
         let total: usize = room.iter().sum();
+        // Every kept row of a number or code column is written by the parse (the gaps are closed
+        // and the spare places cut below), so the starting value is never read. Zeros are asked
+        // of the allocator as zeroed memory, which fresh pages from the kernel already are: each
+        // page is first written by the parse, instead of once by a fill and again by the parse.
         let mut columns: Vec<ColumnData> = requests
             .iter()
             .map(|r| match r.kind {
                 ColumnKind::Text => ColumnData::Text(filled(total, String::new())),
                 ColumnKind::Category => ColumnData::Codes {
                     levels: Vec::new(),
-                    codes: filled(total, MISSING_CODE),
+                    codes: vec![0; total],
                 },
-                _ => ColumnData::Number(filled(total, f64::NAN)),
+                _ => ColumnData::Number(vec![0.0; total]),
             })
             .collect();
         let parsed: Vec<Result<Parsed>> = {
@@ -1406,14 +1474,43 @@ impl Table {
     }
 }
 
+/// The bytes of `t` that are zero, as the high bit of each: a byte b of `t` is zero exactly
+/// when the high bit of !(((b & 0x7f) + 0x7f) | b | 0x7f) is set (no carry crosses a byte:
+/// 0x7f + 0x7f < 0x100), so no byte is ever found by mistake.
+fn zero_bytes(t: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((t & LOW7).wrapping_add(LOW7)) | t | LOW7)
+}
+
+/// The first place at or after `from` in `bytes` holding `delimiter` or a line feed, or the
+/// length of `bytes` when none does: the end of a field. Read 8 bytes at a time (fields such as
+/// ids and text run past a few bytes, where a byte loop mispredicts its end), the bytes equal
+/// to either found together by [`zero_bytes`].
+fn next_stop(bytes: &[u8], from: usize, delimiter: u8) -> usize {
+    let delimiters = u64::from_le_bytes([delimiter; 8]);
+    let feeds = u64::from_le_bytes([b'\n'; 8]);
+    let mut at = from;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(word);
+        let x = u64::from_le_bytes(eight);
+        let found = zero_bytes(x ^ delimiters) | zero_bytes(x ^ feeds);
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    bytes
+        .get(at..)
+        .and_then(|tail| tail.iter().position(|&b| b == delimiter || b == b'\n'))
+        .map_or(bytes.len(), |p| at + p)
+}
+
 /// The fields of `record` split at every `delimiter`, as (start, end) byte ranges in `bounds`
 /// (cleared first). A record's fields are a few bytes each, where a `memchr` call per field
 /// costs more than the search itself (11% of a 10M-row parse): the record is read 8 bytes at a
-/// time instead, the bytes equal to the delimiter found together in each word. A byte t of
-/// `x ^ delimiters` is zero exactly when the high bit of !(((t & 0x7f) + 0x7f) | t | 0x7f) is
-/// set (no carry crosses a byte: 0x7f + 0x7f < 0x100), so no byte is ever found by mistake.
+/// time instead, the bytes equal to the delimiter found together in each word ([`zero_bytes`]).
 fn split_fields(record: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let delimiters = u64::from_le_bytes([delimiter; 8]);
     bounds.clear();
     let mut field_start = 0;
@@ -1422,9 +1519,8 @@ fn split_fields(record: &[u8], delimiter: u8, bounds: &mut Vec<(usize, usize)>) 
     for word in &mut words {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(word);
-        let t = u64::from_le_bytes(bytes) ^ delimiters;
-        // The high bit of each byte of `t` that is zero: a delimiter in the record.
-        let mut found = !(((t & LOW7).wrapping_add(LOW7)) | t | LOW7);
+        // The high bit of each byte that is the delimiter.
+        let mut found = zero_bytes(u64::from_le_bytes(bytes) ^ delimiters);
         while found != 0 {
             let d = offset + (found.trailing_zeros() / 8) as usize;
             bounds.push((field_start, d));
@@ -1550,10 +1646,14 @@ mod tests {
             "\u{e9}t\u{e9}",
             "x1",
             "p123",
+            // Longer than a word of 8 bytes, so fields are found and skipped across words.
+            "participant-000123",
+            "p1234567",
+            "a long cell of text \u{e9}t\u{e9}",
         ];
         let mut rejected = 0;
         for case in 0..3_000 {
-            let fields = 1 + rng.below(6) as usize;
+            let fields = 1 + rng.below(9) as usize;
             let kinds = [
                 ColumnKind::Number,
                 ColumnKind::OptionalNumber,
@@ -1638,6 +1738,37 @@ mod tests {
         }
         // Both outcomes are met often.
         assert!((300..2_700).contains(&rejected), "{rejected}");
+    }
+
+    #[test]
+    fn field_ends_found_word_at_a_time_as_byte_by_byte() {
+        // Every start in random bytes of delimiters, line feeds, carriage returns, digits and
+        // bytes with the high bit set, 0 to 40 long, for three delimiters: the first delimiter
+        // or line feed at or after the start, or the length.
+        let mut rng = crate::rng::Stream::new(20261130, "next-stop-test");
+        for delimiter in [b',', b';', b'\t'] {
+            let alphabet = [
+                delimiter, b'\n', b'\r', b'0', b'7', b'-', b'.', b'p', 0xC3, 0xA9, 0xFF, 0x80, 0x8a,
+            ];
+            for _ in 0..10_000 {
+                let len = rng.below(41) as usize;
+                // Mostly long stretches without a stop, so that whole words are passed over.
+                let stops = 1 + rng.below(12);
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        let k = rng.below(alphabet.len() as u64 * stops) as usize;
+                        alphabet.get(k).copied().unwrap_or(b'x')
+                    })
+                    .collect();
+                for from in 0..=len {
+                    let want = bytes[from..]
+                        .iter()
+                        .position(|&b| b == delimiter || b == b'\n')
+                        .map_or(len, |p| from + p);
+                    assert_eq!(next_stop(&bytes, from, delimiter), want, "{bytes:?} {from}");
+                }
+            }
+        }
     }
 
     #[test]
