@@ -142,6 +142,159 @@ impl IdKey {
     }
 }
 
+/// Keys below which the comparison sort is used: a radix sort's counting and its second
+/// list cost more than they save on short lists.
+const RADIX_MIN_KEYS: usize = 1 << 16;
+
+/// Key bytes a radix sort orders by: the two words, then the length.
+const RADIX_DIGITS: usize = 2 * 8 + 4;
+
+/// Byte `digit` of `key`'s sort order, counted from the least significant: the length's four
+/// bytes, then the second word's eight, then the first word's.
+fn radix_digit(key: &IdKey, digit: usize) -> usize {
+    let byte = match digit {
+        0..4 => u64::from(key.len) >> (8 * digit),
+        4..12 => key.words[1] >> (8 * (digit - 4)),
+        _ => key.words[0] >> (8 * (digit - 12)),
+    };
+    (byte & 0xff) as usize
+}
+
+/// Sort `keys`, made in unit order and each holding its whole id (no id longer than
+/// [`KEY_BYTES`]), into the order of [`SortedIds::new`]'s comparison sort: by (words, length,
+/// unit). A radix sort that reads the keys in order (sorting the keys by comparison was a tenth
+/// of `assign` and `verify` at ten million participants, docs/scale.md). A digit that is the
+/// same in every key (the padding of short ids, their common prefix, the length of ids of one
+/// length) is skipped. The keys are split in place by
+/// their most significant digit that differs (no second list of ten million keys: `assign`'s
+/// memory limit), then each part is sorted by the digits below it, least significant first,
+/// through a list as long as the part (ids such as `P000000123`: ten parts and six passes over
+/// each), the parts in parallel. The split does not keep the order of equal keys, so runs of
+/// equal ids (repeats, which are refused) are put back in unit order at the end.
+fn radix_sort_whole_keys(keys: &mut [IdKey]) {
+    let n = keys.len();
+    // Least significant first.
+    let varying = varying_digits(keys);
+    let Some((&top, lower)) = varying.split_last() else {
+        // Every key equal: already in unit order.
+        return;
+    };
+    let mut counts = [0usize; 256];
+    for key in keys.iter() {
+        counts[radix_digit(key, top)] += 1;
+    }
+    let mut ends = [0usize; 256];
+    let mut at = 0;
+    for (end, &c) in ends.iter_mut().zip(counts.iter()) {
+        at += c;
+        *end = at;
+    }
+    // In place (American flag sort): each key is swapped straight into its part.
+    let mut next = [0usize; 256];
+    next[1..].copy_from_slice(&ends[..255]);
+    for part in 0..256 {
+        while next[part] < ends[part] {
+            let d = radix_digit(&keys[next[part]], top);
+            if d == part {
+                next[part] += 1;
+            } else {
+                keys.swap(next[part], next[d]);
+                next[d] += 1;
+            }
+        }
+    }
+    let mut parts: Vec<&mut [IdKey]> = Vec::with_capacity(256);
+    let mut rest = &mut *keys;
+    for &c in counts.iter() {
+        let (this, after) = rest.split_at_mut(c);
+        if this.len() > 1 && !lower.is_empty() {
+            parts.push(this);
+        }
+        rest = after;
+    }
+    parts
+        .into_par_iter()
+        .for_each_init(Vec::new, |buffer, part| lsd_radix_sort(part, buffer, lower));
+    // Runs of equal ids back in unit order.
+    let same = |a: &IdKey, b: &IdKey| a.words == b.words && a.len == b.len;
+    let mut run_start = 0;
+    for i in 1..=n {
+        if i == n || !same(&keys[i - 1], &keys[i]) {
+            if i - run_start > 1 {
+                keys[run_start..i].sort_unstable_by_key(|k| k.unit);
+            }
+            run_start = i;
+        }
+    }
+}
+
+/// The digits (least significant first) in which some key differs from the first: the bits
+/// that differ gathered in one pass of three exclusive ors, instead of counting every digit.
+fn varying_digits(keys: &[IdKey]) -> Vec<usize> {
+    let Some(first) = keys.first() else {
+        return Vec::new();
+    };
+    let mut differ = IdKey {
+        words: [0; 2],
+        len: 0,
+        unit: 0,
+    };
+    for key in keys {
+        differ.words[0] |= key.words[0] ^ first.words[0];
+        differ.words[1] |= key.words[1] ^ first.words[1];
+        differ.len |= key.len ^ first.len;
+    }
+    (0..RADIX_DIGITS)
+        .filter(|&d| radix_digit(&differ, d) != 0)
+        .collect()
+}
+
+/// Sort `keys` stably by the digits `digits` (least significant first), through `buffer`.
+fn lsd_radix_sort(keys: &mut [IdKey], buffer: &mut Vec<IdKey>, digits: &[usize]) {
+    let n = keys.len();
+    let mut counts = vec![[0usize; 256]; digits.len()];
+    for key in keys.iter() {
+        for (count, &digit) in counts.iter_mut().zip(digits) {
+            count[radix_digit(key, digit)] += 1;
+        }
+    }
+    buffer.clear();
+    buffer.resize(
+        n,
+        IdKey {
+            words: [0; 2],
+            len: 0,
+            unit: 0,
+        },
+    );
+    let mut in_keys = true;
+    for (count, &digit) in counts.iter().zip(digits) {
+        if count.contains(&n) {
+            continue;
+        }
+        let mut next = [0usize; 256];
+        let mut at = 0;
+        for (slot, &c) in next.iter_mut().zip(count.iter()) {
+            *slot = at;
+            at += c;
+        }
+        let (from, to): (&[IdKey], &mut [IdKey]) = if in_keys {
+            (&*keys, &mut buffer[..])
+        } else {
+            (&buffer[..], &mut *keys)
+        };
+        for key in from {
+            let d = radix_digit(key, digit);
+            to[next[d]] = *key;
+            next[d] += 1;
+        }
+        in_keys = !in_keys;
+    }
+    if !in_keys {
+        keys.copy_from_slice(&buffer[..]);
+    }
+}
+
 /// The units sorted by id (byte order): built once per draw's participants, it orders the plan
 /// ([`SortedIds::into_order`]), finds the first repeated id, and finds a ledger row's
 /// participant by its id ([`SortedIds::find`]) — ledger rows come in (batch, id) order, so
@@ -176,10 +329,14 @@ impl SortedIds {
             .into_par_iter()
             .map(|u| IdKey::of(text(u), u))
             .collect();
-        keys.par_sort_unstable_by(|a, b| {
-            a.cmp_id(b, || text(a.unit), || text(b.unit))
-                .then(a.unit.cmp(&b.unit))
-        });
+        if keys.len() >= RADIX_MIN_KEYS && keys.iter().all(|k| k.len as usize <= KEY_BYTES) {
+            radix_sort_whole_keys(&mut keys);
+        } else {
+            keys.par_sort_unstable_by(|a, b| {
+                a.cmp_id(b, || text(a.unit), || text(b.unit))
+                    .then(a.unit.cmp(&b.unit))
+            });
+        }
         // Equal ids are adjacent, their units ascending: the group's first pair is (earliest,
         // second); the repeat met first is the group whose second unit is smallest.
         let mut repeat: Option<PlanError> = None;
@@ -326,6 +483,110 @@ mod tests {
         let mut want: Vec<u32> = (0..ids.len() as u32).collect();
         want.sort_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]));
         assert_eq!(SortedIds::new(&ids).unwrap().into_order(), want);
+    }
+
+    /// The keys of `ids` sorted by the comparison sort (the general path), as (unit, length).
+    fn compared_order(ids: &[String]) -> Vec<(u32, u32)> {
+        let mut keys: Vec<IdKey> = ids
+            .iter()
+            .enumerate()
+            .map(|(u, id)| IdKey::of(id.as_bytes(), u as u32))
+            .collect();
+        keys.sort_unstable_by(|a, b| {
+            a.cmp_id(
+                b,
+                || ids[a.unit as usize].as_bytes(),
+                || ids[b.unit as usize].as_bytes(),
+            )
+            .then(a.unit.cmp(&b.unit))
+        });
+        keys.iter().map(|k| (k.unit, k.len)).collect()
+    }
+
+    /// Short ids (at most the key's sixteen bytes) of every length, with zero bytes, bytes
+    /// above 0x7f, a shared prefix and repeats: the radix sort orders their keys exactly as
+    /// the comparison sort, equal ids in unit order.
+    #[test]
+    fn radix_sort_is_the_comparison_sort() {
+        let mut stream = crate::rng::Stream::new(7, "test/radix");
+        let alphabet = ["\0", "0", "1", "9", "P", "Å", "z"];
+        let mut ids: Vec<String> = (0..5000)
+            .map(|i| {
+                let len = 1 + stream.below(16) as usize;
+                let mut id: String = if i % 3 == 0 {
+                    "P00".into()
+                } else {
+                    String::new()
+                };
+                while id.len() < len {
+                    id.push_str(alphabet[stream.below(alphabet.len() as u64) as usize]);
+                }
+                while id.len() > KEY_BYTES {
+                    id.pop();
+                }
+                id
+            })
+            .collect();
+        // Repeats, far apart in unit order.
+        for i in 0..200 {
+            let copy = ids[i * 7].clone();
+            ids.push(copy);
+        }
+        assert!(ids.iter().all(|id| id.len() <= KEY_BYTES));
+        let mut keys: Vec<IdKey> = ids
+            .iter()
+            .enumerate()
+            .map(|(u, id)| IdKey::of(id.as_bytes(), u as u32))
+            .collect();
+        radix_sort_whole_keys(&mut keys);
+        let radix: Vec<(u32, u32)> = keys.iter().map(|k| (k.unit, k.len)).collect();
+        assert_eq!(radix, compared_order(&ids));
+        // Every key the same in all but one digit, and all equal (no pass at all).
+        let same: Vec<String> = (0..300).map(|i| format!("P0000{}", i % 10)).collect();
+        let mut keys: Vec<IdKey> = same
+            .iter()
+            .enumerate()
+            .map(|(u, id)| IdKey::of(id.as_bytes(), u as u32))
+            .collect();
+        radix_sort_whole_keys(&mut keys);
+        assert_eq!(
+            keys.iter().map(|k| (k.unit, k.len)).collect::<Vec<_>>(),
+            compared_order(&same)
+        );
+        let equal = vec!["x".to_string(); 50];
+        let mut keys: Vec<IdKey> = equal
+            .iter()
+            .enumerate()
+            .map(|(u, id)| IdKey::of(id.as_bytes(), u as u32))
+            .collect();
+        radix_sort_whole_keys(&mut keys);
+        assert!(keys.iter().enumerate().all(|(i, k)| k.unit == i as u32));
+    }
+
+    /// Lists long enough for the radix sort give the order and the repeat of the comparison
+    /// sort; one id longer than the key sends the whole list to the comparison sort.
+    #[test]
+    fn long_lists_sort_and_name_repeats_as_short_ones() {
+        let n = RADIX_MIN_KEYS + 1000;
+        let mut ids: Vec<String> = (0..n).map(|i| format!("P{:09}", (i * 7919) % n)).collect();
+        let order = SortedIds::new(&ids).unwrap().into_order();
+        let want: Vec<u32> = compared_order(&ids).iter().map(|&(u, _)| u).collect();
+        assert_eq!(order, want);
+        // Two repeats: the one met first in input order is named, with its earliest unit.
+        ids[n - 1] = ids[10].clone();
+        ids[n - 5] = ids[20].clone();
+        assert_eq!(
+            SortedIds::new(&ids).err(),
+            Some(PlanError::DuplicateId {
+                unit: n - 5,
+                first: 20
+            })
+        );
+        ids[n - 1] = "P-an-identifier-longer-than-the-key".into();
+        ids[n - 5] = "P-an-identifier-longer-than-the-key-2".into();
+        let order = SortedIds::new(&ids).unwrap().into_order();
+        let want: Vec<u32> = compared_order(&ids).iter().map(|&(u, _)| u).collect();
+        assert_eq!(order, want);
     }
 
     /// Every id is found, whatever the order of the search (a batch in id order, ids out of

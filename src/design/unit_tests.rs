@@ -805,3 +805,104 @@ fn new_rows_read_ahead_are_the_unit_assignment() {
         }
     }
 }
+
+/// A whole ledger checked a chunk of rows at a time after reading ahead what each row's
+/// re-derivation reads (`Reconciled::rows_match`) agrees with checking each row alone
+/// (`Reconciled::check_row`, the general path): two batches over the chunks' edges (700
+/// participants in a scrambled order), every row re-deriving, then one row changed in each of
+/// several places (the first row, a chunk's last and next first rows, the last row) and in
+/// each field that the check compares.
+#[test]
+fn rows_checked_by_chunks_agree_with_rows_checked_alone() {
+    use super::found::FoundRows;
+    use super::ids::{Cursor, SortedIds};
+    use super::ledger::LedgerRow;
+    use super::rolling::{Coded, DesignColumns, Membership, plan_members, reconcile};
+    let (_, strata) = units(&[2, 1, 6, 12, 300, 5, 374]);
+    let n = strata.len();
+    let ids: Vec<String> = (0..n).map(|i| format!("p{:05}", (i * 7919) % n)).collect();
+    let (codes, values) = intern(&strata);
+    let coded = [Coded {
+        name: "g",
+        codes: &codes,
+        values: &values,
+    }];
+    let d = design(
+        &[("md1", 2), ("standard", 1)],
+        AssignmentMethod::Blocks,
+        None,
+        &[3, 6],
+    );
+    let first = 450;
+    let first_coded = [Coded {
+        name: "g",
+        codes: &codes[..first],
+        values: &values,
+    }];
+    let first_ids = ids[..first].to_vec();
+    let first_columns = DesignColumns {
+        ids: &first_ids,
+        strata: &first_coded,
+        cluster: None,
+    };
+    let all_columns = DesignColumns {
+        ids: &ids,
+        strata: &coded,
+        cluster: None,
+    };
+    let as_row = |r: super::ledger::RowView| LedgerRow {
+        id: r.id.to_string(),
+        arm: r.arm,
+        stratum: r.stratum.into(),
+        cluster: None,
+        probability: r.probability,
+        block: r.block,
+        position: r.position,
+        batch: r.batch,
+        line: 0,
+    };
+    let mut ledger: Vec<LedgerRow> = reconcile(&d, &first_columns, &[], true)
+        .unwrap()
+        .views(first_columns)
+        .map(as_row)
+        .collect();
+    let second = reconcile(&d, &all_columns, &ledger, true).unwrap();
+    ledger.extend(second.views(all_columns).map(as_row));
+    assert_eq!(ledger.len(), n);
+    let check = |rows: &[LedgerRow]| -> (bool, Vec<usize>) {
+        let sorted = SortedIds::new(&ids).unwrap();
+        let mut membership = Membership::new(n);
+        let mut found = FoundRows::with_capacity(n);
+        let mut cursor = Cursor::default();
+        for row in rows {
+            membership
+                .push(sorted.find(&ids, &row.id, &mut cursor), row.batch)
+                .unwrap();
+            found.push(&row.view());
+        }
+        let reconciled = plan_members(&d, &all_columns, &mut membership, sorted, false).unwrap();
+        let by_chunks = reconciled.rows_match(&d, &all_columns, &membership, &found, rows.len());
+        let differing: Vec<usize> = (0..rows.len())
+            .filter(|&r| {
+                reconciled
+                    .check_row(&d, &all_columns, &membership, r, &rows[r].view())
+                    .is_err()
+            })
+            .collect();
+        (by_chunks, differing)
+    };
+    assert_eq!(check(&ledger), (true, vec![]));
+    for r in [0, 255, 256, 511, 512, n - 1] {
+        for field in 0..4 {
+            let mut changed = ledger.clone();
+            let row = &mut changed[r];
+            match field {
+                0 => row.arm = if row.arm == 0 { 1 } else { 0 },
+                1 => row.position += 1,
+                2 => row.probability = 0.25,
+                _ => row.stratum = "elsewhere".into(),
+            }
+            assert_eq!(check(&changed), (false, vec![r]), "row {r}, field {field}");
+        }
+    }
+}
