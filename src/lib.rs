@@ -18,6 +18,7 @@ pub mod fuzzing;
 pub mod io;
 pub mod linalg;
 pub mod ops;
+pub mod parts;
 pub mod plan;
 pub mod power;
 pub mod progress;

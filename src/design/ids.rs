@@ -203,16 +203,10 @@ fn radix_sort_whole_keys(keys: &mut [IdKey]) {
             }
         }
     }
-    let mut parts: Vec<&mut [IdKey]> = Vec::with_capacity(256);
-    let mut rest = &mut *keys;
-    for &c in counts.iter() {
-        let (this, after) = rest.split_at_mut(c);
-        if this.len() > 1 && !lower.is_empty() {
-            parts.push(this);
-        }
-        rest = after;
-    }
-    parts
+    crate::parts::split_lengths(keys, counts.iter().copied())
+        .into_iter()
+        .filter(|part| part.len() > 1 && !lower.is_empty())
+        .collect::<Vec<_>>()
         .into_par_iter()
         .for_each_init(Vec::new, |buffer, part| lsd_radix_sort(part, buffer, lower));
     // Runs of equal ids back in unit order.
@@ -424,6 +418,14 @@ impl SortedIds {
 mod tests {
     use super::*;
 
+    /// The sort keys of `ids`, unit i for the i-th id.
+    fn keys_of(ids: &[String]) -> Vec<IdKey> {
+        ids.iter()
+            .enumerate()
+            .map(|(u, id)| IdKey::of(id.as_bytes(), u as u32))
+            .collect()
+    }
+
     #[test]
     fn text_ids_cut_the_buffer_at_the_ends() {
         let ids = TextIds::new("abÅsac", &[2, 2, 5, 7], &[]);
@@ -487,11 +489,7 @@ mod tests {
 
     /// The keys of `ids` sorted by the comparison sort (the general path), as (unit, length).
     fn compared_order(ids: &[String]) -> Vec<(u32, u32)> {
-        let mut keys: Vec<IdKey> = ids
-            .iter()
-            .enumerate()
-            .map(|(u, id)| IdKey::of(id.as_bytes(), u as u32))
-            .collect();
+        let mut keys = keys_of(ids);
         keys.sort_unstable_by(|a, b| {
             a.cmp_id(
                 b,
@@ -533,32 +531,20 @@ mod tests {
             ids.push(copy);
         }
         assert!(ids.iter().all(|id| id.len() <= KEY_BYTES));
-        let mut keys: Vec<IdKey> = ids
-            .iter()
-            .enumerate()
-            .map(|(u, id)| IdKey::of(id.as_bytes(), u as u32))
-            .collect();
+        let mut keys = keys_of(&ids);
         radix_sort_whole_keys(&mut keys);
         let radix: Vec<(u32, u32)> = keys.iter().map(|k| (k.unit, k.len)).collect();
         assert_eq!(radix, compared_order(&ids));
         // Every key the same in all but one digit, and all equal (no pass at all).
         let same: Vec<String> = (0..300).map(|i| format!("P0000{}", i % 10)).collect();
-        let mut keys: Vec<IdKey> = same
-            .iter()
-            .enumerate()
-            .map(|(u, id)| IdKey::of(id.as_bytes(), u as u32))
-            .collect();
+        let mut keys = keys_of(&same);
         radix_sort_whole_keys(&mut keys);
         assert_eq!(
             keys.iter().map(|k| (k.unit, k.len)).collect::<Vec<_>>(),
             compared_order(&same)
         );
         let equal = vec!["x".to_string(); 50];
-        let mut keys: Vec<IdKey> = equal
-            .iter()
-            .enumerate()
-            .map(|(u, id)| IdKey::of(id.as_bytes(), u as u32))
-            .collect();
+        let mut keys = keys_of(&equal);
         radix_sort_whole_keys(&mut keys);
         assert!(keys.iter().enumerate().all(|(i, k)| k.unit == i as u32));
     }

@@ -553,13 +553,8 @@ impl AssignmentPlan {
         let mut slots = vec![Slot::default(); self.n_members];
         match self.method {
             AssignmentMethod::Complete => {
-                let mut chunks: Vec<&mut [Slot]> = Vec::with_capacity(self.segments.len());
-                let mut rest: &mut [Slot] = &mut slots;
-                for seg in &self.segments {
-                    let (head, tail) = rest.split_at_mut(seg.end - seg.start);
-                    chunks.push(head);
-                    rest = tail;
-                }
+                let lengths = self.segments.iter().map(|seg| seg.end - seg.start);
+                let chunks = crate::parts::split_lengths(&mut slots, lengths);
                 self.segments
                     .par_iter()
                     .zip(chunks.into_par_iter())
@@ -577,13 +572,8 @@ impl AssignmentPlan {
                         _ => ranges.push((seg.stratum, seg.start, seg.end)),
                     }
                 }
-                let mut chunks: Vec<&mut [Slot]> = Vec::with_capacity(ranges.len());
-                let mut rest: &mut [Slot] = &mut slots;
-                for r in &ranges {
-                    let (head, tail) = rest.split_at_mut(r.2 - r.1);
-                    chunks.push(head);
-                    rest = tail;
-                }
+                let chunks =
+                    crate::parts::split_lengths(&mut slots, ranges.iter().map(|r| r.2 - r.1));
                 ranges
                     .par_iter()
                     .zip(chunks.into_par_iter())

@@ -697,6 +697,33 @@ fn member_assignment_is_the_unit_assignment() {
     }
 }
 
+/// The ledger row of a new row as `rolling` makes it (no cluster, no file line).
+fn ledger_row(r: super::ledger::RowView) -> super::ledger::LedgerRow {
+    super::ledger::LedgerRow {
+        id: r.id.to_string(),
+        arm: r.arm,
+        stratum: r.stratum.into(),
+        cluster: None,
+        probability: r.probability,
+        block: r.block,
+        position: r.position,
+        batch: r.batch,
+        line: 0,
+    }
+}
+
+/// 700 units in strata of 2, 1, 6, 12, 300, 5 and 374 (smaller than a block, ending where a
+/// block ends, over the chunks' edges), their ids in a scrambled order: the count, the ids and
+/// each unit's stratum, and its code with the strata's values.
+fn scrambled_units() -> (usize, Vec<String>, Vec<String>, Vec<u32>, Vec<String>) {
+    let (_, strata) = units(&[2, 1, 6, 12, 300, 5, 374]);
+    let n = strata.len();
+    // 7919 is prime, so i·7919 mod n runs over every number below n once.
+    let ids: Vec<String> = (0..n).map(|i| format!("p{:05}", (i * 7919) % n)).collect();
+    let (codes, values) = intern(&strata);
+    (n, ids, strata, codes, values)
+}
+
 /// The new rows that `rolling` hands out in id order, made 256 at a time after reading ahead
 /// what each row reads (`Reconciled::views`), are the per-unit assignment's rows: ids read in
 /// place from one text (`TextIds`) in a scrambled input order, over the chunks' edges (700
@@ -708,11 +735,7 @@ fn new_rows_read_ahead_are_the_unit_assignment() {
     use super::ids::TextIds;
     use super::ledger::LedgerRow;
     use super::rolling::{Coded, DesignColumns, reconcile};
-    let (_, strata) = units(&[2, 1, 6, 12, 300, 5, 374]);
-    let n = strata.len();
-    // 7919 is prime, so i·7919 mod n runs over every number below n once.
-    let ids: Vec<String> = (0..n).map(|i| format!("p{:05}", (i * 7919) % n)).collect();
-    let (codes, values) = intern(&strata);
+    let (n, ids, strata, codes, values) = scrambled_units();
     for (method, misfits, sizes) in [
         (AssignmentMethod::Complete, Some(Misfits::Global), vec![]),
         (AssignmentMethod::Blocks, None, vec![3, 6]),
@@ -743,20 +766,7 @@ fn new_rows_read_ahead_are_the_unit_assignment() {
             cluster: None,
         };
         let first_draw = reconcile(&d, &first_columns, &[], true).unwrap();
-        let ledger: Vec<LedgerRow> = first_draw
-            .views(first_columns)
-            .map(|r| LedgerRow {
-                id: r.id.to_string(),
-                arm: r.arm,
-                stratum: r.stratum.into(),
-                cluster: None,
-                probability: r.probability,
-                block: r.block,
-                position: r.position,
-                batch: r.batch,
-                line: 0,
-            })
-            .collect();
+        let ledger: Vec<LedgerRow> = first_draw.views(first_columns).map(ledger_row).collect();
         let (all_ids, all_strata) = columns(n);
         let all_columns = DesignColumns {
             ids: &all_ids,
@@ -818,10 +828,7 @@ fn rows_checked_by_chunks_agree_with_rows_checked_alone() {
     use super::ids::{Cursor, SortedIds};
     use super::ledger::LedgerRow;
     use super::rolling::{Coded, DesignColumns, Membership, plan_members, reconcile};
-    let (_, strata) = units(&[2, 1, 6, 12, 300, 5, 374]);
-    let n = strata.len();
-    let ids: Vec<String> = (0..n).map(|i| format!("p{:05}", (i * 7919) % n)).collect();
-    let (codes, values) = intern(&strata);
+    let (n, ids, _, codes, values) = scrambled_units();
     let coded = [Coded {
         name: "g",
         codes: &codes,
@@ -850,24 +857,13 @@ fn rows_checked_by_chunks_agree_with_rows_checked_alone() {
         strata: &coded,
         cluster: None,
     };
-    let as_row = |r: super::ledger::RowView| LedgerRow {
-        id: r.id.to_string(),
-        arm: r.arm,
-        stratum: r.stratum.into(),
-        cluster: None,
-        probability: r.probability,
-        block: r.block,
-        position: r.position,
-        batch: r.batch,
-        line: 0,
-    };
     let mut ledger: Vec<LedgerRow> = reconcile(&d, &first_columns, &[], true)
         .unwrap()
         .views(first_columns)
-        .map(as_row)
+        .map(ledger_row)
         .collect();
     let second = reconcile(&d, &all_columns, &ledger, true).unwrap();
-    ledger.extend(second.views(all_columns).map(as_row));
+    ledger.extend(second.views(all_columns).map(ledger_row));
     assert_eq!(ledger.len(), n);
     let check = |rows: &[LedgerRow]| -> (bool, Vec<usize>) {
         let sorted = SortedIds::new(&ids).unwrap();

@@ -264,14 +264,7 @@ fn exact_list<P: Sync>(
 ) -> Vec<usize> {
     let counts: Vec<usize> = pieces.par_iter().map(&count).collect();
     let mut list = vec![0usize; counts.iter().sum()];
-    let mut parts = Vec::with_capacity(pieces.len());
-    let mut rest = list.as_mut_slice();
-    for &c in &counts {
-        let (part, after) = rest.split_at_mut(c);
-        parts.push(part);
-        rest = after;
-    }
-    parts
+    crate::parts::split_lengths(&mut list, counts)
         .into_par_iter()
         .zip(pieces.par_iter())
         .for_each(|(part, piece)| fill(piece, part));

@@ -1300,14 +1300,7 @@ impl Table {
                 remaps.push(remap);
             }
             *levels = file_levels.into_levels();
-            let mut pieces: Vec<&mut [u32]> = Vec::with_capacity(room.len());
-            let mut rest: &mut [u32] = codes;
-            for &r in &room {
-                let (head, tail) = rest.split_at_mut(r);
-                pieces.push(head);
-                rest = tail;
-            }
-            pieces
+            crate::parts::split_lengths(codes, room.iter().copied())
                 .into_par_iter()
                 .zip(&remaps)
                 .zip(&parsed)
