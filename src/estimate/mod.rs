@@ -91,13 +91,8 @@ impl AnalysisColumns {
 /// million rows). A column has fewer levels than rows, and the data at most [`MAX_ROWS`] rows.
 pub type Code = u32;
 
-/// A row's index into [`AnalysisData`]'s columns, as the lists of a model's rows hold it: `u32`
-/// for the same reason as [`Code`] (everyone's rows and each subgroup level's rows are lists as
-/// long as the data).
-pub type Row = u32;
-
-/// The most rows [`AnalysisData`] holds: every row's index fits a [`Row`] (the loader refuses
-/// more, naming the file).
+/// The most rows [`AnalysisData`] holds, so that every code fits a [`Code`] (the loader refuses
+/// more, naming the number of rows).
 pub const MAX_ROWS: usize = u32::MAX as usize;
 
 /// `codes` as [`Code`]s: a code is below its column's number of levels, which is at most its
@@ -213,12 +208,12 @@ impl AnalysisData {
     }
 }
 
-/// Each level's rows among `rows`, in row order, each list made by [`rows_where`].
+/// Each level's rows among `rows`, in row order, each list made by [`exact_list`].
 fn rows_by_level(rows: &[usize], codes: &[Code], levels: usize) -> Vec<Vec<usize>> {
+    let pieces: Vec<&[usize]> = rows.chunks(ROWS_PIECE).collect();
     (0..levels)
         .map(|l| {
             let in_level = |&i: &usize| codes[i] as usize == l;
-            let pieces: Vec<&[usize]> = rows.chunks(ROWS_PIECE).collect();
             exact_list(
                 &pieces,
                 |piece| piece.iter().filter(|i| in_level(i)).count(),
