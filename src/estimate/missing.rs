@@ -68,7 +68,10 @@ pub fn analysed_rows(data: &AnalysisData, y: &[f64]) -> Vec<usize> {
     let analysed = |i: usize| !y[i].is_nan() && covariates_given(data, i);
     // Usually every row is: the list is then made at its full size at once, written by every
     // core (no growth by copying, the fresh pages spread over the cores); in row order either way.
-    if (0..n).into_par_iter().all(analysed) {
+    // Checked column by column (a tight loop per column, where a row by row check matched each
+    // covariate's kind on every row).
+    if y.par_iter().all(|v| !v.is_nan()) && !data.covariates.par_iter().any(Covariate::any_missing)
+    {
         return (0..n).into_par_iter().collect();
     }
     super::rows_where(n, analysed)
@@ -82,12 +85,12 @@ pub fn complete_case_warning(
     y: &[f64],
     codes: &[Code],
 ) -> Option<String> {
-    let observed: Vec<usize> = (0..data.n_rows()).filter(|&i| !y[i].is_nan()).collect();
-    let dropped: Vec<usize> = observed
-        .iter()
-        .copied()
-        .filter(|&i| !covariates_given(data, i))
-        .collect();
+    use rayon::prelude::*;
+    // Counted and listed on every core, without a list of the observed rows (8 bytes a row).
+    let observed = y.par_iter().filter(|v| !v.is_nan()).count();
+    let dropped = super::rows_where(data.n_rows(), |i| {
+        !y[i].is_nan() && !covariates_given(data, i)
+    });
     if dropped.is_empty() {
         return None;
     }
@@ -102,7 +105,7 @@ pub fn complete_case_warning(
     Some(format!(
         "{outcome}: {} of {} persons with an outcome left out for a missing covariate ({}); effects use complete cases (as lm_robust's na.omit; --missing-covariates indicator keeps them){}",
         dropped.len(),
-        observed.len(),
+        observed,
         by_covariate.join(", "),
         counts_by_arm_and_subgroup(data, &dropped, codes)
     ))
