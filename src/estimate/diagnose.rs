@@ -154,9 +154,9 @@ pub fn data(data: &AnalysisData, codes: &[Code], warnings: &mut Vec<String>) {
             .iter()
             .chain(&data.by)
             .chain(&text_covariates)
-            .map(|factor| (&factor.name, factor.codes.as_slice()));
-        for (name, groups) in groupings {
-            if let Some(levels) = assigned_by_group(codes, groups, arms.len()) {
+            .map(|factor| (&factor.name, factor.codes.as_slice(), factor.levels.len()));
+        for (name, groups, n_groups) in groupings {
+            if let Some(levels) = assigned_by_group(codes, groups, n_groups, arms.len()) {
                 push(
                     warnings,
                     format!(
@@ -305,13 +305,20 @@ pub fn clusters(reports: &[ClusterReport], warnings: &mut Vec<String>) {
 
 /// The number of groups when every group holds one arm only, at least two groups hold each arm
 /// and groups hold two persons or more on average (a column of ids is not a clustering).
-fn assigned_by_group(codes: &[Code], groups: &[Code], arms: usize) -> Option<usize> {
-    let n_groups = groups.iter().max().map_or(0, |&m| m as usize + 1);
+/// `n_groups` is the factor's number of levels (its codes are below it): counting them from the
+/// codes was a pass over every row on one core, where the loop below usually stops within a
+/// few rows (the first level with both arms).
+fn assigned_by_group(
+    codes: &[Code],
+    groups: &[Code],
+    n_groups: usize,
+    arms: usize,
+) -> Option<usize> {
     let mut arm_of: Vec<Option<Code>> = vec![None; n_groups];
     for (&arm, &g) in codes.iter().zip(groups) {
-        match arm_of[g as usize] {
-            None => arm_of[g as usize] = Some(arm),
-            Some(a) if a != arm => return None,
+        match arm_of.get_mut(g as usize)? {
+            slot @ None => *slot = Some(arm),
+            Some(a) if *a != arm => return None,
             Some(_) => {}
         }
     }

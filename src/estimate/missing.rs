@@ -49,10 +49,19 @@ impl Covariate {
 
     fn any_missing(&self) -> bool {
         match &self.values {
-            CovariateValues::Number(v) => v.iter().any(|x| x.is_nan()),
+            CovariateValues::Number(v) => any_nan(v),
             CovariateValues::Text(v) => v.iter().any(Option::is_none),
         }
     }
+}
+
+/// Whether any value is NaN (missing), on every core: each piece is checked whole, in a loop
+/// without an exit that the compiler vectorises; a piece with a NaN stops the others.
+fn any_nan(values: &[f64]) -> bool {
+    use rayon::prelude::*;
+    values
+        .par_chunks(1 << 14)
+        .any(|piece| piece.iter().fold(false, |seen, x| seen | x.is_nan()))
 }
 
 /// Whether every covariate of row `i` is given.
@@ -70,8 +79,7 @@ pub fn analysed_rows(data: &AnalysisData, y: &[f64]) -> Vec<usize> {
     // core (no growth by copying, the fresh pages spread over the cores); in row order either way.
     // Checked column by column (a tight loop per column, where a row by row check matched each
     // covariate's kind on every row).
-    if y.par_iter().all(|v| !v.is_nan()) && !data.covariates.par_iter().any(Covariate::any_missing)
-    {
+    if !any_nan(y) && !data.covariates.iter().any(Covariate::any_missing) {
         return (0..n).into_par_iter().collect();
     }
     super::rows_where(n, analysed)
@@ -351,6 +359,31 @@ mod tests {
 
     fn close(a: f64, b: f64, tolerance: f64) -> bool {
         (a - b).abs() <= tolerance * b.abs().max(1e-300) || (a.is_nan() && b.is_nan())
+    }
+
+    #[test]
+    fn any_nan_finds_a_nan_anywhere_on_any_number_of_threads() {
+        // Pieces of 16,384: a NaN at either end of a piece, in the short last piece, alone.
+        let n = 3 * (1 << 14) + 5;
+        let clean: Vec<f64> = (0..n).map(|i| i as f64 * 0.5 - 7.0).collect();
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                assert!(!any_nan(&clean));
+                assert!(!any_nan(&[]));
+                assert!(any_nan(&[f64::NAN]));
+                for at in [0, 1, (1 << 14) - 1, 1 << 14, 2 * (1 << 14) + 7, n - 1] {
+                    let mut values = clean.clone();
+                    values[at] = f64::NAN;
+                    assert!(any_nan(&values), "a NaN at {at}, {threads} threads");
+                }
+            });
+        }
+        // Infinities are values, not missing.
+        assert!(!any_nan(&[f64::INFINITY, f64::NEG_INFINITY, -0.0]));
     }
 
     #[test]

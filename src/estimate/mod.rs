@@ -704,6 +704,7 @@ pub fn estimate_with(
                     group.rows.iter().copied(),
                     effect,
                     itt,
+                    ArmMeans::Computed,
                 ));
             }
         };
@@ -783,7 +784,7 @@ pub fn estimate_with(
                         .iter()
                         .copied()
                         .filter(|&i| levels.contains(&(by.codes[i] as usize)));
-                    rows.push(without_means(row(
+                    rows.push(row(
                         data,
                         options,
                         outcome,
@@ -794,7 +795,8 @@ pub fn estimate_with(
                         group_rows,
                         effect.clone(),
                         itt,
-                    )));
+                        ArmMeans::Blank,
+                    ));
                 }
                 if !(model.joint && assignment.is_none()) {
                     continue;
@@ -877,6 +879,7 @@ pub fn estimate_with(
                     iv_rows.iter().copied(),
                     effect.0,
                     EffectKind::Participation,
+                    ArmMeans::Computed,
                 );
                 r.term = pname.clone();
                 r.first_stage_f = Some(effect.1);
@@ -891,7 +894,7 @@ pub fn estimate_with(
                 let diffs = iv_differences(data, se, codes, y, took_part, &iv_rows, by)
                     .map_err(|e| context(e, outcome, "the 2SLS interaction model"))?;
                 for (label, effect, first_stage_f, group_rows) in diffs {
-                    let mut r = without_means(row(
+                    let mut r = row(
                         data,
                         options,
                         outcome,
@@ -902,7 +905,8 @@ pub fn estimate_with(
                         group_rows.iter().copied(),
                         effect,
                         EffectKind::Participation,
-                    ));
+                        ArmMeans::Blank,
+                    );
                     r.term = pname.clone();
                     r.first_stage_f = Some(first_stage_f);
                     rows.push(r);
@@ -1779,11 +1783,12 @@ fn clusters_in(data: &AnalysisData, rows: impl Iterator<Item = usize>) -> Option
     })
 }
 
-/// A subgroup difference has no arm means of its own: the row's mean columns are blank.
-fn without_means(mut r: EffectRow) -> EffectRow {
-    r.mean_treated = f64::NAN;
-    r.mean_control = f64::NAN;
-    r
+/// Whether a row reports its arms' means, or leaves them blank: a subgroup difference has no
+/// arm means of its own (its rows' counts are still given), and the means are then not summed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ArmMeans {
+    Computed,
+    Blank,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1798,6 +1803,7 @@ fn row(
     rows: impl Iterator<Item = usize> + Clone,
     effect: Effect,
     kind: EffectKind,
+    means: ArmMeans,
 ) -> EffectRow {
     let (stat, p, lo, hi) =
         t_inference(effect.estimate, effect.std_error, effect.df, options.alpha);
@@ -1819,12 +1825,24 @@ fn row(
             slot.2 += usize::from(in_arm);
         }
     };
-    match &data.weights {
-        Some(weights) => rows.clone().for_each(|i| add(i, weights[i])),
-        None => rows.clone().for_each(|i| add(i, 1.0)),
+    match (means, &data.weights) {
+        (ArmMeans::Blank, _) => {
+            for i in rows.clone() {
+                let code = codes[i] as usize;
+                sums[0].2 += usize::from(code == arm);
+                sums[1].2 += usize::from(code == 0);
+            }
+        }
+        (ArmMeans::Computed, Some(weights)) => rows.clone().for_each(|i| add(i, weights[i])),
+        (ArmMeans::Computed, None) => rows.clone().for_each(|i| add(i, 1.0)),
     }
     let mean_of = |(sum, total, count): (f64, f64, usize)| {
-        (count, if count > 0 { sum / total } else { f64::NAN })
+        let mean = if count > 0 && means == ArmMeans::Computed {
+            sum / total
+        } else {
+            f64::NAN
+        };
+        (count, mean)
     };
     let (n_treated, mean_treated) = mean_of(sums[0]);
     let (n_control, mean_control) = mean_of(sums[1]);
