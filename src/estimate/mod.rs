@@ -1791,6 +1791,53 @@ enum ArmMeans {
     Blank,
 }
 
+/// One arm's rows among a row's rows: Σ w y, Σ w and their number.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct ArmSum {
+    weighted: f64,
+    weight: f64,
+    count: usize,
+}
+
+/// The sums of `arm` and of the control arm (0) over `rows`, in one pass, each sum in row
+/// order. A row of another arm adds zero instead of being skipped: x + 0 is x bit for bit (a
+/// sum from +0 is never −0), so the sums are those of the arm's rows alone, without a branch
+/// on the arm, which is random from row to row. The sums are locals (in registers): held in an
+/// array captured by a closure, each row stored and reloaded them.
+fn arm_sums(
+    rows: impl Iterator<Item = usize>,
+    codes: &[Code],
+    y: &[f64],
+    arm: usize,
+    weight: impl Fn(usize) -> f64,
+) -> [ArmSum; 2] {
+    let (mut treated, mut control) = (ArmSum::default(), ArmSum::default());
+    for i in rows {
+        let code = codes[i] as usize;
+        let w = weight(i);
+        let wy = w * y[i];
+        let (in_treated, in_control) = (code == arm, code == 0);
+        treated.weighted += if in_treated { wy } else { 0.0 };
+        treated.weight += if in_treated { w } else { 0.0 };
+        treated.count += usize::from(in_treated);
+        control.weighted += if in_control { wy } else { 0.0 };
+        control.weight += if in_control { w } else { 0.0 };
+        control.count += usize::from(in_control);
+    }
+    [treated, control]
+}
+
+/// [`arm_sums`]'s counts alone (a row whose means are left blank).
+fn arm_counts(rows: impl Iterator<Item = usize>, codes: &[Code], arm: usize) -> [ArmSum; 2] {
+    let (mut treated, mut control) = (ArmSum::default(), ArmSum::default());
+    for i in rows {
+        let code = codes[i] as usize;
+        treated.count += usize::from(code == arm);
+        control.count += usize::from(code == 0);
+    }
+    [treated, control]
+}
+
 #[allow(clippy::too_many_arguments)]
 fn row(
     data: &AnalysisData,
@@ -1811,41 +1858,23 @@ fn row(
     // Arm means: with weights the weighted (Hájek) means Σwy/Σw with the estimator's weights
     // (R's `weighted.mean`), so that for `dim` with weights the effect is their difference
     // (estimatr `difference_in_means` with weights = lm_robust(y ~ z, weights)); counts are counts.
-    // Both arms in one pass over the rows, each sum in row order. A row of another arm adds
-    // zero instead of being skipped: x + 0 is x bit for bit (a sum from +0 is never −0), so
-    // the sums are those of the arm's rows alone, without a branch on the arm, which is random
-    // from row to row and which the processor mostly guessed wrong.
-    let mut sums = [(0.0, 0.0, 0usize); 2];
-    let mut add = |i: usize, w: f64| {
-        let code = codes[i] as usize;
-        for (slot, a) in sums.iter_mut().zip([arm, 0]) {
-            let in_arm = code == a;
-            slot.0 += if in_arm { w * y[i] } else { 0.0 };
-            slot.1 += if in_arm { w } else { 0.0 };
-            slot.2 += usize::from(in_arm);
+    let [treated, control] = match (means, &data.weights) {
+        (ArmMeans::Blank, _) => arm_counts(rows.clone(), codes, arm),
+        (ArmMeans::Computed, Some(weights)) => {
+            arm_sums(rows.clone(), codes, y, arm, |i| weights[i])
         }
+        (ArmMeans::Computed, None) => arm_sums(rows.clone(), codes, y, arm, |_| 1.0),
     };
-    match (means, &data.weights) {
-        (ArmMeans::Blank, _) => {
-            for i in rows.clone() {
-                let code = codes[i] as usize;
-                sums[0].2 += usize::from(code == arm);
-                sums[1].2 += usize::from(code == 0);
-            }
-        }
-        (ArmMeans::Computed, Some(weights)) => rows.clone().for_each(|i| add(i, weights[i])),
-        (ArmMeans::Computed, None) => rows.clone().for_each(|i| add(i, 1.0)),
-    }
-    let mean_of = |(sum, total, count): (f64, f64, usize)| {
-        let mean = if count > 0 && means == ArmMeans::Computed {
-            sum / total
+    let mean_of = |s: ArmSum| {
+        let mean = if s.count > 0 && means == ArmMeans::Computed {
+            s.weighted / s.weight
         } else {
             f64::NAN
         };
-        (count, mean)
+        (s.count, mean)
     };
-    let (n_treated, mean_treated) = mean_of(sums[0]);
-    let (n_control, mean_control) = mean_of(sums[1]);
+    let (n_treated, mean_treated) = mean_of(treated);
+    let (n_control, mean_control) = mean_of(control);
     let estimator = RowEstimator {
         kind,
         weighted: data.weights.is_some(),
@@ -1890,6 +1919,40 @@ fn row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arm_sums_are_the_sums_of_the_arms_rows_in_row_order_bit_for_bit() {
+        // Three arms, a subset of rows, values whose sums round differently in another order.
+        let n = 10_007;
+        let codes: Vec<Code> = (0..n).map(|i| ((i * 7919) % 3) as Code).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| ((i * 104_729) % 1000) as f64 * 0.1 - 3.3)
+            .collect();
+        let weights: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64 / 3.0).collect();
+        let rows: Vec<usize> = (0..n).filter(|i| i % 11 != 5).collect();
+        for arm in [1, 2] {
+            for weighted in [false, true] {
+                let w = |i: usize| if weighted { weights[i] } else { 1.0 };
+                let expected = |a: usize| {
+                    let mut s = ArmSum::default();
+                    for &i in rows.iter().filter(|&&i| codes[i] as usize == a) {
+                        s.weighted += w(i) * y[i];
+                        s.weight += w(i);
+                        s.count += 1;
+                    }
+                    s
+                };
+                let [treated, control] = arm_sums(rows.iter().copied(), &codes, &y, arm, w);
+                for (got, want) in [(treated, expected(arm)), (control, expected(0))] {
+                    assert_eq!(got.weighted.to_bits(), want.weighted.to_bits());
+                    assert_eq!(got.weight.to_bits(), want.weight.to_bits());
+                    assert_eq!(got.count, want.count);
+                }
+                let [t, c] = arm_counts(rows.iter().copied(), &codes, arm);
+                assert_eq!((t.count, c.count), (treated.count, control.count));
+            }
+        }
+    }
 
     #[test]
     fn rows_by_level_are_each_levels_rows_in_order_on_any_number_of_threads() {
