@@ -29,7 +29,7 @@
 //! the caller's route.
 
 use super::Code;
-use super::crossproducts::{hc_weight, solve_normal};
+use super::crossproducts::{hc_weights, solve_normal};
 use super::ols::DesignMatrix;
 use super::rows::SeRule;
 use super::vcov::SeType;
@@ -132,9 +132,13 @@ type CellMoments = (Vec<Moments>, Vec<Option<usize>>);
 
 /// Each cell's moments over `rows` (positions into the data), and the first position of each
 /// cell; None when a row has no cell or a value is not finite.
-fn moments(rows: &[usize], values: &RowValues<'_>, cells: &Cells<'_>) -> Option<CellMoments> {
+fn moments(
+    kernels: Kernels,
+    rows: &[usize],
+    values: &RowValues<'_>,
+    cells: &Cells<'_>,
+) -> Option<CellMoments> {
     let q = values.x.len() + 1;
-    let triangle = q * (q + 1) / 2;
     // Each worker's buffers, reused from block to block (fresh ones per block were 0.6 MB of
     // new memory each, 40 MB over a million rows).
     let buffers = || (ByCell::default(), Vec::<[f64; LANES]>::new());
@@ -154,47 +158,9 @@ fn moments(rows: &[usize], values: &RowValues<'_>, cells: &Cells<'_>) -> Option<
                 first[c].get_or_insert(a + p);
             }
             for (c, m) in sums.iter_mut().enumerate() {
-                let std::ops::Range {
-                    start: from,
-                    end: to,
-                } = by_cell.of(c);
-                if from == to {
-                    continue;
-                }
-                m.n = (to - from) as f64;
-                for (j, mean) in m.mean.iter_mut().enumerate() {
-                    let mut acc = [0.0; LANES];
-                    add_values(&mut acc, by_cell.column(j, from, to - from));
-                    *mean = lanes_total(&acc) / m.n;
-                }
-                let at = |j: usize| j * by_cell.rows;
-                for (j, &mean) in m.mean.iter().enumerate() {
-                    for x in &mut by_cell.values[at(j) + from..at(j) + to] {
-                        *x -= mean;
-                    }
-                }
-                lanes.clear();
-                lanes.resize(triangle, [0.0; LANES]);
-                for chunk_from in (from..to).step_by(CHUNK_ROWS) {
-                    let len = CHUNK_ROWS.min(to - chunk_from);
-                    let mut acc = lanes.iter_mut();
-                    for r in 0..q {
-                        for col in r..q {
-                            add_products(
-                                acc.next()?,
-                                by_cell.column(r, chunk_from, len),
-                                by_cell.column(col, chunk_from, len),
-                            );
-                        }
-                    }
-                }
-                let mut totals = lanes.iter();
-                for r in 0..q {
-                    for col in r..q {
-                        let v = lanes_total(totals.next()?);
-                        m.scatter[r * q + col] = v;
-                        m.scatter[col * q + r] = v;
-                    }
+                let range = by_cell.of(c);
+                if !range.is_empty() {
+                    kernels.cell_moments(by_cell, range, lanes, m)?;
                 }
             }
             Some((sums, first))
@@ -278,7 +244,7 @@ pub(crate) fn shared<'a>(
         levels,
         count: data.treatment.arms.len() * levels,
     };
-    let (moments, first) = moments(rows, &RowValues { x, y }, &cells)?;
+    let (moments, first) = moments(Kernels::detect(), rows, &RowValues { x, y }, &cells)?;
     Some(SharedMoments {
         codes,
         y,
@@ -564,6 +530,7 @@ const CHUNK_ROWS: usize = 256;
 const LANES: usize = 8;
 
 /// acc_l += Σ_{i ≡ l (mod LANES)} a_i b_i.
+#[inline(always)]
 fn add_products(acc: &mut [f64; LANES], a: &[f64], b: &[f64]) {
     let mut a = a.chunks_exact(LANES);
     let mut b = b.chunks_exact(LANES);
@@ -578,6 +545,7 @@ fn add_products(acc: &mut [f64; LANES], a: &[f64], b: &[f64]) {
 }
 
 /// acc_l += Σ_{i ≡ l (mod LANES)} a_i.
+#[inline(always)]
 fn add_values(acc: &mut [f64; LANES], a: &[f64]) {
     let mut a = a.chunks_exact(LANES);
     for x in &mut a {
@@ -591,6 +559,7 @@ fn add_values(acc: &mut [f64; LANES], a: &[f64]) {
 }
 
 /// The partial sums added up, in a fixed order.
+#[inline(always)]
 fn lanes_total(acc: &[f64; LANES]) -> f64 {
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
 }
@@ -680,17 +649,23 @@ impl ByCell {
     }
 }
 
-/// Each worker's buffers for [`second_pass`], reused from block to block.
+/// Per row of a chunk in [`second_pass`]: residual, leverage, the leverage's inner sum, ω, and
+/// ω d_r; CHUNK_ROWS entries each, reused from chunk to chunk.
 #[derive(Default)]
-struct PassBuffers {
-    /// The block's rows by cell, their values centred at their cell's means.
-    by_cell: ByCell,
-    /// Per row of a chunk: residual, leverage, the leverage's inner sum, ω, and ω d_r.
+struct ChunkScratch {
     e: Vec<f64>,
     h: Vec<f64>,
     inner: Vec<f64>,
     omega: Vec<f64>,
     weighted: Vec<f64>,
+}
+
+/// Each worker's buffers for [`second_pass`], reused from block to block.
+#[derive(Default)]
+struct PassBuffers {
+    /// The block's rows by cell, their values centred at their cell's means.
+    by_cell: ByCell,
+    scratch: ChunkScratch,
     /// Partial sums of one cell: W0, W1 (p), W2 (p(p + 1)/2).
     lanes: Vec<[f64; LANES]>,
 }
@@ -702,6 +677,7 @@ struct PassBuffers {
 /// (vectorised; the leverage's quadratic form and W2 over the upper triangle only). The blocks
 /// are fixed ([`row_blocks`]) and merged in order, so the sums never depend on the thread count.
 fn second_pass(
+    kernels: Kernels,
     se: SeType,
     rows: &[usize],
     values: &RowValues<'_>,
@@ -722,81 +698,24 @@ fn second_pass(
         .map_init(PassBuffers::default, |buffers, &(a, b)| {
             let PassBuffers {
                 by_cell,
-                e,
-                h,
-                inner,
-                omega,
-                weighted,
+                scratch,
                 lanes,
             } = buffers;
             by_cell.gather(&rows[a..b], values, cells, Some(&means))?;
-            for buffer in [&mut *e, &mut *h, &mut *inner, &mut *omega, &mut *weighted] {
-                buffer.resize(CHUNK_ROWS, 0.0);
-            }
             let mut sums = vec![CellWeights::zero(p); cells.count];
             for (c, total) in sums.iter_mut().enumerate() {
-                let std::ops::Range {
-                    start: from,
-                    end: to,
-                } = by_cell.of(c);
-                if from == to {
+                let range = by_cell.of(c);
+                if range.is_empty() {
                     continue;
                 }
                 let fit = per_cell.get(c)?.as_ref()?;
                 lanes.clear();
                 lanes.resize(1 + p + triangle, [0.0; LANES]);
-                let (w0_lanes, rest) = lanes.split_at_mut(1);
-                let (w1_lanes, w2_lanes) = rest.split_at_mut(p);
-                for chunk_from in (from..to).step_by(CHUNK_ROWS) {
-                    let len = CHUNK_ROWS.min(to - chunk_from);
-                    let column = |j: usize| by_cell.column(j, chunk_from, len);
-                    let (e, h, inner) = (&mut e[..len], &mut h[..len], &mut inner[..len]);
-                    let (omega, weighted) = (&mut omega[..len], &mut weighted[..len]);
-                    // e = residual + (y − ȳ_c) − slope'd.
-                    for (e, y) in e.iter_mut().zip(column(p)) {
-                        *e = fit.residual + y;
-                    }
-                    for (r, &slope) in fit.slope.iter().enumerate() {
-                        for (e, d) in e.iter_mut().zip(column(r)) {
-                            *e -= slope * d;
-                        }
-                    }
-                    // h = h0 + Σ_r d_r (2 h1_r + Σ_{c ≥ r} H2_rc d_c), H2 packed.
-                    h.fill(fit.h0);
-                    let mut packed = fit.h2.iter();
-                    for (r, &h1) in fit.h1.iter().enumerate() {
-                        inner.fill(2.0 * h1);
-                        for col in r..p {
-                            let coefficient = *packed.next()?;
-                            for (s, d) in inner.iter_mut().zip(column(col)) {
-                                *s += coefficient * d;
-                            }
-                        }
-                        for ((h, s), d) in h.iter_mut().zip(inner.iter()).zip(column(r)) {
-                            *h += d * s;
-                        }
-                    }
-                    for ((w, &e), &h) in omega.iter_mut().zip(e.iter()).zip(h.iter()) {
-                        *w = hc_weight(se, e, h)?;
-                    }
-                    add_values(&mut w0_lanes[0], omega);
-                    let mut w2_next = w2_lanes.iter_mut();
-                    for (r, w1) in w1_lanes.iter_mut().enumerate() {
-                        for ((o, w), d) in weighted.iter_mut().zip(omega.iter()).zip(column(r)) {
-                            *o = w * d;
-                        }
-                        add_values(w1, weighted);
-                        for col in r..p {
-                            add_products(w2_next.next()?, weighted, column(col));
-                        }
-                    }
-                }
-                total.w0 = lanes_total(&w0_lanes[0]);
-                for (t, acc) in total.w1.iter_mut().zip(w1_lanes.iter()) {
-                    *t = lanes_total(acc);
-                }
-                for (t, acc) in total.w2.iter_mut().zip(w2_lanes.iter()) {
-                    *t = lanes_total(acc);
+                kernels.cell_weights(se, fit, by_cell, range, scratch, lanes)?;
+                let mut totals = lanes.iter().map(lanes_total);
+                total.w0 = totals.next()?;
+                for (t, v) in total.w1.iter_mut().chain(total.w2.iter_mut()).zip(totals) {
+                    *t = v;
                 }
             }
             Some(sums)
@@ -809,6 +728,217 @@ fn second_pass(
         }
     }
     Some(weights)
+}
+
+/// One cell's rows of a block (places `range` of `by_cell`'s order, centred at the cell's
+/// means), CHUNK_ROWS at a time: each row's residual e = residual + (y − ȳ_c) − slope'd,
+/// leverage h = h0 + Σ_r d_r (2 h1_r + Σ_{c ≥ r} H2_rc d_c) (H2 packed) and weight ω, added to
+/// the cell's partial sums `lanes` (W0, then W1's p, then W2's upper triangle row by row).
+/// None when a weight gives up. Every loop runs over the chunk's rows with no dependence from
+/// one row to the next; [`Kernels`] compiles it twice.
+#[inline(always)]
+fn cell_weights(
+    se: SeType,
+    fit: &CellFit,
+    by_cell: &ByCell,
+    range: std::ops::Range<usize>,
+    scratch: &mut ChunkScratch,
+    lanes: &mut [[f64; LANES]],
+) -> Option<()> {
+    let p = fit.slope.len();
+    let (w0_lanes, rest) = lanes.split_first_mut()?;
+    let (w1_lanes, w2_lanes) = rest.split_at_mut(p);
+    for buffer in [
+        &mut scratch.e,
+        &mut scratch.h,
+        &mut scratch.inner,
+        &mut scratch.omega,
+        &mut scratch.weighted,
+    ] {
+        buffer.resize(CHUNK_ROWS, 0.0);
+    }
+    for chunk_from in range.clone().step_by(CHUNK_ROWS) {
+        let len = CHUNK_ROWS.min(range.end - chunk_from);
+        let column = |j: usize| by_cell.column(j, chunk_from, len);
+        let e = &mut scratch.e[..len];
+        let h = &mut scratch.h[..len];
+        let inner = &mut scratch.inner[..len];
+        let omega = &mut scratch.omega[..len];
+        let weighted = &mut scratch.weighted[..len];
+        for (e, y) in e.iter_mut().zip(column(p)) {
+            *e = fit.residual + y;
+        }
+        for (r, &slope) in fit.slope.iter().enumerate() {
+            for (e, d) in e.iter_mut().zip(column(r)) {
+                *e -= slope * d;
+            }
+        }
+        h.fill(fit.h0);
+        let mut packed = fit.h2.iter();
+        for (r, &h1) in fit.h1.iter().enumerate() {
+            inner.fill(2.0 * h1);
+            for col in r..p {
+                let coefficient = *packed.next()?;
+                for (s, d) in inner.iter_mut().zip(column(col)) {
+                    *s += coefficient * d;
+                }
+            }
+            for ((h, s), d) in h.iter_mut().zip(inner.iter()).zip(column(r)) {
+                *h += d * s;
+            }
+        }
+        hc_weights(se, e, h, omega)?;
+        add_values(w0_lanes, omega);
+        let mut w2_next = w2_lanes.iter_mut();
+        for (r, w1) in w1_lanes.iter_mut().enumerate() {
+            for ((o, w), d) in weighted.iter_mut().zip(omega.iter()).zip(column(r)) {
+                *o = w * d;
+            }
+            add_values(w1, weighted);
+            for col in r..p {
+                add_products(w2_next.next()?, weighted, column(col));
+            }
+        }
+    }
+    Some(())
+}
+
+/// One cell's moments from its rows of a block (places `range` of `by_cell`'s order): its
+/// count, its means, and the upper triangle of the cross-products about them in LANES partial
+/// sums over CHUNK_ROWS rows at a time (the cell's values are left centred). [`Kernels`]
+/// compiles it twice.
+#[inline(always)]
+fn cell_moments(
+    by_cell: &mut ByCell,
+    range: std::ops::Range<usize>,
+    lanes: &mut Vec<[f64; LANES]>,
+    m: &mut Moments,
+) -> Option<()> {
+    let q = m.mean.len();
+    let (from, to) = (range.start, range.end);
+    m.n = (to - from) as f64;
+    for (j, mean) in m.mean.iter_mut().enumerate() {
+        let mut acc = [0.0; LANES];
+        add_values(&mut acc, by_cell.column(j, from, to - from));
+        *mean = lanes_total(&acc) / m.n;
+    }
+    let at = |j: usize| j * by_cell.rows;
+    for (j, &mean) in m.mean.iter().enumerate() {
+        for x in &mut by_cell.values[at(j) + from..at(j) + to] {
+            *x -= mean;
+        }
+    }
+    lanes.clear();
+    lanes.resize(q * (q + 1) / 2, [0.0; LANES]);
+    for chunk_from in (from..to).step_by(CHUNK_ROWS) {
+        let len = CHUNK_ROWS.min(to - chunk_from);
+        let mut acc = lanes.iter_mut();
+        for r in 0..q {
+            for col in r..q {
+                add_products(
+                    acc.next()?,
+                    by_cell.column(r, chunk_from, len),
+                    by_cell.column(col, chunk_from, len),
+                );
+            }
+        }
+    }
+    let mut totals = lanes.iter();
+    for r in 0..q {
+        for col in r..q {
+            let v = lanes_total(totals.next()?);
+            m.scatter[r * q + col] = v;
+            m.scatter[col * q + r] = v;
+        }
+    }
+    Some(())
+}
+
+/// Which instructions the per-cell kernels ([`cell_moments`], [`cell_weights`]) run with:
+/// the crate is built for baseline x86-64 (SSE2, two doubles an instruction), and where the
+/// processor has AVX2 the same kernels compiled for it take four. Without FMA, which would
+/// round a·b + c once instead of twice: Rust never contracts a multiplication and an addition
+/// by itself, and with the LANES partial sums fixed both versions do the same operations in
+/// the same order, so their sums are the same bits
+/// (`tests::avx2_kernels_give_the_portable_bits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kernels {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Kernels {
+    /// AVX2 where the processor has it (asked once per pass, not per cell).
+    fn detect() -> Kernels {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Kernels::Avx2;
+        }
+        Kernels::Portable
+    }
+
+    fn cell_moments(
+        self,
+        by_cell: &mut ByCell,
+        range: std::ops::Range<usize>,
+        lanes: &mut Vec<[f64; LANES]>,
+        m: &mut Moments,
+    ) -> Option<()> {
+        match self {
+            Kernels::Portable => cell_moments(by_cell, range, lanes, m),
+            // SAFETY: `Kernels::Avx2` is made only by `detect`, after the processor said it
+            // has AVX2 (or by a test that checked the same).
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2 => unsafe { avx2::cell_moments(by_cell, range, lanes, m) },
+        }
+    }
+
+    fn cell_weights(
+        self,
+        se: SeType,
+        fit: &CellFit,
+        by_cell: &ByCell,
+        range: std::ops::Range<usize>,
+        scratch: &mut ChunkScratch,
+        lanes: &mut [[f64; LANES]],
+    ) -> Option<()> {
+        match self {
+            Kernels::Portable => cell_weights(se, fit, by_cell, range, scratch, lanes),
+            // SAFETY: as in `cell_moments` above.
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2 => unsafe { avx2::cell_weights(se, fit, by_cell, range, scratch, lanes) },
+        }
+    }
+}
+
+/// The per-cell kernels compiled for AVX2 (the same source, inlined: `#[inline(always)]` on
+/// them and on the loops they call).
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{ByCell, CellFit, ChunkScratch, LANES, Moments, SeType};
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn cell_moments(
+        by_cell: &mut ByCell,
+        range: std::ops::Range<usize>,
+        lanes: &mut Vec<[f64; LANES]>,
+        m: &mut Moments,
+    ) -> Option<()> {
+        super::cell_moments(by_cell, range, lanes, m)
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn cell_weights(
+        se: SeType,
+        fit: &CellFit,
+        by_cell: &ByCell,
+        range: std::ops::Range<usize>,
+        scratch: &mut ChunkScratch,
+        lanes: &mut [[f64; LANES]],
+    ) -> Option<()> {
+        super::cell_weights(se, fit, by_cell, range, scratch, lanes)
+    }
 }
 
 /// The effects of `wanted` (terms of the model) and their joint variance, for a fit of `y` on
@@ -875,7 +1005,7 @@ pub(crate) fn fit(
     });
     let (moments, first) = match from_shared {
         Some(shared) => shared,
-        None => moments(rows, &values, &cells)?,
+        None => moments(Kernels::detect(), rows, &values, &cells)?,
     };
     // The cells present, with their arm and count.
     let present: Vec<(usize, usize, f64)> = (0..cells.count)
@@ -993,7 +1123,15 @@ pub(crate) fn fit(
             h2: packed_symmetric(p, |r, col| bt_a_b[(r, col)]),
         });
     }
-    let weights = second_pass(se, rows, &values, &cells, &moments, &per_cell)?;
+    let weights = second_pass(
+        Kernels::detect(),
+        se,
+        rows,
+        &values,
+        &cells,
+        &moments,
+        &per_cell,
+    )?;
     let mut meat = DMatrix::<f64>::zeros(k, k);
     for (c, mu, b) in &maps {
         let w = &weights[*c];
@@ -1042,6 +1180,7 @@ mod tests {
     //! materialized design by pivoted QR): every estimate, standard error, degrees of freedom
     //! and joint variance, for `lin` and `ols`, HC0–HC3, two and three arms, a three-level
     //! subgroup variable (a crossing too) and a covariate on the scale of a birth year.
+    use super::super::crossproducts::hc_weight;
     use super::super::subgroups::{
         InteractionModel, interaction_models, interaction_models_deferred,
     };
@@ -1506,7 +1645,7 @@ mod tests {
                     count: arms * levels,
                 };
                 for rows in [&all, &level_b] {
-                    let (moments, _) = moments(rows, &values, &cells).unwrap();
+                    let (moments, _) = moments(Kernels::detect(), rows, &values, &cells).unwrap();
                     if levels > 1 {
                         let one_row = (1..arms).map(|a| moments[a * levels + 2].n);
                         assert!(one_row.into_iter().all(|n| n == 0.0 || n == 1.0));
@@ -1547,7 +1686,15 @@ mod tests {
                         let what = format!("{arms} arms, {levels} levels, {se:?}");
                         let run = |pool: &rayon::ThreadPool| {
                             pool.install(|| {
-                                second_pass(se, rows, &values, &cells, &moments, &per_cell)
+                                second_pass(
+                                    Kernels::detect(),
+                                    se,
+                                    rows,
+                                    &values,
+                                    &cells,
+                                    &moments,
+                                    &per_cell,
+                                )
                             })
                             .unwrap()
                         };
@@ -1574,6 +1721,85 @@ mod tests {
         }
     }
 
+    /// The AVX2 kernels against the portable ones on random values: the moments and the
+    /// second pass's sums the same bits (seven covariates, so the triangles and the chunks
+    /// have remainders; cells of 1 to several thousand rows; HC0–HC3). Where the processor has
+    /// no AVX2 there is nothing to compare.
+    #[test]
+    fn avx2_kernels_give_the_portable_bits() {
+        let fast = Kernels::detect();
+        if fast == Kernels::Portable {
+            return;
+        }
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let n = 50_000;
+        let p = 7;
+        let columns: Vec<Vec<f64>> = (0..p)
+            .map(|j| {
+                (0..n)
+                    .map(|_| (next() - 0.3) * 10f64.powi(j as i32 - 2))
+                    .collect()
+            })
+            .collect();
+        let y: Vec<f64> = (0..n).map(|_| next() * 5.0 - 1.0).collect();
+        // Five cells of very different sizes, one of a single row.
+        let codes: Vec<Code> = (0..n)
+            .map(|i| match next() {
+                _ if i == 777 => 4,
+                u if u < 0.6 => 0,
+                u if u < 0.9 => 1,
+                u if u < 0.99 => 2,
+                _ => 3,
+            })
+            .collect();
+        let x: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        let values = RowValues { x, y: &y };
+        let cells = Cells {
+            codes: &codes,
+            partition: None,
+            levels: 1,
+            count: 5,
+        };
+        let rows: Vec<usize> = (0..n).filter(|&i| i == 777 || codes[i] != 4).collect();
+        let (portable, first) = moments(Kernels::Portable, &rows, &values, &cells).unwrap();
+        let (avx2, first_avx2) = moments(fast, &rows, &values, &cells).unwrap();
+        assert_eq!(first, first_avx2);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+        for (a, b) in portable.iter().zip(&avx2) {
+            assert_eq!(a.n, b.n);
+            assert_eq!(bits(&a.mean), bits(&b.mean));
+            assert_eq!(bits(&a.scatter), bits(&b.scatter));
+        }
+        let per_cell: Vec<Option<CellFit>> = (0..cells.count)
+            .map(|_| {
+                let h2: Vec<f64> = (0..p * p).map(|_| next() * 1e-6).collect();
+                Some(CellFit {
+                    residual: next() - 0.5,
+                    slope: (0..p).map(|_| next() - 0.5).collect(),
+                    h0: next() * 1e-3,
+                    h1: (0..p).map(|_| (next() - 0.5) * 1e-5).collect(),
+                    h2: packed_symmetric(p, |r, c| h2[r * p + c]),
+                })
+            })
+            .collect();
+        for se in [SeType::Hc0, SeType::Hc1, SeType::Hc2, SeType::Hc3] {
+            let run = |kernels| {
+                second_pass(kernels, se, &rows, &values, &cells, &portable, &per_cell).unwrap()
+            };
+            for (a, b) in run(Kernels::Portable).iter().zip(&run(fast)) {
+                assert_eq!(a.w0.to_bits(), b.w0.to_bits(), "{se:?}");
+                assert_eq!(bits(&a.w1), bits(&b.w1), "{se:?}");
+                assert_eq!(bits(&a.w2), bits(&b.w2), "{se:?}");
+            }
+        }
+    }
+
     /// The blocked moments pass (rows gathered by cell, partial sums in lanes, the upper
     /// triangle) against each cell's means and centred cross-products taken row by row: the
     /// same up to the order of the sums, with a cell of one row and a covariate constant in a
@@ -1595,7 +1821,9 @@ mod tests {
                 count: arms * 3,
             };
             let all: Vec<usize> = (0..data.n_rows()).collect();
-            let run = |pool: &rayon::ThreadPool| pool.install(|| moments(&all, &values, &cells));
+            let run = |pool: &rayon::ThreadPool| {
+                pool.install(|| moments(Kernels::detect(), &all, &values, &cells))
+            };
             let (blocked, first) = run(&one).unwrap();
             let (again, first_again) = run(&two).unwrap();
             assert_eq!(first, first_again);
