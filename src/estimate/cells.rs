@@ -23,18 +23,23 @@
 //! - the meat Σ ω_i X̃_i X̃_i' = Σ_c W0 μ̃μ̃' + μ̃ (B W1)' + (B W1) μ̃' + B W2 B', and
 //!   V = A⁻¹ M A⁻¹ (× n/(n − k) for HC1).
 //!
+//! The models of one subgroup variable (everyone's, each level's, the interaction models) take
+//! their second passes together ([`shared_second_pass`]): each block of everyone's rows is
+//! sorted by (arm × level) cell once and every model takes its rows of it while they are in
+//! the cache, each model's sums the same bits as its own pass would give.
+//!
 //! The guards are [`super::crossproducts`]'s ([`solve_normal`]; a leverage near one): where
 //! this route could disagree with R's pivoted QR it gives up (None) and the caller fits as
 //! before. Weights, clusters, fixed effects, text covariates and the difference in means take
 //! the caller's route.
 
 use super::Code;
-use super::crossproducts::{hc_weight, solve_normal};
+use super::crossproducts::{hc_weights, solve_normal};
 use super::ols::DesignMatrix;
 use super::rows::SeRule;
 use super::vcov::SeType;
 use super::{AnalysisData, CovariateValues, Effect, EstimateOptions, Estimator, Factor, TermsVcov};
-use crate::linalg::row_blocks;
+use crate::linalg::{BLOCK_ROWS, row_blocks};
 use nalgebra::{DMatrix, DVector};
 use rayon::prelude::*;
 
@@ -132,9 +137,13 @@ type CellMoments = (Vec<Moments>, Vec<Option<usize>>);
 
 /// Each cell's moments over `rows` (positions into the data), and the first position of each
 /// cell; None when a row has no cell or a value is not finite.
-fn moments(rows: &[usize], values: &RowValues<'_>, cells: &Cells<'_>) -> Option<CellMoments> {
+fn moments(
+    kernels: Kernels,
+    rows: &[usize],
+    values: &RowValues<'_>,
+    cells: &Cells<'_>,
+) -> Option<CellMoments> {
     let q = values.x.len() + 1;
-    let triangle = q * (q + 1) / 2;
     // Each worker's buffers, reused from block to block (fresh ones per block were 0.6 MB of
     // new memory each, 40 MB over a million rows).
     let buffers = || (ByCell::default(), Vec::<[f64; LANES]>::new());
@@ -154,47 +163,9 @@ fn moments(rows: &[usize], values: &RowValues<'_>, cells: &Cells<'_>) -> Option<
                 first[c].get_or_insert(a + p);
             }
             for (c, m) in sums.iter_mut().enumerate() {
-                let std::ops::Range {
-                    start: from,
-                    end: to,
-                } = by_cell.of(c);
-                if from == to {
-                    continue;
-                }
-                m.n = (to - from) as f64;
-                for (j, mean) in m.mean.iter_mut().enumerate() {
-                    let mut acc = [0.0; LANES];
-                    add_values(&mut acc, by_cell.column(j, from, to - from));
-                    *mean = lanes_total(&acc) / m.n;
-                }
-                let at = |j: usize| j * by_cell.rows;
-                for (j, &mean) in m.mean.iter().enumerate() {
-                    for x in &mut by_cell.values[at(j) + from..at(j) + to] {
-                        *x -= mean;
-                    }
-                }
-                lanes.clear();
-                lanes.resize(triangle, [0.0; LANES]);
-                for chunk_from in (from..to).step_by(CHUNK_ROWS) {
-                    let len = CHUNK_ROWS.min(to - chunk_from);
-                    let mut acc = lanes.iter_mut();
-                    for r in 0..q {
-                        for col in r..q {
-                            add_products(
-                                acc.next()?,
-                                by_cell.column(r, chunk_from, len),
-                                by_cell.column(col, chunk_from, len),
-                            );
-                        }
-                    }
-                }
-                let mut totals = lanes.iter();
-                for r in 0..q {
-                    for col in r..q {
-                        let v = lanes_total(totals.next()?);
-                        m.scatter[r * q + col] = v;
-                        m.scatter[col * q + r] = v;
-                    }
+                let range = by_cell.of(c);
+                if !range.is_empty() {
+                    kernels.cell_moments(by_cell, range, lanes, m)?;
                 }
             }
             Some((sums, first))
@@ -229,6 +200,8 @@ pub(crate) struct SharedMoments<'a> {
     levels: usize,
     moments: Vec<Moments>,
     first: Vec<Option<usize>>,
+    /// The shared second pass, taken at the first fit that asks for it ([`SharedMoments::weights`]).
+    pass: std::sync::OnceLock<Option<SharedPass>>,
 }
 
 /// Which model of the shared rows a fit is: everyone's rows (level None; the overall model, or
@@ -278,7 +251,7 @@ pub(crate) fn shared<'a>(
         levels,
         count: data.treatment.arms.len() * levels,
     };
-    let (moments, first) = moments(rows, &RowValues { x, y }, &cells)?;
+    let (moments, first) = moments(Kernels::detect(), rows, &RowValues { x, y }, &cells)?;
     Some(SharedMoments {
         codes,
         y,
@@ -287,6 +260,7 @@ pub(crate) fn shared<'a>(
         levels,
         moments,
         first,
+        pass: std::sync::OnceLock::new(),
     })
 }
 
@@ -564,6 +538,7 @@ const CHUNK_ROWS: usize = 256;
 const LANES: usize = 8;
 
 /// acc_l += Σ_{i ≡ l (mod LANES)} a_i b_i.
+#[inline(always)]
 fn add_products(acc: &mut [f64; LANES], a: &[f64], b: &[f64]) {
     let mut a = a.chunks_exact(LANES);
     let mut b = b.chunks_exact(LANES);
@@ -578,6 +553,7 @@ fn add_products(acc: &mut [f64; LANES], a: &[f64], b: &[f64]) {
 }
 
 /// acc_l += Σ_{i ≡ l (mod LANES)} a_i.
+#[inline(always)]
 fn add_values(acc: &mut [f64; LANES], a: &[f64]) {
     let mut a = a.chunks_exact(LANES);
     for x in &mut a {
@@ -591,6 +567,7 @@ fn add_values(acc: &mut [f64; LANES], a: &[f64]) {
 }
 
 /// The partial sums added up, in a fixed order.
+#[inline(always)]
 fn lanes_total(acc: &[f64; LANES]) -> f64 {
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
 }
@@ -680,17 +657,23 @@ impl ByCell {
     }
 }
 
-/// Each worker's buffers for [`second_pass`], reused from block to block.
+/// Per row of a chunk in [`second_pass`]: residual, leverage, the leverage's inner sum, ω, and
+/// ω d_r; CHUNK_ROWS entries each, reused from chunk to chunk.
 #[derive(Default)]
-struct PassBuffers {
-    /// The block's rows by cell, their values centred at their cell's means.
-    by_cell: ByCell,
-    /// Per row of a chunk: residual, leverage, the leverage's inner sum, ω, and ω d_r.
+struct ChunkScratch {
     e: Vec<f64>,
     h: Vec<f64>,
     inner: Vec<f64>,
     omega: Vec<f64>,
     weighted: Vec<f64>,
+}
+
+/// Each worker's buffers for [`second_pass`], reused from block to block.
+#[derive(Default)]
+struct PassBuffers {
+    /// The block's rows by cell, their values centred at their cell's means.
+    by_cell: ByCell,
+    scratch: ChunkScratch,
     /// Partial sums of one cell: W0, W1 (p), W2 (p(p + 1)/2).
     lanes: Vec<[f64; LANES]>,
 }
@@ -702,6 +685,7 @@ struct PassBuffers {
 /// (vectorised; the leverage's quadratic form and W2 over the upper triangle only). The blocks
 /// are fixed ([`row_blocks`]) and merged in order, so the sums never depend on the thread count.
 fn second_pass(
+    kernels: Kernels,
     se: SeType,
     rows: &[usize],
     values: &RowValues<'_>,
@@ -722,81 +706,32 @@ fn second_pass(
         .map_init(PassBuffers::default, |buffers, &(a, b)| {
             let PassBuffers {
                 by_cell,
-                e,
-                h,
-                inner,
-                omega,
-                weighted,
+                scratch,
                 lanes,
             } = buffers;
             by_cell.gather(&rows[a..b], values, cells, Some(&means))?;
-            for buffer in [&mut *e, &mut *h, &mut *inner, &mut *omega, &mut *weighted] {
-                buffer.resize(CHUNK_ROWS, 0.0);
-            }
             let mut sums = vec![CellWeights::zero(p); cells.count];
             for (c, total) in sums.iter_mut().enumerate() {
-                let std::ops::Range {
-                    start: from,
-                    end: to,
-                } = by_cell.of(c);
-                if from == to {
+                let range = by_cell.of(c);
+                if range.is_empty() {
                     continue;
                 }
                 let fit = per_cell.get(c)?.as_ref()?;
                 lanes.clear();
                 lanes.resize(1 + p + triangle, [0.0; LANES]);
-                let (w0_lanes, rest) = lanes.split_at_mut(1);
-                let (w1_lanes, w2_lanes) = rest.split_at_mut(p);
-                for chunk_from in (from..to).step_by(CHUNK_ROWS) {
-                    let len = CHUNK_ROWS.min(to - chunk_from);
-                    let column = |j: usize| by_cell.column(j, chunk_from, len);
-                    let (e, h, inner) = (&mut e[..len], &mut h[..len], &mut inner[..len]);
-                    let (omega, weighted) = (&mut omega[..len], &mut weighted[..len]);
-                    // e = residual + (y − ȳ_c) − slope'd.
-                    for (e, y) in e.iter_mut().zip(column(p)) {
-                        *e = fit.residual + y;
-                    }
-                    for (r, &slope) in fit.slope.iter().enumerate() {
-                        for (e, d) in e.iter_mut().zip(column(r)) {
-                            *e -= slope * d;
-                        }
-                    }
-                    // h = h0 + Σ_r d_r (2 h1_r + Σ_{c ≥ r} H2_rc d_c), H2 packed.
-                    h.fill(fit.h0);
-                    let mut packed = fit.h2.iter();
-                    for (r, &h1) in fit.h1.iter().enumerate() {
-                        inner.fill(2.0 * h1);
-                        for col in r..p {
-                            let coefficient = *packed.next()?;
-                            for (s, d) in inner.iter_mut().zip(column(col)) {
-                                *s += coefficient * d;
-                            }
-                        }
-                        for ((h, s), d) in h.iter_mut().zip(inner.iter()).zip(column(r)) {
-                            *h += d * s;
-                        }
-                    }
-                    for ((w, &e), &h) in omega.iter_mut().zip(e.iter()).zip(h.iter()) {
-                        *w = hc_weight(se, e, h)?;
-                    }
-                    add_values(&mut w0_lanes[0], omega);
-                    let mut w2_next = w2_lanes.iter_mut();
-                    for (r, w1) in w1_lanes.iter_mut().enumerate() {
-                        for ((o, w), d) in weighted.iter_mut().zip(omega.iter()).zip(column(r)) {
-                            *o = w * d;
-                        }
-                        add_values(w1, weighted);
-                        for col in r..p {
-                            add_products(w2_next.next()?, weighted, column(col));
-                        }
-                    }
+                for from in range.clone().step_by(CHUNK_ROWS) {
+                    let chunk = Chunk {
+                        values: &by_cell.values,
+                        stride: by_cell.rows,
+                        from,
+                        len: CHUNK_ROWS.min(range.end - from),
+                    };
+                    kernels.chunk_weights(se, fit, chunk, scratch, lanes)?;
                 }
-                total.w0 = lanes_total(&w0_lanes[0]);
-                for (t, acc) in total.w1.iter_mut().zip(w1_lanes.iter()) {
-                    *t = lanes_total(acc);
-                }
-                for (t, acc) in total.w2.iter_mut().zip(w2_lanes.iter()) {
-                    *t = lanes_total(acc);
+                let mut totals = lanes.iter().map(lanes_total);
+                total.w0 = totals.next()?;
+                for (t, v) in total.w1.iter_mut().chain(total.w2.iter_mut()).zip(totals) {
+                    *t = v;
                 }
             }
             Some(sums)
@@ -811,9 +746,707 @@ fn second_pass(
     Some(weights)
 }
 
+/// Which of the shared rows' models a fit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ModelKind {
+    /// Everyone's model: its cells are the arms.
+    Everyone,
+    /// One level's model (its rows: that level's rows among everyone's, in their order).
+    Level(usize),
+    /// An interaction model of the shared factor: its cells are the (arm × level) cells.
+    Interaction,
+}
+
+/// One model's sums from the shared second pass, with what they were taken for.
+struct PassResult {
+    kind: ModelKind,
+    keep: Vec<usize>,
+    means: Vec<f64>,
+    per_cell: Vec<Option<CellFit>>,
+    weights: Option<Vec<CellWeights>>,
+}
+
+/// The second pass shared by the models of one subgroup variable ([`shared_second_pass`]).
+struct SharedPass {
+    se: SeType,
+    results: Vec<PassResult>,
+}
+
+/// The same numbers, bit for bit.
+fn same_bits(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
+/// The same pieces of the second pass, bit for bit.
+fn same_pieces(a: &[Option<CellFit>], b: &[Option<CellFit>]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|pair| match pair {
+            (None, None) => true,
+            (Some(a), Some(b)) => {
+                a.residual.to_bits() == b.residual.to_bits()
+                    && a.h0.to_bits() == b.h0.to_bits()
+                    && same_bits(&a.slope, &b.slope)
+                    && same_bits(&a.h1, &b.h1)
+                    && same_bits(&a.h2, &b.h2)
+            }
+            _ => false,
+        })
+}
+
+/// The cells' means, flat: cell c's q values at c·q (the outcome's last).
+fn flat_means(moments: &[Moments], q: usize) -> Vec<f64> {
+    moments
+        .iter()
+        .flat_map(|m| m.mean.iter().copied().chain(std::iter::repeat(0.0)).take(q))
+        .collect()
+}
+
+impl SharedMoments<'_> {
+    /// The second pass's sums of the model `prepared` (as [`second_pass`] gives them over its
+    /// rows, the same bits), from the pass shared by the models of these rows, taken at the
+    /// first call; None when the model is not one of them or its pieces differ from those
+    /// the shared pass was given (then the caller takes its own pass).
+    #[allow(clippy::too_many_arguments)]
+    fn weights(
+        &self,
+        shared: Shared<'_>,
+        data: &AnalysisData,
+        options: &EstimateOptions,
+        se: SeType,
+        codes: &[Code],
+        y: &[f64],
+        rows: &[usize],
+        interaction: Option<&Interaction<'_>>,
+        prepared: &Prepared<'_>,
+    ) -> Option<Vec<CellWeights>> {
+        if !(same(codes, self.codes) && same(y, self.y)) {
+            return None;
+        }
+        let kind = match (shared.level, interaction) {
+            (None, None) if same(rows, self.rows) => ModelKind::Everyone,
+            (Some(l), None) if l < self.levels && rows.len() == self.level_count(l) => {
+                ModelKind::Level(l)
+            }
+            (None, Some(m)) if std::ptr::eq(m.factor, self.factor) && same(rows, self.rows) => {
+                ModelKind::Interaction
+            }
+            _ => return None,
+        };
+        let pass = self
+            .pass
+            .get_or_init(|| self.second_pass(data, options, se, kind == ModelKind::Everyone))
+            .as_ref()?;
+        if pass.se != se {
+            return None;
+        }
+        let means = flat_means(&prepared.moments, prepared.values.x.len() + 1);
+        pass.results
+            .iter()
+            .find(|r| {
+                r.kind == kind
+                    && r.keep == prepared.keep
+                    && same_bits(&r.means, &means)
+                    && same_pieces(&r.per_cell, &prepared.per_cell)
+            })?
+            .weights
+            .clone()
+    }
+
+    /// The number of rows of level `l`.
+    fn level_count(&self, l: usize) -> usize {
+        let arms = self.moments.len() / self.levels;
+        (0..arms)
+            .map(|a| self.moments[a * self.levels + l].n as usize)
+            .sum()
+    }
+
+    /// Every model of these rows prepared ([`prepare`]; everyone's with `everyone`, each
+    /// level's of at least [`super::crossproducts::MIN_ROWS`] rows, the interaction models of
+    /// level indicators) and their second passes taken together ([`shared_second_pass`]).
+    fn second_pass(
+        &self,
+        data: &AnalysisData,
+        options: &EstimateOptions,
+        se: SeType,
+        everyone: bool,
+    ) -> Option<SharedPass> {
+        // Before the models, which borrow from them.
+        let interactions = super::subgroups::interaction_models_of_levels(
+            self.factor,
+            self.rows,
+            options.all_pairs,
+        );
+        let mut models: Vec<(ModelKind, Prepared<'_>)> = Vec::new();
+        let at = |level| {
+            Some(Shared {
+                moments: self,
+                level,
+            })
+        };
+        if everyone
+            && let Some(m) = prepare(
+                data,
+                options,
+                se,
+                self.codes,
+                self.y,
+                self.rows,
+                None,
+                at(None),
+            )
+        {
+            models.push((ModelKind::Everyone, m));
+        }
+        for l in 0..self.levels {
+            if self.level_count(l) < super::crossproducts::MIN_ROWS {
+                continue;
+            }
+            // A level's rows are not read by `prepare` with shared moments.
+            if let Some(m) = prepare(
+                data,
+                options,
+                se,
+                self.codes,
+                self.y,
+                &[],
+                None,
+                at(Some(l)),
+            ) {
+                models.push((ModelKind::Level(l), m));
+            }
+        }
+        for model in &interactions {
+            let interaction = Interaction {
+                factor: self.factor,
+                indicators: &model.indicators,
+                by_level: model.by_level.as_deref(),
+                own_columns: &model.own_columns,
+            };
+            if let Some(m) = prepare(
+                data,
+                options,
+                se,
+                self.codes,
+                self.y,
+                self.rows,
+                Some(&interaction),
+                at(None),
+            ) {
+                models.push((ModelKind::Interaction, m));
+            }
+        }
+        let fine = Cells {
+            codes: self.codes,
+            partition: Some(self.factor.codes.as_slice()),
+            levels: self.levels,
+            count: self.moments.len(),
+        };
+        let weights = shared_second_pass(Kernels::detect(), se, self.rows, &fine, &models);
+        Some(SharedPass {
+            se,
+            results: models
+                .into_iter()
+                .zip(weights)
+                .map(|((kind, m), weights)| PassResult {
+                    kind,
+                    means: flat_means(&m.moments, m.values.x.len() + 1),
+                    keep: m.keep,
+                    per_cell: m.per_cell,
+                    weights,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// A block of everyone's rows sorted by (arm × level) cell, and by arm, for
+/// [`shared_second_pass`]: row numbers, not values (each model reads its own columns at them,
+/// in the cache after the first model).
+#[derive(Default)]
+struct BlockCells {
+    /// The rows by (arm × level) cell (stable), each one's rank among its level's rows of
+    /// the block, and where each cell's start.
+    by_cell: Vec<usize>,
+    rank: Vec<usize>,
+    start: Vec<usize>,
+    /// The rows by arm (stable), and where each arm's start.
+    by_arm: Vec<usize>,
+    arm_start: Vec<usize>,
+    /// Each level's number of rows in the block.
+    level_rows: Vec<usize>,
+    /// Scratch: each row's cell.
+    cell: Vec<usize>,
+}
+
+impl BlockCells {
+    /// `block`'s rows sorted; None when a row has no cell.
+    fn sort(&mut self, block: &[usize], cells: &Cells<'_>) -> Option<()> {
+        let arms = cells.count / cells.levels;
+        self.cell.clear();
+        self.start.clear();
+        self.start.resize(cells.count + 1, 0);
+        self.arm_start.clear();
+        self.arm_start.resize(arms + 1, 0);
+        self.level_rows.clear();
+        self.level_rows.resize(cells.levels, 0);
+        for &i in block {
+            let c = cells.of(i)?;
+            self.cell.push(c);
+            self.start[c + 1] += 1;
+            self.arm_start[c / cells.levels + 1] += 1;
+        }
+        for c in 0..cells.count {
+            self.start[c + 1] += self.start[c];
+        }
+        for a in 0..arms {
+            self.arm_start[a + 1] += self.arm_start[a];
+        }
+        let mut next = self.start[..cells.count].to_vec();
+        let mut next_arm = self.arm_start[..arms].to_vec();
+        self.by_cell.resize(block.len(), 0);
+        self.rank.resize(block.len(), 0);
+        self.by_arm.resize(block.len(), 0);
+        for (&i, &c) in block.iter().zip(&self.cell) {
+            let level = c % cells.levels;
+            self.by_cell[next[c]] = i;
+            self.rank[next[c]] = self.level_rows[level];
+            self.level_rows[level] += 1;
+            next[c] += 1;
+            self.by_arm[next_arm[c / cells.levels]] = i;
+            next_arm[c / cells.levels] += 1;
+        }
+        Some(())
+    }
+}
+
+/// One model's running sums in [`shared_second_pass`].
+struct PassState {
+    /// Per cell of the model: the partial sums of its rows in the model's current block, that
+    /// block's index (None before its first row), the rows added to them, and the totals of
+    /// the blocks before.
+    lanes: Vec<Vec<[f64; LANES]>>,
+    block: Vec<Option<usize>>,
+    filled: Vec<usize>,
+    totals: Vec<CellWeights>,
+    /// The level's rows in the blocks of everyone's rows before (a level's model).
+    seen: usize,
+    failed: bool,
+    /// One chunk's values, centred (q columns of CHUNK_ROWS), and the kernel's scratch.
+    chunk: Vec<f64>,
+    scratch: ChunkScratch,
+}
+
+impl PassState {
+    fn new(model: &Prepared<'_>) -> PassState {
+        let p = model.values.x.len();
+        let count = model.cells.count;
+        PassState {
+            lanes: vec![vec![[0.0; LANES]; 1 + p + p * (p + 1) / 2]; count],
+            block: vec![None; count],
+            filled: vec![0; count],
+            totals: vec![CellWeights::zero(p); count],
+            seen: 0,
+            failed: false,
+            chunk: vec![0.0; (p + 1) * CHUNK_ROWS],
+            scratch: ChunkScratch::default(),
+        }
+    }
+
+    /// Cell c's partial sums added to its totals (as [`second_pass`] adds a block's sums).
+    fn close(&mut self, c: usize) {
+        if self.block[c].take().is_none() {
+            return;
+        }
+        let lanes = &mut self.lanes[c];
+        let total = &mut self.totals[c];
+        let mut sums = lanes.iter().map(lanes_total);
+        total.w0 += sums.next().unwrap_or(0.0);
+        for (t, v) in total.w1.iter_mut().chain(total.w2.iter_mut()).zip(sums) {
+            *t += v;
+        }
+        lanes.fill([0.0; LANES]);
+        self.filled[c] = 0;
+    }
+
+    /// The rows `run` (row numbers, in the model's order) of the model's cell `c`, all in the
+    /// model's block `block`: each row's values centred at the cell's means, then its weight
+    /// added to the cell's partial sums, row k of the block's rows of the cell to lane
+    /// k mod LANES as in [`second_pass`].
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        kernels: Kernels,
+        se: SeType,
+        model: &Prepared<'_>,
+        means: &[f64],
+        c: usize,
+        block: usize,
+        run: &[usize],
+    ) {
+        if self.failed || run.is_empty() {
+            return;
+        }
+        let Some(Some(fit)) = model.per_cell.get(c) else {
+            self.failed = true;
+            return;
+        };
+        if self.block[c] != Some(block) {
+            self.close(c);
+            self.block[c] = Some(block);
+        }
+        let q = model.values.x.len() + 1;
+        // Lane `offset` is the next one: turned to the front, so that the chunks below start
+        // at lane 0, and back after.
+        let offset = self.filled[c] % LANES;
+        for lane in self.lanes[c].iter_mut() {
+            lane.rotate_left(offset);
+        }
+        let columns = model.values.x.iter().copied().chain([model.values.y]);
+        for part in run.chunks(CHUNK_ROWS) {
+            let len = part.len();
+            for (j, column) in columns.clone().enumerate() {
+                let mean = means[c * q + j];
+                let out = &mut self.chunk[j * CHUNK_ROWS..j * CHUNK_ROWS + len];
+                for (o, &i) in out.iter_mut().zip(part) {
+                    *o = column[i] - mean;
+                }
+            }
+            let chunk = Chunk {
+                values: &self.chunk,
+                stride: CHUNK_ROWS,
+                from: 0,
+                len,
+            };
+            if kernels
+                .chunk_weights(se, fit, chunk, &mut self.scratch, &mut self.lanes[c])
+                .is_none()
+            {
+                self.failed = true;
+                return;
+            }
+        }
+        for lane in self.lanes[c].iter_mut() {
+            lane.rotate_right(offset);
+        }
+        self.filled[c] += run.len();
+    }
+
+    /// The model's sums: None when a weight gave up or a row had no piece.
+    fn finish(mut self) -> Option<Vec<CellWeights>> {
+        for c in 0..self.block.len() {
+            self.close(c);
+        }
+        (!self.failed).then_some(self.totals)
+    }
+}
+
+/// The second passes of several models of the same rows (everyone's model, the levels' and the
+/// interaction models of one subgroup variable) in one sweep: each block of everyone's rows
+/// is sorted by (arm × level) cell once, and every model then takes its rows of the block
+/// while they are in the cache (in parallel over the models). Each model's sums are those of
+/// its own [`second_pass`], bit for bit: its rows in the same order, the same blocks (for a
+/// level's model, blocks of that level's rows, whose partial sums are carried from one block of
+/// everyone's rows to the next: so the blocks of everyone's rows go in order), the same lanes
+/// and the same sums of them. None for a model whose weight gives up; all None when a row has
+/// no cell.
+fn shared_second_pass(
+    kernels: Kernels,
+    se: SeType,
+    rows: &[usize],
+    fine: &Cells<'_>,
+    models: &[(ModelKind, Prepared<'_>)],
+) -> Vec<Option<Vec<CellWeights>>> {
+    let means: Vec<Vec<f64>> = models
+        .iter()
+        .map(|(_, m)| flat_means(&m.moments, m.values.x.len() + 1))
+        .collect();
+    let mut states: Vec<PassState> = models.iter().map(|(_, m)| PassState::new(m)).collect();
+    let mut block_cells = BlockCells::default();
+    let levels = fine.levels;
+    let arms = fine.count / levels;
+    for (b, &(from, to)) in row_blocks(rows.len()).iter().enumerate() {
+        if block_cells.sort(&rows[from..to], fine).is_none() {
+            return models.iter().map(|_| None).collect();
+        }
+        let block_cells = &block_cells;
+        states
+            .par_iter_mut()
+            .zip(models.par_iter().zip(&means))
+            .for_each(|(state, ((kind, model), means))| match *kind {
+                ModelKind::Everyone => {
+                    for a in 0..arms {
+                        let run = &block_cells.by_arm
+                            [block_cells.arm_start[a]..block_cells.arm_start[a + 1]];
+                        state.add(kernels, se, model, means, a, b, run);
+                    }
+                }
+                ModelKind::Interaction => {
+                    for c in 0..fine.count {
+                        let run =
+                            &block_cells.by_cell[block_cells.start[c]..block_cells.start[c + 1]];
+                        state.add(kernels, se, model, means, c, b, run);
+                    }
+                }
+                ModelKind::Level(l) => {
+                    // The level's blocks: its rows' positions among the level's rows, in
+                    // blocks of BLOCK_ROWS as `row_blocks` cuts them.
+                    let seen = state.seen;
+                    for a in 0..arms {
+                        let c = a * levels + l;
+                        let (start, end) = (block_cells.start[c], block_cells.start[c + 1]);
+                        let mut at = start;
+                        while at < end {
+                            let level_block = (seen + block_cells.rank[at]) / BLOCK_ROWS;
+                            let next_block = (level_block + 1) * BLOCK_ROWS - seen;
+                            let until =
+                                at + block_cells.rank[at..end].partition_point(|&r| r < next_block);
+                            state.add(
+                                kernels,
+                                se,
+                                model,
+                                means,
+                                a,
+                                level_block,
+                                &block_cells.by_cell[at..until],
+                            );
+                            at = until;
+                        }
+                    }
+                    state.seen += block_cells.level_rows[l];
+                }
+            });
+    }
+    states.into_iter().map(PassState::finish).collect()
+}
+
+/// Up to CHUNK_ROWS rows of one cell, centred at the cell's means: column j (x_1 … x_p, then
+/// y) at `values[j · stride + from..][..len]`.
+#[derive(Clone, Copy)]
+struct Chunk<'a> {
+    values: &'a [f64],
+    stride: usize,
+    from: usize,
+    len: usize,
+}
+
+impl Chunk<'_> {
+    #[inline(always)]
+    fn column(&self, j: usize) -> &[f64] {
+        let at = j * self.stride + self.from;
+        &self.values[at..at + self.len]
+    }
+}
+
+/// One chunk of a cell's rows: each row's residual e = residual + (y − ȳ_c) − slope'd,
+/// leverage h = h0 + Σ_r d_r (2 h1_r + Σ_{c ≥ r} H2_rc d_c) (H2 packed) and weight ω, added to
+/// the cell's partial sums `lanes` (W0, then W1's p, then W2's upper triangle row by row), row
+/// k of the chunk to lane k mod LANES. None when a weight gives up. Every loop runs over the
+/// chunk's rows with no dependence from one row to the next; [`Kernels`] compiles it twice.
+#[inline(always)]
+fn chunk_weights(
+    se: SeType,
+    fit: &CellFit,
+    chunk: Chunk<'_>,
+    scratch: &mut ChunkScratch,
+    lanes: &mut [[f64; LANES]],
+) -> Option<()> {
+    let p = fit.slope.len();
+    let len = chunk.len;
+    let (w0_lanes, rest) = lanes.split_first_mut()?;
+    let (w1_lanes, w2_lanes) = rest.split_at_mut(p);
+    for buffer in [
+        &mut scratch.e,
+        &mut scratch.h,
+        &mut scratch.inner,
+        &mut scratch.omega,
+        &mut scratch.weighted,
+    ] {
+        buffer.resize(CHUNK_ROWS.max(len), 0.0);
+    }
+    let column = |j: usize| chunk.column(j);
+    let e = &mut scratch.e[..len];
+    let h = &mut scratch.h[..len];
+    let inner = &mut scratch.inner[..len];
+    let omega = &mut scratch.omega[..len];
+    let weighted = &mut scratch.weighted[..len];
+    for (e, y) in e.iter_mut().zip(column(p)) {
+        *e = fit.residual + y;
+    }
+    for (r, &slope) in fit.slope.iter().enumerate() {
+        for (e, d) in e.iter_mut().zip(column(r)) {
+            *e -= slope * d;
+        }
+    }
+    h.fill(fit.h0);
+    let mut packed = fit.h2.iter();
+    for (r, &h1) in fit.h1.iter().enumerate() {
+        inner.fill(2.0 * h1);
+        for col in r..p {
+            let coefficient = *packed.next()?;
+            for (s, d) in inner.iter_mut().zip(column(col)) {
+                *s += coefficient * d;
+            }
+        }
+        for ((h, s), d) in h.iter_mut().zip(inner.iter()).zip(column(r)) {
+            *h += d * s;
+        }
+    }
+    hc_weights(se, e, h, omega)?;
+    add_values(w0_lanes, omega);
+    let mut w2_next = w2_lanes.iter_mut();
+    for (r, w1) in w1_lanes.iter_mut().enumerate() {
+        for ((o, w), d) in weighted.iter_mut().zip(omega.iter()).zip(column(r)) {
+            *o = w * d;
+        }
+        add_values(w1, weighted);
+        for col in r..p {
+            add_products(w2_next.next()?, weighted, column(col));
+        }
+    }
+    Some(())
+}
+
+/// One cell's moments from its rows of a block (places `range` of `by_cell`'s order): its
+/// count, its means, and the upper triangle of the cross-products about them in LANES partial
+/// sums over CHUNK_ROWS rows at a time (the cell's values are left centred). [`Kernels`]
+/// compiles it twice.
+#[inline(always)]
+fn cell_moments(
+    by_cell: &mut ByCell,
+    range: std::ops::Range<usize>,
+    lanes: &mut Vec<[f64; LANES]>,
+    m: &mut Moments,
+) -> Option<()> {
+    let q = m.mean.len();
+    let (from, to) = (range.start, range.end);
+    m.n = (to - from) as f64;
+    for (j, mean) in m.mean.iter_mut().enumerate() {
+        let mut acc = [0.0; LANES];
+        add_values(&mut acc, by_cell.column(j, from, to - from));
+        *mean = lanes_total(&acc) / m.n;
+    }
+    let at = |j: usize| j * by_cell.rows;
+    for (j, &mean) in m.mean.iter().enumerate() {
+        for x in &mut by_cell.values[at(j) + from..at(j) + to] {
+            *x -= mean;
+        }
+    }
+    lanes.clear();
+    lanes.resize(q * (q + 1) / 2, [0.0; LANES]);
+    for chunk_from in (from..to).step_by(CHUNK_ROWS) {
+        let len = CHUNK_ROWS.min(to - chunk_from);
+        let mut acc = lanes.iter_mut();
+        for r in 0..q {
+            for col in r..q {
+                add_products(
+                    acc.next()?,
+                    by_cell.column(r, chunk_from, len),
+                    by_cell.column(col, chunk_from, len),
+                );
+            }
+        }
+    }
+    let mut totals = lanes.iter();
+    for r in 0..q {
+        for col in r..q {
+            let v = lanes_total(totals.next()?);
+            m.scatter[r * q + col] = v;
+            m.scatter[col * q + r] = v;
+        }
+    }
+    Some(())
+}
+
+/// Which instructions the per-cell kernels ([`cell_moments`], [`chunk_weights`]) run with:
+/// the crate is built for baseline x86-64 (SSE2, two doubles an instruction), and where the
+/// processor has AVX2 the same kernels compiled for it take four. Without FMA, which would
+/// round a·b + c once instead of twice: Rust never contracts a multiplication and an addition
+/// by itself, and with the LANES partial sums fixed both versions do the same operations in
+/// the same order, so their sums are the same bits
+/// (`tests::avx2_kernels_give_the_portable_bits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kernels {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Kernels {
+    /// AVX2 where the processor has it (asked once per pass, not per chunk).
+    fn detect() -> Kernels {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return Kernels::Avx2;
+        }
+        Kernels::Portable
+    }
+
+    fn cell_moments(
+        self,
+        by_cell: &mut ByCell,
+        range: std::ops::Range<usize>,
+        lanes: &mut Vec<[f64; LANES]>,
+        m: &mut Moments,
+    ) -> Option<()> {
+        match self {
+            Kernels::Portable => cell_moments(by_cell, range, lanes, m),
+            // SAFETY: `Kernels::Avx2` is made only by `detect`, after the processor said it
+            // has AVX2 (or by a test that checked the same).
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2 => unsafe { avx2::cell_moments(by_cell, range, lanes, m) },
+        }
+    }
+
+    fn chunk_weights(
+        self,
+        se: SeType,
+        fit: &CellFit,
+        chunk: Chunk<'_>,
+        scratch: &mut ChunkScratch,
+        lanes: &mut [[f64; LANES]],
+    ) -> Option<()> {
+        match self {
+            Kernels::Portable => chunk_weights(se, fit, chunk, scratch, lanes),
+            // SAFETY: as in `cell_moments` above.
+            #[cfg(target_arch = "x86_64")]
+            Kernels::Avx2 => unsafe { avx2::chunk_weights(se, fit, chunk, scratch, lanes) },
+        }
+    }
+}
+
+/// The per-cell kernels compiled for AVX2 (the same source, inlined: `#[inline(always)]` on
+/// them and on the loops they call).
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{ByCell, CellFit, Chunk, ChunkScratch, LANES, Moments, SeType};
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn cell_moments(
+        by_cell: &mut ByCell,
+        range: std::ops::Range<usize>,
+        lanes: &mut Vec<[f64; LANES]>,
+        m: &mut Moments,
+    ) -> Option<()> {
+        super::cell_moments(by_cell, range, lanes, m)
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn chunk_weights(
+        se: SeType,
+        fit: &CellFit,
+        chunk: Chunk<'_>,
+        scratch: &mut ChunkScratch,
+        lanes: &mut [[f64; LANES]],
+    ) -> Option<()> {
+        super::chunk_weights(se, fit, chunk, scratch, lanes)
+    }
+}
+
 /// The effects of `wanted` (terms of the model) and their joint variance, for a fit of `y` on
 /// the `lin` or `ols` design over `rows` (with the level indicators of `interaction`); None
-/// when this route does not apply or gives up (the caller then fits as before).
+/// when this route does not apply or gives up (the caller then fits as before). With `shared`,
+/// the moments and the second pass's sums come from the shared passes over everyone's rows
+/// where they are this model's ([`SharedMoments`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fit(
     data: &AnalysisData,
@@ -826,6 +1459,55 @@ pub(crate) fn fit(
     wanted: &[String],
     shared: Option<Shared<'_>>,
 ) -> Option<(Vec<Effect>, TermsVcov)> {
+    let model = prepare(data, options, se, codes, y, rows, interaction, shared)?;
+    let from_shared = shared.and_then(|s| {
+        s.moments
+            .weights(s, data, options, se, codes, y, rows, interaction, &model)
+    });
+    let weights = match from_shared {
+        Some(weights) => weights,
+        None => second_pass(
+            Kernels::detect(),
+            se,
+            rows,
+            &model.values,
+            &model.cells,
+            &model.moments,
+            &model.per_cell,
+        )?,
+    };
+    finish(se, &model, &weights, wanted)
+}
+
+/// A model's fit up to its second pass: its columns and cells, its moments, the solved normal
+/// equations and each cell's pieces of the second pass.
+struct Prepared<'a> {
+    values: RowValues<'a>,
+    cells: Cells<'a>,
+    /// The data's covariates the model has (indices), in its order.
+    keep: Vec<usize>,
+    moments: Vec<Moments>,
+    names: Vec<String>,
+    /// μ_c and B_c of each cell present.
+    maps: Vec<(usize, DVector<f64>, DMatrix<f64>)>,
+    shift: DVector<f64>,
+    normal: super::crossproducts::Normal,
+    per_cell: Vec<Option<CellFit>>,
+    n: f64,
+}
+
+/// [`fit`] up to its second pass; None when the route does not apply or gives up.
+#[allow(clippy::too_many_arguments)]
+fn prepare<'a>(
+    data: &'a AnalysisData,
+    options: &EstimateOptions,
+    se: SeType,
+    codes: &'a [Code],
+    y: &'a [f64],
+    rows: &[usize],
+    interaction: Option<&Interaction<'a>>,
+    shared: Option<Shared<'_>>,
+) -> Option<Prepared<'a>> {
     if !matches!(options.estimator, Estimator::Lin | Estimator::Ols)
         || se.is_cluster()
         || data.weights.is_some()
@@ -875,7 +1557,7 @@ pub(crate) fn fit(
     });
     let (moments, first) = match from_shared {
         Some(shared) => shared,
-        None => moments(rows, &values, &cells)?,
+        None => moments(Kernels::detect(), rows, &values, &cells)?,
     };
     // The cells present, with their arm and count.
     let present: Vec<(usize, usize, f64)> = (0..cells.count)
@@ -993,11 +1675,42 @@ pub(crate) fn fit(
             h2: packed_symmetric(p, |r, col| bt_a_b[(r, col)]),
         });
     }
-    let weights = second_pass(se, rows, &values, &cells, &moments, &per_cell)?;
+    Some(Prepared {
+        values,
+        cells,
+        keep,
+        moments,
+        names: design.names,
+        maps,
+        shift,
+        normal,
+        per_cell,
+        n,
+    })
+}
+
+/// The rest of [`fit`] from the second pass's sums: the meat, the variance, the effects.
+fn finish(
+    se: SeType,
+    model: &Prepared<'_>,
+    weights: &[CellWeights],
+    wanted: &[String],
+) -> Option<(Vec<Effect>, TermsVcov)> {
+    let Prepared {
+        maps,
+        shift,
+        normal,
+        n,
+        ..
+    } = model;
+    let n = *n;
+    let k = model.names.len();
+    let p = model.values.x.len();
+    let a_inv = &normal.a_inv;
     let mut meat = DMatrix::<f64>::zeros(k, k);
-    for (c, mu, b) in &maps {
-        let w = &weights[*c];
-        let centred = mu - &shift;
+    for (c, mu, b) in maps {
+        let w = weights.get(*c)?;
+        let centred = mu - shift;
         let bw1 = b * DVector::from_column_slice(&w.w1);
         meat += &centred * centred.transpose() * w.w0
             + &centred * bw1.transpose()
@@ -1014,7 +1727,7 @@ pub(crate) fn fit(
     let mut index = Vec::with_capacity(wanted.len());
     for term in wanted {
         // The intercept's row changes with the shift: never a reported term.
-        let j = design
+        let j = model
             .names
             .iter()
             .position(|name| name == term)
@@ -1042,6 +1755,7 @@ mod tests {
     //! materialized design by pivoted QR): every estimate, standard error, degrees of freedom
     //! and joint variance, for `lin` and `ols`, HC0–HC3, two and three arms, a three-level
     //! subgroup variable (a crossing too) and a covariate on the scale of a birth year.
+    use super::super::crossproducts::hc_weight;
     use super::super::subgroups::{
         InteractionModel, interaction_models, interaction_models_deferred,
     };
@@ -1506,7 +2220,7 @@ mod tests {
                     count: arms * levels,
                 };
                 for rows in [&all, &level_b] {
-                    let (moments, _) = moments(rows, &values, &cells).unwrap();
+                    let (moments, _) = moments(Kernels::detect(), rows, &values, &cells).unwrap();
                     if levels > 1 {
                         let one_row = (1..arms).map(|a| moments[a * levels + 2].n);
                         assert!(one_row.into_iter().all(|n| n == 0.0 || n == 1.0));
@@ -1547,7 +2261,15 @@ mod tests {
                         let what = format!("{arms} arms, {levels} levels, {se:?}");
                         let run = |pool: &rayon::ThreadPool| {
                             pool.install(|| {
-                                second_pass(se, rows, &values, &cells, &moments, &per_cell)
+                                second_pass(
+                                    Kernels::detect(),
+                                    se,
+                                    rows,
+                                    &values,
+                                    &cells,
+                                    &moments,
+                                    &per_cell,
+                                )
                             })
                             .unwrap()
                         };
@@ -1568,6 +2290,237 @@ mod tests {
                                 near(*g, *w, *s);
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The AVX2 kernels against the portable ones on random values: the moments and the
+    /// second pass's sums the same bits (seven covariates, so the triangles and the chunks
+    /// have remainders; cells of 1 to several thousand rows; HC0–HC3). Where the processor has
+    /// no AVX2 there is nothing to compare.
+    #[test]
+    fn avx2_kernels_give_the_portable_bits() {
+        let fast = Kernels::detect();
+        if fast == Kernels::Portable {
+            return;
+        }
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let n = 50_000;
+        let p = 7;
+        let columns: Vec<Vec<f64>> = (0..p)
+            .map(|j| {
+                (0..n)
+                    .map(|_| (next() - 0.3) * 1.5f64.powi(j as i32))
+                    .collect()
+            })
+            .collect();
+        let y: Vec<f64> = (0..n).map(|_| next() * 5.0 - 1.0).collect();
+        // Five cells of very different sizes, one of a single row.
+        let codes: Vec<Code> = (0..n)
+            .map(|i| match next() {
+                _ if i == 777 => 4,
+                u if u < 0.6 => 0,
+                u if u < 0.9 => 1,
+                u if u < 0.99 => 2,
+                _ => 3,
+            })
+            .collect();
+        let x: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+        let values = RowValues { x, y: &y };
+        let cells = Cells {
+            codes: &codes,
+            partition: None,
+            levels: 1,
+            count: 5,
+        };
+        let rows: Vec<usize> = (0..n).filter(|&i| i == 777 || codes[i] != 4).collect();
+        let (portable, first) = moments(Kernels::Portable, &rows, &values, &cells).unwrap();
+        let (avx2, first_avx2) = moments(fast, &rows, &values, &cells).unwrap();
+        assert_eq!(first, first_avx2);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+        for (a, b) in portable.iter().zip(&avx2) {
+            assert_eq!(a.n, b.n);
+            assert_eq!(bits(&a.mean), bits(&b.mean));
+            assert_eq!(bits(&a.scatter), bits(&b.scatter));
+        }
+        let per_cell: Vec<Option<CellFit>> = (0..cells.count)
+            .map(|_| {
+                let h2: Vec<f64> = (0..p * p).map(|_| next() * 1e-6).collect();
+                Some(CellFit {
+                    residual: next() - 0.5,
+                    slope: (0..p).map(|_| next() - 0.5).collect(),
+                    h0: next() * 1e-3,
+                    h1: (0..p).map(|_| (next() - 0.5) * 1e-5).collect(),
+                    h2: packed_symmetric(p, |r, c| h2[r * p + c]),
+                })
+            })
+            .collect();
+        for se in [SeType::Hc0, SeType::Hc1, SeType::Hc2, SeType::Hc3] {
+            let run = |kernels| {
+                second_pass(kernels, se, &rows, &values, &cells, &portable, &per_cell).unwrap()
+            };
+            for (a, b) in run(Kernels::Portable).iter().zip(&run(fast)) {
+                assert_eq!(a.w0.to_bits(), b.w0.to_bits(), "{se:?}");
+                assert_eq!(bits(&a.w1), bits(&b.w1), "{se:?}");
+                assert_eq!(bits(&a.w2), bits(&b.w2), "{se:?}");
+            }
+        }
+    }
+
+    /// The second pass shared by the models of one subgroup variable against each model's own
+    /// [`second_pass`] over its own rows: the same sums, bit for bit (or both giving up), for
+    /// everyone's model, each level's and the interaction models (every base level), Lin and
+    /// OLS, HC0–HC3, two and three arms, a covariate constant in a cell, a cell of one row
+    /// (whose leverage of one makes the interaction models give up), a level with one arm
+    /// absent, everyone's rows and a subset of them; over 50,000 rows, so that a level's blocks
+    /// of rows straddle everyone's; on one thread and on two.
+    #[test]
+    fn shared_second_pass_gives_each_models_own_sums() {
+        let (one, two) = (pool(1), pool(2));
+        for (arms, one_row, absent) in [(2, false, false), (3, true, false), (2, false, true)] {
+            let mut data = edge_data(50_000, arms, one_row);
+            if absent {
+                // Level c: arm 0 only.
+                for (code, &level) in data.treatment.codes.iter_mut().zip(&data.by[0].codes) {
+                    if level == 2 {
+                        *code = 0;
+                    }
+                }
+            }
+            let data = data;
+            let y = &data.outcomes[0].1;
+            let codes = &data.treatment.codes;
+            let by = &data.by[0];
+            let all: Vec<usize> = (0..data.n_rows()).collect();
+            let subset: Vec<usize> = all.iter().copied().filter(|i| i % 5 != 3).collect();
+            for rows in [&all, &subset] {
+                for estimator in [Estimator::Lin, Estimator::Ols] {
+                    for se in [SeType::Hc0, SeType::Hc1, SeType::Hc2, SeType::Hc3] {
+                        let what = format!(
+                            "{arms} arms, one row {one_row}, absent {absent}, {} rows, {estimator:?}, {se:?}",
+                            rows.len()
+                        );
+                        let options = EstimateOptions {
+                            estimator,
+                            se: Some(se),
+                            all_pairs: true,
+                            ..Default::default()
+                        };
+                        let moments = shared(&data, &options, se, codes, y, rows, by).unwrap();
+                        let at = |level| {
+                            Some(Shared {
+                                moments: &moments,
+                                level,
+                            })
+                        };
+                        let models_of_levels = interaction_models_deferred(by, rows, true);
+                        let mut models = Vec::new();
+                        let mut own_rows = Vec::new();
+                        if let Some(m) =
+                            prepare(&data, &options, se, codes, y, rows, None, at(None))
+                        {
+                            models.push((ModelKind::Everyone, m));
+                            own_rows.push(rows.to_vec());
+                        }
+                        for l in 0..3 {
+                            let level_rows: Vec<usize> = rows
+                                .iter()
+                                .copied()
+                                .filter(|&i| by.codes[i] as usize == l)
+                                .collect();
+                            let m = prepare(&data, &options, se, codes, y, &[], None, at(Some(l)));
+                            if let Some(m) = m {
+                                models.push((ModelKind::Level(l), m));
+                                own_rows.push(level_rows);
+                            }
+                        }
+                        let interactions: Vec<Interaction<'_>> = models_of_levels
+                            .iter()
+                            .map(|model| Interaction {
+                                factor: by,
+                                indicators: &model.indicators,
+                                by_level: model.by_level.as_deref(),
+                                own_columns: &model.own_columns,
+                            })
+                            .collect();
+                        for interaction in &interactions {
+                            let m = prepare(
+                                &data,
+                                &options,
+                                se,
+                                codes,
+                                y,
+                                rows,
+                                Some(interaction),
+                                at(None),
+                            );
+                            if let Some(m) = m {
+                                models.push((ModelKind::Interaction, m));
+                                own_rows.push(rows.to_vec());
+                            }
+                        }
+                        let kinds: Vec<ModelKind> = models.iter().map(|(k, _)| *k).collect();
+                        let levels_in = kinds
+                            .iter()
+                            .filter(|k| matches!(k, ModelKind::Level(_)))
+                            .count();
+                        // Level b's model gives up before its pass (its covariate constant in
+                        // arm 1 makes T:age_c a multiple of T), and so does level c's when an
+                        // arm is absent there.
+                        assert!(levels_in >= 1, "{what}");
+                        assert!(kinds.contains(&ModelKind::Everyone), "{what}");
+                        let fine = Cells {
+                            codes,
+                            partition: Some(by.codes.as_slice()),
+                            levels: 3,
+                            count: arms * 3,
+                        };
+                        let run = |pool: &rayon::ThreadPool| {
+                            pool.install(|| {
+                                shared_second_pass(Kernels::detect(), se, rows, &fine, &models)
+                            })
+                        };
+                        let together = run(&two);
+                        assert_eq!(together, run(&one), "{what}: thread count");
+                        let mut compared = 0;
+                        for (((kind, m), own_rows), got) in
+                            models.iter().zip(&own_rows).zip(&together)
+                        {
+                            let own = second_pass(
+                                Kernels::detect(),
+                                se,
+                                own_rows,
+                                &m.values,
+                                &m.cells,
+                                &m.moments,
+                                &m.per_cell,
+                            );
+                            assert_eq!(got.is_some(), own.is_some(), "{what}, {kind:?}");
+                            if let (Some(got), Some(own)) = (got, &own) {
+                                let bits = |w: &[CellWeights]| -> Vec<u64> {
+                                    w.iter()
+                                        .flat_map(|w| {
+                                            std::iter::once(w.w0)
+                                                .chain(w.w1.iter().copied())
+                                                .chain(w.w2.iter().copied())
+                                        })
+                                        .map(f64::to_bits)
+                                        .collect()
+                                };
+                                assert_eq!(bits(got), bits(own), "{what}, {kind:?}");
+                                compared += 1;
+                            }
+                        }
+                        // Everyone's model and a level's at least.
+                        assert!(compared >= 2, "{what}");
                     }
                 }
             }
@@ -1595,7 +2548,9 @@ mod tests {
                 count: arms * 3,
             };
             let all: Vec<usize> = (0..data.n_rows()).collect();
-            let run = |pool: &rayon::ThreadPool| pool.install(|| moments(&all, &values, &cells));
+            let run = |pool: &rayon::ThreadPool| {
+                pool.install(|| moments(Kernels::detect(), &all, &values, &cells))
+            };
             let (blocked, first) = run(&one).unwrap();
             let (again, first_again) = run(&two).unwrap();
             assert_eq!(first, first_again);

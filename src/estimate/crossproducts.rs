@@ -247,6 +247,38 @@ pub(crate) fn hc_weight(se: SeType, e: f64, h: f64) -> Option<f64> {
     })
 }
 
+/// [`hc_weight`] of each (e, h) into `omega`, the same bits, in a loop with no branch in it (so
+/// that it vectorises: `1 − h > guard` is false for a NaN as `hc_weight`'s test is true); None
+/// when any weight gives up.
+#[inline(always)]
+pub(crate) fn hc_weights(se: SeType, e: &[f64], h: &[f64], omega: &mut [f64]) -> Option<()> {
+    let mut valid = true;
+    let rows = omega.iter_mut().zip(e).zip(h);
+    match se {
+        SeType::Hc2 => {
+            for ((w, &e), &h) in rows {
+                let one_minus = 1.0 - h;
+                valid &= (one_minus > LEVERAGE_GUARD) & e.is_finite();
+                *w = e * e / one_minus;
+            }
+        }
+        SeType::Hc3 => {
+            for ((w, &e), &h) in rows {
+                let one_minus = 1.0 - h;
+                valid &= (one_minus > LEVERAGE_GUARD) & e.is_finite();
+                *w = e * e / (one_minus * one_minus);
+            }
+        }
+        _ => {
+            for ((w, &e), &h) in rows {
+                valid &= ((1.0 - h) > LEVERAGE_GUARD) & e.is_finite();
+                *w = e * e;
+            }
+        }
+    }
+    valid.then_some(())
+}
+
 /// [`Normal`] of `a_mat` (k × k) and `a_y` (k × 1); shared by [`fit_hc`] and the per-cell fits
 /// ([`super::cells`]).
 pub(crate) fn solve_normal(
@@ -297,6 +329,50 @@ mod tests {
     //! must not: a binary regressor, whose HC2 variance is s₀²/n₀ + s₁²/n₁ (see `ols`'s tests).
     use super::*;
     use crate::estimate::ols::{DesignMatrix, FitMethod, lm_robust, lm_robust_by};
+
+    /// The branch-free weights of a chunk against `hc_weight` one by one: the same bits where
+    /// every weight is given, None where any one gives up (a leverage at or near one, a
+    /// leverage or residual that is not a number, an infinite residual), for every HC type.
+    #[test]
+    fn chunk_weights_are_hc_weight_bit_for_bit() {
+        let e: Vec<f64> = (0..37)
+            .map(|i| (i as f64 * 0.37).sin() * 3.0 - 0.1)
+            .collect();
+        let h: Vec<f64> = (0..37)
+            .map(|i| (i as f64 * 0.11).cos().abs() * 0.9)
+            .collect();
+        let bad = [
+            (0.5, 1.0),
+            (0.5, 1.0 - LEVERAGE_GUARD),
+            (0.5, 1.0 - LEVERAGE_GUARD * 2.0),
+            (0.5, f64::NAN),
+            (f64::NAN, 0.2),
+            (f64::INFINITY, 0.2),
+            (0.5, 1.5),
+        ];
+        for se in [SeType::Hc0, SeType::Hc1, SeType::Hc2, SeType::Hc3] {
+            let mut omega = vec![0.0; e.len()];
+            hc_weights(se, &e, &h, &mut omega).unwrap();
+            for ((w, &e), &h) in omega.iter().zip(&e).zip(&h) {
+                assert_eq!(
+                    w.to_bits(),
+                    hc_weight(se, e, h).unwrap().to_bits(),
+                    "{se:?}"
+                );
+            }
+            for &(bad_e, bad_h) in &bad {
+                let (mut e, mut h) = (e.clone(), h.clone());
+                e[20] = bad_e;
+                h[20] = bad_h;
+                let one = hc_weight(se, bad_e, bad_h);
+                let got = hc_weights(se, &e, &h, &mut omega);
+                assert_eq!(got.is_some(), one.is_some(), "{se:?} at ({bad_e}, {bad_h})");
+                if let Some(w) = one {
+                    assert_eq!(omega[20].to_bits(), w.to_bits());
+                }
+            }
+        }
+    }
 
     fn design(n: usize) -> (DesignMatrix, Vec<f64>) {
         let mut d = DesignMatrix::new();

@@ -271,7 +271,7 @@ pub fn interaction_models(
     rows: &[usize],
     all_pairs: bool,
 ) -> Vec<InteractionModel> {
-    models_of(factor, rows, all_pairs, true)
+    models_of(factor, rows, all_pairs, true, true)
 }
 
 /// [`interaction_models`] without the level indicators' columns (their names and values at each
@@ -282,7 +282,17 @@ pub fn interaction_models_deferred(
     rows: &[usize],
     all_pairs: bool,
 ) -> Vec<InteractionModel> {
-    models_of(factor, rows, all_pairs, false)
+    models_of(factor, rows, all_pairs, false, true)
+}
+
+/// [`interaction_models_deferred`] without a crossing's 2 × 2 contrasts (which need columns of
+/// n entries): the models of level indicators, whose values at each level are known.
+pub(crate) fn interaction_models_of_levels(
+    factor: &Factor,
+    rows: &[usize],
+    all_pairs: bool,
+) -> Vec<InteractionModel> {
+    models_of(factor, rows, all_pairs, false, false)
 }
 
 fn models_of(
@@ -290,6 +300,7 @@ fn models_of(
     rows: &[usize],
     all_pairs: bool,
     with_columns: bool,
+    contrasts: bool,
 ) -> Vec<InteractionModel> {
     let mut models = Vec::new();
     if factor.levels.len() < 2 {
@@ -352,7 +363,9 @@ fn models_of(
             });
         }
     }
-    if let [a, b] = factor.components.as_slice() {
+    if let [a, b] = factor.components.as_slice()
+        && contrasts
+    {
         for la in (0..a.levels.len()).filter(|&l| l != a.reference) {
             for lb in (0..b.levels.len()).filter(|&l| l != b.reference) {
                 let is = |f: &Factor, l: usize| -> Vec<f64> {
