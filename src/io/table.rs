@@ -720,21 +720,22 @@ impl Layout<'_> {
     }
 
     /// Parse the records of `chunk`, whose first byte is on line `first_line` of the file, into
-    /// `columns` (which have `room` places, one for every line of the chunk). Line numbers are
-    /// counted from the line feeds before each record, so blank lines and quoted line breaks
-    /// are counted too.
+    /// `columns` (which have `room` places, one for every record the chunk can hold). `found`
+    /// is what the first pass found in these bytes. Line numbers are counted from the line
+    /// feeds before each record, so blank lines and quoted line breaks are counted too.
     fn parse(
         &self,
         chunk: &[u8],
         first_line: u64,
         mut columns: Vec<Slot<'_>>,
         room: usize,
+        found: &Counted,
     ) -> Result<Parsed> {
         // A chunk without quotes and without a carriage return other than before a line feed
         // is split at line feeds and delimiters directly; anything else goes through the csv
-        // crate, which reads a lone `\r` as a line end and handles quotes.
-        let plain = memchr::memchr(b'"', chunk).is_none()
-            && memchr::memchr_iter(b'\r', chunk).all(|i| chunk.get(i + 1) == Some(&b'\n'));
+        // crate, which reads a lone `\r` as a line end and handles quotes. The first pass
+        // already searched these bytes for both (searching again was 2% of a 10M-row run).
+        let plain = !found.quoted && found.lone_carriages == 0;
         let (rows, lines) = if plain {
             self.parse_plain(chunk, first_line, &mut columns, room)?
         } else {
@@ -1266,9 +1267,9 @@ impl Table {
             chunks
                 .par_iter()
                 .zip(&first_lines)
-                .zip(outs.into_par_iter().zip(&room))
-                .map(|((&(a, b), &first), (out, &r))| {
-                    let parsed = layout.parse(&body[a..b], first, out, r);
+                .zip(outs.into_par_iter().zip(&room).zip(&counted))
+                .map(|((&(a, b), &first), ((out, &r), found))| {
+                    let parsed = layout.parse(&body[a..b], first, out, r, found);
                     if let Some(file) = mapped {
                         file.release(body_start + a, body_start + b);
                     }
