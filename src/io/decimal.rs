@@ -74,13 +74,22 @@ pub fn plain_decimal(cell: &[u8]) -> Option<f64> {
 /// reads it: `Some((v, n))` means `plain_decimal(&bytes[..n]) == Some(v)`, bit for bit, and
 /// `bytes[n]` (if any) cannot continue the decimal. The parse of a record calls it on a field and
 /// the rest of the record: when the decimal ends at the delimiter, the field is found and read in
-/// one walk over its bytes instead of two (the field split, then the number). Digits are read 8
-/// at a time where 8 bytes remain (the conversion of Lemire's fast_float and of Rust's
-/// `dec2flt`), so a short field costs no loop whose length the processor must guess. None
-/// when no plain decimal starts there or it is too long for the fast path.
+/// one walk over its bytes instead of two (the field split, then the number). A decimal that ends
+/// within the word after its sign is located and read from that one word
+/// ([`short_decimal_prefix`]); longer ones have their digits read 8 at a time where 8 bytes
+/// remain (the conversion of Lemire's fast_float and of Rust's `dec2flt`), so a short field
+/// costs no loop whose length the processor must guess. None when no plain decimal starts there
+/// or it is too long for the fast path.
 #[inline]
 pub fn plain_decimal_prefix(bytes: &[u8]) -> Option<(f64, usize)> {
     let negative = bytes.first() == Some(&b'-');
+    short_decimal_prefix(bytes, negative).or_else(|| decimal_prefix_by_runs(bytes, negative))
+}
+
+/// [`plain_decimal_prefix`] of any plain decimal: the whole part and the fraction each read as a
+/// run of digits, 8 at a time where 8 bytes remain.
+#[inline(always)]
+fn decimal_prefix_by_runs(bytes: &[u8], negative: bool) -> Option<(f64, usize)> {
     let whole_start = usize::from(negative);
     let (whole, whole_end) = digit_run(bytes, whole_start);
     let whole_digits = whole_end - whole_start;
@@ -119,6 +128,63 @@ pub fn plain_decimal_prefix(bytes: &[u8]) -> Option<(f64, usize)> {
         f64::from_bits(value.to_bits() | (u64::from(negative) << 63)),
         end,
     ))
+}
+
+/// [`plain_decimal_prefix`] of a decimal that ends within the 8 bytes after its sign, and
+/// before the last of them (`-0.6448` and `1` followed by a delimiter, as most cells of a
+/// register extract are): the whole part, the point and the fraction located in one word by one
+/// exact test for digits ([`non_digits`]) and the digits, the point taken out, read by one
+/// conversion, where the general route reads two runs of digits from two words. None when the
+/// decimal does not end so (fewer than 8 bytes left, a longer number, `1.` or no digit first):
+/// the general route then reads it. At most 7 digits, so the mantissa is below 2⁵³ and the
+/// value is `plain_decimal`'s, w / 10^f with w and 10^f exact.
+#[inline(always)]
+fn short_decimal_prefix(bytes: &[u8], negative: bool) -> Option<(f64, usize)> {
+    let start = usize::from(negative);
+    let mut eight = [0u8; 8];
+    eight.copy_from_slice(bytes.get(start..start + 8)?);
+    let word = u64::from_le_bytes(eight);
+    let flags = non_digits(word);
+    // The first byte that is not a digit: 0–7, or 8 when all are digits.
+    let whole = (flags.trailing_zeros() / 8) as usize;
+    if whole == 0 || whole == 8 {
+        return None;
+    }
+    let (mantissa, places, end) = if (word >> (8 * whole)) as u8 == b'.' {
+        // The first byte after the point that is not a digit: within the word, and not right
+        // after the point (`1.` is not plain).
+        let end = ((flags & (flags - 1)).trailing_zeros() / 8) as usize;
+        if end == 8 || end == whole + 1 {
+            return None;
+        }
+        // The digits before the point, then those after it moved down one byte over it.
+        let before = (1u64 << (8 * whole)) - 1;
+        let joined = (word & before) | ((word >> 8) & !before);
+        (first_digits(joined, end - 1), end - whole - 1, end)
+    } else {
+        (first_digits(word, whole), 0, whole)
+    };
+    let value = mantissa as f64 / *POWERS_OF_TEN.get(places)?;
+    Some((
+        f64::from_bits(value.to_bits() | (u64::from(negative) << 63)),
+        start + end,
+    ))
+}
+
+/// The bytes of `word` that are not ASCII digits, as the high bit of each; exact for every
+/// byte whatever its neighbours (unlike [`leading_digits`]'s test, which is exact only up to
+/// the first non-digit): with d = b ^ 0x30, a digit's d is 0–9; d + 6 in its low four bits sets
+/// bit 4 exactly for 10–15 and carries out of no byte (0x0F + 0x06 < 0x100); a byte is a digit
+/// when bits 4–7 of d or of that sum are all clear, tested for nonzero as in `zero_bytes` of
+/// `io::table` without a carry across bytes.
+#[inline(always)]
+fn non_digits(word: u64) -> u64 {
+    const LOW4: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+    const HIGH4: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let d = word ^ 0x3030_3030_3030_3030;
+    let high = (d | ((d & LOW4) + 0x0606_0606_0606_0606)) & HIGH4;
+    (((high & LOW7) + LOW7) | high) & !LOW7
 }
 
 /// The digits of `bytes` from `start` up to the first byte that is not a digit: their value
@@ -182,7 +248,7 @@ fn first_digits(word: u64, count: usize) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{plain_decimal, plain_decimal_prefix};
+    use super::{decimal_prefix_by_runs, non_digits, plain_decimal, plain_decimal_prefix};
     use crate::rng::Stream;
 
     /// The fast path's value, or the standard parser's agreement that it is not a plain
@@ -233,6 +299,12 @@ mod tests {
         ] {
             let bytes = format!("{text}{tail}");
             let read = plain_decimal_prefix(bytes.as_bytes());
+            let negative = bytes.starts_with('-');
+            assert_eq!(
+                read.map(|(v, n)| (v.to_bits(), n)),
+                decimal_prefix_by_runs(bytes.as_bytes(), negative).map(|(v, n)| (v.to_bits(), n)),
+                "{bytes:?}"
+            );
             if let Some((v, n)) = read {
                 let again = plain_decimal(&bytes.as_bytes()[..n]);
                 assert_eq!(again.map(f64::to_bits), Some(v.to_bits()), "{bytes:?} {n}");
@@ -395,5 +467,89 @@ mod tests {
                 check(&format!("-{text}"));
             }
         }
+    }
+
+    #[test]
+    fn non_digits_are_found_exactly_whatever_their_neighbours() {
+        // Every pair of bytes side by side at every place of a word, the other bytes random:
+        // the flags mark exactly the bytes that are not ASCII digits (the test of
+        // `leading_digits` is not exact past the first non-digit, as after a point then `0`).
+        let mut rng = Stream::new(20261130, "non-digits-test");
+        for at in 0..7 {
+            for a in 0..=255u8 {
+                for b in 0..=255u8 {
+                    let mut bytes = rng.next_u64().to_le_bytes();
+                    bytes[at] = a;
+                    bytes[at + 1] = b;
+                    let flags = non_digits(u64::from_le_bytes(bytes));
+                    for (i, byte) in bytes.iter().enumerate() {
+                        let flagged = (flags >> (8 * i)) & 0xFF;
+                        let expected = if byte.is_ascii_digit() { 0 } else { 0x80 };
+                        assert_eq!(flagged, expected, "{bytes:?} at {i}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_decimals_of_every_shape_read_in_one_word_as_by_runs() {
+        // Every length of 1–10 digits, every place of the point (or none), with and without a
+        // sign and leading zeros, followed by every byte value and then more bytes, or by
+        // fewer than a word (as at a chunk's end): the one-word read and the read by runs of
+        // digits give the same value and length, and both what `plain_decimal` reads.
+        let mut rng = Stream::new(20261130, "short-decimal-test");
+        let mut checked = 0usize;
+        for digits in 1..=10usize {
+            for point in 0..digits {
+                for sign in ["", "-"] {
+                    for zeros in 0..=digits.min(2) {
+                        for _ in 0..20 {
+                            let mut text = String::from(sign);
+                            for i in 0..digits {
+                                if i == point && point > 0 {
+                                    text.push('.');
+                                }
+                                let d = if i < zeros { 0 } else { rng.below(10) as u8 };
+                                text.push(char::from(b'0' + d));
+                            }
+                            for follow in 0..=256usize {
+                                let mut bytes = text.as_bytes().to_vec();
+                                if follow < 256 {
+                                    bytes.push(follow as u8);
+                                    let more = rng.below(12) as usize;
+                                    bytes.extend(
+                                        (0..more)
+                                            .map(|_| b"0123456789.,-\nx"[rng.below(15) as usize]),
+                                    );
+                                }
+                                let negative = bytes.first() == Some(&b'-');
+                                let read = plain_decimal_prefix(&bytes);
+                                let by_runs = decimal_prefix_by_runs(&bytes, negative);
+                                assert_eq!(
+                                    read.map(|(v, n)| (v.to_bits(), n)),
+                                    by_runs.map(|(v, n)| (v.to_bits(), n)),
+                                    "{bytes:?}"
+                                );
+                                if let Some((v, n)) = read {
+                                    let again = plain_decimal(&bytes[..n]);
+                                    assert_eq!(
+                                        again.map(f64::to_bits),
+                                        Some(v.to_bits()),
+                                        "{bytes:?}"
+                                    );
+                                    let next = u8::try_from(follow).ok();
+                                    if next.is_none_or(|b| !b.is_ascii_digit() && b != b'.') {
+                                        assert_eq!(n, text.len(), "{bytes:?}");
+                                    }
+                                }
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1_000_000, "{checked}");
     }
 }
