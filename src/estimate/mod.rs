@@ -752,6 +752,7 @@ pub fn estimate_with(
                     ),
                 );
             }
+            let counts = level_arm_counts(complete, codes, &by.codes, arms.len(), by.levels.len());
             for model in subgroups::interaction_models_deferred(by, complete, options.all_pairs) {
                 let mut w = Vec::new();
                 let at = format!("{outcome}, {}", model.what);
@@ -779,11 +780,22 @@ pub fn estimate_with(
                 merge_warnings(&mut warnings, w);
                 let first = rows.len();
                 for ((_, label, levels), a, effect) in &effects {
-                    // The rows of the two levels, read in place (no list of them).
+                    // The rows of the two levels, read in place (no list of them), for the
+                    // number of clusters; the counts are the levels' counts added up.
                     let group_rows = complete
                         .iter()
                         .copied()
                         .filter(|&i| levels.contains(&(by.codes[i] as usize)));
+                    let count_of = |arm: usize| -> usize {
+                        levels
+                            .iter()
+                            .map(|&l| counts.get(l * arms.len() + arm).copied().unwrap_or(0))
+                            .sum()
+                    };
+                    let means = ArmMeans::Blank {
+                        treated: count_of(*a),
+                        control: count_of(0),
+                    };
                     rows.push(row(
                         data,
                         options,
@@ -795,7 +807,7 @@ pub fn estimate_with(
                         group_rows,
                         effect.clone(),
                         itt,
-                        ArmMeans::Blank,
+                        means,
                     ));
                 }
                 if !(model.joint && assignment.is_none()) {
@@ -894,6 +906,11 @@ pub fn estimate_with(
                 let diffs = iv_differences(data, se, codes, y, took_part, &iv_rows, by)
                     .map_err(|e| context(e, outcome, "the 2SLS interaction model"))?;
                 for (label, effect, first_stage_f, group_rows) in diffs {
+                    let [treated, control] = arm_counts(group_rows.iter().copied(), codes, 1);
+                    let means = ArmMeans::Blank {
+                        treated: treated.count,
+                        control: control.count,
+                    };
                     let mut r = row(
                         data,
                         options,
@@ -905,7 +922,7 @@ pub fn estimate_with(
                         group_rows.iter().copied(),
                         effect,
                         EffectKind::Participation,
-                        ArmMeans::Blank,
+                        means,
                     );
                     r.term = pname.clone();
                     r.first_stage_f = Some(first_stage_f);
@@ -1783,12 +1800,13 @@ fn clusters_in(data: &AnalysisData, rows: impl Iterator<Item = usize>) -> Option
     })
 }
 
-/// Whether a row reports its arms' means, or leaves them blank: a subgroup difference has no
-/// arm means of its own (its rows' counts are still given), and the means are then not summed.
+/// What a row says of its arms: their counts and means summed over its rows, or only counts
+/// the caller has (a subgroup difference has no arm means of its own: its mean columns are
+/// blank, and its counts are its levels' counts added up).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ArmMeans {
     Computed,
-    Blank,
+    Blank { treated: usize, control: usize },
 }
 
 /// One arm's rows among a row's rows: Σ w y, Σ w and their number.
@@ -1827,6 +1845,39 @@ fn arm_sums(
     [treated, control]
 }
 
+/// The number of `rows` in each (level, arm) of a subgroup variable, at `level * arms + arm`,
+/// counted on every core (integer counts: the same for any split). A subgroup difference's
+/// counts are its levels' counts added up, where a pass over everyone's rows filtered by level
+/// took a tenth of a second on one core at ten million rows.
+fn level_arm_counts(
+    rows: &[usize],
+    codes: &[Code],
+    level_codes: &[Code],
+    arms: usize,
+    levels: usize,
+) -> Vec<usize> {
+    rows.par_chunks(ROWS_PIECE)
+        .map(|piece| {
+            let mut counts = vec![0usize; levels * arms];
+            for &i in piece {
+                let (arm, level) = (codes[i] as usize, level_codes[i] as usize);
+                if arm < arms && level < levels {
+                    counts[level * arms + arm] += 1;
+                }
+            }
+            counts
+        })
+        .reduce(
+            || vec![0usize; levels * arms],
+            |mut total, piece| {
+                for (t, c) in total.iter_mut().zip(piece) {
+                    *t += c;
+                }
+                total
+            },
+        )
+}
+
 /// [`arm_sums`]'s counts alone (a row whose means are left blank).
 fn arm_counts(rows: impl Iterator<Item = usize>, codes: &[Code], arm: usize) -> [ArmSum; 2] {
     let (mut treated, mut control) = (ArmSum::default(), ArmSum::default());
@@ -1859,7 +1910,16 @@ fn row(
     // (R's `weighted.mean`), so that for `dim` with weights the effect is their difference
     // (estimatr `difference_in_means` with weights = lm_robust(y ~ z, weights)); counts are counts.
     let [treated, control] = match (means, &data.weights) {
-        (ArmMeans::Blank, _) => arm_counts(rows.clone(), codes, arm),
+        (ArmMeans::Blank { treated, control }, _) => [
+            ArmSum {
+                count: treated,
+                ..ArmSum::default()
+            },
+            ArmSum {
+                count: control,
+                ..ArmSum::default()
+            },
+        ],
         (ArmMeans::Computed, Some(weights)) => {
             arm_sums(rows.clone(), codes, y, arm, |i| weights[i])
         }
@@ -1952,6 +2012,33 @@ mod tests {
                 assert_eq!((t.count, c.count), (treated.count, control.count));
             }
         }
+    }
+
+    #[test]
+    fn level_arm_counts_are_the_filtered_counts_on_any_number_of_threads() {
+        // 200,003 rows over pieces of 65,536, 3 arms and 5 levels, codes of no arm or level.
+        let n = 200_003;
+        let codes: Vec<Code> = (0..n).map(|i| ((i * 7919) % 4) as Code).collect();
+        let levels: Vec<Code> = (0..n).map(|i| ((i / 7) % 6) as Code).collect();
+        let rows: Vec<usize> = (0..n).filter(|i| i % 13 != 4).collect();
+        let expected: Vec<usize> = (0..5 * 3)
+            .map(|k| {
+                let (l, a) = (k / 3, k % 3);
+                rows.iter()
+                    .filter(|&&i| levels[i] as usize == l && codes[i] as usize == a)
+                    .count()
+            })
+            .collect();
+        assert!(expected.iter().all(|&c| c > 1_000));
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let got = pool.install(|| level_arm_counts(&rows, &codes, &levels, 3, 5));
+            assert_eq!(got, expected, "{threads} threads");
+        }
+        assert_eq!(level_arm_counts(&[], &codes, &levels, 2, 2), vec![0; 4]);
     }
 
     #[test]
