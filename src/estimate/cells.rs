@@ -813,13 +813,12 @@ impl SharedMoments<'_> {
         data: &AnalysisData,
         options: &EstimateOptions,
         se: SeType,
-        codes: &[Code],
-        y: &[f64],
         rows: &[usize],
         interaction: Option<&Interaction<'_>>,
         prepared: &Prepared<'_>,
     ) -> Option<Vec<CellWeights>> {
-        if !(same(codes, self.codes) && same(y, self.y)) {
+        // The model's assignment and outcome, as `prepare` was given them.
+        if !(same(prepared.cells.codes, self.codes) && same(prepared.values.y, self.y)) {
             return None;
         }
         let kind = match (shared.level, interaction) {
@@ -1462,7 +1461,7 @@ pub(crate) fn fit(
     let model = prepare(data, options, se, codes, y, rows, interaction, shared)?;
     let from_shared = shared.and_then(|s| {
         s.moments
-            .weights(s, data, options, se, codes, y, rows, interaction, &model)
+            .weights(s, data, options, se, rows, interaction, &model)
     });
     let weights = match from_shared {
         Some(weights) => weights,
