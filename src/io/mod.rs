@@ -2,6 +2,7 @@
 
 pub mod analysis_data;
 pub mod atomic;
+pub mod behind;
 pub mod decimal;
 pub mod folder;
 pub mod formats;
