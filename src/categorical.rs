@@ -31,19 +31,26 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::Hash;
 
+/// The hasher of lotta's look-up tables: foldhash with a fixed seed. The tables only find a
+/// value's code (their iteration order is never used), the keys are short (a site, a stratum
+/// tuple), and a file is not an attacker, so SipHash's resistance to chosen collisions buys
+/// nothing and costs most of a look-up (docs/scale.md). Fixed, not random, so that a run's
+/// work does not depend on a seed drawn at start.
+pub type FastHash = foldhash::fast::FixedState;
+
 /// Codes values as they come, in first-seen order: the first value gets 0, the next new value
 /// 1, and so on. For columns coded while they are read, or alongside checks that name the
 /// failing row; [`Codes::first_seen`] codes a whole column at once.
 #[derive(Debug, Clone)]
 pub struct Coder<K> {
-    index: HashMap<K, usize>,
+    index: HashMap<K, usize, FastHash>,
     levels: Vec<K>,
 }
 
 impl<K> Default for Coder<K> {
     fn default() -> Self {
         Coder {
-            index: HashMap::new(),
+            index: HashMap::default(),
             levels: Vec::new(),
         }
     }

@@ -6,30 +6,8 @@
 
 use super::UNASSIGNED;
 use super::ledger::RowView;
+use crate::categorical::FastHash;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// FNV-1a: the strata labels are short and few, and SipHash's start-up cost was the larger
-/// part of a look-up.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
 
 /// Per ledger row (in file order): its arm, stratum and probability as numbers into tables
 /// (they repeat: a few arms, the strata, a few probabilities per stratum), its block, position
@@ -47,10 +25,10 @@ pub struct FoundRows {
     /// (first row, batch) of each run of rows of one batch, rows ascending.
     batches: Vec<(u32, u32)>,
     strata: Vec<Box<str>>,
-    strata_index: HashMap<Box<str>, u16, BuildHasherDefault<Fnv>>,
+    strata_index: HashMap<Box<str>, u16, FastHash>,
     /// The probabilities met, and the bits of each with its number.
     probabilities: Vec<f64>,
-    probability_index: HashMap<u64, u16, BuildHasherDefault<Fnv>>,
+    probability_index: HashMap<u64, u16, FastHash>,
     dropped: bool,
 }
 
