@@ -8,7 +8,7 @@ use crate::io::formats::InputKind;
 use crate::io::source::InputFile;
 use crate::io::table::{Delimiter, csv_error, csv_reader, trimmed_headers};
 use crate::io::{ColumnRequest, Table};
-use std::io::{BufRead, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A text column kept as one buffer and end offsets: the low 32 bits of each end, and the
@@ -109,6 +109,14 @@ impl Lines {
         self.rows += 1;
     }
 
+    /// Every row's line, in order.
+    fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        self.jumps.iter().enumerate().flat_map(|(k, &(row, line))| {
+            let until = self.jumps.get(k + 1).map_or(self.rows, |&(next, _)| next);
+            (0..(until - row) as u64).map(move |i| line + i)
+        })
+    }
+
     fn get(&self, row: usize) -> Option<u64> {
         if row >= self.rows {
             return None;
@@ -150,31 +158,160 @@ impl UnitsFile {
 /// Read the id column and the `coded` columns (strata, cluster) of `path`. Each coded value
 /// must be non-empty (`what` names it in messages: "stratum", "cluster").
 pub fn read_units(path: &Path, id: &str, coded: &[(&str, &str)]) -> Result<UnitsFile> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let size = file.metadata().ok().map(|m| m.len());
-    units_from(
-        path,
-        std::io::BufReader::with_capacity(1 << 20, file),
-        size,
-        id,
-        coded,
-    )
+    Ok(read_units_as(path, id, coded, false)?.0)
 }
 
-/// [`read_units`] streaming the file (never holding it) and returning its SHA-256 as well: the
-/// participants of a design at ten million rows (docs/scale.md).
+/// [`read_units`] and the file's SHA-256: the participants of a design at ten million rows
+/// (docs/scale.md).
 pub fn read_units_hashed(
     path: &Path,
     id: &str,
     coded: &[(&str, &str)],
 ) -> Result<(UnitsFile, String)> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let size = file.metadata().ok().map(|m| m.len());
-    let mut hashing =
-        crate::io::hash::HashingReader::new(std::io::BufReader::with_capacity(1 << 20, file));
-    let units = units_from(path, &mut hashing, size, id, coded)?;
-    let digest = hashing.finish().map_err(|e| Error::io(path, e))?;
-    Ok((units, digest))
+    let (units, digest) = read_units_as(path, id, coded, true)?;
+    match digest {
+        Some(digest) => Ok((units, digest)),
+        None => Err(Error::compute(
+            "internal: the participants file was not hashed",
+        )),
+    }
+}
+
+/// The file read in pieces on every core ([`read_in_pieces`]) where it can be, else streamed
+/// in one pass ([`units_from`]); hashed when `hashed`.
+fn read_units_as(
+    path: &Path,
+    id: &str,
+    coded: &[(&str, &str)],
+    hashed: bool,
+) -> Result<(UnitsFile, Option<String>)> {
+    let file = crate::io::table::file_bytes(path)?;
+    if let Some(read) = read_in_pieces(path, &file, PIECE_BYTES, id, coded, hashed) {
+        return Ok(read);
+    }
+    let (header, body) = split_header(&file);
+    let (digest, units) = rayon::join(
+        || hashed.then(|| crate::io::sha256_hex(&file)),
+        || units_from(path, header, body, id, coded),
+    );
+    Ok((units?, digest))
+}
+
+/// A CSV file's first line (with its line feed) and the rest.
+fn split_header(bytes: &[u8]) -> (&[u8], &[u8]) {
+    let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |p| p + 1);
+    bytes.split_at(header_end)
+}
+
+/// Bytes of a file's body per piece read on its own: enough rows per piece that merging the
+/// pieces costs little, enough pieces that the cores share them evenly.
+const PIECE_BYTES: usize = 8 << 20;
+
+/// The file read in pieces of whole lines on every core (the SHA-256 beside them), each piece
+/// by [`units_from`] as if it were a file of the header and its lines, then the pieces put
+/// together in order: the same ids, codes (levels in first-seen order over the whole file) and
+/// lines as one pass over the file, in a fraction of its time (it was the first 1.3 s of
+/// assigning ten million, on one core; docs/scale.md). None — read the file in one pass, which
+/// gives the messages — when a piece would not be what the one pass reads: a quote anywhere (a
+/// quoted field may hold a line break), no line after the header, or any error in a piece.
+/// Each line is then one record or a blank line, and the CSV reader counts lines by their line
+/// feeds (as csv-core does), so a piece's line numbers are the file's less the line feeds
+/// before it.
+fn read_in_pieces(
+    path: &Path,
+    file: &crate::io::table::FileBytes,
+    piece_bytes: usize,
+    id: &str,
+    coded: &[(&str, &str)],
+    hashed: bool,
+) -> Option<(UnitsFile, Option<String>)> {
+    use rayon::prelude::*;
+    let bytes: &[u8] = file;
+    let (header, body) = split_header(bytes);
+    if header.contains(&b'"') {
+        return None;
+    }
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start < body.len() {
+        let end = match body.get(start + piece_bytes..) {
+            Some(rest) => {
+                memchr::memchr(b'\n', rest).map_or(body.len(), |p| start + piece_bytes + p + 1)
+            }
+            None => body.len(),
+        };
+        pieces.push(&body[start..end]);
+        start = end;
+    }
+    if pieces.len() < 2 {
+        return None;
+    }
+    let read_piece = |piece: &&[u8]| -> Option<(UnitsFile, u64)> {
+        if memchr::memchr(b'"', piece).is_some() {
+            return None;
+        }
+        let units = units_from(path, header, piece, id, coded).ok()?;
+        let feeds = memchr::memchr_iter(b'\n', piece).count() as u64;
+        Some((units, feeds))
+    };
+    let (digest, read) = rayon::join(
+        || hashed.then(|| crate::io::sha256_hex(bytes)),
+        || {
+            pieces
+                .par_iter()
+                .map(read_piece)
+                .collect::<Option<Vec<_>>>()
+        },
+    );
+    let read = read?;
+    // The file's pages are not needed while the pieces are put together.
+    file.release(0, bytes.len());
+    let mut out = UnitsFile {
+        path: path.to_path_buf(),
+        ids: TextColumn::default(),
+        id_name: id.to_string(),
+        columns: coded
+            .iter()
+            .map(|(c, _)| CodedColumn {
+                name: c.to_string(),
+                ..Default::default()
+            })
+            .collect(),
+        positions: read.first()?.0.positions.clone(),
+        lines: Lines::default(),
+    };
+    let rows: usize = read.iter().map(|(u, _)| u.n_rows()).sum();
+    let text: usize = read.iter().map(|(u, _)| u.ids.buf.len()).sum();
+    out.ids.buf.reserve_exact(text);
+    out.ids.ends.reserve_exact(rows);
+    for c in &mut out.columns {
+        c.codes.reserve_exact(rows);
+    }
+    // Line feeds of the body before the piece.
+    let mut feeds_before = 0;
+    for (piece, feeds) in read {
+        for i in 0..piece.n_rows() {
+            out.ids.push(piece.ids.get(i));
+        }
+        for (column, from) in out.columns.iter_mut().zip(&piece.columns) {
+            let code_of: Vec<u32> = from
+                .values
+                .iter()
+                .map(|v| column.coder.code_ref(v.as_str()) as u32)
+                .collect();
+            column
+                .codes
+                .extend(from.codes.iter().map(|&c| code_of[c as usize]));
+        }
+        for line in piece.lines.iter() {
+            out.lines.push(line + feeds_before);
+        }
+        feeds_before += feeds;
+    }
+    for c in &mut out.columns {
+        c.values = std::mem::take(&mut c.coder).into_levels();
+    }
+    Some((out, digest))
 }
 
 /// [`read_units`] from a file already read once.
@@ -182,8 +319,8 @@ pub fn units_of(input: &InputFile, id: &str, coded: &[(&str, &str)]) -> Result<U
     if input.kind() != InputKind::Csv {
         return units_of_table(input, id, coded);
     }
-    let size = Some(input.bytes().len() as u64);
-    units_from(input.path(), input.bytes(), size, id, coded)
+    let (header, body) = split_header(input.bytes());
+    units_from(input.path(), header, body, id, coded)
 }
 
 /// [`units_of`] for a file that is not CSV (Parquet, Stata, SAS, Excel): its typed columns, with
@@ -231,6 +368,43 @@ fn units_of_table(input: &InputFile, id: &str, coded: &[(&str, &str)]) -> Result
     Ok(out)
 }
 
+/// The line of a byte of a file given as its header and body (1 + the line feeds before it),
+/// for bytes asked in increasing order: each byte is counted once.
+struct LineCursor<'a> {
+    header: &'a [u8],
+    body: &'a [u8],
+    at: usize,
+    feeds: u64,
+}
+
+impl<'a> LineCursor<'a> {
+    fn new(header: &'a [u8], body: &'a [u8]) -> LineCursor<'a> {
+        LineCursor {
+            header,
+            body,
+            at: 0,
+            feeds: 0,
+        }
+    }
+
+    /// The line of byte `at` (bytes before the last one asked are counted again from the start).
+    fn line_of(&mut self, at: usize) -> u64 {
+        if at < self.at {
+            (self.at, self.feeds) = (0, 0);
+        }
+        let count = |bytes: &[u8], from: usize, to: usize| {
+            bytes
+                .get(from.min(to)..to.min(bytes.len()))
+                .map_or(0, |b| memchr::memchr_iter(b'\n', b).count() as u64)
+        };
+        let h = self.header.len();
+        self.feeds += count(self.header, self.at, at.min(h))
+            + count(self.body, self.at.saturating_sub(h), at.saturating_sub(h));
+        self.at = at;
+        1 + self.feeds
+    }
+}
+
 /// Rows read before the columns are sized for the whole file ([`UnitsFile::reserve`]).
 const ROWS_BEFORE_SIZING: usize = 4096;
 
@@ -256,26 +430,21 @@ impl UnitsFile {
     }
 }
 
-fn units_from<R: BufRead>(
+fn units_from(
     path: &Path,
-    mut input: R,
-    size: Option<u64>,
+    header: &[u8],
+    body: &[u8],
     id: &str,
     coded: &[(&str, &str)],
 ) -> Result<UnitsFile> {
     // The header: reuse Table's checks and messages (missing column with a suggestion, …).
-    let mut header = Vec::new();
-    input
-        .read_until(b'\n', &mut header)
-        .map_err(|e| Error::io(path, e))?;
     let mut requests = vec![ColumnRequest::text(id)];
     requests.extend(coded.iter().map(|(c, _)| ColumnRequest::text(*c)));
-    Table::from_reader(path, header.as_slice(), &requests)?;
-    let mut reader = csv_reader(
-        path,
-        std::io::Cursor::new(header).chain(input),
-        Delimiter::Detect,
-    )?;
+    Table::from_reader(path, header, &requests)?;
+    let mut reader = csv_reader(path, header.chain(body), Delimiter::Detect)?;
+    let mut lines_before = LineCursor::new(header, body);
+    // Without a quote no record holds a line feed.
+    let quoted = memchr::memchr(b'"', header).is_some() || memchr::memchr(b'"', body).is_some();
     let headers = trimmed_headers(path, &mut reader)?;
     let position = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
     let id_pos = position(id);
@@ -303,14 +472,22 @@ fn units_from<R: BufRead>(
             Ok(false) => break,
             Err(e) => return Err(csv_error(path, e, None)),
         }
-        let line = record.position().map_or(0, |p| p.line());
         if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
             continue;
         }
-        if out.ids.len() == ROWS_BEFORE_SIZING
-            && let (Some(size), Some(at)) = (size, record.position())
-        {
-            out.reserve(size, at.byte());
+        // The record's line from the bytes (the CSV reader's own count is of the line feeds
+        // it has passed, which lags a line behind after a CRLF or blank lines): the line of
+        // its last byte, less the line breaks inside its quoted fields.
+        let end = reader.position().byte();
+        let last_line = lines_before.line_of(usize::try_from(end.saturating_sub(1)).unwrap_or(0));
+        let inside = if quoted {
+            memchr::memchr_iter(b'\n', record.as_slice()).count() as u64
+        } else {
+            0
+        };
+        let line = last_line.saturating_sub(inside);
+        if out.ids.len() == ROWS_BEFORE_SIZING {
+            out.reserve((header.len() + body.len()) as u64, end);
         }
         let cell = |pos: usize, name: &str| -> Result<&str> {
             std::str::from_utf8(record.get(pos).unwrap_or(b""))
@@ -401,11 +578,156 @@ mod tests {
         );
     }
 
-    /// The streamed reader (participants files over 1 MB, docs/scale.md) gives the units of the
-    /// reader of a file read whole, and the file's SHA-256; lines survive blank lines and
-    /// quoted line breaks.
+    /// The file read in pieces gives what one pass over it gives — ids, codes, levels in
+    /// first-seen order, lines, the digest — for random files with blank lines, CRLF and lone
+    /// CR line ends, spaces around cells, levels first seen in any piece and a last line with
+    /// or without its line feed, cut into pieces of every size; and gives way to the one pass
+    /// (None) for a quote, an error in any piece (an empty stratum, a short record, bad UTF-8)
+    /// or a single piece.
     #[test]
-    fn the_streamed_reader_reads_the_same_units_and_hashes_the_file() {
+    fn a_file_read_in_pieces_is_read_as_in_one_pass() {
+        use crate::io::table::FileBytes;
+        let mut rng = crate::rng::Stream::new(20261130, "units-in-pieces-test");
+        let path = Path::new("p.csv");
+        let coded = [("site", "stratum"), ("g", "stratum")];
+        let one_pass = |bytes: &[u8]| {
+            let (header, body) = split_header(bytes);
+            units_from(path, header, body, "id", &coded)
+        };
+        let mut read_in_pieces_at_all = 0;
+        for case in 0..300 {
+            let crlf = case % 3 == 1;
+            let mut text = String::from(if case % 2 == 0 {
+                "id,site,g,x\n"
+            } else {
+                "x;g;id;site\n"
+            });
+            let comma = case % 2 == 0;
+            let rows = 1 + rng.below(60) as usize;
+            let sites = 1 + rng.below(12);
+            // Each row's line in the file, as an editor numbers them (lines end at line feeds).
+            let mut true_lines = Vec::new();
+            let mut at_line = 2u64;
+            for r in 0..rows {
+                true_lines.push(at_line);
+                let id = format!("P{case}-{r}");
+                let site = format!("s{}", rng.below(sites));
+                let g = ["F", "M", " F ", "X"][rng.below(4) as usize];
+                let line = if comma {
+                    format!("{id},{site},{g},{r}")
+                } else {
+                    format!("{r};{g};{id};{site}")
+                };
+                text.push_str(&line);
+                match rng.below(20) {
+                    0 => {
+                        text.push_str(if crlf { "\r\n\r\n" } else { "\n\n" });
+                        at_line += 2;
+                    }
+                    1 => text.push('\r'),
+                    _ if crlf => {
+                        text.push_str("\r\n");
+                        at_line += 1;
+                    }
+                    _ => {
+                        text.push('\n');
+                        at_line += 1;
+                    }
+                }
+            }
+            if rng.below(2) == 0 {
+                text.pop();
+            }
+            let mut bytes = text.into_bytes();
+            // Now and then something the pieces must not read themselves.
+            let spoil = rng.below(10);
+            match spoil {
+                0 => {
+                    let at = rng.below(bytes.len() as u64) as usize;
+                    bytes.insert(at, b'"');
+                }
+                1 => {
+                    let at = rng.below(bytes.len() as u64) as usize;
+                    bytes.insert(at, 0xff);
+                }
+                2 => {
+                    let at = rng.below(bytes.len() as u64) as usize;
+                    bytes.insert(at, if comma { b',' } else { b';' });
+                }
+                _ => {}
+            }
+            let want = one_pass(&bytes);
+            if spoil > 2
+                && let Ok(want) = &want
+            {
+                let lines: Vec<u64> = (0..want.n_rows()).map(|row| want.line(row)).collect();
+                assert_eq!(lines, true_lines, "case {case}: lines");
+            }
+            let piece_bytes = 1 + rng.below(200) as usize;
+            let file = FileBytes::Read(bytes.clone());
+            let got = read_in_pieces(path, &file, piece_bytes, "id", &coded, true);
+            let header_end = bytes.iter().position(|&b| b == b'\n').map_or(0, |p| p + 1);
+            let body = &bytes[header_end..];
+            let pieces = body
+                .get(piece_bytes..)
+                .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+                .is_some_and(|p| piece_bytes + p + 1 < body.len());
+            let (want, (got, digest)) = match (want, got) {
+                (Err(e), Some(_)) => {
+                    panic!("case {case}: read in pieces a file one pass refuses: {e}")
+                }
+                (want, None) => {
+                    assert!(
+                        want.is_err() || bytes.contains(&b'"') || !pieces,
+                        "case {case}: declined a readable file in pieces"
+                    );
+                    continue;
+                }
+                (Ok(want), Some(got)) => (want, got),
+            };
+            read_in_pieces_at_all += 1;
+            assert_eq!(
+                digest.as_deref(),
+                Some(crate::io::sha256_hex(&bytes).as_str())
+            );
+            assert!(pieces, "case {case}: a single piece was read as pieces");
+            assert_eq!(got.ids.to_strs(), want.ids.to_strs(), "case {case}");
+            assert_eq!(got.lines, want.lines, "case {case}");
+            assert_eq!(got.positions, want.positions, "case {case}");
+            for (a, b) in got.columns.iter().zip(&want.columns) {
+                assert_eq!(
+                    (&a.name, &a.codes, &a.values),
+                    (&b.name, &b.codes, &b.values),
+                    "case {case}"
+                );
+            }
+            for row in 0..got.n_rows() {
+                assert_eq!(
+                    got.location(row, "g").to_string(),
+                    want.location(row, "g").to_string()
+                );
+            }
+        }
+        assert!(read_in_pieces_at_all > 150, "{read_in_pieces_at_all}");
+    }
+
+    /// Every row's line from the jumps, as `get` gives them one at a time.
+    #[test]
+    fn lines_iterate_as_got_one_by_one() {
+        let mut lines = Lines::default();
+        for line in [2, 3, 4, 7, 8, 20, 21, 22, 23, 30] {
+            lines.push(line);
+        }
+        let all: Vec<u64> = lines.iter().collect();
+        assert_eq!(all, [2, 3, 4, 7, 8, 20, 21, 22, 23, 30]);
+        assert_eq!(Lines::default().iter().count(), 0);
+    }
+
+    /// The reader of large files (participants files over 1 MB, docs/scale.md) gives the units
+    /// of the reader of a file already read, and the file's SHA-256; each row's line is the
+    /// line it starts on, after blank lines and quoted line breaks.
+    #[test]
+    fn the_large_file_reader_reads_the_same_units_and_hashes_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("p.csv");
         let mut text = String::from("id;site;note\n");
@@ -424,7 +746,12 @@ mod tests {
         assert_eq!(a.ids.to_strs(), b.ids.to_strs());
         assert_eq!(a.columns[0].codes, b.columns[0].codes);
         assert_eq!(a.lines, b.lines);
-        // The lines as the CSV reader counts them, kept as jumps.
+        let mut line = 2;
+        for row in 0..6000 {
+            assert_eq!(b.line(row), line, "row {row}");
+            line += 2 + u64::from(row % 1000 == 0);
+        }
+        // The lines kept as jumps.
         let mut lines = Lines::default();
         let mut want = Vec::new();
         let mut line = 2u64;
