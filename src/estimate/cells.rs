@@ -1138,6 +1138,10 @@ impl PassState {
     /// model's block `block`: each row's values centred at the cell's means, then its weight
     /// added to the cell's partial sums, row k of the block's rows of the cell to lane
     /// k mod LANES as in [`second_pass`].
+    ///
+    /// With `centred` ([`SharedCentred`]'s values of the block and the place of the run's first
+    /// row in them) the values are read there, already centred at the same means (the same
+    /// bits), instead of gathered here.
     #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
@@ -1148,6 +1152,7 @@ impl PassState {
         c: usize,
         block: usize,
         run: &[usize],
+        centred: Option<Centred<'_>>,
     ) {
         if self.failed || run.is_empty() {
             return;
@@ -1168,20 +1173,30 @@ impl PassState {
             lane.rotate_left(offset);
         }
         let columns = model.values.x.iter().copied().chain([model.values.y]);
-        for part in run.chunks(CHUNK_ROWS) {
+        for (k, part) in run.chunks(CHUNK_ROWS).enumerate() {
             let len = part.len();
-            for (j, column) in columns.clone().enumerate() {
-                let mean = means[c * q + j];
-                let out = &mut self.chunk[j * CHUNK_ROWS..j * CHUNK_ROWS + len];
-                for (o, &i) in out.iter_mut().zip(part) {
-                    *o = column[i] - mean;
+            let chunk = match centred {
+                Some(Centred { values, stride, at }) => Chunk {
+                    values,
+                    stride,
+                    from: at + k * CHUNK_ROWS,
+                    len,
+                },
+                None => {
+                    for (j, column) in columns.clone().enumerate() {
+                        let mean = means[c * q + j];
+                        let out = &mut self.chunk[j * CHUNK_ROWS..j * CHUNK_ROWS + len];
+                        for (o, &i) in out.iter_mut().zip(part) {
+                            *o = column[i] - mean;
+                        }
+                    }
+                    Chunk {
+                        values: &self.chunk,
+                        stride: CHUNK_ROWS,
+                        from: 0,
+                        len,
+                    }
                 }
-            }
-            let chunk = Chunk {
-                values: &self.chunk,
-                stride: CHUNK_ROWS,
-                from: 0,
-                len,
             };
             if kernels
                 .chunk_weights(se, fit, chunk, &mut self.scratch, &mut self.lanes[c])
@@ -1230,27 +1245,32 @@ fn shared_second_pass(
     let mut block_cells = BlockCells::default();
     let levels = fine.levels;
     let arms = fine.count / levels;
+    let mut centred = SharedCentred::new(fine, models, &means);
     for (b, &(from, to)) in row_blocks(rows.len()).iter().enumerate() {
         if block_cells.sort(&rows[from..to], fine).is_none() {
             return models.iter().map(|_| None).collect();
         }
         let block_cells = &block_cells;
+        centred.fill(block_cells);
+        let centred = &centred;
         states
             .par_iter_mut()
-            .zip(models.par_iter().zip(&means))
-            .for_each(|(state, ((kind, model), means))| match *kind {
+            .zip(models.par_iter().zip(&means).zip(&centred.reads))
+            .for_each(|(state, (((kind, model), means), reads))| match *kind {
                 ModelKind::Everyone => {
                     for a in 0..arms {
-                        let run = &block_cells.by_arm
-                            [block_cells.arm_start[a]..block_cells.arm_start[a + 1]];
-                        state.add(kernels, se, model, means, a, b, run);
+                        let at = block_cells.arm_start[a];
+                        let run = &block_cells.by_arm[at..block_cells.arm_start[a + 1]];
+                        let shared = centred.by_arm(reads, a, at);
+                        state.add(kernels, se, model, means, a, b, run, shared);
                     }
                 }
                 ModelKind::Interaction => {
                     for c in 0..fine.count {
-                        let run =
-                            &block_cells.by_cell[block_cells.start[c]..block_cells.start[c + 1]];
-                        state.add(kernels, se, model, means, c, b, run);
+                        let at = block_cells.start[c];
+                        let run = &block_cells.by_cell[at..block_cells.start[c + 1]];
+                        let shared = centred.by_cell(reads, c, at);
+                        state.add(kernels, se, model, means, c, b, run, shared);
                     }
                 }
                 ModelKind::Level(l) => {
@@ -1266,6 +1286,7 @@ fn shared_second_pass(
                             let next_block = (level_block + 1) * BLOCK_ROWS - seen;
                             let until =
                                 at + block_cells.rank[at..end].partition_point(|&r| r < next_block);
+                            let shared = centred.by_cell(reads, a, at);
                             state.add(
                                 kernels,
                                 se,
@@ -1274,6 +1295,7 @@ fn shared_second_pass(
                                 a,
                                 level_block,
                                 &block_cells.by_cell[at..until],
+                                shared,
                             );
                             at = until;
                         }
@@ -1283,6 +1305,194 @@ fn shared_second_pass(
             });
     }
     states.into_iter().map(PassState::finish).collect()
+}
+
+/// A block's values centred, gathered in [`shared_second_pass`] before the models run (a column
+/// per task), for every model that would gather them itself with the same bits. A level's
+/// model and the interaction models take a fine (arm × level) cell's rows of a block in the same
+/// order (`BlockCells::by_cell`), and where they centre them at the same means (the shared
+/// moments', bit for bit) from the same columns, their centred values are the same numbers:
+/// gathered once here. Everyone's model centres an arm's rows (`by_arm`) at the arm's means:
+/// gathered here too, so that the models then run only their kernels, of about equal work on
+/// each core (everyone's gather was the one left in the models' part).
+struct SharedCentred<'a> {
+    /// The columns (x_1 … x_p, then y) of the first model.
+    columns: Vec<&'a [f64]>,
+    /// Each fine cell's means where two models or more read its values here, and each arm's
+    /// where everyone's model does.
+    cell_means: Vec<Option<&'a [f64]>>,
+    arm_means: Vec<Option<&'a [f64]>>,
+    /// Per model, per cell of the model: whether it reads its values here.
+    reads: Vec<Vec<bool>>,
+    /// The block's centred values by fine cell (each cell's rows at their places in `by_cell`)
+    /// and by arm (at their places in `by_arm`), column j at `j · stride`.
+    by_cell: Vec<f64>,
+    by_arm: Vec<f64>,
+    stride: usize,
+}
+
+/// A model's values of a block read from [`SharedCentred`]: column j of the run's rows at
+/// `values[j · stride + at..]`.
+#[derive(Clone, Copy)]
+struct Centred<'a> {
+    values: &'a [f64],
+    stride: usize,
+    at: usize,
+}
+
+impl<'a> SharedCentred<'a> {
+    fn new(
+        fine: &Cells<'_>,
+        models: &'a [(ModelKind, Prepared<'a>)],
+        means: &'a [Vec<f64>],
+    ) -> SharedCentred<'a> {
+        let columns_of = |m: &'a Prepared<'a>| -> Vec<&'a [f64]> {
+            m.values.x.iter().copied().chain([m.values.y]).collect()
+        };
+        let reference = models
+            .first()
+            .map(|(_, m)| columns_of(m))
+            .unwrap_or_default();
+        let q = reference.len();
+        let arms = fine.count / fine.levels.max(1);
+        let mut cell_means: Vec<Option<&'a [f64]>> = vec![None; fine.count];
+        let mut arm_means: Vec<Option<&'a [f64]>> = vec![None; arms];
+        let mut takers = vec![0usize; fine.count];
+        let mut reads: Vec<Vec<bool>> = models
+            .iter()
+            .zip(means)
+            .map(|((kind, model), means)| {
+                let columns = columns_of(model);
+                let same_columns =
+                    columns.len() == q && columns.iter().zip(&reference).all(|(a, b)| same(a, b));
+                (0..model.cells.count)
+                    .map(|cell| {
+                        let mine = means.get(cell * q..(cell + 1) * q);
+                        let (Some(mine), true) = (mine, same_columns) else {
+                            return false;
+                        };
+                        // The fine cell c of the model's cell, or everyone's arm.
+                        let c = match *kind {
+                            ModelKind::Everyone => {
+                                if let Some(slot) = arm_means.get_mut(cell) {
+                                    *slot = Some(mine);
+                                    return true;
+                                }
+                                return false;
+                            }
+                            ModelKind::Interaction => cell,
+                            ModelKind::Level(l) => cell * fine.levels + l,
+                        };
+                        let Some(slot) = cell_means.get_mut(c) else {
+                            return false;
+                        };
+                        let donor = *slot.get_or_insert(mine);
+                        let shares = same_bits(donor, mine);
+                        takers[c] += usize::from(shares);
+                        shares
+                    })
+                    .collect()
+            })
+            .collect();
+        // A fine cell one model reads alone is gathered by that model, in the models' part.
+        for ((kind, _), reads) in models.iter().zip(&mut reads) {
+            for (cell, read) in reads.iter_mut().enumerate() {
+                let c = match *kind {
+                    ModelKind::Everyone => continue,
+                    ModelKind::Interaction => cell,
+                    ModelKind::Level(l) => cell * fine.levels + l,
+                };
+                *read &= takers.get(c).is_some_and(|&t| t >= 2);
+            }
+        }
+        for (m, &t) in cell_means.iter_mut().zip(&takers) {
+            if t < 2 {
+                *m = None;
+            }
+        }
+        SharedCentred {
+            columns: reference,
+            cell_means,
+            arm_means,
+            reads,
+            by_cell: Vec::new(),
+            by_arm: Vec::new(),
+            stride: 0,
+        }
+    }
+
+    /// The block's values of the cells and arms read here, centred (as [`PassState::add`]
+    /// centres them), a column per task.
+    fn fill(&mut self, block: &BlockCells) {
+        let m = block.by_cell.len();
+        // Columns a few cache lines apart in the first-level cache's sets: at a stride of
+        // 16,384 rows (128 kB) a chunk's columns would all fall into the same sets.
+        self.stride = m.div_ceil(512) * 512 + 48;
+        let q = self.columns.len();
+        let any = |means: &[Option<&[f64]>]| means.iter().any(Option::is_some);
+        let (cells, arms) = (any(&self.cell_means), any(&self.arm_means));
+        self.by_cell
+            .resize(if cells { q * self.stride } else { 0 }, 0.0);
+        self.by_arm
+            .resize(if arms { q * self.stride } else { 0 }, 0.0);
+        let (cell_means, arm_means) = (&self.cell_means, &self.arm_means);
+        let centre = |out: &mut [f64],
+                      column: &[f64],
+                      j: usize,
+                      means: &[Option<&[f64]>],
+                      order: &[usize],
+                      start: &[usize]| {
+            for (c, cell_means) in means.iter().enumerate() {
+                let Some(&mean) = cell_means.and_then(|m| m.get(j)) else {
+                    continue;
+                };
+                let (from, to) = (start[c], start[c + 1]);
+                for (o, &i) in out[from..to].iter_mut().zip(&order[from..to]) {
+                    *o = column[i] - mean;
+                }
+            }
+        };
+        // A column of both orders per task (an order alone where the other is not read).
+        let stride = self.stride.max(1);
+        let mut cell_columns = self.by_cell.chunks_mut(stride);
+        let mut arm_columns = self.by_arm.chunks_mut(stride);
+        let tasks: Vec<_> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(j, &column)| (j, column, cell_columns.next(), arm_columns.next()))
+            .collect();
+        tasks
+            .into_par_iter()
+            .for_each(|(j, column, by_cell, by_arm)| {
+                if let Some(out) = by_cell {
+                    centre(out, column, j, cell_means, &block.by_cell, &block.start);
+                }
+                if let Some(out) = by_arm {
+                    centre(out, column, j, arm_means, &block.by_arm, &block.arm_start);
+                }
+            });
+    }
+
+    /// The values of `model`'s fine cell `cell`'s rows from place `at` of `by_cell`, where the
+    /// model reads them here.
+    fn by_cell(&self, reads: &[bool], cell: usize, at: usize) -> Option<Centred<'_>> {
+        reads.get(cell).is_some_and(|&r| r).then_some(Centred {
+            values: &self.by_cell,
+            stride: self.stride,
+            at,
+        })
+    }
+
+    /// The values of arm `arm`'s rows from place `at` of `by_arm`, where everyone's model reads
+    /// them here.
+    fn by_arm(&self, reads: &[bool], arm: usize, at: usize) -> Option<Centred<'_>> {
+        reads.get(arm).is_some_and(|&r| r).then_some(Centred {
+            values: &self.by_arm,
+            stride: self.stride,
+            at,
+        })
+    }
 }
 
 /// Up to CHUNK_ROWS rows of one cell, centred at the cell's means: column j (x_1 … x_p, then
@@ -2757,6 +2967,29 @@ mod tests {
                             levels: 3,
                             count: arms * 3,
                         };
+                        // The values gathered once are taken: everyone's arms, and the fine
+                        // cells of the levels' and the interaction models.
+                        let means: Vec<Vec<f64>> = models
+                            .iter()
+                            .map(|(_, m)| flat_means(&m.moments, m.values.x.len() + 1))
+                            .collect();
+                        let centred = SharedCentred::new(&fine, &models, &means);
+                        let reading = |kind: ModelKind| {
+                            models
+                                .iter()
+                                .zip(&centred.reads)
+                                .filter(|((k, _), _)| *k == kind)
+                                .map(|(_, reads)| reads.iter().filter(|&&r| r).count())
+                                .sum::<usize>()
+                        };
+                        assert_eq!(reading(ModelKind::Everyone), arms, "{what}");
+                        let interactions_in = kinds
+                            .iter()
+                            .filter(|k| **k == ModelKind::Interaction)
+                            .count();
+                        if interactions_in >= 2 {
+                            assert!(reading(ModelKind::Interaction) >= 2 * arms, "{what}");
+                        }
                         let run = |pool: &rayon::ThreadPool| {
                             pool.install(|| {
                                 shared_second_pass(Kernels::detect(), se, rows, &fine, &models)
