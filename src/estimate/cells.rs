@@ -537,18 +537,85 @@ const CHUNK_ROWS: usize = 256;
 /// not depend on the machine or the thread count.
 const LANES: usize = 8;
 
-/// acc_l += Σ_{i ≡ l (mod LANES)} a_i b_i.
+/// acc_l += Σ_{i ≡ l (mod LANES)} a_i b_i. The sums are copied to locals and back: in a slice's
+/// element they were stored and reloaded on every step when the caller walks a slice of them.
 #[inline(always)]
 fn add_products(acc: &mut [f64; LANES], a: &[f64], b: &[f64]) {
+    let mut sums = *acc;
     let mut a = a.chunks_exact(LANES);
     let mut b = b.chunks_exact(LANES);
     for (x, y) in (&mut a).zip(&mut b) {
         for l in 0..LANES {
-            acc[l] += x[l] * y[l];
+            sums[l] += x[l] * y[l];
         }
     }
-    for ((s, x), y) in acc.iter_mut().zip(a.remainder()).zip(b.remainder()) {
+    for ((s, x), y) in sums.iter_mut().zip(a.remainder()).zip(b.remainder()) {
         *s += x * y;
+    }
+    *acc = sums;
+}
+
+/// Products taken together by [`add_row_products`].
+const PAIRS: usize = 4;
+
+/// [`add_products`] of `a` with each of four columns `b`, in one loop: each sum gets the same
+/// products in the same order as from [`add_products`] (the same bits), but the loop has
+/// 4 × LANES independent sums instead of LANES, so it is no longer held up by each addition
+/// waiting for the one before (one pair at a time, the W2 and moments sums were).
+#[inline(always)]
+fn add_products4(acc: &mut [[f64; LANES]], a: &[f64], b: [&[f64]; PAIRS]) {
+    let [s0, s1, s2, s3] = acc else {
+        for (acc, b) in acc.iter_mut().zip(b) {
+            add_products(acc, a, b);
+        }
+        return;
+    };
+    let [b0, b1, b2, b3] = b;
+    let (mut t0, mut t1, mut t2, mut t3) = (*s0, *s1, *s2, *s3);
+    let mut x = a.chunks_exact(LANES);
+    let mut y0 = b0.chunks_exact(LANES);
+    let mut y1 = b1.chunks_exact(LANES);
+    let mut y2 = b2.chunks_exact(LANES);
+    let mut y3 = b3.chunks_exact(LANES);
+    for ((((x, y0), y1), y2), y3) in (&mut x).zip(&mut y0).zip(&mut y1).zip(&mut y2).zip(&mut y3) {
+        for l in 0..LANES {
+            t0[l] += x[l] * y0[l];
+            t1[l] += x[l] * y1[l];
+            t2[l] += x[l] * y2[l];
+            t3[l] += x[l] * y3[l];
+        }
+    }
+    for (t, y) in [
+        (&mut t0, &y0),
+        (&mut t1, &y1),
+        (&mut t2, &y2),
+        (&mut t3, &y3),
+    ] {
+        for ((s, x), y) in t.iter_mut().zip(x.remainder()).zip(y.remainder()) {
+            *s += x * y;
+        }
+    }
+    (*s0, *s1, *s2, *s3) = (t0, t1, t2, t3);
+}
+
+/// acc_k = [`add_products`](acc_k, a, b(first + k)) for each k, PAIRS sums at a time
+/// ([`add_products4`]).
+#[inline(always)]
+fn add_row_products<'a>(
+    acc: &mut [[f64; LANES]],
+    a: &[f64],
+    b: impl Fn(usize) -> &'a [f64],
+    first: usize,
+) {
+    let mut groups = acc.chunks_exact_mut(PAIRS);
+    let mut col = first;
+    for group in &mut groups {
+        add_products4(group, a, [b(col), b(col + 1), b(col + 2), b(col + 3)]);
+        col += PAIRS;
+    }
+    for sums in groups.into_remainder() {
+        add_products(sums, a, b(col));
+        col += 1;
     }
 }
 
@@ -1071,6 +1138,10 @@ impl PassState {
     /// model's block `block`: each row's values centred at the cell's means, then its weight
     /// added to the cell's partial sums, row k of the block's rows of the cell to lane
     /// k mod LANES as in [`second_pass`].
+    ///
+    /// With `centred` ([`SharedCentred`]'s values of the block and the place of the run's first
+    /// row in them) the values are read there, already centred at the same means (the same
+    /// bits), instead of gathered here.
     #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
@@ -1081,6 +1152,7 @@ impl PassState {
         c: usize,
         block: usize,
         run: &[usize],
+        centred: Option<Centred<'_>>,
     ) {
         if self.failed || run.is_empty() {
             return;
@@ -1101,20 +1173,30 @@ impl PassState {
             lane.rotate_left(offset);
         }
         let columns = model.values.x.iter().copied().chain([model.values.y]);
-        for part in run.chunks(CHUNK_ROWS) {
+        for (k, part) in run.chunks(CHUNK_ROWS).enumerate() {
             let len = part.len();
-            for (j, column) in columns.clone().enumerate() {
-                let mean = means[c * q + j];
-                let out = &mut self.chunk[j * CHUNK_ROWS..j * CHUNK_ROWS + len];
-                for (o, &i) in out.iter_mut().zip(part) {
-                    *o = column[i] - mean;
+            let chunk = match centred {
+                Some(Centred { values, stride, at }) => Chunk {
+                    values,
+                    stride,
+                    from: at + k * CHUNK_ROWS,
+                    len,
+                },
+                None => {
+                    for (j, column) in columns.clone().enumerate() {
+                        let mean = means[c * q + j];
+                        let out = &mut self.chunk[j * CHUNK_ROWS..j * CHUNK_ROWS + len];
+                        for (o, &i) in out.iter_mut().zip(part) {
+                            *o = column[i] - mean;
+                        }
+                    }
+                    Chunk {
+                        values: &self.chunk,
+                        stride: CHUNK_ROWS,
+                        from: 0,
+                        len,
+                    }
                 }
-            }
-            let chunk = Chunk {
-                values: &self.chunk,
-                stride: CHUNK_ROWS,
-                from: 0,
-                len,
             };
             if kernels
                 .chunk_weights(se, fit, chunk, &mut self.scratch, &mut self.lanes[c])
@@ -1163,27 +1245,32 @@ fn shared_second_pass(
     let mut block_cells = BlockCells::default();
     let levels = fine.levels;
     let arms = fine.count / levels;
+    let mut centred = SharedCentred::new(fine, models, &means);
     for (b, &(from, to)) in row_blocks(rows.len()).iter().enumerate() {
         if block_cells.sort(&rows[from..to], fine).is_none() {
             return models.iter().map(|_| None).collect();
         }
         let block_cells = &block_cells;
+        centred.fill(block_cells);
+        let centred = &centred;
         states
             .par_iter_mut()
-            .zip(models.par_iter().zip(&means))
-            .for_each(|(state, ((kind, model), means))| match *kind {
+            .zip(models.par_iter().zip(&means).zip(&centred.reads))
+            .for_each(|(state, (((kind, model), means), reads))| match *kind {
                 ModelKind::Everyone => {
                     for a in 0..arms {
-                        let run = &block_cells.by_arm
-                            [block_cells.arm_start[a]..block_cells.arm_start[a + 1]];
-                        state.add(kernels, se, model, means, a, b, run);
+                        let at = block_cells.arm_start[a];
+                        let run = &block_cells.by_arm[at..block_cells.arm_start[a + 1]];
+                        let shared = centred.by_arm(reads, a, at);
+                        state.add(kernels, se, model, means, a, b, run, shared);
                     }
                 }
                 ModelKind::Interaction => {
                     for c in 0..fine.count {
-                        let run =
-                            &block_cells.by_cell[block_cells.start[c]..block_cells.start[c + 1]];
-                        state.add(kernels, se, model, means, c, b, run);
+                        let at = block_cells.start[c];
+                        let run = &block_cells.by_cell[at..block_cells.start[c + 1]];
+                        let shared = centred.by_cell(reads, c, at);
+                        state.add(kernels, se, model, means, c, b, run, shared);
                     }
                 }
                 ModelKind::Level(l) => {
@@ -1199,6 +1286,7 @@ fn shared_second_pass(
                             let next_block = (level_block + 1) * BLOCK_ROWS - seen;
                             let until =
                                 at + block_cells.rank[at..end].partition_point(|&r| r < next_block);
+                            let shared = centred.by_cell(reads, a, at);
                             state.add(
                                 kernels,
                                 se,
@@ -1207,6 +1295,7 @@ fn shared_second_pass(
                                 a,
                                 level_block,
                                 &block_cells.by_cell[at..until],
+                                shared,
                             );
                             at = until;
                         }
@@ -1216,6 +1305,194 @@ fn shared_second_pass(
             });
     }
     states.into_iter().map(PassState::finish).collect()
+}
+
+/// A block's values centred, gathered in [`shared_second_pass`] before the models run (a column
+/// per task), for every model that would gather them itself with the same bits. A level's
+/// model and the interaction models take a fine (arm × level) cell's rows of a block in the same
+/// order (`BlockCells::by_cell`), and where they centre them at the same means (the shared
+/// moments', bit for bit) from the same columns, their centred values are the same numbers:
+/// gathered once here. Everyone's model centres an arm's rows (`by_arm`) at the arm's means:
+/// gathered here too, so that the models then run only their kernels, of about equal work on
+/// each core (everyone's gather was the one left in the models' part).
+struct SharedCentred<'a> {
+    /// The columns (x_1 … x_p, then y) of the first model.
+    columns: Vec<&'a [f64]>,
+    /// Each fine cell's means where two models or more read its values here, and each arm's
+    /// where everyone's model does.
+    cell_means: Vec<Option<&'a [f64]>>,
+    arm_means: Vec<Option<&'a [f64]>>,
+    /// Per model, per cell of the model: whether it reads its values here.
+    reads: Vec<Vec<bool>>,
+    /// The block's centred values by fine cell (each cell's rows at their places in `by_cell`)
+    /// and by arm (at their places in `by_arm`), column j at `j · stride`.
+    by_cell: Vec<f64>,
+    by_arm: Vec<f64>,
+    stride: usize,
+}
+
+/// A model's values of a block read from [`SharedCentred`]: column j of the run's rows at
+/// `values[j · stride + at..]`.
+#[derive(Clone, Copy)]
+struct Centred<'a> {
+    values: &'a [f64],
+    stride: usize,
+    at: usize,
+}
+
+impl<'a> SharedCentred<'a> {
+    fn new(
+        fine: &Cells<'_>,
+        models: &'a [(ModelKind, Prepared<'a>)],
+        means: &'a [Vec<f64>],
+    ) -> SharedCentred<'a> {
+        let columns_of = |m: &'a Prepared<'a>| -> Vec<&'a [f64]> {
+            m.values.x.iter().copied().chain([m.values.y]).collect()
+        };
+        let reference = models
+            .first()
+            .map(|(_, m)| columns_of(m))
+            .unwrap_or_default();
+        let q = reference.len();
+        let arms = fine.count / fine.levels.max(1);
+        let mut cell_means: Vec<Option<&'a [f64]>> = vec![None; fine.count];
+        let mut arm_means: Vec<Option<&'a [f64]>> = vec![None; arms];
+        let mut takers = vec![0usize; fine.count];
+        let mut reads: Vec<Vec<bool>> = models
+            .iter()
+            .zip(means)
+            .map(|((kind, model), means)| {
+                let columns = columns_of(model);
+                let same_columns =
+                    columns.len() == q && columns.iter().zip(&reference).all(|(a, b)| same(a, b));
+                (0..model.cells.count)
+                    .map(|cell| {
+                        let mine = means.get(cell * q..(cell + 1) * q);
+                        let (Some(mine), true) = (mine, same_columns) else {
+                            return false;
+                        };
+                        // The fine cell c of the model's cell, or everyone's arm.
+                        let c = match *kind {
+                            ModelKind::Everyone => {
+                                if let Some(slot) = arm_means.get_mut(cell) {
+                                    *slot = Some(mine);
+                                    return true;
+                                }
+                                return false;
+                            }
+                            ModelKind::Interaction => cell,
+                            ModelKind::Level(l) => cell * fine.levels + l,
+                        };
+                        let Some(slot) = cell_means.get_mut(c) else {
+                            return false;
+                        };
+                        let donor = *slot.get_or_insert(mine);
+                        let shares = same_bits(donor, mine);
+                        takers[c] += usize::from(shares);
+                        shares
+                    })
+                    .collect()
+            })
+            .collect();
+        // A fine cell one model reads alone is gathered by that model, in the models' part.
+        for ((kind, _), reads) in models.iter().zip(&mut reads) {
+            for (cell, read) in reads.iter_mut().enumerate() {
+                let c = match *kind {
+                    ModelKind::Everyone => continue,
+                    ModelKind::Interaction => cell,
+                    ModelKind::Level(l) => cell * fine.levels + l,
+                };
+                *read &= takers.get(c).is_some_and(|&t| t >= 2);
+            }
+        }
+        for (m, &t) in cell_means.iter_mut().zip(&takers) {
+            if t < 2 {
+                *m = None;
+            }
+        }
+        SharedCentred {
+            columns: reference,
+            cell_means,
+            arm_means,
+            reads,
+            by_cell: Vec::new(),
+            by_arm: Vec::new(),
+            stride: 0,
+        }
+    }
+
+    /// The block's values of the cells and arms read here, centred (as [`PassState::add`]
+    /// centres them), a column per task.
+    fn fill(&mut self, block: &BlockCells) {
+        let m = block.by_cell.len();
+        // Columns a few cache lines apart in the first-level cache's sets: at a stride of
+        // 16,384 rows (128 kB) a chunk's columns would all fall into the same sets.
+        self.stride = m.div_ceil(512) * 512 + 48;
+        let q = self.columns.len();
+        let any = |means: &[Option<&[f64]>]| means.iter().any(Option::is_some);
+        let (cells, arms) = (any(&self.cell_means), any(&self.arm_means));
+        self.by_cell
+            .resize(if cells { q * self.stride } else { 0 }, 0.0);
+        self.by_arm
+            .resize(if arms { q * self.stride } else { 0 }, 0.0);
+        let (cell_means, arm_means) = (&self.cell_means, &self.arm_means);
+        let centre = |out: &mut [f64],
+                      column: &[f64],
+                      j: usize,
+                      means: &[Option<&[f64]>],
+                      order: &[usize],
+                      start: &[usize]| {
+            for (c, cell_means) in means.iter().enumerate() {
+                let Some(&mean) = cell_means.and_then(|m| m.get(j)) else {
+                    continue;
+                };
+                let (from, to) = (start[c], start[c + 1]);
+                for (o, &i) in out[from..to].iter_mut().zip(&order[from..to]) {
+                    *o = column[i] - mean;
+                }
+            }
+        };
+        // A column of both orders per task (an order alone where the other is not read).
+        let stride = self.stride.max(1);
+        let mut cell_columns = self.by_cell.chunks_mut(stride);
+        let mut arm_columns = self.by_arm.chunks_mut(stride);
+        let tasks: Vec<_> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(j, &column)| (j, column, cell_columns.next(), arm_columns.next()))
+            .collect();
+        tasks
+            .into_par_iter()
+            .for_each(|(j, column, by_cell, by_arm)| {
+                if let Some(out) = by_cell {
+                    centre(out, column, j, cell_means, &block.by_cell, &block.start);
+                }
+                if let Some(out) = by_arm {
+                    centre(out, column, j, arm_means, &block.by_arm, &block.arm_start);
+                }
+            });
+    }
+
+    /// The values of `model`'s fine cell `cell`'s rows from place `at` of `by_cell`, where the
+    /// model reads them here.
+    fn by_cell(&self, reads: &[bool], cell: usize, at: usize) -> Option<Centred<'_>> {
+        reads.get(cell).is_some_and(|&r| r).then_some(Centred {
+            values: &self.by_cell,
+            stride: self.stride,
+            at,
+        })
+    }
+
+    /// The values of arm `arm`'s rows from place `at` of `by_arm`, where everyone's model reads
+    /// them here.
+    fn by_arm(&self, reads: &[bool], arm: usize, at: usize) -> Option<Centred<'_>> {
+        reads.get(arm).is_some_and(|&r| r).then_some(Centred {
+            values: &self.by_arm,
+            stride: self.stride,
+            at,
+        })
+    }
 }
 
 /// Up to CHUNK_ROWS rows of one cell, centred at the cell's means: column j (x_1 … x_p, then
@@ -1276,30 +1553,80 @@ fn chunk_weights(
             *e -= slope * d;
         }
     }
-    h.fill(fit.h0);
-    let mut packed = fit.h2.iter();
-    for (r, &h1) in fit.h1.iter().enumerate() {
-        inner.fill(2.0 * h1);
-        for col in r..p {
-            let coefficient = *packed.next()?;
-            for (s, d) in inner.iter_mut().zip(column(col)) {
-                *s += coefficient * d;
-            }
-        }
-        for ((h, s), d) in h.iter_mut().zip(inner.iter()).zip(column(r)) {
-            *h += d * s;
-        }
-    }
+    leverages(fit, column, h, inner)?;
     hc_weights(se, e, h, omega)?;
     add_values(w0_lanes, omega);
-    let mut w2_next = w2_lanes.iter_mut();
+    let mut w2_rest = w2_lanes;
     for (r, w1) in w1_lanes.iter_mut().enumerate() {
         for ((o, w), d) in weighted.iter_mut().zip(omega.iter()).zip(column(r)) {
             *o = w * d;
         }
         add_values(w1, weighted);
-        for col in r..p {
-            add_products(w2_next.next()?, weighted, column(col));
+        // W2's row r: its sums with columns r..p.
+        let (w2_row, rest) = w2_rest.split_at_mut_checked(p - r)?;
+        add_row_products(w2_row, weighted, column, r);
+        w2_rest = rest;
+    }
+    Some(())
+}
+
+/// Rows of a chunk whose leverages [`leverages`] takes together: 32 sums, 8 registers of AVX2.
+const TILE: usize = 32;
+
+/// Each row's leverage h = h0 + Σ_r d_r (2 h1_r + Σ_{c ≥ r} H2_rc d_c) (H2 packed) into `h`,
+/// `inner` scratch. Each row's operations are the same, in the same order, as one row's pass
+/// over the whole chunk column by column (which the remainder of fewer than TILE rows takes);
+/// but TILE rows at a time, their inner sums held in registers across the columns, where the
+/// whole chunk's sums were stored and reloaded for each of the p(p + 1)/2 products.
+#[inline(always)]
+fn leverages<'a>(
+    fit: &CellFit,
+    column: impl Fn(usize) -> &'a [f64],
+    h: &mut [f64],
+    inner: &mut [f64],
+) -> Option<()> {
+    let p = fit.slope.len();
+    let len = h.len();
+    let full = len / TILE * TILE;
+    // H2's packed row r: H2_rc for c = r..p, after the p + (p − 1) + … + (p − r + 1) of the
+    // rows before.
+    let h2_row = |r: usize| {
+        fit.h2
+            .get(r * p - r * r.saturating_sub(1) / 2..)?
+            .get(..p - r)
+    };
+    for from in (0..full).step_by(TILE) {
+        let tile = |j: usize| -> Option<&[f64; TILE]> {
+            column(j).get(from..from + TILE)?.try_into().ok()
+        };
+        let mut leverage = [fit.h0; TILE];
+        for (r, &h1) in fit.h1.iter().enumerate() {
+            let mut sums = [2.0 * h1; TILE];
+            for (k, &coefficient) in h2_row(r)?.iter().enumerate() {
+                let d = tile(r + k)?;
+                for t in 0..TILE {
+                    sums[t] += coefficient * d[t];
+                }
+            }
+            let d = tile(r)?;
+            for t in 0..TILE {
+                leverage[t] += d[t] * sums[t];
+            }
+        }
+        h.get_mut(from..from + TILE)?.copy_from_slice(&leverage);
+    }
+    // The rows after the last whole tile, as the whole chunk was taken before.
+    let (h, inner) = (h.get_mut(full..)?, inner.get_mut(full..len)?);
+    h.fill(fit.h0);
+    for (r, &h1) in fit.h1.iter().enumerate() {
+        inner.fill(2.0 * h1);
+        for (k, &coefficient) in h2_row(r)?.iter().enumerate() {
+            for (s, d) in inner.iter_mut().zip(column(r + k).get(full..)?) {
+                *s += coefficient * d;
+            }
+        }
+        for ((h, s), d) in h.iter_mut().zip(inner.iter()).zip(column(r).get(full..)?) {
+            *h += d * s;
         }
     }
     Some(())
@@ -1334,15 +1661,12 @@ fn cell_moments(
     lanes.resize(q * (q + 1) / 2, [0.0; LANES]);
     for chunk_from in (from..to).step_by(CHUNK_ROWS) {
         let len = CHUNK_ROWS.min(to - chunk_from);
-        let mut acc = lanes.iter_mut();
+        let column = |j: usize| by_cell.column(j, chunk_from, len);
+        let mut rest = lanes.as_mut_slice();
         for r in 0..q {
-            for col in r..q {
-                add_products(
-                    acc.next()?,
-                    by_cell.column(r, chunk_from, len),
-                    by_cell.column(col, chunk_from, len),
-                );
-            }
+            let (row, after) = rest.split_at_mut_checked(q - r)?;
+            add_row_products(row, column(r), column, r);
+            rest = after;
         }
     }
     let mut totals = lanes.iter();
@@ -2374,6 +2698,167 @@ mod tests {
         }
     }
 
+    /// The chunk kernel as it was before the leverages were taken by tiles and the W2 sums by
+    /// groups ([`leverages`], [`add_row_products`]): every step over the whole chunk, one sum
+    /// at a time.
+    fn chunk_weights_by_columns(
+        se: SeType,
+        fit: &CellFit,
+        chunk: Chunk<'_>,
+        lanes: &mut [[f64; LANES]],
+    ) -> Option<()> {
+        let p = fit.slope.len();
+        let len = chunk.len;
+        let (w0_lanes, rest) = lanes.split_first_mut()?;
+        let (w1_lanes, w2_lanes) = rest.split_at_mut(p);
+        let column = |j: usize| chunk.column(j);
+        let (mut e, mut h, mut inner) = (vec![0.0; len], vec![0.0; len], vec![0.0; len]);
+        let (mut omega, mut weighted) = (vec![0.0; len], vec![0.0; len]);
+        for (e, y) in e.iter_mut().zip(column(p)) {
+            *e = fit.residual + y;
+        }
+        for (r, &slope) in fit.slope.iter().enumerate() {
+            for (e, d) in e.iter_mut().zip(column(r)) {
+                *e -= slope * d;
+            }
+        }
+        h.fill(fit.h0);
+        let mut packed = fit.h2.iter();
+        for (r, &h1) in fit.h1.iter().enumerate() {
+            inner.fill(2.0 * h1);
+            for col in r..p {
+                let coefficient = *packed.next()?;
+                for (s, d) in inner.iter_mut().zip(column(col)) {
+                    *s += coefficient * d;
+                }
+            }
+            for ((h, s), d) in h.iter_mut().zip(inner.iter()).zip(column(r)) {
+                *h += d * s;
+            }
+        }
+        hc_weights(se, &e, &h, &mut omega)?;
+        add_values(w0_lanes, &omega);
+        let mut w2_next = w2_lanes.iter_mut();
+        for (r, w1) in w1_lanes.iter_mut().enumerate() {
+            for ((o, w), d) in weighted.iter_mut().zip(omega.iter()).zip(column(r)) {
+                *o = w * d;
+            }
+            add_values(w1, &weighted);
+            for col in r..p {
+                let acc = w2_next.next()?;
+                for (i, (x, y)) in weighted.iter().zip(column(col)).enumerate() {
+                    acc[i % LANES] += x * y;
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// The chunk kernel (portable and AVX2) against the column-by-column one it replaced: the
+    /// same sums, bit for bit, and the same giving up, for 0 to 12 covariates, every chunk
+    /// length from 1 to CHUNK_ROWS (tiles and groups of products with every remainder),
+    /// partial sums carried in from earlier chunks, HC0–HC3, and a leverage near one.
+    #[test]
+    fn tiled_chunk_kernel_gives_the_column_by_column_bits() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let kernels: Vec<Kernels> = [Kernels::Portable, Kernels::detect()].into();
+        for p in 0..=12 {
+            let stride = CHUNK_ROWS + 5;
+            let values: Vec<f64> = (0..(p + 1) * stride)
+                .map(|i| (next() - 0.4) * (1 + i % 7) as f64)
+                .collect();
+            let h2: Vec<f64> = (0..p * p).map(|_| next() * 1e-5).collect();
+            let mut fit = CellFit {
+                residual: next() - 0.5,
+                slope: (0..p).map(|_| next() - 0.5).collect(),
+                h0: next() * 1e-3,
+                h1: (0..p).map(|_| (next() - 0.5) * 1e-4).collect(),
+                h2: packed_symmetric(p, |r, c| h2[r * p + c]),
+            };
+            let start: Vec<[f64; LANES]> = (0..1 + p + p * (p + 1) / 2)
+                .map(|_| std::array::from_fn(|_| next() * 3.0))
+                .collect();
+            for (case, len) in (1..=CHUNK_ROWS).enumerate() {
+                // Now and then a leverage of about one: every kernel gives up.
+                let near_one = p > 0 && case % 97 == 13;
+                fit.h0 = if near_one { 1.0 } else { next() * 1e-3 };
+                let chunk = Chunk {
+                    values: &values,
+                    stride,
+                    from: case % 5,
+                    len,
+                };
+                for se in [SeType::Hc0, SeType::Hc1, SeType::Hc2, SeType::Hc3] {
+                    let mut want = start.clone();
+                    let want_ok = chunk_weights_by_columns(se, &fit, chunk, &mut want);
+                    for &k in &kernels {
+                        let mut got = start.clone();
+                        let mut scratch = ChunkScratch::default();
+                        let got_ok = k.chunk_weights(se, &fit, chunk, &mut scratch, &mut got);
+                        assert_eq!(got_ok, want_ok, "p {p}, {len} rows, {se:?}, {k:?}");
+                        if want_ok.is_some() {
+                            let bits = |v: &[[f64; LANES]]| {
+                                v.iter()
+                                    .flatten()
+                                    .map(|x| x.to_bits())
+                                    .collect::<Vec<u64>>()
+                            };
+                            assert_eq!(bits(&got), bits(&want), "p {p}, {len} rows, {se:?}, {k:?}");
+                        }
+                    }
+                    if near_one {
+                        assert!(want_ok.is_none());
+                    }
+                }
+            }
+        }
+    }
+
+    /// A row's products taken PAIRS at a time (the W2 and the moments sums) against each
+    /// product's sums on its own, bit for bit: 1 to 13 products, every length to 70 rows.
+    #[test]
+    fn products_by_groups_are_each_products_sums() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.3
+        };
+        for count in 1..=13 {
+            for len in 0..=70 {
+                let a: Vec<f64> = (0..len).map(|_| next()).collect();
+                let b: Vec<Vec<f64>> = (0..count + 2)
+                    .map(|_| (0..len).map(|_| next() * 1e3).collect())
+                    .collect();
+                let start: Vec<[f64; LANES]> = (0..count)
+                    .map(|_| std::array::from_fn(|_| next()))
+                    .collect();
+                let mut want = start.clone();
+                for (k, acc) in want.iter_mut().enumerate() {
+                    for (i, (x, y)) in a.iter().zip(&b[k + 2]).enumerate() {
+                        acc[i % LANES] += x * y;
+                    }
+                }
+                let mut got = start;
+                add_row_products(&mut got, &a, |j| b[j].as_slice(), 2);
+                let bits = |v: &[[f64; LANES]]| {
+                    v.iter()
+                        .flatten()
+                        .map(|x| x.to_bits())
+                        .collect::<Vec<u64>>()
+                };
+                assert_eq!(bits(&got), bits(&want), "{count} products of {len} rows");
+            }
+        }
+    }
+
     /// The second pass shared by the models of one subgroup variable against each model's own
     /// [`second_pass`] over its own rows: the same sums, bit for bit (or both giving up), for
     /// everyone's model, each level's and the interaction models (every base level), Lin and
@@ -2482,6 +2967,29 @@ mod tests {
                             levels: 3,
                             count: arms * 3,
                         };
+                        // The values gathered once are taken: everyone's arms, and the fine
+                        // cells of the levels' and the interaction models.
+                        let means: Vec<Vec<f64>> = models
+                            .iter()
+                            .map(|(_, m)| flat_means(&m.moments, m.values.x.len() + 1))
+                            .collect();
+                        let centred = SharedCentred::new(&fine, &models, &means);
+                        let reading = |kind: ModelKind| {
+                            models
+                                .iter()
+                                .zip(&centred.reads)
+                                .filter(|((k, _), _)| *k == kind)
+                                .map(|(_, reads)| reads.iter().filter(|&&r| r).count())
+                                .sum::<usize>()
+                        };
+                        assert_eq!(reading(ModelKind::Everyone), arms, "{what}");
+                        let interactions_in = kinds
+                            .iter()
+                            .filter(|k| **k == ModelKind::Interaction)
+                            .count();
+                        if interactions_in >= 2 {
+                            assert!(reading(ModelKind::Interaction) >= 2 * arms, "{what}");
+                        }
                         let run = |pool: &rayon::ThreadPool| {
                             pool.install(|| {
                                 shared_second_pass(Kernels::detect(), se, rows, &fine, &models)

@@ -672,6 +672,17 @@ pub fn estimate_with(
             group_results.push((effects, w));
         }
         let mut pending: Vec<Option<GroupResult>> = group_results.into_iter().map(Some).collect();
+        // Each group's arm sums for its rows' means, each sum in row order as `row` takes it
+        // (the same bits), the groups on every core: everyone's rows on one, the levels' on
+        // another, where the rows summed them one group after another on one core.
+        let group_sums: Vec<Vec<[ArmSum; 2]>> = groups
+            .par_iter()
+            .map(|group| {
+                (1..arms.len())
+                    .map(|a| row_sums(data, codes, y, group.rows.iter().copied(), a))
+                    .collect()
+            })
+            .collect();
         // The rows of group g (once), in arm order.
         let mut emit_group = |g: usize, rows: &mut Vec<EffectRow>, warnings: &mut Vec<String>| {
             let Some((effects, w)) = pending.get_mut(g).and_then(Option::take) else {
@@ -704,7 +715,10 @@ pub fn estimate_with(
                     group.rows.iter().copied(),
                     effect,
                     itt,
-                    ArmMeans::Computed,
+                    group_sums
+                        .get(g)
+                        .and_then(|sums| sums.get(a.wrapping_sub(1)))
+                        .map_or(ArmMeans::Computed, |&sums| ArmMeans::Summed(sums)),
                 ));
             }
         };
@@ -1800,13 +1814,30 @@ fn clusters_in(data: &AnalysisData, rows: impl Iterator<Item = usize>) -> Option
     })
 }
 
-/// What a row says of its arms: their counts and means summed over its rows, or only counts
-/// the caller has (a subgroup difference has no arm means of its own: its mean columns are
-/// blank, and its counts are its levels' counts added up).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// What a row says of its arms: their counts and means summed over its rows (by `row`, or
+/// already by the caller, [`row_sums`]), or only counts the caller has (a subgroup difference
+/// has no arm means of its own: its mean columns are blank, and its counts are its levels'
+/// counts added up).
+#[derive(Clone, Copy, PartialEq)]
 enum ArmMeans {
     Computed,
+    Summed([ArmSum; 2]),
     Blank { treated: usize, control: usize },
+}
+
+/// The sums of `arm` and of the control arm over `rows` ([`arm_sums`]; with the estimator's
+/// weights where it has them), as `row` takes them for its means.
+fn row_sums(
+    data: &AnalysisData,
+    codes: &[Code],
+    y: &[f64],
+    rows: impl Iterator<Item = usize>,
+    arm: usize,
+) -> [ArmSum; 2] {
+    match &data.weights {
+        Some(weights) => arm_sums(rows, codes, y, arm, |i| weights[i]),
+        None => arm_sums(rows, codes, y, arm, |_| 1.0),
+    }
 }
 
 /// One arm's rows among a row's rows: Σ w y, Σ w and their number.
@@ -1909,8 +1940,8 @@ fn row(
     // Arm means: with weights the weighted (Hájek) means Σwy/Σw with the estimator's weights
     // (R's `weighted.mean`), so that for `dim` with weights the effect is their difference
     // (estimatr `difference_in_means` with weights = lm_robust(y ~ z, weights)); counts are counts.
-    let [treated, control] = match (means, &data.weights) {
-        (ArmMeans::Blank { treated, control }, _) => [
+    let [treated, control] = match means {
+        ArmMeans::Blank { treated, control } => [
             ArmSum {
                 count: treated,
                 ..ArmSum::default()
@@ -1920,13 +1951,11 @@ fn row(
                 ..ArmSum::default()
             },
         ],
-        (ArmMeans::Computed, Some(weights)) => {
-            arm_sums(rows.clone(), codes, y, arm, |i| weights[i])
-        }
-        (ArmMeans::Computed, None) => arm_sums(rows.clone(), codes, y, arm, |_| 1.0),
+        ArmMeans::Summed(sums) => sums,
+        ArmMeans::Computed => row_sums(data, codes, y, rows.clone(), arm),
     };
     let mean_of = |s: ArmSum| {
-        let mean = if s.count > 0 && means == ArmMeans::Computed {
+        let mean = if s.count > 0 && !matches!(means, ArmMeans::Blank { .. }) {
             s.weighted / s.weight
         } else {
             f64::NAN
