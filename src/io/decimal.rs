@@ -171,66 +171,6 @@ fn short_decimal_prefix(bytes: &[u8], negative: bool) -> Option<(f64, usize)> {
     ))
 }
 
-/// [`plain_decimal`] of the field `bytes[start..end]`, whose length is known (the field's
-/// delimiters were found first, `io::structural`): a field of at most 8 bytes after its sign
-/// is read from one 8-byte load masked to its length ([`short_field_decimal`]), so nothing
-/// searches for its end and the cells of a record are read independently of each other; the
-/// bytes after `end` are loaded but never change the result. Other fields (longer, or too near
-/// the end of `bytes` for the load) are read by [`plain_decimal`]. None exactly when
-/// `plain_decimal` gives None (the caller then reads the cell the general way).
-#[inline(always)]
-pub fn field_decimal(bytes: &[u8], start: usize, end: usize) -> Option<f64> {
-    let negative = bytes.get(start) == Some(&b'-');
-    let digits_start = start + usize::from(negative);
-    let length = end.checked_sub(digits_start)?;
-    if (1..=8).contains(&length)
-        && let Some(word) = bytes.get(digits_start..digits_start + 8)
-    {
-        let mut eight = [0u8; 8];
-        eight.copy_from_slice(word);
-        return short_field_decimal(u64::from_le_bytes(eight), length, negative);
-    }
-    plain_decimal(bytes.get(start..end)?)
-}
-
-/// The plain decimal in the first `length` (1–8) bytes of `word` (the bytes after a sign, the
-/// first in the lowest byte; the bytes after `length` are ignored), negated when `negative`:
-/// `plain_decimal` of those bytes, bit for bit. They are all digits, or digits with one point
-/// neither first nor last; at most 8 digits, so the mantissa w < 10⁸ is an exact double, the
-/// point at most 6 places from the end, and w / 10^f is correctly rounded (Clinger's fast
-/// path). w is made a double by the exact bit trick (2⁵² + w) − 2⁵² (w < 2⁵²) rather than by
-/// `cvtsi2sd`, which writes only half its register and so would wait for whatever last wrote
-/// it (the previous cell's division, in `perf annotate` of the walk).
-#[inline(always)]
-fn short_field_decimal(word: u64, length: usize, negative: bool) -> Option<f64> {
-    const TWO_52: u64 = 0x4330_0000_0000_0000; // the bits of 2⁵²
-    // The high bit of each of the first `length` bytes that is not a digit.
-    let within = u64::MAX >> (64 - 8 * length);
-    let flags = non_digits(word) & within;
-    let (mantissa, places) = if flags == 0 {
-        (first_digits(word, length), 0)
-    } else {
-        let point = (flags.trailing_zeros() / 8) as usize;
-        // One non-digit only, a point, with a digit on each side.
-        if flags & (flags - 1) != 0
-            || (word >> (8 * point)) as u8 != b'.'
-            || point == 0
-            || point + 1 == length
-        {
-            return None;
-        }
-        // The digits before the point, then those after it moved down one byte over it.
-        let before = (1u64 << (8 * point)) - 1;
-        let joined = (word & before) | ((word >> 8) & !before);
-        (first_digits(joined, length - 1), length - 1 - point)
-    };
-    let whole = f64::from_bits(TWO_52 | mantissa) - f64::from_bits(TWO_52);
-    let value = whole / *POWERS_OF_TEN.get(places)?;
-    Some(f64::from_bits(
-        value.to_bits() | (u64::from(negative) << 63),
-    ))
-}
-
 /// The bytes of `word` that are not ASCII digits, as the high bit of each; exact for every
 /// byte whatever its neighbours (unlike [`leading_digits`]'s test, which is exact only up to
 /// the first non-digit): with d = b ^ 0x30, a digit's d is 0–9; d + 6 in its low four bits sets
@@ -308,9 +248,7 @@ fn first_digits(word: u64, count: usize) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{
-        decimal_prefix_by_runs, field_decimal, non_digits, plain_decimal, plain_decimal_prefix,
-    };
+    use super::{decimal_prefix_by_runs, non_digits, plain_decimal, plain_decimal_prefix};
     use crate::rng::Stream;
 
     /// The fast path's value, or the standard parser's agreement that it is not a plain
@@ -360,20 +298,6 @@ mod tests {
             "12345678.9",
         ] {
             let bytes = format!("{text}{tail}");
-            // The field read with its length known, at the start and after other bytes.
-            let field = field_decimal(bytes.as_bytes(), 0, text.len());
-            assert_eq!(
-                field.map(f64::to_bits),
-                whole.map(f64::to_bits),
-                "{bytes:?}"
-            );
-            let after = format!("p1;{bytes}");
-            let field = field_decimal(after.as_bytes(), 3, 3 + text.len());
-            assert_eq!(
-                field.map(f64::to_bits),
-                whole.map(f64::to_bits),
-                "{after:?}"
-            );
             let read = plain_decimal_prefix(bytes.as_bytes());
             let negative = bytes.starts_with('-');
             assert_eq!(
@@ -599,13 +523,6 @@ mod tests {
                                             .map(|_| b"0123456789.,-\nx"[rng.below(15) as usize]),
                                     );
                                 }
-                                // With its length known: whatever follows, or nothing.
-                                let field = field_decimal(&bytes, 0, text.len());
-                                assert_eq!(
-                                    field.map(f64::to_bits),
-                                    plain_decimal(text.as_bytes()).map(f64::to_bits),
-                                    "{bytes:?}"
-                                );
                                 let negative = bytes.first() == Some(&b'-');
                                 let read = plain_decimal_prefix(&bytes);
                                 let by_runs = decimal_prefix_by_runs(&bytes, negative);

@@ -13,7 +13,6 @@ pub mod manifest;
 pub mod output;
 pub mod plan;
 pub mod source;
-mod structural;
 pub mod table;
 pub mod units;
 

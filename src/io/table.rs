@@ -717,18 +717,6 @@ fn split_at_lines(body: &[u8], chunk_bytes: usize) -> Vec<(usize, usize)> {
     chunks
 }
 
-/// What [`Layout::parse_plain`] keeps from one record to the next.
-struct PlainWalk<'a> {
-    /// The chunk's delimiters and line feeds, standing at the next record.
-    stops: crate::io::structural::Stops<'a>,
-    /// The field ends of the record being read.
-    ends: Vec<usize>,
-    /// The requests in the order of their fields: (field, request).
-    order: Vec<(usize, usize)>,
-    /// Each request's category cells met before.
-    known: Vec<KnownCells>,
-}
-
 /// What parsing needs to know about the file.
 struct Layout<'a> {
     path: &'a Path,
@@ -799,17 +787,10 @@ impl Layout<'_> {
     ) -> Result<(usize, RowLines)> {
         let mut lines = RowLines::default();
         let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(self.fields);
-        // The requests in the order of their fields, for [`Layout::record_by_stops`].
+        // The requests in the order of their fields, for the walk of [`Layout::record_in_order`].
         let mut order: Vec<(usize, usize)> = self.positions.iter().copied().zip(0..).collect();
         order.sort_unstable();
-        let mut walk = PlainWalk {
-            // Every delimiter and line feed of the chunk, 64 bytes at a time: each record's
-            // field ends are taken from here before any of its cells is read.
-            stops: crate::io::structural::Stops::new(chunk, self.delimiter),
-            ends: Vec::with_capacity(self.fields + 1),
-            order,
-            known: vec![KnownCells::default(); columns.len()],
-        };
+        let mut known: Vec<KnownCells> = vec![KnownCells::default(); columns.len()];
         let mut row = 0;
         let mut start = 0;
         let mut line = first_line;
@@ -817,14 +798,15 @@ impl Layout<'_> {
             let this_line = line;
             line += 1;
             let rest = &chunk[start..];
+            // The walk finds the record's end itself: no search for the line feed first.
             if row < room
                 && !matches!(rest.first(), Some(b'\n' | b'\r'))
                 && let Some(next) =
-                    self.record_by_stops(&mut walk, chunk, start, this_line, row, columns)
+                    self.record_in_order(rest, this_line, row, &order, columns, &mut known)
             {
                 lines.push(this_line);
                 row += 1;
-                start = next;
+                start += next;
                 continue;
             }
             let end = memchr::memchr(b'\n', rest).map_or(chunk.len(), |p| start + p);
@@ -833,8 +815,6 @@ impl Layout<'_> {
                 record = rest;
             }
             start = end + 1;
-            // The stops after the record read here (the walk may have stopped anywhere in it).
-            walk.stops.seek(start);
             if record.is_empty() {
                 continue; // a blank line
             }
@@ -853,79 +833,76 @@ impl Layout<'_> {
         Ok((row, lines))
     }
 
-    /// Row `row` from the record starting at `start` of `chunk` (on `line`; `chunk` has no
-    /// quote and no lone carriage return, the record is not blank). Its field ends are taken
-    /// first from the chunk's stops ([`crate::io::structural::Stops`], which must stand at
-    /// `start`), up to the line feed that ends it; then each requested cell is read from its
-    /// known start and length: a number cell that is a plain decimal by
-    /// [`crate::io::decimal::field_decimal`] (one word for a short one, with no search for its
-    /// end, so the cells of a record do not wait for each other), a category cell whose bytes
-    /// were met before by their code ([`KnownCells`]), any other cell by [`Layout::store`]. Gives
-    /// where the next record starts (past the line feed; the length of `chunk` when none ends
-    /// it), the stops then standing there. None when the record does not have the header's
-    /// number of fields or a cell is in error: the caller then reads the record again the
-    /// general way, which gives the message (storing a cell twice stores the same value, and a
-    /// category's level met again keeps its code).
-    fn record_by_stops(
+    /// Row `row` from the record at the start of `rest` (on `line`; `rest` is the rest of a
+    /// chunk with no quote and no lone carriage return, the record not blank) in one walk over
+    /// its bytes, the requested fields in file order (`order`: (field, request)): a number cell
+    /// that is a plain decimal ending at the delimiter or the line's end is read as the walk
+    /// finds it ([`crate::io::decimal::plain_decimal_prefix`]); a category cell whose bytes were
+    /// met before takes their code ([`KnownCells`]); any other cell is found ([`next_stop`], 8
+    /// bytes at a time, as are the fields skipped), then read by [`Layout::store`]. The walk
+    /// ends at the record's line feed, so the line needs no search of its own. Gives where the
+    /// next record starts (past the line feed; the length of `rest` when none ends it). None
+    /// when the record does not have the header's number of fields or a cell is in error: the
+    /// caller then reads the record again the general way, which gives the message (storing a
+    /// cell twice stores the same value, and a category's level met again keeps its code).
+    fn record_in_order(
         &self,
-        walk: &mut PlainWalk<'_>,
-        chunk: &[u8],
-        start: usize,
+        rest: &[u8],
         line: u64,
         row: usize,
+        order: &[(usize, usize)],
         columns: &mut [Slot<'_>],
+        known: &mut [KnownCells],
     ) -> Option<usize> {
-        let ends = &mut walk.ends;
-        ends.clear();
-        // The record's field ends, to its line feed or the chunk's end; more than the header's
-        // number of fields is read the general way.
-        let next = loop {
-            match walk.stops.next_stop() {
-                Some((at, is_feed)) => {
-                    ends.push(at);
-                    if is_feed {
-                        break at + 1;
-                    }
-                    if ends.len() > self.fields {
-                        return None;
-                    }
-                }
-                None => {
-                    ends.push(chunk.len());
-                    break chunk.len();
-                }
-            }
-        };
-        if ends.len() != self.fields {
-            return None;
-        }
-        for &(pos, j) in &walk.order {
-            let field_start = match pos.checked_sub(1) {
-                Some(before) => ends.get(before)? + 1,
-                None => start,
-            };
-            let stop = *ends.get(pos)?;
-            // A carriage return before the line feed is not part of the last field, as in the
-            // record read the general way.
-            let field_end = if pos + 1 == self.fields
-                && stop > field_start
-                && chunk.get(stop - 1) == Some(&b'\r')
+        let delimiter = self.delimiter;
+        // The field starting at `from`: where its text ends, and the byte that ends it (a
+        // delimiter, the line feed, or the end of `rest`). A carriage return is only ever
+        // before a line feed here, and is not part of the last field, as the record read the
+        // general way does not hold it.
+        let field_end = |from: usize| {
+            let stop = next_stop(rest, from, delimiter);
+            let text_end = if rest.get(stop) != Some(&delimiter)
+                && stop > from
+                && rest.get(stop - 1) == Some(&b'\r')
             {
                 stop - 1
             } else {
                 stop
             };
+            (text_end, stop)
+        };
+        // The field the walk is on, where it starts, and (its text's end, the byte that ends
+        // it) once found.
+        let (mut field, mut start, mut end) = (0usize, 0usize, None);
+        for &(pos, j) in order {
+            while field < pos {
+                let (_, stop) = end.unwrap_or_else(|| field_end(start));
+                if rest.get(stop) != Some(&delimiter) {
+                    return None; // fewer fields than the header
+                }
+                (field, start, end) = (field + 1, stop + 1, None);
+            }
             let column = columns.get_mut(j)?;
+            let tail = rest.get(start..).unwrap_or_default();
             if let Slot::Number(values) = column
-                && let Some(v) = crate::io::decimal::field_decimal(chunk, field_start, field_end)
+                && let Some((v, n)) = crate::io::decimal::plain_decimal_prefix(tail)
+                && let Some(stop) = match tail.get(n) {
+                    None => Some(n),
+                    Some(&b) if b == delimiter || b == b'\n' => Some(n),
+                    Some(b'\r') if tail.get(n + 1) == Some(&b'\n') => Some(n + 1),
+                    Some(_) => None,
+                }
                 && let Some(place) = values.get_mut(row)
             {
                 *place = v;
+                end = Some((start + n, start + stop));
                 continue;
             }
-            let raw = chunk.get(field_start..field_end).unwrap_or_default();
+            let (e, stop) = end.unwrap_or_else(|| field_end(start));
+            end = Some((e, stop));
+            let raw = rest.get(start..e).unwrap_or_default();
             if let Slot::Codes(codes, _) = column
-                && let Some(cells) = walk.known.get(j)
+                && let Some(cells) = known.get(j)
                 && let Some(code) = cells.code(raw)
                 && let Some(place) = codes.get_mut(row)
             {
@@ -937,12 +914,19 @@ impl Layout<'_> {
             }
             if let Slot::Codes(codes, _) = column
                 && let Some(&code) = codes.get(row)
-                && let Some(cells) = walk.known.get_mut(j)
+                && let Some(cells) = known.get_mut(j)
             {
                 cells.learn(raw, code);
             }
         }
-        Some(next)
+        // The fields after the last requested one, to the line's end: the header's number in
+        // all.
+        let (_, mut stop) = end.unwrap_or_else(|| field_end(start));
+        while rest.get(stop) == Some(&delimiter) {
+            field += 1;
+            stop = next_stop(rest, stop + 1, delimiter);
+        }
+        (field + 1 == self.fields).then_some((stop + 1).min(rest.len()))
     }
 
     /// A record of `found` fields on `line`, to be row `row` of a chunk with `room` places.
@@ -1516,6 +1500,30 @@ fn zero_bytes(t: u64) -> u64 {
     !(((t & LOW7).wrapping_add(LOW7)) | t | LOW7)
 }
 
+/// The first place at or after `from` in `bytes` holding `delimiter` or a line feed, or the
+/// length of `bytes` when none does: the end of a field. Read 8 bytes at a time (fields such as
+/// ids and text run past a few bytes, where a byte loop mispredicts its end), the bytes equal
+/// to either found together by [`zero_bytes`].
+fn next_stop(bytes: &[u8], from: usize, delimiter: u8) -> usize {
+    let delimiters = u64::from_le_bytes([delimiter; 8]);
+    let feeds = u64::from_le_bytes([b'\n'; 8]);
+    let mut at = from;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(word);
+        let x = u64::from_le_bytes(eight);
+        let found = zero_bytes(x ^ delimiters) | zero_bytes(x ^ feeds);
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    bytes
+        .get(at..)
+        .and_then(|tail| tail.iter().position(|&b| b == delimiter || b == b'\n'))
+        .map_or(bytes.len(), |p| at + p)
+}
+
 /// The fields of `record` split at every `delimiter`, as (start, end) byte ranges in `bounds`
 /// (cleared first). A record's fields are a few bytes each, where a `memchr` call per field
 /// costs more than the search itself (11% of a 10M-row parse): the record is read 8 bytes at a
@@ -1559,7 +1567,7 @@ mod tests {
     /// The word-at-a-time split against `memchr` field by field, the split it replaced: records
     /// of every length from 0 to 40 bytes of delimiters, digits, line-ending bytes and bytes
     /// with the high bit set (UTF-8 and Latin-1 text), for a comma, a semicolon and a tab.
-    /// One chunk parsed by the plain route ([`Layout::record_by_stops`], falling
+    /// One chunk parsed by the plain route (the walk of [`Layout::record_in_order`], falling
     /// back to the split record) or by the csv crate's: rows, lines, columns (numbers as bits)
     /// and each category's levels, or the message.
     fn parse_chunk_by(
@@ -1663,7 +1671,7 @@ mod tests {
         ];
         let mut rejected = 0;
         for case in 0..3_000 {
-            // Up to 18 fields, so that records run over one and two windows of 64 bytes.
+            // Up to 18 fields: records of up to about 250 bytes, many fields skipped.
             let fields = 1 + rng.below(18) as usize;
             let kinds = [
                 ColumnKind::Number,
@@ -1795,6 +1803,37 @@ mod tests {
                 };
                 let expected = slices.iter().find(|(b, _)| *b == probe).map(|&(_, c)| c);
                 assert_eq!(known.code(&probe), expected, "{learnt:?} {probe:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn field_ends_found_word_at_a_time_as_byte_by_byte() {
+        // Every start in random bytes of delimiters, line feeds, carriage returns, digits and
+        // bytes with the high bit set, 0 to 40 long, for three delimiters: the first delimiter
+        // or line feed at or after the start, or the length.
+        let mut rng = crate::rng::Stream::new(20261130, "next-stop-test");
+        for delimiter in [b',', b';', b'\t'] {
+            let alphabet = [
+                delimiter, b'\n', b'\r', b'0', b'7', b'-', b'.', b'p', 0xC3, 0xA9, 0xFF, 0x80, 0x8a,
+            ];
+            for _ in 0..10_000 {
+                let len = rng.below(41) as usize;
+                // Mostly long stretches without a stop, so that whole words are passed over.
+                let stops = 1 + rng.below(12);
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        let k = rng.below(alphabet.len() as u64 * stops) as usize;
+                        alphabet.get(k).copied().unwrap_or(b'x')
+                    })
+                    .collect();
+                for from in 0..=len {
+                    let want = bytes[from..]
+                        .iter()
+                        .position(|&b| b == delimiter || b == b'\n')
+                        .map_or(len, |p| from + p);
+                    assert_eq!(next_stop(&bytes, from, delimiter), want, "{bytes:?} {from}");
+                }
             }
         }
     }
