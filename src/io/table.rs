@@ -1671,7 +1671,8 @@ mod tests {
         ];
         let mut rejected = 0;
         for case in 0..3_000 {
-            let fields = 1 + rng.below(9) as usize;
+            // Up to 18 fields: records of up to about 250 bytes, many fields skipped.
+            let fields = 1 + rng.below(18) as usize;
             let kinds = [
                 ColumnKind::Number,
                 ColumnKind::OptionalNumber,
@@ -1723,6 +1724,13 @@ mod tests {
                         }
                         0 | 1 => {
                             number_cells[rng.below(number_cells.len() as u64) as usize].to_string()
+                        }
+                        2 if rng.below(4) == 0 => {
+                            // Text of every length up to 70 bytes: field ends on every side
+                            // of the 8-, 16-, 32- and 64-byte boundaries.
+                            (0..rng.below(71))
+                                .map(|i| if i % 7 == 3 { '-' } else { 'q' })
+                                .collect()
                         }
                         _ => text_cells[rng.below(text_cells.len() as u64) as usize].to_string(),
                     };
