@@ -823,27 +823,25 @@ fn append<'a>(
     let ledger_exists = existing.is_some() && path.exists();
     let mut sha256 = String::new();
     crate::io::write_atomic_with(path, |out| {
-        // The file's SHA-256 and the writes go on behind the row making, on a thread of their
-        // own (`io::behind`), fed a megabyte at a time: the old ledger read in pieces of that
-        // size, the new rows as `write_rows` hands them out.
-        let ((), digest) = crate::io::behind::write_behind(out, |behind| {
-            if ledger_exists {
-                use std::io::{Read, Write};
-                let mut old = std::fs::File::open(path)?;
-                let mut piece = vec![0u8; 1 << 20];
-                loop {
-                    let n = match old.read(&mut piece) {
-                        Ok(0) => break,
-                        Ok(n) => n,
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                        Err(e) => return Err(e.into()),
-                    };
-                    behind.write_all(&piece[..n])?;
-                }
+        // SHA-256 is fed what goes to the file a megabyte at a time: the old ledger read in
+        // pieces of that size, the new rows as `write_rows` hands them out.
+        let mut hashed = crate::io::hash::HashingWriter::new(out);
+        if ledger_exists {
+            use std::io::{Read, Write};
+            let mut old = std::fs::File::open(path)?;
+            let mut piece = vec![0u8; 1 << 20];
+            loop {
+                let n = match old.read(&mut piece) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e.into()),
+                };
+                hashed.write_all(&piece[..n])?;
             }
-            write_rows(behind, design, format, previous, !ledger_exists, rows)
-        })?;
-        sha256 = digest;
+        }
+        write_rows(&mut hashed, design, format, previous, !ledger_exists, rows)?;
+        sha256 = hashed.finish();
         Ok(())
     })?;
     Ok(sha256)

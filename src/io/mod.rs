@@ -2,7 +2,6 @@
 
 pub mod analysis_data;
 pub mod atomic;
-pub mod behind;
 pub mod decimal;
 pub mod folder;
 pub mod formats;
