@@ -128,6 +128,25 @@ impl Lines {
 }
 
 impl UnitsFile {
+    /// No rows yet: the id column `id` and the `coded` columns, at 1-based `positions` in the
+    /// file (the id's first).
+    fn empty(path: &Path, id: &str, coded: &[(&str, &str)], positions: Vec<usize>) -> UnitsFile {
+        UnitsFile {
+            path: path.to_path_buf(),
+            ids: TextColumn::default(),
+            id_name: id.to_string(),
+            columns: coded
+                .iter()
+                .map(|(c, _)| CodedColumn {
+                    name: c.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+            positions,
+            lines: Lines::default(),
+        }
+    }
+
     pub fn n_rows(&self) -> usize {
         self.ids.len()
     }
@@ -266,20 +285,7 @@ fn read_in_pieces(
     let read = read?;
     // The file's pages are not needed while the pieces are put together.
     file.release(0, bytes.len());
-    let mut out = UnitsFile {
-        path: path.to_path_buf(),
-        ids: TextColumn::default(),
-        id_name: id.to_string(),
-        columns: coded
-            .iter()
-            .map(|(c, _)| CodedColumn {
-                name: c.to_string(),
-                ..Default::default()
-            })
-            .collect(),
-        positions: read.first()?.0.positions.clone(),
-        lines: Lines::default(),
-    };
+    let mut out = UnitsFile::empty(path, id, coded, read.first()?.0.positions.clone());
     let rows: usize = read.iter().map(|(u, _)| u.n_rows()).sum();
     let text: usize = read.iter().map(|(u, _)| u.ids.buf.len()).sum();
     out.ids.buf.reserve_exact(text);
@@ -331,22 +337,10 @@ fn units_of_table(input: &InputFile, id: &str, coded: &[(&str, &str)]) -> Result
     let table = input.table(&requests)?;
     let headers = input.headers()?;
     let position = |name: &str| headers.iter().position(|h| h == name).map_or(0, |p| p + 1);
-    let mut out = UnitsFile {
-        path: input.path().to_path_buf(),
-        ids: TextColumn::default(),
-        id_name: id.to_string(),
-        columns: coded
-            .iter()
-            .map(|(c, _)| CodedColumn {
-                name: c.to_string(),
-                ..Default::default()
-            })
-            .collect(),
-        positions: std::iter::once(position(id))
-            .chain(coded.iter().map(|(c, _)| position(c)))
-            .collect(),
-        lines: Lines::default(),
-    };
+    let positions = std::iter::once(position(id))
+        .chain(coded.iter().map(|(c, _)| position(c)))
+        .collect();
+    let mut out = UnitsFile::empty(input.path(), id, coded, positions);
     for (row, value) in table.text(id)?.iter().enumerate() {
         out.ids.push(value);
         out.lines.push(table.line(row));
@@ -449,22 +443,10 @@ fn units_from(
     let position = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
     let id_pos = position(id);
     let coded_pos: Vec<usize> = coded.iter().map(|(c, _)| position(c)).collect();
-    let mut out = UnitsFile {
-        path: path.to_path_buf(),
-        ids: TextColumn::default(),
-        id_name: id.to_string(),
-        columns: coded
-            .iter()
-            .map(|(c, _)| CodedColumn {
-                name: c.to_string(),
-                ..Default::default()
-            })
-            .collect(),
-        positions: std::iter::once(id_pos + 1)
-            .chain(coded_pos.iter().map(|p| p + 1))
-            .collect(),
-        lines: Lines::default(),
-    };
+    let positions = std::iter::once(id_pos + 1)
+        .chain(coded_pos.iter().map(|p| p + 1))
+        .collect();
+    let mut out = UnitsFile::empty(path, id, coded, positions);
     let mut record = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut record) {
