@@ -196,7 +196,7 @@ pub fn read_units_hashed(
     }
 }
 
-/// The file read in pieces on every core ([`read_in_pieces`]) where it can be, else streamed
+/// The file (mapped) read in pieces on every core ([`read_in_pieces`]) where it can be, else
 /// in one pass ([`units_from`]); hashed when `hashed`.
 fn read_units_as(
     path: &Path,
@@ -229,13 +229,12 @@ const PIECE_BYTES: usize = 8 << 20;
 /// The file read in pieces of whole lines on every core (the SHA-256 beside them), each piece
 /// by [`units_from`] as if it were a file of the header and its lines, then the pieces put
 /// together in order: the same ids, codes (levels in first-seen order over the whole file) and
-/// lines as one pass over the file, in a fraction of its time (it was the first 1.3 s of
-/// assigning ten million, on one core; docs/scale.md). None — read the file in one pass, which
-/// gives the messages — when a piece would not be what the one pass reads: a quote anywhere (a
-/// quoted field may hold a line break), no line after the header, or any error in a piece.
-/// Each line is then one record or a blank line, and the CSV reader counts lines by their line
-/// feeds (as csv-core does), so a piece's line numbers are the file's less the line feeds
-/// before it.
+/// lines as one pass over the file, in less of its time (one pass was the first 1.7 s of
+/// assigning ten million in a profile, on one core; docs/scale.md). None — read the file in one
+/// pass, which gives the messages — when a piece would not be what the one pass reads: a quote
+/// anywhere (a quoted field may hold a line break), a single piece, or any error in a piece.
+/// Each line is then one record or a blank line, and a piece's lines are counted from its own
+/// line feeds, so they are the file's less the line feeds of the pieces before it.
 fn read_in_pieces(
     path: &Path,
     file: &crate::io::table::FileBytes,
