@@ -2629,13 +2629,8 @@ mod tests {
         if fast == Kernels::Portable {
             return;
         }
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::rng::Stream::new(20261130, "avx2-kernels-test");
+        let mut next = move || rng.unit();
         let n = 50_000;
         let p = 7;
         let columns: Vec<Vec<f64>> = (0..p)
@@ -2760,13 +2755,8 @@ mod tests {
     /// partial sums carried in from earlier chunks, HC0–HC3, and a leverage near one.
     #[test]
     fn tiled_chunk_kernel_gives_the_column_by_column_bits() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = crate::rng::Stream::new(20261130, "tiled-kernel-test");
+        let mut next = move || rng.unit();
         let kernels: Vec<Kernels> = [Kernels::Portable, Kernels::detect()].into();
         for p in 0..=12 {
             let stride = CHUNK_ROWS + 5;
@@ -2824,13 +2814,8 @@ mod tests {
     /// product's sums on its own, bit for bit: 1 to 13 products, every length to 70 rows.
     #[test]
     fn products_by_groups_are_each_products_sums() {
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.3
-        };
+        let mut rng = crate::rng::Stream::new(20261130, "grouped-products-test");
+        let mut next = move || rng.unit() - 0.3;
         for count in 1..=13 {
             for len in 0..=70 {
                 let a: Vec<f64> = (0..len).map(|_| next()).collect();
