@@ -246,7 +246,8 @@ fn read_in_pieces(
     use rayon::prelude::*;
     let bytes: &[u8] = file;
     let (header, body) = split_header(bytes);
-    if header.contains(&b'"') {
+    // A quote anywhere: one pass, before any piece is read for nothing.
+    if memchr::memchr(b'"', bytes).is_some() {
         return None;
     }
     let mut pieces = Vec::new();
@@ -265,9 +266,6 @@ fn read_in_pieces(
         return None;
     }
     let read_piece = |piece: &&[u8]| -> Option<(UnitsFile, u64)> {
-        if memchr::memchr(b'"', piece).is_some() {
-            return None;
-        }
         let units = units_from(path, header, piece, id, coded).ok()?;
         let feeds = memchr::memchr_iter(b'\n', piece).count() as u64;
         Some((units, feeds))
