@@ -10,6 +10,7 @@ use crate::design::ledger::{
 };
 use crate::design::{Design, UNASSIGNED};
 use crate::error::{Error, Location, Result};
+use crate::io::lines::LineBreaks;
 use crate::io::source::InputFile;
 use crate::io::table::{Delimiter, csv_reader};
 use std::collections::HashMap;
@@ -243,20 +244,43 @@ pub fn scan(
 /// of a ledger read without holding it).
 pub fn line_of_row(path: &Path, row: usize) -> Result<u64> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut reader = csv_reader(path, std::io::BufReader::new(file), Delimiter::Comma)?;
+    let mut reader = csv_reader(
+        path,
+        LineBreaks::new(std::io::BufReader::new(file)),
+        Delimiter::Comma,
+    )?;
     let mut record = csv::ByteRecord::new();
-    reader.byte_headers().map_err(|e| csv_error(path, e))?;
+    reader
+        .byte_headers()
+        .map_err(|e| csv_error(path, e, Some(1)))?;
     let mut r = 0;
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|e| csv_error(path, e))?
-    {
+    loop {
+        let read = reader.read_byte_record(&mut record);
+        let start = match &read {
+            Ok(_) => record.position(),
+            Err(e) => e.position(),
+        };
+        let line = line_of(&mut reader, start);
+        if !read.map_err(|e| csv_error(path, e, line))? {
+            return Ok(0);
+        }
         if r == row {
-            return Ok(record.position().map_or(0, |p| p.line()));
+            return Ok(line.unwrap_or(0));
         }
         r += 1;
     }
-    Ok(0)
+}
+
+/// The line of the record (or the error) the reader began looking for at `start`, by the line
+/// ends [`LineBreaks`] noted (the csv crate's own count lags after CRLF line ends and blank
+/// lines).
+fn line_of<R: std::io::Read>(
+    reader: &mut csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, LineBreaks<R>>>,
+    start: Option<&csv::Position>,
+) -> Option<u64> {
+    // `Delimiter::Comma` reads nothing ahead, so the chain's first part is empty and the
+    // offsets `LineBreaks` counts are the file's.
+    start.map(|p| reader.get_mut().get_mut().1.line_of_record(p.byte()))
 }
 
 /// The rows of a ledger, one at a time (see [`scan`]).
@@ -270,11 +294,11 @@ fn scan_rows<R: std::io::Read>(
     let design = &head.design;
     // The ledger's header is compared as written (not trimmed) and its errors are ledger
     // errors, so only the reader is shared with the other CSV files.
-    let mut reader = csv_reader(path, input, Delimiter::Comma)?;
+    let mut reader = csv_reader(path, LineBreaks::new(input), Delimiter::Comma)?;
     let expected = columns(design);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| csv_error(path, e))?
+        .map_err(|e| csv_error(path, e, Some(1)))?
         .iter()
         .map(str::to_string)
         .collect();
@@ -301,12 +325,16 @@ fn scan_rows<R: std::io::Read>(
     let mut max_batch = 0u32;
     let mut probabilities = ParsedProbabilities::default();
     loop {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_error(path, e)),
+        let read = reader.read_record(&mut record);
+        let start = match &read {
+            Ok(_) => record.position(),
+            Err(e) => e.position(),
+        };
+        let line = line_of(&mut reader, start);
+        if !read.map_err(|e| csv_error(path, e, line))? {
+            break;
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = line.unwrap_or(0);
         let at = |col: usize| {
             Location::file(path)
                 .with_line(line)
@@ -599,11 +627,13 @@ pub fn check_record_scanned(path: &Path, design: &Design, sha256: &str) -> Resul
     let mut batches = Vec::new();
     let mut starts = Vec::new();
     let mut reader = csv_reader(path, open()?, Delimiter::Comma)?;
-    reader.byte_headers().map_err(|e| csv_error(path, e))?;
+    reader
+        .byte_headers()
+        .map_err(|e| csv_error(path, e, Some(1)))?;
     let mut record = csv::ByteRecord::new();
     while reader
         .read_byte_record(&mut record)
-        .map_err(|e| csv_error(path, e))?
+        .map_err(|e| csv_error(path, e, None))?
     {
         starts.push(record.position().map_or(0, |p| p.byte()));
         let batch = record
@@ -744,10 +774,12 @@ pub fn remove_stale_temporaries(path: &Path) -> Result<Vec<(PathBuf, u64)>> {
     Ok(stale)
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> Error {
+/// A message for a ledger the CSV reader refuses, on `line` (its record's true line; see
+/// [`LineBreaks`]) when known.
+fn csv_error(path: &Path, e: csv::Error, line: Option<u64>) -> Error {
     let mut location = Location::file(path);
-    if let Some(pos) = e.position() {
-        location = location.with_line(pos.line());
+    if let Some(line) = line {
+        location = location.with_line(line);
     }
     Error::ledger(location, format!("cannot read the ledger: {e}"))
 }
@@ -1147,5 +1179,55 @@ mod tests {
             e.contains(&format!("line {}, column 8", edited.len())) && e.contains("no hash"),
             "{e}"
         );
+    }
+
+    /// A ledger re-saved with CRLF line ends and blank lines (as an editor or a spreadsheet may
+    /// save it) is read with each row's true line, and its errors name the true line: the csv
+    /// crate's own count names a line too early after a CRLF and leaves out blank lines.
+    #[test]
+    fn a_resaved_ledgers_rows_and_errors_are_on_their_true_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.csv");
+        let rows = [row("a", 0), row("b", 0), row("c", 1), row("d", 0)];
+        append(
+            &path,
+            &design(),
+            LedgerFormat::V1,
+            None,
+            rows.iter().map(LedgerRow::view),
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        // Lines: 1 the header, 2 a, 3-4 blank, 5 b, 6 c, 7 blank, 8 d.
+        let resave = |lines: &[&str]| {
+            let [header, a, b, c, d] = lines else {
+                panic!("{lines:?}")
+            };
+            format!("{header}\r\n{a}\r\n\r\n\r\n{b}\r\n{c}\r\n\r\n{d}\r\n")
+        };
+        std::fs::write(&path, resave(&lines)).unwrap();
+        let ledger = read(&path).unwrap().unwrap();
+        let read_lines: Vec<u64> = ledger.rows.iter().map(|r| r.line).collect();
+        assert_eq!(read_lines, [2, 5, 6, 8]);
+        for (row, line) in read_lines.iter().enumerate() {
+            assert_eq!(line_of_row(&path, row).unwrap(), *line);
+        }
+        // Row c's arm changed: the chain breaks on line 6.
+        let changed = lines[3].replacen(",standard,", ",md1,", 1);
+        assert_ne!(changed, lines[3]);
+        let mut edited = lines.clone();
+        edited[3] = &changed;
+        std::fs::write(&path, resave(&edited)).unwrap();
+        let e = read(&path).unwrap_err().to_string();
+        assert!(e.contains("line 6, column"), "{e}");
+        // A field too many on row d: the CSV reader's error, on line 8.
+        let extra = format!("{},x", lines[4]);
+        let mut edited = lines.clone();
+        edited[4] = &extra;
+        std::fs::write(&path, resave(&edited)).unwrap();
+        let e = read(&path).unwrap_err().to_string();
+        assert!(e.contains("line 8"), "{e}");
+        assert!(!e.contains("line 7") && !e.contains("line 6"), "{e}");
     }
 }

@@ -7,8 +7,8 @@ pub mod folder;
 pub mod formats;
 pub mod hash;
 pub mod join;
-
 pub mod ledger;
+pub mod lines;
 pub mod manifest;
 pub mod output;
 pub mod plan;

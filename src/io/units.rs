@@ -394,6 +394,22 @@ impl<'a> LineCursor<'a> {
         self.at = at;
         1 + self.feeds
     }
+
+    /// The line of the record the CSV reader began looking for at byte `start` (a record's or
+    /// an error's `Position::byte`): that position is before the line ends the reader skips (a
+    /// CRLF's `\n`, blank lines), so the record starts at the first byte after them.
+    fn record_line(&mut self, start: u64) -> u64 {
+        let h = self.header.len();
+        let mut at = usize::try_from(start).unwrap_or(usize::MAX);
+        let byte = |i: usize| match i.checked_sub(h) {
+            None => self.header.get(i).copied(),
+            Some(j) => self.body.get(j).copied(),
+        };
+        while matches!(byte(at), Some(b'\r' | b'\n')) {
+            at += 1;
+        }
+        self.line_of(at)
+    }
 }
 
 /// Rows read before the columns are sized for the whole file ([`UnitsFile::reserve`]).
@@ -433,9 +449,7 @@ fn units_from(
     requests.extend(coded.iter().map(|(c, _)| ColumnRequest::text(*c)));
     Table::from_reader(path, header, &requests)?;
     let mut reader = csv_reader(path, header.chain(body), Delimiter::Detect)?;
-    let mut lines_before = LineCursor::new(header, body);
-    // Without a quote no record holds a line feed.
-    let quoted = memchr::memchr(b'"', header).is_some() || memchr::memchr(b'"', body).is_some();
+    let mut lines = LineCursor::new(header, body);
     let headers = trimmed_headers(path, &mut reader)?;
     let position = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
     let id_pos = position(id);
@@ -446,25 +460,20 @@ fn units_from(
     let mut out = UnitsFile::empty(path, id, coded, positions);
     let mut record = csv::ByteRecord::new();
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
+        // The record's line from the bytes: the CSV reader's own count is of the line feeds
+        // it has passed, which lags a line behind after a CRLF or blank lines.
+        let line = match reader.read_byte_record(&mut record) {
+            Ok(true) => lines.record_line(record.position().map_or(0, |p| p.byte())),
             Ok(false) => break,
-            Err(e) => return Err(csv_error(path, e, None)),
-        }
+            Err(e) => {
+                let line = e.position().map(|p| lines.record_line(p.byte()));
+                return Err(csv_error(path, e, line));
+            }
+        };
         if record.len() == 1 && record.get(0).is_some_and(|f| f.is_empty()) {
             continue;
         }
-        // The record's line from the bytes (the CSV reader's own count is of the line feeds
-        // it has passed, which lags a line behind after a CRLF or blank lines): the line of
-        // its last byte, less the line breaks inside its quoted fields.
         let end = reader.position().byte();
-        let last_line = lines_before.line_of(usize::try_from(end.saturating_sub(1)).unwrap_or(0));
-        let inside = if quoted {
-            memchr::memchr_iter(b'\n', record.as_slice()).count() as u64
-        } else {
-            0
-        };
-        let line = last_line.saturating_sub(inside);
         if out.ids.len() == ROWS_BEFORE_SIZING {
             out.reserve((header.len() + body.len()) as u64, end);
         }
@@ -526,6 +535,23 @@ mod tests {
         assert!(e.to_string().contains("line 2, column 2"), "{e}");
         let e = read_units(&p, "id", &[("sitte", "stratum")]).unwrap_err();
         assert!(e.to_string().contains("did you mean `site`?"), "{e}");
+    }
+
+    /// A record the CSV reader refuses is named on its true line after CRLF line ends and
+    /// blank lines (the reader's own count is a line early after each CRLF and leaves out
+    /// blank lines).
+    #[test]
+    fn an_unreadable_record_is_named_on_its_true_line() {
+        for text in [
+            "id,site\r\na,N\r\nb,S\r\n\r\nc,N,extra\r\nd,S\r\n",
+            "id,site\na,N\nb,S\n\nc,N,extra\nd,S\n",
+        ] {
+            let input = InputFile::from_bytes(Path::new("p.csv"), text.as_bytes().to_vec());
+            let e = units_of(&input, "id", &[("site", "stratum")])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("line 5:"), "{text:?}: {e}");
+        }
     }
 
     #[test]
