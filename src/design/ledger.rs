@@ -249,17 +249,53 @@ impl ChainWriter {
             }
             LedgerFormat::V2 => {
                 self.block.feed_row(fields);
-                self.rows_in_block += 1;
-                if self.rows_in_block < BLOCK_ROWS && !ends_batch {
-                    return None;
-                }
-                self.previous = self.block.close();
-                self.block.start(&self.previous);
-                self.rows_in_block = 0;
-                Some(self.previous)
+                self.end_row(ends_batch)
             }
         }
     }
+
+    /// [`ChainWriter::row`] of a row whose cells are written unquoted: `line` is its cells
+    /// joined by `,` as in the file (none holds a comma), so the hashed text is `line` with
+    /// each comma made the field separator, one copy instead of a copy of each field.
+    pub fn row_of_line(&mut self, line: &[u8], ends_batch: bool) -> Option<[u8; 64]> {
+        match self.format {
+            LedgerFormat::V1 => {
+                let text = &mut self.block.text;
+                text.clear();
+                text.extend_from_slice(&self.previous);
+                text.push(FIELD_SEPARATOR);
+                push_separated(text, line);
+                self.previous = hex_digits(&Sha256::digest(&text[..]).into());
+                Some(self.previous)
+            }
+            LedgerFormat::V2 => {
+                self.block.feed_line(line);
+                self.end_row(ends_batch)
+            }
+        }
+    }
+
+    /// v2: a row was fed; close the block at its 1,024th row or its batch's last.
+    fn end_row(&mut self, ends_batch: bool) -> Option<[u8; 64]> {
+        self.rows_in_block += 1;
+        if self.rows_in_block < BLOCK_ROWS && !ends_batch {
+            return None;
+        }
+        self.previous = self.block.close();
+        self.block.start(&self.previous);
+        self.rows_in_block = 0;
+        Some(self.previous)
+    }
+}
+
+/// `line` (cells joined by `,`, none holding one) appended to `text` with the commas made
+/// [`FIELD_SEPARATOR`]: the hashed text of the cells. A loop over bytes without branches, which
+/// the compiler makes 32 bytes at a time.
+fn push_separated(text: &mut Vec<u8>, line: &[u8]) {
+    text.extend(
+        line.iter()
+            .map(|&b| if b == b',' { FIELD_SEPARATOR } else { b }),
+    );
 }
 
 /// A v2 block's hash as its text is made: H_{j−1} as hex, then each row's text. The text is
@@ -301,6 +337,17 @@ impl BlockText {
             }
             self.text.extend_from_slice(f.as_bytes());
         }
+        self.hash_if_full();
+    }
+
+    /// [`BlockText::feed_row`] of the cells joined by `,` ([`ChainWriter::row_of_line`]).
+    fn feed_line(&mut self, line: &[u8]) {
+        self.text.push(ROW_SEPARATOR);
+        push_separated(&mut self.text, line);
+        self.hash_if_full();
+    }
+
+    fn hash_if_full(&mut self) {
         if self.text.len() >= BLOCK_TEXT_BUFFER {
             self.hasher.update(&self.text);
             self.text.clear();
@@ -525,13 +572,13 @@ pub fn write_rows<'a, W: std::io::Write>(
         }
         text.push(b'\n');
     }
-    let arm_cells: Vec<Vec<u8>> = design
+    let arm_cells: Vec<(Vec<u8>, bool)> = design
         .arms
         .iter()
         .map(|a| {
             let mut cell = Vec::new();
-            push_csv_field(&mut cell, &a.name);
-            cell
+            let plain = push_csv_field(&mut cell, &a.name);
+            (cell, plain)
         })
         .collect();
     let mut chain = ChainWriter::new(format, &previous)?;
@@ -540,58 +587,78 @@ pub fn write_rows<'a, W: std::io::Write>(
     let mut rows = rows.peekable();
     while let Some(row) = rows.next() {
         let arm_index = row.arm as usize;
-        let assigned = row.arm != UNASSIGNED && arm_index < design.arms.len();
-        let arm = if assigned {
-            design.arms[arm_index].name.as_str()
-        } else {
-            ""
-        };
+        let arm = (row.arm != UNASSIGNED)
+            .then(|| arm_cells.get(arm_index))
+            .flatten();
         let probability = probabilities.text(row.probability);
+        let cluster = design
+            .cluster
+            .is_some()
+            .then(|| row.cluster.unwrap_or_default());
+        // The row's cells, each followed by a comma; `plain` while none needed quotes.
+        let line_start = text.len();
+        let mut plain = push_csv_field(&mut text, row.id);
+        text.push(b',');
+        if let Some((cell, arm_plain)) = arm {
+            text.extend_from_slice(cell);
+            plain &= arm_plain;
+        }
+        text.push(b',');
+        plain &= push_csv_field(&mut text, row.stratum);
+        text.push(b',');
+        if let Some(c) = cluster {
+            plain &= push_csv_field(&mut text, c);
+            text.push(b',');
+        }
+        // Numbers never need quotes: digits, a point, an exponent and its sign.
+        text.extend_from_slice(probability);
+        text.push(b',');
         let [block, position, batch] = &mut numbers;
-        let block = if row.block == 0 {
-            ""
+        let block: &[u8] = if row.block == 0 {
+            b""
         } else {
             decimal(row.block, block)
         };
         let position = decimal(row.position, position);
         let batch = decimal(row.batch, batch);
-        let cluster = design
-            .cluster
-            .is_some()
-            .then(|| row.cluster.unwrap_or_default());
-        let mut fields: [&str; 8] = [""; 8];
-        let mut k = 0;
-        for f in [row.id, arm, row.stratum] {
-            fields[k] = f;
-            k += 1;
-        }
-        if let Some(c) = cluster {
-            fields[k] = c;
-            k += 1;
-        }
-        for f in [probability, block, position, batch] {
-            fields[k] = f;
-            k += 1;
+        for f in [block, position, batch] {
+            // Most are one digit (a position in its block, the batch).
+            if let [digit] = f {
+                text.push(*digit);
+            } else {
+                text.extend_from_slice(f);
+            }
+            text.push(b',');
         }
         let ends_batch = rows.peek().is_none_or(|next| next.batch != row.batch);
-        let hash = chain.row(&fields[..k], ends_batch);
-        push_csv_field(&mut text, row.id);
-        text.push(b',');
-        if assigned {
-            text.extend_from_slice(&arm_cells[arm_index]);
-        }
-        text.push(b',');
-        push_csv_field(&mut text, row.stratum);
-        text.push(b',');
-        if let Some(c) = cluster {
-            push_csv_field(&mut text, c);
-            text.push(b',');
-        }
-        // Numbers never need quotes: digits, a point, an exponent and its sign.
-        for f in [probability, block, position, batch] {
-            text.extend_from_slice(f.as_bytes());
-            text.push(b',');
-        }
+        let hash = if plain {
+            // The cells as written, without the comma before the hash.
+            let line = text.get(line_start..text.len() - 1).unwrap_or_default();
+            chain.row_of_line(line, ends_batch)
+        } else {
+            let arm = arm.map_or("", |_| design.arms[arm_index].name.as_str());
+            // Digits and a probability's text are ASCII.
+            fn ascii(f: &[u8]) -> &str {
+                std::str::from_utf8(f).unwrap_or_default()
+            }
+            let (probability, block, position, batch) = (
+                ascii(probability),
+                ascii(block),
+                ascii(position),
+                ascii(batch),
+            );
+            let mut fields: [&str; 8] = [""; 8];
+            let mut k = 0;
+            for f in [row.id, arm, row.stratum]
+                .into_iter()
+                .chain(cluster)
+                .chain([probability, block, position, batch])
+            {
+                fields[k] = f;
+                k += 1;
+            }
+            chain.row(&fields[..k], ends_batch)
+        };
         if let Some(hash) = &hash {
             text.extend_from_slice(hash);
         }
@@ -611,15 +678,12 @@ pub fn write_rows<'a, W: std::io::Write>(
 const WRITE_BUFFER: usize = 1 << 20;
 
 /// A field as `csv::Writer` writes it by default: quoted when it holds a comma, a quote or a
-/// line break, with its quotes doubled.
-fn push_csv_field(line: &mut Vec<u8>, field: &str) {
+/// line break, with its quotes doubled. True when it was written as it is.
+fn push_csv_field(line: &mut Vec<u8>, field: &str) -> bool {
     let bytes = field.as_bytes();
-    if !bytes
-        .iter()
-        .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-    {
+    if !needs_quotes(bytes) {
         line.extend_from_slice(bytes);
-        return;
+        return true;
     }
     line.push(b'"');
     for &b in bytes {
@@ -629,10 +693,36 @@ fn push_csv_field(line: &mut Vec<u8>, field: &str) {
         line.push(b);
     }
     line.push(b'"');
+    false
+}
+
+/// Whether a field holds a comma, a quote or a line break (which `csv::Writer` quotes): eight
+/// bytes at a time, each byte tested for the four at once (byte b of the word is one of them
+/// when b XOR it is zero; the zero-byte test of Hacker's Delight §6-1, exact since each byte's
+/// high bit is tested apart from the sum); the last word is the field's last eight bytes,
+/// overlapping the one before. A field shorter than a word is tested byte by byte.
+fn needs_quotes(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // A byte of x is zero exactly when neither its low seven bits (the sum carries into the
+    // high bit unless they are zero) nor its high bit is set.
+    let has_zero_byte = |x: u64| (((x & LOW7) + LOW7) | x | LOW7) != u64::MAX;
+    let special = |word: &[u8]| {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+        [b',', b'"', b'\n', b'\r']
+            .iter()
+            .any(|&c| has_zero_byte(x ^ (ONES * u64::from(c))))
+    };
+    match bytes.len().checked_sub(8) {
+        None => bytes
+            .iter()
+            .any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')),
+        Some(last) => bytes.chunks_exact(8).any(special) || special(&bytes[last..]),
+    }
 }
 
 /// `n` in decimal, written into `buffer`.
-fn decimal(mut n: u32, buffer: &mut [u8; 10]) -> &str {
+fn decimal(mut n: u32, buffer: &mut [u8; 10]) -> &[u8] {
     let mut at = buffer.len();
     loop {
         at -= 1;
@@ -642,7 +732,7 @@ fn decimal(mut n: u32, buffer: &mut [u8; 10]) -> &str {
             break;
         }
     }
-    std::str::from_utf8(&buffer[at..]).unwrap_or("")
+    &buffer[at..]
 }
 
 /// The text of probabilities ([`format_probability`]: Rust's shortest round-trip decimal) kept
@@ -664,9 +754,9 @@ impl Default for ProbabilityText {
 }
 
 impl ProbabilityText {
-    fn text(&mut self, p: f64) -> &str {
+    fn text(&mut self, p: f64) -> &[u8] {
         if p.is_nan() {
-            return "";
+            return b"";
         }
         let bits = p.to_bits();
         let slot = (bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize;
@@ -674,14 +764,14 @@ impl ProbabilityText {
             self.scratch = format_probability(p);
             let text = self.scratch.as_bytes();
             if text.len() > 32 {
-                return &self.scratch;
+                return self.scratch.as_bytes();
             }
             let mut stored = [0u8; 32];
             stored[..text.len()].copy_from_slice(text);
             self.slots[slot] = (bits, text.len() as u8, stored);
         }
         let (_, len, text) = &self.slots[slot];
-        std::str::from_utf8(&text[..*len as usize]).unwrap_or("")
+        &text[..*len as usize]
     }
 }
 
@@ -778,14 +868,25 @@ mod tests {
             let mut again = csv::Writer::from_writer(Vec::new());
             again.write_record(reader.byte_headers().unwrap()).unwrap();
             let mut read = 0;
+            // The hashes as the reader's checker makes them, from each row's fields.
+            let mut checker =
+                ChainChecker::new(format, &chain_start(&sidecar_bytes_as(&design, format)));
             for (row, record) in rows.iter().zip(reader.records()) {
                 read += 1;
                 let record = record.unwrap();
                 let fields = row_fields(&design, row);
                 let cells: Vec<&str> = record.iter().collect();
                 assert_eq!(cells[..fields.len()], fields, "{format:?}");
+                let hash = cells[fields.len()];
+                let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+                assert_eq!(
+                    checker.row(&fields, row.batch, hash),
+                    Ok(()),
+                    "{format:?} row {read}"
+                );
                 again.write_record(&record).unwrap();
             }
+            assert!(checker.finish().is_ok(), "{format:?}");
             assert_eq!(read, rows.len(), "{format:?}");
             let again = again.into_inner().unwrap();
             assert_eq!(
@@ -793,6 +894,66 @@ mod tests {
                 String::from_utf8_lossy(&again),
                 "{format:?}"
             );
+        }
+    }
+
+    /// A row's hash from its line (cells joined by commas) is the hash from its fields, in both
+    /// formats, for random cells without commas (any other byte, empty cells, long cells), rows
+    /// of 1–9 cells, in blocks that end at any row.
+    #[test]
+    fn hashes_from_the_line_are_those_from_the_fields() {
+        let mut stream = crate::rng::Stream::new(19, "ledger lines");
+        for format in [LedgerFormat::V1, LedgerFormat::V2] {
+            let start = "7".repeat(64);
+            let mut by_fields = ChainWriter::new(format, &start).unwrap();
+            let mut by_line = ChainWriter::new(format, &start).unwrap();
+            for row in 0..3000 {
+                let cells: Vec<String> = (0..1 + stream.below(9))
+                    .map(|_| {
+                        let len = [0, 1, 3, 10, 25, 300][stream.below(6) as usize];
+                        (0..len)
+                            .map(|_| match stream.below(6) {
+                                0 => '\u{1f}',
+                                1 => 'Å',
+                                2 => '"',
+                                _ => char::from(b' ' + stream.below(94) as u8),
+                            })
+                            .filter(|&c| c != ',')
+                            .collect()
+                    })
+                    .collect();
+                let fields: Vec<&str> = cells.iter().map(String::as_str).collect();
+                let line = fields.join(",");
+                let ends_batch = stream.below(50) == 0;
+                assert_eq!(
+                    by_line.row_of_line(line.as_bytes(), ends_batch),
+                    by_fields.row(&fields, ends_batch),
+                    "{format:?} row {row}: {line:?}"
+                );
+            }
+        }
+    }
+
+    /// A field needs quotes when it holds a comma, a quote, a line feed or a carriage return
+    /// anywhere, at every length and place (the word-at-a-time test against a byte loop).
+    #[test]
+    fn fields_that_need_quotes_are_found_at_every_place() {
+        for len in 0..40 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut field = vec![b'a'; len];
+                    field[at] = b;
+                    let expected = matches!(b, b',' | b'"' | b'\n' | b'\r');
+                    assert_eq!(needs_quotes(&field), expected, "{field:?}");
+                    // Bytes with the high bit set around it change nothing.
+                    let high: Vec<u8> = field
+                        .iter()
+                        .map(|&c| if c == b'a' { 0xc3 } else { c })
+                        .collect();
+                    assert_eq!(needs_quotes(&high), expected, "{high:?}");
+                }
+            }
+            assert!(!needs_quotes(&vec![b'x'; len]));
         }
     }
 
