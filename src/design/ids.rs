@@ -4,6 +4,7 @@
 //! the units of a draw, finds repeated ids, and matches a ledger's rows to their participants.
 
 use super::PlanError;
+use super::prefetch::prefetch;
 use rayon::prelude::*;
 use std::cmp::Ordering;
 
@@ -12,12 +13,11 @@ pub trait IdList: Sync + std::fmt::Debug {
     fn count(&self) -> usize;
     /// Id number `i` (`i < count()`).
     fn id(&self, i: usize) -> &str;
-    /// What finding id `i` reads first, read alone (for [`TextIds`], where the id ends; 0 for
-    /// a list, whose ids are found at once): a loop of these has many reads from memory in
-    /// flight at once, so that [`IdList::id`] then finds them in the cache.
-    fn read_ahead(&self, _i: usize) -> usize {
-        0
-    }
+    /// Start reading (a [`prefetch`] hint) what finding id `i` reads first: for [`TextIds`],
+    /// where it starts and ends.
+    fn prefetch_place(&self, _i: usize) {}
+    /// Start reading id `i`'s text, once its place was read (or prefetched a while ago).
+    fn prefetch_text(&self, _i: usize) {}
 }
 
 impl<S: AsRef<str> + Sync + std::fmt::Debug> IdList for [S] {
@@ -82,8 +82,15 @@ impl IdList for TextIds<'_> {
     fn id(&self, i: usize) -> &str {
         self.get(i)
     }
-    fn read_ahead(&self, i: usize) -> usize {
-        self.ends.get(i).map_or(0, |&e| e as usize)
+    fn prefetch_place(&self, i: usize) {
+        prefetch(i.checked_sub(1).and_then(|before| self.ends.get(before)));
+        prefetch(self.ends.get(i));
+    }
+    fn prefetch_text(&self, i: usize) {
+        if i < self.ends.len() {
+            let start = if i == 0 { 0 } else { self.end(i - 1) };
+            prefetch(self.text.as_bytes().get(start));
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod found;
 pub mod ids;
 pub mod ledger;
 pub mod plan;
+pub mod prefetch;
 pub mod rolling;
 #[cfg(test)]
 mod unit_tests;

@@ -5,6 +5,7 @@
 //! with other streams (randomization inference, simulation-based power).
 
 use super::ids::{IdList, SortedIds};
+use super::prefetch::prefetch;
 use super::{AssignmentMethod, Design, Misfits};
 use crate::categorical::{Coder, Codes};
 use crate::rng::Stream;
@@ -46,6 +47,11 @@ impl MemberAssignment {
     /// The slot of member `member`.
     pub fn slot(&self, member: usize) -> Slot {
         self.slots.get(member).copied().unwrap_or_default()
+    }
+
+    /// Start reading member `member`'s slot ([`prefetch`]).
+    pub fn prefetch_slot(&self, member: usize) {
+        prefetch(self.slots.get(member));
     }
 
     /// The probability of the arm member `member` got (NaN when unassigned): the same number
@@ -360,6 +366,12 @@ impl AssignmentPlan {
     /// The randomization unit (member index) of unit `unit`: equal for members of one cluster.
     pub fn member_of(&self, unit: usize) -> usize {
         self.unit_member.get(unit).map_or(0, |&m| m as usize)
+    }
+
+    /// Start reading unit `unit`'s member and stratum ([`prefetch`]).
+    pub fn prefetch_unit(&self, unit: usize) {
+        prefetch(self.unit_member.get(unit));
+        prefetch(self.unit_stratum.get(unit));
     }
 
     /// The study's own assignment: streams `assign/…` of `seed`.

@@ -6,6 +6,7 @@ use super::found::FoundRows;
 use super::ids::{Cursor, IdList, SortedIds};
 use super::ledger::{Ledger, LedgerRow, RowView, format_probability};
 use super::plan::{AssignmentPlan, MemberAssignment, PlanError, strata_from_codes};
+use super::prefetch::prefetch;
 use super::{Design, UNASSIGNED};
 use crate::categorical::Codes;
 
@@ -159,6 +160,10 @@ impl Membership {
     }
 }
 
+/// How many rows ahead [`Reconciled::views`] starts a row's first reads (the second half as
+/// far ahead): enough rows of making and writing to cover a read from memory.
+const AHEAD: usize = 32;
+
 /// The outcome of [`reconcile`].
 #[derive(Debug, Clone)]
 pub struct Reconciled {
@@ -217,49 +222,66 @@ impl Reconciled {
         }
     }
 
-    /// The new rows in id order, as ledger rows, made a chunk at a time before they are handed
-    /// out. The units are in input order, so each row reads its unit's member, stratum, batch,
-    /// slot and id at random; an id takes two reads, one after the other (where it ends, then
-    /// its text). Two short loops that only read come first: the first reads what each row of
-    /// the chunk reads first (member, stratum, batch, the id's end), the second what those point
-    /// to (the slot, the id's text), so the processor waits for a chunk's reads at once instead
-    /// of one row's at a time between writing rows (reading the ids at random was 15% of
-    /// assigning ten million, docs/scale.md).
+    /// The new rows in id order, as ledger rows, each made as it is taken. The units are in
+    /// input order, so each row reads its unit's member, stratum, batch, slot and id at random;
+    /// an id takes two reads, one after the other (where it ends, then its text). So the reads
+    /// are started ahead ([`prefetch`]: hints that do not hold up the row being made) in two
+    /// stages: [`AHEAD`] rows ahead what each row reads first (member, stratum, batch, where the
+    /// id is), half as far ahead what those point to (the slot, the id's text), which have
+    /// arrived by then. The reads of the rows to come are then in flight while the rows before
+    /// are made and written, a few at a time (reading the ids at random was 15% of assigning
+    /// ten million, docs/scale.md; started a chunk of 256 rows at a time, the reads queued
+    /// behind each other as the plain reads before each chunk had).
     pub fn views<'a>(
         &'a self,
         participants: DesignColumns<'a>,
     ) -> impl Iterator<Item = RowView<'a>> + 'a {
-        const CHUNK: usize = 256;
-        self.new_units.chunks(CHUNK).flat_map(move |chunk| {
-            let participant = |u: u32| {
-                self.take
-                    .as_ref()
-                    .map_or(u as usize, |t| t[u as usize] as usize)
-            };
-            let first_reads = chunk.iter().fold(0usize, |x, &u| {
-                let u_at = u as usize;
-                x ^ self.plan.member_of(u_at)
-                    ^ self.plan.stratum_index(u_at) as usize
-                    ^ self.unit_batch.get(u_at).map_or(0, |&b| b as usize)
-                    ^ participants.ids.read_ahead(participant(u))
-            });
-            std::hint::black_box(first_reads);
-            let second_reads = chunk.iter().fold(0u32, |x, &u| {
-                let id_start = participants
-                    .ids
-                    .id(participant(u))
-                    .as_bytes()
-                    .first()
-                    .copied()
-                    .unwrap_or(0);
-                x ^ self.assignment.slot(self.plan.member_of(u as usize)).arm ^ u32::from(id_start)
-            });
-            std::hint::black_box(second_reads);
-            chunk
-                .iter()
-                .map(|&u| self.derived(u as usize, &participants))
-                .collect::<Vec<RowView<'a>>>()
+        let units = &self.new_units;
+        units.iter().enumerate().map(move |(i, &u)| {
+            if i == 0 {
+                for &first in units.iter().take(AHEAD) {
+                    self.prefetch_first(first, &participants);
+                }
+                for &first in units.iter().take(AHEAD / 2) {
+                    self.prefetch_second(first, &participants);
+                }
+            }
+            if let Some(&later) = units.get(i + AHEAD) {
+                self.prefetch_first(later, &participants);
+            }
+            if let Some(&later) = units.get(i + AHEAD / 2) {
+                self.prefetch_second(later, &participants);
+            }
+            self.derived(u as usize, &participants)
         })
+    }
+
+    /// The participant (row of the participants file) of planned unit `u`.
+    fn participant_of(&self, u: usize) -> usize {
+        self.take.as_ref().map_or(u, |t| t[u] as usize)
+    }
+
+    /// Start reading what making unit `u`'s row reads first ([`Reconciled::views`]).
+    fn prefetch_first(&self, u: u32, participants: &DesignColumns<'_>) {
+        let u = u as usize;
+        self.plan.prefetch_unit(u);
+        prefetch(self.unit_batch.get(u));
+        match &self.take {
+            // The participant is read first; where its id is, a stage later.
+            Some(take) => prefetch(take.get(u)),
+            None => participants.ids.prefetch_place(u),
+        }
+    }
+
+    /// Start reading what unit `u`'s first reads point to ([`Reconciled::views`]).
+    fn prefetch_second(&self, u: u32, participants: &DesignColumns<'_>) {
+        let u = u as usize;
+        self.assignment.prefetch_slot(self.plan.member_of(u));
+        let p = self.participant_of(u);
+        if self.take.is_some() {
+            participants.ids.prefetch_place(p);
+        }
+        participants.ids.prefetch_text(p);
     }
 
     /// The planned unit of ledger row `row`.

@@ -724,9 +724,9 @@ fn scrambled_units() -> (usize, Vec<String>, Vec<String>, Vec<u32>, Vec<String>)
     (n, ids, strata, codes, values)
 }
 
-/// The new rows that `rolling` hands out in id order, made 256 at a time after reading ahead
-/// what each row reads (`Reconciled::views`), are the per-unit assignment's rows: ids read in
-/// place from one text (`TextIds`) in a scrambled input order, over the chunks' edges (700
+/// The new rows that `rolling` hands out in id order, each row's reads started 32 and 16 rows
+/// ahead (`Reconciled::views`), are the per-unit assignment's rows: ids read in place from one
+/// text (`TextIds`) in a scrambled input order, fewer and more rows than read ahead (700
 /// units), with strata smaller than a block (1, 2 and 5 units against blocks of 3 and 6) and
 /// strata that end where a block ends (6 and 12), for a first batch and for a second batch
 /// after a ledger of part of the participants.
