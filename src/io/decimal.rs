@@ -199,6 +199,42 @@ fn short_digits_in_word(word: u64) -> Option<(u32, usize, usize)> {
     Some((mantissa as u32, places, end))
 }
 
+/// [`short_digits_in_word`] of the commonest shape of a register's covariates, one digit, the
+/// point and one to five more (`0.6448`, `3.25`) followed by `delimiter`, found with fewer
+/// steps: the four-place `d.dddd` by one comparison of the point and the delimiter with their
+/// places and one digit test; any other `d.d…` by one search for its end, the point's place
+/// being known. None for every other word (then [`short_digits_in_word`] reads it): where this
+/// reads a word, it gives what [`short_digits_in_word`] gives, and the byte after it is the
+/// delimiter.
+#[inline(always)]
+fn one_digit_decimal_in_word(word: u64, delimiter: u8) -> Option<(u32, usize, usize)> {
+    // The bytes of `d.dddd` and its delimiter: the point at 1, the delimiter at 6.
+    const SHAPE: u64 = 0x00FF_0000_0000_FF00;
+    // Digits at 0 and 2–5, not a digit at 6 (a delimiter that is a digit never matches).
+    const DIGITS: u64 = 0x0080_8080_8080_0080;
+    let flags = non_digits(word);
+    let four_places = (u64::from(delimiter) << 48) | (u64::from(b'.') << 8);
+    let (digits, end) = if word & SHAPE == four_places && flags & DIGITS == 0x0080_0000_0000_0000 {
+        (5, 6)
+    } else {
+        // The first byte after the point that is not a digit (0 when the first is not a
+        // digit, then no decimal of this shape starts here).
+        let end = ((flags & !0xFF00).trailing_zeros() / 8) as usize;
+        if (word >> 8) as u8 != b'.'
+            || end < 3
+            || end == 8
+            || (word >> (8 * end)) as u8 != delimiter
+        {
+            return None;
+        }
+        (end - 1, end)
+    };
+    // The digit before the point, then those after it moved down one byte over it.
+    let joined = (word & 0xFF) | ((word >> 8) & !0xFF);
+    // At most 6 digits: below 10⁶, so the narrowing keeps every bit.
+    Some((first_digits(joined, digits) as u32, digits - 1, end))
+}
+
 /// The most number cells [`short_decimal_run`] reads at a time.
 pub const SHORT_RUN: usize = 16;
 
@@ -241,7 +277,9 @@ pub fn short_decimal_run(
         let mut word = [0u8; 8];
         word.copy_from_slice(eight);
         let word = u64::from_le_bytes(word);
-        let Some((mantissa, places, end)) = short_digits_in_word(word) else {
+        let Some((mantissa, places, end)) =
+            one_digit_decimal_in_word(word, delimiter).or_else(|| short_digits_in_word(word))
+        else {
             break;
         };
         let after = (word >> (8 * end)) as u8;
@@ -355,8 +393,8 @@ fn first_digits(word: u64, count: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::{
-        SHORT_RUN, decimal_prefix_by_runs, non_digits, plain_decimal, plain_decimal_prefix,
-        short_decimal_run,
+        SHORT_RUN, decimal_prefix_by_runs, non_digits, one_digit_decimal_in_word, plain_decimal,
+        plain_decimal_prefix, short_decimal_run, short_digits_in_word,
     };
     use crate::rng::Stream;
 
@@ -793,5 +831,54 @@ mod tests {
         // Both outcomes are met often: runs read whole and runs that stop.
         assert!(read_cells > 200_000, "{read_cells}");
         assert!(stopped_early > 50_000, "{stopped_early}");
+    }
+
+    #[test]
+    fn one_digit_decimals_read_as_any_short_decimal() {
+        // Words of one digit, a point, 0–6 digits and then any bytes (digits, points, signs,
+        // delimiters, random), with every byte value as the delimiter: wherever the shortcut
+        // reads a word, the general one-word read gives the same digits, places and end, and
+        // the byte after it is the delimiter; and every `d.d{1,5}` followed by the delimiter is
+        // read by the shortcut.
+        let mut rng = Stream::new(20261130, "one-digit-decimal-test");
+        let mut read = 0usize;
+        for _ in 0..20_000 {
+            let places = rng.below(7) as usize;
+            let mut bytes = [0u8; 8];
+            for byte in &mut bytes {
+                *byte = match rng.below(4) {
+                    0 => rng.below(256) as u8,
+                    1 => b".,;-\t\n"[rng.below(6) as usize],
+                    _ => b'0' + rng.below(10) as u8,
+                };
+            }
+            bytes[0] = b'0' + rng.below(10) as u8;
+            bytes[1] = b'.';
+            for byte in bytes.iter_mut().skip(2).take(places) {
+                *byte = b'0' + rng.below(10) as u8;
+            }
+            for delimiter in 0..=255u8 {
+                let mut bytes = bytes;
+                if rng.below(2) == 0 && places + 2 < 8 {
+                    bytes[places + 2] = delimiter;
+                }
+                let word = u64::from_le_bytes(bytes);
+                let shortcut = one_digit_decimal_in_word(word, delimiter);
+                if let Some((mantissa, places, end)) = shortcut {
+                    assert_eq!(
+                        short_digits_in_word(word),
+                        Some((mantissa, places, end)),
+                        "{bytes:?}"
+                    );
+                    assert_eq!(bytes[end], delimiter, "{bytes:?}");
+                    read += 1;
+                }
+                let end = 2 + bytes[2..].iter().take_while(|b| b.is_ascii_digit()).count();
+                if (3..8).contains(&end) && bytes[end] == delimiter {
+                    assert!(shortcut.is_some(), "{bytes:?} {delimiter}");
+                }
+            }
+        }
+        assert!(read > 100_000, "{read}");
     }
 }
