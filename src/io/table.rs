@@ -1653,6 +1653,38 @@ mod tests {
     }
 
     #[test]
+    fn a_field_requested_again_after_a_run_of_numbers_is_read_from_its_own_place() {
+        // A run of number cells read together, then the run's last field requested again (the
+        // walk then stands on that field): read from its own bytes, as the csv crate reads it,
+        // not from the run's first cell.
+        let chunk = b"1.5,2.25,3,x\n-4.5,6.75,-0.125,y\n";
+        let requests = [
+            ColumnRequest::number("a"),
+            ColumnRequest::number("b"),
+            ColumnRequest::number("c"),
+            ColumnRequest::number("c"),
+            ColumnRequest::number("b"),
+        ];
+        for positions in [[0, 1, 2, 2, 1], [1, 2, 2, 0, 1]] {
+            let layout = Layout {
+                path: Path::new("t.csv"),
+                delimiter: b',',
+                fields: 4,
+                requests: &requests,
+                positions: &positions,
+                format: CsvFormat::default(),
+            };
+            let walked = parse_chunk_by(&layout, chunk, true);
+            assert_eq!(walked, parse_chunk_by(&layout, chunk, false));
+            let third = format!("{:?}", [3.0f64.to_bits(), (-0.125f64).to_bits()]);
+            assert!(
+                walked.is_ok_and(|w| w.matches(&third).count() == 2),
+                "{positions:?}"
+            );
+        }
+    }
+
+    #[test]
     fn records_read_in_one_walk_as_by_the_csv_crate() {
         // Random chunks of records without quotes (the chunks the plain route reads): plain
         // decimals of every length, numbers the general way (`1e3`, ` 2.5`, `+1`, `1.`),
