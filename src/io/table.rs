@@ -790,6 +790,18 @@ impl Layout<'_> {
         // The requests in the order of their fields, for the walk of [`Layout::record_in_order`].
         let mut order: Vec<(usize, usize)> = self.positions.iter().copied().zip(0..).collect();
         order.sort_unstable();
+        // For each place of `order`: how many requests from it on are number cells of
+        // consecutive fields, read together by [`crate::io::decimal::short_decimal_run`].
+        let mut runs = vec![0usize; order.len()];
+        for i in (0..order.len()).rev() {
+            let (pos, j) = order[i];
+            if matches!(columns.get(j), Some(Slot::Number(_))) {
+                runs[i] = match (order.get(i + 1), runs.get(i + 1)) {
+                    (Some(&(next, _)), Some(&run)) if next == pos + 1 => run + 1,
+                    _ => 1,
+                };
+            }
+        }
         let mut known: Vec<KnownCells> = vec![KnownCells::default(); columns.len()];
         let mut row = 0;
         let mut start = 0;
@@ -802,7 +814,7 @@ impl Layout<'_> {
             if row < room
                 && !matches!(rest.first(), Some(b'\n' | b'\r'))
                 && let Some(next) =
-                    self.record_in_order(rest, this_line, row, &order, columns, &mut known)
+                    self.record_in_order(rest, this_line, row, (&order, &runs), columns, &mut known)
             {
                 lines.push(this_line);
                 row += 1;
@@ -845,12 +857,15 @@ impl Layout<'_> {
     /// when the record does not have the header's number of fields or a cell is in error: the
     /// caller then reads the record again the general way, which gives the message (storing a
     /// cell twice stores the same value, and a category's level met again keeps its code).
+    /// `runs` gives, for each place of `order`, how many requests from it on are number cells
+    /// of consecutive fields: those are read together while they are short decimals
+    /// ([`crate::io::decimal::short_decimal_run`]), the rest cell by cell below.
     fn record_in_order(
         &self,
         rest: &[u8],
         line: u64,
         row: usize,
-        order: &[(usize, usize)],
+        (order, runs): (&[(usize, usize)], &[usize]),
         columns: &mut [Slot<'_>],
         known: &mut [KnownCells],
     ) -> Option<usize> {
@@ -874,13 +889,34 @@ impl Layout<'_> {
         // The field the walk is on, where it starts, and (its text's end, the byte that ends
         // it) once found.
         let (mut field, mut start, mut end) = (0usize, 0usize, None);
-        for &(pos, j) in order {
+        let mut next = 0;
+        while let Some(&(pos, j)) = order.get(next) {
+            next += 1;
             while field < pos {
                 let (_, stop) = end.unwrap_or_else(|| field_end(start));
                 if rest.get(stop) != Some(&delimiter) {
                     return None; // fewer fields than the header
                 }
                 (field, start, end) = (field + 1, stop + 1, None);
+            }
+            let run = runs.get(next - 1).copied().unwrap_or(0);
+            if run > 0 {
+                let mut values = [0.0; crate::io::decimal::SHORT_RUN];
+                let (read, ends) =
+                    crate::io::decimal::short_decimal_run(rest, start, delimiter, run, &mut values);
+                if read > 0 {
+                    for (&value, &(_, j)) in values[..read].iter().zip(&order[next - 1..]) {
+                        match columns.get_mut(j) {
+                            Some(Slot::Number(column)) => *column.get_mut(row)? = value,
+                            _ => return None,
+                        }
+                    }
+                    // The walk stands on the last cell read, its end known.
+                    let (last_start, text_end, stop) = ends;
+                    (field, start, end) = (pos + read - 1, last_start, Some((text_end, stop)));
+                    next += read - 1;
+                    continue;
+                }
             }
             let column = columns.get_mut(j)?;
             let tail = rest.get(start..).unwrap_or_default();
@@ -1614,6 +1650,38 @@ mod tests {
             })
             .collect();
         Ok(format!("{rows} {lines:?} {cells:?} {levels:?}"))
+    }
+
+    #[test]
+    fn a_field_requested_again_after_a_run_of_numbers_is_read_from_its_own_place() {
+        // A run of number cells read together, then the run's last field requested again (the
+        // walk then stands on that field): read from its own bytes, as the csv crate reads it,
+        // not from the run's first cell.
+        let chunk = b"1.5,2.25,3,x\n-4.5,6.75,-0.125,y\n";
+        let requests = [
+            ColumnRequest::number("a"),
+            ColumnRequest::number("b"),
+            ColumnRequest::number("c"),
+            ColumnRequest::number("c"),
+            ColumnRequest::number("b"),
+        ];
+        for positions in [[0, 1, 2, 2, 1], [1, 2, 2, 0, 1]] {
+            let layout = Layout {
+                path: Path::new("t.csv"),
+                delimiter: b',',
+                fields: 4,
+                requests: &requests,
+                positions: &positions,
+                format: CsvFormat::default(),
+            };
+            let walked = parse_chunk_by(&layout, chunk, true);
+            assert_eq!(walked, parse_chunk_by(&layout, chunk, false));
+            let third = format!("{:?}", [3.0f64.to_bits(), (-0.125f64).to_bits()]);
+            assert!(
+                walked.is_ok_and(|w| w.matches(&third).count() == 2),
+                "{positions:?}"
+            );
+        }
     }
 
     #[test]
