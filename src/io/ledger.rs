@@ -249,38 +249,38 @@ pub fn line_of_row(path: &Path, row: usize) -> Result<u64> {
         LineBreaks::new(std::io::BufReader::new(file)),
         Delimiter::Comma,
     )?;
-    let mut record = csv::ByteRecord::new();
     reader
         .byte_headers()
         .map_err(|e| csv_error(path, e, Some(1)))?;
+    let mut record = csv::StringRecord::new();
     let mut r = 0;
-    loop {
-        let read = reader.read_byte_record(&mut record);
-        let start = match &read {
-            Ok(_) => record.position(),
-            Err(e) => e.position(),
-        };
-        let line = line_of(&mut reader, start);
-        if !read.map_err(|e| csv_error(path, e, line))? {
-            return Ok(0);
-        }
+    while let Some(line) = next_record(path, &mut reader, &mut record)? {
         if r == row {
-            return Ok(line.unwrap_or(0));
+            return Ok(line);
         }
         r += 1;
     }
+    Ok(0)
 }
 
-/// The line of the record (or the error) the reader began looking for at `start`, by the line
-/// ends [`LineBreaks`] noted (the csv crate's own count lags after CRLF line ends and blank
-/// lines).
-fn line_of<R: std::io::Read>(
+/// Read the next record of a ledger into `record`: its line, or None at the end. The line is
+/// the record's true line, from the line ends [`LineBreaks`] noted before its first byte (the csv
+/// crate's own count lags after CRLF line ends and blank lines); so is an error's.
+fn next_record<R: std::io::Read>(
+    path: &Path,
     reader: &mut csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, LineBreaks<R>>>,
-    start: Option<&csv::Position>,
-) -> Option<u64> {
+    record: &mut csv::StringRecord,
+) -> Result<Option<u64>> {
+    let read = reader.read_record(record);
+    let start = match &read {
+        Ok(_) => record.position(),
+        Err(e) => e.position(),
+    };
     // `Delimiter::Comma` reads nothing ahead, so the chain's first part is empty and the
     // offsets `LineBreaks` counts are the file's.
-    start.map(|p| reader.get_mut().get_mut().1.line_of_record(p.byte()))
+    let line = start.map(|p| reader.get_mut().get_mut().1.line_of_record(p.byte()));
+    let more = read.map_err(|e| csv_error(path, e, line))?;
+    Ok(more.then(|| line.unwrap_or(0)))
 }
 
 /// The rows of a ledger, one at a time (see [`scan`]).
@@ -324,17 +324,7 @@ fn scan_rows<R: std::io::Read>(
     let mut count = 0usize;
     let mut max_batch = 0u32;
     let mut probabilities = ParsedProbabilities::default();
-    loop {
-        let read = reader.read_record(&mut record);
-        let start = match &read {
-            Ok(_) => record.position(),
-            Err(e) => e.position(),
-        };
-        let line = line_of(&mut reader, start);
-        if !read.map_err(|e| csv_error(path, e, line))? {
-            break;
-        }
-        let line = line.unwrap_or(0);
+    while let Some(line) = next_record(path, &mut reader, &mut record)? {
         let at = |col: usize| {
             Location::file(path)
                 .with_line(line)
