@@ -198,7 +198,7 @@ impl Reconciled {
     /// matched to its participant by its id, so checking it needs no id, and not fetching it
     /// saves two random reads a row at ten million rows (docs/scale.md).
     fn derived_fields<'a>(&'a self, u: usize, participants: &DesignColumns<'a>) -> RowView<'a> {
-        let p = self.take.as_ref().map_or(u, |t| t[u] as usize);
+        let p = self.participant_of(u);
         let member = self.plan.member_of(u);
         let slot = self.assignment.slot(member);
         RowView {
@@ -215,7 +215,7 @@ impl Reconciled {
 
     /// The row that planned unit `u` re-derives to.
     fn derived<'a>(&'a self, u: usize, participants: &DesignColumns<'a>) -> RowView<'a> {
-        let p = self.take.as_ref().map_or(u, |t| t[u] as usize);
+        let p = self.participant_of(u);
         RowView {
             id: participants.ids.id(p),
             ..self.derived_fields(u, participants)

@@ -2793,13 +2793,11 @@ mod tests {
                         let got_ok = k.chunk_weights(se, &fit, chunk, &mut scratch, &mut got);
                         assert_eq!(got_ok, want_ok, "p {p}, {len} rows, {se:?}, {k:?}");
                         if want_ok.is_some() {
-                            let bits = |v: &[[f64; LANES]]| {
-                                v.iter()
-                                    .flatten()
-                                    .map(|x| x.to_bits())
-                                    .collect::<Vec<u64>>()
-                            };
-                            assert_eq!(bits(&got), bits(&want), "p {p}, {len} rows, {se:?}, {k:?}");
+                            assert_eq!(
+                                lane_bits(&got),
+                                lane_bits(&want),
+                                "p {p}, {len} rows, {se:?}, {k:?}"
+                            );
                         }
                     }
                     if near_one {
@@ -2808,6 +2806,11 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Partial sums in lanes as their bits, to compare bit for bit.
+    fn lane_bits(v: &[[f64; LANES]]) -> Vec<u64> {
+        v.iter().flatten().map(|x| x.to_bits()).collect()
     }
 
     /// A row's products taken PAIRS at a time (the W2 and the moments sums) against each
@@ -2833,13 +2836,11 @@ mod tests {
                 }
                 let mut got = start;
                 add_row_products(&mut got, &a, |j| b[j].as_slice(), 2);
-                let bits = |v: &[[f64; LANES]]| {
-                    v.iter()
-                        .flatten()
-                        .map(|x| x.to_bits())
-                        .collect::<Vec<u64>>()
-                };
-                assert_eq!(bits(&got), bits(&want), "{count} products of {len} rows");
+                assert_eq!(
+                    lane_bits(&got),
+                    lane_bits(&want),
+                    "{count} products of {len} rows"
+                );
             }
         }
     }

@@ -10,7 +10,7 @@ use crate::design::ledger::{
 };
 use crate::design::{Design, UNASSIGNED};
 use crate::error::{Error, Location, Result};
-use crate::io::lines::LineBreaks;
+use crate::io::lines::{LineBreaks, line_of};
 use crate::io::source::InputFile;
 use crate::io::table::{Delimiter, csv_reader};
 use std::collections::HashMap;
@@ -276,9 +276,7 @@ fn next_record<R: std::io::Read>(
         Ok(_) => record.position(),
         Err(e) => e.position(),
     };
-    // `Delimiter::Comma` reads nothing ahead, so the chain's first part is empty and the
-    // offsets `LineBreaks` counts are the file's.
-    let line = start.map(|p| reader.get_mut().get_mut().1.line_of_record(p.byte()));
+    let line = line_of(reader, start);
     let more = read.map_err(|e| csv_error(path, e, line))?;
     Ok(more.then(|| line.unwrap_or(0)))
 }

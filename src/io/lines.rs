@@ -62,6 +62,17 @@ impl<R: Read> LineBreaks<R> {
     }
 }
 
+/// The line of the record (or the error) a CSV reader made by `crate::io::table::csv_reader`
+/// over a [`LineBreaks`] began looking for at `start` (its `Position`). The reader's chained
+/// first part is the head it read ahead to choose the delimiter; those bytes passed through
+/// [`LineBreaks`] first, so its offsets are the reader's.
+pub fn line_of<R: Read>(
+    reader: &mut csv::Reader<std::io::Chain<std::io::Cursor<Vec<u8>>, LineBreaks<R>>>,
+    start: Option<&csv::Position>,
+) -> Option<u64> {
+    start.map(|p| reader.get_mut().get_mut().1.line_of_record(p.byte()))
+}
+
 impl<R: Read> Read for LineBreaks<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;

@@ -5,6 +5,7 @@
 use crate::categorical::Coder;
 use crate::error::{Error, Location, Result};
 use crate::io::formats::InputKind;
+use crate::io::lines::{LineBreaks, line_of};
 use crate::io::source::InputFile;
 use crate::io::table::{Delimiter, csv_error, csv_reader, trimmed_headers};
 use crate::io::{ColumnRequest, Table};
@@ -359,59 +360,6 @@ fn units_of_table(input: &InputFile, id: &str, coded: &[(&str, &str)]) -> Result
     Ok(out)
 }
 
-/// The line of a byte of a file given as its header and body (1 + the line feeds before it),
-/// for bytes asked in increasing order: each byte is counted once.
-struct LineCursor<'a> {
-    header: &'a [u8],
-    body: &'a [u8],
-    at: usize,
-    feeds: u64,
-}
-
-impl<'a> LineCursor<'a> {
-    fn new(header: &'a [u8], body: &'a [u8]) -> LineCursor<'a> {
-        LineCursor {
-            header,
-            body,
-            at: 0,
-            feeds: 0,
-        }
-    }
-
-    /// The line of byte `at` (bytes before the last one asked are counted again from the start).
-    fn line_of(&mut self, at: usize) -> u64 {
-        if at < self.at {
-            (self.at, self.feeds) = (0, 0);
-        }
-        let count = |bytes: &[u8], from: usize, to: usize| {
-            bytes
-                .get(from.min(to)..to.min(bytes.len()))
-                .map_or(0, |b| memchr::memchr_iter(b'\n', b).count() as u64)
-        };
-        let h = self.header.len();
-        self.feeds += count(self.header, self.at, at.min(h))
-            + count(self.body, self.at.saturating_sub(h), at.saturating_sub(h));
-        self.at = at;
-        1 + self.feeds
-    }
-
-    /// The line of the record the CSV reader began looking for at byte `start` (a record's or
-    /// an error's `Position::byte`): that position is before the line ends the reader skips (a
-    /// CRLF's `\n`, blank lines), so the record starts at the first byte after them.
-    fn record_line(&mut self, start: u64) -> u64 {
-        let h = self.header.len();
-        let mut at = usize::try_from(start).unwrap_or(usize::MAX);
-        let byte = |i: usize| match i.checked_sub(h) {
-            None => self.header.get(i).copied(),
-            Some(j) => self.body.get(j).copied(),
-        };
-        while matches!(byte(at), Some(b'\r' | b'\n')) {
-            at += 1;
-        }
-        self.line_of(at)
-    }
-}
-
 /// Rows read before the columns are sized for the whole file ([`UnitsFile::reserve`]).
 const ROWS_BEFORE_SIZING: usize = 4096;
 
@@ -448,8 +396,7 @@ fn units_from(
     let mut requests = vec![ColumnRequest::text(id)];
     requests.extend(coded.iter().map(|(c, _)| ColumnRequest::text(*c)));
     Table::from_reader(path, header, &requests)?;
-    let mut reader = csv_reader(path, header.chain(body), Delimiter::Detect)?;
-    let mut lines = LineCursor::new(header, body);
+    let mut reader = csv_reader(path, LineBreaks::new(header.chain(body)), Delimiter::Detect)?;
     let headers = trimmed_headers(path, &mut reader)?;
     let position = |name: &str| headers.iter().position(|h| h == name).unwrap_or(0);
     let id_pos = position(id);
@@ -463,10 +410,10 @@ fn units_from(
         // The record's line from the bytes: the CSV reader's own count is of the line feeds
         // it has passed, which lags a line behind after a CRLF or blank lines.
         let line = match reader.read_byte_record(&mut record) {
-            Ok(true) => lines.record_line(record.position().map_or(0, |p| p.byte())),
+            Ok(true) => line_of(&mut reader, record.position()).unwrap_or(0),
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map(|p| lines.record_line(p.byte()));
+                let line = line_of(&mut reader, e.position());
                 return Err(csv_error(path, e, line));
             }
         };
