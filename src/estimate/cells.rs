@@ -1242,17 +1242,30 @@ fn shared_second_pass(
         .map(|(_, m)| flat_means(&m.moments, m.values.x.len() + 1))
         .collect();
     let mut states: Vec<PassState> = models.iter().map(|(_, m)| PassState::new(m)).collect();
-    let mut block_cells = BlockCells::default();
     let levels = fine.levels;
     let arms = fine.count / levels;
     let mut centred = SharedCentred::new(fine, models, &means);
-    for (b, &(from, to)) in row_blocks(rows.len()).iter().enumerate() {
-        if block_cells.sort(&rows[from..to], fine).is_none() {
-            return models.iter().map(|_| None).collect();
-        }
-        let block_cells = &block_cells;
+    let blocks = row_blocks(rows.len());
+    let sort = |cells: &mut BlockCells, b: usize| {
+        let (from, to) = blocks[b];
+        cells.sort(&rows[from..to], fine)
+    };
+    // Block b + 1 is sorted (on one core) while block b's values are centred and its models
+    // run (on the other cores, and on this one once the sort is done): sorted between the
+    // blocks, the sort left a core idle for a tenth of the pass. The sums do not depend on
+    // which core does what.
+    let (mut block_cells, mut next_cells) = (BlockCells::default(), BlockCells::default());
+    if !blocks.is_empty() && sort(&mut block_cells, 0).is_none() {
+        return models.iter().map(|_| None).collect();
+    }
+    // Block b's values centred (shared by the models that read the same), then each model's
+    // rows of the block added to its sums, in parallel over the models.
+    let block_pass = |b: usize,
+                      block_cells: &BlockCells,
+                      centred: &mut SharedCentred<'_>,
+                      states: &mut [PassState]| {
         centred.fill(block_cells);
-        let centred = &centred;
+        let centred = &*centred;
         states
             .par_iter_mut()
             .zip(models.par_iter().zip(&means).zip(&centred.reads))
@@ -1303,6 +1316,16 @@ fn shared_second_pass(
                     state.seen += block_cells.level_rows[l];
                 }
             });
+    };
+    for b in 0..blocks.len() {
+        let (sorted, ()) = rayon::join(
+            || (b + 1 < blocks.len()).then(|| sort(&mut next_cells, b + 1)),
+            || block_pass(b, &block_cells, &mut centred, &mut states),
+        );
+        if sorted == Some(None) {
+            return models.iter().map(|_| None).collect();
+        }
+        std::mem::swap(&mut block_cells, &mut next_cells);
     }
     states.into_iter().map(PassState::finish).collect()
 }

@@ -428,10 +428,14 @@ fn complete_number_codes(s: &Source<'_>, name: &str, n: usize) -> Option<(Vec<St
     let firsts: Vec<Option<Vec<u64>>> = crate::linalg::row_blocks(n)
         .par_iter()
         .map(|&(a, b)| {
+            let stretch = &column[a..b];
+            if let Some(two) = at_most_two_values(stretch, key) {
+                return Some(two);
+            }
             // A list searched in order, not a hash map: at most ARMS_CODED_DIRECTLY values,
             // usually two, and a hash of every row was most of this pass.
             let mut seen: Vec<u64> = Vec::new();
-            for &v in &column[a..b] {
+            for &v in stretch {
                 if v.is_nan() {
                     return None;
                 }
@@ -468,6 +472,22 @@ fn complete_number_codes(s: &Source<'_>, name: &str, n: usize) -> Option<(Vec<St
         .collect::<Option<_>>()?;
     let (levels, rank) = sorted_codes(labels, (0..values.len()).map(Some).collect());
     let rank: Vec<Code> = narrow(rank.into_iter().flatten());
+    // Every value is one of `values` (the pass above saw each): with two, a row's code is the
+    // second's rank where its key is the second value, else the first's, a choice without a
+    // branch on a column whose arms alternate at random.
+    if let ([_, second], [first_rank, second_rank]) = (values.as_slice(), rank.as_slice()) {
+        let codes = column
+            .par_iter()
+            .map(|&v| {
+                if key(v) == *second {
+                    *second_rank
+                } else {
+                    *first_rank
+                }
+            })
+            .collect();
+        return Some((levels, codes));
+    }
     let codes = column
         .par_iter()
         .map(|&v| {
@@ -568,6 +588,31 @@ fn number_codes(
         })
         .collect();
     Ok(sorted_codes(labels, codes))
+}
+
+/// The distinct keys of `stretch`'s values in the order they first occur, when there are at
+/// most two and none is NaN (an arm column coded 0/1): found by two loops without an early
+/// exit, which the compiler vectorises, where [`complete_number_codes`]'s general loop searched
+/// its list of values once a row. None otherwise (the general loop then decides).
+fn at_most_two_values(stretch: &[f64], key: impl Fn(f64) -> u64) -> Option<Vec<u64>> {
+    let first = key(*stretch.first()?);
+    let second = stretch
+        .iter()
+        .map(|&v| key(v))
+        .find(|&k| k != first)
+        .unwrap_or(first);
+    let only_these = stretch.iter().fold(true, |all, &v| {
+        let k = key(v);
+        all & ((k == first) | (k == second))
+    });
+    let nan = f64::from_bits(first).is_nan() || f64::from_bits(second).is_nan();
+    (only_these && !nan).then(|| {
+        if second == first {
+            vec![first]
+        } else {
+            vec![first, second]
+        }
+    })
 }
 
 /// Numbers, NaN where empty or absent.
@@ -820,6 +865,15 @@ mod tests {
                 .map(|i| if i < 150_000 { "1" } else { ["3", "-2"][i % 2] }.to_string())
                 .collect(),
             (0..n).map(|i| ((i * 31) % 16).to_string()).collect(),
+            // Two values read by `at_most_two_values`: −0 and 0 as one value beside 1; one
+            // value in all; a piece of one value, then pieces whose first value is the other.
+            (0..n)
+                .map(|i| ["-0", "1", "0"][(i * 7919) % 3].to_string())
+                .collect(),
+            (0..n).map(|_| "7".to_string()).collect(),
+            (0..n)
+                .map(|i| if i < 20_000 { "0" } else { ["1", "0"][i % 2] }.to_string())
+                .collect(),
         ];
         for cells in &cases {
             let table = table_of(cells);
@@ -839,5 +893,37 @@ mod tests {
         gap[n - 1] = String::new();
         let table = table_of(&gap);
         assert!(complete_number_codes(&Source::new(&table, None), "z", n).is_none());
+        // A missing value (an empty cell of an optional column: NaN) in a piece of one value
+        // or of two, first, second or later in its piece, or the only value of a piece.
+        let cases: [(usize, &dyn Fn(usize) -> &'static str); 5] = [
+            (0, &|_| "1"),
+            (1, &|_| "1"),
+            (70_000, &|_| "1"),
+            (70_001, &|i| ["0", "1"][i % 2]),
+            (70_000, &|i| {
+                if i / crate::linalg::BLOCK_ROWS == 70_000 / crate::linalg::BLOCK_ROWS {
+                    ""
+                } else {
+                    "1"
+                }
+            }),
+        ];
+        for (at, value) in cases {
+            let text: String = (0..n)
+                .map(|i| format!("{},0\n", if i == at { "" } else { value(i) }))
+                .collect();
+            let table = Table::from_bytes(
+                Path::new("z.csv"),
+                format!("z,w\n{text}").as_bytes(),
+                &[ColumnRequest::optional_number("z")],
+            )
+            .unwrap();
+            assert_eq!(table.number("z").unwrap().len(), n);
+            let s = Source::new(&table, None);
+            assert!(
+                complete_number_codes(&s, "z", n).is_none(),
+                "missing at {at}"
+            );
+        }
     }
 }
