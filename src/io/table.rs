@@ -700,6 +700,24 @@ fn count_lines(bytes: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
+/// Bytes of a stretch that [`scan_stretch`] searches twice while they are in the cache.
+const SCAN_PIECE: usize = 32 << 10;
+
+/// The line feeds of `stretch`, and the place of its first quote or carriage return: the two
+/// searches of the first pass over each piece of [`SCAN_PIECE`] bytes in turn, so that the
+/// second reads the piece from the processor's cache instead of the stretch again from memory.
+fn scan_stretch(stretch: &[u8]) -> (usize, Option<usize>) {
+    let mut feeds = 0;
+    let mut first = None;
+    for (k, piece) in stretch.chunks(SCAN_PIECE).enumerate() {
+        feeds += count_lines(piece) as usize;
+        if first.is_none() {
+            first = memchr::memchr2(b'"', b'\r', piece).map(|p| k * SCAN_PIECE + p);
+        }
+    }
+    (feeds, first)
+}
+
 /// Split `body` into stretches of about [`CHUNK_BYTES`] that end just after a line feed. Only
 /// valid when no field is quoted (a quoted field may hold a line feed).
 fn split_at_lines(body: &[u8], chunk_bytes: usize) -> Vec<(usize, usize)> {
@@ -1226,8 +1244,8 @@ impl Table {
             .par_iter()
             .map(|&(a, b)| {
                 let stretch = &body[a..b];
-                let feeds = count_lines(stretch) as usize;
-                let (quoted, lone_carriages) = match memchr::memchr2(b'"', b'\r', stretch) {
+                let (feeds, first_quote_or_carriage) = scan_stretch(stretch);
+                let (quoted, lone_carriages) = match first_quote_or_carriage {
                     None => (false, 0),
                     Some(p) => (
                         memchr::memchr(b'"', &stretch[p..]).is_some(),
@@ -1977,6 +1995,45 @@ mod tests {
         assert_eq!(y[0], 1.0);
         assert!(y[1].is_nan());
         assert_eq!(t.line(1), 3);
+    }
+
+    #[test]
+    fn a_stretch_scanned_by_pieces_is_scanned_whole() {
+        // Stretches of up to three pieces and a bit, bytes mostly plain, with line feeds, and
+        // a few quotes and carriage returns at random places (at a piece's first and last byte
+        // among them): the count and the first place are those of one search of the whole.
+        let mut rng = crate::rng::Stream::new(20261130, "scan-stretch-test");
+        for case in 0..400 {
+            let len = rng.below(3 * SCAN_PIECE as u64 + 100) as usize;
+            let mut bytes: Vec<u8> = (0..len)
+                .map(|_| match rng.below(40) {
+                    0..=3 => b'\n',
+                    _ => b'a' + rng.below(26) as u8,
+                })
+                .collect();
+            let specials = rng.below(4);
+            for _ in 0..specials {
+                let edges = [
+                    SCAN_PIECE - 1,
+                    SCAN_PIECE,
+                    2 * SCAN_PIECE - 1,
+                    2 * SCAN_PIECE,
+                ];
+                let at = if rng.below(2) == 0 {
+                    edges[rng.below(4) as usize]
+                } else {
+                    rng.below(len.max(1) as u64) as usize
+                };
+                if let Some(b) = bytes.get_mut(at) {
+                    *b = if rng.below(2) == 0 { b'"' } else { b'\r' };
+                }
+            }
+            let want = (
+                bytes.iter().filter(|&&b| b == b'\n').count(),
+                bytes.iter().position(|&b| b == b'"' || b == b'\r'),
+            );
+            assert_eq!(scan_stretch(&bytes), want, "case {case}, {len} bytes");
+        }
     }
 
     #[test]
